@@ -1,0 +1,81 @@
+import { Ajv } from 'ajv';
+import { envSchema, type EnvVar } from './schema.ts';
+
+export interface Config {
+  port: number;
+  host: string;
+  publicUrl: string;
+  databaseUrl: string;
+  databasePoolMax: number;
+  redisUrl: string;
+  redisPrefix: string;
+  adminToken: string;
+  dataDir: string;
+  trustedProxies: string;
+  countryHeader: string;
+  logLevel: string;
+  ctxSecrets: string[];
+  secretKey: string;
+  plugins: string[];
+  tenantsDir: string;
+  redirectOffload: 'auto' | 'workers' | 'inline';
+  workerThreads: number;
+  clickFlushMs: number;
+  clickBatchSize: number;
+  clickBufferMax: number;
+  publicRateLimit: number;
+  idempotencyRetentionDays: number;
+  webhookAllowPrivate: boolean;
+  webhookRetryBaseMs: number;
+  webhookTimeoutMs: number;
+  webhookSecretOverlapS: number;
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {}
+
+const camel = (name: string) => name.toLowerCase().replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+
+function coerce(name: string, spec: EnvVar, raw: string): unknown {
+  if (spec.type === 'integer' || spec.type === 'number') {
+    if (!/^-?\d+(\.\d+)?$/.test(raw.trim())) throw new ConfigError(`${name} must be a number, got "${raw}"`);
+    return Number(raw);
+  }
+  if (spec.type === 'boolean') {
+    if (/^(true|1|yes)$/i.test(raw)) return true;
+    if (/^(false|0|no)$/i.test(raw)) return false;
+    throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  }
+  return raw;
+}
+
+/** Reads, coerces and validates the environment; a bad value throws one line naming the variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(envSchema) as [string, EnvVar][]) {
+    const raw = env[name];
+    values[name] = raw === undefined || raw === '' ? spec.default : coerce(name, spec, raw);
+  }
+  const properties = Object.fromEntries(
+    (Object.entries(envSchema) as [string, EnvVar][]).map(([name, s]) => [
+      name,
+      { type: s.type, ...(s.enum && { enum: s.enum }), ...(s.pattern && { pattern: s.pattern }),
+        ...(s.minimum !== undefined && { minimum: s.minimum }), ...(s.maximum !== undefined && { maximum: s.maximum }) },
+    ]),
+  );
+  const ajv = new Ajv({ allErrors: false });
+  const validate = ajv.compile({ type: 'object', properties });
+  if (!validate(values)) {
+    const err = validate.errors![0];
+    const name = err.instancePath.slice(1);
+    throw new ConfigError(`${name} ${err.message} (got ${JSON.stringify(values[name])})`);
+  }
+  const c = Object.fromEntries(Object.entries(values).map(([k, v]) => [camel(k), v])) as Record<string, unknown>;
+  return {
+    ...(c as unknown as Config),
+    ctxSecrets: list(String(values.CTX_SECRETS)),
+    plugins: list(String(values.PLUGINS)),
+    publicUrl: String(values.PUBLIC_URL).replace(/\/$/, ''),
+  };
+}

@@ -1,0 +1,26 @@
+import Koa from 'koa';
+import type { AwilixContainer } from 'awilix';
+import type { Logger } from 'pino';
+import { jsonBody } from './http/body.ts';
+import { errorMiddleware } from './http/errors.ts';
+import { httpMetrics } from './http/metrics.ts';
+import { requestId } from './http/request-id.ts';
+import { requestLog } from './http/request-log.ts';
+import { buildRouter } from './http/router.ts';
+import type { RouteDef } from './http/route.ts';
+
+/** The Koa app: cross-cutting middleware in one visible order, then the route table. */
+export function buildApp(container: AwilixContainer, routes: RouteDef[]): Koa {
+  const log = container.resolve<Logger>('log');
+  const app = new Koa();
+  app.silent = true;
+  app.use(requestId);
+  app.use(requestLog(log));
+  app.use(httpMetrics);
+  app.use(errorMiddleware(log));
+  app.use(jsonBody);
+  const router = buildRouter(routes, container);
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,37 @@
+import { defineRoutes } from '../http/route.ts';
+import { pageOf, pageQuery } from '../http/pagination.ts';
+import { handleParams } from '../tenants/schemas.ts';
+import type { AuditService } from './service.ts';
+
+const auditEvent = {
+  type: 'object',
+  properties: {
+    eventId: { type: 'string' }, type: { type: 'string' }, actor: { type: 'string' },
+    campaignId: { type: ['string', 'null'] }, subjectId: { type: ['string', 'null'] },
+    payload: { type: 'object' }, createdAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const auditRoutes = defineRoutes([
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/audit-events',
+    summary: 'List audit events (conversions, campaign, token, webhook and plugin changes), newest first',
+    tags: ['audit'],
+    auth: { scope: 'analytics.read' },
+    params: handleParams,
+    query: {
+      properties: {
+        ...pageQuery,
+        type: { type: 'string', maxLength: 64 },
+        campaignId: { type: 'string', maxLength: 64 },
+        from: { type: 'string', format: 'date-time' },
+        to: { type: 'string', format: 'date-time' },
+      },
+    },
+    responses: { 200: { description: 'A page of audit events', schema: pageOf(auditEvent) } },
+    async handler(ctx, { audit }: { audit: AuditService }) {
+      ctx.body = await audit.list(ctx.params.handle, ctx.state.query);
+    },
+  },
+]);

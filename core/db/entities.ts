@@ -1,0 +1,5 @@
+import { TenantEntity, AccessTokenEntity } from '../tenants/entities.ts';
+import { CampaignEntity } from '../campaigns/entities.ts';
+
+/** Every MikroORM entity; raw-SQL tables (clicks, rollups, outbox) are reached through em.execute. */
+export const entities = [TenantEntity, AccessTokenEntity, CampaignEntity];

@@ -1,0 +1,50 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Context } from 'koa';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { forbidden, insufficientScope, notFound, unauthorized } from './errors.ts';
+import { SCOPES, type Principal, type RouteAuth } from './route.ts';
+
+export const PUBLIC: Principal = { kind: 'public', actor: 'public', scopes: [] };
+export const PAT_PREFIX = 'tenx_pat_';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function sameSecret(a: string, b: string): boolean {
+  const ha = createHash('sha256').update(a).digest();
+  const hb = createHash('sha256').update(b).digest();
+  return timingSafeEqual(ha, hb);
+}
+
+interface TokenRow { token_id: string; handle: string; scopes: string[] }
+
+/**
+ * Resolves the caller and enforces the contract's order: 401 (no/invalid token), then 404 (a
+ * token of another handle: existence is never revealed), then 403 (scope).
+ */
+export async function authenticate(ctx: Context, auth: RouteAuth, em: EntityManager, adminToken: string): Promise<Principal> {
+  if (auth === 'public') return PUBLIC;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
+  if (!match) throw unauthorized();
+  const presented = match[1];
+  const handle: string | undefined = ctx.params?.handle;
+
+  if (adminToken && sameSecret(presented, adminToken)) {
+    if (handle !== undefined) {
+      const [tenant] = await em.getConnection().execute('select 1 from tenants where handle = ?', [handle]);
+      if (!tenant) throw notFound('Handle');
+    }
+    return { kind: 'admin', actor: 'admin', scopes: SCOPES };
+  }
+  if (!presented.startsWith(PAT_PREFIX)) throw unauthorized('The bearer token is not valid.');
+  const rows: TokenRow[] = await em.getConnection().execute(
+    `select token_id, handle, scopes from access_tokens
+      where token_hash = ? and revoked_at is null and (expires_at is null or expires_at > now())`,
+    [hashToken(presented)],
+  );
+  const row = rows[0];
+  if (!row) throw unauthorized('The bearer token is not valid, has expired or was revoked.');
+  if (auth === 'admin') throw forbidden('This route needs the operator admin token.');
+  if (handle !== undefined && row.handle !== handle) throw notFound('Handle');
+  if (!row.scopes.includes(auth.scope)) throw insufficientScope(auth.scope);
+  return { kind: 'token', actor: row.token_id, handle: row.handle, scopes: row.scopes };
+}

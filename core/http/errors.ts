@@ -1,0 +1,67 @@
+import type { Context, Next } from 'koa';
+import type { Logger } from 'pino';
+
+export interface ErrorDetail {
+  pointer: string;
+  message: string;
+}
+
+/** The one error type routes throw; the error middleware renders it in the contract's shape. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export const invalidRequest = (message: string, details?: ErrorDetail[]) => new HttpError(400, 'invalid_request', message, details);
+export const unauthorized = (message = 'A valid bearer token is required.') => new HttpError(401, 'unauthorized', message);
+export const insufficientScope = (scope: string) =>
+  new HttpError(403, 'insufficient_scope', `This token lacks the "${scope}" scope.`);
+export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
+export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found.`);
+export const conflict = (message: string) => new HttpError(409, 'conflict', message);
+export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
+export const unavailable = (message: string) => new HttpError(503, 'unavailable', message);
+
+export function errorBody(code: string, message: string, details?: ErrorDetail[]) {
+  return { error: { code, message, ...(details && details.length ? { details } : {}) } };
+}
+
+/** Renders every failure as `{"error": {...}}`; never leaks a stack; logs unexpected ones. */
+export function errorMiddleware(log: Logger) {
+  return async function errors(ctx: Context, next: Next) {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}.`);
+      }
+      if (ctx.status === 405 && !ctx.body) {
+        throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`, undefined, { allow: String(ctx.response.get('allow')) });
+      }
+    } catch (err) {
+      const e = toHttpError(err);
+      if (e.status >= 500) log.error({ err, requestId: ctx.state.requestId }, 'request failed');
+      ctx.status = e.status;
+      ctx.type = 'application/json; charset=utf-8';
+      ctx.body = errorBody(e.code, e.message, e.details);
+      if (e.headers) for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+    }
+  };
+}
+
+function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
+  const status = e.status ?? e.statusCode;
+  if (status === 413 || e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'The request body is larger than 64 KiB.');
+  if (status && status >= 400 && status < 500) {
+    return new HttpError(status, status === 404 ? 'not_found' : 'invalid_request', e.expose && e.message ? e.message : 'The request could not be processed.');
+  }
+  return new HttpError(500, 'internal_error', 'An unexpected error occurred; it has been logged.');
+}

@@ -1,0 +1,16 @@
+import type { Context, Next } from 'koa';
+import { v7 as uuidv7 } from 'uuid';
+
+const VALID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Echoes a well-formed incoming x-request-id, else mints one; every response carries it. */
+export function requestIdFrom(incoming: string | string[] | undefined): string {
+  return typeof incoming === 'string' && VALID.test(incoming) ? incoming : uuidv7();
+}
+
+export async function requestId(ctx: Context, next: Next) {
+  const id = requestIdFrom(ctx.get('x-request-id'));
+  ctx.state.requestId = id;
+  ctx.set('x-request-id', id);
+  await next();
+}

@@ -1,0 +1,43 @@
+import type { Context } from 'koa';
+import type { AwilixContainer } from 'awilix';
+import type { JsonSchema } from '../plugins/sdk.ts';
+
+export const SCOPES = [
+  'campaigns.read', 'campaigns.write', 'analytics.read', 'webhooks.read', 'webhooks.write',
+  'notifications.read', 'tokens.write', 'plugins.read', 'plugins.write',
+] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Who may call a route: anyone, the operator's admin token, or a PAT of the path's handle with a scope. */
+export type RouteAuth = 'public' | 'admin' | { scope: Scope };
+
+export interface Principal {
+  kind: 'admin' | 'token' | 'public';
+  /** Token id, `admin`, or `public`: what audit events record as the actor. */
+  actor: string;
+  handle?: string;
+  scopes: readonly string[];
+}
+
+/** One HTTP route: its schemas drive validation and the OpenAPI document, its auth the matrix test. */
+export interface RouteDef {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  summary: string;
+  tags?: string[];
+  auth: RouteAuth;
+  params?: JsonSchema;
+  query?: JsonSchema;
+  body?: JsonSchema;
+  /** Status → response schema (or a description-only entry). */
+  responses?: Record<number, { description: string; schema?: JsonSchema; contentType?: string }>;
+  // The scope is typed by each handler's destructuring: services are resolved by name from the container.
+  handler(ctx: Context, scope: any): Promise<void>;
+}
+
+/** What a handler gets: the request-scoped container's cradle (services, em, tenant, principal). */
+export type RequestScope = Record<string, any> & { principal: Principal; container: AwilixContainer };
+
+export function defineRoutes(routes: RouteDef[]): RouteDef[] {
+  return routes;
+}

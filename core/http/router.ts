@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import { asValue, type AwilixContainer } from 'awilix';
+import type { Context } from 'koa';
+import type { Orm } from '../db/orm.ts';
+import { authenticate } from './auth.ts';
+import { check, compile } from './validate.ts';
+import type { RouteDef, RequestScope } from './route.ts';
+
+const toKoaPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+/**
+ * Mounts route definitions: per request a scoped container (MikroORM fork, principal), then auth,
+ * then ajv validation of params, query and body, then the handler.
+ */
+export function buildRouter(routes: RouteDef[], container: AwilixContainer): Router {
+  const router = new Router();
+  const orm = container.resolve<Orm>('orm');
+  const adminToken = container.resolve<{ adminToken: string }>('config').adminToken;
+  for (const def of routes) {
+    const validators = {
+      params: def.params && compile(def.params, true),
+      query: def.query && compile({ type: 'object', additionalProperties: false, ...def.query }, true),
+      body: def.body && compile(def.body, false),
+    };
+    const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+    router[method](toKoaPath(def.path), async (ctx: Context) => {
+      const em = orm.em.fork();
+      const principal = await authenticate(ctx, def.auth, em, adminToken);
+      if (validators.params) check(validators.params, ctx.params, '/params', 'path');
+      const query = { ...ctx.query };
+      if (validators.query) check(validators.query, query, '/query', 'query string');
+      ctx.state.query = query;
+      if (validators.body) {
+        check(validators.body, (ctx.request as { body?: unknown }).body, '/body', 'request body');
+      }
+      const scope = container.createScope();
+      scope.register({ em: asValue(em), principal: asValue(principal), container: asValue(scope) });
+      try {
+        await def.handler(ctx, scope.cradle as RequestScope);
+      } finally {
+        void scope.dispose();
+      }
+    });
+  }
+  return router;
+}

@@ -1,0 +1,56 @@
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import type { Redis } from './redis.ts';
+
+type Handler = (message: any) => void;
+
+/**
+ * Cross-process invalidation and fan-out: Redis pub/sub when configured, else in-process. A
+ * publisher's own process is notified at once, without waiting for the Redis echo.
+ */
+export interface Bus {
+  publish(channel: string, message: unknown): void;
+  subscribe(channel: string, handler: Handler): () => void;
+  close(): Promise<void>;
+}
+
+export async function createBus(redis: Redis | null, prefix: string, log: Logger): Promise<Bus> {
+  const local = new EventEmitter();
+  local.setMaxListeners(0);
+  const origin = randomUUID();
+  let subscriber: Redis | null = null;
+  const subscribed = new Set<string>();
+
+  if (redis) {
+    subscriber = redis.duplicate() as Redis;
+    subscriber.on('error', () => {}); // the main client already reports reachability
+    await subscriber.connect();
+  }
+  const onRemote = (raw: string, channel: string) => {
+    try {
+      const { o, m } = JSON.parse(raw);
+      if (o !== origin) local.emit(channel, m);
+    } catch (err) {
+      log.warn({ channel, err }, 'bad bus message');
+    }
+  };
+  return {
+    publish(channel, message) {
+      local.emit(channel, message);
+      if (redis?.isReady) redis.publish(`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })).catch(() => {});
+    },
+    subscribe(channel, handler) {
+      local.on(channel, handler);
+      if (subscriber && !subscribed.has(channel)) {
+        subscribed.add(channel);
+        void subscriber.subscribe(`${prefix}:${channel}`, (raw) => onRemote(raw, channel)).catch((err) => log.warn({ err }, 'bus subscribe failed'));
+      }
+      return () => local.off(channel, handler);
+    },
+    async close() {
+      local.removeAllListeners();
+      if (subscriber) await subscriber.quit().catch(() => subscriber?.disconnect());
+    },
+  };
+}

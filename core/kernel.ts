@@ -1,0 +1,122 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
+import pg from 'pg';
+import type Koa from 'koa';
+import type { Config } from '../config/index.ts';
+import { buildApp } from './app.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
+import { initOrm, migrate, type Orm } from './db/orm.ts';
+import { createBus } from './infra/bus.ts';
+import { createCounters } from './infra/counters.ts';
+import { createLogger, type Logger } from './infra/logger.ts';
+import { connectRedis } from './infra/redis.ts';
+import { modules } from './modules.ts';
+import { PluginHost } from './plugins/host.ts';
+import { loadAllPlugins } from './plugins/loader.ts';
+import { readTenantFiles } from './plugins/tenant-files.ts';
+import { ensureSecrets } from './secrets.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** A fast lane answers a request before Koa sees it (the redirect hot path); false = not mine. */
+export type FastLane = (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+
+export interface Kernel {
+  config: Config;
+  container: AwilixContainer;
+  app: Koa;
+  server: http.Server;
+  url: string;
+  log: Logger;
+  generatedAdminToken: boolean;
+  startedInMs: number;
+  close(): Promise<void>;
+}
+
+// Pool connections hand back numerics and bigints as JS numbers: counts and money stay far below 2^53.
+pg.types.setTypeParser(20, (v) => Number(v));
+pg.types.setTypeParser(1700, (v) => Number(v));
+
+/** Boots everything in dependency order: database, Redis, plugins, modules, HTTP server. */
+export async function startKernel(baseConfig: Config, opts: { listen?: boolean; log?: Logger } = {}): Promise<Kernel> {
+  const started = performance.now();
+  const { config, generatedAdminToken } = ensureSecrets(baseConfig);
+  const log = opts.log ?? createLogger(config.logLevel);
+  const closers: Array<() => Promise<unknown> | unknown> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await Promise.resolve().then(close).catch((err) => log.warn({ err }, 'error while closing'));
+    closers.length = 0;
+  };
+
+  try {
+    let embedded: EmbeddedPostgres | null = null;
+    if (!config.databaseUrl) {
+      embedded = await startEmbeddedPostgres(config.dataDir, config.databasePoolMax * 2);
+      closers.push(() => embedded!.stop());
+    }
+    const databaseUrl = config.databaseUrl || embedded!.url;
+    const orm: Orm = await initOrm(databaseUrl, config.databasePoolMax, log);
+    closers.push(() => orm.close());
+    const applied = await migrate(orm);
+    if (applied.length) log.info({ applied }, 'migrations applied');
+    const pool = new pg.Pool({ connectionString: databaseUrl, max: config.databasePoolMax });
+    pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+    closers.push(() => pool.end());
+
+    const redis = await connectRedis(config.redisUrl, log);
+    if (redis) closers.push(() => redis.quit().catch(() => redis.disconnect()));
+    const bus = await createBus(redis, config.redisPrefix, log);
+    closers.push(() => bus.close());
+    const counters = createCounters(redis, config.redisPrefix);
+
+    const tenantFiles = readTenantFiles(config.tenantsDir);
+    const manifests = await loadAllPlugins(ROOT, config.plugins);
+    const pluginHost = new PluginHost(manifests, { orm, bus, counters, log, tenantFiles });
+    pluginHost.checkTenantFiles();
+    closers.push(() => pluginHost.close());
+
+    const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
+    container.register({
+      config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), redis: asValue(redis),
+      bus: asValue(bus), counters: asValue(counters), pluginHost: asValue(pluginHost), embedded: asValue(Boolean(embedded)),
+    });
+    for (const m of modules) m.register?.(container);
+    const routeTable = modules.flatMap((m) => m.routes?.(container.cradle) ?? []);
+    container.register({ routeTable: asValue(routeTable) });
+    const app = buildApp(container, routeTable);
+
+    for (const m of modules) {
+      await m.start?.(container.cradle);
+      closers.push(() => m.stop?.(container.cradle));
+    }
+
+    const koaListener = app.callback();
+    const fastLane: FastLane | null = container.hasRegistration('fastLane') ? container.resolve('fastLane') : null;
+    const server = http.createServer(fastLane ? (req, res) => fastLane(req, res) || koaListener(req, res) : koaListener);
+    server.keepAliveTimeout = 65_000;
+    if (opts.listen !== false) {
+      await new Promise<void>((ok, fail) => server.once('error', fail).listen(config.port, config.host, () => ok()));
+    }
+    const port = (server.address() as AddressInfo | null)?.port ?? config.port;
+    const url = `http://localhost:${port}`;
+    if (!config.publicUrl) (config as { publicUrl: string }).publicUrl = url;
+
+    let closing: Promise<void> | null = null;
+    const close = () =>
+      (closing ??= (async () => {
+        // Stop accepting, let in-flight requests finish, then flush buffers and close pools.
+        await new Promise<void>((ok) => {
+          server.close(() => ok());
+          server.closeIdleConnections();
+          setTimeout(() => server.closeAllConnections(), Math.min(config.shutdownTimeoutMs, 5000)).unref();
+        });
+        await closeAll();
+      })());
+    return { config, container, app, server, url, log, generatedAdminToken, startedInMs: Math.round(performance.now() - started), close };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+}

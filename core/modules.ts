@@ -1,0 +1,8 @@
+import type { TenxModule } from './module.ts';
+import { auditModule } from './audit/index.ts';
+import { pluginsModule } from './plugins/index.ts';
+import { systemModule } from './system/index.ts';
+import { tenantsModule } from './tenants/index.ts';
+
+/** Every domain module, in start order (stopped in reverse). */
+export const modules: TenxModule[] = [systemModule, auditModule, tenantsModule, pluginsModule];

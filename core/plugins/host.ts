@@ -1,0 +1,130 @@
+import { Ajv, type ValidateFunction } from 'ajv';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import type { Bus } from '../infra/bus.ts';
+import type { Counters } from '../infra/counters.ts';
+import type { TenantFile } from './tenant-files.ts';
+import type {
+  BotDetectorPlugin, GoalTypePlugin, NotificationChannelPlugin, PluginApi, PluginKind, PluginManifest, TrackingPresetPlugin,
+} from './sdk.ts';
+
+export interface ActivePlugin<M extends PluginManifest = PluginManifest> {
+  manifest: M;
+  enabled: boolean;
+  settings: Record<string, any>;
+}
+
+/** The plugins one handle runs with: defaults, overlaid by tenants/<handle>.json, overlaid by the database. */
+export interface HandlePlugins {
+  handle: string;
+  all: ActivePlugin[];
+  api: PluginApi;
+  goalType(name: string): ActivePlugin<GoalTypePlugin> | undefined;
+  trackingPreset(name: string): ActivePlugin<TrackingPresetPlugin> | undefined;
+  botDetectors: ActivePlugin<BotDetectorPlugin>[];
+  channel(name: string): ActivePlugin<NotificationChannelPlugin> | undefined;
+}
+
+export const KIND_GROUPS: Record<PluginKind, string> = {
+  'goal-type': 'goalTypes',
+  'tracking-preset': 'trackingPresets',
+  'bot-detector': 'botDetectors',
+  'notification-channel': 'notificationChannels',
+};
+
+const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+const CHANNEL = 'plugins.changed';
+
+export class PluginHost {
+  readonly manifests: PluginManifest[];
+  private readonly byName = new Map<string, PluginManifest>();
+  private readonly settingsValidators = new Map<string, ValidateFunction>();
+  private readonly cache = new Map<string, Promise<HandlePlugins>>();
+  private readonly deps: { orm: { em: EntityManager }; bus: Bus; counters: Counters; log: Logger; tenantFiles: Map<string, TenantFile> };
+
+  constructor(manifests: PluginManifest[], deps: PluginHost['deps']) {
+    this.manifests = manifests;
+    this.deps = deps;
+    for (const m of manifests) {
+      this.byName.set(m.name, m);
+      if (m.settingsSchema) this.settingsValidators.set(m.name, ajv.compile(m.settingsSchema));
+    }
+    deps.bus.subscribe(CHANNEL, (msg: { handle: string }) => this.cache.delete(msg.handle));
+  }
+
+  get(name: string): PluginManifest | undefined {
+    return this.byName.get(name);
+  }
+
+  /** Validates settings against the plugin's own schema; returns problems (empty when valid). */
+  settingsProblems(name: string, settings: unknown): { pointer: string; message: string }[] {
+    const validate = this.settingsValidators.get(name);
+    if (!validate || validate(settings)) return [];
+    return validate.errors!.map((e) => ({ pointer: `/body/settings${e.instancePath}`, message: e.message ?? 'is invalid' }));
+  }
+
+  /** Checks the tenant files against the registered plugins; throws naming the file and plugin. */
+  checkTenantFiles(): void {
+    for (const [handle, file] of this.deps.tenantFiles) {
+      for (const [name, cfg] of Object.entries(file.plugins ?? {})) {
+        if (!this.byName.has(name)) throw new Error(`tenants/${handle}.json names unknown plugin "${name}"`);
+        const problems = cfg.settings ? this.settingsProblems(name, cfg.settings) : [];
+        if (problems.length) throw new Error(`tenants/${handle}.json: settings of "${name}" ${problems.map((p) => p.pointer.replace('/body/settings', '') + ' ' + p.message).join('; ')}`);
+      }
+    }
+  }
+
+  forHandle(handle: string): Promise<HandlePlugins> {
+    let entry = this.cache.get(handle);
+    if (!entry) {
+      entry = this.resolve(handle);
+      this.cache.set(handle, entry);
+      entry.catch(() => this.cache.delete(handle));
+    }
+    return entry;
+  }
+
+  /** Call after a handle's plugin settings changed: every process re-resolves within the bus latency. */
+  invalidate(handle: string): void {
+    this.deps.bus.publish(CHANNEL, { handle });
+  }
+
+  async close(): Promise<void> {
+    for (const m of this.manifests) await m.close?.();
+  }
+
+  private async resolve(handle: string): Promise<HandlePlugins> {
+    const rows: { plugin_name: string; enabled: boolean; settings: Record<string, unknown> }[] = await this.deps.orm.em
+      .fork()
+      .getConnection()
+      .execute('select plugin_name, enabled, settings from plugin_settings where handle = ?', [handle]);
+    const stored = new Map(rows.map((r) => [r.plugin_name, r]));
+    const file = this.deps.tenantFiles.get(handle)?.plugins ?? {};
+    const all: ActivePlugin[] = this.manifests.map((manifest) => {
+      const fromFile = file[manifest.name];
+      const fromDb = stored.get(manifest.name);
+      return {
+        manifest,
+        enabled: fromDb?.enabled ?? fromFile?.enabled ?? manifest.enabledByDefault ?? true,
+        settings: { ...(manifest.defaultSettings ?? {}), ...(fromFile?.settings ?? {}), ...(fromDb?.settings ?? {}) },
+      };
+    });
+    const enabled = (kind: PluginKind, name?: string) =>
+      all.filter((p) => p.enabled && p.manifest.kind === kind && (name === undefined || p.manifest.name === name));
+    const { counters, log } = this.deps;
+    const api: PluginApi = {
+      handle,
+      incrementCounter: (key, windowSeconds) => counters.increment(`${handle}:${key}`, windowSeconds),
+      log: log.child({ handle }),
+    };
+    return {
+      handle,
+      all,
+      api,
+      goalType: (name) => enabled('goal-type', name)[0] as ActivePlugin<GoalTypePlugin> | undefined,
+      trackingPreset: (name) => enabled('tracking-preset', name)[0] as ActivePlugin<TrackingPresetPlugin> | undefined,
+      botDetectors: enabled('bot-detector') as ActivePlugin<BotDetectorPlugin>[],
+      channel: (name) => enabled('notification-channel', name)[0] as ActivePlugin<NotificationChannelPlugin> | undefined,
+    };
+  }
+}

@@ -1,0 +1,54 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { manifestProblems } from './manifest.ts';
+import type { PluginManifest } from './sdk.ts';
+
+export class PluginLoadError extends Error {}
+
+export const BUILTIN_KIND_DIRS = ['goal-types', 'tracking-presets', 'bot-detectors', 'notification-channels'];
+
+/** The built-in plugins: every plugins/<kind>/<name>/index.ts. */
+export function builtinPluginPaths(root: string): string[] {
+  const out: string[] = [];
+  for (const kind of BUILTIN_KIND_DIRS) {
+    const dir = resolve(root, 'plugins', kind);
+    if (!existsSync(dir)) continue;
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory()) continue;
+      const file = ['index.ts', 'index.js'].map((f) => resolve(dir, entry.name, f)).find(existsSync);
+      if (file) out.push(file);
+    }
+  }
+  return out;
+}
+
+/** Imports and validates one plugin by path or package name; a bad one is named in the error. */
+export async function loadPlugin(spec: string, cwd: string): Promise<PluginManifest> {
+  const isPath = spec.startsWith('.') || isAbsolute(spec);
+  const target = isPath ? pathToFileURL(resolve(cwd, spec)).href : spec;
+  let mod: { default?: unknown };
+  try {
+    mod = await import(target);
+  } catch (err) {
+    throw new PluginLoadError(`plugin "${spec}" failed to load: ${(err as Error).message}`);
+  }
+  const problems = manifestProblems(mod.default);
+  if (problems.length) {
+    const name = (mod.default as { name?: string })?.name ?? spec;
+    throw new PluginLoadError(`plugin "${name}" (${spec}) is invalid: ${problems.join('; ')}`);
+  }
+  return mod.default as PluginManifest;
+}
+
+export async function loadAllPlugins(root: string, extra: string[]): Promise<PluginManifest[]> {
+  const manifests: PluginManifest[] = [];
+  const seen = new Map<string, string>();
+  for (const spec of [...builtinPluginPaths(root), ...extra]) {
+    const m = await loadPlugin(spec, root);
+    if (seen.has(m.name)) throw new PluginLoadError(`plugin "${m.name}" is registered twice (${seen.get(m.name)} and ${spec})`);
+    seen.set(m.name, spec);
+    manifests.push(m);
+  }
+  return manifests;
+}

@@ -1,0 +1,89 @@
+import type { Pool } from 'pg';
+import { defineRoutes, type Principal } from '../http/route.ts';
+import { invalidRequest, notFound } from '../http/errors.ts';
+import { handleParam } from '../tenants/schemas.ts';
+import type { AuditService } from '../audit/service.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { KIND_GROUPS, type ActivePlugin, type PluginHost } from './host.ts';
+
+type Deps = { pluginHost: PluginHost; pg: Pool; audit: AuditService; principal: Principal };
+
+const describe = (p: ActivePlugin) => ({
+  name: p.manifest.name,
+  version: p.manifest.version,
+  kind: p.manifest.kind,
+  description: p.manifest.description ?? null,
+  enabled: p.enabled,
+  settings: p.settings,
+  settingsSchema: p.manifest.settingsSchema ?? null,
+});
+
+const pluginEntry = {
+  type: 'object',
+  properties: {
+    name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, enabled: { type: 'boolean' },
+    settings: { type: 'object' }, settingsSchema: { type: ['object', 'null'] }, description: { type: ['string', 'null'] },
+  },
+};
+
+export const pluginRoutes = defineRoutes([
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/plugins',
+    summary: 'Registered plugins by kind, with whether each is enabled for this handle and its settings',
+    tags: ['plugins'],
+    auth: { scope: 'plugins.read' },
+    params: { type: 'object', properties: { handle: handleParam } },
+    responses: {
+      200: {
+        description: 'Plugins by kind',
+        schema: { type: 'object', properties: Object.fromEntries(Object.values(KIND_GROUPS).map((g) => [g, { type: 'array', items: pluginEntry }])) },
+      },
+    },
+    async handler(ctx, { pluginHost }: Deps) {
+      const active = await pluginHost.forHandle(ctx.params.handle);
+      const body: Record<string, unknown[]> = Object.fromEntries(Object.values(KIND_GROUPS).map((g) => [g, []]));
+      for (const p of active.all) body[KIND_GROUPS[p.manifest.kind]].push(describe(p));
+      ctx.body = body;
+    },
+  },
+  {
+    method: 'PUT',
+    path: '/v2/handles/{handle}/plugins/{name}',
+    summary: "Enable or disable a plugin for this handle and set its settings (validated by the plugin's schema)",
+    tags: ['plugins'],
+    auth: { scope: 'plugins.write' },
+    params: { type: 'object', properties: { handle: handleParam, name: { type: 'string', maxLength: 64 } } },
+    body: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['enabled'],
+      properties: { enabled: { type: 'boolean' }, settings: { type: 'object' } },
+    },
+    responses: { 200: { description: 'The plugin as it now applies to this handle', schema: pluginEntry } },
+    async handler(ctx, { pluginHost, pg, audit, principal }: Deps) {
+      const { handle, name } = ctx.params;
+      const manifest = pluginHost.get(name);
+      if (!manifest) throw notFound(`Plugin "${name}"`);
+      const body = ctx.request.body as { enabled: boolean; settings?: Record<string, unknown> };
+      const current = (await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!;
+      const settings = body.settings ?? current.settings;
+      const problems = pluginHost.settingsProblems(name, settings);
+      if (problems.length) throw invalidRequest(`The settings are not valid for plugin "${name}".`, problems);
+      await withTransaction(pg, async (client) => {
+        await client.query(
+          `insert into plugin_settings (handle, plugin_name, enabled, settings, updated_at) values ($1, $2, $3, $4, now())
+           on conflict (handle, plugin_name) do update set enabled = excluded.enabled, settings = excluded.settings, updated_at = now()`,
+          [handle, name, body.enabled, JSON.stringify(settings)],
+        );
+        await audit.record({
+          handle, type: 'plugin.settings_changed', actor: principal.actor, subjectId: name,
+          payload: { before: { enabled: current.enabled, settings: current.settings }, after: { enabled: body.enabled, settings } },
+        }, client);
+      });
+      pluginHost.invalidate(handle);
+      const updated = (await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!;
+      ctx.body = describe(updated);
+    },
+  },
+]);

@@ -1,0 +1,74 @@
+import { defineRoutes } from '../http/route.ts';
+import { pageOf, pageQuery } from '../http/pagination.ts';
+import { createHandleBody, createTokenBody, handleParams, tenantResponse, tokenResponse } from './schemas.ts';
+import type { TenantService } from './service.ts';
+
+type Deps = { tenants: TenantService };
+
+export const tenantRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/v2/handles',
+    summary: 'Create a handle (tenant); returns its owner token once',
+    tags: ['tenants'],
+    auth: 'admin',
+    body: createHandleBody,
+    responses: { 201: { description: 'Created', schema: tenantResponse } },
+    async handler(ctx, { tenants }: Deps) {
+      ctx.status = 201;
+      ctx.body = await tenants.createHandle(ctx.request.body as never);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}',
+    summary: 'Get a handle',
+    tags: ['tenants'],
+    auth: { scope: 'campaigns.read' },
+    params: handleParams,
+    responses: { 200: { description: 'The handle', schema: tenantResponse } },
+    async handler(ctx, { tenants }: Deps) {
+      const t = await tenants.getHandle(ctx.params.handle);
+      ctx.body = { handle: t.handle, name: t.name, reportingCurrency: t.reportingCurrency, createdAt: t.createdAt };
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v2/handles/{handle}/tokens',
+    summary: 'Create a personal access token; the secret is shown once',
+    tags: ['tokens'],
+    auth: { scope: 'tokens.write' },
+    params: handleParams,
+    body: createTokenBody,
+    responses: { 201: { description: 'Created', schema: tokenResponse } },
+    async handler(ctx, { tenants }: Deps) {
+      ctx.status = 201;
+      ctx.body = await tenants.createToken(ctx.params.handle, ctx.request.body as never);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/tokens',
+    summary: 'List tokens (never their secrets)',
+    tags: ['tokens'],
+    auth: { scope: 'tokens.write' },
+    params: handleParams,
+    query: { properties: { ...pageQuery } },
+    responses: { 200: { description: 'A page of tokens', schema: pageOf(tokenResponse) } },
+    async handler(ctx, { tenants }: Deps) {
+      ctx.body = await tenants.listTokens(ctx.params.handle, ctx.state.query.limit, ctx.state.query.cursor);
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v2/handles/{handle}/tokens/{tokenId}',
+    summary: 'Revoke a token',
+    tags: ['tokens'],
+    auth: { scope: 'tokens.write' },
+    params: { type: 'object', properties: { ...handleParams.properties, tokenId: { type: 'string', format: 'uuid' } } },
+    responses: { 200: { description: 'Revoked', schema: tokenResponse } },
+    async handler(ctx, { tenants }: Deps) {
+      ctx.body = await tenants.revokeToken(ctx.params.handle, ctx.params.tokenId);
+    },
+  },
+]);

@@ -1,0 +1,48 @@
+import { SCOPES } from '../http/route.ts';
+
+export const RESERVED_HANDLES = ['v2', 'api', 'docs', 'healthz', 'readyz', 'metrics', 'static', 'assets', 'admin', 'dashboard'];
+export const HANDLE_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$';
+
+export const handleParam = { type: 'string', pattern: HANDLE_PATTERN } as const;
+/** Path params of every /v2/handles/{handle}/... route. */
+export const handleParams = { type: 'object', properties: { handle: handleParam } } as const;
+export const currency = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
+
+export const createHandleBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['handle', 'name'],
+  properties: {
+    handle: { ...handleParam, not: { enum: RESERVED_HANDLES } },
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    reportingCurrency: { ...currency, default: 'USD' },
+  },
+} as const;
+
+export const tenantResponse = {
+  type: 'object',
+  properties: {
+    handle: { type: 'string' }, name: { type: 'string' }, reportingCurrency: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' }, ownerToken: { type: 'string' },
+  },
+};
+
+export const createTokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'scopes'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...SCOPES] } },
+    expiresAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const tokenResponse = {
+  type: 'object',
+  properties: {
+    tokenId: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } },
+    expiresAt: { type: ['string', 'null'] }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] },
+    token: { type: 'string', description: 'Shown once; stored only as a SHA-256 hash.' },
+  },
+};

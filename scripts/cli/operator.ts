@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { ConfigError, loadConfig } from '../../config/index.ts';
+import { startKernel } from '../../core/kernel.ts';
+
+/** Loads config or exits with one clear line naming the bad variable. */
+export function configOrExit() {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`tenx: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export async function serve() {
+  const config = configOrExit();
+  let kernel;
+  try {
+    kernel = await startKernel(config);
+  } catch (err) {
+    process.stderr.write(`tenx: failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  const { log, url } = kernel;
+  const mode = config.databaseUrl ? 'postgresql' : 'embedded';
+  log.info({ url, mode, redis: Boolean(config.redisUrl), startedInMs: kernel.startedInMs }, 'tenx is serving');
+  process.stdout.write(`\ntenx is serving on ${url}  (${mode} database${config.redisUrl ? ', redis' : ', no redis'}; started in ${kernel.startedInMs} ms)\n`);
+  process.stdout.write(`  API docs:   ${url}/docs\n  Dashboard:  ${url}/dashboard\n`);
+  if (kernel.generatedAdminToken) {
+    process.stdout.write(`  Admin token (shown once, kept in ${config.dataDir}/secrets.json): ${kernel.config.adminToken}\n`);
+  }
+  process.stdout.write('\n');
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log.error('graceful shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    kernel.close().then(
+      () => process.exit(0),
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+export function registerOperatorCommands(program: Command) {
+  program.command('serve').description('start the HTTP server (embedded PostgreSQL when DATABASE_URL is empty)').action(serve);
+}
