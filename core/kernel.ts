@@ -16,6 +16,7 @@ import { modules } from './modules.ts';
 import { PluginHost } from './plugins/host.ts';
 import { loadAllPlugins } from './plugins/loader.ts';
 import { readTenantFiles } from './plugins/tenant-files.ts';
+import { createCtxCodec } from './redirect/ctx-token.ts';
 import { ensureSecrets } from './secrets.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -81,6 +82,7 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
     container.register({
       config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), redis: asValue(redis),
       bus: asValue(bus), counters: asValue(counters), pluginHost: asValue(pluginHost), embedded: asValue(Boolean(embedded)),
+      ctxCodec: asValue(createCtxCodec(config.ctxSecrets)),
     });
     for (const m of modules) m.register?.(container);
     const routeTable = modules.flatMap((m) => m.routes?.(container.cradle) ?? []);

@@ -1,0 +1,80 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+
+/** What a ctx token binds: the click, its tenant and campaign, when it was issued, and its window. */
+export interface CtxClaims {
+  clickId: string;
+  handle: string;
+  campaignId: string;
+  issuedAt: Date;
+  /** The campaign's attribution window at click time; the token expires after it. */
+  windowDays: number;
+}
+
+export type CtxVerification =
+  | { ok: true; claims: CtxClaims; expired: boolean }
+  | { ok: false; reason: 'malformed' | 'bad_signature' };
+
+const VERSION = 1;
+const MAC_BYTES = 16; // HMAC-SHA256 truncated to 128 bits keeps the token under 200 characters
+const DAY_MS = 86_400_000;
+
+function uuidToBytes(uuid: string): Buffer {
+  return Buffer.from(uuid.replace(/-/g, ''), 'hex');
+}
+
+function bytesToUuid(b: Buffer): string {
+  const h = b.toString('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
+/**
+ * Signs and verifies ctx tokens: base64url of [version, clickId(16), issuedAt(u32 s), window(u16),
+ * handle, campaignId] + HMAC. Keys are newest first: sign with the first, verify with any (rotation).
+ */
+export function createCtxCodec(secrets: string[]) {
+  if (secrets.length === 0) throw new Error('at least one ctx secret is required');
+  const keys = secrets.map((s) => Buffer.from(s, 'utf8'));
+  const mac = (key: Buffer, body: Buffer) => createHmac('sha256', key).update(body).digest().subarray(0, MAC_BYTES);
+
+  function sign(c: CtxClaims): string {
+    const handle = Buffer.from(c.handle, 'utf8');
+    const campaign = Buffer.from(c.campaignId, 'utf8');
+    const body = Buffer.allocUnsafe(1 + 16 + 4 + 2 + 1 + handle.length + 1 + campaign.length);
+    let o = body.writeUInt8(VERSION, 0);
+    o += uuidToBytes(c.clickId).copy(body, o);
+    o = body.writeUInt32BE(Math.floor(c.issuedAt.getTime() / 1000), o);
+    o = body.writeUInt16BE(c.windowDays, o);
+    o = body.writeUInt8(handle.length, o);
+    o += handle.copy(body, o);
+    o = body.writeUInt8(campaign.length, o);
+    campaign.copy(body, o);
+    return Buffer.concat([body, mac(keys[0], body)]).toString('base64url');
+  }
+
+  function verify(token: unknown, now = Date.now()): CtxVerification {
+    if (typeof token !== 'string' || token.length < 40 || token.length > 200 || !/^[A-Za-z0-9_-]+$/.test(token)) {
+      return { ok: false, reason: 'malformed' };
+    }
+    const raw = Buffer.from(token, 'base64url');
+    if (raw.length < 1 + 16 + 4 + 2 + 2 + MAC_BYTES || raw[0] !== VERSION) return { ok: false, reason: 'malformed' };
+    const body = raw.subarray(0, raw.length - MAC_BYTES);
+    const tag = raw.subarray(raw.length - MAC_BYTES);
+    if (!keys.some((k) => timingSafeEqual(mac(k, body), tag))) return { ok: false, reason: 'bad_signature' };
+    let o = 1;
+    const clickId = bytesToUuid(body.subarray(o, (o += 16)));
+    const issuedAt = new Date(body.readUInt32BE(o) * 1000);
+    const windowDays = body.readUInt16BE((o += 4));
+    const handleLen = body.readUInt8((o += 2));
+    const handle = body.subarray(++o, (o += handleLen)).toString('utf8');
+    if (o >= body.length) return { ok: false, reason: 'malformed' };
+    const campaignLen = body.readUInt8(o);
+    const campaignId = body.subarray(++o, (o += campaignLen)).toString('utf8');
+    if (o !== body.length) return { ok: false, reason: 'malformed' };
+    const expired = now > issuedAt.getTime() + windowDays * DAY_MS;
+    return { ok: true, claims: { clickId, handle, campaignId, issuedAt, windowDays }, expired };
+  }
+
+  return { sign, verify };
+}
+
+export type CtxCodec = ReturnType<typeof createCtxCodec>;

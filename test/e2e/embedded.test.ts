@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer } from 'node:net';
+
+const freePort = () =>
+  new Promise<number>((ok) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => ok(port));
+    });
+  });
+
+/** Starts `tenx serve` exactly as `npm start` does, on the embedded database, with no Redis. */
+async function serve(dataDir: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
+  const env = { ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', CTX_SECRETS: '', SECRET_KEY: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
+  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/tenx.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`server exited early: ${out}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    if (ok) return { child, output: () => out };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`server did not start: ${out}`);
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+
+describe('embedded mode: npm start with no environment', function () {
+  this.timeout(120_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenx-embedded-'));
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves, prints the admin token once, keeps a handle across a restart and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const first = await serve(dataDir, port);
+    const token = /Admin token[^:]*: (\S+)/.exec(first.output())?.[1];
+    expect(token, first.output()).to.match(/^tenx_admin_/);
+    const created = await fetch(`http://127.0.0.1:${port}/v2/handles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: 'embedded-demo', name: 'Demo' }),
+    });
+    expect(created.status).to.equal(201);
+    const ready = await (await fetch(`http://127.0.0.1:${port}/readyz`)).json();
+    expect(ready.checks).to.deep.equal({ database: 'ok', redis: 'not_configured' });
+    first.child.kill('SIGTERM');
+    expect(await exited(first.child)).to.equal(0);
+
+    const second = await serve(dataDir, port);
+    expect(second.output()).to.not.include('Admin token');
+    const again = await fetch(`http://127.0.0.1:${port}/v2/handles`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ handle: 'embedded-demo', name: 'Demo' }),
+    });
+    expect(again.status).to.equal(409);
+    second.child.kill('SIGTERM');
+    expect(await exited(second.child)).to.equal(0);
+  });
+});

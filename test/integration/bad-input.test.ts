@@ -1,0 +1,90 @@
+import { expect } from 'chai';
+import { v7 as uuidv7 } from 'uuid';
+import type { RouteDef } from '../../core/http/route.ts';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+
+const pathFor = (route: RouteDef, handle: string) =>
+  route.path.replace(/\{(\w+)\}/g, (_, name: string) => (name === 'handle' ? handle : name.endsWith('Id') && name !== 'campaignId' ? uuidv7() : 'x-nope'));
+
+// For every route that takes a JSON body: malformed JSON, an oversized body, a wrong media type and
+// an unknown field are all answered 4xx in the contract's error shape, never 500.
+describe('bad input on every route family that takes a body', () => {
+  let server: TestServer;
+  let bodyRoutes: RouteDef[];
+  let headersFor: (route: RouteDef) => Record<string, string>;
+
+  before(async () => {
+    server = await startTestServer();
+    bodyRoutes = server.kernel.container.resolve<RouteDef[]>('routeTable').filter((r) => r.body);
+    const owner = await createHandle(server);
+    headersFor = (route) => (route.auth === 'admin' ? server.admin() : route.auth === 'public' ? {} : owner.auth);
+    (server as { handle?: string }).handle = owner.handle;
+  });
+  after(async () => server?.close());
+
+  const handle = () => (server as unknown as { handle: string }).handle;
+  const call = (route: RouteDef) => server.http[route.method.toLowerCase() as 'post'](pathFor(route, handle())).set(headersFor(route));
+
+  const expectError = (res: { status: number; body: { error?: { code: string; message: string } } }, status: number, what: string) => {
+    expect(res.status, what).to.equal(status);
+    expect(res.body.error, what).to.be.an('object');
+    expect(res.body.error!.code, what).to.be.a('string');
+    expect(res.body.error!.message, what).to.be.a('string');
+  };
+
+  it('answers malformed JSON with 400 invalid_request', async () => {
+    for (const route of bodyRoutes) {
+      const res = await call(route).set('content-type', 'application/json').send('{"oops": ');
+      expectError(res, 400, `${route.method} ${route.path}`);
+      expect(res.body.error.code).to.equal('invalid_request');
+    }
+  });
+
+  it('answers bodies over 64 KiB with 413 payload_too_large', async () => {
+    const big = JSON.stringify({ name: 'x'.repeat(70 * 1024) });
+    for (const route of bodyRoutes) {
+      const res = await call(route).set('content-type', 'application/json').send(big);
+      expectError(res, 413, `${route.method} ${route.path}`);
+      expect(res.body.error.code).to.equal('payload_too_large');
+    }
+  });
+
+  it('answers a non-JSON media type with 415', async () => {
+    for (const route of bodyRoutes) {
+      const res = await call(route).set('content-type', 'text/plain').send('hello');
+      expectError(res, 415, `${route.method} ${route.path}`);
+      expect(res.body.error.code).to.equal('unsupported_media_type');
+    }
+  });
+
+  it('answers unknown fields and wrong types with 400 naming the field', async () => {
+    for (const route of bodyRoutes) {
+      const res = await call(route).send({ definitelyNotAField: true });
+      expect(res.status, `${route.method} ${route.path}`).to.be.within(400, 422);
+      expect(res.body.error.code).to.be.a('string');
+      if (res.status === 400) expect(res.body.error.details, `${route.method} ${route.path}`).to.be.an('array').that.is.not.empty;
+      const arr = await call(route).send([1, 2, 3]);
+      expect(arr.status, `${route.method} ${route.path} array`).to.be.within(400, 422);
+    }
+  });
+
+  it('echoes a valid x-request-id and mints one otherwise', async () => {
+    const echoed = await server.http.get('/healthz').set('x-request-id', 'abc-123').expect(200);
+    expect(echoed.headers['x-request-id']).to.equal('abc-123');
+    const minted = await server.http.get('/healthz').set('x-request-id', 'bad id with spaces').expect(200);
+    expect(minted.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
+  });
+
+  it('answers unknown routes with a JSON 404 and serves the OpenAPI document and docs', async () => {
+    const res = await server.http.get('/v2/nothing-here').expect(404);
+    expect(res.body.error.code).to.equal('not_found');
+    const spec = await server.http.get('/v2/openapi.json').expect(200);
+    expect(spec.body.openapi).to.equal('3.1.0');
+    expect(spec.body.paths['/v2/handles']).to.have.property('post');
+    await server.http.get('/docs').expect(200).expect('content-type', /html/);
+    const metrics = await server.http.get('/metrics').expect(200);
+    expect(metrics.text).to.include('tenx_http_request_duration_seconds');
+    const ready = await server.http.get('/readyz').expect(200);
+    expect(ready.body.checks).to.deep.equal({ database: 'ok', redis: 'ok' });
+  });
+});

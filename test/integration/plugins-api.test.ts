@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+
+describe('plugins per handle', () => {
+  let a: TestServer;
+  let b: TestServer;
+  before(async () => {
+    a = await startTestServer();
+    b = await startTestServer({ db: a.db });
+  });
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('lists registered plugins by kind with their per-handle state', async () => {
+    const { handle, auth } = await createHandle(a);
+    const res = await a.http.get(`/v2/handles/${handle}/plugins`).set(auth).expect(200);
+    expect(res.body).to.have.keys('goalTypes', 'trackingPresets', 'botDetectors', 'notificationChannels');
+    const clickout = res.body.goalTypes.find((p: { name: string }) => p.name === 'AFFILIATE_CLICKOUT');
+    expect(clickout).to.include({ version: '1.0.0', enabled: true });
+    expect(res.body.trackingPresets.map((p: { name: string }) => p.name)).to.include('custom_webhook');
+  });
+
+  it('changes a plugin for one handle only, audited, seen by another process within 1 s', async () => {
+    const one = await createHandle(a);
+    const two = await createHandle(a);
+    await b.http.get(`/v2/handles/${one.handle}/plugins`).set(one.auth).expect(200); // warm b's cache
+    const put = await a.http.put(`/v2/handles/${one.handle}/plugins/LEAD_CAPTURE`).set(one.auth).send({ enabled: false }).expect(200);
+    expect(put.body).to.include({ name: 'LEAD_CAPTURE', enabled: false });
+    await new Promise((r) => setTimeout(r, 1000));
+    const seen = await b.http.get(`/v2/handles/${one.handle}/plugins`).set(one.auth).expect(200);
+    expect(seen.body.goalTypes.find((p: { name: string }) => p.name === 'LEAD_CAPTURE').enabled).to.equal(false);
+    const other = await a.http.get(`/v2/handles/${two.handle}/plugins`).set(two.auth).expect(200);
+    expect(other.body.goalTypes.find((p: { name: string }) => p.name === 'LEAD_CAPTURE').enabled).to.equal(true);
+    const audit = await a.http.get(`/v2/handles/${one.handle}/audit-events?type=plugin.settings_changed`).set(one.auth).expect(200);
+    expect(audit.body.data).to.have.length(1);
+    expect(audit.body.data[0].payload.after.enabled).to.equal(false);
+  });
+
+  it("validates settings against the plugin's own schema", async () => {
+    const { handle, auth } = await createHandle(a);
+    const res = await a.http.put(`/v2/handles/${handle}/plugins/partner_segment`).set(auth).send({ enabled: true, settings: { bySource: 'nope' } }).expect(400);
+    expect(res.body.error.details[0].pointer).to.match(/^\/body\/settings/);
+    await a.http.put(`/v2/handles/${handle}/plugins/no-such-plugin`).set(auth).send({ enabled: true }).expect(404);
+    const ok = await a.http.put(`/v2/handles/${handle}/plugins/partner_segment`).set(auth).send({ enabled: true, settings: { bySource: { email: 'newsletter' } } }).expect(200);
+    expect(ok.body.settings).to.deep.equal({ bySource: { email: 'newsletter' } });
+  });
+});

@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import { v7 as uuidv7 } from 'uuid';
+import { createCtxCodec } from '../../core/redirect/ctx-token.ts';
+
+describe('ctx token', () => {
+  const codec = createCtxCodec(['k-new-0123456789abcdef']);
+  const claims = () => ({ clickId: uuidv7(), handle: 'acme', campaignId: 'partner-alpha', issuedAt: new Date(), windowDays: 30 });
+
+  it('round-trips the bound claims and is URL-safe', () => {
+    const c = claims();
+    const token = codec.sign(c);
+    expect(token).to.match(/^[A-Za-z0-9_-]+$/);
+    const v = codec.verify(token);
+    expect(v.ok).to.equal(true);
+    if (!v.ok) return;
+    expect(v.claims).to.include({ clickId: c.clickId, handle: 'acme', campaignId: 'partner-alpha', windowDays: 30 });
+    expect(Math.abs(v.claims.issuedAt.getTime() - c.issuedAt.getTime())).to.be.below(1000);
+    expect(v.expired).to.equal(false);
+  });
+
+  it('stays at most 200 characters with the longest handle and campaign id', () => {
+    const token = codec.sign({ ...claims(), handle: 'h'.repeat(40), campaignId: 'c'.repeat(64), windowDays: 365 });
+    expect(token.length).to.be.at.most(200);
+    expect(codec.verify(token).ok).to.equal(true);
+  });
+
+  it('rejects altered, forged and malformed tokens', () => {
+    const token = codec.sign(claims());
+    const chars = token.split('');
+    chars[30] = chars[30] === 'A' ? 'B' : 'A';
+    expect(codec.verify(chars.join(''))).to.deep.equal({ ok: false, reason: 'bad_signature' });
+    const forged = createCtxCodec(['attacker-key-0000000000']).sign(claims());
+    expect(codec.verify(forged)).to.deep.equal({ ok: false, reason: 'bad_signature' });
+    for (const bad of ['', 'abc', 'x'.repeat(201), '!!!!'.repeat(20), 42, null]) {
+      expect(codec.verify(bad).ok).to.equal(false);
+    }
+  });
+
+  it('expires after the attribution window', () => {
+    const issuedAt = new Date(Date.now() - 31 * 86_400_000);
+    const v = codec.verify(codec.sign({ ...claims(), issuedAt, windowDays: 30 }));
+    expect(v.ok && v.expired).to.equal(true);
+  });
+
+  it('verifies tokens signed with a previous key after rotation', () => {
+    const old = createCtxCodec(['k-old-0123456789abcdef']);
+    const rotated = createCtxCodec(['k-new-0123456789abcdef', 'k-old-0123456789abcdef']);
+    expect(rotated.verify(old.sign(claims())).ok).to.equal(true);
+    expect(codec.verify(old.sign(claims())).ok).to.equal(false);
+  });
+});
