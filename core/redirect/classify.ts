@@ -1,0 +1,285 @@
+// What a click is, from its request alone: client IP, source channel, device, languages, country.
+// Every function here runs once per click, so regexes are compiled once and repeat work is cached.
+import { BlockList, isIP } from 'node:net';
+import geoip from 'geoip-lite';
+import { isbot } from 'isbot';
+import { UAParser } from 'ua-parser-js';
+import type { Device } from '../plugins/sdk.ts';
+
+// ---------------------------------------------------------------- client IP
+
+/** The proxies whose `x-forwarded-for` we believe (TRUSTED_PROXIES). */
+export interface TrustedProxies {
+  /** Number of configured entries; 0 means x-forwarded-for is never honoured. */
+  readonly size: number;
+  has(ip: string): boolean;
+}
+
+const V4_MAPPED = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/i;
+// Some proxies (Azure, IIS) append the client's port to the forwarded address.
+const WITH_PORT = /^\[([0-9a-f:.]+)\](?::\d{1,5})?$|^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/i;
+const MAX_FORWARDED_HOPS = 16;
+const MEMO_SIZE = 1024;
+
+function normalizeIp(ip: string): string {
+  // Only a string starting with ':' can be an IPv4-mapped IPv6 address: skip the regex otherwise.
+  if (ip.charCodeAt(0) !== 58) return ip;
+  const m = V4_MAPPED.exec(ip);
+  return m ? m[1] : ip;
+}
+
+/** One x-forwarded-for hop as an IP address, or '' when it is not one. */
+function forwardedHop(raw: string): string {
+  const hop = raw.trim();
+  if (isIP(hop)) return normalizeIp(hop);
+  const m = WITH_PORT.exec(hop);
+  const inner = m ? (m[1] ?? m[2]) : '';
+  return inner && isIP(inner) ? normalizeIp(inner) : '';
+}
+
+class TrustedProxyList implements TrustedProxies {
+  readonly size: number;
+  private readonly list: BlockList;
+  // BlockList.check costs ~5 µs; the few proxy addresses repeat on every request.
+  private readonly memo = new Map<string, boolean>();
+
+  constructor(list: BlockList, size: number) {
+    this.list = list;
+    this.size = size;
+  }
+
+  has(ip: string): boolean {
+    let trusted = this.memo.get(ip);
+    if (trusted !== undefined) return trusted;
+    const family = isIP(ip);
+    trusted = family !== 0 && this.list.check(ip, family === 4 ? 'ipv4' : 'ipv6');
+    if (this.memo.size >= MEMO_SIZE) this.memo.delete(this.memo.keys().next().value!);
+    this.memo.set(ip, trusted);
+    return trusted;
+  }
+}
+
+/** Parses `TRUSTED_PROXIES`: comma-separated IPv4/IPv6 addresses and CIDRs; throws naming a bad entry. */
+export function parseTrustedProxies(csv: string): TrustedProxies {
+  const list = new BlockList();
+  let size = 0;
+  for (const raw of csv.split(',')) {
+    const entry = raw.trim();
+    if (!entry) continue;
+    const slash = entry.indexOf('/');
+    const address = normalizeIp(slash < 0 ? entry : entry.slice(0, slash));
+    const family = isIP(address);
+    const prefixText = slash < 0 ? '' : entry.slice(slash + 1);
+    const prefix = slash < 0 ? -1 : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
+    const maxPrefix = family === 4 ? 32 : 128;
+    if (family === 0 || Number.isNaN(prefix) || prefix > maxPrefix) {
+      throw new Error(`TRUSTED_PROXIES: "${entry}" is not an IP address or CIDR (e.g. 10.0.0.0/8, 2001:db8::/32)`);
+    }
+    const type = family === 4 ? 'ipv4' : 'ipv6';
+    if (prefix < 0) list.addAddress(address, type);
+    else list.addSubnet(address, prefix, type);
+    size++;
+  }
+  return new TrustedProxyList(list, size);
+}
+
+/**
+ * The visitor's IP. `x-forwarded-for` counts only when the peer is a trusted proxy; it is then
+ * walked right to left, skipping trusted hops, and the first untrusted hop is the client.
+ */
+export function clientIp(peerAddress: string, forwardedFor: string | undefined, trusted: TrustedProxies): string {
+  let ip = normalizeIp(peerAddress);
+  if (!forwardedFor || trusted.size === 0 || !trusted.has(ip)) return ip;
+  let end = forwardedFor.length;
+  for (let hops = 0; end > 0 && hops < MAX_FORWARDED_HOPS; hops++) {
+    const start = forwardedFor.lastIndexOf(',', end - 1);
+    const raw = forwardedFor.slice(start + 1, end);
+    end = start;
+    if (!raw.trim()) continue;
+    const hop = forwardedHop(raw);
+    // A trusted proxy forwarded something that is not an address: keep the last one we can vouch for.
+    if (!hop) return ip;
+    ip = hop;
+    if (!trusted.has(ip)) return ip;
+  }
+  return ip;
+}
+
+// ---------------------------------------------------------------- source channel
+
+const SOURCE_MAX = 64;
+const HOST_MAX = 253;
+const UNSAFE_KEY_CHARS = /[^a-z0-9._-]/g;
+// scheme://[userinfo@]host — also android-app://com.google.android.gm/ from Android apps.
+const REFERER_HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]*)/i;
+const GOOGLE_SEARCH = /^google\.(?:com?\.)?[a-z]{2,3}$/;
+const YANDEX_SEARCH = /^yandex\.[a-z]{2,3}$/;
+
+// Host (or any parent domain of it) → channel; the most specific listed domain wins.
+const CHANNEL_DOMAINS: Record<string, string[]> = {
+  twitter: ['t.co', 'twitter.com', 'x.com'],
+  instagram: ['instagram.com'],
+  facebook: ['facebook.com', 'fb.me', 'fb.com', 'messenger.com'],
+  email: ['mail.google.com', 'com.google.android.gm', 'mail.yahoo.com', 'mail.aol.com', 'mail.proton.me', 'mail.zoho.com', 'app.fastmail.com'],
+  linkedin: ['linkedin.com', 'lnkd.in', 'com.linkedin.android'],
+  youtube: ['youtube.com', 'youtu.be'],
+  reddit: ['reddit.com', 'redd.it'],
+  search: ['bing.com', 'duckduckgo.com', 'search.yahoo.com', 'search.brave.com', 'ecosia.org', 'baidu.com'],
+  tiktok: ['tiktok.com'],
+  pinterest: ['pinterest.com', 'pin.it'],
+  whatsapp: ['whatsapp.com', 'whatsapp.net', 'wa.me'],
+  telegram: ['t.me', 'telegram.me', 'telegram.org'],
+};
+const CHANNEL_BY_DOMAIN = new Map(
+  Object.entries(CHANNEL_DOMAINS).flatMap(([channel, domains]) => domains.map((d) => [d, channel] as const)),
+);
+
+/** A query value as an analytics key: trimmed, lower-case, ≤ 64 chars of [a-z0-9._-]; '' when empty. */
+function sourceKey(raw: string | undefined): string {
+  if (!raw) return '';
+  return raw.trim().slice(0, SOURCE_MAX).toLowerCase().replace(UNSAFE_KEY_CHARS, '-');
+}
+
+/** The Referer's host, lower-cased and without `www.`; null when there is none. */
+function refererHost(referer: string | undefined): string | null {
+  if (!referer) return null;
+  const m = REFERER_HOST.exec(referer);
+  if (!m || !m[1]) return null;
+  let host = m[1].toLowerCase();
+  if (host.endsWith('.')) host = host.slice(0, -1);
+  if (host.startsWith('www.')) host = host.slice(4);
+  host = host.slice(0, HOST_MAX).replace(UNSAFE_KEY_CHARS, '-');
+  return host || null;
+}
+
+function channelOf(host: string): string | null {
+  for (let domain = host; ; ) {
+    const channel = CHANNEL_BY_DOMAIN.get(domain);
+    if (channel) return channel;
+    const dot = domain.indexOf('.');
+    if (dot < 0) break;
+    domain = domain.slice(dot + 1);
+  }
+  if (host.startsWith('outlook.')) return 'email';
+  if (GOOGLE_SEARCH.test(host) || YANDEX_SEARCH.test(host)) return 'search';
+  return null;
+}
+
+/** The click's source channel (API.md "Redirect"): src, else utm_source, else the Referer's channel or host, else `direct`. */
+export function sourceChannel(
+  query: Record<string, string>,
+  referer: string | undefined,
+): { source: string; referrerHost: string | null } {
+  const referrerHost = refererHost(referer);
+  const explicit = sourceKey(query.src) || sourceKey(query.utm_source);
+  if (explicit) return { source: explicit, referrerHost };
+  if (!referrerHost) return { source: 'direct', referrerHost };
+  return { source: channelOf(referrerHost) ?? referrerHost, referrerHost };
+}
+
+// ---------------------------------------------------------------- device
+
+const DEVICE_CACHE_SIZE = 5000;
+// Longer UAs are classified but not cached, so junk headers cannot bloat the cache.
+const DEVICE_CACHE_MAX_UA = 1024;
+const DESKTOP_OS = /^(?:windows|mac ?os|linux|ubuntu|debian|fedora|mint|arch|gentoo|centos|red ?hat|suse|kubuntu|manjaro|chrom(?:e|ium) ?os|(?:free|open|net)bsd|solaris)/i;
+const MOBILE_OS = /^(?:ios|android|harmonyos|kaios|windows phone|blackberry|symbian|tizen|sailfish|firefox os)/i;
+const deviceCache = new Map<string, Device>();
+
+function parseDevice(userAgent: string): Device {
+  // ua-parser-js costs 40–250 µs per UA; ask only for the parts the answer needs.
+  const parser = new UAParser(userAgent);
+  const type = parser.getDevice().type;
+  if (type === 'mobile' || type === 'tablet') return type;
+  if (type) return 'other'; // smarttv, console, wearable, xr, embedded
+  const os = parser.getOS().name ?? '';
+  if (MOBILE_OS.test(os)) return 'mobile';
+  if (DESKTOP_OS.test(os) || parser.getBrowser().name) return 'desktop';
+  return 'other';
+}
+
+/** `bot` for isbot UAs and empty ones, else mobile / tablet / desktop / other. */
+export function deviceClass(userAgent: string): Device {
+  const ua = userAgent.trim();
+  if (!ua) return 'bot';
+  const cached = deviceCache.get(ua);
+  if (cached) return cached;
+  const device = isbot(ua) ? 'bot' : parseDevice(ua);
+  if (ua.length <= DEVICE_CACHE_MAX_UA) {
+    // Insertion order makes the first key the oldest: evict it (FIFO is close enough to LRU here).
+    if (deviceCache.size >= DEVICE_CACHE_SIZE) deviceCache.delete(deviceCache.keys().next().value!);
+    deviceCache.set(ua, device);
+  }
+  return device;
+}
+
+// ---------------------------------------------------------------- languages
+
+const MAX_LANGUAGES = 10;
+// Bounds the work on a hostile header; real browsers send fewer than ten entries.
+const MAX_LANGUAGE_ENTRIES = 32;
+const LANGUAGE_ENTRY = /^\s*([a-z]{2,3})(?:[-_][a-z0-9-]*)?\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*)?$/i;
+
+const LANGUAGE_CACHE_SIZE = 1000;
+const LANGUAGE_CACHE_MAX_HEADER = 256;
+// Browsers send a handful of distinct Accept-Language values: parse each once.
+const languageCache = new Map<string, readonly string[]>();
+
+/** Primary language tags from Accept-Language, most preferred first (q=0 dropped), deduped, at most 10. */
+export function languages(acceptLanguage: string | undefined): string[] {
+  if (!acceptLanguage) return [];
+  const cached = languageCache.get(acceptLanguage);
+  if (cached) return cached.slice(); // a copy: callers own the array they get
+  const tags = parseLanguages(acceptLanguage);
+  if (acceptLanguage.length <= LANGUAGE_CACHE_MAX_HEADER) {
+    if (languageCache.size >= LANGUAGE_CACHE_SIZE) languageCache.delete(languageCache.keys().next().value!);
+    languageCache.set(acceptLanguage, tags.slice());
+  }
+  return tags;
+}
+
+function parseLanguages(acceptLanguage: string): string[] {
+  const ranked: { tag: string; q: number }[] = [];
+  const entries = acceptLanguage.split(',', MAX_LANGUAGE_ENTRIES);
+  for (const entry of entries) {
+    const m = LANGUAGE_ENTRY.exec(entry);
+    if (!m) continue; // `*`, `i-klingon`, malformed q: none can match languageIn
+    const q = m[2] === undefined ? 1 : Math.min(1, Number(m[2]));
+    if (q > 0) ranked.push({ tag: m[1].toLowerCase(), q });
+  }
+  ranked.sort((a, b) => b.q - a.q); // stable: equal q keeps the header's order
+  const out: string[] = [];
+  for (const { tag } of ranked) {
+    if (!out.includes(tag)) out.push(tag);
+    if (out.length === MAX_LANGUAGES) break;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- country
+
+const TWO_LETTERS = /^[A-Za-z]{2}$/;
+const COUNTRY_CODE = /^[A-Z]{2}$/;
+// Cloudflare's codes for "unknown" and "Tor": not countries.
+const NOT_COUNTRIES = new Set(['XX', 'T1']);
+
+/** ISO-3166 alpha-2 of the click: the edge header when it holds one, else GeoIP of the IP, else `ZZ`. */
+export function countryOf(
+  headers: Record<string, string | string[] | undefined>,
+  ip: string,
+  headerName: string,
+): string {
+  const edge = headers[headerName];
+  if (typeof edge === 'string') {
+    const code = edge.trim();
+    if (TWO_LETTERS.test(code)) {
+      const upper = code.toUpperCase();
+      if (!NOT_COUNTRIES.has(upper)) return upper;
+    }
+  }
+  if (ip) {
+    const country = geoip.lookup(ip)?.country;
+    if (country && COUNTRY_CODE.test(country)) return country;
+  }
+  return 'ZZ';
+}
