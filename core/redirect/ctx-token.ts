@@ -56,6 +56,8 @@ export function createCtxCodec(secrets: string[]) {
       return { ok: false, reason: 'malformed' };
     }
     const raw = Buffer.from(token, 'base64url');
+    // base64url decoding ignores stray trailing characters: only the canonical encoding is the token.
+    if (raw.toString('base64url') !== token) return { ok: false, reason: 'malformed' };
     if (raw.length < 1 + 16 + 4 + 2 + 2 + MAC_BYTES || raw[0] !== VERSION) return { ok: false, reason: 'malformed' };
     const body = raw.subarray(0, raw.length - MAC_BYTES);
     const tag = raw.subarray(raw.length - MAC_BYTES);

@@ -31,8 +31,21 @@ describe('ctx token', () => {
     expect(codec.verify(chars.join(''))).to.deep.equal({ ok: false, reason: 'bad_signature' });
     const forged = createCtxCodec(['attacker-key-0000000000']).sign(claims());
     expect(codec.verify(forged)).to.deep.equal({ ok: false, reason: 'bad_signature' });
+    expect(codec.verify(`${token}A`).ok, 'an appended character').to.equal(false);
+    expect(codec.verify(token.slice(0, -1)).ok, 'a dropped character').to.equal(false);
     for (const bad of ['', 'abc', 'x'.repeat(201), '!!!!'.repeat(20), 42, null]) {
       expect(codec.verify(bad).ok).to.equal(false);
+    }
+  });
+
+  it('rejects a change of any single character', () => {
+    const token = codec.sign(claims());
+    for (let i = 0; i < token.length; i++) {
+      for (const c of ['A', 'B', '-', '_', 'z']) {
+        if (token[i] === c) continue;
+        const altered = token.slice(0, i) + c + token.slice(i + 1);
+        expect(codec.verify(altered).ok, `position ${i} → ${c}`).to.equal(false);
+      }
     }
   });
 
