@@ -29,7 +29,10 @@ export interface Config {
   webhookRetryBaseMs: number;
   webhookTimeoutMs: number;
   webhookSecretOverlapS: number;
+  webhookConcurrency: number;
+  webhookSigning: 'auto' | 'workers' | 'inline';
   shutdownTimeoutMs: number;
+  analyticsSseHeartbeatMs: number;
 }
 
 export class ConfigError extends Error {}

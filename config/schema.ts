@@ -29,7 +29,7 @@ export const envSchema = {
   SECRET_KEY: { type: 'string', default: '', secret: true, description: 'Key material for encrypting webhook secrets at rest (AES-256-GCM). Generated into DATA_DIR when empty.' },
   PLUGINS: { type: 'string', default: '', description: 'Extra plugins: comma-separated paths or package names.' },
   TENANTS_DIR: { type: 'string', default: './tenants', description: 'Folder of tenants/<handle>.json plugin configuration files.' },
-  REDIRECT_OFFLOAD: { type: 'string', default: 'auto', enum: ['auto', 'workers', 'inline'], description: 'Where routing-rule matching and ctx signing run: worker pool, inline, or auto (workers only for heavy rule sets).' },
+  REDIRECT_OFFLOAD: { type: 'string', default: 'auto', enum: ['auto', 'workers', 'inline'], description: 'Where routing-rule matching and ctx signing run: worker pool, inline, or auto (a link moves to the workers only when its sampled matching is slower than a worker round trip, i.e. slow plugin conditions).' },
   WORKER_THREADS: { type: 'integer', default: 2, minimum: 1, maximum: 64, description: 'piscina pool size.' },
   CLICK_FLUSH_MS: { type: 'integer', default: 100, minimum: 5, maximum: 60000, description: 'Click buffer flush interval.' },
   CLICK_BATCH_SIZE: { type: 'integer', default: 1000, minimum: 1, maximum: 50000, description: 'Click buffer flush size.' },
@@ -40,7 +40,10 @@ export const envSchema = {
   WEBHOOK_RETRY_BASE_MS: { type: 'integer', default: 5000, minimum: 1, maximum: 3600000, description: 'First webhook retry delay; each next one doubles (5 retries).' },
   WEBHOOK_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 60000, description: 'A delivery must get a 2xx within this time.' },
   WEBHOOK_SECRET_OVERLAP_S: { type: 'integer', default: 86400, minimum: 0, maximum: 2592000, description: 'After a rotation, the previous secret also signs for this long.' },
+  WEBHOOK_CONCURRENCY: { type: 'integer', default: 50, minimum: 1, maximum: 1000, description: 'Webhook sends in flight per server process.' },
+  WEBHOOK_SIGNING: { type: 'string', default: 'auto', enum: ['auto', 'workers', 'inline'], description: 'Where webhook HMAC signing runs: worker pool, inline, or auto (workers only for large bodies, where signing costs more than a pool round trip).' },
   SHUTDOWN_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 600000, description: 'Longest graceful shutdown before forcing exit.' },
+  ANALYTICS_SSE_HEARTBEAT_MS: { type: 'integer', default: 15000, minimum: 100, maximum: 300000, description: 'Heartbeat comment interval of the analytics live stream (Server-Sent Events).' },
 } satisfies Record<string, EnvVar>;
 
 export type EnvName = keyof typeof envSchema;

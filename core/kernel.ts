@@ -67,7 +67,8 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
     closers.push(() => pool.end());
 
     const redis = await connectRedis(config.redisUrl, log);
-    if (redis) closers.push(() => redis.quit().catch(() => redis.disconnect()));
+    // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
+    if (redis) closers.push(() => (redis.isReady ? redis.quit().catch(() => redis.destroy()) : redis.destroy()));
     const bus = await createBus(redis, config.redisPrefix, log);
     closers.push(() => bus.close());
     const counters = createCounters(redis, config.redisPrefix);

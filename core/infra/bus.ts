@@ -22,10 +22,24 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
   let subscriber: Redis | null = null;
   const subscribed = new Set<string>();
 
+  const pending = new Set<string>();
+  const listen = (channel: string) => {
+    pending.delete(channel);
+    void subscriber!.subscribe(`${prefix}:${channel}`, (raw) => onRemote(raw, channel)).catch((err) => {
+      pending.add(channel);
+      log.warn({ err: err.message, channel }, 'bus subscribe failed; retrying when Redis is back');
+    });
+  };
   if (redis) {
     subscriber = redis.duplicate() as Redis;
     subscriber.on('error', () => {}); // the main client already reports reachability
-    await subscriber.connect();
+    // A subscribe made while Redis was unreachable failed: make it again once the connection is up.
+    subscriber.on('ready', () => {
+      for (const channel of pending) listen(channel);
+    });
+    const connecting = subscriber.connect();
+    connecting.catch(() => {});
+    if (redis.isReady) await Promise.race([connecting, new Promise((ok) => setTimeout(ok, 2000).unref())]);
   }
   const onRemote = (raw: string, channel: string) => {
     try {
@@ -44,13 +58,14 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
       local.on(channel, handler);
       if (subscriber && !subscribed.has(channel)) {
         subscribed.add(channel);
-        void subscriber.subscribe(`${prefix}:${channel}`, (raw) => onRemote(raw, channel)).catch((err) => log.warn({ err }, 'bus subscribe failed'));
+        listen(channel);
       }
       return () => local.off(channel, handler);
     },
     async close() {
       local.removeAllListeners();
-      if (subscriber) await subscriber.quit().catch(() => subscriber?.disconnect());
+      // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
+      if (subscriber) await (subscriber.isReady ? subscriber.quit() : subscriber.destroy());
     },
   };
 }

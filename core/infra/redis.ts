@@ -23,6 +23,9 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis | nu
     if (warned) log.info('redis reachable again');
     warned = false;
   });
-  await client.connect();
+  // An unreachable Redis must not block the start: the client keeps reconnecting in the background.
+  const connecting = client.connect();
+  connecting.catch(() => {});
+  await Promise.race([connecting, new Promise((ok) => setTimeout(ok, 2000).unref())]);
   return client;
 }

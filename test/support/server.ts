@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import supertest from 'supertest';
+import { createClient } from 'redis';
 import { loadConfig } from '../../config/index.ts';
 import { startKernel, type Kernel } from '../../core/kernel.ts';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './database.ts';
@@ -60,10 +61,29 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     async close() {
       await kernel.close();
       await sql.end();
-      if (!opts.db) await db.drop();
+      if (!opts.db) {
+        await db.drop();
+        if (config.redisUrl) await dropRedisKeys(config.redisUrl, config.redisPrefix);
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Deletes what a test server left in Redis under its prefix (BullMQ metadata, counters). */
+async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+  const client = createClient({ url });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) keys.push(...([] as string[]).concat(batch));
+    if (keys.length) await client.del(keys);
+  } catch {
+    // Redis may be the thing a test took away; leftover keys are harmless.
+  } finally {
+    await client.quit().catch(() => client.destroy());
+  }
 }
 
 export const uniqueHandle = (prefix = 't') => `${prefix}-${randomBytes(4).toString('hex')}`;
