@@ -1,0 +1,84 @@
+import { MAX_RULES, routingRulesSchema } from '../redirect/routing.ts';
+import { handleParam } from '../tenants/schemas.ts';
+
+export const CAMPAIGN_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
+export const SLUG_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
+export const STATUSES = ['DRAFT', 'ACTIVE', 'PAUSED', 'ARCHIVED'] as const;
+
+// Any scheme passes `format: uri`; the service also insists on http(s) and a host.
+const destinationUrl = { type: 'string', format: 'uri', minLength: 1, maxLength: 2048 } as const;
+const title = { type: ['string', 'null'], maxLength: 200 } as const;
+const attributionWindowDays = { type: 'integer', minimum: 1, maximum: 365 } as const;
+
+/**
+ * The request-level shape of routing rules: built-in conditions are checked here, extra kinds are
+ * allowed through and checked by the service against the goal type's own condition schemas.
+ */
+function openRoutingRules() {
+  const schema = routingRulesSchema() as { items: { properties: { conditions: Record<string, unknown> } } };
+  const conditions = schema.items.properties.conditions;
+  conditions.additionalProperties = true;
+  conditions.description = 'All present conditions must hold. Goal-type plugins may add condition kinds.';
+  return { ...schema, description: `At most ${MAX_RULES} rules; the lowest matching priority wins, else primaryLink.destinationUrl.` };
+}
+
+export const campaignParams = {
+  type: 'object',
+  properties: { handle: handleParam, campaignId: { type: 'string', pattern: CAMPAIGN_ID_PATTERN } },
+} as const;
+
+export const createCampaignBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['campaignId', 'goalType', 'primaryLink'],
+  properties: {
+    campaignId: { type: 'string', pattern: CAMPAIGN_ID_PATTERN },
+    goalType: { type: 'string', minLength: 1, maxLength: 64, description: 'A goal-type plugin enabled for the handle, e.g. AFFILIATE_CLICKOUT.' },
+    status: { enum: [...STATUSES], default: 'DRAFT' },
+    primaryLink: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['slug', 'destinationUrl'],
+      properties: { slug: { type: 'string', pattern: SLUG_PATTERN }, destinationUrl, title },
+    },
+    routingRules: { ...openRoutingRules(), default: [] },
+    attributionWindowDays: { ...attributionWindowDays, default: 30 },
+  },
+} as const;
+
+export const patchCampaignBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    status: { enum: [...STATUSES] },
+    title,
+    destinationUrl,
+    routingRules: openRoutingRules(),
+    attributionWindowDays,
+  },
+} as const;
+
+export const listCampaignsQuery = { status: { enum: [...STATUSES] } } as const;
+
+export const campaignResponse = {
+  type: 'object',
+  properties: {
+    campaignId: { type: 'string' },
+    goalType: { type: 'string' },
+    status: { enum: [...STATUSES] },
+    trackingPreset: { type: 'string', description: "Derived from the goal type (AFFILIATE_CLICKOUT → custom_webhook)." },
+    conversionEvent: { type: 'string', description: 'Derived from the goal type (AFFILIATE_CLICKOUT → affiliate_click).' },
+    primaryLink: {
+      type: 'object',
+      properties: {
+        slug: { type: 'string' }, destinationUrl: { type: 'string' }, title: { type: ['string', 'null'] },
+        shortUrl: { type: 'string', description: 'PUBLIC_URL/{handle}/{slug}' },
+      },
+    },
+    routingRules: { type: 'array', items: { type: 'object' } },
+    attributionWindowDays: { type: 'integer' },
+    createdAt: { type: 'string', format: 'date-time' },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+};

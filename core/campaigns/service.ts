@@ -1,0 +1,221 @@
+import type { Pool, PoolClient } from 'pg';
+import type { Config } from '../../config/index.ts';
+import type { AuditService } from '../audit/service.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { conflict, invalidRequest, notFound } from '../http/errors.ts';
+import { decodeCursor, toPage } from '../http/pagination.ts';
+import type { Bus } from '../infra/bus.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import type { PluginHost } from '../plugins/host.ts';
+import type { CampaignDraft, GoalTypePlugin } from '../plugins/sdk.ts';
+import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
+import { campaignProblems } from './validation.ts';
+
+/** Bus channel: a campaign's link changed; every process drops `{handle}/{slug}` from its link cache. */
+export const CAMPAIGNS_CHANGED = 'campaigns.changed';
+export interface CampaignChange {
+  handle: string;
+  slug: string;
+}
+
+export interface CreateCampaignInput {
+  campaignId: string;
+  goalType: string;
+  status: CampaignStatus;
+  primaryLink: { slug: string; destinationUrl: string; title?: string | null };
+  routingRules: RoutingRule[];
+  attributionWindowDays: number;
+}
+
+export interface CampaignPatch {
+  status?: CampaignStatus;
+  title?: string | null;
+  destinationUrl?: string;
+  routingRules?: RoutingRule[];
+  attributionWindowDays?: number;
+}
+
+const COLUMNS = `handle, campaign_id as "campaignId", goal_type as "goalType", status, tracking_preset as "trackingPreset",
+  conversion_event as "conversionEvent", slug, destination_url as "destinationUrl", link_title as "linkTitle",
+  routing_rules as "routingRules", attribution_window_days as "attributionWindowDays", created_at as "createdAt", updated_at as "updatedAt"`;
+
+// What PATCH may change, as stored; the audit diff compares exactly these.
+const MUTABLE = ['status', 'linkTitle', 'destinationUrl', 'routingRules', 'attributionWindowDays'] as const;
+type Mutable = Pick<Campaign, (typeof MUTABLE)[number]>;
+
+const toDraft = (c: Omit<Campaign, 'createdAt' | 'updatedAt' | 'handle' | 'trackingPreset' | 'conversionEvent'>): CampaignDraft => ({
+  campaignId: c.campaignId, goalType: c.goalType, status: c.status,
+  primaryLink: { slug: c.slug, destinationUrl: c.destinationUrl, title: c.linkTitle },
+  routingRules: c.routingRules, attributionWindowDays: c.attributionWindowDays,
+});
+
+function diff(before: Mutable, after: Mutable) {
+  const b: Record<string, unknown> = {};
+  const a: Record<string, unknown> = {};
+  for (const key of MUTABLE) {
+    if (JSON.stringify(before[key]) === JSON.stringify(after[key])) continue;
+    const name = key === 'linkTitle' ? 'title' : key;
+    b[name] = before[key];
+    a[name] = after[key];
+  }
+  return Object.keys(a).length ? { before: b, after: a } : null;
+}
+
+function uniqueViolation(err: unknown, input: { campaignId: string; slug: string }) {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23505') return null;
+  return e.constraint === 'campaigns_pkey'
+    ? conflict(`Campaign "${input.campaignId}" already exists in this handle.`)
+    : conflict(`Slug "${input.slug}" is already used by another campaign of this handle.`);
+}
+
+/** Campaigns and their primary short link: one service for the API and for the redirect's link loader. */
+export class CampaignService {
+  constructor(
+    private readonly deps: { pg: Pool; bus: Bus; audit: AuditService; outbox: OutboxService; pluginHost: PluginHost; config: Config },
+  ) {}
+
+  present(c: Campaign) {
+    return {
+      campaignId: c.campaignId,
+      goalType: c.goalType,
+      status: c.status,
+      trackingPreset: c.trackingPreset,
+      conversionEvent: c.conversionEvent,
+      primaryLink: {
+        slug: c.slug,
+        destinationUrl: c.destinationUrl,
+        title: c.linkTitle,
+        shortUrl: `${this.deps.config.publicUrl}/${c.handle}/${c.slug}`,
+      },
+      routingRules: c.routingRules,
+      attributionWindowDays: c.attributionWindowDays,
+      createdAt: c.createdAt,
+      updatedAt: c.updatedAt,
+    };
+  }
+
+  async create(handle: string, input: CreateCampaignInput, actor: string) {
+    const plugins = await this.deps.pluginHost.forHandle(handle);
+    const goal = plugins.goalType(input.goalType);
+    if (!goal) {
+      throw invalidRequest('The goal type is not available.', [
+        { pointer: '/body/goalType', message: `"${input.goalType}" is not a goal type enabled for this handle` },
+      ]);
+    }
+    const preset = goal.manifest.trackingPreset;
+    if (!plugins.trackingPreset(preset)) {
+      throw invalidRequest('The goal type is not available.', [
+        { pointer: '/body/goalType', message: `its tracking preset "${preset}" is not enabled for this handle` },
+      ]);
+    }
+    const draft: CampaignDraft = { ...input, primaryLink: { ...input.primaryLink, title: input.primaryLink.title ?? null } };
+    const problems = campaignProblems(draft, goal.manifest, goal.settings, {
+      destinationUrl: '/body/primaryLink/destinationUrl',
+      routingRules: '/body/routingRules',
+    });
+    if (problems.length) throw invalidRequest('The campaign is invalid.', problems);
+
+    let created: Campaign;
+    try {
+      created = await withTransaction(this.deps.pg, async (client) => {
+        const { rows } = await client.query(
+          `insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug,
+                                  destination_url, link_title, routing_rules, attribution_window_days)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning ${COLUMNS}`,
+          [handle, input.campaignId, input.goalType, input.status, preset, goal.manifest.conversionEvent, input.primaryLink.slug,
+            input.primaryLink.destinationUrl, draft.primaryLink.title, JSON.stringify(input.routingRules), input.attributionWindowDays],
+        );
+        const row = rows[0] as Campaign;
+        await this.deps.audit.record(
+          { handle, type: 'campaign.created', actor, campaignId: row.campaignId, subjectId: row.campaignId, payload: { campaign: this.present(row) } },
+          client,
+        );
+        return row;
+      });
+    } catch (err) {
+      throw uniqueViolation(err, { campaignId: input.campaignId, slug: input.primaryLink.slug }) ?? err;
+    }
+    // Drops a cached "no such link" for this slug on every process.
+    this.deps.bus.publish(CAMPAIGNS_CHANGED, { handle, slug: created.slug } satisfies CampaignChange);
+    return this.present(created);
+  }
+
+  async list(handle: string, q: { status?: CampaignStatus; limit: number; cursor?: string }) {
+    const after = decodeCursor(q.cursor, 1);
+    const args: unknown[] = [handle, q.status ?? null, after ? String(after[0]) : null, q.limit + 1];
+    const { rows } = await this.deps.pg.query(
+      `select ${COLUMNS} from campaigns
+        where handle = $1 and ($2::text is null or status = $2) and ($3::text is null or campaign_id > $3)
+        order by campaign_id limit $4`,
+      args,
+    );
+    const page = toPage(rows as Campaign[], q.limit, (c) => [c.campaignId]);
+    return { data: page.data.map((c) => this.present(c)), nextCursor: page.nextCursor };
+  }
+
+  async get(handle: string, campaignId: string) {
+    const { rows } = await this.deps.pg.query(`select ${COLUMNS} from campaigns where handle = $1 and campaign_id = $2`, [handle, campaignId]);
+    if (!rows[0]) throw notFound('Campaign');
+    return this.present(rows[0] as Campaign);
+  }
+
+  /** The campaign behind a short link, whatever its status (the redirect decides what is live). */
+  async findByLink(handle: string, slug: string): Promise<Campaign | null> {
+    const { rows } = await this.deps.pg.query(`select ${COLUMNS} from campaigns where handle = $1 and slug = $2`, [handle, slug]);
+    return (rows[0] as Campaign | undefined) ?? null;
+  }
+
+  async update(handle: string, campaignId: string, patch: CampaignPatch, actor: string) {
+    const plugins = await this.deps.pluginHost.forHandle(handle);
+    return this.change(handle, campaignId, actor, 'campaign.updated', (before) => {
+      const after: Campaign = {
+        ...before,
+        status: patch.status ?? before.status,
+        linkTitle: patch.title !== undefined ? patch.title : before.linkTitle,
+        destinationUrl: patch.destinationUrl ?? before.destinationUrl,
+        routingRules: patch.routingRules ?? before.routingRules,
+        attributionWindowDays: patch.attributionWindowDays ?? before.attributionWindowDays,
+      };
+      // A goal type disabled since creation still governs its existing campaigns' rules.
+      const goal = this.deps.pluginHost.get(before.goalType) as GoalTypePlugin | undefined;
+      const settings = plugins.all.find((p) => p.manifest.name === before.goalType)?.settings ?? {};
+      const problems = campaignProblems(toDraft(after), goal, settings, { destinationUrl: '/body/destinationUrl', routingRules: '/body/routingRules' });
+      if (problems.length) throw invalidRequest('The campaign is invalid.', problems);
+      return after;
+    });
+  }
+
+  async archive(handle: string, campaignId: string, actor: string) {
+    return this.change(handle, campaignId, actor, 'campaign.archived', (before) => ({ ...before, status: 'ARCHIVED' }));
+  }
+
+  /** Locks the row, applies `next`, and commits the row, its audit event and its outbox event together. */
+  private async change(handle: string, campaignId: string, actor: string, auditType: string, next: (before: Campaign) => Campaign) {
+    const result = await withTransaction(this.deps.pg, async (client: PoolClient) => {
+      const { rows } = await client.query(`select ${COLUMNS} from campaigns where handle = $1 and campaign_id = $2 for update`, [handle, campaignId]);
+      const before = rows[0] as Campaign | undefined;
+      if (!before) throw notFound('Campaign');
+      const after = next(before);
+      const changes = diff(before, after);
+      if (!changes) return { campaign: before, changed: false };
+      const updated = await client.query(
+        `update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
+                attribution_window_days = $7, updated_at = now()
+          where handle = $1 and campaign_id = $2 returning ${COLUMNS}`,
+        [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays],
+      );
+      const campaign = updated.rows[0] as Campaign;
+      await this.deps.audit.record({ handle, type: auditType, actor, campaignId, subjectId: campaignId, payload: changes }, client);
+      await this.deps.outbox.emit(client, [
+        { handle, type: 'campaign.updated', data: { campaignId, change: auditType.slice('campaign.'.length), ...changes, campaign: this.present(campaign) } },
+      ]);
+      return { campaign, changed: true };
+    });
+    if (result.changed) {
+      this.deps.bus.publish(CAMPAIGNS_CHANGED, { handle, slug: result.campaign.slug } satisfies CampaignChange);
+      this.deps.outbox.wake();
+    }
+    return this.present(result.campaign);
+  }
+}

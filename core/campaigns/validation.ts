@@ -1,0 +1,59 @@
+// Semantic checks of a campaign beyond its request schema: http(s) destinations, the goal type's
+// extra routing-condition kinds, and the goal type's own validateCampaign().
+import type { ValidateFunction } from 'ajv';
+import type { ErrorDetail } from '../http/errors.ts';
+import { compile, toDetails } from '../http/validate.ts';
+import type { CampaignDraft, GoalTypePlugin, JsonSchema } from '../plugins/sdk.ts';
+import { routingRulesSchema } from '../redirect/routing.ts';
+
+/** An absolute http(s) URL with a host; anything else can never be a redirect target. */
+export function destinationProblem(url: string, pointer: string): ErrorDetail | null {
+  try {
+    const u = new URL(url);
+    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname) return null;
+  } catch {
+    // fall through
+  }
+  return { pointer, message: 'must be an absolute http or https URL' };
+}
+
+// Compiled once per goal type (built-ins plus its condition kinds), reused for every request.
+const rulesValidators = new WeakMap<object, ValidateFunction>();
+const NO_GOAL = {};
+
+function rulesValidator(goal: GoalTypePlugin | undefined): ValidateFunction {
+  const key = goal ?? NO_GOAL;
+  let validate = rulesValidators.get(key);
+  if (!validate) {
+    const extra: Record<string, JsonSchema> = {};
+    for (const [kind, cond] of Object.entries(goal?.conditions ?? {})) extra[kind] = cond.schema;
+    validate = compile(routingRulesSchema(extra), false);
+    rulesValidators.set(key, validate);
+  }
+  return validate;
+}
+
+/** Every problem of a complete campaign draft, as details by JSON pointer under /body. */
+export function campaignProblems(
+  draft: CampaignDraft,
+  goal: GoalTypePlugin | undefined,
+  settings: Record<string, unknown>,
+  pointers: { destinationUrl: string; routingRules: string },
+): ErrorDetail[] {
+  const problems: ErrorDetail[] = [];
+  const primary = destinationProblem(draft.primaryLink.destinationUrl, pointers.destinationUrl);
+  if (primary) problems.push(primary);
+  const validate = rulesValidator(goal);
+  if (!validate(draft.routingRules)) {
+    problems.push(...toDetails(validate.errors, pointers.routingRules));
+  } else {
+    draft.routingRules.forEach((rule, i) => {
+      const p = destinationProblem(rule.destinationUrl, `${pointers.routingRules}/${i}/destinationUrl`);
+      if (p) problems.push(p);
+    });
+  }
+  if (problems.length === 0 && goal?.validateCampaign) {
+    for (const message of goal.validateCampaign(draft, settings)) problems.push({ pointer: '/body', message });
+  }
+  return problems;
+}

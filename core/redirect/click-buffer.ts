@@ -1,0 +1,176 @@
+// Clicks wait here after their redirect was answered and are written in batches: one statement
+// inserts the rows and folds them into the hourly rollups and last-click times.
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { withTransaction } from '../db/transaction.ts';
+import type { OutboxEvent, OutboxService } from '../outbox/service.ts';
+import { clickFlushFailures, clicksDropped, clicksStored, trackBuffer } from './metrics.ts';
+
+export interface ClickRow {
+  clickId: string;
+  handle: string;
+  campaignId: string;
+  occurredAt: Date;
+  country: string;
+  segment: string;
+  device: string;
+  source: string;
+  referrerHost: string | null;
+  language: string | null;
+  destinationUrl: string;
+  userAgent: string;
+  ipHash: string | null;
+  isBot: boolean;
+  botReason: string | null;
+}
+
+// ON CONFLICT DO NOTHING + rollups computed from what was really inserted: a batch retried after a
+// commit whose answer was lost adds nothing twice. Rollup rows are upserted in key order, so two
+// processes flushing at once lock them in the same order (no deadlock).
+const INSERT_BATCH = `
+with ins as (
+  insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
+                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason)
+  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
+                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[])
+  on conflict (click_id) do nothing
+  returning click_id, handle, campaign_id, occurred_at, country, segment, source, is_bot
+), rollups as (
+  insert into click_rollups (handle, campaign_id, hour, country, segment, source, clicks, qualified_clicks)
+  select handle, campaign_id, date_trunc('hour', occurred_at, 'UTC'), country, segment, source,
+         count(*), count(*) filter (where not is_bot)
+    from ins group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6
+  on conflict (handle, campaign_id, hour, country, segment, source) do update
+     set clicks = click_rollups.clicks + excluded.clicks,
+         qualified_clicks = click_rollups.qualified_clicks + excluded.qualified_clicks
+), stats as (
+  insert into campaign_stats (handle, campaign_id, last_click_at)
+  select handle, campaign_id, max(occurred_at) from ins group by 1, 2 order by 1, 2
+  on conflict (handle, campaign_id) do update
+     set last_click_at = greatest(campaign_stats.last_click_at, excluded.last_click_at)
+)
+select click_id as "clickId" from ins where handle = any($16::text[])`;
+
+export interface ClickBufferOptions {
+  pg: Pool;
+  outbox: OutboxService;
+  log: Logger;
+  flushMs: number;
+  batchSize: number;
+  maxBuffered: number;
+}
+
+const MAX_BACKOFF_MS = 5_000;
+
+export class ClickBuffer {
+  private queue: ClickRow[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  private failures = 0;
+  private retryAt = 0;
+  private readonly untrack: () => void;
+
+  constructor(private readonly opts: ClickBufferOptions) {
+    this.untrack = trackBuffer(this);
+  }
+
+  /** Clicks in memory, including a batch being written or waiting for its retry. */
+  get size(): number {
+    return this.queue.length;
+  }
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.flush(), this.opts.flushMs);
+    this.timer.unref();
+  }
+
+  /** Keeps a click for the next batch; false (and counted) when the buffer is full. */
+  push(row: ClickRow): boolean {
+    if (this.queue.length >= this.opts.maxBuffered) {
+      clicksDropped.inc({ reason: 'buffer_full' });
+      return false;
+    }
+    this.queue.push(row);
+    if (this.queue.length === this.opts.batchSize) setImmediate(() => void this.flush());
+    return true;
+  }
+
+  /** Writes every full or due batch, one statement at a time; on failure keeps the rows and backs off. */
+  flush(): Promise<void> {
+    if (this.flushing) return this.flushing;
+    if (this.queue.length === 0 || Date.now() < this.retryAt) return Promise.resolve();
+    this.flushing = this.drain().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  /** Shutdown: stop the timer and flush until empty, retrying until the deadline; what is left is counted as dropped. */
+  async close(deadlineMs: number): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    const deadline = Date.now() + deadlineMs;
+    while (this.queue.length > 0 && Date.now() < deadline) {
+      await this.flush();
+      if (this.queue.length > 0) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
+    }
+    if (this.queue.length > 0) {
+      this.opts.log.error({ clicks: this.queue.length }, 'shutdown deadline passed with clicks unwritten; they are lost');
+      clicksDropped.inc({ reason: 'shutdown' }, this.queue.length);
+      this.queue = [];
+    }
+    this.untrack();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.queue.length > 0) {
+      const batch = this.queue.slice(0, this.opts.batchSize);
+      try {
+        await this.write(batch);
+      } catch (err) {
+        this.failures++;
+        this.retryAt = Date.now() + Math.min(50 * 2 ** this.failures, MAX_BACKOFF_MS);
+        clickFlushFailures.inc();
+        if (this.failures === 1 || this.failures % 20 === 0) {
+          this.opts.log.warn({ err: (err as Error).message, buffered: this.queue.length, failures: this.failures }, 'click batch not written; keeping clicks and retrying');
+        }
+        return;
+      }
+      // Rows pushed while the batch was being written stay queued behind it.
+      this.queue.splice(0, batch.length);
+      if (this.failures) this.opts.log.info({ failures: this.failures }, 'click batches are being written again');
+      this.failures = 0;
+      this.retryAt = 0;
+      clicksStored.inc(batch.length);
+    }
+  }
+
+  private async write(batch: ClickRow[]): Promise<void> {
+    const { outbox } = this.opts;
+    const wanted = [...new Set(batch.map((r) => r.handle))].filter((h) => outbox.wants(h, 'link.clicked'));
+    const col = <K extends keyof ClickRow>(k: K) => batch.map((r) => r[k]);
+    const params = [
+      col('clickId'), col('handle'), col('campaignId'), batch.map((r) => r.occurredAt.toISOString()), col('country'), col('segment'),
+      col('device'), col('source'), col('referrerHost'), col('language'), col('destinationUrl'), col('userAgent'), col('ipHash'),
+      col('isBot'), col('botReason'), wanted,
+    ];
+    if (wanted.length === 0) {
+      await this.opts.pg.query(INSERT_BATCH, params);
+      return;
+    }
+    await withTransaction(this.opts.pg, async (client) => {
+      const { rows } = await client.query(INSERT_BATCH, params);
+      const inserted = new Set(rows.map((r: { clickId: string }) => r.clickId));
+      const events: OutboxEvent[] = batch.filter((r) => inserted.has(r.clickId)).map((r) => ({
+        handle: r.handle,
+        type: 'link.clicked',
+        data: {
+          clickId: r.clickId, campaignId: r.campaignId, occurredAt: r.occurredAt.toISOString(), country: r.country,
+          segment: r.segment, source: r.source, referrerHost: r.referrerHost, isBot: r.isBot, botReason: r.botReason,
+        },
+      }));
+      await outbox.emit(client, events);
+    });
+    outbox.wake();
+  }
+}

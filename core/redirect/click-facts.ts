@@ -1,0 +1,42 @@
+import type { IncomingMessage } from 'node:http';
+import type { ClickFacts } from '../plugins/sdk.ts';
+import { clientIp, countryOf, deviceClass, languages, sourceChannel, type TrustedProxies } from './classify.ts';
+import type { CompiledLink } from './link-cache.ts';
+
+export interface FactsEnv {
+  trustedProxies: TrustedProxies;
+  countryHeader: string;
+}
+
+function queryOf(url: string): Record<string, string> {
+  const at = url.indexOf('?');
+  if (at < 0) return {};
+  const out: Record<string, string> = {};
+  // The first value of a repeated parameter wins, as a person reading the link would expect.
+  for (const [k, v] of new URLSearchParams(url.slice(at + 1))) if (!Object.hasOwn(out, k)) out[k] = v;
+  return out;
+}
+
+/** Everything routing rules, bot detectors and analytics need to know about one click, from its request. */
+export function clickFacts(req: IncomingMessage, link: CompiledLink, occurredAt: Date, env: FactsEnv): ClickFacts {
+  const headers = req.headers as Record<string, string | undefined>;
+  const query = queryOf(req.url ?? '/');
+  const ip = clientIp(req.socket.remoteAddress ?? '', headers['x-forwarded-for'], env.trustedProxies);
+  const { source, referrerHost } = sourceChannel(query, headers.referer);
+  const userAgent = headers['user-agent'] ?? '';
+  return {
+    handle: link.handle,
+    campaignId: link.campaignId,
+    slug: link.slug,
+    ip,
+    userAgent,
+    headers,
+    source,
+    referrerHost,
+    country: countryOf(headers, ip, env.countryHeader),
+    device: deviceClass(userAgent),
+    languages: languages(headers['accept-language']),
+    query,
+    occurredAt,
+  };
+}

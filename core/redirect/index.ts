@@ -1,0 +1,83 @@
+import { asFunction } from 'awilix';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/index.ts';
+import { CAMPAIGNS_CHANGED, type CampaignChange, type CampaignService } from '../campaigns/service.ts';
+import type { Bus } from '../infra/bus.ts';
+import type { Redis } from '../infra/redis.ts';
+import type { TenxModule } from '../module.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import type { PluginHost } from '../plugins/host.ts';
+import { parseTrustedProxies } from './classify.ts';
+import { ClickBuffer } from './click-buffer.ts';
+import { ClickRecorder } from './click-recorder.ts';
+import type { CtxCodec } from './ctx-token.ts';
+import { createFastLane } from './fast-lane.ts';
+import { compileLink, LinkCache } from './link-cache.ts';
+import { Redirector } from './redirector.ts';
+import { redirectRoutes } from './routes.ts';
+
+interface Cradle {
+  config: Config;
+  log: Logger;
+  pg: Pool;
+  bus: Bus;
+  redis: Redis | null;
+  outbox: OutboxService;
+  pluginHost: PluginHost;
+  campaigns: CampaignService;
+  ctxCodec: CtxCodec;
+  linkCache: LinkCache;
+  clickBuffer: ClickBuffer;
+  clickRecorder: ClickRecorder;
+  redirector: Redirector;
+}
+
+// Per process: the Redis listener to remove on stop and the bus subscription to cancel.
+const detach = new WeakMap<object, () => void>();
+
+/** The redirect hot path: link cache, fast lane, Koa fallback route, click recorder and buffer. */
+export const redirectModule: TenxModule = {
+  name: 'redirect',
+  register(container) {
+    container.register({
+      linkCache: asFunction(({ campaigns, pluginHost, config, log }: Cradle) => new LinkCache({
+        load: (handle, slug) => campaigns.findByLink(handle, slug),
+        compile: (c) => compileLink(c, pluginHost, config.redirectOffload === 'workers'),
+        onError: (err, key) => log.warn({ err: (err as Error).message, link: key }, 'link refresh failed; serving the cached copy'),
+      })).singleton(),
+      clickBuffer: asFunction(({ pg, outbox, log, config }: Cradle) => new ClickBuffer({
+        pg, outbox, log, flushMs: config.clickFlushMs, batchSize: config.clickBatchSize, maxBuffered: config.clickBufferMax,
+      })).singleton(),
+      clickRecorder: asFunction(({ pluginHost, clickBuffer, log, config }: Cradle) =>
+        new ClickRecorder({ pluginHost, buffer: clickBuffer, log, ipHashKey: config.secretKey })).singleton(),
+      redirector: asFunction(({ config, ctxCodec, clickRecorder, log }: Cradle) => new Redirector({
+        config, codec: ctxCodec, recorder: clickRecorder, log,
+        facts: { trustedProxies: parseTrustedProxies(config.trustedProxies), countryHeader: config.countryHeader.toLowerCase() },
+      })).singleton(),
+      fastLane: asFunction(({ linkCache, redirector, log }: Cradle) => createFastLane(linkCache, redirector, log)).singleton(),
+    });
+  },
+  routes: () => redirectRoutes,
+  start(cradle) {
+    const { bus, redis, linkCache, clickBuffer, redirector } = cradle as Cradle;
+    void redirector; // built now, so a misconfigured TRUSTED_PROXIES fails the start, not the first click
+    const unsubscribe = bus.subscribe(CAMPAIGNS_CHANGED, (m: CampaignChange) => linkCache.invalidate(m.handle, m.slug));
+    // Redis came back: invalidations published while it was down never arrived, so revalidate every link.
+    const onReady = () => linkCache.markAllStale();
+    redis?.on('ready', onReady);
+    detach.set(cradle, () => {
+      unsubscribe();
+      redis?.off('ready', onReady);
+    });
+    clickBuffer.start();
+  },
+  async stop(cradle) {
+    const { clickRecorder, clickBuffer, redirector, config } = cradle as Cradle;
+    detach.get(cradle)?.();
+    // The server has stopped answering: finish judging the clicks already answered, then write them all.
+    await clickRecorder.drain();
+    await clickBuffer.close(config.shutdownTimeoutMs);
+    await redirector.close();
+  },
+};

@@ -1,0 +1,22 @@
+import type { ClickFacts } from '../plugins/sdk.ts';
+import type { CtxClaims, CtxCodec } from './ctx-token.ts';
+import { appendCtx, chooseDestination, type CompiledRules } from './routing.ts';
+
+/** Where one click goes: the chosen destination, and the Location with the signed ctx appended. */
+export interface Located {
+  destination: string;
+  location: string;
+}
+
+/** Rule matching + ctx signing: the work that runs inline or in a piscina worker (same function). */
+export function locate(
+  rules: CompiledRules,
+  fallbackUrl: string,
+  facts: ClickFacts,
+  ctxParam: string,
+  codec: CtxCodec,
+  claims: CtxClaims,
+): Located {
+  const destination = chooseDestination(rules, fallbackUrl, facts);
+  return { destination, location: appendCtx(destination, ctxParam, codec.sign(claims)) };
+}

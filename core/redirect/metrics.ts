@@ -1,0 +1,62 @@
+// Redirect and click-capture metrics. Defined once per process (tests run several kernels in one):
+// the buffer gauge sums every live ClickBuffer.
+import client from 'prom-client';
+import { registry } from '../http/metrics.ts';
+
+/** Where a redirect's rule matching and ctx signing ran; `inline_fallback` = the pool failed, answered inline. */
+export type RedirectMode = 'inline' | 'workers' | 'inline_fallback';
+/** Which listener answered: the raw node:http fast lane (warm cache) or the Koa route (cold cache). */
+export type RedirectLane = 'fast' | 'koa';
+
+export const redirectsTotal = new client.Counter({
+  name: 'tenx_redirects_total',
+  help: 'Redirects answered (302), by where matching/signing ran and which listener answered',
+  labelNames: ['mode', 'lane'],
+  registers: [registry],
+});
+
+export const redirectDuration = new client.Histogram({
+  name: 'tenx_redirect_duration_seconds',
+  help: 'Time from request to 302 written, by mode',
+  labelNames: ['mode'],
+  buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
+  registers: [registry],
+});
+
+export const clicksStored = new client.Counter({
+  name: 'tenx_clicks_stored_total',
+  help: 'Clicks written to PostgreSQL',
+  registers: [registry],
+});
+
+export const clicksDropped = new client.Counter({
+  name: 'tenx_clicks_dropped_total',
+  help: 'Clicks lost because the buffer was full (CLICK_BUFFER_MAX) or shutdown could not flush them',
+  labelNames: ['reason'],
+  registers: [registry],
+});
+
+export const clickFlushFailures = new client.Counter({
+  name: 'tenx_click_flush_failures_total',
+  help: 'Click batch writes that failed and will be retried',
+  registers: [registry],
+});
+
+const bufferSizes = new Set<{ readonly size: number }>();
+
+/** Registers a buffer whose size the gauge reports; returns the unregister function. */
+export function trackBuffer(buffer: { readonly size: number }): () => void {
+  bufferSizes.add(buffer);
+  return () => bufferSizes.delete(buffer);
+}
+
+new client.Gauge({
+  name: 'tenx_click_buffer_clicks',
+  help: 'Clicks waiting in memory to be written (includes batches being retried)',
+  registers: [registry],
+  collect() {
+    let n = 0;
+    for (const b of bufferSizes) n += b.size;
+    this.set(n);
+  },
+});

@@ -1,0 +1,222 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import net from 'node:net';
+import { expect } from 'chai';
+import pg from 'pg';
+import { BASE_DATABASE_URL } from '../support/database.ts';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { campaign, clickCount, followed, metric, person, storedClicks, trustLocalProxy, waitFor } from '../support/redirect.ts';
+
+const ALPHA = 'https://merchant.example.com/product?ref=alpha';
+const BETA = 'https://merchant.example.com/product?ref=beta';
+const EMAIL = 'https://merchant.example.com/product?ref=alpha&src=email';
+
+async function handleWith(server: TestServer, ...campaigns: object[]) {
+  const h = await createHandle(server);
+  for (const c of campaigns) await server.http.post(`/v2/handles/${h.handle}/campaigns`).set(h.auth).send(c).expect(201);
+  return h;
+}
+
+async function freePort(): Promise<number> {
+  const srv = net.createServer().listen(0, '127.0.0.1');
+  await new Promise((ok) => srv.once('listening', ok));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise((ok) => srv.close(ok));
+  return port;
+}
+
+/** A private Redis this test may stop and start (the shared one must stay up for everyone else). */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  await waitFor('redis-server', () => new Promise<boolean>((ok) => {
+    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); ok(true); }).on('error', () => ok(false));
+  }), 5000);
+  return child;
+}
+
+const destinationOf = async (server: TestServer, path: string) =>
+  followed((await server.http.get(path).set(person()).expect(302)).headers.location).destination;
+
+describe('redirect: across processes, offload modes and failures', () => {
+  describe('two server processes sharing PostgreSQL and Redis', () => {
+    let first: TestServer;
+    let second: TestServer;
+    before(async () => {
+      first = await startTestServer({ env: trustLocalProxy });
+      second = await startTestServer({ db: first.db, env: trustLocalProxy });
+    });
+    after(async () => {
+      await second?.close();
+      await first?.close();
+    });
+
+    it('sees a PATCH made on the other process within 1 second, and a link created there', async () => {
+      const { handle, auth } = await handleWith(first, campaign('partner-alpha', 'deal-alpha', ALPHA));
+      expect(await destinationOf(second, `/${handle}/deal-alpha`)).to.equal(ALPHA); // warm on both
+      expect(await destinationOf(first, `/${handle}/deal-alpha`)).to.equal(ALPHA);
+      await second.http.get(`/${handle}/deal-beta`).expect(404); // remembered as unknown on the second
+
+      const changed = Date.now();
+      await first.http.patch(`/v2/handles/${handle}/campaigns/partner-alpha`).set(auth).send({ destinationUrl: BETA }).expect(200);
+      await waitFor('the PATCH on the second process', async () => (await destinationOf(second, `/${handle}/deal-alpha`)) === BETA, 1000);
+      expect(Date.now() - changed).to.be.below(1000);
+
+      await first.http.post(`/v2/handles/${handle}/campaigns`).set(auth).send(campaign('partner-beta', 'deal-beta', BETA)).expect(201);
+      await waitFor('the new link on the second process', async () => (await second.http.get(`/${handle}/deal-beta`).set(person())).status === 302, 1000);
+      expect((await storedClicks(first, handle, 4)).map((r) => r.campaign_id)).to.include('partner-beta');
+    });
+  });
+
+  describe('REDIRECT_OFFLOAD', () => {
+    let server: TestServer;
+    afterEach(async () => server?.close());
+
+    it('workers: rule matching and ctx signing run in the piscina pool with the same verified redirects', async () => {
+      server = await startTestServer({ env: { ...trustLocalProxy, REDIRECT_OFFLOAD: 'workers' } });
+      const rules = [{ priority: 10, destinationUrl: EMAIL, conditions: { sourceIn: ['email'] } }];
+      const { handle } = await handleWith(server, campaign('partner-alpha', 'deal-alpha', ALPHA, { routingRules: rules }));
+      const before = await metric(server, 'tenx_redirects_total', 'mode="workers"');
+      const a = followed((await server.http.get(`/${handle}/deal-alpha?src=email`).set(person()).expect(302)).headers.location);
+      const b = followed((await server.http.get(`/${handle}/deal-alpha`).set(person()).expect(302)).headers.location);
+      expect(a.destination).to.equal(EMAIL);
+      expect(b.destination).to.equal(ALPHA);
+      expect(a.claims).to.include({ handle, campaignId: 'partner-alpha' });
+      expect(await metric(server, 'tenx_redirects_total', 'mode="workers"')).to.equal(before + 2);
+      const rows = await storedClicks(server, handle, 2);
+      expect(rows.map((r) => r.click_id).sort()).to.deep.equal([a.claims.clickId, b.claims.clickId].sort());
+    });
+
+    it('auto: keeps built-in rule sets inline and moves a link with slow plugin conditions to the workers', async () => {
+      server = await startTestServer({ env: { ...trustLocalProxy, REDIRECT_OFFLOAD: 'auto', PLUGINS: './test/fixtures/slow-goal-type/index.ts' } });
+      const countries = ['AT', 'BE', 'CH', 'CZ', 'DK', 'ES', 'FI', 'FR', 'GR', 'HU', 'IE', 'IT', 'NL', 'PL', 'PT', 'SE'];
+      const heavy = Array.from({ length: 50 }, (_, i) => ({
+        priority: i, destinationUrl: `https://m.example.com/${i}`, conditions: { sourceIn: [`s${i}`, `t${i}`], countryIn: countries },
+      }));
+      const slow = [{ priority: 1, destinationUrl: EMAIL, conditions: { slowSourceIn: ['email'] } }];
+      const { handle } = await handleWith(
+        server,
+        campaign('built-in', 'built-in', ALPHA, { routingRules: heavy }),
+        { ...campaign('slow', 'slow', ALPHA, { routingRules: slow }), goalType: 'SLOW_MATCH' },
+      );
+      const workers = () => metric(server, 'tenx_redirects_total', 'mode="workers"');
+      const start = await workers();
+      for (let i = 0; i < 160; i++) expect(await destinationOf(server, `/${handle}/built-in`)).to.equal(ALPHA);
+      expect(await workers()).to.equal(start);
+      for (let i = 0; i < 160; i++) expect(await destinationOf(server, `/${handle}/slow?src=email`)).to.equal(EMAIL);
+      expect(await workers()).to.be.greaterThan(start);
+    });
+  });
+
+  describe('shutdown', () => {
+    it('loses no click when the server is closed during a burst: 302s answered = rows stored', async () => {
+      const server = await startTestServer({ env: { ...trustLocalProxy, CLICK_FLUSH_MS: '200' } });
+      try {
+        const { handle } = await handleWith(server, campaign('partner-alpha', 'deal-alpha', ALPHA));
+        const url = `${server.url}/${handle}/deal-alpha`;
+        const agent = new http.Agent({ keepAlive: true, maxSockets: 20 });
+        let answered = 0;
+        let stop = false;
+        const once = () =>
+          new Promise<void>((done) => {
+            const req = http.get(url, { agent, headers: person() }, (res) => {
+              if (res.statusCode === 302) answered++;
+              res.resume().on('end', done).on('error', done);
+            });
+            req.on('error', () => done());
+          });
+        const loops = Array.from({ length: 20 }, async () => {
+          while (!stop) await once();
+        });
+        await waitFor('a burst under way', async () => answered >= 300, 10_000, 5);
+        await server.kernel.close(); // what SIGTERM does
+        stop = true;
+        await Promise.all(loops);
+        agent.destroy();
+        expect(answered).to.be.greaterThan(300);
+        expect(await clickCount(server, handle)).to.equal(answered);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
+  describe('dependencies down', () => {
+    it('keeps redirecting and storing clicks with Redis unreachable', async () => {
+      const server = await startTestServer({ env: { ...trustLocalProxy, REDIS_URL: 'redis://127.0.0.1:6390' } });
+      try {
+        const { handle, auth } = await handleWith(server, campaign('partner-alpha', 'deal-alpha', ALPHA));
+        expect(await destinationOf(server, `/${handle}/deal-alpha`)).to.equal(ALPHA);
+        expect(await destinationOf(server, `/${handle}/deal-alpha`)).to.equal(ALPHA);
+        await server.http.patch(`/v2/handles/${handle}/campaigns/partner-alpha`).set(auth).send({ destinationUrl: BETA }).expect(200);
+        expect(await destinationOf(server, `/${handle}/deal-alpha`)).to.equal(BETA); // in-process invalidation
+        const rows = await storedClicks(server, handle, 3);
+        expect(rows.every((r) => r.is_bot === false)).to.equal(true);
+      } finally {
+        await server.close();
+      }
+    });
+
+    it('keeps redirecting while Redis goes away, and takes cross-process changes again when it returns', async function () {
+      if (spawnSync('redis-server', ['--version']).status !== 0) this.skip(); // needs a redis-server binary to stop and start
+      this.timeout(60_000);
+      const port = await freePort();
+      let redis = await startRedis(port);
+      const env = { ...trustLocalProxy, REDIS_URL: `redis://127.0.0.1:${port}` };
+      const first = await startTestServer({ env });
+      const second = await startTestServer({ db: first.db, env });
+      try {
+        const { handle, auth } = await handleWith(first, campaign('partner-alpha', 'deal-alpha', ALPHA));
+        expect(await destinationOf(second, `/${handle}/deal-alpha`)).to.equal(ALPHA);
+        redis.kill('SIGKILL');
+        await new Promise((ok) => redis.once('exit', ok));
+
+        for (let i = 0; i < 3; i++) expect(await destinationOf(second, `/${handle}/deal-alpha`)).to.equal(ALPHA);
+        await first.http.patch(`/v2/handles/${handle}/campaigns/partner-alpha`).set(auth).send({ destinationUrl: BETA }).expect(200);
+        expect(await destinationOf(first, `/${handle}/deal-alpha`)).to.equal(BETA); // its own change, in process
+
+        redis = await startRedis(port);
+        // The second process missed that invalidation: it revalidates its links once Redis is back.
+        await waitFor('the missed change', async () => (await destinationOf(second, `/${handle}/deal-alpha`)) === BETA, 10_000, 100);
+        await waitFor('the bus to reconnect', async () => (await second.http.get('/readyz')).status === 200, 10_000, 100);
+        const changed = Date.now();
+        await first.http.patch(`/v2/handles/${handle}/campaigns/partner-alpha`).set(auth).send({ destinationUrl: ALPHA }).expect(200);
+        await waitFor('the next change', async () => (await destinationOf(second, `/${handle}/deal-alpha`)) === ALPHA, 1000);
+        expect(Date.now() - changed).to.be.below(1000);
+        const answered = 1 + 3 + 1;
+        expect((await storedClicks(first, handle, answered)).length).to.be.at.least(answered);
+      } finally {
+        await second.close();
+        await first.close();
+        redis.kill('SIGKILL');
+      }
+    });
+
+    it('keeps clicks in the buffer while PostgreSQL refuses connections and writes them when it is back', async () => {
+      const server = await startTestServer({ env: trustLocalProxy });
+      server.sql.on('error', () => {}); // its idle connections are terminated below
+      const admin = new pg.Client({ connectionString: BASE_DATABASE_URL });
+      await admin.connect();
+      const name = server.db.name;
+      try {
+        const { handle } = await handleWith(server, campaign('partner-alpha', 'deal-alpha', ALPHA));
+        await destinationOf(server, `/${handle}/deal-alpha`); // warm: the link now lives in the cache
+        await storedClicks(server, handle, 1);
+        const failuresBefore = await metric(server, 'tenx_click_flush_failures_total');
+
+        await admin.query(`alter database ${name} allow_connections false`);
+        await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [name]);
+        for (let i = 0; i < 10; i++) expect(await destinationOf(server, `/${handle}/deal-alpha`)).to.equal(ALPHA);
+        await waitFor('a failed flush', async () => (await metric(server, 'tenx_click_flush_failures_total')) > failuresBefore, 3000);
+        expect(await metric(server, 'tenx_click_buffer_clicks')).to.be.at.least(10);
+
+        await admin.query(`alter database ${name} allow_connections true`);
+        await storedClicks(server, handle, 11, 10_000);
+        expect(await clickCount(server, handle)).to.equal(11);
+      } finally {
+        await admin.query(`alter database ${name} allow_connections true`).catch(() => {});
+        await admin.end();
+        await server.close();
+      }
+    });
+  });
+});
