@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import type { ConversionsDb } from './db.ts';
+import { CLAIM_BATCH, statement } from './record-sql.ts';
+
+/** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
+export interface Claim {
+  handle: string;
+  key: string;
+  conversionId: string;
+  clickId: string;
+  campaignId: string;
+  eventType: string;
+  value: number | null;
+  currency: string | null;
+  metadata: string | null;
+  bodyHash: string;
+  rollupCurrency: string;
+  requireClick: boolean;
+  auditId: string;
+  outboxId: string;
+}
+
+export interface CreatedConversion {
+  conversion_id: string;
+  click_id: string;
+  campaign_id: string;
+  event_type: string;
+  value: number | null;
+  currency: string | null;
+  created_at: Date;
+}
+
+/** created: this claim made the conversion; taken: the key already had one; no_click: asked to wait for the click row. */
+export type ClaimOutcome = { kind: 'created'; row: CreatedConversion } | { kind: 'taken' } | { kind: 'no_click' };
+
+interface Pending {
+  claim: Claim;
+  resolve(outcome: ClaimOutcome): void;
+  reject(err: unknown): void;
+}
+
+const MAX_BATCH = 200;
+
+/**
+ * Application-level group commit. A claim runs at once while fewer than `maxInFlight` statements
+ * are running; under load, claims that arrive meanwhile wait and go together in the next statement,
+ * so one commit (one WAL flush) durably records many conversions. Each caller still gets its answer
+ * only after its own row committed. A claim whose key is already queued or in flight in this process
+ * waits for that one and comes back `taken`: its caller then answers as a repeat.
+ */
+export class ClaimBatcher {
+  private readonly queue: Pending[] = [];
+  private readonly inProcess = new Map<string, Promise<ClaimOutcome>>();
+  private inFlight = 0;
+
+  constructor(private readonly deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean }) {}
+
+  async claim(claim: Claim): Promise<ClaimOutcome> {
+    const id = `${claim.handle}\n${claim.key}`;
+    const earlier = this.inProcess.get(id);
+    if (earlier) {
+      const outcome = await earlier.catch(() => null);
+      if (outcome?.kind === 'created' || outcome?.kind === 'taken') return { kind: 'taken' };
+    }
+    const promise = new Promise<ClaimOutcome>((resolve, reject) => this.queue.push({ claim, resolve, reject }));
+    this.inProcess.set(id, promise);
+    const forget = () => {
+      if (this.inProcess.get(id) === promise) this.inProcess.delete(id);
+    };
+    promise.then(forget, forget);
+    this.pump();
+    return promise;
+  }
+
+  private pump(): void {
+    while (this.inFlight < this.deps.maxInFlight && this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      this.inFlight++;
+      void this.run(batch).finally(() => {
+        this.inFlight--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(batch: Pending[]): Promise<void> {
+    try {
+      const outcomes = await this.execute(batch.map((p) => p.claim));
+      batch.forEach((p, i) => p.resolve(outcomes[i]));
+    } catch (err) {
+      if (batch.length === 1) return batch[0].reject(err);
+      // Never let one submission fail its neighbours: retry each on its own.
+      this.deps.log.warn({ err, size: batch.length }, 'conversion batch failed; retrying its claims one by one');
+      for (const p of batch) await this.execute([p.claim]).then(([o]) => p.resolve(o), p.reject);
+    }
+  }
+
+  private async execute(claims: Claim[]): Promise<ClaimOutcome[]> {
+    const col = <K extends keyof Claim>(k: K) => claims.map((c) => c[k]);
+    const values = [
+      claims.map((_, i) => i), col('handle'), col('key'), col('conversionId'), col('clickId'), col('campaignId'), col('eventType'),
+      col('value'), col('currency'), col('metadata'), col('bodyHash'), col('rollupCurrency'), col('requireClick'), col('auditId'),
+      col('outboxId'), this.deps.retentionDays,
+    ];
+    const { rows } = await this.deps.db.query<CreatedConversion & { ord: number; click_found: boolean }>(
+      statement(this.deps.prepared, 'conversions.claim', CLAIM_BATCH, values),
+    );
+    const outcomes: ClaimOutcome[] = new Array(claims.length);
+    for (const r of rows) {
+      if (r.conversion_id) outcomes[r.ord] = { kind: 'created', row: r };
+      else if (!r.click_found && claims[r.ord].requireClick) outcomes[r.ord] = { kind: 'no_click' };
+      else outcomes[r.ord] = { kind: 'taken' };
+    }
+    return outcomes;
+  }
+}

@@ -1,0 +1,48 @@
+import { asClass, asFunction } from 'awilix';
+import type { Context } from 'koa';
+import type { Pool } from 'pg';
+import type { Config } from '../../config/index.ts';
+import type { Redis } from '../infra/redis.ts';
+import type { TenxModule } from '../module.ts';
+import { clientIp, parseTrustedProxies } from '../redirect/classify.ts';
+import { conversionsDb } from './db.ts';
+import { createRateLimiter, type RateDecision } from './rate-limit.ts';
+import { IdempotencyRetention } from './retention.ts';
+import { RollupFolder } from './rollup-folder.ts';
+import { conversionRoutes } from './routes.ts';
+import { ConversionService } from './service.ts';
+
+/** Spends one token of the caller's bucket (per client IP); always allowed when PUBLIC_RATE_LIMIT is 0. */
+export type ClientRateLimit = (ctx: Context) => Promise<RateDecision>;
+
+const ALLOW: RateDecision = { allowed: true };
+
+function createClientRateLimit({ config, redis }: { config: Config; redis: Redis | null }): ClientRateLimit {
+  const rate = config.publicRateLimit;
+  if (rate === 0) return async () => ALLOW;
+  const limiter = createRateLimiter({ ratePerSecond: rate, burst: rate * 10 }, redis, config.redisPrefix);
+  const trusted = parseTrustedProxies(config.trustedProxies);
+  return (ctx) => limiter.take(clientIp(ctx.req.socket.remoteAddress ?? '', ctx.get('x-forwarded-for') || undefined, trusted));
+}
+
+export const conversionsModule: TenxModule = {
+  name: 'conversions',
+  register(container) {
+    container.register({
+      conversionsDb: asFunction(({ pg, embedded }: { pg: Pool; embedded: boolean }) => conversionsDb(pg, embedded)).singleton(),
+      conversions: asClass(ConversionService).singleton(),
+      conversionRollups: asClass(RollupFolder).singleton(),
+      idempotencyRetention: asClass(IdempotencyRetention).singleton(),
+      conversionRateLimit: asFunction(createClientRateLimit).singleton(),
+    });
+  },
+  routes: () => conversionRoutes,
+  async start({ conversionRollups, idempotencyRetention }) {
+    (conversionRollups as RollupFolder).start();
+    await (idempotencyRetention as IdempotencyRetention).start();
+  },
+  async stop({ conversionRollups, idempotencyRetention }) {
+    await (idempotencyRetention as IdempotencyRetention).stop();
+    await (conversionRollups as RollupFolder).stop();
+  },
+};

@@ -1,0 +1,88 @@
+import type { Redis } from '../infra/redis.ts';
+
+/** A client may spend `burst` requests at once, then `ratePerSecond` (API.md: PUBLIC_RATE_LIMIT, bursts 10×). */
+export interface TokenBucketLimits {
+  ratePerSecond: number;
+  burst: number;
+}
+
+export type RateDecision = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+export interface RateLimiter {
+  take(clientKey: string): Promise<RateDecision>;
+}
+
+// One bucket per key in a hash {t: tokens, ts: ms}. Redis time keeps every process on one clock.
+const TAKE_SCRIPT = `
+local cap = tonumber(ARGV[1])
+local rate = tonumber(ARGV[2])
+local now = redis.call('TIME')
+now = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
+local b = redis.call('HMGET', KEYS[1], 't', 'ts')
+local tokens = tonumber(b[1])
+local ts = tonumber(b[2])
+if tokens == nil or ts == nil then tokens = cap ts = now end
+tokens = math.min(cap, tokens + math.max(0, now - ts) * rate / 1000)
+local wait = 0
+if tokens >= 1 then tokens = tokens - 1 else wait = math.ceil((1 - tokens) * 1000 / rate) end
+redis.call('HSET', KEYS[1], 't', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(cap * 1000 / rate) + 1000)
+return wait`;
+
+/** The in-process bucket set: used without Redis and whenever a Redis call fails (fail open to local limits). */
+export function localTokenBuckets(limits: TokenBucketLimits, now: () => number = Date.now) {
+  const buckets = new Map<string, { tokens: number; ts: number }>();
+  const fullAfterMs = (limits.burst * 1000) / limits.ratePerSecond;
+  let sweepAt = 0;
+  return (key: string): RateDecision => {
+    const t = now();
+    if (t >= sweepAt) {
+      // A bucket idle long enough to be full again is the same as no bucket.
+      sweepAt = t + 10_000;
+      for (const [k, b] of buckets) if (t - b.ts > fullAfterMs) buckets.delete(k);
+    }
+    const b = buckets.get(key) ?? { tokens: limits.burst, ts: t };
+    b.tokens = Math.min(limits.burst, b.tokens + (Math.max(0, t - b.ts) * limits.ratePerSecond) / 1000);
+    b.ts = t;
+    buckets.set(key, b);
+    if (b.tokens >= 1) {
+      b.tokens -= 1;
+      return { allowed: true };
+    }
+    return { allowed: false, retryAfterMs: Math.ceil(((1 - b.tokens) * 1000) / limits.ratePerSecond) };
+  };
+}
+
+/** Token buckets shared by every process through one Redis script call per request; local when Redis is absent or down. */
+export function createRateLimiter(limits: TokenBucketLimits, redis: Redis | null, prefix: string): RateLimiter {
+  const local = localTokenBuckets(limits);
+  let sha: string | null = null;
+  const args = [String(limits.burst), String(limits.ratePerSecond)];
+
+  async function remote(key: string): Promise<number> {
+    const options = { keys: [`${prefix}:rl:conv:${key}`], arguments: args };
+    if (sha) {
+      try {
+        return Number(await redis!.evalSha(sha, options));
+      } catch (err) {
+        if (!String((err as Error).message).includes('NOSCRIPT')) throw err;
+      }
+    }
+    sha = String(await redis!.scriptLoad(TAKE_SCRIPT));
+    return Number(await redis!.evalSha(sha, options));
+  }
+
+  return {
+    async take(key) {
+      if (redis?.isReady) {
+        try {
+          const wait = await remote(key);
+          return wait > 0 ? { allowed: false, retryAfterMs: wait } : { allowed: true };
+        } catch {
+          // Redis failed mid-call: this process limits on its own until it is back.
+        }
+      }
+      return local(key);
+    },
+  };
+}

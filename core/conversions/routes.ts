@@ -1,0 +1,35 @@
+import type { Context } from 'koa';
+import { defineRoutes } from '../http/route.ts';
+import { HttpError } from '../http/errors.ts';
+import type { ClientRateLimit } from './index.ts';
+import { conversionBody, conversionResponses } from './schemas.ts';
+import type { ConversionInput, ConversionService } from './service.ts';
+
+type Deps = { conversions: ConversionService; conversionRateLimit: ClientRateLimit };
+
+/** 429 in the contract's shape when the caller's IP has spent its bucket. */
+async function enforceRateLimit(ctx: Context, limit: ClientRateLimit) {
+  const decision = await limit(ctx);
+  if (!decision.allowed) {
+    const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
+    throw new HttpError(429, 'rate_limited', `Too many conversion requests from this client; retry in ${seconds} s.`, undefined, { 'retry-after': String(seconds) });
+  }
+}
+
+export const conversionRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/v2/public/conversions',
+    summary: 'Record a conversion for the click a ctx token names, exactly once per idempotencyKey',
+    tags: ['conversions'],
+    auth: 'public',
+    body: conversionBody,
+    responses: conversionResponses,
+    async handler(ctx, { conversions, conversionRateLimit }: Deps) {
+      await enforceRateLimit(ctx, conversionRateLimit);
+      const result = await conversions.record(ctx.request.body as ConversionInput);
+      ctx.status = result.deduped ? 200 : 201;
+      ctx.body = result;
+    },
+  },
+]);

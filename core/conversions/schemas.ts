@@ -1,0 +1,47 @@
+/** Request and response schemas of `POST /v2/public/conversions` (validation and OpenAPI). */
+
+export const MAX_VALUE = 999_999_999_999.99; // numeric(14, 2)
+export const METADATA_MAX_BYTES = 4096;
+
+export const conversionBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['ctx', 'eventType', 'idempotencyKey'],
+  properties: {
+    ctx: { type: 'string', minLength: 1, maxLength: 512, description: 'The ctx token the redirect appended to the destination URL.' },
+    eventType: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "One of the campaign goal type's event types." },
+    value: { type: 'number', minimum: 0, maximum: MAX_VALUE, description: 'Decimal amount, at most 2 fraction digits.' },
+    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: "ISO-4217 code; defaults to the handle's reporting currency when value is given." },
+    // Printable: any character outside Unicode's "other" categories (controls, surrogates, unassigned).
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]{1,255}$', description: 'A transaction or order id; repeats within the retention window are deduplicated.' },
+    metadata: { type: 'object', maxProperties: 50, description: `Free-form JSON object, at most ${METADATA_MAX_BYTES} bytes serialized.` },
+  },
+} as const;
+
+const conversionProperties = {
+  conversionId: { type: 'string', format: 'uuid' },
+  deduped: { type: 'boolean' },
+  mismatch: { type: 'boolean', description: 'Present (true) when a repeat body differs from the original.' },
+  clickId: { type: 'string', format: 'uuid' },
+  campaignId: { type: 'string' },
+  eventType: { type: 'string' },
+  value: { type: ['number', 'null'] },
+  currency: { type: ['string', 'null'] },
+  createdAt: { type: 'string', format: 'date-time' },
+};
+
+export const conversionResponse = {
+  type: 'object',
+  required: ['conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'createdAt'],
+  properties: conversionProperties,
+};
+
+const errorResponse = { type: 'object', required: ['error'], properties: { error: { type: 'object' } } };
+
+export const conversionResponses = {
+  201: { description: 'Recorded a new conversion', schema: conversionResponse },
+  200: { description: 'The idempotency key was seen before: the original conversion, deduped (and mismatch when the body differs)', schema: conversionResponse },
+  400: { description: 'invalid_request: the body failed validation', schema: errorResponse },
+  422: { description: 'invalid_ctx, ctx_expired or event_type_not_allowed', schema: errorResponse },
+  429: { description: 'rate_limited: too many requests from this client IP (see retry-after)', schema: errorResponse },
+};

@@ -1,0 +1,59 @@
+import { v7 as uuidv7 } from 'uuid';
+import type { CtxCodec } from '../../core/redirect/ctx-token.ts';
+import type { RollupFolder } from '../../core/conversions/rollup-folder.ts';
+import { createHandle, type TestServer } from './server.ts';
+
+export const CONVERSIONS = '/v2/public/conversions';
+
+/** A handle with one ACTIVE campaign created through the API (seed workflow 1). */
+export async function partnerCampaign(server: TestServer, opts: { goalType?: string; campaignId?: string; slug?: string; reportingCurrency?: string } = {}) {
+  const tenant = await createHandle(server, undefined, opts.reportingCurrency ? { reportingCurrency: opts.reportingCurrency } : {});
+  const campaignId = opts.campaignId ?? 'partner-alpha';
+  const slug = opts.slug ?? 'deal-alpha';
+  await server.http
+    .post(`/v2/handles/${tenant.handle}/campaigns`)
+    .set(tenant.auth)
+    .send({
+      campaignId, goalType: opts.goalType ?? 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
+      primaryLink: { slug, destinationUrl: `https://merchant.example.com/product?ref=${campaignId}`, title: 'Partner deal' },
+    })
+    .expect(201);
+  return { ...tenant, campaignId, slug };
+}
+
+/** A visitor follows the short link; returns the ctx the merchant receives on the destination URL. */
+export async function clickThrough(server: TestServer, handle: string, slug: string, headers: Record<string, string> = {}) {
+  const res = await server.http.get(`/${handle}/${slug}`).set({ 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', 'accept-language': 'en-US,en;q=0.9', accept: 'text/html', ...headers }).redirects(0).expect(302);
+  const ctx = new URL(res.headers.location).searchParams.get('ctx');
+  if (!ctx) throw new Error(`no ctx in ${res.headers.location}`);
+  return ctx;
+}
+
+/** A click row written directly (known country/segment/source/bot flag) and its signed ctx. */
+export async function storedClick(
+  server: TestServer,
+  handle: string,
+  campaignId: string,
+  o: { country?: string; segment?: string; source?: string; isBot?: boolean; issuedAt?: Date; windowDays?: number; store?: boolean } = {},
+) {
+  const clickId = uuidv7();
+  if (o.store !== false) {
+    await server.sql.query(
+      `insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, destination_url, is_bot, bot_reason)
+       values ($1, $2, $3, now(), $4, $5, $5, $6, 'https://merchant.example.com/', $7, $8)`,
+      [clickId, handle, campaignId, o.country ?? 'DE', o.segment ?? 'mobile', o.source ?? 'twitter', o.isBot ?? false, o.isBot ? 'user-agent' : null],
+    );
+  }
+  const ctx = codec(server).sign({ clickId, handle, campaignId, issuedAt: o.issuedAt ?? new Date(Date.now() - 60_000), windowDays: o.windowDays ?? 30 });
+  return { clickId, ctx };
+}
+
+export const codec = (server: TestServer) => server.kernel.container.resolve<CtxCodec>('ctxCodec');
+
+/** Folds pending rollup deltas now, so assertions on conversion_rollups need not wait. */
+export const foldRollups = (server: TestServer) => server.kernel.container.resolve<RollupFolder>('conversionRollups').foldAll();
+
+export async function count(server: TestServer, sql: string, args: unknown[] = []): Promise<number> {
+  const { rows } = await server.sql.query(`select count(*)::int as n from ${sql}`, args);
+  return rows[0].n;
+}

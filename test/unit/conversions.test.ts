@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import type { Logger } from 'pino';
+import { bodyHash, canonicalJson } from '../../core/conversions/body-hash.ts';
+import { ClaimBatcher, type Claim } from '../../core/conversions/claim-batcher.ts';
+import type { ConversionsDb } from '../../core/conversions/db.ts';
+import { localTokenBuckets } from '../../core/conversions/rate-limit.ts';
+
+describe('conversions: body hash (mismatch detection)', () => {
+  const claims = { clickId: '01900000-0000-7000-8000-000000000001', handle: 'acme', campaignId: 'partner-alpha', issuedAt: new Date('2026-02-25T10:00:00Z') };
+  const facts = { claims, eventType: 'affiliate_click', value: 24.99, currency: 'USD', metadata: { sku: 'A1', items: [{ b: 1, a: 2 }] } };
+
+  it('writes canonical JSON with keys sorted at every depth', () => {
+    expect(canonicalJson({ b: 1, a: { d: [{ z: 1, y: 2 }], c: null } })).to.equal('{"a":{"c":null,"d":[{"y":2,"z":1}]},"b":1}');
+  });
+
+  it('is the same for the same facts in any key order and for 24.99 vs 24.990', () => {
+    const reordered = { ...facts, value: 24.990, metadata: { items: [{ a: 2, b: 1 }], sku: 'A1' } };
+    expect(bodyHash(reordered)).to.equal(bodyHash(facts));
+  });
+
+  it('differs when any fact differs', () => {
+    const base = bodyHash(facts);
+    for (const changed of [
+      { ...facts, value: 25 }, { ...facts, value: null }, { ...facts, currency: 'EUR' }, { ...facts, eventType: 'sale' },
+      { ...facts, metadata: null }, { ...facts, metadata: { sku: 'A2', items: [{ b: 1, a: 2 }] } },
+      { ...facts, claims: { ...claims, clickId: '01900000-0000-7000-8000-000000000002' } },
+      { ...facts, claims: { ...claims, campaignId: 'partner-beta' } },
+    ]) expect(bodyHash(changed)).to.not.equal(base);
+  });
+});
+
+describe('conversions: in-process token buckets (rate limit without Redis)', () => {
+  it('allows a burst, then one request per 1/rate seconds, with the wait it reports', () => {
+    let now = 1_000_000;
+    const take = localTokenBuckets({ ratePerSecond: 5, burst: 50 }, () => now);
+    for (let i = 0; i < 50; i++) expect(take('1.2.3.4')).to.deep.equal({ allowed: true });
+    const denied = take('1.2.3.4');
+    expect(denied).to.deep.equal({ allowed: false, retryAfterMs: 200 });
+    expect(take('5.6.7.8').allowed, 'another client').to.equal(true);
+    now += 199;
+    expect(take('1.2.3.4').allowed).to.equal(false);
+    now += 1;
+    expect(take('1.2.3.4').allowed).to.equal(true);
+    now += 60_000;
+    for (let i = 0; i < 50; i++) expect(take('1.2.3.4').allowed).to.equal(true);
+    expect(take('1.2.3.4').allowed, 'refills only up to the burst').to.equal(false);
+  });
+});
+
+describe('conversions: claim batcher (application-level group commit)', () => {
+  const log = { warn() {} } as unknown as Logger;
+  const claim = (key: string): Claim => ({
+    handle: 'acme', key, conversionId: `c-${key}`, clickId: 'k', campaignId: 'p', eventType: 'sale', value: 1, currency: 'USD',
+    metadata: null, bodyHash: 'h', rollupCurrency: 'USD', requireClick: false, auditId: 'a', outboxId: 'o',
+  });
+  /** Stands in for CLAIM_BATCH: every key is new unless listed as taken; a key named "poison" fails its statement. */
+  function fakeDb(taken = new Set<string>()) {
+    const statements: string[][] = [];
+    const db = {
+      async query(q: { values: unknown[] }) {
+        const [ords, , keys, ids] = q.values as [number[], string[], string[], string[]];
+        statements.push(keys);
+        await new Promise((r) => setTimeout(r, 5));
+        if (keys.includes('poison')) throw new Error('poisoned');
+        return { rows: ords.map((ord, i) => ({ ord, click_found: true, conversion_id: taken.has(keys[i]) ? null : ids[i], created_at: new Date() })) };
+      },
+    };
+    return { db: db as unknown as ConversionsDb, statements };
+  }
+
+  it('runs at most maxInFlight statements and puts the claims that arrive meanwhile into the next one', async () => {
+    const { db, statements } = fakeDb();
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 2, retentionDays: 365, prepared: true });
+    const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.claim(claim(`k${i}`))));
+    expect(outcomes.every((o) => o.kind === 'created')).to.equal(true);
+    expect(statements.map((s) => s.length)).to.deep.equal([1, 1, 48]);
+  });
+
+  it('answers a key already claimed in this process as taken, without another statement for it', async () => {
+    const { db, statements } = fakeDb();
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, prepared: true });
+    const outcomes = await Promise.all([batcher.claim(claim('same')), batcher.claim(claim('same')), batcher.claim(claim('other'))]);
+    expect(outcomes.map((o) => o.kind)).to.deep.equal(['created', 'taken', 'created']);
+    expect(statements.flat().filter((k) => k === 'same')).to.have.length(1);
+  });
+
+  it('retries a failed batch claim by claim, so one bad submission fails alone', async () => {
+    const { db } = fakeDb(new Set(['dup']));
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, prepared: true });
+    const first = batcher.claim(claim('first'));
+    const rest = ['a', 'poison', 'dup'].map((k) => batcher.claim(claim(k)).then((o) => o.kind, (e: Error) => e.message));
+    await first;
+    expect(await Promise.all(rest)).to.deep.equal(['created', 'poisoned', 'taken']);
+  });
+});
