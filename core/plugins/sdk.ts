@@ -114,6 +114,11 @@ export interface OutgoingNotification {
   secrets: string[];
   timeoutMs: number;
   event: { id: string; type: string; createdAt: string; handle: string; data: Record<string, unknown> };
+  /**
+   * Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) the kernel
+   * already computed for this send (in its signing pool); a channel that signs sends these as-is.
+   */
+  signatureHeaders?: Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;
 }
 
 export interface DeliveryResult {

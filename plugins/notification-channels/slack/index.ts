@@ -1,6 +1,6 @@
 // slack: a human-readable line per event to a Slack-compatible incoming webhook (alerts, notices).
 import { definePlugin, type DeliveryResult, type OutgoingNotification, type PluginApi } from '../../../core/plugins/sdk.ts';
-import { USER_AGENT, channelSettingsSchema, createJsonPoster, type ChannelSettings } from '../webhook/index.ts';
+import { USER_AGENT, channelSettingsSchema, createJsonPoster, type ChannelSettings } from '../../../core/notifications/http-delivery.ts';
 
 // Slack treats &, < and > as markup (links, @channel), so event data must not carry them raw.
 const escapeSlack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');

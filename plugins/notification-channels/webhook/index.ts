@@ -1,126 +1,22 @@
 // webhook: POSTs each event, Standard Webhooks-signed, to the integrator's endpoint.
-import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
 import { definePlugin, type DeliveryResult, type OutgoingNotification, type PluginApi } from '../../../core/plugins/sdk.ts';
 import { signatureHeaders } from '../../../core/notifications/signing.ts';
-import { ENDPOINT_NOT_ALLOWED, checkEndpoint, guardedLookup, resolveAddresses } from '../../../core/notifications/ssrf-guard.ts';
+import { USER_AGENT, channelSettingsSchema, createJsonPoster, type ChannelSettings } from '../../../core/notifications/http-delivery.ts';
 
-/** Injected by the kernel from WEBHOOK_ALLOW_PRIVATE; the settings schema keeps tenants from setting it. */
-export interface ChannelSettings { allowPrivate?: boolean }
+// Moved to core/notifications/http-delivery.ts (shared by every channel); re-exported for existing importers.
+export { USER_AGENT, channelSettingsSchema, classifyError, createJsonPoster, type ChannelSettings, type JsonSend } from '../../../core/notifications/http-delivery.ts';
 
-export const USER_AGENT = 'tenx-webhooks/1';
-const SNIPPET_BYTES = 1024;
-const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
-const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
-const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED|SELF_SIGNED_CERT|HOSTNAME_MISMATCH|EPROTO$)/;
-
-/** Every header of one send. Pure (no I/O), so the kernel can move signing to a worker pool. */
+/**
+ * Every header of one send. Pure (no I/O), so the kernel can move signing to a worker pool; headers
+ * the kernel already signed (notification.signatureHeaders) are used as they are.
+ */
 export function webhookRequestHeaders(notification: OutgoingNotification, nowSeconds: number): Record<string, string> {
   return {
     'content-type': 'application/json',
     'user-agent': USER_AGENT,
-    ...signatureHeaders(notification.deliveryId, nowSeconds, notification.body, notification.secrets),
+    ...(notification.signatureHeaders ?? signatureHeaders(notification.deliveryId, nowSeconds, notification.body, notification.secrets)),
   };
 }
-
-/** The short error class the notifications panel shows for a failed send. */
-export function classifyError(err: unknown): string {
-  const e = err as { code?: string; name?: string; cause?: { code?: string } } | undefined;
-  const code = e?.code ?? e?.cause?.code;
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || (code && TIMEOUT_CODES.has(code))) return 'timeout';
-  if (code === 'ECONNREFUSED') return 'connection_refused';
-  if (code === ENDPOINT_NOT_ALLOWED) return 'endpoint_not_allowed';
-  if (code && DNS_CODES.has(code)) return 'dns';
-  if (code && TLS_CODE.test(code)) return 'tls';
-  return `other:${code ?? e?.name ?? 'unknown'}`;
-}
-
-/** Reads at most 1 KiB, then drops the rest: a receiver must not make us buffer a large answer. */
-async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): unknown }): Promise<string | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of body) {
-      chunks.push(chunk);
-      size += chunk.length;
-      if (size >= SNIPPET_BYTES) break;
-    }
-  } catch {
-    // The status line already decided the outcome; a body cut short only shortens the snippet.
-  } finally {
-    body.destroy();
-  }
-  return size ? Buffer.concat(chunks).subarray(0, SNIPPET_BYTES).toString('utf8') : undefined;
-}
-
-export interface JsonSend {
-  url: string;
-  body: string;
-  headers: Record<string, string>;
-  timeoutMs: number;
-  allowPrivate: boolean;
-  log: PluginApi['log'];
-}
-
-/**
- * A keep-alive POSTer shared by the notification channels: SSRF-checked at every send, redirects not
- * followed, one DeliveryResult whatever happens. Agents open on first use and close in close().
- */
-export function createJsonPoster() {
-  let guarded: Agent | undefined;
-  let open: Agent | undefined;
-  // The guarded agent re-checks addresses at connect time too, closing the DNS-rebinding window.
-  const agentFor = (allowPrivate: boolean) => allowPrivate
-    ? (open ??= new Agent({ connections: 50 }))
-    : (guarded ??= new Agent({ connections: 50, connect: { lookup: guardedLookup } }));
-
-  async function post(send: JsonSend): Promise<DeliveryResult> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    // The whole send, guard included, fits in timeoutMs; header/body timeouts alone miss connect and DNS.
-    const deadline = AbortSignal.timeout(send.timeoutMs);
-    let dnsError: unknown;
-    const check = await checkEndpoint(send.url, {
-      allowPrivate: send.allowPrivate,
-      lookup: (host) => resolveAddresses(host).catch((err) => { dnsError = err; throw err; }),
-    });
-    if (!check.ok) {
-      send.log.warn({ endpointUrl: send.url, reason: check.reason }, 'webhook endpoint refused');
-      return { ok: false, latencyMs: elapsed(), error: dnsError ? classifyError(dnsError) : 'endpoint_not_allowed' };
-    }
-    try {
-      const res = await request(send.url, {
-        method: 'POST',
-        dispatcher: agentFor(send.allowPrivate),
-        headers: send.headers,
-        body: send.body,
-        headersTimeout: send.timeoutMs,
-        bodyTimeout: send.timeoutMs,
-        signal: deadline,
-      });
-      const responseSnippet = await readSnippet(res.body);
-      const ok = res.statusCode >= 200 && res.statusCode < 300;
-      return { ok, statusCode: res.statusCode, latencyMs: elapsed(), ...(ok ? {} : { error: `http_${res.statusCode}` }), responseSnippet };
-    } catch (err) {
-      const error = classifyError(err);
-      if (error.startsWith('other:') || error === 'endpoint_not_allowed') {
-        send.log.warn({ endpointUrl: send.url, err: (err as Error).message }, 'webhook send failed');
-      }
-      return { ok: false, latencyMs: elapsed(), error };
-    }
-  }
-
-  async function close(): Promise<void> {
-    const agents = [guarded, open].filter((a): a is Agent => a !== undefined);
-    guarded = open = undefined;
-    await Promise.all(agents.map((a) => a.close()));
-  }
-
-  return { post, close };
-}
-
-// Tenants may not widen the SSRF guard: allowPrivate is operator config, injected by the kernel.
-export const channelSettingsSchema = { type: 'object', properties: {}, additionalProperties: false };
 
 const poster = createJsonPoster();
 

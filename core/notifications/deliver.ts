@@ -1,0 +1,137 @@
+// One attempt of one delivery: claim its lease, send it through its channel plugin, record the result.
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/index.ts';
+import type { PluginHost } from '../plugins/host.ts';
+import type { DeliveryResult, OutgoingNotification } from '../plugins/sdk.ts';
+import { MAX_ATTEMPTS, retryDelayMs } from './backoff.ts';
+import { createBatcher } from './batcher.ts';
+import { claimDeliveries, nextClaimAt, recordAttempts, type AttemptRecord, type Claimed, type FinalStatus } from './delivery-store.ts';
+import { webhookAttemptDuration, webhookAttempts, webhookSignings } from './metrics.ts';
+import type { SecretBox } from './secret-box.ts';
+import type { Signer } from './signing-pool.ts';
+
+/** What an attempt left a delivery as: the scheduler's next step depends on it. */
+export type AttemptOutcome =
+  | { kind: 'succeeded' }
+  | { kind: 'retry'; delayMs: number }
+  | { kind: 'failed' }
+  /** Nothing to do: the delivery finished already or was deleted. */
+  | { kind: 'done' }
+  /** Not due yet, or another sender holds it: try again at `atMs` (epoch ms). */
+  | { kind: 'later'; atMs: number };
+
+export interface AttemptDeps {
+  pg: Pool;
+  log: Logger;
+  config: Config;
+  pluginHost: PluginHost;
+  secretBox: SecretBox;
+  signer: Signer;
+}
+
+// PostgreSQL text cannot hold NUL, and a receiver's answer may contain anything.
+const cleanSnippet = (s: string | undefined) => (s ? s.replace(/\u0000/g, '') : null);
+
+export class DeliveryAttempts {
+  /** A sender's hold on a delivery: longer than any send (timeout) plus recording it. */
+  readonly leaseMs: number;
+
+  // Attempts starting (or finishing) in the same tick share one statement: one commit per batch, not per delivery.
+  private readonly claim: (id: string) => Promise<Claimed | undefined>;
+  private readonly record: (r: AttemptRecord) => Promise<boolean | undefined>;
+
+  constructor(private readonly deps: AttemptDeps) {
+    this.leaseMs = deps.config.webhookTimeoutMs + 5000;
+    this.claim = createBatcher((ids) => claimDeliveries(deps.pg, ids, this.leaseMs), { exclusive: true });
+    this.record = createBatcher(async (records) => {
+      const recorded = await recordAttempts(deps.pg, records);
+      return new Map(records.map((r) => [r, recorded.has(r.deliveryId)]));
+    });
+  }
+
+  async attempt(deliveryId: string): Promise<AttemptOutcome> {
+    const { pg, config } = this.deps;
+    const claimed = await this.claim(deliveryId);
+    if (!claimed) {
+      const next = await nextClaimAt(pg, deliveryId);
+      return next ? { kind: 'later', atMs: next.dueAt } : { kind: 'done' };
+    }
+    const at = new Date();
+    const result = await this.send(claimed);
+    webhookAttemptDuration.observe(result.latencyMs / 1000);
+    const attemptNo = claimed.attemptsInCycle + 1;
+    const status: FinalStatus = result.ok ? 'succeeded' : attemptNo >= MAX_ATTEMPTS ? 'failed' : 'retrying';
+    const retryInMs = status === 'retrying' ? retryDelayMs(config.webhookRetryBaseMs, attemptNo) : 0;
+    const recorded = await this.record({
+      deliveryId, status, retryInMs, at,
+      statusCode: result.statusCode ?? null,
+      latencyMs: Math.max(0, Math.round(result.latencyMs)),
+      error: result.error ?? null,
+      responseSnippet: cleanSnippet(result.responseSnippet),
+    });
+    if (!recorded) return { kind: 'done' };
+    webhookAttempts.inc({ result: status });
+    if (status === 'retrying') return { kind: 'retry', delayMs: retryInMs };
+    return { kind: status };
+  }
+
+  /** Opened secrets by sealed value (a rotation seals anew, so entries never go stale); saves an AES-GCM open per send. */
+  private readonly opened = new Map<string, string>();
+
+  private openSecret(sealed: string): string {
+    let plain = this.opened.get(sealed);
+    if (plain === undefined) {
+      plain = this.deps.secretBox.open(sealed);
+      if (this.opened.size >= 10_000) this.opened.clear();
+      this.opened.set(sealed, plain);
+    }
+    return plain;
+  }
+
+  /** Never throws: whatever goes wrong becomes a failed attempt with an error class. */
+  private async send(c: Claimed): Promise<DeliveryResult> {
+    const { config, log, pluginHost, signer } = this.deps;
+    let secrets: string[];
+    try {
+      secrets = [this.openSecret(c.secretSealed), ...(c.previousSecretSealed ? [this.openSecret(c.previousSecretSealed)] : [])];
+    } catch (err) {
+      // Only the reason is logged: never the sealed or opened secret.
+      log.warn({ deliveryId: c.deliveryId, err: (err as Error).message }, 'webhook secret cannot be opened (SECRET_KEY changed?)');
+      return { ok: false, latencyMs: 0, error: 'other:secret' };
+    }
+    const plugins = await pluginHost.forHandle(c.handle);
+    const channel = plugins.channel(c.channel);
+    if (!channel) return { ok: false, latencyMs: 0, error: 'channel_disabled' };
+    const notification: OutgoingNotification = {
+      deliveryId: c.deliveryId,
+      endpointUrl: c.endpointUrl,
+      body: c.body,
+      secrets,
+      timeoutMs: config.webhookTimeoutMs,
+      event: JSON.parse(c.body),
+    };
+    const task = { deliveryId: c.deliveryId, timestampSeconds: Math.floor(Date.now() / 1000), body: c.body, secrets };
+    try {
+      if (signer.modeFor(task) === 'workers') {
+        notification.signatureHeaders = (await signer.sign(task)).headers;
+        webhookSignings.inc({ mode: 'workers' });
+      }
+      // The operator's SSRF setting always wins over anything stored for the handle.
+      const settings = { ...channel.settings, allowPrivate: config.webhookAllowPrivate };
+      return await withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000);
+    } catch (err) {
+      log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'notification channel threw');
+      return { ok: false, latencyMs: 0, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'other:channel' };
+    }
+  }
+}
+
+/** A channel plugin that never answers must not hold its delivery's lease forever. */
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(Object.assign(new Error('channel did not answer in time'), { name: 'TimeoutError' })), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,143 @@
+// The deliveries table as the delivery engine uses it: every statement is one round trip.
+import type { Pool, PoolClient } from 'pg';
+
+type Queryable = Pool | PoolClient;
+
+/** A delivery that should be attempted at `dueAt` (epoch ms); `cycle` counts redeliveries. */
+export interface Due {
+  deliveryId: string;
+  cycle: number;
+  dueAt: number;
+}
+
+export interface NewDelivery {
+  deliveryId: string;
+  webhookId: string;
+  handle: string;
+  eventId: string;
+  eventType: string;
+  body: string;
+  eventCreatedAt: Date;
+}
+
+/** What a claimed delivery needs for one send. */
+export interface Claimed {
+  deliveryId: string;
+  handle: string;
+  eventType: string;
+  body: string;
+  attemptsInCycle: number;
+  endpointUrl: string;
+  channel: string;
+  secretSealed: string;
+  previousSecretSealed: string | null;
+}
+
+export type FinalStatus = 'succeeded' | 'retrying' | 'failed';
+
+export interface AttemptRecord {
+  deliveryId: string;
+  status: FinalStatus;
+  retryInMs: number;
+  at: Date;
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+  responseSnippet: string | null;
+}
+
+const OPEN = `status in ('pending', 'retrying')`;
+// The same set, written so the planner cannot match the deliveries_open partial index: statements
+// given delivery ids must look them up by primary key, not scan the whole backlog through that index.
+const NOT_FINISHED = `status not in ('succeeded', 'failed')`;
+const toDue = (r: { delivery_id: string; cycle: number; due_at: Date }): Due => ({ deliveryId: r.delivery_id, cycle: r.cycle, dueAt: r.due_at.getTime() });
+
+/** Inserts new deliveries (a repeat of webhook × event is ignored); returns those created, due now. */
+export async function insertDeliveries(db: Queryable, rows: NewDelivery[]): Promise<Due[]> {
+  if (rows.length === 0) return [];
+  const col = <K extends keyof NewDelivery>(k: K) => rows.map((r) => r[k]);
+  const { rows: created } = await db.query(
+    `insert into deliveries (delivery_id, webhook_id, handle, event_id, event_type, body, event_created_at, next_attempt_at)
+     select d, w, h, e, t, b, c, now()
+       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[]) as x(d, w, h, e, t, b, c)
+     on conflict (webhook_id, event_id) do nothing
+     returning delivery_id, cycle, next_attempt_at as due_at`,
+    [col('deliveryId'), col('webhookId'), col('handle'), col('eventId'), col('eventType'), col('body'), col('eventCreatedAt')],
+  );
+  return created.map(toDue);
+}
+
+/**
+ * Takes the send lease of each due delivery among `ids` (so no other process or job sends it
+ * meanwhile) and returns what the sends need; a delivery that is not open, not due, or leased by
+ * another sender is absent from the result.
+ */
+export async function claimDeliveries(db: Queryable, ids: string[], leaseMs: number): Promise<Map<string, Claimed>> {
+  const { rows } = await db.query<Claimed>(
+    `update deliveries d set lease_until = now() + make_interval(secs => $2::double precision / 1000)
+       from webhooks w
+      where d.delivery_id = any($1::uuid[]) and w.webhook_id = d.webhook_id and d.${NOT_FINISHED}
+        and d.next_attempt_at <= now() + interval '20 milliseconds'
+        and (d.lease_until is null or d.lease_until < now())
+     returning d.delivery_id as "deliveryId", d.handle, d.event_type as "eventType", d.body,
+               d.attempts_in_cycle as "attemptsInCycle", w.endpoint_url as "endpointUrl", w.channel,
+               w.secret_sealed as "secretSealed",
+               case when w.previous_secret_expires_at > now() then w.previous_secret_sealed end as "previousSecretSealed"`,
+    [ids, leaseMs],
+  );
+  return new Map(rows.map((r) => [r.deliveryId, r]));
+}
+
+/** Why a delivery could not be claimed: finished or gone (null), or when it may be claimed next. */
+export async function nextClaimAt(db: Queryable, deliveryId: string): Promise<Due | null> {
+  const { rows } = await db.query(
+    `select delivery_id, cycle, greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) as due_at
+       from deliveries where delivery_id = $1 and ${NOT_FINISHED}`,
+    [deliveryId],
+  );
+  return rows[0] ? toDue(rows[0]) : null;
+}
+
+/**
+ * Records attempts and moves each delivery on (releasing its lease), all in one statement. Returns
+ * the ids recorded: a delivery that vanished meanwhile (its webhook was deleted) is not.
+ */
+export async function recordAttempts(db: Queryable, records: AttemptRecord[]): Promise<Set<string>> {
+  const col = <K extends keyof AttemptRecord>(k: K) => records.map((r) => r[k]);
+  const { rows } = await db.query<{ delivery_id: string }>(
+    `with input as (
+       select * from unnest($1::uuid[], $2::text[], $3::float8[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])
+         as x(delivery_id, status, retry_ms, at, status_code, latency_ms, error, snippet)
+     ), d as (
+       update deliveries t
+          set status = i.status, attempts_in_cycle = t.attempts_in_cycle + 1, attempt_count = t.attempt_count + 1,
+              next_attempt_at = case when i.status = 'retrying' then now() + make_interval(secs => i.retry_ms / 1000) end,
+              lease_until = null, updated_at = now(),
+              completed_at = case when i.status <> 'retrying' then now() end
+         from input i
+        where t.delivery_id = i.delivery_id and t.${NOT_FINISHED}
+        returning t.delivery_id, t.attempt_count, i.at, i.status_code, i.latency_ms, i.error, i.snippet
+     ), a as (
+       insert into delivery_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms, error, response_snippet)
+       select delivery_id, attempt_count, at, status_code, latency_ms, error, snippet from d
+     )
+     select delivery_id from d`,
+    [col('deliveryId'), col('status'), col('retryInMs'), col('at'), col('statusCode'), col('latencyMs'), col('error'), col('responseSnippet')],
+  );
+  return new Set(rows.map((r) => r.delivery_id));
+}
+
+/**
+ * Open deliveries whose next attempt is due before `dueBefore`, in pages by id (`after`): the
+ * recovery sweep that makes a delivery survive a crash or a lost queue job.
+ */
+export async function openDeliveries(db: Queryable, dueBefore: Date | 'infinity', after: string | null, limit: number): Promise<Due[]> {
+  const { rows } = await db.query(
+    `select delivery_id, cycle, greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) as due_at
+       from deliveries
+      where ${OPEN} and next_attempt_at < $1::timestamptz and ($2::uuid is null or delivery_id > $2::uuid)
+      order by delivery_id limit $3`,
+    [dueBefore, after, limit],
+  );
+  return rows.map(toDue);
+}

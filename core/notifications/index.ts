@@ -1,0 +1,37 @@
+import { asClass, asFunction } from 'awilix';
+import type { TenxModule } from '../module.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import { DeliveryEngine } from './engine.ts';
+import { SubscriptionInterest } from './interest.ts';
+import { NotificationsPanel } from './panel.ts';
+import { notificationRoutes } from './routes.ts';
+import { createSecretBox } from './secret-box.ts';
+import { WebhookService } from './service.ts';
+
+/**
+ * Webhook subscriptions, the delivery engine (outbox → deliveries → BullMQ or in-process timers)
+ * and the notifications panel.
+ */
+export const notificationsModule: TenxModule = {
+  name: 'notifications',
+  register(container) {
+    container.register({
+      secretBox: asFunction(({ config }) => createSecretBox(config.secretKey)).singleton(),
+      webhookInterest: asClass(SubscriptionInterest).singleton(),
+      webhookEngine: asClass(DeliveryEngine).singleton(),
+      webhooks: asClass(WebhookService).singleton(),
+      notificationsPanel: asClass(NotificationsPanel).singleton(),
+    });
+  },
+  routes: () => notificationRoutes,
+  async start({ webhookInterest, webhookEngine, outbox }) {
+    await (webhookInterest as SubscriptionInterest).start();
+    // The click flusher writes link.clicked events only for handles that subscribed to them.
+    (outbox as OutboxService).setInterestProvider((webhookInterest as SubscriptionInterest).wants);
+    await (webhookEngine as DeliveryEngine).start();
+  },
+  async stop({ webhookInterest, webhookEngine }) {
+    await (webhookEngine as DeliveryEngine).stop();
+    (webhookInterest as SubscriptionInterest).stop();
+  },
+};

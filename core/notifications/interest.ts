@@ -1,0 +1,58 @@
+// Which event types each handle's subscriptions want, kept in memory for outbox.wants(): the click
+// flusher asks it per click batch, so it must answer without a database round trip.
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Bus } from '../infra/bus.ts';
+import type { EventType } from '../outbox/service.ts';
+
+const CHANNEL = 'webhooks.changed';
+// A bus message lost during a Redis blip is healed by this full reload.
+const FULL_RELOAD_MS = 60_000;
+
+export class SubscriptionInterest {
+  private byHandle = new Map<string, Set<string>>();
+  private timer?: NodeJS.Timeout;
+  private unsubscribe?: () => void;
+
+  constructor(private readonly deps: { pg: Pool; bus: Bus; log: Logger }) {}
+
+  wants = (handle: string, type: EventType): boolean => this.byHandle.get(handle)?.has(type) ?? false;
+
+  async start(): Promise<void> {
+    await this.reloadAll();
+    this.unsubscribe = this.deps.bus.subscribe(CHANNEL, (msg: { handle: string }) => {
+      this.reload(msg.handle).catch((err) => this.deps.log.warn({ err: err.message }, 'webhook interest reload failed'));
+    });
+    this.timer = setInterval(() => {
+      this.reloadAll().catch((err) => this.deps.log.warn({ err: err.message }, 'webhook interest reload failed'));
+    }, FULL_RELOAD_MS);
+    this.timer.unref();
+  }
+
+  /** After a subscription change: this process is current when it resolves, others within the bus latency. */
+  async changed(handle: string): Promise<void> {
+    await this.reload(handle);
+    this.deps.bus.publish(CHANNEL, { handle });
+  }
+
+  private async reload(handle: string): Promise<void> {
+    const { rows } = await this.deps.pg.query<{ t: string }>(
+      'select distinct unnest(event_types) as t from webhooks where handle = $1',
+      [handle],
+    );
+    if (rows.length) this.byHandle.set(handle, new Set(rows.map((r) => r.t)));
+    else this.byHandle.delete(handle);
+  }
+
+  private async reloadAll(): Promise<void> {
+    const { rows } = await this.deps.pg.query<{ handle: string; types: string[] }>(
+      'select handle, array_agg(distinct t) as types from webhooks, unnest(event_types) t group by handle',
+    );
+    this.byHandle = new Map(rows.map((r) => [r.handle, new Set(r.types)]));
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.unsubscribe?.();
+  }
+}

@@ -1,0 +1,113 @@
+// Delivery scheduling on Redis: a BullMQ 6 queue and worker through the kernel's node-redis client.
+// The deliveries rows stay the truth; a job only says "attempt this delivery now".
+import { DelayedError, Queue, UnrecoverableError, Worker, createNodeRedisClient, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/index.ts';
+import type { Redis } from '../infra/redis.ts';
+import { MAX_ATTEMPTS, retryDelayMs } from './backoff.ts';
+import type { AttemptOutcome } from './deliver.ts';
+import type { Due } from './delivery-store.ts';
+import type { DeliveryScheduler } from './scheduler.ts';
+
+export const QUEUE_NAME = 'webhook-deliveries';
+const BACKOFF_TYPE = 'webhook';
+
+interface JobData { deliveryId: string }
+
+/** A failed attempt with retries left: BullMQ's backoff uses the delay the delivery row was given. */
+class RetryLater extends Error {
+  constructor(readonly delayMs: number) {
+    super(`delivery failed; next attempt in ${delayMs} ms`);
+  }
+}
+
+/** The job id is the delivery id, so enqueueing twice (recovery sweep, restarts) is a no-op. */
+export const jobIdOf = (d: Pick<Due, 'deliveryId' | 'cycle'>) => (d.cycle === 0 ? d.deliveryId : `${d.deliveryId}-r${d.cycle}`);
+
+export class BullmqScheduler implements DeliveryScheduler {
+  readonly kind = 'bullmq';
+  private queue?: Queue<JobData>;
+  private worker?: Worker<JobData>;
+
+  constructor(
+    private readonly deps: { redis: Redis; config: Config; log: Logger },
+    private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>,
+  ) {}
+
+  /** Keys live under `{REDIS_PREFIX}:bull:webhook-deliveries:*`, beside the bus channels. */
+  get prefix(): string {
+    return `${this.deps.config.redisPrefix}:bull`;
+  }
+
+  start(): void {
+    const { redis, config, log } = this.deps;
+    // The adapter wraps the shared client (BullMQ leaves it open on close); the worker duplicates
+    // it for its blocking connection.
+    const connection = createNodeRedisClient(redis);
+    // A worker killed mid-send holds its job's lock: this bounds how long until another takes it over.
+    const lockDuration = Math.max(5000, config.webhookTimeoutMs + 5000);
+    this.queue = new Queue<JobData>(QUEUE_NAME, { connection, prefix: this.prefix });
+    this.worker = new Worker<JobData>(QUEUE_NAME, (job, token) => this.process(job, token), {
+      connection,
+      prefix: this.prefix,
+      concurrency: config.webhookConcurrency,
+      lockDuration,
+      stalledInterval: lockDuration,
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, err?: Error) =>
+          err instanceof RetryLater ? err.delayMs : retryDelayMs(config.webhookRetryBaseMs, attemptsMade),
+      },
+    });
+    let warned = false;
+    this.worker.on('error', (err) => {
+      if (!warned) log.warn({ err: err.message }, 'webhook queue worker error (redis unreachable?)');
+      warned = true;
+    });
+    this.worker.on('ready', () => (warned = false));
+    this.queue.on('error', () => {}); // the worker (and the kernel's client) already report it
+  }
+
+  async enqueue(items: Due[]): Promise<void> {
+    if (items.length === 0) return;
+    if (!this.queue) throw new Error('the webhook queue is not started');
+    const now = Date.now();
+    await this.queue.addBulk(items.map((d) => ({
+      name: 'deliver',
+      data: { deliveryId: d.deliveryId },
+      opts: {
+        jobId: jobIdOf(d),
+        delay: Math.max(0, d.dueAt - now),
+        attempts: MAX_ATTEMPTS,
+        backoff: { type: BACKOFF_TYPE },
+        // Finished jobs are dropped at once: the delivery row is the record, and a redelivery can reuse the id.
+        removeOnComplete: true,
+        removeOnFail: true,
+      },
+    })));
+  }
+
+  private async process(job: Job<JobData>, token?: string): Promise<void> {
+    const outcome = await this.attempt(job.data.deliveryId);
+    switch (outcome.kind) {
+      case 'succeeded':
+      case 'done':
+        return;
+      case 'retry':
+        throw new RetryLater(outcome.delayMs);
+      case 'failed':
+        throw new UnrecoverableError(`delivery failed after ${MAX_ATTEMPTS} attempts`);
+      case 'later':
+        // Not due (or another sender holds it): wait without spending one of the job's attempts.
+        await job.moveToDelayed(Math.max(outcome.atMs, Date.now() + 10), token);
+        throw new DelayedError();
+    }
+  }
+
+  async stop(): Promise<void> {
+    // Waits for the jobs in flight; the shared node-redis client stays open for the kernel.
+    // Redis down: no job can be in flight, and a graceful close() would wait for Redis forever.
+    await this.worker?.close(!this.deps.redis.isReady);
+    await this.queue?.close();
+    this.worker = this.queue = undefined;
+  }
+}

@@ -1,0 +1,110 @@
+import { EVENT_TYPES } from '../outbox/service.ts';
+import { pageQuery } from '../http/pagination.ts';
+import { handleParam } from '../tenants/schemas.ts';
+
+export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+const uuid = { type: 'string', format: 'uuid' } as const;
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
+export const webhookParams = { type: 'object', properties: { handle: handleParam, webhookId: uuid } } as const;
+export const deliveryParams = { type: 'object', properties: { handle: handleParam, deliveryId: uuid } } as const;
+
+export const createWebhookBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['endpointUrl', 'eventTypes'],
+  properties: {
+    endpointUrl: { type: 'string', format: 'uri', maxLength: 2048, description: 'https URL (http and private addresses only with WEBHOOK_ALLOW_PRIVATE).' },
+    eventTypes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...EVENT_TYPES] } },
+    channel: {
+      type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', default: 'webhook',
+      description: 'Notification channel plugin (enabled for the handle): `webhook` (signed JSON) or e.g. `slack`.',
+    },
+  },
+} as const;
+
+export const webhookResponse = {
+  type: 'object',
+  required: ['webhookId', 'endpointUrl', 'eventTypes', 'channel', 'createdAt'],
+  properties: {
+    webhookId: { type: 'string' },
+    endpointUrl: { type: 'string' },
+    eventTypes: { type: 'array', items: { type: 'string' } },
+    channel: { type: 'string' },
+    createdAt: dateTime,
+    secretRotatedAt: { type: ['string', 'null'], format: 'date-time' },
+    previousSecretExpiresAt: { type: ['string', 'null'], format: 'date-time', description: 'Until then the previous secret also signs (a second v1 entry).' },
+  },
+};
+
+export const webhookWithSecret = {
+  ...webhookResponse,
+  required: [...webhookResponse.required, 'secret'],
+  properties: {
+    ...webhookResponse.properties,
+    secret: { type: 'string', description: 'whsec_ + base64 of 32 random bytes. Shown only in this response; stored encrypted.' },
+  },
+};
+
+const attempt = {
+  type: 'object',
+  properties: {
+    attempt: { type: 'integer' },
+    at: dateTime,
+    statusCode: { type: ['integer', 'null'] },
+    latencyMs: { type: 'integer' },
+    error: { type: ['string', 'null'], description: 'http_<status>, timeout, connection_refused, dns, tls, endpoint_not_allowed, channel_disabled, other:<code>' },
+    responseSnippet: { type: ['string', 'null'], description: 'At most 1 KiB of the response body.' },
+  },
+};
+
+export const deliveryResponse = {
+  type: 'object',
+  properties: {
+    deliveryId: { type: 'string', description: 'Also the webhook-id header and the payload id; unchanged on retries.' },
+    webhookId: { type: 'string' },
+    eventId: { type: 'string' },
+    eventType: { type: 'string' },
+    status: { enum: [...DELIVERY_STATUSES] },
+    attempts: { type: 'array', items: attempt },
+    nextAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+    redeliveries: { type: 'integer' },
+    createdAt: dateTime,
+    updatedAt: dateTime,
+    completedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+const webhookSummary = {
+  type: 'object',
+  properties: {
+    succeeded: { type: 'integer' }, failed: { type: 'integer' }, retrying: { type: 'integer' }, pending: { type: 'integer' },
+    successRate: { type: ['number', 'null'], description: 'succeeded / (succeeded + failed); null before any delivery finished.' },
+  },
+};
+
+export const notificationsQuery = {
+  properties: {
+    ...pageQuery,
+    webhookId: uuid,
+    status: { enum: [...DELIVERY_STATUSES] },
+    from: dateTime,
+    to: dateTime,
+  },
+} as const;
+
+export const notificationsPage = {
+  type: 'object',
+  required: ['data', 'nextCursor', 'summary'],
+  properties: {
+    data: { type: 'array', items: deliveryResponse },
+    nextCursor: { type: ['string', 'null'] },
+    summary: {
+      type: 'object',
+      description: 'Per webhook (keyed by webhookId), counts over the filters webhookId/from/to (not status or paging).',
+      additionalProperties: webhookSummary,
+    },
+  },
+};

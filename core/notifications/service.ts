@@ -1,0 +1,160 @@
+// Webhook subscriptions: the secret is shown once, stored sealed (AES-256-GCM), never listed or logged.
+import { v7 as uuidv7 } from 'uuid';
+import type { Pool } from 'pg';
+import type { Config } from '../../config/index.ts';
+import type { AuditService } from '../audit/service.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { HttpError, invalidRequest, notFound } from '../http/errors.ts';
+import { decodeCursor, toPage } from '../http/pagination.ts';
+import type { EventType } from '../outbox/service.ts';
+import type { PluginHost } from '../plugins/host.ts';
+import { insertDeliveries } from './delivery-store.ts';
+import { deliveryBody } from './dispatcher.ts';
+import type { DeliveryEngine } from './engine.ts';
+import type { SubscriptionInterest } from './interest.ts';
+import { webhookDeliveriesCreated } from './metrics.ts';
+import type { SecretBox } from './secret-box.ts';
+import { generateSecret } from './signing.ts';
+import { checkEndpoint } from './ssrf-guard.ts';
+
+export interface CreateWebhook {
+  endpointUrl: string;
+  eventTypes: EventType[];
+  channel: string;
+}
+
+interface WebhookRow {
+  webhook_id: string;
+  endpoint_url: string;
+  event_types: string[];
+  channel: string;
+  created_at: Date;
+  secret_rotated_at: Date | null;
+  previous_secret_expires_at: Date | null;
+}
+
+// Only these columns ever leave the table: the sealed secrets are not even selected.
+const PUBLIC_COLUMNS = 'webhook_id, endpoint_url, event_types, channel, created_at, secret_rotated_at, previous_secret_expires_at';
+
+const present = (r: WebhookRow) => ({
+  webhookId: r.webhook_id,
+  endpointUrl: r.endpoint_url,
+  eventTypes: r.event_types,
+  channel: r.channel,
+  createdAt: r.created_at.toISOString(),
+  secretRotatedAt: r.secret_rotated_at?.toISOString() ?? null,
+  previousSecretExpiresAt: r.previous_secret_expires_at && r.previous_secret_expires_at > new Date() ? r.previous_secret_expires_at.toISOString() : null,
+});
+
+export class WebhookService {
+  constructor(
+    private readonly deps: {
+      pg: Pool; config: Config; audit: AuditService; pluginHost: PluginHost; secretBox: SecretBox;
+      webhookInterest: SubscriptionInterest; webhookEngine: DeliveryEngine;
+    },
+  ) {}
+
+  async create(handle: string, input: CreateWebhook, actor: string) {
+    await this.checkChannel(handle, input.channel);
+    await this.checkEndpointAllowed(input.endpointUrl, '/body/endpointUrl');
+    const secret = generateSecret();
+    const row = await withTransaction(this.deps.pg, async (client) => {
+      const { rows } = await client.query<WebhookRow>(
+        `insert into webhooks (webhook_id, handle, channel, endpoint_url, event_types, secret_sealed)
+         values ($1, $2, $3, $4, $5, $6) returning ${PUBLIC_COLUMNS}`,
+        [uuidv7(), handle, input.channel, input.endpointUrl, input.eventTypes, this.deps.secretBox.seal(secret)],
+      );
+      await this.deps.audit.record(
+        { handle, type: 'webhook.created', actor, subjectId: rows[0].webhook_id, payload: { endpointUrl: input.endpointUrl, eventTypes: input.eventTypes, channel: input.channel } },
+        client,
+      );
+      return rows[0];
+    });
+    await this.deps.webhookInterest.changed(handle);
+    return { ...present(row), secret };
+  }
+
+  async list(handle: string, limit: number, cursor?: string) {
+    const after = decodeCursor(cursor, 2);
+    const { rows } = await this.deps.pg.query<WebhookRow & { k: string }>(
+      `select ${PUBLIC_COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
+         from webhooks
+        where handle = $1 and ($2::timestamptz is null or (created_at, webhook_id) > ($2::timestamptz, $3::uuid))
+        order by created_at, webhook_id limit $4`,
+      [handle, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
+    );
+    const page = toPage(rows, limit, (r) => [r.k, r.webhook_id]);
+    return { data: page.data.map(present), nextCursor: page.nextCursor };
+  }
+
+  async get(handle: string, webhookId: string) {
+    return present(await this.row(handle, webhookId));
+  }
+
+  async delete(handle: string, webhookId: string, actor: string) {
+    const row = await withTransaction(this.deps.pg, async (client) => {
+      // Its deliveries go with it (cascade); a job still queued for one finds nothing to send.
+      const { rows } = await client.query<WebhookRow>(
+        `delete from webhooks where handle = $1 and webhook_id = $2 returning ${PUBLIC_COLUMNS}`,
+        [handle, webhookId],
+      );
+      if (!rows[0]) throw notFound('Webhook');
+      await this.deps.audit.record({ handle, type: 'webhook.deleted', actor, subjectId: webhookId, payload: { endpointUrl: rows[0].endpoint_url } }, client);
+      return rows[0];
+    });
+    await this.deps.webhookInterest.changed(handle);
+    return present(row);
+  }
+
+  /** A new secret; the previous one keeps signing (a second v1 entry) for WEBHOOK_SECRET_OVERLAP_S. */
+  async rotateSecret(handle: string, webhookId: string, actor: string) {
+    await this.checkEndpointAllowed((await this.row(handle, webhookId)).endpoint_url);
+    const secret = generateSecret();
+    const overlapS = this.deps.config.webhookSecretOverlapS;
+    const row = await withTransaction(this.deps.pg, async (client) => {
+      const { rows } = await client.query<WebhookRow>(
+        `update webhooks
+            set previous_secret_sealed = case when $4::int > 0 then secret_sealed end,
+                previous_secret_expires_at = case when $4::int > 0 then now() + make_interval(secs => $4::int) end,
+                secret_sealed = $3, secret_rotated_at = now()
+          where handle = $1 and webhook_id = $2 returning ${PUBLIC_COLUMNS}`,
+        [handle, webhookId, this.deps.secretBox.seal(secret), overlapS],
+      );
+      if (!rows[0]) throw notFound('Webhook');
+      await this.deps.audit.record({ handle, type: 'webhook.rotated', actor, subjectId: webhookId, payload: { overlapSeconds: overlapS } }, client);
+      return rows[0];
+    });
+    return { ...present(row), secret };
+  }
+
+  /** Sends a `webhook.ping` to this subscription only, whatever event types it chose. */
+  async ping(handle: string, webhookId: string) {
+    await this.row(handle, webhookId);
+    const deliveryId = uuidv7();
+    const createdAt = new Date();
+    const body = deliveryBody(deliveryId, 'webhook.ping', createdAt, handle, { webhookId, message: 'Ping from tenx: this endpoint receives signed events.' });
+    const due = await insertDeliveries(this.deps.pg, [{ deliveryId, webhookId, handle, eventId: uuidv7(), eventType: 'webhook.ping', body, eventCreatedAt: createdAt }]);
+    webhookDeliveriesCreated.inc(due.length);
+    this.deps.webhookEngine.schedule(due);
+    return { deliveryId, webhookId, eventType: 'webhook.ping', status: 'pending', createdAt: createdAt.toISOString() };
+  }
+
+  private async row(handle: string, webhookId: string): Promise<WebhookRow> {
+    const { rows } = await this.deps.pg.query<WebhookRow>(`select ${PUBLIC_COLUMNS} from webhooks where handle = $1 and webhook_id = $2`, [handle, webhookId]);
+    if (!rows[0]) throw notFound('Webhook');
+    return rows[0];
+  }
+
+  private async checkChannel(handle: string, channel: string): Promise<void> {
+    if ((await this.deps.pluginHost.forHandle(handle)).channel(channel)) return;
+    throw invalidRequest('The request body is invalid.', [
+      { pointer: '/body/channel', message: `is not a notification channel enabled for this handle (${channel})` },
+    ]);
+  }
+
+  /** 400 endpoint_not_allowed with the guard's reason (at create, and again at rotation). */
+  private async checkEndpointAllowed(url: string, pointer?: string): Promise<void> {
+    const check = await checkEndpoint(url, { allowPrivate: this.deps.config.webhookAllowPrivate });
+    if (!check.ok) throw new HttpError(400, 'endpoint_not_allowed', check.reason, pointer ? [{ pointer, message: check.reason }] : undefined);
+  }
+}
