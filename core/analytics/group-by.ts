@@ -1,0 +1,72 @@
+// Breakdowns: visitor dimensions read the per-day dimension tables (hourly rollups at window edges),
+// day and campaign the funnel tables.
+import type { Pool } from 'pg';
+import { round2, statementName } from './funnel.ts';
+import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, Params, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
+
+export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'campaign'] as const;
+export type GroupBy = (typeof GROUP_BY)[number];
+
+export interface GroupRow {
+  key: string;
+  clicks: number;
+  qualifiedClicks: number;
+  conversions: number;
+  revenue: number;
+}
+
+// The referrer dimension is the click's source channel (API.md "Redirect").
+const DIMENSION_COLUMN: Record<'country' | 'segment' | 'referrer' | 'source', 'country' | 'segment' | 'source'> = {
+  country: 'country',
+  segment: 'segment',
+  referrer: 'source',
+  source: 'source',
+};
+
+export interface GroupQuery {
+  handle: string;
+  campaigns: CampaignSet;
+  window: Window;
+}
+
+function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: unknown[] }> {
+  const cp = new Params();
+  const vp = new Params();
+  const rc = `(select reporting_currency from tenants where handle = ${vp.add(q.handle)})`;
+  const filter = { handle: q.handle, campaigns: q.campaigns, window: q.window };
+  const key = by === 'day' ? 'day::text' : by === 'campaign' ? 'campaign_id' : 'key';
+  // groupBy=day needs the day of each row, which all-time totals do not keep.
+  const perDay = (g: Grains): Grains => ({ days: g.days, hours: g.hours });
+  const [clicks, conversions] =
+    by === 'day'
+      ? [perDay(FUNNEL_CLICKS), perDay(FUNNEL_CONVERSIONS)]
+      : by === 'campaign'
+      ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
+      : [dimensionGrains('clicks', DIMENSION_COLUMN[by], cp), dimensionGrains('conversions', DIMENSION_COLUMN[by], vp)];
+  return [
+    { text: `select ${key} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1`, values: cp.values },
+    {
+      text: `select ${key} as key, sum(conversions) as conversions, coalesce(sum(value) filter (where currency = ${rc}), 0) as revenue
+               from (${windowSource(conversions, filter, vp)}) s group by 1`,
+      values: vp.values,
+    },
+  ];
+}
+
+/** Rows for every key with clicks or conversions; by clicks descending (day: chronological). */
+export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Promise<GroupRow[]> {
+  const [clickSql, convSql] = statements(by, q);
+  const [clicks, convs] = await Promise.all([clickSql, convSql].map((q) => pg.query({ ...q, name: statementName(q.text) })));
+  const rows = new Map<string, GroupRow>();
+  const row = (key: string) => {
+    let r = rows.get(key);
+    if (!r) rows.set(key, (r = { key, clicks: 0, qualifiedClicks: 0, conversions: 0, revenue: 0 }));
+    return r;
+  };
+  for (const r of clicks.rows) Object.assign(row(r.key), { clicks: r.clicks, qualifiedClicks: r.qualified });
+  for (const r of convs.rows) Object.assign(row(r.key), { conversions: r.conversions, revenue: round2(r.revenue) });
+  const out = [...rows.values()];
+  return by === 'day'
+    ? out.sort((a, b) => a.key.localeCompare(b.key))
+    : out.sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));
+}

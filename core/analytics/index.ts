@@ -1,0 +1,35 @@
+import { asClass, asFunction } from 'awilix';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/index.ts';
+import type { Bus } from '../infra/bus.ts';
+import type { TenxModule } from '../module.ts';
+import { analyticsRoutes } from './routes.ts';
+import { AnalyticsService } from './service.ts';
+import { AnalyticsStreams } from './stream.ts';
+
+type Cradle = { pg: Pool; bus: Bus; log: Logger; config: Config; analytics: AnalyticsService };
+
+export const analyticsModule: TenxModule = {
+  name: 'analytics',
+  register(container) {
+    container.register({
+      analytics: asClass(AnalyticsService).singleton(),
+      analyticsStreams: asFunction(
+        ({ pg, bus, log, config, analytics }: Cradle) =>
+          new AnalyticsStreams({
+            pg, bus, log,
+            heartbeatMs: config.analyticsSseHeartbeatMs,
+            loadFunnel: (handle, campaignIds) => analytics.funnelOf(handle, campaignIds),
+          }),
+      ).singleton(),
+    });
+  },
+  routes: () => analyticsRoutes,
+  start({ analyticsStreams }) {
+    (analyticsStreams as AnalyticsStreams).start();
+  },
+  stop({ analyticsStreams }) {
+    (analyticsStreams as AnalyticsStreams).stop();
+  },
+};

@@ -1,0 +1,189 @@
+// Proves the three views of a handle agree: funnel totals, export rows and the raw tables (plus rollups).
+import type { Pool, PoolClient } from 'pg';
+import { exportRowsSql } from './export.ts';
+import { computeFunnel, round2 } from './funnel.ts';
+import { Params } from './range.ts';
+import { loadScope } from './service.ts';
+
+export interface ReconcileTotals {
+  clicks: number;
+  qualifiedClicks: number;
+  conversions: number;
+  verifiedConversions: number;
+  /** Conversion value per currency; conversions without a currency carry no value and are left out. */
+  valueByCurrency: Record<string, number>;
+}
+
+export interface ReconcileReport {
+  handle: string;
+  ok: boolean;
+  checkedAt: string;
+  funnel: ReconcileTotals;
+  export: ReconcileTotals & { rows: number; convertedRows: number; mixedCurrencyRows: number };
+  raw: ReconcileTotals & { clicksOutsideCampaigns: number; conversionsWithoutClick: number };
+  rollups: ReconcileTotals;
+  mismatches: string[];
+}
+
+/** Reads one after another: every read shares the client's snapshot, and a client cannot pipeline. */
+async function queryAll(db: PoolClient, queries: Array<{ text: string; values: unknown[] }>) {
+  const out = [];
+  for (const q of queries) out.push(await db.query(q));
+  return out;
+}
+
+/**
+ * Value per currency, zero sums left out: a conversion without value or currency is rolled up in
+ * the reporting currency with value 0, while the raw row has no currency at all.
+ */
+function money(rows: Array<{ currency: string | null; value: number | null }>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const r of rows) if (r.currency && r.value) out[r.currency] = round2((out[r.currency] ?? 0) + r.value);
+  return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** Totals of the export's own rows (the query the COPY streams), added up in the database. */
+async function exportTotals(client: PoolClient, handle: string, campaignIds: string[]) {
+  const p = new Params();
+  const rows = exportRowsSql({ handle, campaignIds, window: {} }, (v) => p.add(v));
+  const [counts, values] = (
+    await queryAll(client, [
+      {
+        text: `select count(*)::int as rows, count(*) filter (where not is_bot)::int as qualified,
+                      coalesce(sum(conversions), 0)::int as conversions,
+                      coalesce(sum(conversions) filter (where not is_bot), 0)::int as verified,
+                      count(*) filter (where converted)::int as converted, count(*) filter (where currency like '% %')::int as mixed
+                 from (${rows}) e`,
+        values: p.values,
+      },
+      { text: `select currency, sum(value) as value from (${rows}) e where currency not like '% %' group by currency`, values: p.values },
+    ])
+  ).map((r) => r.rows);
+  const c = counts[0];
+  return {
+    clicks: c.rows, qualifiedClicks: c.qualified, conversions: c.conversions, verifiedConversions: c.verified,
+    valueByCurrency: money(values), rows: c.rows, convertedRows: c.converted, mixedCurrencyRows: c.mixed,
+  };
+}
+
+async function rawTotals(pg: PoolClient, handle: string, campaignIds: string[]) {
+  const texts = [
+    `select count(*)::int as clicks, count(*) filter (where not is_bot)::int as qualified,
+            count(*) filter (where campaign_id <> all($2::text[]))::int as outside
+       from clicks where handle = $1`,
+    `select count(*)::int as n, count(*) filter (where not click_is_bot)::int as verified,
+            count(*) filter (where not exists (select 1 from clicks c where c.click_id = v.click_id))::int as orphans
+       from conversions v where handle = $1`,
+    'select currency, sum(value) as value from conversions where handle = $1 group by currency',
+    // The export cannot add up a click whose conversions span currencies, so it is compared without them.
+    `select currency, sum(value) as value from conversions where handle = $1 and click_id in (
+       select click_id from conversions where handle = $1 group by click_id having count(distinct currency) <= 1)
+     group by currency`,
+  ];
+  const [clicks, convs, values, singleValues] = (
+    await queryAll(pg, texts.map((text, i) => ({ text, values: i === 0 ? [handle, campaignIds] : [handle] })))
+  ).map((r) => r.rows);
+  return {
+    totals: {
+      clicks: clicks[0].clicks, qualifiedClicks: clicks[0].qualified, conversions: convs[0].n, verifiedConversions: convs[0].verified,
+      valueByCurrency: money(values), clicksOutsideCampaigns: clicks[0].outside, conversionsWithoutClick: convs[0].orphans,
+    },
+    singleCurrencyValues: money(singleValues),
+  };
+}
+
+async function rollupTotals(pg: PoolClient, handle: string): Promise<ReconcileTotals> {
+  const clicks = await pg.query('select coalesce(sum(clicks), 0) as clicks, coalesce(sum(qualified_clicks), 0) as qualified from click_rollups where handle = $1', [handle]);
+  const convs = await pg.query(
+    `select currency, sum(conversions) as n, sum(verified_conversions) as verified, sum(value) as value
+       from conversion_rollups where handle = $1 group by currency`,
+    [handle],
+  );
+  return {
+    clicks: clicks.rows[0].clicks,
+    qualifiedClicks: clicks.rows[0].qualified,
+    conversions: convs.rows.reduce((s, r) => s + r.n, 0),
+    verifiedConversions: convs.rows.reduce((s, r) => s + r.verified, 0),
+    valueByCurrency: money(convs.rows),
+  };
+}
+
+/** Every derived table (per-dimension days, funnel days and hours) must add up to the hourly rollups. */
+async function derivedTotals(pg: PoolClient, handle: string): Promise<Record<string, ReconcileTotals>> {
+  const tables: Record<string, [clicks: string, conversions: string, where: string]> = {
+    'country breakdown': ['analytics_dimension_days', 'analytics_dimension_conversion_days', "dimension = 'country'"],
+    'segment breakdown': ['analytics_dimension_days', 'analytics_dimension_conversion_days', "dimension = 'segment'"],
+    'source breakdown': ['analytics_dimension_days', 'analytics_dimension_conversion_days', "dimension = 'source'"],
+    'funnel days': ['funnel_click_days', 'funnel_conversion_days', 'true'],
+    'funnel hours': ['funnel_click_hours', 'funnel_conversion_hours', 'true'],
+  };
+  const out: Record<string, ReconcileTotals> = {};
+  for (const [name, [clickTable, conversionTable, where]] of Object.entries(tables)) {
+    const c = (await pg.query(`select coalesce(sum(clicks), 0) as clicks, coalesce(sum(qualified_clicks), 0) as qualified from ${clickTable} where handle = $1 and ${where}`, [handle])).rows[0];
+    const v = (await pg.query(
+      `select currency, sum(conversions) as n, sum(verified_conversions) as verified, sum(value) as value
+         from ${conversionTable} where handle = $1 and ${where} group by currency`,
+      [handle],
+    )).rows;
+    out[name] = {
+      clicks: c.clicks, qualifiedClicks: c.qualified,
+      conversions: v.reduce((s, r) => s + r.n, 0), verifiedConversions: v.reduce((s, r) => s + r.verified, 0), valueByCurrency: money(v),
+    };
+  }
+  return out;
+}
+
+function compare(out: string[], what: string, a: Record<string, unknown>, b: Record<string, unknown>, keys: string[]) {
+  for (const k of keys) {
+    const x = JSON.stringify(a[k]);
+    const y = JSON.stringify(b[k]);
+    if (x !== y) out.push(`${what}: ${k} ${x} ≠ ${y}`);
+  }
+}
+
+/**
+ * Reads one snapshot of a handle (all time, archived campaigns included; one repeatable-read
+ * transaction, so live traffic cannot make the views disagree) and lists every disagreement.
+ */
+export async function reconcile(pg: Pool, handle: string): Promise<ReconcileReport> {
+  const client = await pg.connect();
+  try {
+    await client.query('begin isolation level repeatable read read only');
+    const report = await reconcileIn(client, handle);
+    await client.query('rollback');
+    return report;
+  } catch (err) {
+    await client.query('rollback').catch(() => {});
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+async function reconcileIn(client: PoolClient, handle: string): Promise<ReconcileReport> {
+  const scope = await loadScope(client, handle, { includeArchived: true });
+  const campaignIds = scope.campaigns.map((c) => c.campaignId);
+  const funnel = await computeFunnel(client, handle, scope.campaigns, scope.window, scope.reportingCurrency);
+  const raw = await rawTotals(client, handle, campaignIds);
+  const rollups = await rollupTotals(client, handle);
+  const exported = await exportTotals(client, handle, campaignIds);
+  const derived = await derivedTotals(client, handle);
+  const f = funnel.totals;
+  const funnelTotals: ReconcileTotals = {
+    clicks: f.clicks, qualifiedClicks: f.qualifiedClicks, conversions: f.conversions,
+    verifiedConversions: f.verifiedConversions, valueByCurrency: money(Object.entries(f.revenueByCurrency).map(([currency, value]) => ({ currency, value }))),
+  };
+  const counts = ['clicks', 'qualifiedClicks', 'conversions', 'verifiedConversions'];
+  const mismatches: string[] = [];
+  compare(mismatches, 'funnel vs raw', funnelTotals as never, raw.totals as never, [...counts, 'valueByCurrency']);
+  compare(mismatches, 'rollups vs raw', rollups as never, raw.totals as never, [...counts, 'valueByCurrency']);
+  for (const [name, t] of Object.entries(derived)) compare(mismatches, `${name} vs rollups`, t as never, rollups as never, [...counts, 'valueByCurrency']);
+  compare(mismatches, 'export vs raw', exported as never, raw.totals as never, counts);
+  compare(mismatches, 'export vs raw (single-currency clicks)', exported as never, { valueByCurrency: raw.singleCurrencyValues }, ['valueByCurrency']);
+  if (raw.totals.clicksOutsideCampaigns) mismatches.push(`raw: ${raw.totals.clicksOutsideCampaigns} clicks belong to no campaign of the handle`);
+  if (raw.totals.conversionsWithoutClick) mismatches.push(`raw: ${raw.totals.conversionsWithoutClick} conversions have no stored click`);
+  return {
+    handle, ok: mismatches.length === 0, checkedAt: new Date().toISOString(),
+    funnel: funnelTotals, export: exported, raw: raw.totals, rollups, mismatches,
+  };
+}

@@ -1,0 +1,96 @@
+import { GROUP_BY } from './group-by.ts';
+
+const WINDOW_NOTE =
+  'Rollups are hourly: `from` is rounded down and `to` up to the whole hour (UTC), and the window is [from, to). ' +
+  'Clicks count by the time they happened, conversions by the time they were recorded.';
+
+export const campaignIdParam = {
+  type: 'string',
+  pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
+  description: 'Only this campaign (404 if the handle has no such campaign).',
+} as const;
+
+const windowQuery = {
+  campaignId: campaignIdParam,
+  from: { type: 'string', format: 'date-time', description: `Start (inclusive). ${WINDOW_NOTE}` },
+  to: { type: 'string', format: 'date-time', description: `End (exclusive). ${WINDOW_NOTE}` },
+  includeArchived: {
+    type: 'boolean',
+    default: false,
+    description: 'Also cover ARCHIVED campaigns (they are left out unless asked for by campaignId).',
+  },
+} as const;
+
+export const analyticsQuery = {
+  properties: {
+    funnel: { type: 'boolean', description: 'Funnel rows per campaign plus totals. Use either funnel=true or groupBy.' },
+    groupBy: {
+      enum: [...GROUP_BY],
+      description:
+        'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
+        '(src, utm_source, else the mapped Referer host, else "direct"): API.md makes the source channel the referrer dimension. ' +
+        '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first.',
+    },
+    ...windowQuery,
+  },
+};
+
+export const exportQuery = {
+  properties: {
+    format: { enum: ['csv', 'ndjson'], description: 'CSV (RFC 4180, header row first, formula-safe cells) or NDJSON.' },
+    ...windowQuery,
+  },
+  required: ['format'],
+};
+
+export const streamQuery = {
+  properties: { campaignId: campaignIdParam },
+};
+
+const money = { type: 'number', description: 'In the handle\'s reporting currency.' };
+const metrics = {
+  clicks: { type: 'integer' },
+  qualifiedClicks: { type: 'integer', description: 'Clicks not flagged as bots.' },
+  conversions: { type: 'integer' },
+  verifiedConversions: { type: 'integer', description: 'Conversions whose click was not flagged as a bot.' },
+  revenue: money,
+  revenueByCurrency: {
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'Conversion value per currency. Only the reporting currency counts in `revenue`: there is no FX source, so other currencies are never converted.',
+  },
+  conversionRate: { type: 'number', description: 'conversions / qualifiedClicks (0 without a qualified click), 4 decimals.' },
+  botRatio: { type: 'number', description: '(clicks − qualifiedClicks) / clicks, 4 decimals.' },
+  confidence: { type: 'integer', minimum: 0, maximum: 100, description: 'Data quality score; below 50 warrants investigation.' },
+  confidenceReasons: { type: 'array', items: { type: 'string' } },
+  lastClickAt: { type: ['string', 'null'], format: 'date-time', description: 'Latest click ever recorded (not limited to the window).' },
+};
+
+export const funnelResponse = {
+  type: 'object',
+  properties: {
+    data: { type: 'array', items: { type: 'object', properties: { campaignId: { type: 'string' }, ...metrics } } },
+    totals: { type: 'object', properties: metrics },
+  },
+};
+
+export const groupByResponse = {
+  type: 'object',
+  properties: {
+    data: {
+      type: 'array',
+      items: {
+        type: 'object',
+        properties: {
+          key: { type: 'string' },
+          clicks: { type: 'integer' },
+          qualifiedClicks: { type: 'integer' },
+          conversions: { type: 'integer' },
+          revenue: money,
+        },
+      },
+    },
+  },
+};
+
+export const analyticsResponse = { anyOf: [funnelResponse, groupByResponse] };

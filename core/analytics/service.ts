@@ -1,0 +1,106 @@
+import type { Pool } from 'pg';
+import type { Config } from '../../config/index.ts';
+import { HttpError, notFound } from '../http/errors.ts';
+import { openExport, type ExportFormat } from './export.ts';
+import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
+import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
+import { hourWindow, type CampaignSet, type Window } from './range.ts';
+
+export interface AnalyticsQuery {
+  campaignId?: string;
+  from?: string;
+  to?: string;
+  includeArchived?: boolean;
+}
+
+export interface AnalyticsScope {
+  reportingCurrency: string;
+  campaigns: CampaignRef[];
+  window: Window;
+}
+
+/**
+ * The campaigns a request covers: the one asked for (404 if unknown, even archived), else every
+ * campaign of the handle except ARCHIVED ones unless includeArchived.
+ */
+export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
+  const window = hourWindow(q.from, q.to);
+  const { rows } = await pg.query({
+    name: 'analytics-scope',
+    text: `select t.reporting_currency, c.campaign_id, c.status, s.last_click_at
+             from tenants t
+             left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
+             left join campaign_stats s on s.handle = c.handle and s.campaign_id = c.campaign_id
+            where t.handle = $1
+            order by c.campaign_id`,
+    values: [handle, q.campaignId ?? null],
+  });
+  if (!rows.length) throw notFound('Handle');
+  const campaigns: CampaignRef[] = rows
+    .filter((r) => r.campaign_id !== null && (q.campaignId || q.includeArchived || r.status !== 'ARCHIVED'))
+    .map((r) => ({ campaignId: r.campaign_id, status: r.status, lastClickAt: r.last_click_at }));
+  if (q.campaignId && !campaigns.length) throw notFound('Campaign');
+  return { reportingCurrency: rows[0].reporting_currency, campaigns, window };
+}
+
+const campaignSet = (q: AnalyticsQuery): CampaignSet => (q.campaignId ? [q.campaignId] : { includeArchived: Boolean(q.includeArchived) });
+
+/** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
+export class AnalyticsService {
+  private activeExports = 0;
+
+  constructor(private readonly deps: { pg: Pool; config: Config }) {}
+
+  scope(handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
+    return loadScope(this.deps.pg, handle, q);
+  }
+
+  /** Campaign lookup and sums run side by side: the sums select the campaigns themselves. */
+  async funnel(handle: string, q: AnalyticsQuery): Promise<Funnel> {
+    const window = hourWindow(q.from, q.to); // a bad window is a 400 before any query starts
+    const [s, sums] = await Promise.all([this.scope(handle, q), sumFunnel(this.deps.pg, handle, campaignSet(q), window)]);
+    return assembleFunnel(s.campaigns, sums, s.reportingCurrency);
+  }
+
+  /**
+   * All-time funnel rows for the live stream: the given campaigns (archived ones too), or with
+   * null the funnel's default set, with totals.
+   */
+  async funnelOf(handle: string, campaignIds: string[] | null): Promise<Funnel> {
+    const s = await this.scope(handle, { includeArchived: campaignIds !== null });
+    const wanted = campaignIds && new Set(campaignIds);
+    const campaigns = wanted ? s.campaigns.filter((c) => wanted.has(c.campaignId)) : s.campaigns;
+    return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency);
+  }
+
+  async groupBy(handle: string, by: GroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+    const window = hourWindow(q.from, q.to);
+    const [, rows] = await Promise.all([this.scope(handle, q), computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q), window })]);
+    return rows; // the scope lookup only answers 404 for an unknown campaign
+  }
+
+  /** Exports hold a pooled connection for their whole run, so a process runs at most half its pool of them. */
+  get maxConcurrentExports(): number {
+    return Math.max(1, Math.floor(this.deps.config.databasePoolMax / 2));
+  }
+
+  async export(handle: string, format: ExportFormat, q: AnalyticsQuery) {
+    const s = await this.scope(handle, q);
+    if (this.activeExports >= this.maxConcurrentExports) {
+      throw new HttpError(429, 'rate_limited', 'Too many exports are running on this server; retry shortly.', undefined, { 'retry-after': '5' });
+    }
+    this.activeExports++;
+    let released = false;
+    const release = () => {
+      if (!released) this.activeExports--;
+      released = true;
+    };
+    try {
+      const campaignIds = s.campaigns.map((c) => c.campaignId);
+      return await openExport(this.deps.pg, { handle, campaignIds, window: s.window }, format, release);
+    } catch (err) {
+      release();
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,239 @@
+// Live funnel over Server-Sent Events: one watcher per handle per process, shared by its clients.
+import type { ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { unavailable } from '../http/errors.ts';
+import type { Bus } from '../infra/bus.ts';
+import type { Funnel, FunnelRow } from './funnel.ts';
+
+/** Bus channel writers publish on after commit: `{ handle, campaignIds? }` (no ids = all campaigns). */
+export const ANALYTICS_CHANGED = 'analytics.changed';
+export const PUSH_INTERVAL_MS = 1000;
+/** A client that cannot take this much queued output is cut off rather than buffered without bound. */
+const MAX_BUFFERED_BYTES = 1 << 20;
+/** How far back the change poll looks: live clicks and conversions land in the current hour. */
+const RECENT_HOURS = 2;
+
+export interface StreamClient {
+  campaignId?: string;
+  res: ServerResponse;
+  heartbeat: NodeJS.Timeout;
+}
+
+/** What the hub needs from the analytics service: all-time funnel rows for some campaigns. */
+export type FunnelLoader = (handle: string, campaignIds: string[] | null) => Promise<Funnel>;
+
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+class HandleWatch {
+  readonly clients = new Set<StreamClient>();
+  private dirty = new Set<string>();
+  private dirtyAll = false;
+  private fingerprints: Map<string, string> | null = null;
+  private lastPushAt = 0;
+  private pushTimer: NodeJS.Timeout | null = null;
+  private pushing = false;
+  private polling = false;
+  private stopped = false;
+  private readonly pollTimer: NodeJS.Timeout;
+  /** Resolves once the first poll has recorded what "unchanged" looks like. */
+  readonly ready: Promise<void>;
+
+  constructor(
+    readonly handle: string,
+    private readonly hub: AnalyticsStreams,
+  ) {
+    this.pollTimer = setInterval(() => void this.poll(), PUSH_INTERVAL_MS);
+    this.pollTimer.unref();
+    this.ready = this.poll();
+  }
+
+  markDirty(campaignIds: string[] | undefined) {
+    if (!campaignIds?.length) this.dirtyAll = true;
+    else for (const id of campaignIds) this.dirty.add(id);
+    this.schedule();
+  }
+
+  /** At most one push per second: a change right after a push waits for the second to pass. */
+  private schedule() {
+    if (this.pushTimer || this.pushing || this.stopped) return;
+    const wait = Math.max(0, this.lastPushAt + PUSH_INTERVAL_MS - Date.now());
+    this.pushTimer = setTimeout(() => {
+      this.pushTimer = null;
+      void this.push();
+    }, wait);
+  }
+
+  private async push() {
+    if (!this.dirtyAll && !this.dirty.size) return;
+    const ids = this.dirtyAll ? null : [...this.dirty];
+    this.dirty.clear();
+    this.dirtyAll = false;
+    this.pushing = true;
+    this.lastPushAt = Date.now();
+    try {
+      const { data } = await this.hub.loadFunnel(this.handle, ids);
+      for (const client of this.clients) {
+        const rows = client.campaignId ? data.filter((r: FunnelRow) => r.campaignId === client.campaignId) : data;
+        if (rows.length) this.hub.send(client, frame('funnel', { data: rows }));
+      }
+    } catch (err) {
+      this.hub.log.warn({ err, handle: this.handle }, 'analytics stream push failed');
+    } finally {
+      this.pushing = false;
+      if (this.dirtyAll || this.dirty.size) this.schedule();
+    }
+  }
+
+  /** Fallback when writers publish nothing: compare the recent hour rows with the previous look. */
+  private async poll() {
+    if (this.polling || this.stopped) return; // a slow database must not pile up polls
+    this.polling = true;
+    try {
+      const { rows } = await this.hub.pg.query(
+        `select campaign_id, string_agg(f, ',' order by f) as f from (
+           select campaign_id, concat_ws(':', 'k', hour::text, clicks, qualified_clicks) as f
+             from funnel_click_hours where handle = $1 and hour >= now() - make_interval(hours => $2)
+           union all
+           select campaign_id, concat_ws(':', 'v', hour::text, currency, conversions, verified_conversions, value)
+             from funnel_conversion_hours where handle = $1 and hour >= now() - make_interval(hours => $2)
+         ) s group by campaign_id`,
+        [this.handle, RECENT_HOURS],
+      );
+      const next = new Map<string, string>(rows.map((r) => [r.campaign_id, r.f]));
+      const prev = this.fingerprints;
+      this.fingerprints = next;
+      if (!prev) return;
+      const changed = [...next].filter(([id, f]) => prev.get(id) !== f).map(([id]) => id);
+      if (changed.length) this.markDirty(changed);
+    } catch (err) {
+      this.hub.log.warn({ err, handle: this.handle }, 'analytics stream poll failed');
+    } finally {
+      this.polling = false;
+    }
+  }
+
+  stop() {
+    this.stopped = true;
+    clearInterval(this.pollTimer);
+    if (this.pushTimer) clearTimeout(this.pushTimer);
+  }
+}
+
+/** Every open analytics stream of this process; closed on client disconnect and on shutdown. */
+export class AnalyticsStreams {
+  readonly log: Logger;
+  readonly pg: Pool;
+  readonly loadFunnel: FunnelLoader;
+  private readonly watches = new Map<string, HandleWatch>();
+  private unsubscribe: (() => void) | null = null;
+  private shutdownCheck: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; loadFunnel: FunnelLoader },
+  ) {
+    this.log = deps.log;
+    this.pg = deps.pg;
+    this.loadFunnel = deps.loadFunnel;
+  }
+
+  start() {
+    this.unsubscribe = this.deps.bus.subscribe(ANALYTICS_CHANGED, (m: { handle?: unknown; campaignIds?: unknown }) => {
+      if (typeof m?.handle !== 'string') return;
+      const ids = Array.isArray(m.campaignIds) ? m.campaignIds.filter((x): x is string => typeof x === 'string') : undefined;
+      this.watches.get(m.handle)?.markDirty(ids);
+    });
+    // The kernel closes the HTTP server before stopping modules; a closing server ends its streams.
+    this.shutdownCheck = setInterval(() => this.closeIfServerClosing(), 250);
+    this.shutdownCheck.unref();
+  }
+
+  clientCount(): number {
+    let n = 0;
+    for (const w of this.watches.values()) n += w.clients.size;
+    return n;
+  }
+
+  /**
+   * Takes over the response: the change baseline first, then a full snapshot, then pushes until
+   * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded.
+   */
+  async open(handle: string, campaignId: string | undefined, res: ServerResponse) {
+    if (this.closed) throw unavailable('The server is shutting down.');
+    let watch = this.watches.get(handle);
+    if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
+    const client: StreamClient = { campaignId, res, heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs) };
+    client.heartbeat.unref();
+    watch.clients.add(client);
+    res.once('close', () => this.detach(handle, client));
+    let snapshot: Funnel;
+    try {
+      await watch.ready;
+      snapshot = await this.loadFunnel(handle, campaignId ? [campaignId] : null);
+      if (this.closed) throw unavailable('The server is shutting down.');
+    } catch (err) {
+      this.detach(handle, client);
+      throw err;
+    }
+    res.socket?.setTimeout(0);
+    res.socket?.setNoDelay(true);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no', // proxies must not buffer the stream
+    });
+    this.send(client, `retry: 3000\n\n${frame('funnel', snapshot)}`);
+  }
+
+  send(client: StreamClient, text: string) {
+    if (!client.res.headersSent || client.res.writableEnded || client.res.destroyed) return;
+    if (client.res.writableLength > MAX_BUFFERED_BYTES) {
+      client.res.destroy();
+      return;
+    }
+    client.res.write(text);
+  }
+
+  private detach(handle: string, client: StreamClient) {
+    clearInterval(client.heartbeat);
+    const watch = this.watches.get(handle);
+    if (!watch) return;
+    watch.clients.delete(client);
+    if (!watch.clients.size) {
+      watch.stop();
+      this.watches.delete(handle);
+    }
+  }
+
+  private end(client: StreamClient, reason: string) {
+    if (!client.res.headersSent || client.res.writableEnded) return;
+    this.send(client, frame('close', { reason }));
+    // End the response, then the keep-alive connection too, so a closing server is not kept waiting.
+    const socket = client.res.socket; // detached from the response once it finishes
+    client.res.end(() => socket?.end());
+  }
+
+  private closeIfServerClosing() {
+    for (const watch of this.watches.values()) {
+      for (const client of watch.clients) {
+        const server = (client.res.socket as { server?: Server } | null)?.server;
+        if (server && !server.listening) this.end(client, 'server shutting down');
+      }
+    }
+  }
+
+  /** Module stop: end every stream with a `close` event and stop all timers. */
+  stop() {
+    this.closed = true;
+    this.unsubscribe?.();
+    if (this.shutdownCheck) clearInterval(this.shutdownCheck);
+    for (const watch of [...this.watches.values()]) for (const client of [...watch.clients]) this.end(client, 'server shutting down');
+    for (const watch of this.watches.values()) watch.stop();
+    this.watches.clear();
+  }
+}

@@ -1,0 +1,115 @@
+import { expect } from 'chai';
+import type { Bus } from '../../core/infra/bus.ts';
+import type { AnalyticsStreams } from '../../core/analytics/stream.ts';
+import { insertCampaigns, insertTraffic } from '../support/analytics-fixtures.ts';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { SseClient } from '../support/sse-client.ts';
+
+const HEARTBEAT_MS = '300';
+const clicksNow = (campaignId: string, n: number, ago = 0) =>
+  Array.from({ length: n }, () => ({ campaignId, at: new Date(Date.now() - ago) }));
+
+describe('workflow 3: live partner performance over Server-Sent Events', () => {
+  let a: TestServer;
+  let b: TestServer;
+  let h: Awaited<ReturnType<typeof createHandle>>;
+  const streams: SseClient[] = [];
+  const open = async (server: TestServer, query = '', auth = h.auth) => {
+    const s = await SseClient.open(`${server.url}/v2/handles/${h.handle}/analytics/stream${query}`, auth);
+    streams.push(s);
+    return s;
+  };
+
+  before(async function () {
+    this.timeout(30_000);
+    a = await startTestServer({ env: { ANALYTICS_SSE_HEARTBEAT_MS: HEARTBEAT_MS } });
+    b = await startTestServer({ db: a.db, env: { ANALYTICS_SSE_HEARTBEAT_MS: HEARTBEAT_MS } }); // a second process on the same database and Redis
+    h = await createHandle(a);
+    await insertCampaigns(a.sql, h.handle, ['live-alpha', 'live-beta']);
+    await insertTraffic(a.sql, h.handle, clicksNow('live-beta', 2, 60_000));
+  });
+  afterEach(() => streams.splice(0).forEach((s) => s.close()));
+  after(async () => {
+    await b?.close();
+    await a?.close();
+  });
+
+  it('opens with a full funnel snapshot, then pushes only the changed row within 2 s of a write', async () => {
+    const s = await open(a);
+    expect(s.status).to.equal(200);
+    expect(s.headers['content-type']).to.equal('text/event-stream; charset=utf-8');
+    expect(s.headers['cache-control']).to.include('no-cache');
+    const snapshot = await s.until(() => s.events[0], 2000, 'the snapshot');
+    expect(snapshot.event).to.equal('funnel');
+    expect(snapshot.data.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['live-alpha', 'live-beta']);
+    expect(snapshot.data.totals.clicks).to.equal(2);
+
+    // Written like the click flusher would, publishing nothing: the per-handle poll notices.
+    const wrote = Date.now();
+    await insertTraffic(a.sql, h.handle, clicksNow('live-alpha', 3));
+    const { row, event } = await s.until(() => s.funnelRow('live-alpha', 1), 2500, 'the live-alpha row');
+    expect(row).to.include({ campaignId: 'live-alpha', clicks: 3, qualifiedClicks: 3 });
+    expect(event.at - wrote).to.be.below(2000);
+    expect(event.data.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['live-alpha']);
+  });
+
+  it('hears analytics.changed from another process through Redis (a write the poll cannot see)', async () => {
+    const s = await open(b);
+    await s.until(() => s.events[0], 2000, 'the snapshot');
+    // Ten days back is outside the poll's recent-hours look, so only the published message can announce it.
+    await insertTraffic(a.sql, h.handle, clicksNow('live-beta', 5, 10 * 86_400_000));
+    const sent = Date.now();
+    a.kernel.container.resolve<Bus>('bus').publish('analytics.changed', { handle: h.handle, campaignIds: ['live-beta'] });
+    const { row, event } = await s.until(() => s.funnelRow('live-beta', 1), 2000, 'the live-beta row');
+    expect(row.clicks).to.equal(7);
+    expect(event.at - sent).to.be.below(1500);
+  });
+
+  it('pushes at most once a second however often writers publish', async () => {
+    const s = await open(a);
+    await s.until(() => s.events[0], 2000, 'the snapshot');
+    const bus = a.kernel.container.resolve<Bus>('bus');
+    for (let i = 0; i < 12; i++) {
+      bus.publish('analytics.changed', { handle: h.handle, campaignIds: ['live-alpha'] });
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await new Promise((r) => setTimeout(r, 1200));
+    const pushes = s.events.slice(1).map((e) => e.at);
+    expect(pushes.length).to.be.within(2, 4);
+    for (let i = 1; i < pushes.length; i++) expect(pushes[i] - pushes[i - 1]).to.be.at.least(950);
+  });
+
+  it('filters to one campaign, and refuses unknown campaigns and other tenants before streaming', async () => {
+    const s = await open(a, '?campaignId=live-beta');
+    const snapshot = await s.until(() => s.events[0], 2000, 'the snapshot');
+    expect(snapshot.data.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['live-beta']);
+    const missing = await a.http.get(`/v2/handles/${h.handle}/analytics/stream?campaignId=nope`).set(h.auth).expect(404);
+    expect(missing.body.error.code).to.equal('not_found');
+    const other = await createHandle(a);
+    await a.http.get(`/v2/handles/${h.handle}/analytics/stream`).set(other.auth).expect(404);
+  });
+
+  it('sends heartbeat comments and forgets a client that hangs up', async () => {
+    const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
+    const before = hub.clientCount();
+    const s = await open(a);
+    await s.until(() => s.comments.includes('heartbeat'), 2000, 'a heartbeat');
+    expect(hub.clientCount()).to.equal(before + 1);
+    s.close();
+    const deadline = Date.now() + 1000;
+    while (hub.clientCount() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(hub.clientCount()).to.equal(before);
+  });
+
+  it('closes streams cleanly when the server shuts down', async function () {
+    this.timeout(15_000);
+    const c = await startTestServer({ db: a.db });
+    const s = await SseClient.open(`${c.url}/v2/handles/${h.handle}/analytics/stream`, h.auth);
+    await s.until(() => s.events[0], 2000, 'the snapshot');
+    const started = Date.now();
+    await c.close();
+    expect(Date.now() - started).to.be.below(3000); // not the kernel's 5 s forced close
+    await s.until(() => s.ended, 1000, 'the end of the stream');
+    expect(s.events.at(-1)).to.deep.include({ event: 'close', data: { reason: 'server shutting down' } });
+  });
+});
