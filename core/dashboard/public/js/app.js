@@ -1,0 +1,110 @@
+// The dashboard shell: sign-in gate, sidebar of the pages the token may see, hash router.
+
+import { api, onUnauthorized, session } from './api.js';
+import { h, clear, errorBox, scopeNote } from './dom.js';
+import { allowed, probeScopes } from './scopes.js';
+import { renderSignIn } from './page-signin.js';
+import { renderCampaigns } from './page-campaigns.js';
+import { renderFunnel } from './page-funnel.js';
+import { renderBreakdowns } from './page-breakdowns.js';
+import { renderNotifications } from './page-notifications.js';
+
+const PAGES = [
+  { id: 'campaigns', title: 'Campaigns', scope: 'campaigns.read', render: renderCampaigns, icon: '◎' },
+  { id: 'funnel', title: 'Funnel', scope: 'analytics.read', render: renderFunnel, icon: '▽' },
+  { id: 'breakdowns', title: 'Breakdowns', scope: 'analytics.read', render: renderBreakdowns, icon: '▤' },
+  { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },
+];
+
+const root = document.getElementById('app');
+let state = null; // { scopes, tenant, leave: [] } while signed in
+
+function signOut(notice) {
+  leavePage();
+  state = null;
+  session.clear();
+  window.removeEventListener('hashchange', route);
+  renderSignIn(root, { onSignedIn: start, notice });
+}
+
+onUnauthorized((err) => signOut(err));
+
+function leavePage() {
+  for (const fn of state?.leave ?? []) {
+    try { fn(); } catch { /* a page's cleanup must not block navigation */ }
+  }
+  if (state) state.leave = [];
+}
+
+async function start(scopes) {
+  state = { scopes, tenant: null, leave: [] };
+  if (allowed(scopes, 'campaigns.read')) {
+    // Name and reporting currency for the header; optional, the pages work without them.
+    state.tenant = await api('').catch(() => null);
+  }
+  window.addEventListener('hashchange', route);
+  route();
+}
+
+function shell(page) {
+  const visible = PAGES.filter((p) => allowed(state.scopes, p.scope));
+  const hidden = PAGES.filter((p) => !allowed(state.scopes, p.scope));
+  const nav = h('nav.nav', { 'aria-label': 'Pages' }, visible.map((p) =>
+    h(`a.nav-link${p.id === page?.id ? '.active' : ''}`, { href: `#/${p.id}`, dataset: { page: p.id }, 'aria-current': p.id === page?.id ? 'page' : undefined },
+      h('span.nav-icon', { 'aria-hidden': 'true' }, p.icon), p.title)));
+  const hiddenNote = hidden.length
+    ? h('p.nav-hidden.small', {}, 'Hidden for this token: ', hidden.map((p) => `${p.title} (${p.scope})`).join(', '), '.')
+    : null;
+  const main = h('main.content#content', { tabIndex: -1 });
+  const tenantName = state.tenant?.name ?? session.handle;
+  clear(root, h('div.layout', {},
+    h('aside.sidebar', {},
+      h('div.brand', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 24, height: 24 }), h('span', {}, 'tenx')),
+      h('div.tenant', {}, h('div.tenant-name', {}, tenantName), h('div.tenant-handle.muted.small', {}, `@${session.handle}`)),
+      nav, hiddenNote,
+      h('button.btn.btn-ghost.signout#signout', { type: 'button', on: { click: () => signOut() } }, 'Sign out')),
+    main));
+  return main;
+}
+
+function route() {
+  if (!state) return;
+  leavePage();
+  const id = location.hash.replace(/^#\/?/, '').split('?')[0];
+  const first = PAGES.find((p) => allowed(state.scopes, p.scope));
+  const page = PAGES.find((p) => p.id === id) ?? first;
+  const main = shell(page);
+  if (!page) {
+    main.append(h('h1', {}, 'Nothing to show'), scopeNote('campaigns.read', 'Every page'));
+    return;
+  }
+  document.title = `${page.title} · tenx`;
+  if (!allowed(state.scopes, page.scope)) {
+    main.append(h('h1', {}, page.title), scopeNote(page.scope, `The ${page.title.toLowerCase()} page`));
+    return;
+  }
+  const ctx = {
+    el: main,
+    handle: session.handle,
+    scopes: state.scopes,
+    tenant: state.tenant,
+    currency: state.tenant?.reportingCurrency ?? '',
+    onLeave: (fn) => state.leave.push(fn),
+  };
+  Promise.resolve(page.render(ctx)).catch((err) => main.append(errorBox(err, `The ${page.title.toLowerCase()} page failed to load`)));
+}
+
+async function boot() {
+  if (!session.token || !session.handle) return renderSignIn(root, { onSignedIn: start });
+  clear(root, h('p.loading', {}, 'Loading…'));
+  try {
+    await start(await probeScopes({ handle: session.handle, token: session.token }));
+  } catch (err) {
+    // A rejected token or handle ends the session; a server that is down does not.
+    if (err?.status === 401 || err?.status === 404) return signOut(err);
+    clear(root, h('main.signin', {}, h('div.signin-card', {}, errorBox(err, 'The dashboard could not start'),
+      h('button.btn.btn-primary', { type: 'button', on: { click: boot } }, 'Try again'))));
+  }
+}
+
+void boot();

@@ -1,0 +1,110 @@
+// DOM building without innerHTML: every API string lands as text, so nothing it holds can run.
+
+/** h('tag.class#id', {attrs, on:{event}}, ...children) → Element. */
+export function h(spec, attrs = {}, ...children) {
+  const [, tag = 'div', rest = ''] = /^([a-z0-9-]*)(.*)$/i.exec(spec);
+  const el = document.createElement(tag || 'div');
+  for (const part of rest.match(/[.#][^.#]+/g) ?? []) {
+    if (part[0] === '.') el.classList.add(part.slice(1));
+    else el.id = part.slice(1);
+  }
+  for (const [key, value] of Object.entries(attrs ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'on') for (const [ev, fn] of Object.entries(value)) el.addEventListener(ev, fn);
+    else if (key === 'dataset') Object.assign(el.dataset, value);
+    else if (key === 'class') el.className = value;
+    else if (key in el && typeof value !== 'string') el[key] = value;
+    else el.setAttribute(key, value === true ? '' : String(value));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const child of children.flat(Infinity)) {
+    if (child === undefined || child === null || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+export function clear(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** SVG element with attributes (presentation attributes only: the CSP forbids inline styles). */
+export function svg(tag, attrs = {}, ...children) {
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [key, value] of Object.entries(attrs)) if (value !== undefined && value !== null) el.setAttribute(key, String(value));
+  append(el, children);
+  return el;
+}
+
+const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
+const decimal = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
+
+export const fmt = {
+  int: (n) => (typeof n === 'number' ? integer.format(n) : '—'),
+  money: (n, currency) => (typeof n === 'number' ? `${decimal.format(n)}${currency ? ` ${currency}` : ''}` : '—'),
+  pct: (n) => (typeof n === 'number' ? percent.format(n) : '—'),
+  time: (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) : '—'),
+  ago(iso) {
+    if (!iso) return 'never';
+    const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);
+    if (s < 60) return `${Math.max(s, 0)} s ago`;
+    if (s < 3600) return `${Math.round(s / 60)} min ago`;
+    if (s < 86400) return `${Math.round(s / 3600)} h ago`;
+    return `${Math.round(s / 86400)} d ago`;
+  },
+};
+
+/** The API's error as the person should read it: its message, its code and each failing field. */
+export function errorBox(err, title = 'The request failed') {
+  const details = Array.isArray(err?.details) ? err.details : [];
+  return h('div.alert.alert-error', { role: 'alert' },
+    h('strong', {}, title),
+    h('p', {}, err?.message ?? String(err)),
+    err?.code ? h('p.muted.small', {}, `${err.code}${err.status ? ` · HTTP ${err.status}` : ''}${err.requestId ? ` · request ${err.requestId}` : ''}`) : null,
+    details.length ? h('ul.small', {}, details.map((d) => h('li', {}, h('code', {}, d.pointer ?? ''), ' ', d.message ?? ''))) : null,
+  );
+}
+
+/** Shown where a token lacks the scope a page or section needs. */
+export function scopeNote(scope, what) {
+  return h('div.alert.alert-info', { role: 'note', dataset: { scopeNote: scope } },
+    h('strong', {}, `${what} is hidden`),
+    h('p', {}, 'This token lacks the ', h('code', {}, scope), ' scope. Create a token with it to see this.'));
+}
+
+export function badge(text, tone = 'neutral', title) {
+  return h(`span.badge.badge-${tone}`, { title }, text);
+}
+
+const STATUS_TONES = { ACTIVE: 'good', PAUSED: 'warn', DRAFT: 'neutral', ARCHIVED: 'muted', succeeded: 'good', failed: 'bad', retrying: 'warn', pending: 'neutral' };
+export const statusBadge = (status) => badge(status, STATUS_TONES[status] ?? 'neutral');
+
+export function card(title, ...body) {
+  return h('section.card', {}, title ? h('h2.card-title', {}, title) : null, ...body);
+}
+
+export function emptyRow(cols, text) {
+  return h('tr.empty', {}, h('td', { colSpan: cols }, text));
+}
+
+/** Copies text; the async Clipboard API needs a secure context, so fall back to a selection. */
+export async function copyText(text) {
+  if (navigator.clipboard && window.isSecureContext) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const area = h('textarea.offscreen', { readOnly: true }, text);
+  document.body.append(area);
+  area.select();
+  const ok = document.execCommand('copy');
+  area.remove();
+  if (!ok) throw new Error('The browser refused to copy; select the link and copy it by hand.');
+}

@@ -1,0 +1,172 @@
+// Campaigns: one per partner. List, create (goal types from the handle's plugins), pause/activate,
+// copy the short link.
+
+import { api, query } from './api.js';
+import { h, clear, errorBox, scopeNote, statusBadge, card, emptyRow, copyText } from './dom.js';
+import { allowed } from './scopes.js';
+
+const PAGE_SIZE = 50;
+
+export async function renderCampaigns(ctx) {
+  const canWrite = allowed(ctx.scopes, 'campaigns.write');
+  const tbody = h('tbody');
+  const more = h('button.btn.btn-ghost', { type: 'button', hidden: true }, 'Load more');
+  const listError = h('div');
+  const count = h('span.muted.count');
+  let cursor = null;
+  let shown = 0;
+
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Campaigns ', count), h('p.muted', {}, 'One campaign per partner isolates its attribution.'))),
+    canWrite ? await createCard(ctx, () => reload()) : scopeNote('campaigns.write', 'Creating and pausing campaigns'),
+    card('All campaigns', listError,
+      h('div.table-wrap', {}, h('table.table#campaigns-table', {},
+        h('thead', {}, h('tr', {}, ['Campaign', 'Status', 'Short link', 'Destination', ''].map((t) => h('th', {}, t)))),
+        tbody)),
+      more));
+  more.addEventListener('click', () => load());
+
+  async function load() {
+    clear(listError);
+    more.disabled = true;
+    try {
+      const page = await api(`/campaigns${query({ limit: PAGE_SIZE, cursor })}`);
+      for (const c of page.data) tbody.append(row(c));
+      shown += page.data.length;
+      if (!shown) tbody.append(emptyRow(5, canWrite ? 'No campaign yet: create the first one above.' : 'No campaign yet.'));
+      cursor = page.nextCursor;
+      more.hidden = !cursor;
+      count.textContent = `(${shown}${cursor ? '+' : ''})`;
+    } catch (err) {
+      listError.append(errorBox(err, 'Could not list campaigns'));
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  function reload() {
+    cursor = null;
+    shown = 0;
+    clear(tbody);
+    return load();
+  }
+
+  function row(c) {
+    const link = c.primaryLink ?? {};
+    const feedback = h('div.row-feedback');
+    const actions = h('td.actions');
+    const tr = h('tr', { dataset: { campaignId: c.campaignId } },
+      h('td', {}, h('div.strong.nowrap', {}, c.campaignId), link.title ? h('div.muted.small.truncate', { title: link.title }, link.title) : null,
+        h('code.goal-type', {}, c.goalType)),
+      h('td.status', {}, statusBadge(c.status)),
+      h('td', {}, link.shortUrl
+        ? h('div.link-cell', {}, h('a.short-link', { href: link.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, link.shortUrl), copyButton(link.shortUrl))
+        : h('span.muted', {}, link.slug ?? '—')),
+      h('td', {}, h('div.truncate.small', { title: link.destinationUrl }, link.destinationUrl ?? '—')),
+      actions);
+    if (canWrite) renderActions();
+    return tr;
+
+    function renderActions() {
+      const next = c.status === 'ACTIVE' ? { status: 'PAUSED', label: 'Pause' } : c.status === 'ARCHIVED' ? null : { status: 'ACTIVE', label: 'Activate' };
+      clear(actions, next
+        ? h('button.btn.btn-small', { type: 'button', dataset: { action: next.label.toLowerCase() }, on: { click: (e) => setStatus(e.currentTarget, next.status) } }, next.label)
+        : null, feedback);
+    }
+
+    async function setStatus(button, status) {
+      button.disabled = true;
+      clear(feedback);
+      try {
+        const updated = await api(`/campaigns/${encodeURIComponent(c.campaignId)}`, { method: 'PATCH', body: { status } });
+        Object.assign(c, updated);
+        clear(tr.querySelector('td.status'), statusBadge(c.status));
+        renderActions();
+      } catch (err) {
+        button.disabled = false;
+        feedback.append(errorBox(err, `Could not set ${c.campaignId} to ${status}`));
+      }
+    }
+  }
+
+  await load();
+}
+
+function copyButton(text) {
+  const button = h('button.btn.btn-small.btn-ghost.copy', { type: 'button', title: 'Copy the short link', on: { click: onCopy } }, 'Copy');
+  async function onCopy() {
+    try {
+      await copyText(text);
+      button.textContent = 'Copied';
+    } catch (err) {
+      button.textContent = 'Copy failed';
+      button.title = err.message;
+    }
+    setTimeout(() => (button.textContent = 'Copy'), 1500);
+  }
+  return button;
+}
+
+/** Goal types the handle has enabled, from its plugins; null when that list cannot be read. */
+async function goalTypes(ctx) {
+  if (!allowed(ctx.scopes, 'plugins.read')) return { names: null, note: scopeNote('plugins.read', 'The goal type list') };
+  try {
+    const plugins = await api('/plugins');
+    return { names: (plugins.goalTypes ?? []).filter((g) => g.enabled).map((g) => ({ name: g.name, description: g.description })) };
+  } catch (err) {
+    return { names: null, note: errorBox(err, 'Could not load goal types') };
+  }
+}
+
+async function createCard(ctx, onCreated) {
+  const { names, note } = await goalTypes(ctx);
+  const field = (label, input, hint) => h('div.field', {}, h('label', { for: input.id }, label), input, hint ? h('div.hint', {}, hint) : null);
+  const campaignId = h('input#new-campaign-id', { name: 'campaignId', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}', placeholder: 'partner-alpha', spellcheck: 'false' });
+  const goalType = names
+    ? h('select#new-goal-type', { name: 'goalType', required: true }, names.map((g) => h('option', { value: g.name, title: g.description ?? undefined, selected: g.name === 'AFFILIATE_CLICKOUT' }, g.name)))
+    : h('input#new-goal-type', { name: 'goalType', required: true, value: 'AFFILIATE_CLICKOUT' });
+  const status = h('select#new-status', { name: 'status' }, ['ACTIVE', 'DRAFT', 'PAUSED'].map((s) => h('option', { value: s }, s)));
+  const slug = h('input#new-slug', { name: 'slug', required: true, placeholder: 'deal-alpha', spellcheck: 'false' });
+  const destinationUrl = h('input#new-destination', { name: 'destinationUrl', type: 'url', required: true, placeholder: 'https://merchant.example.com/product?ref=alpha' });
+  const title = h('input#new-title', { name: 'title', placeholder: 'Partner Alpha - Product Deal' });
+  const windowDays = h('input#new-window', { name: 'attributionWindowDays', type: 'number', min: 1, max: 365, placeholder: '30' });
+  const submit = h('button.btn.btn-primary#new-campaign-submit', { type: 'submit' }, 'Create campaign');
+  const feedback = h('div.feedback', { 'aria-live': 'polite' });
+
+  // Mirror the campaign id into the slug until the person edits the slug themselves.
+  let slugTouched = false;
+  slug.addEventListener('input', () => (slugTouched = true));
+  campaignId.addEventListener('input', () => { if (!slugTouched) slug.value = campaignId.value; });
+
+  const form = h('form.form-grid#new-campaign', { method: 'post', on: { submit: onSubmit } },
+    field('Campaign id', campaignId), field('Goal type', goalType, note), field('Status', status),
+    field('Slug', slug), field('Destination URL', destinationUrl), field('Link title', title),
+    field('Attribution window (days)', windowDays), h('div.field.field-submit', {}, submit), feedback);
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    const body = {
+      campaignId: campaignId.value.trim(),
+      goalType: goalType.value.trim(),
+      status: status.value,
+      primaryLink: { slug: slug.value.trim(), destinationUrl: destinationUrl.value.trim(), ...(title.value.trim() && { title: title.value.trim() }) },
+      ...(windowDays.value && { attributionWindowDays: Number(windowDays.value) }),
+    };
+    submit.disabled = true;
+    clear(feedback);
+    try {
+      const created = await api('/campaigns', { method: 'POST', body });
+      form.reset();
+      slugTouched = false;
+      feedback.append(h('div.alert.alert-success', { role: 'status' }, 'Created ', h('strong', {}, created.campaignId),
+        created.primaryLink?.shortUrl ? [': ', h('code', {}, created.primaryLink.shortUrl)] : null));
+      await onCreated(created);
+    } catch (err) {
+      feedback.append(errorBox(err, 'Could not create the campaign'));
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  return card('New campaign', form);
+}

@@ -1,0 +1,145 @@
+// The live funnel: per-campaign metrics kept current by the SSE stream, a per-day chart, and the
+// CSV export of raw clicks.
+
+import { api, authHeaders, download, handlePath, query } from './api.js';
+import { h, clear, errorBox, card } from './dom.js';
+import { openEventStream } from './sse.js';
+import { fillDays, timeSeriesChart } from './chart.js';
+import { funnelTable, totalsCards, totalsOf } from './funnel-table.js';
+
+const RANGES = [
+  { id: 'all', label: 'All time', days: null },
+  { id: '7', label: 'Last 7 days', days: 7 },
+  { id: '30', label: 'Last 30 days', days: 30 },
+  { id: '90', label: 'Last 90 days', days: 90 },
+];
+const CHART_DAYS_ALL_TIME = 30;
+
+/** Rows in a stream event, whatever envelope the server wraps them in. */
+export function rowsOfEvent(data) {
+  const rows = Array.isArray(data) ? data : Array.isArray(data?.data) ? data.data : Array.isArray(data?.rows) ? data.rows : [data];
+  return rows.filter((r) => r && typeof r.campaignId === 'string');
+}
+
+export async function renderFunnel(ctx) {
+  const currency = ctx.currency;
+  let range = RANGES[0];
+  const liveState = h('span.live#live-state', { dataset: { state: 'connecting' } }, 'connecting');
+  const rangeSelect = h('select#funnel-range', { on: { change: () => { range = RANGES.find((r) => r.id === rangeSelect.value); void loadAll(); } } },
+    RANGES.map((r) => h('option', { value: r.id }, r.label)));
+  const exportCampaign = h('select#export-campaign', { 'aria-label': 'Campaign to export' }, h('option', { value: '' }, 'All campaigns'));
+  const exportButton = h('button.btn#export-csv', { type: 'button', on: { click: exportCsv } }, 'Export CSV');
+  const exportFeedback = h('div.feedback');
+  const errors = h('div');
+  const stats = h('div.stats#funnel-totals');
+  const chartBody = h('div.chart-body#funnel-chart');
+  const chartTitle = h('h2.card-title', {}, 'Clicks and conversions per day');
+  const table = funnelTable(currency);
+  let loaded = false;
+  const pending = []; // stream rows that arrive before the first load
+
+  ctx.el.append(
+    h('header.page-head', {},
+      h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, 'Commission on qualified clicks; a confidence below 50 warrants investigation.')),
+      h('div.toolbar', {}, rangeSelect, exportCampaign, exportButton)),
+    exportFeedback, errors, stats,
+    h('section.card', {}, chartTitle, chartBody),
+    card('Campaigns', table.el));
+
+  const since = () => (range.days ? new Date(Date.now() - range.days * 86_400_000).toISOString() : undefined);
+
+  async function loadFunnel() {
+    const res = await api(`/analytics${query({ funnel: true, from: since() })}`);
+    table.set(res.data);
+    renderTotals(res.totals);
+    const chosen = exportCampaign.value;
+    clear(exportCampaign, h('option', { value: '' }, 'All campaigns'), res.data.map((r) => h('option', { value: r.campaignId, selected: r.campaignId === chosen }, r.campaignId)));
+  }
+
+  function renderTotals(apiTotals) {
+    clear(stats, totalsCards({ ...totalsOf(table.rows()), ...(apiTotals ?? {}) }, currency));
+  }
+
+  async function loadChart() {
+    const days = range.days ?? CHART_DAYS_ALL_TIME;
+    const from = new Date(Date.now() - (days - 1) * 86_400_000);
+    chartTitle.textContent = `Clicks and conversions per day (last ${days} days, UTC)`;
+    const res = await api(`/analytics${query({ groupBy: 'day', from: new Date(from.toISOString().slice(0, 10)).toISOString() })}`);
+    clear(chartBody, timeSeriesChart(fillDays(res.data, from, new Date())));
+  }
+
+  async function loadAll() {
+    clear(errors);
+    const results = await Promise.allSettled([loadFunnel(), loadChart()]);
+    for (const [i, r] of results.entries()) {
+      if (r.status === 'rejected') errors.append(errorBox(r.reason, i === 0 ? 'Could not load the funnel' : 'Could not load the chart'));
+    }
+  }
+
+  // Coalesce bursts of live events into one refetch of what the stream does not carry.
+  const later = (fn, ms) => {
+    let timer = null;
+    return () => { timer ??= setTimeout(() => { timer = null; fn().catch((err) => errors.append(errorBox(err, 'Live refresh failed'))); }, ms); };
+  };
+  const refreshChart = later(loadChart, 2000);
+  const refreshFunnel = later(loadFunnel, 500);
+
+  function onStreamEvent(ev) {
+    if (ev.type !== 'funnel' && ev.type !== 'message') return; // e.g. `close` before a server restart
+    let data;
+    try {
+      data = JSON.parse(ev.data);
+    } catch {
+      return; // not JSON: a heartbeat or an event this page does not use
+    }
+    const rows = rowsOfEvent(data);
+    if (!rows.length) return;
+    if (!loaded) return void pending.push(...rows);
+    // The stream carries all-time rows: merge them when that is what the table shows, else refetch.
+    if (range.days) refreshFunnel();
+    else merge(rows, data.totals);
+    refreshChart();
+  }
+
+  // Counts only grow: a row older than what the table shows (raced with the first load) is dropped.
+  function merge(rows, totals = null) {
+    const current = new Map(table.rows().map((r) => [r.campaignId, r]));
+    const newer = rows.filter((r) => {
+      const c = current.get(r.campaignId);
+      return !c || (r.clicks ?? 0) >= c.clicks && (r.conversions ?? 0) >= c.conversions;
+    });
+    if (!newer.length) return;
+    table.upsert(newer);
+    renderTotals(newer.length === rows.length ? totals : null);
+  }
+
+  const stream = openEventStream(handlePath('/analytics/stream'), {
+    headers: authHeaders(),
+    onEvent: onStreamEvent,
+    onState: (state) => {
+      liveState.dataset.state = state;
+      liveState.textContent = state === 'open' ? 'live' : state;
+    },
+    onError: (err) => errors.append(errorBox(err, 'The live stream was refused')),
+  });
+  ctx.onLeave(() => stream.close());
+
+  async function exportCsv() {
+    clear(exportFeedback);
+    exportButton.disabled = true;
+    const campaignId = exportCampaign.value || undefined;
+    try {
+      const name = `tenx-${ctx.handle}-${campaignId ?? 'all'}-clicks-${new Date().toISOString().slice(0, 10)}.csv`;
+      const bytes = await download(`/analytics/export${query({ format: 'csv', campaignId, from: since() })}`, name);
+      exportFeedback.append(h('div.alert.alert-success', { role: 'status' }, `Downloaded ${name} (${bytes.toLocaleString()} bytes).`));
+    } catch (err) {
+      exportFeedback.append(errorBox(err, 'Could not export'));
+    } finally {
+      exportButton.disabled = false;
+    }
+  }
+
+  await loadAll();
+  loaded = true;
+  if (pending.length) merge(pending.splice(0), null);
+}

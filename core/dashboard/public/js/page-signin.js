@@ -1,0 +1,52 @@
+// Sign-in: a handle and a personal access token, checked against the API before anything is kept.
+
+import { session } from './api.js';
+import { h, clear, errorBox } from './dom.js';
+import { probeScopes } from './scopes.js';
+
+const HANDLE_PATTERN = '[a-z0-9](?:[a-z0-9\\-]{1,38}[a-z0-9])';
+
+/** Renders the sign-in screen into `root`; calls onSignedIn(scopes) once the token checks out. */
+export function renderSignIn(root, { onSignedIn, notice }) {
+  const feedback = h('div.feedback', { 'aria-live': 'polite' }, notice ? errorBox(notice, 'Signed out') : null);
+  const handle = h('input#signin-handle', {
+    name: 'handle', required: true, autocomplete: 'username', pattern: HANDLE_PATTERN, spellcheck: 'false',
+    placeholder: 'acme', value: session.handle ?? '',
+  });
+  const token = h('input#signin-token', {
+    name: 'token', type: 'password', required: true, autocomplete: 'current-password', placeholder: 'tenx_pat_…', spellcheck: 'false',
+  });
+  const submit = h('button.btn.btn-primary#signin-submit', { type: 'submit' }, 'Sign in');
+
+  // method=post and a JS handler: even before scripts run, the token can never land in a query string.
+  const form = h('form.signin-form', { method: 'post', on: { submit: onSubmit } },
+    h('label', { for: 'signin-handle' }, 'Handle'), handle,
+    h('label', { for: 'signin-token' }, 'Personal access token'), token,
+    h('p.muted.small', {}, 'The token stays in this tab only (sessionStorage) and is sent as a bearer header.'),
+    submit, feedback);
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    const credentials = { handle: handle.value.trim(), token: token.value.trim() };
+    submit.disabled = true;
+    clear(feedback, h('p.muted', {}, 'Checking the token…'));
+    try {
+      const scopes = await probeScopes(credentials);
+      session.save(credentials.handle, credentials.token);
+      token.value = '';
+      onSignedIn(scopes);
+    } catch (err) {
+      clear(feedback, errorBox(err, 'Could not sign in'));
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  clear(root, h('main.signin', {},
+    h('div.signin-card', {},
+      h('div.brand.brand-large', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 28, height: 28 }), h('span', {}, 'tenx')),
+      h('h1', {}, 'Partner dashboard'),
+      h('p.muted', {}, 'Campaigns, live funnel, breakdowns and webhook deliveries for one handle.'),
+      form)));
+  (session.handle ? token : handle).focus();
+}

@@ -1,0 +1,296 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const UI_WAIT = 10_000;
+
+/** A webhook receiver that always answers 500, counting what it gets. */
+async function failingReceiver() {
+  const received: string[] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c)).on('end', () => {
+      received.push(body);
+      res.writeHead(500, { 'content-type': 'text/plain' }).end('commission engine down');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`;
+  return { url, received, close: () => new Promise<void>((ok) => server.close(() => ok())) };
+}
+
+describe('dashboard in a real browser (Debian Chromium)', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let tenant: Awaited<ReturnType<typeof createHandle>>;
+  let context: BrowserContext | null = null;
+  let pageErrors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) {
+      // Outside CI a machine without Chromium skips loudly; CI (.ci/run installs it) must run them.
+      if (process.env.CI) throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it with apt-get install -y chromium.`);
+      console.warn(`\n  SKIPPED: the browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`);
+      this.skip();
+    }
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [server, browser] = await Promise.all([
+      startTestServer({ env: { WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_TIMEOUT_MS: '2000' } }),
+      chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
+    ]);
+    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = null;
+    expect(pageErrors, 'uncaught errors in the page').to.deep.equal([]);
+  });
+
+  /** A fresh browser session per test, so each page's test stands on its own. */
+  async function openPage(): Promise<Page> {
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+    const page = await context.newPage();
+    pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    return page;
+  }
+
+  async function signIn(page: Page, token = tenant.ownerToken, hash = '') {
+    await page.goto(`${server.url}/dashboard${hash}`);
+    await page.fill('#signin-handle', tenant.handle);
+    await page.fill('#signin-token', token);
+    await page.click('#signin-submit');
+    await page.waitForSelector('.layout', { timeout: UI_WAIT });
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+
+  async function createCampaign(campaignId: string) {
+    const res = await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
+      primaryLink: { slug: `deal-${campaignId}`, destinationUrl: `https://merchant.example.com/product?ref=${campaignId}`, title: `${campaignId} - Product Deal` },
+    });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    return res.body as { campaignId: string; primaryLink: { shortUrl: string; slug: string } };
+  }
+
+  /** A visitor following the short link (plain HTTP from the test, like a real click). */
+  async function click(slug: string, headers: Record<string, string> = {}) {
+    const res = await fetch(`${server.url}/${tenant.handle}/${slug}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP, ...headers } });
+    expect(res.status, `GET /${tenant.handle}/${slug}`).to.equal(302);
+    return new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+  }
+
+  async function convert(ctx: string, key: string, value = 24.99) {
+    const res = await server.http.post('/v2/public/conversions')
+      .send({ ctx, eventType: 'affiliate_click', value, currency: 'USD', idempotencyKey: key });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  }
+
+  it('signs in with a handle and a PAT, shows the API error for a bad token, never puts the token in a URL', async () => {
+    const page = await openPage();
+    await page.goto(`${server.url}/dashboard`);
+    await page.fill('#signin-handle', tenant.handle);
+    await page.fill('#signin-token', 'tenx_pat_not-a-real-token');
+    await page.click('#signin-submit');
+    await waitForText(page, '.signin-form .alert-error', 'not valid');
+    await page.fill('#signin-token', tenant.ownerToken);
+    await shot(page, '01-sign-in');
+    await page.click('#signin-submit');
+    await page.waitForSelector('.nav-link[data-page="campaigns"]', { timeout: UI_WAIT });
+    expect(page.url()).to.not.include(tenant.ownerToken);
+    expect(await page.evaluate(() => sessionStorage.getItem('tenx.token'))).to.equal(tenant.ownerToken);
+    expect(await page.evaluate(() => localStorage.length)).to.equal(0);
+  });
+
+  it('campaigns: creates one through the form (goal type from /plugins), pauses and activates it, copies its short link', async () => {
+    const page = await openPage();
+    await context!.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await signIn(page, tenant.ownerToken, '#/campaigns');
+    await page.waitForSelector('#new-goal-type option[value="AFFILIATE_CLICKOUT"]', { state: 'attached', timeout: UI_WAIT });
+    await page.fill('#new-campaign-id', 'partner-alpha');
+    expect(await page.inputValue('#new-slug')).to.equal('partner-alpha');
+    await page.fill('#new-slug', 'deal-alpha');
+    await page.fill('#new-destination', 'https://merchant.example.com/product?ref=alpha');
+    await page.fill('#new-title', 'Partner Alpha - Product Deal');
+    await page.click('#new-campaign-submit');
+    const row = page.locator('#campaigns-table tr[data-campaign-id="partner-alpha"]');
+    await row.waitFor({ timeout: UI_WAIT });
+    const shortUrl = `${server.url}/${tenant.handle}/deal-alpha`;
+    expect(await row.locator('.short-link').textContent()).to.equal(shortUrl);
+
+    // The API's own error reaches the person: a second campaign with the same id is a 409.
+    await page.fill('#new-campaign-id', 'partner-alpha');
+    await page.fill('#new-destination', 'https://merchant.example.com/other');
+    await page.click('#new-campaign-submit');
+    await waitForText(page, '#new-campaign .alert-error', 'already');
+
+    await row.locator('button[data-action="pause"]').click();
+    await row.locator('.badge', { hasText: 'PAUSED' }).waitFor({ timeout: UI_WAIT });
+    const paused = await server.http.get(`/v2/handles/${tenant.handle}/campaigns/partner-alpha`).set(tenant.auth).expect(200);
+    expect(paused.body.status).to.equal('PAUSED');
+    await row.locator('button[data-action="activate"]').click();
+    await row.locator('.badge', { hasText: 'ACTIVE' }).waitFor({ timeout: UI_WAIT });
+
+    await row.locator('button.copy').click();
+    await row.locator('button.copy', { hasText: 'Copied' }).waitFor({ timeout: UI_WAIT });
+    expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(shortUrl);
+
+    // The seed's second partner, also through the form.
+    await page.fill('#new-campaign-id', 'partner-beta');
+    await page.fill('#new-slug', 'deal-beta');
+    await page.fill('#new-destination', 'https://merchant.example.com/product?ref=beta');
+    await page.fill('#new-title', 'Partner Beta - Product Deal');
+    await page.click('#new-campaign-submit');
+    await page.locator('#campaigns-table tr[data-campaign-id="partner-beta"]').waitFor({ timeout: UI_WAIT });
+    await waitForText(page, '#new-campaign .alert-success', 'partner-beta');
+    await shot(page, '02-campaigns');
+  });
+
+  it('funnel: a click on the short link shows up live (SSE) without a reload; low confidence is highlighted with its reasons', async () => {
+    const live = await createCampaign('live-beta');
+    // A suspicious partner: mostly bots and more conversions than qualified clicks → confidence 35.
+    const shady = await createCampaign('shady-gamma');
+    const ctxs = [await click(shady.primaryLink.slug), await click(shady.primaryLink.slug, { 'user-agent': BOT }), await click(shady.primaryLink.slug, { 'user-agent': BOT })];
+    await convert(ctxs[0], 'shady-1');
+    await convert(ctxs[1], 'shady-2');
+
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/funnel');
+    await page.locator('#live-state[data-state="open"]').waitFor({ timeout: UI_WAIT });
+    const row = page.locator('#funnel-table tr[data-campaign-id="live-beta"]');
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('[data-col="clicks"]').textContent()).to.equal('0');
+    await page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
+
+    const ctx = await click(live.primaryLink.slug);
+    await page.locator('#funnel-table tr[data-campaign-id="live-beta"] [data-col="clicks"]', { hasText: /^1$/ }).waitFor({ timeout: UI_WAIT });
+    await convert(ctx, 'order-789', 24.99);
+    await page.locator('#funnel-table tr[data-campaign-id="live-beta"] [data-col="conversions"]', { hasText: /^1$/ }).waitFor({ timeout: UI_WAIT });
+    expect(await page.evaluate(() => (window as unknown as { notReloaded?: boolean }).notReloaded)).to.equal(true);
+
+    const shadyRow = page.locator('#funnel-table tr[data-campaign-id="shady-gamma"]');
+    expect(await shadyRow.getAttribute('class')).to.include('low-confidence');
+    expect(await shadyRow.locator('.confidence .badge').textContent()).to.equal('35');
+    const reasons = await shadyRow.locator('.reasons li').allTextContents();
+    expect(reasons.join('|')).to.include('Bot ratio over 40%').and.include('More conversions than qualified clicks');
+    // The chart is drawn from groupBy=day: today's bar has height.
+    await page.locator('#funnel-chart rect.bar-clicks:not([height="0"])').first().waitFor({ timeout: UI_WAIT });
+    await page.locator('#funnel-table tr.flash').first().waitFor({ state: 'detached', timeout: UI_WAIT }); // live-update highlight fades
+    await shot(page, '03-funnel');
+  });
+
+  it('breakdowns: country, segment and referrer tables from groupBy', async () => {
+    const c = await createCampaign('breakdown-delta');
+    await click(c.primaryLink.slug, { 'cf-ipcountry': 'US', referer: 'https://t.co/abc' });
+    await click(c.primaryLink.slug, { 'cf-ipcountry': 'US', referer: 'https://mail.google.com/' });
+    await click(c.primaryLink.slug, { 'cf-ipcountry': 'DE', 'user-agent': MOBILE });
+    await click(c.primaryLink.slug, { 'cf-ipcountry': 'FR', 'user-agent': BOT });
+
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/breakdowns');
+    await page.locator('#breakdown-campaign option[value="breakdown-delta"]').waitFor({ state: 'attached', timeout: UI_WAIT });
+    await page.selectOption('#breakdown-campaign', 'breakdown-delta');
+    await page.locator('#breakdown-country tr[data-key="DE"]').waitFor({ timeout: UI_WAIT });
+    const keys = async (dim: string) => page.locator(`#breakdown-${dim} tbody tr`).evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.key));
+    await page.waitForFunction(() => document.querySelectorAll('#breakdown-referrer tbody tr').length >= 3, null, { timeout: UI_WAIT });
+    expect(await keys('country')).to.deep.equal(['US', 'DE', 'FR']);
+    expect(await keys('segment')).to.include.members(['desktop', 'mobile', 'bot']);
+    expect(await keys('referrer')).to.include.members(['twitter', 'email', 'direct']);
+    expect(await page.locator('#breakdown-country tr[data-key="US"] td.num').first().textContent()).to.equal('2');
+    await shot(page, '04-breakdowns');
+  });
+
+  it('export: the CSV button downloads one row per click, fetched with the auth header', async () => {
+    const c = await createCampaign('export-epsilon');
+    await click(c.primaryLink.slug);
+    await click(c.primaryLink.slug);
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/funnel');
+    await page.locator('#export-campaign option[value="export-epsilon"]').waitFor({ state: 'attached', timeout: UI_WAIT });
+    await page.selectOption('#export-campaign', 'export-epsilon');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: UI_WAIT }), page.click('#export-csv')]);
+    expect(download.suggestedFilename()).to.match(/^tenx-.+-export-epsilon-clicks-.+\.csv$/);
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(lines[0]).to.match(/^clickId,campaignId,occurredAt,/);
+    expect(lines.slice(1)).to.have.length(2);
+    expect(lines.slice(1).every((l) => l.includes(',export-epsilon,'))).to.equal(true);
+  });
+
+  it('notifications: a failed delivery shows its attempts and counts, and can be redelivered', async () => {
+    const receiver = await failingReceiver();
+    try {
+      const c = await createCampaign('notify-zeta');
+      const hook = await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth)
+        .send({ endpointUrl: receiver.url, eventTypes: ['link.clicked'] });
+      expect(hook.status, JSON.stringify(hook.body)).to.equal(201);
+      await click(c.primaryLink.slug);
+
+      const page = await openPage();
+      await signIn(page, tenant.ownerToken, '#/notifications');
+      const failed = page.locator('#deliveries-table tr[data-status="failed"]').first();
+      await failed.waitFor({ timeout: 20_000 });
+      const sent = receiver.received.length;
+      expect(sent).to.equal(6); // the first try and 5 retries
+      await failed.locator('button[aria-expanded]').click();
+      const attempts = page.locator('table.attempts tbody tr');
+      expect(await attempts.count()).to.equal(6);
+      expect(await attempts.first().textContent()).to.include('HTTP 500');
+      const card = page.locator(`#webhook-summary [data-webhook-id="${hook.body.webhookId}"]`);
+      expect(await card.locator('[data-count="failed"] b').textContent()).to.equal('1');
+      expect(await card.textContent()).to.include(receiver.url);
+      await shot(page, '05-notifications');
+
+      const deliveryId = await failed.getAttribute('data-delivery-id');
+      await failed.locator('button.redeliver').click();
+      await page.locator('#deliveries-table .alert-success').waitFor({ timeout: UI_WAIT });
+      await waitFor(() => receiver.received.length > sent, 'the redelivery to reach the receiver');
+      // The panel refreshes itself: the redelivered one gains attempts (or leaves `failed`).
+      await page.waitForFunction((id) => {
+        const row = document.querySelector(`#deliveries-table tr[data-delivery-id="${id}"]`) as HTMLElement | null;
+        return row && (row.dataset.status !== 'failed' || !/^6\b/.test(row.querySelector('button[aria-expanded]')?.textContent ?? ''));
+      }, deliveryId, { timeout: UI_WAIT });
+      await shot(page, '06-notifications-redelivered');
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it('scopes: a token without campaigns.read sees no campaigns page, with a note saying why', async () => {
+    const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const page = await openPage();
+    await signIn(page, token, '#/campaigns');
+    expect(await page.locator('.nav-link').evaluateAll((links) => links.map((l) => (l as HTMLElement).dataset.page))).to.deep.equal(['funnel', 'breakdowns']);
+    await waitForText(page, '.nav-hidden', 'campaigns.read');
+    await waitForText(page, '[data-scope-note="campaigns.read"]', 'lacks the campaigns.read scope');
+    await shot(page, '07-scopes-analytics-only');
+  });
+});
+
+const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const MOBILE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const BOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+async function waitForText(page: Page, selector: string, text: string) {
+  await page.locator(selector, { hasText: text }).first().waitFor({ timeout: UI_WAIT });
+}
+
+async function waitFor(check: () => boolean, what: string, ms = UI_WAIT) {
+  const until = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((ok) => setTimeout(ok, 50));
+  }
+}
