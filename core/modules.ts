@@ -1,8 +1,13 @@
 import type { TenxModule } from './module.ts';
+import { analyticsModule } from './analytics/index.ts';
 import { auditModule } from './audit/index.ts';
+import { campaignsModule } from './campaigns/index.ts';
+import { conversionsModule } from './conversions/index.ts';
 import { dashboardModule } from './dashboard/index.ts';
+import { notificationsModule } from './notifications/index.ts';
 import { outboxModule } from './outbox/index.ts';
 import { pluginsModule } from './plugins/index.ts';
+import { redirectModule } from './redirect/index.ts';
 import { systemModule } from './system/index.ts';
 import { tenantsModule } from './tenants/index.ts';
 
@@ -14,4 +19,10 @@ export const modules: TenxModule[] = [
   outboxModule,
   tenantsModule,
   pluginsModule,
+  campaignsModule,
+  conversionsModule,
+  analyticsModule,
+  notificationsModule,
+  // Last: its catch-all GET /{handle}/{slug} route must not shadow any other two-segment route.
+  redirectModule,
 ];

@@ -1,9 +1,14 @@
 import type { Command } from 'commander';
-import { ConfigError, loadConfig } from '../../config/index.ts';
-import { startKernel } from '../../core/kernel.ts';
+import type { Config } from '../../config/index.ts';
+import { registerCreateHandleCommand } from './create-handle.ts';
+import { registerMigrateCommand } from './migrate.ts';
+import { registerReconcileCommand } from './reconcile.ts';
+import { registerSeedDemoCommand } from './seed-demo.ts';
 
 /** Loads config or exits with one clear line naming the bad variable. */
-export function configOrExit() {
+export async function configOrExit(): Promise<Config> {
+  // Imported lazily: API commands should not pay for the server's modules at start-up.
+  const { ConfigError, loadConfig } = await import('../../config/index.ts');
   try {
     return loadConfig();
   } catch (err) {
@@ -16,7 +21,8 @@ export function configOrExit() {
 }
 
 export async function serve() {
-  const config = configOrExit();
+  const config = await configOrExit();
+  const { startKernel } = await import('../../core/kernel.ts');
   let kernel;
   try {
     kernel = await startKernel(config);
@@ -57,4 +63,8 @@ export async function serve() {
 
 export function registerOperatorCommands(program: Command) {
   program.command('serve').description('start the HTTP server (embedded PostgreSQL when DATABASE_URL is empty)').action(serve);
+  registerMigrateCommand(program);
+  registerCreateHandleCommand(program);
+  registerSeedDemoCommand(program);
+  registerReconcileCommand(program);
 }

@@ -1,8 +1,18 @@
 import { Migration0001Kernel } from './0001-kernel.ts';
 import { Migration0002Tracking } from './0002-tracking.ts';
+import { Migration0003AnalyticsFunnel } from './0003-analytics-funnel.ts';
+import { Migration0004ConversionRollupDeltas } from './0004-conversion-rollup-deltas.ts';
+import { Migration0005Webhooks } from './0005-webhooks.ts';
+import { Migration0006AnalyticsDimensions } from './0006-analytics-dimensions.ts';
+import { Migration0007AnalyticsTotals } from './0007-analytics-totals.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
   { name: '0001-kernel', class: Migration0001Kernel },
   { name: '0002-tracking', class: Migration0002Tracking },
+  { name: '0003-analytics-funnel', class: Migration0003AnalyticsFunnel },
+  { name: '0004-conversion-rollup-deltas', class: Migration0004ConversionRollupDeltas },
+  { name: '0005-webhooks', class: Migration0005Webhooks },
+  { name: '0006-analytics-dimensions', class: Migration0006AnalyticsDimensions },
+  { name: '0007-analytics-totals', class: Migration0007AnalyticsTotals },
 ];

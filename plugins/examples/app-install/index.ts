@@ -1,5 +1,5 @@
 // APP_INSTALL: an example third-party goal type, written only against the public plugin SDK.
-import { definePlugin, type ClickFacts } from '../../../core/plugins/sdk.ts';
+import { definePlugin, type ClickFacts } from 'tenx/plugin';
 
 export type Platform = 'ios' | 'android' | 'desktop';
 export const PLATFORMS: readonly Platform[] = ['ios', 'android', 'desktop'];

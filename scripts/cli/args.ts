@@ -1,0 +1,46 @@
+// Parsers for option values; a bad value is a usage error (exit 2) naming the option.
+import { readFileSync } from 'node:fs';
+import { InvalidArgumentError } from 'commander';
+
+/** Inline JSON, `@path/to/file.json`, or `-` for stdin's JSON. */
+export function jsonArg(value: string): unknown {
+  let text = value;
+  try {
+    if (value === '-') text = readFileSync(0, 'utf8');
+    else if (value.startsWith('@')) text = readFileSync(value.slice(1), 'utf8');
+  } catch (err) {
+    throw new InvalidArgumentError(`cannot read ${value.slice(1) || 'stdin'}: ${(err as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new InvalidArgumentError(`not valid JSON (${(err as Error).message})`);
+  }
+}
+
+/** Comma-separated values, trimmed, empties dropped. */
+export function listArg(value: string, previous: string[] = []): string[] {
+  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+}
+
+export function intArg(min: number, max: number) {
+  return (value: string): number => {
+    if (!/^-?\d+$/.test(value)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
+    const n = Number(value);
+    if (n < min || n > max) throw new InvalidArgumentError(`must be between ${min} and ${max}`);
+    return n;
+  };
+}
+
+export function numberArg(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`expected a number, got "${value}"`);
+  return n;
+}
+
+/** ISO-8601 timestamp (or a date) accepted by the analytics `from`/`to` filters. */
+export function timeArg(value: string): string {
+  const t = new Date(value);
+  if (Number.isNaN(t.getTime())) throw new InvalidArgumentError(`expected an ISO-8601 time like 2026-02-25T00:00:00Z, got "${value}"`);
+  return t.toISOString();
+}

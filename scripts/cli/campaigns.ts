@@ -1,0 +1,193 @@
+// `tenx campaigns ...`: one campaign per partner (seed workflow 1), paused and resumed from scripts.
+import { Option, type Command } from 'commander';
+import { intArg, jsonArg } from './args.ts';
+import { withClient, type TenxClient } from './client.ts';
+import { UsageError } from './errors.ts';
+import { action, printJson, printTable } from './output.ts';
+
+export interface Campaign {
+  campaignId: string;
+  goalType: string;
+  status: string;
+  primaryLink: { slug: string; destinationUrl: string; title?: string | null; shortUrl?: string };
+  routingRules?: { priority: number; destinationUrl: string; conditions: Record<string, unknown> }[];
+  attributionWindowDays?: number;
+  trackingPreset?: string;
+  conversionEvent?: string;
+}
+
+const STATUSES = ['DRAFT', 'ACTIVE', 'PAUSED', 'ARCHIVED'];
+const path = (c: TenxClient, id?: string) => c.handlePath(`/campaigns${id ? `/${encodeURIComponent(id)}` : ''}`);
+
+function describeCampaign(c: Campaign): string {
+  const lines = [
+    `${c.campaignId}  ${c.status}  ${c.goalType}`,
+    `  short link:       ${c.primaryLink.shortUrl ?? '-'}`,
+    `  destination:      ${c.primaryLink.destinationUrl}`,
+  ];
+  if (c.primaryLink.title) lines.push(`  title:            ${c.primaryLink.title}`);
+  if (c.trackingPreset) lines.push(`  tracking preset:  ${c.trackingPreset}   conversion event: ${c.conversionEvent ?? '-'}`);
+  if (c.attributionWindowDays) lines.push(`  attribution:      ${c.attributionWindowDays} days`);
+  for (const r of c.routingRules ?? []) lines.push(`  rule ${String(r.priority).padStart(4)}:  ${JSON.stringify(r.conditions)} -> ${r.destinationUrl}`);
+  return lines.join('\n') + '\n';
+}
+
+interface CreateOptions {
+  slug?: string;
+  destination?: string;
+  title?: string;
+  goalType?: string;
+  status?: string;
+  attributionWindowDays?: number;
+  routingRules?: unknown;
+  file?: unknown;
+  json?: boolean;
+}
+
+/** `--file` gives the seed's JSON body; flags fill or override its fields. */
+export function campaignBody(campaignId: string | undefined, o: CreateOptions): Record<string, unknown> {
+  const base = (o.file ?? {}) as Record<string, any>;
+  if (typeof base !== 'object' || Array.isArray(base)) throw new UsageError('--file must hold a JSON object');
+  const link = { ...(base.primaryLink ?? {}) };
+  if (o.slug) link.slug = o.slug;
+  if (o.destination) link.destinationUrl = o.destination;
+  if (o.title) link.title = o.title;
+  const body: Record<string, unknown> = { ...base, primaryLink: link };
+  if (campaignId) body.campaignId = campaignId;
+  body.goalType = o.goalType ?? base.goalType ?? 'AFFILIATE_CLICKOUT';
+  if (o.status) body.status = o.status;
+  if (o.attributionWindowDays !== undefined) body.attributionWindowDays = o.attributionWindowDays;
+  if (o.routingRules !== undefined) body.routingRules = o.routingRules;
+  const missing = [!body.campaignId && '<campaignId>', !link.slug && '--slug', !link.destinationUrl && '--destination'].filter(Boolean);
+  if (missing.length) throw new UsageError(`campaigns create needs ${missing.join(', ')} (or a --file with them)`);
+  return body;
+}
+
+async function setStatus(id: string, status: string, opts: { json?: boolean }) {
+  await withClient(async (c) => {
+    const campaign: Campaign = await c.patch(path(c, id), { status });
+    if (opts.json) return printJson(campaign);
+    process.stdout.write(`${campaign.campaignId} is now ${campaign.status}.\n`);
+  });
+}
+
+export function registerCampaignCommands(program: Command) {
+  const campaigns = program.command('campaigns').description('create, list and pause the handle\'s campaigns (one per partner)');
+
+  campaigns
+    .command('list')
+    .description('list campaigns with their short links')
+    .addOption(new Option('--status <status>', 'only campaigns with this status').choices(STATUSES))
+    .option('--limit <n>', 'one page of at most n (default: every page)', intArg(1, 500))
+    .option('--cursor <cursor>', 'the page after this cursor')
+    .option('--json', 'print the raw JSON ({data, nextCursor})')
+    .action(
+      action(async (opts: { status?: string; limit?: number; cursor?: string; json?: boolean }) => {
+        await withClient(async (c) => {
+          const page = await c.list<Campaign>(path(c), { status: opts.status, limit: opts.limit, cursor: opts.cursor });
+          // The server may not filter by status; filtering here as well keeps the output honest either way.
+          const rows = opts.status ? page.data.filter((x) => x.status === opts.status) : page.data;
+          if (opts.json) return printJson({ ...page, data: rows });
+          printTable(
+            rows,
+            [
+              { header: 'CAMPAIGN', value: (r) => r.campaignId },
+              { header: 'STATUS', value: (r) => r.status },
+              { header: 'GOAL TYPE', value: (r) => r.goalType },
+              { header: 'RULES', value: (r) => r.routingRules?.length ?? 0, align: 'right' },
+              { header: 'SHORT URL', value: (r) => r.primaryLink.shortUrl },
+              { header: 'DESTINATION', value: (r) => r.primaryLink.destinationUrl },
+            ],
+            'no campaigns',
+          );
+          if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
+        });
+      }),
+    );
+
+  campaigns
+    .command('create [campaignId]')
+    .description('create a campaign (seed workflow 1); flags or a JSON body via --file')
+    .option('--slug <slug>', 'short link slug (the link is /{handle}/{slug})')
+    .option('--destination <url>', 'primary destination URL (http/https)')
+    .option('--title <title>', 'link title')
+    .option('--goal-type <name>', 'a registered goal type (default AFFILIATE_CLICKOUT)')
+    .addOption(new Option('--status <status>', 'initial status (server default DRAFT)').choices(STATUSES))
+    .option('--attribution-window-days <days>', 'ctx lifetime, 1..365', intArg(1, 365))
+    .option('--routing-rules <json>', 'routing rules as JSON, @file.json or - (stdin)', jsonArg)
+    .option('--file <json>', 'the whole campaign body as JSON, @file.json or -', jsonArg)
+    .option('--json', 'print the created campaign as JSON')
+    .action(
+      action(async (campaignId: string | undefined, opts: CreateOptions) => {
+        const body = campaignBody(campaignId, opts);
+        await withClient(async (c) => {
+          const created: Campaign = await c.post(path(c), body);
+          if (opts.json) return printJson(created);
+          process.stdout.write(`Created campaign ${describeCampaign(created)}`);
+        });
+      }),
+    );
+
+  campaigns
+    .command('get <campaignId>')
+    .description('show one campaign with its routing rules')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, opts: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const campaign: Campaign = await c.get(path(c, id));
+          if (opts.json) return printJson(campaign);
+          process.stdout.write(describeCampaign(campaign));
+        });
+      }),
+    );
+
+  campaigns
+    .command('update <campaignId>')
+    .description('change a campaign\'s destination, title, routing rules or attribution window')
+    .option('--destination <url>', 'new primary destination URL')
+    .option('--title <title>', 'new link title')
+    .option('--routing-rules <json>', 'replace the routing rules: JSON, @file.json or -', jsonArg)
+    .option('--attribution-window-days <days>', '1..365', intArg(1, 365))
+    .option('--json', 'print the updated campaign as JSON')
+    .action(
+      action(async (id: string, o: { destination?: string; title?: string; routingRules?: unknown; attributionWindowDays?: number; json?: boolean }) => {
+        const body: Record<string, unknown> = {};
+        if (o.destination) body.destinationUrl = o.destination;
+        if (o.title) body.title = o.title;
+        if (o.routingRules !== undefined) body.routingRules = o.routingRules;
+        if (o.attributionWindowDays !== undefined) body.attributionWindowDays = o.attributionWindowDays;
+        if (!Object.keys(body).length) throw new UsageError('nothing to update: give --destination, --title, --routing-rules or --attribution-window-days');
+        await withClient(async (c) => {
+          const campaign: Campaign = await c.patch(path(c, id), body);
+          if (o.json) return printJson(campaign);
+          process.stdout.write(`Updated campaign ${describeCampaign(campaign)}`);
+        });
+      }),
+    );
+
+  for (const [name, status, what] of [
+    ['pause', 'PAUSED', 'stop redirecting (the short link answers 404 until activated)'],
+    ['activate', 'ACTIVE', 'start redirecting the short link'],
+  ] as const) {
+    campaigns
+      .command(`${name} <campaignId>`)
+      .description(what)
+      .option('--json', 'print the updated campaign as JSON')
+      .action(action((id: string, o: { json?: boolean }) => setStatus(id, status, o)));
+  }
+
+  campaigns
+    .command('archive <campaignId>')
+    .description('archive a campaign (DELETE): its link stops, its data stays')
+    .option('--json', 'print the archived campaign as JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const campaign: Campaign | undefined = await c.delete(path(c, id));
+          if (o.json) return printJson(campaign ?? null);
+          process.stdout.write(`${id} is now ARCHIVED.\n`);
+        });
+      }),
+    );
+}

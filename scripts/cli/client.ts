@@ -1,0 +1,139 @@
+// The CLI's HTTP client: the same requests a script would make (undici `request`), errors as the contract words them.
+import { Agent, request, type Dispatcher } from 'undici';
+import { resolveCredentials, type Credentials } from './config.ts';
+import { ApiError, ServerError } from './errors.ts';
+
+export const USER_AGENT = 'tenx-cli/0.1.0';
+
+export type Query = Record<string, string | number | boolean | undefined | null>;
+
+export interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** No Authorization header (the public conversion endpoint, the redirect). */
+  anonymous?: boolean;
+  /** 0 disables the idle-body timeout (event streams). */
+  bodyTimeout?: number;
+  signal?: AbortSignal;
+}
+
+/** Builds `base + path?query`, leaving out undefined/null/empty values. */
+export function buildUrl(base: string, path: string, query: Query = {}): string {
+  const url = new URL(base + path);
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') url.searchParams.set(k, String(v));
+  return url.toString();
+}
+
+/** Turns an error body into an ApiError carrying the contract's message (or the best sentence available). */
+export async function apiErrorOf(res: Dispatcher.ResponseData): Promise<ApiError> {
+  const text = await res.body.text().catch(() => '');
+  try {
+    const { error } = JSON.parse(text) as { error?: { code?: string; message?: string; details?: { pointer: string; message: string }[] } };
+    if (error?.message) return new ApiError(res.statusCode, error.code ?? 'error', error.message, error.details);
+  } catch {
+    // Not the contract's shape (a proxy page, an HTML 404): fall through to the status line.
+  }
+  const snippet = text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
+  return new ApiError(res.statusCode, 'http_error', `HTTP ${res.statusCode}${snippet ? `: ${snippet}` : ''}`);
+}
+
+export class TenxClient {
+  private readonly agent = new Agent({ connections: 16 });
+
+  constructor(
+    readonly url: string,
+    readonly handle: string = '',
+    private readonly token: string = '',
+  ) {}
+
+  static from(creds: Credentials): TenxClient {
+    return new TenxClient(creds.url, creds.handle, creds.token);
+  }
+
+  /** `/v2/handles/{handle}` + rest, with the handle escaped. */
+  handlePath(rest = ''): string {
+    return `/v2/handles/${encodeURIComponent(this.handle)}${rest}`;
+  }
+
+  /** Any response (2xx or not); the caller reads or discards the body. Network failures become ServerError. */
+  async raw(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<Dispatcher.ResponseData> {
+    const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...opts.headers };
+    if (!opts.anonymous && this.token) headers.authorization = `Bearer ${this.token}`;
+    let body: string | undefined;
+    if (opts.body !== undefined) {
+      body = JSON.stringify(opts.body);
+      headers['content-type'] = 'application/json';
+    }
+    try {
+      return await request(buildUrl(this.url, path, opts.query), {
+        method,
+        headers,
+        body,
+        dispatcher: this.agent,
+        signal: opts.signal,
+        ...(opts.bodyTimeout !== undefined && { bodyTimeout: opts.bodyTimeout }),
+      });
+    } catch (err) {
+      if ((err as Error).name === 'AbortError') throw err;
+      const e = err as Error & { code?: string; cause?: { code?: string } };
+      throw new ServerError(`cannot reach ${this.url}: ${e.code ?? e.cause?.code ?? e.message}`);
+    }
+  }
+
+  /** JSON in, JSON out; a non-2xx answer throws ApiError with the contract's message. */
+  async json<T = any>(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+    const res = await this.raw(method, path, opts);
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await apiErrorOf(res);
+    const text = await res.body.text();
+    if (!text) return undefined as T;
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ServerError(`${method} ${path} answered ${res.statusCode} with a body that is not JSON`);
+    }
+  }
+
+  get<T = any>(path: string, query?: Query) {
+    return this.json<T>('GET', path, { query });
+  }
+  post<T = any>(path: string, body?: unknown) {
+    return this.json<T>('POST', path, { body: body ?? {} });
+  }
+  patch<T = any>(path: string, body: unknown) {
+    return this.json<T>('PATCH', path, { body });
+  }
+  put<T = any>(path: string, body: unknown) {
+    return this.json<T>('PUT', path, { body });
+  }
+  delete<T = any>(path: string) {
+    return this.json<T>('DELETE', path);
+  }
+
+  /** Every page of a `{data, nextCursor}` list, or one page when `limit`/`cursor` were asked for. */
+  async list<T = any>(path: string, query: Query = {}): Promise<{ data: T[]; nextCursor: string | null }> {
+    if (query.limit !== undefined || query.cursor !== undefined) return this.get(path, query);
+    const data: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { data: T[]; nextCursor: string | null } = await this.get(path, { ...query, limit: 500, cursor });
+      data.push(...page.data);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return { data, nextCursor: null };
+  }
+
+  async close(): Promise<void> {
+    await this.agent.close();
+  }
+}
+
+/** Runs fn with a client for the resolved credentials, closing its connections afterwards so the process can exit. */
+export async function withClient<T>(fn: (client: TenxClient) => Promise<T>): Promise<T> {
+  const client = TenxClient.from(resolveCredentials());
+  try {
+    return await fn(client);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,80 @@
+// The credentials store: one {url, handle, token} per user, readable only by them; env vars win (for scripts).
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { UsageError } from './errors.ts';
+
+export interface Credentials {
+  url: string;
+  handle: string;
+  token: string;
+}
+
+/** `$XDG_CONFIG_HOME/tenx/credentials.json`, else `~/.config/tenx/credentials.json`. */
+export function credentialsPath(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_CONFIG_HOME && env.XDG_CONFIG_HOME.startsWith('/') ? env.XDG_CONFIG_HOME : join(homedir(), '.config');
+  return join(base, 'tenx', 'credentials.json');
+}
+
+export function readStoredCredentials(path = credentialsPath()): Partial<Credentials> {
+  if (!existsSync(path)) return {};
+  if ((statSync(path).mode & 0o077) !== 0) {
+    process.stderr.write(`tenx: warning: ${path} is readable by other users; run: chmod 600 ${path}\n`);
+  }
+  try {
+    const data = JSON.parse(readFileSync(path, 'utf8')) as Partial<Credentials>;
+    return typeof data === 'object' && data ? data : {};
+  } catch (err) {
+    throw new UsageError(`${path} is not valid JSON (${(err as Error).message}); run tenx login again`);
+  }
+}
+
+/** Written to a 0600 temp file and renamed, so the token is never briefly world-readable or half-written. */
+export function storeCredentials(creds: Credentials, path = credentialsPath()): string {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(creds, null, 2) + '\n', { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, path);
+  return path;
+}
+
+export function removeCredentials(path = credentialsPath()): boolean {
+  if (!existsSync(path)) return false;
+  unlinkSync(path);
+  return true;
+}
+
+export function normalizeUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(`"${url}" is not a URL (expected e.g. http://localhost:3000)`);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`"${url}" must be an http or https URL`);
+  return u.toString().replace(/\/+$/, '');
+}
+
+/** The server URL alone (public endpoints need no token): TENX_URL, else the stored one. */
+export function resolveUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const url = env.TENX_URL || readStoredCredentials().url;
+  if (!url) throw new UsageError('no server URL: run `tenx login --url URL --handle HANDLE --token TOKEN` or set TENX_URL');
+  return normalizeUrl(url);
+}
+
+/** Stored credentials overlaid by TENX_URL / TENX_HANDLE / TENX_TOKEN, each on its own. */
+export function resolveCredentials(env: NodeJS.ProcessEnv = process.env): Credentials {
+  const stored = env.TENX_URL && env.TENX_HANDLE && env.TENX_TOKEN ? {} : readStoredCredentials();
+  const url = env.TENX_URL || stored.url;
+  const handle = env.TENX_HANDLE || stored.handle;
+  const token = env.TENX_TOKEN || stored.token;
+  const missing = [!url && 'url', !handle && 'handle', !token && 'token'].filter(Boolean);
+  if (missing.length) {
+    throw new UsageError(
+      `not logged in (missing ${missing.join(', ')}): run \`tenx login --url URL --handle HANDLE --token TOKEN\` ` +
+        'or set TENX_URL, TENX_HANDLE and TENX_TOKEN',
+    );
+  }
+  return { url: normalizeUrl(url!), handle: handle!, token: token! };
+}

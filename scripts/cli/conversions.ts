@@ -1,0 +1,66 @@
+// `tenx conversions record`: what the merchant's server sends (seed workflow 2), for testing an integration by hand.
+import type { Command } from 'commander';
+import { jsonArg, numberArg } from './args.ts';
+import { TenxClient } from './client.ts';
+import { resolveUrl } from './config.ts';
+import { UsageError } from './errors.ts';
+import { action, printJson } from './output.ts';
+
+/** Accepts the bare token or the whole destination URL the redirect sent the visitor to. */
+export function ctxOf(value: string): string {
+  if (!/^https?:\/\//.test(value)) return value;
+  const ctx = new URL(value).searchParams.get('ctx');
+  if (!ctx) throw new UsageError('that URL has no ctx= parameter');
+  return ctx;
+}
+
+interface RecordOptions {
+  ctx: string;
+  eventType: string;
+  idempotencyKey: string;
+  value?: number;
+  currency?: string;
+  metadata?: unknown;
+  json?: boolean;
+}
+
+async function record(o: RecordOptions) {
+  if ((o.value === undefined) !== (o.currency === undefined)) throw new UsageError('--value and --currency go together');
+  // The public endpoint needs no PAT: the ctx token is the credential.
+  const client = new TenxClient(resolveUrl());
+  try {
+    const res = await client.json('POST', '/v2/public/conversions', {
+      anonymous: true,
+      body: {
+        ctx: ctxOf(o.ctx),
+        eventType: o.eventType,
+        idempotencyKey: o.idempotencyKey,
+        ...(o.value !== undefined && { value: o.value, currency: o.currency }),
+        ...(o.metadata !== undefined && { metadata: o.metadata }),
+      },
+    });
+    if (o.json) return printJson(res);
+    const amount = res.value != null ? ` ${res.value} ${res.currency}` : '';
+    if (!res.deduped) process.stdout.write(`Recorded conversion ${res.conversionId} (${res.eventType}${amount}) for ${res.campaignId}, click ${res.clickId}.\n`);
+    else process.stdout.write(`Deduped: key "${o.idempotencyKey}" already recorded as conversion ${res.conversionId}; nothing new was counted.\n`);
+    if (res.mismatch) process.stderr.write('warning: this body differs from the original submission (recorded in the audit log).\n');
+  } finally {
+    await client.close();
+  }
+}
+
+export function registerConversionCommands(program: Command) {
+  program
+    .command('conversions')
+    .description('submit conversions to the public endpoint (no token: the ctx is the credential)')
+    .command('record')
+    .description('record one conversion; the same idempotency key again is deduped, never counted twice')
+    .requiredOption('--ctx <token|url>', 'the ctx token, or the destination URL carrying ctx=')
+    .requiredOption('--event-type <type>', 'e.g. affiliate_click (must be allowed by the campaign\'s goal type)')
+    .requiredOption('--idempotency-key <key>', 'a transaction or order id, never a session id')
+    .option('--value <amount>', 'decimal amount, at most 2 fraction digits', numberArg)
+    .option('--currency <code>', 'ISO-4217, e.g. USD')
+    .option('--metadata <json>', 'free-form JSON object, @file.json or -', jsonArg)
+    .option('--json', 'print the raw JSON')
+    .action(action(record));
+}

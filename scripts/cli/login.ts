@@ -1,0 +1,64 @@
+// `tenx login` / `tenx logout`: check a PAT against the API, then keep it in the user's config dir (0600).
+import type { Command } from 'commander';
+import { TenxClient } from './client.ts';
+import { credentialsPath, normalizeUrl, removeCredentials, storeCredentials } from './config.ts';
+import { ApiError, UsageError } from './errors.ts';
+import { action, printJson } from './output.ts';
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8').trim();
+}
+
+interface LoginOptions {
+  url?: string;
+  handle?: string;
+  token?: string;
+  json?: boolean;
+}
+
+async function login(opts: LoginOptions) {
+  const url = opts.url ?? process.env.TENX_URL;
+  const handle = opts.handle ?? process.env.TENX_HANDLE;
+  // `--token -` keeps the secret out of shell history and `ps`.
+  const token = opts.token === '-' ? await readStdin() : (opts.token ?? process.env.TENX_TOKEN);
+  if (!url || !handle || !token) throw new UsageError('login needs --url, --handle and --token (or TENX_URL, TENX_HANDLE, TENX_TOKEN)');
+  const client = new TenxClient(normalizeUrl(url), handle, token);
+  let tenant: { handle: string; name?: string; reportingCurrency?: string } | null = null;
+  let note = '';
+  try {
+    // Any authenticated route of the handle proves the token: 401 = bad token, 404 = token of another handle.
+    tenant = await client.get(client.handlePath());
+  } catch (err) {
+    if (!(err instanceof ApiError && err.code === 'insufficient_scope')) throw err;
+    note = ' (the token is valid but lacks campaigns.read)';
+  } finally {
+    await client.close();
+  }
+  const path = storeCredentials({ url: client.url, handle, token });
+  if (opts.json) return printJson({ url: client.url, handle, name: tenant?.name ?? null, credentialsPath: path });
+  const name = tenant?.name ? ` (${tenant.name})` : '';
+  process.stdout.write(`Logged in to ${client.url} as handle ${handle}${name}${note}.\nCredentials saved to ${path} (mode 0600).\n`);
+}
+
+export function registerLoginCommands(program: Command) {
+  program
+    .command('login')
+    .description('check a personal access token against the API and store it for later commands')
+    .option('--url <url>', 'server base URL, e.g. https://tenx.example.com (default: TENX_URL)')
+    .option('--handle <handle>', 'the handle the token belongs to (default: TENX_HANDLE)')
+    .option('--token <token>', 'the personal access token; "-" reads it from stdin (default: TENX_TOKEN)')
+    .option('--json', 'print the result as JSON')
+    .action(action(login));
+
+  program
+    .command('logout')
+    .description('forget the stored credentials')
+    .action(
+      action(() => {
+        const path = credentialsPath();
+        process.stdout.write(removeCredentials(path) ? `Removed ${path}.\n` : `Not logged in (${path} does not exist).\n`);
+      }),
+    );
+}

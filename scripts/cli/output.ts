@@ -1,0 +1,63 @@
+// How results reach stdout: aligned tables for people, raw JSON (`--json`) for scripts.
+import { reportAndExit } from './errors.ts';
+
+export interface Column<T> {
+  header: string;
+  value: (row: T) => unknown;
+  align?: 'left' | 'right';
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+function cell(v: unknown): string {
+  if (v === null || v === undefined || v === '') return '-';
+  if (Array.isArray(v)) return v.length ? v.join(',') : '-';
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
+
+/** Columns padded to their widest cell; numbers right-aligned so digits line up. */
+export function formatTable<T>(rows: T[], columns: Column<T>[]): string {
+  const cells = rows.map((r) => columns.map((c) => cell(c.value(r))));
+  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)));
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (columns[i].align === 'right' ? v.padStart(widths[i]) : i === values.length - 1 ? v : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
+}
+
+export function printTable<T>(rows: T[], columns: Column<T>[], emptyNote?: string): void {
+  process.stdout.write(formatTable(rows, columns));
+  if (!rows.length && emptyNote) process.stderr.write(`(${emptyNote})\n`);
+}
+
+export const percent = (ratio: unknown) => (typeof ratio === 'number' ? `${(ratio * 100).toFixed(1)}%` : ratio);
+export const money = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : v);
+
+/** Human-readable byte counts for progress lines. */
+export function bytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n / 1024;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** Wraps a commander action: any failure prints one line and exits with its code (1 API, 2 usage). */
+export function action<A extends unknown[]>(fn: (...args: A) => Promise<void> | void) {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      reportAndExit(err);
+    }
+  };
+}

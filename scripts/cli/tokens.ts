@@ -1,0 +1,76 @@
+// `tenx tokens ...`: narrow personal access tokens for automation (e.g. a commission engine with webhooks.write only).
+import type { Command } from 'commander';
+import { listArg, timeArg } from './args.ts';
+import { withClient } from './client.ts';
+import { action, printJson, printTable } from './output.ts';
+
+export const SCOPES = [
+  'campaigns.read', 'campaigns.write', 'analytics.read', 'webhooks.read', 'webhooks.write',
+  'notifications.read', 'tokens.write', 'plugins.read', 'plugins.write',
+];
+
+interface Token {
+  tokenId: string;
+  name: string;
+  scopes: string[];
+  expiresAt: string | null;
+  createdAt?: string;
+  revokedAt?: string | null;
+  token?: string;
+}
+
+export function registerTokenCommands(program: Command) {
+  const tokens = program.command('tokens').description('personal access tokens of the handle (scope tokens.write)');
+
+  tokens
+    .command('create')
+    .description('issue a token; prints the secret once (stdout: the token alone, for $(...))')
+    .requiredOption('--name <name>', 'what the token is for')
+    .requiredOption('--scopes <scopes>', `comma-separated: ${SCOPES.join(', ')}`, listArg)
+    .option('--expires-at <time>', 'ISO-8601 expiry (default: never)', timeArg)
+    .option('--json', 'print the raw JSON (includes the secret)')
+    .action(
+      action(async (o: { name: string; scopes: string[]; expiresAt?: string; json?: boolean }) => {
+        await withClient(async (c) => {
+          const t: Token = await c.post(c.handlePath('/tokens'), { name: o.name, scopes: o.scopes, ...(o.expiresAt && { expiresAt: o.expiresAt }) });
+          if (o.json) return printJson(t);
+          process.stderr.write(`Created token ${t.tokenId} "${t.name}" (${t.scopes.join(', ')}); the secret below is shown only once.\n`);
+          process.stdout.write(`${t.token}\n`);
+        });
+      }),
+    );
+
+  tokens
+    .command('list')
+    .description('list tokens (never their secrets)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const page = await c.list<Token>(c.handlePath('/tokens'));
+          if (o.json) return printJson(page);
+          printTable(page.data, [
+            { header: 'TOKEN', value: (t) => t.tokenId },
+            { header: 'NAME', value: (t) => t.name },
+            { header: 'EXPIRES', value: (t) => t.expiresAt ?? 'never' },
+            { header: 'REVOKED', value: (t) => t.revokedAt },
+            { header: 'SCOPES', value: (t) => t.scopes },
+          ]);
+        });
+      }),
+    );
+
+  tokens
+    .command('revoke <tokenId>')
+    .description('revoke a token (it answers 401 from then on)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const t: Token = await c.delete(c.handlePath(`/tokens/${encodeURIComponent(id)}`));
+          if (o.json) return printJson(t);
+          process.stdout.write(`Revoked token ${id}${t?.name ? ` "${t.name}"` : ''}.\n`);
+        });
+      }),
+    );
+}

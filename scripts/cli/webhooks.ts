@@ -1,0 +1,198 @@
+// `tenx webhooks ...` and `tenx notifications ...`: seed workflow 5, commission events pushed to partner systems.
+import { Option, type Command } from 'commander';
+import { intArg, listArg } from './args.ts';
+import { withClient, type TenxClient } from './client.ts';
+import { action, percent, printJson, printTable } from './output.ts';
+
+export const EVENT_TYPES = ['link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping'];
+
+interface Webhook {
+  webhookId: string;
+  endpointUrl: string;
+  eventTypes: string[];
+  channel?: string;
+  createdAt: string;
+  secret?: string;
+}
+
+const hooks = (c: TenxClient, id?: string, rest = '') => c.handlePath(`/webhooks${id ? `/${encodeURIComponent(id)}` : ''}${rest}`);
+
+function registerWebhooks(program: Command) {
+  const webhooks = program.command('webhooks').description('subscribe partner systems to signed events');
+
+  webhooks
+    .command('add')
+    .description('subscribe an endpoint; prints its signing secret once')
+    .requiredOption('--url <endpointUrl>', 'https endpoint that receives the POSTs')
+    .option('--events <types>', `comma-separated event types (${EVENT_TYPES.join(', ')}; default link.clicked,conversion.tested)`, listArg)
+    .option('--channel <name>', 'notification channel plugin enabled for the handle (server default: webhook)')
+    .option('--json', 'print the raw JSON (includes the secret)')
+    .action(
+      action(async (o: { url: string; events?: string[]; channel?: string; json?: boolean }) => {
+        const eventTypes = o.events?.length ? o.events : ['link.clicked', 'conversion.tested'];
+        await withClient(async (c) => {
+          const w: Webhook = await c.post(hooks(c), { endpointUrl: o.url, eventTypes, ...(o.channel && { channel: o.channel }) });
+          if (o.json) return printJson(w);
+          process.stdout.write(`Created webhook ${w.webhookId} -> ${w.endpointUrl} (${w.eventTypes.join(', ')})\nsecret: ${w.secret}\n`);
+          process.stderr.write('Store the secret now: it is shown only once. Verify every delivery\'s webhook-signature with it.\n');
+        });
+      }),
+    );
+
+  webhooks
+    .command('list')
+    .description('list subscriptions (never their secrets)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const page = await c.list<Webhook>(hooks(c));
+          if (o.json) return printJson(page);
+          printTable(
+            page.data,
+            [
+              { header: 'WEBHOOK', value: (w) => w.webhookId },
+              { header: 'EVENTS', value: (w) => w.eventTypes },
+              { header: 'CHANNEL', value: (w) => w.channel },
+              { header: 'CREATED', value: (w) => w.createdAt },
+              { header: 'ENDPOINT', value: (w) => w.endpointUrl },
+            ],
+            'no webhooks',
+          );
+        });
+      }),
+    );
+
+  webhooks
+    .command('rm <webhookId>')
+    .description('delete a subscription')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const res = await c.delete(hooks(c, id));
+          if (o.json) return printJson(res ?? null);
+          process.stdout.write(`Deleted webhook ${id}.\n`);
+        });
+      }),
+    );
+
+  webhooks
+    .command('ping <webhookId>')
+    .description('send a signed webhook.ping event to the endpoint now')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const res = await c.post(hooks(c, id, '/ping'));
+          if (o.json) return printJson(res ?? null);
+          const delivery = res?.deliveryId ? ` (delivery ${res.deliveryId}${res.status ? `, ${res.status}` : ''})` : '';
+          process.stdout.write(`Ping queued for webhook ${id}${delivery}; see tenx notifications list.\n`);
+        });
+      }),
+    );
+
+  webhooks
+    .command('rotate-secret <webhookId>')
+    .description('issue a new signing secret (the old one keeps signing during the overlap)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const w: Webhook = await c.post(hooks(c, id, '/rotate-secret'));
+          if (o.json) return printJson(w);
+          process.stdout.write(`secret: ${w.secret}\n`);
+        });
+      }),
+    );
+}
+
+interface Attempt {
+  at?: string;
+  statusCode?: number | null;
+  latencyMs?: number | null;
+  error?: string | null;
+}
+/** Per-webhook counts of the panel's summary (keyed by webhookId). */
+interface Counts { succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
+
+interface Delivery {
+  deliveryId: string;
+  webhookId?: string;
+  eventType?: string;
+  status: string;
+  attempts?: Attempt[];
+  createdAt?: string;
+}
+
+const lastAttempt = (d: Delivery) => {
+  if (!d.attempts?.length) return '-';
+  const a = d.attempts[d.attempts.length - 1];
+  return [a.statusCode ?? '', a.error ?? '', a.latencyMs != null ? `${a.latencyMs}ms` : ''].filter(Boolean).join(' ');
+};
+
+function registerNotifications(program: Command) {
+  const notifications = program.command('notifications').description('the notifications panel: deliveries, attempts, success/failure counts');
+
+  notifications
+    .command('list')
+    .description('recent deliveries and per-webhook success/failure counts')
+    .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'succeeded', 'retrying', 'failed']))
+    .option('--webhook <webhookId>', 'only this webhook')
+    .option('--limit <n>', 'how many deliveries, newest first', intArg(1, 500), 50)
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { status?: string; webhook?: string; limit: number; json?: boolean }) => {
+        await withClient(async (c) => {
+          const res: { data: Delivery[]; summary?: Record<string, Counts>; nextCursor?: string | null } = await c.get(c.handlePath('/notifications'), {
+            status: o.status, webhookId: o.webhook, limit: o.limit,
+          });
+          if (o.json) return printJson(res);
+          printTable(
+            res.data,
+            [
+              { header: 'DELIVERY', value: (d) => d.deliveryId },
+              { header: 'CREATED', value: (d) => d.createdAt },
+              { header: 'EVENT', value: (d) => d.eventType },
+              { header: 'STATUS', value: (d) => d.status },
+              { header: 'ATTEMPTS', value: (d) => d.attempts?.length ?? 0, align: 'right' },
+              { header: 'LAST ATTEMPT', value: lastAttempt },
+              { header: 'WEBHOOK', value: (d) => d.webhookId },
+            ],
+            'no deliveries',
+          );
+          const summary = Object.entries(res.summary ?? {}).map(([webhookId, c]) => ({ webhookId, ...c }));
+          if (summary.length) {
+            process.stdout.write('\n');
+            printTable(summary, [
+              { header: 'WEBHOOK', value: (r) => r.webhookId },
+              { header: 'SUCCEEDED', value: (r) => r.succeeded, align: 'right' },
+              { header: 'FAILED', value: (r) => r.failed, align: 'right' },
+              { header: 'RETRYING', value: (r) => r.retrying, align: 'right' },
+              { header: 'PENDING', value: (r) => r.pending, align: 'right' },
+              { header: 'SUCCESS RATE', value: (r) => (r.successRate == null ? '-' : percent(r.successRate)), align: 'right' },
+            ]);
+          }
+        });
+      }),
+    );
+
+  notifications
+    .command('redeliver <deliveryId>')
+    .description('send a failed delivery again')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const res = await c.post(c.handlePath(`/notifications/${encodeURIComponent(id)}/redeliver`));
+          if (o.json) return printJson(res ?? null);
+          process.stdout.write(`Redelivery of ${id} queued${res?.status ? ` (${res.status})` : ''}.\n`);
+        });
+      }),
+    );
+}
+
+export function registerWebhookCommands(program: Command) {
+  registerWebhooks(program);
+  registerNotifications(program);
+}
