@@ -1,7 +1,7 @@
 // What a click is, from its request alone: client IP, source channel, device, languages, country.
 // Every function here runs once per click, so regexes are compiled once and repeat work is cached.
 import { BlockList, isIP } from 'node:net';
-import geoip from 'geoip-lite';
+import { geoCountry } from './geoip.ts';
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
 import type { Device } from '../plugins/sdk.ts';
@@ -278,7 +278,7 @@ export function countryOf(
     }
   }
   if (ip) {
-    const country = geoip.lookup(ip)?.country;
+    const country = geoCountry(ip);
     if (country && COUNTRY_CODE.test(country)) return country;
   }
   return 'ZZ';
