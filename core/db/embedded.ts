@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { PGliteServer } from './pglite-server.ts';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -16,11 +16,11 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   const dir = `${dataDir}/pg`;
   mkdirSync(dir, { recursive: true });
   const db = await PGlite.create(dir);
-  const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: maxConnections + 4 });
-  await server.start();
-  const conn = server.getServerConn(); // "127.0.0.1:PORT"
+  // Not pglite-socket: it interleaves concurrent connections' protocol messages (see pglite-server.ts).
+  const server = new PGliteServer(db);
+  const { host, port } = await server.start();
   return {
-    url: `postgresql://postgres@${conn}/postgres?sslmode=disable`,
+    url: `postgresql://postgres@${host}:${port}/postgres?sslmode=disable`,
     async stop() {
       await server.stop();
       await db.close();

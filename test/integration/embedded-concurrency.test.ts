@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect, createServer, type AddressInfo, type Server } from 'node:net';
+import pg, { type Pool, type PoolClient } from 'pg';
+import { loadConfig } from '../../config/index.ts';
+import { startKernel, type Kernel } from '../../core/kernel.ts';
+import { campaign, person, waitFor } from '../support/redirect.ts';
+
+/**
+ * A loopback hop that forwards what the client sends in 16-byte pieces, one per event-loop turn:
+ * how TCP may deliver a client's Parse/Bind/Execute/Sync when the server is busy.
+ */
+async function choppyWire(target: URL): Promise<{ url: string; server: Server }> {
+  const server = createServer((client) => {
+    const upstream = connect(Number(target.port), target.hostname);
+    upstream.pipe(client);
+    let tail = Promise.resolve();
+    client.on('data', (chunk) => {
+      tail = tail.then(async () => {
+        for (let i = 0; i < chunk.length; i += 16) {
+          upstream.write(chunk.subarray(i, i + 16));
+          await new Promise((r) => setImmediate(r));
+        }
+      });
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', () => ok()));
+  const url = new URL(target);
+  url.port = String((server.address() as AddressInfo).port);
+  return { url: url.toString(), server };
+}
+
+const ADMIN = { authorization: 'Bearer x-admin', 'content-type': 'application/json' };
+
+describe('embedded PostgreSQL under concurrent connections', function () {
+  this.timeout(60_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenx-embedded-conc-'));
+  let kernel: Kernel;
+  let pool: Pool;
+  before(async () => {
+    const config = loadConfig({
+      DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ADMIN_TOKEN: 'x-admin', CTX_SECRETS: 'k-0123456789abcdef', SECRET_KEY: 's', TRUSTED_PROXIES: '127.0.0.1,::1',
+    });
+    kernel = await startKernel(config);
+    pool = kernel.container.resolve<Pool>('pg');
+  });
+  after(async () => {
+    await kernel?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('gives each of 50 concurrent parameterized queries of different arity its own answer', async () => {
+    // Through the pool as is, and through a pool whose messages arrive piecemeal.
+    const wire = await choppyWire(new URL((pool as unknown as { options: { connectionString: string } }).options.connectionString));
+    const choppy = new pg.Pool({ connectionString: wire.url, max: 10 });
+    try {
+      await hammer(pool);
+      await hammer(choppy);
+    } finally {
+      await choppy.end();
+      wire.server.close();
+    }
+  });
+
+  async function hammer(pool: Pool) {
+    const one = async (i: number) => {
+      switch (i % 3) {
+        case 0: return [(await pool.query('select $1::int + $2::int as s', [i, 1000])).rows, [{ s: i + 1000 }]];
+        case 1: return [(await pool.query('select $1::text as t', [`t-${i}`])).rows, [{ t: `t-${i}` }]];
+        default: {
+          const args = Array.from({ length: 16 }, (_, k) => i * 100 + k);
+          const sql = `select ${args.map((_, k) => `$${k + 1}::int`).join(' + ')} as n, g from generate_series(1, $${args.length + 1}::int) g`;
+          const want = Array.from({ length: i % 5 + 1 }, (_, g) => ({ n: args.reduce((a, b) => a + b, 0), g: g + 1 }));
+          return [(await pool.query(sql, [...args, i % 5 + 1])).rows, want];
+        }
+      }
+    };
+    for (let round = 0; round < 3; round++) {
+      const results = await Promise.all(Array.from({ length: 50 }, (_, i) => one(i)));
+      for (const [got, want] of results) expect(got).to.deep.equal(want);
+    }
+  }
+
+  it('keeps a transaction\'s uncommitted rows from other connections and rolls back a vanished owner', async () => {
+    await pool.query('create table if not exists embedded_probe (id int primary key, who text not null)');
+    const a: PoolClient = await pool.connect();
+    const b: PoolClient = await pool.connect();
+    try {
+      await a.query('begin');
+      await a.query('insert into embedded_probe (id, who) values ($1, $2)', [1, 'a']);
+      const seenByB = b.query('select count(*)::int as n from embedded_probe where id = $1', [1]);
+      await new Promise((r) => setTimeout(r, 100));
+      expect((await a.query('select count(*)::int as n from embedded_probe where id = $1', [1])).rows[0].n).to.equal(1);
+      await a.query('rollback');
+      expect((await seenByB).rows[0].n).to.equal(0);
+
+      // Concurrent transactions, each checking it sees exactly its own uncommitted row; even ones commit.
+      const tx = async (id: number) => {
+        const c = await pool.connect();
+        try {
+          await c.query('begin');
+          await c.query('insert into embedded_probe (id, who) values ($1, $2)', [id, `tx-${id}`]);
+          const { rows } = await c.query('select id, who from embedded_probe where id >= 100 order by id');
+          await c.query(id % 2 ? 'rollback' : 'commit');
+          return rows;
+        } finally {
+          c.release();
+        }
+      };
+      const ids = Array.from({ length: 20 }, (_, i) => 100 + i);
+      const seen = await Promise.all(ids.map(tx));
+      for (const [k, rows] of seen.entries()) expect(rows.filter((r) => r.id === ids[k])).to.deep.equal([{ id: ids[k], who: `tx-${ids[k]}` }]);
+      const committed = await pool.query('select id from embedded_probe where id >= 100 order by id');
+      expect(committed.rows.map((r) => r.id)).to.deep.equal(ids.filter((id) => id % 2 === 0));
+
+      // A connection that dies inside a transaction: its insert is rolled back and the others go on.
+      const doomed = await pool.connect();
+      await doomed.query('begin');
+      await doomed.query('insert into embedded_probe (id, who) values ($1, $2)', [2, 'doomed']);
+      doomed.release(new Error('drop this connection'));
+      expect((await b.query('select count(*)::int as n from embedded_probe where id = $1', [2])).rows[0].n).to.equal(0);
+    } finally {
+      a.release();
+      b.release();
+    }
+  });
+
+  it('serves 100 concurrent redirects next to analytics with no 5xx and stores every click', async () => {
+    const base = kernel.url.replace('localhost', '127.0.0.1');
+    const created = await fetch(`${base}/v2/handles`, { method: 'POST', headers: ADMIN, body: JSON.stringify({ handle: 'burst', name: 'Burst' }) });
+    expect(created.status).to.equal(201);
+    const auth = { authorization: `Bearer ${(await created.json()).ownerToken}`, 'content-type': 'application/json' };
+    const made = await fetch(`${base}/v2/handles/burst/campaigns`, {
+      method: 'POST', headers: auth, body: JSON.stringify(campaign('burst-a', 'deal', 'https://merchant.example.com/p')),
+    });
+    expect(made.status).to.equal(201);
+
+    const redirects = Array.from({ length: 100 }, () => fetch(`${base}/burst/deal`, { headers: person(), redirect: 'manual' }).then((r) => r.status));
+    const analytics = Array.from({ length: 10 }, () => fetch(`${base}/v2/handles/burst/analytics?funnel=true`, { headers: auth }).then((r) => r.status));
+    const statuses = await Promise.all([...redirects, ...analytics]);
+    expect(statuses.slice(0, 100).every((s) => s === 302), String(statuses)).to.equal(true);
+    expect(statuses.slice(100).every((s) => s === 200), String(statuses)).to.equal(true);
+
+    const count = async () => (await pool.query('select count(*)::int as n from clicks where handle = $1', ['burst'])).rows[0].n as number;
+    await waitFor('100 clicks', async () => (await count()) >= 100, 10_000, 100);
+    expect(await count()).to.equal(100);
+    const rolled = async () => (await pool.query('select sum(clicks)::int as c from click_rollups where handle = $1', ['burst'])).rows[0].c as number;
+    await waitFor('100 clicks in rollups', async () => (await rolled()) >= 100, 10_000, 100);
+    expect(await rolled()).to.equal(100);
+  });
+});
