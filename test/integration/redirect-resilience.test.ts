@@ -127,9 +127,12 @@ describe('redirect: across processes, offload modes and failures', () => {
         const loops = Array.from({ length: 20 }, async () => {
           while (!stop) await once();
         });
-        await waitFor('a burst under way', async () => answered >= 300, 10_000, 5);
-        await server.kernel.close(); // what SIGTERM does
-        stop = true;
+        try {
+          await waitFor('a burst under way', async () => answered >= 300, 10_000, 5);
+          await server.kernel.close(); // what SIGTERM does
+        } finally {
+          stop = true; // the request loops must end even if the close failed
+        }
         await Promise.all(loops);
         agent.destroy();
         expect(answered).to.be.at.least(300);
