@@ -33,6 +33,7 @@ export interface Config {
   webhookSigning: 'auto' | 'workers' | 'inline';
   shutdownTimeoutMs: number;
   analyticsSseHeartbeatMs: number;
+  analyticsSsePollMs: number;
 }
 
 export class ConfigError extends Error {}

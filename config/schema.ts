@@ -44,6 +44,7 @@ export const envSchema = {
   WEBHOOK_SIGNING: { type: 'string', default: 'auto', enum: ['auto', 'workers', 'inline'], description: 'Where webhook HMAC signing runs: worker pool, inline, or auto (workers only for large bodies, where signing costs more than a pool round trip).' },
   SHUTDOWN_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 600000, description: 'Longest graceful shutdown before forcing exit.' },
   ANALYTICS_SSE_HEARTBEAT_MS: { type: 'integer', default: 15000, minimum: 100, maximum: 300000, description: 'Heartbeat comment interval of the analytics live stream (Server-Sent Events).' },
+  ANALYTICS_SSE_POLL_MS: { type: 'integer', default: 1000, minimum: 100, maximum: 600000, description: 'How often the analytics live stream checks a watched handle for changes nobody announced on the bus (the fallback for writers that do not publish analytics.changed).' },
 } satisfies Record<string, EnvVar>;
 
 export type EnvName = keyof typeof envSchema;

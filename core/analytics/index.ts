@@ -20,6 +20,7 @@ export const analyticsModule: TenxModule = {
           new AnalyticsStreams({
             pg, bus, log,
             heartbeatMs: config.analyticsSseHeartbeatMs,
+            pollMs: config.analyticsSsePollMs,
             loadFunnel: (handle, campaignIds) => analytics.funnelOf(handle, campaignIds),
           }),
       ).singleton(),

@@ -12,8 +12,6 @@ export const ANALYTICS_CHANGED = 'analytics.changed';
 export const PUSH_INTERVAL_MS = 1000;
 /** A client that cannot take this much queued output is cut off rather than buffered without bound. */
 const MAX_BUFFERED_BYTES = 1 << 20;
-/** How far back the change poll looks: live clicks and conversions land in the current hour. */
-const RECENT_HOURS = 2;
 
 export interface StreamClient {
   campaignId?: string;
@@ -46,7 +44,7 @@ class HandleWatch {
     readonly handle: string,
     private readonly hub: AnalyticsStreams,
   ) {
-    this.pollTimer = setInterval(() => void this.poll(), PUSH_INTERVAL_MS);
+    this.pollTimer = setInterval(() => void this.poll(), hub.pollMs);
     this.pollTimer.unref();
     this.ready = this.poll();
   }
@@ -88,21 +86,20 @@ class HandleWatch {
     }
   }
 
-  /** Fallback when writers publish nothing: compare the recent hour rows with the previous look. */
+  /** Fallback when writers publish nothing: compare each campaign's all-time totals with the previous look. */
   private async poll() {
     if (this.polling || this.stopped) return; // a slow database must not pile up polls
     this.polling = true;
     try {
-      const { rows } = await this.hub.pg.query(
-        `select campaign_id, string_agg(f, ',' order by f) as f from (
-           select campaign_id, concat_ws(':', 'k', hour::text, clicks, qualified_clicks) as f
-             from funnel_click_hours where handle = $1 and hour >= now() - make_interval(hours => $2)
-           union all
-           select campaign_id, concat_ws(':', 'v', hour::text, currency, conversions, verified_conversions, value)
-             from funnel_conversion_hours where handle = $1 and hour >= now() - make_interval(hours => $2)
-         ) s group by campaign_id`,
-        [this.handle, RECENT_HOURS],
-      );
+      const { rows } = await this.hub.pg.query({
+        name: 'analytics-stream-poll',
+        text: `select campaign_id, string_agg(f, ',' order by f) as f from (
+                 select campaign_id, concat_ws(':', clicks, qualified_clicks) as f from funnel_click_totals where handle = $1
+                 union all
+                 select campaign_id, concat_ws(':', currency, conversions, verified_conversions, value) from funnel_conversion_totals where handle = $1
+               ) s group by campaign_id`,
+        values: [this.handle],
+      });
       const next = new Map<string, string>(rows.map((r) => [r.campaign_id, r.f]));
       const prev = this.fingerprints;
       this.fingerprints = next;
@@ -128,14 +125,16 @@ export class AnalyticsStreams {
   readonly log: Logger;
   readonly pg: Pool;
   readonly loadFunnel: FunnelLoader;
+  readonly pollMs: number;
   private readonly watches = new Map<string, HandleWatch>();
   private unsubscribe: (() => void) | null = null;
   private shutdownCheck: NodeJS.Timeout | null = null;
   private closed = false;
 
   constructor(
-    private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; loadFunnel: FunnelLoader },
+    private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader },
   ) {
+    this.pollMs = deps.pollMs;
     this.log = deps.log;
     this.pg = deps.pg;
     this.loadFunnel = deps.loadFunnel;

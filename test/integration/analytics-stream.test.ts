@@ -23,7 +23,8 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
   before(async function () {
     this.timeout(30_000);
     a = await startTestServer({ env: { ANALYTICS_SSE_HEARTBEAT_MS: HEARTBEAT_MS } });
-    b = await startTestServer({ db: a.db, env: { ANALYTICS_SSE_HEARTBEAT_MS: HEARTBEAT_MS } }); // a second process on the same database and Redis
+    // A second process on the same database and Redis, polling too rarely to notice anything by itself.
+    b = await startTestServer({ db: a.db, env: { ANALYTICS_SSE_HEARTBEAT_MS: HEARTBEAT_MS, ANALYTICS_SSE_POLL_MS: '600000' } });
     h = await createHandle(a);
     await insertCampaigns(a.sql, h.handle, ['live-alpha', 'live-beta']);
     await insertTraffic(a.sql, h.handle, clicksNow('live-beta', 2, 60_000));
@@ -44,7 +45,7 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     expect(snapshot.data.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['live-alpha', 'live-beta']);
     expect(snapshot.data.totals.clicks).to.equal(2);
 
-    // Written like the click flusher would, publishing nothing: the per-handle poll notices.
+    // Written like the click flusher would, publishing nothing: the per-handle poll notices (late clicks too).
     const wrote = Date.now();
     await insertTraffic(a.sql, h.handle, clicksNow('live-alpha', 3));
     const { row, event } = await s.until(() => s.funnelRow('live-alpha', 1), 2500, 'the live-alpha row');
@@ -53,10 +54,18 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     expect(event.data.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['live-alpha']);
   });
 
-  it('hears analytics.changed from another process through Redis (a write the poll cannot see)', async () => {
+  it('notices late clicks (an hour long past) without any announcement', async () => {
+    const s = await open(a, '?campaignId=live-alpha');
+    const before = (await s.until(() => s.events[0], 2000, 'the snapshot')).data.data[0].clicks;
+    await insertTraffic(a.sql, h.handle, clicksNow('live-alpha', 2, 3 * 86_400_000));
+    const { row } = await s.until(() => s.funnelRow('live-alpha', 1), 2500, 'the late clicks');
+    expect(row.clicks).to.equal(before + 2);
+  });
+
+  it('hears analytics.changed from another process through Redis', async () => {
     const s = await open(b);
     await s.until(() => s.events[0], 2000, 'the snapshot');
-    // Ten days back is outside the poll's recent-hours look, so only the published message can announce it.
+    // Process b polls every 10 minutes: only the message published on process a can announce this write.
     await insertTraffic(a.sql, h.handle, clicksNow('live-beta', 5, 10 * 86_400_000));
     const sent = Date.now();
     a.kernel.container.resolve<Bus>('bus').publish('analytics.changed', { handle: h.handle, campaignIds: ['live-beta'] });
