@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import { forbidden, insufficientScope, notFound, unauthorized } from './errors.ts';
 import { SCOPES, type Principal, type RouteAuth } from './route.ts';
 
@@ -21,7 +21,7 @@ interface TokenRow { token_id: string; handle: string; scopes: string[] }
  * Resolves the caller and enforces the contract's order: 401 (no/invalid token), then 404 (a
  * token of another handle: existence is never revealed), then 403 (scope).
  */
-export async function authenticate(ctx: Context, auth: RouteAuth, em: EntityManager, adminToken: string): Promise<Principal> {
+export async function authenticate(ctx: Context, auth: RouteAuth, pg: Pool, adminToken: string): Promise<Principal> {
   if (auth === 'public') return PUBLIC;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'));
   if (!match) throw unauthorized();
@@ -30,15 +30,15 @@ export async function authenticate(ctx: Context, auth: RouteAuth, em: EntityMana
 
   if (adminToken && sameSecret(presented, adminToken)) {
     if (handle !== undefined) {
-      const [tenant] = await em.getConnection().execute('select 1 from tenants where handle = ?', [handle]);
+      const { rows: [tenant] } = await pg.query('select 1 from tenants where handle = $1', [handle]);
       if (!tenant) throw notFound('Handle');
     }
     return { kind: 'admin', actor: 'admin', scopes: SCOPES };
   }
   if (!presented.startsWith(PAT_PREFIX)) throw unauthorized('The bearer token is not valid.');
-  const rows: TokenRow[] = await em.getConnection().execute(
+  const { rows } = await pg.query<TokenRow>(
     `select token_id, handle, scopes from access_tokens
-      where token_hash = ? and revoked_at is null and (expires_at is null or expires_at > now())`,
+      where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
     [hashToken(presented)],
   );
   const row = rows[0];
