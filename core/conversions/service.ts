@@ -8,7 +8,7 @@ import type { PluginHost } from '../plugins/host.ts';
 import type { CtxClaims, CtxCodec } from '../redirect/ctx-token.ts';
 import { bodyHash } from './body-hash.ts';
 import { CampaignLookup } from './campaign-lookup.ts';
-import { ClaimBatcher, type Claim } from './claim-batcher.ts';
+import { ClaimBatcher, type Claim, type CreatedConversion } from './claim-batcher.ts';
 import type { ConversionsDb } from './db.ts';
 import { RECORD_REPEAT, statement } from './record-sql.ts';
 import type { RollupFolder } from './rollup-folder.ts';
@@ -35,15 +35,7 @@ export interface RecordedConversion {
   createdAt: string;
 }
 
-interface ConversionRow {
-  conversion_id: string;
-  click_id: string;
-  campaign_id: string;
-  event_type: string;
-  value: number | null;
-  currency: string | null;
-  created_at: Date;
-}
+type ConversionRow = CreatedConversion;
 
 // A ctx this young may name a click still in a redirect process's buffer (flushed every
 // CLICK_FLUSH_MS): wait a little for its row rather than record the conversion unattributed.

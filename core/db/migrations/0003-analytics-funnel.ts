@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { deltaTriggers } from './delta-triggers.ts';
 
 // Funnel totals per campaign by hour and by UTC day, kept in step with the dimensioned rollups by
 // statement-level triggers, so a funnel reads campaigns × days rows however many clicks there are.
@@ -44,28 +45,7 @@ function applyDelta(d: Derived, delta: string): string {
 }
 
 function triggers(d: Derived): string[] {
-  const cols = [...d.keys, 'hour', ...d.sums].join(', ');
-  const negated = [...d.keys, 'hour', ...d.sums.map((s) => `-${s} as ${s}`)].join(', ');
-  const deltas = {
-    insert: `select ${cols} from new_rows`,
-    update: `select ${cols} from new_rows union all select ${negated} from old_rows`,
-    delete: `select ${negated} from old_rows`,
-  };
-  const referencing = {
-    insert: 'referencing new table as new_rows',
-    update: 'referencing old table as old_rows new table as new_rows',
-    delete: 'referencing old table as old_rows',
-  };
-  return (['insert', 'update', 'delete'] as const).flatMap((op) => {
-    const fn = `${d.prefix}_on_${op}`;
-    return [
-      `create function ${fn}() returns trigger language plpgsql as $fn$
-       begin ${applyDelta(d, deltas[op])}
-         return null;
-       end $fn$`,
-      `create trigger ${fn} after ${op} on ${d.source} ${referencing[op]} for each statement execute function ${fn}()`,
-    ];
-  });
+  return deltaTriggers({ name: d.prefix, source: d.source, columns: [...d.keys, 'hour'], sums: d.sums, apply: (delta) => applyDelta(d, delta) });
 }
 
 function backfill(d: Derived): string[] {

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { deltaTriggers } from './delta-triggers.ts';
 
 // Per-day breakdowns by country, segment and source, kept in step with the hourly rollups by
 // statement-level triggers: groupBy over whole days reads campaigns × days × values rows instead of
@@ -35,28 +36,8 @@ function upsert(s: Source, delta: string): string {
 }
 
 function triggers(s: Source): string[] {
-  const cols = ['handle', 'campaign_id', 'hour', 'country', 'segment', 'source', ...s.extraKeys];
-  const plain = [...cols, ...s.sums].join(', ');
-  const negated = [...cols, ...s.sums.map((c) => `-${c} as ${c}`)].join(', ');
-  const ops = {
-    insert: { delta: `select ${plain} from new_rows`, referencing: 'referencing new table as new_rows' },
-    update: {
-      delta: `select ${plain} from new_rows union all select ${negated} from old_rows`,
-      referencing: 'referencing old table as old_rows new table as new_rows',
-    },
-    delete: { delta: `select ${negated} from old_rows`, referencing: 'referencing old table as old_rows' },
-  };
-  return Object.entries(ops).flatMap(([op, { delta, referencing }]) => {
-    const fn = `${s.table}_on_${op}`;
-    return [
-      `create function ${fn}() returns trigger language plpgsql as $fn$
-       begin
-         ${upsert(s, delta)};
-         return null;
-       end $fn$`,
-      `create trigger ${fn} after ${op} on ${s.rollups} ${referencing} for each statement execute function ${fn}()`,
-    ];
-  });
+  const columns = ['handle', 'campaign_id', 'hour', 'country', 'segment', 'source', ...s.extraKeys];
+  return deltaTriggers({ name: s.table, source: s.rollups, columns, sums: s.sums, apply: (delta) => `${upsert(s, delta)};` });
 }
 
 export class Migration0006AnalyticsDimensions extends Migration {

@@ -1,4 +1,5 @@
 import { Migration } from '@mikro-orm/migrations';
+import { deltaTriggers } from './delta-triggers.ts';
 
 // All-time funnel totals per campaign (and currency), kept in step with the hourly rollups by
 // statement-level triggers: the default funnel (no window) reads one row per campaign.
@@ -29,27 +30,7 @@ function upsert(s: Source, delta: string): string {
 }
 
 function triggers(s: Source): string[] {
-  const plain = [...s.keys, ...s.sums].join(', ');
-  const negated = [...s.keys, ...s.sums.map((c) => `-${c} as ${c}`)].join(', ');
-  const ops = {
-    insert: { delta: `select ${plain} from new_rows`, referencing: 'referencing new table as new_rows' },
-    update: {
-      delta: `select ${plain} from new_rows union all select ${negated} from old_rows`,
-      referencing: 'referencing old table as old_rows new table as new_rows',
-    },
-    delete: { delta: `select ${negated} from old_rows`, referencing: 'referencing old table as old_rows' },
-  };
-  return Object.entries(ops).flatMap(([op, { delta, referencing }]) => {
-    const fn = `${s.table}_on_${op}`;
-    return [
-      `create function ${fn}() returns trigger language plpgsql as $fn$
-       begin
-         ${upsert(s, delta)};
-         return null;
-       end $fn$`,
-      `create trigger ${fn} after ${op} on ${s.rollups} ${referencing} for each statement execute function ${fn}()`,
-    ];
-  });
+  return deltaTriggers({ name: s.table, source: s.rollups, columns: s.keys, sums: s.sums, apply: (delta) => `${upsert(s, delta)};` });
 }
 
 export class Migration0007AnalyticsTotals extends Migration {
