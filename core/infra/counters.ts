@@ -5,13 +5,27 @@ import type { Redis } from './redis.ts';
  * in-process window keeps burst detection and rate limiting working on this process alone.
  */
 export interface Counters {
+  /** Counts one event in the key's current window; resolves to the window's count including it. */
   increment(key: string, windowSeconds: number): Promise<number>;
 }
 
-export function createCounters(redis: Redis | null, prefix: string): Counters {
+interface Waiter {
+  resolve(count: number): void;
+  key: string;
+  windowSeconds: number;
+  at: number;
+}
+
+/** Increments of one Redis key (one counter, one window) waiting for the next flush. */
+interface PendingBucket {
+  ttlSeconds: number;
+  waiters: Waiter[];
+}
+
+function localWindows() {
   const local = new Map<string, { window: number; count: number }>();
   let sweepAt = 0;
-  const localIncrement = (key: string, windowSeconds: number, now: number) => {
+  return (key: string, windowSeconds: number, now: number): number => {
     const window = Math.floor(now / (windowSeconds * 1000));
     if (now > sweepAt) {
       sweepAt = now + 60_000;
@@ -24,19 +38,75 @@ export function createCounters(redis: Redis | null, prefix: string): Counters {
     }
     return ++entry.count;
   };
-  return {
-    async increment(key, windowSeconds) {
-      const now = Date.now();
+}
+
+/**
+ * Increments are group-committed: those that arrive while a flush is in flight (or in the same
+ * turn of the event loop) wait and go together as one INCRBY per key in one pipelined round trip.
+ * A click burst from one visitor thus costs one Redis command, not one per click (measured: a
+ * MULTI per click was ~40 µs of the redirect process's CPU per click, most of it in the client).
+ * Each caller still gets its own ordinal count: a flush adding n to a key that reaches T hands its
+ * waiters T-n+1 … T, in arrival order, exactly as n separate INCRs would have.
+ */
+export function createCounters(redis: Redis | null, prefix: string): Counters {
+  const localIncrement = localWindows();
+  let pending = new Map<string, PendingBucket>();
+  let flushing = false;
+  let scheduled = false;
+
+  const settleLocally = (waiters: Waiter[]) => {
+    for (const w of waiters) w.resolve(localIncrement(w.key, w.windowSeconds, w.at));
+  };
+
+  async function flush(): Promise<void> {
+    scheduled = false;
+    if (flushing || pending.size === 0) return;
+    flushing = true;
+    const batch = pending;
+    pending = new Map();
+    try {
+      const buckets = [...batch];
+      let counts: unknown[] | null = null;
       if (redis?.isReady) {
-        const bucket = `${prefix}:c:${key}:${Math.floor(now / (windowSeconds * 1000))}`;
         try {
-          const [count] = await redis.multi().incr(bucket).expire(bucket, windowSeconds + 1).exec();
-          return Number(count);
+          const pipeline = redis.multi();
+          for (const [bucket, p] of buckets) pipeline.incrBy(bucket, p.waiters.length).expire(bucket, p.ttlSeconds);
+          counts = await pipeline.execAsPipeline();
         } catch {
-          // fall through to the local window
+          counts = null;
         }
       }
-      return localIncrement(key, windowSeconds, now);
+      buckets.forEach(([, p], i) => {
+        const total = counts ? Number(counts[2 * i]) : NaN;
+        // Redis failed (or answered oddly) for this key: count it in this process's own window.
+        if (!Number.isFinite(total)) return settleLocally(p.waiters);
+        const first = total - p.waiters.length + 1;
+        p.waiters.forEach((w, j) => w.resolve(first + j));
+      });
+    } finally {
+      flushing = false;
+      if (pending.size > 0) schedule();
+    }
+  }
+
+  function schedule() {
+    if (scheduled || flushing) return;
+    scheduled = true;
+    // After the current I/O phase: the requests parsed with this one join its flush.
+    setImmediate(() => void flush());
+  }
+
+  return {
+    increment(key, windowSeconds) {
+      const at = Date.now();
+      if (!redis?.isReady) return Promise.resolve(localIncrement(key, windowSeconds, at));
+      const bucket = `${prefix}:c:${key}:${Math.floor(at / (windowSeconds * 1000))}`;
+      return new Promise<number>((resolve) => {
+        let p = pending.get(bucket);
+        if (!p) pending.set(bucket, (p = { ttlSeconds: windowSeconds + 1, waiters: [] }));
+        p.waiters.push({ resolve, key, windowSeconds, at });
+        schedule();
+      });
     },
   };
 }

@@ -1,0 +1,71 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { createClient } from 'redis';
+import { createCounters } from '../../core/infra/counters.ts';
+import type { Redis } from '../../core/infra/redis.ts';
+import { TEST_REDIS_URL } from '../support/database.ts';
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+describe('shared counters (group-committed increments on real Redis)', () => {
+  const prefix = `tenx-test-counters-${randomBytes(4).toString('hex')}`;
+  let a: Redis;
+  let b: Redis;
+
+  before(async () => {
+    a = createClient({ url: TEST_REDIS_URL }) as Redis;
+    b = createClient({ url: TEST_REDIS_URL }) as Redis;
+    await Promise.all([a.connect(), b.connect()]);
+  });
+
+  after(async () => {
+    const keys = await a.keys(`${prefix}:*`);
+    if (keys.length) await a.del(keys);
+    await Promise.all([a.quit(), b.quit()]);
+  });
+
+  it('gives 1,000 concurrent increments of one key each its own count, 1 … 1000', async () => {
+    const counters = createCounters(a, prefix);
+    const counts = await Promise.all(range(1, 1000).map(() => counters.increment('k1', 60)));
+    expect([...counts].sort((x, y) => x - y)).to.deep.equal(range(1, 1000));
+    // Arrival order is kept: the first caller got 1.
+    expect(counts[0]).to.equal(1);
+    const stored = await a.keys(`${prefix}:c:k1:*`);
+    expect(stored).to.have.length(1);
+    expect(Number(await a.get(stored[0]))).to.equal(1000);
+    expect(await a.ttl(stored[0])).to.be.within(1, 61);
+  });
+
+  it('shares one count between two processes (two clients), with no count given twice', async () => {
+    const one = createCounters(a, prefix);
+    const two = createCounters(b, prefix);
+    const counts = await Promise.all(range(1, 600).map((i) => (i % 2 ? one : two).increment('k2', 60)));
+    expect([...counts].sort((x, y) => x - y)).to.deep.equal(range(1, 600));
+  });
+
+  it('keeps keys apart, and batches arriving during a flush are counted in the next one', async () => {
+    const counters = createCounters(a, prefix);
+    const first = await Promise.all([counters.increment('x', 60), counters.increment('y', 60), counters.increment('x', 60)]);
+    expect(first).to.deep.equal([1, 1, 2]);
+    const inFlight = counters.increment('x', 60);
+    const queued = [counters.increment('x', 60)];
+    await new Promise((r) => setImmediate(r));
+    queued.push(counters.increment('x', 60), counters.increment('y', 60));
+    expect(await Promise.all([inFlight, ...queued])).to.deep.equal([3, 4, 5, 2]);
+  });
+
+  it('counts in process when Redis is absent, and when a key cannot be incremented', async () => {
+    const local = createCounters(null, prefix);
+    expect(await Promise.all(range(1, 5).map(() => local.increment('z', 60)))).to.deep.equal(range(1, 5));
+
+    // A key holding a non-integer makes INCRBY fail for that key only: it falls back, others still count in Redis.
+    const counters = createCounters(a, prefix);
+    const window = Math.floor(Date.now() / 60_000);
+    await a.set(`${prefix}:c:broken:${window}`, 'not a number');
+    const [broken, fine] = await Promise.all([counters.increment('broken', 60), counters.increment('fine', 60)]);
+    expect(broken).to.equal(1);
+    expect(fine).to.equal(1);
+    const [fineKey] = await a.keys(`${prefix}:c:fine:*`);
+    expect(Number(await a.get(fineKey))).to.equal(1);
+  });
+});
