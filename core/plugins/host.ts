@@ -40,6 +40,8 @@ export class PluginHost {
   private readonly byName = new Map<string, PluginManifest>();
   private readonly settingsValidators = new Map<string, ValidateFunction>();
   private readonly cache = new Map<string, Promise<HandlePlugins>>();
+  // The settled entries of `cache`, for the click path's synchronous read.
+  private readonly resolved = new Map<string, HandlePlugins>();
   private readonly deps: { orm: { em: EntityManager }; bus: Bus; counters: Counters; log: Logger; tenantFiles: Map<string, TenantFile> };
 
   constructor(manifests: PluginManifest[], deps: PluginHost['deps']) {
@@ -49,7 +51,10 @@ export class PluginHost {
       this.byName.set(m.name, m);
       if (m.settingsSchema) this.settingsValidators.set(m.name, ajv.compile(m.settingsSchema));
     }
-    deps.bus.subscribe(CHANNEL, (msg: { handle: string }) => this.cache.delete(msg.handle));
+    deps.bus.subscribe(CHANNEL, (msg: { handle: string }) => {
+      this.cache.delete(msg.handle);
+      this.resolved.delete(msg.handle);
+    });
   }
 
   get(name: string): PluginManifest | undefined {
@@ -77,11 +82,23 @@ export class PluginHost {
   forHandle(handle: string): Promise<HandlePlugins> {
     let entry = this.cache.get(handle);
     if (!entry) {
-      entry = this.resolve(handle);
-      this.cache.set(handle, entry);
-      entry.catch(() => this.cache.delete(handle));
+      const pending = this.resolve(handle);
+      this.cache.set(handle, (entry = pending));
+      pending.then(
+        (plugins) => {
+          if (this.cache.get(handle) === pending) this.resolved.set(handle, plugins);
+        },
+        () => {
+          if (this.cache.get(handle) === pending) this.cache.delete(handle);
+        },
+      );
     }
     return entry;
+  }
+
+  /** The handle's plugins if this process has them resolved and current, else undefined (then use forHandle). */
+  peek(handle: string): HandlePlugins | undefined {
+    return this.resolved.get(handle);
   }
 
   /** Call after a handle's plugin settings changed: every process re-resolves within the bus latency. */
@@ -109,8 +126,10 @@ export class PluginHost {
         settings: { ...(manifest.defaultSettings ?? {}), ...(fromFile?.settings ?? {}), ...(fromDb?.settings ?? {}) },
       };
     });
-    const enabled = (kind: PluginKind, name?: string) =>
-      all.filter((p) => p.enabled && p.manifest.kind === kind && (name === undefined || p.manifest.name === name));
+    // Looked up per click (tracking presets, detectors): grouped once per resolution.
+    const byKind = new Map<PluginKind, ActivePlugin[]>();
+    for (const p of all) if (p.enabled) byKind.set(p.manifest.kind, [...(byKind.get(p.manifest.kind) ?? []), p]);
+    const named = (kind: PluginKind, name: string) => byKind.get(kind)?.find((p) => p.manifest.name === name);
     const { counters, log } = this.deps;
     const api: PluginApi = {
       handle,
@@ -121,10 +140,10 @@ export class PluginHost {
       handle,
       all,
       api,
-      goalType: (name) => enabled('goal-type', name)[0] as ActivePlugin<GoalTypePlugin> | undefined,
-      trackingPreset: (name) => enabled('tracking-preset', name)[0] as ActivePlugin<TrackingPresetPlugin> | undefined,
-      botDetectors: enabled('bot-detector') as ActivePlugin<BotDetectorPlugin>[],
-      channel: (name) => enabled('notification-channel', name)[0] as ActivePlugin<NotificationChannelPlugin> | undefined,
+      goalType: (name) => named('goal-type', name) as ActivePlugin<GoalTypePlugin> | undefined,
+      trackingPreset: (name) => named('tracking-preset', name) as ActivePlugin<TrackingPresetPlugin> | undefined,
+      botDetectors: (byKind.get('bot-detector') ?? []) as ActivePlugin<BotDetectorPlugin>[],
+      channel: (name) => named('notification-channel', name) as ActivePlugin<NotificationChannelPlugin> | undefined,
     };
   }
 }

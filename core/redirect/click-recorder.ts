@@ -4,7 +4,7 @@ import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ActivePlugin, HandlePlugins, PluginHost } from '../plugins/host.ts';
 import type { BotDetectorPlugin, BotVerdict, ClickFacts, TrackingPresetPlugin } from '../plugins/sdk.ts';
-import type { ClickBuffer, ClickRow } from './click-buffer.ts';
+import type { ClickBuffer } from './click-buffer.ts';
 import type { CompiledLink } from './link-cache.ts';
 
 // When several detectors flag a click, the most specific explanation is the one stored.
@@ -16,6 +16,13 @@ const precedence = (p: ActivePlugin) => {
 const SEGMENT_MAX = 64;
 const USER_AGENT_MAX = 512;
 const IP_HASH_MEMO = 4096;
+const NOT_BOT: BotVerdict = Object.freeze({ bot: false });
+
+/** Verdicts are in precedence order: the first flag is the stored one. */
+function firstFlag(verdicts: BotVerdict[]): BotVerdict {
+  for (const v of verdicts) if (v.bot) return v;
+  return NOT_BOT;
+}
 
 export interface ClickRecorderOptions {
   pluginHost: PluginHost;
@@ -26,7 +33,9 @@ export interface ClickRecorderOptions {
 }
 
 export class ClickRecorder {
-  private readonly pending = new Set<Promise<void>>();
+  // Clicks answered but not yet in the buffer (judged by an async detector, or waiting for plugins).
+  private judging = 0;
+  private idleWaiters: (() => void)[] = [];
   // Visitors click in bursts from one address: an HMAC costs ~3 µs, a Map lookup nothing.
   private readonly ipHashes = new Map<string, string>();
   // Detectors sorted by precedence, per resolved HandlePlugins (replaced when a handle's plugins change).
@@ -34,22 +43,53 @@ export class ClickRecorder {
 
   constructor(private readonly opts: ClickRecorderOptions) {}
 
-  /** Enriches and buffers a click in the background; `drain()` waits for every one in progress. */
+  /**
+   * Judges and buffers a click without delaying anything: synchronously when the handle's plugins
+   * are resolved and every detector answers at once, else with one promise for the async ones.
+   * Promises cost more than their work here (async_hooks run on each), so the path avoids them.
+   */
   record(link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string): void {
-    const p = this.enrich(link, facts, clickId, destinationUrl).then(
-      (row) => void this.opts.buffer.push(row),
-      (err) => this.opts.log.error({ err, clickId }, 'click could not be recorded'),
+    const plugins = this.opts.pluginHost.peek(link.handle);
+    if (plugins) return this.judgeAndBuffer(plugins, link, facts, clickId, destinationUrl);
+    this.judging++;
+    this.opts.pluginHost.forHandle(link.handle).then(
+      (resolved) => {
+        this.settle();
+        this.judgeAndBuffer(resolved, link, facts, clickId, destinationUrl);
+      },
+      (err) => {
+        this.settle();
+        // The handle's plugin settings could not be read (database down, cold process): keep the click unjudged.
+        this.opts.log.warn({ err: (err as Error).message, handle: link.handle }, 'plugins unavailable; click stored without bot detection');
+        const verdict: BotVerdict = facts.device === 'bot' ? { bot: true, reason: 'device:bot' } : { bot: false };
+        this.buffer(link, facts, clickId, destinationUrl, verdict, undefined);
+      },
     );
-    this.pending.add(p);
-    p.finally(() => this.pending.delete(p));
   }
 
   get inProgress(): number {
-    return this.pending.size;
+    return this.judging;
   }
 
+  /** Resolves once every click handed to record() is in the buffer. */
   async drain(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.judging > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private settle(): void {
+    if (--this.judging === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+  }
+
+  private judgeAndBuffer(plugins: HandlePlugins, link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string): void {
+    const segment = this.segment(plugins, link, facts);
+    const verdict = this.judge(plugins, facts);
+    if (!(verdict instanceof Promise)) return this.buffer(link, facts, clickId, destinationUrl, verdict, segment);
+    this.judging++;
+    // judge() never rejects: a failing detector's verdict is skipped.
+    void verdict.then((v) => {
+      this.settle();
+      this.buffer(link, facts, clickId, destinationUrl, v, segment);
+    });
   }
 
   private ipHash(ip: string): string {
@@ -62,56 +102,66 @@ export class ClickRecorder {
     return hash;
   }
 
-  private async enrich(link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string): Promise<ClickRow> {
-    let verdict: BotVerdict;
-    let segment: string | undefined;
+  private buffer(link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string, verdict: BotVerdict, segment: string | undefined): void {
     try {
-      const plugins = await this.opts.pluginHost.forHandle(link.handle);
-      verdict = await this.judge(plugins, facts);
-      segment = this.segment(plugins, link, facts);
+      this.opts.buffer.push({
+        clickId,
+        handle: link.handle,
+        campaignId: link.campaignId,
+        occurredAt: facts.occurredAt,
+        country: facts.country,
+        segment: (segment || facts.device).slice(0, SEGMENT_MAX),
+        device: facts.device,
+        source: facts.source,
+        referrerHost: facts.referrerHost,
+        language: facts.languages[0] ?? null,
+        destinationUrl,
+        userAgent: facts.userAgent.slice(0, USER_AGENT_MAX),
+        ipHash: facts.ip ? this.ipHash(facts.ip) : null,
+        isBot: verdict.bot,
+        botReason: verdict.bot ? (verdict.reason ?? 'unspecified').slice(0, 200) : null,
+      });
     } catch (err) {
-      // The handle's plugin settings could not be read (database down, cold process): keep the click unjudged.
-      this.opts.log.warn({ err: (err as Error).message, handle: link.handle }, 'plugins unavailable; click stored without bot detection');
-      verdict = facts.device === 'bot' ? { bot: true, reason: 'device:bot' } : { bot: false };
+      this.opts.log.error({ err, clickId }, 'click could not be recorded');
     }
-    return {
-      clickId,
-      handle: link.handle,
-      campaignId: link.campaignId,
-      occurredAt: facts.occurredAt,
-      country: facts.country,
-      segment: (segment || facts.device).slice(0, SEGMENT_MAX),
-      device: facts.device,
-      source: facts.source,
-      referrerHost: facts.referrerHost,
-      language: facts.languages[0] ?? null,
-      destinationUrl,
-      userAgent: facts.userAgent.slice(0, USER_AGENT_MAX),
-      ipHash: facts.ip ? this.ipHash(facts.ip) : null,
-      isBot: verdict.bot,
-      botReason: verdict.bot ? (verdict.reason ?? 'unspecified').slice(0, 200) : null,
-    };
   }
 
-  /** Runs every enabled detector (so counters such as burst see every click); the highest-precedence flag wins. */
-  private async judge(plugins: HandlePlugins, facts: ClickFacts): Promise<BotVerdict> {
+  /**
+   * Runs every enabled detector (so counters such as burst see every click); the highest-precedence
+   * flag wins. A verdict when every detector answered synchronously, else a promise that never rejects.
+   */
+  private judge(plugins: HandlePlugins, facts: ClickFacts): BotVerdict | Promise<BotVerdict> {
     let detectors = this.detectorOrder.get(plugins);
     if (!detectors) {
       detectors = [...plugins.botDetectors].sort((a, b) => precedence(a) - precedence(b));
       this.detectorOrder.set(plugins, detectors);
     }
-    // Most detectors answer synchronously: only the async ones (burst) cost a promise.
-    const verdicts: (BotVerdict | Promise<BotVerdict>)[] = [];
-    for (const d of detectors) {
+    const verdicts: (BotVerdict | Promise<BotVerdict>)[] = new Array(detectors.length);
+    let waiting = -1;
+    let waitingCount = 0;
+    for (let i = 0; i < detectors.length; i++) {
+      const d = detectors[i];
       try {
-        const v = d.manifest.inspect(facts, d.settings, plugins.api);
-        verdicts.push(v instanceof Promise ? v.catch((err) => this.detectorFailed(d, err)) : v);
+        verdicts[i] = d.manifest.inspect(facts, d.settings, plugins.api);
       } catch (err) {
-        verdicts.push(this.detectorFailed(d, err));
+        verdicts[i] = this.detectorFailed(d, err);
+      }
+      if (verdicts[i] instanceof Promise) {
+        waiting = i;
+        waitingCount++;
       }
     }
-    if (verdicts.some((v) => v instanceof Promise)) return (await Promise.all(verdicts)).find((v) => v.bot) ?? { bot: false };
-    return (verdicts as BotVerdict[]).find((v) => v.bot) ?? { bot: false };
+    if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[]);
+    // (No per-click named closures here: under tsx each one costs an Object.defineProperty for its name.)
+    if (waitingCount === 1) {
+      // The usual case (burst): one promise, no Promise.all.
+      const i = waiting;
+      return (verdicts[i] as Promise<BotVerdict>).then(
+        (v) => ((verdicts[i] = v), firstFlag(verdicts as BotVerdict[])),
+        (err) => ((verdicts[i] = this.detectorFailed(detectors[i], err)), firstFlag(verdicts as BotVerdict[])),
+      );
+    }
+    return Promise.all(verdicts.map((v, i) => (v instanceof Promise ? v.catch((err) => this.detectorFailed(detectors[i], err)) : v))).then(firstFlag);
   }
 
   private detectorFailed(d: ActivePlugin, err: unknown): BotVerdict {
@@ -121,6 +171,15 @@ export class ClickRecorder {
 
   /** The campaign's preset assigns the segment, else another enabled preset that does, else the device class. */
   private segment(plugins: HandlePlugins, link: CompiledLink, facts: ClickFacts): string | undefined {
+    try {
+      return this.presetSegment(plugins, link, facts);
+    } catch (err) {
+      this.opts.log.warn({ err, handle: link.handle }, 'tracking preset failed to assign a segment; the device class is used');
+      return undefined;
+    }
+  }
+
+  private presetSegment(plugins: HandlePlugins, link: CompiledLink, facts: ClickFacts): string | undefined {
     const own = plugins.trackingPreset(link.trackingPreset);
     const first = own?.manifest.segment?.(facts, own.settings);
     if (first) return first;
