@@ -82,16 +82,16 @@ function copySql(f: ExportFilter, format: ExportFormat): string {
 /**
  * Starts an export on one pooled client and returns the response body. The client is released
  * when the body ends; if the reader goes away mid-COPY the connection is discarded instead, which
- * also stops the query.
+ * also stops the query. `onClose` gets the error that cut the export short, if any.
  */
-export async function openExport(pool: Pool, f: ExportFilter, format: ExportFormat, onClose: () => void = () => {}): Promise<Readable> {
+export async function openExport(pool: Pool, f: ExportFilter, format: ExportFormat, onClose: (err?: Error) => void = () => {}): Promise<Readable> {
   const client = await pool.connect();
   let released = false;
   const release = (err?: Error) => {
     if (released) return;
     released = true;
     client.release(err);
-    onClose();
+    onClose(err);
   };
   try {
     await client.query('begin read only');

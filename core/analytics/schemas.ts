@@ -1,4 +1,5 @@
 import { GROUP_BY } from './group-by.ts';
+import { instant } from '../http/validate.ts';
 
 const WINDOW_NOTE =
   'Rollups are hourly: `from` is rounded down and `to` up to the whole hour (UTC), and the window is [from, to). ' +
@@ -12,8 +13,8 @@ export const campaignIdParam = {
 
 const windowQuery = {
   campaignId: campaignIdParam,
-  from: { type: 'string', format: 'date-time', description: `Start (inclusive). ${WINDOW_NOTE}` },
-  to: { type: 'string', format: 'date-time', description: `End (exclusive). ${WINDOW_NOTE}` },
+  from: { ...instant, description: `Start (inclusive). ${WINDOW_NOTE}` },
+  to: { ...instant, description: `End (exclusive). ${WINDOW_NOTE}` },
   includeArchived: {
     type: 'boolean',
     default: false,

@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
 import { HttpError, notFound } from '../http/errors.ts';
@@ -49,7 +50,7 @@ const campaignSet = (q: AnalyticsQuery): CampaignSet => (q.campaignId ? [q.campa
 export class AnalyticsService {
   private activeExports = 0;
 
-  constructor(private readonly deps: { pg: Pool; config: Config }) {}
+  constructor(private readonly deps: { pg: Pool; config: Config; log: Logger }) {}
 
   scope(handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
     return loadScope(this.deps.pg, handle, q);
@@ -91,9 +92,13 @@ export class AnalyticsService {
     }
     this.activeExports++;
     let released = false;
-    const release = () => {
+    const release = (err?: Error) => {
       if (!released) this.activeExports--;
       released = true;
+      // The 200 and part of the body are out: a failure now can only cut the stream, so say why here.
+      if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
+        this.deps.log.error({ err, handle, format }, 'export stopped before its last row');
+      }
     };
     try {
       const campaignIds = s.campaigns.map((c) => c.campaignId);

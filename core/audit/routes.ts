@@ -2,6 +2,7 @@ import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../tenants/schemas.ts';
 import type { AuditService } from './service.ts';
+import { instant } from '../http/validate.ts';
 
 const auditEvent = {
   type: 'object',
@@ -25,8 +26,8 @@ export const auditRoutes = defineRoutes([
         ...pageQuery,
         type: { type: 'string', maxLength: 64 },
         campaignId: { type: 'string', maxLength: 64 },
-        from: { type: 'string', format: 'date-time' },
-        to: { type: 'string', format: 'date-time' },
+        from: instant,
+        to: instant,
       },
     },
     responses: { 200: { description: 'A page of audit events', schema: pageOf(auditEvent) } },

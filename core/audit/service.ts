@@ -48,7 +48,7 @@ export class AuditService {
     if (f.campaignId) add('campaign_id = ?', f.campaignId);
     if (f.from) add('created_at >= ?', f.from);
     if (f.to) add('created_at < ?', f.to);
-    const after = decodeCursor(f.cursor, 2);
+    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
     if (after) {
       args.push(after[0], after[1]);
       where.push(`(created_at, event_id) < ($${args.length - 1}::timestamptz, $${args.length}::uuid)`);

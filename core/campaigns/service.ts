@@ -142,7 +142,7 @@ export class CampaignService {
   }
 
   async list(handle: string, q: { status?: CampaignStatus; limit: number; cursor?: string }) {
-    const after = decodeCursor(q.cursor, 1);
+    const after = decodeCursor(q.cursor, ['text']);
     const args: unknown[] = [handle, q.status ?? null, after ? String(after[0]) : null, q.limit + 1];
     const { rows } = await this.deps.pg.query(
       `select ${COLUMNS} from campaigns

@@ -8,7 +8,8 @@ export const conversionBody = {
   additionalProperties: false,
   required: ['ctx', 'eventType', 'idempotencyKey'],
   properties: {
-    ctx: { type: 'string', minLength: 1, maxLength: 512, description: 'The ctx token the redirect appended to the destination URL.' },
+    // No length bounds here: any string that is not a valid token is a malformed ctx, 422 invalid_ctx (API.md).
+    ctx: { type: 'string', description: 'The ctx token the redirect appended to the destination URL.' },
     eventType: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "One of the campaign goal type's event types." },
     value: { type: 'number', minimum: 0, maximum: MAX_VALUE, description: 'Decimal amount, at most 2 fraction digits.' },
     currency: { type: 'string', pattern: '^[A-Z]{3}$', description: "ISO-4217 code; defaults to the handle's reporting currency when value is given." },

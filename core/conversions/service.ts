@@ -51,18 +51,10 @@ const toResponse = (r: ConversionRow, deduped: boolean): RecordedConversion => (
 /** Has at most 2 fraction digits, as money does (binary floats: compare in cents with a tolerance). */
 const isCents = (v: number) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6;
 
-function hasNul(v: unknown): boolean {
-  if (typeof v === 'string') return v.includes('\u0000');
-  if (v === null || typeof v !== 'object') return false;
-  return Object.entries(v).some(([k, x]) => k.includes('\u0000') || hasNul(x));
-}
-
 function checkMetadata(metadata: Record<string, unknown>) {
   if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
     throw invalidRequest('The request body is invalid.', [{ pointer: '/body/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` }]);
   }
-  // PostgreSQL's jsonb cannot hold U+0000.
-  if (hasNul(metadata)) throw invalidRequest('The request body is invalid.', [{ pointer: '/body/metadata', message: 'must not contain U+0000' }]);
 }
 
 /** Public conversions (API.md "Conversions"): exactly once per (handle, idempotencyKey), enforced by PostgreSQL. */

@@ -3,6 +3,9 @@ import type { Context } from 'koa';
 import type { Pool } from 'pg';
 import { forbidden, insufficientScope, notFound, unauthorized } from './errors.ts';
 import { SCOPES, type Principal, type RouteAuth } from './route.ts';
+import { HANDLE_PATTERN } from '../tenants/schemas.ts';
+
+const HANDLE = new RegExp(HANDLE_PATTERN);
 
 export const PUBLIC: Principal = { kind: 'public', actor: 'public', scopes: [] };
 export const PAT_PREFIX = 'tenx_pat_';
@@ -30,6 +33,8 @@ export async function authenticate(ctx: Context, auth: RouteAuth, pg: Pool, admi
 
   if (adminToken && sameSecret(presented, adminToken)) {
     if (handle !== undefined) {
+      // Not a handle at all (bad characters, U+0000): no such tenant, and nothing to ask the database.
+      if (!HANDLE.test(handle)) throw notFound('Handle');
       const { rows: [tenant] } = await pg.query('select 1 from tenants where handle = $1', [handle]);
       if (!tenant) throw notFound('Handle');
     }

@@ -1,4 +1,7 @@
 import { invalidRequest } from './errors.ts';
+import { instant } from './validate.ts';
+
+const INSTANT_YEAR = new RegExp(instant.pattern);
 
 /** The contract's list parameters: limit 1..500 (default 50) and an opaque cursor. */
 export const pageQuery = {
@@ -16,12 +19,22 @@ export function encodeCursor(key: unknown[]): string {
   return Buffer.from(JSON.stringify(key)).toString('base64url');
 }
 
-/** Decodes a cursor made by encodeCursor; anything else is a 400, never a 500. */
-export function decodeCursor(cursor: string | undefined, arity: number): unknown[] | null {
+/** What each position of a list's cursor key holds (it is cast in SQL, so the type is checked here). */
+export type CursorPart = 'timestamp' | 'uuid' | 'text';
+
+const CURSOR_PART: Record<CursorPart, (v: unknown) => boolean> = {
+  // The keys lists write: to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"').
+  timestamp: (v) => typeof v === 'string' && INSTANT_YEAR.test(v) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/.test(v) && Number.isFinite(Date.parse(v)),
+  uuid: (v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
+  text: (v) => typeof v === 'string' && v.length <= 255 && !v.includes('\u0000'),
+};
+
+/** Decodes a cursor made by encodeCursor for a key of this shape; anything else is a 400, never a 500. */
+export function decodeCursor(cursor: string | undefined, shape: CursorPart[]): unknown[] | null {
   if (cursor === undefined) return null;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === arity && key.every((k) => typeof k === 'string' || typeof k === 'number')) return key;
+    if (Array.isArray(key) && key.length === shape.length && shape.every((part, i) => CURSOR_PART[part](key[i]))) return key;
   } catch {
     // fall through
   }

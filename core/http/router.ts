@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Context } from 'koa';
 import type { Orm } from '../db/orm.ts';
 import { authenticate } from './auth.ts';
+import { assertStorable } from './storable.ts';
 import { check, compile } from './validate.ts';
 import type { RouteDef, RequestScope } from './route.ts';
 
@@ -27,12 +28,21 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
-      if (validators.params) check(validators.params, ctx.params, '/params', 'path');
+      // Only what a route declares is checked: the redirect reads its path and query itself.
+      if (validators.params) {
+        assertStorable(ctx.params, '/params', 'path');
+        check(validators.params, ctx.params, '/params', 'path');
+      }
       const query = { ...ctx.query };
-      if (validators.query) check(validators.query, query, '/query', 'query string');
+      if (validators.query) {
+        assertStorable(query, '/query', 'query string');
+        check(validators.query, query, '/query', 'query string');
+      }
       ctx.state.query = query;
       if (validators.body) {
-        check(validators.body, (ctx.request as { body?: unknown }).body, '/body', 'request body');
+        const body = (ctx.request as { body?: unknown }).body;
+        assertStorable(body, '/body', 'request body');
+        check(validators.body, body, '/body', 'request body');
       }
       const scope = container.createScope();
       // The MikroORM fork is made only if a service of this request asks for it (it costs ~11 % of a request).

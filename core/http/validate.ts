@@ -5,6 +5,12 @@ import { invalidRequest, type ErrorDetail } from './errors.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
+/**
+ * A time-window bound given by a client (analytics, audit, notifications): an RFC 3339 date-time in the years
+ * 1970-9998, so hour rounding and PostgreSQL's timestamptz never meet a year 0 or 10000.
+ */
+export const instant = { type: 'string', format: 'date-time', pattern: '^(?:19[7-9]\\d|[2-8]\\d{3}|9[0-8]\\d{2}|99[0-8]\\d|999[0-8])-' } as const;
+
 /** Two ajv instances: bodies are strict JSON; params and query strings are coerced to their types. */
 export const bodyAjv = addFormats(new Ajv({ allErrors: true, strict: false, useDefaults: true }));
 export const queryAjv = addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true }));

@@ -46,7 +46,7 @@ export class NotificationsPanel {
     const summaryWhere = [...where];
     const summaryArgs = [...args];
     if (f.status) add('d.status = ?', f.status);
-    const after = decodeCursor(f.cursor, 2);
+    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
     if (after) {
       args.push(after[0], after[1]);
       where.push(`(d.created_at, d.delivery_id) < ($${args.length - 1}::timestamptz, $${args.length}::uuid)`);

@@ -1,6 +1,7 @@
 import { EVENT_TYPES } from '../outbox/service.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { handleParam } from '../tenants/schemas.ts';
+import { instant } from '../http/validate.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -90,8 +91,8 @@ export const notificationsQuery = {
     ...pageQuery,
     webhookId: uuid,
     status: { enum: [...DELIVERY_STATUSES] },
-    from: dateTime,
-    to: dateTime,
+    from: instant,
+    to: instant,
   },
 } as const;
 

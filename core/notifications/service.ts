@@ -75,7 +75,7 @@ export class WebhookService {
   }
 
   async list(handle: string, limit: number, cursor?: string) {
-    const after = decodeCursor(cursor, 2);
+    const after = decodeCursor(cursor, ['timestamp', 'uuid']);
     const { rows } = await this.deps.pg.query<WebhookRow & { k: string }>(
       `select ${PUBLIC_COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from webhooks

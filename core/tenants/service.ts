@@ -61,7 +61,7 @@ export class TenantService {
   }
 
   async listTokens(handle: string, limit: number, cursor?: string) {
-    const after = decodeCursor(cursor, 1);
+    const after = decodeCursor(cursor, ['uuid']);
     const rows = await this.deps.em.find(
       AccessTokenEntity,
       { handle, ...(after && { tokenId: { $gt: String(after[0]) } }) },

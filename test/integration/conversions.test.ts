@@ -183,7 +183,7 @@ describe('workflow 2: idempotent conversions', () => {
       [{ value: 1.005 }, '/body/value'], [{ value: -1 }, '/body/value'], [{ value: '10' }, '/body/value'],
       [{ value: 1, currency: 'usd' }, '/body/currency'], [{ idempotencyKey: '' }, '/body/idempotencyKey'],
       [{ idempotencyKey: 'a\u0001b' }, '/body/idempotencyKey'], [{ idempotencyKey: 'k'.repeat(256) }, '/body/idempotencyKey'],
-      [{ metadata: { note: 'x'.repeat(5000) } }, '/body/metadata'], [{ metadata: { a: 'nul\u0000' } }, '/body/metadata'],
+      [{ metadata: { note: 'x'.repeat(5000) } }, '/body/metadata'], [{ metadata: { a: 'nul\u0000' } }, '/body/metadata/a'],
       [{ extra: true }, '/body/extra'],
     ] as const) {
       const res = await server.http.post(CONVERSIONS).send({ ...base, ...patch }).expect(400);
