@@ -1,5 +1,5 @@
 import { invalidRequest } from '../http/errors.ts';
-import { defineRoutes } from '../http/route.ts';
+import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../tenants/schemas.ts';
 import type { ExportFormat } from './export.ts';
 import type { GroupBy } from './group-by.ts';
@@ -7,7 +7,7 @@ import { analyticsQuery, analyticsResponse, exportQuery, streamQuery } from './s
 import type { AnalyticsService } from './service.ts';
 import type { AnalyticsStreams } from './stream.ts';
 
-type Deps = { analytics: AnalyticsService; analyticsStreams: AnalyticsStreams };
+type Deps = { analytics: AnalyticsService; analyticsStreams: AnalyticsStreams; principal: Principal };
 
 const CONTENT_TYPES: Record<ExportFormat, string> = {
   csv: 'text/csv; charset=utf-8; header=present',
@@ -84,15 +84,15 @@ export const analyticsRoutes = defineRoutes([
       200: {
         description:
           'text/event-stream. `event: funnel` carries `{data: [funnel rows], totals?}` (all-time; the first event is the full snapshot with totals); ' +
-          '`event: close` precedes a server-side close. Comments (`: heartbeat`) keep the connection alive.',
+          '`event: close` precedes a server-side close (reason: the server is shutting down, or the token was revoked or expired; checked every poll). Comments (`: heartbeat`) keep the connection alive.',
         schema: { type: 'string' },
         contentType: 'text/event-stream',
       },
     },
-    async handler(ctx, { analytics, analyticsStreams }: Deps) {
+    async handler(ctx, { analytics, analyticsStreams, principal }: Deps) {
       const { campaignId } = ctx.state.query as { campaignId?: string };
       if (campaignId) await analytics.scope(ctx.params.handle, { campaignId }); // 404 before the stream starts
-      await analyticsStreams.open(ctx.params.handle, campaignId, ctx.res);
+      await analyticsStreams.open(ctx.params.handle, campaignId, ctx.res, principal.kind === 'token' ? principal.actor : undefined);
       ctx.respond = false; // the stream owns the response from here on
     },
   },

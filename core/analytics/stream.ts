@@ -15,6 +15,8 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 
 export interface StreamClient {
   campaignId?: string;
+  /** The PAT the stream was opened with (none for the operator's admin token): re-checked every poll. */
+  tokenId?: string;
   res: ServerResponse;
   heartbeat: NodeJS.Timeout;
 }
@@ -111,6 +113,27 @@ class HandleWatch {
     } finally {
       this.polling = false;
     }
+    await this.checkTokens();
+  }
+
+  /** A stream lasts only as long as its token: one revoked or expired since the stream opened ends it. */
+  private async checkTokens() {
+    const ids = [...new Set([...this.clients].map((c) => c.tokenId).filter((id): id is string => id !== undefined))];
+    if (!ids.length || this.stopped) return;
+    try {
+      const { rows } = await this.hub.pg.query<{ token_id: string }>({
+        name: 'analytics-stream-tokens',
+        text: `select token_id from access_tokens
+                where token_id = any($1::uuid[]) and revoked_at is null and (expires_at is null or expires_at > now())`,
+        values: [ids],
+      });
+      const live = new Set(rows.map((r) => r.token_id));
+      for (const client of [...this.clients]) {
+        if (client.tokenId !== undefined && !live.has(client.tokenId)) this.hub.end(client, 'token revoked or expired');
+      }
+    } catch (err) {
+      this.hub.log.warn({ err, handle: this.handle }, 'analytics stream token check failed; streams kept until the next poll');
+    }
   }
 
   stop() {
@@ -161,11 +184,11 @@ export class AnalyticsStreams {
    * Takes over the response: the change baseline first, then a full snapshot, then pushes until
    * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded.
    */
-  async open(handle: string, campaignId: string | undefined, res: ServerResponse) {
+  async open(handle: string, campaignId: string | undefined, res: ServerResponse, tokenId?: string) {
     if (this.closed) throw unavailable('The server is shutting down.');
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
-    const client: StreamClient = { campaignId, res, heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs) };
+    const client: StreamClient = { campaignId, tokenId, res, heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs) };
     client.heartbeat.unref();
     watch.clients.add(client);
     res.once('close', () => this.detach(handle, client));
@@ -209,7 +232,8 @@ export class AnalyticsStreams {
     }
   }
 
-  private end(client: StreamClient, reason: string) {
+  /** Ends one stream with a `close` event naming the reason. */
+  end(client: StreamClient, reason: string) {
     if (!client.res.headersSent || client.res.writableEnded) return;
     this.send(client, frame('close', { reason }));
     // End the response, then the keep-alive connection too, so a closing server is not kept waiting.

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Bus } from '../../core/infra/bus.ts';
 import type { AnalyticsStreams } from '../../core/analytics/stream.ts';
 import { insertCampaigns, insertTraffic } from '../support/analytics-fixtures.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { SseClient } from '../support/sse-client.ts';
 
 const HEARTBEAT_MS = '300';
@@ -108,6 +108,22 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     const deadline = Date.now() + 1000;
     while (hub.clientCount() !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(hub.clientCount()).to.equal(before);
+  });
+
+  it('ends a stream within a poll of its token being revoked, and keeps the others open', async () => {
+    const reader = await createToken(a, h.handle, h.ownerToken, ['analytics.read']);
+    const revoked = await open(a, '', reader.auth);
+    const kept = await open(a);
+    await revoked.until(() => revoked.events[0], 2000, 'the snapshot');
+    await kept.until(() => kept.events[0], 2000, 'the snapshot');
+    await a.http.delete(`/v2/handles/${h.handle}/tokens/${reader.tokenId}`).set(h.auth).expect(200);
+    await revoked.until(() => revoked.ended, 3000, 'the end of the revoked stream');
+    expect(revoked.events.at(-1)).to.deep.include({ event: 'close', data: { reason: 'token revoked or expired' } });
+    expect(kept.ended).to.equal(false);
+    // The revoked token opens nothing new either.
+    const again = await SseClient.open(`${a.url}/v2/handles/${h.handle}/analytics/stream`, reader.auth);
+    streams.push(again);
+    expect(again.status).to.equal(401);
   });
 
   it('closes streams cleanly when the server shuts down', async function () {

@@ -20,7 +20,8 @@ export class SseClient {
   static open(url: string, headers: Record<string, string>): Promise<SseClient> {
     const client = new SseClient();
     return new Promise((ok, fail) => {
-      client.req = http.get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
+      // agent: false: a stream the server ended must not lend its half-closed socket to the next open.
+      client.req = http.get(url, { agent: false, headers: { accept: 'text/event-stream', ...headers } }, (res) => {
         client.status = res.statusCode ?? 0;
         client.headers = res.headers;
         res.setEncoding('utf8');
