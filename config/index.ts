@@ -25,6 +25,7 @@ export interface Config {
   clickBufferMax: number;
   publicRateLimit: number;
   idempotencyRetentionDays: number;
+  deliveryRetentionDays: number;
   webhookAllowPrivate: boolean;
   webhookRetryBaseMs: number;
   webhookTimeoutMs: number;

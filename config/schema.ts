@@ -36,6 +36,7 @@ export const envSchema = {
   CLICK_BUFFER_MAX: { type: 'integer', default: 200000, minimum: 100, maximum: 10000000, description: 'Clicks kept while the database is down before new ones are dropped (counted in a metric).' },
   PUBLIC_RATE_LIMIT: { type: 'integer', default: 50, minimum: 0, maximum: 1000000, description: 'Public conversion requests per second per client IP (bursts up to 10x); 0 disables.' },
   IDEMPOTENCY_RETENTION_DAYS: { type: 'integer', default: 365, minimum: 1, maximum: 3650, description: 'How long conversion idempotency keys are kept.' },
+  DELIVERY_RETENTION_DAYS: { type: 'integer', default: 90, minimum: 1, maximum: 3650, description: 'How long finished webhook deliveries (succeeded or failed) and their attempts stay in the notifications panel.' },
   WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow http and private/loopback webhook endpoints (development and tests).' },
   WEBHOOK_RETRY_BASE_MS: { type: 'integer', default: 5000, minimum: 1, maximum: 3600000, description: 'First webhook retry delay; each next one doubles (5 retries).' },
   WEBHOOK_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 60000, description: 'A delivery must get a 2xx within this time.' },

@@ -39,7 +39,7 @@ export const conversionsModule: TenxModule = {
   routes: () => conversionRoutes,
   async start({ conversionRollups, idempotencyRetention }) {
     (conversionRollups as RollupFolder).start();
-    await (idempotencyRetention as IdempotencyRetention).start();
+    (idempotencyRetention as IdempotencyRetention).start();
   },
   async stop({ conversionRollups, idempotencyRetention }) {
     await (idempotencyRetention as IdempotencyRetention).stop();

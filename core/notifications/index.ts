@@ -4,6 +4,7 @@ import type { OutboxService } from '../outbox/service.ts';
 import { DeliveryEngine } from './engine.ts';
 import { SubscriptionInterest } from './interest.ts';
 import { NotificationsPanel } from './panel.ts';
+import { DeliveryRetention } from './retention.ts';
 import { notificationRoutes } from './routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { WebhookService } from './service.ts';
@@ -21,16 +22,19 @@ export const notificationsModule: TenxModule = {
       webhookEngine: asClass(DeliveryEngine).singleton(),
       webhooks: asClass(WebhookService).singleton(),
       notificationsPanel: asClass(NotificationsPanel).singleton(),
+      deliveryRetention: asClass(DeliveryRetention).singleton(),
     });
   },
   routes: () => notificationRoutes,
-  async start({ webhookInterest, webhookEngine, outbox }) {
+  async start({ webhookInterest, webhookEngine, outbox, deliveryRetention }) {
     await (webhookInterest as SubscriptionInterest).start();
     // The click flusher writes link.clicked events only for handles that subscribed to them.
     (outbox as OutboxService).setInterestProvider((webhookInterest as SubscriptionInterest).wants);
     await (webhookEngine as DeliveryEngine).start();
+    (deliveryRetention as DeliveryRetention).start();
   },
-  async stop({ webhookInterest, webhookEngine }) {
+  async stop({ webhookInterest, webhookEngine, deliveryRetention }) {
+    await (deliveryRetention as DeliveryRetention).stop();
     await (webhookEngine as DeliveryEngine).stop();
     (webhookInterest as SubscriptionInterest).stop();
   },

@@ -5,6 +5,7 @@ import { Migration0004ConversionRollupDeltas } from './0004-conversion-rollup-de
 import { Migration0005Webhooks } from './0005-webhooks.ts';
 import { Migration0006AnalyticsDimensions } from './0006-analytics-dimensions.ts';
 import { Migration0007AnalyticsTotals } from './0007-analytics-totals.ts';
+import { Migration0008DeliveryRetention } from './0008-delivery-retention.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   { name: '0005-webhooks', class: Migration0005Webhooks },
   { name: '0006-analytics-dimensions', class: Migration0006AnalyticsDimensions },
   { name: '0007-analytics-totals', class: Migration0007AnalyticsTotals },
+  { name: '0008-delivery-retention', class: Migration0008DeliveryRetention },
 ];

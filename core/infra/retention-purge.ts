@@ -1,0 +1,146 @@
+import { Queue, Worker, createNodeRedisClient } from 'bullmq';
+import type { Logger } from 'pino';
+import type { Redis } from './redis.ts';
+
+const DAY_MS = 86_400_000;
+// Without Redis, the first run comes a while after start (not in the boot path), then daily.
+const FIRST_LOCAL_RUN_MS = 60_000;
+
+export interface DailyJobOptions {
+  /** BullMQ queue name (under REDIS_PREFIX). */
+  queue: string;
+  /** The job scheduler's id: every process upserts the same one, so the job runs once a day in all. */
+  schedulerId: string;
+  /** What the job does; resolves to a count for the job's result and the logs. */
+  run(): Promise<number>;
+  redis: Redis | null;
+  redisPrefix: string;
+  log: Logger;
+}
+
+/**
+ * A housekeeping job that runs once a day: a BullMQ repeatable job when Redis is configured (one run
+ * a day across every process), an in-process timer without it (embedded mode; the jobs using this
+ * are idempotent purges, so one run per process is harmless).
+ */
+export class DailyJob {
+  private queue: Queue | null = null;
+  private worker: Worker | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  mode: 'bullmq' | 'timer' | 'stopped' = 'stopped';
+
+  constructor(private readonly opts: DailyJobOptions) {}
+
+  start(): void {
+    const { redis, redisPrefix, log, queue: name, schedulerId } = this.opts;
+    if (redis) {
+      const connection = createNodeRedisClient(redis);
+      const prefix = `${redisPrefix}:bull`;
+      this.queue = new Queue(name, { connection, prefix });
+      this.queue.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job queue error'));
+      // Not awaited: with Redis unreachable at boot it would block the start until Redis returns.
+      void this.queue.upsertJobScheduler(schedulerId, { every: DAY_MS }, {
+        name: 'run',
+        opts: { removeOnComplete: 10, removeOnFail: 10 },
+      }).catch((err) => log.warn({ err: err.message, queue: name }, 'daily job not scheduled yet'));
+      this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection, prefix, concurrency: 1 });
+      this.worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job worker error'));
+      this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again tomorrow'));
+      this.mode = 'bullmq';
+      return;
+    }
+    const run = () => void this.opts.run().catch((err) => log.warn({ err, queue: name }, 'daily job failed'));
+    this.timer = setTimeout(() => {
+      run();
+      this.timer = setInterval(run, DAY_MS);
+      this.timer.unref();
+    }, FIRST_LOCAL_RUN_MS);
+    this.timer.unref();
+    this.mode = 'timer';
+  }
+
+  /** The BullMQ queue (when Redis is configured): lets tests and operators inspect the schedule. */
+  get jobQueue(): Queue | null {
+    return this.queue;
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    // Redis down: no job can be in flight, and a graceful close() would wait for Redis forever.
+    await this.worker?.close(!this.opts.redis?.isReady);
+    await this.queue?.close();
+    this.worker = this.queue = null;
+    this.mode = 'stopped';
+  }
+}
+
+/**
+ * Runs `deleteBatch(limit)` until it deletes fewer than `batchSize` rows (or `stop()` says so):
+ * each batch is its own short statement, so a purge never holds a table for long, and other work
+ * interleaves between batches. Resolves to the total deleted.
+ */
+async function purgeInBatches(deleteBatch: (limit: number) => Promise<number>, batchSize: number, stop: () => boolean = () => false): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const deleted = await deleteBatch(batchSize);
+    total += deleted;
+    if (deleted < batchSize || stop()) return total;
+    await new Promise((ok) => setImmediate(ok));
+  }
+}
+
+export interface RetentionPurgeOptions {
+  queue: string;
+  schedulerId: string;
+  /** What is purged, for the logs ("expired idempotency keys"). */
+  what: string;
+  retentionDays: number;
+  batchSize: number;
+  /** Deletes at most `limit` rows older than `retentionDays`; resolves to how many it deleted. */
+  deleteBatch(retentionDays: number, limit: number): Promise<number>;
+  redis: Redis | null;
+  redisPrefix: string;
+  log: Logger;
+}
+
+/** Rows kept for a number of days, then deleted by a daily job in short batches. */
+export class RetentionPurge {
+  private readonly job: DailyJob;
+  private stopping = false;
+
+  constructor(private readonly opts: RetentionPurgeOptions) {
+    this.job = new DailyJob({ queue: opts.queue, schedulerId: opts.schedulerId, run: () => this.purgeExpired(), redis: opts.redis, redisPrefix: opts.redisPrefix, log: opts.log });
+  }
+
+  get retentionDays(): number {
+    return this.opts.retentionDays;
+  }
+
+  /** Deletes everything older than the retention, batch by batch; returns how many rows it deleted. */
+  async purgeExpired(opts: { batchSize?: number } = {}): Promise<number> {
+    const { deleteBatch, retentionDays, log, what } = this.opts;
+    const total = await purgeInBatches((limit) => deleteBatch(retentionDays, limit), opts.batchSize ?? this.opts.batchSize, () => this.stopping);
+    if (total > 0) log.info({ deleted: total, retentionDays }, `purged ${what}`);
+    return total;
+  }
+
+  start(): void {
+    this.stopping = false;
+    this.job.start();
+  }
+
+  get mode(): DailyJob['mode'] {
+    return this.job.mode;
+  }
+
+  /** The BullMQ queue (when Redis is configured): lets tests and operators inspect the schedule. */
+  get jobQueue() {
+    return this.job.jobQueue;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.job.stop();
+  }
+}
