@@ -68,6 +68,8 @@ export interface LinkCacheOptions {
   onError(err: unknown, key: string): void;
   /** Unknown links are remembered this long (bounds scans of random slugs). */
   negativeTtlMs?: number;
+  /** Unknown links remembered at most (kept apart, so a scan of random slugs cannot evict live links). */
+  maxMisses?: number;
   /** A link older than this is reloaded in the background on use (safety net for lost bus messages). */
   refreshAfterMs?: number;
   maxEntries?: number;
@@ -75,19 +77,24 @@ export interface LinkCacheOptions {
 
 export class LinkCache {
   private readonly entries = new Map<string, Entry>();
+  // Known-unknown links (link: null), bounded on their own.
+  private readonly misses = new Map<string, Entry>();
   private readonly inflight = new Map<string, Promise<CompiledLink | null>>();
   // Bumped by every invalidation: a load that started before one must not cache what it read.
   private epoch = 0;
   private readonly negativeTtlMs: number;
   private readonly refreshAfterMs: number;
   private readonly maxEntries: number;
+  private readonly maxMisses: number;
 
   constructor(private readonly opts: LinkCacheOptions) {
     this.negativeTtlMs = opts.negativeTtlMs ?? 5_000;
     this.refreshAfterMs = opts.refreshAfterMs ?? 30_000;
     this.maxEntries = opts.maxEntries ?? 100_000;
+    this.maxMisses = opts.maxMisses ?? 10_000;
   }
 
+  /** Known links held (unknown ones not counted). */
   get size(): number {
     return this.entries.size;
   }
@@ -103,7 +110,7 @@ export class LinkCache {
   /** The cold path: what this process knows, else one (shared) database load. null = no such link. */
   async load(handle: string, slug: string): Promise<CompiledLink | null> {
     const key = `${handle}/${slug}`;
-    const e = this.entries.get(key);
+    const e = this.entries.get(key) ?? this.misses.get(key);
     if (e && !e.stale && (e.link !== null || Date.now() - e.loadedAt < this.negativeTtlMs)) return e.link;
     return this.fetch(handle, slug, key);
   }
@@ -114,6 +121,7 @@ export class LinkCache {
     this.epoch++;
     const had = this.entries.get(key);
     this.entries.delete(key);
+    this.misses.delete(key);
     this.inflight.delete(key);
     if (had?.link) this.refresh(had, key);
   }
@@ -121,15 +129,14 @@ export class LinkCache {
   /** Invalidations may have been lost (the bus was down): revalidate everything on next use. */
   markAllStale(): void {
     this.epoch++;
-    for (const [key, e] of this.entries) {
-      if (e.link === null) this.entries.delete(key);
-      else e.stale = true;
-    }
+    this.misses.clear();
+    for (const e of this.entries.values()) e.stale = true;
   }
 
   clear(): void {
     this.epoch++;
     this.entries.clear();
+    this.misses.clear();
     this.inflight.clear();
   }
 
@@ -156,9 +163,11 @@ export class LinkCache {
   }
 
   private store(key: string, entry: Entry): void {
+    const [map, max, other] = entry.link ? [this.entries, this.maxEntries, this.misses] : [this.misses, this.maxMisses, this.entries];
+    other.delete(key);
     // Re-inserting moves the key to the end, so the first key is always the least recently loaded.
-    this.entries.delete(key);
-    if (this.entries.size >= this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
-    this.entries.set(key, entry);
+    map.delete(key);
+    if (map.size >= max) map.delete(map.keys().next().value!);
+    map.set(key, entry);
   }
 }

@@ -12,7 +12,7 @@ function row(slug: string, destinationUrl: string, status: Campaign['status'] = 
 const compile = (c: Campaign) => ({ key: `${c.handle}/${c.slug}`, live: c.status === 'ACTIVE', destinationUrl: c.destinationUrl }) as CompiledLink;
 
 /** A cache over a fake table whose loads can be held open, to race them against invalidations. */
-function cacheOver(table: Map<string, Campaign>, opts: { negativeTtlMs?: number } = {}) {
+function cacheOver(table: Map<string, Campaign>, opts: { negativeTtlMs?: number; maxEntries?: number; maxMisses?: number } = {}) {
   let loads = 0;
   let gate: Promise<void> = Promise.resolve();
   const cache = new LinkCache({
@@ -104,5 +104,21 @@ describe('link cache', () => {
     expect(t.cache.peekLive('acme/deal')?.destinationUrl).to.equal('https://old.example.com');
     await new Promise((r) => setImmediate(r));
     expect(t.cache.peekLive('acme/deal')?.destinationUrl).to.equal('https://new.example.com');
+  });
+
+  it('keeps unknown links apart: a scan of random slugs cannot evict live links, and costs bounded memory', async () => {
+    const t = cacheOver(new Map([['deal', row('deal', 'https://m.example.com')], ['sale', row('sale', 'https://m.example.com/sale')]]), { maxEntries: 2, maxMisses: 10 });
+    await t.cache.load('acme', 'deal');
+    await t.cache.load('acme', 'sale');
+    for (let i = 0; i < 500; i++) expect(await t.cache.load('acme', `random-${i}`)).to.equal(null);
+    expect(t.cache.peekLive('acme/deal')?.destinationUrl).to.equal('https://m.example.com');
+    expect(t.cache.peekLive('acme/sale')?.destinationUrl).to.equal('https://m.example.com/sale');
+    expect(t.cache.size).to.equal(2);
+    // The newest misses are remembered (no query), the oldest were let go (queried again).
+    const loads = t.loads();
+    await t.cache.load('acme', 'random-499');
+    expect(t.loads()).to.equal(loads);
+    await t.cache.load('acme', 'random-0');
+    expect(t.loads()).to.equal(loads + 1);
   });
 });
