@@ -4,9 +4,13 @@ import type { Pool } from 'pg';
 import type { Context } from 'koa';
 import type { Orm } from '../db/orm.ts';
 import { authenticate } from './auth.ts';
+import { invalidRequest } from './errors.ts';
 import { assertStorable } from './storable.ts';
 import { check, compile } from './validate.ts';
 import type { RouteDef, RequestScope } from './route.ts';
+
+const isEmptyBody = (body: unknown) =>
+  body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
 
 const toKoaPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
@@ -39,10 +43,13 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
         check(validators.query, query, '/query', 'query string');
       }
       ctx.state.query = query;
+      const body = (ctx.request as { body?: unknown }).body;
       if (validators.body) {
-        const body = (ctx.request as { body?: unknown }).body;
         assertStorable(body, '/body', 'request body');
         check(validators.body, body, '/body', 'request body');
+      } else if (!isEmptyBody(body)) {
+        // An action route (ping, rotate-secret, redeliver): a field sent here would be silently ignored.
+        throw invalidRequest('This route takes no request body (send none, or {}).', [{ pointer: '/body', message: 'must be absent or {}' }]);
       }
       const scope = container.createScope();
       // The MikroORM fork is made only if a service of this request asks for it (it costs ~11 % of a request).

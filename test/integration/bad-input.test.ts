@@ -68,6 +68,19 @@ describe('bad input on every route family that takes a body', () => {
     }
   });
 
+  it('answers a body sent to an action route that takes none with 400, and accepts none or {}', async () => {
+    const actions = server.kernel.container.resolve<RouteDef[]>('routeTable').filter((r) => !r.body && ['POST', 'PUT', 'PATCH'].includes(r.method));
+    expect(actions.map((r) => r.path)).to.include.members(['/v2/handles/{handle}/webhooks/{webhookId}/ping', '/v2/handles/{handle}/notifications/{deliveryId}/redeliver']);
+    for (const route of actions) {
+      const what = `${route.method} ${route.path}`;
+      const res = await call(route).send({ reason: 'ignored?' });
+      expectError(res, 400, what);
+      expect(res.body.error.details[0]).to.deep.equal({ pointer: '/body', message: 'must be absent or {}' });
+      // Nothing or {} goes on to the route itself (here: 404 for the made-up ids).
+      for (const ok of [call(route), call(route).send({})]) expect((await ok).status, what).to.not.equal(400);
+    }
+  });
+
   it('echoes a valid x-request-id and mints one otherwise', async () => {
     const echoed = await server.http.get('/healthz').set('x-request-id', 'abc-123').expect(200);
     expect(echoed.headers['x-request-id']).to.equal('abc-123');
