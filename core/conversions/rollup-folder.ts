@@ -7,9 +7,9 @@ const AFTER_CONVERSION_MS = 50;
 const SWEEP_MS = 1000;
 
 /**
- * Folds conversion rollup deltas into conversion_rollups: soon after this process records a
- * conversion, and on a slow sweep for deltas another (perhaps crashed) process left behind.
- * Analytics promise a conversion within 2 seconds; this keeps it within ~50 ms.
+ * Folds conversion rollup deltas into conversion_rollups. The conversion service awaits a fold
+ * before it answers 201 (concurrent callers share one fold statement), so a read after the answer
+ * counts the conversion; a slow sweep folds what a failed fold or a crashed process left behind.
  */
 export class RollupFolder {
   private timer: NodeJS.Timeout | null = null;

@@ -110,8 +110,14 @@ export class ConversionService {
         await sleep(Math.max(10, this.deps.config.clickFlushMs));
       }
       if (outcome.kind === 'created') {
-        this.deps.conversionRollups.schedule();
         this.wakeOutbox();
+        // Answer once the rollups count it: analytics read after a 201 include this conversion.
+        // Folds are shared (one statement for every conversion committed meanwhile); if one fails
+        // the conversion stands and the sweep folds it within a second.
+        await this.deps.conversionRollups.foldAll().catch((err) => {
+          this.deps.log.warn({ err }, 'folding conversion rollups failed; the sweep retries');
+          this.deps.conversionRollups.schedule();
+        });
         return toResponse(outcome.row, false);
       }
       const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata };

@@ -209,6 +209,18 @@ describe('workflow 2: idempotent conversions', () => {
     expect(rollup.rows).to.deep.equal([{ conversions: 2, verified_conversions: 1, value: 12 }]);
   });
 
+  it('counts a conversion in the analytics as soon as its 201 is returned (no waiting for a fold)', async () => {
+    const { handle, campaignId, auth } = await partnerCampaign(server);
+    for (let i = 1; i <= 3; i++) {
+      const { ctx } = await storedClick(server, handle, campaignId);
+      await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 10, idempotencyKey: `read-after-${i}` }).expect(201);
+      // No foldRollups() here: the funnel read right after the answer must already include it.
+      const funnel = await server.http.get(`/v2/handles/${handle}/analytics?funnel=true`).set(auth).expect(200);
+      expect(funnel.body.data[0]).to.include({ campaignId, conversions: i, revenue: 10 * i });
+      expect(await count(server, 'conversion_rollup_deltas where handle = $1', [handle])).to.equal(0);
+    }
+  });
+
   it('attributes with defaults when the click row never arrives, instead of failing', async () => {
     const { handle, campaignId } = await partnerCampaign(server);
     const lost = await storedClick(server, handle, campaignId, { store: false, issuedAt: new Date() });
