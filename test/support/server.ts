@@ -51,6 +51,9 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   });
   const kernel = await startKernel(config);
   const sql = new pg.Pool({ connectionString: db.url, max: 3 });
+  // pool.end() resolves before its clients' sockets have closed; the drop's `with (force)` may then
+  // terminate one, and an 'error' on a pool without a listener would be an uncaught exception.
+  sql.on('error', () => {});
   return {
     kernel,
     url: kernel.url,
