@@ -4,7 +4,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/service.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { HttpError, invalidRequest, notFound } from '../http/errors.ts';
+import { HttpError, invalidRequest, notFound, unavailable } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { EventType } from '../outbox/service.ts';
 import type { PluginHost } from '../plugins/host.ts';
@@ -155,6 +155,8 @@ export class WebhookService {
   /** 400 endpoint_not_allowed with the guard's reason (at create, and again at rotation). */
   private async checkEndpointAllowed(url: string, pointer?: string): Promise<void> {
     const check = await checkEndpoint(url, { allowPrivate: this.deps.config.webhookAllowPrivate });
-    if (!check.ok) throw new HttpError(400, 'endpoint_not_allowed', check.reason, pointer ? [{ pointer, message: check.reason }] : undefined);
+    if (check.ok) return;
+    if (check.transient) throw unavailable(check.reason);
+    throw new HttpError(400, 'endpoint_not_allowed', check.reason, pointer ? [{ pointer, message: check.reason }] : undefined);
   }
 }

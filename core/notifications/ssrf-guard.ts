@@ -3,7 +3,11 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 
 // Webhook endpoints are integrator-supplied URLs: without this guard they reach our own network.
 
-export type EndpointCheck = { ok: true; addresses: string[] } | { ok: false; reason: string };
+/** `transient`: the host could not be resolved right now (DNS down or slow), which says nothing about the URL. */
+export type EndpointCheck = { ok: true; addresses: string[] } | { ok: false; reason: string; transient?: boolean };
+
+// getaddrinfo/c-ares codes for a lookup that may well succeed on retry.
+const TRANSIENT_DNS = new Set(['EAI_AGAIN', 'ETIMEOUT', 'ESERVFAIL', 'ECONNREFUSED', 'ETIMEDOUT']);
 
 export interface EndpointCheckOptions {
   /** Development and tests (WEBHOOK_ALLOW_PRIVATE): allow http and any address. */
@@ -127,6 +131,7 @@ export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Pr
     addresses = literal ? [host] : await (opts.lookup ?? resolveAddresses)(host);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    if (TRANSIENT_DNS.has(code)) return { ok: false, reason: `The endpoint host ${host} could not be resolved right now (${code}); retry shortly.`, transient: true };
     return refuse(`The endpoint host ${host} could not be resolved (${code}).`);
   }
   if (addresses.length === 0) return refuse(`The endpoint host ${host} does not resolve to any address.`);

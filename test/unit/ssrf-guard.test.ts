@@ -132,6 +132,13 @@ describe('SSRF guard: where webhooks may be sent', () => {
     expect(empty.ok || empty.reason).to.match(/does not resolve to any address/);
   });
 
+  it('a lookup that fails for now (DNS down) is marked transient, not a verdict on the URL', async () => {
+    const down = async () => { throw Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }); };
+    expect(await checkEndpoint('https://hooks.partner.example/in', { allowPrivate: false, lookup: down })).to.deep.equal({
+      ok: false, transient: true, reason: 'The endpoint host hooks.partner.example could not be resolved right now (EAI_AGAIN); retry shortly.',
+    });
+  });
+
   it('the default resolver is dns.lookup with every address', async () => {
     const addresses = await resolveAddresses('localhost');
     expect(addresses).to.not.be.empty;
