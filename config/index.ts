@@ -74,7 +74,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (!validate(values)) {
     const err = validate.errors![0];
     const name = err.instancePath.slice(1);
-    throw new ConfigError(`${name} ${err.message} (got ${JSON.stringify(values[name])})`);
+    const allowed = (err.params as { allowedValues?: string[] }).allowedValues;
+    const message = allowed ? `must be one of ${allowed.join(', ')}` : err.message;
+    throw new ConfigError(`${name} ${message} (got ${JSON.stringify(values[name])})`);
   }
   const c = Object.fromEntries(Object.entries(values).map(([k, v]) => [camel(k), v])) as Record<string, unknown>;
   return {

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteServer } from './pglite-server.ts';
 
@@ -15,7 +15,14 @@ export interface EmbeddedPostgres {
 export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
   const dir = `${dataDir}/pg`;
   mkdirSync(dir, { recursive: true });
-  const db = await PGlite.create(dir);
+  const unlock = lockDataDir(dir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create(dir);
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   // Not pglite-socket: it interleaves concurrent connections' protocol messages (see pglite-server.ts).
   const server = new PGliteServer(db);
   const { host, port } = await server.start();
@@ -24,6 +31,42 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
     async stop() {
       await server.stop();
       await db.close();
+      unlock();
     },
   };
+}
+
+/** True when a process with this pid is running (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * PGlite is one process's database: two processes on one folder would corrupt it. A lock file
+ * holding the owner's pid keeps a second `tenx serve` (or `tenx migrate` / `reconcile` while the
+ * server runs) out with a clear message; a lock left by a process that died is taken over.
+ */
+function lockDataDir(dir: string): () => void {
+  const file = `${dir}/tenx.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(file, String(process.pid), { flag: 'wx' });
+      return () => rmSync(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      const owner = Number(readFileSync(file, 'utf8').trim());
+      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+        throw new Error(
+          `the embedded database in ${dir} is in use by process ${owner} (a running tenx serve?); stop it first, or set DATABASE_URL to share a PostgreSQL server between processes`,
+        );
+      }
+      rmSync(file, { force: true }); // stale: its owner is gone
+    }
+  }
+  throw new Error(`could not lock the embedded database in ${dir}`);
 }

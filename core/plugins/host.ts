@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Bus } from '../infra/bus.ts';
 import type { Counters } from '../infra/counters.ts';
+import { toDetails } from '../http/validate.ts';
 import type { TenantFile } from './tenant-files.ts';
 import type {
   BotDetectorPlugin, GoalTypePlugin, NotificationChannelPlugin, PluginApi, PluginKind, PluginManifest, TrackingPresetPlugin,
@@ -65,7 +66,8 @@ export class PluginHost {
   settingsProblems(name: string, settings: unknown): { pointer: string; message: string }[] {
     const validate = this.settingsValidators.get(name);
     if (!validate || validate(settings)) return [];
-    return validate.errors!.map((e) => ({ pointer: `/body/settings${e.instancePath}`, message: e.message ?? 'is invalid' }));
+    // toDetails names the offending key (a typo'd setting is `/body/settings/maxClicksPerMinut: is not a known field`).
+    return toDetails(validate.errors, '/body/settings');
   }
 
   /** Checks the tenant files against the registered plugins; throws naming the file and plugin. */

@@ -62,6 +62,28 @@ describe('embedded mode: npm start with no environment', function () {
       body: JSON.stringify({ handle: 'embedded-demo', name: 'Demo' }),
     });
     expect(again.status).to.equal(409);
+
+    // A second process on the same DATA_DIR (another serve, a migrate) is refused while this one runs:
+    // PGlite is one process's database.
+    const intruder = spawn(process.execPath, ['--import', 'tsx', 'scripts/tenx.ts', 'migrate'], {
+      env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let refusal = '';
+    intruder.stdout!.on('data', (d) => (refusal += d));
+    intruder.stderr!.on('data', (d) => (refusal += d));
+    expect(await exited(intruder)).to.not.equal(0);
+    expect(refusal).to.match(new RegExp(`in use by process ${second.child.pid}`));
+    second.child.kill('SIGTERM');
+    expect(await exited(second.child)).to.equal(0);
+  });
+
+  it('takes over a lock left by a process that died (kill -9)', async () => {
+    const port = await freePort();
+    const first = await serve(dataDir, port);
+    first.child.kill('SIGKILL');
+    await exited(first.child);
+    const second = await serve(dataDir, port);
+    expect((await fetch(`http://127.0.0.1:${port}/readyz`)).status).to.equal(200);
     second.child.kill('SIGTERM');
     expect(await exited(second.child)).to.equal(0);
   });

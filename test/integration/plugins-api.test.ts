@@ -42,6 +42,9 @@ describe('plugins per handle', () => {
     const { handle, auth } = await createHandle(a);
     const res = await a.http.put(`/v2/handles/${handle}/plugins/partner_segment`).set(auth).send({ enabled: true, settings: { bySource: 'nope' } }).expect(400);
     expect(res.body.error.details[0].pointer).to.match(/^\/body\/settings/);
+    // A misspelt setting is named, not just "must NOT have additional properties".
+    const typo = await a.http.put(`/v2/handles/${handle}/plugins/burst`).set(auth).send({ enabled: true, settings: { maxClicksPerMinut: 5 } }).expect(400);
+    expect(typo.body.error.details).to.deep.include({ pointer: '/body/settings/maxClicksPerMinut', message: 'is not a known field' });
     await a.http.put(`/v2/handles/${handle}/plugins/no-such-plugin`).set(auth).send({ enabled: true }).expect(404);
     const ok = await a.http.put(`/v2/handles/${handle}/plugins/partner_segment`).set(auth).send({ enabled: true, settings: { bySource: { email: 'newsletter' } } }).expect(200);
     expect(ok.body.settings).to.deep.equal({ bySource: { email: 'newsletter' } });
