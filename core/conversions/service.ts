@@ -5,6 +5,7 @@ import type { Config } from '../../config/index.ts';
 import { invalidRequest, unavailable, unprocessable } from '../http/errors.ts';
 import type { OutboxService } from '../outbox/service.ts';
 import type { PluginHost } from '../plugins/host.ts';
+import type { GoalTypePlugin } from '../plugins/sdk.ts';
 import type { CtxClaims, CtxCodec } from '../redirect/ctx-token.ts';
 import { bodyHash } from './body-hash.ts';
 import { CampaignLookup } from './campaign-lookup.ts';
@@ -140,10 +141,17 @@ export class ConversionService {
     return v.claims;
   }
 
+  /**
+   * The campaign's goal type decides the event types. A handle that disables a goal type stops new
+   * campaigns of it, but its existing campaigns keep converting (refusing would lose commissions
+   * already earned): the registered manifest answers then. Only an unregistered goal type has none.
+   */
   private async checkEventType(handle: string, goalType: string, eventType: string) {
-    const plugin = (await this.deps.pluginHost.forHandle(handle)).goalType(goalType);
-    if (!plugin || !plugin.manifest.eventTypes.includes(eventType)) {
-      const allowed = plugin ? plugin.manifest.eventTypes.join(', ') : 'none (the goal type is not enabled)';
+    const enabled = (await this.deps.pluginHost.forHandle(handle)).goalType(goalType)?.manifest;
+    const registered = this.deps.pluginHost.get(goalType);
+    const manifest = enabled ?? (registered?.kind === 'goal-type' ? (registered as GoalTypePlugin) : undefined);
+    if (!manifest || !manifest.eventTypes.includes(eventType)) {
+      const allowed = manifest ? manifest.eventTypes.join(', ') : 'none (the goal type is not loaded on this server)';
       throw unprocessable('event_type_not_allowed', `Event type "${eventType}" is not allowed for ${goalType} campaigns; allowed: ${allowed}.`);
     }
   }

@@ -84,8 +84,14 @@ describe('example plugin: APP_INSTALL loaded by path (docs/plugins.md)', () => {
       .send({ ctx, eventType: 'lead', idempotencyKey: `install-${handle}-3` })
       .expect(422);
     expect(lead.body.error.code).to.equal('event_type_not_allowed');
+
+    // Disabling the goal type stops new campaigns of it, not the commissions of existing ones.
+    await server.http.put(`/v2/handles/${handle}/plugins/APP_INSTALL`).set(auth).send({ enabled: false }).expect(200);
+    await server.http.post(`/v2/handles/${handle}/campaigns`).set(auth).send(appCampaign('app-late')).expect(400);
+    await server.http.post('/v2/public/conversions').send({ ctx, eventType: 'install', idempotencyKey: `install-${handle}-4` }).expect(201);
+    await server.http.post('/v2/public/conversions').send({ ctx, eventType: 'lead', idempotencyKey: `install-${handle}-5` }).expect(422);
     const { rows } = await server.sql.query('select event_type from conversions where handle = $1 order by event_type', [handle]);
-    expect(rows.map((r) => r.event_type)).to.deep.equal(['install', 'purchase']);
+    expect(rows.map((r) => r.event_type)).to.deep.equal(['install', 'install', 'purchase']);
   });
 
   it("validates platformIn with the plugin's own schema when the campaign is saved", async () => {
