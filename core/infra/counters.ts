@@ -22,6 +22,20 @@ interface PendingBucket {
   waiters: Waiter[];
 }
 
+// A Redis that died mid-flush may never answer it: every later increment waits behind the flush, so
+// past this the waiters are counted in process instead (what a failed flush does).
+const FLUSH_DEADLINE_MS = 500;
+
+/** The promise's value, or a rejection once `ms` passed; a late settlement is ignored. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // settles after the deadline: nobody is listening any more
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
 function localWindows() {
   const local = new Map<string, { window: number; count: number }>();
   let sweepAt = 0;
@@ -71,7 +85,7 @@ export function createCounters(redis: Redis | null, prefix: string): Counters {
         try {
           const pipeline = redis.multi();
           for (const [bucket, p] of buckets) pipeline.incrBy(bucket, p.waiters.length).expire(bucket, p.ttlSeconds);
-          counts = await pipeline.execAsPipeline();
+          counts = await withDeadline(pipeline.execAsPipeline(), FLUSH_DEADLINE_MS);
         } catch {
           counts = null;
         }

@@ -68,4 +68,17 @@ describe('shared counters (group-committed increments on real Redis)', () => {
     const [fineKey] = await a.keys(`${prefix}:c:fine:*`);
     expect(Number(await a.get(fineKey))).to.equal(1);
   });
+
+  it('does not wait on a Redis that stops answering: past the deadline it counts in process', async function () {
+    this.timeout(10_000);
+    const counters = createCounters(a, prefix);
+    expect(await counters.increment('paused', 60)).to.equal(1);
+    // Redis takes the connection but answers nothing for 2 s (as when it dies mid-flush).
+    await b.sendCommand(['CLIENT', 'PAUSE', '2000', 'ALL']);
+    const started = Date.now();
+    const during = await Promise.all([counters.increment('paused', 60), counters.increment('paused', 60)]);
+    expect(Date.now() - started).to.be.below(1500);
+    expect(during).to.deep.equal([1, 2]); // this process's own window: Redis's count was not reachable
+    await b.sendCommand(['CLIENT', 'UNPAUSE']);
+  });
 });
