@@ -11,6 +11,8 @@ export interface FunnelRow {
   clicks: number;
   qualifiedClicks: number;
   conversions: number;
+  /** Conversions whose click was not a bot: what commissions are paid on. */
+  verifiedConversions?: number;
   revenue: number;
   revenueByCurrency?: Record<string, number>;
   conversionRate: number;
@@ -39,6 +41,7 @@ const funnelColumns: Column<FunnelRow>[] = [
   { header: 'QUALIFIED', value: (r) => r.qualifiedClicks, align: 'right' },
   { header: 'BOTS', value: (r) => percent(r.botRatio), align: 'right' },
   { header: 'CONV', value: (r) => r.conversions, align: 'right' },
+  { header: 'VERIFIED', value: (r) => r.verifiedConversions, align: 'right' },
   { header: 'CONV RATE', value: (r) => percent(r.conversionRate), align: 'right' },
   { header: 'REVENUE', value: (r) => money(r.revenue), align: 'right' },
   { header: 'BY CURRENCY', value: (r) => byCurrency(r.revenueByCurrency) },
@@ -57,7 +60,7 @@ function addFilters(cmd: Command): Command {
 export function registerAnalyticsCommands(program: Command) {
   const analytics = program.command('analytics').description('funnel metrics and breakdowns (clicks, qualified clicks, conversions, revenue, confidence)');
 
-  addFilters(analytics.command('funnel').description('per-campaign funnel with bot ratio and confidence score')).action(
+  addFilters(analytics.command('funnel').description('per-campaign funnel: bot ratio, verified conversions (click not a bot: the commission basis), confidence score')).action(
     action(async (o: Filters) => {
       await withClient(async (c) => {
         const res: { data: FunnelRow[]; totals?: FunnelRow } = await c.get(c.handlePath('/analytics'), {

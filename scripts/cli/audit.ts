@@ -1,8 +1,20 @@
 // `tenx audit list`: the trail that settles commission disputes (conversions created/deduped/mismatched, changes).
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { intArg, timeArg } from './args.ts';
 import { withClient } from './client.ts';
 import { action, printJson, printTable } from './output.ts';
+
+/**
+ * Every type the server writes (grep core/ for `type: '` and the audit_events inserts). The API takes
+ * any string and answers an empty list for a typo, so the CLI checks it instead (exit 2).
+ */
+export const AUDIT_TYPES = [
+  'conversion.created', 'conversion.deduped', 'conversion.mismatch',
+  'campaign.created', 'campaign.updated', 'campaign.archived',
+  'token.created', 'token.revoked',
+  'webhook.created', 'webhook.deleted', 'webhook.rotated', 'delivery.redelivered',
+  'plugin.settings_changed',
+];
 
 interface AuditEvent {
   eventId: string;
@@ -20,7 +32,7 @@ export function registerAuditCommands(program: Command) {
     .description('audit events of the handle (scope analytics.read)')
     .command('list')
     .description('newest first: conversions, campaign, token, webhook and plugin changes')
-    .option('--type <type>', 'only this event type, e.g. conversion.deduped')
+    .addOption(new Option('--type <type>', 'only this event type').choices(AUDIT_TYPES))
     .option('--campaign <campaignId>', 'only events of this campaign')
     .option('--from <time>', 'from this ISO-8601 time', timeArg)
     .option('--to <time>', 'up to this ISO-8601 time', timeArg)

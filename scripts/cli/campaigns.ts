@@ -63,6 +63,27 @@ export function campaignBody(campaignId: string | undefined, o: CreateOptions): 
   return body;
 }
 
+interface UpdateOptions {
+  destination?: string;
+  title?: string;
+  routingRules?: unknown;
+  attributionWindowDays?: number;
+  json?: boolean;
+}
+
+/** The PATCH body: every option given is a change, even an empty one (so a title can be removed). */
+export function patchBody(o: UpdateOptions): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  // An empty destination is sent as given: the API's validation message says what is wrong with it.
+  if (o.destination !== undefined) body.destinationUrl = o.destination;
+  // PATCH takes null as "no title", which is what a campaign created without one has.
+  if (o.title !== undefined) body.title = o.title === '' ? null : o.title;
+  if (o.routingRules !== undefined) body.routingRules = o.routingRules;
+  if (o.attributionWindowDays !== undefined) body.attributionWindowDays = o.attributionWindowDays;
+  if (!Object.keys(body).length) throw new UsageError('nothing to update: give --destination, --title, --routing-rules or --attribution-window-days');
+  return body;
+}
+
 async function setStatus(id: string, status: string, opts: { json?: boolean }) {
   await withClient(async (c) => {
     const campaign: Campaign = await c.patch(path(c, id), { status });
@@ -146,18 +167,13 @@ export function registerCampaignCommands(program: Command) {
     .command('update <campaignId>')
     .description('change a campaign\'s destination, title, routing rules or attribution window')
     .option('--destination <url>', 'new primary destination URL')
-    .option('--title <title>', 'new link title')
+    .option('--title <title>', 'new link title; --title \'\' removes it')
     .option('--routing-rules <json>', 'replace the routing rules: JSON, @file.json or -', jsonArg)
     .option('--attribution-window-days <days>', '1..365', intArg(1, 365))
     .option('--json', 'print the updated campaign as JSON')
     .action(
-      action(async (id: string, o: { destination?: string; title?: string; routingRules?: unknown; attributionWindowDays?: number; json?: boolean }) => {
-        const body: Record<string, unknown> = {};
-        if (o.destination) body.destinationUrl = o.destination;
-        if (o.title) body.title = o.title;
-        if (o.routingRules !== undefined) body.routingRules = o.routingRules;
-        if (o.attributionWindowDays !== undefined) body.attributionWindowDays = o.attributionWindowDays;
-        if (!Object.keys(body).length) throw new UsageError('nothing to update: give --destination, --title, --routing-rules or --attribution-window-days');
+      action(async (id: string, o: UpdateOptions) => {
+        const body = patchBody(o);
         await withClient(async (c) => {
           const campaign: Campaign = await c.patch(path(c, id), body);
           if (o.json) return printJson(campaign);

@@ -56,10 +56,13 @@ export function normalizeUrl(url: string): string {
   return u.toString().replace(/\/+$/, '');
 }
 
-/** The server URL alone (public endpoints need no token): TENX_URL, else the stored one. */
-export function resolveUrl(env: NodeJS.ProcessEnv = process.env): string {
-  const url = env.TENX_URL || readStoredCredentials().url;
-  if (!url) throw new UsageError('no server URL: run `tenx login --url URL --handle HANDLE --token TOKEN` or set TENX_URL');
+/**
+ * The server URL alone, for public endpoints that need no token: the --url flag, else TENX_URL, else
+ * the stored login's (a merchant recording conversions has no login, and needs none).
+ */
+export function resolveUrl(flag?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const url = flag || env.TENX_URL || readStoredCredentials().url;
+  if (!url) throw new UsageError('no server URL: pass --url URL (e.g. --url https://tenx.example.com) or set TENX_URL; no login is needed');
   return normalizeUrl(url);
 }
 

@@ -21,13 +21,14 @@ interface RecordOptions {
   value?: number;
   currency?: string;
   metadata?: unknown;
+  url?: string;
   json?: boolean;
 }
 
 async function record(o: RecordOptions) {
   if ((o.value === undefined) !== (o.currency === undefined)) throw new UsageError('--value and --currency go together');
   // The public endpoint needs no PAT: the ctx token is the credential.
-  const client = new TenxClient(resolveUrl());
+  const client = new TenxClient(resolveUrl(o.url));
   try {
     const res = await client.json('POST', '/v2/public/conversions', {
       anonymous: true,
@@ -61,6 +62,7 @@ export function registerConversionCommands(program: Command) {
     .option('--value <amount>', 'decimal amount, at most 2 fraction digits', numberArg)
     .option('--currency <code>', 'ISO-4217, e.g. USD')
     .option('--metadata <json>', 'free-form JSON object, @file.json or -', jsonArg)
+    .option('--url <url>', 'server base URL (default: TENX_URL, else the logged-in server; no login needed)')
     .option('--json', 'print the raw JSON')
     .action(action(record));
 }

@@ -11,6 +11,20 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8').trim();
 }
 
+/**
+ * 404 on the handle, after the token passed (401 comes first): the handle is not the token's. Two
+ * causes people hit: typing the handle in capitals (handles are lower case) and a token of another handle.
+ */
+export function handleNotFound(err: ApiError, handle: string): ApiError {
+  const hints: string[] = [];
+  if (handle !== handle.toLowerCase()) hints.push(`Handles are lower case: try --handle ${handle.toLowerCase()}.`);
+  hints.push('A token belongs to exactly one handle: use the handle it was created for.');
+  return new ApiError(err.status, err.code, `${err.message} ${hints.join(' ')}`, err.details);
+}
+
+const isHandleNotFound = (err: unknown): err is ApiError =>
+  err instanceof ApiError && err.status === 404 && /^Handle /.test(err.message);
+
 interface LoginOptions {
   url?: string;
   handle?: string;
@@ -31,6 +45,7 @@ async function login(opts: LoginOptions) {
     // Any authenticated route of the handle proves the token: 401 = bad token, 404 = token of another handle.
     tenant = await client.get(client.handlePath());
   } catch (err) {
+    if (isHandleNotFound(err)) throw handleNotFound(err, handle);
     if (!(err instanceof ApiError && err.code === 'insufficient_scope')) throw err;
     note = ' (the token is valid but lacks campaigns.read)';
   } finally {

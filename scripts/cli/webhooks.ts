@@ -13,16 +13,29 @@ interface Webhook {
   channel?: string;
   createdAt: string;
   secret?: string;
+  previousSecretExpiresAt?: string | null;
 }
 
 const hooks = (c: TenxClient, id?: string, rest = '') => c.handlePath(`/webhooks${id ? `/${encodeURIComponent(id)}` : ''}${rest}`);
+
+/** As `tokens create` does: the secret alone on stdout, so SECRET=$(tenx webhooks add ...) works; the rest is for people, on stderr. */
+function printSecret(notice: string, secret: string | undefined) {
+  process.stderr.write(notice);
+  process.stdout.write(`${secret}\n`);
+}
+
+/** What happens to the old secret: receivers must accept both until it expires, then only the new one. */
+function overlapNotice(w: Webhook): string {
+  if (!w.previousSecretExpiresAt) return 'The previous secret no longer signs (the server has no overlap period): update your verifier now.\n';
+  return `The previous secret keeps signing too (a second v1 signature) until ${w.previousSecretExpiresAt}: switch your verifier to the new one before then.\n`;
+}
 
 function registerWebhooks(program: Command) {
   const webhooks = program.command('webhooks').description('subscribe partner systems to signed events');
 
   webhooks
     .command('add')
-    .description('subscribe an endpoint; prints its signing secret once')
+    .description('subscribe an endpoint; prints its signing secret once (stdout: the secret alone, for $(...))')
     .requiredOption('--url <endpointUrl>', 'https endpoint that receives the POSTs')
     .option('--events <types>', `comma-separated event types (${EVENT_TYPES.join(', ')}; default link.clicked,conversion.tested)`, listArg)
     .option('--channel <name>', 'notification channel plugin enabled for the handle (server default: webhook)')
@@ -33,8 +46,11 @@ function registerWebhooks(program: Command) {
         await withClient(async (c) => {
           const w: Webhook = await c.post(hooks(c), { endpointUrl: o.url, eventTypes, ...(o.channel && { channel: o.channel }) });
           if (o.json) return printJson(w);
-          process.stdout.write(`Created webhook ${w.webhookId} -> ${w.endpointUrl} (${w.eventTypes.join(', ')})\nsecret: ${w.secret}\n`);
-          process.stderr.write('Store the secret now: it is shown only once. Verify every delivery\'s webhook-signature with it.\n');
+          printSecret(
+            `Created webhook ${w.webhookId} -> ${w.endpointUrl} (${w.eventTypes.join(', ')}).\n` +
+              'Its signing secret below is shown only once: store it now and verify every delivery\'s webhook-signature with it.\n',
+            w.secret,
+          );
         });
       }),
     );
@@ -94,14 +110,14 @@ function registerWebhooks(program: Command) {
 
   webhooks
     .command('rotate-secret <webhookId>')
-    .description('issue a new signing secret (the old one keeps signing during the overlap)')
-    .option('--json', 'print the raw JSON')
+    .description('issue a new signing secret (stdout: the secret alone); the old one keeps signing during the overlap')
+    .option('--json', 'print the raw JSON (includes the secret)')
     .action(
       action(async (id: string, o: { json?: boolean }) => {
         await withClient(async (c) => {
           const w: Webhook = await c.post(hooks(c, id, '/rotate-secret'));
           if (o.json) return printJson(w);
-          process.stdout.write(`secret: ${w.secret}\n`);
+          printSecret(`Rotated the signing secret of webhook ${w.webhookId}; the new secret below is shown only once.\n${overlapNotice(w)}`, w.secret);
         });
       }),
     );

@@ -11,20 +11,22 @@ const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-backgrou
 const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const UI_WAIT = 10_000;
 
-/** A webhook receiver that always answers 500, counting what it gets. */
-async function failingReceiver() {
+/** A webhook receiver that always answers `status`, counting what it gets. */
+async function receiver(status: number, text = '') {
   const received: string[] = [];
   const server = http.createServer((req, res) => {
     let body = '';
     req.on('data', (c) => (body += c)).on('end', () => {
       received.push(body);
-      res.writeHead(500, { 'content-type': 'text/plain' }).end('commission engine down');
+      res.writeHead(status, { 'content-type': 'text/plain' }).end(text);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/ingest`;
   return { url, received, close: () => new Promise<void>((ok) => server.close(() => ok())) };
 }
+
+const failingReceiver = () => receiver(500, 'commission engine down');
 
 describe('dashboard in a real browser (Debian Chromium)', function () {
   this.timeout(60_000);
@@ -60,16 +62,22 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
 
   /** A fresh browser session per test, so each page's test stands on its own. */
   async function openPage(): Promise<Page> {
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true });
+    // en-US: the money assertions below spell out its separators ("3,115.77 USD").
+    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
     return page;
   }
 
-  async function signIn(page: Page, token = tenant.ownerToken, hash = '') {
+  async function signIn(page: Page, token = tenant.ownerToken, hash = '', handle = tenant.handle) {
     await page.goto(`${server.url}/dashboard${hash}`);
-    await page.fill('#signin-handle', tenant.handle);
+    await submitSignIn(page, token, handle);
+  }
+
+  /** Fills the sign-in form already on screen (e.g. after signing out). */
+  async function submitSignIn(page: Page, token: string, handle = tenant.handle) {
+    await page.fill('#signin-handle', handle);
     await page.fill('#signin-token', token);
     await page.click('#signin-submit');
     await page.waitForSelector('.layout', { timeout: UI_WAIT });
@@ -93,9 +101,9 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     return new URL(res.headers.get('location')!).searchParams.get('ctx')!;
   }
 
-  async function convert(ctx: string, key: string, value = 24.99) {
+  async function convert(ctx: string, key: string, value = 24.99, currency = 'USD') {
     const res = await server.http.post('/v2/public/conversions')
-      .send({ ctx, eventType: 'affiliate_click', value, currency: 'USD', idempotencyKey: key });
+      .send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
   }
 
@@ -268,14 +276,113 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     }
   });
 
-  it('scopes: a token without campaigns.read sees no campaigns page, with a note saying why', async () => {
+  it('scopes: a token without campaigns.read sees no campaigns page: #/campaigns opens its first page, the sidebar says why', async () => {
     const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
     const page = await openPage();
     await signIn(page, token, '#/campaigns');
     expect(await page.locator('.nav-link').evaluateAll((links) => links.map((l) => (l as HTMLElement).dataset.page))).to.deep.equal(['funnel', 'breakdowns']);
     await waitForText(page, '.nav-hidden', 'campaigns.read');
-    await waitForText(page, '[data-scope-note="campaigns.read"]', 'lacks the campaigns.read scope');
+    await page.locator('.nav-link.active[data-page="funnel"]').waitFor({ timeout: UI_WAIT });
+    await page.locator('#funnel-table').waitFor({ timeout: UI_WAIT });
+    expect(new URL(page.url()).hash).to.equal('#/funnel');
     await shot(page, '07-scopes-analytics-only');
+  });
+
+  it('funnel: revenue in every currency (reporting currency first, others "+ 508.90 EUR") and verified conversions', async () => {
+    const c = await createCampaign('multi-eta');
+    const [first, second, bot] = [await click(c.primaryLink.slug), await click(c.primaryLink.slug), await click(c.primaryLink.slug, { 'user-agent': BOT })];
+    await convert(first, 'eta-1', 3000);
+    await convert(bot, 'eta-bot', 115.77);
+
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/funnel');
+    await page.locator('#live-state[data-state="open"]').waitFor({ timeout: UI_WAIT });
+    const row = page.locator('#funnel-table tr[data-campaign-id="multi-eta"]');
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('[data-col="revenue"] div').allTextContents()).to.deep.equal(['3,115.77 USD']);
+    expect(await row.locator('[data-col="conversions"]').textContent()).to.equal('2');
+    expect(await row.locator('[data-col="verifiedConversions"]').textContent(), 'the bot click\'s conversion is not verified').to.equal('1');
+
+    // A conversion in another currency arrives live: listed beside USD, never added into it.
+    await convert(second, 'eta-eur', 508.9, 'EUR');
+    await page.locator('#funnel-table tr[data-campaign-id="multi-eta"] .money-extra', { hasText: '+ 508.90 EUR' }).waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('[data-col="revenue"] div').allTextContents()).to.deep.equal(['3,115.77 USD', '+ 508.90 EUR']);
+    expect(await row.locator('[data-col="verifiedConversions"]').textContent()).to.equal('2');
+
+    const { body } = await server.http.get(`/v2/handles/${tenant.handle}/analytics?funnel=true`).set(tenant.auth).expect(200);
+    expect(body.totals.revenueByCurrency.EUR).to.equal(508.9);
+    const usd = `${body.totals.revenue.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USD`;
+    const revenueCard = page.locator('[data-stat="revenue"]');
+    await revenueCard.locator('.stat-value', { hasText: usd }).waitFor({ timeout: UI_WAIT });
+    expect(await revenueCard.locator('.stat-extra').allTextContents()).to.deep.equal(['+ 508.90 EUR']);
+    await page.locator('[data-stat="conversions"] .stat-extra', { hasText: new RegExp(`^${body.totals.verifiedConversions} verified$`) }).waitFor({ timeout: UI_WAIT });
+    await page.locator('#funnel-table tr.flash').first().waitFor({ state: 'detached', timeout: UI_WAIT });
+    await shot(page, '08-funnel-currencies');
+  });
+
+  it('routing: signed out on #/notifications, signing in with a token that may not see it opens its first visible page', async () => {
+    const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/notifications');
+    await page.locator('#deliveries-table').waitFor({ timeout: UI_WAIT });
+    await page.click('#signout');
+    await page.locator('#signin-token').waitFor({ timeout: UI_WAIT });
+    expect(new URL(page.url()).hash, 'signing out leaves the hash').to.equal('#/notifications');
+
+    await submitSignIn(page, token);
+    await page.locator('.nav-link.active[data-page="funnel"]').waitFor({ timeout: UI_WAIT });
+    await page.locator('#funnel-table').waitFor({ timeout: UI_WAIT });
+    expect(new URL(page.url()).hash).to.equal('#/funnel');
+    expect(await page.locator('[data-scope-note]').count(), 'no "page is hidden" note').to.equal(0);
+    await shot(page, '09-routing-after-sign-in');
+  });
+
+  it('routing: only when no page at all is visible does the page asked for say it is hidden, and why', async () => {
+    const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['plugins.read']);
+    const page = await openPage();
+    await signIn(page, token, '#/notifications');
+    await waitForText(page, '[data-scope-note="notifications.read"]', 'The notifications page is hidden');
+    expect(await page.locator('.nav-link').count()).to.equal(0);
+    await shot(page, '10-no-page-visible');
+  });
+
+  it('notifications: "Load more" fetches the next page by nextCursor; refreshes keep every loaded page current', async () => {
+    const other = await createHandle(server, undefined, { name: 'Busy Network' });
+    const ok = await receiver(204);
+    try {
+      const hook = await server.http.post(`/v2/handles/${other.handle}/webhooks`).set(other.auth)
+        .send({ endpointUrl: ok.url, eventTypes: ['link.clicked'] });
+      expect(hook.status, JSON.stringify(hook.body)).to.equal(201);
+      const ping = () => server.http.post(`/v2/handles/${other.handle}/webhooks/${hook.body.webhookId}/ping`).set(other.auth).expect(202);
+      for (let i = 0; i < 105; i += 15) await Promise.all(Array.from({ length: Math.min(15, 105 - i) }, ping));
+      const listed = async () => (await server.http.get(`/v2/handles/${other.handle}/notifications?limit=500`).set(other.auth).expect(200)).body;
+      await waitFor(async () => (await listed()).summary[hook.body.webhookId].succeeded === 105, '105 deliveries to succeed');
+
+      const page = await openPage();
+      await signIn(page, other.ownerToken, '#/notifications', other.handle);
+      const rows = page.locator('#deliveries-table tbody tr[data-delivery-id]');
+      await page.waitForFunction(() => document.querySelectorAll('#deliveries-table tbody tr[data-delivery-id]').length === 100, null, { timeout: UI_WAIT });
+      await waitForText(page, '#deliveries-shown', '100 deliveries shown');
+      const [request] = await Promise.all([
+        page.waitForRequest((r) => r.url().includes('/notifications?') && r.url().includes('cursor='), { timeout: UI_WAIT }),
+        page.click('#deliveries-more'),
+      ]);
+      expect(new URL(request.url()).searchParams.get('limit')).to.equal('100');
+      await waitForText(page, '#deliveries-shown', 'All 105 deliveries shown');
+      expect(await page.locator('#deliveries-more').isHidden()).to.equal(true);
+      const ids = () => rows.evaluateAll((trs) => trs.map((tr) => (tr as HTMLElement).dataset.deliveryId));
+      expect(await ids()).to.deep.equal((await listed()).data.map((d: { deliveryId: string }) => d.deliveryId));
+      await shot(page, '11-notifications-load-more');
+
+      // A new delivery lands on top at the next refresh; the page loaded by "Load more" stays.
+      const newest = (await ping()).body.deliveryId;
+      await waitForText(page, '#deliveries-shown', 'All 106 deliveries shown');
+      const after = await ids();
+      expect(after[0]).to.equal(newest);
+      expect(new Set(after).size).to.equal(106);
+    } finally {
+      await ok.close();
+    }
   });
 });
 
@@ -287,9 +394,9 @@ async function waitForText(page: Page, selector: string, text: string) {
   await page.locator(selector, { hasText: text }).first().waitFor({ timeout: UI_WAIT });
 }
 
-async function waitFor(check: () => boolean, what: string, ms = UI_WAIT) {
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = UI_WAIT) {
   const until = Date.now() + ms;
-  while (!check()) {
+  while (!(await check())) {
     if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
     await new Promise((ok) => setTimeout(ok, 50));
   }

@@ -1,8 +1,16 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { AUDIT_TYPES } from '../../scripts/cli/audit.ts';
+import { clickThrough, partnerCampaign } from '../support/conversions.ts';
+import { GOOGLEBOT } from '../support/redirect.ts';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
 const SCRIPT = fileURLToPath(new URL('../cli/workflows.sh', import.meta.url));
+const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
 describe('tenx CLI drives the seed workflows 1-5 (test/cli/workflows.sh)', function () {
   // About a minute on an idle machine; every CLI start pays for tsx, so a loaded box needs more.
@@ -25,5 +33,165 @@ describe('tenx CLI drives the seed workflows 1-5 (test/cli/workflows.sh)', funct
     });
     if (code !== 0) expect.fail(`workflows.sh exited with ${code}:\n${output}`);
     expect(output).to.include('all workflows passed');
+  });
+});
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+const SECRET_ALONE = /^whsec_[A-Za-z0-9+/=]+\n$/;
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
+
+describe('tenx CLI: what a script needs (merchant without login, secrets for $(...), usage errors)', function () {
+  // Each CLI start pays about a second for tsx.
+  this.timeout(120_000);
+  let server: TestServer;
+  let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
+  let configHome: string;
+
+  /** One CLI call as a script makes it: no TTY, no stored login (an empty config dir), TENX_* only as given. */
+  function tenx(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    const base: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome };
+    for (const k of ['TENX_URL', 'TENX_HANDLE', 'TENX_TOKEN']) delete base[k];
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [TENX, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
+  const fails = (r: Run, code: number) => expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(code);
+  const asOwner = () => ({ TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: tenant.ownerToken });
+  const api = (path: string) => server.http.get(`/v2/handles/${tenant.handle}${path}`).set(tenant.auth).expect(200);
+
+  before(async () => {
+    configHome = mkdtempSync(join(tmpdir(), 'tenx-cli-config-'));
+    server = await startTestServer();
+    tenant = await partnerCampaign(server, { campaignId: 'partner-alpha', slug: 'deal-alpha' });
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  it('conversions record: a merchant without a login passes --url (or TENX_URL); without either, exit 2 naming --url', async () => {
+    const [ctxA, ctxB] = [await clickThrough(server, tenant.handle, tenant.slug), await clickThrough(server, tenant.handle, tenant.slug)];
+    const record = (ctx: string, key: string) => ['conversions', 'record', '--ctx', ctx, '--event-type', 'affiliate_click', '--idempotency-key', key];
+    const [withFlag, withEnv, withNothing] = await Promise.all([
+      tenx([...record(ctxA, 'order-url-1'), '--url', server.url, '--value', '24.99', '--currency', 'USD']),
+      tenx(record(ctxB, 'order-env-1'), { TENX_URL: server.url }),
+      tenx(record(ctxA, 'order-none-1')),
+    ]);
+    ok(withFlag);
+    expect(withFlag.stdout).to.include('Recorded conversion').and.include('24.99 USD');
+    ok(withEnv);
+    expect(withEnv.stdout).to.include('Recorded conversion');
+    fails(withNothing, 2);
+    expect(withNothing.stderr).to.include('no server URL').and.include('--url').and.include('TENX_URL');
+    expect(existsSync(join(configHome, 'tenx', 'credentials.json')), 'nothing stored').to.equal(false);
+  });
+
+  it('analytics funnel: the table shows VERIFIED (conversions whose click was not a bot) beside CONV', async () => {
+    const human = await clickThrough(server, tenant.handle, tenant.slug);
+    const bot = await clickThrough(server, tenant.handle, tenant.slug, { 'user-agent': GOOGLEBOT });
+    for (const [ctx, key] of [[human, 'verified-human'], [bot, 'verified-bot']]) {
+      await server.http.post('/v2/public/conversions').send({ ctx, eventType: 'affiliate_click', idempotencyKey: key }).expect(201);
+    }
+    const { body } = await api('/analytics?funnel=true&campaignId=partner-alpha');
+    const row = body.data[0];
+    expect(row.verifiedConversions, 'the bot click\'s conversion is not verified').to.equal(row.conversions - 1);
+
+    const table = await tenx(['analytics', 'funnel', '--campaign', 'partner-alpha'], asOwner());
+    ok(table);
+    const [header, line] = table.stdout.split('\n');
+    const headers = header.split(/\s{2,}/);
+    expect(headers.slice(4, 6)).to.deep.equal(['CONV', 'VERIFIED']);
+    const cells = line.split(/\s{2,}/);
+    expect(cells[0]).to.equal('partner-alpha');
+    expect(cells.slice(4, 6)).to.deep.equal([String(row.conversions), String(row.verifiedConversions)]);
+  });
+
+  it('webhooks add / rotate-secret: the secret alone on stdout (SECRET=$(...)), the rest on stderr with the overlap', async () => {
+    const add = await tenx(['webhooks', 'add', '--url', 'http://127.0.0.1:9/ingest', '--events', 'conversion.tested'], asOwner());
+    ok(add);
+    expect(add.stdout).to.match(SECRET_ALONE);
+    expect(add.stderr).to.match(new RegExp(`Created webhook ${UUID.source} -> http://127.0.0.1:9/ingest`)).and.include('shown only once');
+    const webhookId = UUID.exec(add.stderr)![0];
+
+    const rotated = await tenx(['webhooks', 'rotate-secret', webhookId], asOwner());
+    ok(rotated);
+    expect(rotated.stdout).to.match(SECRET_ALONE);
+    expect(rotated.stdout).to.not.equal(add.stdout);
+    const { body: hook } = await api(`/webhooks/${webhookId}`);
+    expect(hook.previousSecretExpiresAt, 'the server keeps an overlap by default').to.be.a('string');
+    expect(rotated.stderr).to.include(`Rotated the signing secret of webhook ${webhookId}`)
+      .and.include(`The previous secret keeps signing too (a second v1 signature) until ${hook.previousSecretExpiresAt}`);
+
+    const json = await tenx(['webhooks', 'rotate-secret', webhookId, '--json'], asOwner());
+    ok(json);
+    expect(JSON.parse(json.stdout)).to.include({ webhookId }).and.to.have.property('secret').that.matches(/^whsec_/);
+  });
+
+  it('campaigns update --title \'\' removes the title; no option at all is still "nothing to update" (exit 2)', async () => {
+    const before = await api('/campaigns/partner-alpha');
+    expect(before.body.primaryLink.title).to.equal('Partner deal');
+    const [cleared, nothing] = await Promise.all([
+      tenx(['campaigns', 'update', 'partner-alpha', '--title', ''], asOwner()),
+      tenx(['campaigns', 'update', 'partner-alpha'], asOwner()),
+    ]);
+    ok(cleared);
+    expect(cleared.stdout).to.include('Updated campaign partner-alpha');
+    expect((await api('/campaigns/partner-alpha')).body.primaryLink.title).to.equal(null);
+    fails(nothing, 2);
+    expect(nothing.stderr).to.include('nothing to update');
+
+    const audit = await api('/audit-events?type=campaign.updated&campaignId=partner-alpha');
+    expect(audit.body.data[0].payload).to.have.nested.property('after.title', null);
+  });
+
+  it('audit list --type: an unknown type is exit 2 listing the known ones; a known one lists its events', async () => {
+    const [bogus, known] = await Promise.all([
+      tenx(['audit', 'list', '--type', 'bogus'], asOwner()),
+      tenx(['audit', 'list', '--type', 'conversion.created', '--json'], asOwner()),
+    ]);
+    fails(bogus, 2);
+    expect(bogus.stderr).to.include("argument 'bogus' is invalid");
+    for (const type of AUDIT_TYPES) expect(bogus.stderr).to.include(type);
+    ok(known);
+    const events = JSON.parse(known.stdout).data as { type: string }[];
+    expect(events.length).to.be.greaterThan(0);
+    expect(events.every((e) => e.type === 'conversion.created')).to.equal(true);
+  });
+
+  it('audit list --type knows every type the server wrote in the tests above', async () => {
+    const { body } = await api('/audit-events?limit=500');
+    const written = new Set((body.data as { type: string }[]).map((e) => e.type));
+    // conversions, a campaign created and updated, a webhook created and rotated
+    expect(written.size).to.be.at.least(5);
+    for (const type of written) expect(AUDIT_TYPES, `audit type ${type}`).to.include(type);
+  });
+
+  it('login: "Handle not found" hints that handles are lower case and that a token belongs to one handle', async () => {
+    const other = await createHandle(server);
+    const [upper, foreign] = await Promise.all([
+      tenx(['login', '--url', server.url, '--handle', tenant.handle.toUpperCase(), '--token', tenant.ownerToken]),
+      tenx(['login', '--url', server.url, '--handle', other.handle, '--token', tenant.ownerToken]),
+    ]);
+    fails(upper, 1);
+    expect(upper.stderr).to.include('Handle not found.')
+      .and.include(`Handles are lower case: try --handle ${tenant.handle}.`)
+      .and.include('A token belongs to exactly one handle');
+    fails(foreign, 1);
+    expect(foreign.stderr).to.include('Handle not found.').and.include('A token belongs to exactly one handle');
+    expect(foreign.stderr).to.not.include('lower case');
+    expect(existsSync(join(configHome, 'tenx', 'credentials.json')), 'a failed login stores nothing').to.equal(false);
   });
 });

@@ -67,22 +67,37 @@ function shell(page) {
   return main;
 }
 
+/**
+ * The page to show for the hash: the one it names if this token may see it, else the first page it
+ * may see (the hash can be left over from a sign-in with other scopes, or be a bookmark).
+ */
+function pageFor(id) {
+  const requested = PAGES.find((p) => p.id === id);
+  if (requested && allowed(state.scopes, requested.scope)) return requested;
+  return PAGES.find((p) => allowed(state.scopes, p.scope)) ?? null;
+}
+
+/** Only when no page is visible at all: say why, naming the page asked for if there was one. */
+function showNothingVisible(main, id) {
+  const requested = PAGES.find((p) => p.id === id);
+  if (requested) {
+    document.title = `${requested.title} · tenx`;
+    main.append(h('h1', {}, requested.title), scopeNote(requested.scope, `The ${requested.title.toLowerCase()} page`));
+  } else {
+    main.append(h('h1', {}, 'Nothing to show'), scopeNote('campaigns.read', 'Every page'));
+  }
+}
+
 function route() {
   if (!state) return;
   leavePage();
   const id = location.hash.replace(/^#\/?/, '').split('?')[0];
-  const first = PAGES.find((p) => allowed(state.scopes, p.scope));
-  const page = PAGES.find((p) => p.id === id) ?? first;
+  const page = pageFor(id);
+  // replaceState, not location.hash: no second hashchange, and Back does not return to the hidden page.
+  if (page && page.id !== id) history.replaceState(null, '', `#/${page.id}`);
   const main = shell(page);
-  if (!page) {
-    main.append(h('h1', {}, 'Nothing to show'), scopeNote('campaigns.read', 'Every page'));
-    return;
-  }
+  if (!page) return showNothingVisible(main, id);
   document.title = `${page.title} · tenx`;
-  if (!allowed(state.scopes, page.scope)) {
-    main.append(h('h1', {}, page.title), scopeNote(page.scope, `The ${page.title.toLowerCase()} page`));
-    return;
-  }
   const ctx = {
     el: main,
     handle: session.handle,

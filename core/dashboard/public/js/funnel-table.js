@@ -25,8 +25,41 @@ export function confidenceCell(row) {
     reasons.length ? h('ul.reasons.small', {}, reasons.map((r) => h('li', {}, reasonText(r)))) : null);
 }
 
-const METRICS = ['clicks', 'qualifiedClicks', 'conversions', 'revenue', 'confidence'];
-const COLUMNS = ['Campaign', 'Clicks', 'Qualified', 'Conversions', 'Revenue', 'Conv. rate', 'Bot ratio', 'Confidence', 'Last click'];
+const METRICS = ['clicks', 'qualifiedClicks', 'conversions', 'verifiedConversions', 'revenue', 'confidence'];
+const VERIFIED_HINT = 'Conversions whose click was not a bot: commissions are paid on these.';
+const COLUMNS = [
+  { title: 'Campaign' },
+  { title: 'Clicks', num: true },
+  { title: 'Qualified', num: true },
+  { title: 'Conversions', num: true },
+  { title: 'Verified', num: true, hint: VERIFIED_HINT },
+  { title: 'Revenue', num: true },
+  { title: 'Conv. rate', num: true },
+  { title: 'Bot ratio', num: true },
+  { title: 'Confidence' },
+  { title: 'Last click' },
+];
+
+/**
+ * Revenue as lines of text: the reporting currency first, then every other currency as "+ 508.90 EUR".
+ * The API never converts (no FX source), so other currencies are shown beside it, never added in.
+ */
+export function revenueLines(row, currency) {
+  const byCurrency = Object.entries(row.revenueByCurrency ?? {});
+  // Without the reporting currency (a token without campaigns.read) the bare `revenue` is ambiguous: label every amount.
+  if (!currency) return byCurrency.length ? byCurrency.map(([c, v]) => fmt.money(v, c)) : [fmt.money(row.revenue, '')];
+  const others = byCurrency.filter(([c]) => c !== currency).map(([c, v]) => `+ ${fmt.money(v, c)}`);
+  return [fmt.money(row.revenue, currency), ...others];
+}
+
+const otherCurrencyHint = (currency) => `Not converted into ${currency || 'the reporting currency'}: there is no exchange rate.`;
+
+function revenueCell(row, currency) {
+  const [main, ...others] = revenueLines(row, currency);
+  return h('td.num', { dataset: { col: 'revenue' } },
+    h('div', {}, main),
+    others.map((line) => h('div.money-extra.small', { title: otherCurrencyHint(currency) }, line)));
+}
 
 function cells(row, currency) {
   return [
@@ -34,7 +67,8 @@ function cells(row, currency) {
     h('td.num', { dataset: { col: 'clicks' } }, fmt.int(row.clicks)),
     h('td.num', { dataset: { col: 'qualifiedClicks' } }, fmt.int(row.qualifiedClicks)),
     h('td.num', { dataset: { col: 'conversions' } }, fmt.int(row.conversions)),
-    h('td.num', { dataset: { col: 'revenue' } }, fmt.money(row.revenue, currency)),
+    h('td.num', { dataset: { col: 'verifiedConversions' }, title: VERIFIED_HINT }, fmt.int(row.verifiedConversions)),
+    revenueCell(row, currency),
     h('td.num', { dataset: { col: 'conversionRate' } }, fmt.pct(row.conversionRate)),
     h('td.num', { dataset: { col: 'botRatio' } }, fmt.pct(row.botRatio)),
     h('td', { dataset: { col: 'confidence' } }, confidenceCell(row)),
@@ -45,7 +79,7 @@ function cells(row, currency) {
 /** Builds the table; `upsert(rows, {flash})` replaces or adds rows by campaignId. */
 export function funnelTable(currency) {
   const tbody = h('tbody');
-  const table = h('table.table.funnel#funnel-table', {}, h('thead', {}, h('tr', {}, COLUMNS.map((c, i) => h(i >= 1 && i <= 6 ? 'th.num' : 'th', {}, c)))), tbody);
+  const table = h('table.table.funnel#funnel-table', {}, h('thead', {}, h('tr', {}, COLUMNS.map((c) => h(c.num ? 'th.num' : 'th', { title: c.hint }, c.title)))), tbody);
   const rows = new Map();
 
   function render(row, flash) {
@@ -76,26 +110,41 @@ export function funnelTable(currency) {
   };
 }
 
+const cents = (x) => Math.round(x * 100) / 100;
+
+/** Per-currency sums of the rows, rounded like the API's (so 0.1 + 0.2 shows as 0.30, not 0.30000000000000004). */
+function sumByCurrency(rows) {
+  const sums = {};
+  for (const r of rows) for (const [c, v] of Object.entries(r.revenueByCurrency ?? {})) sums[c] = cents((sums[c] ?? 0) + v);
+  return Object.fromEntries(Object.entries(sums).sort(([a], [b]) => a.localeCompare(b)));
+}
+
 /** Totals recomputed from rows with the contract's formulas (used after live updates). */
 export function totalsOf(rows) {
   const t = rows.reduce((a, r) => ({
     clicks: a.clicks + (r.clicks ?? 0),
     qualifiedClicks: a.qualifiedClicks + (r.qualifiedClicks ?? 0),
     conversions: a.conversions + (r.conversions ?? 0),
-    revenue: a.revenue + (r.revenue ?? 0),
-  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, revenue: 0 });
+    verifiedConversions: a.verifiedConversions + (r.verifiedConversions ?? 0),
+    revenue: cents(a.revenue + (r.revenue ?? 0)),
+  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, revenue: 0 });
+  t.revenueByCurrency = sumByCurrency(rows);
   t.conversionRate = t.qualifiedClicks ? t.conversions / t.qualifiedClicks : 0;
   t.botRatio = t.clicks ? (t.clicks - t.qualifiedClicks) / t.clicks : 0;
   return t;
 }
 
 export function totalsCards(t, currency) {
-  const stat = (label, value, id) => h('div.stat', { dataset: { stat: id } }, h('div.stat-label', {}, label), h('div.stat-value', {}, value));
+  const stat = (label, value, id, ...extra) =>
+    h('div.stat', { dataset: { stat: id } }, h('div.stat-label', {}, label), h('div.stat-value', {}, value), extra);
+  const [revenue, ...otherCurrencies] = revenueLines(t, currency);
   return [
     stat('Clicks', fmt.int(t.clicks), 'clicks'),
     stat('Qualified clicks', fmt.int(t.qualifiedClicks), 'qualifiedClicks'),
-    stat('Conversions', fmt.int(t.conversions), 'conversions'),
-    stat('Revenue', fmt.money(t.revenue, currency), 'revenue'),
+    stat('Conversions', fmt.int(t.conversions), 'conversions',
+      h('div.stat-extra', { title: VERIFIED_HINT }, `${fmt.int(t.verifiedConversions)} verified`)),
+    stat('Revenue', revenue, 'revenue',
+      otherCurrencies.map((line) => h('div.stat-extra', { title: otherCurrencyHint(currency) }, line))),
     stat('Conversion rate', fmt.pct(t.conversionRate), 'conversionRate'),
     stat('Bot ratio', fmt.pct(t.botRatio), 'botRatio'),
   ];

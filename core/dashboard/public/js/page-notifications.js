@@ -8,6 +8,25 @@ import { allowed } from './scopes.js';
 // Poll faster while a delivery is still in flight: its retries land within seconds.
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
 const STATUSES = ['', 'failed', 'retrying', 'pending', 'succeeded'];
+const PAGE_SIZE = 100;
+const MAX_LIMIT = 500; // the API's largest page
+
+/**
+ * The newest `count` deliveries (at least one page), following nextCursor across pages; returns
+ * the first page's summary and the cursor after the last delivery fetched.
+ */
+export async function fetchDeliveries(status, count, after = undefined) {
+  const data = [];
+  let cursor = after;
+  let summary;
+  do {
+    const res = await api(`/notifications${query({ limit: Math.min(Math.max(count - data.length, 1), MAX_LIMIT), cursor, status })}`);
+    summary ??= res.summary;
+    data.push(...res.data);
+    cursor = res.nextCursor ?? undefined;
+  } while (cursor && data.length < count);
+  return { data, summary, nextCursor: cursor ?? null };
+}
 
 /** The summary as a list, whether the server keys it by webhook or sends rows. */
 export function summaryRows(summary) {
@@ -22,12 +41,19 @@ export async function renderNotifications(ctx) {
   const errors = h('div');
   const summaryEl = h('div.webhook-cards#webhook-summary');
   const tbody = h('tbody');
+  const moreButton = h('button.btn#deliveries-more', { type: 'button', hidden: true, on: { click: loadMore } }, 'Load more');
+  const shownCount = h('span.muted.small#deliveries-shown');
   const expanded = new Set();
   const redelivered = new Map(); // deliveryId → message shown under the row until the next change
   let endpoints = new Map();
   let timer = null;
   let latest = [];
   let lastSignature = '';
+  // How many deliveries the person asked to see: one page, plus one per "Load more". Each refresh
+  // refetches that many from the newest, so new deliveries never open a gap between pages.
+  let wanted = PAGE_SIZE;
+  let nextCursor = null;
+  let loadSeq = 0; // a refresh that finishes after a newer one (or after a filter change) is dropped
 
   ctx.el.append(
     h('header.page-head', {},
@@ -39,7 +65,8 @@ export async function renderNotifications(ctx) {
       canRedeliver ? null : scopeNote('webhooks.write', 'Redelivering'),
       h('div.table-wrap', {}, h('table.table#deliveries-table', {},
         h('thead', {}, h('tr', {}, ['Event', 'Webhook', 'Status', 'Attempts', 'Last attempt', 'Created', ''].map((t) => h('th', {}, t)))),
-        tbody))));
+        tbody)),
+      h('div.table-more', {}, shownCount, moreButton)));
 
   async function loadEndpoints() {
     if (!allowed(ctx.scopes, 'webhooks.read')) return;
@@ -52,20 +79,52 @@ export async function renderNotifications(ctx) {
   }
 
   async function load() {
+    const seq = ++loadSeq;
     try {
-      const res = await api(`/notifications${query({ limit: 100, status: status.value || undefined })}`);
-      clear(errors);
-      refreshState.textContent = `Updated ${new Date().toLocaleTimeString()}`;
-      // Re-render only on change, so a refresh never swaps a button out from under a click.
-      const signature = JSON.stringify(res) + status.value;
-      if (signature === lastSignature) return;
-      lastSignature = signature;
-      latest = res.data;
-      renderSummary(summaryRows(res.summary));
-      renderDeliveries();
+      const res = await fetchDeliveries(status.value || undefined, wanted);
+      if (seq !== loadSeq) return;
+      show(res);
     } catch (err) {
-      clear(errors, errorBox(err, 'Could not load deliveries'));
+      if (seq === loadSeq) clear(errors, errorBox(err, 'Could not load deliveries'));
     }
+  }
+
+  function show(res) {
+    clear(errors);
+    refreshState.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    // Re-render only on change, so a refresh never swaps a button out from under a click.
+    const signature = JSON.stringify(res) + status.value;
+    if (signature === lastSignature) return;
+    lastSignature = signature;
+    latest = res.data;
+    nextCursor = res.nextCursor;
+    renderSummary(summaryRows(res.summary));
+    renderDeliveries();
+    renderMore();
+  }
+
+  /** The next page after the last delivery shown, appended; the periodic refresh then keeps all of them current. */
+  async function loadMore() {
+    if (!nextCursor) return;
+    // Raised first: a refresh that starts while this page is on its way fetches it too (and wins).
+    wanted = latest.length + PAGE_SIZE;
+    const seq = ++loadSeq;
+    moreButton.disabled = true;
+    try {
+      const page = await fetchDeliveries(status.value || undefined, PAGE_SIZE, nextCursor);
+      if (seq !== loadSeq) return;
+      const seen = new Set(latest.map((d) => d.deliveryId));
+      show({ ...page, data: [...latest, ...page.data.filter((d) => !seen.has(d.deliveryId))] });
+    } catch (err) {
+      if (seq === loadSeq) clear(errors, errorBox(err, 'Could not load more deliveries'));
+    } finally {
+      moreButton.disabled = false;
+    }
+  }
+
+  function renderMore() {
+    moreButton.hidden = !nextCursor;
+    shownCount.textContent = latest.length ? `${nextCursor ? '' : 'All '}${fmt.int(latest.length)} ${latest.length === 1 ? 'delivery' : 'deliveries'} shown` : '';
   }
 
   function renderSummary(rows) {
@@ -144,7 +203,14 @@ export async function renderNotifications(ctx) {
     await load();
   }
 
-  status.addEventListener('change', load);
+  status.addEventListener('change', () => {
+    // A new filter starts again from its newest page; the old cursor belongs to the old filter.
+    wanted = PAGE_SIZE;
+    latest = [];
+    nextCursor = null;
+    renderMore();
+    void load();
+  });
   let left = false;
   const next = () => {
     if (left) return;
