@@ -8,7 +8,6 @@ import { clientIp, parseTrustedProxies } from '../redirect/classify.ts';
 import { conversionsDb } from './db.ts';
 import { createRateLimiter, type RateDecision } from './rate-limit.ts';
 import { IdempotencyRetention } from './retention.ts';
-import { RollupFolder } from './rollup-folder.ts';
 import { conversionRoutes } from './routes.ts';
 import { ConversionService } from './service.ts';
 
@@ -31,18 +30,15 @@ export const conversionsModule: TenxModule = {
     container.register({
       conversionsDb: asFunction(({ pg, embedded }: { pg: Pool; embedded: boolean }) => conversionsDb(pg, embedded)).singleton(),
       conversions: asClass(ConversionService).singleton(),
-      conversionRollups: asClass(RollupFolder).singleton(),
       idempotencyRetention: asClass(IdempotencyRetention).singleton(),
       conversionRateLimit: asFunction(createClientRateLimit).singleton(),
     });
   },
   routes: () => conversionRoutes,
-  async start({ conversionRollups, idempotencyRetention }) {
-    (conversionRollups as RollupFolder).start();
+  async start({ idempotencyRetention }) {
     (idempotencyRetention as IdempotencyRetention).start();
   },
-  async stop({ conversionRollups, idempotencyRetention }) {
+  async stop({ idempotencyRetention }) {
     await (idempotencyRetention as IdempotencyRetention).stop();
-    await (conversionRollups as RollupFolder).stop();
   },
 };

@@ -12,8 +12,11 @@ export function statement(prepared: boolean, name: string, text: string, values:
 
 /**
  * First submissions, many at once (ClaimBatcher): claim each key, copy its click's attribution,
- * insert the conversion, its rollup delta (folded by FOLD_ROLLUP_DELTAS), its audit and its outbox
- * event. One statement, one transaction, one commit (one WAL flush) for the whole batch.
+ * insert the conversion, add it to its rollup row, insert its audit and its outbox event. One
+ * statement, one transaction, one commit (one WAL flush) for the whole batch. Rollup rows are
+ * upserted in key order after the keys, so concurrent batches lock in one order (no deadlock);
+ * batching is what makes the hot campaign-hour row affordable (one upsert per batch, not per
+ * conversion: measured 220-300/s per conversion, ~2,400/s batched).
  *
  * Keys are claimed with ON CONFLICT, so under any concurrency across processes exactly one claim
  * inserts; a key older than the retention ($16 days) is re-claimed as new. Keys are claimed in
@@ -54,11 +57,17 @@ with input as (
          jsonb_build_object('clickId', s.click_id, 'campaignId', s.campaign_id, 'conversionId', s.conversion_id,
                             'value', c.value, 'currency', s.currency, 'eventType', s.event_type) as data
     from conv c join src s using (conversion_id)
-), delta as (
-  insert into conversion_rollup_deltas (handle, campaign_id, hour, country, segment, source, currency, verified, value)
+), rolled as (
+  insert into conversion_rollups as r (handle, campaign_id, hour, country, segment, source, currency, conversions, verified_conversions, value)
   select handle, campaign_id, date_trunc('hour', created_at, 'UTC'), country, segment, source, rollup_currency,
-         not is_bot, coalesce(value, 0)
+         count(*), count(*) filter (where not is_bot), coalesce(sum(value), 0)
     from recorded
+   group by 1, 2, 3, 4, 5, 6, 7
+   order by 1, 2, 3, 4, 5, 6, 7
+  on conflict (handle, campaign_id, hour, country, segment, source, currency) do update
+     set conversions = r.conversions + excluded.conversions,
+         verified_conversions = r.verified_conversions + excluded.verified_conversions,
+         value = r.value + excluded.value
 ), audit as (
   insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
   select audit_id, handle, 'conversion.created', 'public', campaign_id, conversion_id::text,
@@ -110,27 +119,3 @@ with original as (
   select $6::uuid, $1, 'conversion.deduped', data || jsonb_build_object('mismatch', mismatch) from event
 )
 select conversion_id, click_id, campaign_id, event_type, value, currency, created_at, mismatch from original`;
-
-
-/**
- * Folds up to $1 rollup deltas into conversion_rollups in one transaction (each delta counted
- * exactly once). SKIP LOCKED lets every process fold at once without taking the same deltas, and
- * the ordered upsert locks rollup rows in key order so two folds never deadlock.
- */
-export const FOLD_ROLLUP_DELTAS = `
-with taken as (
-  delete from conversion_rollup_deltas
-   where ctid in (select ctid from conversion_rollup_deltas limit $1::int for update skip locked)
-  returning *
-), folded as (
-  insert into conversion_rollups as r (handle, campaign_id, hour, country, segment, source, currency, conversions, verified_conversions, value)
-  select handle, campaign_id, hour, country, segment, source, currency, count(*), count(*) filter (where verified), sum(value)
-    from taken
-   group by 1, 2, 3, 4, 5, 6, 7
-   order by 1, 2, 3, 4, 5, 6, 7
-  on conflict (handle, campaign_id, hour, country, segment, source, currency) do update
-     set conversions = r.conversions + excluded.conversions,
-         verified_conversions = r.verified_conversions + excluded.verified_conversions,
-         value = r.value + excluded.value
-)
-select count(*)::int as folded from taken`;

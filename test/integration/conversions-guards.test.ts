@@ -172,7 +172,7 @@ describe('public conversions: 10,000 random malformed bodies', () => {
     // Both layers were exercised: schema validation (400) and the ctx / event type checks behind it (422).
     expect(seen.get(400)).to.be.above(1000);
     expect(seen.get(422)).to.be.above(300);
-    for (const table of ['conversions', 'idempotency_keys', 'conversion_rollup_deltas', 'conversion_rollups', "audit_events where type like 'conversion.%'", 'outbox_events']) {
+    for (const table of ['conversions', 'idempotency_keys', 'conversion_rollups', "audit_events where type like 'conversion.%'", 'outbox_events']) {
       expect(await count(server, table), table).to.equal(0);
     }
   });

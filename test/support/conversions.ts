@@ -1,6 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { CtxCodec } from '../../core/redirect/ctx-token.ts';
-import type { RollupFolder } from '../../core/conversions/rollup-folder.ts';
 import { createHandle, type TestServer } from './server.ts';
 
 export const CONVERSIONS = '/v2/public/conversions';
@@ -50,8 +49,6 @@ export async function storedClick(
 
 export const codec = (server: TestServer) => server.kernel.container.resolve<CtxCodec>('ctxCodec');
 
-/** Folds pending rollup deltas now, so assertions on conversion_rollups need not wait. */
-export const foldRollups = (server: TestServer) => server.kernel.container.resolve<RollupFolder>('conversionRollups').foldAll();
 
 export async function count(server: TestServer, sql: string, args: unknown[] = []): Promise<number> {
   const { rows } = await server.sql.query(`select count(*)::int as n from ${sql}`, args);

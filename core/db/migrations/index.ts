@@ -6,6 +6,7 @@ import { Migration0005Webhooks } from './0005-webhooks.ts';
 import { Migration0006AnalyticsDimensions } from './0006-analytics-dimensions.ts';
 import { Migration0007AnalyticsTotals } from './0007-analytics-totals.ts';
 import { Migration0008DeliveryRetention } from './0008-delivery-retention.ts';
+import { Migration0009ConversionRollupsInline } from './0009-conversion-rollups-inline.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   { name: '0006-analytics-dimensions', class: Migration0006AnalyticsDimensions },
   { name: '0007-analytics-totals', class: Migration0007AnalyticsTotals },
   { name: '0008-delivery-retention', class: Migration0008DeliveryRetention },
+  { name: '0009-conversion-rollups-inline', class: Migration0009ConversionRollupsInline },
 ];
