@@ -11,7 +11,7 @@ import { initOrm, migrate, type Orm } from './db/orm.ts';
 import { createBus } from './infra/bus.ts';
 import { createCounters } from './infra/counters.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
-import { connectRedis } from './infra/redis.ts';
+import { connectRedis, workerConnection } from './infra/redis.ts';
 import { modules } from './modules.ts';
 import { PluginHost } from './plugins/host.ts';
 import { loadAllPlugins } from './plugins/loader.ts';
@@ -69,6 +69,9 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
     const redis = await connectRedis(config.redisUrl, log);
     // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
     if (redis) closers.push(() => (redis.isReady ? redis.quit().catch(() => redis.destroy()) : redis.destroy()));
+    // Closed before the kernel's client and after the modules (closers run in reverse).
+    const workerRedis = redis ? workerConnection(redis) : null;
+    if (workerRedis) closers.push(() => workerRedis.destroy());
     const bus = await createBus(redis, config.redisPrefix, log);
     closers.push(() => bus.close());
     const counters = createCounters(redis, config.redisPrefix);
@@ -81,7 +84,7 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
 
     const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     container.register({
-      config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), redis: asValue(redis),
+      config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), redis: asValue(redis), workerRedis: asValue(workerRedis),
       bus: asValue(bus), counters: asValue(counters), pluginHost: asValue(pluginHost), embedded: asValue(Boolean(embedded)),
       ctxCodec: asValue(createCtxCodec(config.ctxSecrets)),
     });

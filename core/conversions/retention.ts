@@ -10,10 +10,10 @@ import type { ConversionsDb } from './db.ts';
  * long and concurrent conversions never wait on it. Conversions themselves are never deleted.
  */
 export class IdempotencyRetention extends RetentionPurge {
-  constructor(deps: { conversionsDb: ConversionsDb; redis: Redis | null; config: Config; log: Logger }) {
+  constructor(deps: { conversionsDb: ConversionsDb; redis: Redis | null; workerRedis: Redis | null; config: Config; log: Logger }) {
     super({
       queue: 'idempotency-retention', schedulerId: 'purge-expired-idempotency-keys', what: 'expired idempotency keys',
-      retentionDays: deps.config.idempotencyRetentionDays, batchSize: 5000, redis: deps.redis, redisPrefix: deps.config.redisPrefix, log: deps.log,
+      retentionDays: deps.config.idempotencyRetentionDays, batchSize: 5000, redis: deps.redis, workerRedis: deps.workerRedis, redisPrefix: deps.config.redisPrefix, log: deps.log,
       deleteBatch: async (days, limit) => {
         const { rowCount } = await deps.conversionsDb.query(
           `delete from idempotency_keys where ctid in (

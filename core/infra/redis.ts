@@ -29,3 +29,17 @@ export async function connectRedis(url: string, log: Logger): Promise<Redis | nu
   await Promise.race([connecting, new Promise((ok) => setTimeout(ok, 2000).unref())]);
   return client;
 }
+
+/**
+ * A second connection for BullMQ workers, with the offline queue on. The kernel's client fails
+ * commands at once while Redis is unreachable (the hot path falls back instead of waiting), but a
+ * worker's fetch loop retries a failed fetch immediately unless the error is one it knows as a
+ * connection error, and node-redis's ClientOfflineError is not: with the shared client a worker
+ * spun at full CPU until Redis returned. On this client its commands wait for the reconnect.
+ */
+export function workerConnection(redis: Redis): Redis {
+  const client = redis.duplicate({ disableOfflineQueue: false }) as Redis;
+  client.on('error', () => {}); // the kernel's client already reports Redis going away
+  client.connect().catch(() => {});
+  return client;
+}

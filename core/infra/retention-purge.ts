@@ -14,6 +14,8 @@ export interface DailyJobOptions {
   /** What the job does; resolves to a count for the job's result and the logs. */
   run(): Promise<number>;
   redis: Redis | null;
+  /** The workers' connection (offline queue on; see workerConnection). */
+  workerRedis: Redis | null;
   redisPrefix: string;
   log: Logger;
 }
@@ -32,8 +34,8 @@ export class DailyJob {
   constructor(private readonly opts: DailyJobOptions) {}
 
   start(): void {
-    const { redis, redisPrefix, log, queue: name, schedulerId } = this.opts;
-    if (redis) {
+    const { redis, workerRedis, redisPrefix, log, queue: name, schedulerId } = this.opts;
+    if (redis && workerRedis) {
       const connection = createNodeRedisClient(redis);
       const prefix = `${redisPrefix}:bull`;
       this.queue = new Queue(name, { connection, prefix });
@@ -43,7 +45,7 @@ export class DailyJob {
         name: 'run',
         opts: { removeOnComplete: 10, removeOnFail: 10 },
       }).catch((err) => log.warn({ err: err.message, queue: name }, 'daily job not scheduled yet'));
-      this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection, prefix, concurrency: 1 });
+      this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection: createNodeRedisClient(workerRedis), prefix, concurrency: 1 });
       this.worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job worker error'));
       this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again tomorrow'));
       this.mode = 'bullmq';
@@ -100,6 +102,7 @@ export interface RetentionPurgeOptions {
   /** Deletes at most `limit` rows older than `retentionDays`; resolves to how many it deleted. */
   deleteBatch(retentionDays: number, limit: number): Promise<number>;
   redis: Redis | null;
+  workerRedis: Redis | null;
   redisPrefix: string;
   log: Logger;
 }
@@ -110,7 +113,10 @@ export class RetentionPurge {
   private stopping = false;
 
   constructor(private readonly opts: RetentionPurgeOptions) {
-    this.job = new DailyJob({ queue: opts.queue, schedulerId: opts.schedulerId, run: () => this.purgeExpired(), redis: opts.redis, redisPrefix: opts.redisPrefix, log: opts.log });
+    this.job = new DailyJob({
+      queue: opts.queue, schedulerId: opts.schedulerId, run: () => this.purgeExpired(),
+      redis: opts.redis, workerRedis: opts.workerRedis, redisPrefix: opts.redisPrefix, log: opts.log,
+    });
   }
 
   get retentionDays(): number {

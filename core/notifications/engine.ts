@@ -21,6 +21,7 @@ export interface EngineDeps {
   log: Logger;
   config: Config;
   redis: Redis | null;
+  workerRedis: Redis | null;
   outbox: OutboxService;
   pluginHost: PluginHost;
   secretBox: SecretBox;
@@ -37,12 +38,12 @@ export class DeliveryEngine {
 
   constructor(private readonly deps: EngineDeps) {
     // Named picks, never a spread: deps is the container's cradle (a proxy resolving on access).
-    const { config, log, redis, pg, pluginHost, secretBox, outbox } = deps;
+    const { config, log, redis, workerRedis, pg, pluginHost, secretBox, outbox } = deps;
     this.signer = createSigner(config);
     this.attempts = new DeliveryAttempts({ pg, log, config, pluginHost, secretBox, signer: this.signer });
     const attempt = (id: string) => this.attempts.attempt(id);
     this.fallback = new LocalScheduler(attempt, config.webhookConcurrency, log);
-    this.scheduler = redis ? new BullmqScheduler({ redis, config, log }, attempt) : this.fallback;
+    this.scheduler = redis && workerRedis ? new BullmqScheduler({ redis, workerRedis, config, log }, attempt) : this.fallback;
     this.dispatcher = new OutboxDispatcher({ pg, log, outbox }, (due) => this.schedule(due));
   }
 

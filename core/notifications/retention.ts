@@ -10,10 +10,10 @@ import type { Redis } from '../infra/redis.ts';
  * Pending and retrying deliveries are never purged, however old: they are still owed a send.
  */
 export class DeliveryRetention extends RetentionPurge {
-  constructor(deps: { pg: Pool; redis: Redis | null; config: Config; log: Logger }) {
+  constructor(deps: { pg: Pool; redis: Redis | null; workerRedis: Redis | null; config: Config; log: Logger }) {
     super({
       queue: 'delivery-retention', schedulerId: 'purge-finished-deliveries', what: 'finished webhook deliveries',
-      retentionDays: deps.config.deliveryRetentionDays, batchSize: 2000, redis: deps.redis, redisPrefix: deps.config.redisPrefix, log: deps.log,
+      retentionDays: deps.config.deliveryRetentionDays, batchSize: 2000, redis: deps.redis, workerRedis: deps.workerRedis, redisPrefix: deps.config.redisPrefix, log: deps.log,
       deleteBatch: async (days, limit) => {
         const { rowCount } = await deps.pg.query(
           `delete from deliveries where delivery_id in (

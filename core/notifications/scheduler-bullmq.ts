@@ -30,7 +30,7 @@ export class BullmqScheduler implements DeliveryScheduler {
   private worker?: Worker<JobData>;
 
   constructor(
-    private readonly deps: { redis: Redis; config: Config; log: Logger },
+    private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger },
     private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>,
   ) {}
 
@@ -47,8 +47,9 @@ export class BullmqScheduler implements DeliveryScheduler {
     // A worker killed mid-send holds its job's lock: this bounds how long until another takes it over.
     const lockDuration = Math.max(5000, config.webhookTimeoutMs + 5000);
     this.queue = new Queue<JobData>(QUEUE_NAME, { connection, prefix: this.prefix });
+    // The worker's own connection waits out a Redis outage instead of spinning (see workerConnection).
     this.worker = new Worker<JobData>(QUEUE_NAME, (job, token) => this.process(job, token), {
-      connection,
+      connection: createNodeRedisClient(this.deps.workerRedis),
       prefix: this.prefix,
       concurrency: config.webhookConcurrency,
       lockDuration,

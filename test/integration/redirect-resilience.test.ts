@@ -194,6 +194,32 @@ describe('redirect: across processes, offload modes and failures', () => {
       }
     });
 
+    it('waits out a Redis outage without spinning: the BullMQ workers idle while it is gone', async function () {
+      if (spawnSync('redis-server', ['--version']).status !== 0) this.skip();
+      this.timeout(30_000);
+      const port = await freePort();
+      let redis = await startRedis(port);
+      const server = await startTestServer({ env: { REDIS_URL: `redis://127.0.0.1:${port}` } });
+      try {
+        await waitFor('the workers to be ready', async () => (await server.http.get('/readyz')).status === 200, 5000, 100);
+        redis.kill('SIGKILL');
+        await new Promise((ok) => redis.once('exit', ok));
+        await new Promise((r) => setTimeout(r, 500));
+        // This process is the server: a worker retrying its fetch without pause shows as ~100 % CPU.
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        await new Promise((r) => setTimeout(r, 2000));
+        const used = process.cpuUsage(cpu);
+        const share = (used.user + used.system) / 1000 / (performance.now() - started);
+        expect(share, `CPU share while Redis is down: ${share.toFixed(2)}`).to.be.below(0.5);
+        redis = await startRedis(port);
+        await waitFor('Redis to be back', async () => (await server.http.get('/readyz')).status === 200, 10_000, 100);
+      } finally {
+        await server.close();
+        redis.kill('SIGKILL');
+      }
+    });
+
     it('keeps clicks in the buffer while PostgreSQL refuses connections and writes them when it is back', async () => {
       const server = await startTestServer({ env: trustLocalProxy });
       server.sql.on('error', () => {}); // its idle connections are terminated below
