@@ -50,6 +50,6 @@ export async function authenticate(ctx: Context, auth: RouteAuth, pg: Pool, admi
   if (!row) throw unauthorized('The bearer token is not valid, has expired or was revoked.');
   if (auth === 'admin') throw forbidden('This route needs the operator admin token.');
   if (handle !== undefined && row.handle !== handle) throw notFound('Handle');
-  if (!row.scopes.includes(auth.scope)) throw insufficientScope(auth.scope);
+  if (typeof auth === 'object' && !row.scopes.includes(auth.scope)) throw insufficientScope(auth.scope);
   return { kind: 'token', actor: row.token_id, handle: row.handle, scopes: row.scopes };
 }

@@ -47,6 +47,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
       security: def.auth === 'public' ? [] : [{ bearer: [] }],
       ...(typeof def.auth === 'object' && { 'x-scope': def.auth.scope }),
       ...(def.auth === 'admin' && { 'x-scope': 'admin' }),
+      ...(def.auth === 'token' && { 'x-scope': 'any token of the handle' }),
       responses,
     };
   }

@@ -8,8 +8,11 @@ export const SCOPES = [
 ] as const;
 export type Scope = (typeof SCOPES)[number];
 
-/** Who may call a route: anyone, the operator's admin token, or a PAT of the path's handle with a scope. */
-export type RouteAuth = 'public' | 'admin' | { scope: Scope };
+/**
+ * Who may call a route: anyone, the operator's admin token, any valid token of the path's handle
+ * (`token`: no scope needed, e.g. asking what the token itself may do), or a PAT with a scope.
+ */
+export type RouteAuth = 'public' | 'admin' | 'token' | { scope: Scope };
 
 export interface Principal {
   kind: 'admin' | 'token' | 'public';

@@ -1,6 +1,6 @@
 import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { createHandleBody, createTokenBody, handleParams, tenantResponse, tokenResponse } from './schemas.ts';
+import { createHandleBody, createTokenBody, currentTokenResponse, handleParams, tenantResponse, tokenResponse } from './schemas.ts';
 import type { TenantService } from './service.ts';
 
 type Deps = { tenants: TenantService };
@@ -44,6 +44,18 @@ export const tenantRoutes = defineRoutes([
     async handler(ctx, { tenants }: Deps) {
       ctx.status = 201;
       ctx.body = await tenants.createToken(ctx.params.handle, ctx.request.body as never);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/tokens/current',
+    summary: 'The calling token: its scopes and expiry (any valid token of the handle may ask; the admin token answers as the operator)',
+    tags: ['tokens'],
+    auth: 'token',
+    params: handleParams,
+    responses: { 200: { description: 'The token, without its secret', schema: currentTokenResponse } },
+    async handler(ctx, { tenants }: Deps) {
+      ctx.body = await tenants.currentToken(ctx.params.handle);
     },
   },
   {

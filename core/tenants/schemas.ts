@@ -46,3 +46,14 @@ export const tokenResponse = {
     token: { type: 'string', description: 'Shown once; stored only as a SHA-256 hash.' },
   },
 };
+
+export const currentTokenResponse = {
+  type: 'object',
+  required: ['kind', 'handle', 'scopes'],
+  properties: {
+    kind: { enum: ['pat', 'admin'], description: 'A personal access token, or the operator admin token (every scope).' },
+    handle: { type: 'string' },
+    tokenId: { type: ['string', 'null'] }, name: { type: ['string', 'null'] }, scopes: { type: 'array', items: { type: 'string' } },
+    expiresAt: { type: ['string', 'null'] }, createdAt: { type: ['string', 'null'] },
+  },
+};

@@ -60,6 +60,15 @@ export class TenantService {
     return { ...publicToken(row), token };
   }
 
+  /** The calling token itself (no secret): what it may do, so clients need not probe. */
+  async currentToken(handle: string) {
+    const { principal } = this.deps;
+    if (principal.kind === 'admin') return { kind: 'admin', tokenId: null, name: null, handle, scopes: [...principal.scopes], expiresAt: null, createdAt: null };
+    const row = await this.deps.em.findOneOrFail(AccessTokenEntity, { handle, tokenId: principal.actor });
+    const { revokedAt: _revoked, ...token } = publicToken(row);
+    return { kind: 'pat', handle, ...token };
+  }
+
   async listTokens(handle: string, limit: number, cursor?: string) {
     const after = decodeCursor(cursor, ['uuid']);
     const rows = await this.deps.em.find(

@@ -35,6 +35,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let context: BrowserContext | null = null;
   let pageErrors: string[] = [];
+  let consoleErrors: string[] = [];
 
   before(async function () {
     if (!existsSync(CHROMIUM)) {
@@ -66,7 +67,9 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
+    consoleErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('console', (msg) => msg.type() === 'error' && consoleErrors.push(msg.text()));
     return page;
   }
 
@@ -285,6 +288,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.locator('.nav-link.active[data-page="funnel"]').waitFor({ timeout: UI_WAIT });
     await page.locator('#funnel-table').waitFor({ timeout: UI_WAIT });
     expect(new URL(page.url()).hash).to.equal('#/funnel');
+    // The scopes come from GET .../tokens/current: no request fails on purpose (no 400/403 in the console).
+    expect(consoleErrors, 'console errors while signing in').to.deep.equal([]);
     await shot(page, '07-scopes-analytics-only');
   });
 

@@ -49,7 +49,7 @@ describe('auth matrix: every protected route', () => {
   });
 
   it("answers 404 to another tenant's token, never revealing the handle", async () => {
-    for (const route of routes.filter((r) => typeof r.auth === 'object' && r.path.includes('{handle}'))) {
+    for (const route of routes.filter((r) => (typeof r.auth === 'object' || r.auth === 'token') && r.path.includes('{handle}'))) {
       const res = await send(server, route, pathFor(route, target.handle), foreign.auth);
       expect(res.status, `${route.method} ${route.path}`).to.equal(404);
       expect(res.body.error.code).to.equal('not_found');

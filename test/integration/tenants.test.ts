@@ -55,6 +55,22 @@ describe('tenants and personal access tokens', () => {
     expect(ownerToken).to.be.a('string');
   });
 
+  it('tells any valid token of the handle what it may do (GET .../tokens/current), without its secret', async () => {
+    const { handle, auth } = await createHandle(server);
+    const reader = await createToken(server, handle, auth.Authorization.slice(7), ['analytics.read']);
+    const me = await server.http.get(`/v2/handles/${handle}/tokens/current`).set(reader.auth).expect(200);
+    expect(me.body).to.deep.include({ kind: 'pat', handle, tokenId: reader.tokenId, scopes: ['analytics.read'], expiresAt: null });
+    expect(JSON.stringify(me.body)).to.not.include('tenx_pat_');
+    const admin = await server.http.get(`/v2/handles/${handle}/tokens/current`).set(server.admin()).expect(200);
+    expect(admin.body).to.include({ kind: 'admin', handle });
+    expect(admin.body.scopes).to.include.members(['tokens.write', 'plugins.write']);
+    // Another handle's token: 404, as everywhere; a revoked one: 401.
+    const other = await createHandle(server);
+    await server.http.get(`/v2/handles/${handle}/tokens/current`).set(other.auth).expect(404);
+    await server.http.delete(`/v2/handles/${handle}/tokens/${reader.tokenId}`).set(auth).expect(200);
+    await server.http.get(`/v2/handles/${handle}/tokens/current`).set(reader.auth).expect(401);
+  });
+
   it('rejects expired tokens with 401', async () => {
     const { handle, auth } = await createHandle(server);
     const soon = new Date(Date.now() + 1500).toISOString();
