@@ -11,7 +11,8 @@ export function statement(prepared: boolean, name: string, text: string, values:
 }
 
 /**
- * First submissions, many at once (ClaimBatcher): claim each key, copy its click's attribution,
+ * First submissions, many at once (ClaimBatcher): lock the batch's campaigns (sorted advisory
+ * locks, taken before any row is touched), claim each key, copy its click's attribution,
  * insert the conversion, add it to its rollup row, insert its audit and its outbox event. One
  * statement, one transaction, one commit (one WAL flush) for the whole batch. Rollup rows are
  * upserted in key order after the keys, so concurrent batches lock in one order (no deadlock);
@@ -39,9 +40,16 @@ with input as (
          coalesce(c.source, 'direct') as source, coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found
     from input i
     left join clicks c on c.click_id = i.click_id and c.handle = i.handle and c.campaign_id = i.campaign_id
+), campaign_locks as (
+  -- One batch per campaign at a time across processes: the rollup upsert fires update then insert
+  -- triggers on the per-campaign analytics rows, two lock passes no key order can make consistent.
+  select count(pg_advisory_xact_lock(hashtextextended(handle || '/' || campaign_id, 0)))
+    from (select distinct handle, campaign_id from input order by 1, 2) c
 ), claimed as (
   insert into idempotency_keys (handle, idempotency_key, conversion_id)
-  select handle, key, conversion_id from src where click_found or not require_click order by handle, key
+  select handle, key, conversion_id from src
+   where (click_found or not require_click) and (select count(*) from campaign_locks) >= 0
+   order by handle, key
   on conflict (handle, idempotency_key) do update set conversion_id = excluded.conversion_id, created_at = now()
    where idempotency_keys.created_at < now() - make_interval(days => $16::int)
   returning conversion_id

@@ -55,6 +55,9 @@ export function errorMiddleware(log: Logger) {
   };
 }
 
+// SQLSTATEs for a transaction PostgreSQL rolled back on its own, which a retry may well pass.
+const TRANSIENT_PG = new Set(['40001', '40P01', '55P03', '57014']);
+
 function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   const e = err as { status?: number; statusCode?: number; expose?: boolean; message?: string; type?: string };
@@ -62,6 +65,10 @@ function toHttpError(err: unknown): HttpError {
   if (status === 413 || e.type === 'entity.too.large') return new HttpError(413, 'payload_too_large', 'The request body is larger than 64 KiB.');
   if (status && status >= 400 && status < 500) {
     return new HttpError(status, status === 404 ? 'not_found' : 'invalid_request', e.expose && e.message ? e.message : 'The request could not be processed.');
+  }
+  // PostgreSQL gave up on this attempt (deadlock, serialization, lock timeout): nothing was written.
+  if (TRANSIENT_PG.has((err as { code?: string }).code ?? '')) {
+    return new HttpError(503, 'unavailable', 'The database could not complete the request this time; retry it.', undefined, { 'retry-after': '1' });
   }
   return new HttpError(500, 'internal_error', 'An unexpected error occurred; it has been logged.');
 }
