@@ -18,9 +18,9 @@ const USER_AGENT_MAX = 512;
 const IP_HASH_MEMO = 4096;
 const NOT_BOT: BotVerdict = Object.freeze({ bot: false });
 
-/** Verdicts are in precedence order: the first flag is the stored one. */
+/** Verdicts are in precedence order: the first flag is the stored one (a plugin's non-object answer is no flag). */
 function firstFlag(verdicts: BotVerdict[]): BotVerdict {
-  for (const v of verdicts) if (v.bot) return v;
+  for (const v of verdicts) if (v !== null && typeof v === 'object' && v.bot) return v;
   return NOT_BOT;
 }
 
@@ -82,14 +82,25 @@ export class ClickRecorder {
 
   private judgeAndBuffer(plugins: HandlePlugins, link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string): void {
     const segment = this.segment(plugins, link, facts);
-    const verdict = this.judge(plugins, facts);
+    let verdict: BotVerdict | Promise<BotVerdict>;
+    try {
+      verdict = this.judge(plugins, facts);
+    } catch (err) {
+      // Runs after the 302 went out: whatever a plugin does, the click is stored, never the response cut.
+      verdict = this.unjudged(err);
+    }
     if (!(verdict instanceof Promise)) return this.buffer(link, facts, clickId, destinationUrl, verdict, segment);
     this.judging++;
-    // judge() never rejects: a failing detector's verdict is skipped.
-    void verdict.then((v) => {
-      this.settle();
-      this.buffer(link, facts, clickId, destinationUrl, v, segment);
-    });
+    void verdict.then(
+      (v) => {
+        this.settle();
+        this.buffer(link, facts, clickId, destinationUrl, v, segment);
+      },
+      (err) => {
+        this.settle();
+        this.buffer(link, facts, clickId, destinationUrl, this.unjudged(err), segment);
+      },
+    );
   }
 
   private ipHash(ip: string): string {
@@ -162,6 +173,12 @@ export class ClickRecorder {
       );
     }
     return Promise.all(verdicts.map((v, i) => (v instanceof Promise ? v.catch((err) => this.detectorFailed(detectors[i], err)) : v))).then(firstFlag);
+  }
+
+  /** Judging itself failed (a plugin broke the contract beyond one verdict): the click is kept, unflagged. */
+  private unjudged(err: unknown): BotVerdict {
+    this.opts.log.warn({ err }, 'bot detection failed; the click is stored unflagged');
+    return NOT_BOT;
   }
 
   private detectorFailed(d: ActivePlugin, err: unknown): BotVerdict {
