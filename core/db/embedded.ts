@@ -25,7 +25,15 @@ export async function startEmbeddedPostgres(dataDir: string, maxConnections: num
   }
   // Not pglite-socket: it interleaves concurrent connections' protocol messages (see pglite-server.ts).
   const server = new PGliteServer(db);
-  const { host, port } = await server.start();
+  let address: { host: string; port: number };
+  try {
+    address = await server.start();
+  } catch (err) {
+    await db.close().catch(() => {});
+    unlock();
+    throw err;
+  }
+  const { host, port } = address;
   return {
     url: `postgresql://postgres@${host}:${port}/postgres?sslmode=disable`,
     async stop() {
@@ -60,7 +68,9 @@ function lockDataDir(dir: string): () => void {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const owner = Number(readFileSync(file, 'utf8').trim());
-      if (Number.isInteger(owner) && owner > 0 && alive(owner)) {
+      // Our own pid in the file: left by an earlier run that got the same pid (a container's pid 1
+      // after a crash), since this process takes the lock only once.
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
         throw new Error(
           `the embedded database in ${dir} is in use by process ${owner} (a running tenx serve?); stop it first, or set DATABASE_URL to share a PostgreSQL server between processes`,
         );

@@ -24,7 +24,9 @@ export type CursorPart = 'timestamp' | 'uuid' | 'text';
 
 const CURSOR_PART: Record<CursorPart, (v: unknown) => boolean> = {
   // The keys lists write: to_char(created_at, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"').
-  timestamp: (v) => typeof v === 'string' && INSTANT_YEAR.test(v) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/.test(v) && Number.isFinite(Date.parse(v)),
+  // Date.parse rolls 02-30 or 24:00 over where PostgreSQL refuses them: the date and time must survive a round trip.
+  timestamp: (v) => typeof v === 'string' && INSTANT_YEAR.test(v) && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?Z$/.test(v) &&
+    Number.isFinite(Date.parse(v)) && new Date(v).toISOString().slice(0, 19) === v.slice(0, 19),
   uuid: (v) => typeof v === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(v),
   text: (v) => typeof v === 'string' && v.length <= 255 && !v.includes('\u0000'),
 };

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Redis } from './redis.ts';
 
 const DAY_MS = 86_400_000;
-// Without Redis, the first run comes a while after start (not in the boot path), then daily.
+// The first run comes a while after start (not in the boot path), then daily.
 const FIRST_LOCAL_RUN_MS = 60_000;
 
 export interface DailyJobOptions {
@@ -41,7 +41,9 @@ export class DailyJob {
       this.queue = new Queue(name, { connection, prefix });
       this.queue.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job queue error'));
       // Not awaited: with Redis unreachable at boot it would block the start until Redis returns.
-      void this.queue.upsertJobScheduler(schedulerId, { every: DAY_MS }, {
+      // The first run comes a minute after start, as without Redis: never in the boot path, and a
+      // process restarting now and then still purges (each start schedules the next run anew).
+      void this.queue.upsertJobScheduler(schedulerId, { every: DAY_MS, startDate: Date.now() + FIRST_LOCAL_RUN_MS }, {
         name: 'run',
         opts: { removeOnComplete: 10, removeOnFail: 10 },
       }).catch((err) => log.warn({ err: err.message, queue: name }, 'daily job not scheduled yet'));
@@ -70,7 +72,7 @@ export class DailyJob {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     // Redis down: no job can be in flight, and a graceful close() would wait for Redis forever.
-    await this.worker?.close(!this.opts.redis?.isReady);
+    await this.worker?.close(!this.opts.redis?.isReady || !this.opts.workerRedis?.isReady);
     await this.queue?.close();
     this.worker = this.queue = null;
     this.mode = 'stopped';

@@ -107,7 +107,7 @@ export class BullmqScheduler implements DeliveryScheduler {
   async stop(): Promise<void> {
     // Waits for the jobs in flight; the shared node-redis client stays open for the kernel.
     // Redis down: no job can be in flight, and a graceful close() would wait for Redis forever.
-    await this.worker?.close(!this.deps.redis.isReady);
+    await this.worker?.close(!this.deps.redis.isReady || !this.deps.workerRedis.isReady);
     await this.queue?.close();
     this.worker = this.queue = undefined;
   }

@@ -83,7 +83,9 @@ describe('hostile input the database cannot take is a 400, not a 500', () => {
 
   it('refuses forged cursors whose entries have the wrong types for their list', async () => {
     const lists = ['webhooks', 'notifications', 'audit-events', 'tokens', 'campaigns'];
-    const forged = [b64([1, 2]), b64(['x']), b64(['2026-01-01T00:00:00.000000Z', 'not-a-uuid']), b64(['0000-01-01T00:00:00Z', '0194f0a4-1234-7abc-8def-0123456789ab']), b64([{}])];
+    const forged = [b64([1, 2]), b64(['x']), b64(['2026-01-01T00:00:00.000000Z', 'not-a-uuid']), b64(['0000-01-01T00:00:00Z', '0194f0a4-1234-7abc-8def-0123456789ab']), b64([{}]),
+      // Dates Date.parse rolls over but PostgreSQL refuses.
+      b64(['2025-02-30T00:00:00Z', '0194f0a4-1234-7abc-8def-0123456789ab']), b64(['2025-04-01T24:00:00Z', '0194f0a4-1234-7abc-8def-0123456789ab'])];
     for (const list of lists) {
       // Campaign cursors are campaign ids (text): ["x"] is a well-formed one there.
       for (const cursor of forged.filter((c) => list !== 'campaigns' || c !== b64(['x']))) {

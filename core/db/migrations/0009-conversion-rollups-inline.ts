@@ -7,6 +7,9 @@ import { Migration } from '@mikro-orm/migrations';
  */
 export class Migration0009ConversionRollupsInline extends Migration {
   override async up(): Promise<void> {
+    // Processes of the earlier version may still be writing and folding deltas: hold them off
+    // until the drop commits, so nothing is folded twice or committed after the last fold.
+    this.addSql('lock table conversion_rollup_deltas in access exclusive mode');
     this.addSql(`insert into conversion_rollups as r (handle, campaign_id, hour, country, segment, source, currency, conversions, verified_conversions, value)
       select handle, campaign_id, hour, country, segment, source, currency, count(*), count(*) filter (where verified), sum(value)
         from conversion_rollup_deltas
