@@ -216,7 +216,10 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.selectOption('#breakdown-campaign', 'breakdown-delta');
     await page.locator('#breakdown-country tr[data-key="DE"]').waitFor({ timeout: UI_WAIT });
     const keys = async (dim: string) => page.locator(`#breakdown-${dim} tbody tr`).evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.key));
-    await page.waitForFunction(() => document.querySelectorAll('#breakdown-referrer tbody tr').length >= 3, null, { timeout: UI_WAIT });
+    // The three tables load independently: wait for each before reading it.
+    for (const dim of ['referrer', 'segment']) {
+      await page.waitForFunction((d) => document.querySelectorAll(`#breakdown-${d} tbody tr[data-key]`).length >= 3, dim, { timeout: UI_WAIT });
+    }
     expect(await keys('country')).to.deep.equal(['US', 'DE', 'FR']);
     expect(await keys('segment')).to.include.members(['desktop', 'mobile', 'bot']);
     expect(await keys('referrer')).to.include.members(['twitter', 'email', 'direct']);
