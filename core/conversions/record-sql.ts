@@ -14,10 +14,11 @@ export function statement(prepared: boolean, name: string, text: string, values:
  * First submissions, many at once (ClaimBatcher): lock the batch's campaigns (sorted advisory
  * locks, taken before any row is touched), claim each key, copy its click's attribution,
  * insert the conversion, add it to its rollup row, insert its audit and its outbox event. One
- * statement, one transaction, one commit (one WAL flush) for the whole batch. Rollup rows are
- * upserted in key order after the keys, so concurrent batches lock in one order (no deadlock);
- * batching is what makes the hot campaign-hour row affordable (one upsert per batch, not per
- * conversion: measured 220-300/s per conversion, ~2,400/s batched).
+ * statement, one transaction, one commit (one WAL flush) for the whole batch. Key order alone
+ * cannot keep batches of two processes from deadlocking (the rollup upsert's update and insert
+ * triggers lock the per-campaign analytics rows in two passes): the campaign locks do. Batching is
+ * what makes the hot campaign-hour row affordable (one upsert per batch, not per conversion:
+ * measured 220-300/s per conversion, ~2,800/s batched).
  *
  * Keys are claimed with ON CONFLICT, so under any concurrency across processes exactly one claim
  * inserts; a key older than the retention ($16 days) is re-claimed as new. Keys are claimed in
