@@ -2,13 +2,13 @@
 // idempotency keys plus a share of repeats over HTTP, 50 in flight; then the count check.
 // `npx tsx scripts/bench/conversions.ts [--n 20000] [--dup 0.1] [--concurrency 50]` or `npm run bench -- conversions`.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, type AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Pool, request } from 'undici';
 import { createTestDatabase } from '../../test/support/database.ts';
+import { freePort } from '../../test/support/net.ts';
 import { arg, isMain, printTable, ROOT, writeResult } from './support.ts';
 
 const ADMIN = 'bench-admin-token-conversions';
@@ -23,14 +23,6 @@ export interface ConversionsBenchOptions {
   /** Clicks (ctx tokens) the conversions are spread over. */
   clicks?: number;
 }
-
-const freePort = () =>
-  new Promise<number>((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => ok(port));
-    });
-  });
 
 async function startServer(dbUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();

@@ -3,32 +3,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
-
-const freePort = () =>
-  new Promise<number>((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
+import { freePort, spawnServer } from '../support/net.ts';
 
 /** Starts `tenx serve` exactly as `npm start` does, on the embedded database, with no Redis. */
-async function serve(dataDir: string, port: number): Promise<{ child: ChildProcess; output: () => string }> {
+function serve(dataDir: string, port: number) {
   const env = { ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', CTX_SECRETS: '', SECRET_KEY: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/tenx.ts', 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const deadline = Date.now() + 60_000;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`server exited early: ${out}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    if (ok) return { child, output: () => out };
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`server did not start: ${out}`);
+  return spawnServer(['--import', 'tsx', 'scripts/tenx.ts', 'serve'], { env, port });
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));

@@ -1,21 +1,13 @@
 import { expect } from 'chai';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { freePort, spawnServer } from '../support/net.ts';
 
 const BIN = resolve('scripts/tenx.js');
 const ADMIN = 'external-plugin-admin-token';
-
-const freePort = () =>
-  new Promise<number>((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => ok(port));
-    });
-  });
 
 // docs/plugins.md §1: a plugin kept outside the checkout imports only types and exports a plain
 // object. Outside a "type": "module" package Node treats such a file as CommonJS, which the
@@ -60,17 +52,9 @@ describe('the tenx bin loads plugins kept outside the checkout (docs/plugins.md)
       DATA_DIR: join(dir, 'data'), PLUGINS: `${join(dir, 'partner-signup.ts')},${join(dir, 'newsletter.js')}`,
     };
     // The bin directly, from another working directory, as an installed package would run.
-    child = spawn(process.execPath, [BIN, 'serve'], { env, cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout!.on('data', (d) => (out += d));
-    child.stderr!.on('data', (d) => (out += d));
-    const base = `http://127.0.0.1:${port}`;
-    for (let i = 0; ; i++) {
-      if (child.exitCode !== null) throw new Error(`tenx serve exited: ${out}`);
-      if (await fetch(`${base}/healthz`).then((r) => r.ok, () => false)) break;
-      if (i > 200) throw new Error(`tenx serve did not start: ${out}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    const server = await spawnServer([BIN, 'serve'], { env, port, cwd: dir });
+    child = server.child;
+    const base = server.url;
     const created = await fetch(`${base}/v2/handles`, {
       method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ handle: 'ext-plugins', name: 'Ext' }),
     });

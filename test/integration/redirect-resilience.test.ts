@@ -4,6 +4,7 @@ import net from 'node:net';
 import { expect } from 'chai';
 import pg from 'pg';
 import { BASE_DATABASE_URL } from '../support/database.ts';
+import { freePort } from '../support/net.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 import { campaign, clickCount, followed, metric, person, storedClicks, trustLocalProxy, waitFor } from '../support/redirect.ts';
 
@@ -15,14 +16,6 @@ async function handleWith(server: TestServer, ...campaigns: object[]) {
   const h = await createHandle(server);
   for (const c of campaigns) await server.http.post(`/v2/handles/${h.handle}/campaigns`).set(h.auth).send(c).expect(201);
   return h;
-}
-
-async function freePort(): Promise<number> {
-  const srv = net.createServer().listen(0, '127.0.0.1');
-  await new Promise((ok) => srv.once('listening', ok));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise((ok) => srv.close(ok));
-  return port;
 }
 
 /** A private Redis this test may stop and start (the shared one must stay up for everyone else). */
