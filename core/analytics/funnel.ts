@@ -2,7 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { botRatio, confidence, conversionRate, type ConfidenceReason } from './confidence.ts';
-import { FUNNEL_CLICKS, FUNNEL_CONVERSIONS, Params, windowSource, type CampaignSet, type Window } from './range.ts';
+import { Params } from '../db/params.ts';
+import { FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Window } from './range.ts';
 
 export interface CampaignRef {
   campaignId: string;

@@ -2,7 +2,8 @@
 // day and campaign the funnel tables.
 import type { Pool } from 'pg';
 import { round2, statementName } from './funnel.ts';
-import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, Params, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
+import { Params } from '../db/params.ts';
+import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
 
 export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'campaign'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];

@@ -1,4 +1,5 @@
 // Time windows over hourly rollups: from/to widen to whole hours, whole UTC days read the day tables.
+import type { Params } from '../db/params.ts';
 import { invalidRequest } from '../http/errors.ts';
 
 const HOUR = 3_600_000;
@@ -19,15 +20,6 @@ export function hourWindow(from?: string, to?: string): Window {
     throw invalidRequest('`from` must be before `to`.', [{ pointer: '/query/from', message: 'must be before to' }]);
   }
   return { from: f, to: t };
-}
-
-/** Collects positional parameters while a statement is written. */
-export class Params {
-  readonly values: unknown[] = [];
-  add(value: unknown): string {
-    this.values.push(value);
-    return `$${this.values.length}`;
-  }
 }
 
 /** Which campaigns a query covers: explicit ids, or every campaign of the handle (archived ones only if asked). */

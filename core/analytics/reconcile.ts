@@ -2,8 +2,9 @@
 import type { Pool, PoolClient } from 'pg';
 import { exportRowsSql } from './export.ts';
 import { computeFunnel, round2 } from './funnel.ts';
-import { Params } from './range.ts';
+import { Params } from '../db/params.ts';
 import { loadScope } from './service.ts';
+import { withTransaction } from '../db/transaction.ts';
 
 export interface ReconcileTotals {
   clicks: number;
@@ -146,18 +147,7 @@ function compare(out: string[], what: string, a: Record<string, unknown>, b: Rec
  * transaction, so live traffic cannot make the views disagree) and lists every disagreement.
  */
 export async function reconcile(pg: Pool, handle: string): Promise<ReconcileReport> {
-  const client = await pg.connect();
-  try {
-    await client.query('begin isolation level repeatable read read only');
-    const report = await reconcileIn(client, handle);
-    await client.query('rollback');
-    return report;
-  } catch (err) {
-    await client.query('rollback').catch(() => {});
-    throw err;
-  } finally {
-    client.release();
-  }
+  return withTransaction(pg, (client) => reconcileIn(client, handle), 'begin isolation level repeatable read read only');
 }
 
 async function reconcileIn(client: PoolClient, handle: string): Promise<ReconcileReport> {

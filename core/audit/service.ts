@@ -1,6 +1,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool, PoolClient } from 'pg';
 import { decodeCursor, toPage } from '../http/pagination.ts';
+import { Params } from '../db/params.ts';
 
 export interface AuditInput {
   handle: string;
@@ -38,28 +39,20 @@ export class AuditService {
   }
 
   async list(handle: string, f: AuditFilters) {
-    const where = ['handle = $1'];
-    const args: unknown[] = [handle];
-    const add = (sql: string, v: unknown) => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (f.type) add('type = ?', f.type);
-    if (f.campaignId) add('campaign_id = ?', f.campaignId);
-    if (f.from) add('created_at >= ?', f.from);
-    if (f.to) add('created_at < ?', f.to);
+    const p = new Params();
+    const where = [`handle = ${p.add(handle)}`];
+    if (f.type) where.push(`type = ${p.add(f.type)}`);
+    if (f.campaignId) where.push(`campaign_id = ${p.add(f.campaignId)}`);
+    if (f.from) where.push(`created_at >= ${p.add(f.from)}`);
+    if (f.to) where.push(`created_at < ${p.add(f.to)}`);
     const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
-    if (after) {
-      args.push(after[0], after[1]);
-      where.push(`(created_at, event_id) < ($${args.length - 1}::timestamptz, $${args.length}::uuid)`);
-    }
-    args.push(f.limit + 1);
+    if (after) where.push(`(created_at, event_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       `select event_id as "eventId", type, actor, campaign_id as "campaignId", subject_id as "subjectId", payload,
               created_at as "createdAt", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from audit_events where ${where.join(' and ')}
-        order by created_at desc, event_id desc limit $${args.length}`,
-      args,
+        order by created_at desc, event_id desc limit ${p.add(f.limit + 1)}`,
+      p.values,
     );
     const page = toPage(rows, f.limit, (r) => [r.k, r.eventId]);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };

@@ -1,10 +1,13 @@
 import type { Pool, PoolClient } from 'pg';
 
-/** Runs fn in one PostgreSQL transaction on a pooled client; rolls back on any throw. */
-export async function withTransaction<T>(pg: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs fn in one PostgreSQL transaction on a pooled client; rolls back on any throw. `begin` sets
+ * the mode, e.g. 'begin isolation level repeatable read read only' for one consistent snapshot.
+ */
+export async function withTransaction<T>(pg: Pool, fn: (client: PoolClient) => Promise<T>, begin = 'begin'): Promise<T> {
   const client = await pg.connect();
   try {
-    await client.query('begin');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('commit');
     return result;

@@ -27,7 +27,9 @@ export const forbidden = (message: string) => new HttpError(403, 'forbidden', me
 export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found.`);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
 export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
-export const unavailable = (message: string) => new HttpError(503, 'unavailable', message);
+/** 503: nothing was done and a retry may pass (`retryAfterS` sets retry-after). */
+export const unavailable = (message: string, retryAfterS?: number) =>
+  new HttpError(503, 'unavailable', message, undefined, retryAfterS === undefined ? undefined : { 'retry-after': String(retryAfterS) });
 
 export function errorBody(code: string, message: string, details?: ErrorDetail[]) {
   return { error: { code, message, ...(details && details.length ? { details } : {}) } };
@@ -68,7 +70,7 @@ function toHttpError(err: unknown): HttpError {
   }
   // PostgreSQL gave up on this attempt (deadlock, serialization, lock timeout): nothing was written.
   if (TRANSIENT_PG.has((err as { code?: string }).code ?? '')) {
-    return new HttpError(503, 'unavailable', 'The database could not complete the request this time; retry it.', undefined, { 'retry-after': '1' });
+    return unavailable('The database could not complete the request this time; retry it.', 1);
   }
   return new HttpError(500, 'internal_error', 'An unexpected error occurred; it has been logged.');
 }

@@ -6,6 +6,7 @@ import { conflict, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { DeliveryEngine } from './engine.ts';
 import type { DeliveryStatus } from './schemas.ts';
+import { Params } from '../db/params.ts';
 
 export interface PanelFilters {
   webhookId?: string;
@@ -33,31 +34,24 @@ export class NotificationsPanel {
   constructor(private readonly deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine }) {}
 
   async list(handle: string, f: PanelFilters) {
-    const args: unknown[] = [handle];
+    const p = new Params([handle]); // $1
     const where: string[] = [];
-    const add = (sql: string, v: unknown) => {
-      args.push(v);
-      where.push(sql.replace('?', `$${args.length}`));
-    };
-    if (f.webhookId) add('d.webhook_id = ?', f.webhookId);
-    if (f.from) add('d.created_at >= ?', f.from);
-    if (f.to) add('d.created_at < ?', f.to);
+    if (f.webhookId) where.push(`d.webhook_id = ${p.add(f.webhookId)}`);
+    if (f.from) where.push(`d.created_at >= ${p.add(f.from)}`);
+    if (f.to) where.push(`d.created_at < ${p.add(f.to)}`);
     // The summary counts over the same webhook and time filters, before status and paging.
     const summaryWhere = [...where];
-    const summaryArgs = [...args];
-    if (f.status) add('d.status = ?', f.status);
+    const summaryArgs = [...p.values];
+    if (f.status) where.push(`d.status = ${p.add(f.status)}`);
     const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
-    if (after) {
-      args.push(after[0], after[1]);
-      where.push(`(d.created_at, d.delivery_id) < ($${args.length - 1}::timestamptz, $${args.length}::uuid)`);
-    }
-    args.push(f.limit + 1);
+    if (after) where.push(`(d.created_at, d.delivery_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
+    const limit = p.add(f.limit + 1);
     const [{ rows }, summary] = await Promise.all([
       this.deps.pg.query(
         `select ${DELIVERY_COLUMNS}, to_char(d.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
            from deliveries d where d.handle = $1 ${where.map((w) => `and ${w}`).join(' ')}
-          order by d.created_at desc, d.delivery_id desc limit $${args.length}`,
-        args,
+          order by d.created_at desc, d.delivery_id desc limit ${limit}`,
+        p.values,
       ),
       this.summary(summaryWhere, summaryArgs),
     ]);
