@@ -2,11 +2,18 @@ import type { Context } from 'koa';
 import type { AwilixContainer } from 'awilix';
 import type { JsonSchema } from '../plugins/sdk.ts';
 
+/** Scopes of handle tokens (v2, then v2.1's partner programs and audit.read). Owner and admin hold all. */
 export const SCOPES = [
   'campaigns.read', 'campaigns.write', 'analytics.read', 'webhooks.read', 'webhooks.write',
   'notifications.read', 'tokens.write', 'plugins.read', 'plugins.write',
+  'partners.read', 'partners.write', 'conversions.read', 'conversions.write',
+  'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'audit.read',
 ] as const;
 export type Scope = (typeof SCOPES)[number];
+
+/** Scopes of partner tokens (`tenx_ptk_`), valid only on the partner realm. */
+export const PARTNER_SCOPES = ['partner.read', 'partner.postbacks.write'] as const;
+export type PartnerScope = (typeof PARTNER_SCOPES)[number];
 
 /**
  * Who may call a route: anyone, the operator's admin token, any valid token of the path's handle
