@@ -6,6 +6,7 @@ import { conversionsModule } from './conversions/index.ts';
 import { dashboardModule } from './dashboard/index.ts';
 import { notificationsModule } from './notifications/index.ts';
 import { outboxModule } from './outbox/index.ts';
+import { partnersModule } from './partners/index.ts';
 import { pluginsModule } from './plugins/index.ts';
 import { redirectModule } from './redirect/index.ts';
 import { systemModule } from './system/index.ts';
@@ -19,6 +20,7 @@ export const modules: TenxModule[] = [
   outboxModule,
   tenantsModule,
   pluginsModule,
+  partnersModule,
   campaignsModule,
   conversionsModule,
   analyticsModule,

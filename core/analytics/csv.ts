@@ -4,6 +4,7 @@
 export const EXPORT_COLUMNS = [
   'clickId',
   'campaignId',
+  'partnerId',
   'occurredAt',
   'country',
   'segment',

@@ -12,6 +12,8 @@ export type ExportFormat = 'csv' | 'ndjson';
 export interface ExportFilter {
   handle: string;
   campaignIds: string[];
+  /** Only clicks of campaigns this partner owns when the export runs (the partner realm, the partnerId filter). */
+  partnerId?: string;
   window: Window;
 }
 
@@ -42,7 +44,9 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
     conversions += ` and x.created_at >= ${from}`;
   }
   if (f.window.to) clicks += ` and c.occurred_at < ${bind(f.window.to)}`;
-  return `select c.click_id, c.campaign_id,
+  // Checked again in this statement, not only when the campaign ids were looked up.
+  if (f.partnerId !== undefined) clicks += ` and p.partner_id = ${bind(f.partnerId)}`;
+  return `select c.click_id, c.campaign_id, p.partner_id,
       to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
       c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,
       v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency
@@ -53,6 +57,7 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
              string_agg(distinct x.currency::text, ' ' order by x.currency::text) as currency
         from conversions x where ${conversions} group by x.click_id
     ) v on v.click_id = c.click_id
+    left join campaigns p on p.handle = c.handle and p.campaign_id = c.campaign_id
     where ${clicks}
     order by c.occurred_at, c.click_id`;
 }
@@ -63,7 +68,7 @@ const safe = (col: string) =>
         else nullif(${col}, '') end`;
 
 // exportRowsSql's column names, in EXPORT_COLUMNS order.
-const sqlColumns = ['click_id', 'campaign_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions', 'value', 'currency'];
+const sqlColumns = ['click_id', 'campaign_id', 'partner_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions', 'value', 'currency'];
 
 function copySql(f: ExportFilter, format: ExportFormat): string {
   const rows = exportRowsSql(f, literal);
@@ -73,7 +78,7 @@ function copySql(f: ExportFilter, format: ExportFormat): string {
   }
   // Text columns a visitor or plugin can influence are defused; COPY's CSV quoting is RFC 4180.
   const cells = [
-    'r.click_id', 'r.campaign_id', 'r.occurred_at', 'r.country', safe('r.segment'), safe('r.referrer'), safe('r.source'),
+    'r.click_id', 'r.campaign_id', 'r.partner_id', 'r.occurred_at', 'r.country', safe('r.segment'), safe('r.referrer'), safe('r.source'),
     'r.is_bot::text', safe('r.bot_reason'), 'r.converted::text', 'r.conversions', 'r.value', 'r.currency',
   ];
   return `copy (select ${cells.join(', ')} from (${rows}) r) to stdout with (format csv)`;

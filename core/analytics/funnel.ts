@@ -7,6 +7,8 @@ import { FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type
 
 export interface CampaignRef {
   campaignId: string;
+  /** The campaign's partner now (null: none). */
+  partnerId: string | null;
   status: string;
   lastClickAt: Date | null;
 }
@@ -25,7 +27,7 @@ export interface FunnelMetrics {
   lastClickAt: string | null;
 }
 
-export type FunnelRow = { campaignId: string } & FunnelMetrics;
+export type FunnelRow = { campaignId: string; partnerId: string | null } & FunnelMetrics;
 
 export interface Funnel {
   data: FunnelRow[];
@@ -113,7 +115,7 @@ export function assembleFunnel(campaigns: CampaignRef[], sums: Map<string, Sums>
     const s = sums.get(c.campaignId) ?? emptySums();
     addInto(total, s);
     if (c.lastClickAt && (!lastClick || c.lastClickAt > lastClick)) lastClick = c.lastClickAt;
-    return { campaignId: c.campaignId, ...metrics(s, c.status, c.lastClickAt, reportingCurrency, now) };
+    return { campaignId: c.campaignId, partnerId: c.partnerId, ...metrics(s, c.status, c.lastClickAt, reportingCurrency, now) };
   });
   // Totals are "stale" only if some listed campaign is still ACTIVE and nothing was clicked for 7 days.
   const anyActive = campaigns.some((c) => c.status === 'ACTIVE');

@@ -1,11 +1,11 @@
 // Breakdowns: visitor dimensions read the per-day dimension tables (hourly rollups at window edges),
-// day and campaign the funnel tables.
+// day, campaign and partner the funnel tables.
 import type { Pool } from 'pg';
 import { round2, statementName } from './funnel.ts';
 import { Params } from '../db/params.ts';
 import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
 
-export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'campaign'] as const;
+export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'campaign', 'partner'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
 export interface GroupRow {
@@ -35,19 +35,21 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
   const vp = new Params();
   const rc = `(select reporting_currency from tenants where handle = ${vp.add(q.handle)})`;
   const filter = { handle: q.handle, campaigns: q.campaigns, window: q.window };
-  const key = by === 'day' ? 'day::text' : by === 'campaign' ? 'campaign_id' : 'key';
+  // A campaign's numbers count for the partner it has now; campaigns without one share the key "".
+  const partnerOf = (p: Params) => `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(q.handle)} and c.campaign_id = s.campaign_id), '')`;
+  const key = (p: Params) => (by === 'day' ? 'day::text' : by === 'campaign' ? 'campaign_id' : by === 'partner' ? partnerOf(p) : 'key');
   // groupBy=day needs the day of each row, which all-time totals do not keep.
   const perDay = (g: Grains): Grains => ({ days: g.days, hours: g.hours });
   const [clicks, conversions] =
     by === 'day'
       ? [perDay(FUNNEL_CLICKS), perDay(FUNNEL_CONVERSIONS)]
-      : by === 'campaign'
+      : by === 'campaign' || by === 'partner'
       ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
       : [dimensionGrains('clicks', DIMENSION_COLUMN[by], cp), dimensionGrains('conversions', DIMENSION_COLUMN[by], vp)];
   return [
-    { text: `select ${key} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1`, values: cp.values },
+    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1`, values: cp.values },
     {
-      text: `select ${key} as key, sum(conversions) as conversions, coalesce(sum(value) filter (where currency = ${rc}), 0) as revenue
+      text: `select ${key(vp)} as key, sum(conversions) as conversions, coalesce(sum(value) filter (where currency = ${rc}), 0) as revenue
                from (${windowSource(conversions, filter, vp)}) s group by 1`,
       values: vp.values,
     },

@@ -8,6 +8,12 @@ import { analyticsRoutes } from './routes.ts';
 import { AnalyticsService } from './service.ts';
 import { AnalyticsStreams } from './stream.ts';
 
+// What other modules use of analytics (the partner realm answers with the same views).
+export { answerAnalytics, answerExport, answerStream, type ViewQuery } from './serve.ts';
+export { analyticsQueryOf, analyticsResponse, exportQueryOf } from './schemas.ts';
+export type { AnalyticsService } from './service.ts';
+export type { AnalyticsStreams } from './stream.ts';
+
 type Cradle = { pg: Pool; bus: Bus; log: Logger; config: Config; analytics: AnalyticsService };
 
 export const analyticsModule: TenxModule = {
@@ -21,7 +27,7 @@ export const analyticsModule: TenxModule = {
             pg, bus, log,
             heartbeatMs: config.analyticsSseHeartbeatMs,
             pollMs: config.analyticsSsePollMs,
-            loadFunnel: (handle, campaignIds) => analytics.funnelOf(handle, campaignIds),
+            loadFunnel: (handle, campaignIds, partnerId) => analytics.funnelOf(handle, campaignIds, partnerId),
           }),
       ).singleton(),
     });

@@ -22,13 +22,28 @@ export function hourWindow(from?: string, to?: string): Window {
   return { from: f, to: t };
 }
 
-/** Which campaigns a query covers: explicit ids, or every campaign of the handle (archived ones only if asked). */
-export type CampaignSet = string[] | { includeArchived: boolean };
+/**
+ * Which campaigns a query covers: explicit ids, or every campaign of the handle (archived ones only
+ * if asked), or a partner's campaigns (one of them with `campaignId`, archived or not).
+ */
+export type CampaignSet = string[] | { includeArchived: boolean } | PartnerCampaigns;
+export interface PartnerCampaigns {
+  partnerId: string;
+  campaignId?: string;
+  includeArchived: boolean;
+}
 
-/** A condition on `column` for a campaign set; the "every campaign" form needs no prior lookup. */
+/**
+ * A condition on `column` for a campaign set; the "every campaign" and partner forms need no prior
+ * lookup, so a partner's numbers are selected by the query itself, never filtered out afterwards.
+ */
 export function campaignFilter(set: CampaignSet, handle: string, bind: (v: unknown) => string, column = 'campaign_id'): string {
   if (Array.isArray(set)) return `${column} = any(${bind(set)}::text[])`;
-  return `${column} in (select campaign_id from campaigns where handle = ${handle}${set.includeArchived ? '' : ` and status <> 'ARCHIVED'`})`;
+  const partner = 'partnerId' in set
+    ? ` and partner_id = ${bind(set.partnerId)}${set.campaignId !== undefined ? ` and campaign_id = ${bind(set.campaignId)}` : ''}`
+    : '';
+  const archived = set.includeArchived || ('campaignId' in set && set.campaignId !== undefined);
+  return `${column} in (select campaign_id from campaigns where handle = ${handle}${partner}${archived ? '' : ` and status <> 'ARCHIVED'`})`;
 }
 
 export interface SourceFilter {

@@ -1,45 +1,25 @@
-import { invalidRequest } from '../http/errors.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../tenants/schemas.ts';
-import type { ExportFormat } from './export.ts';
-import type { GroupBy } from './group-by.ts';
+import { GROUP_BY } from './group-by.ts';
 import { analyticsQuery, analyticsResponse, exportQuery, streamQuery } from './schemas.ts';
+import { answerAnalytics, answerExport, answerStream } from './serve.ts';
 import type { AnalyticsService } from './service.ts';
 import type { AnalyticsStreams } from './stream.ts';
 
 type Deps = { analytics: AnalyticsService; analyticsStreams: AnalyticsStreams; principal: Principal };
 
-const CONTENT_TYPES: Record<ExportFormat, string> = {
-  csv: 'text/csv; charset=utf-8; header=present',
-  ndjson: 'application/x-ndjson; charset=utf-8',
-};
-
-const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-
 export const analyticsRoutes = defineRoutes([
   {
     method: 'GET',
     path: '/v2/handles/{handle}/analytics',
-    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|day|campaign); fresh within 2 s',
+    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|day|campaign|partner), optionally of one partner; fresh within 2 s',
     tags: ['analytics'],
     auth: { scope: 'analytics.read' },
     params: handleParams,
     query: analyticsQuery,
     responses: { 200: { description: 'Funnel rows with totals, or breakdown rows', schema: analyticsResponse } },
     async handler(ctx, { analytics }: Deps) {
-      const { funnel, groupBy, ...q } = ctx.state.query as { funnel?: boolean; groupBy?: GroupBy; campaignId?: string; from?: string; to?: string; includeArchived?: boolean };
-      if (funnel && groupBy) {
-        throw invalidRequest('Ask for either funnel=true or groupBy, not both.', [{ pointer: '/query/groupBy', message: 'cannot be combined with funnel=true' }]);
-      }
-      if (groupBy) {
-        ctx.body = { data: await analytics.groupBy(ctx.params.handle, groupBy, q) };
-      } else if (funnel) {
-        ctx.body = await analytics.funnel(ctx.params.handle, q);
-      } else {
-        throw invalidRequest('Choose a view: funnel=true for per-campaign funnel rows, or groupBy=country|segment|referrer|source|day|campaign for a breakdown.', [
-          { pointer: '/query/funnel', message: 'funnel=true or groupBy is required' },
-        ]);
-      }
+      await answerAnalytics(ctx, analytics, ctx.params.handle, ctx.state.query, GROUP_BY);
     },
   },
   {
@@ -53,7 +33,7 @@ export const analyticsRoutes = defineRoutes([
     responses: {
       200: {
         description:
-          'Columns: clickId, campaignId, occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
+          'Columns: clickId, campaignId, partnerId (the campaign\'s partner now), occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
           'botReason, converted, conversions, value, currency. A click with conversions in several currencies lists them ' +
           'space-separated and leaves value empty. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },
@@ -62,14 +42,7 @@ export const analyticsRoutes = defineRoutes([
       429: { description: 'Too many exports running on this server; retry after the retry-after header' },
     },
     async handler(ctx, { analytics }: Deps) {
-      const { format, ...q } = ctx.state.query as { format: ExportFormat; campaignId?: string; from?: string; to?: string; includeArchived?: boolean };
-      const body = await analytics.export(ctx.params.handle, format, q);
-      const name = `tenx-${ctx.params.handle}-${q.campaignId ?? 'all'}-${stamp(new Date())}.${format}`;
-      ctx.set('content-disposition', `attachment; filename="${name}"`);
-      ctx.set('cache-control', 'no-store');
-      ctx.set('x-accel-buffering', 'no');
-      ctx.type = CONTENT_TYPES[format];
-      ctx.body = body;
+      await answerExport(ctx, analytics, ctx.params.handle, ctx.state.query);
     },
   },
   {
@@ -89,11 +62,9 @@ export const analyticsRoutes = defineRoutes([
         contentType: 'text/event-stream',
       },
     },
-    async handler(ctx, { analytics, analyticsStreams, principal }: Deps) {
-      const { campaignId } = ctx.state.query as { campaignId?: string };
-      if (campaignId) await analytics.scope(ctx.params.handle, { campaignId }); // 404 before the stream starts
-      await analyticsStreams.open(ctx.params.handle, campaignId, ctx.res, principal.kind === 'token' ? principal.actor : undefined);
-      ctx.respond = false; // the stream owns the response from here on
+    async handler(ctx, deps: Deps) {
+      const { campaignId, partnerId } = ctx.state.query as { campaignId?: string; partnerId?: string };
+      await answerStream(ctx, deps, ctx.params.handle, { campaignId, partnerId });
     },
   },
 ]);

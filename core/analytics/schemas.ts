@@ -11,7 +11,14 @@ export const campaignIdParam = {
   description: 'Only this campaign (404 if the handle has no such campaign).',
 } as const;
 
-const windowQuery = {
+export const partnerIdQuery = {
+  type: 'string',
+  pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
+  description: "Only this partner's campaigns (its campaigns now; 404 if the handle has no such partner).",
+} as const;
+
+/** The window every analytics view takes (the partner realm's too, which adds no partnerId). */
+export const windowQuery = {
   campaignId: campaignIdParam,
   from: { ...instant, description: `Start (inclusive). ${WINDOW_NOTE}` },
   to: { ...instant, description: `End (exclusive). ${WINDOW_NOTE}` },
@@ -22,30 +29,42 @@ const windowQuery = {
   },
 } as const;
 
-export const analyticsQuery = {
+const GROUP_BY_NOTE =
+  'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
+  '(src, utm_source, else the mapped Referer host, else "direct"): API.md makes the source channel the referrer dimension. ' +
+  '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first.';
+
+/** The analytics query over a list of breakdowns (the handle's, or the partner realm's). */
+export const analyticsQueryOf = (groupBy: readonly string[], extra: Record<string, unknown> = {}) => ({
   properties: {
     funnel: { type: 'boolean', description: 'Funnel rows per campaign plus totals. Use either funnel=true or groupBy.' },
-    groupBy: {
-      enum: [...GROUP_BY],
-      description:
-        'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
-        '(src, utm_source, else the mapped Referer host, else "direct"): API.md makes the source channel the referrer dimension. ' +
-        '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first.',
-    },
+    groupBy: { enum: [...groupBy], description: GROUP_BY_NOTE },
     ...windowQuery,
+    ...extra,
   },
-};
+});
 
-export const exportQuery = {
+export const analyticsQuery = analyticsQueryOf(GROUP_BY, {
+  groupBy: {
+    enum: [...GROUP_BY],
+    description: `${GROUP_BY_NOTE} \`partner\` groups by each campaign's partner now ("" for campaigns without one).`,
+  },
+  partnerId: partnerIdQuery,
+});
+
+export const exportQueryOf = (extra: Record<string, unknown> = {}) => ({
   properties: {
     format: { enum: ['csv', 'ndjson'], description: 'CSV (RFC 4180, header row first, formula-safe cells) or NDJSON.' },
     ...windowQuery,
+    ...extra,
   },
   required: ['format'],
-};
+});
+
+export const exportQuery = exportQueryOf({ partnerId: partnerIdQuery });
 
 export const streamQuery = {
-  properties: { campaignId: campaignIdParam },
+  properties: { campaignId: campaignIdParam, partnerId: partnerIdQuery },
 };
 
 const money = { type: 'number', description: 'In the handle\'s reporting currency.' };
@@ -70,7 +89,7 @@ const metrics = {
 export const funnelResponse = {
   type: 'object',
   properties: {
-    data: { type: 'array', items: { type: 'object', properties: { campaignId: { type: 'string' }, ...metrics } } },
+    data: { type: 'array', items: { type: 'object', properties: { campaignId: { type: 'string' }, partnerId: { type: ['string', 'null'] }, ...metrics } } },
     totals: { type: 'object', properties: metrics },
   },
 };

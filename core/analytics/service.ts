@@ -9,6 +9,8 @@ import { hourWindow, type CampaignSet, type Window } from './range.ts';
 
 export interface AnalyticsQuery {
   campaignId?: string;
+  /** Only this partner's campaigns (the handle's filter, and always set on the partner realm). */
+  partnerId?: string;
   from?: string;
   to?: string;
   includeArchived?: boolean;
@@ -22,29 +24,36 @@ export interface AnalyticsScope {
 
 /**
  * The campaigns a request covers: the one asked for (404 if unknown, even archived), else every
- * campaign of the handle except ARCHIVED ones unless includeArchived.
+ * campaign of the handle except ARCHIVED ones unless includeArchived; with partnerId only that
+ * partner's (404 for an unknown partner, or a campaign that is not the partner's).
  */
 export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
   const window = hourWindow(q.from, q.to);
   const { rows } = await pg.query({
     name: 'analytics-scope',
-    text: `select t.reporting_currency, c.campaign_id, c.status, s.last_click_at
+    text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.status, s.last_click_at
              from tenants t
+             left join partners p on p.handle = t.handle and p.partner_id = $3
              left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
+                                  and ($3::text is null or c.partner_id = $3)
              left join campaign_stats s on s.handle = c.handle and s.campaign_id = c.campaign_id
             where t.handle = $1
             order by c.campaign_id`,
-    values: [handle, q.campaignId ?? null],
+    values: [handle, q.campaignId ?? null, q.partnerId ?? null],
   });
   if (!rows.length) throw notFound('Handle');
+  if (q.partnerId && rows[0].known_partner === null) throw notFound('Partner');
   const campaigns: CampaignRef[] = rows
     .filter((r) => r.campaign_id !== null && (q.campaignId || q.includeArchived || r.status !== 'ARCHIVED'))
-    .map((r) => ({ campaignId: r.campaign_id, status: r.status, lastClickAt: r.last_click_at }));
+    .map((r) => ({ campaignId: r.campaign_id, partnerId: r.partner_id, status: r.status, lastClickAt: r.last_click_at }));
   if (q.campaignId && !campaigns.length) throw notFound('Campaign');
   return { reportingCurrency: rows[0].reporting_currency, campaigns, window };
 }
 
-const campaignSet = (q: AnalyticsQuery): CampaignSet => (q.campaignId ? [q.campaignId] : { includeArchived: Boolean(q.includeArchived) });
+const campaignSet = (q: AnalyticsQuery): CampaignSet =>
+  q.partnerId
+    ? { partnerId: q.partnerId, campaignId: q.campaignId, includeArchived: Boolean(q.includeArchived) }
+    : q.campaignId ? [q.campaignId] : { includeArchived: Boolean(q.includeArchived) };
 
 /** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
 export class AnalyticsService {
@@ -65,10 +74,10 @@ export class AnalyticsService {
 
   /**
    * All-time funnel rows for the live stream: the given campaigns (archived ones too), or with
-   * null the funnel's default set, with totals.
+   * null the funnel's default set, with totals; with a partner, only among its campaigns.
    */
-  async funnelOf(handle: string, campaignIds: string[] | null): Promise<Funnel> {
-    const s = await this.scope(handle, { includeArchived: campaignIds !== null });
+  async funnelOf(handle: string, campaignIds: string[] | null, partnerId?: string): Promise<Funnel> {
+    const s = await this.scope(handle, { includeArchived: campaignIds !== null, partnerId });
     const wanted = campaignIds && new Set(campaignIds);
     const campaigns = wanted ? s.campaigns.filter((c) => wanted.has(c.campaignId)) : s.campaigns;
     return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency);
@@ -102,7 +111,7 @@ export class AnalyticsService {
     };
     try {
       const campaignIds = s.campaigns.map((c) => c.campaignId);
-      return await openExport(this.deps.pg, { handle, campaignIds, window: s.window }, format, release);
+      return await openExport(this.deps.pg, { handle, campaignIds, partnerId: q.partnerId, window: s.window }, format, release);
     } catch (err) {
       release();
       throw err;

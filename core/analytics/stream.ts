@@ -15,14 +15,16 @@ const MAX_BUFFERED_BYTES = 1 << 20;
 
 export interface StreamClient {
   campaignId?: string;
-  /** The PAT the stream was opened with (none for the operator's admin token): re-checked every poll. */
+  /** A partner's stream (the realm, or the handle's partnerId filter): its pushes are loaded for that partner alone. */
+  partnerId?: string;
+  /** The PAT or partner token the stream was opened with (none for the operator's admin token): re-checked every poll. */
   tokenId?: string;
   res: ServerResponse;
   heartbeat: NodeJS.Timeout;
 }
 
-/** What the hub needs from the analytics service: all-time funnel rows for some campaigns. */
-export type FunnelLoader = (handle: string, campaignIds: string[] | null) => Promise<Funnel>;
+/** What the hub needs from the analytics service: all-time funnel rows for some campaigns (of one partner). */
+export type FunnelLoader = (handle: string, campaignIds: string[] | null, partnerId?: string) => Promise<Funnel>;
 
 function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -75,10 +77,16 @@ class HandleWatch {
     this.pushing = true;
     this.lastPushAt = Date.now();
     try {
-      const { data } = await this.hub.loadFunnel(this.handle, ids);
-      for (const client of this.clients) {
-        const rows = client.campaignId ? data.filter((r: FunnelRow) => r.campaignId === client.campaignId) : data;
-        if (rows.length) this.hub.send(client, frame('funnel', { data: rows }));
+      // One load per partner watching (and one for the handle's own streams): a partner's rows are
+      // selected for it by the query, never picked out of everyone's.
+      const audiences = new Map<string | undefined, StreamClient[]>();
+      for (const client of this.clients) audiences.set(client.partnerId, [...(audiences.get(client.partnerId) ?? []), client]);
+      for (const [partnerId, clients] of audiences) {
+        const { data } = await this.hub.loadFunnel(this.handle, ids, partnerId);
+        for (const client of clients) {
+          const rows = client.campaignId ? data.filter((r: FunnelRow) => r.campaignId === client.campaignId) : data;
+          if (rows.length) this.hub.send(client, frame('funnel', { data: rows }));
+        }
       }
     } catch (err) {
       this.hub.log.warn({ err, handle: this.handle }, 'analytics stream push failed');
@@ -124,6 +132,9 @@ class HandleWatch {
       const { rows } = await this.hub.pg.query<{ token_id: string }>({
         name: 'analytics-stream-tokens',
         text: `select token_id from access_tokens
+                where token_id = any($1::uuid[]) and revoked_at is null and (expires_at is null or expires_at > now())
+               union all
+               select token_id from partner_tokens
                 where token_id = any($1::uuid[]) and revoked_at is null and (expires_at is null or expires_at > now())`,
         values: [ids],
       });
@@ -184,18 +195,19 @@ export class AnalyticsStreams {
    * Takes over the response: the change baseline first, then a full snapshot, then pushes until
    * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded.
    */
-  async open(handle: string, campaignId: string | undefined, res: ServerResponse, tokenId?: string) {
+  async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, tokenId?: string) {
+    const { campaignId, partnerId } = scope;
     if (this.closed) throw unavailable('The server is shutting down.');
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
-    const client: StreamClient = { campaignId, tokenId, res, heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs) };
+    const client: StreamClient = { campaignId, partnerId, tokenId, res, heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs) };
     client.heartbeat.unref();
     watch.clients.add(client);
     res.once('close', () => this.detach(handle, client));
     let snapshot: Funnel;
     try {
       await watch.ready;
-      snapshot = await this.loadFunnel(handle, campaignId ? [campaignId] : null);
+      snapshot = await this.loadFunnel(handle, campaignId ? [campaignId] : null, partnerId);
       if (this.closed) throw unavailable('The server is shutting down.');
     } catch (err) {
       this.detach(handle, client);

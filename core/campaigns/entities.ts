@@ -20,6 +20,8 @@ export interface Campaign {
   linkTitle: string | null;
   routingRules: RoutingRule[];
   attributionWindowDays: number;
+  /** The partner whose campaign this is (null or absent: none). */
+  partnerId?: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,6 +41,7 @@ export const CampaignEntity = new EntitySchema<Campaign>({
     linkTitle: { type: 'string', nullable: true },
     routingRules: { type: 'json' },
     attributionWindowDays: { type: 'integer' },
+    partnerId: { type: 'string', nullable: true },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
   },

@@ -9,6 +9,10 @@ export const STATUSES = ['DRAFT', 'ACTIVE', 'PAUSED', 'ARCHIVED'] as const;
 const destinationUrl = { type: 'string', format: 'uri', minLength: 1, maxLength: 2048 } as const;
 const title = { type: ['string', 'null'], maxLength: 200 } as const;
 const attributionWindowDays = { type: 'integer', minimum: 1, maximum: 365 } as const;
+const partnerId = {
+  type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
+  description: 'The partner whose campaign this is (null: none); an unknown partner is 422 unknown_partner.',
+} as const;
 
 /**
  * The request-level shape of routing rules: built-in conditions are checked here, extra kinds are
@@ -43,6 +47,7 @@ export const createCampaignBody = {
     },
     routingRules: { ...openRoutingRules(), default: [] },
     attributionWindowDays: { ...attributionWindowDays, default: 30 },
+    partnerId,
   },
 } as const;
 
@@ -56,10 +61,14 @@ export const patchCampaignBody = {
     destinationUrl,
     routingRules: openRoutingRules(),
     attributionWindowDays,
+    partnerId,
   },
 } as const;
 
-export const listCampaignsQuery = { status: { enum: [...STATUSES] } } as const;
+export const listCampaignsQuery = {
+  status: { enum: [...STATUSES] },
+  partnerId: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: "Only this partner's campaigns." },
+} as const;
 
 export const campaignResponse = {
   type: 'object',
@@ -78,6 +87,7 @@ export const campaignResponse = {
     },
     routingRules: { type: 'array', items: { type: 'object' } },
     attributionWindowDays: { type: 'integer' },
+    partnerId: { type: ['string', 'null'] },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },

@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/service.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { conflict, invalidRequest, notFound } from '../http/errors.ts';
+import { conflict, invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { Bus } from '../infra/bus.ts';
 import type { OutboxService } from '../outbox/service.ts';
@@ -25,6 +25,7 @@ export interface CreateCampaignInput {
   primaryLink: { slug: string; destinationUrl: string; title?: string | null };
   routingRules: RoutingRule[];
   attributionWindowDays: number;
+  partnerId?: string | null;
 }
 
 export interface CampaignPatch {
@@ -33,14 +34,15 @@ export interface CampaignPatch {
   destinationUrl?: string;
   routingRules?: RoutingRule[];
   attributionWindowDays?: number;
+  partnerId?: string | null;
 }
 
 const COLUMNS = `handle, campaign_id as "campaignId", goal_type as "goalType", status, tracking_preset as "trackingPreset",
   conversion_event as "conversionEvent", slug, destination_url as "destinationUrl", link_title as "linkTitle",
-  routing_rules as "routingRules", attribution_window_days as "attributionWindowDays", created_at as "createdAt", updated_at as "updatedAt"`;
+  routing_rules as "routingRules", attribution_window_days as "attributionWindowDays", created_at as "createdAt", updated_at as "updatedAt", partner_id as "partnerId"`;
 
 // What PATCH may change, as stored; the audit diff compares exactly these.
-const MUTABLE = ['status', 'linkTitle', 'destinationUrl', 'routingRules', 'attributionWindowDays'] as const;
+const MUTABLE = ['status', 'linkTitle', 'destinationUrl', 'routingRules', 'attributionWindowDays', 'partnerId'] as const;
 type Mutable = Pick<Campaign, (typeof MUTABLE)[number]>;
 
 const toDraft = (c: Omit<Campaign, 'createdAt' | 'updatedAt' | 'handle' | 'trackingPreset' | 'conversionEvent'>): CampaignDraft => ({
@@ -59,6 +61,13 @@ function diff(before: Mutable, after: Mutable) {
     a[name] = after[key];
   }
   return Object.keys(a).length ? { before: b, after: a } : null;
+}
+
+/** The partner foreign key answers for itself, so a partner deleted meanwhile is refused too. */
+function unknownPartner(err: unknown) {
+  const e = err as { code?: string; constraint?: string };
+  if (e.code !== '23503' || e.constraint !== 'campaigns_partner_fkey') return null;
+  return unprocessable('unknown_partner', 'The handle has no partner with this partnerId.');
 }
 
 function uniqueViolation(err: unknown, input: { campaignId: string; slug: string }) {
@@ -90,6 +99,7 @@ export class CampaignService {
       },
       routingRules: c.routingRules,
       attributionWindowDays: c.attributionWindowDays,
+      partnerId: c.partnerId ?? null,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
     };
@@ -121,10 +131,11 @@ export class CampaignService {
       created = await withTransaction(this.deps.pg, async (client) => {
         const { rows } = await client.query(
           `insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug,
-                                  destination_url, link_title, routing_rules, attribution_window_days)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning ${COLUMNS}`,
+                                  destination_url, link_title, routing_rules, attribution_window_days, partner_id)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${COLUMNS}`,
           [handle, input.campaignId, input.goalType, input.status, preset, goal.manifest.conversionEvent, input.primaryLink.slug,
-            input.primaryLink.destinationUrl, draft.primaryLink.title, JSON.stringify(input.routingRules), input.attributionWindowDays],
+            input.primaryLink.destinationUrl, draft.primaryLink.title, JSON.stringify(input.routingRules), input.attributionWindowDays,
+            input.partnerId ?? null],
         );
         const row = rows[0] as Campaign;
         await this.deps.audit.record(
@@ -134,19 +145,20 @@ export class CampaignService {
         return row;
       });
     } catch (err) {
-      throw uniqueViolation(err, { campaignId: input.campaignId, slug: input.primaryLink.slug }) ?? err;
+      throw unknownPartner(err) ?? uniqueViolation(err, { campaignId: input.campaignId, slug: input.primaryLink.slug }) ?? err;
     }
     // Drops a cached "no such link" for this slug on every process.
     this.deps.bus.publish(CAMPAIGNS_CHANGED, { handle, slug: created.slug } satisfies CampaignChange);
     return this.present(created);
   }
 
-  async list(handle: string, q: { status?: CampaignStatus; limit: number; cursor?: string }) {
+  async list(handle: string, q: { status?: CampaignStatus; partnerId?: string; limit: number; cursor?: string }) {
     const after = decodeCursor(q.cursor, ['text']);
-    const args: unknown[] = [handle, q.status ?? null, after ? String(after[0]) : null, q.limit + 1];
+    const args: unknown[] = [handle, q.status ?? null, after ? String(after[0]) : null, q.limit + 1, q.partnerId ?? null];
     const { rows } = await this.deps.pg.query(
       `select ${COLUMNS} from campaigns
         where handle = $1 and ($2::text is null or status = $2) and ($3::text is null or campaign_id > $3)
+          and ($5::text is null or partner_id = $5)
         order by campaign_id limit $4`,
       args,
     );
@@ -176,6 +188,7 @@ export class CampaignService {
         destinationUrl: patch.destinationUrl ?? before.destinationUrl,
         routingRules: patch.routingRules ?? before.routingRules,
         attributionWindowDays: patch.attributionWindowDays ?? before.attributionWindowDays,
+        partnerId: patch.partnerId !== undefined ? patch.partnerId : before.partnerId,
       };
       // A goal type disabled since creation still governs its existing campaigns' rules.
       const goal = this.deps.pluginHost.get(before.goalType) as GoalTypePlugin | undefined;
@@ -201,9 +214,10 @@ export class CampaignService {
       if (!changes) return { campaign: before, changed: false };
       const updated = await client.query(
         `update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
-                attribution_window_days = $7, updated_at = now()
+                attribution_window_days = $7, partner_id = $8, updated_at = now()
           where handle = $1 and campaign_id = $2 returning ${COLUMNS}`,
-        [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays],
+        [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays,
+          after.partnerId ?? null],
       );
       const campaign = updated.rows[0] as Campaign;
       await this.deps.audit.record({ handle, type: auditType, actor, campaignId, subjectId: campaignId, payload: changes }, client);
@@ -211,6 +225,8 @@ export class CampaignService {
         { handle, type: 'campaign.updated', data: { campaignId, change: auditType.slice('campaign.'.length), ...changes, campaign: this.present(campaign) } },
       ]);
       return { campaign, changed: true };
+    }).catch((err: unknown) => {
+      throw unknownPartner(err) ?? err;
     });
     if (result.changed) {
       this.deps.bus.publish(CAMPAIGNS_CHANGED, { handle, slug: result.campaign.slug } satisfies CampaignChange);

@@ -45,7 +45,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
       parameters: parameters(def),
       ...(def.body && { requestBody: { required: true, content: { 'application/json': { schema: def.body } } } }),
       security: def.auth === 'public' ? [] : [{ bearer: [] }],
-      ...(typeof def.auth === 'object' && { 'x-scope': def.auth.scope }),
+      ...(typeof def.auth === 'object' && ('scope' in def.auth ? { 'x-scope': def.auth.scope } : { 'x-scope': def.auth.partner, 'x-realm': 'partner' })),
       ...(def.auth === 'admin' && { 'x-scope': 'admin' }),
       ...(def.auth === 'token' && { 'x-scope': 'any token of the handle' }),
       responses,
@@ -56,7 +56,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
     info: { title: 'tenx API', version: '2.0.0', description: 'Partner tracking: campaigns, short links, conversions, analytics, webhooks.' },
     servers: [{ url: serverUrl }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Admin token or a personal access token (tenx_pat_...)' } },
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Admin token, a personal access token (tenx_pat_...), or on the partner realm a partner token (tenx_ptk_...)' } },
       schemas: { Error: errorSchema },
     },
     paths,

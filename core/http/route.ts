@@ -17,15 +17,18 @@ export type PartnerScope = (typeof PARTNER_SCOPES)[number];
 
 /**
  * Who may call a route: anyone, the operator's admin token, any valid token of the path's handle
- * (`token`: no scope needed, e.g. asking what the token itself may do), or a PAT with a scope.
+ * (`token`: no scope needed, e.g. asking what the token itself may do), a PAT with a scope, or a
+ * partner token with a partner scope (the partner realm, `/v2/handles/{handle}/partner/...`).
  */
-export type RouteAuth = 'public' | 'admin' | 'token' | { scope: Scope };
+export type RouteAuth = 'public' | 'admin' | 'token' | { scope: Scope } | { partner: PartnerScope };
 
 export interface Principal {
-  kind: 'admin' | 'token' | 'public';
+  kind: 'admin' | 'token' | 'partner' | 'public';
   /** Token id, `admin`, or `public`: what audit events record as the actor. */
   actor: string;
   handle?: string;
+  /** The partner a partner token speaks for (kind `partner` only): realm queries are scoped to it. */
+  partnerId?: string;
   scopes: readonly string[];
 }
 

@@ -1,0 +1,19 @@
+import { asClass } from 'awilix';
+import type { TenxModule } from '../module.ts';
+import { realmRoutes } from './realm-routes.ts';
+import { PartnerRealm } from './realm.ts';
+import { partnerRoutes } from './routes.ts';
+import { PartnerService } from './service.ts';
+
+export { PARTNER_GROUP_BY, type PartnerGroupBy } from './schemas.ts';
+
+export const partnersModule: TenxModule = {
+  name: 'partners',
+  register(container) {
+    container.register({
+      partners: asClass(PartnerService).scoped(),
+      partnerRealm: asClass(PartnerRealm).scoped(),
+    });
+  },
+  routes: () => [...partnerRoutes, ...realmRoutes],
+};

@@ -1,0 +1,113 @@
+import {
+  analyticsQueryOf, analyticsResponse, answerAnalytics, answerExport, answerStream, exportQueryOf,
+  type AnalyticsService, type AnalyticsStreams,
+} from '../analytics/index.ts';
+import { STATUSES } from '../campaigns/schemas.ts';
+import { pageOf, pageQuery } from '../http/pagination.ts';
+import { defineRoutes, type Principal } from '../http/route.ts';
+import { handleParams } from '../tenants/schemas.ts';
+import type { PartnerRealm } from './realm.ts';
+import { PARTNER_GROUP_BY } from './schemas.ts';
+
+type Deps = { partnerRealm: PartnerRealm; analytics: AnalyticsService; analyticsStreams: AnalyticsStreams; principal: Principal };
+
+const REALM = 'partner realm';
+const campaignIdQuery = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'One of the partner\'s campaigns (404 for any other).' } as const;
+
+const profileResponse = {
+  type: 'object',
+  properties: {
+    partnerId: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' },
+    balances: {
+      type: 'array',
+      description: 'Commission balances by currency (empty until commissions exist).',
+      items: { type: 'object', properties: { currency: { type: 'string' }, pending: { type: 'number' }, approved: { type: 'number' }, paid: { type: 'number' } } },
+    },
+  },
+};
+
+const realmCampaign = {
+  type: 'object',
+  properties: { campaignId: { type: 'string' }, title: { type: ['string', 'null'] }, status: { enum: [...STATUSES] }, shortUrl: { type: 'string' } },
+};
+
+/**
+ * `/v2/handles/{handle}/partner/...`: partner tokens only (API.md "Partner tokens and the partner
+ * realm"). The partner is the token's; analytics views get it as their partnerId filter.
+ */
+export const realmRoutes = defineRoutes([
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner',
+    summary: 'The calling partner: profile and commission balances',
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    responses: { 200: { description: 'The partner', schema: profileResponse } },
+    async handler(ctx, { partnerRealm }: Deps) {
+      ctx.body = await partnerRealm.profile(ctx.params.handle);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/campaigns',
+    summary: "The partner's campaigns and their short links",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    query: { properties: { ...pageQuery, status: { enum: [...STATUSES] } } },
+    responses: { 200: { description: 'A page of campaigns, by campaignId', schema: pageOf(realmCampaign) } },
+    async handler(ctx, { partnerRealm }: Deps) {
+      ctx.body = await partnerRealm.campaigns(ctx.params.handle, ctx.state.query);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/analytics',
+    summary: `The partner's funnel (funnel=true) or a breakdown (groupBy=${PARTNER_GROUP_BY.join('|')}) over its own campaigns`,
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    query: analyticsQueryOf(PARTNER_GROUP_BY, { campaignId: campaignIdQuery }),
+    responses: { 200: { description: 'Funnel rows with totals, or breakdown rows, of the partner\'s campaigns only', schema: analyticsResponse } },
+    async handler(ctx, { analytics, partnerRealm }: Deps) {
+      await answerAnalytics(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId }, PARTNER_GROUP_BY);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/analytics/export',
+    summary: "Stream one row per click of the partner's campaigns as CSV or NDJSON (no user agent or IP hash)",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    query: exportQueryOf({ campaignId: campaignIdQuery }),
+    responses: {
+      200: { description: 'The columns of the handle export, rows of the partner\'s campaigns only.', schema: { type: 'string' }, contentType: 'text/csv' },
+      429: { description: 'Too many exports running on this server; retry after the retry-after header' },
+    },
+    async handler(ctx, { analytics, partnerRealm }: Deps) {
+      await answerExport(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/analytics/stream',
+    summary: "Server-Sent Events: the partner's funnel snapshot, then its changed campaigns at most once a second",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    query: { properties: { campaignId: campaignIdQuery } },
+    responses: {
+      200: {
+        description: 'text/event-stream, as the handle stream, over the partner\'s campaigns only; ends with `event: close` when the token is revoked or expires.',
+        schema: { type: 'string' },
+        contentType: 'text/event-stream',
+      },
+    },
+    async handler(ctx, deps: Deps) {
+      const { campaignId } = ctx.state.query as { campaignId?: string };
+      await answerStream(ctx, deps, ctx.params.handle, { campaignId, partnerId: deps.partnerRealm.partnerId });
+    },
+  },
+]);

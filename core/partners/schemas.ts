@@ -1,0 +1,80 @@
+import { PARTNER_SCOPES } from '../http/route.ts';
+import { handleParam } from '../tenants/schemas.ts';
+
+export const PARTNER_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
+export const PARTNER_STATUSES = ['ACTIVE', 'SUSPENDED'] as const;
+export const MAX_MONEY = 999_999_999_999.99; // numeric(14, 2)
+
+/**
+ * The breakdowns the partner realm offers: the handle's own minus `partner` (a partner sees only
+ * itself). Sub-IDs (`sub1`…`sub5`) join this list once clicks carry them.
+ */
+export const PARTNER_GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'campaign'] as const;
+export type PartnerGroupBy = (typeof PARTNER_GROUP_BY)[number];
+
+export const partnerIdParam = { type: 'string', pattern: PARTNER_ID_PATTERN } as const;
+export const partnerParams = { type: 'object', properties: { handle: handleParam, partnerId: partnerIdParam } } as const;
+export const partnerTokenParams = {
+  type: 'object',
+  properties: { handle: handleParam, partnerId: partnerIdParam, tokenId: { type: 'string', format: 'uuid' } },
+} as const;
+
+const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const email = { type: ['string', 'null'], format: 'email', maxLength: 320 } as const;
+const money = {
+  type: 'number', minimum: 0, maximum: MAX_MONEY,
+  description: 'Decimal amount in the handle\'s reporting currency, at most 2 fraction digits (stored as numeric(14, 2)).',
+} as const;
+
+export const createPartnerBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['partnerId', 'name'],
+  properties: {
+    partnerId: partnerIdParam,
+    name,
+    email,
+    status: { enum: [...PARTNER_STATUSES], default: 'ACTIVE' },
+    minimumPayout: { ...money, default: 0 },
+  },
+} as const;
+
+export const patchPartnerBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: { name, email, status: { enum: [...PARTNER_STATUSES] }, minimumPayout: money },
+} as const;
+
+export const listPartnersQuery = { status: { enum: [...PARTNER_STATUSES] } } as const;
+
+export const partnerResponse = {
+  type: 'object',
+  properties: {
+    partnerId: { type: 'string' }, name: { type: 'string' }, email: { type: ['string', 'null'] },
+    status: { enum: [...PARTNER_STATUSES] },
+    minimumPayout: { type: 'number' },
+    createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const createPartnerTokenBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name'],
+  properties: {
+    name,
+    scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...PARTNER_SCOPES] }, default: ['partner.read'] },
+    expiresAt: { type: 'string', format: 'date-time' },
+  },
+} as const;
+
+export const partnerTokenResponse = {
+  type: 'object',
+  properties: {
+    tokenId: { type: 'string' }, partnerId: { type: 'string' }, name: { type: 'string' },
+    scopes: { type: 'array', items: { type: 'string' } },
+    expiresAt: { type: ['string', 'null'] }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] },
+    token: { type: 'string', description: 'Prefix tenx_ptk_; shown once, stored only as a SHA-256 hash.' },
+  },
+};
