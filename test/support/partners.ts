@@ -1,0 +1,20 @@
+import type { TestServer } from './server.ts';
+
+type Handle = { handle: string; auth: Record<string, string> };
+
+/** Creates a partner through the API (ACTIVE unless said). */
+export async function createPartner(server: TestServer, h: Handle, partnerId: string, extra: Record<string, unknown> = {}) {
+  const res = await server.http.post(`/v2/handles/${h.handle}/partners`).set(h.auth).send({ partnerId, name: `Partner ${partnerId}`, ...extra }).expect(201);
+  return res.body;
+}
+
+/** Issues a partner token (tenx_ptk_…) and returns it with ready-made headers. */
+export async function partnerToken(server: TestServer, h: Handle, partnerId: string, body: Record<string, unknown> = {}) {
+  const res = await server.http.post(`/v2/handles/${h.handle}/partners/${partnerId}/tokens`).set(h.auth).send({ name: `portal ${partnerId}`, ...body }).expect(201);
+  return { token: res.body.token as string, tokenId: res.body.tokenId as string, auth: { Authorization: `Bearer ${res.body.token}` } };
+}
+
+/** Names a campaign's partner through the API (null: none). */
+export async function assignPartner(server: TestServer, h: Handle, campaignId: string, partnerId: string | null) {
+  await server.http.patch(`/v2/handles/${h.handle}/campaigns/${campaignId}`).set(h.auth).send({ partnerId }).expect(200);
+}
