@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import type { RouteDef } from '../../core/http/route.ts';
 import { partnerCampaign } from '../support/conversions.ts';
+import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // Property: whatever arrives on any route of the route table (path segments, query strings and JSON
@@ -35,10 +36,15 @@ describe('fuzz: no route answers 5xx, whatever the path, query or body', functio
   let server: TestServer;
   let partner: Awaited<ReturnType<typeof partnerCampaign>>;
   let routes: RouteDef[];
+  let realmAuth: Record<string, string>;
 
   before(async () => {
     server = await startTestServer();
     partner = await partnerCampaign(server);
+    // The partner realm takes only partner tokens: one of the campaign's partner, so requests get in.
+    await createPartner(server, partner, 'fuzz-partner');
+    await assignPartner(server, partner, partner.campaignId, 'fuzz-partner');
+    realmAuth = (await partnerToken(server, partner, 'fuzz-partner', { scopes: ['partner.read', 'partner.postbacks.write'] })).auth;
     routes = server.kernel.container.resolve<RouteDef[]>('routeTable');
   });
   after(async () => server?.close());
@@ -61,7 +67,8 @@ describe('fuzz: no route answers 5xx, whatever the path, query or body', functio
           let i = 0;
           const path = route.path.replace(/\{\w+\}/g, () => encodeURIComponent(String(params[i++])) || 'x');
           const qs = new URLSearchParams(Object.entries(query).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v) ?? ''])).toString();
-          const auth = route.auth === 'admin' ? server.admin() : route.auth === 'public' ? {} : partner.auth;
+          const realm = typeof route.auth === 'object' && 'partner' in route.auth;
+          const auth = route.auth === 'admin' ? server.admin() : route.auth === 'public' ? {} : realm ? realmAuth : partner.auth;
           let req = server.http[route.method.toLowerCase() as 'get'](`${path}${qs ? `?${qs}` : ''}`).set(auth).timeout(10_000);
           if (route.method !== 'GET' && route.method !== 'DELETE') req = req.set('content-type', 'application/json').send(JSON.stringify(body) ?? 'null');
           const res = await req.buffer(true).ok(() => true);
