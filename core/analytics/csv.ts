@@ -4,7 +4,6 @@
 export const EXPORT_COLUMNS = [
   'clickId',
   'campaignId',
-  'partnerId',
   'occurredAt',
   'country',
   'segment',
@@ -16,6 +15,8 @@ export const EXPORT_COLUMNS = [
   'conversions',
   'value',
   'currency',
+  // v2.1 columns come after v2's, so positional readers of a v2 export keep working.
+  'partnerId',
 ] as const;
 
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];

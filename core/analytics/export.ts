@@ -68,7 +68,7 @@ const safe = (col: string) =>
         else nullif(${col}, '') end`;
 
 // exportRowsSql's column names, in EXPORT_COLUMNS order.
-const sqlColumns = ['click_id', 'campaign_id', 'partner_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions', 'value', 'currency'];
+const sqlColumns = ['click_id', 'campaign_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions', 'value', 'currency', 'partner_id'];
 
 function copySql(f: ExportFilter, format: ExportFormat): string {
   const rows = exportRowsSql(f, literal);
@@ -78,8 +78,8 @@ function copySql(f: ExportFilter, format: ExportFormat): string {
   }
   // Text columns a visitor or plugin can influence are defused; COPY's CSV quoting is RFC 4180.
   const cells = [
-    'r.click_id', 'r.campaign_id', 'r.partner_id', 'r.occurred_at', 'r.country', safe('r.segment'), safe('r.referrer'), safe('r.source'),
-    'r.is_bot::text', safe('r.bot_reason'), 'r.converted::text', 'r.conversions', 'r.value', 'r.currency',
+    'r.click_id', 'r.campaign_id', 'r.occurred_at', 'r.country', safe('r.segment'), safe('r.referrer'), safe('r.source'),
+    'r.is_bot::text', safe('r.bot_reason'), 'r.converted::text', 'r.conversions', 'r.value', 'r.currency', 'r.partner_id',
   ];
   return `copy (select ${cells.join(', ')} from (${rows}) r) to stdout with (format csv)`;
 }

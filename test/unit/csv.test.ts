@@ -6,9 +6,9 @@ describe('analytics export rows (seed workflow 4: export the data for manual rev
     it('joins plain fields with commas and ends the record with CRLF', () => {
       expect(csvRow(['a', 'b', 'c'])).to.equal('a,b,c\r\n');
     });
-    it('the header row is the export columns in contract order', () => {
+    it('the header row is the export columns in contract order (v2.1 adds partnerId after the v2 columns)', () => {
       expect(csvRow(EXPORT_COLUMNS)).to.equal(
-        'clickId,campaignId,occurredAt,country,segment,referrer,source,isBot,botReason,converted,conversions,value,currency\r\n',
+        'clickId,campaignId,occurredAt,country,segment,referrer,source,isBot,botReason,converted,conversions,value,currency,partnerId\r\n',
       );
     });
     it('quotes fields holding a comma, a quote, CR or LF, doubling the quotes', () => {
