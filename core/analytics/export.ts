@@ -45,7 +45,11 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
   }
   if (f.window.to) clicks += ` and c.occurred_at < ${bind(f.window.to)}`;
   // Checked again in this statement, not only when the campaign ids were looked up.
-  if (f.partnerId !== undefined) clicks += ` and p.partner_id = ${bind(f.partnerId)}`;
+  if (f.partnerId !== undefined) {
+    // A campaign handed over later counts for its partner from the first whole hour after, as in the funnel.
+    clicks += ` and p.partner_id = ${bind(f.partnerId)}
+      and (p.partner_since is null or c.occurred_at >= date_trunc('hour', p.partner_since + interval '1 hour' - interval '1 microsecond'))`;
+  }
   return `select c.click_id, c.campaign_id, p.partner_id,
       to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
       c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,

@@ -9,6 +9,8 @@ export interface CampaignRef {
   campaignId: string;
   /** The campaign's partner now (null: none). */
   partnerId: string | null;
+  /** When it was handed to that partner, if after its creation (its partner's numbers start then). */
+  partnerSince?: Date | null;
   status: string;
   lastClickAt: Date | null;
 }
@@ -122,7 +124,10 @@ export function assembleFunnel(campaigns: CampaignRef[], sums: Map<string, Sums>
   return { data, totals: metrics(total, anyActive ? 'ACTIVE' : 'INACTIVE', lastClick, reportingCurrency, now) };
 }
 
-export async function computeFunnel(pg: Queryable, handle: string, campaigns: CampaignRef[], window: Window, reportingCurrency: string): Promise<Funnel> {
-  const sums = campaigns.length ? await sumFunnel(pg, handle, campaigns.map((c) => c.campaignId), window) : new Map<string, Sums>();
+export async function computeFunnel(
+  pg: Queryable, handle: string, campaigns: CampaignRef[], window: Window, reportingCurrency: string,
+  set: CampaignSet = campaigns.map((c) => c.campaignId),
+): Promise<Funnel> {
+  const sums = campaigns.length ? await sumFunnel(pg, handle, set, window) : new Map<string, Sums>();
   return assembleFunnel(campaigns, sums, reportingCurrency);
 }

@@ -29,9 +29,20 @@ export function hourWindow(from?: string, to?: string): Window {
 export type CampaignSet = string[] | { includeArchived: boolean } | PartnerCampaigns;
 export interface PartnerCampaigns {
   partnerId: string;
-  campaignId?: string;
+  /** Only these of the partner's campaigns (archived or not). */
+  campaignIds?: string[];
   includeArchived: boolean;
+  /**
+   * Campaigns handed to this partner after they were created: they count from the first whole hour
+   * after the change, so a partner never sees the clicks of the campaign's earlier partner.
+   */
+  since?: Array<{ campaignId: string; from: Date }>;
+  /** Left out here (the `since` campaigns are read apart, each from its own hour). */
+  exclude?: string[];
 }
+
+/** The first hour boundary at or after `t`: rollups cannot split an hour between two partners. */
+export const ceilHour = (t: Date) => new Date(Math.ceil(t.getTime() / HOUR) * HOUR);
 
 /**
  * A condition on `column` for a campaign set; the "every campaign" and partner forms need no prior
@@ -40,9 +51,11 @@ export interface PartnerCampaigns {
 export function campaignFilter(set: CampaignSet, handle: string, bind: (v: unknown) => string, column = 'campaign_id'): string {
   if (Array.isArray(set)) return `${column} = any(${bind(set)}::text[])`;
   const partner = 'partnerId' in set
-    ? ` and partner_id = ${bind(set.partnerId)}${set.campaignId !== undefined ? ` and campaign_id = ${bind(set.campaignId)}` : ''}`
+    ? ` and partner_id = ${bind(set.partnerId)}` +
+      (set.campaignIds ? ` and campaign_id = any(${bind(set.campaignIds)}::text[])` : '') +
+      (set.exclude?.length ? ` and campaign_id <> all(${bind(set.exclude)}::text[])` : '')
     : '';
-  const archived = set.includeArchived || ('campaignId' in set && set.campaignId !== undefined);
+  const archived = set.includeArchived || ('campaignIds' in set && set.campaignIds !== undefined);
   return `${column} in (select campaign_id from campaigns where handle = ${handle}${partner}${archived ? '' : ` and status <> 'ARCHIVED'`})`;
 }
 
@@ -92,6 +105,18 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: 'coun
  * campaigns × (days + 48 hours) × keys.
  */
 export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
+  const set = f.campaigns;
+  if (!Array.isArray(set) && 'partnerId' in set && set.since?.length) {
+    const { since, ...rest } = set;
+    const parts = [windowSource(g, { ...f, campaigns: { ...rest, exclude: since.map((s) => s.campaignId) } }, p)];
+    for (const s of since) {
+      const start = ceilHour(s.from);
+      const from = f.window.from && f.window.from > start ? f.window.from : start;
+      if (f.window.to && from >= f.window.to) continue;
+      parts.push(windowSource(g, { ...f, campaigns: { ...rest, campaignIds: [s.campaignId] }, window: { from, to: f.window.to } }, p));
+    }
+    return parts.map((s) => `(${s})`).join(' union all ');
+  }
   const handle = p.add(f.handle);
   const where = `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`;
   const from = f.window.from?.getTime();

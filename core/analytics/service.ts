@@ -31,7 +31,7 @@ export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery
   const window = hourWindow(q.from, q.to);
   const { rows } = await pg.query({
     name: 'analytics-scope',
-    text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.status, s.last_click_at
+    text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.partner_since, c.status, s.last_click_at
              from tenants t
              left join partners p on p.handle = t.handle and p.partner_id = $3
              left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
@@ -45,14 +45,23 @@ export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery
   if (q.partnerId && rows[0].known_partner === null) throw notFound('Partner');
   const campaigns: CampaignRef[] = rows
     .filter((r) => r.campaign_id !== null && (q.campaignId || q.includeArchived || r.status !== 'ARCHIVED'))
-    .map((r) => ({ campaignId: r.campaign_id, partnerId: r.partner_id, status: r.status, lastClickAt: r.last_click_at }));
+    .map((r) => ({ campaignId: r.campaign_id, partnerId: r.partner_id, partnerSince: r.partner_since, status: r.status, lastClickAt: r.last_click_at }));
   if (q.campaignId && !campaigns.length) throw notFound('Campaign');
   return { reportingCurrency: rows[0].reporting_currency, campaigns, window };
 }
 
-const campaignSet = (q: AnalyticsQuery): CampaignSet =>
+/**
+ * A partner's campaigns, selected by the query itself; those it was handed after creation count
+ * from then on (`scope` says which).
+ */
+export function partnerCampaigns(partnerId: string, scope: CampaignRef[], campaignIds: string[] | undefined, includeArchived: boolean): CampaignSet {
+  const since = scope.filter((c) => c.partnerSince).map((c) => ({ campaignId: c.campaignId, from: new Date(c.partnerSince!) }));
+  return { partnerId, campaignIds, includeArchived, since };
+}
+
+const campaignSet = (q: AnalyticsQuery, scope: CampaignRef[] = []): CampaignSet =>
   q.partnerId
-    ? { partnerId: q.partnerId, campaignId: q.campaignId, includeArchived: Boolean(q.includeArchived) }
+    ? partnerCampaigns(q.partnerId, scope, q.campaignId ? [q.campaignId] : undefined, Boolean(q.includeArchived))
     : q.campaignId ? [q.campaignId] : { includeArchived: Boolean(q.includeArchived) };
 
 /** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
@@ -65,9 +74,16 @@ export class AnalyticsService {
     return loadScope(this.deps.pg, handle, q);
   }
 
-  /** Campaign lookup and sums run side by side: the sums select the campaigns themselves. */
+  /**
+   * Campaign lookup and sums run side by side: the sums select the campaigns themselves. A partner's
+   * sums wait for the lookup, which says since when each of its campaigns is its own.
+   */
   async funnel(handle: string, q: AnalyticsQuery): Promise<Funnel> {
     const window = hourWindow(q.from, q.to); // a bad window is a 400 before any query starts
+    if (q.partnerId) {
+      const s = await this.scope(handle, q);
+      return assembleFunnel(s.campaigns, await sumFunnel(this.deps.pg, handle, campaignSet(q, s.campaigns), window), s.reportingCurrency);
+    }
     const [s, sums] = await Promise.all([this.scope(handle, q), sumFunnel(this.deps.pg, handle, campaignSet(q), window)]);
     return assembleFunnel(s.campaigns, sums, s.reportingCurrency);
   }
@@ -80,11 +96,16 @@ export class AnalyticsService {
     const s = await this.scope(handle, { includeArchived: campaignIds !== null, partnerId });
     const wanted = campaignIds && new Set(campaignIds);
     const campaigns = wanted ? s.campaigns.filter((c) => wanted.has(c.campaignId)) : s.campaigns;
-    return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency);
+    const set = partnerId ? partnerCampaigns(partnerId, campaigns, campaigns.map((c) => c.campaignId), true) : undefined;
+    return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency, set);
   }
 
   async groupBy(handle: string, by: GroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
     const window = hourWindow(q.from, q.to);
+    if (q.partnerId) {
+      const s = await this.scope(handle, q);
+      return computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q, s.campaigns), window });
+    }
     const [, rows] = await Promise.all([this.scope(handle, q), computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q), window })]);
     return rows; // the scope lookup only answers 404 for an unknown campaign
   }

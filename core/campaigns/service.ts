@@ -214,7 +214,9 @@ export class CampaignService {
       if (!changes) return { campaign: before, changed: false };
       const updated = await client.query(
         `update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
-                attribution_window_days = $7, partner_id = $8, updated_at = now()
+                attribution_window_days = $7, partner_id = $8, updated_at = now(),
+                -- Handed from one partner to another (or taken away): the next one starts from now.
+                partner_since = case when partner_id is not null and partner_id is distinct from $8 then now() else partner_since end
           where handle = $1 and campaign_id = $2 returning ${COLUMNS}`,
         [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays,
           after.partnerId ?? null],

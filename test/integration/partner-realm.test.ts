@@ -129,6 +129,37 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     expect(s.events.at(-1)).to.deep.include({ event: 'close', data: { reason: 'token revoked or expired' } });
   });
 
+  it("hands a campaign over without its history: the new partner counts only clicks from the next whole hour on", async () => {
+    await server.sql.query(
+      `insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug, destination_url, partner_id)
+       values ($1, 'handover', 'AFFILIATE_CLICKOUT', 'ACTIVE', 'custom_webhook', 'affiliate_click', 'handover', 'https://merchant.example.com/h', 'bob')`,
+      [h.handle],
+    );
+    await insertTraffic(server.sql, h.handle, [{ campaignId: 'handover', at: new Date(Date.now() - 3_600_000), conversions: [{ value: 40, currency: 'USD' }] }]);
+    await createPartner(server, h, 'carol');
+    const carol = await partnerToken(server, h, 'carol');
+    await assignPartner(server, h, 'handover', 'carol');
+    const funnel = async () => (await server.http.get(realm('/analytics?funnel=true')).set(carol.auth).expect(200)).body;
+    const before = await funnel();
+    expect(before.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['handover']);
+    expect(before.totals).to.include({ clicks: 0, conversions: 0, revenue: 0 });
+    const groups = (await server.http.get(realm('/analytics?groupBy=country')).set(carol.auth).expect(200)).body.data;
+    expect(groups).to.deep.equal([]);
+    const csv = await server.http.get(realm('/analytics/export?format=csv')).set(carol.auth).buffer(true).expect(200);
+    expect(parseCsv(csv.text)).to.have.length(1); // the header alone
+
+    // Two hours on, the campaign's clicks are carol's.
+    await insertTraffic(server.sql, h.handle, [{ campaignId: 'handover', at: new Date(Date.now() + 2 * 3_600_000), country: 'NL' }]);
+    expect((await funnel()).totals).to.include({ clicks: 1 });
+    const after = (await server.http.get(realm('/analytics?groupBy=country')).set(carol.auth).expect(200)).body.data;
+    expect(after.map((r: { key: string }) => r.key)).to.deep.equal(['NL']);
+    const csvAfter = await server.http.get(realm('/analytics/export?format=csv')).set(carol.auth).buffer(true).expect(200);
+    expect(parseCsv(csvAfter.text)).to.have.length(2);
+    // Bob, who had it before, no longer sees it at all.
+    const bobs = (await server.http.get(realm('/analytics?funnel=true')).set(bob.auth).expect(200)).body;
+    expect(bobs.data.map((r: { campaignId: string }) => r.campaignId)).not.to.include('handover');    await server.http.delete(`/v2/handles/${h.handle}/campaigns/handover`).set(h.auth).expect(200); // out of the handle views below
+  });
+
   it('keeps the realm and the handle routes apart: 403 across realms, 404 across handles', async () => {
     const onHandle = await server.http.get(`/v2/handles/${h.handle}/analytics?funnel=true`).set(anna.auth).expect(403);
     expect(onHandle.body.error.code).to.equal('forbidden');

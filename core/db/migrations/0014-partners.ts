@@ -31,6 +31,8 @@ export class Migration0014Partners extends Migration {
     )`);
     this.addSql('create index partner_tokens_partner on partner_tokens (handle, partner_id, token_id)');
     this.addSql('alter table campaigns add column partner_id text');
+    // When the campaign was last taken from a partner (null: never): its partner now counts clicks from then on.
+    this.addSql('alter table campaigns add column partner_since timestamptz');
     this.addSql(`alter table campaigns add constraint campaigns_partner_fkey
       foreign key (handle, partner_id) references partners (handle, partner_id)`);
     // The partner realm and the partnerId filter select a partner's campaigns by this.
