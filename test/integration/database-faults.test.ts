@@ -1,36 +1,14 @@
 // Issue 18: PostgreSQL restarting or unreachable under load. The database is reached through a TCP
 // proxy the test cuts and restores (the shared PostgreSQL stays up for every other test).
 import { expect } from 'chai';
-import pg from 'pg';
+import type pg from 'pg';
 import { withTransaction } from '../../core/db/transaction.ts';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { BASE_DATABASE_URL, createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { startPgProxy, type PgProxy } from '../support/pg-proxy.ts';
+import { proxiedServer } from '../support/pg-proxy.ts';
 import { waitFor } from '../support/redirect.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A test server whose every database connection (pool, ORM, assertions) goes through a proxy. */
-export async function proxiedServer(env: Record<string, string> = {}) {
-  const db = await createTestDatabase();
-  const base = new URL(BASE_DATABASE_URL);
-  const proxy = await startPgProxy({ host: base.hostname, port: Number(base.port || 5432) });
-  const server = await startTestServer({ db: { ...db, url: proxy.urlFor(db.url) }, env });
-  server.sql.on('error', () => {});
-  // Rows are asserted over a direct connection, which no cut reaches.
-  const direct = new pg.Pool({ connectionString: db.url, max: 2 });
-  direct.on('error', () => {});
-  return {
-    server, proxy, db, direct,
-    async close() {
-      await server.close();
-      await proxy.close();
-      await direct.end();
-      await db.drop();
-    },
-  };
-}
 
 describe('issue 18: PostgreSQL lost under load', () => {
   describe('a connection lost while a client is checked out', () => {

@@ -1,5 +1,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
+import pg from 'pg';
+import { BASE_DATABASE_URL, createTestDatabase } from './database.ts';
+import { startTestServer } from './server.ts';
 
 /**
  * A TCP proxy between a test server and the shared PostgreSQL: the test can cut every proxied
@@ -61,6 +64,27 @@ export async function startPgProxy(target: { host: string; port: number }): Prom
     async close() {
       for (const s of sockets) s.destroy();
       if (server.listening) await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+/** A test server whose every database connection (pool, ORM, assertions) goes through a proxy. */
+export async function proxiedServer(env: Record<string, string> = {}) {
+  const db = await createTestDatabase();
+  const base = new URL(BASE_DATABASE_URL);
+  const proxy = await startPgProxy({ host: base.hostname, port: Number(base.port || 5432) });
+  const server = await startTestServer({ db: { ...db, url: proxy.urlFor(db.url) }, env });
+  server.sql.on('error', () => {});
+  // Rows are asserted over a direct connection, which no cut reaches.
+  const direct = new pg.Pool({ connectionString: db.url, max: 2 });
+  direct.on('error', () => {});
+  return {
+    server, proxy, db, direct,
+    async close() {
+      await server.close();
+      await proxy.close();
+      await direct.end();
+      await db.drop();
     },
   };
 }
