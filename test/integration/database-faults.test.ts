@@ -72,6 +72,8 @@ describe('issue 18: PostgreSQL lost under load', () => {
       });
 
       await sleep(1500);
+      // What a restart does: every backend gets FATAL 57P01, then connections are refused for a while.
+      await direct.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [env.db.name]);
       await proxy.cut();
       await sleep(3000);
       await proxy.restore();
