@@ -40,6 +40,8 @@ export class ClickSpill {
   private writer: { handle: Promise<FileHandle>; segment: Segment } | null = null;
   private pending: string[] = [];
   private pendingBytes = 0;
+  /** Sum of the segments' sizes (kept, not summed per click: a long outage has hundreds of segments). */
+  private diskBytes = 0;
   private writing: Promise<void> | null = null;
   private readOffset = 0;
   private seq = 0;
@@ -56,6 +58,7 @@ export class ClickSpill {
     for (const name of readdirSync(opts.dir).filter((n) => n.endsWith('.ndjson')).sort()) {
       const path = join(opts.dir, name);
       this.segments.push({ path, size: statSync(path).size });
+      this.diskBytes += this.segments.at(-1)!.size;
     }
     if (this.bytes > 0) {
       this.active = true;
@@ -66,9 +69,7 @@ export class ClickSpill {
 
   /** Bytes on disk and waiting for the disk. */
   get bytes(): number {
-    let n = this.pendingBytes;
-    for (const s of this.segments) n += s.size;
-    return n - this.readOffset;
+    return this.diskBytes + this.pendingBytes - this.readOffset;
   }
 
   /** Appends a click; false when the disk budget is exhausted (the caller counts it as dropped). */
@@ -107,6 +108,7 @@ export class ClickSpill {
         await fh.write(lines.join(''));
         await fh.datasync();
         segment.size += bytes;
+        this.diskBytes += bytes;
       } catch (err) {
         this.opts.log.error({ err: (err as Error).message, clicks: lines.length }, 'clicks could not be written to the spill file; they are lost');
         clicksDropped.inc({ reason: 'spill_failed' }, lines.length);
@@ -190,6 +192,7 @@ export class ClickSpill {
   private async discardFirst(): Promise<void> {
     const segment = this.segments.shift()!;
     this.readOffset = 0;
+    this.diskBytes -= segment.size;
     if (this.writer?.segment === segment) await this.closeWriter();
     await unlink(segment.path).catch(() => {});
   }
