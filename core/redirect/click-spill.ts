@@ -206,9 +206,14 @@ export class ClickSpill {
     return null;
   }
 
+  /** Resolves once every appended click is on disk (fsync'd). */
+  async settled(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
   /** Waits for pending clicks to reach the disk; what is spilled stays there for the next start. */
   async close(): Promise<void> {
-    while (this.writing) await this.writing;
+    await this.settled();
     await this.closeWriter();
     if (this.bytes > 0) this.opts.log.warn({ bytes: this.bytes, dir: this.opts.dir }, 'clicks left in the spill; they are written when the server next starts');
     this.untrack();

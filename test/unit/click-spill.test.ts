@@ -26,8 +26,6 @@ async function replay(spill: ClickSpill, max: number): Promise<ClickRow[]> {
   return out;
 }
 
-const settle = (spill: ClickSpill) => spill.close();
-
 describe('ClickSpill: the click buffer\'s overflow file', () => {
   let dir: string;
   beforeEach(() => {
@@ -39,10 +37,10 @@ describe('ClickSpill: the click buffer\'s overflow file', () => {
     const spill = new ClickSpill({ dir, maxBytes: 1 << 20, log, segmentBytes: LINE * 7 });
     for (let i = 0; i < 50; i++) {
       expect(spill.append(row(i))).to.equal(true);
-      if (i % 10 === 9) await new Promise((r) => setTimeout(r, 20)); // one group write each (a segment ends between writes)
+      if (i % 10 === 9) await spill.settled(); // one group write each (a segment ends between writes)
     }
     expect(spill.active).to.equal(true);
-    await settle(spill);
+    await spill.close();
     expect(readdirSync(dir).length).to.be.at.least(2);
     const reopened = new ClickSpill({ dir, maxBytes: 1 << 20, log, segmentBytes: LINE * 7 });
     const rows = await replay(reopened, 8);
@@ -56,7 +54,7 @@ describe('ClickSpill: the click buffer\'s overflow file', () => {
   it('does not move past a batch that was read but not committed', async () => {
     const spill = new ClickSpill({ dir, maxBytes: 1 << 20, log });
     for (let i = 0; i < 5; i++) spill.append(row(i));
-    await new Promise((r) => setTimeout(r, 50));
+    await spill.settled();
     const first = await spill.read(3);
     const again = await spill.read(3); // the write of `first` failed: the same clicks are offered again
     expect(again!.rows.map((r) => r.clickId)).to.deep.equal(first!.rows.map((r) => r.clickId));
@@ -68,7 +66,7 @@ describe('ClickSpill: the click buffer\'s overflow file', () => {
   it('refuses clicks beyond its disk budget (the caller counts them as dropped) and takes them again once drained', async () => {
     const spill = new ClickSpill({ dir, maxBytes: LINE * 3, log });
     expect([0, 1, 2, 3].map((i) => spill.append(row(i)))).to.deep.equal([true, true, true, false]);
-    await new Promise((r) => setTimeout(r, 50));
+    await spill.settled();
     expect(await replay(spill, 10)).to.have.length(3);
     expect(spill.append(row(4))).to.equal(true);
     await spill.close();
