@@ -3,7 +3,7 @@
 // has drained. Replay is at-least-once (a crash between a batch's commit and the deletion of its
 // segment replays it), which the clicks' primary key makes exactly-once: INSERT_BATCH skips rows it
 // already has and builds rollups only from rows it inserted.
-import { mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -11,6 +11,7 @@ import type { ClickRow } from './click-buffer.ts';
 import { clicksDropped, clicksSpilled, trackSpill } from './metrics.ts';
 
 export interface ClickSpillOptions {
+  /** DATA_DIR/click-spill; each process writes to its own p<pid> folder in it. */
   dir: string;
   /** Disk budget: bytes on disk plus bytes waiting to be written. */
   maxBytes: number;
@@ -51,12 +52,16 @@ export class ClickSpill {
   /** While true every new click goes behind what is spilled, so clicks are written in the order they came. */
   active = false;
 
+  private readonly own: string;
+
   constructor(opts: ClickSpillOptions) {
     this.opts = { segmentBytes: 4 << 20, ...opts };
-    mkdirSync(opts.dir, { recursive: true });
+    this.own = join(opts.dir, `p${process.pid}`);
+    mkdirSync(this.own, { recursive: true });
+    adoptOrphans(opts.dir, this.own);
     // Segments left by an earlier process (it stopped while PostgreSQL was down, or crashed) come first.
-    for (const name of readdirSync(opts.dir).filter((n) => n.endsWith('.ndjson')).sort()) {
-      const path = join(opts.dir, name);
+    for (const name of readdirSync(this.own).filter((n) => n.endsWith('.ndjson')).sort()) {
+      const path = join(this.own, name);
       this.segments.push({ path, size: statSync(path).size });
       this.diskBytes += this.segments.at(-1)!.size;
     }
@@ -122,7 +127,7 @@ export class ClickSpill {
   private rotate(): void {
     void this.closeWriter();
     const name = `${String(Date.now()).padStart(15, '0')}-${String(this.seq++).padStart(6, '0')}.ndjson`;
-    const segment: Segment = { path: join(this.opts.dir, name), size: 0 };
+    const segment: Segment = { path: join(this.own, name), size: 0 };
     this.segments.push(segment);
     const handle = open(segment.path, 'a');
     handle.catch(() => {}); // reported by the write that awaits it
@@ -215,8 +220,60 @@ export class ClickSpill {
   async close(): Promise<void> {
     await this.settled();
     await this.closeWriter();
-    if (this.bytes > 0) this.opts.log.warn({ bytes: this.bytes, dir: this.opts.dir }, 'clicks left in the spill; they are written when the server next starts');
+    if (this.bytes > 0) this.opts.log.warn({ bytes: this.bytes, dir: this.own }, 'clicks left in the spill; they are written when the server next starts');
+    else {
+      try {
+        rmdirSync(this.own); // nothing to hand on: no folder left behind per process that ran
+      } catch {
+        // not empty: a segment a failed write left; the next start deals with it
+      }
+    }
     this.untrack();
+  }
+}
+
+/** Opens the spill, or runs without one (clicks beyond the buffer dropped, as logged) if DATA_DIR is not writable. */
+export function openClickSpill(opts: ClickSpillOptions): ClickSpill | undefined {
+  try {
+    return new ClickSpill(opts);
+  } catch (err) {
+    opts.log.error({ err: (err as Error).message, dir: opts.dir }, 'click spill unavailable: clicks beyond CLICK_BUFFER_MAX will be dropped');
+    return undefined;
+  }
+}
+
+/** True when a process with this pid is running (signal 0 checks without sending anything). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Several processes may share DATA_DIR: each spills into its own folder, and a starting process
+ * takes over the segments of processes that are gone (file by file: a rename is atomic, so two
+ * starting at once never both take one).
+ */
+function adoptOrphans(dir: string, own: string): void {
+  for (const sub of readdirSync(dir)) {
+    const pid = /^p(\d+)$/.exec(sub)?.[1];
+    const from = join(dir, sub);
+    if (!pid || from === own || alive(Number(pid))) continue;
+    for (const name of readdirSync(from).filter((n) => n.endsWith('.ndjson'))) {
+      try {
+        renameSync(join(from, name), join(own, `${name.slice(0, -'.ndjson'.length)}-${sub}.ndjson`));
+      } catch {
+        // taken by another process starting now
+      }
+    }
+    try {
+      rmdirSync(from);
+    } catch {
+      // not empty yet (another process adopting) or already gone
+    }
   }
 }
 

@@ -12,7 +12,7 @@ import type { PluginHost } from '../plugins/host.ts';
 import { parseTrustedProxies } from './classify.ts';
 import { ClickBuffer } from './click-buffer.ts';
 import { ClickRecorder } from './click-recorder.ts';
-import { ClickSpill } from './click-spill.ts';
+import { openClickSpill } from './click-spill.ts';
 import type { CtxCodec } from './ctx-token.ts';
 import { createFastLane } from './fast-lane.ts';
 import { compileLink, LinkCache } from './link-cache.ts';
@@ -51,7 +51,7 @@ export const redirectModule: TenxModule = {
       clickBuffer: asFunction(({ pg, outbox, log, config }: Cradle) => new ClickBuffer({
         pg, outbox, log, flushMs: config.clickFlushMs, batchSize: config.clickBatchSize, maxBuffered: config.clickBufferMax,
         spill: config.clickSpillMaxMb > 0
-          ? new ClickSpill({ dir: join(config.dataDir, 'click-spill'), maxBytes: config.clickSpillMaxMb * 1024 * 1024, log })
+          ? openClickSpill({ dir: join(config.dataDir, 'click-spill'), maxBytes: config.clickSpillMaxMb * 1024 * 1024, log })
           : undefined,
       })).singleton(),
       clickRecorder: asFunction(({ pluginHost, clickBuffer, log, config }: Cradle) =>

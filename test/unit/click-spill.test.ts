@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -7,6 +7,8 @@ import type { ClickRow } from '../../core/redirect/click-buffer.ts';
 import { ClickSpill } from '../../core/redirect/click-spill.ts';
 
 const log = pino({ level: 'silent' });
+/** Segment files under the spill folder, whichever process folder they are in. */
+const segments = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((n) => n.endsWith('.ndjson'));
 
 const row = (i: number): ClickRow => ({
   clickId: `0190aaaa-0000-7000-8000-${String(i).padStart(12, '0')}`, handle: 'h', campaignId: 'c', occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
@@ -41,14 +43,14 @@ describe('ClickSpill: the click buffer\'s overflow file', () => {
     }
     expect(spill.active).to.equal(true);
     await spill.close();
-    expect(readdirSync(dir).length).to.be.at.least(2);
+    expect(segments(dir).length).to.be.at.least(2);
     const reopened = new ClickSpill({ dir, maxBytes: 1 << 20, log, segmentBytes: LINE * 7 });
     const rows = await replay(reopened, 8);
     expect(rows.map((r) => r.clickId)).to.deep.equal(Array.from({ length: 50 }, (_, i) => row(i).clickId));
     expect(rows[3]).to.deep.equal(row(3)); // dates come back as dates, text as it was
     expect(reopened.active).to.equal(false);
     expect(reopened.bytes).to.equal(0);
-    expect(readdirSync(dir)).to.deep.equal([]);
+    expect(segments(dir)).to.deep.equal([]);
   });
 
   it('does not move past a batch that was read but not committed', async () => {
@@ -72,12 +74,15 @@ describe('ClickSpill: the click buffer\'s overflow file', () => {
     await spill.close();
   });
 
-  it('skips the unfinished last line a crash left in a segment', async () => {
-    writeFileSync(join(dir, '000000000000001-000000.ndjson'), `${JSON.stringify(row(1))}\n${JSON.stringify(row(2))}\n{"clickId":"0190`);
+  it('takes over the segments of a process that is gone, and skips the unfinished last line its crash left', async () => {
+    const gone = join(dir, 'p2147483646'); // no such process
+    mkdirSync(gone);
+    writeFileSync(join(gone, '000000000000001-000000.ndjson'), `${JSON.stringify(row(1))}\n${JSON.stringify(row(2))}\n{"clickId":"0190`);
     const spill = new ClickSpill({ dir, maxBytes: 1 << 20, log });
     expect(spill.active).to.equal(true);
     expect((await replay(spill, 10)).map((r) => r.clickId)).to.deep.equal([row(1).clickId, row(2).clickId]);
-    expect(readdirSync(dir)).to.deep.equal([]);
+    expect(segments(dir)).to.deep.equal([]);
     await spill.close();
+    expect(readdirSync(dir)).to.deep.equal([]); // the gone process's folder and, once empty, its own
   });
 });
