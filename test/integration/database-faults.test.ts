@@ -6,7 +6,7 @@ import { withTransaction } from '../../core/db/transaction.ts';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { proxiedServer } from '../support/pg-proxy.ts';
 import { waitFor } from '../support/redirect.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +75,11 @@ describe('issue 18: PostgreSQL lost under load', () => {
       // What a restart does: every backend gets FATAL 57P01, then connections are refused for a while.
       await direct.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [env.db.name]);
       await proxy.cut();
-      await sleep(3000);
+      await sleep(1000);
+      // The MikroORM pool (knex) meets the same outage on its own connections: 503 too, not 500.
+      const viaOrm = await server.http.post('/v2/handles').set(server.admin()).send({ handle: uniqueHandle(), name: 'During the outage' });
+      expect([viaOrm.status, viaOrm.body.error?.code, Number(viaOrm.headers['retry-after']) > 0]).to.deep.equal([503, 'unavailable', true]);
+      await sleep(2000);
       await proxy.restore();
       await sleep(1500);
       await proxy.cut(); // a second, shorter outage: connections made since the first one die too
