@@ -85,6 +85,7 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
       expect(await stored(direct, handle)).to.deep.equal({ rows: answered + during, ids: answered + during, rollups: answered + during });
       await waitFor('the spill to drain', async () => (await metric(server, 'tenx_click_spill_bytes')) === 0);
       const after = await counters();
+      console.log(`      spill run: ${JSON.stringify({ answeredDuringOutage: answered, answeredWhileDraining: during, spilled: after.spilled - before.spilled, replayed: after.replayed - before.replayed, dropped: after.dropped - before.dropped, stored: await stored(direct, handle) })}`);
       expect(after.replayed - before.replayed).to.equal(after.spilled - before.spilled);
       expect(after.dropped - before.dropped).to.equal(0);
       expect(segments(server)).to.deep.equal([]);
