@@ -23,6 +23,7 @@ export interface Config {
   clickFlushMs: number;
   clickBatchSize: number;
   clickBufferMax: number;
+  clickSpillMaxMb: number;
   publicRateLimit: number;
   idempotencyRetentionDays: number;
   deliveryRetentionDays: number;

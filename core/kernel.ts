@@ -8,6 +8,7 @@ import type { Config } from '../config/index.ts';
 import { buildApp } from './app.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
 import { initOrm, migrate, type Orm } from './db/orm.ts';
+import { createPool } from './db/pool.ts';
 import { createBus } from './infra/bus.ts';
 import { createCounters } from './infra/counters.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
@@ -62,8 +63,7 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
     closers.push(() => orm.close());
     const applied = await migrate(orm);
     if (applied.length) log.info({ applied }, 'migrations applied');
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: config.databasePoolMax });
-    pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+    const pool = createPool(databaseUrl, config.databasePoolMax, log);
     closers.push(() => pool.end());
 
     const redis = await connectRedis(config.redisUrl, log);
