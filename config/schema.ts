@@ -10,6 +10,8 @@ export interface EnvVar {
   minimum?: number;
   maximum?: number;
   secret?: boolean;
+  /** A secret (each item of a comma-separated list) must have at least this many characters when set. */
+  minSecretLength?: number;
 }
 
 export const envSchema = {
@@ -20,12 +22,13 @@ export const envSchema = {
   DATABASE_POOL_MAX: { type: 'integer', default: 10, minimum: 1, maximum: 200, description: 'Connections in the database pool.' },
   REDIS_URL: { type: 'string', default: '', pattern: '^(rediss?://.*)?$', description: 'Redis URL. Empty: in-process cache invalidation, counters and job scheduling.' },
   REDIS_PREFIX: { type: 'string', default: 'tenx', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Namespace of every Redis key, channel and queue (lets several deployments or test runs share one Redis).' },
-  ADMIN_TOKEN: { type: 'string', default: '', secret: true, description: 'Operator token for POST /v2/handles. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
+  ADMIN_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Operator token for POST /v2/handles; at least 32 characters. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
+  METRICS_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'When set (at least 32 characters), GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (401 without it). Empty: /metrics is public.' },
   DATA_DIR: { type: 'string', default: './data', description: 'Where embedded mode keeps its database and generated secrets.' },
   TRUSTED_PROXIES: { type: 'string', default: '', description: 'Comma-separated IPs/CIDRs whose x-forwarded-for is honoured.' },
   COUNTRY_HEADER: { type: 'string', default: 'cf-ipcountry', description: 'Edge header carrying the visitor country (two letters).' },
   LOG_LEVEL: { type: 'string', default: 'info', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level.' },
-  CTX_SECRETS: { type: 'string', default: '', secret: true, description: 'Comma-separated ctx signing keys, newest first; older ones still verify (rotation). Generated into DATA_DIR when empty.' },
+  CTX_SECRETS: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Comma-separated ctx signing keys, newest first, each at least 32 characters; older ones still verify (rotation). Generated into DATA_DIR when empty.' },
   SECRET_KEY: { type: 'string', default: '', secret: true, description: 'Key material for encrypting webhook secrets at rest (AES-256-GCM). Generated into DATA_DIR when empty.' },
   PLUGINS: { type: 'string', default: '', description: 'Extra plugins: comma-separated paths or package names.' },
   TENANTS_DIR: { type: 'string', default: './tenants', description: 'Folder of tenants/<handle>.json plugin configuration files.' },

@@ -85,7 +85,7 @@ eventually() {
 # ------------------------------------------------------------------ server
 unset TENX_URL TENX_HANDLE TENX_TOKEN
 export XDG_CONFIG_HOME="$WORK/config"
-export ADMIN_TOKEN="cli-test-admin-$RANDOM$RANDOM"
+export ADMIN_TOKEN="cli-test-admin-0123456789abcdef-$RANDOM$RANDOM"
 mkdir -p "$WORK/tenants"
 DB_URL=$(lib create-db "$BASE_DB")
 PORT=$(lib free-port)
