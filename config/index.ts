@@ -28,6 +28,7 @@ export interface Config {
   idempotencyRetentionDays: number;
   deliveryRetentionDays: number;
   webhookAllowPrivate: boolean;
+  webhookAllowedPorts: number[];
   webhookRetryBaseMs: number;
   webhookTimeoutMs: number;
   webhookSecretOverlapS: number;
@@ -102,6 +103,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(c as unknown as Config),
     ctxSecrets: list(String(values.CTX_SECRETS)),
     plugins: list(String(values.PLUGINS)),
+    webhookAllowedPorts: list(String(values.WEBHOOK_ALLOWED_PORTS)).map(Number),
     publicUrl: String(values.PUBLIC_URL).replace(/\/$/, ''),
   };
 }

@@ -41,6 +41,7 @@ export const envSchema = {
   IDEMPOTENCY_RETENTION_DAYS: { type: 'integer', default: 365, minimum: 1, maximum: 3650, description: 'How long conversion idempotency keys are kept.' },
   DELIVERY_RETENTION_DAYS: { type: 'integer', default: 90, minimum: 1, maximum: 3650, description: 'How long finished webhook deliveries (succeeded or failed) and their attempts stay in the notifications panel.' },
   WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow http and private/loopback webhook endpoints (development and tests).' },
+  WEBHOOK_ALLOWED_PORTS: { type: 'string', default: '80,443,8443', pattern: '^\\s*\\d{1,5}(\\s*,\\s*\\d{1,5})*\\s*$', description: 'Comma-separated ports webhook and plugin endpoints may use (any port when WEBHOOK_ALLOW_PRIVATE is set).' },
   WEBHOOK_RETRY_BASE_MS: { type: 'integer', default: 5000, minimum: 1, maximum: 3600000, description: 'First webhook retry delay; each next one doubles (5 retries).' },
   WEBHOOK_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 60000, description: 'A delivery must get a 2xx within this time.' },
   WEBHOOK_SECRET_OVERLAP_S: { type: 'integer', default: 86400, minimum: 0, maximum: 2592000, description: 'After a rotation, the previous secret also signs for this long.' },
