@@ -11,7 +11,7 @@ import { action, printJson, printTable } from './output.ts';
 export const AUDIT_TYPES = [
   'conversion.created', 'conversion.deduped', 'conversion.mismatch',
   'campaign.created', 'campaign.updated', 'campaign.archived',
-  'token.created', 'token.revoked',
+  'token.created', 'token.revoked', 'token.rotated',
   'webhook.created', 'webhook.deleted', 'webhook.rotated', 'delivery.redelivered',
   'plugin.settings_changed',
 ];
