@@ -10,6 +10,8 @@ export interface EnvVar {
   minimum?: number;
   maximum?: number;
   secret?: boolean;
+  /** A secret (each item of a comma-separated list) must have at least this many characters when set. */
+  minSecretLength?: number;
 }
 
 export const envSchema = {
@@ -20,12 +22,13 @@ export const envSchema = {
   DATABASE_POOL_MAX: { type: 'integer', default: 10, minimum: 1, maximum: 200, description: 'Connections in the database pool.' },
   REDIS_URL: { type: 'string', default: '', pattern: '^(rediss?://.*)?$', description: 'Redis URL. Empty: in-process cache invalidation, counters and job scheduling.' },
   REDIS_PREFIX: { type: 'string', default: 'tenx', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Namespace of every Redis key, channel and queue (lets several deployments or test runs share one Redis).' },
-  ADMIN_TOKEN: { type: 'string', default: '', secret: true, description: 'Operator token for POST /v2/handles. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
+  ADMIN_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Operator token for POST /v2/handles; at least 32 characters. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
+  METRICS_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'When set (at least 32 characters), GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (401 without it). Empty: /metrics is public.' },
   DATA_DIR: { type: 'string', default: './data', description: 'Where embedded mode keeps its database and generated secrets.' },
   TRUSTED_PROXIES: { type: 'string', default: '', description: 'Comma-separated IPs/CIDRs whose x-forwarded-for is honoured.' },
   COUNTRY_HEADER: { type: 'string', default: 'cf-ipcountry', description: 'Edge header carrying the visitor country (two letters).' },
   LOG_LEVEL: { type: 'string', default: 'info', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level.' },
-  CTX_SECRETS: { type: 'string', default: '', secret: true, description: 'Comma-separated ctx signing keys, newest first; older ones still verify (rotation). Generated into DATA_DIR when empty.' },
+  CTX_SECRETS: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Comma-separated ctx signing keys, newest first, each at least 32 characters; older ones still verify (rotation). Generated into DATA_DIR when empty.' },
   SECRET_KEY: { type: 'string', default: '', secret: true, description: 'Key material for encrypting webhook secrets at rest (AES-256-GCM). Generated into DATA_DIR when empty.' },
   PLUGINS: { type: 'string', default: '', description: 'Extra plugins: comma-separated paths or package names.' },
   TENANTS_DIR: { type: 'string', default: './tenants', description: 'Folder of tenants/<handle>.json plugin configuration files.' },
@@ -39,6 +42,7 @@ export const envSchema = {
   IDEMPOTENCY_RETENTION_DAYS: { type: 'integer', default: 365, minimum: 1, maximum: 3650, description: 'How long conversion idempotency keys are kept.' },
   DELIVERY_RETENTION_DAYS: { type: 'integer', default: 90, minimum: 1, maximum: 3650, description: 'How long finished webhook deliveries (succeeded or failed) and their attempts stay in the notifications panel.' },
   WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow http and private/loopback webhook endpoints (development and tests).' },
+  WEBHOOK_ALLOWED_PORTS: { type: 'string', default: '80,443,8443', pattern: '^\\s*\\d{1,5}(\\s*,\\s*\\d{1,5})*\\s*$', description: 'Comma-separated ports webhook and plugin endpoints may use (any port when WEBHOOK_ALLOW_PRIVATE is set).' },
   WEBHOOK_RETRY_BASE_MS: { type: 'integer', default: 5000, minimum: 1, maximum: 3600000, description: 'First webhook retry delay; each next one doubles (5 retries).' },
   WEBHOOK_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 60000, description: 'A delivery must get a 2xx within this time.' },
   WEBHOOK_SECRET_OVERLAP_S: { type: 'integer', default: 86400, minimum: 0, maximum: 2592000, description: 'After a rotation, the previous secret also signs for this long.' },

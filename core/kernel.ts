@@ -15,6 +15,7 @@ import { createLogger, type Logger } from './infra/logger.ts';
 import { connectRedis, workerConnection } from './infra/redis.ts';
 import { modules } from './modules.ts';
 import { PluginHost } from './plugins/host.ts';
+import { createJsonPoster, pluginPostJson } from './notifications/http-delivery.ts';
 import { loadAllPlugins } from './plugins/loader.ts';
 import { readTenantFiles } from './plugins/tenant-files.ts';
 import { createCtxCodec } from './redirect/ctx-token.ts';
@@ -78,7 +79,11 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
 
     const tenantFiles = readTenantFiles(config.tenantsDir);
     const manifests = await loadAllPlugins(ROOT, config.plugins);
-    const pluginHost = new PluginHost(manifests, { orm, bus, counters, log, tenantFiles });
+    // One keep-alive, SSRF-guarded poster for every plugin's PluginApi.postJson, closed after the plugins.
+    const poster = createJsonPoster();
+    closers.push(() => poster.close());
+    const policy = { allowPrivate: config.webhookAllowPrivate, allowedPorts: config.webhookAllowedPorts, timeoutMs: config.webhookTimeoutMs };
+    const pluginHost = new PluginHost(manifests, { orm, bus, counters, log, tenantFiles, postJson: (l) => pluginPostJson(poster, policy, l) });
     pluginHost.checkTenantFiles();
     closers.push(() => pluginHost.close());
 

@@ -10,6 +10,7 @@ import type { PluginHost } from '../plugins/host.ts';
 import type { CampaignDraft, GoalTypePlugin } from '../plugins/sdk.ts';
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
 import { campaignProblems } from './validation.ts';
+import { canonicalRules, canonicalUrl } from './destination.ts';
 
 /** Bus channel: a campaign's link changed; every process drops `{handle}/{slug}` from its link cache. */
 export const CAMPAIGNS_CHANGED = 'campaigns.changed';
@@ -95,7 +96,13 @@ export class CampaignService {
     };
   }
 
-  async create(handle: string, input: CreateCampaignInput, actor: string) {
+  async create(handle: string, given: CreateCampaignInput, actor: string) {
+    // Validated, stored and redirected as the browser will read them.
+    const input: CreateCampaignInput = {
+      ...given,
+      primaryLink: { ...given.primaryLink, destinationUrl: canonicalUrl(given.primaryLink.destinationUrl) },
+      routingRules: canonicalRules(given.routingRules),
+    };
     const plugins = await this.deps.pluginHost.forHandle(handle);
     const goal = plugins.goalType(input.goalType);
     if (!goal) {
@@ -173,8 +180,9 @@ export class CampaignService {
         ...before,
         status: patch.status ?? before.status,
         linkTitle: patch.title !== undefined ? patch.title : before.linkTitle,
-        destinationUrl: patch.destinationUrl ?? before.destinationUrl,
-        routingRules: patch.routingRules ?? before.routingRules,
+        // Only what the patch sends is canonicalised: an untouched legacy value is not a change.
+        destinationUrl: patch.destinationUrl !== undefined ? canonicalUrl(patch.destinationUrl) : before.destinationUrl,
+        routingRules: patch.routingRules ? canonicalRules(patch.routingRules) : before.routingRules,
         attributionWindowDays: patch.attributionWindowDays ?? before.attributionWindowDays,
       };
       // A goal type disabled since creation still governs its existing campaigns' rules.

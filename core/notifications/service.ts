@@ -154,7 +154,8 @@ export class WebhookService {
 
   /** 400 endpoint_not_allowed with the guard's reason (at create, and again at rotation). */
   private async checkEndpointAllowed(url: string, pointer?: string): Promise<void> {
-    const check = await checkEndpoint(url, { allowPrivate: this.deps.config.webhookAllowPrivate });
+    const { webhookAllowPrivate, webhookAllowedPorts } = this.deps.config;
+    const check = await checkEndpoint(url, { allowPrivate: webhookAllowPrivate, allowedPorts: webhookAllowedPorts });
     if (check.ok) return;
     if (check.transient) throw unavailable(check.reason);
     throw new HttpError(400, 'endpoint_not_allowed', check.reason, pointer ? [{ pointer, message: check.reason }] : undefined);

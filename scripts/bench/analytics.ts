@@ -45,7 +45,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'tenx-bench-')), CTX_SECRETS: 'bench-ctx-secret-0123456789', SECRET_KEY: 'bench-secret',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'tenx-bench-')), CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', SECRET_KEY: 'bench-secret',
     },
   });
   const url = await new Promise<string>((ok, fail) => {

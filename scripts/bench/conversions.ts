@@ -11,7 +11,7 @@ import { createTestDatabase } from '../../test/support/database.ts';
 import { freePort } from '../../test/support/net.ts';
 import { arg, isMain, printTable, ROOT, writeResult } from './support.ts';
 
-const ADMIN = 'bench-admin-token-conversions';
+const ADMIN = 'bench-admin-token-conversions-0123456789';
 const TARGET = { conversionsPerSecond: 2000, p99Ms: 50 };
 
 export interface ConversionsBenchOptions {

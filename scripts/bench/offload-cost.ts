@@ -9,7 +9,7 @@ import { locate } from '../../core/redirect/locate.ts';
 import { createOffloadPool } from '../../core/redirect/offload.ts';
 import { chooseDestination, compileRules, ruleCost, type RoutingRule } from '../../core/redirect/routing.ts';
 
-const config = loadConfig({ CTX_SECRETS: 'offload-cost-secret-0123456789' });
+const config = loadConfig({ CTX_SECRETS: 'offload-cost-secret-0123456789abcdefghijklm' });
 const codec = createCtxCodec(config.ctxSecrets);
 // No rule matches this click: every rule is evaluated (the worst case for matching).
 const facts: ClickFacts = {

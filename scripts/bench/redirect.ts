@@ -6,13 +6,13 @@ import { createTestDatabase } from '../../test/support/database.ts';
 import { registry } from '../../core/http/metrics.ts';
 import { arg, autocannon, isMain, printTable, writeResult, type LoadResult } from './support.ts';
 
-const ADMIN = 'bench-admin-token';
+const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
 
 async function startTenx(dbUrl: string, offload: string): Promise<Kernel> {
   return startKernel(loadConfig({
     PORT: '0', HOST: '127.0.0.1', DATABASE_URL: dbUrl, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     REDIS_PREFIX: `tenx-bench-${process.pid}`, ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', REDIRECT_OFFLOAD: offload,
-    CTX_SECRETS: 'bench-ctx-secret-0123456789', SECRET_KEY: 'bench-secret', DATA_DIR: '/tmp/tenx-bench',
+    CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', SECRET_KEY: 'bench-secret', DATA_DIR: '/tmp/tenx-bench',
   }));
 }
 

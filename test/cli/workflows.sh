@@ -85,7 +85,7 @@ eventually() {
 # ------------------------------------------------------------------ server
 unset TENX_URL TENX_HANDLE TENX_TOKEN
 export XDG_CONFIG_HOME="$WORK/config"
-export ADMIN_TOKEN="cli-test-admin-$RANDOM$RANDOM"
+export ADMIN_TOKEN="cli-test-admin-0123456789abcdef-$RANDOM$RANDOM"
 mkdir -p "$WORK/tenants"
 DB_URL=$(lib create-db "$BASE_DB")
 PORT=$(lib free-port)
@@ -112,7 +112,7 @@ OWNER=$OUT
 ok tenx login --url "$URL" --handle "$HANDLE" --token "$OWNER"
 has "as handle $HANDLE (Acme Network)"
 lib json <(node -e 'console.log(JSON.stringify({ mode: require("fs").statSync(process.argv[1]).mode & 0o777 }))' "$XDG_CONFIG_HOME/tenx/credentials.json") 'j.mode === 0o600'
-ok tenx tokens create --name automation --scopes campaigns.read,campaigns.write,analytics.read,webhooks.read,webhooks.write,notifications.read --json
+ok tenx tokens create --name automation --scopes campaigns.read,campaigns.write,analytics.read,audit.read,webhooks.read,webhooks.write,notifications.read --json
 AUTOMATION=$(lib get "$WORK/out" j.token)
 AUTOMATION_ID=$(lib get "$WORK/out" j.tokenId)
 printf '%s\n' "$AUTOMATION" | ok tenx login --url "$URL" --handle "$HANDLE" --token -

@@ -30,7 +30,7 @@ describe('workflow 2: idempotent conversions', () => {
     expect(await count(server, 'clicks where click_id = $1', [first.body.clickId])).to.equal(1);
 
     // Audit trail (analytics.read) lists both, filterable by type and campaign.
-    const reader = await createToken(server, handle, auth.Authorization.slice(7), ['analytics.read']);
+    const reader = await createToken(server, handle, auth.Authorization.slice(7), ['audit.read']);
     const created = await server.http.get(`/v2/handles/${handle}/audit-events?type=conversion.created&campaignId=${campaignId}`).set(reader.auth).expect(200);
     expect(created.body.data).to.have.length(1);
     expect(created.body.data[0]).to.include({ actor: 'public', campaignId, subjectId: first.body.conversionId });

@@ -10,7 +10,7 @@ import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../suppor
 import { dropRedisKeys, eventually, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ADMIN = 'crash-admin-token-0123456789';
+const ADMIN = 'crash-admin-token-0123456789abcdefghijkl';
 
 /** The real server as a separate process (`tenx serve`), so it can be killed with SIGKILL. */
 interface Child { proc: ChildProcess; url: string; exited: Promise<void> }
