@@ -41,7 +41,9 @@ export class DeliveryAttempts {
   private readonly claim: (id: string) => Promise<Claimed | undefined>;
   private readonly record: (r: AttemptRecord) => Promise<boolean | undefined>;
 
-  constructor(private readonly deps: AttemptDeps) {
+  private readonly deps: AttemptDeps;
+  constructor(deps: AttemptDeps) {
+    this.deps = deps;
     this.leaseMs = deps.config.webhookTimeoutMs + 5000;
     this.claim = createBatcher((ids) => claimDeliveries(deps.pg, ids, this.leaseMs), { exclusive: true });
     this.record = createBatcher(async (records) => {

@@ -17,7 +17,10 @@ const publicToken = (t: AccessToken) => ({
 
 /** Handles (tenants) and their personal access tokens. */
 export class TenantService {
-  constructor(private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService }) {}
+  private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService };
+  constructor(deps: { em: EntityManager; principal: Principal; audit: AuditService }) {
+    this.deps = deps;
+  }
 
   async createHandle(input: { handle: string; name: string; reportingCurrency: string }) {
     const token = mintToken();

@@ -41,11 +41,18 @@ export async function apiErrorOf(res: Dispatcher.ResponseData): Promise<ApiError
 export class TenxClient {
   private readonly agent = new Agent({ connections: 16 });
 
+  readonly url: string;
+  readonly handle: string;
+  private readonly token: string;
   constructor(
-    readonly url: string,
-    readonly handle: string = '',
-    private readonly token: string = '',
-  ) {}
+    url: string,
+    handle: string = '',
+    token: string = '',
+  ) {
+    this.url = url;
+    this.handle = handle;
+    this.token = token;
+  }
 
   static from(creds: Credentials): TenxClient {
     return new TenxClient(creds.url, creds.handle, creds.token);
