@@ -54,7 +54,8 @@ async function ensureService(s: Service) {
   const host = hostname.replace(/^\[|\]$/g, '');
   const where = `${hostname}:${port}`;
   if (await listening(host, Number(port))) return say(`${s.name} is up at ${where}`);
-  if (!isLocal(host)) throw new SetupError(`${s.name} does not answer at ${where} (from the test URL): start it, or unset the variable to use a local one.`);
+  if (!isLocal(host))
+    throw new SetupError(`${s.name} does not answer at ${where} (from the test URL): start it, or unset the variable to use a local one.`);
   const start = s.start(port);
   if (!start) throw new SetupError(`${s.name} is not running at ${where} and not installed: ${s.install}, then run npm test again.`);
   say(`starting ${s.name} at ${where}: ${start[0]} ${start[1].join(' ')}`);
@@ -80,7 +81,10 @@ const redis: Service = {
     if (!onPath('redis-server')) return null;
     const dir = existsSync('/var/lib/redis') ? ['--dir', '/var/lib/redis'] : [];
     const log = existsSync('/var/log/redis') ? ['--logfile', '/var/log/redis/ci.log'] : [];
-    return ['redis-server', ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', port, '--save', '', '--appendonly', 'no', ...dir, ...log]];
+    return [
+      'redis-server',
+      ['--daemonize', 'yes', '--bind', '127.0.0.1', '-::1', '--port', port, '--save', '', '--appendonly', 'no', ...dir, ...log],
+    ];
   },
   install: 'install it (Debian: apt-get install redis-server) or point TEST_REDIS_URL at one',
 };

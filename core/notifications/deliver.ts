@@ -31,6 +31,7 @@ export interface AttemptDeps {
 }
 
 // PostgreSQL text cannot hold NUL, and a receiver's answer may contain anything.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must go
 const cleanSnippet = (s: string | undefined) => (s ? s.replace(/\u0000/g, '') : null);
 
 export class DeliveryAttempts {

@@ -53,8 +53,16 @@ describe('npm start: SIGTERM to npm’s own pid stops the server gracefully', fu
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
-        ...process.env, DATABASE_URL: db.url, REDIS_URL: '', ADMIN_TOKEN: ADMIN, PORT: String(port), HOST: '127.0.0.1',
-        DATA_DIR: dataDir, LOG_LEVEL: 'info', TRUSTED_PROXIES: '127.0.0.1,::1', PUBLIC_RATE_LIMIT: '0',
+        ...process.env,
+        DATABASE_URL: db.url,
+        REDIS_URL: '',
+        ADMIN_TOKEN: ADMIN,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        TRUSTED_PROXIES: '127.0.0.1,::1',
+        PUBLIC_RATE_LIMIT: '0',
         // Clicks stay in the buffer until shutdown flushes them.
         CLICK_FLUSH_MS: '60000',
       },
@@ -62,24 +70,35 @@ describe('npm start: SIGTERM to npm’s own pid stops the server gracefully', fu
     npm.stdout!.on('data', (d) => (output += d));
     npm.stderr!.on('data', (d) => (output += d));
     const exited = new Promise<void>((ok) => npm!.once('exit', () => ok()));
-    const alive = () => fetch(`${base}/healthz`).then((r) => r.ok, () => false);
+    const alive = () =>
+      fetch(`${base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      );
     await waitFor('npm start to serve', alive, 90_000, 200).catch((err) => {
       throw new Error(`${err.message}:\n${output}`);
     });
 
     const admin = { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' };
-    const created = await fetch(`${base}/v2/handles`, { method: 'POST', headers: admin, body: JSON.stringify({ handle: 'sigterm', name: 'Sigterm' }) });
+    const created = await fetch(`${base}/v2/handles`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({ handle: 'sigterm', name: 'Sigterm' }),
+    });
     expect(created.status).to.equal(201);
     const owner = { authorization: `Bearer ${(await created.json()).ownerToken}`, 'content-type': 'application/json' };
     const c = await fetch(`${base}/v2/handles/sigterm/campaigns`, {
-      method: 'POST', headers: owner, body: JSON.stringify(campaign('partner-a', 'deal', 'https://shop.example.com/p')),
+      method: 'POST',
+      headers: owner,
+      body: JSON.stringify(campaign('partner-a', 'deal', 'https://shop.example.com/p')),
     });
     expect(c.status).to.equal(201);
     for (let i = 0; i < 5; i++) {
       const res = await fetch(`${base}/sigterm/deal`, { headers: person(), redirect: 'manual' });
       expect(res.status).to.equal(302);
     }
-    const stored = async () => (await sql.query('select count(*)::int as n from clicks where handle = $1', ['sigterm'])).rows[0].n as number;
+    const stored = async () =>
+      (await sql.query('select count(*)::int as n from clicks where handle = $1', ['sigterm'])).rows[0].n as number;
     expect(await stored(), 'clicks still buffered before the signal').to.equal(0);
 
     process.kill(npm.pid!, 'SIGTERM');
