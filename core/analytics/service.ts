@@ -50,7 +50,10 @@ const campaignSet = (q: AnalyticsQuery): CampaignSet => (q.campaignId ? [q.campa
 export class AnalyticsService {
   private activeExports = 0;
 
-  constructor(private readonly deps: { pg: Pool; config: Config; log: Logger }) {}
+  private readonly deps: { pg: Pool; config: Config; log: Logger };
+  constructor(deps: { pg: Pool; config: Config; log: Logger }) {
+    this.deps = deps;
+  }
 
   scope(handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
     return loadScope(this.deps.pg, handle, q);

@@ -42,10 +42,14 @@ class HandleWatch {
   /** Resolves once the first poll has recorded what "unchanged" looks like. */
   readonly ready: Promise<void>;
 
+  readonly handle: string;
+  private readonly hub: AnalyticsStreams;
   constructor(
-    readonly handle: string,
-    private readonly hub: AnalyticsStreams,
+    handle: string,
+    hub: AnalyticsStreams,
   ) {
+    this.handle = handle;
+    this.hub = hub;
     this.pollTimer = setInterval(() => void this.poll(), hub.pollMs);
     this.pollTimer.unref();
     this.ready = this.poll();
@@ -154,9 +158,11 @@ export class AnalyticsStreams {
   private shutdownCheck: NodeJS.Timeout | null = null;
   private closed = false;
 
+  private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader };
   constructor(
-    private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader },
+    deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader },
   ) {
+    this.deps = deps;
     this.pollMs = deps.pollMs;
     this.log = deps.log;
     this.pg = deps.pg;

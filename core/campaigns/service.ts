@@ -72,9 +72,12 @@ function uniqueViolation(err: unknown, input: { campaignId: string; slug: string
 
 /** Campaigns and their primary short link: one service for the API and for the redirect's link loader. */
 export class CampaignService {
+  private readonly deps: { pg: Pool; bus: Bus; audit: AuditService; outbox: OutboxService; pluginHost: PluginHost; config: Config };
   constructor(
-    private readonly deps: { pg: Pool; bus: Bus; audit: AuditService; outbox: OutboxService; pluginHost: PluginHost; config: Config },
-  ) {}
+    deps: { pg: Pool; bus: Bus; audit: AuditService; outbox: OutboxService; pluginHost: PluginHost; config: Config },
+  ) {
+    this.deps = deps;
+  }
 
   present(c: Campaign) {
     return {

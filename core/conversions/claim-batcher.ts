@@ -53,7 +53,10 @@ export class ClaimBatcher {
   private readonly inProcess = new Map<string, Promise<ClaimOutcome>>();
   private inFlight = 0;
 
-  constructor(private readonly deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean }) {}
+  private readonly deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean };
+  constructor(deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean }) {
+    this.deps = deps;
+  }
 
   async claim(claim: Claim): Promise<ClaimOutcome> {
     const id = `${claim.handle}\n${claim.key}`;

@@ -64,12 +64,17 @@ export class ConversionService {
   private lastWake = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
 
+  private readonly deps: {
+    conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
+    embedded: boolean;
+  };
   constructor(
-    private readonly deps: {
+    deps: {
       conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
       embedded: boolean;
     },
   ) {
+    this.deps = deps;
     this.campaigns = new CampaignLookup(deps.conversionsDb);
     // Measured here (bench, one campaign): batches beat single-row statements by ~4x; since each
     // batch also upserts its campaign-hour rollup row, concurrent batches queue on that row lock,

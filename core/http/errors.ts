@@ -8,14 +8,22 @@ export interface ErrorDetail {
 
 /** The one error type routes throw; the error middleware renders it in the contract's shape. */
 export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly details?: ErrorDetail[];
+  readonly headers?: Record<string, string>;
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     message: string,
-    readonly details?: ErrorDetail[],
-    readonly headers?: Record<string, string>,
+    details?: ErrorDetail[],
+    headers?: Record<string, string>,
   ) {
     super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
+    this.headers = headers;
   }
 }
 

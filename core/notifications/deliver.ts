@@ -31,6 +31,7 @@ export interface AttemptDeps {
 }
 
 // PostgreSQL text cannot hold NUL, and a receiver's answer may contain anything.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must go
 const cleanSnippet = (s: string | undefined) => (s ? s.replace(/\u0000/g, '') : null);
 
 export class DeliveryAttempts {
@@ -41,7 +42,9 @@ export class DeliveryAttempts {
   private readonly claim: (id: string) => Promise<Claimed | undefined>;
   private readonly record: (r: AttemptRecord) => Promise<boolean | undefined>;
 
-  constructor(private readonly deps: AttemptDeps) {
+  private readonly deps: AttemptDeps;
+  constructor(deps: AttemptDeps) {
+    this.deps = deps;
     this.leaseMs = deps.config.webhookTimeoutMs + 5000;
     this.claim = createBatcher((ids) => claimDeliveries(deps.pg, ids, this.leaseMs), { exclusive: true });
     this.record = createBatcher(async (records) => {

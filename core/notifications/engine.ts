@@ -36,7 +36,9 @@ export class DeliveryEngine {
   private readonly dispatcher: OutboxDispatcher;
   private stopSweeper?: () => Promise<void>;
 
-  constructor(private readonly deps: EngineDeps) {
+  private readonly deps: EngineDeps;
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
     // Named picks, never a spread: deps is the container's cradle (a proxy resolving on access).
     const { config, log, redis, workerRedis, pg, pluginHost, secretBox, outbox } = deps;
     this.signer = createSigner(config);

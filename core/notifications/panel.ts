@@ -31,7 +31,10 @@ const DELIVERY_COLUMNS = `
 interface Counts { succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
 
 export class NotificationsPanel {
-  constructor(private readonly deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine }) {}
+  private readonly deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine };
+  constructor(deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine }) {
+    this.deps = deps;
+  }
 
   async list(handle: string, f: PanelFilters) {
     const p = new Params([handle]); // $1

@@ -16,8 +16,10 @@ interface JobData { deliveryId: string }
 
 /** A failed attempt with retries left: BullMQ's backoff uses the delay the delivery row was given. */
 class RetryLater extends Error {
-  constructor(readonly delayMs: number) {
+  readonly delayMs: number;
+  constructor(delayMs: number) {
     super(`delivery failed; next attempt in ${delayMs} ms`);
+    this.delayMs = delayMs;
   }
 }
 
@@ -29,10 +31,15 @@ export class BullmqScheduler implements DeliveryScheduler {
   private queue?: Queue<JobData>;
   private worker?: Worker<JobData>;
 
+  private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger };
+  private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>;
   constructor(
-    private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger },
-    private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>,
-  ) {}
+    deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger },
+    attempt: (deliveryId: string) => Promise<AttemptOutcome>,
+  ) {
+    this.deps = deps;
+    this.attempt = attempt;
+  }
 
   /** Keys live under `{REDIS_PREFIX}:bull:webhook-deliveries:*`, beside the bus channels. */
   get prefix(): string {

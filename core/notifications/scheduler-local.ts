@@ -18,11 +18,18 @@ export class LocalScheduler implements DeliveryScheduler {
   private readonly running = new Map<string, Promise<void>>();
   private stopped = false;
 
+  private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>;
+  private readonly concurrency: number;
+  private readonly log: Logger;
   constructor(
-    private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>,
-    private readonly concurrency: number,
-    private readonly log: Logger,
-  ) {}
+    attempt: (deliveryId: string) => Promise<AttemptOutcome>,
+    concurrency: number,
+    log: Logger,
+  ) {
+    this.attempt = attempt;
+    this.concurrency = concurrency;
+    this.log = log;
+  }
 
   start(): void {
     this.stopped = false;

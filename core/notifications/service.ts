@@ -47,12 +47,18 @@ const present = (r: WebhookRow) => ({
 });
 
 export class WebhookService {
+  private readonly deps: {
+    pg: Pool; config: Config; audit: AuditService; pluginHost: PluginHost; secretBox: SecretBox;
+    webhookInterest: SubscriptionInterest; webhookEngine: DeliveryEngine;
+  };
   constructor(
-    private readonly deps: {
+    deps: {
       pg: Pool; config: Config; audit: AuditService; pluginHost: PluginHost; secretBox: SecretBox;
       webhookInterest: SubscriptionInterest; webhookEngine: DeliveryEngine;
     },
-  ) {}
+  ) {
+    this.deps = deps;
+  }
 
   async create(handle: string, input: CreateWebhook, actor: string) {
     await this.checkChannel(handle, input.channel);

@@ -73,7 +73,9 @@ export class ClickBuffer {
   private retryAt = 0;
   private readonly untrack: () => void;
 
-  constructor(private readonly opts: ClickBufferOptions) {
+  private readonly opts: ClickBufferOptions;
+  constructor(opts: ClickBufferOptions) {
+    this.opts = opts;
     this.untrack = trackBuffer(this);
   }
 

@@ -41,7 +41,10 @@ export class ClickRecorder {
   // Detectors sorted by precedence, per resolved HandlePlugins (replaced when a handle's plugins change).
   private readonly detectorOrder = new WeakMap<HandlePlugins, ActivePlugin<BotDetectorPlugin>[]>();
 
-  constructor(private readonly opts: ClickRecorderOptions) {}
+  private readonly opts: ClickRecorderOptions;
+  constructor(opts: ClickRecorderOptions) {
+    this.opts = opts;
+  }
 
   /**
    * Judges and buffers a click without delaying anything: synchronously when the handle's plugins
@@ -163,7 +166,6 @@ export class ClickRecorder {
       }
     }
     if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[]);
-    // (No per-click named closures here: under tsx each one costs an Object.defineProperty for its name.)
     if (waitingCount === 1) {
       // The usual case (burst): one promise, no Promise.all.
       const i = waiting;

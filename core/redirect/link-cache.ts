@@ -90,7 +90,9 @@ export class LinkCache {
   private readonly maxEntries: number;
   private readonly maxMisses: number;
 
-  constructor(private readonly opts: LinkCacheOptions) {
+  private readonly opts: LinkCacheOptions;
+  constructor(opts: LinkCacheOptions) {
+    this.opts = opts;
     this.negativeTtlMs = opts.negativeTtlMs ?? 5_000;
     this.refreshAfterMs = opts.refreshAfterMs ?? 30_000;
     this.maxEntries = opts.maxEntries ?? 100_000;

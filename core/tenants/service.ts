@@ -25,7 +25,10 @@ type TokenRow = PublicFields & { isOwner: boolean };
 
 /** Handles (tenants) and their personal access tokens; every token write commits with its audit row. */
 export class TenantService {
-  constructor(private readonly deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService }) {}
+  private readonly deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService };
+  constructor(deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService }) {
+    this.deps = deps;
+  }
 
   async createHandle(input: { handle: string; name: string; reportingCurrency: string }) {
     const token = mintToken();

@@ -1,4 +1,4 @@
-// `npx tsx scripts/bench/analytics.ts [--clicks N] [--keep] [--reuse <database>]`: funnel latency over
+// `node scripts/bench/analytics.ts [--clicks N] [--keep] [--reuse <database>]`: funnel latency over
 // millions of clicks and a streamed 1 M-row CSV export, against a server running in its own process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -40,7 +40,7 @@ async function startServer(databaseUrl: string): Promise<Server> {
     const k = await startKernel(loadConfig());
     process.stdout.write('READY ' + k.url + '\\n');
     process.on('SIGTERM', () => k.close().then(() => process.exit(0)));`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', code], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {

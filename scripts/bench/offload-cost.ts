@@ -1,6 +1,6 @@
 // Measures what REDIRECT_OFFLOAD trades: inline rule matching + ctx signing per click, against a
 // piscina round trip (main-thread CPU and latency). `auto`'s threshold in core/redirect/offload.ts
-// comes from these figures. Run: npx tsx scripts/bench/offload-cost.ts
+// comes from these figures. Run: node scripts/bench/offload-cost.ts
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../../config/index.ts';
 import type { ClickFacts } from '../../core/plugins/sdk.ts';

@@ -1,4 +1,4 @@
-// `npm run bench -- webhooks` (or `npx tsx scripts/bench/webhooks.ts [--events N] [--rate R]
+// `npm run bench -- webhooks` (or `node scripts/bench/webhooks.ts [--events N] [--rate R]
 // [--signing inline|workers|auto] [--concurrency C] [--no-redis]`): N outbox events fanned out to one subscription on
 // a loopback receiver (own process) that verifies every signature with standardwebhooks.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -21,7 +21,7 @@ const option = (name: string, fallback: string) => {
 };
 
 function startReceiver(): Promise<{ child: ChildProcess; url: string; counts(latencies?: boolean, reset?: boolean): Promise<Extract<ReceiverMessage, { kind: 'counts' }>> }> {
-  const child = fork(fileURLToPath(new URL('./webhook-receiver.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(fileURLToPath(new URL('./webhook-receiver.ts', import.meta.url)), { stdio: 'inherit' });
   const counts = (latencies = false, reset = false) => new Promise<Extract<ReceiverMessage, { kind: 'counts' }>>((ok) => {
     const on = (m: ReceiverMessage) => {
       if (m.kind !== 'counts') return;

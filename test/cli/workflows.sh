@@ -49,7 +49,7 @@ fails_with() {
 has() { [[ "$OUT" == *"$1"* ]] || die "stdout lacks '$1':\n$OUT"; }
 err_has() { [[ "$ERR" == *"$1"* ]] || die "stderr lacks '$1':\n$ERR"; }
 json() { lib json "$WORK/out" "$1"; }
-# Independent checks run side by side (every CLI start costs a second of tsx): bg NAME CODE NEEDLE CMD..., then
+# Independent checks run side by side (each CLI start is a Node process): bg NAME CODE NEEDLE CMD..., then
 # bg_wait checks each exit code and that NEEDLE appears in its stdout or stderr; outputs stay in $WORK/bg-NAME.*.
 BG=() BG_PIDS=()
 bg() {
