@@ -4,6 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import pg, { type Pool } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { csvRow, EXPORT_COLUMNS } from './csv.ts';
+import { ExportPace, type PaceLimits } from './export-pace.ts';
 import { CsvLineEndings, UnescapeCopyText } from './export-streams.ts';
 import type { Window } from './range.ts';
 
@@ -90,19 +91,25 @@ function copySql(f: ExportFilter, format: ExportFormat): string {
 }
 
 /**
- * Starts an export on one pooled client and returns the response body. The client is released
- * when the body ends; if the reader goes away mid-COPY the connection is discarded instead, which
- * also stops the query. `onClose` gets the error that cut the export short, if any.
+ * Starts an export on one client of `pool` (the exports' own pool) and returns the response body.
+ * The client is released when the body ends; if the reader goes away mid-COPY, or reads slower
+ * than `pace` allows, the connection is discarded instead, which also stops the query. `onClose`
+ * gets the error that cut the export short, if any.
  */
-export async function openExport(pool: Pool, f: ExportFilter, format: ExportFormat, onClose: (err?: Error) => void = () => {}): Promise<Readable> {
+export async function openExport(
+  pool: Pool, f: ExportFilter, format: ExportFormat, pace: PaceLimits, onClose: (err?: Error) => void = () => {},
+): Promise<Readable> {
   const client = await pool.connect();
   let released = false;
   const release = (err?: Error) => {
     if (released) return;
     released = true;
+    client.off('error', release);
     client.release(err);
     onClose(err);
   };
+  // A connection lost while checked out emits 'error' on the client: without a listener, that kills the process.
+  client.on('error', release);
   try {
     await client.query('begin read only');
     await client.query(EXPORT_SESSION);
@@ -111,10 +118,11 @@ export async function openExport(pool: Pool, f: ExportFilter, format: ExportForm
     throw err;
   }
   const body = format === 'csv' ? new CsvLineEndings(csvRow(EXPORT_COLUMNS)) : new UnescapeCopyText();
+  const paced = new ExportPace(pace);
   const copy = client.query(copyStreams.to(copySql(f, format)));
-  pipeline(copy, body, (err) => {
+  pipeline(copy, body, paced, (err) => {
     if (err) return release(err);
     client.query('commit').then(() => release(), (e: Error) => release(e));
   });
-  return body;
+  return paced;
 }
