@@ -28,6 +28,7 @@ export const analyticsModule: TenxModule = {
             pg, bus, log,
             heartbeatMs: config.analyticsSseHeartbeatMs,
             pollMs: config.analyticsSsePollMs,
+            caps: { perToken: config.analyticsSseMaxPerToken, perHandle: config.analyticsSseMaxPerHandle },
             loadFunnel: (handle, campaignIds) => analytics.funnelOf(handle, campaignIds),
           }),
       ).singleton(),

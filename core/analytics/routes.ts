@@ -88,6 +88,7 @@ export const analyticsRoutes = defineRoutes([
         schema: { type: 'string' },
         contentType: 'text/event-stream',
       },
+      429: { description: 'rate_limited: this token holds ANALYTICS_SSE_MAX_PER_TOKEN open streams, or the handle ANALYTICS_SSE_MAX_PER_HANDLE, on this server process' },
     },
     async handler(ctx, { analytics, analyticsStreams, principal }: Deps) {
       const { campaignId } = ctx.state.query as { campaignId?: string };
