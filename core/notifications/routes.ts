@@ -27,7 +27,7 @@ export const notificationRoutes = defineRoutes([
     auth: { scope: 'webhooks.write' },
     params: handleParams,
     body: createWebhookBody,
-    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused },
+    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused, 422: { description: 'too_many_webhooks: the handle already has WEBHOOK_MAX_PER_HANDLE webhooks' } },
     async handler(ctx, { webhooks, principal }: Deps) {
       ctx.status = 201;
       ctx.body = await webhooks.create(ctx.params.handle, ctx.request.body as never, principal.actor);

@@ -7,12 +7,14 @@ import type { Redis } from '../infra/redis.ts';
 import { MAX_ATTEMPTS, retryDelayMs } from './backoff.ts';
 import type { AttemptOutcome } from './deliver.ts';
 import type { Due } from './delivery-store.ts';
+import type { FairShare } from './fair-share.ts';
 import type { DeliveryScheduler } from './scheduler.ts';
 
 export const QUEUE_NAME = 'webhook-deliveries';
 const BACKOFF_TYPE = 'webhook';
 
-interface JobData { deliveryId: string }
+/** handle and webhookId pick the delivery's fair share; jobs queued before they existed have none. */
+interface JobData { deliveryId: string; handle?: string; webhookId?: string }
 
 /** A failed attempt with retries left: BullMQ's backoff uses the delay the delivery row was given. */
 class RetryLater extends Error {
@@ -29,10 +31,20 @@ export class BullmqScheduler implements DeliveryScheduler {
   private queue?: Queue<JobData>;
   private worker?: Worker<JobData>;
 
+  private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger };
+  private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>;
+  /** Each handle's and webhook's share of this worker's concurrency. */
+  private readonly share: FairShare;
+
   constructor(
-    private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger },
-    private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>,
-  ) {}
+    deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger },
+    attempt: (deliveryId: string) => Promise<AttemptOutcome>,
+    share: FairShare,
+  ) {
+    this.deps = deps;
+    this.attempt = attempt;
+    this.share = share;
+  }
 
   /** Keys live under `{REDIS_PREFIX}:bull:webhook-deliveries:*`, beside the bus channels. */
   get prefix(): string {
@@ -74,7 +86,7 @@ export class BullmqScheduler implements DeliveryScheduler {
     const now = Date.now();
     await this.queue.addBulk(items.map((d) => ({
       name: 'deliver',
-      data: { deliveryId: d.deliveryId },
+      data: { deliveryId: d.deliveryId, handle: d.handle, webhookId: d.webhookId },
       opts: {
         jobId: jobIdOf(d),
         delay: Math.max(0, d.dueAt - now),
@@ -88,7 +100,25 @@ export class BullmqScheduler implements DeliveryScheduler {
   }
 
   private async process(job: Job<JobData>, token?: string): Promise<void> {
-    const outcome = await this.attempt(job.data.deliveryId);
+    const { deliveryId, handle, webhookId } = job.data;
+    let outcome: AttemptOutcome;
+    if (handle !== undefined && webhookId !== undefined) {
+      this.share.resumed(job.id!);
+      const place = this.share.enter({ handle, webhookId });
+      if ('full' in place) {
+        // Its handle or webhook has used its share of this worker's slots: give the slot to another
+        // tenant's job and ask again later, without spending an attempt.
+        await job.moveToDelayed(Date.now() + this.share.deferMs(job.id!, place.full), token);
+        throw new DelayedError();
+      }
+      try {
+        outcome = await this.attempt(deliveryId);
+      } finally {
+        place.release();
+      }
+    } else {
+      outcome = await this.attempt(deliveryId);
+    }
     switch (outcome.kind) {
       case 'succeeded':
       case 'done':

@@ -1,10 +1,10 @@
 // Webhook subscriptions: the secret is shown once, stored sealed (AES-256-GCM), never listed or logged.
 import { v7 as uuidv7 } from 'uuid';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/service.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { HttpError, invalidRequest, notFound, unavailable } from '../http/errors.ts';
+import { HttpError, invalidRequest, notFound, unavailable, unprocessable } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { EventType } from '../outbox/service.ts';
 import type { PluginHost } from '../plugins/host.ts';
@@ -59,6 +59,7 @@ export class WebhookService {
     await this.checkEndpointAllowed(input.endpointUrl, '/body/endpointUrl');
     const secret = generateSecret();
     const row = await withTransaction(this.deps.pg, async (client) => {
+      await this.checkRoomFor(client, handle);
       const { rows } = await client.query<WebhookRow>(
         `insert into webhooks (webhook_id, handle, channel, endpoint_url, event_types, secret_sealed)
          values ($1, $2, $3, $4, $5, $6) returning ${PUBLIC_COLUMNS}`,
@@ -143,6 +144,20 @@ export class WebhookService {
     const { rows } = await this.deps.pg.query<WebhookRow>(`select ${PUBLIC_COLUMNS} from webhooks where handle = $1 and webhook_id = $2`, [handle, webhookId]);
     if (!rows[0]) throw notFound('Webhook');
     return rows[0];
+  }
+
+  /**
+   * 422 too_many_webhooks at WEBHOOK_MAX_PER_HANDLE. Creates of one handle queue on an advisory lock
+   * for the rest of their transaction, so concurrent ones cannot all see room for one more.
+   */
+  private async checkRoomFor(client: PoolClient, handle: string): Promise<void> {
+    const max = this.deps.config.webhookMaxPerHandle;
+    await client.query(`select pg_advisory_xact_lock(hashtextextended('webhooks/' || $1, 0))`, [handle]);
+    // A statement of its own: its snapshot, taken after the lock, sees the creates that held it before.
+    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from webhooks where handle = $1', [handle]);
+    if (rows[0].n >= max) {
+      throw unprocessable('too_many_webhooks', `This handle already has ${max} webhooks (the limit); delete one before adding another.`);
+    }
   }
 
   private async checkChannel(handle: string, channel: string): Promise<void> {
