@@ -36,6 +36,8 @@ export interface Claimed {
   channel: string;
   secretSealed: string;
   previousSecretSealed: string | null;
+  /** The webhook opted into the hourly retry tail. */
+  retryTail: boolean;
 }
 
 export type FinalStatus = 'succeeded' | 'retrying' | 'failed';
@@ -87,7 +89,7 @@ export async function claimDeliveries(db: Queryable, ids: string[], leaseMs: num
         and (d.lease_until is null or d.lease_until < now())
      returning d.delivery_id as "deliveryId", d.handle, d.event_type as "eventType", d.body,
                d.attempts_in_cycle as "attemptsInCycle", w.endpoint_url as "endpointUrl", w.channel,
-               w.secret_sealed as "secretSealed",
+               w.secret_sealed as "secretSealed", w.retry_tail as "retryTail",
                case when w.previous_secret_expires_at > now() then w.previous_secret_sealed end as "previousSecretSealed"`,
     [ids, leaseMs],
   );

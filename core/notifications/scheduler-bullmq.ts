@@ -4,7 +4,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, createNodeRedisClient,
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { Redis } from '../infra/redis.ts';
-import { MAX_ATTEMPTS, retryDelayMs } from './backoff.ts';
+import { attemptsAllowed, retryDelayMs, retryTailAttempts } from './backoff.ts';
 import type { AttemptOutcome } from './deliver.ts';
 import type { Due } from './delivery-store.ts';
 import type { FairShare } from './fair-share.ts';
@@ -90,7 +90,8 @@ export class BullmqScheduler implements DeliveryScheduler {
       opts: {
         jobId: jobIdOf(d),
         delay: Math.max(0, d.dueAt - now),
-        attempts: MAX_ATTEMPTS,
+        // The delivery row decides when it has failed (UnrecoverableError); this only has to be enough.
+        attempts: attemptsAllowed(retryTailAttempts(this.deps.config.webhookRetryTail)),
         backoff: { type: BACKOFF_TYPE },
         // Finished jobs are dropped at once: the delivery row is the record, and a redelivery can reuse the id.
         removeOnComplete: true,
@@ -126,7 +127,7 @@ export class BullmqScheduler implements DeliveryScheduler {
       case 'retry':
         throw new RetryLater(outcome.delayMs);
       case 'failed':
-        throw new UnrecoverableError(`delivery failed after ${MAX_ATTEMPTS} attempts`);
+        throw new UnrecoverableError('delivery failed after its last attempt');
       case 'later':
         // Not due (or another sender holds it): wait without spending one of the job's attempts.
         await job.moveToDelayed(Math.max(outcome.atMs, Date.now() + 10), token);

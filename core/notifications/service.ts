@@ -21,6 +21,7 @@ export interface CreateWebhook {
   endpointUrl: string;
   eventTypes: EventType[];
   channel: string;
+  retryTail?: boolean;
 }
 
 interface WebhookRow {
@@ -28,19 +29,21 @@ interface WebhookRow {
   endpoint_url: string;
   event_types: string[];
   channel: string;
+  retry_tail: boolean;
   created_at: Date;
   secret_rotated_at: Date | null;
   previous_secret_expires_at: Date | null;
 }
 
 // Only these columns ever leave the table: the sealed secrets are not even selected.
-const PUBLIC_COLUMNS = 'webhook_id, endpoint_url, event_types, channel, created_at, secret_rotated_at, previous_secret_expires_at';
+const PUBLIC_COLUMNS = 'webhook_id, endpoint_url, event_types, channel, retry_tail, created_at, secret_rotated_at, previous_secret_expires_at';
 
 const present = (r: WebhookRow) => ({
   webhookId: r.webhook_id,
   endpointUrl: r.endpoint_url,
   eventTypes: r.event_types,
   channel: r.channel,
+  retryTail: r.retry_tail,
   createdAt: r.created_at.toISOString(),
   secretRotatedAt: r.secret_rotated_at?.toISOString() ?? null,
   previousSecretExpiresAt: r.previous_secret_expires_at && r.previous_secret_expires_at > new Date() ? r.previous_secret_expires_at.toISOString() : null,
@@ -61,12 +64,12 @@ export class WebhookService {
     const row = await withTransaction(this.deps.pg, async (client) => {
       await this.checkRoomFor(client, handle);
       const { rows } = await client.query<WebhookRow>(
-        `insert into webhooks (webhook_id, handle, channel, endpoint_url, event_types, secret_sealed)
-         values ($1, $2, $3, $4, $5, $6) returning ${PUBLIC_COLUMNS}`,
-        [uuidv7(), handle, input.channel, input.endpointUrl, input.eventTypes, this.deps.secretBox.seal(secret)],
+        `insert into webhooks (webhook_id, handle, channel, endpoint_url, event_types, secret_sealed, retry_tail)
+         values ($1, $2, $3, $4, $5, $6, $7) returning ${PUBLIC_COLUMNS}`,
+        [uuidv7(), handle, input.channel, input.endpointUrl, input.eventTypes, this.deps.secretBox.seal(secret), input.retryTail ?? false],
       );
       await this.deps.audit.record(
-        { handle, type: 'webhook.created', actor, subjectId: rows[0].webhook_id, payload: { endpointUrl: input.endpointUrl, eventTypes: input.eventTypes, channel: input.channel } },
+        { handle, type: 'webhook.created', actor, subjectId: rows[0].webhook_id, payload: { endpointUrl: input.endpointUrl, eventTypes: input.eventTypes, channel: input.channel, retryTail: input.retryTail ?? false } },
         client,
       );
       return rows[0];
