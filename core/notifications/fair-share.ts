@@ -24,9 +24,13 @@ export class FairShare {
   private readonly limits: ShareLimits;
   /** Moving average of send durations per key (handle or endpoint). */
   private readonly sendMs = new Map<string, number>();
-  /** Refused sends waiting to ask again, by the key that refused them (ids → key). */
-  private readonly waiting = new Map<string, string>();
+  /**
+   * Refused sends waiting to ask again: id → the key that refused it, and until when it counts (a
+   * job another process picks up never comes back here, so entries expire).
+   */
+  private readonly waiting = new Map<string, { key: string; until: number }>();
   private readonly waitingPerKey = new Map<string, number>();
+  private lastPrune = Date.now();
 
   constructor(limits: ShareLimits) {
     this.limits = { perHandle: limits.perHandle, perEndpoint: limits.perEndpoint };
@@ -58,23 +62,33 @@ export class FairShare {
    * in a hot loop, and roughly in the order it was refused.
    */
   deferMs(id: string, fullKey: string): number {
-    if (!this.waiting.has(id)) {
-      this.waiting.set(id, fullKey);
-      this.waitingPerKey.set(fullKey, (this.waitingPerKey.get(fullKey) ?? 0) + 1);
-    }
+    this.prune();
+    this.resumed(id);
+    const waiting = (this.waitingPerKey.get(fullKey) ?? 0) + 1;
+    this.waitingPerKey.set(fullKey, waiting);
     const limit = fullKey.startsWith('handle:') ? this.limits.perHandle : Math.min(this.limits.perEndpoint, this.limits.perHandle);
-    const rounds = Math.ceil((this.waitingPerKey.get(fullKey) ?? 1) / limit);
     const jitter = 0.8 + Math.random() * 0.4;
-    return Math.min(MAX_WAIT_MS, Math.round(Math.max(FIRST_GUESS_MS, this.sendMs.get(fullKey) ?? FIRST_GUESS_MS) * rounds * jitter));
+    const ms = Math.min(MAX_WAIT_MS, Math.round(Math.max(FIRST_GUESS_MS, this.sendMs.get(fullKey) ?? FIRST_GUESS_MS) * Math.ceil(waiting / limit) * jitter));
+    this.waiting.set(id, { key: fullKey, until: Date.now() + ms + 60_000 });
+    return ms;
   }
 
   /** The send `id` is being asked again: it no longer counts as waiting. */
   resumed(id: string): void {
-    const key = this.waiting.get(id);
-    if (key === undefined) return;
+    const entry = this.waiting.get(id);
+    if (entry === undefined) return;
     this.waiting.delete(id);
-    const n = (this.waitingPerKey.get(key) ?? 1) - 1;
-    if (n > 0) this.waitingPerKey.set(key, n);
-    else this.waitingPerKey.delete(key);
+    const n = (this.waitingPerKey.get(entry.key) ?? 1) - 1;
+    if (n > 0) this.waitingPerKey.set(entry.key, n);
+    else this.waitingPerKey.delete(entry.key);
+  }
+
+  /** Once a minute: forget waiting sends that never came back to this process. */
+  private prune(): void {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    for (const [id, entry] of this.waiting) if (entry.until < now) this.resumed(id);
+    if (this.sendMs.size > 100_000) this.sendMs.clear(); // a guess per key, cheap to relearn
   }
 }
