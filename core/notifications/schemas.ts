@@ -30,6 +30,13 @@ export const createWebhookBody = {
   },
 } as const;
 
+export const updateWebhookBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['retryTail'],
+  properties: { retryTail: createWebhookBody.properties.retryTail },
+} as const;
+
 export const webhookResponse = {
   type: 'object',
   required: ['webhookId', 'endpointUrl', 'eventTypes', 'channel', 'createdAt'],

@@ -95,6 +95,20 @@ export class WebhookService {
     return present(await this.row(handle, webhookId));
   }
 
+  /** Opts into or out of the retry tail (WEBHOOK_RETRY_TAIL); the only setting that changes in place. */
+  async update(handle: string, webhookId: string, input: { retryTail: boolean }, actor: string) {
+    const row = await withTransaction(this.deps.pg, async (client) => {
+      const { rows } = await client.query<WebhookRow>(
+        `update webhooks set retry_tail = $3 where handle = $1 and webhook_id = $2 returning ${PUBLIC_COLUMNS}`,
+        [handle, webhookId, input.retryTail],
+      );
+      if (!rows[0]) throw notFound('Webhook');
+      await this.deps.audit.record({ handle, type: 'webhook.updated', actor, subjectId: webhookId, payload: { retryTail: input.retryTail } }, client);
+      return rows[0];
+    });
+    return present(row);
+  }
+
   async delete(handle: string, webhookId: string, actor: string) {
     const row = await withTransaction(this.deps.pg, async (client) => {
       // Its deliveries go with it (cascade); a job still queued for one finds nothing to send.

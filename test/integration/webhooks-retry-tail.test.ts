@@ -34,6 +34,14 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
       const plain = await subscribe();
       expect(tail.retryTail).to.equal(true);
       expect(plain.retryTail).to.equal(false);
+      // An existing subscription opts in and out in place.
+      const patch = (id: string, body: object) => server.http.patch(`/v2/handles/${h.handle}/webhooks/${id}`).set(h.auth).send(body);
+      expect((await patch(plain.webhookId, { retryTail: true }).expect(200)).body).to.include({ webhookId: plain.webhookId, retryTail: true });
+      expect((await patch(plain.webhookId, { retryTail: false }).expect(200)).body.retryTail).to.equal(false);
+      expect((await patch(plain.webhookId, { endpointUrl: 'https://x.example' }).expect(400)).body.error.code).to.equal('invalid_request');
+      await patch('00000000-0000-7000-8000-000000000000', { retryTail: true }).expect(404);
+      const other = await createHandle(server);
+      await server.http.patch(`/v2/handles/${other.handle}/webhooks/${plain.webhookId}`).set(other.auth).send({ retryTail: true }).expect(404);
       const ping = async (webhookId: string) =>
         (await server.http.post(`/v2/handles/${h.handle}/webhooks/${webhookId}/ping`).set(h.auth).expect(202)).body.deliveryId as string;
       const [withTail, without] = [await ping(tail.webhookId), await ping(plain.webhookId)];
