@@ -102,23 +102,20 @@ export class BullmqScheduler implements DeliveryScheduler {
 
   private async process(job: Job<JobData>, token?: string): Promise<void> {
     const { deliveryId, handle, webhookId } = job.data;
+    this.share.resumed(job.id!);
+    // A job queued before shares existed carries no key: it counts only against the worker's concurrency.
+    const place = handle !== undefined && webhookId !== undefined ? this.share.enter({ handle, webhookId }) : { release: () => {} };
+    if ('full' in place) {
+      // Its handle or webhook has used its share of this worker's slots: give the slot to another
+      // tenant's job and ask again later, without spending an attempt.
+      await job.moveToDelayed(Date.now() + this.share.deferMs(job.id!, place.full), token);
+      throw new DelayedError();
+    }
     let outcome: AttemptOutcome;
-    if (handle !== undefined && webhookId !== undefined) {
-      this.share.resumed(job.id!);
-      const place = this.share.enter({ handle, webhookId });
-      if ('full' in place) {
-        // Its handle or webhook has used its share of this worker's slots: give the slot to another
-        // tenant's job and ask again later, without spending an attempt.
-        await job.moveToDelayed(Date.now() + this.share.deferMs(job.id!, place.full), token);
-        throw new DelayedError();
-      }
-      try {
-        outcome = await this.attempt(deliveryId);
-      } finally {
-        place.release();
-      }
-    } else {
+    try {
       outcome = await this.attempt(deliveryId);
+    } finally {
+      place.release();
     }
     switch (outcome.kind) {
       case 'succeeded':
