@@ -38,6 +38,16 @@ export interface Config {
   shutdownTimeoutMs: number;
   analyticsSseHeartbeatMs: number;
   analyticsSsePollMs: number;
+  analyticsSseMaxPerToken: number;
+  analyticsSseMaxPerHandle: number;
+  exportMaxConcurrent: number;
+  exportMaxPerHandle: number;
+  exportStallMs: number;
+  exportMinBytesPerS: number;
+  webhookConcurrencyPerHandle: number;
+  webhookConcurrencyPerEndpoint: number;
+  webhookMaxPerHandle: number;
+  webhookRetryTail: string;
 }
 
 export class ConfigError extends Error {}

@@ -47,10 +47,20 @@ export const envSchema = {
   WEBHOOK_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 60000, description: 'A delivery must get a 2xx within this time.' },
   WEBHOOK_SECRET_OVERLAP_S: { type: 'integer', default: 86400, minimum: 0, maximum: 2592000, description: 'After a rotation, the previous secret also signs for this long.' },
   WEBHOOK_CONCURRENCY: { type: 'integer', default: 50, minimum: 1, maximum: 1000, description: 'Webhook sends in flight per server process.' },
+  WEBHOOK_CONCURRENCY_PER_HANDLE: { type: 'integer', default: 10, minimum: 1, maximum: 1000, description: 'Webhook sends in flight per server process for one handle: a tenant with slow endpoints uses at most this share of WEBHOOK_CONCURRENCY and the others keep theirs.' },
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: { type: 'integer', default: 5, minimum: 1, maximum: 1000, description: 'Webhook sends in flight per server process to one subscription: a slow endpoint only slows itself, not its handle\'s other webhooks.' },
+  WEBHOOK_MAX_PER_HANDLE: { type: 'integer', default: 20, minimum: 1, maximum: 10000, description: 'Webhook subscriptions a handle may have; creating one more answers 422 too_many_webhooks.' },
+  WEBHOOK_RETRY_TAIL: { type: 'string', default: '', pattern: '^(|off|[1-9][0-9]*[hd])$', description: 'Retry tail for webhooks that opt in (retryTail: true): after the 5 backoff retries, one more attempt every hour until this long after the last of them (e.g. 24h, 3d; empty or off: none). The hour scales with WEBHOOK_RETRY_BASE_MS / 5000, like the backoff.' },
   WEBHOOK_SIGNING: { type: 'string', default: 'auto', enum: ['auto', 'workers', 'inline'], description: 'Where webhook HMAC signing runs: worker pool, inline, or auto (workers only for large bodies, where signing costs more than a pool round trip).' },
   SHUTDOWN_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 600000, description: 'Longest graceful shutdown before forcing exit.' },
   ANALYTICS_SSE_HEARTBEAT_MS: { type: 'integer', default: 15000, minimum: 100, maximum: 300000, description: 'Heartbeat comment interval of the analytics live stream (Server-Sent Events).' },
   ANALYTICS_SSE_POLL_MS: { type: 'integer', default: 1000, minimum: 100, maximum: 600000, description: 'How often the analytics live stream checks a watched handle for changes nobody announced on the bus (the fallback for writers that do not publish analytics.changed).' },
+  ANALYTICS_SSE_MAX_PER_TOKEN: { type: 'integer', default: 5, minimum: 1, maximum: 10000, description: 'Analytics live streams one token may hold open on a server process; more answer 429 rate_limited.' },
+  ANALYTICS_SSE_MAX_PER_HANDLE: { type: 'integer', default: 20, minimum: 1, maximum: 100000, description: 'Analytics live streams of one handle (all its tokens) open on a server process; more answer 429 rate_limited.' },
+  EXPORT_MAX_CONCURRENT: { type: 'integer', default: 4, minimum: 1, maximum: 100, description: 'Exports running at once on a server process. Each holds one connection of a dedicated pool of this size (on top of DATABASE_POOL_MAX), so exports never take the connections requests need; more answer 429 rate_limited.' },
+  EXPORT_MAX_PER_HANDLE: { type: 'integer', default: 2, minimum: 1, maximum: 100, description: 'Exports one handle may run at once on a server process, so one tenant cannot take every export slot; more answer 429 rate_limited.' },
+  EXPORT_STALL_MS: { type: 'integer', default: 30000, minimum: 100, maximum: 3600000, description: 'Send timeout of exports: an export whose reader takes less than EXPORT_MIN_BYTES_PER_S over this window, while rows are waiting for it, is cut (its connection and slot freed).' },
+  EXPORT_MIN_BYTES_PER_S: { type: 'integer', default: 8192, minimum: 0, maximum: 1073741824, description: 'Slowest reading speed an export tolerates, averaged over EXPORT_STALL_MS (0: only a reader that takes nothing at all is cut).' },
 } satisfies Record<string, EnvVar>;
 
 export type EnvName = keyof typeof envSchema;

@@ -59,7 +59,7 @@ export const analyticsRoutes = defineRoutes([
         schema: { type: 'string' },
         contentType: 'text/csv',
       },
-      429: { description: 'Too many exports running on this server; retry after the retry-after header' },
+      429: { description: 'rate_limited: this handle already runs EXPORT_MAX_PER_HANDLE exports, or the server EXPORT_MAX_CONCURRENT; retry after the retry-after header. A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut mid-stream.' },
     },
     async handler(ctx, { analytics }: Deps) {
       const { format, ...q } = ctx.state.query as { format: ExportFormat; campaignId?: string; from?: string; to?: string; includeArchived?: boolean };
@@ -88,6 +88,7 @@ export const analyticsRoutes = defineRoutes([
         schema: { type: 'string' },
         contentType: 'text/event-stream',
       },
+      429: { description: 'rate_limited: this token holds ANALYTICS_SSE_MAX_PER_TOKEN open streams, or the handle ANALYTICS_SSE_MAX_PER_HANDLE, on this server process' },
     },
     async handler(ctx, { analytics, analyticsStreams, principal }: Deps) {
       const { campaignId } = ctx.state.query as { campaignId?: string };

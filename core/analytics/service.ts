@@ -1,7 +1,9 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
-import { HttpError, notFound } from '../http/errors.ts';
+import { notFound, rateLimited } from '../http/errors.ts';
+import { Slots } from '../infra/slots.ts';
+import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
@@ -48,11 +50,13 @@ const campaignSet = (q: AnalyticsQuery): CampaignSet => (q.campaignId ? [q.campa
 
 /** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
 export class AnalyticsService {
-  private activeExports = 0;
+  private readonly deps: { pg: Pool; exportPool: Pool; config: Config; log: Logger };
+  /** Export slots of this process: EXPORT_MAX_CONCURRENT in all, EXPORT_MAX_PER_HANDLE per handle. */
+  private readonly exportSlots = new Slots();
 
-  private readonly deps: { pg: Pool; config: Config; log: Logger };
-  constructor(deps: { pg: Pool; config: Config; log: Logger }) {
-    this.deps = deps;
+  constructor(deps: { pg: Pool; exportPool: Pool; config: Config; log: Logger }) {
+    // Named picks: deps is the container's cradle (a proxy resolving on access).
+    this.deps = { pg: deps.pg, exportPool: deps.exportPool, config: deps.config, log: deps.log };
   }
 
   scope(handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
@@ -83,31 +87,31 @@ export class AnalyticsService {
     return rows; // the scope lookup only answers 404 for an unknown campaign
   }
 
-  /** Exports hold a pooled connection for their whole run, so a process runs at most half its pool of them. */
-  get maxConcurrentExports(): number {
-    return Math.max(1, Math.floor(this.deps.config.databasePoolMax / 2));
-  }
-
+  /**
+   * Starts an export on the exports' own pool, within this handle's slots and the process's; 429
+   * beyond either. A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut.
+   */
   async export(handle: string, format: ExportFormat, q: AnalyticsQuery) {
+    const { config, log, exportPool } = this.deps;
     const s = await this.scope(handle, q);
-    if (this.activeExports >= this.maxConcurrentExports) {
-      throw new HttpError(429, 'rate_limited', 'Too many exports are running on this server; retry shortly.', undefined, { 'retry-after': '5' });
+    const slot = this.exportSlots.take([['process', config.exportMaxConcurrent], [`handle:${handle}`, config.exportMaxPerHandle]]);
+    if ('full' in slot) {
+      throw rateLimited(slot.full === 'process'
+        ? 'Too many exports are running on this server; retry shortly.'
+        : `This handle already runs ${config.exportMaxPerHandle} exports; retry when one has finished.`, 5);
     }
-    this.activeExports++;
-    let released = false;
-    const release = (err?: Error) => {
-      if (!released) this.activeExports--;
-      released = true;
+    const done = (err?: Error) => {
+      slot.release();
       // The 200 and part of the body are out: a failure now can only cut the stream, so say why here.
-      if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-        this.deps.log.error({ err, handle, format }, 'export stopped before its last row');
-      }
+      if (err instanceof ExportStalled) log.warn({ handle, format, reason: err.message }, 'export cut: its reader was too slow');
+      else if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.error({ err, handle, format }, 'export stopped before its last row');
     };
     try {
       const campaignIds = s.campaigns.map((c) => c.campaignId);
-      return await openExport(this.deps.pg, { handle, campaignIds, window: s.window }, format, release);
+      const pace = { windowMs: config.exportStallMs, minBytesPerS: config.exportMinBytesPerS };
+      return await openExport(exportPool, { handle, campaignIds, window: s.window }, format, pace, done);
     } catch (err) {
-      release();
+      slot.release();
       throw err;
     }
   }

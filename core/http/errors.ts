@@ -35,6 +35,9 @@ export const forbidden = (message: string) => new HttpError(403, 'forbidden', me
 export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found.`);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);
 export const unprocessable = (code: string, message: string) => new HttpError(422, code, message);
+/** 429: the caller is over a limit that frees itself; retry after `retryAfterS` seconds. */
+export const rateLimited = (message: string, retryAfterS: number) =>
+  new HttpError(429, 'rate_limited', message, undefined, { 'retry-after': String(retryAfterS) });
 /** 503: nothing was done and a retry may pass; always says when to retry (retry-after, seconds). */
 export const unavailable = (message: string, retryAfterS = 1) =>
   new HttpError(503, 'unavailable', message, undefined, { 'retry-after': String(retryAfterS) });

@@ -92,7 +92,7 @@ export class NotificationsPanel {
       const current = await this.get(handle, deliveryId); // 404 when it does not exist
       throw conflict(`Only a failed delivery can be redelivered; this one is ${current.status}.`);
     }
-    this.deps.webhookEngine.schedule([{ deliveryId, cycle: rows[0].cycle, dueAt: rows[0].next_attempt_at.getTime() }]);
+    this.deps.webhookEngine.schedule([{ deliveryId, cycle: rows[0].cycle, dueAt: rows[0].next_attempt_at.getTime(), handle, webhookId: rows[0].webhook_id }]);
     return this.get(handle, deliveryId);
   }
 

@@ -8,6 +8,7 @@ import { Migration0007AnalyticsTotals } from './0007-analytics-totals.ts';
 import { Migration0008DeliveryRetention } from './0008-delivery-retention.ts';
 import { Migration0009ConversionRollupsInline } from './0009-conversion-rollups-inline.ts';
 import { Migration0010TokenOwnerAndV21Scopes } from './0010-token-owner-and-v21-scopes.ts';
+import { Migration0012WebhookRetryTail } from './0012-webhook-retry-tail.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   { name: '0008-delivery-retention', class: Migration0008DeliveryRetention },
   { name: '0009-conversion-rollups-inline', class: Migration0009ConversionRollupsInline },
   { name: '0010-token-owner-and-v21-scopes', class: Migration0010TokenOwnerAndV21Scopes },
+  { name: '0012-webhook-retry-tail', class: Migration0012WebhookRetryTail },
 ];
