@@ -54,7 +54,8 @@ export const analyticsRoutes = defineRoutes([
       200: {
         description:
           'Columns: clickId, campaignId, occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
-          'botReason, converted, conversions, value, currency. A click with conversions in several currencies lists them ' +
+          'botReason, converted, conversions, value, currency, sub1..sub5 (the link\'s sub-IDs, empty when absent). ' +
+          'A click with conversions in several currencies lists them ' +
           'space-separated and leaves value empty. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },
         contentType: 'text/csv',
