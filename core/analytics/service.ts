@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
-import { HttpError, notFound } from '../http/errors.ts';
+import { HttpError, invalidRequest, notFound } from '../http/errors.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
 import { hourWindow, type CampaignSet, type Window } from './range.ts';
+import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
 
 export interface AnalyticsQuery {
   campaignId?: string;
@@ -74,10 +75,20 @@ export class AnalyticsService {
     return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency);
   }
 
-  async groupBy(handle: string, by: GroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+  async groupBy(handle: string, by: GroupBy | SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+    if (isSubIdGroupBy(by)) return this.groupBySubId(handle, by, q);
     const window = hourWindow(q.from, q.to);
     const [, rows] = await Promise.all([this.scope(handle, q), computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q), window })]);
     return rows; // the scope lookup only answers 404 for an unknown campaign
+  }
+
+  /** Sub-ID breakdowns read raw rows, so they are bounded to one campaign (the partner realm: its own campaigns). */
+  private async groupBySubId(handle: string, by: SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+    if (!q.campaignId) {
+      throw invalidRequest(`groupBy=${by} needs a campaignId.`, [{ pointer: '/query/campaignId', message: `is required with groupBy=${by}` }]);
+    }
+    const s = await this.scope(handle, q); // 404 for an unknown campaign, and the window (400 when from >= to)
+    return computeSubIdGroupBy(this.deps.pg, by, { handle, campaignIds: s.campaigns.map((c) => c.campaignId), window: s.window });
   }
 
   /** Exports hold a pooled connection for their whole run, so a process runs at most half its pool of them. */
