@@ -82,13 +82,18 @@ export class AnalyticsService {
     return rows; // the scope lookup only answers 404 for an unknown campaign
   }
 
-  /** Sub-ID breakdowns read raw rows, so they are bounded to one campaign (the partner realm: its own campaigns). */
+  /** Sub-ID breakdowns read raw rows, so a handle token names one campaign. */
   private async groupBySubId(handle: string, by: SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
     if (!q.campaignId) {
       throw invalidRequest(`groupBy=${by} needs a campaignId.`, [{ pointer: '/query/campaignId', message: `is required with groupBy=${by}` }]);
     }
     const s = await this.scope(handle, q); // 404 for an unknown campaign, and the window (400 when from >= to)
-    return computeSubIdGroupBy(this.deps.pg, by, { handle, campaignIds: s.campaigns.map((c) => c.campaignId), window: s.window });
+    return this.subIdGroupBy(handle, by, s.campaigns.map((c) => c.campaignId), s.window);
+  }
+
+  /** A sub-ID breakdown over campaigns the caller already resolved (the partner realm: its own, in the query itself). */
+  subIdGroupBy(handle: string, by: SubIdGroupBy, campaignIds: string[], window: Window): Promise<GroupRow[]> {
+    return computeSubIdGroupBy(this.deps.pg, by, { handle, campaignIds, window });
   }
 
   /** Exports hold a pooled connection for their whole run, so a process runs at most half its pool of them. */
