@@ -10,6 +10,7 @@ export interface Config {
   redisUrl: string;
   redisPrefix: string;
   adminToken: string;
+  metricsToken: string;
   dataDir: string;
   trustedProxies: string;
   countryHeader: string;
@@ -23,10 +24,12 @@ export interface Config {
   clickFlushMs: number;
   clickBatchSize: number;
   clickBufferMax: number;
+  clickSpillMaxMb: number;
   publicRateLimit: number;
   idempotencyRetentionDays: number;
   deliveryRetentionDays: number;
   webhookAllowPrivate: boolean;
+  webhookAllowedPorts: number[];
   webhookRetryBaseMs: number;
   webhookTimeoutMs: number;
   webhookSecretOverlapS: number;
@@ -35,6 +38,16 @@ export interface Config {
   shutdownTimeoutMs: number;
   analyticsSseHeartbeatMs: number;
   analyticsSsePollMs: number;
+  analyticsSseMaxPerToken: number;
+  analyticsSseMaxPerHandle: number;
+  exportMaxConcurrent: number;
+  exportMaxPerHandle: number;
+  exportStallMs: number;
+  exportMinBytesPerS: number;
+  webhookConcurrencyPerHandle: number;
+  webhookConcurrencyPerEndpoint: number;
+  webhookMaxPerHandle: number;
+  webhookRetryTail: string;
 }
 
 export class ConfigError extends Error {}
@@ -53,6 +66,23 @@ function coerce(name: string, spec: EnvVar, raw: string): unknown {
     throw new ConfigError(`${name} must be true or false, got "${raw}"`);
   }
   return raw;
+}
+
+/**
+ * A short operator secret can be guessed offline (ctx HMAC keys) or online (admin token): refuse one
+ * line naming the variable and the length, never the value.
+ */
+function checkSecretLengths(values: Record<string, unknown>): void {
+  for (const [name, spec] of Object.entries(envSchema) as [string, EnvVar][]) {
+    const min = spec.minSecretLength;
+    if (!min || !values[name]) continue;
+    const items = name === 'CTX_SECRETS' ? list(String(values[name])) : [String(values[name])];
+    items.forEach((item, i) => {
+      if (item.length >= min) return;
+      const which = items.length > 1 ? ` (key ${i + 1} of ${items.length})` : '';
+      throw new ConfigError(`${name}${which} must be at least ${min} characters, got ${item.length}; generate one with: openssl rand -base64 32`);
+    });
+  }
 }
 
 /** Reads, coerces and validates the environment; a bad value throws one line naming the variable. */
@@ -78,11 +108,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     const message = allowed ? `must be one of ${allowed.join(', ')}` : err.message;
     throw new ConfigError(`${name} ${message} (got ${JSON.stringify(values[name])})`);
   }
+  checkSecretLengths(values);
   const c = Object.fromEntries(Object.entries(values).map(([k, v]) => [camel(k), v])) as Record<string, unknown>;
   return {
     ...(c as unknown as Config),
     ctxSecrets: list(String(values.CTX_SECRETS)),
     plugins: list(String(values.PLUGINS)),
+    webhookAllowedPorts: list(String(values.WEBHOOK_ALLOWED_PORTS)).map(Number),
     publicUrl: String(values.PUBLIC_URL).replace(/\/$/, ''),
   };
 }

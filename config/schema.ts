@@ -10,6 +10,8 @@ export interface EnvVar {
   minimum?: number;
   maximum?: number;
   secret?: boolean;
+  /** A secret (each item of a comma-separated list) must have at least this many characters when set. */
+  minSecretLength?: number;
 }
 
 export const envSchema = {
@@ -20,12 +22,13 @@ export const envSchema = {
   DATABASE_POOL_MAX: { type: 'integer', default: 10, minimum: 1, maximum: 200, description: 'Connections in the database pool.' },
   REDIS_URL: { type: 'string', default: '', pattern: '^(rediss?://.*)?$', description: 'Redis URL. Empty: in-process cache invalidation, counters and job scheduling.' },
   REDIS_PREFIX: { type: 'string', default: 'tenx', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Namespace of every Redis key, channel and queue (lets several deployments or test runs share one Redis).' },
-  ADMIN_TOKEN: { type: 'string', default: '', secret: true, description: 'Operator token for POST /v2/handles. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
+  ADMIN_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Operator token for POST /v2/handles; at least 32 characters. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
+  METRICS_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'When set (at least 32 characters), GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (401 without it). Empty: /metrics is public.' },
   DATA_DIR: { type: 'string', default: './data', description: 'Where embedded mode keeps its database and generated secrets.' },
   TRUSTED_PROXIES: { type: 'string', default: '', description: 'Comma-separated IPs/CIDRs whose x-forwarded-for is honoured.' },
   COUNTRY_HEADER: { type: 'string', default: 'cf-ipcountry', description: 'Edge header carrying the visitor country (two letters).' },
   LOG_LEVEL: { type: 'string', default: 'info', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level.' },
-  CTX_SECRETS: { type: 'string', default: '', secret: true, description: 'Comma-separated ctx signing keys, newest first; older ones still verify (rotation). Generated into DATA_DIR when empty.' },
+  CTX_SECRETS: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Comma-separated ctx signing keys, newest first, each at least 32 characters; older ones still verify (rotation). Generated into DATA_DIR when empty.' },
   SECRET_KEY: { type: 'string', default: '', secret: true, description: 'Key material for encrypting webhook secrets at rest (AES-256-GCM). Generated into DATA_DIR when empty.' },
   PLUGINS: { type: 'string', default: '', description: 'Extra plugins: comma-separated paths or package names.' },
   TENANTS_DIR: { type: 'string', default: './tenants', description: 'Folder of tenants/<handle>.json plugin configuration files.' },
@@ -33,19 +36,31 @@ export const envSchema = {
   WORKER_THREADS: { type: 'integer', default: 2, minimum: 1, maximum: 64, description: 'piscina pool size.' },
   CLICK_FLUSH_MS: { type: 'integer', default: 100, minimum: 5, maximum: 60000, description: 'Click buffer flush interval.' },
   CLICK_BATCH_SIZE: { type: 'integer', default: 1000, minimum: 1, maximum: 50000, description: 'Click buffer flush size.' },
-  CLICK_BUFFER_MAX: { type: 'integer', default: 200000, minimum: 100, maximum: 10000000, description: 'Clicks kept while the database is down before new ones are dropped (counted in a metric).' },
+  CLICK_BUFFER_MAX: { type: 'integer', default: 200000, minimum: 100, maximum: 10000000, description: 'Clicks kept in memory while the database is down; beyond this they are spilled to disk (CLICK_SPILL_MAX_MB).' },
+  CLICK_SPILL_MAX_MB: { type: 'integer', default: 1024, minimum: 0, maximum: 1048576, description: 'Disk budget for clicks beyond CLICK_BUFFER_MAX, kept under DATA_DIR/click-spill and written to PostgreSQL in order once it is back (~2 KB per click at most). When it is full, clicks are still redirected but not stored (tenx_clicks_dropped_total{reason="spill_full"}). 0 disables spilling.' },
   PUBLIC_RATE_LIMIT: { type: 'integer', default: 50, minimum: 0, maximum: 1000000, description: 'Public conversion requests per second per client IP (bursts up to 10x); 0 disables.' },
   IDEMPOTENCY_RETENTION_DAYS: { type: 'integer', default: 365, minimum: 1, maximum: 3650, description: 'How long conversion idempotency keys are kept.' },
   DELIVERY_RETENTION_DAYS: { type: 'integer', default: 90, minimum: 1, maximum: 3650, description: 'How long finished webhook deliveries (succeeded or failed) and their attempts stay in the notifications panel.' },
   WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow http and private/loopback webhook endpoints (development and tests).' },
+  WEBHOOK_ALLOWED_PORTS: { type: 'string', default: '80,443,8443', pattern: '^\\s*\\d{1,5}(\\s*,\\s*\\d{1,5})*\\s*$', description: 'Comma-separated ports webhook and plugin endpoints may use (any port when WEBHOOK_ALLOW_PRIVATE is set).' },
   WEBHOOK_RETRY_BASE_MS: { type: 'integer', default: 5000, minimum: 1, maximum: 3600000, description: 'First webhook retry delay; each next one doubles (5 retries).' },
   WEBHOOK_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 60000, description: 'A delivery must get a 2xx within this time.' },
   WEBHOOK_SECRET_OVERLAP_S: { type: 'integer', default: 86400, minimum: 0, maximum: 2592000, description: 'After a rotation, the previous secret also signs for this long.' },
   WEBHOOK_CONCURRENCY: { type: 'integer', default: 50, minimum: 1, maximum: 1000, description: 'Webhook sends in flight per server process.' },
+  WEBHOOK_CONCURRENCY_PER_HANDLE: { type: 'integer', default: 10, minimum: 1, maximum: 1000, description: 'Webhook sends in flight per server process for one handle: a tenant with slow endpoints uses at most this share of WEBHOOK_CONCURRENCY and the others keep theirs.' },
+  WEBHOOK_CONCURRENCY_PER_ENDPOINT: { type: 'integer', default: 5, minimum: 1, maximum: 1000, description: 'Webhook sends in flight per server process to one subscription: a slow endpoint only slows itself, not its handle\'s other webhooks.' },
+  WEBHOOK_MAX_PER_HANDLE: { type: 'integer', default: 20, minimum: 1, maximum: 10000, description: 'Webhook subscriptions a handle may have; creating one more answers 422 too_many_webhooks.' },
+  WEBHOOK_RETRY_TAIL: { type: 'string', default: '', pattern: '^(|off|[1-9][0-9]*[hd])$', description: 'Retry tail for webhooks that opt in (retryTail: true): after the 5 backoff retries, one more attempt every hour until this long after the last of them (e.g. 24h, 3d; empty or off: none). The hour scales with WEBHOOK_RETRY_BASE_MS / 5000, like the backoff.' },
   WEBHOOK_SIGNING: { type: 'string', default: 'auto', enum: ['auto', 'workers', 'inline'], description: 'Where webhook HMAC signing runs: worker pool, inline, or auto (workers only for large bodies, where signing costs more than a pool round trip).' },
   SHUTDOWN_TIMEOUT_MS: { type: 'integer', default: 10000, minimum: 100, maximum: 600000, description: 'Longest graceful shutdown before forcing exit.' },
   ANALYTICS_SSE_HEARTBEAT_MS: { type: 'integer', default: 15000, minimum: 100, maximum: 300000, description: 'Heartbeat comment interval of the analytics live stream (Server-Sent Events).' },
   ANALYTICS_SSE_POLL_MS: { type: 'integer', default: 1000, minimum: 100, maximum: 600000, description: 'How often the analytics live stream checks a watched handle for changes nobody announced on the bus (the fallback for writers that do not publish analytics.changed).' },
+  ANALYTICS_SSE_MAX_PER_TOKEN: { type: 'integer', default: 5, minimum: 1, maximum: 10000, description: 'Analytics live streams one token may hold open on a server process; more answer 429 rate_limited.' },
+  ANALYTICS_SSE_MAX_PER_HANDLE: { type: 'integer', default: 20, minimum: 1, maximum: 100000, description: 'Analytics live streams of one handle (all its tokens) open on a server process; more answer 429 rate_limited.' },
+  EXPORT_MAX_CONCURRENT: { type: 'integer', default: 4, minimum: 1, maximum: 100, description: 'Exports running at once on a server process. Each holds one connection of a dedicated pool of this size (on top of DATABASE_POOL_MAX), so exports never take the connections requests need; more answer 429 rate_limited.' },
+  EXPORT_MAX_PER_HANDLE: { type: 'integer', default: 2, minimum: 1, maximum: 100, description: 'Exports one handle may run at once on a server process, so one tenant cannot take every export slot; more answer 429 rate_limited.' },
+  EXPORT_STALL_MS: { type: 'integer', default: 30000, minimum: 100, maximum: 3600000, description: 'Send timeout of exports: an export whose reader takes less than EXPORT_MIN_BYTES_PER_S over this window, while rows are waiting for it, is cut (its connection and slot freed).' },
+  EXPORT_MIN_BYTES_PER_S: { type: 'integer', default: 8192, minimum: 0, maximum: 1073741824, description: 'Slowest reading speed an export tolerates, averaged over EXPORT_STALL_MS (0: only a reader that takes nothing at all is cut).' },
 } satisfies Record<string, EnvVar>;
 
 export type EnvName = keyof typeof envSchema;

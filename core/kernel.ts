@@ -8,12 +8,14 @@ import type { Config } from '../config/index.ts';
 import { buildApp } from './app.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
 import { initOrm, migrate, type Orm } from './db/orm.ts';
+import { createPool } from './db/pool.ts';
 import { createBus } from './infra/bus.ts';
 import { createCounters } from './infra/counters.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { connectRedis, workerConnection } from './infra/redis.ts';
 import { modules } from './modules.ts';
 import { PluginHost } from './plugins/host.ts';
+import { createJsonPoster, pluginPostJson } from './notifications/http-delivery.ts';
 import { loadAllPlugins } from './plugins/loader.ts';
 import { readTenantFiles } from './plugins/tenant-files.ts';
 import { createCtxCodec } from './redirect/ctx-token.ts';
@@ -62,8 +64,7 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
     closers.push(() => orm.close());
     const applied = await migrate(orm);
     if (applied.length) log.info({ applied }, 'migrations applied');
-    const pool = new pg.Pool({ connectionString: databaseUrl, max: config.databasePoolMax });
-    pool.on('error', (err) => log.warn({ err: err.message }, 'idle database connection failed'));
+    const pool = createPool(databaseUrl, config.databasePoolMax, log);
     closers.push(() => pool.end());
 
     const redis = await connectRedis(config.redisUrl, log);
@@ -78,7 +79,11 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
 
     const tenantFiles = readTenantFiles(config.tenantsDir);
     const manifests = await loadAllPlugins(ROOT, config.plugins);
-    const pluginHost = new PluginHost(manifests, { orm, bus, counters, log, tenantFiles });
+    // One keep-alive, SSRF-guarded poster for every plugin's PluginApi.postJson, closed after the plugins.
+    const poster = createJsonPoster();
+    closers.push(() => poster.close());
+    const policy = { allowPrivate: config.webhookAllowPrivate, allowedPorts: config.webhookAllowedPorts, timeoutMs: config.webhookTimeoutMs };
+    const pluginHost = new PluginHost(manifests, { orm, bus, counters, log, tenantFiles, postJson: (l) => pluginPostJson(poster, policy, l) });
     pluginHost.checkTenantFiles();
     closers.push(() => pluginHost.close());
 

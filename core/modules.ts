@@ -9,6 +9,7 @@ import { outboxModule } from './outbox/index.ts';
 import { partnersModule } from './partners/index.ts';
 import { pluginsModule } from './plugins/index.ts';
 import { redirectModule } from './redirect/index.ts';
+import { sdkModule } from './sdk/index.ts';
 import { systemModule } from './system/index.ts';
 import { tenantsModule } from './tenants/index.ts';
 
@@ -16,6 +17,7 @@ import { tenantsModule } from './tenants/index.ts';
 export const modules: TenxModule[] = [
   systemModule,
   dashboardModule,
+  sdkModule,
   auditModule,
   outboxModule,
   tenantsModule,

@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The package's bin: runs the TypeScript CLI through tsx (a dependency), so no build step is needed.
-// Both hooks, as `node --import tsx` registers them: a plugin outside this package (PLUGINS=...)
-// is a .ts or .js file whose module format Node decides by its own package.json, so without the
-// CommonJS hook a file with `export default` outside a "type": "module" package cannot load.
-import { register as registerCjs } from 'tsx/cjs/api';
-import { register } from 'tsx/esm/api';
+// The package's bin (and `npm start`): checks the runtime, then runs the TypeScript CLI with Node's
+// own type stripping — no loader, no build step. Plugins outside the checkout (PLUGINS=...) load the
+// same way: Node decides a .ts or .js file's module format by its package.json, or by its syntax.
+import module from 'node:module';
+import { checkNodeVersion } from './node-version.js';
 
-registerCjs();
-register();
+checkNodeVersion();
+// Node's on-disk cache of compiled (and type-stripped) modules: a CLI start costs a third of the CPU.
+module.enableCompileCache();
 await import('./tenx.ts');

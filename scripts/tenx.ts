@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --import tsx
+#!/usr/bin/env node
 import { Command, type CommanderError } from 'commander';
 import { registerOperatorCommands } from './cli/operator.ts';
 import { registerApiCommands } from './cli/api-commands.ts';

@@ -15,6 +15,11 @@ export const EXPORT_COLUMNS = [
   'conversions',
   'value',
   'currency',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
   // v2.1 columns come after v2's, so positional readers of a v2 export keep working.
   'partnerId',
 ] as const;

@@ -4,6 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import pg, { type Pool } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { csvRow, EXPORT_COLUMNS } from './csv.ts';
+import { ExportPace, type PaceLimits } from './export-pace.ts';
 import { CsvLineEndings, UnescapeCopyText } from './export-streams.ts';
 import type { Window } from './range.ts';
 
@@ -29,8 +30,12 @@ export const literal: Bind = (v) => {
 /**
  * One row per click, typed, in EXPORT_COLUMNS order. Conversions of the click count whenever they
  * were recorded; a click whose conversions span currencies lists them space-separated and leaves
- * `value` empty (there is no FX rate to add them up). Conversions are aggregated once and hash
- * joined: far cheaper than probing the conversions index once per click.
+ * `value` empty (there is no FX rate to add them up).
+ *
+ * The plan must not depend on table statistics: on never-analyzed tables the planner estimates one
+ * row per side and re-ran the conversions aggregate once per click (a nested loop, minutes for 30k
+ * clicks). So the aggregate is a MATERIALIZED CTE (computed once, whatever the estimates), and the
+ * export's session turns nested loops off (EXPORT_SESSION), leaving a hash or merge join.
  */
 export function exportRowsSql(f: ExportFilter, bind: Bind): string {
   const handle = bind(f.handle);
@@ -50,21 +55,28 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
     clicks += ` and p.partner_id = ${bind(f.partnerId)}
       and (p.partner_since is null or c.occurred_at >= date_trunc('hour', p.partner_since + interval '1 hour' - interval '1 microsecond'))`;
   }
-  return `select c.click_id, c.campaign_id, p.partner_id,
-      to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
-      c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,
-      v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency
-    from clicks c
-    left join (
+  return `with v as materialized (
       select x.click_id, count(*)::int as n,
              case when count(distinct x.currency) <= 1 then trim_scale(sum(x.value)) end as value,
              string_agg(distinct x.currency::text, ' ' order by x.currency::text) as currency
         from conversions x where ${conversions} group by x.click_id
-    ) v on v.click_id = c.click_id
+    )
+    select c.click_id, c.campaign_id,
+      to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
+      c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,
+      v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency,
+      c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, p.partner_id
+    from clicks c left join v on v.click_id = c.click_id
     left join campaigns p on p.handle = c.handle and p.campaign_id = c.campaign_id
     where ${clicks}
     order by c.occurred_at, c.click_id`;
 }
+
+/**
+ * Settings of the export's transaction: JIT compiling this plan costs more than running it, and a
+ * nested loop over the conversions aggregate is quadratic (see exportRowsSql).
+ */
+export const EXPORT_SESSION = `set local jit = off; set local enable_nestloop = off`;
 
 /** The same defusing as csv.ts: a cell starting like a formula (but not a plain number) gets a leading quote. */
 const safe = (col: string) =>
@@ -72,7 +84,10 @@ const safe = (col: string) =>
         else nullif(${col}, '') end`;
 
 // exportRowsSql's column names, in EXPORT_COLUMNS order.
-const sqlColumns = ['click_id', 'campaign_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions', 'value', 'currency', 'partner_id'];
+const sqlColumns = [
+  'click_id', 'campaign_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions',
+  'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'partner_id',
+];
 
 function copySql(f: ExportFilter, format: ExportFormat): string {
   const rows = exportRowsSql(f, literal);
@@ -83,37 +98,45 @@ function copySql(f: ExportFilter, format: ExportFormat): string {
   // Text columns a visitor or plugin can influence are defused; COPY's CSV quoting is RFC 4180.
   const cells = [
     'r.click_id', 'r.campaign_id', 'r.occurred_at', 'r.country', safe('r.segment'), safe('r.referrer'), safe('r.source'),
-    'r.is_bot::text', safe('r.bot_reason'), 'r.converted::text', 'r.conversions', 'r.value', 'r.currency', 'r.partner_id',
+    'r.is_bot::text', safe('r.bot_reason'), 'r.converted::text', 'r.conversions', 'r.value', 'r.currency',
+    safe('r.sub1'), safe('r.sub2'), safe('r.sub3'), safe('r.sub4'), safe('r.sub5'), 'r.partner_id',
   ];
   return `copy (select ${cells.join(', ')} from (${rows}) r) to stdout with (format csv)`;
 }
 
 /**
- * Starts an export on one pooled client and returns the response body. The client is released
- * when the body ends; if the reader goes away mid-COPY the connection is discarded instead, which
- * also stops the query. `onClose` gets the error that cut the export short, if any.
+ * Starts an export on one client of `pool` (the exports' own pool) and returns the response body.
+ * The client is released when the body ends; if the reader goes away mid-COPY, or reads slower
+ * than `pace` allows, the connection is discarded instead, which also stops the query. `onClose`
+ * gets the error that cut the export short, if any.
  */
-export async function openExport(pool: Pool, f: ExportFilter, format: ExportFormat, onClose: (err?: Error) => void = () => {}): Promise<Readable> {
+export async function openExport(
+  pool: Pool, f: ExportFilter, format: ExportFormat, pace: PaceLimits, onClose: (err?: Error) => void = () => {},
+): Promise<Readable> {
   const client = await pool.connect();
   let released = false;
   const release = (err?: Error) => {
     if (released) return;
     released = true;
+    client.off('error', release);
     client.release(err);
     onClose(err);
   };
+  // A connection lost while checked out emits 'error' on the client: without a listener, that kills the process.
+  client.on('error', release);
   try {
     await client.query('begin read only');
-    await client.query('set local jit = off'); // compiling this plan costs more than running it
+    await client.query(EXPORT_SESSION);
   } catch (err) {
     release(err as Error);
     throw err;
   }
   const body = format === 'csv' ? new CsvLineEndings(csvRow(EXPORT_COLUMNS)) : new UnescapeCopyText();
+  const paced = new ExportPace(pace);
   const copy = client.query(copyStreams.to(copySql(f, format)));
-  pipeline(copy, body, (err) => {
+  pipeline(copy, body, paced, (err) => {
     if (err) return release(err);
     client.query('commit').then(() => release(), (e: Error) => release(e));
   });
-  return body;
+  return paced;
 }

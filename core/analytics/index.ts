@@ -1,5 +1,5 @@
 import { asClass, asFunction } from 'awilix';
-import type { Pool } from 'pg';
+import pg, { type Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { Bus } from '../infra/bus.ts';
@@ -13,6 +13,8 @@ export { answerAnalytics, answerExport, answerStream, type ViewQuery } from './s
 export { analyticsQueryOf, analyticsResponse, exportQueryOf } from './schemas.ts';
 export type { AnalyticsService } from './service.ts';
 export type { AnalyticsStreams } from './stream.ts';
+// What the partner realm builds on: groupBy=sub1..sub5 over its own campaigns (AnalyticsService.subIdGroupBy).
+export { isSubIdGroupBy, SUB_ID_GROUP_BY, type SubIdGroupBy } from './sub-id-group-by.ts';
 
 type Cradle = { pg: Pool; bus: Bus; log: Logger; config: Config; analytics: AnalyticsService };
 
@@ -20,6 +22,13 @@ export const analyticsModule: TenxModule = {
   name: 'analytics',
   register(container) {
     container.register({
+      // Exports hold a connection for as long as their reader reads: they get a pool of their own,
+      // so slow readers can never take the connections every other request needs.
+      exportPool: asFunction(({ pg: main, config, log }: Cradle) => {
+        const pool = new pg.Pool({ connectionString: main.options.connectionString, max: config.exportMaxConcurrent });
+        pool.on('error', (err) => log.warn({ err: err.message }, 'idle export connection failed'));
+        return pool;
+      }).singleton(),
       analytics: asClass(AnalyticsService).singleton(),
       analyticsStreams: asFunction(
         ({ pg, bus, log, config, analytics }: Cradle) =>
@@ -27,6 +36,7 @@ export const analyticsModule: TenxModule = {
             pg, bus, log,
             heartbeatMs: config.analyticsSseHeartbeatMs,
             pollMs: config.analyticsSsePollMs,
+            caps: { perToken: config.analyticsSseMaxPerToken, perHandle: config.analyticsSseMaxPerHandle },
             loadFunnel: (handle, campaignIds, partnerId) => analytics.funnelOf(handle, campaignIds, partnerId),
           }),
       ).singleton(),
@@ -36,7 +46,8 @@ export const analyticsModule: TenxModule = {
   start({ analyticsStreams }) {
     (analyticsStreams as AnalyticsStreams).start();
   },
-  stop({ analyticsStreams }) {
+  async stop({ analyticsStreams, exportPool }) {
     (analyticsStreams as AnalyticsStreams).stop();
+    await (exportPool as Pool).end();
   },
 };

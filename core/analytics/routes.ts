@@ -1,6 +1,7 @@
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../tenants/schemas.ts';
 import { GROUP_BY } from './group-by.ts';
+import { SUB_ID_GROUP_BY } from './sub-id-group-by.ts';
 import { analyticsQuery, analyticsResponse, exportQuery, streamQuery } from './schemas.ts';
 import { answerAnalytics, answerExport, answerStream } from './serve.ts';
 import type { AnalyticsService } from './service.ts';
@@ -12,14 +13,14 @@ export const analyticsRoutes = defineRoutes([
   {
     method: 'GET',
     path: '/v2/handles/{handle}/analytics',
-    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|day|campaign|partner), optionally of one partner; fresh within 2 s',
+    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|day|campaign|partner, or sub1..sub5 with campaignId or partnerId), optionally of one partner; fresh within 2 s',
     tags: ['analytics'],
     auth: { scope: 'analytics.read' },
     params: handleParams,
     query: analyticsQuery,
     responses: { 200: { description: 'Funnel rows with totals, or breakdown rows', schema: analyticsResponse } },
     async handler(ctx, { analytics }: Deps) {
-      await answerAnalytics(ctx, analytics, ctx.params.handle, ctx.state.query, GROUP_BY);
+      await answerAnalytics(ctx, analytics, ctx.params.handle, ctx.state.query, [...GROUP_BY, ...SUB_ID_GROUP_BY]);
     },
   },
   {
@@ -33,13 +34,14 @@ export const analyticsRoutes = defineRoutes([
     responses: {
       200: {
         description:
-          'Columns: clickId, campaignId, partnerId (the campaign\'s partner now), occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
-          'botReason, converted, conversions, value, currency. A click with conversions in several currencies lists them ' +
+          'Columns: clickId, campaignId, occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
+          'botReason, converted, conversions, value, currency, sub1..sub5 (the link\'s sub-IDs, empty when absent), partnerId (the campaign\'s partner now). ' +
+          'A click with conversions in several currencies lists them ' +
           'space-separated and leaves value empty. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },
         contentType: 'text/csv',
       },
-      429: { description: 'Too many exports running on this server; retry after the retry-after header' },
+      429: { description: 'rate_limited: this handle already runs EXPORT_MAX_PER_HANDLE exports, or the server EXPORT_MAX_CONCURRENT; retry after the retry-after header. A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut mid-stream.' },
     },
     async handler(ctx, { analytics }: Deps) {
       await answerExport(ctx, analytics, ctx.params.handle, ctx.state.query);
@@ -61,6 +63,7 @@ export const analyticsRoutes = defineRoutes([
         schema: { type: 'string' },
         contentType: 'text/event-stream',
       },
+      429: { description: 'rate_limited: this token holds ANALYTICS_SSE_MAX_PER_TOKEN open streams, or the handle ANALYTICS_SSE_MAX_PER_HANDLE, on this server process' },
     },
     async handler(ctx, deps: Deps) {
       const { campaignId, partnerId } = ctx.state.query as { campaignId?: string; partnerId?: string };

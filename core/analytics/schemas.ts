@@ -1,4 +1,5 @@
 import { GROUP_BY } from './group-by.ts';
+import { SUB_ID_GROUP_BY } from './sub-id-group-by.ts';
 import { instant } from '../http/validate.ts';
 
 const WINDOW_NOTE =
@@ -44,10 +45,13 @@ export const analyticsQueryOf = (groupBy: readonly string[], extra: Record<strin
   },
 });
 
-export const analyticsQuery = analyticsQueryOf(GROUP_BY, {
+export const SUB_ID_NOTE =
+  '`sub1`…`sub5` group by the sub-ID the link was followed with (requires campaignId or partnerId; clicks without it are under the key "").';
+
+export const analyticsQuery = analyticsQueryOf([...GROUP_BY, ...SUB_ID_GROUP_BY], {
   groupBy: {
-    enum: [...GROUP_BY],
-    description: `${GROUP_BY_NOTE} \`partner\` groups by each campaign's partner now ("" for campaigns without one).`,
+    enum: [...GROUP_BY, ...SUB_ID_GROUP_BY],
+    description: `${GROUP_BY_NOTE} \`partner\` groups by each campaign's partner now ("" for campaigns without one). ${SUB_ID_NOTE}`,
   },
   partnerId: partnerIdQuery,
 });

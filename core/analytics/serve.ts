@@ -5,6 +5,7 @@ import { invalidRequest } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
 import type { ExportFormat } from './export.ts';
 import type { GroupBy } from './group-by.ts';
+import type { SubIdGroupBy } from './sub-id-group-by.ts';
 import type { AnalyticsQuery, AnalyticsService } from './service.ts';
 import type { AnalyticsStreams } from './stream.ts';
 
@@ -15,7 +16,7 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
-export type ViewQuery = AnalyticsQuery & { funnel?: boolean; groupBy?: GroupBy };
+export type ViewQuery = AnalyticsQuery & { funnel?: boolean; groupBy?: GroupBy | SubIdGroupBy };
 
 /** funnel=true → funnel rows and totals; groupBy → breakdown rows; `groupByNames` lists the caller's breakdowns. */
 export async function answerAnalytics(ctx: Context, analytics: AnalyticsService, handle: string, query: ViewQuery, groupByNames: readonly string[]) {

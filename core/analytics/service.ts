@@ -1,11 +1,14 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
-import { HttpError, notFound } from '../http/errors.ts';
+import { invalidRequest, notFound, rateLimited } from '../http/errors.ts';
+import { Slots } from '../infra/slots.ts';
+import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
-import { hourWindow, type CampaignSet, type Window } from './range.ts';
+import { ceilHour, hourWindow, type CampaignSet, type Window } from './range.ts';
+import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
 
 export interface AnalyticsQuery {
   campaignId?: string;
@@ -66,9 +69,14 @@ const campaignSet = (q: AnalyticsQuery, scope: CampaignRef[] = []): CampaignSet 
 
 /** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
 export class AnalyticsService {
-  private activeExports = 0;
+  private readonly deps: { pg: Pool; exportPool: Pool; config: Config; log: Logger };
+  /** Export slots of this process: EXPORT_MAX_CONCURRENT in all, EXPORT_MAX_PER_HANDLE per handle. */
+  private readonly exportSlots = new Slots();
 
-  constructor(private readonly deps: { pg: Pool; config: Config; log: Logger }) {}
+  constructor(deps: { pg: Pool; exportPool: Pool; config: Config; log: Logger }) {
+    // Named picks: deps is the container's cradle (a proxy resolving on access).
+    this.deps = { pg: deps.pg, exportPool: deps.exportPool, config: deps.config, log: deps.log };
+  }
 
   scope(handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
     return loadScope(this.deps.pg, handle, q);
@@ -100,7 +108,8 @@ export class AnalyticsService {
     return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency, set);
   }
 
-  async groupBy(handle: string, by: GroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+  async groupBy(handle: string, by: GroupBy | SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+    if (isSubIdGroupBy(by)) return this.groupBySubId(handle, by, q);
     const window = hourWindow(q.from, q.to);
     if (q.partnerId) {
       const s = await this.scope(handle, q);
@@ -110,31 +119,52 @@ export class AnalyticsService {
     return rows; // the scope lookup only answers 404 for an unknown campaign
   }
 
-  /** Exports hold a pooled connection for their whole run, so a process runs at most half its pool of them. */
-  get maxConcurrentExports(): number {
-    return Math.max(1, Math.floor(this.deps.config.databasePoolMax / 2));
+  /**
+   * Sub-ID breakdowns read raw rows, so they name one campaign or one partner. A campaign handed to
+   * the partner later is left out unless the window starts after the handover (raw rows carry no
+   * partner of their own).
+   */
+  private async groupBySubId(handle: string, by: SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+    if (!q.campaignId && !q.partnerId) {
+      throw invalidRequest(`groupBy=${by} needs a campaignId or a partnerId.`, [{ pointer: '/query/campaignId', message: `is required with groupBy=${by}` }]);
+    }
+    const s = await this.scope(handle, q); // 404 for an unknown campaign or partner, and the window (400 when from >= to)
+    const own = q.partnerId
+      ? s.campaigns.filter((c) => !c.partnerSince || (s.window.from && s.window.from >= ceilHour(new Date(c.partnerSince))))
+      : s.campaigns;
+    return this.subIdGroupBy(handle, by, own.map((c) => c.campaignId), s.window);
   }
 
+  /** A sub-ID breakdown over campaigns the caller already resolved (the partner realm: its own, in the query itself). */
+  subIdGroupBy(handle: string, by: SubIdGroupBy, campaignIds: string[], window: Window): Promise<GroupRow[]> {
+    return computeSubIdGroupBy(this.deps.pg, by, { handle, campaignIds, window });
+  }
+
+  /**
+   * Starts an export on the exports' own pool, within this handle's slots and the process's; 429
+   * beyond either. A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut.
+   */
   async export(handle: string, format: ExportFormat, q: AnalyticsQuery) {
+    const { config, log, exportPool } = this.deps;
     const s = await this.scope(handle, q);
-    if (this.activeExports >= this.maxConcurrentExports) {
-      throw new HttpError(429, 'rate_limited', 'Too many exports are running on this server; retry shortly.', undefined, { 'retry-after': '5' });
+    const slot = this.exportSlots.take([['process', config.exportMaxConcurrent], [`handle:${handle}`, config.exportMaxPerHandle]]);
+    if ('full' in slot) {
+      throw rateLimited(slot.full === 'process'
+        ? 'Too many exports are running on this server; retry shortly.'
+        : `This handle already runs ${config.exportMaxPerHandle} exports; retry when one has finished.`, 5);
     }
-    this.activeExports++;
-    let released = false;
-    const release = (err?: Error) => {
-      if (!released) this.activeExports--;
-      released = true;
+    const done = (err?: Error) => {
+      slot.release();
       // The 200 and part of the body are out: a failure now can only cut the stream, so say why here.
-      if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') {
-        this.deps.log.error({ err, handle, format }, 'export stopped before its last row');
-      }
+      if (err instanceof ExportStalled) log.warn({ handle, format, reason: err.message }, 'export cut: its reader was too slow');
+      else if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.error({ err, handle, format }, 'export stopped before its last row');
     };
     try {
       const campaignIds = s.campaigns.map((c) => c.campaignId);
-      return await openExport(this.deps.pg, { handle, campaignIds, partnerId: q.partnerId, window: s.window }, format, release);
+      const pace = { windowMs: config.exportStallMs, minBytesPerS: config.exportMinBytesPerS };
+      return await openExport(exportPool, { handle, campaignIds, partnerId: q.partnerId, window: s.window }, format, pace, done);
     } catch (err) {
-      release();
+      slot.release();
       throw err;
     }
   }

@@ -3,8 +3,9 @@ import type { ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { unavailable } from '../http/errors.ts';
+import { rateLimited, unavailable } from '../http/errors.ts';
 import type { Bus } from '../infra/bus.ts';
+import { Slots } from '../infra/slots.ts';
 import type { Funnel, FunnelRow } from './funnel.ts';
 
 /** Bus channel writers publish on after commit: `{ handle, campaignIds? }` (no ids = all campaigns). */
@@ -21,6 +22,14 @@ export interface StreamClient {
   tokenId?: string;
   res: ServerResponse;
   heartbeat: NodeJS.Timeout;
+  /** Gives back the client's place under the per-token and per-handle caps. */
+  release: () => void;
+}
+
+/** How many streams a process keeps open per token (ANALYTICS_SSE_MAX_PER_TOKEN) and per handle. */
+export interface StreamCaps {
+  perToken: number;
+  perHandle: number;
 }
 
 /** What the hub needs from the analytics service: all-time funnel rows for some campaigns (of one partner). */
@@ -44,10 +53,14 @@ class HandleWatch {
   /** Resolves once the first poll has recorded what "unchanged" looks like. */
   readonly ready: Promise<void>;
 
+  readonly handle: string;
+  private readonly hub: AnalyticsStreams;
   constructor(
-    readonly handle: string,
-    private readonly hub: AnalyticsStreams,
+    handle: string,
+    hub: AnalyticsStreams,
   ) {
+    this.handle = handle;
+    this.hub = hub;
     this.pollTimer = setInterval(() => void this.poll(), hub.pollMs);
     this.pollTimer.unref();
     this.ready = this.poll();
@@ -161,13 +174,16 @@ export class AnalyticsStreams {
   readonly loadFunnel: FunnelLoader;
   readonly pollMs: number;
   private readonly watches = new Map<string, HandleWatch>();
+  private readonly places = new Slots();
   private unsubscribe: (() => void) | null = null;
   private shutdownCheck: NodeJS.Timeout | null = null;
   private closed = false;
 
+  private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader; caps: StreamCaps };
   constructor(
-    private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader },
+    deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader; caps: StreamCaps },
   ) {
+    this.deps = deps;
     this.pollMs = deps.pollMs;
     this.log = deps.log;
     this.pg = deps.pg;
@@ -193,14 +209,26 @@ export class AnalyticsStreams {
 
   /**
    * Takes over the response: the change baseline first, then a full snapshot, then pushes until
-   * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded.
+   * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded, or
+   * 429 when the token or the handle already holds its share of this process's streams.
    */
   async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, tokenId?: string) {
     const { campaignId, partnerId } = scope;
     if (this.closed) throw unavailable('The server is shutting down.');
+    const { perToken, perHandle } = this.deps.caps;
+    // The operator's admin token has no id: its streams share one place under the token cap.
+    const place = this.places.take([[`token:${tokenId ?? 'admin'}`, perToken], [`handle:${handle}`, perHandle]]);
+    if ('full' in place) {
+      throw rateLimited(place.full.startsWith('token:')
+        ? `This token already holds ${perToken} open analytics streams; close one first.`
+        : `This handle already holds ${perHandle} open analytics streams; close one first.`, 10);
+    }
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
-    const client: StreamClient = { campaignId, partnerId, tokenId, res, heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs) };
+    const client: StreamClient = {
+      campaignId, partnerId, tokenId, res, release: place.release,
+      heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs),
+    };
     client.heartbeat.unref();
     watch.clients.add(client);
     res.once('close', () => this.detach(handle, client));
@@ -235,6 +263,7 @@ export class AnalyticsStreams {
 
   private detach(handle: string, client: StreamClient) {
     clearInterval(client.heartbeat);
+    client.release();
     const watch = this.watches.get(handle);
     if (!watch) return;
     watch.clients.delete(client);

@@ -19,7 +19,8 @@ export const auditRoutes = defineRoutes([
     path: '/v2/handles/{handle}/audit-events',
     summary: 'List audit events (conversions, campaign, token, webhook and plugin changes), newest first',
     tags: ['audit'],
-    auth: { scope: 'analytics.read' },
+    // Contract v2.1: the log shows webhook URLs, token scopes and plugin settings, so it has its own scope.
+    auth: { scope: 'audit.read' },
     params: handleParams,
     query: {
       properties: {

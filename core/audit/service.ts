@@ -25,7 +25,10 @@ type Queryable = Pool | PoolClient;
 
 /** The audit trail: every state change a commission dispute may need to reconstruct. */
 export class AuditService {
-  constructor(private readonly deps: { pg: Pool }) {}
+  private readonly deps: { pg: Pool };
+  constructor(deps: { pg: Pool }) {
+    this.deps = deps;
+  }
 
   /** Records an event; pass the transaction's client so the event commits with the change. */
   async record(event: AuditInput, db: Queryable = this.deps.pg): Promise<string> {

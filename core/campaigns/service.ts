@@ -10,6 +10,7 @@ import type { PluginHost } from '../plugins/host.ts';
 import type { CampaignDraft, GoalTypePlugin } from '../plugins/sdk.ts';
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
 import { campaignProblems } from './validation.ts';
+import { canonicalRules, canonicalUrl } from './destination.ts';
 
 /** Bus channel: a campaign's link changed; every process drops `{handle}/{slug}` from its link cache. */
 export const CAMPAIGNS_CHANGED = 'campaigns.changed';
@@ -80,9 +81,12 @@ function uniqueViolation(err: unknown, input: { campaignId: string; slug: string
 
 /** Campaigns and their primary short link: one service for the API and for the redirect's link loader. */
 export class CampaignService {
+  private readonly deps: { pg: Pool; bus: Bus; audit: AuditService; outbox: OutboxService; pluginHost: PluginHost; config: Config };
   constructor(
-    private readonly deps: { pg: Pool; bus: Bus; audit: AuditService; outbox: OutboxService; pluginHost: PluginHost; config: Config },
-  ) {}
+    deps: { pg: Pool; bus: Bus; audit: AuditService; outbox: OutboxService; pluginHost: PluginHost; config: Config },
+  ) {
+    this.deps = deps;
+  }
 
   present(c: Campaign) {
     return {
@@ -105,7 +109,13 @@ export class CampaignService {
     };
   }
 
-  async create(handle: string, input: CreateCampaignInput, actor: string) {
+  async create(handle: string, given: CreateCampaignInput, actor: string) {
+    // Validated, stored and redirected as the browser will read them.
+    const input: CreateCampaignInput = {
+      ...given,
+      primaryLink: { ...given.primaryLink, destinationUrl: canonicalUrl(given.primaryLink.destinationUrl) },
+      routingRules: canonicalRules(given.routingRules),
+    };
     const plugins = await this.deps.pluginHost.forHandle(handle);
     const goal = plugins.goalType(input.goalType);
     if (!goal) {
@@ -185,8 +195,9 @@ export class CampaignService {
         ...before,
         status: patch.status ?? before.status,
         linkTitle: patch.title !== undefined ? patch.title : before.linkTitle,
-        destinationUrl: patch.destinationUrl ?? before.destinationUrl,
-        routingRules: patch.routingRules ?? before.routingRules,
+        // Only what the patch sends is canonicalised: an untouched legacy value is not a change.
+        destinationUrl: patch.destinationUrl !== undefined ? canonicalUrl(patch.destinationUrl) : before.destinationUrl,
+        routingRules: patch.routingRules ? canonicalRules(patch.routingRules) : before.routingRules,
         attributionWindowDays: patch.attributionWindowDays ?? before.attributionWindowDays,
         partnerId: patch.partnerId !== undefined ? patch.partnerId : before.partnerId,
       };

@@ -1,21 +1,11 @@
-// Semantic checks of a campaign beyond its request schema: http(s) destinations, the goal type's
+// Semantic checks of a campaign beyond its request schema: http(s) destinations without userinfo, the goal type's
 // extra routing-condition kinds, and the goal type's own validateCampaign().
 import type { ValidateFunction } from 'ajv';
 import type { ErrorDetail } from '../http/errors.ts';
 import { compile, toDetails } from '../http/validate.ts';
 import type { CampaignDraft, GoalTypePlugin, JsonSchema } from '../plugins/sdk.ts';
 import { routingRulesSchema } from '../redirect/routing.ts';
-
-/** An absolute http(s) URL with a host; anything else can never be a redirect target. */
-export function destinationProblem(url: string, pointer: string): ErrorDetail | null {
-  try {
-    const u = new URL(url);
-    if ((u.protocol === 'http:' || u.protocol === 'https:') && u.hostname) return null;
-  } catch {
-    // fall through
-  }
-  return { pointer, message: 'must be an absolute http or https URL' };
-}
+import { destinationProblem } from './destination.ts';
 
 // Compiled once per goal type (built-ins plus its condition kinds), reused for every request.
 const rulesValidators = new WeakMap<object, ValidateFunction>();

@@ -17,7 +17,10 @@ const MAX_ENTRIES = 10_000;
 export class CampaignLookup {
   private readonly cache = new Map<string, { at: number; value: ConversionCampaign }>();
 
-  constructor(private readonly db: ConversionsDb) {}
+  private readonly db: ConversionsDb;
+  constructor(db: ConversionsDb) {
+    this.db = db;
+  }
 
   async find(handle: string, campaignId: string): Promise<ConversionCampaign | null> {
     const key = `${handle}\n${campaignId}`;

@@ -28,6 +28,11 @@ export interface CreatedConversion {
   value: number | null;
   currency: string | null;
   created_at: Date;
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
 }
 
 /** created: this claim made the conversion; taken: the key already had one; no_click: asked to wait for the click row. */
@@ -53,7 +58,10 @@ export class ClaimBatcher {
   private readonly inProcess = new Map<string, Promise<ClaimOutcome>>();
   private inFlight = 0;
 
-  constructor(private readonly deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean }) {}
+  private readonly deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean };
+  constructor(deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean }) {
+    this.deps = deps;
+  }
 
   async claim(claim: Claim): Promise<ClaimOutcome> {
     const id = `${claim.handle}\n${claim.key}`;

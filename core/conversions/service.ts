@@ -32,6 +32,12 @@ export interface RecordedConversion {
   eventType: string;
   value: number | null;
   currency: string | null;
+  /** Inherited from the click (null when the click had none, or its row was not found). */
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
   createdAt: string;
 }
 
@@ -45,7 +51,8 @@ const MAX_CLAIMS_IN_FLIGHT = 1;
 
 const toResponse = (r: ConversionRow, deduped: boolean): RecordedConversion => ({
   conversionId: r.conversion_id, deduped, clickId: r.click_id, campaignId: r.campaign_id, eventType: r.event_type,
-  value: r.value, currency: r.currency, createdAt: r.created_at.toISOString(),
+  value: r.value, currency: r.currency, sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5,
+  createdAt: r.created_at.toISOString(),
 });
 
 /** Has at most 2 fraction digits, as money does (binary floats: compare in cents with a tolerance). */
@@ -64,12 +71,17 @@ export class ConversionService {
   private lastWake = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
 
+  private readonly deps: {
+    conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
+    embedded: boolean;
+  };
   constructor(
-    private readonly deps: {
+    deps: {
       conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
       embedded: boolean;
     },
   ) {
+    this.deps = deps;
     this.campaigns = new CampaignLookup(deps.conversionsDb);
     // Measured here (bench, one campaign): batches beat single-row statements by ~4x; since each
     // batch also upserts its campaign-hour rollup row, concurrent batches queue on that row lock,

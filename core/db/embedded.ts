@@ -12,7 +12,7 @@ export interface EmbeddedPostgres {
  * on a loopback socket so the ordinary postgres driver (and its real per-connection transactions)
  * can talk to it. See shared/NOTES.md for why not mikro-orm-pglite.
  */
-export async function startEmbeddedPostgres(dataDir: string, maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, _maxConnections: number): Promise<EmbeddedPostgres> {
   const dir = `${dataDir}/pg`;
   mkdirSync(dir, { recursive: true });
   const unlock = lockDataDir(dir);
@@ -73,6 +73,7 @@ function lockDataDir(dir: string): () => void {
       if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && alive(owner)) {
         throw new Error(
           `the embedded database in ${dir} is in use by process ${owner} (a running tenx serve?); stop it first, or set DATABASE_URL to share a PostgreSQL server between processes`,
+          { cause: err },
         );
       }
       rmSync(file, { force: true }); // stale: its owner is gone

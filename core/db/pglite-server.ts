@@ -113,7 +113,14 @@ export class PGliteServer {
   private pumping = false;
   private nextId = 1;
 
-  constructor(private readonly db: PGlite, private readonly host = '127.0.0.1', private readonly port = 0) {}
+  private readonly db: PGlite;
+  private readonly host: string;
+  private readonly port: number;
+  constructor(db: PGlite, host = '127.0.0.1', port = 0) {
+    this.db = db;
+    this.host = host;
+    this.port = port;
+  }
 
   async start(): Promise<{ host: string; port: number }> {
     await this.db.waitReady;

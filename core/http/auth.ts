@@ -13,7 +13,8 @@ export const PARTNER_TOKEN_PREFIX = 'tenx_ptk_';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-function sameSecret(a: string, b: string): boolean {
+/** Constant-time comparison of two secrets of any length (hashing first equalises the lengths). */
+export function sameSecret(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);

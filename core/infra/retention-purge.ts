@@ -31,7 +31,10 @@ export class DailyJob {
   private timer: NodeJS.Timeout | null = null;
   mode: 'bullmq' | 'timer' | 'stopped' = 'stopped';
 
-  constructor(private readonly opts: DailyJobOptions) {}
+  private readonly opts: DailyJobOptions;
+  constructor(opts: DailyJobOptions) {
+    this.opts = opts;
+  }
 
   start(): void {
     const { redis, workerRedis, redisPrefix, log, queue: name, schedulerId } = this.opts;
@@ -114,7 +117,9 @@ export class RetentionPurge {
   private readonly job: DailyJob;
   private stopping = false;
 
-  constructor(private readonly opts: RetentionPurgeOptions) {
+  private readonly opts: RetentionPurgeOptions;
+  constructor(opts: RetentionPurgeOptions) {
+    this.opts = opts;
     this.job = new DailyJob({
       queue: opts.queue, schedulerId: opts.schedulerId, run: () => this.purgeExpired(),
       redis: opts.redis, workerRedis: opts.workerRedis, redisPrefix: opts.redisPrefix, log: opts.log,

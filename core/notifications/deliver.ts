@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { PluginHost } from '../plugins/host.ts';
 import type { DeliveryResult, OutgoingNotification } from '../plugins/sdk.ts';
-import { MAX_ATTEMPTS, retryDelayMs } from './backoff.ts';
+import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
 import { claimDeliveries, nextClaimAt, recordAttempts, type AttemptRecord, type Claimed, type FinalStatus } from './delivery-store.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookSignings } from './metrics.ts';
@@ -31,18 +31,24 @@ export interface AttemptDeps {
 }
 
 // PostgreSQL text cannot hold NUL, and a receiver's answer may contain anything.
+// eslint-disable-next-line no-control-regex -- NUL is exactly what must go
 const cleanSnippet = (s: string | undefined) => (s ? s.replace(/\u0000/g, '') : null);
 
 export class DeliveryAttempts {
   /** A sender's hold on a delivery: longer than any send (timeout) plus recording it. */
   readonly leaseMs: number;
+  /** Hourly attempts after the seed's five retries, for webhooks that opted in (WEBHOOK_RETRY_TAIL). */
+  readonly tailAttempts: number;
 
   // Attempts starting (or finishing) in the same tick share one statement: one commit per batch, not per delivery.
   private readonly claim: (id: string) => Promise<Claimed | undefined>;
   private readonly record: (r: AttemptRecord) => Promise<boolean | undefined>;
 
-  constructor(private readonly deps: AttemptDeps) {
+  private readonly deps: AttemptDeps;
+  constructor(deps: AttemptDeps) {
+    this.deps = deps;
     this.leaseMs = deps.config.webhookTimeoutMs + 5000;
+    this.tailAttempts = retryTailAttempts(deps.config.webhookRetryTail);
     this.claim = createBatcher((ids) => claimDeliveries(deps.pg, ids, this.leaseMs), { exclusive: true });
     this.record = createBatcher(async (records) => {
       const recorded = await recordAttempts(deps.pg, records);
@@ -61,8 +67,9 @@ export class DeliveryAttempts {
     const result = await this.send(claimed);
     webhookAttemptDuration.observe(result.latencyMs / 1000);
     const attemptNo = claimed.attemptsInCycle + 1;
-    const status: FinalStatus = result.ok ? 'succeeded' : attemptNo >= MAX_ATTEMPTS ? 'failed' : 'retrying';
-    const retryInMs = status === 'retrying' ? retryDelayMs(config.webhookRetryBaseMs, attemptNo) : 0;
+    const retryIn = result.ok ? null : nextRetryDelayMs(config.webhookRetryBaseMs, attemptNo, claimed.retryTail ? this.tailAttempts : 0);
+    const status: FinalStatus = result.ok ? 'succeeded' : retryIn === null ? 'failed' : 'retrying';
+    const retryInMs = retryIn ?? 0;
     const recorded = await this.record({
       deliveryId, status, retryInMs, at,
       statusCode: result.statusCode ?? null,

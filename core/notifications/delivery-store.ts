@@ -3,11 +3,16 @@ import type { Pool, PoolClient } from 'pg';
 
 type Queryable = Pool | PoolClient;
 
-/** A delivery that should be attempted at `dueAt` (epoch ms); `cycle` counts redeliveries. */
+/**
+ * A delivery that should be attempted at `dueAt` (epoch ms); `cycle` counts redeliveries. Its
+ * handle and webhook decide whose share of the send slots it uses (fair-share.ts).
+ */
 export interface Due {
   deliveryId: string;
   cycle: number;
   dueAt: number;
+  handle: string;
+  webhookId: string;
 }
 
 export interface NewDelivery {
@@ -31,6 +36,8 @@ export interface Claimed {
   channel: string;
   secretSealed: string;
   previousSecretSealed: string | null;
+  /** The webhook opted into the hourly retry tail. */
+  retryTail: boolean;
 }
 
 export type FinalStatus = 'succeeded' | 'retrying' | 'failed';
@@ -50,7 +57,8 @@ const OPEN = `status in ('pending', 'retrying')`;
 // The same set, written so the planner cannot match the deliveries_open partial index: statements
 // given delivery ids must look them up by primary key, not scan the whole backlog through that index.
 const NOT_FINISHED = `status not in ('succeeded', 'failed')`;
-const toDue = (r: { delivery_id: string; cycle: number; due_at: Date }): Due => ({ deliveryId: r.delivery_id, cycle: r.cycle, dueAt: r.due_at.getTime() });
+type DueRow = { delivery_id: string; cycle: number; due_at: Date; handle: string; webhook_id: string };
+const toDue = (r: DueRow): Due => ({ deliveryId: r.delivery_id, cycle: r.cycle, dueAt: r.due_at.getTime(), handle: r.handle, webhookId: r.webhook_id });
 
 /** Inserts new deliveries (a repeat of webhook × event is ignored); returns those created, due now. */
 export async function insertDeliveries(db: Queryable, rows: NewDelivery[]): Promise<Due[]> {
@@ -61,7 +69,7 @@ export async function insertDeliveries(db: Queryable, rows: NewDelivery[]): Prom
      select d, w, h, e, t, b, c, now()
        from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[]) as x(d, w, h, e, t, b, c)
      on conflict (webhook_id, event_id) do nothing
-     returning delivery_id, cycle, next_attempt_at as due_at`,
+     returning delivery_id, cycle, next_attempt_at as due_at, handle, webhook_id`,
     [col('deliveryId'), col('webhookId'), col('handle'), col('eventId'), col('eventType'), col('body'), col('eventCreatedAt')],
   );
   return created.map(toDue);
@@ -81,7 +89,7 @@ export async function claimDeliveries(db: Queryable, ids: string[], leaseMs: num
         and (d.lease_until is null or d.lease_until < now())
      returning d.delivery_id as "deliveryId", d.handle, d.event_type as "eventType", d.body,
                d.attempts_in_cycle as "attemptsInCycle", w.endpoint_url as "endpointUrl", w.channel,
-               w.secret_sealed as "secretSealed",
+               w.secret_sealed as "secretSealed", w.retry_tail as "retryTail",
                case when w.previous_secret_expires_at > now() then w.previous_secret_sealed end as "previousSecretSealed"`,
     [ids, leaseMs],
   );
@@ -91,7 +99,7 @@ export async function claimDeliveries(db: Queryable, ids: string[], leaseMs: num
 /** Why a delivery could not be claimed: finished or gone (null), or when it may be claimed next. */
 export async function nextClaimAt(db: Queryable, deliveryId: string): Promise<Due | null> {
   const { rows } = await db.query(
-    `select delivery_id, cycle, greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) as due_at
+    `select delivery_id, cycle, greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) as due_at, handle, webhook_id
        from deliveries where delivery_id = $1 and ${NOT_FINISHED}`,
     [deliveryId],
   );
@@ -133,7 +141,7 @@ export async function recordAttempts(db: Queryable, records: AttemptRecord[]): P
  */
 export async function openDeliveries(db: Queryable, dueBefore: Date | 'infinity', after: string | null, limit: number): Promise<Due[]> {
   const { rows } = await db.query(
-    `select delivery_id, cycle, greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) as due_at
+    `select delivery_id, cycle, greatest(next_attempt_at, coalesce(lease_until, next_attempt_at)) as due_at, handle, webhook_id
        from deliveries
       where ${OPEN} and next_attempt_at < $1::timestamptz and ($2::uuid is null or delivery_id > $2::uuid)
       order by delivery_id limit $3`,

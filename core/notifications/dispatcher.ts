@@ -30,10 +30,15 @@ export class OutboxDispatcher {
   private lastPurge = 0;
   private stopped = false;
 
+  private readonly deps: { pg: Pool; log: Logger; outbox: OutboxService };
+  private readonly onDeliveries: (due: Due[]) => void;
   constructor(
-    private readonly deps: { pg: Pool; log: Logger; outbox: OutboxService },
-    private readonly onDeliveries: (due: Due[]) => void,
-  ) {}
+    deps: { pg: Pool; log: Logger; outbox: OutboxService },
+    onDeliveries: (due: Due[]) => void,
+  ) {
+    this.deps = deps;
+    this.onDeliveries = onDeliveries;
+  }
 
   start(): void {
     this.stopped = false;

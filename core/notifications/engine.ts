@@ -9,6 +9,7 @@ import type { PluginHost } from '../plugins/host.ts';
 import { DeliveryAttempts } from './deliver.ts';
 import type { Due } from './delivery-store.ts';
 import { OutboxDispatcher } from './dispatcher.ts';
+import { FairShare } from './fair-share.ts';
 import { recoverAll, startSweeper } from './recovery.ts';
 import type { DeliveryScheduler } from './scheduler.ts';
 import { BullmqScheduler } from './scheduler-bullmq.ts';
@@ -36,14 +37,18 @@ export class DeliveryEngine {
   private readonly dispatcher: OutboxDispatcher;
   private stopSweeper?: () => Promise<void>;
 
-  constructor(private readonly deps: EngineDeps) {
+  private readonly deps: EngineDeps;
+  constructor(deps: EngineDeps) {
+    this.deps = deps;
     // Named picks, never a spread: deps is the container's cradle (a proxy resolving on access).
     const { config, log, redis, workerRedis, pg, pluginHost, secretBox, outbox } = deps;
     this.signer = createSigner(config);
     this.attempts = new DeliveryAttempts({ pg, log, config, pluginHost, secretBox, signer: this.signer });
     const attempt = (id: string) => this.attempts.attempt(id);
-    this.fallback = new LocalScheduler(attempt, config.webhookConcurrency, log);
-    this.scheduler = redis && workerRedis ? new BullmqScheduler({ redis, workerRedis, config, log }, attempt) : this.fallback;
+    // One share accounting for both schedulers: a fallback send counts against the same handle.
+    const share = new FairShare({ perHandle: config.webhookConcurrencyPerHandle, perEndpoint: config.webhookConcurrencyPerEndpoint });
+    this.fallback = new LocalScheduler(attempt, config.webhookConcurrency, log, share);
+    this.scheduler = redis && workerRedis ? new BullmqScheduler({ redis, workerRedis, config, log }, attempt, share) : this.fallback;
     this.dispatcher = new OutboxDispatcher({ pg, log, outbox }, (due) => this.schedule(due));
   }
 

@@ -2,10 +2,13 @@
 // redirects, always answering with one DeliveryResult the notifications panel can show.
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import type { DeliveryResult, PluginApi } from '../plugins/sdk.ts';
+import type { DeliveryResult, PluginApi, PostJsonOptions } from '../plugins/sdk.ts';
 import { ENDPOINT_NOT_ALLOWED, checkEndpoint, guardedLookup, resolveAddresses } from './ssrf-guard.ts';
 
-/** Settings the kernel injects into every channel from WEBHOOK_ALLOW_PRIVATE; tenants cannot set them. */
+/**
+ * Settings the kernel injects into every channel from WEBHOOK_ALLOW_PRIVATE; tenants cannot set them.
+ * Kept for channels written before PluginApi.postJson, which applies the operator's policy itself.
+ */
 export interface ChannelSettings { allowPrivate?: boolean }
 
 // Tenants may not widen the SSRF guard: allowPrivate is operator config, injected by the kernel.
@@ -53,8 +56,12 @@ export interface JsonSend {
   headers: Record<string, string>;
   timeoutMs: number;
   allowPrivate: boolean;
+  /** WEBHOOK_ALLOWED_PORTS; default 80, 443, 8443. */
+  allowedPorts?: readonly number[];
   log: PluginApi['log'];
 }
+
+export type JsonPoster = ReturnType<typeof createJsonPoster>;
 
 /**
  * A keep-alive POSTer shared by the notification channels: SSRF-checked at every send, redirects not
@@ -76,10 +83,11 @@ export function createJsonPoster() {
     let dnsError: unknown;
     const check = await checkEndpoint(send.url, {
       allowPrivate: send.allowPrivate,
+      allowedPorts: send.allowedPorts,
       lookup: (host) => resolveAddresses(host).catch((err) => { dnsError = err; throw err; }),
     });
     if (!check.ok) {
-      send.log.warn({ endpointUrl: send.url, reason: check.reason }, 'webhook endpoint refused');
+      send.log.warn({ endpointUrl: send.url, reason: check.reason, detail: check.detail }, 'webhook endpoint refused');
       return { ok: false, latencyMs: elapsed(), error: dnsError ? classifyError(dnsError) : 'endpoint_not_allowed' };
     }
     try {
@@ -111,4 +119,36 @@ export function createJsonPoster() {
   }
 
   return { post, close };
+}
+
+/** The operator's endpoint policy (WEBHOOK_ALLOW_PRIVATE, WEBHOOK_ALLOWED_PORTS, WEBHOOK_TIMEOUT_MS). */
+export interface EndpointPolicy {
+  allowPrivate: boolean;
+  allowedPorts: readonly number[];
+  timeoutMs: number;
+}
+
+/**
+ * PluginApi.postJson for one handle's plugins: every plugin POST goes through the same guarded
+ * poster as the built-in channels, under the operator's policy (a handle's settings cannot widen it).
+ */
+export function pluginPostJson(poster: JsonPoster, policy: EndpointPolicy, log: PluginApi['log']): PluginApi['postJson'] {
+  return (url: string, body: unknown, headers: Record<string, string> = {}, options: PostJsonOptions = {}) => {
+    let text: string;
+    try {
+      text = typeof body === 'string' ? body : JSON.stringify(body);
+    } catch (err) {
+      log.warn({ endpointUrl: url, err: (err as Error).message }, 'plugin body is not serialisable');
+      return Promise.resolve({ ok: false, latencyMs: 0, error: 'other:body' });
+    }
+    return poster.post({
+      url,
+      body: text,
+      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT, ...headers },
+      timeoutMs: options.timeoutMs ?? policy.timeoutMs,
+      allowPrivate: policy.allowPrivate,
+      allowedPorts: policy.allowedPorts,
+      log,
+    });
+  };
 }

@@ -14,7 +14,10 @@ export class SubscriptionInterest {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
 
-  constructor(private readonly deps: { pg: Pool; bus: Bus; log: Logger }) {}
+  private readonly deps: { pg: Pool; bus: Bus; log: Logger };
+  constructor(deps: { pg: Pool; bus: Bus; log: Logger }) {
+    this.deps = deps;
+  }
 
   wants = (handle: string, type: EventType): boolean => this.byHandle.get(handle)?.has(type) ?? false;
 

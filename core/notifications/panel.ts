@@ -31,7 +31,10 @@ const DELIVERY_COLUMNS = `
 interface Counts { succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
 
 export class NotificationsPanel {
-  constructor(private readonly deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine }) {}
+  private readonly deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine };
+  constructor(deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine }) {
+    this.deps = deps;
+  }
 
   async list(handle: string, f: PanelFilters) {
     const p = new Params([handle]); // $1
@@ -89,7 +92,7 @@ export class NotificationsPanel {
       const current = await this.get(handle, deliveryId); // 404 when it does not exist
       throw conflict(`Only a failed delivery can be redelivered; this one is ${current.status}.`);
     }
-    this.deps.webhookEngine.schedule([{ deliveryId, cycle: rows[0].cycle, dueAt: rows[0].next_attempt_at.getTime() }]);
+    this.deps.webhookEngine.schedule([{ deliveryId, cycle: rows[0].cycle, dueAt: rows[0].next_attempt_at.getTime(), handle, webhookId: rows[0].webhook_id }]);
     return this.get(handle, deliveryId);
   }
 

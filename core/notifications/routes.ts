@@ -3,7 +3,7 @@ import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../tenants/schemas.ts';
 import type { NotificationsPanel } from './panel.ts';
 import {
-  createWebhookBody, deliveryParams, deliveryResponse, notificationsPage, notificationsQuery, webhookParams, webhookResponse, webhookWithSecret,
+  createWebhookBody, deliveryParams, deliveryResponse, notificationsPage, notificationsQuery, updateWebhookBody, webhookParams, webhookResponse, webhookWithSecret,
 } from './schemas.ts';
 import type { WebhookService } from './service.ts';
 
@@ -27,7 +27,7 @@ export const notificationRoutes = defineRoutes([
     auth: { scope: 'webhooks.write' },
     params: handleParams,
     body: createWebhookBody,
-    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused },
+    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused, 422: { description: 'too_many_webhooks: the handle already has WEBHOOK_MAX_PER_HANDLE webhooks' } },
     async handler(ctx, { webhooks, principal }: Deps) {
       ctx.status = 201;
       ctx.body = await webhooks.create(ctx.params.handle, ctx.request.body as never, principal.actor);
@@ -56,6 +56,19 @@ export const notificationRoutes = defineRoutes([
     responses: { 200: { description: 'The subscription', schema: webhookResponse } },
     async handler(ctx, { webhooks }: Deps) {
       ctx.body = await webhooks.get(ctx.params.handle, ctx.params.webhookId);
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/v2/handles/{handle}/webhooks/{webhookId}',
+    summary: 'Opt a subscription into (or out of) the hourly retry tail; open deliveries follow the new setting from their next attempt',
+    tags: ['webhooks'],
+    auth: { scope: 'webhooks.write' },
+    params: webhookParams,
+    body: updateWebhookBody,
+    responses: { 200: { description: 'The updated subscription', schema: webhookResponse } },
+    async handler(ctx, { webhooks, principal }: Deps) {
+      ctx.body = await webhooks.update(ctx.params.handle, ctx.params.webhookId, ctx.request.body as { retryTail: boolean }, principal.actor);
     },
   },
   {

@@ -4,20 +4,24 @@ import { DelayedError, Queue, UnrecoverableError, Worker, createNodeRedisClient,
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { Redis } from '../infra/redis.ts';
-import { MAX_ATTEMPTS, retryDelayMs } from './backoff.ts';
+import { attemptsAllowed, retryDelayMs, retryTailAttempts } from './backoff.ts';
 import type { AttemptOutcome } from './deliver.ts';
 import type { Due } from './delivery-store.ts';
+import type { FairShare } from './fair-share.ts';
 import type { DeliveryScheduler } from './scheduler.ts';
 
 export const QUEUE_NAME = 'webhook-deliveries';
 const BACKOFF_TYPE = 'webhook';
 
-interface JobData { deliveryId: string }
+/** handle and webhookId pick the delivery's fair share; jobs queued before they existed have none. */
+interface JobData { deliveryId: string; handle?: string; webhookId?: string }
 
 /** A failed attempt with retries left: BullMQ's backoff uses the delay the delivery row was given. */
 class RetryLater extends Error {
-  constructor(readonly delayMs: number) {
+  readonly delayMs: number;
+  constructor(delayMs: number) {
     super(`delivery failed; next attempt in ${delayMs} ms`);
+    this.delayMs = delayMs;
   }
 }
 
@@ -29,10 +33,20 @@ export class BullmqScheduler implements DeliveryScheduler {
   private queue?: Queue<JobData>;
   private worker?: Worker<JobData>;
 
+  private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger };
+  private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>;
+  /** Each handle's and webhook's share of this worker's concurrency. */
+  private readonly share: FairShare;
+
   constructor(
-    private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger },
-    private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>,
-  ) {}
+    deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger },
+    attempt: (deliveryId: string) => Promise<AttemptOutcome>,
+    share: FairShare,
+  ) {
+    this.deps = deps;
+    this.attempt = attempt;
+    this.share = share;
+  }
 
   /** Keys live under `{REDIS_PREFIX}:bull:webhook-deliveries:*`, beside the bus channels. */
   get prefix(): string {
@@ -74,11 +88,12 @@ export class BullmqScheduler implements DeliveryScheduler {
     const now = Date.now();
     await this.queue.addBulk(items.map((d) => ({
       name: 'deliver',
-      data: { deliveryId: d.deliveryId },
+      data: { deliveryId: d.deliveryId, handle: d.handle, webhookId: d.webhookId },
       opts: {
         jobId: jobIdOf(d),
         delay: Math.max(0, d.dueAt - now),
-        attempts: MAX_ATTEMPTS,
+        // The delivery row decides when it has failed (UnrecoverableError); this only has to be enough.
+        attempts: attemptsAllowed(retryTailAttempts(this.deps.config.webhookRetryTail)),
         backoff: { type: BACKOFF_TYPE },
         // Finished jobs are dropped at once: the delivery row is the record, and a redelivery can reuse the id.
         removeOnComplete: true,
@@ -88,7 +103,22 @@ export class BullmqScheduler implements DeliveryScheduler {
   }
 
   private async process(job: Job<JobData>, token?: string): Promise<void> {
-    const outcome = await this.attempt(job.data.deliveryId);
+    const { deliveryId, handle, webhookId } = job.data;
+    this.share.resumed(job.id!);
+    // A job queued before shares existed carries no key: it counts only against the worker's concurrency.
+    const place = handle !== undefined && webhookId !== undefined ? this.share.enter({ handle, webhookId }) : { release: () => {} };
+    if ('full' in place) {
+      // Its handle or webhook has used its share of this worker's slots: give the slot to another
+      // tenant's job and ask again later, without spending an attempt.
+      await job.moveToDelayed(Date.now() + this.share.deferMs(job.id!, place.full), token);
+      throw new DelayedError();
+    }
+    let outcome: AttemptOutcome;
+    try {
+      outcome = await this.attempt(deliveryId);
+    } finally {
+      place.release();
+    }
     switch (outcome.kind) {
       case 'succeeded':
       case 'done':
@@ -96,7 +126,7 @@ export class BullmqScheduler implements DeliveryScheduler {
       case 'retry':
         throw new RetryLater(outcome.delayMs);
       case 'failed':
-        throw new UnrecoverableError(`delivery failed after ${MAX_ATTEMPTS} attempts`);
+        throw new UnrecoverableError('delivery failed after its last attempt');
       case 'later':
         // Not due (or another sender holds it): wait without spending one of the job's attempts.
         await job.moveToDelayed(Math.max(outcome.atMs, Date.now() + 10), token);

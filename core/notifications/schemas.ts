@@ -23,7 +23,18 @@ export const createWebhookBody = {
       type: 'string', pattern: '^[a-z0-9][a-z0-9_-]{0,63}$', default: 'webhook',
       description: 'Notification channel plugin (enabled for the handle): `webhook` (signed JSON) or e.g. `slack`.',
     },
+    retryTail: {
+      type: 'boolean', default: false,
+      description: 'After the 5 backoff retries, keep trying once an hour for as long as the server\'s WEBHOOK_RETRY_TAIL (e.g. 24h); no effect when the server offers none.',
+    },
   },
+} as const;
+
+export const updateWebhookBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['retryTail'],
+  properties: { retryTail: createWebhookBody.properties.retryTail },
 } as const;
 
 export const webhookResponse = {
@@ -34,6 +45,7 @@ export const webhookResponse = {
     endpointUrl: { type: 'string' },
     eventTypes: { type: 'array', items: { type: 'string' } },
     channel: { type: 'string' },
+    retryTail: { type: 'boolean', description: 'Whether failed deliveries continue hourly after the 5 backoff retries (WEBHOOK_RETRY_TAIL).' },
     createdAt: dateTime,
     secretRotatedAt: { type: ['string', 'null'], format: 'date-time' },
     previousSecretExpiresAt: { type: ['string', 'null'], format: 'date-time', description: 'Until then the previous secret also signs (a second v1 entry).' },

@@ -1,10 +1,10 @@
 // Webhook subscriptions: the secret is shown once, stored sealed (AES-256-GCM), never listed or logged.
 import { v7 as uuidv7 } from 'uuid';
-import type { Pool } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/service.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { HttpError, invalidRequest, notFound, unavailable } from '../http/errors.ts';
+import { HttpError, invalidRequest, notFound, unavailable, unprocessable } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { EventType } from '../outbox/service.ts';
 import type { PluginHost } from '../plugins/host.ts';
@@ -21,6 +21,7 @@ export interface CreateWebhook {
   endpointUrl: string;
   eventTypes: EventType[];
   channel: string;
+  retryTail?: boolean;
 }
 
 interface WebhookRow {
@@ -28,44 +29,53 @@ interface WebhookRow {
   endpoint_url: string;
   event_types: string[];
   channel: string;
+  retry_tail: boolean;
   created_at: Date;
   secret_rotated_at: Date | null;
   previous_secret_expires_at: Date | null;
 }
 
 // Only these columns ever leave the table: the sealed secrets are not even selected.
-const PUBLIC_COLUMNS = 'webhook_id, endpoint_url, event_types, channel, created_at, secret_rotated_at, previous_secret_expires_at';
+const PUBLIC_COLUMNS = 'webhook_id, endpoint_url, event_types, channel, retry_tail, created_at, secret_rotated_at, previous_secret_expires_at';
 
 const present = (r: WebhookRow) => ({
   webhookId: r.webhook_id,
   endpointUrl: r.endpoint_url,
   eventTypes: r.event_types,
   channel: r.channel,
+  retryTail: r.retry_tail,
   createdAt: r.created_at.toISOString(),
   secretRotatedAt: r.secret_rotated_at?.toISOString() ?? null,
   previousSecretExpiresAt: r.previous_secret_expires_at && r.previous_secret_expires_at > new Date() ? r.previous_secret_expires_at.toISOString() : null,
 });
 
 export class WebhookService {
+  private readonly deps: {
+    pg: Pool; config: Config; audit: AuditService; pluginHost: PluginHost; secretBox: SecretBox;
+    webhookInterest: SubscriptionInterest; webhookEngine: DeliveryEngine;
+  };
   constructor(
-    private readonly deps: {
+    deps: {
       pg: Pool; config: Config; audit: AuditService; pluginHost: PluginHost; secretBox: SecretBox;
       webhookInterest: SubscriptionInterest; webhookEngine: DeliveryEngine;
     },
-  ) {}
+  ) {
+    this.deps = deps;
+  }
 
   async create(handle: string, input: CreateWebhook, actor: string) {
     await this.checkChannel(handle, input.channel);
     await this.checkEndpointAllowed(input.endpointUrl, '/body/endpointUrl');
     const secret = generateSecret();
     const row = await withTransaction(this.deps.pg, async (client) => {
+      await this.checkRoomFor(client, handle);
       const { rows } = await client.query<WebhookRow>(
-        `insert into webhooks (webhook_id, handle, channel, endpoint_url, event_types, secret_sealed)
-         values ($1, $2, $3, $4, $5, $6) returning ${PUBLIC_COLUMNS}`,
-        [uuidv7(), handle, input.channel, input.endpointUrl, input.eventTypes, this.deps.secretBox.seal(secret)],
+        `insert into webhooks (webhook_id, handle, channel, endpoint_url, event_types, secret_sealed, retry_tail)
+         values ($1, $2, $3, $4, $5, $6, $7) returning ${PUBLIC_COLUMNS}`,
+        [uuidv7(), handle, input.channel, input.endpointUrl, input.eventTypes, this.deps.secretBox.seal(secret), input.retryTail ?? false],
       );
       await this.deps.audit.record(
-        { handle, type: 'webhook.created', actor, subjectId: rows[0].webhook_id, payload: { endpointUrl: input.endpointUrl, eventTypes: input.eventTypes, channel: input.channel } },
+        { handle, type: 'webhook.created', actor, subjectId: rows[0].webhook_id, payload: { endpointUrl: input.endpointUrl, eventTypes: input.eventTypes, channel: input.channel, retryTail: input.retryTail ?? false } },
         client,
       );
       return rows[0];
@@ -89,6 +99,20 @@ export class WebhookService {
 
   async get(handle: string, webhookId: string) {
     return present(await this.row(handle, webhookId));
+  }
+
+  /** Opts into or out of the retry tail (WEBHOOK_RETRY_TAIL); the only setting that changes in place. */
+  async update(handle: string, webhookId: string, input: { retryTail: boolean }, actor: string) {
+    const row = await withTransaction(this.deps.pg, async (client) => {
+      const { rows } = await client.query<WebhookRow>(
+        `update webhooks set retry_tail = $3 where handle = $1 and webhook_id = $2 returning ${PUBLIC_COLUMNS}`,
+        [handle, webhookId, input.retryTail],
+      );
+      if (!rows[0]) throw notFound('Webhook');
+      await this.deps.audit.record({ handle, type: 'webhook.updated', actor, subjectId: webhookId, payload: { retryTail: input.retryTail } }, client);
+      return rows[0];
+    });
+    return present(row);
   }
 
   async delete(handle: string, webhookId: string, actor: string) {
@@ -145,6 +169,20 @@ export class WebhookService {
     return rows[0];
   }
 
+  /**
+   * 422 too_many_webhooks at WEBHOOK_MAX_PER_HANDLE. Creates of one handle queue on an advisory lock
+   * for the rest of their transaction, so concurrent ones cannot all see room for one more.
+   */
+  private async checkRoomFor(client: PoolClient, handle: string): Promise<void> {
+    const max = this.deps.config.webhookMaxPerHandle;
+    await client.query(`select pg_advisory_xact_lock(hashtextextended('webhooks/' || $1, 0))`, [handle]);
+    // A statement of its own: its snapshot, taken after the lock, sees the creates that held it before.
+    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from webhooks where handle = $1', [handle]);
+    if (rows[0].n >= max) {
+      throw unprocessable('too_many_webhooks', `This handle already has ${max} webhooks (the limit); delete one before adding another.`);
+    }
+  }
+
   private async checkChannel(handle: string, channel: string): Promise<void> {
     if ((await this.deps.pluginHost.forHandle(handle)).channel(channel)) return;
     throw invalidRequest('The request body is invalid.', [
@@ -154,7 +192,8 @@ export class WebhookService {
 
   /** 400 endpoint_not_allowed with the guard's reason (at create, and again at rotation). */
   private async checkEndpointAllowed(url: string, pointer?: string): Promise<void> {
-    const check = await checkEndpoint(url, { allowPrivate: this.deps.config.webhookAllowPrivate });
+    const { webhookAllowPrivate, webhookAllowedPorts } = this.deps.config;
+    const check = await checkEndpoint(url, { allowPrivate: webhookAllowPrivate, allowedPorts: webhookAllowedPorts });
     if (check.ok) return;
     if (check.transient) throw unavailable(check.reason);
     throw new HttpError(400, 'endpoint_not_allowed', check.reason, pointer ? [{ pointer, message: check.reason }] : undefined);

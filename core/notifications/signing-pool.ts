@@ -1,5 +1,4 @@
 // Where webhook HMAC signing runs (WEBHOOK_SIGNING): inline, or a piscina pool.
-import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Config } from '../../config/index.ts';
@@ -24,10 +23,8 @@ export interface Signer {
   close(): Promise<void>;
 }
 
-// Running from .ts sources (tsx), the worker is a .ts file and its thread needs tsx's loader too:
-// `--import tsx` in the thread's execArgv is enough (checked on Node 20.20, from tsx and plain node parents).
-const FROM_SOURCE = extname(fileURLToPath(import.meta.url)) === '.ts';
-const WORKER_FILE = fileURLToPath(new URL(FROM_SOURCE ? './signing-worker.ts' : './signing-worker.js', import.meta.url));
+// Node loads the .ts worker itself (type stripping), in the thread as in the main process.
+const WORKER_FILE = fileURLToPath(new URL('./signing-worker.ts', import.meta.url));
 
 const inline = (t: SignTask) => signatureHeaders(t.deliveryId, t.timestampSeconds, t.body, t.secrets);
 
@@ -35,7 +32,7 @@ export function createSigner(config: Pick<Config, 'webhookSigning' | 'workerThre
   let pool: Piscina | undefined;
   // Started on first use: inline and small-body auto deployments never pay for idle threads.
   const poolOf = () => (pool ??= new Piscina({
-    filename: WORKER_FILE, execArgv: FROM_SOURCE ? ['--import', 'tsx'] : undefined,
+    filename: WORKER_FILE,
     minThreads: 1, maxThreads: config.workerThreads, idleTimeout: 60_000,
   }));
   const modeFor = (t: SignTask): SignMode => {

@@ -4,7 +4,11 @@ import { BlockList, isIP, type LookupFunction } from 'node:net';
 // Webhook endpoints are integrator-supplied URLs: without this guard they reach our own network.
 
 /** `transient`: the host could not be resolved right now (DNS down or slow), which says nothing about the URL. */
-export type EndpointCheck = { ok: true; addresses: string[] } | { ok: false; reason: string; transient?: boolean };
+/**
+ * `reason` goes to the tenant and never contains what DNS answered (that would map the operator's
+ * network); `detail`, for the operator's log only, may.
+ */
+export type EndpointCheck = { ok: true; addresses: string[] } | { ok: false; reason: string; transient?: boolean; detail?: string };
 
 // getaddrinfo/c-ares codes for a lookup that may well succeed on retry.
 const TRANSIENT_DNS = new Set(['EAI_AGAIN', 'ETIMEOUT', 'ESERVFAIL', 'ECONNREFUSED', 'ETIMEDOUT']);
@@ -14,7 +18,11 @@ export interface EndpointCheckOptions {
   allowPrivate: boolean;
   /** Resolves a host name to its addresses; defaults to dns.lookup(all). */
   lookup?: (host: string) => Promise<string[]>;
+  /** Ports an endpoint may use (WEBHOOK_ALLOWED_PORTS); default 80, 443, 8443. allowPrivate allows any. */
+  allowedPorts?: readonly number[];
 }
+
+export const DEFAULT_ALLOWED_PORTS: readonly number[] = [80, 443, 8443];
 
 /** Error code of a connection refused by `guardedLookup`. */
 export const ENDPOINT_NOT_ALLOWED = 'ERR_ENDPOINT_NOT_ALLOWED';
@@ -40,6 +48,7 @@ const RULES: Rule[] = [
   rule('the broadcast address', ['255.255.255.255/32'], []),
   rule('a reserved address', ['240.0.0.0/4', '192.0.0.0/24', '192.0.2.0/24', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24'],
     ['::/96', '100::/64', '2001:db8::/32', '64:ff9b:1::/48']),
+  rule('a Teredo address', [], ['2001::/32']),
 ];
 
 const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata']);
@@ -63,12 +72,14 @@ function ipv6Words(address: string): number[] {
   return [...left, ...fill, ...right].map((w) => parseInt(w, 16));
 }
 
+const MAPPED = 'an IPv4-mapped form';
+
 /** An IPv4 address carried inside an IPv6 one (mapped, NAT64, 6to4), which reaches that IPv4 host. */
 function embeddedIPv4(address: string): { form: string; ipv4: string } | undefined {
   const w = ipv6Words(address);
   const quad = (hi: number, lo: number) => `${hi >> 8}.${hi & 255}.${lo >> 8}.${lo & 255}`;
   const zeros = (from: number, to: number) => w.slice(from, to).every((x) => x === 0);
-  if (zeros(0, 5) && w[5] === 0xffff) return { form: 'an IPv4-mapped form', ipv4: quad(w[6], w[7]) };
+  if (zeros(0, 5) && w[5] === 0xffff) return { form: MAPPED, ipv4: quad(w[6], w[7]) };
   if (w[0] === 0x64 && w[1] === 0xff9b && zeros(2, 6)) return { form: 'a NAT64 form', ipv4: quad(w[6], w[7]) };
   if (w[0] === 0x2002) return { form: 'a 6to4 form', ipv4: quad(w[1], w[2]) };
   return undefined;
@@ -86,6 +97,9 @@ export function addressProblem(address: string): string | null {
   const inner = embeddedIPv4(bare);
   const innerWhat = inner && category(inner.ipv4, 'ipv4');
   if (inner && innerWhat) return `${inner.form} of ${inner.ipv4} (${innerWhat})`;
+  // ::ffff:0:0/96 whatever IPv4 address it carries: stacks differ in how (and whether) they route it.
+  // Not a BlockList rule: BlockList matches plain IPv4 addresses against it too.
+  if (inner?.form === MAPPED) return 'an IPv4-mapped address';
   return category(bare, 'ipv6') ?? null;
 }
 
@@ -100,8 +114,15 @@ export async function resolveAddresses(host: string): Promise<string[]> {
   return (await dnsPromises.lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 }
 
-const refuse = (reason: string): EndpointCheck => ({ ok: false, reason });
+const refuse = (reason: string, detail?: string): EndpointCheck => ({ ok: false, reason, ...(detail && { detail }) });
 const PUBLIC_ONLY = 'webhooks may only reach public addresses unless WEBHOOK_ALLOW_PRIVATE is set.';
+// One answer for "does not exist", "resolves to nothing" and "resolves to a private address": the
+// difference would let a tenant probe which internal names exist.
+const hostNotAllowed = (host: string, detail: string) =>
+  refuse(`The endpoint host ${host} is not allowed: it does not resolve to public addresses only; ${PUBLIC_ONLY}`, detail);
+
+/** The port a URL connects to, explicit or its scheme's default. */
+const portOf = (u: URL) => Number(u.port || (u.protocol === 'https:' ? 443 : 80));
 
 /**
  * Whether a webhook may be sent to `url`. Refuses non-https URLs, credentials in the URL, and hosts
@@ -122,6 +143,11 @@ export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Pr
   const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
   const literal = isIP(host) !== 0;
   if (opts.allowPrivate) return { ok: true, addresses: literal ? [host] : [] };
+  // Internal services listen on well-known ports (Redis 6379, PostgreSQL 5432, SMTP 25) of public hosts too.
+  const ports = opts.allowedPorts ?? DEFAULT_ALLOWED_PORTS;
+  if (!ports.includes(portOf(parsed))) {
+    return refuse(`The endpoint port ${portOf(parsed)} is not allowed; webhooks may use ports ${ports.join(', ')} (WEBHOOK_ALLOWED_PORTS) unless WEBHOOK_ALLOW_PRIVATE is set.`);
+  }
 
   const nameProblem = hostNameProblem(host);
   if (nameProblem) return refuse(`The endpoint host ${host} is ${nameProblem}; ${PUBLIC_ONLY}`);
@@ -131,16 +157,17 @@ export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Pr
     addresses = literal ? [host] : await (opts.lookup ?? resolveAddresses)(host);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    if (TRANSIENT_DNS.has(code)) return { ok: false, reason: `The endpoint host ${host} could not be resolved right now (${code}); retry shortly.`, transient: true };
-    return refuse(`The endpoint host ${host} could not be resolved (${code}).`);
+    if (TRANSIENT_DNS.has(code)) return { ok: false, reason: `The endpoint host ${host} could not be resolved right now; retry shortly.`, transient: true, detail: code };
+    return hostNotAllowed(host, `lookup failed: ${code}`);
   }
-  if (addresses.length === 0) return refuse(`The endpoint host ${host} does not resolve to any address.`);
+  if (addresses.length === 0) return hostNotAllowed(host, 'no address');
 
   for (const address of addresses) {
     const problem = addressProblem(address);
     if (!problem) continue;
-    const subject = literal ? `The endpoint address ${address} is` : `The endpoint host ${host} resolves to ${address},`;
-    return refuse(`${subject} ${problem}; ${PUBLIC_ONLY}`);
+    // A literal address is the tenant's own input: naming its category reveals nothing.
+    if (literal) return refuse(`The endpoint address ${address} is ${problem}; ${PUBLIC_ONLY}`);
+    return hostNotAllowed(host, `resolves to ${address}, ${problem}`);
   }
   return { ok: true, addresses };
 }
@@ -154,8 +181,8 @@ export const guardedLookup: LookupFunction = (hostname, options, callback) => {
     if (err) return callback(err, '');
     const bad = addresses.find((a) => addressProblem(a.address));
     if (bad || addresses.length === 0) {
-      const what = bad ? `${bad.address}, ${addressProblem(bad.address)}` : 'no address';
-      const refused: NodeJS.ErrnoException = new Error(`webhook endpoint ${hostname} resolves to ${what}`);
+      // The message may reach a panel or a plugin: it names the host, never what it resolved to.
+      const refused: NodeJS.ErrnoException = new Error(`webhook endpoint ${hostname} is not allowed (not a public address)`);
       refused.code = ENDPOINT_NOT_ALLOWED;
       return callback(refused, '');
     }

@@ -24,7 +24,10 @@ const WAKE = 'outbox.wake';
 export class OutboxService {
   private interest: InterestProvider = () => false;
 
-  constructor(private readonly deps: { pg: Pool; bus: Bus }) {}
+  private readonly deps: { pg: Pool; bus: Bus };
+  constructor(deps: { pg: Pool; bus: Bus }) {
+    this.deps = deps;
+  }
 
   /** Writes events inside the caller's transaction. Returns their ids. */
   async emit(client: PoolClient | Pool, events: OutboxEvent[]): Promise<string[]> {

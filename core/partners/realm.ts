@@ -9,7 +9,11 @@ import type { PartnerService } from './service.ts';
  * the token's partner, never by anything the request names.
  */
 export class PartnerRealm {
-  constructor(private readonly deps: { principal: Principal; partners: PartnerService; campaigns: CampaignService }) {}
+  private readonly deps: { principal: Principal; partners: PartnerService; campaigns: CampaignService };
+
+  constructor(deps: { principal: Principal; partners: PartnerService; campaigns: CampaignService }) {
+    this.deps = deps;
+  }
 
   /** The calling partner (the router only lets partner tokens of this handle in). */
   get partnerId(): string {

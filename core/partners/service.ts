@@ -43,7 +43,11 @@ const presentToken = (t: PartnerToken) => ({
 
 /** A handle's partners and their partner tokens (API.md "Partners", "Partner tokens"). */
 export class PartnerService {
-  constructor(private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService }) {}
+  private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService };
+
+  constructor(deps: { em: EntityManager; principal: Principal; audit: AuditService }) {
+    this.deps = deps;
+  }
 
   async create(handle: string, input: CreatePartnerInput) {
     const now = new Date();

@@ -43,7 +43,11 @@ export class PluginHost {
   private readonly cache = new Map<string, Promise<HandlePlugins>>();
   // The settled entries of `cache`, for the click path's synchronous read.
   private readonly resolved = new Map<string, HandlePlugins>();
-  private readonly deps: { orm: { em: EntityManager }; bus: Bus; counters: Counters; log: Logger; tenantFiles: Map<string, TenantFile> };
+  private readonly deps: {
+    orm: { em: EntityManager }; bus: Bus; counters: Counters; log: Logger; tenantFiles: Map<string, TenantFile>;
+    /** The guarded PluginApi.postJson, bound to a handle's logger (core/notifications/http-delivery.ts pluginPostJson). */
+    postJson: (log: PluginApi['log']) => PluginApi['postJson'];
+  };
 
   constructor(manifests: PluginManifest[], deps: PluginHost['deps']) {
     this.manifests = manifests;
@@ -133,10 +137,12 @@ export class PluginHost {
     for (const p of all) if (p.enabled) byKind.set(p.manifest.kind, [...(byKind.get(p.manifest.kind) ?? []), p]);
     const named = (kind: PluginKind, name: string) => byKind.get(kind)?.find((p) => p.manifest.name === name);
     const { counters, log } = this.deps;
+    const handleLog = log.child({ handle });
     const api: PluginApi = {
       handle,
       incrementCounter: (key, windowSeconds) => counters.increment(`${handle}:${key}`, windowSeconds),
-      log: log.child({ handle }),
+      postJson: this.deps.postJson(handleLog),
+      log: handleLog,
     };
     return {
       handle,

@@ -31,6 +31,12 @@ export async function loadPlugin(spec: string, cwd: string): Promise<PluginManif
   try {
     mod = await import(target);
   } catch (err) {
+    // Node strips types everywhere but under node_modules: a package must ship JavaScript.
+    if ((err as NodeJS.ErrnoException).code === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING') {
+      throw new PluginLoadError(
+        `plugin "${spec}" failed to load: it is TypeScript inside node_modules, where Node does not strip types; publish the package as JavaScript (with .d.ts types), or load the .ts file by its path from outside node_modules`,
+      );
+    }
     throw new PluginLoadError(`plugin "${spec}" failed to load: ${(err as Error).message}`);
   }
   const problems = manifestProblems(mod.default);

@@ -14,7 +14,21 @@ export interface PluginApi {
    * and returns its value inside a fixed window of `windowSeconds`.
    */
   incrementCounter(key: string, windowSeconds: number): Promise<number>;
+  /**
+   * POSTs JSON the way the built-in webhook channel does: the operator's SSRF guard checks the URL
+   * (https, public addresses, allowed ports) and again every address at connect time, redirects are
+   * not followed, at most 1 KiB of the answer is read. `body` is serialised, or sent byte for byte
+   * when a string (what was signed); `headers` add to / override content-type and user-agent.
+   * Never throws: a refused, failed or timed-out send is a DeliveryResult with `error`.
+   * Notification channels must post with this, never with fetch (which bypasses the guard).
+   */
+  postJson(url: string, body: unknown, headers?: Record<string, string>, options?: PostJsonOptions): Promise<DeliveryResult>;
   log: { info(obj: object, msg?: string): void; warn(obj: object, msg?: string): void };
+}
+
+export interface PostJsonOptions {
+  /** The whole send, guard included (default WEBHOOK_TIMEOUT_MS); a channel passes its notification's timeoutMs. */
+  timeoutMs?: number;
 }
 
 interface BaseManifest<S> {

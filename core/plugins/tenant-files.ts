@@ -38,7 +38,7 @@ export function readTenantFiles(dir: string): Map<string, TenantFile> {
     try {
       data = JSON.parse(readFileSync(path, 'utf8'));
     } catch (err) {
-      throw new Error(`${path}: not valid JSON (${(err as Error).message})`);
+      throw new Error(`${path}: not valid JSON (${(err as Error).message})`, { cause: err });
     }
     if (!validate(data)) {
       throw new Error(`${path}: ${validate.errors!.map((e) => `${e.instancePath || '/'} ${e.message}`).join('; ')}`);

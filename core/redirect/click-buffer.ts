@@ -4,7 +4,8 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/service.ts';
-import { clickFlushFailures, clicksDropped, clicksStored, trackBuffer } from './metrics.ts';
+import type { ClickSpill, SpillBatch } from './click-spill.ts';
+import { clickFlushFailures, clicksDropped, clicksReplayed, clicksStored, trackBuffer } from './metrics.ts';
 
 export interface ClickRow {
   clickId: string;
@@ -22,6 +23,11 @@ export interface ClickRow {
   ipHash: string | null;
   isBot: boolean;
   botReason: string | null;
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
 }
 
 // ON CONFLICT DO NOTHING + rollups computed from what was really inserted: a batch retried after a
@@ -30,9 +36,10 @@ export interface ClickRow {
 const INSERT_BATCH = `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
-                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason)
+                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5)
   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
-                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[])
+                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
+                       $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
   on conflict (click_id) do nothing
   returning click_id, handle, campaign_id, occurred_at, country, segment, source, is_bot
 ), rollups as (
@@ -58,6 +65,8 @@ export interface ClickBufferOptions {
   flushMs: number;
   batchSize: number;
   maxBuffered: number;
+  /** Takes the clicks the buffer cannot hold; none = they are dropped (counted). */
+  spill?: ClickSpill;
 }
 
 const MAX_BACKOFF_MS = 5_000;
@@ -70,7 +79,9 @@ export class ClickBuffer {
   private retryAt = 0;
   private readonly untrack: () => void;
 
-  constructor(private readonly opts: ClickBufferOptions) {
+  private readonly opts: ClickBufferOptions;
+  constructor(opts: ClickBufferOptions) {
+    this.opts = opts;
     this.untrack = trackBuffer(this);
   }
 
@@ -84,10 +95,13 @@ export class ClickBuffer {
     this.timer.unref();
   }
 
-  /** Keeps a click for the next batch; false (and counted) when the buffer is full. */
+  /** Keeps a click for the next batch, or spills it when the buffer is full; false (and counted) when it is lost. */
   push(row: ClickRow): boolean {
-    if (this.queue.length >= this.opts.maxBuffered) {
-      clicksDropped.inc({ reason: 'buffer_full' });
+    const { spill } = this.opts;
+    // Once spilling, every click goes behind the spilled ones until the spill has drained: one order.
+    if (spill?.active || this.queue.length >= this.opts.maxBuffered) {
+      if (spill?.append(row)) return true;
+      clicksDropped.inc({ reason: spill ? 'spill_full' : 'buffer_full' });
       return false;
     }
     this.queue.push(row);
@@ -98,21 +112,32 @@ export class ClickBuffer {
   /** Writes every full or due batch, one statement at a time; on failure keeps the rows and backs off. */
   flush(): Promise<void> {
     if (this.flushing) return this.flushing;
-    if (this.queue.length === 0 || Date.now() < this.retryAt) return Promise.resolve();
+    if ((this.queue.length === 0 && !this.opts.spill?.active) || Date.now() < this.retryAt) return Promise.resolve();
     this.flushing = this.drain().finally(() => {
       this.flushing = null;
     });
     return this.flushing;
   }
 
-  /** Shutdown: stop the timer and flush until empty, retrying until the deadline; what is left is counted as dropped. */
+  /**
+   * Shutdown: stop the timer and flush until empty, retrying until the deadline. What is left goes
+   * to the spill (written at the next start); what the spill cannot take is counted as dropped.
+   */
   async close(deadlineMs: number): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    const { spill } = this.opts;
     const deadline = Date.now() + deadlineMs;
-    while (this.queue.length > 0 && Date.now() < deadline) {
+    const unwritten = () => this.queue.length > 0 || Boolean(spill?.active);
+    while (unwritten() && Date.now() < deadline) {
       await this.flush();
-      if (this.queue.length > 0) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
+      if (unwritten()) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
+    }
+    if (spill) {
+      // Memory is older than anything spilled, but the spill replays at start before any new click: only
+      // the relative order of these and the already spilled clicks changes, which no figure depends on.
+      this.queue = this.queue.filter((row) => !spill.append(row));
+      await spill.close();
     }
     if (this.queue.length > 0) {
       this.opts.log.error({ clicks: this.queue.length }, 'shutdown deadline passed with clicks unwritten; they are lost');
@@ -122,11 +147,18 @@ export class ClickBuffer {
     this.untrack();
   }
 
+  /** Memory first (the oldest clicks), then the spill; a replayed batch is skipped only after its commit. */
   private async drain(): Promise<void> {
-    while (this.queue.length > 0) {
-      const batch = this.queue.slice(0, this.opts.batchSize);
+    const { spill, batchSize } = this.opts;
+    for (;;) {
+      let spilled: SpillBatch | null = null;
+      let batch: ClickRow[];
       try {
-        await this.write(batch);
+        // (A spill read failing, e.g. its file removed by hand, backs off like a failed write.)
+        spilled = this.queue.length === 0 && spill?.active ? await spill.read(batchSize) : null;
+        if (this.queue.length === 0 && !spilled) return;
+        batch = spilled ? spilled.rows : this.queue.slice(0, batchSize);
+        if (batch.length) await this.write(batch);
       } catch (err) {
         this.failures++;
         this.retryAt = Date.now() + Math.min(50 * 2 ** this.failures, MAX_BACKOFF_MS);
@@ -136,8 +168,13 @@ export class ClickBuffer {
         }
         return;
       }
-      // Rows pushed while the batch was being written stay queued behind it.
-      this.queue.splice(0, batch.length);
+      if (spilled) {
+        await spilled.done();
+        clicksReplayed.inc(batch.length);
+      } else {
+        // Rows pushed while the batch was being written stay queued behind it.
+        this.queue.splice(0, batch.length);
+      }
       if (this.failures) this.opts.log.info({ failures: this.failures }, 'click batches are being written again');
       this.failures = 0;
       this.retryAt = 0;
@@ -152,7 +189,7 @@ export class ClickBuffer {
     const params = [
       col('clickId'), col('handle'), col('campaignId'), batch.map((r) => r.occurredAt.toISOString()), col('country'), col('segment'),
       col('device'), col('source'), col('referrerHost'), col('language'), col('destinationUrl'), col('userAgent'), col('ipHash'),
-      col('isBot'), col('botReason'), wanted,
+      col('isBot'), col('botReason'), wanted, col('sub1'), col('sub2'), col('sub3'), col('sub4'), col('sub5'),
     ];
     if (wanted.length === 0) {
       await this.opts.pg.query(INSERT_BATCH, params);

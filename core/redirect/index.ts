@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { asFunction } from 'awilix';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import type { PluginHost } from '../plugins/host.ts';
 import { parseTrustedProxies } from './classify.ts';
 import { ClickBuffer } from './click-buffer.ts';
 import { ClickRecorder } from './click-recorder.ts';
+import { openClickSpill } from './click-spill.ts';
 import type { CtxCodec } from './ctx-token.ts';
 import { createFastLane } from './fast-lane.ts';
 import { compileLink, LinkCache } from './link-cache.ts';
@@ -48,6 +50,9 @@ export const redirectModule: TenxModule = {
       })).singleton(),
       clickBuffer: asFunction(({ pg, outbox, log, config }: Cradle) => new ClickBuffer({
         pg, outbox, log, flushMs: config.clickFlushMs, batchSize: config.clickBatchSize, maxBuffered: config.clickBufferMax,
+        spill: config.clickSpillMaxMb > 0
+          ? openClickSpill({ dir: join(config.dataDir, 'click-spill'), maxBytes: config.clickSpillMaxMb * 1024 * 1024, log })
+          : undefined,
       })).singleton(),
       clickRecorder: asFunction(({ pluginHost, clickBuffer, log, config }: Cradle) =>
         new ClickRecorder({ pluginHost, buffer: clickBuffer, log, ipHashKey: config.secretKey })).singleton(),

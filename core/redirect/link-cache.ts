@@ -1,6 +1,7 @@
 // Compiled short links in an in-process Map: the redirect's warm path never queries the database.
 // Misses load once per key (concurrent misses share the load); changes arrive on the bus.
 import type { Campaign } from '../campaigns/entities.ts';
+import { canonicalRules, redirectableUrl } from '../campaigns/destination.ts';
 import type { PluginHost } from '../plugins/host.ts';
 import type { GoalTypePlugin, TrackingPresetPlugin } from '../plugins/sdk.ts';
 import { compileRules, type CompiledRules } from './routing.ts';
@@ -33,6 +34,8 @@ export interface CompiledLink {
 export function compileLink(c: Campaign, pluginHost: PluginHost, offloadAll: boolean): CompiledLink {
   const goal = pluginHost.get(c.goalType) as GoalTypePlugin | undefined;
   const preset = pluginHost.get(c.trackingPreset) as TrackingPresetPlugin | undefined;
+  // Rows stored before destinations were canonicalised still redirect as a browser reads them, without userinfo.
+  const rules = canonicalRules(c.routingRules, redirectableUrl);
   return {
     key: `${c.handle}/${c.slug}`,
     handle: c.handle,
@@ -41,9 +44,9 @@ export function compileLink(c: Campaign, pluginHost: PluginHost, offloadAll: boo
     trackingPreset: c.trackingPreset,
     goalType: c.goalType,
     live: c.status === 'ACTIVE',
-    destinationUrl: c.destinationUrl,
-    rules: compileRules(c.routingRules, goal?.conditions ?? {}),
-    rulesJson: JSON.stringify(c.routingRules),
+    destinationUrl: redirectableUrl(c.destinationUrl),
+    rules: compileRules(rules, goal?.conditions ?? {}),
+    rulesJson: JSON.stringify(rules),
     version: `${c.handle}/${c.slug}@${new Date(c.updatedAt).getTime()}`,
     ctxParam: preset?.ctxParam ?? 'ctx',
     windowDays: c.attributionWindowDays,
@@ -87,7 +90,9 @@ export class LinkCache {
   private readonly maxEntries: number;
   private readonly maxMisses: number;
 
-  constructor(private readonly opts: LinkCacheOptions) {
+  private readonly opts: LinkCacheOptions;
+  constructor(opts: LinkCacheOptions) {
+    this.opts = opts;
     this.negativeTtlMs = opts.negativeTtlMs ?? 5_000;
     this.refreshAfterMs = opts.refreshAfterMs ?? 30_000;
     this.maxEntries = opts.maxEntries ?? 100_000;

@@ -31,7 +31,7 @@ export const clicksStored = new client.Counter({
 
 export const clicksDropped = new client.Counter({
   name: 'tenx_clicks_dropped_total',
-  help: 'Clicks lost because the buffer was full (CLICK_BUFFER_MAX) or shutdown could not flush them',
+  help: 'Clicks answered but lost: buffer_full (CLICK_BUFFER_MAX reached, spill off), spill_full (CLICK_SPILL_MAX_MB reached), spill_failed (disk error), shutdown',
   labelNames: ['reason'],
   registers: [registry],
 });
@@ -40,6 +40,37 @@ export const clickFlushFailures = new client.Counter({
   name: 'tenx_click_flush_failures_total',
   help: 'Click batch writes that failed and will be retried',
   registers: [registry],
+});
+
+export const clicksSpilled = new client.Counter({
+  name: 'tenx_clicks_spilled_total',
+  help: 'Clicks written to the spill file under DATA_DIR because the buffer was full',
+  registers: [registry],
+});
+
+export const clicksReplayed = new client.Counter({
+  name: 'tenx_clicks_replayed_total',
+  help: 'Spilled clicks written to PostgreSQL from the spill file (also counted in tenx_clicks_stored_total)',
+  registers: [registry],
+});
+
+const spills = new Set<{ readonly bytes: number }>();
+
+/** Registers a spill whose size the gauge reports; returns the unregister function. */
+export function trackSpill(spill: { readonly bytes: number }): () => void {
+  spills.add(spill);
+  return () => spills.delete(spill);
+}
+
+new client.Gauge({
+  name: 'tenx_click_spill_bytes',
+  help: 'Bytes of clicks in the spill file waiting to be written to PostgreSQL',
+  registers: [registry],
+  collect() {
+    let n = 0;
+    for (const s of spills) n += s.bytes;
+    this.set(n);
+  },
 });
 
 const bufferSizes = new Set<{ readonly size: number }>();

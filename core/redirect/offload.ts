@@ -1,5 +1,4 @@
 // Where a link's rule matching and ctx signing run (REDIRECT_OFFLOAD): inline, or a piscina pool.
-import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Config } from '../../config/index.ts';
@@ -38,10 +37,8 @@ export interface OffloadPool {
   close(): Promise<void>;
 }
 
-// Compiled (.js): the worker itself. Under tsx (.ts): a bootstrap that registers tsx in the thread first.
-const WORKER_FILE = fileURLToPath(
-  new URL(extname(fileURLToPath(import.meta.url)) === '.ts' ? './offload-worker.tsx.mjs' : './offload-worker.js', import.meta.url),
-);
+// Node loads the .ts worker itself (type stripping), in the thread as in the main process.
+const WORKER_FILE = fileURLToPath(new URL('./offload-worker.ts', import.meta.url));
 
 export function createOffloadPool(config: Config): OffloadPool {
   const pool = new Piscina({

@@ -57,7 +57,9 @@ export class Redirector {
   private pool: OffloadPool | null = null;
   private readonly mode: Config['redirectOffload'];
 
-  constructor(private readonly opts: RedirectorOptions) {
+  private readonly opts: RedirectorOptions;
+  constructor(opts: RedirectorOptions) {
+    this.opts = opts;
     this.mode = opts.config.redirectOffload;
     if (this.mode === 'workers') this.pool = createOffloadPool(opts.config);
   }

@@ -1,6 +1,8 @@
 import type { Pool } from 'pg';
 import { defineRoutes, type RouteDef } from '../http/route.ts';
 import { registry } from '../http/metrics.ts';
+import { sameSecret } from '../http/auth.ts';
+import { unauthorized } from '../http/errors.ts';
 import { buildOpenApi, docsPage } from '../http/openapi.ts';
 import type { Redis } from '../infra/redis.ts';
 import type { Config } from '../../config/index.ts';
@@ -35,9 +37,14 @@ export const systemRoutes = defineRoutes([
     },
   },
   {
-    method: 'GET', path: '/metrics', summary: 'Prometheus metrics', tags: ['system'], auth: 'public',
-    responses: { 200: { description: 'Prometheus text', contentType: 'text/plain' } },
-    async handler(ctx) {
+    // Not a handle token: the scraper holds METRICS_TOKEN, the operator's own secret (public when unset).
+    method: 'GET', path: '/metrics', summary: 'Prometheus metrics (Bearer METRICS_TOKEN when the operator set one)', tags: ['system'], auth: 'public',
+    responses: { 200: { description: 'Prometheus text', contentType: 'text/plain' }, 401: { description: 'METRICS_TOKEN is set and was not presented' } },
+    async handler(ctx, { config }: Deps) {
+      if (config.metricsToken) {
+        const presented = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1];
+        if (!presented || !sameSecret(presented, config.metricsToken)) throw unauthorized('GET /metrics needs the bearer METRICS_TOKEN.');
+      }
       ctx.type = registry.contentType;
       ctx.body = await registry.metrics();
     },

@@ -12,6 +12,8 @@ export interface AccessToken {
   handle: string;
   name: string;
   scopes: string[];
+  /** The handle's one owner token (created with the handle; rotated, never revoked). */
+  isOwner: boolean;
   tokenHash: string;
   expiresAt: Date | null;
   revokedAt: Date | null;
@@ -37,6 +39,7 @@ export const AccessTokenEntity = new EntitySchema<AccessToken>({
     handle: { type: 'string' },
     name: { type: 'string' },
     scopes: { type: 'string[]' },
+    isOwner: { type: 'boolean', fieldName: 'is_owner', default: false },
     tokenHash: { type: 'string', hidden: true },
     expiresAt: { type: 'Date', nullable: true },
     revokedAt: { type: 'Date', nullable: true },

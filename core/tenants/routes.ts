@@ -1,6 +1,6 @@
 import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { createHandleBody, createTokenBody, currentTokenResponse, handleParams, tenantResponse, tokenResponse } from './schemas.ts';
+import { createHandleBody, createTokenBody, currentTokenResponse, handleParams, tenantResponse, tokenParams, tokenResponse } from './schemas.ts';
 import type { TenantService } from './service.ts';
 
 type Deps = { tenants: TenantService };
@@ -35,12 +35,16 @@ export const tenantRoutes = defineRoutes([
   {
     method: 'POST',
     path: '/v2/handles/{handle}/tokens',
-    summary: 'Create a personal access token; the secret is shown once',
+    summary: 'Create a personal access token (scopes within, expiry no later than, the calling token\'s); the secret is shown once',
     tags: ['tokens'],
     auth: { scope: 'tokens.write' },
     params: handleParams,
     body: createTokenBody,
-    responses: { 201: { description: 'Created', schema: tokenResponse } },
+    responses: {
+      201: { description: 'Created', schema: tokenResponse },
+      403: { description: 'insufficient_scope: a scope the calling token does not hold itself' },
+      422: { description: 'expiry_exceeds_token: expiresAt later than the calling token\'s own expiry' },
+    },
     async handler(ctx, { tenants }: Deps) {
       ctx.status = 201;
       ctx.body = await tenants.createToken(ctx.params.handle, ctx.request.body as never);
@@ -74,13 +78,33 @@ export const tenantRoutes = defineRoutes([
   {
     method: 'DELETE',
     path: '/v2/handles/{handle}/tokens/{tokenId}',
-    summary: 'Revoke a token',
+    summary: 'Revoke a token (the caller must hold every scope of it, or be the owner); the owner token is rotated, never revoked',
     tags: ['tokens'],
     auth: { scope: 'tokens.write' },
-    params: { type: 'object', properties: { ...handleParams.properties, tokenId: { type: 'string', format: 'uuid' } } },
-    responses: { 200: { description: 'Revoked', schema: tokenResponse } },
+    params: tokenParams,
+    responses: {
+      200: { description: 'Revoked', schema: tokenResponse },
+      403: { description: 'insufficient_scope: the target has a scope the calling token lacks' },
+      409: { description: 'The owner token cannot be revoked; rotate it' },
+    },
     async handler(ctx, { tenants }: Deps) {
       ctx.body = await tenants.revokeToken(ctx.params.handle, ctx.params.tokenId);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v2/handles/{handle}/tokens/{tokenId}/rotate',
+    summary: 'Replace a token\'s secret (same id, scopes and expiry); the new secret is shown once and the old one stops working at once',
+    tags: ['tokens'],
+    auth: { scope: 'tokens.write' },
+    params: tokenParams,
+    responses: {
+      200: { description: 'The token with its new secret', schema: tokenResponse },
+      403: { description: 'The target has a scope the calling token lacks, or it is the owner token and the caller is neither it nor the operator' },
+      409: { description: 'The token is revoked' },
+    },
+    async handler(ctx, { tenants }: Deps) {
+      ctx.body = await tenants.rotateToken(ctx.params.handle, ctx.params.tokenId);
     },
   },
 ]);

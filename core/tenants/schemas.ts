@@ -1,6 +1,6 @@
 import { SCOPES } from '../http/route.ts';
 
-export const RESERVED_HANDLES = ['v2', 'api', 'docs', 'healthz', 'readyz', 'metrics', 'static', 'assets', 'admin', 'dashboard'];
+export const RESERVED_HANDLES = ['v2', 'api', 'docs', 'healthz', 'readyz', 'metrics', 'static', 'assets', 'admin', 'dashboard', 'sdk'];
 export const HANDLE_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$';
 
 export const handleParam = { type: 'string', pattern: HANDLE_PATTERN } as const;
@@ -27,6 +27,9 @@ export const tenantResponse = {
   },
 };
 
+/** Path params of .../tokens/{tokenId} routes. */
+export const tokenParams = { type: 'object', properties: { ...handleParams.properties, tokenId: { type: 'string', format: 'uuid' } } } as const;
+
 export const createTokenBody = {
   type: 'object',
   additionalProperties: false,
@@ -34,7 +37,10 @@ export const createTokenBody = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 200 },
     scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...SCOPES] } },
-    expiresAt: { type: 'string', format: 'date-time' },
+    expiresAt: {
+      type: 'string', format: 'date-time',
+      description: "No later than the calling token's own expiry (422 expiry_exceeds_token); omitted: the calling token's expiry (never, for the owner).",
+    },
   },
 } as const;
 
@@ -43,7 +49,8 @@ export const tokenResponse = {
   properties: {
     tokenId: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } },
     expiresAt: { type: ['string', 'null'] }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] },
-    token: { type: 'string', description: 'Shown once; stored only as a SHA-256 hash.' },
+    owner: { type: 'boolean', description: "The handle's owner token: every scope, rotated (POST .../rotate), never revoked." },
+    token: { type: 'string', description: 'Shown once (at creation and at each rotation); stored only as a SHA-256 hash.' },
   },
 };
 
@@ -54,6 +61,6 @@ export const currentTokenResponse = {
     kind: { enum: ['pat', 'admin'], description: 'A personal access token, or the operator admin token (every scope).' },
     handle: { type: 'string' },
     tokenId: { type: ['string', 'null'] }, name: { type: ['string', 'null'] }, scopes: { type: 'array', items: { type: 'string' } },
-    expiresAt: { type: ['string', 'null'] }, createdAt: { type: ['string', 'null'] },
+    expiresAt: { type: ['string', 'null'] }, createdAt: { type: ['string', 'null'] }, owner: { type: 'boolean' },
   },
 };

@@ -1,42 +1,56 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
+import type { Pool, PoolClient } from 'pg';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { conflict, invalidRequest, notFound } from '../http/errors.ts';
+import { conflict, notFound, unauthorized } from '../http/errors.ts';
 import { hashToken, PAT_PREFIX } from '../http/auth.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { SCOPES, type Principal } from '../http/route.ts';
 import type { AuditService } from '../audit/service.ts';
-import { AccessTokenEntity, TenantEntity, type AccessToken, type Tenant } from './entities.ts';
+import { AccessTokenEntity, TenantEntity, type AccessToken } from './entities.ts';
+import { assertMayRevoke, assertMayRotate, grant, type Grantor } from './token-rules.ts';
 
 const mintToken = () => PAT_PREFIX + randomBytes(32).toString('base64url');
 
-const publicToken = (t: AccessToken) => ({
+type PublicFields = Pick<AccessToken, 'tokenId' | 'name' | 'scopes' | 'expiresAt' | 'createdAt' | 'revokedAt'>;
+const publicToken = (t: PublicFields & { isOwner?: boolean }) => ({
   tokenId: t.tokenId, name: t.name, scopes: t.scopes, expiresAt: t.expiresAt, createdAt: t.createdAt, revokedAt: t.revokedAt,
+  ...(t.isOwner !== undefined && { owner: t.isOwner }),
 });
 
-/** Handles (tenants) and their personal access tokens. */
+const TOKEN_COLUMNS = `token_id as "tokenId", name, scopes, is_owner as "isOwner", expires_at as "expiresAt",
+  created_at as "createdAt", revoked_at as "revokedAt"`;
+type TokenRow = PublicFields & { isOwner: boolean };
+
+/** Handles (tenants) and their personal access tokens; every token write commits with its audit row. */
 export class TenantService {
-  constructor(private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService }) {}
+  private readonly deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService };
+  constructor(deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService }) {
+    this.deps = deps;
+  }
 
   async createHandle(input: { handle: string; name: string; reportingCurrency: string }) {
     const token = mintToken();
-    let tenant!: Tenant;
     try {
       // The tenant row must exist before its owner token (foreign key), both in one transaction.
-      await this.deps.em.transactional(async (em) => {
-        tenant = em.create(TenantEntity, { ...input, createdAt: new Date() });
-        await em.flush();
-        em.create(AccessTokenEntity, {
-          tokenId: uuidv7(), handle: input.handle, name: 'owner', scopes: [...SCOPES], tokenHash: hashToken(token),
-          expiresAt: null, revokedAt: null, createdAt: new Date(),
-        });
+      const tenant = await withTransaction(this.deps.pg, async (client) => {
+        const { rows: [t] } = await client.query(
+          `insert into tenants (handle, name, reporting_currency, created_at) values ($1, $2, $3, now())
+           returning handle, name, reporting_currency as "reportingCurrency", created_at as "createdAt"`,
+          [input.handle, input.name, input.reportingCurrency],
+        );
+        await client.query(
+          `insert into access_tokens (token_id, handle, name, scopes, is_owner, token_hash) values ($1, $2, 'owner', $3, true, $4)`,
+          [uuidv7(), input.handle, [...SCOPES], hashToken(token)],
+        );
+        return t;
       });
+      return { ...tenant, ownerToken: token };
     } catch (err) {
-      if (err instanceof UniqueConstraintViolationException) throw conflict(`Handle "${input.handle}" already exists.`);
+      if ((err as { code?: string }).code === '23505') throw conflict(`Handle "${input.handle}" already exists.`);
       throw err;
     }
-    return { handle: tenant.handle, name: tenant.name, reportingCurrency: tenant.reportingCurrency, createdAt: tenant.createdAt, ownerToken: token };
   }
 
   async getHandle(handle: string) {
@@ -46,17 +60,17 @@ export class TenantService {
   }
 
   async createToken(handle: string, input: { name: string; scopes: string[]; expiresAt?: string }) {
-    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : null;
-    if (expiresAt && expiresAt.getTime() <= Date.now()) {
-      throw invalidRequest('expiresAt must be in the future.', [{ pointer: '/body/expiresAt', message: 'must be in the future' }]);
-    }
     const token = mintToken();
-    const row = this.deps.em.create(AccessTokenEntity, {
-      tokenId: uuidv7(), handle, name: input.name, scopes: input.scopes, tokenHash: hashToken(token),
-      expiresAt, revokedAt: null, createdAt: new Date(),
+    const row = await withTransaction(this.deps.pg, async (client) => {
+      const { scopes, expiresAt } = grant(await this.grantor(client, handle), input);
+      const { rows: [created] } = await client.query<TokenRow>(
+        `insert into access_tokens (token_id, handle, name, scopes, token_hash, expires_at) values ($1, $2, $3, $4, $5, $6)
+         returning ${TOKEN_COLUMNS}`,
+        [uuidv7(), handle, input.name, scopes, hashToken(token), expiresAt],
+      );
+      await this.audit(client, handle, 'token.created', created.tokenId, { name: created.name, scopes, expiresAt });
+      return created;
     });
-    await this.deps.em.flush();
-    await this.deps.audit.record({ handle, type: 'token.created', actor: this.deps.principal.actor, subjectId: row.tokenId, payload: { name: row.name, scopes: row.scopes, expiresAt } });
     return { ...publicToken(row), token };
   }
 
@@ -81,13 +95,64 @@ export class TenantService {
   }
 
   async revokeToken(handle: string, tokenId: string) {
-    const row = await this.deps.em.findOne(AccessTokenEntity, { handle, tokenId });
+    return withTransaction(this.deps.pg, async (client) => {
+      const caller = await this.grantor(client, handle);
+      const target = await this.lockToken(client, handle, tokenId);
+      assertMayRevoke(caller, target);
+      if (target.revokedAt) return publicToken(target);
+      const { rows: [row] } = await client.query<TokenRow>(
+        `update access_tokens set revoked_at = now() where token_id = $1 returning ${TOKEN_COLUMNS}`, [tokenId],
+      );
+      await this.audit(client, handle, 'token.revoked', tokenId, { name: row.name });
+      return publicToken(row);
+    });
+  }
+
+  /**
+   * A new secret for the same token (id, name, scopes, expiry unchanged); the old secret stops
+   * working at once. The one way to replace the owner token's secret, which cannot be revoked.
+   */
+  async rotateToken(handle: string, tokenId: string) {
+    const token = mintToken();
+    const row = await withTransaction(this.deps.pg, async (client) => {
+      const caller = await this.grantor(client, handle);
+      const target = await this.lockToken(client, handle, tokenId);
+      assertMayRotate(caller, target);
+      const { rows: [rotated] } = await client.query<TokenRow>(
+        `update access_tokens set token_hash = $2 where token_id = $1 returning ${TOKEN_COLUMNS}`, [tokenId, hashToken(token)],
+      );
+      await this.audit(client, handle, 'token.rotated', tokenId, { name: rotated.name, owner: rotated.isOwner });
+      return rotated;
+    });
+    return { ...publicToken(row), token };
+  }
+
+  /**
+   * The caller's own row, locked against a concurrent revocation so a token revoked meanwhile
+   * cannot finish minting a child.
+   */
+  private async grantor(client: PoolClient, handle: string): Promise<Grantor> {
+    const { principal } = this.deps;
+    if (principal.kind === 'admin') return { kind: 'admin' };
+    const { rows: [row] } = await client.query<{ scopes: string[]; expiresAt: Date | null; isOwner: boolean }>(
+      `select scopes, expires_at as "expiresAt", is_owner as "isOwner" from access_tokens
+        where token_id = $1 and handle = $2 and revoked_at is null and (expires_at is null or expires_at > now())
+        for share`,
+      [principal.actor, handle],
+    );
+    if (!row) throw unauthorized('The bearer token is not valid, has expired or was revoked.');
+    return { kind: 'token', tokenId: principal.actor, ...row };
+  }
+
+  private async lockToken(client: PoolClient, handle: string, tokenId: string): Promise<TokenRow> {
+    const { rows: [row] } = await client.query<TokenRow>(
+      `select ${TOKEN_COLUMNS} from access_tokens where handle = $1 and token_id = $2 for update`, [handle, tokenId],
+    );
     if (!row) throw notFound('Token');
-    if (!row.revokedAt) {
-      row.revokedAt = new Date();
-      await this.deps.em.flush();
-      await this.deps.audit.record({ handle, type: 'token.revoked', actor: this.deps.principal.actor, subjectId: tokenId, payload: { name: row.name } });
-    }
-    return publicToken(row);
+    return row;
+  }
+
+  private audit(client: PoolClient, handle: string, type: string, subjectId: string, payload: Record<string, unknown>) {
+    return this.deps.audit.record({ handle, type, actor: this.deps.principal.actor, subjectId, payload }, client);
   }
 }

@@ -1,4 +1,4 @@
-// `npx tsx scripts/bench/analytics.ts [--clicks N] [--keep] [--reuse <database>]`: funnel latency over
+// `node scripts/bench/analytics.ts [--clicks N] [--keep] [--reuse <database>]`: funnel latency over
 // millions of clicks and a streamed 1 M-row CSV export, against a server running in its own process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -40,12 +40,12 @@ async function startServer(databaseUrl: string): Promise<Server> {
     const k = await startKernel(loadConfig());
     process.stdout.write('READY ' + k.url + '\\n');
     process.on('SIGTERM', () => k.close().then(() => process.exit(0)));`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', code], {
+  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', code], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'tenx-bench-')), CTX_SECRETS: 'bench-ctx-secret-0123456789', SECRET_KEY: 'bench-secret',
+      DATA_DIR: mkdtempSync(join(tmpdir(), 'tenx-bench-')), CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', SECRET_KEY: 'bench-secret',
     },
   });
   const url = await new Promise<string>((ok, fail) => {

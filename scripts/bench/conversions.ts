@@ -1,6 +1,6 @@
 // Conversions bench: the real server (its own process, PostgreSQL, Redis) takes N distinct
 // idempotency keys plus a share of repeats over HTTP, 50 in flight; then the count check.
-// `npx tsx scripts/bench/conversions.ts [--n 20000] [--dup 0.1] [--concurrency 50]` or `npm run bench -- conversions`.
+// `node scripts/bench/conversions.ts [--n 20000] [--dup 0.1] [--concurrency 50]` or `npm run bench -- conversions`.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import { createTestDatabase } from '../../test/support/database.ts';
 import { freePort } from '../../test/support/net.ts';
 import { arg, isMain, printTable, ROOT, writeResult } from './support.ts';
 
-const ADMIN = 'bench-admin-token-conversions';
+const ADMIN = 'bench-admin-token-conversions-0123456789';
 const TARGET = { conversionsPerSecond: 2000, p99Ms: 50 };
 
 export interface ConversionsBenchOptions {
@@ -26,7 +26,7 @@ export interface ConversionsBenchOptions {
 
 async function startServer(dbUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/tenx.ts', 'serve'], {
+  const child = spawn(process.execPath, ['scripts/tenx.ts', 'serve'], {
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {

@@ -1,6 +1,6 @@
 // Measures what REDIRECT_OFFLOAD trades: inline rule matching + ctx signing per click, against a
 // piscina round trip (main-thread CPU and latency). `auto`'s threshold in core/redirect/offload.ts
-// comes from these figures. Run: npx tsx scripts/bench/offload-cost.ts
+// comes from these figures. Run: node scripts/bench/offload-cost.ts
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../../config/index.ts';
 import type { ClickFacts } from '../../core/plugins/sdk.ts';
@@ -9,7 +9,7 @@ import { locate } from '../../core/redirect/locate.ts';
 import { createOffloadPool } from '../../core/redirect/offload.ts';
 import { chooseDestination, compileRules, ruleCost, type RoutingRule } from '../../core/redirect/routing.ts';
 
-const config = loadConfig({ CTX_SECRETS: 'offload-cost-secret-0123456789' });
+const config = loadConfig({ CTX_SECRETS: 'offload-cost-secret-0123456789abcdefghijklm' });
 const codec = createCtxCodec(config.ctxSecrets);
 // No rule matches this click: every rule is evaluated (the worst case for matching).
 const facts: ClickFacts = {

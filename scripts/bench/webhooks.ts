@@ -1,4 +1,4 @@
-// `npm run bench -- webhooks` (or `npx tsx scripts/bench/webhooks.ts [--events N] [--rate R]
+// `npm run bench -- webhooks` (or `node scripts/bench/webhooks.ts [--events N] [--rate R]
 // [--signing inline|workers|auto] [--concurrency C] [--no-redis]`): N outbox events fanned out to one subscription on
 // a loopback receiver (own process) that verifies every signature with standardwebhooks.
 import { fork, type ChildProcess } from 'node:child_process';
@@ -12,7 +12,7 @@ import { arg, isMain, printTable, writeResult } from './support.ts';
 import type { ReceiverMessage } from './webhook-receiver.ts';
 import { measureSigningCost } from './webhook-signing.ts';
 
-const ADMIN = 'bench-admin-token';
+const ADMIN = 'bench-admin-token-webhooks-0123456789abcdef';
 const TARGET_PER_S = 500;
 
 const option = (name: string, fallback: string) => {
@@ -21,7 +21,7 @@ const option = (name: string, fallback: string) => {
 };
 
 function startReceiver(): Promise<{ child: ChildProcess; url: string; counts(latencies?: boolean, reset?: boolean): Promise<Extract<ReceiverMessage, { kind: 'counts' }>> }> {
-  const child = fork(fileURLToPath(new URL('./webhook-receiver.ts', import.meta.url)), { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const child = fork(fileURLToPath(new URL('./webhook-receiver.ts', import.meta.url)), { stdio: 'inherit' });
   const counts = (latencies = false, reset = false) => new Promise<Extract<ReceiverMessage, { kind: 'counts' }>>((ok) => {
     const on = (m: ReceiverMessage) => {
       if (m.kind !== 'counts') return;
@@ -67,7 +67,7 @@ export async function runWebhooksBench(opts: { events?: number; rate?: number; s
   const kernel = await startKernel(loadConfig({
     PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, DATABASE_POOL_MAX: '20',
     REDIS_URL: redis ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : '', REDIS_PREFIX: prefix,
-    ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', CTX_SECRETS: 'bench-ctx-secret-0123456789', SECRET_KEY: 'bench-secret',
+    ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', SECRET_KEY: 'bench-secret',
     DATA_DIR: '/tmp/tenx-bench', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SIGNING: signing, WEBHOOK_CONCURRENCY: String(concurrency),
   }));
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });

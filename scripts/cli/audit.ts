@@ -11,7 +11,7 @@ import { action, printJson, printTable } from './output.ts';
 export const AUDIT_TYPES = [
   'conversion.created', 'conversion.deduped', 'conversion.mismatch',
   'campaign.created', 'campaign.updated', 'campaign.archived',
-  'token.created', 'token.revoked',
+  'token.created', 'token.revoked', 'token.rotated',
   'webhook.created', 'webhook.deleted', 'webhook.rotated', 'delivery.redelivered',
   'plugin.settings_changed',
 ];
@@ -29,7 +29,7 @@ interface AuditEvent {
 export function registerAuditCommands(program: Command) {
   program
     .command('audit')
-    .description('audit events of the handle (scope analytics.read)')
+    .description('audit events of the handle (scope audit.read)')
     .command('list')
     .description('newest first: conversions, campaign, token, webhook and plugin changes')
     .addOption(new Option('--type <type>', 'only this event type').choices(AUDIT_TYPES))

@@ -1,5 +1,5 @@
 // The CLI's HTTP client: the same requests a script would make (undici `request`), errors as the contract words them.
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import { resolveCredentials, type Credentials } from './config.ts';
 import { ApiError, ServerError } from './errors.ts';
 
@@ -38,14 +38,24 @@ export async function apiErrorOf(res: Dispatcher.ResponseData): Promise<ApiError
   return new ApiError(res.statusCode, 'http_error', `HTTP ${res.statusCode}${snippet ? `: ${snippet}` : ''}`);
 }
 
-export class TenxClient {
-  private readonly agent = new Agent({ connections: 16 });
+// undici (~230 modules, most of `tenx --help`'s start-up) loads on the first request, not at start.
+const undici = () => import('undici');
 
+export class TenxClient {
+  private agent: Agent | null = null;
+
+  readonly url: string;
+  readonly handle: string;
+  private readonly token: string;
   constructor(
-    readonly url: string,
-    readonly handle: string = '',
-    private readonly token: string = '',
-  ) {}
+    url: string,
+    handle: string = '',
+    token: string = '',
+  ) {
+    this.url = url;
+    this.handle = handle;
+    this.token = token;
+  }
 
   static from(creds: Credentials): TenxClient {
     return new TenxClient(creds.url, creds.handle, creds.token);
@@ -65,6 +75,8 @@ export class TenxClient {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
+    const { Agent, request } = await undici();
+    this.agent ??= new Agent({ connections: 16 });
     try {
       return await request(buildUrl(this.url, path, opts.query), {
         method,
@@ -124,7 +136,7 @@ export class TenxClient {
   }
 
   async close(): Promise<void> {
-    await this.agent.close();
+    await this.agent?.close();
   }
 }
 

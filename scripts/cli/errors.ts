@@ -12,13 +12,19 @@ export class UsageError extends Error {
 /** A non-2xx answer from the API; `message` is the contract's `error.message`. */
 export class ApiError extends Error {
   readonly exitCode = EXIT_API;
+  readonly status: number;
+  readonly code: string;
+  readonly details?: { pointer: string; message: string }[];
   constructor(
-    readonly status: number,
-    readonly code: string,
+    status: number,
+    code: string,
     message: string,
-    readonly details?: { pointer: string; message: string }[],
+    details?: { pointer: string; message: string }[],
   ) {
     super(message);
+    this.status = status;
+    this.code = code;
+    this.details = details;
   }
 }
 

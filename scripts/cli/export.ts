@@ -15,8 +15,12 @@ export class RecordCounter extends Transform {
   records = 0;
   private inQuotes = false;
 
-  constructor(private readonly csv: boolean, private readonly onChunk: () => void) {
+  private readonly csv: boolean;
+  private readonly onChunk: () => void;
+  constructor(csv: boolean, onChunk: () => void) {
     super();
+    this.csv = csv;
+    this.onChunk = onChunk;
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null, data?: Buffer) => void) {

@@ -19,7 +19,7 @@ async function runMigrate() {
     const where = config.databaseUrl ? new URL(config.databaseUrl).pathname.slice(1) || 'postgres' : `embedded (${config.dataDir})`;
     process.stdout.write(applied.length ? `Applied ${applied.length} migration(s) to ${where}: ${applied.join(', ')}\n` : `Database ${where} is up to date.\n`);
   } catch (err) {
-    throw new Error(`migration failed, nothing applied: ${(err as Error).message}`);
+    throw new Error(`migration failed, nothing applied: ${(err as Error).message}`, { cause: err });
   } finally {
     await orm.close();
     await embedded?.stop();

@@ -1,5 +1,5 @@
 // `tenx seed-demo`: builds the seed's partner-alpha / partner-beta world through the public API, traffic included.
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { Command } from 'commander';
 import { intArg } from './args.ts';
 import { apiErrorOf, TenxClient } from './client.ts';
@@ -99,6 +99,7 @@ async function click(agent: Agent, base: string, slug: string, handle: string, v
   for (const [k, val] of Object.entries(v.channel.query ?? {})) url.searchParams.set(k, val);
   const headers: Record<string, string> = { ...v.headers, 'cf-ipcountry': v.country };
   if (forwardedFor) headers['x-forwarded-for'] = v.ip;
+  const { request } = await import('undici'); // loaded once, on the first click (see client.ts)
   const res = await request(url, { method: 'GET', headers, dispatcher: agent });
   await res.body.dump();
   if (res.statusCode !== 302) throw new ServerError(`short link ${url.pathname} answered ${res.statusCode}, not a 302 redirect`);
@@ -123,7 +124,8 @@ async function seedDemo(o: Options) {
   const r: Rng = rng(o.seed ?? Date.now());
   const { client, ownerToken, created } = await connect(o);
   const log = (line: string) => process.stderr.write(line + '\n');
-  const agent = new Agent({ connections: o.concurrency });
+  const { Agent: UndiciAgent } = await import('undici');
+  const agent = new UndiciAgent({ connections: o.concurrency });
   try {
     log(`${created ? 'Created' : 'Using'} handle ${client.handle} on ${client.url}`);
     for (const body of DEMO_CAMPAIGNS) {

@@ -4,9 +4,12 @@ import { listArg, timeArg } from './args.ts';
 import { withClient } from './client.ts';
 import { action, printJson, printTable } from './output.ts';
 
+// The server's list (core/http/route.ts SCOPES, contract v2.1); the CLI talks HTTP only, so it keeps a copy.
 export const SCOPES = [
   'campaigns.read', 'campaigns.write', 'analytics.read', 'webhooks.read', 'webhooks.write',
   'notifications.read', 'tokens.write', 'plugins.read', 'plugins.write',
+  'partners.read', 'partners.write', 'conversions.read', 'conversions.write',
+  'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'audit.read',
 ];
 
 interface Token {
@@ -27,7 +30,7 @@ export function registerTokenCommands(program: Command) {
     .description('issue a token; prints the secret once (stdout: the token alone, for $(...))')
     .requiredOption('--name <name>', 'what the token is for')
     .requiredOption('--scopes <scopes>', `comma-separated: ${SCOPES.join(', ')}`, listArg)
-    .option('--expires-at <time>', 'ISO-8601 expiry (default: never)', timeArg)
+    .option('--expires-at <time>', 'ISO-8601 expiry, no later than the calling token\'s (default: the calling token\'s expiry; never for the owner)', timeArg)
     .option('--json', 'print the raw JSON (includes the secret)')
     .action(
       action(async (o: { name: string; scopes: string[]; expiresAt?: string; json?: boolean }) => {
@@ -61,8 +64,23 @@ export function registerTokenCommands(program: Command) {
     );
 
   tokens
+    .command('rotate <tokenId>')
+    .description('replace a token\'s secret (same id and scopes); prints the new secret once, the old one stops working (the owner token is rotated, never revoked)')
+    .option('--json', 'print the raw JSON (includes the secret)')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const t: Token = await c.post(c.handlePath(`/tokens/${encodeURIComponent(id)}/rotate`), {});
+          if (o.json) return printJson(t);
+          process.stderr.write(`Rotated token ${t.tokenId} "${t.name}"; the old secret no longer works and the new one below is shown only once.\n`);
+          process.stdout.write(`${t.token}\n`);
+        });
+      }),
+    );
+
+  tokens
     .command('revoke <tokenId>')
-    .description('revoke a token (it answers 401 from then on)')
+    .description('revoke a token (it answers 401 from then on; the owner token cannot be revoked, rotate it)')
     .option('--json', 'print the raw JSON')
     .action(
       action(async (id: string, o: { json?: boolean }) => {

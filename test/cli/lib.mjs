@@ -53,7 +53,9 @@ const commands = {
       }
       try {
         if ((await fetch(`${url}/readyz`)).status === 200) return;
-      } catch {}
+      } catch {
+        // not up yet
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
     fail(`server at ${url} not ready after ${seconds}s`);

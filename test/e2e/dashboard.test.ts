@@ -38,12 +38,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   let consoleErrors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) {
-      // Outside CI a machine without Chromium skips loudly; CI (.ci/run installs it) must run them.
-      if (process.env.CI) throw new Error(`Chromium is missing at ${CHROMIUM}: .ci/run installs it with apt-get install -y chromium.`);
-      console.warn(`\n  SKIPPED: the browser tests need Chromium at ${CHROMIUM} (apt-get install -y chromium).\n`);
-      this.skip();
-    }
+    // Never skipped: `npm test`'s pretest (scripts/pretest.ts) installs Chromium or stops with what to install.
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: npm test installs it (scripts/pretest.ts), or apt-get install -y chromium.`);
     mkdirSync(ARTIFACTS, { recursive: true });
     [server, browser] = await Promise.all([
       startTestServer({ env: { WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_TIMEOUT_MS: '2000' } }),

@@ -8,7 +8,7 @@ import { freePort, spawnServer } from '../support/net.ts';
 /** Starts `tenx serve` exactly as `npm start` does, on the embedded database, with no Redis. */
 function serve(dataDir: string, port: number) {
   const env = { ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', CTX_SECRETS: '', SECRET_KEY: '', DATA_DIR: dataDir, PORT: String(port), LOG_LEVEL: 'warn' };
-  return spawnServer(['--import', 'tsx', 'scripts/tenx.ts', 'serve'], { env, port });
+  return spawnServer(['scripts/tenx.ts', 'serve'], { env, port });
 }
 
 const exited = (child: ChildProcess) => new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
@@ -45,7 +45,7 @@ describe('embedded mode: npm start with no environment', function () {
 
     // A second process on the same DATA_DIR (another serve, a migrate) is refused while this one runs:
     // PGlite is one process's database.
-    const intruder = spawn(process.execPath, ['--import', 'tsx', 'scripts/tenx.ts', 'migrate'], {
+    const intruder = spawn(process.execPath, ['scripts/tenx.ts', 'migrate'], {
       env: { ...process.env, DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'],
     });
     let refusal = '';

@@ -7,7 +7,7 @@ import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { freePort, spawnServer } from '../support/net.ts';
 
 const BIN = resolve('scripts/tenx.js');
-const ADMIN = 'external-plugin-admin-token';
+const ADMIN = 'external-plugin-admin-token-0123456789abcdef';
 
 // docs/plugins.md §1: a plugin kept outside the checkout imports only types and exports a plain
 // object. Outside a "type": "module" package Node treats such a file as CommonJS, which the

@@ -154,7 +154,7 @@ describe('analytics exports and reconciliation', () => {
     const d = await createHandle(server);
     await insertCampaigns(server.sql, d.handle, ['bulk']);
     await insertBulkClicks(server.sql, d.handle, 'bulk', 150_000, new Date('2026-11-01T00:00:00Z'));
-    const pool = server.kernel.container.resolve<pg.Pool>('pg');
+    const pool = server.kernel.container.resolve<pg.Pool>('exportPool'); // exports run on a pool of their own
     const exportSessions = async () =>
       (await server.sql.query(
         `select count(*)::int as n from pg_stat_activity

@@ -141,3 +141,127 @@ describe('auth matrix: every protected route', () => {
     expect(checked).to.be.at.least(3);
   });
 });
+
+// Issue 12 item 1: a token never grants, outlives, revokes or rotates more than it holds itself.
+describe('auth matrix: token rules', () => {
+  let server: TestServer;
+  let h: Awaited<ReturnType<typeof createHandle>>;
+  let ownerId: string;
+  const tokens = (t: { Authorization: string }) => server.http.post(`/v2/handles/${h.handle}/tokens`).set(t);
+  const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+
+  before(async () => {
+    server = await startTestServer();
+    h = await createHandle(server);
+    ownerId = (await server.http.get(`/v2/handles/${h.handle}/tokens/current`).set(h.auth).expect(200)).body.tokenId;
+  });
+  after(async () => server?.close());
+
+  it('gives a new handle one owner token holding every scope (tracked by a column, not by its name)', async () => {
+    const me = await server.http.get(`/v2/handles/${h.handle}/tokens/current`).set(h.auth).expect(200);
+    expect(me.body.scopes).to.have.members([...SCOPES]);
+    expect(me.body.owner).to.equal(true);
+    // A token a tenant names "owner" is just a token.
+    const named = await tokens(h.auth).send({ name: 'owner', scopes: ['campaigns.read'] }).expect(201);
+    expect(named.body.owner).to.equal(false);
+    const { rows } = await server.sql.query('select count(*)::int as n from access_tokens where handle = $1 and is_owner', [h.handle]);
+    expect(rows[0].n).to.equal(1);
+  });
+
+  it('refuses a tokens.write-only token minting broader tokens (403 insufficient_scope), which then cannot read campaigns', async () => {
+    const writer = await createToken(server, h.handle, h.ownerToken, ['tokens.write']);
+    const res = await tokens(writer.auth).send({ name: 'escalate', scopes: [...SCOPES] }).expect(403);
+    expect(res.body.error.code).to.equal('insufficient_scope');
+    expect(res.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include(`/body/scopes/${SCOPES.indexOf('campaigns.read')}`);
+    const one = await tokens(writer.auth).send({ name: 'escalate', scopes: ['campaigns.read'] }).expect(403);
+    expect(one.body.error.message).to.include('campaigns.read');
+    // What it holds, it may grant.
+    const child = await tokens(writer.auth).send({ name: 'same', scopes: ['tokens.write'] }).expect(201);
+    await server.http.get(`/v2/handles/${h.handle}/campaigns`).set({ Authorization: `Bearer ${child.body.token}` }).expect(403);
+    const { rows } = await server.sql.query('select count(*)::int as n from access_tokens where handle = $1 and name = $2', [h.handle, 'escalate']);
+    expect(rows[0].n).to.equal(0);
+  });
+
+  it('gives the child of an expiring token its parent expiry, and refuses a later one with 422 expiry_exceeds_token', async () => {
+    const parentExpiry = inAnHour();
+    const parent = await tokens(h.auth).send({ name: 'expiring', scopes: ['tokens.write', 'campaigns.read'], expiresAt: parentExpiry }).expect(201);
+    const auth = { Authorization: `Bearer ${parent.body.token}` };
+    const child = await tokens(auth).send({ name: 'child', scopes: ['campaigns.read'] }).expect(201);
+    expect(new Date(child.body.expiresAt).getTime()).to.equal(new Date(parentExpiry).getTime());
+    const later = await tokens(auth).send({ name: 'later', scopes: ['campaigns.read'], expiresAt: new Date(Date.now() + 7200_000).toISOString() }).expect(422);
+    expect(later.body.error.code).to.equal('expiry_exceeds_token');
+    expect(later.body.error.details[0].pointer).to.equal('/body/expiresAt');
+    const sooner = new Date(Date.now() + 600_000).toISOString();
+    const ok = await tokens(auth).send({ name: 'sooner', scopes: ['campaigns.read'], expiresAt: sooner }).expect(201);
+    expect(new Date(ok.body.expiresAt).getTime()).to.equal(new Date(sooner).getTime());
+    // The owner (never expiring) and the operator may still mint non-expiring tokens.
+    expect((await tokens(h.auth).send({ name: 'forever', scopes: ['campaigns.read'] }).expect(201)).body.expiresAt).to.equal(null);
+    expect((await tokens(server.admin()).send({ name: 'op', scopes: [...SCOPES] }).expect(201)).body.expiresAt).to.equal(null);
+  });
+
+  it('lets only a token holding every scope of the target revoke it; never the owner token (409)', async () => {
+    const writer = await createToken(server, h.handle, h.ownerToken, ['tokens.write']);
+    const reader = await createToken(server, h.handle, h.ownerToken, ['campaigns.read']);
+    const broad = await createToken(server, h.handle, h.ownerToken, ['tokens.write', 'campaigns.read']);
+    const byWriter = await server.http.delete(`/v2/handles/${h.handle}/tokens/${ownerId}`).set(writer.auth).expect(403);
+    expect(byWriter.body.error.code).to.equal('insufficient_scope');
+    await server.http.delete(`/v2/handles/${h.handle}/tokens/${reader.tokenId}`).set(writer.auth).expect(403);
+    await server.http.get(`/v2/handles/${h.handle}/campaigns`).set(reader.auth).expect(200);
+    await server.http.delete(`/v2/handles/${h.handle}/tokens/${reader.tokenId}`).set(broad.auth).expect(200);
+    await server.http.get(`/v2/handles/${h.handle}/campaigns`).set(reader.auth).expect(401);
+    for (const who of [h.auth, server.admin()]) {
+      const res = await server.http.delete(`/v2/handles/${h.handle}/tokens/${ownerId}`).set(who).expect(409);
+      expect(res.body.error.code).to.equal('conflict');
+    }
+    await server.http.get(`/v2/handles/${h.handle}/tokens/current`).set(h.auth).expect(200);
+  });
+
+  it('rotates the owner token: a new secret once, the old one 401 at once, the id and scopes kept', async () => {
+    const other = await createHandle(server);
+    const id = (await server.http.get(`/v2/handles/${other.handle}/tokens/current`).set(other.auth).expect(200)).body.tokenId;
+    const everyScope = await createToken(server, other.handle, other.ownerToken, [...SCOPES]);
+    const refused = await server.http.post(`/v2/handles/${other.handle}/tokens/${id}/rotate`).set(everyScope.auth).expect(403);
+    expect(refused.body.error.code).to.equal('forbidden');
+    const rotated = await server.http.post(`/v2/handles/${other.handle}/tokens/${id}/rotate`).set(other.auth).expect(200);
+    expect(rotated.body).to.include({ tokenId: id, owner: true });
+    expect(rotated.body.token).to.match(/^tenx_pat_/);
+    await server.http.get(`/v2/handles/${other.handle}/campaigns`).set(other.auth).expect(401);
+    const fresh = { Authorization: `Bearer ${rotated.body.token}` };
+    expect((await server.http.get(`/v2/handles/${other.handle}/tokens/current`).set(fresh).expect(200)).body.scopes).to.have.members([...SCOPES]);
+    // The operator can rotate it too (a lost owner token), and the audit log keeps who did.
+    const byAdmin = await server.http.post(`/v2/handles/${other.handle}/tokens/${id}/rotate`).set(server.admin()).expect(200);
+    await server.http.get(`/v2/handles/${other.handle}/campaigns`).set(fresh).expect(401);
+    const audit = await server.http.get(`/v2/handles/${other.handle}/audit-events?type=token.rotated`).set({ Authorization: `Bearer ${byAdmin.body.token}` }).expect(200);
+    expect(audit.body.data.map((e: { actor: string }) => e.actor)).to.deep.equal(['admin', id]);
+  });
+
+  it('rotates other tokens under the revoke rule, and refuses a revoked one (409)', async () => {
+    const writer = await createToken(server, h.handle, h.ownerToken, ['tokens.write']);
+    const reader = await createToken(server, h.handle, h.ownerToken, ['campaigns.read']);
+    await server.http.post(`/v2/handles/${h.handle}/tokens/${reader.tokenId}/rotate`).set(writer.auth).expect(403);
+    const self = await server.http.post(`/v2/handles/${h.handle}/tokens/${writer.tokenId}/rotate`).set(writer.auth).expect(200);
+    await server.http.get(`/v2/handles/${h.handle}/tokens/current`).set(writer.auth).expect(401);
+    await server.http.get(`/v2/handles/${h.handle}/tokens/current`).set({ Authorization: `Bearer ${self.body.token}` }).expect(200);
+    await server.http.delete(`/v2/handles/${h.handle}/tokens/${reader.tokenId}`).set(h.auth).expect(200);
+    await server.http.post(`/v2/handles/${h.handle}/tokens/${reader.tokenId}/rotate`).set(h.auth).expect(409);
+  });
+
+  it('writes token.created and token.revoked audit rows in the same transaction as the token', async () => {
+    const t = await createToken(server, h.handle, h.ownerToken, ['campaigns.read']);
+    await server.http.delete(`/v2/handles/${h.handle}/tokens/${t.tokenId}`).set(h.auth).expect(200);
+    const { rows } = await server.sql.query(
+      `select a.type, a.created_at = k.created_at as same_tx from audit_events a join access_tokens k on k.token_id = a.subject_id::uuid
+        where a.subject_id = $1 order by a.created_at`, [t.tokenId]);
+    expect(rows.map((r) => r.type)).to.deep.equal(['token.created', 'token.revoked']);
+    // now() is the transaction's start: the created row and its audit row share it.
+    expect(rows[0].same_tx).to.equal(true);
+  });
+
+  it('reads the audit log with audit.read only: analytics.read no longer does (contract v2.1)', async () => {
+    const analytics = await createToken(server, h.handle, h.ownerToken, ['analytics.read']);
+    const audit = await createToken(server, h.handle, h.ownerToken, ['audit.read']);
+    const res = await server.http.get(`/v2/handles/${h.handle}/audit-events`).set(analytics.auth).expect(403);
+    expect(res.body.error.code).to.equal('insufficient_scope');
+    await server.http.get(`/v2/handles/${h.handle}/audit-events`).set(audit.auth).expect(200);
+  });
+});

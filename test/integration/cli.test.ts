@@ -13,7 +13,7 @@ const SCRIPT = fileURLToPath(new URL('../cli/workflows.sh', import.meta.url));
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
 describe('tenx CLI drives the seed workflows 1-5 (test/cli/workflows.sh)', function () {
-  // About a minute on an idle machine; every CLI start pays for tsx, so a loaded box needs more.
+  // About a minute on an idle machine; a loaded box needs more.
   this.timeout(300_000);
   let child: ChildProcess | undefined;
 
@@ -46,7 +46,7 @@ const SECRET_ALONE = /^whsec_[A-Za-z0-9+/=]+\n$/;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
 
 describe('tenx CLI: what a script needs (merchant without login, secrets for $(...), usage errors)', function () {
-  // Each CLI start pays about a second for tsx.
+  // Generous for a loaded box: each CLI start is one Node process.
   this.timeout(120_000);
   let server: TestServer;
   let tenant: Awaited<ReturnType<typeof partnerCampaign>>;

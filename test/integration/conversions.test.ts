@@ -17,7 +17,8 @@ describe('workflow 2: idempotent conversions', () => {
 
     const first = await server.http.post(CONVERSIONS).send(body).expect(201);
     expect(first.body).to.include({ deduped: false, campaignId, eventType: 'affiliate_click', value: 24.99, currency: 'USD' });
-    expect(first.body).to.have.all.keys('conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'createdAt');
+    expect(first.body).to.have.all.keys('conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency',
+      'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt');
     expect(first.body.createdAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     const again = await server.http.post(CONVERSIONS).send(body).expect(200);
@@ -30,7 +31,7 @@ describe('workflow 2: idempotent conversions', () => {
     expect(await count(server, 'clicks where click_id = $1', [first.body.clickId])).to.equal(1);
 
     // Audit trail (analytics.read) lists both, filterable by type and campaign.
-    const reader = await createToken(server, handle, auth.Authorization.slice(7), ['analytics.read']);
+    const reader = await createToken(server, handle, auth.Authorization.slice(7), ['audit.read']);
     const created = await server.http.get(`/v2/handles/${handle}/audit-events?type=conversion.created&campaignId=${campaignId}`).set(reader.auth).expect(200);
     expect(created.body.data).to.have.length(1);
     expect(created.body.data[0]).to.include({ actor: 'public', campaignId, subjectId: first.body.conversionId });

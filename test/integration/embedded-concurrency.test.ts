@@ -36,7 +36,7 @@ async function choppyWire(target: URL): Promise<{ url: string; server: Server }>
   return { url: url.toString(), server };
 }
 
-const ADMIN = { authorization: 'Bearer x-admin', 'content-type': 'application/json' };
+const ADMIN = { authorization: 'Bearer x-admin-0123456789abcdefghijklmnopqrstu', 'content-type': 'application/json' };
 
 describe('embedded PostgreSQL under concurrent connections', function () {
   this.timeout(60_000);
@@ -46,7 +46,7 @@ describe('embedded PostgreSQL under concurrent connections', function () {
   before(async () => {
     const config = loadConfig({
       DATABASE_URL: '', REDIS_URL: '', DATA_DIR: dataDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      ADMIN_TOKEN: 'x-admin', CTX_SECRETS: 'k-0123456789abcdef', SECRET_KEY: 's', TRUSTED_PROXIES: '127.0.0.1,::1',
+      ADMIN_TOKEN: 'x-admin-0123456789abcdefghijklmnopqrstu', CTX_SECRETS: 'k-0123456789abcdef0123456789abcdef', SECRET_KEY: 's', TRUSTED_PROXIES: '127.0.0.1,::1',
     });
     kernel = await startKernel(config);
     pool = kernel.container.resolve<Pool>('pg');

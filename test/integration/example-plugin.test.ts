@@ -187,7 +187,7 @@ describe('a plugin that cannot load', () => {
     try {
       const config = loadConfig({
         PORT: '0', HOST: '127.0.0.1', DATABASE_URL: db.url, REDIS_URL: '', DATA_DIR: dataDir, LOG_LEVEL: 'silent',
-        ADMIN_TOKEN: 'test-admin-token-0123456789', CTX_SECRETS: 'test-ctx-secret-key-aaaaaaaaaaaaaaaaaaaaaaaa', SECRET_KEY: 'k',
+        ADMIN_TOKEN: 'test-admin-token-0123456789abcdefghijklmnop', CTX_SECRETS: 'test-ctx-secret-key-aaaaaaaaaaaaaaaaaaaaaaaa', SECRET_KEY: 'k',
         PLUGINS: `${APP_INSTALL},./test/fixtures/plugins/broken/index.ts`,
       });
       let failure: Error | undefined;

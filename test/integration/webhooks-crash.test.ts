@@ -10,13 +10,13 @@ import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../suppor
 import { dropRedisKeys, eventually, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const ADMIN = 'crash-admin-token-0123456789';
+const ADMIN = 'crash-admin-token-0123456789abcdefghijkl';
 
 /** The real server as a separate process (`tenx serve`), so it can be killed with SIGKILL. */
 interface Child { proc: ChildProcess; url: string; exited: Promise<void> }
 
 async function serve(env: Record<string, string>, log: string[]): Promise<Child> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'scripts/tenx.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, ['scripts/tenx.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((ok) => proc.once('exit', () => ok()));
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`server did not start:\n${log.join('').slice(-2000)}`)), 30_000);

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { promises as dns } from 'node:dns';
+import { hostname } from 'node:os';
 import { v7 as uuidv7 } from 'uuid';
 import { createSecretBox } from '../../core/notifications/secret-box.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
@@ -31,6 +33,32 @@ describe('webhook SSRF guard (WEBHOOK_ALLOW_PRIVATE=false)', function () {
       expect(res.body.error.message, endpointUrl).to.be.a('string').and.not.equal('');
     }
     expect((await server.sql.query('select 1 from webhooks where handle = $1', [tenant.handle])).rows).to.have.length(0);
+  });
+
+  // Issue 12 item 8.
+  it('never reveals what a host resolved to: the same answer as for a name that does not exist', async function () {
+    const tenant = await createHandle(server);
+    const name = hostname();
+    const resolved = await dns.lookup(name, { all: true }).catch(() => []);
+    if (!resolved.some((a) => a.address.startsWith('127.'))) this.skip(); // the machine's own name must resolve to loopback here
+    const create = (endpointUrl: string) => server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth).send({ endpointUrl, eventTypes: ['conversion.tested'] });
+    const internal = await create(`https://${name}/hook`).expect(400);
+    expect(internal.body.error.code).to.equal('endpoint_not_allowed');
+    for (const a of resolved) expect(internal.body.error.message).to.not.include(a.address);
+    expect(JSON.stringify(internal.body)).to.not.match(/127\.0\.0\.1|loopback|resolves to/);
+    const missing = await create('https://no-such-host.invalid/hook').expect(400);
+    expect(missing.body.error.message.replace('no-such-host.invalid', name)).to.equal(internal.body.error.message);
+  });
+
+  it('refuses IPv4-mapped and Teredo addresses, and ports other than 80, 443 and 8443', async () => {
+    const tenant = await createHandle(server);
+    for (const endpointUrl of ['https://[::ffff:8.8.8.8]/hook', 'https://[::ffff:808:808]/hook', 'https://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook',
+      'https://8.8.8.8:6379/hook', 'https://8.8.8.8:22/hook', 'https://[2606:4700::1111]:5432/hook']) {
+      const res = await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth).send({ endpointUrl, eventTypes: ['conversion.tested'] });
+      expect(res.status, endpointUrl).to.equal(400);
+      expect(res.body.error.code, endpointUrl).to.equal('endpoint_not_allowed');
+      expect(res.body.error.details[0].pointer, endpointUrl).to.equal('/body/endpointUrl');
+    }
   });
 
   it('re-checks at every send: a stored https loopback endpoint gets endpoint_not_allowed attempts, never a request', async () => {

@@ -9,7 +9,7 @@ import { loadConfig } from '../../config/index.ts';
 import { startKernel, type Kernel } from '../../core/kernel.ts';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './database.ts';
 
-export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
 
 export interface TestServer {
   kernel: Kernel;
@@ -102,7 +102,6 @@ export async function createToken(server: TestServer, handle: string, ownerToken
   const res = await server.http
     .post(`/v2/handles/${handle}/tokens`)
     .set({ Authorization: `Bearer ${ownerToken}` })
-    // Token names are at most 200 characters; v2.1's scope list joined is longer.
     .send({ name: `t-${scopes.join('-')}`.slice(0, 200), scopes })
     .expect(201);
   return { token: res.body.token as string, tokenId: res.body.tokenId as string, auth: { Authorization: `Bearer ${res.body.token}` } };

@@ -6,6 +6,7 @@ import userAgent from '../../plugins/bot-detectors/user-agent/index.ts';
 import burst from '../../plugins/bot-detectors/burst/index.ts';
 import automation from '../../plugins/bot-detectors/automation/index.ts';
 import linkPreview from '../../plugins/bot-detectors/link-preview/index.ts';
+import { noPosting } from '../support/plugin-api.ts';
 
 const UA = {
   chromeDesktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',
@@ -28,6 +29,7 @@ function memoryApi(): PluginApi & { counts: Map<string, number> } {
   return {
     handle: 'acme',
     counts,
+    postJson: noPosting,
     async incrementCounter(key) {
       const n = (counts.get(key) ?? 0) + 1;
       counts.set(key, n);

@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../config/index.ts';
 
+const NEW_KEY = 'new-ctx-key-0123456789abcdefghijklm';
+const OLD_KEY = 'old-ctx-key-0123456789abcdefghijklm';
+
 describe('config from the environment', () => {
   it('applies documented defaults when nothing is set', () => {
     const c = loadConfig({});
@@ -13,10 +16,10 @@ describe('config from the environment', () => {
   });
 
   it('coerces numbers, booleans and lists', () => {
-    const c = loadConfig({ PORT: '8080', WEBHOOK_ALLOW_PRIVATE: 'true', CTX_SECRETS: 'new, old', PLUGINS: './a.ts,pkg' });
+    const c = loadConfig({ PORT: '8080', WEBHOOK_ALLOW_PRIVATE: 'true', CTX_SECRETS: `${NEW_KEY}, ${OLD_KEY}`, PLUGINS: './a.ts,pkg' });
     expect(c.port).to.equal(8080);
     expect(c.webhookAllowPrivate).to.equal(true);
-    expect(c.ctxSecrets).to.deep.equal(['new', 'old']);
+    expect(c.ctxSecrets).to.deep.equal([NEW_KEY, OLD_KEY]);
     expect(c.plugins).to.deep.equal(['./a.ts', 'pkg']);
   });
 
@@ -28,7 +31,22 @@ describe('config from the environment', () => {
     [{ REDIS_URL: 'http://x' }, /^REDIS_URL must match pattern/],
     [{ WEBHOOK_ALLOW_PRIVATE: 'maybe' }, /^WEBHOOK_ALLOW_PRIVATE must be true or false/],
     [{ REDIRECT_OFFLOAD: 'gpu' }, /^REDIRECT_OFFLOAD must be one of auto, workers, inline/],
+    // Issue 12 item 9: operator secrets short enough to guess are refused, naming the key, never its value.
+    [{ ADMIN_TOKEN: 'a'.repeat(31) }, /^ADMIN_TOKEN must be at least 32 characters, got 31;/],
+    [{ CTX_SECRETS: 'short' }, /^CTX_SECRETS must be at least 32 characters, got 5;/],
+    [{ CTX_SECRETS: `${NEW_KEY},old` }, /^CTX_SECRETS \(key 2 of 2\) must be at least 32 characters, got 3;/],
+    [{ METRICS_TOKEN: 'scrape-me' }, /^METRICS_TOKEN must be at least 32 characters, got 9;/],
   ];
+  it('accepts 32-character secrets and keeps the metrics token', () => {
+    const c = loadConfig({ ADMIN_TOKEN: 'a'.repeat(32), CTX_SECRETS: 'k'.repeat(32), METRICS_TOKEN: 'm'.repeat(32) });
+    expect(c.adminToken).to.equal('a'.repeat(32));
+    expect(c.metricsToken).to.equal('m'.repeat(32));
+  });
+
+  it('never echoes a short secret in its error', () => {
+    expect(() => loadConfig({ ADMIN_TOKEN: 'hunter2-hunter2' })).to.throw(ConfigError).with.property('message').that.does.not.include('hunter2');
+  });
+
   for (const [env, message] of bad) {
     it(`stops with one line naming ${Object.keys(env)[0]} for ${JSON.stringify(env)}`, () => {
       expect(() => loadConfig(env)).to.throw(ConfigError, message);

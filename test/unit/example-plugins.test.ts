@@ -7,6 +7,7 @@ import appInstall from '../../plugins/examples/app-install/index.ts';
 import discord, { discordLine } from '../../plugins/examples/discord/index.ts';
 import subnetBurst, { subnetOf } from '../../plugins/examples/subnet-burst/index.ts';
 import utmSegment from '../../plugins/examples/utm-segment/index.ts';
+import { guardedPluginApi, noPosting } from '../support/plugin-api.ts';
 
 function click(over: Partial<ClickFacts> = {}): ClickFacts {
   return {
@@ -29,6 +30,7 @@ function memoryApi(): PluginApi & { failing: boolean } {
       counts.set(key, n);
       return n;
     },
+    postJson: noPosting,
     log: { info() {}, warn() {} },
   };
   return api;
@@ -111,16 +113,23 @@ describe('the example plugins of docs/plugins.md', () => {
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
       const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+      const guarded = guardedPluginApi(false);
+      const dev = guardedPluginApi(true);
       try {
-        const api = memoryApi();
-        expect(await discord.deliver(notification(url), {}, api)).to.include({ ok: false, error: 'endpoint_not_allowed' });
-        const ok = await discord.deliver(notification(url), { allowPrivate: true, username: 'Acme' }, api);
+        // Issue 12 item 11: discord posts through PluginApi.postJson, so the operator's SSRF guard applies.
+        for (const refused of [url, url.replace('http:', 'https:'), url.replace('http:', 'https:').replace('127.0.0.1', 'localhost')]) {
+          expect(await discord.deliver(notification(refused), {}, guarded.api), refused).to.include({ ok: false, error: 'endpoint_not_allowed' });
+        }
+        expect(received).to.have.length(0);
+        const ok = await discord.deliver(notification(url), { username: 'Acme' }, dev.api);
         expect(ok).to.include({ ok: true, statusCode: 204 });
         expect(JSON.parse(received[0])).to.deep.equal({ content: discordLine(event), username: 'Acme' });
         status = 500;
-        expect(await discord.deliver(notification(url), { allowPrivate: true }, api)).to.include({ ok: false, statusCode: 500, error: 'http_500', responseSnippet: 'nope' });
+        expect(await discord.deliver(notification(url), {}, dev.api)).to.include({ ok: false, statusCode: 500, error: 'http_500', responseSnippet: 'nope' });
       } finally {
         server.close();
+        await guarded.close();
+        await dev.close();
       }
     });
   });

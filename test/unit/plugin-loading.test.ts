@@ -9,6 +9,7 @@ import { createLogger } from '../../core/infra/logger.ts';
 import { PluginHost } from '../../core/plugins/host.ts';
 import { loadAllPlugins, loadPlugin, PluginLoadError } from '../../core/plugins/loader.ts';
 import { readTenantFiles, type TenantFile } from '../../core/plugins/tenant-files.ts';
+import { noPosting } from '../support/plugin-api.ts';
 
 const BROKEN = './test/fixtures/plugins/broken/index.ts';
 const THROWS = './test/fixtures/plugins/throws-on-load/index.ts';
@@ -70,7 +71,7 @@ describe('tenants/<handle>.json', () => {
     const log = createLogger('silent');
     const manifests = await loadAllPlugins(ROOT, [APP_INSTALL]);
     const bus = await createBus(null, 'unit', log);
-    return new PluginHost(manifests, { orm: null as never, bus, counters: createCounters(null, 'unit'), log, tenantFiles: files });
+    return new PluginHost(manifests, { orm: null as never, bus, counters: createCounters(null, 'unit'), log, tenantFiles: files, postJson: () => noPosting });
   }
 
   it('reads a valid file as the handle\'s starting plugin values', async () => {

@@ -39,10 +39,15 @@ const refused: Array<[string, string, RegExp]> = [
   ['2002:7f00:1::1', '6to4 form of loopback', /6to4 form of 127\.0\.0\.1/],
   ['192.0.2.10', 'documentation range', /reserved/],
   ['2001:db8::1', 'IPv6 documentation range', /reserved/],
+  // Issue 12 item 8: every IPv4-mapped address, whatever it carries, and Teredo tunnels.
+  ['::ffff:8.8.8.8', 'IPv4-mapped, even of a public address', /IPv4-mapped address/],
+  ['::ffff:808:808', 'IPv4-mapped public, hex form', /IPv4-mapped address/],
+  ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo 2001::/32', /Teredo/],
+  ['2001::1', 'Teredo, short form', /Teredo/],
 ];
 
 const allowed = ['93.184.215.14', '8.8.8.8', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '169.255.0.1',
-  '2606:4700::6810:85e5', '::ffff:8.8.8.8', '64:ff9b::808:808'];
+  '2606:4700::6810:85e5', '64:ff9b::808:808', '2001:4860:4860::8888'];
 
 describe('SSRF guard: where webhooks may be sent', () => {
   describe('a host resolving to a non-public address is refused', () => {
@@ -51,8 +56,12 @@ describe('SSRF guard: where webhooks may be sent', () => {
         const result = await checkEndpoint('https://hooks.partner.example/in', { allowPrivate: false, lookup: resolvesTo(address).lookup });
         expect(result.ok).to.equal(false);
         if (!result.ok) {
-          expect(result.reason).to.match(why);
-          expect(result.reason).to.match(/^The endpoint host hooks\.partner\.example resolves to .+\.$/);
+          // The tenant learns that the host is refused, never what it resolved to (item 8); the operator's log does.
+          expect(result.reason).to.match(/^The endpoint host hooks\.partner\.example is not allowed: /);
+          expect(result.reason).to.not.include(address.replace(/%.*$/, ''));
+          expect(result.reason).to.not.match(why);
+          expect(result.detail).to.match(why);
+          expect(addressProblem(address)).to.match(why);
         }
       });
     }
@@ -70,7 +79,8 @@ describe('SSRF guard: where webhooks may be sent', () => {
   it('refuses when ANY of the addresses is non-public (one bad A record among good ones)', async () => {
     const result = await checkEndpoint('https://mixed.example/', { allowPrivate: false, lookup: resolvesTo('8.8.8.8', '10.0.0.7').lookup });
     expect(result).to.deep.include({ ok: false });
-    expect(result.ok || result.reason).to.match(/10\.0\.0\.7, a private address/);
+    expect(result.ok || result.reason).to.match(/is not allowed/);
+    expect(result.ok || result.detail).to.match(/10\.0\.0\.7, a private address/);
   });
 
   it('checks literal IPs in the URL without a lookup, including obfuscated and bracketed forms', async () => {
@@ -124,18 +134,35 @@ describe('SSRF guard: where webhooks may be sent', () => {
     }
   });
 
-  it('a host that does not resolve, or resolves to nothing, is refused with the reason', async () => {
+  it('a host that does not resolve, resolves to nothing or to a private address gets one and the same answer', async () => {
     const failing = async () => { throw Object.assign(new Error('getaddrinfo ENOTFOUND'), { code: 'ENOTFOUND' }); };
-    expect(await checkEndpoint('https://nowhere.invalid/', { allowPrivate: false, lookup: failing }))
-      .to.deep.equal({ ok: false, reason: 'The endpoint host nowhere.invalid could not be resolved (ENOTFOUND).' });
-    const empty = await checkEndpoint('https://empty.example/', { allowPrivate: false, lookup: resolvesTo().lookup });
-    expect(empty.ok || empty.reason).to.match(/does not resolve to any address/);
+    const reasons = await Promise.all([failing, resolvesTo().lookup, resolvesTo('10.0.0.1').lookup].map(async (lookup) => {
+      const r = await checkEndpoint('https://internal.example/', { allowPrivate: false, lookup });
+      return r.ok ? 'ok' : r.reason;
+    }));
+    // Otherwise a tenant could tell which internal names exist.
+    expect(new Set(reasons).size).to.equal(1);
+    expect(reasons[0]).to.match(/^The endpoint host internal\.example is not allowed: /);
+  });
+
+  it('refuses ports outside 80, 443, 8443 (or WEBHOOK_ALLOWED_PORTS) unless allowPrivate', async () => {
+    const { lookup } = resolvesTo('8.8.8.8');
+    for (const url of ['https://hooks.example:6379/', 'https://hooks.example:22/', 'https://hooks.example:5432/', 'https://8.8.8.8:25/']) {
+      const result = await checkEndpoint(url, { allowPrivate: false, lookup });
+      expect(result.ok || result.reason, url).to.match(/^The endpoint port \d+ is not allowed/);
+    }
+    for (const url of ['https://hooks.example/', 'https://hooks.example:443/', 'https://hooks.example:8443/x']) {
+      expect((await checkEndpoint(url, { allowPrivate: false, lookup })).ok, url).to.equal(true);
+    }
+    expect((await checkEndpoint('https://hooks.example:9443/', { allowPrivate: false, lookup, allowedPorts: [443, 9443] })).ok).to.equal(true);
+    expect((await checkEndpoint('https://hooks.example:8443/', { allowPrivate: false, lookup, allowedPorts: [443, 9443] })).ok).to.equal(false);
+    expect((await checkEndpoint('http://127.0.0.1:6379/', { allowPrivate: true })).ok).to.equal(true);
   });
 
   it('a lookup that fails for now (DNS down) is marked transient, not a verdict on the URL', async () => {
     const down = async () => { throw Object.assign(new Error('getaddrinfo EAI_AGAIN'), { code: 'EAI_AGAIN' }); };
     expect(await checkEndpoint('https://hooks.partner.example/in', { allowPrivate: false, lookup: down })).to.deep.equal({
-      ok: false, transient: true, reason: 'The endpoint host hooks.partner.example could not be resolved right now (EAI_AGAIN); retry shortly.',
+      ok: false, transient: true, reason: 'The endpoint host hooks.partner.example could not be resolved right now; retry shortly.', detail: 'EAI_AGAIN',
     });
   });
 
@@ -155,7 +182,7 @@ describe('SSRF guard: where webhooks may be sent', () => {
     for (const all of [true, false]) {
       const err = await new Promise<NodeJS.ErrnoException | null>((resolve) => guardedLookup('localhost', { all }, (e) => resolve(e)));
       expect(err?.code, `all=${all}`).to.equal(ENDPOINT_NOT_ALLOWED);
-      expect(err?.message).to.match(/localhost resolves to .+, a loopback address/);
+      expect(err?.message).to.equal('webhook endpoint localhost is not allowed (not a public address)');
     }
   });
 });

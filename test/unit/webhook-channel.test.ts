@@ -6,6 +6,7 @@ import type { OutgoingNotification, PluginApi } from '../../core/plugins/sdk.ts'
 import { generateSecret } from '../../core/notifications/signing.ts';
 import webhook from '../../plugins/notification-channels/webhook/index.ts';
 import slack, { slackText } from '../../plugins/notification-channels/slack/index.ts';
+import { guardedPluginApi } from '../support/plugin-api.ts';
 
 interface Received { method?: string; url?: string; headers: IncomingHttpHeaders; body: string; clientPort?: number }
 
@@ -28,8 +29,11 @@ async function receiver(answer: (res: ServerResponse, got: Received) => void) {
 }
 
 const warnings: object[] = [];
-const api: PluginApi = { handle: 'acme', incrementCounter: async () => 1, log: { info() {}, warn: (obj) => { warnings.push(obj); } } };
-const dev = { allowPrivate: true };
+// Channels post through PluginApi.postJson: the operator's policy lives in the api, not in settings.
+const dev = {};
+const devApi = guardedPluginApi(true, warnings);
+const guardedApi = guardedPluginApi(false, warnings);
+const api: PluginApi = devApi.api;
 const secret = generateSecret();
 
 function notification(endpointUrl: string, over: Partial<OutgoingNotification> = {}): OutgoingNotification {
@@ -39,7 +43,7 @@ function notification(endpointUrl: string, over: Partial<OutgoingNotification> =
 }
 
 describe('notification channels: webhook', () => {
-  after(async () => { await webhook.close?.(); await slack.close?.(); });
+  after(async () => { await devApi.close(); await guardedApi.close(); });
 
   it('POSTs the exact body, signed so a Standard Webhooks receiver verifies it', async () => {
     const r = await receiver((res) => res.writeHead(200, { 'content-type': 'text/plain' }).end('ok'));
@@ -127,7 +131,7 @@ describe('notification channels: webhook', () => {
 
   it('an unresolvable host is dns', async () => {
     expect(await webhook.deliver(notification('http://no-such-host.invalid/'), dev, api)).to.include({ ok: false, error: 'dns' });
-    expect(await webhook.deliver(notification('https://no-such-host.invalid/'), {}, api)).to.include({ ok: false, error: 'dns' });
+    expect(await webhook.deliver(notification('https://no-such-host.invalid/'), {}, guardedApi.api)).to.include({ ok: false, error: 'dns' });
   });
 
   it('https to a server that does not speak TLS is tls', async () => {
@@ -145,7 +149,9 @@ describe('notification channels: webhook', () => {
     warnings.length = 0;
     try {
       for (const url of [r.url, r.url.replace('http:', 'https:'), r.url.replace('127.0.0.1', 'localhost').replace('http:', 'https:')]) {
-        expect(await webhook.deliver(notification(url), {}, api), url).to.include({ ok: false, error: 'endpoint_not_allowed' });
+        expect(await webhook.deliver(notification(url), {}, guardedApi.api), url).to.include({ ok: false, error: 'endpoint_not_allowed' });
+        // A tenant's settings cannot widen the operator's policy.
+        expect(await webhook.deliver(notification(url), { allowPrivate: true }, guardedApi.api), url).to.include({ ok: false, error: 'endpoint_not_allowed' });
       }
       expect(r.received).to.have.length(0);
       expect(warnings[0]).to.have.property('reason').that.matches(/^The endpoint /);
@@ -157,6 +163,16 @@ describe('notification channels: webhook', () => {
   it('a malformed stored secret is a failed attempt, not a crash', async () => {
     const result = await webhook.deliver(notification('http://127.0.0.1:9/', { secrets: ['whsec_!!'] }), dev, api);
     expect(result).to.include({ ok: false, error: 'other:signing' });
+  });
+
+  it('slack also posts through the guard', async () => {
+    const r = await receiver((res) => res.end());
+    try {
+      expect(await slack.deliver(notification(r.url.replace('http:', 'https:')), {}, guardedApi.api)).to.include({ ok: false, error: 'endpoint_not_allowed' });
+      expect(r.received).to.have.length(0);
+    } finally {
+      await r.stop();
+    }
   });
 
   it('declares a settings schema that keeps tenants from setting allowPrivate', () => {

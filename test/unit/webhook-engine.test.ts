@@ -62,6 +62,7 @@ describe('claim/record batcher', () => {
 
 describe('in-process delivery scheduler (embedded mode)', () => {
   const log = pino({ level: 'silent' });
+  const key = { handle: 'acme', webhookId: 'w1' };
 
   it('attempts each delivery at its due time, retries after the delay it is told, and stops when done', async () => {
     const calls: Array<{ id: string; at: number }> = [];
@@ -75,7 +76,7 @@ describe('in-process delivery scheduler (embedded mode)', () => {
     }, 10, log);
     scheduler.start();
     const t0 = Date.now();
-    await scheduler.enqueue([{ deliveryId: 'a', cycle: 0, dueAt: t0 }, { deliveryId: 'b', cycle: 0, dueAt: t0 + 40 }]);
+    await scheduler.enqueue([{ deliveryId: 'a', cycle: 0, dueAt: t0, ...key }, { deliveryId: 'b', cycle: 0, dueAt: t0 + 40, ...key }]);
     await sleep(200);
     expect(calls.map((c) => c.id)).to.deep.equal(['a', 'b', 'a']);
     expect(calls[1].at - t0).to.be.at.least(35);
@@ -97,7 +98,7 @@ describe('in-process delivery scheduler (embedded mode)', () => {
     }, 3, log);
     scheduler.start();
     const now = Date.now();
-    const due = Array.from({ length: 9 }, (_, i) => ({ deliveryId: `d${i}`, cycle: 0, dueAt: now }));
+    const due = Array.from({ length: 9 }, (_, i) => ({ deliveryId: `d${i}`, cycle: 0, dueAt: now, ...key }));
     await scheduler.enqueue(due);
     await scheduler.enqueue(due); // a recovery sweep finding the same rows
     await sleep(20);
@@ -121,7 +122,7 @@ describe('in-process delivery scheduler (embedded mode)', () => {
       return { kind: 'succeeded' };
     }, 5, log);
     scheduler.start();
-    await scheduler.enqueue([{ deliveryId: 'held', cycle: 0, dueAt: Date.now() }, { deliveryId: 'broken', cycle: 0, dueAt: Date.now() }]);
+    await scheduler.enqueue([{ deliveryId: 'held', cycle: 0, dueAt: Date.now(), ...key }, { deliveryId: 'broken', cycle: 0, dueAt: Date.now(), ...key }]);
     await sleep(150);
     expect(calls.filter((c) => c === 'held')).to.have.length(2);
     expect(scheduler.size).to.equal(1); // 'broken' is waiting out its error delay

@@ -1,6 +1,6 @@
 // slack: a human-readable line per event to a Slack-compatible incoming webhook (alerts, notices).
 import { definePlugin, type DeliveryResult, type OutgoingNotification, type PluginApi } from '../../../core/plugins/sdk.ts';
-import { USER_AGENT, channelSettingsSchema, createJsonPoster, type ChannelSettings } from '../../../core/notifications/http-delivery.ts';
+import { channelSettingsSchema, type ChannelSettings } from '../../../core/notifications/http-delivery.ts';
 
 // Slack treats &, < and > as markup (links, @channel), so event data must not carry them raw.
 const escapeSlack = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -15,8 +15,6 @@ export function slackText(event: OutgoingNotification['event']): string {
   return escapeSlack(text);
 }
 
-const poster = createJsonPoster();
-
 export default definePlugin({
   name: 'slack',
   version: '1.0.0',
@@ -25,15 +23,7 @@ export default definePlugin({
   enabledByDefault: false,
   settingsSchema: channelSettingsSchema,
   defaultSettings: {},
-  deliver(notification: OutgoingNotification, settings: ChannelSettings, api: PluginApi): Promise<DeliveryResult> {
-    return poster.post({
-      url: notification.endpointUrl,
-      body: JSON.stringify({ text: slackText(notification.event) }),
-      headers: { 'content-type': 'application/json', 'user-agent': USER_AGENT },
-      timeoutMs: notification.timeoutMs,
-      allowPrivate: settings.allowPrivate === true,
-      log: api.log,
-    });
+  deliver(notification: OutgoingNotification, _settings: ChannelSettings, api: PluginApi): Promise<DeliveryResult> {
+    return api.postJson(notification.endpointUrl, { text: slackText(notification.event) }, {}, { timeoutMs: notification.timeoutMs });
   },
-  close: () => poster.close(),
 });

@@ -1,7 +1,7 @@
 // webhook: POSTs each event, Standard Webhooks-signed, to the integrator's endpoint.
 import { definePlugin, type DeliveryResult, type OutgoingNotification, type PluginApi } from '../../../core/plugins/sdk.ts';
 import { signatureHeaders } from '../../../core/notifications/signing.ts';
-import { USER_AGENT, channelSettingsSchema, createJsonPoster, type ChannelSettings } from '../../../core/notifications/http-delivery.ts';
+import { USER_AGENT, channelSettingsSchema, type ChannelSettings } from '../../../core/notifications/http-delivery.ts';
 
 // Moved to core/notifications/http-delivery.ts (shared by every channel); re-exported for existing importers.
 export { USER_AGENT, channelSettingsSchema, classifyError, createJsonPoster, type ChannelSettings, type JsonSend } from '../../../core/notifications/http-delivery.ts';
@@ -18,16 +18,14 @@ export function webhookRequestHeaders(notification: OutgoingNotification, nowSec
   };
 }
 
-const poster = createJsonPoster();
-
 export default definePlugin({
   name: 'webhook',
   version: '1.0.0',
   kind: 'notification-channel',
-  description: 'Signed (Standard Webhooks) JSON POST of each event to the endpoint, SSRF-checked at every send.',
+  description: 'Signed (Standard Webhooks) JSON POST of each event to the endpoint, SSRF-checked at every send (PluginApi.postJson).',
   settingsSchema: channelSettingsSchema,
   defaultSettings: {},
-  async deliver(notification: OutgoingNotification, settings: ChannelSettings, api: PluginApi): Promise<DeliveryResult> {
+  async deliver(notification: OutgoingNotification, _settings: ChannelSettings, api: PluginApi): Promise<DeliveryResult> {
     let headers: Record<string, string>;
     try {
       headers = webhookRequestHeaders(notification, Math.floor(Date.now() / 1000));
@@ -36,14 +34,7 @@ export default definePlugin({
       api.log.warn({ deliveryId: notification.deliveryId, err: (err as Error).message }, 'webhook signing failed');
       return { ok: false, latencyMs: 0, error: 'other:signing' };
     }
-    return poster.post({
-      url: notification.endpointUrl,
-      body: notification.body,
-      headers,
-      timeoutMs: notification.timeoutMs,
-      allowPrivate: settings.allowPrivate === true,
-      log: api.log,
-    });
+    // The body string is sent byte for byte: it is what the signature covers.
+    return api.postJson(notification.endpointUrl, notification.body, headers, { timeoutMs: notification.timeoutMs });
   },
-  close: () => poster.close(),
 });

@@ -1,0 +1,94 @@
+// Fair shares of a process's webhook send slots: each handle, and each subscription of a handle,
+// may hold only part of them, so a tenant's slow or hanging endpoint only ever slows itself.
+import { Slots } from '../infra/slots.ts';
+
+/** Whose send a delivery is: the handle and the subscription (webhook) it goes to. */
+export interface SendKey {
+  handle: string;
+  webhookId: string;
+}
+
+export interface ShareLimits {
+  /** Sends in flight per handle (WEBHOOK_CONCURRENCY_PER_HANDLE). */
+  perHandle: number;
+  /** Sends in flight per subscription (WEBHOOK_CONCURRENCY_PER_ENDPOINT). */
+  perEndpoint: number;
+}
+
+// Before a key has a measured send time, a refused send asks again after about this long.
+const FIRST_GUESS_MS = 100;
+const MAX_WAIT_MS = 5 * 60_000;
+
+export class FairShare {
+  private readonly slots = new Slots();
+  private readonly limits: ShareLimits;
+  /** Moving average of send durations per key (handle or endpoint). */
+  private readonly sendMs = new Map<string, number>();
+  /**
+   * Refused sends waiting to ask again: id → the key that refused it, and until when it counts (a
+   * job another process picks up never comes back here, so entries expire).
+   */
+  private readonly waiting = new Map<string, { key: string; until: number }>();
+  private readonly waitingPerKey = new Map<string, number>();
+  private lastPrune = Date.now();
+
+  constructor(limits: ShareLimits) {
+    this.limits = { perHandle: limits.perHandle, perEndpoint: limits.perEndpoint };
+  }
+
+  /**
+   * A place under the handle's and the subscription's shares, or which key is full. The release
+   * records how long the send took (it paces the sends refused meanwhile).
+   */
+  enter(key: SendKey): { release: () => void } | { full: string } {
+    const handleKey = `handle:${key.handle}`;
+    const endpointKey = `webhook:${key.webhookId}`;
+    const slot = this.slots.take([[handleKey, this.limits.perHandle], [endpointKey, Math.min(this.limits.perEndpoint, this.limits.perHandle)]]);
+    if ('full' in slot) return slot;
+    const started = Date.now();
+    return {
+      release: () => {
+        const ms = Date.now() - started;
+        for (const k of [handleKey, endpointKey]) this.sendMs.set(k, 0.8 * (this.sendMs.get(k) ?? ms) + 0.2 * ms);
+        slot.release();
+      },
+    };
+  }
+
+  /**
+   * For a queue that cannot wait in place (BullMQ): how long the send `id`, refused by `fullKey`,
+   * should wait before asking again. About one send time per round of the sends already waiting
+   * on that key, so a backlog behind a hanging endpoint is asked again a few times per send, not
+   * in a hot loop, and roughly in the order it was refused.
+   */
+  deferMs(id: string, fullKey: string): number {
+    this.prune();
+    this.resumed(id);
+    const waiting = (this.waitingPerKey.get(fullKey) ?? 0) + 1;
+    this.waitingPerKey.set(fullKey, waiting);
+    const limit = fullKey.startsWith('handle:') ? this.limits.perHandle : Math.min(this.limits.perEndpoint, this.limits.perHandle);
+    const jitter = 0.8 + Math.random() * 0.4;
+    const ms = Math.min(MAX_WAIT_MS, Math.round(Math.max(FIRST_GUESS_MS, this.sendMs.get(fullKey) ?? FIRST_GUESS_MS) * Math.ceil(waiting / limit) * jitter));
+    this.waiting.set(id, { key: fullKey, until: Date.now() + ms + 60_000 });
+    return ms;
+  }
+
+  /** The send `id` is being asked again: it no longer counts as waiting. */
+  resumed(id: string): void {
+    const entry = this.waiting.get(id);
+    if (entry === undefined) return;
+    this.waiting.delete(id);
+    const n = (this.waitingPerKey.get(entry.key) ?? 1) - 1;
+    if (n > 0) this.waitingPerKey.set(entry.key, n);
+    else this.waitingPerKey.delete(entry.key);
+  }
+
+  /** Once a minute: forget waiting sends that never came back to this process. */
+  private prune(): void {
+    const now = Date.now();
+    if (now - this.lastPrune < 60_000) return;
+    this.lastPrune = now;
+    for (const [id, entry] of this.waiting) if (entry.until < now) this.resumed(id);
+    if (this.sendMs.size > 100_000) this.sendMs.clear(); // a guess per key, cheap to relearn
+  }
+}

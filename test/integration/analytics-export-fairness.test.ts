@@ -1,0 +1,103 @@
+import net from 'node:net';
+import type pg from 'pg';
+import { expect } from 'chai';
+import { insertBulkClicks, insertCampaigns } from '../support/analytics-fixtures.ts';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+
+/** An export whose reader sends the request and then never reads: the kernel's buffers fill and stay full. */
+class StalledReader {
+  readonly socket: net.Socket;
+  closed = false;
+  private readonly closing: Promise<void>;
+
+  constructor(url: string, path: string, token: string) {
+    const { hostname, port } = new URL(url);
+    this.socket = net.connect(Number(port), hostname === 'localhost' ? '127.0.0.1' : hostname);
+    this.socket.write(`GET ${path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${token}\r\n\r\n`);
+    this.socket.pause(); // never read
+    this.socket.on('error', () => {});
+    this.closing = new Promise((ok) => this.socket.once('close', () => ok()));
+    void this.closing.then(() => (this.closed = true));
+  }
+
+  /**
+   * Reads what is still buffered and resolves true if the server had closed the connection (the
+   * stream ends, cut short) within `ms`.
+   */
+  drainToClose(ms: number): Promise<boolean> {
+    this.socket.resume();
+    return Promise.race([this.closing.then(() => true), new Promise<boolean>((ok) => setTimeout(() => ok(false), ms))]);
+  }
+
+  destroy() {
+    this.socket.destroy();
+  }
+}
+
+const copySessions = async (server: TestServer) =>
+  (await server.sql.query(
+    `select count(*)::int as n from pg_stat_activity
+      where datname = current_database() and pid <> pg_backend_pid() and query ilike 'copy (%' and state <> 'idle'`,
+  )).rows[0].n as number;
+
+async function until(what: string, check: () => Promise<boolean>, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+describe('exports: fair between handles, stalled readers cut, the main pool never held', () => {
+  let server: TestServer;
+  const readers: StalledReader[] = [];
+
+  before(async () => {
+    server = await startTestServer({ env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_PER_HANDLE: '2', EXPORT_STALL_MS: '4000', EXPORT_MIN_BYTES_PER_S: '4096' } });
+  });
+  after(async () => {
+    for (const r of readers) r.destroy();
+    await server?.close();
+  });
+
+  it('gives each handle its own slots, answers 429 beyond, and cuts readers that stall', async function () {
+    this.timeout(60_000);
+    const a = await createHandle(server);
+    const b = await createHandle(server);
+    const c = await createHandle(server);
+    for (const h of [a, b, c]) await insertCampaigns(server.sql, h.handle, ['bulk']);
+    // ~20 MB of CSV: far more than the socket buffers between the server and a reader that stopped.
+    await insertBulkClicks(server.sql, a.handle, 'bulk', 150_000, new Date('2026-11-01T00:00:00Z'));
+    await insertBulkClicks(server.sql, b.handle, 'bulk', 150_000, new Date('2026-11-01T00:00:00Z'));
+    await insertBulkClicks(server.sql, c.handle, 'bulk', 50, new Date('2026-11-01T00:00:00Z'));
+    const mainPool = server.kernel.container.resolve<pg.Pool>('pg');
+    const path = (handle: string) => `/v2/handles/${handle}/analytics/export?format=csv`;
+
+    // Handle A fills its two slots with readers that stop reading.
+    for (let i = 0; i < 2; i++) readers.push(new StalledReader(server.url, path(a.handle), a.ownerToken));
+    await until('two stalled COPYs', async () => (await copySessions(server)) === 2);
+    const third = await server.http.get(path(a.handle)).set(a.auth).expect(429);
+    expect(third.body.error.code).to.equal('rate_limited');
+    expect(Number(third.headers['retry-after'])).to.be.greaterThan(0);
+    // The stalled exports hold connections of the export pool, none of the main pool.
+    expect(mainPool.totalCount - mainPool.idleCount).to.equal(0);
+
+    // Another handle exports meanwhile, and so does a third one.
+    const ok = await server.http.get(path(c.handle)).set(c.auth).expect(200);
+    expect(ok.text.trimEnd().split('\n')).to.have.length(51);
+    // B stalls too: the process-wide cap (3) is now full, so C waits its turn.
+    readers.push(new StalledReader(server.url, path(b.handle), b.ownerToken));
+    await until('three stalled COPYs', async () => (await copySessions(server)) === 3);
+    const full = await server.http.get(path(c.handle)).set(c.auth).expect(429);
+    expect(full.body.error.code).to.equal('rate_limited');
+
+    // A reader that takes nothing is cut within a few stall windows: COPY stopped, slots back, and
+    // the response closed (what the kernel still buffered drains, then the connection ends).
+    await until('COPYs stopped', async () => (await copySessions(server)) === 0, 30_000);
+    const cut = await Promise.all(readers.map((r) => r.drainToClose(15_000)));
+    expect(cut).to.deep.equal([true, true, true]);
+    await server.http.get(path(c.handle)).set(c.auth).expect(200);
+    await server.http.get(path(a.handle).replace('csv', 'ndjson') + '&from=2026-11-01T00:00:00Z&to=2026-11-01T01:00:00Z').set(a.auth).expect(200);
+  });
+});
