@@ -62,9 +62,11 @@ export function partnerCampaigns(partnerId: string, scope: CampaignRef[], campai
   return { partnerId, campaignIds, includeArchived, since };
 }
 
+// A partner's sums cover only the campaigns its lookup saw (each with its own start), and the query
+// checks again that they are still the partner's: one handed over in between is never counted whole.
 const campaignSet = (q: AnalyticsQuery, scope: CampaignRef[] = []): CampaignSet =>
   q.partnerId
-    ? partnerCampaigns(q.partnerId, scope, q.campaignId ? [q.campaignId] : undefined, Boolean(q.includeArchived))
+    ? partnerCampaigns(q.partnerId, scope, scope.map((c) => c.campaignId), Boolean(q.includeArchived))
     : q.campaignId ? [q.campaignId] : { includeArchived: Boolean(q.includeArchived) };
 
 /** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
