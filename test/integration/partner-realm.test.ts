@@ -69,6 +69,21 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     await server.http.get(realm('/analytics?funnel=true&partnerId=bob')).set(anna.auth).expect(400);
   });
 
+  it("breaks down the partner's own clicks by sub-ID, without a campaignId", async () => {
+    await server.sql.query(`update clicks set sub1 = 'yt-video-1' where handle = $1 and campaign_id = 'partner-alpha'`, [h.handle]);
+    // Conversions inherit their click's sub-IDs when recorded.
+    await server.sql.query(`update conversions set sub1 = 'yt-video-1' where handle = $1 and campaign_id = 'partner-alpha'`, [h.handle]);
+    await server.sql.query(`update conversions set sub1 = 'bob-secret' where handle = $1 and campaign_id = 'partner-beta'`, [h.handle]);
+    await server.sql.query(`update clicks set sub1 = 'bob-secret' where handle = $1 and campaign_id = 'partner-beta'`, [h.handle]);
+    const subs = await server.http.get(realm('/analytics?groupBy=sub1')).set(anna.auth).expect(200);
+    expect(subs.body.data.map((r: { key: string; clicks: number; conversions: number }) => [r.key, r.clicks, r.conversions])).to.deep.equal([['yt-video-1', 7, 3]]);
+    const bobs = await server.http.get(realm('/analytics?groupBy=sub1&campaignId=partner-beta')).set(bob.auth).expect(200);
+    expect(bobs.body.data.map((r: { key: string }) => r.key)).to.deep.equal(['bob-secret']);
+    // The handle may ask by partner instead of by campaign.
+    const byPartner = await server.http.get(`/v2/handles/${h.handle}/analytics?groupBy=sub1&partnerId=bob`).set(h.auth).expect(200);
+    expect(byPartner.body.data.map((r: { key: string }) => r.key)).to.deep.equal(['bob-secret']);
+  });
+
   it("answers 404 for another partner's campaign, never its numbers", async () => {
     for (const path of ['/analytics?funnel=true&campaignId=partner-beta', '/analytics?groupBy=country&campaignId=partner-beta', '/analytics/export?format=csv&campaignId=partner-beta', '/analytics/stream?campaignId=partner-beta']) {
       const res = await server.http.get(realm(path)).set(anna.auth).expect(404);
