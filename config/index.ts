@@ -24,6 +24,7 @@ export interface Config {
   clickBatchSize: number;
   clickBufferMax: number;
   publicRateLimit: number;
+  maxConversionsPerClick: number;
   idempotencyRetentionDays: number;
   deliveryRetentionDays: number;
   webhookAllowPrivate: boolean;

@@ -35,6 +35,7 @@ export const envSchema = {
   CLICK_BATCH_SIZE: { type: 'integer', default: 1000, minimum: 1, maximum: 50000, description: 'Click buffer flush size.' },
   CLICK_BUFFER_MAX: { type: 'integer', default: 200000, minimum: 100, maximum: 10000000, description: 'Clicks kept while the database is down before new ones are dropped (counted in a metric).' },
   PUBLIC_RATE_LIMIT: { type: 'integer', default: 50, minimum: 0, maximum: 1000000, description: 'Public conversion requests per second per client IP (bursts up to 10x); 0 disables.' },
+  MAX_CONVERSIONS_PER_CLICK: { type: 'integer', default: 10, minimum: 1, maximum: 1000000, description: 'Conversions one click (ctx) may back per event type; beyond, 422 too_many_conversions_for_click.' },
   IDEMPOTENCY_RETENTION_DAYS: { type: 'integer', default: 365, minimum: 1, maximum: 3650, description: 'How long conversion idempotency keys are kept.' },
   DELIVERY_RETENTION_DAYS: { type: 'integer', default: 90, minimum: 1, maximum: 3650, description: 'How long finished webhook deliveries (succeeded or failed) and their attempts stay in the notifications panel.' },
   WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow http and private/loopback webhook endpoints (development and tests).' },

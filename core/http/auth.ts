@@ -12,7 +12,7 @@ export const PAT_PREFIX = 'tenx_pat_';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const ha = createHash('sha256').update(a).digest();
   const hb = createHash('sha256').update(b).digest();
   return timingSafeEqual(ha, hb);

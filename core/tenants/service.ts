@@ -8,6 +8,7 @@ import { decodeCursor, toPage } from '../http/pagination.ts';
 import { SCOPES, type Principal } from '../http/route.ts';
 import type { AuditService } from '../audit/service.ts';
 import { AccessTokenEntity, TenantEntity, type AccessToken, type Tenant } from './entities.ts';
+import type { PublicConversions } from './settings.ts';
 
 const mintToken = () => PAT_PREFIX + randomBytes(32).toString('base64url');
 
@@ -19,7 +20,7 @@ const publicToken = (t: AccessToken) => ({
 export class TenantService {
   constructor(private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService }) {}
 
-  async createHandle(input: { handle: string; name: string; reportingCurrency: string }) {
+  async createHandle(input: { handle: string; name: string; reportingCurrency: string; publicConversions: PublicConversions }) {
     const token = mintToken();
     let tenant!: Tenant;
     try {
@@ -36,7 +37,8 @@ export class TenantService {
       if (err instanceof UniqueConstraintViolationException) throw conflict(`Handle "${input.handle}" already exists.`);
       throw err;
     }
-    return { handle: tenant.handle, name: tenant.name, reportingCurrency: tenant.reportingCurrency, createdAt: tenant.createdAt, ownerToken: token };
+    const { handle, name, reportingCurrency, publicConversions, createdAt } = tenant;
+    return { handle, name, reportingCurrency, publicConversions, createdAt, ownerToken: token };
   }
 
   async getHandle(handle: string) {
