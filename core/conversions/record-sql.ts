@@ -65,6 +65,7 @@ with input as (
   select count(pg_advisory_xact_lock(hashtextextended(handle || '/' || campaign_id, 0)))
     from (select distinct handle, campaign_id from input order by 1, 2) c
 ), wanted as (
+  -- New-looking keys ready to record: only these spend the click's budget (a repeat never does).
   select s.* from src s
    where (s.click_found or not s.require_click)
      and not exists (select 1 from idempotency_keys k
