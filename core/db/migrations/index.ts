@@ -7,6 +7,7 @@ import { Migration0006AnalyticsDimensions } from './0006-analytics-dimensions.ts
 import { Migration0007AnalyticsTotals } from './0007-analytics-totals.ts';
 import { Migration0008DeliveryRetention } from './0008-delivery-retention.ts';
 import { Migration0009ConversionRollupsInline } from './0009-conversion-rollups-inline.ts';
+import { Migration0016Commissions } from './0016-commissions.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   { name: '0007-analytics-totals', class: Migration0007AnalyticsTotals },
   { name: '0008-delivery-retention', class: Migration0008DeliveryRetention },
   { name: '0009-conversion-rollups-inline', class: Migration0009ConversionRollupsInline },
+  { name: '0016-commissions', class: Migration0016Commissions },
 ];
