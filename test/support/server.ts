@@ -102,7 +102,7 @@ export async function createToken(server: TestServer, handle: string, ownerToken
   const res = await server.http
     .post(`/v2/handles/${handle}/tokens`)
     .set({ Authorization: `Bearer ${ownerToken}` })
-    .send({ name: `t-${scopes.join('-')}`, scopes })
+    .send({ name: `t-${scopes.join('-')}`.slice(0, 200), scopes })
     .expect(201);
   return { token: res.body.token as string, tokenId: res.body.tokenId as string, auth: { Authorization: `Bearer ${res.body.token}` } };
 }
