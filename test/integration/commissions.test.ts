@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { AutoApproval } from '../../core/commissions/auto-approval.ts';
-import { centsToText, percentOfCents, toCents } from '../../core/commissions/index.ts';
+import { centsToText, percentOfCents, reverseConversionCommissions, toCents } from '../../core/commissions/index.ts';
 import { accrueClicks, earn, ledgerRows } from '../support/commissions.ts';
 import { partnerCampaign } from '../support/conversions.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -390,5 +390,77 @@ describe('commissions: automatic approval once the hold has passed', () => {
     } finally {
       await local.close();
     }
+  });
+});
+
+describe('commissions: the ledger side of conversion reversals (append-only)', () => {
+  // The reversal route (POST .../conversions/reversals) is wired by the conversions work; it calls
+  // reverseConversionCommissions in its transaction, as these tests do.
+  let server: TestServer;
+  let t: Awaited<ReturnType<typeof partnerCampaign>>;
+  before(async () => {
+    server = await startTestServer();
+    t = await partnerCampaign(server);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/ten`).set(t.auth).send({ scope: {}, event: 'sale', type: 'percent', percent: 10 }).expect(201);
+  });
+  after(async () => server?.close());
+
+  const reverse = async (conversionId: string, amount: string, full: boolean) => {
+    const client = await server.sql.connect();
+    try {
+      await client.query('begin');
+      const rows = await reverseConversionCommissions(client, { handle: t.handle, conversionId, amount, value: '100.00', full, reason: 'refund', actor: 'tok' });
+      await client.query('commit');
+      return rows as Array<{ type: string; amount: number; status: string; reason: string }>;
+    } finally {
+      client.release();
+    }
+  };
+  const ledgerOf = async (conversionId: string) => {
+    const { rows } = await server.sql.query(
+      `select type, amount::text as amount, status from commissions where conversion_id = $1 order by created_at, type`, [conversionId]);
+    return rows.map((r) => [r.type, r.amount, r.status]);
+  };
+  const owed = async (conversionId: string) => {
+    const { rows } = await server.sql.query(`select coalesce(sum(amount), 0)::text as s from commissions where conversion_id = $1 and status not in ('rejected', 'reversed')`, [conversionId]);
+    return rows[0].s;
+  };
+  const sale = async (partnerId: string) => (await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId, eventType: 'sale', value: '100.00' }]))[0];
+
+  it('unpaid: a partial reversal appends a proportional adjustment, the full one reverses the rest', async () => {
+    const c = await sale('r1');
+    const partial = await reverse(c.conversionId, '33.35', false);
+    expect(partial.map((r) => [r.type, r.amount, r.status, r.reason])).to.deep.equal([['adjustment', -3.34, 'pending', 'refund']]);
+    const full = await reverse(c.conversionId, '66.65', true);
+    expect(full.map((r) => r.status)).to.deep.equal(['reversed', 'reversed']);
+    expect(await ledgerOf(c.conversionId)).to.deep.equal([['conversion', '10.00', 'reversed'], ['adjustment', '-3.34', 'reversed']]);
+    expect(await owed(c.conversionId)).to.equal('0');
+  });
+
+  it('paid: reversals append approved clawbacks, and the last one takes back exactly what is still owed', async () => {
+    const c = await sale('r2');
+    await server.sql.query(`update commissions set status = 'paid' where commission_id = $1`, [c.commissionId]);
+    expect((await reverse(c.conversionId, '33.35', false)).map((r) => [r.type, r.amount, r.status])).to.deep.equal([['clawback', -3.34, 'approved']]);
+    expect((await reverse(c.conversionId, '66.65', true)).map((r) => [r.type, r.amount, r.status])).to.deep.equal([['clawback', -6.66, 'approved']]);
+    expect(await owed(c.conversionId)).to.equal('0.00');
+    const { rows } = await server.sql.query(`select count(*)::int as n from audit_events where handle = $1 and type = 'commission.created' and payload->>'conversionId' = $2`, [t.handle, c.conversionId]);
+    expect(rows[0].n).to.equal(2);
+  });
+
+  it('in a pending payout: a clawback nets it out, and a canceled payout then pays nothing', async () => {
+    const c = await sale('r3');
+    await server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 day' where commission_id = $1`, [c.commissionId]);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r3-run', partnerIds: ['r3'] }).expect(201);
+    expect(run.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([10]);
+    expect((await reverse(c.conversionId, '100.00', true)).map((r) => [r.type, r.amount])).to.deep.equal([['clawback', -10]]);
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${run.body.data[0].payoutId}/cancel`).set(t.auth).expect(200);
+    const rerun = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r3-rerun', partnerIds: ['r3'] }).expect(201);
+    expect(rerun.body.data).to.deep.equal([]);
+  });
+
+  it('leaves a rejected commission alone', async () => {
+    const [c] = await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId: 'r4', eventType: 'sale', value: '100.00', isBot: true }]);
+    expect(await reverse(c.conversionId, '100.00', true)).to.deep.equal([]);
+    expect(await ledgerOf(c.conversionId)).to.deep.equal([['conversion', '10.00', 'rejected']]);
   });
 });
