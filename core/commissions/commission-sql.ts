@@ -52,10 +52,11 @@ export const RULE_CURRENCY = (rule: string, currency: string) =>
  */
 export function conversionCommissionInsert(source: string): string {
   return `
-  insert into commissions (commission_id, handle, partner_id, campaign_id, conversion_id, reward_id, type, event_type,
+  insert into commissions (commission_id, handle, partner_id, campaign_id, conversion_id, reward_id, rule_type, rule_rate, type, event_type,
                            quantity, amount, currency, status, hold_until, reason, auto_approve,
                            sub1, sub2, sub3, sub4, sub5, created_at, updated_at)
-  select gen_random_uuid(), s.handle, s.partner_id, s.campaign_id, s.conversion_id, r.reward_id, 'conversion', s.event_type,
+  select gen_random_uuid(), s.handle, s.partner_id, s.campaign_id, s.conversion_id, r.reward_id, r.type, coalesce(r.amount, r.percent),
+         'conversion', s.event_type,
          1, x.amount, x.currency,
          case when s.is_bot or s.partner_suspended then 'rejected' else 'pending' end,
          s.created_at + make_interval(days => r.hold_days),
@@ -80,9 +81,9 @@ export function conversionCommissionInsert(source: string): string {
  */
 export function clickCommissionUpsert(source: string): string {
   return `
-  insert into commissions as c (commission_id, handle, partner_id, campaign_id, reward_id, type, event_type, quantity,
+  insert into commissions as c (commission_id, handle, partner_id, campaign_id, reward_id, rule_type, rule_rate, type, event_type, quantity,
                                 amount, currency, status, hold_until, auto_approve, day, created_at, updated_at)
-  select gen_random_uuid(), g.handle, g.partner_id, g.campaign_id, r.reward_id, 'click', 'click', g.clicks,
+  select gen_random_uuid(), g.handle, g.partner_id, g.campaign_id, r.reward_id, 'flat', r.amount, 'click', 'click', g.clicks,
          r.amount * g.clicks, r.currency, 'pending', ((g.day + 1 + r.hold_days)::timestamp at time zone 'UTC'), true, g.day, now(), now()
     from (select handle, campaign_id, partner_id, (occurred_at at time zone 'UTC')::date as day, count(*) as clicks
             from ${source}
@@ -92,7 +93,9 @@ export function clickCommissionUpsert(source: string): string {
    where r.type = 'flat'
    order by g.handle, g.partner_id, g.campaign_id, g.day, r.currency
   on conflict (handle, partner_id, campaign_id, day, currency) where type = 'click' do update
-     set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = now()
+     set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = now(),
+         -- A rule changed mid-day: the row mixes two rates, so it no longer names one.
+         rule_rate = case when c.rule_rate = excluded.rule_rate then c.rule_rate end
    where c.status = 'pending'
   returning *`;
 }

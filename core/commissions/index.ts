@@ -8,6 +8,7 @@ import { commissionRoutes } from './routes.ts';
 // What other modules use: the SQL their statements embed to write commissions in their own transaction.
 export { applicableRule, clickCommissionUpsert, conversionCommissionInsert } from './commission-sql.ts';
 export { COMMISSION_COLUMNS, statusAuditInsert } from './ledger.ts';
+export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
 export { centsToText, moneyText, percentOfCents, toCents } from './money.ts';
 export type { CommissionStatus } from './lifecycle.ts';

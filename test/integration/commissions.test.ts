@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
 import type { AutoApproval } from '../../core/commissions/auto-approval.ts';
-import { centsToText, percentOfCents, reverseConversionCommissions, toCents } from '../../core/commissions/index.ts';
-import { accrueClicks, earn, ledgerRows } from '../support/commissions.ts';
+import { centsToText, ledgerMismatches, percentOfCents, reverseConversionCommissions, toCents } from '../../core/commissions/index.ts';
+import { accrueClicks, conversionRow, earn, ledgerRows } from '../support/commissions.ts';
 import { partnerCampaign } from '../support/conversions.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -462,5 +462,54 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     const [c] = await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId: 'r4', eventType: 'sale', value: '100.00', isBot: true }]);
     expect(await reverse(c.conversionId, '100.00', true)).to.deep.equal([]);
     expect(await ledgerOf(c.conversionId)).to.deep.equal([['conversion', '10.00', 'rejected']]);
+  });
+});
+
+describe('commissions: reconcile proves the ledger', () => {
+  let server: TestServer;
+  let t: Awaited<ReturnType<typeof partnerCampaign>>;
+  before(async () => {
+    server = await startTestServer();
+    t = await partnerCampaign(server);
+  });
+  after(async () => server?.close());
+
+  it('finds nothing wrong in a ledger the API wrote, and names each row someone tampered with', async () => {
+    const rule = (id: string, body: object) => server.http.put(`/v2/handles/${t.handle}/rewards/${id}`).set(t.auth).send(body).expect(201);
+    await rule('pct', { scope: { partnerId: 'pa' }, event: 'sale', type: 'percent', percent: 12.5 });
+    await rule('flat', { scope: { partnerId: 'pb' }, event: 'sale', type: 'flat', amount: 2.5 });
+    await rule('clk', { scope: {}, event: 'click', type: 'flat', amount: 0.03, holdDays: 0 });
+    const values = ['19.99', '0.04', '250.00'];
+    const earned = [];
+    for (const [i, value] of values.entries()) {
+      for (const partnerId of ['pa', 'pb']) {
+        const conversionId = await conversionRow(server, t.handle, t.campaignId, value);
+        earned.push(...(await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId, eventType: 'sale', value, conversionId, subs: [`s${i}`] }])));
+      }
+    }
+    await accrueClicks(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId: 'pa', occurredAt: new Date(Date.now() - 2 * 86_400_000) }]);
+    await server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 hour' where handle = $1`, [t.handle]);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'rec' }).expect(201);
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${run.body.data[0].payoutId}/mark-paid`).set(t.auth).send({}).expect(200);
+    const client = await server.sql.connect();
+    try {
+      await reverseConversionCommissions(client, { handle: t.handle, conversionId: earned[0].conversionId, amount: '9.99', value: '19.99', full: false, reason: 'refund', actor: 'tok' });
+    } finally {
+      client.release();
+    }
+    expect(await ledgerMismatches(server.sql, t.handle)).to.deep.equal([]);
+
+    const [pa250] = earned.filter((e) => e.amount === '31.25');
+    await server.sql.query(`update commissions set amount = amount + 0.01 where commission_id = $1`, [pa250.commissionId]);
+    await server.sql.query(`update payouts set amount = amount + 1 where payout_id = $1`, [run.body.data[1].payoutId]);
+    const found = await ledgerMismatches(server.sql, t.handle);
+    expect(found.map((m) => m.check)).to.deep.equal([
+      'a conversion commission is what its rule gave for its conversion',
+      'a payout is the sum and count of its lines; a canceled one has none',
+    ]);
+    expect(found[0]).to.deep.include({ count: 1, sample: [pa250.commissionId] });
+    // pa's payout no longer sums its (tampered) line; pb's payout amount itself was changed.
+    expect(run.body.data.map((p: { partnerId: string }) => p.partnerId)).to.deep.equal(['pa', 'pb']);
+    expect(found[1].sample).to.have.members(run.body.data.map((p: { payoutId: string }) => p.payoutId));
   });
 });

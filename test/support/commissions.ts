@@ -95,3 +95,14 @@ export async function ledgerRows(server: TestServer, rows: LedgerRow[]): Promise
   );
   return ids;
 }
+
+/** A bare conversion row (the ledger's reconcile joins conversions); returns its id. */
+export async function conversionRow(server: TestServer, handle: string, campaignId: string, value: string | null, currency = 'USD'): Promise<string> {
+  const id = randomUUID();
+  await server.sql.query(
+    `insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency, body_hash)
+     values ($1::uuid, $2, $1::text, $3, $4, 'sale', $5, $6, 'test')`,
+    [id, handle, randomUUID(), campaignId, value, value === null ? null : currency],
+  );
+  return id;
+}

@@ -36,6 +36,9 @@ export class Migration0016Commissions extends Migration {
       campaign_id text not null,
       conversion_id uuid,
       reward_id text,
+      -- The rule's terms when the row was written: the rule may change or go, reconcile still proves the amount.
+      rule_type text check (rule_type in ('flat', 'percent')),
+      rule_rate numeric(14, 2),
       type text not null check (type in ('click', 'conversion', 'adjustment', 'clawback')),
       event_type text not null,
       quantity bigint not null default 1,
