@@ -3,7 +3,10 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { DailyJob } from '../infra/retention-purge.ts';
 import type { Redis } from '../infra/redis.ts';
-import { COMMISSION_COLUMNS, OPEN_DAY, statusAuditInsert } from './ledger.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import { commissionEventInsert } from './events.ts';
+import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
+import { statusAuditInsert } from './ledger.ts';
 
 /** How often due commissions are approved: a hold is counted in days, a minute late is nothing. */
 export const AUTO_APPROVAL_EVERY_MS = 60_000;
@@ -24,7 +27,8 @@ with due as (
   update commissions c set status = 'approved', reason = 'hold_elapsed', updated_at = now()
     from due where c.commission_id = due.commission_id and c.status = 'pending'
   returning c.*, 'pending'::text as from_status
-), audit as (${statusAuditInsert('moved', `'system'`, `'auto_approval'`)})
+), audit as (${statusAuditInsert('moved', `'system'`, `'auto_approval'`)}
+), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;
 
 /**
@@ -32,10 +36,10 @@ select ${COMMISSION_COLUMNS} from moved c`;
  * configured (one run per minute across every process), an in-process timer without it.
  */
 export class AutoApproval {
-  private readonly deps: { pg: Pool; log: Logger };
+  private readonly deps: { pg: Pool; log: Logger; outbox: OutboxService };
   private readonly job: DailyJob;
 
-  constructor(deps: { pg: Pool; redis: Redis | null; workerRedis: Redis | null; config: Config; log: Logger }) {
+  constructor(deps: { pg: Pool; redis: Redis | null; workerRedis: Redis | null; config: Config; log: Logger; outbox: OutboxService }) {
     this.deps = deps;
     this.job = new DailyJob({
       queue: 'commission-auto-approval', schedulerId: 'approve-due-commissions', run: () => this.approveDue(),
@@ -52,6 +56,7 @@ export class AutoApproval {
       total += rowCount ?? 0;
       if ((rowCount ?? 0) < BATCH) break;
     }
+    if (total > 0) this.deps.outbox.wake();
     if (total > 0) this.deps.log.info({ approved: total }, 'approved commissions whose hold has passed');
     return total;
   }

@@ -7,7 +7,9 @@ import { commissionRoutes } from './routes.ts';
 
 // What other modules use: the SQL their statements embed to write commissions in their own transaction.
 export { applicableRule, clickCommissionUpsert, conversionCommissionInsert } from './commission-sql.ts';
-export { COMMISSION_COLUMNS, statusAuditInsert } from './ledger.ts';
+export { COMMISSION_COLUMNS } from './columns.ts';
+export { statusAuditInsert } from './ledger.ts';
+export { commissionEventInsert } from './events.ts';
 export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
 export { centsToText, moneyText, percentOfCents, toCents } from './money.ts';

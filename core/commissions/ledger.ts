@@ -3,16 +3,10 @@ import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
+import { commissionEventInsert } from './events.ts';
 import { manualMoveProblem, type CommissionStatus, type ManualStatus } from './lifecycle.ts';
-
-/** The commission object of the contract, selected from `commissions c`. */
-export const COMMISSION_COLUMNS = `c.commission_id as "commissionId", c.partner_id as "partnerId", c.campaign_id as "campaignId",
-  c.conversion_id as "conversionId", c.type, c.event_type as "eventType", c.quantity, c.amount, c.currency, c.status,
-  c.hold_until as "holdUntil", c.reason, c.payout_id as "payoutId", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5,
-  c.created_at as "createdAt", c.updated_at as "updatedAt"`;
-
-/** A click row whose UTC day is still running (accruing, not final). */
-export const OPEN_DAY = `(c.type = 'click' and c.day >= (now() at time zone 'UTC')::date)`;
 
 /**
  * The audit event of each status change, as a CTE body over `moved` rows (handle, commission_id,
@@ -43,7 +37,7 @@ export interface MoveResult {
   error?: { code: string; message: string };
 }
 
-/** Moves `moves` (id → previous status) to `to` with the reason, auditing each, in the caller's transaction. */
+/** Moves `moves` (id → previous status) to `to` with the reason, auditing each and (if wanted, $7) its event. */
 const MOVE = `
 with prev as (
   select * from unnest($2::uuid[], $3::text[]) as p(commission_id, from_status)
@@ -51,7 +45,8 @@ with prev as (
   update commissions c set status = $4, reason = $5, updated_at = now()
     from prev where c.handle = $1 and c.commission_id = prev.commission_id
   returning c.*, prev.from_status
-), audit as (${statusAuditInsert('moved', '$6::text', `'manual'`)})
+), audit as (${statusAuditInsert('moved', '$6::text', `'manual'`)}
+), events as (${commissionEventInsert('moved', 'commission.updated', '$7::boolean')})
 select ${COMMISSION_COLUMNS} from moved c`;
 
 /**
@@ -59,9 +54,9 @@ select ${COMMISSION_COLUMNS} from moved c`;
  * changed here: a move changes status and reason only (the ledger is append-only).
  */
 export class CommissionLedger {
-  private readonly deps: { pg: Pool };
+  private readonly deps: { pg: Pool; outbox: OutboxService };
 
-  constructor(deps: { pg: Pool }) {
+  constructor(deps: { pg: Pool; outbox: OutboxService }) {
     this.deps = deps;
   }
 
@@ -111,7 +106,7 @@ export class CommissionLedger {
 
   /** Bulk: every id in one transaction (rows locked in id order, so two bulks never deadlock), one result per id. */
   async moveMany(handle: string, ids: string[], to: ManualStatus, reason: string, actor: string): Promise<MoveResult[]> {
-    return withTransaction(this.deps.pg, async (client) => {
+    const results = await withTransaction(this.deps.pg, async (client) => {
       const { rows } = await client.query(
         `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay" from commissions c
           where c.handle = $1 and c.commission_id = any($2::uuid[]) order by c.commission_id for update`,
@@ -136,11 +131,14 @@ export class CommissionLedger {
       }
       return ids.map((id) => results.get(id)!);
     });
+    this.deps.outbox.wake();
+    return results;
   }
 
   private async applyMoves(client: PoolClient, handle: string, moves: Array<[string, string]>, to: ManualStatus, reason: string, actor: string) {
     if (!moves.length) return [];
-    const { rows } = await client.query(MOVE, [handle, moves.map((m) => m[0]), moves.map((m) => m[1]), to, reason, actor]);
+    const wanted = this.deps.outbox.wants(handle, 'commission.updated');
+    const { rows } = await client.query(MOVE, [handle, moves.map((m) => m[0]), moves.map((m) => m[1]), to, reason, actor, wanted]);
     return rows;
   }
 }

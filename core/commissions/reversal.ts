@@ -1,5 +1,7 @@
 import type { PoolClient } from 'pg';
-import { COMMISSION_COLUMNS, statusAuditInsert } from './ledger.ts';
+import { commissionEventInsert } from './events.ts';
+import { COMMISSION_COLUMNS } from './columns.ts';
+import { statusAuditInsert } from './ledger.ts';
 
 export interface ConversionReversal {
   handle: string;
@@ -26,7 +28,8 @@ with moved as (
     from (select commission_id, status as from_status from commissions where commission_id = any($2::uuid[])) prev
    where c.handle = $1 and c.commission_id = prev.commission_id
   returning c.*, prev.from_status
-), audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)})
+), audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)}
+), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;
 
 /**
@@ -52,7 +55,7 @@ with main as (
          jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'conversionId', conversion_id, 'type', type,
                             'amount', amount, 'currency', currency, 'status', status, 'reason', reason)
     from added
-)
+), events as (${commissionEventInsert('added', 'commission.created')})
 select ${COMMISSION_COLUMNS} from added c`;
 
 /**
@@ -63,7 +66,8 @@ select ${COMMISSION_COLUMNS} from added c`;
  * - full, commission paid or in a payout → a clawback of whatever the conversion's rows still owe;
  * - partial → a negative adjustment (unpaid) or clawback (paid or in a payout) of amount × reversed /
  *   value, rounded half up to cents; the full reversal that ends a series takes back the exact rest.
- * A rejected or already reversed commission, or none, is left alone. Returns the rows created or changed.
+ * A rejected or already reversed commission, or none, is left alone. Returns the rows created or changed;
+ * their commission.created / commission.updated events are in the outbox (call outbox.wake() after commit).
  */
 export async function reverseConversionCommissions(client: PoolClient, r: ConversionReversal): Promise<Record<string, unknown>[]> {
   const { rows } = await client.query(LOCK, [r.handle, r.conversionId]);

@@ -1,14 +1,22 @@
 import type { Pool, PoolClient } from 'pg';
-import { statusAuditInsert } from '../commissions/index.ts';
+import { commissionEventInsert, statusAuditInsert } from '../commissions/index.ts';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
+import type { OutboxService } from '../outbox/service.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 
 export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,
   p.commission_count as "commissionCount", p.status, p.period_end as "periodEnd", p.reference,
   p.created_at as "createdAt", p.paid_at as "paidAt"`;
+
+/** The outbox event (data: the payout object) of each payout row of `source`; `when` a SQL boolean. */
+const payoutEvent = (source: string, type: 'payout.created' | 'payout.paid', when = 'true') => `
+  insert into outbox_events (event_id, handle, type, payload)
+  select gen_random_uuid(), x.handle, '${type}', to_jsonb(x) - 'handle'
+    from (select p.handle, ${PAYOUT_COLUMNS} from ${source} p) x
+   where ${when}`;
 
 const payoutAudit = (source: string, type: string, actor: string) => `
   insert into audit_events (event_id, handle, type, actor, subject_id, payload)
@@ -23,7 +31,7 @@ const payoutAudit = (source: string, type: string, actor: string) => `
  * smaller or negative sum stays unpaid and carries forward. The rows are locked and re-checked
  * (`payout_id is null`), and the caller holds the handle's payout lock, so a commission joins at most
  * one payout whatever runs concurrently. $1 handle, $2 period end, $3 partner ids or null, $4 run key,
- * $5 actor.
+ * $5 actor, $6 whether to write payout.created events.
  */
 const runStatement = (minimum: string) => `
 with eligible as (
@@ -43,7 +51,8 @@ with eligible as (
   update commissions c set payout_id = ch.payout_id, updated_at = now()
     from eligible e join chosen ch using (partner_id, currency)
    where c.commission_id = e.commission_id
-), audit as (${payoutAudit('created', 'payout.created', '$5::text')})
+), audit as (${payoutAudit('created', 'payout.created', '$5::text')}
+), events as (${payoutEvent('created', 'payout.created', '$6::boolean')})
 select ${PAYOUT_COLUMNS} from created p order by p.partner_id, p.currency`;
 
 export interface RunInput {
@@ -54,15 +63,15 @@ export interface RunInput {
 
 /** Payouts: runs keyed by an idempotency key, statements, mark-paid and cancel. */
 export class PayoutService {
-  private readonly deps: { pg: Pool; partnerMinimums: PartnerMinimums };
+  private readonly deps: { pg: Pool; partnerMinimums: PartnerMinimums; outbox: OutboxService };
 
-  constructor(deps: { pg: Pool; partnerMinimums: PartnerMinimums }) {
+  constructor(deps: { pg: Pool; partnerMinimums: PartnerMinimums; outbox: OutboxService }) {
     this.deps = deps;
   }
 
   /** Creates the run's payouts (`created`), or returns the payouts of the run that had this key. */
   async run(handle: string, input: RunInput, actor: string): Promise<{ created: boolean; data: unknown[] }> {
-    return withTransaction(this.deps.pg, async (client) => {
+    const result = await withTransaction(this.deps.pg, async (client) => {
       // A concurrent run with the same key makes this insert wait for its commit, then do nothing.
       const { rows: [run] } = await client.query(
         `insert into payout_runs (handle, idempotency_key, period_end, partner_ids, actor)
@@ -74,9 +83,12 @@ export class PayoutService {
       // One run per handle at a time across processes: the next one starts after this commits and sees its payouts.
       await client.query(`select pg_advisory_xact_lock(hashtextextended('payouts/' || $1, 0))`, [handle]);
       const minimum = await this.deps.partnerMinimums.expression(client, 't.partner_id');
-      const { rows } = await client.query(runStatement(minimum), [handle, run.period_end, input.partnerIds ?? null, input.idempotencyKey, actor]);
+      const wanted = this.deps.outbox.wants(handle, 'payout.created');
+      const { rows } = await client.query(runStatement(minimum), [handle, run.period_end, input.partnerIds ?? null, input.idempotencyKey, actor, wanted]);
       return { created: true, data: rows };
     });
+    if (result.created && result.data.length) this.deps.outbox.wake();
+    return result;
   }
 
   private async ofRun(client: PoolClient, handle: string, key: string) {
@@ -112,7 +124,7 @@ export class PayoutService {
 
   /** pending → paid: its commissions become `paid` (each change audited). */
   async markPaid(handle: string, payoutId: string, reference: string | null, actor: string) {
-    return this.transition(handle, payoutId, 'paid', async (client) => {
+    const paid = await this.transition(handle, payoutId, 'paid', async (client) => {
       const { rows } = await client.query(
         `with p as (
            update payouts set status = 'paid', paid_at = now(), reference = $3, updated_at = now()
@@ -121,13 +133,17 @@ export class PayoutService {
            update commissions c set status = 'paid', updated_at = now()
              from p where c.payout_id = p.payout_id and c.status = 'approved'
            returning c.*, 'approved'::text as from_status
-         ), audit_lines as (${statusAuditInsert('moved', '$4::text', `'payout'`)}),
-         audit as (${payoutAudit('p', 'payout.paid', '$4::text')})
+         ), audit_lines as (${statusAuditInsert('moved', '$4::text', `'payout'`)}
+         ), line_events as (${commissionEventInsert('moved', 'commission.updated', '$5::boolean')}
+         ), audit as (${payoutAudit('p', 'payout.paid', '$4::text')}
+         ), events as (${payoutEvent('p', 'payout.paid', '$6::boolean')})
          select ${PAYOUT_COLUMNS} from p`,
-        [handle, payoutId, reference, actor],
+        [handle, payoutId, reference, actor, this.deps.outbox.wants(handle, 'commission.updated'), this.deps.outbox.wants(handle, 'payout.paid')],
       );
       return rows[0];
     });
+    this.deps.outbox.wake();
+    return paid;
   }
 
   /** pending → canceled: its commissions leave it and are approved and unpaid again, for the next run. */

@@ -3,6 +3,7 @@ import { parseCsv } from '../support/csv-parse.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { partnerCampaign } from '../support/conversions.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { startReceiver, type Receiver } from '../support/webhooks.ts';
 
 // Approved ledger rows are written with SQL (test/support/commissions.ts): payouts read the ledger,
 // however its rows came to be.
@@ -236,5 +237,45 @@ describe('payouts: concurrent runs never pay a commission twice', () => {
     expect(results.map((r) => r.status).sort()).to.deep.equal([200, 200, 200, 200, 200, 201]);
     for (const r of results) expect(r.body).to.deep.equal(results[0].body);
     await assertPaidOnce(t.handle, total);
+  });
+});
+
+describe('payouts and commissions: webhook events', () => {
+  let server: TestServer;
+  let receiver: Receiver;
+  before(async () => {
+    server = await startTestServer();
+    receiver = await startReceiver();
+  });
+  after(async () => {
+    await receiver?.close();
+    await server?.close();
+  });
+
+  it('delivers commission.updated, payout.created and payout.paid to subscribers, with the objects as data', async () => {
+    const t = await partnerCampaign(server);
+    await server.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth)
+      .send({ endpointUrl: receiver.url, eventTypes: ['commission.updated', 'payout.created', 'payout.paid'] }).expect(201);
+    const [pending, approved] = await ledgerRows(server, [
+      { handle: t.handle, partnerId: 'hooked', amount: '4.00', status: 'pending' },
+      { handle: t.handle, partnerId: 'hooked', amount: '6.00' },
+    ]);
+    await server.http.patch(`/v2/handles/${t.handle}/commissions/${pending}`).set(t.auth).send({ status: 'approved', reason: 'ok' }).expect(200);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'hooks' }).expect(201);
+    const payoutId = run.body.data[0].payoutId;
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${payoutId}/mark-paid`).set(t.auth).send({ reference: 'R1' }).expect(200);
+    const events = () => receiver.received.map((r) => JSON.parse(r.body) as { type: string; handle: string; data: Record<string, unknown> });
+    await receiver.waitFor(() => events().length >= 5, 10_000, 'five events');
+    const seen = events().map((e) => [e.type, e.data.commissionId ?? e.data.payoutId, e.data.status]);
+    expect(seen).to.have.deep.members([
+      ['commission.updated', pending, 'approved'],
+      ['payout.created', payoutId, 'pending'],
+      ['commission.updated', pending, 'paid'],
+      ['commission.updated', approved, 'paid'],
+      ['payout.paid', payoutId, 'paid'],
+    ]);
+    const paid = events().find((e) => e.type === 'payout.paid')!;
+    expect(paid.data).to.include({ amount: 10, currency: 'USD', reference: 'R1', partnerId: 'hooked', commissionCount: 2 });
+    expect(paid.handle).to.equal(t.handle);
   });
 });
