@@ -1,6 +1,6 @@
 import { handleParam } from '../tenants/schemas.ts';
 import { instant } from '../http/validate.ts';
-import { ID_PATTERN } from '../commissions/schemas.ts';
+import { ID_PATTERN } from '../commissions/index.ts';
 
 export const PAYOUT_STATUSES = ['pending', 'paid', 'canceled'] as const;
 
