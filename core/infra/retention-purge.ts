@@ -55,7 +55,7 @@ export class DailyJob {
       }).catch((err) => log.warn({ err: err.message, queue: name }, 'daily job not scheduled yet'));
       this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection: createNodeRedisClient(workerRedis), prefix, concurrency: 1 });
       this.worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job worker error'));
-      this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again tomorrow'));
+      this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again at its next interval'));
       this.mode = 'bullmq';
       return;
     }
