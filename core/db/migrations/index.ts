@@ -11,6 +11,7 @@ import { Migration0010TokenOwnerAndV21Scopes } from './0010-token-owner-and-v21-
 import { Migration0011MerchantConversions } from './0011-merchant-conversions.ts';
 import { Migration0012WebhookRetryTail } from './0012-webhook-retry-tail.ts';
 import { Migration0015SubIds } from './0015-sub-ids.ts';
+import { Migration0016Commissions } from './0016-commissions.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   { name: '0011-merchant-conversions', class: Migration0011MerchantConversions },
   { name: '0012-webhook-retry-tail', class: Migration0012WebhookRetryTail },
   { name: '0015-sub-ids', class: Migration0015SubIds },
+  { name: '0016-commissions', class: Migration0016Commissions },
 ];
