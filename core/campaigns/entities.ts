@@ -20,6 +20,7 @@ export interface Campaign {
   linkTitle: string | null;
   routingRules: RoutingRule[];
   attributionWindowDays: number;
+  maxConversionValue: number | null;
   /** The partner whose campaign this is (null or absent: none). */
   partnerId?: string | null;
   createdAt: Date;
@@ -41,6 +42,7 @@ export const CampaignEntity = new EntitySchema<Campaign>({
     linkTitle: { type: 'string', nullable: true },
     routingRules: { type: 'json' },
     attributionWindowDays: { type: 'integer' },
+    maxConversionValue: { type: 'decimal', precision: 14, scale: 2, nullable: true },
     partnerId: { type: 'string', nullable: true },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },

@@ -13,6 +13,11 @@ const partnerId = {
   type: ['string', 'null'], pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
   description: 'The partner whose campaign this is (null: none); an unknown partner is 422 unknown_partner.',
 } as const;
+// numeric(14, 2), like a conversion's value; null (PATCH) removes the bound.
+const maxConversionValue = {
+  type: ['number', 'null'], minimum: 0, maximum: 999_999_999_999.99,
+  description: 'Conversions of this campaign with a larger value (in any currency) are refused: 422 value_out_of_range.',
+} as const;
 
 /**
  * The request-level shape of routing rules: built-in conditions are checked here, extra kinds are
@@ -47,6 +52,7 @@ export const createCampaignBody = {
     },
     routingRules: { ...openRoutingRules(), default: [] },
     attributionWindowDays: { ...attributionWindowDays, default: 30 },
+    maxConversionValue,
     partnerId,
   },
 } as const;
@@ -61,6 +67,7 @@ export const patchCampaignBody = {
     destinationUrl,
     routingRules: openRoutingRules(),
     attributionWindowDays,
+    maxConversionValue,
     partnerId,
   },
 } as const;
@@ -87,6 +94,7 @@ export const campaignResponse = {
     },
     routingRules: { type: 'array', items: { type: 'object' } },
     attributionWindowDays: { type: 'integer' },
+    maxConversionValue: { type: ['number', 'null'] },
     partnerId: { type: ['string', 'null'] },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
