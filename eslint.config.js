@@ -55,8 +55,8 @@ export default tseslint.config(
     rules: {
       // Node runs the sources with type stripping: a type must be imported as a type.
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
-      // Reported, not yet enforced: the module-boundary refactor (issue 13 §4) removes these.
-      'tenx/module-boundaries': 'warn',
+      // A module's index.ts is its only door (docs/architecture.md "Module boundaries").
+      'tenx/module-boundaries': 'error',
       // `_name` is the house way to say "deliberately unused" (omitting a field by destructuring).
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', ignoreRestSiblings: true }],
       // `any` stays where values cross untyped boundaries (route handlers, plugin manifests, JSON

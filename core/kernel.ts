@@ -13,7 +13,7 @@ import { createBus } from './infra/bus.ts';
 import { createCounters } from './infra/counters.ts';
 import { createLogger, type Logger } from './infra/logger.ts';
 import { connectRedis, workerConnection } from './infra/redis.ts';
-import { modules } from './modules.ts';
+import { entities, modules } from './modules.ts';
 import { PluginHost } from './plugins/host.ts';
 import { createJsonPoster, pluginPostJson } from './notifications/http-delivery.ts';
 import { loadAllPlugins } from './plugins/loader.ts';
@@ -60,7 +60,7 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
       closers.push(() => embedded!.stop());
     }
     const databaseUrl = config.databaseUrl || embedded!.url;
-    const orm: Orm = await initOrm(databaseUrl, config.databasePoolMax, log);
+    const orm: Orm = await initOrm(databaseUrl, config.databasePoolMax, log, entities);
     closers.push(() => orm.close());
     const applied = await migrate(orm);
     if (applied.length) log.info({ applied }, 'migrations applied');

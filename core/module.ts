@@ -1,3 +1,4 @@
+import type { EntitySchema } from '@mikro-orm/core';
 import type { AwilixContainer } from 'awilix';
 import type { RouteDef } from './http/route.ts';
 
@@ -7,6 +8,8 @@ import type { RouteDef } from './http/route.ts';
  */
 export interface TenxModule {
   name: string;
+  /** The MikroORM entities of its control-plane tables (docs/architecture.md "Data access"). */
+  entities?: EntitySchema<any>[];
   register?(container: AwilixContainer): void;
   routes?(cradle: Record<string, any>): RouteDef[];
   start?(cradle: Record<string, any>): Promise<void> | void;

@@ -34,3 +34,6 @@ export const modules: TenxModule[] = [
   // Last: its catch-all GET /{handle}/{slug} route must not shadow any other two-segment route.
   redirectModule,
 ];
+
+/** Every module's MikroORM entities; hot-path tables are plain SQL and have none. */
+export const entities = modules.flatMap((m) => m.entities ?? []);

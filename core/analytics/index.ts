@@ -12,6 +12,7 @@ import { AnalyticsStreams } from './stream.ts';
 export { answerAnalytics, answerExport, answerStream, type ViewQuery } from './serve.ts';
 export { analyticsQueryOf, analyticsResponse, exportQueryOf } from './schemas.ts';
 export type { AnalyticsService } from './service.ts';
+export { csvRow, ndjsonRow } from './csv.ts';
 export type { AnalyticsStreams } from './stream.ts';
 // What the partner realm builds on: groupBy=sub1..sub5 over its own campaigns (AnalyticsService.subIdGroupBy).
 export { isSubIdGroupBy, SUB_ID_GROUP_BY, type SubIdGroupBy } from './sub-id-group-by.ts';

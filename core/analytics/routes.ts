@@ -1,5 +1,5 @@
 import { defineRoutes, type Principal } from '../http/route.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import { GROUP_BY } from './group-by.ts';
 import { SUB_ID_GROUP_BY } from './sub-id-group-by.ts';
 import { analyticsQuery, analyticsResponse, exportQuery, streamQuery } from './schemas.ts';

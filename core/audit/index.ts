@@ -3,6 +3,9 @@ import type { TenxModule } from '../module.ts';
 import { auditRoutes } from './routes.ts';
 import { AuditService } from './service.ts';
 
+// What other modules use: the service that records events (pass the transaction's client).
+export type { AuditInput, AuditService } from './service.ts';
+
 export const auditModule: TenxModule = {
   name: 'audit',
   register(container) {

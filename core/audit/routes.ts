@@ -1,6 +1,6 @@
 import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import type { AuditService } from './service.ts';
 import { instant } from '../http/validate.ts';
 

@@ -1,6 +1,6 @@
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import { campaignParams, campaignResponse, createCampaignBody, listCampaignsQuery, patchCampaignBody } from './schemas.ts';
 import type { CampaignService } from './service.ts';
 

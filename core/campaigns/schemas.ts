@@ -1,5 +1,5 @@
-import { MAX_RULES, routingRulesSchema } from '../redirect/routing.ts';
-import { handleParam } from '../tenants/schemas.ts';
+import { MAX_RULES, routingRulesSchema } from './routing-rules.ts';
+import { handleParam } from '../http/handle.ts';
 
 export const CAMPAIGN_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
 export const SLUG_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';

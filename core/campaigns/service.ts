@@ -1,13 +1,12 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Config } from '../../config/index.ts';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { conflict, invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { Bus } from '../infra/bus.ts';
-import type { OutboxService } from '../outbox/service.ts';
-import type { PluginHost } from '../plugins/host.ts';
-import type { CampaignDraft, GoalTypePlugin } from '../plugins/sdk.ts';
+import type { OutboxService } from '../outbox/index.ts';
+import type { CampaignDraft, GoalTypePlugin, PluginHost } from '../plugins/index.ts';
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
 import { campaignProblems } from './validation.ts';
 import { canonicalRules, canonicalUrl } from './destination.ts';

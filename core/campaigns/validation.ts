@@ -3,8 +3,8 @@
 import type { ValidateFunction } from 'ajv';
 import type { ErrorDetail } from '../http/errors.ts';
 import { compile, toDetails } from '../http/validate.ts';
-import type { CampaignDraft, GoalTypePlugin, JsonSchema } from '../plugins/sdk.ts';
-import { routingRulesSchema } from '../redirect/routing.ts';
+import type { CampaignDraft, GoalTypePlugin, JsonSchema } from '../plugins/index.ts';
+import { routingRulesSchema } from './routing-rules.ts';
 import { destinationProblem } from './destination.ts';
 
 // Compiled once per goal type (built-ins plus its condition kinds), reused for every request.

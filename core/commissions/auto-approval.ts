@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { DailyJob } from '../infra/retention-purge.ts';
 import type { Redis } from '../infra/redis.ts';
-import type { OutboxService } from '../outbox/service.ts';
+import type { OutboxService } from '../outbox/index.ts';
 import { commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
 import { statusAuditInsert } from './ledger.ts';

@@ -3,7 +3,7 @@ import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
-import type { OutboxService } from '../outbox/service.ts';
+import type { OutboxService } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
 import { commissionEventInsert } from './events.ts';
 import { manualMoveProblem, type CommissionStatus, type ManualStatus } from './lifecycle.ts';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { conflict, invalidRequest, notFound, unprocessable, type ErrorDetail } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';

@@ -1,6 +1,6 @@
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import type { CommissionLedger } from './ledger.ts';
 import type { RewardService } from './rewards.ts';
 import {

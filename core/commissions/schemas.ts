@@ -1,4 +1,5 @@
-import { handleParam, currency } from '../tenants/schemas.ts';
+import { currencyCode as currency } from '../http/currencies.ts';
+import { handleParam } from '../http/handle.ts';
 import { instant } from '../http/validate.ts';
 
 /** Ids a client chooses (rewardId) and partner ids: the same shape as campaign ids. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CtxClaims } from '../redirect/ctx-token.ts';
+import type { CtxClaims } from '../redirect/index.ts';
 
 /** What makes two submissions "the same body": the click the ctx names and what was reported about it. */
 export interface ConversionFacts {

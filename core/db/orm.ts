@@ -1,12 +1,13 @@
+import type { EntitySchema } from '@mikro-orm/core';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from 'pino';
-import { entities } from './entities.ts';
 import { migrations } from './migrations/index.ts';
 
 export type Orm = MikroORM;
 
-export async function initOrm(url: string, poolMax: number, log: Logger): Promise<Orm> {
+/** `entities`: every module's (core/modules.ts); migrations alone need none. */
+export async function initOrm(url: string, poolMax: number, log: Logger, entities: EntitySchema<any>[] = []): Promise<Orm> {
   const orm = await MikroORM.init({
     clientUrl: url,
     entities,

@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import type { Pool } from 'pg';
 import { forbidden, insufficientScope, notFound, unauthorized } from './errors.ts';
 import { SCOPES, type Principal, type RouteAuth } from './route.ts';
-import { HANDLE_PATTERN } from '../tenants/schemas.ts';
+import { HANDLE_PATTERN } from './handle.ts';
 
 const HANDLE = new RegExp(HANDLE_PATTERN);
 

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { AwilixContainer } from 'awilix';
-import type { JsonSchema } from '../plugins/sdk.ts';
+import type { JsonSchema } from '../plugins/index.ts';
 
 /** Scopes of handle tokens (v2, then v2.1's partner programs and audit.read). Owner and admin hold all. */
 export const SCOPES = [

@@ -1,6 +1,6 @@
 import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import type { JsonSchema } from '../plugins/sdk.ts';
+import type { JsonSchema } from '../plugins/index.ts';
 import { invalidRequest, type ErrorDetail } from './errors.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;

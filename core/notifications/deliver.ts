@@ -2,8 +2,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
-import type { PluginHost } from '../plugins/host.ts';
-import type { DeliveryResult, OutgoingNotification } from '../plugins/sdk.ts';
+import type { DeliveryResult, OutgoingNotification, PluginHost } from '../plugins/index.ts';
 import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
 import { claimDeliveries, nextClaimAt, recordAttempts, type AttemptRecord, type Claimed, type FinalStatus } from './delivery-store.ts';

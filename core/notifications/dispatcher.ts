@@ -4,7 +4,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { withTransaction } from '../db/transaction.ts';
-import type { OutboxService } from '../outbox/service.ts';
+import type { OutboxService } from '../outbox/index.ts';
 import { insertDeliveries, type Due, type NewDelivery } from './delivery-store.ts';
 import { webhookDeliveriesCreated } from './metrics.ts';
 

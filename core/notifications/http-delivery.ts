@@ -2,7 +2,7 @@
 // redirects, always answering with one DeliveryResult the notifications panel can show.
 import { performance } from 'node:perf_hooks';
 import { Agent, request } from 'undici';
-import type { DeliveryResult, PluginApi, PostJsonOptions } from '../plugins/sdk.ts';
+import type { DeliveryResult, PluginApi, PostJsonOptions } from '../plugins/index.ts';
 import { ENDPOINT_NOT_ALLOWED, checkEndpoint, guardedLookup, resolveAddresses } from './ssrf-guard.ts';
 
 /**

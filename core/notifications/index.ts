@@ -1,6 +1,6 @@
 import { asClass, asFunction } from 'awilix';
 import type { TenxModule } from '../module.ts';
-import type { OutboxService } from '../outbox/service.ts';
+import type { OutboxService } from '../outbox/index.ts';
 import { DeliveryEngine } from './engine.ts';
 import { SubscriptionInterest } from './interest.ts';
 import { NotificationsPanel } from './panel.ts';

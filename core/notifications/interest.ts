@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Bus } from '../infra/bus.ts';
-import type { EventType } from '../outbox/service.ts';
+import type { EventType } from '../outbox/index.ts';
 
 const CHANNEL = 'webhooks.changed';
 // A bus message lost during a Redis blip is healed by this full reload.

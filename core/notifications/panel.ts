@@ -1,7 +1,7 @@
 // The notifications panel: deliveries with every attempt, per-webhook success counts, redelivery.
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool } from 'pg';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { DeliveryEngine } from './engine.ts';

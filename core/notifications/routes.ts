@@ -1,6 +1,6 @@
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import type { NotificationsPanel } from './panel.ts';
 import {
   createWebhookBody, deliveryParams, deliveryResponse, notificationsPage, notificationsQuery, updateWebhookBody, webhookParams, webhookResponse, webhookWithSecret,

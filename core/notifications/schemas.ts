@@ -1,6 +1,6 @@
-import { EVENT_TYPES } from '../outbox/service.ts';
+import { EVENT_TYPES } from '../outbox/index.ts';
 import { pageQuery } from '../http/pagination.ts';
-import { handleParam } from '../tenants/schemas.ts';
+import { handleParam } from '../http/handle.ts';
 import { instant } from '../http/validate.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;

@@ -2,12 +2,12 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool, PoolClient } from 'pg';
 import type { Config } from '../../config/index.ts';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, invalidRequest, notFound, unavailable, unprocessable } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
-import type { EventType } from '../outbox/service.ts';
-import type { PluginHost } from '../plugins/host.ts';
+import type { EventType } from '../outbox/index.ts';
+import type { PluginHost } from '../plugins/index.ts';
 import { insertDeliveries } from './delivery-store.ts';
 import { deliveryBody } from './dispatcher.ts';
 import type { DeliveryEngine } from './engine.ts';

@@ -2,6 +2,9 @@ import { asClass } from 'awilix';
 import type { TenxModule } from '../module.ts';
 import { OutboxService } from './service.ts';
 
+// What other modules use: the event types and the service that writes events in the caller's transaction.
+export { EVENT_TYPES, type EventType, type OutboxEvent, type OutboxService } from './service.ts';
+
 export const outboxModule: TenxModule = {
   name: 'outbox',
   register(container) {

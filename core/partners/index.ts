@@ -1,4 +1,5 @@
 import { asClass } from 'awilix';
+import { PartnerEntity, PartnerTokenEntity } from './entities.ts';
 import type { TenxModule } from '../module.ts';
 import { realmRoutes } from './realm-routes.ts';
 import { PartnerRealm } from './realm.ts';
@@ -9,6 +10,7 @@ export { PARTNER_GROUP_BY, type PartnerGroupBy } from './schemas.ts';
 
 export const partnersModule: TenxModule = {
   name: 'partners',
+  entities: [PartnerEntity, PartnerTokenEntity],
   register(container) {
     container.register({
       partners: asClass(PartnerService).scoped(),

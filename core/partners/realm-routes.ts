@@ -1,11 +1,8 @@
-import {
-  analyticsQueryOf, analyticsResponse, answerAnalytics, answerExport, answerStream, exportQueryOf,
-  type AnalyticsService, type AnalyticsStreams,
-} from '../analytics/index.ts';
-import { STATUSES } from '../campaigns/schemas.ts';
+import { analyticsQueryOf, analyticsResponse, type AnalyticsService, type AnalyticsStreams, answerAnalytics, answerExport, answerStream, exportQueryOf } from '../analytics/index.ts';
+import { STATUSES } from '../campaigns/index.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import type { PartnerRealm } from './realm.ts';
 import { PARTNER_GROUP_BY } from './schemas.ts';
 

@@ -1,5 +1,4 @@
-import type { CampaignService } from '../campaigns/service.ts';
-import type { CampaignStatus } from '../campaigns/entities.ts';
+import type { CampaignService, CampaignStatus } from '../campaigns/index.ts';
 import { forbidden } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
 import type { PartnerService } from './service.ts';

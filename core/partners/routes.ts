@@ -1,6 +1,6 @@
 import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import {
   createPartnerBody, createPartnerTokenBody, listPartnersQuery, partnerParams, partnerResponse, partnerTokenParams,
   partnerTokenResponse, patchPartnerBody,

@@ -1,5 +1,5 @@
 import { PARTNER_SCOPES } from '../http/route.ts';
-import { handleParam } from '../tenants/schemas.ts';
+import { handleParam } from '../http/handle.ts';
 
 export const PARTNER_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
 export const PARTNER_STATUSES = ['ACTIVE', 'SUSPENDED'] as const;

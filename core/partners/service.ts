@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { hashToken, PARTNER_TOKEN_PREFIX } from '../http/auth.ts';
 import { conflict, invalidRequest, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';

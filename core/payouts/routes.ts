@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
-import { csvRow, ndjsonRow } from '../analytics/csv.ts';
+import { csvRow, ndjsonRow } from '../analytics/index.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { handleParams } from '../tenants/schemas.ts';
+import { handleParams } from '../http/handle.ts';
 import { listPayoutsQuery, markPaidBody, payoutParams, payoutResponse, payoutRunResponse, runPayoutsBody, statementQuery } from './schemas.ts';
 import type { PayoutService, RunInput } from './service.ts';
 

@@ -1,4 +1,4 @@
-import { handleParam } from '../tenants/schemas.ts';
+import { handleParam } from '../http/handle.ts';
 import { instant } from '../http/validate.ts';
 import { ID_PATTERN } from '../commissions/index.ts';
 

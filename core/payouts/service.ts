@@ -4,7 +4,7 @@ import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
-import type { OutboxService } from '../outbox/service.ts';
+import type { OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 
 export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,

@@ -1,8 +1,8 @@
 import type { Pool } from 'pg';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { invalidRequest, notFound } from '../http/errors.ts';
-import { handleParam } from '../tenants/schemas.ts';
-import type { AuditService } from '../audit/service.ts';
+import { handleParam } from '../http/handle.ts';
+import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { KIND_GROUPS, type ActivePlugin, type PluginHost } from './host.ts';
 

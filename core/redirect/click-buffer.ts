@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { withTransaction } from '../db/transaction.ts';
-import type { OutboxEvent, OutboxService } from '../outbox/service.ts';
+import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
 import { clickFlushFailures, clicksDropped, clicksReplayed, clicksStored, trackBuffer } from './metrics.ts';
 

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
-import type { ClickFacts } from '../plugins/sdk.ts';
-import { clientIp, countryOf, deviceClass, languages, sourceChannel, type TrustedProxies } from './classify.ts';
+import type { ClickFacts } from '../plugins/index.ts';
+import { clientIp, type TrustedProxies } from '../http/client-ip.ts';
+import { countryOf, deviceClass, languages, sourceChannel } from './classify.ts';
 import type { CompiledLink } from './link-cache.ts';
 
 export interface FactsEnv {

@@ -2,8 +2,7 @@
 // segment, and hand it to the ClickBuffer. Nothing here delays a response.
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ActivePlugin, HandlePlugins, PluginHost } from '../plugins/host.ts';
-import type { BotDetectorPlugin, BotVerdict, ClickFacts, TrackingPresetPlugin } from '../plugins/sdk.ts';
+import type { ActivePlugin, BotDetectorPlugin, BotVerdict, ClickFacts, HandlePlugins, PluginHost, TrackingPresetPlugin } from '../plugins/index.ts';
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CompiledLink } from './link-cache.ts';
 import { subIdsOf } from './sub-ids.ts';

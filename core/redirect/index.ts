@@ -3,13 +3,13 @@ import { asFunction } from 'awilix';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
-import { CAMPAIGNS_CHANGED, type CampaignChange, type CampaignService } from '../campaigns/service.ts';
+import { type CampaignChange, CAMPAIGNS_CHANGED, type CampaignService } from '../campaigns/index.ts';
+import { parseTrustedProxies } from '../http/client-ip.ts';
 import type { Bus } from '../infra/bus.ts';
 import type { Redis } from '../infra/redis.ts';
 import type { TenxModule } from '../module.ts';
-import type { OutboxService } from '../outbox/service.ts';
-import type { PluginHost } from '../plugins/host.ts';
-import { parseTrustedProxies } from './classify.ts';
+import type { OutboxService } from '../outbox/index.ts';
+import type { PluginHost } from '../plugins/index.ts';
 import { ClickBuffer } from './click-buffer.ts';
 import { ClickRecorder } from './click-recorder.ts';
 import { openClickSpill } from './click-spill.ts';
@@ -18,6 +18,9 @@ import { createFastLane } from './fast-lane.ts';
 import { compileLink, LinkCache } from './link-cache.ts';
 import { Redirector } from './redirector.ts';
 import { redirectRoutes } from './routes.ts';
+
+// What other modules use: the click context (ctx) token a conversion carries back.
+export type { CtxClaims, CtxCodec } from './ctx-token.ts';
 
 interface Cradle {
   config: Config;

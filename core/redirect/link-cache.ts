@@ -1,9 +1,7 @@
 // Compiled short links in an in-process Map: the redirect's warm path never queries the database.
 // Misses load once per key (concurrent misses share the load); changes arrive on the bus.
-import type { Campaign } from '../campaigns/entities.ts';
-import { canonicalRules, redirectableUrl } from '../campaigns/destination.ts';
-import type { PluginHost } from '../plugins/host.ts';
-import type { GoalTypePlugin, TrackingPresetPlugin } from '../plugins/sdk.ts';
+import { type Campaign, canonicalRules, redirectableUrl } from '../campaigns/index.ts';
+import type { GoalTypePlugin, PluginHost, TrackingPresetPlugin } from '../plugins/index.ts';
 import { compileRules, type CompiledRules } from './routing.ts';
 
 export interface CompiledLink {

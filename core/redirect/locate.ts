@@ -1,4 +1,4 @@
-import type { ClickFacts } from '../plugins/sdk.ts';
+import type { ClickFacts } from '../plugins/index.ts';
 import type { CtxClaims, CtxCodec } from './ctx-token.ts';
 import { appendCtx, chooseDestination, type CompiledRules } from './routing.ts';
 

@@ -2,8 +2,7 @@
 // It loads the goal-type plugins itself, since their condition kinds are functions that cannot be sent.
 import { fileURLToPath } from 'node:url';
 import { workerData } from 'node:worker_threads';
-import { builtinPluginPaths, loadPlugin } from '../plugins/loader.ts';
-import type { ConditionKind, GoalTypePlugin } from '../plugins/sdk.ts';
+import { builtinPluginPaths, type ConditionKind, type GoalTypePlugin, loadPlugin } from '../plugins/index.ts';
 import { createCtxCodec } from './ctx-token.ts';
 import { locate, type Located } from './locate.ts';
 import type { OffloadTask, OffloadWorkerData } from './offload.ts';

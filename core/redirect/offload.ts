@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { Piscina } from 'piscina';
 import type { Config } from '../../config/index.ts';
-import type { ClickFacts } from '../plugins/sdk.ts';
+import type { ClickFacts } from '../plugins/index.ts';
 import type { CtxClaims } from './ctx-token.ts';
 import type { Located } from './locate.ts';
 

@@ -5,7 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { requestIdFrom } from '../http/request-id.ts';
-import type { ClickFacts } from '../plugins/sdk.ts';
+import type { ClickFacts } from '../plugins/index.ts';
 import { clickFacts, type FactsEnv } from './click-facts.ts';
 import { newClickId } from './click-id.ts';
 import type { ClickRecorder } from './click-recorder.ts';

@@ -1,7 +1,7 @@
 import { defineRoutes } from '../http/route.ts';
 import { HttpError, unavailable } from '../http/errors.ts';
-import { SLUG_PATTERN } from '../campaigns/schemas.ts';
-import { HANDLE_PATTERN, RESERVED_HANDLES } from '../tenants/schemas.ts';
+import { SLUG_PATTERN } from '../campaigns/index.ts';
+import { HANDLE_PATTERN, RESERVED_HANDLES } from '../http/handle.ts';
 import type { LinkCache } from './link-cache.ts';
 import type { Redirector } from './redirector.ts';
 

@@ -1,4 +1,5 @@
 import { asClass } from 'awilix';
+import { AccessTokenEntity, TenantEntity } from './entities.ts';
 import type { TenxModule } from '../module.ts';
 import { tenantRoutes } from './routes.ts';
 import { TenantService } from './service.ts';
@@ -8,6 +9,7 @@ export { HANDLE_SETTINGS_CHANGED, type PublicConversions } from './settings.ts';
 
 export const tenantsModule: TenxModule = {
   name: 'tenants',
+  entities: [TenantEntity, AccessTokenEntity],
   register(container) {
     container.register({ tenants: asClass(TenantService).scoped(), handleSettings: asClass(HandleSettingsService).scoped() });
   },

@@ -1,6 +1,7 @@
 import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
-import { createHandleBody, createTokenBody, currentTokenResponse, handleParams, patchHandleBody, tenantResponse, tokenParams, tokenResponse } from './schemas.ts';
+import { handleParams } from '../http/handle.ts';
+import { createHandleBody, createTokenBody, currentTokenResponse, patchHandleBody, tenantResponse, tokenParams, tokenResponse } from './schemas.ts';
 import type { TenantService } from './service.ts';
 import type { HandlePatch, HandleSettingsService } from './settings.ts';
 

@@ -1,14 +1,9 @@
 import { currencyCode } from '../http/currencies.ts';
+import { handleParam, handleParams, RESERVED_HANDLES } from '../http/handle.ts';
 import { SCOPES } from '../http/route.ts';
 import { PUBLIC_CONVERSIONS } from './settings.ts';
 
-export const RESERVED_HANDLES = ['v2', 'api', 'docs', 'healthz', 'readyz', 'metrics', 'static', 'assets', 'admin', 'dashboard', 'sdk'];
-export const HANDLE_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$';
-
-export const handleParam = { type: 'string', pattern: HANDLE_PATTERN } as const;
-/** Path params of every /v2/handles/{handle}/... route. */
-export const handleParams = { type: 'object', properties: { handle: handleParam } } as const;
-export const currency = currencyCode;
+const currency = currencyCode;
 
 const publicConversions = {
   enum: [...PUBLIC_CONVERSIONS],

@@ -7,7 +7,7 @@ import { hashToken, PAT_PREFIX } from '../http/auth.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { SCOPES, type Principal } from '../http/route.ts';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { AccessTokenEntity, TenantEntity, type AccessToken } from './entities.ts';
 import { assertMayRevoke, assertMayRotate, grant, type Grantor } from './token-rules.ts';
 import type { PublicConversions } from './settings.ts';

@@ -1,5 +1,5 @@
 import type { Pool } from 'pg';
-import type { AuditService } from '../audit/service.ts';
+import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { notFound } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import fc from 'fast-check';
-import { clientIp, countryOf, deviceClass, languages, parseTrustedProxies, sourceChannel } from '../../core/redirect/classify.ts';
+import { clientIp, parseTrustedProxies } from '../../core/http/client-ip.ts';
+import { countryOf, deviceClass, languages, sourceChannel } from '../../core/redirect/classify.ts';
 
 const UA = {
   chromeDesktop: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36',

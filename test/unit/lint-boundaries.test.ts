@@ -25,6 +25,15 @@ describe('lint: no import of another core module’s internals (tenx/module-boun
     expect(messages[1]).to.include('imports types from core/audit/service.ts');
   });
 
+  it('fails the lint (an error, not a warning): core/ has no such import left', async () => {
+    const eslint = new ESLint({ cwd: ROOT });
+    const [result] = await eslint.lintText("import { csvRow } from '../analytics/csv.ts';\nexport { csvRow };\n", {
+      filePath: resolve(ROOT, 'core/payouts/fixture.ts'),
+    });
+    const boundary = result.messages.filter((m) => m.ruleId === 'tenx/module-boundaries');
+    expect(boundary.map((m) => m.severity)).to.deep.equal([2]);
+  });
+
   it('flags re-exports and dynamic imports of internals too', async () => {
     const messages = await boundaryMessages(
       "export * from '../redirect/link-cache.ts';\nexport const load = () => import('../tenants/service.ts');\n",

@@ -4,9 +4,8 @@ import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ClickFacts, ConditionKind } from '../../core/plugins/sdk.ts';
 import { sourceChannel } from '../../core/redirect/classify.ts';
-import {
-  appendCtx, builtinConditionSchemas, chooseDestination, compileRules, routingRulesSchema, ruleCost, type RoutingRule,
-} from '../../core/redirect/routing.ts';
+import { builtinConditionSchemas, routingRulesSchema } from '../../core/campaigns/routing-rules.ts';
+import { appendCtx, chooseDestination, compileRules, ruleCost, type RoutingRule } from '../../core/redirect/routing.ts';
 
 const PRIMARY = 'https://merchant.example.com/product?ref=alpha';
 const EMAIL = 'https://merchant.example.com/product?ref=alpha&src=email';
