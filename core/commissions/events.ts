@@ -1,3 +1,4 @@
+import { outboxInsertSql } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
 
 /**
@@ -7,7 +8,7 @@ import { COMMISSION_COLUMNS } from './columns.ts';
  * parameter saying whether any subscription of the handle wants the type: outbox.wants()).
  */
 export const commissionEventInsert = (source: string, type: 'commission.created' | 'commission.updated', when = 'true') => `
-  insert into outbox_events (event_id, handle, type, payload)
-  select gen_random_uuid(), x.handle, '${type}', to_jsonb(x) - 'handle'
-    from (select c.handle, ${COMMISSION_COLUMNS} from ${source} c) x
-   where ${when}`;
+  ${outboxInsertSql({
+    handle: 'x.handle', type: `'${type}'`, payload: "to_jsonb(x) - 'handle'",
+    from: `(select c.handle, ${COMMISSION_COLUMNS} from ${source} c) x`, where: when,
+  })}`;

@@ -1,4 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
+import { auditInsertSql } from '../audit/index.ts';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
@@ -13,11 +14,12 @@ import { manualMoveProblem, type CommissionStatus, type ManualStatus } from './l
  * campaign_id, partner_id, from_status, status, reason): type `commission.status_changed`, actor and why.
  */
 export const statusAuditInsert = (moved: string, actor: string, via: string) => `
-  insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
-  select gen_random_uuid(), handle, 'commission.status_changed', ${actor}, campaign_id, commission_id::text,
-         jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'from', from_status, 'to', status,
-                            'reason', reason, 'via', ${via})
-    from ${moved}`;
+  ${auditInsertSql({
+    handle: 'handle', type: "'commission.status_changed'", actor, campaignId: 'campaign_id', subjectId: 'commission_id::text',
+    payload: `jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'from', from_status, 'to', status,
+                            'reason', reason, 'via', ${via})`,
+    from: moved,
+  })}`;
 
 export interface CommissionFilters {
   status?: CommissionStatus;

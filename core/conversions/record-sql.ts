@@ -1,6 +1,8 @@
 // The statements of the conversion hot path. Each is one round trip and one implicit transaction:
 // round trips and commits (WAL flushes), not the inserts, bound PostgreSQL here (shared/NOTES.md).
 // Callers run them as named (prepared) statements: measured 1.1-1.9× over re-parsing these CTEs.
+import { auditInsertSql } from '../audit/index.ts';
+import { outboxInsertSql } from '../outbox/index.ts';
 
 /**
  * A query: named (parsed once per connection) on PostgreSQL; unnamed on embedded PGlite, whose
@@ -119,15 +121,13 @@ with input as (
          verified_conversions = r.verified_conversions + excluded.verified_conversions,
          unauthenticated_conversions = r.unauthenticated_conversions + excluded.unauthenticated_conversions,
          value = r.value + excluded.value
-), audit as (
-  insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
-  select audit_id, handle, 'conversion.created', actor, campaign_id, conversion_id::text,
-         data || jsonb_build_object('idempotencyKey', key, 'country', country, 'segment', segment, 'source', source,
-                                    'clickIsBot', is_bot, 'clickFound', click_found, 'verified', verified)
-    from recorded
-), outbox as (
-  insert into outbox_events (event_id, handle, type, payload)
-  select outbox_id, handle, 'conversion.tested', data from recorded
+), audit as (${auditInsertSql({
+  eventId: 'audit_id', handle: 'handle', type: "'conversion.created'", actor: 'actor', campaignId: 'campaign_id', subjectId: 'conversion_id::text',
+  payload: `data || jsonb_build_object('idempotencyKey', key, 'country', country, 'segment', segment, 'source', source,
+                                    'clickIsBot', is_bot, 'clickFound', click_found, 'verified', verified)`,
+  from: 'recorded',
+})}
+), outbox as (${outboxInsertSql({ eventId: 'outbox_id', handle: 'handle', type: "'conversion.tested'", payload: 'data', from: 'recorded' })}
 )
 select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency,
        c.authenticated, c.created_at, c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
@@ -162,16 +162,16 @@ with original as (
   select jsonb_build_object('clickId', click_id, 'campaignId', campaign_id, 'conversionId', conversion_id,
                             'value', value, 'currency', currency, 'eventType', event_type, 'authenticated', authenticated) as data, original.*
     from original
-), audit as (
-  insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
-  select $5::uuid, $1, case when mismatch then 'conversion.mismatch' else 'conversion.deduped' end, $7::text,
-         campaign_id, conversion_id::text,
-         data || jsonb_build_object('idempotencyKey', $2::text, 'deduped', true, 'mismatch', mismatch)
-              || case when mismatch then jsonb_build_object('changes', (select changes from diff)) else '{}' end
-    from event
-), outbox as (
-  insert into outbox_events (event_id, handle, type, payload)
-  select $6::uuid, $1, 'conversion.deduped', data || jsonb_build_object('mismatch', mismatch) from event
+), audit as (${auditInsertSql({
+  eventId: '$5::uuid', handle: '$1', type: "case when mismatch then 'conversion.mismatch' else 'conversion.deduped' end", actor: '$7::text',
+  campaignId: 'campaign_id', subjectId: 'conversion_id::text',
+  payload: `data || jsonb_build_object('idempotencyKey', $2::text, 'deduped', true, 'mismatch', mismatch)
+              || case when mismatch then jsonb_build_object('changes', (select changes from diff)) else '{}' end`,
+  from: 'event',
+})}
+), outbox as (${outboxInsertSql({
+  eventId: '$6::uuid', handle: '$1', type: "'conversion.deduped'", payload: "data || jsonb_build_object('mismatch', mismatch)", from: 'event',
+})}
 )
 select conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at,
        sub1, sub2, sub3, sub4, sub5, mismatch

@@ -1,7 +1,7 @@
 // The notifications panel: deliveries with every attempt, per-webhook success counts, redelivery.
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool } from 'pg';
-import type { AuditService } from '../audit/index.ts';
+import { auditInsertSql, type AuditService } from '../audit/index.ts';
 import { conflict, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { DeliveryEngine } from './engine.ts';
@@ -79,11 +79,11 @@ export class NotificationsPanel {
                 completed_at = null, updated_at = now()
           where handle = $1 and delivery_id = $2 and status = 'failed'
           returning delivery_id, webhook_id, event_type, cycle, next_attempt_at
-       ), audit as (
-         insert into audit_events (event_id, handle, type, actor, subject_id, payload)
-         select $3, $1, 'delivery.redelivered', $4, delivery_id::text,
-                jsonb_build_object('webhookId', webhook_id, 'eventType', event_type, 'cycle', cycle)
-           from d
+       ), audit as (${auditInsertSql({
+         eventId: '$3::uuid', handle: '$1', type: "'delivery.redelivered'", actor: '$4::text', subjectId: 'delivery_id::text',
+         payload: "jsonb_build_object('webhookId', webhook_id, 'eventType', event_type, 'cycle', cycle)",
+         from: 'd',
+       })}
        )
        select * from d`,
       [handle, deliveryId, uuidv7(), actor],

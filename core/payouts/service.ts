@@ -1,10 +1,11 @@
 import type { Pool, PoolClient } from 'pg';
+import { auditInsertSql } from '../audit/index.ts';
 import { commissionEventInsert, statusAuditInsert } from '../commissions/index.ts';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
-import type { OutboxService } from '../outbox/index.ts';
+import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 
 export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,
@@ -13,17 +14,18 @@ export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partn
 
 /** The outbox event (data: the payout object) of each payout row of `source`; `when` a SQL boolean. */
 const payoutEvent = (source: string, type: 'payout.created' | 'payout.paid', when = 'true') => `
-  insert into outbox_events (event_id, handle, type, payload)
-  select gen_random_uuid(), x.handle, '${type}', to_jsonb(x) - 'handle'
-    from (select p.handle, ${PAYOUT_COLUMNS} from ${source} p) x
-   where ${when}`;
+  ${outboxInsertSql({
+    handle: 'x.handle', type: `'${type}'`, payload: "to_jsonb(x) - 'handle'",
+    from: `(select p.handle, ${PAYOUT_COLUMNS} from ${source} p) x`, where: when,
+  })}`;
 
 const payoutAudit = (source: string, type: string, actor: string) => `
-  insert into audit_events (event_id, handle, type, actor, subject_id, payload)
-  select gen_random_uuid(), handle, '${type}', ${actor}, payout_id::text,
-         jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
-                            'commissionCount', commission_count, 'reference', reference)
-    from ${source}`;
+  ${auditInsertSql({
+    handle: 'handle', type: `'${type}'`, actor, subjectId: 'payout_id::text',
+    payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
+                            'commissionCount', commission_count, 'reference', reference)`,
+    from: source,
+  })}`;
 
 /**
  * One payout per partner and currency of the handle's approved, unpaid ledger rows (commissions and
