@@ -7,6 +7,7 @@ import { rateLimited, unavailable } from '../http/errors.ts';
 import type { Bus } from '../infra/bus.ts';
 import { Slots } from '../infra/slots.ts';
 import type { Funnel, FunnelRow } from './funnel.ts';
+import { liveAccessTokenIdsSql } from '../tenants/index.ts';
 
 /** Bus channel writers publish on after commit: `{ handle, campaignIds? }` (no ids = all campaigns). */
 export const ANALYTICS_CHANGED = 'analytics.changed';
@@ -144,8 +145,8 @@ class HandleWatch {
     try {
       const { rows } = await this.hub.pg.query<{ token_id: string }>({
         name: 'analytics-stream-tokens',
-        text: `select token_id from access_tokens
-                where token_id = any($1::uuid[]) and revoked_at is null and (expires_at is null or expires_at > now())
+        // partner_tokens is the partners module's, but partners builds on analytics: importing it would cycle.
+        text: `${liveAccessTokenIdsSql('$1::uuid[]')}
                union all
                select token_id from partner_tokens
                 where token_id = any($1::uuid[]) and revoked_at is null and (expires_at is null or expires_at > now())`,
