@@ -1,4 +1,4 @@
-// Data-quality scoring for funnel rows: the one place confidence is computed (API.md "Analytics").
+// Data-quality scoring for funnel rows: the one place confidence is computed.
 
 export const CONFIDENCE_REASONS = {
   bot_ratio_20_40: 'Between 20% and 40% of clicks were flagged as bots: some bot noise.',

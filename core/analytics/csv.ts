@@ -1,6 +1,6 @@
 // Row serializers for analytics exports: each call yields one self-contained line, so exports can stream.
 
-/** Column order of `GET .../analytics/export` (API.md); the CSV header row is `csvRow(EXPORT_COLUMNS)`. */
+/** Column order of `GET .../analytics/export`; the CSV header row is `csvRow(EXPORT_COLUMNS)`. */
 export const EXPORT_COLUMNS = [
   'clickId',
   'campaignId',

@@ -16,7 +16,7 @@ export interface GroupRow {
   revenue: number;
 }
 
-// The referrer dimension is the click's source channel (API.md "Redirect").
+// The referrer dimension is the click's source channel (core/redirect/classify.ts sourceChannel).
 const DIMENSION_COLUMN: Record<'country' | 'segment' | 'referrer' | 'source', 'country' | 'segment' | 'source'> = {
   country: 'country',
   segment: 'segment',

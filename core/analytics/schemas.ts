@@ -32,7 +32,7 @@ export const windowQuery = {
 
 const GROUP_BY_NOTE =
   'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
-  '(src, utm_source, else the mapped Referer host, else "direct"): API.md makes the source channel the referrer dimension. ' +
+  '(src, utm_source, else the mapped Referer host, else "direct"): the source channel is the referrer dimension. ' +
   '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first.';
 
 /** The analytics query over a list of breakdowns (the handle's, or the partner realm's). */

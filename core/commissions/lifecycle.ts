@@ -11,7 +11,7 @@ export interface LifecycleFacts {
 }
 
 /**
- * The moves a person may make (API.md "Reward rules and commissions"): pending → approved (not while a
+ * The moves a person may make: pending → approved (not while a
  * click day is open), pending → rejected, rejected → approved. `paid` comes only from a payout and
  * `reversed` only from a reversal. Returns null when allowed, 'unchanged' when the commission is
  * already there (a retried request is not an error), else why not.

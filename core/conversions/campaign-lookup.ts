@@ -1,6 +1,6 @@
 import type { ConversionsDb } from './db.ts';
 
-/** What a handle does with a conversion posted with a ctx only (API.md v2.1 "merchant authentication"). */
+/** What a handle does with a conversion posted with a ctx only (HANDLE publicConversions: core/tenants/settings.ts). */
 export type PublicConversions = 'accept' | 'flag' | 'refuse';
 
 /** What a conversion needs to know about the campaign a ctx names and its handle. */

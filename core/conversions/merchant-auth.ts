@@ -13,7 +13,7 @@ export interface Merchant {
 }
 
 // A valid token is remembered this long: revoking one takes effect within a second on every process,
-// as any other change does (API.md), and a merchant posting thousands a second costs one query a second.
+// as any other change does, and a merchant posting thousands a second costs one query a second.
 const TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
 

@@ -1,6 +1,6 @@
 import type { Redis } from '../infra/redis.ts';
 
-/** A client may spend `burst` requests at once, then `ratePerSecond` (API.md: PUBLIC_RATE_LIMIT, bursts 10×). */
+/** A client may spend `burst` requests at once, then `ratePerSecond` (PUBLIC_RATE_LIMIT, bursts 10×: config/schema.ts). */
 export interface TokenBucketLimits {
   ratePerSecond: number;
   burst: number;

@@ -1,5 +1,5 @@
 // The statements of the conversion hot path. Each is one round trip and one implicit transaction:
-// round trips and commits (WAL flushes), not the inserts, bound PostgreSQL here (shared/NOTES.md).
+// round trips and commits (WAL flushes), not the inserts, bound PostgreSQL here (docs/architecture.md "Data access").
 // Callers run them as named (prepared) statements: measured 1.1-1.9× over re-parsing these CTEs.
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';

@@ -9,7 +9,7 @@ export const conversionBody = {
   additionalProperties: false,
   required: ['ctx', 'eventType', 'idempotencyKey'],
   properties: {
-    // No length bounds here: any string that is not a valid token is a malformed ctx, 422 invalid_ctx (API.md).
+    // No length bounds here: any string that is not a valid token is a malformed ctx, 422 invalid_ctx.
     ctx: { type: 'string', description: 'The ctx token the redirect appended to the destination URL.' },
     eventType: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "One of the campaign goal type's event types." },
     value: { type: 'number', minimum: 0, maximum: MAX_VALUE, description: 'Decimal amount, at most 2 fraction digits.' },

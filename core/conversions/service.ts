@@ -80,7 +80,7 @@ interface ConversionDeps {
   embedded: boolean; bus: Bus;
 }
 
-/** Public conversions (API.md "Conversions"): exactly once per (handle, idempotencyKey), enforced by PostgreSQL. */
+/** Public conversions (POST /v2/public/conversions): exactly once per (handle, idempotencyKey), enforced by PostgreSQL. */
 export class ConversionService {
   private readonly campaigns: CampaignLookup;
   private readonly batcher: ClaimBatcher;

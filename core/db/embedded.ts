@@ -10,7 +10,7 @@ export interface EmbeddedPostgres {
 /**
  * Embedded PostgreSQL for `npm start` with no DATABASE_URL: PGlite persisted under dataDir, served
  * on a loopback socket so the ordinary postgres driver (and its real per-connection transactions)
- * can talk to it. See shared/NOTES.md for why not mikro-orm-pglite.
+ * can talk to it. See docs/architecture.md "Embedded PostgreSQL" for why not mikro-orm-pglite.
  */
 export async function startEmbeddedPostgres(dataDir: string, _maxConnections: number): Promise<EmbeddedPostgres> {
   const dir = `${dataDir}/pg`;

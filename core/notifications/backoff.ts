@@ -1,4 +1,4 @@
-// The retry schedule of API.md: 1 attempt + 5 retries, waiting base × 1, 2, 4, 8, 16 between them;
+// The webhook retry schedule: 1 attempt + 5 retries, waiting base × 1, 2, 4, 8, 16 between them;
 // then, for webhooks that opted in and when the server offers one (WEBHOOK_RETRY_TAIL), one attempt
 // an hour until the tail ends, as Stripe and Svix do, so an hour-long outage needs no redelivery.
 

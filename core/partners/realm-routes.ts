@@ -29,8 +29,8 @@ const realmCampaign = {
 };
 
 /**
- * `/v2/handles/{handle}/partner/...`: partner tokens only (API.md "Partner tokens and the partner
- * realm"). The partner is the token's; analytics views get it as their partnerId filter.
+ * `/v2/handles/{handle}/partner/...`: partner tokens only (the partner
+ * realm). The partner is the token's; analytics views get it as their partnerId filter.
  */
 export const realmRoutes = defineRoutes([
   {

@@ -41,7 +41,7 @@ const presentToken = (t: PartnerToken) => ({
   expiresAt: t.expiresAt, createdAt: t.createdAt, revokedAt: t.revokedAt,
 });
 
-/** A handle's partners and their partner tokens (API.md "Partners", "Partner tokens"). */
+/** A handle's partners and their partner tokens. */
 export class PartnerService {
   private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService };
 

@@ -66,7 +66,7 @@ function channelOf(host: string): string | null {
   return null;
 }
 
-/** The click's source channel (API.md "Redirect"): src, else utm_source, else the Referer's channel or host, else `direct`. */
+/** The click's source channel: src, else utm_source, else the Referer's channel or host, else `direct`. */
 export function sourceChannel(
   query: Record<string, string>,
   referer: string | undefined,

@@ -5,7 +5,7 @@ import type { Redirector } from './redirector.ts';
 
 /**
  * `GET|HEAD /{handle}/{slug}` of a live link this process has cached, answered in the raw node:http
- * listener before Koa builds a context (NOTES.md: the one measured way to ≥ 0.7× bare node:http).
+ * listener before Koa builds a context (docs/architecture.md "The hot path": the one measured way to ≥ 0.7× bare node:http).
  * Everything else (cold cache, unknown or paused links, every other route) falls through to Koa.
  */
 export function createFastLane(linkCache: LinkCache, redirector: Redirector, log: Logger): FastLane {

@@ -9,7 +9,7 @@ import type { Located } from './locate.ts';
 /**
  * `auto` sends a link to the pool once its sampled inline rule matching reaches this (median µs).
  * Measured here (scripts/bench/offload-cost.ts, busy 2-core box): a pool round trip costs the main
- * thread 86–140 µs per task (40–60 µs on a quiet box, NOTES.md) and caps at ~3–6k tasks/s, while
+ * thread 86–140 µs per task (40–60 µs on a quiet box; docs/architecture.md "The hot path") and caps at ~3–6k tasks/s, while
  * matching is ≤ 1 µs for any built-in rule set (Set lookups: 50 rules × 250 countries, ruleCost
  * 20050, match as fast as 2 rules) and signing ~8 µs. ruleCost counts entries, not match time, so
  * only slow plugin conditions can ever pay for the trip; 150 µs leaves a margin over its cost.

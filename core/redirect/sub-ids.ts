@@ -1,4 +1,4 @@
-// Sub-IDs (API.md "Sub-IDs"): up to five free-form labels a partner puts on its link
+// Sub-IDs: up to five free-form labels a partner puts on its link
 // (`?sub1=newsletter&sub2=banner-a`), stored on the click and inherited by its conversions.
 
 /** The query parameters, in column order (clicks.sub1 … clicks.sub5). */

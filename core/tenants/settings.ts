@@ -9,7 +9,7 @@ import type { Bus } from '../infra/bus.ts';
 export const HANDLE_SETTINGS_CHANGED = 'handles.settings-changed';
 
 /**
- * What a conversion posted with a ctx only gets (API.md v2.1): `accept` (v2: counted, verified when
+ * What a conversion posted with a ctx only gets: `accept` (v2: counted, verified when
  * its click is), `flag` (recorded, never verified), `refuse` (401 without a merchant token).
  */
 export const PUBLIC_CONVERSIONS = ['accept', 'flag', 'refuse'] as const;

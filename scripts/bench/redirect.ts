@@ -62,7 +62,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
       for (const mode of ['inline', 'workers'] as const) {
         process.stderr.write(`round ${round + 1}/${rounds}: tenx ${mode}\n`);
         kernel = await startTenx(db.url, mode);
-        // --sub-ids 1: every click carries sub-IDs, to price their parsing and storage (API.md "Sub-IDs").
+        // --sub-ids 1: every click carries sub-IDs, to price their parsing and storage.
         const query = opts.subIds ? '?sub1=newsletter-2026-12&sub2=banner-a&sub3=placement%20top' : '';
         const url = `http://127.0.0.1:${new URL(kernel.url).port}/bench/deal-alpha${query}`;
         const warm = await autocannon(url, { connections: 5, seconds: 1, headers }); // warm the link cache and JIT

@@ -267,7 +267,7 @@ describe('auth matrix: token rules', () => {
   });
 });
 
-// The merchant's token on the public conversions route (API.md v2.1): optional, but when sent it must
+// The merchant's token on the public conversions route: optional, but when sent it must
 // be a valid token of the ctx's handle (else 401, the same answer for another handle's) with conversions.write (else 403).
 describe('auth matrix: merchant tokens on POST /v2/public/conversions', () => {
   let server: TestServer;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { CONVERSIONS, count, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
-// Issue 12 item 2 (API.md v2.1 "Conversions: merchant authentication"): anyone holding a ctx could
+// Issue 12 item 2 (core/conversions/merchant-auth.ts): anyone holding a ctx could
 // post conversions of any value; the merchant's server now posts with a conversions.write token.
 describe('issue 12: merchant-authenticated conversions', () => {
   let server: TestServer;

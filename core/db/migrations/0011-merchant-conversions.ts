@@ -17,7 +17,7 @@ function funnelFunctions(): string[] {
 }
 
 /**
- * Merchant-authenticated conversions (API.md v2.1 "Conversions: merchant authentication"):
+ * Merchant-authenticated conversions (core/conversions/merchant-auth.ts):
  * - tenants.public_conversions: what a ctx-only submission gets. Handles that exist now keep v2's
  *   `accept`; handles created from now on default to `flag`.
  * - conversions.authenticated (a merchant token posted it) and conversions.verified (its click was

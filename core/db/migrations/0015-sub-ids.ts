@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Sub-IDs (API.md "Sub-IDs"): five optional labels per click, copied onto each conversion of that
+ * Sub-IDs (core/redirect/sub-ids.ts): five optional labels per click, copied onto each conversion of that
  * click when it is recorded (a conversion is read and exported without joining its click). Nullable
  * columns without a default: PostgreSQL adds them without rewriting either table.
  */

@@ -1,8 +1,8 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Reward rules, the append-only commission ledger and payouts (docs: API.md "Reward rules and
- * commissions", "Payouts"). Partners are referenced by (handle, partner_id) text, without a
+ * Reward rules, the append-only commission ledger and payouts (core/commissions,
+ * core/payouts). Partners are referenced by (handle, partner_id) text, without a
  * foreign key: the partners table belongs to the partners module.
  */
 export class Migration0016Commissions extends Migration {

@@ -4,7 +4,7 @@ import { h, clear, fmt, badge, emptyRow } from './dom.js';
 
 export const LOW_CONFIDENCE = 50;
 
-// The API sends reason codes; these are the sentences a network manager reads (API.md "Analytics").
+// The API sends reason codes; these are the sentences a network manager reads (core/analytics/confidence.ts).
 const REASONS = {
   bot_ratio_20_40: 'Bot ratio 20–40%: some bot noise (−15)',
   bot_ratio_over_40: 'Bot ratio over 40%: likely fraudulent (−30)',
