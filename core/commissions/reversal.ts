@@ -60,7 +60,7 @@ with main as (
 select ${COMMISSION_COLUMNS} from added c`;
 
 /**
- * The ledger's side of a conversion reversal (called by the conversions module), in the caller's
+ * The ledger's side of a conversion reversal (for the conversions module), in the caller's
  * transaction (which holds the conversion's lock for the over_reversal check). Amounts of existing rows
  * never change:
  * - full, commission unpaid and in no payout → it and its open adjustments become `reversed`;

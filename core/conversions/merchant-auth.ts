@@ -1,7 +1,10 @@
 import type { Context } from 'koa';
 import { hashToken, PAT_PREFIX, sameSecret } from '../http/auth.ts';
 import { unauthorized } from '../http/errors.ts';
+import { liveAccessTokenByHashSql } from '../tenants/index.ts';
 import type { ConversionsDb } from './db.ts';
+
+const TOKEN_BY_HASH = liveAccessTokenByHashSql('$1');
 
 /** The merchant's server behind a conversion: a handle token (or the operator's admin token). */
 export interface Merchant {
@@ -47,8 +50,7 @@ export class MerchantAuth {
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.merchant;
     const { rows } = await this.db.query<{ token_id: string; handle: string; scopes: string[]; expires_at: Date | null }>(
-      `select token_id, handle, scopes, expires_at from access_tokens
-        where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
+      TOKEN_BY_HASH,
       [hash],
     );
     const row = rows[0];
