@@ -8,6 +8,7 @@ import { notificationsModule } from './notifications/index.ts';
 import { outboxModule } from './outbox/index.ts';
 import { pluginsModule } from './plugins/index.ts';
 import { redirectModule } from './redirect/index.ts';
+import { sdkModule } from './sdk/index.ts';
 import { systemModule } from './system/index.ts';
 import { tenantsModule } from './tenants/index.ts';
 
@@ -15,6 +16,7 @@ import { tenantsModule } from './tenants/index.ts';
 export const modules: TenxModule[] = [
   systemModule,
   dashboardModule,
+  sdkModule,
   auditModule,
   outboxModule,
   tenantsModule,

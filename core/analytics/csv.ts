@@ -15,6 +15,11 @@ export const EXPORT_COLUMNS = [
   'conversions',
   'value',
   'currency',
+  'sub1',
+  'sub2',
+  'sub3',
+  'sub4',
+  'sub5',
 ] as const;
 
 export type ExportColumn = (typeof EXPORT_COLUMNS)[number];

@@ -56,7 +56,8 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
     select c.click_id, c.campaign_id,
       to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
       c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,
-      v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency
+      v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency,
+      c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
     from clicks c left join v on v.click_id = c.click_id
     where ${clicks}
     order by c.occurred_at, c.click_id`;
@@ -74,7 +75,10 @@ const safe = (col: string) =>
         else nullif(${col}, '') end`;
 
 // exportRowsSql's column names, in EXPORT_COLUMNS order.
-const sqlColumns = ['click_id', 'campaign_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions', 'value', 'currency'];
+const sqlColumns = [
+  'click_id', 'campaign_id', 'occurred_at', 'country', 'segment', 'referrer', 'source', 'is_bot', 'bot_reason', 'converted', 'conversions',
+  'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+];
 
 function copySql(f: ExportFilter, format: ExportFormat): string {
   const rows = exportRowsSql(f, literal);
@@ -86,6 +90,7 @@ function copySql(f: ExportFilter, format: ExportFormat): string {
   const cells = [
     'r.click_id', 'r.campaign_id', 'r.occurred_at', 'r.country', safe('r.segment'), safe('r.referrer'), safe('r.source'),
     'r.is_bot::text', safe('r.bot_reason'), 'r.converted::text', 'r.conversions', 'r.value', 'r.currency',
+    safe('r.sub1'), safe('r.sub2'), safe('r.sub3'), safe('r.sub4'), safe('r.sub5'),
   ];
   return `copy (select ${cells.join(', ')} from (${rows}) r) to stdout with (format csv)`;
 }

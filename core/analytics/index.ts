@@ -8,6 +8,9 @@ import { analyticsRoutes } from './routes.ts';
 import { AnalyticsService } from './service.ts';
 import { AnalyticsStreams } from './stream.ts';
 
+// What the partner realm builds on: groupBy=sub1..sub5 over its own campaigns (AnalyticsService.subIdGroupBy).
+export { isSubIdGroupBy, SUB_ID_GROUP_BY, type SubIdGroupBy } from './sub-id-group-by.ts';
+
 type Cradle = { pg: Pool; bus: Bus; log: Logger; config: Config; analytics: AnalyticsService };
 
 export const analyticsModule: TenxModule = {

@@ -3,6 +3,7 @@ import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../tenants/schemas.ts';
 import type { ExportFormat } from './export.ts';
 import type { GroupBy } from './group-by.ts';
+import type { SubIdGroupBy } from './sub-id-group-by.ts';
 import { analyticsQuery, analyticsResponse, exportQuery, streamQuery } from './schemas.ts';
 import type { AnalyticsService } from './service.ts';
 import type { AnalyticsStreams } from './stream.ts';
@@ -20,14 +21,14 @@ export const analyticsRoutes = defineRoutes([
   {
     method: 'GET',
     path: '/v2/handles/{handle}/analytics',
-    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|day|campaign); fresh within 2 s',
+    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|day|campaign, or sub1..sub5 with campaignId); fresh within 2 s',
     tags: ['analytics'],
     auth: { scope: 'analytics.read' },
     params: handleParams,
     query: analyticsQuery,
     responses: { 200: { description: 'Funnel rows with totals, or breakdown rows', schema: analyticsResponse } },
     async handler(ctx, { analytics }: Deps) {
-      const { funnel, groupBy, ...q } = ctx.state.query as { funnel?: boolean; groupBy?: GroupBy; campaignId?: string; from?: string; to?: string; includeArchived?: boolean };
+      const { funnel, groupBy, ...q } = ctx.state.query as { funnel?: boolean; groupBy?: GroupBy | SubIdGroupBy; campaignId?: string; from?: string; to?: string; includeArchived?: boolean };
       if (funnel && groupBy) {
         throw invalidRequest('Ask for either funnel=true or groupBy, not both.', [{ pointer: '/query/groupBy', message: 'cannot be combined with funnel=true' }]);
       }
@@ -54,7 +55,8 @@ export const analyticsRoutes = defineRoutes([
       200: {
         description:
           'Columns: clickId, campaignId, occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
-          'botReason, converted, conversions, value, currency. A click with conversions in several currencies lists them ' +
+          'botReason, converted, conversions, value, currency, sub1..sub5 (the link\'s sub-IDs, empty when absent). ' +
+          'A click with conversions in several currencies lists them ' +
           'space-separated and leaves value empty. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },
         contentType: 'text/csv',

@@ -1,4 +1,5 @@
 import { GROUP_BY } from './group-by.ts';
+import { SUB_ID_GROUP_BY } from './sub-id-group-by.ts';
 import { instant } from '../http/validate.ts';
 
 const WINDOW_NOTE =
@@ -26,11 +27,12 @@ export const analyticsQuery = {
   properties: {
     funnel: { type: 'boolean', description: 'Funnel rows per campaign plus totals. Use either funnel=true or groupBy.' },
     groupBy: {
-      enum: [...GROUP_BY],
+      enum: [...GROUP_BY, ...SUB_ID_GROUP_BY],
       description:
         'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
         '(src, utm_source, else the mapped Referer host, else "direct"): API.md makes the source channel the referrer dimension. ' +
-        '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first.',
+        '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first. ' +
+        '`sub1`…`sub5` group by the sub-ID the link was followed with (requires campaignId; clicks without it are under the key "").',
     },
     ...windowQuery,
   },

@@ -1,13 +1,14 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
-import { notFound, rateLimited } from '../http/errors.ts';
+import { invalidRequest, notFound, rateLimited } from '../http/errors.ts';
 import { Slots } from '../infra/slots.ts';
 import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
 import { hourWindow, type CampaignSet, type Window } from './range.ts';
+import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
 
 export interface AnalyticsQuery {
   campaignId?: string;
@@ -81,10 +82,25 @@ export class AnalyticsService {
     return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency);
   }
 
-  async groupBy(handle: string, by: GroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+  async groupBy(handle: string, by: GroupBy | SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+    if (isSubIdGroupBy(by)) return this.groupBySubId(handle, by, q);
     const window = hourWindow(q.from, q.to);
     const [, rows] = await Promise.all([this.scope(handle, q), computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q), window })]);
     return rows; // the scope lookup only answers 404 for an unknown campaign
+  }
+
+  /** Sub-ID breakdowns read raw rows, so a handle token names one campaign. */
+  private async groupBySubId(handle: string, by: SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
+    if (!q.campaignId) {
+      throw invalidRequest(`groupBy=${by} needs a campaignId.`, [{ pointer: '/query/campaignId', message: `is required with groupBy=${by}` }]);
+    }
+    const s = await this.scope(handle, q); // 404 for an unknown campaign, and the window (400 when from >= to)
+    return this.subIdGroupBy(handle, by, s.campaigns.map((c) => c.campaignId), s.window);
+  }
+
+  /** A sub-ID breakdown over campaigns the caller already resolved (the partner realm: its own, in the query itself). */
+  subIdGroupBy(handle: string, by: SubIdGroupBy, campaignIds: string[], window: Window): Promise<GroupRow[]> {
+    return computeSubIdGroupBy(this.deps.pg, by, { handle, campaignIds, window });
   }
 
   /**

@@ -28,6 +28,11 @@ export interface CreatedConversion {
   value: number | null;
   currency: string | null;
   created_at: Date;
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
 }
 
 /** created: this claim made the conversion; taken: the key already had one; no_click: asked to wait for the click row. */

@@ -12,7 +12,7 @@ export function statement(prepared: boolean, name: string, text: string, values:
 
 /**
  * First submissions, many at once (ClaimBatcher): lock the batch's campaigns (sorted advisory
- * locks, taken before any row is touched), claim each key, copy its click's attribution,
+ * locks, taken before any row is touched), claim each key, copy its click's attribution and sub-IDs,
  * insert the conversion, add it to its rollup row, insert its audit and its outbox event. One
  * statement, one transaction, one commit (one WAL flush) for the whole batch. Key order alone
  * cannot keep batches of two processes from deadlocking (the rollup upsert's update and insert
@@ -38,7 +38,8 @@ with input as (
          rollup_currency, require_click, audit_id, outbox_id)
 ), src as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
-         coalesce(c.source, 'direct') as source, coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found
+         coalesce(c.source, 'direct') as source, coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found,
+         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
     from input i
     left join clicks c on c.click_id = i.click_id and c.handle = i.handle and c.campaign_id = i.campaign_id
 ), campaign_locks as (
@@ -56,11 +57,11 @@ with input as (
   returning conversion_id
 ), conv as (
   insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
-                           metadata, body_hash, country, segment, source, click_is_bot)
+                           metadata, body_hash, country, segment, source, click_is_bot, sub1, sub2, sub3, sub4, sub5)
   select s.conversion_id, s.handle, s.key, s.click_id, s.campaign_id, s.event_type, s.value, s.currency,
-         s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot
+         s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.sub1, s.sub2, s.sub3, s.sub4, s.sub5
     from claimed join src s using (conversion_id)
-  returning conversion_id, click_id, campaign_id, event_type, value, currency, created_at
+  returning conversion_id, click_id, campaign_id, event_type, value, currency, created_at, sub1, sub2, sub3, sub4, sub5
 ), recorded as (
   select s.*, c.created_at,
          jsonb_build_object('clickId', s.click_id, 'campaignId', s.campaign_id, 'conversionId', s.conversion_id,
@@ -87,7 +88,8 @@ with input as (
   insert into outbox_events (event_id, handle, type, payload)
   select outbox_id, handle, 'conversion.tested', data from recorded
 )
-select s.ord, s.click_found, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.created_at
+select s.ord, s.click_found, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.created_at,
+       c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
   from src s left join conv c using (conversion_id)`;
 
 /**
@@ -102,7 +104,7 @@ select s.ord, s.click_found, c.conversion_id, c.click_id, c.campaign_id, c.event
 export const RECORD_REPEAT = `
 with original as (
   select c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.metadata, c.created_at,
-         c.body_hash <> $3::text as mismatch
+         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, c.body_hash <> $3::text as mismatch
     from idempotency_keys k join conversions c on c.conversion_id = k.conversion_id
    where k.handle = $1::text and k.idempotency_key = $2::text
 ), diff as (
@@ -127,4 +129,5 @@ with original as (
   insert into outbox_events (event_id, handle, type, payload)
   select $6::uuid, $1, 'conversion.deduped', data || jsonb_build_object('mismatch', mismatch) from event
 )
-select conversion_id, click_id, campaign_id, event_type, value, currency, created_at, mismatch from original`;
+select conversion_id, click_id, campaign_id, event_type, value, currency, created_at, sub1, sub2, sub3, sub4, sub5, mismatch
+  from original`;

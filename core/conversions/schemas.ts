@@ -19,6 +19,9 @@ export const conversionBody = {
   },
 } as const;
 
+const subId = { type: ['string', 'null'], description: "Inherited from the conversion's click (null: none, or no click row)." };
+const subIdProperties = { sub1: subId, sub2: subId, sub3: subId, sub4: subId, sub5: subId };
+
 const conversionProperties = {
   conversionId: { type: 'string', format: 'uuid' },
   deduped: { type: 'boolean' },
@@ -28,12 +31,13 @@ const conversionProperties = {
   eventType: { type: 'string' },
   value: { type: ['number', 'null'] },
   currency: { type: ['string', 'null'] },
+  ...subIdProperties,
   createdAt: { type: 'string', format: 'date-time' },
 };
 
 export const conversionResponse = {
   type: 'object',
-  required: ['conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'createdAt'],
+  required: ['conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt'],
   properties: conversionProperties,
 };
 

@@ -32,6 +32,12 @@ export interface RecordedConversion {
   eventType: string;
   value: number | null;
   currency: string | null;
+  /** Inherited from the click (null when the click had none, or its row was not found). */
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
   createdAt: string;
 }
 
@@ -45,7 +51,8 @@ const MAX_CLAIMS_IN_FLIGHT = 1;
 
 const toResponse = (r: ConversionRow, deduped: boolean): RecordedConversion => ({
   conversionId: r.conversion_id, deduped, clickId: r.click_id, campaignId: r.campaign_id, eventType: r.event_type,
-  value: r.value, currency: r.currency, createdAt: r.created_at.toISOString(),
+  value: r.value, currency: r.currency, sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5,
+  createdAt: r.created_at.toISOString(),
 });
 
 /** Has at most 2 fraction digits, as money does (binary floats: compare in cents with a tolerance). */

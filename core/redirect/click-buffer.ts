@@ -23,6 +23,11 @@ export interface ClickRow {
   ipHash: string | null;
   isBot: boolean;
   botReason: string | null;
+  sub1: string | null;
+  sub2: string | null;
+  sub3: string | null;
+  sub4: string | null;
+  sub5: string | null;
 }
 
 // ON CONFLICT DO NOTHING + rollups computed from what was really inserted: a batch retried after a
@@ -31,9 +36,10 @@ export interface ClickRow {
 const INSERT_BATCH = `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
-                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason)
+                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5)
   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
-                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[])
+                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
+                       $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
   on conflict (click_id) do nothing
   returning click_id, handle, campaign_id, occurred_at, country, segment, source, is_bot
 ), rollups as (
@@ -183,7 +189,7 @@ export class ClickBuffer {
     const params = [
       col('clickId'), col('handle'), col('campaignId'), batch.map((r) => r.occurredAt.toISOString()), col('country'), col('segment'),
       col('device'), col('source'), col('referrerHost'), col('language'), col('destinationUrl'), col('userAgent'), col('ipHash'),
-      col('isBot'), col('botReason'), wanted,
+      col('isBot'), col('botReason'), wanted, col('sub1'), col('sub2'), col('sub3'), col('sub4'), col('sub5'),
     ];
     if (wanted.length === 0) {
       await this.opts.pg.query(INSERT_BATCH, params);

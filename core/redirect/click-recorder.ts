@@ -6,6 +6,7 @@ import type { ActivePlugin, HandlePlugins, PluginHost } from '../plugins/host.ts
 import type { BotDetectorPlugin, BotVerdict, ClickFacts, TrackingPresetPlugin } from '../plugins/sdk.ts';
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CompiledLink } from './link-cache.ts';
+import { subIdsOf } from './sub-ids.ts';
 
 // When several detectors flag a click, the most specific explanation is the one stored.
 const REASON_PRECEDENCE = ['link-preview', 'user-agent', 'automation', 'burst'];
@@ -118,6 +119,7 @@ export class ClickRecorder {
 
   private buffer(link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string, verdict: BotVerdict, segment: string | undefined): void {
     try {
+      const subs = subIdsOf(facts.query);
       this.opts.buffer.push({
         clickId,
         handle: link.handle,
@@ -134,6 +136,11 @@ export class ClickRecorder {
         ipHash: facts.ip ? this.ipHash(facts.ip) : null,
         isBot: verdict.bot,
         botReason: verdict.bot ? (verdict.reason ?? 'unspecified').slice(0, 200) : null,
+        sub1: subs.sub1,
+        sub2: subs.sub2,
+        sub3: subs.sub3,
+        sub4: subs.sub4,
+        sub5: subs.sub5,
       });
     } catch (err) {
       this.opts.log.error({ err, clickId }, 'click could not be recorded');

@@ -1,6 +1,6 @@
 import { SCOPES } from '../http/route.ts';
 
-export const RESERVED_HANDLES = ['v2', 'api', 'docs', 'healthz', 'readyz', 'metrics', 'static', 'assets', 'admin', 'dashboard'];
+export const RESERVED_HANDLES = ['v2', 'api', 'docs', 'healthz', 'readyz', 'metrics', 'static', 'assets', 'admin', 'dashboard', 'sdk'];
 export const HANDLE_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$';
 
 export const handleParam = { type: 'string', pattern: HANDLE_PATTERN } as const;

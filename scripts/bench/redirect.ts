@@ -34,7 +34,7 @@ async function api(base: string, path: string, token: string, body: unknown) {
  * bare node:http vs tenx inline vs tenx workers, alternating rounds in one run (absolute figures
  * swing run to run on this box; only same-run ratios mean anything), plus clicks stored vs 302s sent.
  */
-export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number } = {}) {
+export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; subIds?: boolean } = {}) {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
@@ -62,7 +62,9 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
       for (const mode of ['inline', 'workers'] as const) {
         process.stderr.write(`round ${round + 1}/${rounds}: tenx ${mode}\n`);
         kernel = await startTenx(db.url, mode);
-        const url = `http://127.0.0.1:${new URL(kernel.url).port}/bench/deal-alpha`;
+        // --sub-ids 1: every click carries sub-IDs, to price their parsing and storage (API.md "Sub-IDs").
+        const query = opts.subIds ? '?sub1=newsletter-2026-12&sub2=banner-a&sub3=placement%20top' : '';
+        const url = `http://127.0.0.1:${new URL(kernel.url).port}/bench/deal-alpha${query}`;
         const warm = await autocannon(url, { connections: 5, seconds: 1, headers }); // warm the link cache and JIT
         const r = await autocannon(url, { connections, seconds, headers });
         void warm;
@@ -96,7 +98,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
 
 export async function runRedirectBench() {
   const seconds = arg('seconds', 8);
-  const out = await benchRedirect({ seconds, connections: arg('connections', 50), rounds: arg('rounds', 2) });
+  const out = await benchRedirect({ seconds, connections: arg('connections', 50), rounds: arg('rounds', 2), subIds: arg('sub-ids', 0) === 1 });
   printTable(out.table);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.sent === out.stored ? '(all stored)' : '(MISMATCH)'}`);
   console.log(`wrote ${writeResult('redirect', out)}`);

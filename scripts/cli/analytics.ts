@@ -4,7 +4,8 @@ import { timeArg } from './args.ts';
 import { withClient } from './client.ts';
 import { action, money, percent, printJson, printTable, type Column } from './output.ts';
 
-export const DIMENSIONS = ['country', 'segment', 'referrer', 'source', 'day', 'campaign'] as const;
+// sub1..sub5 need --campaign (the API answers 400 without it).
+export const DIMENSIONS = ['country', 'segment', 'referrer', 'source', 'day', 'campaign', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
 export interface FunnelRow {
   campaignId?: string;
@@ -91,7 +92,8 @@ export function registerAnalyticsCommands(program: Command) {
         printTable(
           res.data,
           [
-            { header: dimension.toUpperCase(), value: (r) => r.key },
+            // The API groups clicks without the sub-ID under the empty key.
+            { header: dimension.toUpperCase(), value: (r) => (r.key === '' ? '(none)' : r.key) },
             { header: 'CLICKS', value: (r) => r.clicks, align: 'right' },
             { header: 'QUALIFIED', value: (r) => r.qualifiedClicks, align: 'right' },
             { header: 'BOTS', value: (r) => (r.clicks ? percent((r.clicks - r.qualifiedClicks) / r.clicks) : '-'), align: 'right' },

@@ -135,7 +135,7 @@ step "scripts get exit code 1 with the API's message, 2 for usage and configurat
 bg duplicate 1 'Campaign "partner-alpha" already exists' tenx campaigns create partner-alpha --slug other --destination https://merchant.example.com/
 bg no-slug 2 '--slug' tenx campaigns create partner-gamma --destination https://merchant.example.com/
 bg bad-json 2 'not valid JSON' tenx campaigns create partner-gamma --slug g --destination https://x.example.com/ --routing-rules '{not json'
-bg bad-dimension 2 'Allowed choices are country, segment, referrer, source, day, campaign' tenx analytics by planet
+bg bad-dimension 2 'Allowed choices are country, segment, referrer, source, day, campaign, sub1, sub2, sub3, sub4, sub5' tenx analytics by planet
 bg bad-login 1 'not valid' tenx login --url "$URL" --handle "$HANDLE" --token tenx_pat_not-a-real-token
 bg no-admin 2 'ADMIN_TOKEN' env ADMIN_TOKEN= node "$ROOT/scripts/tenx.js" create-handle other --name x --url "$URL"
 bg no-scope 1 'lacks the "tokens.write" scope' tenx tokens list
@@ -176,17 +176,19 @@ json 'j.data.some((e) => /dedup/.test(e.type)) && j.data.some((e) => /mismatch/.
 
 # ------------------------------------------------------------------ workflow 3
 step "workflow 3: partner performance side by side, then by country and channel"
-ok lib click "$URL/$HANDLE/deal-alpha?src=twitter" 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' DE '' 3
+ok lib click "$URL/$HANDLE/deal-alpha?src=twitter&sub1=newsletter" 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36' DE '' 3
 [[ "$OUT" == *'src=social'* ]] || die "social rule not applied: $OUT"
 eventually 5 'j.data.length === 1 && j.data[0].clicks === 4 && j.data[0].qualifiedClicks === 4 && j.data[0].conversions === 1 && j.data[0].revenue === 24.99' \
   tenx analytics funnel --campaign partner-alpha --json
 bg funnel 0 'partner-alpha       4          4  0.0%     1         1      25.0%    24.99  24.99 USD            90  low_volume' tenx analytics funnel
 bg country 0 'DE            3          3  0.0%     0     0.00' tenx analytics by country --campaign partner-alpha
 bg referrer 0 '"key": "twitter"' tenx analytics by referrer --campaign partner-alpha --json
+bg sub1 0 '(none)' tenx analytics by sub1 --campaign partner-alpha
 bg_wait
 [[ "$(cat "$WORK/bg-funnel.out")" == 'CAMPAIGN       CLICKS  QUALIFIED  BOTS  CONV  VERIFIED  CONV RATE  REVENUE  BY CURRENCY  CONFIDENCE  REASONS'* ]] || die "funnel header:\n$(cat "$WORK/bg-funnel.out")"
 [[ "$(cat "$WORK/bg-country.out")" == *'US            1          1  0.0%     1    24.99'* ]] || die "country table:\n$(cat "$WORK/bg-country.out")"
 lib json "$WORK/bg-referrer.out" 'j.data.some((r) => r.key === "email" && r.clicks === 1) && j.data.some((r) => r.key === "twitter" && r.clicks === 3)'
+[[ "$(cat "$WORK/bg-sub1.out")" == *'newsletter       3          3  0.0%     0     0.00'* ]] || die "sub1 table:\n$(cat "$WORK/bg-sub1.out")"
 
 # ------------------------------------------------------------------ workflow 4
 step "workflow 4: bot traffic is counted but not qualified, and the confidence score says so"

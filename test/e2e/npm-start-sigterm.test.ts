@@ -9,7 +9,7 @@ import { freePort } from '../support/net.ts';
 import { campaign, person, waitFor } from '../support/redirect.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
-const ADMIN = 'npm-start-sigterm-admin-token';
+const ADMIN = 'npm-start-sigterm-admin-token-0123456789';
 
 /** True while any process of the group (npm and whatever it started) is alive. */
 function groupAlive(pgid: number): boolean {

@@ -17,7 +17,8 @@ describe('workflow 2: idempotent conversions', () => {
 
     const first = await server.http.post(CONVERSIONS).send(body).expect(201);
     expect(first.body).to.include({ deduped: false, campaignId, eventType: 'affiliate_click', value: 24.99, currency: 'USD' });
-    expect(first.body).to.have.all.keys('conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'createdAt');
+    expect(first.body).to.have.all.keys('conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency',
+      'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt');
     expect(first.body.createdAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     const again = await server.http.post(CONVERSIONS).send(body).expect(200);

@@ -13,7 +13,7 @@ const segments = (dir: string) => readdirSync(dir, { recursive: true }).map(Stri
 const row = (i: number): ClickRow => ({
   clickId: `0190aaaa-0000-7000-8000-${String(i).padStart(12, '0')}`, handle: 'h', campaignId: 'c', occurredAt: new Date(Date.UTC(2026, 0, 1, 0, 0, i)),
   country: 'DE', segment: 'desktop', device: 'desktop', source: 'direct', referrerHost: null, language: 'en', destinationUrl: 'https://m.example.com/',
-  userAgent: 'UA ü', ipHash: null, isBot: false, botReason: null,
+  userAgent: 'UA ü', ipHash: null, isBot: false, botReason: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
 });
 const LINE = Buffer.byteLength(`${JSON.stringify(row(0))}\n`);
 

@@ -8,7 +8,7 @@ describe('analytics export rows (seed workflow 4: export the data for manual rev
     });
     it('the header row is the export columns in contract order', () => {
       expect(csvRow(EXPORT_COLUMNS)).to.equal(
-        'clickId,campaignId,occurredAt,country,segment,referrer,source,isBot,botReason,converted,conversions,value,currency\r\n',
+        'clickId,campaignId,occurredAt,country,segment,referrer,source,isBot,botReason,converted,conversions,value,currency,sub1,sub2,sub3,sub4,sub5\r\n',
       );
     });
     it('quotes fields holding a comma, a quote, CR or LF, doubling the quotes', () => {
