@@ -36,17 +36,17 @@ const conversionProperties = {
 };
 
 export const conversionResponse = {
+  title: 'Conversion',
   type: 'object',
+  additionalProperties: false,
   required: ['conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt'],
   properties: conversionProperties,
 };
 
-const errorResponse = { type: 'object', required: ['error'], properties: { error: { type: 'object' } } };
-
 export const conversionResponses = {
   201: { description: 'Recorded a new conversion', schema: conversionResponse },
   200: { description: 'The idempotency key was seen before: the original conversion, deduped (and mismatch when the body differs)', schema: conversionResponse },
-  400: { description: 'invalid_request: the body failed validation', schema: errorResponse },
-  422: { description: 'invalid_ctx, ctx_expired or event_type_not_allowed', schema: errorResponse },
-  429: { description: 'rate_limited: too many requests from this client IP (see retry-after)', schema: errorResponse },
+  400: { description: 'invalid_request: the body failed validation' },
+  422: { description: 'invalid_ctx, ctx_expired or event_type_not_allowed' },
+  429: { description: 'rate_limited: too many requests from this client IP (see retry-after)' },
 };
