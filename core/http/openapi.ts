@@ -9,7 +9,8 @@ function response(status: number, r: RouteResponse, names: SchemaRegistry) {
   const json = type === 'application/json';
   // Error answers have the contract's body; a route may name a richer one (e.g. /readyz's checks).
   const named = typeof (r.schema as { title?: unknown } | undefined)?.title === 'string';
-  const schema = status >= 400 && json && !named ? ERROR_REF : r.schema && names.name(r.schema);
+  // A declared non-JSON body (HTML, CSV, Prometheus text) is a string when the route gives no schema.
+  const schema = status >= 400 && json && !named ? ERROR_REF : r.schema ? names.name(r.schema) : r.contentType && { type: 'string' };
   const headers: Record<string, object> = {};
   if (status === 429 || status === 503) headers['Retry-After'] = RETRY_AFTER;
   for (const [name, h] of Object.entries(r.headers ?? {})) headers[name] = { description: h.description, schema: h.schema ?? { type: 'string' } };
