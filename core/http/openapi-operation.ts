@@ -38,8 +38,7 @@ export function parameters(def: RouteDef): object[] {
   for (const query of [def.query, def.documentedQuery]) {
     const required = new Set((query?.required as string[] | undefined) ?? []);
     for (const [name, schema] of Object.entries((query?.properties ?? {}) as Record<string, JsonSchema>)) {
-      const { description } = schema as { description?: string };
-      out.push({ name, in: 'query', required: required.has(name), ...(description && { description }), schema });
+      out.push({ name, in: 'query', required: required.has(name), schema });
     }
   }
   return out;
