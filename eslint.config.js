@@ -68,7 +68,7 @@ export default tseslint.config(
     },
   },
   { files: ['**/*.ts'], rules: { 'no-undef': 'off' } }, // tsc checks names, with the real lib types
-  { files: ['core/dashboard/public/**/*.js'], languageOptions: { globals: readonly(BROWSER_GLOBALS) } },
+  { files: ['core/dashboard/public/**/*.js', 'core/sdk/public/**/*.js'], languageOptions: { globals: readonly(BROWSER_GLOBALS) } },
   // chai's property assertions (`expect(x).to.be.empty`) are expressions by design.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-unused-expressions': 'off' } },
 );

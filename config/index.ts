@@ -26,6 +26,7 @@ export interface Config {
   clickBufferMax: number;
   clickSpillMaxMb: number;
   publicRateLimit: number;
+  maxConversionsPerClick: number;
   idempotencyRetentionDays: number;
   deliveryRetentionDays: number;
   webhookAllowPrivate: boolean;

@@ -39,6 +39,7 @@ export const envSchema = {
   CLICK_BUFFER_MAX: { type: 'integer', default: 200000, minimum: 100, maximum: 10000000, description: 'Clicks kept in memory while the database is down; beyond this they are spilled to disk (CLICK_SPILL_MAX_MB).' },
   CLICK_SPILL_MAX_MB: { type: 'integer', default: 1024, minimum: 0, maximum: 1048576, description: 'Disk budget for clicks beyond CLICK_BUFFER_MAX, kept under DATA_DIR/click-spill and written to PostgreSQL in order once it is back (~2 KB per click at most). When it is full, clicks are still redirected but not stored (tenx_clicks_dropped_total{reason="spill_full"}). 0 disables spilling.' },
   PUBLIC_RATE_LIMIT: { type: 'integer', default: 50, minimum: 0, maximum: 1000000, description: 'Public conversion requests per second per client IP (bursts up to 10x); 0 disables.' },
+  MAX_CONVERSIONS_PER_CLICK: { type: 'integer', default: 10, minimum: 1, maximum: 1000000, description: 'Conversions one click (ctx) may back per event type; beyond, 422 too_many_conversions_for_click.' },
   IDEMPOTENCY_RETENTION_DAYS: { type: 'integer', default: 365, minimum: 1, maximum: 3650, description: 'How long conversion idempotency keys are kept.' },
   DELIVERY_RETENTION_DAYS: { type: 'integer', default: 90, minimum: 1, maximum: 3650, description: 'How long finished webhook deliveries (succeeded or failed) and their attempts stay in the notifications panel.' },
   WEBHOOK_ALLOW_PRIVATE: { type: 'boolean', default: false, description: 'Allow http and private/loopback webhook endpoints (development and tests).' },

@@ -2,10 +2,12 @@ import type { TenxModule } from './module.ts';
 import { analyticsModule } from './analytics/index.ts';
 import { auditModule } from './audit/index.ts';
 import { campaignsModule } from './campaigns/index.ts';
+import { commissionsModule } from './commissions/index.ts';
 import { conversionsModule } from './conversions/index.ts';
 import { dashboardModule } from './dashboard/index.ts';
 import { notificationsModule } from './notifications/index.ts';
 import { outboxModule } from './outbox/index.ts';
+import { payoutsModule } from './payouts/index.ts';
 import { pluginsModule } from './plugins/index.ts';
 import { redirectModule } from './redirect/index.ts';
 import { sdkModule } from './sdk/index.ts';
@@ -24,6 +26,8 @@ export const modules: TenxModule[] = [
   campaignsModule,
   conversionsModule,
   analyticsModule,
+  commissionsModule,
+  payoutsModule,
   notificationsModule,
   // Last: its catch-all GET /{handle}/{slug} route must not shadow any other two-segment route.
   redirectModule,

@@ -4,6 +4,7 @@ export const CONFIDENCE_REASONS = {
   bot_ratio_20_40: 'Between 20% and 40% of clicks were flagged as bots: some bot noise.',
   bot_ratio_over_40: 'More than 40% of clicks were flagged as bots: traffic is likely fraudulent.',
   conversions_exceed_qualified_clicks: 'There are more conversions than qualified clicks.',
+  implausible_conversions_per_click: 'More than 3 conversions per qualified click: no real visitor converts that often; conversions are likely posted without visits.',
   stale_data: 'The campaign is active but has had no click for more than 7 days.',
   low_volume: 'Fewer than 30 clicks: too little data to judge.',
 } as const;
@@ -14,12 +15,18 @@ export const PENALTIES: Record<ConfidenceReason, number> = {
   bot_ratio_20_40: 15,
   bot_ratio_over_40: 30,
   conversions_exceed_qualified_clicks: 25,
+  implausible_conversions_per_click: 25,
   stale_data: 10,
   low_volume: 10,
 };
 
 export const STALE_AFTER_MS = 7 * 24 * 60 * 60 * 1000;
 export const LOW_VOLUME_CLICKS = 30;
+/**
+ * Conversions per qualified click above which the campaign's numbers look impossible (on top of
+ * exceeding its clicks): a shop sees well under one; a partner posting sales on its own clicks does not.
+ */
+export const IMPLAUSIBLE_CONVERSIONS_PER_CLICK = 3;
 
 export interface ConfidenceInput {
   clicks: number;
@@ -60,7 +67,7 @@ function isStale(input: ConfidenceInput): boolean {
   return Number.isFinite(last) && input.now.getTime() - last > STALE_AFTER_MS;
 }
 
-/** Integer 0..100; today's penalties sum to at most 75, the clamp keeps future ones from going negative. */
+/** Integer 0..100; today's penalties can sum to 100 (bots, conversions, implausible, stale, low volume), the clamp keeps future ones from going negative. */
 export function clampScore(score: number): number {
   return Math.max(0, Math.min(100, Math.round(score)));
 }
@@ -70,6 +77,7 @@ export function confidence(input: ConfidenceInput): Confidence {
   const bot = botReason(input.clicks, input.qualifiedClicks);
   if (bot) reasons.push(bot);
   if (input.conversions > input.qualifiedClicks) reasons.push('conversions_exceed_qualified_clicks');
+  if (input.conversions > input.qualifiedClicks * IMPLAUSIBLE_CONVERSIONS_PER_CLICK) reasons.push('implausible_conversions_per_click');
   if (isStale(input)) reasons.push('stale_data');
   if (input.clicks < LOW_VOLUME_CLICKS) reasons.push('low_volume');
   const score = reasons.reduce((s, r) => s - PENALTIES[r], 100);

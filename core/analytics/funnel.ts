@@ -16,6 +16,7 @@ export interface FunnelMetrics {
   qualifiedClicks: number;
   conversions: number;
   verifiedConversions: number;
+  unauthenticatedConversions: number;
   revenue: number;
   revenueByCurrency: Record<string, number>;
   conversionRate: number;
@@ -42,16 +43,18 @@ interface Sums {
   qualifiedClicks: number;
   conversions: number;
   verifiedConversions: number;
+  unauthenticatedConversions: number;
   byCurrency: Map<string, number>;
 }
 
-const emptySums = (): Sums => ({ clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, byCurrency: new Map() });
+const emptySums = (): Sums => ({ clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, unauthenticatedConversions: 0, byCurrency: new Map() });
 
 function addInto(target: Sums, s: Sums) {
   target.clicks += s.clicks;
   target.qualifiedClicks += s.qualifiedClicks;
   target.conversions += s.conversions;
   target.verifiedConversions += s.verifiedConversions;
+  target.unauthenticatedConversions += s.unauthenticatedConversions;
   for (const [c, v] of s.byCurrency) target.byCurrency.set(c, (target.byCurrency.get(c) ?? 0) + v);
 }
 
@@ -66,6 +69,7 @@ function metrics(s: Sums, status: string, lastClickAt: Date | null, reportingCur
     qualifiedClicks: s.qualifiedClicks,
     conversions: s.conversions,
     verifiedConversions: s.verifiedConversions,
+    unauthenticatedConversions: s.unauthenticatedConversions,
     revenue: round2(s.byCurrency.get(reportingCurrency) ?? 0),
     revenueByCurrency,
     conversionRate: conversionRate(s.conversions, s.qualifiedClicks),
@@ -83,10 +87,10 @@ export const statementName = (text: string) => `analytics-${createHash('sha1').u
 export async function sumFunnel(pg: Queryable, handle: string, campaigns: CampaignSet, window: Window): Promise<Map<string, Sums>> {
   const p = new Params();
   const text = `select campaign_id, null::text as currency, sum(clicks) as clicks, sum(qualified_clicks) as qualified,
-           null::numeric as conversions, null::numeric as verified, null::numeric as value
+           null::numeric as conversions, null::numeric as verified, null::numeric as unauthenticated, null::numeric as value
       from (${windowSource(FUNNEL_CLICKS, { handle, campaigns, window }, p)}) k group by campaign_id
     union all
-    select campaign_id, currency, null, null, sum(conversions), sum(verified_conversions), sum(value)
+    select campaign_id, currency, null, null, sum(conversions), sum(verified_conversions), sum(unauthenticated_conversions), sum(value)
       from (${windowSource(FUNNEL_CONVERSIONS, { handle, campaigns, window }, p)}) v group by campaign_id, currency`;
   const { rows } = await pg.query({ name: statementName(text), text, values: p.values });
   const out = new Map<string, Sums>();
@@ -99,6 +103,7 @@ export async function sumFunnel(pg: Queryable, handle: string, campaigns: Campai
     } else {
       s.conversions += r.conversions;
       s.verifiedConversions += r.verified;
+      s.unauthenticatedConversions += r.unauthenticated;
       s.byCurrency.set(r.currency, (s.byCurrency.get(r.currency) ?? 0) + r.value);
     }
   }

@@ -49,6 +49,8 @@ export interface Grains {
 
 const CLICK_COLUMNS = 'campaign_id, clicks, qualified_clicks';
 const CONVERSION_COLUMNS = 'campaign_id, currency, conversions, verified_conversions, value';
+// The funnel tables also count conversions without a merchant token (the dimension tables do not).
+const FUNNEL_CONVERSION_COLUMNS = `${CONVERSION_COLUMNS}, unauthenticated_conversions`;
 
 export const FUNNEL_CLICKS: Grains = {
   total: { table: 'funnel_click_totals', columns: CLICK_COLUMNS },
@@ -56,9 +58,9 @@ export const FUNNEL_CLICKS: Grains = {
   hours: { table: 'funnel_click_hours', columns: CLICK_COLUMNS },
 };
 export const FUNNEL_CONVERSIONS: Grains = {
-  total: { table: 'funnel_conversion_totals', columns: CONVERSION_COLUMNS },
-  days: { table: 'funnel_conversion_days', columns: CONVERSION_COLUMNS },
-  hours: { table: 'funnel_conversion_hours', columns: CONVERSION_COLUMNS },
+  total: { table: 'funnel_conversion_totals', columns: FUNNEL_CONVERSION_COLUMNS },
+  days: { table: 'funnel_conversion_days', columns: FUNNEL_CONVERSION_COLUMNS },
+  hours: { table: 'funnel_conversion_hours', columns: FUNNEL_CONVERSION_COLUMNS },
 };
 
 /** Clicks or conversions keyed by one visitor dimension (a `key` column), per day and per hour. */

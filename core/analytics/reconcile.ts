@@ -72,7 +72,7 @@ async function rawTotals(pg: PoolClient, handle: string, campaignIds: string[]) 
     `select count(*)::int as clicks, count(*) filter (where not is_bot)::int as qualified,
             count(*) filter (where campaign_id <> all($2::text[]))::int as outside
        from clicks where handle = $1`,
-    `select count(*)::int as n, count(*) filter (where not click_is_bot)::int as verified,
+    `select count(*)::int as n, count(*) filter (where verified)::int as verified,
             count(*) filter (where not exists (select 1 from clicks c where c.click_id = v.click_id))::int as orphans
        from conversions v where handle = $1`,
     'select currency, sum(value) as value from conversions where handle = $1 group by currency',

@@ -55,7 +55,8 @@ const metrics = {
   clicks: { type: 'integer' },
   qualifiedClicks: { type: 'integer', description: 'Clicks not flagged as bots.' },
   conversions: { type: 'integer' },
-  verifiedConversions: { type: 'integer', description: 'Conversions whose click was not flagged as a bot.' },
+  verifiedConversions: { type: 'integer', description: "Conversions whose click was found and not flagged as a bot, posted by the merchant's server or on a handle whose publicConversions is accept." },
+  unauthenticatedConversions: { type: 'integer', description: "Conversions posted with a ctx only, without the merchant's token (never verified unless publicConversions is accept)." },
   revenue: money,
   revenueByCurrency: {
     type: 'object',

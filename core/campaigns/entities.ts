@@ -20,6 +20,7 @@ export interface Campaign {
   linkTitle: string | null;
   routingRules: RoutingRule[];
   attributionWindowDays: number;
+  maxConversionValue: number | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -39,6 +40,7 @@ export const CampaignEntity = new EntitySchema<Campaign>({
     linkTitle: { type: 'string', nullable: true },
     routingRules: { type: 'json' },
     attributionWindowDays: { type: 'integer' },
+    maxConversionValue: { type: 'decimal', precision: 14, scale: 2, nullable: true },
     createdAt: { type: 'Date', onCreate: () => new Date() },
     updatedAt: { type: 'Date', onCreate: () => new Date(), onUpdate: () => new Date() },
   },

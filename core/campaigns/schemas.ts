@@ -9,6 +9,11 @@ export const STATUSES = ['DRAFT', 'ACTIVE', 'PAUSED', 'ARCHIVED'] as const;
 const destinationUrl = { type: 'string', format: 'uri', minLength: 1, maxLength: 2048 } as const;
 const title = { type: ['string', 'null'], maxLength: 200 } as const;
 const attributionWindowDays = { type: 'integer', minimum: 1, maximum: 365 } as const;
+// numeric(14, 2), like a conversion's value; null (PATCH) removes the bound.
+const maxConversionValue = {
+  type: ['number', 'null'], minimum: 0, maximum: 999_999_999_999.99,
+  description: 'Conversions of this campaign with a larger value (in any currency) are refused: 422 value_out_of_range.',
+} as const;
 
 /**
  * The request-level shape of routing rules: built-in conditions are checked here, extra kinds are
@@ -43,6 +48,7 @@ export const createCampaignBody = {
     },
     routingRules: { ...openRoutingRules(), default: [] },
     attributionWindowDays: { ...attributionWindowDays, default: 30 },
+    maxConversionValue,
   },
 } as const;
 
@@ -56,6 +62,7 @@ export const patchCampaignBody = {
     destinationUrl,
     routingRules: openRoutingRules(),
     attributionWindowDays,
+    maxConversionValue,
   },
 } as const;
 
@@ -83,6 +90,7 @@ export const campaignResponse = {
     },
     routingRules: { type: 'array', items: { type: 'object' } },
     attributionWindowDays: { type: 'integer' },
+    maxConversionValue: { type: ['number', 'null'] },
     createdAt: { type: 'string', format: 'date-time' },
     updatedAt: { type: 'string', format: 'date-time' },
   },

@@ -26,6 +26,7 @@ export interface CreateCampaignInput {
   primaryLink: { slug: string; destinationUrl: string; title?: string | null };
   routingRules: RoutingRule[];
   attributionWindowDays: number;
+  maxConversionValue?: number | null;
 }
 
 export interface CampaignPatch {
@@ -34,14 +35,16 @@ export interface CampaignPatch {
   destinationUrl?: string;
   routingRules?: RoutingRule[];
   attributionWindowDays?: number;
+  maxConversionValue?: number | null;
 }
 
 const COLUMNS = `handle, campaign_id as "campaignId", goal_type as "goalType", status, tracking_preset as "trackingPreset",
   conversion_event as "conversionEvent", slug, destination_url as "destinationUrl", link_title as "linkTitle",
-  routing_rules as "routingRules", attribution_window_days as "attributionWindowDays", created_at as "createdAt", updated_at as "updatedAt"`;
+  routing_rules as "routingRules", attribution_window_days as "attributionWindowDays",
+  max_conversion_value as "maxConversionValue", created_at as "createdAt", updated_at as "updatedAt"`;
 
 // What PATCH may change, as stored; the audit diff compares exactly these.
-const MUTABLE = ['status', 'linkTitle', 'destinationUrl', 'routingRules', 'attributionWindowDays'] as const;
+const MUTABLE = ['status', 'linkTitle', 'destinationUrl', 'routingRules', 'attributionWindowDays', 'maxConversionValue'] as const;
 type Mutable = Pick<Campaign, (typeof MUTABLE)[number]>;
 
 const toDraft = (c: Omit<Campaign, 'createdAt' | 'updatedAt' | 'handle' | 'trackingPreset' | 'conversionEvent'>): CampaignDraft => ({
@@ -94,6 +97,7 @@ export class CampaignService {
       },
       routingRules: c.routingRules,
       attributionWindowDays: c.attributionWindowDays,
+      maxConversionValue: c.maxConversionValue,
       createdAt: c.createdAt,
       updatedAt: c.updatedAt,
     };
@@ -131,10 +135,11 @@ export class CampaignService {
       created = await withTransaction(this.deps.pg, async (client) => {
         const { rows } = await client.query(
           `insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug,
-                                  destination_url, link_title, routing_rules, attribution_window_days)
-           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning ${COLUMNS}`,
+                                  destination_url, link_title, routing_rules, attribution_window_days, max_conversion_value)
+           values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) returning ${COLUMNS}`,
           [handle, input.campaignId, input.goalType, input.status, preset, goal.manifest.conversionEvent, input.primaryLink.slug,
-            input.primaryLink.destinationUrl, draft.primaryLink.title, JSON.stringify(input.routingRules), input.attributionWindowDays],
+            input.primaryLink.destinationUrl, draft.primaryLink.title, JSON.stringify(input.routingRules), input.attributionWindowDays,
+            input.maxConversionValue ?? null],
         );
         const row = rows[0] as Campaign;
         await this.deps.audit.record(
@@ -187,6 +192,7 @@ export class CampaignService {
         destinationUrl: patch.destinationUrl !== undefined ? canonicalUrl(patch.destinationUrl) : before.destinationUrl,
         routingRules: patch.routingRules ? canonicalRules(patch.routingRules) : before.routingRules,
         attributionWindowDays: patch.attributionWindowDays ?? before.attributionWindowDays,
+        maxConversionValue: patch.maxConversionValue !== undefined ? patch.maxConversionValue : before.maxConversionValue,
       };
       // A goal type disabled since creation still governs its existing campaigns' rules.
       const goal = this.deps.pluginHost.get(before.goalType) as GoalTypePlugin | undefined;
@@ -212,9 +218,10 @@ export class CampaignService {
       if (!changes) return { campaign: before, changed: false };
       const updated = await client.query(
         `update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
-                attribution_window_days = $7, updated_at = now()
+                attribution_window_days = $7, max_conversion_value = $8, updated_at = now()
           where handle = $1 and campaign_id = $2 returning ${COLUMNS}`,
-        [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays],
+        [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays,
+          after.maxConversionValue],
       );
       const campaign = updated.rows[0] as Campaign;
       await this.deps.audit.record({ handle, type: auditType, actor, campaignId, subjectId: campaignId, payload: changes }, client);

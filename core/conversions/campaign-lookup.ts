@@ -1,23 +1,30 @@
 import type { ConversionsDb } from './db.ts';
 
-/** What a conversion needs to know about the campaign a ctx names. */
+/** What a handle does with a conversion posted with a ctx only (API.md v2.1 "merchant authentication"). */
+export type PublicConversions = 'accept' | 'flag' | 'refuse';
+
+/** What a conversion needs to know about the campaign a ctx names and its handle. */
 export interface ConversionCampaign {
   goalType: string;
   reportingCurrency: string;
+  maxConversionValue: number | null;
+  publicConversions: PublicConversions;
 }
 
-const TTL_MS = 60_000;
+// Changes arrive through `forget` (the bus); the TTL only bounds a change whose bus message was lost.
+const TTL_MS = 10_000;
 const MAX_ENTRIES = 10_000;
 
 /**
- * Campaign lookups for the conversion path, cached in process. Safe without invalidation: a
- * campaign's goal type cannot change, a campaign is never deleted (DELETE archives), and a handle's
- * reporting currency is fixed at creation. Misses are not cached, so a new campaign is seen at once.
+ * Campaign lookups for the conversion path, cached in process. A campaign's goal type and a
+ * handle's reporting currency never change, but its maxConversionValue and the handle's
+ * publicConversions do: the service calls `forget(handle)` on every campaign or handle change
+ * published on the bus. Misses are not cached, so a new campaign is seen at once.
  */
 export class CampaignLookup {
   private readonly cache = new Map<string, { at: number; value: ConversionCampaign }>();
-
   private readonly db: ConversionsDb;
+
   constructor(db: ConversionsDb) {
     this.db = db;
   }
@@ -27,15 +34,23 @@ export class CampaignLookup {
     const hit = this.cache.get(key);
     const now = Date.now();
     if (hit && now - hit.at < TTL_MS) return hit.value;
-    const { rows } = await this.db.query<{ goal_type: string; reporting_currency: string }>(
-      `select c.goal_type, t.reporting_currency from campaigns c join tenants t on t.handle = c.handle
+    const { rows } = await this.db.query<{ goal_type: string; reporting_currency: string; max_conversion_value: number | null; public_conversions: PublicConversions }>(
+      `select c.goal_type, c.max_conversion_value, t.reporting_currency, t.public_conversions
+         from campaigns c join tenants t on t.handle = c.handle
         where c.handle = $1 and c.campaign_id = $2`,
       [handle, campaignId],
     );
     if (!rows[0]) return null;
-    const value = { goalType: rows[0].goal_type, reportingCurrency: rows[0].reporting_currency };
+    const r = rows[0];
+    const value = { goalType: r.goal_type, reportingCurrency: r.reporting_currency, maxConversionValue: r.max_conversion_value, publicConversions: r.public_conversions };
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(key, { at: now, value });
     return value;
+  }
+
+  /** Drops every cached campaign of a handle (a campaign or the handle's settings changed). */
+  forget(handle: string): void {
+    const prefix = `${handle}\n`;
+    for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }
 }

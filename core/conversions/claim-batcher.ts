@@ -18,6 +18,12 @@ export interface Claim {
   requireClick: boolean;
   auditId: string;
   outboxId: string;
+  /** Posted with a merchant token (conversions.write) of the ctx's handle. */
+  authenticated: boolean;
+  /** May count as verified: authenticated, or the handle accepts ctx-only conversions. */
+  countable: boolean;
+  /** The audit event's actor: the merchant token's id, or `public`. */
+  actor: string;
 }
 
 export interface CreatedConversion {
@@ -27,6 +33,7 @@ export interface CreatedConversion {
   event_type: string;
   value: number | null;
   currency: string | null;
+  authenticated: boolean;
   created_at: Date;
   sub1: string | null;
   sub2: string | null;
@@ -35,8 +42,11 @@ export interface CreatedConversion {
   sub5: string | null;
 }
 
-/** created: this claim made the conversion; taken: the key already had one; no_click: asked to wait for the click row. */
-export type ClaimOutcome = { kind: 'created'; row: CreatedConversion } | { kind: 'taken' } | { kind: 'no_click' };
+/**
+ * created: this claim made the conversion; taken: the key already had one; no_click: asked to wait for the
+ * click row; over_cap: the click already backs MAX_CONVERSIONS_PER_CLICK conversions of this event type.
+ */
+export type ClaimOutcome = { kind: 'created'; row: CreatedConversion } | { kind: 'taken' } | { kind: 'no_click' } | { kind: 'over_cap' };
 
 interface Pending {
   claim: Claim;
@@ -45,6 +55,16 @@ interface Pending {
 }
 
 const MAX_BATCH = 200;
+
+interface ClaimBatcherDeps {
+  db: ConversionsDb;
+  log: Logger;
+  maxInFlight: number;
+  retentionDays: number;
+  /** MAX_CONVERSIONS_PER_CLICK: conversions one click may back per event type. */
+  maxPerClick: number;
+  prepared: boolean;
+}
 
 /**
  * Application-level group commit. A claim runs at once while fewer than `maxInFlight` statements
@@ -58,8 +78,9 @@ export class ClaimBatcher {
   private readonly inProcess = new Map<string, Promise<ClaimOutcome>>();
   private inFlight = 0;
 
-  private readonly deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean };
-  constructor(deps: { db: ConversionsDb; log: Logger; maxInFlight: number; retentionDays: number; prepared: boolean }) {
+  private readonly deps: ClaimBatcherDeps;
+
+  constructor(deps: ClaimBatcherDeps) {
     this.deps = deps;
   }
 
@@ -108,15 +129,16 @@ export class ClaimBatcher {
     const values = [
       claims.map((_, i) => i), col('handle'), col('key'), col('conversionId'), col('clickId'), col('campaignId'), col('eventType'),
       col('value'), col('currency'), col('metadata'), col('bodyHash'), col('rollupCurrency'), col('requireClick'), col('auditId'),
-      col('outboxId'), this.deps.retentionDays,
+      col('outboxId'), col('authenticated'), col('countable'), col('actor'), this.deps.retentionDays, this.deps.maxPerClick,
     ];
-    const { rows } = await this.deps.db.query<CreatedConversion & { ord: number; click_found: boolean }>(
+    const { rows } = await this.deps.db.query<CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null }>(
       statement(this.deps.prepared, 'conversions.claim', CLAIM_BATCH, values),
     );
     const outcomes: ClaimOutcome[] = new Array(claims.length);
     for (const r of rows) {
       if (r.conversion_id) outcomes[r.ord] = { kind: 'created', row: r };
       else if (!r.click_found && claims[r.ord].requireClick) outcomes[r.ord] = { kind: 'no_click' };
+      else if (r.allowed === false) outcomes[r.ord] = { kind: 'over_cap' };
       else outcomes[r.ord] = { kind: 'taken' };
     }
     return outcomes;

@@ -6,6 +6,7 @@ import type { Redis } from '../infra/redis.ts';
 import type { TenxModule } from '../module.ts';
 import { clientIp, parseTrustedProxies } from '../redirect/classify.ts';
 import { conversionsDb } from './db.ts';
+import { MerchantAuth } from './merchant-auth.ts';
 import { createRateLimiter, type RateDecision } from './rate-limit.ts';
 import { IdempotencyRetention } from './retention.ts';
 import { conversionRoutes } from './routes.ts';
@@ -30,6 +31,7 @@ export const conversionsModule: TenxModule = {
     container.register({
       conversionsDb: asFunction(({ pg, embedded }: { pg: Pool; embedded: boolean }) => conversionsDb(pg, embedded)).singleton(),
       conversions: asClass(ConversionService).singleton(),
+      merchantAuth: asClass(MerchantAuth).singleton(),
       idempotencyRetention: asClass(IdempotencyRetention).singleton(),
       conversionRateLimit: asFunction(createClientRateLimit).singleton(),
     });

@@ -12,34 +12,52 @@ export function statement(prepared: boolean, name: string, text: string, values:
 
 /**
  * First submissions, many at once (ClaimBatcher): lock the batch's campaigns (sorted advisory
- * locks, taken before any row is touched), claim each key, copy its click's attribution and sub-IDs,
- * insert the conversion, add it to its rollup row, insert its audit and its outbox event. One
- * statement, one transaction, one commit (one WAL flush) for the whole batch. Key order alone
- * cannot keep batches of two processes from deadlocking (the rollup upsert's update and insert
- * triggers lock the per-campaign analytics rows in two passes): the campaign locks do. Batching is
- * what makes the hot campaign-hour row affordable (one upsert per batch, not per conversion:
- * measured 220-300/s per conversion, ~2,800/s batched).
+ * locks, taken before any row is touched), take each new key's share of its click's conversion
+ * budget, claim each key, copy its click's attribution and sub-IDs, insert the conversion, add it to its
+ * rollup row, insert its audit and its outbox event. One statement, one transaction, one commit
+ * (one WAL flush) for the whole batch. Key order alone cannot keep batches of two processes from
+ * deadlocking (the rollup upsert's update and insert triggers lock the per-campaign analytics rows
+ * in two passes): the campaign locks do. Batching is what makes the hot campaign-hour row
+ * affordable (one upsert per batch, not per conversion: measured 220-300/s per conversion,
+ * ~2,800/s batched).
  *
  * Keys are claimed with ON CONFLICT, so under any concurrency across processes exactly one claim
- * inserts; a key older than the retention ($16 days) is re-claimed as new. Keys are claimed in
- * (handle, key) order so two batches never deadlock on each other's keys. Returns one row per input
- * `ord`: `click_found`, and the conversion when this statement created it (else nulls: the key was
- * taken, or `require_click` asked to wait for a click still in a redirect process's buffer).
+ * inserts; a key older than the retention ($19 days) is re-claimed as new. Keys are claimed in
+ * (handle, key) order so two batches never deadlock on each other's keys.
+ *
+ * The per-click cap ($20 conversions per click and event type) is an ON CONFLICT upsert too: this
+ * statement's snapshot predates the campaign lock, so a count of conversions could miss a batch
+ * that committed while this one waited, but the upsert always updates the latest committed count.
+ * Only keys that look new (not held as of the snapshot) ask for budget; a key another process
+ * claimed meanwhile is then answered as a repeat, and its slot stays spent (the cap may refuse one
+ * conversion early, never admit one too many).
+ *
+ * A conversion is verified when its click row was found (a ctx whose click is missing, e.g. a lost
+ * buffer, proves no visit), the click is not a bot, and it counts ($17: posted by the merchant, or
+ * the handle accepts ctx-only conversions).
+ *
+ * Returns one row per input `ord`: `click_found`, `allowed` (false: over the per-click cap; null:
+ * the key looked taken or the claim waits for its click), and the conversion when this statement
+ * created it (else nulls: the key was taken, the cap refused it, or `require_click` asked to wait
+ * for a click still in a redirect process's buffer).
  *
  * Arrays, one element per submission: $1 ord, $2 handle, $3 key, $4 conversion id, $5 click id,
  * $6 campaign id, $7 event type, $8 value, $9 currency, $10 metadata, $11 body hash,
- * $12 rollup currency, $13 require the click row, $14 audit event id, $15 outbox event id.
+ * $12 rollup currency, $13 require the click row, $14 audit event id, $15 outbox event id,
+ * $16 authenticated by a merchant token, $17 may count as verified, $18 audit actor (token id or `public`).
  */
 export const CLAIM_BATCH = `
 with input as (
   select * from unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::numeric[],
-                       $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::boolean[], $14::uuid[], $15::uuid[])
+                       $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::boolean[], $14::uuid[], $15::uuid[],
+                       $16::boolean[], $17::boolean[], $18::text[])
     as i(ord, handle, key, conversion_id, click_id, campaign_id, event_type, value, currency, metadata, body_hash,
-         rollup_currency, require_click, audit_id, outbox_id)
+         rollup_currency, require_click, audit_id, outbox_id, authenticated, countable, actor)
 ), src as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
          coalesce(c.source, 'direct') as source, coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found,
-         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
+         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5,
+         c.click_id is not null and not c.is_bot and i.countable as verified
     from input i
     left join clicks c on c.click_id = i.click_id and c.handle = i.handle and c.campaign_id = i.campaign_id
 ), campaign_locks as (
@@ -47,80 +65,106 @@ with input as (
   -- triggers on the per-campaign analytics rows, two lock passes no key order can make consistent.
   select count(pg_advisory_xact_lock(hashtextextended(handle || '/' || campaign_id, 0)))
     from (select distinct handle, campaign_id from input order by 1, 2) c
+), wanted as (
+  -- New-looking keys ready to record: only these spend the click's budget (a repeat never does).
+  select s.* from src s
+   where (s.click_found or not s.require_click)
+     and not exists (select 1 from idempotency_keys k
+                      where k.handle = s.handle and k.idempotency_key = s.key and k.created_at >= now() - make_interval(days => $19::int))
+), budget as (
+  insert into click_conversion_counts as n (click_id, event_type, conversions, granted)
+  select click_id, event_type, least(count(*), $20::int), least(count(*), $20::int) from wanted
+   where (select count(*) from campaign_locks) >= 0
+   group by 1, 2
+   order by 1, 2
+  on conflict (click_id, event_type) do update
+     set granted = greatest(0, least(excluded.granted, $20::int - n.conversions)),
+         conversions = n.conversions + greatest(0, least(excluded.granted, $20::int - n.conversions))
+  returning click_id, event_type, granted
+), granted as (
+  select w.ord, row_number() over (partition by w.click_id, w.event_type order by w.handle, w.key) <= b.granted as allowed
+    from wanted w join budget b using (click_id, event_type)
 ), claimed as (
   insert into idempotency_keys (handle, idempotency_key, conversion_id)
-  select handle, key, conversion_id from src
-   where (click_found or not require_click) and (select count(*) from campaign_locks) >= 0
-   order by handle, key
+  select s.handle, s.key, s.conversion_id from src s join granted g using (ord)
+   where g.allowed
+   order by s.handle, s.key
   on conflict (handle, idempotency_key) do update set conversion_id = excluded.conversion_id, created_at = now()
-   where idempotency_keys.created_at < now() - make_interval(days => $16::int)
+   where idempotency_keys.created_at < now() - make_interval(days => $19::int)
   returning conversion_id
 ), conv as (
   insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
-                           metadata, body_hash, country, segment, source, click_is_bot, sub1, sub2, sub3, sub4, sub5)
+                           metadata, body_hash, country, segment, source, click_is_bot, authenticated, verified,
+                           sub1, sub2, sub3, sub4, sub5)
   select s.conversion_id, s.handle, s.key, s.click_id, s.campaign_id, s.event_type, s.value, s.currency,
-         s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.sub1, s.sub2, s.sub3, s.sub4, s.sub5
+         s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.authenticated, s.verified,
+         s.sub1, s.sub2, s.sub3, s.sub4, s.sub5
     from claimed join src s using (conversion_id)
-  returning conversion_id, click_id, campaign_id, event_type, value, currency, created_at, sub1, sub2, sub3, sub4, sub5
+  returning conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at, sub1, sub2, sub3, sub4, sub5
 ), recorded as (
   select s.*, c.created_at,
          jsonb_build_object('clickId', s.click_id, 'campaignId', s.campaign_id, 'conversionId', s.conversion_id,
-                            'value', c.value, 'currency', s.currency, 'eventType', s.event_type) as data
+                            'value', c.value, 'currency', s.currency, 'eventType', s.event_type, 'authenticated', s.authenticated) as data
     from conv c join src s using (conversion_id)
 ), rolled as (
-  insert into conversion_rollups as r (handle, campaign_id, hour, country, segment, source, currency, conversions, verified_conversions, value)
+  insert into conversion_rollups as r (handle, campaign_id, hour, country, segment, source, currency, conversions, verified_conversions,
+                                       unauthenticated_conversions, value)
   select handle, campaign_id, date_trunc('hour', created_at, 'UTC'), country, segment, source, rollup_currency,
-         count(*), count(*) filter (where not is_bot), coalesce(sum(value), 0)
+         count(*), count(*) filter (where verified), count(*) filter (where not authenticated), coalesce(sum(value), 0)
     from recorded
    group by 1, 2, 3, 4, 5, 6, 7
    order by 1, 2, 3, 4, 5, 6, 7
   on conflict (handle, campaign_id, hour, country, segment, source, currency) do update
      set conversions = r.conversions + excluded.conversions,
          verified_conversions = r.verified_conversions + excluded.verified_conversions,
+         unauthenticated_conversions = r.unauthenticated_conversions + excluded.unauthenticated_conversions,
          value = r.value + excluded.value
 ), audit as (
   insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
-  select audit_id, handle, 'conversion.created', 'public', campaign_id, conversion_id::text,
+  select audit_id, handle, 'conversion.created', actor, campaign_id, conversion_id::text,
          data || jsonb_build_object('idempotencyKey', key, 'country', country, 'segment', segment, 'source', source,
-                                    'clickIsBot', is_bot, 'clickFound', click_found)
+                                    'clickIsBot', is_bot, 'clickFound', click_found, 'verified', verified)
     from recorded
 ), outbox as (
   insert into outbox_events (event_id, handle, type, payload)
   select outbox_id, handle, 'conversion.tested', data from recorded
 )
-select s.ord, s.click_found, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.created_at,
-       c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
-  from src s left join conv c using (conversion_id)`;
+select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency,
+       c.authenticated, c.created_at, c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
+  from src s left join granted g using (ord) left join conv c using (conversion_id)`;
 
 /**
  * A repeat of a claimed key: read the original conversion (a new statement, so it sees a row a
  * concurrent first submission committed while CLAIM_BATCH waited on it), and write the
  * `conversion.deduped` or `conversion.mismatch` audit event (with the differing fields) and the
- * `conversion.deduped` outbox event in the same statement.
+ * `conversion.deduped` outbox event in the same statement. A merchant-authenticated repeat of a
+ * ctx-only original is a mismatch even with the same body: someone posted the merchant's key first.
  *
  * $1 handle, $2 key, $3 body hash of this submission, $4 this submission's facts as jsonb
- * (clickId, eventType, value, currency, metadata), $5 audit event id, $6 outbox event id
+ * (clickId, eventType, value, currency, metadata, authenticated), $5 audit event id,
+ * $6 outbox event id, $7 audit actor, $8 this submission is merchant-authenticated
  */
 export const RECORD_REPEAT = `
 with original as (
-  select c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.metadata, c.created_at,
-         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, c.body_hash <> $3::text as mismatch
+  select c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.metadata, c.authenticated, c.created_at,
+         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, c.body_hash <> $3::text or ($8::boolean and not c.authenticated) as mismatch
     from idempotency_keys k join conversions c on c.conversion_id = k.conversion_id
    where k.handle = $1::text and k.idempotency_key = $2::text
 ), diff as (
   select coalesce(jsonb_object_agg(o.key, jsonb_build_object('original', o.value, 'submitted', s.value)), '{}') as changes
     from original,
          jsonb_each(jsonb_build_object('clickId', original.click_id, 'eventType', original.event_type, 'value', original.value,
-                                       'currency', original.currency, 'metadata', original.metadata)) o
+                                       'currency', original.currency, 'metadata', original.metadata,
+                                       'authenticated', original.authenticated)) o
          join jsonb_each($4::jsonb) s on s.key = o.key
    where o.value is distinct from s.value
 ), event as (
   select jsonb_build_object('clickId', click_id, 'campaignId', campaign_id, 'conversionId', conversion_id,
-                            'value', value, 'currency', currency, 'eventType', event_type) as data, original.*
+                            'value', value, 'currency', currency, 'eventType', event_type, 'authenticated', authenticated) as data, original.*
     from original
 ), audit as (
   insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
-  select $5::uuid, $1, case when mismatch then 'conversion.mismatch' else 'conversion.deduped' end, 'public',
+  select $5::uuid, $1, case when mismatch then 'conversion.mismatch' else 'conversion.deduped' end, $7::text,
          campaign_id, conversion_id::text,
          data || jsonb_build_object('idempotencyKey', $2::text, 'deduped', true, 'mismatch', mismatch)
               || case when mismatch then jsonb_build_object('changes', (select changes from diff)) else '{}' end
@@ -129,5 +173,6 @@ with original as (
   insert into outbox_events (event_id, handle, type, payload)
   select $6::uuid, $1, 'conversion.deduped', data || jsonb_build_object('mismatch', mismatch) from event
 )
-select conversion_id, click_id, campaign_id, event_type, value, currency, created_at, sub1, sub2, sub3, sub4, sub5, mismatch
+select conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at,
+       sub1, sub2, sub3, sub4, sub5, mismatch
   from original`;

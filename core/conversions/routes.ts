@@ -2,10 +2,11 @@ import type { Context } from 'koa';
 import { defineRoutes } from '../http/route.ts';
 import { HttpError } from '../http/errors.ts';
 import type { ClientRateLimit } from './index.ts';
+import type { MerchantAuth } from './merchant-auth.ts';
 import { conversionBody, conversionResponses } from './schemas.ts';
 import type { ConversionInput, ConversionService } from './service.ts';
 
-type Deps = { conversions: ConversionService; conversionRateLimit: ClientRateLimit };
+type Deps = { conversions: ConversionService; conversionRateLimit: ClientRateLimit; merchantAuth: MerchantAuth };
 
 /** 429 in the contract's shape when the caller's IP has spent its bucket. */
 async function enforceRateLimit(ctx: Context, limit: ClientRateLimit) {
@@ -20,15 +21,16 @@ export const conversionRoutes = defineRoutes([
   {
     method: 'POST',
     path: '/v2/public/conversions',
-    summary: 'Record a conversion for the click a ctx token names, exactly once per idempotencyKey',
+    summary: "Record a conversion for the click a ctx token names, exactly once per idempotencyKey; with the merchant's token (conversions.write) it is authenticated",
     tags: ['conversions'],
     auth: 'public',
     body: conversionBody,
     // Public, so the auth-implied 503 does not apply: recording needs the database all the same.
     responses: { ...conversionResponses, 503: { description: 'unavailable: the conversion could not be recorded; retry with the same idempotencyKey' } },
-    async handler(ctx, { conversions, conversionRateLimit }: Deps) {
+    async handler(ctx, { conversions, conversionRateLimit, merchantAuth }: Deps) {
       await enforceRateLimit(ctx, conversionRateLimit);
-      const result = await conversions.record(ctx.request.body as ConversionInput);
+      const merchant = await merchantAuth.resolve(ctx);
+      const result = await conversions.record(ctx.request.body as ConversionInput, merchant);
       ctx.status = result.deduped ? 200 : 201;
       ctx.body = result;
     },

@@ -1,4 +1,5 @@
 /** Request and response schemas of `POST /v2/public/conversions` (validation and OpenAPI). */
+import { currencyCode } from '../http/currencies.ts';
 
 export const MAX_VALUE = 999_999_999_999.99; // numeric(14, 2)
 export const METADATA_MAX_BYTES = 4096;
@@ -12,7 +13,7 @@ export const conversionBody = {
     ctx: { type: 'string', description: 'The ctx token the redirect appended to the destination URL.' },
     eventType: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "One of the campaign goal type's event types." },
     value: { type: 'number', minimum: 0, maximum: MAX_VALUE, description: 'Decimal amount, at most 2 fraction digits.' },
-    currency: { type: 'string', pattern: '^[A-Z]{3}$', description: "ISO-4217 code; defaults to the handle's reporting currency when value is given." },
+    currency: { ...currencyCode, description: "ISO-4217 code; defaults to the handle's reporting currency when value is given." },
     // Printable: any character outside Unicode's "other" categories (controls, surrogates, unassigned).
     idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]{1,255}$', description: 'A transaction or order id; repeats within the retention window are deduplicated.' },
     metadata: { type: 'object', maxProperties: 50, description: `Free-form JSON object, at most ${METADATA_MAX_BYTES} bytes serialized.` },
@@ -32,6 +33,7 @@ const conversionProperties = {
   value: { type: ['number', 'null'] },
   currency: { type: ['string', 'null'] },
   ...subIdProperties,
+  authenticated: { type: 'boolean', description: "Posted by the merchant's server with a token holding conversions.write." },
   createdAt: { type: 'string', format: 'date-time' },
 };
 
@@ -39,14 +41,16 @@ export const conversionResponse = {
   title: 'Conversion',
   type: 'object',
   additionalProperties: false,
-  required: ['conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt'],
+  required: ['conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'authenticated', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt'],
   properties: conversionProperties,
 };
 
 export const conversionResponses = {
   201: { description: 'Recorded a new conversion', schema: conversionResponse },
   200: { description: 'The idempotency key was seen before: the original conversion, deduped (and mismatch when the body differs)', schema: conversionResponse },
-  400: { description: 'invalid_request: the body failed validation' },
-  422: { description: 'invalid_ctx, ctx_expired or event_type_not_allowed' },
+  400: { description: 'invalid_request: the body failed validation (e.g. a currency that is not ISO-4217)' },
+  401: { description: "unauthorized: an invalid, expired or revoked bearer token, one of another handle than the ctx's, or none when the handle's publicConversions is refuse" },
+  403: { description: 'insufficient_scope: the bearer token lacks conversions.write' },
+  422: { description: 'invalid_ctx, ctx_expired, event_type_not_allowed, value_out_of_range (above the campaign\'s maxConversionValue) or too_many_conversions_for_click' },
   429: { description: 'rate_limited: too many requests from this client IP (see retry-after)' },
 };

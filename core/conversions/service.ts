@@ -2,15 +2,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { v7 as uuidv7 } from 'uuid';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
-import { invalidRequest, unavailable, unprocessable } from '../http/errors.ts';
+import { insufficientScope, invalidRequest, unauthorized, unavailable, unprocessable } from '../http/errors.ts';
+import { CAMPAIGNS_CHANGED } from '../campaigns/service.ts';
+import type { Bus } from '../infra/bus.ts';
+import { HANDLE_SETTINGS_CHANGED } from '../tenants/index.ts';
 import type { OutboxService } from '../outbox/service.ts';
 import type { PluginHost } from '../plugins/host.ts';
 import type { GoalTypePlugin } from '../plugins/sdk.ts';
 import type { CtxClaims, CtxCodec } from '../redirect/ctx-token.ts';
 import { bodyHash } from './body-hash.ts';
-import { CampaignLookup } from './campaign-lookup.ts';
+import { CampaignLookup, type ConversionCampaign } from './campaign-lookup.ts';
 import { ClaimBatcher, type Claim, type CreatedConversion } from './claim-batcher.ts';
 import type { ConversionsDb } from './db.ts';
+import { notThisMerchant, type Merchant } from './merchant-auth.ts';
 import { RECORD_REPEAT, statement } from './record-sql.ts';
 import { METADATA_MAX_BYTES } from './schemas.ts';
 
@@ -38,6 +42,7 @@ export interface RecordedConversion {
   sub3: string | null;
   sub4: string | null;
   sub5: string | null;
+  authenticated: boolean;
   createdAt: string;
 }
 
@@ -51,17 +56,29 @@ const MAX_CLAIMS_IN_FLIGHT = 1;
 
 const toResponse = (r: ConversionRow, deduped: boolean): RecordedConversion => ({
   conversionId: r.conversion_id, deduped, clickId: r.click_id, campaignId: r.campaign_id, eventType: r.event_type,
-  value: r.value, currency: r.currency, sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5,
-  createdAt: r.created_at.toISOString(),
+  value: r.value, currency: r.currency, authenticated: r.authenticated,
+  sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5, createdAt: r.created_at.toISOString(),
 });
 
 /** Has at most 2 fraction digits, as money does (binary floats: compare in cents with a tolerance). */
 const isCents = (v: number) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6;
 
+/** A campaign's maxConversionValue bounds the value, whatever its currency (tenx converts none). */
+function checkValue(campaign: ConversionCampaign, value: number | null) {
+  if (value !== null && campaign.maxConversionValue !== null && value > campaign.maxConversionValue) {
+    throw unprocessable('value_out_of_range', `The value ${value} is above this campaign's maxConversionValue (${campaign.maxConversionValue}).`);
+  }
+}
+
 function checkMetadata(metadata: Record<string, unknown>) {
   if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
     throw invalidRequest('The request body is invalid.', [{ pointer: '/body/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` }]);
   }
+}
+
+interface ConversionDeps {
+  conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
+  embedded: boolean; bus: Bus;
 }
 
 /** Public conversions (API.md "Conversions"): exactly once per (handle, idempotencyKey), enforced by PostgreSQL. */
@@ -71,30 +88,31 @@ export class ConversionService {
   private lastWake = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
 
-  private readonly deps: {
-    conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
-    embedded: boolean;
-  };
-  constructor(
-    deps: {
-      conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
-      embedded: boolean;
-    },
-  ) {
+  private readonly deps: ConversionDeps;
+
+  constructor(deps: ConversionDeps) {
     this.deps = deps;
     this.campaigns = new CampaignLookup(deps.conversionsDb);
+    // A campaign's maxConversionValue or its handle's publicConversions changed, on this process or another.
+    for (const channel of [CAMPAIGNS_CHANGED, HANDLE_SETTINGS_CHANGED]) {
+      deps.bus.subscribe(channel, (m: { handle: string }) => this.campaigns.forget(m.handle));
+    }
     // Measured here (bench, one campaign): batches beat single-row statements by ~4x; since each
     // batch also upserts its campaign-hour rollup row, concurrent batches queue on that row lock,
     // and one statement in flight (growing batches) did best: 2,666-2,794/s vs 2,480-2,531 with
     // two, 2,333-2,451 with three, 2,111-2,130 with five.
     const maxInFlight = Math.min(MAX_CLAIMS_IN_FLIGHT, deps.config.databasePoolMax);
     this.batcher = new ClaimBatcher({
-      db: deps.conversionsDb, log: deps.log, maxInFlight, retentionDays: deps.config.idempotencyRetentionDays, prepared: !deps.embedded,
+      db: deps.conversionsDb, log: deps.log, maxInFlight, retentionDays: deps.config.idempotencyRetentionDays,
+      maxPerClick: deps.config.maxConversionsPerClick, prepared: !deps.embedded,
     });
   }
 
-  /** Records a conversion, or returns the original for a repeated key (201 vs 200 is `deduped`). */
-  async record(input: ConversionInput): Promise<RecordedConversion> {
+  /**
+   * Records a conversion, or returns the original for a repeated key (201 vs 200 is `deduped`).
+   * `merchant`: the merchant's server posted it with a token (null: the ctx alone).
+   */
+  async record(input: ConversionInput, merchant: Merchant | null = null): Promise<RecordedConversion> {
     // What JSON schema cannot say is still a 400, checked before any 422.
     const value = input.value ?? null;
     if (value !== null && !isCents(value)) {
@@ -103,17 +121,26 @@ export class ConversionService {
     const metadata = input.metadata ?? null;
     if (metadata !== null) checkMetadata(metadata);
     const claims = this.verifyCtx(input.ctx);
+    // Another handle's token is refused like an invalid one: nothing says whose the ctx is.
+    if (merchant && merchant.handle !== null && merchant.handle !== claims.handle) throw notThisMerchant();
+    if (merchant && !merchant.scopes.includes('conversions.write')) throw insufficientScope('conversions.write');
     const campaign = await this.campaigns.find(claims.handle, claims.campaignId);
     if (!campaign) throw unprocessable('invalid_ctx', 'The ctx token does not name a campaign of this handle.');
+    if (!merchant && campaign.publicConversions === 'refuse') {
+      throw unauthorized("This handle records conversions only from the merchant's server: send Authorization: Bearer <token with conversions.write>.");
+    }
     await this.checkEventType(claims.handle, campaign.goalType, input.eventType);
+    checkValue(campaign, value);
     const currency = input.currency ?? (value !== null ? campaign.reportingCurrency : null);
     const facts = { claims, eventType: input.eventType, value, currency, metadata };
     const hash = bodyHash(facts);
+    const authenticated = merchant !== null;
 
     const claim: Claim = {
       handle: claims.handle, key: input.idempotencyKey, conversionId: uuidv7(), clickId: claims.clickId, campaignId: claims.campaignId,
       eventType: input.eventType, value, currency, metadata: metadata === null ? null : JSON.stringify(metadata), bodyHash: hash,
       rollupCurrency: currency ?? campaign.reportingCurrency, requireClick: false, auditId: uuidv7(), outboxId: uuidv7(),
+      authenticated, countable: authenticated || campaign.publicConversions === 'accept', actor: merchant?.actor ?? 'public',
     };
     const waitUntil = Date.now() - claims.issuedAt.getTime() < FRESH_CTX_MS ? Date.now() + this.clickWaitMs() : 0;
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -128,13 +155,18 @@ export class ConversionService {
         this.wakeOutbox();
         return toResponse(outcome.row, false);
       }
-      const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata };
+      const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
       const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement(!this.deps.embedded, 'conversions.repeat', RECORD_REPEAT, [
-        claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(),
+        claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(), claim.actor, authenticated,
       ]));
       if (rows[0]) {
         this.wakeOutbox();
         return { ...toResponse(rows[0], true), ...(rows[0].mismatch && { mismatch: true as const }) };
+      }
+      // Over the cap, and the key is not a repeat after all (a concurrent claim could have taken it).
+      if (outcome.kind === 'over_cap') {
+        throw unprocessable('too_many_conversions_for_click',
+          `This click already backs ${this.deps.config.maxConversionsPerClick} "${input.eventType}" conversions (MAX_CONVERSIONS_PER_CLICK).`);
       }
       // The key was purged between the two statements (it had just expired): claim it again.
     }

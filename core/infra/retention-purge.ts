@@ -18,10 +18,14 @@ export interface DailyJobOptions {
   workerRedis: Redis | null;
   redisPrefix: string;
   log: Logger;
+  /** Interval between runs (default a day); e.g. a minute for the commission auto-approval. */
+  everyMs?: number;
+  /** Delay of the first run after start (default a minute: never in the boot path). */
+  firstRunMs?: number;
 }
 
 /**
- * A housekeeping job that runs once a day: a BullMQ repeatable job when Redis is configured (one run
+ * A housekeeping job that runs once a day (or every `everyMs`): a BullMQ repeatable job when Redis is configured (one run
  * a day across every process), an in-process timer without it (embedded mode; the jobs using this
  * are idempotent purges, so one run per process is harmless).
  */
@@ -38,6 +42,8 @@ export class DailyJob {
 
   start(): void {
     const { redis, workerRedis, redisPrefix, log, queue: name, schedulerId } = this.opts;
+    const every = this.opts.everyMs ?? DAY_MS;
+    const firstRun = this.opts.firstRunMs ?? FIRST_LOCAL_RUN_MS;
     if (redis && workerRedis) {
       const connection = createNodeRedisClient(redis);
       const prefix = `${redisPrefix}:bull`;
@@ -46,22 +52,22 @@ export class DailyJob {
       // Not awaited: with Redis unreachable at boot it would block the start until Redis returns.
       // The first run comes a minute after start, as without Redis: never in the boot path, and a
       // process restarting now and then still purges (each start schedules the next run anew).
-      void this.queue.upsertJobScheduler(schedulerId, { every: DAY_MS, startDate: Date.now() + FIRST_LOCAL_RUN_MS }, {
+      void this.queue.upsertJobScheduler(schedulerId, { every, startDate: Date.now() + firstRun }, {
         name: 'run',
         opts: { removeOnComplete: 10, removeOnFail: 10 },
       }).catch((err) => log.warn({ err: err.message, queue: name }, 'daily job not scheduled yet'));
       this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection: createNodeRedisClient(workerRedis), prefix, concurrency: 1 });
       this.worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job worker error'));
-      this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again tomorrow'));
+      this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again at its next interval'));
       this.mode = 'bullmq';
       return;
     }
     const run = () => void this.opts.run().catch((err) => log.warn({ err, queue: name }, 'daily job failed'));
     this.timer = setTimeout(() => {
       run();
-      this.timer = setInterval(run, DAY_MS);
+      this.timer = setInterval(run, every);
       this.timer.unref();
-    }, FIRST_LOCAL_RUN_MS);
+    }, firstRun);
     this.timer.unref();
     this.mode = 'timer';
   }

@@ -2,7 +2,10 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Pool, PoolClient } from 'pg';
 import type { Bus } from '../infra/bus.ts';
 
-export const EVENT_TYPES = ['link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping'] as const;
+export const EVENT_TYPES = [
+  'link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping',
+  'commission.created', 'commission.updated', 'payout.created', 'payout.paid',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface OutboxEvent {

@@ -1,9 +1,11 @@
 import { EntitySchema } from '@mikro-orm/core';
+import type { PublicConversions } from './settings.ts';
 
 export interface Tenant {
   handle: string;
   name: string;
   reportingCurrency: string;
+  publicConversions: PublicConversions;
   createdAt: Date;
 }
 
@@ -27,6 +29,7 @@ export const TenantEntity = new EntitySchema<Tenant>({
     handle: { type: 'string', primary: true },
     name: { type: 'string' },
     reportingCurrency: { type: 'string', length: 3 },
+    publicConversions: { type: 'string' },
     createdAt: { type: 'Date', onCreate: () => new Date() },
   },
 });

@@ -1,11 +1,13 @@
 import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import {
-  createdTenantResponse, createHandleBody, createTokenBody, currentTokenResponse, handleParams, tenantResponse, tokenParams, tokenResponse, tokenWithSecretResponse,
+  createdTenantResponse, createHandleBody, createTokenBody, currentTokenResponse, handleParams, patchHandleBody, tenantResponse, tokenParams, tokenResponse,
+  tokenWithSecretResponse,
 } from './schemas.ts';
 import type { TenantService } from './service.ts';
+import type { HandlePatch, HandleSettingsService } from './settings.ts';
 
-type Deps = { tenants: TenantService };
+type Deps = { tenants: TenantService; handleSettings: HandleSettingsService };
 
 export const tenantRoutes = defineRoutes([
   {
@@ -29,9 +31,22 @@ export const tenantRoutes = defineRoutes([
     auth: { scope: 'campaigns.read' },
     params: handleParams,
     responses: { 200: { description: 'The handle', schema: tenantResponse } },
-    async handler(ctx, { tenants }: Deps) {
-      const t = await tenants.getHandle(ctx.params.handle);
-      ctx.body = { handle: t.handle, name: t.name, reportingCurrency: t.reportingCurrency, createdAt: t.createdAt };
+    async handler(ctx, { handleSettings }: Deps) {
+      ctx.body = await handleSettings.get(ctx.params.handle);
+    },
+  },
+  {
+    method: 'PATCH',
+    path: '/v2/handles/{handle}',
+    summary: "Change a handle's name or publicConversions (what ctx-only conversions get)",
+    tags: ['tenants'],
+    // publicConversions decides which conversions count: the scope that records conversions governs it.
+    auth: { scope: 'conversions.write' },
+    params: handleParams,
+    body: patchHandleBody,
+    responses: { 200: { description: 'The handle', schema: tenantResponse } },
+    async handler(ctx, { handleSettings }: Deps) {
+      ctx.body = await handleSettings.update(ctx.params.handle, ctx.request.body as HandlePatch);
     },
   },
   {

@@ -1,4 +1,6 @@
+import { currencyCode } from '../http/currencies.ts';
 import { SCOPES } from '../http/route.ts';
+import { PUBLIC_CONVERSIONS } from './settings.ts';
 
 export const RESERVED_HANDLES = ['v2', 'api', 'docs', 'healthz', 'readyz', 'metrics', 'static', 'assets', 'admin', 'dashboard', 'sdk'];
 export const HANDLE_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$';
@@ -6,7 +8,13 @@ export const HANDLE_PATTERN = '^[a-z0-9](?:[a-z0-9-]{1,38}[a-z0-9])$';
 export const handleParam = { type: 'string', pattern: HANDLE_PATTERN } as const;
 /** Path params of every /v2/handles/{handle}/... route. */
 export const handleParams = { type: 'object', properties: { handle: handleParam } } as const;
-export const currency = { type: 'string', pattern: '^[A-Z]{3}$' } as const;
+export const currency = currencyCode;
+
+const publicConversions = {
+  enum: [...PUBLIC_CONVERSIONS],
+  description: "What a conversion posted with a ctx only (no merchant token) gets: accept (counted, verified when its click is), "
+    + 'flag (recorded with authenticated: false, never verified; the default for new handles), refuse (401).',
+} as const;
 
 export const createHandleBody = {
   type: 'object',
@@ -16,6 +24,17 @@ export const createHandleBody = {
     handle: { ...handleParam, not: { enum: RESERVED_HANDLES } },
     name: { type: 'string', minLength: 1, maxLength: 200 },
     reportingCurrency: { ...currency, default: 'USD' },
+    publicConversions: { ...publicConversions, default: 'flag' },
+  },
+} as const;
+
+export const patchHandleBody = {
+  type: 'object',
+  additionalProperties: false,
+  minProperties: 1,
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 200 },
+    publicConversions,
   },
 } as const;
 
@@ -23,9 +42,9 @@ export const tenantResponse = {
   title: 'Handle',
   type: 'object',
   additionalProperties: false,
-  required: ['handle', 'name', 'reportingCurrency', 'createdAt'],
+  required: ['handle', 'name', 'reportingCurrency', 'publicConversions', 'createdAt'],
   properties: {
-    handle: { type: 'string' }, name: { type: 'string' }, reportingCurrency: { type: 'string' },
+    handle: { type: 'string' }, name: { type: 'string' }, reportingCurrency: { type: 'string' }, publicConversions: { enum: [...PUBLIC_CONVERSIONS] },
     createdAt: { type: 'string', format: 'date-time' },
   },
 };

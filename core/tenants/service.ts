@@ -10,6 +10,7 @@ import { SCOPES, type Principal } from '../http/route.ts';
 import type { AuditService } from '../audit/service.ts';
 import { AccessTokenEntity, TenantEntity, type AccessToken } from './entities.ts';
 import { assertMayRevoke, assertMayRotate, grant, type Grantor } from './token-rules.ts';
+import type { PublicConversions } from './settings.ts';
 
 const mintToken = () => PAT_PREFIX + randomBytes(32).toString('base64url');
 
@@ -30,15 +31,16 @@ export class TenantService {
     this.deps = deps;
   }
 
-  async createHandle(input: { handle: string; name: string; reportingCurrency: string }) {
+  async createHandle(input: { handle: string; name: string; reportingCurrency: string; publicConversions: PublicConversions }) {
     const token = mintToken();
     try {
       // The tenant row must exist before its owner token (foreign key), both in one transaction.
       const tenant = await withTransaction(this.deps.pg, async (client) => {
         const { rows: [t] } = await client.query(
-          `insert into tenants (handle, name, reporting_currency, created_at) values ($1, $2, $3, now())
-           returning handle, name, reporting_currency as "reportingCurrency", created_at as "createdAt"`,
-          [input.handle, input.name, input.reportingCurrency],
+          `insert into tenants (handle, name, reporting_currency, public_conversions, created_at) values ($1, $2, $3, $4, now())
+           returning handle, name, reporting_currency as "reportingCurrency", public_conversions as "publicConversions",
+                     created_at as "createdAt"`,
+          [input.handle, input.name, input.reportingCurrency, input.publicConversions],
         );
         await client.query(
           `insert into access_tokens (token_id, handle, name, scopes, is_owner, token_hash) values ($1, $2, 'owner', $3, true, $4)`,

@@ -94,11 +94,11 @@ export async function generateConversions(db: pg.PoolClient, spec: DataSpec) {
     await db.query(
       `with ins as (
          insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
-                                  body_hash, country, segment, source, click_is_bot, created_at)
+                                  body_hash, country, segment, source, click_is_bot, verified, created_at)
          select gen_random_uuid(), c.handle, 'order-' || k, c.click_id, c.campaign_id, 'affiliate_click',
                 round((5 + (k % 9500) / 100.0)::numeric, 2),
                 case when k % 25 < 20 then 'USD' when k % 25 < 23 then 'EUR' else 'GBP' end,
-                'bench', c.country, c.segment, c.source, c.is_bot,
+                'bench', c.country, c.segment, c.source, c.is_bot, not c.is_bot,
                 least(now(), c.occurred_at + make_interval(secs => (k % 3600)::int))
            from generate_series($2::bigint, $3::bigint - 1) k
            join clicks c on c.click_id = ('00000000-0000-7000-8000-' || lpad(to_hex(k * $4::bigint), 12, '0'))::uuid

@@ -24,7 +24,7 @@ export interface ConversionsBenchOptions {
   clicks?: number;
 }
 
-async function startServer(dbUrl: string, dataDir: string): Promise<{ url: string; child: ChildProcess }> {
+async function startServer(dbUrl: string, dataDir: string, maxPerClick: number): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
   const child = spawn(process.execPath, ['scripts/tenx.ts', 'serve'], {
     cwd: ROOT,
@@ -35,6 +35,8 @@ async function startServer(dbUrl: string, dataDir: string): Promise<{ url: strin
       CTX_SECRETS: 'bench-ctx-secret-0123456789abcdef', SECRET_KEY: 'bench-secret', TRUSTED_PROXIES: '127.0.0.1',
       // Far above the load, so the limiter's Redis call is paid on every request but never refuses one.
       PUBLIC_RATE_LIMIT: '1000000',
+      // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
+      MAX_CONVERSIONS_PER_CLICK: String(maxPerClick),
     },
   });
   const url = `http://127.0.0.1:${port}`;
@@ -134,13 +136,14 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
   let server: { url: string; child: ChildProcess } | null = null;
   let pool: Pool | null = null;
   try {
-    server = await startServer(db.url, dataDir);
+    const clicks = opts.clicks ?? 2500;
+    server = await startServer(db.url, dataDir, Math.ceil((n + 1000) / clicks) + 1);
     const tenant = await api(server.url, '/v2/handles', ADMIN, { handle: 'bench', name: 'Bench Network' });
     await api(server.url, '/v2/handles/bench/campaigns', tenant.ownerToken, {
       campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
       primaryLink: { slug: 'deal-alpha', destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
     });
-    const tokens = await collectCtx(server.url, opts.clicks ?? 200);
+    const tokens = await collectCtx(server.url, clicks);
     for (let i = 0; i < 100; i++) {
       const { rows } = await sql.query('select count(*)::int as n from clicks');
       if (rows[0].n >= tokens.length) break;
@@ -188,7 +191,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
 
 /** Entry for the `npm run bench -- conversions` dispatcher. */
 export const runConversionsBench = () =>
-  benchConversions({ n: arg('n', 20_000), dupShare: arg('dup', 0.1), concurrency: arg('concurrency', 50), clicks: arg('clicks', 200) });
+  benchConversions({ n: arg('n', 20_000), dupShare: arg('dup', 0.1), concurrency: arg('concurrency', 50), clicks: arg('clicks', 2500) });
 
 if (isMain(import.meta.url)) {
   const result = await runConversionsBench();

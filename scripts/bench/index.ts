@@ -1,10 +1,11 @@
-// `npm run bench -- <redirect|conversions|analytics|webhooks|all>`: each prints a table and writes
+// `npm run bench -- <redirect|conversions|analytics|webhooks|payouts|all>`: each prints a table and writes
 // bench/results/<name>.json. Figures are only comparable within one run on this shared machine.
 const benches: Record<string, () => Promise<unknown>> = {
   redirect: async () => (await import('./redirect.ts')).runRedirectBench(),
   conversions: async () => (await import('./conversions.ts')).runConversionsBench(),
   analytics: async () => (await import('./analytics.ts')).runAnalyticsBench(),
   webhooks: async () => (await import('./webhooks.ts')).runWebhooksBench(),
+  payouts: async () => (await import('./payouts.ts')).runPayoutsBench(),
 };
 
 const which = process.argv[2] ?? 'all';

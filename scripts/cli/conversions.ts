@@ -22,16 +22,17 @@ interface RecordOptions {
   currency?: string;
   metadata?: unknown;
   url?: string;
+  token?: string;
   json?: boolean;
 }
 
 async function record(o: RecordOptions) {
   if ((o.value === undefined) !== (o.currency === undefined)) throw new UsageError('--value and --currency go together');
-  // The public endpoint needs no PAT: the ctx token is the credential.
-  const client = new TenxClient(resolveUrl(o.url));
+  // The public endpoint needs no PAT (the ctx is the credential); the merchant's token makes the conversion authenticated.
+  const client = new TenxClient(resolveUrl(o.url), '', o.token ?? '');
   try {
     const res = await client.json('POST', '/v2/public/conversions', {
-      anonymous: true,
+      anonymous: !o.token,
       body: {
         ctx: ctxOf(o.ctx),
         eventType: o.eventType,
@@ -63,6 +64,7 @@ export function registerConversionCommands(program: Command) {
     .option('--currency <code>', 'ISO-4217, e.g. USD')
     .option('--metadata <json>', 'free-form JSON object, @file.json or -', jsonArg)
     .option('--url <url>', 'server base URL (default: TENX_URL, else the logged-in server; no login needed)')
+    .option('--token <pat>', "the merchant's token with conversions.write: the conversion is recorded as authenticated")
     .option('--json', 'print the raw JSON')
     .action(action(record));
 }

@@ -162,7 +162,8 @@ step "workflow 2: a referred visitor converts; the same order id is deduped, nev
 ok lib click "$URL/$HANDLE/deal-alpha?src=email" 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_6 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.6 Mobile/15E148 Safari/604.1' US 198.51.100.7
 LOCATION=$OUT
 [[ "$LOCATION" == 'https://merchant.example.com/product?ref=alpha&src=email&ctx='* ]] || die "email rule not applied: $LOCATION"
-ok tenx conversions record --ctx "$LOCATION" --event-type affiliate_click --value 24.99 --currency USD --idempotency-key txn-2026-02-25-order-789
+# As the merchant's server: a new handle flags ctx-only conversions (never verified), so the merchant posts with its token.
+ok tenx conversions record --ctx "$LOCATION" --event-type affiliate_click --value 24.99 --currency USD --idempotency-key txn-2026-02-25-order-789 --token "$OWNER"
 has 'Recorded conversion'
 bg dedupe 0 '"deduped": true' tenx conversions record --ctx "$LOCATION" --event-type affiliate_click --value 24.99 --currency USD --idempotency-key txn-2026-02-25-order-789 --json
 bg mismatch 0 'differs from the original' tenx conversions record --ctx "$LOCATION" --event-type affiliate_click --value 30 --currency USD --idempotency-key txn-2026-02-25-order-789

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { v7 as uuidv7 } from 'uuid';
 import { SCOPES, type RouteDef } from '../../core/http/route.ts';
+import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 /** Fills a route's path with the target handle and plausible ids. */
@@ -195,5 +196,42 @@ describe('auth matrix: token rules', () => {
     const res = await server.http.get(`/v2/handles/${h.handle}/audit-events`).set(analytics.auth).expect(403);
     expect(res.body.error.code).to.equal('insufficient_scope');
     await server.http.get(`/v2/handles/${h.handle}/audit-events`).set(audit.auth).expect(200);
+  });
+});
+
+// The merchant's token on the public conversions route (API.md v2.1): optional, but when sent it must
+// be a valid token of the ctx's handle (else 401, the same answer for another handle's) with conversions.write (else 403).
+describe('auth matrix: merchant tokens on POST /v2/public/conversions', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it('answers 401 to forged, revoked and foreign tokens, 403 without conversions.write, 201 with it', async () => {
+    const target = await partnerCampaign(server);
+    const foreign = await partnerCampaign(server);
+    const others = SCOPES.filter((s) => s !== 'conversions.write');
+    const lacking = await createToken(server, target.handle, target.ownerToken, others);
+    const revoked = await createToken(server, target.handle, target.ownerToken, ['conversions.write']);
+    await server.http.delete(`/v2/handles/${target.handle}/tokens/${revoked.tokenId}`).set(target.auth).expect(200);
+    const { ctx } = await storedClick(server, target.handle, target.campaignId);
+    const body = (key: string) => ({ ctx, eventType: 'sale', idempotencyKey: key });
+    const cases: [string, Record<string, string>, number, string][] = [
+      ['forged', { Authorization: 'Bearer tenx_pat_forged' }, 401, 'unauthorized'],
+      ['malformed', { Authorization: 'Token abc' }, 401, 'unauthorized'],
+      ['revoked', revoked.auth, 401, 'unauthorized'],
+      ['foreign handle', foreign.auth, 401, 'unauthorized'],
+      ['lacking conversions.write', lacking.auth, 403, 'insufficient_scope'],
+    ];
+    for (const [what, headers, status, code] of cases) {
+      const res = await server.http.post(CONVERSIONS).set(headers).send(body(what));
+      expect(res.status, what).to.equal(status);
+      expect(res.body.error.code, what).to.equal(code);
+    }
+    const ok = await server.http.post(CONVERSIONS).set(target.auth).send(body('owner')).expect(201);
+    expect(ok.body.authenticated).to.equal(true);
+    const admin = await server.http.post(CONVERSIONS).set(server.admin()).send(body('admin')).expect(201);
+    expect(admin.body.authenticated, "the operator's admin token holds every scope").to.equal(true);
   });
 });

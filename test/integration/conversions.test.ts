@@ -17,8 +17,9 @@ describe('workflow 2: idempotent conversions', () => {
 
     const first = await server.http.post(CONVERSIONS).send(body).expect(201);
     expect(first.body).to.include({ deduped: false, campaignId, eventType: 'affiliate_click', value: 24.99, currency: 'USD' });
-    expect(first.body).to.have.all.keys('conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency',
+    expect(first.body).to.have.all.keys('conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'authenticated',
       'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt');
+    expect(first.body.authenticated, 'posted with the ctx alone').to.equal(false);
     expect(first.body.createdAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
 
     const again = await server.http.post(CONVERSIONS).send(body).expect(200);
@@ -44,6 +45,7 @@ describe('workflow 2: idempotent conversions', () => {
     expect(outbox.rows.map((r) => r.type)).to.deep.equal(['conversion.tested', 'conversion.deduped']);
     expect(outbox.rows[0].payload).to.deep.equal({
       clickId: first.body.clickId, campaignId, conversionId: first.body.conversionId, value: 24.99, currency: 'USD', eventType: 'affiliate_click',
+      authenticated: false,
     });
 
     const rollup = await server.sql.query('select * from conversion_rollups where handle = $1', [handle]);

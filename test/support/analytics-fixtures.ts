@@ -122,8 +122,8 @@ export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickS
     await client.query(
       `with c as (
          insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
-           body_hash, country, segment, source, click_is_bot, created_at)
-         select id, $1, key, click, campaign, event, value, currency, 'fixture', country, segment, source, bot, at
+           body_hash, country, segment, source, click_is_bot, verified, created_at)
+         select id, $1, key, click, campaign, event, value, currency, 'fixture', country, segment, source, bot, not bot, at
            from unnest($2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::numeric[], $8::text[], $9::text[], $10::text[],
                        $11::text[], $12::bool[], $13::timestamptz[])
              as t(id, key, click, campaign, event, value, currency, country, segment, source, bot, at)

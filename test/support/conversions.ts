@@ -4,9 +4,19 @@ import { createHandle, type TestServer } from './server.ts';
 
 export const CONVERSIONS = '/v2/public/conversions';
 
-/** A handle with one ACTIVE campaign created through the API (seed workflow 1). */
-export async function partnerCampaign(server: TestServer, opts: { goalType?: string; campaignId?: string; slug?: string; reportingCurrency?: string } = {}) {
-  const tenant = await createHandle(server, undefined, opts.reportingCurrency ? { reportingCurrency: opts.reportingCurrency } : {});
+/**
+ * A handle with one ACTIVE campaign created through the API (seed workflow 1). Its publicConversions
+ * is `accept` (v2: a ctx-only conversion counts as verified when its click does), which most tests
+ * exercise; the merchant-authentication tests pass `flag`, `refuse` or null (the server's default).
+ */
+export async function partnerCampaign(
+  server: TestServer,
+  opts: { goalType?: string; campaignId?: string; slug?: string; reportingCurrency?: string; publicConversions?: string | null; maxConversionValue?: number } = {},
+) {
+  const mode = opts.publicConversions === undefined ? 'accept' : opts.publicConversions;
+  const tenant = await createHandle(server, undefined, {
+    ...(opts.reportingCurrency && { reportingCurrency: opts.reportingCurrency }), ...(mode !== null && { publicConversions: mode }),
+  });
   const campaignId = opts.campaignId ?? 'partner-alpha';
   const slug = opts.slug ?? 'deal-alpha';
   await server.http
@@ -15,6 +25,7 @@ export async function partnerCampaign(server: TestServer, opts: { goalType?: str
     .send({
       campaignId, goalType: opts.goalType ?? 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
       primaryLink: { slug, destinationUrl: `https://merchant.example.com/product?ref=${campaignId}`, title: 'Partner deal' },
+      ...(opts.maxConversionValue !== undefined && { maxConversionValue: opts.maxConversionValue }),
     })
     .expect(201);
   return { ...tenant, campaignId, slug };

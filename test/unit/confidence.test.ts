@@ -138,8 +138,16 @@ describe('confidence: seed workflow 4, detect and filter bot traffic', () => {
     expect(r.reasons).to.deep.equal(['bot_ratio_over_40', 'conversions_exceed_qualified_clicks']);
   });
 
+  it('issue 12: a partner posting sales on its own clicks (over 3 conversions per qualified click) loses 25 more points, named', () => {
+    const posted = confidence(row({ clicks: 40, qualifiedClicks: 40, conversions: 121 }));
+    expect(posted.reasons).to.deep.equal(['conversions_exceed_qualified_clicks', 'implausible_conversions_per_click']);
+    expect(posted.score).to.equal(50);
+    // Exactly 3 per click is the threshold, not yet impossible.
+    expect(confidence(row({ clicks: 40, qualifiedClicks: 40, conversions: 120 })).reasons).to.deep.equal(['conversions_exceed_qualified_clicks']);
+  });
+
   it('every reason code has a human description for the dashboard', () => {
-    const codes = ['bot_ratio_20_40', 'bot_ratio_over_40', 'conversions_exceed_qualified_clicks', 'stale_data', 'low_volume'];
+    const codes = ['bot_ratio_20_40', 'bot_ratio_over_40', 'conversions_exceed_qualified_clicks', 'implausible_conversions_per_click', 'stale_data', 'low_volume'];
     expect(Object.keys(CONFIDENCE_REASONS)).to.have.members(codes);
     for (const text of Object.values(CONFIDENCE_REASONS)) expect(text).to.match(/^[A-Z].*\.$/);
   });

@@ -51,7 +51,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
   const log = { warn() {} } as unknown as Logger;
   const claim = (key: string): Claim => ({
     handle: 'acme', key, conversionId: `c-${key}`, clickId: 'k', campaignId: 'p', eventType: 'sale', value: 1, currency: 'USD',
-    metadata: null, bodyHash: 'h', rollupCurrency: 'USD', requireClick: false, auditId: 'a', outboxId: 'o',
+    metadata: null, bodyHash: 'h', rollupCurrency: 'USD', requireClick: false, auditId: 'a', outboxId: 'o', authenticated: false, countable: true, actor: 'public',
   });
   /** Stands in for CLAIM_BATCH: every key is new unless listed as taken; a key named "poison" fails its statement. */
   function fakeDb(taken = new Set<string>()) {
@@ -70,7 +70,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
 
   it('runs at most maxInFlight statements and puts the claims that arrive meanwhile into the next one', async () => {
     const { db, statements } = fakeDb();
-    const batcher = new ClaimBatcher({ db, log, maxInFlight: 2, retentionDays: 365, prepared: true });
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 2, retentionDays: 365, maxPerClick: 10, prepared: true });
     const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.claim(claim(`k${i}`))));
     expect(outcomes.every((o) => o.kind === 'created')).to.equal(true);
     expect(statements.map((s) => s.length)).to.deep.equal([1, 1, 48]);
@@ -78,7 +78,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
 
   it('answers a key already claimed in this process as taken, without another statement for it', async () => {
     const { db, statements } = fakeDb();
-    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, prepared: true });
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, maxPerClick: 10, prepared: true });
     const outcomes = await Promise.all([batcher.claim(claim('same')), batcher.claim(claim('same')), batcher.claim(claim('other'))]);
     expect(outcomes.map((o) => o.kind)).to.deep.equal(['created', 'taken', 'created']);
     expect(statements.flat().filter((k) => k === 'same')).to.have.length(1);
@@ -86,7 +86,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
 
   it('retries a failed batch claim by claim, so one bad submission fails alone', async () => {
     const { db } = fakeDb(new Set(['dup']));
-    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, prepared: true });
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, maxPerClick: 10, prepared: true });
     const first = batcher.claim(claim('first'));
     const rest = ['a', 'poison', 'dup'].map((k) => batcher.claim(claim(k)).then((o) => o.kind, (e: Error) => e.message));
     await first;

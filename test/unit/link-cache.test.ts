@@ -5,7 +5,7 @@ import { LinkCache, type CompiledLink } from '../../core/redirect/link-cache.ts'
 function row(slug: string, destinationUrl: string, status: Campaign['status'] = 'ACTIVE'): Campaign {
   return {
     handle: 'acme', campaignId: slug, goalType: 'AFFILIATE_CLICKOUT', status, trackingPreset: 'custom_webhook', conversionEvent: 'affiliate_click',
-    slug, destinationUrl, linkTitle: null, routingRules: [], attributionWindowDays: 30, createdAt: new Date(), updatedAt: new Date(),
+    slug, destinationUrl, linkTitle: null, routingRules: [], attributionWindowDays: 30, maxConversionValue: null, createdAt: new Date(), updatedAt: new Date(),
   };
 }
 

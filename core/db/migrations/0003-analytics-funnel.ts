@@ -4,7 +4,7 @@ import { deltaTriggers } from './delta-triggers.ts';
 // Funnel totals per campaign by hour and by UTC day, kept in step with the dimensioned rollups by
 // statement-level triggers, so a funnel reads campaigns × days rows however many clicks there are.
 
-interface Derived {
+export interface Derived {
   source: string;
   prefix: string;
   keys: string[];
@@ -17,7 +17,7 @@ const CLICKS: Derived = {
   keys: ['handle', 'campaign_id'],
   sums: ['clicks', 'qualified_clicks'],
 };
-const CONVERSIONS: Derived = {
+export const CONVERSIONS: Derived = {
   source: 'conversion_rollups',
   prefix: 'funnel_conversion',
   keys: ['handle', 'campaign_id', 'currency'],
@@ -25,7 +25,7 @@ const CONVERSIONS: Derived = {
 };
 
 /** Adds a signed delta (new rows minus old rows) into the hour and then the day table, in key order. */
-function applyDelta(d: Derived, delta: string): string {
+export function applyDelta(d: Derived, delta: string): string {
   const keys = d.keys.join(', ');
   const sums = d.sums.map((s) => `sum(${s})`).join(', ');
   const nonZero = d.sums.map((s) => `sum(${s}) <> 0`).join(' or ');

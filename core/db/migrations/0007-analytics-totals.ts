@@ -4,14 +4,14 @@ import { deltaTriggers } from './delta-triggers.ts';
 // All-time funnel totals per campaign (and currency), kept in step with the hourly rollups by
 // statement-level triggers: the default funnel (no window) reads one row per campaign.
 
-interface Source {
+export interface Source {
   rollups: string;
   table: string;
   keys: string[];
   sums: string[];
 }
 
-const SOURCES: Source[] = [
+export const SOURCES: Source[] = [
   { rollups: 'click_rollups', table: 'funnel_click_totals', keys: ['handle', 'campaign_id'], sums: ['clicks', 'qualified_clicks'] },
   {
     rollups: 'conversion_rollups',
@@ -21,7 +21,7 @@ const SOURCES: Source[] = [
   },
 ];
 
-function upsert(s: Source, delta: string): string {
+export function upsert(s: Source, delta: string): string {
   const order = s.keys.map((_, i) => i + 1).join(', ');
   return `insert into ${s.table} as f (${s.keys.join(', ')}, ${s.sums.join(', ')})
     select ${s.keys.join(', ')}, ${s.sums.map((c) => `sum(${c})`).join(', ')} from (${delta}) d

@@ -8,8 +8,10 @@ import { Migration0007AnalyticsTotals } from './0007-analytics-totals.ts';
 import { Migration0008DeliveryRetention } from './0008-delivery-retention.ts';
 import { Migration0009ConversionRollupsInline } from './0009-conversion-rollups-inline.ts';
 import { Migration0010TokenOwnerAndV21Scopes } from './0010-token-owner-and-v21-scopes.ts';
+import { Migration0011MerchantConversions } from './0011-merchant-conversions.ts';
 import { Migration0012WebhookRetryTail } from './0012-webhook-retry-tail.ts';
 import { Migration0015SubIds } from './0015-sub-ids.ts';
+import { Migration0016Commissions } from './0016-commissions.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -23,6 +25,8 @@ export const migrations = [
   { name: '0008-delivery-retention', class: Migration0008DeliveryRetention },
   { name: '0009-conversion-rollups-inline', class: Migration0009ConversionRollupsInline },
   { name: '0010-token-owner-and-v21-scopes', class: Migration0010TokenOwnerAndV21Scopes },
+  { name: '0011-merchant-conversions', class: Migration0011MerchantConversions },
   { name: '0012-webhook-retry-tail', class: Migration0012WebhookRetryTail },
   { name: '0015-sub-ids', class: Migration0015SubIds },
+  { name: '0016-commissions', class: Migration0016Commissions },
 ];

@@ -9,7 +9,9 @@
   var fromUrl = null;
   try {
     fromUrl = new URLSearchParams(w.location.search).get(param);
-  } catch (e) {}
+  } catch {
+    // No URLSearchParams (very old browser): keep what the cookie holds.
+  }
   // A ctx is base64url: anything else is not one, and could not inject cookie attributes either.
   if (fromUrl && /^[A-Za-z0-9_-]{1,512}$/.test(fromUrl)) {
     // The latest click wins, as attribution does.

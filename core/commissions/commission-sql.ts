@@ -1,0 +1,101 @@
+// The SQL other modules' hot-path statements embed to write commissions in their own transaction
+// (docs: ARCHITECTURE.md, "modules talk through SQL fragments"). The conversion statement joins
+// conversionCommissionInsert, the click flusher clickCommissionUpsert: one round trip, one commit,
+// the same idempotency as the row that earns the commission.
+
+/** SQL expressions (column references or casts of parameters) that identify an event for rule resolution. */
+export interface RuleKey {
+  handle: string;
+  campaignId: string;
+  partnerId: string;
+  event: string;
+}
+
+/**
+ * A lateral subquery yielding the one reward rule that applies to an event, or no row: the most
+ * specific of partner + campaign (3), campaign (2), partner (1), handle-wide (0). A unique index
+ * allows one rule per scope and event, so there is never a tie.
+ * Columns: reward_id, type, amount, percent, currency, hold_days.
+ */
+export function applicableRule(k: RuleKey): string {
+  return `(
+    select rr.reward_id, rr.type, rr.amount, rr.percent, rr.currency, rr.hold_days
+      from reward_rules rr
+     where rr.handle = ${k.handle} and rr.event = ${k.event}
+       and (rr.campaign_id is null or rr.campaign_id = ${k.campaignId})
+       and (rr.partner_id is null or rr.partner_id = ${k.partnerId})
+     order by (rr.campaign_id is not null)::int * 2 + (rr.partner_id is not null)::int desc
+     limit 1)`;
+}
+
+/**
+ * What a rule pays for one conversion, in SQL: flat → its amount in its currency; percent → value ×
+ * percent / 100 rounded half up (numeric round() rounds half away from zero: half up for the
+ * non-negative values conversions carry) in the conversion's currency, null without a value.
+ */
+export const RULE_AMOUNT = (rule: string, value: string) =>
+  `case ${rule}.type when 'flat' then ${rule}.amount else round(${value} * ${rule}.percent / 100, 2) end`;
+export const RULE_CURRENCY = (rule: string, currency: string) =>
+  `case ${rule}.type when 'flat' then ${rule}.currency else ${currency} end`;
+
+/**
+ * Inserts the conversion commission of each row of `source` (a CTE or table name) and returns the
+ * rows inserted. `source` must have the columns: handle, campaign_id, partner_id (null: the campaign
+ * has no partner, no commission), conversion_id, event_type, value, currency, created_at, is_bot
+ * (the click was flagged), authenticated (merchant-authenticated conversion: only those approve
+ * automatically), partner_suspended, sub1…sub5.
+ *
+ * A bot click → `rejected`/`bot_click`; a suspended partner → `rejected`/`partner_suspended`; else
+ * `pending` until `holdUntil` (created_at + the rule's hold days). No rule, a percent rule without a
+ * value, or an amount that rounds to 0 → no row. The unique index on conversion_id makes a repeat a
+ * no-op, so N concurrent identical submissions leave one commission.
+ */
+export function conversionCommissionInsert(source: string): string {
+  return `
+  insert into commissions (commission_id, handle, partner_id, campaign_id, conversion_id, reward_id, rule_type, rule_rate, type, event_type,
+                           quantity, amount, currency, status, hold_until, reason, auto_approve,
+                           sub1, sub2, sub3, sub4, sub5, created_at, updated_at)
+  select gen_random_uuid(), s.handle, s.partner_id, s.campaign_id, s.conversion_id, r.reward_id, r.type, coalesce(r.amount, r.percent),
+         'conversion', s.event_type,
+         1, x.amount, x.currency,
+         case when s.is_bot or s.partner_suspended then 'rejected' else 'pending' end,
+         s.created_at + make_interval(days => r.hold_days),
+         case when s.is_bot then 'bot_click' when s.partner_suspended then 'partner_suspended' end,
+         s.authenticated, s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.created_at, s.created_at
+    from ${source} s
+    cross join lateral ${applicableRule({ handle: 's.handle', campaignId: 's.campaign_id', partnerId: 's.partner_id', event: 's.event_type' })} r
+    cross join lateral (select ${RULE_AMOUNT('r', 's.value')} as amount, ${RULE_CURRENCY('r', 's.currency')} as currency) x
+   where s.partner_id is not null and x.amount > 0 and x.currency is not null
+   order by s.conversion_id
+  on conflict (conversion_id) where type = 'conversion' do nothing
+  returning *`;
+}
+
+/**
+ * Accrues click commissions from the rows of `source` (only rows actually inserted, so a retried
+ * batch never counts twice): one row per partner, campaign, UTC day and currency whose quantity and
+ * amount grow with the day's qualified clicks. Bot-flagged clicks and suspended partners earn
+ * nothing; only flat `click` rules pay. The row is final once its day has ended (hold_until is the
+ * day's end plus the hold days), and a row no longer pending (rejected by hand) stops growing.
+ * `source` columns: handle, campaign_id, partner_id, occurred_at, is_bot, partner_suspended.
+ */
+export function clickCommissionUpsert(source: string): string {
+  return `
+  insert into commissions as c (commission_id, handle, partner_id, campaign_id, reward_id, rule_type, rule_rate, type, event_type, quantity,
+                                amount, currency, status, hold_until, auto_approve, day, created_at, updated_at)
+  select gen_random_uuid(), g.handle, g.partner_id, g.campaign_id, r.reward_id, 'flat', r.amount, 'click', 'click', g.clicks,
+         r.amount * g.clicks, r.currency, 'pending', ((g.day + 1 + r.hold_days)::timestamp at time zone 'UTC'), true, g.day, now(), now()
+    from (select handle, campaign_id, partner_id, (occurred_at at time zone 'UTC')::date as day, count(*) as clicks
+            from ${source}
+           where not is_bot and not partner_suspended and partner_id is not null
+           group by 1, 2, 3, 4) g
+    cross join lateral ${applicableRule({ handle: 'g.handle', campaignId: 'g.campaign_id', partnerId: 'g.partner_id', event: `'click'` })} r
+   where r.type = 'flat'
+   order by g.handle, g.partner_id, g.campaign_id, g.day, r.currency
+  on conflict (handle, partner_id, campaign_id, day, currency) where type = 'click' do update
+     set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = now(),
+         -- A rule changed mid-day: the row mixes two rates, so it no longer names one.
+         rule_rate = case when c.rule_rate = excluded.rule_rate then c.rule_rate end
+   where c.status = 'pending'
+  returning *`;
+}

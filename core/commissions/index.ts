@@ -1,0 +1,36 @@
+import { asClass } from 'awilix';
+import type { TenxModule } from '../module.ts';
+import { AutoApproval } from './auto-approval.ts';
+import { CommissionLedger } from './ledger.ts';
+import { RewardService } from './rewards.ts';
+import { commissionRoutes } from './routes.ts';
+
+// What other modules use: the SQL their statements embed to write commissions in their own transaction.
+export { applicableRule, clickCommissionUpsert, conversionCommissionInsert } from './commission-sql.ts';
+export { COMMISSION_COLUMNS } from './columns.ts';
+export { statusAuditInsert } from './ledger.ts';
+export { commissionEventInsert } from './events.ts';
+export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
+export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
+export { centsToText, moneyText, percentOfCents, toCents } from './money.ts';
+export type { CommissionStatus } from './lifecycle.ts';
+export { ID_PATTERN } from './schemas.ts';
+
+/** Reward rules, the commission ledger and its automatic approval. */
+export const commissionsModule: TenxModule = {
+  name: 'commissions',
+  register(container) {
+    container.register({
+      rewards: asClass(RewardService).singleton(),
+      commissionLedger: asClass(CommissionLedger).singleton(),
+      autoApproval: asClass(AutoApproval).singleton(),
+    });
+  },
+  routes: () => commissionRoutes,
+  start({ autoApproval }) {
+    (autoApproval as AutoApproval).start();
+  },
+  async stop({ autoApproval }) {
+    await (autoApproval as AutoApproval).stop();
+  },
+};

@@ -1,0 +1,144 @@
+import type { Pool, PoolClient } from 'pg';
+import { Params } from '../db/params.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { HttpError, notFound } from '../http/errors.ts';
+import { decodeCursor, toPage } from '../http/pagination.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
+import { commissionEventInsert } from './events.ts';
+import { manualMoveProblem, type CommissionStatus, type ManualStatus } from './lifecycle.ts';
+
+/**
+ * The audit event of each status change, as a CTE body over `moved` rows (handle, commission_id,
+ * campaign_id, partner_id, from_status, status, reason): type `commission.status_changed`, actor and why.
+ */
+export const statusAuditInsert = (moved: string, actor: string, via: string) => `
+  insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
+  select gen_random_uuid(), handle, 'commission.status_changed', ${actor}, campaign_id, commission_id::text,
+         jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'from', from_status, 'to', status,
+                            'reason', reason, 'via', ${via})
+    from ${moved}`;
+
+export interface CommissionFilters {
+  status?: CommissionStatus;
+  partnerId?: string;
+  campaignId?: string;
+  type?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+export interface MoveResult {
+  commissionId: string;
+  status: number;
+  commission?: Record<string, unknown>;
+  error?: { code: string; message: string };
+}
+
+/** Moves `moves` (id → previous status) to `to` with the reason, auditing each and (if wanted, $7) its event. */
+const MOVE = `
+with prev as (
+  select * from unnest($2::uuid[], $3::text[]) as p(commission_id, from_status)
+), moved as (
+  update commissions c set status = $4, reason = $5, updated_at = now()
+    from prev where c.handle = $1 and c.commission_id = prev.commission_id
+  returning c.*, prev.from_status
+), audit as (${statusAuditInsert('moved', '$6::text', `'manual'`)}
+), events as (${commissionEventInsert('moved', 'commission.updated', '$7::boolean')})
+select ${COMMISSION_COLUMNS} from moved c`;
+
+/**
+ * The commission ledger: lists with a summary, and the status moves people make. Amounts are never
+ * changed here: a move changes status and reason only (the ledger is append-only).
+ */
+export class CommissionLedger {
+  private readonly deps: { pg: Pool; outbox: OutboxService };
+
+  constructor(deps: { pg: Pool; outbox: OutboxService }) {
+    this.deps = deps;
+  }
+
+  async list(handle: string, f: CommissionFilters) {
+    const p = new Params();
+    const where = [`c.handle = ${p.add(handle)}`];
+    if (f.status) where.push(`c.status = ${p.add(f.status)}`);
+    if (f.partnerId) where.push(`c.partner_id = ${p.add(f.partnerId)}`);
+    if (f.campaignId) where.push(`c.campaign_id = ${p.add(f.campaignId)}`);
+    if (f.type) where.push(`c.type = ${p.add(f.type)}`);
+    if (f.from) where.push(`c.created_at >= ${p.add(f.from)}`);
+    if (f.to) where.push(`c.created_at < ${p.add(f.to)}`);
+    const filter = where.join(' and ');
+    const summaryParams = [...p.values];
+    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    if (after) where.push(`(c.created_at, c.commission_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
+    const [page, summary] = await Promise.all([
+      this.deps.pg.query(
+        `select ${COMMISSION_COLUMNS}, to_char(c.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
+           from commissions c where ${where.join(' and ')}
+          order by c.created_at desc, c.commission_id desc limit ${p.add(f.limit + 1)}`,
+        p.values,
+      ),
+      this.deps.pg.query(
+        `select c.currency, c.status, count(*)::int as count, sum(c.amount) as amount
+           from commissions c where ${filter} group by 1, 2 order by 1, 2`,
+        summaryParams,
+      ),
+    ]);
+    const rows = toPage(page.rows, f.limit, (r) => [r.k, r.commissionId]);
+    return { data: rows.data.map(({ k: _k, ...r }) => r), nextCursor: rows.nextCursor, summary: summary.rows };
+  }
+
+  async get(handle: string, commissionId: string) {
+    const { rows } = await this.deps.pg.query(`select ${COMMISSION_COLUMNS} from commissions c where c.handle = $1 and c.commission_id = $2`, [handle, commissionId]);
+    if (!rows[0]) throw notFound('Commission');
+    return rows[0];
+  }
+
+  /** PATCH: one commission; a move the lifecycle refuses → 409 invalid_transition. */
+  async move(handle: string, commissionId: string, to: ManualStatus, reason: string, actor: string) {
+    const [result] = await this.moveMany(handle, [commissionId], to, reason, actor);
+    if (result.status === 404) throw notFound('Commission');
+    if (result.status === 409) throw new HttpError(409, 'invalid_transition', result.error!.message);
+    return result.commission!;
+  }
+
+  /** Bulk: every id in one transaction (rows locked in id order, so two bulks never deadlock), one result per id. */
+  async moveMany(handle: string, ids: string[], to: ManualStatus, reason: string, actor: string): Promise<MoveResult[]> {
+    const results = await withTransaction(this.deps.pg, async (client) => {
+      const { rows } = await client.query(
+        `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay" from commissions c
+          where c.handle = $1 and c.commission_id = any($2::uuid[]) order by c.commission_id for update`,
+        [handle, ids],
+      );
+      const found = new Map(rows.map(({ openDay, ...c }) => [c.commissionId as string, { c, openDay: openDay as boolean }]));
+      const results = new Map<string, MoveResult>();
+      const moving: Array<[string, string]> = [];
+      for (const id of ids) {
+        const hit = found.get(id);
+        if (!hit) {
+          results.set(id, { commissionId: id, status: 404, error: { code: 'not_found', message: 'Commission not found.' } });
+          continue;
+        }
+        const problem = manualMoveProblem({ status: hit.c.status, openDay: hit.openDay }, to);
+        if (problem === 'unchanged') results.set(id, { commissionId: id, status: 200, commission: hit.c });
+        else if (problem) results.set(id, { commissionId: id, status: 409, error: { code: 'invalid_transition', message: problem } });
+        else moving.push([id, hit.c.status]);
+      }
+      for (const c of await this.applyMoves(client, handle, moving, to, reason, actor)) {
+        results.set(c.commissionId, { commissionId: c.commissionId, status: 200, commission: c });
+      }
+      return ids.map((id) => results.get(id)!);
+    });
+    this.deps.outbox.wake();
+    return results;
+  }
+
+  private async applyMoves(client: PoolClient, handle: string, moves: Array<[string, string]>, to: ManualStatus, reason: string, actor: string) {
+    if (!moves.length) return [];
+    const wanted = this.deps.outbox.wants(handle, 'commission.updated');
+    const { rows } = await client.query(MOVE, [handle, moves.map((m) => m[0]), moves.map((m) => m[1]), to, reason, actor, wanted]);
+    return rows;
+  }
+}

@@ -1,0 +1,42 @@
+// Money in JavaScript is integer cents (BigInt) or decimal strings handed to PostgreSQL numeric; never a
+// float in arithmetic. The ledger computes in SQL; these helpers exist for the places JS must agree with it
+// (validation, reconcile, tests that prove both roundings are the same).
+
+const DECIMAL = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
+
+/**
+ * The decimal text of a JSON number when it has at most two fraction digits, else null. JSON numbers
+ * arrive as doubles; their shortest round-trip text (String(n)) is exactly what the client wrote for
+ * any value with ≤ 15 significant digits, which covers numeric(14, 2).
+ */
+export function moneyText(n: number): string | null {
+  if (!Number.isFinite(n)) return null;
+  const text = String(n);
+  return DECIMAL.test(text) ? text : null;
+}
+
+/** "12.3" → 1230n; throws on anything that is not a decimal with at most 2 fraction digits. */
+export function toCents(decimal: string): bigint {
+  const m = DECIMAL.exec(decimal);
+  if (!m) throw new RangeError(`not a money amount: ${decimal}`);
+  const cents = BigInt(m[2]) * 100n + BigInt((m[3] ?? '').padEnd(2, '0'));
+  return m[1] ? -cents : cents;
+}
+
+/** 1230n → "12.30" (PostgreSQL numeric(14, 2) text). */
+export function centsToText(cents: bigint): string {
+  const sign = cents < 0n ? '-' : '';
+  const abs = cents < 0n ? -cents : cents;
+  return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
+}
+
+/**
+ * `percent` % of `valueCents`, rounded half up (away from zero) to a cent: PostgreSQL's
+ * round(value * percent / 100, 2) for numeric, done in integers. Percent is in hundredths (12.5 % = 1250n).
+ */
+export function percentOfCents(valueCents: bigint, percentHundredths: bigint): bigint {
+  const product = valueCents * percentHundredths; // in 1/10000 of a cent
+  const abs = product < 0n ? -product : product;
+  const rounded = (abs + 5000n) / 10000n;
+  return product < 0n ? -rounded : rounded;
+}

@@ -1,0 +1,96 @@
+import type { PoolClient } from 'pg';
+import { commissionEventInsert } from './events.ts';
+import { COMMISSION_COLUMNS } from './columns.ts';
+import { statusAuditInsert } from './ledger.ts';
+
+export interface ConversionReversal {
+  handle: string;
+  conversionId: string;
+  /** The amount this reversal takes back, as decimal text (numeric). */
+  amount: string;
+  /** The conversion's value as decimal text, or null when it has none (then only a full reversal makes sense). */
+  value: string | null;
+  /** True when nothing of the conversion's value remains after this reversal. */
+  full: boolean;
+  /** refund | chargeback | fraud | other: recorded as the rows' reason. */
+  reason: string;
+  actor: string;
+}
+
+/** The commission object of each row this reversal created or changed; the conversion's rows are locked first. */
+const LOCK = `select c.commission_id, c.type, c.status, c.payout_id from commissions c
+  where c.handle = $1 and c.conversion_id = $2 order by c.commission_id for update`;
+
+// A full reversal of a commission not yet in any payout: it and its open adjustments become `reversed`.
+const MARK_REVERSED = `
+with moved as (
+  update commissions c set status = 'reversed', reason = $3, updated_at = now()
+    from (select commission_id, status as from_status from commissions where commission_id = any($2::uuid[])) prev
+   where c.handle = $1 and c.commission_id = prev.commission_id
+  returning c.*, prev.from_status
+), audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)}
+), events as (${commissionEventInsert('moved', 'commission.updated')})
+select ${COMMISSION_COLUMNS} from moved c`;
+
+/**
+ * Appends one negative row for a conversion: an `adjustment` that follows its commission (same status,
+ * hold and automatic approval) while that commission is unpaid, else a `clawback`, approved at once and
+ * netted into the partner's next payout. $3 amount (negative), $4 type, $5 reason, $6 actor.
+ */
+const APPEND = `
+with main as (
+  select * from commissions where handle = $1 and conversion_id = $2 and type = 'conversion'
+), added as (
+  insert into commissions (commission_id, handle, partner_id, campaign_id, conversion_id, reward_id, type, event_type, quantity,
+                           amount, currency, status, hold_until, reason, auto_approve, sub1, sub2, sub3, sub4, sub5)
+  select gen_random_uuid(), handle, partner_id, campaign_id, conversion_id, reward_id, $4, event_type, 0, $3::numeric, currency,
+         case when $4 = 'clawback' then 'approved' else status end,
+         case when $4 = 'clawback' then now() else hold_until end,
+         $5, auto_approve, sub1, sub2, sub3, sub4, sub5
+    from main
+  returning *
+), audit as (
+  insert into audit_events (event_id, handle, type, actor, campaign_id, subject_id, payload)
+  select gen_random_uuid(), handle, 'commission.created', $6::text, campaign_id, commission_id::text,
+         jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'conversionId', conversion_id, 'type', type,
+                            'amount', amount, 'currency', currency, 'status', status, 'reason', reason)
+    from added
+), events as (${commissionEventInsert('added', 'commission.created')})
+select ${COMMISSION_COLUMNS} from added c`;
+
+/**
+ * The ledger's side of a conversion reversal (API.md "Reward rules and commissions"), in the caller's
+ * transaction (which holds the conversion's lock for the over_reversal check). Amounts of existing rows
+ * never change:
+ * - full, commission unpaid and in no payout → it and its open adjustments become `reversed`;
+ * - full, commission paid or in a payout → a clawback of whatever the conversion's rows still owe;
+ * - partial → a negative adjustment (unpaid) or clawback (paid or in a payout) of amount × reversed /
+ *   value, rounded half up to cents; the full reversal that ends a series takes back the exact rest.
+ * A rejected or already reversed commission, or none, is left alone. Returns the rows created or changed;
+ * their commission.created / commission.updated events are in the outbox (call outbox.wake() after commit).
+ */
+export async function reverseConversionCommissions(client: PoolClient, r: ConversionReversal): Promise<Record<string, unknown>[]> {
+  const { rows } = await client.query(LOCK, [r.handle, r.conversionId]);
+  const main = rows.find((c) => c.type === 'conversion');
+  if (!main || main.status === 'rejected' || main.status === 'reversed') return [];
+  const settled = main.status === 'paid' || main.payout_id !== null;
+  const full = r.full || r.value === null || Number(r.value) === 0;
+
+  if (full && !settled) {
+    const open = rows.filter((c) => c.type !== 'clawback' && (c.status === 'pending' || c.status === 'approved') && c.payout_id === null);
+    const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, open.map((c) => c.commission_id), r.reason, r.actor]);
+    return moved;
+  }
+  // What the rows of this conversion still owe the partner (full), or its share of this reversal (partial).
+  const owed = full
+    ? `select -coalesce(sum(amount), 0) as delta from commissions
+        where handle = $1 and conversion_id = $2 and status not in ('rejected', 'reversed')`
+    : `select -round(amount * $3::numeric / $4::numeric, 2) as delta from commissions
+        where handle = $1 and conversion_id = $2 and type = 'conversion'`;
+  // Kept as text: money never passes through a JS number.
+  const { rows: [due] } = await client.query<{ delta: string; zero: boolean }>(
+    `select delta::text as delta, delta = 0 as zero from (${owed}) d`, full ? [r.handle, r.conversionId] : [r.handle, r.conversionId, r.amount, r.value]);
+  if (due.zero) return [];
+  const { rows: added } = await client.query(APPEND, [r.handle, r.conversionId, due.delta, settled ? 'clawback' : 'adjustment', r.reason, r.actor]);
+  return added;
+}

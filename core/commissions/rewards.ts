@@ -1,0 +1,129 @@
+import type { Pool } from 'pg';
+import type { AuditService } from '../audit/service.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { conflict, invalidRequest, notFound, unprocessable, type ErrorDetail } from '../http/errors.ts';
+import { decodeCursor, toPage } from '../http/pagination.ts';
+import { moneyText } from './money.ts';
+
+export interface RewardInput {
+  scope: { campaignId?: string; partnerId?: string };
+  event: string;
+  type: 'flat' | 'percent';
+  amount?: number;
+  percent?: number;
+  currency?: string;
+  holdDays: number;
+}
+
+const COLUMNS = `reward_id as "rewardId", campaign_id as "campaignId", partner_id as "partnerId", event, type, amount, percent,
+  currency, hold_days as "holdDays", created_at as "createdAt", updated_at as "updatedAt"`;
+
+interface RewardRow {
+  rewardId: string; campaignId: string | null; partnerId: string | null; event: string; type: 'flat' | 'percent';
+  amount: number | null; percent: number | null; currency: string | null; holdDays: number; createdAt: Date; updatedAt: Date;
+}
+
+function present({ campaignId, partnerId, ...r }: RewardRow) {
+  return {
+    rewardId: r.rewardId,
+    scope: { ...(campaignId ? { campaignId } : {}), ...(partnerId ? { partnerId } : {}) },
+    event: r.event, type: r.type, amount: r.amount, percent: r.percent, currency: r.currency, holdDays: r.holdDays,
+    createdAt: r.createdAt, updatedAt: r.updatedAt,
+  };
+}
+
+/** The cross-field rules JSON Schema says badly: which fields each rule type takes, and two decimals. */
+function problems(input: RewardInput): ErrorDetail[] {
+  const out: ErrorDetail[] = [];
+  if (input.type === 'flat') {
+    if (input.amount === undefined) out.push({ pointer: '/body/amount', message: 'is required for a flat rule' });
+    else if (moneyText(input.amount) === null) out.push({ pointer: '/body/amount', message: 'must have at most 2 fraction digits' });
+    if (input.percent !== undefined) out.push({ pointer: '/body/percent', message: 'is only for percent rules' });
+  } else {
+    if (input.percent === undefined) out.push({ pointer: '/body/percent', message: 'is required for a percent rule' });
+    else if (moneyText(input.percent) === null) out.push({ pointer: '/body/percent', message: 'must have at most 2 fraction digits' });
+    if (input.amount !== undefined) out.push({ pointer: '/body/amount', message: 'is only for flat rules' });
+    if (input.currency !== undefined) out.push({ pointer: '/body/currency', message: "is only for flat rules (a percent is paid in the conversion's currency)" });
+    if (input.event === 'click') out.push({ pointer: '/body/type', message: 'click rules pay a flat amount per qualified click' });
+  }
+  return out;
+}
+
+/**
+ * Reward rules: what a partner earns per click or conversion event. A rule is read when an event is
+ * recorded (commission-sql.ts); replacing or deleting it never touches commissions already written.
+ */
+export class RewardService {
+  private readonly deps: { pg: Pool; audit: AuditService };
+
+  constructor(deps: { pg: Pool; audit: AuditService }) {
+    this.deps = deps;
+  }
+
+  /** Creates or replaces a rule; `created` tells the route 201 from 200. */
+  async put(handle: string, rewardId: string, input: RewardInput, actor: string) {
+    const found = problems(input);
+    if (found.length) throw invalidRequest('The reward rule is invalid.', found);
+    return withTransaction(this.deps.pg, async (client) => {
+      if (input.scope.campaignId) {
+        // Campaigns are never deleted (only archived), so a rule can never point at a campaign that vanishes.
+        const { rowCount } = await client.query('select 1 from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
+        if (!rowCount) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
+      }
+      let row: RewardRow & { created: boolean };
+      try {
+        const { rows } = await client.query(
+          `insert into reward_rules as r (handle, reward_id, campaign_id, partner_id, event, type, amount, percent, currency, hold_days)
+           values ($1, $2, $3, $4, $5, $6, $7::numeric, $8::numeric,
+                   case when $6 = 'flat' then coalesce($9, (select reporting_currency from tenants where handle = $1)) end, $10)
+           on conflict (handle, reward_id) do update
+              set campaign_id = excluded.campaign_id, partner_id = excluded.partner_id, event = excluded.event, type = excluded.type,
+                  amount = excluded.amount, percent = excluded.percent, currency = excluded.currency, hold_days = excluded.hold_days,
+                  updated_at = now()
+           returning ${COLUMNS}, (xmax = 0) as created`,
+          [handle, rewardId, input.scope.campaignId ?? null, input.scope.partnerId ?? null, input.event, input.type,
+            input.amount === undefined ? null : moneyText(input.amount), input.percent === undefined ? null : moneyText(input.percent),
+            input.currency ?? null, input.holdDays],
+        );
+        row = rows[0];
+      } catch (err) {
+        if ((err as { code?: string; constraint?: string }).constraint === 'reward_rules_scope') {
+          throw conflict('Another reward rule already covers this scope and event; replace that one instead.');
+        }
+        throw err;
+      }
+      const { created, ...rule } = row;
+      await this.deps.audit.record({
+        handle, type: created ? 'reward.created' : 'reward.replaced', actor, campaignId: rule.campaignId, subjectId: rewardId,
+        payload: present(rule),
+      }, client);
+      return { created, reward: present(rule) };
+    });
+  }
+
+  async get(handle: string, rewardId: string) {
+    const { rows } = await this.deps.pg.query(`select ${COLUMNS} from reward_rules where handle = $1 and reward_id = $2`, [handle, rewardId]);
+    if (!rows[0]) throw notFound('Reward rule');
+    return present(rows[0]);
+  }
+
+  async list(handle: string, q: { limit: number; cursor?: string }) {
+    const after = decodeCursor(q.cursor, ['text']);
+    const { rows } = await this.deps.pg.query(
+      `select ${COLUMNS} from reward_rules where handle = $1 and ($2::text is null or reward_id > $2) order by reward_id limit $3`,
+      [handle, after?.[0] ?? null, q.limit + 1],
+    );
+    const page = toPage(rows as RewardRow[], q.limit, (r) => [r.rewardId]);
+    return { data: page.data.map(present), nextCursor: page.nextCursor };
+  }
+
+  async remove(handle: string, rewardId: string, actor: string) {
+    return withTransaction(this.deps.pg, async (client) => {
+      const { rows } = await client.query(`delete from reward_rules where handle = $1 and reward_id = $2 returning ${COLUMNS}`, [handle, rewardId]);
+      if (!rows[0]) throw notFound('Reward rule');
+      const rule = present(rows[0]);
+      await this.deps.audit.record({ handle, type: 'reward.deleted', actor, campaignId: rows[0].campaignId, subjectId: rewardId, payload: rule }, client);
+      return rule;
+    });
+  }
+}

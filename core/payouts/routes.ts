@@ -1,0 +1,112 @@
+import { Readable } from 'node:stream';
+import { csvRow, ndjsonRow } from '../analytics/csv.ts';
+import { defineRoutes, type Principal } from '../http/route.ts';
+import { pageOf, pageQuery } from '../http/pagination.ts';
+import { handleParams } from '../tenants/schemas.ts';
+import { listPayoutsQuery, markPaidBody, payoutParams, payoutResponse, payoutRunResponse, runPayoutsBody, statementQuery } from './schemas.ts';
+import type { PayoutService, RunInput } from './service.ts';
+
+type Deps = { payouts: PayoutService; principal: Principal };
+
+export const STATEMENT_COLUMNS = [
+  'commissionId', 'type', 'partnerId', 'campaignId', 'conversionId', 'eventType', 'quantity', 'amount', 'currency',
+  'status', 'holdUntil', 'createdAt', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+] as const;
+
+async function* statement(lines: AsyncGenerator<Record<string, unknown>>, format: 'csv' | 'ndjson') {
+  if (format === 'csv') yield csvRow(STATEMENT_COLUMNS);
+  for await (const line of lines) yield format === 'csv' ? csvRow(STATEMENT_COLUMNS.map((c) => line[c])) : ndjsonRow(line);
+}
+
+export const payoutRoutes = defineRoutes([
+  {
+    method: 'POST',
+    path: '/v2/handles/{handle}/payouts',
+    summary: 'Run payouts: one per partner and currency whose approved, unpaid ledger reaches the minimum; idempotent by key',
+    tags: ['payouts'],
+    auth: { scope: 'payouts.write' },
+    params: handleParams,
+    body: runPayoutsBody,
+    responses: {
+      201: { description: 'The payouts this run created (possibly none)', schema: payoutRunResponse },
+      200: { description: 'This idempotencyKey ran before: its payouts, as they are now', schema: payoutRunResponse },
+    },
+    async handler(ctx, { payouts, principal }: Deps) {
+      const { created, data } = await payouts.run(ctx.params.handle, ctx.request.body as RunInput, principal.actor);
+      ctx.status = created ? 201 : 200;
+      ctx.body = { data };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/payouts',
+    summary: 'List payouts, newest first',
+    tags: ['payouts'],
+    auth: { scope: 'payouts.read' },
+    params: handleParams,
+    query: { properties: { ...pageQuery, ...listPayoutsQuery } },
+    responses: { 200: { description: 'A page of payouts', schema: pageOf(payoutResponse) } },
+    async handler(ctx, { payouts }: Deps) {
+      ctx.body = await payouts.list(ctx.params.handle, ctx.state.query);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/payouts/{payoutId}',
+    summary: 'Get a payout',
+    tags: ['payouts'],
+    auth: { scope: 'payouts.read' },
+    params: payoutParams,
+    responses: { 200: { description: 'The payout', schema: payoutResponse } },
+    async handler(ctx, { payouts }: Deps) {
+      ctx.body = await payouts.get(ctx.params.handle, ctx.params.payoutId);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/payouts/{payoutId}/statement',
+    summary: "A payout's commission lines as CSV or NDJSON",
+    tags: ['payouts'],
+    auth: { scope: 'payouts.read' },
+    params: payoutParams,
+    query: statementQuery,
+    responses: {
+      200: { description: `Columns: ${STATEMENT_COLUMNS.join(', ')}. A canceled payout has no lines (they returned to the ledger).`, schema: { type: 'string' }, contentType: 'text/csv' },
+    },
+    async handler(ctx, { payouts }: Deps) {
+      const { handle, payoutId } = ctx.params;
+      await payouts.get(handle, payoutId);
+      const format = ctx.state.query.format as 'csv' | 'ndjson';
+      ctx.set('content-disposition', `attachment; filename="payout-${payoutId}.${format}"`);
+      ctx.set('cache-control', 'no-store');
+      ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
+      ctx.body = Readable.from(statement(payouts.statementLines(handle, payoutId), format));
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v2/handles/{handle}/payouts/{payoutId}/mark-paid',
+    summary: 'Mark a pending payout paid; its commissions become paid',
+    tags: ['payouts'],
+    auth: { scope: 'payouts.write' },
+    params: payoutParams,
+    body: markPaidBody,
+    responses: { 200: { description: 'The paid payout', schema: payoutResponse }, 409: { description: 'invalid_transition: the payout is not pending' } },
+    async handler(ctx, { payouts, principal }: Deps) {
+      const { reference } = (ctx.request.body ?? {}) as { reference?: string };
+      ctx.body = await payouts.markPaid(ctx.params.handle, ctx.params.payoutId, reference ?? null, principal.actor);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v2/handles/{handle}/payouts/{payoutId}/cancel',
+    summary: 'Cancel a pending payout; its commissions return to the approved, unpaid ledger',
+    tags: ['payouts'],
+    auth: { scope: 'payouts.write' },
+    params: payoutParams,
+    responses: { 200: { description: 'The canceled payout', schema: payoutResponse }, 409: { description: 'invalid_transition: the payout is not pending' } },
+    async handler(ctx, { payouts, principal }: Deps) {
+      ctx.body = await payouts.cancel(ctx.params.handle, ctx.params.payoutId, principal.actor);
+    },
+  },
+]);

@@ -1,0 +1,194 @@
+import type { Pool, PoolClient } from 'pg';
+import { commissionEventInsert, statusAuditInsert } from '../commissions/index.ts';
+import { Params } from '../db/params.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { HttpError, notFound } from '../http/errors.ts';
+import { decodeCursor, toPage } from '../http/pagination.ts';
+import type { OutboxService } from '../outbox/service.ts';
+import type { PartnerMinimums } from './minimum-payout.ts';
+
+export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,
+  p.commission_count as "commissionCount", p.status, p.period_end as "periodEnd", p.reference,
+  p.created_at as "createdAt", p.paid_at as "paidAt"`;
+
+/** The outbox event (data: the payout object) of each payout row of `source`; `when` a SQL boolean. */
+const payoutEvent = (source: string, type: 'payout.created' | 'payout.paid', when = 'true') => `
+  insert into outbox_events (event_id, handle, type, payload)
+  select gen_random_uuid(), x.handle, '${type}', to_jsonb(x) - 'handle'
+    from (select p.handle, ${PAYOUT_COLUMNS} from ${source} p) x
+   where ${when}`;
+
+const payoutAudit = (source: string, type: string, actor: string) => `
+  insert into audit_events (event_id, handle, type, actor, subject_id, payload)
+  select gen_random_uuid(), handle, '${type}', ${actor}, payout_id::text,
+         jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
+                            'commissionCount', commission_count, 'reference', reference)
+    from ${source}`;
+
+/**
+ * One payout per partner and currency of the handle's approved, unpaid ledger rows (commissions and
+ * clawbacks) with hold_until ≤ $2, when their sum is above 0 and at least the partner's minimum; a
+ * smaller or negative sum stays unpaid and carries forward. The rows are locked and re-checked
+ * (`payout_id is null`), and the caller holds the handle's payout lock, so a commission joins at most
+ * one payout whatever runs concurrently. $1 handle, $2 period end, $3 partner ids or null, $4 run key,
+ * $5 actor, $6 whether to write payout.created events.
+ */
+const runStatement = (minimum: string) => `
+with eligible as (
+  select c.commission_id, c.partner_id, c.currency, c.amount from commissions c
+   where c.handle = $1 and c.status = 'approved' and c.payout_id is null and c.hold_until <= $2
+     and ($3::text[] is null or c.partner_id = any($3::text[]))
+   for update
+), totals as (
+  select partner_id, currency, sum(amount) as amount, count(*)::int as n from eligible group by 1, 2
+), chosen as (
+  select t.*, gen_random_uuid() as payout_id from totals t where t.amount > 0 and t.amount >= ${minimum}
+), created as (
+  insert into payouts (payout_id, handle, partner_id, currency, amount, commission_count, period_end, run_key)
+  select payout_id, $1, partner_id, currency, amount, n, $2, $4 from chosen
+  returning *
+), joined as (
+  update commissions c set payout_id = ch.payout_id, updated_at = now()
+    from eligible e join chosen ch using (partner_id, currency)
+   where c.commission_id = e.commission_id
+), audit as (${payoutAudit('created', 'payout.created', '$5::text')}
+), events as (${payoutEvent('created', 'payout.created', '$6::boolean')})
+select ${PAYOUT_COLUMNS} from created p order by p.partner_id, p.currency`;
+
+export interface RunInput {
+  idempotencyKey: string;
+  periodEnd?: string;
+  partnerIds?: string[];
+}
+
+/** Payouts: runs keyed by an idempotency key, statements, mark-paid and cancel. */
+export class PayoutService {
+  private readonly deps: { pg: Pool; partnerMinimums: PartnerMinimums; outbox: OutboxService };
+
+  constructor(deps: { pg: Pool; partnerMinimums: PartnerMinimums; outbox: OutboxService }) {
+    this.deps = deps;
+  }
+
+  /** Creates the run's payouts (`created`), or returns the payouts of the run that had this key. */
+  async run(handle: string, input: RunInput, actor: string): Promise<{ created: boolean; data: unknown[] }> {
+    const result = await withTransaction(this.deps.pg, async (client) => {
+      // A concurrent run with the same key makes this insert wait for its commit, then do nothing.
+      const { rows: [run] } = await client.query(
+        `insert into payout_runs (handle, idempotency_key, period_end, partner_ids, actor)
+         values ($1, $2, coalesce($3::timestamptz, now()), $4, $5)
+         on conflict (handle, idempotency_key) do nothing returning period_end`,
+        [handle, input.idempotencyKey, input.periodEnd ?? null, input.partnerIds ?? null, actor],
+      );
+      if (!run) return { created: false, data: await this.ofRun(client, handle, input.idempotencyKey) };
+      // One run per handle at a time across processes: the next one starts after this commits and sees its payouts.
+      await client.query(`select pg_advisory_xact_lock(hashtextextended('payouts/' || $1, 0))`, [handle]);
+      const minimum = await this.deps.partnerMinimums.expression(client, 't.partner_id');
+      const wanted = this.deps.outbox.wants(handle, 'payout.created');
+      const { rows } = await client.query(runStatement(minimum), [handle, run.period_end, input.partnerIds ?? null, input.idempotencyKey, actor, wanted]);
+      return { created: true, data: rows };
+    });
+    if (result.created && result.data.length) this.deps.outbox.wake();
+    return result;
+  }
+
+  private async ofRun(client: PoolClient, handle: string, key: string) {
+    const { rows } = await client.query(
+      `select ${PAYOUT_COLUMNS} from payouts p where p.handle = $1 and p.run_key = $2 order by p.partner_id, p.currency`,
+      [handle, key],
+    );
+    return rows;
+  }
+
+  async list(handle: string, f: { status?: string; partnerId?: string; limit: number; cursor?: string }) {
+    const p = new Params();
+    const where = [`p.handle = ${p.add(handle)}`];
+    if (f.status) where.push(`p.status = ${p.add(f.status)}`);
+    if (f.partnerId) where.push(`p.partner_id = ${p.add(f.partnerId)}`);
+    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    if (after) where.push(`(p.created_at, p.payout_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
+    const { rows } = await this.deps.pg.query(
+      `select ${PAYOUT_COLUMNS}, to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
+         from payouts p where ${where.join(' and ')}
+        order by p.created_at desc, p.payout_id desc limit ${p.add(f.limit + 1)}`,
+      p.values,
+    );
+    const page = toPage(rows, f.limit, (r) => [r.k, r.payoutId]);
+    return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
+  }
+
+  async get(handle: string, payoutId: string) {
+    const { rows } = await this.deps.pg.query(`select ${PAYOUT_COLUMNS} from payouts p where p.handle = $1 and p.payout_id = $2`, [handle, payoutId]);
+    if (!rows[0]) throw notFound('Payout');
+    return rows[0];
+  }
+
+  /** pending → paid: its commissions become `paid` (each change audited). */
+  async markPaid(handle: string, payoutId: string, reference: string | null, actor: string) {
+    const paid = await this.transition(handle, payoutId, 'paid', async (client) => {
+      const { rows } = await client.query(
+        `with p as (
+           update payouts set status = 'paid', paid_at = now(), reference = $3, updated_at = now()
+            where handle = $1 and payout_id = $2 returning *
+         ), moved as (
+           update commissions c set status = 'paid', updated_at = now()
+             from p where c.payout_id = p.payout_id and c.status = 'approved'
+           returning c.*, 'approved'::text as from_status
+         ), audit_lines as (${statusAuditInsert('moved', '$4::text', `'payout'`)}
+         ), line_events as (${commissionEventInsert('moved', 'commission.updated', '$5::boolean')}
+         ), audit as (${payoutAudit('p', 'payout.paid', '$4::text')}
+         ), events as (${payoutEvent('p', 'payout.paid', '$6::boolean')})
+         select ${PAYOUT_COLUMNS} from p`,
+        [handle, payoutId, reference, actor, this.deps.outbox.wants(handle, 'commission.updated'), this.deps.outbox.wants(handle, 'payout.paid')],
+      );
+      return rows[0];
+    });
+    this.deps.outbox.wake();
+    return paid;
+  }
+
+  /** pending → canceled: its commissions leave it and are approved and unpaid again, for the next run. */
+  async cancel(handle: string, payoutId: string, actor: string) {
+    return this.transition(handle, payoutId, 'canceled', async (client) => {
+      const { rows } = await client.query(
+        `with p as (
+           update payouts set status = 'canceled', updated_at = now() where handle = $1 and payout_id = $2 returning *
+         ), released as (
+           update commissions c set payout_id = null, updated_at = now() from p where c.payout_id = p.payout_id
+         ), audit as (${payoutAudit('p', 'payout.canceled', '$3::text')})
+         select ${PAYOUT_COLUMNS} from p`,
+        [handle, payoutId, actor],
+      );
+      return rows[0];
+    });
+  }
+
+  /** Only a pending payout moves (to paid or canceled); anything else → 409 invalid_transition. */
+  private transition(handle: string, payoutId: string, to: 'paid' | 'canceled', apply: (client: PoolClient) => Promise<unknown>) {
+    return withTransaction(this.deps.pg, async (client) => {
+      const { rows: [current] } = await client.query('select status from payouts where handle = $1 and payout_id = $2 for update', [handle, payoutId]);
+      if (!current) throw notFound('Payout');
+      if (current.status !== 'pending') {
+        throw new HttpError(409, 'invalid_transition', `A ${current.status} payout cannot be ${to === 'paid' ? 'marked paid' : 'canceled'}.`);
+      }
+      return apply(client);
+    });
+  }
+
+  /** The payout's commission lines, in pages of 5,000 (a statement may hold 100,000 lines). */
+  async *statementLines(handle: string, payoutId: string): AsyncGenerator<Record<string, unknown>> {
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const { rows } = await this.deps.pg.query(
+        `select c.commission_id as "commissionId", c.type, c.partner_id as "partnerId", c.campaign_id as "campaignId",
+                c.conversion_id as "conversionId", c.event_type as "eventType", c.quantity, c.amount, c.currency,
+                c.status, c.hold_until as "holdUntil", c.created_at as "createdAt", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
+           from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
+          order by c.commission_id limit 5000`,
+        [handle, payoutId, after],
+      );
+      for (const row of rows) yield row;
+      if (rows.length < 5000) return;
+      after = rows[rows.length - 1].commissionId;
+    }
+  }
+}

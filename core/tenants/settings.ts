@@ -1,0 +1,64 @@
+import type { Pool } from 'pg';
+import type { AuditService } from '../audit/service.ts';
+import { withTransaction } from '../db/transaction.ts';
+import { notFound } from '../http/errors.ts';
+import type { Principal } from '../http/route.ts';
+import type { Bus } from '../infra/bus.ts';
+
+/** Bus channel: a handle's settings changed; every process drops what it cached about the handle. */
+export const HANDLE_SETTINGS_CHANGED = 'handles.settings-changed';
+
+/**
+ * What a conversion posted with a ctx only gets (API.md v2.1): `accept` (v2: counted, verified when
+ * its click is), `flag` (recorded, never verified), `refuse` (401 without a merchant token).
+ */
+export const PUBLIC_CONVERSIONS = ['accept', 'flag', 'refuse'] as const;
+export type PublicConversions = (typeof PUBLIC_CONVERSIONS)[number];
+
+export interface HandlePatch {
+  name?: string;
+  publicConversions?: PublicConversions;
+}
+
+interface HandleRow {
+  handle: string;
+  name: string;
+  reportingCurrency: string;
+  publicConversions: PublicConversions;
+  createdAt: Date;
+}
+
+const COLUMNS = `handle, name, reporting_currency as "reportingCurrency", public_conversions as "publicConversions", created_at as "createdAt"`;
+
+/** PATCH /v2/handles/{handle}: a handle's own settings, audited, and published to every process. */
+export class HandleSettingsService {
+  private readonly deps: { pg: Pool; audit: AuditService; bus: Bus; principal: Principal };
+
+  constructor(deps: { pg: Pool; audit: AuditService; bus: Bus; principal: Principal }) {
+    this.deps = deps;
+  }
+
+  async get(handle: string): Promise<HandleRow> {
+    const { rows } = await this.deps.pg.query(`select ${COLUMNS} from tenants where handle = $1`, [handle]);
+    if (!rows[0]) throw notFound('Handle');
+    return rows[0] as HandleRow;
+  }
+
+  async update(handle: string, patch: HandlePatch): Promise<HandleRow> {
+    const result = await withTransaction(this.deps.pg, async (client) => {
+      const { rows } = await client.query(`select ${COLUMNS} from tenants where handle = $1 for update`, [handle]);
+      const before = rows[0] as HandleRow | undefined;
+      if (!before) throw notFound('Handle');
+      const after = { ...before, name: patch.name ?? before.name, publicConversions: patch.publicConversions ?? before.publicConversions };
+      if (after.name === before.name && after.publicConversions === before.publicConversions) return { row: before, changed: false };
+      const updated = await client.query(`update tenants set name = $2, public_conversions = $3 where handle = $1 returning ${COLUMNS}`,
+        [handle, after.name, after.publicConversions]);
+      const changes = Object.fromEntries((['name', 'publicConversions'] as const)
+        .filter((k) => before[k] !== after[k]).map((k) => [k, { before: before[k], after: after[k] }]));
+      await this.deps.audit.record({ handle, type: 'handle.updated', actor: this.deps.principal.actor, subjectId: handle, payload: { changes } }, client);
+      return { row: updated.rows[0] as HandleRow, changed: true };
+    });
+    if (result.changed) this.deps.bus.publish(HANDLE_SETTINGS_CHANGED, { handle });
+    return result.row;
+  }
+}

@@ -1,0 +1,122 @@
+import { expect } from 'chai';
+import { CONVERSIONS, count, partnerCampaign, storedClick } from '../support/conversions.ts';
+import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+
+// Issue 12 item 2 (API.md v2.1 "Conversions: merchant authentication"): anyone holding a ctx could
+// post conversions of any value; the merchant's server now posts with a conversions.write token.
+describe('issue 12: merchant-authenticated conversions', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  const funnelRow = async (handle: string, auth: { Authorization: string }) =>
+    (await server.http.get(`/v2/handles/${handle}/analytics?funnel=true`).set(auth).expect(200)).body.data[0];
+  const sale = (ctx: string, idempotencyKey: string, value = 49.9) => ({ ctx, eventType: 'sale', value, currency: 'USD', idempotencyKey });
+
+  it('a new handle defaults to flag; POST, GET and PATCH /v2/handles/{handle} show and change publicConversions', async () => {
+    const created = await server.http.post('/v2/handles').set(server.admin()).send({ handle: `h-${Date.now().toString(36)}`, name: 'New' }).expect(201);
+    expect(created.body.publicConversions).to.equal('flag');
+    const owner = { Authorization: `Bearer ${created.body.ownerToken}` };
+    const path = `/v2/handles/${created.body.handle}`;
+    expect((await server.http.get(path).set(owner).expect(200)).body).to.include({ publicConversions: 'flag', name: 'New' });
+
+    const writer = await createToken(server, created.body.handle, created.body.ownerToken, ['conversions.write']);
+    const reader = await createToken(server, created.body.handle, created.body.ownerToken, ['campaigns.read', 'campaigns.write']);
+    await server.http.patch(path).set(reader.auth).send({ publicConversions: 'accept' }).expect(403);
+    await server.http.patch(path).set(writer.auth).send({ publicConversions: 'sometimes' }).expect(400);
+    await server.http.patch(path).set(writer.auth).send({}).expect(400);
+    const patched = await server.http.patch(path).set(writer.auth).send({ publicConversions: 'refuse', name: 'Renamed' }).expect(200);
+    expect(patched.body).to.include({ publicConversions: 'refuse', name: 'Renamed', reportingCurrency: 'USD' });
+    expect((await server.http.get(path).set(owner).expect(200)).body.publicConversions).to.equal('refuse');
+    // Another tenant's token never learns the handle exists.
+    const other = await createHandle(server);
+    await server.http.patch(path).set(other.auth).send({ name: 'x' }).expect(404);
+  });
+
+  it('records a conversion posted with a conversions.write token as authenticated, and counts it as verified on a flag handle', async () => {
+    const { handle, auth, ownerToken, campaignId } = await partnerCampaign(server, { publicConversions: null });
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const { ctx } = await storedClick(server, handle, campaignId);
+    const res = await server.http.post(CONVERSIONS).set(merchant.auth).send(sale(ctx, 'order-1')).expect(201);
+    expect(res.body).to.include({ authenticated: true, deduped: false });
+    const again = await server.http.post(CONVERSIONS).set(merchant.auth).send(sale(ctx, 'order-1')).expect(200);
+    expect(again.body).to.include({ authenticated: true, deduped: true });
+    const { rows } = await server.sql.query('select authenticated, verified from conversions where handle = $1', [handle]);
+    expect(rows).to.deep.equal([{ authenticated: true, verified: true }]);
+    const audit = await server.sql.query("select actor from audit_events where handle = $1 and type = 'conversion.created'", [handle]);
+    expect(audit.rows[0].actor, 'the merchant token is the actor').to.equal(merchant.tokenId);
+    expect(await funnelRow(handle, auth)).to.include({ conversions: 1, verifiedConversions: 1, unauthenticatedConversions: 0 });
+  });
+
+  it('flag: a ctx-only conversion is recorded with authenticated: false, shown as unauthenticatedConversions, never verified', async () => {
+    const { handle, auth, campaignId } = await partnerCampaign(server, { publicConversions: 'flag' });
+    const { ctx } = await storedClick(server, handle, campaignId);
+    const res = await server.http.post(CONVERSIONS).send(sale(ctx, 'forged-1', 999_999_999.99)).expect(201);
+    expect(res.body.authenticated).to.equal(false);
+    const row = await funnelRow(handle, auth);
+    expect(row).to.include({ conversions: 1, verifiedConversions: 0, unauthenticatedConversions: 1 });
+    expect((await server.http.get(`/v2/handles/${handle}/analytics?funnel=true`).set(auth).expect(200)).body.totals)
+      .to.include({ verifiedConversions: 0, unauthenticatedConversions: 1 });
+  });
+
+  it('accept (v2 handles): a ctx-only conversion still counts as verified, and as unauthenticated', async () => {
+    const { handle, auth, campaignId } = await partnerCampaign(server, { publicConversions: 'accept' });
+    const { ctx } = await storedClick(server, handle, campaignId);
+    await server.http.post(CONVERSIONS).send(sale(ctx, 'v2-1')).expect(201);
+    expect(await funnelRow(handle, auth)).to.include({ conversions: 1, verifiedConversions: 1, unauthenticatedConversions: 1 });
+  });
+
+  it('refuse: 401 without a merchant token, 201 with one; the setting takes effect at once', async () => {
+    const { handle, ownerToken, campaignId } = await partnerCampaign(server, { publicConversions: 'accept' });
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const { ctx } = await storedClick(server, handle, campaignId);
+    await server.http.post(CONVERSIONS).send(sale(ctx, 'before')).expect(201); // warms the lookup cache
+    await server.http.patch(`/v2/handles/${handle}`).set(merchant.auth).send({ publicConversions: 'refuse' }).expect(200);
+    const refused = await server.http.post(CONVERSIONS).send(sale(ctx, 'after')).expect(401);
+    expect(refused.body.error.code).to.equal('unauthorized');
+    await server.http.post(CONVERSIONS).set(merchant.auth).send(sale(ctx, 'after')).expect(201);
+    expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(2);
+  });
+
+  it('refuses bad, revoked and other-handle tokens with 401 and a token without conversions.write with 403, recording nothing', async () => {
+    const { handle, ownerToken, campaignId } = await partnerCampaign(server, { publicConversions: 'flag' });
+    const other = await partnerCampaign(server);
+    const { ctx } = await storedClick(server, handle, campaignId);
+    const revoked = await createToken(server, handle, ownerToken, ['conversions.write']);
+    await server.http.delete(`/v2/handles/${handle}/tokens/${revoked.tokenId}`).set({ Authorization: `Bearer ${ownerToken}` }).expect(200);
+    const otherMerchant = await createToken(server, other.handle, other.ownerToken, ['conversions.write']);
+    const readOnly = await createToken(server, handle, ownerToken, ['campaigns.read', 'conversions.read']);
+
+    const cases: [string, Record<string, string>, number][] = [
+      ['garbage', { Authorization: 'Bearer tenx_pat_not-a-token' }, 401],
+      ['not bearer', { Authorization: 'Basic abc' }, 401],
+      ['revoked', revoked.auth, 401],
+      ["another handle's token", otherMerchant.auth, 401],
+      ['no conversions.write', readOnly.auth, 403],
+    ];
+    for (const [what, headers, status] of cases) {
+      const res = await server.http.post(CONVERSIONS).set(headers).send(sale(ctx, `k-${what}`));
+      expect(res.status, what).to.equal(status);
+      expect(res.body.error.code, what).to.equal(status === 401 ? 'unauthorized' : 'insufficient_scope');
+    }
+    // The other handle's token gets the same answer as a garbage one: whose the ctx is stays unsaid.
+    const garbage = await server.http.post(CONVERSIONS).set({ Authorization: 'Bearer tenx_pat_nope' }).send(sale(ctx, 'x'));
+    const foreign = await server.http.post(CONVERSIONS).set(otherMerchant.auth).send(sale(ctx, 'x'));
+    expect(foreign.body).to.deep.equal(garbage.body);
+    expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(0);
+  });
+
+  it("a merchant repeat of a key someone posted first with the ctx alone is a mismatch (squatted key)", async () => {
+    const { handle, ownerToken, campaignId } = await partnerCampaign(server, { publicConversions: 'flag' });
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const { ctx } = await storedClick(server, handle, campaignId);
+    await server.http.post(CONVERSIONS).send(sale(ctx, 'order-77')).expect(201);
+    const res = await server.http.post(CONVERSIONS).set(merchant.auth).send(sale(ctx, 'order-77')).expect(200);
+    expect(res.body).to.include({ deduped: true, mismatch: true, authenticated: false });
+    const audit = await server.sql.query("select actor, payload from audit_events where handle = $1 and type = 'conversion.mismatch'", [handle]);
+    expect(audit.rows[0].actor).to.equal(merchant.tokenId);
+    expect(audit.rows[0].payload.changes).to.deep.equal({ authenticated: { original: false, submitted: true } });
+  });
+});
