@@ -37,6 +37,7 @@ export const putRewardBody = {
 } as const;
 
 export const rewardResponse = {
+  title: 'Reward',
   type: 'object',
   properties: {
     rewardId: { type: 'string' },
@@ -63,6 +64,7 @@ export const listCommissionsQuery = {
 } as const;
 
 export const commissionResponse = {
+  title: 'Commission',
   type: 'object',
   properties: {
     commissionId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' }, campaignId: { type: 'string' },
@@ -76,6 +78,7 @@ export const commissionResponse = {
 };
 
 export const commissionList = {
+  title: 'CommissionPage',
   type: 'object',
   required: ['data', 'nextCursor', 'summary'],
   properties: {
@@ -108,6 +111,7 @@ export const bulkCommissionBody = {
 } as const;
 
 export const bulkResponse = {
+  title: 'BulkCommissionResult',
   type: 'object',
   properties: {
     data: {
