@@ -56,7 +56,7 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
       and (p.partner_since is null or c.occurred_at >= date_trunc('hour', p.partner_since + interval '1 hour' - interval '1 microsecond'))`;
   }
   return `with v as materialized (
-      select x.click_id, count(*)::int as n,
+      select x.click_id, count(*)::int as n, count(*) filter (where x.verified)::int as verified,
              case when count(distinct x.currency) <= 1 then trim_scale(sum(x.value)) end as value,
              string_agg(distinct x.currency::text, ' ' order by x.currency::text) as currency
         from conversions x where ${conversions} group by x.click_id
@@ -65,7 +65,9 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
       to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
       c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,
       v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency,
-      c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, p.partner_id
+      c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, p.partner_id,
+      -- Not an export column: reconcile's view of which conversions count as verified (merchant auth, bots).
+      coalesce(v.verified, 0) as verified_conversions
     from clicks c left join v on v.click_id = c.click_id
     left join campaigns p on p.handle = c.handle and p.campaign_id = c.campaign_id
     where ${clicks}

@@ -52,7 +52,7 @@ async function exportTotals(client: PoolClient, handle: string, campaignIds: str
       {
         text: `select count(*)::int as rows, count(*) filter (where not is_bot)::int as qualified,
                       coalesce(sum(conversions), 0)::int as conversions,
-                      coalesce(sum(conversions) filter (where not is_bot), 0)::int as verified,
+                      coalesce(sum(verified_conversions), 0)::int as verified,
                       count(*) filter (where converted)::int as converted, count(*) filter (where currency like '% %')::int as mixed
                  from (${rows}) e`,
         values: p.values,

@@ -91,31 +91,52 @@ const metrics = {
   lastClickAt: { type: ['string', 'null'], format: 'date-time', description: 'Latest click ever recorded (not limited to the window).' },
 };
 
-export const funnelResponse = {
+const metricNames = Object.keys(metrics);
+
+export const funnelRow = {
+  title: 'FunnelRow',
   type: 'object',
+  additionalProperties: false,
+  required: ['campaignId', 'partnerId', ...metricNames],
+  properties: { campaignId: { type: 'string' }, partnerId: { type: ['string', 'null'] }, ...metrics },
+};
+
+/** funnel=true: rows per campaign and their totals (a breakdown has no totals, and rows with a key). */
+export const funnelResponse = {
+  title: 'Funnel',
+  type: 'object',
+  additionalProperties: false,
+  required: ['data', 'totals'],
   properties: {
-    data: { type: 'array', items: { type: 'object', properties: { campaignId: { type: 'string' }, partnerId: { type: ['string', 'null'] }, ...metrics } } },
-    totals: { type: 'object', properties: metrics },
+    data: { type: 'array', items: funnelRow },
+    totals: { title: 'FunnelTotals', type: 'object', additionalProperties: false, required: metricNames, properties: metrics },
   },
 };
 
 export const groupByResponse = {
+  title: 'Breakdown',
   type: 'object',
+  additionalProperties: false,
+  required: ['data'],
   properties: {
     data: {
       type: 'array',
       items: {
+        title: 'BreakdownRow',
         type: 'object',
+        additionalProperties: false,
+        required: ['key', 'clicks', 'qualifiedClicks', 'conversions', 'revenue'],
         properties: {
           key: { type: 'string' },
           clicks: { type: 'integer' },
           qualifiedClicks: { type: 'integer' },
           conversions: { type: 'integer' },
           revenue: money,
+          revenueByCurrency: metrics.revenueByCurrency,
         },
       },
     },
   },
 };
 
-export const analyticsResponse = { anyOf: [funnelResponse, groupByResponse] };
+export const analyticsResponse = { oneOf: [funnelResponse, groupByResponse] };

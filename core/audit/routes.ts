@@ -5,7 +5,10 @@ import type { AuditService } from './service.ts';
 import { instant } from '../http/validate.ts';
 
 const auditEvent = {
+  title: 'AuditEvent',
   type: 'object',
+  additionalProperties: false,
+  required: ['eventId', 'type', 'actor', 'campaignId', 'subjectId', 'payload', 'createdAt'],
   properties: {
     eventId: { type: 'string' }, type: { type: 'string' }, actor: { type: 'string' },
     campaignId: { type: ['string', 'null'] }, subjectId: { type: ['string', 'null'] },

@@ -15,7 +15,10 @@ export const campaignRoutes = defineRoutes([
     auth: { scope: 'campaigns.write' },
     params: handleParams,
     body: createCampaignBody,
-    responses: { 201: { description: 'Created, with the derived trackingPreset, conversionEvent and primaryLink.shortUrl', schema: campaignResponse } },
+    responses: {
+      201: { description: 'Created, with the derived trackingPreset, conversionEvent and primaryLink.shortUrl', schema: campaignResponse },
+      409: { description: 'conflict: the campaignId or the slug is taken in this handle' },
+    },
     async handler(ctx, { campaigns, principal }: Deps) {
       ctx.status = 201;
       ctx.body = await campaigns.create(ctx.params.handle, ctx.request.body as never, principal.actor);

@@ -78,7 +78,10 @@ export const listCampaignsQuery = {
 } as const;
 
 export const campaignResponse = {
+  title: 'Campaign',
   type: 'object',
+  additionalProperties: false,
+  required: ['campaignId', 'goalType', 'status', 'trackingPreset', 'conversionEvent', 'primaryLink', 'routingRules', 'attributionWindowDays', 'createdAt', 'updatedAt'],
   properties: {
     campaignId: { type: 'string' },
     goalType: { type: 'string' },
@@ -87,6 +90,8 @@ export const campaignResponse = {
     conversionEvent: { type: 'string', description: 'Derived from the goal type (AFFILIATE_CLICKOUT → affiliate_click).' },
     primaryLink: {
       type: 'object',
+      additionalProperties: false,
+      required: ['slug', 'destinationUrl', 'title', 'shortUrl'],
       properties: {
         slug: { type: 'string' }, destinationUrl: { type: 'string' }, title: { type: ['string', 'null'] },
         shortUrl: { type: 'string', description: 'PUBLIC_URL/{handle}/{slug}' },

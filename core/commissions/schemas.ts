@@ -38,6 +38,7 @@ export const putRewardBody = {
 } as const;
 
 export const rewardResponse = {
+  title: 'Reward',
   type: 'object',
   properties: {
     rewardId: { type: 'string' },
@@ -64,6 +65,7 @@ export const listCommissionsQuery = {
 } as const;
 
 export const commissionResponse = {
+  title: 'Commission',
   type: 'object',
   properties: {
     commissionId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' }, campaignId: { type: 'string' },
@@ -77,6 +79,7 @@ export const commissionResponse = {
 };
 
 export const commissionList = {
+  title: 'CommissionPage',
   type: 'object',
   required: ['data', 'nextCursor', 'summary'],
   properties: {
@@ -109,6 +112,7 @@ export const bulkCommissionBody = {
 } as const;
 
 export const bulkResponse = {
+  title: 'BulkCommissionResult',
   type: 'object',
   properties: {
     data: {

@@ -25,7 +25,8 @@ export const conversionRoutes = defineRoutes([
     tags: ['conversions'],
     auth: 'public',
     body: conversionBody,
-    responses: conversionResponses,
+    // Public, so the auth-implied 503 does not apply: recording needs the database all the same.
+    responses: { ...conversionResponses, 503: { description: 'unavailable: the conversion could not be recorded; retry with the same idempotencyKey' } },
     async handler(ctx, { conversions, conversionRateLimit, merchantAuth }: Deps) {
       await enforceRateLimit(ctx, conversionRateLimit);
       const merchant = await merchantAuth.resolve(ctx);

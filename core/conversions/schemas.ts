@@ -38,19 +38,19 @@ const conversionProperties = {
 };
 
 export const conversionResponse = {
+  title: 'Conversion',
   type: 'object',
+  additionalProperties: false,
   required: ['conversionId', 'deduped', 'clickId', 'campaignId', 'eventType', 'value', 'currency', 'authenticated', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt'],
   properties: conversionProperties,
 };
 
-const errorResponse = { type: 'object', required: ['error'], properties: { error: { type: 'object' } } };
-
 export const conversionResponses = {
   201: { description: 'Recorded a new conversion', schema: conversionResponse },
   200: { description: 'The idempotency key was seen before: the original conversion, deduped (and mismatch when the body differs)', schema: conversionResponse },
-  400: { description: 'invalid_request: the body failed validation (e.g. a currency that is not ISO-4217)', schema: errorResponse },
-  401: { description: "unauthorized: an invalid, expired or revoked bearer token, one of another handle than the ctx's, or none when the handle's publicConversions is refuse", schema: errorResponse },
-  403: { description: 'insufficient_scope: the bearer token lacks conversions.write', schema: errorResponse },
-  422: { description: 'invalid_ctx, ctx_expired, event_type_not_allowed, value_out_of_range (above the campaign\'s maxConversionValue) or too_many_conversions_for_click', schema: errorResponse },
-  429: { description: 'rate_limited: too many requests from this client IP (see retry-after)', schema: errorResponse },
+  400: { description: 'invalid_request: the body failed validation (e.g. a currency that is not ISO-4217)' },
+  401: { description: "unauthorized: an invalid, expired or revoked bearer token, one of another handle than the ctx's, or none when the handle's publicConversions is refuse" },
+  403: { description: 'insufficient_scope: the bearer token lacks conversions.write' },
+  422: { description: 'invalid_ctx, ctx_expired, event_type_not_allowed, value_out_of_range (above the campaign\'s maxConversionValue) or too_many_conversions_for_click' },
+  429: { description: 'rate_limited: too many requests from this client IP (see retry-after)' },
 };

@@ -27,7 +27,7 @@ export function dashboardRoutes(assets: Map<string, Asset>) {
       summary: 'The partner dashboard (single page; signs in with a personal access token)',
       tags: ['dashboard'],
       auth: 'public',
-      responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+      responses: { 200: { description: 'HTML', contentType: 'text/html', schema: { type: 'string' } }, 304: { description: 'If-None-Match matched the ETag' } },
       async handler(ctx) {
         send(ctx, assets.get('index.html'));
       },
@@ -40,7 +40,7 @@ export function dashboardRoutes(assets: Map<string, Asset>) {
       tags: ['dashboard'],
       auth: 'public',
       params: { type: 'object', properties: { dir: segment, file: segment } },
-      responses: { 200: { description: 'The file' }, 404: { description: 'No such file' } },
+      responses: { 200: { description: 'The file, with its own content type (JavaScript, CSS, SVG, ...)', contentType: '*/*' }, 304: { description: 'If-None-Match matched the ETag' }, 404: { description: 'not_found: no such file' } },
       async handler(ctx) {
         send(ctx, assets.get(`${ctx.params.dir}/${ctx.params.file}`));
       },

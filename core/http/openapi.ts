@@ -1,63 +1,75 @@
-import type { RouteDef } from './route.ts';
+import type { RouteDef, RouteResponse } from './route.ts';
+import { ERROR_REF, SchemaRegistry } from './openapi-components.ts';
+import { impliedResponses, operationIdOf, parameters } from './openapi-operation.ts';
 
-const errorSchema = {
-  type: 'object',
-  required: ['error'],
-  properties: {
-    error: {
-      type: 'object',
-      required: ['code', 'message'],
-      properties: {
-        code: { type: 'string' },
-        message: { type: 'string' },
-        details: { type: 'array', items: { type: 'object', properties: { pointer: { type: 'string' }, message: { type: 'string' } } } },
-      },
-    },
-  },
+const RETRY_AFTER = { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } };
+
+function response(status: number, r: RouteResponse, names: SchemaRegistry) {
+  const type = r.contentType ?? 'application/json';
+  const json = type === 'application/json';
+  // Error answers have the contract's body; a route may name a richer one (e.g. /readyz's checks).
+  const named = typeof (r.schema as { title?: unknown } | undefined)?.title === 'string';
+  // A declared non-JSON body (HTML, CSV, Prometheus text) is a string when the route gives no schema.
+  const schema = status >= 400 && json && !named ? ERROR_REF : r.schema ? names.name(r.schema) : r.contentType && { type: 'string' };
+  const headers: Record<string, object> = {};
+  if (status === 429 || status === 503) headers['Retry-After'] = RETRY_AFTER;
+  for (const [name, h] of Object.entries(r.headers ?? {})) headers[name] = { description: h.description, schema: h.schema ?? { type: 'string' } };
+  return {
+    description: r.description,
+    ...(Object.keys(headers).length && { headers }),
+    ...(schema && { content: { [type]: { schema } } }),
+  };
+}
+
+const x = (def: RouteDef) => {
+  if (def.auth === 'public') return {};
+  if (def.auth === 'admin') return { 'x-scope': 'admin' };
+  if (def.auth === 'token') return { 'x-scope': 'any token of the handle' };
+  return { 'x-scope': Object.values(def.auth).join(', ') };
 };
 
-function parameters(def: RouteDef) {
-  const out: object[] = [];
-  const params = (def.params?.properties ?? {}) as Record<string, object>;
-  for (const [name, schema] of Object.entries(params)) out.push({ name, in: 'path', required: true, schema });
-  const query = (def.query?.properties ?? {}) as Record<string, object>;
-  const required = new Set((def.query?.required as string[]) ?? []);
-  for (const [name, schema] of Object.entries(query)) out.push({ name, in: 'query', required: required.has(name), schema });
-  return out;
+function operation(def: RouteDef, names: SchemaRegistry) {
+  const declared = { ...impliedResponses(def), ...def.responses } as Record<number, RouteResponse>;
+  if (!Object.keys(declared).some((s) => Number(s) < 400)) declared[200] = { description: 'OK' };
+  const responses: Record<string, object> = {};
+  for (const status of Object.keys(declared).map(Number).sort((a, b) => a - b)) responses[status] = response(status, declared[status], names);
+  return {
+    operationId: operationIdOf(def),
+    summary: def.summary,
+    ...(def.tags && { tags: def.tags }),
+    parameters: names.name(parameters(def)),
+    ...(def.body && { requestBody: { required: true, content: { 'application/json': { schema: names.name(def.body) } } } }),
+    security: def.auth === 'public' ? [] : [{ bearer: [] }],
+    ...x(def),
+    responses,
+  };
 }
 
 /** OpenAPI 3.1 generated from the same route table and JSON schemas that validate requests. */
 export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
+  const names = new SchemaRegistry();
   const paths: Record<string, Record<string, object>> = {};
+  const ids = new Map<string, string>();
   for (const def of routes) {
-    const responses: Record<string, object> = {};
-    for (const [status, r] of Object.entries(def.responses ?? { 200: { description: 'OK' } })) {
-      responses[status] = {
-        description: r.description,
-        ...(r.schema && { content: { [r.contentType ?? 'application/json']: { schema: r.schema } } }),
-      };
-    }
-    responses.default = { description: 'Error in the contract shape', content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+    const id = operationIdOf(def);
+    const other = ids.get(id);
+    if (other) throw new Error(`OpenAPI: ${def.method} ${def.path} and ${other} share the operationId ${id}`);
+    ids.set(id, `${def.method} ${def.path}`);
     paths[def.path] ??= {};
-    paths[def.path][def.method.toLowerCase()] = {
-      summary: def.summary,
-      tags: def.tags,
-      parameters: parameters(def),
-      ...(def.body && { requestBody: { required: true, content: { 'application/json': { schema: def.body } } } }),
-      security: def.auth === 'public' ? [] : [{ bearer: [] }],
-      ...(typeof def.auth === 'object' && ('scope' in def.auth ? { 'x-scope': def.auth.scope } : { 'x-scope': def.auth.partner, 'x-realm': 'partner' })),
-      ...(def.auth === 'admin' && { 'x-scope': 'admin' }),
-      ...(def.auth === 'token' && { 'x-scope': 'any token of the handle' }),
-      responses,
-    };
+    paths[def.path][def.method.toLowerCase()] = operation(def, names);
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'tenx API', version: '2.0.0', description: 'Partner tracking: campaigns, short links, conversions, analytics, webhooks.' },
+    info: {
+      title: 'tenx API',
+      version: '2.0.0',
+      description: 'Partner tracking: campaigns, short links, conversions, analytics, webhooks.',
+      license: { name: 'MIT', identifier: 'MIT' },
+    },
     servers: [{ url: serverUrl }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'Admin token, a personal access token (tenx_pat_...), or on the partner realm a partner token (tenx_ptk_...)' } },
-      schemas: { Error: errorSchema },
+      schemas: names.schemas,
     },
     paths,
   };

@@ -9,8 +9,11 @@ export const pageQuery = {
   cursor: { type: 'string', minLength: 1, maxLength: 512 },
 } as const;
 
+/** A list's page; a named item (`title`) names the page too (`TokenPage`), for the OpenAPI document. */
 export const pageOf = (item: object) => ({
+  ...(typeof (item as { title?: unknown }).title === 'string' && { title: `${(item as { title: string }).title}Page` }),
   type: 'object',
+  additionalProperties: false,
   required: ['data', 'nextCursor'],
   properties: { data: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } },
 });

@@ -32,18 +32,37 @@ export interface Principal {
   scopes: readonly string[];
 }
 
+/**
+ * One documented answer of a route. A schema with a `title` becomes a named component of the
+ * OpenAPI document; error statuses (>= 400) get the `Error` body unless their schema is named.
+ */
+export interface RouteResponse {
+  description: string;
+  schema?: JsonSchema;
+  contentType?: string;
+  /** Response headers by name (e.g. Location on a redirect). */
+  headers?: Record<string, { description: string; schema?: JsonSchema }>;
+}
+
 /** One HTTP route: its schemas drive validation and the OpenAPI document, its auth the matrix test. */
 export interface RouteDef {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   path: string;
   summary: string;
+  /** The name generated clients use; derived from method and path when absent (core/http/openapi-operation.ts). */
+  operationId?: string;
   tags?: string[];
   auth: RouteAuth;
   params?: JsonSchema;
   query?: JsonSchema;
+  /** Query parameters the handler reads itself: documented, never validated by the router. */
+  documentedQuery?: JsonSchema;
   body?: JsonSchema;
-  /** Status → response schema (or a description-only entry). */
-  responses?: Record<number, { description: string; schema?: JsonSchema; contentType?: string }>;
+  /**
+   * Status → response. Only what the route adds: 400, 401, 403, 404, 413, 415 and 503 follow from
+   * its auth, path and schemas (core/http/openapi-operation.ts); 409, 422 and 429 it declares itself.
+   */
+  responses?: Record<number, RouteResponse>;
   // The scope is typed by each handler's destructuring: services are resolved by name from the container.
   handler(ctx: Context, scope: any): Promise<void>;
 }

@@ -10,7 +10,10 @@ import type { WebhookService } from './service.ts';
 type Deps = { webhooks: WebhookService; notificationsPanel: NotificationsPanel; principal: Principal };
 
 const pingResponse = {
+  title: 'QueuedPing',
   type: 'object',
+  additionalProperties: false,
+  required: ['deliveryId', 'webhookId', 'eventType', 'status', 'createdAt'],
   properties: {
     deliveryId: { type: 'string' }, webhookId: { type: 'string' }, eventType: { type: 'string' },
     status: { type: 'string' }, createdAt: { type: 'string', format: 'date-time' },

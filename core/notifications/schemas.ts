@@ -38,8 +38,10 @@ export const updateWebhookBody = {
 } as const;
 
 export const webhookResponse = {
+  title: 'Webhook',
   type: 'object',
-  required: ['webhookId', 'endpointUrl', 'eventTypes', 'channel', 'createdAt'],
+  additionalProperties: false,
+  required: ['webhookId', 'endpointUrl', 'eventTypes', 'channel', 'retryTail', 'createdAt', 'secretRotatedAt', 'previousSecretExpiresAt'],
   properties: {
     webhookId: { type: 'string' },
     endpointUrl: { type: 'string' },
@@ -54,6 +56,7 @@ export const webhookResponse = {
 
 export const webhookWithSecret = {
   ...webhookResponse,
+  title: 'WebhookWithSecret',
   required: [...webhookResponse.required, 'secret'],
   properties: {
     ...webhookResponse.properties,
@@ -62,7 +65,10 @@ export const webhookWithSecret = {
 };
 
 const attempt = {
+  title: 'DeliveryAttempt',
   type: 'object',
+  additionalProperties: false,
+  required: ['attempt', 'at', 'statusCode', 'latencyMs', 'error', 'responseSnippet'],
   properties: {
     attempt: { type: 'integer' },
     at: dateTime,
@@ -74,7 +80,10 @@ const attempt = {
 };
 
 export const deliveryResponse = {
+  title: 'Delivery',
   type: 'object',
+  additionalProperties: false,
+  required: ['deliveryId', 'webhookId', 'eventId', 'eventType', 'status', 'attempts', 'nextAttemptAt', 'redeliveries', 'createdAt', 'updatedAt', 'completedAt'],
   properties: {
     deliveryId: { type: 'string', description: 'Also the webhook-id header and the payload id; unchanged on retries.' },
     webhookId: { type: 'string' },
@@ -91,7 +100,10 @@ export const deliveryResponse = {
 };
 
 const webhookSummary = {
+  title: 'WebhookDeliverySummary',
   type: 'object',
+  additionalProperties: false,
+  required: ['succeeded', 'failed', 'retrying', 'pending', 'successRate'],
   properties: {
     succeeded: { type: 'integer' }, failed: { type: 'integer' }, retrying: { type: 'integer' }, pending: { type: 'integer' },
     successRate: { type: ['number', 'null'], description: 'succeeded / (succeeded + failed); null before any delivery finished.' },
@@ -109,7 +121,9 @@ export const notificationsQuery = {
 } as const;
 
 export const notificationsPage = {
+  title: 'NotificationsPage',
   type: 'object',
+  additionalProperties: false,
   required: ['data', 'nextCursor', 'summary'],
   properties: {
     data: { type: 'array', items: deliveryResponse },

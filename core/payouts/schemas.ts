@@ -36,6 +36,7 @@ export const markPaidBody = {
 } as const;
 
 export const payoutResponse = {
+  title: 'Payout',
   type: 'object',
   properties: {
     payoutId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' }, amount: { type: 'number' }, currency: { type: 'string' },
@@ -44,4 +45,4 @@ export const payoutResponse = {
   },
 };
 
-export const payoutRunResponse = { type: 'object', required: ['data'], properties: { data: { type: 'array', items: payoutResponse } } };
+export const payoutRunResponse = { title: 'PayoutRun', type: 'object', required: ['data'], properties: { data: { type: 'array', items: payoutResponse } } };

@@ -19,7 +19,10 @@ const describe = (p: ActivePlugin) => ({
 });
 
 const pluginEntry = {
+  title: 'Plugin',
   type: 'object',
+  additionalProperties: false,
+  required: ['name', 'version', 'kind', 'description', 'enabled', 'settings', 'settingsSchema'],
   properties: {
     name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, enabled: { type: 'boolean' },
     settings: { type: 'object' }, settingsSchema: { type: ['object', 'null'] }, description: { type: ['string', 'null'] },
@@ -37,7 +40,13 @@ export const pluginRoutes = defineRoutes([
     responses: {
       200: {
         description: 'Plugins by kind',
-        schema: { type: 'object', properties: Object.fromEntries(Object.values(KIND_GROUPS).map((g) => [g, { type: 'array', items: pluginEntry }])) },
+        schema: {
+          title: 'PluginsByKind',
+          type: 'object',
+          additionalProperties: false,
+          required: Object.values(KIND_GROUPS),
+          properties: Object.fromEntries(Object.values(KIND_GROUPS).map((g) => [g, { type: 'array', items: pluginEntry }])),
+        },
       },
     },
     async handler(ctx, { pluginHost }: Deps) {

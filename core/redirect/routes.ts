@@ -2,6 +2,7 @@ import { defineRoutes } from '../http/route.ts';
 import { HttpError, unavailable } from '../http/errors.ts';
 import { SLUG_PATTERN } from '../campaigns/index.ts';
 import { HANDLE_PATTERN, RESERVED_HANDLES } from '../http/handle.ts';
+import { SUB_ID_PARAMS } from './sub-ids.ts';
 import type { LinkCache } from './link-cache.ts';
 import type { Redirector } from './redirector.ts';
 
@@ -22,9 +23,25 @@ export const redirectRoutes = defineRoutes([
     summary: "Follow a short link: 302 to the campaign's destination with a signed ctx (HEAD: same answer, no click)",
     tags: ['redirect'],
     auth: 'public',
+    // Read by the fast lane itself (never refused), so documented here rather than validated by the router.
+    documentedQuery: {
+      properties: {
+        src: { type: 'string', description: 'The source channel of the click (else utm_source, else the Referer host, else direct).' },
+        utm_source: { type: 'string', description: 'The source channel when src is absent.' },
+        ...Object.fromEntries(SUB_ID_PARAMS.map((p) => [p, { type: 'string', description: 'A sub-ID label stored on the click (at most 100 printable characters kept).' }])),
+      },
+    },
     responses: {
-      302: { description: 'Location: the chosen destination with ctx=<token> appended; Cache-Control: no-store' },
-      404: { description: 'Unknown link or campaign not ACTIVE (a tiny HTML page; no click counted)', contentType: 'text/html' },
+      302: {
+        description: 'To the chosen destination with ctx=<token> appended to its query string',
+        headers: {
+          Location: { description: "The destination URL, with the destination's own query kept and ctx added", schema: { type: 'string', format: 'uri' } },
+          'Cache-Control': { description: 'no-store', schema: { const: 'no-store' } },
+          'Referrer-Policy': { description: 'no-referrer-when-downgrade' },
+        },
+      },
+      404: { description: 'Unknown link or campaign not ACTIVE (a tiny HTML page; no click counted)', contentType: 'text/html', schema: { type: 'string' } },
+      503: { description: 'unavailable: the link cannot be resolved right now (the database is unreachable)' },
     },
     // The fast lane answers warm links before Koa; this route is the cold path (one shared load) and the 404.
     async handler(ctx, { linkCache, redirector }: Deps) {

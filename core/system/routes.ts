@@ -9,6 +9,28 @@ import type { Config } from '../../config/index.ts';
 
 type Deps = { pg: Pool; redis: Redis | null; config: Config; routeTable: RouteDef[] };
 
+const check = { enum: ['ok', 'down', 'not_configured'] };
+const checks = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['database', 'redis'],
+  properties: { database: check, redis: check },
+};
+const health = { title: 'Health', type: 'object', additionalProperties: false, required: ['status'], properties: { status: { const: 'ok' } } };
+const ready = {
+  title: 'Ready', type: 'object', additionalProperties: false, required: ['status', 'checks'],
+  properties: { status: { const: 'ready' }, checks },
+};
+const openApiDocument = {
+  type: 'object', required: ['openapi', 'info', 'paths'],
+  properties: { openapi: { const: '3.1.0' }, info: { type: 'object' }, paths: { type: 'object' } },
+};
+// The contract's error body plus which dependency is down.
+const notReady = {
+  title: 'NotReady', type: 'object', additionalProperties: false, required: ['error', 'checks'],
+  properties: { error: { $ref: '#/components/schemas/Error/properties/error' }, checks },
+};
+
 async function probe(pg: Pool, redis: Redis | null) {
   const checks: Record<string, 'ok' | 'down' | 'not_configured'> = { database: 'down', redis: redis ? 'down' : 'not_configured' };
   await Promise.all([
@@ -21,14 +43,14 @@ async function probe(pg: Pool, redis: Redis | null) {
 export const systemRoutes = defineRoutes([
   {
     method: 'GET', path: '/healthz', summary: 'The process is up', tags: ['system'], auth: 'public',
-    responses: { 200: { description: 'Up' } },
+    responses: { 200: { description: 'Up', schema: health } },
     async handler(ctx) {
       ctx.body = { status: 'ok' };
     },
   },
   {
     method: 'GET', path: '/readyz', summary: 'Database and (when configured) Redis are reachable', tags: ['system'], auth: 'public',
-    responses: { 200: { description: 'Ready' }, 503: { description: 'A dependency is down' } },
+    responses: { 200: { description: 'Ready', schema: ready }, 503: { description: 'unavailable: a dependency is down', schema: notReady } },
     async handler(ctx, { pg, redis }: Deps) {
       const checks = await probe(pg, redis);
       const ready = Object.values(checks).every((v) => v !== 'down');
@@ -51,7 +73,7 @@ export const systemRoutes = defineRoutes([
   },
   {
     method: 'GET', path: '/v2/openapi.json', summary: 'This OpenAPI 3.1 document', tags: ['system'], auth: 'public',
-    responses: { 200: { description: 'OpenAPI document' } },
+    responses: { 200: { description: 'OpenAPI document', schema: openApiDocument } },
     async handler(ctx, { routeTable, config }: Deps) {
       ctx.body = buildOpenApi(routeTable, config.publicUrl);
     },

@@ -1,7 +1,10 @@
 import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
-import { createHandleBody, createTokenBody, currentTokenResponse, patchHandleBody, tenantResponse, tokenParams, tokenResponse } from './schemas.ts';
+import {
+  createdTenantResponse, createHandleBody, createTokenBody, currentTokenResponse, patchHandleBody, tenantResponse, tokenParams, tokenResponse,
+  tokenWithSecretResponse,
+} from './schemas.ts';
 import type { TenantService } from './service.ts';
 import type { HandlePatch, HandleSettingsService } from './settings.ts';
 
@@ -15,7 +18,7 @@ export const tenantRoutes = defineRoutes([
     tags: ['tenants'],
     auth: 'admin',
     body: createHandleBody,
-    responses: { 201: { description: 'Created', schema: tenantResponse } },
+    responses: { 201: { description: 'Created, with the owner token (shown once)', schema: createdTenantResponse }, 409: { description: 'conflict: the handle exists' } },
     async handler(ctx, { tenants }: Deps) {
       ctx.status = 201;
       ctx.body = await tenants.createHandle(ctx.request.body as never);
@@ -56,7 +59,7 @@ export const tenantRoutes = defineRoutes([
     params: handleParams,
     body: createTokenBody,
     responses: {
-      201: { description: 'Created', schema: tokenResponse },
+      201: { description: 'Created, with its secret (shown once)', schema: tokenWithSecretResponse },
       403: { description: 'insufficient_scope: a scope the calling token does not hold itself' },
       422: { description: 'expiry_exceeds_token: expiresAt later than the calling token\'s own expiry' },
     },
@@ -114,7 +117,7 @@ export const tenantRoutes = defineRoutes([
     auth: { scope: 'tokens.write' },
     params: tokenParams,
     responses: {
-      200: { description: 'The token with its new secret', schema: tokenResponse },
+      200: { description: 'The token with its new secret', schema: tokenWithSecretResponse },
       403: { description: 'The target has a scope the calling token lacks, or it is the owner token and the caller is neither it nor the operator' },
       409: { description: 'The token is revoked' },
     },

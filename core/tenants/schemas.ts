@@ -34,10 +34,24 @@ export const patchHandleBody = {
 } as const;
 
 export const tenantResponse = {
+  title: 'Handle',
   type: 'object',
+  additionalProperties: false,
+  required: ['handle', 'name', 'reportingCurrency', 'publicConversions', 'createdAt'],
   properties: {
     handle: { type: 'string' }, name: { type: 'string' }, reportingCurrency: { type: 'string' }, publicConversions: { enum: [...PUBLIC_CONVERSIONS] },
-    createdAt: { type: 'string', format: 'date-time' }, ownerToken: { type: 'string' },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+/** Only the creation answer holds the owner token. */
+export const createdTenantResponse = {
+  ...tenantResponse,
+  title: 'CreatedHandle',
+  required: [...tenantResponse.required, 'ownerToken'],
+  properties: {
+    ...tenantResponse.properties,
+    ownerToken: { type: 'string', description: 'A PAT (tenx_pat_...) with every scope; shown only in this response.' },
   },
 };
 
@@ -59,22 +73,39 @@ export const createTokenBody = {
 } as const;
 
 export const tokenResponse = {
+  title: 'Token',
   type: 'object',
+  additionalProperties: false,
+  required: ['tokenId', 'name', 'scopes', 'expiresAt', 'createdAt', 'revokedAt'],
   properties: {
     tokenId: { type: 'string' }, name: { type: 'string' }, scopes: { type: 'array', items: { type: 'string' } },
-    expiresAt: { type: ['string', 'null'] }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' }, createdAt: { type: 'string', format: 'date-time' },
+    revokedAt: { type: ['string', 'null'], format: 'date-time' },
     owner: { type: 'boolean', description: "The handle's owner token: every scope, rotated (POST .../rotate), never revoked." },
+  },
+};
+
+/** Creation and rotation answers: the token with its secret (lists and revocations never hold it). */
+export const tokenWithSecretResponse = {
+  ...tokenResponse,
+  title: 'TokenWithSecret',
+  required: [...tokenResponse.required, 'token'],
+  properties: {
+    ...tokenResponse.properties,
     token: { type: 'string', description: 'Shown once (at creation and at each rotation); stored only as a SHA-256 hash.' },
   },
 };
 
 export const currentTokenResponse = {
+  title: 'CurrentToken',
   type: 'object',
-  required: ['kind', 'handle', 'scopes'],
+  additionalProperties: false,
+  required: ['kind', 'handle', 'tokenId', 'name', 'scopes', 'expiresAt', 'createdAt'],
   properties: {
     kind: { enum: ['pat', 'admin'], description: 'A personal access token, or the operator admin token (every scope).' },
     handle: { type: 'string' },
     tokenId: { type: ['string', 'null'] }, name: { type: ['string', 'null'] }, scopes: { type: 'array', items: { type: 'string' } },
-    expiresAt: { type: ['string', 'null'] }, createdAt: { type: ['string', 'null'] }, owner: { type: 'boolean' },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' }, createdAt: { type: ['string', 'null'], format: 'date-time' },
+    owner: { type: 'boolean' },
   },
 };

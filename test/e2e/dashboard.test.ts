@@ -45,7 +45,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
       startTestServer({ env: { WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_TIMEOUT_MS: '2000' } }),
       chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
     ]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
+    // ctx-only conversions count as verified here (v2 behaviour): the page shows what verification means.
+    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', publicConversions: 'accept' });
   });
   after(async () => {
     await browser?.close();
