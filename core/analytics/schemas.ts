@@ -112,6 +112,7 @@ export const groupByResponse = {
           qualifiedClicks: { type: 'integer' },
           conversions: { type: 'integer' },
           revenue: money,
+          revenueByCurrency: metrics.revenueByCurrency,
         },
       },
     },
