@@ -14,6 +14,18 @@ export interface GroupRow {
   qualifiedClicks: number;
   conversions: number;
   revenue: number;
+  /** As in funnel rows: every currency's value, so that no currency is dropped from a breakdown. */
+  revenueByCurrency: Record<string, number>;
+}
+
+export const emptyGroupRow = (key: string): GroupRow => ({ key, clicks: 0, qualifiedClicks: 0, conversions: 0, revenue: 0, revenueByCurrency: {} });
+
+/** One (key, currency) conversion sum into its row: PostgreSQL summed the values, JS only places them. */
+export function addConversions(row: GroupRow, r: { conversions: number; currency: string | null; value: number; reporting: boolean | null }) {
+  row.conversions += r.conversions;
+  if (r.currency === null) return;
+  row.revenueByCurrency[r.currency] = round2(r.value);
+  if (r.reporting) row.revenue = round2(r.value);
 }
 
 // The referrer dimension is the click's source channel (core/redirect/classify.ts sourceChannel).
@@ -49,8 +61,8 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
   return [
     { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1`, values: cp.values },
     {
-      text: `select ${key(vp)} as key, sum(conversions) as conversions, coalesce(sum(value) filter (where currency = ${rc}), 0) as revenue
-               from (${windowSource(conversions, filter, vp)}) s group by 1`,
+      text: `select ${key(vp)} as key, currency, sum(conversions) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
+               from (${windowSource(conversions, filter, vp)}) s group by 1, 2`,
       values: vp.values,
     },
   ];
@@ -63,11 +75,11 @@ export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Prom
   const rows = new Map<string, GroupRow>();
   const row = (key: string) => {
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { key, clicks: 0, qualifiedClicks: 0, conversions: 0, revenue: 0 }));
+    if (!r) rows.set(key, (r = emptyGroupRow(key)));
     return r;
   };
   for (const r of clicks.rows) Object.assign(row(r.key), { clicks: r.clicks, qualifiedClicks: r.qualified });
-  for (const r of convs.rows) Object.assign(row(r.key), { conversions: r.conversions, revenue: round2(r.revenue) });
+  for (const r of convs.rows) addConversions(row(r.key), r);
   const out = [...rows.values()];
   return by === 'day'
     ? out.sort((a, b) => a.key.localeCompare(b.key))

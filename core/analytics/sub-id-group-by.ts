@@ -3,8 +3,8 @@
 // (handle, campaign_id, time) indexes. That is why they need a campaign filter.
 import type { Pool } from 'pg';
 import { Params } from '../db/params.ts';
-import { round2, statementName } from './funnel.ts';
-import type { GroupRow } from './group-by.ts';
+import { statementName } from './funnel.ts';
+import { addConversions, emptyGroupRow, type GroupRow } from './group-by.ts';
 import type { Window } from './range.ts';
 
 export const SUB_ID_GROUP_BY = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
@@ -41,8 +41,8 @@ function statements(by: SubIdGroupBy, q: SubIdGroupQuery) {
   return [
     { text: `select ${key} as key, count(*) as clicks, count(*) filter (where not is_bot) as qualified from clicks where ${clicks} group by 1`, values: cp.values },
     {
-      text: `select ${key} as key, count(*) as conversions, coalesce(sum(value) filter (where currency = ${rc}), 0) as revenue
-               from conversions where ${convs} group by 1`,
+      text: `select ${key} as key, currency, count(*) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
+               from conversions where ${convs} group by 1, 2`,
       values: vp.values,
     },
   ];
@@ -56,10 +56,10 @@ export async function computeSubIdGroupBy(pg: Pool, by: SubIdGroupBy, q: SubIdGr
   const rows = new Map<string, GroupRow>();
   const row = (key: string) => {
     let r = rows.get(key);
-    if (!r) rows.set(key, (r = { key, clicks: 0, qualifiedClicks: 0, conversions: 0, revenue: 0 }));
+    if (!r) rows.set(key, (r = emptyGroupRow(key)));
     return r;
   };
   for (const r of clicks.rows) Object.assign(row(r.key), { clicks: r.clicks, qualifiedClicks: r.qualified });
-  for (const r of convs.rows) Object.assign(row(r.key), { conversions: r.conversions, revenue: round2(r.revenue) });
+  for (const r of convs.rows) addConversions(row(r.key), r);
   return [...rows.values()].sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));
 }

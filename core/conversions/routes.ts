@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import { defineRoutes } from '../http/route.ts';
 import { HttpError } from '../http/errors.ts';
+import { conversionsRefused, conversionsTotal } from './metrics.ts';
 import type { ClientRateLimit } from './index.ts';
 import type { MerchantAuth } from './merchant-auth.ts';
 import { conversionBody, conversionResponses } from './schemas.ts';
@@ -28,9 +29,20 @@ export const conversionRoutes = defineRoutes([
     // Public, so the auth-implied 503 does not apply: recording needs the database all the same.
     responses: { ...conversionResponses, 503: { description: 'unavailable: the conversion could not be recorded; retry with the same idempotencyKey' } },
     async handler(ctx, { conversions, conversionRateLimit, merchantAuth }: Deps) {
-      await enforceRateLimit(ctx, conversionRateLimit);
-      const merchant = await merchantAuth.resolve(ctx);
-      const result = await conversions.record(ctx.request.body as ConversionInput, merchant);
+      let result;
+      try {
+        await enforceRateLimit(ctx, conversionRateLimit);
+        const merchant = await merchantAuth.resolve(ctx);
+        result = await conversions.record(ctx.request.body as ConversionInput, merchant);
+      } catch (err) {
+        // A 4xx is the caller's (or its integration's) problem and worth an alert when it climbs; a 5xx is not a refusal.
+        if (err instanceof HttpError && err.status < 500) {
+          conversionsTotal.inc({ outcome: 'refused' });
+          conversionsRefused.inc({ reason: err.code });
+        }
+        throw err;
+      }
+      conversionsTotal.inc({ outcome: result.mismatch ? 'mismatch' : result.deduped ? 'deduped' : 'created' });
       ctx.status = result.deduped ? 200 : 201;
       ctx.body = result;
     },

@@ -13,11 +13,20 @@ export const httpDuration = new client.Histogram({
   registers: [registry],
 });
 
+export const rateLimited = new client.Counter({
+  name: 'tenx_rate_limited_requests_total',
+  help: 'Requests answered 429 (a rate limit or a concurrency cap), by route',
+  labelNames: ['route'],
+  registers: [registry],
+});
+
 export async function httpMetrics(ctx: Context, next: Next) {
   const end = httpDuration.startTimer();
   try {
     await next();
   } finally {
-    end({ method: ctx.method, route: (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched', status: String(ctx.status) });
+    const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+    end({ method: ctx.method, route, status: String(ctx.status) });
+    if (ctx.status === 429) rateLimited.inc({ route });
   }
 }

@@ -6,7 +6,7 @@ import type { DeliveryResult, OutgoingNotification, PluginHost } from '../plugin
 import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
 import { claimDeliveries, nextClaimAt, recordAttempts, type AttemptRecord, type Claimed, type FinalStatus } from './delivery-store.ts';
-import { webhookAttemptDuration, webhookAttempts, webhookSignings } from './metrics.ts';
+import { webhookAttemptDuration, webhookAttempts, webhookDeliveries, webhookSignings } from './metrics.ts';
 import type { SecretBox } from './secret-box.ts';
 import type { Signer } from './signing-pool.ts';
 
@@ -79,6 +79,14 @@ export class DeliveryAttempts {
     if (!recorded) return { kind: 'done' };
     webhookAttempts.inc({ result: status });
     if (status === 'retrying') return { kind: 'retry', delayMs: retryInMs };
+    webhookDeliveries.inc({ outcome: status });
+    if (status === 'failed') {
+      // Nothing retries it any more: the operator (or the handle, through redeliver) has to act.
+      this.deps.log.warn(
+        { webhookId: claimed.webhookId, deliveryId, handle: claimed.handle, eventType: claimed.eventType, attempts: attemptNo, statusCode: result.statusCode ?? null, lastError: result.error ?? null },
+        'webhook delivery failed for good',
+      );
+    }
     return { kind: status };
   }
 

@@ -28,6 +28,8 @@ export interface NewDelivery {
 /** What a claimed delivery needs for one send. */
 export interface Claimed {
   deliveryId: string;
+  /** For the operator's log line when the delivery fails for good. */
+  webhookId: string;
   handle: string;
   eventType: string;
   body: string;
@@ -87,7 +89,7 @@ export async function claimDeliveries(db: Queryable, ids: string[], leaseMs: num
       where d.delivery_id = any($1::uuid[]) and w.webhook_id = d.webhook_id and d.${NOT_FINISHED}
         and d.next_attempt_at <= now() + interval '20 milliseconds'
         and (d.lease_until is null or d.lease_until < now())
-     returning d.delivery_id as "deliveryId", d.handle, d.event_type as "eventType", d.body,
+     returning d.delivery_id as "deliveryId", d.webhook_id as "webhookId", d.handle, d.event_type as "eventType", d.body,
                d.attempts_in_cycle as "attemptsInCycle", w.endpoint_url as "endpointUrl", w.channel,
                w.secret_sealed as "secretSealed", w.retry_tail as "retryTail",
                case when w.previous_secret_expires_at > now() then w.previous_secret_sealed end as "previousSecretSealed"`,

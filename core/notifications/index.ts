@@ -1,7 +1,9 @@
 import { asClass, asFunction } from 'awilix';
 import type { TenxModule } from '../module.ts';
 import type { OutboxService } from '../outbox/index.ts';
+import type { Pool } from 'pg';
 import { DeliveryEngine } from './engine.ts';
+import { trackDeliveryBacklog, untrackDeliveryBacklog } from './metrics.ts';
 import { SubscriptionInterest } from './interest.ts';
 import { NotificationsPanel } from './panel.ts';
 import { DeliveryRetention } from './retention.ts';
@@ -26,14 +28,16 @@ export const notificationsModule: TenxModule = {
     });
   },
   routes: () => notificationRoutes,
-  async start({ webhookInterest, webhookEngine, outbox, deliveryRetention }) {
+  async start({ webhookInterest, webhookEngine, outbox, deliveryRetention, pg }) {
+    trackDeliveryBacklog(pg as Pool);
     await (webhookInterest as SubscriptionInterest).start();
     // The click flusher writes link.clicked events only for handles that subscribed to them.
     (outbox as OutboxService).setInterestProvider((webhookInterest as SubscriptionInterest).wants);
     await (webhookEngine as DeliveryEngine).start();
     (deliveryRetention as DeliveryRetention).start();
   },
-  async stop({ webhookInterest, webhookEngine, deliveryRetention }) {
+  async stop({ webhookInterest, webhookEngine, deliveryRetention, pg }) {
+    untrackDeliveryBacklog(pg as Pool);
     await (deliveryRetention as DeliveryRetention).stop();
     await (webhookEngine as DeliveryEngine).stop();
     (webhookInterest as SubscriptionInterest).stop();

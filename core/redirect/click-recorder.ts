@@ -6,6 +6,7 @@ import type { ActivePlugin, BotDetectorPlugin, BotVerdict, ClickFacts, HandlePlu
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CompiledLink } from './link-cache.ts';
 import { subIdsOf } from './sub-ids.ts';
+import { botClicks } from './metrics.ts';
 
 // When several detectors flag a click, the most specific explanation is the one stored.
 const REASON_PRECEDENCE = ['link-preview', 'user-agent', 'automation', 'burst'];
@@ -19,8 +20,14 @@ const IP_HASH_MEMO = 4096;
 const NOT_BOT: BotVerdict = Object.freeze({ bot: false });
 
 /** Verdicts are in precedence order: the first flag is the stored one (a plugin's non-object answer is no flag). */
-function firstFlag(verdicts: BotVerdict[]): BotVerdict {
-  for (const v of verdicts) if (v !== null && typeof v === 'object' && v.bot) return v;
+/** A verdict and, when it flags the click, the detector that did (for tenx_bot_clicks_total). */
+type Judged = BotVerdict & { detector?: string };
+
+function firstFlag(verdicts: BotVerdict[], detectors: readonly ActivePlugin[]): Judged {
+  for (let i = 0; i < verdicts.length; i++) {
+    const v = verdicts[i];
+    if (v !== null && typeof v === 'object' && v.bot) return { ...v, detector: detectors[i].manifest.name };
+  }
   return NOT_BOT;
 }
 
@@ -116,7 +123,8 @@ export class ClickRecorder {
     return hash;
   }
 
-  private buffer(link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string, verdict: BotVerdict, segment: string | undefined): void {
+  private buffer(link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string, verdict: Judged, segment: string | undefined): void {
+    if (verdict.bot) botClicks.inc({ detector: verdict.detector ?? 'unknown' });
     try {
       const subs = subIdsOf(facts.query);
       this.opts.buffer.push({
@@ -150,12 +158,13 @@ export class ClickRecorder {
    * Runs every enabled detector (so counters such as burst see every click); the highest-precedence
    * flag wins. A verdict when every detector answered synchronously, else a promise that never rejects.
    */
-  private judge(plugins: HandlePlugins, facts: ClickFacts): BotVerdict | Promise<BotVerdict> {
-    let detectors = this.detectorOrder.get(plugins);
-    if (!detectors) {
-      detectors = [...plugins.botDetectors].sort((a, b) => precedence(a) - precedence(b));
-      this.detectorOrder.set(plugins, detectors);
+  private judge(plugins: HandlePlugins, facts: ClickFacts): Judged | Promise<Judged> {
+    let order = this.detectorOrder.get(plugins);
+    if (!order) {
+      order = [...plugins.botDetectors].sort((a, b) => precedence(a) - precedence(b));
+      this.detectorOrder.set(plugins, order);
     }
+    const detectors = order;
     const verdicts: (BotVerdict | Promise<BotVerdict>)[] = new Array(detectors.length);
     let waiting = -1;
     let waitingCount = 0;
@@ -171,16 +180,16 @@ export class ClickRecorder {
         waitingCount++;
       }
     }
-    if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[]);
+    if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[], detectors);
     if (waitingCount === 1) {
       // The usual case (burst): one promise, no Promise.all.
       const i = waiting;
       return (verdicts[i] as Promise<BotVerdict>).then(
-        (v) => ((verdicts[i] = v), firstFlag(verdicts as BotVerdict[])),
-        (err) => ((verdicts[i] = this.detectorFailed(detectors[i], err)), firstFlag(verdicts as BotVerdict[])),
+        (v) => ((verdicts[i] = v), firstFlag(verdicts as BotVerdict[], detectors)),
+        (err) => ((verdicts[i] = this.detectorFailed(detectors[i], err)), firstFlag(verdicts as BotVerdict[], detectors)),
       );
     }
-    return Promise.all(verdicts.map((v, i) => (v instanceof Promise ? v.catch((err) => this.detectorFailed(detectors[i], err)) : v))).then(firstFlag);
+    return Promise.all(verdicts.map((v, i) => (v instanceof Promise ? v.catch((err) => this.detectorFailed(detectors[i], err)) : v))).then((vs) => firstFlag(vs, detectors));
   }
 
   /** Judging itself failed (a plugin broke the contract beyond one verdict): the click is kept, unflagged. */

@@ -54,6 +54,13 @@ export const clicksReplayed = new client.Counter({
   registers: [registry],
 });
 
+export const botClicks = new client.Counter({
+  name: 'tenx_bot_clicks_total',
+  help: 'Clicks flagged as bots, by the detector plugin whose flag won (its name)',
+  labelNames: ['detector'],
+  registers: [registry],
+});
+
 const spills = new Set<{ readonly bytes: number }>();
 
 /** Registers a spill whose size the gauge reports; returns the unregister function. */

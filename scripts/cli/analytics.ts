@@ -84,7 +84,7 @@ export function registerAnalyticsCommands(program: Command) {
   ).action(
     action(async (dimension: string, o: Filters) => {
       await withClient(async (c) => {
-        const res: { data: { key: string; clicks: number; qualifiedClicks: number; conversions: number; revenue: number }[] } = await c.get(
+        const res: { data: { key: string; clicks: number; qualifiedClicks: number; conversions: number; revenue: number; revenueByCurrency?: Record<string, number> }[] } = await c.get(
           c.handlePath('/analytics'),
           { groupBy: dimension, campaignId: o.campaign, from: o.from, to: o.to },
         );
@@ -99,6 +99,7 @@ export function registerAnalyticsCommands(program: Command) {
             { header: 'BOTS', value: (r) => (r.clicks ? percent((r.clicks - r.qualifiedClicks) / r.clicks) : '-'), align: 'right' },
             { header: 'CONV', value: (r) => r.conversions, align: 'right' },
             { header: 'REVENUE', value: (r) => money(r.revenue), align: 'right' },
+            { header: 'BY CURRENCY', value: (r) => byCurrency(r.revenueByCurrency) },
           ],
           'no data in range',
         );

@@ -26,7 +26,7 @@ export function buildUrl(base: string, path: string, query: Query = {}): string 
 }
 
 /** Turns an error body into an ApiError carrying the contract's message (or the best sentence available). */
-export async function apiErrorOf(res: Dispatcher.ResponseData): Promise<ApiError> {
+export async function apiErrorOf(res: Dispatcher.ResponseData, url?: string): Promise<ApiError> {
   const text = await res.body.text().catch(() => '');
   try {
     const { error } = JSON.parse(text) as { error?: { code?: string; message?: string; details?: { pointer: string; message: string }[] } };
@@ -34,9 +34,15 @@ export async function apiErrorOf(res: Dispatcher.ResponseData): Promise<ApiError
   } catch {
     // Not the contract's shape (a proxy page, an HTML 404): fall through to the status line.
   }
+  // Every tenx error has the contract's shape, so anything else came from something other than tenx
+  // (a wrong port, a proxy, another app): say that rather than relay its page as if tenx had said it.
+  if (url) return notTenx(url, res.statusCode);
   const snippet = text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
   return new ApiError(res.statusCode, 'http_error', `HTTP ${res.statusCode}${snippet ? `: ${snippet}` : ''}`);
 }
+
+/** "http://…: not a tenx server (HTTP 404)": the answer did not come from tenx. */
+export const notTenx = (url: string, status: number) => new ApiError(status, 'not_tenx', `${url}: not a tenx server (HTTP ${status})`);
 
 // undici (~230 modules, most of `tenx --help`'s start-up) loads on the first request, not at start.
 const undici = () => import('undici');
@@ -96,13 +102,14 @@ export class TenxClient {
   /** JSON in, JSON out; a non-2xx answer throws ApiError with the contract's message. */
   async json<T = any>(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(method, path, opts);
-    if (res.statusCode < 200 || res.statusCode >= 300) throw await apiErrorOf(res);
+    if (res.statusCode < 200 || res.statusCode >= 300) throw await apiErrorOf(res, this.url);
     const text = await res.body.text();
     if (!text) return undefined as T;
     try {
       return JSON.parse(text) as T;
     } catch {
-      throw new ServerError(`${method} ${path} answered ${res.statusCode} with a body that is not JSON`);
+      // tenx answers JSON on every JSON route: a 200 page in HTML is another server on that address.
+      throw notTenx(this.url, res.statusCode);
     }
   }
 

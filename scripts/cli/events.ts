@@ -107,7 +107,7 @@ async function tail(o: TailOptions) {
             bodyTimeout: 0,
             signal: controller.signal,
           });
-          if (res.statusCode !== 200) throw await apiErrorOf(res);
+          if (res.statusCode !== 200) throw await apiErrorOf(res, c.url);
           process.stderr.write('(following the analytics stream; Ctrl-C to stop)\n');
           backoff = parser.retryMs ?? 1000;
           for await (const chunk of res.body) {

@@ -58,7 +58,7 @@ async function runExport(o: ExportOptions) {
       query: { format: o.format, campaignId: o.campaign, from: o.from, to: o.to },
       headers: { accept: o.format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
     });
-    if (res.statusCode !== 200) throw await apiErrorOf(res);
+    if (res.statusCode !== 200) throw await apiErrorOf(res, c.url);
     const bar = progress({ quiet: o.quiet });
     const started = Date.now();
     const counter: RecordCounter = new RecordCounter(o.format === 'csv', () =>

@@ -31,14 +31,21 @@ export async function serve() {
     process.exit(1);
   }
   const { log, url } = kernel;
+  // From the process's start (performance.timeOrigin) to listening: module loading and config count too,
+  // which is what an operator waits for (the kernel's own startedInMs counts only from startKernel).
+  const startedInMs = Math.round(performance.now());
   const mode = config.databaseUrl ? 'postgresql' : 'embedded';
-  log.info({ url, mode, redis: Boolean(config.redisUrl), startedInMs: kernel.startedInMs }, 'tenx is serving');
-  process.stdout.write(`\ntenx is serving on ${url}  (${mode} database${config.redisUrl ? ', redis' : ', no redis'}; started in ${kernel.startedInMs} ms)\n`);
-  process.stdout.write(`  API docs:   ${url}/docs\n  Dashboard:  ${url}/dashboard\n`);
-  if (kernel.generatedAdminToken) {
-    process.stdout.write(`  Admin token (shown once, kept in ${config.dataDir}/secrets.json): ${kernel.config.adminToken}\n`);
-  }
-  process.stdout.write('\n');
+  log.info({ url, mode, redis: Boolean(config.redisUrl), startedInMs, kernelStartedInMs: kernel.startedInMs }, 'tenx is serving');
+  // The banner and the admin token are for a human: stderr, so stdout stays one JSON log line per line
+  // for a log shipper, and the token never reaches the log pipeline.
+  const lines = [
+    '',
+    `tenx is serving on ${url}  (${mode} database${config.redisUrl ? ', redis' : ', no redis'}; started in ${startedInMs} ms)`,
+    `  API docs:   ${url}/docs`,
+    `  Dashboard:  ${url}/dashboard`,
+  ];
+  if (kernel.generatedAdminToken) lines.push(`  Admin token (shown once, kept in ${config.dataDir}/secrets.json): ${kernel.config.adminToken}`);
+  process.stderr.write(`${lines.join('\n')}\n\n`);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

@@ -116,7 +116,7 @@ async function convert(client: TenxClient, body: Record<string, unknown>): Promi
       await new Promise((r) => setTimeout(r, 1000 * Number(res.headers['retry-after'] ?? 1)));
       continue;
     }
-    if (res.statusCode !== 200 && res.statusCode !== 201) throw await apiErrorOf(res);
+    if (res.statusCode !== 200 && res.statusCode !== 201) throw await apiErrorOf(res, client.url);
     return (await res.body.json()) as { deduped: boolean; mismatch?: boolean };
   }
 }

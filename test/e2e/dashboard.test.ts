@@ -204,8 +204,9 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     const c = await createCampaign('breakdown-delta');
     await click(c.primaryLink.slug, { 'cf-ipcountry': 'US', referer: 'https://t.co/abc' });
     await click(c.primaryLink.slug, { 'cf-ipcountry': 'US', referer: 'https://mail.google.com/' });
-    await click(c.primaryLink.slug, { 'cf-ipcountry': 'DE', 'user-agent': MOBILE });
+    const de = await click(c.primaryLink.slug, { 'cf-ipcountry': 'DE', 'user-agent': MOBILE });
     await click(c.primaryLink.slug, { 'cf-ipcountry': 'FR', 'user-agent': BOT });
+    await convert(de, 'delta-eur', 40, 'EUR'); // not the reporting currency: shown beside it (issue 16)
 
     const page = await openPage();
     await signIn(page, tenant.ownerToken, '#/breakdowns');
@@ -221,6 +222,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     expect(await keys('segment')).to.include.members(['desktop', 'mobile', 'bot']);
     expect(await keys('referrer')).to.include.members(['twitter', 'email', 'direct']);
     expect(await page.locator('#breakdown-country tr[data-key="US"] td.num').first().textContent()).to.equal('2');
+    await page.locator('#breakdown-country tr[data-key="DE"] .money-extra', { hasText: '+ 40.00 EUR' }).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#breakdown-country tr[data-key="DE"] [data-col="revenue"] div').allTextContents()).to.deep.equal(['0.00 USD', '+ 40.00 EUR']);
     await shot(page, '04-breakdowns');
   });
 

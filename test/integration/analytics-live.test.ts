@@ -44,7 +44,7 @@ describe('workflows 1–4 end to end: redirects and conversions show in the funn
     expect(funnel.data[0].lastClickAt).to.be.a('string');
 
     const referrers = (await server.http.get(`/v2/handles/${handle}/analytics?groupBy=referrer&campaignId=${campaignId}`).set(auth).expect(200)).body.data;
-    expect(referrers.find((r: { key: string }) => r.key === 'email')).to.deep.equal({ key: 'email', clicks: 2, qualifiedClicks: 2, conversions: 1, revenue: 24.99 });
+    expect(referrers.find((r: { key: string }) => r.key === 'email')).to.deep.equal({ key: 'email', clicks: 2, qualifiedClicks: 2, conversions: 1, revenue: 24.99, revenueByCurrency: { USD: 24.99 } });
     expect(referrers.find((r: { key: string }) => r.key === 'twitter')).to.include({ clicks: 1, conversions: 1, revenue: 0 });
     const countries = (await server.http.get(`/v2/handles/${handle}/analytics?groupBy=country`).set(auth).expect(200)).body.data;
     expect(countries.find((r: { key: string }) => r.key === 'DE')).to.include({ clicks: 1 });

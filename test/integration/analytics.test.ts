@@ -3,7 +3,13 @@ import { insertCampaigns, insertTraffic, type ClickSpec } from '../support/analy
 import { partnerHandle } from '../support/partner-traffic.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
-const row = (key: string, clicks: number, qualifiedClicks: number, conversions: number, revenue: number) => ({ key, clicks, qualifiedClicks, conversions, revenue });
+// The reporting currency is USD: a row's USD revenue is its `revenue`; other currencies are passed explicitly.
+const row = (key: string, clicks: number, qualifiedClicks: number, conversions: number, revenue: number, others: Record<string, number> = {}) => ({
+  key, clicks, qualifiedClicks, conversions, revenue, revenueByCurrency: { ...others, ...(revenue ? { USD: revenue } : {}) },
+});
+const EUR10 = { EUR: 10 };
+// Conversion 9 has no value: the rollups count it in the reporting currency with 0, as funnel rows show it.
+const USD0 = { USD: 0 };
 
 describe('workflow 3: monitor partner performance in real time', () => {
   let server: TestServer;
@@ -68,32 +74,38 @@ describe('workflow 3: monitor partner performance in real time', () => {
 
   it('breaks a handle down by country, segment, referrer and source (hand-computed)', async () => {
     expect((await get('groupBy=country').expect(200)).body.data).to.deep.equal([
-      row('US', 6, 6, 3, 124.99), row('DE', 2, 2, 2, 5.01), row('FR', 1, 0, 0, 0), row('GB', 1, 0, 0, 0),
+      row('US', 6, 6, 3, 124.99), row('DE', 2, 2, 2, 5.01, EUR10), row('FR', 1, 0, 0, 0), row('GB', 1, 0, 0, 0),
     ]);
     expect((await get('groupBy=segment').expect(200)).body.data).to.deep.equal([
-      row('desktop', 5, 5, 3, 30), row('mobile', 3, 3, 2, 100), row('bot', 1, 0, 0, 0), row('tablet', 1, 0, 0, 0),
+      row('desktop', 5, 5, 3, 30), row('mobile', 3, 3, 2, 100, EUR10), row('bot', 1, 0, 0, 0), row('tablet', 1, 0, 0, 0),
     ]);
-    const byChannel = [row('direct', 4, 3, 1, 0), row('email', 2, 2, 2, 5.01), row('instagram', 2, 1, 1, 100), row('twitter', 2, 2, 1, 24.99)];
+    const byChannel = [row('direct', 4, 3, 1, 0, USD0), row('email', 2, 2, 2, 5.01, EUR10), row('instagram', 2, 1, 1, 100), row('twitter', 2, 2, 1, 24.99)];
     expect((await get('groupBy=referrer').expect(200)).body.data).to.deep.equal(byChannel);
     expect((await get('groupBy=source').expect(200)).body.data).to.deep.equal(byChannel);
   });
 
+  it('keeps every currency in a breakdown: EUR conversions in a USD handle show in groupBy=country (issue 16)', async () => {
+    const de = (await get('groupBy=country').expect(200)).body.data.find((r: { key: string }) => r.key === 'DE');
+    // Conversion 3 (10 EUR) and 6 (5.01 USD): revenue stays in the reporting currency, EUR is beside it, never converted.
+    expect(de).to.deep.include({ conversions: 2, revenue: 5.01, revenueByCurrency: { EUR: 10, USD: 5.01 } });
+  });
+
   it("breaks one partner down: its channels (groupBy=referrer) and where its bots sit (groupBy=segment)", async () => {
     expect((await get('groupBy=referrer&campaignId=partner-alpha').expect(200)).body.data).to.deep.equal([
-      row('direct', 3, 2, 0, 0), row('email', 2, 2, 2, 5.01), row('twitter', 2, 2, 1, 24.99),
+      row('direct', 3, 2, 0, 0), row('email', 2, 2, 2, 5.01, EUR10), row('twitter', 2, 2, 1, 24.99),
     ]);
     expect((await get('groupBy=segment&campaignId=partner-beta').expect(200)).body.data).to.deep.equal([
-      row('desktop', 1, 1, 1, 0), row('mobile', 1, 1, 1, 100), row('tablet', 1, 0, 0, 0),
+      row('desktop', 1, 1, 1, 0, USD0), row('mobile', 1, 1, 1, 100), row('tablet', 1, 0, 0, 0),
     ]);
     expect((await get('groupBy=country&campaignId=partner-nope').expect(404)).body.error.code).to.equal('not_found');
   });
 
   it('breaks down by UTC day (conversions by the day they were recorded) and by campaign', async () => {
     expect((await get('groupBy=day').expect(200)).body.data).to.deep.equal([
-      row('2026-02-23', 1, 1, 0, 0), row('2026-02-24', 4, 4, 2, 24.99), row('2026-02-25', 5, 3, 3, 105.01),
+      row('2026-02-23', 1, 1, 0, 0), row('2026-02-24', 4, 4, 2, 24.99, EUR10), row('2026-02-25', 5, 3, 3, 105.01),
     ]);
     expect((await get('groupBy=campaign').expect(200)).body.data).to.deep.equal([
-      row('partner-alpha', 7, 6, 3, 30), row('partner-beta', 3, 2, 2, 100),
+      row('partner-alpha', 7, 6, 3, 30, EUR10), row('partner-beta', 3, 2, 2, 100),
     ]);
     expect((await get('groupBy=campaign&includeArchived=true').expect(200)).body.data).to.have.length(3);
   });
@@ -112,10 +124,10 @@ describe('workflow 3: monitor partner performance in real time', () => {
     expect(alpha.revenueByCurrency).to.deep.equal({ EUR: 10, USD: 24.99 });
     expect(beta).to.include({ clicks: 3, qualifiedClicks: 2, conversions: 2, revenue: 100 });
     expect((await get(`groupBy=day&${q}`).expect(200)).body.data).to.deep.equal([
-      row('2026-02-24', 4, 4, 2, 24.99), row('2026-02-25', 4, 2, 2, 100),
+      row('2026-02-24', 4, 4, 2, 24.99, EUR10), row('2026-02-25', 4, 2, 2, 100),
     ]);
     expect((await get(`groupBy=country&${q}`).expect(200)).body.data).to.deep.equal([
-      row('US', 5, 5, 3, 124.99), row('DE', 1, 1, 1, 0), row('FR', 1, 0, 0, 0), row('GB', 1, 0, 0, 0),
+      row('US', 5, 5, 3, 124.99), row('DE', 1, 1, 1, 0, EUR10), row('FR', 1, 0, 0, 0), row('GB', 1, 0, 0, 0),
     ]);
   });
 

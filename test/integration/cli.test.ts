@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -177,6 +179,47 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     // conversions, a campaign created and updated, a webhook created and rotated
     expect(written.size).to.be.at.least(5);
     for (const type of written) expect(AUDIT_TYPES, `audit type ${type}`).to.include(type);
+  });
+
+  it('says when something other than tenx answers: "http://…: not a tenx server (HTTP 404)", also for a 200 HTML page (issue 16)', async () => {
+    // Another app on the configured address: an HTML 404 for the API paths, an HTML 200 on /ok.
+    const other = createServer((req, res) => {
+      const ok = req.url!.startsWith('/ok');
+      res.writeHead(ok ? 200 : 404, { 'content-type': 'text/html' }).end(`<html><body><h1>${ok ? 'Welcome to nginx!' : '404 Not Found'}</h1></body></html>`);
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    try {
+      const [missing, page] = await Promise.all([
+        tenx(['analytics', 'funnel'], { ...asOwner(), TENX_URL: url }),
+        tenx(['analytics', 'funnel'], { ...asOwner(), TENX_URL: `${url}/ok` }),
+      ]);
+      fails(missing, 1);
+      expect(missing.stderr).to.equal(`tenx: ${url}: not a tenx server (HTTP 404)\n`);
+      fails(page, 1);
+      expect(page.stderr).to.equal(`tenx: ${url}/ok: not a tenx server (HTTP 200)\n`);
+    } finally {
+      other.close();
+    }
+    // tenx's own 404 is still the contract's message.
+    const unknown = await tenx(['analytics', 'funnel', '--campaign', 'no-such-campaign'], asOwner());
+    fails(unknown, 1);
+    expect(unknown.stderr).to.not.include('not a tenx server');
+  });
+
+  it('analytics by: the table shows every currency (BY CURRENCY), not only the reporting one (issue 16)', async () => {
+    const click = await clickThrough(server, tenant.handle, tenant.slug);
+    await server.http.post('/v2/public/conversions').send({ ctx: click, eventType: 'affiliate_click', idempotencyKey: 'by-eur', value: 40, currency: 'EUR' }).expect(201);
+    const { body } = await api('/analytics?groupBy=campaign');
+    const row = body.data.find((r: { key: string }) => r.key === 'partner-alpha');
+    expect(row.revenueByCurrency.EUR).to.equal(40);
+
+    const table = await tenx(['analytics', 'by', 'campaign'], asOwner());
+    ok(table);
+    const [header, ...lines] = table.stdout.split('\n');
+    expect(header.split(/\s{2,}/).at(-1)).to.equal('BY CURRENCY');
+    const line = lines.find((l) => l.startsWith('partner-alpha'))!;
+    expect(line).to.include('40.00 EUR');
   });
 
   it('login: "Handle not found" hints that handles are lower case and that a token belongs to one handle', async () => {

@@ -149,7 +149,7 @@ describe('the other example kinds in a running server (docs/plugins.md)', () => 
       async () => (await server.http.get(`/v2/handles/${handle}/analytics?groupBy=segment`).set(auth).expect(200)).body.data,
       (rows: { clicks: number }[]) => rows.reduce((n, r) => n + r.clicks, 0) === 4,
     );
-    expect(bySegment).to.deep.include({ key: 'spring', clicks: 4, qualifiedClicks: 2, conversions: 0, revenue: 0 });
+    expect(bySegment).to.deep.include({ key: 'spring', clicks: 4, qualifiedClicks: 2, conversions: 0, revenue: 0, revenueByCurrency: {} });
     const { rows } = await server.sql.query('select bot_reason from clicks where handle = $1 order by occurred_at', [handle]);
     expect(rows.map((r) => r.bot_reason)).to.deep.equal([null, null, 'subnet_burst:3/min', 'subnet_burst:4/min']);
   });

@@ -133,15 +133,15 @@ describe('sub-IDs: sub1..sub5 from the partner link to the conversion (issue 14)
 
     const res = await server.http.get(`/v2/handles/${h.handle}/analytics?groupBy=sub1&campaignId=partner-alpha`).set(h.auth).expect(200);
     expect(res.body.data).to.deep.equal([
-      { key: 'newsletter', clicks: 3, qualifiedClicks: 2, conversions: 2, revenue: 10.3 },
-      { key: '', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0 },
-      // EUR is not the handle's reporting currency (USD): counted, never added to revenue.
-      { key: 'banner', clicks: 1, qualifiedClicks: 1, conversions: 1, revenue: 0 },
+      { key: 'newsletter', clicks: 3, qualifiedClicks: 2, conversions: 2, revenue: 10.3, revenueByCurrency: { USD: 10.3 } },
+      { key: '', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0, revenueByCurrency: {} },
+      // EUR is not the handle's reporting currency (USD): counted, shown beside it, never added to revenue.
+      { key: 'banner', clicks: 1, qualifiedClicks: 1, conversions: 1, revenue: 0, revenueByCurrency: { EUR: 5 } },
     ]);
     const sub2 = await server.http.get(`/v2/handles/${h.handle}/analytics?groupBy=sub2&campaignId=partner-alpha`).set(h.auth).expect(200);
     expect(sub2.body.data).to.deep.equal([
-      { key: '', clicks: 4, qualifiedClicks: 3, conversions: 3, revenue: 10.3 },
-      { key: 'other', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0 },
+      { key: '', clicks: 4, qualifiedClicks: 3, conversions: 3, revenue: 10.3, revenueByCurrency: { EUR: 5, USD: 10.3 } },
+      { key: 'other', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0, revenueByCurrency: {} },
     ]);
     // The window applies as everywhere else: nothing happened in 2020.
     const old = await server.http.get(`/v2/handles/${h.handle}/analytics?groupBy=sub1&campaignId=partner-alpha&from=2020-01-01T00:00:00Z&to=2020-02-01T00:00:00Z`).set(h.auth).expect(200);

@@ -28,8 +28,9 @@ async function serve(env: Record<string, string>, log: string[]): Promise<Child>
         ok(`http://127.0.0.1:${m[1]}`);
       }
     };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => log.push(c.toString()));
+    // The banner is on stderr (stdout is the JSON log stream).
+    proc.stdout!.on('data', (c: Buffer) => log.push(c.toString()));
+    proc.stderr!.on('data', onData);
     proc.once('exit', (code) => fail(new Error(`server exited with ${code}:\n${log.join('').slice(-2000)}`)));
   });
   return { proc, url, exited };

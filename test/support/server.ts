@@ -7,6 +7,7 @@ import supertest from 'supertest';
 import { createClient } from 'redis';
 import { loadConfig } from '../../config/index.ts';
 import { startKernel, type Kernel } from '../../core/kernel.ts';
+import type { Logger } from '../../core/infra/logger.ts';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './database.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
@@ -27,6 +28,8 @@ export interface TestServerOptions {
   /** Reuse another server's database (two processes sharing one PostgreSQL). */
   db?: TestDatabase;
   redis?: boolean;
+  /** A logger of the test's own (to assert log lines); else one at TEST_LOG_LEVEL (silent). */
+  log?: Logger;
 }
 
 /** Starts the real server (HTTP on a free port, real PostgreSQL, real Redis unless redis:false). */
@@ -49,7 +52,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     CLICK_FLUSH_MS: '20',
     ...opts.env,
   });
-  const kernel = await startKernel(config);
+  const kernel = await startKernel(config, { log: opts.log });
   const sql = new pg.Pool({ connectionString: db.url, max: 3 });
   // pool.end() resolves before its clients' sockets have closed; the drop's `with (force)` may then
   // terminate one, and an 'error' on a pool without a listener would be an uncaught exception.

@@ -55,7 +55,8 @@ export function revenueLines(row, currency) {
 
 const otherCurrencyHint = (currency) => `Not converted into ${currency || 'the reporting currency'}: there is no exchange rate.`;
 
-function revenueCell(row, currency) {
+/** The revenue cell of a funnel or breakdown row: every currency, the reporting one first. */
+export function revenueCell(row, currency) {
   const [main, ...others] = revenueLines(row, currency);
   return h('td.num', { dataset: { col: 'revenue' } },
     h('div', {}, main),

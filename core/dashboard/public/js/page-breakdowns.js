@@ -3,6 +3,7 @@
 
 import { api, query } from './api.js';
 import { h, clear, errorBox, fmt, emptyRow } from './dom.js';
+import { revenueCell } from './funnel-table.js';
 
 const DIMENSIONS = [
   { id: 'country', title: 'Country', hint: 'Edge header or GeoIP; ZZ = unknown' },
@@ -72,7 +73,7 @@ function breakdownTable(dimension, rows, currency) {
       h('td.num', {}, fmt.int(r.qualifiedClicks)),
       h('td.num', {}, r.clicks ? fmt.pct(bots / r.clicks) : '—'),
       h('td.num', {}, fmt.int(r.conversions)),
-      h('td.num', {}, fmt.money(r.revenue, currency)),
+      revenueCell(r, currency),
       h('td.num', {}, r.qualifiedClicks ? fmt.pct(r.conversions / r.qualifiedClicks) : '—'));
   }) : emptyRow(7, 'No clicks in this range.'));
   return h('div.table-wrap', {}, h('table.table', { id: `breakdown-${dimension.id}` },
