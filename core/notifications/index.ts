@@ -5,6 +5,7 @@ import { DeliveryEngine } from './engine.ts';
 import { SubscriptionInterest } from './interest.ts';
 import { NotificationsPanel } from './panel.ts';
 import { DeliveryRetention } from './retention.ts';
+import { PostbackService } from './postbacks.ts';
 import { notificationRoutes } from './routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { WebhookService } from './service.ts';
@@ -22,6 +23,7 @@ export const notificationsModule: TenxModule = {
       webhookEngine: asClass(DeliveryEngine).singleton(),
       webhooks: asClass(WebhookService).singleton(),
       notificationsPanel: asClass(NotificationsPanel).singleton(),
+      postbacks: asClass(PostbackService).singleton(),
       deliveryRetention: asClass(DeliveryRetention).singleton(),
     });
   },

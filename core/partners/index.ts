@@ -1,5 +1,6 @@
 import { asClass } from 'awilix';
 import type { TenxModule } from '../module.ts';
+import { postbackRoutes } from './postback-routes.ts';
 import { realmRoutes } from './realm-routes.ts';
 import { PartnerRealm } from './realm.ts';
 import { partnerRoutes } from './routes.ts';
@@ -15,5 +16,5 @@ export const partnersModule: TenxModule = {
       partnerRealm: asClass(PartnerRealm).scoped(),
     });
   },
-  routes: () => [...partnerRoutes, ...realmRoutes],
+  routes: () => [...partnerRoutes, ...realmRoutes, ...postbackRoutes],
 };
