@@ -10,6 +10,11 @@ import { notificationRoutes } from './routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { WebhookService } from './service.ts';
 
+export { POSTBACK_EVENTS } from './postback-fanout.ts';
+export { POSTBACK_MACROS } from './postback-macros.ts';
+export type { CreatePostback, PostbackService } from './postbacks.ts';
+export { notificationsPage, notificationsQuery } from './schemas.ts';
+
 /**
  * Webhook subscriptions, the delivery engine (outbox → deliveries → BullMQ or in-process timers)
  * and the notifications panel.

@@ -1,9 +1,6 @@
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
-import { POSTBACK_EVENTS } from '../notifications/postback-fanout.ts';
-import { POSTBACK_MACROS } from '../notifications/postback-macros.ts';
-import type { CreatePostback, PostbackService } from '../notifications/postbacks.ts';
-import { notificationsPage, notificationsQuery } from '../notifications/schemas.ts';
+import { POSTBACK_EVENTS, POSTBACK_MACROS, notificationsPage, notificationsQuery, type CreatePostback, type PostbackService } from '../notifications/index.ts';
 import { handleParam, handleParams } from '../tenants/schemas.ts';
 import type { PartnerRealm } from './realm.ts';
 
