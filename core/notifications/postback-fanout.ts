@@ -22,7 +22,8 @@ interface FactRow {
 
 /**
  * Facts of the events a postback may want. A commission event names its partner; a conversion
- * event belongs to its campaign's partner (or the partnerId its payload carries, once it does).
+ * event belongs to the partner its payload or its conversion row names (conversions.partner_id,
+ * read through to_jsonb while this branch's schema has no such column), else its campaign's.
  * Money comes from the rows as numeric text, never through a JS number.
  */
 export async function postbackFacts(client: PoolClient, events: PostbackEvent[]): Promise<Map<string, PostbackFacts>> {
@@ -31,7 +32,7 @@ export async function postbackFacts(client: PoolClient, events: PostbackEvent[])
   const isCommission = (e: PostbackEvent) => e.type.startsWith('commission.');
   const col = (f: (e: PostbackEvent) => unknown) => wanted.map((e) => str(f(e)));
   const { rows } = await client.query<FactRow>(
-    `select x.event_id, coalesce(x.partner_id, cp.partner_id) as partner_id, cv.click_id, cv.value::text as value,
+    `select x.event_id, coalesce(x.partner_id, case when to_jsonb(cv) ? 'partner_id' then to_jsonb(cv) ->> 'partner_id' else cp.partner_id end) as partner_id, cv.click_id, cv.value::text as value,
             cv.currency as conv_currency, cv.country, cm.amount::text as amount,
             case when x.is_commission then null else array[cv.sub1, cv.sub2, cv.sub3, cv.sub4, cv.sub5] end as subs
        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
