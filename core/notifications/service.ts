@@ -35,7 +35,8 @@ interface WebhookRow {
   previous_secret_expires_at: Date | null;
 }
 
-// Only these columns ever leave the table: the sealed secrets are not even selected.
+// Only these columns ever leave the table: the sealed secrets are not even selected. Every statement here
+// names `partner_id is null`: the table also holds partners' postbacks (postbacks.ts), never shown or touched here.
 const PUBLIC_COLUMNS = 'webhook_id, endpoint_url, event_types, channel, retry_tail, created_at, secret_rotated_at, previous_secret_expires_at';
 
 const present = (r: WebhookRow) => ({
