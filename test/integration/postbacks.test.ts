@@ -193,7 +193,7 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
     expect(deliveries.summary[pb.postbackId]).to.include({ succeeded: 1, failed: 0 });
     const panel = await server.http.get(`/v2/handles/${h.handle}/notifications`).set(h.auth).expect(200);
     const row = panel.body.data.find((d: { webhookId: string }) => d.webhookId === pb.postbackId);
-    expect(row).to.include({ eventType: 'conversion.tested', status: 'succeeded' });
+    expect(row).to.include({ eventType: 'conversion.tested', status: 'succeeded', partnerId: 'anna' });
   });
 });
 
