@@ -5,9 +5,11 @@ import type { Config } from '../../config/index.ts';
 import type { DeliveryResult, OutgoingNotification, PluginHost } from '../plugins/index.ts';
 import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
+import { USER_AGENT, createJsonPoster } from './http-delivery.ts';
 import { claimDeliveries, nextClaimAt, recordAttempts, type AttemptRecord, type Claimed, type FinalStatus } from './delivery-store.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookDeliveries, webhookSignings } from './metrics.ts';
 import type { SecretBox } from './secret-box.ts';
+import { signatureHeaders } from './signing.ts';
 import type { Signer } from './signing-pool.ts';
 
 /** What an attempt left a delivery as: the scheduler's next step depends on it. */
@@ -42,6 +44,9 @@ export class DeliveryAttempts {
   // Attempts starting (or finishing) in the same tick share one statement: one commit per batch, not per delivery.
   private readonly claim: (id: string) => Promise<Claimed | undefined>;
   private readonly record: (r: AttemptRecord) => Promise<boolean | undefined>;
+
+  /** Partner postbacks are sent by the kernel (no channel plugin): GET or signed POST, SSRF-checked per send. */
+  private readonly poster = createJsonPoster();
 
   private readonly deps: AttemptDeps;
   constructor(deps: AttemptDeps) {
@@ -114,6 +119,7 @@ export class DeliveryAttempts {
       log.warn({ deliveryId: c.deliveryId, err: (err as Error).message }, 'webhook secret cannot be opened (SECRET_KEY changed?)');
       return { ok: false, latencyMs: 0, error: 'other:secret' };
     }
+    if (c.method) return this.sendPostback(c, c.method, secrets);
     const plugins = await pluginHost.forHandle(c.handle);
     const channel = plugins.channel(c.channel);
     if (!channel) return { ok: false, latencyMs: 0, error: 'channel_disabled' };
@@ -138,6 +144,33 @@ export class DeliveryAttempts {
       log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'notification channel threw');
       return { ok: false, latencyMs: 0, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'other:channel' };
     }
+  }
+
+  /**
+   * A partner postback: GET of its expanded URL (the partner's tracker reads the macros), or POST of
+   * the event JSON signed with the postback's own secret (Standard Webhooks, like a webhook).
+   */
+  private async sendPostback(c: Claimed, method: 'GET' | 'POST', secrets: string[]): Promise<DeliveryResult> {
+    const { config, log, signer } = this.deps;
+    let headers: Record<string, string> = { 'user-agent': USER_AGENT, 'webhook-id': c.deliveryId };
+    if (method === 'POST') {
+      const task = { deliveryId: c.deliveryId, timestampSeconds: Math.floor(Date.now() / 1000), body: c.body, secrets };
+      try {
+        const signed = signer.modeFor(task) === 'workers' ? (await signer.sign(task)).headers : signatureHeaders(task.deliveryId, task.timestampSeconds, task.body, secrets);
+        headers = { ...headers, 'content-type': 'application/json', ...signed };
+      } catch (err) {
+        log.warn({ deliveryId: c.deliveryId, err: (err as Error).message }, 'postback signing failed');
+        return { ok: false, latencyMs: 0, error: 'other:signing' };
+      }
+    }
+    return this.poster.post({
+      url: c.endpointUrl, method, body: c.body, headers, timeoutMs: config.webhookTimeoutMs,
+      allowPrivate: config.webhookAllowPrivate, allowedPorts: config.webhookAllowedPorts, log,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.poster.close();
   }
 }
 

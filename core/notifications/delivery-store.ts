@@ -23,6 +23,8 @@ export interface NewDelivery {
   eventType: string;
   body: string;
   eventCreatedAt: Date;
+  /** A postback's URL expanded for this event (null: the webhook's endpoint). */
+  url?: string | null;
 }
 
 /** What a claimed delivery needs for one send. */
@@ -40,6 +42,8 @@ export interface Claimed {
   previousSecretSealed: string | null;
   /** The webhook opted into the hourly retry tail. */
   retryTail: boolean;
+  /** A postback's HTTP method (GET or POST); null for a webhook, which its channel sends. */
+  method: 'GET' | 'POST' | null;
 }
 
 export type FinalStatus = 'succeeded' | 'retrying' | 'failed';
@@ -67,12 +71,12 @@ export async function insertDeliveries(db: Queryable, rows: NewDelivery[]): Prom
   if (rows.length === 0) return [];
   const col = <K extends keyof NewDelivery>(k: K) => rows.map((r) => r[k]);
   const { rows: created } = await db.query(
-    `insert into deliveries (delivery_id, webhook_id, handle, event_id, event_type, body, event_created_at, next_attempt_at)
-     select d, w, h, e, t, b, c, now()
-       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[]) as x(d, w, h, e, t, b, c)
+    `insert into deliveries (delivery_id, webhook_id, handle, event_id, event_type, body, event_created_at, url, next_attempt_at)
+     select d, w, h, e, t, b, c, u, now()
+       from unnest($1::uuid[], $2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::timestamptz[], $8::text[]) as x(d, w, h, e, t, b, c, u)
      on conflict (webhook_id, event_id) do nothing
      returning delivery_id, cycle, next_attempt_at as due_at, handle, webhook_id`,
-    [col('deliveryId'), col('webhookId'), col('handle'), col('eventId'), col('eventType'), col('body'), col('eventCreatedAt')],
+    [col('deliveryId'), col('webhookId'), col('handle'), col('eventId'), col('eventType'), col('body'), col('eventCreatedAt'), rows.map((r) => r.url ?? null)],
   );
   return created.map(toDue);
 }
@@ -90,7 +94,7 @@ export async function claimDeliveries(db: Queryable, ids: string[], leaseMs: num
         and d.next_attempt_at <= now() + interval '20 milliseconds'
         and (d.lease_until is null or d.lease_until < now())
      returning d.delivery_id as "deliveryId", d.webhook_id as "webhookId", d.handle, d.event_type as "eventType", d.body,
-               d.attempts_in_cycle as "attemptsInCycle", w.endpoint_url as "endpointUrl", w.channel,
+               d.attempts_in_cycle as "attemptsInCycle", coalesce(d.url, w.endpoint_url) as "endpointUrl", w.channel, w.method,
                w.secret_sealed as "secretSealed", w.retry_tail as "retryTail",
                case when w.previous_secret_expires_at > now() then w.previous_secret_sealed end as "previousSecretSealed"`,
     [ids, leaseMs],

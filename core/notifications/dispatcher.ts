@@ -7,6 +7,7 @@ import { withTransaction } from '../db/transaction.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { insertDeliveries, type Due, type NewDelivery } from './delivery-store.ts';
 import { webhookDeliveriesCreated } from './metrics.ts';
+import { postbackFacts, postbackUrl } from './postback-fanout.ts';
 
 export const DISPATCH_BATCH = 500;
 const POLL_MS = 1000;
@@ -15,7 +16,8 @@ const PURGE_EVERY_MS = 10 * 60_000;
 const RETAIN_DISPATCHED = '7 days';
 
 interface EventRow { event_id: string; handle: string; type: string; payload: Record<string, unknown>; created_at: Date }
-interface SubscriptionRow { webhook_id: string; handle: string; event_types: string[] }
+/** A webhook, or a partner's postback (partner_id set; endpoint_url is its URL template). */
+interface SubscriptionRow { webhook_id: string; handle: string; event_types: string[]; partner_id: string | null; endpoint_url: string }
 
 /** The body every channel sends; stored once so every retry sends the same bytes. */
 export function deliveryBody(deliveryId: string, type: string, createdAt: Date, handle: string, data: Record<string, unknown>): string {
@@ -90,19 +92,25 @@ export class OutboxDispatcher {
       if (events.length === 0) return 0;
       const handles = [...new Set(events.map((e) => e.handle))];
       const { rows: subs } = await client.query<SubscriptionRow>(
-        'select webhook_id, handle, event_types from webhooks where handle = any($1::text[])',
+        'select webhook_id, handle, event_types, partner_id, endpoint_url from webhooks where handle = any($1::text[])',
         [handles],
       );
       const byHandle = new Map<string, SubscriptionRow[]>();
       for (const s of subs) byHandle.set(s.handle, [...(byHandle.get(s.handle) ?? []), s]);
+      const postbackHandles = new Set(subs.filter((s) => s.partner_id !== null).map((s) => s.handle));
+      const facts = await postbackFacts(client, events.filter((e) => postbackHandles.has(e.handle)));
       const fresh: NewDelivery[] = [];
       for (const e of events) {
         for (const s of byHandle.get(e.handle) ?? []) {
           if (!s.event_types.includes(e.type)) continue;
+          // A postback fires only for its own partner's events.
+          const fact = s.partner_id === null ? undefined : facts.get(e.event_id);
+          if (s.partner_id !== null && fact?.partnerId !== s.partner_id) continue;
           const deliveryId = uuidv7();
           fresh.push({
             deliveryId, webhookId: s.webhook_id, handle: e.handle, eventId: e.event_id, eventType: e.type,
             body: deliveryBody(deliveryId, e.type, e.created_at, e.handle, e.payload), eventCreatedAt: e.created_at,
+            url: fact ? postbackUrl(s.endpoint_url, fact) : null,
           });
         }
       }

@@ -81,5 +81,6 @@ export class DeliveryEngine {
     await this.scheduler.stop();
     if (this.fallback !== this.scheduler) await this.fallback.stop();
     await this.signer.close();
+    await this.attempts.close();
   }
 }

@@ -52,6 +52,8 @@ export async function readSnippet(body: AsyncIterable<Buffer> & { destroy(): unk
 
 export interface JsonSend {
   url: string;
+  /** POST (default) sends `body`; GET (a partner postback whose URL carries the event) sends none. */
+  method?: 'GET' | 'POST';
   body: string;
   headers: Record<string, string>;
   timeoutMs: number;
@@ -92,10 +94,10 @@ export function createJsonPoster() {
     }
     try {
       const res = await request(send.url, {
-        method: 'POST',
+        method: send.method ?? 'POST',
         dispatcher: agentFor(send.allowPrivate),
         headers: send.headers,
-        body: send.body,
+        body: send.method === 'GET' ? undefined : send.body,
         headersTimeout: send.timeoutMs,
         bodyTimeout: send.timeoutMs,
         signal: deadline,

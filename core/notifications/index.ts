@@ -7,9 +7,15 @@ import { trackDeliveryBacklog, untrackDeliveryBacklog } from './metrics.ts';
 import { SubscriptionInterest } from './interest.ts';
 import { NotificationsPanel } from './panel.ts';
 import { DeliveryRetention } from './retention.ts';
+import { PostbackService } from './postbacks.ts';
 import { notificationRoutes } from './routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { WebhookService } from './service.ts';
+
+export { POSTBACK_EVENTS } from './postback-fanout.ts';
+export { POSTBACK_MACROS } from './postback-macros.ts';
+export type { CreatePostback, PostbackService } from './postbacks.ts';
+export { notificationsPage, notificationsQuery } from './schemas.ts';
 
 /**
  * Webhook subscriptions, the delivery engine (outbox → deliveries → BullMQ or in-process timers)
@@ -24,6 +30,7 @@ export const notificationsModule: TenxModule = {
       webhookEngine: asClass(DeliveryEngine).singleton(),
       webhooks: asClass(WebhookService).singleton(),
       notificationsPanel: asClass(NotificationsPanel).singleton(),
+      postbacks: asClass(PostbackService).singleton(),
       deliveryRetention: asClass(DeliveryRetention).singleton(),
     });
   },

@@ -21,6 +21,8 @@ const ISO = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"H
 
 const DELIVERY_COLUMNS = `
   d.delivery_id as "deliveryId", d.webhook_id as "webhookId", d.event_id as "eventId", d.event_type as "eventType",
+  -- A partner's postback delivery names its partner (null: a webhook's), so the panel can tell them apart.
+  (select w.partner_id from webhooks w where w.webhook_id = d.webhook_id) as "partnerId",
   d.status, d.cycle as redeliveries, ${ISO('d.next_attempt_at')} as "nextAttemptAt", ${ISO('d.created_at')} as "createdAt",
   ${ISO('d.updated_at')} as "updatedAt", ${ISO('d.completed_at')} as "completedAt",
   coalesce((select json_agg(json_build_object(

@@ -86,7 +86,8 @@ export const deliveryResponse = {
   required: ['deliveryId', 'webhookId', 'eventId', 'eventType', 'status', 'attempts', 'nextAttemptAt', 'redeliveries', 'createdAt', 'updatedAt', 'completedAt'],
   properties: {
     deliveryId: { type: 'string', description: 'Also the webhook-id header and the payload id; unchanged on retries.' },
-    webhookId: { type: 'string' },
+    webhookId: { type: 'string', description: 'The webhook, or the partner postback (postbackId), that sent it.' },
+    partnerId: { type: ['string', 'null'], description: 'Set when a partner postback sent it.' },
     eventId: { type: 'string' },
     eventType: { type: 'string' },
     status: { enum: [...DELIVERY_STATUSES] },

@@ -35,7 +35,8 @@ interface WebhookRow {
   previous_secret_expires_at: Date | null;
 }
 
-// Only these columns ever leave the table: the sealed secrets are not even selected.
+// Only these columns ever leave the table: the sealed secrets are not even selected. Every statement here
+// names `partner_id is null`: the table also holds partners' postbacks (postbacks.ts), never shown or touched here.
 const PUBLIC_COLUMNS = 'webhook_id, endpoint_url, event_types, channel, retry_tail, created_at, secret_rotated_at, previous_secret_expires_at';
 
 const present = (r: WebhookRow) => ({
@@ -89,7 +90,7 @@ export class WebhookService {
     const { rows } = await this.deps.pg.query<WebhookRow & { k: string }>(
       `select ${PUBLIC_COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from webhooks
-        where handle = $1 and ($2::timestamptz is null or (created_at, webhook_id) > ($2::timestamptz, $3::uuid))
+        where handle = $1 and partner_id is null and ($2::timestamptz is null or (created_at, webhook_id) > ($2::timestamptz, $3::uuid))
         order by created_at, webhook_id limit $4`,
       [handle, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
@@ -105,7 +106,7 @@ export class WebhookService {
   async update(handle: string, webhookId: string, input: { retryTail: boolean }, actor: string) {
     const row = await withTransaction(this.deps.pg, async (client) => {
       const { rows } = await client.query<WebhookRow>(
-        `update webhooks set retry_tail = $3 where handle = $1 and webhook_id = $2 returning ${PUBLIC_COLUMNS}`,
+        `update webhooks set retry_tail = $3 where handle = $1 and webhook_id = $2 and partner_id is null returning ${PUBLIC_COLUMNS}`,
         [handle, webhookId, input.retryTail],
       );
       if (!rows[0]) throw notFound('Webhook');
@@ -119,7 +120,7 @@ export class WebhookService {
     const row = await withTransaction(this.deps.pg, async (client) => {
       // Its deliveries go with it (cascade); a job still queued for one finds nothing to send.
       const { rows } = await client.query<WebhookRow>(
-        `delete from webhooks where handle = $1 and webhook_id = $2 returning ${PUBLIC_COLUMNS}`,
+        `delete from webhooks where handle = $1 and webhook_id = $2 and partner_id is null returning ${PUBLIC_COLUMNS}`,
         [handle, webhookId],
       );
       if (!rows[0]) throw notFound('Webhook');
@@ -141,7 +142,7 @@ export class WebhookService {
             set previous_secret_sealed = case when $4::int > 0 then secret_sealed end,
                 previous_secret_expires_at = case when $4::int > 0 then now() + make_interval(secs => $4::int) end,
                 secret_sealed = $3, secret_rotated_at = now()
-          where handle = $1 and webhook_id = $2 returning ${PUBLIC_COLUMNS}`,
+          where handle = $1 and webhook_id = $2 and partner_id is null returning ${PUBLIC_COLUMNS}`,
         [handle, webhookId, this.deps.secretBox.seal(secret), overlapS],
       );
       if (!rows[0]) throw notFound('Webhook');
@@ -164,7 +165,7 @@ export class WebhookService {
   }
 
   private async row(handle: string, webhookId: string): Promise<WebhookRow> {
-    const { rows } = await this.deps.pg.query<WebhookRow>(`select ${PUBLIC_COLUMNS} from webhooks where handle = $1 and webhook_id = $2`, [handle, webhookId]);
+    const { rows } = await this.deps.pg.query<WebhookRow>(`select ${PUBLIC_COLUMNS} from webhooks where handle = $1 and webhook_id = $2 and partner_id is null`, [handle, webhookId]);
     if (!rows[0]) throw notFound('Webhook');
     return rows[0];
   }
@@ -177,7 +178,7 @@ export class WebhookService {
     const max = this.deps.config.webhookMaxPerHandle;
     await client.query(`select pg_advisory_xact_lock(hashtextextended('webhooks/' || $1, 0))`, [handle]);
     // A statement of its own: its snapshot, taken after the lock, sees the creates that held it before.
-    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from webhooks where handle = $1', [handle]);
+    const { rows } = await client.query<{ n: number }>('select count(*)::int as n from webhooks where handle = $1 and partner_id is null', [handle]);
     if (rows[0].n >= max) {
       throw unprocessable('too_many_webhooks', `This handle already has ${max} webhooks (the limit); delete one before adding another.`);
     }

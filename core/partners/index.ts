@@ -1,6 +1,7 @@
 import { asClass } from 'awilix';
 import { PartnerEntity, PartnerTokenEntity } from './entities.ts';
 import type { TenxModule } from '../module.ts';
+import { postbackRoutes } from './postback-routes.ts';
 import { realmRoutes } from './realm-routes.ts';
 import { PartnerRealm } from './realm.ts';
 import { partnerRoutes } from './routes.ts';
@@ -17,5 +18,5 @@ export const partnersModule: TenxModule = {
       partnerRealm: asClass(PartnerRealm).scoped(),
     });
   },
-  routes: () => [...partnerRoutes, ...realmRoutes],
+  routes: () => [...partnerRoutes, ...realmRoutes, ...postbackRoutes],
 };

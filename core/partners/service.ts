@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Pool } from 'pg';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AuditService } from '../audit/index.ts';
 import { hashToken, PARTNER_TOKEN_PREFIX } from '../http/auth.ts';
 import { conflict, invalidRequest, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { Principal } from '../http/route.ts';
+import type { OutboxService } from '../outbox/index.ts';
 import { PartnerEntity, PartnerTokenEntity, type Partner, type PartnerStatus, type PartnerToken } from './entities.ts';
 
 export interface CreatePartnerInput {
@@ -43,9 +45,9 @@ const presentToken = (t: PartnerToken) => ({
 
 /** A handle's partners and their partner tokens. */
 export class PartnerService {
-  private readonly deps: { em: EntityManager; principal: Principal; audit: AuditService };
+  private readonly deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService; outbox: OutboxService };
 
-  constructor(deps: { em: EntityManager; principal: Principal; audit: AuditService }) {
+  constructor(deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService; outbox: OutboxService }) {
     this.deps = deps;
   }
 
@@ -101,7 +103,11 @@ export class PartnerService {
     await this.deps.em.flush();
     const diff = (o: Record<string, unknown>) => Object.fromEntries(changed.map((k) => [k, o[k]]));
     await this.record(handle, 'partner.updated', partnerId, { before: diff(before), after: diff(after) });
-    return presentPartner(partner);
+    const shown = presentPartner(partner);
+    // Written after the ORM's flush (as the audit event is): the ORM's unit of work is not the pool's transaction.
+    await this.deps.outbox.emit(this.deps.pg, [{ handle, type: 'partner.updated', data: { ...shown, previous: diff(before) } }]);
+    this.deps.outbox.wake();
+    return shown;
   }
 
   async createToken(handle: string, partnerId: string, input: { name: string; scopes: string[]; expiresAt?: string }) {

@@ -44,7 +44,8 @@ describe('auth matrix: every protected route', () => {
     await createPartner(server, target, 'rival');
     await server.http.post(`/v2/handles/${target.handle}/campaigns`).set(target.auth)
       .send(campaign('rival-camp', 'rival-slug', 'https://merchant.example.com/r', { partnerId: 'rival' })).expect(201);
-    own = await partnerToken(server, target, 'own');
+    // Every partner scope: the id checks below must reach the write routes (postbacks) past their scope check.
+    own = await partnerToken(server, target, 'own', { scopes: [...PARTNER_SCOPES] });
     for (const scope of PARTNER_SCOPES) {
       const others = PARTNER_SCOPES.filter((s) => s !== scope);
       wrongScope.set(scope, (await partnerToken(server, target, 'own', { scopes: others })).token);

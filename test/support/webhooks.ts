@@ -17,6 +17,9 @@ export interface Received {
   at: number;
   /** The status this receiver answered. */
   status: number;
+  /** Request method and path with query (postbacks call GET URLs carrying their macros). */
+  method: string;
+  url: string;
 }
 
 /** Decides the status of a request: `n` is how many times this webhook-id was seen before (0-based). */
@@ -49,7 +52,7 @@ export async function startReceiver(behaviour: Behaviour = ok): Promise<Receiver
       seen.set(id, n + 1);
       const status = behave({ id, body, n });
       received.push({
-        id, body, status, headers: req.headers, at: Date.now(),
+        id, body, status, headers: req.headers, at: Date.now(), method: req.method ?? '', url: req.url ?? '',
         timestamp: String(req.headers['webhook-timestamp'] ?? ''), signature: String(req.headers['webhook-signature'] ?? ''),
       });
       res.writeHead(status, { 'content-type': 'text/plain' }).end(status < 300 ? 'ok' : `nope ${n}`);

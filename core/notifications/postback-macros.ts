@@ -1,0 +1,28 @@
+// Postback URL templates: the affiliate trackers' macros ({click_id}, {amount}, …), checked when a
+// partner saves a template and expanded, URL-encoded, once per event when its delivery is created.
+
+export const POSTBACK_MACROS = [
+  'click_id', 'conversion_id', 'campaign_id', 'partner_id', 'event_type', 'status', 'amount', 'value', 'currency',
+  'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'country', 'occurred_at',
+] as const;
+export type PostbackMacro = (typeof POSTBACK_MACROS)[number];
+export type MacroValues = Partial<Record<PostbackMacro, string | null>>;
+
+const KNOWN = new Set<string>(POSTBACK_MACROS);
+// A macro is a brace pair around a name; anything else in braces is named as unknown, never sent literally.
+const MACRO = /\{([^{}]*)\}/g;
+
+/** The distinct names in braces that are not macros, in order of appearance. */
+export function unknownMacros(template: string): string[] {
+  const unknown = new Set<string>();
+  for (const m of template.matchAll(MACRO)) if (!KNOWN.has(m[1])) unknown.add(m[1]);
+  return [...unknown];
+}
+
+/** Replaces every macro with its URL-encoded value; a value the event does not have becomes empty. */
+export function expandTemplate(template: string, values: MacroValues): string {
+  return template.replace(MACRO, (_, name: string) => encodeURIComponent(values[name as PostbackMacro] ?? ''));
+}
+
+/** The template as the SSRF guard checks it at creation: each macro stands for a harmless word. */
+export const sampleUrl = (template: string) => template.replace(MACRO, 'x');
