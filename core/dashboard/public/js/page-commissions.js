@@ -13,7 +13,7 @@ const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
 export async function renderCommissions(ctx) {
   const canWrite = allowed(ctx.scopes, 'commissions.write');
-  const status = h('select#commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === 'pending' }, s || 'All statuses')));
+  const status = h('select#commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s }, s || 'All statuses')));
   const type = h('select#commission-type', { 'aria-label': 'Type' }, TYPES.map((s) => h('option', { value: s }, s || 'All types')));
   const partnerId = h('input#commission-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false' });
   const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false' });

@@ -45,20 +45,22 @@ export async function renderPartners(ctx) {
     return tr;
 
     async function toggle(e) {
-      e.currentTarget.disabled = true;
+      const button = e.currentTarget; // gone from the event once an await has passed
+      button.disabled = true;
       clear(feedback);
       try {
         Object.assign(p, await api(`/partners/${encodeURIComponent(p.partnerId)}`, { method: 'PATCH', body: { status: p.status === 'ACTIVE' ? 'SUSPENDED' : 'ACTIVE' } }));
         clear(statusCell, statusBadge(p.status));
         render();
       } catch (err) {
-        e.currentTarget.disabled = false;
+        button.disabled = false;
         feedback.append(errorBox(err, `Could not change ${p.partnerId}`));
       }
     }
 
     async function issue(e) {
-      e.currentTarget.disabled = true;
+      const button = e.currentTarget; // gone from the event once an await has passed
+      button.disabled = true;
       clear(feedback);
       try {
         const t = await api(`/partners/${encodeURIComponent(p.partnerId)}/tokens`, { method: 'POST', body: { name: `portal ${new Date().toISOString().slice(0, 10)}` } });
@@ -67,7 +69,7 @@ export async function renderPartners(ctx) {
       } catch (err) {
         feedback.append(errorBox(err, `Could not issue a token for ${p.partnerId}`));
       } finally {
-        e.currentTarget.disabled = false;
+        button.disabled = false;
       }
     }
   }

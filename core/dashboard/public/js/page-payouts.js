@@ -85,7 +85,8 @@ export async function renderPayouts(ctx) {
     }
 
     async function act(e, action) {
-      e.currentTarget.disabled = true;
+      const button = e.currentTarget; // gone from the event once an await has passed
+      button.disabled = true;
       clear(rowFeedback);
       try {
         // mark-paid takes {reference?}; cancel takes no body.
@@ -95,7 +96,7 @@ export async function renderPayouts(ctx) {
         fresh.classList.add('flash');
         tr.replaceWith(fresh);
       } catch (err) {
-        e.currentTarget.disabled = false;
+        button.disabled = false;
         rowFeedback.append(errorBox(err, action === 'mark-paid' ? 'Could not mark it paid' : 'Could not cancel it'));
       }
     }
