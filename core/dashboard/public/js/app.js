@@ -22,14 +22,14 @@ const PAGES = [
   { id: 'funnel', title: 'Funnel', scope: 'analytics.read', render: renderFunnel, icon: '▽' },
   { id: 'breakdowns', title: 'Breakdowns', scope: 'analytics.read', render: renderBreakdowns, icon: '▤' },
   { id: 'partners', title: 'Partners', scope: 'partners.read', render: renderPartners, icon: '☺' },
-  { id: 'commissions', title: 'Commissions', scope: 'commissions.read', render: renderCommissions, icon: '％' },
+  { id: 'commissions', title: 'Commissions', scope: 'commissions.read', render: renderCommissions, icon: '%' },
   { id: 'payouts', title: 'Payouts', scope: 'payouts.read', render: renderPayouts, icon: '⇪' },
   { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },
   { id: 'portal', title: 'Overview', scope: 'partner.read', realm: 'partner', render: renderPortalHome, icon: '⌂' },
   { id: 'links', title: 'Links', scope: 'partner.read', realm: 'partner', render: renderPortalLinks, icon: '◎' },
   { id: 'live', title: 'Live funnel', scope: 'partner.read', realm: 'partner', render: renderFunnel, icon: '▽' },
   { id: 'subids', title: 'Sub-IDs', scope: 'partner.read', realm: 'partner', render: renderSubIds, icon: '▤' },
-  { id: 'my-commissions', title: 'Commissions', scope: 'partner.commissions', realm: 'partner', render: renderPartnerCommissions, icon: '％', missing: 'not on this server yet' },
+  { id: 'my-commissions', title: 'Commissions', scope: 'partner.commissions', realm: 'partner', render: renderPartnerCommissions, icon: '%', missing: 'not on this server yet' },
   { id: 'my-payouts', title: 'Payouts', scope: 'partner.payouts', realm: 'partner', render: renderPartnerPayouts, icon: '⇪', missing: 'not on this server yet' },
 ];
 
