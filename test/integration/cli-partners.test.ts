@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, partnerCampaign } from '../support/conversions.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
@@ -123,5 +123,18 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     ok(await tenx(['payouts', 'mark-paid', payout.payoutId, '--reference', 'SEPA-1'], asOwner()));
     expect((await api(`/payouts/${payout.payoutId}`)).body).to.include({ status: 'paid', reference: 'SEPA-1' });
     expect((await api(`/commissions/${a}`)).body.status).to.equal('paid');
+  });
+
+  it('seed-demo creates partners for its campaigns and a partner token that opens the portal, and says how', async () => {
+    const handle = uniqueHandle('demo');
+    const run = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '20', '--seed', '7'], { ADMIN_TOKEN });
+    ok(run);
+    expect(run.stdout).to.include(`${server.url}/dashboard`);
+    const token = /\n  (tenx_ptk_\S+)\n/.exec(run.stdout)?.[1];
+    expect(token, run.stdout).to.be.a('string');
+    const me = await server.http.get(`/v2/handles/${handle}/partner`).set({ Authorization: `Bearer ${token}` }).expect(200);
+    expect(me.body.partnerId).to.equal('alpha');
+    const campaigns = await server.http.get(`/v2/handles/${handle}/partner/campaigns`).set({ Authorization: `Bearer ${token}` }).expect(200);
+    expect(campaigns.body.data.map((c: { campaignId: string }) => c.campaignId)).to.deep.equal(['partner-alpha']);
   });
 });
