@@ -130,7 +130,7 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const run = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '20', '--seed', '7'], { ADMIN_TOKEN });
     ok(run);
     expect(run.stdout).to.include(`${server.url}/dashboard`);
-    const token = /\n  (tenx_ptk_\S+)\n/.exec(run.stdout)?.[1];
+    const token = /\n {2}(tenx_ptk_\S+)\n/.exec(run.stdout)?.[1];
     expect(token, run.stdout).to.be.a('string');
     const me = await server.http.get(`/v2/handles/${handle}/partner`).set({ Authorization: `Bearer ${token}` }).expect(200);
     expect(me.body.partnerId).to.equal('alpha');
