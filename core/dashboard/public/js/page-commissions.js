@@ -40,6 +40,7 @@ export async function renderCommissions(ctx) {
   });
 
   const reload = () => {
+    clear(actionFeedback); // it spoke of rows the new filter may not show
     selected.clear();
     rows.clear();
     updateSelected();
