@@ -114,6 +114,8 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     // Live: the stream brings the second click without a reload.
     await page.locator('#funnel-table tr[data-campaign-id="alpha-deal"] td[data-col="clicks"]', { hasText: '2' }).waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#funnel-table tr[data-campaign-id="beta-deal"]').count()).to.equal(0);
+    // The portal's funnel has the partner's own commission column (filled once the realm sends `commission`).
+    expect(await page.locator('#funnel-table th', { hasText: 'Commission' }).count()).to.equal(1);
     await shot(page, 'portal-03-live');
 
     await page.click('.nav-link[data-page="subids"]');

@@ -36,7 +36,7 @@ export async function renderFunnel(ctx) {
   const stats = h('div.stats#funnel-totals');
   const chartBody = h('div.chart-body#funnel-chart');
   const chartTitle = h('h2.card-title', {}, 'Clicks and conversions per day');
-  const table = funnelTable(currency);
+  const table = funnelTable(currency, { commission: Boolean(ctx.partner) });
   let loaded = false;
   const pending = []; // stream rows that arrive before the first load
 
