@@ -64,7 +64,7 @@ export function registerAnalyticsCommands(program: Command) {
   addFilters(analytics.command('funnel').description('per-campaign funnel: bot ratio, verified conversions (click not a bot: the commission basis), confidence score')).action(
     action(async (o: Filters) => {
       await withClient(async (c) => {
-        const res: { data: FunnelRow[]; totals?: FunnelRow } = await c.get(c.handlePath('/analytics'), {
+        const res: { data: FunnelRow[]; totals?: FunnelRow } = await c.get(c.analyticsPath(), {
           funnel: true, campaignId: o.campaign, from: o.from, to: o.to,
         });
         if (o.json) return printJson(res);
@@ -85,7 +85,7 @@ export function registerAnalyticsCommands(program: Command) {
     action(async (dimension: string, o: Filters) => {
       await withClient(async (c) => {
         const res: { data: { key: string; clicks: number; qualifiedClicks: number; conversions: number; revenue: number; revenueByCurrency?: Record<string, number> }[] } = await c.get(
-          c.handlePath('/analytics'),
+          c.analyticsPath(),
           { groupBy: dimension, campaignId: o.campaign, from: o.from, to: o.to },
         );
         if (o.json) return printJson(res);

@@ -6,6 +6,10 @@ import { registerConversionCommands } from './conversions.ts';
 import { registerEventCommands } from './events.ts';
 import { registerExportCommand } from './export.ts';
 import { registerLoginCommands } from './login.ts';
+import { registerPartnerCommands } from './partners.ts';
+import { registerRewardCommands } from './rewards.ts';
+import { registerCommissionCommands } from './commissions.ts';
+import { registerPayoutCommands } from './payouts.ts';
 import { registerTokenCommands } from './tokens.ts';
 import { registerWebhookCommands } from './webhooks.ts';
 
@@ -20,4 +24,8 @@ export function registerApiCommands(program: Command) {
   registerConversionCommands(program);
   registerAuditCommands(program);
   registerTokenCommands(program);
+  registerPartnerCommands(program);
+  registerRewardCommands(program);
+  registerCommissionCommands(program);
+  registerPayoutCommands(program);
 }

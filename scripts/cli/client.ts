@@ -67,6 +67,16 @@ export class TenxClient {
     return new TenxClient(creds.url, creds.handle, creds.token);
   }
 
+  /** A partner token (tenx_ptk_) works on its realm only: /v2/handles/{handle}/partner/... */
+  get isPartner(): boolean {
+    return this.token.startsWith('tenx_ptk_');
+  }
+
+  /** The analytics routes this token may read: the handle's, or its partner realm's (same shapes, its own campaigns). */
+  analyticsPath(rest = ''): string {
+    return this.handlePath(`${this.isPartner ? '/partner' : ''}/analytics${rest}`);
+  }
+
   /** `/v2/handles/{handle}` + rest, with the handle escaped. */
   handlePath(rest = ''): string {
     return `/v2/handles/${encodeURIComponent(this.handle)}${rest}`;

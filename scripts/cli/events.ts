@@ -101,7 +101,7 @@ async function tail(o: TailOptions) {
     try {
       while (!stopped) {
         try {
-          const res = await c.raw('GET', c.handlePath('/analytics/stream'), {
+          const res = await c.raw('GET', c.analyticsPath('/stream'), {
             query: { campaignId: o.campaign },
             headers: { accept: 'text/event-stream', ...(parser.lastEventId && { 'last-event-id': parser.lastEventId }) },
             bodyTimeout: 0,

@@ -54,7 +54,7 @@ async function runExport(o: ExportOptions) {
   // Written beside the target and renamed at the end, so a failed export never leaves a truncated file behind.
   const partial = `${o.out}.partial`;
   await withClient(async (c) => {
-    const res = await c.raw('GET', c.handlePath('/analytics/export'), {
+    const res = await c.raw('GET', c.analyticsPath('/export'), {
       query: { format: o.format, campaignId: o.campaign, from: o.from, to: o.to },
       headers: { accept: o.format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
     });

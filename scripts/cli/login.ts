@@ -41,6 +41,22 @@ async function login(opts: LoginOptions) {
   const client = new TenxClient(normalizeUrl(url), handle, token);
   let tenant: { handle: string; name?: string; reportingCurrency?: string } | null = null;
   let note = '';
+  if (client.isPartner) {
+    // A partner token answers 403 outside its realm: its profile proves it (401 bad token, 404 another handle).
+    try {
+      const me: { partnerId: string; name: string } = await client.get(client.handlePath('/partner'));
+      note = ` as partner ${me.partnerId} (${me.name}); analytics commands read your own campaigns`;
+    } catch (err) {
+      if (isHandleNotFound(err)) throw handleNotFound(err, handle);
+      throw err;
+    } finally {
+      await client.close();
+    }
+    const path = storeCredentials({ url: client.url, handle, token });
+    if (opts.json) return printJson({ url: client.url, handle, partner: true, credentialsPath: path });
+    process.stdout.write(`Logged in to ${client.url} on handle ${handle}${note}.\nCredentials saved to ${path} (mode 0600).\n`);
+    return;
+  }
   try {
     // Any authenticated route of the handle proves the token: 401 = bad token, 404 = token of another handle.
     tenant = await client.get(client.handlePath());
@@ -60,7 +76,7 @@ async function login(opts: LoginOptions) {
 export function registerLoginCommands(program: Command) {
   program
     .command('login')
-    .description('check a personal access token against the API and store it for later commands')
+    .description('check a personal access token (or a partner token, tenx_ptk_) against the API and store it for later commands')
     .option('--url <url>', 'server base URL, e.g. https://tenx.example.com (default: TENX_URL)')
     .option('--handle <handle>', 'the handle the token belongs to (default: TENX_HANDLE)')
     .option('--token <token>', 'the personal access token; "-" reads it from stdin (default: TENX_TOKEN)')

@@ -13,7 +13,7 @@ import { order, rng, visit, type Rng, type Visit } from './seed-traffic.ts';
 /** Seed workflow 1's campaigns, with workflow 6's source routing on alpha and a coupon-site rule on beta. */
 export const DEMO_CAMPAIGNS = [
   {
-    campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
+    campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'alpha',
     primaryLink: { slug: 'deal-alpha', destinationUrl: 'https://merchant.example.com/product?ref=alpha', title: 'Partner Alpha - Product Deal' },
     routingRules: [
       { priority: 10, destinationUrl: 'https://merchant.example.com/product?ref=alpha&src=email', conditions: { sourceIn: ['email'] } },
@@ -21,13 +21,31 @@ export const DEMO_CAMPAIGNS = [
     ],
   },
   {
-    campaignId: 'partner-beta', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
+    campaignId: 'partner-beta', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'beta',
     primaryLink: { slug: 'deal-beta', destinationUrl: 'https://merchant.example.com/product?ref=beta', title: 'Partner Beta - Product Deal' },
     routingRules: [
       { priority: 10, destinationUrl: 'https://merchant.example.com/product?ref=beta&src=coupons', conditions: { sourceIn: ['coupons'] } },
     ],
   },
 ];
+
+/** The partners behind the two campaigns (contract v2.1): each gets its own portal. */
+export const DEMO_PARTNERS = [
+  { partnerId: 'alpha', name: 'Partner Alpha', email: 'payouts@alpha.example' },
+  { partnerId: 'beta', name: 'Partner Beta', email: 'payouts@beta.example' },
+];
+
+/** A handle-wide 10% of each conversion's value, so the portal has commissions and balances to show. */
+const DEMO_REWARD = { rewardId: 'demo-sale-10pct', body: { scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 7 } };
+
+async function ensurePartner(client: TenxClient, body: (typeof DEMO_PARTNERS)[number]) {
+  try {
+    await client.post(client.handlePath('/partners'), body);
+  } catch (err) {
+    // A second run keeps the partners it made.
+    if (!(err instanceof ApiError && err.status === 409)) throw err;
+  }
+}
 
 // Alpha is clean traffic; beta buys traffic, so its bot share lands in the seed's 20–40% penalty band.
 const BOT_SHARE: Record<string, number> = { 'partner-alpha': 0.06, 'partner-beta': 0.32 };
@@ -129,6 +147,17 @@ async function seedDemo(o: Options) {
   const agent = new UndiciAgent({ connections: o.concurrency });
   try {
     log(`${created ? 'Created' : 'Using'} handle ${client.handle} on ${client.url}`);
+    for (const body of DEMO_PARTNERS) {
+      await ensurePartner(client, body);
+      log(`  partner ${body.partnerId} (${body.name})`);
+    }
+    try {
+      await client.put(client.handlePath(`/rewards/${DEMO_REWARD.rewardId}`), DEMO_REWARD.body);
+      log(`  reward ${DEMO_REWARD.rewardId}: 10% of each conversion's value, 7 hold days`);
+    } catch (err) {
+      // Commissions are a nicety of the demo: a login without commissions.write still seeds the traffic.
+      log(`  no reward rule (${(err as Error).message})`);
+    }
     for (const body of DEMO_CAMPAIGNS) {
       const c = await ensureCampaign(client, body);
       log(`  campaign ${c.campaignId} ${c.status}  ${c.primaryLink?.shortUrl ?? ''}`);
@@ -188,7 +217,14 @@ async function seedDemo(o: Options) {
     }
     convBar.done(`conversions  ${bar(done, submissions.length)}`);
 
-    const summary = { handle: client.handle, url: client.url, ownerToken: ownerToken ?? null, webhook: webhook ?? null, campaigns: tally };
+    // A partner token for alpha: the demo's way into the partner portal (shown once, like every secret).
+    const partnerToken: { token: string } = await client.post(client.handlePath('/partners/alpha/tokens'), { name: 'seed-demo portal' })
+      .catch((err: Error) => (log(`  no partner token (${err.message})`), { token: '' }));
+    const portal = `${client.url}/dashboard`;
+    const summary = {
+      handle: client.handle, url: client.url, ownerToken: ownerToken ?? null, webhook: webhook ?? null, campaigns: tally,
+      partners: DEMO_PARTNERS.map((p) => p.partnerId), partnerToken: { partnerId: 'alpha', token: partnerToken.token }, portal,
+    };
     if (o.json) return printJson(summary);
     const rows = Object.entries(tally).map(([campaignId, t]) => ({ campaignId, ...t })).sort((a, b) => a.campaignId.localeCompare(b.campaignId));
     process.stdout.write(
@@ -203,6 +239,8 @@ async function seedDemo(o: Options) {
           { header: 'REVENUE', value: (x) => Object.entries(x.revenue).map(([c, v]) => `${v.toFixed(2)} ${c}`).join(', ') },
         ]),
     );
+    if (partnerToken.token) process.stdout.write(`\nPartner portal: open ${portal}, handle ${client.handle}, and partner alpha's token (shown once):\n  ${partnerToken.token}\n`
+      + `  or from a shell: tenx login --url ${client.url} --handle ${client.handle} --token <partner token>; tenx analytics funnel\n`);
     if (webhook) process.stdout.write(`\nWebhook ${webhook.webhookId} secret (shown once): ${webhook.secret}\n`);
     if (ownerToken) {
       process.stdout.write(`\nOwner token of ${client.handle} (shown once): ${ownerToken}\n`);

@@ -8,13 +8,33 @@ import { renderCampaigns } from './page-campaigns.js';
 import { renderFunnel } from './page-funnel.js';
 import { renderBreakdowns } from './page-breakdowns.js';
 import { renderNotifications } from './page-notifications.js';
+import { renderPartners } from './page-partners.js';
+import { renderCommissions } from './page-commissions.js';
+import { renderPayouts } from './page-payouts.js';
+import { renderPortalHome, renderPortalLinks } from './page-portal.js';
+import { renderSubIds } from './page-subids.js';
+import { renderPartnerCommissions, renderPartnerPayouts } from './page-partner-ledger.js';
 
+// `realm`: which token opens the page. A manager (handle token) never sees the portal's pages and
+// a partner (tenx_ptk_) never sees the manager's; the scope decides within the realm.
 const PAGES = [
   { id: 'campaigns', title: 'Campaigns', scope: 'campaigns.read', render: renderCampaigns, icon: '◎' },
   { id: 'funnel', title: 'Funnel', scope: 'analytics.read', render: renderFunnel, icon: '▽' },
   { id: 'breakdowns', title: 'Breakdowns', scope: 'analytics.read', render: renderBreakdowns, icon: '▤' },
+  { id: 'partners', title: 'Partners', scope: 'partners.read', render: renderPartners, icon: '☺' },
+  { id: 'commissions', title: 'Commissions', scope: 'commissions.read', render: renderCommissions, icon: '%' },
+  { id: 'payouts', title: 'Payouts', scope: 'payouts.read', render: renderPayouts, icon: '⇪' },
   { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },
+  { id: 'portal', title: 'Overview', scope: 'partner.read', realm: 'partner', render: renderPortalHome, icon: '⌂' },
+  { id: 'links', title: 'Links', scope: 'partner.read', realm: 'partner', render: renderPortalLinks, icon: '◎' },
+  { id: 'live', title: 'Live funnel', scope: 'partner.read', realm: 'partner', render: renderFunnel, icon: '▽' },
+  { id: 'subids', title: 'Sub-IDs', scope: 'partner.read', realm: 'partner', render: renderSubIds, icon: '▤' },
+  { id: 'my-commissions', title: 'Commissions', scope: 'partner.commissions', realm: 'partner', render: renderPartnerCommissions, icon: '%', missing: 'not on this server yet' },
+  { id: 'my-payouts', title: 'Payouts', scope: 'partner.payouts', realm: 'partner', render: renderPartnerPayouts, icon: '⇪', missing: 'not on this server yet' },
 ];
+
+/** The pages of the signed-in token's realm. */
+const realmPages = () => PAGES.filter((p) => (p.realm ?? 'handle') === (state?.scopes?.partner ? 'partner' : 'handle'));
 
 const root = document.getElementById('app');
 let state = null; // { scopes, tenant, leave: [] } while signed in
@@ -38,7 +58,10 @@ function leavePage() {
 
 async function start(scopes) {
   state = { scopes, tenant: null, leave: [] };
-  if (allowed(scopes, 'campaigns.read')) {
+  if (scopes.partner) {
+    // The partner's own name in the header; its handle's name is not the partner's business.
+    state.tenant = { name: scopes.partner.name };
+  } else if (allowed(scopes, 'campaigns.read')) {
     // Name and reporting currency for the header; optional, the pages work without them.
     state.tenant = await api('').catch(() => null);
   }
@@ -47,20 +70,21 @@ async function start(scopes) {
 }
 
 function shell(page) {
-  const visible = PAGES.filter((p) => allowed(state.scopes, p.scope));
-  const hidden = PAGES.filter((p) => !allowed(state.scopes, p.scope));
+  const visible = realmPages().filter((p) => allowed(state.scopes, p.scope));
+  const hidden = realmPages().filter((p) => !allowed(state.scopes, p.scope));
   const nav = h('nav.nav', { 'aria-label': 'Pages' }, visible.map((p) =>
     h(`a.nav-link${p.id === page?.id ? '.active' : ''}`, { href: `#/${p.id}`, dataset: { page: p.id }, 'aria-current': p.id === page?.id ? 'page' : undefined },
       h('span.nav-icon', { 'aria-hidden': 'true' }, p.icon), p.title)));
   const hiddenNote = hidden.length
-    ? h('p.nav-hidden.small', {}, 'Hidden for this token: ', hidden.map((p) => `${p.title} (${p.scope})`).join(', '), '.')
+    ? h('p.nav-hidden.small', {}, 'Hidden for this token: ', hidden.map((p) => `${p.title} (${p.missing ?? p.scope})`).join(', '), '.')
     : null;
   const main = h('main.content#content', { tabIndex: -1 });
   const tenantName = state.tenant?.name ?? session.handle;
   clear(root, h('div.layout', {},
     h('aside.sidebar', {},
       h('div.brand', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 24, height: 24 }), h('span', {}, 'tenx')),
-      h('div.tenant', {}, h('div.tenant-name', {}, tenantName), h('div.tenant-handle.muted.small', {}, `@${session.handle}`)),
+      h('div.tenant', {}, h('div.tenant-name', {}, tenantName),
+        h('div.tenant-handle.muted.small', {}, state.scopes.partner ? `partner ${state.scopes.partner.partnerId} @${session.handle}` : `@${session.handle}`)),
       nav, hiddenNote,
       h('button.btn.btn-ghost.signout#signout', { type: 'button', on: { click: () => signOut() } }, 'Sign out')),
     main));
@@ -72,14 +96,14 @@ function shell(page) {
  * may see (the hash can be left over from a sign-in with other scopes, or be a bookmark).
  */
 function pageFor(id) {
-  const requested = PAGES.find((p) => p.id === id);
+  const requested = realmPages().find((p) => p.id === id);
   if (requested && allowed(state.scopes, requested.scope)) return requested;
-  return PAGES.find((p) => allowed(state.scopes, p.scope)) ?? null;
+  return realmPages().find((p) => allowed(state.scopes, p.scope)) ?? null;
 }
 
 /** Only when no page is visible at all: say why, naming the page asked for if there was one. */
 function showNothingVisible(main, id) {
-  const requested = PAGES.find((p) => p.id === id);
+  const requested = realmPages().find((p) => p.id === id);
   if (requested) {
     document.title = `${requested.title} · tenx`;
     main.append(h('h1', {}, requested.title), scopeNote(requested.scope, `The ${requested.title.toLowerCase()} page`));
@@ -104,6 +128,8 @@ function route() {
     scopes: state.scopes,
     tenant: state.tenant,
     currency: state.tenant?.reportingCurrency ?? '',
+    partner: state.scopes.partner ?? null,
+    analyticsPath: state.scopes.partner ? '/partner/analytics' : '/analytics',
     onLeave: (fn) => state.leave.push(fn),
   };
   Promise.resolve(page.render(ctx)).catch((err) => main.append(errorBox(err, `The ${page.title.toLowerCase()} page failed to load`)));

@@ -78,14 +78,33 @@ function cells(row, currency) {
   ];
 }
 
-/** Builds the table; `upsert(rows, {flash})` replaces or adds rows by campaignId. */
-export function funnelTable(currency) {
+/**
+ * A partner's commission in a funnel row (API.md: "commission (by currency)"), one line per currency;
+ * read as {USD: 1.5} or [{currency, amount}] so either envelope shows.
+ */
+export function commissionLines(row) {
+  const c = row.commission;
+  if (c === undefined || c === null) return ['—'];
+  const pairs = Array.isArray(c) ? c.map((x) => [x.currency, x.amount]) : typeof c === 'object' ? Object.entries(c) : [['', c]];
+  return pairs.length ? pairs.map(([cur, v]) => fmt.money(v, cur)) : [fmt.money(0, '')];
+}
+
+const COMMISSION_COLUMN = { title: 'Commission', num: true, hint: 'Your commission on these campaigns, by currency' };
+
+/**
+ * Builds the table; `upsert(rows, {flash})` replaces or adds rows by campaignId. `commission: true`
+ * (the partner portal) adds the partner's commission beside revenue.
+ */
+export function funnelTable(currency, { commission = false } = {}) {
+  const columns = commission ? [...COLUMNS.slice(0, 6), COMMISSION_COLUMN, ...COLUMNS.slice(6)] : COLUMNS;
   const tbody = h('tbody');
-  const table = h('table.table.funnel#funnel-table', {}, h('thead', {}, h('tr', {}, COLUMNS.map((c) => h(c.num ? 'th.num' : 'th', { title: c.hint }, c.title)))), tbody);
+  const table = h('table.table.funnel#funnel-table', {}, h('thead', {}, h('tr', {}, columns.map((c) => h(c.num ? 'th.num' : 'th', { title: c.hint }, c.title)))), tbody);
   const rows = new Map();
 
   function render(row, flash) {
-    const tr = h(`tr${row.confidence < LOW_CONFIDENCE ? '.low-confidence' : ''}`, { dataset: { campaignId: row.campaignId } }, cells(row, currency));
+    const list = cells(row, currency);
+    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row).map((line) => h('div', {}, line))));
+    const tr = h(`tr${row.confidence < LOW_CONFIDENCE ? '.low-confidence' : ''}`, { dataset: { campaignId: row.campaignId } }, list);
     const before = rows.get(row.campaignId);
     if (before) before.tr.replaceWith(tr);
     else tbody.append(tr);
@@ -102,7 +121,7 @@ export function funnelTable(currency) {
       clear(tbody);
       rows.clear();
       for (const r of list) render(r, false);
-      if (!list.length) tbody.append(emptyRow(COLUMNS.length, 'No campaign has data in this range yet.'));
+      if (!list.length) tbody.append(emptyRow(columns.length, 'No campaign has data in this range yet.'));
     },
     upsert(list, { flash = true } = {}) {
       tbody.querySelector('tr.empty')?.remove();

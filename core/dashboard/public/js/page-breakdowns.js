@@ -13,6 +13,7 @@ const DIMENSIONS = [
 const RANGES = [[null, 'All time'], [7, 'Last 7 days'], [30, 'Last 30 days'], [90, 'Last 90 days']];
 
 export async function renderBreakdowns(ctx) {
+  const base = ctx.analyticsPath ?? '/analytics';
   const campaign = h('select#breakdown-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'));
   const range = h('select#breakdown-range', { 'aria-label': 'Range' }, RANGES.map(([d, label]) => h('option', { value: d ?? '' }, label)));
   const refresh = h('button.btn', { type: 'button' }, 'Refresh');
@@ -33,7 +34,7 @@ export async function renderBreakdowns(ctx) {
 
   async function loadCampaignOptions() {
     // The funnel lists every campaign with analytics.read alone; campaigns.read is not needed.
-    const res = await api(`/analytics${query({ funnel: true })}`);
+    const res = await api(`${base}${query({ funnel: true })}`);
     for (const r of res.data) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
   }
 
@@ -43,7 +44,7 @@ export async function renderBreakdowns(ctx) {
     await Promise.all(sections.map(async (s) => {
       clear(s.body, h('p.muted.small', {}, 'Loading…'));
       try {
-        const res = await api(`/analytics${query({ groupBy: s.id, campaignId: campaign.value || undefined, from })}`);
+        const res = await api(`${base}${query({ groupBy: s.id, campaignId: campaign.value || undefined, from })}`);
         clear(s.body, breakdownTable(s, res.data, ctx.currency));
       } catch (err) {
         clear(s.body, errorBox(err, `Could not load the ${s.title.toLowerCase()} breakdown`));
@@ -60,7 +61,7 @@ export async function renderBreakdowns(ctx) {
   ]);
 }
 
-function breakdownTable(dimension, rows, currency) {
+export function breakdownTable(dimension, rows, currency) {
   const sorted = [...rows].sort((a, b) => b.clicks - a.clicks || String(a.key).localeCompare(String(b.key)));
   const total = sorted.reduce((n, r) => n + r.clicks, 0) || 1;
   const tbody = h('tbody', {}, sorted.length ? sorted.map((r) => {

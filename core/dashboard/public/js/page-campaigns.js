@@ -92,7 +92,7 @@ export async function renderCampaigns(ctx) {
   await load();
 }
 
-function copyButton(text) {
+export function copyButton(text) {
   const button = h('button.btn.btn-small.btn-ghost.copy', { type: 'button', title: 'Copy the short link', on: { click: onCopy } }, 'Copy');
   async function onCopy() {
     try {

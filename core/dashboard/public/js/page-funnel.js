@@ -23,6 +23,8 @@ export function rowsOfEvent(data) {
 
 export async function renderFunnel(ctx) {
   const currency = ctx.currency;
+  // The handle's analytics, or the partner realm's (the same shapes over the partner's campaigns).
+  const base = ctx.analyticsPath ?? '/analytics';
   let range = RANGES[0];
   const liveState = h('span.live#live-state', { dataset: { state: 'connecting' } }, 'connecting');
   const rangeSelect = h('select#funnel-range', { on: { change: () => { range = RANGES.find((r) => r.id === rangeSelect.value); void loadAll(); } } },
@@ -34,7 +36,7 @@ export async function renderFunnel(ctx) {
   const stats = h('div.stats#funnel-totals');
   const chartBody = h('div.chart-body#funnel-chart');
   const chartTitle = h('h2.card-title', {}, 'Clicks and conversions per day');
-  const table = funnelTable(currency);
+  const table = funnelTable(currency, { commission: Boolean(ctx.partner) });
   let loaded = false;
   const pending = []; // stream rows that arrive before the first load
 
@@ -49,7 +51,7 @@ export async function renderFunnel(ctx) {
   const since = () => (range.days ? new Date(Date.now() - range.days * 86_400_000).toISOString() : undefined);
 
   async function loadFunnel() {
-    const res = await api(`/analytics${query({ funnel: true, from: since() })}`);
+    const res = await api(`${base}${query({ funnel: true, from: since() })}`);
     table.set(res.data);
     renderTotals(res.totals);
     const chosen = exportCampaign.value;
@@ -64,7 +66,7 @@ export async function renderFunnel(ctx) {
     const days = range.days ?? CHART_DAYS_ALL_TIME;
     const from = new Date(Date.now() - (days - 1) * 86_400_000);
     chartTitle.textContent = `Clicks and conversions per day (last ${days} days, UTC)`;
-    const res = await api(`/analytics${query({ groupBy: 'day', from: new Date(from.toISOString().slice(0, 10)).toISOString() })}`);
+    const res = await api(`${base}${query({ groupBy: 'day', from: new Date(from.toISOString().slice(0, 10)).toISOString() })}`);
     clear(chartBody, timeSeriesChart(fillDays(res.data, from, new Date())));
   }
 
@@ -113,7 +115,7 @@ export async function renderFunnel(ctx) {
     renderTotals(newer.length === rows.length ? totals : null);
   }
 
-  const stream = openEventStream(handlePath('/analytics/stream'), {
+  const stream = openEventStream(handlePath(`${base}/stream`), {
     headers: authHeaders(),
     onEvent: onStreamEvent,
     onState: (state) => {
@@ -130,7 +132,7 @@ export async function renderFunnel(ctx) {
     const campaignId = exportCampaign.value || undefined;
     try {
       const name = `tenx-${ctx.handle}-${campaignId ?? 'all'}-clicks-${new Date().toISOString().slice(0, 10)}.csv`;
-      const bytes = await download(`/analytics/export${query({ format: 'csv', campaignId, from: since() })}`, name);
+      const bytes = await download(`${base}/export${query({ format: 'csv', campaignId, from: since() })}`, name);
       exportFeedback.append(h('div.alert.alert-success', { role: 'status' }, `Downloaded ${name} (${bytes.toLocaleString()} bytes).`));
     } catch (err) {
       exportFeedback.append(errorBox(err, 'Could not export'));

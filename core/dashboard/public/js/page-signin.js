@@ -2,7 +2,14 @@
 
 import { session } from './api.js';
 import { h, clear, errorBox } from './dom.js';
-import { probeScopes } from './scopes.js';
+import { isPartnerToken, probeScopes } from './scopes.js';
+
+const KIND_TEXT = {
+  none: 'A handle token (tenx_pat_…) opens the manager pages; a partner token (tenx_ptk_…) opens that partner\'s portal.',
+  partner: 'Partner token: signs in to the partner portal (your campaigns, links, funnel and commissions).',
+  handle: 'Handle token: signs in to the manager pages its scopes allow.',
+};
+const tokenKind = (value) => (!value.trim() ? 'none' : isPartnerToken(value.trim()) ? 'partner' : 'handle');
 
 const HANDLE_PATTERN = '[a-z0-9](?:[a-z0-9\\-]{1,38}[a-z0-9])';
 
@@ -14,14 +21,17 @@ export function renderSignIn(root, { onSignedIn, notice }) {
     placeholder: 'acme', value: session.handle ?? '',
   });
   const token = h('input#signin-token', {
-    name: 'token', type: 'password', required: true, autocomplete: 'current-password', placeholder: 'tenx_pat_…', spellcheck: 'false',
+    name: 'token', type: 'password', required: true, autocomplete: 'current-password', placeholder: 'tenx_pat_… or tenx_ptk_…', spellcheck: 'false',
   });
+  // The prefix says who signs in: a manager (handle token) or a partner (its portal).
+  const kind = h('p.muted.small#signin-kind', { 'aria-live': 'polite' }, KIND_TEXT.none);
+  token.addEventListener('input', () => (kind.textContent = KIND_TEXT[tokenKind(token.value)]));
   const submit = h('button.btn.btn-primary#signin-submit', { type: 'submit' }, 'Sign in');
 
   // method=post and a JS handler: even before scripts run, the token can never land in a query string.
   const form = h('form.signin-form', { method: 'post', on: { submit: onSubmit } },
     h('label', { for: 'signin-handle' }, 'Handle'), handle,
-    h('label', { for: 'signin-token' }, 'Personal access token'), token,
+    h('label', { for: 'signin-token' }, 'Access token'), token, kind,
     h('p.muted.small', {}, 'The token stays in this tab only (sessionStorage) and is sent as a bearer header.'),
     submit, feedback);
 
@@ -46,7 +56,7 @@ export function renderSignIn(root, { onSignedIn, notice }) {
     h('div.signin-card', {},
       h('div.brand.brand-large', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 28, height: 28 }), h('span', {}, 'tenx')),
       h('h1', {}, 'Partner dashboard'),
-      h('p.muted', {}, 'Campaigns, live funnel, breakdowns and webhook deliveries for one handle.'),
+      h('p.muted', {}, 'Campaigns, live funnel, breakdowns, partners, commissions and payouts for one handle, or a partner\'s own portal.'),
       form)));
   (session.handle ? token : handle).focus();
 }

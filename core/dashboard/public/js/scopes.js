@@ -1,20 +1,51 @@
 // What the token may do: GET /v2/handles/{handle}/tokens/current answers any valid token of the
 // handle with its scopes (the admin token with all of them), so signing in costs one request and
-// no probing request that fails on purpose.
+// no probing request that fails on purpose. A partner token (tenx_ptk_) cannot ask that route (403):
+// it signs in through its realm's profile, GET .../partner, and sees only the partner pages.
 
 import { api } from './api.js';
 
 /** The scopes the dashboard's pages and buttons depend on. */
-const SCOPES = ['campaigns.read', 'campaigns.write', 'analytics.read', 'plugins.read', 'webhooks.read', 'webhooks.write', 'notifications.read'];
+const SCOPES = [
+  'campaigns.read', 'campaigns.write', 'analytics.read', 'plugins.read', 'webhooks.read', 'webhooks.write', 'notifications.read',
+  'partners.read', 'partners.write', 'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'partner.read',
+];
+
+/** Partner tokens carry this prefix (API.md "Partner tokens and the partner realm"). */
+export const isPartnerToken = (token) => typeof token === 'string' && token.startsWith('tenx_ptk_');
+
+/**
+ * Partner realm routes that may not exist on this server yet: each is asked once; a 404 hides its
+ * page (the portal shows what the server has), any other answer shows it.
+ */
+const OPTIONAL_REALM_ROUTES = { 'partner.commissions': '/partner/commissions', 'partner.payouts': '/partner/payouts' };
+
+async function probePartner({ handle, token }) {
+  const profile = await api('/partner', { handle, token });
+  const scopes = Object.fromEntries(SCOPES.map((s) => [s, s === 'partner.read' ? 'granted' : 'denied']));
+  await Promise.all(Object.entries(OPTIONAL_REALM_ROUTES).map(async ([key, path]) => {
+    try {
+      await api(`${path}?limit=1`, { handle, token });
+      scopes[key] = 'granted';
+    } catch (err) {
+      scopes[key] = err?.status === 404 ? 'denied' : 'granted';
+    }
+  }));
+  return { ...scopes, partner: profile };
+}
 
 /**
  * Checks the token against the handle and learns its scopes: `granted` or `denied` per scope.
  * Throws the API's error when the token is not valid (401) or does not belong to the handle (404).
  */
 export async function probeScopes({ handle, token }) {
+  if (isPartnerToken(token)) return probePartner({ handle, token });
   const me = await api('/tokens/current', { handle, token });
   const held = new Set(me.scopes);
-  return Object.fromEntries(SCOPES.map((s) => [s, held.has(s) ? 'granted' : 'denied']));
+  // partner.read is never a handle token's: it would open the portal's pages, which answer 403.
+  const scopes = Object.fromEntries(SCOPES.map((s) => [s, held.has(s) && s !== 'partner.read' ? 'granted' : 'denied']));
+  for (const key of Object.keys(OPTIONAL_REALM_ROUTES)) scopes[key] = 'denied';
+  return scopes;
 }
 
 /** A page is shown unless the token lacks its scope. */

@@ -1,0 +1,56 @@
+// Cells of the commission ledger and of payouts, shared by the manager's pages and the partner
+// portal. Amounts are shown as the API sends them (exact decimals); the page never adds money up.
+
+import { h, fmt, badge } from './dom.js';
+
+const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
+/** The day in the table (narrow enough for a phone), the full time on hover. */
+const day = (iso) => (iso ? h('span', { title: fmt.time(iso) }, dateOnly.format(new Date(iso))) : '—');
+const ORDER = ['pending', 'approved', 'paid', 'rejected', 'reversed'];
+
+const TONES = { pending: 'neutral', approved: 'good', paid: 'good', rejected: 'bad', reversed: 'muted', canceled: 'muted' };
+export const ledgerBadge = (status) => badge(status, TONES[status] ?? 'neutral');
+
+export const COMMISSION_COLUMNS = ['Created', 'Partner', 'Campaign', 'Type', 'Qty', { title: 'Amount', num: true }, 'Status', 'Hold until', 'Reason', 'Sub-IDs'];
+
+export function commissionCells(c, { partner = true } = {}) {
+  const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
+  return [
+    h('td.small.nowrap', {}, day(c.createdAt)),
+    partner ? h('td.nowrap', {}, c.partnerId ?? '—') : null,
+    h('td.nowrap', {}, c.campaignId ?? '—'),
+    h('td', {}, h('div', {}, c.type), c.eventType ? h('div.muted.small', {}, c.eventType) : null),
+    h('td.num', {}, fmt.int(c.quantity)),
+    h('td.num', { dataset: { col: 'amount' } }, fmt.money(c.amount, c.currency)),
+    h('td.status', {}, ledgerBadge(c.status), c.payoutId ? h('div.muted.small.mono.truncate', { title: c.payoutId }, `payout ${c.payoutId.slice(0, 8)}`) : null),
+    h('td.small.nowrap', {}, day(c.holdUntil)),
+    h('td.small', {}, c.reason ? h('div.truncate.reason', { title: c.reason }, c.reason) : ''),
+    h('td.small', {}, subs.join(' ')),
+  ].filter(Boolean);
+}
+
+export const PAYOUT_COLUMNS = ['Payout', 'Partner', { title: 'Amount', num: true }, { title: 'Lines', num: true }, 'Status', 'Period end', 'Paid', 'Reference'];
+
+export function payoutCells(p, { partner = true } = {}) {
+  return [
+    h('td', {}, h('div.mono.small', { title: p.payoutId }, p.payoutId.slice(0, 8)), h('div.muted.small', {}, day(p.createdAt))),
+    partner ? h('td.nowrap', {}, p.partnerId) : null,
+    h('td.num.strong', { dataset: { col: 'amount' } }, fmt.money(p.amount, p.currency)),
+    h('td.num', {}, fmt.int(p.commissionCount)),
+    h('td.status', {}, ledgerBadge(p.status)),
+    h('td.small.nowrap', {}, day(p.periodEnd)),
+    h('td.small.nowrap', {}, day(p.paidAt)),
+    h('td.small', {}, p.reference ?? ''),
+  ].filter(Boolean);
+}
+
+/** The `summary` of a commission list as stat cards: one per status, each currency on its own line. */
+export function summaryCards(summary = []) {
+  const byStatus = new Map();
+  for (const s of summary) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s]);
+  if (!byStatus.size) return [h('p.muted', {}, 'No commission matches these filters.')];
+  const rank = (s) => (ORDER.includes(s) ? ORDER.indexOf(s) : ORDER.length);
+  return [...byStatus].sort(([a], [b]) => rank(a) - rank(b)).map(([status, rows]) => h('div.stat', { dataset: { stat: status } },
+    h('div.stat-label', {}, `${status} · ${fmt.int(rows.reduce((n, r) => n + r.count, 0))}`),
+    rows.map((r, i) => h(i ? 'div.stat-extra' : 'div.stat-value', { dataset: { currency: r.currency } }, fmt.money(r.amount, r.currency)))));
+}

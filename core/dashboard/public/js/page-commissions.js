@@ -1,0 +1,126 @@
+// Commissions (manager): filter the ledger, see the summary by status and currency over the whole
+// filter, approve or reject one or many with a reason (every move is audited by the API).
+
+import { api, query } from './api.js';
+import { h, clear, errorBox, card, scopeNote } from './dom.js';
+import { allowed } from './scopes.js';
+import { pagedTable } from './paged-table.js';
+import { COMMISSION_COLUMNS, commissionCells, summaryCards } from './ledger-cells.js';
+
+const STATUSES = ['', 'pending', 'approved', 'paid', 'rejected', 'reversed'];
+const TYPES = ['', 'click', 'conversion', 'adjustment', 'clawback'];
+const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
+
+export async function renderCommissions(ctx) {
+  const canWrite = allowed(ctx.scopes, 'commissions.write');
+  const status = h('select#commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s }, s || 'All statuses')));
+  const type = h('select#commission-type', { 'aria-label': 'Type' }, TYPES.map((s) => h('option', { value: s }, s || 'All types')));
+  const partnerId = h('input#commission-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false' });
+  const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false' });
+  const apply = h('button.btn#commission-apply', { type: 'submit' }, 'Apply');
+  const stats = h('div.stats#commission-summary');
+  const reason = h('input#commission-reason', { 'aria-label': 'Reason', placeholder: 'Reason (required, audited)', maxLength: 500 });
+  const selectedCount = h('span.muted.small#commission-selected', {}, '0 selected');
+  const actionFeedback = h('div.feedback#commission-feedback', { 'aria-live': 'polite' });
+  const selected = new Set();
+  const rows = new Map(); // commissionId → { c, tr }
+
+  const filters = () => ({
+    status: status.value || undefined, type: type.value || undefined,
+    partnerId: partnerId.value.trim() || undefined, campaignId: campaignId.value.trim() || undefined,
+  });
+  const table = pagedTable({
+    id: 'commissions-table',
+    path: '/commissions',
+    columns: [canWrite ? '' : null, ...COMMISSION_COLUMNS, canWrite ? '' : null].filter((c) => c !== null),
+    params: filters,
+    empty: 'No commission matches these filters.',
+    onPage: (res) => clear(stats, summaryCards(res.summary)),
+    row,
+  });
+
+  const reload = () => {
+    clear(actionFeedback); // it spoke of rows the new filter may not show
+    selected.clear();
+    rows.clear();
+    updateSelected();
+    return table.reload();
+  };
+  const filterForm = h('form.toolbar#commission-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },
+    status, type, partnerId, campaignId, apply);
+  status.addEventListener('change', reload);
+  type.addEventListener('change', reload);
+
+  const bulkBar = canWrite
+    ? h('div.action-bar#commission-actions', {},
+      reason,
+      h('button.btn.btn-primary#bulk-approve', { type: 'button', on: { click: () => bulk('approved') } }, 'Approve selected'),
+      h('button.btn#bulk-reject', { type: 'button', on: { click: () => bulk('rejected') } }, 'Reject selected'),
+      selectedCount)
+    : scopeNote('commissions.write', 'Approving and rejecting');
+
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Commissions'),
+      h('p.muted', {}, 'Pending → approved (hold passed, or by hand) → paid with a payout. Rejections and approvals need a reason.')), filterForm),
+    stats,
+    card('Ledger', bulkBar, actionFeedback, table.el));
+
+  function updateSelected() {
+    selectedCount.textContent = `${selected.size} selected`;
+  }
+
+  function row(c) {
+    const box = h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
+    const actions = h('td.actions', {},
+      c.status === 'pending' || c.status === 'rejected' ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
+      c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null);
+    const tr = h('tr', { dataset: { commissionId: c.commissionId, status: c.status } },
+      canWrite ? h('td', {}, box) : null, commissionCells(c), canWrite ? actions : null);
+    rows.set(c.commissionId, { c, tr });
+    return tr;
+  }
+
+  function bulk(to) {
+    if (!selected.size) return void clear(actionFeedback, h('div.alert.alert-info', { role: 'status' }, 'Select commissions first (the boxes on the left).'));
+    return move([...selected], to);
+  }
+
+  /** One id: PATCH; several: POST .../bulk. Either way each row shows its new status in place. */
+  async function move(ids, to) {
+    clear(actionFeedback);
+    const why = reason.value.trim();
+    if (!why) {
+      reason.focus();
+      return void actionFeedback.append(h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, 'A reason is required'), h('p', {}, 'Type why in the reason field; it goes into the audit log.')));
+    }
+    try {
+      const results = ids.length === 1
+        ? [{ commissionId: ids[0], status: 200, commission: await api(`/commissions/${encodeURIComponent(ids[0])}`, { method: 'PATCH', body: { status: to, reason: why } }) }]
+        : (await api('/commissions/bulk', { method: 'POST', body: { commissionIds: ids, status: to, reason: why } })).data;
+      const failed = results.filter((r) => r.status !== 200);
+      for (const r of results) if (r.commission) show(r.commission);
+      actionFeedback.append(failed.length
+        ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${results.length - failed.length} moved to ${to}, ${failed.length} refused`),
+          h('ul.small', {}, failed.map((f) => h('li', {}, h('code', {}, f.commissionId), ' ', f.error?.message ?? `HTTP ${f.status}`))))
+        : h('div.alert.alert-success', { role: 'status' }, `${results.length} ${results.length === 1 ? 'commission' : 'commissions'} moved to ${to}.`));
+      selected.clear();
+      for (const { tr } of rows.values()) { const b = tr.querySelector('input.select'); if (b) b.checked = false; }
+      updateSelected();
+      // Totals by status changed: refetch the summary; the rows stay where they are, with their new status.
+      const summary = await api(`/commissions${query({ limit: 1, ...filters() })}`);
+      clear(stats, summaryCards(summary.summary));
+    } catch (err) {
+      actionFeedback.append(errorBox(err, `Could not move to ${to}`));
+    }
+  }
+
+  function show(c) {
+    const at = rows.get(c.commissionId);
+    if (!at) return;
+    const fresh = row(c);
+    fresh.classList.add('flash');
+    at.tr.replaceWith(fresh);
+  }
+
+  await table.reload();
+}

@@ -1,0 +1,44 @@
+// The partner portal's commissions and payouts (partner realm lists). Shown only when the server
+// has these routes (scopes.js asks once; a 404 hides the page).
+
+import { h, clear, card } from './dom.js';
+import { pagedTable } from './paged-table.js';
+import { COMMISSION_COLUMNS, PAYOUT_COLUMNS, commissionCells, payoutCells, summaryCards } from './ledger-cells.js';
+
+const STATUSES = ['', 'pending', 'approved', 'paid', 'rejected', 'reversed'];
+
+export async function renderPartnerCommissions(ctx) {
+  const status = h('select#my-commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s }, s || 'All statuses')));
+  const stats = h('div.stats#my-commission-summary');
+  const table = pagedTable({
+    id: 'my-commissions-table',
+    path: '/partner/commissions',
+    columns: COMMISSION_COLUMNS.filter((c) => c !== 'Partner'),
+    params: () => ({ status: status.value || undefined }),
+    empty: 'No commission yet.',
+    onPage: (res) => (res.summary ? clear(stats, summaryCards(res.summary)) : clear(stats)),
+    row: (c) => h('tr', { dataset: { commissionId: c.commissionId, status: c.status } }, commissionCells(c, { partner: false })),
+  });
+  status.addEventListener('change', () => void table.reload());
+  ctx.el.append(
+    h('header.page-head', {},
+      h('div', {}, h('h1', {}, 'Commissions'), h('p.muted', {}, 'Pending until the hold ends, then approved, then paid with a payout.')),
+      h('div.toolbar', {}, status)),
+    stats,
+    card('Your commissions', table.el));
+  await table.reload();
+}
+
+export async function renderPartnerPayouts(ctx) {
+  const table = pagedTable({
+    id: 'my-payouts-table',
+    path: '/partner/payouts',
+    columns: PAYOUT_COLUMNS.filter((c) => c !== 'Partner'),
+    empty: 'No payout yet.',
+    row: (p) => h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p, { partner: false })),
+  });
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Payouts'), h('p.muted', {}, 'What the network has paid you, or is about to.'))),
+    card('Your payouts', table.el));
+  await table.reload();
+}

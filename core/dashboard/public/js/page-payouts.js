@@ -1,0 +1,104 @@
+// Payouts (manager): run payouts (idempotent by key), download a payout's statement, mark it paid
+// with the bank reference, or cancel it.
+
+import { api, download } from './api.js';
+import { h, clear, errorBox, card, scopeNote } from './dom.js';
+import { allowed } from './scopes.js';
+import { pagedTable } from './paged-table.js';
+import { PAYOUT_COLUMNS, payoutCells } from './ledger-cells.js';
+
+export async function renderPayouts(ctx) {
+  const canWrite = allowed(ctx.scopes, 'payouts.write');
+  const feedback = h('div.feedback#payout-feedback', { 'aria-live': 'polite' });
+  const table = pagedTable({
+    id: 'payouts-table',
+    path: '/payouts',
+    columns: [...PAYOUT_COLUMNS, ''],
+    empty: 'No payout yet.',
+    row,
+  });
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Payouts'),
+      h('p.muted', {}, 'One payout per partner and currency over approved, unpaid commissions at or above the partner\'s minimum.'))),
+    canWrite ? runCard() : scopeNote('payouts.write', 'Running payouts and marking them paid'),
+    feedback,
+    card('All payouts', table.el));
+  await table.reload();
+
+  function runCard() {
+    // One key per run form: a double click or a retry after a timeout returns the same payouts (API: same key → 200).
+    let key = crypto.randomUUID();
+    const periodEnd = h('input#payout-period-end', { type: 'date', 'aria-label': 'Period end' });
+    const partners = h('input#payout-partners', { placeholder: 'all partners, or ids separated by commas', spellcheck: 'false' });
+    const submit = h('button.btn.btn-primary#payout-run', { type: 'submit' }, 'Run payouts');
+    const field = (label, input, hint) => h('div.field', {}, h('label', { for: input.id }, label), input, hint ? h('div.hint.muted', {}, hint) : null);
+    const form = h('form.form-grid#payout-run-form', { method: 'post', on: { submit: onSubmit } },
+      field('Period end (UTC, end of day)', periodEnd, 'Empty: now'), field('Partners', partners), h('div.field.field-submit', {}, submit));
+
+    async function onSubmit(event) {
+      event.preventDefault();
+      submit.disabled = true;
+      clear(feedback);
+      const ids = partners.value.split(',').map((s) => s.trim()).filter(Boolean);
+      try {
+        const res = await api('/payouts', { method: 'POST', body: {
+          idempotencyKey: key,
+          ...(periodEnd.value && { periodEnd: `${periodEnd.value}T23:59:59.999Z` }),
+          ...(ids.length && { partnerIds: ids }),
+        } });
+        key = crypto.randomUUID();
+        feedback.append(h('div.alert.alert-success', { role: 'status' }, res.data.length
+          ? `${res.data.length} ${res.data.length === 1 ? 'payout' : 'payouts'} created.`
+          : 'No partner has an approved balance at or above its minimum: no payout created.'));
+        await table.reload();
+      } catch (err) {
+        feedback.append(errorBox(err, 'Could not run payouts'));
+      } finally {
+        submit.disabled = false;
+      }
+    }
+    return card('Run payouts', form);
+  }
+
+  function row(p) {
+    const rowFeedback = h('div.row-feedback');
+    const actions = h('td.actions');
+    const tr = h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p), actions);
+    const reference = h('input.reference', { placeholder: 'reference', 'aria-label': 'Payment reference', maxLength: 255 });
+    clear(actions,
+      h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'statement' }, on: { click: statement } }, 'Statement CSV'),
+      canWrite && p.status === 'pending' ? [
+        h('div.pay-row', {}, reference,
+          h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'mark-paid' }, on: { click: (e) => act(e, 'mark-paid') } }, 'Mark paid'),
+          h('button.btn.btn-small', { type: 'button', dataset: { action: 'cancel' }, on: { click: (e) => act(e, 'cancel') } }, 'Cancel')),
+      ] : null,
+      rowFeedback);
+    return tr;
+
+    async function statement() {
+      clear(rowFeedback);
+      try {
+        await download(`/payouts/${encodeURIComponent(p.payoutId)}/statement?format=csv`, `tenx-${ctx.handle}-payout-${p.partnerId}-${p.payoutId.slice(0, 8)}.csv`);
+      } catch (err) {
+        rowFeedback.append(errorBox(err, 'Could not download the statement'));
+      }
+    }
+
+    async function act(e, action) {
+      const button = e.currentTarget; // gone from the event once an await has passed
+      button.disabled = true;
+      clear(rowFeedback);
+      try {
+        // mark-paid takes {reference?}; cancel takes no body.
+        const body = action === 'mark-paid' ? (reference.value.trim() ? { reference: reference.value.trim() } : {}) : undefined;
+        const updated = await api(`/payouts/${encodeURIComponent(p.payoutId)}/${action}`, { method: 'POST', body });
+        const fresh = row(updated);
+        fresh.classList.add('flash');
+        tr.replaceWith(fresh);
+      } catch (err) {
+        button.disabled = false;
+        rowFeedback.append(errorBox(err, action === 'mark-paid' ? 'Could not mark it paid' : 'Could not cancel it'));
+      }
+    }
+  }
+}

@@ -1,0 +1,63 @@
+// The partner portal's own pages: who the partner is with its commission balances, and its
+// campaigns' short links. Everything comes from the partner realm, /v2/handles/{h}/partner/...
+
+import { api } from './api.js';
+import { h, clear, errorBox, fmt, card, statusBadge, emptyRow } from './dom.js';
+import { pagedTable } from './paged-table.js';
+import { copyButton } from './page-campaigns.js';
+
+export async function renderPortalHome(ctx) {
+  const body = h('div');
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Overview'), h('p.muted', {}, 'Your partner account: status and commission balances by currency.'))),
+    body);
+  let profile;
+  try {
+    profile = await api('/partner');
+  } catch (err) {
+    return void body.append(errorBox(err, 'Could not load your profile'));
+  }
+  const stat = (label, value, id) => h('div.stat', { dataset: { stat: id } }, h('div.stat-label', {}, label), h('div.stat-value', {}, value));
+  clear(body,
+    h('div.stats#portal-profile', {},
+      stat('Partner', profile.name, 'name'),
+      stat('Partner id', profile.partnerId, 'partnerId'),
+      h('div.stat', { dataset: { stat: 'status' } }, h('div.stat-label', {}, 'Status'), h('div.stat-value', {}, statusBadge(profile.status)))),
+    profile.status === 'SUSPENDED'
+      ? h('div.alert.alert-info', { role: 'note' }, h('strong', {}, 'Your account is suspended'), h('p', {}, 'Your links keep working, but new commissions are rejected until the network reactivates you.'))
+      : null,
+    // Balances arrive with the commission ledger; a server without it sends none and the card stays away.
+    Array.isArray(profile.balances) ? card('Balances', balancesTable(profile.balances)) : null);
+}
+
+function balancesTable(balances) {
+  return h('div.table-wrap', {}, h('table.table#portal-balances', {},
+    h('thead', {}, h('tr', {}, h('th', {}, 'Currency'), ['Pending', 'Approved', 'Paid'].map((t) => h('th.num', {}, t)))),
+    h('tbody', {}, balances.length
+      ? balances.map((b) => h('tr', { dataset: { currency: b.currency } },
+        h('td.strong', {}, b.currency),
+        h('td.num', { dataset: { col: 'pending' } }, fmt.money(b.pending, b.currency)),
+        h('td.num', { dataset: { col: 'approved' } }, fmt.money(b.approved, b.currency)),
+        h('td.num', { dataset: { col: 'paid' } }, fmt.money(b.paid, b.currency))))
+      : emptyRow(4, 'No commission yet.'))));
+}
+
+export async function renderPortalLinks(ctx) {
+  const table = pagedTable({
+    id: 'portal-campaigns',
+    path: '/partner/campaigns',
+    columns: ['Campaign', 'Status', 'Short link'],
+    empty: 'No campaign is assigned to you yet.',
+    row: (c) => h('tr', { dataset: { campaignId: c.campaignId } },
+      h('td', {}, h('div.strong.nowrap', {}, c.campaignId), c.title ? h('div.muted.small.truncate', { title: c.title }, c.title) : null),
+      h('td', {}, statusBadge(c.status)),
+      h('td', {}, c.shortUrl
+        ? h('div.link-cell', {}, h('a.short-link', { href: c.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, c.shortUrl), copyButton(c.shortUrl))
+        : '—')),
+  });
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Links'),
+      h('p.muted', {}, 'Your campaigns\' short links. Add ?sub1=… up to ?sub5=… to tell your placements apart.'))),
+    card('Your campaigns', table.el));
+  await table.reload();
+}

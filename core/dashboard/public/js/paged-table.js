@@ -1,0 +1,53 @@
+// A table fed by a list endpoint ({data, nextCursor}): first page, "Load more" by cursor, reload on
+// a filter change. Rows are built by the page; this keeps the paging in one place.
+
+import { api, query } from './api.js';
+import { h, clear, errorBox, emptyRow } from './dom.js';
+
+/**
+ * `path` is the list route, `params()` the current filters, `row(item)` one <tr>. `onPage(res)`
+ * sees each response (e.g. its `summary`). Returns { el, reload, items }.
+ */
+export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, pageSize = 50 }) {
+  const tbody = h('tbody');
+  const errors = h('div');
+  const more = h('button.btn.btn-ghost', { type: 'button', hidden: true, on: { click: () => void load() } }, 'Load more');
+  const items = [];
+  let cursor = null;
+  let seq = 0;
+
+  async function load() {
+    const mine = seq;
+    more.disabled = true;
+    try {
+      const res = await api(`${path}${query({ limit: pageSize, cursor, ...params() })}`);
+      if (mine !== seq) return;
+      clear(errors);
+      if (!cursor) onPage(res);
+      items.push(...res.data);
+      for (const item of res.data) tbody.append(row(item));
+      if (!items.length) tbody.append(emptyRow(columns.length, empty));
+      cursor = res.nextCursor;
+      more.hidden = !cursor;
+    } catch (err) {
+      if (mine === seq) clear(errors, errorBox(err, 'Could not load the list'));
+    } finally {
+      more.disabled = false;
+    }
+  }
+
+  function reload() {
+    seq++;
+    cursor = null;
+    items.length = 0;
+    clear(tbody);
+    return load();
+  }
+
+  const el = h('div', {}, errors,
+    h('div.table-wrap', {}, h('table.table', { id },
+      h('thead', {}, h('tr', {}, columns.map((c) => (typeof c === 'string' ? h('th', {}, c) : h(c.num ? 'th.num' : 'th', {}, c.title))))),
+      tbody)),
+    h('div.table-more', {}, more));
+  return { el, reload, items };
+}

@@ -1,0 +1,93 @@
+// `tenx commissions ...`: the commission ledger; approve or reject with a reason (audited).
+import { Option, type Command } from 'commander';
+import { timeArg } from './args.ts';
+import { withClient } from './client.ts';
+import { action, money, printJson, printTable } from './output.ts';
+
+interface Commission {
+  commissionId: string;
+  partnerId: string;
+  campaignId: string;
+  type: string;
+  eventType: string;
+  quantity: number;
+  amount: number;
+  currency: string;
+  status: string;
+  reason: string | null;
+  holdUntil: string;
+  payoutId: string | null;
+}
+interface Summary { currency: string; status: string; count: number; amount: number }
+interface BulkResult { commissionId: string; status: number; commission?: Commission; error?: { code: string; message: string } }
+
+const STATUSES = ['pending', 'approved', 'paid', 'rejected', 'reversed'];
+const TYPES = ['click', 'conversion', 'adjustment', 'clawback'];
+
+async function move(ids: string[], status: 'approved' | 'rejected', o: { reason: string; json?: boolean }) {
+  await withClient(async (c) => {
+    // One id: PATCH (its error is the command's); several: the bulk route, one result per id.
+    const results: BulkResult[] = ids.length === 1
+      ? [{ commissionId: ids[0], status: 200, commission: await c.patch(c.handlePath(`/commissions/${encodeURIComponent(ids[0])}`), { status, reason: o.reason }) }]
+      : (await c.post(c.handlePath('/commissions/bulk'), { commissionIds: ids, status, reason: o.reason })).data;
+    if (o.json) return printJson({ data: results });
+    for (const r of results) {
+      process.stdout.write(r.status === 200 ? `${r.commissionId} ${r.commission?.status}\n` : `${r.commissionId} refused: ${r.error?.message ?? r.status}\n`);
+    }
+    if (results.some((r) => r.status !== 200)) process.exitCode = 1;
+  });
+}
+
+export function registerCommissionCommands(program: Command) {
+  const commissions = program.command('commissions').description('the commission ledger: list, approve, reject (commissions.read / commissions.write)');
+
+  commissions
+    .command('list')
+    .description('list commissions (newest first) and the summary by status and currency over the whole filter')
+    .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    .addOption(new Option('--type <type>', 'only this type').choices(TYPES))
+    .option('--partner <partnerId>', 'only this partner')
+    .option('--campaign <campaignId>', 'only this campaign')
+    .option('--from <time>', 'created from this ISO-8601 time', timeArg)
+    .option('--to <time>', 'created before this ISO-8601 time', timeArg)
+    .option('--limit <n>', 'at most this many rows (default: all)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { status?: string; type?: string; partner?: string; campaign?: string; from?: string; to?: string; limit?: string; json?: boolean }) => {
+        await withClient(async (c) => {
+          const filters = { status: o.status, type: o.type, partnerId: o.partner, campaignId: o.campaign, from: o.from, to: o.to };
+          const first: { summary: Summary[] } = await c.get(c.handlePath('/commissions'), { ...filters, limit: 1 });
+          const page = await c.list<Commission>(c.handlePath('/commissions'), { ...filters, ...(o.limit && { limit: Number(o.limit) }) });
+          if (o.json) return printJson({ ...page, summary: first.summary });
+          printTable(page.data, [
+            { header: 'COMMISSION', value: (r) => r.commissionId },
+            { header: 'PARTNER', value: (r) => r.partnerId },
+            { header: 'CAMPAIGN', value: (r) => r.campaignId },
+            { header: 'TYPE', value: (r) => r.type },
+            { header: 'QTY', value: (r) => r.quantity, align: 'right' },
+            { header: 'AMOUNT', value: (r) => `${money(r.amount)} ${r.currency}`, align: 'right' },
+            { header: 'STATUS', value: (r) => r.status },
+            { header: 'HOLD UNTIL', value: (r) => r.holdUntil },
+            { header: 'REASON', value: (r) => r.reason },
+          ], 'no commissions match');
+          if (first.summary.length) {
+            process.stdout.write('\n');
+            printTable(first.summary, [
+              { header: 'STATUS', value: (s) => s.status },
+              { header: 'COUNT', value: (s) => s.count, align: 'right' },
+              { header: 'AMOUNT', value: (s) => `${money(s.amount)} ${s.currency}`, align: 'right' },
+            ]);
+          }
+        });
+      }),
+    );
+
+  for (const [verb, status] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
+    commissions
+      .command(`${verb} <commissionIds...>`)
+      .description(`${verb} one or more commissions (up to 500) with a reason; exit 1 if any is refused`)
+      .requiredOption('--reason <reason>', 'why (kept in the audit log)')
+      .option('--json', 'print the raw JSON')
+      .action(action((ids: string[], o: { reason: string; json?: boolean }) => move(ids, status, o)));
+  }
+}

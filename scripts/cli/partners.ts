@@ -1,0 +1,107 @@
+// `tenx partners ...`: the handle's partners and their portal tokens (tenx_ptk_), contract v2.1.
+import { Option, type Command } from 'commander';
+import { numberArg, timeArg } from './args.ts';
+import { withClient, type TenxClient } from './client.ts';
+import { UsageError } from './errors.ts';
+import { action, money, printJson, printTable } from './output.ts';
+
+interface Partner {
+  partnerId: string;
+  name: string;
+  email?: string | null;
+  status: string;
+  minimumPayout?: number;
+  createdAt?: string;
+}
+
+const STATUSES = ['ACTIVE', 'SUSPENDED'];
+const path = (c: TenxClient, id?: string) => c.handlePath(`/partners${id ? `/${encodeURIComponent(id)}` : ''}`);
+
+export function registerPartnerCommands(program: Command) {
+  const partners = program.command('partners').description('partners of the handle: list, create, update, issue portal tokens (partners.read / partners.write)');
+
+  partners
+    .command('list')
+    .description('list partners')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const page = await c.list<Partner>(path(c));
+          if (o.json) return printJson(page);
+          printTable(page.data, [
+            { header: 'PARTNER', value: (p) => p.partnerId },
+            { header: 'NAME', value: (p) => p.name },
+            { header: 'STATUS', value: (p) => p.status },
+            { header: 'MIN PAYOUT', value: (p) => money(p.minimumPayout), align: 'right' },
+            { header: 'EMAIL', value: (p) => p.email },
+          ], 'no partners yet');
+        });
+      }),
+    );
+
+  partners
+    .command('create <partnerId>')
+    .description('create a partner')
+    .requiredOption('--name <name>', 'display name')
+    .option('--email <email>', 'contact e-mail')
+    .addOption(new Option('--status <status>', 'initial status').choices(STATUSES))
+    .option('--minimum-payout <amount>', 'smallest payout (default 0)', numberArg)
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (partnerId: string, o: { name: string; email?: string; status?: string; minimumPayout?: number; json?: boolean }) => {
+        await withClient(async (c) => {
+          const p: Partner = await c.post(path(c), {
+            partnerId, name: o.name, ...(o.email && { email: o.email }), ...(o.status && { status: o.status }),
+            ...(o.minimumPayout !== undefined && { minimumPayout: o.minimumPayout }),
+          });
+          if (o.json) return printJson(p);
+          process.stdout.write(`Created partner ${p.partnerId} (${p.name}), ${p.status}.\n`);
+        });
+      }),
+    );
+
+  partners
+    .command('update <partnerId>')
+    .description('change a partner: name, e-mail, status (SUSPENDED: links keep redirecting, new commissions are rejected), minimum payout')
+    .option('--name <name>', 'display name')
+    .option('--email <email>', 'contact e-mail')
+    .addOption(new Option('--status <status>', 'status').choices(STATUSES))
+    .option('--minimum-payout <amount>', 'smallest payout', numberArg)
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (partnerId: string, o: { name?: string; email?: string; status?: string; minimumPayout?: number; json?: boolean }) => {
+        const body = {
+          ...(o.name !== undefined && { name: o.name }), ...(o.email !== undefined && { email: o.email }),
+          ...(o.status && { status: o.status }), ...(o.minimumPayout !== undefined && { minimumPayout: o.minimumPayout }),
+        };
+        if (!Object.keys(body).length) throw new UsageError('nothing to update: give --name, --email, --status or --minimum-payout');
+        await withClient(async (c) => {
+          const p: Partner = await c.patch(path(c, partnerId), body);
+          if (o.json) return printJson(p);
+          process.stdout.write(`Updated partner ${p.partnerId}: ${p.name}, ${p.status}, minimum payout ${money(p.minimumPayout)}.\n`);
+        });
+      }),
+    );
+
+  partners
+    .command('token <partnerId>')
+    .description('issue a partner token for the portal and `tenx login`; prints the secret once (stdout: the token alone)')
+    .option('--name <name>', 'what the token is for', 'portal')
+    .option('--postbacks', 'also allow partner.postbacks.write')
+    .option('--expires-at <time>', 'ISO-8601 expiry', timeArg)
+    .option('--json', 'print the raw JSON (includes the secret)')
+    .action(
+      action(async (partnerId: string, o: { name: string; postbacks?: boolean; expiresAt?: string; json?: boolean }) => {
+        await withClient(async (c) => {
+          const t: { tokenId: string; name: string; scopes: string[]; token: string } = await c.post(`${path(c, partnerId)}/tokens`, {
+            name: o.name, ...(o.postbacks && { scopes: ['partner.read', 'partner.postbacks.write'] }), ...(o.expiresAt && { expiresAt: o.expiresAt }),
+          });
+          if (o.json) return printJson(t);
+          process.stderr.write(`Created partner token ${t.tokenId} for ${partnerId} (${t.scopes.join(', ')}); shown only once. `
+            + `The partner signs in at ${c.url}/dashboard with handle ${c.handle} and this token, or runs tenx login with it.\n`);
+          process.stdout.write(`${t.token}\n`);
+        });
+      }),
+    );
+}

@@ -1,0 +1,96 @@
+// `tenx payouts ...`: run payouts over the approved ledger, mark them paid, fetch their statements.
+import { randomUUID } from 'node:crypto';
+import { Option, type Command } from 'commander';
+import { listArg, timeArg } from './args.ts';
+import { apiErrorOf, withClient } from './client.ts';
+import { action, money, printJson, printTable } from './output.ts';
+
+interface Payout {
+  payoutId: string;
+  partnerId: string;
+  amount: number;
+  currency: string;
+  commissionCount: number;
+  status: string;
+  periodEnd: string;
+  reference: string | null;
+  paidAt: string | null;
+}
+
+const columns = [
+  { header: 'PAYOUT', value: (p: Payout) => p.payoutId },
+  { header: 'PARTNER', value: (p: Payout) => p.partnerId },
+  { header: 'AMOUNT', value: (p: Payout) => `${money(p.amount)} ${p.currency}`, align: 'right' as const },
+  { header: 'LINES', value: (p: Payout) => p.commissionCount, align: 'right' as const },
+  { header: 'STATUS', value: (p: Payout) => p.status },
+  { header: 'PERIOD END', value: (p: Payout) => p.periodEnd },
+  { header: 'REFERENCE', value: (p: Payout) => p.reference },
+];
+
+export function registerPayoutCommands(program: Command) {
+  const payouts = program.command('payouts').description('payouts: run, list, mark paid, statements (payouts.read / payouts.write)');
+
+  payouts
+    .command('run')
+    .description('one payout per partner and currency over approved, unpaid commissions; the same --key again returns the same payouts')
+    .option('--key <idempotencyKey>', 'idempotency key (default: a new UUID, printed to stderr so a retry can reuse it)')
+    .option('--period-end <time>', 'commissions due by this ISO-8601 time (default now)', timeArg)
+    .option('--partners <ids>', 'only these partners (comma-separated)', listArg)
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { key?: string; periodEnd?: string; partners?: string[]; json?: boolean }) => {
+        const key = o.key ?? randomUUID();
+        if (!o.key) process.stderr.write(`payout run key ${key} (pass --key ${key} to retry this run safely)\n`);
+        await withClient(async (c) => {
+          const res: { data: Payout[] } = await c.post(c.handlePath('/payouts'), {
+            idempotencyKey: key, ...(o.periodEnd && { periodEnd: o.periodEnd }), ...(o.partners?.length && { partnerIds: o.partners }),
+          });
+          if (o.json) return printJson(res);
+          printTable(res.data, columns, 'no partner has an approved balance at or above its minimum: no payout');
+        });
+      }),
+    );
+
+  payouts
+    .command('list')
+    .description('list payouts')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const page = await c.list<Payout>(c.handlePath('/payouts'));
+          if (o.json) return printJson(page);
+          printTable(page.data, columns, 'no payouts yet');
+        });
+      }),
+    );
+
+  payouts
+    .command('mark-paid <payoutId>')
+    .description('mark a pending payout paid (its commissions become paid)')
+    .option('--reference <reference>', 'the payment\'s reference (bank transfer id)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (payoutId: string, o: { reference?: string; json?: boolean }) => {
+        await withClient(async (c) => {
+          const p: Payout = await c.post(c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/mark-paid`), o.reference ? { reference: o.reference } : {});
+          if (o.json) return printJson(p);
+          process.stdout.write(`Payout ${p.payoutId} to ${p.partnerId}: ${money(p.amount)} ${p.currency} paid${p.reference ? ` (${p.reference})` : ''}.\n`);
+        });
+      }),
+    );
+
+  payouts
+    .command('statement <payoutId>')
+    .description('the payout\'s commission lines, to stdout')
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).default('csv'))
+    .action(
+      action(async (payoutId: string, o: { format: string }) => {
+        await withClient(async (c) => {
+          const res = await c.raw('GET', c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
+          if (res.statusCode !== 200) throw await apiErrorOf(res);
+          for await (const chunk of res.body) process.stdout.write(chunk as Buffer);
+        });
+      }),
+    );
+}

@@ -1,0 +1,88 @@
+// `tenx rewards ...`: reward rules (commissions.write); the most specific rule pays an event.
+import { Option, type Command } from 'commander';
+import { intArg, numberArg } from './args.ts';
+import { withClient, type TenxClient } from './client.ts';
+import { UsageError } from './errors.ts';
+import { action, printJson, printTable } from './output.ts';
+
+interface Reward {
+  rewardId: string;
+  scope: { campaignId?: string; partnerId?: string };
+  event: string;
+  type: 'flat' | 'percent';
+  amount?: number | null;
+  percent?: number | null;
+  currency?: string | null;
+  holdDays?: number;
+}
+
+const path = (c: TenxClient, id?: string) => c.handlePath(`/rewards${id ? `/${encodeURIComponent(id)}` : ''}`);
+const pays = (r: Reward) => (r.type === 'percent' ? `${r.percent}%` : `${r.amount} ${r.currency ?? ''}`.trim());
+
+export function registerRewardCommands(program: Command) {
+  const rewards = program.command('rewards').description('reward rules: what a click or a conversion earns a partner (commissions.write)');
+
+  rewards
+    .command('list')
+    .description('list reward rules')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const page = await c.list<Reward>(path(c));
+          if (o.json) return printJson(page);
+          printTable(page.data, [
+            { header: 'REWARD', value: (r) => r.rewardId },
+            { header: 'PARTNER', value: (r) => r.scope?.partnerId ?? '*' },
+            { header: 'CAMPAIGN', value: (r) => r.scope?.campaignId ?? '*' },
+            { header: 'EVENT', value: (r) => r.event },
+            { header: 'PAYS', value: pays, align: 'right' },
+            { header: 'HOLD DAYS', value: (r) => r.holdDays, align: 'right' },
+          ], 'no reward rules: no event earns a commission');
+        });
+      }),
+    );
+
+  rewards
+    .command('set <rewardId>')
+    .description('create or replace a rule; applies to events after it, never to existing commissions')
+    .requiredOption('--event <event>', '"click" or a conversion event type (e.g. affiliate_click)')
+    .addOption(new Option('--type <type>', 'flat amount or percent of the conversion value').choices(['flat', 'percent']).makeOptionMandatory())
+    .option('--amount <amount>', 'flat: the amount per event', numberArg)
+    .option('--percent <percent>', 'percent: 0 < p <= 100', numberArg)
+    .option('--currency <code>', 'flat: ISO-4217 (default the reporting currency)')
+    .option('--partner <partnerId>', 'only this partner')
+    .option('--campaign <campaignId>', 'only this campaign')
+    .option('--hold-days <days>', 'days before a commission approves itself (default 30)', intArg(0, 365))
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (rewardId: string, o: { event: string; type: 'flat' | 'percent'; amount?: number; percent?: number; currency?: string; partner?: string; campaign?: string; holdDays?: number; json?: boolean }) => {
+        if (o.type === 'flat' && o.amount === undefined) throw new UsageError('--type flat needs --amount');
+        if (o.type === 'percent' && o.percent === undefined) throw new UsageError('--type percent needs --percent');
+        await withClient(async (c) => {
+          const r: Reward = await c.put(path(c, rewardId), {
+            scope: { ...(o.partner && { partnerId: o.partner }), ...(o.campaign && { campaignId: o.campaign }) },
+            event: o.event, type: o.type,
+            ...(o.type === 'flat' ? { amount: o.amount, ...(o.currency && { currency: o.currency }) } : { percent: o.percent }),
+            ...(o.holdDays !== undefined && { holdDays: o.holdDays }),
+          });
+          if (o.json) return printJson(r);
+          process.stdout.write(`Reward ${r.rewardId}: ${r.event} pays ${pays(r)} (hold ${r.holdDays ?? 30} days).\n`);
+        });
+      }),
+    );
+
+  rewards
+    .command('delete <rewardId>')
+    .description('delete a rule (commissions it created stay)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (rewardId: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const r = await c.delete(path(c, rewardId));
+          if (o.json) return printJson(r);
+          process.stdout.write(`Deleted reward ${rewardId}.\n`);
+        });
+      }),
+    );
+}

@@ -1,0 +1,260 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { ledgerRows } from '../support/commissions.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
+import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+
+// The partner portal (a partner token signs in to its own realm) and the manager's Partners,
+// Commissions and Payouts pages, in Debian's Chromium, with screenshots in test/artifacts/.
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const UI_WAIT = 10_000;
+const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const PHONE = { width: 390, height: 844 };
+
+describe('partner portal and manager ledger pages in a real browser (Debian Chromium)', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let tenant: Awaited<ReturnType<typeof createHandle>>;
+  let context: BrowserContext | null = null;
+  let pageErrors: string[] = [];
+
+  before(async function () {
+    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: npm test installs it (scripts/pretest.ts), or apt-get install -y chromium.`);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    [server, browser] = await Promise.all([startTestServer(), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
+    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
+    for (const [partnerId, campaignId] of [['alpha', 'alpha-deal'], ['beta', 'beta-deal']]) {
+      await createPartner(server, tenant, partnerId, { name: `${partnerId[0].toUpperCase()}${partnerId.slice(1)} Media` });
+      await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+        campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId,
+        primaryLink: { slug: campaignId, destinationUrl: `https://merchant.example.com/p?ref=${campaignId}`, title: `${campaignId} title` },
+      }).expect(201);
+    }
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    await context?.close();
+    context = null;
+    expect(pageErrors, 'uncaught errors in the page').to.deep.equal([]);
+  });
+
+  async function openPage(viewport = { width: 1360, height: 900 }): Promise<Page> {
+    context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US' });
+    const page = await context.newPage();
+    pageErrors = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    return page;
+  }
+
+  async function signIn(page: Page, token: string, hash = '') {
+    await page.goto(`${server.url}/dashboard${hash}`);
+    await page.fill('#signin-handle', tenant.handle);
+    await page.fill('#signin-token', token);
+    await page.click('#signin-submit');
+    await page.waitForSelector('.layout', { timeout: UI_WAIT });
+  }
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+  const navPages = (page: Page) => page.locator('.nav-link').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.page));
+
+  async function click(slug: string, query = '') {
+    const res = await fetch(`${server.url}/${tenant.handle}/${slug}${query}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    expect(res.status).to.equal(302);
+  }
+
+  it('a partner token signs in to its portal (detected by prefix): only its campaigns, short links, live funnel, sub-IDs; missing realm routes are hidden', async () => {
+    const { token } = await partnerToken(server, tenant, 'alpha');
+    await click('alpha-deal', '?sub1=newsletter');
+    await click('beta-deal', '?sub1=beta-secret');
+    const page = await openPage();
+    await page.goto(`${server.url}/dashboard`);
+    await page.fill('#signin-token', token);
+    await waitForText(page, '#signin-kind', 'Partner token');
+    await page.fill('#signin-handle', tenant.handle);
+    await page.click('#signin-submit');
+    await page.waitForSelector('.nav-link[data-page="portal"]', { timeout: UI_WAIT });
+    // Only the portal's pages: never the manager's (they would answer 403 to this token).
+    const pages = await navPages(page);
+    expect(pages).to.include.members(['portal', 'links', 'live', 'subids']);
+    expect(pages).to.not.include.members(['campaigns', 'partners', 'commissions', 'payouts']);
+    expect(await page.locator('.tenant-name').textContent()).to.equal('Alpha Media');
+    await waitForText(page, '#portal-profile', 'alpha');
+    // Balances card when the profile carries balances (an empty list until commissions exist).
+    await page.locator('#portal-balances').waitFor({ timeout: UI_WAIT });
+    // Realm routes this server lacks (404) hide their pages and say so; present ones show.
+    for (const [id, path] of [['my-commissions', 'commissions'], ['my-payouts', 'payouts']]) {
+      const status = (await server.http.get(`/v2/handles/${tenant.handle}/partner/${path}`).set({ Authorization: `Bearer ${token}` })).status;
+      expect(pages.includes(id), `${id} shown iff /partner/${path} exists (answered ${status})`).to.equal(status !== 404);
+    }
+    await shot(page, 'portal-01-overview');
+
+    await page.click('.nav-link[data-page="links"]');
+    const row = page.locator('#portal-campaigns tr[data-campaign-id="alpha-deal"]');
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('.short-link').textContent()).to.equal(`${server.url}/${tenant.handle}/alpha-deal`);
+    expect(await page.locator('#portal-campaigns tr[data-campaign-id="beta-deal"]').count()).to.equal(0);
+    await context!.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await row.locator('button.copy').click();
+    expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(`${server.url}/${tenant.handle}/alpha-deal`);
+    await shot(page, 'portal-02-links');
+
+    await page.click('.nav-link[data-page="live"]');
+    await page.locator('#live-state[data-state="open"]').waitFor({ timeout: UI_WAIT });
+    await page.locator('#funnel-table tr[data-campaign-id="alpha-deal"] td[data-col="clicks"]', { hasText: '1' }).waitFor({ timeout: UI_WAIT });
+    await click('alpha-deal', '?sub1=newsletter');
+    // Live: the stream brings the second click without a reload.
+    await page.locator('#funnel-table tr[data-campaign-id="alpha-deal"] td[data-col="clicks"]', { hasText: '2' }).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#funnel-table tr[data-campaign-id="beta-deal"]').count()).to.equal(0);
+    // The portal's funnel has the partner's own commission column (filled once the realm sends `commission`).
+    expect(await page.locator('#funnel-table th', { hasText: 'Commission' }).count()).to.equal(1);
+    await shot(page, 'portal-03-live');
+
+    await page.click('.nav-link[data-page="subids"]');
+    await page.locator('#breakdown-subid tr[data-key="newsletter"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#breakdown-subid tbody').textContent()).to.not.include('beta-secret');
+    await shot(page, 'portal-04-subids');
+  });
+
+  it('a handle token never sees the portal pages; a token without partners.read does not see Partners', async () => {
+    const narrow = (await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'analytics.read'])).token;
+    const page = await openPage();
+    await signIn(page, narrow);
+    const pages = await navPages(page);
+    expect(pages).to.deep.equal(['campaigns', 'funnel', 'breakdowns']);
+    await waitForText(page, '.nav-hidden', 'partners.read');
+  });
+
+  it('partners: creates a partner, suspends and reactivates it, issues a partner token shown once that signs in to the portal', async () => {
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/partners');
+    await page.fill('#new-partner-id', 'gamma');
+    await page.fill('#new-partner-name', 'Gamma Deals');
+    await page.fill('#new-partner-email', 'pay@gamma.example');
+    await page.fill('#new-partner-minimum', '25.50');
+    await page.click('#new-partner-submit');
+    const row = page.locator('#partners-table tr[data-partner-id="gamma"]');
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.textContent()).to.include('25.50');
+    await page.click('#new-partner-submit'); // the same id again: the API's 409, shown
+    await page.fill('#new-partner-id', 'gamma');
+    await page.fill('#new-partner-name', 'Gamma again');
+    await page.click('#new-partner-submit');
+    await waitForText(page, '#new-partner .alert-error', 'conflict');
+
+    await row.locator('[data-action="suspend"]').click();
+    await waitForText(page, '#partners-table tr[data-partner-id="gamma"] td.status', 'SUSPENDED');
+    expect((await server.http.get(`/v2/handles/${tenant.handle}/partners/gamma`).set(tenant.auth)).body.status).to.equal('SUSPENDED');
+    await row.locator('[data-action="activate"]').click();
+    await waitForText(page, '#partners-table tr[data-partner-id="gamma"] td.status', 'ACTIVE');
+
+    await row.locator('[data-action="token"]').click();
+    await page.locator('#issued-token').waitFor({ timeout: UI_WAIT });
+    const token = (await page.locator('#issued-token').textContent())!;
+    expect(token).to.match(/^tenx_ptk_/);
+    await shot(page, 'manager-01-partners');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'manager-01-partners-phone');
+
+    const portal = await browser.newPage();
+    try {
+      await portal.goto(`${server.url}/dashboard`);
+      await portal.fill('#signin-handle', tenant.handle);
+      await portal.fill('#signin-token', token);
+      await portal.click('#signin-submit');
+      await portal.waitForSelector('.nav-link[data-page="portal"]', { timeout: UI_WAIT });
+      await waitForText(portal, '#portal-profile', 'Gamma Deals');
+    } finally {
+      await portal.close();
+    }
+  });
+
+  it('commissions: filters, summary by status, approve and reject with a reason (one and bulk), a reason is required', async () => {
+    const [p1, p2, p3] = await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '12.34', status: 'pending' },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '0.10', status: 'pending' },
+      { handle: tenant.handle, partnerId: 'beta', campaignId: 'beta-deal', amount: '7.00', status: 'pending', currency: 'EUR' },
+    ]);
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/commissions');
+    await page.locator(`#commissions-table tr[data-commission-id="${p3}"]`).waitFor({ timeout: UI_WAIT });
+    await waitForText(page, '#commission-summary [data-stat="pending"]', '12.44 USD');
+    await waitForText(page, '#commission-summary [data-stat="pending"]', '7.00 EUR');
+
+    await page.locator(`#commissions-table tr[data-commission-id="${p1}"] [data-action="approve"]`).click();
+    await waitForText(page, '#commission-feedback .alert-error', 'reason is required');
+    await page.fill('#commission-reason', 'checked the order in the shop');
+    await page.locator(`#commissions-table tr[data-commission-id="${p1}"] [data-action="approve"]`).click();
+    await waitForText(page, `#commissions-table tr[data-commission-id="${p1}"] td.status`, 'approved');
+    await waitForText(page, '#commission-summary [data-stat="approved"]', '12.34 USD');
+
+    for (const id of [p2, p3]) await page.locator(`#commissions-table tr[data-commission-id="${id}"] input.select`).check();
+    await page.fill('#commission-reason', 'duplicate orders');
+    await page.click('#bulk-reject');
+    await waitForText(page, '#commission-feedback', '2 commissions moved to rejected');
+    const { body } = await server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200);
+    expect([body.status, body.reason]).to.deep.equal(['rejected', 'duplicate orders']);
+    await shot(page, 'manager-02-commissions');
+
+    // Filter by partner: beta's rows only.
+    await page.selectOption('#commission-status', '');
+    await page.fill('#commission-partner', 'beta');
+    await page.click('#commission-apply');
+    await page.locator(`#commissions-table tr[data-commission-id="${p1}"]`).waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect(await page.locator(`#commissions-table tr[data-commission-id="${p3}"]`).count()).to.equal(1);
+    await page.setViewportSize(PHONE);
+    await shot(page, 'manager-02-commissions-phone');
+  });
+
+  it('payouts: runs payouts, downloads a statement, marks one paid with a reference', async () => {
+    await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '40.00' },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '2.50' },
+    ]);
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/payouts');
+    await page.locator('#payouts-table').waitFor({ timeout: UI_WAIT });
+    await page.fill('#payout-partners', 'alpha');
+    await page.click('#payout-run');
+    await waitForText(page, '#payout-feedback', 'created');
+    const row = page.locator('#payouts-table tr[data-status="pending"]').filter({ hasText: 'alpha' }).first();
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('td[data-col="amount"]').textContent()).to.include('USD');
+    const payoutId = (await row.getAttribute('data-payout-id'))!;
+
+    const [download] = await Promise.all([page.waitForEvent('download'), row.locator('[data-action="statement"]').click()]);
+    const lines = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(lines.length).to.be.greaterThan(1);
+
+    await row.locator('input.reference').fill('SEPA-2026-12-001');
+    await row.locator('[data-action="mark-paid"]').click();
+    await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] td.status`, 'paid');
+    const { body } = await server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200);
+    expect([body.status, body.reference]).to.deep.equal(['paid', 'SEPA-2026-12-001']);
+    await shot(page, 'manager-03-payouts');
+    await page.setViewportSize(PHONE);
+    await shot(page, 'manager-03-payouts-phone');
+  });
+
+  it('phone width: the portal is usable at 390 px', async () => {
+    const { token } = await partnerToken(server, tenant, 'alpha');
+    const page = await openPage(PHONE);
+    await signIn(page, token, '#/links');
+    await page.locator('#portal-campaigns tr[data-campaign-id="alpha-deal"]').waitFor({ timeout: UI_WAIT });
+    await shot(page, 'portal-05-links-phone');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'no page-wide horizontal scroll').to.be.at.most(0);
+  });
+});
+
+async function waitForText(page: Page, selector: string, text: string) {
+  await page.locator(selector, { hasText: text }).first().waitFor({ timeout: UI_WAIT });
+}

@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { ledgerRows } from '../support/commissions.ts';
+import { clickThrough, partnerCampaign } from '../support/conversions.ts';
+import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
+
+const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
+
+type Run = { code: number | null; stdout: string; stderr: string };
+
+describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in on its realm', function () {
+  this.timeout(120_000);
+  let server: TestServer;
+  let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
+  let configHome: string;
+
+  function tenx(args: string[], env: Record<string, string> = {}): Promise<Run> {
+    const base: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome };
+    for (const k of ['TENX_URL', 'TENX_HANDLE', 'TENX_TOKEN']) delete base[k];
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [TENX, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c) => (stdout += c));
+      child.stderr.on('data', (c) => (stderr += c));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+  const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
+  const asOwner = () => ({ TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: tenant.ownerToken });
+  const api = (path: string) => server.http.get(`/v2/handles/${tenant.handle}${path}`).set(tenant.auth).expect(200);
+
+  before(async () => {
+    configHome = mkdtempSync(join(tmpdir(), 'tenx-cli-partners-'));
+    server = await startTestServer();
+    tenant = await partnerCampaign(server, { campaignId: 'alpha-deal', slug: 'alpha-deal' });
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  it('partners create|update|list|token: the token alone on stdout, and it logs in as the partner and reads only its own funnel', async () => {
+    ok(await tenx(['partners', 'create', 'alpha', '--name', 'Alpha Media', '--minimum-payout', '10'], asOwner()));
+    ok(await tenx(['partners', 'create', 'beta', '--name', 'Beta Deals'], asOwner()));
+    ok(await tenx(['partners', 'update', 'beta', '--status', 'SUSPENDED'], asOwner()));
+    expect((await api('/partners/beta')).body.status).to.equal('SUSPENDED');
+    const nothing = await tenx(['partners', 'update', 'beta'], asOwner());
+    expect(nothing.code).to.equal(2);
+    const list = await tenx(['partners', 'list'], asOwner());
+    ok(list);
+    expect(list.stdout).to.match(/alpha\s+Alpha Media\s+ACTIVE\s+10\.00/);
+    expect(list.stdout).to.match(/beta\s+Beta Deals\s+SUSPENDED/);
+
+    await server.http.patch(`/v2/handles/${tenant.handle}/campaigns/alpha-deal`).set(tenant.auth).send({ partnerId: 'alpha' }).expect(200);
+    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId: 'beta-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'beta',
+      primaryLink: { slug: 'beta-deal', destinationUrl: 'https://merchant.example.com/b' },
+    }).expect(201);
+    await clickThrough(server, tenant.handle, 'alpha-deal');
+    await clickThrough(server, tenant.handle, 'beta-deal');
+
+    const issued = await tenx(['partners', 'token', 'alpha'], asOwner());
+    ok(issued);
+    const token = issued.stdout.trim();
+    expect(token).to.match(/^tenx_ptk_\S+$/);
+    expect(issued.stderr).to.include('/dashboard');
+
+    const login = await tenx(['login', '--url', server.url, '--handle', tenant.handle, '--token', token]);
+    ok(login);
+    expect(login.stdout).to.include('partner alpha');
+    // Stored login, no TENX_*: the funnel comes from the partner realm and holds only alpha's campaign.
+    const funnel = await tenx(['analytics', 'funnel', '--json']);
+    ok(funnel);
+    const rows = JSON.parse(funnel.stdout).data.map((r: { campaignId: string; clicks: number }) => [r.campaignId, r.clicks]);
+    expect(rows).to.deep.equal([['alpha-deal', 1]]);
+    ok(await tenx(['logout']));
+  });
+
+  it('rewards set|list|delete', async () => {
+    ok(await tenx(['rewards', 'set', 'cpa', '--event', 'affiliate_click', '--type', 'percent', '--percent', '12.5', '--partner', 'alpha'], asOwner()));
+    const list = await tenx(['rewards', 'list'], asOwner());
+    ok(list);
+    expect(list.stdout).to.match(/cpa\s+alpha\s+\*\s+affiliate_click\s+12\.5%/);
+    const bad = await tenx(['rewards', 'set', 'x', '--event', 'click', '--type', 'flat'], asOwner());
+    expect(bad.code).to.equal(2);
+    ok(await tenx(['rewards', 'delete', 'cpa'], asOwner()));
+    expect((await api('/rewards')).body.data).to.deep.equal([]);
+  });
+
+  it('commissions list|approve|reject with a reason; payouts run|mark-paid|statement', async () => {
+    const [a, b, c] = await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '12.34', status: 'pending' },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '0.66', status: 'pending' },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '5.00', status: 'pending' },
+    ]);
+    ok(await tenx(['commissions', 'approve', a, b, '--reason', 'orders shipped'], asOwner()));
+    ok(await tenx(['commissions', 'reject', c, '--reason', 'test order'], asOwner()));
+    expect((await api(`/commissions/${c}`)).body).to.include({ status: 'rejected', reason: 'test order' });
+    const again = await tenx(['commissions', 'reject', a, b, '--reason', 'too late'], asOwner());
+    expect(again.code, again.stdout).to.equal(1);
+    expect(again.stdout).to.include('refused');
+    const list = await tenx(['commissions', 'list', '--status', 'approved'], asOwner());
+    ok(list);
+    expect(list.stdout).to.match(/approved\s+2\s+13\.00 USD/);
+
+    const run = await tenx(['payouts', 'run', '--key', 'december', '--partners', 'alpha', '--json'], asOwner());
+    ok(run);
+    const [payout] = JSON.parse(run.stdout).data;
+    expect([payout.partnerId, payout.amount, payout.currency, payout.commissionCount]).to.deep.equal(['alpha', 13, 'USD', 2]);
+    const rerun = await tenx(['payouts', 'run', '--key', 'december', '--json'], asOwner());
+    expect(JSON.parse(rerun.stdout).data[0].payoutId).to.equal(payout.payoutId);
+    const statement = await tenx(['payouts', 'statement', payout.payoutId], asOwner());
+    ok(statement);
+    const lines = statement.stdout.trim().split(/\r?\n/);
+    expect(lines.length).to.equal(3);
+    expect(statement.stdout).to.include(a);
+    ok(await tenx(['payouts', 'mark-paid', payout.payoutId, '--reference', 'SEPA-1'], asOwner()));
+    expect((await api(`/payouts/${payout.payoutId}`)).body).to.include({ status: 'paid', reference: 'SEPA-1' });
+    expect((await api(`/commissions/${a}`)).body.status).to.equal('paid');
+  });
+
+  it('seed-demo creates partners for its campaigns and a partner token that opens the portal, and says how', async () => {
+    const handle = uniqueHandle('demo');
+    const run = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '20', '--seed', '7'], { ADMIN_TOKEN });
+    ok(run);
+    expect(run.stdout).to.include(`${server.url}/dashboard`);
+    const token = /\n {2}(tenx_ptk_\S+)\n/.exec(run.stdout)?.[1];
+    expect(token, run.stdout).to.be.a('string');
+    const me = await server.http.get(`/v2/handles/${handle}/partner`).set({ Authorization: `Bearer ${token}` }).expect(200);
+    expect(me.body.partnerId).to.equal('alpha');
+    const campaigns = await server.http.get(`/v2/handles/${handle}/partner/campaigns`).set({ Authorization: `Bearer ${token}` }).expect(200);
+    expect(campaigns.body.data.map((c: { campaignId: string }) => c.campaignId)).to.deep.equal(['partner-alpha']);
+  });
+});
