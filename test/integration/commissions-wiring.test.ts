@@ -1,5 +1,6 @@
 import { expect } from 'chai';
-import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
+import type { ClickBuffer, ClickRow } from '../../core/redirect/click-buffer.ts';
+import { CONVERSIONS, clickThrough, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 // The conversion statement writes its commission (core/conversions/record-sql.ts), through the real HTTP server.
@@ -68,5 +69,36 @@ describe('commissions written with the conversion', () => {
     const c = await storedClick(server, t.handle, t.campaignId);
     await server.http.post(CONVERSIONS).send({ ctx: c.ctx, eventType: 'affiliate_click', idempotencyKey: 'k' }).expect(201);
     expect(await commissionsOf(server, t.handle)).to.deep.equal([]);
+  });
+});
+
+describe('click commissions written with the click batches', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it('accrues one row per partner, campaign, UTC day and currency from qualified clicks; a replayed click never counts twice', async () => {
+    const t = await withPartner(server);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/cpc`).set(t.auth).send({ scope: { partnerId: 'anna' }, event: 'click', type: 'flat', amount: 0.05, currency: 'USD' }).expect(201);
+    const buffer = server.kernel.container.resolve<ClickBuffer>('clickBuffer');
+    const recorded: ClickRow[] = [];
+    const push = buffer.push.bind(buffer);
+    buffer.push = (row: ClickRow) => (recorded.push(row), push(row));
+    try {
+      for (let i = 0; i < 3; i++) await clickThrough(server, t.handle, t.slug);
+      await clickThrough(server, t.handle, t.slug, { 'user-agent': 'curl/8.5.0' });
+      await buffer.flush();
+      // The same clicks again, as a batch retried after a commit whose answer was lost.
+      for (const row of recorded) push(row);
+      await buffer.flush();
+    } finally {
+      buffer.push = push;
+    }
+    expect(recorded).to.have.length(4);
+    const rows = (await server.sql.query(`select partner_id, campaign_id, type, quantity::int as quantity, amount::text as amount, currency, status, day::text as day
+                                            from commissions where handle = $1`, [t.handle])).rows;
+    expect(rows).to.deep.equal([{ partner_id: 'anna', campaign_id: t.campaignId, type: 'click', quantity: 3, amount: '0.15', currency: 'USD', status: 'pending', day: new Date().toISOString().slice(0, 10) }]);
   });
 });
