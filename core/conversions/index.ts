@@ -9,6 +9,9 @@ import { conversionsDb } from './db.ts';
 import { MerchantAuth } from './merchant-auth.ts';
 import { createRateLimiter, type RateDecision } from './rate-limit.ts';
 import { IdempotencyRetention } from './retention.ts';
+import { conversionReadRoutes } from './read-routes.ts';
+import { ConversionReader } from './reader.ts';
+import { ReversalService } from './reversals.ts';
 import { conversionRoutes } from './routes.ts';
 import { ConversionService } from './service.ts';
 
@@ -32,11 +35,13 @@ export const conversionsModule: TenxModule = {
       conversionsDb: asFunction(({ pg, embedded }: { pg: Pool; embedded: boolean }) => conversionsDb(pg, embedded)).singleton(),
       conversions: asClass(ConversionService).singleton(),
       merchantAuth: asClass(MerchantAuth).singleton(),
+      conversionReader: asClass(ConversionReader).singleton(),
+      reversals: asClass(ReversalService).singleton(),
       idempotencyRetention: asClass(IdempotencyRetention).singleton(),
       conversionRateLimit: asFunction(createClientRateLimit).singleton(),
     });
   },
-  routes: () => conversionRoutes,
+  routes: () => [...conversionRoutes, ...conversionReadRoutes],
   async start({ idempotencyRetention }) {
     (idempotencyRetention as IdempotencyRetention).start();
   },

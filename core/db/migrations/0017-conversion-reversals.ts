@@ -15,6 +15,8 @@ export class Migration0017ConversionReversals extends Migration {
     this.addSql('alter table conversions add column reversed_value numeric(14, 2) not null default 0');
     this.addSql('alter table conversions add column reversals int not null default 0');
     this.addSql('create index conversions_handle_time on conversions (handle, created_at desc, conversion_id desc)');
+    // A reversal names the conversion by its idempotencyKey, which outlives the idempotency_keys retention.
+    this.addSql('create index conversions_handle_key on conversions (handle, idempotency_key)');
     this.addSql(`create table conversion_reversals (
       reversal_id uuid primary key,
       handle text not null references tenants(handle) on delete cascade,
