@@ -15,6 +15,9 @@ import { ReversalService } from './reversals.ts';
 import { conversionRoutes } from './routes.ts';
 import { ConversionService } from './service.ts';
 
+export { listConversionsQuery, storedConversion } from './read-schemas.ts';
+export type { ConversionFilters, ConversionReader } from './reader.ts';
+
 /** Spends one token of the caller's bucket (per client IP); always allowed when PUBLIC_RATE_LIMIT is 0. */
 export type ClientRateLimit = (ctx: Context) => Promise<RateDecision>;
 

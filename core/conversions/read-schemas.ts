@@ -1,8 +1,7 @@
 /** Schemas of the conversion read and reversal routes (API.md "Conversions, read and reversed"). */
 import { instant } from '../http/validate.ts';
 import { handleParam } from '../tenants/schemas.ts';
-import { ID_PATTERN } from '../commissions/index.ts';
-import { commissionResponse } from '../commissions/schemas.ts';
+import { ID_PATTERN, commissionResponse } from '../commissions/index.ts';
 import { MAX_VALUE } from './schemas.ts';
 
 export const CONVERSION_STATUSES = ['recorded', 'partially_reversed', 'reversed'] as const;

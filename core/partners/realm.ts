@@ -1,17 +1,30 @@
+import type { Pool } from 'pg';
 import type { CampaignService } from '../campaigns/service.ts';
 import type { CampaignStatus } from '../campaigns/entities.ts';
 import { forbidden } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
 import type { PartnerService } from './service.ts';
 
+interface RealmDeps { principal: Principal; partners: PartnerService; campaigns: CampaignService; pg: Pool }
+
+// Balances from the ledger, by currency: adjustments follow their commission's status, clawbacks are
+// approved (negative) until paid. Rejected and reversed rows owe nothing.
+const BALANCES = `
+select currency,
+       coalesce(sum(amount) filter (where status = 'pending'), 0) as pending,
+       coalesce(sum(amount) filter (where status = 'approved'), 0) as approved,
+       coalesce(sum(amount) filter (where status = 'paid'), 0) as paid
+  from commissions where handle = $1 and partner_id = $2 and status in ('pending', 'approved', 'paid')
+ group by currency order by currency`;
+
 /**
  * What a partner token sees of its handle: its own profile and campaigns. Every read is keyed by
  * the token's partner, never by anything the request names.
  */
 export class PartnerRealm {
-  private readonly deps: { principal: Principal; partners: PartnerService; campaigns: CampaignService };
+  private readonly deps: RealmDeps;
 
-  constructor(deps: { principal: Principal; partners: PartnerService; campaigns: CampaignService }) {
+  constructor(deps: RealmDeps) {
     this.deps = deps;
   }
 
@@ -24,8 +37,8 @@ export class PartnerRealm {
 
   async profile(handle: string) {
     const p = await this.deps.partners.find(handle, this.partnerId);
-    // Balances by currency come with commissions; until then a partner has none.
-    return { partnerId: p.partnerId, name: p.name, status: p.status, balances: [] as Array<{ currency: string; pending: number; approved: number; paid: number }> };
+    const { rows } = await this.deps.pg.query<{ currency: string; pending: number; approved: number; paid: number }>(BALANCES, [handle, p.partnerId]);
+    return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
   }
 
   async campaigns(handle: string, q: { status?: CampaignStatus; limit: number; cursor?: string }) {
