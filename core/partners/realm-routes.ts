@@ -80,6 +80,7 @@ export const realmRoutes = defineRoutes([
     query: { properties: { ...pageQuery, ...withoutPartner(listConversionsQuery) } },
     responses: { 200: { description: "A page of the partner's conversions", schema: pageOf(storedConversion) } },
     async handler(ctx, { conversionReader, partnerRealm }: Deps) {
+      await partnerRealm.checkCampaign(ctx.params.handle, (ctx.state.query as ConversionFilters).campaignId);
       ctx.body = await conversionReader.list(ctx.params.handle, { ...(ctx.state.query as ConversionFilters), partnerId: partnerRealm.partnerId });
     },
   },
@@ -93,6 +94,7 @@ export const realmRoutes = defineRoutes([
     query: { properties: { ...pageQuery, ...withoutPartner(listCommissionsQuery) } },
     responses: { 200: { description: "A page of the partner's commissions and the summary", schema: commissionList } },
     async handler(ctx, { commissionLedger, partnerRealm }: Deps) {
+      await partnerRealm.checkCampaign(ctx.params.handle, (ctx.state.query as CommissionFilters).campaignId);
       ctx.body = await commissionLedger.list(ctx.params.handle, { ...(ctx.state.query as CommissionFilters), partnerId: partnerRealm.partnerId });
     },
   },

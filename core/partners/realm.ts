@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { CampaignService } from '../campaigns/service.ts';
 import type { CampaignStatus } from '../campaigns/entities.ts';
-import { forbidden } from '../http/errors.ts';
+import { forbidden, notFound } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
 import type { PartnerService } from './service.ts';
 
@@ -39,6 +39,16 @@ export class PartnerRealm {
     const p = await this.deps.partners.find(handle, this.partnerId);
     const { rows } = await this.deps.pg.query<{ currency: string; pending: number; approved: number; paid: number }>(BALANCES, [handle, p.partnerId]);
     return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
+  }
+
+  /**
+   * A campaignId a realm list names must be the partner's own campaign now: any other is a 404 that
+   * says nothing of it (a campaign handed over since keeps its past rows, read without the filter).
+   */
+  async checkCampaign(handle: string, campaignId: string | undefined): Promise<void> {
+    if (campaignId === undefined) return;
+    const { rowCount } = await this.deps.pg.query('select 1 from campaigns where handle = $1 and campaign_id = $2 and partner_id = $3', [handle, campaignId, this.partnerId]);
+    if (!rowCount) throw notFound('Campaign');
   }
 
   async campaigns(handle: string, q: { status?: CampaignStatus; limit: number; cursor?: string }) {

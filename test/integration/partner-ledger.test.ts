@@ -54,6 +54,10 @@ describe('partner realm: conversions, commissions, payouts and balances', () => 
     await realm('/commissions?partnerId=bob').expect(400);
     await realm('/conversions?partnerId=bob').expect(400);
     await realm('/payouts?partnerId=bob').expect(400);
+    // Bob's campaign named as a filter: 404, never its rows.
+    await realm('/commissions?campaignId=bob-deal').expect(404);
+    await realm('/conversions?campaignId=bob-deal').expect(404);
+    expect((await realm(`/conversions?campaignId=${t.campaignId}`).expect(200)).body.data).to.have.length(2);
     // A handle token is not let into the realm.
     await server.http.get(`/v2/handles/${t.handle}/partner/commissions`).set(t.auth).expect(403);
   });
