@@ -41,8 +41,8 @@ with conv as (
    where conversion_id = $4
   returning conversion_id, campaign_id, partner_id, currency, value, reversed_value
 ), rev as (
-  insert into conversion_reversals (reversal_id, handle, reversal_key, conversion_id, campaign_id, amount, currency, reason, note, actor, commissions)
-  select $2, $1, $3, conversion_id, campaign_id, $5::numeric, currency, $6, $7, $8, $9::jsonb from conv
+  insert into conversion_reversals (reversal_id, handle, reversal_key, conversion_id, campaign_id, partner_id, amount, currency, reason, note, actor, commissions)
+  select $2, $1, $3, conversion_id, campaign_id, partner_id, $5::numeric, currency, $6, $7, $8, $9::jsonb from conv
   returning *
 ), data as (
   select r.handle, r.campaign_id, r.reversal_id,

@@ -56,6 +56,7 @@ describe('conversions: read and reversed', () => {
     const again = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-1', amount: 30, reason: 'refund' }).expect(200);
     expect(again.body).to.include({ reversalId: part.body.reversalId, deduped: true, amount: 30 });
     expect((await server.http.get(`${t.base}/${id}`).set(t.merchant).expect(200)).body).to.include({ reversedValue: 30, status: 'partially_reversed' });
+    expect((await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body.data[0]).to.include({ reversals: 1, netRevenue: 70 });
 
     const over = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-2', amount: 70.01, reason: 'refund' }).expect(422);
     expect(over.body.error.code).to.equal('over_reversal');
@@ -66,6 +67,10 @@ describe('conversions: read and reversed', () => {
     expect((await server.http.get(`${t.base}?status=reversed`).set(t.merchant).expect(200)).body.data).to.have.length(1);
     await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-4', reason: 'refund' }).expect(422);
     await t.reverse({ idempotencyKey: 'no-such-order', reversalKey: 'refund-5', reason: 'refund' }).expect(404);
+
+    const funnel = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body;
+    expect(funnel.data[0]).to.include({ conversions: 1, revenue: 100, reversals: 2, netRevenue: 0 });
+    expect(funnel.totals).to.include({ reversals: 2, netRevenue: 0 });
 
     const { rows: events } = await server.sql.query(`select payload from outbox_events where handle = $1 and type = 'conversion.reversed' order by created_at`, [t.handle]);
     expect(events.map((e) => e.payload.amount)).to.deep.equal([30, 70]);

@@ -44,6 +44,10 @@ describe('partner realm: conversions, commissions, payouts and balances', () => 
     await server.http.post(`/v2/handles/${t.handle}/payouts/${payouts[0].payoutId}/mark-paid`).set(t.auth).send({}).expect(200);
     expect((await realm('').expect(200)).body.balances).to.deep.equal([{ currency: 'EUR', pending: 0, approved: 0, paid: 15 }]);
 
+    const funnel = (await realm('/analytics?funnel=true').expect(200)).body;
+    expect(funnel.data.map((r: { campaignId: string; commission: unknown }) => [r.campaignId, r.commission])).to.deep.equal([[t.campaignId, { EUR: 15 }]]);
+    expect(funnel.totals.commission).to.deep.equal({ EUR: 15 });
+    expect(JSON.stringify(funnel)).not.to.include('999');
     const conversions = (await realm('/conversions').expect(200)).body.data;
     expect(conversions.map((c: { conversionId: string; value: number }) => [c.conversionId, c.value]).sort()).to.deep.equal([[a1, 100], [a2, 50]].sort());
     const commissions = (await realm('/commissions').expect(200)).body;

@@ -23,6 +23,8 @@ export class Migration0017ConversionReversals extends Migration {
       reversal_key text not null,
       conversion_id uuid not null,
       campaign_id text not null,
+      -- The conversion's partner: a partner's funnel counts the reversals of its own conversions only.
+      partner_id text,
       amount numeric(14, 2) not null,
       currency char(3),
       reason text not null,
