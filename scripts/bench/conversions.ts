@@ -167,7 +167,8 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     const subs = submissions('bench', n, dupShare, tokens);
     const run = await drive(pool, subs, concurrency);
     const { rows } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like 'bench-%'");
-    const { rows: [ledger] } = await sql.query("select count(*)::int as n from commissions where handle = 'bench' and type = 'conversion'");
+    const { rows: [ledger] } = await sql.query(`select count(*)::int as n from commissions c join conversions v using (conversion_id)
+                                                where c.handle = 'bench' and c.type = 'conversion' and v.idempotency_key like 'bench-%'`);
     const dups = subs.length - n;
     const countOk = rows[0].n === n && run.statuses['201'] === n && (run.statuses['200'] ?? 0) === dups;
     const result = {
