@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { reverseConversionCommissions } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { notFound, unprocessable } from '../http/errors.ts';
+import { invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import type { OutboxService } from '../outbox/service.ts';
 
 export interface ReversalInput {
@@ -71,6 +71,10 @@ export class ReversalService {
   }
 
   async reverse(handle: string, input: ReversalInput, actor: string): Promise<{ deduped: boolean; reversal: Record<string, unknown> }> {
+    // Money has 2 fraction digits: a third is refused, never rounded away (binary floats: compare in cents with a tolerance).
+    if (input.amount !== undefined && Math.abs(Math.round(input.amount * 100) - input.amount * 100) > 1e-6) {
+      throw invalidRequest('The request body is invalid.', [{ pointer: '/body/amount', message: 'must have at most 2 fraction digits' }]);
+    }
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await withTransaction(this.deps.pg, (client) => this.attempt(client, handle, input, actor));
