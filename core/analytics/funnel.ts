@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { botRatio, confidence, conversionRate, type ConfidenceReason } from './confidence.ts';
 import { Params } from '../db/params.ts';
-import { FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Window } from './range.ts';
+import { campaignFilter, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Window } from './range.ts';
 
 export interface CampaignRef {
   campaignId: string;
@@ -23,6 +23,9 @@ export interface FunnelMetrics {
   unauthenticatedConversions: number;
   revenue: number;
   revenueByCurrency: Record<string, number>;
+  /** Reversals (refunds, chargebacks) recorded in the window, and revenue minus their value (reporting currency). */
+  reversals: number;
+  netRevenue: number;
   conversionRate: number;
   botRatio: number;
   confidence: number;
@@ -30,11 +33,12 @@ export interface FunnelMetrics {
   lastClickAt: string | null;
 }
 
-export type FunnelRow = { campaignId: string; partnerId: string | null } & FunnelMetrics;
+/** A partner's rows (partner realm, partnerId filter) also carry its commissions by currency. */
+export type FunnelRow = { campaignId: string; partnerId: string | null; commission?: Record<string, number> } & FunnelMetrics;
 
 export interface Funnel {
   data: FunnelRow[];
-  totals: FunnelMetrics;
+  totals: FunnelMetrics & { commission?: Record<string, number> };
 }
 
 /** A pool, or one client when several reads must share a snapshot (reconciliation). */
@@ -49,9 +53,15 @@ interface Sums {
   verifiedConversions: number;
   unauthenticatedConversions: number;
   byCurrency: Map<string, number>;
+  reversals: number;
+  reversedByCurrency: Map<string, number>;
+  commissionByCurrency: Map<string, number>;
 }
 
-const emptySums = (): Sums => ({ clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, unauthenticatedConversions: 0, byCurrency: new Map() });
+const emptySums = (): Sums => ({
+  clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, unauthenticatedConversions: 0, byCurrency: new Map(),
+  reversals: 0, reversedByCurrency: new Map(), commissionByCurrency: new Map(),
+});
 
 function addInto(target: Sums, s: Sums) {
   target.clicks += s.clicks;
@@ -60,7 +70,16 @@ function addInto(target: Sums, s: Sums) {
   target.verifiedConversions += s.verifiedConversions;
   target.unauthenticatedConversions += s.unauthenticatedConversions;
   for (const [c, v] of s.byCurrency) target.byCurrency.set(c, (target.byCurrency.get(c) ?? 0) + v);
+  target.reversals += s.reversals;
+  for (const [c, v] of s.reversedByCurrency) target.reversedByCurrency.set(c, (target.reversedByCurrency.get(c) ?? 0) + v);
+  for (const [c, v] of s.commissionByCurrency) target.commissionByCurrency.set(c, (target.commissionByCurrency.get(c) ?? 0) + v);
 }
+
+const byCurrency = (m: Map<string, number>) =>
+  Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => [c, cents(v) / 100]));
+
+// In whole cents: the difference of two 2-decimal amounts never picks up a float's tail.
+const cents = (x: number) => Math.round(x * 100);
 
 function metrics(s: Sums, status: string, lastClickAt: Date | null, reportingCurrency: string, now: Date): FunnelMetrics {
   const conf = confidence({ clicks: s.clicks, qualifiedClicks: s.qualifiedClicks, conversions: s.conversions, status, lastClickAt, now });
@@ -76,6 +95,8 @@ function metrics(s: Sums, status: string, lastClickAt: Date | null, reportingCur
     unauthenticatedConversions: s.unauthenticatedConversions,
     revenue: round2(s.byCurrency.get(reportingCurrency) ?? 0),
     revenueByCurrency,
+    reversals: s.reversals,
+    netRevenue: (cents(s.byCurrency.get(reportingCurrency) ?? 0) - cents(s.reversedByCurrency.get(reportingCurrency) ?? 0)) / 100,
     conversionRate: conversionRate(s.conversions, s.qualifiedClicks),
     botRatio: botRatio(s.clicks, s.qualifiedClicks),
     confidence: conf.score,
@@ -87,23 +108,62 @@ function metrics(s: Sums, status: string, lastClickAt: Date | null, reportingCur
 /** A prepared-statement name per distinct SQL text: each pooled connection plans it once. The texts vary only in shape (a bounded set). */
 export const statementName = (text: string) => `analytics-${createHash('sha1').update(text).digest('base64url').slice(0, 16)}`;
 
-/** Sums per campaign over the window, clicks and conversions in one round trip. */
+/**
+ * Reversals recorded in the window, from their own table (rare rows, indexed by handle, campaign and
+ * time: cheap). A partner's set counts the reversals of its own conversions only.
+ */
+function reversalSource(handle: string, campaigns: CampaignSet, window: Window, p: Params): string {
+  const h = p.add(handle);
+  const bind = (v: unknown) => p.add(v);
+  const set = !Array.isArray(campaigns) && 'partnerId' in campaigns
+    ? `partner_id = ${bind(campaigns.partnerId)}${campaigns.campaignIds ? ` and campaign_id = any(${bind(campaigns.campaignIds)}::text[])` : ''}`
+    : campaignFilter(campaigns, h, bind);
+  return `select campaign_id, currency, amount from conversion_reversals where handle = ${h} and ${set}` +
+    (window.from ? ` and created_at >= ${bind(window.from)}` : '') + (window.to ? ` and created_at < ${bind(window.to)}` : '');
+}
+
+/**
+ * A partner's commissions created in the window (what it earns: pending, approved or paid, adjustments
+ * and clawbacks netted in), from the ledger by its partner index.
+ */
+function commissionSource(handle: string, set: { partnerId: string; campaignIds?: string[] }, window: Window, p: Params): string {
+  return `select campaign_id, currency, amount from commissions
+    where handle = ${p.add(handle)} and partner_id = ${p.add(set.partnerId)} and status in ('pending', 'approved', 'paid')` +
+    (set.campaignIds ? ` and campaign_id = any(${p.add(set.campaignIds)}::text[])` : '') +
+    (window.from ? ` and created_at >= ${p.add(window.from)}` : '') + (window.to ? ` and created_at < ${p.add(window.to)}` : '');
+}
+
+export const isPartnerSet = (set: CampaignSet): set is CampaignSet & { partnerId: string } => !Array.isArray(set) && 'partnerId' in set;
+
+/** Sums per campaign over the window, clicks, conversions and reversals (and a partner's commissions) in one round trip. */
 export async function sumFunnel(pg: Queryable, handle: string, campaigns: CampaignSet, window: Window): Promise<Map<string, Sums>> {
   const p = new Params();
-  const text = `select campaign_id, null::text as currency, sum(clicks) as clicks, sum(qualified_clicks) as qualified,
+  const text = `select 'clicks' as kind, campaign_id, null::text as currency, sum(clicks) as clicks, sum(qualified_clicks) as qualified,
            null::numeric as conversions, null::numeric as verified, null::numeric as unauthenticated, null::numeric as value
       from (${windowSource(FUNNEL_CLICKS, { handle, campaigns, window }, p)}) k group by campaign_id
     union all
-    select campaign_id, currency, null, null, sum(conversions), sum(verified_conversions), sum(unauthenticated_conversions), sum(value)
-      from (${windowSource(FUNNEL_CONVERSIONS, { handle, campaigns, window }, p)}) v group by campaign_id, currency`;
+    select 'conversions', campaign_id, currency, null, null, sum(conversions), sum(verified_conversions), sum(unauthenticated_conversions), sum(value)
+      from (${windowSource(FUNNEL_CONVERSIONS, { handle, campaigns, window }, p)}) v group by campaign_id, currency
+    union all
+    select 'reversals', campaign_id, currency, null, null, count(*), null, null, sum(amount)
+      from (${reversalSource(handle, campaigns, window, p)}) r group by campaign_id, currency` +
+    (isPartnerSet(campaigns) ? `
+    union all
+    select 'commissions', campaign_id, currency, null, null, null, null, null, sum(amount)
+      from (${commissionSource(handle, campaigns, window, p)}) c group by campaign_id, currency` : '');
   const { rows } = await pg.query({ name: statementName(text), text, values: p.values });
   const out = new Map<string, Sums>();
   const of = (id: string) => out.get(id) ?? out.set(id, emptySums()).get(id)!;
   for (const r of rows) {
     const s = of(r.campaign_id);
-    if (r.currency === null) {
+    if (r.kind === 'clicks') {
       s.clicks = r.clicks;
       s.qualifiedClicks = r.qualified;
+    } else if (r.kind === 'commissions') {
+      s.commissionByCurrency.set(r.currency, r.value);
+    } else if (r.kind === 'reversals') {
+      s.reversals += r.conversions;
+      if (r.currency !== null) s.reversedByCurrency.set(r.currency, (s.reversedByCurrency.get(r.currency) ?? 0) + r.value);
     } else {
       s.conversions += r.conversions;
       s.verifiedConversions += r.verified;
@@ -115,18 +175,22 @@ export async function sumFunnel(pg: Queryable, handle: string, campaigns: Campai
 }
 
 /** One row per listed campaign (zero rows included), plus totals scored the same way. */
-export function assembleFunnel(campaigns: CampaignRef[], sums: Map<string, Sums>, reportingCurrency: string, now = new Date()): Funnel {
+export function assembleFunnel(campaigns: CampaignRef[], sums: Map<string, Sums>, reportingCurrency: string, withCommission = false, now = new Date()): Funnel {
   const total = emptySums();
   let lastClick: Date | null = null;
   const data = campaigns.map((c) => {
     const s = sums.get(c.campaignId) ?? emptySums();
     addInto(total, s);
     if (c.lastClickAt && (!lastClick || c.lastClickAt > lastClick)) lastClick = c.lastClickAt;
-    return { campaignId: c.campaignId, partnerId: c.partnerId, ...metrics(s, c.status, c.lastClickAt, reportingCurrency, now) };
+    return {
+      campaignId: c.campaignId, partnerId: c.partnerId, ...metrics(s, c.status, c.lastClickAt, reportingCurrency, now),
+      ...(withCommission && { commission: byCurrency(s.commissionByCurrency) }),
+    };
   });
   // Totals are "stale" only if some listed campaign is still ACTIVE and nothing was clicked for 7 days.
   const anyActive = campaigns.some((c) => c.status === 'ACTIVE');
-  return { data, totals: metrics(total, anyActive ? 'ACTIVE' : 'INACTIVE', lastClick, reportingCurrency, now) };
+  const totals = metrics(total, anyActive ? 'ACTIVE' : 'INACTIVE', lastClick, reportingCurrency, now);
+  return { data, totals: withCommission ? { ...totals, commission: byCurrency(total.commissionByCurrency) } : totals };
 }
 
 export async function computeFunnel(
@@ -134,5 +198,5 @@ export async function computeFunnel(
   set: CampaignSet = campaigns.map((c) => c.campaignId),
 ): Promise<Funnel> {
   const sums = campaigns.length ? await sumFunnel(pg, handle, set, window) : new Map<string, Sums>();
-  return assembleFunnel(campaigns, sums, reportingCurrency);
+  return assembleFunnel(campaigns, sums, reportingCurrency, isPartnerSet(set));
 }

@@ -84,6 +84,12 @@ const metrics = {
     additionalProperties: { type: 'number' },
     description: 'Conversion value per currency. Only the reporting currency counts in `revenue`: there is no FX source, so other currencies are never converted.',
   },
+  commission: {
+    type: 'object', additionalProperties: { type: 'number' },
+    description: "A partner's rows only (partner realm, or the partnerId filter): its commissions created in the window by currency (pending, approved and paid, net of adjustments and clawbacks).",
+  },
+  reversals: { type: 'integer', description: 'Reversals (refunds, chargebacks) recorded in the window.' },
+  netRevenue: { ...money, description: "revenue minus the value reversed in the window, in the reporting currency (the same currency rule as revenue)." },
   conversionRate: { type: 'number', description: 'conversions / qualifiedClicks (0 without a qualified click), 4 decimals.' },
   botRatio: { type: 'number', description: '(clicks − qualifiedClicks) / clicks, 4 decimals.' },
   confidence: { type: 'integer', minimum: 0, maximum: 100, description: 'Data quality score; below 50 warrants investigation.' },

@@ -92,7 +92,7 @@ export class AnalyticsService {
     const window = hourWindow(q.from, q.to); // a bad window is a 400 before any query starts
     if (q.partnerId) {
       const s = await this.scope(handle, q);
-      return assembleFunnel(s.campaigns, await sumFunnel(this.deps.pg, handle, campaignSet(q, s.campaigns), window), s.reportingCurrency);
+      return assembleFunnel(s.campaigns, await sumFunnel(this.deps.pg, handle, campaignSet(q, s.campaigns), window), s.reportingCurrency, true);
     }
     const [s, sums] = await Promise.all([this.scope(handle, q), sumFunnel(this.deps.pg, handle, campaignSet(q), window)]);
     return assembleFunnel(s.campaigns, sums, s.reportingCurrency);

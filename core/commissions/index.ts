@@ -14,7 +14,8 @@ export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
 export { centsToText, moneyText, percentOfCents, toCents } from './money.ts';
 export type { CommissionStatus } from './lifecycle.ts';
-export { ID_PATTERN } from './schemas.ts';
+export { ID_PATTERN, commissionList, commissionResponse, listCommissionsQuery } from './schemas.ts';
+export type { CommissionFilters, CommissionLedger } from './ledger.ts';
 
 /** Reward rules, the commission ledger and its automatic approval. */
 export const commissionsModule: TenxModule = {

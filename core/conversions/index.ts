@@ -9,8 +9,14 @@ import { conversionsDb } from './db.ts';
 import { MerchantAuth } from './merchant-auth.ts';
 import { createRateLimiter, type RateDecision } from './rate-limit.ts';
 import { IdempotencyRetention } from './retention.ts';
+import { conversionReadRoutes } from './read-routes.ts';
+import { ConversionReader } from './reader.ts';
+import { ReversalService } from './reversals.ts';
 import { conversionRoutes } from './routes.ts';
 import { ConversionService } from './service.ts';
+
+export { listConversionsQuery, storedConversion } from './read-schemas.ts';
+export type { ConversionFilters, ConversionReader } from './reader.ts';
 
 /** Spends one token of the caller's bucket (per client IP); always allowed when PUBLIC_RATE_LIMIT is 0. */
 export type ClientRateLimit = (ctx: Context) => Promise<RateDecision>;
@@ -32,11 +38,13 @@ export const conversionsModule: TenxModule = {
       conversionsDb: asFunction(({ pg, embedded }: { pg: Pool; embedded: boolean }) => conversionsDb(pg, embedded)).singleton(),
       conversions: asClass(ConversionService).singleton(),
       merchantAuth: asClass(MerchantAuth).singleton(),
+      conversionReader: asClass(ConversionReader).singleton(),
+      reversals: asClass(ReversalService).singleton(),
       idempotencyRetention: asClass(IdempotencyRetention).singleton(),
       conversionRateLimit: asFunction(createClientRateLimit).singleton(),
     });
   },
-  routes: () => conversionRoutes,
+  routes: () => [...conversionRoutes, ...conversionReadRoutes],
   async start({ idempotencyRetention }) {
     (idempotencyRetention as IdempotencyRetention).start();
   },

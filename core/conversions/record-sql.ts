@@ -3,6 +3,7 @@
 // Callers run them as named (prepared) statements: measured 1.1-1.9× over re-parsing these CTEs.
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
+import { commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
 
 /**
  * A query: named (parsed once per connection) on PostgreSQL; unnamed on embedded PGlite, whose
@@ -16,7 +17,8 @@ export function statement(prepared: boolean, name: string, text: string, values:
  * First submissions, many at once (ClaimBatcher): lock the batch's campaigns (sorted advisory
  * locks, taken before any row is touched), take each new key's share of its click's conversion
  * budget, claim each key, copy its click's attribution and sub-IDs, insert the conversion, add it to its
- * rollup row, insert its audit and its outbox event. One statement, one transaction, one commit
+ * rollup row, insert its audit and its outbox event, and write its commission (the reward rule that
+ * applies, for the campaign's partner as of this statement) with its `commission.created` event. One statement, one transaction, one commit
  * (one WAL flush) for the whole batch. Key order alone cannot keep batches of two processes from
  * deadlocking (the rollup upsert's update and insert triggers lock the per-campaign analytics rows
  * in two passes): the campaign locks do. Batching is what makes the hot campaign-hour row
@@ -33,6 +35,12 @@ export function statement(prepared: boolean, name: string, text: string, values:
  * Only keys that look new (not held as of the snapshot) ask for budget; a key another process
  * claimed meanwhile is then answered as a repeat, and its slot stays spent (the cap may refuse one
  * conversion early, never admit one too many).
+ *
+ * The commission rides on the conversion row: it is inserted only for conversions this statement
+ * created, and its unique index on conversion_id makes it once per conversion whatever else races, so
+ * N concurrent identical submissions (any processes) leave one conversion and one commission. A bot
+ * click → `rejected`/`bot_click`, a SUSPENDED partner → `rejected`/`partner_suspended`, a conversion
+ * not posted by the merchant never approves automatically (commissions/commission-sql.ts).
  *
  * A conversion is verified when its click row was found (a ctx whose click is missing, e.g. a lost
  * buffer, proves no visit), the click is not a bot, and it counts ($17: posted by the merchant, or
@@ -59,9 +67,13 @@ with input as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
          coalesce(c.source, 'direct') as source, coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found,
          c.sub1, c.sub2, c.sub3, c.sub4, c.sub5,
-         c.click_id is not null and not c.is_bot and i.countable as verified
+         c.click_id is not null and not c.is_bot and i.countable as verified,
+         -- The campaign's partner now: a campaign handed over later keeps this conversion with this partner.
+         cp.partner_id, coalesce(p.status = 'SUSPENDED', false) as partner_suspended
     from input i
     left join clicks c on c.click_id = i.click_id and c.handle = i.handle and c.campaign_id = i.campaign_id
+    left join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
+    left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
 ), campaign_locks as (
   -- One batch per campaign at a time across processes: the rollup upsert fires update then insert
   -- triggers on the per-campaign analytics rows, two lock passes no key order can make consistent.
@@ -97,10 +109,10 @@ with input as (
 ), conv as (
   insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
                            metadata, body_hash, country, segment, source, click_is_bot, authenticated, verified,
-                           sub1, sub2, sub3, sub4, sub5)
+                           sub1, sub2, sub3, sub4, sub5, partner_id)
   select s.conversion_id, s.handle, s.key, s.click_id, s.campaign_id, s.event_type, s.value, s.currency,
          s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.authenticated, s.verified,
-         s.sub1, s.sub2, s.sub3, s.sub4, s.sub5
+         s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.partner_id
     from claimed join src s using (conversion_id)
   returning conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at, sub1, sub2, sub3, sub4, sub5
 ), recorded as (
@@ -128,6 +140,12 @@ with input as (
   from: 'recorded',
 })}
 ), outbox as (${outboxInsertSql({ eventId: 'outbox_id', handle: 'handle', type: "'conversion.tested'", payload: 'data', from: 'recorded' })}
+), commission_source as (
+  select handle, campaign_id, partner_id, conversion_id, event_type, value, currency, created_at, is_bot, authenticated,
+         partner_suspended, sub1, sub2, sub3, sub4, sub5
+    from recorded
+), commission as (${conversionCommissionInsert('commission_source')}
+), commission_events as (${commissionEventInsert('commission', 'commission.created')}
 )
 select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency,
        c.authenticated, c.created_at, c.sub1, c.sub2, c.sub3, c.sub4, c.sub5

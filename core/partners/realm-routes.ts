@@ -1,12 +1,24 @@
-import { analyticsQueryOf, analyticsResponse, type AnalyticsService, type AnalyticsStreams, answerAnalytics, answerExport, answerStream, exportQueryOf } from '../analytics/index.ts';
+import {
+  analyticsQueryOf, analyticsResponse, answerAnalytics, answerExport, answerStream, exportQueryOf,
+  type AnalyticsService, type AnalyticsStreams,
+} from '../analytics/index.ts';
 import { STATUSES } from '../campaigns/index.ts';
+import { commissionList, listCommissionsQuery, type CommissionFilters, type CommissionLedger } from '../commissions/index.ts';
+import { listConversionsQuery, storedConversion, type ConversionFilters, type ConversionReader } from '../conversions/index.ts';
+import { listPayoutsQuery, payoutResponse, type PayoutService } from '../payouts/index.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../http/handle.ts';
 import type { PartnerRealm } from './realm.ts';
 import { PARTNER_GROUP_BY } from './schemas.ts';
 
-type Deps = { partnerRealm: PartnerRealm; analytics: AnalyticsService; analyticsStreams: AnalyticsStreams; principal: Principal };
+type Deps = {
+  partnerRealm: PartnerRealm; analytics: AnalyticsService; analyticsStreams: AnalyticsStreams; principal: Principal;
+  conversionReader: ConversionReader; commissionLedger: CommissionLedger; payouts: PayoutService;
+};
+
+/** The handle route's filters without partnerId: the realm forces the token's partner. */
+const withoutPartner = <T extends { partnerId?: unknown }>({ partnerId: _p, ...rest }: T) => rest;
 
 const REALM = 'partner realm';
 const campaignIdQuery = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'One of the partner\'s campaigns (404 for any other).' } as const;
@@ -56,6 +68,48 @@ export const realmRoutes = defineRoutes([
     responses: { 200: { description: 'A page of campaigns, by campaignId', schema: pageOf(realmCampaign) } },
     async handler(ctx, { partnerRealm }: Deps) {
       ctx.body = await partnerRealm.campaigns(ctx.params.handle, ctx.state.query);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/conversions',
+    summary: "The partner's own conversions (with their value: what its links earned), newest first",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    query: { properties: { ...pageQuery, ...withoutPartner(listConversionsQuery) } },
+    responses: { 200: { description: "A page of the partner's conversions", schema: pageOf(storedConversion) } },
+    async handler(ctx, { conversionReader, partnerRealm }: Deps) {
+      await partnerRealm.checkCampaign(ctx.params.handle, (ctx.state.query as ConversionFilters).campaignId);
+      ctx.body = await conversionReader.list(ctx.params.handle, { ...(ctx.state.query as ConversionFilters), partnerId: partnerRealm.partnerId });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/commissions',
+    summary: "The partner's own commissions, newest first, with a summary by currency and status",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    query: { properties: { ...pageQuery, ...withoutPartner(listCommissionsQuery) } },
+    responses: { 200: { description: "A page of the partner's commissions and the summary", schema: commissionList } },
+    async handler(ctx, { commissionLedger, partnerRealm }: Deps) {
+      await partnerRealm.checkCampaign(ctx.params.handle, (ctx.state.query as CommissionFilters).campaignId);
+      ctx.body = await commissionLedger.list(ctx.params.handle, { ...(ctx.state.query as CommissionFilters), partnerId: partnerRealm.partnerId });
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/payouts',
+    summary: "The partner's own payouts, newest first",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    query: { properties: { ...pageQuery, ...withoutPartner(listPayoutsQuery) } },
+    responses: { 200: { description: "A page of the partner's payouts", schema: pageOf(payoutResponse) } },
+    async handler(ctx, { payouts, partnerRealm }: Deps) {
+      const q = ctx.state.query as { status?: string; limit: number; cursor?: string };
+      ctx.body = await payouts.list(ctx.params.handle, { ...q, partnerId: partnerRealm.partnerId });
     },
   },
   {

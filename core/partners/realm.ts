@@ -1,16 +1,29 @@
+import type { Pool } from 'pg';
 import type { CampaignService, CampaignStatus } from '../campaigns/index.ts';
-import { forbidden } from '../http/errors.ts';
+import { forbidden, notFound } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
 import type { PartnerService } from './service.ts';
+
+interface RealmDeps { principal: Principal; partners: PartnerService; campaigns: CampaignService; pg: Pool }
+
+// Balances from the ledger, by currency: adjustments follow their commission's status, clawbacks are
+// approved (negative) until paid. Rejected and reversed rows owe nothing.
+const BALANCES = `
+select currency,
+       coalesce(sum(amount) filter (where status = 'pending'), 0) as pending,
+       coalesce(sum(amount) filter (where status = 'approved'), 0) as approved,
+       coalesce(sum(amount) filter (where status = 'paid'), 0) as paid
+  from commissions where handle = $1 and partner_id = $2 and status in ('pending', 'approved', 'paid')
+ group by currency order by currency`;
 
 /**
  * What a partner token sees of its handle: its own profile and campaigns. Every read is keyed by
  * the token's partner, never by anything the request names.
  */
 export class PartnerRealm {
-  private readonly deps: { principal: Principal; partners: PartnerService; campaigns: CampaignService };
+  private readonly deps: RealmDeps;
 
-  constructor(deps: { principal: Principal; partners: PartnerService; campaigns: CampaignService }) {
+  constructor(deps: RealmDeps) {
     this.deps = deps;
   }
 
@@ -23,8 +36,18 @@ export class PartnerRealm {
 
   async profile(handle: string) {
     const p = await this.deps.partners.find(handle, this.partnerId);
-    // Balances by currency come with commissions; until then a partner has none.
-    return { partnerId: p.partnerId, name: p.name, status: p.status, balances: [] as Array<{ currency: string; pending: number; approved: number; paid: number }> };
+    const { rows } = await this.deps.pg.query<{ currency: string; pending: number; approved: number; paid: number }>(BALANCES, [handle, p.partnerId]);
+    return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
+  }
+
+  /**
+   * A campaignId a realm list names must be the partner's own campaign now: any other is a 404 that
+   * says nothing of it (a campaign handed over since keeps its past rows, read without the filter).
+   */
+  async checkCampaign(handle: string, campaignId: string | undefined): Promise<void> {
+    if (campaignId === undefined) return;
+    const { rowCount } = await this.deps.pg.query('select 1 from campaigns where handle = $1 and campaign_id = $2 and partner_id = $3', [handle, campaignId, this.partnerId]);
+    if (!rowCount) throw notFound('Campaign');
   }
 
   async campaigns(handle: string, q: { status?: CampaignStatus; limit: number; cursor?: string }) {

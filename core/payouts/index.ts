@@ -4,6 +4,9 @@ import { PartnerMinimums } from './minimum-payout.ts';
 import { payoutRoutes } from './routes.ts';
 import { PayoutService } from './service.ts';
 
+export { listPayoutsQuery, payoutResponse } from './schemas.ts';
+export type { PayoutService } from './service.ts';
+
 /** Payouts of the commission ledger: runs, statements, mark-paid and cancel. */
 export const payoutsModule: TenxModule = {
   name: 'payouts',

@@ -2,6 +2,7 @@
 // inserts the rows and folds them into the hourly rollups and last-click times.
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { clickCommissionUpsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
@@ -30,8 +31,8 @@ export interface ClickRow {
   sub5: string | null;
 }
 
-// ON CONFLICT DO NOTHING + rollups computed from what was really inserted: a batch retried after a
-// commit whose answer was lost adds nothing twice. Rollup rows are upserted in key order, so two
+// ON CONFLICT DO NOTHING + rollups and click commissions computed from what was really inserted: a
+// batch retried after a commit whose answer was lost adds nothing twice. Rollup rows are upserted in key order, so two
 // processes flushing at once lock them in the same order (no deadlock).
 const INSERT_BATCH = `
 with ins as (
@@ -55,6 +56,14 @@ with ins as (
   select handle, campaign_id, max(occurred_at) from ins group by 1, 2 order by 1, 2
   on conflict (handle, campaign_id) do update
      set last_click_at = greatest(campaign_stats.last_click_at, excluded.last_click_at)
+), click_source as (
+  -- A click earns for the campaign's partner since it took the campaign (partner_since), as the partner's analytics count it.
+  select i.handle, i.campaign_id, cp.partner_id, i.occurred_at, i.is_bot, coalesce(p.status = 'SUSPENDED', false) as partner_suspended
+    from ins i
+    join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
+    left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
+   where cp.partner_id is not null and (cp.partner_since is null or i.occurred_at >= cp.partner_since)
+), click_commissions as (${clickCommissionUpsert('click_source')}
 )
 select click_id as "clickId" from ins where handle = any($16::text[])`;
 

@@ -143,6 +143,16 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
       primaryLink: { slug: 'deal-alpha', destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
     });
+    // A partner and a percent rule, so every new conversion also writes its commission (issue 15): the
+    // price of the ledger is in the figure. (Before the wiring the same setup wrote no commission.)
+    await api(server.url, '/v2/handles/bench/partners', tenant.ownerToken, { partnerId: 'bench-partner', name: 'Bench Partner' });
+    await request(`${server.url}/v2/handles/bench/campaigns/partner-alpha`, {
+      method: 'PATCH', headers: { authorization: `Bearer ${tenant.ownerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ partnerId: 'bench-partner' }),
+    }).then((r) => r.body.dump());
+    await request(`${server.url}/v2/handles/bench/rewards/sale`, {
+      method: 'PUT', headers: { authorization: `Bearer ${tenant.ownerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }),
+    }).then((r) => r.body.dump());
     const tokens = await collectCtx(server.url, clicks);
     for (let i = 0; i < 100; i++) {
       const { rows } = await sql.query('select count(*)::int as n from clicks');
@@ -157,6 +167,8 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     const subs = submissions('bench', n, dupShare, tokens);
     const run = await drive(pool, subs, concurrency);
     const { rows } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like 'bench-%'");
+    const { rows: [ledger] } = await sql.query(`select count(*)::int as n from commissions c join conversions v using (conversion_id)
+                                                where c.handle = 'bench' and c.type = 'conversion' and v.idempotency_key like 'bench-%'`);
     const dups = subs.length - n;
     const countOk = rows[0].n === n && run.statuses['201'] === n && (run.statuses['200'] ?? 0) === dups;
     const result = {
@@ -164,14 +176,14 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       submissionsPerSecond: Math.round(subs.length / run.seconds),
       conversionsPerSecond: Math.round(n / run.seconds),
       p50Ms: run.p50, p99Ms: run.p99, maxMs: run.max, statuses: run.statuses,
-      rows: rows[0].n, countCheck: countOk ? 'ok: rows = distinct keys' : `FAILED: ${rows[0].n} rows for ${n} distinct keys`,
+      rows: rows[0].n, commissions: ledger.n, countCheck: countOk ? 'ok: rows = distinct keys' : `FAILED: ${rows[0].n} rows for ${n} distinct keys`,
       healthzPerSecond: baseline, ratioToHealthz: Math.round((subs.length / run.seconds / baseline) * 100) / 100,
       target: TARGET,
       meetsTarget: n / run.seconds >= TARGET.conversionsPerSecond && run.p99 < TARGET.p99Ms,
     };
     printTable([{
       'distinct keys': n, repeats: dups, 'submissions/s': result.submissionsPerSecond, 'new conversions/s': result.conversionsPerSecond,
-      'p50 ms': run.p50, 'p99 ms': run.p99, 'GET /healthz/s': baseline, rows: rows[0].n, 'count check': countOk ? 'ok' : 'FAILED',
+      'p50 ms': run.p50, 'p99 ms': run.p99, 'GET /healthz/s': baseline, rows: rows[0].n, commissions: ledger.n, 'count check': countOk ? 'ok' : 'FAILED',
     }]);
     console.log(`statuses ${JSON.stringify(run.statuses)}; target ≥ ${TARGET.conversionsPerSecond}/s with p99 < ${TARGET.p99Ms} ms: ${result.meetsTarget ? 'met' : 'NOT met'}`);
     console.log(`wrote ${writeResult('conversions', result)}`);

@@ -1,6 +1,7 @@
 // `tenx reconcile <handle>`: checks that funnel, export, raw tables and rollups of a handle agree (operator tool).
 import type { Command } from 'commander';
 import type { ReconcileReport, ReconcileTotals } from '../../core/analytics/reconcile.ts';
+import type { LedgerMismatch } from '../../core/commissions/index.ts';
 import { ServerError } from './errors.ts';
 import { action, formatTable, money, printJson } from './output.ts';
 
@@ -21,35 +22,45 @@ export function formatReport(r: ReconcileReport): string {
   );
 }
 
+/** The ledger's part (issue 15): each broken rule with how many rows break it and a few of their ids. */
+export function formatLedger(handle: string, ledger: LedgerMismatch[]): string {
+  if (ledger.length === 0) return `${handle}: the commission ledger holds (every commission, status and payout checked).\n`;
+  return `${handle}: ${ledger.length} ledger mismatch(es):\n${ledger.map((m) => `  - ${m.check}: ${m.count} row(s), e.g. ${m.sample.join(', ')}`).join('\n')}\n`;
+}
+
 async function runReconcile(handle: string, o: { json?: boolean }) {
   const { configOrExit } = await import('./operator.ts');
   const config = await configOrExit();
   // Loaded lazily (it pulls in the analytics module); kernel.ts installs the pg type parsers it relies on.
   await import('../../core/kernel.ts');
-  const [{ default: pg }, { startEmbeddedPostgres }, { reconcile }] = await Promise.all([
+  const [{ default: pg }, { startEmbeddedPostgres }, { reconcile }, { ledgerMismatches }] = await Promise.all([
     import('pg'),
     import('../../core/db/embedded.ts'),
     import('../../core/analytics/reconcile.ts'),
+    import('../../core/commissions/index.ts'),
   ]);
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, 2);
   const pool = new pg.Pool({ connectionString: config.databaseUrl || embedded!.url, max: 2 });
   let report: ReconcileReport;
+  let ledger: LedgerMismatch[];
   try {
     report = await reconcile(pool, handle);
+    ledger = await ledgerMismatches(pool, handle);
   } finally {
     await pool.end();
     await embedded?.stop();
   }
-  if (o.json) printJson(report);
-  else process.stdout.write(formatReport(report));
+  if (o.json) printJson({ ...report, ok: report.ok && ledger.length === 0, ledger });
+  else process.stdout.write(formatReport(report) + formatLedger(handle, ledger));
   // Scripts (a nightly check, a payout run) must see a disagreement as a failure.
   if (!report.ok) throw new ServerError(`reconciliation of ${handle} found ${report.mismatches.length} mismatch(es)`);
+  if (ledger.length) throw new ServerError(`the commission ledger of ${handle} breaks ${ledger.length} rule(s)`);
 }
 
 export function registerReconcileCommand(program: Command) {
   program
     .command('reconcile <handle>')
-    .description('check that funnel, export, raw clicks/conversions and rollups of a handle agree (reads DATABASE_URL directly; exit 1 on mismatch)')
+    .description('check that funnel, export, raw clicks/conversions and rollups of a handle agree, and that its commission ledger holds (reads DATABASE_URL directly; exit 1 on mismatch)')
     .option('--json', 'print the full report as JSON')
     .action(action(runReconcile));
 }

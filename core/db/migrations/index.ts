@@ -13,7 +13,8 @@ import { Migration0012WebhookRetryTail } from './0012-webhook-retry-tail.ts';
 import { Migration0014Partners } from './0014-partners.ts';
 import { Migration0015SubIds } from './0015-sub-ids.ts';
 import { Migration0016Commissions } from './0016-commissions.ts';
-import { Migration0017Postbacks } from './0017-postbacks.ts';
+import { Migration0017ConversionReversals } from './0017-conversion-reversals.ts';
+import { Migration0018Postbacks } from './0018-postbacks.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -32,5 +33,6 @@ export const migrations = [
   { name: '0014-partners', class: Migration0014Partners },
   { name: '0015-sub-ids', class: Migration0015SubIds },
   { name: '0016-commissions', class: Migration0016Commissions },
-  { name: '0017-postbacks', class: Migration0017Postbacks },
+  { name: '0017-conversion-reversals', class: Migration0017ConversionReversals },
+  { name: '0018-postbacks', class: Migration0018Postbacks },
 ];

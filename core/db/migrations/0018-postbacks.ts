@@ -6,7 +6,7 @@ import { Migration } from '@mikro-orm/migrations';
  * leases, retries, attempts, panel, retention) carries both. endpoint_url holds the URL template;
  * each delivery stores the URL expanded for its event, so every retry calls the same URL.
  */
-export class Migration0017Postbacks extends Migration {
+export class Migration0018Postbacks extends Migration {
   override async up(): Promise<void> {
     this.addSql(`alter table webhooks add column partner_id text,
       add column method text check (method in ('GET', 'POST')),

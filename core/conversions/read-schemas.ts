@@ -1,0 +1,61 @@
+/** Schemas of the conversion read and reversal routes (API.md "Conversions, read and reversed"). */
+import { instant } from '../http/validate.ts';
+import { handleParam } from '../http/handle.ts';
+import { ID_PATTERN, commissionResponse } from '../commissions/index.ts';
+import { MAX_VALUE } from './schemas.ts';
+
+export const CONVERSION_STATUSES = ['recorded', 'partially_reversed', 'reversed'] as const;
+export const REVERSAL_REASONS = ['refund', 'chargeback', 'fraud', 'other'] as const;
+const id = { type: 'string', pattern: ID_PATTERN } as const;
+const nullableText = { type: ['string', 'null'] };
+
+export const listConversionsQuery = {
+  campaignId: id,
+  partnerId: id,
+  from: instant,
+  to: instant,
+  status: { enum: [...CONVERSION_STATUSES] },
+} as const;
+
+export const conversionParams = {
+  type: 'object',
+  properties: { handle: handleParam, conversionId: { type: 'string', format: 'uuid' } },
+} as const;
+
+export const storedConversion = {
+  type: 'object',
+  properties: {
+    conversionId: { type: 'string', format: 'uuid' }, clickId: { type: 'string', format: 'uuid' }, campaignId: { type: 'string' },
+    partnerId: { ...nullableText, description: "The campaign's partner when the conversion was recorded." },
+    eventType: { type: 'string' }, value: { type: ['number', 'null'] }, currency: nullableText,
+    sub1: nullableText, sub2: nullableText, sub3: nullableText, sub4: nullableText, sub5: nullableText,
+    authenticated: { type: 'boolean' }, clickIsBot: { type: 'boolean' },
+    reversedValue: { type: 'number', description: 'What reversals took back so far.' },
+    status: { enum: [...CONVERSION_STATUSES] },
+    createdAt: { type: 'string', format: 'date-time' },
+  },
+};
+
+export const reversalBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['idempotencyKey', 'reversalKey', 'reason'],
+  properties: {
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, description: "The conversion's idempotencyKey." },
+    reversalKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]{1,255}$', description: 'Idempotency of this reversal.' },
+    amount: { type: 'number', exclusiveMinimum: 0, maximum: MAX_VALUE, description: 'Default: all that is not yet reversed. At most 2 fraction digits.' },
+    reason: { enum: [...REVERSAL_REASONS] },
+    note: { type: 'string', maxLength: 1000 },
+  },
+} as const;
+
+export const reversalResponse = {
+  type: 'object',
+  properties: {
+    reversalId: { type: 'string', format: 'uuid' }, conversionId: { type: 'string', format: 'uuid' },
+    amount: { type: 'number' }, currency: nullableText, reason: { enum: [...REVERSAL_REASONS] }, note: nullableText,
+    createdAt: { type: 'string', format: 'date-time' },
+    deduped: { type: 'boolean', description: 'Present (true) when the reversalKey was seen before: the original reversal.' },
+    commissions: { type: 'array', items: commissionResponse, description: 'The commission rows it created or changed.' },
+  },
+};

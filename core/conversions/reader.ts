@@ -1,0 +1,65 @@
+import type { Pool } from 'pg';
+import { Params } from '../db/params.ts';
+import { notFound } from '../http/errors.ts';
+import { decodeCursor, toPage } from '../http/pagination.ts';
+
+export interface ConversionFilters {
+  campaignId?: string;
+  partnerId?: string;
+  from?: string;
+  to?: string;
+  status?: 'recorded' | 'partially_reversed' | 'reversed';
+  limit: number;
+  cursor?: string;
+}
+
+// A conversion without a value is reversed by its first reversal; one with a value once nothing of it remains.
+const STATUS = `case when v.reversals = 0 then 'recorded'
+                     when v.value is null or v.reversed_value >= v.value then 'reversed'
+                     else 'partially_reversed' end`;
+
+/** The stored conversion object (API.md "Conversions, read and reversed"), selected from `conversions v`. */
+export const CONVERSION_COLUMNS = `v.conversion_id as "conversionId", v.click_id as "clickId", v.campaign_id as "campaignId",
+  v.partner_id as "partnerId", v.event_type as "eventType", v.value, v.currency, v.sub1, v.sub2, v.sub3, v.sub4, v.sub5,
+  v.authenticated, v.click_is_bot as "clickIsBot", v.reversed_value as "reversedValue", ${STATUS} as status,
+  v.created_at as "createdAt"`;
+
+/** Reads recorded conversions, newest first; `partnerId` also scopes the partner realm to its own. */
+export class ConversionReader {
+  private readonly deps: { pg: Pool };
+
+  constructor(deps: { pg: Pool }) {
+    this.deps = deps;
+  }
+
+  async list(handle: string, f: ConversionFilters) {
+    const p = new Params();
+    const where = [`v.handle = ${p.add(handle)}`];
+    if (f.campaignId) where.push(`v.campaign_id = ${p.add(f.campaignId)}`);
+    if (f.partnerId) where.push(`v.partner_id = ${p.add(f.partnerId)}`);
+    if (f.from) where.push(`v.created_at >= ${p.add(f.from)}`);
+    if (f.to) where.push(`v.created_at < ${p.add(f.to)}`);
+    if (f.status) where.push(`${STATUS} = ${p.add(f.status)}`);
+    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    if (after) where.push(`(v.created_at, v.conversion_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
+    const { rows } = await this.deps.pg.query(
+      `select ${CONVERSION_COLUMNS}, to_char(v.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
+         from conversions v where ${where.join(' and ')}
+        order by v.created_at desc, v.conversion_id desc limit ${p.add(f.limit + 1)}`,
+      p.values,
+    );
+    const page = toPage(rows, f.limit, (r) => [r.k, r.conversionId]);
+    return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
+  }
+
+  /** One conversion; `partnerId` (partner realm) makes another partner's a 404. */
+  async get(handle: string, conversionId: string, partnerId?: string) {
+    const { rows } = await this.deps.pg.query(
+      `select ${CONVERSION_COLUMNS} from conversions v
+        where v.handle = $1 and v.conversion_id = $2 and ($3::text is null or v.partner_id = $3)`,
+      [handle, conversionId, partnerId ?? null],
+    );
+    if (!rows[0]) throw notFound('Conversion');
+    return rows[0];
+  }
+}

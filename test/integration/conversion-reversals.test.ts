@@ -1,0 +1,104 @@
+import { expect } from 'chai';
+import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
+import { createToken, startTestServer, type TestServer } from '../support/server.ts';
+
+// API.md "Conversions, read and reversed", through the real HTTP server; the ledger follows in the same transaction.
+
+async function setup(server: TestServer) {
+  const t = await partnerCampaign(server, { reportingCurrency: 'EUR' });
+  await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'anna', name: 'Anna' }).expect(201);
+  await server.http.patch(`/v2/handles/${t.handle}/campaigns/${t.campaignId}`).set(t.auth).send({ partnerId: 'anna' }).expect(200);
+  await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 0 }).expect(201);
+  const merchant = (await createToken(server, t.handle, t.ownerToken, ['conversions.write', 'conversions.read'])).auth;
+  const convert = async (key: string, value?: number, o: { isBot?: boolean } = {}) => {
+    const { ctx } = await storedClick(server, t.handle, t.campaignId, { isBot: o.isBot });
+    const res = await server.http.post(CONVERSIONS).set(merchant).send({ ctx, eventType: 'affiliate_click', idempotencyKey: key, ...(value !== undefined && { value }) }).expect(201);
+    return res.body.conversionId as string;
+  };
+  const reverse = (body: Record<string, unknown>) => server.http.post(`/v2/handles/${t.handle}/conversions/reversals`).set(merchant).send(body);
+  return { ...t, merchant, convert, reverse, base: `/v2/handles/${t.handle}/conversions` };
+}
+
+describe('conversions: read and reversed', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it('lists and gets conversions with partnerId, sub-IDs, clickIsBot, reversedValue and status; filters and pages', async () => {
+    const t = await setup(server);
+    const first = await t.convert('o1', 10);
+    const second = await t.convert('o2', 20, { isBot: true });
+    const one = await server.http.get(`${t.base}/${first}`).set(t.merchant).expect(200);
+    expect(one.body).to.include({ conversionId: first, campaignId: t.campaignId, partnerId: 'anna', value: 10, currency: 'EUR', clickIsBot: false,
+      reversedValue: 0, status: 'recorded', authenticated: true, sub1: null });
+    const page1 = await server.http.get(`${t.base}?limit=1`).set(t.merchant).expect(200);
+    expect(page1.body.data.map((c: { conversionId: string }) => c.conversionId)).to.deep.equal([second]);
+    expect(page1.body.data[0].clickIsBot).to.equal(true);
+    const page2 = await server.http.get(`${t.base}?limit=1&cursor=${page1.body.nextCursor}`).set(t.merchant).expect(200);
+    expect(page2.body.data.map((c: { conversionId: string }) => c.conversionId)).to.deep.equal([first]);
+    expect(page2.body.nextCursor).to.equal(null);
+    expect((await server.http.get(`${t.base}?partnerId=bob`).set(t.merchant).expect(200)).body.data).to.deep.equal([]);
+    expect((await server.http.get(`${t.base}?partnerId=anna&campaignId=${t.campaignId}`).set(t.merchant).expect(200)).body.data).to.have.length(2);
+    expect((await server.http.get(`${t.base}?status=reversed`).set(t.merchant).expect(200)).body.data).to.deep.equal([]);
+    await server.http.get(`${t.base}/00000000-0000-4000-8000-000000000000`).set(t.merchant).expect(404);
+    const other = await partnerCampaign(server);
+    await server.http.get(`/v2/handles/${other.handle}/conversions/${first}`).set(other.auth).expect(404);
+  });
+
+  it('reverses in part then in full, appending an adjustment then reversing the commission; idempotent by reversalKey', async () => {
+    const t = await setup(server);
+    const id = await t.convert('order-9', 100);
+    const part = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-1', amount: 30, reason: 'refund', note: 'one item back' }).expect(201);
+    expect(part.body).to.include({ conversionId: id, amount: 30, currency: 'EUR', reason: 'refund', note: 'one item back' });
+    expect(part.body.commissions.map((c: { type: string; amount: number; status: string }) => [c.type, c.amount, c.status])).to.deep.equal([['adjustment', -3, 'pending']]);
+    const again = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-1', amount: 30, reason: 'refund' }).expect(200);
+    expect(again.body).to.include({ reversalId: part.body.reversalId, deduped: true, amount: 30 });
+    expect((await server.http.get(`${t.base}/${id}`).set(t.merchant).expect(200)).body).to.include({ reversedValue: 30, status: 'partially_reversed' });
+    expect((await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body.data[0]).to.include({ reversals: 1, netRevenue: 70 });
+
+    const over = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-2', amount: 70.01, reason: 'refund' }).expect(422);
+    expect(over.body.error.code).to.equal('over_reversal');
+    const rest = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-3', reason: 'chargeback' }).expect(201);
+    expect(rest.body.amount).to.equal(70);
+    expect(rest.body.commissions.map((c: { type: string; status: string }) => [c.type, c.status]).sort()).to.deep.equal([['adjustment', 'reversed'], ['conversion', 'reversed']]);
+    expect((await server.http.get(`${t.base}/${id}`).set(t.merchant).expect(200)).body).to.include({ reversedValue: 100, status: 'reversed' });
+    expect((await server.http.get(`${t.base}?status=reversed`).set(t.merchant).expect(200)).body.data).to.have.length(1);
+    await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-4', reason: 'refund' }).expect(422);
+    await t.reverse({ idempotencyKey: 'no-such-order', reversalKey: 'refund-5', reason: 'refund' }).expect(404);
+    const precise = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-6', amount: 0.005, reason: 'refund' }).expect(400);
+    expect(precise.body.error.details[0].pointer).to.equal('/body/amount');
+
+    const funnel = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body;
+    expect(funnel.data[0]).to.include({ conversions: 1, revenue: 100, reversals: 2, netRevenue: 0 });
+    expect(funnel.totals).to.include({ reversals: 2, netRevenue: 0 });
+
+    const { rows: events } = await server.sql.query(`select payload from outbox_events where handle = $1 and type = 'conversion.reversed' order by created_at`, [t.handle]);
+    expect(events.map((e) => e.payload.amount)).to.deep.equal([30, 70]);
+    const { rows: audit } = await server.sql.query(`select count(*)::int as n from audit_events where handle = $1 and type = 'conversion.reversed'`, [t.handle]);
+    expect(audit[0].n).to.equal(2);
+  });
+
+  it('never reverses more than the value under concurrent reversals of one conversion', async () => {
+    const t = await setup(server);
+    const id = await t.convert('race', 50);
+    const answers = await Promise.all(Array.from({ length: 8 }, (_, i) => t.reverse({ idempotencyKey: 'race', reversalKey: `r-${i}`, amount: 20, reason: 'refund' })));
+    expect(answers.map((r) => r.status).sort()).to.deep.equal([201, 201, 422, 422, 422, 422, 422, 422]);
+    expect((await server.http.get(`${t.base}/${id}`).set(t.merchant).expect(200)).body).to.include({ reversedValue: 40, status: 'partially_reversed' });
+    const { rows } = await server.sql.query(`select sum(amount)::text as s from commissions where handle = $1`, [t.handle]);
+    expect(rows[0].s).to.equal('1.00');
+    // The same reversalKey raced: one reversal, the others answer it as deduped.
+    const same = await Promise.all(Array.from({ length: 4 }, () => t.reverse({ idempotencyKey: 'race', reversalKey: 'same', amount: 5, reason: 'fraud' })));
+    expect(same.map((r) => r.status).sort()).to.deep.equal([200, 200, 200, 201]);
+    expect(new Set(same.map((r) => r.body.reversalId)).size).to.equal(1);
+  });
+
+  it('needs conversions.write to reverse and conversions.read to read', async () => {
+    const t = await setup(server);
+    const reader = await createToken(server, t.handle, t.ownerToken, ['conversions.read']);
+    await server.http.post(`${t.base}/reversals`).set(reader.auth).send({ idempotencyKey: 'x', reversalKey: 'y', reason: 'refund' }).expect(403);
+    const writer = await createToken(server, t.handle, t.ownerToken, ['campaigns.read']);
+    await server.http.get(t.base).set(writer.auth).expect(403);
+  });
+});

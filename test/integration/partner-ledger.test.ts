@@ -1,0 +1,68 @@
+import { expect } from 'chai';
+import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
+import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// The partner realm reads the ledger: its own conversions, commissions, payouts and balances, never another partner's.
+describe('partner realm: conversions, commissions, payouts and balances', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it("forces the token's partner: anna sees her own rows and balances, never bob's", async () => {
+    const t = await partnerCampaign(server, { reportingCurrency: 'EUR' });
+    await server.http.post(`/v2/handles/${t.handle}/campaigns`).set(t.auth).send({
+      campaignId: 'bob-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
+      primaryLink: { slug: 'bob-deal', destinationUrl: 'https://merchant.example.com/bob', title: 'Bob' },
+    }).expect(201);
+    await createPartner(server, t, 'anna');
+    await createPartner(server, t, 'bob');
+    await assignPartner(server, t, t.campaignId, 'anna');
+    await assignPartner(server, t, 'bob-deal', 'bob');
+    await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 0 }).expect(201);
+    const convert = async (campaignId: string, key: string, value: number) => {
+      const { ctx } = await storedClick(server, t.handle, campaignId);
+      return (await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value, idempotencyKey: key }).expect(201)).body.conversionId as string;
+    };
+    const a1 = await convert(t.campaignId, 'a1', 100);
+    const a2 = await convert(t.campaignId, 'a2', 50);
+    const b1 = await convert('bob-deal', 'b1', 999);
+    // One of anna's commissions approved and paid, one approved, bob's left pending.
+    const list = (await server.http.get(`/v2/handles/${t.handle}/commissions?partnerId=anna`).set(t.auth).expect(200)).body.data;
+    const byConversion = Object.fromEntries(list.map((c: { conversionId: string; commissionId: string }) => [c.conversionId, c.commissionId]));
+    for (const id of [a1, a2]) await server.http.patch(`/v2/handles/${t.handle}/commissions/${byConversion[id]}`).set(t.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
+    await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'run-1', partnerIds: ['anna'] }).expect(201);
+    const anna = await partnerToken(server, t, 'anna');
+    const realm = (path: string) => server.http.get(`/v2/handles/${t.handle}/partner${path}`).set(anna.auth);
+
+    const profile = (await realm('').expect(200)).body;
+    expect(profile.balances).to.deep.equal([{ currency: 'EUR', pending: 0, approved: 15, paid: 0 }]);
+    const payouts = (await realm('/payouts').expect(200)).body.data;
+    expect(payouts.map((p: { partnerId: string; amount: number }) => [p.partnerId, p.amount])).to.deep.equal([['anna', 15]]);
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${payouts[0].payoutId}/mark-paid`).set(t.auth).send({}).expect(200);
+    expect((await realm('').expect(200)).body.balances).to.deep.equal([{ currency: 'EUR', pending: 0, approved: 0, paid: 15 }]);
+
+    const funnel = (await realm('/analytics?funnel=true').expect(200)).body;
+    expect(funnel.data.map((r: { campaignId: string; commission: unknown }) => [r.campaignId, r.commission])).to.deep.equal([[t.campaignId, { EUR: 15 }]]);
+    expect(funnel.totals.commission).to.deep.equal({ EUR: 15 });
+    expect(JSON.stringify(funnel)).not.to.include('999');
+    const conversions = (await realm('/conversions').expect(200)).body.data;
+    expect(conversions.map((c: { conversionId: string; value: number }) => [c.conversionId, c.value]).sort()).to.deep.equal([[a1, 100], [a2, 50]].sort());
+    const commissions = (await realm('/commissions').expect(200)).body;
+    expect(commissions.data.map((c: { partnerId: string }) => c.partnerId)).to.deep.equal(['anna', 'anna']);
+    expect(commissions.summary).to.deep.equal([{ currency: 'EUR', status: 'paid', count: 2, amount: 15 }]);
+    expect(JSON.stringify([conversions, commissions])).not.to.include(b1);
+    // A partnerId in the query is not a filter the realm takes: never a way into bob's rows.
+    await realm('/commissions?partnerId=bob').expect(400);
+    await realm('/conversions?partnerId=bob').expect(400);
+    await realm('/payouts?partnerId=bob').expect(400);
+    // Bob's campaign named as a filter: 404, never its rows.
+    await realm('/commissions?campaignId=bob-deal').expect(404);
+    await realm('/conversions?campaignId=bob-deal').expect(404);
+    expect((await realm(`/conversions?campaignId=${t.campaignId}`).expect(200)).body.data).to.have.length(2);
+    // A handle token is not let into the realm.
+    await server.http.get(`/v2/handles/${t.handle}/partner/commissions`).set(t.auth).expect(403);
+  });
+});

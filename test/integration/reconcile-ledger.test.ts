@@ -1,0 +1,46 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { CONVERSIONS, clickThrough, partnerCampaign } from '../support/conversions.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
+
+function reconcile(url: string, handle: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [TENX, 'reconcile', handle], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c) => (stdout += c));
+    child.stderr.on('data', (c) => (stderr += c));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+describe('tenx reconcile proves the commission ledger (issue 15)', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it('exits 0 on a ledger written by conversions, 1 once a commission is not what its rule gave', async () => {
+    const t = await partnerCampaign(server);
+    await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'anna', name: 'Anna' }).expect(201);
+    await server.http.patch(`/v2/handles/${t.handle}/campaigns/${t.campaignId}`).set(t.auth).send({ partnerId: 'anna' }).expect(200);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 7.5 }).expect(201);
+    const ctx = await clickThrough(server, t.handle, t.slug);
+    await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 99.99, currency: 'USD', idempotencyKey: 'o1' }).expect(201);
+
+    const clean = await reconcile(server.db.url, t.handle);
+    expect(clean.code, clean.stdout + clean.stderr).to.equal(0);
+    expect(clean.stdout).to.include('the commission ledger holds');
+
+    await server.sql.query(`update commissions set amount = amount + 0.01 where handle = $1`, [t.handle]);
+    const broken = await reconcile(server.db.url, t.handle);
+    expect(broken.code, broken.stdout + broken.stderr).to.equal(1);
+    expect(broken.stdout).to.include('a conversion commission is what its rule gave for its conversion: 1 row(s)');
+  });
+});
