@@ -97,7 +97,8 @@ const metrics = {
   lastClickAt: { type: ['string', 'null'], format: 'date-time', description: 'Latest click ever recorded (not limited to the window).' },
 };
 
-const metricNames = Object.keys(metrics);
+// `commission` is present only on a partner's rows (realm, or the partnerId filter).
+const metricNames = Object.keys(metrics).filter((k) => k !== 'commission');
 
 export const funnelRow = {
   title: 'FunnelRow',
