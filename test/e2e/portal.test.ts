@@ -209,7 +209,10 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.fill('#commission-partner', 'beta');
     await page.click('#commission-apply');
     await page.locator(`#commissions-table tr[data-commission-id="${p1}"]`).waitFor({ state: 'detached', timeout: UI_WAIT });
+    // The table empties before the filtered page arrives: wait for beta's row, then it is the only one of the three.
+    await page.locator(`#commissions-table tr[data-commission-id="${p3}"]`).waitFor({ timeout: UI_WAIT });
     expect(await page.locator(`#commissions-table tr[data-commission-id="${p3}"]`).count()).to.equal(1);
+    expect(await page.locator(`#commissions-table tr[data-commission-id="${p2}"]`).count()).to.equal(0);
     await page.setViewportSize(PHONE);
     await shot(page, 'manager-02-commissions-phone');
   });
