@@ -68,19 +68,27 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
   ];
 }
 
-/** Rows for every key with clicks or conversions; by clicks descending (day: chronological). */
-export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Promise<GroupRow[]> {
-  const [clickSql, convSql] = statements(by, q);
-  const [clicks, convs] = await Promise.all([clickSql, convSql].map((q) => pg.query({ ...q, name: statementName(q.text) })));
+type ClickKeyRow = { key: string; clicks: number; qualified: number };
+type ConversionKeyRow = { key: string; conversions: number; currency: string | null; value: number; reporting: boolean | null };
+
+/** One row per key that has clicks or conversions: click counts, then every currency's conversions added. */
+export function mergeGroupRows(clicks: ClickKeyRow[], convs: ConversionKeyRow[]): GroupRow[] {
   const rows = new Map<string, GroupRow>();
   const row = (key: string) => {
     let r = rows.get(key);
     if (!r) rows.set(key, (r = emptyGroupRow(key)));
     return r;
   };
-  for (const r of clicks.rows) Object.assign(row(r.key), { clicks: r.clicks, qualifiedClicks: r.qualified });
-  for (const r of convs.rows) addConversions(row(r.key), r);
-  const out = [...rows.values()];
+  for (const r of clicks) Object.assign(row(r.key), { clicks: r.clicks, qualifiedClicks: r.qualified });
+  for (const r of convs) addConversions(row(r.key), r);
+  return [...rows.values()];
+}
+
+/** Rows for every key with clicks or conversions; by clicks descending (day: chronological). */
+export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Promise<GroupRow[]> {
+  const [clickSql, convSql] = statements(by, q);
+  const [clicks, convs] = await Promise.all([clickSql, convSql].map((q) => pg.query({ ...q, name: statementName(q.text) })));
+  const out = mergeGroupRows(clicks.rows, convs.rows);
   return by === 'day'
     ? out.sort((a, b) => a.key.localeCompare(b.key))
     : out.sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));

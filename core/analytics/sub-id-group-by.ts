@@ -4,7 +4,7 @@
 import type { Pool } from 'pg';
 import { Params } from '../db/params.ts';
 import { statementName } from './funnel.ts';
-import { addConversions, emptyGroupRow, type GroupRow } from './group-by.ts';
+import { mergeGroupRows, type GroupRow } from './group-by.ts';
 import type { Window } from './range.ts';
 
 export const SUB_ID_GROUP_BY = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
@@ -53,13 +53,5 @@ export async function computeSubIdGroupBy(pg: Pool, by: SubIdGroupBy, q: SubIdGr
   if (q.campaignIds.length === 0) return [];
   const [clickSql, convSql] = statements(by, q);
   const [clicks, convs] = await Promise.all([clickSql, convSql].map((s) => pg.query({ ...s, name: statementName(s.text) })));
-  const rows = new Map<string, GroupRow>();
-  const row = (key: string) => {
-    let r = rows.get(key);
-    if (!r) rows.set(key, (r = emptyGroupRow(key)));
-    return r;
-  };
-  for (const r of clicks.rows) Object.assign(row(r.key), { clicks: r.clicks, qualifiedClicks: r.qualified });
-  for (const r of convs.rows) addConversions(row(r.key), r);
-  return [...rows.values()].sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));
+  return mergeGroupRows(clicks.rows, convs.rows).sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));
 }

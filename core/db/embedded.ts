@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteServer } from './pglite-server.ts';
+import { alive } from '../infra/process.ts';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -42,16 +43,6 @@ export async function startEmbeddedPostgres(dataDir: string, _maxConnections: nu
       unlock();
     },
   };
-}
-
-/** True when a process with this pid is running (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 /**

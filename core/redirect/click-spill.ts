@@ -7,6 +7,7 @@ import { mkdirSync, readdirSync, renameSync, rmdirSync, statSync } from 'node:fs
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { alive } from '../infra/process.ts';
 import type { ClickRow } from './click-buffer.ts';
 import { clicksDropped, clicksSpilled, trackSpill } from './metrics.ts';
 
@@ -239,16 +240,6 @@ export function openClickSpill(opts: ClickSpillOptions): ClickSpill | undefined 
   } catch (err) {
     opts.log.error({ err: (err as Error).message, dir: opts.dir }, 'click spill unavailable: clicks beyond CLICK_BUFFER_MAX will be dropped');
     return undefined;
-  }
-}
-
-/** True when a process with this pid is running (signal 0 checks without sending anything). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
