@@ -25,6 +25,7 @@ export interface Config {
   clickBatchSize: number;
   clickBufferMax: number;
   clickSpillMaxMb: number;
+  clickRetentionDays: number;
   publicRateLimit: number;
   maxConversionsPerClick: number;
   idempotencyRetentionDays: number;

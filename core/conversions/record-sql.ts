@@ -4,6 +4,7 @@
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
+import { clickByIdLateral } from '../redirect/index.ts';
 
 /**
  * A query: named (parsed once per connection) on PostgreSQL; unnamed on embedded PGlite, whose
@@ -71,7 +72,7 @@ with input as (
          -- The campaign's partner now: a campaign handed over later keeps this conversion with this partner.
          cp.partner_id, coalesce(p.status = 'SUSPENDED', false) as partner_suspended
     from input i
-    left join clicks c on c.click_id = i.click_id and c.handle = i.handle and c.campaign_id = i.campaign_id
+    left join lateral ${clickByIdLateral('i.click_id', 'i.handle', 'i.campaign_id')} c on true
     left join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
     left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
 ), campaign_locks as (

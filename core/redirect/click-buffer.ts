@@ -32,7 +32,8 @@ export interface ClickRow {
 }
 
 // ON CONFLICT DO NOTHING + rollups and click commissions computed from what was really inserted: a
-// batch retried after a commit whose answer was lost adds nothing twice. Rollup rows are upserted in key order, so two
+// batch retried after a commit whose answer was lost adds nothing twice (the key holds occurred_at,
+// the partition key, which a click keeps from its redirect on, spill and retries included). Rollup rows are upserted in key order, so two
 // processes flushing at once lock them in the same order (no deadlock).
 const INSERT_BATCH = `
 with ins as (
@@ -41,7 +42,7 @@ with ins as (
   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
                        $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
-  on conflict (click_id) do nothing
+  on conflict (click_id, occurred_at) do nothing
   returning click_id, handle, campaign_id, occurred_at, country, segment, source, is_bot
 ), rollups as (
   insert into click_rollups (handle, campaign_id, hour, country, segment, source, clicks, qualified_clicks)

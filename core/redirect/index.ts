@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { asFunction } from 'awilix';
+import { asClass, asFunction } from 'awilix';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
@@ -11,6 +11,7 @@ import type { TenxModule } from '../module.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import type { PluginHost } from '../plugins/index.ts';
 import { ClickBuffer } from './click-buffer.ts';
+import { ClickPartitions } from './click-partitions.ts';
 import { ClickRecorder } from './click-recorder.ts';
 import { openClickSpill } from './click-spill.ts';
 import type { CtxCodec } from './ctx-token.ts';
@@ -21,6 +22,8 @@ import { redirectRoutes } from './routes.ts';
 
 // What other modules use: the click context (ctx) token a conversion carries back.
 export type { CtxClaims, CtxCodec } from './ctx-token.ts';
+// How conversions find their click on the partitioned clicks table.
+export { clickByIdLateral } from './click-lookup.ts';
 
 interface Cradle {
   config: Config;
@@ -34,6 +37,7 @@ interface Cradle {
   ctxCodec: CtxCodec;
   linkCache: LinkCache;
   clickBuffer: ClickBuffer;
+  clickPartitions: ClickPartitions;
   clickRecorder: ClickRecorder;
   redirector: Redirector;
 }
@@ -57,6 +61,7 @@ export const redirectModule: TenxModule = {
           ? openClickSpill({ dir: join(config.dataDir, 'click-spill'), maxBytes: config.clickSpillMaxMb * 1024 * 1024, log })
           : undefined,
       })).singleton(),
+      clickPartitions: asClass(ClickPartitions).singleton(),
       clickRecorder: asFunction(({ pluginHost, clickBuffer, log, config }: Cradle) =>
         new ClickRecorder({ pluginHost, buffer: clickBuffer, log, ipHashKey: config.secretKey })).singleton(),
       redirector: asFunction(({ config, ctxCodec, clickRecorder, log }: Cradle) => new Redirector({
@@ -68,7 +73,7 @@ export const redirectModule: TenxModule = {
   },
   routes: () => redirectRoutes,
   start(cradle) {
-    const { bus, redis, linkCache, clickBuffer, redirector } = cradle as Cradle;
+    const { bus, redis, linkCache, clickBuffer, clickPartitions, redirector } = cradle as Cradle;
     void redirector; // built now, so a misconfigured TRUSTED_PROXIES fails the start, not the first click
     const unsubscribe = bus.subscribe(CAMPAIGNS_CHANGED, (m: CampaignChange) => linkCache.invalidate(m.handle, m.slug));
     // Redis came back: invalidations published while it was down never arrived, so revalidate every link.
@@ -79,10 +84,12 @@ export const redirectModule: TenxModule = {
       redis?.off('ready', onReady);
     });
     clickBuffer.start();
+    clickPartitions.start();
   },
   async stop(cradle) {
-    const { clickRecorder, clickBuffer, redirector, config } = cradle as Cradle;
+    const { clickRecorder, clickBuffer, clickPartitions, redirector, config } = cradle as Cradle;
     detach.get(cradle)?.();
+    await clickPartitions.stop();
     // The server has stopped answering: finish judging the clicks already answered, then write them all.
     await clickRecorder.drain();
     await clickBuffer.close(config.shutdownTimeoutMs);
