@@ -5,6 +5,7 @@ import type { Config } from '../../config/index.ts';
 import { clientIp, parseTrustedProxies } from '../http/client-ip.ts';
 import type { Redis } from '../infra/redis.ts';
 import type { TenxModule } from '../module.ts';
+import { ClickCountRetention } from './click-count-retention.ts';
 import { conversionsDb } from './db.ts';
 import { MerchantAuth } from './merchant-auth.ts';
 import { createRateLimiter, type RateDecision } from './rate-limit.ts';
@@ -41,14 +42,17 @@ export const conversionsModule: TenxModule = {
       conversionReader: asClass(ConversionReader).singleton(),
       reversals: asClass(ReversalService).singleton(),
       idempotencyRetention: asClass(IdempotencyRetention).singleton(),
+      clickCountRetention: asClass(ClickCountRetention).singleton(),
       conversionRateLimit: asFunction(createClientRateLimit).singleton(),
     });
   },
   routes: () => [...conversionRoutes, ...conversionReadRoutes],
-  async start({ idempotencyRetention }) {
+  async start({ idempotencyRetention, clickCountRetention }) {
     (idempotencyRetention as IdempotencyRetention).start();
+    (clickCountRetention as ClickCountRetention).start();
   },
-  async stop({ idempotencyRetention }) {
+  async stop({ idempotencyRetention, clickCountRetention }) {
     await (idempotencyRetention as IdempotencyRetention).stop();
+    await (clickCountRetention as ClickCountRetention).stop();
   },
 };
