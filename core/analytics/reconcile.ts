@@ -22,6 +22,8 @@ export interface ReconcileReport {
   funnel: ReconcileTotals;
   export: ReconcileTotals & { rows: number; convertedRows: number; mixedCurrencyRows: number };
   raw: ReconcileTotals & { clicksOutsideCampaigns: number; conversionsWithoutClick: number };
+  /** Raw clicks before this were dropped (CLICK_RETENTION_DAYS): every view is compared from it on; null: none dropped. */
+  clicksKeptFrom: string | null;
   rollups: ReconcileTotals;
   mismatches: string[];
 }
@@ -44,9 +46,9 @@ function money(rows: Array<{ currency: string | null; value: number | null }>): 
 }
 
 /** Totals of the export's own rows (the query the COPY streams), added up in the database. */
-async function exportTotals(client: PoolClient, handle: string, campaignIds: string[]) {
+async function exportTotals(client: PoolClient, handle: string, campaignIds: string[], keptFrom: Date | null) {
   const p = new Params();
-  const rows = exportRowsSql({ handle, campaignIds, window: {} }, (v) => p.add(v));
+  const rows = exportRowsSql({ handle, campaignIds, window: keptFrom ? { from: keptFrom } : {} }, (v) => p.add(v));
   const [counts, values] = (
     await queryAll(client, [
       {
@@ -67,22 +69,26 @@ async function exportTotals(client: PoolClient, handle: string, campaignIds: str
   };
 }
 
-async function rawTotals(pg: PoolClient, handle: string, campaignIds: string[]) {
+/** $2 (or $3): the start of the kept clicks, -infinity when none were dropped. */
+async function rawTotals(pg: PoolClient, handle: string, campaignIds: string[], keptFrom: Date | null) {
   const texts = [
     `select count(*)::int as clicks, count(*) filter (where not is_bot)::int as qualified,
             count(*) filter (where campaign_id <> all($2::text[]))::int as outside
-       from clicks where handle = $1`,
+       from clicks where handle = $1 and occurred_at >= $3`,
+    // A conversion whose click's time (its UUIDv7 id) is before the kept clicks lost its click to retention, not to a fault.
     `select count(*)::int as n, count(*) filter (where verified)::int as verified,
-            count(*) filter (where not exists (select 1 from clicks c where c.click_id = v.click_id))::int as orphans
-       from conversions v where handle = $1`,
-    'select currency, sum(value) as value from conversions where handle = $1 group by currency',
+            count(*) filter (where not exists (select 1 from clicks c where c.click_id = v.click_id)
+                               and coalesce(click_id_time(v.click_id), 'infinity') >= $2)::int as orphans
+       from conversions v where handle = $1 and created_at >= $2`,
+    'select currency, sum(value) as value from conversions where handle = $1 and created_at >= $2 group by currency',
     // The export cannot add up a click whose conversions span currencies, so it is compared without them.
-    `select currency, sum(value) as value from conversions where handle = $1 and click_id in (
+    `select currency, sum(value) as value from conversions where handle = $1 and created_at >= $2 and click_id in (
        select click_id from conversions where handle = $1 group by click_id having count(distinct currency) <= 1)
      group by currency`,
   ];
+  const from = keptFrom ?? '-infinity';
   const [clicks, convs, values, singleValues] = (
-    await queryAll(pg, texts.map((text, i) => ({ text, values: i === 0 ? [handle, campaignIds] : [handle] })))
+    await queryAll(pg, texts.map((text, i) => ({ text, values: i === 0 ? [handle, campaignIds, from] : [handle, from] })))
   ).map((r) => r.rows);
   return {
     totals: {
@@ -93,12 +99,16 @@ async function rawTotals(pg: PoolClient, handle: string, campaignIds: string[]) 
   };
 }
 
-async function rollupTotals(pg: PoolClient, handle: string): Promise<ReconcileTotals> {
-  const clicks = await pg.query('select coalesce(sum(clicks), 0) as clicks, coalesce(sum(qualified_clicks), 0) as qualified from click_rollups where handle = $1', [handle]);
+async function rollupTotals(pg: PoolClient, handle: string, keptFrom: Date | null): Promise<ReconcileTotals> {
+  const from = keptFrom ?? '-infinity';
+  const clicks = await pg.query(
+    'select coalesce(sum(clicks), 0) as clicks, coalesce(sum(qualified_clicks), 0) as qualified from click_rollups where handle = $1 and hour >= $2',
+    [handle, from],
+  );
   const convs = await pg.query(
     `select currency, sum(conversions) as n, sum(verified_conversions) as verified, sum(value) as value
-       from conversion_rollups where handle = $1 group by currency`,
-    [handle],
+       from conversion_rollups where handle = $1 and hour >= $2 group by currency`,
+    [handle, from],
   );
   return {
     clicks: clicks.rows[0].clicks,
@@ -150,14 +160,24 @@ export async function reconcile(pg: Pool, handle: string): Promise<ReconcileRepo
   return withTransaction(pg, (client) => reconcileIn(client, handle), 'begin isolation level repeatable read read only');
 }
 
+/** Where raw clicks start once CLICK_RETENTION_DAYS has dropped older months (core/redirect/click-partitions.ts). */
+async function clicksKeptFrom(client: PoolClient): Promise<Date | null> {
+  const { rows } = await client.query('select kept_from from click_retention');
+  return rows[0]?.kept_from ?? null;
+}
+
 async function reconcileIn(client: PoolClient, handle: string): Promise<ReconcileReport> {
   const scope = await loadScope(client, handle, { includeArchived: true });
   const campaignIds = scope.campaigns.map((c) => c.campaignId);
-  const funnel = await computeFunnel(client, handle, scope.campaigns, scope.window, scope.reportingCurrency);
-  const raw = await rawTotals(client, handle, campaignIds);
-  const rollups = await rollupTotals(client, handle);
-  const exported = await exportTotals(client, handle, campaignIds);
+  // Once older clicks were dropped, the views are compared on what is left: from the first kept month on.
+  const keptFrom = await clicksKeptFrom(client);
+  const funnel = await computeFunnel(client, handle, scope.campaigns, keptFrom ? { from: keptFrom } : scope.window, scope.reportingCurrency);
+  const raw = await rawTotals(client, handle, campaignIds, keptFrom);
+  const rollups = await rollupTotals(client, handle, keptFrom);
+  const exported = await exportTotals(client, handle, campaignIds, keptFrom);
+  // The derived tables hold every hour, as the rollups do (retention keeps both).
   const derived = await derivedTotals(client, handle);
+  const allRollups = keptFrom ? await rollupTotals(client, handle, null) : rollups;
   const f = funnel.totals;
   const funnelTotals: ReconcileTotals = {
     clicks: f.clicks, qualifiedClicks: f.qualifiedClicks, conversions: f.conversions,
@@ -167,13 +187,14 @@ async function reconcileIn(client: PoolClient, handle: string): Promise<Reconcil
   const mismatches: string[] = [];
   compare(mismatches, 'funnel vs raw', funnelTotals as never, raw.totals as never, [...counts, 'valueByCurrency']);
   compare(mismatches, 'rollups vs raw', rollups as never, raw.totals as never, [...counts, 'valueByCurrency']);
-  for (const [name, t] of Object.entries(derived)) compare(mismatches, `${name} vs rollups`, t as never, rollups as never, [...counts, 'valueByCurrency']);
-  compare(mismatches, 'export vs raw', exported as never, raw.totals as never, counts);
-  compare(mismatches, 'export vs raw (single-currency clicks)', exported as never, { valueByCurrency: raw.singleCurrencyValues }, ['valueByCurrency']);
+  for (const [name, t] of Object.entries(derived)) compare(mismatches, `${name} vs rollups`, t as never, allRollups as never, [...counts, 'valueByCurrency']);
+  // After a drop, conversions recorded since on dropped clicks are in the raw table but have no export row: clicks only.
+  compare(mismatches, 'export vs raw', exported as never, raw.totals as never, keptFrom ? ['clicks', 'qualifiedClicks'] : counts);
+  if (!keptFrom) compare(mismatches, 'export vs raw (single-currency clicks)', exported as never, { valueByCurrency: raw.singleCurrencyValues }, ['valueByCurrency']);
   if (raw.totals.clicksOutsideCampaigns) mismatches.push(`raw: ${raw.totals.clicksOutsideCampaigns} clicks belong to no campaign of the handle`);
   if (raw.totals.conversionsWithoutClick) mismatches.push(`raw: ${raw.totals.conversionsWithoutClick} conversions have no stored click`);
   return {
     handle, ok: mismatches.length === 0, checkedAt: new Date().toISOString(),
-    funnel: funnelTotals, export: exported, raw: raw.totals, rollups, mismatches,
+    funnel: funnelTotals, export: exported, raw: raw.totals, rollups, clicksKeptFrom: keptFrom?.toISOString() ?? null, mismatches,
   };
 }

@@ -82,6 +82,11 @@ export class ClickPartitions {
       await withTransaction(pg, async (client) => {
         await client.query(`set local lock_timeout = '${DROP_LOCK_TIMEOUT}'`);
         await client.query(`drop table ${p.name}`);
+        await client.query(
+          `insert into click_retention (kept_from) values ($1) on conflict (singleton)
+             do update set kept_from = greatest(click_retention.kept_from, excluded.kept_from)`,
+          [p.to],
+        );
       });
       dropped.push(p.name);
       log.info({ partition: p.name, retentionDays }, 'dropped a month of clicks older than the retention');

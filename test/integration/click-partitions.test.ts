@@ -197,3 +197,71 @@ describe('partitioned clicks on a running server', () => {
     expect(stored.rows[0]).to.deep.equal({ verified: true, country: 'FR', click_id: clickId });
   });
 });
+
+describe('CLICK_RETENTION_DAYS: whole months of clicks dropped, rollups kept', () => {
+  let server: TestServer;
+  let partitions: ClickPartitions;
+  let h: Awaited<ReturnType<typeof partnerCampaign>>;
+  const analytics = async (query: string) =>
+    (await server.http.get(`/v2/handles/${h.handle}/analytics?${query}`).set(h.auth).expect(200)).body;
+
+  before(async () => {
+    server = await startTestServer({ redis: false, env: { CLICK_RETENTION_DAYS: '35' } });
+    partitions = server.kernel.container.resolve<ClickPartitions>('clickPartitions');
+    h = await partnerCampaign(server, { reportingCurrency: 'EUR' });
+    await insertTraffic(server.sql, h.handle, [-3, -2, -1, 0].flatMap((m) => Array.from({ length: 30 }, (_, i) => ({
+      campaignId: h.campaignId, at: new Date(month(m).getTime() + i * 3_600_000), country: ['US', 'DE', 'FR'][i % 3],
+      isBot: i % 6 === 0, conversions: i % 4 === 0 ? [{ value: 5, currency: 'EUR' }] : [],
+    }))));
+  });
+  after(async () => server?.close());
+
+  it('drops the months entirely older than the retention, leaves the rest, and the analytics add up as before', async () => {
+    const funnel = await analytics('funnel=true');
+    const byCountry = await analytics('groupBy=country');
+    expect(funnel.totals).to.include({ clicks: 120, conversions: 32 });
+    expect(await partitions.ensure()).to.equal(3); // the three past months waited in the default partition
+    // A day into this month with 35 days of retention: only the month that ended over 35 days ago goes.
+    expect(await partitions.dropExpired(month(0, 2))).to.deep.equal([partitionOf(month(-3))]);
+    const left = await server.sql.query(
+      'select count(*)::int as n, min(occurred_at) as oldest from clicks where handle = $1', [h.handle]);
+    expect(left.rows[0].n).to.equal(90);
+    expect(left.rows[0].oldest.toISOString()).to.equal(month(-2).toISOString());
+    expect(await partitions.dropExpired(month(0, 2))).to.deep.equal([]); // nothing more to drop
+    expect(await analytics('funnel=true')).to.deep.equal(funnel);
+    expect(await analytics('groupBy=country')).to.deep.equal(byCountry);
+    expect((await server.sql.query('select count(*)::int as n from conversions where handle = $1', [h.handle])).rows[0].n).to.equal(32);
+    // Reconcile compares every view from the first kept month: the dropped clicks are not a mismatch.
+    const report = await reconcile(server.sql, h.handle);
+    expect(report.mismatches).to.deep.equal([]);
+    expect(report.clicksKeptFrom).to.equal(month(-2).toISOString());
+    expect(report.raw.clicks).to.equal(90);
+    // The export holds the clicks still kept.
+    const csv = await server.http.get(`/v2/handles/${h.handle}/analytics/export?format=ndjson`).set(h.auth).expect(200);
+    expect(csv.text.trimEnd().split('\n')).to.have.length(90);
+  });
+
+  it('keeps clicks forever when CLICK_RETENTION_DAYS is 0 (the default)', async () => {
+    const forever = await startTestServer({ redis: false });
+    try {
+      const p = forever.kernel.container.resolve<ClickPartitions>('clickPartitions');
+      expect(await p.dropExpired(new Date('2999-01-01T00:00:00Z'))).to.deep.equal([]);
+      expect((await p.list()).length).to.equal(3);
+    } finally {
+      await forever.close();
+    }
+  });
+
+  it('purges the per-click conversion counts of clicks past the attribution horizon, and only those', async () => {
+    const now = Date.now();
+    const old = uuidv7({ msecs: now - 367 * DAY });
+    const recent = uuidv7({ msecs: now - 200 * DAY });
+    const foreign = '6f1c1a52-3c2e-4a6c-9a5e-0a0f3c1d2e3f';
+    await server.sql.query(
+      `insert into click_conversion_counts (click_id, event_type, conversions) select unnest($1::uuid[]), 'sale', 1`, [[old, recent, foreign]]);
+    const purge = server.kernel.container.resolve<{ purgeExpired(): Promise<number> }>('clickCountRetention');
+    expect(await purge.purgeExpired()).to.equal(1);
+    const { rows } = await server.sql.query('select click_id from click_conversion_counts where click_id = any($1::uuid[]) order by 1', [[old, recent, foreign]]);
+    expect(rows.map((r) => r.click_id)).to.have.members([recent, foreign]);
+  });
+});

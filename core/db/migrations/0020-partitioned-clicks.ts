@@ -104,6 +104,11 @@ export class Migration0020PartitionedClicks extends Migration {
           execute def;
         end loop;
       end $do$`);
+    // Where the kept clicks start once retention has dropped a month (reconcile compares from there); no row: none dropped.
+    this.addSql(`create table click_retention (
+      singleton boolean primary key default true check (singleton),
+      kept_from timestamptz not null
+    )`);
     this.addSql('analyze clicks');
   }
 }
