@@ -16,7 +16,9 @@ describe('analytics export on never-analyzed tables', () => {
     this.timeout(60_000);
     const h = await createHandle(server);
     await insertCampaigns(server.sql, h.handle, ['fresh']);
-    for (const table of ['clicks', 'conversions']) await server.sql.query(`alter table ${table} set (autovacuum_enabled = false)`);
+    // clicks is partitioned by month (migration 0020): the setting belongs to each partition.
+    const { rows: parts } = await server.sql.query(`select inhrelid::regclass::text as name from pg_inherits where inhparent = 'clicks'::regclass`);
+    for (const table of [...parts.map((p) => p.name), 'conversions']) await server.sql.query(`alter table ${table} set (autovacuum_enabled = false)`);
     await server.sql.query(
       `insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, destination_url, user_agent, is_bot)
        select gen_random_uuid(), $1, 'fresh', timestamptz '2026-11-01' + make_interval(secs => i), 'US', 'desktop', 'desktop', 'direct',
@@ -35,7 +37,7 @@ describe('analytics export on never-analyzed tables', () => {
       [h.handle],
     );
     const { rows: stats } = await server.sql.query(
-      `select coalesce(max(last_analyze), max(last_autoanalyze)) as analyzed from pg_stat_user_tables where relname in ('clicks', 'conversions')`,
+      `select coalesce(max(last_analyze), max(last_autoanalyze)) as analyzed from pg_stat_user_tables where relname in ('conversions', 'clicks') or relname like 'clicks\\_%'`,
     );
     expect(stats[0].analyzed).to.equal(null);
 
