@@ -57,7 +57,14 @@ function exitOnSignal(config: Config, log: () => Logger, close: () => Promise<vo
     );
   };
   for (const signal of SIGNALS) process.on(signal, () => stop(signal));
-  if (cluster.isWorker) process.on('disconnect', () => stop('primary gone'));
+  if (cluster.isWorker) {
+    // node:cluster ends a worker on the spot when its primary vanishes (killed, crashed); taking that
+    // exit as expected lets the worker drain first: its buffered clicks are written, not lost.
+    cluster.worker!.once('disconnect', () => {
+      cluster.worker!.exitedAfterDisconnect = true;
+      stop('primary gone');
+    });
+  }
 }
 
 async function startOrExit(config: Config, opts: { log?: Logger; migrate?: boolean } = {}): Promise<Kernel> {

@@ -189,3 +189,60 @@ describe('tenx serve --workers 2: one port, two processes', function () {
     expect(await fresh(base, '/healthz').then(() => 'open', () => 'closed')).to.equal('closed');
   });
 });
+
+describe('tenx serve --workers 2: a primary that dies leaves no worker behind', function () {
+  this.timeout(120_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenx-serve-workers-orphans-'));
+  let db: TestDatabase;
+  let child: ChildProcess;
+  let stdout = '';
+
+  before(async () => {
+    db = await createTestDatabase();
+  });
+  after(async () => {
+    if (child?.exitCode === null) child.kill('SIGKILL');
+    await db.drop();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('its workers drain and exit on their own when the primary is killed (kill -9)', async () => {
+    const port = await freePort();
+    child = spawn(process.execPath, ['scripts/tenx.js', 'serve', '--workers', '2'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: {
+        ...process.env, DATABASE_URL: db.url, REDIS_URL: '', ADMIN_TOKEN: ADMIN, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
+        TRUSTED_PROXIES: '127.0.0.1,::1', CLICK_FLUSH_MS: '60000', WORKERS: '',
+      },
+    });
+    child.stdout!.on('data', (d) => (stdout += d));
+    const logged = () => stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as LogLine);
+    await waitFor('both workers to serve', async () => logged().some((l) => l.msg === 'tenx is serving'), 90_000, 100);
+    const pids = logged().filter((l) => l.msg === 'worker started').map((l) => l.pid as number);
+    expect(pids).to.have.length(2);
+    const base = `http://127.0.0.1:${port}`;
+    const created = await fresh(base, '/v2/handles', { method: 'POST', headers: { authorization: `Bearer ${ADMIN}` }, body: { handle: 'orphans', name: 'Orphans' } });
+    const owner = { authorization: `Bearer ${JSON.parse(created.body).ownerToken}` };
+    expect((await fresh(base, '/v2/handles/orphans/campaigns', { method: 'POST', headers: owner, body: campaign('partner-a', 'deal', 'https://shop.example.com/p') })).status).to.equal(201);
+    for (let i = 0; i < 6; i++) expect((await fresh(base, '/orphans/deal', { headers: person() })).status).to.equal(302);
+    child.kill('SIGKILL');
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    await waitFor('the orphaned workers to exit', async () => pids.every((pid) => !alive(pid)), 20_000, 100);
+    expect(logged().filter((l) => l.msg === 'shutting down' && l.signal === 'primary gone').map((l) => l.worker)).to.have.members([1, 2]);
+    const sql = new pg.Client({ connectionString: db.url });
+    await sql.connect();
+    try {
+      expect((await sql.query(`select count(*)::int as n from clicks where handle = 'orphans'`)).rows[0].n, 'buffered clicks written as they drained').to.equal(6);
+    } finally {
+      await sql.end();
+    }
+  });
+});
