@@ -3,9 +3,11 @@ import { envSchema, type EnvVar } from './schema.ts';
 
 export interface Config {
   port: number;
+  workers: number;
   host: string;
   publicUrl: string;
   databaseUrl: string;
+  databaseReadUrl: string;
   databasePoolMax: number;
   redisUrl: string;
   redisPrefix: string;
@@ -111,6 +113,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${name} ${message} (got ${JSON.stringify(values[name])})`);
   }
   checkSecretLengths(values);
+  if (values.DATABASE_READ_URL && !values.DATABASE_URL) {
+    throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the embedded database has no replica to read from');
+  }
   const c = Object.fromEntries(Object.entries(values).map(([k, v]) => [camel(k), v])) as Record<string, unknown>;
   return {
     ...(c as unknown as Config),

@@ -16,9 +16,11 @@ export interface EnvVar {
 
 export const envSchema = {
   PORT: { type: 'integer', default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port (0 picks a free one).' },
+  WORKERS: { type: 'integer', default: 0, minimum: 0, maximum: 1024, description: 'Server processes `tenx serve` runs on one port (node:cluster), each a whole stateless tenx with its own pools; `--workers N` overrides. 0: one per available core with DATABASE_URL, 1 in embedded mode (which cannot run more: PGlite lives in one process).' },
   HOST: { type: 'string', default: '0.0.0.0', description: 'Interface to listen on.' },
   PUBLIC_URL: { type: 'string', default: '', pattern: '^(https?://[^\\s/]+)?$', description: 'Base of short URLs (e.g. https://go.example.com); defaults to http://localhost:PORT.' },
   DATABASE_URL: { type: 'string', default: '', pattern: '^(postgres(ql)?://.*)?$', description: 'PostgreSQL URL. Empty: embedded PostgreSQL (PGlite) under DATA_DIR.' },
+  DATABASE_READ_URL: { type: 'string', default: '', pattern: '^(postgres(ql)?://.*)?$', description: 'Optional PostgreSQL URL for the read-only analytics queries (funnel, breakdowns, exports, the live stream, partner balances), e.g. a streaming replica; a pool of its own (DATABASE_POOL_MAX, plus the export pool). Everything that writes, and every read that must see a write at once (tokens, lists after a change), stays on DATABASE_URL. Needs DATABASE_URL. Empty: every query uses DATABASE_URL.' },
   DATABASE_POOL_MAX: { type: 'integer', default: 10, minimum: 1, maximum: 200, description: 'Connections in the database pool.' },
   REDIS_URL: { type: 'string', default: '', pattern: '^(rediss?://.*)?$', description: 'Redis URL. Empty: in-process cache invalidation, counters and job scheduling.' },
   REDIS_PREFIX: { type: 'string', default: 'tenx', pattern: '^[A-Za-z0-9_.-]{1,64}$', description: 'Namespace of every Redis key, channel and queue (lets several deployments or test runs share one Redis).' },

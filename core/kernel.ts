@@ -42,8 +42,15 @@ export interface Kernel {
 pg.types.setTypeParser(20, (v) => Number(v));
 pg.types.setTypeParser(1700, (v) => Number(v));
 
+export interface KernelOptions {
+  listen?: boolean;
+  log?: Logger;
+  /** false: the caller applied migrations already (`tenx serve --workers N`: the primary, once, before forking). */
+  migrate?: boolean;
+}
+
 /** Boots everything in dependency order: database, Redis, plugins, modules, HTTP server. */
-export async function startKernel(baseConfig: Config, opts: { listen?: boolean; log?: Logger } = {}): Promise<Kernel> {
+export async function startKernel(baseConfig: Config, opts: KernelOptions = {}): Promise<Kernel> {
   const started = performance.now();
   const { config, generatedAdminToken } = ensureSecrets(baseConfig);
   const log = opts.log ?? createLogger(config.logLevel);
@@ -62,10 +69,15 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
     const databaseUrl = config.databaseUrl || embedded!.url;
     const orm: Orm = await initOrm(databaseUrl, config.databasePoolMax, log, entities);
     closers.push(() => orm.close());
-    const applied = await migrate(orm);
-    if (applied.length) log.info({ applied }, 'migrations applied');
+    if (opts.migrate !== false) {
+      const applied = await migrate(orm);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+    }
     const pool = createPool(databaseUrl, config.databasePoolMax, log);
     closers.push(() => pool.end());
+    // The read-only analytics queries' pool: DATABASE_READ_URL (a replica) when set, else the same pool.
+    const readPool = config.databaseReadUrl ? createPool(config.databaseReadUrl, config.databasePoolMax, log, 'tenx-read') : pool;
+    if (readPool !== pool) closers.push(() => readPool.end());
 
     const redis = await connectRedis(config.redisUrl, log);
     // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
@@ -89,7 +101,7 @@ export async function startKernel(baseConfig: Config, opts: { listen?: boolean; 
 
     const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     container.register({
-      config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), redis: asValue(redis), workerRedis: asValue(workerRedis),
+      config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), pgRead: asValue(readPool), redis: asValue(redis), workerRedis: asValue(workerRedis),
       bus: asValue(bus), counters: asValue(counters), pluginHost: asValue(pluginHost), embedded: asValue(Boolean(embedded)),
       ctxCodec: asValue(createCtxCodec(config.ctxSecrets)),
     });

@@ -1,7 +1,8 @@
 import { asClass, asFunction } from 'awilix';
-import pg, { type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
+import { createPool } from '../db/pool.ts';
 import type { Bus } from '../infra/bus.ts';
 import type { TenxModule } from '../module.ts';
 import { analyticsRoutes } from './routes.ts';
@@ -17,24 +18,24 @@ export type { AnalyticsStreams } from './stream.ts';
 // What the partner realm builds on: groupBy=sub1..sub5 over its own campaigns (AnalyticsService.subIdGroupBy).
 export { isSubIdGroupBy, SUB_ID_GROUP_BY, type SubIdGroupBy } from './sub-id-group-by.ts';
 
-type Cradle = { pg: Pool; bus: Bus; log: Logger; config: Config; analytics: AnalyticsService };
+type Cradle = { pg: Pool; pgRead: Pool; bus: Bus; log: Logger; config: Config; analytics: AnalyticsService };
 
 export const analyticsModule: TenxModule = {
   name: 'analytics',
   register(container) {
     container.register({
       // Exports hold a connection for as long as their reader reads: they get a pool of their own,
-      // so slow readers can never take the connections every other request needs.
-      exportPool: asFunction(({ pg: main, config, log }: Cradle) => {
-        const pool = new pg.Pool({ connectionString: main.options.connectionString, max: config.exportMaxConcurrent });
-        pool.on('error', (err) => log.warn({ err: err.message }, 'idle export connection failed'));
-        return pool;
-      }).singleton(),
+      // so slow readers can never take the connections every other request needs. Read-only: on
+      // DATABASE_READ_URL when set (pgRead is the main pool otherwise).
+      exportPool: asFunction(({ pgRead, config, log }: Cradle) =>
+        createPool(pgRead.options.connectionString!, config.exportMaxConcurrent, log, 'tenx-export'),
+      ).singleton(),
       analytics: asClass(AnalyticsService).singleton(),
       analyticsStreams: asFunction(
-        ({ pg, bus, log, config, analytics }: Cradle) =>
+        ({ pg, pgRead, bus, log, config, analytics }: Cradle) =>
           new AnalyticsStreams({
-            pg, bus, log,
+            // Token checks on the primary (a revocation ends a stream at once); change polls on the read pool.
+            pg, pgRead, bus, log,
             heartbeatMs: config.analyticsSseHeartbeatMs,
             pollMs: config.analyticsSsePollMs,
             caps: { perToken: config.analyticsSseMaxPerToken, perHandle: config.analyticsSseMaxPerHandle },

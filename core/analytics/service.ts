@@ -71,13 +71,14 @@ const campaignSet = (q: AnalyticsQuery, scope: CampaignRef[] = []): CampaignSet 
 
 /** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
 export class AnalyticsService {
+  /** `pg` is the read pool (pgRead: DATABASE_READ_URL when set): every query here only reads. */
   private readonly deps: { pg: Pool; exportPool: Pool; config: Config; log: Logger };
   /** Export slots of this process: EXPORT_MAX_CONCURRENT in all, EXPORT_MAX_PER_HANDLE per handle. */
   private readonly exportSlots = new Slots();
 
-  constructor(deps: { pg: Pool; exportPool: Pool; config: Config; log: Logger }) {
+  constructor(deps: { pgRead: Pool; exportPool: Pool; config: Config; log: Logger }) {
     // Named picks: deps is the container's cradle (a proxy resolving on access).
-    this.deps = { pg: deps.pg, exportPool: deps.exportPool, config: deps.config, log: deps.log };
+    this.deps = { pg: deps.pgRead, exportPool: deps.exportPool, config: deps.config, log: deps.log };
   }
 
   scope(handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {

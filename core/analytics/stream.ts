@@ -115,7 +115,7 @@ class HandleWatch {
     if (this.polling || this.stopped) return; // a slow database must not pile up polls
     this.polling = true;
     try {
-      const { rows } = await this.hub.pg.query({
+      const { rows } = await this.hub.pgRead.query({
         name: 'analytics-stream-poll',
         text: `select campaign_id, string_agg(f, ',' order by f) as f from (
                  select campaign_id, concat_ws(':', clicks, qualified_clicks) as f from funnel_click_totals where handle = $1
@@ -171,7 +171,10 @@ class HandleWatch {
 /** Every open analytics stream of this process; closed on client disconnect and on shutdown. */
 export class AnalyticsStreams {
   readonly log: Logger;
+  /** The primary: token checks (a revoked token must end its streams now, not after a replica's lag). */
   readonly pg: Pool;
+  /** The read pool (DATABASE_READ_URL when set): change polls. */
+  readonly pgRead: Pool;
   readonly loadFunnel: FunnelLoader;
   readonly pollMs: number;
   private readonly watches = new Map<string, HandleWatch>();
@@ -180,14 +183,15 @@ export class AnalyticsStreams {
   private shutdownCheck: NodeJS.Timeout | null = null;
   private closed = false;
 
-  private readonly deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader; caps: StreamCaps };
+  private readonly deps: { pg: Pool; pgRead: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader; caps: StreamCaps };
   constructor(
-    deps: { pg: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader; caps: StreamCaps },
+    deps: { pg: Pool; pgRead: Pool; bus: Bus; log: Logger; heartbeatMs: number; pollMs: number; loadFunnel: FunnelLoader; caps: StreamCaps },
   ) {
     this.deps = deps;
     this.pollMs = deps.pollMs;
     this.log = deps.log;
     this.pg = deps.pg;
+    this.pgRead = deps.pgRead;
     this.loadFunnel = deps.loadFunnel;
   }
 

@@ -74,6 +74,8 @@ function readBacklog() {
 new client.Gauge({
   name: 'tenx_webhook_delivery_backlog',
   help: 'Deliveries not finished yet (pending or retrying)',
+  // Database-wide: every worker of a cluster reads the same rows, so /metrics shows one reading, not N summed.
+  aggregator: 'max',
   registers: [registry],
   async collect() {
     this.set((await readBacklog().catch(() => ({ backlog: NaN }))).backlog);
@@ -83,6 +85,8 @@ new client.Gauge({
 new client.Gauge({
   name: 'tenx_webhook_queue_lag_seconds',
   help: 'How long the oldest due delivery has been waiting past its attempt time (0 when none is overdue)',
+  // Database-wide: every worker of a cluster reads the same rows, so /metrics shows one reading, not N summed.
+  aggregator: 'max',
   registers: [registry],
   async collect() {
     this.set((await readBacklog().catch(() => ({ lagSeconds: NaN }))).lagSeconds);

@@ -4,7 +4,8 @@ import { forbidden, notFound } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
 import type { PartnerService } from './service.ts';
 
-interface RealmDeps { principal: Principal; partners: PartnerService; campaigns: CampaignService; pg: Pool }
+/** pgRead (DATABASE_READ_URL when set) for balances; pg for the campaign check, an access decision. */
+interface RealmDeps { principal: Principal; partners: PartnerService; campaigns: CampaignService; pg: Pool; pgRead: Pool }
 
 // Balances from the ledger, by currency: adjustments follow their commission's status, clawbacks are
 // approved (negative) until paid. Rejected and reversed rows owe nothing.
@@ -36,7 +37,7 @@ export class PartnerRealm {
 
   async profile(handle: string) {
     const p = await this.deps.partners.find(handle, this.partnerId);
-    const { rows } = await this.deps.pg.query<{ currency: string; pending: number; approved: number; paid: number }>(BALANCES, [handle, p.partnerId]);
+    const { rows } = await this.deps.pgRead.query<{ currency: string; pending: number; approved: number; paid: number }>(BALANCES, [handle, p.partnerId]);
     return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
   }
 

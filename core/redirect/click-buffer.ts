@@ -138,11 +138,14 @@ export class ClickBuffer {
     this.timer = null;
     const { spill } = this.opts;
     const deadline = Date.now() + deadlineMs;
+    const buffered = this.queue.length;
     const unwritten = () => this.queue.length > 0 || Boolean(spill?.active);
     while (unwritten() && Date.now() < deadline) {
       await this.flush();
       if (unwritten()) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
     }
+    // Per process: with `--workers N`, each worker says what it flushed (its log lines carry its id).
+    if (buffered > this.queue.length) this.opts.log.info({ clicks: buffered - this.queue.length }, 'buffered clicks written on shutdown');
     if (spill) {
       // Memory is older than anything spilled, but the spill replays at start before any new click: only
       // the relative order of these and the already spilled clicks changes, which no figure depends on.

@@ -1,8 +1,10 @@
+import cluster from 'node:cluster';
 import type { Pool } from 'pg';
 import { defineRoutes, type RouteDef } from '../http/route.ts';
 import { registry } from '../http/metrics.ts';
+import { metricsText } from '../http/cluster-metrics.ts';
 import { sameSecret } from '../http/auth.ts';
-import { unauthorized } from '../http/errors.ts';
+import { unauthorized, unavailable } from '../http/errors.ts';
 import { buildOpenApi, docsPage } from '../http/openapi.ts';
 import type { Redis } from '../infra/redis.ts';
 import type { Config } from '../../config/index.ts';
@@ -16,7 +18,13 @@ const checks = {
   required: ['database', 'redis'],
   properties: { database: check, redis: check },
 };
-const health = { title: 'Health', type: 'object', additionalProperties: false, required: ['status'], properties: { status: { const: 'ok' } } };
+const health = {
+  title: 'Health', type: 'object', additionalProperties: false, required: ['status'],
+  properties: {
+    status: { const: 'ok' },
+    worker: { type: 'integer', minimum: 1, description: 'Which server process answered, under `tenx serve --workers N` (N > 1): its cluster worker id (a replaced worker gets a new one).' },
+  },
+};
 const ready = {
   title: 'Ready', type: 'object', additionalProperties: false, required: ['status', 'checks'],
   properties: { status: { const: 'ready' }, checks },
@@ -45,7 +53,7 @@ export const systemRoutes = defineRoutes([
     method: 'GET', path: '/healthz', summary: 'The process is up', tags: ['system'], auth: 'public',
     responses: { 200: { description: 'Up', schema: health } },
     async handler(ctx) {
-      ctx.body = { status: 'ok' };
+      ctx.body = cluster.isWorker ? { status: 'ok', worker: cluster.worker!.id } : { status: 'ok' };
     },
   },
   {
@@ -67,8 +75,12 @@ export const systemRoutes = defineRoutes([
         const presented = /^Bearer\s+(\S+)\s*$/i.exec(ctx.get('authorization'))?.[1];
         if (!presented || !sameSecret(presented, config.metricsToken)) throw unauthorized('GET /metrics needs the bearer METRICS_TOKEN.');
       }
+      // With `--workers N`, the whole server's figures (every worker's, aggregated by the primary).
+      const text = await metricsText().catch(() => {
+        throw unavailable('The metrics of the other server processes did not arrive; retry.', 1);
+      });
       ctx.type = registry.contentType;
-      ctx.body = await registry.metrics();
+      ctx.body = text;
     },
   },
   {

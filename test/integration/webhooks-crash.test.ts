@@ -96,6 +96,8 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
         REDIS_PREFIX: `tenx-test-${db.name}`, ADMIN_TOKEN: ADMIN, DATA_DIR: dataDir, LOG_LEVEL: 'debug',
         CTX_SECRETS: 'test-ctx-secret-key-aaaaaaaaaaaaaaaaaaaaaaaa', SECRET_KEY: 'crash-test-secret-box-key',
         WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_RETRY_BASE_MS: '500', WEBHOOK_TIMEOUT_MS: '1000', PUBLIC_RATE_LIMIT: '0',
+        // One process, the one SIGKILL hits (a cluster's workers would drain gracefully when their primary dies).
+        WORKERS: '1',
       };
       let server = await serve(env, log);
       children.push(server);

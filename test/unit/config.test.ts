@@ -36,7 +36,17 @@ describe('config from the environment', () => {
     [{ CTX_SECRETS: 'short' }, /^CTX_SECRETS must be at least 32 characters, got 5;/],
     [{ CTX_SECRETS: `${NEW_KEY},old` }, /^CTX_SECRETS \(key 2 of 2\) must be at least 32 characters, got 3;/],
     [{ METRICS_TOKEN: 'scrape-me' }, /^METRICS_TOKEN must be at least 32 characters, got 9;/],
+    // Issue 17: a read replica only makes sense beside a PostgreSQL server; N workers are whole numbers.
+    [{ DATABASE_READ_URL: 'postgresql://replica/tenx' }, /^DATABASE_READ_URL needs DATABASE_URL/],
+    [{ DATABASE_READ_URL: 'mysql://replica', DATABASE_URL: 'postgresql://db/tenx' }, /^DATABASE_READ_URL must match pattern/],
+    [{ WORKERS: '-1' }, /^WORKERS must be >= 0/],
+    [{ WORKERS: 'all' }, /^WORKERS must be a number/],
   ];
+  it('reads WORKERS (0: automatic) and DATABASE_READ_URL beside DATABASE_URL', () => {
+    expect(loadConfig({}).workers).to.equal(0);
+    const c = loadConfig({ WORKERS: '3', DATABASE_URL: 'postgresql://db/tenx', DATABASE_READ_URL: 'postgresql://replica/tenx' });
+    expect(c).to.include({ workers: 3, databaseUrl: 'postgresql://db/tenx', databaseReadUrl: 'postgresql://replica/tenx' });
+  });
   it('accepts 32-character secrets and keeps the metrics token', () => {
     const c = loadConfig({ ADMIN_TOKEN: 'a'.repeat(32), CTX_SECRETS: 'k'.repeat(32), METRICS_TOKEN: 'm'.repeat(32) });
     expect(c.adminToken).to.equal('a'.repeat(32));

@@ -1,0 +1,171 @@
+// `tenx serve [--workers N]`: one server process, or N of them on one port (node:cluster), each a
+// whole stateless tenx. The primary of a cluster serves no request: it applies migrations once,
+// forks the workers, replaces one that crashes, prints the banner once, and on SIGTERM/SIGINT lets
+// every worker drain (see core/infra/cluster.ts).
+import cluster from 'node:cluster';
+import { availableParallelism } from 'node:os';
+import type { Config } from '../../config/index.ts';
+import type { Kernel } from '../../core/kernel.ts';
+import type { Logger } from '../../core/infra/logger.ts';
+
+const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
+
+/** N from --workers, else WORKERS, else one per core with DATABASE_URL and 1 embedded; exits 2 when impossible. */
+export function workerCount(flag: string | undefined, config: Config): number {
+  if (flag !== undefined && !/^\d{1,4}$/.test(flag)) usage(`--workers must be a whole number (0: automatic), got "${flag}"`);
+  const asked = flag !== undefined ? Number(flag) : config.workers;
+  if (!config.databaseUrl) {
+    if (asked > 1) {
+      usage(`--workers ${asked} needs DATABASE_URL: the embedded database (PGlite) lives in one process, so embedded mode runs one server process`);
+    }
+    return 1;
+  }
+  return asked || availableParallelism();
+}
+
+function usage(message: string): never {
+  process.stderr.write(`tenx: ${message}\n`);
+  process.exit(2);
+}
+
+export async function serve(opts: { workers?: string }) {
+  const { configOrExit } = await import('./operator.ts'); // operator.ts registers this command
+  const config = await configOrExit();
+  if (cluster.isWorker) return serveWorker(config);
+  const n = workerCount(opts.workers, config);
+  return n === 1 ? serveAlone(config) : servePrimary(config, n);
+}
+
+/** Stops on SIGTERM/SIGINT (and, in a worker, when its primary is gone): drains, then exits 0. */
+function exitOnSignal(config: Config, log: () => Logger, close: () => Promise<void>) {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log().info({ signal }, 'shutting down');
+    const force = setTimeout(() => {
+      log().error('graceful shutdown timed out');
+      process.exit(1);
+    }, config.shutdownTimeoutMs);
+    force.unref();
+    close().then(
+      () => process.exit(0),
+      (err) => {
+        log().error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of SIGNALS) process.on(signal, () => stop(signal));
+  if (cluster.isWorker) {
+    // node:cluster ends a worker on the spot when its primary vanishes (killed, crashed); taking that
+    // exit as expected lets the worker drain first: its buffered clicks are written, not lost.
+    cluster.worker!.once('disconnect', () => {
+      cluster.worker!.exitedAfterDisconnect = true;
+      stop('primary gone');
+    });
+  }
+}
+
+async function startOrExit(config: Config, opts: { log?: Logger; migrate?: boolean } = {}): Promise<Kernel> {
+  const { startKernel } = await import('../../core/kernel.ts');
+  try {
+    return await startKernel(config, opts);
+  } catch (err) {
+    process.stderr.write(`tenx: failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+}
+
+function banner(config: Config, url: string, startedInMs: number, adminToken: string | null, workers: number) {
+  const mode = config.databaseUrl ? 'postgresql' : 'embedded';
+  const processes = workers > 1 ? `, ${workers} worker processes` : '';
+  // The banner and the admin token are for a human: stderr, so stdout stays one JSON log line per line
+  // for a log shipper, and the token never reaches the log pipeline.
+  const lines = [
+    '',
+    `tenx is serving on ${url}  (${mode} database${config.redisUrl ? ', redis' : ', no redis'}${processes}; started in ${startedInMs} ms)`,
+    `  API docs:   ${url}/docs`,
+    `  Dashboard:  ${url}/dashboard`,
+  ];
+  if (adminToken) lines.push(`  Admin token (shown once, kept in ${config.dataDir}/secrets.json): ${adminToken}`);
+  process.stderr.write(`${lines.join('\n')}\n\n`);
+}
+
+async function serveAlone(config: Config) {
+  const kernel = await startOrExit(config);
+  const { log, url } = kernel;
+  // From the process's start (performance.timeOrigin) to listening: module loading and config count too,
+  // which is what an operator waits for (the kernel's own startedInMs counts only from startKernel).
+  const startedInMs = Math.round(performance.now());
+  const mode = config.databaseUrl ? 'postgresql' : 'embedded';
+  log.info({ url, mode, redis: Boolean(config.redisUrl), startedInMs, kernelStartedInMs: kernel.startedInMs }, 'tenx is serving');
+  banner(config, url, startedInMs, kernel.generatedAdminToken ? kernel.config.adminToken : null, 1);
+  exitOnSignal(config, () => log, () => kernel.close());
+}
+
+/** A worker of a cluster: a whole tenx, without migrations (the primary ran them) or a banner. */
+async function serveWorker(config: Config) {
+  const [{ createLogger }, { joinClusterMetrics }, { LISTENING }] = await Promise.all([
+    import('../../core/infra/logger.ts'),
+    import('../../core/http/cluster-metrics.ts'),
+    import('../../core/infra/cluster.ts'),
+  ]);
+  const log = createLogger(config.logLevel).child({ worker: cluster.worker!.id });
+  // Listening for signals before the kernel starts: one that comes during start-up closes it once started.
+  let started: (kernel: Kernel) => void = () => {};
+  const kernelStarted = new Promise<Kernel>((ok) => (started = ok));
+  exitOnSignal(config, () => log, async () => (await kernelStarted).close());
+  joinClusterMetrics();
+  const kernel = await startOrExit(config, { log, migrate: false });
+  started(kernel);
+  log.info({ url: kernel.url, pid: process.pid, kernelStartedInMs: kernel.startedInMs }, 'worker serving');
+  process.send!({ type: LISTENING, url: kernel.url });
+}
+
+async function servePrimary(config: Config, workers: number) {
+  const [{ createLogger }, { ensureSecrets }, { initOrm, migrate }, { superviseWorkers }, { serveClusterMetrics }] = await Promise.all([
+    import('../../core/infra/logger.ts'),
+    import('../../core/secrets.ts'),
+    import('../../core/db/orm.ts'),
+    import('../../core/infra/cluster.ts'),
+    import('../../core/http/cluster-metrics.ts'),
+  ]);
+  const log = createLogger(config.logLevel);
+  // Once, before any worker exists: generated secrets (the workers read the same file) and migrations.
+  const secrets = ensureSecrets(config);
+  try {
+    const orm = await initOrm(config.databaseUrl, 2, log);
+    try {
+      const applied = await migrate(orm);
+      if (applied.length) log.info({ applied }, 'migrations applied');
+    } finally {
+      await orm.close();
+    }
+  } catch (err) {
+    process.stderr.write(`tenx: failed to start: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  serveClusterMetrics();
+  // The workers' own deadline first (SHUTDOWN_TIMEOUT_MS, then they exit 1); the primary kills what is left after.
+  const supervisor = superviseWorkers({ workers, log, drainTimeoutMs: config.shutdownTimeoutMs + 5_000 });
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) return; // Ctrl-C reaches the workers too; a second signal changes nothing
+    stopping = true;
+    log.info({ signal, workers }, 'shutting down');
+    supervisor.stop(signal).then((clean) => process.exit(clean ? 0 : 1));
+  };
+  for (const signal of SIGNALS) process.on(signal, () => stop(signal));
+  let url: string;
+  try {
+    url = await supervisor.ready;
+  } catch (err) {
+    process.stderr.write(`tenx: failed to start: ${(err as Error).message}\n`);
+    await supervisor.stop('SIGTERM');
+    process.exit(1);
+  }
+  const startedInMs = Math.round(performance.now());
+  log.info({ url, mode: 'postgresql', redis: Boolean(config.redisUrl), workers, startedInMs }, 'tenx is serving');
+  banner(config, url, startedInMs, secrets.generatedAdminToken ? secrets.config.adminToken : null, workers);
+}
