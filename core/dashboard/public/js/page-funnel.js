@@ -151,5 +151,7 @@ export async function renderFunnel(ctx) {
 
   await loadAll();
   loaded = true;
-  if (pending.length) merge(pending.splice(0), null);
+  // Early stream rows are all-time: they can only update an all-time table (a range was just fetched).
+  const early = pending.splice(0);
+  if (early.length && !win().from && !win().to) merge(early, null);
 }
