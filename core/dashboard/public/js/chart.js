@@ -61,5 +61,5 @@ export function timeSeriesChart(days, grain = 'day') {
     ...grid, ...bars, line, ...dots);
   const legend = h('div.legend', {},
     h('span.key.key-clicks', {}, 'Clicks'), h('span.key.key-qualified', {}, 'Qualified clicks'), h('span.key.key-conv', {}, 'Conversions (right axis)'));
-  return h('figure.chart-wrap', {}, chart, legend);
+  return h('figure.chart-wrap', {}, h('div.chart-scroll', {}, chart), legend);
 }

@@ -71,6 +71,8 @@ export async function renderFunnel(ctx) {
     if (mine !== seq) return;
     chartTitle.textContent = `Clicks and conversions per ${w.grain} (${w.label})`;
     clear(chartBody, timeSeriesChart(fillBuckets(res.data, w), w.grain));
+    const scroller = chartBody.querySelector('.chart-scroll');
+    if (scroller) scroller.scrollLeft = scroller.scrollWidth; // where the chart scrolls (a phone), show the newest first
   }
 
   async function loadAll() {
