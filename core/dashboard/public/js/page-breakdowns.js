@@ -9,11 +9,11 @@ import { rangePicker } from './range-picker.js';
 
 // `optional`: a breakdown a server may not offer yet; its 400 on groupBy says so instead of an error.
 const DIMENSIONS = [
-  { id: 'country', title: 'Country', hint: 'Edge header or GeoIP; ZZ = unknown' },
-  { id: 'segment', title: 'Segment', hint: 'Device class or the preset\'s segment' },
-  { id: 'referrer', title: 'Referrer', hint: 'src, utm_source or the Referer\'s channel' },
-  { id: 'browser', title: 'Browser', hint: 'From the click\'s user agent', optional: true },
-  { id: 'os', title: 'OS', hint: 'Operating system, from the click\'s user agent', optional: true },
+  { id: 'country', title: 'Country', noun: 'country', hint: 'Edge header or GeoIP; ZZ = unknown' },
+  { id: 'segment', title: 'Segment', noun: 'segment', hint: 'Device class or the preset\'s segment' },
+  { id: 'referrer', title: 'Referrer', noun: 'referrer', hint: 'src, utm_source or the Referer\'s channel' },
+  { id: 'browser', title: 'Browser', noun: 'browser', hint: 'From the click\'s user agent', optional: true },
+  { id: 'os', title: 'OS', noun: 'OS', hint: 'Operating system, from the click\'s user agent', optional: true },
 ];
 
 /** A 400 naming the groupBy parameter: this server does not know the breakdown. */
@@ -40,7 +40,7 @@ export async function renderBreakdowns(ctx) {
 
   const sections = DIMENSIONS.map((d) => {
     const body = h('div.breakdown-body');
-    grid.append(h('section.card', { dataset: { dimension: d.id } }, h('h2.card-title', {}, `By ${d.title.toLowerCase()}`), h('p.muted.small', {}, d.hint), body));
+    grid.append(h('section.card', { dataset: { dimension: d.id } }, h('h2.card-title', {}, `By ${d.noun}`), h('p.muted.small', {}, d.hint), body));
     return { ...d, body };
   });
 
@@ -63,8 +63,8 @@ export async function renderBreakdowns(ctx) {
         content = breakdownTable(s, res.data, ctx.currency);
       } catch (err) {
         content = s.optional && unknownGroupBy(err)
-          ? h('p.muted.small.unsupported', { dataset: { unsupported: s.id } }, `This server does not break clicks down by ${s.title.toLowerCase()} yet (groupBy=${s.id}).`)
-          : errorBox(err, `Could not load the ${s.title.toLowerCase()} breakdown`);
+          ? h('p.muted.small.unsupported', { dataset: { unsupported: s.id } }, `This server does not break clicks down by ${s.noun} yet (groupBy=${s.id}).`)
+          : errorBox(err, `Could not load the ${s.noun} breakdown`);
       }
       if (mine === seq) clear(s.body, content); // a newer range or campaign has taken over otherwise
     }));
