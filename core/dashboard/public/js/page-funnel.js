@@ -25,7 +25,7 @@ export async function renderFunnel(ctx) {
     range = next;
     ctx.setQuery?.(rangeSearch(range));
     void loadAll();
-  });
+  }, { chart: true });
   const exportCampaign = h('select#export-campaign', { 'aria-label': 'Campaign to export' }, h('option', { value: '' }, 'All campaigns'));
   const exportButton = h('button.btn#export-csv', { type: 'button', on: { click: exportCsv } }, 'Export CSV');
   const exportFeedback = h('div.feedback');

@@ -6,19 +6,20 @@ import { PRESETS, customRangeError, isoDay, rangeWindow, sameRange } from './ran
 
 const DAY = 86_400_000;
 
-/** What the picker says the tables and the chart cover, e.g. "2026-11-26 00:00 → now (UTC)". */
-export function rangeSummary(range, now = Date.now()) {
+/** What the picker says the page covers, e.g. "2026-11-26 00:00 → now (UTC)"; `grain`: how a chart plots it. */
+export function rangeSummary(range, { grain = false, now = Date.now() } = {}) {
   const w = rangeWindow(range, now);
   const at = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
   if (!w.from) return 'Everything recorded so far (UTC)';
-  return `${at(w.from)} → ${w.to ? at(w.to) : 'now'} (UTC)${w.grain === 'hour' ? ', by hour' : ', by day'}`;
+  return `${at(w.from)} → ${w.to ? at(w.to) : 'now'} (UTC)${grain ? `, by ${w.grain}` : ''}`;
 }
 
 /**
  * `initial` from parseRange; `onChange(range)` after every change the person makes (the page
- * reloads its data and ctx.setQuery keeps the URL). Returns { el, value() }.
+ * reloads its data and ctx.setQuery keeps the URL); `chart`: the page plots the range (the summary
+ * says by hour or by day). Returns { el, value() }.
  */
-export function rangePicker(initial, onChange) {
+export function rangePicker(initial, onChange, { chart = false } = {}) {
   let range = initial;
   const buttons = PRESETS.map((p) => h('button.seg', { type: 'button', title: p.title, dataset: { range: p.id }, on: { click: () => choose({ id: p.id }) } }, p.label));
   const customButton = h('button.seg', { type: 'button', title: 'Choose the first and last day', dataset: { range: 'custom' }, 'aria-expanded': 'false', on: { click: toggleCustom } }, 'Custom');
@@ -41,7 +42,7 @@ export function rangePicker(initial, onChange) {
       from.value = range.from;
       to.value = range.to;
     }
-    summary.textContent = rangeSummary(range);
+    summary.textContent = rangeSummary(range, { grain: chart });
   }
 
   function choose(next) {
