@@ -5,7 +5,7 @@ import { round2, statementName } from './funnel.ts';
 import { Params } from '../db/params.ts';
 import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
 
-export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'campaign', 'partner'] as const;
+export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'hour', 'campaign', 'partner'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
 export interface GroupRow {
@@ -28,6 +28,9 @@ export function addConversions(row: GroupRow, r: { conversions: number; currency
   if (r.reporting) row.revenue = round2(r.value);
 }
 
+/** groupBy=hour's key: the hour's start in UTC, ISO 8601 ("2026-02-24T10:00:00Z"). */
+const HOUR_KEY = `to_char(hour at time zone 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"')`;
+
 // The referrer dimension is the click's source channel (core/redirect/classify.ts sourceChannel).
 const DIMENSION_COLUMN: Record<'country' | 'segment' | 'referrer' | 'source', 'country' | 'segment' | 'source'> = {
   country: 'country',
@@ -46,14 +49,14 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
   const cp = new Params();
   const vp = new Params();
   const rc = `(select reporting_currency from tenants where handle = ${vp.add(q.handle)})`;
-  const filter = { handle: q.handle, campaigns: q.campaigns, window: q.window };
+  const filter = { handle: q.handle, campaigns: q.campaigns, window: q.window, hourly: by === 'hour' };
   // A campaign's numbers count for the partner it has now; campaigns without one share the key "".
   const partnerOf = (p: Params) => `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(q.handle)} and c.campaign_id = s.campaign_id), '')`;
-  const key = (p: Params) => (by === 'day' ? 'day::text' : by === 'campaign' ? 'campaign_id' : by === 'partner' ? partnerOf(p) : 'key');
-  // groupBy=day needs the day of each row, which all-time totals do not keep.
+  const key = (p: Params) => (by === 'day' ? 'day::text' : by === 'hour' ? HOUR_KEY : by === 'campaign' ? 'campaign_id' : by === 'partner' ? partnerOf(p) : 'key');
+  // groupBy=day and hour need the day (hour) of each row, which all-time totals do not keep.
   const perDay = (g: Grains): Grains => ({ days: g.days, hours: g.hours });
   const [clicks, conversions] =
-    by === 'day'
+    by === 'day' || by === 'hour'
       ? [perDay(FUNNEL_CLICKS), perDay(FUNNEL_CONVERSIONS)]
       : by === 'campaign' || by === 'partner'
       ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
@@ -84,12 +87,12 @@ export function mergeGroupRows(clicks: ClickKeyRow[], convs: ConversionKeyRow[])
   return [...rows.values()];
 }
 
-/** Rows for every key with clicks or conversions; by clicks descending (day: chronological). */
+/** Rows for every key with clicks or conversions; by clicks descending (day and hour: chronological). */
 export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Promise<GroupRow[]> {
   const [clickSql, convSql] = statements(by, q);
   const [clicks, convs] = await Promise.all([clickSql, convSql].map((q) => pg.query({ ...q, name: statementName(q.text) })));
   const out = mergeGroupRows(clicks.rows, convs.rows);
-  return by === 'day'
+  return by === 'day' || by === 'hour'
     ? out.sort((a, b) => a.key.localeCompare(b.key))
     : out.sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));
 }

@@ -63,6 +63,20 @@ export interface SourceFilter {
   handle: string;
   campaigns: CampaignSet;
   window: Window;
+  /** Rows keyed by their `hour` (groupBy=hour), read from the hour table alone; else by `day`. */
+  hourly?: boolean;
+}
+
+/** groupBy=hour reads one rollup row per campaign and hour: its window is capped at this span. */
+export const HOURLY_MAX_DAYS = 31;
+
+/** 400 unless the window of an hourly breakdown has a start and spans at most HOURLY_MAX_DAYS (`to` defaults to now). */
+export function checkHourlySpan(w: Window, now = Date.now()) {
+  const why = `groupBy=hour covers at most ${HOURLY_MAX_DAYS} days: give \`from\` (and \`to\`, else now) at most ${HOURLY_MAX_DAYS} days apart, or use groupBy=day.`;
+  if (!w.from) throw invalidRequest(why, [{ pointer: '/query/from', message: 'is required with groupBy=hour' }]);
+  if ((w.to?.getTime() ?? now) - w.from.getTime() > HOURLY_MAX_DAYS * DAY) {
+    throw invalidRequest(why, [{ pointer: '/query/from', message: `must be at most ${HOURLY_MAX_DAYS} days before to with groupBy=hour` }]);
+  }
 }
 
 const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -104,7 +118,8 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: 'coun
 /**
  * Rows of a measure restricted to a window, with their UTC `day`: whole days from the day table,
  * partial days at either edge from the hour table (all time: the totals table, if any). Cost:
- * campaigns × (days + 48 hours) × keys.
+ * campaigns × (days + 48 hours) × keys. `hourly`: every row from the hour table, with its `hour`
+ * (campaigns × hours × keys, hence the span cap).
  */
 export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   const set = f.campaigns;
@@ -123,6 +138,10 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   const where = `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`;
   const from = f.window.from?.getTime();
   const to = f.window.to?.getTime();
+  if (f.hourly) {
+    return `select ${g.hours.columns}, hour from ${g.hours.table} where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''}` +
+      (from !== undefined ? ` and hour >= ${p.add(new Date(from))}` : '') + (to !== undefined ? ` and hour < ${p.add(new Date(to))}` : '');
+  }
   if (g.total && from === undefined && to === undefined) return `select ${g.total.columns}, null::date as day from ${g.total.table} where ${where}`;
   const firstDay = from === undefined ? undefined : Math.ceil(from / DAY) * DAY;
   const endDay = to === undefined ? undefined : Math.floor(to / DAY) * DAY;

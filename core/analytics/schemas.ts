@@ -1,5 +1,6 @@
 import { GROUP_BY } from './group-by.ts';
 import { SUB_ID_GROUP_BY } from './sub-id-group-by.ts';
+import { HOURLY_MAX_DAYS } from './range.ts';
 import { instant } from '../http/validate.ts';
 
 const WINDOW_NOTE =
@@ -33,7 +34,9 @@ export const windowQuery = {
 const GROUP_BY_NOTE =
   'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
   '(src, utm_source, else the mapped Referer host, else "direct"): the source channel is the referrer dimension. ' +
-  '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first.';
+  '`day` is the UTC date and `hour` the UTC hour\'s start (`2026-02-24T10:00:00Z`), both in chronological order; ' +
+  `\`hour\` needs \`from\`, at most ${HOURLY_MAX_DAYS} days before \`to\` (else now), and answers 400 beyond that. ` +
+  'The others are sorted by clicks, most first.';
 
 /** The analytics query over a list of breakdowns (the handle's, or the partner realm's). */
 export const analyticsQueryOf = (groupBy: readonly string[], extra: Record<string, unknown> = {}) => ({

@@ -7,7 +7,7 @@ import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
-import { ceilHour, hourWindow, type CampaignSet, type Window } from './range.ts';
+import { ceilHour, checkHourlySpan, hourWindow, type CampaignSet, type Window } from './range.ts';
 import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
 
 export interface AnalyticsQuery {
@@ -114,6 +114,7 @@ export class AnalyticsService {
   async groupBy(handle: string, by: GroupBy | SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
     if (isSubIdGroupBy(by)) return this.groupBySubId(handle, by, q);
     const window = hourWindow(q.from, q.to);
+    if (by === 'hour') checkHourlySpan(window);
     if (q.partnerId) {
       const s = await this.scope(handle, q);
       return computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q, s.campaigns), window });

@@ -158,6 +158,10 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
     const funnel = await timeGets(agent, `${base}?funnel=true`, token, calls);
     const funnelWindow = await timeGets(agent, `${base}?funnel=true&from=${lastWeek}`, token, calls);
     const groupByCountry = await timeGets(agent, `${base}?groupBy=country`, token, 10);
+    // The dashboard's hourly views: the last 24 hours, and the 31-day cap (campaigns × 744 hour rows).
+    const hourStart = Math.floor(Date.now() / 3_600_000) * 3_600_000;
+    const groupByHour24h = await timeGets(agent, `${base}?groupBy=hour&from=${new Date(hourStart - 23 * 3_600_000).toISOString()}`, token, 10);
+    const groupByHour31d = await timeGets(agent, `${base}?groupBy=hour&from=${new Date(hourStart - 31 * 86_400_000 + 3_600_000).toISOString()}`, token, 10);
 
     // The export window: the most recent clicks, about exportTarget of them.
     const frac = exportTarget / Number(counts.clicks);
@@ -176,7 +180,7 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
       exportPeakRssUnder200Mb: exported.peakRssMb < 200,
     };
     const result = {
-      spec, generateSeconds, database: { name: database.name, ...counts }, loadAverage: loadavg(), baselineGetHandle: baseline, funnel, funnelLast7Days: funnelWindow, groupByCountry,
+      spec, generateSeconds, database: { name: database.name, ...counts }, loadAverage: loadavg(), baselineGetHandle: baseline, funnel, funnelLast7Days: funnelWindow, groupByCountry, groupByHour24h, groupByHour31d,
       export: { ...exported, expectedRows: expected, serverIdleRssMb, exportRssGrowthMb: exported.peakRssMb - exported.rssBeforeMb, serverLifetimePeakRssMb: serverPeakMb },
       targets,
       note: 'Server in a child process (pool 10, no Redis). Latencies are per sequential HTTP call over keep-alive; RSS sampled every 20 ms from /proc.',
@@ -207,6 +211,8 @@ export async function runAnalyticsBench() {
     { measure: 'funnel, all time (ms)', p50: out.funnel.p50, p95: out.funnel.p95, target: 'p95 < 50', ok: out.targets.funnelP95Under50ms },
     { measure: 'funnel, last 7 days (ms)', p50: out.funnelLast7Days.p50, p95: out.funnelLast7Days.p95, target: '', ok: '' },
     { measure: 'groupBy=country (ms)', p50: out.groupByCountry.p50, p95: out.groupByCountry.p95, target: '', ok: '' },
+    { measure: 'groupBy=hour, last 24 h (ms)', p50: out.groupByHour24h.p50, p95: out.groupByHour24h.p95, target: '', ok: '' },
+    { measure: 'groupBy=hour, 31 days (ms)', p50: out.groupByHour31d.p50, p95: out.groupByHour31d.p95, target: '', ok: '' },
     { measure: `CSV export ${out.export.rows.toLocaleString('en')} rows (s)`, p50: out.export.seconds, p95: '', target: '< 15', ok: out.targets.exportUnder15s },
     { measure: 'export peak server RSS (MB)', p50: out.export.peakRssMb, p95: '', target: '< 200', ok: out.targets.exportPeakRssUnder200Mb },
     { measure: '  of which idle server / export growth', p50: out.export.serverIdleRssMb, p95: `+${out.export.exportRssGrowthMb}`, target: '', ok: '' },

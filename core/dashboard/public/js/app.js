@@ -15,20 +15,22 @@ import { renderPortalHome, renderPortalLinks } from './page-portal.js';
 import { renderSubIds } from './page-subids.js';
 import { renderPartnerCommissions, renderPartnerPayouts } from './page-partner-ledger.js';
 
+// `keepsRange`: an analytics page whose date range lives in the URL (#/funnel?range=7d); moving
+// between such pages keeps the range.
 // `realm`: which token opens the page. A manager (handle token) never sees the portal's pages and
 // a partner (tenx_ptk_) never sees the manager's; the scope decides within the realm.
 const PAGES = [
   { id: 'campaigns', title: 'Campaigns', scope: 'campaigns.read', render: renderCampaigns, icon: '◎' },
-  { id: 'funnel', title: 'Funnel', scope: 'analytics.read', render: renderFunnel, icon: '▽' },
-  { id: 'breakdowns', title: 'Breakdowns', scope: 'analytics.read', render: renderBreakdowns, icon: '▤' },
+  { id: 'funnel', title: 'Funnel', scope: 'analytics.read', render: renderFunnel, icon: '▽', keepsRange: true },
+  { id: 'breakdowns', title: 'Breakdowns', scope: 'analytics.read', render: renderBreakdowns, icon: '▤', keepsRange: true },
   { id: 'partners', title: 'Partners', scope: 'partners.read', render: renderPartners, icon: '☺' },
   { id: 'commissions', title: 'Commissions', scope: 'commissions.read', render: renderCommissions, icon: '%' },
   { id: 'payouts', title: 'Payouts', scope: 'payouts.read', render: renderPayouts, icon: '⇪' },
   { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },
   { id: 'portal', title: 'Overview', scope: 'partner.read', realm: 'partner', render: renderPortalHome, icon: '⌂' },
   { id: 'links', title: 'Links', scope: 'partner.read', realm: 'partner', render: renderPortalLinks, icon: '◎' },
-  { id: 'live', title: 'Live funnel', scope: 'partner.read', realm: 'partner', render: renderFunnel, icon: '▽' },
-  { id: 'subids', title: 'Sub-IDs', scope: 'partner.read', realm: 'partner', render: renderSubIds, icon: '▤' },
+  { id: 'live', title: 'Live funnel', scope: 'partner.read', realm: 'partner', render: renderFunnel, icon: '▽', keepsRange: true },
+  { id: 'subids', title: 'Sub-IDs', scope: 'partner.read', realm: 'partner', render: renderSubIds, icon: '▤', keepsRange: true },
   { id: 'my-commissions', title: 'Commissions', scope: 'partner.commissions', realm: 'partner', render: renderPartnerCommissions, icon: '%', missing: 'not on this server yet' },
   { id: 'my-payouts', title: 'Payouts', scope: 'partner.payouts', realm: 'partner', render: renderPartnerPayouts, icon: '⇪', missing: 'not on this server yet' },
 ];
@@ -69,11 +71,19 @@ async function start(scopes) {
   route();
 }
 
+/** The hash's query (#/funnel?range=7d → "?range=7d"). */
+const hashQuery = () => (location.hash.includes('?') ? location.hash.slice(location.hash.indexOf('?')) : '');
+
+/** Sidebar links of range-keeping pages carry the range the person chose last. */
+function linkRange(search) {
+  for (const a of root.querySelectorAll('.nav-link[data-keeps-range]')) a.setAttribute('href', `#/${a.dataset.page}${search}`);
+}
+
 function shell(page) {
   const visible = realmPages().filter((p) => allowed(state.scopes, p.scope));
   const hidden = realmPages().filter((p) => !allowed(state.scopes, p.scope));
   const nav = h('nav.nav', { 'aria-label': 'Pages' }, visible.map((p) =>
-    h(`a.nav-link${p.id === page?.id ? '.active' : ''}`, { href: `#/${p.id}`, dataset: { page: p.id }, 'aria-current': p.id === page?.id ? 'page' : undefined },
+    h(`a.nav-link${p.id === page?.id ? '.active' : ''}`, { href: `#/${p.id}`, dataset: p.keepsRange ? { page: p.id, keepsRange: '' } : { page: p.id }, 'aria-current': p.id === page?.id ? 'page' : undefined },
       h('span.nav-icon', { 'aria-hidden': 'true' }, p.icon), p.title)));
   const hiddenNote = hidden.length
     ? h('p.nav-hidden.small', {}, 'Hidden for this token: ', hidden.map((p) => `${p.title} (${p.missing ?? p.scope})`).join(', '), '.')
@@ -120,6 +130,7 @@ function route() {
   // replaceState, not location.hash: no second hashchange, and Back does not return to the hidden page.
   if (page && page.id !== id) history.replaceState(null, '', `#/${page.id}`);
   const main = shell(page);
+  if (page?.keepsRange && hashQuery()) linkRange(hashQuery());
   if (!page) return showNothingVisible(main, id);
   document.title = `${page.title} · tenx`;
   const ctx = {
@@ -130,6 +141,12 @@ function route() {
     currency: state.tenant?.reportingCurrency ?? '',
     partner: state.scopes.partner ?? null,
     analyticsPath: state.scopes.partner ? '/partner/analytics' : '/analytics',
+    /** The page's state in the URL: read at render, written (no hashchange, no history entry) on change. */
+    query: new URLSearchParams(hashQuery()),
+    setQuery: (search) => {
+      history.replaceState(null, '', `#/${page.id}${search}`);
+      if (page.keepsRange) linkRange(search);
+    },
     onLeave: (fn) => state.leave.push(fn),
   };
   Promise.resolve(page.render(ctx)).catch((err) => main.append(errorBox(err, `The ${page.title.toLowerCase()} page failed to load`)));

@@ -1,32 +1,13 @@
-// Clicks and conversions per day as inline SVG: bars for clicks on the left axis, a line for
-// conversions on the right one (they differ by orders of magnitude).
+// Clicks and conversions per day or per hour as inline SVG: bars for clicks on the left axis, a
+// line for conversions on the right one (they differ by orders of magnitude).
 
 import { h, svg, fmt } from './dom.js';
+import { bucketLabel } from './range.js';
 
 const W = 760;
 const H = 260;
 const PAD = { top: 16, right: 48, bottom: 32, left: 48 };
-const DAY = 86_400_000;
-
-const dayKey = (t) => new Date(t).toISOString().slice(0, 10);
-
-/** Every day from `from` to `to` (UTC), with the API's rows placed on their day (0 elsewhere). */
-export function fillDays(rows, from, to) {
-  const byDay = new Map(rows.map((r) => [String(r.key).slice(0, 10), r]));
-  const keys = [...byDay.keys()].sort();
-  let start = Date.parse(`${dayKey(from)}T00:00:00Z`);
-  let end = Date.parse(`${dayKey(to)}T00:00:00Z`);
-  if (keys.length) {
-    start = Math.min(start, Date.parse(`${keys[0]}T00:00:00Z`));
-    end = Math.max(end, Date.parse(`${keys[keys.length - 1]}T00:00:00Z`));
-  }
-  const days = [];
-  for (let t = start; t <= end; t += DAY) {
-    const r = byDay.get(dayKey(t));
-    days.push({ day: dayKey(t), clicks: r?.clicks ?? 0, qualifiedClicks: r?.qualifiedClicks ?? 0, conversions: r?.conversions ?? 0 });
-  }
-  return days;
-}
+const UNIT = { hour: 'hour', day: 'day' };
 
 /** Whole-number ticks with a round step (1, 2, 5 × 10^n), at most 4 of them above zero. */
 export function axisTicks(max) {
@@ -39,7 +20,8 @@ export function axisTicks(max) {
   return ticks;
 }
 
-export function timeSeriesChart(days) {
+/** `days`: the buckets of range.js fillBuckets (one per day or hour, oldest first); `grain`: 'day' or 'hour'. */
+export function timeSeriesChart(days, grain = 'day') {
   const iw = W - PAD.left - PAD.right;
   const ih = H - PAD.top - PAD.bottom;
   const clickTicks = axisTicks(Math.max(...days.map((d) => d.clicks)));
@@ -59,24 +41,25 @@ export function timeSeriesChart(days) {
     ...convTicks.map((v) => svg('text', { x: W - PAD.right + 6, y: yV(v) + 4, 'text-anchor': 'start', class: 'axis axis-conv' }, fmt.int(v))),
   ];
 
-  // Label every n-th day counted back from today, so the newest day always has its label.
+  // Label every n-th bucket counted back from the newest, so the newest always has its label.
   const labelEvery = Math.ceil(days.length / 8);
   const last = days.length - 1;
-  const bars = days.map((d, i) => svg('g', { class: 'day' },
-    svg('title', {}, `${d.day}: ${d.clicks} clicks (${d.qualifiedClicks} qualified), ${d.conversions} conversions`),
+  const longSpan = grain === 'day' && days.length > 0 && days[0].key.slice(0, 4) !== days[last].key.slice(0, 4);
+  const bars = days.map((d, i) => svg('g', { class: 'day', 'data-key': d.key },
+    svg('title', {}, `${d.key}: ${d.clicks} clicks (${d.qualifiedClicks} qualified), ${d.conversions} conversions`),
     svg('rect', { x: x(i) - barW / 2, y: yC(d.clicks), width: barW, height: Math.max(PAD.top + ih - yC(d.clicks), 0), class: 'bar-clicks', rx: 2 }),
     svg('rect', { x: x(i) - barW / 2, y: yC(d.qualifiedClicks), width: barW, height: Math.max(PAD.top + ih - yC(d.qualifiedClicks), 0), class: 'bar-qualified', rx: 2 }),
     (last - i) % labelEvery === 0
-      ? svg('text', { x: x(i), y: H - 10, 'text-anchor': 'middle', class: 'axis' }, d.day.slice(5))
+      ? svg('text', { x: x(i), y: H - 10, 'text-anchor': 'middle', class: 'axis axis-x' }, bucketLabel(d.key, grain, longSpan))
       : null));
 
   const points = days.map((d, i) => `${x(i).toFixed(1)},${yV(d.conversions).toFixed(1)}`).join(' ');
   const line = svg('polyline', { points, class: 'line-conv', fill: 'none' });
   const dots = days.filter((d) => d.conversions > 0).map((d) => svg('circle', { cx: x(days.indexOf(d)), cy: yV(d.conversions), r: 3.5, class: 'dot-conv' }));
 
-  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': 'Clicks and conversions per day', class: 'chart' },
+  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, role: 'img', 'aria-label': `Clicks and conversions per ${UNIT[grain] ?? 'day'}`, class: 'chart', 'data-grain': grain, 'data-buckets': days.length },
     ...grid, ...bars, line, ...dots);
   const legend = h('div.legend', {},
     h('span.key.key-clicks', {}, 'Clicks'), h('span.key.key-qualified', {}, 'Qualified clicks'), h('span.key.key-conv', {}, 'Conversions (right axis)'));
-  return h('figure.chart-wrap', {}, chart, legend);
+  return h('figure.chart-wrap', {}, h('div.chart-scroll', {}, chart), legend);
 }

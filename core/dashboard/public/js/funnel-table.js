@@ -32,7 +32,7 @@ const COLUMNS = [
   { title: 'Campaign' },
   { title: 'Clicks', num: true },
   { title: 'Qualified', num: true },
-  { title: 'Conversions', num: true },
+  { title: 'Conv.', num: true, hint: 'Conversions' },
   { title: 'Verified', num: true, hint: VERIFIED_HINT },
   { title: 'Revenue', num: true },
   { title: 'Conv. rate', num: true },

@@ -1,21 +1,33 @@
-// Breakdowns: where clicks come from (country), who they are (segment) and which channel sent
-// them (referrer), for all campaigns or one partner.
+// Breakdowns: where clicks come from (country), who they are (segment, browser, OS) and which
+// channel sent them (referrer), for all campaigns or one, over the range in the URL.
 
 import { api, query } from './api.js';
 import { h, clear, errorBox, fmt, emptyRow } from './dom.js';
 import { revenueCell } from './funnel-table.js';
+import { parseRange, rangeSearch, rangeWindow } from './range.js';
+import { rangePicker } from './range-picker.js';
 
+// `optional`: a breakdown a server may not offer yet; its 400 on groupBy says so instead of an error.
 const DIMENSIONS = [
-  { id: 'country', title: 'Country', hint: 'Edge header or GeoIP; ZZ = unknown' },
-  { id: 'segment', title: 'Segment', hint: 'Device class or the preset\'s segment' },
-  { id: 'referrer', title: 'Referrer', hint: 'src, utm_source or the Referer\'s channel' },
+  { id: 'country', title: 'Country', noun: 'country', hint: 'Edge header or GeoIP; ZZ = unknown' },
+  { id: 'segment', title: 'Segment', noun: 'segment', hint: 'Device class or the preset\'s segment' },
+  { id: 'referrer', title: 'Referrer', noun: 'referrer', hint: 'src, utm_source or the Referer\'s channel' },
+  { id: 'browser', title: 'Browser', noun: 'browser', hint: 'From the click\'s user agent', optional: true },
+  { id: 'os', title: 'OS', noun: 'OS', hint: 'Operating system, from the click\'s user agent', optional: true },
 ];
-const RANGES = [[null, 'All time'], [7, 'Last 7 days'], [30, 'Last 30 days'], [90, 'Last 90 days']];
+
+/** A 400 naming the groupBy parameter: this server does not know the breakdown. */
+const unknownGroupBy = (err) => err?.status === 400 && (err.details ?? []).some((d) => d.pointer === '/query/groupBy');
 
 export async function renderBreakdowns(ctx) {
   const base = ctx.analyticsPath ?? '/analytics';
   const campaign = h('select#breakdown-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'));
-  const range = h('select#breakdown-range', { 'aria-label': 'Range' }, RANGES.map(([d, label]) => h('option', { value: d ?? '' }, label)));
+  let range = parseRange(ctx.query);
+  const picker = rangePicker(range, (next) => {
+    range = next;
+    ctx.setQuery?.(rangeSearch(range));
+    void load();
+  });
   const refresh = h('button.btn', { type: 'button' }, 'Refresh');
   const errors = h('div');
   const grid = h('div.breakdowns');
@@ -23,12 +35,12 @@ export async function renderBreakdowns(ctx) {
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Breakdowns'), h('p.muted', {}, 'Does bot traffic or a channel concentrate somewhere? Compare qualified clicks and conversions.')),
-      h('div.toolbar', {}, campaign, range, refresh)),
-    errors, grid);
+      h('div.toolbar', {}, campaign, refresh)),
+    picker.el, errors, grid);
 
   const sections = DIMENSIONS.map((d) => {
     const body = h('div.breakdown-body');
-    grid.append(h('section.card', { dataset: { dimension: d.id } }, h('h2.card-title', {}, `By ${d.title.toLowerCase()}`), h('p.muted.small', {}, d.hint), body));
+    grid.append(h('section.card', { dataset: { dimension: d.id } }, h('h2.card-title', {}, `By ${d.noun}`), h('p.muted.small', {}, d.hint), body));
     return { ...d, body };
   });
 
@@ -38,22 +50,27 @@ export async function renderBreakdowns(ctx) {
     for (const r of res.data) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
   }
 
+  let seq = 0;
   async function load() {
+    const mine = ++seq;
     clear(errors);
-    const from = range.value ? new Date(Date.now() - Number(range.value) * 86_400_000).toISOString() : undefined;
+    const { from, to } = rangeWindow(range);
     await Promise.all(sections.map(async (s) => {
       clear(s.body, h('p.muted.small', {}, 'Loading…'));
+      let content;
       try {
-        const res = await api(`${base}${query({ groupBy: s.id, campaignId: campaign.value || undefined, from })}`);
-        clear(s.body, breakdownTable(s, res.data, ctx.currency));
+        const res = await api(`${base}${query({ groupBy: s.id, campaignId: campaign.value || undefined, from, to })}`);
+        content = breakdownTable(s, res.data, ctx.currency);
       } catch (err) {
-        clear(s.body, errorBox(err, `Could not load the ${s.title.toLowerCase()} breakdown`));
+        content = s.optional && unknownGroupBy(err)
+          ? h('p.muted.small.unsupported', { dataset: { unsupported: s.id } }, `This server does not break clicks down by ${s.noun} yet (groupBy=${s.id}).`)
+          : errorBox(err, `Could not load the ${s.noun} breakdown`);
       }
+      if (mine === seq) clear(s.body, content); // a newer range or campaign has taken over otherwise
     }));
   }
 
   campaign.addEventListener('change', load);
-  range.addEventListener('change', load);
   refresh.addEventListener('click', load);
   await Promise.all([
     loadCampaignOptions().catch((err) => errors.append(errorBox(err, 'Could not list campaigns for the filter'))),

@@ -1,19 +1,13 @@
-// The live funnel: per-campaign metrics kept current by the SSE stream, a per-day chart, and the
-// CSV export of raw clicks.
+// The live funnel: per-campaign metrics kept current by the SSE stream, a chart per day (per hour
+// for the last 24 hours), and the CSV export of raw clicks, all over the range in the URL.
 
 import { api, authHeaders, download, handlePath, query } from './api.js';
 import { h, clear, errorBox, card } from './dom.js';
 import { openEventStream } from './sse.js';
-import { fillDays, timeSeriesChart } from './chart.js';
+import { timeSeriesChart } from './chart.js';
 import { funnelTable, totalsCards, totalsOf } from './funnel-table.js';
-
-const RANGES = [
-  { id: 'all', label: 'All time', days: null },
-  { id: '7', label: 'Last 7 days', days: 7 },
-  { id: '30', label: 'Last 30 days', days: 30 },
-  { id: '90', label: 'Last 90 days', days: 90 },
-];
-const CHART_DAYS_ALL_TIME = 30;
+import { fillBuckets, parseRange, rangeSearch, rangeWindow } from './range.js';
+import { rangePicker } from './range-picker.js';
 
 /** Rows in a stream event, whatever envelope the server wraps them in. */
 export function rowsOfEvent(data) {
@@ -25,17 +19,20 @@ export async function renderFunnel(ctx) {
   const currency = ctx.currency;
   // The handle's analytics, or the partner realm's (the same shapes over the partner's campaigns).
   const base = ctx.analyticsPath ?? '/analytics';
-  let range = RANGES[0];
+  let range = parseRange(ctx.query);
   const liveState = h('span.live#live-state', { dataset: { state: 'connecting' } }, 'connecting');
-  const rangeSelect = h('select#funnel-range', { on: { change: () => { range = RANGES.find((r) => r.id === rangeSelect.value); void loadAll(); } } },
-    RANGES.map((r) => h('option', { value: r.id }, r.label)));
+  const picker = rangePicker(range, (next) => {
+    range = next;
+    ctx.setQuery?.(rangeSearch(range));
+    void loadAll();
+  }, { chart: true });
   const exportCampaign = h('select#export-campaign', { 'aria-label': 'Campaign to export' }, h('option', { value: '' }, 'All campaigns'));
   const exportButton = h('button.btn#export-csv', { type: 'button', on: { click: exportCsv } }, 'Export CSV');
   const exportFeedback = h('div.feedback');
   const errors = h('div');
   const stats = h('div.stats#funnel-totals');
   const chartBody = h('div.chart-body#funnel-chart');
-  const chartTitle = h('h2.card-title', {}, 'Clicks and conversions per day');
+  const chartTitle = h('h2.card-title#funnel-chart-title', {}, 'Clicks and conversions per day');
   const table = funnelTable(currency, { commission: Boolean(ctx.partner) });
   let loaded = false;
   const pending = []; // stream rows that arrive before the first load
@@ -43,15 +40,20 @@ export async function renderFunnel(ctx) {
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, 'Commission on qualified clicks; a confidence below 50 warrants investigation.')),
-      h('div.toolbar', {}, rangeSelect, exportCampaign, exportButton)),
-    exportFeedback, errors, stats,
+      h('div.toolbar', {}, exportCampaign, exportButton)),
+    picker.el, exportFeedback, errors, stats,
     h('section.card', {}, chartTitle, chartBody),
     card('Campaigns', table.el));
 
-  const since = () => (range.days ? new Date(Date.now() - range.days * 86_400_000).toISOString() : undefined);
+  const win = () => rangeWindow(range);
+  // Counted so that an answer for a range the person has already left is dropped.
+  let seq = 0;
 
   async function loadFunnel() {
-    const res = await api(`${base}${query({ funnel: true, from: since() })}`);
+    const mine = seq;
+    const { from, to } = win();
+    const res = await api(`${base}${query({ funnel: true, from, to })}`);
+    if (mine !== seq) return;
     table.set(res.data);
     renderTotals(res.totals);
     const chosen = exportCampaign.value;
@@ -63,14 +65,18 @@ export async function renderFunnel(ctx) {
   }
 
   async function loadChart() {
-    const days = range.days ?? CHART_DAYS_ALL_TIME;
-    const from = new Date(Date.now() - (days - 1) * 86_400_000);
-    chartTitle.textContent = `Clicks and conversions per day (last ${days} days, UTC)`;
-    const res = await api(`${base}${query({ groupBy: 'day', from: new Date(from.toISOString().slice(0, 10)).toISOString() })}`);
-    clear(chartBody, timeSeriesChart(fillDays(res.data, from, new Date())));
+    const mine = seq;
+    const w = win();
+    const res = await api(`${base}${query({ groupBy: w.grain, from: w.from, to: w.to })}`);
+    if (mine !== seq) return;
+    chartTitle.textContent = `Clicks and conversions per ${w.grain} (${w.label})`;
+    clear(chartBody, timeSeriesChart(fillBuckets(res.data, w), w.grain));
+    const scroller = chartBody.querySelector('.chart-scroll');
+    if (scroller) scroller.scrollLeft = scroller.scrollWidth; // where the chart scrolls (a phone), show the newest first
   }
 
   async function loadAll() {
+    seq++;
     clear(errors);
     const results = await Promise.allSettled([loadFunnel(), loadChart()]);
     for (const [i, r] of results.entries()) {
@@ -97,8 +103,11 @@ export async function renderFunnel(ctx) {
     const rows = rowsOfEvent(data);
     if (!rows.length) return;
     if (!loaded) return void pending.push(...rows);
-    // The stream carries all-time rows: merge them when that is what the table shows, else refetch.
-    if (range.days) refreshFunnel();
+    // The stream carries all-time rows: merge them when that is what the table shows, else refetch
+    // (a range that ended in the past cannot change).
+    const w = win();
+    if (w.to && Date.parse(w.to) <= Date.now()) return;
+    if (w.from) refreshFunnel();
     else merge(rows, data.totals);
     refreshChart();
   }
@@ -132,7 +141,8 @@ export async function renderFunnel(ctx) {
     const campaignId = exportCampaign.value || undefined;
     try {
       const name = `tenx-${ctx.handle}-${campaignId ?? 'all'}-clicks-${new Date().toISOString().slice(0, 10)}.csv`;
-      const bytes = await download(`${base}/export${query({ format: 'csv', campaignId, from: since() })}`, name);
+      const { from, to } = win();
+      const bytes = await download(`${base}/export${query({ format: 'csv', campaignId, from, to })}`, name);
       exportFeedback.append(h('div.alert.alert-success', { role: 'status' }, `Downloaded ${name} (${bytes.toLocaleString()} bytes).`));
     } catch (err) {
       exportFeedback.append(errorBox(err, 'Could not export'));
@@ -143,5 +153,7 @@ export async function renderFunnel(ctx) {
 
   await loadAll();
   loaded = true;
-  if (pending.length) merge(pending.splice(0), null);
+  // Early stream rows are all-time: they can only update an all-time table (a range was just fetched).
+  const early = pending.splice(0);
+  if (early.length && !win().from && !win().to) merge(early, null);
 }

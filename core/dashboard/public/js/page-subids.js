@@ -1,8 +1,11 @@
-// The partner's sub-ID breakdown: groupBy=sub1..sub5 over its own clicks, optionally one campaign.
+// The partner's sub-ID breakdown: groupBy=sub1..sub5 over its own clicks, optionally one campaign,
+// over the range in the URL.
 
 import { api, query } from './api.js';
 import { h, clear, errorBox, card } from './dom.js';
 import { breakdownTable } from './page-breakdowns.js';
+import { parseRange, rangeSearch, rangeWindow } from './range.js';
+import { rangePicker } from './range-picker.js';
 
 const SLOTS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'];
 
@@ -10,6 +13,12 @@ export async function renderSubIds(ctx) {
   const base = ctx.analyticsPath ?? '/partner/analytics';
   const slot = h('select#subid-slot', { 'aria-label': 'Sub-ID' }, SLOTS.map((s) => h('option', { value: s }, s)));
   const campaign = h('select#subid-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'));
+  let range = parseRange(ctx.query);
+  const picker = rangePicker(range, (next) => {
+    range = next;
+    ctx.setQuery?.(rangeSearch(range));
+    void load();
+  });
   const errors = h('div');
   const body = h('div.breakdown-body');
 
@@ -17,17 +26,22 @@ export async function renderSubIds(ctx) {
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Sub-IDs'), h('p.muted', {}, 'Which placement (the sub1…sub5 you put on your links) brings qualified clicks and conversions.')),
       h('div.toolbar', {}, slot, campaign)),
-    errors,
+    picker.el, errors,
     card('By sub-ID', body));
 
+  let seq = 0;
   async function load() {
+    const mine = ++seq;
     clear(body, h('p.muted.small', {}, 'Loading…'));
+    const { from, to } = rangeWindow(range);
+    let content;
     try {
-      const res = await api(`${base}${query({ groupBy: slot.value, campaignId: campaign.value || undefined })}`);
-      clear(body, breakdownTable({ id: 'subid', title: slot.value }, res.data, ctx.currency));
+      const res = await api(`${base}${query({ groupBy: slot.value, campaignId: campaign.value || undefined, from, to })}`);
+      content = breakdownTable({ id: 'subid', title: slot.value }, res.data, ctx.currency);
     } catch (err) {
-      clear(body, errorBox(err, `Could not load the ${slot.value} breakdown`));
+      content = errorBox(err, `Could not load the ${slot.value} breakdown`);
     }
+    if (mine === seq) clear(body, content);
   }
 
   slot.addEventListener('change', load);

@@ -1,0 +1,75 @@
+// Browser-test helpers: Debian's Chromium through playwright-core, screenshots under
+// test/artifacts/, and the phone-width check that no table cell is cut off.
+import { existsSync, mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
+export const UI_WAIT = 10_000;
+export const DESKTOP_VIEWPORT = { width: 1360, height: 900 };
+export const PHONE_VIEWPORT = { width: 375, height: 812 };
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: npm test installs it (scripts/pretest.ts), or apt-get install -y chromium.`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
+}
+
+export const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
+
+export interface CutOffCell {
+  table: string;
+  text: string;
+  left: number;
+  right: number;
+}
+
+/**
+ * Every table cell (th, td) that reaches outside the viewport's width without a horizontal scroll
+ * container (overflow-x auto or scroll, itself inside the viewport) to bring it into view; plus
+ * how far the page itself scrolls sideways. Measured with getBoundingClientRect.
+ */
+export function cutOffCells(page: Page): Promise<{ cells: CutOffCell[]; pageOverflow: number; scrollers: number; tableCells: number }> {
+  return page.evaluate(() => {
+    const vw = document.documentElement.clientWidth;
+    const scrollerOf = (el: Element) => {
+      for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
+        const ox = getComputedStyle(a).overflowX;
+        if ((ox === 'auto' || ox === 'scroll') && a.scrollWidth > a.clientWidth) return a;
+      }
+      return null;
+    };
+    const cells: CutOffCell[] = [];
+    const scrollers = new Set<Element>();
+    const all = [...document.querySelectorAll('table th, table td')];
+    for (const cell of all) {
+      const r = cell.getBoundingClientRect();
+      if (r.width === 0 && r.height === 0) continue; // not rendered (hidden section)
+      if (r.left >= -0.5 && r.right <= vw + 0.5) continue;
+      const scroller = scrollerOf(cell);
+      const box = scroller?.getBoundingClientRect();
+      if (scroller && box && box.left >= -0.5 && box.right <= vw + 0.5) {
+        scrollers.add(scroller);
+        continue;
+      }
+      cells.push({ table: cell.closest('table')?.id ?? '', text: (cell.textContent ?? '').trim().slice(0, 40), left: Math.round(r.left), right: Math.round(r.right) });
+    }
+    return { cells, pageOverflow: document.documentElement.scrollWidth - vw, scrollers: scrollers.size, tableCells: all.length };
+  });
+}
+
+/** Scrolls a table's own container to its end and says whether its last header cell is then in view. */
+export function lastColumnReachable(page: Page, tableSelector: string): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const table = document.querySelector(sel);
+    const wrap = table?.closest('.table-wrap') as HTMLElement | null;
+    if (!table || !wrap) return false;
+    wrap.scrollLeft = wrap.scrollWidth;
+    const last = table.querySelector('thead th:last-child')!.getBoundingClientRect();
+    const ok = last.right <= document.documentElement.clientWidth + 0.5 && last.left >= 0;
+    wrap.scrollLeft = 0;
+    return ok;
+  }, tableSelector);
+}
