@@ -30,6 +30,8 @@ export interface Principal {
   /** The partner a partner token speaks for (kind `partner` only): realm queries are scoped to it. */
   partnerId?: string;
   scopes: readonly string[];
+  /** SHA-256 of the secret presented (PATs and partner tokens): what a long-lived answer re-checks, since rotation keeps the id. */
+  tokenHash?: string;
 }
 
 /**
