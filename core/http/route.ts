@@ -42,6 +42,8 @@ export interface RouteResponse {
   description: string;
   schema?: JsonSchema;
   contentType?: string;
+  /** Other media types the same status may answer with (e.g. NDJSON beside CSV, chosen by a query parameter), each with its schema. */
+  alternatives?: Record<string, JsonSchema>;
   /** Response headers by name (e.g. Location on a redirect). */
   headers?: Record<string, { description: string; schema?: JsonSchema }>;
 }
