@@ -40,6 +40,7 @@ export const analyticsRoutes = defineRoutes([
           'space-separated and leaves value empty. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },
         contentType: 'text/csv',
+        alternatives: { 'application/x-ndjson': { type: 'string', description: 'format=ndjson: one JSON object per click, with the same fields.' } },
       },
       429: { description: 'rate_limited: this handle already runs EXPORT_MAX_PER_HANDLE exports, or the server EXPORT_MAX_CONCURRENT; retry after the retry-after header. A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut mid-stream.' },
     },

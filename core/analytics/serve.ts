@@ -54,7 +54,8 @@ export async function answerStream(
 ) {
   // 404 (unknown campaign or partner, or a campaign that is not the partner's) before the stream starts.
   if (q.campaignId || q.partnerId) await deps.analytics.scope(handle, q);
-  const tokenId = deps.principal.kind === 'token' || deps.principal.kind === 'partner' ? deps.principal.actor : undefined;
-  await deps.analyticsStreams.open(handle, q, ctx.res, tokenId);
+  const { kind, actor, tokenHash } = deps.principal;
+  const token = (kind === 'token' || kind === 'partner') && tokenHash ? { id: actor, hash: tokenHash } : undefined;
+  await deps.analyticsStreams.open(handle, q, ctx.res, token);
   ctx.respond = false; // the stream owns the response from here on
 }

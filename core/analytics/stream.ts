@@ -7,7 +7,7 @@ import { rateLimited, unavailable } from '../http/errors.ts';
 import type { Bus } from '../infra/bus.ts';
 import { Slots } from '../infra/slots.ts';
 import type { Funnel, FunnelRow } from './funnel.ts';
-import { liveAccessTokenIdsSql } from '../tenants/index.ts';
+import { liveAccessTokenHashesSql } from '../tenants/index.ts';
 
 /** Bus channel writers publish on after commit: `{ handle, campaignIds? }` (no ids = all campaigns). */
 export const ANALYTICS_CHANGED = 'analytics.changed';
@@ -19,8 +19,10 @@ export interface StreamClient {
   campaignId?: string;
   /** A partner's stream (the realm, or the handle's partnerId filter): its pushes are loaded for that partner alone. */
   partnerId?: string;
-  /** The PAT or partner token the stream was opened with (none for the operator's admin token): re-checked every poll. */
+  /** The PAT or partner token the stream was opened with (none for the operator's admin token): its place under the caps. */
   tokenId?: string;
+  /** SHA-256 of the secret it was opened with: re-checked every poll, so revoking or rotating the token ends the stream. */
+  tokenHash?: string;
   res: ServerResponse;
   heartbeat: NodeJS.Timeout;
   /** Gives back the client's place under the per-token and per-handle caps. */
@@ -138,23 +140,26 @@ class HandleWatch {
     await this.checkTokens();
   }
 
-  /** A stream lasts only as long as its token: one revoked or expired since the stream opened ends it. */
+  /**
+   * A stream lasts only as long as the secret it was opened with: revoked, expired or rotated away
+   * (rotation keeps the token id, so the check is by hash) since the stream opened ends it.
+   */
   private async checkTokens() {
-    const ids = [...new Set([...this.clients].map((c) => c.tokenId).filter((id): id is string => id !== undefined))];
-    if (!ids.length || this.stopped) return;
+    const hashes = [...new Set([...this.clients].map((c) => c.tokenHash).filter((h): h is string => h !== undefined))];
+    if (!hashes.length || this.stopped) return;
     try {
-      const { rows } = await this.hub.pg.query<{ token_id: string }>({
+      const { rows } = await this.hub.pg.query<{ token_hash: string }>({
         name: 'analytics-stream-tokens',
         // partner_tokens is the partners module's, but partners builds on analytics: importing it would cycle.
-        text: `${liveAccessTokenIdsSql('$1::uuid[]')}
+        text: `${liveAccessTokenHashesSql('$1::text[]')}
                union all
-               select token_id from partner_tokens
-                where token_id = any($1::uuid[]) and revoked_at is null and (expires_at is null or expires_at > now())`,
-        values: [ids],
+               select token_hash from partner_tokens
+                where token_hash = any($1::text[]) and revoked_at is null and (expires_at is null or expires_at > now())`,
+        values: [hashes],
       });
-      const live = new Set(rows.map((r) => r.token_id));
+      const live = new Set(rows.map((r) => r.token_hash));
       for (const client of [...this.clients]) {
-        if (client.tokenId !== undefined && !live.has(client.tokenId)) this.hub.end(client, 'token revoked or expired');
+        if (client.tokenHash !== undefined && !live.has(client.tokenHash)) this.hub.end(client, 'token revoked or expired');
       }
     } catch (err) {
       this.hub.log.warn({ err, handle: this.handle }, 'analytics stream token check failed; streams kept until the next poll');
@@ -217,7 +222,8 @@ export class AnalyticsStreams {
    * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded, or
    * 429 when the token or the handle already holds its share of this process's streams.
    */
-  async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, tokenId?: string) {
+  async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, token?: { id: string; hash: string }) {
+    const tokenId = token?.id;
     const { campaignId, partnerId } = scope;
     if (this.closed) throw unavailable('The server is shutting down.');
     const { perToken, perHandle } = this.deps.caps;
@@ -231,7 +237,7 @@ export class AnalyticsStreams {
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
     const client: StreamClient = {
-      campaignId, partnerId, tokenId, res, release: place.release,
+      campaignId, partnerId, tokenId, tokenHash: token?.hash, res, release: place.release,
       heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs),
     };
     client.heartbeat.unref();

@@ -18,6 +18,7 @@ export const campaignRoutes = defineRoutes([
     responses: {
       201: { description: 'Created, with the derived trackingPreset, conversionEvent and primaryLink.shortUrl', schema: campaignResponse },
       409: { description: 'conflict: the campaignId or the slug is taken in this handle' },
+      422: { description: 'unknown_partner: partnerId names no partner of this handle' },
     },
     async handler(ctx, { campaigns, principal }: Deps) {
       ctx.status = 201;
@@ -57,7 +58,10 @@ export const campaignRoutes = defineRoutes([
     auth: { scope: 'campaigns.write' },
     params: campaignParams,
     body: patchCampaignBody,
-    responses: { 200: { description: 'The updated campaign', schema: campaignResponse } },
+    responses: {
+      200: { description: 'The updated campaign', schema: campaignResponse },
+      422: { description: 'unknown_partner: partnerId names no partner of this handle' },
+    },
     async handler(ctx, { campaigns, principal }: Deps) {
       ctx.body = await campaigns.update(ctx.params.handle, ctx.params.campaignId, ctx.request.body as never, principal.actor);
     },

@@ -97,7 +97,20 @@ export const campaignResponse = {
         shortUrl: { type: 'string', description: 'PUBLIC_URL/{handle}/{slug}' },
       },
     },
-    routingRules: { type: 'array', items: { type: 'object' } },
+    routingRules: {
+      type: 'array',
+      items: {
+        title: 'RoutingRule',
+        type: 'object',
+        additionalProperties: false,
+        required: ['priority', 'destinationUrl', 'conditions'],
+        properties: {
+          priority: { type: 'integer' },
+          destinationUrl: { type: 'string' },
+          conditions: { type: 'object', description: 'sourceIn, countryIn, deviceIn, languageIn, and the kinds goal-type plugins add.' },
+        },
+      },
+    },
     attributionWindowDays: { type: 'integer' },
     maxConversionValue: { type: ['number', 'null'] },
     partnerId: { type: ['string', 'null'] },

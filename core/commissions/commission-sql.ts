@@ -74,7 +74,8 @@ export function conversionCommissionInsert(source: string): string {
 /**
  * Accrues click commissions from the rows of `source` (only rows actually inserted, so a retried
  * batch never counts twice): one row per partner, campaign, UTC day and currency whose quantity and
- * amount grow with the day's qualified clicks. Bot-flagged clicks and suspended partners earn
+ * amount grow with the day's qualified clicks. Returns the rows with `created` (true when this
+ * statement inserted the day's row rather than grew it: the row to audit and announce). Bot-flagged clicks and suspended partners earn
  * nothing; only flat `click` rules pay. The row is final once its day has ended (hold_until is the
  * day's end plus the hold days), and a row no longer pending (rejected by hand) stops growing.
  * `source` columns: handle, campaign_id, partner_id, occurred_at, is_bot, partner_suspended.
@@ -97,5 +98,5 @@ export function clickCommissionUpsert(source: string): string {
          -- A rule changed mid-day: the row mixes two rates, so it no longer names one.
          rule_rate = case when c.rule_rate = excluded.rule_rate then c.rule_rate end
    where c.status = 'pending'
-  returning *`;
+  returning *, (xmax = 0) as created`;
 }

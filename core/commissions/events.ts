@@ -1,3 +1,4 @@
+import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
 
@@ -11,4 +12,18 @@ export const commissionEventInsert = (source: string, type: 'commission.created'
   ${outboxInsertSql({
     handle: 'x.handle', type: `'${type}'`, payload: "to_jsonb(x) - 'handle'",
     from: `(select c.handle, ${COMMISSION_COLUMNS} from ${source} c) x`, where: when,
+  })}`;
+
+/**
+ * The `commission.created` audit event of each new ledger row of `source` (raw commissions rows; a
+ * CTE), as a CTE body of the statement that wrote them, so the row and its audit commit together:
+ * conversion commissions (actor: the conversion's), the first click row of a day (`'system'`),
+ * adjustments and clawbacks (the reversal's actor). `actor` is an SQL expression over `source`.
+ */
+export const commissionCreatedAudit = (source: string, actor: string) => `
+  ${auditInsertSql({
+    handle: 'handle', type: "'commission.created'", actor, campaignId: 'campaign_id', subjectId: 'commission_id::text',
+    payload: `jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'conversionId', conversion_id, 'type', type,
+                            'amount', amount, 'currency', currency, 'status', status, 'reason', reason)`,
+    from: source,
   })}`;

@@ -9,7 +9,7 @@ import { commissionRoutes } from './routes.ts';
 export { applicableRule, clickCommissionUpsert, conversionCommissionInsert } from './commission-sql.ts';
 export { COMMISSION_COLUMNS } from './columns.ts';
 export { statusAuditInsert } from './ledger.ts';
-export { commissionEventInsert } from './events.ts';
+export { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
 export { centsToText, moneyText, percentOfCents, toCents } from './money.ts';

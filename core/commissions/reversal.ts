@@ -1,6 +1,5 @@
 import type { PoolClient } from 'pg';
-import { auditInsertSql } from '../audit/index.ts';
-import { commissionEventInsert } from './events.ts';
+import { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
 import { statusAuditInsert } from './ledger.ts';
 
@@ -50,12 +49,7 @@ with main as (
          $5, auto_approve, sub1, sub2, sub3, sub4, sub5
     from main
   returning *
-), audit as (${auditInsertSql({
-  handle: 'handle', type: "'commission.created'", actor: '$6::text', campaignId: 'campaign_id', subjectId: 'commission_id::text',
-  payload: `jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'conversionId', conversion_id, 'type', type,
-                            'amount', amount, 'currency', currency, 'status', status, 'reason', reason)`,
-  from: 'added',
-})}
+), audit as (${commissionCreatedAudit('added', '$6::text')}
 ), events as (${commissionEventInsert('added', 'commission.created')})
 select ${COMMISSION_COLUMNS} from added c`;
 

@@ -37,16 +37,26 @@ export const putRewardBody = {
   },
 } as const;
 
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
 export const rewardResponse = {
   title: 'Reward',
   type: 'object',
+  additionalProperties: false,
+  required: ['rewardId', 'scope', 'event', 'type', 'amount', 'percent', 'currency', 'holdDays', 'createdAt', 'updatedAt'],
   properties: {
     rewardId: { type: 'string' },
-    scope: { type: 'object', properties: { campaignId: { type: 'string' }, partnerId: { type: 'string' } } },
+    scope: {
+      type: 'object', additionalProperties: false, required: [],
+      properties: { campaignId: { type: 'string' }, partnerId: { type: 'string' } },
+      description: 'The rule\'s scope as given: no field is the whole handle.',
+    },
     event: { type: 'string' }, type: { enum: ['flat', 'percent'] },
-    amount: { type: ['number', 'null'] }, percent: { type: ['number', 'null'] }, currency: { type: ['string', 'null'] },
+    amount: { type: ['number', 'null'], description: 'flat rules; null for percent.' },
+    percent: { type: ['number', 'null'], description: 'percent rules; null for flat.' },
+    currency: { type: ['string', 'null'], description: "flat rules' currency; null for percent (the conversion's)." },
     holdDays: { type: 'integer' },
-    createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
+    createdAt: dateTime, updatedAt: dateTime,
   },
 };
 
@@ -64,32 +74,45 @@ export const listCommissionsQuery = {
   to: instant,
 } as const;
 
+const nullableText = { type: ['string', 'null'] } as const;
+
 export const commissionResponse = {
   title: 'Commission',
   type: 'object',
+  additionalProperties: false,
+  required: [
+    'commissionId', 'partnerId', 'campaignId', 'conversionId', 'type', 'eventType', 'quantity', 'amount', 'currency', 'status',
+    'holdUntil', 'reason', 'payoutId', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'createdAt', 'updatedAt',
+  ],
   properties: {
     commissionId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' }, campaignId: { type: 'string' },
-    conversionId: { type: ['string', 'null'] }, type: { enum: [...TYPES] }, eventType: { type: 'string' },
-    quantity: { type: 'integer' }, amount: { type: 'number' }, currency: { type: 'string' }, status: { enum: [...STATUSES] },
-    holdUntil: { type: 'string', format: 'date-time' }, reason: { type: ['string', 'null'] }, payoutId: { type: ['string', 'null'] },
-    sub1: { type: ['string', 'null'] }, sub2: { type: ['string', 'null'] }, sub3: { type: ['string', 'null'] },
-    sub4: { type: ['string', 'null'] }, sub5: { type: ['string', 'null'] },
-    createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
+    conversionId: { type: ['string', 'null'], description: 'null for click commissions.' }, type: { enum: [...TYPES] },
+    eventType: { type: 'string', description: 'The conversion event, or "click".' },
+    quantity: { type: 'integer', description: 'Qualified clicks of a click row; 1 for a conversion; 0 for adjustments and clawbacks.' },
+    amount: { ...money, description: 'Negative for adjustments and clawbacks.' }, currency: { type: 'string' }, status: { enum: [...STATUSES] },
+    holdUntil: dateTime, reason: nullableText, payoutId: { type: ['string', 'null'], format: 'uuid' },
+    sub1: nullableText, sub2: nullableText, sub3: nullableText, sub4: nullableText, sub5: nullableText,
+    createdAt: dateTime, updatedAt: dateTime,
   },
+};
+
+const commissionSummary = {
+  title: 'CommissionSummary',
+  type: 'object',
+  additionalProperties: false,
+  required: ['currency', 'status', 'count', 'amount'],
+  properties: { currency: { type: 'string' }, status: { enum: [...STATUSES] }, count: { type: 'integer' }, amount: money },
 };
 
 export const commissionList = {
   title: 'CommissionPage',
   type: 'object',
+  additionalProperties: false,
   required: ['data', 'nextCursor', 'summary'],
   properties: {
     data: { type: 'array', items: commissionResponse },
     nextCursor: { type: ['string', 'null'] },
-    summary: {
-      type: 'array',
-      description: 'Over the whole filter (every page): count and amount by currency and status.',
-      items: { type: 'object', properties: { currency: { type: 'string' }, status: { type: 'string' }, count: { type: 'integer' }, amount: { type: 'number' } } },
-    },
+    summary: { type: 'array', description: 'Over the whole filter (every page): count and amount by currency and status.', items: commissionSummary },
   },
 };
 
@@ -111,16 +134,29 @@ export const bulkCommissionBody = {
   },
 } as const;
 
+/** The Error body's inner object, for a bulk result that failed (the contract's error shape). */
+const bulkError = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'message'],
+  properties: { code: { type: 'string', description: 'not_found or invalid_transition' }, message: { type: 'string' } },
+};
+
 export const bulkResponse = {
   title: 'BulkCommissionResult',
   type: 'object',
+  additionalProperties: false,
+  required: ['data'],
   properties: {
     data: {
       type: 'array',
       description: 'One result per id, in request order: status 200 with the commission, or 404/409 with an error.',
       items: {
+        title: 'BulkCommissionItem',
         type: 'object',
-        properties: { commissionId: { type: 'string' }, status: { type: 'integer' }, commission: commissionResponse, error: { type: 'object' } },
+        additionalProperties: false,
+        required: ['commissionId', 'status'],
+        properties: { commissionId: { type: 'string', format: 'uuid' }, status: { enum: [200, 404, 409] }, commission: commissionResponse, error: bulkError },
       },
     },
   },

@@ -22,8 +22,16 @@ export const conversionParams = {
   properties: { handle: handleParam, conversionId: { type: 'string', format: 'uuid' } },
 } as const;
 
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
 export const storedConversion = {
+  title: 'StoredConversion',
   type: 'object',
+  additionalProperties: false,
+  required: [
+    'conversionId', 'clickId', 'campaignId', 'partnerId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+    'authenticated', 'clickIsBot', 'reversedValue', 'status', 'createdAt',
+  ],
   properties: {
     conversionId: { type: 'string', format: 'uuid' }, clickId: { type: 'string', format: 'uuid' }, campaignId: { type: 'string' },
     partnerId: { ...nullableText, description: "The campaign's partner when the conversion was recorded." },
@@ -32,7 +40,7 @@ export const storedConversion = {
     authenticated: { type: 'boolean' }, clickIsBot: { type: 'boolean' },
     reversedValue: { type: 'number', description: 'What reversals took back so far.' },
     status: { enum: [...CONVERSION_STATUSES] },
-    createdAt: { type: 'string', format: 'date-time' },
+    createdAt: dateTime,
   },
 };
 
@@ -50,12 +58,15 @@ export const reversalBody = {
 } as const;
 
 export const reversalResponse = {
+  title: 'Reversal',
   type: 'object',
+  additionalProperties: false,
+  required: ['reversalId', 'conversionId', 'amount', 'currency', 'reason', 'note', 'createdAt', 'commissions'],
   properties: {
     reversalId: { type: 'string', format: 'uuid' }, conversionId: { type: 'string', format: 'uuid' },
     amount: { type: 'number' }, currency: nullableText, reason: { enum: [...REVERSAL_REASONS] }, note: nullableText,
-    createdAt: { type: 'string', format: 'date-time' },
-    deduped: { type: 'boolean', description: 'Present (true) when the reversalKey was seen before: the original reversal.' },
+    createdAt: dateTime,
+    deduped: { const: true, description: 'Present (true) when the reversalKey was seen before: the original reversal.' },
     commissions: { type: 'array', items: commissionResponse, description: 'The commission rows it created or changed.' },
   },
 };

@@ -3,7 +3,7 @@
 // Callers run them as named (prepared) statements: measured 1.1-1.9× over re-parsing these CTEs.
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
-import { commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
+import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
 /**
@@ -19,7 +19,7 @@ export function statement(prepared: boolean, name: string, text: string, values:
  * locks, taken before any row is touched), take each new key's share of its click's conversion
  * budget, claim each key, copy its click's attribution and sub-IDs, insert the conversion, add it to its
  * rollup row, insert its audit and its outbox event, and write its commission (the reward rule that
- * applies, for the campaign's partner as of this statement) with its `commission.created` event. One statement, one transaction, one commit
+ * applies, for the campaign's partner as of this statement) with its `commission.created` audit and outbox events. One statement, one transaction, one commit
  * (one WAL flush) for the whole batch. Key order alone cannot keep batches of two processes from
  * deadlocking (the rollup upsert's update and insert triggers lock the per-campaign analytics rows
  * in two passes): the campaign locks do. Batching is what makes the hot campaign-hour row
@@ -146,6 +146,7 @@ with input as (
          partner_suspended, sub1, sub2, sub3, sub4, sub5
     from recorded
 ), commission as (${conversionCommissionInsert('commission_source')}
+), commission_audit as (${commissionCreatedAudit('(select c.*, r.actor from commission c join recorded r using (conversion_id)) x', 'actor')}
 ), commission_events as (${commissionEventInsert('commission', 'commission.created')}
 )
 select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency,

@@ -51,13 +51,14 @@ export async function authenticate(ctx: Context, auth: RouteAuth, pg: Pool, admi
   const partnerToken = presented.startsWith(PARTNER_TOKEN_PREFIX);
   if (!partnerToken && !presented.startsWith(PAT_PREFIX)) throw unauthorized('The bearer token is not valid.');
   // A suspended partner's tokens keep reading (its links keep redirecting too); revoke them to cut access.
+  const tokenHash = hashToken(presented);
   const { rows } = await pg.query<TokenRow>(
     partnerToken
       ? `select token_id, handle, scopes, partner_id from partner_tokens
           where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`
       : `select token_id, handle, scopes from access_tokens
           where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
-    [hashToken(presented)],
+    [tokenHash],
   );
   const row = rows[0];
   if (!row) throw unauthorized('The bearer token is not valid, has expired or was revoked.');
@@ -68,6 +69,6 @@ export async function authenticate(ctx: Context, auth: RouteAuth, pg: Pool, admi
     const needed = 'scope' in auth ? auth.scope : auth.partner;
     if (!row.scopes.includes(needed)) throw insufficientScope(needed);
   }
-  if (partnerToken) return { kind: 'partner', actor: row.token_id, handle: row.handle, partnerId: row.partner_id, scopes: row.scopes };
-  return { kind: 'token', actor: row.token_id, handle: row.handle, scopes: row.scopes };
+  if (partnerToken) return { kind: 'partner', actor: row.token_id, handle: row.handle, partnerId: row.partner_id, scopes: row.scopes, tokenHash };
+  return { kind: 'token', actor: row.token_id, handle: row.handle, scopes: row.scopes, tokenHash };
 }

@@ -14,10 +14,12 @@ function response(status: number, r: RouteResponse, names: SchemaRegistry) {
   const headers: Record<string, object> = {};
   if (status === 429 || status === 503) headers['Retry-After'] = RETRY_AFTER;
   for (const [name, h] of Object.entries(r.headers ?? {})) headers[name] = { description: h.description, schema: h.schema ?? { type: 'string' } };
+  const content: Record<string, { schema: object }> = schema ? { [type]: { schema } } : {};
+  for (const [media, alt] of Object.entries(r.alternatives ?? {})) content[media] = { schema: names.name(alt) };
   return {
     description: r.description,
     ...(Object.keys(headers).length && { headers }),
-    ...(schema && { content: { [type]: { schema } } }),
+    ...(Object.keys(content).length && { content }),
   };
 }
 

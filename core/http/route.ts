@@ -30,6 +30,8 @@ export interface Principal {
   /** The partner a partner token speaks for (kind `partner` only): realm queries are scoped to it. */
   partnerId?: string;
   scopes: readonly string[];
+  /** SHA-256 of the secret presented (PATs and partner tokens): what a long-lived answer re-checks, since rotation keeps the id. */
+  tokenHash?: string;
 }
 
 /**
@@ -40,6 +42,8 @@ export interface RouteResponse {
   description: string;
   schema?: JsonSchema;
   contentType?: string;
+  /** Other media types the same status may answer with (e.g. NDJSON beside CSV, chosen by a query parameter), each with its schema. */
+  alternatives?: Record<string, JsonSchema>;
   /** Response headers by name (e.g. Location on a redirect). */
   headers?: Record<string, { description: string; schema?: JsonSchema }>;
 }

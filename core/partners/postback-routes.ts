@@ -24,15 +24,18 @@ const createPostbackBody = {
 } as const;
 
 const postbackResponse = {
+  title: 'Postback',
   type: 'object',
+  additionalProperties: false,
   required: ['postbackId', 'partnerId', 'urlTemplate', 'method', 'events', 'createdAt'],
   properties: {
-    postbackId: { type: 'string' }, partnerId: { type: 'string' }, urlTemplate: { type: 'string' }, method: { enum: ['GET', 'POST'] },
-    events: { type: 'array', items: { type: 'string' } }, createdAt: { type: 'string', format: 'date-time' },
+    postbackId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' }, urlTemplate: { type: 'string' }, method: { enum: ['GET', 'POST'] },
+    events: { type: 'array', items: { enum: [...POSTBACK_EVENTS] } }, createdAt: { type: 'string', format: 'date-time' },
   },
 };
 const postbackWithSecret = {
   ...postbackResponse,
+  title: 'PostbackWithSecret',
   required: [...postbackResponse.required, 'secret'],
   properties: { ...postbackResponse.properties, secret: { type: 'string', description: 'whsec_…: signs POST postbacks. Shown only here; stored encrypted.' } },
 };

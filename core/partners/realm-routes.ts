@@ -10,7 +10,7 @@ import { pageOf, pageQuery } from '../http/pagination.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../http/handle.ts';
 import type { PartnerRealm } from './realm.ts';
-import { PARTNER_GROUP_BY } from './schemas.ts';
+import { PARTNER_GROUP_BY, PARTNER_STATUSES } from './schemas.ts';
 
 type Deps = {
   partnerRealm: PartnerRealm; analytics: AnalyticsService; analyticsStreams: AnalyticsStreams; principal: Principal;
@@ -23,20 +23,37 @@ const withoutPartner = <T extends { partnerId?: unknown }>({ partnerId: _p, ...r
 const REALM = 'partner realm';
 const campaignIdQuery = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'One of the partner\'s campaigns (404 for any other).' } as const;
 
-const profileResponse = {
+const money = { type: 'number', description: 'Decimal amount, at most 2 fraction digits.' } as const;
+
+const balance = {
+  title: 'PartnerBalance',
   type: 'object',
+  additionalProperties: false,
+  required: ['currency', 'pending', 'approved', 'paid'],
   properties: {
-    partnerId: { type: 'string' }, name: { type: 'string' }, status: { type: 'string' },
-    balances: {
-      type: 'array',
-      description: 'Commission balances by currency (empty until commissions exist).',
-      items: { type: 'object', properties: { currency: { type: 'string' }, pending: { type: 'number' }, approved: { type: 'number' }, paid: { type: 'number' } } },
-    },
+    currency: { type: 'string' },
+    pending: { ...money, description: 'Pending commissions (and their adjustments).' },
+    approved: { ...money, description: 'Approved and not yet paid; clawbacks net it (it can be negative: carried forward).' },
+    paid: money,
+  },
+};
+
+const profileResponse = {
+  title: 'PartnerProfile',
+  type: 'object',
+  additionalProperties: false,
+  required: ['partnerId', 'name', 'status', 'balances'],
+  properties: {
+    partnerId: { type: 'string' }, name: { type: 'string' }, status: { enum: [...PARTNER_STATUSES] },
+    balances: { type: 'array', description: 'Commission balances by currency (empty until commissions exist).', items: balance },
   },
 };
 
 const realmCampaign = {
+  title: 'PartnerCampaign',
   type: 'object',
+  additionalProperties: false,
+  required: ['campaignId', 'title', 'status', 'shortUrl'],
   properties: { campaignId: { type: 'string' }, title: { type: ['string', 'null'] }, status: { enum: [...STATUSES] }, shortUrl: { type: 'string' } },
 };
 
@@ -134,8 +151,13 @@ export const realmRoutes = defineRoutes([
     params: handleParams,
     query: exportQueryOf({ campaignId: campaignIdQuery }),
     responses: {
-      200: { description: 'The columns of the handle export, rows of the partner\'s campaigns only.', schema: { type: 'string' }, contentType: 'text/csv' },
-      429: { description: 'Too many exports running on this server; retry after the retry-after header' },
+      200: {
+        description: 'The columns of the handle export, rows of the partner\'s campaigns only.',
+        schema: { type: 'string' },
+        contentType: 'text/csv',
+        alternatives: { 'application/x-ndjson': { type: 'string', description: 'format=ndjson: one JSON object per click.' } },
+      },
+      429: { description: 'rate_limited: this handle already runs EXPORT_MAX_PER_HANDLE exports, or the server EXPORT_MAX_CONCURRENT; retry after the retry-after header' },
     },
     async handler(ctx, { analytics, partnerRealm }: Deps) {
       await answerExport(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId });
@@ -155,6 +177,7 @@ export const realmRoutes = defineRoutes([
         schema: { type: 'string' },
         contentType: 'text/event-stream',
       },
+      429: { description: 'rate_limited: this token holds ANALYTICS_SSE_MAX_PER_TOKEN open streams, or the handle ANALYTICS_SSE_MAX_PER_HANDLE, on this server process' },
     },
     async handler(ctx, deps: Deps) {
       const { campaignId } = ctx.state.query as { campaignId?: string };

@@ -3,7 +3,7 @@ import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import {
   createPartnerBody, createPartnerTokenBody, listPartnersQuery, partnerParams, partnerResponse, partnerTokenParams,
-  partnerTokenResponse, patchPartnerBody,
+  partnerTokenResponse, partnerTokenWithSecret, patchPartnerBody,
 } from './schemas.ts';
 import type { PartnerService } from './service.ts';
 
@@ -19,7 +19,10 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: handleParams,
     body: createPartnerBody,
-    responses: { 201: { description: 'Created', schema: partnerResponse } },
+    responses: {
+      201: { description: 'Created', schema: partnerResponse },
+      409: { description: 'conflict: the handle already has a partner with this partnerId' },
+    },
     async handler(ctx, { partners }: Deps) {
       ctx.status = 201;
       ctx.body = await partners.create(ctx.params.handle, ctx.request.body as never);
@@ -71,7 +74,7 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: partnerParams,
     body: createPartnerTokenBody,
-    responses: { 201: { description: 'Created', schema: partnerTokenResponse } },
+    responses: { 201: { description: 'Created (the secret is never shown again)', schema: partnerTokenWithSecret } },
     async handler(ctx, { partners }: Deps) {
       ctx.status = 201;
       ctx.body = await partners.createToken(ctx.params.handle, ctx.params.partnerId, ctx.request.body as never);

@@ -48,13 +48,18 @@ export const patchPartnerBody = {
 
 export const listPartnersQuery = { status: { enum: [...PARTNER_STATUSES] } } as const;
 
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
 export const partnerResponse = {
+  title: 'Partner',
   type: 'object',
+  additionalProperties: false,
+  required: ['partnerId', 'name', 'email', 'status', 'minimumPayout', 'createdAt', 'updatedAt'],
   properties: {
     partnerId: { type: 'string' }, name: { type: 'string' }, email: { type: ['string', 'null'] },
     status: { enum: [...PARTNER_STATUSES] },
-    minimumPayout: { type: 'number' },
-    createdAt: { type: 'string', format: 'date-time' }, updatedAt: { type: 'string', format: 'date-time' },
+    minimumPayout: { type: 'number', description: money.description },
+    createdAt: dateTime, updatedAt: dateTime,
   },
 };
 
@@ -70,11 +75,24 @@ export const createPartnerTokenBody = {
 } as const;
 
 export const partnerTokenResponse = {
+  title: 'PartnerToken',
   type: 'object',
+  additionalProperties: false,
+  required: ['tokenId', 'partnerId', 'name', 'scopes', 'expiresAt', 'createdAt', 'revokedAt'],
   properties: {
-    tokenId: { type: 'string' }, partnerId: { type: 'string' }, name: { type: 'string' },
-    scopes: { type: 'array', items: { type: 'string' } },
-    expiresAt: { type: ['string', 'null'] }, createdAt: { type: 'string' }, revokedAt: { type: ['string', 'null'] },
+    tokenId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' }, name: { type: 'string' },
+    scopes: { type: 'array', items: { enum: [...PARTNER_SCOPES] } },
+    expiresAt: { type: ['string', 'null'], format: 'date-time' }, createdAt: dateTime, revokedAt: { type: ['string', 'null'], format: 'date-time' },
+  },
+};
+
+/** Only the create answer holds the secret; lists and revocations never do. */
+export const partnerTokenWithSecret = {
+  ...partnerTokenResponse,
+  title: 'PartnerTokenWithSecret',
+  required: [...partnerTokenResponse.required, 'token'],
+  properties: {
+    ...partnerTokenResponse.properties,
     token: { type: 'string', description: 'Prefix tenx_ptk_; shown once, stored only as a SHA-256 hash.' },
   },
 };

@@ -71,7 +71,12 @@ export const payoutRoutes = defineRoutes([
     params: payoutParams,
     query: statementQuery,
     responses: {
-      200: { description: `Columns: ${STATEMENT_COLUMNS.join(', ')}. A canceled payout has no lines (they returned to the ledger).`, schema: { type: 'string' }, contentType: 'text/csv' },
+      200: {
+        description: `Columns: ${STATEMENT_COLUMNS.join(', ')}. A canceled payout has no lines (they returned to the ledger).`,
+        schema: { type: 'string' },
+        contentType: 'text/csv',
+        alternatives: { 'application/x-ndjson': { type: 'string', description: 'format=ndjson: one JSON object per line, with the same fields.' } },
+      },
     },
     async handler(ctx, { payouts }: Deps) {
       const { handle, payoutId } = ctx.params;

@@ -35,14 +35,26 @@ export const markPaidBody = {
   properties: { reference: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]*$', description: "The payment's reference (bank transfer id)." } },
 } as const;
 
+const dateTime = { type: 'string', format: 'date-time' } as const;
+
 export const payoutResponse = {
   title: 'Payout',
   type: 'object',
+  additionalProperties: false,
+  required: ['payoutId', 'partnerId', 'amount', 'currency', 'commissionCount', 'status', 'periodEnd', 'reference', 'createdAt', 'paidAt'],
   properties: {
-    payoutId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' }, amount: { type: 'number' }, currency: { type: 'string' },
-    commissionCount: { type: 'integer' }, status: { enum: [...PAYOUT_STATUSES] }, periodEnd: { type: 'string', format: 'date-time' },
-    reference: { type: ['string', 'null'] }, createdAt: { type: 'string', format: 'date-time' }, paidAt: { type: ['string', 'null'] },
+    payoutId: { type: 'string', format: 'uuid' }, partnerId: { type: 'string' },
+    amount: { type: 'number', description: 'Decimal amount, at most 2 fraction digits: the sum of its lines (clawbacks netted).' },
+    currency: { type: 'string' },
+    commissionCount: { type: 'integer' }, status: { enum: [...PAYOUT_STATUSES] }, periodEnd: dateTime,
+    reference: { type: ['string', 'null'] }, createdAt: dateTime, paidAt: { type: ['string', 'null'], format: 'date-time' },
   },
 };
 
-export const payoutRunResponse = { title: 'PayoutRun', type: 'object', required: ['data'], properties: { data: { type: 'array', items: payoutResponse } } };
+export const payoutRunResponse = {
+  title: 'PayoutRun',
+  type: 'object',
+  additionalProperties: false,
+  required: ['data'],
+  properties: { data: { type: 'array', items: payoutResponse, description: 'One payout per partner and currency, by partnerId then currency.' } },
+};

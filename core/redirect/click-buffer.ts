@@ -2,7 +2,7 @@
 // inserts the rows and folds them into the hourly rollups and last-click times.
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import { clickCommissionUpsert } from '../commissions/index.ts';
+import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
@@ -65,6 +65,11 @@ with ins as (
     left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
    where cp.partner_id is not null and (cp.partner_since is null or i.occurred_at >= cp.partner_since)
 ), click_commissions as (${clickCommissionUpsert('click_source')}
+), new_click_commissions as (
+  -- The day's row is a new ledger row once (audited and announced like every commission); growing it is neither.
+  select * from click_commissions where created
+), click_commission_audit as (${commissionCreatedAudit('new_click_commissions', "'system'")}
+), click_commission_events as (${commissionEventInsert('new_click_commissions', 'commission.created')}
 )
 select click_id as "clickId" from ins where handle = any($16::text[])`;
 

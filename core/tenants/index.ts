@@ -6,7 +6,7 @@ import { TenantService } from './service.ts';
 import { HandleSettingsService } from './settings.ts';
 
 export { HANDLE_SETTINGS_CHANGED, type PublicConversions } from './settings.ts';
-export { liveAccessTokenByHashSql, liveAccessTokenIdsSql } from './token-sql.ts';
+export { liveAccessTokenByHashSql, liveAccessTokenHashesSql } from './token-sql.ts';
 
 export const tenantsModule: TenxModule = {
   name: 'tenants',

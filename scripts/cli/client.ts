@@ -1,7 +1,8 @@
-// The CLI's HTTP client: the same requests a script would make (undici `request`), errors as the contract words them.
-import type { Agent, Dispatcher } from 'undici';
+// The CLI's HTTP client: the same requests a script would make (node:http, see http.ts), errors as the contract words them.
+import type { Agent } from 'node:http';
 import { resolveCredentials, type Credentials } from './config.ts';
 import { ApiError, ServerError } from './errors.ts';
+import { agentFor, httpRequest, type HttpMethod, type HttpResponse } from './http.ts';
 
 export const USER_AGENT = 'tenx-cli/0.1.0';
 
@@ -26,7 +27,7 @@ export function buildUrl(base: string, path: string, query: Query = {}): string 
 }
 
 /** Turns an error body into an ApiError carrying the contract's message (or the best sentence available). */
-export async function apiErrorOf(res: Dispatcher.ResponseData, url?: string): Promise<ApiError> {
+export async function apiErrorOf(res: HttpResponse, url?: string): Promise<ApiError> {
   const text = await res.body.text().catch(() => '');
   try {
     const { error } = JSON.parse(text) as { error?: { code?: string; message?: string; details?: { pointer: string; message: string }[] } };
@@ -43,9 +44,6 @@ export async function apiErrorOf(res: Dispatcher.ResponseData, url?: string): Pr
 
 /** "http://…: not a tenx server (HTTP 404)": the answer did not come from tenx. */
 export const notTenx = (url: string, status: number) => new ApiError(status, 'not_tenx', `${url}: not a tenx server (HTTP ${status})`);
-
-// undici (~230 modules, most of `tenx --help`'s start-up) loads on the first request, not at start.
-const undici = () => import('undici');
 
 export class TenxClient {
   private agent: Agent | null = null;
@@ -83,7 +81,7 @@ export class TenxClient {
   }
 
   /** Any response (2xx or not); the caller reads or discards the body. Network failures become ServerError. */
-  async raw(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<Dispatcher.ResponseData> {
+  async raw(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<HttpResponse> {
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, accept: 'application/json', ...opts.headers };
     if (!opts.anonymous && this.token) headers.authorization = `Bearer ${this.token}`;
     let body: string | undefined;
@@ -91,17 +89,10 @@ export class TenxClient {
       body = JSON.stringify(opts.body);
       headers['content-type'] = 'application/json';
     }
-    const { Agent, request } = await undici();
-    this.agent ??= new Agent({ connections: 16 });
     try {
-      return await request(buildUrl(this.url, path, opts.query), {
-        method,
-        headers,
-        body,
-        dispatcher: this.agent,
-        signal: opts.signal,
-        ...(opts.bodyTimeout !== undefined && { bodyTimeout: opts.bodyTimeout }),
-      });
+      const url = buildUrl(this.url, path, opts.query);
+      this.agent ??= await agentFor(new URL(url), 16);
+      return await httpRequest(url, { method, headers, body, agent: this.agent, signal: opts.signal, bodyTimeout: opts.bodyTimeout });
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       const e = err as Error & { code?: string; cause?: { code?: string } };
@@ -110,7 +101,7 @@ export class TenxClient {
   }
 
   /** JSON in, JSON out; a non-2xx answer throws ApiError with the contract's message. */
-  async json<T = any>(method: Dispatcher.HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+  async json<T = any>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
     const res = await this.raw(method, path, opts);
     if (res.statusCode < 200 || res.statusCode >= 300) throw await apiErrorOf(res, this.url);
     const text = await res.body.text();
@@ -153,7 +144,7 @@ export class TenxClient {
   }
 
   async close(): Promise<void> {
-    await this.agent?.close();
+    this.agent?.destroy();
   }
 }
 

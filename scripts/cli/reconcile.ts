@@ -33,14 +33,18 @@ async function runReconcile(handle: string, o: { json?: boolean }) {
   const config = await configOrExit();
   // Loaded lazily (it pulls in the analytics module); kernel.ts installs the pg type parsers it relies on.
   await import('../../core/kernel.ts');
-  const [{ default: pg }, { startEmbeddedPostgres }, { reconcile }, { ledgerMismatches }] = await Promise.all([
-    import('pg'),
+  const [{ pino }, { createPool }, { startEmbeddedPostgres }, { reconcile }, { ledgerMismatches }] = await Promise.all([
+    import('pino'),
+    import('../../core/db/pool.ts'),
     import('../../core/db/embedded.ts'),
     import('../../core/analytics/reconcile.ts'),
     import('../../core/commissions/index.ts'),
   ]);
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, 2);
-  const pool = new pg.Pool({ connectionString: config.databaseUrl || embedded!.url, max: 2 });
+  // The server's pool: every connection has an error listener for its whole life, so one dropped while
+  // a check holds it (a restart, a proxy cut) fails that check's query, which is reported in one line
+  // below, instead of an unhandled 'error' event crashing the command. Silent: the query says it.
+  const pool = createPool(config.databaseUrl || embedded!.url, 2, pino({ level: 'silent' }));
   let report: ReconcileReport;
   let ledger: LedgerMismatch[];
   try {

@@ -126,6 +126,21 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     expect(again.status).to.equal(401);
   });
 
+  it('ends a stream within a poll of its token being rotated: the old secret no longer reads, the new one does', async () => {
+    const reader = await createToken(a, h.handle, h.ownerToken, ['analytics.read']);
+    const old = await open(a, '', reader.auth);
+    await old.until(() => old.events[0], 2000, 'the snapshot');
+    // Rotation keeps the token id and replaces its hash: the stream was opened with the old secret.
+    const rotated = await a.http.post(`/v2/handles/${h.handle}/tokens/${reader.tokenId}/rotate`).set(h.auth).expect(200);
+    await old.until(() => old.ended, 3000, 'the end of the stream opened with the old secret');
+    expect(old.events.at(-1)).to.deep.include({ event: 'close', data: { reason: 'token revoked or expired' } });
+    // The new secret streams, and stays open across polls.
+    const fresh = await open(a, '', { Authorization: `Bearer ${rotated.body.token}` });
+    await fresh.until(() => fresh.events[0], 2000, 'the snapshot with the new secret');
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(fresh.ended).to.equal(false);
+  });
+
   it('closes streams cleanly when the server shuts down', async function () {
     this.timeout(15_000);
     const c = await startTestServer({ db: a.db });

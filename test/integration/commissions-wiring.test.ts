@@ -63,6 +63,30 @@ describe('commissions written with the conversion', () => {
     expect((await commissionsOf(server, s.handle)).map((r) => [r.status, r.reason])).to.deep.equal([['rejected', 'partner_suspended']]);
   });
 
+  it("audits each commission a conversion earns, in the conversion's statement, with the conversion's actor (as adjustments and clawbacks are)", async () => {
+    const t = await withPartner(server);
+    const merchant = await createToken(server, t.handle, t.ownerToken, ['conversions.write']);
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    const body = { ctx, eventType: 'affiliate_click', value: 120, currency: 'EUR', idempotencyKey: 'audited' };
+    const answers = await Promise.all(Array.from({ length: 6 }, (_, i) => (i % 2 ? second : server).http.post(CONVERSIONS).set(merchant.auth).send(body)));
+    const conversionId = answers.find((r) => r.status === 201)!.body.conversionId;
+    const { rows: [commission] } = await server.sql.query(`select commission_id::text as id from commissions where conversion_id = $1`, [conversionId]);
+    const { rows } = await server.sql.query(
+      `select type, actor, campaign_id, subject_id, payload from audit_events where handle = $1 and type = 'commission.created'`, [t.handle]);
+    expect(rows).to.deep.equal([{
+      type: 'commission.created', actor: merchant.tokenId, campaign_id: t.campaignId, subject_id: commission.id,
+      payload: { commissionId: commission.id, partnerId: 'anna', conversionId, type: 'conversion', amount: 12, currency: 'EUR', status: 'pending', reason: null },
+    }]);
+    // A conversion that earns nothing has no commission audit row.
+    const other = await storedClick(server, t.handle, t.campaignId);
+    await server.http.post(CONVERSIONS).set(merchant.auth).send({ ctx: other.ctx, eventType: 'affiliate_click', idempotencyKey: 'no-value' }).expect(201);
+    const { rows: after } = await server.sql.query(`select count(*)::int as n from audit_events where handle = $1 and type = 'commission.created'`, [t.handle]);
+    expect(after[0].n).to.equal(1);
+    // The handle's audit log shows it to a token with audit.read.
+    const log = await server.http.get(`/v2/handles/${t.handle}/audit-events`).set(t.auth).expect(200);
+    expect(log.body.data.filter((e: { type: string }) => e.type === 'commission.created')).to.have.length(1);
+  });
+
   it('writes no commission for a campaign without a partner, or without a rule', async () => {
     const t = await partnerCampaign(server);
     await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'flat', amount: 1 }).expect(201);
@@ -100,5 +124,29 @@ describe('click commissions written with the click batches', () => {
     const rows = (await server.sql.query(`select partner_id, campaign_id, type, quantity::int as quantity, amount::text as amount, currency, status, day::text as day
                                             from commissions where handle = $1`, [t.handle])).rows;
     expect(rows).to.deep.equal([{ partner_id: 'anna', campaign_id: t.campaignId, type: 'click', quantity: 3, amount: '0.15', currency: 'USD', status: 'pending', day: new Date().toISOString().slice(0, 10) }]);
+  });
+
+  it("announces the day's click row once, when it is created (audit and commission.created), not each time it grows", async () => {
+    const t = await withPartner(server);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/cpc`).set(t.auth).send({ scope: {}, event: 'click', type: 'flat', amount: 0.1, currency: 'USD' }).expect(201);
+    const buffer = server.kernel.container.resolve<ClickBuffer>('clickBuffer');
+    const clickRow = async () => (await server.sql.query(`select commission_id::text as id, quantity::int as quantity from commissions where handle = $1 and type = 'click'`, [t.handle])).rows[0];
+    // Three batches (the flusher runs every 20 ms here): the first creates the day's row, the others grow it.
+    for (let batch = 0; batch < 3; batch++) {
+      for (let i = 0; i < 2; i++) await clickThrough(server, t.handle, t.slug);
+      for (let tries = 0; (await clickRow())?.quantity !== 2 * (batch + 1) && tries < 100; tries++) {
+        await buffer.flush();
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+    const row = await clickRow();
+    expect(row.quantity).to.equal(6);
+    const { rows: audit } = await server.sql.query(`select actor, subject_id, payload from audit_events where handle = $1 and type = 'commission.created'`, [t.handle]);
+    expect(audit).to.deep.equal([{
+      actor: 'system', subject_id: row.id,
+      payload: { commissionId: row.id, partnerId: 'anna', conversionId: null, type: 'click', amount: 0.2, currency: 'USD', status: 'pending', reason: null },
+    }]);
+    const { rows: events } = await server.sql.query(`select payload from outbox_events where handle = $1 and type = 'commission.created'`, [t.handle]);
+    expect(events.map((e) => [e.payload.commissionId, e.payload.type, e.payload.quantity])).to.deep.equal([[row.id, 'click', 2]]);
   });
 });

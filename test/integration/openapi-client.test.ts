@@ -16,6 +16,8 @@ const ROOT = resolve(import.meta.dirname, '../..');
 // Inside the repository (git- and eslint-ignored), so the script resolves openapi-fetch from node_modules.
 const DIR = join(ROOT, 'test/artifacts/openapi-client');
 const addFormats = addFormatsModule as unknown as (ajv: Ajv2020) => Ajv2020;
+/** The seed's workflow (v2), and the partner program's (v2.1): reward rule → conversion → commission → approve → payout, then the realm. */
+const SCRIPTS = ['workflow.ts', 'partner-workflow.ts'];
 
 interface Seen { method: string; schemaPath: string; status: number; contentType: string; body: unknown }
 type Doc = {
@@ -49,24 +51,21 @@ describe('OpenAPI document: a generated client runs the workflow', function () {
 
   it('generates types that the workflow script type-checks against', async () => {
     writeFileSync(join(DIR, 'api.ts'), astToString(await openapiTS(doc as never)));
-    copyFileSync(join(ROOT, 'test/fixtures/openapi-client/workflow.ts'), join(DIR, 'workflow.ts'));
+    for (const script of SCRIPTS) copyFileSync(join(ROOT, 'test/fixtures/openapi-client', script), join(DIR, script));
     writeFileSync(join(DIR, 'tsconfig.json'), JSON.stringify({
       compilerOptions: {
         target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, noEmit: true, skipLibCheck: true,
         allowImportingTsExtensions: true, erasableSyntaxOnly: true, verbatimModuleSyntax: true, lib: ['ES2023', 'DOM'], types: [],
       },
-      files: ['api.ts', 'workflow.ts'],
+      files: ['api.ts', ...SCRIPTS],
     }));
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc');
     const out = await run(process.execPath, [tsc, '-p', DIR]).catch((e: { stdout: string }) => e);
     expect(out.stdout, 'tsc on the generated client and the workflow').to.equal('');
   });
 
-  it('runs the workflow, and every response matches the document', async () => {
-    const { port } = hooks.address() as AddressInfo;
-    const workflow = (await import(pathToFileURL(join(DIR, 'workflow.ts')).href)) as { run(url: string, admin: string, hook: string): Promise<Seen[]> };
-    const seen = await workflow.run(server.url, ADMIN_TOKEN, `http://127.0.0.1:${port}/hook`);
-
+  /** Every answer the scripts got is declared by the document: its status, its media type, and (JSON) its body by the declared schema. */
+  function undeclared(seen: Seen[]): string[] {
     const ajv = addFormats(new Ajv2020({ strict: false, allErrors: true }));
     const validators = new Map<string, ValidateFunction>();
     const problems: string[] = [];
@@ -94,10 +93,75 @@ describe('OpenAPI document: a generated client runs the workflow', function () {
       }
       if (!validate(r.body)) problems.push(`${where}: ${ajv.errorsText(validate.errors)} in ${JSON.stringify(r.body).slice(0, 300)}`);
     }
-    expect(problems).to.deep.equal([]);
+    return problems;
+  }
+
+  const runScript = async (script: string, hook: string) => {
+    const { port } = hooks.address() as AddressInfo;
+    const mod = (await import(pathToFileURL(join(DIR, script)).href)) as { run(url: string, admin: string, hook: string): Promise<Seen[]> };
+    return mod.run(server.url, ADMIN_TOKEN, `http://127.0.0.1:${port}/${hook}`);
+  };
+
+  it('runs the workflow, and every response matches the document', async () => {
+    const seen = await runScript('workflow.ts', 'hook');
+    expect(undeclared(seen)).to.deep.equal([]);
     // Errors on purpose too: 401, 403, 404, 409, 400 and 422 bodies are checked against Error.
     expect(new Set(seen.map((r) => r.status))).to.include.members([200, 201, 202, 302, 400, 401, 403, 404, 409, 422]);
     expect(seen.length).to.be.greaterThan(30);
+  });
+
+  it('runs the partner program (rules, conversions, commissions, approvals, reversal, payout, realm, postbacks), and every response matches', async () => {
+    const seen = await runScript('partner-workflow.ts', 'tracker');
+    expect(undeclared(seen)).to.deep.equal([]);
+    const operations = new Set(seen.map((r) => `${r.method.toUpperCase()} ${r.schemaPath}`));
+    // Every v2.1 ledger and realm operation was exercised, with the refusals the contract names.
+    const ledger = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`))
+      .filter((op) => /\/(rewards|commissions|payouts|partners|partner|conversions)(\/|$)/.test(op) && !/analytics\/(stream|export)/.test(op));
+    expect(ledger.filter((op) => !operations.has(op))).to.deep.equal([]);
+    const codes = new Set(seen.map((r) => (r.body as { error?: { code: string } })?.error?.code).filter(Boolean));
+    expect([...codes].sort()).to.deep.equal(['conflict', 'forbidden', 'invalid_request', 'invalid_transition', 'not_found', 'over_reversal', 'unauthorized', 'unknown_campaign', 'unknown_partner']);
+  });
+
+  it('names every JSON answer and closes every object in it: named components, required, additionalProperties', () => {
+    // Maps whose keys are open by design, each with its reason.
+    const OPEN = new Set([
+      'AuditEvent.payload', // its fields depend on the event type
+      'Plugin.settings', // the plugin's own settings schema
+      'RoutingRule.conditions', // goal-type plugins add condition kinds
+    ]);
+    const schemas = doc.components as { schemas: Record<string, Record<string, unknown>> };
+    const problems = new Set<string>();
+    const visit = (node: unknown, where: string, seenRefs: Set<string>): void => {
+      if (!node || typeof node !== 'object') return;
+      if (Array.isArray(node)) return node.forEach((n) => visit(n, where, seenRefs));
+      const s = node as Record<string, unknown>;
+      if (typeof s.$ref === 'string') {
+        const name = s.$ref.split('/').pop()!;
+        if (!seenRefs.has(name)) visit(schemas.schemas[name], name, seenRefs.add(name));
+        return;
+      }
+      if (s.properties || s.type === 'object') {
+        if (!OPEN.has(where) && s.additionalProperties === undefined) problems.add(`${where}: additionalProperties`);
+        if (s.properties && !s.required) problems.add(`${where}: required`);
+      }
+      for (const [k, v] of Object.entries(s)) {
+        if (k === 'properties') for (const [p, ps] of Object.entries(v as object)) visit(ps, `${where}.${p}`, seenRefs);
+        else if (typeof v === 'object') visit(v, k === 'items' ? where : `${where}.${k}`, seenRefs);
+      }
+    };
+    for (const [path, ops] of Object.entries(doc.paths)) {
+      if (path === '/v2/openapi.json') continue; // the document itself (OpenAPI's own schema)
+      for (const [method, op] of Object.entries(ops)) {
+        for (const [status, r] of Object.entries(op.responses)) {
+          const json = r.content?.['application/json']?.schema as { $ref?: string; oneOf?: { $ref?: string }[] } | undefined;
+          if (!json) continue;
+          const named = json.$ref || json.oneOf?.every((o) => o.$ref);
+          if (!named) problems.add(`${method.toUpperCase()} ${path} ${status}: not a named component`);
+          visit(json, `${method.toUpperCase()} ${path} ${status}`, new Set());
+        }
+      }
+    }
+    expect([...problems].sort()).to.deep.equal([]);
   });
 
   it('is exact: a list answer that held a secret, or lacked a field, would not match', () => {

@@ -43,4 +43,33 @@ describe('tenx reconcile proves the commission ledger (issue 15)', function () {
     expect(broken.code, broken.stdout + broken.stderr).to.equal(1);
     expect(broken.stdout).to.include('a conversion commission is what its rule gave for its conversion: 1 row(s)');
   });
+
+  it('reports a connection dropped under it in one line and exit 1, never a crash', async () => {
+    const t = await partnerCampaign(server);
+    // Hold the ledger's table so the command's ledger check waits on it, then end that backend (57P01,
+    // what a PostgreSQL restart or a proxy cut does to a connection in use).
+    const holder = await server.sql.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('lock table commissions in access exclusive mode');
+      const run = reconcile(server.db.url, t.handle);
+      let terminated = 0;
+      for (let i = 0; i < 200 && !terminated; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        const { rows } = await server.sql.query(
+          `select pg_terminate_backend(pid) from pg_stat_activity where datname = $1 and wait_event_type = 'Lock' and pid <> pg_backend_pid()`,
+          [server.db.name],
+        );
+        terminated = rows.length;
+      }
+      expect(terminated, 'the command waited on the lock').to.equal(1);
+      await holder.query('rollback');
+      const r = await run;
+      expect(r.code, r.stdout + r.stderr).to.equal(1);
+      expect(r.stderr).to.match(/^tenx: terminating connection due to administrator command\n$/);
+    } finally {
+      await holder.query('rollback').catch(() => {});
+      holder.release();
+    }
+  });
 });

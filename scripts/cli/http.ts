@@ -1,0 +1,61 @@
+// One HTTP request over Node's own http/https modules: a CLI command makes one or a few requests, and
+// undici (~110 modules) cost more CPU to load than the whole command otherwise needs.
+import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+/** The answer: status, headers, and the body as a stream that can also be read whole. */
+export interface HttpResponse {
+  statusCode: number;
+  headers: IncomingHttpHeaders;
+  body: IncomingMessage & { text(): Promise<string>; json(): Promise<unknown>; dump(): Promise<void> };
+}
+
+export interface HttpRequest {
+  method: HttpMethod;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal;
+  /** Idle time allowed between bytes of the answer, ms (0: none, for event streams). Default 300 s, as undici's. */
+  bodyTimeout?: number;
+  agent?: Agent;
+}
+
+const DEFAULT_IDLE_MS = 300_000;
+
+async function text(res: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Keep-alive agents per protocol, created on first use (node:https only when an https URL is asked for). */
+export async function agentFor(url: URL, maxSockets: number): Promise<Agent> {
+  const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  return new mod.Agent({ keepAlive: true, maxSockets });
+}
+
+/** Sends one request; rejects on network errors, an abort, or an answer idle for longer than bodyTimeout. */
+export async function httpRequest(target: string, req: HttpRequest): Promise<HttpResponse> {
+  const url = new URL(target);
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const headers: Record<string, string | number> = { ...req.headers };
+  if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
+  const idle = req.bodyTimeout ?? DEFAULT_IDLE_MS;
+  return new Promise<HttpResponse>((resolve, reject) => {
+    const r = request(url, { method: req.method, headers, agent: req.agent, signal: req.signal }, (res) => {
+      const body = Object.assign(res, {
+        text: () => text(res),
+        json: async () => JSON.parse(await text(res)) as unknown,
+        dump: async () => {
+          res.resume();
+          await new Promise<void>((ok) => (res.complete ? ok() : res.once('end', ok).once('close', ok)));
+        },
+      });
+      resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body });
+    });
+    if (idle > 0) r.setTimeout(idle, () => r.destroy(Object.assign(new Error(`no data for ${idle / 1000} s`), { code: 'ETIMEDOUT' })));
+    r.once('error', reject);
+    r.end(req.body);
+  });
+}
