@@ -1,6 +1,7 @@
 import { Queue, Worker, createNodeRedisClient } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Redis } from './redis.ts';
+import { guardAgainstSpin, type SpinGuard } from './worker-spin-guard.ts';
 
 const DAY_MS = 86_400_000;
 // The first run comes a while after start (not in the boot path), then daily.
@@ -32,6 +33,7 @@ export interface DailyJobOptions {
 export class DailyJob {
   private queue: Queue | null = null;
   private worker: Worker | null = null;
+  private guard: SpinGuard | null = null;
   private timer: NodeJS.Timeout | null = null;
   mode: 'bullmq' | 'timer' | 'stopped' = 'stopped';
 
@@ -59,6 +61,9 @@ export class DailyJob {
       this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection: createNodeRedisClient(workerRedis), prefix, concurrency: 1 });
       this.worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job worker error'));
       this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again at its next interval'));
+      this.guard = guardAgainstSpin(this.worker, {
+        onPause: (pauseMs, err) => log.warn({ err: err.message, queue: name, pauseMs }, 'daily job worker failing in a loop; paused'),
+      });
       this.mode = 'bullmq';
       return;
     }
@@ -80,10 +85,12 @@ export class DailyJob {
   async stop(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    this.guard?.stop();
     // Redis down: no job can be in flight, and a graceful close() would wait for Redis forever.
     await this.worker?.close(!this.opts.redis?.isReady || !this.opts.workerRedis?.isReady);
     await this.queue?.close();
     this.worker = this.queue = null;
+    this.guard = null;
     this.mode = 'stopped';
   }
 }

@@ -4,6 +4,7 @@ import { DelayedError, Queue, UnrecoverableError, Worker, createNodeRedisClient,
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { Redis } from '../infra/redis.ts';
+import { guardAgainstSpin, type SpinGuard } from '../infra/worker-spin-guard.ts';
 import { attemptsAllowed, retryDelayMs, retryTailAttempts } from './backoff.ts';
 import type { AttemptOutcome } from './deliver.ts';
 import type { Due } from './delivery-store.ts';
@@ -32,6 +33,7 @@ export class BullmqScheduler implements DeliveryScheduler {
   readonly kind = 'bullmq';
   private queue?: Queue<JobData>;
   private worker?: Worker<JobData>;
+  private guard?: SpinGuard;
 
   private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger };
   private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>;
@@ -79,6 +81,9 @@ export class BullmqScheduler implements DeliveryScheduler {
       warned = true;
     });
     this.worker.on('ready', () => (warned = false));
+    this.guard = guardAgainstSpin(this.worker, {
+      onPause: (pauseMs, err) => log.warn({ err: err.message, pauseMs }, 'webhook queue worker failing in a loop; paused'),
+    });
     this.queue.on('error', () => {}); // the worker (and the kernel's client) already report it
   }
 
@@ -135,6 +140,7 @@ export class BullmqScheduler implements DeliveryScheduler {
   }
 
   async stop(): Promise<void> {
+    this.guard?.stop();
     // Waits for the jobs in flight; the shared node-redis client stays open for the kernel.
     // Redis down: no job can be in flight, and a graceful close() would wait for Redis forever.
     await this.worker?.close(!this.deps.redis.isReady || !this.deps.workerRedis.isReady);
