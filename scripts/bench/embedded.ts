@@ -1,0 +1,171 @@
+// `npm run bench -- embedded`: what a laptop user waits for and pays in memory with no DATABASE_URL.
+// Starts `node scripts/tenx.js serve` (as `npm start` does) on a fresh DATA_DIR, then again on the
+// same one, and reports time to /healthz and /readyz, peak and steady RSS of the process tree.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from '../../test/support/net.ts';
+import { arg, autocannon, isMain, printTable, ROOT, writeResult } from './support.ts';
+
+const GOALS = { firstStartMs: 5000, restartMs: 3000, steadyRssMb: 300 };
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+
+/** kB from a /proc/<pid>/status field, 0 when the process is gone. */
+function statusKb(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  try {
+    const m = new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** The process and its descendants (children listed per thread by the kernel). */
+function tree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim();
+      for (const kid of kids ? kids.split(/\s+/).map(Number) : []) out.push(...tree(kid));
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return out;
+}
+
+const treeRssMb = (pid: number) => tree(pid).reduce((a, p) => a + statusKb(p, 'VmRSS'), 0) / 1024;
+/** Peak RSS: VmHWM of each process in the tree (a sum over-counts only if they peaked at different times). */
+const treeHwmMb = (pid: number) => tree(pid).reduce((a, p) => a + statusKb(p, 'VmHWM'), 0) / 1024;
+const round = (n: number) => Math.round(n);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+interface Tokens {
+  admin: string;
+  owner: string;
+}
+
+interface StartFigures {
+  healthzMs: number;
+  readyzMs: number;
+  peakRssMb: number;
+  idleRssMb: number;
+  trafficRssMb: number;
+  peakAfterTrafficMb: number;
+  redirectRps: number;
+  redirectErrors: number;
+  startedInMs: number | null;
+}
+
+async function until(url: string, child: ChildProcess, out: () => string, deadline: number): Promise<void> {
+  while (!(await fetch(url).then((r) => r.status === 200, () => false))) {
+    if (child.exitCode !== null) throw new Error(`server exited early (${child.exitCode}): ${out()}`);
+    if (Date.now() > deadline) throw new Error(`no 200 from ${url} in time: ${out()}`);
+    await sleep(10);
+  }
+}
+
+async function api(base: string, method: string, path: string, token: string, body?: unknown) {
+  const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  if (res.status >= 300 && res.status !== 409) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 409 ? null : res.json();
+}
+
+/** One `tenx serve` on dataDir: start-up figures, then a little traffic (redirects, analytics) and RSS after it. */
+async function oneStart(dataDir: string, tokens: Tokens | null, trafficSeconds: number): Promise<{ figures: StartFigures; tokens: Tokens }> {
+  const port = await freePort();
+  const env = { ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', CTX_SECRETS: '', SECRET_KEY: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  const started = performance.now();
+  const child = spawn(process.execPath, ['scripts/tenx.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const pid = child.pid!;
+  let peak = 0;
+  const poll = setInterval(() => (peak = Math.max(peak, treeRssMb(pid))), 20);
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 120_000;
+    await until(`${base}/healthz`, child, () => out, deadline);
+    const healthzMs = performance.now() - started;
+    await until(`${base}/readyz`, child, () => out, deadline);
+    const readyzMs = performance.now() - started;
+    const peakRssMb = Math.max(peak, treeHwmMb(pid));
+    await sleep(3000);
+    const idleRssMb = treeRssMb(pid);
+
+    // The admin token is printed once (first start); the handle's owner token comes from creating it.
+    const admin = tokens?.admin ?? /Admin token[^:]*: (\S+)/.exec(out)?.[1];
+    if (!admin) throw new Error(`no admin token printed: ${out}`);
+    const owner = tokens?.owner ?? (await api(base, 'POST', '/v2/handles', admin, { handle: 'bench', name: 'Bench' })).ownerToken;
+    await api(base, 'POST', '/v2/handles/bench/campaigns', owner, {
+      campaignId: 'alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
+      primaryLink: { slug: 'deal-alpha', destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
+    });
+    const load = await autocannon(`${base}/bench/deal-alpha`, { connections: 10, seconds: trafficSeconds, headers: { 'user-agent': UA } });
+    for (let i = 0; i < 20; i++) await api(base, 'GET', '/v2/handles/bench/analytics?funnel=true', owner);
+    await sleep(3000);
+    const trafficRssMb = treeRssMb(pid);
+    const peakAfterTrafficMb = Math.max(peak, treeHwmMb(pid));
+    const startedInMs = Number(/"startedInMs":(\d+)/.exec(out)?.[1] ?? NaN);
+
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.once('exit', ok)));
+    if (code !== 0) throw new Error(`server exited ${code} on SIGTERM: ${out}`);
+    return {
+      tokens: { admin, owner },
+      figures: {
+        healthzMs: round(healthzMs), readyzMs: round(readyzMs), peakRssMb: round(peakRssMb), idleRssMb: round(idleRssMb),
+        trafficRssMb: round(trafficRssMb), peakAfterTrafficMb: round(peakAfterTrafficMb), redirectRps: load.rps, redirectErrors: load.errors,
+        startedInMs: Number.isFinite(startedInMs) ? startedInMs : null,
+      },
+    };
+  } finally {
+    clearInterval(poll);
+    if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
+
+export async function benchEmbedded(opts: { restarts?: number; trafficSeconds?: number } = {}) {
+  const restarts = opts.restarts ?? 2;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenx-bench-embedded-'));
+  const starts: Array<{ start: string } & StartFigures> = [];
+  try {
+    let tokens: Tokens | null = null;
+    for (let i = 0; i <= restarts; i++) {
+      const label = i === 0 ? 'first start' : `restart ${i}`;
+      process.stderr.write(`${label}\n`);
+      const r = await oneStart(dataDir, tokens, opts.trafficSeconds ?? 5);
+      tokens = r.tokens;
+      starts.push({ start: label, ...r.figures });
+    }
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const first = starts[0];
+  const restartsOnly = starts.slice(1);
+  const worstRestart = Math.max(...restartsOnly.map((s) => s.healthzMs));
+  const steady = Math.max(...starts.map((s) => Math.max(s.idleRssMb, s.trafficRssMb)));
+  const peakRss = Math.max(...starts.map((s) => s.peakAfterTrafficMb));
+  const goals = [
+    { figure: 'first start → /healthz 200', value: `${first.healthzMs} ms`, goal: `< ${GOALS.firstStartMs} ms`, met: first.healthzMs < GOALS.firstStartMs },
+    { figure: 'restart → /healthz 200 (worst)', value: `${worstRestart} ms`, goal: `< ${GOALS.restartMs} ms`, met: worstRestart < GOALS.restartMs },
+    { figure: 'steady RSS (idle / after traffic, worst)', value: `${steady} MB`, goal: `< ${GOALS.steadyRssMb} MB`, met: steady < GOALS.steadyRssMb },
+    { figure: 'peak RSS (any start, incl. traffic)', value: `${peakRss} MB`, goal: '(was ~930 MB)', met: '' },
+  ];
+  return { goals: GOALS, starts, summary: goals };
+}
+
+export async function runEmbeddedBench() {
+  const out = await benchEmbedded({ restarts: arg('restarts', 2), trafficSeconds: arg('traffic-seconds', 5) });
+  printTable(out.starts.map((s) => ({
+    start: s.start, '/healthz ms': s.healthzMs, '/readyz ms': s.readyzMs, 'peak RSS MB': s.peakRssMb, 'idle RSS MB': s.idleRssMb,
+    'RSS after traffic MB': s.trafficRssMb, 'peak incl. traffic MB': s.peakAfterTrafficMb, 'redirect req/s': s.redirectRps, errors: s.redirectErrors,
+  })));
+  console.log('');
+  printTable(out.summary);
+  console.log(`wrote ${writeResult('embedded', out)}`);
+}
+
+if (isMain(import.meta.url)) await runEmbeddedBench();
