@@ -33,13 +33,13 @@ async function runReconcile(handle: string, o: { json?: boolean }) {
   const config = await configOrExit();
   // Loaded lazily (it pulls in the analytics module); kernel.ts installs the pg type parsers it relies on.
   await import('../../core/kernel.ts');
-  const [{ default: pg }, { startEmbeddedPostgres }, { reconcile }, { ledgerMismatches }] = await Promise.all([
+  const [{ default: pg }, { startEmbeddedPostgres, embeddedOptions }, { reconcile }, { ledgerMismatches }] = await Promise.all([
     import('pg'),
     import('../../core/db/embedded.ts'),
     import('../../core/analytics/reconcile.ts'),
     import('../../core/commissions/index.ts'),
   ]);
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, 2);
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, embeddedOptions(config));
   const pool = new pg.Pool({ connectionString: config.databaseUrl || embedded!.url, max: 2 });
   let report: ReconcileReport;
   let ledger: LedgerMismatch[];

@@ -1,0 +1,16 @@
+import v8 from 'node:v8';
+import { readFileSync } from 'node:fs';
+const st = (l: string) => { const s = readFileSync('/proc/self/status', 'utf8'); const m = process.memoryUsage(); console.log(l, `rss=${Math.round(+s.match(/VmRSS:\s+(\d+)/)![1]/1024)} heapUsed=${Math.round(m.heapUsed/1e6)} heapTotal=${Math.round(m.heapTotal/1e6)} ext=${Math.round(m.external/1e6)} ab=${Math.round(m.arrayBuffers/1e6)}`); };
+st('start');
+const { loadConfig } = await import('../config/index.ts');
+const { startKernel } = await import('../core/kernel.ts');
+st('imported');
+const k = await startKernel(loadConfig({ DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/embx_rss', REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ADMIN_TOKEN: 'x-admin-0123456789abcdefghijklmnopqrstu', CTX_SECRETS: 'k-0123456789abcdef0123456789abcdef', SECRET_KEY: 's', DATA_DIR: '/tmp/embx/dd' }));
+st('started');
+await new Promise((r) => setTimeout(r, 3000));
+(globalThis as any).gc?.();
+st('after 3s+gc');
+const h = v8.getHeapSpaceStatistics().map((s) => `${s.space_name}=${Math.round(s.space_used_size/1e6)}`).join(' ');
+console.log(h);
+const sm = readFileSync("/proc/self/smaps", "utf8").split("\n"); const by: Record<string, number> = {}; let cur = ""; for (const l of sm) { const m = /^[0-9a-f]+-[0-9a-f]+ \S+ \S+ \S+ \S+\s*(.*)$/.exec(l); if (m) { cur = m[1] || "[anon]"; continue; } const r = /^Rss:\s+(\d+)/.exec(l); if (r) by[cur] = (by[cur] ?? 0) + Number(r[1]); } console.log(Object.entries(by).sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, v]) => `${k}=${Math.round(v / 1024)}MB`).join("\n"));
+await k.close();
