@@ -42,7 +42,7 @@ export async function startEmbeddedPostgres(dataDir: string, opts: EmbeddedOptio
   let db: PGlite;
   let seeded: Seeded;
   try {
-    seeded = seedDataDir(dir, opts.template ?? '');
+    seeded = await seedDataDir(dir, opts.template ?? '');
     db = await PGlite.create(dir, { startParams: startParams(opts.sharedBuffersMb ?? 16) });
   } catch (err) {
     unlock();

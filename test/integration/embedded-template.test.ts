@@ -11,7 +11,7 @@ import { startKernel, type Kernel } from '../../core/kernel.ts';
 import { MANIFEST, pgliteVersion, SHIPPED_TEMPLATE, type TemplateManifest } from '../../core/db/embedded-template.ts';
 import { migrations } from '../../core/db/migrations/index.ts';
 import { makeTemplate } from '../../core/db/template-maker.ts';
-import { packDir, readTar, unpack } from '../../core/db/tar.ts';
+import { packDir, readTar, unpackStream } from '../../core/db/tar.ts';
 
 const ADMIN_TOKEN = 'x-admin-0123456789abcdefghijklmnopqrstu';
 const ADMIN = { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' };
@@ -123,8 +123,8 @@ describe('embedded mode: a fresh DATA_DIR starts from a template', function () {
   it('refuses an explicit template made by another PGlite version, naming both, and leaves the data dir unlocked', async () => {
     // The shipped template with its manifest claiming another PGlite build.
     const unpacked = join(root, 'other-version');
-    const entries = readTar(brotliDecompressSync(readFileSync(SHIPPED_TEMPLATE)));
-    unpack(entries.filter((e) => e.name !== MANIFEST), unpacked);
+    const keep = (name: string) => name === MANIFEST;
+    await unpackStream([brotliDecompressSync(readFileSync(SHIPPED_TEMPLATE))], unpacked, { keep, kept: () => {}, beforeWrite: () => {} });
     const file = join(root, 'other-version.tar');
     writeFileSync(file, packDir(unpacked, { extra: [{ name: MANIFEST, data: Buffer.from(JSON.stringify({ pglite: '0.0.1', migrations: [], createdAt: '' })) }] }));
     const dataDir = join(root, 'refused');
