@@ -1,7 +1,8 @@
 // A fresh DATA_DIR starts from a data directory made once (initdb + every migration known when it
 // was made), shipped as core/db/embedded-template/pgdata.tar.br (~1.5 MB): PGlite's initdb costs
-// 5–15 s and ~900 MB of RSS, streaming this into DATA_DIR/pg ~0.3 s. The template is only a head start: migrations newer than it
-// run on start like on any older data dir. Regenerate with `npm run embedded-template`.
+// 5–15 s and ~900 MB of RSS, streaming this into DATA_DIR/pg ~0.3 s. The template is only a head
+// start: migrations newer than it run on start like on any older data dir. Regenerate with
+// `npm run embedded-template`.
 import { createReadStream, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
