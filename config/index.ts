@@ -14,6 +14,8 @@ export interface Config {
   adminToken: string;
   metricsToken: string;
   dataDir: string;
+  embeddedTemplate: string;
+  embeddedSharedBuffersMb: number;
   trustedProxies: string;
   countryHeader: string;
   logLevel: string;

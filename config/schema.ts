@@ -27,6 +27,8 @@ export const envSchema = {
   ADMIN_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Operator token for POST /v2/handles; at least 32 characters. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
   METRICS_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'When set (at least 32 characters), GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (401 without it). Empty: /metrics is public.' },
   DATA_DIR: { type: 'string', default: './data', description: 'Where embedded mode keeps its database and generated secrets.' },
+  EMBEDDED_TEMPLATE: { type: 'string', default: '', description: 'Embedded mode: what a new DATA_DIR database starts from. Empty: the data directory shipped in core/db/embedded-template (initdb and migrations done; skipped with a log line if another PGlite version made it); `none`: PGlite runs initdb (5–15 s, ~900 MB RSS); a path: a template file made by `npm run embedded-template -- <file>` (refused if another PGlite version made it). Newer migrations run on start either way.' },
+  EMBEDDED_SHARED_BUFFERS_MB: { type: 'integer', default: 16, minimum: 1, maximum: 4096, description: 'Embedded mode: PostgreSQL shared_buffers inside PGlite, in MB (PGlite\'s default, ~160 MB, stays in the process\'s RSS once touched).' },
   TRUSTED_PROXIES: { type: 'string', default: '', description: 'Comma-separated IPs/CIDRs whose x-forwarded-for is honoured.' },
   COUNTRY_HEADER: { type: 'string', default: 'cf-ipcountry', description: 'Edge header carrying the visitor country (two letters).' },
   LOG_LEVEL: { type: 'string', default: 'info', enum: ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], description: 'pino log level.' },

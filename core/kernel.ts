@@ -6,7 +6,7 @@ import pg from 'pg';
 import type Koa from 'koa';
 import type { Config } from '../config/index.ts';
 import { buildApp } from './app.ts';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
+import { embeddedOptions, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
 import { initOrm, migrate, type Orm } from './db/orm.ts';
 import { createPool } from './db/pool.ts';
 import { createBus } from './infra/bus.ts';
@@ -63,8 +63,11 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
   try {
     let embedded: EmbeddedPostgres | null = null;
     if (!config.databaseUrl) {
-      embedded = await startEmbeddedPostgres(config.dataDir, config.databasePoolMax * 2);
+      embedded = await startEmbeddedPostgres(config.dataDir, embeddedOptions(config));
       closers.push(() => embedded!.stop());
+      const { seeded } = embedded;
+      if (seeded.from === 'template') log.info({ dataDir: config.dataDir, templateMigrations: seeded.manifest.migrations.length }, 'embedded database created from the template');
+      if (seeded.from === 'initdb') log.warn({ dataDir: config.dataDir, reason: seeded.reason }, 'embedded database created by initdb (slow: no usable template; `npm run embedded-template` makes one)');
     }
     const databaseUrl = config.databaseUrl || embedded!.url;
     const orm: Orm = await initOrm(databaseUrl, config.databasePoolMax, log, entities);

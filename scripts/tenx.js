@@ -6,6 +6,23 @@ import module from 'node:module';
 import { checkNodeVersion } from './node-version.js';
 
 checkNodeVersion();
+
+// Commands that run the embedded PostgreSQL (no DATABASE_URL) restart this process in place (same
+// pid, stdio and environment) with flags sized for a laptop (bench: `npm run bench -- embedded`):
+// V8's baseline WebAssembly compiler only, as its optimizing tier spent ~500 MB of RSS compiling
+// PGlite's largest functions (peak 830–1250 MB with it, ~300 MB without), and a 4 MB young
+// generation (~50 MB less RSS). A flag given on the command line or in NODE_OPTIONS (either form,
+// e.g. `--no-liftoff-only`) is left as given.
+const EMBEDDED_COMMANDS = new Set(['serve', 'migrate', 'reconcile']);
+const EMBEDDED_FLAGS = { 'liftoff-only': '--liftoff-only', 'max-semi-space-size': '--max-semi-space-size=4' };
+const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
+const missing = Object.entries(EMBEDDED_FLAGS)
+  .filter(([name]) => !given.some((a) => new RegExp(`^--(no-)?${name}(=|$)`).test(a.replaceAll('_', '-'))))
+  .map(([, flag]) => flag);
+if (!process.env.DATABASE_URL && EMBEDDED_COMMANDS.has(process.argv[2]) && missing.length && typeof process.execve === 'function') {
+  process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], process.env);
+}
+
 // Node's on-disk cache of compiled (and type-stripped) modules: a CLI start costs a third of the CPU.
 module.enableCompileCache();
 await import('./tenx.ts');

@@ -1,25 +1,49 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteServer } from './pglite-server.ts';
+import { seedDataDir, type Seeded } from './embedded-template.ts';
 import { alive } from '../infra/process.ts';
 
 export interface EmbeddedPostgres {
   url: string;
+  /** Where a new data directory came from (template, or PGlite's initdb), or that it existed. */
+  seeded: Seeded;
   stop(): Promise<void>;
 }
+
+export interface EmbeddedOptions {
+  /** EMBEDDED_TEMPLATE: '' the shipped template, 'none' initdb, or a template file. */
+  template?: string;
+  /** EMBEDDED_SHARED_BUFFERS_MB: PostgreSQL's page cache inside PGlite's WebAssembly memory. */
+  sharedBuffersMb?: number;
+}
+
+export const embeddedOptions = (config: { embeddedTemplate: string; embeddedSharedBuffersMb: number }): EmbeddedOptions => ({
+  template: config.embeddedTemplate,
+  sharedBuffersMb: config.embeddedSharedBuffersMb,
+});
+
+/**
+ * PGlite's defaults (shared_buffers 128 MB and more) sized for a database server: every buffer
+ * touched stays in the process's RSS. 16 MB keeps a laptop's embedded tenx small; PGlite's own
+ * start parameters stay (single-user mode, no fsync, ...).
+ */
+const startParams = (sharedBuffersMb: number) => [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`];
 
 /**
  * Embedded PostgreSQL for `npm start` with no DATABASE_URL: PGlite persisted under dataDir, served
  * on a loopback socket so the ordinary postgres driver (and its real per-connection transactions)
  * can talk to it. See docs/architecture.md "Embedded PostgreSQL" for why not mikro-orm-pglite.
  */
-export async function startEmbeddedPostgres(dataDir: string, _maxConnections: number): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(dataDir: string, opts: EmbeddedOptions = {}): Promise<EmbeddedPostgres> {
   const dir = `${dataDir}/pg`;
   mkdirSync(dir, { recursive: true });
   const unlock = lockDataDir(dir);
   let db: PGlite;
+  let seeded: Seeded;
   try {
-    db = await PGlite.create(dir);
+    seeded = await seedDataDir(dir, opts.template ?? '');
+    db = await PGlite.create(dir, { startParams: startParams(opts.sharedBuffersMb ?? 16) });
   } catch (err) {
     unlock();
     throw err;
@@ -37,6 +61,7 @@ export async function startEmbeddedPostgres(dataDir: string, _maxConnections: nu
   const { host, port } = address;
   return {
     url: `postgresql://postgres@${host}:${port}/postgres?sslmode=disable`,
+    seeded,
     async stop() {
       await server.stop();
       await db.close();

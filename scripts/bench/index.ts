@@ -1,4 +1,4 @@
-// `npm run bench -- <redirect|conversions|analytics|webhooks|payouts|all>`: each prints a table and writes
+// `npm run bench -- <redirect|conversions|analytics|webhooks|payouts|embedded|all>`: each prints a table and writes
 // bench/results/<name>.json. Figures are only comparable within one run on this shared machine.
 const benches: Record<string, () => Promise<unknown>> = {
   redirect: async () => (await import('./redirect.ts')).runRedirectBench(),
@@ -6,6 +6,7 @@ const benches: Record<string, () => Promise<unknown>> = {
   analytics: async () => (await import('./analytics.ts')).runAnalyticsBench(),
   webhooks: async () => (await import('./webhooks.ts')).runWebhooksBench(),
   payouts: async () => (await import('./payouts.ts')).runPayoutsBench(),
+  embedded: async () => (await import('./embedded.ts')).runEmbeddedBench(),
 };
 
 const which = process.argv[2] ?? 'all';

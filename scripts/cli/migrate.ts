@@ -5,14 +5,14 @@ import { action } from './output.ts';
 async function runMigrate() {
   const { configOrExit } = await import('./operator.ts');
   const config = await configOrExit();
-  const [{ initOrm, migrate }, { createLogger }, { startEmbeddedPostgres }] = await Promise.all([
+  const [{ initOrm, migrate }, { createLogger }, { startEmbeddedPostgres, embeddedOptions }] = await Promise.all([
     import('../../core/db/orm.ts'),
     import('../../core/infra/logger.ts'),
     import('../../core/db/embedded.ts'),
   ]);
   const log = createLogger(config.logLevel);
   // Without DATABASE_URL the server runs on the embedded database under DATA_DIR: migrate that one.
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, 2);
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, embeddedOptions(config));
   const orm = await initOrm(config.databaseUrl || embedded!.url, 2, log);
   try {
     const applied = await migrate(orm);

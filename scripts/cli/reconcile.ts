@@ -33,14 +33,14 @@ async function runReconcile(handle: string, o: { json?: boolean }) {
   const config = await configOrExit();
   // Loaded lazily (it pulls in the analytics module); kernel.ts installs the pg type parsers it relies on.
   await import('../../core/kernel.ts');
-  const [{ pino }, { createPool }, { startEmbeddedPostgres }, { reconcile }, { ledgerMismatches }] = await Promise.all([
+  const [{ pino }, { createPool }, { startEmbeddedPostgres, embeddedOptions }, { reconcile }, { ledgerMismatches }] = await Promise.all([
     import('pino'),
     import('../../core/db/pool.ts'),
     import('../../core/db/embedded.ts'),
     import('../../core/analytics/reconcile.ts'),
     import('../../core/commissions/index.ts'),
   ]);
-  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, 2);
+  const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, embeddedOptions(config));
   // The server's pool: every connection has an error listener for its whole life, so one dropped while
   // a check holds it (a restart, a proxy cut) fails that check's query, which is reported in one line
   // below, instead of an unhandled 'error' event crashing the command. Silent: the query says it.

@@ -1,0 +1,49 @@
+import { expect } from 'chai';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { freePort, spawnServer } from '../support/net.ts';
+
+const exited = (child: ChildProcess) => new Promise<number | null>((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.once('exit', (code) => ok(code))));
+const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+
+// scripts/tenx.js restarts an embedded `serve` in place (process.execve) with V8 flags that keep its RSS small.
+describe('tenx serve in embedded mode: laptop-sized V8 flags, same process', function () {
+  this.timeout(120_000);
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenx-embedded-flags-'));
+  const running: ChildProcess[] = [];
+  afterEach(async () => {
+    for (const child of running.splice(0)) {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited(child);
+    }
+  });
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+  const env = (extra: NodeJS.ProcessEnv) => ({ ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', CTX_SECRETS: '', SECRET_KEY: '', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra });
+
+  it('answers from the pid it was started as, running with --liftoff-only and a 4 MB young generation, and exits 0 on SIGTERM', async () => {
+    const port = await freePort();
+    const server = await spawnServer(['scripts/tenx.js', 'serve'], { env: env({ PORT: String(port), NODE_OPTIONS: '' }), port });
+    running.push(server.child);
+    const args = cmdline(server.child.pid!);
+    expect(args).to.include.members(['--liftoff-only', '--max-semi-space-size=4']);
+    expect(args.at(-2)).to.match(/scripts\/tenx\.js$/);
+    expect(args.at(-1)).to.equal('serve');
+    expect((await fetch(`${server.url}/readyz`)).status).to.equal(200);
+    server.child.kill('SIGTERM');
+    expect(await exited(server.child)).to.equal(0);
+  });
+
+  it('leaves a flag the operator gave as given (NODE_OPTIONS, or --no-liftoff-only on the command line)', async () => {
+    const port = await freePort();
+    const server = await spawnServer(['--no-liftoff-only', 'scripts/tenx.js', 'serve'], { env: env({ PORT: String(port), NODE_OPTIONS: '--max-semi-space-size=8' }), port });
+    running.push(server.child);
+    const args = cmdline(server.child.pid!);
+    expect(args).to.include('--no-liftoff-only');
+    expect(args).to.not.include('--liftoff-only');
+    expect(args.filter((a) => a.startsWith('--max-semi-space-size'))).to.deep.equal([]);
+    server.child.kill('SIGTERM');
+    expect(await exited(server.child)).to.equal(0);
+  });
+});
