@@ -5,7 +5,7 @@
 import pg from 'pg';
 import { createTestDatabase } from '../../test/support/database.ts';
 import {
-  autocannon, cpuDelta, isMain, perfStat, pgBackendsCpu, printTable, processCpuMicros, QUICK, sized, startBareProcess, startTenxProcess,
+  autocannon, cpuDelta, isMain, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
   writeResult, type LoadResult, type ServerProcess, type SummaryRow,
 } from './support.ts';
 
@@ -26,6 +26,8 @@ interface Window extends LoadResult {
   /** Requests the server answered in the window (tenx: clicks stored; bare: autocannon's count). */
   served: number;
   processUs: number;
+  /** Of processUs, the kernel's share (stime: socket writes and reads, loopback delivery). */
+  sysUs: number;
   pgUs: number;
   perf?: string | null;
 }
@@ -69,20 +71,22 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   const { sql } = opts;
   const clicksBefore = sql ? await count(sql, 'select count(*)::int as n from clicks') : 0;
   const pgBefore = sql ? await pgBackendsCpu(sql) : new Map();
-  const cpuBefore = processCpuMicros(server.pid);
+  const cpuBefore = processCpu(server.pid);
   const perf = opts.perf ? perfStat(server.pid) : null;
   const load = await autocannon(server.url + path, { connections: opts.connections, seconds: opts.seconds, headers: HEADERS });
   const served = sql ? (await settled(sql, clicksBefore + (load.statusCodes['302'] ?? 0))) - clicksBefore : load.requests;
   const perfOut = await perf?.stop();
-  const processUs = processCpuMicros(server.pid) - cpuBefore;
+  const cpuAfter = processCpu(server.pid);
+  const processUs = cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys;
+  const sysUs = cpuAfter.sys - cpuBefore.sys;
   const pgUs = sql ? cpuDelta(pgBefore, await pgBackendsCpu(sql)) : 0;
-  return { ...load, served, processUs, pgUs, ...(perfOut !== undefined && { perf: perfOut }) };
+  return { ...load, served, processUs, sysUs, pgUs, ...(perfOut !== undefined && { perf: perfOut }) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[] } = {}) {
+export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[] } = {}) {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
@@ -96,7 +100,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   let stored = 0;
   try {
     bare = await startBareProcess();
-    tenx = await startTenxProcess({ DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` });
+    tenx = await startTenxProcess({ DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` }, opts.nodeArgs);
     await sql.connect();
     await setUp(tenx.url);
     for (const v of variants) await autocannon((v === 'bare' ? bare : tenx).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
@@ -124,7 +128,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     const ws = windows[v];
     return {
       rps: median(ws.map((w) => w.rps)), p50: median(ws.map((w) => w.p50)), p99: median(ws.map((w) => w.p99)),
-      processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
+      processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), sysUs: Math.round(median(ws.map((w) => w.sysUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
       errors: ws.reduce((a, w) => a + w.errors, 0), served: ws.reduce((a, w) => a + w.served, 0),
     };
   };
@@ -132,7 +136,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   const b = figures.bare;
   const table = variants.map((v) => ({
     server: v, 'req/s': figures[v].rps, 'vs bare': r2(figures[v].rps / b.rps), 'p50 ms': figures[v].p50, 'p99 ms': figures[v].p99,
-    'p99 vs bare': r2(figures[v].p99 / b.p99), 'CPU µs/req': figures[v].processUs, 'CPU vs bare': r2(figures[v].processUs / b.processUs),
+    'p99 vs bare': r2(figures[v].p99 / b.p99), 'CPU µs/req': figures[v].processUs, 'CPU vs bare': r2(figures[v].processUs / b.processUs), 'of which sys': figures[v].sysUs,
     'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, requests: figures[v].served, errors: figures[v].errors,
   }));
   const summary = summarize(figures);
@@ -154,10 +158,24 @@ function summarize(f: Record<string, { rps: number; p99: number; processUs: numb
   return rows;
 }
 
+/** `--variants bare,tenx`: a subset, in this order. */
+function variantsArg(): Variant[] | undefined {
+  const i = process.argv.indexOf('--variants');
+  if (i < 0) return undefined;
+  const names = process.argv[i + 1].split(',') as Variant[];
+  for (const n of names) if (!(n in VARIANTS)) throw new Error(`unknown variant "${n}"; choose from ${Object.keys(VARIANTS).join(', ')}`);
+  return names;
+}
+
 export async function runRedirectBench() {
+  // `--cpu-prof DIR`: the tenx process runs under node --cpu-prof (the whole life of every click, flushes included).
+  const p = process.argv.indexOf('--cpu-prof');
+  const profileDir = p > 0 ? process.argv[p + 1] : null;
   const out = await benchRedirect({
     seconds: sized('seconds', 8, 4), connections: sized('connections', 50, 50), rounds: sized('rounds', 2, 2), perf: process.argv.includes('--perf'),
+    variants: variantsArg(), nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   });
+  if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
   for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);

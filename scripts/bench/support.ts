@@ -89,17 +89,22 @@ export interface SummaryRow {
 
 const CLOCK_TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
 
-/** utime + stime of a process (all its threads), in µs; 0 when it is gone. */
-export function processCpuMicros(pid: number): number {
+/** utime and stime of a process (all its threads), in µs; 0 when it is gone. */
+export function processCpu(pid: number): { user: number; sys: number } {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the `(comm)`, which may itself hold spaces: utime and stime are fields 14 and 15.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * CLOCK_TICK_US;
+    return { user: Number(f[11]) * CLOCK_TICK_US, sys: Number(f[12]) * CLOCK_TICK_US };
   } catch {
-    return 0;
+    return { user: 0, sys: 0 };
   }
 }
+
+export const processCpuMicros = (pid: number) => {
+  const { user, sys } = processCpu(pid);
+  return user + sys;
+};
 
 /**
  * CPU of the PostgreSQL backends serving one database (every connection but the one asking), by
