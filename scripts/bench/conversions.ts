@@ -29,6 +29,8 @@ export interface ConversionsBenchOptions {
   rounds?: number;
   /** Length of the raw-statement run (pgbench -T). */
   limitSeconds?: number;
+  /** Node flags of the server process (`--cpu-prof DIR` on the command line profiles it). */
+  nodeArgs?: string[];
 }
 
 async function api(url: string, path: string, token: string, body: unknown) {
@@ -149,7 +151,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       PUBLIC_RATE_LIMIT: '1000000',
       // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
       MAX_CONVERSIONS_PER_CLICK: String(Math.ceil((n * rounds * (1 + dupShare) + 1000) / clicks) + 1),
-    });
+    }, opts.nodeArgs);
     const tenant = await api(server.url, '/v2/handles', ADMIN, { handle: 'bench', name: 'Bench Network' });
     await setUp(server.url, tenant.ownerToken);
     const tokens = { plain: await collectCtx(server.url, 'deal-alpha', clicks), paid: await collectCtx(server.url, 'deal-paid', clicks) };
@@ -241,7 +243,9 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
 }
 
 /** Entry for the `npm run bench -- conversions` dispatcher. */
+const profileDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
 export const runConversionsBench = () => benchConversions({
+  nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   n: sized('n', 20_000, 4_000), dupShare: sized('dup', 0.1, 0.1), concurrency: sized('concurrency', 50, 50), clicks: sized('clicks', 2500, 1000),
   rounds: sized('rounds', 1, 1), limitSeconds: sized('seconds', 15, 6),
 });
