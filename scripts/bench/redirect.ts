@@ -1,4 +1,5 @@
-// `npm run bench -- redirect [--seconds 8] [--rounds 2] [--connections 50] [--perf]`: a bare node:http 302 and
+// `npm run bench -- redirect [--seconds 8] [--rounds 2] [--connections 50] [--perf] [--variants bare,tenx]
+// [--offload auto|inline|workers] [--cpu-prof DIR]`: a bare node:http 302 and
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
 // CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
@@ -86,7 +87,7 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[] } = {}) {
+export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string } = {}) {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
@@ -98,9 +99,10 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   let tenx: ServerProcess | null = null;
   let sent = 0;
   let stored = 0;
+  let byMode: Record<string, number> = {};
   try {
     bare = await startBareProcess();
-    tenx = await startTenxProcess({ DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` }, opts.nodeArgs);
+    tenx = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` }, opts.nodeArgs);
     await sql.connect();
     await setUp(tenx.url);
     for (const v of variants) await autocannon((v === 'bare' ? bare : tenx).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
@@ -113,7 +115,10 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
       }
     }
     const metrics = await (await fetch(`${tenx.url}/metrics`)).text();
-    sent = metrics.split('\n').filter((l) => l.startsWith('tenx_redirects_total{')).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    const answered = metrics.split('\n').filter((l) => l.startsWith('tenx_redirects_total{'));
+    sent = answered.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    // REDIRECT_OFFLOAD=auto may move a link to the worker pool when its sampled matching looks slow (a loaded box can make it look so).
+    byMode = Object.fromEntries(answered.map((l) => [l.slice(l.indexOf('{'), l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
     await tenx.stop(); // flushes whatever is left
     tenx = null;
     stored = await count(sql, 'select count(*)::int as n from clicks');
@@ -140,7 +145,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, requests: figures[v].served, errors: figures[v].errors,
   }));
   const summary = summarize(figures);
-  return { seconds, connections, rounds, table, figures, windows, summary, sent, stored, allStored: sent === stored };
+  return { seconds, connections, rounds, table, figures, windows, summary, sent, stored, allStored: sent === stored, answeredBy: byMode };
 }
 
 function summarize(f: Record<string, { rps: number; p99: number; processUs: number; pgUs: number }>): SummaryRow[] {
@@ -173,11 +178,12 @@ export async function runRedirectBench() {
   const profileDir = p > 0 ? process.argv[p + 1] : null;
   const out = await benchRedirect({
     seconds: sized('seconds', 8, 4), connections: sized('connections', 50, 50), rounds: sized('rounds', 2, 2), perf: process.argv.includes('--perf'),
-    variants: variantsArg(), nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   });
   if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
   for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
+  console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);
   console.log(`wrote ${writeResult('redirect', out)}${QUICK ? ' (quick run)' : ''}`);
   return out;
