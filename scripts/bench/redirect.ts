@@ -1,5 +1,6 @@
 // `npm run bench -- redirect [--seconds 8] [--rounds 2] [--connections 50] [--perf] [--variants bare,tenx]
-// [--offload auto|inline|workers] [--cpu-prof DIR]`: a bare node:http 302 and
+// [--offload auto|inline|workers] [--cpu-prof DIR] [--rate R]` (--rate: a fixed overall request rate instead of saturation,
+// so CPU per request compares across runs with the same batching).: a bare node:http 302 and
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
 // CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
@@ -68,13 +69,13 @@ async function settled(sql: pg.Client, atLeast: number): Promise<number> {
   return last;
 }
 
-async function measure(server: ServerProcess, path: string, opts: { connections: number; seconds: number; sql: pg.Client | null; perf: boolean }): Promise<Window> {
+async function measure(server: ServerProcess, path: string, opts: { connections: number; seconds: number; sql: pg.Client | null; perf: boolean; rate?: number }): Promise<Window> {
   const { sql } = opts;
   const clicksBefore = sql ? await count(sql, 'select count(*)::int as n from clicks') : 0;
   const pgBefore = sql ? await pgBackendsCpu(sql) : new Map();
   const cpuBefore = processCpu(server.pid);
   const perf = opts.perf ? perfStat(server.pid) : null;
-  const load = await autocannon(server.url + path, { connections: opts.connections, seconds: opts.seconds, headers: HEADERS });
+  const load = await autocannon(server.url + path, { connections: opts.connections, seconds: opts.seconds, headers: HEADERS, rate: opts.rate });
   const served = sql ? (await settled(sql, clicksBefore + (load.statusCodes['302'] ?? 0))) - clicksBefore : load.requests;
   const perfOut = await perf?.stop();
   const cpuAfter = processCpu(server.pid);
@@ -87,7 +88,7 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string } = {}) {
+export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number } = {}) {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
@@ -111,7 +112,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
       for (const v of variants) {
         process.stderr.write(`round ${round + 1}/${rounds}: ${v}\n`);
         const isBare = v === 'bare';
-        windows[v].push(await measure(isBare ? bare : tenx, VARIANTS[v], { connections, seconds, sql: isBare ? null : sql, perf: Boolean(opts.perf) && !isBare }));
+        windows[v].push(await measure(isBare ? bare : tenx, VARIANTS[v], { connections, seconds, sql: isBare ? null : sql, perf: Boolean(opts.perf) && !isBare, rate: opts.rate }));
       }
     }
     const metrics = await (await fetch(`${tenx.url}/metrics`)).text();
@@ -178,7 +179,7 @@ export async function runRedirectBench() {
   const profileDir = p > 0 ? process.argv[p + 1] : null;
   const out = await benchRedirect({
     seconds: sized('seconds', 8, 4), connections: sized('connections', 50, 50), rounds: sized('rounds', 2, 2), perf: process.argv.includes('--perf'),
-    variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    rate: sized('rate', 0, 0) || undefined, variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
   });
   if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);

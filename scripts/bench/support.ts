@@ -18,11 +18,13 @@ export interface LoadResult {
 }
 
 /** Runs autocannon in its own process (the load generator must not share the server's event loop). */
-export function autocannon(url: string, opts: { connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string }): Promise<LoadResult> {
+export function autocannon(url: string, opts: { connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string; rate?: number }): Promise<LoadResult> {
   const bin = require.resolve('autocannon/autocannon.js');
   const args = [bin, '-j', '-c', String(opts.connections), '-d', String(opts.seconds), '-m', opts.method ?? 'GET'];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
   if (opts.body) args.push('-b', opts.body);
+  // A fixed overall rate: CPU per request compares across runs better than at saturation, where the batching differs.
+  if (opts.rate) args.push('-R', String(opts.rate));
   args.push(url);
   return new Promise((ok, fail) => {
     execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
