@@ -109,7 +109,8 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     for (const v of variants) await autocannon((v === 'bare' ? bare : tenx).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
     await settled(sql, 0);
     for (let round = 0; round < rounds; round++) {
-      for (const v of variants) {
+      // A B C D, then D C B A: a variant's place in the round (e.g. right after bare's) weighs on every variant alike.
+      for (const v of round % 2 ? [...variants].reverse() : variants) {
         process.stderr.write(`round ${round + 1}/${rounds}: ${v}\n`);
         const isBare = v === 'bare';
         windows[v].push(await measure(isBare ? bare : tenx, VARIANTS[v], { connections, seconds, sql: isBare ? null : sql, perf: Boolean(opts.perf) && !isBare, rate: opts.rate }));

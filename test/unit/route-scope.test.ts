@@ -49,7 +49,7 @@ describe('routes without a request scope', () => {
   it('refuses a scoped service or the principal (they would be shared between requests)', async () => {
     await http.get('/scoped').expect(500);
     await http.get('/principal').expect(500);
-    expect(container.cradle.counter.id).to.equal(1); // the scoped factory never ran
+    expect((container.cradle as { counter: { id: number } }).counter.id).to.equal(1); // the scoped factory never ran
     expect(built).to.equal(1);
   });
 });
