@@ -1,7 +1,8 @@
 // `node scripts/bench/profile-top.ts FILE.cpuprofile [--top 10]`: the functions with the most self time in a
-// V8 CPU profile (node --cpu-prof), as a table: self ms, share of the samples, function and where it is.
+// V8 CPU profile (node --cpu-prof), as a table: self ms, share of the busy samples, function and where it is.
+// The profiler samples wall time: on a loaded box a socket write that wakes the load generator looks costly.
 import { readFileSync } from 'node:fs';
-import { arg, printTable } from './support.ts';
+import { arg, isMain, printTable } from './support.ts';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }
 
@@ -15,7 +16,10 @@ export function topSelf(file: string, top: number) {
     const n = byNode.get(prof.samples[i])!;
     const dt = prof.timeDeltas[i] ?? 0;
     const { functionName, url, lineNumber } = n.callFrame;
-    if (functionName === '(idle)' || functionName === '(program)' && false) { idle += dt; continue; }
+    if (functionName === '(idle)') {
+      idle += dt;
+      continue;
+    }
     total += dt;
     const where = url ? `${url.replace(/^file:\/\/.*?\/(node_modules|core|scripts)\//, '$1/')}:${lineNumber + 1}` : '';
     const key = `${functionName || '(anonymous)'} ${where}`;
@@ -27,9 +31,8 @@ export function topSelf(file: string, top: number) {
   return { rows, busyMs: Math.round(total / 1000), idleMs: Math.round(idle / 1000) };
 }
 
-const file = process.argv[2];
-if (file && import.meta.url.endsWith(process.argv[1].split('/').pop()!)) {
-  const out = topSelf(file, arg('top', 10));
+if (isMain(import.meta.url)) {
+  const out = topSelf(process.argv[2], arg('top', 10));
   console.log(`busy ${out.busyMs} ms, idle ${out.idleMs} ms`);
   printTable(out.rows);
 }
