@@ -140,7 +140,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     };
   };
   const figures = Object.fromEntries(variants.map((v) => [v, fig(v)])) as Record<Variant, ReturnType<typeof fig>>;
-  const b = figures.bare;
+  const b = figures.bare ?? { rps: NaN, p99: NaN, processUs: NaN }; // --variants without bare: no ratios
   const table = variants.map((v) => ({
     server: v, 'req/s': figures[v].rps, 'vs bare': r2(figures[v].rps / b.rps), 'p50 ms': figures[v].p50, 'p99 ms': figures[v].p99,
     'p99 vs bare': r2(figures[v].p99 / b.p99), 'CPU µs/req': figures[v].processUs, 'CPU vs bare': r2(figures[v].processUs / b.processUs), 'of which sys': figures[v].sysUs,
