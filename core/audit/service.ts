@@ -1,4 +1,4 @@
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../infra/uuid7.ts';
 import type { Pool, PoolClient } from 'pg';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { Params } from '../db/params.ts';

@@ -54,8 +54,23 @@ export function localTokenBuckets(limits: TokenBucketLimits, now: () => number =
 }
 
 /** Token buckets shared by every process through one Redis script call per request; local when Redis is absent or down. */
-export function createRateLimiter(limits: TokenBucketLimits, redis: Redis | null, prefix: string): RateLimiter {
+// node-redis 6 gives every command a 5 s timeout through AbortSignal.timeout(), whose timer fires and
+// builds a DOMException (a stack trace) 5 s after each command, answered or not: the largest single
+// cost of a public conversion in the profile. This client sends without it; one plain timer bounds the call.
+const REDIS_DEADLINE_MS = 5_000;
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`redis: no answer within ${ms} ms`)), ms);
+  });
+  promise.catch(() => {}); // settles after the deadline: nobody is listening any more
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
+}
+
+export function createRateLimiter(limits: TokenBucketLimits, redisClient: Redis | null, prefix: string): RateLimiter {
   const local = localTokenBuckets(limits);
+  const redis = redisClient?.withCommandOptions({ timeout: 0 }) as Redis | undefined;
   let sha: string | null = null;
   const args = [String(limits.burst), String(limits.ratePerSecond)];
 
@@ -76,7 +91,7 @@ export function createRateLimiter(limits: TokenBucketLimits, redis: Redis | null
     async take(key) {
       if (redis?.isReady) {
         try {
-          const wait = await remote(key);
+          const wait = await withDeadline(remote(key), REDIS_DEADLINE_MS);
           return wait > 0 ? { allowed: false, retryAfterMs: wait } : { allowed: true };
         } catch {
           // Redis failed mid-call: this process limits on its own until it is back.

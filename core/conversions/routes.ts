@@ -28,6 +28,8 @@ export const conversionRoutes = defineRoutes([
     body: conversionBody,
     // Public, so the auth-implied 503 does not apply: recording needs the database all the same.
     responses: { ...conversionResponses, 503: { description: 'unavailable: the conversion could not be recorded; retry with the same idempotencyKey' } },
+    // The hot write path: its three services are singletons.
+    requestScope: false,
     async handler(ctx, { conversions, conversionRateLimit, merchantAuth }: Deps) {
       let result;
       try {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../infra/uuid7.ts';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { insufficientScope, invalidRequest, unauthorized, unavailable, unprocessable } from '../http/errors.ts';

@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { v7 as uuidv7 } from 'uuid';
+import { uuidv7 } from '../infra/uuid7.ts';
 
 const VALID = /^[A-Za-z0-9._:-]{1,128}$/;
 

@@ -67,6 +67,12 @@ export interface RouteDef {
    * its auth, path and schemas (core/http/openapi-operation.ts); 409, 422 and 429 it declares itself.
    */
   responses?: Record<number, RouteResponse>;
+  /**
+   * false: the handler reads only singletons, so no request scope is made for it (a scope costs
+   * ~16 µs a request; for the public conversion route). Reading anything but a singleton (principal,
+   * em, a scoped service) throws, so nothing meant for one request is ever shared.
+   */
+  requestScope?: false;
   // The scope is typed by each handler's destructuring: services are resolved by name from the container.
   handler(ctx: Context, scope: any): Promise<void>;
 }

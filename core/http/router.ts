@@ -1,5 +1,5 @@
 import Router from '@koa/router';
-import { asFunction, asValue, type AwilixContainer } from 'awilix';
+import { asFunction, asValue, Lifetime, type AwilixContainer } from 'awilix';
 import type { Pool } from 'pg';
 import type { Context } from 'koa';
 import type { Orm } from '../db/orm.ts';
@@ -28,6 +28,17 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
   const orm = container.resolve<Orm>('orm');
   const pg = container.resolve<Pool>('pg');
   const adminToken = container.resolve<{ adminToken: string }>('config').adminToken;
+  // What a route without a request scope gets: singletons only; anything else (principal, em, a scoped service,
+  // which the root container would otherwise resolve once and share between requests) throws.
+  const singletons = new Proxy({} as RequestScope, {
+    get(_target, name) {
+      if (typeof name !== 'string') return undefined;
+      if (container.getRegistration(name)?.lifetime !== Lifetime.SINGLETON) {
+        throw new Error(`a route without a request scope read "${name}", which is not a singleton`);
+      }
+      return container.resolve(name);
+    },
+  });
   for (const def of routes) {
     // Compiled on a route's first request, not at start: compiling every route's schemas was ~15 %
     // of a start's CPU (ajv, measured with --cpu-prof on an embedded restart).
@@ -59,6 +70,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
         // An action route (ping, rotate-secret, redeliver): a field sent here would be silently ignored.
         throw invalidRequest('This route takes no request body (send none, or {}).', [{ pointer: '/body', message: 'must be absent or {}' }]);
       }
+      if (def.requestScope === false) return def.handler(ctx, singletons);
       const scope = container.createScope();
       // The MikroORM fork is made only if a service of this request asks for it (it costs ~11 % of a request).
       scope.register({ em: asFunction(() => orm.em.fork()).scoped(), principal: asValue(principal), container: asValue(scope) });

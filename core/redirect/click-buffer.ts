@@ -6,6 +6,7 @@ import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } 
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
+import { boolArray, plainArray, textArray } from './pg-array.ts';
 import { clickFlushFailures, clicksDropped, clicksReplayed, clicksStored, trackBuffer } from './metrics.ts';
 
 export interface ClickRow {
@@ -30,6 +31,8 @@ export interface ClickRow {
   sub4: string | null;
   sub5: string | null;
 }
+
+type TextColumn = { [K in keyof ClickRow]: ClickRow[K] extends string | null ? K : never }[keyof ClickRow];
 
 // ON CONFLICT DO NOTHING + rollups and click commissions computed from what was really inserted: a
 // batch retried after a commit whose answer was lost adds nothing twice (the key holds occurred_at,
@@ -203,11 +206,13 @@ export class ClickBuffer {
   private async write(batch: ClickRow[]): Promise<void> {
     const { outbox } = this.opts;
     const wanted = [...new Set(batch.map((r) => r.handle))].filter((h) => outbox.wants(h, 'link.clicked'));
-    const col = <K extends keyof ClickRow>(k: K) => batch.map((r) => r[k]);
+    // Array literals built here (pg-array.ts: ~5× cheaper than pg's per-element escaping); same text on the wire.
+    const text = (k: TextColumn) => textArray(batch, (r) => r[k]);
     const params = [
-      col('clickId'), col('handle'), col('campaignId'), batch.map((r) => r.occurredAt.toISOString()), col('country'), col('segment'),
-      col('device'), col('source'), col('referrerHost'), col('language'), col('destinationUrl'), col('userAgent'), col('ipHash'),
-      col('isBot'), col('botReason'), wanted, col('sub1'), col('sub2'), col('sub3'), col('sub4'), col('sub5'),
+      plainArray(batch, (r) => r.clickId), text('handle'), text('campaignId'), plainArray(batch, (r) => r.occurredAt.toISOString()),
+      text('country'), text('segment'), text('device'), text('source'), text('referrerHost'), text('language'), text('destinationUrl'),
+      text('userAgent'), plainArray(batch, (r) => r.ipHash), boolArray(batch, (r) => r.isBot), text('botReason'), wanted,
+      text('sub1'), text('sub2'), text('sub3'), text('sub4'), text('sub5'),
     ];
     if (wanted.length === 0) {
       await this.opts.pg.query(INSERT_BATCH, params);

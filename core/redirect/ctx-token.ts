@@ -17,10 +17,7 @@ export type CtxVerification =
 const VERSION = 1;
 const MAC_BYTES = 16; // HMAC-SHA256 truncated to 128 bits keeps the token under 200 characters
 const DAY_MS = 86_400_000;
-
-function uuidToBytes(uuid: string): Buffer {
-  return Buffer.from(uuid.replace(/-/g, ''), 'hex');
-}
+const TAIL_CACHE = 10_000;
 
 function bytesToUuid(b: Buffer): string {
   const h = b.toString('hex');
@@ -36,19 +33,38 @@ export function createCtxCodec(secrets: string[]) {
   const keys = secrets.map((s) => Buffer.from(s, 'utf8'));
   const mac = (key: Buffer, body: Buffer) => createHmac('sha256', key).update(body).digest().subarray(0, MAC_BYTES);
 
+  // Per campaign, the token's tail [len, handle, len, campaignId] is the same on every click: encoded once.
+  const tails = new Map<string, Buffer>();
+  function tailOf(handle: string, campaignId: string): Buffer {
+    const key = `${handle}/${campaignId}`;
+    let tail = tails.get(key);
+    if (!tail) {
+      const h = Buffer.from(handle, 'utf8');
+      const c = Buffer.from(campaignId, 'utf8');
+      tail = Buffer.allocUnsafe(2 + h.length + c.length);
+      let o = tail.writeUInt8(h.length, 0);
+      o += h.copy(tail, o);
+      o = tail.writeUInt8(c.length, o);
+      c.copy(tail, o);
+      if (tails.size >= TAIL_CACHE) tails.delete(tails.keys().next().value!);
+      tails.set(key, tail);
+    }
+    return tail;
+  }
+
+  /** Runs per click: one buffer holds the body and then its MAC (no concat, no regex on the click id). */
   function sign(c: CtxClaims): string {
-    const handle = Buffer.from(c.handle, 'utf8');
-    const campaign = Buffer.from(c.campaignId, 'utf8');
-    const body = Buffer.allocUnsafe(1 + 16 + 4 + 2 + 1 + handle.length + 1 + campaign.length);
-    let o = body.writeUInt8(VERSION, 0);
-    o += uuidToBytes(c.clickId).copy(body, o);
-    o = body.writeUInt32BE(Math.floor(c.issuedAt.getTime() / 1000), o);
-    o = body.writeUInt16BE(c.windowDays, o);
-    o = body.writeUInt8(handle.length, o);
-    o += handle.copy(body, o);
-    o = body.writeUInt8(campaign.length, o);
-    campaign.copy(body, o);
-    return Buffer.concat([body, mac(keys[0], body)]).toString('base64url');
+    const tail = tailOf(c.handle, c.campaignId);
+    const bodyLength = 1 + 16 + 4 + 2 + tail.length;
+    const out = Buffer.allocUnsafe(bodyLength + MAC_BYTES);
+    out[0] = VERSION;
+    const id = c.clickId;
+    out.write(id.slice(0, 8) + id.slice(9, 13) + id.slice(14, 18) + id.slice(19, 23) + id.slice(24), 1, 16, 'hex');
+    out.writeUInt32BE(Math.floor(c.issuedAt.getTime() / 1000), 17);
+    out.writeUInt16BE(c.windowDays, 21);
+    tail.copy(out, 23);
+    mac(keys[0], out.subarray(0, bodyLength)).copy(out, bodyLength);
+    return out.toString('base64url');
   }
 
   function verify(token: unknown, now = Date.now()): CtxVerification {

@@ -1,18 +1,21 @@
-// Conversions bench: the real server (its own process, PostgreSQL, Redis) takes N distinct
-// idempotency keys plus a share of repeats over HTTP, 50 in flight; then the count check.
-// `node scripts/bench/conversions.ts [--n 20000] [--dup 0.1] [--concurrency 50]` or `npm run bench -- conversions`.
-import { spawn, type ChildProcess } from 'node:child_process';
+// Conversions bench: first the limit, the same insert + audit as one SQL statement driven by pgbench at the
+// same concurrency (raw-limit.ts); then the real server (its own process, PostgreSQL, Redis) takes N distinct
+// idempotency keys plus a share of repeats over HTTP, 50 in flight, alternating a campaign whose partner
+// earns a commission on each conversion and one without a partner (issue 15: within 10 %); then the count checks.
+// `npm run bench -- conversions [--n 20000] [--dup 0.1] [--concurrency 50] [--rounds 1] [--seconds 15]`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Pool, request } from 'undici';
 import { createTestDatabase } from '../../test/support/database.ts';
-import { freePort } from '../../test/support/net.ts';
-import { arg, isMain, printTable, ROOT, writeResult } from './support.ts';
+import { rawConversionLimit } from './raw-limit.ts';
+import {
+  cpuDelta, isMain, pgBackendsCpu, printTable, processCpuMicros, sized, startTenxProcess, writeResult, type ServerProcess, type SummaryRow,
+} from './support.ts';
 
 const ADMIN = 'bench-admin-token-conversions-0123456789';
-const TARGET = { conversionsPerSecond: 2000, p99Ms: 50 };
+const GOALS = { vsLimit: 0.5, withCommissions: 0.9 };
 
 export interface ConversionsBenchOptions {
   /** Distinct idempotency keys (each must become exactly one conversion). */
@@ -20,34 +23,14 @@ export interface ConversionsBenchOptions {
   /** Extra submissions repeating an earlier key, as a share of n. */
   dupShare?: number;
   concurrency?: number;
-  /** Clicks (ctx tokens) the conversions are spread over. */
+  /** Clicks (ctx tokens) the conversions are spread over (per campaign). */
   clicks?: number;
-}
-
-async function startServer(dbUrl: string, dataDir: string, maxPerClick: number): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['scripts/tenx.ts', 'serve'], {
-    cwd: ROOT,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      REDIS_PREFIX: `tenx-bench-conv-${process.pid}`, ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', DATA_DIR: dataDir,
-      CTX_SECRETS: 'bench-ctx-secret-0123456789abcdef', SECRET_KEY: 'bench-secret', TRUSTED_PROXIES: '127.0.0.1',
-      // Far above the load, so the limiter's Redis call is paid on every request but never refuses one.
-      PUBLIC_RATE_LIMIT: '1000000',
-      // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
-      MAX_CONVERSIONS_PER_CLICK: String(maxPerClick),
-    },
-  });
-  const url = `http://127.0.0.1:${port}`;
-  for (let i = 0; i < 300; i++) {
-    if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}`);
-    const ok = await request(`${url}/readyz`).then(async (r) => (await r.body.dump(), r.statusCode === 200), () => false);
-    if (ok) return { url, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGTERM');
-  throw new Error('server did not become ready in 30 s');
+  /** Pairs of runs (without, with commissions). */
+  rounds?: number;
+  /** Length of the raw-statement run (pgbench -T). */
+  limitSeconds?: number;
+  /** Node flags of the server process (`--cpu-prof DIR` on the command line profiles it). */
+  nodeArgs?: string[];
 }
 
 async function api(url: string, path: string, token: string, body: unknown) {
@@ -58,11 +41,11 @@ async function api(url: string, path: string, token: string, body: unknown) {
 }
 
 /** Visitors follow the short link from distinct IPs and countries; returns their ctx tokens. */
-async function collectCtx(url: string, count: number): Promise<string[]> {
+async function collectCtx(url: string, slug: string, count: number): Promise<string[]> {
   const countries = ['US', 'DE', 'FR', 'GB', 'ES', 'IT', 'NL', 'BR', 'CA', 'JP'];
   const tokens: string[] = [];
   for (let i = 0; i < count; i++) {
-    const res = await request(`${url}/bench/deal-alpha?src=${i % 3 ? 'email' : 'twitter'}`, {
+    const res = await request(`${url}/bench/${slug}?src=${i % 3 ? 'email' : 'twitter'}`, {
       headers: {
         'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', 'accept-language': 'en-US,en;q=0.9',
         accept: 'text/html', 'cf-ipcountry': countries[i % countries.length], 'x-forwarded-for': `198.51.${i >> 8}.${i & 255}`,
@@ -126,75 +109,133 @@ function submissions(prefix: string, n: number, dupShare: number, tokens: string
   return all;
 }
 
+async function setUp(url: string, owner: string) {
+  const put = (path: string, method: string, body: unknown) => request(`${url}/v2/handles/bench${path}`, {
+    method, headers: { authorization: `Bearer ${owner}`, 'content-type': 'application/json' }, body: JSON.stringify(body),
+  }).then(async (r) => {
+    const text = await r.body.text();
+    if (r.statusCode >= 300) throw new Error(`${method} ${path}: ${r.statusCode} ${text}`);
+  });
+  const campaign = (campaignId: string, slug: string, extra: object) => put('/campaigns', 'POST', {
+    campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', ...extra, primaryLink: { slug, destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
+  });
+  // A campaign without a partner (no commission) and one whose partner has a percent rule: every new
+  // conversion of it also writes its commission (issue 15), so the ledger's price is the difference.
+  await campaign('partner-alpha', 'deal-alpha', {});
+  await put('/partners', 'POST', { partnerId: 'bench-partner', name: 'Bench Partner' });
+  await campaign('partner-paid', 'deal-paid', { partnerId: 'bench-partner' });
+  await put('/rewards/sale', 'PUT', { scope: { partnerId: 'bench-partner' }, event: 'affiliate_click', type: 'percent', percent: 10 });
+}
+
+interface Run {
+  label: 'without commissions' | 'with commissions';
+  seconds: number; perSecond: number; p50: number; p99: number; statuses: Record<string, number>;
+  rows: number; commissions: number; countOk: boolean; processUs: number; pgUs: number;
+}
+
 export async function benchConversions(opts: ConversionsBenchOptions = {}) {
   const n = opts.n ?? 20_000;
   const dupShare = opts.dupShare ?? 0.1;
   const concurrency = opts.concurrency ?? 50;
+  const rounds = opts.rounds ?? 1;
+  const clicks = opts.clicks ?? 2500;
   const db = await createTestDatabase();
   const dataDir = mkdtempSync(join(tmpdir(), 'tenx-bench-conv-'));
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
-  let server: { url: string; child: ChildProcess } | null = null;
+  let server: ServerProcess | null = null;
   let pool: Pool | null = null;
   try {
-    const clicks = opts.clicks ?? 2500;
-    server = await startServer(db.url, dataDir, Math.ceil((n + 1000) / clicks) + 1);
+    server = await startTenxProcess({
+      DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-conv-${process.pid}`, DATA_DIR: dataDir, TRUSTED_PROXIES: '127.0.0.1',
+      // Far above the load, so the limiter's Redis call is paid on every request but never refuses one.
+      PUBLIC_RATE_LIMIT: '1000000',
+      // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
+      MAX_CONVERSIONS_PER_CLICK: String(Math.ceil((n * rounds * (1 + dupShare) + 1000) / clicks) + 1),
+    }, opts.nodeArgs);
     const tenant = await api(server.url, '/v2/handles', ADMIN, { handle: 'bench', name: 'Bench Network' });
-    await api(server.url, '/v2/handles/bench/campaigns', tenant.ownerToken, {
-      campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
-      primaryLink: { slug: 'deal-alpha', destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
-    });
-    // A partner and a percent rule, so every new conversion also writes its commission (issue 15): the
-    // price of the ledger is in the figure. (Before the wiring the same setup wrote no commission.)
-    await api(server.url, '/v2/handles/bench/partners', tenant.ownerToken, { partnerId: 'bench-partner', name: 'Bench Partner' });
-    await request(`${server.url}/v2/handles/bench/campaigns/partner-alpha`, {
-      method: 'PATCH', headers: { authorization: `Bearer ${tenant.ownerToken}`, 'content-type': 'application/json' }, body: JSON.stringify({ partnerId: 'bench-partner' }),
-    }).then((r) => r.body.dump());
-    await request(`${server.url}/v2/handles/bench/rewards/sale`, {
-      method: 'PUT', headers: { authorization: `Bearer ${tenant.ownerToken}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }),
-    }).then((r) => r.body.dump());
-    const tokens = await collectCtx(server.url, clicks);
+    await setUp(server.url, tenant.ownerToken);
+    const tokens = { plain: await collectCtx(server.url, 'deal-alpha', clicks), paid: await collectCtx(server.url, 'deal-paid', clicks) };
     for (let i = 0; i < 100; i++) {
       const { rows } = await sql.query('select count(*)::int as n from clicks');
-      if (rows[0].n >= tokens.length) break;
+      if (rows[0].n >= 2 * clicks) break;
       await new Promise((r) => setTimeout(r, 100));
     }
+    // The limit first, on the same database and box, while the server idles.
+    process.stderr.write('raw one-statement limit (pgbench)...\n');
+    const limit = await rawConversionLimit(db.url, { concurrency, seconds: opts.limitSeconds ?? 15 });
+
     pool = new Pool(server.url, { connections: concurrency });
-    await drive(pool, submissions('warmup', 1000, 0, tokens), concurrency);
+    await drive(pool, submissions('warmup', 1000, 0, tokens.paid), concurrency);
     // Same run, same client: what this box gives the cheapest route right now (figures swing 5× between runs).
     const baseline = await healthzRate(pool, concurrency);
 
-    const subs = submissions('bench', n, dupShare, tokens);
-    const run = await drive(pool, subs, concurrency);
-    const { rows } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like 'bench-%'");
-    const { rows: [ledger] } = await sql.query(`select count(*)::int as n from commissions c join conversions v using (conversion_id)
-                                                where c.handle = 'bench' and c.type = 'conversion' and v.idempotency_key like 'bench-%'`);
-    const dups = subs.length - n;
-    const countOk = rows[0].n === n && run.statuses['201'] === n && (run.statuses['200'] ?? 0) === dups;
-    const result = {
-      n, duplicates: dups, concurrency, clicks: tokens.length, seconds: Math.round(run.seconds * 100) / 100,
-      submissionsPerSecond: Math.round(subs.length / run.seconds),
-      conversionsPerSecond: Math.round(n / run.seconds),
-      p50Ms: run.p50, p99Ms: run.p99, maxMs: run.max, statuses: run.statuses,
-      rows: rows[0].n, commissions: ledger.n, countCheck: countOk ? 'ok: rows = distinct keys' : `FAILED: ${rows[0].n} rows for ${n} distinct keys`,
-      healthzPerSecond: baseline, ratioToHealthz: Math.round((subs.length / run.seconds / baseline) * 100) / 100,
-      target: TARGET,
-      meetsTarget: n / run.seconds >= TARGET.conversionsPerSecond && run.p99 < TARGET.p99Ms,
+    const runs: Run[] = [];
+    for (let round = 0; round < rounds; round++) {
+      for (const paid of [false, true]) {
+        const label = paid ? 'with commissions' : 'without commissions';
+        process.stderr.write(`round ${round + 1}/${rounds}: tenx ${label}\n`);
+        const prefix = `${paid ? 'paid' : 'plain'}${round}`;
+        const subs = submissions(prefix, n, dupShare, paid ? tokens.paid : tokens.plain);
+        const cpuBefore = processCpuMicros(server.pid);
+        const pgBefore = await pgBackendsCpu(sql);
+        const run = await drive(pool, subs, concurrency);
+        const processUs = processCpuMicros(server.pid) - cpuBefore;
+        const pgUs = cpuDelta(pgBefore, await pgBackendsCpu(sql));
+        const { rows: [conv] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1", [`${prefix}-%`]);
+        const { rows: [ledger] } = await sql.query(`select count(*)::int as n from commissions c join conversions v using (conversion_id)
+                                                    where c.handle = 'bench' and c.type = 'conversion' and v.idempotency_key like $1`, [`${prefix}-%`]);
+        const dups = subs.length - n;
+        // A commission whose amount rounds to 0.00 (10 % of a value under 0.05) is not written.
+        const { rows: [due] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1 and round(value * 0.1, 2) > 0", [`${prefix}-%`]);
+        const countOk = conv.n === n && run.statuses['201'] === n && (run.statuses['200'] ?? 0) === dups && ledger.n === (paid ? due.n : 0);
+        runs.push({
+          label, seconds: Math.round(run.seconds * 100) / 100, perSecond: Math.round(n / run.seconds), p50: run.p50, p99: run.p99, statuses: run.statuses,
+          rows: conv.n, commissions: ledger.n, countOk, processUs: Math.round(processUs / subs.length), pgUs: Math.round(pgUs / subs.length),
+        });
+      }
+    }
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const of = (label: Run['label']) => {
+      const rs = runs.filter((r) => r.label === label);
+      return { perSecond: median(rs.map((r) => r.perSecond)), p99: median(rs.map((r) => r.p99)), processUs: median(rs.map((r) => r.processUs)), pgUs: median(rs.map((r) => r.pgUs)) };
     };
-    printTable([{
-      'distinct keys': n, repeats: dups, 'submissions/s': result.submissionsPerSecond, 'new conversions/s': result.conversionsPerSecond,
-      'p50 ms': run.p50, 'p99 ms': run.p99, 'GET /healthz/s': baseline, rows: rows[0].n, commissions: ledger.n, 'count check': countOk ? 'ok' : 'FAILED',
-    }]);
-    console.log(`statuses ${JSON.stringify(run.statuses)}; target ≥ ${TARGET.conversionsPerSecond}/s with p99 < ${TARGET.p99Ms} ms: ${result.meetsTarget ? 'met' : 'NOT met'}`);
+    const plain = of('without commissions');
+    const paid = of('with commissions');
+    const countCheck = runs.every((r) => r.countOk) ? 'ok: rows = distinct keys, one commission each where a rule applies' : `FAILED: ${JSON.stringify(runs.filter((r) => !r.countOk))}`;
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    const summary: SummaryRow[] = [
+      {
+        path: 'conversions, 50 in flight, new keys (with commissions)', tenx: `${paid.perSecond} new/s, p99 ${paid.p99} ms`,
+        limit: `insert + audit as one statement (${limit.tool}): ${limit.perSecond}/s`, ratio: r2(paid.perSecond / limit.perSecond),
+        goal: `≥ ${GOALS.vsLimit}×`, ok: paid.perSecond / limit.perSecond >= GOALS.vsLimit,
+      },
+      {
+        path: 'conversions with a commission vs without', tenx: `${paid.perSecond}/s`, limit: `${plain.perSecond}/s without`,
+        ratio: r2(paid.perSecond / plain.perSecond), goal: `≥ ${GOALS.withCommissions}× (within 10 %)`, ok: paid.perSecond / plain.perSecond >= GOALS.withCommissions,
+      },
+      {
+        path: 'CPU per conversion (process, /proc)', tenx: `${paid.processUs} µs + ${paid.pgUs} µs PG`, limit: `healthz ${baseline}/s`,
+        ratio: null, goal: '', ok: null,
+      },
+    ];
+    const result = {
+      n, duplicates: Math.round(n * dupShare), concurrency, clicksPerCampaign: clicks, rounds, limit, healthzPerSecond: baseline, runs,
+      withoutCommissions: plain, withCommissions: paid, ratioToLimit: r2(paid.perSecond / limit.perSecond), ratioCommissions: r2(paid.perSecond / plain.perSecond),
+      countCheck, summary,
+    };
+    printTable([
+      { run: `limit: one statement (${limit.tool})`, 'new/s': limit.perSecond, 'vs limit': 1, 'p50 ms': limit.p50 ?? '', 'p99 ms': limit.p99 ?? '', 'CPU µs': '', 'PG µs': limit.pgUs, rows: '', commissions: '', check: '' },
+      ...runs.map((r) => ({
+        run: `tenx ${r.label}`, 'new/s': r.perSecond, 'vs limit': r2(r.perSecond / limit.perSecond), 'p50 ms': r.p50, 'p99 ms': r.p99,
+        'CPU µs': r.processUs, 'PG µs': r.pgUs, rows: r.rows, commissions: r.commissions, check: r.countOk ? 'ok' : 'FAILED',
+      })),
+    ]);
+    console.log(`GET /healthz/s in this run: ${baseline}; CPU and PG µs are per submission (repeats included); count check: ${countCheck}`);
     console.log(`wrote ${writeResult('conversions', result)}`);
     return result;
   } finally {
     await pool?.close();
-    if (server) {
-      const exited = new Promise((ok) => server!.child.once('exit', ok));
-      server.child.kill('SIGTERM');
-      await exited;
-    }
+    await server?.stop();
     await sql.end();
     await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -202,8 +243,12 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
 }
 
 /** Entry for the `npm run bench -- conversions` dispatcher. */
-export const runConversionsBench = () =>
-  benchConversions({ n: arg('n', 20_000), dupShare: arg('dup', 0.1), concurrency: arg('concurrency', 50), clicks: arg('clicks', 2500) });
+const profileDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
+export const runConversionsBench = () => benchConversions({
+  nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  n: sized('n', 20_000, 4_000), dupShare: sized('dup', 0.1, 0.1), concurrency: sized('concurrency', 50, 50), clicks: sized('clicks', 2500, 1000),
+  rounds: sized('rounds', 1, 1), limitSeconds: sized('seconds', 15, 6),
+});
 
 if (isMain(import.meta.url)) {
   const result = await runConversionsBench();

@@ -1,107 +1,197 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { loadConfig } from '../../config/index.ts';
-import { startKernel, type Kernel } from '../../core/kernel.ts';
+// `npm run bench -- redirect [--seconds 8] [--rounds 2] [--connections 50] [--perf] [--variants bare,tenx]
+// [--offload auto|inline|workers] [--cpu-prof DIR] [--rate R]` (--rate: a fixed overall request rate instead of saturation,
+// so CPU per request compares across runs with the same batching).: a bare node:http 302 and
+// tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
+// CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
+// Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
+import pg from 'pg';
 import { createTestDatabase } from '../../test/support/database.ts';
-import { registry } from '../../core/http/metrics.ts';
-import { arg, autocannon, isMain, printTable, writeResult, type LoadResult } from './support.ts';
+import {
+  autocannon, cpuDelta, isMain, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
+  writeResult, type LoadResult, type ServerProcess, type SummaryRow,
+} from './support.ts';
 
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
+const UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
+const HEADERS = { 'user-agent': UA, 'accept-language': 'en-US,en;q=0.9' };
+const GOALS = { rps: 0.5, cpu: 2, p99: 2, commissions: 0.9 };
 
-async function startTenx(dbUrl: string, offload: string): Promise<Kernel> {
-  return startKernel(loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DATABASE_URL: dbUrl, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    REDIS_PREFIX: `tenx-bench-${process.pid}`, ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', REDIRECT_OFFLOAD: offload,
-    CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', SECRET_KEY: 'bench-secret', DATA_DIR: '/tmp/tenx-bench',
-  }));
+const VARIANTS = {
+  bare: '',
+  tenx: '/bench/deal-alpha',
+  'tenx sub-IDs': '/bench/deal-alpha?sub1=newsletter-2026-12&sub2=banner-a&sub3=placement%20top',
+  'tenx click commissions': '/bench/deal-paid',
+} as const;
+type Variant = keyof typeof VARIANTS;
+
+interface Window extends LoadResult {
+  /** Requests the server answered in the window (tenx: clicks stored; bare: autocannon's count). */
+  served: number;
+  processUs: number;
+  /** Of processUs, the kernel's share (stime: socket writes and reads, loopback delivery). */
+  sysUs: number;
+  pgUs: number;
+  perf?: string | null;
 }
 
-function startBare(): Promise<http.Server> {
-  const server = http.createServer((_req, res) => {
-    res.writeHead(302, { location: 'https://merchant.example.com/product?ref=alpha', 'cache-control': 'no-store' });
-    res.end();
-  });
-  return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
-}
-
-async function api(base: string, path: string, token: string, body: unknown) {
-  const res = await fetch(base + path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  if (res.status >= 300) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+async function api(base: string, method: string, path: string, token: string, body: unknown) {
+  const res = await fetch(base + path, { method, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
   return res.json();
 }
 
-/**
- * bare node:http vs tenx inline vs tenx workers, alternating rounds in one run (absolute figures
- * swing run to run on this box; only same-run ratios mean anything), plus clicks stored vs 302s sent.
- */
-export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; subIds?: boolean } = {}) {
+/** One handle; campaign alpha has no partner, campaign paid has a partner and a click (CPC) reward rule. */
+async function setUp(base: string) {
+  const tenant = await api(base, 'POST', '/v2/handles', ADMIN, { handle: 'bench', name: 'Bench' });
+  const owner = tenant.ownerToken;
+  const campaign = (id: string, slug: string, extra: object) => api(base, 'POST', '/v2/handles/bench/campaigns', owner, {
+    campaignId: id, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', ...extra,
+    primaryLink: { slug, destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
+    routingRules: [{ priority: 10, destinationUrl: 'https://merchant.example.com/product?ref=alpha&src=email', conditions: { sourceIn: ['email'] } }],
+  });
+  await campaign('partner-alpha', 'deal-alpha', {});
+  await api(base, 'POST', '/v2/handles/bench/partners', owner, { partnerId: 'bench-partner', name: 'Bench Partner' });
+  await campaign('partner-paid', 'deal-paid', { partnerId: 'bench-partner' });
+  await api(base, 'PUT', '/v2/handles/bench/rewards/cpc', owner, { scope: { partnerId: 'bench-partner' }, event: 'click', type: 'flat', amount: 0.05, currency: 'USD' });
+}
+
+const count = async (sql: pg.Client, q: string) => Number((await sql.query(q)).rows[0].n);
+
+/** Waits until the clicks table holds at least `atLeast` rows and stops growing (the buffer flushed). */
+async function settled(sql: pg.Client, atLeast: number): Promise<number> {
+  let last = -1;
+  for (let i = 0; i < 300; i++) {
+    const n = await count(sql, 'select count(*)::int as n from clicks');
+    if (n >= atLeast && n === last) return n;
+    last = n;
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  return last;
+}
+
+async function measure(server: ServerProcess, path: string, opts: { connections: number; seconds: number; sql: pg.Client | null; perf: boolean; rate?: number }): Promise<Window> {
+  const { sql } = opts;
+  const clicksBefore = sql ? await count(sql, 'select count(*)::int as n from clicks') : 0;
+  const pgBefore = sql ? await pgBackendsCpu(sql) : new Map();
+  const cpuBefore = processCpu(server.pid);
+  const perf = opts.perf ? perfStat(server.pid) : null;
+  const load = await autocannon(server.url + path, { connections: opts.connections, seconds: opts.seconds, headers: HEADERS, rate: opts.rate });
+  const served = sql ? (await settled(sql, clicksBefore + (load.statusCodes['302'] ?? 0))) - clicksBefore : load.requests;
+  const perfOut = await perf?.stop();
+  const cpuAfter = processCpu(server.pid);
+  const processUs = cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys;
+  const sysUs = cpuAfter.sys - cpuBefore.sys;
+  const pgUs = sql ? cpuDelta(pgBefore, await pgBackendsCpu(sql)) : 0;
+  return { ...load, served, processUs, sysUs, pgUs, ...(perfOut !== undefined && { perf: perfOut }) };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const r2 = (x: number) => Math.round(x * 100) / 100;
+
+export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number } = {}) {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
+  const variants = opts.variants ?? (Object.keys(VARIANTS) as Variant[]);
   const db = await createTestDatabase();
-  const results: Record<string, LoadResult[]> = { bare: [], 'tenx inline': [], 'tenx workers': [] };
+  const sql = new pg.Client({ connectionString: db.url });
+  const windows = Object.fromEntries(variants.map((v) => [v, [] as Window[]])) as Record<Variant, Window[]>;
+  let bare: ServerProcess | null = null;
+  let tenx: ServerProcess | null = null;
   let sent = 0;
   let stored = 0;
-  const bare = await startBare();
-  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}/acme/deal-alpha`;
+  let byMode: Record<string, number> = {};
   try {
-    // One handle and campaign, created once through the API.
-    let kernel = await startTenx(db.url, 'inline');
-    const tenant = await api(kernel.url, '/v2/handles', ADMIN, { handle: 'bench', name: 'Bench' });
-    await api(kernel.url, '/v2/handles/bench/campaigns', tenant.ownerToken, {
-      campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
-      primaryLink: { slug: 'deal-alpha', destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
-      routingRules: [{ priority: 10, destinationUrl: 'https://merchant.example.com/product?ref=alpha&src=email', conditions: { sourceIn: ['email'] } }],
-    });
-    await kernel.close();
-    const ua = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36';
-    const headers = { 'user-agent': ua, 'accept-language': 'en-US,en;q=0.9' };
+    bare = await startBareProcess();
+    tenx = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` }, opts.nodeArgs);
+    await sql.connect();
+    await setUp(tenx.url);
+    for (const v of variants) await autocannon((v === 'bare' ? bare : tenx).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
+    await settled(sql, 0);
     for (let round = 0; round < rounds; round++) {
-      process.stderr.write(`round ${round + 1}/${rounds}: bare\n`);
-      results.bare.push(await autocannon(bareUrl, { connections, seconds, headers }));
-      for (const mode of ['inline', 'workers'] as const) {
-        process.stderr.write(`round ${round + 1}/${rounds}: tenx ${mode}\n`);
-        kernel = await startTenx(db.url, mode);
-        // --sub-ids 1: every click carries sub-IDs, to price their parsing and storage.
-        const query = opts.subIds ? '?sub1=newsletter-2026-12&sub2=banner-a&sub3=placement%20top' : '';
-        const url = `http://127.0.0.1:${new URL(kernel.url).port}/bench/deal-alpha${query}`;
-        const warm = await autocannon(url, { connections: 5, seconds: 1, headers }); // warm the link cache and JIT
-        const r = await autocannon(url, { connections, seconds, headers });
-        void warm;
-        results[`tenx ${mode}`].push(r);
-        await kernel.close(); // flushes the click buffer
+      // A B C D, then D C B A: a variant's place in the round (e.g. right after bare's) weighs on every variant alike.
+      for (const v of round % 2 ? [...variants].reverse() : variants) {
+        process.stderr.write(`round ${round + 1}/${rounds}: ${v}\n`);
+        const isBare = v === 'bare';
+        windows[v].push(await measure(isBare ? bare : tenx, VARIANTS[v], { connections, seconds, sql: isBare ? null : sql, perf: Boolean(opts.perf) && !isBare, rate: opts.rate }));
       }
     }
-    // The server's own count of 302s answered: autocannon's status tally misses requests in flight at the end.
-    const counter = await registry.getSingleMetric('tenx_redirects_total')!.get();
-    sent = counter.values.reduce((a, v) => a + v.value, 0);
-    const check = await import('pg').then(({ default: pg }) => new pg.Client({ connectionString: db.url }));
-    await check.connect();
-    stored = Number((await check.query('select count(*)::int as n from clicks')).rows[0].n);
-    await check.end();
+    const metrics = await (await fetch(`${tenx.url}/metrics`)).text();
+    const answered = metrics.split('\n').filter((l) => l.startsWith('tenx_redirects_total{'));
+    sent = answered.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+    // REDIRECT_OFFLOAD=auto may move a link to the worker pool when its sampled matching looks slow (a loaded box can make it look so).
+    byMode = Object.fromEntries(answered.map((l) => [l.slice(l.indexOf('{'), l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
+    await tenx.stop(); // flushes whatever is left
+    tenx = null;
+    stored = await count(sql, 'select count(*)::int as n from clicks');
   } finally {
-    bare.close();
+    await sql.end().catch(() => undefined);
+    await tenx?.stop();
+    await bare?.stop();
     await db.drop();
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const bareRps = median(results.bare.map((r) => r.rps));
-  const table = Object.entries(results).map(([name, rs]) => ({
-    server: name,
-    'req/s': median(rs.map((r) => r.rps)),
-    'vs bare': (median(rs.map((r) => r.rps)) / bareRps).toFixed(2),
-    'p50 ms': median(rs.map((r) => r.p50)),
-    'p99 ms': median(rs.map((r) => r.p99)),
-    errors: rs.reduce((a, r) => a + r.errors, 0),
+
+  const fig = (v: Variant) => {
+    const ws = windows[v];
+    return {
+      rps: median(ws.map((w) => w.rps)), p50: median(ws.map((w) => w.p50)), p99: median(ws.map((w) => w.p99)),
+      processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), sysUs: Math.round(median(ws.map((w) => w.sysUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
+      errors: ws.reduce((a, w) => a + w.errors, 0), served: ws.reduce((a, w) => a + w.served, 0),
+    };
+  };
+  const figures = Object.fromEntries(variants.map((v) => [v, fig(v)])) as Record<Variant, ReturnType<typeof fig>>;
+  const b = figures.bare ?? { rps: NaN, p99: NaN, processUs: NaN }; // --variants without bare: no ratios
+  const table = variants.map((v) => ({
+    server: v, 'req/s': figures[v].rps, 'vs bare': r2(figures[v].rps / b.rps), 'p50 ms': figures[v].p50, 'p99 ms': figures[v].p99,
+    'p99 vs bare': r2(figures[v].p99 / b.p99), 'CPU µs/req': figures[v].processUs, 'CPU vs bare': r2(figures[v].processUs / b.processUs), 'of which sys': figures[v].sysUs,
+    'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, requests: figures[v].served, errors: figures[v].errors,
   }));
-  return { table, results, sent, stored, allStored: sent === stored };
+  const summary = summarize(figures);
+  return { seconds, connections, rounds, table, figures, windows, summary, sent, stored, allStored: sent === stored, answeredBy: byMode };
+}
+
+function summarize(f: Record<string, { rps: number; p99: number; processUs: number; pgUs: number }>): SummaryRow[] {
+  const rows: SummaryRow[] = [];
+  const { bare, tenx } = f;
+  if (!bare || !tenx) return rows;
+  const row = (path: string, tenxS: string, limit: string, ratio: number, goal: string, ok: boolean) => rows.push({ path, tenx: tenxS, limit, ratio: r2(ratio), goal, ok });
+  row('redirect req/s, -c 50, every click stored', `${tenx.rps}/s`, `bare node:http ${bare.rps}/s`, tenx.rps / bare.rps, `≥ ${GOALS.rps}×`, tenx.rps / bare.rps >= GOALS.rps);
+  row('redirect p99', `${tenx.p99} ms`, `bare ${bare.p99} ms`, tenx.p99 / bare.p99, `≤ ${GOALS.p99}×`, tenx.p99 / bare.p99 <= GOALS.p99);
+  row('CPU per redirect (process, /proc)', `${tenx.processUs} µs + ${tenx.pgUs} µs PG`, `bare ${bare.processUs} µs`, tenx.processUs / bare.processUs, `≤ ${GOALS.cpu}×`, tenx.processUs / bare.processUs <= GOALS.cpu);
+  const subs = f['tenx sub-IDs'];
+  if (subs) row('redirect with sub-IDs vs without (req/s)', `${subs.rps}/s, ${subs.processUs} µs`, `${tenx.rps}/s, ${tenx.processUs} µs`, subs.rps / tenx.rps, '≈ 1× (no measurable cost)', subs.rps / tenx.rps >= GOALS.commissions);
+  const paid = f['tenx click commissions'];
+  if (paid) row('redirect with click commissions vs without (req/s)', `${paid.rps}/s, ${paid.processUs} µs + ${paid.pgUs} µs PG`, `${tenx.rps}/s`, paid.rps / tenx.rps, '≥ 0.9× (within 10 %)', paid.rps / tenx.rps >= GOALS.commissions);
+  return rows;
+}
+
+/** `--variants bare,tenx`: a subset, in this order. */
+function variantsArg(): Variant[] | undefined {
+  const i = process.argv.indexOf('--variants');
+  if (i < 0) return undefined;
+  const names = process.argv[i + 1].split(',') as Variant[];
+  for (const n of names) if (!(n in VARIANTS)) throw new Error(`unknown variant "${n}"; choose from ${Object.keys(VARIANTS).join(', ')}`);
+  return names;
 }
 
 export async function runRedirectBench() {
-  const seconds = arg('seconds', 8);
-  const out = await benchRedirect({ seconds, connections: arg('connections', 50), rounds: arg('rounds', 2), subIds: arg('sub-ids', 0) === 1 });
+  // `--cpu-prof DIR`: the tenx process runs under node --cpu-prof (the whole life of every click, flushes included).
+  const p = process.argv.indexOf('--cpu-prof');
+  const profileDir = p > 0 ? process.argv[p + 1] : null;
+  const out = await benchRedirect({
+    seconds: sized('seconds', 8, 4), connections: sized('connections', 50, 50), rounds: sized('rounds', 2, 2), perf: process.argv.includes('--perf'),
+    rate: sized('rate', 0, 0) || undefined, variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  });
+  if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
-  console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.sent === out.stored ? '(all stored)' : '(MISMATCH)'}`);
-  console.log(`wrote ${writeResult('redirect', out)}`);
+  for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
+  console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
+  console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);
+  console.log(`wrote ${writeResult('redirect', out)}${QUICK ? ' (quick run)' : ''}`);
+  return out;
 }
 
-if (isMain(import.meta.url)) await runRedirectBench();
+if (isMain(import.meta.url)) {
+  await runRedirectBench();
+  process.exit(0);
+}

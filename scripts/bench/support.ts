@@ -1,8 +1,9 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../../test/support/net.ts';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(import.meta.url);
@@ -17,11 +18,13 @@ export interface LoadResult {
 }
 
 /** Runs autocannon in its own process (the load generator must not share the server's event loop). */
-export function autocannon(url: string, opts: { connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string }): Promise<LoadResult> {
+export function autocannon(url: string, opts: { connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string; rate?: number }): Promise<LoadResult> {
   const bin = require.resolve('autocannon/autocannon.js');
   const args = [bin, '-j', '-c', String(opts.connections), '-d', String(opts.seconds), '-m', opts.method ?? 'GET'];
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
   if (opts.body) args.push('-b', opts.body);
+  // A fixed overall rate: CPU per request compares across runs better than at saturation, where the batching differs.
+  if (opts.rate) args.push('-R', String(opts.rate));
   args.push(url);
   return new Promise((ok, fail) => {
     execFile(process.execPath, args, { maxBuffer: 64 * 1024 * 1024 }, (err, stdout) => {
@@ -64,3 +67,135 @@ export function arg(name: string, fallback: number): number {
 }
 
 export const isMain = (url: string) => process.argv[1] && resolve(process.argv[1]) === fileURLToPath(url);
+
+/** `--quick`: every bench shrinks to a short run (so `npm run bench -- all --quick` ends in ~10 min on a small box). */
+export const QUICK = process.argv.includes('--quick');
+
+/** `--name N`, else the quick default under --quick, else the full default. */
+export function sized(name: string, full: number, quick: number): number {
+  return arg(name, QUICK ? quick : full);
+}
+
+/** One line of `npm run bench -- all`'s summary: a tenx figure beside its limit in the same run, and the goal. */
+export interface SummaryRow {
+  path: string;
+  tenx: string;
+  limit: string;
+  ratio: number | null;
+  goal: string;
+  /** null: a figure without a pass/fail goal. */
+  ok: boolean | null;
+}
+
+// ---------------------------------------------------------------- CPU from /proc
+
+const CLOCK_TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+
+/** utime and stime of a process (all its threads), in µs; 0 when it is gone. */
+export function processCpu(pid: number): { user: number; sys: number } {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the `(comm)`, which may itself hold spaces: utime and stime are fields 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { user: Number(f[11]) * CLOCK_TICK_US, sys: Number(f[12]) * CLOCK_TICK_US };
+  } catch {
+    return { user: 0, sys: 0 };
+  }
+}
+
+export const processCpuMicros = (pid: number) => {
+  const { user, sys } = processCpu(pid);
+  return user + sys;
+};
+
+/**
+ * CPU of the PostgreSQL backends serving one database (every connection but the one asking), by
+ * pid: take one before and one after a load window and subtract with `cpuDelta`. A backend that
+ * exits inside the window loses its share (the servers' pools keep theirs open under load).
+ */
+export async function pgBackendsCpu(sql: { query(q: string): Promise<{ rows: { pid: number }[] }> }): Promise<Map<number, number>> {
+  const { rows } = await sql.query('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()');
+  return new Map(rows.map((r) => [r.pid, processCpuMicros(r.pid)]));
+}
+
+export function cpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, us] of after) sum += us - (before.get(pid) ?? 0);
+  return sum;
+}
+
+/** Starts `perf stat` on a pid (task-clock, context switches); stop() returns its summary, or null where perf cannot attach. */
+export function perfStat(pid: number): { stop(): Promise<string | null> } {
+  let child: ReturnType<typeof spawn> | null = null;
+  let out = '';
+  try {
+    child = spawn('perf', ['stat', '-e', 'task-clock,context-switches,cpu-migrations,page-faults', '-p', String(pid)], { stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.on('data', (d) => (out += d));
+    child.on('error', () => (child = null));
+  } catch {
+    child = null;
+  }
+  return {
+    stop: () => new Promise((ok) => {
+      if (!child || child.exitCode !== null) return ok(null);
+      child.once('exit', () => ok(/task-clock/.test(out) ? out.trim() : null));
+      child.kill('SIGINT');
+    }),
+  };
+}
+
+// ---------------------------------------------------------------- server processes
+
+export interface ServerProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function ready(child: ChildProcess, url: string, path: string, what: string): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
+    if (await fetch(url + path, { redirect: 'manual' }).then(async (r) => (await r.arrayBuffer(), r.status < 500), () => false)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${what} did not become ready in 60 s`);
+}
+
+function handle(child: ChildProcess, url: string): ServerProcess {
+  return {
+    url, pid: child.pid!, child,
+    stop: () => new Promise<void>((ok) => {
+      if (child.exitCode !== null) return ok();
+      child.once('exit', () => ok());
+      child.kill('SIGTERM');
+    }),
+  };
+}
+
+/** `tenx serve` in its own process (so its CPU is its own), with the given environment on top of a bench default. */
+export async function startTenxProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...nodeArgs, 'scripts/tenx.ts', 'serve'], {
+    cwd: ROOT,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: {
+      ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret', CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', ...env,
+    },
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await ready(child, url, '/readyz', 'tenx');
+  return handle(child, url);
+}
+
+/** The limit of the redirect path: a bare node:http server answering a fixed 302, in its own process. */
+export async function startBareProcess(): Promise<ServerProcess> {
+  const port = await freePort();
+  const code = `require('node:http').createServer((_q, res) => { res.writeHead(302, { location: 'https://merchant.example.com/product?ref=alpha', 'cache-control': 'no-store' }); res.end(); }).listen(${port}, '127.0.0.1');`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const url = `http://127.0.0.1:${port}`;
+  await ready(child, url, '/', 'bare node:http');
+  return handle(child, url);
+}

@@ -1,0 +1,45 @@
+// PostgreSQL array literals for the click batch's parameters, one string per column. Given a JS array,
+// pg builds the same literal with two regex replaces and a concatenation per element: ~0.5 µs each, 20
+// columns a click, the largest cost of a flush in the profile. Here ids and timestamps (which never hold
+// a quote, backslash, comma, brace or space) are joined as they are, text is scanned once and escaped
+// only when it holds a quote or backslash, and each column is one join. (A memo of escaped values was
+// tried: values that differ on every click, such as a burst reason, made its eviction the hot spot.)
+
+const QUOTE = 34; // "
+const BACKSLASH = 92; // \
+
+/** A quoted element; escaping only for the rare value that holds a quote or a backslash. */
+function quote(v: string): string {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c === QUOTE || c === BACKSLASH) return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
+  }
+  return `"${v}"`;
+}
+
+/** `{"a","b",NULL}` for a `$n::text[]` parameter: any text. */
+export function textArray<T>(rows: readonly T[], value: (row: T) => string | null): string {
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) {
+    const v = value(rows[i]);
+    parts[i] = v === null ? 'NULL' : quote(v);
+  }
+  return `{${parts.join(',')}}`;
+}
+
+/**
+ * `{a,b,NULL}` for values made only of characters an unquoted array element may hold (letters, digits,
+ * `-`, `_`, `:`, `.`, `+`): UUIDs, ISO timestamps, base64url hashes. Callers pass only such values.
+ */
+export function plainArray<T>(rows: readonly T[], value: (row: T) => string | null): string {
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) parts[i] = value(rows[i]) ?? 'NULL';
+  return `{${parts.join(',')}}`;
+}
+
+/** `{t,f}` for a `$n::boolean[]` parameter. */
+export function boolArray<T>(rows: readonly T[], value: (row: T) => boolean): string {
+  const parts = new Array<string>(rows.length);
+  for (let i = 0; i < rows.length; i++) parts[i] = value(rows[i]) ? 't' : 'f';
+  return `{${parts.join(',')}}`;
+}
