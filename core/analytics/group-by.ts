@@ -3,9 +3,10 @@
 import type { Pool } from 'pg';
 import { round2, statementName } from './funnel.ts';
 import { Params } from '../db/params.ts';
+import type { Dimension } from './rollup-sql.ts';
 import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
 
-export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'campaign', 'partner'] as const;
+export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'browser', 'os', 'day', 'campaign', 'partner'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
 export interface GroupRow {
@@ -29,11 +30,13 @@ export function addConversions(row: GroupRow, r: { conversions: number; currency
 }
 
 // The referrer dimension is the click's source channel (core/redirect/classify.ts sourceChannel).
-const DIMENSION_COLUMN: Record<'country' | 'segment' | 'referrer' | 'source', 'country' | 'segment' | 'source'> = {
+const DIMENSION_COLUMN: Record<Exclude<GroupBy, 'day' | 'campaign' | 'partner'>, Dimension> = {
   country: 'country',
   segment: 'segment',
   referrer: 'source',
   source: 'source',
+  browser: 'browser',
+  os: 'os',
 };
 
 export interface GroupQuery {

@@ -1,5 +1,6 @@
 // Time windows over hourly rollups: from/to widen to whole hours, whole UTC days read the day tables.
 import type { Params } from '../db/params.ts';
+import { DIMENSION_HOURS_DAYS, type Dimension } from './rollup-sql.ts';
 import { invalidRequest } from '../http/errors.ts';
 
 const HOUR = 3_600_000;
@@ -73,6 +74,11 @@ export interface Grains {
   total?: { table: string; columns: string };
   days: { table: string; columns: string; where?: string };
   hours: { table: string; columns: string; where?: string };
+  /**
+   * Raw rows (one per click or conversion, `time` their time column) for hours older than the hour
+   * table keeps (DIMENSION_HOURS_DAYS): the dimension hour tables hold recent hours only.
+   */
+  raw?: { table: string; columns: string; time: string };
 }
 
 const CLICK_COLUMNS = 'campaign_id, clicks, qualified_clicks';
@@ -83,28 +89,50 @@ const FUNNEL_CONVERSION_COLUMNS = `${CONVERSION_COLUMNS}, unauthenticated_conver
 export const FUNNEL_CLICKS: Grains = {
   total: { table: 'funnel_click_totals', columns: CLICK_COLUMNS },
   days: { table: 'funnel_click_days', columns: CLICK_COLUMNS },
-  hours: { table: 'funnel_click_hours', columns: CLICK_COLUMNS },
+  hours: { table: 'click_rollups', columns: CLICK_COLUMNS },
 };
 export const FUNNEL_CONVERSIONS: Grains = {
   total: { table: 'funnel_conversion_totals', columns: FUNNEL_CONVERSION_COLUMNS },
   days: { table: 'funnel_conversion_days', columns: FUNNEL_CONVERSION_COLUMNS },
-  hours: { table: 'funnel_conversion_hours', columns: FUNNEL_CONVERSION_COLUMNS },
+  hours: { table: 'conversion_rollups', columns: FUNNEL_CONVERSION_COLUMNS },
 };
 
-/** Clicks or conversions keyed by one visitor dimension (a `key` column), per day and per hour. */
-export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: 'country' | 'segment' | 'source', p: Params): Grains {
+/** Clicks or conversions keyed by one visitor dimension (a `key` column), per day, per recent hour, and raw. */
+export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimension, p: Params): Grains {
   const cols = kind === 'clicks' ? CLICK_COLUMNS : CONVERSION_COLUMNS;
   const dim = p.add(dimension);
+  const where = `dimension = ${dim}`;
+  if (kind === 'clicks') {
+    return {
+      days: { table: 'analytics_dimension_days', columns: `key, ${cols}`, where },
+      hours: { table: 'analytics_dimension_hours', columns: `key, ${cols}`, where },
+      raw: { table: 'clicks', time: 'occurred_at', columns: `${dimension}::text as key, campaign_id, 1::bigint as clicks, (not is_bot)::int::bigint as qualified_clicks` },
+    };
+  }
+  // A conversion without a currency was rolled up under the handle's reporting currency.
+  const rc = '(select t.reporting_currency from tenants t where t.handle = conversions.handle)';
   return {
-    days: { table: kind === 'clicks' ? 'analytics_dimension_days' : 'analytics_dimension_conversion_days', columns: `key, ${cols}`, where: `dimension = ${dim}` },
-    hours: { table: kind === 'clicks' ? 'click_rollups' : 'conversion_rollups', columns: `${dimension}::text as key, ${cols}` },
+    days: { table: 'analytics_dimension_conversion_days', columns: `key, ${cols}`, where },
+    hours: { table: 'analytics_dimension_conversion_hours', columns: `key, ${cols}`, where },
+    raw: {
+      table: 'conversions', time: 'created_at',
+      columns: `${dimension}::text as key, campaign_id, coalesce(currency, ${rc}) as currency, 1::bigint as conversions,
+                verified::int::bigint as verified_conversions, coalesce(value, 0) as value`,
+    },
   };
 }
 
 /**
+ * The first hour the dimension hour tables surely hold: their writers keep hours within
+ * DIMENSION_HOURS_DAYS of their own clock; one hour more absorbs a skew between this clock and PostgreSQL's.
+ */
+export const recentHoursFrom = (now = Date.now()) => ceilHour(new Date(now - DIMENSION_HOURS_DAYS * DAY)).getTime() + HOUR;
+
+/**
  * Rows of a measure restricted to a window, with their UTC `day`: whole days from the day table,
  * partial days at either edge from the hour table (all time: the totals table, if any). Cost:
- * campaigns × (days + 48 hours) × keys.
+ * campaigns × (days + 48 hours) × keys; a dimension's edge hours older than its hour table are raw
+ * rows (indexed by handle, campaign and time): the clicks of at most 2 × 23 hours.
  */
 export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   const set = f.campaigns;
@@ -126,9 +154,19 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   if (g.total && from === undefined && to === undefined) return `select ${g.total.columns}, null::date as day from ${g.total.table} where ${where}`;
   const firstDay = from === undefined ? undefined : Math.ceil(from / DAY) * DAY;
   const endDay = to === undefined ? undefined : Math.floor(to / DAY) * DAY;
-  const hours = (a: number, b: number) =>
+  const rollup = (a: number, b: number) =>
     `select ${g.hours.columns}, (hour at time zone 'UTC')::date as day from ${g.hours.table}
       where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
+  const raw = (a: number, b: number) =>
+    `select ${g.raw!.columns}, (${g.raw!.time} at time zone 'UTC')::date as day from ${g.raw!.table}
+      where ${where} and ${g.raw!.time} >= ${p.add(new Date(a))} and ${g.raw!.time} < ${p.add(new Date(b))}`;
+  const hours = (a: number, b: number) => {
+    if (!g.raw) return rollup(a, b);
+    const cut = recentHoursFrom();
+    if (a >= cut) return rollup(a, b);
+    if (b <= cut) return raw(a, b);
+    return `(${raw(a, cut)}) union all (${rollup(cut, b)})`;
+  };
   if (from !== undefined && to !== undefined && firstDay! >= endDay!) return hours(from, to);
 
   const parts = [

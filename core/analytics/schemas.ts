@@ -33,6 +33,7 @@ export const windowQuery = {
 const GROUP_BY_NOTE =
   'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
   '(src, utm_source, else the mapped Referer host, else "direct"): the source channel is the referrer dimension. ' +
+  '`browser` and `os` are lower-case names read from the click\'s User-Agent (`chrome`, `ios`; "unknown" when it does not say). ' +
   '`day` is the UTC date, in chronological order; the others are sorted by clicks, most first.';
 
 /** The analytics query over a list of breakdowns (the handle's, or the partner realm's). */

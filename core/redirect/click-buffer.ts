@@ -1,11 +1,13 @@
 // Clicks wait here after their redirect was answered and are written in batches: one statement
-// inserts the rows and folds them into the hourly rollups and last-click times.
+// inserts the rows and folds them into the rollups (core/analytics/rollup-sql.ts) and last-click times.
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { clickRollupCtes } from '../analytics/index.ts';
 import { clickCommissionUpsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
+import { browserAndOs } from './user-agent.ts';
 import { clickFlushFailures, clicksDropped, clicksReplayed, clicksStored, trackBuffer } from './metrics.ts';
 
 export interface ClickRow {
@@ -37,21 +39,16 @@ export interface ClickRow {
 const INSERT_BATCH = `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
-                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5)
+                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os)
   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
-                       $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+                       $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
   on conflict (click_id) do nothing
-  returning click_id, handle, campaign_id, occurred_at, country, segment, source, is_bot
-), rollups as (
-  insert into click_rollups (handle, campaign_id, hour, country, segment, source, clicks, qualified_clicks)
-  select handle, campaign_id, date_trunc('hour', occurred_at, 'UTC'), country, segment, source,
-         count(*), count(*) filter (where not is_bot)
-    from ins group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6
-  on conflict (handle, campaign_id, hour, country, segment, source) do update
-     set clicks = click_rollups.clicks + excluded.clicks,
-         qualified_clicks = click_rollups.qualified_clicks + excluded.qualified_clicks
-), stats as (
+  returning click_id, handle, campaign_id, occurred_at, country, segment, source, browser, os, is_bot
+), rollup_source as (
+  select handle, campaign_id, occurred_at as at, country, segment, source, browser, os, is_bot from ins
+), ${clickRollupCtes('rollup_source')},
+stats as (
   insert into campaign_stats (handle, campaign_id, last_click_at)
   select handle, campaign_id, max(occurred_at) from ins group by 1, 2 order by 1, 2
   on conflict (handle, campaign_id) do update
@@ -195,10 +192,13 @@ export class ClickBuffer {
     const { outbox } = this.opts;
     const wanted = [...new Set(batch.map((r) => r.handle))].filter((h) => outbox.wants(h, 'link.clicked'));
     const col = <K extends keyof ClickRow>(k: K) => batch.map((r) => r[k]);
+    // Browser and OS per distinct user agent (cached), in the flush: no work on the redirect's path.
+    const agents = batch.map((r) => browserAndOs(r.userAgent));
     const params = [
       col('clickId'), col('handle'), col('campaignId'), batch.map((r) => r.occurredAt.toISOString()), col('country'), col('segment'),
       col('device'), col('source'), col('referrerHost'), col('language'), col('destinationUrl'), col('userAgent'), col('ipHash'),
       col('isBot'), col('botReason'), wanted, col('sub1'), col('sub2'), col('sub3'), col('sub4'), col('sub5'),
+      agents.map((a) => a.browser), agents.map((a) => a.os),
     ];
     if (wanted.length === 0) {
       await this.opts.pg.query(INSERT_BATCH, params);

@@ -1,0 +1,90 @@
+import { Migration } from '@mikro-orm/migrations';
+
+// Rollups that compress (core/analytics/rollup-sql.ts): the per-(hour × country × segment × source)
+// rollups and the row triggers that fanned them out are gone. What stays, written by the flush and
+// claim statements themselves: per campaign hourly (click_rollups / conversion_rollups, formerly
+// funnel_*_hours), daily and all-time sums; per dimension daily sums (now also browser and os) and
+// hourly sums for the last days only. Clicks and conversions gain browser and os (from the user
+// agent); rows recorded before this migration say 'unknown'.
+
+const HOURS_DAYS = 2; // DIMENSION_HOURS_DAYS of core/analytics/rollup-sql.ts when this was written
+
+const TRIGGERED = [
+  ['click_rollups', ['funnel_click', 'analytics_dimension_days', 'funnel_click_totals']],
+  ['conversion_rollups', ['funnel_conversion', 'analytics_dimension_conversion_days', 'funnel_conversion_totals']],
+] as const;
+
+export class Migration0019CompressedRollups extends Migration {
+  override async up(): Promise<void> {
+    // Writers of the earlier version still upsert the old tables: hold them off until this commits.
+    this.addSql('lock table click_rollups, conversion_rollups in access exclusive mode');
+    for (const [source, names] of TRIGGERED) {
+      for (const name of names) {
+        for (const op of ['insert', 'update', 'delete']) {
+          this.addSql(`drop trigger if exists ${name}_on_${op} on ${source}`);
+          this.addSql(`drop function if exists ${name}_on_${op}()`);
+        }
+      }
+    }
+    for (const table of ['clicks', 'conversions']) {
+      this.addSql(`alter table ${table} add column browser text not null default 'unknown', add column os text not null default 'unknown'`);
+    }
+
+    this.addSql(`create table analytics_dimension_hours (
+      handle text not null,
+      dimension text not null,
+      campaign_id text not null,
+      hour timestamptz not null,
+      key text not null,
+      clicks bigint not null default 0,
+      qualified_clicks bigint not null default 0,
+      primary key (handle, dimension, campaign_id, hour, key)
+    )`);
+    this.addSql(`create table analytics_dimension_conversion_hours (
+      handle text not null,
+      dimension text not null,
+      campaign_id text not null,
+      hour timestamptz not null,
+      key text not null,
+      currency char(3) not null,
+      conversions bigint not null default 0,
+      verified_conversions bigint not null default 0,
+      value numeric(18, 2) not null default 0,
+      primary key (handle, dimension, campaign_id, hour, key, currency)
+    )`);
+    // The purge deletes by age across handles.
+    this.addSql('create index analytics_dimension_hours_age on analytics_dimension_hours (hour)');
+    this.addSql('create index analytics_dimension_conversion_hours_age on analytics_dimension_conversion_hours (hour)');
+
+    // Backfill: the recent hours by dimension from the old rollups; browser and os of earlier rows are 'unknown'.
+    const recent = `hour >= now() - interval '${HOURS_DAYS} days'`;
+    const dims = (kind: 'clicks' | 'conversions') => {
+      const extra = kind === 'conversions' ? ', currency' : '';
+      const sums = kind === 'clicks' ? ['clicks', 'qualified_clicks'] : ['conversions', 'verified_conversions', 'value'];
+      const table = kind === 'clicks' ? 'analytics_dimension_hours' : 'analytics_dimension_conversion_hours';
+      const old = kind === 'clicks' ? 'click_rollups' : 'conversion_rollups';
+      const s = sums.map((c) => `sum(r.${c})`).join(', ');
+      this.addSql(`insert into ${table} (handle, dimension, campaign_id, hour, key${extra}, ${sums.join(', ')})
+        select r.handle, x.dimension, r.campaign_id, r.hour, x.key${extra.replace('currency', 'r.currency')}, ${s}
+          from ${old} r
+          cross join lateral (values ('country', r.country::text), ('segment', r.segment), ('source', r.source),
+                                     ('browser', 'unknown'), ('os', 'unknown')) as x(dimension, key)
+         where r.${recent}
+         group by 1, 2, 3, 4, 5${extra ? ', 6' : ''}`);
+      const daysTable = kind === 'clicks' ? 'analytics_dimension_days' : 'analytics_dimension_conversion_days';
+      const funnelDays = kind === 'clicks' ? 'funnel_click_days' : 'funnel_conversion_days';
+      for (const d of ['browser', 'os']) {
+        this.addSql(`insert into ${daysTable} (handle, dimension, campaign_id, day, key${extra}, ${sums.join(', ')})
+          select handle, '${d}', campaign_id, day, 'unknown'${extra}, ${sums.join(', ')} from ${funnelDays}`);
+      }
+    };
+    dims('clicks');
+    dims('conversions');
+
+    // The narrow hourly tables take the rollups' names (reconcile and operators read them as "the rollups").
+    this.addSql('drop table click_rollups');
+    this.addSql('drop table conversion_rollups');
+    this.addSql('alter table funnel_click_hours rename to click_rollups');
+    this.addSql('alter table funnel_conversion_hours rename to conversion_rollups');
+  }
+}
