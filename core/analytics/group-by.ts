@@ -60,7 +60,7 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
       ? [perDay(FUNNEL_CLICKS), perDay(FUNNEL_CONVERSIONS)]
       : by === 'campaign' || by === 'partner'
       ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
-      : [dimensionGrains('clicks', DIMENSION_COLUMN[by], cp), dimensionGrains('conversions', DIMENSION_COLUMN[by], vp)];
+      : [dimensionGrains('clicks', DIMENSION_COLUMN[by]), dimensionGrains('conversions', DIMENSION_COLUMN[by])];
   return [
     { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1`, values: cp.values },
     {

@@ -1,6 +1,6 @@
 // Time windows over hourly rollups: from/to widen to whole hours, whole UTC days read the day tables.
 import type { Params } from '../db/params.ts';
-import { DIMENSION_HOURS_DAYS, type Dimension } from './rollup-sql.ts';
+import { DIMENSION_HOURS_DAYS, DIMENSIONS, type Dimension } from './rollup-sql.ts';
 import { invalidRequest } from '../http/errors.ts';
 
 const HOUR = 3_600_000;
@@ -98,10 +98,11 @@ export const FUNNEL_CONVERSIONS: Grains = {
 };
 
 /** Clicks or conversions keyed by one visitor dimension (a `key` column), per day, per recent hour, and raw. */
-export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimension, p: Params): Grains {
+export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimension): Grains {
   const cols = kind === 'clicks' ? CLICK_COLUMNS : CONVERSION_COLUMNS;
-  const dim = p.add(dimension);
-  const where = `dimension = ${dim}`;
+  // A literal from a fixed list (a parameter would be left unbound when only raw rows are read).
+  if (!DIMENSIONS.includes(dimension)) throw new Error(`unknown dimension ${dimension}`);
+  const where = `dimension = '${dimension}'`;
   if (kind === 'clicks') {
     return {
       days: { table: 'analytics_dimension_days', columns: `key, ${cols}`, where },
