@@ -1,6 +1,6 @@
 // Time windows over hourly rollups: from/to widen to whole hours, whole UTC days read the day tables.
 import type { Params } from '../db/params.ts';
-import { DIMENSION_HOURS_DAYS, DIMENSIONS, type Dimension } from './rollup-sql.ts';
+import { DIMENSION_HOURS, DIMENSIONS, type Dimension } from './rollup-sql.ts';
 import { invalidRequest } from '../http/errors.ts';
 
 const HOUR = 3_600_000;
@@ -76,7 +76,7 @@ export interface Grains {
   hours: { table: string; columns: string; where?: string };
   /**
    * Raw rows (one per click or conversion, `time` their time column) for hours older than the hour
-   * table keeps (DIMENSION_HOURS_DAYS): the dimension hour tables hold recent hours only.
+   * table keeps (DIMENSION_HOURS): the dimension hour tables hold recent hours only.
    */
   raw?: { table: string; columns: string; time: string };
 }
@@ -125,9 +125,9 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
 
 /**
  * The first hour the dimension hour tables surely hold: their writers keep hours within
- * DIMENSION_HOURS_DAYS of their own clock; one hour more absorbs a skew between this clock and PostgreSQL's.
+ * DIMENSION_HOURS of their own clock; one hour more absorbs a skew between this clock and PostgreSQL's.
  */
-export const recentHoursFrom = (now = Date.now()) => ceilHour(new Date(now - DIMENSION_HOURS_DAYS * DAY)).getTime() + HOUR;
+export const recentHoursFrom = (now = Date.now()) => ceilHour(new Date(now - DIMENSION_HOURS * HOUR)).getTime() + HOUR;
 
 /**
  * Rows of a measure restricted to a window, with their UTC `day`: whole days from the day table,

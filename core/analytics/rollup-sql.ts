@@ -1,12 +1,15 @@
 // The rollups of a batch of new clicks or conversions, written by the batch's own statement (the
 // click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly,
 // daily and all-time sums (the funnel); per visitor dimension: daily sums (every breakdown) and
-// hourly sums for the last DIMENSION_HOURS_DAYS days only (the edge hours of a recent window; older
+// hourly sums for the last DIMENSION_HOURS hours only (the edge hours of a recent window; older
 // edge hours are read from raw rows, core/analytics/range.ts). Each upsert runs in its key order, so
 // two batches flushing at once lock shared rows in the same order.
 
-/** Days of hourly per-dimension rows kept (written, then purged by analytics/dimension-hours-purge.ts). */
-export const DIMENSION_HOURS_DAYS = 2;
+/**
+ * Hours of hourly per-dimension rows written (then purged by analytics/dimension-hours-purge.ts): a
+ * "last 24 hours" window reads no raw row. Each hour kept costs campaigns × dimension values rows.
+ */
+export const DIMENSION_HOURS = 26;
 
 /** The visitor dimensions kept in the dimension rollups (referrer is the source column). */
 export const DIMENSIONS = ['country', 'segment', 'source', 'browser', 'os'] as const;
@@ -102,7 +105,7 @@ function rollupCtes(s: Spec, source: string): string {
       ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra]),
     [`${n}_dimension_hours`]: upsert(s.dimensionHours, 'r', ['handle', 'dimension', 'campaign_id', 'hour', 'key', ...extra], dims,
       `select handle, dimension, campaign_id, hour, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
-         from ${n}_dims where hour >= now() - interval '${DIMENSION_HOURS_DAYS} days' group by ${seq(5 + extra.length)}`,
+         from ${n}_dims where hour >= now() - interval '${DIMENSION_HOURS} hours' group by ${seq(5 + extra.length)}`,
       ['handle', 'dimension', 'campaign_id', 'hour', 'key', ...extra]),
   };
   return Object.entries(ctes).map(([name, sql]) => `${name} as (${sql})`).join(',\n');

@@ -144,6 +144,7 @@ interface Query {
 function queries(now: number): Query[] {
   const from = new Date(Math.floor(now / DAY) * DAY - 7 * DAY + 12 * 3_600_000);
   const w7: Window = { from };
+  const day = new Date(Math.floor((now - DAY) / 3_600_000) * 3_600_000);
   const f = `from=${from.toISOString()}`;
   const all = { includeArchived: false };
   const p01 = { partnerId: 'p01', includeArchived: false };
@@ -152,6 +153,8 @@ function queries(now: number): Query[] {
     { name: 'funnel, 7 days', path: `/analytics?funnel=true&${f}`, probe: { kind: 'funnel' }, campaigns: all, window: w7 },
     { name: 'funnel, partnerId=p01, 7 days', path: `/analytics?funnel=true&partnerId=p01&${f}`, probe: { kind: 'funnel' }, campaigns: p01, window: w7 },
     { name: 'groupBy=country, all time', path: '/analytics?groupBy=country', probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: {} },
+    // Its edge hours come from the hourly dimension rollups (DIMENSION_HOURS).
+    { name: 'groupBy=country, last 24 hours', path: `/analytics?groupBy=country&from=${day.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: { from: day } },
   ];
   for (const by of GROUP_BY) q.push({ name: `groupBy=${by}, 7 days`, path: `/analytics?groupBy=${by}&${f}`, probe: { kind: 'groupBy', by }, campaigns: all, window: w7 });
   q.push(

@@ -7,7 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
 // hourly sums for the last days only. Clicks and conversions gain browser and os (from the user
 // agent); rows recorded before this migration say 'unknown'.
 
-const HOURS_DAYS = 2; // DIMENSION_HOURS_DAYS of core/analytics/rollup-sql.ts when this was written
+const HOURS = 26; // DIMENSION_HOURS of core/analytics/rollup-sql.ts when this was written
 
 const TRIGGERED = [
   ['click_rollups', ['funnel_click', 'analytics_dimension_days', 'funnel_click_totals']],
@@ -57,7 +57,7 @@ export class Migration0019CompressedRollups extends Migration {
     this.addSql('create index analytics_dimension_conversion_hours_age on analytics_dimension_conversion_hours (hour)');
 
     // Backfill: the recent hours by dimension from the old rollups; browser and os of earlier rows are 'unknown'.
-    const recent = `hour >= now() - interval '${HOURS_DAYS} days'`;
+    const recent = `hour >= now() - interval '${HOURS} hours'`;
     const dims = (kind: 'clicks' | 'conversions') => {
       const extra = kind === 'conversions' ? ', currency' : '';
       const sums = kind === 'clicks' ? ['clicks', 'qualified_clicks'] : ['conversions', 'verified_conversions', 'value'];
