@@ -45,6 +45,7 @@ export interface GroupQuery {
   window: Window;
 }
 
+// A key whose rows net to nothing (whole-handle rows minus an archived campaign's) is no row.
 function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: unknown[] }> {
   const cp = new Params();
   const vp = new Params();
@@ -62,10 +63,10 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
       ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
       : [dimensionGrains('clicks', DIMENSION_COLUMN[by]), dimensionGrains('conversions', DIMENSION_COLUMN[by])];
   return [
-    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1`, values: cp.values },
+    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1 having sum(clicks) <> 0`, values: cp.values },
     {
       text: `select ${key(vp)} as key, currency, sum(conversions) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
-               from (${windowSource(conversions, filter, vp)}) s group by 1, 2`,
+               from (${windowSource(conversions, filter, vp)}) s group by 1, 2 having sum(conversions) <> 0`,
       values: vp.values,
     },
   ];

@@ -27,7 +27,7 @@ export function hourWindow(from?: string, to?: string): Window {
  * Which campaigns a query covers: explicit ids, or every campaign of the handle (archived ones only
  * if asked), or a partner's campaigns (one of them with `campaignId`, archived or not).
  */
-export type CampaignSet = string[] | { includeArchived: boolean } | PartnerCampaigns;
+export type CampaignSet = string[] | { includeArchived: boolean } | PartnerCampaigns | { archived: true };
 export interface PartnerCampaigns {
   partnerId: string;
   /** Only these of the partner's campaigns (archived or not). */
@@ -51,6 +51,7 @@ export const ceilHour = (t: Date) => new Date(Math.ceil(t.getTime() / HOUR) * HO
  */
 export function campaignFilter(set: CampaignSet, handle: string, bind: (v: unknown) => string, column = 'campaign_id'): string {
   if (Array.isArray(set)) return `${column} = any(${bind(set)}::text[])`;
+  if ('archived' in set) return `${column} in (select campaign_id from campaigns where handle = ${handle} and status = 'ARCHIVED')`;
   const partner = 'partnerId' in set
     ? ` and partner_id = ${bind(set.partnerId)}` +
       (set.campaignIds ? ` and campaign_id = any(${bind(set.campaignIds)}::text[])` : '') +
@@ -79,7 +80,15 @@ export interface Grains {
    * table keeps (DIMENSION_HOURS): the dimension hour tables hold recent hours only.
    */
   raw?: { table: string; columns: string; time: string };
+  /**
+   * The same for the whole handle (no campaign; `where` picks the dimension): read when the set is
+   * every campaign, minus the ARCHIVED campaigns' rows (`negated`: the campaign columns, negated)
+   * unless they are included. Without `hours`, edge hours are read per campaign.
+   */
+  handle?: { days: string; hours?: string; columns: string; negated: string; where: string };
 }
+
+const isWholeHandle = (set: CampaignSet): set is { includeArchived: boolean } => !Array.isArray(set) && 'includeArchived' in set && !('partnerId' in set);
 
 const CLICK_COLUMNS = 'campaign_id, clicks, qualified_clicks';
 const CONVERSION_COLUMNS = 'campaign_id, currency, conversions, verified_conversions, value';
@@ -107,6 +116,10 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
     return {
       days: { table: 'analytics_dimension_days', columns: `key, ${cols}`, where },
       hours: { table: 'analytics_dimension_hours', columns: `key, ${cols}`, where },
+      handle: {
+        days: 'analytics_handle_dimension_days', hours: 'analytics_handle_dimension_hours', where,
+        columns: `key, ''::text as campaign_id, clicks, qualified_clicks`, negated: 'key, campaign_id, -clicks as clicks, -qualified_clicks as qualified_clicks',
+      },
       raw: { table: 'clicks', time: 'occurred_at', columns: `${dimension}::text as key, campaign_id, 1::bigint as clicks, (not is_bot)::int::bigint as qualified_clicks` },
     };
   }
@@ -115,6 +128,11 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
   return {
     days: { table: 'analytics_dimension_conversion_days', columns: `key, ${cols}`, where },
     hours: { table: 'analytics_dimension_conversion_hours', columns: `key, ${cols}`, where },
+    handle: {
+      days: 'analytics_handle_dimension_conversion_days', where,
+      columns: `key, ''::text as campaign_id, currency, conversions, verified_conversions, value`,
+      negated: 'key, campaign_id, currency, -conversions as conversions, -verified_conversions as verified_conversions, -value as value',
+    },
     raw: {
       table: 'conversions', time: 'created_at',
       columns: `${dimension}::text as key, campaign_id, coalesce(currency, ${rc}) as currency, 1::bigint as conversions,
@@ -148,6 +166,7 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
     }
     return parts.map((s) => `(${s})`).join(' union all ');
   }
+  if (g.handle && isWholeHandle(set)) return handleWindowSource(g, g.handle, f, set.includeArchived, p);
   const handle = p.add(f.handle);
   const where = `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`;
   const from = f.window.from?.getTime();
@@ -177,5 +196,44 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   ];
   if (from !== undefined && from < firstDay!) parts.push(hours(from, firstDay!));
   if (to !== undefined && endDay! < to) parts.push(hours(endDay!, to));
+  return parts.map((s) => `(${s})`).join(' union all ');
+}
+
+const bounds = (column: string, from: string | undefined, to: string | undefined) => (from ? ` and ${column} >= ${from}` : '') + (to ? ` and ${column} < ${to}` : '');
+
+/**
+ * Every campaign's rows from the whole-handle tables: whole days from the day table, edge hours from
+ * the hour table (or per campaign without one), minus what ARCHIVED campaigns add to those tables.
+ */
+function handleWindowSource(g: Grains, h: NonNullable<Grains['handle']>, f: SourceFilter, includeArchived: boolean, p: Params): string {
+  const perCampaign: Grains = { ...g, handle: undefined };
+  const from = f.window.from?.getTime();
+  const to = f.window.to?.getTime();
+  const firstDay = from === undefined ? undefined : Math.ceil(from / DAY) * DAY;
+  const endDay = to === undefined ? undefined : Math.floor(to / DAY) * DAY;
+  let bound: string | undefined; // bound on first use: an unused parameter would have no type
+  const handle = () => (bound ??= p.add(f.handle));
+  const parts: string[] = [];
+  const oneDay = from !== undefined && to !== undefined && firstDay! >= endDay!;
+  if (!oneDay) {
+    const range = bounds('day', firstDay === undefined ? undefined : `${p.add(isoDay(firstDay))}::date`, endDay === undefined ? undefined : `${p.add(isoDay(endDay))}::date`);
+    parts.push(`select ${h.columns}, day from ${h.days} where handle = ${handle()} and ${h.where}${range}`);
+  }
+  const edges: Array<[number, number]> = oneDay ? [[from!, to!]] : [];
+  if (!oneDay && from !== undefined && from < firstDay!) edges.push([from, firstDay!]);
+  if (!oneDay && to !== undefined && endDay! < to) edges.push([endDay!, to]);
+  for (const [a, b] of edges) {
+    parts.push(h.hours
+      ? `select ${h.columns}, (hour at time zone 'UTC')::date as day from ${h.hours}
+          where handle = ${handle()} and ${h.where} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`
+      : windowSource(perCampaign, { ...f, campaigns: { includeArchived }, window: { from: new Date(a), to: new Date(b) } }, p));
+  }
+  if (!includeArchived) {
+    // What the archived campaigns put into the parts read from whole-handle tables.
+    const covered: Window = h.hours ? f.window : { from: firstDay === undefined ? undefined : new Date(firstDay), to: endDay === undefined ? undefined : new Date(endDay) };
+    if (h.hours || !oneDay) {
+      parts.push(`select ${h.negated}, day from (${windowSource(perCampaign, { ...f, campaigns: { archived: true }, window: covered }, p)}) archived`);
+    }
+  }
   return parts.map((s) => `(${s})`).join(' union all ');
 }

@@ -2,7 +2,8 @@
 // click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly,
 // daily and all-time sums (the funnel); per visitor dimension: daily sums (every breakdown) and
 // hourly sums for the last DIMENSION_HOURS hours only (the edge hours of a recent window; older
-// edge hours are read from raw rows, core/analytics/range.ts). Each upsert runs in its key order, so
+// edge hours are read from raw rows, core/analytics/range.ts); per dimension for the whole handle
+// (no campaign: what handle-wide breakdowns read), daily and, for clicks, hourly. Each upsert runs in its key order, so
 // two batches flushing at once lock shared rows in the same order.
 
 /**
@@ -23,6 +24,10 @@ interface Spec {
   totals: string;
   dimensionDays: string;
   dimensionHours: string;
+  /** The same per dimension for the whole handle (no campaign): the handle-wide breakdowns read these. */
+  handleDimensionDays: string;
+  /** Hourly, kept for all time (clicks only: raw conversions are few enough for edge hours). */
+  handleDimensionHours?: string;
   /** Keys besides handle, campaign and the bucket (conversions: the currency). */
   extraKeys: string[];
   /** Sums of the funnel tables, as `column: expression over the source rows`. */
@@ -38,6 +43,8 @@ const CLICKS: Spec = {
   totals: 'funnel_click_totals',
   dimensionDays: 'analytics_dimension_days',
   dimensionHours: 'analytics_dimension_hours',
+  handleDimensionDays: 'analytics_handle_dimension_days',
+  handleDimensionHours: 'analytics_handle_dimension_hours',
   extraKeys: [],
   sums: { clicks: 'count(*)', qualified_clicks: 'count(*) filter (where not is_bot)' },
   dimensionSums: ['clicks', 'qualified_clicks'],
@@ -50,6 +57,7 @@ const CONVERSIONS: Spec = {
   totals: 'funnel_conversion_totals',
   dimensionDays: 'analytics_dimension_conversion_days',
   dimensionHours: 'analytics_dimension_conversion_hours',
+  handleDimensionDays: 'analytics_handle_dimension_conversion_days',
   extraKeys: ['currency'],
   sums: {
     conversions: 'count(*)',
@@ -107,7 +115,16 @@ function rollupCtes(s: Spec, source: string): string {
       `select handle, dimension, campaign_id, hour, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
          from ${n}_dims where hour >= now() - interval '${DIMENSION_HOURS} hours' group by ${seq(5 + extra.length)}`,
       ['handle', 'dimension', 'campaign_id', 'hour', 'key', ...extra]),
+    [`${n}_handle_dimension_days`]: upsert(s.handleDimensionDays, 'r', ['handle', 'dimension', 'day', 'key', ...extra], dims,
+      `select handle, dimension, (hour at time zone 'UTC')::date as day, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
+         from ${n}_dims group by ${seq(4 + extra.length)}`,
+      ['handle', 'dimension', 'day', 'key', ...extra]),
   };
+  if (s.handleDimensionHours) {
+    ctes[`${n}_handle_dimension_hours`] = upsert(s.handleDimensionHours, 'r', ['handle', 'dimension', 'hour', 'key', ...extra], dims,
+      `select handle, dimension, hour, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)} from ${n}_dims group by ${seq(4 + extra.length)}`,
+      ['handle', 'dimension', 'hour', 'key', ...extra]);
+  }
   return Object.entries(ctes).map(([name, sql]) => `${name} as (${sql})`).join(',\n');
 }
 

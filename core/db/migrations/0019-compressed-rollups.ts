@@ -3,8 +3,9 @@ import { Migration } from '@mikro-orm/migrations';
 // Rollups that compress (core/analytics/rollup-sql.ts): the per-(hour × country × segment × source)
 // rollups and the row triggers that fanned them out are gone. What stays, written by the flush and
 // claim statements themselves: per campaign hourly (click_rollups / conversion_rollups, formerly
-// funnel_*_hours), daily and all-time sums; per dimension daily sums (now also browser and os) and
-// hourly sums for the last days only. Clicks and conversions gain browser and os (from the user
+// funnel_*_hours), daily and all-time sums; per campaign and dimension daily sums (now also browser
+// and os) and hourly sums for the last hours only; per handle and dimension daily sums, and hourly
+// ones for clicks. Clicks and conversions gain browser and os (from the user
 // agent); rows recorded before this migration say 'unknown'.
 
 const HOURS = 26; // DIMENSION_HOURS of core/analytics/rollup-sql.ts when this was written
@@ -80,6 +81,48 @@ export class Migration0019CompressedRollups extends Migration {
     };
     dims('clicks');
     dims('conversions');
+
+    // Per dimension for the whole handle: days (clicks and conversions) and hours (clicks), from what is now in place.
+    this.addSql(`create table analytics_handle_dimension_days (
+      handle text not null,
+      dimension text not null,
+      day date not null,
+      key text not null,
+      clicks bigint not null default 0,
+      qualified_clicks bigint not null default 0,
+      primary key (handle, dimension, day, key)
+    )`);
+    this.addSql(`create table analytics_handle_dimension_hours (
+      handle text not null,
+      dimension text not null,
+      hour timestamptz not null,
+      key text not null,
+      clicks bigint not null default 0,
+      qualified_clicks bigint not null default 0,
+      primary key (handle, dimension, hour, key)
+    )`);
+    this.addSql(`create table analytics_handle_dimension_conversion_days (
+      handle text not null,
+      dimension text not null,
+      day date not null,
+      key text not null,
+      currency char(3) not null,
+      conversions bigint not null default 0,
+      verified_conversions bigint not null default 0,
+      value numeric(18, 2) not null default 0,
+      primary key (handle, dimension, day, key, currency)
+    )`);
+    this.addSql(`insert into analytics_handle_dimension_days (handle, dimension, day, key, clicks, qualified_clicks)
+      select handle, dimension, day, key, sum(clicks), sum(qualified_clicks) from analytics_dimension_days group by 1, 2, 3, 4`);
+    this.addSql(`insert into analytics_handle_dimension_conversion_days (handle, dimension, day, key, currency, conversions, verified_conversions, value)
+      select handle, dimension, day, key, currency, sum(conversions), sum(verified_conversions), sum(value)
+        from analytics_dimension_conversion_days group by 1, 2, 3, 4, 5`);
+    this.addSql(`insert into analytics_handle_dimension_hours (handle, dimension, hour, key, clicks, qualified_clicks)
+      select r.handle, x.dimension, r.hour, x.key, sum(r.clicks), sum(r.qualified_clicks)
+        from click_rollups r
+        cross join lateral (values ('country', r.country::text), ('segment', r.segment), ('source', r.source),
+                                   ('browser', 'unknown'), ('os', 'unknown')) as x(dimension, key)
+       group by 1, 2, 3, 4`);
 
     // The narrow hourly tables take the rollups' names (reconcile and operators read them as "the rollups").
     this.addSql('drop table click_rollups');
