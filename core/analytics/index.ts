@@ -4,7 +4,6 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import type { Bus } from '../infra/bus.ts';
 import type { TenxModule } from '../module.ts';
-import { DimensionHoursPurge } from './dimension-hours-purge.ts';
 import { analyticsRoutes } from './routes.ts';
 import { AnalyticsService } from './service.ts';
 import { AnalyticsStreams } from './stream.ts';
@@ -34,7 +33,6 @@ export const analyticsModule: TenxModule = {
         return pool;
       }).singleton(),
       analytics: asClass(AnalyticsService).singleton(),
-      dimensionHoursPurge: asClass(DimensionHoursPurge).singleton(),
       analyticsStreams: asFunction(
         ({ pg, bus, log, config, analytics }: Cradle) =>
           new AnalyticsStreams({
@@ -48,13 +46,11 @@ export const analyticsModule: TenxModule = {
     });
   },
   routes: () => analyticsRoutes,
-  start({ analyticsStreams, dimensionHoursPurge }) {
+  start({ analyticsStreams }) {
     (analyticsStreams as AnalyticsStreams).start();
-    (dimensionHoursPurge as DimensionHoursPurge).start();
   },
-  async stop({ analyticsStreams, exportPool, dimensionHoursPurge }) {
+  async stop({ analyticsStreams, exportPool }) {
     (analyticsStreams as AnalyticsStreams).stop();
-    await (dimensionHoursPurge as DimensionHoursPurge).stop();
     await (exportPool as Pool).end();
   },
 };

@@ -1,6 +1,6 @@
 // Time windows over hourly rollups: from/to widen to whole hours, whole UTC days read the day tables.
 import type { Params } from '../db/params.ts';
-import { DIMENSION_HOURS, DIMENSIONS, type Dimension } from './rollup-sql.ts';
+import { DIMENSIONS, type Dimension } from './rollup-sql.ts';
 import { invalidRequest } from '../http/errors.ts';
 
 const HOUR = 3_600_000;
@@ -74,11 +74,9 @@ export interface Grains {
   /** All-time totals (no `day`): enough when the window is unbounded and no per-day key is asked for. */
   total?: { table: string; columns: string };
   days: { table: string; columns: string; where?: string };
-  hours: { table: string; columns: string; where?: string };
-  /**
-   * Raw rows (one per click or conversion, `time` their time column) for hours older than the hour
-   * table keeps (DIMENSION_HOURS): the dimension hour tables hold recent hours only.
-   */
+  /** The hourly table; without one, edge hours are raw rows. */
+  hours?: { table: string; columns: string; where?: string };
+  /** Raw rows (one per click or conversion, `time` their time column), indexed by handle, campaign and time. */
   raw?: { table: string; columns: string; time: string };
   /**
    * The same for the whole handle (no campaign; `where` picks the dimension): read when the set is
@@ -115,7 +113,6 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
   if (kind === 'clicks') {
     return {
       days: { table: 'analytics_dimension_days', columns: `key, ${cols}`, where },
-      hours: { table: 'analytics_dimension_hours', columns: `key, ${cols}`, where },
       handle: {
         days: 'analytics_handle_dimension_days', hours: 'analytics_handle_dimension_hours', where,
         columns: `key, ''::text as campaign_id, clicks, qualified_clicks`, negated: 'key, campaign_id, -clicks as clicks, -qualified_clicks as qualified_clicks',
@@ -127,7 +124,6 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
   const rc = '(select t.reporting_currency from tenants t where t.handle = conversions.handle)';
   return {
     days: { table: 'analytics_dimension_conversion_days', columns: `key, ${cols}`, where },
-    hours: { table: 'analytics_dimension_conversion_hours', columns: `key, ${cols}`, where },
     handle: {
       days: 'analytics_handle_dimension_conversion_days', where,
       columns: `key, ''::text as campaign_id, currency, conversions, verified_conversions, value`,
@@ -142,16 +138,10 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
 }
 
 /**
- * The first hour the dimension hour tables surely hold: their writers keep hours within
- * DIMENSION_HOURS of their own clock; one hour more absorbs a skew between this clock and PostgreSQL's.
- */
-export const recentHoursFrom = (now = Date.now()) => ceilHour(new Date(now - DIMENSION_HOURS * HOUR)).getTime() + HOUR;
-
-/**
  * Rows of a measure restricted to a window, with their UTC `day`: whole days from the day table,
  * partial days at either edge from the hour table (all time: the totals table, if any). Cost:
- * campaigns × (days + 48 hours) × keys; a dimension's edge hours older than its hour table are raw
- * rows (indexed by handle, campaign and time): the clicks of at most 2 × 23 hours.
+ * campaigns × (days + 48 hours) × keys; a dimension's edge hours are raw rows of those campaigns
+ * (indexed by handle, campaign and time), except handle-wide (whole-handle hourly rows).
  */
 export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   const set = f.campaigns;
@@ -174,18 +164,13 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   if (g.total && from === undefined && to === undefined) return `select ${g.total.columns}, null::date as day from ${g.total.table} where ${where}`;
   const firstDay = from === undefined ? undefined : Math.ceil(from / DAY) * DAY;
   const endDay = to === undefined ? undefined : Math.floor(to / DAY) * DAY;
-  const rollup = (a: number, b: number) =>
-    `select ${g.hours.columns}, (hour at time zone 'UTC')::date as day from ${g.hours.table}
-      where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
-  const raw = (a: number, b: number) =>
-    `select ${g.raw!.columns}, (${g.raw!.time} at time zone 'UTC')::date as day from ${g.raw!.table}
-      where ${where} and ${g.raw!.time} >= ${p.add(new Date(a))} and ${g.raw!.time} < ${p.add(new Date(b))}`;
   const hours = (a: number, b: number) => {
-    if (!g.raw) return rollup(a, b);
-    const cut = recentHoursFrom();
-    if (a >= cut) return rollup(a, b);
-    if (b <= cut) return raw(a, b);
-    return `(${raw(a, cut)}) union all (${rollup(cut, b)})`;
+    if (g.hours) {
+      return `select ${g.hours.columns}, (hour at time zone 'UTC')::date as day from ${g.hours.table}
+        where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
+    }
+    return `select ${g.raw!.columns}, (${g.raw!.time} at time zone 'UTC')::date as day from ${g.raw!.table}
+      where ${where} and ${g.raw!.time} >= ${p.add(new Date(a))} and ${g.raw!.time} < ${p.add(new Date(b))}`;
   };
   if (from !== undefined && to !== undefined && firstDay! >= endDay!) return hours(from, to);
 

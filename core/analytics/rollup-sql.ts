@@ -1,16 +1,10 @@
 // The rollups of a batch of new clicks or conversions, written by the batch's own statement (the
 // click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly,
-// daily and all-time sums (the funnel); per visitor dimension: daily sums (every breakdown) and
-// hourly sums for the last DIMENSION_HOURS hours only (the edge hours of a recent window; older
-// edge hours are read from raw rows, core/analytics/range.ts); per dimension for the whole handle
-// (no campaign: what handle-wide breakdowns read), daily and, for clicks, hourly. Each upsert runs in its key order, so
+// daily and all-time sums (the funnel); per campaign and visitor dimension: daily sums (breakdowns of
+// some campaigns or a partner's, whose edge hours are read from raw rows, core/analytics/range.ts);
+// per dimension for the whole handle (no campaign: what handle-wide breakdowns read), daily and, for
+// clicks, hourly. Each upsert runs in its key order, so
 // two batches flushing at once lock shared rows in the same order.
-
-/**
- * Hours of hourly per-dimension rows written (then purged by analytics/dimension-hours-purge.ts): a
- * "last 24 hours" window reads no raw row. Each hour kept costs campaigns × dimension values rows.
- */
-export const DIMENSION_HOURS = 26;
 
 /** The visitor dimensions kept in the dimension rollups (referrer is the source column). */
 export const DIMENSIONS = ['country', 'segment', 'source', 'browser', 'os'] as const;
@@ -23,7 +17,6 @@ interface Spec {
   days: string;
   totals: string;
   dimensionDays: string;
-  dimensionHours: string;
   /** The same per dimension for the whole handle (no campaign): the handle-wide breakdowns read these. */
   handleDimensionDays: string;
   /** Hourly, kept for all time (clicks only: raw conversions are few enough for edge hours). */
@@ -42,7 +35,6 @@ const CLICKS: Spec = {
   days: 'funnel_click_days',
   totals: 'funnel_click_totals',
   dimensionDays: 'analytics_dimension_days',
-  dimensionHours: 'analytics_dimension_hours',
   handleDimensionDays: 'analytics_handle_dimension_days',
   handleDimensionHours: 'analytics_handle_dimension_hours',
   extraKeys: [],
@@ -56,7 +48,6 @@ const CONVERSIONS: Spec = {
   days: 'funnel_conversion_days',
   totals: 'funnel_conversion_totals',
   dimensionDays: 'analytics_dimension_conversion_days',
-  dimensionHours: 'analytics_dimension_conversion_hours',
   handleDimensionDays: 'analytics_handle_dimension_conversion_days',
   extraKeys: ['currency'],
   sums: {
@@ -111,10 +102,6 @@ function rollupCtes(s: Spec, source: string): string {
       `select handle, dimension, campaign_id, (hour at time zone 'UTC')::date as day, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
          from ${n}_dims group by ${seq(5 + extra.length)}`,
       ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra]),
-    [`${n}_dimension_hours`]: upsert(s.dimensionHours, 'r', ['handle', 'dimension', 'campaign_id', 'hour', 'key', ...extra], dims,
-      `select handle, dimension, campaign_id, hour, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
-         from ${n}_dims where hour >= now() - interval '${DIMENSION_HOURS} hours' group by ${seq(5 + extra.length)}`,
-      ['handle', 'dimension', 'campaign_id', 'hour', 'key', ...extra]),
     [`${n}_handle_dimension_days`]: upsert(s.handleDimensionDays, 'r', ['handle', 'dimension', 'day', 'key', ...extra], dims,
       `select handle, dimension, (hour at time zone 'UTC')::date as day, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
          from ${n}_dims group by ${seq(4 + extra.length)}`,

@@ -110,13 +110,9 @@ async function timeExport(agent: Agent, url: string, token: string, pid: number)
 }
 
 const CLICK_ROLLUPS = [
-  'click_rollups', 'funnel_click_days', 'funnel_click_totals', 'analytics_dimension_days', 'analytics_dimension_hours',
-  'analytics_handle_dimension_days', 'analytics_handle_dimension_hours',
+  'click_rollups', 'funnel_click_days', 'funnel_click_totals', 'analytics_dimension_days', 'analytics_handle_dimension_days', 'analytics_handle_dimension_hours',
 ];
-const CONVERSION_ROLLUPS = [
-  'conversion_rollups', 'funnel_conversion_days', 'funnel_conversion_totals', 'analytics_dimension_conversion_days',
-  'analytics_dimension_conversion_hours', 'analytics_handle_dimension_conversion_days',
-];
+const CONVERSION_ROLLUPS = ['conversion_rollups', 'funnel_conversion_days', 'funnel_conversion_totals', 'analytics_dimension_conversion_days', 'analytics_handle_dimension_conversion_days'];
 const ROLLUP_TABLES = [...CLICK_ROLLUPS, ...CONVERSION_ROLLUPS];
 
 async function meta(db: pg.Client, key: string): Promise<string | undefined> {
@@ -158,11 +154,11 @@ function queries(now: number): Query[] {
     { name: 'funnel, 7 days', path: `/analytics?funnel=true&${f}`, probe: { kind: 'funnel' }, campaigns: all, window: w7 },
     { name: 'funnel, partnerId=p01, 7 days', path: `/analytics?funnel=true&partnerId=p01&${f}`, probe: { kind: 'funnel' }, campaigns: p01, window: w7 },
     { name: 'groupBy=country, all time', path: '/analytics?groupBy=country', probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: {} },
-    // Its edge hours come from the hourly dimension rollups (DIMENSION_HOURS).
     { name: 'groupBy=country, last 24 hours', path: `/analytics?groupBy=country&from=${day.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: { from: day } },
   ];
   for (const by of GROUP_BY) q.push({ name: `groupBy=${by}, 7 days`, path: `/analytics?groupBy=${by}&${f}`, probe: { kind: 'groupBy', by }, campaigns: all, window: w7 });
   q.push(
+    { name: 'groupBy=country, partnerId=p01, last 24 hours', path: `/analytics?groupBy=country&partnerId=p01&from=${day.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: p01, window: { from: day } },
     { name: 'groupBy=country, partnerId=p01, 7 days', path: `/analytics?groupBy=country&partnerId=p01&${f}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: p01, window: w7 },
     { name: 'partner realm funnel, 7 days', path: `/partner/analytics?funnel=true&${f}`, realm: true, probe: { kind: 'funnel' }, campaigns: p01, window: w7 },
     { name: 'partner realm groupBy=browser, 7 days', path: `/partner/analytics?groupBy=browser&${f}`, realm: true, probe: { kind: 'groupBy', by: 'browser' }, campaigns: p01, window: w7 },

@@ -9,9 +9,9 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-// Ten days ago, 10:00 UTC: older than the hourly dimension rows kept, so its edge hours are read raw.
+// Ten days ago, 10:00 UTC.
 const OLD = new Date(Math.floor(Date.now() / DAY) * DAY - 10 * DAY + 10 * HOUR);
-// Two hours ago: within the hourly dimension rows the migration backfills.
+// Two hours ago.
 const RECENT = new Date(Math.floor(Date.now() / HOUR) * HOUR - 2 * HOUR);
 const at = (base: Date, minutes: number) => new Date(base.getTime() + minutes * 60_000);
 
@@ -99,23 +99,26 @@ describe('migration 0019: compressed rollups on a database with data', () => {
     expect(hourly.rows[0]).to.deep.equal({ clicks: 7, qualified: 6 });
   });
 
-  it('answers the funnel and hour-precise breakdowns as before (old edge hours from raw clicks, recent ones from the backfill)', async () => {
+  it('answers the funnel and hour-precise breakdowns as before (handle-wide from the backfilled handle rows, one campaign from raw rows)', async () => {
     const funnel = await get('funnel=true').expect(200);
     expect(funnel.body.data.map((r: Record<string, unknown>) => [r.campaignId, r.clicks, r.qualifiedClicks, r.conversions, r.revenueByCurrency]))
       .to.deep.equal([['c1', 4, 3, 1, { USD: 10 }], ['c2', 3, 3, 1, { EUR: 5 }]]);
-    // [10:00, 11:00) ten days ago: an edge hour older than the hourly dimension rows.
-    const oldHour = await get(`groupBy=country&from=${OLD.toISOString()}&to=${at(OLD, 60).toISOString()}`).expect(200);
-    expect(oldHour.body.data).to.deep.equal([
+    // [10:00, 11:00) ten days ago: the whole-handle hourly rows, and one campaign's raw clicks and conversions.
+    const oldHour = [
       { key: 'US', clicks: 2, qualifiedClicks: 1, conversions: 1, revenue: 10, revenueByCurrency: { USD: 10 } },
       { key: 'DE', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0, revenueByCurrency: {} },
-    ]);
-    // From 12:00 ten days ago until now: an old edge (FR at 15:05), whole days, and the recent hours.
+    ];
+    const hour = `from=${OLD.toISOString()}&to=${at(OLD, 60).toISOString()}`;
+    expect((await get(`groupBy=country&${hour}`).expect(200)).body.data).to.deep.equal(oldHour);
+    expect((await get(`groupBy=country&campaignId=c1&${hour}`).expect(200)).body.data).to.deep.equal(oldHour);
+    expect((await get(`groupBy=country&campaignId=c2&${hour}`).expect(200)).body.data).to.deep.equal([]);
+    // From 12:00 ten days ago until now: an edge (FR at 15:05) and whole days.
     const window = await get(`groupBy=source&from=${at(OLD, 120).toISOString()}&to=${new Date().toISOString()}`).expect(200);
     expect(window.body.data).to.deep.equal([
       { key: 'twitter', clicks: 3, qualifiedClicks: 3, conversions: 1, revenue: 0, revenueByCurrency: { EUR: 5 } },
       { key: 'direct', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0, revenueByCurrency: {} },
     ]);
-    // The recent hour alone, from the backfilled hourly dimension rows.
+    // The recent hour alone.
     const recent = await get(`groupBy=segment&from=${RECENT.toISOString()}&to=${at(RECENT, 60).toISOString()}`).expect(200);
     expect(recent.body.data).to.deep.equal([{ key: 'mobile', clicks: 3, qualifiedClicks: 3, conversions: 1, revenue: 0, revenueByCurrency: { EUR: 5 } }]);
   });

@@ -4,11 +4,8 @@ import { Migration } from '@mikro-orm/migrations';
 // rollups and the row triggers that fanned them out are gone. What stays, written by the flush and
 // claim statements themselves: per campaign hourly (click_rollups / conversion_rollups, formerly
 // funnel_*_hours), daily and all-time sums; per campaign and dimension daily sums (now also browser
-// and os) and hourly sums for the last hours only; per handle and dimension daily sums, and hourly
-// ones for clicks. Clicks and conversions gain browser and os (from the user
+// and os); per handle and dimension daily sums, and hourly ones for clicks. Clicks and conversions gain browser and os (from the user
 // agent); rows recorded before this migration say 'unknown'.
-
-const HOURS = 26; // DIMENSION_HOURS of core/analytics/rollup-sql.ts when this was written
 
 const TRIGGERED = [
   ['click_rollups', ['funnel_click', 'analytics_dimension_days', 'funnel_click_totals']],
@@ -31,47 +28,10 @@ export class Migration0019CompressedRollups extends Migration {
       this.addSql(`alter table ${table} add column browser text not null default 'unknown', add column os text not null default 'unknown'`);
     }
 
-    this.addSql(`create table analytics_dimension_hours (
-      handle text not null,
-      dimension text not null,
-      campaign_id text not null,
-      hour timestamptz not null,
-      key text not null,
-      clicks bigint not null default 0,
-      qualified_clicks bigint not null default 0,
-      primary key (handle, dimension, campaign_id, hour, key)
-    )`);
-    this.addSql(`create table analytics_dimension_conversion_hours (
-      handle text not null,
-      dimension text not null,
-      campaign_id text not null,
-      hour timestamptz not null,
-      key text not null,
-      currency char(3) not null,
-      conversions bigint not null default 0,
-      verified_conversions bigint not null default 0,
-      value numeric(18, 2) not null default 0,
-      primary key (handle, dimension, campaign_id, hour, key, currency)
-    )`);
-    // The purge deletes by age across handles.
-    this.addSql('create index analytics_dimension_hours_age on analytics_dimension_hours (hour)');
-    this.addSql('create index analytics_dimension_conversion_hours_age on analytics_dimension_conversion_hours (hour)');
-
-    // Backfill: the recent hours by dimension from the old rollups; browser and os of earlier rows are 'unknown'.
-    const recent = `hour >= now() - interval '${HOURS} hours'`;
+    // Browser and os of the rows rolled up so far are 'unknown'.
     const dims = (kind: 'clicks' | 'conversions') => {
       const extra = kind === 'conversions' ? ', currency' : '';
       const sums = kind === 'clicks' ? ['clicks', 'qualified_clicks'] : ['conversions', 'verified_conversions', 'value'];
-      const table = kind === 'clicks' ? 'analytics_dimension_hours' : 'analytics_dimension_conversion_hours';
-      const old = kind === 'clicks' ? 'click_rollups' : 'conversion_rollups';
-      const s = sums.map((c) => `sum(r.${c})`).join(', ');
-      this.addSql(`insert into ${table} (handle, dimension, campaign_id, hour, key${extra}, ${sums.join(', ')})
-        select r.handle, x.dimension, r.campaign_id, r.hour, x.key${extra.replace('currency', 'r.currency')}, ${s}
-          from ${old} r
-          cross join lateral (values ('country', r.country::text), ('segment', r.segment), ('source', r.source),
-                                     ('browser', 'unknown'), ('os', 'unknown')) as x(dimension, key)
-         where r.${recent}
-         group by 1, 2, 3, 4, 5${extra ? ', 6' : ''}`);
       const daysTable = kind === 'clicks' ? 'analytics_dimension_days' : 'analytics_dimension_conversion_days';
       const funnelDays = kind === 'clicks' ? 'funnel_click_days' : 'funnel_conversion_days';
       for (const d of ['browser', 'os']) {
