@@ -55,7 +55,7 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
   const partnerOf = (p: Params) => `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(q.handle)} and c.campaign_id = s.campaign_id), '')`;
   const key = (p: Params) => (by === 'day' ? 'day::text' : by === 'campaign' ? 'campaign_id' : by === 'partner' ? partnerOf(p) : 'key');
   // groupBy=day needs the day of each row, which all-time totals do not keep.
-  const perDay = (g: Grains): Grains => ({ days: g.days, hours: g.hours });
+  const perDay = (g: Grains): Grains => ({ ...g, total: undefined });
   const [clicks, conversions] =
     by === 'day'
       ? [perDay(FUNNEL_CLICKS), perDay(FUNNEL_CONVERSIONS)]

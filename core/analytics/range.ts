@@ -93,15 +93,23 @@ const CONVERSION_COLUMNS = 'campaign_id, currency, conversions, verified_convers
 // The funnel tables also count conversions without a merchant token (the dimension tables do not).
 const FUNNEL_CONVERSION_COLUMNS = `${CONVERSION_COLUMNS}, unauthenticated_conversions`;
 
+// A conversion without a currency was rolled up under the handle's reporting currency.
+const RAW_ROLLUP_CURRENCY = '(select t.reporting_currency from tenants t where t.handle = conversions.handle)';
+
 export const FUNNEL_CLICKS: Grains = {
   total: { table: 'funnel_click_totals', columns: CLICK_COLUMNS },
   days: { table: 'funnel_click_days', columns: CLICK_COLUMNS },
   hours: { table: 'click_rollups', columns: CLICK_COLUMNS },
 };
+// Conversions per campaign by day (conversion_rollups) and all time; edge hours from the raw rows.
 export const FUNNEL_CONVERSIONS: Grains = {
   total: { table: 'funnel_conversion_totals', columns: FUNNEL_CONVERSION_COLUMNS },
-  days: { table: 'funnel_conversion_days', columns: FUNNEL_CONVERSION_COLUMNS },
-  hours: { table: 'conversion_rollups', columns: FUNNEL_CONVERSION_COLUMNS },
+  days: { table: 'conversion_rollups', columns: FUNNEL_CONVERSION_COLUMNS },
+  raw: {
+    table: 'conversions', time: 'created_at',
+    columns: `campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions, verified::int::bigint as verified_conversions,
+              coalesce(value, 0) as value, (not authenticated)::int::bigint as unauthenticated_conversions`,
+  },
 };
 
 /** Clicks or conversions keyed by one visitor dimension (a `key` column), per day, per recent hour, and raw. */
@@ -120,8 +128,6 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
       raw: { table: 'clicks', time: 'occurred_at', columns: `${dimension}::text as key, campaign_id, 1::bigint as clicks, (not is_bot)::int::bigint as qualified_clicks` },
     };
   }
-  // A conversion without a currency was rolled up under the handle's reporting currency.
-  const rc = '(select t.reporting_currency from tenants t where t.handle = conversions.handle)';
   return {
     days: { table: 'analytics_dimension_conversion_days', columns: `key, ${cols}`, where },
     handle: {
@@ -131,7 +137,7 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
     },
     raw: {
       table: 'conversions', time: 'created_at',
-      columns: `${dimension}::text as key, campaign_id, coalesce(currency, ${rc}) as currency, 1::bigint as conversions,
+      columns: `${dimension}::text as key, campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions,
                 verified::int::bigint as verified_conversions, coalesce(value, 0) as value`,
     },
   };

@@ -1,6 +1,6 @@
 // The rollups of a batch of new clicks or conversions, written by the batch's own statement (the
-// click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly,
-// daily and all-time sums (the funnel); per campaign and visitor dimension: daily sums (breakdowns of
+// click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly
+// (clicks only), daily and all-time sums (the funnel); per campaign and visitor dimension: daily sums (breakdowns of
 // some campaigns or a partner's, whose edge hours are read from raw rows, core/analytics/range.ts);
 // per dimension for the whole handle (no campaign: what handle-wide breakdowns read), daily and, for
 // clicks, hourly. Each upsert runs in its key order, so
@@ -13,7 +13,8 @@ export type Dimension = (typeof DIMENSIONS)[number];
 interface Spec {
   /** Prefix of the CTE names (a statement may hold both kinds). */
   name: string;
-  hours: string;
+  /** Hourly per campaign (clicks; a conversion's edge hours are read raw: conversions are few). */
+  hours?: string;
   days: string;
   totals: string;
   dimensionDays: string;
@@ -44,8 +45,7 @@ const CLICKS: Spec = {
 
 const CONVERSIONS: Spec = {
   name: 'conversion_rollup',
-  hours: 'conversion_rollups',
-  days: 'funnel_conversion_days',
+  days: 'conversion_rollups',
   totals: 'funnel_conversion_totals',
   dimensionDays: 'analytics_dimension_conversion_days',
   handleDimensionDays: 'analytics_handle_dimension_conversion_days',
@@ -85,9 +85,6 @@ function rollupCtes(s: Spec, source: string): string {
     [`${n}_base`]: `select handle, campaign_id, date_trunc('hour', at, 'UTC') as hour${extra.map((k) => `, ${k}`).join('')},
         country::text as country, segment, source, browser, os, ${Object.entries(s.sums).map(([c, e]) => `${e} as ${c}`).join(', ')}
       from ${source} group by ${seq(groupKeys.length + 5)}`,
-    [`${n}_hours`]: upsert(s.hours, 'r', groupKeys, sums,
-      `select ${groupKeys.join(', ')}, ${sumOf(sums)} from ${n}_base group by ${seq(groupKeys.length)}`,
-      ['handle', 'campaign_id', 'hour', ...extra]),
     [`${n}_days`]: upsert(s.days, 'r', ['handle', 'campaign_id', 'day', ...extra], sums,
       `select handle, campaign_id, (hour at time zone 'UTC')::date as day${extra.map((k) => `, ${k}`).join('')}, ${sumOf(sums)}
          from ${n}_base group by ${seq(3 + extra.length)}`,
@@ -107,6 +104,11 @@ function rollupCtes(s: Spec, source: string): string {
          from ${n}_dims group by ${seq(4 + extra.length)}`,
       ['handle', 'dimension', 'day', 'key', ...extra]),
   };
+  if (s.hours) {
+    ctes[`${n}_hours`] = upsert(s.hours, 'r', groupKeys, sums,
+      `select ${groupKeys.join(', ')}, ${sumOf(sums)} from ${n}_base group by ${seq(groupKeys.length)}`,
+      ['handle', 'campaign_id', 'hour', ...extra]);
+  }
   if (s.handleDimensionHours) {
     ctes[`${n}_handle_dimension_hours`] = upsert(s.handleDimensionHours, 'r', ['handle', 'dimension', 'hour', 'key', ...extra], dims,
       `select handle, dimension, hour, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)} from ${n}_dims group by ${seq(4 + extra.length)}`,

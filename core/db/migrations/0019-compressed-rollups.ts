@@ -2,8 +2,9 @@ import { Migration } from '@mikro-orm/migrations';
 
 // Rollups that compress (core/analytics/rollup-sql.ts): the per-(hour × country × segment × source)
 // rollups and the row triggers that fanned them out are gone. What stays, written by the flush and
-// claim statements themselves: per campaign hourly (click_rollups / conversion_rollups, formerly
-// funnel_*_hours), daily and all-time sums; per campaign and dimension daily sums (now also browser
+// claim statements themselves: per campaign hourly clicks (click_rollups, formerly funnel_click_hours),
+// daily sums (conversion_rollups is the daily table of conversions, formerly funnel_conversion_days:
+// their edge hours are read raw) and all-time sums; per campaign and dimension daily sums (now also browser
 // and os); per handle and dimension daily sums, and hourly ones for clicks. Clicks and conversions gain browser and os (from the user
 // agent); rows recorded before this migration say 'unknown'.
 
@@ -88,6 +89,8 @@ export class Migration0019CompressedRollups extends Migration {
     this.addSql('drop table click_rollups');
     this.addSql('drop table conversion_rollups');
     this.addSql('alter table funnel_click_hours rename to click_rollups');
-    this.addSql('alter table funnel_conversion_hours rename to conversion_rollups');
+    // Conversions are few: their edge hours are read raw, and their per-campaign rollup is daily.
+    this.addSql('drop table funnel_conversion_hours');
+    this.addSql('alter table funnel_conversion_days rename to conversion_rollups');
   }
 }
