@@ -8,10 +8,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { BASE_DATABASE_URL, createTestDatabase } from '../../test/support/database.ts';
-import { GROUP_BY } from '../../core/analytics/group-by.ts';
-import type { CampaignSet, Window } from '../../core/analytics/range.ts';
 import { insertCampaigns, loadClicks, loadConversions, type DataSpec } from './analytics-data.ts';
-import { rowsTouched, type Probe } from './analytics-plan.ts';
+import { rowsTouched } from './analytics-plan.ts';
+import { queries } from './analytics-queries.ts';
 import { arg, isMain, printTable, ROOT, writeResult } from './support.ts';
 
 const ADMIN = 'bench-admin-token-analytics-0123456789';
@@ -130,41 +129,6 @@ async function post(agent: Agent, url: string, token: string, body: unknown) {
 }
 
 const DAY = 86_400_000;
-
-interface Query {
-  name: string;
-  /** Path and query after /v2/handles/{h}. */
-  path: string;
-  realm?: boolean;
-  probe: Probe;
-  campaigns: CampaignSet;
-  window: Window;
-}
-
-/** The measured queries: every breakdown over a 7-day hour-precise window whose first 12 hours are an old edge (raw rows). */
-function queries(now: number): Query[] {
-  const from = new Date(Math.floor(now / DAY) * DAY - 7 * DAY + 12 * 3_600_000);
-  const w7: Window = { from };
-  const day = new Date(Math.floor((now - DAY) / 3_600_000) * 3_600_000);
-  const f = `from=${from.toISOString()}`;
-  const all = { includeArchived: false };
-  const p01 = { partnerId: 'p01', includeArchived: false };
-  const q: Query[] = [
-    { name: 'funnel, all time', path: '/analytics?funnel=true', probe: { kind: 'funnel' }, campaigns: all, window: {} },
-    { name: 'funnel, 7 days', path: `/analytics?funnel=true&${f}`, probe: { kind: 'funnel' }, campaigns: all, window: w7 },
-    { name: 'funnel, partnerId=p01, 7 days', path: `/analytics?funnel=true&partnerId=p01&${f}`, probe: { kind: 'funnel' }, campaigns: p01, window: w7 },
-    { name: 'groupBy=country, all time', path: '/analytics?groupBy=country', probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: {} },
-    { name: 'groupBy=country, last 24 hours', path: `/analytics?groupBy=country&from=${day.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: { from: day } },
-  ];
-  for (const by of GROUP_BY) q.push({ name: `groupBy=${by}, 7 days`, path: `/analytics?groupBy=${by}&${f}`, probe: { kind: 'groupBy', by }, campaigns: all, window: w7 });
-  q.push(
-    { name: 'groupBy=country, partnerId=p01, last 24 hours', path: `/analytics?groupBy=country&partnerId=p01&from=${day.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: p01, window: { from: day } },
-    { name: 'groupBy=country, partnerId=p01, 7 days', path: `/analytics?groupBy=country&partnerId=p01&${f}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: p01, window: w7 },
-    { name: 'partner realm funnel, 7 days', path: `/partner/analytics?funnel=true&${f}`, realm: true, probe: { kind: 'funnel' }, campaigns: p01, window: w7 },
-    { name: 'partner realm groupBy=browser, 7 days', path: `/partner/analytics?groupBy=browser&${f}`, realm: true, probe: { kind: 'groupBy', by: 'browser' }, campaigns: p01, window: w7 },
-  );
-  return q;
-}
 
 async function measureStep(db: pg.Client, agent: Agent, server: Server, tokens: { owner: string; partner: string }, calls: number) {
   const counts = (await db.query(
