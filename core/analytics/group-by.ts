@@ -54,6 +54,12 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
   // A campaign's numbers count for the partner it has now; campaigns without one share the key "".
   const partnerOf = (p: Params) => `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(q.handle)} and c.campaign_id = s.campaign_id), '')`;
   const key = (p: Params) => (by === 'day' ? 'day::text' : by === 'campaign' ? 'campaign_id' : by === 'partner' ? partnerOf(p) : 'key');
+  // By partner: rows summed per campaign first, so the partner is looked up once per campaign, not per row.
+  const perCampaign = (source: string, kind: 'clicks' | 'conversions') => by !== 'partner'
+    ? `(${source})`
+    : kind === 'clicks'
+    ? `(select campaign_id, sum(clicks) as clicks, sum(qualified_clicks) as qualified_clicks from (${source}) r group by 1)`
+    : `(select campaign_id, currency, sum(conversions) as conversions, sum(value) as value from (${source}) r group by 1, 2)`;
   // groupBy=day needs the day of each row, which all-time totals do not keep.
   const perDay = (g: Grains): Grains => ({ ...g, total: undefined });
   const [clicks, conversions] =
@@ -63,10 +69,10 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
       ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
       : [dimensionGrains('clicks', DIMENSION_COLUMN[by]), dimensionGrains('conversions', DIMENSION_COLUMN[by])];
   return [
-    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1 having sum(clicks) <> 0`, values: cp.values },
+    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from ${perCampaign(windowSource(clicks, filter, cp), 'clicks')} s group by 1 having sum(clicks) <> 0`, values: cp.values },
     {
       text: `select ${key(vp)} as key, currency, sum(conversions) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
-               from (${windowSource(conversions, filter, vp)}) s group by 1, 2 having sum(conversions) <> 0`,
+               from ${perCampaign(windowSource(conversions, filter, vp), 'conversions')} s group by 1, 2 having sum(conversions) <> 0`,
       values: vp.values,
     },
   ];
