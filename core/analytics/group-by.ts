@@ -3,9 +3,10 @@
 import type { Pool } from 'pg';
 import { round2, statementName } from './funnel.ts';
 import { Params } from '../db/params.ts';
+import type { Dimension } from './rollup-sql.ts';
 import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
 
-export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'hour', 'campaign', 'partner'] as const;
+export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'browser', 'os', 'day', 'hour', 'campaign', 'partner'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
 
 export interface GroupRow {
@@ -32,11 +33,13 @@ export function addConversions(row: GroupRow, r: { conversions: number; currency
 const HOUR_KEY = `to_char(hour at time zone 'UTC', 'YYYY-MM-DD"T"HH24:00:00"Z"')`;
 
 // The referrer dimension is the click's source channel (core/redirect/classify.ts sourceChannel).
-const DIMENSION_COLUMN: Record<'country' | 'segment' | 'referrer' | 'source', 'country' | 'segment' | 'source'> = {
+const DIMENSION_COLUMN: Record<Exclude<GroupBy, 'day' | 'hour' | 'campaign' | 'partner'>, Dimension> = {
   country: 'country',
   segment: 'segment',
   referrer: 'source',
   source: 'source',
+  browser: 'browser',
+  os: 'os',
 };
 
 export interface GroupQuery {
@@ -45,6 +48,7 @@ export interface GroupQuery {
   window: Window;
 }
 
+// A key whose rows net to nothing (whole-handle rows minus an archived campaign's) is no row.
 function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: unknown[] }> {
   const cp = new Params();
   const vp = new Params();
@@ -53,19 +57,25 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
   // A campaign's numbers count for the partner it has now; campaigns without one share the key "".
   const partnerOf = (p: Params) => `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(q.handle)} and c.campaign_id = s.campaign_id), '')`;
   const key = (p: Params) => (by === 'day' ? 'day::text' : by === 'hour' ? HOUR_KEY : by === 'campaign' ? 'campaign_id' : by === 'partner' ? partnerOf(p) : 'key');
+  // By partner: rows summed per campaign first, so the partner is looked up once per campaign, not per row.
+  const perCampaign = (source: string, kind: 'clicks' | 'conversions') => by !== 'partner'
+    ? `(${source})`
+    : kind === 'clicks'
+    ? `(select campaign_id, sum(clicks) as clicks, sum(qualified_clicks) as qualified_clicks from (${source}) r group by 1)`
+    : `(select campaign_id, currency, sum(conversions) as conversions, sum(value) as value from (${source}) r group by 1, 2)`;
   // groupBy=day and hour need the day (hour) of each row, which all-time totals do not keep.
-  const perDay = (g: Grains): Grains => ({ days: g.days, hours: g.hours });
+  const perDay = (g: Grains): Grains => ({ ...g, total: undefined });
   const [clicks, conversions] =
     by === 'day' || by === 'hour'
       ? [perDay(FUNNEL_CLICKS), perDay(FUNNEL_CONVERSIONS)]
       : by === 'campaign' || by === 'partner'
       ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
-      : [dimensionGrains('clicks', DIMENSION_COLUMN[by], cp), dimensionGrains('conversions', DIMENSION_COLUMN[by], vp)];
+      : [dimensionGrains('clicks', DIMENSION_COLUMN[by]), dimensionGrains('conversions', DIMENSION_COLUMN[by])];
   return [
-    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from (${windowSource(clicks, filter, cp)}) s group by 1`, values: cp.values },
+    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from ${perCampaign(windowSource(clicks, filter, cp), 'clicks')} s group by 1 having sum(clicks) <> 0`, values: cp.values },
     {
       text: `select ${key(vp)} as key, currency, sum(conversions) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
-               from (${windowSource(conversions, filter, vp)}) s group by 1, 2`,
+               from ${perCampaign(windowSource(conversions, filter, vp), 'conversions')} s group by 1, 2 having sum(conversions) <> 0`,
       values: vp.values,
     },
   ];

@@ -1,5 +1,6 @@
 // Time windows over hourly rollups: from/to widen to whole hours, whole UTC days read the day tables.
 import type { Params } from '../db/params.ts';
+import { DIMENSIONS, type Dimension } from './rollup-sql.ts';
 import { invalidRequest } from '../http/errors.ts';
 
 const HOUR = 3_600_000;
@@ -26,7 +27,7 @@ export function hourWindow(from?: string, to?: string): Window {
  * Which campaigns a query covers: explicit ids, or every campaign of the handle (archived ones only
  * if asked), or a partner's campaigns (one of them with `campaignId`, archived or not).
  */
-export type CampaignSet = string[] | { includeArchived: boolean } | PartnerCampaigns;
+export type CampaignSet = string[] | { includeArchived: boolean } | PartnerCampaigns | { archived: true };
 export interface PartnerCampaigns {
   partnerId: string;
   /** Only these of the partner's campaigns (archived or not). */
@@ -50,6 +51,7 @@ export const ceilHour = (t: Date) => new Date(Math.ceil(t.getTime() / HOUR) * HO
  */
 export function campaignFilter(set: CampaignSet, handle: string, bind: (v: unknown) => string, column = 'campaign_id'): string {
   if (Array.isArray(set)) return `${column} = any(${bind(set)}::text[])`;
+  if ('archived' in set) return `${column} in (select campaign_id from campaigns where handle = ${handle} and status = 'ARCHIVED')`;
   const partner = 'partnerId' in set
     ? ` and partner_id = ${bind(set.partnerId)}` +
       (set.campaignIds ? ` and campaign_id = any(${bind(set.campaignIds)}::text[])` : '') +
@@ -86,40 +88,82 @@ export interface Grains {
   /** All-time totals (no `day`): enough when the window is unbounded and no per-day key is asked for. */
   total?: { table: string; columns: string };
   days: { table: string; columns: string; where?: string };
-  hours: { table: string; columns: string; where?: string };
+  /** The hourly table; without one, edge hours are raw rows. */
+  hours?: { table: string; columns: string; where?: string };
+  /** Raw rows (one per click or conversion, `time` their time column), indexed by handle, campaign and time. */
+  raw?: { table: string; columns: string; time: string };
+  /**
+   * The same for the whole handle (no campaign; `where` picks the dimension): read when the set is
+   * every campaign, minus the ARCHIVED campaigns' rows (`negated`: the campaign columns, negated)
+   * unless they are included. Without `hours`, edge hours are read per campaign.
+   */
+  handle?: { days: string; hours?: string; columns: string; negated: string; where: string };
 }
+
+const isWholeHandle = (set: CampaignSet): set is { includeArchived: boolean } => !Array.isArray(set) && 'includeArchived' in set && !('partnerId' in set);
 
 const CLICK_COLUMNS = 'campaign_id, clicks, qualified_clicks';
 const CONVERSION_COLUMNS = 'campaign_id, currency, conversions, verified_conversions, value';
 // The funnel tables also count conversions without a merchant token (the dimension tables do not).
 const FUNNEL_CONVERSION_COLUMNS = `${CONVERSION_COLUMNS}, unauthenticated_conversions`;
 
+// A conversion without a currency was rolled up under the handle's reporting currency.
+const RAW_ROLLUP_CURRENCY = '(select t.reporting_currency from tenants t where t.handle = conversions.handle)';
+
 export const FUNNEL_CLICKS: Grains = {
   total: { table: 'funnel_click_totals', columns: CLICK_COLUMNS },
   days: { table: 'funnel_click_days', columns: CLICK_COLUMNS },
-  hours: { table: 'funnel_click_hours', columns: CLICK_COLUMNS },
+  hours: { table: 'click_rollups', columns: CLICK_COLUMNS },
 };
+// Conversions per campaign by day (conversion_rollups) and all time; edge hours from the raw rows.
 export const FUNNEL_CONVERSIONS: Grains = {
   total: { table: 'funnel_conversion_totals', columns: FUNNEL_CONVERSION_COLUMNS },
-  days: { table: 'funnel_conversion_days', columns: FUNNEL_CONVERSION_COLUMNS },
-  hours: { table: 'funnel_conversion_hours', columns: FUNNEL_CONVERSION_COLUMNS },
+  days: { table: 'conversion_rollups', columns: FUNNEL_CONVERSION_COLUMNS },
+  raw: {
+    table: 'conversions', time: 'created_at',
+    columns: `campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions, verified::int::bigint as verified_conversions,
+              coalesce(value, 0) as value, (not authenticated)::int::bigint as unauthenticated_conversions`,
+  },
 };
 
-/** Clicks or conversions keyed by one visitor dimension (a `key` column), per day and per hour. */
-export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: 'country' | 'segment' | 'source', p: Params): Grains {
+/** Clicks or conversions keyed by one visitor dimension (a `key` column), per day, per recent hour, and raw. */
+export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimension): Grains {
   const cols = kind === 'clicks' ? CLICK_COLUMNS : CONVERSION_COLUMNS;
-  const dim = p.add(dimension);
+  // A literal from a fixed list (a parameter would be left unbound when only raw rows are read).
+  if (!DIMENSIONS.includes(dimension)) throw new Error(`unknown dimension ${dimension}`);
+  const where = `dimension = '${dimension}'`;
+  if (kind === 'clicks') {
+    return {
+      days: { table: 'analytics_dimension_days', columns: `key, ${cols}`, where },
+      handle: {
+        days: 'analytics_handle_dimension_days', hours: 'analytics_handle_dimension_hours', where,
+        columns: `key, ''::text as campaign_id, clicks, qualified_clicks`, negated: 'key, campaign_id, -clicks as clicks, -qualified_clicks as qualified_clicks',
+      },
+      raw: { table: 'clicks', time: 'occurred_at', columns: `${dimension}::text as key, campaign_id, 1::bigint as clicks, (not is_bot)::int::bigint as qualified_clicks` },
+    };
+  }
   return {
-    days: { table: kind === 'clicks' ? 'analytics_dimension_days' : 'analytics_dimension_conversion_days', columns: `key, ${cols}`, where: `dimension = ${dim}` },
-    hours: { table: kind === 'clicks' ? 'click_rollups' : 'conversion_rollups', columns: `${dimension}::text as key, ${cols}` },
+    days: { table: 'analytics_dimension_conversion_days', columns: `key, ${cols}`, where },
+    handle: {
+      days: 'analytics_handle_dimension_conversion_days', where,
+      columns: `key, ''::text as campaign_id, currency, conversions, verified_conversions, value`,
+      negated: 'key, campaign_id, currency, -conversions as conversions, -verified_conversions as verified_conversions, -value as value',
+    },
+    raw: {
+      table: 'conversions', time: 'created_at',
+      columns: `${dimension}::text as key, campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions,
+                verified::int::bigint as verified_conversions, coalesce(value, 0) as value`,
+    },
   };
 }
 
 /**
  * Rows of a measure restricted to a window, with their UTC `day`: whole days from the day table,
  * partial days at either edge from the hour table (all time: the totals table, if any). Cost:
- * campaigns × (days + 48 hours) × keys. `hourly`: every row from the hour table, with its `hour`
- * (campaigns × hours × keys, hence the span cap).
+ * campaigns × (days + 48 hours) × keys; a dimension's edge hours are raw rows of those campaigns
+ * (indexed by handle, campaign and time), except handle-wide (whole-handle hourly rows).
+ * `hourly`: every row from the hour table (or raw rows), with its `hour` (campaigns × hours × keys,
+ * hence the span cap).
  */
 export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   const set = f.campaigns;
@@ -134,20 +178,29 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
     }
     return parts.map((s) => `(${s})`).join(' union all ');
   }
+  if (g.handle && isWholeHandle(set)) return handleWindowSource(g, g.handle, f, set.includeArchived, p);
   const handle = p.add(f.handle);
   const where = `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`;
   const from = f.window.from?.getTime();
   const to = f.window.to?.getTime();
   if (f.hourly) {
-    return `select ${g.hours.columns}, hour from ${g.hours.table} where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''}` +
-      (from !== undefined ? ` and hour >= ${p.add(new Date(from))}` : '') + (to !== undefined ? ` and hour < ${p.add(new Date(to))}` : '');
+    const within = (column: string) =>
+      (from !== undefined ? ` and ${column} >= ${p.add(new Date(from))}` : '') + (to !== undefined ? ` and ${column} < ${p.add(new Date(to))}` : '');
+    if (g.hours) return `select ${g.hours.columns}, hour from ${g.hours.table} where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''}${within('hour')}`;
+    // No hourly table (conversions): their raw rows, indexed by handle, campaign and time.
+    return `select ${g.raw!.columns}, date_trunc('hour', ${g.raw!.time}, 'UTC') as hour from ${g.raw!.table} where ${where}${within(g.raw!.time)}`;
   }
   if (g.total && from === undefined && to === undefined) return `select ${g.total.columns}, null::date as day from ${g.total.table} where ${where}`;
   const firstDay = from === undefined ? undefined : Math.ceil(from / DAY) * DAY;
   const endDay = to === undefined ? undefined : Math.floor(to / DAY) * DAY;
-  const hours = (a: number, b: number) =>
-    `select ${g.hours.columns}, (hour at time zone 'UTC')::date as day from ${g.hours.table}
-      where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
+  const hours = (a: number, b: number) => {
+    if (g.hours) {
+      return `select ${g.hours.columns}, (hour at time zone 'UTC')::date as day from ${g.hours.table}
+        where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
+    }
+    return `select ${g.raw!.columns}, (${g.raw!.time} at time zone 'UTC')::date as day from ${g.raw!.table}
+      where ${where} and ${g.raw!.time} >= ${p.add(new Date(a))} and ${g.raw!.time} < ${p.add(new Date(b))}`;
+  };
   if (from !== undefined && to !== undefined && firstDay! >= endDay!) return hours(from, to);
 
   const parts = [
@@ -157,5 +210,44 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   ];
   if (from !== undefined && from < firstDay!) parts.push(hours(from, firstDay!));
   if (to !== undefined && endDay! < to) parts.push(hours(endDay!, to));
+  return parts.map((s) => `(${s})`).join(' union all ');
+}
+
+const bounds = (column: string, from: string | undefined, to: string | undefined) => (from ? ` and ${column} >= ${from}` : '') + (to ? ` and ${column} < ${to}` : '');
+
+/**
+ * Every campaign's rows from the whole-handle tables: whole days from the day table, edge hours from
+ * the hour table (or per campaign without one), minus what ARCHIVED campaigns add to those tables.
+ */
+function handleWindowSource(g: Grains, h: NonNullable<Grains['handle']>, f: SourceFilter, includeArchived: boolean, p: Params): string {
+  const perCampaign: Grains = { ...g, handle: undefined };
+  const from = f.window.from?.getTime();
+  const to = f.window.to?.getTime();
+  const firstDay = from === undefined ? undefined : Math.ceil(from / DAY) * DAY;
+  const endDay = to === undefined ? undefined : Math.floor(to / DAY) * DAY;
+  let bound: string | undefined; // bound on first use: an unused parameter would have no type
+  const handle = () => (bound ??= p.add(f.handle));
+  const parts: string[] = [];
+  const oneDay = from !== undefined && to !== undefined && firstDay! >= endDay!;
+  if (!oneDay) {
+    const range = bounds('day', firstDay === undefined ? undefined : `${p.add(isoDay(firstDay))}::date`, endDay === undefined ? undefined : `${p.add(isoDay(endDay))}::date`);
+    parts.push(`select ${h.columns}, day from ${h.days} where handle = ${handle()} and ${h.where}${range}`);
+  }
+  const edges: Array<[number, number]> = oneDay ? [[from!, to!]] : [];
+  if (!oneDay && from !== undefined && from < firstDay!) edges.push([from, firstDay!]);
+  if (!oneDay && to !== undefined && endDay! < to) edges.push([endDay!, to]);
+  for (const [a, b] of edges) {
+    parts.push(h.hours
+      ? `select ${h.columns}, (hour at time zone 'UTC')::date as day from ${h.hours}
+          where handle = ${handle()} and ${h.where} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`
+      : windowSource(perCampaign, { ...f, campaigns: { includeArchived }, window: { from: new Date(a), to: new Date(b) } }, p));
+  }
+  if (!includeArchived) {
+    // What the archived campaigns put into the parts read from whole-handle tables.
+    const covered: Window = h.hours ? f.window : { from: firstDay === undefined ? undefined : new Date(firstDay), to: endDay === undefined ? undefined : new Date(endDay) };
+    if (h.hours || !oneDay) {
+      parts.push(`select ${h.negated}, day from (${windowSource(perCampaign, { ...f, campaigns: { archived: true }, window: covered }, p)}) archived`);
+    }
+  }
   return parts.map((s) => `(${s})`).join(' union all ');
 }

@@ -5,6 +5,7 @@ import { computeFunnel, round2 } from './funnel.ts';
 import { Params } from '../db/params.ts';
 import { loadScope } from './service.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { DIMENSIONS } from './rollup-sql.ts';
 
 export interface ReconcileTotals {
   clicks: number;
@@ -119,14 +120,14 @@ async function rollupTotals(pg: PoolClient, handle: string, keptFrom: Date | nul
   };
 }
 
-/** Every derived table (per-dimension days, funnel days and hours) must add up to the hourly rollups. */
+/** Every derived table (per-dimension days, funnel days and all-time totals) must add up to the rollups (clicks hourly, conversions daily). */
 async function derivedTotals(pg: PoolClient, handle: string): Promise<Record<string, ReconcileTotals>> {
   const tables: Record<string, [clicks: string, conversions: string, where: string]> = {
-    'country breakdown': ['analytics_dimension_days', 'analytics_dimension_conversion_days', "dimension = 'country'"],
-    'segment breakdown': ['analytics_dimension_days', 'analytics_dimension_conversion_days', "dimension = 'segment'"],
-    'source breakdown': ['analytics_dimension_days', 'analytics_dimension_conversion_days', "dimension = 'source'"],
-    'funnel days': ['funnel_click_days', 'funnel_conversion_days', 'true'],
-    'funnel hours': ['funnel_click_hours', 'funnel_conversion_hours', 'true'],
+    ...Object.fromEntries(DIMENSIONS.map((d) => [`${d} breakdown`, ['analytics_dimension_days', 'analytics_dimension_conversion_days', `dimension = '${d}'`]])),
+    ...Object.fromEntries(DIMENSIONS.map((d) => [`${d} breakdown (handle)`, ['analytics_handle_dimension_days', 'analytics_handle_dimension_conversion_days', `dimension = '${d}'`]])),
+    ...Object.fromEntries(DIMENSIONS.map((d) => [`${d} breakdown (handle hours)`, ['analytics_handle_dimension_hours', 'analytics_handle_dimension_conversion_days', `dimension = '${d}'`]])),
+    'funnel days': ['funnel_click_days', 'conversion_rollups', 'true'],
+    'funnel totals': ['funnel_click_totals', 'funnel_conversion_totals', 'true'],
   };
   const out: Record<string, ReconcileTotals> = {};
   for (const [name, [clickTable, conversionTable, where]] of Object.entries(tables)) {

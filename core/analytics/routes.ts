@@ -13,7 +13,7 @@ export const analyticsRoutes = defineRoutes([
   {
     method: 'GET',
     path: '/v2/handles/{handle}/analytics',
-    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|day|hour|campaign|partner, or sub1..sub5 with campaignId or partnerId), optionally of one partner; fresh within 2 s',
+    summary: 'Funnel per campaign (funnel=true) or a breakdown (groupBy=country|segment|referrer|source|browser|os|day|hour|campaign|partner, or sub1..sub5 with campaignId or partnerId), optionally of one partner; fresh within 2 s',
     tags: ['analytics'],
     auth: { scope: 'analytics.read' },
     params: handleParams,

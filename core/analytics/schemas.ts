@@ -34,6 +34,7 @@ export const windowQuery = {
 const GROUP_BY_NOTE =
   'Breakdown by a dimension. `referrer` and `source` both group by the click\'s source channel ' +
   '(src, utm_source, else the mapped Referer host, else "direct"): the source channel is the referrer dimension. ' +
+  '`browser` and `os` are lower-case names read from the click\'s User-Agent (`chrome`, `ios`; "unknown" when it does not say). ' +
   '`day` is the UTC date and `hour` the UTC hour\'s start (`2026-02-24T10:00:00Z`), both in chronological order; ' +
   `\`hour\` needs \`from\`, at most ${HOURLY_MAX_DAYS} days before \`to\` (else now), and answers 400 beyond that. ` +
   'The others are sorted by clicks, most first.';

@@ -3,6 +3,7 @@
 // Callers run them as named (prepared) statements: measured 1.1-1.9× over re-parsing these CTEs.
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
+import { conversionRollupCtes } from '../analytics/index.ts';
 import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
@@ -21,8 +22,8 @@ export function statement(prepared: boolean, name: string, text: string, values:
  * rollup row, insert its audit and its outbox event, and write its commission (the reward rule that
  * applies, for the campaign's partner as of this statement) with its `commission.created` audit and outbox events. One statement, one transaction, one commit
  * (one WAL flush) for the whole batch. Key order alone cannot keep batches of two processes from
- * deadlocking (the rollup upsert's update and insert triggers lock the per-campaign analytics rows
- * in two passes): the campaign locks do. Batching is what makes the hot campaign-hour row
+ * deadlocking (the rollups are several upserts of per-campaign rows, each its own lock pass): the
+ * campaign locks do. Batching is what makes the hot campaign-hour row
  * affordable (one upsert per batch, not per conversion: measured 220-300/s per conversion,
  * ~2,800/s batched).
  *
@@ -66,7 +67,8 @@ with input as (
          rollup_currency, require_click, audit_id, outbox_id, authenticated, countable, actor)
 ), src as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
-         coalesce(c.source, 'direct') as source, coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found,
+         coalesce(c.source, 'direct') as source, coalesce(c.browser, 'unknown') as browser, coalesce(c.os, 'unknown') as os,
+         coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found,
          c.sub1, c.sub2, c.sub3, c.sub4, c.sub5,
          c.click_id is not null and not c.is_bot and i.countable as verified,
          -- The campaign's partner now: a campaign handed over later keeps this conversion with this partner.
@@ -76,8 +78,8 @@ with input as (
     left join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
     left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
 ), campaign_locks as (
-  -- One batch per campaign at a time across processes: the rollup upsert fires update then insert
-  -- triggers on the per-campaign analytics rows, two lock passes no key order can make consistent.
+  -- One batch per campaign at a time across processes: the rollups are several upserts of the
+  -- campaign's rows (hour, day, totals, dimensions), lock passes no key order alone keeps consistent.
   select count(pg_advisory_xact_lock(hashtextextended(handle || '/' || campaign_id, 0)))
     from (select distinct handle, campaign_id from input order by 1, 2) c
 ), wanted as (
@@ -110,10 +112,10 @@ with input as (
 ), conv as (
   insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
                            metadata, body_hash, country, segment, source, click_is_bot, authenticated, verified,
-                           sub1, sub2, sub3, sub4, sub5, partner_id)
+                           sub1, sub2, sub3, sub4, sub5, partner_id, browser, os)
   select s.conversion_id, s.handle, s.key, s.click_id, s.campaign_id, s.event_type, s.value, s.currency,
          s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.authenticated, s.verified,
-         s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.partner_id
+         s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.partner_id, s.browser, s.os
     from claimed join src s using (conversion_id)
   returning conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at, sub1, sub2, sub3, sub4, sub5
 ), recorded as (
@@ -121,20 +123,12 @@ with input as (
          jsonb_build_object('clickId', s.click_id, 'campaignId', s.campaign_id, 'conversionId', s.conversion_id,
                             'value', c.value, 'currency', s.currency, 'eventType', s.event_type, 'authenticated', s.authenticated) as data
     from conv c join src s using (conversion_id)
-), rolled as (
-  insert into conversion_rollups as r (handle, campaign_id, hour, country, segment, source, currency, conversions, verified_conversions,
-                                       unauthenticated_conversions, value)
-  select handle, campaign_id, date_trunc('hour', created_at, 'UTC'), country, segment, source, rollup_currency,
-         count(*), count(*) filter (where verified), count(*) filter (where not authenticated), coalesce(sum(value), 0)
+), rollup_source as (
+  select handle, campaign_id, created_at as at, rollup_currency as currency, country, segment, source, browser, os,
+         verified, authenticated, value
     from recorded
-   group by 1, 2, 3, 4, 5, 6, 7
-   order by 1, 2, 3, 4, 5, 6, 7
-  on conflict (handle, campaign_id, hour, country, segment, source, currency) do update
-     set conversions = r.conversions + excluded.conversions,
-         verified_conversions = r.verified_conversions + excluded.verified_conversions,
-         unauthenticated_conversions = r.unauthenticated_conversions + excluded.unauthenticated_conversions,
-         value = r.value + excluded.value
-), audit as (${auditInsertSql({
+), ${conversionRollupCtes('rollup_source')},
+audit as (${auditInsertSql({
   eventId: 'audit_id', handle: 'handle', type: "'conversion.created'", actor: 'actor', campaignId: 'campaign_id', subjectId: 'conversion_id::text',
   payload: `data || jsonb_build_object('idempotencyKey', key, 'country', country, 'segment', segment, 'source', source,
                                     'clickIsBot', is_bot, 'clickFound', click_found, 'verified', verified)`,

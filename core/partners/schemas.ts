@@ -9,7 +9,7 @@ export const MAX_MONEY = 999_999_999_999.99; // numeric(14, 2)
  * The breakdowns the partner realm offers: the handle's own minus `partner` (a partner sees only
  * itself), plus the sub-IDs of its own clicks.
  */
-export const PARTNER_GROUP_BY = ['country', 'segment', 'referrer', 'source', 'day', 'hour', 'campaign', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
+export const PARTNER_GROUP_BY = ['country', 'segment', 'referrer', 'source', 'browser', 'os', 'day', 'hour', 'campaign', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 export type PartnerGroupBy = (typeof PARTNER_GROUP_BY)[number];
 
 export const partnerIdParam = { type: 'string', pattern: PARTNER_ID_PATTERN } as const;

@@ -1,12 +1,14 @@
 // Clicks wait here after their redirect was answered and are written in batches: one statement
-// inserts the rows and folds them into the hourly rollups and last-click times.
+// inserts the rows and folds them into the rollups (core/analytics/rollup-sql.ts) and last-click times.
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { clickRollupCtes } from '../analytics/index.ts';
 import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
 import { boolArray, plainArray, textArray } from './pg-array.ts';
+import { browserAndOs } from './user-agent.ts';
 import { clickFlushFailures, clicksDropped, clicksReplayed, clicksStored, trackBuffer } from './metrics.ts';
 
 export interface ClickRow {
@@ -41,21 +43,16 @@ type TextColumn = { [K in keyof ClickRow]: ClickRow[K] extends string | null ? K
 const INSERT_BATCH = `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
-                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5)
+                      language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os)
   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
-                       $17::text[], $18::text[], $19::text[], $20::text[], $21::text[])
+                       $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
   on conflict (click_id, occurred_at) do nothing
-  returning click_id, handle, campaign_id, occurred_at, country, segment, source, is_bot
-), rollups as (
-  insert into click_rollups (handle, campaign_id, hour, country, segment, source, clicks, qualified_clicks)
-  select handle, campaign_id, date_trunc('hour', occurred_at, 'UTC'), country, segment, source,
-         count(*), count(*) filter (where not is_bot)
-    from ins group by 1, 2, 3, 4, 5, 6 order by 1, 2, 3, 4, 5, 6
-  on conflict (handle, campaign_id, hour, country, segment, source) do update
-     set clicks = click_rollups.clicks + excluded.clicks,
-         qualified_clicks = click_rollups.qualified_clicks + excluded.qualified_clicks
-), stats as (
+  returning click_id, handle, campaign_id, occurred_at, country, segment, source, browser, os, is_bot
+), rollup_source as (
+  select handle, campaign_id, occurred_at as at, country, segment, source, browser, os, is_bot from ins
+), ${clickRollupCtes('rollup_source')},
+stats as (
   insert into campaign_stats (handle, campaign_id, last_click_at)
   select handle, campaign_id, max(occurred_at) from ins group by 1, 2 order by 1, 2
   on conflict (handle, campaign_id) do update
@@ -208,11 +205,14 @@ export class ClickBuffer {
     const wanted = [...new Set(batch.map((r) => r.handle))].filter((h) => outbox.wants(h, 'link.clicked'));
     // Array literals built here (pg-array.ts: ~5× cheaper than pg's per-element escaping); same text on the wire.
     const text = (k: TextColumn) => textArray(batch, (r) => r[k]);
+    // Browser and OS per distinct user agent (cached), in the flush: no work on the redirect's path.
+    const agents = batch.map((r) => browserAndOs(r.userAgent));
     const params = [
       plainArray(batch, (r) => r.clickId), text('handle'), text('campaignId'), plainArray(batch, (r) => r.occurredAt.toISOString()),
       text('country'), text('segment'), text('device'), text('source'), text('referrerHost'), text('language'), text('destinationUrl'),
       text('userAgent'), plainArray(batch, (r) => r.ipHash), boolArray(batch, (r) => r.isBot), text('botReason'), wanted,
       text('sub1'), text('sub2'), text('sub3'), text('sub4'), text('sub5'),
+      textArray(agents, (a) => a.browser), textArray(agents, (a) => a.os),
     ];
     if (wanted.length === 0) {
       await this.opts.pg.query(INSERT_BATCH, params);

@@ -1,5 +1,6 @@
-// `node scripts/bench/analytics.ts [--clicks N] [--keep] [--reuse <database>]`: funnel latency over
-// millions of clicks and a streamed 1 M-row CSV export, against a server running in its own process.
+// `node scripts/bench/analytics.ts [--steps 1000000,10000000] [--keep] [--reuse <database>]`: rollup rows
+// per click and every analytics query's latency and rows touched at each step (1 M and 10 M clicks,
+// 100 M extrapolated), and a streamed 1 M-row CSV export, against a server running in its own process.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -7,19 +8,23 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { BASE_DATABASE_URL, createTestDatabase } from '../../test/support/database.ts';
-import { generateClicks, generateConversions, insertCampaigns, type DataSpec } from './analytics-data.ts';
+import { insertCampaigns, loadClicks, loadConversions, type DataSpec } from './analytics-data.ts';
+import { rowsTouched } from './analytics-plan.ts';
+import { queries } from './analytics-queries.ts';
 import { arg, isMain, printTable, ROOT, writeResult } from './support.ts';
 
 const ADMIN = 'bench-admin-token-analytics-0123456789';
 const HANDLE = 'bench-analytics';
 
 export interface AnalyticsBenchOptions {
-  clicks?: number;
-  conversions?: number;
+  /** Clicks loaded before each measurement (default 1 M, then 10 M). */
+  steps?: number[];
+  /** A conversion on every n-th click (default 50: 2 %). */
+  conversionEvery?: number;
   campaigns?: number;
   days?: number;
   exportRows?: number;
-  funnelCalls?: number;
+  calls?: number;
   /** Keep the generated database (its name is printed) to rerun with `reuse`. */
   keep?: boolean;
   reuse?: string;
@@ -103,17 +108,73 @@ async function timeExport(agent: Agent, url: string, token: string, pid: number)
   return { rows: lines - 1, seconds: Math.round(seconds * 100) / 100, mb: round1(bytes / 1e6), rowsPerSecond: Math.round((lines - 1) / seconds), rssBeforeMb: before, peakRssMb: peak };
 }
 
+const CLICK_ROLLUPS = [
+  'click_rollups', 'funnel_click_days', 'funnel_click_totals', 'analytics_dimension_days', 'analytics_handle_dimension_days', 'analytics_handle_dimension_hours',
+];
+const CONVERSION_ROLLUPS = ['conversion_rollups', 'funnel_conversion_totals', 'analytics_dimension_conversion_days', 'analytics_handle_dimension_conversion_days'];
+const ROLLUP_TABLES = [...CLICK_ROLLUPS, ...CONVERSION_ROLLUPS];
+
 async function meta(db: pg.Client, key: string): Promise<string | undefined> {
   await db.query('create table if not exists bench_meta (key text primary key, value text not null)');
   return (await db.query('select value from bench_meta where key = $1', [key])).rows[0]?.value;
 }
+const setMeta = (db: pg.Client, key: string, value: string) =>
+  db.query('insert into bench_meta values ($1, $2) on conflict (key) do update set value = excluded.value', [key, value]);
+
+async function post(agent: Agent, url: string, token: string, body: unknown) {
+  const res = await request(url, { method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const json = (await res.body.json()) as Record<string, string>;
+  if (res.statusCode !== 201) throw new Error(`${url}: ${res.statusCode} ${JSON.stringify(json)}`);
+  return json;
+}
+
+const DAY = 86_400_000;
+
+async function measureStep(db: pg.Client, agent: Agent, server: Server, tokens: { owner: string; partner: string }, calls: number) {
+  const counts = (await db.query(
+    `select (select count(*) from clicks)::bigint as clicks, (select count(*) from conversions)::bigint as conversions,
+            ${ROLLUP_TABLES.map((t) => `(select count(*) from ${t})::bigint as ${t}`).join(', ')},
+            pg_size_pretty(pg_database_size(current_database())) as size`,
+  )).rows[0];
+  const clicks = Number(counts.clicks);
+  const rollupRows = ROLLUP_TABLES.reduce((n, t) => n + Number(counts[t]), 0);
+  const clickRollupRows = CLICK_ROLLUPS.reduce((n, t) => n + Number(counts[t]), 0);
+  const base = `${server.url}/v2/handles/${HANDLE}`;
+  const baseline = await timeGets(agent, base, tokens.owner, calls);
+  const results = [];
+  for (const q of queries(Date.now())) {
+    const latency = await timeGets(agent, `${base}${q.path}`, q.realm ? tokens.partner : tokens.owner, calls);
+    const touched = await rowsTouched(db, HANDLE, q.probe, q.campaigns, q.window);
+    results.push({ name: q.name, path: q.path, ...latency, rowsTouched: touched.total, rowsByTable: touched.tables });
+  }
+  return { clicks, conversions: Number(counts.conversions), size: counts.size, rollupRows, rollupRowsPerClick: Math.round((rollupRows / clicks) * 10_000) / 10_000,
+    clickRollupRows, clickRollupRowsPerClick: Math.round((clickRollupRows / clicks) * 10_000) / 10_000,
+    conversionRollupRowsPerConversion: Math.round(((rollupRows - clickRollupRows) / Number(counts.conversions)) * 1000) / 1000,
+    rollupTables: Object.fromEntries(ROLLUP_TABLES.map((t) => [t, Number(counts[t])])), baselineGetHandle: baseline, queries: results };
+}
+
+type Step = Awaited<ReturnType<typeof measureStep>>;
+
+/** 100 M from the last two steps: rows touched (and rollup rows) grow again by their last factor per decade of clicks. */
+function extrapolate(a: Step, b: Step, target: number) {
+  const decades = Math.log10(target / b.clicks) / Math.log10(b.clicks / a.clicks);
+  const grow = (x: number, y: number) => (x > 0 ? Math.round(y * (y / x) ** decades) : y);
+  return {
+    clicks: target,
+    rollupRows: grow(a.rollupRows, b.rollupRows),
+    queries: b.queries.map((q, i) => {
+      const rows = grow(a.queries[i].rowsTouched, q.rowsTouched);
+      // Latency above the bare route's, scaled with rows touched: a rough guide, not a measurement.
+      const over = Math.max(0, q.p95 - b.baselineGetHandle.p95);
+      return { name: q.name, rowsTouched: rows, p95EstimateMs: round1(b.baselineGetHandle.p95 + over * (q.rowsTouched ? rows / q.rowsTouched : 1)) };
+    }),
+  };
+}
 
 export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
-  const spec: DataSpec = {
-    handle: HANDLE, clicks: opts.clicks ?? 10_000_000, conversions: opts.conversions ?? 200_000,
-    campaigns: opts.campaigns ?? 100, days: opts.days ?? 30,
-  };
-  const exportTarget = Math.min(opts.exportRows ?? 1_000_000, spec.clicks);
+  const steps = opts.steps ?? [1_000_000, 10_000_000];
+  const spec: DataSpec = { handle: HANDLE, campaigns: opts.campaigns ?? 100, partners: 10, days: opts.days ?? 30 };
+  const conversionEvery = opts.conversionEvery ?? 50;
   const database = opts.reuse
     ? { name: opts.reuse, url: Object.assign(new URL(BASE_DATABASE_URL), { pathname: `/${opts.reuse}` }).toString(), drop: async () => {} }
     : await createTestDatabase();
@@ -123,69 +184,59 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
   await db.connect();
   const agent = new Agent({ connections: 4 });
   try {
-    let token = await meta(db, 'token');
-    let generateSeconds: number | null = null;
-    const start = new Date(Date.now() - spec.days * 86_400_000);
-    if (!token) {
-      const res = await request(`${server.url}/v2/handles`, {
-        method: 'POST', dispatcher: agent, headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ handle: HANDLE, name: 'Analytics bench' }),
-      });
-      token = ((await res.body.json()) as { ownerToken: string }).ownerToken;
-      const t = performance.now();
-      await db.query('set synchronous_commit = off');
-      await insertCampaigns(db as unknown as pg.PoolClient, spec);
-      await generateClicks(db as unknown as pg.PoolClient, spec, start);
-      await generateConversions(db as unknown as pg.PoolClient, spec);
-      process.stderr.write('vacuum analyze (the steady state autovacuum keeps)...\n');
-      await db.query('vacuum analyze');
-      generateSeconds = Math.round((performance.now() - t) / 1000);
-      await db.query('insert into bench_meta values ($1, $2), ($3, $4)', ['token', token, 'start', start.toISOString()]);
+    let owner = await meta(db, 'token');
+    let partner = await meta(db, 'partner-token');
+    if (!owner || !partner) {
+      owner = (await post(agent, `${server.url}/v2/handles`, ADMIN, { handle: HANDLE, name: 'Analytics bench' })).ownerToken;
+      await insertCampaigns(db, spec);
+      partner = (await post(agent, `${server.url}/v2/handles/${HANDLE}/partners/p01/tokens`, owner, { name: 'bench portal' })).token;
+      await setMeta(db, 'token', owner);
+      await setMeta(db, 'partner-token', partner);
     }
-    const dataStart = new Date((await meta(db, 'start'))!);
-    const counts = (await db.query(
-      `select (select count(*) from clicks) as clicks, (select count(*) from conversions) as conversions,
-              (select count(*) from click_rollups) as click_rollups, (select count(*) from funnel_click_days) as funnel_day_rows,
-              pg_size_pretty(pg_database_size(current_database())) as size`,
-    )).rows[0];
-    process.stderr.write(`data: ${JSON.stringify(counts)}\n`);
-
-    const base = `${server.url}/v2/handles/${HANDLE}/analytics`;
-    const calls = opts.funnelCalls ?? 100;
-    const lastWeek = new Date(Date.now() - 7 * 86_400_000 + 1_800_000).toISOString();
-    // The same route machinery (auth, one small query) without analytics: what the box costs per call right now.
-    const baseline = await timeGets(agent, `${server.url}/v2/handles/${HANDLE}`, token, calls);
-    const funnel = await timeGets(agent, `${base}?funnel=true`, token, calls);
-    const funnelWindow = await timeGets(agent, `${base}?funnel=true&from=${lastWeek}`, token, calls);
-    const groupByCountry = await timeGets(agent, `${base}?groupBy=country`, token, 10);
-    // The dashboard's hourly views: the last 24 hours, and the 31-day cap (campaigns × 744 hour rows).
-    const hourStart = Math.floor(Date.now() / 3_600_000) * 3_600_000;
-    const groupByHour24h = await timeGets(agent, `${base}?groupBy=hour&from=${new Date(hourStart - 23 * 3_600_000).toISOString()}`, token, 10);
-    const groupByHour31d = await timeGets(agent, `${base}?groupBy=hour&from=${new Date(hourStart - 31 * 86_400_000 + 3_600_000).toISOString()}`, token, 10);
+    await db.query('set synchronous_commit = off');
+    const measured: Array<Step & { loadSeconds: number }> = [];
+    for (const target of steps) {
+      const loaded = Number((await meta(db, 'clicks')) ?? 0);
+      let loadSeconds = 0;
+      if (loaded < target) {
+        const t = performance.now();
+        await loadClicks(db, spec, loaded, target, new Date());
+        await loadConversions(db, spec, loaded, target, conversionEvery);
+        process.stderr.write('vacuum analyze (the steady state autovacuum keeps)...\n');
+        await db.query('vacuum analyze');
+        loadSeconds = Math.round((performance.now() - t) / 1000);
+        await setMeta(db, 'clicks', String(target));
+      }
+      process.stderr.write(`measuring at ${target.toLocaleString('en')} clicks...\n`);
+      measured.push({ ...(await measureStep(db, agent, server, { owner, partner }, opts.calls ?? 30)), loadSeconds });
+    }
+    const last = measured.at(-1)!;
+    const extrapolated = measured.length > 1 ? extrapolate(measured.at(-2)!, last, 100_000_000) : null;
 
     // The export window: the most recent clicks, about exportTarget of them.
-    const frac = exportTarget / Number(counts.clicks);
-    const from = new Date(Date.now() - (Date.now() - dataStart.getTime()) * Math.min(1, frac) + 3_600_000);
+    const exportTarget = Math.min(opts.exportRows ?? 1_000_000, last.clicks);
+    const frac = exportTarget / last.clicks;
+    const from = new Date(Date.now() - spec.days * DAY * Math.min(1, frac) + 3_600_000);
     const fromHour = new Date(Math.floor(from.getTime() / 3_600_000) * 3_600_000);
     const expected = Number((await db.query('select count(*) from clicks where handle = $1 and occurred_at >= $2', [HANDLE, frac >= 1 ? new Date(0) : fromHour])).rows[0].count);
     process.stderr.write(`export of ${expected.toLocaleString('en')} rows...\n`);
-    const exportUrl = `${base}/export?format=csv${frac >= 1 ? '' : `&from=${fromHour.toISOString()}`}`;
-    const exported = await timeExport(agent, exportUrl, token, server.pid);
+    const exportUrl = `${server.url}/v2/handles/${HANDLE}/analytics/export?format=csv${frac >= 1 ? '' : `&from=${fromHour.toISOString()}`}`;
+    const exported = await timeExport(agent, exportUrl, owner, server.pid);
     if (exported.rows !== expected) throw new Error(`export streamed ${exported.rows} rows, expected ${expected}`);
-    const serverPeakMb = procMb(server.pid, 'VmHWM');
 
-    const targets = {
-      funnelP95Under50ms: funnel.p95 < 50,
-      exportUnder15s: exported.seconds < 15,
-      exportPeakRssUnder200Mb: exported.peakRssMb < 200,
+    const slowest = Math.max(...last.queries.map((q) => q.p95));
+    return {
+      spec: { ...spec, steps, conversionEvery }, database: { name: database.name, size: last.size }, loadAverage: loadavg(),
+      steps: measured, extrapolated100M: extrapolated,
+      export: { ...exported, expectedRows: expected, serverIdleRssMb, exportRssGrowthMb: exported.peakRssMb - exported.rssBeforeMb, serverLifetimePeakRssMb: procMb(server.pid, 'VmHWM') },
+      targets: {
+        rollupRowsPerClickAtMost005: last.rollupRowsPerClick <= 0.05,
+        everyQueryP95Under50ms: slowest < 50,
+        exportUnder15s: exported.seconds < 15,
+        exportPeakRssUnder200Mb: exported.peakRssMb < 200,
+      },
+      note: 'Server in a child process (pool 10, no Redis). Latencies are per sequential HTTP call over keep-alive; rows touched are the scan rows of EXPLAIN ANALYZE of the server\'s own statements.',
     };
-    const result = {
-      spec, generateSeconds, database: { name: database.name, ...counts }, loadAverage: loadavg(), baselineGetHandle: baseline, funnel, funnelLast7Days: funnelWindow, groupByCountry, groupByHour24h, groupByHour31d,
-      export: { ...exported, expectedRows: expected, serverIdleRssMb, exportRssGrowthMb: exported.peakRssMb - exported.rssBeforeMb, serverLifetimePeakRssMb: serverPeakMb },
-      targets,
-      note: 'Server in a child process (pool 10, no Redis). Latencies are per sequential HTTP call over keep-alive; RSS sampled every 20 ms from /proc.',
-    };
-    return result;
   } finally {
     await agent.close();
     await db.end();
@@ -201,21 +252,28 @@ function stringArg(name: string): string | undefined {
 }
 
 export async function runAnalyticsBench() {
+  const steps = stringArg('steps')?.split(',').map(Number);
   const out = await benchAnalytics({
-    clicks: arg('clicks', 10_000_000), conversions: arg('conversions', 200_000), campaigns: arg('campaigns', 100),
-    exportRows: arg('export-rows', 1_000_000), funnelCalls: arg('calls', 100),
-    keep: process.argv.includes('--keep'), reuse: stringArg('reuse'),
+    steps, campaigns: arg('campaigns', 100), exportRows: arg('export-rows', 1_000_000), calls: arg('calls', 30),
+    conversionEvery: arg('conversion-every', 50), keep: process.argv.includes('--keep'), reuse: stringArg('reuse'),
   });
+  const [a, b] = [out.steps.at(-2), out.steps.at(-1)!];
+  const label = (s: Step) => `${(s.clicks / 1e6).toLocaleString('en')} M`;
   printTable([
-    { measure: 'baseline GET /v2/handles/{h} (ms)', p50: out.baselineGetHandle.p50, p95: out.baselineGetHandle.p95, target: '', ok: '' },
-    { measure: 'funnel, all time (ms)', p50: out.funnel.p50, p95: out.funnel.p95, target: 'p95 < 50', ok: out.targets.funnelP95Under50ms },
-    { measure: 'funnel, last 7 days (ms)', p50: out.funnelLast7Days.p50, p95: out.funnelLast7Days.p95, target: '', ok: '' },
-    { measure: 'groupBy=country (ms)', p50: out.groupByCountry.p50, p95: out.groupByCountry.p95, target: '', ok: '' },
-    { measure: 'groupBy=hour, last 24 h (ms)', p50: out.groupByHour24h.p50, p95: out.groupByHour24h.p95, target: '', ok: '' },
-    { measure: 'groupBy=hour, 31 days (ms)', p50: out.groupByHour31d.p50, p95: out.groupByHour31d.p95, target: '', ok: '' },
-    { measure: `CSV export ${out.export.rows.toLocaleString('en')} rows (s)`, p50: out.export.seconds, p95: '', target: '< 15', ok: out.targets.exportUnder15s },
-    { measure: 'export peak server RSS (MB)', p50: out.export.peakRssMb, p95: '', target: '< 200', ok: out.targets.exportPeakRssUnder200Mb },
-    { measure: '  of which idle server / export growth', p50: out.export.serverIdleRssMb, p95: `+${out.export.exportRssGrowthMb}`, target: '', ok: '' },
+    { measure: 'rollup rows (all tables)', ...(a && { [label(a)]: a.rollupRows }), [label(b)]: b.rollupRows, '100 M (extrap.)': out.extrapolated100M?.rollupRows ?? '', target: '', ok: '' },
+    { measure: 'rollup rows per click (all tables)', ...(a && { [label(a)]: a.rollupRowsPerClick }), [label(b)]: b.rollupRowsPerClick, '100 M (extrap.)': '', target: '≤ 0.05', ok: out.targets.rollupRowsPerClickAtMost005 },
+    { measure: '  click rollup rows per click', ...(a && { [label(a)]: a.clickRollupRowsPerClick }), [label(b)]: b.clickRollupRowsPerClick, '100 M (extrap.)': '', target: '', ok: '' },
+    { measure: '  conversion rollup rows per conversion', ...(a && { [label(a)]: a.conversionRollupRowsPerConversion }), [label(b)]: b.conversionRollupRowsPerConversion, '100 M (extrap.)': '', target: '', ok: '' },
+    { measure: 'baseline GET /v2/handles/{h} p95 (ms)', ...(a && { [label(a)]: a.baselineGetHandle.p95 }), [label(b)]: b.baselineGetHandle.p95, '100 M (extrap.)': '', target: '', ok: '' },
+    ...b.queries.map((q, i) => ({
+      measure: `${q.name}: p50/p95 ms (rows touched)`,
+      ...(a && { [label(a)]: `${a.queries[i].p50}/${a.queries[i].p95} (${a.queries[i].rowsTouched})` }),
+      [label(b)]: `${q.p50}/${q.p95} (${q.rowsTouched})`,
+      '100 M (extrap.)': out.extrapolated100M ? `~${out.extrapolated100M.queries[i].p95EstimateMs} (${out.extrapolated100M.queries[i].rowsTouched})` : '',
+      target: 'p95 < 50', ok: q.p95 < 50,
+    })),
+    { measure: `CSV export ${out.export.rows.toLocaleString('en')} rows (s)`, [label(b)]: out.export.seconds, target: '< 15', ok: out.targets.exportUnder15s },
+    { measure: 'export peak server RSS (MB)', [label(b)]: out.export.peakRssMb, target: '< 200', ok: out.targets.exportPeakRssUnder200Mb },
   ]);
   console.log(`wrote ${writeResult('analytics', out)}`);
 }

@@ -5,7 +5,7 @@ import { withClient } from './client.ts';
 import { action, money, percent, printJson, printTable, type Column } from './output.ts';
 
 // sub1..sub5 need --campaign (the API answers 400 without it).
-export const DIMENSIONS = ['country', 'segment', 'referrer', 'source', 'day', 'campaign', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
+export const DIMENSIONS = ['country', 'segment', 'referrer', 'source', 'browser', 'os', 'day', 'campaign', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
 export interface FunnelRow {
   campaignId?: string;

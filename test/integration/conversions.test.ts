@@ -50,7 +50,15 @@ describe('workflow 2: idempotent conversions', () => {
 
     const rollup = await server.sql.query('select * from conversion_rollups where handle = $1', [handle]);
     expect(rollup.rows).to.have.length(1);
-    expect(rollup.rows[0]).to.include({ conversions: 1, verified_conversions: 1, value: 24.99, currency: 'USD', country: 'FR', source: 'twitter' });
+    expect(rollup.rows[0]).to.include({ conversions: 1, verified_conversions: 1, value: 24.99, currency: 'USD' });
+    // The click's dimensions are in the per-dimension rollups (one row each, per campaign and for the whole handle).
+    for (const table of ['analytics_dimension_conversion_days', 'analytics_handle_dimension_conversion_days']) {
+      const dims = await server.sql.query(`select dimension, key, conversions, value from ${table} where handle = $1 order by dimension`, [handle]);
+      expect(dims.rows.filter((r) => ['country', 'source'].includes(r.dimension)), table).to.deep.equal([
+        { dimension: 'country', key: 'FR', conversions: 1, value: 24.99 },
+        { dimension: 'source', key: 'twitter', conversions: 1, value: 24.99 },
+      ]);
+    }
   });
 
   it('creates exactly one conversion from 200 concurrent identical submissions', async () => {

@@ -2,6 +2,7 @@
 // them: raw clicks and conversions plus the matching rollups and campaign_stats, in one transaction.
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
+import { clickRollupCtes, conversionRollupCtes } from '../../core/analytics/index.ts';
 
 export interface ConversionSpec {
   value?: number | null;
@@ -27,8 +28,6 @@ export interface CampaignSpec {
   campaignId: string;
   status?: 'DRAFT' | 'ACTIVE' | 'PAUSED' | 'ARCHIVED';
 }
-
-const hourOf = (d: Date) => new Date(Math.floor(d.getTime() / 3_600_000) * 3_600_000).toISOString();
 
 export async function insertCampaigns(sql: pg.Pool, handle: string, campaigns: Array<string | CampaignSpec>) {
   for (const c of campaigns) {
@@ -58,8 +57,6 @@ export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickS
   const rollupCurrency = (c: string | null | undefined) => c ?? (tenant[0]?.reporting_currency as string) ?? 'USD';
   const click = columns(['id', 'campaign', 'at', 'country', 'segment', 'device', 'source', 'referrer', 'bot', 'reason']);
   const conv = columns(['id', 'key', 'click', 'campaign', 'event', 'value', 'currency', 'country', 'segment', 'source', 'bot', 'at']);
-  const clickRollups = new Map<string, { key: unknown[]; clicks: number; qualified: number }>();
-  const convRollups = new Map<string, { key: unknown[]; n: number; verified: number; value: number }>();
   const lastClick = new Map<string, Date>();
   const clickIds: string[] = [];
   for (const c of clicks) {
@@ -73,12 +70,6 @@ export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickS
       id: clickId, campaign: c.campaignId, at, country, segment, device: c.isBot ? 'bot' : 'desktop', source,
       referrer: c.referrerHost ?? null, bot: Boolean(c.isBot), reason: c.isBot ? (c.botReason ?? 'fixture-bot') : null,
     });
-    const dims = [c.campaignId, hourOf(at), country, segment, source];
-    const ck = JSON.stringify(dims);
-    const cr = clickRollups.get(ck) ?? { key: dims, clicks: 0, qualified: 0 };
-    cr.clicks++;
-    if (!c.isBot) cr.qualified++;
-    clickRollups.set(ck, cr);
     if (!lastClick.has(c.campaignId) || lastClick.get(c.campaignId)! < at) lastClick.set(c.campaignId, at);
 
     for (const v of c.conversions ?? []) {
@@ -88,64 +79,43 @@ export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickS
         id: conversionId, key: `fixture-${conversionId}`, click: clickId, campaign: c.campaignId, event: v.eventType ?? 'affiliate_click',
         value: v.value ?? null, currency: v.currency ?? null, country, segment, source, bot: Boolean(c.isBot), at: createdAt,
       });
-      const vdims = [c.campaignId, hourOf(createdAt), country, segment, source, rollupCurrency(v.currency)];
-      const vk = JSON.stringify(vdims);
-      const vr = convRollups.get(vk) ?? { key: vdims, n: 0, verified: 0, value: 0 };
-      vr.n++;
-      if (!c.isBot) vr.verified++;
-      vr.value = Math.round((vr.value + (v.value ?? 0)) * 100) / 100;
-      convRollups.set(vk, vr);
     }
   }
-  const cr = columns(['campaign', 'hour', 'country', 'segment', 'source', 'clicks', 'qualified']);
-  for (const r of clickRollups.values()) {
-    const [campaign, hour, country, segment, source] = r.key;
-    push(cr, { campaign, hour, country, segment, source, clicks: r.clicks, qualified: r.qualified });
-  }
-  const vr = columns(['campaign', 'hour', 'country', 'segment', 'source', 'currency', 'n', 'verified', 'value']);
-  for (const r of convRollups.values()) {
-    const [campaign, hour, country, segment, source, currency] = r.key;
-    push(vr, { campaign, hour, country, segment, source, currency, n: r.n, verified: r.verified, value: r.value });
-  }
-
   const client = await sql.connect();
   try {
     await client.query('begin');
+    // The rollups come from the statement the click flush runs (core/analytics/rollup-sql.ts), over the rows inserted.
     await client.query(
-      `insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
-         destination_url, user_agent, is_bot, bot_reason)
-       select id, $1, campaign, at, country, segment, device, source, referrer, 'https://merchant.example.com/product', 'fixture', bot, reason
-         from unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[])
-           as t(id, campaign, at, country, segment, device, source, referrer, bot, reason)`,
+      `with ins as (
+         insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
+           destination_url, user_agent, is_bot, bot_reason)
+         select id, $1, campaign, at, country, segment, device, source, referrer, 'https://merchant.example.com/product', 'fixture', bot, reason
+           from unnest($2::uuid[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::bool[], $11::text[])
+             as t(id, campaign, at, country, segment, device, source, referrer, bot, reason)
+         returning handle, campaign_id, occurred_at as at, country, segment, source, browser, os, is_bot),
+       ${clickRollupCtes('ins')}
+       select 1`,
       [handle, ...Object.values(click)],
     );
+    // As the conversions endpoint writes them: merchant-posted (the fixture's conversions are never unauthenticated),
+    // a conversion without a currency rolled up in the reporting currency.
     await client.query(
       `with c as (
          insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
-           body_hash, country, segment, source, click_is_bot, verified, created_at)
-         select id, $1, key, click, campaign, event, value, currency, 'fixture', country, segment, source, bot, not bot, at
+           body_hash, country, segment, source, click_is_bot, verified, authenticated, created_at)
+         select id, $1, key, click, campaign, event, value, currency, 'fixture', country, segment, source, bot, not bot, true, at
            from unnest($2::uuid[], $3::text[], $4::uuid[], $5::text[], $6::text[], $7::numeric[], $8::text[], $9::text[], $10::text[],
                        $11::text[], $12::bool[], $13::timestamptz[])
              as t(id, key, click, campaign, event, value, currency, country, segment, source, bot, at)
-         returning conversion_id, idempotency_key, created_at)
-       insert into idempotency_keys (handle, idempotency_key, conversion_id, created_at) select $1, idempotency_key, conversion_id, created_at from c`,
-      [handle, ...Object.values(conv)],
-    );
-    await client.query(
-      `insert into click_rollups (handle, campaign_id, hour, country, segment, source, clicks, qualified_clicks)
-       select $1, * from unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::bigint[])
-       on conflict (handle, campaign_id, hour, country, segment, source) do update
-         set clicks = click_rollups.clicks + excluded.clicks, qualified_clicks = click_rollups.qualified_clicks + excluded.qualified_clicks`,
-      [handle, ...Object.values(cr)],
-    );
-    await client.query(
-      `insert into conversion_rollups (handle, campaign_id, hour, country, segment, source, currency, conversions, verified_conversions, value)
-       select $1, * from unnest($2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[], $10::numeric[])
-       on conflict (handle, campaign_id, hour, country, segment, source, currency) do update
-         set conversions = conversion_rollups.conversions + excluded.conversions,
-             verified_conversions = conversion_rollups.verified_conversions + excluded.verified_conversions,
-             value = conversion_rollups.value + excluded.value`,
-      [handle, ...Object.values(vr)],
+         returning *),
+       keys as (insert into idempotency_keys (handle, idempotency_key, conversion_id, created_at) select $1, idempotency_key, conversion_id, created_at from c),
+       rollup_source as (
+         select handle, campaign_id, created_at as at, coalesce(currency, $14::text) as currency, country, segment, source, browser, os,
+                verified, authenticated, value
+           from c),
+       ${conversionRollupCtes('rollup_source')}
+       select 1`,
+      [handle, ...Object.values(conv), rollupCurrency(null)],
     );
     await client.query(
       `insert into campaign_stats (handle, campaign_id, last_click_at) select $1, * from unnest($2::text[], $3::timestamptz[])
@@ -165,18 +135,14 @@ export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickS
 /** `count` clicks of one campaign, one a second from `start`, inserted set-wise with their rollups. */
 export async function insertBulkClicks(sql: pg.Pool, handle: string, campaignId: string, count: number, start: Date) {
   await sql.query(
-    `insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, destination_url, user_agent, is_bot)
-     select gen_random_uuid(), $1, $2, $3::timestamptz + make_interval(secs => i), 'US', 'desktop', 'desktop', 'direct',
-            'https://merchant.example.com/product', 'fixture', false
-       from generate_series(0, $4::int - 1) as i`,
+    `with ins as (
+       insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, destination_url, user_agent, is_bot)
+       select gen_random_uuid(), $1, $2, $3::timestamptz + make_interval(secs => i), 'US', 'desktop', 'desktop', 'direct',
+              'https://merchant.example.com/product', 'fixture', false
+         from generate_series(0, $4::int - 1) as i
+       returning handle, campaign_id, occurred_at as at, country, segment, source, browser, os, is_bot),
+     ${clickRollupCtes('ins')}
+     select 1`,
     [handle, campaignId, start, count],
-  );
-  await sql.query(
-    `insert into click_rollups (handle, campaign_id, hour, country, segment, source, clicks, qualified_clicks)
-     select handle, campaign_id, date_trunc('hour', occurred_at), country, segment, source, count(*), count(*) filter (where not is_bot)
-       from clicks where handle = $1 and campaign_id = $2 group by 1, 2, 3, 4, 5, 6
-     on conflict (handle, campaign_id, hour, country, segment, source) do update
-       set clicks = excluded.clicks, qualified_clicks = excluded.qualified_clicks`,
-    [handle, campaignId],
   );
 }

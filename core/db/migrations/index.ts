@@ -15,6 +15,7 @@ import { Migration0015SubIds } from './0015-sub-ids.ts';
 import { Migration0016Commissions } from './0016-commissions.ts';
 import { Migration0017ConversionReversals } from './0017-conversion-reversals.ts';
 import { Migration0018Postbacks } from './0018-postbacks.ts';
+import { Migration0019CompressedRollups } from './0019-compressed-rollups.ts';
 import { Migration0020PartitionedClicks } from './0020-partitioned-clicks.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
@@ -36,5 +37,6 @@ export const migrations = [
   { name: '0016-commissions', class: Migration0016Commissions },
   { name: '0017-conversion-reversals', class: Migration0017ConversionReversals },
   { name: '0018-postbacks', class: Migration0018Postbacks },
+  { name: '0019-compressed-rollups', class: Migration0019CompressedRollups },
   { name: '0020-partitioned-clicks', class: Migration0020PartitionedClicks },
 ];

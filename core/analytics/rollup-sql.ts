@@ -1,0 +1,127 @@
+// The rollups of a batch of new clicks or conversions, written by the batch's own statement (the
+// click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly
+// (clicks only), daily and all-time sums (the funnel); per campaign and visitor dimension: daily sums (breakdowns of
+// some campaigns or a partner's, whose edge hours are read from raw rows, core/analytics/range.ts);
+// per dimension for the whole handle (no campaign: what handle-wide breakdowns read), daily and, for
+// clicks, hourly. Each upsert runs in its key order, so
+// two batches flushing at once lock shared rows in the same order.
+
+/** The visitor dimensions kept in the dimension rollups (referrer is the source column). */
+export const DIMENSIONS = ['country', 'segment', 'source', 'browser', 'os'] as const;
+export type Dimension = (typeof DIMENSIONS)[number];
+
+interface Spec {
+  /** Prefix of the CTE names (a statement may hold both kinds). */
+  name: string;
+  /** Hourly per campaign (clicks; a conversion's edge hours are read raw: conversions are few). */
+  hours?: string;
+  days: string;
+  totals: string;
+  dimensionDays: string;
+  /** The same per dimension for the whole handle (no campaign): the handle-wide breakdowns read these. */
+  handleDimensionDays: string;
+  /** Hourly, kept for all time (clicks only: raw conversions are few enough for edge hours). */
+  handleDimensionHours?: string;
+  /** Keys besides handle, campaign and the bucket (conversions: the currency). */
+  extraKeys: string[];
+  /** Sums of the funnel tables, as `column: expression over the source rows`. */
+  sums: Record<string, string>;
+  /** The subset of `sums` the dimension tables keep. */
+  dimensionSums: string[];
+}
+
+const CLICKS: Spec = {
+  name: 'click_rollup',
+  hours: 'click_rollups',
+  days: 'funnel_click_days',
+  totals: 'funnel_click_totals',
+  dimensionDays: 'analytics_dimension_days',
+  handleDimensionDays: 'analytics_handle_dimension_days',
+  handleDimensionHours: 'analytics_handle_dimension_hours',
+  extraKeys: [],
+  sums: { clicks: 'count(*)', qualified_clicks: 'count(*) filter (where not is_bot)' },
+  dimensionSums: ['clicks', 'qualified_clicks'],
+};
+
+const CONVERSIONS: Spec = {
+  name: 'conversion_rollup',
+  days: 'conversion_rollups',
+  totals: 'funnel_conversion_totals',
+  dimensionDays: 'analytics_dimension_conversion_days',
+  handleDimensionDays: 'analytics_handle_dimension_conversion_days',
+  extraKeys: ['currency'],
+  sums: {
+    conversions: 'count(*)',
+    verified_conversions: 'count(*) filter (where verified)',
+    unauthenticated_conversions: 'count(*) filter (where not authenticated)',
+    value: 'coalesce(sum(value), 0)',
+  },
+  dimensionSums: ['conversions', 'verified_conversions', 'value'],
+};
+
+const seq = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from).join(', ');
+
+function upsert(table: string, alias: string, keys: string[], sums: string[], select: string, order: string[]): string {
+  return `insert into ${table} as ${alias} (${[...keys, ...sums].join(', ')})
+    ${select}
+    order by ${order.join(', ')}
+    on conflict (${order.join(', ')}) do update set ${sums.map((s) => `${s} = ${alias}.${s} + excluded.${s}`).join(', ')}`;
+}
+
+/**
+ * CTEs (each `name as (...)`, comma-separated, to follow a WITH's earlier CTEs) that fold the rows
+ * of `source` into every rollup of the spec. `source` has handle, campaign_id, `at` (the time that
+ * picks the hour), country, segment, source, browser, os and what the sums read.
+ */
+function rollupCtes(s: Spec, source: string): string {
+  const extra = s.extraKeys;
+  const sums = Object.keys(s.sums);
+  const dims = s.dimensionSums;
+  const sumOf = (cols: string[]) => cols.map((c) => `sum(${c}) as ${c}`).join(', ');
+  const groupKeys = ['handle', 'campaign_id', 'hour', ...extra];
+  const n = s.name;
+  const ctes: Record<string, string> = {
+    // One row per (campaign, hour, extra keys, dimension values) of the batch: every later upsert sums these.
+    [`${n}_base`]: `select handle, campaign_id, date_trunc('hour', at, 'UTC') as hour${extra.map((k) => `, ${k}`).join('')},
+        country::text as country, segment, source, browser, os, ${Object.entries(s.sums).map(([c, e]) => `${e} as ${c}`).join(', ')}
+      from ${source} group by ${seq(groupKeys.length + 5)}`,
+    [`${n}_days`]: upsert(s.days, 'r', ['handle', 'campaign_id', 'day', ...extra], sums,
+      `select handle, campaign_id, (hour at time zone 'UTC')::date as day${extra.map((k) => `, ${k}`).join('')}, ${sumOf(sums)}
+         from ${n}_base group by ${seq(3 + extra.length)}`,
+      ['handle', 'campaign_id', 'day', ...extra]),
+    [`${n}_totals`]: upsert(s.totals, 'r', ['handle', 'campaign_id', ...extra], sums,
+      `select handle, campaign_id${extra.map((k) => `, ${k}`).join('')}, ${sumOf(sums)} from ${n}_base group by ${seq(2 + extra.length)}`,
+      ['handle', 'campaign_id', ...extra]),
+    [`${n}_dims`]: `select b.handle, b.campaign_id, b.hour${extra.map((k) => `, b.${k}`).join('')}, x.dimension, x.key, ${dims.map((c) => `b.${c}`).join(', ')}
+      from ${n}_base b
+      cross join lateral (values ${['country', 'segment', 'source', 'browser', 'os'].map((d) => `('${d}', b.${d})`).join(', ')}) as x(dimension, key)`,
+    [`${n}_dimension_days`]: upsert(s.dimensionDays, 'r', ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra], dims,
+      `select handle, dimension, campaign_id, (hour at time zone 'UTC')::date as day, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
+         from ${n}_dims group by ${seq(5 + extra.length)}`,
+      ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra]),
+    [`${n}_handle_dimension_days`]: upsert(s.handleDimensionDays, 'r', ['handle', 'dimension', 'day', 'key', ...extra], dims,
+      `select handle, dimension, (hour at time zone 'UTC')::date as day, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
+         from ${n}_dims group by ${seq(4 + extra.length)}`,
+      ['handle', 'dimension', 'day', 'key', ...extra]),
+  };
+  if (s.hours) {
+    ctes[`${n}_hours`] = upsert(s.hours, 'r', groupKeys, sums,
+      `select ${groupKeys.join(', ')}, ${sumOf(sums)} from ${n}_base group by ${seq(groupKeys.length)}`,
+      ['handle', 'campaign_id', 'hour', ...extra]);
+  }
+  if (s.handleDimensionHours) {
+    ctes[`${n}_handle_dimension_hours`] = upsert(s.handleDimensionHours, 'r', ['handle', 'dimension', 'hour', 'key', ...extra], dims,
+      `select handle, dimension, hour, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)} from ${n}_dims group by ${seq(4 + extra.length)}`,
+      ['handle', 'dimension', 'hour', 'key', ...extra]);
+  }
+  return Object.entries(ctes).map(([name, sql]) => `${name} as (${sql})`).join(',\n');
+}
+
+/** Rollup CTEs of new clicks: `source` has handle, campaign_id, at, country, segment, source, browser, os, is_bot. */
+export const clickRollupCtes = (source: string) => rollupCtes(CLICKS, source);
+
+/**
+ * Rollup CTEs of new conversions: `source` has handle, campaign_id, at, currency (the rollup's: never
+ * null), country, segment, source, browser, os, verified, authenticated, value.
+ */
+export const conversionRollupCtes = (source: string) => rollupCtes(CONVERSIONS, source);

@@ -1,0 +1,53 @@
+// PostgreSQL CPU per stored click of the click flush (insert + rollups + stats + commissions), from
+// /proc of its backend: `node scripts/bench/flush-cost.ts <checkout> [clicks] [batch]`. Pass two
+// checkouts (e.g. main and a branch) one after the other to compare their flush statements; CPU time,
+// unlike latency, survives a busy box. Clicks are recent (every flush writes the current hours).
+import { readFileSync } from 'node:fs';
+const tree = process.argv[2];
+const total = Number(process.argv[3] ?? 100000);
+const batchSize = Number(process.argv[4] ?? 1000);
+const pg = (await import(`${tree}/node_modules/pg/lib/index.js`)).default;
+const pino = (await import(`${tree}/node_modules/pino/pino.js`)).default;
+const { initOrm } = await import(`${tree}/core/db/orm.ts`);
+const { ClickBuffer } = await import(`${tree}/core/redirect/click-buffer.ts`);
+const { createTestDatabase } = await import(`${tree}/test/support/database.ts`);
+const log = pino({ level: 'silent' });
+const db = await createTestDatabase();
+const orm = await initOrm(db.url, 2, log);
+await orm.getMigrator().up();
+await orm.close();
+const pool = new pg.Pool({ connectionString: db.url, max: 1 });
+await pool.query(`insert into tenants (handle, name, reporting_currency) values ('h', 'H', 'USD')`);
+await pool.query(`insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug, destination_url)
+  select 'h', 'c' || i, 'AFFILIATE_CLICKOUT', 'ACTIVE', 'custom_webhook', 'affiliate_click', 'c' || i, 'https://m.example/' from generate_series(0, 99) i`);
+const pid = (await pool.query('select pg_backend_pid() as p')).rows[0].p;
+const ticks = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
+const UAS = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1',
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36',
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0'];
+const C = ['US', 'US', 'US', 'DE', 'DE', 'GB', 'FR', 'IN', 'BR', 'NL', 'ES', 'IT'];
+const S = ['direct', 'direct', 'email', 'twitter', 'instagram', 'search'];
+const G = ['desktop', 'desktop', 'mobile', 'mobile', 'tablet'];
+let seed = 42; const r = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
+const outbox = { wants: () => false, emit: async () => {}, wake: () => {} };
+const buffer = new ClickBuffer({ pg: pool, outbox, log, flushMs: 1e9, batchSize, maxBuffered: 10_000_000 });
+const { randomUUID } = await import('node:crypto');
+const row = () => ({ clickId: randomUUID(), handle: 'h', campaignId: `c${Math.floor(r() ** 2 * 100)}`, occurredAt: new Date(Date.now() - r() * 60_000),
+  country: pick(C), segment: pick(G), device: 'desktop', source: pick(S), referrerHost: null, language: 'en', destinationUrl: 'https://m.example/',
+  userAgent: pick(UAS), ipHash: null, isBot: r() < 0.1, botReason: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null });
+// warm-up batch
+for (let i = 0; i < batchSize; i++) buffer.push(row());
+await buffer.flush();
+const t0 = ticks(); const c0 = process.cpuUsage(); const w0 = performance.now();
+for (let done = 0; done < total; done += batchSize) {
+  for (let i = 0; i < batchSize; i++) buffer.push(row());
+  await buffer.flush();
+}
+const pgUs = ((ticks() - t0) * 10_000) / total; const c = process.cpuUsage(c0);
+console.log(JSON.stringify({ tree, total, batchSize, pgCpuUsPerClick: Math.round(pgUs * 10) / 10, nodeCpuUsPerClick: Math.round(((c.user + c.system) / total) * 10) / 10, wallMs: Math.round(performance.now() - w0) }));
+await buffer.close(1000);
+await pool.end();
+await db.drop();
+process.exit(0);
