@@ -108,7 +108,7 @@ async function rollupTotals(pg: PoolClient, handle: string, keptFrom: Date | nul
   );
   const convs = await pg.query(
     `select currency, sum(conversions) as n, sum(verified_conversions) as verified, sum(value) as value
-       from conversion_rollups where handle = $1 and hour >= $2 group by currency`,
+       from conversion_rollups where handle = $1 and day >= ($2::timestamptz at time zone 'UTC')::date group by currency`,
     [handle, from],
   );
   return {

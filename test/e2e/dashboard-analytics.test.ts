@@ -228,9 +228,7 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     await shot(page, 'analytics-05a-breakdowns-browser-os-stubbed');
   });
 
-  // ENABLE once groupBy=browser and groupBy=os are on this branch (the rollups helper adds them):
-  // change `describe.skip` to `describe`. Until then the test above checks the "not yet" note.
-  describe.skip('breakdowns by browser and OS (needs groupBy=browser|os from the rollups branch)', () => {
+  describe('breakdowns by browser and OS', () => {
     it('shows browser and OS tables with bots, conversions and every currency, over the chosen range', async () => {
       const page = await openPage();
       await signIn(page, '#/breakdowns?range=7d');
