@@ -10,13 +10,21 @@ import type { Logger } from '../../core/infra/logger.ts';
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const;
 
-/** N from --workers, else WORKERS, else one per core with DATABASE_URL and 1 embedded; exits 2 when impossible. */
+/** N from --workers, else WORKERS, else one per core with DATABASE_URL and REDIS_URL, else 1; exits 2 when impossible. */
 export function workerCount(flag: string | undefined, config: Config): number {
   if (flag !== undefined && !/^\d{1,4}$/.test(flag)) usage(`--workers must be a whole number (0: automatic), got "${flag}"`);
   const asked = flag !== undefined ? Number(flag) : config.workers;
   if (!config.databaseUrl) {
     if (asked > 1) {
       usage(`--workers ${asked} needs DATABASE_URL: the embedded database (PGlite) lives in one process, so embedded mode runs one server process`);
+    }
+    return 1;
+  }
+  // Processes share link-cache invalidation, counters and the delivery queue through Redis: without
+  // it a campaign changed on one worker would stay stale on the others.
+  if (!config.redisUrl) {
+    if (asked > 1) {
+      usage(`--workers ${asked} needs REDIS_URL: server processes share cache invalidation, counters and job queues through Redis, so without it tenx runs one server process`);
     }
     return 1;
   }

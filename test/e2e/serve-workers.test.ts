@@ -212,7 +212,7 @@ describe('tenx serve --workers 2: a primary that dies leaves no worker behind', 
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'ignore'],
       env: {
-        ...process.env, DATABASE_URL: db.url, REDIS_URL: '', ADMIN_TOKEN: ADMIN, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
+        ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tenx-test-${db.name}`, ADMIN_TOKEN: ADMIN, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'info',
         TRUSTED_PROXIES: '127.0.0.1,::1', CLICK_FLUSH_MS: '60000', WORKERS: '',
       },
     });
