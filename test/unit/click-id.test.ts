@@ -12,4 +12,10 @@ describe('click ids', () => {
       expect(parseInt(id.replace(/-/g, '').slice(0, 12), 16)).to.equal(now);
     }
   });
+
+  it('sort in the order they were drawn within one millisecond (a counter in rand_a), and by time across milliseconds', () => {
+    const now = Date.UTC(2026, 1, 25, 12, 0, 1);
+    const ids = [...Array.from({ length: 1000 }, () => newClickId(now)), newClickId(now + 1), newClickId(now + 1)];
+    expect([...ids].sort()).to.deep.equal(ids);
+  });
 });
