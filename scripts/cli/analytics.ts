@@ -4,8 +4,9 @@ import { timeArg } from './args.ts';
 import { withClient } from './client.ts';
 import { action, money, percent, printJson, printTable, type Column } from './output.ts';
 
-// sub1..sub5 need --campaign (the API answers 400 without it).
-export const DIMENSIONS = ['country', 'segment', 'referrer', 'source', 'browser', 'os', 'day', 'campaign', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
+// sub1..sub5 need --campaign or --partner, hour needs --from (within 31 days of --to), partner is
+// a manager's (the API answers 400 otherwise, and the CLI prints its message).
+export const DIMENSIONS = ['country', 'segment', 'referrer', 'source', 'browser', 'os', 'day', 'hour', 'campaign', 'partner', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 
 export interface FunnelRow {
   campaignId?: string;
@@ -25,6 +26,7 @@ export interface FunnelRow {
 
 interface Filters {
   campaign?: string;
+  partner?: string;
   from?: string;
   to?: string;
   json?: boolean;
@@ -53,6 +55,7 @@ const funnelColumns: Column<FunnelRow>[] = [
 function addFilters(cmd: Command): Command {
   return cmd
     .option('--campaign <campaignId>', 'only this campaign (partner)')
+    .option('--partner <partnerId>', "only this partner's campaigns (handle tokens; a partner login reads its own)")
     .option('--from <time>', 'from this ISO-8601 time (inclusive)', timeArg)
     .option('--to <time>', 'up to this ISO-8601 time (exclusive)', timeArg)
     .option('--json', 'print the raw JSON response');
@@ -65,7 +68,7 @@ export function registerAnalyticsCommands(program: Command) {
     action(async (o: Filters) => {
       await withClient(async (c) => {
         const res: { data: FunnelRow[]; totals?: FunnelRow } = await c.get(c.analyticsPath(), {
-          funnel: true, campaignId: o.campaign, from: o.from, to: o.to,
+          funnel: true, campaignId: o.campaign, partnerId: o.partner, from: o.from, to: o.to,
         });
         if (o.json) return printJson(res);
         const rows = res.totals && res.data.length > 1 ? [...res.data, { ...res.totals, campaignId: 'TOTAL' }] : res.data;
@@ -86,7 +89,7 @@ export function registerAnalyticsCommands(program: Command) {
       await withClient(async (c) => {
         const res: { data: { key: string; clicks: number; qualifiedClicks: number; conversions: number; revenue: number; revenueByCurrency?: Record<string, number> }[] } = await c.get(
           c.analyticsPath(),
-          { groupBy: dimension, campaignId: o.campaign, from: o.from, to: o.to },
+          { groupBy: dimension, campaignId: o.campaign, partnerId: o.partner, from: o.from, to: o.to },
         );
         if (o.json) return printJson(res);
         printTable(

@@ -135,7 +135,7 @@ step "scripts get exit code 1 with the API's message, 2 for usage and configurat
 bg duplicate 1 'Campaign "partner-alpha" already exists' tenx campaigns create partner-alpha --slug other --destination https://merchant.example.com/
 bg no-slug 2 '--slug' tenx campaigns create partner-gamma --destination https://merchant.example.com/
 bg bad-json 2 'not valid JSON' tenx campaigns create partner-gamma --slug g --destination https://x.example.com/ --routing-rules '{not json'
-bg bad-dimension 2 'Allowed choices are country, segment, referrer, source, browser, os, day, campaign, sub1, sub2, sub3, sub4, sub5' tenx analytics by planet
+bg bad-dimension 2 'Allowed choices are country, segment, referrer, source, browser, os, day, hour, campaign, partner, sub1, sub2, sub3, sub4, sub5' tenx analytics by planet
 bg bad-login 1 'not valid' tenx login --url "$URL" --handle "$HANDLE" --token tenx_pat_not-a-real-token
 bg no-admin 2 'ADMIN_TOKEN' env ADMIN_TOKEN= node "$ROOT/scripts/tenx.js" create-handle other --name x --url "$URL"
 bg no-scope 1 'lacks the "tokens.write" scope' tenx tokens list

@@ -79,7 +79,25 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     ok(funnel);
     const rows = JSON.parse(funnel.stdout).data.map((r: { campaignId: string; clicks: number }) => [r.campaignId, r.clicks]);
     expect(rows).to.deep.equal([['alpha-deal', 1]]);
+
+    // groupBy=hour (issue 16) from the CLI, on the partner's realm: its own click in this hour only.
+    const hour = new Date(Math.floor(Date.now() / 3_600_000) * 3_600_000).toISOString().replace('.000Z', 'Z');
+    const byHour = await tenx(['analytics', 'by', 'hour', '--from', new Date(Date.now() - 3_600_000).toISOString()]);
+    ok(byHour);
+    expect(byHour.stdout).to.match(new RegExp(`^${hour}\\s+1\\s+`, 'm'));
+    const noFrom = await tenx(['analytics', 'by', 'hour']);
+    expect(noFrom.code).to.equal(1);
+    expect(noFrom.stderr).to.include('groupBy=hour covers at most 31 days');
     ok(await tenx(['logout']));
+
+    // A manager breaks down by partner, and filters any breakdown by one partner.
+    const byPartner = await tenx(['analytics', 'by', 'partner', '--json'], asOwner());
+    ok(byPartner);
+    const partners = JSON.parse(byPartner.stdout).data.map((r: { key: string; clicks: number }) => [r.key, r.clicks]);
+    expect(partners).to.deep.include.members([['alpha', 1], ['beta', 1]]);
+    const betaOnly = await tenx(['analytics', 'by', 'campaign', '--partner', 'beta', '--json'], asOwner());
+    ok(betaOnly);
+    expect(JSON.parse(betaOnly.stdout).data.map((r: { key: string }) => r.key)).to.deep.equal(['beta-deal']);
   });
 
   it('rewards set|list|delete', async () => {
