@@ -7,9 +7,14 @@ const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
 /**
  * A time-window bound given by a client (analytics, audit, notifications): an RFC 3339 date-time in the years
- * 1970-9998, so hour rounding and PostgreSQL's timestamptz never meet a year 0 or 10000.
+ * 1970-9998, so hour rounding and PostgreSQL's timestamptz never meet a year 0 or 10000, and without a
+ * leap second (`23:59:60` is valid RFC 3339, but Date.parse gives NaN and the window an Invalid Date).
  */
-export const instant = { type: 'string', format: 'date-time', pattern: '^(?:19[7-9]\\d|[2-8]\\d{3}|9[0-8]\\d{2}|99[0-8]\\d|999[0-8])-' } as const;
+export const instant = {
+  type: 'string',
+  format: 'date-time',
+  pattern: '^(?!\\d{4}-\\d\\d-\\d\\d[Tt ]\\d\\d:\\d\\d:60)(?:19[7-9]\\d|[2-8]\\d{3}|9[0-8]\\d{2}|99[0-8]\\d|999[0-8])-',
+} as const;
 
 /** Two ajv instances: bodies are strict JSON; params and query strings are coerced to their types. */
 export const bodyAjv = addFormats(new Ajv({ allErrors: true, strict: false, useDefaults: true }));

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { CONVERSIONS, count, partnerCampaign, storedClick } from '../support/conversions.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
 import { ADMIN_TOKEN, startTestServer, type TestServer } from '../support/server.ts';
 
 type Res = { status: number; body: { error?: { code: string; details?: { pointer: string; message: string }[] } } };
@@ -110,6 +111,21 @@ describe('hostile input the database cannot take is a 400, not a 500', () => {
     // The far future still works where it cannot overflow.
     const res = await server.http.get(`${base}/analytics?funnel=true&from=2020-01-01T00:00:00Z&to=9998-12-31T22:00:00Z`).set(partner.auth);
     expect(res.status).to.equal(200);
+  });
+
+  it('refuses a leap second (23:59:60, valid RFC 3339 that Date cannot parse) in window bounds instead of a 500', async () => {
+    await createPartner(server, partner, 'leap');
+    const realm = await partnerToken(server, partner, 'leap');
+    const queries = [
+      'analytics?groupBy=hour&from=2026-11-30T23:59:60Z', 'analytics?groupBy=os&from=2026-12-31T23:59:60Z',
+      'analytics?groupBy=browser&to=2026-06-30T23:59:60.5Z', 'analytics?funnel=true&to=2026-06-30T22:59:60-01:00',
+      'analytics/export?format=csv&from=2026-11-30T23:59:60Z', 'analytics/export?format=ndjson&to=2026-11-30T23:59:60Z',
+    ];
+    for (const q of queries) {
+      const bound = `/query/${q.includes('from=') ? 'from' : 'to'}`;
+      expectInvalid(await server.http.get(`${base}/${q}`).set(partner.auth), bound, q);
+      expectInvalid(await server.http.get(`${base}/partner/${q}`).set(realm.auth), bound, `partner/${q}`);
+    }
   });
 
   it('answers the admin token on a path whose handle is not a handle with 404, like a PAT', async () => {
