@@ -241,6 +241,20 @@ describe('CLICK_RETENTION_DAYS: whole months of clicks dropped, rollups kept', (
     expect(csv.text.trimEnd().split('\n')).to.have.length(90);
   });
 
+  it("keeps a campaign's breakdowns over hour-precise windows in a dropped month equal to its funnel (rollups are kept)", async () => {
+    // Month -3's first 30 hours, cut at hour edges: [day 1 12:00, day 2 06:00) holds 18 of its clicks.
+    const from = new Date(month(-3).getTime() + 12 * 3_600_000).toISOString();
+    const to = new Date(month(-3).getTime() + 30 * 3_600_000).toISOString();
+    const w = `campaignId=${h.campaignId}&from=${from}&to=${to}`;
+    expect(await partitions.dropExpired(month(0, 2))).to.deep.equal([]); // dropped by the test above (or now)
+    const funnel = await analytics(`funnel=true&${w}`);
+    expect(funnel.totals.clicks).to.equal(18);
+    for (const groupBy of ['country', 'segment', 'browser', 'os', 'hour', 'campaign']) {
+      const rows: Array<{ clicks: number }> = (await analytics(`groupBy=${groupBy}&${w}`)).data;
+      expect(rows.reduce((n, r) => n + r.clicks, 0), `groupBy=${groupBy}`).to.equal(18);
+    }
+  });
+
   it('keeps clicks forever when CLICK_RETENTION_DAYS is 0 (the default)', async () => {
     const forever = await startTestServer({ redis: false });
     try {
