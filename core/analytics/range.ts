@@ -198,8 +198,15 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
       return `select ${g.hours.columns}, (hour at time zone 'UTC')::date as day from ${g.hours.table}
         where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
     }
-    return `select ${g.raw!.columns}, (${g.raw!.time} at time zone 'UTC')::date as day from ${g.raw!.table}
+    const raw = `select ${g.raw!.columns}, (${g.raw!.time} at time zone 'UTC')::date as day from ${g.raw!.table}
       where ${where} and ${g.raw!.time} >= ${p.add(new Date(a))} and ${g.raw!.time} < ${p.add(new Date(b))}`;
+    if (g.raw!.table !== 'clicks') return raw;
+    // Raw clicks of a month dropped by CLICK_RETENTION_DAYS are gone: an edge inside a dropped day
+    // counts that whole day from the day table (day-precise there, as documented), never 0.
+    const dropped = `${p.add(new Date(a))} < coalesce((select kept_from from click_retention), '-infinity')`;
+    const days = `day between ${p.add(isoDay(a))}::date and ${p.add(isoDay(b - 1))}::date`;
+    return `(${raw} and not (${dropped})) union all
+      (select ${g.days.columns}, day from ${g.days.table} where ${where}${g.days.where ? ` and ${g.days.where}` : ''} and ${days} and ${dropped})`;
   };
   if (from !== undefined && to !== undefined && firstDay! >= endDay!) return hours(from, to);
 

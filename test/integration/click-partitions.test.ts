@@ -241,18 +241,21 @@ describe('CLICK_RETENTION_DAYS: whole months of clicks dropped, rollups kept', (
     expect(csv.text.trimEnd().split('\n')).to.have.length(90);
   });
 
-  it("keeps a campaign's breakdowns over hour-precise windows in a dropped month equal to its funnel (rollups are kept)", async () => {
+  it("keeps a campaign's breakdowns over a dropped month: day-precise at window edges (raw clicks are gone), hour-precise where rollups are hourly", async () => {
     // Month -3's first 30 hours, cut at hour edges: [day 1 12:00, day 2 06:00) holds 18 of its clicks.
     const from = new Date(month(-3).getTime() + 12 * 3_600_000).toISOString();
     const to = new Date(month(-3).getTime() + 30 * 3_600_000).toISOString();
     const w = `campaignId=${h.campaignId}&from=${from}&to=${to}`;
+    // The same window widened to whole UTC days: what a dimension breakdown can still answer.
+    const days = `campaignId=${h.campaignId}&from=${month(-3).toISOString()}&to=${new Date(month(-3).getTime() + 48 * 3_600_000).toISOString()}`;
     expect(await partitions.dropExpired(month(0, 2))).to.deep.equal([]); // dropped by the test above (or now)
     const funnel = await analytics(`funnel=true&${w}`);
     expect(funnel.totals.clicks).to.equal(18);
-    for (const groupBy of ['country', 'segment', 'browser', 'os', 'hour', 'campaign']) {
-      const rows: Array<{ clicks: number }> = (await analytics(`groupBy=${groupBy}&${w}`)).data;
-      expect(rows.reduce((n, r) => n + r.clicks, 0), `groupBy=${groupBy}`).to.equal(18);
-    }
+    const wholeDays = (await analytics(`funnel=true&${days}`)).totals.clicks;
+    expect(wholeDays).to.be.above(18);
+    const sum = async (query: string) => ((await analytics(query)).data as Array<{ clicks: number }>).reduce((n, r) => n + r.clicks, 0);
+    for (const groupBy of ['hour', 'campaign']) expect(await sum(`groupBy=${groupBy}&${w}`), `groupBy=${groupBy}`).to.equal(18);
+    for (const groupBy of ['country', 'segment', 'browser', 'os']) expect(await sum(`groupBy=${groupBy}&${w}`), `groupBy=${groupBy}`).to.equal(wholeDays);
   });
 
   it('keeps clicks forever when CLICK_RETENTION_DAYS is 0 (the default)', async () => {
