@@ -9,27 +9,39 @@ const pool = Buffer.allocUnsafe(POOL_BYTES);
 let offset = POOL_BYTES;
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
 
-let lastMs = -1;
-let seq = 0;
-
-export function uuidv7(now = Date.now()): string {
-  if (offset + 10 > POOL_BYTES) {
-    randomFillSync(pool);
-    offset = 0;
-  }
-  const r = pool;
-  const o = offset;
-  offset += 10;
-  if (now > lastMs) {
-    lastMs = now;
-    seq = ((r[o] & 0x07) << 8) | r[o + 1]; // random start, low enough that 2,048 more fit in this ms
-  } else if (++seq > 0xfff) {
-    lastMs++; // the sequence ran out within one ms: borrow the next one, as `uuid` does
-    seq = 0;
-  }
-  const ms = lastMs;
-  const high = Math.floor(ms / 0x10000).toString(16).padStart(8, '0');
-  const low = (ms & 0xffff).toString(16).padStart(4, '0');
-  return `${high}-${low}-7${HEX[seq >> 8][1]}${HEX[seq & 0xff]}-${HEX[(r[o + 2] & 0x3f) | 0x80]}${HEX[r[o + 3]]}-` +
-    `${HEX[r[o + 4]]}${HEX[r[o + 5]]}${HEX[r[o + 6]]}${HEX[r[o + 7]]}${HEX[r[o + 8]]}${HEX[r[o + 9]]}`;
+/**
+ * A UUIDv7 generator with its own sequence. `exactMs`: the id always carries `now` (click ids: a click's
+ * id tells its time, which the partition look-up uses); past 4,095 ids in one ms the sequence then
+ * stays put (ids stay distinct by their random tail, unordered). Otherwise the sequence borrows the
+ * next millisecond when it runs out, as the `uuid` package does.
+ */
+export function uuidv7Generator(opts: { exactMs?: boolean } = {}): (now?: number) => string {
+  let lastMs = -1;
+  let seq = 0;
+  return (now = Date.now()) => {
+    if (offset + 10 > POOL_BYTES) {
+      randomFillSync(pool);
+      offset = 0;
+    }
+    const r = pool;
+    const o = offset;
+    offset += 10;
+    if (now > lastMs || (opts.exactMs && now !== lastMs)) {
+      lastMs = now;
+      seq = ((r[o] & 0x07) << 8) | r[o + 1]; // random start, low enough that 2,048 more fit in this ms
+    } else if (opts.exactMs) {
+      seq = Math.min(seq + 1, 0xfff);
+    } else if (++seq > 0xfff) {
+      lastMs++; // the sequence ran out within one ms: borrow the next one, as `uuid` does
+      seq = 0;
+    }
+    const ms = lastMs;
+    const high = Math.floor(ms / 0x10000).toString(16).padStart(8, '0');
+    const low = (ms & 0xffff).toString(16).padStart(4, '0');
+    return `${high}-${low}-7${HEX[seq >> 8][1]}${HEX[seq & 0xff]}-${HEX[(r[o + 2] & 0x3f) | 0x80]}${HEX[r[o + 3]]}-` +
+      `${HEX[r[o + 4]]}${HEX[r[o + 5]]}${HEX[r[o + 6]]}${HEX[r[o + 7]]}${HEX[r[o + 8]]}${HEX[r[o + 9]]}`;
+  };
 }
+
+/** Request, conversion, audit and outbox ids: monotonic within this process. */
+export const uuidv7 = uuidv7Generator();
