@@ -181,7 +181,8 @@ export async function startTenxProcess(env: Record<string, string>, nodeArgs: st
     cwd: ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      // One process (WORKERS=1): its CPU from /proc is the server's whole CPU, compared with bare's one process.
+      ...process.env, PORT: String(port), HOST: '127.0.0.1', REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', WORKERS: '1',
       LOG_LEVEL: 'warn', SECRET_KEY: 'bench-secret', CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', ...env,
     },
   });
