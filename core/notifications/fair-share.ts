@@ -18,6 +18,8 @@ export interface ShareLimits {
 // Before a key has a measured send time, a refused send asks again after about this long.
 const FIRST_GUESS_MS = 100;
 const MAX_WAIT_MS = 5 * 60_000;
+/** Never ask again sooner than this: a refused send costs a round trip to Redis. */
+const MIN_WAIT_MS = 10;
 
 export class FairShare {
   private readonly slots = new Slots();
@@ -31,6 +33,8 @@ export class FairShare {
   private readonly waiting = new Map<string, { key: string; until: number }>();
   private readonly waitingPerKey = new Map<string, number>();
   private lastPrune = Date.now();
+  /** Sends waiting in place for a key's next free slot (a bounded few per key; the rest are deferred). */
+  private readonly inPlace = new Map<string, Array<() => void>>();
 
   constructor(limits: ShareLimits) {
     this.limits = { perHandle: limits.perHandle, perEndpoint: limits.perEndpoint };
@@ -51,8 +55,37 @@ export class FairShare {
         const ms = Date.now() - started;
         for (const k of [handleKey, endpointKey]) this.sendMs.set(k, 0.8 * (this.sendMs.get(k) ?? ms) + 0.2 * ms);
         slot.release();
+        for (const k of [endpointKey, handleKey]) this.inPlace.get(k)?.shift()?.();
       },
     };
+  }
+
+  /**
+   * Waits for a slot of `fullKey` to be released, for at most `timeoutMs`, when fewer than that key's
+   * limit already wait (each holds one of the worker's slots, so a key never holds more than twice its
+   * share); false at once otherwise, and the caller defers the send. A burst to one endpoint then
+   * hands each freed slot to the next send at once, instead of a round trip through the queue.
+   */
+  waitInPlace(fullKey: string, timeoutMs: number): Promise<boolean> {
+    const queue = this.inPlace.get(fullKey) ?? [];
+    if (queue.length >= this.limitOf(fullKey)) return Promise.resolve(false);
+    this.inPlace.set(fullKey, queue);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        const i = queue.indexOf(wake);
+        if (i >= 0) queue.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      queue.push(wake);
+    });
+  }
+
+  private limitOf(key: string): number {
+    return key.startsWith('handle:') ? this.limits.perHandle : Math.min(this.limits.perEndpoint, this.limits.perHandle);
   }
 
   /**
@@ -66,9 +99,12 @@ export class FairShare {
     this.resumed(id);
     const waiting = (this.waitingPerKey.get(fullKey) ?? 0) + 1;
     this.waitingPerKey.set(fullKey, waiting);
-    const limit = fullKey.startsWith('handle:') ? this.limits.perHandle : Math.min(this.limits.perEndpoint, this.limits.perHandle);
+    const limit = this.limitOf(fullKey);
     const jitter = 0.8 + Math.random() * 0.4;
-    const ms = Math.min(MAX_WAIT_MS, Math.round(Math.max(FIRST_GUESS_MS, this.sendMs.get(fullKey) ?? FIRST_GUESS_MS) * Math.ceil(waiting / limit) * jitter));
+    // The key's own send time once known (a fast endpoint's backlog drains in milliseconds per round;
+    // flooring it at the first guess paced a 10,000-event burst to one endpoint at ~40/s).
+    const perSend = Math.max(1, this.sendMs.get(fullKey) ?? FIRST_GUESS_MS);
+    const ms = Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, Math.round(perSend * Math.ceil(waiting / limit) * jitter)));
     this.waiting.set(id, { key: fullKey, until: Date.now() + ms + 60_000 });
     return ms;
   }

@@ -13,6 +13,8 @@ import type { DeliveryScheduler } from './scheduler.ts';
 
 export const QUEUE_NAME = 'webhook-deliveries';
 const BACKOFF_TYPE = 'webhook';
+/** How long a send may hold a worker slot waiting for its key's next free one before it is deferred. */
+const IN_PLACE_WAIT_MS = 2000;
 
 /** handle and webhookId pick the delivery's fair share; jobs queued before they existed have none. */
 interface JobData { deliveryId: string; handle?: string; webhookId?: string }
@@ -111,7 +113,10 @@ export class BullmqScheduler implements DeliveryScheduler {
     const { deliveryId, handle, webhookId } = job.data;
     this.share.resumed(job.id!);
     // A job queued before shares existed carries no key: it counts only against the worker's concurrency.
-    const place = handle !== undefined && webhookId !== undefined ? this.share.enter({ handle, webhookId }) : { release: () => {} };
+    const key = handle !== undefined && webhookId !== undefined ? { handle, webhookId } : null;
+    let place = key ? this.share.enter(key) : { release: () => {} };
+    // A few sends per key wait in place for the next free slot (no queue round trip); the rest are deferred.
+    while (key && 'full' in place && (await this.share.waitInPlace(place.full, IN_PLACE_WAIT_MS))) place = this.share.enter(key);
     if ('full' in place) {
       // Its handle or webhook has used its share of this worker's slots: give the slot to another
       // tenant's job and ask again later, without spending an attempt.

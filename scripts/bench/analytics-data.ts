@@ -134,6 +134,10 @@ export async function loadClicks(db: pg.ClientBase, spec: DataSpec, from: number
   const started = performance.now();
   // The load's session only: the chunk's hash aggregates stay in memory (the server's batches are small).
   await db.query(`set work_mem = '256MB'`);
+  // Each month's partition before its rows (the server's daily job would move them out of clicks_default
+  // while the COPY writes there, and the COPY would fail on the moved constraint).
+  await db.query(`select click_partition_ensure(m) from generate_series(date_trunc('month', $1::timestamptz, 'UTC'), $2::timestamptz, interval '1 month') m`,
+    [new Date(load.start), end]);
   for (let first = from; first < to; first += CHUNK) {
     const count = Math.min(CHUNK, to - first);
     const t0 = performance.now();

@@ -178,7 +178,8 @@ function handle(child: ChildProcess, url: string): ServerProcess {
 export async function startTenxProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, 'scripts/tenx.ts', 'serve'], {
-    cwd: ROOT,
+    // BENCH_TENX_ROOT: another checkout's tenx (this bench against an older commit, for an A/B pair).
+    cwd: process.env.BENCH_TENX_ROOT || ROOT,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       // One process (WORKERS=1): its CPU from /proc is the server's whole CPU, compared with bare's one process.
