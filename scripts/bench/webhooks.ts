@@ -69,6 +69,8 @@ export async function runWebhooksBench(opts: { events?: number; rate?: number; s
     REDIS_URL: redis ? (process.env.REDIS_URL ?? 'redis://127.0.0.1:6379') : '', REDIS_PREFIX: prefix,
     ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn', CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', SECRET_KEY: 'bench-secret',
     DATA_DIR: '/tmp/tenx-bench', WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SIGNING: signing, WEBHOOK_CONCURRENCY: String(concurrency),
+    // The per-tenant shares, when the environment sets them (to see what they cost a burst to one endpoint).
+    ...Object.fromEntries(['WEBHOOK_CONCURRENCY_PER_HANDLE', 'WEBHOOK_CONCURRENCY_PER_ENDPOINT'].filter((k) => process.env[k]).map((k) => [k, process.env[k]!])),
   }));
   const sql = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
