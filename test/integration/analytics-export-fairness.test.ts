@@ -54,7 +54,7 @@ describe('exports: fair between handles, stalled readers cut, the main pool neve
   const readers: StalledReader[] = [];
 
   before(async () => {
-    server = await startTestServer({ env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_PER_HANDLE: '2', EXPORT_STALL_MS: '8000', EXPORT_MIN_BYTES_PER_S: '4096' } });
+    server = await startTestServer({ env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_PER_HANDLE: '2', EXPORT_STALL_MS: '15000', EXPORT_MIN_BYTES_PER_S: '4096' } });
   });
   after(async () => {
     for (const r of readers) r.destroy();
@@ -94,7 +94,7 @@ describe('exports: fair between handles, stalled readers cut, the main pool neve
 
     // A reader that takes nothing is cut within a few stall windows: COPY stopped, slots back, and
     // the response closed (what the kernel still buffered drains, then the connection ends).
-    await until('COPYs stopped', async () => (await copySessions(server)) === 0, 45_000);
+    await until('COPYs stopped', async () => (await copySessions(server)) === 0, 75_000);
     const cut = await Promise.all(readers.map((r) => r.drainToClose(20_000)));
     expect(cut).to.deep.equal([true, true, true]);
     await server.http.get(path(c.handle)).set(c.auth).expect(200);
