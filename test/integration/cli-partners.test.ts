@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,10 +6,10 @@ import { expect } from 'chai';
 import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
+import { runNode, type Run } from '../support/run.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
-type Run = { code: number | null; stdout: string; stderr: string };
 
 describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in on its realm', function () {
   this.timeout(120_000);
@@ -21,15 +20,7 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
   function tenx(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome };
     for (const k of ['TENX_URL', 'TENX_HANDLE', 'TENX_TOKEN']) delete base[k];
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [TENX, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runNode([TENX, ...args], { ...base, ...env });
   }
   const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
   const asOwner = () => ({ TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: tenant.ownerToken });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { partnerCampaign } from '../support/conversions.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { runNode } from '../support/run.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 const TRACE = fileURLToPath(new URL('../support/loaded-modules.ts', import.meta.url));
@@ -33,15 +33,7 @@ describe('tenx CLI start-up: a one-call command loads only what it needs', funct
     const list = join(dir, 'modules.txt');
     const env = { ...process.env, XDG_CONFIG_HOME: dir, TENX_URL: server.url, TENX_HANDLE: t.handle, TENX_TOKEN: t.ownerToken, TENX_LOADED_MODULES: list };
     const started = process.hrtime.bigint();
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', TRACE, TENX, 'campaigns', 'list'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    const r = await runNode(['--import', TRACE, TENX, 'campaigns', 'list'], env);
     const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
     expect(r.code, r.stderr).to.equal(0);
     expect(r.stdout).to.match(/^startup\s+ACTIVE\s+AFFILIATE_CLICKOUT/m);

@@ -10,6 +10,7 @@ import { AUDIT_TYPES } from '../../scripts/cli/audit.ts';
 import { clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { GOOGLEBOT } from '../support/redirect.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { runNode, type Run } from '../support/run.ts';
 
 const SCRIPT = fileURLToPath(new URL('../cli/workflows.sh', import.meta.url));
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
@@ -38,11 +39,6 @@ describe('tenx CLI drives the seed workflows 1-5 (test/cli/workflows.sh)', funct
   });
 });
 
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 const SECRET_ALONE = /^whsec_[A-Za-z0-9+/=]+\n$/;
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/;
@@ -58,15 +54,7 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
   function tenx(args: string[], env: Record<string, string> = {}): Promise<Run> {
     const base: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome };
     for (const k of ['TENX_URL', 'TENX_HANDLE', 'TENX_TOKEN']) delete base[k];
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, [TENX, ...args], { env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c) => (stdout += c));
-      child.stderr.on('data', (c) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code, stdout, stderr }));
-    });
+    return runNode([TENX, ...args], { ...base, ...env });
   }
 
   const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);

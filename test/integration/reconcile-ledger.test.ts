@@ -1,21 +1,13 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { CONVERSIONS, clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { runNode } from '../support/run.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
 function reconcile(url: string, handle: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TENX, 'reconcile', handle], { env: { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c) => (stdout += c));
-    child.stderr.on('data', (c) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runNode([TENX, 'reconcile', handle], { ...process.env, DATABASE_URL: url, LOG_LEVEL: 'warn' });
 }
 
 describe('tenx reconcile proves the commission ledger (issue 15)', function () {
