@@ -23,13 +23,14 @@ export class ExportStalled extends Error {
 export class ExportPace extends Transform {
   private sent = 0;
   private backedUp = false;
+  private flushed = false;
   private readonly timer: NodeJS.Timeout;
 
   constructor(limits: PaceLimits) {
     super();
     const minBytes = Math.max(1, (limits.minBytesPerS * limits.windowMs) / 1000);
     this.timer = setInterval(() => {
-      const slowReader = this.backedUp || this.readableLength >= this.readableHighWaterMark;
+      const slowReader = this.backedUp || this.readableLength >= this.readableHighWaterMark || (this.flushed && this.readableLength > 0);
       if (slowReader && this.sent < minBytes) {
         this.destroy(new ExportStalled(`export reader took ${this.sent} bytes in ${limits.windowMs} ms (minimum ${Math.ceil(minBytes)})`));
         return;
@@ -38,6 +39,9 @@ export class ExportPace extends Transform {
       this.backedUp = false;
     }, limits.windowMs);
     this.timer.unref();
+    // Judged until the reader has taken the last byte, not only until the COPY ends: a reader that
+    // stops once every row was produced still holds the response (and its slot) open.
+    this.once('end', () => clearInterval(this.timer));
   }
 
   override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback) {
@@ -53,7 +57,8 @@ export class ExportPace extends Transform {
   }
 
   override _flush(done: TransformCallback) {
-    clearInterval(this.timer);
+    // Rows are done; what is left waits in this stage's buffer for the reader, still judged by the timer.
+    this.flushed = true;
     done();
   }
 }

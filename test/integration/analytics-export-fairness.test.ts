@@ -67,9 +67,13 @@ describe('exports: fair between handles, stalled readers cut, the main pool neve
     const b = await createHandle(server);
     const c = await createHandle(server);
     for (const h of [a, b, c]) await insertCampaigns(server.sql, h.handle, ['bulk']);
-    // ~20 MB of CSV: far more than the socket buffers between the server and a reader that stopped.
-    await insertBulkClicks(server.sql, a.handle, 'bulk', 150_000, new Date('2026-11-01T00:00:00Z'));
-    await insertBulkClicks(server.sql, b.handle, 'bulk', 150_000, new Date('2026-11-01T00:00:00Z'));
+    // ~75 MB of CSV per handle: far more than the socket buffers between the server and a reader that
+    // stopped (loopback receive buffers here autotune up to tcp_rmem's 32 MB, which held a whole 16 MB
+    // export: its COPY then finished and freed a slot early, 1 run in 3).
+    await insertBulkClicks(server.sql, a.handle, 'bulk', 100_000, new Date('2026-11-01T00:00:00Z'));
+    await insertBulkClicks(server.sql, b.handle, 'bulk', 100_000, new Date('2026-11-01T00:00:00Z'));
+    const fat = `repeat('x', 128)`;
+    await server.sql.query(`update clicks set sub1 = ${fat}, sub2 = ${fat}, sub3 = ${fat}, sub4 = ${fat}, sub5 = ${fat} where handle = any($1)`, [[a.handle, b.handle]]);
     await insertBulkClicks(server.sql, c.handle, 'bulk', 50, new Date('2026-11-01T00:00:00Z'));
     const mainPool = server.kernel.container.resolve<pg.Pool>('pg');
     const path = (handle: string) => `/v2/handles/${handle}/analytics/export?format=csv`;
