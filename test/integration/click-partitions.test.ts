@@ -7,7 +7,7 @@ import { reconcile } from '../../core/analytics/reconcile.ts';
 import type { ClickBuffer, ClickRow } from '../../core/redirect/click-buffer.ts';
 import { clickByIdLateral } from '../../core/redirect/index.ts';
 import type { ClickPartitions } from '../../core/redirect/click-partitions.ts';
-import { insertCampaigns, insertTraffic, type ClickSpec } from '../support/analytics-fixtures.ts';
+import { insertBulkClicks, insertCampaigns, insertTraffic, type ClickSpec } from '../support/analytics-fixtures.ts';
 import { codec, CONVERSIONS, clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
@@ -167,15 +167,23 @@ describe('partitioned clicks on a running server', () => {
       if (!found) await new Promise((r) => setTimeout(r, 20));
     }
     expect(found).to.be.instanceOf(Date);
+    // Many clicks of the same handle around it, on a partition without statistics: the probe must
+    // still walk the primary key to the one row, not the handle's clicks of the window.
+    await insertBulkClicks(server.sql, h.handle, h.campaignId, 2000, new Date(Date.now() - 30 * 60_000));
     const q = lookup(clickId);
     const plan = (await server.sql.query({ text: `explain (analyze, format json) ${q.text}`, values: q.values })).rows[0]['QUERY PLAN'];
     const scanned: string[] = [];
+    const probes: { index: unknown; removed: number }[] = [];
     const walk = (node: Record<string, unknown>) => {
-      if (typeof node['Relation Name'] === 'string' && Number(node['Actual Loops']) > 0) scanned.push(node['Relation Name'] as string);
+      if (typeof node['Relation Name'] === 'string' && Number(node['Actual Loops']) > 0) {
+        scanned.push(node['Relation Name'] as string);
+        probes.push({ index: node['Index Name'], removed: Number(node['Rows Removed by Filter'] ?? 0) });
+      }
       for (const child of (node.Plans as Record<string, unknown>[] | undefined) ?? []) walk(child);
     };
     walk(plan[0].Plan);
     expect(scanned).to.deep.equal([partitionOf(new Date())]);
+    expect(probes).to.deep.equal([{ index: `${partitionOf(new Date())}_pkey`, removed: 0 }]);
 
     // A click whose id does not carry its time (written by another tool) is still found: every partition is probed.
     const foreign = clickRow(h.handle, h.campaignId, month(-5, 9), '6f1c1a52-3c2e-4a6c-9a5e-0a0f3c1d2e3f');
