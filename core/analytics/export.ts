@@ -116,13 +116,19 @@ export async function openExport(
   pool: Pool, f: ExportFilter, format: ExportFormat, pace: PaceLimits, onClose: (err?: Error) => void = () => {},
 ): Promise<Readable> {
   const client = await pool.connect();
+  let closed = false;
+  const close = (err?: Error) => {
+    if (closed) return;
+    closed = true;
+    onClose(err);
+  };
   let released = false;
   const release = (err?: Error) => {
     if (released) return;
     released = true;
     client.off('error', release);
     client.release(err);
-    onClose(err);
+    close(err);
   };
   // A connection lost while checked out emits 'error' on the client: without a listener, that kills the process.
   client.on('error', release);
@@ -138,6 +144,8 @@ export async function openExport(
   const copy = client.query(copyStreams.to(copySql(f, format)));
   pipeline(copy, body, paced, (err) => {
     if (err) return release(err);
+    // Every row is out: the export is over for its caller, who may start the next one before this commit returns.
+    close();
     client.query('commit').then(() => release(), (e: Error) => release(e));
   });
   return paced;

@@ -90,6 +90,8 @@ describe('exports: fair between handles, stalled readers cut, the main pool neve
     // Another handle exports meanwhile, and so does a third one.
     const ok = await server.http.get(path(c.handle)).set(c.auth).expect(200);
     expect(ok.text.trimEnd().split('\n')).to.have.length(51);
+    // C's COPY can still show as active for a moment after its last byte: let it go, so it cannot stand in for B's below.
+    await until("C's COPY over", async () => (await copySessions(server)) === 2);
     // B stalls too: the process-wide cap (3) is now full, so C waits its turn.
     readers.push(new StalledReader(server.url, path(b.handle), b.ownerToken));
     await until('three stalled COPYs', async () => (await copySessions(server)) === 3);
