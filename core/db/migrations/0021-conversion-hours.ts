@@ -28,5 +28,8 @@ export class Migration0021ConversionHours extends Migration {
              count(*), count(*) filter (where v.verified), count(*) filter (where not v.authenticated), coalesce(sum(v.value), 0)
         from conversions v join tenants t using (handle)
        group by 1, 2, 3, 4`);
+    // Planned with statistics from the first query on (a small table: campaigns × hours × currencies at most). Without them, a
+    // partner's 7-day funnel probed campaigns once per hourly row of the handle: 3,937 rows touched instead of 1,537 (bench, 1 M clicks).
+    this.addSql('analyze funnel_conversion_hours');
   }
 }
