@@ -10,7 +10,8 @@ import { Migration } from '@mikro-orm/migrations';
 export class Migration0021ConversionHours extends Migration {
   override async up(): Promise<void> {
     // Claims commit before the backfill reads (they upsert conversion_rollups in the statement that
-    // inserts the conversion), and wait until this commits: none is counted twice or left out.
+    // inserts the conversion), and wait until this commits: none is counted twice or left out. A process of the earlier
+    // version still claiming after this commits writes no hourly rows: reconcile names it (funnel hours vs rollups).
     this.addSql('lock table conversion_rollups in exclusive mode');
     this.addSql(`create table funnel_conversion_hours (
       handle text not null,
@@ -23,7 +24,8 @@ export class Migration0021ConversionHours extends Migration {
       value numeric(18, 2) not null default 0,
       primary key (handle, campaign_id, hour, currency)
     )`);
-    this.addSql(`insert into funnel_conversion_hours (handle, campaign_id, hour, currency, conversions, verified_conversions, unauthenticated_conversions, value)
+    this.addSql(`insert into funnel_conversion_hours
+        (handle, campaign_id, hour, currency, conversions, verified_conversions, unauthenticated_conversions, value)
       select v.handle, v.campaign_id, date_trunc('hour', v.created_at, 'UTC'), coalesce(v.currency, t.reporting_currency),
              count(*), count(*) filter (where v.verified), count(*) filter (where not v.authenticated), coalesce(sum(v.value), 0)
         from conversions v join tenants t using (handle)
