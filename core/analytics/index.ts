@@ -15,7 +15,7 @@ export { analyticsQueryOf, analyticsResponse, exportQueryOf } from './schemas.ts
 export type { AnalyticsService } from './service.ts';
 export { csvRow, ndjsonRow } from './csv.ts';
 // The rollups the click flush and the conversion claim write in their own statements.
-export { clickRollupCtes, conversionRollupCtes } from './rollup-sql.ts';
+export { clickRollupCtes, conversionRollupCtes, conversionRollupCtesBefore0021 } from './rollup-sql.ts';
 export type { AnalyticsStreams } from './stream.ts';
 // What the partner realm builds on: groupBy=sub1..sub5 over its own campaigns (AnalyticsService.subIdGroupBy).
 export { isSubIdGroupBy, SUB_ID_GROUP_BY, type SubIdGroupBy } from './sub-id-group-by.ts';

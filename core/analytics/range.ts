@@ -115,15 +115,11 @@ export const FUNNEL_CLICKS: Grains = {
   days: { table: 'funnel_click_days', columns: CLICK_COLUMNS },
   hours: { table: 'click_rollups', columns: CLICK_COLUMNS },
 };
-// Conversions per campaign by day (conversion_rollups) and all time; edge hours from the raw rows.
+// Conversions per campaign by hour (funnel_conversion_hours), by day (conversion_rollups) and all time.
 export const FUNNEL_CONVERSIONS: Grains = {
   total: { table: 'funnel_conversion_totals', columns: FUNNEL_CONVERSION_COLUMNS },
   days: { table: 'conversion_rollups', columns: FUNNEL_CONVERSION_COLUMNS },
-  raw: {
-    table: 'conversions', time: 'created_at',
-    columns: `campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions, verified::int::bigint as verified_conversions,
-              coalesce(value, 0) as value, (not authenticated)::int::bigint as unauthenticated_conversions`,
-  },
+  hours: { table: 'funnel_conversion_hours', columns: FUNNEL_CONVERSION_COLUMNS },
 };
 
 /** Clicks or conversions keyed by one visitor dimension (a `key` column), per day, per recent hour, and raw. */
@@ -162,8 +158,7 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
  * partial days at either edge from the hour table (all time: the totals table, if any). Cost:
  * campaigns × (days + 48 hours) × keys; a dimension's edge hours are raw rows of those campaigns
  * (indexed by handle, campaign and time), except handle-wide (whole-handle hourly rows).
- * `hourly`: every row from the hour table (or raw rows), with its `hour` (campaigns × hours × keys,
- * hence the span cap).
+ * `hourly`: every row from the hour table, with its `hour` (campaigns × hours × keys, hence the span cap).
  */
 export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   const set = f.campaigns;
@@ -186,9 +181,8 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   if (f.hourly) {
     const within = (column: string) =>
       (from !== undefined ? ` and ${column} >= ${p.add(new Date(from))}` : '') + (to !== undefined ? ` and ${column} < ${p.add(new Date(to))}` : '');
-    if (g.hours) return `select ${g.hours.columns}, hour from ${g.hours.table} where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''}${within('hour')}`;
-    // No hourly table (conversions): their raw rows, indexed by handle, campaign and time.
-    return `select ${g.raw!.columns}, date_trunc('hour', ${g.raw!.time}, 'UTC') as hour from ${g.raw!.table} where ${where}${within(g.raw!.time)}`;
+    if (!g.hours) throw new Error('hourly rows are read from an hour table');
+    return `select ${g.hours.columns}, hour from ${g.hours.table} where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''}${within('hour')}`;
   }
   if (g.total && from === undefined && to === undefined) return `select ${g.total.columns}, null::date as day from ${g.total.table} where ${where}`;
   const firstDay = from === undefined ? undefined : Math.ceil(from / DAY) * DAY;

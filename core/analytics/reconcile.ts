@@ -120,12 +120,13 @@ async function rollupTotals(pg: PoolClient, handle: string, keptFrom: Date | nul
   };
 }
 
-/** Every derived table (per-dimension days, funnel days and all-time totals) must add up to the rollups (clicks hourly, conversions daily). */
+/** Every derived table (per-dimension days, funnel hours, days and all-time totals) must add up to the rollups (clicks hourly, conversions daily). */
 async function derivedTotals(pg: PoolClient, handle: string): Promise<Record<string, ReconcileTotals>> {
   const tables: Record<string, [clicks: string, conversions: string, where: string]> = {
     ...Object.fromEntries(DIMENSIONS.map((d) => [`${d} breakdown`, ['analytics_dimension_days', 'analytics_dimension_conversion_days', `dimension = '${d}'`]])),
     ...Object.fromEntries(DIMENSIONS.map((d) => [`${d} breakdown (handle)`, ['analytics_handle_dimension_days', 'analytics_handle_dimension_conversion_days', `dimension = '${d}'`]])),
     ...Object.fromEntries(DIMENSIONS.map((d) => [`${d} breakdown (handle hours)`, ['analytics_handle_dimension_hours', 'analytics_handle_dimension_conversion_days', `dimension = '${d}'`]])),
+    'funnel hours': ['click_rollups', 'funnel_conversion_hours', 'true'],
     'funnel days': ['funnel_click_days', 'conversion_rollups', 'true'],
     'funnel totals': ['funnel_click_totals', 'funnel_conversion_totals', 'true'],
   };

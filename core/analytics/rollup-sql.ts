@@ -1,6 +1,6 @@
 // The rollups of a batch of new clicks or conversions, written by the batch's own statement (the
-// click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly
-// (clicks only), daily and all-time sums (the funnel); per campaign and visitor dimension: daily sums (breakdowns of
+// click flush, the conversion claim): no row triggers, no cross-product table. Per campaign: hourly,
+// daily and all-time sums (the funnel); per campaign and visitor dimension: daily sums (breakdowns of
 // some campaigns or a partner's, whose edge hours are read from raw rows, core/analytics/range.ts);
 // per dimension for the whole handle (no campaign: what handle-wide breakdowns read), daily and, for
 // clicks, hourly. Each upsert runs in its key order, so
@@ -13,7 +13,7 @@ export type Dimension = (typeof DIMENSIONS)[number];
 interface Spec {
   /** Prefix of the CTE names (a statement may hold both kinds). */
   name: string;
-  /** Hourly per campaign (clicks; a conversion's edge hours are read raw: conversions are few). */
+  /** Hourly per campaign: groupBy=hour and the edge hours of hour-precise windows. */
   hours?: string;
   days: string;
   totals: string;
@@ -45,6 +45,7 @@ const CLICKS: Spec = {
 
 const CONVERSIONS: Spec = {
   name: 'conversion_rollup',
+  hours: 'funnel_conversion_hours',
   days: 'conversion_rollups',
   totals: 'funnel_conversion_totals',
   dimensionDays: 'analytics_dimension_conversion_days',
@@ -125,3 +126,6 @@ export const clickRollupCtes = (source: string) => rollupCtes(CLICKS, source);
  * null), country, segment, source, browser, os, verified, authenticated, value.
  */
 export const conversionRollupCtes = (source: string) => rollupCtes(CONVERSIONS, source);
+
+/** The same as the claim wrote them before migration 0021 (no hourly table): for tests that build a database of that version. */
+export const conversionRollupCtesBefore0021 = (source: string) => rollupCtes({ ...CONVERSIONS, hours: undefined }, source);

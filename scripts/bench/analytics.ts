@@ -111,7 +111,7 @@ async function timeExport(agent: Agent, url: string, token: string, pid: number)
 const CLICK_ROLLUPS = [
   'click_rollups', 'funnel_click_days', 'funnel_click_totals', 'analytics_dimension_days', 'analytics_handle_dimension_days', 'analytics_handle_dimension_hours',
 ];
-const CONVERSION_ROLLUPS = ['conversion_rollups', 'funnel_conversion_totals', 'analytics_dimension_conversion_days', 'analytics_handle_dimension_conversion_days'];
+const CONVERSION_ROLLUPS = ['funnel_conversion_hours', 'conversion_rollups', 'funnel_conversion_totals', 'analytics_dimension_conversion_days', 'analytics_handle_dimension_conversion_days'];
 const ROLLUP_TABLES = [...CLICK_ROLLUPS, ...CONVERSION_ROLLUPS];
 
 async function meta(db: pg.Client, key: string): Promise<string | undefined> {

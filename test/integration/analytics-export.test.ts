@@ -147,6 +147,22 @@ describe('analytics exports and reconciliation', () => {
     const broken = await reconcile(server.sql, r.handle);
     expect(broken.ok).to.equal(false);
     expect(broken.mismatches.join('\n')).to.match(/funnel vs raw: clicks 401 ≠ 402/).and.to.match(/rollups vs raw: clicks/);
+    expect(broken.mismatches.join('\n')).to.not.match(/funnel hours/);
+
+    // So is an hourly conversion row that disagrees with the daily rollups.
+    const { rowCount } = await server.sql.query(
+      `update funnel_conversion_hours set conversions = conversions + 1, value = value + 2.5
+        where (handle, campaign_id, hour, currency) = (select handle, campaign_id, hour, currency from funnel_conversion_hours
+                                                       where handle = $1 and currency = 'USD' order by hour limit 1)`,
+      [r.handle],
+    );
+    expect(rowCount).to.equal(1);
+    const tampered = (await reconcile(server.sql, r.handle)).mismatches.filter((m) => m.startsWith('funnel hours'));
+    expect(tampered).to.have.length(2);
+    expect(tampered[0]).to.match(/^funnel hours vs rollups: conversions (\d+) ≠ (\d+)$/);
+    const [, hoursCount, rollupCount] = /(\d+) ≠ (\d+)/.exec(tampered[0])!;
+    expect(Number(hoursCount)).to.equal(Number(rollupCount) + 1);
+    expect(tampered[1]).to.match(/^funnel hours vs rollups: valueByCurrency /);
   });
 
   it('releases the database client when the client disconnects mid-export', async function () {

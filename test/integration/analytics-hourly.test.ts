@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { insertTraffic } from '../support/analytics-fixtures.ts';
+import { insertCampaigns, insertTraffic } from '../support/analytics-fixtures.ts';
 import { partnerHandle } from '../support/partner-traffic.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
@@ -105,6 +105,56 @@ describe('analytics: groupBy=hour', () => {
     expect(capped.body.error.details[0].pointer).to.equal('/query/from');
     const handleView = await server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=hour&from=2026-02-24T00:00:00Z&to=2026-02-25T00:00:00Z`).set(t.auth).expect(200);
     expect(handleView.body.data.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['2026-02-24T10:00:00Z', 3], ['2026-02-24T11:00:00Z', 1]]);
+  });
+
+  it('reads conversions per hour from the hourly rollup (groupBy=hour and the edge hours of a funnel window), whatever the raw rows say', async () => {
+    const t = await createHandle(server, undefined, { reportingCurrency: 'USD' });
+    await insertCampaigns(server.sql, t.handle, ['hours-a', 'hours-b']);
+    // Each conversion one minute after its click; the one without a currency counts in USD with value 0.
+    const conversions: Array<[string, string, number | null, string | null]> = [
+      ['hours-a', '2026-03-09T09:30:00Z', 1, 'USD'],
+      ['hours-a', '2026-03-09T10:15:00Z', 10, 'USD'],
+      ['hours-b', '2026-03-09T22:40:00Z', 5, 'EUR'],
+      ['hours-a', '2026-03-10T12:10:00Z', 7, 'USD'],
+      ['hours-a', '2026-03-11T00:30:00Z', null, null],
+      ['hours-b', '2026-03-11T12:59:00Z', 3, 'GBP'],
+      ['hours-a', '2026-03-11T13:05:00Z', 100, 'USD'],
+    ];
+    await insertTraffic(server.sql, t.handle, conversions.map(([campaignId, at, value, currency]) => ({
+      campaignId, at: new Date(Date.parse(at) - 60_000), conversions: [{ value, currency, at }],
+    })));
+    const cols = 'campaign_id, hour, currency, conversions, verified_conversions, unauthenticated_conversions, value';
+    const hourly = await server.sql.query(`select ${cols} from funnel_conversion_hours where handle = $1 order by 1, 2, 3`, [t.handle]);
+    const raw = await server.sql.query(
+      `select campaign_id, date_trunc('hour', created_at, 'UTC') as hour, coalesce(currency, 'USD') as currency, count(*)::int as conversions,
+              (count(*) filter (where verified))::int as verified_conversions, (count(*) filter (where not authenticated))::int as unauthenticated_conversions,
+              coalesce(sum(value), 0)::float as value
+         from conversions where handle = $1 group by 1, 2, 3 order by 1, 2, 3`,
+      [t.handle],
+    );
+    expect(hourly.rows).to.have.length(7);
+    expect(hourly.rows).to.deep.equal(raw.rows);
+
+    const hours = () => server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=hour&from=2026-03-09T00:00:00Z&to=2026-03-12T00:00:00Z`).set(t.auth).expect(200);
+    // [10:00 on the 9th, 13:00 on the 11th): the 10th whole from the day tables, the edges from the hour tables.
+    const funnel = () => server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true&from=2026-03-09T10:00:00Z&to=2026-03-11T13:00:00Z`).set(t.auth).expect(200);
+    const expectedHours = [
+      row('2026-03-09T09:00:00Z', 1, 1, 1, 1, { USD: 1 }),
+      row('2026-03-09T10:00:00Z', 1, 1, 1, 10, { USD: 10 }),
+      row('2026-03-09T22:00:00Z', 1, 1, 1, 0, { EUR: 5 }),
+      row('2026-03-10T12:00:00Z', 1, 1, 1, 7, { USD: 7 }),
+      row('2026-03-11T00:00:00Z', 1, 1, 1, 0, { USD: 0 }),
+      row('2026-03-11T12:00:00Z', 1, 1, 1, 0, { GBP: 3 }),
+      row('2026-03-11T13:00:00Z', 1, 1, 1, 100, { USD: 100 }),
+    ];
+    const funnelRows = (body: { data: Array<Record<string, unknown>> }) => body.data.map((r) => [r.campaignId, r.clicks, r.conversions, r.revenueByCurrency]);
+    const expectedFunnel = [['hours-a', 3, 3, { USD: 17 }], ['hours-b', 2, 2, { EUR: 5, GBP: 3 }]];
+    expect((await hours()).body.data).to.deep.equal(expectedHours);
+    expect(funnelRows((await funnel()).body)).to.deep.equal(expectedFunnel);
+    // Without the raw rows (never deleted in service; here to show where the answers come from) nothing changes.
+    await server.sql.query('delete from conversions where handle = $1', [t.handle]);
+    expect((await hours()).body.data).to.deep.equal(expectedHours);
+    expect(funnelRows((await funnel()).body)).to.deep.equal(expectedFunnel);
   });
 
   it('documents groupBy=hour in the OpenAPI document, for the handle and the partner realm', async () => {

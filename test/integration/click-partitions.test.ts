@@ -55,7 +55,7 @@ describe('partitioned clicks: migration 0020 on a table with data', () => {
       await orm.getMigrator().up({ to: '0019-compressed-rollups' }); // the state 0020 finds
       await sql.query(`insert into tenants (handle, name, reporting_currency, public_conversions) values ('old', 'Old', 'EUR', 'accept')`);
       await insertCampaigns(sql, 'old', ['spring', 'summer']);
-      await insertTraffic(sql, 'old', traffic);
+      await insertTraffic(sql, 'old', traffic, { before0021: true });
       await sql.query(`update clicks set sub1 = 'kept-' || left(click_id::text, 8) where country = 'DE'`);
       original = (await sql.query(`select count(*)::int as n, md5(string_agg(c::text, '|' order by click_id)) as digest from clicks c`)).rows[0];
     } finally {

@@ -51,6 +51,15 @@ describe('workflow 2: idempotent conversions', () => {
     const rollup = await server.sql.query('select * from conversion_rollups where handle = $1', [handle]);
     expect(rollup.rows).to.have.length(1);
     expect(rollup.rows[0]).to.include({ conversions: 1, verified_conversions: 1, value: 24.99, currency: 'USD' });
+    // And in the campaign's hourly rollup, in the hour it was recorded.
+    const hourly = await server.sql.query(
+      `select campaign_id, hour = date_trunc('hour', $2::timestamptz, 'UTC') as same_hour, currency, conversions, verified_conversions,
+              unauthenticated_conversions, value from funnel_conversion_hours where handle = $1`,
+      [handle, first.body.createdAt],
+    );
+    expect(hourly.rows).to.deep.equal([
+      { campaign_id: campaignId, same_hour: true, currency: 'USD', conversions: 1, verified_conversions: 1, unauthenticated_conversions: 1, value: 24.99 },
+    ]);
     // The click's dimensions are in the per-dimension rollups (one row each, per campaign and for the whole handle).
     for (const table of ['analytics_dimension_conversion_days', 'analytics_handle_dimension_conversion_days']) {
       const dims = await server.sql.query(`select dimension, key, conversions, value from ${table} where handle = $1 order by dimension`, [handle]);
@@ -78,6 +87,44 @@ describe('workflow 2: idempotent conversions', () => {
     expect(await count(server, "audit_events where handle = $1 and type = 'conversion.deduped'", [handle])).to.equal(199);
     const { rows } = await server.sql.query('select sum(conversions)::int as n, sum(value) as v from conversion_rollups where handle = $1', [handle]);
     expect(rows[0]).to.deep.equal({ n: 1, v: 99.5 });
+  });
+
+  it('rolls a burst of conversions in several currencies into one hourly row per campaign, hour and currency, equal to the raw sums', async () => {
+    const { handle, campaignId } = await partnerCampaign(server, { reportingCurrency: 'GBP' });
+    const currencies = ['USD', 'EUR', undefined, 'USD', 'EUR', 'USD'];
+    const bodies = await Promise.all(Array.from({ length: 24 }, async (_, i) => {
+      const { ctx } = await storedClick(server, handle, campaignId, { isBot: i % 5 === 0 });
+      const currency = currencies[i % currencies.length];
+      return { ctx, eventType: 'sale', idempotencyKey: `burst-${i}`, ...(currency && { currency, value: 1.25 * (i + 1) }) };
+    }));
+    const results = await Promise.all(bodies.map((b) => server.http.post(CONVERSIONS).send(b)));
+    expect(results.map((r) => r.status)).to.deep.equal(bodies.map(() => 201));
+    const cols = 'campaign_id, hour, currency, conversions, verified_conversions, unauthenticated_conversions, value';
+    const hourly = await server.sql.query(`select ${cols} from funnel_conversion_hours where handle = $1 order by 1, 2, 3`, [handle]);
+    // A conversion without a currency counts in the reporting currency (GBP), with value 0.
+    const raw = await server.sql.query(
+      `select campaign_id, date_trunc('hour', created_at, 'UTC') as hour, coalesce(currency, 'GBP') as currency, count(*)::int as conversions,
+              (count(*) filter (where verified))::int as verified_conversions, (count(*) filter (where not authenticated))::int as unauthenticated_conversions,
+              coalesce(sum(value), 0)::float as value
+         from conversions where handle = $1 group by 1, 2, 3 order by 1, 2, 3`,
+      [handle],
+    );
+    expect(hourly.rows).to.deep.equal(raw.rows);
+    expect(hourly.rows.map((r) => r.currency)).to.include.members(['EUR', 'GBP', 'USD']);
+    expect(hourly.rows.reduce((n, r) => n + r.conversions, 0)).to.equal(24);
+    expect(hourly.rows.reduce((n, r) => n + r.verified_conversions, 0)).to.equal(19);
+    // The same sums as the daily rollup, day by day.
+    const days = await server.sql.query(
+      `select campaign_id, day, currency, conversions, verified_conversions, unauthenticated_conversions, value from conversion_rollups where handle = $1 order by 1, 2, 3`,
+      [handle],
+    );
+    const summed = await server.sql.query(
+      `select campaign_id, (hour at time zone 'UTC')::date as day, currency, sum(conversions)::int as conversions, sum(verified_conversions)::int as verified_conversions,
+              sum(unauthenticated_conversions)::int as unauthenticated_conversions, sum(value)::float as value
+         from funnel_conversion_hours where handle = $1 group by 1, 2, 3 order by 1, 2, 3`,
+      [handle],
+    );
+    expect(summed.rows).to.deep.equal(days.rows);
   });
 
   it('creates exactly one conversion when the same submissions hit two server processes sharing the database', async () => {

@@ -2,7 +2,7 @@
 // them: raw clicks and conversions plus the matching rollups and campaign_stats, in one transaction.
 import type pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { clickRollupCtes, conversionRollupCtes } from '../../core/analytics/index.ts';
+import { clickRollupCtes, conversionRollupCtes, conversionRollupCtesBefore0021 } from '../../core/analytics/index.ts';
 
 export interface ConversionSpec {
   value?: number | null;
@@ -50,8 +50,13 @@ function push(rows: Rows, values: Record<string, unknown>) {
   for (const [k, v] of Object.entries(values)) rows[k].push(v);
 }
 
+export interface TrafficOptions {
+  /** The database is at a migration before 0021 (no hourly conversion rollup): write what the claim wrote then. */
+  before0021?: boolean;
+}
+
 /** Inserts clicks (and their conversions) with rollups and last-click stats that match them exactly. */
-export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickSpec[]) {
+export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickSpec[], opts: TrafficOptions = {}) {
   // Like the conversions endpoint: a conversion without a currency is rolled up in the reporting currency.
   const { rows: tenant } = await sql.query('select reporting_currency from tenants where handle = $1', [handle]);
   const rollupCurrency = (c: string | null | undefined) => c ?? (tenant[0]?.reporting_currency as string) ?? 'USD';
@@ -113,7 +118,7 @@ export async function insertTraffic(sql: pg.Pool, handle: string, clicks: ClickS
          select handle, campaign_id, created_at as at, coalesce(currency, $14::text) as currency, country, segment, source, browser, os,
                 verified, authenticated, value
            from c),
-       ${conversionRollupCtes('rollup_source')}
+       ${(opts.before0021 ? conversionRollupCtesBefore0021 : conversionRollupCtes)('rollup_source')}
        select 1`,
       [handle, ...Object.values(conv), rollupCurrency(null)],
     );
