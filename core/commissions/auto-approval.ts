@@ -61,8 +61,8 @@ export class AutoApproval {
     return total;
   }
 
-  start(): void {
-    this.job.start();
+  start(): Promise<void> {
+    return this.job.start();
   }
 
   get mode(): DailyJob['mode'] {

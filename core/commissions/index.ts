@@ -28,8 +28,8 @@ export const commissionsModule: TenxModule = {
     });
   },
   routes: () => commissionRoutes,
-  start({ autoApproval }) {
-    (autoApproval as AutoApproval).start();
+  async start({ autoApproval }) {
+    await (autoApproval as AutoApproval).start();
   },
   async stop({ autoApproval }) {
     await (autoApproval as AutoApproval).stop();

@@ -48,8 +48,8 @@ export const conversionsModule: TenxModule = {
   },
   routes: () => [...conversionRoutes, ...conversionReadRoutes],
   async start({ idempotencyRetention, clickCountRetention }) {
-    (idempotencyRetention as IdempotencyRetention).start();
-    (clickCountRetention as ClickCountRetention).start();
+    await (idempotencyRetention as IdempotencyRetention).start();
+    await (clickCountRetention as ClickCountRetention).start();
   },
   async stop({ idempotencyRetention, clickCountRetention }) {
     await (idempotencyRetention as IdempotencyRetention).stop();

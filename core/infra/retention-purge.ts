@@ -1,5 +1,6 @@
-import { Queue, Worker, createNodeRedisClient } from 'bullmq';
+import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
+import { loadBullmq } from './bullmq.ts';
 import type { Redis } from './redis.ts';
 import { guardAgainstSpin, type SpinGuard } from './worker-spin-guard.ts';
 
@@ -42,11 +43,13 @@ export class DailyJob {
     this.opts = opts;
   }
 
-  start(): void {
+  /** Resolves once the job is scheduled (with Redis, after BullMQ is loaded: it never is without). */
+  async start(): Promise<void> {
     const { redis, workerRedis, redisPrefix, log, queue: name, schedulerId } = this.opts;
     const every = this.opts.everyMs ?? DAY_MS;
     const firstRun = this.opts.firstRunMs ?? FIRST_LOCAL_RUN_MS;
     if (redis && workerRedis) {
+      const { Queue, Worker, createNodeRedisClient } = await loadBullmq();
       const connection = createNodeRedisClient(redis);
       const prefix = `${redisPrefix}:bull`;
       this.queue = new Queue(name, { connection, prefix });
@@ -151,9 +154,9 @@ export class RetentionPurge {
     return total;
   }
 
-  start(): void {
+  start(): Promise<void> {
     this.stopping = false;
-    this.job.start();
+    return this.job.start();
   }
 
   get mode(): DailyJob['mode'] {

@@ -1,7 +1,8 @@
 // The HTTP side of notification channels: one SSRF-checked, keep-alive JSON POST, never following
 // redirects, always answering with one DeliveryResult the notifications panel can show.
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import type * as Undici from 'undici';
+import type { Agent } from 'undici';
 import type { DeliveryResult, PluginApi, PostJsonOptions } from '../plugins/index.ts';
 import { ENDPOINT_NOT_ALLOWED, checkEndpoint, guardedLookup, resolveAddresses } from './ssrf-guard.ts';
 
@@ -68,16 +69,21 @@ export type JsonPoster = ReturnType<typeof createJsonPoster>;
 /**
  * A keep-alive POSTer shared by the notification channels: SSRF-checked at every send, redirects not
  * followed, one DeliveryResult whatever happens. Agents open on first use and close in close().
+ * undici itself is imported by the first send: a server that never sends a webhook (most embedded
+ * ones) does not hold its ~110 modules.
  */
 export function createJsonPoster() {
+  let undici: Promise<typeof Undici> | undefined;
   let guarded: Agent | undefined;
   let open: Agent | undefined;
   // The guarded agent re-checks addresses at connect time too, closing the DNS-rebinding window.
-  const agentFor = (allowPrivate: boolean) => allowPrivate
+  const agentFor = ({ Agent }: typeof Undici, allowPrivate: boolean) => allowPrivate
     ? (open ??= new Agent({ connections: 50 }))
     : (guarded ??= new Agent({ connections: 50, connect: { lookup: guardedLookup } }));
 
   async function post(send: JsonSend): Promise<DeliveryResult> {
+    // Before the clock starts: loading undici is not the endpoint's time.
+    const lib = await (undici ??= import('undici'));
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // The whole send, guard included, fits in timeoutMs; header/body timeouts alone miss connect and DNS.
@@ -93,9 +99,9 @@ export function createJsonPoster() {
       return { ok: false, latencyMs: elapsed(), error: dnsError ? classifyError(dnsError) : 'endpoint_not_allowed' };
     }
     try {
-      const res = await request(send.url, {
+      const res = await lib.request(send.url, {
         method: send.method ?? 'POST',
-        dispatcher: agentFor(send.allowPrivate),
+        dispatcher: agentFor(lib, send.allowPrivate),
         headers: send.headers,
         body: send.method === 'GET' ? undefined : send.body,
         headersTimeout: send.timeoutMs,

@@ -41,7 +41,7 @@ export const notificationsModule: TenxModule = {
     // The click flusher writes link.clicked events only for handles that subscribed to them.
     (outbox as OutboxService).setInterestProvider((webhookInterest as SubscriptionInterest).wants);
     await (webhookEngine as DeliveryEngine).start();
-    (deliveryRetention as DeliveryRetention).start();
+    await (deliveryRetention as DeliveryRetention).start();
   },
   async stop({ webhookInterest, webhookEngine, deliveryRetention, pg }) {
     untrackDeliveryBacklog(pg as Pool);

@@ -1,8 +1,11 @@
 // Delivery scheduling on Redis: a BullMQ 6 queue and worker through the kernel's node-redis client.
-// The deliveries rows stay the truth; a job only says "attempt this delivery now".
-import { DelayedError, Queue, UnrecoverableError, Worker, createNodeRedisClient, type Job } from 'bullmq';
+// The deliveries rows stay the truth; a job only says "attempt this delivery now". BullMQ itself is
+// loaded by start(), so a process without Redis never loads it (see core/infra/bullmq.ts).
+import type * as BullMQ from 'bullmq';
+import type { Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
+import { loadBullmq } from '../infra/bullmq.ts';
 import type { Redis } from '../infra/redis.ts';
 import { guardAgainstSpin, type SpinGuard } from '../infra/worker-spin-guard.ts';
 import { attemptsAllowed, retryDelayMs, retryTailAttempts } from './backoff.ts';
@@ -36,6 +39,8 @@ export class BullmqScheduler implements DeliveryScheduler {
   private queue?: Queue<JobData>;
   private worker?: Worker<JobData>;
   private guard?: SpinGuard;
+  /** The bullmq package, once start() has loaded it. */
+  private mq?: typeof BullMQ;
 
   private readonly deps: { redis: Redis; workerRedis: Redis; config: Config; log: Logger };
   private readonly attempt: (deliveryId: string) => Promise<AttemptOutcome>;
@@ -57,8 +62,9 @@ export class BullmqScheduler implements DeliveryScheduler {
     return `${this.deps.config.redisPrefix}:bull`;
   }
 
-  start(): void {
+  async start(): Promise<void> {
     const { redis, config, log } = this.deps;
+    const { Queue, Worker, createNodeRedisClient } = (this.mq ??= await loadBullmq());
     // The adapter wraps the shared client (BullMQ leaves it open on close); the worker duplicates
     // it for its blocking connection.
     const connection = createNodeRedisClient(redis);
@@ -121,7 +127,7 @@ export class BullmqScheduler implements DeliveryScheduler {
       // Its handle or webhook has used its share of this worker's slots: give the slot to another
       // tenant's job and ask again later, without spending an attempt.
       await job.moveToDelayed(Date.now() + this.share.deferMs(job.id!, place.full), token);
-      throw new DelayedError();
+      throw new this.mq!.DelayedError();
     }
     let outcome: AttemptOutcome;
     try {
@@ -136,11 +142,11 @@ export class BullmqScheduler implements DeliveryScheduler {
       case 'retry':
         throw new RetryLater(outcome.delayMs);
       case 'failed':
-        throw new UnrecoverableError('delivery failed after its last attempt');
+        throw new this.mq!.UnrecoverableError('delivery failed after its last attempt');
       case 'later':
         // Not due (or another sender holds it): wait without spending one of the job's attempts.
         await job.moveToDelayed(Math.max(outcome.atMs, Date.now() + 10), token);
-        throw new DelayedError();
+        throw new this.mq!.DelayedError();
     }
   }
 

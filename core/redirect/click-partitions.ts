@@ -101,8 +101,8 @@ export class ClickPartitions {
     return created + dropped.length;
   }
 
-  start(): void {
-    this.job.start();
+  start(): Promise<void> {
+    return this.job.start();
   }
 
   get mode(): DailyJob['mode'] {

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { BlockList, isIPv4 } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 
@@ -29,8 +30,36 @@ function load(): GeoIp {
   return require('geoip-lite') as GeoIp;
 }
 
-/** ISO country of an IP address, or undefined (private, unknown). Loaded on first use. */
+/**
+ * Addresses no country table covers (loopback, private, link-local, shared and reserved ranges):
+ * answered without the tables, which cost ~14 MB of RSS, so a server only clicked from its own
+ * machine or LAN (embedded mode on a laptop) never loads them. test/unit/geoip.test.ts checks
+ * against the shipped tables that none of their rows falls in these ranges.
+ */
+export const UNLOCATED = [
+  ...['0.0.0.0/8', '10.0.0.0/8', '100.64.0.0/10', '127.0.0.0/8', '169.254.0.0/16', '172.16.0.0/12', '192.168.0.0/16'],
+  ...['224.0.0.0/4', '240.0.0.0/4', '::/127', 'fc00::/7', 'fe80::/10', 'ff00::/8'],
+];
+const unlocated = new BlockList();
+for (const subnet of UNLOCATED) {
+  const [net, prefix] = subnet.split('/');
+  unlocated.addSubnet(net, Number(prefix), isIPv4(net) ? 'ipv4' : 'ipv6');
+}
+const V4_MAPPED = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i;
+
+/** True for an address that has no country whatever the tables say (see UNLOCATED). */
+export function isUnlocated(ip: string): boolean {
+  const v4 = V4_MAPPED.exec(ip)?.[1] ?? ip;
+  try {
+    return isIPv4(v4) ? unlocated.check(v4, 'ipv4') : unlocated.check(ip, 'ipv6');
+  } catch {
+    return false; // not an address BlockList reads: the tables decide, as before
+  }
+}
+
+/** ISO country of an IP address, or undefined (private, unknown). The tables load on first public address. */
 export function geoCountry(ip: string): string | undefined {
+  if (isUnlocated(ip)) return undefined;
   geoip ??= load();
   return geoip.lookup(ip)?.country || undefined;
 }

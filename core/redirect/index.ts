@@ -72,7 +72,7 @@ export const redirectModule: TenxModule = {
     });
   },
   routes: () => redirectRoutes,
-  start(cradle) {
+  async start(cradle) {
     const { bus, redis, linkCache, clickBuffer, clickPartitions, redirector } = cradle as Cradle;
     void redirector; // built now, so a misconfigured TRUSTED_PROXIES fails the start, not the first click
     const unsubscribe = bus.subscribe(CAMPAIGNS_CHANGED, (m: CampaignChange) => linkCache.invalidate(m.handle, m.slug));
@@ -84,7 +84,7 @@ export const redirectModule: TenxModule = {
       redis?.off('ready', onReady);
     });
     clickBuffer.start();
-    clickPartitions.start();
+    await clickPartitions.start();
   },
   async stop(cradle) {
     const { clickRecorder, clickBuffer, clickPartitions, redirector, config } = cradle as Cradle;

@@ -103,7 +103,9 @@ async function oneStart(dataDir: string, tokens: Tokens | null, trafficSeconds: 
   const { nodeArgs, env: variantEnv } = VARIANTS[variant];
   const env = { ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', CTX_SECRETS: '', SECRET_KEY: '', DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', ...variantEnv };
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, 'scripts/tenx.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // BENCH_TENX_ROOT: another checkout's tenx (an older commit, for an A/B pair), as the redirect bench.
+  const cwd = process.env.BENCH_TENX_ROOT || ROOT;
+  const child = spawn(process.execPath, [...nodeArgs, 'scripts/tenx.js', 'serve'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
