@@ -11,7 +11,7 @@ import { BASE_DATABASE_URL, createTestDatabase } from '../../test/support/databa
 import { insertCampaigns, loadClicks, loadConversions, type DataSpec } from './analytics-data.ts';
 import { rowsTouched } from './analytics-plan.ts';
 import { queries } from './analytics-queries.ts';
-import { arg, isMain, printTable, ROOT, writeResult } from './support.ts';
+import { arg, isMain, printTable, ROOT, writeResult, type SummaryRow } from './support.ts';
 
 const ADMIN = 'bench-admin-token-analytics-0123456789';
 const HANDLE = 'bench-analytics';
@@ -230,11 +230,23 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
       steps: measured, extrapolated100M: extrapolated,
       export: { ...exported, expectedRows: expected, serverIdleRssMb, exportRssGrowthMb: exported.peakRssMb - exported.rssBeforeMb, serverLifetimePeakRssMb: procMb(server.pid, 'VmHWM') },
       targets: {
-        rollupRowsPerClickAtMost005: last.rollupRowsPerClick <= 0.05,
+        // Issue 17's row: click rollup rows per click (it was 0.74). The conversion tables (per conversion, with
+        // currency keys) are reported beside it, not judged against a per-click figure.
+        rollupRowsPerClickAtMost005: last.clickRollupRowsPerClick <= 0.05,
         everyQueryP95Under50ms: slowest < 50,
         exportUnder15s: exported.seconds < 15,
         exportPeakRssUnder200Mb: exported.peakRssMb < 200,
       },
+      summary: [
+        {
+          path: `click rollup rows per click at ${(last.clicks / 1e6).toLocaleString('en')} M clicks`, tenx: `${last.clickRollupRowsPerClick} (${last.clickRollupRows.toLocaleString('en')} rows; all tables ${last.rollupRowsPerClick})`,
+          limit: '', ratio: null, goal: '≤ 0.05', ok: last.clickRollupRowsPerClick <= 0.05,
+        },
+        {
+          path: `analytics queries at ${(last.clicks / 1e6).toLocaleString('en')} M clicks, slowest p95`, tenx: `${slowest} ms (${last.queries.find((q) => q.p95 === slowest)?.name})`,
+          limit: '', ratio: null, goal: '< 50 ms', ok: slowest < 50,
+        },
+      ] satisfies SummaryRow[],
       note: 'Server in a child process (pool 10, no Redis). Latencies are per sequential HTTP call over keep-alive; rows touched are the scan rows of EXPLAIN ANALYZE of the server\'s own statements.',
     };
   } finally {
@@ -261,8 +273,8 @@ export async function runAnalyticsBench() {
   const label = (s: Step) => `${(s.clicks / 1e6).toLocaleString('en')} M`;
   printTable([
     { measure: 'rollup rows (all tables)', ...(a && { [label(a)]: a.rollupRows }), [label(b)]: b.rollupRows, '100 M (extrap.)': out.extrapolated100M?.rollupRows ?? '', target: '', ok: '' },
-    { measure: 'rollup rows per click (all tables)', ...(a && { [label(a)]: a.rollupRowsPerClick }), [label(b)]: b.rollupRowsPerClick, '100 M (extrap.)': '', target: '≤ 0.05', ok: out.targets.rollupRowsPerClickAtMost005 },
-    { measure: '  click rollup rows per click', ...(a && { [label(a)]: a.clickRollupRowsPerClick }), [label(b)]: b.clickRollupRowsPerClick, '100 M (extrap.)': '', target: '', ok: '' },
+    { measure: 'rollup rows per click (all tables)', ...(a && { [label(a)]: a.rollupRowsPerClick }), [label(b)]: b.rollupRowsPerClick, '100 M (extrap.)': '', target: '', ok: '' },
+    { measure: '  click rollup rows per click', ...(a && { [label(a)]: a.clickRollupRowsPerClick }), [label(b)]: b.clickRollupRowsPerClick, '100 M (extrap.)': '', target: '≤ 0.05', ok: out.targets.rollupRowsPerClickAtMost005 },
     { measure: '  conversion rollup rows per conversion', ...(a && { [label(a)]: a.conversionRollupRowsPerConversion }), [label(b)]: b.conversionRollupRowsPerConversion, '100 M (extrap.)': '', target: '', ok: '' },
     { measure: 'baseline GET /v2/handles/{h} p95 (ms)', ...(a && { [label(a)]: a.baselineGetHandle.p95 }), [label(b)]: b.baselineGetHandle.p95, '100 M (extrap.)': '', target: '', ok: '' },
     ...b.queries.map((q, i) => ({
