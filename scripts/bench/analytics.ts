@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { BASE_DATABASE_URL, createTestDatabase } from '../../test/support/database.ts';
@@ -38,15 +39,17 @@ interface Server {
 
 /** The real server in a child process, so its RSS is measured apart from the bench's own. */
 async function startServer(databaseUrl: string): Promise<Server> {
-  const kernel = new URL('../../core/kernel.ts', import.meta.url).href;
-  const config = new URL('../../config/index.ts', import.meta.url).href;
+  // BENCH_TENX_ROOT: another checkout's tenx (an older commit, for an A/B pair), as the other benches.
+  const root = pathToFileURL(`${process.env.BENCH_TENX_ROOT || ROOT}/`);
+  const kernel = new URL('core/kernel.ts', root).href;
+  const config = new URL('config/index.ts', root).href;
   const code = `const { loadConfig } = await import(${JSON.stringify(config)});
     const { startKernel } = await import(${JSON.stringify(kernel)});
     const k = await startKernel(loadConfig());
     process.stdout.write('READY ' + k.url + '\\n');
     process.on('SIGTERM', () => k.close().then(() => process.exit(0)));`;
   const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    cwd: ROOT,
+    cwd: process.env.BENCH_TENX_ROOT || ROOT,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {
       ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn',
@@ -288,6 +291,7 @@ export async function runAnalyticsBench() {
     { measure: 'export peak server RSS (MB)', [label(b)]: out.export.peakRssMb, target: '< 200', ok: out.targets.exportPeakRssUnder200Mb },
   ]);
   console.log(`wrote ${writeResult('analytics', out)}`);
+  return out;
 }
 
 if (isMain(import.meta.url)) {

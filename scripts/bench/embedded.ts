@@ -220,6 +220,7 @@ export async function runEmbeddedBench() {
   console.log('');
   printTable(out.summary);
   console.log(`wrote ${writeResult('embedded', out)}`);
+  return out;
 }
 
 if (isMain(import.meta.url)) await runEmbeddedBench();

@@ -2,7 +2,9 @@
 // `all` runs every registered bench and ends with ONE summary table (issue 17's ratios beside their goals,
 // with the date) written to bench/results/summary.json. `--quick` shrinks each bench (all ends in ~10 min on
 // a 2-core box). Figures are only comparable within one run on a shared machine.
-import { printTable, QUICK, writeResult, type SummaryRow } from './support.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { printTable, QUICK, ROOT, writeResult, type SummaryRow } from './support.ts';
 
 /** A bench: `run` returns its result; a `summary` field (SummaryRow[]) on it joins the `all` table. */
 interface Bench {
@@ -39,6 +41,16 @@ const benches: Record<string, Bench> = {
   },
 };
 
+const order = Object.keys(benches);
+function previousSummaryRows(): (SummaryRow & { bench: string; date: string })[] {
+  try {
+    const prev = JSON.parse(readFileSync(join(ROOT, 'bench/results/summary.json'), 'utf8')) as { date: string; rows: (SummaryRow & { bench: string; date?: string })[] };
+    return prev.rows.map((r) => ({ ...r, date: r.date ?? prev.date }));
+  } catch {
+    return [];
+  }
+}
+
 const which = process.argv[2] ?? 'all';
 // `all`, one name, or several (`redirect,conversions`): more than one ends with the summary table.
 const names = which === 'all' || which.startsWith('--') ? Object.keys(benches) : which.split(',');
@@ -74,6 +86,9 @@ if (names.length > 1) {
   console.log(`\n== summary (${date}${QUICK ? ', --quick' : ''}; ${Math.round((Date.now() - started) / 60000)} min; ratios are same-run, absolute figures swing between runs)`);
   printTable(summary.map((r) => ({ path: r.path, tenx: r.tenx, limit: r.limit, ratio: r.ratio === null ? '' : `${r.ratio}×`, goal: r.goal, ok: r.ok === null ? '' : r.ok ? 'yes' : 'NO' })));
   if (failed.length) console.log(`failed: ${failed.join(', ')}`);
-  console.log(`wrote ${writeResult('summary', { date, quick: QUICK, benches: names, failed, rows: summary })}`);
+  // Rows of benches not run this time stay, each with the date it was measured (a bench re-run alone replaces only its own).
+  const kept = previousSummaryRows().filter((r) => !names.includes(r.bench));
+  const rows = [...kept, ...summary.map((r) => ({ ...r, date }))].sort((a, b) => order.indexOf(a.bench) - order.indexOf(b.bench));
+  console.log(`wrote ${writeResult('summary', { date, quick: QUICK, benches: names, failed, rows })}`);
 }
 process.exit(failed.length ? 1 : 0);
