@@ -81,14 +81,16 @@ for (const name of names) {
   }
 }
 
+const date = new Date().toISOString().slice(0, 10);
 if (names.length > 1) {
-  const date = new Date().toISOString().slice(0, 10);
   console.log(`\n== summary (${date}${QUICK ? ', --quick' : ''}; ${Math.round((Date.now() - started) / 60000)} min; ratios are same-run, absolute figures swing between runs)`);
   printTable(summary.map((r) => ({ path: r.path, tenx: r.tenx, limit: r.limit, ratio: r.ratio === null ? '' : `${r.ratio}×`, goal: r.goal, ok: r.ok === null ? '' : r.ok ? 'yes' : 'NO' })));
   if (failed.length) console.log(`failed: ${failed.join(', ')}`);
-  // Rows of benches not run this time stay, each with the date it was measured (a bench re-run alone replaces only its own).
+}
+// summary.json keeps the latest rows of every bench, each with its date: a bench re-run alone replaces only its own.
+if (summary.length) {
   const kept = previousSummaryRows().filter((r) => !names.includes(r.bench));
-  const rows = [...kept, ...summary.map((r) => ({ ...r, date }))].sort((a, b) => order.indexOf(a.bench) - order.indexOf(b.bench));
-  console.log(`wrote ${writeResult('summary', { date, quick: QUICK, benches: names, failed, rows })}`);
+  const rows = [...kept, ...summary.map((r) => ({ ...r, date, quick: QUICK }))].sort((a, b) => order.indexOf(a.bench) - order.indexOf(b.bench));
+  console.log(`wrote ${writeResult('summary', { date, benches: names, failed, rows })}`);
 }
 process.exit(failed.length ? 1 : 0);
