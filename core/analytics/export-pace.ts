@@ -24,12 +24,18 @@ export class ExportPace extends Transform {
   private sent = 0;
   private backedUp = false;
   private flushed = false;
+  private tailLength = 0;
   private readonly timer: NodeJS.Timeout;
 
   constructor(limits: PaceLimits) {
     super();
     const minBytes = Math.max(1, (limits.minBytesPerS * limits.windowMs) / 1000);
     this.timer = setInterval(() => {
+      if (this.flushed) {
+        // No more rows pass through _transform: what the reader took is what left the buffer.
+        this.sent += Math.max(0, this.tailLength - this.readableLength);
+        this.tailLength = this.readableLength;
+      }
       const slowReader = this.backedUp || this.readableLength >= this.readableHighWaterMark || (this.flushed && this.readableLength > 0);
       if (slowReader && this.sent < minBytes) {
         this.destroy(new ExportStalled(`export reader took ${this.sent} bytes in ${limits.windowMs} ms (minimum ${Math.ceil(minBytes)})`));
@@ -59,6 +65,7 @@ export class ExportPace extends Transform {
   override _flush(done: TransformCallback) {
     // Rows are done; what is left waits in this stage's buffer for the reader, still judged by the timer.
     this.flushed = true;
+    this.tailLength = this.readableLength;
     done();
   }
 }

@@ -26,3 +26,18 @@ describe('export pace: a reader slower than the minimum is cut', () => {
     expect(await outcome(late, 600)).to.equal('ended');
   });
 });
+
+describe('export pace: the rows are all produced, the reader still taking the rest', () => {
+  it('keeps a reader that drains the last rows at its own pace (measured by what leaves the buffer)', async () => {
+    for (const minBytesPerS of [0, 1000]) {
+      const pace = new ExportPace({ windowMs: 100, minBytesPerS });
+      pace.end(Buffer.alloc(32 * 1024)); // every row through; 32 KB wait for a reader taking 1 KB every 20 ms (50 KB/s)
+      const reading = setInterval(() => pace.read(1024), 20);
+      try {
+        expect(await outcome(pace, 3000)).to.equal('ended');
+      } finally {
+        clearInterval(reading);
+      }
+    }
+  });
+});
