@@ -24,6 +24,9 @@ export interface Claim {
   countable: boolean;
   /** The audit event's actor: the merchant token's id, or `public`. */
   actor: string;
+  /** A subscription of the handle wants `conversion.tested` / `commission.created`: write its outbox event. */
+  announce: boolean;
+  announceCommission: boolean;
 }
 
 export interface CreatedConversion {
@@ -130,6 +133,7 @@ export class ClaimBatcher {
       claims.map((_, i) => i), col('handle'), col('key'), col('conversionId'), col('clickId'), col('campaignId'), col('eventType'),
       col('value'), col('currency'), col('metadata'), col('bodyHash'), col('rollupCurrency'), col('requireClick'), col('auditId'),
       col('outboxId'), col('authenticated'), col('countable'), col('actor'), this.deps.retentionDays, this.deps.maxPerClick,
+      col('announce'), col('announceCommission'),
     ];
     const { rows } = await this.deps.db.query<CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null }>(
       statement(this.deps.prepared, 'conversions.claim', CLAIM_BATCH, values),

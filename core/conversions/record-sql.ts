@@ -56,15 +56,17 @@ export function statement(prepared: boolean, name: string, text: string, values:
  * Arrays, one element per submission: $1 ord, $2 handle, $3 key, $4 conversion id, $5 click id,
  * $6 campaign id, $7 event type, $8 value, $9 currency, $10 metadata, $11 body hash,
  * $12 rollup currency, $13 require the click row, $14 audit event id, $15 outbox event id,
- * $16 authenticated by a merchant token, $17 may count as verified, $18 audit actor (token id or `public`).
+ * $16 authenticated by a merchant token, $17 may count as verified, $18 audit actor (token id or `public`),
+ * $21 write the `conversion.tested` outbox event, $22 write the `commission.created` outbox event (a subscription of the
+ * handle wants it: outbox.wants(); nobody else reads the outbox, and the dispatcher would only select, mark and delete it).
  */
 export const CLAIM_BATCH = `
 with input as (
   select * from unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::numeric[],
                        $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::boolean[], $14::uuid[], $15::uuid[],
-                       $16::boolean[], $17::boolean[], $18::text[])
+                       $16::boolean[], $17::boolean[], $18::text[], $21::boolean[], $22::boolean[])
     as i(ord, handle, key, conversion_id, click_id, campaign_id, event_type, value, currency, metadata, body_hash,
-         rollup_currency, require_click, audit_id, outbox_id, authenticated, countable, actor)
+         rollup_currency, require_click, audit_id, outbox_id, authenticated, countable, actor, announce, announce_commission)
 ), src as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
          coalesce(c.source, 'direct') as source, coalesce(c.browser, 'unknown') as browser, coalesce(c.os, 'unknown') as os,
@@ -137,14 +139,14 @@ audit as (${auditInsertSql({
                                     'clickIsBot', is_bot, 'clickFound', click_found, 'verified', verified)`,
   from: 'recorded',
 })}
-), outbox as (${outboxInsertSql({ eventId: 'outbox_id', handle: 'handle', type: "'conversion.tested'", payload: 'data', from: 'recorded' })}
+), outbox as (${outboxInsertSql({ eventId: 'outbox_id', handle: 'handle', type: "'conversion.tested'", payload: 'data', from: 'recorded', where: 'announce' })}
 ), commission_source as (
   select handle, campaign_id, partner_id, conversion_id, event_type, value, currency, created_at, is_bot, authenticated,
          partner_suspended, sub1, sub2, sub3, sub4, sub5
     from recorded
 ), commission as (${conversionCommissionInsert('commission_source')}
 ), commission_audit as (${commissionCreatedAudit('(select c.*, r.actor from commission c join recorded r using (conversion_id)) x', 'actor')}
-), commission_events as (${commissionEventInsert('commission', 'commission.created')}
+), commission_events as (${commissionEventInsert('(select c.* from commission c join recorded r using (conversion_id) where r.announce_commission)', 'commission.created')}
 )
 select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency,
        c.authenticated, c.created_at, c.sub1, c.sub2, c.sub3, c.sub4, c.sub5

@@ -140,6 +140,7 @@ export class ConversionService {
       eventType: input.eventType, value, currency, metadata: metadata === null ? null : JSON.stringify(metadata), bodyHash: hash,
       rollupCurrency: currency ?? campaign.reportingCurrency, requireClick: false, auditId: uuidv7(), outboxId: uuidv7(),
       authenticated, countable: authenticated || campaign.publicConversions === 'accept', actor: merchant?.actor ?? 'public',
+      announce: this.deps.outbox.wants(claims.handle, 'conversion.tested'), announceCommission: this.deps.outbox.wants(claims.handle, 'commission.created'),
     };
     const waitUntil = Date.now() - claims.issuedAt.getTime() < FRESH_CTX_MS ? Date.now() + this.clickWaitMs() : 0;
     for (let attempt = 0; attempt < 3; attempt++) {

@@ -32,6 +32,10 @@ describe('commissions written with the conversion', () => {
 
   it('writes one commission for N concurrent identical conversions across two server processes', async () => {
     const t = await withPartner(server);
+    // Outbox events are written for the handle's subscriptions: subscribe through each process, so each one's view is current.
+    for (const s of [server, second]) {
+      await s.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['commission.created'] }).expect(201);
+    }
     const { ctx, clickId } = await storedClick(server, t.handle, t.campaignId);
     const body = { ctx, eventType: 'affiliate_click', value: 33.35, currency: 'EUR', idempotencyKey: 'order-1' };
     const answers = await Promise.all(Array.from({ length: 12 }, (_, i) => (i % 2 ? second : server).http.post(CONVERSIONS).set(t.merchant).send(body)));
@@ -44,6 +48,25 @@ describe('commissions written with the conversion', () => {
     const { rows: events } = await server.sql.query(`select payload from outbox_events where handle = $1 and type = 'commission.created'`, [t.handle]);
     expect(events).to.have.length(1);
     expect(events[0].payload).to.include({ partnerId: 'anna', status: 'pending', currency: 'EUR' });
+  });
+
+  it('writes no outbox event that no subscription wants, and the commission and its audit row all the same', async () => {
+    const t = await withPartner(server);
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    const res = await server.http.post(CONVERSIONS).set(t.merchant).send({ ctx, eventType: 'affiliate_click', value: 10, currency: 'EUR', idempotencyKey: 'quiet-1' }).expect(201);
+    expect(await commissionsOf(server, t.handle)).to.have.length(1);
+    const { rows: audit } = await server.sql.query(`select type from audit_events where handle = $1 and type in ('conversion.created', 'commission.created') order by type`, [t.handle]);
+    expect(audit.map((r) => r.type)).to.deep.equal(['commission.created', 'conversion.created']);
+    const { rows: events } = await server.sql.query(`select type from outbox_events where handle = $1 and type in ('conversion.tested', 'commission.created')`, [t.handle]);
+    expect(events).to.deep.equal([]);
+    // Once subscribed, the next conversion's events are written.
+    await server.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.tested', 'commission.created'] }).expect(201);
+    const next = await storedClick(server, t.handle, t.campaignId);
+    await server.http.post(CONVERSIONS).set(t.merchant).send({ ctx: next.ctx, eventType: 'affiliate_click', value: 10, currency: 'EUR', idempotencyKey: 'loud-1' }).expect(201);
+    const { rows: after } = await server.sql.query(`select type, payload->>'conversionId' as id from outbox_events
+                                                     where handle = $1 and type in ('conversion.tested', 'commission.created') order by type`, [t.handle]);
+    expect(after.map((r) => r.type)).to.deep.equal(['commission.created', 'conversion.tested']);
+    expect(after.every((r) => r.id !== res.body.conversionId)).to.equal(true);
   });
 
   it('rejects a bot click, never auto-approves an unauthenticated conversion, rejects for a suspended partner', async () => {

@@ -52,6 +52,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
   const claim = (key: string): Claim => ({
     handle: 'acme', key, conversionId: `c-${key}`, clickId: 'k', campaignId: 'p', eventType: 'sale', value: 1, currency: 'USD',
     metadata: null, bodyHash: 'h', rollupCurrency: 'USD', requireClick: false, auditId: 'a', outboxId: 'o', authenticated: false, countable: true, actor: 'public',
+    announce: true, announceCommission: true,
   });
   /** Stands in for CLAIM_BATCH: every key is new unless listed as taken; a key named "poison" fails its statement. */
   function fakeDb(taken = new Set<string>()) {
