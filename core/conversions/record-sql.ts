@@ -161,7 +161,8 @@ select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_
  *
  * $1 handle, $2 key, $3 body hash of this submission, $4 this submission's facts as jsonb
  * (clickId, eventType, value, currency, metadata, authenticated), $5 audit event id,
- * $6 outbox event id, $7 audit actor, $8 this submission is merchant-authenticated
+ * $6 outbox event id, $7 audit actor, $8 this submission is merchant-authenticated, $9 write the outbox event
+ * (a subscription of the handle wants `conversion.deduped`, as for CLAIM_BATCH's events)
  */
 export const RECORD_REPEAT = `
 with original as (
@@ -190,6 +191,7 @@ with original as (
 })}
 ), outbox as (${outboxInsertSql({
   eventId: '$6::uuid', handle: '$1', type: "'conversion.deduped'", payload: "data || jsonb_build_object('mismatch', mismatch)", from: 'event',
+  where: '$9::boolean',
 })}
 )
 select conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at,

@@ -158,6 +158,7 @@ export class ConversionService {
       const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
       const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement(!this.deps.embedded, 'conversions.repeat', RECORD_REPEAT, [
         claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(), claim.actor, authenticated,
+        this.deps.outbox.wants(claims.handle, 'conversion.deduped'),
       ]));
       if (rows[0]) {
         this.wakeOutbox();

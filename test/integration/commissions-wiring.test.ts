@@ -53,11 +53,13 @@ describe('commissions written with the conversion', () => {
   it('writes no outbox event that no subscription wants, and the commission and its audit row all the same', async () => {
     const t = await withPartner(server);
     const { ctx } = await storedClick(server, t.handle, t.campaignId);
-    const res = await server.http.post(CONVERSIONS).set(t.merchant).send({ ctx, eventType: 'affiliate_click', value: 10, currency: 'EUR', idempotencyKey: 'quiet-1' }).expect(201);
+    const quiet = { ctx, eventType: 'affiliate_click', value: 10, currency: 'EUR', idempotencyKey: 'quiet-1' };
+    const res = await server.http.post(CONVERSIONS).set(t.merchant).send(quiet).expect(201);
+    await server.http.post(CONVERSIONS).set(t.merchant).send(quiet).expect(200);
     expect(await commissionsOf(server, t.handle)).to.have.length(1);
     const { rows: audit } = await server.sql.query(`select type from audit_events where handle = $1 and type in ('conversion.created', 'commission.created') order by type`, [t.handle]);
     expect(audit.map((r) => r.type)).to.deep.equal(['commission.created', 'conversion.created']);
-    const { rows: events } = await server.sql.query(`select type from outbox_events where handle = $1 and type in ('conversion.tested', 'commission.created')`, [t.handle]);
+    const { rows: events } = await server.sql.query(`select type from outbox_events where handle = $1 and type in ('conversion.tested', 'conversion.deduped', 'commission.created')`, [t.handle]);
     expect(events).to.deep.equal([]);
     // Once subscribed, the next conversion's events are written.
     await server.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.tested', 'commission.created'] }).expect(201);

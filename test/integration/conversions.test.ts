@@ -14,8 +14,9 @@ describe('workflow 2: idempotent conversions', () => {
     const { handle, auth, campaignId, slug } = await partnerCampaign(server);
     const ctx = await clickThrough(server, handle, slug, { 'cf-ipcountry': 'FR', referer: 'https://t.co/abc' });
     const body = { ctx, eventType: 'affiliate_click', value: 24.99, currency: 'USD', idempotencyKey: 'txn-2026-02-25-order-789' };
-    // Outbox events are written for the handle's subscriptions (below): subscribe to conversion.tested.
-    await server.http.post(`/v2/handles/${handle}/webhooks`).set(auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.tested'] }).expect(201);
+    // Outbox events are written for the handle's subscriptions (below): subscribe to both.
+    await server.http.post(`/v2/handles/${handle}/webhooks`).set(auth)
+      .send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.tested', 'conversion.deduped'] }).expect(201);
 
     const first = await server.http.post(CONVERSIONS).send(body).expect(201);
     expect(first.body).to.include({ deduped: false, campaignId, eventType: 'affiliate_click', value: 24.99, currency: 'USD' });
