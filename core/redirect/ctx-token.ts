@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
+import { keyedMac } from './keyed-mac.ts';
 
 /** What a ctx token binds: the click, its tenant and campaign, when it was issued, and its window. */
 export interface CtxClaims {
@@ -30,8 +31,8 @@ function bytesToUuid(b: Buffer): string {
  */
 export function createCtxCodec(secrets: string[]) {
   if (secrets.length === 0) throw new Error('at least one ctx secret is required');
-  const keys = secrets.map((s) => Buffer.from(s, 'utf8'));
-  const mac = (key: Buffer, body: Buffer) => createHmac('sha256', key).update(body).digest().subarray(0, MAC_BYTES);
+  // One MAC per secret, newest first: sign with the first, verify with any.
+  const macs = secrets.map((s) => keyedMac(Buffer.from(s, 'utf8'), MAC_BYTES));
 
   // Per campaign, the token's tail [len, handle, len, campaignId] is the same on every click: encoded once.
   const tails = new Map<string, Buffer>();
@@ -63,7 +64,7 @@ export function createCtxCodec(secrets: string[]) {
     out.writeUInt32BE(Math.floor(c.issuedAt.getTime() / 1000), 17);
     out.writeUInt16BE(c.windowDays, 21);
     tail.copy(out, 23);
-    mac(keys[0], out.subarray(0, bodyLength)).copy(out, bodyLength);
+    out.set(macs[0](out.subarray(0, bodyLength)), bodyLength);
     return out.toString('base64url');
   }
 
@@ -77,7 +78,7 @@ export function createCtxCodec(secrets: string[]) {
     if (raw.length < 1 + 16 + 4 + 2 + 2 + MAC_BYTES || raw[0] !== VERSION) return { ok: false, reason: 'malformed' };
     const body = raw.subarray(0, raw.length - MAC_BYTES);
     const tag = raw.subarray(raw.length - MAC_BYTES);
-    if (!keys.some((k) => timingSafeEqual(mac(k, body), tag))) return { ok: false, reason: 'bad_signature' };
+    if (!macs.some((mac) => timingSafeEqual(mac(body), tag))) return { ok: false, reason: 'bad_signature' };
     let o = 1;
     const clickId = bytesToUuid(body.subarray(o, (o += 16)));
     const issuedAt = new Date(body.readUInt32BE(o) * 1000);
