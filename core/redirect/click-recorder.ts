@@ -92,25 +92,15 @@ export class ClickRecorder {
 
   private judgeAndBuffer(plugins: HandlePlugins, link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string): void {
     const segment = this.segment(plugins, link, facts);
-    let verdict: BotVerdict | Promise<BotVerdict>;
+    const done = (verdict: Judged) => this.buffer(link, facts, clickId, destinationUrl, verdict, segment);
+    let verdict: Judged | null;
     try {
-      verdict = this.judge(plugins, facts);
+      verdict = this.judge(plugins, facts, done);
     } catch (err) {
       // Runs after the 302 went out: whatever a plugin does, the click is stored, never the response cut.
       verdict = this.unjudged(err);
     }
-    if (!(verdict instanceof Promise)) return this.buffer(link, facts, clickId, destinationUrl, verdict, segment);
-    this.judging++;
-    void verdict.then(
-      (v) => {
-        this.settle();
-        this.buffer(link, facts, clickId, destinationUrl, v, segment);
-      },
-      (err) => {
-        this.settle();
-        this.buffer(link, facts, clickId, destinationUrl, this.unjudged(err), segment);
-      },
-    );
+    if (verdict) done(verdict);
   }
 
   private ipHash(ip: string): string {
@@ -156,9 +146,11 @@ export class ClickRecorder {
 
   /**
    * Runs every enabled detector (so counters such as burst see every click); the highest-precedence
-   * flag wins. A verdict when every detector answered synchronously, else a promise that never rejects.
+   * flag wins. The verdict when every detector answered synchronously; else null, and `done` gets it
+   * once the async ones have (the click counts as being judged until then). One promise reaction per
+   * click on that path, not a chain: the reaction itself hands the verdict on.
    */
-  private judge(plugins: HandlePlugins, facts: ClickFacts): Judged | Promise<Judged> {
+  private judge(plugins: HandlePlugins, facts: ClickFacts, done: (verdict: Judged) => void): Judged | null {
     let order = this.detectorOrder.get(plugins);
     if (!order) {
       order = [...plugins.botDetectors].sort((a, b) => precedence(a) - precedence(b));
@@ -181,15 +173,24 @@ export class ClickRecorder {
       }
     }
     if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[], detectors);
+    this.judging++;
+    const finish = () => {
+      this.settle();
+      done(firstFlag(verdicts as BotVerdict[], detectors));
+    };
     if (waitingCount === 1) {
       // The usual case (burst): one promise, no Promise.all.
       const i = waiting;
-      return (verdicts[i] as Promise<BotVerdict>).then(
-        (v) => ((verdicts[i] = v), firstFlag(verdicts as BotVerdict[], detectors)),
-        (err) => ((verdicts[i] = this.detectorFailed(detectors[i], err)), firstFlag(verdicts as BotVerdict[], detectors)),
+      void (verdicts[i] as Promise<BotVerdict>).then(
+        (v) => ((verdicts[i] = v), finish()),
+        (err) => ((verdicts[i] = this.detectorFailed(detectors[i], err)), finish()),
       );
+      return null;
     }
-    return Promise.all(verdicts.map((v, i) => (v instanceof Promise ? v.catch((err) => this.detectorFailed(detectors[i], err)) : v))).then((vs) => firstFlag(vs, detectors));
+    void Promise.all(
+      verdicts.map((v, i) => (v instanceof Promise ? v.then((r) => (verdicts[i] = r), (err) => (verdicts[i] = this.detectorFailed(detectors[i], err))) : v)),
+    ).then(finish);
+    return null;
   }
 
   /** Judging itself failed (a plugin broke the contract beyond one verdict): the click is kept, unflagged. */
