@@ -77,12 +77,13 @@ describe('geoip: the country of a click', () => {
     }
   });
 
-  it('does not load the tables (~14 MB) for clicks from loopback or private addresses', async () => {
+  it('does not load the tables (~14 MB) for clicks from loopback or private addresses, however often they click', async () => {
     const script = `
       import { createRequire } from 'node:module';
       const { geoCountry } = await import(${JSON.stringify(GEOIP)});
       const loaded = () => Object.keys(createRequire(import.meta.url).cache).some((k) => k.includes('/geoip-lite/'));
-      for (const ip of ['127.0.0.1', '::1', '192.168.1.20', '::ffff:10.0.0.7']) geoCountry(ip);
+      // Again and again: the second answer on comes from the memo of unlocated addresses.
+      for (let i = 0; i < 3; i++) for (const ip of ['127.0.0.1', '::1', '192.168.1.20', '::ffff:10.0.0.7']) if (geoCountry(ip) !== undefined) throw new Error(ip);
       const before = loaded();
       geoCountry('8.8.8.8');
       console.log(JSON.stringify({ before, after: loaded() }));`;
