@@ -8,12 +8,31 @@ export type RedirectMode = 'inline' | 'workers' | 'inline_fallback';
 /** Which listener answered: the raw node:http fast lane (warm cache) or the Koa route (cold cache). */
 export type RedirectLane = 'fast' | 'koa';
 
+// Redirects are counted in plain numbers per (mode, lane) and added to the counter when it is read
+// (collect(), on every scrape): prom-client's inc() hashes and validates the label set on each call.
+const redirectCounts: { labels: { mode: RedirectMode; lane: RedirectLane }; n: number }[] = [];
+
 export const redirectsTotal = new client.Counter({
   name: 'tenx_redirects_total',
   help: 'Redirects answered (302), by where matching/signing ran and which listener answered',
   labelNames: ['mode', 'lane'],
   registers: [registry],
+  collect() {
+    for (const c of redirectCounts) {
+      if (c.n === 0) continue;
+      this.inc(c.labels, c.n);
+      c.n = 0;
+    }
+  },
 });
+
+/** The redirect count of one (mode, lane), for the hot path: inc() adds 1 to a number. */
+export function redirectCount(mode: RedirectMode, lane: RedirectLane): { inc(): void } {
+  let c = redirectCounts.find((x) => x.labels.mode === mode && x.labels.lane === lane);
+  if (!c) redirectCounts.push((c = { labels: { mode, lane }, n: 0 }));
+  const count = c;
+  return { inc: () => void count.n++ };
+}
 
 export const redirectDuration = new client.Histogram({
   name: 'tenx_redirect_duration_seconds',
