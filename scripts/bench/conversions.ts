@@ -2,13 +2,14 @@
 // same concurrency (raw-limit.ts); then the real server (its own process, PostgreSQL, Redis) takes N distinct
 // idempotency keys plus a share of repeats over HTTP, 50 in flight, alternating a campaign whose partner
 // earns a commission on each conversion and one without a partner (issue 15: within 10 %); then the count checks.
-// `npm run bench -- conversions [--n 20000] [--dup 0.1] [--concurrency 50] [--rounds 2] [--seconds 15]`.
-import { mkdtempSync, rmSync } from 'node:fs';
+// `npm run bench -- conversions [--n 20000] [--dup 0.1] [--concurrency 50] [--rounds 2] [--seconds 15] [--cpu-prof DIR] [--perf-record DIR]`.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Pool, request } from 'undici';
 import { createTestDatabase } from '../../test/support/database.ts';
+import { PERF_NODE_ARGS, perfRecord, printPerfSummary } from './perf-record.ts';
 import { rawConversionLimit } from './raw-limit.ts';
 import {
   cpuDelta, isMain, pgBackendsCpu, printTable, processCpuMicros, sized, startTenxProcess, writeResult, type ServerProcess, type SummaryRow,
@@ -31,6 +32,8 @@ export interface ConversionsBenchOptions {
   limitSeconds?: number;
   /** Node flags of the server process (`--cpu-prof DIR` on the command line profiles it). */
   nodeArgs?: string[];
+  /** `--perf-record DIR`: on-CPU profiles of the server (Linux perf) written there and summarised. */
+  perfDir?: string;
 }
 
 async function api(url: string, path: string, token: string, body: unknown) {
@@ -153,7 +156,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       PUBLIC_RATE_LIMIT: '1000000',
       // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
       MAX_CONVERSIONS_PER_CLICK: String(Math.ceil((n * rounds * (1 + dupShare) + 1000) / clicks) + 1),
-    }, opts.nodeArgs);
+    }, [...(opts.nodeArgs ?? []), ...(opts.perfDir ? PERF_NODE_ARGS : [])]);
     const tenant = await api(server.url, '/v2/handles', ADMIN, { handle: 'bench', name: 'Bench Network' });
     await setUp(server.url, tenant.ownerToken);
     const tokens = { plain: await collectCtx(server.url, 'deal-alpha', clicks), paid: await collectCtx(server.url, 'deal-paid', clicks) };
@@ -180,7 +183,10 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
         const subs = submissions(prefix, n, dupShare, paid ? tokens.paid : tokens.plain);
         const cpuBefore = processCpuMicros(server.pid);
         const pgBefore = await pgBackendsCpu(sql);
+        // --perf-record: the first round's runs, on-CPU (Linux perf), summarised after the table.
+        const recording = opts.perfDir && round === 0 ? perfRecord(server.pid, `${opts.perfDir}/tenx-${paid ? 'with' : 'without'}-commissions.data`) : null;
         const run = await drive(pool, subs, concurrency);
+        await recording?.stop();
         const processUs = processCpuMicros(server.pid) - cpuBefore;
         const pgUs = cpuDelta(pgBefore, await pgBackendsCpu(sql));
         const { rows: [conv] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1", [`${prefix}-%`]);
@@ -235,6 +241,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       })),
     ]);
     console.log(`GET /healthz/s in this run: ${baseline}; CPU and PG µs are per submission (repeats included); count check: ${countCheck}`);
+    for (const kind of opts.perfDir ? ['without', 'with'] : []) printPerfSummary(`${opts.perfDir}/tenx-${kind}-commissions.data`);
     console.log(`wrote ${writeResult('conversions', result)}`);
     return result;
   } finally {
@@ -248,8 +255,9 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
 
 /** Entry for the `npm run bench -- conversions` dispatcher. */
 const profileDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
+const perfDir = process.argv.includes('--perf-record') ? process.argv[process.argv.indexOf('--perf-record') + 1] : undefined;
 export const runConversionsBench = () => benchConversions({
-  nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+  nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], perfDir: perfDir && (mkdirSync(perfDir, { recursive: true }), perfDir),
   n: sized('n', 20_000, 4_000), dupShare: sized('dup', 0.1, 0.1), concurrency: sized('concurrency', 50, 50), clicks: sized('clicks', 2500, 1000),
   rounds: sized('rounds', 2, 1), limitSeconds: sized('seconds', 15, 6),
 });

@@ -1,11 +1,13 @@
 // `npm run bench -- redirect [--seconds 8] [--rounds 2] [--connections 50] [--perf] [--variants bare,tenx]
-// [--offload auto|inline|workers] [--cpu-prof DIR] [--rate R]` (--rate: a fixed overall request rate instead of saturation,
+// [--offload auto|inline|workers] [--cpu-prof DIR] [--perf-record DIR] [--rate R]` (--rate: a fixed overall request rate instead of saturation,
 // so CPU per request compares across runs with the same batching).: a bare node:http 302 and
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
 // CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
+import { existsSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { createTestDatabase } from '../../test/support/database.ts';
+import { PERF_NODE_ARGS, perfRecord, printPerfSummary } from './perf-record.ts';
 import {
   autocannon, cpuDelta, isMain, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
   writeResult, type LoadResult, type ServerProcess, type SummaryRow,
@@ -70,13 +72,15 @@ async function settled(sql: pg.Client, atLeast: number): Promise<number> {
   return last;
 }
 
-async function measure(server: ServerProcess, path: string, opts: { connections: number; seconds: number; sql: pg.Client | null; perf: boolean; rate?: number }): Promise<Window> {
+async function measure(server: ServerProcess, path: string, opts: { connections: number; seconds: number; sql: pg.Client | null; perf: boolean; rate?: number; perfFile?: string }): Promise<Window> {
   const { sql } = opts;
+  const recording = opts.perfFile ? perfRecord(server.pid, opts.perfFile) : null;
   const clicksBefore = sql ? await count(sql, 'select count(*)::int as n from clicks') : 0;
   const pgBefore = sql ? await pgBackendsCpu(sql) : new Map();
   const cpuBefore = processCpu(server.pid);
   const perf = opts.perf ? perfStat(server.pid) : null;
   const load = await autocannon(server.url + path, { connections: opts.connections, seconds: opts.seconds, headers: HEADERS, rate: opts.rate });
+  await recording?.stop();
   const served = sql ? (await settled(sql, clicksBefore + (load.statusCodes['302'] ?? 0))) - clicksBefore : load.requests;
   const perfOut = await perf?.stop();
   const cpuAfter = processCpu(server.pid);
@@ -89,7 +93,7 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number } = {}) {
+export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number; perfDir?: string } = {}) {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
@@ -103,8 +107,8 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   let stored = 0;
   let byMode: Record<string, number> = {};
   try {
-    bare = await startBareProcess();
-    tenx = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` }, opts.nodeArgs);
+    bare = await startBareProcess(opts.perfDir ? PERF_NODE_ARGS : []);
+    tenx = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` }, [...(opts.nodeArgs ?? []), ...(opts.perfDir ? PERF_NODE_ARGS : [])]);
     await sql.connect();
     await setUp(tenx.url, variants.includes('tenx click commissions'));
     for (const v of variants) await autocannon((v === 'bare' ? bare : tenx).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
@@ -114,7 +118,9 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
       for (const v of round % 2 ? [...variants].reverse() : variants) {
         process.stderr.write(`round ${round + 1}/${rounds}: ${v}\n`);
         const isBare = v === 'bare';
-        windows[v].push(await measure(isBare ? bare : tenx, VARIANTS[v], { connections, seconds, sql: isBare ? null : sql, perf: Boolean(opts.perf) && !isBare, rate: opts.rate }));
+        // --perf-record: each variant's first window, bare's included (the limit's profile is the comparison).
+        const perfFile = opts.perfDir && round === 0 ? `${opts.perfDir}/${v.replaceAll(' ', '-')}.data` : undefined;
+        windows[v].push(await measure(isBare ? bare : tenx, VARIANTS[v], { connections, seconds, sql: isBare ? null : sql, perf: Boolean(opts.perf) && !isBare, rate: opts.rate, perfFile }));
       }
     }
     const metrics = await (await fetch(`${tenx.url}/metrics`)).text();
@@ -179,12 +185,17 @@ export async function runRedirectBench() {
   // `--cpu-prof DIR`: the tenx process runs under node --cpu-prof (the whole life of every click, flushes included).
   const p = process.argv.indexOf('--cpu-prof');
   const profileDir = p > 0 ? process.argv[p + 1] : null;
+  // `--perf-record DIR`: an on-CPU profile (Linux perf) of each variant's first window, summarised below.
+  const r = process.argv.indexOf('--perf-record');
+  const perfDir = r > 0 ? process.argv[r + 1] : undefined;
+  if (perfDir) mkdirSync(perfDir, { recursive: true });
   const out = await benchRedirect({
     seconds: sized('seconds', 8, 4), connections: sized('connections', 50, 50), rounds: sized('rounds', 2, 2), perf: process.argv.includes('--perf'),
-    rate: sized('rate', 0, 0) || undefined, variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [],
+    rate: sized('rate', 0, 0) || undefined, variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], perfDir,
   });
   if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
+  for (const v of perfDir ? Object.keys(out.windows) : []) if (existsSync(`${perfDir}/${v.replaceAll(' ', '-')}.data`)) printPerfSummary(`${perfDir}/${v.replaceAll(' ', '-')}.data`);
   for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
   console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);

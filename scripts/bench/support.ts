@@ -193,10 +193,10 @@ export async function startTenxProcess(env: Record<string, string>, nodeArgs: st
 }
 
 /** The limit of the redirect path: a bare node:http server answering a fixed 302, in its own process. */
-export async function startBareProcess(): Promise<ServerProcess> {
+export async function startBareProcess(nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
   const code = `require('node:http').createServer((_q, res) => { res.writeHead(302, { location: 'https://merchant.example.com/product?ref=alpha', 'cache-control': 'no-store' }); res.end(); }).listen(${port}, '127.0.0.1');`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, '-e', code], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
   await ready(child, url, '/', 'bare node:http');
   return handle(child, url);
