@@ -173,10 +173,15 @@ export class ClickRecorder {
       }
     }
     if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[], detectors);
-    this.judging++;
     const finish = () => {
       this.settle();
-      done(firstFlag(verdicts as BotVerdict[], detectors));
+      let verdict: Judged;
+      try {
+        verdict = firstFlag(verdicts as BotVerdict[], detectors);
+      } catch (err) {
+        verdict = this.unjudged(err); // a verdict that throws when read: the click is kept, unflagged
+      }
+      done(verdict);
     };
     if (waitingCount === 1) {
       // The usual case (burst): one promise, no Promise.all.
@@ -185,11 +190,14 @@ export class ClickRecorder {
         (v) => ((verdicts[i] = v), finish()),
         (err) => ((verdicts[i] = this.detectorFailed(detectors[i], err)), finish()),
       );
-      return null;
+    } else {
+      void Promise.all(
+        verdicts.map((v, i) => (v instanceof Promise ? v.then((r) => (verdicts[i] = r), (err) => (verdicts[i] = this.detectorFailed(detectors[i], err))) : v)),
+      ).then(finish);
     }
-    void Promise.all(
-      verdicts.map((v, i) => (v instanceof Promise ? v.then((r) => (verdicts[i] = r), (err) => (verdicts[i] = this.detectorFailed(detectors[i], err))) : v)),
-    ).then(finish);
+    // Counted once the reactions are attached: a then() that throws (a broken thenable) leaves nothing to wait for,
+    // and the caller stores the click unjudged.
+    this.judging++;
     return null;
   }
 

@@ -187,24 +187,30 @@ describe('redirect: across processes, offload modes and failures', () => {
       }
     });
 
-    it('stores every click whatever a bot detector answers (nothing, nothing later, a rejection)', async () => {
-      const fixtures = ['answers-nothing', 'answers-nothing-later', 'rejects'].map((n) => `./test/fixtures/careless-detectors/${n}.ts`).join(',');
-      const server = await startTestServer({ env: { PLUGINS: fixtures } });
-      const unhandled: unknown[] = [];
-      const onUnhandled = (reason: unknown) => unhandled.push(reason);
-      process.on('unhandledRejection', onUnhandled);
-      try {
-        const { handle } = await handleWith(server, campaign('partner-alpha', 'deal-alpha', ALPHA));
-        for (let i = 0; i < 5; i++) expect(await destinationOf(server, `/${handle}/deal-alpha`)).to.equal(ALPHA);
-        const rows = await storedClicks(server, handle, 5);
-        expect(rows.map((r: { is_bot: boolean }) => r.is_bot)).to.deep.equal([false, false, false, false, false]);
-        await new Promise((r) => setTimeout(r, 50));
-        expect(unhandled).to.deep.equal([]);
-      } finally {
-        process.off('unhandledRejection', onUnhandled);
-        await server.close();
-      }
-    });
+    // Each set of careless detectors beside the built-in ones (burst answers later too); the second set alone
+    // takes the one-promise path, the first the Promise.all path.
+    for (const careless of [['answers-nothing', 'answers-nothing-later', 'rejects', 'throws-on-read-later'], ['breaks-then']]) {
+      it(`stores every click whatever a bot detector answers (${careless.join(', ')}), and leaves none being judged`, async () => {
+        const fixtures = careless.map((n) => `./test/fixtures/careless-detectors/${n}.ts`).join(',');
+        const server = await startTestServer({ env: { PLUGINS: fixtures } });
+        const unhandled: unknown[] = [];
+        const onUnhandled = (reason: unknown) => unhandled.push(reason);
+        process.on('unhandledRejection', onUnhandled);
+        try {
+          const { handle } = await handleWith(server, campaign('partner-alpha', 'deal-alpha', ALPHA));
+          for (let i = 0; i < 5; i++) expect(await destinationOf(server, `/${handle}/deal-alpha`)).to.equal(ALPHA);
+          const rows = await storedClicks(server, handle, 5);
+          expect(rows.map((r: { is_bot: boolean }) => r.is_bot)).to.deep.equal([false, false, false, false, false]);
+          await new Promise((r) => setTimeout(r, 50));
+          expect(unhandled).to.deep.equal([]);
+          // Shutdown waits for clicks being judged: a count left above 0 would hang it.
+          expect(server.kernel.container.resolve<{ inProgress: number }>('clickRecorder').inProgress).to.equal(0);
+        } finally {
+          process.off('unhandledRejection', onUnhandled);
+          await server.close();
+        }
+      });
+    }
 
     it('waits out a Redis outage without spinning: the BullMQ workers idle while it is gone', async function () {
       if (spawnSync('redis-server', ['--version']).status !== 0) this.skip();
