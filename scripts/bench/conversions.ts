@@ -3,7 +3,7 @@
 // idempotency keys plus a share of repeats over HTTP, 50 in flight, alternating a campaign whose partner
 // earns a commission on each conversion and one without a partner (issue 15: within 10 %); then the count checks.
 // `npm run bench -- conversions [--n 20000] [--dup 0.1] [--concurrency 50] [--rounds 2] [--seconds 15] [--cpu-prof DIR] [--perf-record DIR]`.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -241,8 +241,11 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       })),
     ]);
     console.log(`GET /healthz/s in this run: ${baseline}; CPU and PG µs are per submission (repeats included); count check: ${countCheck}`);
-    for (const kind of opts.perfDir ? ['without', 'with'] : []) printPerfSummary(`${opts.perfDir}/tenx-${kind}-commissions.data`);
     console.log(`wrote ${writeResult('conversions', result)}`);
+    for (const kind of opts.perfDir ? ['without', 'with'] : []) {
+      const file = `${opts.perfDir}/tenx-${kind}-commissions.data`;
+      if (existsSync(file)) printPerfSummary(file);
+    }
     return result;
   } finally {
     await pool?.close();

@@ -22,7 +22,7 @@ export function perfRecord(pid: number, file: string): { stop(): Promise<void> }
   child.stderr!.on('data', (d) => (err += d));
   return {
     stop: () => new Promise((ok) => {
-      if (child.exitCode !== null) {
+      if (child.exitCode !== null || child.signalCode !== null) {
         process.stderr.write(`perf record ended early: ${err.trim()}\n`);
         return ok();
       }

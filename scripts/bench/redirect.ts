@@ -195,11 +195,11 @@ export async function runRedirectBench() {
   });
   if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
-  for (const v of perfDir ? Object.keys(out.windows) : []) if (existsSync(`${perfDir}/${v.replaceAll(' ', '-')}.data`)) printPerfSummary(`${perfDir}/${v.replaceAll(' ', '-')}.data`);
   for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
   console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);
   console.log(`wrote ${writeResult('redirect', out)}${QUICK ? ' (quick run)' : ''}`);
+  for (const v of perfDir ? Object.keys(out.windows) : []) if (existsSync(`${perfDir}/${v.replaceAll(' ', '-')}.data`)) printPerfSummary(`${perfDir}/${v.replaceAll(' ', '-')}.data`);
   return out;
 }
 
