@@ -6,7 +6,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
  * once (@noble/hashes keeps both states), so a tag costs a copy of those states and two compressions,
  * with no object allocated. node:crypto's createHmac per click measured 20–30 µs of the redirect
  * process's CPU under load (one object with a native handle per call), against 3–5 µs for this,
- * though a tight loop shows 3.3 vs 1.5 µs (NOTES.md, "ctx signing").
+ * though a tight loop shows 3.3 vs 1.5 µs (docs/performance.md).
  *
  * Returns the first `bytes` bytes of the tag in a buffer reused by the next call: copy or compare it at once.
  */
