@@ -152,16 +152,18 @@ export class ConversionService {
         await sleep(Math.max(10, this.deps.config.clickFlushMs));
       }
       if (outcome.kind === 'created') {
-        this.wakeOutbox();
+        // The dispatcher is nudged (a Redis PUBLISH with Redis) only when an event was written for it.
+        if (claim.announce || claim.announceCommission) this.wakeOutbox();
         return toResponse(outcome.row, false);
       }
       const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
+      const announceRepeat = this.deps.outbox.wants(claims.handle, 'conversion.deduped');
       const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement(!this.deps.embedded, 'conversions.repeat', RECORD_REPEAT, [
         claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(), claim.actor, authenticated,
-        this.deps.outbox.wants(claims.handle, 'conversion.deduped'),
+        announceRepeat,
       ]));
       if (rows[0]) {
-        this.wakeOutbox();
+        if (announceRepeat) this.wakeOutbox();
         return { ...toResponse(rows[0], true), ...(rows[0].mismatch && { mismatch: true as const }) };
       }
       // Over the cap, and the key is not a repeat after all (a concurrent claim could have taken it).

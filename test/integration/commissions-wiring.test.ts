@@ -50,9 +50,13 @@ describe('commissions written with the conversion', () => {
     expect(events[0].payload).to.include({ partnerId: 'anna', status: 'pending', currency: 'EUR' });
   });
 
-  it('writes no outbox event that no subscription wants, and the commission and its audit row all the same', async () => {
+  it('writes no outbox event that no subscription wants (nor wakes the dispatcher for none), and the commission and its audit row all the same', async () => {
     const t = await withPartner(server);
     const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    // Wakes are published at most every 20 ms: let any earlier one pass before counting.
+    await new Promise((r) => setTimeout(r, 60));
+    let wakes = 0;
+    const stopCounting = server.kernel.container.resolve<{ onWake(h: () => void): () => void }>('outbox').onWake(() => wakes++);
     const quiet = { ctx, eventType: 'affiliate_click', value: 10, currency: 'EUR', idempotencyKey: 'quiet-1' };
     const res = await server.http.post(CONVERSIONS).set(t.merchant).send(quiet).expect(201);
     await server.http.post(CONVERSIONS).set(t.merchant).send(quiet).expect(200);
@@ -61,6 +65,8 @@ describe('commissions written with the conversion', () => {
     expect(audit.map((r) => r.type)).to.deep.equal(['commission.created', 'conversion.created']);
     const { rows: events } = await server.sql.query(`select type from outbox_events where handle = $1 and type in ('conversion.tested', 'conversion.deduped', 'commission.created')`, [t.handle]);
     expect(events).to.deep.equal([]);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(wakes, 'dispatcher wakes without an event').to.equal(0);
     // Once subscribed, the next conversion's events are written.
     await server.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.tested', 'commission.created'] }).expect(201);
     const next = await storedClick(server, t.handle, t.campaignId);
@@ -69,6 +75,9 @@ describe('commissions written with the conversion', () => {
                                                      where handle = $1 and type in ('conversion.tested', 'commission.created') order by type`, [t.handle]);
     expect(after.map((r) => r.type)).to.deep.equal(['commission.created', 'conversion.tested']);
     expect(after.every((r) => r.id !== res.body.conversionId)).to.equal(true);
+    await new Promise((r) => setTimeout(r, 60));
+    stopCounting();
+    expect(wakes, 'dispatcher wakes for the written events').to.be.at.least(1);
   });
 
   it('rejects a bot click, never auto-approves an unauthenticated conversion, rejects for a suspended partner', async () => {
