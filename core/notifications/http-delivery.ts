@@ -2,7 +2,6 @@
 // redirects, always answering with one DeliveryResult the notifications panel can show.
 import { performance } from 'node:perf_hooks';
 import type * as Undici from 'undici';
-import type { Agent } from 'undici';
 import type { DeliveryResult, PluginApi, PostJsonOptions } from '../plugins/index.ts';
 import { ENDPOINT_NOT_ALLOWED, checkEndpoint, guardedLookup, resolveAddresses } from './ssrf-guard.ts';
 
@@ -74,8 +73,8 @@ export type JsonPoster = ReturnType<typeof createJsonPoster>;
  */
 export function createJsonPoster() {
   let undici: Promise<typeof Undici> | undefined;
-  let guarded: Agent | undefined;
-  let open: Agent | undefined;
+  let guarded: Undici.Agent | undefined;
+  let open: Undici.Agent | undefined;
   // The guarded agent re-checks addresses at connect time too, closing the DNS-rebinding window.
   const agentFor = ({ Agent }: typeof Undici, allowPrivate: boolean) => allowPrivate
     ? (open ??= new Agent({ connections: 50 }))
@@ -121,7 +120,7 @@ export function createJsonPoster() {
   }
 
   async function close(): Promise<void> {
-    const agents = [guarded, open].filter((a): a is Agent => a !== undefined);
+    const agents = [guarded, open].filter((a): a is Undici.Agent => a !== undefined);
     guarded = open = undefined;
     await Promise.all(agents.map((a) => a.close()));
   }

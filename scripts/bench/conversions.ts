@@ -3,13 +3,13 @@
 // idempotency keys plus a share of repeats over HTTP, 50 in flight, alternating a campaign whose partner
 // earns a commission on each conversion and one without a partner (issue 15: within 10 %); then the count checks.
 // `npm run bench -- conversions [--n 20000] [--dup 0.1] [--concurrency 50] [--rounds 2] [--seconds 15] [--cpu-prof DIR] [--perf-record DIR]`.
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Pool, request } from 'undici';
 import { createTestDatabase } from '../../test/support/database.ts';
-import { PERF_NODE_ARGS, perfRecord, printPerfSummary } from './perf-record.ts';
+import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import { rawConversionLimit } from './raw-limit.ts';
 import {
   cpuDelta, isMain, pgBackendsCpu, printTable, processCpuMicros, sized, startTenxProcess, writeResult, type ServerProcess, type SummaryRow,
@@ -242,10 +242,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     ]);
     console.log(`GET /healthz/s in this run: ${baseline}; CPU and PG µs are per submission (repeats included); count check: ${countCheck}`);
     console.log(`wrote ${writeResult('conversions', result)}`);
-    for (const kind of opts.perfDir ? ['without', 'with'] : []) {
-      const file = `${opts.perfDir}/tenx-${kind}-commissions.data`;
-      if (existsSync(file)) printPerfSummary(file);
-    }
+    for (const kind of opts.perfDir ? ['without', 'with'] : []) printPerfSummary(`${opts.perfDir}/tenx-${kind}-commissions.data`);
     return result;
   } finally {
     await pool?.close();
@@ -258,9 +255,8 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
 
 /** Entry for the `npm run bench -- conversions` dispatcher. */
 const profileDir = process.argv.includes('--cpu-prof') ? process.argv[process.argv.indexOf('--cpu-prof') + 1] : null;
-const perfDir = process.argv.includes('--perf-record') ? process.argv[process.argv.indexOf('--perf-record') + 1] : undefined;
 export const runConversionsBench = () => benchConversions({
-  nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], perfDir: perfDir && (mkdirSync(perfDir, { recursive: true }), perfDir),
+  nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], perfDir: perfRecordDir(),
   n: sized('n', 20_000, 4_000), dupShare: sized('dup', 0.1, 0.1), concurrency: sized('concurrency', 50, 50), clicks: sized('clicks', 2500, 1000),
   rounds: sized('rounds', 2, 1), limitSeconds: sized('seconds', 15, 6),
 });

@@ -4,10 +4,20 @@
 // runs, kernel included; the server runs with --perf-basic-prof so JIT frames carry JS names.
 // With it: the 302's socket write is 23 % of a redirect's CPU (16 µs; bare's is 8.6 µs), not the 42 % --cpu-prof shows.
 import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { arg, isMain, printTable } from './support.ts';
 
 /** Node flags that let perf name JS functions. */
 export const PERF_NODE_ARGS = ['--perf-basic-prof'];
+
+/** `--perf-record DIR` from the command line (created), or undefined. */
+export function perfRecordDir(): string | undefined {
+  const i = process.argv.indexOf('--perf-record');
+  if (i < 0) return undefined;
+  const dir = process.argv[i + 1];
+  mkdirSync(dir, { recursive: true });
+  return dir;
+}
 
 /** Starts `perf record -g` on a process; stop() ends it. Null (with a warning) when perf cannot run here. */
 export function perfRecord(pid: number, file: string): { stop(): Promise<void> } | null {
@@ -53,7 +63,9 @@ export function perfSummary(file: string, top = 15) {
   return { samples: total, self: rows(self), inclusive: rows(inclusive) };
 }
 
+/** Prints perfSummary(); a profile that was never written (perf missing, or unable to attach) is skipped. */
 export function printPerfSummary(file: string, top = 15): void {
+  if (!existsSync(file)) return;
   const s = perfSummary(file, top);
   console.log(`on-CPU profile ${file}: ${s.samples} samples (999 Hz per thread)\nself:`);
   printTable(s.self);

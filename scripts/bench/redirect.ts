@@ -4,10 +4,9 @@
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
 // CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
-import { existsSync, mkdirSync } from 'node:fs';
 import pg from 'pg';
 import { createTestDatabase } from '../../test/support/database.ts';
-import { PERF_NODE_ARGS, perfRecord, printPerfSummary } from './perf-record.ts';
+import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import {
   autocannon, cpuDelta, isMain, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
   writeResult, type LoadResult, type ServerProcess, type SummaryRow,
@@ -186,9 +185,7 @@ export async function runRedirectBench() {
   const p = process.argv.indexOf('--cpu-prof');
   const profileDir = p > 0 ? process.argv[p + 1] : null;
   // `--perf-record DIR`: an on-CPU profile (Linux perf) of each variant's first window, summarised below.
-  const r = process.argv.indexOf('--perf-record');
-  const perfDir = r > 0 ? process.argv[r + 1] : undefined;
-  if (perfDir) mkdirSync(perfDir, { recursive: true });
+  const perfDir = perfRecordDir();
   const out = await benchRedirect({
     seconds: sized('seconds', 8, 4), connections: sized('connections', 50, 50), rounds: sized('rounds', 2, 2), perf: process.argv.includes('--perf'),
     rate: sized('rate', 0, 0) || undefined, variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], perfDir,
@@ -199,7 +196,7 @@ export async function runRedirectBench() {
   console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);
   console.log(`wrote ${writeResult('redirect', out)}${QUICK ? ' (quick run)' : ''}`);
-  for (const v of perfDir ? Object.keys(out.windows) : []) if (existsSync(`${perfDir}/${v.replaceAll(' ', '-')}.data`)) printPerfSummary(`${perfDir}/${v.replaceAll(' ', '-')}.data`);
+  for (const v of perfDir ? Object.keys(out.windows) : []) printPerfSummary(`${perfDir}/${v.replaceAll(' ', '-')}.data`);
   return out;
 }
 
