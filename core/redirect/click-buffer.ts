@@ -36,18 +36,20 @@ export interface ClickRow {
 
 type TextColumn = { [K in keyof ClickRow]: ClickRow[K] extends string | null ? K : never }[keyof ClickRow];
 
-// ON CONFLICT DO NOTHING + rollups and click commissions computed from what was really inserted: a
-// batch retried after a commit whose answer was lost adds nothing twice (the key holds occurred_at,
-// the partition key, which a click keeps from its redirect on, spill and retries included). Rollup rows are upserted in key order, so two
-// processes flushing at once lock them in the same order (no deadlock).
-const INSERT_BATCH = `
+// Rollups and click commissions computed from what was really inserted. A batch retried after a commit
+// whose answer was lost (or a spill replayed twice) meets its own rows: the plain insert fails on the key
+// (which holds occurred_at, the partition key a click keeps from its redirect on, spill and retries
+// included), and the batch is written again with ON CONFLICT DO NOTHING, adding nothing twice. The plain
+// insert first, because a speculative insertion costs every row ~15 % more and nearly every batch is new.
+// Rollup rows are upserted in key order, so two processes flushing at once lock them in the same order (no deadlock).
+const insertBatch = (onConflict: string) => `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
                       language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os)
   select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
                        $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
                        $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
-  on conflict (click_id, occurred_at) do nothing
+  ${onConflict}
   returning click_id, handle, campaign_id, occurred_at, country, segment, source, browser, os, is_bot
 ), rollup_source as (
   select handle, campaign_id, occurred_at as at, country, segment, source, browser, os, is_bot from ins
@@ -72,6 +74,11 @@ stats as (
 ), click_commission_events as (${commissionEventInsert('new_click_commissions', 'commission.created')}
 )
 select click_id as "clickId" from ins where handle = any($16::text[])`;
+
+// Named: each connection parses and plans them once, not on every flush.
+const FIRST_WRITE = { name: 'tenx-click-batch', text: insertBatch('') };
+const REWRITE = { name: 'tenx-click-batch-again', text: insertBatch('on conflict (click_id, occurred_at) do nothing') };
+const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 export interface ClickBufferOptions {
   pg: Pool;
@@ -214,12 +221,23 @@ export class ClickBuffer {
       text('sub1'), text('sub2'), text('sub3'), text('sub4'), text('sub5'),
       textArray(agents, (a) => a.browser), textArray(agents, (a) => a.os),
     ];
+    try {
+      await this.insert(batch, params, wanted, FIRST_WRITE);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      await this.insert(batch, params, wanted, REWRITE);
+    }
+  }
+
+  private async insert(batch: ClickRow[], params: unknown[], wanted: string[], statement: { name: string; text: string }): Promise<void> {
+    const { outbox } = this.opts;
+    const query = { ...statement, values: params };
     if (wanted.length === 0) {
-      await this.opts.pg.query(INSERT_BATCH, params);
+      await this.opts.pg.query(query);
       return;
     }
     await withTransaction(this.opts.pg, async (client) => {
-      const { rows } = await client.query(INSERT_BATCH, params);
+      const { rows } = await client.query(query);
       const inserted = new Set(rows.map((r: { clickId: string }) => r.clickId));
       const events: OutboxEvent[] = batch.filter((r) => inserted.has(r.clickId)).map((r) => ({
         handle: r.handle,
