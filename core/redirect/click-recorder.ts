@@ -6,7 +6,7 @@ import type { ActivePlugin, BotDetectorPlugin, BotVerdict, ClickFacts, HandlePlu
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CompiledLink } from './link-cache.ts';
 import { subIdsOf } from './sub-ids.ts';
-import { botClicks } from './metrics.ts';
+import { botClickCount } from './metrics.ts';
 
 // When several detectors flag a click, the most specific explanation is the one stored.
 const REASON_PRECEDENCE = ['link-preview', 'user-agent', 'automation', 'burst'];
@@ -47,6 +47,8 @@ export class ClickRecorder {
   private readonly ipHashes = new Map<string, string>();
   // Detectors sorted by precedence, per resolved HandlePlugins (replaced when a handle's plugins change).
   private readonly detectorOrder = new WeakMap<HandlePlugins, ActivePlugin<BotDetectorPlugin>[]>();
+
+  private readonly botCounts = new Map<string, { inc(): void }>();
 
   private readonly opts: ClickRecorderOptions;
   constructor(opts: ClickRecorderOptions) {
@@ -103,6 +105,12 @@ export class ClickRecorder {
     if (verdict) done(verdict);
   }
 
+  private botCount(detector: string): { inc(): void } {
+    let count = this.botCounts.get(detector);
+    if (!count) this.botCounts.set(detector, (count = botClickCount(detector)));
+    return count;
+  }
+
   private ipHash(ip: string): string {
     let hash = this.ipHashes.get(ip);
     if (hash === undefined) {
@@ -114,7 +122,7 @@ export class ClickRecorder {
   }
 
   private buffer(link: CompiledLink, facts: ClickFacts, clickId: string, destinationUrl: string, verdict: Judged, segment: string | undefined): void {
-    if (verdict.bot) botClicks.inc({ detector: verdict.detector ?? 'unknown' });
+    if (verdict.bot) this.botCount(verdict.detector ?? 'unknown').inc();
     try {
       const subs = subIdsOf(facts.query);
       this.opts.buffer.push({

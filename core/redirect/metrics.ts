@@ -2,42 +2,57 @@
 // the buffer gauge sums every live ClickBuffer.
 import client from 'prom-client';
 import { registry } from '../http/metrics.ts';
+import { LocalHistogram } from '../infra/local-histogram.ts';
 
 /** Where a redirect's rule matching and ctx signing ran; `inline_fallback` = the pool failed, answered inline. */
 export type RedirectMode = 'inline' | 'workers' | 'inline_fallback';
 /** Which listener answered: the raw node:http fast lane (warm cache) or the Koa route (cold cache). */
 export type RedirectLane = 'fast' | 'koa';
 
-// Redirects are counted in plain numbers per (mode, lane) and added to the counter when it is read
-// (collect(), on every scrape): prom-client's inc() hashes and validates the label set on each call.
-const redirectCounts: { labels: { mode: RedirectMode; lane: RedirectLane }; n: number }[] = [];
+/**
+ * Per-click counts in plain numbers per label set, added to their counter when it is read (collect(), on
+ * every scrape): prom-client's inc() hashes and validates the label set on each call.
+ */
+function countedOnRead<L extends Record<string, string>>() {
+  const counts: { labels: L; key: string; n: number }[] = [];
+  return {
+    /** The count of one label set, for the hot path: inc() adds 1 to a number. */
+    child(labels: L): { inc(): void } {
+      const key = JSON.stringify(labels);
+      let c = counts.find((x) => x.key === key);
+      if (!c) counts.push((c = { labels, key, n: 0 }));
+      const count = c;
+      return { inc: () => void count.n++ };
+    },
+    addTo(counter: client.Counter<Extract<keyof L, string>>) {
+      for (const c of counts) {
+        if (c.n === 0) continue;
+        counter.inc(c.labels, c.n);
+        c.n = 0;
+      }
+    },
+  };
+}
 
-export const redirectsTotal = new client.Counter({
+const redirectCounts = countedOnRead<{ mode: RedirectMode; lane: RedirectLane }>();
+
+new client.Counter({
   name: 'tenx_redirects_total',
   help: 'Redirects answered (302), by where matching/signing ran and which listener answered',
   labelNames: ['mode', 'lane'],
   registers: [registry],
   collect() {
-    for (const c of redirectCounts) {
-      if (c.n === 0) continue;
-      this.inc(c.labels, c.n);
-      c.n = 0;
-    }
+    redirectCounts.addTo(this);
   },
 });
 
-/** The redirect count of one (mode, lane), for the hot path: inc() adds 1 to a number. */
-export function redirectCount(mode: RedirectMode, lane: RedirectLane): { inc(): void } {
-  let c = redirectCounts.find((x) => x.labels.mode === mode && x.labels.lane === lane);
-  if (!c) redirectCounts.push((c = { labels: { mode, lane }, n: 0 }));
-  const count = c;
-  return { inc: () => void count.n++ };
-}
+/** The redirect count of one (mode, lane), for the hot path. */
+export const redirectCount = (mode: RedirectMode, lane: RedirectLane) => redirectCounts.child({ mode, lane });
 
-export const redirectDuration = new client.Histogram({
+export const redirectDuration = new LocalHistogram({
   name: 'tenx_redirect_duration_seconds',
   help: 'Time from request to 302 written, by mode',
-  labelNames: ['mode'],
+  labelName: 'mode',
   buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
   registers: [registry],
 });
@@ -73,12 +88,20 @@ export const clicksReplayed = new client.Counter({
   registers: [registry],
 });
 
-export const botClicks = new client.Counter({
+const botCounts = countedOnRead<{ detector: string }>();
+
+new client.Counter({
   name: 'tenx_bot_clicks_total',
   help: 'Clicks flagged as bots, by the detector plugin whose flag won (its name)',
   labelNames: ['detector'],
   registers: [registry],
+  collect() {
+    botCounts.addTo(this);
+  },
 });
+
+/** The bot click count of one detector, for the hot path (a bot flood is every click). */
+export const botClickCount = (detector: string) => botCounts.child({ detector });
 
 const spills = new Set<{ readonly bytes: number }>();
 

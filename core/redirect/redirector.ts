@@ -23,11 +23,11 @@ const WINDOW = 9;
 
 // Pre-bound metric children, found without building a key string per click: label lookups cost more than the increment itself.
 const counters: Partial<Record<RedirectMode, Partial<Record<RedirectLane, { inc(): void }>>>> = {};
-const timers: Partial<Record<RedirectMode, { observe(v: number): void }>> = {};
+const timers: Partial<Record<RedirectMode, (seconds: number) => void>> = {};
 function observe(mode: RedirectMode, lane: RedirectLane, seconds: number) {
   const byLane = (counters[mode] ??= {});
   (byLane[lane] ??= redirectCount(mode, lane)).inc();
-  (timers[mode] ??= redirectDuration.labels(mode)).observe(seconds);
+  (timers[mode] ??= redirectDuration.child(mode))(seconds);
 }
 
 /** One request being answered. */

@@ -1,0 +1,71 @@
+import type { Registry } from 'prom-client';
+
+interface Series {
+  /** Observations per bucket (not cumulative); the last is above every bound (+Inf). */
+  counts: Float64Array;
+  sum: number;
+  count: number;
+}
+
+/**
+ * A histogram of one label for a hot path: a child's observe() is a bucket search and three additions on
+ * numbers, where prom-client's labelled observe() builds, validates and hashes the label set on each call
+ * (~1 µs of a redirect in the profile). Read, it is what prom-client's Histogram exposes: `_bucket`
+ * (cumulative, `le`), `_sum` and `_count` per label value, summed across cluster workers (aggregator sum).
+ */
+export class LocalHistogram {
+  readonly type = 'histogram';
+  readonly aggregator = 'sum';
+  private readonly series = new Map<string, Series>();
+  readonly name: string;
+  readonly help: string;
+  private readonly label: string;
+  private readonly bounds: readonly number[];
+
+  constructor(opts: { name: string; help: string; labelName: string; buckets: readonly number[]; registers: Registry[] }) {
+    this.name = opts.name;
+    this.help = opts.help;
+    this.label = opts.labelName;
+    this.bounds = [...opts.buckets].sort((a, b) => a - b);
+    for (const r of opts.registers) r.registerMetric(this as unknown as Parameters<Registry['registerMetric']>[0]);
+  }
+
+  /** The observe function of one label value (look it up once, call it per event). */
+  child(labelValue: string): (value: number) => void {
+    let s = this.series.get(labelValue);
+    if (!s) this.series.set(labelValue, (s = { counts: new Float64Array(this.bounds.length + 1), sum: 0, count: 0 }));
+    const series = s;
+    const bounds = this.bounds;
+    return (value) => {
+      let i = 0;
+      while (i < bounds.length && value > bounds[i]) i++;
+      series.counts[i]++;
+      series.sum += value;
+      series.count++;
+    };
+  }
+
+  /** What the registry formats (and the cluster aggregator sums), as prom-client's Histogram gives it. */
+  get() {
+    const values: { labels: Record<string, string | number>; value: number; metricName: string }[] = [];
+    for (const [labelValue, s] of this.series) {
+      let cumulative = 0;
+      for (let i = 0; i <= this.bounds.length; i++) {
+        cumulative += s.counts[i];
+        const le = i < this.bounds.length ? this.bounds[i] : '+Inf';
+        values.push({ labels: { le, [this.label]: labelValue }, value: cumulative, metricName: `${this.name}_bucket` });
+      }
+      values.push({ labels: { [this.label]: labelValue }, value: s.sum, metricName: `${this.name}_sum` });
+      values.push({ labels: { [this.label]: labelValue }, value: s.count, metricName: `${this.name}_count` });
+    }
+    return { name: this.name, help: this.help, type: this.type, values, aggregator: this.aggregator };
+  }
+
+  reset(): void {
+    for (const s of this.series.values()) {
+      s.counts.fill(0);
+      s.sum = 0;
+      s.count = 0;
+    }
+  }
+}
