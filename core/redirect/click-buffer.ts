@@ -34,8 +34,6 @@ export interface ClickRow {
   sub5: string | null;
 }
 
-type TextColumn = { [K in keyof ClickRow]: ClickRow[K] extends string | null ? K : never }[keyof ClickRow];
-
 // Rollups and click commissions computed from what was really inserted. A batch retried after a commit
 // whose answer was lost (or a spill replayed twice) meets its own rows: the plain insert fails on the key
 // (which holds occurred_at, the partition key a click keeps from its redirect on, spill and retries
@@ -46,9 +44,15 @@ const insertBatch = (onConflict: string) => `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
                       language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os)
-  select * from unnest($1::uuid[], $2::text[], $3::text[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], $8::text[],
-                       $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
-                       $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
+  -- Times travel as epoch milliseconds (exact: the product is whole microseconds below 2^53): Date.toISOString()
+  -- was ~0.4 µs a click, the largest part of building the batch, and PostgreSQL parses an integer faster too.
+  select click_id, handle, campaign_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', country, segment, device, source,
+         referrer_host, language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os
+    from unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
+                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
+                $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
+      as u(click_id, handle, campaign_id, at_ms, country, segment, device, source, referrer_host, language, destination_url,
+           user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os)
   ${onConflict}
   returning click_id, handle, campaign_id, occurred_at, country, segment, source, browser, os, is_bot
 ), rollup_source as (
@@ -211,14 +215,16 @@ export class ClickBuffer {
     const { outbox } = this.opts;
     const wanted = [...new Set(batch.map((r) => r.handle))].filter((h) => outbox.wants(h, 'link.clicked'));
     // Array literals built here (pg-array.ts: ~5× cheaper than pg's per-element escaping); same text on the wire.
-    const text = (k: TextColumn) => textArray(batch, (r) => r[k]);
+    // One accessor per column (r.handle, not r[key]): a property read by a variable key is a megamorphic lookup per row and column.
+    const text = (column: (r: ClickRow) => string | null) => textArray(batch, column);
     // Browser and OS per distinct user agent (cached), in the flush: no work on the redirect's path.
     const agents = batch.map((r) => browserAndOs(r.userAgent));
     const params = [
-      plainArray(batch, (r) => r.clickId), text('handle'), text('campaignId'), plainArray(batch, (r) => r.occurredAt.toISOString()),
-      text('country'), text('segment'), text('device'), text('source'), text('referrerHost'), text('language'), text('destinationUrl'),
-      text('userAgent'), plainArray(batch, (r) => r.ipHash), boolArray(batch, (r) => r.isBot), text('botReason'), wanted,
-      text('sub1'), text('sub2'), text('sub3'), text('sub4'), text('sub5'),
+      plainArray(batch, (r) => r.clickId), text((r) => r.handle), text((r) => r.campaignId), plainArray(batch, (r) => String(r.occurredAt.getTime())),
+      text((r) => r.country), text((r) => r.segment), text((r) => r.device), text((r) => r.source), text((r) => r.referrerHost),
+      text((r) => r.language), text((r) => r.destinationUrl), text((r) => r.userAgent), plainArray(batch, (r) => r.ipHash),
+      boolArray(batch, (r) => r.isBot), text((r) => r.botReason), wanted,
+      text((r) => r.sub1), text((r) => r.sub2), text((r) => r.sub3), text((r) => r.sub4), text((r) => r.sub5),
       textArray(agents, (a) => a.browser), textArray(agents, (a) => a.os),
     ];
     try {
