@@ -12,6 +12,9 @@ interface Series {
  * numbers, where prom-client's labelled observe() builds, validates and hashes the label set on each call
  * (~1 µs of a redirect in the profile). Read, it is what prom-client's Histogram exposes: `_bucket`
  * (cumulative, `le`), `_sum` and `_count` per label value, summed across cluster workers (aggregator sum).
+ * Two differences: reset() zeroes a label value's series instead of dropping it (the children handed
+ * out keep counting into it), and a non-finite value is skipped where prom-client throws (a metric
+ * must not fail the 302 it times).
  */
 export class LocalHistogram {
   readonly type = 'histogram';
@@ -37,6 +40,7 @@ export class LocalHistogram {
     const series = s;
     const bounds = this.bounds;
     return (value) => {
+      if (!Number.isFinite(value)) return;
       let i = 0;
       while (i < bounds.length && value > bounds[i]) i++;
       series.counts[i]++;

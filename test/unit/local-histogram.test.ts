@@ -43,8 +43,16 @@ describe('LocalHistogram', () => {
     const ours = await client.AggregatorRegistry.aggregate([await a.ours.getMetricsAsJSON(), await b.ours.getMetricsAsJSON()]).metrics();
     const theirs = await client.AggregatorRegistry.aggregate([await a.theirs.getMetricsAsJSON(), await b.theirs.getMetricsAsJSON()]).metrics();
     expect(ours).to.equal(theirs);
+    const observe = a.local.child('inline'); // as the redirector holds it: looked up once, kept
     a.local.reset();
     const after = parsePrometheusText(await a.ours.metrics()).get('h_seconds')!;
+    expect(after.samples.length).to.be.greaterThan(0);
     expect(after.samples.every((s) => s.value === 0)).to.equal(true);
+    observe(0.002);
+    observe(Number.NaN); // skipped: the sum stays a number
+    const again = parsePrometheusText(await a.ours.metrics()).get('h_seconds')!;
+    const value = (name: string, le?: string) =>
+      again.samples.find((s) => s.name === name && s.labels.mode === 'inline' && (le === undefined || s.labels.le === le))?.value;
+    expect([value('h_seconds_bucket', '0.001'), value('h_seconds_bucket', '0.005'), value('h_seconds_count'), value('h_seconds_sum')]).to.deep.equal([0, 1, 1, 0.002]);
   });
 });
