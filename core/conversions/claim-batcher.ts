@@ -66,7 +66,6 @@ interface ClaimBatcherDeps {
   retentionDays: number;
   /** MAX_CONVERSIONS_PER_CLICK: conversions one click may back per event type. */
   maxPerClick: number;
-  prepared: boolean;
 }
 
 /**
@@ -136,7 +135,7 @@ export class ClaimBatcher {
       col('announce'), col('announceCommission'),
     ];
     const { rows } = await this.deps.db.query<CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null }>(
-      statement(this.deps.prepared, 'conversions.claim', CLAIM_BATCH, values),
+      statement('conversions.claim', CLAIM_BATCH, values),
     );
     const outcomes: ClaimOutcome[] = new Array(claims.length);
     for (const r of rows) {

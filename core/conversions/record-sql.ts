@@ -8,11 +8,11 @@ import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInse
 import { clickByIdLateral } from '../redirect/index.ts';
 
 /**
- * A query: named (parsed once per connection) on PostgreSQL; unnamed on embedded PGlite, whose
- * socket server shares one session across connections, so a second PREPARE of a name would fail.
+ * A named query: parsed and planned once per connection. Embedded PGlite too: its socket server
+ * (core/db/pglite-server.ts) gives each connection its own statement names in the one session.
  */
-export function statement(prepared: boolean, name: string, text: string, values: unknown[]) {
-  return prepared ? { name, text, values } : { text, values };
+export function statement(name: string, text: string, values: unknown[]) {
+  return { name, text, values };
 }
 
 /**

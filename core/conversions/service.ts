@@ -77,7 +77,7 @@ function checkMetadata(metadata: Record<string, unknown>) {
 
 interface ConversionDeps {
   conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
-  embedded: boolean; bus: Bus;
+  bus: Bus;
 }
 
 /** Public conversions (POST /v2/public/conversions): exactly once per (handle, idempotencyKey), enforced by PostgreSQL. */
@@ -103,7 +103,7 @@ export class ConversionService {
     const maxInFlight = Math.min(MAX_CLAIMS_IN_FLIGHT, deps.config.databasePoolMax);
     this.batcher = new ClaimBatcher({
       db: deps.conversionsDb, log: deps.log, maxInFlight, retentionDays: deps.config.idempotencyRetentionDays,
-      maxPerClick: deps.config.maxConversionsPerClick, prepared: !deps.embedded,
+      maxPerClick: deps.config.maxConversionsPerClick,
     });
   }
 
@@ -158,7 +158,7 @@ export class ConversionService {
       }
       const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
       const announceRepeat = this.deps.outbox.wants(claims.handle, 'conversion.deduped');
-      const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement(!this.deps.embedded, 'conversions.repeat', RECORD_REPEAT, [
+      const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement('conversions.repeat', RECORD_REPEAT, [
         claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(), claim.actor, authenticated,
         announceRepeat,
       ]));

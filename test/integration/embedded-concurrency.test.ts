@@ -155,4 +155,23 @@ describe('embedded PostgreSQL under concurrent connections', function () {
     await waitFor('100 clicks in rollups', async () => (await rolled()) >= 100, 10_000, 100);
     expect(await rolled()).to.equal(100);
   });
+
+  it('records 60 concurrent conversions, repeats included, each key once: named statements on every connection', async () => {
+    const base = kernel.url.replace('localhost', '127.0.0.1');
+    const created = await fetch(`${base}/v2/handles`, { method: 'POST', headers: ADMIN, body: JSON.stringify({ handle: 'conv', name: 'Conv' }) });
+    const auth = { authorization: `Bearer ${(await created.json()).ownerToken}`, 'content-type': 'application/json' };
+    const made = await fetch(`${base}/v2/handles/conv/campaigns`, { method: 'POST', headers: auth, body: JSON.stringify(campaign('conv-a', 'deal', 'https://merchant.example.com/p')) });
+    expect(made.status).to.equal(201);
+    const ctxs = await Promise.all(Array.from({ length: 20 }, () =>
+      fetch(`${base}/conv/deal`, { headers: person(), redirect: 'manual' }).then((r) => new URL(r.headers.get('location')!).searchParams.get('ctx')!)));
+    // Keys k-0 … k-39 once, then k-0 … k-19 again with the same body (each is its click's): 40 × 201, 20 × 200.
+    const post = (i: number) => fetch(`${base}/v2/public/conversions`, {
+      method: 'POST', headers: ADMIN, body: JSON.stringify({ ctx: ctxs[i % 20], eventType: 'affiliate_click', idempotencyKey: `k-${i % 40}`, value: 1 }),
+    }).then((r) => r.status);
+    const statuses = await Promise.all(Array.from({ length: 60 }, (_, i) => post(i)));
+    expect(statuses.filter((s) => s === 201), String(statuses)).to.have.length(40);
+    expect(statuses.filter((s) => s === 200), String(statuses)).to.have.length(20);
+    const { rows: [r] } = await pool.query("select count(*)::int as n, count(distinct idempotency_key)::int as keys from conversions where handle = 'conv'");
+    expect(r).to.deep.equal({ n: 40, keys: 40 });
+  });
 });

@@ -71,7 +71,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
 
   it('runs at most maxInFlight statements and puts the claims that arrive meanwhile into the next one', async () => {
     const { db, statements } = fakeDb();
-    const batcher = new ClaimBatcher({ db, log, maxInFlight: 2, retentionDays: 365, maxPerClick: 10, prepared: true });
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 2, retentionDays: 365, maxPerClick: 10 });
     const outcomes = await Promise.all(Array.from({ length: 50 }, (_, i) => batcher.claim(claim(`k${i}`))));
     expect(outcomes.every((o) => o.kind === 'created')).to.equal(true);
     expect(statements.map((s) => s.length)).to.deep.equal([1, 1, 48]);
@@ -79,7 +79,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
 
   it('answers a key already claimed in this process as taken, without another statement for it', async () => {
     const { db, statements } = fakeDb();
-    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, maxPerClick: 10, prepared: true });
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, maxPerClick: 10 });
     const outcomes = await Promise.all([batcher.claim(claim('same')), batcher.claim(claim('same')), batcher.claim(claim('other'))]);
     expect(outcomes.map((o) => o.kind)).to.deep.equal(['created', 'taken', 'created']);
     expect(statements.flat().filter((k) => k === 'same')).to.have.length(1);
@@ -87,7 +87,7 @@ describe('conversions: claim batcher (application-level group commit)', () => {
 
   it('retries a failed batch claim by claim, so one bad submission fails alone', async () => {
     const { db } = fakeDb(new Set(['dup']));
-    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, maxPerClick: 10, prepared: true });
+    const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, maxPerClick: 10 });
     const first = batcher.claim(claim('first'));
     const rest = ['a', 'poison', 'dup'].map((k) => batcher.claim(claim(k)).then((o) => o.kind, (e: Error) => e.message));
     await first;
