@@ -157,7 +157,8 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       // Far above the load, so the limiter's Redis call is paid on every request but never refuses one.
       PUBLIC_RATE_LIMIT: '1000000',
       // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
-      MAX_CONVERSIONS_PER_CLICK: String(Math.ceil(((n * rounds + WARMUP) * (1 + dupShare)) / clicks) + 1),
+      // Keys go to a campaign's clicks in turn (i % clicks) and a repeat asks no budget: at most this many a click.
+      MAX_CONVERSIONS_PER_CLICK: String(rounds * Math.ceil(n / clicks) + Math.ceil(WARMUP / clicks) + 1),
     }, [...(opts.nodeArgs ?? []), ...(opts.perfDir ? PERF_NODE_ARGS : [])]);
     const tenant = await api(server.url, '/v2/handles', ADMIN, { handle: 'bench', name: 'Bench Network' });
     await setUp(server.url, tenant.ownerToken);
