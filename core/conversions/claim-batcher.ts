@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { ConversionsDb } from './db.ts';
 import { CLAIM_BATCH, statement } from './record-sql.ts';
+import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
 
 /** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
 export interface Claim {
@@ -127,12 +128,17 @@ export class ClaimBatcher {
   }
 
   private async execute(claims: Claim[]): Promise<ClaimOutcome[]> {
-    const col = <K extends keyof Claim>(k: K) => claims.map((c) => c[k]);
+    // Array literals built as the click flush builds them (core/db/pg-array.ts): pg's own escaping of JS arrays
+    // is two regex replaces per element. Ids and numbers go unquoted; text (keys, metadata JSON) quoted, escaped.
+    const text = (column: (c: Claim) => string | null) => textArray(claims, column);
+    const plain = (column: (c: Claim) => string | null) => plainArray(claims, column);
+    const bool = (column: (c: Claim) => boolean) => boolArray(claims, column);
     const values = [
-      claims.map((_, i) => i), col('handle'), col('key'), col('conversionId'), col('clickId'), col('campaignId'), col('eventType'),
-      col('value'), col('currency'), col('metadata'), col('bodyHash'), col('rollupCurrency'), col('requireClick'), col('auditId'),
-      col('outboxId'), col('authenticated'), col('countable'), col('actor'), this.deps.retentionDays, this.deps.maxPerClick,
-      col('announce'), col('announceCommission'),
+      `{${claims.map((_, i) => i).join(',')}}`, text((c) => c.handle), text((c) => c.key), plain((c) => c.conversionId),
+      plain((c) => c.clickId), text((c) => c.campaignId), text((c) => c.eventType), plain((c) => (c.value === null ? null : String(c.value))),
+      text((c) => c.currency), text((c) => c.metadata), text((c) => c.bodyHash), text((c) => c.rollupCurrency), bool((c) => c.requireClick),
+      plain((c) => c.auditId), plain((c) => c.outboxId), bool((c) => c.authenticated), bool((c) => c.countable), text((c) => c.actor),
+      this.deps.retentionDays, this.deps.maxPerClick, bool((c) => c.announce), bool((c) => c.announceCommission),
     ];
     const { rows } = await this.deps.db.query<CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null }>(
       statement('conversions.claim', CLAIM_BATCH, values),

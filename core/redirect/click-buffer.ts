@@ -7,7 +7,7 @@ import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } 
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
-import { boolArray, plainArray, textArray } from './pg-array.ts';
+import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
 import { browserAndOs } from './user-agent.ts';
 import { clickFlushFailures, clicksDropped, clicksReplayed, clicksStored, trackBuffer } from './metrics.ts';
 

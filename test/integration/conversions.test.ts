@@ -92,6 +92,28 @@ describe('workflow 2: idempotent conversions', () => {
     expect(rows[0]).to.deep.equal({ n: 1, v: 99.5 });
   });
 
+  it('keeps keys and metadata byte for byte through one claim batch: quotes, backslashes, braces, commas, "NULL", unicode', async () => {
+    const { handle, campaignId } = await partnerCampaign(server);
+    const { ctx } = await storedClick(server, handle, campaignId);
+    const keys = ['order "7"', 'back\\slash\\', '{a,b}', 'NULL', ' spaced ', 'é 漢字 🙂', 'x'.repeat(255)];
+    const bodyOf = (key: string, i: number) => ({
+      ctx, eventType: 'sale', value: i === 0 ? 0.1 : 1234.5, currency: 'EUR', idempotencyKey: key,
+      metadata: { note: `say "hi" \\ {${key}}`, list: [1, null, 'NULL'], nested: { k: key } },
+    });
+    // At once, so they share claim statements (one array literal per column for several keys).
+    const first = await Promise.all(keys.map((k, i) => server.http.post(CONVERSIONS).send(bodyOf(k, i))));
+    expect(first.map((r) => r.status)).to.deep.equal(keys.map(() => 201));
+    const again = await Promise.all(keys.map((k, i) => server.http.post(CONVERSIONS).send(bodyOf(k, i))));
+    expect(again.map((r) => [r.status, r.body.deduped, r.body.mismatch ?? false])).to.deep.equal(keys.map(() => [200, true, false]));
+    const { rows } = await server.sql.query('select idempotency_key, metadata, value from conversions where handle = $1', [handle]);
+    const stored = new Map(rows.map((r) => [r.idempotency_key, r]));
+    expect([...stored.keys()].sort()).to.deep.equal([...keys].sort());
+    keys.forEach((k, i) => {
+      expect(stored.get(k).metadata, k).to.deep.equal(bodyOf(k, i).metadata);
+      expect(Number(stored.get(k).value), k).to.equal(i === 0 ? 0.1 : 1234.5);
+    });
+  });
+
   it('rolls a burst of conversions in several currencies into one hourly row per campaign, hour and currency, equal to the raw sums', async () => {
     const { handle, campaignId } = await partnerCampaign(server, { reportingCurrency: 'GBP' });
     const currencies = ['USD', 'EUR', undefined, 'USD', 'EUR', 'USD'];

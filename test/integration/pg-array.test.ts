@@ -1,10 +1,10 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { boolArray, plainArray, textArray } from '../../core/redirect/pg-array.ts';
+import { boolArray, plainArray, textArray } from '../../core/db/pg-array.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
-// The click batch's array literals (core/redirect/pg-array.ts), read back by PostgreSQL itself.
-describe('click batch array literals', () => {
+// The batch statements' array literals (core/db/pg-array.ts), read back by PostgreSQL itself.
+describe('batch array literals', () => {
   let db: TestDatabase;
   let client: pg.Client;
   before(async () => {

@@ -54,16 +54,19 @@ describe('conversions: claim batcher (application-level group commit)', () => {
     metadata: null, bodyHash: 'h', rollupCurrency: 'USD', requireClick: false, auditId: 'a', outboxId: 'o', authenticated: false, countable: true, actor: 'public',
     announce: true, announceCommission: true,
   });
+  /** The elements of a one-dimensional PostgreSQL array literal, as the claim sends its columns (core/db/pg-array.ts). */
+  const arrayLiteral = (literal: string): string[] =>
+    [...literal.slice(1, -1).matchAll(/"((?:[^"\\]|\\.)*)"|([^,]+)/g)].map((m) => (m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : m[2]));
   /** Stands in for CLAIM_BATCH: every key is new unless listed as taken; a key named "poison" fails its statement. */
   function fakeDb(taken = new Set<string>()) {
     const statements: string[][] = [];
     const db = {
       async query(q: { values: unknown[] }) {
-        const [ords, , keys, ids] = q.values as [number[], string[], string[], string[]];
+        const [ords, , keys, ids] = (q.values.slice(0, 4) as string[]).map(arrayLiteral);
         statements.push(keys);
         await new Promise((r) => setTimeout(r, 5));
         if (keys.includes('poison')) throw new Error('poisoned');
-        return { rows: ords.map((ord, i) => ({ ord, click_found: true, conversion_id: taken.has(keys[i]) ? null : ids[i], created_at: new Date() })) };
+        return { rows: ords.map((ord, i) => ({ ord: Number(ord), click_found: true, conversion_id: taken.has(keys[i]) ? null : ids[i], created_at: new Date() })) };
       },
     };
     return { db: db as unknown as ConversionsDb, statements };

@@ -1,6 +1,6 @@
-// PostgreSQL array literals for the click batch's parameters, one string per column. Given a JS array,
-// pg builds the same literal with two regex replaces and a concatenation per element: ~0.5 µs each, 20
-// columns a click, the largest cost of a flush in the profile. Here ids and timestamps (which never hold
+// PostgreSQL array literals for the parameters of batch statements (the click flush, the conversion claim),
+// one string per column. Given a JS array, pg builds the same literal with two regex replaces and a
+// concatenation per element: ~0.5 µs each, 20 columns a click, the largest cost of a flush in the profile. Here ids and timestamps (which never hold
 // a quote, backslash, comma, brace or space) are joined as they are, text is scanned once and escaped
 // only when it holds a quote or backslash, and each column is one join. (A memo of escaped values was
 // tried: values that differ on every click, such as a burst reason, made its eviction the hot spot.)
