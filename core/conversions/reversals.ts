@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { reverseConversionCommissions } from '../commissions/index.ts';
+import { reverseConversionCommissions, moneyText } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
@@ -71,8 +71,8 @@ export class ReversalService {
   }
 
   async reverse(handle: string, input: ReversalInput, actor: string): Promise<{ deduped: boolean; reversal: Record<string, unknown> }> {
-    // Money has 2 fraction digits: a third is refused, never rounded away (binary floats: compare in cents with a tolerance).
-    if (input.amount !== undefined && Math.abs(Math.round(input.amount * 100) - input.amount * 100) > 1e-6) {
+    // Money has 2 fraction digits: a third is refused, never rounded away (read from the number's own text, core/commissions/money.ts).
+    if (input.amount !== undefined && moneyText(input.amount) === null) {
       throw invalidRequest('The request body is invalid.', [{ pointer: '/body/amount', message: 'must have at most 2 fraction digits' }]);
     }
     for (let attempt = 0; ; attempt++) {

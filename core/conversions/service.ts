@@ -16,6 +16,7 @@ import type { ConversionsDb } from './db.ts';
 import { notThisMerchant, type Merchant } from './merchant-auth.ts';
 import { RECORD_REPEAT, statement } from './record-sql.ts';
 import { METADATA_MAX_BYTES } from './schemas.ts';
+import { moneyText } from '../commissions/index.ts';
 
 export interface ConversionInput {
   ctx: string;
@@ -59,8 +60,6 @@ const toResponse = (r: ConversionRow, deduped: boolean): RecordedConversion => (
   sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5, createdAt: r.created_at.toISOString(),
 });
 
-/** Has at most 2 fraction digits, as money does (binary floats: compare in cents with a tolerance). */
-const isCents = (v: number) => Math.abs(Math.round(v * 100) - v * 100) < 1e-6;
 
 /** A campaign's maxConversionValue bounds the value, whatever its currency (tenx converts none). */
 function checkValue(campaign: ConversionCampaign, value: number | null) {
@@ -114,7 +113,8 @@ export class ConversionService {
   async record(input: ConversionInput, merchant: Merchant | null = null): Promise<RecordedConversion> {
     // What JSON schema cannot say is still a 400, checked before any 422.
     const value = input.value ?? null;
-    if (value !== null && !isCents(value)) {
+    // At most 2 fraction digits, read from the number's own text: a tolerance in cents let 9e-9 through (stored as 0.00).
+    if (value !== null && moneyText(value) === null) {
       throw invalidRequest('The request body is invalid.', [{ pointer: '/body/value', message: 'must have at most 2 fraction digits' }]);
     }
     const metadata = input.metadata ?? null;

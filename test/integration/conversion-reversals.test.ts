@@ -69,6 +69,9 @@ describe('conversions: read and reversed', () => {
     await t.reverse({ idempotencyKey: 'no-such-order', reversalKey: 'refund-5', reason: 'refund' }).expect(404);
     const precise = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-6', amount: 0.005, reason: 'refund' }).expect(400);
     expect(precise.body.error.details[0].pointer).to.equal('/body/amount');
+    // Below a cent's millionth, a tolerance in cents once took it for 0.00.
+    const tiny = await t.reverse({ idempotencyKey: 'order-9', reversalKey: 'refund-7', amount: 9e-9, reason: 'refund' }).expect(400);
+    expect(tiny.body.error.details[0].pointer).to.equal('/body/amount');
 
     const funnel = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body;
     expect(funnel.data[0]).to.include({ conversions: 1, revenue: 100, reversals: 2, netRevenue: 0 });

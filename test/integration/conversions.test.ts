@@ -261,7 +261,7 @@ describe('workflow 2: idempotent conversions', () => {
     const { ctx } = await storedClick(server, handle, campaignId);
     const base = { ctx, eventType: 'affiliate_click', idempotencyKey: 'money-1' };
     for (const [patch, pointer] of [
-      [{ value: 1.005 }, '/body/value'], [{ value: -1 }, '/body/value'], [{ value: '10' }, '/body/value'],
+      [{ value: 1.005 }, '/body/value'], [{ value: 9e-9 }, '/body/value'], [{ value: 0.001 }, '/body/value'], [{ value: -1 }, '/body/value'], [{ value: '10' }, '/body/value'],
       [{ value: 1, currency: 'usd' }, '/body/currency'], [{ idempotencyKey: '' }, '/body/idempotencyKey'],
       [{ idempotencyKey: 'a\u0001b' }, '/body/idempotencyKey'], [{ idempotencyKey: 'k'.repeat(256) }, '/body/idempotencyKey'],
       [{ metadata: { note: 'x'.repeat(5000) } }, '/body/metadata'], [{ metadata: { a: 'nul\u0000' } }, '/body/metadata/a'],
