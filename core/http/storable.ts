@@ -1,5 +1,6 @@
 // What JSON allows but PostgreSQL cannot store: U+0000 in text or jsonb, lone UTF-16 surrogates
-// (invalid UTF-8), and nesting deep enough to overflow a recursive walk. Checked on every request's
+// (invalid UTF-8), a number beyond a double (JSON.parse makes 1e400 Infinity, which JSON.stringify
+// writes as null), and nesting deep enough to overflow a recursive walk. Checked on every request's
 // path, query and body before validation, so such input is a 400, never a 500 from the database.
 import { invalidRequest } from './errors.ts';
 
@@ -30,6 +31,7 @@ export function unstorable(value: unknown, root: string): Problem | null {
       if (message) return { pointer, message };
       continue;
     }
+    if (typeof v === 'number' && !Number.isFinite(v)) return { pointer, message: 'must be a finite number (beyond ±1.8e308 is not)' };
     if (v === null || typeof v !== 'object') continue;
     if (depth >= MAX_DEPTH) return { pointer, message: `must not nest deeper than ${MAX_DEPTH} levels` };
     if (Array.isArray(v)) {

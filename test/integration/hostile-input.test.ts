@@ -68,6 +68,19 @@ describe('hostile input the database cannot take is a 400, not a 500', () => {
     expect(await count(server, 'conversions where idempotency_key = $1', ['deep-1'])).to.equal(0);
   });
 
+  it('refuses a number beyond a double (1e400), which would be stored as null, in metadata and in a typed field', async () => {
+    const { ctx } = await storedClick(server, partner.handle, partner.campaignId);
+    const post = (key: string, rest: string) => server.http.post(CONVERSIONS).set('content-type', 'application/json')
+      .send(`{"ctx":"${ctx}","eventType":"affiliate_click","idempotencyKey":"${key}",${rest}}`);
+    for (const [key, rest, pointer] of [['huge-1', '"metadata":{"n":[1,1e400]}', '/body/metadata/n/1'], ['huge-2', '"value":-1e400', '/body/value']]) {
+      const res = await post(key, rest);
+      expect(res.status, key).to.equal(400);
+      expect(res.body.error.details[0], key).to.include({ pointer });
+      expect(await count(server, 'conversions where idempotency_key = $1', [key])).to.equal(0);
+    }
+    expect((await post('huge-3', '"metadata":{"n":1.7e308}')).status).to.equal(201);
+  });
+
   it('answers any string that is not a ctx token with 422 invalid_ctx, whatever its length', async () => {
     for (const ctx of ['', 'x', 'A'.repeat(600), 'not a token at all']) {
       const res = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', idempotencyKey: 'bad-ctx' });
