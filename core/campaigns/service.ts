@@ -8,7 +8,7 @@ import type { Bus } from '../infra/bus.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import type { CampaignDraft, GoalTypePlugin, PluginHost } from '../plugins/index.ts';
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
-import { campaignProblems } from './validation.ts';
+import { campaignProblems, maxValueProblems } from './validation.ts';
 import { canonicalRules, canonicalUrl } from './destination.ts';
 
 /** Bus channel: a campaign's link changed; every process drops `{handle}/{slug}` from its link cache. */
@@ -137,6 +137,7 @@ export class CampaignService {
       destinationUrl: '/body/primaryLink/destinationUrl',
       routingRules: '/body/routingRules',
     });
+    problems.push(...maxValueProblems(input.maxConversionValue));
     if (problems.length) throw invalidRequest('The campaign is invalid.', problems);
 
     let created: Campaign;
@@ -209,6 +210,7 @@ export class CampaignService {
       const goal = this.deps.pluginHost.get(before.goalType) as GoalTypePlugin | undefined;
       const settings = plugins.all.find((p) => p.manifest.name === before.goalType)?.settings ?? {};
       const problems = campaignProblems(toDraft(after), goal, settings, { destinationUrl: '/body/destinationUrl', routingRules: '/body/routingRules' });
+      problems.push(...maxValueProblems(patch.maxConversionValue));
       if (problems.length) throw invalidRequest('The campaign is invalid.', problems);
       return after;
     });

@@ -6,6 +6,7 @@ import { compile, toDetails } from '../http/validate.ts';
 import type { CampaignDraft, GoalTypePlugin, JsonSchema } from '../plugins/index.ts';
 import { routingRulesSchema } from './routing-rules.ts';
 import { destinationProblem } from './destination.ts';
+import { moneyText } from '../commissions/index.ts';
 
 // Compiled once per goal type (built-ins plus its condition kinds), reused for every request.
 const rulesValidators = new WeakMap<object, ValidateFunction>();
@@ -46,4 +47,10 @@ export function campaignProblems(
     for (const message of goal.validateCampaign(draft, settings)) problems.push({ pointer: '/body', message });
   }
   return problems;
+}
+
+/** maxConversionValue is money like the values it bounds: at most 2 fraction digits (numeric(14, 2) would round a third). */
+export function maxValueProblems(value: number | null | undefined): ErrorDetail[] {
+  if (value === null || value === undefined || moneyText(value) !== null) return [];
+  return [{ pointer: '/body/maxConversionValue', message: 'must have at most 2 fraction digits' }];
 }

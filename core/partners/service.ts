@@ -10,6 +10,7 @@ import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { Principal } from '../http/route.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { PartnerEntity, PartnerTokenEntity, type Partner, type PartnerStatus, type PartnerToken } from './entities.ts';
+import { moneyText } from '../commissions/index.ts';
 
 export interface CreatePartnerInput {
   partnerId: string;
@@ -25,7 +26,8 @@ const mintToken = () => PARTNER_TOKEN_PREFIX + randomBytes(32).toString('base64u
 
 /** Exact cents as numeric text: a JSON number with at most 2 fraction digits, else 400 at its pointer. */
 function cents(value: number, pointer: string): string {
-  if (Math.abs(Math.round(value * 100) - value * 100) >= 1e-6) {
+  // Read from the number's own text (core/commissions/money.ts): a tolerance in cents took 9e-9 for 0.00.
+  if (moneyText(value) === null) {
     throw invalidRequest('The request body is invalid.', [{ pointer, message: 'must have at most 2 fraction digits' }]);
   }
   return value.toFixed(2);

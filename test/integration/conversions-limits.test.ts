@@ -39,6 +39,15 @@ describe('issue 12: conversion limits and verified conversions', () => {
     const over = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'sale', value: 100.01, currency: 'EUR', idempotencyKey: 'over' }).expect(422);
     expect(over.body.error.code).to.equal('value_out_of_range');
     await server.http.patch(path).set(auth).send({ maxConversionValue: -1 }).expect(400);
+    // Money like the values it bounds: a third fraction digit is refused, not rounded (numeric(14, 2)).
+    for (const v of [100.005, 9e-9]) {
+      const res = await server.http.patch(path).set(auth).send({ maxConversionValue: v }).expect(400);
+      expect(res.body.error.details[0]).to.include({ pointer: '/body/maxConversionValue' });
+    }
+    const made = await server.http.post(`/v2/handles/${handle}/campaigns`).set(auth)
+      .send({ campaignId: 'precise', goalType: 'SALE', status: 'ACTIVE', maxConversionValue: 0.001, primaryLink: { slug: 'precise', destinationUrl: 'https://shop.example.com/p' } });
+    expect(made.status).to.equal(400);
+    expect(made.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/maxConversionValue');
     expect((await server.http.patch(path).set(auth).send({ maxConversionValue: 1000 }).expect(200)).body.maxConversionValue).to.equal(1000);
     await server.http.post(CONVERSIONS).send({ ctx, eventType: 'sale', value: 100.01, idempotencyKey: 'over' }).expect(201);
     await server.http.patch(path).set(auth).send({ maxConversionValue: null }).expect(200);

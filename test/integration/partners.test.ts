@@ -37,6 +37,7 @@ describe('partners: a handle manages its partners, their campaigns and their tok
       [{ partnerId: 'ok-id', name: 'x', status: 'DELETED' }, '/body/status'],
       [{ partnerId: 'ok-id', name: 'x', minimumPayout: -1 }, '/body/minimumPayout'],
       [{ partnerId: 'ok-id', name: 'x', minimumPayout: 10.005 }, '/body/minimumPayout'],
+      [{ partnerId: 'ok-id', name: 'x', minimumPayout: 9e-9 }, '/body/minimumPayout'],
       [{ partnerId: 'ok-id', name: 'x', minimumPayout: 1e15 }, '/body/minimumPayout'],
       [{ partnerId: 'ok-id', name: 'x', email: 'not an email' }, '/body/email'],
       [{ partnerId: 'ok-id', name: 'x', commission: 5 }, '/body/commission'],
