@@ -18,6 +18,8 @@ const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'
 export function uuidv7Generator(opts: { exactMs?: boolean } = {}): (now?: number) => string {
   let lastMs = -1;
   let seq = 0;
+  let prefixMs = -1;
+  let prefix = '';
   return (now = Date.now()) => {
     if (offset + 10 > POOL_BYTES) {
       randomFillSync(pool);
@@ -35,10 +37,12 @@ export function uuidv7Generator(opts: { exactMs?: boolean } = {}): (now?: number
       lastMs++; // the sequence ran out within one ms: borrow the next one, as `uuid` does
       seq = 0;
     }
-    const ms = lastMs;
-    const high = Math.floor(ms / 0x10000).toString(16).padStart(8, '0');
-    const low = (ms & 0xffff).toString(16).padStart(4, '0');
-    return `${high}-${low}-7${HEX[seq >> 8][1]}${HEX[seq & 0xff]}-${HEX[(r[o + 2] & 0x3f) | 0x80]}${HEX[r[o + 3]]}-` +
+    if (lastMs !== prefixMs) {
+      // The time's 12 hex digits change once a millisecond; under load many ids share them.
+      prefixMs = lastMs;
+      prefix = `${Math.floor(lastMs / 0x10000).toString(16).padStart(8, '0')}-${(lastMs & 0xffff).toString(16).padStart(4, '0')}`;
+    }
+    return `${prefix}-7${HEX[seq >> 8][1]}${HEX[seq & 0xff]}-${HEX[(r[o + 2] & 0x3f) | 0x80]}${HEX[r[o + 3]]}-` +
       `${HEX[r[o + 4]]}${HEX[r[o + 5]]}${HEX[r[o + 6]]}${HEX[r[o + 7]]}${HEX[r[o + 8]]}${HEX[r[o + 9]]}`;
   };
 }

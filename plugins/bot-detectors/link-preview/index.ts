@@ -44,11 +44,28 @@ function prefetchSignal(click: ClickFacts): string | null {
   return null;
 }
 
-function previewer(userAgent: string): string | null {
+function matchPreviewer(userAgent: string): string | null {
   const m = PREVIEWER_UA.exec(userAgent);
   if (!m) return null;
   for (let i = 0; i < PREVIEWERS.length; i++) if (m[i + 1] !== undefined) return PREVIEWERS[i][0];
   return null;
+}
+
+// Runs on every click: the case-insensitive alternation tries 14 patterns at each position of a ~110-character
+// user agent (~0.4 µs), while visitors repeat a handful of user agents. Answers are kept per user agent.
+const MEMO_SIZE = 2000;
+const MEMO_MAX_UA = 512;
+const memo = new Map<string, string | null>();
+
+function previewer(userAgent: string): string | null {
+  const known = memo.get(userAgent);
+  if (known !== undefined) return known;
+  const who = matchPreviewer(userAgent);
+  if (userAgent.length <= MEMO_MAX_UA) {
+    if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
+    memo.set(userAgent, who);
+  }
+  return who;
 }
 
 export default definePlugin<BotDetectorPlugin<LinkPreviewSettings>>({
