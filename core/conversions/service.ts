@@ -60,7 +60,6 @@ const toResponse = (r: ConversionRow, deduped: boolean): RecordedConversion => (
   sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5, createdAt: r.created_at.toISOString(),
 });
 
-
 /** A campaign's maxConversionValue bounds the value, whatever its currency (tenx converts none). */
 function checkValue(campaign: ConversionCampaign, value: number | null) {
   if (value !== null && campaign.maxConversionValue !== null && value > campaign.maxConversionValue) {

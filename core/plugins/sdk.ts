@@ -155,6 +155,9 @@ export type PluginManifest =
   | BotDetectorPlugin
   | NotificationChannelPlugin;
 
+/** A string function's answers kept per argument (bounded): for per-click work on the same user agent. */
+export { memoizeByString } from '../infra/string-memo.ts';
+
 /** Typed identity: gives a plugin author completion and checks, and marks the default export. */
 export function definePlugin<T extends PluginManifest>(manifest: T): T {
   return manifest;

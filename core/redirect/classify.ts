@@ -1,6 +1,7 @@
 // What a click is, from its request alone: source channel, device, languages, country (the client IP is
 // core/http/client-ip.ts: conversions' rate limit needs it too).
 // Every function here runs once per click, so regexes are compiled once and repeat work is cached.
+import { memoizeByString } from '../infra/string-memo.ts';
 import { geoCountry } from './geoip.ts';
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
@@ -80,12 +81,8 @@ export function sourceChannel(
 
 // ---------------------------------------------------------------- device
 
-const DEVICE_CACHE_SIZE = 5000;
-// Longer UAs are classified but not cached, so junk headers cannot bloat the cache.
-const DEVICE_CACHE_MAX_UA = 1024;
 const DESKTOP_OS = /^(?:windows|mac ?os|linux|ubuntu|debian|fedora|mint|arch|gentoo|centos|red ?hat|suse|kubuntu|manjaro|chrom(?:e|ium) ?os|(?:free|open|net)bsd|solaris)/i;
 const MOBILE_OS = /^(?:ios|android|harmonyos|kaios|windows phone|blackberry|symbian|tizen|sailfish|firefox os)/i;
-const deviceCache = new Map<string, Device>();
 
 function parseDevice(userAgent: string): Device {
   // ua-parser-js costs 40–250 µs per UA; ask only for the parts the answer needs.
@@ -99,19 +96,13 @@ function parseDevice(userAgent: string): Device {
   return 'other';
 }
 
+// Longer UAs are classified but not kept, so junk headers cannot bloat the memo.
+const knownDevice = memoizeByString((ua: string): Device => (isbot(ua) ? 'bot' : parseDevice(ua)), { size: 5000, maxKeyLength: 1024 });
+
 /** `bot` for isbot UAs and empty ones, else mobile / tablet / desktop / other. */
 export function deviceClass(userAgent: string): Device {
   const ua = userAgent.trim();
-  if (!ua) return 'bot';
-  const cached = deviceCache.get(ua);
-  if (cached) return cached;
-  const device = isbot(ua) ? 'bot' : parseDevice(ua);
-  if (ua.length <= DEVICE_CACHE_MAX_UA) {
-    // Insertion order makes the first key the oldest: evict it (FIFO is close enough to LRU here).
-    if (deviceCache.size >= DEVICE_CACHE_SIZE) deviceCache.delete(deviceCache.keys().next().value!);
-    deviceCache.set(ua, device);
-  }
-  return device;
+  return ua ? knownDevice(ua) : 'bot';
 }
 
 // ---------------------------------------------------------------- languages

@@ -1,5 +1,5 @@
 // Flags requests that fetch a link without a person following it: browser prefetches and chat/social previewers.
-import { definePlugin, type BotDetectorPlugin, type ClickFacts } from '../../../core/plugins/sdk.ts';
+import { definePlugin, memoizeByString, type BotDetectorPlugin, type ClickFacts } from '../../../core/plugins/sdk.ts';
 
 export interface LinkPreviewSettings {
   /** Purpose / Sec-Purpose / X-Purpose / X-Moz prefetch and preview headers. */
@@ -53,20 +53,7 @@ function matchPreviewer(userAgent: string): string | null {
 
 // Runs on every click: the case-insensitive alternation tries 14 patterns at each position of a ~110-character
 // user agent (~0.4 µs), while visitors repeat a handful of user agents. Answers are kept per user agent.
-const MEMO_SIZE = 2000;
-const MEMO_MAX_UA = 512;
-const memo = new Map<string, string | null>();
-
-function previewer(userAgent: string): string | null {
-  const known = memo.get(userAgent);
-  if (known !== undefined) return known;
-  const who = matchPreviewer(userAgent);
-  if (userAgent.length <= MEMO_MAX_UA) {
-    if (memo.size >= MEMO_SIZE) memo.delete(memo.keys().next().value!);
-    memo.set(userAgent, who);
-  }
-  return who;
-}
+const previewer = memoizeByString(matchPreviewer, { size: 2000, maxKeyLength: 512 });
 
 export default definePlugin<BotDetectorPlugin<LinkPreviewSettings>>({
   name: 'link-preview',

@@ -1,6 +1,6 @@
 // Flags clicks whose User-Agent names a crawler, script or HTTP library (the `isbot` pattern list).
 import { isbotMatch } from 'isbot';
-import { definePlugin, type BotDetectorPlugin, type BotVerdict, type ClickFacts } from '../../../core/plugins/sdk.ts';
+import { definePlugin, memoizeByString, type BotDetectorPlugin, type BotVerdict, type ClickFacts } from '../../../core/plugins/sdk.ts';
 
 export interface UserAgentSettings {
   /** Case-insensitive substrings that mark a bot on top of isbot's list. */
@@ -48,25 +48,16 @@ function inspectUserAgent(click: ClickFacts, settings: UserAgentSettings = {}): 
   return listed ? { bot: true, reason: listed } : { bot: false };
 }
 
-// Visitors send a few thousand distinct User-Agents: match each against isbot's ~1,000-pattern
-// regex once (~2 µs a click otherwise). FIFO eviction; very long UAs are matched every time.
-const VERDICT_CACHE_SIZE = 4096;
-const VERDICT_CACHE_MAX_UA = 512;
-const verdicts = new Map<string, string | null>();
-
 /** The reason a UA is on the tools or isbot list (settings-independent), or null. */
-function listedReason(ua: string): string | null {
-  const cached = verdicts.get(ua);
-  if (cached !== undefined) return cached;
+function matchListed(ua: string): string | null {
   const tool = TOOLS.exec(ua);
   const match = tool ? tool[1] : isbotMatch(ua);
-  const verdict = match ? reason(match) : null;
-  if (ua.length <= VERDICT_CACHE_MAX_UA) {
-    if (verdicts.size >= VERDICT_CACHE_SIZE) verdicts.delete(verdicts.keys().next().value!);
-    verdicts.set(ua, verdict);
-  }
-  return verdict;
+  return match ? reason(match) : null;
 }
+
+// Visitors send a few thousand distinct User-Agents: match each against isbot's ~1,000-pattern
+// regex once (~2 µs a click otherwise); very long UAs are matched every time.
+const listedReason = memoizeByString(matchListed, { size: 4096, maxKeyLength: 512 });
 
 const patternList = { type: 'array', maxItems: 100, items: { type: 'string', minLength: 2, maxLength: 100 } };
 
