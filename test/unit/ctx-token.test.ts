@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { v7 as uuidv7 } from 'uuid';
+import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { createCtxCodec } from '../../core/redirect/ctx-token.ts';
 
 describe('ctx token', () => {
@@ -16,6 +16,18 @@ describe('ctx token', () => {
     expect(v.claims).to.include({ clickId: c.clickId, handle: 'acme', campaignId: 'partner-alpha', windowDays: 30 });
     expect(Math.abs(v.claims.issuedAt.getTime() - c.issuedAt.getTime())).to.be.below(1000);
     expect(v.expired).to.equal(false);
+  });
+
+  it('binds the right handle when two handles have a campaign of the same id, in any order, and any UUID form', () => {
+    const one = createCtxCodec(['k-new-0123456789abcdef']);
+    for (const handle of ['acme', 'globex', 'acme', 'acme', 'globex']) {
+      for (const clickId of [uuidv7(), uuidv4(), uuidv7().toUpperCase(), '00000000-0000-0000-0000-000000000000', 'ffffffff-ffff-ffff-ffff-ffffffffffff']) {
+        const v = one.verify(one.sign({ ...claims(), handle, clickId }));
+        expect(v.ok && v.claims.handle, clickId).to.equal(handle);
+        expect(v.ok && v.claims.clickId, handle).to.equal(clickId.toLowerCase());
+        expect(v.ok && v.claims.campaignId).to.equal('partner-alpha');
+      }
+    }
   });
 
   it('stays at most 200 characters with the longest handle and campaign id', () => {
