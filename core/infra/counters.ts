@@ -18,9 +18,13 @@ interface Waiter {
 
 /** Increments of one Redis key (one counter, one window) waiting for the next flush. */
 interface PendingBucket {
-  ttlSeconds: number;
+  key: string;
+  windowSeconds: number;
+  window: number;
   waiters: Waiter[];
 }
+
+const bucketName = (prefix: string, b: PendingBucket) => `${prefix}:c:${b.key}:${b.window}`;
 
 // A Redis that died mid-flush may never answer it: every later increment waits behind the flush, so
 // past this the waiters are counted in process instead (what a failed flush does).
@@ -66,7 +70,11 @@ function localWindows() {
  */
 export function createCounters(redis: Redis | null, prefix: string): Counters {
   const localIncrement = localWindows();
+  // Pending increments by the caller's key; the Redis key (prefix, key, window) is named at flush, once per bucket,
+  // not per increment (hashing a fresh 70-character string was most of an increment's cost in the redirect profile).
+  // A key whose window turned, or asked with another window length, while its bucket waited: `others`, by Redis key.
   let pending = new Map<string, PendingBucket>();
+  let others = new Map<string, PendingBucket>();
   let flushing = false;
   let scheduled = false;
 
@@ -78,21 +86,24 @@ export function createCounters(redis: Redis | null, prefix: string): Counters {
     scheduled = false;
     if (flushing || pending.size === 0) return;
     flushing = true;
-    const batch = pending;
+    const buckets = [...pending.values(), ...others.values()];
     pending = new Map();
+    others = new Map();
     try {
-      const buckets = [...batch];
       let counts: unknown[] | null = null;
       if (redis?.isReady) {
         try {
           const pipeline = redis.multi();
-          for (const [bucket, p] of buckets) pipeline.incrBy(bucket, p.waiters.length).expire(bucket, p.ttlSeconds);
+          for (const p of buckets) {
+            const name = bucketName(prefix, p);
+            pipeline.incrBy(name, p.waiters.length).expire(name, p.windowSeconds + 1);
+          }
           counts = await withDeadline(pipeline.execAsPipeline(), FLUSH_DEADLINE_MS);
         } catch {
           counts = null;
         }
       }
-      buckets.forEach(([, p], i) => {
+      buckets.forEach((p, i) => {
         const total = counts ? Number(counts[2 * i]) : NaN;
         // Redis failed (or answered oddly) for this key: count it in this process's own window.
         if (!Number.isFinite(total)) return settleLocally(p.waiters);
@@ -118,10 +129,16 @@ export function createCounters(redis: Redis | null, prefix: string): Counters {
     increment(key, windowSeconds) {
       const at = Date.now();
       if (!redis?.isReady) return Promise.resolve(localIncrement(key, windowSeconds, at));
-      const bucket = `${prefix}:c:${key}:${Math.floor(at / (windowSeconds * 1000))}`;
+      const window = Math.floor(at / (windowSeconds * 1000));
       return new Promise<number>((resolve) => {
-        let p = pending.get(bucket);
-        if (!p) pending.set(bucket, (p = { ttlSeconds: windowSeconds + 1, waiters: [] }));
+        let p = pending.get(key);
+        if (!p) pending.set(key, (p = { key, windowSeconds, window, waiters: [] }));
+        else if (p.window !== window || p.windowSeconds !== windowSeconds) {
+          const other: PendingBucket = { key, windowSeconds, window, waiters: [] };
+          const name = bucketName(prefix, other);
+          p = others.get(name);
+          if (!p) others.set(name, (p = other));
+        }
         p.waiters.push({ resolve, key, windowSeconds, at });
         schedule();
       });

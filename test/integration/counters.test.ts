@@ -54,6 +54,19 @@ describe('shared counters (group-committed increments on real Redis)', () => {
     expect(await Promise.all([inFlight, ...queued])).to.deep.equal([3, 4, 5, 2]);
   });
 
+  it('counts one key asked with two window lengths in one flush in two windows, each in order', async () => {
+    const counters = createCounters(a, prefix);
+    // All five within one second: not started in the last 100 ms of one.
+    while (Date.now() % 1000 > 900) await new Promise((r) => setTimeout(r, 20));
+    const counts = await Promise.all([
+      counters.increment('w', 60), counters.increment('w', 1), counters.increment('w', 60), counters.increment('w', 1), counters.increment('w', 1),
+    ]);
+    expect(counts).to.deep.equal([1, 1, 2, 2, 3]);
+    const stored = (await a.keys(`${prefix}:c:w:*`)).sort();
+    expect(stored).to.have.length(2);
+    expect((await Promise.all(stored.map((k) => a.get(k)))).map(Number).sort()).to.deep.equal([2, 3]);
+  });
+
   it('counts in process when Redis is absent, and when a key cannot be incremented', async () => {
     const local = createCounters(null, prefix);
     expect(await Promise.all(range(1, 5).map(() => local.increment('z', 60)))).to.deep.equal(range(1, 5));
