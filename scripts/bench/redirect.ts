@@ -1,6 +1,7 @@
 // `npm run bench -- redirect [--seconds 8] [--rounds 2] [--connections 50] [--perf] [--variants bare,tenx]
-// [--offload auto|inline|workers] [--cpu-prof DIR] [--perf-record DIR] [--rate R]` (--rate: a fixed overall request rate instead of saturation,
-// so CPU per request compares across runs with the same batching).: a bare node:http 302 and
+// [--offload auto|inline|workers] [--cpu-prof DIR] [--perf-record DIR] [--rate R] [--against CHECKOUT]` (--rate: a fixed overall request rate instead of saturation,
+// so CPU per request compares across runs with the same batching; --against: another checkout's tenx as one more variant,
+// its own process and database, alternating window by window with this one, for an A/B within one run).: a bare node:http 302 and
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
 // CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
@@ -22,8 +23,11 @@ const VARIANTS = {
   tenx: '/bench/deal-alpha',
   'tenx sub-IDs': '/bench/deal-alpha?sub1=newsletter-2026-12&sub2=banner-a&sub3=placement%20top',
   'tenx click commissions': '/bench/deal-paid',
+  // --against: the same plain clicks on another checkout's tenx.
+  against: '/bench/deal-alpha',
 } as const;
 type Variant = keyof typeof VARIANTS;
+const DEFAULT_VARIANTS: Variant[] = ['bare', 'tenx', 'tenx sub-IDs', 'tenx click commissions'];
 
 interface Window extends LoadResult {
   /** Requests the server answered in the window (tenx: clicks stored; bare: autocannon's count). */
@@ -92,26 +96,57 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
-export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number; perfDir?: string } = {}) {
+/** A tenx process with its own database: this checkout's, or --against's. */
+interface Tenx {
+  server: ServerProcess;
+  db: Awaited<ReturnType<typeof createTestDatabase>>;
+  sql: pg.Client;
+}
+
+async function startTenx(opts: { offload?: string; nodeArgs: string[]; root?: string; name: string }): Promise<Tenx> {
+  const db = await createTestDatabase();
+  const sql = new pg.Client({ connectionString: db.url });
+  const tag = `${process.pid}-${opts.name}`;
+  try {
+    const server = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${tag}`, DATA_DIR: `/tmp/tenx-bench-${tag}` }, opts.nodeArgs, opts.root);
+    await sql.connect();
+    return { server, db, sql };
+  } catch (err) {
+    await db.drop();
+    throw err;
+  }
+}
+
+async function stopTenx(t: Tenx | null) {
+  if (!t) return;
+  await t.server.stop();
+  await t.sql.end().catch(() => undefined);
+  await t.db.drop();
+}
+
+export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number; perfDir?: string; against?: string } = {}) {
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
-  const variants = opts.variants ?? (Object.keys(VARIANTS) as Variant[]);
-  const db = await createTestDatabase();
-  const sql = new pg.Client({ connectionString: db.url });
+  const variants = [...(opts.variants ?? DEFAULT_VARIANTS).filter((v) => v !== 'against'), ...(opts.against ? (['against'] as const) : [])];
   const windows = Object.fromEntries(variants.map((v) => [v, [] as Window[]])) as Record<Variant, Window[]>;
   let bare: ServerProcess | null = null;
-  let tenx: ServerProcess | null = null;
+  let mine: Tenx | null = null;
+  let other: Tenx | null = null;
   let sent = 0;
   let stored = 0;
   let byMode: Record<string, number> = {};
   try {
     bare = await startBareProcess(opts.perfDir ? PERF_NODE_ARGS : []);
-    tenx = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${process.pid}`, DATA_DIR: `/tmp/tenx-bench-${process.pid}` }, [...(opts.nodeArgs ?? []), ...(opts.perfDir ? PERF_NODE_ARGS : [])]);
-    await sql.connect();
-    await setUp(tenx.url, variants.includes('tenx click commissions'));
-    for (const v of variants) await autocannon((v === 'bare' ? bare : tenx).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
-    await settled(sql, 0);
+    const nodeArgs = [...(opts.nodeArgs ?? []), ...(opts.perfDir ? PERF_NODE_ARGS : [])];
+    mine = await startTenx({ offload: opts.offload, nodeArgs, name: 'a' });
+    if (opts.against) other = await startTenx({ offload: opts.offload, nodeArgs, root: opts.against, name: 'b' });
+    const tenxOf = (v: Variant) => (v === 'against' ? other! : mine!);
+    await setUp(mine.server.url, variants.includes('tenx click commissions'));
+    if (other) await setUp(other.server.url, false);
+    for (const v of variants) await autocannon((v === 'bare' ? bare : tenxOf(v).server).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
+    await settled(mine.sql, 0);
+    if (other) await settled(other.sql, 0);
     for (let round = 0; round < rounds; round++) {
       // A B C D, then D C B A: a variant's place in the round (e.g. right after bare's) weighs on every variant alike.
       for (const v of round % 2 ? [...variants].reverse() : variants) {
@@ -119,22 +154,21 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
         const isBare = v === 'bare';
         // --perf-record: each variant's first window, bare's included (the limit's profile is the comparison).
         const perfFile = opts.perfDir && round === 0 ? `${opts.perfDir}/${v.replaceAll(' ', '-')}.data` : undefined;
-        windows[v].push(await measure(isBare ? bare : tenx, VARIANTS[v], { connections, seconds, sql: isBare ? null : sql, perf: Boolean(opts.perf) && !isBare, rate: opts.rate, perfFile }));
+        const target = isBare ? null : tenxOf(v);
+        windows[v].push(await measure(target?.server ?? bare, VARIANTS[v], { connections, seconds, sql: target?.sql ?? null, perf: Boolean(opts.perf) && !isBare, rate: opts.rate, perfFile }));
       }
     }
-    const metrics = await (await fetch(`${tenx.url}/metrics`)).text();
+    const metrics = await (await fetch(`${mine.server.url}/metrics`)).text();
     const answered = metrics.split('\n').filter((l) => l.startsWith('tenx_redirects_total{'));
     sent = answered.reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
     // REDIRECT_OFFLOAD=auto may move a link to the worker pool when its sampled matching looks slow (a loaded box can make it look so).
     byMode = Object.fromEntries(answered.map((l) => [l.slice(l.indexOf('{'), l.lastIndexOf(' ')), Number(l.slice(l.lastIndexOf(' ') + 1))]));
-    await tenx.stop(); // flushes whatever is left
-    tenx = null;
-    stored = await count(sql, 'select count(*)::int as n from clicks');
+    await mine.server.stop(); // flushes whatever is left
+    stored = await count(mine.sql, 'select count(*)::int as n from clicks');
   } finally {
-    await sql.end().catch(() => undefined);
-    await tenx?.stop();
+    await stopTenx(mine);
+    await stopTenx(other);
     await bare?.stop();
-    await db.drop();
   }
 
   const fig = (v: Variant) => {
@@ -171,6 +205,17 @@ function summarize(f: Record<string, { rps: number; p99: number; processUs: numb
   return rows;
 }
 
+const argValue = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+
+/** --against: CPU per redirect of each round's pair of windows (this checkout, then the other), and their ratio. */
+function printPairs(mine: Window[] | undefined, other: Window[]) {
+  if (!mine) return;
+  const us = (w: Window) => w.processUs / w.served;
+  const ratios = other.map((w, i) => us(mine[i]) / us(w));
+  console.log(`A/B, CPU µs per redirect by round (this checkout / --against): ${other.map((w, i) => `${us(mine[i]).toFixed(1)}/${us(w).toFixed(1)}`).join(', ')}`);
+  console.log(`  ratio by round: ${ratios.map((r) => r.toFixed(3)).join(', ')}; median ${median(ratios).toFixed(3)}; lower in ${ratios.filter((r) => r < 1).length} of ${ratios.length}`);
+}
+
 /** `--variants bare,tenx`: a subset, in this order. */
 function variantsArg(): Variant[] | undefined {
   const i = process.argv.indexOf('--variants');
@@ -188,11 +233,12 @@ export async function runRedirectBench() {
   const perfDir = perfRecordDir();
   const out = await benchRedirect({
     seconds: sized('seconds', 8, 4), connections: sized('connections', 50, 50), rounds: sized('rounds', 2, 2), perf: process.argv.includes('--perf'),
-    rate: sized('rate', 0, 0) || undefined, variants: variantsArg(), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], perfDir,
+    rate: sized('rate', 0, 0) || undefined, variants: variantsArg(), against: argValue('--against'), offload: process.argv.includes('--offload') ? process.argv[process.argv.indexOf('--offload') + 1] : undefined, nodeArgs: profileDir ? ['--cpu-prof', '--cpu-prof-dir', profileDir] : [], perfDir,
   });
   if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
   for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
+  if (out.windows.against) printPairs(out.windows.tenx, out.windows.against);
   console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);
   console.log(`wrote ${writeResult('redirect', out)}${QUICK ? ' (quick run)' : ''}`);

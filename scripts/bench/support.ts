@@ -175,11 +175,11 @@ function handle(child: ChildProcess, url: string): ServerProcess {
 }
 
 /** `tenx serve` in its own process (so its CPU is its own), with the given environment on top of a bench default. */
-export async function startTenxProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<ServerProcess> {
+export async function startTenxProcess(env: Record<string, string>, nodeArgs: string[] = [], root?: string): Promise<ServerProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [...nodeArgs, 'scripts/tenx.ts', 'serve'], {
     // BENCH_TENX_ROOT: another checkout's tenx (this bench against an older commit, for an A/B pair).
-    cwd: process.env.BENCH_TENX_ROOT || ROOT,
+    cwd: root ?? (process.env.BENCH_TENX_ROOT || ROOT),
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
       // One process (WORKERS=1): its CPU from /proc is the server's whole CPU, compared with bare's one process.
