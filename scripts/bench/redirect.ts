@@ -23,7 +23,7 @@ const VARIANTS = {
   tenx: '/bench/deal-alpha',
   'tenx sub-IDs': '/bench/deal-alpha?sub1=newsletter-2026-12&sub2=banner-a&sub3=placement%20top',
   'tenx click commissions': '/bench/deal-paid',
-  // --against: the same plain clicks on another checkout's tenx.
+  // --against: another checkout's tenx, sent the first tenx variant's clicks (see pathOf).
   against: '/bench/deal-alpha',
 } as const;
 type Variant = keyof typeof VARIANTS;
@@ -96,6 +96,8 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 
+const mirroredVariant = (variants: Variant[]): Variant => variants.find((v) => v !== 'bare' && v !== 'against') ?? 'tenx';
+
 /** A tenx process with its own database: this checkout's, or --against's. */
 interface Tenx {
   server: ServerProcess;
@@ -142,9 +144,12 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     mine = await startTenx({ offload: opts.offload, nodeArgs, name: 'a' });
     if (opts.against) other = await startTenx({ offload: opts.offload, nodeArgs, root: opts.against, name: 'b' });
     const tenxOf = (v: Variant) => (v === 'against' ? other! : mine!);
+    // --against mirrors the first tenx variant asked for (`--variants 'tenx sub-IDs' --against …`: sub-ID clicks on both).
+    const mirrored = mirroredVariant(variants);
+    const pathOf = (v: Variant) => VARIANTS[v === 'against' ? mirrored : v];
     await setUp(mine.server.url, variants.includes('tenx click commissions'));
-    if (other) await setUp(other.server.url, false);
-    for (const v of variants) await autocannon((v === 'bare' ? bare : tenxOf(v).server).url + VARIANTS[v], { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
+    if (other) await setUp(other.server.url, mirrored === 'tenx click commissions');
+    for (const v of variants) await autocannon((v === 'bare' ? bare : tenxOf(v).server).url + pathOf(v), { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
     await settled(mine.sql, 0);
     if (other) await settled(other.sql, 0);
     for (let round = 0; round < rounds; round++) {
@@ -155,7 +160,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
         // --perf-record: each variant's first window, bare's included (the limit's profile is the comparison).
         const perfFile = opts.perfDir && round === 0 ? `${opts.perfDir}/${v.replaceAll(' ', '-')}.data` : undefined;
         const target = isBare ? null : tenxOf(v);
-        windows[v].push(await measure(target?.server ?? bare, VARIANTS[v], { connections, seconds, sql: target?.sql ?? null, perf: Boolean(opts.perf) && !isBare, rate: opts.rate, perfFile }));
+        windows[v].push(await measure(target?.server ?? bare, pathOf(v), { connections, seconds, sql: target?.sql ?? null, perf: Boolean(opts.perf) && !isBare, rate: opts.rate, perfFile }));
       }
     }
     const metrics = await (await fetch(`${mine.server.url}/metrics`)).text();
@@ -187,7 +192,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, requests: figures[v].served, errors: figures[v].errors,
   }));
   const summary = summarize(figures);
-  return { seconds, connections, rounds, table, figures, windows, summary, sent, stored, allStored: sent === stored, answeredBy: byMode };
+  return { seconds, connections, rounds, table, figures, windows, summary, sent, stored, allStored: sent === stored, answeredBy: byMode, mirrored: mirroredVariant(variants) };
 }
 
 function summarize(f: Record<string, { rps: number; p99: number; processUs: number; pgUs: number }>): SummaryRow[] {
@@ -238,7 +243,7 @@ export async function runRedirectBench() {
   if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
   for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
-  if (out.windows.against) printPairs(out.windows.tenx, out.windows.against);
+  if (out.windows.against) printPairs(out.windows[out.mirrored], out.windows.against);
   console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
   console.log(`302 answers (clicks to store): ${out.sent}, clicks stored: ${out.stored} ${out.allStored ? '(all stored)' : '(MISMATCH)'}`);
   console.log(`wrote ${writeResult('redirect', out)}${QUICK ? ' (quick run)' : ''}`);
