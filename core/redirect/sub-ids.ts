@@ -1,6 +1,8 @@
 // Sub-IDs: up to five free-form labels a partner puts on its link
 // (`?sub1=newsletter&sub2=banner-a`), stored on the click and inherited by its conversions.
 
+import { memoizeByString } from '../infra/string-memo.ts';
+
 /** The query parameters, in column order (clicks.sub1 … clicks.sub5). */
 export const SUB_ID_PARAMS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 export type SubIdParam = (typeof SUB_ID_PARAMS)[number];
@@ -22,6 +24,9 @@ export function cleanSubId(raw: string): string | null {
   return v === '' ? null : v;
 }
 
+// A link's clicks repeat its partner's sub-IDs: each distinct value is cleaned once (a Unicode property regex).
+const cleaned = memoizeByString(cleanSubId, { size: 2000, maxKeyLength: 256 });
+
 /**
  * The click's sub-IDs from its already-parsed query (ClickFacts.query). Runs after the 302 went
  * out; most clicks carry none, and then it costs five property reads and returns a shared object.
@@ -30,10 +35,10 @@ export function subIdsOf(query: Record<string, string>): Readonly<SubIds> {
   const { sub1, sub2, sub3, sub4, sub5 } = query;
   if (sub1 === undefined && sub2 === undefined && sub3 === undefined && sub4 === undefined && sub5 === undefined) return NO_SUB_IDS;
   return {
-    sub1: sub1 === undefined ? null : cleanSubId(sub1),
-    sub2: sub2 === undefined ? null : cleanSubId(sub2),
-    sub3: sub3 === undefined ? null : cleanSubId(sub3),
-    sub4: sub4 === undefined ? null : cleanSubId(sub4),
-    sub5: sub5 === undefined ? null : cleanSubId(sub5),
+    sub1: sub1 === undefined ? null : cleaned(sub1),
+    sub2: sub2 === undefined ? null : cleaned(sub2),
+    sub3: sub3 === undefined ? null : cleaned(sub3),
+    sub4: sub4 === undefined ? null : cleaned(sub4),
+    sub5: sub5 === undefined ? null : cleaned(sub5),
   };
 }
