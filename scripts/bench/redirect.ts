@@ -149,7 +149,10 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     const pathOf = (v: Variant) => VARIANTS[v === 'against' ? mirrored : v];
     await setUp(mine.server.url, variants.includes('tenx click commissions'));
     if (other) await setUp(other.server.url, mirrored === 'tenx click commissions');
-    for (const v of variants) await autocannon((v === 'bare' ? bare : tenxOf(v).server).url + pathOf(v), { connections: 5, seconds: 2, headers: HEADERS }); // JIT, link cache
+    // Warm-up by work, not time: the flush runs once per 1,000 clicks, and after 2 s at 5 connections (the
+    // warm-up until 2026-12-03) its code was still unoptimised on a slow machine, the first measured round
+    // 10-20 % dearer than the next. 20,000 requests is 20 flushes per server.
+    for (const v of variants) await autocannon((v === 'bare' ? bare : tenxOf(v).server).url + pathOf(v), { connections: 50, seconds: 30, amount: 20_000, headers: HEADERS });
     await settled(mine.sql, 0);
     if (other) await settled(other.sql, 0);
     for (let round = 0; round < rounds; round++) {

@@ -18,9 +18,11 @@ export interface LoadResult {
 }
 
 /** Runs autocannon in its own process (the load generator must not share the server's event loop). */
-export function autocannon(url: string, opts: { connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string; rate?: number }): Promise<LoadResult> {
+export function autocannon(url: string, opts: { connections: number; seconds: number; method?: string; headers?: Record<string, string>; body?: string; rate?: number; amount?: number }): Promise<LoadResult> {
   const bin = require.resolve('autocannon/autocannon.js');
   const args = [bin, '-j', '-c', String(opts.connections), '-d', String(opts.seconds), '-m', opts.method ?? 'GET'];
+  // A number of requests instead of a duration (a warm-up that does the same work on a slow or a fast machine).
+  if (opts.amount) args.push('-a', String(opts.amount));
   for (const [k, v] of Object.entries(opts.headers ?? {})) args.push('-H', `${k}=${v}`);
   if (opts.body) args.push('-b', opts.body);
   // A fixed overall rate: CPU per request compares across runs better than at saturation, where the batching differs.
