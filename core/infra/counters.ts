@@ -72,7 +72,8 @@ export function createCounters(redis: Redis | null, prefix: string): Counters {
   const localIncrement = localWindows();
   // Pending increments by the caller's key; the Redis key (prefix, key, window) is named at flush, once per bucket,
   // not per increment (hashing a fresh 70-character string was most of an increment's cost in the redirect profile).
-  // A key whose window turned, or asked with another window length, while its bucket waited: `others`, by Redis key.
+  // A key whose window number changed while its bucket waited (the window turned, or another window length
+  // counts in another window): `others`, by Redis key. Same window number, same Redis key: the same bucket, as INCRs would.
   let pending = new Map<string, PendingBucket>();
   let others = new Map<string, PendingBucket>();
   let flushing = false;
@@ -133,7 +134,7 @@ export function createCounters(redis: Redis | null, prefix: string): Counters {
       return new Promise<number>((resolve) => {
         let p = pending.get(key);
         if (!p) pending.set(key, (p = { key, windowSeconds, window, waiters: [] }));
-        else if (p.window !== window || p.windowSeconds !== windowSeconds) {
+        else if (p.window !== window) {
           const other: PendingBucket = { key, windowSeconds, window, waiters: [] };
           const name = bucketName(prefix, other);
           p = others.get(name);

@@ -67,6 +67,14 @@ describe('shared counters (group-committed increments on real Redis)', () => {
     expect((await Promise.all(stored.map((k) => a.get(k)))).map(Number).sort()).to.deep.equal([2, 3]);
   });
 
+  it('keeps arrival order when two window lengths land on one Redis key (the same window number)', async () => {
+    const counters = createCounters(a, prefix);
+    // Windows of 1e9 s and 1.1e9 s: both are window 1 until 2034, so both count under `…:c:long:1`.
+    const counts = await Promise.all([counters.increment('long', 1e9), counters.increment('long', 1.1e9), counters.increment('long', 1e9), counters.increment('long', 1.1e9)]);
+    expect(counts).to.deep.equal([1, 2, 3, 4]);
+    expect(await a.keys(`${prefix}:c:long:*`)).to.deep.equal([`${prefix}:c:long:1`]);
+  });
+
   it('counts in process when Redis is absent, and when a key cannot be incremented', async () => {
     const local = createCounters(null, prefix);
     expect(await Promise.all(range(1, 5).map(() => local.increment('z', 60)))).to.deep.equal(range(1, 5));
