@@ -15,6 +15,11 @@ class Compression extends _SHA256 {
     this.state(to);
   }
 
+  /** Zeroes the shared message schedule (it held the key's pad after the setup's compressions). */
+  wipe(): void {
+    this.roundClean();
+  }
+
   /** The current chaining state (after construction: SHA-256's initial value). */
   state(to: Int32Array): Int32Array {
     to[0] = this.A;
@@ -48,11 +53,13 @@ export function keyedMac(key: Uint8Array, bytes: number): (message: Uint8Array) 
     const block = pad.map((b) => b ^ xor);
     const to = new Int32Array(WORDS);
     sha.run(iv, new DataView(block.buffer), 1, to);
+    block.fill(0);
     return to;
   };
   const inner = padded(0x36);
   const outer = padded(0x5c);
   pad.fill(0);
+  sha.wipe();
 
   // The message padded to whole blocks (grown for a longer message), and the outer hash's one block:
   // the inner digest, then padding for 64 + 32 bytes, the same for every tag.

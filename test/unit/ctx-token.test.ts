@@ -2,6 +2,8 @@ import { expect } from 'chai';
 import { v4 as uuidv4, v7 as uuidv7 } from 'uuid';
 import { createCtxCodec } from '../../core/redirect/ctx-token.ts';
 
+const FIXED_TOKEN = 'AQGTpcJ-H3q8je8BI0VniatnS3tAAB4EYWNtZQ1wYXJ0bmVyLWFscGhh9F7pVz8HwcsIW-nM3Il_Uw';
+
 describe('ctx token', () => {
   const codec = createCtxCodec(['k-new-0123456789abcdef']);
   const claims = () => ({ clickId: uuidv7(), handle: 'acme', campaignId: 'partner-alpha', issuedAt: new Date(), windowDays: 30 });
@@ -28,6 +30,13 @@ describe('ctx token', () => {
         expect(v.ok && v.claims.campaignId).to.equal('partner-alpha');
       }
     }
+  });
+
+  it('signs the same bytes as ever for fixed claims (tokens in the wild keep verifying)', () => {
+    const fixed = { clickId: '0193a5c2-7e1f-7abc-8def-0123456789ab', handle: 'acme', campaignId: 'partner-alpha', issuedAt: new Date(1_733_000_000_000), windowDays: 30 };
+    // Computed by the implementation before 2026-12-03's rewrite of the MAC and the token's assembly.
+    expect(codec.sign(fixed)).to.equal(FIXED_TOKEN);
+    expect(codec.verify(FIXED_TOKEN, 1_733_000_000_000).ok).to.equal(true);
   });
 
   it('stays at most 200 characters with the longest handle and campaign id', () => {

@@ -19,6 +19,16 @@ describe('keyed MAC (HMAC-SHA256 with the key hashed once)', () => {
     }
   });
 
+  it('gives each tag from the key alone: shorter messages after longer ones, 0xff bytes, an empty key', () => {
+    for (const key of [new Uint8Array(0), Buffer.alloc(64, 0xff), randomBytes(33)]) {
+      const mac = keyedMac(key, 32);
+      for (let length = 300; length >= 0; length -= 7) {
+        const message = Buffer.alloc(length, 0xff);
+        expect(Buffer.from(mac(message)).toString('hex'), `key ${key.length} B, message ${length} B`).to.equal(nodeHmac(key, message, 32).toString('hex'));
+      }
+    }
+  });
+
   it('truncates to the bytes asked for', () => {
     const key = randomBytes(32);
     const message = randomBytes(50);
