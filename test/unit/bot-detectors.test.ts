@@ -141,6 +141,17 @@ describe('bot detectors: burst', () => {
     };
     expect(await inspect(burst, click(), {}, broken)).to.deep.equal({ bot: false });
     expect(warnings).to.have.length(1);
+
+    // A counter that throws before it has a promise: the same verdict and warning, given at once.
+    const throwing: PluginApi = { ...broken, incrementCounter: () => { throw new Error('no client'); } };
+    expect(burst.inspect(click(), { maxClicksPerMinute: 30 }, throwing)).to.deep.equal({ bot: false });
+    expect(warnings).to.have.length(2);
+  });
+
+  it('answers a click without an address at once, unflagged, counting nothing', () => {
+    const api = memoryApi();
+    expect(burst.inspect(click({ ip: '' }), { maxClicksPerMinute: 30 }, api)).to.deep.equal({ bot: false });
+    expect(api.counts.size).to.equal(0);
   });
 });
 
