@@ -5,6 +5,7 @@
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
 // CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
+import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { createTestDatabase } from '../../test/support/database.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
@@ -109,19 +110,23 @@ async function startTenx(opts: { offload?: string; nodeArgs: string[]; root?: st
   const db = await createTestDatabase();
   const sql = new pg.Client({ connectionString: db.url });
   const tag = `${process.pid}-${opts.name}`;
+  let server: ServerProcess | null = null;
   try {
-    const server = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${tag}`, DATA_DIR: `/tmp/tenx-bench-${tag}` }, opts.nodeArgs, opts.root);
+    server = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${tag}`, DATA_DIR: `/tmp/tenx-bench-${tag}` }, opts.nodeArgs, opts.root);
     await sql.connect();
     return { server, db, sql };
   } catch (err) {
+    await server?.stop();
+    await sql.end().catch(() => undefined);
     await db.drop();
     throw err;
   }
 }
 
+/** Stops the server, then closes and drops its database; every step runs whatever the one before did. */
 async function stopTenx(t: Tenx | null) {
   if (!t) return;
-  await t.server.stop();
+  await t.server.stop().catch(() => undefined);
   await t.sql.end().catch(() => undefined);
   await t.db.drop();
 }
@@ -130,6 +135,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   const seconds = opts.seconds ?? 8;
   const connections = opts.connections ?? 50;
   const rounds = opts.rounds ?? 2;
+  if (opts.against && !existsSync(`${opts.against}/scripts/tenx.ts`)) throw new Error(`--against ${opts.against}: not a tenx checkout (no scripts/tenx.ts there)`);
   const variants = [...(opts.variants ?? DEFAULT_VARIANTS).filter((v) => v !== 'against'), ...(opts.against ? (['against'] as const) : [])];
   const windows = Object.fromEntries(variants.map((v) => [v, [] as Window[]])) as Record<Variant, Window[]>;
   let bare: ServerProcess | null = null;
@@ -174,9 +180,8 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     await mine.server.stop(); // flushes whatever is left
     stored = await count(mine.sql, 'select count(*)::int as n from clicks');
   } finally {
-    await stopTenx(mine);
-    await stopTenx(other);
-    await bare?.stop();
+    const cleanups = await Promise.allSettled([stopTenx(mine), stopTenx(other), bare?.stop()]);
+    for (const c of cleanups) if (c.status === 'rejected') console.error(`bench cleanup: ${(c.reason as Error).message}`);
   }
 
   const fig = (v: Variant) => {

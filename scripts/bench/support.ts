@@ -156,7 +156,11 @@ export interface ServerProcess {
 }
 
 async function ready(child: ChildProcess, url: string, path: string, what: string): Promise<void> {
+  // A process that could not start at all (a working directory that is not there: ENOENT) emits 'error', never 'exit'.
+  let failed: Error | null = null;
+  child.once('error', (err) => (failed = err));
   for (let i = 0; i < 600; i++) {
+    if (failed) throw new Error(`${what} could not start: ${(failed as Error).message}`);
     if (child.exitCode !== null) throw new Error(`${what} exited with ${child.exitCode}`);
     if (await fetch(url + path, { redirect: 'manual' }).then(async (r) => (await r.arrayBuffer(), r.status < 500), () => false)) return;
     await new Promise((r) => setTimeout(r, 100));
@@ -169,7 +173,7 @@ function handle(child: ChildProcess, url: string): ServerProcess {
   return {
     url, pid: child.pid!, child,
     stop: () => new Promise<void>((ok) => {
-      if (child.exitCode !== null) return ok();
+      if (child.exitCode !== null || child.pid === undefined) return ok();
       child.once('exit', () => ok());
       child.kill('SIGTERM');
     }),
