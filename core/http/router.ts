@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Context } from 'koa';
 import type { Orm } from '../db/orm.ts';
 import { authenticate } from './auth.ts';
+import { memoizeMatch } from './match-memo.ts';
 import { invalidRequest } from './errors.ts';
 import { assertStorable } from './storable.ts';
 import { check, compile } from './validate.ts';
@@ -86,5 +87,5 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       }
     });
   }
-  return router;
+  return memoizeMatch(router);
 }
