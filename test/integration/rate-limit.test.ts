@@ -1,31 +1,14 @@
 import { expect } from 'chai';
-import { randomBytes } from 'node:crypto';
-import { createClient } from 'redis';
 import { createRateLimiter, type RateDecision } from '../../core/conversions/rate-limit.ts';
-import type { Redis } from '../../core/infra/redis.ts';
-import { TEST_REDIS_URL } from '../support/database.ts';
+import { redisClientPair } from '../support/redis-clients.ts';
 
 const passed = (ds: RateDecision[]) => ds.map((d) => d.allowed);
 
 describe('conversion rate limit (token buckets on real Redis, takes of one key batched)', () => {
-  const prefix = `tenx-test-rl-${randomBytes(4).toString('hex')}`;
-  let a: Redis;
-  let b: Redis;
-
-  before(async () => {
-    a = createClient({ url: TEST_REDIS_URL }) as Redis;
-    b = createClient({ url: TEST_REDIS_URL }) as Redis;
-    await Promise.all([a.connect(), b.connect()]);
-  });
-
-  after(async () => {
-    const keys = await a.keys(`${prefix}:*`);
-    if (keys.length) await a.del(keys);
-    await Promise.all([a.quit(), b.quit()]);
-  });
+  const redis = redisClientPair('rl');
 
   it('lets exactly the burst through, first come first served, and refuses the rest with the wait for a token', async () => {
-    const limiter = createRateLimiter({ ratePerSecond: 2, burst: 20 }, a, prefix);
+    const limiter = createRateLimiter({ ratePerSecond: 2, burst: 20 }, redis.a, redis.prefix);
     const decisions = await Promise.all(Array.from({ length: 30 }, () => limiter.take('203.0.113.7')));
     // The first take goes alone, the other 29 ride the next call: still 20 pass, in arrival order.
     expect(passed(decisions)).to.deep.equal([...Array(20).fill(true), ...Array(10).fill(false)]);
@@ -36,15 +19,15 @@ describe('conversion rate limit (token buckets on real Redis, takes of one key b
   });
 
   it('shares one bucket between two processes (two clients)', async () => {
-    const one = createRateLimiter({ ratePerSecond: 1, burst: 15 }, a, prefix);
-    const two = createRateLimiter({ ratePerSecond: 1, burst: 15 }, b, prefix);
+    const one = createRateLimiter({ ratePerSecond: 1, burst: 15 }, redis.a, redis.prefix);
+    const two = createRateLimiter({ ratePerSecond: 1, burst: 15 }, redis.b, redis.prefix);
     const decisions = await Promise.all(Array.from({ length: 40 }, (_, i) => (i % 2 ? one : two).take('192.0.2.1')));
     expect(decisions.filter((d) => d.allowed)).to.have.length(15);
   });
 
   it('limits in process when the Redis call fails', async () => {
     const broken = { isReady: true, withCommandOptions: () => ({ isReady: true, evalSha: () => Promise.reject(new Error('down')), scriptLoad: () => Promise.reject(new Error('down')) }) };
-    const limiter = createRateLimiter({ ratePerSecond: 1, burst: 3 }, broken as unknown as Redis, prefix);
+    const limiter = createRateLimiter({ ratePerSecond: 1, burst: 3 }, broken as never, redis.prefix);
     expect(passed(await Promise.all(Array.from({ length: 5 }, () => limiter.take('198.51.100.1'))))).to.deep.equal([true, true, true, false, false]);
   });
 });
