@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { CtxClaims } from '../redirect/index.ts';
 
 /** What makes two submissions "the same body": the click the ctx names and what was reported about it. */
@@ -21,17 +21,26 @@ export function canonicalJson(value: unknown): string {
   return `{${entries.join(',')}}`;
 }
 
-/** sha256 of the canonical facts; the money is compared in cents so 24.9 and 24.90 are the same body. */
+/**
+ * sha256 of the canonical facts; the money is compared in cents so 24.9 and 24.90 are the same body.
+ * The fixed fields are written in their sorted order (what canonicalJson would sort them to); the one-shot
+ * `hash()` makes no Hash object per request (node:crypto objects cost several times their loop cost in the server).
+ */
 export function bodyHash(f: ConversionFacts): string {
-  const canonical = canonicalJson({
-    clickId: f.claims.clickId,
-    handle: f.claims.handle,
-    campaignId: f.claims.campaignId,
-    issuedAt: Math.floor(f.claims.issuedAt.getTime() / 1000),
-    eventType: f.eventType,
-    cents: f.value === null ? null : Math.round(f.value * 100),
-    currency: f.currency,
-    metadata: f.metadata,
-  });
-  return createHash('sha256').update(canonical).digest('base64url');
+  const fields: [string, unknown][] = [
+    ['campaignId', f.claims.campaignId],
+    ['cents', f.value === null ? null : Math.round(f.value * 100)],
+    ['clickId', f.claims.clickId],
+    ['currency', f.currency],
+    ['eventType', f.eventType],
+    ['handle', f.claims.handle],
+    ['issuedAt', Math.floor(f.claims.issuedAt.getTime() / 1000)],
+    ['metadata', f.metadata],
+  ];
+  let canonical = '{';
+  for (const [name, value] of fields) {
+    if (value === undefined) continue; // as canonicalJson: an undefined field is left out
+    canonical += `${canonical.length > 1 ? ',' : ''}"${name}":${canonicalJson(value)}`;
+  }
+  return hash('sha256', `${canonical}}`, 'base64url');
 }

@@ -18,6 +18,12 @@ describe('conversions: body hash (mismatch detection)', () => {
     expect(bodyHash(reordered)).to.equal(bodyHash(facts));
   });
 
+  it('is the same hash as stored ones: fixed facts give fixed digests (bodies posted before keep matching)', () => {
+    // Computed by the implementation before 2026-12-03 (a Hash object over canonicalJson of the whole object).
+    expect(bodyHash(facts)).to.equal('Lp5qP0qk7y9eJ8IZ02D25jleOQAyxCwX5NrMqpEK4CE');
+    expect(bodyHash({ ...facts, value: null, currency: null, metadata: null })).to.equal('YzZM77gjyJjIT9CqPBgbh6qhHX5iK7Dbwzn8-JqocjA');
+  });
+
   it('differs when any fact differs', () => {
     const base = bodyHash(facts);
     for (const changed of [
