@@ -48,11 +48,14 @@ export function createCtxCodec(secrets: string[]) {
   const macs = secrets.map((s) => keyedMac(Buffer.from(s, 'utf8'), MAC_BYTES));
 
   // Per campaign, the token's tail [len, handle, len, campaignId] is the same on every click: encoded once,
-  // found by the campaign id alone (no key string built per click); another handle's campaign of the same id replaces it.
-  const tails = new Map<string, { handle: string; tail: Buffer }>();
+  // found by campaign id then handle (the link's own strings: no key string built per click; handles of one
+  // network often share campaign ids, so neither alone is a key). Past TAIL_CACHE tails, all are rebuilt as met.
+  const tails = new Map<string, Map<string, Buffer>>();
+  let tailCount = 0;
   function tailOf(handle: string, campaignId: string): Buffer {
-    const known = tails.get(campaignId);
-    if (known?.handle === handle) return known.tail;
+    let byHandle = tails.get(campaignId);
+    const known = byHandle?.get(handle);
+    if (known) return known;
     const h = Buffer.from(handle, 'utf8');
     const c = Buffer.from(campaignId, 'utf8');
     const tail = Buffer.allocUnsafe(2 + h.length + c.length);
@@ -60,8 +63,14 @@ export function createCtxCodec(secrets: string[]) {
     o += h.copy(tail, o);
     o = tail.writeUInt8(c.length, o);
     c.copy(tail, o);
-    if (!known && tails.size >= TAIL_CACHE) tails.delete(tails.keys().next().value!);
-    tails.set(campaignId, { handle, tail });
+    if (tailCount >= TAIL_CACHE) {
+      tails.clear();
+      tailCount = 0;
+      byHandle = undefined;
+    }
+    if (!byHandle) tails.set(campaignId, (byHandle = new Map()));
+    byHandle.set(handle, tail);
+    tailCount++;
     return tail;
   }
 
