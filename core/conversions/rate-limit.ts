@@ -85,8 +85,8 @@ export function createRateLimiter(limits: TokenBucketLimits, redisClient: Redis 
   const redis = redisClient?.withCommandOptions({ timeout: 0 }) as Redis | undefined;
   let sha: string | null = null;
   const limitArgs = [String(limits.burst), String(limits.ratePerSecond)];
-  // Per key: the takes waiting for the call in flight (present while one is).
-  const waiting = new Map<string, ((d: RateDecision) => void)[]>();
+  // Per key, present while a call for it is in flight: the takes waiting for it, and when the first of them arrived.
+  const waiting = new Map<string, { takers: ((d: RateDecision) => void)[]; since: number }>();
 
   async function remote(key: string, n: number): Promise<[number, number]> {
     const options = { keys: [`${prefix}:rl:conv:${key}`], arguments: [...limitArgs, String(n)] };
@@ -101,12 +101,17 @@ export function createRateLimiter(limits: TokenBucketLimits, redisClient: Redis 
     return (await redis!.evalSha(sha, options)) as [number, number];
   }
 
-  /** Decides `takers` (in arrival order) with one call, then the takes that queued meanwhile. */
-  async function run(key: string, takers: ((d: RateDecision) => void)[]): Promise<void> {
+  /**
+   * Decides `takers` (in arrival order, the first of them arrived at `since`) with one call, then the takes that
+   * queued meanwhile. No take waits on Redis longer than REDIS_DEADLINE_MS from its arrival: a batch's deadline is
+   * what its oldest take has left, and when a call fails or times out the takes queued behind it are limited here at once.
+   */
+  async function run(key: string, takers: ((d: RateDecision) => void)[], since: number): Promise<void> {
     let decided: RateDecision[] | null = null;
-    if (redis?.isReady) {
+    const budget = REDIS_DEADLINE_MS - (Date.now() - since);
+    if (redis?.isReady && budget > 0) {
       try {
-        const [passed, wait] = (await withDeadline(remote(key, takers.length), REDIS_DEADLINE_MS)).map(Number);
+        const [passed, wait] = (await withDeadline(remote(key, takers.length), budget)).map(Number);
         if (Number.isFinite(passed) && Number.isFinite(wait)) {
           decided = takers.map((_, i) => (i < passed ? ALLOWED : { allowed: false, retryAfterMs: Math.max(1, wait) }));
         }
@@ -116,21 +121,27 @@ export function createRateLimiter(limits: TokenBucketLimits, redisClient: Redis 
     }
     takers.forEach((resolve, i) => resolve(decided ? decided[i] : local(key)));
     const next = waiting.get(key)!;
-    if (next.length === 0) waiting.delete(key);
-    else {
-      waiting.set(key, []);
-      void run(key, next);
+    if (next.takers.length === 0 || !decided) {
+      waiting.delete(key);
+      for (const resolve of next.takers) resolve(local(key));
+    } else {
+      waiting.set(key, { takers: [], since: 0 });
+      void run(key, next.takers, next.since);
     }
   }
 
   return {
     take(key) {
-      if (!redis?.isReady && !waiting.has(key)) return Promise.resolve(local(key));
+      if (!redis?.isReady) return Promise.resolve(local(key));
       return new Promise<RateDecision>((resolve) => {
         const queued = waiting.get(key);
-        if (queued) return void queued.push(resolve);
-        waiting.set(key, []);
-        void run(key, [resolve]);
+        if (queued) {
+          if (queued.takers.length === 0) queued.since = Date.now();
+          queued.takers.push(resolve);
+          return;
+        }
+        waiting.set(key, { takers: [], since: 0 });
+        void run(key, [resolve], Date.now());
       });
     },
   };

@@ -25,6 +25,21 @@ describe('conversion rate limit (token buckets on real Redis, takes of one key b
     expect(decisions.filter((d) => d.allowed)).to.have.length(15);
   });
 
+  it('keeps no take waiting on a Redis that stops answering longer than the 5 s deadline, queued takes included', async function () {
+    this.timeout(15_000);
+    const stalled = { isReady: true, withCommandOptions: () => ({ isReady: true, evalSha: () => new Promise(() => {}), scriptLoad: () => new Promise(() => {}) }) };
+    const limiter = createRateLimiter({ ratePerSecond: 1, burst: 3 }, stalled as never, redis.prefix);
+    const started = Date.now();
+    const first = limiter.take('198.51.100.2').then((d) => ({ d, at: Date.now() - started }));
+    await new Promise((r) => setTimeout(r, 100));
+    // Arrives while the first call hangs: it must not wait for that call's deadline and then a deadline of its own.
+    const second = limiter.take('198.51.100.2').then((d) => ({ d, at: Date.now() - started }));
+    const [a, b] = await Promise.all([first, second]);
+    expect(a.at).to.be.within(4_900, 5_900);
+    expect(b.at - 100, 'the second take, from its arrival').to.be.below(5_500);
+    expect([a.d.allowed, b.d.allowed], 'decided by the in-process buckets').to.deep.equal([true, true]);
+  });
+
   it('limits in process when the Redis call fails', async () => {
     const broken = { isReady: true, withCommandOptions: () => ({ isReady: true, evalSha: () => Promise.reject(new Error('down')), scriptLoad: () => Promise.reject(new Error('down')) }) };
     const limiter = createRateLimiter({ ratePerSecond: 1, burst: 3 }, broken as never, redis.prefix);
