@@ -1,3 +1,4 @@
+import { withDeadline } from '../infra/deadline.ts';
 import type { Redis } from '../infra/redis.ts';
 
 /** A client may spend `burst` requests at once, then `ratePerSecond` (PUBLIC_RATE_LIMIT, bursts 10×: config/schema.ts). */
@@ -60,20 +61,11 @@ export function localTokenBuckets(limits: TokenBucketLimits, now: () => number =
   };
 }
 
-/** Token buckets shared by every process through one Redis script call per request; local when Redis is absent or down. */
+/** Token buckets shared by every process through Redis (one script call per batch of a client's takes); local when Redis is absent or down. */
 // node-redis 6 gives every command a 5 s timeout through AbortSignal.timeout(), whose timer fires and
 // builds a DOMException (a stack trace) 5 s after each command, answered or not: the largest single
 // cost of a public conversion in the profile. This client sends without it; one plain timer bounds the call.
 const REDIS_DEADLINE_MS = 5_000;
-
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`redis: no answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => {}); // settles after the deadline: nobody is listening any more
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 /**
  * Takes of one key while a call for it is in flight wait and go together as one script call (a merchant posts
@@ -111,7 +103,7 @@ export function createRateLimiter(limits: TokenBucketLimits, redisClient: Redis 
     const budget = REDIS_DEADLINE_MS - (Date.now() - since);
     if (redis?.isReady && budget > 0) {
       try {
-        const [passed, wait] = (await withDeadline(remote(key, takers.length), budget)).map(Number);
+        const [passed, wait] = (await withDeadline(remote(key, takers.length), budget, `redis: no answer within ${budget} ms`)).map(Number);
         if (Number.isFinite(passed) && Number.isFinite(wait)) {
           decided = takers.map((_, i) => (i < passed ? ALLOWED : { allowed: false, retryAfterMs: Math.max(1, wait) }));
         }

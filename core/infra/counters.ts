@@ -1,3 +1,4 @@
+import { withDeadline } from './deadline.ts';
 import type { Redis } from './redis.ts';
 
 /**
@@ -31,16 +32,6 @@ const bucketName = (prefix: string, b: PendingBucket) => `${prefix}:c:${b.key}:$
 const FLUSH_DEADLINE_MS = 500;
 // Increments gather this long before a flush (see schedule()).
 const COALESCE_MS = 5;
-
-/** The promise's value, or a rejection once `ms` passed; a late settlement is ignored. */
-function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  promise.catch(() => {}); // settles after the deadline: nobody is listening any more
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
 
 function localWindows() {
   const local = new Map<string, { window: number; count: number }>();

@@ -2,6 +2,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
+import { withDeadline } from '../infra/deadline.ts';
 import type { DeliveryResult, OutgoingNotification, PluginHost } from '../plugins/index.ts';
 import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
@@ -139,7 +140,7 @@ export class DeliveryAttempts {
       }
       // The operator's SSRF setting always wins over anything stored for the handle.
       const settings = { ...channel.settings, allowPrivate: config.webhookAllowPrivate };
-      return await withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000);
+      return await withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000, 'channel did not answer in time'); // a silent channel must not hold its lease forever
     } catch (err) {
       log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'notification channel threw');
       return { ok: false, latencyMs: 0, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'other:channel' };
@@ -174,11 +175,3 @@ export class DeliveryAttempts {
   }
 }
 
-/** A channel plugin that never answers must not hold its delivery's lease forever. */
-function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(Object.assign(new Error('channel did not answer in time'), { name: 'TimeoutError' })), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
