@@ -12,6 +12,8 @@ type Handler = (message: any) => void;
 export interface Bus {
   publish(channel: string, message: unknown): void;
   subscribe(channel: string, handler: Handler): () => void;
+  /** False while cross-process messages cannot arrive: the subscriber connection is down or a channel is not yet subscribed. */
+  readonly receiving: boolean;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,9 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
     }
   };
   return {
+    get receiving() {
+      return !subscriber || (subscriber.isReady && pending.size === 0);
+    },
     publish(channel, message) {
       local.emit(channel, message);
       if (redis?.isReady) redis.publish(`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })).catch(() => {});

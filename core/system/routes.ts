@@ -7,9 +7,10 @@ import { sameSecret } from '../http/auth.ts';
 import { unauthorized, unavailable } from '../http/errors.ts';
 import { buildOpenApi, docsPage } from '../http/openapi.ts';
 import type { Redis } from '../infra/redis.ts';
+import type { Bus } from '../infra/bus.ts';
 import type { Config } from '../../config/index.ts';
 
-type Deps = { pg: Pool; redis: Redis | null; config: Config; routeTable: RouteDef[] };
+type Deps = { pg: Pool; redis: Redis | null; bus: Bus; config: Config; routeTable: RouteDef[] };
 
 const check = { enum: ['ok', 'down', 'not_configured'] };
 const checks = {
@@ -39,11 +40,12 @@ const notReady = {
   properties: { error: { $ref: '#/components/schemas/Error/properties/error' }, checks },
 };
 
-async function probe(pg: Pool, redis: Redis | null) {
+/** Redis is `ok` when it answers and this process's subscriber takes cross-process changes again (it reconnects on its own). */
+async function probe(pg: Pool, redis: Redis | null, bus: Bus) {
   const checks: Record<string, 'ok' | 'down' | 'not_configured'> = { database: 'down', redis: redis ? 'down' : 'not_configured' };
   await Promise.all([
     pg.query('select 1').then(() => (checks.database = 'ok'), () => {}),
-    redis ? redis.ping().then(() => (checks.redis = 'ok'), () => {}) : null,
+    redis ? redis.ping().then(() => (checks.redis = bus.receiving ? 'ok' : 'down'), () => {}) : null,
   ]);
   return checks;
 }
@@ -59,8 +61,8 @@ export const systemRoutes = defineRoutes([
   {
     method: 'GET', path: '/readyz', summary: 'Database and (when configured) Redis are reachable', tags: ['system'], auth: 'public',
     responses: { 200: { description: 'Ready', schema: ready }, 503: { description: 'unavailable: a dependency is down', schema: notReady } },
-    async handler(ctx, { pg, redis }: Deps) {
-      const checks = await probe(pg, redis);
+    async handler(ctx, { pg, redis, bus }: Deps) {
+      const checks = await probe(pg, redis, bus);
       const ready = Object.values(checks).every((v) => v !== 'down');
       ctx.status = ready ? 200 : 503;
       ctx.body = ready ? { status: 'ready', checks } : { error: { code: 'unavailable', message: 'A dependency is unreachable.' }, checks };
