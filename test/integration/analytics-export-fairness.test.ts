@@ -51,21 +51,20 @@ async function until(what: string, check: () => Promise<boolean>, ms = 10_000) {
 
 describe('exports: fair between handles, stalled readers cut, the main pool never held', () => {
   let server: TestServer;
+  let a: Awaited<ReturnType<typeof createHandle>>;
+  let b: Awaited<ReturnType<typeof createHandle>>;
+  let c: Awaited<ReturnType<typeof createHandle>>;
   const readers: StalledReader[] = [];
+  const path = (handle: string) => `/v2/handles/${handle}/analytics/export?format=csv`;
 
-  before(async () => {
-    server = await startTestServer({ env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_PER_HANDLE: '2', EXPORT_STALL_MS: '15000', EXPORT_MIN_BYTES_PER_S: '4096' } });
-  });
-  after(async () => {
-    for (const r of readers) r.destroy();
-    await server?.close();
-  });
-
-  it('gives each handle its own slots, answers 429 beyond, and cuts readers that stall', async function () {
+  // A stall window far longer than the first test takes: no reader of it is cut while it sets up
+  // (on a busy box an 8 s window once cut the first readers before the third had started).
+  before(async function () {
     this.timeout(120_000);
-    const a = await createHandle(server);
-    const b = await createHandle(server);
-    const c = await createHandle(server);
+    server = await startTestServer({ env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_PER_HANDLE: '2', EXPORT_STALL_MS: '600000', EXPORT_MIN_BYTES_PER_S: '4096' } });
+    a = await createHandle(server);
+    b = await createHandle(server);
+    c = await createHandle(server);
     for (const h of [a, b, c]) await insertCampaigns(server.sql, h.handle, ['bulk']);
     // ~75 MB of CSV per handle: far more than the socket buffers between the server and a reader that
     // stopped (loopback receive buffers here autotune up to tcp_rmem's 32 MB, which held a whole 16 MB
@@ -75,11 +74,19 @@ describe('exports: fair between handles, stalled readers cut, the main pool neve
     const fat = `repeat('x', 128)`;
     await server.sql.query(`update clicks set sub1 = ${fat}, sub2 = ${fat}, sub3 = ${fat}, sub4 = ${fat}, sub5 = ${fat} where handle = any($1)`, [[a.handle, b.handle]]);
     await insertBulkClicks(server.sql, c.handle, 'bulk', 50, new Date('2026-11-01T00:00:00Z'));
+  });
+  after(async () => {
+    for (const r of readers) r.destroy();
+    await server?.close();
+  });
+
+  it('gives each handle its own slots, answers 429 beyond, and frees them when readers go away', async function () {
+    this.timeout(120_000);
     const mainPool = server.kernel.container.resolve<pg.Pool>('pg');
-    const path = (handle: string) => `/v2/handles/${handle}/analytics/export?format=csv`;
 
     // Handle A fills its two slots with readers that stop reading.
-    for (let i = 0; i < 2; i++) readers.push(new StalledReader(server.url, path(a.handle), a.ownerToken));
+    const stalled = [new StalledReader(server.url, path(a.handle), a.ownerToken), new StalledReader(server.url, path(a.handle), a.ownerToken)];
+    readers.push(...stalled);
     await until('two stalled COPYs', async () => (await copySessions(server)) === 2);
     const third = await server.http.get(path(a.handle)).set(a.auth).expect(429);
     expect(third.body.error.code).to.equal('rate_limited');
@@ -93,17 +100,36 @@ describe('exports: fair between handles, stalled readers cut, the main pool neve
     // C's COPY can still show as active for a moment after its last byte: let it go, so it cannot stand in for B's below.
     await until("C's COPY over", async () => (await copySessions(server)) === 2);
     // B stalls too: the process-wide cap (3) is now full, so C waits its turn.
-    readers.push(new StalledReader(server.url, path(b.handle), b.ownerToken));
+    const stalledB = new StalledReader(server.url, path(b.handle), b.ownerToken);
+    readers.push(stalledB);
     await until('three stalled COPYs', async () => (await copySessions(server)) === 3);
     const full = await server.http.get(path(c.handle)).set(c.auth).expect(429);
     expect(full.body.error.code).to.equal('rate_limited');
 
-    // A reader that takes nothing is cut within a few stall windows: COPY stopped, slots back, and
-    // the response closed (what the kernel still buffered drains, then the connection ends).
-    await until('COPYs stopped', async () => (await copySessions(server)) === 0, 75_000);
-    const cut = await Promise.all(readers.map((r) => r.drainToClose(20_000)));
-    expect(cut).to.deep.equal([true, true, true]);
+    // Readers that hang up give their slots back: COPY stopped, and A may export again.
+    for (const r of [...stalled, stalledB]) r.destroy();
+    await until('COPYs stopped', async () => (await copySessions(server)) === 0, 20_000);
     await server.http.get(path(c.handle)).set(c.auth).expect(200);
     await server.http.get(path(a.handle).replace('csv', 'ndjson') + '&from=2026-11-01T00:00:00Z&to=2026-11-01T01:00:00Z').set(a.auth).expect(200);
+  });
+
+  it('cuts readers that stall: COPY stopped, slots back, the response closed', async function () {
+    this.timeout(120_000);
+    // A second server on the same database, whose stall window is short.
+    const cutting = await startTestServer({ db: server.db, env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_PER_HANDLE: '2', EXPORT_STALL_MS: '3000', EXPORT_MIN_BYTES_PER_S: '4096' } });
+    try {
+      const stalled = [new StalledReader(cutting.url, path(a.handle), a.ownerToken), new StalledReader(cutting.url, path(b.handle), b.ownerToken)];
+      readers.push(...stalled);
+      await until('two stalled COPYs', async () => (await copySessions(cutting)) === 2);
+      // A reader that takes nothing is cut within a few stall windows: COPY stopped, slots back, and
+      // the response closed (what the kernel still buffered drains, then the connection ends).
+      await until('COPYs stopped', async () => (await copySessions(cutting)) === 0, 30_000);
+      const cut = await Promise.all(stalled.map((r) => r.drainToClose(20_000)));
+      expect(cut).to.deep.equal([true, true]);
+      const again = await cutting.http.get(path(a.handle) + '&from=2026-11-01T00:00:00Z&to=2026-11-01T00:10:00Z').set(a.auth).expect(200);
+      expect(again.text.split('\n').length).to.be.greaterThan(1);
+    } finally {
+      await cutting.close();
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { pino } from 'pino';
+import { initOrm, migrate } from '../../core/db/orm.ts';
 
 /** The server the suite runs against: TEST_DATABASE_URL, else DATABASE_URL, else the local one. */
 export const BASE_DATABASE_URL =
@@ -18,16 +20,50 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-/** A fresh database per test server, dropped afterwards, so runs never see each other's data. */
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const name = `tenx_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+async function adminQuery(sql: string): Promise<void> {
   const admin = new pg.Client({ connectionString: BASE_DATABASE_URL });
   await admin.connect();
   try {
-    await admin.query(`create database ${name}`);
+    await admin.query(sql);
   } finally {
     await admin.end();
   }
+}
+
+/**
+ * This run's migrated database, made once and copied by `create database … template` (~0.1 s instead
+ * of ~0.4 s of migrations per test server); dropped by the root hook at the end of the run.
+ */
+const TEMPLATE = `tenx_test_${process.pid}_template`;
+let template: Promise<void> | null = null;
+function migratedTemplate(): Promise<void> {
+  template ??= (async () => {
+    await adminQuery(`drop database if exists ${TEMPLATE} with (force)`);
+    await adminQuery(`create database ${TEMPLATE}`);
+    const orm = await initOrm(withDatabase(BASE_DATABASE_URL, TEMPLATE), 2, pino({ level: 'silent' }));
+    try {
+      await migrate(orm);
+    } finally {
+      await orm.close();
+    }
+  })();
+  return template;
+}
+
+export async function dropTemplateDatabase(): Promise<void> {
+  if (!template) return;
+  template = null;
+  await adminQuery(`drop database if exists ${TEMPLATE} with (force)`);
+}
+
+/**
+ * A fresh database per test server, dropped afterwards, so runs never see each other's data: empty,
+ * or with every migration applied (`migrated`, what a server would have after its first start).
+ */
+export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
+  const name = `tenx_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  if (opts.migrated) await migratedTemplate();
+  await adminQuery(`create database ${name}${opts.migrated ? ` template ${TEMPLATE}` : ''}`);
   return {
     name,
     url: withDatabase(BASE_DATABASE_URL, name),

@@ -34,7 +34,7 @@ export interface TestServerOptions {
 
 /** Starts the real server (HTTP on a free port, real PostgreSQL, real Redis unless redis:false). */
 export async function startTestServer(opts: TestServerOptions = {}): Promise<TestServer> {
-  const db = opts.db ?? (await createTestDatabase());
+  const db = opts.db ?? (await createTestDatabase({ migrated: true }));
   const dataDir = mkdtempSync(join(tmpdir(), 'tenx-test-'));
   const config = loadConfig({
     PORT: '0',
