@@ -37,7 +37,9 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     get(_target, name) {
       if (typeof name !== 'string') return undefined;
       if (resolved.has(name)) return resolved.get(name);
-      if (container.getRegistration(name)?.lifetime !== Lifetime.SINGLETON) {
+      // A value registered on the root (pg, config, …) is one for every request, like a singleton.
+      const registration = container.getRegistration(name) as { lifetime?: string } | null;
+      if (!registration || (registration.lifetime !== undefined && registration.lifetime !== Lifetime.SINGLETON)) {
         throw new Error(`a route without a request scope read "${name}", which is not a singleton`);
       }
       const value = container.resolve(name);

@@ -52,7 +52,7 @@ export const redirectCount = (mode: RedirectMode, lane: RedirectLane) => redirec
 export const redirectDuration = new LocalHistogram({
   name: 'tenx_redirect_duration_seconds',
   help: 'Time from request to 302 written, by mode',
-  labelName: 'mode',
+  labelNames: ['mode'],
   buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1],
   registers: [registry],
 });

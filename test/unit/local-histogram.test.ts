@@ -16,7 +16,7 @@ describe('LocalHistogram', () => {
   function both(seen: [string, number][]) {
     const ours = new client.Registry();
     const theirs = new client.Registry();
-    const local = new LocalHistogram({ name: 'h_seconds', help: 'help text', labelName: 'mode', buckets, registers: [ours] });
+    const local = new LocalHistogram({ name: 'h_seconds', help: 'help text', labelNames: ['mode'], buckets, registers: [ours] });
     const reference = new client.Histogram({ name: 'h_seconds', help: 'help text', labelNames: ['mode'], buckets, registers: [theirs] });
     for (const [mode, v] of seen) {
       local.child(mode)(v);
@@ -54,5 +54,23 @@ describe('LocalHistogram', () => {
     const value = (name: string, le?: string) =>
       again.samples.find((s) => s.name === name && s.labels.mode === 'inline' && (le === undefined || s.labels.le === le))?.value;
     expect([value('h_seconds_bucket', '0.001'), value('h_seconds_bucket', '0.005'), value('h_seconds_count'), value('h_seconds_sum')]).to.deep.equal([0, 1, 1, 0.002]);
+  });
+
+  it('keeps several labels per series, in labelNames order, as prom-client does', async () => {
+    const ours = new client.Registry();
+    const theirs = new client.Registry();
+    const labelNames = ['method', 'route', 'status'];
+    const local = new LocalHistogram({ name: 'r_seconds', help: 'h', labelNames, buckets, registers: [ours] });
+    const reference = new client.Histogram({ name: 'r_seconds', help: 'h', labelNames, buckets, registers: [theirs] });
+    const seen: [string, string, string, number][] = [
+      ['GET', '/healthz', '200', 0.002], ['GET', '/healthz', '200', 0.02], ['POST', '/v2/handles', '201', 0.004],
+      ['GET', '/healthz', '503', 0.5], ['GET', 'unmatched', '404', 0.0001],
+    ];
+    for (const [method, route, status, v] of seen) {
+      local.child(method, route, status)(v);
+      reference.observe({ method, route, status }, v);
+    }
+    expect(await ours.metrics()).to.equal(await theirs.metrics());
+    expect(() => local.child('GET')).to.throw(/3 label values/);
   });
 });

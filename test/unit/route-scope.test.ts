@@ -10,9 +10,10 @@ describe('routes without a request scope', () => {
   const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
   let built = 0;
   container.register({
-    orm: asValue({}), pg: asValue({}), config: asValue({ adminToken: 'x'.repeat(32) }),
+    orm: asValue({}), pg: asValue({ name: 'the pool' }), config: asValue({ adminToken: 'x'.repeat(32) }),
     counter: asFunction(() => ({ n: 0, id: ++built })).singleton(),
     perRequest: asFunction(() => ({ id: ++built })).scoped(),
+    perResolve: asFunction(() => ({ id: ++built })).transient(),
   });
   const routes = defineRoutes([
     {
@@ -25,6 +26,18 @@ describe('routes without a request scope', () => {
       method: 'GET', path: '/scoped', summary: 'reads a scoped service', auth: 'public', requestScope: false,
       async handler(ctx, { perRequest }) {
         ctx.body = { id: perRequest.id };
+      },
+    },
+    {
+      method: 'GET', path: '/value', summary: 'reads a value registered on the root', auth: 'public', requestScope: false,
+      async handler(ctx, { pg }) {
+        ctx.body = { pg };
+      },
+    },
+    {
+      method: 'GET', path: '/transient', summary: 'reads a transient service', auth: 'public', requestScope: false,
+      async handler(ctx, { perResolve }) {
+        ctx.body = { id: perResolve.id };
       },
     },
     {
@@ -46,8 +59,13 @@ describe('routes without a request scope', () => {
     expect(a.body.id).to.equal(b.body.id);
   });
 
-  it('refuses a scoped service or the principal (they would be shared between requests)', async () => {
+  it('reads a value registered on the root container (one for every request, like a singleton)', async () => {
+    expect((await http.get('/value').expect(200)).body).to.deep.equal({ pg: { name: 'the pool' } });
+  });
+
+  it('refuses a scoped or transient service, or the principal (they would be shared between requests)', async () => {
     await http.get('/scoped').expect(500);
+    await http.get('/transient').expect(500);
     await http.get('/principal').expect(500);
     expect((container.cradle as { counter: { id: number } }).counter.id).to.equal(1); // the scoped factory never ran
     expect(built).to.equal(1);
