@@ -112,22 +112,13 @@ const MAX_LANGUAGES = 10;
 const MAX_LANGUAGE_ENTRIES = 32;
 const LANGUAGE_ENTRY = /^\s*([a-z]{2,3})(?:[-_][a-z0-9-]*)?\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*)?$/i;
 
-const LANGUAGE_CACHE_SIZE = 1000;
-const LANGUAGE_CACHE_MAX_HEADER = 256;
-// Browsers send a handful of distinct Accept-Language values: parse each once.
-const languageCache = new Map<string, readonly string[]>();
+// Browsers send a handful of distinct Accept-Language values: parse each once (frozen: shared by every click).
+const parsedLanguages = memoizeByString((header) => Object.freeze(parseLanguages(header)), { size: 1000, maxKeyLength: 256 });
 
 /** Primary language tags from Accept-Language, most preferred first (q=0 dropped), deduped, at most 10. */
 export function languages(acceptLanguage: string | undefined): string[] {
   if (!acceptLanguage) return [];
-  const cached = languageCache.get(acceptLanguage);
-  if (cached) return cached.slice(); // a copy: callers own the array they get
-  const tags = parseLanguages(acceptLanguage);
-  if (acceptLanguage.length <= LANGUAGE_CACHE_MAX_HEADER) {
-    if (languageCache.size >= LANGUAGE_CACHE_SIZE) languageCache.delete(languageCache.keys().next().value!);
-    languageCache.set(acceptLanguage, tags.slice());
-  }
-  return tags;
+  return parsedLanguages(acceptLanguage).slice(); // a copy: callers own the array they get
 }
 
 function parseLanguages(acceptLanguage: string): string[] {
