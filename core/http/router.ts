@@ -37,9 +37,12 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     get(_target, name) {
       if (typeof name !== 'string') return undefined;
       if (resolved.has(name)) return resolved.get(name);
-      // A value registered on the root (pg, config, …) is one for every request, like a singleton.
-      const registration = container.getRegistration(name) as { lifetime?: string } | null;
-      if (!registration || (registration.lifetime !== undefined && registration.lifetime !== Lifetime.SINGLETON)) {
+      // A value registered on the root (asValue: pg, config, …) is one for every request, like a singleton.
+      // asValue's resolve takes no container; an alias (aliasTo, also without a lifetime) takes one and may
+      // name a scoped service, so it is refused.
+      const registration = container.getRegistration(name) as { lifetime?: string; resolve: (c: unknown) => unknown } | null;
+      const rootValue = registration?.lifetime === undefined && registration?.resolve.length === 0;
+      if (!rootValue && registration?.lifetime !== Lifetime.SINGLETON) {
         throw new Error(`a route without a request scope read "${name}", which is not a singleton`);
       }
       const value = container.resolve(name);

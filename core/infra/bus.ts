@@ -25,12 +25,18 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
   const subscribed = new Set<string>();
 
   const pending = new Set<string>();
+  const inFlight = new Set<string>(); // subscribes sent, not yet acknowledged
   const listen = (channel: string) => {
     pending.delete(channel);
-    void subscriber!.subscribe(`${prefix}:${channel}`, (raw) => onRemote(raw, channel)).catch((err) => {
-      pending.add(channel);
-      log.warn({ err: err.message, channel }, 'bus subscribe failed; retrying when Redis is back');
-    });
+    inFlight.add(channel);
+    subscriber!.subscribe(`${prefix}:${channel}`, (raw) => onRemote(raw, channel)).then(
+      () => inFlight.delete(channel),
+      (err) => {
+        inFlight.delete(channel);
+        pending.add(channel);
+        log.warn({ err: err.message, channel }, 'bus subscribe failed; retrying when Redis is back');
+      },
+    );
   };
   if (redis) {
     subscriber = redis.duplicate() as Redis;
@@ -53,7 +59,7 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
   };
   return {
     get receiving() {
-      return !subscriber || (subscriber.isReady && pending.size === 0);
+      return !subscriber || (subscriber.isReady && pending.size === 0 && inFlight.size === 0);
     },
     publish(channel, message) {
       local.emit(channel, message);

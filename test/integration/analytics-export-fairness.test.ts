@@ -118,7 +118,8 @@ describe('exports: fair between handles, stalled readers cut, the main pool neve
     // A second server on the same database, whose stall window is short.
     const cutting = await startTestServer({ db: server.db, env: { EXPORT_MAX_CONCURRENT: '3', EXPORT_MAX_PER_HANDLE: '2', EXPORT_STALL_MS: '3000', EXPORT_MIN_BYTES_PER_S: '4096' } });
     try {
-      const stalled = [new StalledReader(cutting.url, path(a.handle), a.ownerToken), new StalledReader(cutting.url, path(b.handle), b.ownerToken)];
+      // Both of A's slots (EXPORT_MAX_PER_HANDLE 2): A's export after the cut passes only if the cut gave them back.
+      const stalled = [new StalledReader(cutting.url, path(a.handle), a.ownerToken), new StalledReader(cutting.url, path(a.handle), a.ownerToken)];
       readers.push(...stalled);
       await until('two stalled COPYs', async () => (await copySessions(cutting)) === 2);
       // A reader that takes nothing is cut within a few stall windows: COPY stopped, slots back, and

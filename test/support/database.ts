@@ -38,6 +38,7 @@ const TEMPLATE = `tenx_test_${process.pid}_template`;
 let template: Promise<void> | null = null;
 function migratedTemplate(): Promise<void> {
   template ??= (async () => {
+    await dropOrphanTemplates();
     await adminQuery(`drop database if exists ${TEMPLATE} with (force)`);
     await adminQuery(`create database ${TEMPLATE}`);
     const orm = await initOrm(withDatabase(BASE_DATABASE_URL, TEMPLATE), 2, pino({ level: 'silent' }));
@@ -48,6 +49,34 @@ function migratedTemplate(): Promise<void> {
     }
   })();
   return template;
+}
+
+/**
+ * Templates of runs on this machine whose process is gone (killed before its root hook ran): dropped.
+ * Only for a local server, where the pid in a template's name is a pid of this machine.
+ */
+async function dropOrphanTemplates(): Promise<void> {
+  if (!['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(BASE_DATABASE_URL).hostname)) return;
+  const admin = new pg.Client({ connectionString: BASE_DATABASE_URL });
+  await admin.connect();
+  try {
+    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname ~ '^tenx_test_[0-9]+_template$'`);
+    for (const { datname } of rows) {
+      const pid = Number(datname.split('_')[2]);
+      if (pid !== process.pid && !alive(pid)) await admin.query(`drop database if exists ${datname} with (force)`);
+    }
+  } finally {
+    await admin.end();
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, another user's
+  }
 }
 
 export async function dropTemplateDatabase(): Promise<void> {

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import Koa from 'koa';
 import request from 'supertest';
-import { asFunction, asValue, createContainer, InjectionMode } from 'awilix';
+import { aliasTo, asFunction, asValue, createContainer, InjectionMode } from 'awilix';
 import { buildRouter } from '../../core/http/router.ts';
 import { defineRoutes } from '../../core/http/route.ts';
 
@@ -14,6 +14,7 @@ describe('routes without a request scope', () => {
     counter: asFunction(() => ({ n: 0, id: ++built })).singleton(),
     perRequest: asFunction(() => ({ id: ++built })).scoped(),
     perResolve: asFunction(() => ({ id: ++built })).transient(),
+    alias: aliasTo('perRequest'),
   });
   const routes = defineRoutes([
     {
@@ -41,6 +42,12 @@ describe('routes without a request scope', () => {
       },
     },
     {
+      method: 'GET', path: '/alias', summary: 'reads an alias of a scoped service', auth: 'public', requestScope: false,
+      async handler(ctx, { alias }) {
+        ctx.body = { id: alias.id };
+      },
+    },
+    {
       method: 'GET', path: '/principal', summary: 'reads the principal', auth: 'public', requestScope: false,
       async handler(ctx, { principal }) {
         ctx.body = { principal };
@@ -63,9 +70,10 @@ describe('routes without a request scope', () => {
     expect((await http.get('/value').expect(200)).body).to.deep.equal({ pg: { name: 'the pool' } });
   });
 
-  it('refuses a scoped or transient service, or the principal (they would be shared between requests)', async () => {
+  it('refuses a scoped or transient service, an alias, or the principal (they would be shared between requests)', async () => {
     await http.get('/scoped').expect(500);
     await http.get('/transient').expect(500);
+    await http.get('/alias').expect(500);
     await http.get('/principal').expect(500);
     expect((container.cradle as { counter: { id: number } }).counter.id).to.equal(1); // the scoped factory never ran
     expect(built).to.equal(1);
