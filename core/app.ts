@@ -2,10 +2,7 @@ import Koa from 'koa';
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
 import { jsonBody } from './http/body.ts';
-import { errorMiddleware } from './http/errors.ts';
-import { httpMetrics } from './http/metrics.ts';
-import { requestId } from './http/request-id.ts';
-import { requestLog } from './http/request-log.ts';
+import { requestEnvelope } from './http/envelope.ts';
 import { buildRouter } from './http/router.ts';
 import type { RouteDef } from './http/route.ts';
 
@@ -14,10 +11,7 @@ export function buildApp(container: AwilixContainer, routes: RouteDef[]): Koa {
   const log = container.resolve<Logger>('log');
   const app = new Koa();
   app.silent = true;
-  app.use(requestId);
-  app.use(requestLog(log));
-  app.use(httpMetrics);
-  app.use(errorMiddleware(log));
+  app.use(requestEnvelope(log));
   app.use(jsonBody);
   const router = buildRouter(routes, container);
   app.use(router.routes());

@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import type { Logger } from 'pino';
 
 export interface ErrorDetail {
@@ -46,26 +46,24 @@ export function errorBody(code: string, message: string, details?: ErrorDetail[]
   return { error: { code, message, ...(details && details.length ? { details } : {}) } };
 }
 
-/** Renders every failure as `{"error": {...}}`; never leaks a stack; logs unexpected ones. */
-export function errorMiddleware(log: Logger) {
-  return async function errors(ctx: Context, next: Next) {
-    try {
-      await next();
-      if (ctx.status === 404 && ctx.body === undefined) {
-        throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}.`);
-      }
-      if (ctx.status === 405 && !ctx.body) {
-        throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`, undefined, { allow: String(ctx.response.get('allow')) });
-      }
-    } catch (err) {
-      const e = toHttpError(err);
-      if (e.status >= 500) log.error({ err, requestId: ctx.state.requestId }, 'request failed');
-      ctx.status = e.status;
-      ctx.type = 'application/json; charset=utf-8';
-      ctx.body = errorBody(e.code, e.message, e.details);
-      if (e.headers) for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
-    }
-  };
+/** What no route answered: 404 or 405 (@koa/router's allowedMethods set the status and allow header). */
+export function refuseUnrouted(ctx: Context): void {
+  if (ctx.status === 404 && ctx.body === undefined) {
+    throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}.`);
+  }
+  if (ctx.status === 405 && !ctx.body) {
+    throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`, undefined, { allow: String(ctx.response.get('allow')) });
+  }
+}
+
+/** Renders a failure as `{"error": {...}}`; never leaks a stack; logs unexpected ones. */
+export function renderFailure(ctx: Context, err: unknown, log: Logger): void {
+  const e = toHttpError(err);
+  if (e.status >= 500) log.error({ err, requestId: ctx.state.requestId }, 'request failed');
+  ctx.status = e.status;
+  ctx.type = 'application/json; charset=utf-8';
+  ctx.body = errorBody(e.code, e.message, e.details);
+  if (e.headers) for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
 }
 
 // SQLSTATEs for a transaction PostgreSQL rolled back on its own, which a retry may well pass.

@@ -1,4 +1,4 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { uuidv7 } from '../infra/uuid7.ts';
 
 const VALID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -8,9 +8,9 @@ export function requestIdFrom(incoming: string | string[] | undefined): string {
   return typeof incoming === 'string' && VALID.test(incoming) ? incoming : uuidv7();
 }
 
-export async function requestId(ctx: Context, next: Next) {
+/** Takes or mints the request's id: kept in ctx.state for logs, echoed in x-request-id. */
+export function assignRequestId(ctx: Context): void {
   const id = requestIdFrom(ctx.get('x-request-id'));
   ctx.state.requestId = id;
   ctx.set('x-request-id', id);
-  await next();
 }
