@@ -10,6 +10,8 @@ export interface ConversionReversal {
   amount: string;
   /** The conversion's value as decimal text, or null when it has none (then only a full reversal makes sense). */
   value: string | null;
+  /** What earlier reversals of the conversion took back of its value, as decimal text. */
+  reversedBefore: string;
   /** True when nothing of the conversion's value remains after this reversal. */
   full: boolean;
   /** refund | chargeback | fraud | other: recorded as the rows' reason. */
@@ -59,8 +61,9 @@ select ${COMMISSION_COLUMNS} from added c`;
  * never change:
  * - full, commission unpaid and in no payout → it and its open adjustments become `reversed`;
  * - full, commission paid or in a payout → a clawback of whatever the conversion's rows still owe;
- * - partial → a negative adjustment (unpaid) or clawback (paid or in a payout) of amount × reversed /
- *   value, rounded half up to cents; the full reversal that ends a series takes back the exact rest.
+ * - partial → a negative adjustment (unpaid) or clawback (paid or in a payout): amount × (all reversed so
+ *   far) / value, rounded half up to cents, less what earlier parts took; the full reversal that ends a
+ *   series takes back the exact rest.
  * A rejected or already reversed commission, or none, is left alone. Returns the rows created or changed;
  * their commission.created / commission.updated events are in the outbox (call outbox.wake() after commit).
  */
@@ -76,15 +79,22 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
     const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, open.map((c) => c.commission_id), r.reason, r.actor]);
     return moved;
   }
-  // What the rows of this conversion still owe the partner (full), or its share of this reversal (partial).
+  // What the rows of this conversion still owe the partner (full), or its share of this reversal (partial):
+  // the commission × everything reversed so far with this one / value, rounded, less what the reversals
+  // before took back. Rounding each part alone took back more than the commission (0.38 over three thirds
+  // of the value: 0.13 × 3); cumulative, the parts always sum to the rounded whole.
   const owed = full
     ? `select -coalesce(sum(amount), 0) as delta from commissions
         where handle = $1 and conversion_id = $2 and status not in ('rejected', 'reversed')`
-    : `select -round(amount * $3::numeric / $4::numeric, 2) as delta from commissions
-        where handle = $1 and conversion_id = $2 and type = 'conversion'`;
+    : `select least(0, -(round(m.amount * ($5::numeric + $3::numeric) / $4::numeric, 2) + coalesce(t.taken, 0))) as delta
+         from commissions m
+        cross join lateral (
+          select sum(amount) as taken from commissions
+           where handle = $1 and conversion_id = $2 and type in ('adjustment', 'clawback') and status not in ('rejected', 'reversed')) t
+        where m.handle = $1 and m.conversion_id = $2 and m.type = 'conversion'`;
   // Kept as text: money never passes through a JS number.
   const { rows: [due] } = await client.query<{ delta: string; zero: boolean }>(
-    `select delta::text as delta, delta = 0 as zero from (${owed}) d`, full ? [r.handle, r.conversionId] : [r.handle, r.conversionId, r.amount, r.value]);
+    `select delta::text as delta, delta = 0 as zero from (${owed}) d`, full ? [r.handle, r.conversionId] : [r.handle, r.conversionId, r.amount, r.value, r.reversedBefore]);
   if (due.zero) return [];
   const { rows: added } = await client.query(APPEND, [r.handle, r.conversionId, due.delta, settled ? 'clawback' : 'adjustment', r.reason, r.actor]);
   return added;

@@ -25,7 +25,7 @@ const EXISTING = `select ${REVERSAL_COLUMNS} from conversion_reversals r where r
  * remains). Money stays numeric (text in JS): `remaining` and `amount` are computed here.
  */
 const LOCK_CONVERSION = `
-select v.conversion_id, v.campaign_id, v.partner_id, v.currency, v.value::text as value,
+select v.conversion_id, v.campaign_id, v.partner_id, v.currency, v.value::text as value, v.reversed_value::text as reversed_before,
        a.amount::text as amount, a.amount > a.remaining or (v.value is null and v.reversals > 0) or a.amount <= 0 and v.value is not null as over,
        v.value is null or v.reversed_value + a.amount >= v.value as full
   from (select * from conversions where handle = $1 and idempotency_key = $2 order by created_at desc limit 1 for update) v
@@ -100,7 +100,8 @@ export class ReversalService {
       throw unprocessable('over_reversal', 'The reversal is more than what remains of the conversion\'s value.');
     }
     const commissions = await reverseConversionCommissions(client, {
-      handle, conversionId: conv.conversion_id, amount: conv.amount, value: conv.value, full: conv.full, reason: input.reason, actor,
+      handle, conversionId: conv.conversion_id, amount: conv.amount, value: conv.value, reversedBefore: conv.reversed_before, full: conv.full,
+      reason: input.reason, actor,
     });
     const { rows: [reversal] } = await client.query(RECORD, [
       handle, uuidv7(), input.reversalKey, conv.conversion_id, conv.amount, input.reason, input.note ?? null, actor, JSON.stringify(commissions),

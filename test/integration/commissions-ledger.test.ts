@@ -193,7 +193,7 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     const client = await server.sql.connect();
     try {
       await client.query('begin');
-      const rows = await reverseConversionCommissions(client, { handle: t.handle, conversionId, amount, value: '100.00', full, reason: 'refund', actor: 'tok' });
+      const rows = await reverseConversionCommissions(client, { handle: t.handle, conversionId, amount, value: '100.00', reversedBefore: '0.00', full, reason: 'refund', actor: 'tok' });
       await client.query('commit');
       return rows as Array<{ type: string; amount: number; status: string; reason: string }>;
     } finally {
@@ -277,7 +277,7 @@ describe('commissions: reconcile proves the ledger', () => {
     await server.http.post(`/v2/handles/${t.handle}/payouts/${run.body.data[0].payoutId}/mark-paid`).set(t.auth).send({}).expect(200);
     const client = await server.sql.connect();
     try {
-      await reverseConversionCommissions(client, { handle: t.handle, conversionId: earned[0].conversionId, amount: '9.99', value: '19.99', full: false, reason: 'refund', actor: 'tok' });
+      await reverseConversionCommissions(client, { handle: t.handle, conversionId: earned[0].conversionId, amount: '9.99', value: '19.99', reversedBefore: '0.00', full: false, reason: 'refund', actor: 'tok' });
     } finally {
       client.release();
     }

@@ -83,6 +83,25 @@ describe('conversions: read and reversed', () => {
     expect(audit[0].n).to.equal(2);
   });
 
+  it('takes back in parts exactly what the whole would: the parts sum to the rounded commission, never more', async () => {
+    const t = await setup(server);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 12.5, holdDays: 30 }).expect(200);
+    await t.convert('order-thirds', 3); // 12.5 % of 3.00 = 0.375 → 0.38
+    const parts: number[] = [];
+    for (const [key, amount] of [['third-1', 1], ['third-2', 1], ['third-3', 0.99]] as const) {
+      const res = await t.reverse({ idempotencyKey: 'order-thirds', reversalKey: key, amount, reason: 'refund' }).expect(201);
+      parts.push(...res.body.commissions.map((c: { amount: number }) => c.amount));
+    }
+    // round(0.38 × 1/3) = 0.13, round(0.38 × 2/3) = 0.25, round(0.38 × 2.99/3) = 0.38: the parts 0.13, 0.12, 0.13
+    // (each part rounded alone: 0.13 three times, 0.39 taken back from 0.38).
+    expect(parts).to.deep.equal([-0.13, -0.12, -0.13]);
+    const last = await t.reverse({ idempotencyKey: 'order-thirds', reversalKey: 'third-4', reason: 'refund' }).expect(201);
+    const { rows: [sum] } = await server.sql.query(
+      `select sum(c.amount)::text as net from commissions c join conversions v using (conversion_id)
+        where v.handle = $1 and v.idempotency_key = 'order-thirds' and c.status not in ('rejected', 'reversed')`, [t.handle]);
+    expect(sum.net === null || Number(sum.net) === 0, `net ${sum.net} after ${JSON.stringify(last.body.commissions)}`).to.equal(true);
+  });
+
   it('never reverses more than the value under concurrent reversals of one conversion', async () => {
     const t = await setup(server);
     const id = await t.convert('race', 50);
