@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
-import { hashToken, PAT_PREFIX, sameSecret } from '../http/auth.ts';
-import { unauthorized } from '../http/errors.ts';
+import { hashToken, LIVE_PARTNER_TOKEN_SQL, PARTNER_TOKEN_PREFIX, PAT_PREFIX, REALM_ONLY, sameSecret } from '../http/auth.ts';
+import { forbidden, unauthorized } from '../http/errors.ts';
 import { liveAccessTokenByHashSql } from '../tenants/index.ts';
 import type { ConversionsDb } from './db.ts';
 
@@ -24,7 +24,7 @@ export const notThisMerchant = () => unauthorized('The bearer token is not valid
 
 /**
  * Resolves `Authorization: Bearer` on the public conversions endpoint: null when absent (a ctx-only
- * submission), a Merchant when valid, 401 otherwise. Which handle and scope it needs is decided by
+ * submission), a Merchant when valid, 403 for a partner token, 401 otherwise. Which handle and scope it needs is decided by
  * the service once the ctx names the handle.
  */
 export class MerchantAuth {
@@ -44,6 +44,11 @@ export class MerchantAuth {
     if (!match) throw unauthorized('The Authorization header must be "Bearer <token>".');
     const presented = match[1];
     if (this.adminToken && sameSecret(presented, this.adminToken)) return { actor: 'admin', handle: null, scopes: ['conversions.write'] };
+    if (presented.startsWith(PARTNER_TOKEN_PREFIX)) {
+      // A live partner token is refused as every route outside the partner realm refuses it (403); a dead one is 401.
+      const { rows } = await this.db.query(LIVE_PARTNER_TOKEN_SQL, [hashToken(presented)]);
+      throw rows[0] ? forbidden(REALM_ONLY) : notThisMerchant();
+    }
     if (!presented.startsWith(PAT_PREFIX)) throw notThisMerchant();
     const hash = hashToken(presented);
     const now = Date.now();

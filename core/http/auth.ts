@@ -22,8 +22,12 @@ export function sameSecret(a: string, b: string): boolean {
 
 interface TokenRow { token_id: string; handle: string; scopes: string[]; partner_id?: string }
 
+/** A live partner token by its hash ($1): not revoked, not expired. */
+export const LIVE_PARTNER_TOKEN_SQL = `select token_id, handle, scopes, partner_id from partner_tokens
+  where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`;
+
 const isRealm = (auth: RouteAuth): auth is { partner: string } & RouteAuth => typeof auth === 'object' && 'partner' in auth;
-const REALM_ONLY = 'A partner token works only on the partner realm, /v2/handles/{handle}/partner/....';
+export const REALM_ONLY = 'A partner token works only on the partner realm, /v2/handles/{handle}/partner/....';
 const NOT_REALM = 'The partner realm takes only partner tokens (tenx_ptk_...).';
 
 /**
@@ -54,8 +58,7 @@ export async function authenticate(ctx: Context, auth: RouteAuth, pg: Pool, admi
   const tokenHash = hashToken(presented);
   const { rows } = await pg.query<TokenRow>(
     partnerToken
-      ? `select token_id, handle, scopes, partner_id from partner_tokens
-          where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`
+      ? LIVE_PARTNER_TOKEN_SQL
       : `select token_id, handle, scopes from access_tokens
           where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`,
     [tokenHash],

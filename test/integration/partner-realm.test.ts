@@ -182,6 +182,10 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     const handleOnRealm = await server.http.get(realm()).set(h.auth).expect(403);
     expect(handleOnRealm.body.error.code).to.equal('forbidden');
     expect((await server.http.get(realm()).set(server.admin()).expect(403)).body.error.code).to.equal('forbidden');
+    // The public conversions endpoint too: a partner token is no merchant's (403); a revoked one is no token (401).
+    const asMerchant = await server.http.post('/v2/public/conversions').set(anna.auth).send({ ctx: 'x', idempotencyKey: 'k', eventType: 'sale' }).expect(403);
+    expect(asMerchant.body.error.code).to.equal('forbidden');
+    await server.http.post('/v2/public/conversions').set({ Authorization: 'Bearer tenx_ptk_not-a-live-token' }).send({ ctx: 'x', idempotencyKey: 'k', eventType: 'sale' }).expect(401);
     const other = await createHandle(server);
     await server.http.get(`/v2/handles/${other.handle}/partner`).set(anna.auth).expect(404);
     await server.http.get(`/v2/handles/${other.handle}/analytics?funnel=true`).set(anna.auth).expect(404);
