@@ -44,14 +44,14 @@ export const conversionReadRoutes = defineRoutes([
     body: reversalBody,
     responses: {
       201: { description: 'Reversed', schema: reversalResponse },
-      200: { description: 'The reversalKey was seen before: the original reversal, deduped', schema: reversalResponse },
+      200: { description: 'The reversalKey was seen before: the original reversal, deduped (and mismatch when the repeat asked for something else)', schema: reversalResponse },
       404: { description: 'not_found: no conversion of this handle has this idempotencyKey' },
       422: { description: 'over_reversal: more than what remains of the value' },
     },
     async handler(ctx, { reversals, principal }: Deps) {
-      const { deduped, reversal } = await reversals.reverse(ctx.params.handle, ctx.request.body as ReversalInput, principal.actor);
+      const { deduped, mismatch, reversal } = await reversals.reverse(ctx.params.handle, ctx.request.body as ReversalInput, principal.actor);
       ctx.status = deduped ? 200 : 201;
-      ctx.body = deduped ? { ...reversal, deduped: true } : reversal;
+      ctx.body = deduped ? { ...reversal, deduped: true, ...(mismatch && { mismatch }) } : reversal;
     },
   },
 ]);

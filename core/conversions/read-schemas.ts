@@ -67,6 +67,7 @@ export const reversalResponse = {
     amount: { type: 'number' }, currency: nullableText, reason: { enum: [...REVERSAL_REASONS] }, note: nullableText,
     createdAt: dateTime,
     deduped: { const: true, description: 'Present (true) when the reversalKey was seen before: the original reversal.' },
+    mismatch: { const: true, description: 'Present (true) when a repeat asked for another conversion, amount, reason or note than the original.' },
     commissions: { type: 'array', items: commissionResponse, description: 'The commission rows it created or changed.' },
   },
 };

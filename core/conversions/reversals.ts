@@ -5,6 +5,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import { auditInsertSql } from '../audit/index.ts';
+import { answerRepeat } from './reversal-repeat.ts';
 
 export interface ReversalInput {
   idempotencyKey: string;
@@ -70,7 +71,7 @@ export class ReversalService {
     this.deps = deps;
   }
 
-  async reverse(handle: string, input: ReversalInput, actor: string): Promise<{ deduped: boolean; reversal: Record<string, unknown> }> {
+  async reverse(handle: string, input: ReversalInput, actor: string): Promise<{ deduped: boolean; mismatch?: true; reversal: Record<string, unknown> }> {
     // Money has 2 fraction digits: a third is refused, never rounded away (read from the number's own text, core/commissions/money.ts).
     if (input.amount !== undefined && moneyText(input.amount) === null) {
       throw invalidRequest('The request body is invalid.', [{ pointer: '/body/amount', message: 'must have at most 2 fraction digits' }]);
@@ -89,13 +90,13 @@ export class ReversalService {
 
   private async attempt(client: PoolClient, handle: string, input: ReversalInput, actor: string) {
     const { rows: seen } = await client.query(EXISTING, [handle, input.reversalKey]);
-    if (seen[0]) return { deduped: true, reversal: seen[0] };
+    if (seen[0]) return answerRepeat(client, handle, input, actor, seen[0]);
     const amount = input.amount === undefined ? null : input.amount.toFixed(2);
     const { rows: [conv] } = await client.query(LOCK_CONVERSION, [handle, input.idempotencyKey, amount]);
     if (!conv) throw notFound('Conversion');
     // Another request with this reversalKey may have committed while this one waited for the lock.
     const { rows: again } = await client.query(EXISTING, [handle, input.reversalKey]);
-    if (again[0]) return { deduped: true, reversal: again[0] };
+    if (again[0]) return answerRepeat(client, handle, input, actor, again[0]);
     if (conv.over) {
       throw unprocessable('over_reversal', 'The reversal is more than what remains of the conversion\'s value.');
     }

@@ -83,6 +83,25 @@ describe('conversions: read and reversed', () => {
     expect(audit[0].n).to.equal(2);
   });
 
+  it('answers a reversalKey reused for something else with the original, mismatch and an audit event, reversing nothing', async () => {
+    const t = await setup(server);
+    await t.convert('order-m1', 50);
+    await t.convert('order-m2', 50);
+    const first = await t.reverse({ idempotencyKey: 'order-m1', reversalKey: 'rv-m', amount: 5, reason: 'refund' }).expect(201);
+    const same = await t.reverse({ idempotencyKey: 'order-m1', reversalKey: 'rv-m', amount: 5, reason: 'refund' }).expect(200);
+    expect(same.body).to.include({ reversalId: first.body.reversalId, deduped: true });
+    expect(same.body).to.not.have.property('mismatch');
+    const other = await t.reverse({ idempotencyKey: 'order-m2', reversalKey: 'rv-m', amount: 2, reason: 'fraud', note: 'n' }).expect(200);
+    expect(other.body).to.include({ reversalId: first.body.reversalId, deduped: true, mismatch: true, amount: 5, reason: 'refund' });
+    const { rows } = await server.sql.query(`select type, subject_id, payload from audit_events where handle = $1 and type = 'conversion.reversal_mismatch'`, [t.handle]);
+    expect(rows).to.have.length(1);
+    expect(rows[0].subject_id).to.equal(first.body.reversalId);
+    expect(rows[0].payload.changes).to.deep.equal({ idempotencyKey: 'order-m2', amount: 2, reason: 'fraud', note: 'n' });
+    // Nothing was reversed by the repeats: order-m2 keeps its whole value.
+    const m2 = (await server.http.get(`${t.base}?status=recorded`).set(t.merchant).expect(200)).body.data;
+    expect(m2.map((c: { reversedValue: number }) => c.reversedValue)).to.deep.equal([0]);
+  });
+
   it('takes back in parts exactly what the whole would: the parts sum to the rounded commission, never more', async () => {
     const t = await setup(server);
     await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 12.5, holdDays: 30 }).expect(200);
