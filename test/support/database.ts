@@ -20,11 +20,12 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
+/** One statement on the server's maintenance database, on a connection of its own. */
+async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: string): Promise<R[]> {
   const admin = new pg.Client({ connectionString: BASE_DATABASE_URL });
   await admin.connect();
   try {
-    await admin.query(sql);
+    return (await admin.query<R>(sql)).rows;
   } finally {
     await admin.end();
   }
@@ -57,16 +58,10 @@ function migratedTemplate(): Promise<void> {
  */
 async function dropOrphanTemplates(): Promise<void> {
   if (!['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(BASE_DATABASE_URL).hostname)) return;
-  const admin = new pg.Client({ connectionString: BASE_DATABASE_URL });
-  await admin.connect();
-  try {
-    const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname ~ '^tenx_test_[0-9]+_template$'`);
-    for (const { datname } of rows) {
-      const pid = Number(datname.split('_')[2]);
-      if (pid !== process.pid && !alive(pid)) await admin.query(`drop database if exists ${datname} with (force)`);
-    }
-  } finally {
-    await admin.end();
+  const rows = await adminQuery<{ datname: string }>(`select datname from pg_database where datname ~ '^tenx_test_[0-9]+_template$'`);
+  for (const { datname } of rows) {
+    const pid = Number(datname.split('_')[2]);
+    if (pid !== process.pid && !alive(pid)) await adminQuery(`drop database if exists ${datname} with (force)`);
   }
 }
 
@@ -97,13 +92,7 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
     name,
     url: withDatabase(BASE_DATABASE_URL, name),
     async drop() {
-      const c = new pg.Client({ connectionString: BASE_DATABASE_URL });
-      await c.connect();
-      try {
-        await c.query(`drop database if exists ${name} with (force)`);
-      } finally {
-        await c.end();
-      }
+      await adminQuery(`drop database if exists ${name} with (force)`);
     },
   };
 }
