@@ -7,13 +7,14 @@ import { csvRow, EXPORT_COLUMNS } from './csv.ts';
 import { ExportPace, type PaceLimits } from './export-pace.ts';
 import { CsvLineEndings, UnescapeCopyText } from './export-streams.ts';
 import type { Window } from './range.ts';
+import { partnerAtSql } from '../campaigns/index.ts';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
 export interface ExportFilter {
   handle: string;
   campaignIds: string[];
-  /** Only clicks of campaigns this partner owns when the export runs (the partner realm, the partnerId filter). */
+  /** Only clicks of this partner: made while it held their campaign (the partner realm, the partnerId filter). */
   partnerId?: string;
   window: Window;
 }
@@ -49,12 +50,9 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
     conversions += ` and x.created_at >= ${from}`;
   }
   if (f.window.to) clicks += ` and c.occurred_at < ${bind(f.window.to)}`;
-  // Checked again in this statement, not only when the campaign ids were looked up.
-  if (f.partnerId !== undefined) {
-    // A campaign handed over later counts for its partner from the first whole hour after, as in the funnel.
-    clicks += ` and p.partner_id = ${bind(f.partnerId)}
-      and (p.partner_since is null or c.occurred_at >= date_trunc('hour', p.partner_since + interval '1 hour' - interval '1 microsecond'))`;
-  }
+  // Checked again in this statement, not only when the campaign ids were looked up: the click's
+  // partner is whoever held its campaign when it happened, as in the funnel.
+  if (f.partnerId !== undefined) clicks += ` and holder.partner_id = ${bind(f.partnerId)}`;
   return `with v as materialized (
       select x.click_id, count(*)::int as n, count(*) filter (where x.verified)::int as verified,
              case when count(distinct x.currency) <= 1 then trim_scale(sum(x.value)) end as value,
@@ -65,11 +63,12 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
       to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
       c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,
       v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency,
-      c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, p.partner_id,
+      c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, holder.partner_id,
       -- Not an export column: reconcile's view of which conversions count as verified (merchant auth, bots).
       coalesce(v.verified, 0) as verified_conversions
     from clicks c left join v on v.click_id = c.click_id
     left join campaigns p on p.handle = c.handle and p.campaign_id = c.campaign_id
+    cross join lateral (select ${partnerAtSql('p', 'c.occurred_at')} as partner_id) holder
     where ${clicks}
     order by c.occurred_at, c.click_id`;
 }

@@ -3,14 +3,19 @@ import { createHash } from 'node:crypto';
 import type { Pool, PoolClient } from 'pg';
 import { botRatio, confidence, conversionRate, type ConfidenceReason } from './confidence.ts';
 import { Params } from '../db/params.ts';
-import { campaignFilter, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Window } from './range.ts';
+import { campaignFilter, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type CampaignSpan, type PartnerCampaigns, type Window } from './range.ts';
 
 export interface CampaignRef {
   campaignId: string;
-  /** The campaign's partner now (null: none). */
+  /** The campaign's partner now (null: none); in a partner's view, that partner. */
   partnerId: string | null;
-  /** When it was handed to that partner, if after its creation (its partner's numbers start then). */
-  partnerSince?: Date | null;
+  /**
+   * In a partner's view of a campaign that changed partner: the times the partner held it (its
+   * numbers are those times' alone). Absent: the whole campaign.
+   */
+  spans?: CampaignSpan[];
+  /** In a partner's view: the partner holds it now (not only in the past). */
+  current?: boolean;
   status: string;
   lastClickAt: Date | null;
 }
@@ -133,7 +138,7 @@ function commissionSource(handle: string, set: { partnerId: string; campaignIds?
     (window.from ? ` and created_at >= ${p.add(window.from)}` : '') + (window.to ? ` and created_at < ${p.add(window.to)}` : '');
 }
 
-export const isPartnerSet = (set: CampaignSet): set is CampaignSet & { partnerId: string } => !Array.isArray(set) && 'partnerId' in set;
+export const isPartnerSet = (set: CampaignSet): set is PartnerCampaigns => !Array.isArray(set) && 'partnerId' in set;
 
 /** Sums per campaign over the window, clicks, conversions and reversals (and a partner's commissions) in one round trip. */
 export async function sumFunnel(pg: Queryable, handle: string, campaigns: CampaignSet, window: Window): Promise<Map<string, Sums>> {
@@ -151,7 +156,9 @@ export async function sumFunnel(pg: Queryable, handle: string, campaigns: Campai
     union all
     select 'commissions', campaign_id, currency, null, null, null, null, null, sum(amount)
       from (${commissionSource(handle, campaigns, window, p)}) c group by campaign_id, currency` : '');
-  const { rows } = await pg.query({ name: statementName(text), text, values: p.values });
+  // A partner's handovers shape the text: not prepared, or their texts would pile up on every connection.
+  const spans = isPartnerSet(campaigns) && campaigns.spans?.length;
+  const { rows } = await pg.query({ ...(!spans && { name: statementName(text) }), text, values: p.values });
   const out = new Map<string, Sums>();
   const of = (id: string) => out.get(id) ?? out.set(id, emptySums()).get(id)!;
   for (const r of rows) {

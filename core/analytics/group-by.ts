@@ -1,10 +1,11 @@
 // Breakdowns: visitor dimensions read the per-day dimension tables (hourly rollups at window edges),
 // day, campaign and partner the funnel tables.
 import type { Pool } from 'pg';
-import { round2, statementName } from './funnel.ts';
+import { isPartnerSet, statementName } from './funnel.ts';
+import type { HeldSpan } from './partner-spans.ts';
 import { Params } from '../db/params.ts';
 import type { Dimension } from './rollup-sql.ts';
-import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type Grains, type Window } from './range.ts';
+import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, spanSource, windowSource, type CampaignSet, type Grains, type SourceFilter, type Window } from './range.ts';
 
 export const GROUP_BY = ['country', 'segment', 'referrer', 'source', 'browser', 'os', 'day', 'hour', 'campaign', 'partner'] as const;
 export type GroupBy = (typeof GROUP_BY)[number];
@@ -21,12 +22,16 @@ export interface GroupRow {
 
 export const emptyGroupRow = (key: string): GroupRow => ({ key, clicks: 0, qualifiedClicks: 0, conversions: 0, revenue: 0, revenueByCurrency: {} });
 
-/** One (key, currency) conversion sum into its row: PostgreSQL summed the values, JS only places them. */
+/**
+ * One (key, currency) conversion sum into its row: PostgreSQL summed the values; sums of one key
+ * from several statements add up in whole cents.
+ */
 export function addConversions(row: GroupRow, r: { conversions: number; currency: string | null; value: number; reporting: boolean | null }) {
   row.conversions += r.conversions;
   if (r.currency === null) return;
-  row.revenueByCurrency[r.currency] = round2(r.value);
-  if (r.reporting) row.revenue = round2(r.value);
+  const total = (Math.round((row.revenueByCurrency[r.currency] ?? 0) * 100) + Math.round(r.value * 100)) / 100;
+  row.revenueByCurrency[r.currency] = total;
+  if (r.reporting) row.revenue = total;
 }
 
 /** groupBy=hour's key: the hour's start in UTC, ISO 8601 ("2026-02-24T10:00:00Z"). */
@@ -42,27 +47,61 @@ const DIMENSION_COLUMN: Record<Exclude<GroupBy, 'day' | 'hour' | 'campaign' | 'p
   os: 'os',
 };
 
+const SPANS_PER_STATEMENT = 250;
+
 export interface GroupQuery {
   handle: string;
   campaigns: CampaignSet;
   window: Window;
+  /** groupBy=partner: the campaigns that changed partner, each holder's time (the others count for their partner now). */
+  spans?: HeldSpan[];
+}
+
+/**
+ * groupBy=partner's source rows, summed per campaign and partner: a partner's set is that partner's
+ * alone; otherwise a campaign counts for its partner now (looked up once per campaign), except the
+ * campaigns that changed partner, which count for each holder over its own time.
+ */
+const PARTNER_SUMS = {
+  clicks: { sums: 'sum(clicks) as clicks, sum(qualified_clicks) as qualified_clicks', keys: '1', none: 'null::bigint as clicks, null::bigint as qualified_clicks' },
+  conversions: {
+    sums: 'currency, sum(conversions) as conversions, sum(value) as value', keys: '1, 3',
+    none: 'null::text as currency, null::bigint as conversions, null::numeric as value',
+  },
+};
+
+function byPartner(g: Grains, filter: SourceFilter, spans: HeldSpan[], rest: boolean, kind: keyof typeof PARTNER_SUMS, p: Params): string {
+  const { sums, keys, none } = PARTNER_SUMS[kind];
+  const set = filter.campaigns;
+  const summed = (source: string, partner: string) => `select campaign_id, ${partner} as partner, ${sums} from (${source}) r group by ${keys}`;
+  if (isPartnerSet(set)) return `(${summed(windowSource(g, filter, p), `${p.add(set.partnerId)}::text`)})`;
+  const asked = Array.isArray(set) ? new Set(set) : undefined;
+  const handed = spans.filter((s) => !asked || asked.has(s.campaignId));
+  const ids = [...new Set(handed.map((s) => s.campaignId))];
+  const parts: string[] = [];
+  if (rest) {
+    const others: CampaignSet = Array.isArray(set) ? set.filter((id) => !ids.includes(id)) : 'includeArchived' in set ? { ...set, exclude: ids } : set;
+    const now = `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(filter.handle)} and c.campaign_id = r.campaign_id), '')`;
+    parts.push(summed(windowSource(g, { ...filter, campaigns: others }, p), now));
+  }
+  for (const s of handed) {
+    const source = spanSource(g, { ...filter, campaigns: [s.campaignId] }, s, p);
+    if (source) parts.push(summed(source, `${p.add(s.partnerId ?? '')}::text`));
+  }
+  // A batch whose spans all miss the window reads nothing.
+  if (!parts.length) return `(select null::text as campaign_id, null::text as partner, ${none} where false)`;
+  return `(${parts.map((x) => `(${x})`).join(' union all ')})`;
 }
 
 // A key whose rows net to nothing (whole-handle rows minus an archived campaign's) is no row.
-function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: unknown[] }> {
+function statements(by: GroupBy, q: GroupQuery, rest = true): Array<{ text: string; values: unknown[] }> {
   const cp = new Params();
   const vp = new Params();
   const rc = `(select reporting_currency from tenants where handle = ${vp.add(q.handle)})`;
   const filter = { handle: q.handle, campaigns: q.campaigns, window: q.window, hourly: by === 'hour' };
-  // A campaign's numbers count for the partner it has now; campaigns without one share the key "".
-  const partnerOf = (p: Params) => `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(q.handle)} and c.campaign_id = s.campaign_id), '')`;
-  const key = (p: Params) => (by === 'day' ? 'day::text' : by === 'hour' ? HOUR_KEY : by === 'campaign' ? 'campaign_id' : by === 'partner' ? partnerOf(p) : 'key');
-  // By partner: rows summed per campaign first, so the partner is looked up once per campaign, not per row.
-  const perCampaign = (source: string, kind: 'clicks' | 'conversions') => by !== 'partner'
-    ? `(${source})`
-    : kind === 'clicks'
-    ? `(select campaign_id, sum(clicks) as clicks, sum(qualified_clicks) as qualified_clicks from (${source}) r group by 1)`
-    : `(select campaign_id, currency, sum(conversions) as conversions, sum(value) as value from (${source}) r group by 1, 2)`;
+  const key = by === 'day' ? 'day::text' : by === 'hour' ? HOUR_KEY : by === 'campaign' ? 'campaign_id' : by === 'partner' ? 'partner' : 'key';
+  const source = (g: Grains, kind: 'clicks' | 'conversions', p: Params) =>
+    by === 'partner' ? byPartner(g, filter, q.spans ?? [], rest, kind, p) : `(${windowSource(g, filter, p)})`;
   // groupBy=day and hour need the day (hour) of each row, which all-time totals do not keep.
   const perDay = (g: Grains): Grains => ({ ...g, total: undefined });
   const [clicks, conversions] =
@@ -72,10 +111,10 @@ function statements(by: GroupBy, q: GroupQuery): Array<{ text: string; values: u
       ? [FUNNEL_CLICKS, FUNNEL_CONVERSIONS]
       : [dimensionGrains('clicks', DIMENSION_COLUMN[by]), dimensionGrains('conversions', DIMENSION_COLUMN[by])];
   return [
-    { text: `select ${key(cp)} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from ${perCampaign(windowSource(clicks, filter, cp), 'clicks')} s group by 1 having sum(clicks) <> 0`, values: cp.values },
+    { text: `select ${key} as key, sum(clicks) as clicks, sum(qualified_clicks) as qualified from ${source(clicks, 'clicks', cp)} s group by 1 having sum(clicks) <> 0`, values: cp.values },
     {
-      text: `select ${key(vp)} as key, currency, sum(conversions) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
-               from ${perCampaign(windowSource(conversions, filter, vp), 'conversions')} s group by 1, 2 having sum(conversions) <> 0`,
+      text: `select ${key} as key, currency, sum(conversions) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
+               from ${source(conversions, 'conversions', vp)} s group by 1, 2 having sum(conversions) <> 0`,
       values: vp.values,
     },
   ];
@@ -92,16 +131,26 @@ export function mergeGroupRows(clicks: ClickKeyRow[], convs: ConversionKeyRow[])
     if (!r) rows.set(key, (r = emptyGroupRow(key)));
     return r;
   };
-  for (const r of clicks) Object.assign(row(r.key), { clicks: r.clicks, qualifiedClicks: r.qualified });
+  for (const r of clicks) {
+    const x = row(r.key);
+    x.clicks += r.clicks;
+    x.qualifiedClicks += r.qualified;
+  }
   for (const r of convs) addConversions(row(r.key), r);
   return [...rows.values()];
 }
 
 /** Rows for every key with clicks or conversions; by clicks descending (day and hour: chronological). */
 export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Promise<GroupRow[]> {
-  const [clickSql, convSql] = statements(by, q);
-  const [clicks, convs] = await Promise.all([clickSql, convSql].map((q) => pg.query({ ...q, name: statementName(q.text) })));
-  const out = mergeGroupRows(clicks.rows, convs.rows);
+  // By partner, each handover is a part of the statement: a few hundred per statement keep a handle
+  // with thousands within PostgreSQL's parameter limit (the campaigns without one come with the first).
+  const spans = q.spans ?? [];
+  const batches = spans.length ? Array.from({ length: Math.ceil(spans.length / SPANS_PER_STATEMENT) }, (_, i) => spans.slice(i * SPANS_PER_STATEMENT, (i + 1) * SPANS_PER_STATEMENT)) : [[]];
+  // Statements whose text follows the spans are not prepared: their texts would pile up on every connection.
+  const prepared = !spans.length && !(isPartnerSet(q.campaigns) && q.campaigns.spans?.length);
+  const results = await Promise.all(batches.flatMap((batch, i) => statements(by, { ...q, spans: batch }, i === 0))
+    .map((s) => pg.query(prepared ? { ...s, name: statementName(s.text) } : s)));
+  const out = mergeGroupRows(results.filter((_, i) => i % 2 === 0).flatMap((r) => r.rows), results.filter((_, i) => i % 2 === 1).flatMap((r) => r.rows));
   return by === 'day' || by === 'hour'
     ? out.sort((a, b) => a.key.localeCompare(b.key))
     : out.sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));

@@ -17,7 +17,7 @@ export { csvRow, ndjsonRow } from './csv.ts';
 // The rollups the click flush and the conversion claim write in their own statements.
 export { clickRollupCtes, conversionRollupCtes, conversionRollupCtesBefore0021 } from './rollup-sql.ts';
 export type { AnalyticsStreams } from './stream.ts';
-// What the partner realm builds on: groupBy=sub1..sub5 over its own campaigns (AnalyticsService.subIdGroupBy).
+// What the partner realm builds on: groupBy=sub1..sub5 (its routes take it like the handle's).
 export { isSubIdGroupBy, SUB_ID_GROUP_BY, type SubIdGroupBy } from './sub-id-group-by.ts';
 
 type Cradle = { pg: Pool; pgRead: Pool; bus: Bus; log: Logger; config: Config; analytics: AnalyticsService };

@@ -25,25 +25,39 @@ export function hourWindow(from?: string, to?: string): Window {
 
 /**
  * Which campaigns a query covers: explicit ids, or every campaign of the handle (archived ones only
- * if asked), or a partner's campaigns (one of them with `campaignId`, archived or not).
+ * if asked; `exclude` leaves some out), or a partner's campaigns (one of them with `campaignId`,
+ * archived or not).
  */
-export type CampaignSet = string[] | { includeArchived: boolean } | PartnerCampaigns | { archived: true };
+export type CampaignSet = string[] | { includeArchived: boolean; exclude?: string[] } | PartnerCampaigns | { archived: true };
+
+/**
+ * A time a partner held a campaign that changed partner: [from, to), exact instants (unbounded when
+ * absent). Clicks and conversions count for whoever held the campaign when they happened.
+ */
+export interface CampaignSpan {
+  campaignId: string;
+  from?: Date;
+  to?: Date;
+}
+
 export interface PartnerCampaigns {
   partnerId: string;
   /** Only these of the partner's campaigns (archived or not). */
   campaignIds?: string[];
   includeArchived: boolean;
   /**
-   * Campaigns handed to this partner after they were created: they count from the first whole hour
-   * after the change, so a partner never sees the clicks of the campaign's earlier partner.
+   * The partner's times on campaigns that changed partner, each read over its own time (hourly
+   * rollups inside it, raw rows in its first and last partial hours). `current`: the partner holds
+   * the campaign now, which the query checks again (one handed over in between is never counted whole).
    */
-  since?: Array<{ campaignId: string; from: Date }>;
-  /** Left out here (the `since` campaigns are read apart, each from its own hour). */
+  spans?: Array<CampaignSpan & { current: boolean }>;
+  /** Left out here (the `spans` campaigns are read apart). */
   exclude?: string[];
 }
 
-/** The first hour boundary at or after `t`: rollups cannot split an hour between two partners. */
-export const ceilHour = (t: Date) => new Date(Math.ceil(t.getTime() / HOUR) * HOUR);
+/** The first hour boundary at or after `t`. */
+const ceilHour = (t: Date) => new Date(Math.ceil(t.getTime() / HOUR) * HOUR);
+const floorHour = (t: Date) => new Date(Math.floor(t.getTime() / HOUR) * HOUR);
 
 /**
  * A condition on `column` for a campaign set; the "every campaign" and partner forms need no prior
@@ -53,12 +67,11 @@ export function campaignFilter(set: CampaignSet, handle: string, bind: (v: unkno
   if (Array.isArray(set)) return `${column} = any(${bind(set)}::text[])`;
   if ('archived' in set) return `${column} in (select campaign_id from campaigns where handle = ${handle} and status = 'ARCHIVED')`;
   const partner = 'partnerId' in set
-    ? ` and partner_id = ${bind(set.partnerId)}` +
-      (set.campaignIds ? ` and campaign_id = any(${bind(set.campaignIds)}::text[])` : '') +
-      (set.exclude?.length ? ` and campaign_id <> all(${bind(set.exclude)}::text[])` : '')
+    ? ` and partner_id = ${bind(set.partnerId)}` + (set.campaignIds ? ` and campaign_id = any(${bind(set.campaignIds)}::text[])` : '')
     : '';
+  const exclude = set.exclude?.length ? ` and campaign_id <> all(${bind(set.exclude)}::text[])` : '';
   const archived = set.includeArchived || ('campaignIds' in set && set.campaignIds !== undefined);
-  return `${column} in (select campaign_id from campaigns where handle = ${handle}${partner}${archived ? '' : ` and status <> 'ARCHIVED'`})`;
+  return `${column} in (select campaign_id from campaigns where handle = ${handle}${partner}${exclude}${archived ? '' : ` and status <> 'ARCHIVED'`})`;
 }
 
 export interface SourceFilter {
@@ -100,7 +113,8 @@ export interface Grains {
   handle?: { days: string; hours?: string; columns: string; negated: string; where: string };
 }
 
-const isWholeHandle = (set: CampaignSet): set is { includeArchived: boolean } => !Array.isArray(set) && 'includeArchived' in set && !('partnerId' in set);
+const isWholeHandle = (set: CampaignSet): set is { includeArchived: boolean } =>
+  !Array.isArray(set) && 'includeArchived' in set && !('partnerId' in set) && !set.exclude?.length;
 
 const CLICK_COLUMNS = 'campaign_id, clicks, qualified_clicks';
 const CONVERSION_COLUMNS = 'campaign_id, currency, conversions, verified_conversions, value';
@@ -110,16 +124,23 @@ const FUNNEL_CONVERSION_COLUMNS = `${CONVERSION_COLUMNS}, unauthenticated_conver
 // A conversion without a currency was rolled up under the handle's reporting currency.
 const RAW_ROLLUP_CURRENCY = '(select t.reporting_currency from tenants t where t.handle = conversions.handle)';
 
+// One raw click or conversion as a row of the funnel tables (a handover's partial hours read these).
+const RAW_CLICK = { table: 'clicks', time: 'occurred_at', columns: 'campaign_id, 1::bigint as clicks, (not is_bot)::int::bigint as qualified_clicks' };
+const RAW_CONVERSION_COLUMNS = `campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions,
+  verified::int::bigint as verified_conversions, coalesce(value, 0) as value`;
+
 export const FUNNEL_CLICKS: Grains = {
   total: { table: 'funnel_click_totals', columns: CLICK_COLUMNS },
   days: { table: 'funnel_click_days', columns: CLICK_COLUMNS },
   hours: { table: 'click_rollups', columns: CLICK_COLUMNS },
+  raw: RAW_CLICK,
 };
 // Conversions per campaign by hour (funnel_conversion_hours), by day (conversion_rollups) and all time.
 export const FUNNEL_CONVERSIONS: Grains = {
   total: { table: 'funnel_conversion_totals', columns: FUNNEL_CONVERSION_COLUMNS },
   days: { table: 'conversion_rollups', columns: FUNNEL_CONVERSION_COLUMNS },
   hours: { table: 'funnel_conversion_hours', columns: FUNNEL_CONVERSION_COLUMNS },
+  raw: { table: 'conversions', time: 'created_at', columns: `${RAW_CONVERSION_COLUMNS}, (not authenticated)::int::bigint as unauthenticated_conversions` },
 };
 
 /** Clicks or conversions keyed by one visitor dimension (a `key` column), per day, per recent hour, and raw. */
@@ -135,7 +156,7 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
         days: 'analytics_handle_dimension_days', hours: 'analytics_handle_dimension_hours', where,
         columns: `key, ''::text as campaign_id, clicks, qualified_clicks`, negated: 'key, campaign_id, -clicks as clicks, -qualified_clicks as qualified_clicks',
       },
-      raw: { table: 'clicks', time: 'occurred_at', columns: `${dimension}::text as key, campaign_id, 1::bigint as clicks, (not is_bot)::int::bigint as qualified_clicks` },
+      raw: { ...RAW_CLICK, columns: `${dimension}::text as key, ${RAW_CLICK.columns}` },
     };
   }
   return {
@@ -145,11 +166,7 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
       columns: `key, ''::text as campaign_id, currency, conversions, verified_conversions, value`,
       negated: 'key, campaign_id, currency, -conversions as conversions, -verified_conversions as verified_conversions, -value as value',
     },
-    raw: {
-      table: 'conversions', time: 'created_at',
-      columns: `${dimension}::text as key, campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions,
-                verified::int::bigint as verified_conversions, coalesce(value, 0) as value`,
-    },
+    raw: { table: 'conversions', time: 'created_at', columns: `${dimension}::text as key, ${RAW_CONVERSION_COLUMNS}` },
   };
 }
 
@@ -162,14 +179,12 @@ export function dimensionGrains(kind: 'clicks' | 'conversions', dimension: Dimen
  */
 export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   const set = f.campaigns;
-  if (!Array.isArray(set) && 'partnerId' in set && set.since?.length) {
-    const { since, ...rest } = set;
-    const parts = [windowSource(g, { ...f, campaigns: { ...rest, exclude: since.map((s) => s.campaignId) } }, p)];
-    for (const s of since) {
-      const start = ceilHour(s.from);
-      const from = f.window.from && f.window.from > start ? f.window.from : start;
-      if (f.window.to && from >= f.window.to) continue;
-      parts.push(windowSource(g, { ...f, campaigns: { ...rest, campaignIds: [s.campaignId] }, window: { from, to: f.window.to } }, p));
+  if (!Array.isArray(set) && 'partnerId' in set && set.spans?.length) {
+    const { spans, ...rest } = set;
+    const parts = [windowSource(g, { ...f, campaigns: { ...rest, exclude: [...new Set(spans.map((s) => s.campaignId))] } }, p)];
+    for (const s of spans) {
+      const part = spanSource(g, { ...f, campaigns: s.current ? { ...rest, campaignIds: [s.campaignId] } : [s.campaignId] }, s, p);
+      if (part) parts.push(part);
     }
     return parts.map((s) => `(${s})`).join(' union all ');
   }
@@ -192,8 +207,7 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
       return `select ${g.hours.columns}, (hour at time zone 'UTC')::date as day from ${g.hours.table}
         where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
     }
-    const rawBetween = (x: number, y: number) => `select ${g.raw!.columns}, (${g.raw!.time} at time zone 'UTC')::date as day from ${g.raw!.table}
-      where ${where} and ${g.raw!.time} >= ${p.add(new Date(x))} and ${g.raw!.time} < ${p.add(new Date(y))}`;
+    const rawBetween = (x: number, y: number) => rawRows(g, where, new Date(x), new Date(y), false, p);
     if (g.raw!.table !== 'clicks') return rawBetween(a, b);
     // Raw clicks of a month dropped by CLICK_RETENTION_DAYS are gone: an edge inside a dropped day
     // counts that whole day from the day table (day-precise there, as documented), never 0.
@@ -223,6 +237,38 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   ];
   if (from !== undefined && from < firstDay!) parts.push(hours(from, firstDay!));
   if (to !== undefined && endDay! < to) parts.push(hours(endDay!, to));
+  return parts.map((s) => `(${s})`).join(' union all ');
+}
+
+/** Raw rows of a measure between two instants, keyed by their `day` (or `hour`). */
+function rawRows(g: Grains, where: string, from: Date, to: Date, hourly: boolean | undefined, p: Params): string {
+  if (!g.raw) throw new Error('these rows have no raw form');
+  const { table, time, columns } = g.raw;
+  const bucket = hourly ? `date_trunc('hour', ${time}, 'UTC') as hour` : `(${time} at time zone 'UTC')::date as day`;
+  return `select ${columns}, ${bucket} from ${table} where ${where} and ${time} >= ${p.add(from)} and ${time} < ${p.add(to)}`;
+}
+
+/**
+ * A span's rows within the window: whole hours as windowSource reads them, the partial hours at its
+ * ends from raw rows (whose time picks the holder exactly). Raw clicks dropped by
+ * CLICK_RETENTION_DAYS are gone: a handover's partial hours that old count for neither side.
+ * Undefined when the span and the window do not meet.
+ */
+export function spanSource(g: Grains, f: SourceFilter, span: CampaignSpan, p: Params): string | undefined {
+  const later = (x?: Date, y?: Date) => (!x ? y : !y ? x : x > y ? x : y);
+  const earlier = (x?: Date, y?: Date) => (!x ? y : !y ? x : x < y ? x : y);
+  const from = later(f.window.from, span.from);
+  const to = earlier(f.window.to, span.to);
+  if (from && to && from >= to) return undefined;
+  const inner = { from: from && ceilHour(from), to: to && floorHour(to) };
+  const raw = (a: Date, b: Date) => {
+    const handle = p.add(f.handle);
+    return rawRows(g, `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`, a, b, f.hourly, p);
+  };
+  if (inner.from && inner.to && inner.from >= inner.to) return raw(from!, to!);
+  const parts = [windowSource(g, { ...f, window: inner }, p)];
+  if (from && from < inner.from!) parts.push(raw(from, inner.from!));
+  if (to && inner.to! < to) parts.push(raw(inner.to!, to));
   return parts.map((s) => `(${s})`).join(' union all ');
 }
 

@@ -35,7 +35,7 @@ export const analyticsRoutes = defineRoutes([
       200: {
         description:
           'Columns: clickId, campaignId, occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
-          'botReason, converted, conversions, value, currency, sub1..sub5 (the link\'s sub-IDs, empty when absent), partnerId (the campaign\'s partner now). ' +
+          'botReason, converted, conversions, value, currency, sub1..sub5 (the link\'s sub-IDs, empty when absent), partnerId (the partner that held the campaign when the click happened). ' +
           'A click with conversions in several currencies lists them ' +
           'space-separated and leaves value empty. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },

@@ -16,7 +16,7 @@ export const campaignIdParam = {
 export const partnerIdQuery = {
   type: 'string',
   pattern: '^[a-z0-9][a-z0-9-]{0,63}$',
-  description: "Only this partner's campaigns (its campaigns now; 404 if the handle has no such partner).",
+  description: "Only this partner's numbers: its campaigns while it held them (a campaign that changed partner counts for each holder over its own time; 404 if the handle has no such partner).",
 } as const;
 
 /** The window every analytics view takes (the partner realm's too, which adds no partnerId). */
@@ -55,7 +55,7 @@ export const SUB_ID_NOTE =
 export const analyticsQuery = analyticsQueryOf([...GROUP_BY, ...SUB_ID_GROUP_BY], {
   groupBy: {
     enum: [...GROUP_BY, ...SUB_ID_GROUP_BY],
-    description: `${GROUP_BY_NOTE} \`partner\` groups by each campaign's partner now ("" for campaigns without one). ${SUB_ID_NOTE}`,
+    description: `${GROUP_BY_NOTE} \`partner\` groups by the partner that held the campaign when each click or conversion happened ("" for none). ${SUB_ID_NOTE}`,
   },
   partnerId: partnerIdQuery,
 });

@@ -7,7 +7,8 @@ import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
-import { ceilHour, checkHourlySpan, hourWindow, type CampaignSet, type Window } from './range.ts';
+import { checkHourlySpan, hourWindow, type CampaignSet, type Window } from './range.ts';
+import { handleSpans, parseSpans, partnerCampaigns } from './partner-spans.ts';
 import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
 
 export interface AnalyticsQuery {
@@ -25,48 +26,74 @@ export interface AnalyticsScope {
   window: Window;
 }
 
+const SCOPE = {
+  name: 'analytics-scope',
+  text: `select t.reporting_currency, c.campaign_id, c.partner_id, c.status, s.last_click_at
+           from tenants t
+           left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
+           left join campaign_stats s on s.handle = c.handle and s.campaign_id = c.campaign_id
+          where t.handle = $1
+          order by c.campaign_id`,
+};
+
+// A partner's campaigns now or before, with the times it held those that changed partner.
+const PARTNER_SCOPE = {
+  name: 'analytics-partner-scope',
+  text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.status, s.last_click_at, sp.spans
+           from tenants t
+           left join partners p on p.handle = t.handle and p.partner_id = $3
+           left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
+                                and (c.partner_id = $3 or exists (select 1 from campaign_partner_history h
+                                       where h.handle = c.handle and h.campaign_id = c.campaign_id and h.partner_id = $3))
+           left join lateral (
+                  select json_agg(json_build_object('from', x.since, 'to', x.until) order by x.since nulls first) as spans
+                    from (select h.since, h.until from campaign_partner_history h
+                           where h.handle = c.handle and h.campaign_id = c.campaign_id and h.partner_id = $3
+                          union all
+                          select c.partner_since, null where c.partner_id = $3 and c.partner_since is not null) x
+                ) sp on true
+           left join campaign_stats s on s.handle = c.handle and s.campaign_id = c.campaign_id
+          where t.handle = $1
+          order by c.campaign_id`,
+};
+
 /**
  * The campaigns a request covers: the one asked for (404 if unknown, even archived), else every
  * campaign of the handle except ARCHIVED ones unless includeArchived; with partnerId only that
- * partner's (404 for an unknown partner, or a campaign that is not the partner's).
+ * partner's, now or before (404 for an unknown partner, or a campaign the partner never had), each
+ * with the times the partner held it when it changed partner.
  */
 export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
   const window = hourWindow(q.from, q.to);
-  const { rows } = await pg.query({
-    name: 'analytics-scope',
-    text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.partner_since, c.status, s.last_click_at
-             from tenants t
-             left join partners p on p.handle = t.handle and p.partner_id = $3
-             left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
-                                  and ($3::text is null or c.partner_id = $3)
-             left join campaign_stats s on s.handle = c.handle and s.campaign_id = c.campaign_id
-            where t.handle = $1
-            order by c.campaign_id`,
-    values: [handle, q.campaignId ?? null, q.partnerId ?? null],
-  });
+  const { rows } = await pg.query(q.partnerId
+    ? { ...PARTNER_SCOPE, values: [handle, q.campaignId ?? null, q.partnerId] }
+    : { ...SCOPE, values: [handle, q.campaignId ?? null] });
   if (!rows.length) throw notFound('Handle');
   if (q.partnerId && rows[0].known_partner === null) throw notFound('Partner');
   const campaigns: CampaignRef[] = rows
     .filter((r) => r.campaign_id !== null && (q.campaignId || q.includeArchived || r.status !== 'ARCHIVED'))
-    .map((r) => ({ campaignId: r.campaign_id, partnerId: r.partner_id, partnerSince: r.partner_since, status: r.status, lastClickAt: r.last_click_at }));
+    .map((r) => (q.partnerId ? partnerRef(r, q.partnerId, window) : { campaignId: r.campaign_id, partnerId: r.partner_id, status: r.status, lastClickAt: r.last_click_at }))
+    .filter((c): c is CampaignRef => c !== undefined);
   if (q.campaignId && !campaigns.length) throw notFound('Campaign');
   return { reportingCurrency: rows[0].reporting_currency, campaigns, window };
 }
 
 /**
- * A partner's campaigns, selected by the query itself; those it was handed after creation count
- * from then on (`scope` says which).
+ * A campaign in a partner's view: the partner's own row, with its spans if the campaign changed
+ * partner. A campaign the partner no longer holds is listed when its time meets the window, and
+ * shows nothing of the time after (no last click: that may be its next partner's).
  */
-export function partnerCampaigns(partnerId: string, scope: CampaignRef[], campaignIds: string[] | undefined, includeArchived: boolean): CampaignSet {
-  const since = scope.filter((c) => c.partnerSince).map((c) => ({ campaignId: c.campaignId, from: new Date(c.partnerSince!) }));
-  return { partnerId, campaignIds, includeArchived, since };
+function partnerRef(r: { campaign_id: string; partner_id: string | null; status: string; last_click_at: Date | null; spans: [] | null }, partnerId: string, window: Window): CampaignRef | undefined {
+  const spans = parseSpans(r.spans, r.campaign_id);
+  const current = r.partner_id === partnerId;
+  if (!current && !spans?.some((s) => (!s.to || !window.from || s.to > window.from) && (!s.from || !window.to || s.from < window.to))) return undefined;
+  return { campaignId: r.campaign_id, partnerId, spans, current, status: r.status, lastClickAt: current ? r.last_click_at : null };
 }
 
-// A partner's sums cover only the campaigns its lookup saw (each with its own start), and the query
-// checks again that they are still the partner's: one handed over in between is never counted whole.
+// A partner's sums cover only the campaigns its lookup saw, over the times it held them.
 const campaignSet = (q: AnalyticsQuery, scope: CampaignRef[] = []): CampaignSet =>
   q.partnerId
-    ? partnerCampaigns(q.partnerId, scope, scope.map((c) => c.campaignId), Boolean(q.includeArchived))
+    ? partnerCampaigns(q.partnerId, scope, Boolean(q.includeArchived))
     : q.campaignId ? [q.campaignId] : { includeArchived: Boolean(q.includeArchived) };
 
 /** Funnel, breakdowns and exports of one handle: the one face the routes, the stream and the CLI use. */
@@ -107,7 +134,7 @@ export class AnalyticsService {
     const s = await this.scope(handle, { includeArchived: campaignIds !== null, partnerId });
     const wanted = campaignIds && new Set(campaignIds);
     const campaigns = wanted ? s.campaigns.filter((c) => wanted.has(c.campaignId)) : s.campaigns;
-    const set = partnerId ? partnerCampaigns(partnerId, campaigns, campaigns.map((c) => c.campaignId), true) : undefined;
+    const set = partnerId ? partnerCampaigns(partnerId, campaigns, true) : undefined;
     return computeFunnel(this.deps.pg, handle, campaigns, s.window, s.reportingCurrency, set);
   }
 
@@ -119,29 +146,23 @@ export class AnalyticsService {
       const s = await this.scope(handle, q);
       return computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q, s.campaigns), window });
     }
-    const [, rows] = await Promise.all([this.scope(handle, q), computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q), window })]);
+    // By partner, the campaigns that changed partner count for each holder over its own time.
+    const spans = by === 'partner' ? await handleSpans(this.deps.pg, handle, Boolean(q.includeArchived || q.campaignId)) : undefined;
+    const [, rows] = await Promise.all([this.scope(handle, q), computeGroupBy(this.deps.pg, by, { handle, campaigns: campaignSet(q), window, spans })]);
     return rows; // the scope lookup only answers 404 for an unknown campaign
   }
 
   /**
-   * Sub-ID breakdowns read raw rows, so they name one campaign or one partner. A campaign handed to
-   * the partner later is left out unless the window starts after the handover (raw rows carry no
-   * partner of their own).
+   * Sub-ID breakdowns read raw rows, so they name one campaign or one partner (a campaign that changed
+   * partner over the times the partner held it).
    */
   private async groupBySubId(handle: string, by: SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
     if (!q.campaignId && !q.partnerId) {
       throw invalidRequest(`groupBy=${by} needs a campaignId or a partnerId.`, [{ pointer: '/query/campaignId', message: `is required with groupBy=${by}` }]);
     }
     const s = await this.scope(handle, q); // 404 for an unknown campaign or partner, and the window (400 when from >= to)
-    const own = q.partnerId
-      ? s.campaigns.filter((c) => !c.partnerSince || (s.window.from && s.window.from >= ceilHour(new Date(c.partnerSince))))
-      : s.campaigns;
-    return this.subIdGroupBy(handle, by, own.map((c) => c.campaignId), s.window);
-  }
-
-  /** A sub-ID breakdown over campaigns the caller already resolved (the partner realm: its own, in the query itself). */
-  subIdGroupBy(handle: string, by: SubIdGroupBy, campaignIds: string[], window: Window): Promise<GroupRow[]> {
-    return computeSubIdGroupBy(this.deps.pg, by, { handle, campaignIds, window });
+    const whole = s.campaigns.filter((c) => !c.spans).map((c) => c.campaignId);
+    return computeSubIdGroupBy(this.deps.pg, by, { handle, campaignIds: whole, spans: s.campaigns.flatMap((c) => c.spans ?? []), window: s.window });
   }
 
   /**

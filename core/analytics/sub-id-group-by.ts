@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { Params } from '../db/params.ts';
 import { statementName } from './funnel.ts';
 import { mergeGroupRows, type GroupRow } from './group-by.ts';
-import type { Window } from './range.ts';
+import type { CampaignSpan, Window } from './range.ts';
 
 export const SUB_ID_GROUP_BY = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 export type SubIdGroupBy = (typeof SUB_ID_GROUP_BY)[number];
@@ -19,7 +19,22 @@ export interface SubIdGroupQuery {
   handle: string;
   /** Explicit ids only (one campaign, or a partner's campaigns): never "every campaign of the handle". */
   campaignIds: string[];
+  /** Campaigns counted only over these times (a partner's on campaigns that changed partner). */
+  spans?: CampaignSpan[];
   window: Window;
+}
+
+/** Which rows: the whole campaigns, and the spans' campaigns between their bounds (`time`: the rows' time column). */
+function selection(q: SubIdGroupQuery, time: string, p: Params): string {
+  const handle = p.add(q.handle);
+  const parts = [`campaign_id = any(${p.add(q.campaignIds)}::text[])`];
+  for (const s of q.spans ?? []) {
+    parts.push(`(campaign_id = ${p.add(s.campaignId)}` + (s.from ? ` and ${time} >= ${p.add(s.from)}` : '') + (s.to ? ` and ${time} < ${p.add(s.to)}` : '') + ')');
+  }
+  let where = `handle = ${handle} and (${parts.join(' or ')})`;
+  if (q.window.from) where += ` and ${time} >= ${p.add(q.window.from)}`;
+  if (q.window.to) where += ` and ${time} < ${p.add(q.window.to)}`;
+  return where;
 }
 
 // The column name comes from this map, never from the request.
@@ -28,16 +43,11 @@ const COLUMN: Record<SubIdGroupBy, string> = { sub1: 'sub1', sub2: 'sub2', sub3:
 function statements(by: SubIdGroupBy, q: SubIdGroupQuery) {
   const key = `coalesce(${COLUMN[by]}, '${NO_SUB_ID_KEY}')`;
   const cp = new Params();
-  let clicks = `handle = ${cp.add(q.handle)} and campaign_id = any(${cp.add(q.campaignIds)}::text[])`;
-  if (q.window.from) clicks += ` and occurred_at >= ${cp.add(q.window.from)}`;
-  if (q.window.to) clicks += ` and occurred_at < ${cp.add(q.window.to)}`;
+  const clicks = selection(q, 'occurred_at', cp);
   // Conversions count by the time they were recorded, as in every other view (schemas.ts WINDOW_NOTE).
   const vp = new Params();
-  const handle = vp.add(q.handle);
-  let convs = `handle = ${handle} and campaign_id = any(${vp.add(q.campaignIds)}::text[])`;
-  if (q.window.from) convs += ` and created_at >= ${vp.add(q.window.from)}`;
-  if (q.window.to) convs += ` and created_at < ${vp.add(q.window.to)}`;
-  const rc = `(select reporting_currency from tenants where handle = ${handle})`;
+  const convs = selection(q, 'created_at', vp);
+  const rc = `(select reporting_currency from tenants where handle = ${vp.add(q.handle)})`;
   return [
     { text: `select ${key} as key, count(*) as clicks, count(*) filter (where not is_bot) as qualified from clicks where ${clicks} group by 1`, values: cp.values },
     {
@@ -50,8 +60,8 @@ function statements(by: SubIdGroupBy, q: SubIdGroupQuery) {
 
 /** The same rows as computeGroupBy, keyed by the sub-ID's value; by clicks descending. */
 export async function computeSubIdGroupBy(pg: Pool, by: SubIdGroupBy, q: SubIdGroupQuery): Promise<GroupRow[]> {
-  if (q.campaignIds.length === 0) return [];
+  if (q.campaignIds.length === 0 && !q.spans?.length) return [];
   const [clickSql, convSql] = statements(by, q);
-  const [clicks, convs] = await Promise.all([clickSql, convSql].map((s) => pg.query({ ...s, name: statementName(s.text) })));
+  const [clicks, convs] = await Promise.all([clickSql, convSql].map((s) => pg.query({ ...s, ...(!q.spans?.length && { name: statementName(s.text) }) })));
   return mergeGroupRows(clicks.rows, convs.rows).sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));
 }

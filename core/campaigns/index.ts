@@ -9,6 +9,8 @@ export { CAMPAIGNS_CHANGED, type CampaignChange, type CampaignService } from './
 export type { Campaign, CampaignStatus } from './entities.ts';
 export { canonicalRules, redirectableUrl } from './destination.ts';
 export { SLUG_PATTERN, STATUSES } from './schemas.ts';
+// Who held a campaign when (analytics, click commissions).
+export { partnerAtSql } from './partner-history.ts';
 
 export const campaignsModule: TenxModule = {
   name: 'campaigns',

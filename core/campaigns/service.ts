@@ -230,10 +230,17 @@ export class CampaignService {
       const changes = diff(before, after);
       if (!changes) return { campaign: before, changed: false };
       const updated = await client.query(
-        `update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
+        // Handed from one partner to another (or taken away): the partner it had keeps its time in the
+        // history, the next one starts from now (whole milliseconds: the bound goes through JS dates).
+        `with handed as (
+           insert into campaign_partner_history (handle, campaign_id, partner_id, since, until)
+           select handle, campaign_id, partner_id, partner_since, date_trunc('milliseconds', now()) from campaigns
+            where handle = $1 and campaign_id = $2 and partner_id is not null and partner_id is distinct from $9
+         )
+         update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
                 attribution_window_days = $7, max_conversion_value = $8, partner_id = $9, updated_at = now(),
-                -- Handed from one partner to another (or taken away): the next one starts from now.
-                partner_since = case when partner_id is not null and partner_id is distinct from $9 then now() else partner_since end
+                partner_since = case when partner_id is not null and partner_id is distinct from $9
+                                     then date_trunc('milliseconds', now()) else partner_since end
           where handle = $1 and campaign_id = $2 returning ${COLUMNS}`,
         [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays,
           after.maxConversionValue, after.partnerId ?? null],

@@ -3,6 +3,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { clickRollupCtes } from '../analytics/index.ts';
+import { partnerAtSql } from '../campaigns/index.ts';
 import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
@@ -64,12 +65,14 @@ stats as (
   on conflict (handle, campaign_id) do update
      set last_click_at = greatest(campaign_stats.last_click_at, excluded.last_click_at)
 ), click_source as (
-  -- A click earns for the campaign's partner since it took the campaign (partner_since), as the partner's analytics count it.
-  select i.handle, i.campaign_id, cp.partner_id, i.occurred_at, i.is_bot, coalesce(p.status = 'SUSPENDED', false) as partner_suspended
+  -- A click earns for whoever held its campaign when it happened (one still buffered at a handover:
+  -- the partner before), as the partners' analytics count it.
+  select i.handle, i.campaign_id, h.partner_id, i.occurred_at, i.is_bot, coalesce(p.status = 'SUSPENDED', false) as partner_suspended
     from ins i
     join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
-    left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
-   where cp.partner_id is not null and (cp.partner_since is null or i.occurred_at >= cp.partner_since)
+    cross join lateral (select ${partnerAtSql('cp', 'i.occurred_at')} as partner_id) h
+    left join partners p on p.handle = cp.handle and p.partner_id = h.partner_id
+   where h.partner_id is not null
 ), click_commissions as (${clickCommissionUpsert('click_source')}
 ), new_click_commissions as (
   -- The day's row is a new ledger row once (audited and announced like every commission); growing it is neither.

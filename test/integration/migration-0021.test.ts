@@ -1,10 +1,7 @@
 import { expect } from 'chai';
-import pg from 'pg';
-import pino from 'pino';
 import { reconcile } from '../../core/analytics/reconcile.ts';
-import { initOrm } from '../../core/db/orm.ts';
 import { insertCampaigns, insertTraffic, type ClickSpec } from '../support/analytics-fixtures.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { databaseAt, type TestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 const HOURLY = 'campaign_id, hour, currency, conversions, verified_conversions, unauthenticated_conversions, value';
@@ -26,21 +23,14 @@ describe('migration 0021: hourly conversion rollups on a database with data', ()
 
   before(async function () {
     this.timeout(60_000);
-    db = await createTestDatabase();
-    const orm = await initOrm(db.url, 2, pino({ level: 'silent' }));
-    const sql = new pg.Pool({ connectionString: db.url, max: 1 });
-    try {
-      await orm.getMigrator().up({ to: '0020-partitioned-clicks' }); // the state 0021 finds
+    db = await databaseAt('0020-partitioned-clicks', async (sql) => {
       await sql.query(`insert into tenants (handle, name, reporting_currency, public_conversions) values ('old', 'Old', 'EUR', 'accept')`);
       await insertCampaigns(sql, 'old', ['c1', 'c2']);
       await insertTraffic(sql, 'old', traffic, { before0021: true });
       // One conversion posted with a ctx only (the fixture's are merchant-posted), in the raw row and its daily rollup.
       await sql.query(`update conversions set authenticated = false where handle = 'old' and currency = 'GBP'`);
       await sql.query(`update conversion_rollups set unauthenticated_conversions = 1 where handle = 'old' and currency = 'GBP'`);
-    } finally {
-      await sql.end();
-      await orm.close();
-    }
+    });
     server = await startTestServer({ db }); // applies 0021 on the rows in place
   });
   after(async () => {

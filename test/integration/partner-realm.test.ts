@@ -144,7 +144,7 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     expect(s.events.at(-1)).to.deep.include({ event: 'close', data: { reason: 'token revoked or expired' } });
   });
 
-  it("hands a campaign over without its history: the new partner counts only clicks from the next whole hour on", async () => {
+  it('hands a campaign over: the new partner counts from the handover on, the one before keeps what came before', async () => {
     await server.sql.query(
       `insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug, destination_url, partner_id)
        values ($1, 'handover', 'AFFILIATE_CLICKOUT', 'ACTIVE', 'custom_webhook', 'affiliate_click', 'handover', 'https://merchant.example.com/h', 'bob')`,
@@ -170,9 +170,13 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     expect(after.map((r: { key: string }) => r.key)).to.deep.equal(['NL']);
     const csvAfter = await server.http.get(realm('/analytics/export?format=csv')).set(carol.auth).buffer(true).expect(200);
     expect(parseCsv(csvAfter.text)).to.have.length(2);
-    // Bob, who had it before, no longer sees it at all.
+    // Bob, who had it before, keeps its click and conversion from his time, and sees nothing of carol's.
     const bobs = (await server.http.get(realm('/analytics?funnel=true')).set(bob.auth).expect(200)).body;
-    expect(bobs.data.map((r: { campaignId: string }) => r.campaignId)).not.to.include('handover');    await server.http.delete(`/v2/handles/${h.handle}/campaigns/handover`).set(h.auth).expect(200); // out of the handle views below
+    const handover = bobs.data.find((r: { campaignId: string }) => r.campaignId === 'handover');
+    expect(handover).to.include({ partnerId: 'bob', clicks: 1, conversions: 1, revenue: 40, lastClickAt: null });
+    const bobsCsv = parseCsv((await server.http.get(realm('/analytics/export?format=csv')).set(bob.auth).buffer(true).expect(200)).text);
+    expect(bobsCsv.filter((r) => r.includes('handover'))).to.have.length(1);
+    await server.http.delete(`/v2/handles/${h.handle}/campaigns/handover`).set(h.auth).expect(200); // out of the handle views below
   });
 
   it('keeps the realm and the handle routes apart: 403 across realms, 404 across handles', async () => {

@@ -96,3 +96,21 @@ export async function createTestDatabase(opts: { migrated?: boolean } = {}): Pro
     },
   };
 }
+
+/**
+ * A new database migrated up to `version` (the state the next migration finds), with `seed`'s rows
+ * written over one connection: what an upgrade test starts a server on.
+ */
+export async function databaseAt(version: string, seed: (sql: pg.Pool) => Promise<void>): Promise<TestDatabase> {
+  const db = await createTestDatabase();
+  const orm = await initOrm(db.url, 2, pino({ level: 'silent' }));
+  const sql = new pg.Pool({ connectionString: db.url, max: 1 });
+  try {
+    await orm.getMigrator().up({ to: version });
+    await seed(sql);
+  } finally {
+    await sql.end();
+    await orm.close();
+  }
+  return db;
+}

@@ -19,6 +19,7 @@ import { Migration0019CompressedRollups } from './0019-compressed-rollups.ts';
 import { Migration0020PartitionedClicks } from './0020-partitioned-clicks.ts';
 import { Migration0021ConversionHours } from './0021-conversion-hours.ts';
 import { Migration0022InlinableClickIdTime } from './0022-inlinable-click-id-time.ts';
+import { Migration0023CampaignPartnerHistory } from './0023-campaign-partner-history.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   { name: '0020-partitioned-clicks', class: Migration0020PartitionedClicks },
   { name: '0021-conversion-hours', class: Migration0021ConversionHours },
   { name: '0022-inlinable-click-id-time', class: Migration0022InlinableClickIdTime },
+  { name: '0023-campaign-partner-history', class: Migration0023CampaignPartnerHistory },
 ];

@@ -1,0 +1,14 @@
+// Who held a campaign when. The campaign row names its partner now and since when (partner_since;
+// null: since its creation); campaign_partner_history keeps each former partner and its time, written
+// by the change that hands the campaign over (service.ts). A click or conversion counts for whoever
+// held its campaign when it happened.
+
+/**
+ * The partner that held campaign `c` (a campaigns row's alias) at `at`, as an SQL expression. The
+ * history is read only for times before the handover, so a campaign that never changed partner costs
+ * nothing more than its row.
+ */
+export const partnerAtSql = (c: string, at: string) =>
+  `case when ${c}.partner_since is null or ${at} >= ${c}.partner_since then ${c}.partner_id
+        else (select h.partner_id from campaign_partner_history h
+               where h.handle = ${c}.handle and h.campaign_id = ${c}.campaign_id and ${at} < h.until order by h.until limit 1) end`;

@@ -1,0 +1,187 @@
+import { expect } from 'chai';
+import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
+import { insertTraffic } from '../support/analytics-fixtures.ts';
+import { parseCsv } from '../support/csv-parse.ts';
+import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+import { SseClient } from '../support/sse-client.ts';
+
+type Row = { key?: string; campaignId?: string; partnerId?: string | null; clicks: number; conversions: number; revenue: number; lastClickAt?: string | null };
+
+// API.md: "Changing a campaign's partner affects only clicks and conversions after the change."
+// Real clicks through the redirect and real conversions, minutes apart at most: the handover falls
+// inside an hour, so the partial hours are read from raw rows, to the millisecond.
+describe('a campaign handed to another partner: each keeps what happened while it held the campaign', () => {
+  let server: TestServer;
+  let t: Awaited<ReturnType<typeof partnerCampaign>>;
+  let ana: Awaited<ReturnType<typeof partnerToken>>;
+  let ben: Awaited<ReturnType<typeof partnerToken>>;
+  const realm = (who: { auth: Record<string, string> }, path: string) => server.http.get(`/v2/handles/${t.handle}/partner${path}`).set(who.auth).expect(200);
+  const handle = (path: string) => server.http.get(`/v2/handles/${t.handle}${path}`).set(t.auth).expect(200);
+  const funnelOf = async (who: { auth: Record<string, string> }) => (await realm(who, '/analytics?funnel=true')).body.data as Row[];
+  const clicksNow = async () => ((await handle('/analytics?funnel=true')).body.totals.clicks as number);
+  /** Follows the link and waits until the click is stored (conversions then find it). */
+  const click = async (sub1: string) => {
+    const before = await clicksNow();
+    const ctx = await clickThrough(server, t.handle, `${t.slug}?sub1=${sub1}`);
+    for (let i = 0; (await clicksNow()) === before; i++) {
+      if (i > 100) throw new Error('the click was never stored');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return ctx;
+  };
+  const convert = async (ctx: string, key: string, value: number) =>
+    (await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value, currency: 'EUR', idempotencyKey: key }).expect(201)).body;
+  const byKey = (rows: Row[]) => rows.map((r) => [r.key, r.clicks, r.conversions, r.revenue]);
+
+  before(async () => {
+    server = await startTestServer();
+    t = await partnerCampaign(server, { reportingCurrency: 'EUR' });
+    await createPartner(server, t, 'ana');
+    await createPartner(server, t, 'ben');
+    await createPartner(server, t, 'cy');
+    await assignPartner(server, t, t.campaignId, 'ana');
+    ana = await partnerToken(server, t, 'ana');
+    ben = await partnerToken(server, t, 'ben');
+  });
+  after(async () => server?.close());
+
+  it('counts every click and conversion for whoever held the campaign when it happened, in every view', async () => {
+    const a1 = await click('a');
+    const a2 = await click('a');
+    await convert(a1, 'k-a1', 30);
+    await assignPartner(server, t, t.campaignId, 'ben');
+    const b1 = await click('b');
+    await convert(b1, 'k-b1', 70);
+    await convert(a2, 'k-a2', 5); // after the handover: ben's, though its click was ana's
+
+    // Funnel, in each partner's realm and on the handle.
+    const anas = await funnelOf(ana);
+    expect(anas).to.have.length(1);
+    // Ana no longer holds it: her row is hers (no other partner named, no last click that may be ben's).
+    expect(anas[0]).to.include({ campaignId: t.campaignId, partnerId: 'ana', clicks: 2, conversions: 1, revenue: 30, lastClickAt: null });
+    const bens = await funnelOf(ben);
+    expect(bens[0]).to.include({ campaignId: t.campaignId, partnerId: 'ben', clicks: 1, conversions: 2, revenue: 75 });
+    expect(bens[0].lastClickAt).to.be.a('string');
+    const whole = (await handle('/analytics?funnel=true')).body.data as Row[];
+    expect(whole[0]).to.include({ partnerId: 'ben', clicks: 3, conversions: 3, revenue: 105 });
+    const filtered = (await handle('/analytics?funnel=true&partnerId=ana')).body;
+    expect(filtered.totals).to.include({ clicks: 2, conversions: 1, revenue: 30 });
+    // A partner that never held it has no row, and its campaignId filter is a 404.
+    expect((await handle('/analytics?funnel=true&partnerId=cy')).body.data).to.deep.equal([]);
+    await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true&partnerId=cy&campaignId=${t.campaignId}`).set(t.auth).expect(404);
+
+    // Breakdowns: by partner on the handle, by sub-ID, hour and country in the realm.
+    expect(byKey((await handle('/analytics?groupBy=partner')).body.data)).to.deep.equal([['ana', 2, 1, 30], ['ben', 1, 2, 75]]);
+    expect(byKey((await handle(`/analytics?groupBy=partner&campaignId=${t.campaignId}`)).body.data)).to.deep.equal([['ana', 2, 1, 30], ['ben', 1, 2, 75]]);
+    expect(byKey((await handle('/analytics?groupBy=partner&partnerId=ana')).body.data)).to.deep.equal([['ana', 2, 1, 30]]);
+    expect(byKey((await realm(ana, '/analytics?groupBy=sub1')).body.data)).to.deep.equal([['a', 2, 1, 30]]);
+    expect(byKey((await realm(ben, '/analytics?groupBy=sub1')).body.data)).to.deep.equal([['b', 1, 1, 70], ['a', 0, 1, 5]]);
+    const from = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const hours = (await realm(ana, `/analytics?groupBy=hour&from=${from}`)).body.data as Row[];
+    expect(hours.reduce((n, r) => n + r.clicks, 0)).to.equal(2);
+    const countries = (await realm(ben, `/analytics?groupBy=country&from=${from}`)).body.data as Row[];
+    expect(countries.reduce((n, r) => n + r.clicks, 0)).to.equal(1);
+    const days = (await handle(`/analytics?groupBy=day&partnerId=ben&from=${from}`)).body.data as Row[];
+    expect(days.reduce((n, r) => n + r.conversions, 0)).to.equal(2);
+
+    // Exports: each click names the partner it counted for.
+    const anasCsv = parseCsv((await realm(ana, '/analytics/export?format=csv').buffer(true)).text);
+    const column = anasCsv[0].indexOf('partnerId');
+    expect(anasCsv.slice(1).map((r) => r[column])).to.deep.equal(['ana', 'ana']);
+    const all = (await handle('/analytics/export?format=ndjson').buffer(true)).text.trim().split('\n').map((l) => JSON.parse(l));
+    expect(all.map((r) => [r.sub1, r.partnerId])).to.deep.equal([['a', 'ana'], ['a', 'ana'], ['b', 'ben']]);
+
+    // The live stream's snapshot, as the funnel.
+    const s = await SseClient.open(`${server.url}/v2/handles/${t.handle}/partner/analytics/stream`, ana.auth);
+    try {
+      const snapshot = await s.until(() => s.events[0], 2000, 'the snapshot');
+      expect(snapshot.data.data[0]).to.include({ partnerId: 'ana', clicks: 2, conversions: 1 });
+    } finally {
+      s.close();
+    }
+
+    // Conversions and commissions carry the partner of their own time.
+    const conversions = (await handle('/conversions?partnerId=ana')).body.data as Array<{ value: number }>;
+    expect(conversions.map((c) => c.value)).to.deep.equal([30]);
+  });
+
+  it('hands it back: the first partner counts both of its times, the second keeps its own', async () => {
+    await assignPartner(server, t, t.campaignId, 'ana');
+    await click('c');
+    const [anas] = await funnelOf(ana);
+    expect(anas).to.include({ partnerId: 'ana', clicks: 3, conversions: 1 });
+    expect(anas.lastClickAt).to.be.a('string'); // hers again
+    expect((await funnelOf(ben))[0]).to.include({ clicks: 1, conversions: 2 });
+    expect(byKey((await handle('/analytics?groupBy=partner')).body.data)).to.deep.equal([['ana', 3, 1, 30], ['ben', 1, 2, 75]]);
+    const { rows } = await server.sql.query('select partner_id from campaign_partner_history where handle = $1 order by until', [t.handle]);
+    expect(rows.map((r) => r.partner_id)).to.deep.equal(['ana', 'ben']);
+    // Taken from every partner: its clicks from now on are nobody's ("" by partner).
+    await assignPartner(server, t, t.campaignId, null);
+    await click('d');
+    expect(byKey((await handle('/analytics?groupBy=partner')).body.data)).to.deep.equal([['ana', 3, 1, 30], ['', 1, 0, 0], ['ben', 1, 2, 75]]);
+    expect((await funnelOf(ana))[0]).to.include({ clicks: 3, lastClickAt: null });
+  });
+});
+
+describe('a campaign handed over hundreds of times', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it('counts each click for its holder, by partner and in each partner funnel', async () => {
+    const t = await partnerCampaign(server);
+    await createPartner(server, t, 'ana');
+    await createPartner(server, t, 'ben');
+    // 600 handovers two minutes apart, ana and ben in turn, one click inside each time; ana has it now.
+    const start = Math.floor(Date.now() / 3_600_000) * 3_600_000 - 24 * 3_600_000;
+    const at = (minutes: number) => new Date(start + minutes * 60_000);
+    await server.sql.query(
+      `insert into campaign_partner_history (handle, campaign_id, partner_id, since, until)
+       select $1, $2, case when i % 2 = 0 then 'ana' else 'ben' end, case when i > 0 then $3::timestamptz + (2 * i) * interval '1 minute' end,
+              $3::timestamptz + (2 * i + 2) * interval '1 minute'
+         from generate_series(0, 599) i`,
+      [t.handle, t.campaignId, at(0)],
+    );
+    await server.sql.query(`update campaigns set partner_id = 'ana', partner_since = $3 where handle = $1 and campaign_id = $2`, [t.handle, t.campaignId, at(1200)]);
+    const clicks = Array.from({ length: 601 }, (_, i) => ({ campaignId: t.campaignId, at: at(2 * i + 1) }));
+    await insertTraffic(server.sql, t.handle, clicks);
+    const byPartner = (await server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=partner`).set(t.auth).expect(200)).body.data;
+    expect(byPartner.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['ana', 301], ['ben', 300]]);
+    const windowed = (await server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=partner&from=${at(60).toISOString()}&to=${at(120).toISOString()}`).set(t.auth).expect(200)).body.data;
+    expect(windowed.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['ana', 15], ['ben', 15]]);
+    const funnel = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true&partnerId=ben`).set(t.auth).expect(200)).body;
+    expect(funnel.totals.clicks).to.equal(300);
+  });
+});
+
+describe('a click still buffered when its campaign is handed over', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ env: { CLICK_FLUSH_MS: '1500' } });
+  });
+  after(async () => server?.close());
+
+  it('earns its click commission for the partner that held the campaign when it was clicked', async () => {
+    const t = await partnerCampaign(server);
+    await createPartner(server, t, 'ana');
+    await createPartner(server, t, 'ben');
+    await assignPartner(server, t, t.campaignId, 'ana');
+    await server.http.put(`/v2/handles/${t.handle}/rewards/per-click`).set(t.auth)
+      .send({ scope: {}, event: 'click', type: 'flat', amount: 0.1, currency: 'USD', holdDays: 0 }).expect(201);
+    await clickThrough(server, t.handle, t.slug);
+    await assignPartner(server, t, t.campaignId, 'ben'); // the click is still in the buffer (1.5 s)
+    const { rows: buffered } = await server.sql.query('select count(*)::int as n from clicks where handle = $1', [t.handle]);
+    expect(buffered[0].n).to.equal(0);
+    await clickThrough(server, t.handle, t.slug);
+    const earned = async () => (await server.sql.query(
+      `select partner_id, quantity::int from commissions where handle = $1 and type = 'click' order by partner_id`, [t.handle])).rows;
+    for (let i = 0; (await earned()).length < 2; i++) {
+      if (i > 100) throw new Error(`click commissions: ${JSON.stringify(await earned())}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(await earned()).to.deep.equal([{ partner_id: 'ana', quantity: 1 }, { partner_id: 'ben', quantity: 1 }]);
+  });
+});
