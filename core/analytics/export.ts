@@ -50,14 +50,21 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
     conversions += ` and x.created_at >= ${from}`;
   }
   if (f.window.to) clicks += ` and c.occurred_at < ${bind(f.window.to)}`;
-  // Checked again in this statement, not only when the campaign ids were looked up: the click's
-  // partner is whoever held its campaign when it happened, as in the funnel.
-  if (f.partnerId !== undefined) clicks += ` and holder.partner_id = ${bind(f.partnerId)}`;
+  // Checked again in this statement, not only when the campaign ids were looked up: a click is the
+  // partner's if the partner held its campaign when it happened, as in the funnel; so is a conversion
+  // (one recorded after a handover, on an earlier click, is the next partner's).
+  let holderOfConversion = '';
+  if (f.partnerId !== undefined) {
+    const partner = bind(f.partnerId);
+    clicks += ` and holder.partner_id = ${partner}`;
+    holderOfConversion = `join campaigns xc on xc.handle = x.handle and xc.campaign_id = x.campaign_id`;
+    conversions += ` and (${partnerAtSql('xc', 'x.created_at')}) = ${partner}`;
+  }
   return `with v as materialized (
       select x.click_id, count(*)::int as n, count(*) filter (where x.verified)::int as verified,
              case when count(distinct x.currency) <= 1 then trim_scale(sum(x.value)) end as value,
              string_agg(distinct x.currency::text, ' ' order by x.currency::text) as currency
-        from conversions x where ${conversions} group by x.click_id
+        from conversions x ${holderOfConversion} where ${conversions} group by x.click_id
     )
     select c.click_id, c.campaign_id,
       to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,

@@ -48,6 +48,8 @@ const DIMENSION_COLUMN: Record<Exclude<GroupBy, 'day' | 'hour' | 'campaign' | 'p
 };
 
 const SPANS_PER_STATEMENT = 250;
+/** The spans one statement reads: [from, to) of GroupQuery.spans. */
+type Batch = { from: number; to: number };
 
 export interface GroupQuery {
   handle: string;
@@ -57,11 +59,6 @@ export interface GroupQuery {
   spans?: HeldSpan[];
 }
 
-/**
- * groupBy=partner's source rows, summed per campaign and partner: a partner's set is that partner's
- * alone; otherwise a campaign counts for its partner now (looked up once per campaign), except the
- * campaigns that changed partner, which count for each holder over its own time.
- */
 const PARTNER_SUMS = {
   clicks: { sums: 'sum(clicks) as clicks, sum(qualified_clicks) as qualified_clicks', keys: '1', none: 'null::bigint as clicks, null::bigint as qualified_clicks' },
   conversions: {
@@ -70,16 +67,22 @@ const PARTNER_SUMS = {
   },
 };
 
-function byPartner(g: Grains, filter: SourceFilter, spans: HeldSpan[], rest: boolean, kind: keyof typeof PARTNER_SUMS, p: Params): string {
+/**
+ * groupBy=partner's source rows, summed per campaign and partner: a partner's set is that partner's
+ * alone; otherwise a campaign counts for its partner now (looked up once per campaign), except the
+ * campaigns that changed partner, which count for each holder over its own time.
+ */
+function byPartner(g: Grains, filter: SourceFilter, spans: HeldSpan[], batch: Batch, kind: keyof typeof PARTNER_SUMS, p: Params): string {
   const { sums, keys, none } = PARTNER_SUMS[kind];
   const set = filter.campaigns;
   const summed = (source: string, partner: string) => `select campaign_id, ${partner} as partner, ${sums} from (${source}) r group by ${keys}`;
   if (isPartnerSet(set)) return `(${summed(windowSource(g, filter, p), `${p.add(set.partnerId)}::text`)})`;
   const asked = Array.isArray(set) ? new Set(set) : undefined;
-  const handed = spans.filter((s) => !asked || asked.has(s.campaignId));
-  const ids = [...new Set(handed.map((s) => s.campaignId))];
+  const handed = spans.slice(batch.from, batch.to).filter((s) => !asked || asked.has(s.campaignId));
   const parts: string[] = [];
-  if (rest) {
+  if (batch.from === 0) {
+    // Every campaign that changed partner is left out here, whichever batch reads its spans.
+    const ids = [...new Set(spans.map((s) => s.campaignId))];
     const others: CampaignSet = Array.isArray(set) ? set.filter((id) => !ids.includes(id)) : 'includeArchived' in set ? { ...set, exclude: ids } : set;
     const now = `coalesce((select c.partner_id from campaigns c where c.handle = ${p.add(filter.handle)} and c.campaign_id = r.campaign_id), '')`;
     parts.push(summed(windowSource(g, { ...filter, campaigns: others }, p), now));
@@ -94,14 +97,14 @@ function byPartner(g: Grains, filter: SourceFilter, spans: HeldSpan[], rest: boo
 }
 
 // A key whose rows net to nothing (whole-handle rows minus an archived campaign's) is no row.
-function statements(by: GroupBy, q: GroupQuery, rest = true): Array<{ text: string; values: unknown[] }> {
+function statements(by: GroupBy, q: GroupQuery, batch: Batch = { from: 0, to: Infinity }): Array<{ text: string; values: unknown[] }> {
   const cp = new Params();
   const vp = new Params();
   const rc = `(select reporting_currency from tenants where handle = ${vp.add(q.handle)})`;
   const filter = { handle: q.handle, campaigns: q.campaigns, window: q.window, hourly: by === 'hour' };
   const key = by === 'day' ? 'day::text' : by === 'hour' ? HOUR_KEY : by === 'campaign' ? 'campaign_id' : by === 'partner' ? 'partner' : 'key';
   const source = (g: Grains, kind: 'clicks' | 'conversions', p: Params) =>
-    by === 'partner' ? byPartner(g, filter, q.spans ?? [], rest, kind, p) : `(${windowSource(g, filter, p)})`;
+    by === 'partner' ? byPartner(g, filter, q.spans ?? [], batch, kind, p) : `(${windowSource(g, filter, p)})`;
   // groupBy=day and hour need the day (hour) of each row, which all-time totals do not keep.
   const perDay = (g: Grains): Grains => ({ ...g, total: undefined });
   const [clicks, conversions] =
@@ -145,10 +148,10 @@ export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Prom
   // By partner, each handover is a part of the statement: a few hundred per statement keep a handle
   // with thousands within PostgreSQL's parameter limit (the campaigns without one come with the first).
   const spans = q.spans ?? [];
-  const batches = spans.length ? Array.from({ length: Math.ceil(spans.length / SPANS_PER_STATEMENT) }, (_, i) => spans.slice(i * SPANS_PER_STATEMENT, (i + 1) * SPANS_PER_STATEMENT)) : [[]];
+  const batches = Array.from({ length: Math.max(1, Math.ceil(spans.length / SPANS_PER_STATEMENT)) }, (_, i) => ({ from: i * SPANS_PER_STATEMENT, to: (i + 1) * SPANS_PER_STATEMENT }));
   // Statements whose text follows the spans are not prepared: their texts would pile up on every connection.
   const prepared = !spans.length && !(isPartnerSet(q.campaigns) && q.campaigns.spans?.length);
-  const results = await Promise.all(batches.flatMap((batch, i) => statements(by, { ...q, spans: batch }, i === 0))
+  const results = await Promise.all(batches.flatMap((batch) => statements(by, q, batch))
     .map((s) => pg.query(prepared ? { ...s, name: statementName(s.text) } : s)));
   const out = mergeGroupRows(results.filter((_, i) => i % 2 === 0).flatMap((r) => r.rows), results.filter((_, i) => i % 2 === 1).flatMap((r) => r.rows));
   return by === 'day' || by === 'hour'

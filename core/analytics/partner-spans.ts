@@ -25,7 +25,8 @@ export async function handleSpans(pg: Queryable, handle: string, includeArchived
              from campaign_partner_history h join campaigns c on c.handle = h.handle and c.campaign_id = h.campaign_id
             where h.handle = $1
            union all
-           select campaign_id, partner_id, partner_since, null, status from campaigns where handle = $1 and partner_since is not null`,
+           select campaign_id, partner_id, partner_since, null, status from campaigns where handle = $1 and partner_since is not null
+           order by 1, 3 nulls first`,
     values: [handle],
   });
   return rows

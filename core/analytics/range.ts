@@ -80,6 +80,11 @@ export interface SourceFilter {
   window: Window;
   /** Rows keyed by their `hour` (groupBy=hour), read from the hour table alone; else by `day`. */
   hourly?: boolean;
+  /**
+   * Edge hours without an hour table are raw rows alone, never their whole day's row (a handover's
+   * span: that day is also the other holder's), so raw clicks dropped by retention count for nobody.
+   */
+  exact?: boolean;
 }
 
 /** groupBy=hour reads one rollup row per campaign and hour: its window is capped at this span. */
@@ -208,7 +213,7 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
         where ${where}${g.hours.where ? ` and ${g.hours.where}` : ''} and hour >= ${p.add(new Date(a))} and hour < ${p.add(new Date(b))}`;
     }
     const rawBetween = (x: number, y: number) => rawRows(g, where, new Date(x), new Date(y), false, p);
-    if (g.raw!.table !== 'clicks') return rawBetween(a, b);
+    if (g.raw!.table !== 'clicks' || f.exact) return rawBetween(a, b);
     // Raw clicks of a month dropped by CLICK_RETENTION_DAYS are gone: an edge inside a dropped day
     // counts that whole day from the day table (day-precise there, as documented), never 0.
     const dropped = `${p.add(new Date(a))} < coalesce((select kept_from from click_retention), '-infinity')`;
@@ -266,7 +271,7 @@ export function spanSource(g: Grains, f: SourceFilter, span: CampaignSpan, p: Pa
     return rawRows(g, `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`, a, b, f.hourly, p);
   };
   if (inner.from && inner.to && inner.from >= inner.to) return raw(from!, to!);
-  const parts = [windowSource(g, { ...f, window: inner }, p)];
+  const parts = [windowSource(g, { ...f, window: inner, exact: true }, p)];
   if (from && from < inner.from!) parts.push(raw(from, inner.from!));
   if (to && inner.to! < to) parts.push(raw(inner.to!, to));
   return parts.map((s) => `(${s})`).join(' union all ');

@@ -39,7 +39,7 @@ const SCOPE = {
 // A partner's campaigns now or before, with the times it held those that changed partner.
 const PARTNER_SCOPE = {
   name: 'analytics-partner-scope',
-  text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.status, s.last_click_at, sp.spans
+  text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.partner_since, c.status, s.last_click_at, sp.spans
            from tenants t
            left join partners p on p.handle = t.handle and p.partner_id = $3
            left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
@@ -72,7 +72,7 @@ export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery
   if (q.partnerId && rows[0].known_partner === null) throw notFound('Partner');
   const campaigns: CampaignRef[] = rows
     .filter((r) => r.campaign_id !== null && (q.campaignId || q.includeArchived || r.status !== 'ARCHIVED'))
-    .map((r) => (q.partnerId ? partnerRef(r, q.partnerId, window) : { campaignId: r.campaign_id, partnerId: r.partner_id, status: r.status, lastClickAt: r.last_click_at }))
+    .map((r) => (q.partnerId ? partnerRef(r, q.partnerId, window, Boolean(q.campaignId)) : { campaignId: r.campaign_id, partnerId: r.partner_id, status: r.status, lastClickAt: r.last_click_at }))
     .filter((c): c is CampaignRef => c !== undefined);
   if (q.campaignId && !campaigns.length) throw notFound('Campaign');
   return { reportingCurrency: rows[0].reporting_currency, campaigns, window };
@@ -80,14 +80,18 @@ export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery
 
 /**
  * A campaign in a partner's view: the partner's own row, with its spans if the campaign changed
- * partner. A campaign the partner no longer holds is listed when its time meets the window, and
- * shows nothing of the time after (no last click: that may be its next partner's).
+ * partner. A campaign the partner no longer holds is listed when its time meets the window (or when
+ * asked for by id). The campaign's last click shows only if it is the partner's (made since it has
+ * the campaign): an earlier or later one may be another partner's.
  */
-function partnerRef(r: { campaign_id: string; partner_id: string | null; status: string; last_click_at: Date | null; spans: [] | null }, partnerId: string, window: Window): CampaignRef | undefined {
+type ScopeRow = { campaign_id: string; partner_id: string | null; partner_since: Date | null; status: string; last_click_at: Date | null; spans: [] | null };
+function partnerRef(r: ScopeRow, partnerId: string, window: Window, asked: boolean): CampaignRef | undefined {
   const spans = parseSpans(r.spans, r.campaign_id);
   const current = r.partner_id === partnerId;
-  if (!current && !spans?.some((s) => (!s.to || !window.from || s.to > window.from) && (!s.from || !window.to || s.from < window.to))) return undefined;
-  return { campaignId: r.campaign_id, partnerId, spans, current, status: r.status, lastClickAt: current ? r.last_click_at : null };
+  const meets = spans?.some((s) => (!s.to || !window.from || s.to > window.from) && (!s.from || !window.to || s.from < window.to));
+  if (!current && !asked && !meets) return undefined;
+  const own = current && r.last_click_at && (!r.partner_since || r.last_click_at >= r.partner_since);
+  return { campaignId: r.campaign_id, partnerId, spans, current, status: r.status, lastClickAt: own ? r.last_click_at : null };
 }
 
 // A partner's sums cover only the campaigns its lookup saw, over the times it held them.

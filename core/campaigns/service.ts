@@ -231,16 +231,20 @@ export class CampaignService {
       if (!changes) return { campaign: before, changed: false };
       const updated = await client.query(
         // Handed from one partner to another (or taken away): the partner it had keeps its time in the
-        // history, the next one starts from now (whole milliseconds: the bound goes through JS dates).
-        `with handed as (
+        // history, the next one starts from now. Now is read under the row lock (a transaction that
+        // began earlier but waited for the lock never dates its handover before the one it waited
+        // for), in whole milliseconds (the bound goes through JS dates).
+        `with handover as materialized (
+           select greatest(date_trunc('milliseconds', clock_timestamp()), partner_since) as at from campaigns
+            where handle = $1 and campaign_id = $2 and partner_id is not null and partner_id is distinct from $9
+         ), handed as (
            insert into campaign_partner_history (handle, campaign_id, partner_id, since, until)
-           select handle, campaign_id, partner_id, partner_since, date_trunc('milliseconds', now()) from campaigns
+           select handle, campaign_id, partner_id, partner_since, (select at from handover) from campaigns
             where handle = $1 and campaign_id = $2 and partner_id is not null and partner_id is distinct from $9
          )
          update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
                 attribution_window_days = $7, max_conversion_value = $8, partner_id = $9, updated_at = now(),
-                partner_since = case when partner_id is not null and partner_id is distinct from $9
-                                     then date_trunc('milliseconds', now()) else partner_since end
+                partner_since = coalesce((select at from handover), partner_since)
           where handle = $1 and campaign_id = $2 returning ${COLUMNS}`,
         [handle, campaignId, after.status, after.linkTitle, after.destinationUrl, JSON.stringify(after.routingRules), after.attributionWindowDays,
           after.maxConversionValue, after.partnerId ?? null],

@@ -51,6 +51,8 @@ describe('a campaign handed to another partner: each keeps what happened while i
     const a2 = await click('a');
     await convert(a1, 'k-a1', 30);
     await assignPartner(server, t, t.campaignId, 'ben');
+    // Ben has it, but the campaign's last click is ana's: none of his yet.
+    expect((await funnelOf(ben))[0]).to.include({ clicks: 0, lastClickAt: null });
     const b1 = await click('b');
     await convert(b1, 'k-b1', 70);
     await convert(a2, 'k-a2', 5); // after the handover: ben's, though its click was ana's
@@ -89,6 +91,8 @@ describe('a campaign handed to another partner: each keeps what happened while i
     const anasCsv = parseCsv((await realm(ana, '/analytics/export?format=csv').buffer(true)).text);
     const column = anasCsv[0].indexOf('partnerId');
     expect(anasCsv.slice(1).map((r) => r[column])).to.deep.equal(['ana', 'ana']);
+    // Of ana's clicks' conversions, hers only: a2's was recorded after the handover (ben's).
+    expect(anasCsv.slice(1).map((r) => r[anasCsv[0].indexOf('conversions')])).to.deep.equal(['1', '0']);
     const all = (await handle('/analytics/export?format=ndjson').buffer(true)).text.trim().split('\n').map((l) => JSON.parse(l));
     expect(all.map((r) => [r.sub1, r.partnerId])).to.deep.equal([['a', 'ana'], ['a', 'ana'], ['b', 'ben']]);
 
@@ -101,9 +105,34 @@ describe('a campaign handed to another partner: each keeps what happened while i
       s.close();
     }
 
+    // Her former campaign by id, over a window after her time: a row of zeros, not a 404.
+    const later = new Date(Date.now() + 2 * 3_600_000).toISOString();
+    const zero = (await realm(ana, `/analytics?funnel=true&campaignId=${t.campaignId}&from=${later}`)).body.data as Row[];
+    expect(zero).to.have.length(1);
+    expect(zero[0]).to.include({ clicks: 0, conversions: 0 });
+
     // Conversions and commissions carry the partner of their own time.
     const conversions = (await handle('/conversions?partnerId=ana')).body.data as Array<{ value: number }>;
     expect(conversions.map((c) => c.value)).to.deep.equal([30]);
+  });
+
+  it('keeps the holders one after another when handovers race (no time counted twice, none lost)', async () => {
+    const c = await partnerCampaign(server, { campaignId: 'raced', slug: 'raced' });
+    for (const p of ['p1', 'p2', 'p3', 'p4']) await createPartner(server, c, p);
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(['p1', 'p2', 'p3', 'p4', 'p1', 'p2', 'p3', 'p4'].map((p) =>
+        server.http.patch(`/v2/handles/${c.handle}/campaigns/raced`).set(c.auth).send({ partnerId: p }).expect(200)));
+    }
+    const { rows } = await server.sql.query(
+      `select since, until from campaign_partner_history where handle = $1 order by until, id`, [c.handle]);
+    const { rows: [now] } = await server.sql.query('select partner_since from campaigns where handle = $1', [c.handle]);
+    expect(rows.length).to.be.at.least(4);
+    expect(rows[0].since).to.equal(null);
+    for (let i = 1; i < rows.length; i++) {
+      expect(rows[i].since.getTime(), `span ${i} starts where ${i - 1} ends`).to.equal(rows[i - 1].until.getTime());
+      expect(rows[i].until.getTime()).to.be.at.least(rows[i].since.getTime());
+    }
+    expect(now.partner_since.getTime()).to.equal(rows.at(-1).until.getTime());
   });
 
   it('hands it back: the first partner counts both of its times, the second keeps its own', async () => {
@@ -154,6 +183,52 @@ describe('a campaign handed over hundreds of times', () => {
     expect(windowed.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['ana', 15], ['ben', 15]]);
     const funnel = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true&partnerId=ben`).set(t.auth).expect(200)).body;
     expect(funnel.totals.clicks).to.equal(300);
+
+    // A second campaign, handed over once: its spans come after the first's 601, in another statement.
+    await server.http.post(`/v2/handles/${t.handle}/campaigns`).set(t.auth).send({
+      campaignId: 'zz-second', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'ben',
+      primaryLink: { slug: 'zz-second', destinationUrl: 'https://merchant.example.com/zz', title: 'Second' },
+    }).expect(201);
+    await server.sql.query(`insert into campaign_partner_history (handle, campaign_id, partner_id, since, until) values ($1, 'zz-second', 'ben', null, $2)`, [t.handle, at(30)]);
+    await server.sql.query(`update campaigns set partner_id = 'ana', partner_since = $2 where handle = $1 and campaign_id = 'zz-second'`, [t.handle, at(30)]);
+    await insertTraffic(server.sql, t.handle, [{ campaignId: 'zz-second', at: at(10) }, { campaignId: 'zz-second', at: at(50) }, { campaignId: 'zz-second', at: at(55) }]);
+    const both = (await server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=partner`).set(t.auth).expect(200)).body.data;
+    expect(both.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['ana', 303], ['ben', 301]]);
+  });
+});
+
+describe('a handover in a month whose raw clicks retention dropped', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it("counts that day for neither side in visitor breakdowns (never for both), the funnel's whole hours for each", async () => {
+    const t = await partnerCampaign(server);
+    await createPartner(server, t, 'ana');
+    await createPartner(server, t, 'ben');
+    const day = Math.floor(Date.now() / 86_400_000) * 86_400_000 - 3 * 86_400_000;
+    const at = (h: number, m: number) => new Date(day + h * 3_600_000 + m * 60_000);
+    // ana until 12:30, ben since: 3 clicks in ana's whole hours, 1 in her partial hour, 1 in ben's partial hour, 4 in his whole hours.
+    await server.sql.query(`insert into campaign_partner_history (handle, campaign_id, partner_id, since, until) values ($1, $2, 'ana', null, $3)`, [t.handle, t.campaignId, at(12, 30)]);
+    await server.sql.query(`update campaigns set partner_id = 'ben', partner_since = $3 where handle = $1 and campaign_id = $2`, [t.handle, t.campaignId, at(12, 30)]);
+    const times = [at(9, 0), at(10, 0), at(11, 0), at(12, 10), at(12, 40), at(13, 0), at(14, 0), at(15, 0), at(16, 0)];
+    await insertTraffic(server.sql, t.handle, times.map((a) => ({ campaignId: t.campaignId, at: a, country: 'NL' })));
+    const countries = async (partnerId: string) =>
+      ((await server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=country&partnerId=${partnerId}&from=${at(0, 0).toISOString()}`).set(t.auth).expect(200)).body.data as Row[])
+        .map((r) => [r.key, r.clicks]);
+    expect(await countries('ana')).to.deep.equal([['NL', 4]]);
+    expect(await countries('ben')).to.deep.equal([['NL', 5]]);
+    // Retention drops that day's raw clicks. Visitor dimensions are kept per campaign and day only,
+    // so the day of the handover is nobody's there; the funnel keeps each side's whole hours.
+    await server.sql.query(`insert into click_retention (kept_from) values ($1)`, [at(24, 0)]);
+    await server.sql.query(`delete from clicks where handle = $1`, [t.handle]);
+    expect(await countries('ana')).to.deep.equal([]);
+    expect(await countries('ben')).to.deep.equal([]);
+    const funnel = async (partnerId: string) =>
+      (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true&partnerId=${partnerId}`).set(t.auth).expect(200)).body.totals.clicks;
+    expect([await funnel('ana'), await funnel('ben')]).to.deep.equal([3, 4]);
   });
 });
 
