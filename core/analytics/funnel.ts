@@ -85,6 +85,8 @@ const byCurrency = (m: Map<string, number>) =>
 
 // In whole cents: the difference of two 2-decimal amounts never picks up a float's tail.
 const cents = (x: number) => Math.round(x * 100);
+/** The sum of two amounts of money, in whole cents (a float sum would pick up a tail). */
+export const addMoney = (a: number, b: number) => (cents(a) + cents(b)) / 100;
 
 function metrics(s: Sums, status: string, lastClickAt: Date | null, reportingCurrency: string, now: Date): FunnelMetrics {
   const conf = confidence({ clicks: s.clicks, qualifiedClicks: s.qualifiedClicks, conversions: s.conversions, status, lastClickAt, now });

@@ -1,7 +1,6 @@
 // Breakdowns: visitor dimensions read the per-day dimension tables (hourly rollups at window edges),
 // day, campaign and partner the funnel tables.
-import type { Pool } from 'pg';
-import { isPartnerSet, statementName } from './funnel.ts';
+import { addMoney, isPartnerSet, statementName, type Queryable } from './funnel.ts';
 import type { HeldSpan } from './partner-spans.ts';
 import { Params } from '../db/params.ts';
 import type { Dimension } from './rollup-sql.ts';
@@ -29,7 +28,7 @@ export const emptyGroupRow = (key: string): GroupRow => ({ key, clicks: 0, quali
 export function addConversions(row: GroupRow, r: { conversions: number; currency: string | null; value: number; reporting: boolean | null }) {
   row.conversions += r.conversions;
   if (r.currency === null) return;
-  const total = (Math.round((row.revenueByCurrency[r.currency] ?? 0) * 100) + Math.round(r.value * 100)) / 100;
+  const total = addMoney(row.revenueByCurrency[r.currency] ?? 0, r.value);
   row.revenueByCurrency[r.currency] = total;
   if (r.reporting) row.revenue = total;
 }
@@ -144,7 +143,7 @@ export function mergeGroupRows(clicks: ClickKeyRow[], convs: ConversionKeyRow[])
 }
 
 /** Rows for every key with clicks or conversions; by clicks descending (day and hour: chronological). */
-export async function computeGroupBy(pg: Pool, by: GroupBy, q: GroupQuery): Promise<GroupRow[]> {
+export async function computeGroupBy(pg: Queryable, by: GroupBy, q: GroupQuery): Promise<GroupRow[]> {
   // By partner, each handover is a part of the statement: a few hundred per statement keep a handle
   // with thousands within PostgreSQL's parameter limit (the campaigns without one come with the first).
   const spans = q.spans ?? [];

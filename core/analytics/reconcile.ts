@@ -1,7 +1,9 @@
 // Proves the three views of a handle agree: funnel totals, export rows and the raw tables (plus rollups).
 import type { Pool, PoolClient } from 'pg';
 import { exportRowsSql } from './export.ts';
-import { computeFunnel, round2 } from './funnel.ts';
+import { addMoney, computeFunnel } from './funnel.ts';
+import { computeGroupBy, type GroupRow } from './group-by.ts';
+import { handleSpans } from './partner-spans.ts';
 import { Params } from '../db/params.ts';
 import { loadScope } from './service.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -42,7 +44,7 @@ async function queryAll(db: PoolClient, queries: Array<{ text: string; values: u
  */
 function money(rows: Array<{ currency: string | null; value: number | null }>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const r of rows) if (r.currency && r.value) out[r.currency] = round2((out[r.currency] ?? 0) + r.value);
+  for (const r of rows) if (r.currency && r.value) out[r.currency] = addMoney(out[r.currency] ?? 0, r.value);
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0).sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -146,6 +148,14 @@ async function derivedTotals(pg: PoolClient, handle: string): Promise<Record<str
   return out;
 }
 
+/** The rows of a breakdown added up (value per currency in whole cents). */
+function partnerTotals(rows: GroupRow[]) {
+  return {
+    clicks: rows.reduce((n, r) => n + r.clicks, 0), qualifiedClicks: rows.reduce((n, r) => n + r.qualifiedClicks, 0), conversions: rows.reduce((n, r) => n + r.conversions, 0),
+    valueByCurrency: money(rows.flatMap((r) => Object.entries(r.revenueByCurrency).map(([currency, value]) => ({ currency, value })))),
+  };
+}
+
 function compare(out: string[], what: string, a: Record<string, unknown>, b: Record<string, unknown>, keys: string[]) {
   for (const k of keys) {
     const x = JSON.stringify(a[k]);
@@ -180,6 +190,8 @@ async function reconcileIn(client: PoolClient, handle: string): Promise<Reconcil
   // The derived tables hold every hour, as the rollups do (retention keeps both).
   const derived = await derivedTotals(client, handle);
   const allRollups = keptFrom ? await rollupTotals(client, handle, null) : rollups;
+  // Who held each campaign when: the partners' rows add up to the funnel, no click counted twice or lost.
+  const byPartner = await computeGroupBy(client, 'partner', { handle, campaigns: { includeArchived: true }, window: keptFrom ? { from: keptFrom } : scope.window, spans: await handleSpans(client, handle, true) });
   const f = funnel.totals;
   const funnelTotals: ReconcileTotals = {
     clicks: f.clicks, qualifiedClicks: f.qualifiedClicks, conversions: f.conversions,
@@ -189,6 +201,7 @@ async function reconcileIn(client: PoolClient, handle: string): Promise<Reconcil
   const mismatches: string[] = [];
   compare(mismatches, 'funnel vs raw', funnelTotals as never, raw.totals as never, [...counts, 'valueByCurrency']);
   compare(mismatches, 'rollups vs raw', rollups as never, raw.totals as never, [...counts, 'valueByCurrency']);
+  compare(mismatches, 'by partner vs funnel', partnerTotals(byPartner) as never, funnelTotals as never, ['clicks', 'qualifiedClicks', 'conversions', 'valueByCurrency']);
   for (const [name, t] of Object.entries(derived)) compare(mismatches, `${name} vs rollups`, t as never, allRollups as never, [...counts, 'valueByCurrency']);
   // After a drop, conversions recorded since on dropped clicks are in the raw table but have no export row: clicks only.
   compare(mismatches, 'export vs raw', exported as never, raw.totals as never, keptFrom ? ['clicks', 'qualifiedClicks'] : counts);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { reconcile } from '../../core/analytics/reconcile.ts';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { insertTraffic } from '../support/analytics-fixtures.ts';
 import { parseCsv } from '../support/csv-parse.ts';
@@ -114,6 +115,8 @@ describe('a campaign handed to another partner: each keeps what happened while i
     // Conversions and commissions carry the partner of their own time.
     const conversions = (await handle('/conversions?partnerId=ana')).body.data as Array<{ value: number }>;
     expect(conversions.map((c) => c.value)).to.deep.equal([30]);
+    // And the handle reconciles: the partners' rows add up to the funnel.
+    expect((await reconcile(server.sql, t.handle)).mismatches).to.deep.equal([]);
   });
 
   it('keeps the holders one after another when handovers race (no time counted twice, none lost)', async () => {
@@ -194,6 +197,11 @@ describe('a campaign handed over hundreds of times', () => {
     await insertTraffic(server.sql, t.handle, [{ campaignId: 'zz-second', at: at(10) }, { campaignId: 'zz-second', at: at(50) }, { campaignId: 'zz-second', at: at(55) }]);
     const both = (await server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=partner`).set(t.auth).expect(200)).body.data;
     expect(both.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['ana', 303], ['ben', 301]]);
+    expect((await reconcile(server.sql, t.handle)).mismatches).to.deep.equal([]);
+    // A click counted for no one (a hole in the history) is what reconcile reports.
+    await server.sql.query(`delete from campaign_partner_history where handle = $1 and campaign_id = 'zz-second'`, [t.handle]);
+    await server.sql.query(`insert into campaign_partner_history (handle, campaign_id, partner_id, since, until) values ($1, 'zz-second', 'ben', null, $2)`, [t.handle, at(5)]);
+    expect((await reconcile(server.sql, t.handle)).mismatches).to.deep.equal(['by partner vs funnel: clicks 603 ≠ 604', 'by partner vs funnel: qualifiedClicks 603 ≠ 604']);
   });
 });
 
