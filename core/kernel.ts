@@ -20,6 +20,7 @@ import { loadAllPlugins } from './plugins/loader.ts';
 import { readTenantFiles } from './plugins/tenant-files.ts';
 import { createCtxCodec } from './redirect/ctx-token.ts';
 import { ensureSecrets } from './secrets.ts';
+import { redisPrefixOf } from './infra/redis-prefix.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -82,6 +83,8 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     const readPool = config.databaseReadUrl ? createPool(config.databaseReadUrl, config.databasePoolMax, log, 'tenx-read') : pool;
     if (readPool !== pool) closers.push(() => readPool.end());
 
+    // Every key, channel and queue below lives under this namespace (set once, before anything uses it).
+    (config as { redisPrefix: string }).redisPrefix = await redisPrefixOf(config.redisPrefix, pool);
     const redis = await connectRedis(config.redisUrl, log);
     // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
     if (redis) closers.push(() => (redis.isReady ? redis.quit().catch(() => redis.destroy()) : redis.destroy()));

@@ -69,7 +69,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await sql.end();
       if (!opts.db) {
         await db.drop();
-        if (config.redisUrl) await dropRedisKeys(config.redisUrl, config.redisPrefix);
+        if (config.redisUrl) await dropRedisKeys(config.redisUrl, kernel.config.redisPrefix);
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
