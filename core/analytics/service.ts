@@ -39,18 +39,23 @@ const SCOPE = {
 // A partner's campaigns now or before, with the times it held those that changed partner.
 const PARTNER_SCOPE = {
   name: 'analytics-partner-scope',
-  text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.partner_since, c.status, s.last_click_at, sp.spans
+  text: `select t.reporting_currency, p.partner_id as known_partner, c.campaign_id, c.partner_id, c.status, s.last_click_at, sp.spans, sp.last_own_click
            from tenants t
            left join partners p on p.handle = t.handle and p.partner_id = $3
            left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
                                 and (c.partner_id = $3 or exists (select 1 from campaign_partner_history h
                                        where h.handle = c.handle and h.campaign_id = c.campaign_id and h.partner_id = $3))
            left join lateral (
-                  select json_agg(json_build_object('from', x.since, 'to', x.until) order by x.since nulls first) as spans
+                  -- Each span, and the partner's own last click in it (the campaign's last may be another's).
+                  select json_agg(json_build_object('from', x.since, 'to', x.until) order by x.since nulls first) as spans, max(k.at) as last_own_click
                     from (select h.since, h.until from campaign_partner_history h
                            where h.handle = c.handle and h.campaign_id = c.campaign_id and h.partner_id = $3
                           union all
                           select c.partner_since, null where c.partner_id = $3 and c.partner_since is not null) x
+                    left join lateral (select k.occurred_at as at from clicks k
+                                        where k.handle = c.handle and k.campaign_id = c.campaign_id
+                                          and (x.since is null or k.occurred_at >= x.since) and (x.until is null or k.occurred_at < x.until)
+                                        order by k.occurred_at desc limit 1) k on true
                 ) sp on true
            left join campaign_stats s on s.handle = c.handle and s.campaign_id = c.campaign_id
           where t.handle = $1
@@ -81,17 +86,16 @@ export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery
 /**
  * A campaign in a partner's view: the partner's own row, with its spans if the campaign changed
  * partner. A campaign the partner no longer holds is listed when its time meets the window (or when
- * asked for by id). The campaign's last click shows only if it is the partner's (made since it has
- * the campaign): an earlier or later one may be another partner's.
+ * asked for by id). Its last click is the partner's own: in a campaign that changed partner, the
+ * last one in the partner's spans (the campaign's may be another partner's).
  */
-type ScopeRow = { campaign_id: string; partner_id: string | null; partner_since: Date | null; status: string; last_click_at: Date | null; spans: [] | null };
+type ScopeRow = { campaign_id: string; partner_id: string | null; status: string; last_click_at: Date | null; spans: [] | null; last_own_click: Date | null };
 function partnerRef(r: ScopeRow, partnerId: string, window: Window, asked: boolean): CampaignRef | undefined {
   const spans = parseSpans(r.spans, r.campaign_id);
   const current = r.partner_id === partnerId;
   const meets = spans?.some((s) => (!s.to || !window.from || s.to > window.from) && (!s.from || !window.to || s.from < window.to));
   if (!current && !asked && !meets) return undefined;
-  const own = current && r.last_click_at && (!r.partner_since || r.last_click_at >= r.partner_since);
-  return { campaignId: r.campaign_id, partnerId, spans, current, status: r.status, lastClickAt: own ? r.last_click_at : null };
+  return { campaignId: r.campaign_id, partnerId, spans, current, status: r.status, lastClickAt: spans ? r.last_own_click : r.last_click_at };
 }
 
 // A partner's sums cover only the campaigns its lookup saw, over the times it held them.

@@ -173,7 +173,8 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     // Bob, who had it before, keeps its click and conversion from his time, and sees nothing of carol's.
     const bobs = (await server.http.get(realm('/analytics?funnel=true')).set(bob.auth).expect(200)).body;
     const handover = bobs.data.find((r: { campaignId: string }) => r.campaignId === 'handover');
-    expect(handover).to.include({ partnerId: 'bob', clicks: 1, conversions: 1, revenue: 40, lastClickAt: null });
+    expect(handover).to.include({ partnerId: 'bob', clicks: 1, conversions: 1, revenue: 40 });
+    expect(Date.parse(handover.lastClickAt)).to.be.below(Date.now()); // his click an hour ago, not carol's two hours on
     const bobsCsv = parseCsv((await server.http.get(realm('/analytics/export?format=csv')).set(bob.auth).buffer(true).expect(200)).text);
     expect(bobsCsv.filter((r) => r.includes('handover'))).to.have.length(1);
     await server.http.delete(`/v2/handles/${h.handle}/campaigns/handover`).set(h.auth).expect(200); // out of the handle views below
