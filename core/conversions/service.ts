@@ -118,7 +118,7 @@ export class ConversionService {
     }
     const metadata = input.metadata ?? null;
     if (metadata !== null) checkMetadata(metadata);
-    const claims = this.verifyCtx(input.ctx);
+    const { claims, expired } = this.verifyCtx(input.ctx);
     // Another handle's token is refused like an invalid one: nothing says whose the ctx is.
     if (merchant && merchant.handle !== null && merchant.handle !== claims.handle) throw notThisMerchant();
     if (merchant && !merchant.scopes.includes('conversions.write')) throw insufficientScope('conversions.write');
@@ -127,18 +127,38 @@ export class ConversionService {
     if (!merchant && campaign.publicConversions === 'refuse') {
       throw unauthorized("This handle records conversions only from the merchant's server: send Authorization: Bearer <token with conversions.write>.");
     }
-    await this.checkEventType(claims.handle, campaign.goalType, input.eventType);
-    checkValue(campaign, value);
     const currency = input.currency ?? (value !== null ? campaign.reportingCurrency : null);
     const facts = { claims, eventType: input.eventType, value, currency, metadata };
     const hash = bodyHash(facts);
     const authenticated = merchant !== null;
+    const actor = merchant?.actor ?? 'public';
+    /** The original conversion of a key already recorded (200 deduped; mismatch and an audit event if the body differs), else null. */
+    const repeat = async (): Promise<RecordedConversion | null> => {
+      const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
+      const announceRepeat = this.deps.outbox.wants(claims.handle, 'conversion.deduped');
+      const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement('conversions.repeat', RECORD_REPEAT, [
+        claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(), actor, authenticated, announceRepeat,
+      ]));
+      if (!rows[0]) return null;
+      if (announceRepeat) this.wakeOutbox();
+      return { ...toResponse(rows[0], true), ...(rows[0].mismatch && { mismatch: true as const }) };
+    };
+    // A retry of a recorded conversion gets the original even when it would no longer be accepted
+    // (its ctx has expired since, the campaign's cap or event types changed): its key was recorded.
+    const refusal = expired
+      ? unprocessable('ctx_expired', "The ctx token is older than its campaign's attribution window.")
+      : await this.checkEventType(claims.handle, campaign.goalType, input.eventType).then(() => checkValue(campaign, value)).then(() => null, (err: unknown) => err);
+    if (refusal) {
+      const original = await repeat();
+      if (original) return original;
+      throw refusal;
+    }
 
     const claim: Claim = {
       handle: claims.handle, key: input.idempotencyKey, conversionId: uuidv7(), clickId: claims.clickId, campaignId: claims.campaignId,
       eventType: input.eventType, value, currency, metadata: metadata === null ? null : JSON.stringify(metadata), bodyHash: hash,
       rollupCurrency: currency ?? campaign.reportingCurrency, requireClick: false, auditId: uuidv7(), outboxId: uuidv7(),
-      authenticated, countable: authenticated || campaign.publicConversions === 'accept', actor: merchant?.actor ?? 'public',
+      authenticated, countable: authenticated || campaign.publicConversions === 'accept', actor,
       announce: this.deps.outbox.wants(claims.handle, 'conversion.tested'), announceCommission: this.deps.outbox.wants(claims.handle, 'commission.created'),
     };
     const waitUntil = Date.now() - claims.issuedAt.getTime() < FRESH_CTX_MS ? Date.now() + this.clickWaitMs() : 0;
@@ -155,16 +175,8 @@ export class ConversionService {
         if (claim.announce || claim.announceCommission) this.wakeOutbox();
         return toResponse(outcome.row, false);
       }
-      const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
-      const announceRepeat = this.deps.outbox.wants(claims.handle, 'conversion.deduped');
-      const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement('conversions.repeat', RECORD_REPEAT, [
-        claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(), claim.actor, authenticated,
-        announceRepeat,
-      ]));
-      if (rows[0]) {
-        if (announceRepeat) this.wakeOutbox();
-        return { ...toResponse(rows[0], true), ...(rows[0].mismatch && { mismatch: true as const }) };
-      }
+      const original = await repeat();
+      if (original) return original;
       // Over the cap, and the key is not a repeat after all (a concurrent claim could have taken it).
       if (outcome.kind === 'over_cap') {
         throw unprocessable('too_many_conversions_for_click',
@@ -175,11 +187,11 @@ export class ConversionService {
     throw unavailable('The conversion could not be recorded; retry with the same idempotencyKey.');
   }
 
-  private verifyCtx(token: string): CtxClaims {
+  /** The ctx's claims (422 when it is not ours), and whether its attribution window has passed. */
+  private verifyCtx(token: string): { claims: CtxClaims; expired: boolean } {
     const v = this.deps.ctxCodec.verify(token);
     if (!v.ok) throw unprocessable('invalid_ctx', 'The ctx token is malformed or its signature does not match.');
-    if (v.expired) throw unprocessable('ctx_expired', "The ctx token is older than its campaign's attribution window.");
-    return v.claims;
+    return v;
   }
 
   /**

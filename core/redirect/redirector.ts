@@ -1,6 +1,7 @@
 // Answers one short-link request: 302 to the chosen destination with a signed ctx, then (GET only)
 // hands the click to the recorder. Used by the fast lane and by the Koa route alike. HEAD gets the
-// same 302 without a ctx: it records no click, so a ctx from it could only back a conversion of no visit.
+// same 302 (API.md: "HEAD answers the same without recording a click"); its ctx names a click that is
+// never stored, and a conversion whose click row is not found is never verified.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
@@ -72,11 +73,6 @@ export class Redirector {
     const facts = clickFacts(req, link, occurredAt, this.opts.facts);
     const claims: CtxClaims = { clickId, handle: link.handle, campaignId: link.campaignId, issuedAt: occurredAt, windowDays: link.windowDays };
     const click: Click = { req, res, link, lane, rid, started, facts, clickId };
-    if (req.method === 'HEAD') {
-      const destination = chooseDestination(link.rules, link.destinationUrl, facts);
-      this.respond(click, { destination, location: destination }, 'inline');
-      return;
-    }
     if (link.offload && this.pool) {
       const task = {
         version: link.version, goalType: link.goalType, rulesJson: link.rulesJson, fallbackUrl: link.destinationUrl,

@@ -81,21 +81,25 @@ describe('issue 12: conversion limits and verified conversions', () => {
     }
   });
 
-  it("HEAD answers the destination without a ctx (it records no click); GET's ctx from curl is a bot click, never verified", async () => {
-    const { handle, auth, slug } = await partnerCampaign(server);
+  it("HEAD answers like GET, ctx included, but records no click: its ctx never verifies a conversion; GET's ctx from curl is a bot click, never verified", async () => {
+    const { handle, auth, slug } = await partnerCampaign(server, { publicConversions: 'accept' });
     const curl = { 'user-agent': 'curl/8.5.0' };
     const head = await server.http.head(`/${handle}/${slug}`).set(curl).expect(302);
-    expect(new URL(head.headers.location).searchParams.has('ctx'), head.headers.location).to.equal(false);
-    expect(head.headers.location).to.equal(`https://merchant.example.com/product?ref=partner-alpha`);
+    const headCtx = new URL(head.headers.location).searchParams.get('ctx');
+    expect(headCtx, head.headers.location).to.be.a('string');
+    expect(head.headers.location).to.equal(`https://merchant.example.com/product?ref=partner-alpha&ctx=${headCtx}`);
+    const fromHead = await server.http.post(CONVERSIONS).send({ ctx: headCtx, eventType: 'sale', value: 5, idempotencyKey: 'curl-head' }).expect(201);
+    expect(fromHead.body.authenticated).to.equal(false);
+    expect((await server.sql.query('select verified from conversions where handle = $1', [handle])).rows).to.deep.equal([{ verified: false }]);
 
     const get = await server.http.get(`/${handle}/${slug}`).set(curl).redirects(0).expect(302);
     const ctx = new URL(get.headers.location).searchParams.get('ctx')!;
     await storedClicks(server, handle, 1);
     await server.http.post(CONVERSIONS).send({ ctx, eventType: 'sale', value: 5, idempotencyKey: 'curl-get' }).expect(201);
-    expect(await funnel(handle, auth)).to.include({ clicks: 1, qualifiedClicks: 0, conversions: 1, verifiedConversions: 0 });
+    expect(await funnel(handle, auth)).to.include({ clicks: 1, qualifiedClicks: 0, conversions: 2, verifiedConversions: 0 });
   });
 
-  it('does not verify a conversion whose click row is not found after the wait (what a HEAD ctx used to be)', async () => {
+  it('does not verify a conversion whose click row is not found after the wait (a HEAD ctx, a lost click)', async () => {
     const { handle, auth, campaignId } = await partnerCampaign(server, { publicConversions: 'accept' });
     // A validly signed ctx naming a click that was never recorded.
     const ctx = codec(server).sign({ clickId: uuidv7(), handle, campaignId, issuedAt: new Date(), windowDays: 30 });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createCtxCodec } from '../../core/redirect/ctx-token.ts';
-import { CONVERSIONS, clickThrough, count, partnerCampaign, storedClick } from '../support/conversions.ts';
+import { CONVERSIONS, clickThrough, codec, count, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 describe('workflow 2: idempotent conversions', () => {
@@ -203,6 +203,29 @@ describe('workflow 2: idempotent conversions', () => {
     expect((await list(`from=${encodeURIComponent(before)}&type=conversion.created`)).body.data).to.have.length(3);
     expect((await list(`to=${encodeURIComponent(before)}&type=conversion.created`)).body.data).to.have.length(0);
     expect((await list('type=conversion.created', 'partner-other')).body.data).to.have.length(0);
+  });
+
+  it("answers a retry of a recorded conversion with the original even when it would be refused now (cap, event type, expired ctx)", async () => {
+    const { handle, auth, campaignId } = await partnerCampaign(server);
+    const { clickId, ctx } = await storedClick(server, handle, campaignId);
+    const body = { ctx, eventType: 'affiliate_click', value: 50, currency: 'USD', idempotencyKey: 'retry-1' };
+    const first = await server.http.post(CONVERSIONS).send(body).expect(201);
+    await server.http.patch(`/v2/handles/${handle}/campaigns/${campaignId}`).set(auth).send({ maxConversionValue: 10 }).expect(200);
+    // The byte-identical retry: the original, not value_out_of_range.
+    expect((await server.http.post(CONVERSIONS).send(body).expect(200)).body).to.deep.equal({ ...first.body, deduped: true });
+    // A retry that differs and would be refused: the original, flagged and audited.
+    const bogus = await server.http.post(CONVERSIONS).send({ ...body, eventType: 'bogus' }).expect(200);
+    expect(bogus.body).to.deep.equal({ ...first.body, deduped: true, mismatch: true });
+    const audit = await server.http.get(`/v2/handles/${handle}/audit-events?type=conversion.mismatch`).set(auth).expect(200);
+    expect(audit.body.data[0].payload.changes).to.deep.equal({ eventType: { original: 'affiliate_click', submitted: 'bogus' } });
+    // The same click's ctx after its window: the original again.
+    const late = codec(server).sign({ clickId, handle, campaignId, issuedAt: new Date(Date.now() - 31 * 86_400_000), windowDays: 30 });
+    expect((await server.http.post(CONVERSIONS).send({ ...body, ctx: late }).expect(200)).body).to.include({ conversionId: first.body.conversionId, deduped: true });
+    // A new key is still refused for each reason.
+    expect((await server.http.post(CONVERSIONS).send({ ...body, idempotencyKey: 'retry-2' }).expect(422)).body.error.code).to.equal('value_out_of_range');
+    expect((await server.http.post(CONVERSIONS).send({ ...body, value: 5, eventType: 'bogus', idempotencyKey: 'retry-3' }).expect(422)).body.error.code).to.equal('event_type_not_allowed');
+    expect((await server.http.post(CONVERSIONS).send({ ...body, value: 5, ctx: late, idempotencyKey: 'retry-4' }).expect(422)).body.error.code).to.equal('ctx_expired');
+    expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(1);
   });
 
   it('rejects forged, tampered, malformed and expired ctx tokens with 422', async () => {

@@ -178,11 +178,14 @@ describe('redirect: GET /{handle}/{slug}', () => {
   });
 
   describe('what does not count', () => {
-    it('answers HEAD like GET but without a ctx (issue 12: no click recorded, so nothing a conversion could claim)', async () => {
+    it('answers HEAD like GET, signed ctx included, without recording a click (its ctx never verifies a conversion)', async () => {
       const { handle } = await handleWith(campaign('partner-alpha', 'deal-alpha', ALPHA));
       for (let i = 0; i < 2; i++) {
         const res = await server.http.head(`/${handle}/deal-alpha`).set(person()).expect(302);
-        expect(res.headers.location).to.equal(ALPHA);
+        const location = new URL(res.headers.location);
+        expect(location.searchParams.get('ctx')).to.match(/^[A-Za-z0-9_-]{20,200}$/);
+        location.searchParams.delete('ctx');
+        expect(location.toString()).to.equal(ALPHA);
         expect(res.headers['cache-control']).to.equal('no-store');
       }
       await server.http.get(`/${handle}/deal-alpha`).set(person()).expect(302);
