@@ -1,17 +1,22 @@
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
+import { jsonbWithTimes } from '../db/json-time.ts';
 
 /**
- * Outbox events (`commission.created` / `commission.updated`, data: the commission object) for the
- * commission rows of `source` (a CTE of raw commissions rows), as a CTE body of the statement that
- * wrote them: an event exists exactly when the change committed. `when` is a SQL boolean (e.g. a
- * parameter saying whether any subscription of the handle wants the type: outbox.wants()).
+ * Outbox events (`commission.created` / `commission.updated`, data: the commission object as the API
+ * returns it; an update also carries `previous: {status}`, the status it left) for the commission
+ * rows of `source` (a CTE of raw commissions rows; for updates with a `from_status` column), as a CTE
+ * body of the statement that wrote them: an event exists exactly when the change committed. `when`
+ * is a SQL boolean (e.g. a parameter saying whether any subscription of the handle wants the type:
+ * outbox.wants()).
  */
 export const commissionEventInsert = (source: string, type: 'commission.created' | 'commission.updated', when = 'true') => `
   ${outboxInsertSql({
-    handle: 'x.handle', type: `'${type}'`, payload: "to_jsonb(x) - 'handle'",
-    from: `(select c.handle, ${COMMISSION_COLUMNS} from ${source} c) x`, where: when,
+    handle: 'x.handle', type: `'${type}'`,
+    payload: `${jsonbWithTimes('x', ['holdUntil', 'createdAt', 'updatedAt'])} - 'handle' - 'fromStatus'` +
+      (type === 'commission.updated' ? ` || jsonb_build_object('previous', jsonb_build_object('status', x."fromStatus"))` : ''),
+    from: `(select c.handle, ${COMMISSION_COLUMNS}${type === 'commission.updated' ? ', c.from_status as "fromStatus"' : ''} from ${source} c) x`, where: when,
   })}`;
 
 /**

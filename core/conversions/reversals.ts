@@ -6,6 +6,7 @@ import { invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import { auditInsertSql } from '../audit/index.ts';
 import { answerRepeat } from './reversal-repeat.ts';
+import { isoTimeSql } from '../db/json-time.ts';
 
 export interface ReversalInput {
   idempotencyKey: string;
@@ -50,11 +51,11 @@ with conv as (
   select r.handle, r.campaign_id, r.reversal_id,
          jsonb_build_object('reversalId', r.reversal_id, 'conversionId', r.conversion_id, 'campaignId', r.campaign_id, 'partnerId', c.partner_id,
                             'amount', r.amount, 'currency', r.currency, 'reason', r.reason, 'note', r.note, 'reversedValue', c.reversed_value,
-                            'value', c.value, 'createdAt', r.created_at) as payload
+                            'value', c.value, 'createdAt', ${isoTimeSql('r.created_at')}, 'commissions', r.commissions) as payload
     from rev r cross join conv c
 ), audit as (${auditInsertSql({
   handle: 'handle', type: "'conversion.reversed'", actor: '$8', campaignId: 'campaign_id', subjectId: "(payload->>'conversionId')",
-  payload: "payload || jsonb_build_object('reversalKey', $3::text)", from: 'data',
+  payload: "payload - 'commissions' || jsonb_build_object('reversalKey', $3::text)", from: 'data',
 })}
 ), events as (${outboxInsertSql({ handle: 'handle', type: "'conversion.reversed'", payload: 'payload', from: 'data' })}
 )

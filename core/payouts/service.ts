@@ -7,6 +7,7 @@ import { HttpError, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
+import { jsonbWithTimes } from '../db/json-time.ts';
 
 export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,
   p.commission_count as "commissionCount", p.status, p.period_end as "periodEnd", p.reference,
@@ -15,7 +16,7 @@ export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partn
 /** The outbox event (data: the payout object) of each payout row of `source`; `when` a SQL boolean. */
 const payoutEvent = (source: string, type: 'payout.created' | 'payout.paid', when = 'true') => `
   ${outboxInsertSql({
-    handle: 'x.handle', type: `'${type}'`, payload: "to_jsonb(x) - 'handle'",
+    handle: 'x.handle', type: `'${type}'`, payload: `${jsonbWithTimes('x', ['periodEnd', 'createdAt', 'paidAt'])} - 'handle'`,
     from: `(select p.handle, ${PAYOUT_COLUMNS} from ${source} p) x`, where: when,
   })}`;
 

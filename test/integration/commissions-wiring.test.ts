@@ -50,6 +50,34 @@ describe('commissions written with the conversion', () => {
     expect(events[0].payload).to.include({ partnerId: 'anna', status: 'pending', currency: 'EUR' });
   });
 
+  it('carries in each event the object as the API returns it: commission (and the status it left), payout, reversal with its commissions', async () => {
+    const t = await withPartner(server);
+    await server.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth).send({
+      endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['commission.created', 'commission.updated', 'payout.created', 'payout.paid', 'conversion.reversed'],
+    }).expect(201);
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    const conversion = (await server.http.post(CONVERSIONS).set(t.merchant).send({ ctx, eventType: 'affiliate_click', value: 80, currency: 'EUR', idempotencyKey: 'ev-1' }).expect(201)).body;
+    const events = async (type: string) =>
+      (await server.sql.query(`select payload from outbox_events where handle = $1 and type = $2 order by created_at, event_id`, [t.handle, type])).rows.map((r) => r.payload);
+    const [created] = (await server.http.get(`/v2/handles/${t.handle}/commissions`).set(t.auth).expect(200)).body.data;
+    expect(await events('commission.created')).to.deep.equal([{ ...created }]);
+    expect(created.createdAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const approved = (await server.http.patch(`/v2/handles/${t.handle}/commissions/${created.commissionId}`).set(t.auth).send({ status: 'approved', reason: 'checked' }).expect(200)).body;
+    expect(await events('commission.updated')).to.deep.equal([{ ...approved, previous: { status: 'pending' } }]);
+    const [payout] = (await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'ev-run' }).expect(201)).body.data;
+    expect(await events('payout.created')).to.deep.equal([payout]);
+    // No body at all: reference is optional.
+    const paid = (await server.http.post(`/v2/handles/${t.handle}/payouts/${payout.payoutId}/mark-paid`).set(t.auth).expect(200)).body;
+    expect(await events('payout.paid')).to.deep.equal([paid]);
+    const afterPay = (await server.http.get(`/v2/handles/${t.handle}/commissions/${created.commissionId}`).set(t.auth).expect(200)).body;
+    expect((await events('commission.updated'))[1]).to.deep.equal({ ...afterPay, previous: { status: 'approved' } });
+    const reversal = (await server.http.post(`/v2/handles/${t.handle}/conversions/reversals`).set(t.merchant)
+      .send({ idempotencyKey: 'ev-1', reversalKey: 'ev-r1', amount: 20, reason: 'refund' }).expect(201)).body;
+    const [reversed] = await events('conversion.reversed');
+    expect(reversed).to.include({ reversalId: reversal.reversalId, conversionId: conversion.conversionId, createdAt: reversal.createdAt });
+    expect(reversed.commissions).to.deep.equal(reversal.commissions);
+  });
+
   it('writes no outbox event that no subscription wants (nor wakes the dispatcher for none), and the commission and its audit row all the same', async () => {
     const t = await withPartner(server);
     const { ctx } = await storedClick(server, t.handle, t.campaignId);

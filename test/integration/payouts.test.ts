@@ -145,7 +145,7 @@ describe('payouts: mark paid, cancel, statements', () => {
     expect(canceled.body.status).to.equal('canceled');
     const { rows } = await server.sql.query('select status, payout_id from commissions where commission_id = any($1)', [lineIds]);
     expect(rows.every((r) => r.status === 'approved' && r.payout_id === null)).to.equal(true);
-    const res = await server.http.post(url(`/${payoutId}/mark-paid`)).set(t.auth).send({}).expect(409);
+    const res = await server.http.post(url(`/${payoutId}/mark-paid`)).set(t.auth).expect(409);
     expect(res.body.error.code).to.equal('invalid_transition');
     const rerun = await server.http.post(url()).set(t.auth).send({ idempotencyKey: `again-${payoutId}` }).expect(201);
     expect(rerun.body.data.map((p: { amount: number; commissionCount: number }) => [p.amount, p.commissionCount])).to.deep.equal([[10.5, 3]]);
