@@ -42,8 +42,8 @@ export const RULE_CURRENCY = (rule: string, currency: string) =>
  * Inserts the conversion commission of each row of `source` (a CTE or table name) and returns the
  * rows inserted. `source` must have the columns: handle, campaign_id, partner_id (null: the campaign
  * has no partner, no commission), conversion_id, event_type, value, currency, created_at, is_bot
- * (the click was flagged), authenticated (merchant-authenticated conversion: only those approve
- * automatically), partner_suspended, sub1…sub5.
+ * (the click was flagged), authenticated (a merchant-authenticated conversion of a recorded click:
+ * only those approve automatically), partner_suspended, sub1…sub5.
  *
  * A bot click → `rejected`/`bot_click`; a suspended partner → `rejected`/`partner_suspended`; else
  * `pending` until `holdUntil` (created_at + the rule's hold days). No rule, a percent rule without a

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { v7 as uuidv7 } from 'uuid';
 import { CONVERSIONS, clickThrough, codec, count, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { storedClicks } from '../support/redirect.ts';
 
 // Issue 12 items 2 and 3: what one ctx may claim (currency, value, how many), and what counts as verified.
@@ -82,7 +82,7 @@ describe('issue 12: conversion limits and verified conversions', () => {
   });
 
   it("HEAD answers like GET, ctx included, but records no click: its ctx never verifies a conversion; GET's ctx from curl is a bot click, never verified", async () => {
-    const { handle, auth, slug } = await partnerCampaign(server, { publicConversions: 'accept' });
+    const { handle, auth, slug, ownerToken } = await partnerCampaign(server, { publicConversions: 'accept' });
     const curl = { 'user-agent': 'curl/8.5.0' };
     const head = await server.http.head(`/${handle}/${slug}`).set(curl).expect(302);
     const headCtx = new URL(head.headers.location).searchParams.get('ctx');
@@ -91,12 +91,22 @@ describe('issue 12: conversion limits and verified conversions', () => {
     const fromHead = await server.http.post(CONVERSIONS).send({ ctx: headCtx, eventType: 'sale', value: 5, idempotencyKey: 'curl-head' }).expect(201);
     expect(fromHead.body.authenticated).to.equal(false);
     expect((await server.sql.query('select verified from conversions where handle = $1', [handle])).rows).to.deep.equal([{ verified: false }]);
+    // Posted by the merchant's server, with a partner and a reward: its commission waits for a person (no bot check ran).
+    await server.http.post(`/v2/handles/${handle}/partners`).set(auth).send({ partnerId: 'anna', name: 'Anna' }).expect(201);
+    await server.http.patch(`/v2/handles/${handle}/campaigns/partner-alpha`).set(auth).send({ partnerId: 'anna' }).expect(200);
+    await server.http.put(`/v2/handles/${handle}/rewards/sale`).set(auth).send({ scope: {}, event: 'sale', type: 'percent', percent: 10, holdDays: 0 }).expect(201);
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const again = await server.http.head(`/${handle}/${slug}`).set(curl).expect(302);
+    const merchantHead = new URL(again.headers.location).searchParams.get('ctx');
+    const posted = await server.http.post(CONVERSIONS).set(merchant.auth).send({ ctx: merchantHead, eventType: 'sale', value: 50, idempotencyKey: 'merchant-head' }).expect(201);
+    const { rows: earned } = await server.sql.query('select status, auto_approve from commissions where conversion_id = $1', [posted.body.conversionId]);
+    expect(earned).to.deep.equal([{ status: 'pending', auto_approve: false }]);
 
     const get = await server.http.get(`/${handle}/${slug}`).set(curl).redirects(0).expect(302);
     const ctx = new URL(get.headers.location).searchParams.get('ctx')!;
     await storedClicks(server, handle, 1);
     await server.http.post(CONVERSIONS).send({ ctx, eventType: 'sale', value: 5, idempotencyKey: 'curl-get' }).expect(201);
-    expect(await funnel(handle, auth)).to.include({ clicks: 1, qualifiedClicks: 0, conversions: 2, verifiedConversions: 0 });
+    expect(await funnel(handle, auth)).to.include({ clicks: 1, qualifiedClicks: 0, conversions: 3, verifiedConversions: 0 });
   });
 
   it('does not verify a conversion whose click row is not found after the wait (a HEAD ctx, a lost click)', async () => {
