@@ -84,7 +84,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     if (readPool !== pool) closers.push(() => readPool.end());
 
     // Every key, channel and queue below lives under this namespace (set once, before anything uses it).
-    (config as { redisPrefix: string }).redisPrefix = await redisPrefixOf(config.redisPrefix, pool);
+    (config as { redisPrefix: string }).redisPrefix = await redisPrefixOf(config.redisPrefix, pool, log);
     const redis = await connectRedis(config.redisUrl, log);
     // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
     if (redis) closers.push(() => (redis.isReady ? redis.quit().catch(() => redis.destroy()) : redis.destroy()));

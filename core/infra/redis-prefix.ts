@@ -1,17 +1,28 @@
-// The Redis namespace of a deployment: REDIS_PREFIX when set, else one derived from the database the
-// deployment writes to (its cluster's system identifier and its name). Two deployments on one Redis
-// with the same namespace would share their webhook queue (a job taken by the other deployment's
-// worker finds no delivery there and is dropped, so the delivery waits for the recovery sweep),
-// their bus and their rate-limit counters; every process of one deployment reaches the same database,
-// so they agree on it.
-import { createHash } from 'node:crypto';
+// The Redis namespace of a deployment: REDIS_PREFIX when set, else one derived from the deployment's
+// id, a random id the first server start writes into its database (migration 0024). Two deployments
+// on one Redis with the same namespace would share their webhook queue (a job taken by the other
+// deployment's worker finds no delivery there and is dropped, so the delivery waits for the recovery
+// sweep), their bus and their rate-limit counters; every process of one deployment reads the same
+// row, so they agree. A database restored from another deployment's backup carries its id: set
+// REDIS_PREFIX there if both share a Redis.
 import type { Pool } from 'pg';
+import type { Logger } from 'pino';
 
-export async function redisPrefixOf(configured: string, pg: Pool): Promise<string> {
+/** Used when the database has no deployment table (a server started on an unmigrated database). */
+export const FALLBACK_PREFIX = 'tenx';
+
+const isUndefinedTable = (err: unknown) => (err as { code?: string }).code === '42P01';
+
+export async function redisPrefixOf(configured: string, pg: Pool, log: Logger): Promise<string> {
   if (configured) return configured;
-  // The cluster's identifier tells two databases of one name on different servers apart; a server
-  // that does not let us read it leaves the name alone.
-  const cluster = await pg.query('select system_identifier::text as id from pg_control_system()').then((r) => r.rows[0]?.id as string, () => '');
-  const { rows } = await pg.query('select current_database() as name');
-  return `tenx-${createHash('sha256').update(`${cluster}/${rows[0].name}`).digest('hex').slice(0, 8)}`;
+  try {
+    // Two statements: a process that lost the race to make the id reads the winner's row after its commit.
+    await pg.query('insert into deployment (deployment_id) values (gen_random_uuid()) on conflict do nothing');
+    const { rows } = await pg.query(`select replace(deployment_id::text, '-', '') as id from deployment`);
+    return `tenx-${(rows[0].id as string).slice(0, 8)}`;
+  } catch (err) {
+    if (!isUndefinedTable(err)) throw err;
+    log.warn({ redisPrefix: FALLBACK_PREFIX }, 'the database has no deployment id (not migrated): Redis keys use the fallback namespace');
+    return FALLBACK_PREFIX;
+  }
 }

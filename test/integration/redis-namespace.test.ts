@@ -1,6 +1,12 @@
 import { expect } from 'chai';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../config/index.ts';
+import { startKernel } from '../../core/kernel.ts';
+import { TEST_REDIS_URL } from '../support/database.ts';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { dropRedisKeys, startTestServer, type TestServer } from '../support/server.ts';
 import { startReceiver, type Receiver } from '../support/webhooks.ts';
 
 // Two deployments on one Redis, REDIS_PREFIX left empty (the default): each derives its namespace
@@ -45,5 +51,27 @@ describe('the default Redis namespace: one per database', function () {
     // Each is sent within seconds (a job lost to the other deployment would wait over a minute).
     await rx.waitFor((r) => r.length >= 30, 15_000, '30 deliveries');
     expect(new Set(rx.received.map((r) => r.id)).size).to.equal(30);
+  });
+
+  it('differs between embedded data directories (each made from the same shipped template), and survives a restart', async () => {
+    const dirs = [mkdtempSync(join(tmpdir(), 'tenx-ns-a-')), mkdtempSync(join(tmpdir(), 'tenx-ns-b-'))];
+    const start = (dir: string) => startKernel(loadConfig({
+      DATABASE_URL: '', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: '', DATA_DIR: dir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'silent',
+      ADMIN_TOKEN: 'x-admin-0123456789abcdefghijklmnopqrstu', CTX_SECRETS: 'k-0123456789abcdef0123456789abcdef', SECRET_KEY: 's',
+    }));
+    try {
+      const prefixes: string[] = [];
+      for (const dir of [...dirs, dirs[0]]) {
+        const kernel = await start(dir);
+        prefixes.push(kernel.config.redisPrefix);
+        await kernel.close();
+      }
+      expect(prefixes[0]).to.match(/^tenx-[0-9a-f]{8}$/);
+      expect(prefixes[1]).not.to.equal(prefixes[0]);
+      expect(prefixes[2]).to.equal(prefixes[0]);
+      for (const prefix of new Set(prefixes)) await dropRedisKeys(TEST_REDIS_URL, prefix);
+    } finally {
+      for (const d of dirs) rmSync(d, { recursive: true, force: true });
+    }
   });
 });

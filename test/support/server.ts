@@ -77,7 +77,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 }
 
 /** Deletes what a test server left in Redis under its prefix (BullMQ metadata, counters). */
-async function dropRedisKeys(url: string, prefix: string): Promise<void> {
+export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
   const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
   client.on('error', () => {});
   try {

@@ -20,6 +20,7 @@ import { Migration0020PartitionedClicks } from './0020-partitioned-clicks.ts';
 import { Migration0021ConversionHours } from './0021-conversion-hours.ts';
 import { Migration0022InlinableClickIdTime } from './0022-inlinable-click-id-time.ts';
 import { Migration0023CampaignPartnerHistory } from './0023-campaign-partner-history.ts';
+import { Migration0024DeploymentId } from './0024-deployment-id.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   { name: '0021-conversion-hours', class: Migration0021ConversionHours },
   { name: '0022-inlinable-click-id-time', class: Migration0022InlinableClickIdTime },
   { name: '0023-campaign-partner-history', class: Migration0023CampaignPartnerHistory },
+  { name: '0024-deployment-id', class: Migration0024DeploymentId },
 ];
