@@ -1,9 +1,8 @@
 // Who held a campaign when: the campaign's partner now (since partner_since) and its former partners
 // (campaign_partner_history). A campaign that never changed partner has no spans: it is wholly its
 // partner's. Clicks and conversions count for whoever held the campaign when they happened.
-import type { CampaignRef } from './funnel.ts';
+import type { CampaignRef, Queryable } from './funnel.ts';
 import type { CampaignSet, CampaignSpan } from './range.ts';
-import type { Queryable } from './funnel.ts';
 
 /** A span with its holder (null: nobody, or a holder from before the history was kept). */
 export type HeldSpan = CampaignSpan & { partnerId: string | null };
