@@ -8,6 +8,7 @@ import { ExportPace, type PaceLimits } from './export-pace.ts';
 import { CsvLineEndings, UnescapeCopyText } from './export-streams.ts';
 import type { Window } from './range.ts';
 import { partnerAtSql } from '../campaigns/index.ts';
+import { isoTimeSql } from '../db/json-time.ts';
 
 export type ExportFormat = 'csv' | 'ndjson';
 
@@ -67,7 +68,7 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
         from conversions x ${holderOfConversion} where ${conversions} group by x.click_id
     )
     select c.click_id, c.campaign_id,
-      to_char(c.occurred_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as occurred_at,
+      ${isoTimeSql('c.occurred_at')} as occurred_at,
       c.country, c.segment, c.referrer_host as referrer, c.source, c.is_bot, c.bot_reason,
       v.n is not null as converted, coalesce(v.n, 0) as conversions, v.value, v.currency,
       c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, holder.partner_id,

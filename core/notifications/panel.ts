@@ -7,6 +7,7 @@ import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { DeliveryEngine } from './engine.ts';
 import type { DeliveryStatus } from './schemas.ts';
 import { Params } from '../db/params.ts';
+import { isoTimeSql } from '../db/json-time.ts';
 
 export interface PanelFilters {
   webhookId?: string;
@@ -17,16 +18,15 @@ export interface PanelFilters {
   cursor?: string;
 }
 
-const ISO = (col: string) => `to_char(${col} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
 const DELIVERY_COLUMNS = `
   d.delivery_id as "deliveryId", d.webhook_id as "webhookId", d.event_id as "eventId", d.event_type as "eventType",
   -- A partner's postback delivery names its partner (null: a webhook's), so the panel can tell them apart.
   (select w.partner_id from webhooks w where w.webhook_id = d.webhook_id) as "partnerId",
-  d.status, d.cycle as redeliveries, ${ISO('d.next_attempt_at')} as "nextAttemptAt", ${ISO('d.created_at')} as "createdAt",
-  ${ISO('d.updated_at')} as "updatedAt", ${ISO('d.completed_at')} as "completedAt",
+  d.status, d.cycle as redeliveries, ${isoTimeSql('d.next_attempt_at')} as "nextAttemptAt", ${isoTimeSql('d.created_at')} as "createdAt",
+  ${isoTimeSql('d.updated_at')} as "updatedAt", ${isoTimeSql('d.completed_at')} as "completedAt",
   coalesce((select json_agg(json_build_object(
-             'attempt', a.attempt, 'at', ${ISO('a.attempted_at')}, 'statusCode', a.status_code, 'latencyMs', a.latency_ms,
+             'attempt', a.attempt, 'at', ${isoTimeSql('a.attempted_at')}, 'statusCode', a.status_code, 'latencyMs', a.latency_ms,
              'error', a.error, 'responseSnippet', a.response_snippet) order by a.attempt)
               from delivery_attempts a where a.delivery_id = d.delivery_id), '[]') as attempts`;
 
