@@ -1,6 +1,6 @@
-// Who held a campaign when: the campaign's partner now (since partner_since) and its former partners
-// (campaign_partner_history). A campaign that never changed partner has no spans: it is wholly its
-// partner's. Clicks and conversions count for whoever held the campaign when they happened.
+// Who held a campaign when: the view campaign_partner_spans (migration 0025) of its former partners and
+// its partner now since the handover. A campaign that never changed partner has no spans: it is wholly
+// its partner's. Clicks and conversions count for whoever held the campaign when they happened.
 import type { CampaignRef, Queryable } from './funnel.ts';
 import type { CampaignSet, CampaignSpan } from './range.ts';
 
@@ -20,12 +20,10 @@ export const parseSpans = (json: Array<{ from: string | null; to: string | null 
 export async function handleSpans(pg: Queryable, handle: string, includeArchived: boolean): Promise<HeldSpan[]> {
   const { rows } = await pg.query({
     name: 'analytics-handle-spans',
-    text: `select h.campaign_id, h.partner_id, h.since, h.until, c.status
-             from campaign_partner_history h join campaigns c on c.handle = h.handle and c.campaign_id = h.campaign_id
-            where h.handle = $1
-           union all
-           select campaign_id, partner_id, partner_since, null, status from campaigns where handle = $1 and partner_since is not null
-           order by 1, 3 nulls first`,
+    text: `select s.campaign_id, s.partner_id, s.since, s.until, c.status
+             from campaign_partner_spans s join campaigns c on c.handle = s.handle and c.campaign_id = s.campaign_id
+            where s.handle = $1
+            order by 1, 3 nulls first`,
     values: [handle],
   });
   return rows

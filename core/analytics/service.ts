@@ -43,7 +43,7 @@ const PARTNER_SCOPE = {
            from tenants t
            left join partners p on p.handle = t.handle and p.partner_id = $3
            left join campaigns c on c.handle = t.handle and ($2::text is null or c.campaign_id = $2)
-                                and (c.partner_id = $3 or exists (select 1 from campaign_partner_history h
+                                and (c.partner_id = $3 or exists (select 1 from campaign_partner_spans h
                                        where h.handle = c.handle and h.campaign_id = c.campaign_id and h.partner_id = $3))
            left join campaign_stats s on s.handle = c.handle and s.campaign_id = c.campaign_id
            left join lateral (
@@ -51,16 +51,14 @@ const PARTNER_SCOPE = {
                   -- open span's is the campaign's if made since; a closed span's, one probe of the clicks index
                   -- between its bounds (bounds the index and the month partitions can use).
                   select json_agg(json_build_object('from', x.since, 'to', x.until) order by x.since nulls first) as spans, max(k.at) as last_own_click
-                    from (select h.since, h.until from campaign_partner_history h
-                           where h.handle = c.handle and h.campaign_id = c.campaign_id and h.partner_id = $3
-                          union all
-                          select c.partner_since, null where c.partner_id = $3 and c.partner_since is not null) x
+                    from campaign_partner_spans x
                     left join lateral (select s.last_click_at as at where x.until is null and s.last_click_at >= x.since
                                        union all
                                        (select k.occurred_at from clicks k
                                          where x.until is not null and k.handle = c.handle and k.campaign_id = c.campaign_id
                                            and k.occurred_at >= coalesce(x.since, '-infinity') and k.occurred_at < x.until
                                          order by k.occurred_at desc limit 1)) k on true
+                   where x.handle = c.handle and x.campaign_id = c.campaign_id and x.partner_id = $3
                 ) sp on true
           where t.handle = $1
           order by c.campaign_id`,

@@ -21,6 +21,7 @@ import { Migration0021ConversionHours } from './0021-conversion-hours.ts';
 import { Migration0022InlinableClickIdTime } from './0022-inlinable-click-id-time.ts';
 import { Migration0023CampaignPartnerHistory } from './0023-campaign-partner-history.ts';
 import { Migration0024DeploymentId } from './0024-deployment-id.ts';
+import { Migration0025CampaignPartnerSpans } from './0025-campaign-partner-spans.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -47,4 +48,5 @@ export const migrations = [
   { name: '0022-inlinable-click-id-time', class: Migration0022InlinableClickIdTime },
   { name: '0023-campaign-partner-history', class: Migration0023CampaignPartnerHistory },
   { name: '0024-deployment-id', class: Migration0024DeploymentId },
+  { name: '0025-campaign-partner-spans', class: Migration0025CampaignPartnerSpans },
 ];
