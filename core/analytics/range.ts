@@ -245,6 +245,13 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
   return parts.map((s) => `(${s})`).join(' union all ');
 }
 
+/** The part of a span inside a window (bounds absent: unbounded), or undefined when they do not meet. */
+export function spanWithin(w: Window, span: Pick<CampaignSpan, 'from' | 'to'>): Window | undefined {
+  const from = !w.from ? span.from : !span.from || w.from > span.from ? w.from : span.from;
+  const to = !w.to ? span.to : !span.to || w.to < span.to ? w.to : span.to;
+  return from && to && from >= to ? undefined : { from, to };
+}
+
 /** Raw rows of a measure between two instants, keyed by their `day` (or `hour`). */
 function rawRows(g: Grains, where: string, from: Date, to: Date, hourly: boolean | undefined, p: Params): string {
   if (!g.raw) throw new Error('these rows have no raw form');
@@ -260,11 +267,9 @@ function rawRows(g: Grains, where: string, from: Date, to: Date, hourly: boolean
  * Undefined when the span and the window do not meet.
  */
 export function spanSource(g: Grains, f: SourceFilter, span: CampaignSpan, p: Params): string | undefined {
-  const later = (x?: Date, y?: Date) => (!x ? y : !y ? x : x > y ? x : y);
-  const earlier = (x?: Date, y?: Date) => (!x ? y : !y ? x : x < y ? x : y);
-  const from = later(f.window.from, span.from);
-  const to = earlier(f.window.to, span.to);
-  if (from && to && from >= to) return undefined;
+  const within = spanWithin(f.window, span);
+  if (!within) return undefined;
+  const { from, to } = within;
   const inner = { from: from && ceilHour(from), to: to && floorHour(to) };
   const raw = (a: Date, b: Date) => {
     const handle = p.add(f.handle);

@@ -7,7 +7,7 @@ import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
-import { checkHourlySpan, hourWindow, type CampaignSet, type Window } from './range.ts';
+import { checkHourlySpan, hourWindow, spanWithin, type CampaignSet, type Window } from './range.ts';
 import { handleSpans, parseSpans, partnerCampaigns } from './partner-spans.ts';
 import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
 
@@ -95,8 +95,7 @@ type ScopeRow = { campaign_id: string; partner_id: string | null; status: string
 function partnerRef(r: ScopeRow, partnerId: string, window: Window, asked: boolean): CampaignRef | undefined {
   const spans = parseSpans(r.spans, r.campaign_id);
   const current = r.partner_id === partnerId;
-  const meets = spans?.some((s) => (!s.to || !window.from || s.to > window.from) && (!s.from || !window.to || s.from < window.to));
-  if (!current && !asked && !meets) return undefined;
+  if (!current && !asked && !spans?.some((s) => spanWithin(window, s))) return undefined;
   return { campaignId: r.campaign_id, partnerId, spans, current, status: r.status, lastClickAt: spans ? r.last_own_click : r.last_click_at };
 }
 
