@@ -145,10 +145,11 @@ export class ConversionService {
     };
     // A retry of a recorded conversion gets the original even when it would no longer be accepted
     // (its ctx has expired since, the campaign's cap or event types changed): its key was recorded.
-    const refusal = expired
-      ? unprocessable('ctx_expired', "The ctx token is older than its campaign's attribution window.")
-      : await this.checkEventType(claims.handle, campaign.goalType, input.eventType).then(() => checkValue(campaign, value)).then(() => null, (err: unknown) => err);
-    if (refusal) {
+    try {
+      if (expired) throw unprocessable('ctx_expired', "The ctx token is older than its campaign's attribution window.");
+      await this.checkEventType(claims.handle, campaign.goalType, input.eventType);
+      checkValue(campaign, value);
+    } catch (refusal) {
       const original = await repeat();
       if (original) return original;
       throw refusal;
