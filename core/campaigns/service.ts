@@ -235,12 +235,11 @@ export class CampaignService {
         // began earlier but waited for the lock never dates its handover before the one it waited
         // for), in whole milliseconds (the bound goes through JS dates).
         `with handover as materialized (
-           select greatest(date_trunc('milliseconds', clock_timestamp()), partner_since) as at from campaigns
-            where handle = $1 and campaign_id = $2 and partner_id is not null and partner_id is distinct from $9
+           select handle, campaign_id, partner_id, partner_since, greatest(date_trunc('milliseconds', clock_timestamp()), partner_since) as at
+             from campaigns where handle = $1 and campaign_id = $2 and partner_id is not null and partner_id is distinct from $9
          ), handed as (
            insert into campaign_partner_history (handle, campaign_id, partner_id, since, until)
-           select handle, campaign_id, partner_id, partner_since, (select at from handover) from campaigns
-            where handle = $1 and campaign_id = $2 and partner_id is not null and partner_id is distinct from $9
+           select handle, campaign_id, partner_id, partner_since, at from handover
          )
          update campaigns set status = $3, link_title = $4, destination_url = $5, routing_rules = $6,
                 attribution_window_days = $7, max_conversion_value = $8, partner_id = $9, updated_at = now(),
