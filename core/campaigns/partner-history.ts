@@ -1,6 +1,7 @@
 // Who held a campaign when. The campaign row names its partner now and since when (partner_since;
-// null: since its creation); campaign_partner_history keeps each former partner and its time, written
-// by the change that hands the campaign over (service.ts). A click or conversion counts for whoever
+// null: since its creation); campaign_partner_history keeps each former holder and its time (partner
+// null: nobody held it, or a holder from before the history was kept), written by the change that hands
+// the campaign over, takes it away or gives it its first partner (service.ts). A click or conversion counts for whoever
 // held its campaign when it happened.
 
 /**

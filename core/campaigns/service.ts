@@ -230,13 +230,13 @@ export class CampaignService {
       const changes = diff(before, after);
       if (!changes) return { campaign: before, changed: false };
       const updated = await client.query(
-        // Handed from one partner to another (or taken away): the partner it had keeps its time in the
-        // history, the next one starts from now. Now is read under the row lock (a transaction that
+        // Handed to another partner, taken away, or given its first partner: the holder it had (nobody
+        // included) keeps its time in the history, the next one starts from now. Now is read under the row lock (a transaction that
         // began earlier but waited for the lock never dates its handover before the one it waited
         // for), in whole milliseconds (the bound goes through JS dates).
         `with handover as materialized (
            select handle, campaign_id, partner_id, partner_since, greatest(date_trunc('milliseconds', clock_timestamp()), partner_since) as at
-             from campaigns where handle = $1 and campaign_id = $2 and partner_id is not null and partner_id is distinct from $9
+             from campaigns where handle = $1 and campaign_id = $2 and partner_id is distinct from $9
          ), handed as (
            insert into campaign_partner_history (handle, campaign_id, partner_id, since, until)
            select handle, campaign_id, partner_id, partner_since, at from handover

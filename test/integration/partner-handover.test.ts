@@ -148,13 +148,54 @@ describe('a campaign handed to another partner: each keeps what happened while i
     expect((await funnelOf(ben))[0]).to.include({ clicks: 1, conversions: 2 });
     expect(byKey((await handle('/analytics?groupBy=partner')).body.data)).to.deep.equal([['ana', 3, 1, 30], ['ben', 1, 2, 75]]);
     const { rows } = await server.sql.query('select partner_id from campaign_partner_history where handle = $1 order by until', [t.handle]);
-    expect(rows.map((r) => r.partner_id)).to.deep.equal(['ana', 'ben']);
+    expect(rows.map((r) => r.partner_id)).to.deep.equal([null, 'ana', 'ben']); // nobody's until ana had it
     // Taken from every partner: its clicks from now on are nobody's ("" by partner).
     await assignPartner(server, t, t.campaignId, null);
     await click('d');
     expect(byKey((await handle('/analytics?groupBy=partner')).body.data)).to.deep.equal([['ana', 3, 1, 30], ['', 1, 0, 0], ['ben', 1, 2, 75]]);
     const [last] = await funnelOf(ana);
     expect(last).to.include({ clicks: 3, lastClickAt: anas.lastClickAt }); // hers: the click before the campaign was taken
+  });
+});
+
+describe('a campaign given its first partner', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it("counts what came before for nobody, and only what follows for the partner", async () => {
+    const t = await partnerCampaign(server, { reportingCurrency: 'EUR' });
+    await createPartner(server, t, 'ana');
+    const clicks = async () => ((await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body.totals.clicks as number);
+    const click = async (n: number) => {
+      const ctx = await clickThrough(server, t.handle, t.slug);
+      for (let i = 0; (await clicks()) < n; i++) {
+        if (i > 100) throw new Error('the click was never stored');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return ctx;
+    };
+    const convert = (ctx: string, key: string, value: number) =>
+      server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value, currency: 'EUR', idempotencyKey: key }).expect(201);
+    await convert(await click(1), 'before', 40);
+    await click(2);
+    await assignPartner(server, t, t.campaignId, 'ana');
+    await convert(await click(3), 'after', 10);
+
+    const ana = await partnerToken(server, t, 'ana');
+    const realm = async (path: string) => (await server.http.get(`/v2/handles/${t.handle}/partner${path}`).set(ana.auth).expect(200)).body;
+    expect((await realm('/analytics?funnel=true')).data[0]).to.include({ partnerId: 'ana', clicks: 1, conversions: 1, revenue: 10 });
+    // The partner's funnel and its conversion list agree: the conversion before is not hers in either.
+    expect((await realm('/conversions')).data.map((c: { value: number }) => c.value)).to.deep.equal([10]);
+    const handle = async (path: string) => (await server.http.get(`/v2/handles/${t.handle}${path}`).set(t.auth).expect(200)).body;
+    expect((await handle('/analytics?funnel=true&partnerId=ana')).totals).to.include({ clicks: 1, conversions: 1, revenue: 10 });
+    const byPartner = (await handle('/analytics?groupBy=partner')).data as Row[];
+    expect(byPartner.map((r) => [r.key, r.clicks, r.conversions, r.revenue])).to.deep.equal([['', 2, 1, 40], ['ana', 1, 1, 10]]);
+    const csv = parseCsv((await server.http.get(`/v2/handles/${t.handle}/partner/analytics/export?format=csv`).set(ana.auth).buffer(true).expect(200)).text);
+    expect(csv.length - 1).to.equal(1);
+    expect((await reconcile(server.sql, t.handle)).mismatches).to.deep.equal([]);
   });
 });
 
