@@ -22,6 +22,7 @@ import { Migration0022InlinableClickIdTime } from './0022-inlinable-click-id-tim
 import { Migration0023CampaignPartnerHistory } from './0023-campaign-partner-history.ts';
 import { Migration0024DeploymentId } from './0024-deployment-id.ts';
 import { Migration0025CampaignPartnerSpans } from './0025-campaign-partner-spans.ts';
+import { Migration0026MoneySumsUnbounded } from './0026-money-sums-unbounded.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -49,4 +50,5 @@ export const migrations = [
   { name: '0023-campaign-partner-history', class: Migration0023CampaignPartnerHistory },
   { name: '0024-deployment-id', class: Migration0024DeploymentId },
   { name: '0025-campaign-partner-spans', class: Migration0025CampaignPartnerSpans },
+  { name: '0026-money-sums-unbounded', class: Migration0026MoneySumsUnbounded },
 ];
