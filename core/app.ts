@@ -1,7 +1,6 @@
 import Koa from 'koa';
 import type { AwilixContainer } from 'awilix';
 import type { Logger } from 'pino';
-import { jsonBody } from './http/body.ts';
 import { requestEnvelope } from './http/envelope.ts';
 import { buildRouter } from './http/router.ts';
 import type { RouteDef } from './http/route.ts';
@@ -12,7 +11,6 @@ export function buildApp(container: AwilixContainer, routes: RouteDef[]): Koa {
   const app = new Koa();
   app.silent = true;
   app.use(requestEnvelope(log));
-  app.use(jsonBody);
   const router = buildRouter(routes, container);
   app.use(router.routes());
   app.use(router.allowedMethods());

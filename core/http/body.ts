@@ -1,26 +1,29 @@
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import getRawBody from 'raw-body';
 import { HttpError, invalidRequest } from './errors.ts';
 
 export const BODY_LIMIT = 64 * 1024;
 
-/** Parses JSON bodies: 415 for other media types, 413 over 64 KiB, 400 for malformed JSON. */
-export async function jsonBody(ctx: Context, next: Next) {
+/**
+ * Parses a route's JSON body into ctx.request.body: 415 for other media types, 413 over 64 KiB, 400
+ * for malformed JSON. The router calls it after authentication, so a caller without the right to a
+ * route learns 401/403/404 (API.md), never whether its body would have parsed.
+ */
+export async function readJsonBody(ctx: Context): Promise<void> {
   const method = ctx.method;
-  if (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'OPTIONS') return next();
+  if (method === 'GET' || method === 'HEAD' || method === 'DELETE' || method === 'OPTIONS') return;
   const length = Number(ctx.get('content-length') || 0);
   const chunked = ctx.get('transfer-encoding') !== '';
-  if (!chunked && length === 0) return next();
+  if (!chunked && length === 0) return;
   if (length > BODY_LIMIT) throw new HttpError(413, 'payload_too_large', 'The request body is larger than 64 KiB.');
   if (!ctx.is('application/json', 'application/*+json')) {
     throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
   }
   const raw = await getRawBody(ctx.req, { limit: BODY_LIMIT, encoding: 'utf8', length: chunked ? undefined : length });
-  if (raw.trim() === '') return next();
+  if (raw.trim() === '') return;
   try {
     ctx.request.body = JSON.parse(raw);
   } catch {
     throw invalidRequest('The request body is not valid JSON.');
   }
-  await next();
 }

@@ -4,6 +4,7 @@ import type { Pool } from 'pg';
 import type { Context } from 'koa';
 import type { Orm } from '../db/orm.ts';
 import { authenticate } from './auth.ts';
+import { readJsonBody } from './body.ts';
 import { memoizeMatch } from './match-memo.ts';
 import { invalidRequest } from './errors.ts';
 import { assertStorable } from './storable.ts';
@@ -21,7 +22,7 @@ const once = <T>(make: () => T): (() => T) => {
 const toKoaPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /**
- * Mounts route definitions: per request auth, then ajv validation of params, query and body, then a
+ * Mounts route definitions: per request auth, then the JSON body, then ajv validation of params, query and body, then a
  * scoped container (principal, lazy MikroORM fork) for the handler.
  */
 export function buildRouter(routes: RouteDef[], container: AwilixContainer): Router {
@@ -66,6 +67,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
+      await readJsonBody(ctx);
       // Only what a route declares is checked: the redirect reads its path and query itself.
       if (validators.params) {
         assertStorable(ctx.params, '/params', 'path');

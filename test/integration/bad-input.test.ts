@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { v7 as uuidv7 } from 'uuid';
 import type { RouteDef } from '../../core/http/route.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
 const pathFor = (route: RouteDef, handle: string) =>
@@ -17,7 +18,10 @@ describe('bad input on every route family that takes a body', () => {
     server = await startTestServer();
     bodyRoutes = server.kernel.container.resolve<RouteDef[]>('routeTable').filter((r) => r.body);
     const owner = await createHandle(server);
-    headersFor = (route) => (route.auth === 'admin' ? server.admin() : route.auth === 'public' ? {} : owner.auth);
+    await createPartner(server, owner, 'ana');
+    const partner = await partnerToken(server, owner, 'ana', { scopes: ['partner.read', 'partner.postbacks.write'] });
+    headersFor = (route) =>
+      route.auth === 'admin' ? server.admin() : route.auth === 'public' ? {} : typeof route.auth === 'object' && 'partner' in route.auth ? partner.auth : owner.auth;
     (server as { handle?: string }).handle = owner.handle;
   });
   after(async () => server?.close());
@@ -54,6 +58,22 @@ describe('bad input on every route family that takes a body', () => {
       const res = await call(route).set('content-type', 'text/plain').send('hello');
       expectError(res, 415, `${route.method} ${route.path}`);
       expect(res.body.error.code).to.equal('unsupported_media_type');
+    }
+  });
+
+  it('answers who may not call a route 401/403/404 before reading its body (API.md), never 400/413/415', async () => {
+    const other = await createHandle(server);
+    const bodies: Array<[string, string]> = [['application/json', '{"oops": '], ['text/plain', 'hello'], ['application/json', JSON.stringify({ name: 'x'.repeat(70 * 1024) })]];
+    for (const route of bodyRoutes.filter((r) => r.auth !== 'public')) {
+      const what = `${route.method} ${route.path}`;
+      for (const [type, body] of bodies) {
+        const send = (headers: Record<string, string>) => call(route).set({ ...headers, 'content-type': type }).send(body);
+        expect((await send({ authorization: 'Bearer tenx_pat_nope' })).status, `${what}, ${type}, no valid token`).to.equal(401);
+        if (route.auth === 'admin') continue;
+        // Another handle's token on this handle's route: 404, as if the handle did not exist.
+        const res = await send(typeof route.auth === 'object' && 'partner' in route.auth ? { authorization: 'Bearer tenx_ptk_nope' } : other.auth);
+        expect(res.status, `${what}, ${type}, another handle's token`).to.equal(typeof route.auth === 'object' && 'partner' in route.auth ? 401 : 404);
+      }
     }
   });
 
