@@ -15,7 +15,9 @@ export const PENALTIES: Record<ConfidenceReason, number> = {
   bot_ratio_20_40: 15,
   bot_ratio_over_40: 30,
   conversions_exceed_qualified_clicks: 25,
-  implausible_conversions_per_click: 25,
+  // Named (issue 12), but no points of its own: it implies more conversions than qualified clicks, which
+  // already costs 25, and API.md's list of penalties is the whole arithmetic of the score.
+  implausible_conversions_per_click: 0,
   stale_data: 10,
   low_volume: 10,
 };
@@ -67,7 +69,7 @@ function isStale(input: ConfidenceInput): boolean {
   return Number.isFinite(last) && input.now.getTime() - last > STALE_AFTER_MS;
 }
 
-/** Integer 0..100; today's penalties can sum to 100 (bots, conversions, implausible, stale, low volume), the clamp keeps future ones from going negative. */
+/** Integer 0..100; today's penalties sum to at most 75 (bots, conversions, stale, low volume), the clamp keeps future ones in range. */
 export function clampScore(score: number): number {
   return Math.max(0, Math.min(100, Math.round(score)));
 }

@@ -138,10 +138,12 @@ describe('confidence: seed workflow 4, detect and filter bot traffic', () => {
     expect(r.reasons).to.deep.equal(['bot_ratio_over_40', 'conversions_exceed_qualified_clicks']);
   });
 
-  it('issue 12: a partner posting sales on its own clicks (over 3 conversions per qualified click) loses 25 more points, named', () => {
+  it('issue 12: a partner posting sales on its own clicks (over 3 conversions per qualified click) is named; API.md\'s 25 points are taken once', () => {
     const posted = confidence(row({ clicks: 40, qualifiedClicks: 40, conversions: 121 }));
     expect(posted.reasons).to.deep.equal(['conversions_exceed_qualified_clicks', 'implausible_conversions_per_click']);
-    expect(posted.score).to.equal(50);
+    expect(posted.score).to.equal(75);
+    // A bot's click with a conversion: bots over 40 % (30), more conversions than qualified clicks (25), low volume (10).
+    expect(confidence(row({ clicks: 1, qualifiedClicks: 0, conversions: 1 })).score).to.equal(35);
     // Exactly 3 per click is the threshold, not yet impossible.
     expect(confidence(row({ clicks: 40, qualifiedClicks: 40, conversions: 120 })).reasons).to.deep.equal(['conversions_exceed_qualified_clicks']);
   });
