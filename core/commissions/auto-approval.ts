@@ -6,7 +6,7 @@ import type { Redis } from '../infra/redis.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
-import { statusAuditInsert } from './ledger.ts';
+import { statusAuditInsert } from './status-audit.ts';
 
 /** How often due commissions are approved: a hold is counted in days, a minute late is nothing. */
 export const AUTO_APPROVAL_EVERY_MS = 60_000;

@@ -8,7 +8,7 @@ import { commissionRoutes } from './routes.ts';
 // What other modules use: the SQL their statements embed to write commissions in their own transaction.
 export { applicableRule, clickCommissionUpsert, conversionCommissionInsert } from './commission-sql.ts';
 export { COMMISSION_COLUMNS } from './columns.ts';
-export { statusAuditInsert } from './ledger.ts';
+export { statusAuditInsert } from './status-audit.ts';
 export { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';

@@ -1,5 +1,4 @@
 import type { Pool, PoolClient } from 'pg';
-import { auditInsertSql } from '../audit/index.ts';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
@@ -7,19 +6,10 @@ import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
 import { commissionEventInsert } from './events.ts';
+import { moveFollowers } from './followers.ts';
 import { manualMoveProblem, type CommissionStatus, type ManualStatus } from './lifecycle.ts';
-
-/**
- * The audit event of each status change, as a CTE body over `moved` rows (handle, commission_id,
- * campaign_id, partner_id, from_status, status, reason): type `commission.status_changed`, actor and why.
- */
-export const statusAuditInsert = (moved: string, actor: string, via: string) => `
-  ${auditInsertSql({
-    handle: 'handle', type: "'commission.status_changed'", actor, campaignId: 'campaign_id', subjectId: 'commission_id::text',
-    payload: `jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'from', from_status, 'to', status,
-                            'reason', reason, 'via', ${via})`,
-    from: moved,
-  })}`;
+import { catchUpReversals } from './reversal.ts';
+import { statusAuditInsert } from './status-audit.ts';
 
 export interface CommissionFilters {
   status?: CommissionStatus;
@@ -38,6 +28,10 @@ export interface MoveResult {
   commission?: Record<string, unknown>;
   error?: { code: string; message: string };
 }
+
+// Its conversion was reversed whole: a conversion without a value by its first reversal, one with a value once nothing remains.
+const CONVERSION_REVERSED = `coalesce((select v.reversals > 0 and (v.value is null or v.reversed_value >= v.value)
+  from conversions v where v.handle = c.handle and v.conversion_id = c.conversion_id), false)`;
 
 /** Moves `moves` (id → previous status) to `to` with the reason, auditing each and (if wanted, $7) its event. */
 const MOVE = `
@@ -109,12 +103,17 @@ export class CommissionLedger {
   /** Bulk: every id in one transaction (rows locked in id order, so two bulks never deadlock), one result per id. */
   async moveMany(handle: string, ids: string[], to: ManualStatus, reason: string, actor: string): Promise<MoveResult[]> {
     const results = await withTransaction(this.deps.pg, async (client) => {
+      // The commissions and their adjustments (which move with them), locked in id order like a reversal
+      // locks a conversion's rows: a move and a reversal never deadlock.
       const { rows } = await client.query(
-        `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay" from commissions c
-          where c.handle = $1 and c.commission_id = any($2::uuid[]) order by c.commission_id for update`,
+        `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay", ${CONVERSION_REVERSED} as "conversionReversed"
+           from commissions c
+          where c.handle = $1 and (c.commission_id = any($2::uuid[]) or c.type = 'adjustment' and c.conversion_id in (
+                  select conversion_id from commissions where handle = $1 and commission_id = any($2::uuid[]) and type = 'conversion'))
+          order by c.commission_id for update`,
         [handle, ids],
       );
-      const found = new Map(rows.map(({ openDay, ...c }) => [c.commissionId as string, { c, openDay: openDay as boolean }]));
+      const found = new Map(rows.map(({ openDay, conversionReversed, ...c }) => [c.commissionId as string, { c, openDay: openDay as boolean, conversionReversed: conversionReversed as boolean }]));
       const results = new Map<string, MoveResult>();
       const moving: Array<[string, string]> = [];
       for (const id of ids) {
@@ -123,7 +122,7 @@ export class CommissionLedger {
           results.set(id, { commissionId: id, status: 404, error: { code: 'not_found', message: 'Commission not found.' } });
           continue;
         }
-        const problem = manualMoveProblem({ status: hit.c.status, openDay: hit.openDay }, to);
+        const problem = manualMoveProblem({ status: hit.c.status, type: hit.c.type, openDay: hit.openDay, conversionReversed: hit.conversionReversed }, to);
         if (problem === 'unchanged') results.set(id, { commissionId: id, status: 200, commission: hit.c });
         else if (problem) results.set(id, { commissionId: id, status: 409, error: { code: 'invalid_transition', message: problem } });
         else moving.push([id, hit.c.status]);
@@ -137,10 +136,15 @@ export class CommissionLedger {
     return results;
   }
 
+  /** Moves the commissions, then what follows them: their adjustments, and a catch-up adjustment for reversals a rejection skipped. */
   private async applyMoves(client: PoolClient, handle: string, moves: Array<[string, string]>, to: ManualStatus, reason: string, actor: string) {
     if (!moves.length) return [];
     const wanted = this.deps.outbox.wants(handle, 'commission.updated');
     const { rows } = await client.query(MOVE, [handle, moves.map((m) => m[0]), moves.map((m) => m[1]), to, reason, actor, wanted]);
+    const from = new Map(moves);
+    const parents = rows.filter((c) => c.type === 'conversion' && c.conversionId).map((c): [string, string] => [c.conversionId, from.get(c.commissionId)!]);
+    await moveFollowers(client, handle, parents, to, reason, actor, wanted);
+    for (const [conversionId, left] of parents) if (left === 'rejected' && to === 'approved') await catchUpReversals(client, handle, conversionId, actor);
     return rows;
   }
 }

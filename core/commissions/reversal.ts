@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
-import { statusAuditInsert } from './ledger.ts';
+import { statusAuditInsert } from './status-audit.ts';
 
 export interface ConversionReversal {
   handle: string;
@@ -86,16 +86,45 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
   const owed = full
     ? `select -coalesce(sum(amount), 0) as delta from commissions
         where handle = $1 and conversion_id = $2 and status not in ('rejected', 'reversed')`
-    : `select least(0, -(round(m.amount * ($5::numeric + $3::numeric) / $4::numeric, 2) + coalesce(t.taken, 0))) as delta
-         from commissions m
-        cross join lateral (
-          select sum(amount) as taken from commissions
-           where handle = $1 and conversion_id = $2 and type in ('adjustment', 'clawback') and status not in ('rejected', 'reversed')) t
-        where m.handle = $1 and m.conversion_id = $2 and m.type = 'conversion'`;
-  // Kept as text: money never passes through a JS number.
-  const { rows: [due] } = await client.query<{ delta: string; zero: boolean }>(
-    `select delta::text as delta, delta = 0 as zero from (${owed}) d`, full ? [r.handle, r.conversionId] : [r.handle, r.conversionId, r.amount, r.value, r.reversedBefore]);
-  if (due.zero) return [];
-  const { rows: added } = await client.query(APPEND, [r.handle, r.conversionId, due.delta, settled ? 'clawback' : 'adjustment', r.reason, r.actor]);
+    : partShare('($5::numeric + $3::numeric) / $4::numeric');
+  return appendOwed(client, owed, full ? [r.handle, r.conversionId] : [r.handle, r.conversionId, r.amount, r.value, r.reversedBefore],
+    [settled ? 'clawback' : 'adjustment', r.reason, r.actor]);
+}
+
+/**
+ * The negative row a conversion's commission still owes for the `reversedShare` (an SQL fraction of its
+ * value) taken back so far: the commission × that share, rounded half up to cents, less what its
+ * adjustments and clawbacks took; $1 handle, $2 conversion.
+ */
+const partShare = (reversedShare: string) => `
+  select least(0, -(round(m.amount * ${reversedShare}, 2) + coalesce(t.taken, 0))) as delta
+    from commissions m
+   cross join lateral (
+     select sum(amount) as taken from commissions
+      where handle = $1 and conversion_id = $2 and type in ('adjustment', 'clawback') and status not in ('rejected', 'reversed')) t
+   where m.handle = $1 and m.conversion_id = $2 and m.type = 'conversion'`;
+
+/** Appends the `owed` query's delta (kept as text: money never passes through a JS number) unless it is 0. */
+async function appendOwed(client: PoolClient, owed: string, values: unknown[], [type, reason, actor]: [string, string, string]) {
+  const { rows: [due] } = await client.query<{ delta: string; zero: boolean }>(`select delta::text as delta, delta = 0 as zero from (${owed}) d`, values);
+  if (!due || due.zero) return [];
+  const { rows: added } = await client.query(APPEND, [values[0], values[1], due.delta, type, reason, actor]);
   return added;
+}
+
+/**
+ * A rejected commission approved after part of its conversion was reversed: the reversals left it alone
+ * (it earned nothing then), so its adjustment for what was taken back so far is appended now, following
+ * the commission (approved). Reason: the latest reversal's.
+ */
+export async function catchUpReversals(client: PoolClient, handle: string, conversionId: string, actor: string): Promise<Record<string, unknown>[]> {
+  const { rows: [conv] } = await client.query<{ reason: string | null; partial: boolean }>(
+    `select (select reason from conversion_reversals r where r.handle = v.handle and r.conversion_id = v.conversion_id order by r.created_at desc limit 1) as reason,
+            v.value > 0 and v.reversed_value > 0 and v.reversed_value < v.value as partial
+       from conversions v where v.handle = $1 and v.conversion_id = $2`,
+    [handle, conversionId],
+  );
+  if (!conv?.partial) return [];
+  const share = '(select reversed_value / value from conversions where handle = $1 and conversion_id = $2)';
+  return appendOwed(client, partShare(share), [handle, conversionId], ['adjustment', conv.reason ?? 'other', actor]);
 }
