@@ -17,8 +17,8 @@ type Deps = {
   conversionReader: ConversionReader; commissionLedger: CommissionLedger; payouts: PayoutService;
 };
 
-/** The handle route's filters without partnerId: the realm forces the token's partner. */
-const withoutPartner = <T extends { partnerId?: unknown }>({ partnerId: _p, ...rest }: T) => rest;
+/** The handle route's filters; `partnerId` may name only the token's own partner (PartnerRealm.ownFilters). */
+const ownPartner = <T extends { partnerId?: object }>(q: T) => ({ ...q, partnerId: { ...q.partnerId, description: "The calling partner's own id (404 for any other); the realm lists only its own rows either way." } });
 
 const REALM = 'partner realm';
 const campaignIdQuery = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'One of the partner\'s campaigns (404 for any other).' } as const;
@@ -94,11 +94,10 @@ export const realmRoutes = defineRoutes([
     tags: [REALM],
     auth: { partner: 'partner.read' },
     params: handleParams,
-    query: { properties: { ...pageQuery, ...withoutPartner(listConversionsQuery) } },
+    query: { properties: { ...pageQuery, ...ownPartner(listConversionsQuery) } },
     responses: { 200: { description: "A page of the partner's conversions", schema: pageOf(storedConversion) } },
     async handler(ctx, { conversionReader, partnerRealm }: Deps) {
-      await partnerRealm.checkCampaign(ctx.params.handle, (ctx.state.query as ConversionFilters).campaignId);
-      ctx.body = await conversionReader.list(ctx.params.handle, { ...(ctx.state.query as ConversionFilters), partnerId: partnerRealm.partnerId });
+      ctx.body = await conversionReader.list(ctx.params.handle, await partnerRealm.ownFilters(ctx.params.handle, ctx.state.query as ConversionFilters));
     },
   },
   {
@@ -108,11 +107,10 @@ export const realmRoutes = defineRoutes([
     tags: [REALM],
     auth: { partner: 'partner.read' },
     params: handleParams,
-    query: { properties: { ...pageQuery, ...withoutPartner(listCommissionsQuery) } },
+    query: { properties: { ...pageQuery, ...ownPartner(listCommissionsQuery) } },
     responses: { 200: { description: "A page of the partner's commissions and the summary", schema: commissionList } },
     async handler(ctx, { commissionLedger, partnerRealm }: Deps) {
-      await partnerRealm.checkCampaign(ctx.params.handle, (ctx.state.query as CommissionFilters).campaignId);
-      ctx.body = await commissionLedger.list(ctx.params.handle, { ...(ctx.state.query as CommissionFilters), partnerId: partnerRealm.partnerId });
+      ctx.body = await commissionLedger.list(ctx.params.handle, await partnerRealm.ownFilters(ctx.params.handle, ctx.state.query as CommissionFilters));
     },
   },
   {
@@ -122,11 +120,10 @@ export const realmRoutes = defineRoutes([
     tags: [REALM],
     auth: { partner: 'partner.read' },
     params: handleParams,
-    query: { properties: { ...pageQuery, ...withoutPartner(listPayoutsQuery) } },
+    query: { properties: { ...pageQuery, ...ownPartner(listPayoutsQuery) } },
     responses: { 200: { description: "A page of the partner's payouts", schema: pageOf(payoutResponse) } },
     async handler(ctx, { payouts, partnerRealm }: Deps) {
-      const q = ctx.state.query as { status?: string; limit: number; cursor?: string };
-      ctx.body = await payouts.list(ctx.params.handle, { ...q, partnerId: partnerRealm.partnerId });
+      ctx.body = await payouts.list(ctx.params.handle, await partnerRealm.ownFilters(ctx.params.handle, ctx.state.query as { partnerId?: string; status?: string; limit: number; cursor?: string }));
     },
   },
   {

@@ -42,13 +42,23 @@ export class PartnerRealm {
   }
 
   /**
-   * A campaignId a realm list names must be the partner's own campaign now: any other is a 404 that
-   * says nothing of it (a campaign handed over since keeps its past rows, read without the filter).
+   * A realm list's filters, scoped to the calling partner: `partnerId` may name only itself, and a
+   * `campaignId` only a campaign it holds or held (its past rows stay its own after a handover); any
+   * other is a 404 that says nothing of it.
    */
-  async checkCampaign(handle: string, campaignId: string | undefined): Promise<void> {
-    if (campaignId === undefined) return;
-    const { rowCount } = await this.deps.pg.query('select 1 from campaigns where handle = $1 and campaign_id = $2 and partner_id = $3', [handle, campaignId, this.partnerId]);
-    if (!rowCount) throw notFound('Campaign');
+  async ownFilters<T extends { partnerId?: string; campaignId?: string }>(handle: string, q: T): Promise<T & { partnerId: string }> {
+    const partnerId = this.partnerId;
+    if (q.partnerId !== undefined && q.partnerId !== partnerId) throw notFound('Partner');
+    if (q.campaignId !== undefined) {
+      const { rowCount } = await this.deps.pg.query(
+        `select 1 from campaigns where handle = $1 and campaign_id = $2 and partner_id = $3
+         union all
+         select 1 from campaign_partner_history where handle = $1 and campaign_id = $2 and partner_id = $3 limit 1`,
+        [handle, q.campaignId, partnerId],
+      );
+      if (!rowCount) throw notFound('Campaign');
+    }
+    return { ...q, partnerId };
   }
 
   async campaigns(handle: string, q: { status?: CampaignStatus; limit: number; cursor?: string }) {

@@ -139,6 +139,24 @@ describe('a campaign handed to another partner: each keeps what happened while i
     expect(now.partner_since.getTime()).to.equal(rows.at(-1).until.getTime());
   });
 
+  it("filters a former partner's lists by that campaign, and by its own partnerId only", async () => {
+    const realmList = (who: { auth: Record<string, string> }, path: string) => server.http.get(`/v2/handles/${t.handle}/partner${path}`).set(who.auth);
+    // Ana no longer holds the campaign: her conversion on it stays hers, also when she filters by it.
+    const anas = (await realmList(ana, `/conversions?campaignId=${t.campaignId}`).expect(200)).body.data as Array<{ value: number }>;
+    expect(anas.map((c) => c.value)).to.deep.equal([30]);
+    expect((await realmList(ana, `/conversions?partnerId=ana&campaignId=${t.campaignId}`).expect(200)).body.data).to.have.length(1);
+    for (const list of ['/conversions', '/commissions', '/payouts']) {
+      await realmList(ana, `${list}?partnerId=ana`).expect(200);
+      expect((await realmList(ana, `${list}?partnerId=ben`).expect(404)).body.error.code, list).to.equal('not_found');
+    }
+    // A campaign she never held is a 404, like one that does not exist.
+    await server.http.post(`/v2/handles/${t.handle}/campaigns`).set(t.auth).send({ campaignId: 'bens-own', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'ben',
+      primaryLink: { slug: 'bens-own', destinationUrl: 'https://merchant.example.com/' } }).expect(201);
+    await realmList(ana, '/commissions?campaignId=bens-own').expect(404);
+    await realmList(ben, '/commissions?campaignId=bens-own').expect(200);
+    await server.http.delete(`/v2/handles/${t.handle}/campaigns/bens-own`).set(t.auth).expect(200); // out of the funnels below
+  });
+
   it('hands it back: the first partner counts both of its times, the second keeps its own', async () => {
     await assignPartner(server, t, t.campaignId, 'ana');
     await click('c');

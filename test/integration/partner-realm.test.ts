@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { parseCsv } from '../support/csv-parse.ts';
 import { insertTraffic } from '../support/analytics-fixtures.ts';
 import { partnerHandle } from '../support/partner-traffic.ts';
-import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
+import { assignPartner, createPartner, holdSinceCreation, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 import { SseClient } from '../support/sse-client.ts';
 
@@ -22,9 +22,9 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     h = await partnerHandle(server);
     await createPartner(server, h, 'anna', { minimumPayout: 20 });
     await createPartner(server, h, 'bob');
-    await assignPartner(server, h, 'partner-alpha', 'anna');
-    await assignPartner(server, h, 'partner-retired', 'anna');
-    await assignPartner(server, h, 'partner-beta', 'bob');
+    await holdSinceCreation(server, h, 'partner-alpha', 'anna');
+    await holdSinceCreation(server, h, 'partner-retired', 'anna');
+    await holdSinceCreation(server, h, 'partner-beta', 'bob');
     anna = await partnerToken(server, h, 'anna');
     bob = await partnerToken(server, h, 'bob');
   });

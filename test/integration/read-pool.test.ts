@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import pg from 'pg';
 import type supertest from 'supertest';
-import { createPartner, assignPartner, partnerToken } from '../support/partners.ts';
+import { createPartner, holdSinceCreation, partnerToken } from '../support/partners.ts';
 import { partnerHandle } from '../support/partner-traffic.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { waitFor } from '../support/redirect.ts';
@@ -27,7 +27,7 @@ describe('DATABASE_READ_URL: the read-only analytics queries use a pool of their
     server = await startTestServer({ db, env: { DATABASE_READ_URL: `${db.url}?application_name=${REPLICA}&${READ_ONLY}` } });
     h = await partnerHandle(server);
     await createPartner(server, h, 'p1');
-    await assignPartner(server, h, 'partner-alpha', 'p1');
+    await holdSinceCreation(server, h, 'partner-alpha', 'p1');
     partner = await partnerToken(server, h, 'p1');
   });
   after(async () => {

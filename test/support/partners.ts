@@ -18,3 +18,16 @@ export async function partnerToken(server: TestServer, h: Handle, partnerId: str
 export async function assignPartner(server: TestServer, h: Handle, campaignId: string, partnerId: string | null) {
   await server.http.patch(`/v2/handles/${h.handle}/campaigns/${campaignId}`).set(h.auth).send({ partnerId }).expect(200);
 }
+
+/**
+ * A fixture's partner: holds the campaign since its creation, as if it had been created with it, so
+ * traffic a fixture wrote in the past is the partner's (a PATCH gives it only what follows; API.md).
+ */
+export async function holdSinceCreation(server: TestServer, h: Handle, campaignId: string, partnerId: string) {
+  const { rowCount } = await server.sql.query(
+    `update campaigns set partner_id = $3, partner_since = null where handle = $1 and campaign_id = $2 and partner_id is null
+        and not exists (select 1 from campaign_partner_history where handle = $1 and campaign_id = $2)`,
+    [h.handle, campaignId, partnerId],
+  );
+  if (rowCount !== 1) throw new Error(`${campaignId}: not a partnerless campaign that never changed partner`);
+}
