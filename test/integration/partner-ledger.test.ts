@@ -54,10 +54,12 @@ describe('partner realm: conversions, commissions, payouts and balances', () => 
     expect(commissions.data.map((c: { partnerId: string }) => c.partnerId)).to.deep.equal(['anna', 'anna']);
     expect(commissions.summary).to.deep.equal([{ currency: 'EUR', status: 'paid', count: 2, amount: 15 }]);
     expect(JSON.stringify([conversions, commissions])).not.to.include(b1);
-    // A partnerId in the query is not a filter the realm takes: never a way into bob's rows.
-    await realm('/commissions?partnerId=bob').expect(400);
-    await realm('/conversions?partnerId=bob').expect(400);
-    await realm('/payouts?partnerId=bob').expect(400);
+    // partnerId filters like on the handle routes, but names only the caller: bob's id is a 404 (API.md:
+    // "Another partner's ids on these routes → 404, never its data").
+    await realm('/commissions?partnerId=bob').expect(404);
+    await realm('/conversions?partnerId=bob').expect(404);
+    await realm('/payouts?partnerId=bob').expect(404);
+    expect((await realm('/commissions?partnerId=anna').expect(200)).body.data).to.have.length(2);
     // Bob's campaign named as a filter: 404, never its rows.
     await realm('/commissions?campaignId=bob-deal').expect(404);
     await realm('/conversions?campaignId=bob-deal').expect(404);
