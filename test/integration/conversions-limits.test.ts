@@ -3,6 +3,7 @@ import { v7 as uuidv7 } from 'uuid';
 import { CONVERSIONS, clickThrough, codec, count, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { storedClicks } from '../support/redirect.ts';
+import { reconcile } from '../../core/analytics/reconcile.ts';
 
 // Issue 12 items 2 and 3: what one ctx may claim (currency, value, how many), and what counts as verified.
 describe('issue 12: conversion limits and verified conversions', () => {
@@ -107,6 +108,22 @@ describe('issue 12: conversion limits and verified conversions', () => {
     await storedClicks(server, handle, 1);
     await server.http.post(CONVERSIONS).send({ ctx, eventType: 'sale', value: 5, idempotencyKey: 'curl-get' }).expect(201);
     expect(await funnel(handle, auth)).to.include({ clicks: 1, qualifiedClicks: 0, conversions: 3, verifiedConversions: 0 });
+  });
+
+  it("reconciles a handle with a HEAD's conversion: a note, not a mismatch (the export has no click row to show it on)", async () => {
+    const { handle, slug } = await partnerCampaign(server);
+    const browser = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', accept: 'text/html', 'accept-language': 'en' };
+    const ctxOf = (location: string) => new URL(location).searchParams.get('ctx')!;
+    const head = ctxOf((await server.http.head(`/${handle}/${slug}`).set(browser).expect(302)).headers.location);
+    const get = await clickThrough(server, handle, slug);
+    await storedClicks(server, handle, 1);
+    await server.http.post(CONVERSIONS).send({ ctx: head, eventType: 'affiliate_click', value: 5, currency: 'USD', idempotencyKey: 'by-head' }).expect(201);
+    await server.http.post(CONVERSIONS).send({ ctx: get, eventType: 'affiliate_click', value: 7, currency: 'USD', idempotencyKey: 'by-get' }).expect(201);
+    const report = await reconcile(server.sql, handle);
+    expect(report.mismatches).to.deep.equal([]);
+    expect(report.notes).to.have.length(1);
+    expect(report.notes[0]).to.match(/^1 conversion\(s\) have no stored click/);
+    expect([report.raw.conversions, report.export.conversions, report.funnel.conversions]).to.deep.equal([2, 1, 2]);
   });
 
   it('does not verify a conversion whose click row is not found after the wait (a HEAD ctx, a lost click)', async () => {
