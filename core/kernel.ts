@@ -21,6 +21,7 @@ import { readTenantFiles } from './plugins/tenant-files.ts';
 import { createCtxCodec } from './redirect/ctx-token.ts';
 import { ensureSecrets } from './secrets.ts';
 import { redisPrefixOf } from './infra/redis-prefix.ts';
+import { answerClientErrors } from './http/client-error.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -125,6 +126,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     const fastLane: FastLane | null = container.hasRegistration('fastLane') ? container.resolve('fastLane') : null;
     const server = http.createServer(fastLane ? (req, res) => fastLane(req, res) || koaListener(req, res) : koaListener);
     server.keepAliveTimeout = 65_000;
+    answerClientErrors(server);
     if (opts.listen !== false) {
       await new Promise<void>((ok, fail) => server.once('error', fail).listen(config.port, config.host, () => ok()));
     }

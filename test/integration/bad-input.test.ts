@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { expect } from 'chai';
 import { v7 as uuidv7 } from 'uuid';
 import type { RouteDef } from '../../core/http/route.ts';
@@ -99,6 +100,26 @@ describe('bad input on every route family that takes a body', () => {
       // Nothing or {} goes on to the route itself (here: 404 for the made-up ids).
       for (const ok of [call(route), call(route).send({})]) expect((await ok).status, what).to.not.equal(400);
     }
+  });
+
+  it("answers requests node:http refuses itself (headers over 16 KiB, not HTTP) in the contract's shape with an x-request-id", async () => {
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.end(request));
+        let out = '';
+        socket.on('data', (d) => (out += d)).on('end', () => resolve(out)).on('error', reject);
+      });
+    const parse = (response: string) => {
+      const [head, body] = response.split('\r\n\r\n');
+      return { status: Number(head.split(' ')[1]), head: head.toLowerCase(), body: JSON.parse(body) };
+    };
+    const big = parse(await raw(`GET /${handle()}/x?src=${'a'.repeat(20_000)} HTTP/1.1\r\nhost: x\r\n\r\n`));
+    expect(big.status).to.equal(431);
+    expect(big.body.error.code).to.equal('headers_too_large');
+    expect(big.head).to.match(/\r\nx-request-id: [0-9a-f-]{36}/);
+    const junk = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
+    expect(junk.status).to.equal(400);
+    expect(junk.body.error).to.include({ code: 'invalid_request' });
   });
 
   it('echoes a valid x-request-id and mints one otherwise', async () => {

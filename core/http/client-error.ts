@@ -1,0 +1,28 @@
+import type { Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { uuidv7 } from '../infra/uuid7.ts';
+
+// Requests node:http refuses before any handler runs (headers over its 16 KiB limit, a request line it
+// cannot parse, a request that never finished arriving) got Node's bare status line: no body, no
+// x-request-id. They are answered in the contract's error shape now, and the connection is closed.
+const ANSWERS: Record<string, [number, string, string, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers are larger than the server accepts (16 KiB).'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'The request did not arrive in time.'],
+};
+const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.'];
+
+export function answerClientErrors(server: Server): void {
+  server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    // A peer that hung up, or a response already on its way: nothing to answer.
+    if (err.code === 'ECONNRESET' || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const [status, reason, code, message] = ANSWERS[err.code ?? ''] ?? MALFORMED;
+    const body = JSON.stringify({ error: { code, message } });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+        `x-request-id: ${uuidv7()}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
+}
