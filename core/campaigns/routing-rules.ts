@@ -1,5 +1,6 @@
 // The JSON schema of a campaign's routing rules: campaigns validate them on write; the redirect
 // (core/redirect/routing.ts) compiles and matches what this schema let through.
+import { countryCode } from '../http/countries.ts';
 import type { Device, JsonSchema } from '../plugins/index.ts';
 
 export const MAX_RULES = 50;
@@ -14,7 +15,7 @@ export const builtinConditionSchemas: Record<string, JsonSchema> = {
     // A source is an analytics key ([a-z0-9._-], compared lower-cased): any other value could never match.
     items: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
   },
-  countryIn: { type: 'array', minItems: 1, maxItems: 250, items: { type: 'string', pattern: '^[A-Z]{2}$' } },
+  countryIn: { type: 'array', minItems: 1, maxItems: 300, items: countryCode },
   deviceIn: { type: 'array', minItems: 1, maxItems: DEVICES.length, items: { type: 'string', enum: [...DEVICES] } },
   languageIn: { type: 'array', minItems: 1, maxItems: 100, items: { type: 'string', pattern: '^[a-z]{2,3}$' } },
 };

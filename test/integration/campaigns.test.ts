@@ -89,6 +89,7 @@ describe('campaigns API', () => {
       ['an unknown field', { ...alpha, partner: 'alpha' }, '/body/partner'],
       ['a window of 366 days', { ...alpha, attributionWindowDays: 366 }, '/body/attributionWindowDays'],
       ['a lower-case country', { ...alpha, routingRules: [{ priority: 1, destinationUrl: 'https://m.example.com/de', conditions: { countryIn: ['de'] } }] }, '/body/routingRules/0/conditions/countryIn/0'],
+      ['a code that is no country (API.md: ISO-3166 alpha-2)', { ...alpha, routingRules: [{ priority: 1, destinationUrl: 'https://m.example.com/x', conditions: { countryIn: ['DE', 'XX'] } }] }, '/body/routingRules/0/conditions/countryIn/1'],
       ['an unknown condition kind', { ...alpha, routingRules: [{ priority: 1, destinationUrl: 'https://m.example.com/x', conditions: { planetIn: ['mars'] } }] }, '/body/routingRules/0/conditions/planetIn'],
       ['an unknown device', { ...alpha, routingRules: [{ priority: 1, destinationUrl: 'https://m.example.com/x', conditions: { deviceIn: ['phone'] } }] }, '/body/routingRules/0/conditions/deviceIn/0'],
       ['a rule without priority', { ...alpha, routingRules: [{ destinationUrl: 'https://m.example.com/x', conditions: {} }] }, '/body/routingRules/0/priority'],
