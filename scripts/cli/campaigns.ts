@@ -105,7 +105,8 @@ export function registerCampaignCommands(program: Command) {
     .action(
       action(async (opts: { status?: string; limit?: number; cursor?: string; json?: boolean }) => {
         await withClient(async (c) => {
-          const page = await c.list<Campaign>(path(c), { status: opts.status, limit: opts.limit, cursor: opts.cursor });
+          // A partner token lists its own campaigns on its realm: id, title, status and short link only.
+          const page = await c.list<Campaign & { shortUrl?: string }>(c.isPartner ? c.readPath('/campaigns') : path(c), { status: opts.status, limit: opts.limit, cursor: opts.cursor });
           // The server may not filter by status; filtering here as well keeps the output honest either way.
           const rows = opts.status ? page.data.filter((x) => x.status === opts.status) : page.data;
           if (opts.json) return printJson({ ...page, data: rows });
@@ -114,10 +115,14 @@ export function registerCampaignCommands(program: Command) {
             [
               { header: 'CAMPAIGN', value: (r) => r.campaignId },
               { header: 'STATUS', value: (r) => r.status },
-              { header: 'GOAL TYPE', value: (r) => r.goalType },
-              { header: 'RULES', value: (r) => r.routingRules?.length ?? 0, align: 'right' },
-              { header: 'SHORT URL', value: (r) => r.primaryLink.shortUrl },
-              { header: 'DESTINATION', value: (r) => r.primaryLink.destinationUrl },
+              ...(c.isPartner
+                ? [{ header: 'SHORT URL', value: (r: Campaign & { shortUrl?: string }) => r.shortUrl ?? '' }]
+                : [
+                    { header: 'GOAL TYPE', value: (r: Campaign) => r.goalType },
+                    { header: 'RULES', value: (r: Campaign) => r.routingRules?.length ?? 0, align: 'right' as const },
+                    { header: 'SHORT URL', value: (r: Campaign) => r.primaryLink.shortUrl },
+                    { header: 'DESTINATION', value: (r: Campaign) => r.primaryLink.destinationUrl },
+                  ]),
             ],
             'no campaigns',
           );

@@ -72,7 +72,12 @@ export class TenxClient {
 
   /** The analytics routes this token may read: the handle's, or its partner realm's (same shapes, its own campaigns). */
   analyticsPath(rest = ''): string {
-    return this.handlePath(`${this.isPartner ? '/partner' : ''}/analytics${rest}`);
+    return this.readPath(`/analytics${rest}`);
+  }
+
+  /** A route both kinds of token read (analytics, commissions, payouts, campaigns): the handle's, or the partner realm's (its own rows). */
+  readPath(rest: string): string {
+    return this.handlePath(`${this.isPartner ? '/partner' : ''}${rest}`);
   }
 
   /** `/v2/handles/{handle}` + rest, with the handle escaped. */

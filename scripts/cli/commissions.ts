@@ -56,8 +56,9 @@ export function registerCommissionCommands(program: Command) {
       action(async (o: { status?: string; type?: string; partner?: string; campaign?: string; from?: string; to?: string; limit?: string; json?: boolean }) => {
         await withClient(async (c) => {
           const filters = { status: o.status, type: o.type, partnerId: o.partner, campaignId: o.campaign, from: o.from, to: o.to };
-          const first: { summary: Summary[] } = await c.get(c.handlePath('/commissions'), { ...filters, limit: 1 });
-          const page = await c.list<Commission>(c.handlePath('/commissions'), { ...filters, ...(o.limit && { limit: Number(o.limit) }) });
+          // A partner token reads its own commissions on its realm (same filters and shapes).
+          const first: { summary: Summary[] } = await c.get(c.readPath('/commissions'), { ...filters, limit: 1 });
+          const page = await c.list<Commission>(c.readPath('/commissions'), { ...filters, ...(o.limit && { limit: Number(o.limit) }) });
           if (o.json) return printJson({ ...page, summary: first.summary });
           printTable(page.data, [
             { header: 'COMMISSION', value: (r) => r.commissionId },

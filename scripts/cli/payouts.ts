@@ -58,7 +58,7 @@ export function registerPayoutCommands(program: Command) {
     .action(
       action(async (o: { json?: boolean }) => {
         await withClient(async (c) => {
-          const page = await c.list<Payout>(c.handlePath('/payouts'));
+          const page = await c.list<Payout>(c.readPath('/payouts')); // a partner token: its own payouts
           if (o.json) return printJson(page);
           printTable(page.data, columns, 'no payouts yet');
         });

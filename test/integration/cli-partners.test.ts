@@ -79,6 +79,15 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const noFrom = await tenx(['analytics', 'by', 'hour']);
     expect(noFrom.code).to.equal(1);
     expect(noFrom.stderr).to.include('groupBy=hour covers at most 31 days');
+    // Its lists come from the realm too: its own campaigns, commissions and payouts (no 403).
+    const campaigns = await tenx(['campaigns', 'list', '--json']);
+    ok(campaigns);
+    expect(JSON.parse(campaigns.stdout).data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['alpha-deal']);
+    expect((await tenx(['campaigns', 'list'])).stdout).to.match(/alpha-deal\s+ACTIVE\s+http/);
+    const commissions = await tenx(['commissions', 'list', '--json']);
+    ok(commissions);
+    expect(JSON.parse(commissions.stdout)).to.include.keys('data', 'summary');
+    ok(await tenx(['payouts', 'list']));
     ok(await tenx(['logout']));
 
     // A manager breaks down by partner, and filters any breakdown by one partner.
