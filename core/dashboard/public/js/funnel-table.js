@@ -47,8 +47,13 @@ const COLUMNS = [
  */
 export function revenueLines(row, currency) {
   const byCurrency = Object.entries(row.revenueByCurrency ?? {});
-  // Without the reporting currency (a token without campaigns.read) the bare `revenue` is ambiguous: label every amount.
-  if (!currency) return byCurrency.length ? byCurrency.map(([c, v]) => fmt.money(v, c)) : [fmt.money(row.revenue, '')];
+  // Without the reporting currency (a partner token, a token without campaigns.read): `revenue` is the
+  // reporting currency's sum, so the one currency with exactly that amount is it; else label every amount.
+  if (!currency) {
+    const matches = byCurrency.filter(([, v]) => v === row.revenue);
+    if (matches.length === 1) return revenueLines(row, matches[0][0]);
+    return byCurrency.length ? byCurrency.map(([c, v]) => fmt.money(v, c)) : [fmt.money(row.revenue, '')];
+  }
   const others = byCurrency.filter(([c]) => c !== currency).map(([c, v]) => `+ ${fmt.money(v, c)}`);
   return [fmt.money(row.revenue, currency), ...others];
 }

@@ -45,12 +45,14 @@ export function payoutCells(p, { partner = true } = {}) {
 }
 
 /** The `summary` of a commission list as stat cards: one per status, each currency on its own line. */
-export function summaryCards(summary = []) {
+export function summaryCards(summary = [], reportingCurrency = '') {
   const byStatus = new Map();
   for (const s of summary) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s]);
   if (!byStatus.size) return [h('p.muted', {}, 'No commission matches these filters.')];
   const rank = (s) => (ORDER.includes(s) ? ORDER.indexOf(s) : ORDER.length);
   return [...byStatus].sort(([a], [b]) => rank(a) - rank(b)).map(([status, rows]) => h('div.stat', { dataset: { stat: status } },
     h('div.stat-label', {}, `${status} · ${fmt.int(rows.reduce((n, r) => n + r.count, 0))}`),
-    rows.map((r, i) => h(i ? 'div.stat-extra' : 'div.stat-value', { dataset: { currency: r.currency } }, fmt.money(r.amount, r.currency)))));
+    // The reporting currency first (large), the others beneath it, as on every other page.
+    [...rows].sort((a, b) => Number(b.currency === reportingCurrency) - Number(a.currency === reportingCurrency))
+      .map((r, i) => h(i ? 'div.stat-extra' : 'div.stat-value', { dataset: { currency: r.currency } }, fmt.money(r.amount, r.currency)))));
 }

@@ -35,7 +35,7 @@ export async function renderCommissions(ctx) {
     columns: [canWrite ? '' : null, ...COMMISSION_COLUMNS, canWrite ? '' : null].filter((c) => c !== null),
     params: filters,
     empty: 'No commission matches these filters.',
-    onPage: (res) => clear(stats, summaryCards(res.summary)),
+    onPage: (res) => clear(stats, summaryCards(res.summary, ctx.currency)),
     row,
   });
 
@@ -108,7 +108,7 @@ export async function renderCommissions(ctx) {
       updateSelected();
       // Totals by status changed: refetch the summary; the rows stay where they are, with their new status.
       const summary = await api(`/commissions${query({ limit: 1, ...filters() })}`);
-      clear(stats, summaryCards(summary.summary));
+      clear(stats, summaryCards(summary.summary, ctx.currency));
     } catch (err) {
       actionFeedback.append(errorBox(err, `Could not move to ${to}`));
     }

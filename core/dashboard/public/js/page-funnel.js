@@ -39,7 +39,7 @@ export async function renderFunnel(ctx) {
 
   ctx.el.append(
     h('header.page-head', {},
-      h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, 'Commission on qualified clicks; a confidence below 50 warrants investigation.')),
+      h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, ctx.partner ? 'Your campaigns, live: clicks, conversions and your commission.' : 'Commission on qualified clicks; a confidence below 50 warrants investigation.')),
       h('div.toolbar', {}, exportCampaign, exportButton)),
     picker.el, exportFeedback, errors, stats,
     h('section.card', {}, chartTitle, chartBody),

@@ -46,6 +46,7 @@ export async function renderNotifications(ctx) {
   const expanded = new Set();
   const redelivered = new Map(); // deliveryId → message shown under the row until the next change
   let endpoints = new Map();
+  let endpointsLoaded = false;
   let timer = null;
   let latest = [];
   let lastSignature = '';
@@ -73,6 +74,7 @@ export async function renderNotifications(ctx) {
     try {
       const res = await api(`/webhooks${query({ limit: 500 })}`);
       endpoints = new Map(res.data.map((w) => [w.webhookId, w.endpointUrl]));
+      endpointsLoaded = true;
     } catch {
       // endpoint URLs are a nicety: deliveries still show their webhook id
     }
@@ -133,15 +135,19 @@ export async function renderNotifications(ctx) {
       const done = (s.succeeded ?? 0) + (s.failed ?? 0);
       const rate = done ? (s.succeeded ?? 0) / done : null;
       const url = s.endpointUrl ?? endpoints.get(s.webhookId);
-      return h('div.webhook-card', { dataset: { webhookId: s.webhookId } },
-        h('div.strong.truncate', { title: url ?? s.webhookId }, url ?? s.webhookId),
-        url ? h('div.muted.small.mono', {}, s.webhookId) : null,
+      // Not one of the handle's webhooks: a partner's postback (its URL is the partner's; the panel names the partner).
+      const postback = endpointsLoaded && !url;
+      const partnerId = postback ? latest.find((d) => d.webhookId === s.webhookId && d.partnerId)?.partnerId : null;
+      const title = postback ? `Postback of partner ${partnerId ?? '(no delivery shown yet)'}` : url ?? s.webhookId;
+      return h('div.webhook-card', { dataset: { webhookId: s.webhookId, ...(postback && { postback: 'true' }) } },
+        h('div.strong.truncate', { title }, title),
+        url || postback ? h('div.muted.small.mono', {}, s.webhookId) : null,
         h('div.counts', {},
           h('span.count-good', { dataset: { count: 'succeeded' } }, h('b', {}, fmt.int(s.succeeded ?? 0)), ' succeeded'),
           h('span.count-bad', { dataset: { count: 'failed' } }, h('b', {}, fmt.int(s.failed ?? 0)), ' failed'),
           s.retrying || s.pending ? h('span.muted', { dataset: { count: 'open' } }, `${fmt.int((s.retrying ?? 0) + (s.pending ?? 0))} in flight`) : null,
           rate === null ? null : h('span.muted', {}, `${fmt.pct(rate)} delivered`)),
-        canRedeliver ? pingButton(s.webhookId) : null);
+        canRedeliver && !postback ? pingButton(s.webhookId) : null);
     }));
   }
 
@@ -180,7 +186,7 @@ export async function renderNotifications(ctx) {
       tbody.append(h('tr', { dataset: { deliveryId: d.deliveryId, status: d.status } },
         h('td', {}, h('code', {}, d.eventType ?? d.type ?? '—'), h('div.muted.small.mono', {}, d.eventId ?? d.deliveryId),
           d.redeliveries ? h('div.small.muted', {}, `redelivered ×${d.redeliveries}`) : null),
-        h('td', {}, h('div.truncate', { title: d.webhookId }, d.endpointUrl ?? endpoints.get(d.webhookId) ?? d.webhookId)),
+        h('td', {}, h('div.truncate', { title: d.webhookId }, d.endpointUrl ?? endpoints.get(d.webhookId) ?? (d.partnerId ? `Postback of partner ${d.partnerId}` : d.webhookId))),
         h('td.status', {}, statusBadge(d.status)),
         h('td', {}, toggle),
         h('td.small', {}, last ? [attemptOutcome(last), h('div.muted', {}, fmt.ago(attemptTime(last)))] : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.time(d.nextAttemptAt)}` : '—')),
@@ -235,7 +241,8 @@ const attemptTime = (a) => a.at ?? a.attemptedAt ?? a.createdAt ?? a.startedAt;
 function attemptOutcome(a) {
   const code = a.statusCode ?? a.status;
   const ok = typeof code === 'number' && code >= 200 && code < 300;
-  return h(`span.${ok ? 'count-good' : 'count-bad'}`, {}, code ? `HTTP ${code}` : 'no response');
+  // No status: the attempt's error says why (dns, timeout, connection refused, an address not allowed).
+  return h(`span.${ok ? 'count-good' : 'count-bad'}`, {}, code ? `HTTP ${code}` : a.error ? `no response (${a.error})` : 'no response');
 }
 
 function attemptsTable(attempts) {
