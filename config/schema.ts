@@ -12,6 +12,8 @@ export interface EnvVar {
   secret?: boolean;
   /** A secret (each item of a comma-separated list) must have at least this many characters when set. */
   minSecretLength?: number;
+  /** What the configuration table shows as the default when the empty default stands for one computed at start. */
+  shownDefault?: string;
 }
 
 export const envSchema = {
@@ -23,7 +25,7 @@ export const envSchema = {
   DATABASE_READ_URL: { type: 'string', default: '', pattern: '^(postgres(ql)?://.*)?$', description: 'Optional PostgreSQL URL for the read-only analytics queries (funnel, breakdowns, exports, the live stream, partner balances), e.g. a streaming replica; a pool of its own (DATABASE_POOL_MAX, plus the export pool). Everything that writes, and every read that must see a write at once (tokens, lists after a change), stays on DATABASE_URL. Needs DATABASE_URL. Empty: every query uses DATABASE_URL.' },
   DATABASE_POOL_MAX: { type: 'integer', default: 10, minimum: 1, maximum: 200, description: 'Connections in the database pool.' },
   REDIS_URL: { type: 'string', default: '', pattern: '^(rediss?://.*)?$', description: 'Redis URL. Empty: in-process cache invalidation, counters and job scheduling.' },
-  REDIS_PREFIX: { type: 'string', default: '', pattern: '^([A-Za-z0-9_.-]{1,64})?$', description: "Namespace of every Redis key, channel and queue. Empty: `tenx-` and 8 hex digits of the deployment's id (a random id the first start writes into the database), so every process of one deployment shares it and two deployments sharing one Redis never take each other's webhook jobs, messages or counters (a database restored from another deployment's backup shares its id: set a prefix there)." },
+  REDIS_PREFIX: { type: 'string', default: '', pattern: '^([A-Za-z0-9_.-]{1,64})?$', description: "Namespace of every Redis key, channel and queue. Empty: `tenx-` and 8 hex digits of the deployment's id (a random id the first start writes into the database), so every process of one deployment shares it and two deployments sharing one Redis never take each other's webhook jobs, messages or counters (a database restored from another deployment's backup shares its id: set a prefix there). Upgrading from a release whose default was `tenx` changes the namespace once: while old and new processes run side by side they do not share the bus or rate limits, and open deliveries are re-enqueued from their rows when the new processes start.", shownDefault: '(derived)' },
   ADMIN_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'Operator token for POST /v2/handles; at least 32 characters. Generated and printed once when empty in embedded mode (kept in DATA_DIR).' },
   METRICS_TOKEN: { type: 'string', default: '', secret: true, minSecretLength: 32, description: 'When set (at least 32 characters), GET /metrics needs `Authorization: Bearer <METRICS_TOKEN>` (401 without it). Empty: /metrics is public.' },
   DATA_DIR: { type: 'string', default: './data', description: 'Where embedded mode keeps its database and generated secrets.' },
