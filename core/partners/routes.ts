@@ -74,7 +74,10 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: partnerParams,
     body: createPartnerTokenBody,
-    responses: { 201: { description: 'Created (the secret is never shown again)', schema: partnerTokenWithSecret } },
+    responses: {
+      201: { description: 'Created (the secret is never shown again)', schema: partnerTokenWithSecret },
+      422: { description: "expiry_exceeds_token: expiresAt later than the calling token's own expiry (omitted: the calling token's expiry)" },
+    },
     async handler(ctx, { partners }: Deps) {
       ctx.status = 201;
       ctx.body = await partners.createToken(ctx.params.handle, ctx.params.partnerId, ctx.request.body as never);

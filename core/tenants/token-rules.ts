@@ -31,14 +31,23 @@ export function grant(caller: Grantor, input: { scopes: string[]; expiresAt?: st
   if (missing.length) {
     throw lacking(missing, 'A token can only create tokens with scopes it holds itself', (s) => `/body/scopes/${input.scopes.indexOf(s)}`);
   }
+  return { scopes: input.scopes, expiresAt: childExpiry(caller, requested) };
+}
+
+/**
+ * The expiry of a token `caller` mints (a PAT, or a partner's portal token): never after the caller's
+ * own (422 `expiry_exceeds_token`); none asked for → the caller's. The operator and the owner token never expire.
+ */
+export function childExpiry(caller: Grantor, requested: Date | null): Date | null {
+  if (caller.kind === 'admin' || caller.isOwner) return requested;
   const limit = caller.expiresAt;
-  if (!limit) return { scopes: input.scopes, expiresAt: requested };
-  if (!requested) return { scopes: input.scopes, expiresAt: limit };
+  if (!limit) return requested;
+  if (!requested) return limit;
   if (requested.getTime() > limit.getTime()) {
     throw new HttpError(422, 'expiry_exceeds_token', `A token can only create tokens that expire no later than itself (${limit.toISOString()}).`,
       [{ pointer: '/body/expiresAt', message: `must be at most ${limit.toISOString()}` }]);
   }
-  return { scopes: input.scopes, expiresAt: requested };
+  return requested;
 }
 
 /** Whether the caller may act on (revoke, rotate) the target: the operator, the owner, or a token holding every scope of it. */

@@ -140,6 +140,20 @@ describe('partners: a handle manages its partners, their campaigns and their tok
       await server.http.get(`${base()}/no-such/tokens`).set(h.auth).expect(404);
     });
 
+    it("never outlives the token that mints it: an expiring PAT's partner tokens expire with it (422 beyond)", async () => {
+      const soon = new Date(Date.now() + 3_600_000).toISOString();
+      const pat = await server.http.post(`/v2/handles/${h.handle}/tokens`).set(h.auth).send({ name: 'tonight', scopes: ['partners.write'], expiresAt: soon }).expect(201);
+      const asPat = { Authorization: `Bearer ${pat.body.token}` };
+      const inherited = await server.http.post(`${base()}/tok-partner/tokens`).set(asPat).send({ name: 'portal' }).expect(201);
+      expect(inherited.body.expiresAt).to.equal(pat.body.expiresAt);
+      const later = await server.http.post(`${base()}/tok-partner/tokens`).set(asPat).send({ name: 'portal', expiresAt: new Date(Date.now() + 7_200_000).toISOString() }).expect(422);
+      expect(later.body.error.code).to.equal('expiry_exceeds_token');
+      const earlier = new Date(Date.now() + 1_800_000).toISOString();
+      expect((await server.http.post(`${base()}/tok-partner/tokens`).set(asPat).send({ name: 'portal', expiresAt: earlier }).expect(201)).body.expiresAt).to.equal(earlier);
+      // The owner token's never expire unless asked.
+      expect((await server.http.post(`${base()}/tok-partner/tokens`).set(h.auth).send({ name: 'portal' }).expect(201)).body.expiresAt).to.equal(null);
+    });
+
     it('answers 401 to a revoked or expired partner token', async () => {
       const t = await partnerToken(server, h, 'tok-partner');
       await server.http.get(`/v2/handles/${h.handle}/partner`).set(t.auth).expect(200);
