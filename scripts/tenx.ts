@@ -3,6 +3,12 @@ import { Command, type CommanderError } from 'commander';
 import { API_COMMANDS, registerApiCommands } from './cli/api-commands.ts';
 import { EXIT_OK, EXIT_USAGE, reportAndExit } from './cli/errors.ts';
 
+// `tenx commissions list | head`: the reader closing the pipe ends the command quietly, as with any Unix tool.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err;
+  process.exit(0);
+});
+
 const program = new Command('tenx')
   .description('tenx: partner tracking — run the server, or drive its API with a personal access token')
   .version('0.1.0')

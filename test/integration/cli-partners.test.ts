@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,6 +99,17 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const betaOnly = await tenx(['analytics', 'by', 'campaign', '--partner', 'beta', '--json'], asOwner());
     ok(betaOnly);
     expect(JSON.parse(betaOnly.stdout).data.map((r: { key: string }) => r.key)).to.deep.equal(['beta-deal']);
+  });
+
+  it('ends quietly (exit 0, no stack) when the reader of its output goes away: tenx campaigns list | head -1', async () => {
+    const child = spawn(process.execPath, [TENX, 'campaigns', 'list'], {
+      env: { ...process.env, XDG_CONFIG_HOME: configHome, ...asOwner() }, stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before the first line
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).to.deep.equal({ code: 0, stderr: '' });
   });
 
   it('rewards set|list|delete', async () => {
