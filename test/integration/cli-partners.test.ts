@@ -11,7 +11,6 @@ import { runNode, type Run } from '../support/run.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
-
 describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in on its realm', function () {
   this.timeout(120_000);
   let server: TestServer;
@@ -50,10 +49,17 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(list.stdout).to.match(/beta\s+Beta Deals\s+SUSPENDED/);
 
     await server.http.patch(`/v2/handles/${tenant.handle}/campaigns/alpha-deal`).set(tenant.auth).send({ partnerId: 'alpha' }).expect(200);
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
-      campaignId: 'beta-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'beta',
-      primaryLink: { slug: 'beta-deal', destinationUrl: 'https://merchant.example.com/b' },
-    }).expect(201);
+    await server.http
+      .post(`/v2/handles/${tenant.handle}/campaigns`)
+      .set(tenant.auth)
+      .send({
+        campaignId: 'beta-deal',
+        goalType: 'AFFILIATE_CLICKOUT',
+        status: 'ACTIVE',
+        partnerId: 'beta',
+        primaryLink: { slug: 'beta-deal', destinationUrl: 'https://merchant.example.com/b' },
+      })
+      .expect(201);
     await clickThrough(server, tenant.handle, 'alpha-deal');
     await clickThrough(server, tenant.handle, 'beta-deal');
 
@@ -95,7 +101,10 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const byPartner = await tenx(['analytics', 'by', 'partner', '--json'], asOwner());
     ok(byPartner);
     const partners = JSON.parse(byPartner.stdout).data.map((r: { key: string; clicks: number }) => [r.key, r.clicks]);
-    expect(partners).to.deep.include.members([['alpha', 1], ['beta', 1]]);
+    expect(partners).to.deep.include.members([
+      ['alpha', 1],
+      ['beta', 1],
+    ]);
     const betaOnly = await tenx(['analytics', 'by', 'campaign', '--partner', 'beta', '--json'], asOwner());
     ok(betaOnly);
     expect(JSON.parse(betaOnly.stdout).data.map((r: { key: string }) => r.key)).to.deep.equal(['beta-deal']);
@@ -103,7 +112,8 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
 
   it('ends quietly (exit 0, no stack) when the reader of its output goes away: tenx campaigns list | head -1', async () => {
     const child = spawn(process.execPath, [TENX, 'campaigns', 'list'], {
-      env: { ...process.env, XDG_CONFIG_HOME: configHome, ...asOwner() }, stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, XDG_CONFIG_HOME: configHome, ...asOwner() },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.destroy(); // the reader is gone before the first line
     let stderr = '';
@@ -113,7 +123,12 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
   });
 
   it('rewards set|list|delete', async () => {
-    ok(await tenx(['rewards', 'set', 'cpa', '--event', 'affiliate_click', '--type', 'percent', '--percent', '12.5', '--partner', 'alpha'], asOwner()));
+    ok(
+      await tenx(
+        ['rewards', 'set', 'cpa', '--event', 'affiliate_click', '--type', 'percent', '--percent', '12.5', '--partner', 'alpha'],
+        asOwner(),
+      ),
+    );
     const list = await tenx(['rewards', 'list'], asOwner());
     ok(list);
     expect(list.stdout).to.match(/cpa\s+alpha\s+\*\s+affiliate_click\s+12\.5%/);
@@ -162,9 +177,15 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(run.stdout).to.include(`${server.url}/dashboard`);
     const token = /\n {2}(tenx_ptk_\S+)\n/.exec(run.stdout)?.[1];
     expect(token, run.stdout).to.be.a('string');
-    const me = await server.http.get(`/v2/handles/${handle}/partner`).set({ Authorization: `Bearer ${token}` }).expect(200);
+    const me = await server.http
+      .get(`/v2/handles/${handle}/partner`)
+      .set({ Authorization: `Bearer ${token}` })
+      .expect(200);
     expect(me.body.partnerId).to.equal('alpha');
-    const campaigns = await server.http.get(`/v2/handles/${handle}/partner/campaigns`).set({ Authorization: `Bearer ${token}` }).expect(200);
+    const campaigns = await server.http
+      .get(`/v2/handles/${handle}/partner/campaigns`)
+      .set({ Authorization: `Bearer ${token}` })
+      .expect(200);
     expect(campaigns.body.data.map((c: { campaignId: string }) => c.campaignId)).to.deep.equal(['partner-alpha']);
   });
 });
