@@ -9,7 +9,7 @@ const REASONS = {
   bot_ratio_20_40: 'Bot ratio 20–40%: some bot noise (−15)',
   bot_ratio_over_40: 'Bot ratio over 40%: likely fraudulent (−30)',
   conversions_exceed_qualified_clicks: 'More conversions than qualified clicks (−25)',
-  implausible_conversions_per_click: 'Over 3 conversions per qualified click: likely posted without visits (−25)',
+  implausible_conversions_per_click: 'Over 3 conversions per qualified click: likely posted without visits (within the −25 above)',
   stale_data: 'Active but no click for over 7 days (−10)',
   low_volume: 'Fewer than 30 clicks: too little data (−10)',
 };
