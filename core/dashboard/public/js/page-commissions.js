@@ -70,10 +70,14 @@ export async function renderCommissions(ctx) {
   }
 
   function row(c) {
-    const box = h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
+    // Adjustments and clawbacks follow their conversion's commission: they are never moved by hand (the API answers 409).
+    const follows = c.type === 'adjustment' || c.type === 'clawback';
+    const box = follows
+      ? h('span.muted.small', { title: "Moves with its conversion's commission" }, '↳')
+      : h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
     const actions = h('td.actions', {},
-      c.status === 'pending' || c.status === 'rejected' ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
-      c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null);
+      !follows && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
+      !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null);
     const tr = h('tr', { dataset: { commissionId: c.commissionId, status: c.status } },
       canWrite ? h('td', {}, box) : null, commissionCells(c), canWrite ? actions : null);
     rows.set(c.commissionId, { c, tr });
@@ -99,6 +103,10 @@ export async function renderCommissions(ctx) {
         : (await api('/commissions/bulk', { method: 'POST', body: { commissionIds: ids, status: to, reason: why } })).data;
       const failed = results.filter((r) => r.status !== 200);
       for (const r of results) if (r.commission) show(r.commission);
+      // A commission's unpaid adjustments moved with it: show their new status too.
+      const moved = new Set(results.filter((r) => r.commission?.conversionId).map((r) => r.commission.conversionId));
+      const followers = [...rows.values()].filter(({ c }) => c.type === 'adjustment' && moved.has(c.conversionId));
+      for (const f of await Promise.all(followers.map(({ c }) => api(`/commissions/${encodeURIComponent(c.commissionId)}`)))) show(f);
       actionFeedback.append(failed.length
         ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${results.length - failed.length} moved to ${to}, ${failed.length} refused`),
           h('ul.small', {}, failed.map((f) => h('li', {}, h('code', {}, f.commissionId), ' ', f.error?.message ?? `HTTP ${f.status}`))))
