@@ -29,10 +29,6 @@ export interface MoveResult {
   error?: { code: string; message: string };
 }
 
-// Its conversion was reversed whole: a conversion without a value by its first reversal, one with a value once nothing remains.
-const CONVERSION_REVERSED = `coalesce((select v.reversals > 0 and (v.value is null or v.reversed_value >= v.value)
-  from conversions v where v.handle = c.handle and v.conversion_id = c.conversion_id), false)`;
-
 /** Moves `moves` (id → previous status) to `to` with the reason, auditing each and (if wanted, $7) its event. */
 const MOVE = `
 with prev as (
@@ -106,14 +102,22 @@ export class CommissionLedger {
       // The commissions and their adjustments (which move with them), locked in id order like a reversal
       // locks a conversion's rows: a move and a reversal never deadlock.
       const { rows } = await client.query(
-        `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay", ${CONVERSION_REVERSED} as "conversionReversed"
+        `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay"
            from commissions c
           where c.handle = $1 and (c.commission_id = any($2::uuid[]) or c.type = 'adjustment' and c.conversion_id in (
                   select conversion_id from commissions where handle = $1 and commission_id = any($2::uuid[]) and type = 'conversion'))
           order by c.commission_id for update`,
         [handle, ids],
       );
-      const found = new Map(rows.map(({ openDay, conversionReversed, ...c }) => [c.commissionId as string, { c, openDay: openDay as boolean, conversionReversed: conversionReversed as boolean }]));
+      // Read after the locks, in a statement of its own: a reversal that held these rows commits its
+      // conversion's reversed value before releasing them, and only a later statement sees it.
+      const { rows: whole } = await client.query<{ id: string }>(
+        `select conversion_id as id from conversions v where v.handle = $1 and v.conversion_id = any($2::uuid[])
+            and v.reversals > 0 and (v.value is null or v.reversed_value >= v.value)`,
+        [handle, [...new Set(rows.map((c) => c.conversionId).filter(Boolean))]],
+      );
+      const reversedWhole = new Set(whole.map((r) => r.id));
+      const found = new Map(rows.map(({ openDay, ...c }) => [c.commissionId as string, { c, openDay: openDay as boolean, conversionReversed: reversedWhole.has(c.conversionId) }]));
       const results = new Map<string, MoveResult>();
       const moving: Array<[string, string]> = [];
       for (const id of ids) {

@@ -36,11 +36,17 @@ const payoutAudit = (source: string, type: string, actor: string) => `
  * one payout whatever runs concurrently. $1 handle, $2 period end, $3 partner ids or null, $4 run key,
  * $5 actor, $6 whether to write payout.created events.
  */
+/** A payout's commission rows, locked in id order before they are updated (an UPDATE locks in scan order). */
+const lockLines = (client: PoolClient, handle: string, payoutId: string) =>
+  client.query('select 1 from commissions where handle = $1 and payout_id = $2 order by commission_id for update', [handle, payoutId]);
+
 const runStatement = (minimum: string) => `
 with eligible as (
   select c.commission_id, c.partner_id, c.currency, c.amount from commissions c
    where c.handle = $1 and c.status = 'approved' and c.payout_id is null and c.hold_until <= $2
      and ($3::text[] is null or c.partner_id = any($3::text[]))
+   -- Locked in id order, as every writer of commission rows locks them (a move, a reversal): no deadlock.
+   order by c.commission_id
    for update
 ), totals as (
   select partner_id, currency, sum(amount) as amount, count(*)::int as n from eligible group by 1, 2
@@ -128,6 +134,7 @@ export class PayoutService {
   /** pending → paid: its commissions become `paid` (each change audited). */
   async markPaid(handle: string, payoutId: string, reference: string | null, actor: string) {
     const paid = await this.transition(handle, payoutId, 'paid', async (client) => {
+      await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
            update payouts set status = 'paid', paid_at = now(), reference = $3, updated_at = now()
@@ -152,6 +159,7 @@ export class PayoutService {
   /** pending → canceled: its commissions leave it and are approved and unpaid again, for the next run. */
   async cancel(handle: string, payoutId: string, actor: string) {
     return this.transition(handle, payoutId, 'canceled', async (client) => {
+      await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
            update payouts set status = 'canceled', updated_at = now() where handle = $1 and payout_id = $2 returning *

@@ -33,6 +33,7 @@ describe('commissions: what follows a commission moved by hand', () => {
         server.http.post(`${base}/conversions/reversals`).set(merchant).send({ idempotencyKey: key, reversalKey, reason: 'refund', ...(amount && { amount }) }).expect(201),
       move: (id: string, status: string) => server.http.patch(`${base}/commissions/${id}`).set(t.auth).send({ status, reason: 'checked' }),
       ledger: async () => ((await server.http.get(`${base}/commissions`).set(t.auth).expect(200)).body.data as Commission[]).map((c) => [c.type, c.amount, c.status]).sort(),
+      payRaw: (key: string) => server.http.post(`${base}/payouts`).set(t.auth).send({ idempotencyKey: key, periodEnd: '2999-01-01T00:00:00Z' }),
       pay: async (key: string) => (await server.http.post(`${base}/payouts`).set(t.auth).send({ idempotencyKey: key, periodEnd: '2999-01-01T00:00:00Z' }).expect(201)).body.data.map((p: { amount: number }) => p.amount),
     };
   }
@@ -45,6 +46,67 @@ describe('commissions: what follows a commission moved by hand', () => {
     const res = await t.move(id, 'approved').expect(409);
     expect(res.body.error.code).to.equal('invalid_transition');
     expect(await t.pay('p1')).to.deep.equal([]);
+  });
+
+  it('an approval that waits on a full reversal of its conversion sees it (409), never pays the refunded sale', async () => {
+    const t = await setup();
+    const id = await t.convert('race', 50);
+    await t.move(id, 'rejected').expect(200);
+    // The reversal's transaction is held open after its work (commission rows locked, the conversion's
+    // reversed value written), so the approval's lock waits on it; then it commits.
+    const reversals = server.kernel.container.resolve<{ attempt: (...a: unknown[]) => Promise<unknown> }>('reversals');
+    const attempt = reversals.attempt;
+    let release!: () => void;
+    let entered!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const inside = new Promise<void>((r) => (entered = r));
+    reversals.attempt = async function (this: unknown, ...a: unknown[]) {
+      const out = await attempt.apply(this, a);
+      entered();
+      await gate;
+      return out;
+    };
+    try {
+      const reversal = t.reverse('race', 'r1').then((r) => r); // sent now (a supertest request starts when awaited)
+      await inside;
+      const approval = t.move(id, 'approved').then((r) => r);
+      await new Promise((r) => setTimeout(r, 300)); // the approval is waiting on the rows' locks
+      release();
+      await reversal;
+      expect((await approval).status).to.equal(409);
+    } finally {
+      reversals.attempt = attempt;
+    }
+    expect(await t.ledger()).to.deep.equal([['conversion', 5, 'rejected']]);
+    expect(await t.pay('p1')).to.deep.equal([]);
+  });
+
+  it('a PATCH (which locks the commission and its adjustments) and a payout run over the same rows never deadlock', async () => {
+    const t = await setup();
+    const m = await t.convert('m', 100);
+    const z = await t.convert('z', 70);
+    await t.move(m, 'approved').expect(200);
+    await t.move(z, 'approved').expect(200);
+    const a = (await t.reverse('m', 'r1', 20)).body.commissions[0].commissionId as string;
+    // The adjustment first in id order, last in the table: a lock taken in scan order (M, Z, A) crosses
+    // the PATCH's id order (A, M). Z is held elsewhere so both statements are mid-way at once.
+    const first = '00000000-0000-4000-8000-000000000001';
+    await server.sql.query('update commissions set commission_id = $2 where commission_id = $1', [a, first]);
+    const blocker = await server.sql.connect();
+    try {
+      await blocker.query('begin');
+      await blocker.query('select 1 from commissions where commission_id = $1 for update', [z]);
+      const run = t.payRaw('race').then((r) => r);
+      await new Promise((r) => setTimeout(r, 300));
+      const patch = t.move(m, 'approved').then((r) => r);
+      await new Promise((r) => setTimeout(r, 300));
+      await blocker.query('commit');
+      const [paid, moved] = await Promise.all([run, patch]);
+      expect([paid.status, moved.status]).to.deep.equal([201, 200]);
+      expect(paid.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([15]);
+    } finally {
+      blocker.release();
+    }
   });
 
   it('approving a rejected commission after a partial reversal appends the adjustment the reversal skipped', async () => {
