@@ -209,7 +209,8 @@ export class CampaignService {
       // A goal type disabled since creation still governs its existing campaigns' rules.
       const goal = this.deps.pluginHost.get(before.goalType) as GoalTypePlugin | undefined;
       const settings = plugins.all.find((p) => p.manifest.name === before.goalType)?.settings ?? {};
-      const problems = campaignProblems(toDraft(after), goal, settings, { destinationUrl: '/body/destinationUrl', routingRules: '/body/routingRules' });
+      const problems = campaignProblems(toDraft(after), goal, settings, { destinationUrl: '/body/destinationUrl', routingRules: '/body/routingRules' },
+        patch.routingRules !== undefined);
       problems.push(...maxValueProblems(patch.maxConversionValue));
       if (problems.length) throw invalidRequest('The campaign is invalid.', problems);
       return after;

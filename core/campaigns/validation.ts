@@ -24,25 +24,24 @@ function rulesValidator(goal: GoalTypePlugin | undefined): ValidateFunction {
   return validate;
 }
 
+function rulesProblems(rules: CampaignDraft['routingRules'], validate: ValidateFunction, pointer: string): ErrorDetail[] {
+  if (!validate(rules)) return toDetails(validate.errors, pointer);
+  return rules.flatMap((rule, i) => destinationProblem(rule.destinationUrl, `${pointer}/${i}/destinationUrl`) ?? []);
+}
+
 /** Every problem of a complete campaign draft, as details by JSON pointer under /body. */
 export function campaignProblems(
   draft: CampaignDraft,
   goal: GoalTypePlugin | undefined,
   settings: Record<string, unknown>,
   pointers: { destinationUrl: string; routingRules: string },
+  /** false: the rules are the stored ones, unchanged by this request (rules stored before a check grew stricter stay patchable). */
+  checkRules = true,
 ): ErrorDetail[] {
   const problems: ErrorDetail[] = [];
   const primary = destinationProblem(draft.primaryLink.destinationUrl, pointers.destinationUrl);
   if (primary) problems.push(primary);
-  const validate = rulesValidator(goal);
-  if (!validate(draft.routingRules)) {
-    problems.push(...toDetails(validate.errors, pointers.routingRules));
-  } else {
-    draft.routingRules.forEach((rule, i) => {
-      const p = destinationProblem(rule.destinationUrl, `${pointers.routingRules}/${i}/destinationUrl`);
-      if (p) problems.push(p);
-    });
-  }
+  if (checkRules) problems.push(...rulesProblems(draft.routingRules, rulesValidator(goal), pointers.routingRules));
   if (problems.length === 0 && goal?.validateCampaign) {
     for (const message of goal.validateCampaign(draft, settings)) problems.push({ pointer: '/body', message });
   }

@@ -183,6 +183,18 @@ describe('campaigns API', () => {
       await server.http.patch(`/v2/handles/${handle}/campaigns/Bad_Id`).set(auth).send({ status: 'PAUSED' }).expect(400);
     });
 
+    it('keeps a campaign whose stored rules predate a stricter check patchable, and checks rules a PATCH sends', async () => {
+      const { handle, auth } = await createHandle(server);
+      await post(handle, auth, alpha).expect(201);
+      // countryIn took any two capitals before it took ISO-3166 codes only: a rule stored then.
+      const legacy = [{ priority: 1, destinationUrl: 'https://m.example.com/uk', conditions: { countryIn: ['UK'] } }];
+      await server.sql.query(`update campaigns set routing_rules = $3 where handle = $1 and campaign_id = $2`, [handle, 'partner-alpha', JSON.stringify(legacy)]);
+      const patch = (body: object) => server.http.patch(`/v2/handles/${handle}/campaigns/partner-alpha`).set(auth).send(body);
+      expect((await patch({ status: 'PAUSED' }).expect(200)).body.routingRules).to.deep.equal(legacy);
+      expect(pointers(await patch({ routingRules: legacy }).expect(400))).to.deep.equal(['/body/routingRules/0/conditions/countryIn/0']);
+      await patch({ routingRules: [{ ...legacy[0], conditions: { countryIn: ['GB'] } }] }).expect(200);
+    });
+
     it('archives with DELETE: status ARCHIVED, audited, campaign.updated emitted, still listed and readable', async () => {
       const { handle, auth } = await createHandle(server);
       await post(handle, auth, alpha).expect(201);
