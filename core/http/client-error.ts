@@ -13,8 +13,10 @@ const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'invali
 
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // A peer that hung up, or a response already on its way: nothing to answer.
-    if (err.code === 'ECONNRESET' || !socket.writable) {
+    // A peer that hung up, or a response already on its way on this connection (a stream, say: an error
+    // written now would land inside its body): nothing to answer, as Node's own handler decides.
+    const inFlight = (socket as Duplex & { _httpMessage?: { _headerSent?: boolean } })._httpMessage?._headerSent;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight) {
       socket.destroy();
       return;
     }

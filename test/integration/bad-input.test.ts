@@ -122,6 +122,20 @@ describe('bad input on every route family that takes a body', () => {
     expect(junk.body.error).to.include({ code: 'invalid_request' });
   });
 
+  it('never writes such an answer into a response already streaming on the same connection: the connection ends', async () => {
+    const owner = await createHandle(server);
+    const out = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => {
+        socket.write(`GET /v2/handles/${owner.handle}/analytics/stream HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\naccept: text/event-stream\r\n\r\n`);
+        setTimeout(() => socket.write(`GET /healthz HTTP/1.1\r\nhost: x\r\nx-big: ${'a'.repeat(20_000)}\r\n\r\n`), 500);
+      });
+      let text = '';
+      socket.on('data', (d) => (text += d)).on('close', () => resolve(text)).on('error', reject);
+    });
+    expect(out).to.match(/^HTTP\/1\.1 200 /);
+    expect(out).not.to.include('headers_too_large');
+  });
+
   it('echoes a valid x-request-id and mints one otherwise', async () => {
     const echoed = await server.http.get('/healthz').set('x-request-id', 'abc-123').expect(200);
     expect(echoed.headers['x-request-id']).to.equal('abc-123');
