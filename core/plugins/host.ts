@@ -69,7 +69,12 @@ export class PluginHost {
   /** Validates settings against the plugin's own schema; returns problems (empty when valid). */
   settingsProblems(name: string, settings: unknown): { pointer: string; message: string }[] {
     const validate = this.settingsValidators.get(name);
-    if (!validate || validate(settings)) return [];
+    // A plugin without a settingsSchema reads no settings: anything sent would be stored and silently ignored.
+    if (!validate) {
+      const empty = settings === undefined || (typeof settings === 'object' && settings !== null && Object.keys(settings).length === 0);
+      return empty ? [] : [{ pointer: '/body/settings', message: 'this plugin takes no settings (it declares no settingsSchema): send {} or leave settings out' }];
+    }
+    if (validate(settings)) return [];
     // toDetails names the offending key (a typo'd setting is `/body/settings/maxClicksPerMinut: is not a known field`).
     return toDetails(validate.errors, '/body/settings');
   }

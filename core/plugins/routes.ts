@@ -77,7 +77,8 @@ export const pluginRoutes = defineRoutes([
       const body = ctx.request.body as { enabled: boolean; settings?: Record<string, unknown> };
       const current = (await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!;
       const settings = body.settings ?? current.settings;
-      const problems = pluginHost.settingsProblems(name, settings);
+      // What is sent is checked; stored settings are re-checked only against a schema (a schema-less plugin's stay as they are).
+      const problems = pluginHost.settingsProblems(name, body.settings ?? (manifest.settingsSchema ? current.settings : undefined));
       if (problems.length) throw invalidRequest(`The settings are not valid for plugin "${name}".`, problems);
       await withTransaction(pg, async (client) => {
         await client.query(

@@ -46,6 +46,11 @@ describe('plugins per handle', () => {
     const typo = await a.http.put(`/v2/handles/${handle}/plugins/burst`).set(auth).send({ enabled: true, settings: { maxClicksPerMinut: 5 } }).expect(400);
     expect(typo.body.error.details).to.deep.include({ pointer: '/body/settings/maxClicksPerMinut', message: 'is not a known field' });
     await a.http.put(`/v2/handles/${handle}/plugins/no-such-plugin`).set(auth).send({ enabled: true }).expect(404);
+    // A plugin that declares no settings takes none: a setting sent to it would be stored and never read.
+    const none = await a.http.put(`/v2/handles/${handle}/plugins/AFFILIATE_CLICKOUT`).set(auth).send({ enabled: true, settings: { x: 1 } }).expect(400);
+    expect(none.body.error.details[0].pointer).to.equal('/body/settings');
+    await a.http.put(`/v2/handles/${handle}/plugins/AFFILIATE_CLICKOUT`).set(auth).send({ enabled: true, settings: {} }).expect(200);
+    await a.http.put(`/v2/handles/${handle}/plugins/AFFILIATE_CLICKOUT`).set(auth).send({ enabled: true }).expect(200);
     const ok = await a.http.put(`/v2/handles/${handle}/plugins/partner_segment`).set(auth).send({ enabled: true, settings: { bySource: { email: 'newsletter' } } }).expect(200);
     expect(ok.body.settings).to.deep.equal({ bySource: { email: 'newsletter' } });
   });
