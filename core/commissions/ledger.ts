@@ -99,8 +99,18 @@ export class CommissionLedger {
   /** Bulk: every id in one transaction (rows locked in id order, so two bulks never deadlock), one result per id. */
   async moveMany(handle: string, ids: string[], to: ManualStatus, reason: string, actor: string): Promise<MoveResult[]> {
     const results = await withTransaction(this.deps.pg, async (client) => {
-      // The commissions and their adjustments (which move with them), locked in id order like a reversal
-      // locks a conversion's rows: a move and a reversal never deadlock.
+      // Locks in a reversal's order: the conversions first (so no reversal adds an adjustment or changes what
+      // was reversed while this move runs; read from the locked rows, whatever committed while it waited),
+      // then the commissions with their adjustments (which move with them), each in id order: no deadlock.
+      const { rows: conversions } = await client.query<{ id: string; reversedWhole: boolean }>(
+        `select v.conversion_id as id, v.reversals > 0 and (v.value is null or v.reversed_value >= v.value) as "reversedWhole"
+           from conversions v
+          where v.handle = $1 and v.conversion_id in (
+                  select conversion_id from commissions where handle = $1 and commission_id = any($2::uuid[]) and conversion_id is not null)
+          order by v.conversion_id for update`,
+        [handle, ids],
+      );
+      const reversedWhole = new Set(conversions.filter((v) => v.reversedWhole).map((v) => v.id));
       const { rows } = await client.query(
         `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay"
            from commissions c
@@ -109,14 +119,6 @@ export class CommissionLedger {
           order by c.commission_id for update`,
         [handle, ids],
       );
-      // Read after the locks, in a statement of its own: a reversal that held these rows commits its
-      // conversion's reversed value before releasing them, and only a later statement sees it.
-      const { rows: whole } = await client.query<{ id: string }>(
-        `select conversion_id as id from conversions v where v.handle = $1 and v.conversion_id = any($2::uuid[])
-            and v.reversals > 0 and (v.value is null or v.reversed_value >= v.value)`,
-        [handle, [...new Set(rows.map((c) => c.conversionId).filter(Boolean))]],
-      );
-      const reversedWhole = new Set(whole.map((r) => r.id));
       const found = new Map(rows.map(({ openDay, ...c }) => [c.commissionId as string, { c, openDay: openDay as boolean, conversionReversed: reversedWhole.has(c.conversionId) }]));
       const results = new Map<string, MoveResult>();
       const moving: Array<[string, string]> = [];

@@ -13,9 +13,10 @@ const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'invali
 
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
-    // A peer that hung up, or a response already on its way on this connection (a stream, say: an error
-    // written now would land inside its body): nothing to answer, as Node's own handler decides.
-    const inFlight = (socket as Duplex & { _httpMessage?: { _headerSent?: boolean } })._httpMessage?._headerSent;
+    // A peer that hung up, or a request of this connection still being answered (a stream, or a pipelined
+    // request whose handler runs): an error written now would land inside that response, or be read as
+    // its answer. The connection is closed without a word instead.
+    const inFlight = Boolean((socket as Duplex & { _httpMessage?: unknown })._httpMessage);
     if (err.code === 'ECONNRESET' || !socket.writable || inFlight) {
       socket.destroy();
       return;

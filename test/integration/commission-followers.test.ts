@@ -29,6 +29,8 @@ describe('commissions: what follows a commission moved by hand', () => {
         const { body } = await server.http.get(`${base}/commissions?type=conversion`).set(t.auth).expect(200);
         return (body.data as Array<Commission & { conversionId: string }>).find((c) => c.amount === value / 10)!.commissionId;
       },
+      reverseRaw: (key: string, reversalKey: string, amount?: number) =>
+        server.http.post(`${base}/conversions/reversals`).set(merchant).send({ idempotencyKey: key, reversalKey, reason: 'refund', ...(amount && { amount }) }),
       reverse: (key: string, reversalKey: string, amount?: number) =>
         server.http.post(`${base}/conversions/reversals`).set(merchant).send({ idempotencyKey: key, reversalKey, reason: 'refund', ...(amount && { amount }) }).expect(201),
       move: (id: string, status: string) => server.http.patch(`${base}/commissions/${id}`).set(t.auth).send({ status, reason: 'checked' }),
@@ -107,6 +109,55 @@ describe('commissions: what follows a commission moved by hand', () => {
     } finally {
       blocker.release();
     }
+  });
+
+  it('a PATCH that waited on a partial reversal, and a second reversal behind it, never deadlock', async () => {
+    const t = await setup();
+    const c0 = await t.convert('two', 100);
+    // The commission last in id order: an adjustment a reversal appends sorts before it.
+    const c = 'ffffffff-ffff-4fff-bfff-ffffffffffff';
+    await server.sql.query('update commissions set commission_id = $2 where commission_id = $1', [c0, c]);
+    type Hooked = { attempt?: (...a: unknown[]) => Promise<unknown>; applyMoves?: (...a: unknown[]) => Promise<unknown> };
+    const reversals = server.kernel.container.resolve<Hooked>('reversals');
+    const ledger = server.kernel.container.resolve<Hooked>('commissionLedger');
+    const [attempt, applyMoves] = [reversals.attempt!, ledger.applyMoves!];
+    const gate = () => {
+      let open!: () => void;
+      let reached!: () => void;
+      return { wait: new Promise<void>((r) => (open = r)), reached: new Promise<void>((r) => (reached = r)), open: () => open(), arrive: () => reached() };
+    };
+    const [first, moving] = [gate(), gate()];
+    reversals.attempt = async function (this: unknown, ...a: unknown[]) {
+      const out = await attempt.apply(this, a);
+      first.arrive();
+      await first.wait;
+      return out;
+    };
+    ledger.applyMoves = async function (this: unknown, ...a: unknown[]) {
+      moving.arrive();
+      await moving.wait;
+      return applyMoves.apply(this, a);
+    };
+    try {
+      const r1 = t.reverseRaw('two', 'r1', 20).then((r) => r); // holds the conversion, the commission and its new adjustment
+      await first.reached;
+      reversals.attempt = attempt;
+      const patch = t.move(c, 'approved').then((r) => r);
+      await new Promise((r) => setTimeout(r, 300)); // the PATCH waits behind the first reversal
+      first.open();
+      expect((await r1).status).to.equal(201);
+      await moving.reached; // the PATCH holds its locks, before its moves
+      const r2 = t.reverseRaw('two', 'r2', 10).then((r) => r);
+      await new Promise((r) => setTimeout(r, 300));
+      moving.open();
+      const [moved, second] = await Promise.all([patch, r2]);
+      expect([moved.status, second.status]).to.deep.equal([200, 201]);
+    } finally {
+      reversals.attempt = attempt;
+      ledger.applyMoves = applyMoves;
+    }
+    // Approved together, then the second part appended as approved: 10 - 2 - 1.
+    expect(await t.pay('p1')).to.deep.equal([7]);
   });
 
   it('approving a rejected commission after a partial reversal appends the adjustment the reversal skipped', async () => {
