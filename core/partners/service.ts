@@ -9,7 +9,7 @@ import { conflict, invalidRequest, notFound } from '../http/errors.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { Principal } from '../http/route.ts';
 import type { OutboxService } from '../outbox/index.ts';
-import { childExpiry, type Grantor } from '../tenants/index.ts';
+import { childExpiry, loadGrantor, requestedExpiry } from '../tenants/index.ts';
 import { PartnerEntity, PartnerTokenEntity, type Partner, type PartnerStatus, type PartnerToken } from './entities.ts';
 import { moneyText } from '../commissions/index.ts';
 
@@ -113,24 +113,11 @@ export class PartnerService {
     return shown;
   }
 
-  /** The calling token as token rules see it (core/tenants/token-rules.ts). */
-  private async grantor(handle: string): Promise<Grantor> {
-    const { principal } = this.deps;
-    if (principal.kind !== 'token') return { kind: 'admin' };
-    const { rows: [row] } = await this.deps.pg.query<{ expiresAt: Date | null; isOwner: boolean }>(
-      'select expires_at as "expiresAt", is_owner as "isOwner" from access_tokens where token_id = $1 and handle = $2', [principal.actor, handle]);
-    return { kind: 'token', tokenId: principal.actor, scopes: principal.scopes, expiresAt: row?.expiresAt ?? null, isOwner: row?.isOwner ?? false };
-  }
-
   async createToken(handle: string, partnerId: string, input: { name: string; scopes: string[]; expiresAt?: string }) {
     await this.find(handle, partnerId);
-    const requested = input.expiresAt ? new Date(input.expiresAt) : null;
-    if (requested && requested.getTime() <= Date.now()) {
-      throw invalidRequest('expiresAt must be in the future.', [{ pointer: '/body/expiresAt', message: 'must be in the future' }]);
-    }
     // A token never outlives the one that minted it (like a PAT's child): a PAT that expires tonight
     // cannot hand a partner a portal token for ever.
-    const expiresAt = childExpiry(await this.grantor(handle), requested);
+    const expiresAt = childExpiry(await loadGrantor(this.deps.pg, this.deps.principal, handle), requestedExpiry(input.expiresAt));
     const token = mintToken();
     const row = this.deps.em.create(PartnerTokenEntity, {
       tokenId: uuidv7(), handle, partnerId, name: input.name, scopes: input.scopes, tokenHash: hashToken(token),

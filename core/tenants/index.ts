@@ -7,7 +7,8 @@ import { HandleSettingsService } from './settings.ts';
 
 export { HANDLE_SETTINGS_CHANGED, type PublicConversions } from './settings.ts';
 export { liveAccessTokenByHashSql, liveAccessTokenHashesSql } from './token-sql.ts';
-export { childExpiry, type Grantor } from './token-rules.ts';
+export { childExpiry, requestedExpiry } from './token-rules.ts';
+export { loadGrantor } from './grantor.ts';
 
 export const tenantsModule: TenxModule = {
   name: 'tenants',

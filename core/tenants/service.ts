@@ -2,14 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool, PoolClient } from 'pg';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { conflict, notFound, unauthorized } from '../http/errors.ts';
+import { conflict, notFound } from '../http/errors.ts';
 import { hashToken, PAT_PREFIX } from '../http/auth.ts';
 import { decodeCursor, toPage } from '../http/pagination.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { SCOPES, type Principal } from '../http/route.ts';
 import type { AuditService } from '../audit/index.ts';
 import { AccessTokenEntity, TenantEntity, type AccessToken } from './entities.ts';
-import { assertMayRevoke, assertMayRotate, grant, type Grantor } from './token-rules.ts';
+import { loadGrantor } from './grantor.ts';
+import { assertMayRevoke, assertMayRotate, grant } from './token-rules.ts';
 import type { PublicConversions } from './settings.ts';
 
 const mintToken = () => PAT_PREFIX + randomBytes(32).toString('base64url');
@@ -64,7 +65,7 @@ export class TenantService {
   async createToken(handle: string, input: { name: string; scopes: string[]; expiresAt?: string }) {
     const token = mintToken();
     const row = await withTransaction(this.deps.pg, async (client) => {
-      const { scopes, expiresAt } = grant(await this.grantor(client, handle), input);
+      const { scopes, expiresAt } = grant(await loadGrantor(client, this.deps.principal, handle), input);
       const { rows: [created] } = await client.query<TokenRow>(
         `insert into access_tokens (token_id, handle, name, scopes, token_hash, expires_at) values ($1, $2, $3, $4, $5, $6)
          returning ${TOKEN_COLUMNS}`,
@@ -98,7 +99,7 @@ export class TenantService {
 
   async revokeToken(handle: string, tokenId: string) {
     return withTransaction(this.deps.pg, async (client) => {
-      const caller = await this.grantor(client, handle);
+      const caller = await loadGrantor(client, this.deps.principal, handle);
       const target = await this.lockToken(client, handle, tokenId);
       assertMayRevoke(caller, target);
       if (target.revokedAt) return publicToken(target);
@@ -117,7 +118,7 @@ export class TenantService {
   async rotateToken(handle: string, tokenId: string) {
     const token = mintToken();
     const row = await withTransaction(this.deps.pg, async (client) => {
-      const caller = await this.grantor(client, handle);
+      const caller = await loadGrantor(client, this.deps.principal, handle);
       const target = await this.lockToken(client, handle, tokenId);
       assertMayRotate(caller, target);
       const { rows: [rotated] } = await client.query<TokenRow>(
@@ -127,23 +128,6 @@ export class TenantService {
       return rotated;
     });
     return { ...publicToken(row), token };
-  }
-
-  /**
-   * The caller's own row, locked against a concurrent revocation so a token revoked meanwhile
-   * cannot finish minting a child.
-   */
-  private async grantor(client: PoolClient, handle: string): Promise<Grantor> {
-    const { principal } = this.deps;
-    if (principal.kind === 'admin') return { kind: 'admin' };
-    const { rows: [row] } = await client.query<{ scopes: string[]; expiresAt: Date | null; isOwner: boolean }>(
-      `select scopes, expires_at as "expiresAt", is_owner as "isOwner" from access_tokens
-        where token_id = $1 and handle = $2 and revoked_at is null and (expires_at is null or expires_at > now())
-        for share`,
-      [principal.actor, handle],
-    );
-    if (!row) throw unauthorized('The bearer token is not valid, has expired or was revoked.');
-    return { kind: 'token', tokenId: principal.actor, ...row };
   }
 
   private async lockToken(client: PoolClient, handle: string, tokenId: string): Promise<TokenRow> {

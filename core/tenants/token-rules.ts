@@ -22,16 +22,22 @@ function lacking(missing: string[], what: string, pointer?: (scope: string) => s
  * token that asks for no expiry gets its parent's.
  */
 export function grant(caller: Grantor, input: { scopes: string[]; expiresAt?: string }, now = new Date()): { scopes: string[]; expiresAt: Date | null } {
-  const requested = input.expiresAt ? new Date(input.expiresAt) : null;
-  if (requested && requested.getTime() <= now.getTime()) {
-    throw invalidRequest('expiresAt must be in the future.', [{ pointer: '/body/expiresAt', message: 'must be in the future' }]);
-  }
+  const requested = requestedExpiry(input.expiresAt, now);
   if (caller.kind === 'admin' || caller.isOwner) return { scopes: input.scopes, expiresAt: requested };
   const missing = missingScopes(caller.scopes, input.scopes);
   if (missing.length) {
     throw lacking(missing, 'A token can only create tokens with scopes it holds itself', (s) => `/body/scopes/${input.scopes.indexOf(s)}`);
   }
   return { scopes: input.scopes, expiresAt: childExpiry(caller, requested) };
+}
+
+/** A new token's `expiresAt` as asked for (null: none), 400 when it is not in the future. */
+export function requestedExpiry(expiresAt: string | undefined, now = new Date()): Date | null {
+  const requested = expiresAt ? new Date(expiresAt) : null;
+  if (requested && requested.getTime() <= now.getTime()) {
+    throw invalidRequest('expiresAt must be in the future.', [{ pointer: '/body/expiresAt', message: 'must be in the future' }]);
+  }
+  return requested;
 }
 
 /**
