@@ -1,8 +1,8 @@
 // Who held a campaign when. The campaign row names its partner now and since when (partner_since;
 // null: since its creation); campaign_partner_history keeps each former holder and its time (partner
 // null: nobody held it, or a holder from before the history was kept), written by the change that hands
-// the campaign over, takes it away or gives it its first partner (service.ts). A click or conversion counts for whoever
-// held its campaign when it happened.
+// the campaign over, takes it away or gives it its first partner (service.ts). A click or conversion
+// counts for whoever held its campaign when it happened.
 
 /**
  * The partner that held campaign `c` (a campaigns row's alias) at `at`, as an SQL expression. The

@@ -232,9 +232,9 @@ export class CampaignService {
       if (!changes) return { campaign: before, changed: false };
       const updated = await client.query(
         // Handed to another partner, taken away, or given its first partner: the holder it had (nobody
-        // included) keeps its time in the history, the next one starts from now. Now is read under the row lock (a transaction that
-        // began earlier but waited for the lock never dates its handover before the one it waited
-        // for), in whole milliseconds (the bound goes through JS dates).
+        // included) keeps its time in the history, the next one starts from now. Now is read under the
+        // row lock (a transaction that began earlier but waited for the lock never dates its handover
+        // before the one it waited for), in whole milliseconds (the bound goes through JS dates).
         `with handover as materialized (
            select handle, campaign_id, partner_id, partner_since, greatest(date_trunc('milliseconds', clock_timestamp()), partner_since) as at
              from campaigns where handle = $1 and campaign_id = $2 and partner_id is distinct from $9

@@ -114,10 +114,9 @@ export class CommissionLedger {
       const { rows } = await client.query(
         `select ${COMMISSION_COLUMNS}, ${OPEN_DAY} as "openDay"
            from commissions c
-          where c.handle = $1 and (c.commission_id = any($2::uuid[]) or c.type = 'adjustment' and c.conversion_id in (
-                  select conversion_id from commissions where handle = $1 and commission_id = any($2::uuid[]) and type = 'conversion'))
+          where c.handle = $1 and (c.commission_id = any($2::uuid[]) or c.type = 'adjustment' and c.conversion_id = any($3::uuid[]))
           order by c.commission_id for update`,
-        [handle, ids],
+        [handle, ids, conversions.map((v) => v.id)],
       );
       const found = new Map(rows.map(({ openDay, ...c }) => [c.commissionId as string, { c, openDay: openDay as boolean, conversionReversed: reversedWhole.has(c.conversionId) }]));
       const results = new Map<string, MoveResult>();

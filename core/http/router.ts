@@ -8,11 +8,8 @@ import { readJsonBody } from './body.ts';
 import { memoizeMatch } from './match-memo.ts';
 import { invalidRequest } from './errors.ts';
 import { assertStorable } from './storable.ts';
-import { check, compile } from './validate.ts';
+import { check, compile, isNothing } from './validate.ts';
 import type { RouteDef, RequestScope } from './route.ts';
-
-const isEmptyBody = (body: unknown) =>
-  body === undefined || (typeof body === 'object' && body !== null && !Array.isArray(body) && Object.keys(body).length === 0);
 
 const once = <T>(make: () => T): (() => T) => {
   let made: T | undefined;
@@ -85,7 +82,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       if (validators.body) {
         assertStorable(body, '/body', 'request body');
         check(validators.body(), body, '/body', 'request body');
-      } else if (!isEmptyBody(body)) {
+      } else if (!isNothing(body)) {
         // An action route (ping, rotate-secret, redeliver): a field sent here would be silently ignored.
         throw invalidRequest('This route takes no request body (send none, or {}).', [{ pointer: '/body', message: 'must be absent or {}' }]);
       }

@@ -20,6 +20,10 @@ export const instant = {
 export const bodyAjv = addFormats(new Ajv({ allErrors: true, strict: false, useDefaults: true }));
 export const queryAjv = addFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true }));
 
+/** Absent or `{}`: what a body or settings object with nothing to say may be. */
+export const isNothing = (value: unknown) =>
+  value === undefined || (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+
 export function compile(schema: JsonSchema, coerce: boolean): ValidateFunction {
   return (coerce ? queryAjv : bodyAjv).compile(schema);
 }

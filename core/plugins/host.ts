@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Bus } from '../infra/bus.ts';
 import type { Counters } from '../infra/counters.ts';
-import { toDetails } from '../http/validate.ts';
+import { isNothing, toDetails } from '../http/validate.ts';
 import type { TenantFile } from './tenant-files.ts';
 import type {
   BotDetectorPlugin, GoalTypePlugin, NotificationChannelPlugin, PluginApi, PluginKind, PluginManifest, TrackingPresetPlugin,
@@ -71,8 +71,7 @@ export class PluginHost {
     const validate = this.settingsValidators.get(name);
     // A plugin without a settingsSchema reads no settings: anything sent would be stored and silently ignored.
     if (!validate) {
-      const empty = settings === undefined || (typeof settings === 'object' && settings !== null && Object.keys(settings).length === 0);
-      return empty ? [] : [{ pointer: '/body/settings', message: 'this plugin takes no settings (it declares no settingsSchema): send {} or leave settings out' }];
+      return isNothing(settings) ? [] : [{ pointer: '/body/settings', message: 'this plugin takes no settings (it declares no settingsSchema): send {} or leave settings out' }];
     }
     if (validate(settings)) return [];
     // toDetails names the offending key (a typo'd setting is `/body/settings/maxClicksPerMinut: is not a known field`).
