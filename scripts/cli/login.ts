@@ -45,7 +45,7 @@ async function login(opts: LoginOptions) {
     // A partner token answers 403 outside its realm: its profile proves it (401 bad token, 404 another handle).
     try {
       const me: { partnerId: string; name: string } = await client.get(client.handlePath('/partner'));
-      note = ` as partner ${me.partnerId} (${me.name}); analytics commands read your own campaigns`;
+      note = ` as partner ${me.partnerId} (${me.name}); analytics, campaigns, commissions and payouts read your own`;
     } catch (err) {
       if (isHandleNotFound(err)) throw handleNotFound(err, handle);
       throw err;
