@@ -46,12 +46,17 @@ export function errorBody(code: string, message: string, details?: ErrorDetail[]
   return { error: { code, message, ...(details && details.length ? { details } : {}) } };
 }
 
-/** What no route answered: 404 or 405 (@koa/router's allowedMethods set the status and allow header). */
+/**
+ * What no route answered: 404 or 405 (@koa/router's allowedMethods set the status and allow header). A method
+ * the router does not know at all (TRACE, PROPFIND) it answers 501: here 405 on a path with routes, else 404,
+ * so no request is answered 5xx for what the client sent.
+ */
 export function refuseUnrouted(ctx: Context): void {
-  if (ctx.status === 404 && ctx.body === undefined) {
+  const unknownMethod = ctx.status === 501 && !ctx.body;
+  if ((ctx.status === 404 && ctx.body === undefined) || (unknownMethod && !ctx.response.get('allow'))) {
     throw new HttpError(404, 'not_found', `No route for ${ctx.method} ${ctx.path}.`);
   }
-  if (ctx.status === 405 && !ctx.body) {
+  if ((ctx.status === 405 && !ctx.body) || unknownMethod) {
     throw new HttpError(405, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}.`, undefined, { allow: String(ctx.response.get('allow')) });
   }
 }

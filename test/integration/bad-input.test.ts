@@ -150,6 +150,47 @@ describe('bad input on every route family that takes a body', () => {
     expect(minted.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
   });
 
+  it('answers an id in another form than 8-4-4-4-12 (urn:uuid:…, which PostgreSQL refuses) with 400 naming it, on every route and query that takes one', async () => {
+    const isUuid = (s: unknown) => (s as { format?: string } | undefined)?.format === 'uuid';
+    const uuidFields = (schema: unknown) => Object.entries((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}).filter(([, s]) => isUuid(s)).map(([k]) => k);
+    const routes = server.kernel.container.resolve<RouteDef[]>('routeTable');
+    let tried = 0;
+    for (const route of routes) {
+      const urn = `urn:uuid:${uuidv7()}`;
+      for (const name of uuidFields(route.params)) {
+        // The named parameter gets the urn; any other id in the path stays a plain (unknown) one.
+        const segments = route.path.split('/');
+        const own = pathFor(route, handle()).split('/').map((seg, i) => (segments[i] === `{${name}}` ? urn : seg)).join('/');
+        const res = await server.http[route.method.toLowerCase() as 'post'](own).set(headersFor(route)).send(route.body ? {} : undefined);
+        expectError(res, 400, `${route.method} ${route.path} with ${name}=${urn}`);
+        expect(res.body.error.details.map((d: { pointer: string }) => d.pointer), `${route.method} ${route.path}`).to.include(`/params/${name}`);
+        tried++;
+      }
+      for (const name of route.method === 'GET' ? uuidFields(route.query) : []) {
+        const res = await server.http.get(`${pathFor(route, handle())}?${name}=${encodeURIComponent(urn)}`).set(headersFor(route));
+        expectError(res, 400, `${route.path}?${name}=${urn}`);
+        tried++;
+      }
+    }
+    // The fuzz pass found these 20 routes and query parameters answering 500, and the bulk body's ids.
+    expect(tried).to.be.at.least(20);
+    const bulk = await server.http.post(`/v2/handles/${handle()}/commissions/bulk`).set(headersFor(routes.find((r) => r.path.endsWith('/commissions/bulk'))!))
+      .send({ commissionIds: [`urn:uuid:${uuidv7()}`], status: 'approved', reason: 'checked' });
+    expectError(bulk, 400, 'commissions/bulk');
+  });
+
+  it('answers a method the router does not know (TRACE, PROPFIND) 405 with allow on a routed path, 404 elsewhere, never 501', async () => {
+    const send = (method: 'TRACE' | 'PROPFIND', path: string) => server.http[method === 'TRACE' ? 'trace' : 'propfind'](path).set(server.admin());
+    for (const method of ['TRACE', 'PROPFIND'] as const) {
+      const routed = await send(method, '/v2/handles');
+      expectError(routed, 405, `${method} /v2/handles`);
+      expect(routed.body.error.code).to.equal('method_not_allowed');
+      expect(routed.headers.allow).to.include('GET');
+      const unrouted = await send(method, '/v2/nothing/here/at/all');
+      expectError(unrouted, 404, `${method} /v2/nothing/here/at/all`);
+    }
+  });
+
   it('answers unknown routes with a JSON 404 and serves the OpenAPI document and docs', async () => {
     const res = await server.http.get('/v2/nothing-here').expect(404);
     expect(res.body.error.code).to.equal('not_found');
