@@ -8,6 +8,7 @@ import type { OutboxService } from '../outbox/index.ts';
 import { insertDeliveries, type Due, type NewDelivery } from './delivery-store.ts';
 import { webhookDeliveriesCreated } from './metrics.ts';
 import { postbackFacts, postbackUrl } from './postback-fanout.ts';
+import { authorityIsLiteral } from './postback-macros.ts';
 
 export const DISPATCH_BATCH = 500;
 const POLL_MS = 1000;
@@ -106,6 +107,8 @@ export class OutboxDispatcher {
           // A postback fires only for its own partner's events.
           const fact = s.partner_id === null ? undefined : facts.get(e.event_id);
           if (s.partner_id !== null && fact?.partnerId !== s.partner_id) continue;
+          // A template stored before its host had to be literal never lets an event's values pick the receiver.
+          if (s.partner_id !== null && !authorityIsLiteral(s.endpoint_url)) continue;
           const deliveryId = uuidv7();
           fresh.push({
             deliveryId, webhookId: s.webhook_id, handle: e.handle, eventId: e.event_id, eventType: e.type,

@@ -26,3 +26,21 @@ export function expandTemplate(template: string, values: MacroValues): string {
 
 /** The template as the SSRF guard checks it at creation: each macro stands for a harmless word. */
 export const sampleUrl = (template: string) => template.replace(MACRO, 'x');
+
+const LITERAL_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\{}]*(?:[/?#]|$)/i;
+
+/**
+ * The scheme and host never come from an event: a click's sub-ID must not pick the server we call. So the
+ * template spells out `scheme://host[:port]` with no macro or backslash before its path (the WHATWG parser
+ * also reads `http:/{sub1}:9711/x`, `http:{sub1}/x` or `http:\\{sub1}/x` with the macro as the host), and two
+ * unlike expansions reach the same scheme and host. False also for a template that is not a URL.
+ */
+export function authorityIsLiteral(template: string): boolean {
+  if (!LITERAL_AUTHORITY.test(template)) return false;
+  try {
+    const [a, b] = [template.replace(MACRO, 'a'), template.replace(MACRO, 'b-0')].map((u) => new URL(u));
+    return a.protocol === b.protocol && a.host === b.host;
+  } catch {
+    return false;
+  }
+}

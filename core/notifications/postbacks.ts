@@ -11,7 +11,7 @@ import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { SubscriptionInterest } from './interest.ts';
 import type { NotificationsPanel, PanelFilters } from './panel.ts';
 import type { POSTBACK_EVENTS } from './postback-fanout.ts';
-import { sampleUrl, unknownMacros } from './postback-macros.ts';
+import { authorityIsLiteral, sampleUrl, unknownMacros } from './postback-macros.ts';
 import type { SecretBox } from './secret-box.ts';
 import { generateSecret } from './signing.ts';
 import { checkEndpoint } from './ssrf-guard.ts';
@@ -29,9 +29,6 @@ const present = (r: PostbackRow) => ({
   postbackId: r.webhook_id, partnerId: r.partner_id, urlTemplate: r.endpoint_url, method: r.method, events: r.event_types,
   createdAt: r.created_at.toISOString(),
 });
-
-// The scheme and host never come from an event: a click's sub-ID must not pick the server we call.
-const HOST_MACRO = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*\{/i;
 
 export class PostbackService {
   private readonly deps: {
@@ -113,7 +110,7 @@ export class PostbackService {
     } catch {
       throw invalidRequest('urlTemplate is not a URL.', [{ pointer: '/body/urlTemplate', message: 'must be an absolute http(s) URL' }]);
     }
-    if (HOST_MACRO.test(template)) {
+    if (!authorityIsLiteral(template)) {
       throw invalidRequest('Macros may appear only in the path and query of urlTemplate.', [{ pointer: '/body/urlTemplate', message: 'macro in the scheme or host' }]);
     }
     const { webhookAllowPrivate, webhookAllowedPorts } = this.deps.config;

@@ -113,10 +113,32 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
     const host = await server.http.post(realm('/postbacks')).set(anna.auth)
       .send({ urlTemplate: 'https://{sub1}.example.com/pb', events: ['conversion.tested'] }).expect(400);
     expect(host.body.error.message).to.contain('path and query');
+    // Spellings the URL parser reads with the macro as the host (a visitor's sub1 would pick the receiver).
+    for (const urlTemplate of ['http:/{sub1}:9711/pb?c={click_id}', 'http:{sub1}/pb', 'http:///{sub1}/x', 'http:\\\\{sub1}/x', 'http:/{campaign_id}/x', 'https://{sub1}@example.com/x']) {
+      const res = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate, events: ['conversion.tested'] });
+      expect(res.status, urlTemplate).to.equal(400);
+      expect(res.body.error.message, urlTemplate).to.contain('path and query');
+    }
     await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}`, events: ['payout.paid'] }).expect(400);
     await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}`, events: ['conversion.tested'], method: 'PUT' }).expect(400);
     const scheme = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: 'ftp://example.com/{click_id}', events: ['conversion.tested'] }).expect(400);
     expect(scheme.body.error.code).to.equal('endpoint_not_allowed');
+  });
+
+  it('never lets an event pick the receiver: a stored template whose host is a macro (saved before the rule) does not fire', async () => {
+    const ok = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}/ok?c={click_id}`, events: ['conversion.tested'] }).expect(201);
+    const old = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}/later?c={click_id}`, events: ['conversion.tested'] }).expect(201);
+    const port = new URL(annaRx.url).port;
+    await server.sql.query('update webhooks set endpoint_url = $2 where webhook_id = $1', [old.body.postbackId, `http:/{sub1}:${port}/hijacked?c={click_id}`]);
+    const { clickId, ctx } = await storedClick(server, h.handle, 'partner-alpha', { country: 'DE' });
+    await server.sql.query(`update clicks set sub1 = '127.0.0.1' where click_id = $1`, [clickId]);
+    await server.http.post(CONVERSIONS).send({ ctx, eventType: 'sale', value: 5, currency: 'EUR', idempotencyKey: 'order-host-macro' }).expect(201);
+    await annaRx.waitFor((r) => r.length >= 1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(annaRx.received.map((r) => new URL(r.url, 'http://x').pathname)).to.deep.equal([`${new URL(annaRx.url).pathname}/ok`]);
+    const deliveries = await server.http.get(realm(`/postbacks/${old.body.postbackId}/deliveries`)).set(anna.auth).expect(200);
+    expect(deliveries.body.data).to.deep.equal([]);
+    expect((await server.http.get(realm(`/postbacks/${ok.body.postbackId}/deliveries`)).set(anna.auth).expect(200)).body.data).to.have.length(1);
   });
 
   it('GET postback: expands every macro, URL-encoded, for its own partner\'s conversion only', async () => {
