@@ -43,7 +43,9 @@ const lockLines = (client: PoolClient, handle: string, payoutId: string) =>
 const runStatement = (minimum: string) => `
 with eligible as (
   select c.commission_id, c.partner_id, c.currency, c.amount from commissions c
-   where c.handle = $1 and c.status = 'approved' and c.payout_id is null and c.hold_until <= $2
+   -- holdUntil ≤ periodEnd as the API shows them: hold_until has microseconds, JSON times milliseconds, so a
+   -- periodEnd copied from a commission's holdUntil (…43.700Z for …43.700512) must take it.
+   where c.handle = $1 and c.status = 'approved' and c.payout_id is null and c.hold_until < $2::timestamptz + interval '1 millisecond'
      and ($3::text[] is null or c.partner_id = any($3::text[]))
    -- Locked in id order, as every writer of commission rows locks them (a move, a reversal): no deadlock.
    order by c.commission_id

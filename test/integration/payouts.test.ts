@@ -61,6 +61,16 @@ describe('payouts: runs', () => {
     expect(audit.rows[0].n).to.equal(4);
   });
 
+  it('takes a row whose holdUntil, as the API shows it, equals periodEnd (hold_until keeps microseconds, JSON milliseconds)', async () => {
+    const [id] = await ledgerRows(server, [{ handle: t.handle, partnerId: 'a', amount: '7.00', holdUntil: new Date() }]);
+    await server.sql.query(`update commissions set hold_until = '2026-01-05T10:00:00.700512Z' where commission_id = $1`, [id]);
+    const shown = await server.http.get(`/v2/handles/${t.handle}/commissions/${id}`).set(t.auth).expect(200);
+    expect(shown.body.holdUntil).to.equal('2026-01-05T10:00:00.700Z');
+    expect((await run({ idempotencyKey: 'before', periodEnd: '2026-01-05T10:00:00.699Z' }).expect(201)).body.data).to.deep.equal([]);
+    const equal = await run({ idempotencyKey: 'equal', periodEnd: shown.body.holdUntil }).expect(201);
+    expect(equal.body.data.map((p: { amount: number; commissionCount: number }) => [p.amount, p.commissionCount])).to.deep.equal([[7, 1]]);
+  });
+
   it('nets clawbacks and carries a negative balance forward', async () => {
     const due = new Date(Date.now() - DAY);
     await ledgerRows(server, [
