@@ -75,28 +75,32 @@ export function conversionCommissionInsert(source: string): string {
  * Accrues click commissions from the rows of `source` (only rows actually inserted, so a retried
  * batch never counts twice): one row per partner, campaign, UTC day and currency whose quantity and
  * amount grow with the day's qualified clicks. Returns the rows with `created` (true when this
- * statement inserted the day's row rather than grew it: the row to audit and announce). Bot-flagged clicks and suspended partners earn
- * nothing; only flat `click` rules pay. The row is final once its day has ended (hold_until is the
+ * statement inserted the day's row rather than grew it: the row to audit and announce). Bot-flagged clicks earn
+ * nothing; a suspended partner's clicks accrue on the day's `rejected`/`partner_suspended` row (API.md: its new
+ * commissions are created rejected), apart from its pending row; only flat `click` rules pay. The row is final once its day has ended (hold_until is the
  * day's end plus the hold days), and a row no longer pending (rejected by hand) stops growing.
  * `source` columns: handle, campaign_id, partner_id, occurred_at, is_bot, partner_suspended.
  */
 export function clickCommissionUpsert(source: string): string {
   return `
   insert into commissions as c (commission_id, handle, partner_id, campaign_id, reward_id, rule_type, rule_rate, type, event_type, quantity,
-                                amount, currency, status, hold_until, auto_approve, day, created_at, updated_at)
+                                amount, currency, status, reason, suspended_clicks, hold_until, auto_approve, day, created_at, updated_at)
   select gen_random_uuid(), g.handle, g.partner_id, g.campaign_id, r.reward_id, 'flat', r.amount, 'click', 'click', g.clicks,
-         r.amount * g.clicks, r.currency, 'pending', ((g.day + 1 + r.hold_days)::timestamp at time zone 'UTC'), true, g.day, now(), now()
-    from (select handle, campaign_id, partner_id, (occurred_at at time zone 'UTC')::date as day, count(*) as clicks
+         r.amount * g.clicks, r.currency, case when g.suspended then 'rejected' else 'pending' end,
+         case when g.suspended then 'partner_suspended' end, g.suspended,
+         ((g.day + 1 + r.hold_days)::timestamp at time zone 'UTC'), not g.suspended, g.day, now(), now()
+    from (select handle, campaign_id, partner_id, (occurred_at at time zone 'UTC')::date as day, partner_suspended as suspended, count(*) as clicks
             from ${source}
-           where not is_bot and not partner_suspended and partner_id is not null
-           group by 1, 2, 3, 4) g
+           where not is_bot and partner_id is not null
+           group by 1, 2, 3, 4, 5) g
     cross join lateral ${applicableRule({ handle: 'g.handle', campaignId: 'g.campaign_id', partnerId: 'g.partner_id', event: `'click'` })} r
    where r.type = 'flat'
-   order by g.handle, g.partner_id, g.campaign_id, g.day, r.currency
-  on conflict (handle, partner_id, campaign_id, day, currency) where type = 'click' do update
+   order by g.handle, g.partner_id, g.campaign_id, g.day, r.currency, g.suspended
+  on conflict (handle, partner_id, campaign_id, day, currency, suspended_clicks) where type = 'click' do update
      set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = now(),
          -- A rule changed mid-day: the row mixes two rates, so it no longer names one.
          rule_rate = case when c.rule_rate = excluded.rule_rate then c.rule_rate end
-   where c.status = 'pending'
+   -- The day's row grows while it is open: pending, or the suspended clicks' row as it was created (not one moved by hand).
+   where c.status = 'pending' or (c.suspended_clicks and c.status = 'rejected' and c.reason = 'partner_suspended')
   returning *, (xmax = 0) as created`;
 }

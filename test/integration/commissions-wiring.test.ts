@@ -190,6 +190,35 @@ describe('click commissions written with the click batches', () => {
     expect(rows).to.deep.equal([{ partner_id: 'anna', campaign_id: t.campaignId, type: 'click', quantity: 3, amount: '0.15', currency: 'USD', status: 'pending', day: new Date().toISOString().slice(0, 10) }]);
   });
 
+  it("a SUSPENDED partner's qualified clicks accrue on a rejected/partner_suspended row of their own, apart from the day's pending row", async () => {
+    const t = await withPartner(server);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/cpc`).set(t.auth).send({ scope: { partnerId: 'anna' }, event: 'click', type: 'flat', amount: 0.05, currency: 'USD' }).expect(201);
+    const buffer = server.kernel.container.resolve<ClickBuffer>('clickBuffer');
+    const clicks = async (n: number) => {
+      for (let i = 0; i < n; i++) await clickThrough(server, t.handle, t.slug);
+      await server.kernel.container.resolve<{ drain(): Promise<void> }>('clickRecorder').drain();
+      await buffer.flush();
+    };
+    const setStatus = (status: string) => server.http.patch(`/v2/handles/${t.handle}/partners/anna`).set(t.auth).send({ status }).expect(200);
+    const rows = async () => (await server.sql.query(`select quantity::int as quantity, amount::text as amount, status, reason from commissions
+                                                        where handle = $1 and type = 'click' order by status`, [t.handle])).rows;
+    await clicks(2);
+    await setStatus('SUSPENDED');
+    await clicks(3);
+    await clicks(1);
+    expect(await rows()).to.deep.equal([
+      { quantity: 2, amount: '0.10', status: 'pending', reason: null },
+      { quantity: 4, amount: '0.20', status: 'rejected', reason: 'partner_suspended' },
+    ]);
+    await setStatus('ACTIVE');
+    await clicks(1);
+    expect((await rows()).map((r) => r.quantity)).to.deep.equal([3, 4]);
+    // Each row announced once, when created, with the status it was created in.
+    const { rows: audit } = await server.sql.query(`select payload->>'status' as status, payload->>'reason' as reason from audit_events
+                                                      where handle = $1 and type = 'commission.created' order by 1`, [t.handle]);
+    expect(audit).to.deep.equal([{ status: 'pending', reason: null }, { status: 'rejected', reason: 'partner_suspended' }]);
+  });
+
   it("announces the day's click row once, when it is created (audit and commission.created), not each time it grows", async () => {
     const t = await withPartner(server);
     await server.http.put(`/v2/handles/${t.handle}/rewards/cpc`).set(t.auth).send({ scope: {}, event: 'click', type: 'flat', amount: 0.1, currency: 'USD' }).expect(201);

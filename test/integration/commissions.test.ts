@@ -156,7 +156,7 @@ describe('commissions: the rule that applies, and what it pays', () => {
     expect(rows.map((r) => r.amount)).to.deep.equal(['1.00', '4.00']);
   });
 
-  it('accrues click commissions per partner, campaign, UTC day and currency from qualified clicks only', async () => {
+  it('accrues click commissions per partner, campaign, UTC day and currency from qualified clicks only; a suspended partner\'s on a rejected row', async () => {
     await put('per-click', { scope: { partnerId: 'clicker' }, event: 'click', type: 'flat', amount: 0.07, currency: 'USD', holdDays: 2 });
     const yesterday = new Date(Date.now() - 86_400_000);
     const click = (o: Partial<Parameters<typeof accrueClicks>[1][number]> = {}) => ({ handle: t.handle, campaignId: t.campaignId, partnerId: 'clicker', ...o });
@@ -164,12 +164,14 @@ describe('commissions: the rule that applies, and what it pays', () => {
     await accrueClicks(server, [click(), click({ campaignId: 'other-camp' })]);
     const { rows } = await server.sql.query(
       `select campaign_id, day::text as day, quantity::int as q, amount::text as amount, hold_until, status from commissions
-        where handle = $1 and type = 'click' order by day, campaign_id`, [t.handle]);
+        where handle = $1 and type = 'click' order by day, campaign_id, status`, [t.handle]);
     const today = new Date().toISOString().slice(0, 10);
     expect(rows.map((r) => [r.campaign_id, r.day, r.q, r.amount, r.status])).to.deep.equal([
       [t.campaignId, yesterday.toISOString().slice(0, 10), 1, '0.07', 'pending'],
       ['other-camp', today, 1, '0.07', 'pending'],
       [t.campaignId, today, 3, '0.21', 'pending'],
+      // A suspended partner's click: a new commission, created rejected (API.md), on a row apart.
+      [t.campaignId, today, 1, '0.07', 'rejected'],
     ]);
     // Final once the day has ended, plus the hold.
     expect(rows[2].hold_until.toISOString()).to.equal(new Date(Date.parse(`${today}T00:00:00Z`) + 3 * 86_400_000).toISOString());

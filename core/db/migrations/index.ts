@@ -24,6 +24,7 @@ import { Migration0024DeploymentId } from './0024-deployment-id.ts';
 import { Migration0025CampaignPartnerSpans } from './0025-campaign-partner-spans.ts';
 import { Migration0026MoneySumsUnbounded } from './0026-money-sums-unbounded.ts';
 import { Migration0027AdjustmentsFollowRejections } from './0027-adjustments-follow-rejections.ts';
+import { Migration0028SuspendedClickCommissions } from './0028-suspended-click-commissions.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   { name: '0025-campaign-partner-spans', class: Migration0025CampaignPartnerSpans },
   { name: '0026-money-sums-unbounded', class: Migration0026MoneySumsUnbounded },
   { name: '0027-adjustments-follow-rejections', class: Migration0027AdjustmentsFollowRejections },
+  { name: '0028-suspended-click-commissions', class: Migration0028SuspendedClickCommissions },
 ];
