@@ -3,15 +3,16 @@
 // so CPU per request compares across runs with the same batching; --against: another checkout's tenx as one more variant,
 // its own process and database, alternating window by window with this one, for an A/B within one run).: a bare node:http 302 and
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
-// CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database).
+// CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database), the share
+// of the window its main thread (the event loop) ran, and the share of the whole machine left idle: which one limits.
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { createTestDatabase } from '../../test/support/database.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import {
-  autocannon, cpuDelta, isMain, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
-  writeResult, type LoadResult, type ServerProcess, type SummaryRow,
+  autocannon, cpuDelta, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
+  threadCpuMicros, writeResult, type LoadResult, type ServerProcess, type SummaryRow,
 } from './support.ts';
 
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
@@ -37,6 +38,10 @@ interface Window extends LoadResult {
   /** Of processUs, the kernel's share (stime: socket writes and reads, loopback delivery). */
   sysUs: number;
   pgUs: number;
+  /** Share of the load window's wall time the server's main thread (its event loop) was on a CPU. */
+  mainBusy: number;
+  /** Share of the whole machine's CPU time (every core) that was idle during the load window. */
+  machineIdle: number;
   perf?: string | null;
 }
 
@@ -83,7 +88,13 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   const pgBefore = sql ? await pgBackendsCpu(sql) : new Map();
   const cpuBefore = processCpu(server.pid);
   const perf = opts.perf ? perfStat(server.pid) : null;
+  const mainBefore = threadCpuMicros(server.pid);
+  const machineBefore = machineCpu();
+  const wallBefore = performance.now();
   const load = await autocannon(server.url + path, { connections: opts.connections, seconds: opts.seconds, headers: HEADERS, rate: opts.rate });
+  const mainBusy = (threadCpuMicros(server.pid) - mainBefore) / ((performance.now() - wallBefore) * 1000);
+  const machineAfter = machineCpu();
+  const machineIdle = (machineAfter.idle - machineBefore.idle) / (machineAfter.all - machineBefore.all);
   await recording?.stop();
   const served = sql ? (await settled(sql, clicksBefore + (load.statusCodes['302'] ?? 0))) - clicksBefore : load.requests;
   const perfOut = await perf?.stop();
@@ -91,7 +102,7 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   const processUs = cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys;
   const sysUs = cpuAfter.sys - cpuBefore.sys;
   const pgUs = sql ? cpuDelta(pgBefore, await pgBackendsCpu(sql)) : 0;
-  return { ...load, served, processUs, sysUs, pgUs, ...(perfOut !== undefined && { perf: perfOut }) };
+  return { ...load, served, processUs, sysUs, pgUs, mainBusy, machineIdle, ...(perfOut !== undefined && { perf: perfOut }) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -202,6 +213,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
       rps: median(ws.map((w) => w.rps)), p50: median(ws.map((w) => w.p50)), p99: median(ws.map((w) => w.p99)),
       processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), sysUs: Math.round(median(ws.map((w) => w.sysUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
       errors: ws.reduce((a, w) => a + w.errors, 0), served: ws.reduce((a, w) => a + w.served, 0),
+      mainBusy: median(ws.map((w) => w.mainBusy)), machineIdle: median(ws.map((w) => w.machineIdle)),
     };
   };
   const figures = Object.fromEntries(variants.map((v) => [v, fig(v)])) as Record<Variant, ReturnType<typeof fig>>;
@@ -209,7 +221,8 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   const table = variants.map((v) => ({
     server: v, 'req/s': figures[v].rps, 'vs bare': r2(figures[v].rps / b.rps), 'p50 ms': figures[v].p50, 'p99 ms': figures[v].p99,
     'p99 vs bare': r2(figures[v].p99 / b.p99), 'CPU µs/req': figures[v].processUs, 'CPU vs bare': r2(figures[v].processUs / b.processUs), 'of which sys': figures[v].sysUs,
-    'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, requests: figures[v].served, errors: figures[v].errors,
+    'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, 'main thread %': Math.round(figures[v].mainBusy * 100), 'machine idle %': Math.round(figures[v].machineIdle * 100),
+    requests: figures[v].served, errors: figures[v].errors,
   }));
   const cpuAtSameRate = sameRate && {
     rate: sameRate.rate, bareUs: Math.round(median(sameRate.bare.map((w) => w.processUs / w.served))),

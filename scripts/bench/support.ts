@@ -105,6 +105,23 @@ export function processCpu(pid: number): { user: number; sys: number } {
   }
 }
 
+/** utime + stime of one thread of a process (the main thread: tid = pid), in µs; 0 when it is gone. */
+export function threadCpuMicros(pid: number, tid = pid): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * CLOCK_TICK_US;
+  } catch {
+    return 0;
+  }
+}
+
+/** The whole machine's CPU time from /proc/stat, in µs summed over its cores: idle (idle + iowait) and all. */
+export function machineCpu(): { idle: number; all: number } {
+  const ticks = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  return { idle: (ticks[3] + ticks[4]) * CLOCK_TICK_US, all: ticks.reduce((a, b) => a + b, 0) * CLOCK_TICK_US };
+}
+
 export const processCpuMicros = (pid: number) => {
   const { user, sys } = processCpu(pid);
   return user + sys;
