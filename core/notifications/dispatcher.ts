@@ -97,7 +97,11 @@ export class OutboxDispatcher {
         [handles],
       );
       const byHandle = new Map<string, SubscriptionRow[]>();
-      for (const s of subs) byHandle.set(s.handle, [...(byHandle.get(s.handle) ?? []), s]);
+      for (const s of subs) {
+        // A postback template stored before its host had to be literal never lets an event's values pick the receiver.
+        if (s.partner_id !== null && !authorityIsLiteral(s.endpoint_url)) continue;
+        byHandle.set(s.handle, [...(byHandle.get(s.handle) ?? []), s]);
+      }
       const postbackHandles = new Set(subs.filter((s) => s.partner_id !== null).map((s) => s.handle));
       const facts = await postbackFacts(client, events.filter((e) => postbackHandles.has(e.handle)));
       const fresh: NewDelivery[] = [];
@@ -107,8 +111,6 @@ export class OutboxDispatcher {
           // A postback fires only for its own partner's events.
           const fact = s.partner_id === null ? undefined : facts.get(e.event_id);
           if (s.partner_id !== null && fact?.partnerId !== s.partner_id) continue;
-          // A template stored before its host had to be literal never lets an event's values pick the receiver.
-          if (s.partner_id !== null && !authorityIsLiteral(s.endpoint_url)) continue;
           const deliveryId = uuidv7();
           fresh.push({
             deliveryId, webhookId: s.webhook_id, handle: e.handle, eventId: e.event_id, eventType: e.type,

@@ -93,10 +93,10 @@ export interface SummaryRow {
 
 const CLOCK_TICK_US = 1e6 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
 
-/** utime and stime of a process (all its threads), in µs; 0 when it is gone. */
-export function processCpu(pid: number): { user: number; sys: number } {
+/** utime and stime from a /proc stat file (a process's or one thread's), in µs; 0 when it is gone. */
+function statCpu(path: string): { user: number; sys: number } {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const stat = readFileSync(path, 'utf8');
     // Fields after the `(comm)`, which may itself hold spaces: utime and stime are fields 14 and 15.
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return { user: Number(f[11]) * CLOCK_TICK_US, sys: Number(f[12]) * CLOCK_TICK_US };
@@ -105,15 +105,13 @@ export function processCpu(pid: number): { user: number; sys: number } {
   }
 }
 
+/** utime and stime of a process (all its threads), in µs; 0 when it is gone. */
+export const processCpu = (pid: number) => statCpu(`/proc/${pid}/stat`);
+
 /** utime + stime of one thread of a process (the main thread: tid = pid), in µs; 0 when it is gone. */
 export function threadCpuMicros(pid: number, tid = pid): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(f[11]) + Number(f[12])) * CLOCK_TICK_US;
-  } catch {
-    return 0;
-  }
+  const { user, sys } = statCpu(`/proc/${pid}/task/${tid}/stat`);
+  return user + sys;
 }
 
 /** The whole machine's CPU time from /proc/stat, in µs summed over its cores: idle (idle + iowait) and all. */
