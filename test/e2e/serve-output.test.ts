@@ -37,15 +37,24 @@ describe('tenx serve: JSON logs on stdout, the banner and the admin token on std
     child = spawn(process.execPath, ['scripts/tenx.js', 'serve'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout!.on('data', (d) => (stdout += d));
-    const bannerAt = await new Promise<number>((ok, fail) => {
+    // Two pipes: the parent may read the banner on stderr before the log line on stdout, so wait for both.
+    let bannerAt: number | undefined;
+    await new Promise<void>((ok, fail) => {
       const timer = setTimeout(() => fail(new Error(`no banner:\n${stdout}\n${stderr}`)), 90_000);
+      const check = () => {
+        if (bannerAt === undefined && /started in \d+ ms/.test(stderr)) bannerAt = performance.now() - spawnedAt;
+        if (bannerAt !== undefined && /"msg":"tenx is serving"[^\n]*\n/.test(stdout)) {
+          clearTimeout(timer);
+          ok();
+        }
+      };
+      child!.stdout!.on('data', (d) => {
+        stdout += d;
+        check();
+      });
       child!.stderr!.on('data', (d) => {
         stderr += d;
-        if (/started in \d+ ms/.test(stderr)) {
-          clearTimeout(timer);
-          ok(performance.now() - spawnedAt);
-        }
+        check();
       });
       child!.once('exit', (code) => fail(new Error(`exited with ${code}:\n${stdout}\n${stderr}`)));
     });
@@ -55,7 +64,7 @@ describe('tenx serve: JSON logs on stdout, the banner and the admin token on std
     expect(token, stderr).to.be.a('string');
     expect(stderr).to.include(`tenx is serving on http://localhost:${port}`);
     expect(stdout, 'the token never reaches the log stream').to.not.include(token!);
-    const lines = stdout.split('\n').filter(Boolean);
+    const lines = stdout.slice(0, stdout.lastIndexOf('\n')).split('\n').filter(Boolean); // whole lines only
     for (const line of lines) expect(() => JSON.parse(line), `not a JSON log line: ${line}`).to.not.throw();
     const serving = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'tenx is serving');
     expect(serving, stdout).to.include({ url: `http://localhost:${port}` });
@@ -63,6 +72,6 @@ describe('tenx serve: JSON logs on stdout, the banner and the admin token on std
     // From the process's start to listening: a little less than the parent saw (spawn, pipe), never a fraction of it.
     const startedInMs = Number(/started in (\d+) ms/.exec(stderr)![1]);
     expect(serving.startedInMs).to.equal(startedInMs);
-    expect(startedInMs, `banner after ${Math.round(bannerAt)} ms`).to.be.within(bannerAt - 400, bannerAt);
+    expect(startedInMs, `banner after ${Math.round(bannerAt!)} ms`).to.be.within(bannerAt! - 400, bannerAt!);
   });
 });
