@@ -35,9 +35,10 @@ export async function answerAnalytics(ctx: Context, analytics: AnalyticsService,
   }
 }
 
-export async function answerExport(ctx: Context, analytics: AnalyticsService, handle: string, query: AnalyticsQuery & { format: ExportFormat }) {
+/** `realm`: a partner's own export, in its own share of the export slots (AnalyticsService.export). */
+export async function answerExport(ctx: Context, analytics: AnalyticsService, handle: string, query: AnalyticsQuery & { format: ExportFormat }, realm = false) {
   const { format, ...q } = query;
-  const body = await analytics.export(handle, format, q);
+  const body = await analytics.export(handle, format, q, realm);
   const name = `tenx-${handle}-${q.partnerId ? `${q.partnerId}-` : ''}${q.campaignId ?? 'all'}-${stamp(new Date())}.${format}`;
   ctx.set('content-disposition', `attachment; filename="${name}"`);
   ctx.set('cache-control', 'no-store');
@@ -56,6 +57,6 @@ export async function answerStream(
   if (q.campaignId || q.partnerId) await deps.analytics.scope(handle, q);
   const { kind, actor, tokenHash } = deps.principal;
   const token = (kind === 'token' || kind === 'partner') && tokenHash ? { id: actor, hash: tokenHash } : undefined;
-  await deps.analyticsStreams.open(handle, q, ctx.res, token);
+  await deps.analyticsStreams.open(handle, q, ctx.res, token, kind === 'partner');
   ctx.respond = false; // the stream owns the response from here on
 }

@@ -175,17 +175,20 @@ export class AnalyticsService {
   }
 
   /**
-   * Starts an export on the exports' own pool, within this handle's slots and the process's; 429
-   * beyond either. A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut.
+   * Starts an export on the exports' own pool, within the process's slots and its caller's share: the
+   * handle's managers share EXPORT_MAX_PER_HANDLE, and each partner of the realm (`realm`) has as many of
+   * its own, so a partner never takes the managers' or another partner's. 429 beyond either. A reader
+   * slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut.
    */
-  async export(handle: string, format: ExportFormat, q: AnalyticsQuery) {
+  async export(handle: string, format: ExportFormat, q: AnalyticsQuery, realm = false) {
     const { config, log, exportPool } = this.deps;
     const s = await this.scope(handle, q);
-    const slot = this.exportSlots.take([['process', config.exportMaxConcurrent], [`handle:${handle}`, config.exportMaxPerHandle]]);
+    const share = realm ? `partner:${handle}/${q.partnerId}` : `handle:${handle}`;
+    const slot = this.exportSlots.take([['process', config.exportMaxConcurrent], [share, config.exportMaxPerHandle]]);
     if ('full' in slot) {
       throw rateLimited(slot.full === 'process'
         ? 'Too many exports are running on this server; retry shortly.'
-        : `This handle already runs ${config.exportMaxPerHandle} exports; retry when one has finished.`, 5);
+        : `${realm ? 'You already run' : 'This handle already runs'} ${config.exportMaxPerHandle} exports; retry when one has finished.`, 5);
     }
     const done = (err?: Error) => {
       slot.release();

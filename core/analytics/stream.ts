@@ -222,17 +222,19 @@ export class AnalyticsStreams {
    * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded, or
    * 429 when the token or the handle already holds its share of this process's streams.
    */
-  async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, token?: { id: string; hash: string }) {
+  async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, token?: { id: string; hash: string }, realm = false) {
     const tokenId = token?.id;
     const { campaignId, partnerId } = scope;
     if (this.closed) throw unavailable('The server is shutting down.');
     const { perToken, perHandle } = this.deps.caps;
-    // The operator's admin token has no id: its streams share one place under the token cap.
-    const place = this.places.take([[`token:${tokenId ?? 'admin'}`, perToken], [`handle:${handle}`, perHandle]]);
+    // The operator's admin token has no id: its streams share one place under the token cap. A partner's
+    // own streams (the realm) have a share of their own, so a partner never locks out the managers or another partner.
+    const share = realm ? `partner:${handle}/${partnerId}` : `handle:${handle}`;
+    const place = this.places.take([[`token:${tokenId ?? 'admin'}`, perToken], [share, perHandle]]);
     if ('full' in place) {
       throw rateLimited(place.full.startsWith('token:')
         ? `This token already holds ${perToken} open analytics streams; close one first.`
-        : `This handle already holds ${perHandle} open analytics streams; close one first.`, 10);
+        : `${realm ? 'You already hold' : 'This handle already holds'} ${perHandle} open analytics streams; close one first.`, 10);
     }
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));

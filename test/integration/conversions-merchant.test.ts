@@ -27,7 +27,8 @@ describe('issue 12: merchant-authenticated conversions', () => {
     await server.http.patch(path).set(reader.auth).send({ publicConversions: 'accept' }).expect(403);
     await server.http.patch(path).set(writer.auth).send({ publicConversions: 'sometimes' }).expect(400);
     await server.http.patch(path).set(writer.auth).send({}).expect(400);
-    const patched = await server.http.patch(path).set(writer.auth).send({ publicConversions: 'refuse', name: 'Renamed' }).expect(200);
+    await server.http.patch(path).set(writer.auth).send({ publicConversions: 'refuse' }).expect(200);
+    const patched = await server.http.patch(path).set(owner).send({ name: 'Renamed' }).expect(200);
     expect(patched.body).to.include({ publicConversions: 'refuse', name: 'Renamed', reportingCurrency: 'USD' });
     expect((await server.http.get(path).set(owner).expect(200)).body.publicConversions).to.equal('refuse');
     // Another tenant's token never learns the handle exists.
@@ -78,6 +79,21 @@ describe('issue 12: merchant-authenticated conversions', () => {
     expect(refused.body.error.code).to.equal('unauthorized');
     await server.http.post(CONVERSIONS).set(merchant.auth).send(sale(ctx, 'after')).expect(201);
     expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(2);
+  });
+
+  it("a merchant's conversions.write token sets publicConversions but cannot rename the handle; a token holding every scope can", async () => {
+    const { handle, ownerToken } = await partnerCampaign(server, { publicConversions: 'accept' });
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const owner = { Authorization: `Bearer ${ownerToken}` };
+    const before = (await server.http.get(`/v2/handles/${handle}`).set(owner).expect(200)).body.name;
+    for (const body of [{ name: 'hijacked' }, { name: 'hijacked', publicConversions: 'refuse' }]) {
+      const refused = await server.http.patch(`/v2/handles/${handle}`).set(merchant.auth).send(body).expect(403);
+      expect(refused.body.error.code).to.equal('insufficient_scope');
+    }
+    expect((await server.http.get(`/v2/handles/${handle}`).set(owner).expect(200)).body).to.include({ name: before, publicConversions: 'accept' });
+    expect(await count(server, "audit_events where handle = $1 and type = 'handle.updated'", [handle])).to.equal(0);
+    await server.http.patch(`/v2/handles/${handle}`).set(owner).send({ name: 'Renamed' }).expect(200);
+    expect((await server.http.get(`/v2/handles/${handle}`).set(owner).expect(200)).body.name).to.equal('Renamed');
   });
 
   it('refuses bad, revoked and other-handle tokens with 401 and a token without conversions.write with 403, recording nothing', async () => {
