@@ -78,7 +78,9 @@ export function conversionCommissionInsert(source: string): string {
  * statement inserted the day's row rather than grew it: the row to audit and announce). Bot-flagged clicks earn
  * nothing; a suspended partner's clicks accrue on the day's `rejected`/`partner_suspended` row (API.md: its new
  * commissions are created rejected), apart from its pending row; only flat `click` rules pay. The row is final once its day has ended (hold_until is the
- * day's end plus the hold days), and a row no longer pending (rejected by hand) stops growing.
+ * day's end plus the hold days). A row rejected by hand while its day is open keeps growing, rejected (API.md: the
+ * row grows with the day's qualified clicks; the unique day key leaves no other row to take them, and a row that
+ * stopped would lose them): approved by hand after the day, it pays for all of them. Approved or paid rows never grow.
  * `source` columns: handle, campaign_id, partner_id, occurred_at, is_bot, partner_suspended.
  */
 export function clickCommissionUpsert(source: string): string {
@@ -100,7 +102,7 @@ export function clickCommissionUpsert(source: string): string {
      set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = now(),
          -- A rule changed mid-day: the row mixes two rates, so it no longer names one.
          rule_rate = case when c.rule_rate = excluded.rule_rate then c.rule_rate end
-   -- The day's row grows while it is open: pending, or the suspended clicks' row as it was created (not one moved by hand).
-   where c.status = 'pending' or (c.suspended_clicks and c.status = 'rejected' and c.reason = 'partner_suspended')
+   -- The day's row grows while it is open: pending, or rejected (by hand, or the suspended clicks' row).
+   where c.status in ('pending', 'rejected')
   returning *, (xmax = 0) as created`;
 }

@@ -59,7 +59,7 @@ select ${COMMISSION_COLUMNS} from added c`;
  * The ledger's side of a conversion reversal (for the conversions module), in the caller's
  * transaction (which holds the conversion's lock for the over_reversal check). Amounts of existing rows
  * never change:
- * - full, commission unpaid and in no payout → it and its open adjustments become `reversed`;
+ * - full, commission unpaid and in no payout → it and its open adjustments and clawbacks (in no payout) become `reversed`;
  * - full, commission paid or in a payout → a clawback of whatever the conversion's rows still owe;
  * - partial → a negative adjustment (unpaid) or clawback (paid or in a payout): amount × (all reversed so
  *   far) / value, rounded half up to cents, less what earlier parts took; the full reversal that ends a
@@ -75,7 +75,9 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
   const full = r.full || r.value === null || Number(r.value) === 0;
 
   if (full && !settled) {
-    const open = rows.filter((c) => c.type !== 'clawback' && (c.status === 'pending' || c.status === 'approved') && c.payout_id === null);
+    // Clawbacks too: one left from a payout since canceled (the commission back to approved, unpaid) takes back
+    // from a commission that is now reversed whole; kept approved, it would take the same money twice.
+    const open = rows.filter((c) => (c.status === 'pending' || c.status === 'approved') && c.payout_id === null);
     const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, open.map((c) => c.commission_id), r.reason, r.actor]);
     return moved;
   }

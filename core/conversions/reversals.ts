@@ -28,7 +28,8 @@ const EXISTING = `select ${REVERSAL_COLUMNS} from conversion_reversals r where r
  */
 const LOCK_CONVERSION = `
 select v.conversion_id, v.campaign_id, v.partner_id, v.currency, v.value::text as value, v.reversed_value::text as reversed_before,
-       a.amount::text as amount, a.amount > a.remaining or (v.value is null and v.reversals > 0) or a.amount <= 0 and v.value is not null as over,
+       -- A conversion without a value, or of value 0 (a flat-rate lead), has nothing to split: one full reversal, without an amount.
+       a.amount::text as amount, a.amount > a.remaining or (coalesce(v.value, 0) = 0 and v.reversals > 0) or a.amount <= 0 and v.value > 0 as over,
        v.value is null or v.reversed_value + a.amount >= v.value as full
   from (select * from conversions where handle = $1 and idempotency_key = $2 order by created_at desc limit 1 for update) v
   cross join lateral (select coalesce(v.value, 0) - v.reversed_value as remaining) rem

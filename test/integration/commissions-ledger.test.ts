@@ -242,6 +242,22 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     expect(rerun.body.data).to.deep.equal([]);
   });
 
+  it('a full reversal after a canceled payout reverses the clawback it left too: the conversion nets to 0, never less', async () => {
+    const c = await sale('r5');
+    await server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 day' where commission_id = $1`, [c.commissionId]);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r5-run', partnerIds: ['r5'] }).expect(201);
+    expect((await reverse(c.conversionId, '30.00', false)).map((r) => [r.type, r.amount, r.status])).to.deep.equal([['clawback', -3, 'approved']]);
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${run.body.data[0].payoutId}/cancel`).set(t.auth).expect(200);
+    expect(await owed(c.conversionId)).to.equal('7.00'); // the commission back to approved, less the clawback
+    const rest = await reverse(c.conversionId, '70.00', true);
+    expect(rest.map((r) => [r.type, r.status]).sort()).to.deep.equal([['clawback', 'reversed'], ['conversion', 'reversed']]);
+    expect(await ledgerOf(c.conversionId)).to.deep.equal([['conversion', '10.00', 'reversed'], ['clawback', '-3.00', 'reversed']]);
+    expect(await owed(c.conversionId)).to.equal('0');
+    // Nothing of it is left for a payout to take from the partner's next commissions.
+    const rerun = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r5-rerun', partnerIds: ['r5'] }).expect(201);
+    expect(rerun.body.data).to.deep.equal([]);
+  });
+
   it('leaves a rejected commission alone', async () => {
     const [c] = await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId: 'r4', eventType: 'sale', value: '100.00', isBot: true }]);
     expect(await reverse(c.conversionId, '100.00', true)).to.deep.equal([]);

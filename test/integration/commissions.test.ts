@@ -176,6 +176,19 @@ describe('commissions: the rule that applies, and what it pays', () => {
     // Final once the day has ended, plus the hold.
     expect(rows[2].hold_until.toISOString()).to.equal(new Date(Date.parse(`${today}T00:00:00Z`) + 3 * 86_400_000).toISOString());
   });
+
+  it("keeps growing the open day's click row a manager rejected: the day's later clicks are on it, never lost", async () => {
+    await put('per-click-hand', { scope: { partnerId: 'handled' }, event: 'click', type: 'flat', amount: 0.1, currency: 'USD' });
+    const click = { handle: t.handle, campaignId: t.campaignId, partnerId: 'handled' };
+    await accrueClicks(server, [click, click, click]);
+    const row = async () => (await server.sql.query(
+      `select commission_id, quantity::int as q, amount::text as amount, status, reason from commissions where handle = $1 and type = 'click' and partner_id = 'handled'`,
+      [t.handle])).rows;
+    const [first] = await row();
+    await server.http.patch(`/v2/handles/${t.handle}/commissions/${first.commission_id}`).set(t.auth).send({ status: 'rejected', reason: 'check later' }).expect(200);
+    await accrueClicks(server, [click, click, click, click, click]);
+    expect((await row()).map((r) => [r.commission_id, r.q, r.amount, r.status, r.reason])).to.deep.equal([[first.commission_id, 8, '0.80', 'rejected', 'check later']]);
+  });
 });
 
 describe('commissions: money is exact (percent rounded half up to cents)', () => {

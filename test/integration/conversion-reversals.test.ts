@@ -83,6 +83,25 @@ describe('conversions: read and reversed', () => {
     expect(audit[0].n).to.equal(2);
   });
 
+  it('reverses a conversion of value 0 (a flat-rate lead) whole, as one without a value: once, without an amount', async () => {
+    const t = await setup(server);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/lead`).set(t.auth)
+      .send({ scope: { partnerId: 'anna' }, event: 'affiliate_click', type: 'flat', amount: 5, currency: 'EUR', holdDays: 0 }).expect(201);
+    for (const [key, value] of [['lead-zero', 0], ['lead-none', undefined]] as const) {
+      const id = await t.convert(key, value);
+      const cent = await t.reverse({ idempotencyKey: key, reversalKey: `${key}-cent`, amount: 0.01, reason: 'fraud' }).expect(422);
+      expect(cent.body.error.code, key).to.equal('over_reversal');
+      const whole = await t.reverse({ idempotencyKey: key, reversalKey: `${key}-all`, reason: 'fraud' }).expect(201);
+      expect(whole.body.amount, key).to.equal(0);
+      expect(whole.body.commissions.map((c: { type: string; amount: number; status: string }) => [c.type, c.amount, c.status]), key)
+        .to.deep.equal([['conversion', 5, 'reversed']]);
+      const again = await t.reverse({ idempotencyKey: key, reversalKey: `${key}-again`, reason: 'fraud' }).expect(422);
+      expect(again.body.error.code, key).to.equal('over_reversal');
+      const { rows } = await server.sql.query(`select count(*)::int as n, sum(amount)::text as amount from commissions where conversion_id = $1 and status <> 'reversed'`, [id]);
+      expect(rows[0], key).to.deep.equal({ n: 0, amount: null });
+    }
+  });
+
   it('answers a reversalKey reused for something else with the original, mismatch and an audit event, reversing nothing', async () => {
     const t = await setup(server);
     await t.convert('order-m1', 50);
