@@ -1,6 +1,8 @@
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
+import type { EventType } from '../outbox/index.ts';
+import { checkEventScopes } from './event-scopes.ts';
 import type { NotificationsPanel } from './panel.ts';
 import {
   createWebhookBody, deliveryParams, deliveryResponse, notificationsPage, notificationsQuery, updateWebhookBody, webhookParams, webhookResponse, webhookWithSecret,
@@ -30,8 +32,9 @@ export const notificationRoutes = defineRoutes([
     auth: { scope: 'webhooks.write' },
     params: handleParams,
     body: createWebhookBody,
-    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused, 422: { description: 'too_many_webhooks: the handle already has WEBHOOK_MAX_PER_HANDLE webhooks' } },
+    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused, 403: { description: 'insufficient_scope: webhooks.write, or the read scope of a subscribed event type (commission.* commissions.read, payout.* payouts.read, conversion.reversed conversions.read, partner.updated partners.read)' }, 422: { description: 'too_many_webhooks: the handle already has WEBHOOK_MAX_PER_HANDLE webhooks' } },
     async handler(ctx, { webhooks, principal }: Deps) {
+      checkEventScopes(principal, (ctx.request.body as { eventTypes: EventType[] }).eventTypes);
       ctx.status = 201;
       ctx.body = await webhooks.create(ctx.params.handle, ctx.request.body as never, principal.actor);
     },

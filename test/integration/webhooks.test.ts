@@ -77,6 +77,25 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
       await server.http.get(`/v2/handles/${tenant.handle}/notifications`).set(panelReader.auth).expect(200);
     });
 
+    it("takes each v2.1 event type's read scope as well: a webhooks.write token never subscribes to data it cannot read", async () => {
+      const writer = await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.write']);
+      const hooks = `/v2/handles/${tenant.handle}/webhooks`;
+      const before = (await server.sql.query('select count(*)::int as n from webhooks where handle = $1', [tenant.handle])).rows[0].n;
+      for (const [type, scope] of [['commission.created', 'commissions.read'], ['commission.updated', 'commissions.read'], ['payout.created', 'payouts.read'],
+        ['payout.paid', 'payouts.read'], ['conversion.reversed', 'conversions.read'], ['partner.updated', 'partners.read']]) {
+        const denied = await server.http.post(hooks).set(writer.auth).send({ endpointUrl: receiver.url, eventTypes: ['link.clicked', type] }).expect(403);
+        expect(denied.body.error.code, type).to.equal('insufficient_scope');
+        expect(denied.body.error.message, type).to.include(`"${scope}"`);
+        const allowed = await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.write', scope]);
+        const made = await server.http.post(hooks).set(allowed.auth).send({ endpointUrl: receiver.url, eventTypes: [type] }).expect(201);
+        await server.http.delete(`${hooks}/${made.body.webhookId}`).set(allowed.auth).expect(200);
+      }
+      // v2's events still take webhooks.write alone.
+      const v2 = await server.http.post(hooks).set(writer.auth).send({ endpointUrl: receiver.url, eventTypes: ['link.clicked', 'conversion.tested', 'campaign.updated'] }).expect(201);
+      await server.http.delete(`${hooks}/${v2.body.webhookId}`).set(writer.auth).expect(200);
+      expect((await server.sql.query('select count(*)::int as n from webhooks where handle = $1', [tenant.handle])).rows[0].n).to.equal(before);
+    });
+
     it('delivers a signed conversion.tested carrying clickId, campaignId, value, currency and eventType', async () => {
       const hook = await subscribe(['conversion.tested']);
       const other = await emit(server, tenant.handle, 'campaign.updated', { campaignId: 'partner-alpha' });
