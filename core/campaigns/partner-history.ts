@@ -13,3 +13,12 @@ export const partnerAtSql = (c: string, at: string) =>
   `case when ${c}.partner_since is null or ${at} >= ${c}.partner_since then ${c}.partner_id
         else (select h.partner_id from campaign_partner_history h
                where h.handle = ${c}.handle and h.campaign_id = ${c}.campaign_id and ${at} < h.until order by h.until limit 1) end`;
+
+/**
+ * The advisory lock key of one campaign's handovers, as an SQL expression. A handover holds it
+ * exclusively from before it dates itself to its commit; a click batch holds it shared from before its
+ * insert statement takes its snapshot. So a batch that could still miss a handover (it began first)
+ * holds only clicks from before it, and every later batch waits and sees it: each click is credited
+ * at the flush to the partner every later read names for its time.
+ */
+export const handoverLockKey = (handle: string, campaignId: string) => `hashtextextended('tenx.handover:' || ${handle} || '/' || ${campaignId}, 0)`;

@@ -10,6 +10,7 @@ import type { CampaignDraft, GoalTypePlugin, PluginHost } from '../plugins/index
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
 import { campaignProblems, maxValueProblems } from './validation.ts';
 import { canonicalRules, canonicalUrl } from './destination.ts';
+import { handoverLockKey } from './partner-history.ts';
 
 /** Bus channel: a campaign's link changed; every process drops `{handle}/{slug}` from its link cache. */
 export const CAMPAIGNS_CHANGED = 'campaigns.changed';
@@ -230,13 +231,19 @@ export class CampaignService {
       const after = next(before);
       const changes = diff(before, after);
       if (!changes) return { campaign: before, changed: false };
+      const handedOver = (after.partnerId ?? null) !== (before.partnerId ?? null);
+      // Wait for the click batches that began before this handover (partner-history.ts, handoverLockKey).
+      if (handedOver) await client.query(`select pg_advisory_xact_lock(${handoverLockKey('$1::text', '$2::text')})`, [handle, campaignId]);
       const updated = await client.query(
         // Handed to another partner, taken away, or given its first partner: the holder it had (nobody
         // included) keeps its time in the history, the next one starts from now. Now is read under the
         // row lock (a transaction that began earlier but waited for the lock never dates its handover
-        // before the one it waited for), in whole milliseconds (the bound goes through JS dates).
+        // before the one it waited for), in whole milliseconds (the bound goes through JS dates), rounded
+        // up: a click of the millisecond the handover began in is the former holder's, as the batches that
+        // began before it credited it.
         `with handover as materialized (
-           select handle, campaign_id, partner_id, partner_since, greatest(date_trunc('milliseconds', clock_timestamp()), partner_since) as at
+           select handle, campaign_id, partner_id, partner_since,
+                  greatest(date_trunc('milliseconds', clock_timestamp()) + interval '1 millisecond', partner_since) as at
              from campaigns where handle = $1 and campaign_id = $2 and partner_id is distinct from $9
          ), handed as (
            insert into campaign_partner_history (handle, campaign_id, partner_id, since, until)
@@ -250,6 +257,11 @@ export class CampaignService {
           after.maxConversionValue, after.partnerId ?? null],
       );
       const campaign = updated.rows[0] as Campaign;
+      // Not answered before its time: a click sent after the answer is always the new holder's.
+      if (handedOver) {
+        await client.query(`select pg_sleep(extract(epoch from partner_since - clock_timestamp())) from campaigns
+                             where handle = $1 and campaign_id = $2 and partner_since > clock_timestamp()`, [handle, campaignId]);
+      }
       await this.deps.audit.record({ handle, type: auditType, actor, campaignId, subjectId: campaignId, payload: changes }, client);
       await this.deps.outbox.emit(client, [
         { handle, type: 'campaign.updated', data: { campaignId, change: auditType.slice('campaign.'.length), ...changes, campaign: this.present(campaign) } },

@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { clickRollupCtes } from '../analytics/index.ts';
-import { partnerAtSql } from '../campaigns/index.ts';
+import { handoverLockKey, partnerAtSql } from '../campaigns/index.ts';
 import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
@@ -81,6 +81,14 @@ stats as (
 ), click_commission_events as (${commissionEventInsert('new_click_commissions', 'commission.created')}
 )
 select click_id as "clickId" from ins where handle = any($16::text[])`;
+
+// Shared locks on the batch's campaigns, taken before the insert statement's snapshot: a handover of one
+// of them waits for this batch, and a batch behind a handover sees it (campaigns/partner-history.ts).
+const HANDOVER_LOCKS = {
+  name: 'tenx-click-batch-handover-locks',
+  text: `select count(pg_advisory_xact_lock_shared(k))
+           from (select distinct ${handoverLockKey('h', 'c')} as k from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`,
+};
 
 // Named: each connection parses and plans them once, not on every flush.
 const FIRST_WRITE = { name: 'tenx-click-batch', text: insertBatch('') };
@@ -241,12 +249,10 @@ export class ClickBuffer {
   private async insert(batch: ClickRow[], params: unknown[], wanted: string[], statement: { name: string; text: string }): Promise<void> {
     const { outbox } = this.opts;
     const query = { ...statement, values: params };
-    if (wanted.length === 0) {
-      await this.opts.pg.query(query);
-      return;
-    }
     await withTransaction(this.opts.pg, async (client) => {
+      await client.query({ ...HANDOVER_LOCKS, values: [params[1], params[2]] });
       const { rows } = await client.query(query);
+      if (wanted.length === 0) return;
       const inserted = new Set(rows.map((r: { clickId: string }) => r.clickId));
       const events: OutboxEvent[] = batch.filter((r) => inserted.has(r.clickId)).map((r) => ({
         handle: r.handle,
@@ -258,6 +264,6 @@ export class ClickBuffer {
       }));
       await outbox.emit(client, events);
     });
-    outbox.wake();
+    if (wanted.length) outbox.wake();
   }
 }

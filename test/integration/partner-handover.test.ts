@@ -329,3 +329,49 @@ describe('a click still buffered when its campaign is handed over', () => {
     expect(await earned()).to.deep.equal([{ partner_id: 'ana', quantity: 1 }, { partner_id: 'ben', quantity: 1 }]);
   });
 });
+
+// Black-box pass: with clicks streaming, a campaign handed over twice within ~100 ms credited click
+// commissions of the clicks between the second handover and its commit to the wrong partner (a batch
+// whose snapshot predated the commit), while the export and groupBy=partner named the right one.
+describe('click commissions across quick handovers, clicks streaming', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer({ env: { TRUSTED_PROXIES: '127.0.0.1,::1' } }); // visitors from many addresses: no bursts
+  });
+  after(async () => server?.close());
+
+  it('credits every click to the partner that held the campaign when it was clicked, as groupBy=partner counts it', async function () {
+    this.timeout(60_000);
+    const t = await partnerCampaign(server);
+    for (const p of ['alpha', 'beta']) await createPartner(server, t, p);
+    await assignPartner(server, t, t.campaignId, 'alpha');
+    await server.http.put(`/v2/handles/${t.handle}/rewards/cpc`).set(t.auth).send({ scope: {}, event: 'click', type: 'flat', amount: 0.01, currency: 'USD' }).expect(201);
+    let stop = false;
+    const headers = { 'user-agent': 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0', 'accept-language': 'en-US,en;q=0.9', accept: 'text/html' };
+    let visitor = 0;
+    const loops = Array.from({ length: 8 }, async () => {
+      while (!stop) {
+        const ip = `81.${(++visitor >> 16) & 255}.${(visitor >> 8) & 255}.${visitor & 255}`;
+        await fetch(`${server.url}/${t.handle}/${t.slug}`, { headers: { ...headers, 'x-forwarded-for': ip }, redirect: 'manual' }).then((r) => r.arrayBuffer());
+      }
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    for (const [i, p] of ['beta', 'alpha', 'beta', 'alpha', 'beta', 'alpha'].entries()) {
+      await assignPartner(server, t, t.campaignId, p);
+      await new Promise((r) => setTimeout(r, 40 + 30 * i));
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    stop = true;
+    await Promise.all(loops);
+    const qualified = async () => Object.fromEntries(((await server.http.get(`/v2/handles/${t.handle}/analytics?groupBy=partner`).set(t.auth).expect(200)).body.data as Row[])
+      .map((r) => [r.key, (r as Row & { qualifiedClicks: number }).qualifiedClicks]));
+    const credited = async () => Object.fromEntries((await server.sql.query(
+      `select partner_id, sum(quantity)::int as q from commissions where handle = $1 and type = 'click' group by 1`, [t.handle])).rows.map((r) => [r.partner_id, r.q]));
+    // Every click flushed: the count stops moving.
+    const stored = async () => (await server.sql.query('select count(*)::int as n from clicks where handle = $1', [t.handle])).rows[0].n as number;
+    for (let last = -1, now = await stored(); now !== last; last = now, now = await stored()) await new Promise((r) => setTimeout(r, 200));
+    const counted = await qualified();
+    expect(counted.alpha + counted.beta).to.be.greaterThan(100);
+    expect(await credited()).to.deep.equal(counted);
+  });
+});
