@@ -99,6 +99,7 @@ export class TenantService {
 
   async revokeToken(handle: string, tokenId: string) {
     return withTransaction(this.deps.pg, async (client) => {
+      await this.lockBoth(client, handle, tokenId);
       const caller = await loadGrantor(client, this.deps.principal, handle);
       const target = await this.lockToken(client, handle, tokenId);
       assertMayRevoke(caller, target);
@@ -118,6 +119,7 @@ export class TenantService {
   async rotateToken(handle: string, tokenId: string) {
     const token = mintToken();
     const row = await withTransaction(this.deps.pg, async (client) => {
+      await this.lockBoth(client, handle, tokenId);
       const caller = await loadGrantor(client, this.deps.principal, handle);
       const target = await this.lockToken(client, handle, tokenId);
       assertMayRotate(caller, target);
@@ -128,6 +130,17 @@ export class TenantService {
       return rotated;
     });
     return { ...publicToken(row), token };
+  }
+
+  /**
+   * The caller's and the target's rows, locked for update in one order before either is read: the owner
+   * rotating itself twice at once took a share lock, then wanted to upgrade it (deadlock, 503); two tokens
+   * acting on each other would lock in opposite orders. The loser then finds its secret replaced (401).
+   */
+  private async lockBoth(client: PoolClient, handle: string, tokenId: string): Promise<void> {
+    const { kind, actor } = this.deps.principal;
+    const ids = kind === 'token' ? [actor, tokenId] : [tokenId];
+    await client.query(`select 1 from access_tokens where handle = $1 and token_id = any($2::uuid[]) order by token_id for update`, [handle, ids]);
   }
 
   private async lockToken(client: PoolClient, handle: string, tokenId: string): Promise<TokenRow> {

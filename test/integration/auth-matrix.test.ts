@@ -237,6 +237,19 @@ describe('auth matrix: token rules', () => {
     expect(audit.body.data.map((e: { actor: string }) => e.actor)).to.deep.equal(['admin', id]);
   });
 
+  it('rotates the owner token once when it asks many times at once: one new secret that works, the rest 401, never a deadlock', async () => {
+    for (let round = 0; round < 3; round++) {
+      const other = await createHandle(server);
+      const id = (await server.http.get(`/v2/handles/${other.handle}/tokens/current`).set(other.auth).expect(200)).body.tokenId;
+      const answers = await Promise.all(Array.from({ length: 6 }, () => server.http.post(`/v2/handles/${other.handle}/tokens/${id}/rotate`).set(other.auth)));
+      expect(answers.map((a) => a.status).sort(), `round ${round}`).to.deep.equal([200, 401, 401, 401, 401, 401]);
+      const won = answers.find((a) => a.status === 200)!;
+      await server.http.get(`/v2/handles/${other.handle}/tokens/current`).set({ Authorization: `Bearer ${won.body.token}` }).expect(200);
+      const { rows } = await server.sql.query(`select count(*)::int as n from audit_events where handle = $1 and type = 'token.rotated'`, [other.handle]);
+      expect(rows[0].n).to.equal(1);
+    }
+  });
+
   it('rotates other tokens under the revoke rule, and refuses a revoked one (409)', async () => {
     const writer = await createToken(server, h.handle, h.ownerToken, ['tokens.write']);
     const reader = await createToken(server, h.handle, h.ownerToken, ['campaigns.read']);
