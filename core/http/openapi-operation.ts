@@ -73,7 +73,7 @@ export function impliedResponses(def: RouteDef): Record<number, RouteResponse> {
   }
   if (writes) {
     out[413] = { description: 'payload_too_large: the body is over 64 KiB' };
-    out[415] = { description: 'unsupported_media_type: the body is not application/json' };
+    out[415] = { description: 'unsupported_media_type: the body is not application/json, or is sent with a Content-Encoding' };
   }
   // Authenticating reads the database: when it is unreachable the answer is a 503 with retry-after.
   if (authenticated) out[503] = { description: 'unavailable: the database (or a dependency) is unreachable right now; retry after retry-after' };

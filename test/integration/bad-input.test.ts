@@ -1,3 +1,4 @@
+import { gzipSync } from 'node:zlib';
 import { connect } from 'node:net';
 import { expect } from 'chai';
 import { v7 as uuidv7 } from 'uuid';
@@ -60,6 +61,21 @@ describe('bad input on every route family that takes a body', () => {
       expectError(res, 415, `${route.method} ${route.path}`);
       expect(res.body.error.code).to.equal('unsupported_media_type');
     }
+  });
+
+  it('answers a compressed body (Content-Encoding) with 415 on every route, gzip or plain bytes labelled gzip', async () => {
+    const plain = JSON.stringify({ name: 'x' });
+    const zipped = gzipSync(plain);
+    for (const route of bodyRoutes) {
+      for (const [encoding, body] of [['gzip', zipped], ['gzip', Buffer.from(plain)], ['br', Buffer.from(plain)]] as const) {
+        const res = await call(route).set('content-type', 'application/json').set('content-encoding', encoding).send(body);
+        expectError(res, 415, `${route.method} ${route.path} ${encoding}`);
+        expect(res.body.error.message).to.include(`Content-Encoding ${encoding}`);
+      }
+    }
+    // identity is no encoding: the body is read (a 4xx of the route's own, never 415).
+    const identity = await call(bodyRoutes[0]).set('content-type', 'application/json').set('content-encoding', 'identity').send('{"oops": ');
+    expect(identity.status).to.equal(400);
   });
 
   it('answers who may not call a route 401/403/404 before reading its body (API.md), never 400/413/415', async () => {
