@@ -75,9 +75,10 @@ export async function renderCommissions(ctx) {
     const box = follows
       ? h('span.muted.small', { title: "Moves with its conversion's commission" }, '↳')
       : h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
-    const actions = h('td.actions', {},
+    // Stacked: side by side they widened the ledger past a 1280-pixel window, hiding Reject off to the right.
+    const actions = h('td.actions', {}, h('div.row-actions', {},
       !follows && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
-      !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null);
+      !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null));
     const tr = h('tr', { dataset: { commissionId: c.commissionId, status: c.status } },
       canWrite ? h('td', {}, box) : null, commissionCells(c), canWrite ? actions : null);
     rows.set(c.commissionId, { c, tr });
