@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
 import { invalidRequest, notFound, rateLimited } from '../http/errors.ts';
 import { Slots } from '../infra/slots.ts';
+import { shareClaims, shareRefusal } from './shares.ts';
 import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
@@ -175,20 +176,17 @@ export class AnalyticsService {
   }
 
   /**
-   * Starts an export on the exports' own pool, within the process's slots and its caller's share: the
-   * handle's managers share EXPORT_MAX_PER_HANDLE, and each partner of the realm (`realm`) has as many of
-   * its own, so a partner never takes the managers' or another partner's. 429 beyond either. A reader
-   * slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut.
+   * Starts an export on the exports' own pool, within the process's slots and the handle's share
+   * (EXPORT_MAX_PER_HANDLE), of which a partner of the realm (`realm`) takes only its part (shares.ts).
+   * 429 beyond any. A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut.
    */
   async export(handle: string, format: ExportFormat, q: AnalyticsQuery, realm = false) {
     const { config, log, exportPool } = this.deps;
     const s = await this.scope(handle, q);
-    const share = realm ? `partner:${handle}/${q.partnerId}` : `handle:${handle}`;
-    const slot = this.exportSlots.take([['process', config.exportMaxConcurrent], [share, config.exportMaxPerHandle]]);
+    const shares = shareClaims(handle, config.exportMaxPerHandle, realm ? q.partnerId : undefined);
+    const slot = this.exportSlots.take([['process', config.exportMaxConcurrent], ...shares]);
     if ('full' in slot) {
-      throw rateLimited(slot.full === 'process'
-        ? 'Too many exports are running on this server; retry shortly.'
-        : `${realm ? 'You already run' : 'This handle already runs'} ${config.exportMaxPerHandle} exports; retry when one has finished.`, 5);
+      throw rateLimited(slot.full === 'process' ? 'Too many exports are running on this server; retry shortly.' : shareRefusal(slot.full, shares, 'export'), 5);
     }
     const done = (err?: Error) => {
       slot.release();

@@ -7,6 +7,7 @@ import { rateLimited, unavailable } from '../http/errors.ts';
 import type { Bus } from '../infra/bus.ts';
 import { Slots } from '../infra/slots.ts';
 import type { Funnel, FunnelRow } from './funnel.ts';
+import { shareClaims, shareRefusal } from './shares.ts';
 import { liveAccessTokenHashesSql } from '../tenants/index.ts';
 
 /** Bus channel writers publish on after commit: `{ handle, campaignIds? }` (no ids = all campaigns). */
@@ -227,14 +228,14 @@ export class AnalyticsStreams {
     const { campaignId, partnerId } = scope;
     if (this.closed) throw unavailable('The server is shutting down.');
     const { perToken, perHandle } = this.deps.caps;
-    // The operator's admin token has no id: its streams share one place under the token cap. A partner's
-    // own streams (the realm) have a share of their own, so a partner never locks out the managers or another partner.
-    const share = realm ? `partner:${handle}/${partnerId}` : `handle:${handle}`;
-    const place = this.places.take([[`token:${tokenId ?? 'admin'}`, perToken], [share, perHandle]]);
+    // The operator's admin token has no id: its streams share one place under the token cap. A partner's own
+    // streams (the realm) are a part of the handle's share (shares.ts): it never locks out the managers or another partner.
+    const shares = shareClaims(handle, perHandle, realm ? partnerId : undefined);
+    const place = this.places.take([[`token:${tokenId ?? 'admin'}`, perToken], ...shares]);
     if ('full' in place) {
       throw rateLimited(place.full.startsWith('token:')
         ? `This token already holds ${perToken} open analytics streams; close one first.`
-        : `${realm ? 'You already hold' : 'This handle already holds'} ${perHandle} open analytics streams; close one first.`, 10);
+        : shareRefusal(place.full, shares, 'stream'), 10);
     }
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));

@@ -14,11 +14,17 @@ export const partnerAtSql = (c: string, at: string) =>
         else (select h.partner_id from campaign_partner_history h
                where h.handle = ${c}.handle and h.campaign_id = ${c}.campaign_id and ${at} < h.until order by h.until limit 1) end`;
 
+/** The lock class of handovers, and a campaign's bucket in it (SQL). */
+export const HANDOVER_LOCKS = 7011001;
+export const handoverBucket = (handle: string, campaignId: string) => `hashtext(${handle} || '/' || ${campaignId}) & 127`;
+
 /**
- * The advisory lock key of one campaign's handovers, as an SQL expression. A handover holds it
+ * The advisory lock of one campaign's handovers: the arguments of pg_advisory_xact_lock's two-key form. A handover holds it
  * exclusively from before it dates itself to its commit; a click batch holds it shared from before its
  * insert statement takes its snapshot. So a batch that could still miss a handover (it began first)
  * holds only clicks from before it, and every later batch waits and sees it: each click is credited
- * at the flush to the partner every later read names for its time.
+ * at the flush to the partner every later read names for its time. The arguments of the two-key form
+ * (its own key space): one of 128 buckets, so a batch of many campaigns holds at most 128 locks (one
+ * lock per campaign ran out of PostgreSQL's lock table at ~20,000 campaigns in a batch).
  */
-export const handoverLockKey = (handle: string, campaignId: string) => `hashtextextended('tenx.handover:' || ${handle} || '/' || ${campaignId}, 0)`;
+export const handoverLockArgs = (handle: string, campaignId: string) => `${HANDOVER_LOCKS}, ${handoverBucket(handle, campaignId)}`;

@@ -10,7 +10,7 @@ import type { CampaignDraft, GoalTypePlugin, PluginHost } from '../plugins/index
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
 import { campaignProblems, maxValueProblems } from './validation.ts';
 import { canonicalRules, canonicalUrl } from './destination.ts';
-import { handoverLockKey } from './partner-history.ts';
+import { handoverLockArgs } from './partner-history.ts';
 
 /** Bus channel: a campaign's link changed; every process drops `{handle}/{slug}` from its link cache. */
 export const CAMPAIGNS_CHANGED = 'campaigns.changed';
@@ -232,8 +232,8 @@ export class CampaignService {
       const changes = diff(before, after);
       if (!changes) return { campaign: before, changed: false };
       const handedOver = (after.partnerId ?? null) !== (before.partnerId ?? null);
-      // Wait for the click batches that began before this handover (partner-history.ts, handoverLockKey).
-      if (handedOver) await client.query(`select pg_advisory_xact_lock(${handoverLockKey('$1::text', '$2::text')})`, [handle, campaignId]);
+      // Wait for the click batches that began before this handover (partner-history.ts, handoverLockArgs).
+      if (handedOver) await client.query(`select pg_advisory_xact_lock(${handoverLockArgs('$1::text', '$2::text')})`, [handle, campaignId]);
       const updated = await client.query(
         // Handed to another partner, taken away, or given its first partner: the holder it had (nobody
         // included) keeps its time in the history, the next one starts from now. Now is read under the
@@ -257,9 +257,10 @@ export class CampaignService {
           after.maxConversionValue, after.partnerId ?? null],
       );
       const campaign = updated.rows[0] as Campaign;
-      // Not answered before its time: a click sent after the answer is always the new holder's.
+      // Not answered before its time (a millisecond at most; bounded should the clock step back): a click this
+      // server stamps after the answer is the new holder's.
       if (handedOver) {
-        await client.query(`select pg_sleep(extract(epoch from partner_since - clock_timestamp())) from campaigns
+        await client.query(`select pg_sleep(least(0.005, extract(epoch from partner_since - clock_timestamp()))) from campaigns
                              where handle = $1 and campaign_id = $2 and partner_since > clock_timestamp()`, [handle, campaignId]);
       }
       await this.deps.audit.record({ handle, type: auditType, actor, campaignId, subjectId: campaignId, payload: changes }, client);

@@ -71,7 +71,10 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
   const { rows } = await client.query(LOCK, [r.handle, r.conversionId]);
   const main = rows.find((c) => c.type === 'conversion');
   if (!main || main.status === 'rejected' || main.status === 'reversed') return [];
-  const settled = main.status === 'paid' || main.payout_id !== null;
+  // Settled when any of the conversion's rows is paid or in a payout: a clawback from a partial reversal may sit in
+  // a payout while its commission is back to approved (its own payout canceled); reversing only the commission
+  // then would leave that clawback charged, the conversion netting below zero. The owed clawback nets it to 0.
+  const settled = rows.some((c) => c.status === 'paid' || (c.payout_id !== null && c.status === 'approved'));
   const full = r.full || r.value === null || Number(r.value) === 0;
 
   if (full && !settled) {

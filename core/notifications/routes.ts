@@ -32,7 +32,7 @@ export const notificationRoutes = defineRoutes([
     auth: { scope: 'webhooks.write' },
     params: handleParams,
     body: createWebhookBody,
-    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused, 403: { description: 'insufficient_scope: webhooks.write, or the read scope of a subscribed event type (commission.* commissions.read, payout.* payouts.read, conversion.reversed conversions.read, partner.updated partners.read)' }, 422: { description: 'too_many_webhooks: the handle already has WEBHOOK_MAX_PER_HANDLE webhooks' } },
+    responses: { 201: { description: 'Created (the secret is never shown again)', schema: webhookWithSecret }, 400: refused, 403: { description: 'insufficient_scope: webhooks.write, or the read scope of a subscribed event type (commission.* commissions.read, payout.* payouts.read, conversion.reversed conversions.read and commissions.read, partner.updated partners.read)' }, 422: { description: 'too_many_webhooks: the handle already has WEBHOOK_MAX_PER_HANDLE webhooks' } },
     async handler(ctx, { webhooks, principal }: Deps) {
       checkEventScopes(principal, (ctx.request.body as { eventTypes: EventType[] }).eventTypes);
       ctx.status = 201;

@@ -154,7 +154,7 @@ export const realmRoutes = defineRoutes([
         contentType: 'text/csv',
         alternatives: { 'application/x-ndjson': { type: 'string', description: 'format=ndjson: one JSON object per click.' } },
       },
-      429: { description: 'rate_limited: this partner already runs EXPORT_MAX_PER_HANDLE exports (a share of its own, apart from the managers\' and other partners\'), or the server EXPORT_MAX_CONCURRENT; retry after the retry-after header' },
+      429: { description: 'rate_limited: this partner already runs its part of the handle\'s EXPORT_MAX_PER_HANDLE exports (a quarter, at least one), the partners together half, or the server EXPORT_MAX_CONCURRENT; retry after the retry-after header' },
     },
     async handler(ctx, { analytics, partnerRealm }: Deps) {
       await answerExport(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId }, true);
@@ -174,7 +174,7 @@ export const realmRoutes = defineRoutes([
         schema: { type: 'string' },
         contentType: 'text/event-stream',
       },
-      429: { description: 'rate_limited: this token holds ANALYTICS_SSE_MAX_PER_TOKEN open streams, or this partner ANALYTICS_SSE_MAX_PER_HANDLE (a share of its own, apart from the managers\' and other partners\'), on this server process' },
+      429: { description: 'rate_limited: this token holds ANALYTICS_SSE_MAX_PER_TOKEN open streams, or this partner its part of the handle\'s ANALYTICS_SSE_MAX_PER_HANDLE (a quarter, at least one; the partners together half), on this server process' },
     },
     async handler(ctx, deps: Deps) {
       const { campaignId } = ctx.state.query as { campaignId?: string };

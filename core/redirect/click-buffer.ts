@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { clickRollupCtes } from '../analytics/index.ts';
-import { handoverLockKey, partnerAtSql } from '../campaigns/index.ts';
+import { HANDOVER_LOCKS, handoverBucket, partnerAtSql } from '../campaigns/index.ts';
 import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
@@ -84,10 +84,10 @@ select click_id as "clickId" from ins where handle = any($16::text[])`;
 
 // Shared locks on the batch's campaigns, taken before the insert statement's snapshot: a handover of one
 // of them waits for this batch, and a batch behind a handover sees it (campaigns/partner-history.ts).
-const HANDOVER_LOCKS = {
+const HANDOVER_LOCK_BATCH = {
   name: 'tenx-click-batch-handover-locks',
-  text: `select count(pg_advisory_xact_lock_shared(k))
-           from (select distinct ${handoverLockKey('h', 'c')} as k from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`,
+  text: `select count(pg_advisory_xact_lock_shared(${HANDOVER_LOCKS}, b))
+           from (select distinct ${handoverBucket('h', 'c')} as b from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`,
 };
 
 // Named: each connection parses and plans them once, not on every flush.
@@ -250,7 +250,7 @@ export class ClickBuffer {
     const { outbox } = this.opts;
     const query = { ...statement, values: params };
     await withTransaction(this.opts.pg, async (client) => {
-      await client.query({ ...HANDOVER_LOCKS, values: [params[1], params[2]] });
+      await client.query({ ...HANDOVER_LOCK_BATCH, values: [params[1], params[2]] });
       const { rows } = await client.query(query);
       if (wanted.length === 0) return;
       const inserted = new Set(rows.map((r: { clickId: string }) => r.clickId));

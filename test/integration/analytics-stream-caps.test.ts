@@ -52,23 +52,44 @@ describe('analytics streams: capped per token and per handle', () => {
     await refused(h.handle, t1.auth);
   });
 
-  it("gives each partner's own streams a share of their own: a partner never locks out the managers or another partner", async () => {
-    const h = await createHandle(server);
-    await createPartner(server, h, 'p1');
-    await createPartner(server, h, 'p2');
-    const [a, b] = [await partnerToken(server, h, 'p1'), await partnerToken(server, h, 'p1')];
-    await open(h.handle, a.auth, true);
-    await open(h.handle, a.auth, true);
-    await open(h.handle, b.auth, true);
-    // p1's share (3) is full; the answer speaks of p1's own streams, never of what the handle holds.
-    const message = await refused(h.handle, b.auth, true);
-    expect(message).to.match(/^You already hold 3 open analytics streams/).and.not.match(/handle/);
-    // The managers and the other partner still open theirs.
-    const p2 = await partnerToken(server, h, 'p2');
-    expect((await open(h.handle, p2.auth, true)).status).to.equal(200);
-    const t1 = await createToken(server, h.handle, h.ownerToken, ['analytics.read']);
-    const t2 = await createToken(server, h.handle, h.ownerToken, ['analytics.read']);
-    for (const t of [t1, t1, t2]) expect((await open(h.handle, t.auth)).status).to.equal(200);
-    expect(await refused(h.handle, t2.auth)).to.match(/This handle already holds 3/);
+  it("lets a handle's partners hold half its streams and each partner half of that: a partner never locks out the managers or every other partner", async () => {
+    // A server of its own: handle cap 8, so the partners hold at most 4 and each partner 2 (token cap 2).
+    const caps = await startTestServer({ db: server.db, env: { ANALYTICS_SSE_MAX_PER_TOKEN: '2', ANALYTICS_SSE_MAX_PER_HANDLE: '8' } });
+    const mine: SseClient[] = [];
+    try {
+      const at = (path: string) => `${caps.url}/v2/handles/${path}`;
+      const openOn = async (handle: string, auth: Record<string, string>, realm = false) => {
+        const s = await SseClient.open(at(`${handle}/${realm ? 'partner/' : ''}analytics/stream`), auth);
+        mine.push(s);
+        expect(s.status).to.equal(200);
+      };
+      const refusedOn = async (handle: string, auth: Record<string, string>, realm = false) => {
+        const res = await caps.http.get(`/v2/handles/${handle}/${realm ? 'partner/' : ''}analytics/stream`).set(auth).expect(429);
+        return res.body.error.message as string;
+      };
+      const h = await createHandle(caps);
+      for (const p of ['p1', 'p2', 'p3']) await createPartner(caps, h, p);
+      const [a, b] = [await partnerToken(caps, h, 'p1'), await partnerToken(caps, h, 'p1')];
+      await openOn(h.handle, a.auth, true);
+      await openOn(h.handle, a.auth, true);
+      // p1's part (2) is full: the answer speaks of p1's own streams, never of the handle or other partners.
+      expect(await refusedOn(h.handle, b.auth, true)).to.equal('You already hold 2 open analytics streams; close one first.');
+      const p2 = await partnerToken(caps, h, 'p2');
+      await openOn(h.handle, p2.auth, true);
+      await openOn(h.handle, p2.auth, true);
+      // The partners' half (4) is full: p3 waits, told nothing of what others hold.
+      const p3 = await partnerToken(caps, h, 'p3');
+      const busy = await refusedOn(h.handle, p3.auth, true);
+      expect(busy).to.match(/^Too many analytics streams are open/).and.not.match(/\d/);
+      // The managers keep the other half.
+      const t1 = await createToken(caps, h.handle, h.ownerToken, ['analytics.read']);
+      const t2 = await createToken(caps, h.handle, h.ownerToken, ['analytics.read']);
+      for (const t of [t1, t1, t2, t2]) await openOn(h.handle, t.auth);
+      const t3 = await createToken(caps, h.handle, h.ownerToken, ['analytics.read']);
+      expect(await refusedOn(h.handle, t3.auth)).to.match(/^This handle already holds 8/);
+    } finally {
+      mine.forEach((s) => s.close());
+      await caps.close();
+    }
   });
 });

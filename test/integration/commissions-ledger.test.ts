@@ -258,6 +258,23 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     expect(rerun.body.data).to.deep.equal([]);
   });
 
+  it('a full reversal while a clawback of it sits in another payout nets the conversion to 0: the rest is clawed back', async () => {
+    const c = await sale('r6');
+    const approve = (id: string) => server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 day' where commission_id = $1`, [id]);
+    await approve(c.commissionId);
+    const p1 = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r6-p1', partnerIds: ['r6'] }).expect(201);
+    expect((await reverse(c.conversionId, '30.00', false)).map((r) => [r.type, r.amount])).to.deep.equal([['clawback', -3]]);
+    await server.sql.query(`update commissions set hold_until = now() - interval '1 day' where conversion_id = $1 and type = 'clawback'`, [c.conversionId]);
+    const d = await sale('r6');
+    await approve(d.commissionId);
+    const p2 = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r6-p2', partnerIds: ['r6'] }).expect(201);
+    expect(p2.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([7]); // D's 10 less the clawback
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${p1.body.data[0].payoutId}/cancel`).set(t.auth).expect(200);
+    const rest = await reverse(c.conversionId, '70.00', true);
+    expect(rest.map((r) => [r.type, r.amount, r.status])).to.deep.equal([['clawback', -7, 'approved']]);
+    expect(await owed(c.conversionId)).to.equal('0.00');
+  });
+
   it('leaves a rejected commission alone', async () => {
     const [c] = await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId: 'r4', eventType: 'sale', value: '100.00', isBot: true }]);
     expect(await reverse(c.conversionId, '100.00', true)).to.deep.equal([]);

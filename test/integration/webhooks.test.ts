@@ -82,11 +82,18 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
       const hooks = `/v2/handles/${tenant.handle}/webhooks`;
       const before = (await server.sql.query('select count(*)::int as n from webhooks where handle = $1', [tenant.handle])).rows[0].n;
       for (const [type, scope] of [['commission.created', 'commissions.read'], ['commission.updated', 'commissions.read'], ['payout.created', 'payouts.read'],
-        ['payout.paid', 'payouts.read'], ['conversion.reversed', 'conversions.read'], ['partner.updated', 'partners.read']]) {
+        ['payout.paid', 'payouts.read'], ['conversion.reversed', 'conversions.read'], ['partner.updated', 'partners.read']] as const) {
         const denied = await server.http.post(hooks).set(writer.auth).send({ endpointUrl: receiver.url, eventTypes: ['link.clicked', type] }).expect(403);
         expect(denied.body.error.code, type).to.equal('insufficient_scope');
         expect(denied.body.error.message, type).to.include(`"${scope}"`);
-        const allowed = await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.write', scope]);
+        // A reversal's event carries its commission rows: it takes commissions.read as well.
+        const extra = type === 'conversion.reversed' ? ['commissions.read'] : [];
+        if (extra.length) {
+          const half = await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.write', scope]);
+          const still = await server.http.post(hooks).set(half.auth).send({ endpointUrl: receiver.url, eventTypes: [type] }).expect(403);
+          expect(still.body.error.message).to.include('"commissions.read"');
+        }
+        const allowed = await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.write', scope, ...extra]);
         const made = await server.http.post(hooks).set(allowed.auth).send({ endpointUrl: receiver.url, eventTypes: [type] }).expect(201);
         await server.http.delete(`${hooks}/${made.body.webhookId}`).set(allowed.auth).expect(200);
       }
