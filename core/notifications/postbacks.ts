@@ -98,7 +98,7 @@ export class PostbackService {
     return this.deps.notificationsPanel.list(handle, { ...f, webhookId: postbackId });
   }
 
-  /** 400 naming unknown macros or a macro in the host; 400 endpoint_not_allowed by the webhooks' SSRF rules. */
+  /** 400 naming unknown macros, a macro in the host, or a fragment; 400 endpoint_not_allowed by the webhooks' SSRF rules. */
   private async checkTemplate(template: string): Promise<void> {
     const unknown = unknownMacros(template);
     if (unknown.length) {
@@ -109,6 +109,10 @@ export class PostbackService {
       new URL(sampleUrl(template));
     } catch {
       throw invalidRequest('urlTemplate is not a URL.', [{ pointer: '/body/urlTemplate', message: 'must be an absolute http(s) URL' }]);
+    }
+    // A fragment never leaves the sender: a macro there would silently send nothing.
+    if (template.includes('#')) {
+      throw invalidRequest('urlTemplate has a fragment (#…), which is never sent: put macros in the path or query.', [{ pointer: '/body/urlTemplate', message: 'fragment (#) not allowed' }]);
     }
     if (!authorityIsLiteral(template)) {
       throw invalidRequest('Macros may appear only in the path and query of urlTemplate.', [{ pointer: '/body/urlTemplate', message: 'macro in the scheme or host' }]);

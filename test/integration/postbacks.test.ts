@@ -119,6 +119,11 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
       expect(res.status, urlTemplate).to.equal(400);
       expect(res.body.error.message, urlTemplate).to.contain('path and query');
     }
+    // A fragment is never sent: a macro there would do nothing, silently.
+    for (const urlTemplate of [`${annaRx.url}/f?x=1#frag{sub1}`, `${annaRx.url}/f#top`]) {
+      const res = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate, events: ['conversion.tested'] }).expect(400);
+      expect(res.body.error.message, urlTemplate).to.contain('fragment');
+    }
     await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}`, events: ['payout.paid'] }).expect(400);
     await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}`, events: ['conversion.tested'], method: 'PUT' }).expect(400);
     const scheme = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: 'ftp://example.com/{click_id}', events: ['conversion.tested'] }).expect(400);
