@@ -2,7 +2,9 @@
 import type { Command } from 'commander';
 import type { ReconcileReport, ReconcileTotals } from '../../core/analytics/reconcile.ts';
 import type { LedgerMismatch } from '../../core/commissions/index.ts';
-import { ServerError } from './errors.ts';
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ServerError, UsageError } from './errors.ts';
 import { action, formatTable, money, printJson } from './output.ts';
 
 const currencies = (t: ReconcileTotals) =>
@@ -32,6 +34,11 @@ export function formatLedger(handle: string, ledger: LedgerMismatch[]): string {
 async function runReconcile(handle: string, o: { json?: boolean }) {
   const { configOrExit } = await import('./operator.ts');
   const config = await configOrExit();
+  // A check reads a database that exists: without DATABASE_URL, the embedded one the server keeps under DATA_DIR
+  // (starting one here would create an empty database and report the handle unknown).
+  if (!config.databaseUrl && !existsSync(`${config.dataDir}/pg/PG_VERSION`)) {
+    throw new UsageError(`no database to check: DATABASE_URL is empty and DATA_DIR (${resolve(config.dataDir)}) holds no embedded database; set DATABASE_URL, or DATA_DIR to the server's`);
+  }
   // Loaded lazily (it pulls in the analytics module); kernel.ts installs the pg type parsers it relies on.
   await import('../../core/kernel.ts');
   const [{ pino }, { createPool }, { startEmbeddedPostgres, embeddedOptions }, { reconcile }, { ledgerMismatches }] = await Promise.all([

@@ -1,3 +1,6 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { CONVERSIONS, clickThrough, partnerCampaign } from '../support/conversions.ts';
@@ -34,6 +37,18 @@ describe('tenx reconcile proves the commission ledger (issue 15)', function () {
     const broken = await reconcile(server.db.url, t.handle);
     expect(broken.code, broken.stdout + broken.stderr).to.equal(1);
     expect(broken.stdout).to.include('a conversion commission is what its rule gave for its conversion: 1 row(s)');
+  });
+
+  it('without DATABASE_URL and with no embedded database under DATA_DIR, says so (exit 2) and creates nothing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tenx-reconcile-'));
+    try {
+      const res = await runNode([TENX, 'reconcile', 'acme'], { ...process.env, DATABASE_URL: '', DATA_DIR: join(dir, 'data'), LOG_LEVEL: 'warn' });
+      expect(res.code, res.stderr).to.equal(2);
+      expect(res.stderr).to.include('no database to check: DATABASE_URL is empty');
+      expect(readdirSync(dir)).to.deep.equal([]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reports a connection dropped under it in one line and exit 1, never a crash', async () => {
