@@ -94,18 +94,19 @@ with input as (
    where (s.click_found or not s.require_click)
      and (held.created_at is null or held.created_at < now() - make_interval(days => $19::int))
 ), budget as (
-  insert into click_conversion_counts as n (click_id, event_type, conversions, granted)
-  select click_id, event_type, least(count(*), $20::int), least(count(*), $20::int) from wanted
+  -- Authenticated and ctx-only submissions each have a budget: a visitor's ctx can never spend the merchant's.
+  insert into click_conversion_counts as n (click_id, event_type, authenticated, conversions, granted)
+  select click_id, event_type, authenticated, least(count(*), $20::int), least(count(*), $20::int) from wanted
    where (select count(*) from campaign_locks) >= 0
-   group by 1, 2
-   order by 1, 2
-  on conflict (click_id, event_type) do update
+   group by 1, 2, 3
+   order by 1, 2, 3
+  on conflict (click_id, event_type, authenticated) do update
      set granted = greatest(0, least(excluded.granted, $20::int - n.conversions)),
          conversions = n.conversions + greatest(0, least(excluded.granted, $20::int - n.conversions))
-  returning click_id, event_type, granted
+  returning click_id, event_type, authenticated, granted
 ), granted as (
-  select w.ord, row_number() over (partition by w.click_id, w.event_type order by w.handle, w.key) <= b.granted as allowed
-    from wanted w join budget b using (click_id, event_type)
+  select w.ord, row_number() over (partition by w.click_id, w.event_type, w.authenticated order by w.handle, w.key) <= b.granted as allowed
+    from wanted w join budget b using (click_id, event_type, authenticated)
 ), claimed as (
   insert into idempotency_keys (handle, idempotency_key, conversion_id)
   select s.handle, s.key, s.conversion_id from src s join granted g using (ord)

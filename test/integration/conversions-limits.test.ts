@@ -82,6 +82,20 @@ describe('issue 12: conversion limits and verified conversions', () => {
     }
   });
 
+  it("keeps ctx-only submissions to a budget of their own: a visitor's ctx never spends the merchant's (flag, the default)", async () => {
+    const { handle, campaignId, ownerToken } = await partnerCampaign(server, { publicConversions: 'flag' });
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const { ctx } = await storedClick(server, handle, campaignId);
+    const spam = await Promise.all(Array.from({ length: 6 }, (_, i) => server.http.post(CONVERSIONS).send({ ctx, eventType: 'sale', value: 1, idempotencyKey: `spam-${i}` })));
+    expect(spam.map((r) => r.status).sort()).to.deep.equal([201, 201, 201, 422, 422, 422]);
+    // The merchant's real orders still have the click's whole budget (3), and no more.
+    const orders = await Promise.all(Array.from({ length: 4 }, (_, i) => server.http.post(CONVERSIONS).set(merchant.auth).send({ ctx, eventType: 'sale', value: 99, idempotencyKey: `order-${i}` })));
+    expect(orders.map((r) => r.status).sort()).to.deep.equal([201, 201, 201, 422]);
+    expect(orders.filter((r) => r.status === 201).every((r) => r.body.authenticated === true)).to.equal(true);
+    const { rows } = await server.sql.query('select authenticated, count(*)::int as n from conversions where handle = $1 group by 1 order by 1', [handle]);
+    expect(rows).to.deep.equal([{ authenticated: false, n: 3 }, { authenticated: true, n: 3 }]);
+  });
+
   it("HEAD answers like GET, ctx included, but records no click: its ctx never verifies a conversion; GET's ctx from curl is a bot click, never verified", async () => {
     const { handle, auth, slug, ownerToken } = await partnerCampaign(server, { publicConversions: 'accept' });
     const curl = { 'user-agent': 'curl/8.5.0' };
