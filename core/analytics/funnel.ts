@@ -46,6 +46,12 @@ export interface Funnel {
   totals: FunnelMetrics & { commission?: Record<string, number> };
 }
 
+/** The funnel without partners' commissions: for a handle token that may not read commissions (commissions.read). */
+export function withoutCommission<T extends Partial<Funnel>>(funnel: T): T {
+  const strip = <R extends { commission?: unknown }>({ commission: _, ...rest }: R) => rest;
+  return { ...funnel, ...(funnel.data && { data: funnel.data.map(strip) }), ...(funnel.totals && { totals: strip(funnel.totals) }) };
+}
+
 /** A pool, or one client when several reads must share a snapshot (reconciliation). */
 export type Queryable = Pool | PoolClient;
 

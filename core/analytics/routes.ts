@@ -19,8 +19,8 @@ export const analyticsRoutes = defineRoutes([
     params: handleParams,
     query: analyticsQuery,
     responses: { 200: { description: 'Funnel rows with totals, or breakdown rows', schema: analyticsResponse } },
-    async handler(ctx, { analytics }: Deps) {
-      await answerAnalytics(ctx, analytics, ctx.params.handle, ctx.state.query, [...GROUP_BY, ...SUB_ID_GROUP_BY]);
+    async handler(ctx, { analytics, principal }: Deps) {
+      await answerAnalytics(ctx, analytics, ctx.params.handle, ctx.state.query, [...GROUP_BY, ...SUB_ID_GROUP_BY], principal);
     },
   },
   {

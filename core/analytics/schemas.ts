@@ -90,7 +90,7 @@ const metrics = {
   },
   commission: {
     type: 'object', additionalProperties: { type: 'number' },
-    description: "A partner's rows only (partner realm, or the partnerId filter): its commissions created in the window by currency (pending, approved and paid, net of adjustments and clawbacks).",
+    description: "A partner's rows only (partner realm, or the partnerId filter with a token holding commissions.read): its commissions created in the window by currency (pending, approved and paid, net of adjustments and clawbacks).",
   },
   reversals: { type: 'integer', description: 'Reversals (refunds, chargebacks) recorded in the window.' },
   netRevenue: { ...money, description: "revenue minus the value reversed in the window, in the reporting currency (the same currency rule as revenue)." },

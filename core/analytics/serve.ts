@@ -3,6 +3,7 @@
 import type { Context } from 'koa';
 import { invalidRequest } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
+import { withoutCommission } from './funnel.ts';
 import type { ExportFormat } from './export.ts';
 import type { GroupBy } from './group-by.ts';
 import type { SubIdGroupBy } from './sub-id-group-by.ts';
@@ -16,10 +17,16 @@ const CONTENT_TYPES: Record<ExportFormat, string> = {
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
 
+/**
+ * Whether the caller may see commission amounts in funnel rows (a partner's rows carry them): a partner
+ * token sees its own, a handle token only with commissions.read (analytics.read alone never reveals them).
+ */
+export const seesCommission = (p: Principal) => p.kind !== 'token' || p.scopes.includes('commissions.read');
+
 export type ViewQuery = AnalyticsQuery & { funnel?: boolean; groupBy?: GroupBy | SubIdGroupBy };
 
 /** funnel=true → funnel rows and totals; groupBy → breakdown rows; `groupByNames` lists the caller's breakdowns. */
-export async function answerAnalytics(ctx: Context, analytics: AnalyticsService, handle: string, query: ViewQuery, groupByNames: readonly string[]) {
+export async function answerAnalytics(ctx: Context, analytics: AnalyticsService, handle: string, query: ViewQuery, groupByNames: readonly string[], principal: Principal) {
   const { funnel, groupBy, ...q } = query;
   if (funnel && groupBy) {
     throw invalidRequest('Ask for either funnel=true or groupBy, not both.', [{ pointer: '/query/groupBy', message: 'cannot be combined with funnel=true' }]);
@@ -27,7 +34,8 @@ export async function answerAnalytics(ctx: Context, analytics: AnalyticsService,
   if (groupBy) {
     ctx.body = { data: await analytics.groupBy(handle, groupBy, q) };
   } else if (funnel) {
-    ctx.body = await analytics.funnel(handle, q);
+    const funnel = await analytics.funnel(handle, q);
+    ctx.body = seesCommission(principal) ? funnel : withoutCommission(funnel);
   } else {
     throw invalidRequest(`Choose a view: funnel=true for per-campaign funnel rows, or groupBy=${groupByNames.join('|')} for a breakdown.`, [
       { pointer: '/query/funnel', message: 'funnel=true or groupBy is required' },
@@ -57,6 +65,6 @@ export async function answerStream(
   if (q.campaignId || q.partnerId) await deps.analytics.scope(handle, q);
   const { kind, actor, tokenHash } = deps.principal;
   const token = (kind === 'token' || kind === 'partner') && tokenHash ? { id: actor, hash: tokenHash } : undefined;
-  await deps.analyticsStreams.open(handle, q, ctx.res, token, kind === 'partner');
+  await deps.analyticsStreams.open(handle, q, ctx.res, token, kind === 'partner', !seesCommission(deps.principal));
   ctx.respond = false; // the stream owns the response from here on
 }

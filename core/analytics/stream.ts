@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { rateLimited, unavailable } from '../http/errors.ts';
 import type { Bus } from '../infra/bus.ts';
 import { Slots } from '../infra/slots.ts';
-import type { Funnel, FunnelRow } from './funnel.ts';
+import { withoutCommission, type Funnel, type FunnelRow } from './funnel.ts';
 import { shareClaims, shareRefusal } from './shares.ts';
 import { liveAccessTokenHashesSql } from '../tenants/index.ts';
 
@@ -24,6 +24,8 @@ export interface StreamClient {
   tokenId?: string;
   /** SHA-256 of the secret it was opened with: re-checked every poll, so revoking or rotating the token ends the stream. */
   tokenHash?: string;
+  /** A handle token without commissions.read: its rows go out without partners' commissions. */
+  hideCommission: boolean;
   res: ServerResponse;
   heartbeat: NodeJS.Timeout;
   /** Gives back the client's place under the per-token and per-handle caps. */
@@ -102,7 +104,7 @@ class HandleWatch {
         const { data } = await this.hub.loadFunnel(this.handle, ids, partnerId);
         for (const client of clients) {
           const rows = client.campaignId ? data.filter((r: FunnelRow) => r.campaignId === client.campaignId) : data;
-          if (rows.length) this.hub.send(client, frame('funnel', { data: rows }));
+          if (rows.length) this.hub.send(client, frame('funnel', client.hideCommission ? withoutCommission({ data: rows }) : { data: rows }));
         }
       }
     } catch (err) {
@@ -223,7 +225,7 @@ export class AnalyticsStreams {
    * either side closes. Throws (before any byte is written) if the snapshot cannot be loaded, or
    * 429 when the token or the handle already holds its share of this process's streams.
    */
-  async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, token?: { id: string; hash: string }, realm = false) {
+  async open(handle: string, scope: { campaignId?: string; partnerId?: string }, res: ServerResponse, token?: { id: string; hash: string }, realm = false, hideCommission = false) {
     const tokenId = token?.id;
     const { campaignId, partnerId } = scope;
     if (this.closed) throw unavailable('The server is shutting down.');
@@ -240,7 +242,7 @@ export class AnalyticsStreams {
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
     const client: StreamClient = {
-      campaignId, partnerId, tokenId, tokenHash: token?.hash, res, release: place.release,
+      campaignId, partnerId, tokenId, tokenHash: token?.hash, hideCommission, res, release: place.release,
       heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs),
     };
     client.heartbeat.unref();
@@ -263,7 +265,7 @@ export class AnalyticsStreams {
       connection: 'keep-alive',
       'x-accel-buffering': 'no', // proxies must not buffer the stream
     });
-    this.send(client, `retry: 3000\n\n${frame('funnel', snapshot)}`);
+    this.send(client, `retry: 3000\n\n${frame('funnel', hideCommission ? withoutCommission(snapshot) : snapshot)}`);
   }
 
   send(client: StreamClient, text: string) {

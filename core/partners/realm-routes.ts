@@ -135,8 +135,8 @@ export const realmRoutes = defineRoutes([
     params: handleParams,
     query: analyticsQueryOf(PARTNER_GROUP_BY, { campaignId: campaignIdQuery }),
     responses: { 200: { description: 'Funnel rows with totals, or breakdown rows, of the partner\'s campaigns only', schema: analyticsResponse } },
-    async handler(ctx, { analytics, partnerRealm }: Deps) {
-      await answerAnalytics(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId }, PARTNER_GROUP_BY);
+    async handler(ctx, { analytics, partnerRealm, principal }: Deps) {
+      await answerAnalytics(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId }, PARTNER_GROUP_BY, principal);
     },
   },
   {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { SseClient } from '../support/sse-client.ts';
 
 // The partner realm reads the ledger: its own conversions, commissions, payouts and balances, never another partner's.
 describe('partner realm: conversions, commissions, payouts and balances', () => {
@@ -66,5 +67,44 @@ describe('partner realm: conversions, commissions, payouts and balances', () => 
     expect((await realm(`/conversions?campaignId=${t.campaignId}`).expect(200)).body.data).to.have.length(2);
     // A handle token is not let into the realm.
     await server.http.get(`/v2/handles/${t.handle}/partner/commissions`).set(t.auth).expect(403);
+  });
+
+  it("shows a partner's commissions in the handle's funnel only to a token that may read commissions (funnel and live stream)", async () => {
+    const t = await partnerCampaign(server);
+    await createPartner(server, t, 'anna');
+    await assignPartner(server, t, t.campaignId, 'anna');
+    await server.http.put(`/v2/handles/${t.handle}/rewards/flat`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'flat', amount: 12.34, holdDays: 0 }).expect(201);
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 50, idempotencyKey: 'sale-1' }).expect(201);
+    const analyticsOnly = await createToken(server, t.handle, t.ownerToken, ['analytics.read']);
+    const withCommissions = await createToken(server, t.handle, t.ownerToken, ['analytics.read', 'commissions.read']);
+    const funnel = async (auth: Record<string, string>) =>
+      (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true&partnerId=anna`).set(auth).expect(200)).body;
+
+    const hidden = await funnel(analyticsOnly.auth);
+    expect(hidden.data[0]).to.include({ campaignId: t.campaignId, conversions: 1 });
+    expect(hidden.data[0]).not.to.have.property('commission');
+    expect(hidden.totals).not.to.have.property('commission');
+    expect(JSON.stringify(hidden)).not.to.include('12.34');
+    expect((await funnel(withCommissions.auth)).data[0].commission).to.deep.equal({ USD: 12.34 });
+    expect((await funnel(t.auth)).totals.commission).to.deep.equal({ USD: 12.34 });
+
+    const streamOf = (auth: Record<string, string>) => SseClient.open(`${server.url}/v2/handles/${t.handle}/analytics/stream?partnerId=anna`, auth);
+    const [blind, seeing] = await Promise.all([streamOf(analyticsOnly.auth), streamOf(withCommissions.auth)]);
+    try {
+      await blind.until(() => blind.events[0], 3000, 'the snapshot');
+      await seeing.until(() => seeing.events[0], 3000, 'the snapshot');
+      expect(seeing.events[0].data.data[0].commission).to.deep.equal({ USD: 12.34 });
+      // A push after a new conversion: still without the commission for the analytics-only token.
+      const second = await storedClick(server, t.handle, t.campaignId);
+      await server.http.post(CONVERSIONS).send({ ctx: second.ctx, eventType: 'affiliate_click', value: 50, idempotencyKey: 'sale-2' }).expect(201);
+      await blind.until(() => blind.events.find((e) => e.data.data?.[0]?.conversions === 2), 5000, 'the push');
+      await seeing.until(() => seeing.events.find((e) => e.data.data?.[0]?.conversions === 2), 5000, 'the push');
+      expect(JSON.stringify(blind.events)).not.to.include('commission');
+      expect(seeing.events.at(-1)!.data.data[0].commission).to.deep.equal({ USD: 24.68 });
+    } finally {
+      blind.close();
+      seeing.close();
+    }
   });
 });
