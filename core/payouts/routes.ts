@@ -29,11 +29,18 @@ export const payoutRoutes = defineRoutes([
     body: runPayoutsBody,
     responses: {
       201: { description: 'The payouts this run created (possibly none)', schema: payoutRunResponse },
-      200: { description: 'This idempotencyKey ran before: its payouts, as they are now', schema: payoutRunResponse },
+      200: {
+        description: 'This idempotencyKey ran before: its payouts, as they are now, even when that run created none (nothing new is paid out; ' +
+          'use a new key for a new run). Headers: `Idempotent-Replayed: true`, and `Idempotency-Mismatch: true` when this body asked for another periodEnd or other partners.',
+        schema: payoutRunResponse,
+      },
     },
     async handler(ctx, { payouts, principal }: Deps) {
-      const { created, data } = await payouts.run(ctx.params.handle, ctx.request.body as RunInput, principal.actor);
+      const { created, mismatch, data } = await payouts.run(ctx.params.handle, ctx.request.body as RunInput, principal.actor);
       ctx.status = created ? 201 : 200;
+      // The body of a repeat equals the first answer's (API.md), so what kind of answer it is goes in headers.
+      if (!created) ctx.set('idempotent-replayed', 'true');
+      if (mismatch) ctx.set('idempotency-mismatch', 'true');
       ctx.body = { data };
     },
   },

@@ -81,7 +81,7 @@ export class PayoutService {
   }
 
   /** Creates the run's payouts (`created`), or returns the payouts of the run that had this key. */
-  async run(handle: string, input: RunInput, actor: string): Promise<{ created: boolean; data: unknown[] }> {
+  async run(handle: string, input: RunInput, actor: string): Promise<{ created: boolean; mismatch?: true; data: unknown[] }> {
     const result = await withTransaction(this.deps.pg, async (client) => {
       // A concurrent run with the same key makes this insert wait for its commit, then do nothing.
       const { rows: [run] } = await client.query(
@@ -90,7 +90,10 @@ export class PayoutService {
          on conflict (handle, idempotency_key) do nothing returning period_end`,
         [handle, input.idempotencyKey, input.periodEnd ?? null, input.partnerIds ?? null, actor],
       );
-      if (!run) return { created: false, data: await this.ofRun(client, handle, input.idempotencyKey) };
+      if (!run) {
+        const data = await this.ofRun(client, handle, input.idempotencyKey);
+        return { created: false, data, ...((await this.differs(client, handle, input)) && { mismatch: true as const }) };
+      }
       // One run per handle at a time across processes: the next one starts after this commits and sees its payouts.
       await client.query(`select pg_advisory_xact_lock(hashtextextended('payouts/' || $1, 0))`, [handle]);
       const minimum = await this.deps.partnerMinimums.expression(client, 't.partner_id');
@@ -100,6 +103,21 @@ export class PayoutService {
     });
     if (result.created && result.data.length) this.deps.outbox.wake();
     return result;
+  }
+
+  /**
+   * Whether a repeated key came with another body than its run's: another period end (one the first run did
+   * not name was the time it ran) or other partners. Such a repeat still answers the first run's payouts.
+   */
+  private async differs(client: PoolClient, handle: string, input: RunInput): Promise<boolean> {
+    const { rows: [d] } = await client.query<{ differs: boolean }>(
+      `select ($3::timestamptz is not null and $3::timestamptz <> period_end)
+              or (select coalesce(array_agg(distinct p order by p), '{}') from unnest(coalesce(partner_ids, '{}')) p)
+                 is distinct from (select coalesce(array_agg(distinct p order by p), '{}') from unnest(coalesce($4::text[], '{}')) p) as differs
+         from payout_runs where handle = $1 and idempotency_key = $2`,
+      [handle, input.idempotencyKey, input.periodEnd ?? null, input.partnerIds ?? null],
+    );
+    return Boolean(d?.differs);
   }
 
   private async ofRun(client: PoolClient, handle: string, key: string) {

@@ -42,11 +42,18 @@ export function registerPayoutCommands(program: Command) {
         const key = o.key ?? randomUUID();
         if (!o.key) process.stderr.write(`payout run key ${key} (pass --key ${key} to retry this run safely)\n`);
         await withClient(async (c) => {
-          const res: { data: Payout[] } = await c.post(c.handlePath('/payouts'), {
-            idempotencyKey: key, ...(o.periodEnd && { periodEnd: o.periodEnd }), ...(o.partners?.length && { partnerIds: o.partners }),
+          const answer = await c.raw('POST', c.handlePath('/payouts'), {
+            body: { idempotencyKey: key, ...(o.periodEnd && { periodEnd: o.periodEnd }), ...(o.partners?.length && { partnerIds: o.partners }) },
           });
+          if (answer.statusCode >= 300) throw await apiErrorOf(answer, c.url);
+          const res = (await answer.body.json()) as { data: Payout[] };
           if (o.json) return printJson(res);
-          printTable(res.data, columns, 'no partner has an approved balance at or above its minimum: no payout');
+          const replayed = answer.headers['idempotent-replayed'] === 'true';
+          if (replayed) {
+            const other = answer.headers['idempotency-mismatch'] === 'true' ? ' with another --period-end or --partners' : '';
+            process.stderr.write(`key ${key} ran before${other}: these are that run's payouts; nothing new was paid out (use a new --key for a new run)\n`);
+          }
+          printTable(res.data, columns, replayed ? '(that run created no payout)' : 'no partner has an approved balance at or above its minimum: no payout');
         });
       }),
     );

@@ -160,6 +160,10 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect([payout.partnerId, payout.amount, payout.currency, payout.commissionCount]).to.deep.equal(['alpha', 13, 'USD', 2]);
     const rerun = await tenx(['payouts', 'run', '--key', 'december', '--json'], asOwner());
     expect(JSON.parse(rerun.stdout).data[0].payoutId).to.equal(payout.payoutId);
+    const told = await tenx(['payouts', 'run', '--key', 'december'], asOwner());
+    ok(told);
+    expect(told.stderr).to.include('key december ran before with another --period-end or --partners');
+    expect(told.stdout).to.include('13.00');
     const statement = await tenx(['payouts', 'statement', payout.payoutId], asOwner());
     ok(statement);
     const lines = statement.stdout.trim().split(/\r?\n/);

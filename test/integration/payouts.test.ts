@@ -50,10 +50,19 @@ describe('payouts: runs', () => {
     expect([a1, a2, a3, b1].map((id) => payoutOf[id])).to.deep.equal([aUsd, aUsd, aEur, bUsd]);
     expect(notPaid.map((id) => payoutOf[id])).to.deep.equal([null, null, null, null]);
 
+    expect(first.headers).not.to.have.property('idempotent-replayed');
     const again = await run({ idempotencyKey: 'june', periodEnd: '2999-01-01T00:00:00Z' }).expect(200);
     expect(again.body).to.deep.equal(first.body);
+    // The body of a repeat is the first answer; headers say it is one, and that this body asked for something else.
+    expect(again.headers).to.include({ 'idempotent-replayed': 'true', 'idempotency-mismatch': 'true' });
     const next = await run({ idempotencyKey: 'july' }).expect(201);
     expect(next.body.data).to.deep.equal([]);
+    // A run that paid nothing keeps its key: a repeat is told so (and pays nothing), the same body is no mismatch.
+    const julyAgain = await run({ idempotencyKey: 'july' }).expect(200);
+    expect(julyAgain.body).to.deep.equal({ data: [] });
+    expect(julyAgain.headers['idempotent-replayed']).to.equal('true');
+    expect(julyAgain.headers).not.to.have.property('idempotency-mismatch');
+    expect((await run({ idempotencyKey: 'july', partnerIds: ['a'] }).expect(200)).headers['idempotency-mismatch']).to.equal('true');
     // A later periodEnd takes the row whose hold ends tomorrow.
     const later = await run({ idempotencyKey: 'august', periodEnd: new Date(Date.now() + 2 * DAY).toISOString() }).expect(201);
     expect(later.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([100]);
