@@ -31,8 +31,9 @@ export const literal: Bind = (v) => {
 
 /**
  * One row per click, typed, in EXPORT_COLUMNS order. Conversions of the click count whenever they
- * were recorded; a click whose conversions span currencies lists them space-separated and leaves
- * `value` empty (there is no FX rate to add them up).
+ * were recorded; a click whose conversions with a value span currencies lists them space-separated and
+ * leaves `value` empty (there is no FX rate to add them up). A conversion without a value does not count
+ * there: USD 10 and a value-less EUR conversion are `10`, `USD`.
  *
  * The plan must not depend on table statistics: on never-analyzed tables the planner estimates one
  * row per side and re-ran the conversions aggregate once per click (a nested loop, minutes for 30k
@@ -63,8 +64,10 @@ export function exportRowsSql(f: ExportFilter, bind: Bind): string {
   }
   return `with v as materialized (
       select x.click_id, count(*)::int as n, count(*) filter (where x.verified)::int as verified,
-             case when count(distinct x.currency) <= 1 then trim_scale(sum(x.value)) end as value,
-             string_agg(distinct x.currency::text, ' ' order by x.currency::text) as currency
+             -- Currencies of the conversions that carry a value: one without a value adds nothing in any currency.
+             case when count(distinct x.currency) filter (where x.value is not null) <= 1 then trim_scale(sum(x.value)) end as value,
+             coalesce(string_agg(distinct x.currency::text, ' ' order by x.currency::text) filter (where x.value is not null),
+                      string_agg(distinct x.currency::text, ' ' order by x.currency::text)) as currency
         from conversions x ${holderOfConversion} where ${conversions} group by x.click_id
     )
     select c.click_id, c.campaign_id,

@@ -89,7 +89,7 @@ async function rawTotals(pg: PoolClient, handle: string, campaignIds: string[], 
     // The export cannot add up a click whose conversions span currencies, so it is compared without them
     // (and without conversions whose click was never stored: they have no export row).
     `select currency, sum(value) as value from conversions v where handle = $1 and created_at >= $2 and click_id in (
-       select click_id from conversions where handle = $1 group by click_id having count(distinct currency) <= 1)
+       select click_id from conversions where handle = $1 group by click_id having count(distinct currency) filter (where value is not null) <= 1)
        and exists (select 1 from clicks c where c.click_id = v.click_id)
      group by currency`,
   ];

@@ -36,8 +36,8 @@ export const analyticsRoutes = defineRoutes([
         description:
           'Columns: clickId, campaignId, occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
           'botReason, converted, conversions, value, currency, sub1..sub5 (the link\'s sub-IDs, empty when absent), partnerId (the partner that held the campaign when the click happened). ' +
-          'A click with conversions in several currencies lists them ' +
-          'space-separated and leaves value empty. Cells starting with = + - @ are prefixed with a quote.',
+          'A click whose conversions with a value are in several currencies lists them ' +
+          'space-separated and leaves value empty (there is no exchange rate; the funnel\'s revenueByCurrency has each); a conversion without a value adds no currency. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },
         contentType: 'text/csv',
         alternatives: { 'application/x-ndjson': { type: 'string', description: 'format=ndjson: one JSON object per click, with the same fields.' } },

@@ -116,27 +116,30 @@ describe('analytics exports and reconciliation', () => {
     });
     // One click converted twice in two currencies: the export cannot add those up, the funnel can.
     clicks.push({ campaignId: 'rec-a', at: '2026-11-20T10:00:00Z', conversions: [{ value: 5, currency: 'EUR' }, { value: 7, currency: 'USD' }] });
+    // A conversion without a value adds no currency: USD 10 stays on its row (it was lost as "EUR USD").
+    clicks.push({ campaignId: 'rec-a', at: '2026-11-20T11:00:00Z', conversions: [{ value: 10, currency: 'USD' }, { currency: 'EUR' }] });
     await insertTraffic(server.sql, r.handle, clicks);
     const report = await reconcile(server.sql, r.handle);
     expect(report.mismatches).to.deep.equal([]);
     expect(report.ok).to.equal(true);
-    expect(report.raw.clicks).to.equal(401);
-    expect(report.export.rows).to.equal(401);
-    const mixed = clicks.filter((c) => new Set((c.conversions ?? []).map((v) => v.currency).filter(Boolean)).size > 1);
+    expect(report.raw.clicks).to.equal(402);
+    expect(report.export.rows).to.equal(402);
+    const mixed = clicks.filter((c) => new Set((c.conversions ?? []).filter((v) => v.value != null).map((v) => v.currency).filter(Boolean)).size > 1);
     expect(mixed.length).to.be.greaterThan(1);
     expect(report.export.mixedCurrencyRows).to.equal(mixed.length);
     expect(Object.keys(report.funnel.valueByCurrency)).to.deep.equal(['EUR', 'GBP', 'USD']);
     expect(report.funnel.qualifiedClicks).to.be.within(220, 340);
 
     const funnel = (await server.http.get(`/v2/handles/${r.handle}/analytics?funnel=true&includeArchived=true`).set(r.auth).expect(200)).body.totals;
-    expect(funnel).to.include({ clicks: 401, conversions: report.raw.conversions, revenue: report.raw.valueByCurrency.EUR });
+    expect(funnel).to.include({ clicks: 402, conversions: report.raw.conversions, revenue: report.raw.valueByCurrency.EUR });
     const csv = await server.http.get(`/v2/handles/${r.handle}/analytics/export?format=csv&includeArchived=true`).set(r.auth).expect(200);
     const rows = csvObjects(csv.text);
-    expect(sums(rows)).to.deep.include({ clicks: 401, qualifiedClicks: report.raw.qualifiedClicks, conversions: report.raw.conversions });
+    expect(sums(rows)).to.deep.include({ clicks: 402, qualifiedClicks: report.raw.qualifiedClicks, conversions: report.raw.conversions });
     const mixedRows = rows.filter((x) => String(x.currency).includes(' '));
     expect(mixedRows).to.have.length(mixed.length);
     expect(mixedRows.every((x) => x.value === '' && x.converted === 'true')).to.equal(true);
     expect(mixedRows.map((x) => x.currency)).to.include('EUR USD');
+    expect(rows.filter((x) => x.occurredAt === '2026-11-20T11:00:00.000Z').map((x) => [x.conversions, x.value, x.currency])).to.deep.equal([['2', '10', 'USD']]);
 
     // A click stored without its rollup is caught.
     await server.sql.query(
@@ -146,7 +149,7 @@ describe('analytics exports and reconciliation', () => {
     );
     const broken = await reconcile(server.sql, r.handle);
     expect(broken.ok).to.equal(false);
-    expect(broken.mismatches.join('\n')).to.match(/funnel vs raw: clicks 401 ≠ 402/).and.to.match(/rollups vs raw: clicks/);
+    expect(broken.mismatches.join('\n')).to.match(/funnel vs raw: clicks 402 ≠ 403/).and.to.match(/rollups vs raw: clicks/);
     expect(broken.mismatches.join('\n')).to.not.match(/funnel hours/);
 
     // So is an hourly conversion row that disagrees with the daily rollups.
