@@ -70,6 +70,7 @@ export class RewardService {
         const { rowCount } = await client.query('select 1 from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
         if (!rowCount) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
       }
+
       let row: RewardRow & { created: boolean };
       try {
         const { rows } = await client.query(
@@ -88,7 +89,12 @@ export class RewardService {
         row = rows[0];
       } catch (err) {
         if ((err as { code?: string; constraint?: string }).constraint === 'reward_rules_scope') {
-          throw conflict('Another reward rule already covers this scope and event; replace that one instead.');
+          const { rows: [other] } = await this.deps.pg.query(
+            `select reward_id from reward_rules where handle = $1 and campaign_id is not distinct from $2 and partner_id is not distinct from $3 and event = $4`,
+            [handle, input.scope.campaignId ?? null, input.scope.partnerId ?? null, input.event],
+          );
+          const name = other ? `reward rule "${other.reward_id}"` : 'another reward rule';
+          throw conflict(`The ${name} already covers this scope and event; replace that one (PUT .../rewards/${other?.reward_id ?? '{rewardId}'}) or delete it first.`);
         }
         throw err;
       }
