@@ -19,6 +19,9 @@ export function unknownMacros(template: string): string[] {
   return [...unknown];
 }
 
+/** True when a brace is left once the macros are taken out (`{amount`, `}`): a macro the partner mistyped, sent literally. */
+export const hasStrayBrace = (template: string) => /[{}]/.test(template.replace(MACRO, ''));
+
 /** Replaces every macro with its URL-encoded value; a value the event does not have becomes empty. */
 export function expandTemplate(template: string, values: MacroValues): string {
   return template.replace(MACRO, (_, name: string) => encodeURIComponent(values[name as PostbackMacro] ?? ''));

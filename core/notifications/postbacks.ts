@@ -11,7 +11,7 @@ import { decodeCursor, toPage } from '../http/pagination.ts';
 import type { SubscriptionInterest } from './interest.ts';
 import type { NotificationsPanel, PanelFilters } from './panel.ts';
 import type { POSTBACK_EVENTS } from './postback-fanout.ts';
-import { authorityIsLiteral, sampleUrl, unknownMacros } from './postback-macros.ts';
+import { authorityIsLiteral, hasStrayBrace, sampleUrl, unknownMacros } from './postback-macros.ts';
 import type { SecretBox } from './secret-box.ts';
 import { generateSecret } from './signing.ts';
 import { checkEndpoint } from './ssrf-guard.ts';
@@ -104,6 +104,10 @@ export class PostbackService {
     if (unknown.length) {
       throw invalidRequest(`Unknown macro${unknown.length > 1 ? 's' : ''} in urlTemplate: ${unknown.map((m) => `{${m}}`).join(', ')}.`,
         unknown.map((m) => ({ pointer: '/body/urlTemplate', message: `unknown macro {${m}}` })));
+    }
+    if (hasStrayBrace(template)) {
+      throw invalidRequest('urlTemplate has a brace that opens or closes no macro (e.g. "{amount" without "}"); write macros as {name}.',
+        [{ pointer: '/body/urlTemplate', message: 'unbalanced { or }' }]);
     }
     try {
       new URL(sampleUrl(template));

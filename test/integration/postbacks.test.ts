@@ -124,6 +124,9 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
       const res = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate, events: ['conversion.tested'] }).expect(400);
       expect(res.body.error.message, urlTemplate).to.contain('fragment');
     }
+    // A mistyped macro ("{amount" without its brace) would be sent literally.
+    const stray = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}/f?a={amount`, events: ['conversion.tested'] }).expect(400);
+    expect(stray.body.error.details).to.deep.equal([{ pointer: '/body/urlTemplate', message: 'unbalanced { or }' }]);
     await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}`, events: ['payout.paid'] }).expect(400);
     await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: `${annaRx.url}`, events: ['conversion.tested'], method: 'PUT' }).expect(400);
     const scheme = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: 'ftp://example.com/{click_id}', events: ['conversion.tested'] }).expect(400);

@@ -1,10 +1,17 @@
 import { expect } from 'chai';
-import { expandTemplate, sampleUrl, unknownMacros } from '../../core/notifications/postback-macros.ts';
+import { expandTemplate, hasStrayBrace, sampleUrl, unknownMacros } from '../../core/notifications/postback-macros.ts';
 
 describe('postback URL templates', () => {
   it('names each unknown macro once, in order; known ones and plain text pass', () => {
     expect(unknownMacros('https://t.example/pb?c={click_id}&a={amount}&s1={sub1}')).to.deep.equal([]);
     expect(unknownMacros('https://t.example/pb?x={payout}&y={CLICK_ID}&z={payout}&e={}')).to.deep.equal(['payout', 'CLICK_ID', '']);
+  });
+
+  it('finds a brace that opens or closes no macro', () => {
+    expect(hasStrayBrace('https://t.example/pb?c={click_id}&a={amount}')).to.equal(false);
+    for (const t of ['https://t.example/pb?a={amount', 'https://t.example/pb?a=amount}', 'https://t.example/pb?a={{amount}', 'https://t.example/pb?a={amount}}']) {
+      expect(hasStrayBrace(t), t).to.equal(true);
+    }
   });
 
   it('URL-encodes every value and leaves a missing one empty', () => {
