@@ -5,7 +5,7 @@ import { HttpError, invalidRequest } from './errors.ts';
 export const BODY_LIMIT = 64 * 1024;
 
 /**
- * Parses a route's JSON body into ctx.request.body: 415 for other media types or a content encoding, 413 over 64 KiB, 400
+ * Parses a route's JSON body into ctx.request.body: 415 for other media types, charsets or a content encoding, 413 over 64 KiB, 400
  * for malformed JSON. The router calls it after authentication, so a caller without the right to a
  * route learns 401/403/404 (API.md), never whether its body would have parsed.
  */
@@ -18,6 +18,11 @@ export async function readJsonBody(ctx: Context): Promise<void> {
   if (length > BODY_LIMIT) throw new HttpError(413, 'payload_too_large', 'The request body is larger than 64 KiB.');
   if (!ctx.is('application/json', 'application/*+json')) {
     throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
+  }
+  // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as UTF-8 all the same.
+  const charset = ctx.request.charset.toLowerCase();
+  if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+    throw new HttpError(415, 'unsupported_media_type', `charset=${charset} is not accepted: send the JSON body as UTF-8.`);
   }
   // A compressed body is not read as if it were plain (gzip bytes once answered "not valid JSON").
   const encoding = ctx.get('content-encoding').trim().toLowerCase();

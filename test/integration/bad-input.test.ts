@@ -76,6 +76,15 @@ describe('bad input on every route family that takes a body', () => {
     // identity is no encoding: the body is read (a 4xx of the route's own, never 415).
     const identity = await call(bodyRoutes[0]).set('content-type', 'application/json').set('content-encoding', 'identity').send('{"oops": ');
     expect(identity.status).to.equal(400);
+    // JSON is UTF-8: another declared charset is refused, never read as if it were UTF-8; utf-8 in any spelling is read.
+    for (const route of bodyRoutes) {
+      const res = await call(route).set('content-type', 'application/json; charset=utf-16').send(Buffer.from('{"oops": ', 'utf16le'));
+      expectError(res, 415, `${route.method} ${route.path} utf-16`);
+      expect(res.body.error.message).to.include('charset=utf-16');
+    }
+    for (const type of ['application/json; charset=UTF-8', 'application/json;charset=utf8']) {
+      expect((await call(bodyRoutes[0]).set('content-type', type).send('{"oops": ')).status, type).to.equal(400);
+    }
   });
 
   it('answers who may not call a route 401/403/404 before reading its body (API.md), never 400/413/415', async () => {
