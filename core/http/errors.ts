@@ -29,8 +29,9 @@ export class HttpError extends Error {
 
 export const invalidRequest = (message: string, details?: ErrorDetail[]) => new HttpError(400, 'invalid_request', message, details);
 export const unauthorized = (message = 'A valid bearer token is required.') => new HttpError(401, 'unauthorized', message);
-export const insufficientScope = (scope: string) =>
-  new HttpError(403, 'insufficient_scope', `This token lacks the "${scope}" scope.`);
+/** `why`: when the route's own scope is not the whole story (e.g. a rename needs every scope), what the token must hold. */
+export const insufficientScope = (scope: string, why?: string) =>
+  new HttpError(403, 'insufficient_scope', why ? `${why}: this token lacks the "${scope}" scope.` : `This token lacks the "${scope}" scope.`);
 export const forbidden = (message: string) => new HttpError(403, 'forbidden', message);
 export const notFound = (what = 'Resource') => new HttpError(404, 'not_found', `${what} not found.`);
 export const conflict = (message: string) => new HttpError(409, 'conflict', message);

@@ -55,7 +55,7 @@ export const tenantRoutes = defineRoutes([
       const patch = ctx.request.body as HandlePatch;
       if (patch.name !== undefined) {
         const missing = SCOPES.find((scope) => !principal.scopes.includes(scope));
-        if (missing) throw insufficientScope(missing);
+        if (missing) throw insufficientScope(missing, "Renaming a handle takes a token holding every scope (the owner's)");
       }
       ctx.body = await handleSettings.update(ctx.params.handle, patch);
     },

@@ -89,6 +89,7 @@ describe('issue 12: merchant-authenticated conversions', () => {
     for (const body of [{ name: 'hijacked' }, { name: 'hijacked', publicConversions: 'refuse' }]) {
       const refused = await server.http.patch(`/v2/handles/${handle}`).set(merchant.auth).send(body).expect(403);
       expect(refused.body.error.code).to.equal('insufficient_scope');
+      expect(refused.body.error.message).to.match(/^Renaming a handle takes a token holding every scope/);
     }
     expect((await server.http.get(`/v2/handles/${handle}`).set(owner).expect(200)).body).to.include({ name: before, publicConversions: 'accept' });
     expect(await count(server, "audit_events where handle = $1 and type = 'handle.updated'", [handle])).to.equal(0);
