@@ -260,6 +260,8 @@ export class ClickBuffer {
         data: {
           clickId: r.clickId, campaignId: r.campaignId, occurredAt: r.occurredAt.toISOString(), country: r.country,
           segment: r.segment, source: r.source, referrerHost: r.referrerHost, isBot: r.isBot, botReason: r.botReason,
+          // The partner's placement labels, as export rows and conversions carry them.
+          sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5,
         },
       }));
       await outbox.emit(client, events);

@@ -26,7 +26,7 @@ describe('workflow 5 end to end: redirect → conversion → signed link.clicked
       campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
       primaryLink: { slug: 'deal-alpha', destinationUrl: 'https://merchant.example.com/product?ref=alpha' },
     }).expect(201);
-    const click = await server.http.get(`/${tenant.handle}/deal-alpha`)
+    const click = await server.http.get(`/${tenant.handle}/deal-alpha?sub1=newsletter-dec&sub3=slot%20b`)
       .set('user-agent', 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36')
       .expect(302);
     const ctx = new URL(click.headers.location).searchParams.get('ctx');
@@ -38,7 +38,7 @@ describe('workflow 5 end to end: redirect → conversion → signed link.clicked
     }, 5000, 'the conversion to be recorded');
     await receiver.waitFor((r) => r.length >= 2, 10_000);
     const byType = Object.fromEntries(receiver.received.map((r) => [(verify(hook.secret, r) as { type: string }).type, verify(hook.secret, r)])) as Record<string, any>;
-    expect(byType['link.clicked'].data).to.include({ clickId: conv.clickId, campaignId: 'partner-alpha' });
+    expect(byType['link.clicked'].data).to.include({ clickId: conv.clickId, campaignId: 'partner-alpha', sub1: 'newsletter-dec', sub2: null, sub3: 'slot b' });
     expect(byType['conversion.tested'].data).to.deep.include({
       clickId: conv.clickId, campaignId: 'partner-alpha', conversionId: conv.conversionId, value: 24.99, currency: 'USD', eventType: 'affiliate_click',
     });
