@@ -1,5 +1,5 @@
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { asValue, createContainer, InjectionMode, type AwilixContainer } from 'awilix';
 import pg from 'pg';
@@ -22,6 +22,9 @@ import { createCtxCodec } from './redirect/ctx-token.ts';
 import { ensureSecrets } from './secrets.ts';
 import { redisPrefixOf } from './infra/redis-prefix.ts';
 import { answerClientErrors } from './http/client-error.ts';
+
+/** Shutdown: how long idle keep-alive connections stay open after the server stops accepting, for requests already on their way. */
+const IDLE_GRACE_MS = 300;
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -124,7 +127,13 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
 
     const koaListener = app.callback();
     const fastLane: FastLane | null = container.hasRegistration('fastLane') ? container.resolve('fastLane') : null;
-    const server = http.createServer(fastLane ? (req, res) => fastLane(req, res) || koaListener(req, res) : koaListener);
+    const serve: http.RequestListener = fastLane ? (req, res) => fastLane(req, res) || koaListener(req, res) : koaListener;
+    // Draining (close below): each answer closes its keep-alive connection (`Connection: close`).
+    let draining = false;
+    const server = http.createServer((req, res) => {
+      if (draining) res.shouldKeepAlive = false;
+      serve(req, res);
+    });
     server.keepAliveTimeout = 65_000;
     answerClientErrors(server);
     if (opts.listen !== false) {
@@ -137,10 +146,13 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
-        // Stop accepting, let in-flight requests finish, then flush buffers and close pools.
+        // Stop accepting, let in-flight requests finish, then flush buffers and close pools. net.Server's close
+        // stops accepting without dropping idle keep-alive connections at once (http.Server's close does both):
+        // a client sending on one in the next moment gets its answer with `Connection: close`, not a reset.
+        draining = true;
         await new Promise<void>((ok) => {
-          server.close(() => ok());
-          server.closeIdleConnections();
+          net.Server.prototype.close.call(server, () => ok());
+          setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS).unref();
           setTimeout(() => server.closeAllConnections(), Math.min(config.shutdownTimeoutMs, 5000)).unref();
         });
         await closeAll();
