@@ -56,8 +56,12 @@ function exitOnSignal(config: Config, log: () => Logger, close: () => Promise<vo
       process.exit(1);
     }, config.shutdownTimeoutMs);
     force.unref();
+    const started = performance.now();
     close().then(
-      () => process.exit(0),
+      () => {
+        log().info({ ms: Math.round(performance.now() - started) }, 'stopped: requests drained, buffers flushed or spilled; exit 0');
+        process.exit(0);
+      },
       (err) => {
         log().error({ err }, 'shutdown failed');
         process.exit(1);

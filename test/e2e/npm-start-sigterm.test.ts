@@ -107,5 +107,6 @@ describe('npm start: SIGTERM to npm’s own pid stops the server gracefully', fu
     await waitFor('every process npm started to exit', async () => !groupAlive(npm!.pid!), 15_000, 100);
     expect(await stored(), `buffered clicks flushed on shutdown:\n${output}`).to.equal(5);
     expect(output).to.include('"signal":"SIGTERM"');
+    expect(output, 'the last word of a clean stop').to.include('stopped: requests drained, buffers flushed or spilled; exit 0');
   });
 });
