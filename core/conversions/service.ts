@@ -206,7 +206,10 @@ export class ConversionService {
     const manifest = enabled ?? (registered?.kind === 'goal-type' ? (registered as GoalTypePlugin) : undefined);
     if (!manifest || !manifest.eventTypes.includes(eventType)) {
       const allowed = manifest ? manifest.eventTypes.join(', ') : 'none (the goal type is not loaded on this server)';
-      throw unprocessable('event_type_not_allowed', `Event type "${eventType}" is not allowed for ${goalType} campaigns; allowed: ${allowed}.`);
+      // A refund posted as an event would count as a sale: say where it goes.
+      const hint = /refund|chargeback|cancel|revers/i.test(eventType)
+        ? ' A refund or chargeback is a reversal of the conversion: POST /v2/handles/{handle}/conversions/reversals.' : '';
+      throw unprocessable('event_type_not_allowed', `Event type "${eventType}" is not allowed for ${goalType} campaigns; allowed: ${allowed}.${hint}`);
     }
   }
 

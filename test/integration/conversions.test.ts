@@ -279,6 +279,15 @@ describe('workflow 2: idempotent conversions', () => {
     expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(1);
   });
 
+  it('refuses a refund posted as a SALE event (it would count as a sale) and says a refund is a reversal', async () => {
+    const { handle, campaignId } = await partnerCampaign(server, { goalType: 'SALE' });
+    const { ctx } = await storedClick(server, handle, campaignId);
+    const res = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'refund', value: 5, idempotencyKey: 'refund-1' }).expect(422);
+    expect(res.body.error.code).to.equal('event_type_not_allowed');
+    expect(res.body.error.message).to.include('allowed: purchase.').and.to.include('/conversions/reversals');
+    expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(0);
+  });
+
   it("validates money: at most 2 fraction digits, not negative, an ISO-4217 code, defaulting to the handle's reporting currency", async () => {
     const { handle, campaignId } = await partnerCampaign(server, { reportingCurrency: 'EUR' });
     const { ctx } = await storedClick(server, handle, campaignId);

@@ -66,9 +66,9 @@ describe('goal-type plugins', () => {
     expect(affiliateClickout.validateCampaign(draft({ goalType: 'AFFILIATE_CLICKOUT', attributionWindowDays: 365 }))).to.deep.equal([]);
   });
 
-  it('SALE pays on purchases and reports refunds', () => {
+  it('SALE pays on purchases; a refund is a reversal, not an event that would count as a sale', () => {
     expect(sale).to.include({ name: 'SALE', trackingPreset: 'custom_webhook', conversionEvent: 'purchase' });
-    expect(sale.eventTypes).to.deep.equal(['purchase', 'refund']);
+    expect(sale.eventTypes).to.deep.equal(['purchase']);
   });
 
   it('LEAD_CAPTURE reports leads and qualified leads', () => {
