@@ -4,6 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { clippedInWrap } from '../support/browser.ts';
+import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -166,6 +168,80 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.locator('#campaigns-table tr[data-campaign-id="partner-beta"]').waitFor({ timeout: UI_WAIT });
     await waitForText(page, '#new-campaign .alert-success', 'partner-beta');
     await shot(page, '02-campaigns');
+  });
+
+  it('campaigns: the create form names a partner, the list shows it and changes it (and the status) with a PATCH; the table fits 1280 pixels', async () => {
+    await createPartner(server, tenant, 'north', { name: 'North Media' });
+    await createPartner(server, tenant, 'south', { name: 'South Deals' });
+    const campaign = async (id: string) => (await server.http.get(`/v2/handles/${tenant.handle}/campaigns/${id}`).set(tenant.auth).expect(200)).body;
+    const page = await openPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await signIn(page, tenant.ownerToken, '#/campaigns');
+    // The partner select, filled from GET .../partners, "(none)" first.
+    await page.locator('#new-partner option[value="south"]').waitFor({ state: 'attached', timeout: UI_WAIT });
+    expect(await page.locator('#new-partner option').allTextContents()).to.deep.equal(['(none)', 'North Media (north)', 'South Deals (south)']);
+    await page.fill('#new-campaign-id', 'given-north');
+    await page.fill('#new-destination', 'https://merchant.example.com/product?ref=north');
+    await page.selectOption('#new-partner', 'north');
+    await page.click('#new-campaign-submit');
+    const row = page.locator('#campaigns-table tr[data-campaign-id="given-north"]');
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('td.partner').textContent()).to.equal('northNorth Media');
+    expect((await campaign('given-north')).partnerId).to.equal('north');
+
+    // Edit: another partner and another status in one PATCH.
+    await row.locator('[data-action="edit"]').click();
+    const editor = page.locator('tr[data-editor-for="given-north"]');
+    await editor.locator('select.edit-partner').selectOption('south');
+    await editor.locator('select.edit-status').selectOption('PAUSED');
+    const [patch] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith('/campaigns/given-north'), { timeout: UI_WAIT }),
+      editor.locator('[data-action="save"]').click(),
+    ]);
+    expect(patch.postDataJSON()).to.deep.equal({ partnerId: 'south', status: 'PAUSED' });
+    await row.locator('td.partner', { hasText: 'south' }).waitFor({ timeout: UI_WAIT });
+    await row.locator('td.status .badge', { hasText: 'PAUSED' }).waitFor({ timeout: UI_WAIT });
+    expect(await editor.count(), 'the editor closes once saved').to.equal(0);
+    let stored = await campaign('given-north');
+    expect([stored.partnerId, stored.status]).to.deep.equal(['south', 'PAUSED']);
+    expect(await clippedInWrap(page, '#campaigns-table')).to.deep.equal({ overflow: 0, clipped: [] });
+    await shot(page, '12-campaigns-partner');
+
+    // "(none)" takes the campaign back from its partner: partnerId null.
+    await row.locator('[data-action="edit"]').click();
+    await editor.locator('select.edit-partner').selectOption('');
+    await editor.locator('[data-action="save"]').click();
+    await row.locator('td.partner', { hasText: '—' }).waitFor({ timeout: UI_WAIT });
+    stored = await campaign('given-north');
+    expect([stored.partnerId, stored.status]).to.deep.equal([null, 'PAUSED']);
+  });
+
+  it('campaigns: without partners.read the partner is typed by id and the API\'s 422 shows; without campaigns.write no form and no Edit', async () => {
+    await createCampaign('typed-partner');
+    const writer = (await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'campaigns.write', 'plugins.read'])).token;
+    const page = await openPage();
+    await signIn(page, writer, '#/campaigns');
+    await page.locator('#new-campaign [data-scope-note="partners.read"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#new-partner').evaluate((el) => el.tagName)).to.equal('INPUT');
+    const row = page.locator('#campaigns-table tr[data-campaign-id="typed-partner"]');
+    await row.locator('[data-action="edit"]').click();
+    const editor = page.locator('tr[data-editor-for="typed-partner"]');
+    await editor.locator('input.edit-partner').fill('ghost');
+    await editor.locator('[data-action="save"]').click();
+    await waitForText(page, 'tr[data-editor-for="typed-partner"] .alert-error', 'unknown_partner');
+    expect(await editor.locator('.alert-error').textContent()).to.include('no partner with this partnerId').and.include('HTTP 422');
+    expect((await server.http.get(`/v2/handles/${tenant.handle}/campaigns/typed-partner`).set(tenant.auth).expect(200)).body.partnerId).to.equal(null);
+    await shot(page, '13-campaigns-unknown-partner');
+    await context!.close();
+
+    const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'partners.read'])).token;
+    const readOnly = await openPage();
+    await signIn(readOnly, reader, '#/campaigns');
+    await readOnly.locator('#campaigns-table tr[data-campaign-id="typed-partner"]').waitFor({ timeout: UI_WAIT });
+    await readOnly.locator('[data-scope-note="campaigns.write"]').waitFor({ timeout: UI_WAIT });
+    expect(await readOnly.locator('#new-campaign').count()).to.equal(0);
+    expect(await readOnly.locator('#campaigns-table [data-action="edit"]').count()).to.equal(0);
+    expect(await readOnly.locator('#campaigns-table th').allTextContents()).to.include('Partner');
   });
 
   it('funnel: a click on the short link shows up live (SSE) without a reload; low confidence is highlighted with its reasons', async () => {

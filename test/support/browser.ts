@@ -73,3 +73,21 @@ export function lastColumnReachable(page: Page, tableSelector: string): Promise<
     return ok;
   }, tableSelector);
 }
+
+/**
+ * At the page's width, what a table's .table-wrap cuts off: how much wider the table is than the
+ * wrap (it would scroll), and every header, cell or button reaching past the wrap's visible box.
+ */
+export function clippedInWrap(page: Page, tableSelector: string): Promise<{ overflow: number; clipped: string[] }> {
+  return page.evaluate((sel) => {
+    const table = document.querySelector(sel);
+    const wrap = table?.closest('.table-wrap') as HTMLElement | null;
+    if (!table || !wrap) return { overflow: Number.NaN, clipped: [`no ${sel} in a .table-wrap`] };
+    const box = wrap.getBoundingClientRect();
+    const clipped = [...table.querySelectorAll('th, td, button')].filter((el) => {
+      const r = el.getBoundingClientRect();
+      return r.width > 0 && (r.left < box.left - 0.5 || r.right > box.right + 0.5);
+    }).map((el) => `${el.tagName.toLowerCase()} "${(el.textContent ?? '').trim().slice(0, 30)}" ${Math.round(el.getBoundingClientRect().right)} > ${Math.round(box.right)}`);
+    return { overflow: wrap.scrollWidth - wrap.clientWidth, clipped };
+  }, tableSelector);
+}

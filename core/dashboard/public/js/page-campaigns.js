@@ -1,11 +1,15 @@
-// Campaigns: one per partner. List, create (goal types from the handle's plugins), pause/activate,
-// copy the short link.
+// Campaigns: one per partner. List, create (goal types from the handle's plugins, the partner from
+// its partners), pause/activate, change the partner and status, copy the short link.
 
 import { api, query } from './api.js';
 import { h, clear, errorBox, scopeNote, statusBadge, card, emptyRow, copyText } from './dom.js';
 import { allowed } from './scopes.js';
+import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
+import { campaignEditor } from './campaign-editor.js';
 
 const PAGE_SIZE = 50;
+// The destination sits under its short link: a column of its own pushed the table past a 1280-pixel window.
+const COLUMNS = ['Campaign', 'Partner', 'Status', 'Short link → destination', ''];
 
 export async function renderCampaigns(ctx) {
   const canWrite = allowed(ctx.scopes, 'campaigns.write');
@@ -13,15 +17,17 @@ export async function renderCampaigns(ctx) {
   const more = h('button.btn.btn-ghost', { type: 'button', hidden: true }, 'Load more');
   const listError = h('div');
   const count = h('span.muted.count');
+  // Read once for the create form, the editors and the partner column's names.
+  const partners = canWrite || allowed(ctx.scopes, 'partners.read') ? await partnerChoices(ctx) : { list: null };
   let cursor = null;
   let shown = 0;
 
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Campaigns ', count), h('p.muted', {}, 'One campaign per partner isolates its attribution.'))),
-    canWrite ? await createCard(ctx, () => reload()) : scopeNote('campaigns.write', 'Creating and pausing campaigns'),
+    canWrite ? await createCard(ctx, partners, () => reload()) : scopeNote('campaigns.write', 'Creating, pausing and editing campaigns'),
     card('All campaigns', listError,
       h('div.table-wrap', {}, h('table.table#campaigns-table', {},
-        h('thead', {}, h('tr', {}, ['Campaign', 'Status', 'Short link', 'Destination', ''].map((t) => h('th', {}, t)))),
+        h('thead', {}, h('tr', {}, COLUMNS.map((t) => h('th', {}, t)))),
         tbody)),
       more));
   more.addEventListener('click', () => load());
@@ -33,7 +39,7 @@ export async function renderCampaigns(ctx) {
       const page = await api(`/campaigns${query({ limit: PAGE_SIZE, cursor })}`);
       for (const c of page.data) tbody.append(row(c));
       shown += page.data.length;
-      if (!shown) tbody.append(emptyRow(5, canWrite ? 'No campaign yet: create the first one above.' : 'No campaign yet.'));
+      if (!shown) tbody.append(emptyRow(COLUMNS.length, canWrite ? 'No campaign yet: create the first one above.' : 'No campaign yet.'));
       cursor = page.nextCursor;
       more.hidden = !cursor;
       count.textContent = `(${shown}${cursor ? '+' : ''})`;
@@ -58,12 +64,14 @@ export async function renderCampaigns(ctx) {
     const tr = h('tr', { dataset: { campaignId: c.campaignId } },
       h('td', {}, h('div.strong.nowrap', {}, c.campaignId), link.title ? h('div.muted.small.truncate', { title: link.title }, link.title) : null,
         h('code.goal-type', {}, c.goalType)),
+      h('td.partner', {}, partnerLabel(c.partnerId, partners)),
       h('td.status', {}, statusBadge(c.status)),
       h('td', {}, link.shortUrl
         ? h('div.link-cell', {}, h('a.short-link', { href: link.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, link.shortUrl), copyButton(link.shortUrl))
-        : h('span.muted', {}, link.slug ?? '—')),
-      h('td', {}, h('div.truncate.small', { title: link.destinationUrl }, link.destinationUrl ?? '—')),
+        : h('span.muted', {}, link.slug ?? '—'),
+      h('div.truncate.small.muted.destination', { title: link.destinationUrl }, `→ ${link.destinationUrl ?? '—'}`)),
       actions);
+    let editing = null; // the editor's row while open
     if (canWrite) renderActions();
     return tr;
 
@@ -71,7 +79,39 @@ export async function renderCampaigns(ctx) {
       const next = c.status === 'ACTIVE' ? { status: 'PAUSED', label: 'Pause' } : c.status === 'ARCHIVED' ? null : { status: 'ACTIVE', label: 'Activate' };
       clear(actions, next
         ? h('button.btn.btn-small', { type: 'button', dataset: { action: next.label.toLowerCase() }, on: { click: (e) => setStatus(e.currentTarget, next.status) } }, next.label)
-        : null, feedback);
+        : null, ' ',
+      h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'edit' }, 'aria-expanded': String(Boolean(editing)), on: { click: toggleEditor } }, 'Edit'),
+      feedback);
+    }
+
+    function show(updated) {
+      Object.assign(c, updated);
+      clear(tr.querySelector('td.partner'), partnerLabel(c.partnerId, partners));
+      clear(tr.querySelector('td.status'), statusBadge(c.status));
+      renderActions();
+    }
+
+    // The editor lives in a row of its own under the campaign's, as wide as the table.
+    function toggleEditor() {
+      if (editing) return closeEditor();
+      clear(feedback);
+      editing = h('tr.detail.campaign-editor', { dataset: { editorFor: c.campaignId } }, h('td', { colSpan: COLUMNS.length },
+        campaignEditor(c, partners, {
+          onSaved: (updated) => {
+            closeEditor();
+            show(updated);
+            feedback.append(h('div.alert.alert-success', { role: 'status' }, 'Saved.'));
+          },
+          onClose: closeEditor,
+        })));
+      tr.after(editing);
+      renderActions();
+      editing.querySelector('select, input')?.focus();
+    }
+    function closeEditor() {
+      editing?.remove();
+      editing = null;
+      renderActions();
     }
 
     async function setStatus(button, status) {
@@ -79,9 +119,8 @@ export async function renderCampaigns(ctx) {
       clear(feedback);
       try {
         const updated = await api(`/campaigns/${encodeURIComponent(c.campaignId)}`, { method: 'PATCH', body: { status } });
-        Object.assign(c, updated);
-        clear(tr.querySelector('td.status'), statusBadge(c.status));
-        renderActions();
+        closeEditor(); // its status select would now undo this
+        show(updated);
       } catch (err) {
         button.disabled = false;
         feedback.append(errorBox(err, `Could not set ${c.campaignId} to ${status}`));
@@ -118,13 +157,14 @@ async function goalTypes(ctx) {
   }
 }
 
-async function createCard(ctx, onCreated) {
+async function createCard(ctx, partners, onCreated) {
   const { names, note } = await goalTypes(ctx);
   const field = (label, input, hint) => h('div.field', {}, h('label', { for: input.id }, label), input, hint ? h('div.hint', {}, hint) : null);
   const campaignId = h('input#new-campaign-id', { name: 'campaignId', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}', placeholder: 'partner-alpha', spellcheck: 'false' });
   const goalType = names
     ? h('select#new-goal-type', { name: 'goalType', required: true }, names.map((g) => h('option', { value: g.name, title: g.description ?? undefined, selected: g.name === 'AFFILIATE_CLICKOUT' }, g.name)))
     : h('input#new-goal-type', { name: 'goalType', required: true, value: 'AFFILIATE_CLICKOUT' });
+  const partner = partnerInput('#new-partner', { name: 'partnerId' }, partners);
   const status = h('select#new-status', { name: 'status' }, ['ACTIVE', 'DRAFT', 'PAUSED'].map((s) => h('option', { value: s }, s)));
   const slug = h('input#new-slug', { name: 'slug', required: true, placeholder: 'deal-alpha', spellcheck: 'false' });
   const destinationUrl = h('input#new-destination', { name: 'destinationUrl', type: 'url', required: true, placeholder: 'https://merchant.example.com/product?ref=alpha' });
@@ -139,7 +179,7 @@ async function createCard(ctx, onCreated) {
   campaignId.addEventListener('input', () => { if (!slugTouched) slug.value = campaignId.value; });
 
   const form = h('form.form-grid#new-campaign', { method: 'post', on: { submit: onSubmit } },
-    field('Campaign id', campaignId), field('Goal type', goalType, note), field('Status', status),
+    field('Campaign id', campaignId), field('Goal type', goalType, note), field('Partner', partner, partners.note), field('Status', status),
     field('Slug', slug), field('Destination URL', destinationUrl), field('Link title', title),
     field('Attribution window (days)', windowDays), h('div.field.field-submit', {}, submit), feedback);
 
@@ -149,6 +189,7 @@ async function createCard(ctx, onCreated) {
       campaignId: campaignId.value.trim(),
       goalType: goalType.value.trim(),
       status: status.value,
+      ...(partnerValue(partner) && { partnerId: partnerValue(partner) }),
       primaryLink: { slug: slug.value.trim(), destinationUrl: destinationUrl.value.trim(), ...(title.value.trim() && { title: title.value.trim() }) },
       ...(windowDays.value && { attributionWindowDays: Number(windowDays.value) }),
     };
