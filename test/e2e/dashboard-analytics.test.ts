@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { insertTraffic } from '../support/analytics-fixtures.ts';
-import { cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
+import { clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -130,6 +130,10 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
       gs.filter((g) => Number(g.querySelector('rect.bar-clicks')!.getAttribute('height')) > 0).map((g) => g.getAttribute('data-key')));
     expect(barred).to.deep.equal(hours);
     expect(await page.locator('#funnel-chart text.axis-x').last().textContent()).to.match(/^\d\d:00$/);
+    // 1280 pixels wide the whole table fits its card (the last header was cut to "LAST CLIC").
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await clippedInWrap(page, '#funnel-table')).to.deep.equal({ overflow: 0, clipped: [] });
+    await page.setViewportSize(DESKTOP_VIEWPORT);
     // Confidence with its reasons and the bot ratio stay in view.
     expect(await cell(page, 'recent-alpha', 'botRatio').textContent()).to.equal('20%');
     expect(await cell(page, 'recent-alpha', 'confidence').locator('.reasons li').allTextContents()).to.include('Fewer than 30 clicks: too little data (−10)');
@@ -282,6 +286,9 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     await waitForCell(page, 'recent-alpha', 'clicks', '5');
     await waitForChart(page, 'hour', 24);
     expect(await page.locator('#funnel-table tr[data-campaign-id="old-beta"]').count()).to.equal(0);
+    // Its extra commission column too fits at 1280 pixels.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await clippedInWrap(page, '#funnel-table')).to.deep.equal({ overflow: 0, clipped: [] });
     await shot(page, 'analytics-08-portal-live-24h');
 
     await page.click('.nav-link[data-page="subids"]');

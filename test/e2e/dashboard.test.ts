@@ -406,6 +406,9 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     expect(await revenueCard.locator('.stat-extra').allTextContents()).to.deep.equal([eurTotal]);
     await page.locator('[data-stat="conversions"] .stat-extra', { hasText: new RegExp(`^${body.totals.verifiedConversions} verified$`) }).waitFor({ timeout: UI_WAIT });
     await page.locator('#funnel-table tr.flash').first().waitFor({ state: 'detached', timeout: UI_WAIT });
+    // 1280 pixels wide every column fits the card (the last header was cut to "LAST CLIC").
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await clippedInWrap(page, '#funnel-table')).to.deep.equal({ overflow: 0, clipped: [] });
     await shot(page, '08-funnel-currencies');
   });
 

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { clippedInWrap } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -183,9 +184,11 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '0.10', status: 'pending' },
       { handle: tenant.handle, partnerId: 'beta', campaignId: 'beta-deal', amount: '7.00', status: 'pending', currency: 'EUR' },
     ]);
-    const page = await openPage();
+    // 1280 pixels wide: the ledger fits its card, Approve and Reject whole (they were cut to "Approv"/"Rejec").
+    const page = await openPage({ width: 1280, height: 800 });
     await signIn(page, tenant.ownerToken, '#/commissions');
     await page.locator(`#commissions-table tr[data-commission-id="${p3}"]`).waitFor({ timeout: UI_WAIT });
+    expect(await clippedInWrap(page, '#commissions-table')).to.deep.equal({ overflow: 0, clipped: [] });
     await waitForText(page, '#commission-summary [data-stat="pending"]', '12.44 USD');
     await waitForText(page, '#commission-summary [data-stat="pending"]', '7.00 EUR');
 
@@ -202,6 +205,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, '#commission-feedback', '2 commissions moved to rejected');
     const { body } = await server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200);
     expect([body.status, body.reason]).to.deep.equal(['rejected', 'duplicate orders']);
+    expect(await clippedInWrap(page, '#commissions-table'), 'with reasons in their column').to.deep.equal({ overflow: 0, clipped: [] });
     await shot(page, 'manager-02-commissions');
 
     // Filter by partner: beta's rows only.

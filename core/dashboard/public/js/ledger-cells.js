@@ -17,8 +17,9 @@ export function commissionCells(c, { partner = true } = {}) {
   const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
   return [
     h('td.small.nowrap', {}, day(c.createdAt)),
-    partner ? h('td.nowrap', {}, c.partnerId ?? '—') : null,
-    h('td.nowrap', {}, c.campaignId ?? '—'),
+    // Not nowrap: a long id breaks at a hyphen rather than push Approve/Reject out of a 1280-pixel window.
+    partner ? h('td', {}, c.partnerId ?? '—') : null,
+    h('td', {}, c.campaignId ?? '—'),
     h('td', {}, h('div', {}, c.type), c.eventType ? h('div.muted.small', {}, c.eventType) : null),
     h('td.num', {}, fmt.int(c.quantity)),
     h('td.num', { dataset: { col: 'amount' } }, fmt.money(c.amount, c.currency)),
