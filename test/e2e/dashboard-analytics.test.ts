@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { insertTraffic } from '../support/analytics-fixtures.ts';
-import { clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
+import { chartLayout, clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -267,7 +267,21 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     expect(await lastColumnReachable(page, '#funnel-table'), 'the last column can be scrolled into view').to.equal(true);
     // The confidence column (reasons) and the bot ratio are in that table, one swipe away.
     expect(await cell(page, 'recent-alpha', 'confidence').locator('.reasons li').count()).to.be.above(0);
+    // The chart fits the phone: both axes, whole hour labels, 11-pixel text.
+    const hourly = await chartLayout(page);
+    expect([hourly.axisCut, hourly.xCut]).to.deep.equal([[], []]);
+    expect(hourly.xShown.length).to.be.at.least(3);
+    expect(hourly.textPx).to.be.at.least(10);
     await shot(page, 'analytics-06-funnel-phone');
+
+    // All time (400 days) is too many bars for a phone: the chart scrolls, its axes stay in view.
+    await page.click('#range-picker [data-range="all"]');
+    await waitForChart(page, 'day', daysBetween(OLD, Date.now()) + 1);
+    const long = await chartLayout(page);
+    expect(long.axisCut, 'axis labels of the scrolling chart').to.deep.equal([]);
+    expect(long.xShown.length).to.be.at.least(2);
+    expect(long.textPx).to.be.at.least(10);
+    await shot(page, 'analytics-06b-funnel-phone-all-time');
 
     await page.click('.nav-link[data-page="breakdowns"]');
     await page.locator('#breakdown-country tr[data-key="DE"]').waitFor({ timeout: UI_WAIT });

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { clippedInWrap } from '../support/browser.ts';
+import { chartLayout, clippedInWrap } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -251,14 +251,34 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await shot(page, 'manager-03-payouts-phone');
   });
 
-  it('phone width: the portal is usable at 390 px', async () => {
+  it('phone width: the portal is usable at 390 px: the short link reads whole beside its Copy button, the live chart has both axes and its bar in the middle', async () => {
     const { token } = await partnerToken(server, tenant, 'alpha');
+    await click('alpha-deal'); // all time is then one day: today
     const page = await openPage(PHONE);
     await signIn(page, token, '#/links');
-    await page.locator('#portal-campaigns tr[data-campaign-id="alpha-deal"]').waitFor({ timeout: UI_WAIT });
+    const row = page.locator('#portal-campaigns tr[data-campaign-id="alpha-deal"]');
+    await row.waitFor({ timeout: UI_WAIT });
     await shot(page, 'portal-05-links-phone');
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     expect(overflow, 'no page-wide horizontal scroll').to.be.at.most(0);
+    // The link was squeezed to one character a line, its Copy button half under the card's edge.
+    const card = (await page.locator('#portal-campaigns').evaluate((t) => t.closest('.table-wrap')!.getBoundingClientRect().toJSON())) as DOMRect;
+    const link = (await row.locator('.short-link').boundingBox())!;
+    const copy = (await row.locator('button.copy').boundingBox())!;
+    expect(link.width, 'the short link has room').to.be.above(200);
+    expect(link.height, 'two lines at most').to.be.below(45);
+    expect([copy.x >= card.left, copy.x + copy.width <= card.right], 'Copy whole inside the card').to.deep.equal([true, true]);
+
+    await page.click('.nav-link[data-page="live"]');
+    await page.locator('#funnel-chart svg.chart[data-buckets="1"]').waitFor({ timeout: UI_WAIT });
+    const chart = await chartLayout(page);
+    expect(chart.axisCut, 'axis labels cut off').to.deep.equal([]);
+    expect(chart.xCut, 'day labels shown in part ("2-04")').to.deep.equal([]);
+    expect(chart.xShown).to.deep.equal([new Date().toISOString().slice(5, 10)]);
+    expect(chart.textPx, 'axis text as large as on a desktop').to.be.at.least(10);
+    expect(chart.bars).to.have.length(1);
+    expect(chart.bars[0], 'the one bar in the middle').to.be.within(0.4, 0.6);
+    await shot(page, 'portal-06-live-phone');
   });
 });
 

@@ -91,3 +91,30 @@ export function clippedInWrap(page: Page, tableSelector: string): Promise<{ over
     return { overflow: wrap.scrollWidth - wrap.clientWidth, clipped };
   }, tableSelector);
 }
+
+/**
+ * How a time-series chart reads where it is drawn: the y-axis labels cut by the chart's visible box,
+ * the x-axis labels that box shows only in part, the axis text's rendered height in pixels, and where
+ * each bar with clicks sits across the box (0 its left edge, 1 its right one).
+ */
+export function chartLayout(page: Page, selector = '#funnel-chart'): Promise<{ axisCut: string[]; xCut: string[]; xShown: string[]; textPx: number; bars: number[] }> {
+  return page.evaluate((sel) => {
+    const root = document.querySelector(sel)!;
+    const box = root.querySelector('.chart-scroll')!.getBoundingClientRect();
+    const whole = (r: DOMRect) => r.left >= box.left - 0.5 && r.right <= box.right + 0.5;
+    const texts = (q: string) => [...root.querySelectorAll(q)].map((t) => ({ text: t.textContent ?? '', r: t.getBoundingClientRect() }));
+    const axis = texts('text.axis-clicks, text.axis-conv');
+    const x = texts('text.axis-x').filter(({ r }) => r.right > box.left && r.left < box.right);
+    const bars = [...root.querySelectorAll('rect.bar-clicks')].filter((b) => Number(b.getAttribute('height')) > 0).map((b) => {
+      const r = b.getBoundingClientRect();
+      return Math.round(((r.left + r.width / 2 - box.left) / box.width) * 100) / 100;
+    });
+    return {
+      axisCut: axis.filter(({ r }) => !whole(r)).map(({ text }) => text),
+      xCut: x.filter(({ r }) => !whole(r)).map(({ text }) => text),
+      xShown: x.filter(({ r }) => whole(r)).map(({ text }) => text),
+      textPx: Math.min(...axis.map(({ r }) => r.height)),
+      bars,
+    };
+  }, selector);
+}

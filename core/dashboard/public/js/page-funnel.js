@@ -70,7 +70,7 @@ export async function renderFunnel(ctx) {
     const res = await api(`${base}${query({ groupBy: w.grain, from: w.from, to: w.to })}`);
     if (mine !== seq) return;
     chartTitle.textContent = `Clicks and conversions per ${w.grain} (${w.label})`;
-    clear(chartBody, timeSeriesChart(fillBuckets(res.data, w), w.grain));
+    clear(chartBody, timeSeriesChart(fillBuckets(res.data, w), w.grain, { width: chartBody.clientWidth }));
     const scroller = chartBody.querySelector('.chart-scroll');
     if (scroller) scroller.scrollLeft = scroller.scrollWidth; // where the chart scrolls (a phone), show the newest first
   }

@@ -47,6 +47,7 @@ export async function renderPortalLinks(ctx) {
     id: 'portal-campaigns',
     path: '/partner/campaigns',
     columns: ['Campaign', 'Status', 'Short link'],
+    stack: true, // a phone gives the short link and its Copy button the card's whole width
     empty: 'No campaign is assigned to you yet.',
     row: (c) => h('tr', { dataset: { campaignId: c.campaignId } },
       h('td', {}, h('div.strong.nowrap', {}, c.campaignId), c.title ? h('div.muted.small.truncate', { title: c.title }, c.title) : null),

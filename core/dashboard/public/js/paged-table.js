@@ -6,9 +6,10 @@ import { h, clear, errorBox, emptyRow } from './dom.js';
 
 /**
  * `path` is the list route, `params()` the current filters, `row(item)` one <tr>. `onPage(res)`
- * sees each response (e.g. its `summary`). Returns { el, reload, items }.
+ * sees each response (e.g. its `summary`). `stack`: on a phone each row is a block, its third cell
+ * onwards full width (few columns, one long value: the portal's short links). Returns { el, reload, items }.
  */
-export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, pageSize = 50 }) {
+export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, pageSize = 50, stack = false }) {
   const tbody = h('tbody');
   const errors = h('div');
   const more = h('button.btn.btn-ghost', { type: 'button', hidden: true, on: { click: () => void load() } }, 'Load more');
@@ -45,7 +46,7 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
   }
 
   const el = h('div', {}, errors,
-    h('div.table-wrap', {}, h('table.table', { id },
+    h('div.table-wrap', {}, h(stack ? 'table.table.table-stack' : 'table.table', { id },
       h('thead', {}, h('tr', {}, columns.map((c) => (typeof c === 'string' ? h('th', {}, c) : h(c.num ? 'th.num' : 'th', {}, c.title))))),
       tbody)),
     h('div.table-more', {}, more));
