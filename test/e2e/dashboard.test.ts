@@ -318,6 +318,10 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     expect(lines[0]).to.match(/^clickId,campaignId,occurredAt,/);
     expect(lines.slice(1)).to.have.length(2);
     expect(lines.slice(1).every((l) => l.includes(',export-epsilon,'))).to.equal(true);
+    // The banner names the file of the range it was exported for: another range clears it.
+    await waitForText(page, '#export-feedback .alert-success', download.suggestedFilename());
+    await page.click('#range-picker [data-range="7d"]');
+    expect(await page.locator('#export-feedback .alert-success').count(), '"Downloaded …" after the range changed').to.equal(0);
   });
 
   it('notifications: a failed delivery shows its attempts and counts, and can be redelivered', async () => {

@@ -23,12 +23,13 @@ export async function renderFunnel(ctx) {
   const liveState = h('span.live#live-state', { dataset: { state: 'connecting' } }, 'connecting');
   const picker = rangePicker(range, (next) => {
     range = next;
+    clear(exportFeedback); // "Downloaded …" spoke of the range just left
     ctx.setQuery?.(rangeSearch(range));
     void loadAll();
   }, { chart: true });
   const exportCampaign = h('select#export-campaign', { 'aria-label': 'Campaign to export' }, h('option', { value: '' }, 'All campaigns'));
   const exportButton = h('button.btn#export-csv', { type: 'button', on: { click: exportCsv } }, 'Export CSV');
-  const exportFeedback = h('div.feedback');
+  const exportFeedback = h('div.feedback#export-feedback');
   const errors = h('div');
   const stats = h('div.stats#funnel-totals');
   const chartBody = h('div.chart-body#funnel-chart');
@@ -141,8 +142,10 @@ export async function renderFunnel(ctx) {
     const campaignId = exportCampaign.value || undefined;
     try {
       const name = `tenx-${ctx.handle}-${campaignId ?? 'all'}-clicks-${new Date().toISOString().slice(0, 10)}.csv`;
+      const asked = range;
       const { from, to } = win();
       const bytes = await download(`${base}/export${query({ format: 'csv', campaignId, from, to })}`, name);
+      if (range !== asked) return; // the range changed while it downloaded: the banner would describe the new one
       exportFeedback.append(h('div.alert.alert-success', { role: 'status' }, `Downloaded ${name} (${bytes.toLocaleString()} bytes).`));
     } catch (err) {
       exportFeedback.append(errorBox(err, 'Could not export'));
