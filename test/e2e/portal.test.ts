@@ -251,6 +251,28 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await shot(page, 'manager-03-payouts-phone');
   });
 
+  it('partner commissions: the summary shows the handle\'s reporting currency first (large), other currencies beneath', async () => {
+    const { reportingCurrency } = (await server.http.get(`/v2/handles/${tenant.handle}`).set(tenant.auth).expect(200)).body;
+    const other = reportingCurrency === 'EUR' ? 'GBP' : 'EUR';
+    // A sale in the reporting currency on alpha's campaign: the realm's funnel totals imply it (the realm never names it).
+    const res = await fetch(`${server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    await server.http.post('/v2/public/conversions').set(tenant.auth)
+      .send({ ctx, eventType: 'affiliate_click', value: 20, currency: reportingCurrency, idempotencyKey: 'alpha-reporting-sale' }).expect(201);
+    await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '40.36', status: 'pending', currency: other },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '3.10', status: 'pending', currency: reportingCurrency },
+    ]);
+    const { token } = await partnerToken(server, tenant, 'alpha');
+    const page = await openPage();
+    await signIn(page, token, '#/my-commissions');
+    const pending = page.locator('#my-commission-summary [data-stat="pending"]');
+    await pending.waitFor({ timeout: UI_WAIT });
+    expect(await pending.locator('.stat-value').getAttribute('data-currency')).to.equal(reportingCurrency);
+    expect(await pending.locator('.stat-extra').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.currency))).to.include(other);
+    await shot(page, 'portal-07-commissions-summary');
+  });
+
   it('phone width: the portal is usable at 390 px: the short link reads whole beside its Copy button, the live chart has both axes and its bar in the middle', async () => {
     const { token } = await partnerToken(server, tenant, 'alpha');
     await click('alpha-deal'); // all time is then one day: today

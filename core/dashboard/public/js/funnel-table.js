@@ -42,16 +42,24 @@ const COLUMNS = [
 ];
 
 /**
+ * The reporting currency a funnel row or totals imply, for who is not told it (a partner token, a
+ * token without campaigns.read): `revenue` is that currency's sum, so it is the one currency with
+ * exactly that amount; '' when none or several are.
+ */
+export function impliedCurrency(row) {
+  const matches = Object.entries(row?.revenueByCurrency ?? {}).filter(([, v]) => v === row.revenue);
+  return matches.length === 1 ? matches[0][0] : '';
+}
+
+/**
  * Revenue as lines of text: the reporting currency first, then every other currency as "+ 508.90 EUR".
  * The API never converts (no FX source), so other currencies are shown beside it, never added in.
  */
 export function revenueLines(row, currency) {
   const byCurrency = Object.entries(row.revenueByCurrency ?? {});
-  // Without the reporting currency (a partner token, a token without campaigns.read): `revenue` is the
-  // reporting currency's sum, so the one currency with exactly that amount is it; else label every amount.
   if (!currency) {
-    const matches = byCurrency.filter(([, v]) => v === row.revenue);
-    if (matches.length === 1) return revenueLines(row, matches[0][0]);
+    const implied = impliedCurrency(row);
+    if (implied) return revenueLines(row, implied);
     return byCurrency.length ? byCurrency.map(([c, v]) => fmt.money(v, c)) : [fmt.money(row.revenue, '')];
   }
   const others = byCurrency.filter(([c]) => c !== currency).map(([c, v]) => `+ ${fmt.money(v, c)}`);

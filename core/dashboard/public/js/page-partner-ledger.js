@@ -1,13 +1,18 @@
 // The partner portal's commissions and payouts (partner realm lists). Shown only when the server
 // has these routes (scopes.js asks once; a 404 hides the page).
 
+import { api, query } from './api.js';
 import { h, clear, card } from './dom.js';
+import { impliedCurrency } from './funnel-table.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, PAYOUT_COLUMNS, commissionCells, payoutCells, summaryCards } from './ledger-cells.js';
 
 const STATUSES = ['', 'pending', 'approved', 'paid', 'rejected', 'reversed'];
 
 export async function renderPartnerCommissions(ctx) {
+  // The realm does not name the handle's reporting currency; its funnel totals imply it. The summary
+  // puts it first, as the manager's page does (it showed e.g. EUR above USD).
+  const currency = ctx.currency || await api(`/partner/analytics${query({ funnel: true })}`).then((r) => impliedCurrency(r.totals)).catch(() => '');
   const status = h('select#my-commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s }, s || 'All statuses')));
   const stats = h('div.stats#my-commission-summary');
   const table = pagedTable({
@@ -16,7 +21,7 @@ export async function renderPartnerCommissions(ctx) {
     columns: COMMISSION_COLUMNS.filter((c) => c !== 'Partner'),
     params: () => ({ status: status.value || undefined }),
     empty: 'No commission yet.',
-    onPage: (res) => (res.summary ? clear(stats, summaryCards(res.summary)) : clear(stats)),
+    onPage: (res) => (res.summary ? clear(stats, summaryCards(res.summary, currency)) : clear(stats)),
     row: (c) => h('tr', { dataset: { commissionId: c.commissionId, status: c.status } }, commissionCells(c, { partner: false })),
   });
   status.addEventListener('change', () => void table.reload());
