@@ -25,7 +25,7 @@ export function commissionCells(c, { partner = true } = {}) {
     h('td.num', { dataset: { col: 'amount' } }, fmt.money(c.amount, c.currency)),
     h('td.status', {}, ledgerBadge(c.status), c.payoutId ? h('div.muted.small.mono.truncate', { title: c.payoutId }, `payout ${c.payoutId.slice(0, 8)}`) : null),
     h('td.small.nowrap', {}, day(c.holdUntil)),
-    h('td.small', {}, c.reason ? h('div.truncate.reason', { title: c.reason }, c.reason) : ''),
+    h('td.small', {}, c.reason ? h('div.reason', { title: c.reason }, c.reason) : ''),
     h('td.small', {}, subs.join(' ')),
   ].filter(Boolean);
 }
