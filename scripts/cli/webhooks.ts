@@ -4,7 +4,11 @@ import { intArg, listArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { action, percent, printJson, printTable } from './output.ts';
 
-export const EVENT_TYPES = ['link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping'];
+/** The server's list (core/outbox's EVENT_TYPES; test/unit/cli-event-types.test.ts keeps them equal): v2's events, then v2.1's ledger events. */
+export const EVENT_TYPES = [
+  'link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping',
+  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated',
+];
 
 interface Webhook {
   webhookId: string;
@@ -37,7 +41,12 @@ function registerWebhooks(program: Command) {
     .command('add')
     .description('subscribe an endpoint; prints its signing secret once (stdout: the secret alone, for $(...))')
     .requiredOption('--url <endpointUrl>', 'https endpoint that receives the POSTs')
-    .option('--events <types>', `comma-separated event types (${EVENT_TYPES.join(', ')}; default link.clicked,conversion.tested)`, listArg)
+    .option(
+      '--events <types>',
+      `comma-separated event types (${EVENT_TYPES.join(', ')}; default link.clicked,conversion.tested); ` +
+        'commission.*, conversion.reversed, payout.* and partner.updated also take the scope that reads them',
+      listArg,
+    )
     .option('--channel <name>', 'notification channel plugin enabled for the handle (server default: webhook)')
     .option('--json', 'print the raw JSON (includes the secret)')
     .action(
