@@ -28,7 +28,8 @@ interface RecordOptions {
 
 async function record(o: RecordOptions) {
   if ((o.value === undefined) !== (o.currency === undefined)) throw new UsageError('--value and --currency go together');
-  // The public endpoint needs no PAT (the ctx is the credential); the merchant's token makes the conversion authenticated.
+  // The merchant's token (conversions.write) authenticates the conversion; without one it is a ctx-only
+  // submission, which the handle's publicConversions accepts, flags (the default for new handles) or refuses.
   const client = new TenxClient(resolveUrl(o.url), '', o.token ?? '');
   try {
     const res = await client.json('POST', '/v2/public/conversions', {
@@ -54,7 +55,11 @@ async function record(o: RecordOptions) {
 export function registerConversionCommands(program: Command) {
   program
     .command('conversions')
-    .description('submit conversions to the public endpoint (no token: the ctx is the credential)')
+    .summary("submit conversions as the merchant's server does (--token with conversions.write)")
+    .description(
+      "submit conversions as the merchant's server does: --token with conversions.write authenticates them; without it " +
+        "the handle's publicConversions decides (new handles: flagged unauthenticated, commissions never auto-approved)",
+    )
     .command('record')
     .description('record one conversion; the same idempotency key again is deduped, never counted twice')
     .requiredOption('--ctx <token|url>', 'the ctx token, or the destination URL carrying ctx=')
@@ -64,7 +69,7 @@ export function registerConversionCommands(program: Command) {
     .option('--currency <code>', 'ISO-4217, e.g. USD')
     .option('--metadata <json>', 'free-form JSON object, @file.json or -', jsonArg)
     .option('--url <url>', 'server base URL (default: TENX_URL, else the logged-in server; no login needed)')
-    .option('--token <pat>', "the merchant's token with conversions.write: the conversion is recorded as authenticated")
+    .option('--token <pat>', "the merchant's token with conversions.write: the conversion is recorded as authenticated (without it: ctx-only)")
     .option('--json', 'print the raw JSON')
     .action(action(record));
 }
