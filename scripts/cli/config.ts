@@ -46,6 +46,17 @@ export function removeCredentials(path = credentialsPath()): boolean {
 }
 
 export function normalizeUrl(url: string): string {
+  return serverBase(url).url;
+}
+
+/** Pages a user may copy from the browser for the server's URL: tenx's API is at the base they hang off. */
+const PAGE_PATH = /\/(dashboard|docs)(\/.*)?$/;
+
+/**
+ * The server's base URL, and the page's path when `url` was the dashboard's or the API reference's
+ * address (`http://localhost:3000/dashboard#/funnel` → `http://localhost:3000`, page `/dashboard`).
+ */
+export function serverBase(url: string): { url: string; page?: string } {
   let u: URL;
   try {
     u = new URL(url);
@@ -53,7 +64,13 @@ export function normalizeUrl(url: string): string {
     throw new UsageError(`"${url}" is not a URL (expected e.g. http://localhost:3000)`);
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`"${url}" must be an http or https URL`);
-  return u.toString().replace(/\/+$/, '');
+  const page = PAGE_PATH.exec(u.pathname)?.[0];
+  if (page) {
+    u.pathname = u.pathname.slice(0, -page.length) || '/';
+    u.search = '';
+    u.hash = '';
+  }
+  return { url: u.toString().replace(/\/+$/, ''), ...(page && { page }) };
 }
 
 /**

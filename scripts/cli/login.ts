@@ -1,7 +1,7 @@
 // `tenx login` / `tenx logout`: check a PAT against the API, then keep it in the user's config dir (0600).
 import type { Command } from 'commander';
 import { TenxClient } from './client.ts';
-import { credentialsPath, normalizeUrl, removeCredentials, storeCredentials } from './config.ts';
+import { credentialsPath, removeCredentials, serverBase, storeCredentials } from './config.ts';
 import { ApiError, UsageError } from './errors.ts';
 import { action, printJson } from './output.ts';
 
@@ -25,6 +25,16 @@ export function handleNotFound(err: ApiError, handle: string): ApiError {
 const isHandleNotFound = (err: unknown): err is ApiError =>
   err instanceof ApiError && err.status === 404 && /^Handle /.test(err.message);
 
+/** tenx answered, but none of its routes is under this URL's path: the URL is not the server's base. */
+function notBaseUrl(err: unknown, url: string): unknown {
+  if (!(err instanceof ApiError && err.status === 404 && err.code === 'not_found' && /^No route for /.test(err.message))) return err;
+  const root = new URL(url);
+  return new UsageError(
+    `${url} is not a tenx base URL: tenx answers there, but its API is not under ${root.pathname}. ` +
+      `Pass the address the server prints at start, e.g. --url ${root.origin}`,
+  );
+}
+
 interface LoginOptions {
   url?: string;
   handle?: string;
@@ -38,7 +48,9 @@ async function login(opts: LoginOptions) {
   // `--token -` keeps the secret out of shell history and `ps`.
   const token = opts.token === '-' ? await readStdin() : (opts.token ?? process.env.TENX_TOKEN);
   if (!url || !handle || !token) throw new UsageError('login needs --url, --handle and --token (or TENX_URL, TENX_HANDLE, TENX_TOKEN)');
-  const client = new TenxClient(normalizeUrl(url), handle, token);
+  const base = serverBase(url);
+  if (base.page) process.stderr.write(`note: ${url} is a page of tenx (${base.page}), not its base URL; using ${base.url}\n`);
+  const client = new TenxClient(base.url, handle, token);
   let tenant: { handle: string; name?: string; reportingCurrency?: string } | null = null;
   let note = '';
   if (client.isPartner) {
@@ -48,7 +60,7 @@ async function login(opts: LoginOptions) {
       note = ` as partner ${me.partnerId} (${me.name}); analytics, campaigns, commissions and payouts read your own`;
     } catch (err) {
       if (isHandleNotFound(err)) throw handleNotFound(err, handle);
-      throw err;
+      throw notBaseUrl(err, client.url);
     } finally {
       await client.close();
     }
@@ -62,7 +74,7 @@ async function login(opts: LoginOptions) {
     tenant = await client.get(client.handlePath());
   } catch (err) {
     if (isHandleNotFound(err)) throw handleNotFound(err, handle);
-    if (!(err instanceof ApiError && err.code === 'insufficient_scope')) throw err;
+    if (!(err instanceof ApiError && err.code === 'insufficient_scope')) throw notBaseUrl(err, client.url);
     note = ' (the token is valid but lacks campaigns.read)';
   } finally {
     await client.close();
