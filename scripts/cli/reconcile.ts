@@ -37,7 +37,7 @@ async function runReconcile(handle: string, o: { json?: boolean }) {
   // A check reads a database that exists: without DATABASE_URL, the embedded one the server keeps under DATA_DIR
   // (starting one here would create an empty database and report the handle unknown).
   if (!config.databaseUrl && !existsSync(`${config.dataDir}/pg/PG_VERSION`)) {
-    throw new UsageError(`no database to check: DATABASE_URL is empty and DATA_DIR (${resolve(config.dataDir)}) holds no embedded database; set DATABASE_URL, or DATA_DIR to the server's`);
+    throw new UsageError(`no database to check: DATABASE_URL is empty and DATA_DIR (${resolve(config.dataDir)}) holds no embedded database; set DATABASE_URL to the server's database, or DATA_DIR to the folder the embedded server keeps its data in (its DATA_DIR, default ./data), with that server stopped: PGlite lives in one process`);
   }
   // Loaded lazily (it pulls in the analytics module); kernel.ts installs the pg type parsers it relies on.
   await import('../../core/kernel.ts');
