@@ -35,8 +35,16 @@ export const DEMO_PARTNERS = [
   { partnerId: 'beta', name: 'Partner Beta', email: 'payouts@beta.example' },
 ];
 
-/** A handle-wide 10% of each conversion's value, so the portal has commissions and balances to show. */
-const DEMO_REWARD = { rewardId: 'demo-sale-10pct', body: { scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 7 } };
+/**
+ * A handle-wide 10% of each conversion's value, so the portal has commissions and balances to show. A
+ * rule covers one event type, and the demo's conversions are affiliate_click and sale: one rule each.
+ * The sale rule is written first: a handle seeded before gave demo-sale-10pct the affiliate_click event,
+ * and a second rule for an event another rule covers is refused.
+ */
+export const DEMO_REWARDS = [
+  { rewardId: 'demo-sale-10pct', body: { scope: {}, event: 'sale', type: 'percent', percent: 10, holdDays: 7 } },
+  { rewardId: 'demo-clickout-10pct', body: { scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 7 } },
+];
 
 async function ensurePartner(client: TenxClient, body: (typeof DEMO_PARTNERS)[number]) {
   try {
@@ -114,7 +122,7 @@ async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>
 
 async function click(agent: Agent, base: string, slug: string, handle: string, v: Visit, forwardedFor: boolean): Promise<string | null> {
   const url = new URL(`${base}/${handle}/${slug}`);
-  for (const [k, val] of Object.entries(v.channel.query ?? {})) url.searchParams.set(k, val);
+  for (const [k, val] of Object.entries({ ...v.channel.query, ...v.subIds })) url.searchParams.set(k, val);
   const headers: Record<string, string> = { ...v.headers, 'cf-ipcountry': v.country };
   if (forwardedFor) headers['x-forwarded-for'] = v.ip;
   const { request } = await import('undici'); // loaded once, on the first click (see client.ts)
@@ -152,8 +160,8 @@ async function seedDemo(o: Options) {
       log(`  partner ${body.partnerId} (${body.name})`);
     }
     try {
-      await client.put(client.handlePath(`/rewards/${DEMO_REWARD.rewardId}`), DEMO_REWARD.body);
-      log(`  reward ${DEMO_REWARD.rewardId}: 10% of each conversion's value, 7 hold days`);
+      for (const rule of DEMO_REWARDS) await client.put(client.handlePath(`/rewards/${rule.rewardId}`), rule.body);
+      log(`  rewards ${DEMO_REWARDS.map((x) => `${x.rewardId} (${x.body.event})`).join(' and ')}: 10% of each conversion's value, 7 hold days`);
     } catch (err) {
       // Commissions are a nicety of the demo: a login without commissions.write still seeds the traffic.
       log(`  no reward rule (${(err as Error).message})`);
@@ -257,7 +265,7 @@ async function seedDemo(o: Options) {
 export function registerSeedDemoCommand(program: Command) {
   program
     .command('seed-demo')
-    .description('create the seed\'s partner-alpha / partner-beta world through the API: campaigns, clicks (with bots), conversions')
+    .description('create the seed\'s partner-alpha / partner-beta world through the API: partners, reward rules, campaigns, clicks (with bots and sub-IDs), conversions')
     .option('--url <url>', 'server base URL (default: TENX_URL, the login, else http://localhost:$PORT)')
     .option('--handle <handle>', 'handle to seed (created with ADMIN_TOKEN when missing; default demo)')
     .option('--name <name>', 'display name of a created handle', 'Demo Affiliate Network')

@@ -57,15 +57,17 @@ export interface Channel {
   name: string;
   query?: Record<string, string>;
   referer?: string;
+  /** The partner's own labels on the link (sub1: the placement, sub2: one of its spots), for the Sub-IDs page. */
+  subIds?: { sub1: string; sub2: readonly string[] };
 }
 const CHANNELS: Record<string, Channel> = {
-  email: { name: 'email', query: { src: 'email' } },
-  newsletter: { name: 'email', referer: 'https://mail.google.com/' },
+  email: { name: 'email', query: { src: 'email' }, subIds: { sub1: 'newsletter-dec', sub2: ['banner-top', 'footer-link'] } },
+  newsletter: { name: 'email', referer: 'https://mail.google.com/', subIds: { sub1: 'newsletter-dec', sub2: ['banner-top', 'footer-link'] } },
   twitter: { name: 'twitter', referer: 'https://t.co/Xb12kL9q' },
-  instagram: { name: 'instagram', query: { utm_source: 'instagram', utm_medium: 'social' } },
+  instagram: { name: 'instagram', query: { utm_source: 'instagram', utm_medium: 'social' }, subIds: { sub1: 'ig-story', sub2: ['swipe-up', 'bio-link'] } },
   facebook: { name: 'facebook', referer: 'https://l.facebook.com/' },
-  blog: { name: 'dealsblog.example.net', referer: 'https://dealsblog.example.net/best-deals-2026' },
-  coupons: { name: 'coupons', query: { src: 'coupons' } },
+  blog: { name: 'dealsblog.example.net', referer: 'https://dealsblog.example.net/best-deals-2026', subIds: { sub1: 'blog-review', sub2: ['top-10', 'sidebar'] } },
+  coupons: { name: 'coupons', query: { src: 'coupons' }, subIds: { sub1: 'coupon-page', sub2: ['code-SAVE10', 'code-FREESHIP'] } },
   direct: { name: 'direct' },
 };
 
@@ -81,6 +83,8 @@ export interface Visit {
   ip: string;
   country: string;
   channel: Channel;
+  /** sub1/sub2 query parameters of the link followed (none for the channels without sub-IDs). */
+  subIds: Record<string, string>;
   headers: Record<string, string>;
 }
 
@@ -98,7 +102,8 @@ export function visit(r: Rng, campaignId: string, botShare: number): Visit {
   if (bot) {
     const country = r.weighted(BOT_COUNTRIES);
     // Bots rarely send a language; crawlers never carry a social Referer.
-    return { campaignId, bot, ip, country, channel: channel.referer ? CHANNELS.direct : channel, headers: { 'user-agent': r.weighted(BOT_AGENTS), accept: '*/*' } };
+    const botChannel = channel.referer ? CHANNELS.direct : channel;
+    return { campaignId, bot, ip, country, channel: botChannel, subIds: subIdsOf(r, botChannel), headers: { 'user-agent': r.weighted(BOT_AGENTS), accept: '*/*' } };
   }
   const country = r.weighted(COUNTRIES);
   const headers: Record<string, string> = {
@@ -107,7 +112,11 @@ export function visit(r: Rng, campaignId: string, botShare: number): Visit {
     'accept-language': LANGUAGES[country] ?? 'en;q=0.8',
   };
   if (channel.referer) headers.referer = channel.referer;
-  return { campaignId, bot, ip, country, channel, headers };
+  return { campaignId, bot, ip, country, channel, subIds: subIdsOf(r, channel), headers };
+}
+
+function subIdsOf(r: Rng, channel: Channel): Record<string, string> {
+  return channel.subIds ? { sub1: channel.subIds.sub1, sub2: r.pick(channel.subIds.sub2) } : {};
 }
 
 /** A believable order value, and the currency a shopper in that country pays in. */
