@@ -225,4 +225,17 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     expect(foreign.stderr).to.not.include('lower case');
     expect(existsSync(join(configHome, 'tenx', 'credentials.json')), 'a failed login stores nothing').to.equal(false);
   });
+
+  it('login --url …/dashboard uses the base URL with a note; a path tenx does not serve is "not a tenx base URL" (exit 2)', async () => {
+    const [other, dashboard] = await Promise.all([
+      tenx(['login', '--url', `${server.url}/tenx`, '--handle', tenant.handle, '--token', tenant.ownerToken]),
+      tenx(['login', '--url', `${server.url}/dashboard/#/funnel`, '--handle', tenant.handle, '--token', tenant.ownerToken, '--json']),
+    ]);
+    fails(other, 2);
+    expect(other.stderr).to.include(`${server.url}/tenx is not a tenx base URL`).and.include(`--url ${server.url}`);
+    expect(other.stderr).to.not.include('No route');
+    ok(dashboard);
+    expect(JSON.parse(dashboard.stdout).url).to.equal(server.url);
+    expect(dashboard.stderr).to.include(`using ${server.url}`);
+  });
 });
