@@ -192,4 +192,21 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
       .expect(200);
     expect(campaigns.body.data.map((c: { campaignId: string }) => c.campaignId)).to.deep.equal(['partner-alpha']);
   });
+
+  it('seed-demo: every conversion earns the 10 % it prints (sale ones too), and some clicks carry sub-IDs', async () => {
+    const handle = uniqueHandle('demo');
+    const run = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '150', '--seed', '7', '--concurrency', '1'], { ADMIN_TOKEN });
+    ok(run);
+    expect(run.stderr).to.include("10% of each conversion's value");
+    const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+    const get = async (path: string) => (await server.http.get(`/v2/handles/${handle}${path}`).set(admin).expect(200)).body;
+    const conversions = (await get('/conversions?limit=500')).data as { conversionId: string; eventType: string; value: number }[];
+    const commissions = (await get('/commissions?type=conversion&limit=500')).data as { conversionId: string; amount: number }[];
+    expect(new Set(conversions.map((c) => c.eventType))).to.deep.equal(new Set(['affiliate_click', 'sale']));
+    const earned = new Map(commissions.map((c) => [c.conversionId, c.amount]));
+    // 10 % rounded to the cent (half up on the exact decimal, which a float product may miss by one cent)
+    for (const c of conversions) expect(earned.get(c.conversionId), `${c.eventType} ${c.conversionId}`).to.be.closeTo(c.value / 10, 0.0051);
+    const sub1 = (await get('/analytics?groupBy=sub1&partnerId=alpha')).data as { key: string; clicks: number }[];
+    expect(sub1.filter((row) => row.key !== '' && row.clicks > 0)).to.not.be.empty;
+  });
 });
