@@ -149,12 +149,21 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
         // Stop accepting, let in-flight requests finish, then flush buffers and close pools. net.Server's close
         // stops accepting without dropping idle keep-alive connections at once (http.Server's close does both):
         // a client sending on one in the next moment gets its answer with `Connection: close`, not a reset.
+        // After the grace, idle connections are closed, and again every 100 ms: a keep-alive connection whose
+        // request was in flight at the signal (answered before `draining`) goes once its answer is out. The
+        // last resort, closing every connection, comes before the forced exit (serve.ts) so the flush still runs.
         draining = true;
+        const timers: NodeJS.Timeout[] = [];
         await new Promise<void>((ok) => {
           net.Server.prototype.close.call(server, () => ok());
-          setTimeout(() => server.closeIdleConnections(), IDLE_GRACE_MS).unref();
-          setTimeout(() => server.closeAllConnections(), Math.min(config.shutdownTimeoutMs, 5000)).unref();
+          timers.push(setTimeout(() => {
+            server.closeIdleConnections();
+            timers.push(setInterval(() => server.closeIdleConnections(), 100).unref());
+          }, IDLE_GRACE_MS).unref());
+          timers.push(setTimeout(() => server.closeAllConnections(), Math.max(IDLE_GRACE_MS, Math.min(config.shutdownTimeoutMs - 1000, 5000))).unref());
         });
+        for (const t of timers) clearTimeout(t);
+        server.close(); // already closed: this only stops http.Server's connection checks, which would keep the app alive
         await closeAll();
       })());
     return { config, container, app, server, url, log, generatedAdminToken, startedInMs: Math.round(performance.now() - started), close };

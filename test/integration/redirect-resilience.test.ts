@@ -149,6 +149,34 @@ describe('redirect: across processes, offload modes and failures', () => {
     });
   });
 
+  describe('shutdown with a request in flight', () => {
+    it('closes its keep-alive connection soon after the answer, not at the last resort 5 s later', async () => {
+      const server = await startTestServer();
+      let closedInMs = Infinity;
+      try {
+        const { port } = new URL(server.url);
+        // A POST whose body has not arrived yet: in flight (the route waits for it) when the close begins.
+        const socket = net.connect(Number(port), '127.0.0.1');
+        await new Promise((ok) => socket.once('connect', ok));
+        socket.write(`POST /v2/public/conversions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n`);
+        let answer = '';
+        socket.on('data', (chunk) => (answer += chunk));
+        const ended = new Promise((ok) => socket.once('close', ok));
+        await new Promise((ok) => setTimeout(ok, 100));
+        const started = Date.now();
+        const closed = server.kernel.close().then(() => (closedInMs = Date.now() - started));
+        await new Promise((ok) => setTimeout(ok, 600)); // past the 300 ms grace: answered on a connection idle afterwards
+        socket.write('{}');
+        await ended;
+        await closed;
+        expect(answer).to.match(/^HTTP\/1\.1 4\d\d /);
+        expect(closedInMs).to.be.below(2000);
+      } finally {
+        await server.close();
+      }
+    });
+  });
+
   describe('dependencies down', () => {
     it('keeps redirecting and storing clicks with Redis unreachable', async () => {
       const server = await startTestServer({ env: { ...trustLocalProxy, REDIS_URL: 'redis://127.0.0.1:6390' } });
