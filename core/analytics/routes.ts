@@ -37,7 +37,7 @@ export const analyticsRoutes = defineRoutes([
           'Columns: clickId, campaignId, occurredAt, country, segment, referrer (the Referer host), source (the channel), isBot, ' +
           'botReason, converted, conversions, value, currency, sub1..sub5 (the link\'s sub-IDs, empty when absent), partnerId (the partner that held the campaign when the click happened). ' +
           'A click whose conversions with a value are in several currencies lists them ' +
-          'space-separated and leaves value empty (there is no exchange rate; the funnel\'s revenueByCurrency has each); a conversion without a value adds no currency. Cells starting with = + - @ are prefixed with a quote.',
+          'space-separated and leaves value empty (there is no exchange rate; the funnel\'s revenueByCurrency has each); a conversion without a value adds no currency beside ones that have a value. Cells starting with = + - @ are prefixed with a quote.',
         schema: { type: 'string' },
         contentType: 'text/csv',
         alternatives: { 'application/x-ndjson': { type: 'string', description: 'format=ndjson: one JSON object per click, with the same fields.' } },

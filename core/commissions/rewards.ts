@@ -53,6 +53,9 @@ function problems(input: RewardInput): ErrorDetail[] {
  * Reward rules: what a partner earns per click or conversion event. A rule is read when an event is
  * recorded (commission-sql.ts); replacing or deleting it never touches commissions already written.
  */
+/** Another rule holds the scope and event (the unique index): the transaction is rolled back before it is named. */
+class ScopeTaken extends Error {}
+
 export class RewardService {
   private readonly deps: { pg: Pool; audit: AuditService };
 
@@ -64,6 +67,21 @@ export class RewardService {
   async put(handle: string, rewardId: string, input: RewardInput, actor: string) {
     const found = problems(input);
     if (found.length) throw invalidRequest('The reward rule is invalid.', found);
+    try {
+      return await this.write(handle, rewardId, input, actor);
+    } catch (err) {
+      if (!(err instanceof ScopeTaken)) throw err;
+      // Named after the rollback, so the answer never waits for a second connection while holding one.
+      const { rows: [other] } = await this.deps.pg.query(
+        `select reward_id from reward_rules where handle = $1 and campaign_id is not distinct from $2 and partner_id is not distinct from $3 and event = $4`,
+        [handle, input.scope.campaignId ?? null, input.scope.partnerId ?? null, input.event],
+      );
+      const name = other ? `reward rule "${other.reward_id}"` : 'another reward rule';
+      throw conflict(`The ${name} already covers this scope and event; replace that one (PUT .../rewards/${other?.reward_id ?? '{rewardId}'}) or delete it first.`);
+    }
+  }
+
+  private write(handle: string, rewardId: string, input: RewardInput, actor: string) {
     return withTransaction(this.deps.pg, async (client) => {
       if (input.scope.campaignId) {
         // Campaigns are never deleted (only archived), so a rule can never point at a campaign that vanishes.
@@ -88,14 +106,7 @@ export class RewardService {
         );
         row = rows[0];
       } catch (err) {
-        if ((err as { code?: string; constraint?: string }).constraint === 'reward_rules_scope') {
-          const { rows: [other] } = await this.deps.pg.query(
-            `select reward_id from reward_rules where handle = $1 and campaign_id is not distinct from $2 and partner_id is not distinct from $3 and event = $4`,
-            [handle, input.scope.campaignId ?? null, input.scope.partnerId ?? null, input.event],
-          );
-          const name = other ? `reward rule "${other.reward_id}"` : 'another reward rule';
-          throw conflict(`The ${name} already covers this scope and event; replace that one (PUT .../rewards/${other?.reward_id ?? '{rewardId}'}) or delete it first.`);
-        }
+        if ((err as { code?: string; constraint?: string }).constraint === 'reward_rules_scope') throw new ScopeTaken();
         throw err;
       }
       const { created, ...rule } = row;

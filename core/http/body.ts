@@ -4,6 +4,9 @@ import { HttpError, invalidRequest } from './errors.ts';
 
 export const BODY_LIMIT = 64 * 1024;
 
+/** Charsets a JSON body may declare: UTF-8, or ASCII (a subset of it). */
+const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+
 /**
  * Parses a route's JSON body into ctx.request.body: 415 for other media types, charsets or a content encoding, 413 over 64 KiB, 400
  * for malformed JSON. The router calls it after authentication, so a caller without the right to a
@@ -21,7 +24,7 @@ export async function readJsonBody(ctx: Context): Promise<void> {
   }
   // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as UTF-8 all the same.
   const charset = ctx.request.charset.toLowerCase();
-  if (charset !== '' && charset !== 'utf-8' && charset !== 'utf8') {
+  if (charset !== '' && !UTF8_COMPATIBLE.has(charset)) {
     throw new HttpError(415, 'unsupported_media_type', `charset=${charset} is not accepted: send the JSON body as UTF-8.`);
   }
   // A compressed body is not read as if it were plain (gzip bytes once answered "not valid JSON").

@@ -107,13 +107,15 @@ export class PayoutService {
 
   /**
    * Whether a repeated key came with another body than its run's: another period end (one the first run did
-   * not name was the time it ran) or other partners. Such a repeat still answers the first run's payouts.
+   * not name was the time it ran) or other partners; a field the repeat leaves out is not compared. Such a
+   * repeat still answers the first run's payouts.
    */
   private async differs(client: PoolClient, handle: string, input: RunInput): Promise<boolean> {
     const { rows: [d] } = await client.query<{ differs: boolean }>(
       `select ($3::timestamptz is not null and $3::timestamptz <> period_end)
-              or (select coalesce(array_agg(distinct p order by p), '{}') from unnest(coalesce(partner_ids, '{}')) p)
-                 is distinct from (select coalesce(array_agg(distinct p order by p), '{}') from unnest(coalesce($4::text[], '{}')) p) as differs
+              or ($4::text[] is not null
+                  and (select coalesce(array_agg(distinct p order by p), '{}') from unnest(coalesce(partner_ids, '{}')) p)
+                      is distinct from (select array_agg(distinct p order by p) from unnest($4::text[]) p)) as differs
          from payout_runs where handle = $1 and idempotency_key = $2`,
       [handle, input.idempotencyKey, input.periodEnd ?? null, input.partnerIds ?? null],
     );

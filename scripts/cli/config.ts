@@ -50,7 +50,8 @@ export function normalizeUrl(url: string): string {
 }
 
 /** Pages a user may copy from the browser for the server's URL: tenx's API is at the base they hang off. */
-const PAGE_PATH = /\/(dashboard|docs)(\/.*)?$/;
+// Only as the last segment: a server behind a proxy at a prefix such as /tools/dashboard/tenx keeps its path.
+const PAGE_PATH = /\/(dashboard|docs)\/?(index\.html)?$/;
 
 /**
  * The server's base URL, and the page's path when `url` was the dashboard's or the API reference's
