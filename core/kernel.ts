@@ -128,12 +128,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     const koaListener = app.callback();
     const fastLane: FastLane | null = container.hasRegistration('fastLane') ? container.resolve('fastLane') : null;
     const serve: http.RequestListener = fastLane ? (req, res) => fastLane(req, res) || koaListener(req, res) : koaListener;
-    // Draining (close below): each answer closes its keep-alive connection (`Connection: close`).
-    let draining = false;
-    const server = http.createServer((req, res) => {
-      if (draining) res.shouldKeepAlive = false;
-      serve(req, res);
-    });
+    const server = http.createServer(serve);
     server.keepAliveTimeout = 65_000;
     answerClientErrors(server);
     if (opts.listen !== false) {
@@ -152,7 +147,13 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
         // After the grace, idle connections are closed, and again every 100 ms: a keep-alive connection whose
         // request was in flight at the signal (answered before `draining`) goes once its answer is out. The
         // last resort, closing every connection, comes before the forced exit (serve.ts) so the flush still runs.
-        draining = true;
+        // Draining: each answer closes its keep-alive connection (`Connection: close`). The listener is swapped
+        // rather than checked per request, so the redirect's hot path carries nothing for it.
+        server.removeListener('request', serve);
+        server.on('request', (req: http.IncomingMessage, res: http.ServerResponse) => {
+          res.shouldKeepAlive = false;
+          serve(req, res);
+        });
         const timers: NodeJS.Timeout[] = [];
         await new Promise<void>((ok) => {
           net.Server.prototype.close.call(server, () => ok());
