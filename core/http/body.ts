@@ -24,7 +24,7 @@ export async function readJsonBody(ctx: Context): Promise<void> {
   }
   // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as UTF-8 all the same.
   // (Parsed only when named: the conversions route reads every body through here.)
-  const charset = ctx.get('content-type').includes('charset') ? ctx.request.charset.toLowerCase() : '';
+  const charset = /charset/i.test(ctx.get('content-type')) ? ctx.request.charset.toLowerCase() : '';
   if (charset !== '' && !UTF8_COMPATIBLE.has(charset)) {
     throw new HttpError(415, 'unsupported_media_type', `charset=${charset} is not accepted: send the JSON body as UTF-8.`);
   }
