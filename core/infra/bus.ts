@@ -5,6 +5,9 @@ import type { Redis } from './redis.ts';
 
 type Handler = (message: any) => void;
 
+/** Messages kept while Redis is unreachable (invalidations are small; past this the oldest go). */
+const MAX_UNSENT = 10_000;
+
 /**
  * Cross-process invalidation and fan-out: Redis pub/sub when configured, else in-process. A
  * publisher's own process is notified at once, without waiting for the Redis echo.
@@ -57,13 +60,25 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
       log.warn({ channel, err }, 'bad bus message');
     }
   };
+  // Published while the connection was down: sent once it is back (the oldest dropped past the cap), so a change
+  // made then still reaches the other processes, whose own reconnect revalidation has already run.
+  const unsent: Array<[string, string]> = [];
+  const keep = (channel: string, payload: string) => {
+    if (unsent.push([channel, payload]) > MAX_UNSENT) unsent.shift();
+  };
+  redis?.on('ready', () => {
+    for (const [channel, payload] of unsent.splice(0)) redis.publish(channel, payload).catch(() => keep(channel, payload));
+  });
   return {
     get receiving() {
       return !subscriber || (subscriber.isReady && pending.size === 0 && inFlight.size === 0);
     },
     publish(channel, message) {
       local.emit(channel, message);
-      if (redis?.isReady) redis.publish(`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })).catch(() => {});
+      if (!redis) return;
+      const [name, payload] = [`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })];
+      if (redis.isReady) redis.publish(name, payload).catch(() => keep(name, payload));
+      else keep(name, payload);
     },
     subscribe(channel, handler) {
       local.on(channel, handler);
