@@ -6,6 +6,7 @@ export const BODY_LIMIT = 64 * 1024;
 
 /** Charsets a JSON body may declare: UTF-8, or ASCII (a subset of it). */
 const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
+const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
 
 /**
  * Parses a route's JSON body into ctx.request.body: 415 for other media types, charsets or a content encoding, 413 over 64 KiB, 400
@@ -23,9 +24,9 @@ export async function readJsonBody(ctx: Context): Promise<void> {
     throw new HttpError(415, 'unsupported_media_type', 'Send the body as application/json.');
   }
   // JSON is UTF-8 (RFC 8259): a body declared in another charset would be read as UTF-8 all the same.
-  // (Parsed only when named: the conversions route reads every body through here.)
-  const charset = /charset/i.test(ctx.get('content-type')) ? ctx.request.charset.toLowerCase() : '';
-  if (charset !== '' && !UTF8_COMPATIBLE.has(charset)) {
+  // Read with a pattern, not a strict parser: a malformed parameter list ("charset=utf-16;") parses as no charset.
+  const charset = CHARSET.exec(ctx.get('content-type'))?.[1].toLowerCase();
+  if (charset !== undefined && !UTF8_COMPATIBLE.has(charset)) {
     throw new HttpError(415, 'unsupported_media_type', `charset=${charset} is not accepted: send the JSON body as UTF-8.`);
   }
   // A compressed body is not read as if it were plain (gzip bytes once answered "not valid JSON").

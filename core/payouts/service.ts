@@ -106,16 +106,17 @@ export class PayoutService {
   }
 
   /**
-   * Whether a repeated key came with another body than its run's: another period end (one the first run did
-   * not name was the time it ran) or other partners; a field the repeat leaves out is not compared. Such a
-   * repeat still answers the first run's payouts.
+   * Whether a repeated key came with another body than its run's: another period end, or other partners (none
+   * named = all of them). A period end left out is the time of the run (now()), so the first run left it out
+   * exactly when its period_end equals its created_at (both now() of its transaction). Such a repeat still
+   * answers the first run's payouts.
    */
   private async differs(client: PoolClient, handle: string, input: RunInput): Promise<boolean> {
     const { rows: [d] } = await client.query<{ differs: boolean }>(
-      `select ($3::timestamptz is not null and $3::timestamptz <> period_end)
-              or ($4::text[] is not null
-                  and (select coalesce(array_agg(distinct p order by p), '{}') from unnest(coalesce(partner_ids, '{}')) p)
-                      is distinct from (select array_agg(distinct p order by p) from unnest($4::text[]) p)) as differs
+      `select (case when $3::timestamptz is null then period_end <> created_at else $3::timestamptz <> period_end end)
+              or (partner_ids is null) <> ($4::text[] is null)
+              or (select array_agg(distinct p order by p) from unnest(partner_ids) p)
+                 is distinct from (select array_agg(distinct p order by p) from unnest($4::text[]) p) as differs
          from payout_runs where handle = $1 and idempotency_key = $2`,
       [handle, input.idempotencyKey, input.periodEnd ?? null, input.partnerIds ?? null],
     );

@@ -78,7 +78,7 @@ describe('bad input on every route family that takes a body', () => {
     expect(identity.status).to.equal(400);
     // JSON is UTF-8: another declared charset is refused, never read as if it were UTF-8; utf-8 in any spelling is read.
     for (const route of bodyRoutes) {
-      for (const type of ['application/json; charset=utf-16', 'application/json; Charset=UTF-16']) {
+      for (const type of ['application/json; charset=utf-16', 'application/json; Charset=UTF-16', 'application/json; charset=utf-16;', 'application/json; charset="utf-16"; foo']) {
         const res = await call(route).set('content-type', type).send(Buffer.from('{"oops": ', 'utf16le'));
         expectError(res, 415, `${route.method} ${route.path} ${type}`);
         expect(res.body.error.message).to.include('charset=utf-16');

@@ -63,9 +63,17 @@ describe('payouts: runs', () => {
     expect(julyAgain.headers['idempotent-replayed']).to.equal('true');
     expect(julyAgain.headers).not.to.have.property('idempotency-mismatch');
     expect((await run({ idempotencyKey: 'july', partnerIds: ['a'] }).expect(200)).headers['idempotency-mismatch']).to.equal('true');
-    // A field the repeat leaves out is not compared: the first run named partners, this one none.
-    await run({ idempotencyKey: 'september', partnerIds: ['a'] }).expect(201);
-    expect((await run({ idempotencyKey: 'september' }).expect(200)).headers).not.to.have.property('idempotency-mismatch');
+    // Left out is not the same: no partners named is all of them; no periodEnd is the time of the repeat.
+    const septemberEnd = new Date(Date.now() - 2 * DAY).toISOString(); // nothing is due then: these runs pay nothing
+    await run({ idempotencyKey: 'september', partnerIds: ['a'], periodEnd: septemberEnd }).expect(201);
+    const mismatch = async (body: Record<string, unknown>) => (await run({ idempotencyKey: 'september', ...body }).expect(200)).headers['idempotency-mismatch'];
+    expect(await mismatch({ partnerIds: ['a'], periodEnd: septemberEnd })).to.equal(undefined);
+    expect(await mismatch({ periodEnd: septemberEnd })).to.equal('true');
+    expect(await mismatch({ partnerIds: ['a'] })).to.equal('true');
+    // A first run without periodEnd: a repeat without it is the same body.
+    await run({ idempotencyKey: 'october' }).expect(201);
+    expect((await run({ idempotencyKey: 'october' }).expect(200)).headers).not.to.have.property('idempotency-mismatch');
+    expect((await run({ idempotencyKey: 'october', periodEnd: septemberEnd }).expect(200)).headers['idempotency-mismatch']).to.equal('true');
     // A later periodEnd takes the row whose hold ends tomorrow.
     const later = await run({ idempotencyKey: 'august', periodEnd: new Date(Date.now() + 2 * DAY).toISOString() }).expect(201);
     expect(later.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([100]);
