@@ -11,7 +11,8 @@ const ORDER = ['pending', 'approved', 'paid', 'rejected', 'reversed'];
 const TONES = { pending: 'neutral', approved: 'good', paid: 'good', rejected: 'bad', reversed: 'muted', canceled: 'muted' };
 export const ledgerBadge = (status) => badge(status, TONES[status] ?? 'neutral');
 
-export const COMMISSION_COLUMNS = ['Created', 'Partner', 'Campaign', 'Type', 'Qty', { title: 'Amount', num: true }, 'Status', 'Hold until', 'Reason', 'Sub-IDs'];
+// A row's sub-IDs sit under its campaign (the placement within it): a column of their own pushed the ledger past a 1280-pixel window.
+export const COMMISSION_COLUMNS = ['Created', 'Partner', 'Campaign', 'Type', 'Qty', { title: 'Amount', num: true }, 'Status', 'Hold until', 'Reason'];
 
 export function commissionCells(c, { partner = true } = {}) {
   const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
@@ -19,14 +20,13 @@ export function commissionCells(c, { partner = true } = {}) {
     h('td.small.nowrap', {}, day(c.createdAt)),
     // Not nowrap: a long id breaks at a hyphen rather than push Approve/Reject out of a 1280-pixel window.
     partner ? h('td', {}, c.partnerId ?? '—') : null,
-    h('td', {}, c.campaignId ?? '—'),
+    h('td', {}, h('div', {}, c.campaignId ?? '—'), subs.map((sub) => h('div.muted.small.subs', {}, sub))),
     h('td', {}, h('div', {}, c.type), c.eventType ? h('div.muted.small', {}, c.eventType) : null),
     h('td.num', {}, fmt.int(c.quantity)),
     h('td.num', { dataset: { col: 'amount' } }, fmt.money(c.amount, c.currency)),
     h('td.status', {}, ledgerBadge(c.status), c.payoutId ? h('div.muted.small.mono.truncate', { title: c.payoutId }, `payout ${c.payoutId.slice(0, 8)}`) : null),
     h('td.small.nowrap', {}, day(c.holdUntil)),
     h('td.small', {}, c.reason ? h('div.reason', { title: c.reason }, c.reason) : ''),
-    h('td.small', {}, subs.join(' ')),
   ].filter(Boolean);
 }
 
