@@ -107,12 +107,17 @@ export class TenxClient {
 
   /** JSON in, JSON out; a non-2xx answer throws ApiError with the contract's message. */
   async json<T = any>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<T> {
+    return (await this.answer<T>(method, path, opts)).body;
+  }
+
+  /** As json(), with the answer's status and headers (what a repeat says of itself, e.g. Idempotent-Replayed). */
+  async answer<T = any>(method: HttpMethod, path: string, opts: RequestOptions = {}): Promise<{ status: number; headers: HttpResponse['headers']; body: T }> {
     const res = await this.raw(method, path, opts);
     if (res.statusCode < 200 || res.statusCode >= 300) throw await apiErrorOf(res, this.url);
     const text = await res.body.text();
-    if (!text) return undefined as T;
+    if (!text) return { status: res.statusCode, headers: res.headers, body: undefined as T };
     try {
-      return JSON.parse(text) as T;
+      return { status: res.statusCode, headers: res.headers, body: JSON.parse(text) as T };
     } catch {
       // tenx answers JSON on every JSON route: a 200 page in HTML is another server on that address.
       throw notTenx(this.url, res.statusCode);

@@ -42,11 +42,10 @@ export function registerPayoutCommands(program: Command) {
         const key = o.key ?? randomUUID();
         if (!o.key) process.stderr.write(`payout run key ${key} (pass --key ${key} to retry this run safely)\n`);
         await withClient(async (c) => {
-          const answer = await c.raw('POST', c.handlePath('/payouts'), {
+          const answer = await c.answer<{ data: Payout[] }>('POST', c.handlePath('/payouts'), {
             body: { idempotencyKey: key, ...(o.periodEnd && { periodEnd: o.periodEnd }), ...(o.partners?.length && { partnerIds: o.partners }) },
           });
-          if (answer.statusCode >= 300) throw await apiErrorOf(answer, c.url);
-          const res = (await answer.body.json()) as { data: Payout[] };
+          const res = answer.body;
           if (o.json) return printJson(res);
           const replayed = answer.headers['idempotent-replayed'] === 'true';
           if (replayed) {
