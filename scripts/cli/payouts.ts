@@ -52,7 +52,7 @@ export function registerPayoutCommands(program: Command) {
             const other = answer.headers['idempotency-mismatch'] === 'true' ? ' with another --period-end or --partners' : '';
             process.stderr.write(`key ${key} ran before${other}: these are that run's payouts; nothing new was paid out (use a new --key for a new run)\n`);
           }
-          printTable(res.data, columns, replayed ? '(that run created no payout)' : 'no partner has an approved balance at or above its minimum: no payout');
+          printTable(res.data, columns, replayed ? 'that run created no payout' : 'no partner has an approved balance at or above its minimum: no payout');
         });
       }),
     );
