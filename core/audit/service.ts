@@ -1,7 +1,9 @@
 import { uuidv7 } from '../infra/uuid7.ts';
 import type { Pool, PoolClient } from 'pg';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import { Params } from '../db/params.ts';
+
+const AUDIT_EVENTS_CURSOR = listCursor('audit-events', ['timestamp', 'uuid']);
 
 export interface AuditInput {
   handle: string;
@@ -48,7 +50,7 @@ export class AuditService {
     if (f.campaignId) where.push(`campaign_id = ${p.add(f.campaignId)}`);
     if (f.from) where.push(`created_at >= ${p.add(f.from)}`);
     if (f.to) where.push(`created_at < ${p.add(f.to)}`);
-    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    const after = AUDIT_EVENTS_CURSOR.after(f.cursor);
     if (after) where.push(`(created_at, event_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       `select event_id as "eventId", type, actor, campaign_id as "campaignId", subject_id as "subjectId", payload,
@@ -57,7 +59,7 @@ export class AuditService {
         order by created_at desc, event_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );
-    const page = toPage(rows, f.limit, (r) => [r.k, r.eventId]);
+    const page = AUDIT_EVENTS_CURSOR.page(rows, f.limit, (r) => [r.k, r.eventId]);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
   }
 }

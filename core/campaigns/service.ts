@@ -3,7 +3,7 @@ import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { conflict, invalidRequest, notFound, unprocessable } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import type { Bus } from '../infra/bus.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import type { CampaignDraft, GoalTypePlugin, PluginHost } from '../plugins/index.ts';
@@ -11,6 +11,8 @@ import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
 import { campaignProblems, maxValueProblems } from './validation.ts';
 import { canonicalRules, canonicalUrl } from './destination.ts';
 import { handoverLockArgs } from './partner-history.ts';
+
+const CAMPAIGNS_CURSOR = listCursor('campaigns', ['text']);
 
 /** Bus channel: a campaign's link changed; every process drops `{handle}/{slug}` from its link cache. */
 export const CAMPAIGNS_CHANGED = 'campaigns.changed';
@@ -168,7 +170,7 @@ export class CampaignService {
   }
 
   async list(handle: string, q: { status?: CampaignStatus; partnerId?: string; limit: number; cursor?: string }) {
-    const after = decodeCursor(q.cursor, ['text']);
+    const after = CAMPAIGNS_CURSOR.after(q.cursor);
     const args: unknown[] = [handle, q.status ?? null, after ? String(after[0]) : null, q.limit + 1, q.partnerId ?? null];
     const { rows } = await this.deps.pg.query(
       `select ${COLUMNS} from campaigns
@@ -177,7 +179,7 @@ export class CampaignService {
         order by campaign_id limit $4`,
       args,
     );
-    const page = toPage(rows as Campaign[], q.limit, (c) => [c.campaignId]);
+    const page = CAMPAIGNS_CURSOR.page(rows as Campaign[], q.limit, (c) => [c.campaignId]);
     return { data: page.data.map((c) => this.present(c)), nextCursor: page.nextCursor };
   }
 

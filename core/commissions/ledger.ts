@@ -2,7 +2,7 @@ import type { Pool, PoolClient } from 'pg';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
 import { commissionEventInsert } from './events.ts';
@@ -10,6 +10,8 @@ import { moveFollowers } from './followers.ts';
 import { manualMoveProblem, type CommissionStatus, type ManualStatus } from './lifecycle.ts';
 import { catchUpReversals } from './reversal.ts';
 import { statusAuditInsert } from './status-audit.ts';
+
+const COMMISSIONS_CURSOR = listCursor('commissions', ['timestamp', 'uuid']);
 
 export interface CommissionFilters {
   status?: CommissionStatus;
@@ -63,7 +65,7 @@ export class CommissionLedger {
     if (f.to) where.push(`c.created_at < ${p.add(f.to)}`);
     const filter = where.join(' and ');
     const summaryParams = [...p.values];
-    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    const after = COMMISSIONS_CURSOR.after(f.cursor);
     if (after) where.push(`(c.created_at, c.commission_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const [page, summary] = await Promise.all([
       this.deps.pg.query(
@@ -78,7 +80,7 @@ export class CommissionLedger {
         summaryParams,
       ),
     ]);
-    const rows = toPage(page.rows, f.limit, (r) => [r.k, r.commissionId]);
+    const rows = COMMISSIONS_CURSOR.page(page.rows, f.limit, (r) => [r.k, r.commissionId]);
     return { data: rows.data.map(({ k: _k, ...r }) => r), nextCursor: rows.nextCursor, summary: summary.rows };
   }
 

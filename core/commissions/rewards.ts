@@ -2,8 +2,10 @@ import type { Pool } from 'pg';
 import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { conflict, invalidRequest, notFound, unprocessable, type ErrorDetail } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import { moneyText } from './money.ts';
+
+const REWARD_RULES_CURSOR = listCursor('reward-rules', ['text']);
 
 export interface RewardInput {
   scope: { campaignId?: string; partnerId?: string };
@@ -125,12 +127,12 @@ export class RewardService {
   }
 
   async list(handle: string, q: { limit: number; cursor?: string }) {
-    const after = decodeCursor(q.cursor, ['text']);
+    const after = REWARD_RULES_CURSOR.after(q.cursor);
     const { rows } = await this.deps.pg.query(
       `select ${COLUMNS} from reward_rules where handle = $1 and ($2::text is null or reward_id > $2) order by reward_id limit $3`,
       [handle, after?.[0] ?? null, q.limit + 1],
     );
-    const page = toPage(rows as RewardRow[], q.limit, (r) => [r.rewardId]);
+    const page = REWARD_RULES_CURSOR.page(rows as RewardRow[], q.limit, (r) => [r.rewardId]);
     return { data: page.data.map(present), nextCursor: page.nextCursor };
   }
 

@@ -1,7 +1,9 @@
 import type { Pool } from 'pg';
 import { Params } from '../db/params.ts';
 import { notFound } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
+
+const CONVERSIONS_CURSOR = listCursor('conversions', ['timestamp', 'uuid']);
 
 export interface ConversionFilters {
   campaignId?: string;
@@ -40,7 +42,7 @@ export class ConversionReader {
     if (f.from) where.push(`v.created_at >= ${p.add(f.from)}`);
     if (f.to) where.push(`v.created_at < ${p.add(f.to)}`);
     if (f.status) where.push(`${STATUS} = ${p.add(f.status)}`);
-    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    const after = CONVERSIONS_CURSOR.after(f.cursor);
     if (after) where.push(`(v.created_at, v.conversion_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       `select ${CONVERSION_COLUMNS}, to_char(v.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
@@ -48,7 +50,7 @@ export class ConversionReader {
         order by v.created_at desc, v.conversion_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );
-    const page = toPage(rows, f.limit, (r) => [r.k, r.conversionId]);
+    const page = CONVERSIONS_CURSOR.page(rows, f.limit, (r) => [r.k, r.conversionId]);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
   }
 

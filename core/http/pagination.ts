@@ -18,10 +18,6 @@ export const pageOf = (item: object) => ({
   properties: { data: { type: 'array', items: item }, nextCursor: { type: ['string', 'null'] } },
 });
 
-export function encodeCursor(key: unknown[]): string {
-  return Buffer.from(JSON.stringify(key)).toString('base64url');
-}
-
 /** What each position of a list's cursor key holds (it is cast in SQL, so the type is checked here). */
 export type CursorPart = 'timestamp' | 'uuid' | 'text';
 
@@ -34,20 +30,37 @@ const CURSOR_PART: Record<CursorPart, (v: unknown) => boolean> = {
   text: (v) => typeof v === 'string' && v.length <= 255 && !v.includes('\u0000'),
 };
 
-/** Decodes a cursor made by encodeCursor for a key of this shape; anything else is a 400, never a 500. */
-export function decodeCursor(cursor: string | undefined, shape: CursorPart[]): unknown[] | null {
-  if (cursor === undefined) return null;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(key) && key.length === shape.length && shape.every((part, i) => CURSOR_PART[part](key[i]))) return key;
-  } catch {
-    // fall through
-  }
-  throw invalidRequest('The cursor is not valid.', [{ pointer: '/query/cursor', message: 'is not a cursor from this list' }]);
+export interface ListCursor {
+  /** The key a request's cursor holds (null: the first page); anything else is a 400, never a 500. */
+  after(cursor: string | undefined): unknown[] | null;
+  /** Given limit+1 rows in list order, the page and the cursor of its last row. */
+  page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]): { data: T[]; nextCursor: string | null };
 }
 
-/** Given limit+1 rows in list order, returns the page and the cursor of its last row. */
-export function toPage<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]): { data: T[]; nextCursor: string | null } {
-  const data = rows.slice(0, limit);
-  return { data, nextCursor: rows.length > limit ? encodeCursor(keyOf(data[data.length - 1])) : null };
+/**
+ * The cursors of one list: a key of this shape, tagged with the list's name, so that a cursor from
+ * another list (a client mixing up its pages) is refused instead of positioning this one.
+ */
+export function listCursor(list: string, shape: CursorPart[]): ListCursor {
+  const refused = () => invalidRequest('The cursor is not valid.', [{ pointer: '/query/cursor', message: `is not a cursor from this list (${list})` }]);
+  return {
+    after(cursor) {
+      if (cursor === undefined) return null;
+      let tagged: unknown;
+      try {
+        tagged = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+      } catch {
+        throw refused();
+      }
+      if (!Array.isArray(tagged) || tagged[0] !== list) throw refused();
+      const key = tagged.slice(1);
+      if (key.length !== shape.length || !shape.every((part, i) => CURSOR_PART[part](key[i]))) throw refused();
+      return key;
+    },
+    page(rows, limit, keyOf) {
+      const data = rows.slice(0, limit);
+      const last = data[data.length - 1];
+      return { data, nextCursor: rows.length > limit ? Buffer.from(JSON.stringify([list, ...keyOf(last)])).toString('base64url') : null };
+    },
+  };
 }

@@ -3,11 +3,13 @@ import { v7 as uuidv7 } from 'uuid';
 import type { Pool } from 'pg';
 import { auditInsertSql, type AuditService } from '../audit/index.ts';
 import { conflict, notFound } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import type { DeliveryEngine } from './engine.ts';
 import type { DeliveryStatus } from './schemas.ts';
 import { Params } from '../db/params.ts';
 import { isoTimeSql } from '../db/json-time.ts';
+
+const NOTIFICATIONS_CURSOR = listCursor('notifications', ['timestamp', 'uuid']);
 
 export interface PanelFilters {
   webhookId?: string;
@@ -48,7 +50,7 @@ export class NotificationsPanel {
     const summaryWhere = [...where];
     const summaryArgs = [...p.values];
     if (f.status) where.push(`d.status = ${p.add(f.status)}`);
-    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    const after = NOTIFICATIONS_CURSOR.after(f.cursor);
     if (after) where.push(`(d.created_at, d.delivery_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const limit = p.add(f.limit + 1);
     const [{ rows }, summary] = await Promise.all([
@@ -60,7 +62,7 @@ export class NotificationsPanel {
       ),
       this.summary(summaryWhere, summaryArgs),
     ]);
-    const page = toPage(rows, f.limit, (r) => [r.k, r.deliveryId]);
+    const page = NOTIFICATIONS_CURSOR.page(rows, f.limit, (r) => [r.k, r.deliveryId]);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor, summary };
   }
 

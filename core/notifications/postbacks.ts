@@ -7,7 +7,7 @@ import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, invalidRequest, notFound, unavailable, unprocessable } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import type { SubscriptionInterest } from './interest.ts';
 import type { NotificationsPanel, PanelFilters } from './panel.ts';
 import type { POSTBACK_EVENTS } from './postback-fanout.ts';
@@ -15,6 +15,8 @@ import { authorityIsLiteral, hasStrayBrace, sampleUrl, unknownMacros } from './p
 import type { SecretBox } from './secret-box.ts';
 import { generateSecret } from './signing.ts';
 import { checkEndpoint } from './ssrf-guard.ts';
+
+const POSTBACKS_CURSOR = listCursor('postbacks', ['timestamp', 'uuid']);
 
 export interface CreatePostback {
   urlTemplate: string;
@@ -65,7 +67,7 @@ export class PostbackService {
   }
 
   async list(handle: string, partnerId: string, limit: number, cursor?: string) {
-    const after = decodeCursor(cursor, ['timestamp', 'uuid']);
+    const after = POSTBACKS_CURSOR.after(cursor);
     const { rows } = await this.deps.pg.query<PostbackRow & { k: string }>(
       `select ${COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from webhooks
@@ -73,7 +75,7 @@ export class PostbackService {
         order by created_at, webhook_id limit $5`,
       [handle, partnerId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    const page = toPage(rows, limit, (r) => [r.k, r.webhook_id]);
+    const page = POSTBACKS_CURSOR.page(rows, limit, (r) => [r.k, r.webhook_id]);
     return { data: page.data.map(present), nextCursor: page.nextCursor };
   }
 

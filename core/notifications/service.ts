@@ -5,7 +5,7 @@ import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, invalidRequest, notFound, unavailable, unprocessable } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import type { EventType } from '../outbox/index.ts';
 import type { PluginHost } from '../plugins/index.ts';
 import { insertDeliveries } from './delivery-store.ts';
@@ -16,6 +16,8 @@ import { webhookDeliveriesCreated } from './metrics.ts';
 import type { SecretBox } from './secret-box.ts';
 import { generateSecret } from './signing.ts';
 import { checkEndpoint } from './ssrf-guard.ts';
+
+const WEBHOOKS_CURSOR = listCursor('webhooks', ['timestamp', 'uuid']);
 
 export interface CreateWebhook {
   endpointUrl: string;
@@ -86,7 +88,7 @@ export class WebhookService {
   }
 
   async list(handle: string, limit: number, cursor?: string) {
-    const after = decodeCursor(cursor, ['timestamp', 'uuid']);
+    const after = WEBHOOKS_CURSOR.after(cursor);
     const { rows } = await this.deps.pg.query<WebhookRow & { k: string }>(
       `select ${PUBLIC_COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from webhooks
@@ -94,7 +96,7 @@ export class WebhookService {
         order by created_at, webhook_id limit $4`,
       [handle, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    const page = toPage(rows, limit, (r) => [r.k, r.webhook_id]);
+    const page = WEBHOOKS_CURSOR.page(rows, limit, (r) => [r.k, r.webhook_id]);
     return { data: page.data.map(present), nextCursor: page.nextCursor };
   }
 

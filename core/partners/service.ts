@@ -6,12 +6,15 @@ import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AuditService } from '../audit/index.ts';
 import { hashToken, PARTNER_TOKEN_PREFIX } from '../http/auth.ts';
 import { conflict, invalidRequest, notFound } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import type { Principal } from '../http/route.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { childExpiry, loadGrantor, requestedExpiry } from '../tenants/index.ts';
 import { PartnerEntity, PartnerTokenEntity, type Partner, type PartnerStatus, type PartnerToken } from './entities.ts';
 import { moneyText } from '../commissions/index.ts';
+
+const PARTNERS_CURSOR = listCursor('partners', ['text']);
+const PARTNER_TOKENS_CURSOR = listCursor('partner-tokens', ['uuid']);
 
 export interface CreatePartnerInput {
   partnerId: string;
@@ -72,13 +75,13 @@ export class PartnerService {
   }
 
   async list(handle: string, q: { status?: PartnerStatus; limit: number; cursor?: string }) {
-    const after = decodeCursor(q.cursor, ['text']);
+    const after = PARTNERS_CURSOR.after(q.cursor);
     const rows = await this.deps.em.find(
       PartnerEntity,
       { handle, ...(q.status && { status: q.status }), ...(after && { partnerId: { $gt: String(after[0]) } }) },
       { orderBy: { partnerId: 'asc' }, limit: q.limit + 1 },
     );
-    const page = toPage(rows, q.limit, (p) => [p.partnerId]);
+    const page = PARTNERS_CURSOR.page(rows, q.limit, (p) => [p.partnerId]);
     return { data: page.data.map(presentPartner), nextCursor: page.nextCursor };
   }
 
@@ -130,13 +133,13 @@ export class PartnerService {
 
   async listTokens(handle: string, partnerId: string, limit: number, cursor?: string) {
     await this.find(handle, partnerId);
-    const after = decodeCursor(cursor, ['uuid']);
+    const after = PARTNER_TOKENS_CURSOR.after(cursor);
     const rows = await this.deps.em.find(
       PartnerTokenEntity,
       { handle, partnerId, ...(after && { tokenId: { $gt: String(after[0]) } }) },
       { orderBy: { tokenId: 'asc' }, limit: limit + 1 },
     );
-    const page = toPage(rows, limit, (t) => [t.tokenId]);
+    const page = PARTNER_TOKENS_CURSOR.page(rows, limit, (t) => [t.tokenId]);
     return { data: page.data.map(presentToken), nextCursor: page.nextCursor };
   }
 

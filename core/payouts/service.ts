@@ -4,10 +4,12 @@ import { commissionEventInsert, statusAuditInsert } from '../commissions/index.t
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 import { jsonbWithTimes } from '../db/json-time.ts';
+
+const PAYOUTS_CURSOR = listCursor('payouts', ['timestamp', 'uuid']);
 
 export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,
   p.commission_count as "commissionCount", p.status, p.period_end as "periodEnd", p.reference,
@@ -136,7 +138,7 @@ export class PayoutService {
     const where = [`p.handle = ${p.add(handle)}`];
     if (f.status) where.push(`p.status = ${p.add(f.status)}`);
     if (f.partnerId) where.push(`p.partner_id = ${p.add(f.partnerId)}`);
-    const after = decodeCursor(f.cursor, ['timestamp', 'uuid']);
+    const after = PAYOUTS_CURSOR.after(f.cursor);
     if (after) where.push(`(p.created_at, p.payout_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       `select ${PAYOUT_COLUMNS}, to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
@@ -144,7 +146,7 @@ export class PayoutService {
         order by p.created_at desc, p.payout_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );
-    const page = toPage(rows, f.limit, (r) => [r.k, r.payoutId]);
+    const page = PAYOUTS_CURSOR.page(rows, f.limit, (r) => [r.k, r.payoutId]);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
   }
 

@@ -4,7 +4,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { conflict, notFound } from '../http/errors.ts';
 import { hashToken, PAT_PREFIX } from '../http/auth.ts';
-import { decodeCursor, toPage } from '../http/pagination.ts';
+import { listCursor } from '../http/pagination.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { SCOPES, type Principal } from '../http/route.ts';
 import type { AuditService } from '../audit/index.ts';
@@ -12,6 +12,8 @@ import { AccessTokenEntity, TenantEntity, type AccessToken } from './entities.ts
 import { loadGrantor } from './grantor.ts';
 import { assertMayRevoke, assertMayRotate, grant } from './token-rules.ts';
 import type { PublicConversions } from './settings.ts';
+
+const TOKENS_CURSOR = listCursor('tokens', ['uuid']);
 
 const mintToken = () => PAT_PREFIX + randomBytes(32).toString('base64url');
 
@@ -87,13 +89,13 @@ export class TenantService {
   }
 
   async listTokens(handle: string, limit: number, cursor?: string) {
-    const after = decodeCursor(cursor, ['uuid']);
+    const after = TOKENS_CURSOR.after(cursor);
     const rows = await this.deps.em.find(
       AccessTokenEntity,
       { handle, ...(after && { tokenId: { $gt: String(after[0]) } }) },
       { orderBy: { tokenId: 'asc' }, limit: limit + 1 },
     );
-    const page = toPage(rows, limit, (t) => [t.tokenId]);
+    const page = TOKENS_CURSOR.page(rows, limit, (t) => [t.tokenId]);
     return { data: page.data.map(publicToken), nextCursor: page.nextCursor };
   }
 

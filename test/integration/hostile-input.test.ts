@@ -102,12 +102,30 @@ describe('hostile input the database cannot take is a 400, not a 500', () => {
       b64(['2025-02-30T00:00:00Z', '0194f0a4-1234-7abc-8def-0123456789ab']), b64(['2025-04-01T24:00:00Z', '0194f0a4-1234-7abc-8def-0123456789ab'])];
     for (const list of lists) {
       // Campaign cursors are campaign ids (text): ["x"] is a well-formed one there.
-      for (const cursor of forged.filter((c) => list !== 'campaigns' || c !== b64(['x']))) {
+      for (const entries of forged.filter((c) => list !== 'campaigns' || c !== b64(['x']))) {
+        // Tagged with the list's own name, as its cursors are: only the entries are wrong.
+        const cursor = b64([list, ...JSON.parse(Buffer.from(entries, 'base64url').toString())]);
         const res = await server.http.get(`${base}/${list}?cursor=${cursor}`).set(partner.auth);
         expect(res.status, `${list} ${Buffer.from(cursor, 'base64url').toString()}: ${res.status}`).to.equal(400);
         expect(res.body.error.code).to.equal('invalid_request');
       }
     }
+  });
+
+  it('refuses a cursor from another list, even one of the same shape, instead of positioning this list with it', async () => {
+    const audit = await server.http.get(`${base}/audit-events?limit=1`).set(partner.auth).expect(200);
+    expect(audit.body.nextCursor).to.be.a('string');
+    await server.http.get(`${base}/audit-events?limit=1&cursor=${audit.body.nextCursor}`).set(partner.auth).expect(200);
+    // Notifications and webhooks page by (time, id) too.
+    for (const list of ['notifications', 'webhooks']) {
+      const res = await server.http.get(`${base}/${list}?cursor=${audit.body.nextCursor}`).set(partner.auth);
+      expect(res.status, list).to.equal(400);
+      expect(res.body.error).to.include({ code: 'invalid_request' });
+      expect(res.body.error.details[0]).to.deep.equal({ pointer: '/query/cursor', message: `is not a cursor from this list (${list})` });
+    }
+    // Partners and campaigns page by a text id: the campaigns' tag is refused by partners, their own accepted.
+    expect((await server.http.get(`${base}/partners?cursor=${b64(['campaigns', 'a'])}`).set(partner.auth)).status).to.equal(400);
+    await server.http.get(`${base}/partners?cursor=${b64(['partners', 'a'])}`).set(partner.auth).expect(200);
   });
 
   it('refuses window bounds outside the years 1970-9998 instead of overflowing timestamptz', async () => {
