@@ -1,11 +1,14 @@
 // PostgreSQL CPU per stored click of the click flush (insert + rollups + stats + commissions), from
-// /proc of its backend: `node scripts/bench/flush-cost.ts <checkout> [clicks] [batch]`. Pass two
+// /proc of its backend: `node scripts/bench/flush-cost.ts <checkout> [clicks] [batch] [spread|one]`. Pass two
 // checkouts (e.g. main and a branch) one after the other to compare their flush statements; CPU time,
-// unlike latency, survives a busy box. Clicks are recent (every flush writes the current hours).
+// unlike latency, survives a busy box. Clicks are recent (every flush writes the current hours). `spread`
+// (the default): 100 campaigns and varied visitors; `one`: the redirect bench's traffic, one campaign, one
+// visitor kind, time-ordered UUIDv7 ids (docs/performance.md: the rollups' share differs threefold).
 import { readFileSync } from 'node:fs';
 const tree = process.argv[2];
 const total = Number(process.argv[3] ?? 100000);
 const batchSize = Number(process.argv[4] ?? 1000);
+const one = process.argv[5] === 'one';
 const pg = (await import(`${tree}/node_modules/pg/lib/index.js`)).default;
 const pino = (await import(`${tree}/node_modules/pino/pino.js`)).default;
 const { initOrm } = await import(`${tree}/core/db/orm.ts`);
@@ -34,9 +37,12 @@ const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
 const outbox = { wants: () => false, emit: async () => {}, wake: () => {} };
 const buffer = new ClickBuffer({ pg: pool, outbox, log, flushMs: 1e9, batchSize, maxBuffered: 10_000_000 });
 const { randomUUID } = await import('node:crypto');
-const row = () => ({ clickId: randomUUID(), handle: 'h', campaignId: `c${Math.floor(r() ** 2 * 100)}`, occurredAt: new Date(Date.now() - r() * 60_000),
-  country: pick(C), segment: pick(G), device: 'desktop', source: pick(S), referrerHost: null, language: 'en', destinationUrl: 'https://m.example/',
-  userAgent: pick(UAS), ipHash: null, isBot: r() < 0.1, botReason: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null });
+const { newClickId } = await import(`${tree}/core/redirect/click-id.ts`);
+const spread = () => ({ clickId: randomUUID(), campaignId: `c${Math.floor(r() ** 2 * 100)}`, occurredAt: new Date(Date.now() - r() * 60_000),
+  country: pick(C), segment: pick(G), source: pick(S), userAgent: pick(UAS) });
+const single = () => ({ clickId: newClickId(), campaignId: 'c1', occurredAt: new Date(), country: 'US', segment: 'desktop', source: 'direct', userAgent: UAS[0] });
+const row = () => ({ ...(one ? single() : spread()), handle: 'h', device: 'desktop', referrerHost: null, language: 'en', destinationUrl: 'https://m.example/',
+  ipHash: null, isBot: r() < 0.1, botReason: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null });
 // warm-up batch
 for (let i = 0; i < batchSize; i++) buffer.push(row());
 await buffer.flush();
@@ -46,7 +52,7 @@ for (let done = 0; done < total; done += batchSize) {
   await buffer.flush();
 }
 const pgUs = ((ticks() - t0) * 10_000) / total; const c = process.cpuUsage(c0);
-console.log(JSON.stringify({ tree, total, batchSize, pgCpuUsPerClick: Math.round(pgUs * 10) / 10, nodeCpuUsPerClick: Math.round(((c.user + c.system) / total) * 10) / 10, wallMs: Math.round(performance.now() - w0) }));
+console.log(JSON.stringify({ tree, traffic: one ? 'one' : 'spread', total, batchSize, pgCpuUsPerClick: Math.round(pgUs * 10) / 10, nodeCpuUsPerClick: Math.round(((c.user + c.system) / total) * 10) / 10, wallMs: Math.round(performance.now() - w0) }));
 await buffer.close(1000);
 await pool.end();
 await db.drop();
