@@ -8,10 +8,15 @@
 const QUOTE = 34; // "
 const BACKSLASH = 92; // \
 
-/** A quoted element; escaping only for the rare value that holds a quote or a backslash. */
+/**
+ * A quoted element; escaping only for the rare value that holds a quote or a backslash. U+0000, which
+ * PostgreSQL text cannot hold (the whole statement would fail, a batch of every handle's clicks with it),
+ * is dropped: inputs refuse it, so only a plugin's answer could bring one this far.
+ */
 function quote(v: string): string {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
+    if (c === 0) return quote(v.replaceAll('\u0000', ''));
     if (c === QUOTE || c === BACKSLASH) return `"${v.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
   }
   return `"${v}"`;

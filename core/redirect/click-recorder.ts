@@ -18,6 +18,21 @@ const SEGMENT_MAX = 64;
 const USER_AGENT_MAX = 512;
 const IP_HASH_MEMO = 4096;
 const NOT_BOT: BotVerdict = Object.freeze({ bot: false });
+/** How long an async detector may take before the click is stored without its verdict. */
+export const DETECTOR_DEADLINE_MS = 2_000;
+
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must go
+const CONTROL = /[\u0000-\u001f\u007f]/;
+// eslint-disable-next-line no-control-regex -- the same, every one
+const CONTROLS = /[\u0000-\u001f\u007f]/g;
+/**
+ * A plugin's segment or bot reason as stored text: a non-string is none, control characters are dropped
+ * (U+0000 above all: PostgreSQL refuses it, and with it the whole batch of every handle's clicks).
+ */
+function pluginText(value: unknown, max: number): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  return (CONTROL.test(value) ? value.replace(CONTROLS, '') : value).slice(0, max) || undefined;
+}
 
 /** Verdicts are in precedence order: the first flag is the stored one (a plugin's non-object answer is no flag). */
 /** A verdict and, when it flags the click, the detector that did (for tenx_bot_clicks_total). */
@@ -131,7 +146,7 @@ export class ClickRecorder {
         campaignId: link.campaignId,
         occurredAt: facts.occurredAt,
         country: facts.country,
-        segment: (segment || facts.device).slice(0, SEGMENT_MAX),
+        segment: segment ?? facts.device,
         device: facts.device,
         source: facts.source,
         referrerHost: facts.referrerHost,
@@ -140,7 +155,7 @@ export class ClickRecorder {
         userAgent: facts.userAgent.slice(0, USER_AGENT_MAX),
         ipHash: facts.ip ? this.ipHash(facts.ip) : null,
         isBot: verdict.bot,
-        botReason: verdict.bot ? (verdict.reason ?? 'unspecified').slice(0, 200) : null,
+        botReason: verdict.bot ? (pluginText(verdict.reason, 200) ?? 'unspecified') : null,
         sub1: subs.sub1,
         sub2: subs.sub2,
         sub3: subs.sub3,
@@ -181,7 +196,13 @@ export class ClickRecorder {
       }
     }
     if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[], detectors);
+    // At the deadline: a detector still thinking gets no say (logged), and the click is stored with the others' verdicts.
+    const late = () => {
+      for (let i = 0; i < verdicts.length; i++) if (verdicts[i] instanceof Promise) verdicts[i] = this.detectorLate(detectors[i]);
+      finish();
+    };
     const finish = () => {
+      if (!this.overdue.delete(late)) return; // judged already: the deadline passed before this answer
       this.settle();
       let verdict: Judged;
       try {
@@ -206,12 +227,44 @@ export class ClickRecorder {
     // Counted once the reactions are attached: a then() that throws (a broken thenable) leaves nothing to wait for,
     // and the caller stores the click unjudged.
     this.judging++;
+    this.watch(late);
     return null;
+  }
+
+  /**
+   * Async judgements not back yet, oldest first, each with the sweep it arrived in. One sweep every quarter
+   * of the deadline for all of them (not a timer or a clock read per click: the burst detector answers
+   * every click with a promise); an answer still missing four sweeps later is late.
+   */
+  private readonly overdue = new Map<() => void, number>();
+  private sweeps = 0;
+  private sweeper: NodeJS.Timeout | null = null;
+
+  private watch(late: () => void): void {
+    this.overdue.set(late, this.sweeps);
+    this.sweeper ??= setInterval(() => this.sweep(), DETECTOR_DEADLINE_MS / 4).unref();
+  }
+
+  private sweep(): void {
+    const expired = ++this.sweeps - 4;
+    for (const [late, arrived] of this.overdue) {
+      if (arrived > expired) break;
+      late();
+    }
+    if (this.overdue.size === 0 && this.sweeper) {
+      clearInterval(this.sweeper);
+      this.sweeper = null;
+    }
   }
 
   /** Judging itself failed (a plugin broke the contract beyond one verdict): the click is kept, unflagged. */
   private unjudged(err: unknown): BotVerdict {
     this.opts.log.warn({ err }, 'bot detection failed; the click is stored unflagged');
+    return NOT_BOT;
+  }
+
+  private detectorLate(d: ActivePlugin): BotVerdict {
+    this.opts.log.warn({ plugin: d.manifest.name, deadlineMs: DETECTOR_DEADLINE_MS }, 'bot detector did not answer in time; its verdict is skipped');
     return NOT_BOT;
   }
 
@@ -232,12 +285,12 @@ export class ClickRecorder {
 
   private presetSegment(plugins: HandlePlugins, link: CompiledLink, facts: ClickFacts): string | undefined {
     const own = plugins.trackingPreset(link.trackingPreset);
-    const first = own?.manifest.segment?.(facts, own.settings);
+    const first = pluginText(own?.manifest.segment?.(facts, own.settings), SEGMENT_MAX);
     if (first) return first;
     for (const p of plugins.all) {
       if (!p.enabled || p.manifest.kind !== 'tracking-preset' || p === own) continue;
       const preset = p.manifest as TrackingPresetPlugin;
-      const s = preset.segment?.(facts, p.settings);
+      const s = pluginText(preset.segment?.(facts, p.settings), SEGMENT_MAX);
       if (s) return s;
     }
     return undefined;
