@@ -36,6 +36,33 @@ export interface AttemptDeps {
 // eslint-disable-next-line no-control-regex -- NUL is exactly what must go
 const cleanSnippet = (s: string | undefined) => (s ? s.replace(/\u0000/g, '') : null);
 
+const MAX_INT = 2_147_483_647;
+// eslint-disable-next-line no-control-regex -- control characters are what must go
+const CONTROL = /[\u0000-\u001f\u007f]/g;
+
+/**
+ * What a channel plugin answered, made into a DeliveryResult the attempt can record. deliver() is a
+ * plugin's code: an answer outside the contract (no object, no latencyMs, NaN, a string status code,
+ * a NUL in the error) must become one attempt of its own delivery, never an exception after the send
+ * or a value that fails the batched INSERT (which would lose every other delivery recorded with it).
+ */
+export function normalizeDeliveryResult(raw: unknown, measuredMs: number): DeliveryResult {
+  if (typeof raw !== 'object' || raw === null) return { ok: false, latencyMs: measuredMs, error: 'other:channel_result' };
+  const r = raw as Record<string, unknown>;
+  const ok = r.ok === true;
+  const statusCode = Number.isInteger(r.statusCode) && (r.statusCode as number) >= 100 && (r.statusCode as number) <= 999 ? (r.statusCode as number) : undefined;
+  const latency = typeof r.latencyMs === 'number' && Number.isFinite(r.latencyMs) && r.latencyMs >= 0 ? r.latencyMs : measuredMs;
+  const error = typeof r.error === 'string' && r.error.replace(CONTROL, '') ? r.error.replace(CONTROL, '').slice(0, 200) : ok ? undefined : 'other:channel';
+  const snippet = typeof r.responseSnippet === 'string' ? r.responseSnippet.slice(0, 1024) : undefined;
+  return {
+    ok,
+    latencyMs: Math.min(MAX_INT, latency),
+    ...(statusCode !== undefined && { statusCode }),
+    ...(error !== undefined && { error }),
+    ...(snippet !== undefined && { responseSnippet: snippet }),
+  };
+}
+
 export class DeliveryAttempts {
   /** A sender's hold on a delivery: longer than any send (timeout) plus recording it. */
   readonly leaseMs: number;
@@ -140,7 +167,11 @@ export class DeliveryAttempts {
       }
       // The operator's SSRF setting always wins over anything stored for the handle.
       const settings = { ...channel.settings, allowPrivate: config.webhookAllowPrivate };
-      return await withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000, 'channel did not answer in time'); // a silent channel must not hold its lease forever
+      const started = performance.now();
+      const answer: unknown = await withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000, 'channel did not answer in time'); // a silent channel must not hold its lease forever
+      const result = normalizeDeliveryResult(answer, Math.round(performance.now() - started));
+      if (result.error === 'other:channel_result') log.warn({ deliveryId: c.deliveryId, channel: c.channel }, 'notification channel answered no DeliveryResult');
+      return result;
     } catch (err) {
       log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'notification channel threw');
       return { ok: false, latencyMs: 0, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'other:channel' };
