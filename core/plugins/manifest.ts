@@ -38,6 +38,9 @@ const validateBase = ajv.compile({
   properties: { ...base, kind: { enum: Object.keys(byKind) } },
 });
 
+/** The `channel` of POST /v2/handles/{handle}/webhooks (core/notifications/schemas.ts). */
+export const CHANNEL_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
 /** Returns human-readable problems with a manifest; empty when it can be registered. */
 export function manifestProblems(manifest: unknown): string[] {
   if (!manifest || typeof manifest !== 'object') return ['the default export is not a plugin manifest object'];
@@ -52,6 +55,11 @@ export function manifestProblems(manifest: unknown): string[] {
     for (const [kind, cond] of Object.entries(m.conditions ?? {})) {
       if (typeof cond?.matches !== 'function' || typeof cond?.schema !== 'object') problems.push(`condition ${kind} needs schema and matches()`);
     }
+  }
+  // A webhook names its channel by this pattern (POST .../webhooks "channel"): a channel called `Acme.Chat`
+  // would load, show as enabled, and never be subscribable.
+  if (m.kind === 'notification-channel' && !CHANNEL_NAME.test(m.name)) {
+    problems.push(`notification-channel name must match ${CHANNEL_NAME.source} (lower case, digits, _ and -: what a webhook's "channel" names)`);
   }
   if (m.settingsSchema) {
     try {
