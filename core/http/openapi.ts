@@ -47,8 +47,80 @@ function operation(def: RouteDef, names: SchemaRegistry) {
   };
 }
 
+/** One event type a webhook receives: `data` is a schema, or a component schema extended by `x-extends`. */
+export interface WebhookEventDoc {
+  summary: string;
+  data: object;
+}
+
+const SIGNATURE_HEADERS = [
+  { name: 'webhook-id', description: 'The delivery id: the same on every retry (dedupe on it); also the payload `id`.' },
+  { name: 'webhook-timestamp', description: 'Unix seconds of this attempt.' },
+  {
+    name: 'webhook-signature',
+    description:
+      'Space-separated `v1,<base64 HMAC-SHA256 of "{webhook-id}.{webhook-timestamp}.{body}">` keyed by the base64-decoded secret after `whsec_`; ' +
+      'two entries while a rotated secret overlaps. Any Standard Webhooks library verifies it.',
+  },
+].map((h) => ({ name: h.name, in: 'header', required: true, description: h.description, schema: { type: 'string' } }));
+
+/** An event's `data`: `x-extends` names a (closed) component schema whose fields the event's are added to. */
+function eventData(type: string, data: object, schemas: Record<string, object>): object {
+  const refs = JSON.stringify(data).match(/#\/components\/schemas\/[^"]+/g) ?? [];
+  for (const r of refs) if (!schemas[r.slice('#/components/schemas/'.length)]) throw new Error(`OpenAPI: the ${type} event refers to the unknown schema ${r}`);
+  const { 'x-extends': base, properties, required, ...rest } = data as { 'x-extends'?: string; properties?: object; required?: string[] };
+  if (base === undefined) return data;
+  const component = schemas[base] as { title?: string; properties?: object; required?: string[] } | undefined;
+  if (!component) throw new Error(`OpenAPI: the ${type} event extends the unknown schema ${base}`);
+  const { title: _title, ...schema } = component;
+  return { ...schema, ...rest, properties: { ...schema.properties, ...properties }, required: [...(schema.required ?? []), ...(required ?? [])] };
+}
+
+/** OpenAPI 3.1 `webhooks`: what a subscribed endpoint (and a POST partner postback) receives, per event type. */
+function webhooksSection(events: Record<string, WebhookEventDoc>, schemas: Record<string, object>) {
+  const webhooks: Record<string, object> = {};
+  for (const [type, doc] of Object.entries(events)) {
+    webhooks[type] = {
+      post: {
+        operationId: `event_${type.replace(/\W/g, '_')}`,
+        summary: doc.summary,
+        description:
+          `POSTed to every webhook subscribed to \`${type}\`` +
+          (['conversion.tested', 'commission.created', 'commission.updated'].includes(type) ? ', and by POST partner postbacks subscribed to it (signed with the postback\'s secret)' : '') +
+          '. Answer 2xx within WEBHOOK_TIMEOUT_MS (10 s); anything else is retried 5 times (5, 10, 20, 40, 80 s), then the delivery is failed and can be redelivered.',
+        tags: ['events'],
+        security: [],
+        parameters: SIGNATURE_HEADERS,
+        requestBody: {
+          required: true,
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                required: ['id', 'type', 'createdAt', 'handle', 'data'],
+                properties: {
+                  id: { type: 'string', description: 'The delivery id (webhook-id).' },
+                  type: { const: type },
+                  createdAt: { type: 'string', format: 'date-time' },
+                  handle: { type: 'string' },
+                  data: eventData(type, doc.data, schemas),
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          '2XX': { description: 'Received: the delivery succeeded' },
+          '4XX': { description: 'Refused: the delivery is retried, as for any answer that is not 2xx (5xx, timeout, connection refused)' },
+        },
+      },
+    };
+  }
+  return webhooks;
+}
+
 /** OpenAPI 3.1 generated from the same route table and JSON schemas that validate requests. */
-export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
+export function buildOpenApi(routes: RouteDef[], serverUrl: string, events: Record<string, WebhookEventDoc> = {}) {
   const names = new SchemaRegistry();
   const paths: Record<string, Record<string, object>> = {};
   const ids = new Map<string, string>();
@@ -74,6 +146,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string) {
       schemas: names.schemas,
     },
     paths,
+    ...(Object.keys(events).length && { webhooks: webhooksSection(events, names.schemas) }),
   };
 }
 
