@@ -49,7 +49,7 @@ const CONTROL = /[\u0000-\u001f\u007f]/g;
 export function normalizeDeliveryResult(raw: unknown, measuredMs: number): DeliveryResult {
   if (typeof raw !== 'object' || raw === null) return { ok: false, latencyMs: measuredMs, error: 'other:channel_result' };
   const r = raw as Record<string, unknown>;
-  const ok = r.ok === true;
+  const ok = Boolean(r.ok); // truthy, as the kernel always read it: a sloppy `ok: 1` must not turn into a resend
   const statusCode = Number.isInteger(r.statusCode) && (r.statusCode as number) >= 100 && (r.statusCode as number) <= 999 ? (r.statusCode as number) : undefined;
   const latency = typeof r.latencyMs === 'number' && Number.isFinite(r.latencyMs) && r.latencyMs >= 0 ? r.latencyMs : measuredMs;
   const error = typeof r.error === 'string' && r.error.replace(CONTROL, '') ? r.error.replace(CONTROL, '').slice(0, 200) : ok ? undefined : 'other:channel';
