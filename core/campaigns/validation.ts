@@ -42,10 +42,22 @@ export function campaignProblems(
   const primary = destinationProblem(draft.primaryLink.destinationUrl, pointers.destinationUrl);
   if (primary) problems.push(primary);
   if (checkRules) problems.push(...rulesProblems(draft.routingRules, rulesValidator(goal), pointers.routingRules));
-  if (problems.length === 0 && goal?.validateCampaign) {
-    for (const message of goal.validateCampaign(draft, settings)) problems.push({ pointer: '/body', message });
-  }
+  if (problems.length === 0 && goal?.validateCampaign) problems.push(...goalProblems(goal, draft, settings));
   return problems;
+}
+
+/**
+ * The goal type's own checks. Its code is a plugin's: one that throws or answers something other than a
+ * list of messages refuses the campaign with a detail that says so (a 400 the integrator can act on), not a 500.
+ */
+function goalProblems(goal: GoalTypePlugin, draft: CampaignDraft, settings: Record<string, unknown>): ErrorDetail[] {
+  try {
+    const messages: unknown = goal.validateCampaign!(draft, settings);
+    if (!Array.isArray(messages)) throw new TypeError('validateCampaign() did not return an array of messages');
+    return messages.map((message) => ({ pointer: '/body', message: String(message).slice(0, 500) }));
+  } catch (err) {
+    return [{ pointer: '/body', message: `the goal type ${goal.name} could not check this campaign: ${String((err as Error)?.message ?? err).slice(0, 200)}` }];
+  }
 }
 
 /** maxConversionValue is money like the values it bounds: at most 2 fraction digits (numeric(14, 2) would round a third). */

@@ -136,7 +136,11 @@ export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Pr
     return refuse('The endpoint is not a valid absolute URL.');
   }
   const schemeOk = parsed.protocol === 'https:' || (opts.allowPrivate && parsed.protocol === 'http:');
-  if (!schemeOk) return refuse(`The endpoint must use https, not ${parsed.protocol.slice(0, -1)}; plain http is allowed only when WEBHOOK_ALLOW_PRIVATE is set.`);
+  if (!schemeOk) {
+    const scheme = parsed.protocol.slice(0, -1);
+    return refuse(opts.allowPrivate ? `The endpoint must use https or http, not ${scheme}.`
+      : `The endpoint must use https, not ${scheme}; plain http is allowed only when WEBHOOK_ALLOW_PRIVATE is set.`);
+  }
   // Credentials in a URL end up in logs and the notifications panel.
   if (parsed.username || parsed.password) return refuse('The endpoint URL must not contain a user name or password.');
 

@@ -121,8 +121,9 @@ describe('SSRF guard: where webhooks may be sent', () => {
   it('refuses other schemes, invalid URLs and credentials in the URL, even with allowPrivate', async () => {
     for (const allowPrivate of [false, true]) {
       for (const [url, why] of [
-        ['ftp://files.example/', /must use https, not ftp/],
-        ['file:///etc/passwd', /must use https, not file/],
+        ['ftp://files.example/', allowPrivate ? /must use https or http, not ftp\.$/ : /must use https, not ftp; plain http is allowed only when WEBHOOK_ALLOW_PRIVATE/],
+        ['file:///etc/passwd', allowPrivate ? /must use https or http, not file\.$/ : /must use https, not file/],
+        ['javascript:alert(1)', allowPrivate ? /must use https or http, not javascript\.$/ : /must use https, not javascript/],
         ['not a url', /not a valid absolute URL/],
         ['/relative/path', /not a valid absolute URL/],
         ['https://user:pass@hooks.example/', /user name or password/],
