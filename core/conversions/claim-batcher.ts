@@ -89,8 +89,11 @@ export class ClaimBatcher {
 
   async claim(claim: Claim): Promise<ClaimOutcome> {
     const id = `${claim.handle}\n${claim.key}`;
-    const earlier = this.inProcess.get(id);
-    if (earlier) {
+    // One claim of a key queued or in flight at a time. When the one waited for ends without the key (no_click,
+    // over_cap, an error), every waiter resumes: each looks again, so the first queues its claim and the others
+    // wait for that one. Resuming all at once put the key twice in one batch, and PostgreSQL refuses such a
+    // statement (21000: ON CONFLICT DO UPDATE cannot affect a row twice), failing every claim batched with them.
+    for (let earlier = this.inProcess.get(id); earlier; earlier = this.inProcess.get(id)) {
       const outcome = await earlier.catch(() => null);
       if (outcome?.kind === 'created' || outcome?.kind === 'taken') return { kind: 'taken' };
     }

@@ -94,6 +94,40 @@ describe('conversions: claim batcher (application-level group commit)', () => {
     expect(statements.flat().filter((k) => k === 'same')).to.have.length(1);
   });
 
+  it('never puts one key twice in a statement when the claim its repeats waited for found no click yet', async () => {
+    // As PostgreSQL answers CLAIM_BATCH: a key twice in one statement fails it (21000, ON CONFLICT DO UPDATE cannot
+    // affect a row a second time); the click row shows up from the second statement on; a claimed key is taken.
+    const statements: string[][] = [];
+    const claimed = new Set<string>();
+    const db = {
+      async query(q: { values: unknown[] }) {
+        const [ords, , keys, ids] = (q.values.slice(0, 4) as string[]).map(arrayLiteral);
+        statements.push(keys);
+        await new Promise((r) => setTimeout(r, 5));
+        if (new Set(keys).size < keys.length) throw Object.assign(new Error('ON CONFLICT DO UPDATE command cannot affect row a second time'), { code: '21000' });
+        const clickFound = statements.length > 1;
+        return {
+          rows: ords.map((ord, i) => {
+            const created = clickFound && !claimed.has(keys[i]);
+            if (created) claimed.add(keys[i]);
+            return { ord: Number(ord), click_found: clickFound, conversion_id: created ? ids[i] : null, created_at: new Date() };
+          }),
+        };
+      },
+    } as unknown as ConversionsDb;
+    let failedBatches = 0;
+    const counting = { warn() { failedBatches++; } } as unknown as Logger;
+    const batcher = new ClaimBatcher({ db, log: counting, maxInFlight: 1, retentionDays: 365, maxPerClick: 10 });
+    const fresh = (key: string) => ({ ...claim(key), requireClick: true });
+    // The merchant's server retries an order while its click is still in a redirect process's buffer.
+    const first = batcher.claim(fresh('order-1'));
+    const repeats = [batcher.claim(fresh('order-1')), batcher.claim(fresh('order-1')), batcher.claim(fresh('order-1')), batcher.claim(claim('neighbour'))];
+    const outcomes = [await first, ...(await Promise.all(repeats))].map((o) => o.kind);
+    expect(outcomes).to.deep.equal(['no_click', 'created', 'taken', 'taken', 'created']);
+    expect(statements.filter((keys) => new Set(keys).size < keys.length), 'statements naming a key twice').to.deep.equal([]);
+    expect(failedBatches, 'batches that failed and were retried claim by claim').to.equal(0);
+  });
+
   it('retries a failed batch claim by claim, so one bad submission fails alone', async () => {
     const { db } = fakeDb(new Set(['dup']));
     const batcher = new ClaimBatcher({ db, log, maxInFlight: 1, retentionDays: 365, maxPerClick: 10 });
