@@ -98,7 +98,8 @@ export function clickCommissionUpsert(source: string): string {
     cross join lateral ${applicableRule({ handle: 'g.handle', campaignId: 'g.campaign_id', partnerId: 'g.partner_id', event: `'click'` })} r
    where r.type = 'flat'
    order by g.handle, g.partner_id, g.campaign_id, g.day, r.currency, g.suspended
-  on conflict (handle, partner_id, campaign_id, day, currency, suspended_clicks) where type = 'click' do update
+  -- The day's open row (migration 0030): once approved or paid, the day's later clicks start a new pending row.
+  on conflict (handle, partner_id, campaign_id, day, currency, suspended_clicks) where type = 'click' and status in ('pending', 'rejected') do update
      set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = now(),
          -- A rule changed mid-day: the row mixes two rates, so it no longer names one.
          rule_rate = case when c.rule_rate = excluded.rule_rate then c.rule_rate end

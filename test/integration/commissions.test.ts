@@ -190,6 +190,28 @@ describe('commissions: the rule that applies, and what it pays', () => {
     await accrueClicks(server, [click, click, click, click, click]);
     expect((await row()).map((r) => [r.commission_id, r.q, r.amount, r.status, r.reason])).to.deep.equal([[first.commission_id, 8, '0.80', 'rejected', 'check later']]);
   });
+
+  it("starts a new pending row for a day's clicks written after its row was approved: none earns nothing", async () => {
+    // Clicks of a day that reach the ledger after the day's row was approved: replayed from the spill after an
+    // outage across midnight, or held in a buffer past an auto-approval with holdDays 0 (the day must be over).
+    await put('per-click-late', { scope: { partnerId: 'late' }, event: 'click', type: 'flat', amount: 0.1, currency: 'USD' });
+    const click = { handle: t.handle, campaignId: t.campaignId, partnerId: 'late', occurredAt: new Date(Date.now() - 86_400_000) };
+    const rows = async () => (await server.sql.query(
+      `select commission_id, quantity::int as q, amount::text as amount, status, day::text as day from commissions
+        where handle = $1 and type = 'click' and partner_id = 'late' order by created_at, commission_id`, [t.handle])).rows;
+    await accrueClicks(server, [click, click, click]);
+    const [first] = await rows();
+    await server.http.patch(`/v2/handles/${t.handle}/commissions/${first.commission_id}`).set(t.auth).send({ status: 'approved', reason: 'day checked' }).expect(200);
+    await accrueClicks(server, [click, click, click, click, click]);
+    await accrueClicks(server, [click, click]);
+    const after = await rows();
+    expect(after.map((r) => [r.q, r.amount, r.status, r.day])).to.deep.equal([[3, '0.30', 'approved', first.day], [7, '0.70', 'pending', first.day]]);
+    expect(after[1].commission_id).not.to.equal(first.commission_id);
+    // Every qualified click of the day is paid for once: 10 clicks, 1.00 USD across the two rows.
+    const { rows: [sum] } = await server.sql.query(
+      `select sum(quantity)::int as q, sum(amount)::text as amount from commissions where handle = $1 and type = 'click' and partner_id = 'late'`, [t.handle]);
+    expect(sum).to.deep.equal({ q: 10, amount: '1.00' });
+  });
 });
 
 describe('commissions: money is exact (percent rounded half up to cents)', () => {

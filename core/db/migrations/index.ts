@@ -26,6 +26,7 @@ import { Migration0026MoneySumsUnbounded } from './0026-money-sums-unbounded.ts'
 import { Migration0027AdjustmentsFollowRejections } from './0027-adjustments-follow-rejections.ts';
 import { Migration0028SuspendedClickCommissions } from './0028-suspended-click-commissions.ts';
 import { Migration0029UnauthenticatedConversionBudget } from './0029-unauthenticated-conversion-budget.ts';
+import { Migration0030ClickRowsAfterApproval } from './0030-click-rows-after-approval.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   { name: '0027-adjustments-follow-rejections', class: Migration0027AdjustmentsFollowRejections },
   { name: '0028-suspended-click-commissions', class: Migration0028SuspendedClickCommissions },
   { name: '0029-unauthenticated-conversion-budget', class: Migration0029UnauthenticatedConversionBudget },
+  { name: '0030-click-rows-after-approval', class: Migration0030ClickRowsAfterApproval },
 ];
