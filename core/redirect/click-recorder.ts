@@ -37,6 +37,10 @@ function pluginText(value: unknown, max: number): string | undefined {
 /** Verdicts are in precedence order: the first flag is the stored one (a plugin's non-object answer is no flag). */
 /** A verdict and, when it flags the click, the detector that did (for tenx_bot_clicks_total). */
 type Judged = BotVerdict & { detector?: string };
+/** An async judgement waiting for its detectors; `late` is cleared once they answered (or the deadline passed). */
+interface Watch {
+  late: (() => void) | null;
+}
 
 function firstFlag(verdicts: BotVerdict[], detectors: readonly ActivePlugin[]): Judged {
   for (let i = 0; i < verdicts.length; i++) {
@@ -197,12 +201,15 @@ export class ClickRecorder {
     }
     if (waitingCount === 0) return firstFlag(verdicts as BotVerdict[], detectors);
     // At the deadline: a detector still thinking gets no say (logged), and the click is stored with the others' verdicts.
-    const late = () => {
-      for (let i = 0; i < verdicts.length; i++) if (verdicts[i] instanceof Promise) verdicts[i] = this.detectorLate(detectors[i]);
-      finish();
+    const entry: Watch = {
+      late: () => {
+        for (let i = 0; i < verdicts.length; i++) if (verdicts[i] instanceof Promise) verdicts[i] = this.detectorLate(detectors[i]);
+        finish();
+      },
     };
     const finish = () => {
-      if (!this.overdue.delete(late)) return; // judged already: the deadline passed before this answer
+      if (entry.late === null) return; // judged already: the deadline passed before this answer
+      entry.late = null;
       this.settle();
       let verdict: Judged;
       try {
@@ -227,31 +234,29 @@ export class ClickRecorder {
     // Counted once the reactions are attached: a then() that throws (a broken thenable) leaves nothing to wait for,
     // and the caller stores the click unjudged.
     this.judging++;
-    this.watch(late);
+    this.watch(entry);
     return null;
   }
 
   /**
-   * Async judgements not back yet, oldest first, each with the sweep it arrived in. One sweep every quarter
-   * of the deadline for all of them (not a timer or a clock read per click: the burst detector answers
-   * every click with a promise); an answer still missing four sweeps later is late.
+   * Async judgements not back yet, by the sweep they arrived in (the newest last): one sweep every quarter of
+   * the deadline for all of them, and per click only a small entry pushed and cleared (no timer, clock read or
+   * map per click: the burst detector answers every click with a promise). An entry still set four sweeps
+   * later is late. Cleared entries hold nothing of their click, so keeping them until their sweep costs little.
    */
-  private readonly overdue = new Map<() => void, number>();
-  private sweeps = 0;
+  private readonly watching: Watch[][] = [[], [], [], []];
   private sweeper: NodeJS.Timeout | null = null;
 
-  private watch(late: () => void): void {
-    this.overdue.set(late, this.sweeps);
+  private watch(entry: Watch): void {
+    this.watching[this.watching.length - 1].push(entry);
     this.sweeper ??= setInterval(() => this.sweep(), DETECTOR_DEADLINE_MS / 4).unref();
   }
 
   private sweep(): void {
-    const expired = ++this.sweeps - 4;
-    for (const [late, arrived] of this.overdue) {
-      if (arrived > expired) break;
-      late();
-    }
-    if (this.overdue.size === 0 && this.sweeper) {
+    const oldest = this.watching.shift()!;
+    this.watching.push([]);
+    for (const entry of oldest) entry.late?.();
+    if (this.sweeper && this.watching.every((w) => w.length === 0)) {
       clearInterval(this.sweeper);
       this.sweeper = null;
     }
