@@ -50,6 +50,8 @@ function operation(def: RouteDef, names: SchemaRegistry) {
 /** One event type a webhook receives: `data` is a schema, or a component schema extended by `x-extends`. */
 export interface WebhookEventDoc {
   summary: string;
+  /** Who receives it and how deliveries are retried (the notifications module knows both). */
+  description: string;
   data: object;
 }
 
@@ -84,10 +86,7 @@ function webhooksSection(events: Record<string, WebhookEventDoc>, schemas: Recor
       post: {
         operationId: `event_${type.replace(/\W/g, '_')}`,
         summary: doc.summary,
-        description:
-          `POSTed to every webhook subscribed to \`${type}\`` +
-          (['conversion.tested', 'commission.created', 'commission.updated'].includes(type) ? ', and by POST partner postbacks subscribed to it (signed with the postback\'s secret)' : '') +
-          '. Answer 2xx within WEBHOOK_TIMEOUT_MS (10 s); anything else is retried 5 times (5, 10, 20, 40, 80 s), then the delivery is failed and can be redelivered.',
+        description: doc.description,
         tags: ['events'],
         security: [],
         parameters: SIGNATURE_HEADERS,

@@ -3,7 +3,7 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { withDeadline } from '../infra/deadline.ts';
-import type { DeliveryResult, OutgoingNotification, PluginHost } from '../plugins/index.ts';
+import { pluginText, type DeliveryResult, type OutgoingNotification, type PluginHost } from '../plugins/index.ts';
 import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
 import { USER_AGENT, createJsonPoster } from './http-delivery.ts';
@@ -37,8 +37,6 @@ export interface AttemptDeps {
 const cleanSnippet = (s: string | undefined) => (s ? s.replace(/\u0000/g, '') : null);
 
 const MAX_INT = 2_147_483_647;
-// eslint-disable-next-line no-control-regex -- control characters are what must go
-const CONTROL = /[\u0000-\u001f\u007f]/g;
 
 /**
  * What a channel plugin answered, made into a DeliveryResult the attempt can record. deliver() is a
@@ -52,7 +50,7 @@ export function normalizeDeliveryResult(raw: unknown, measuredMs: number): Deliv
   const ok = Boolean(r.ok); // truthy, as the kernel always read it: a sloppy `ok: 1` must not turn into a resend
   const statusCode = Number.isInteger(r.statusCode) && (r.statusCode as number) >= 100 && (r.statusCode as number) <= 999 ? (r.statusCode as number) : undefined;
   const latency = typeof r.latencyMs === 'number' && Number.isFinite(r.latencyMs) && r.latencyMs >= 0 ? r.latencyMs : measuredMs;
-  const error = typeof r.error === 'string' && r.error.replace(CONTROL, '') ? r.error.replace(CONTROL, '').slice(0, 200) : ok ? undefined : 'other:channel';
+  const error = pluginText(r.error, 200) ?? (ok ? undefined : 'other:channel');
   const snippet = typeof r.responseSnippet === 'string' ? r.responseSnippet.slice(0, 1024) : undefined;
   return {
     ok,

@@ -2,7 +2,9 @@
 // section describes them (API.md "Webhooks and notifications", "Events, postbacks"): the envelope, the
 // Standard Webhooks headers, and each type's `data`. Objects "as returned by the API" refer to the
 // document's own component schemas, so a client generated from it types events and answers alike.
+import type { WebhookEventDoc } from '../http/openapi.ts';
 import type { EventType } from '../outbox/index.ts';
+import { POSTBACK_EVENTS } from './postback-fanout.ts';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 /** A component schema (closed: additionalProperties false) plus the fields the event adds to it. */
@@ -34,12 +36,7 @@ const conversion = {
   },
 };
 
-export interface EventDoc {
-  summary: string;
-  data: object;
-}
-
-export const EVENT_DOCS: Record<EventType, EventDoc> = {
+const EVENTS: Record<EventType, Omit<WebhookEventDoc, 'description'>> = {
   'link.clicked': {
     summary: 'A short link was followed and the click stored (bot-flagged clicks included)',
     data: {
@@ -115,3 +112,22 @@ export const EVENT_DOCS: Record<EventType, EventDoc> = {
     data: extend('Partner', { previous: previous('partner') }),
   },
 };
+
+const seconds = (ms: number) => `${Math.round(ms / 100) / 10} s`;
+
+/** Every event's documentation, with who receives it and this server's delivery timeout and retry delays. */
+export function eventDocs(delivery: { timeoutMs: number; retryBaseMs: number }): Record<EventType, WebhookEventDoc> {
+  const retries = [0, 1, 2, 3, 4].map((n) => seconds(delivery.retryBaseMs * 2 ** n)).join(', ');
+  const postbacks = new Set<string>(POSTBACK_EVENTS);
+  const docs = {} as Record<EventType, WebhookEventDoc>;
+  for (const [type, doc] of Object.entries(EVENTS) as [EventType, (typeof EVENTS)[EventType]][]) {
+    const receivers = `POSTed to every webhook subscribed to \`${type}\`` +
+      (postbacks.has(type) ? ", and by POST partner postbacks subscribed to it (signed with the postback's secret)" : '');
+    docs[type] = {
+      ...doc,
+      description: `${receivers}. Answer 2xx within ${seconds(delivery.timeoutMs)} (WEBHOOK_TIMEOUT_MS); anything else is retried 5 times ` +
+        `(after ${retries}: WEBHOOK_RETRY_BASE_MS, doubling), then the delivery is failed and can be redelivered.`,
+    };
+  }
+  return docs;
+}

@@ -12,7 +12,7 @@ import { notificationRoutes } from './routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { WebhookService } from './service.ts';
 
-export { EVENT_DOCS } from './event-docs.ts';
+export { eventDocs } from './event-docs.ts';
 export { POSTBACK_EVENTS } from './postback-fanout.ts';
 export { POSTBACK_MACROS } from './postback-macros.ts';
 export type { CreatePostback, PostbackService } from './postbacks.ts';

@@ -5,6 +5,7 @@ import { pluginRoutes } from './routes.ts';
 // offload workers load goal types themselves) and the SDK's types (core/plugins/sdk.ts, the plugins' own door).
 export type { ActivePlugin, HandlePlugins, PluginHost } from './host.ts';
 export { builtinPluginPaths, loadPlugin } from './loader.ts';
+export { pluginText } from './plugin-text.ts';
 export type * from './sdk.ts';
 
 /** The plugin host itself is kernel infrastructure (see core/container.ts); this module is its API. */

@@ -2,7 +2,7 @@
 // segment, and hand it to the ClickBuffer. Nothing here delays a response.
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import type { ActivePlugin, BotDetectorPlugin, BotVerdict, ClickFacts, HandlePlugins, PluginHost, TrackingPresetPlugin } from '../plugins/index.ts';
+import { pluginText, type ActivePlugin, type BotDetectorPlugin, type BotVerdict, type ClickFacts, type HandlePlugins, type PluginHost, type TrackingPresetPlugin } from '../plugins/index.ts';
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CompiledLink } from './link-cache.ts';
 import { subIdsOf } from './sub-ids.ts';
@@ -20,19 +20,6 @@ const IP_HASH_MEMO = 4096;
 const NOT_BOT: BotVerdict = Object.freeze({ bot: false });
 /** How long an async detector may take before the click is stored without its verdict. */
 export const DETECTOR_DEADLINE_MS = 2_000;
-
-// eslint-disable-next-line no-control-regex -- control characters are exactly what must go
-const CONTROL = /[\u0000-\u001f\u007f]/;
-// eslint-disable-next-line no-control-regex -- the same, every one
-const CONTROLS = /[\u0000-\u001f\u007f]/g;
-/**
- * A plugin's segment or bot reason as stored text: a non-string is none, control characters are dropped
- * (U+0000 above all: PostgreSQL refuses it, and with it the whole batch of every handle's clicks).
- */
-function pluginText(value: unknown, max: number): string | undefined {
-  if (typeof value !== 'string') return undefined;
-  return (CONTROL.test(value) ? value.replace(CONTROLS, '') : value).slice(0, max) || undefined;
-}
 
 /** Verdicts are in precedence order: the first flag is the stored one (a plugin's non-object answer is no flag). */
 /** A verdict and, when it flags the click, the detector that did (for tenx_bot_clicks_total). */

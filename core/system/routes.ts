@@ -6,7 +6,7 @@ import { metricsText } from '../http/cluster-metrics.ts';
 import { sameSecret } from '../http/auth.ts';
 import { unauthorized, unavailable } from '../http/errors.ts';
 import { buildOpenApi, docsPage } from '../http/openapi.ts';
-import { EVENT_DOCS } from '../notifications/index.ts';
+import { eventDocs } from '../notifications/index.ts';
 import type { Redis } from '../infra/redis.ts';
 import type { Bus } from '../infra/bus.ts';
 import type { Config } from '../../config/index.ts';
@@ -95,7 +95,7 @@ export const systemRoutes = defineRoutes([
     requestScope: false,
     responses: { 200: { description: 'OpenAPI document', schema: openApiDocument } },
     async handler(ctx, { routeTable, config }: Deps) {
-      ctx.body = buildOpenApi(routeTable, config.publicUrl, EVENT_DOCS);
+      ctx.body = buildOpenApi(routeTable, config.publicUrl, eventDocs({ timeoutMs: config.webhookTimeoutMs, retryBaseMs: config.webhookRetryBaseMs }));
     },
   },
   {

@@ -22,7 +22,7 @@ describe('OpenAPI document: the webhooks section describes what subscribers rece
   let receiver: Receiver;
   let doc: Doc;
   before(async () => {
-    server = await startTestServer({ redis: false });
+    server = await startTestServer({ redis: false, env: { WEBHOOK_RETRY_BASE_MS: '1500', WEBHOOK_TIMEOUT_MS: '4000' } });
     receiver = await startReceiver();
     doc = (await server.http.get('/v2/openapi.json').expect(200)).body as Doc;
   });
@@ -40,6 +40,14 @@ describe('OpenAPI document: the webhooks section describes what subscribers rece
         'webhook-timestamp',
         'webhook-signature',
       ]);
+    }
+  });
+
+  it("says who receives each event (postbacks: only their events) and this server's timeout and retry delays", () => {
+    const described = (type: string) => (doc.webhooks![type] as unknown as { post: { description: string } }).post.description;
+    for (const type of EVENT_TYPES) {
+      expect(described(type), type).to.include('within 4 s (WEBHOOK_TIMEOUT_MS)').and.include('(after 1.5 s, 3 s, 6 s, 12 s, 24 s: WEBHOOK_RETRY_BASE_MS');
+      expect(described(type).includes('partner postbacks'), type).to.equal(['conversion.tested', 'commission.created', 'commission.updated'].includes(type));
     }
   });
 
