@@ -5,6 +5,7 @@ import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { conversionRollupCtes } from '../analytics/index.ts';
 import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
+import { partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
 /**
@@ -71,7 +72,10 @@ with input as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
          coalesce(c.source, 'direct') as source, coalesce(c.browser, 'unknown') as browser, coalesce(c.os, 'unknown') as os,
          coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found,
-         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5,
+         -- The click's sub-IDs are its partner's: a conversion credited to another partner (the campaign
+         -- was handed over between click and conversion) does not carry them to that partner.
+         case when h.same then c.sub1 end as sub1, case when h.same then c.sub2 end as sub2, case when h.same then c.sub3 end as sub3,
+         case when h.same then c.sub4 end as sub4, case when h.same then c.sub5 end as sub5,
          c.click_id is not null and not c.is_bot and i.countable as verified,
          -- The campaign's partner now: a campaign handed over later keeps this conversion with this partner.
          cp.partner_id, coalesce(p.status = 'SUSPENDED', false) as partner_suspended
@@ -79,6 +83,7 @@ with input as (
     left join lateral ${clickByIdLateral('i.click_id', 'i.handle', 'i.campaign_id')} c on true
     left join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
     left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
+    cross join lateral (select c.click_id is null or cp.partner_id is not distinct from ${partnerAtSql('cp', 'c.occurred_at')} as same) h
 ), campaign_locks as (
   -- One batch per campaign at a time across processes: the rollups are several upserts of the
   -- campaign's rows (hour, day, totals, dimensions), lock passes no key order alone keeps consistent.

@@ -80,7 +80,11 @@ describe('a campaign handed to another partner: each keeps what happened while i
     expect(byKey((await handle(`/analytics?groupBy=partner&campaignId=${t.campaignId}`)).body.data)).to.deep.equal([['ana', 2, 1, 30], ['ben', 1, 2, 75]]);
     expect(byKey((await handle('/analytics?groupBy=partner&partnerId=ana')).body.data)).to.deep.equal([['ana', 2, 1, 30]]);
     expect(byKey((await realm(ana, '/analytics?groupBy=sub1')).body.data)).to.deep.equal([['a', 2, 1, 30]]);
-    expect(byKey((await realm(ben, '/analytics?groupBy=sub1')).body.data)).to.deep.equal([['b', 1, 1, 70], ['a', 0, 1, 5]]);
+    // a2's conversion is ben's, but its click's sub-ID is ana's: ben never sees it (no sub-ID, not 'a').
+    expect(byKey((await realm(ben, '/analytics?groupBy=sub1')).body.data)).to.deep.equal([['b', 1, 1, 70], ['', 0, 1, 5]]);
+    const bensConversions = (await realm(ben, '/conversions')).body.data as Array<{ value: number; sub1: string | null }>;
+    expect(bensConversions.map((c) => [c.value, c.sub1]).sort()).to.deep.equal([[5, null], [70, 'b']]);
+    expect(JSON.stringify((await realm(ben, '/conversions')).body)).not.to.include('"a"');
     const from = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const hours = (await realm(ana, `/analytics?groupBy=hour&from=${from}`)).body.data as Row[];
     expect(hours.reduce((n, r) => n + r.clicks, 0)).to.equal(2);
