@@ -6,7 +6,8 @@ import { pluginText, type ActivePlugin, type BotDetectorPlugin, type BotVerdict,
 import type { ClickBuffer } from './click-buffer.ts';
 import type { CompiledLink } from './link-cache.ts';
 import { subIdsOf } from './sub-ids.ts';
-import { botClickCount } from './metrics.ts';
+import { LogThrottle } from '../infra/log-throttle.ts';
+import { botClickCount, clickJudgementsSkipped } from './metrics.ts';
 
 // When several detectors flag a click, the most specific explanation is the one stored.
 const REASON_PRECEDENCE = ['link-preview', 'user-agent', 'automation', 'burst'];
@@ -55,10 +56,13 @@ export class ClickRecorder {
   private readonly detectorOrder = new WeakMap<HandlePlugins, ActivePlugin<BotDetectorPlugin>[]>();
 
   private readonly botCounts = new Map<string, { inc(): void }>();
+  // A plugin failing on every click (or plugins unreadable during an outage) would write a line per click.
+  private readonly warnings: LogThrottle;
 
   private readonly opts: ClickRecorderOptions;
   constructor(opts: ClickRecorderOptions) {
     this.opts = opts;
+    this.warnings = new LogThrottle(opts.log);
   }
 
   /**
@@ -78,7 +82,8 @@ export class ClickRecorder {
       (err) => {
         this.settle();
         // The handle's plugin settings could not be read (database down, cold process): keep the click unjudged.
-        this.opts.log.warn({ err: (err as Error).message, handle: link.handle }, 'plugins unavailable; click stored without bot detection');
+        clickJudgementsSkipped.inc({ detector: 'unjudged', reason: 'plugins_unavailable' });
+        this.warnings.warn(`unavailable:${link.handle}`, { err: (err as Error).message, handle: link.handle }, 'plugins unavailable; click stored without bot detection');
         const verdict: BotVerdict = facts.device === 'bot' ? { bot: true, reason: 'device:bot' } : { bot: false };
         this.buffer(link, facts, clickId, destinationUrl, verdict, undefined);
       },
@@ -251,17 +256,20 @@ export class ClickRecorder {
 
   /** Judging itself failed (a plugin broke the contract beyond one verdict): the click is kept, unflagged. */
   private unjudged(err: unknown): BotVerdict {
-    this.opts.log.warn({ err }, 'bot detection failed; the click is stored unflagged');
+    clickJudgementsSkipped.inc({ detector: 'unjudged', reason: 'failed' });
+    this.warnings.warn('unjudged', { err }, 'bot detection failed; the click is stored unflagged');
     return NOT_BOT;
   }
 
   private detectorLate(d: ActivePlugin): BotVerdict {
-    this.opts.log.warn({ plugin: d.manifest.name, deadlineMs: DETECTOR_DEADLINE_MS }, 'bot detector did not answer in time; its verdict is skipped');
+    clickJudgementsSkipped.inc({ detector: d.manifest.name, reason: 'late' });
+    this.warnings.warn(`late:${d.manifest.name}`, { plugin: d.manifest.name, deadlineMs: DETECTOR_DEADLINE_MS }, 'bot detector did not answer in time; its verdict is skipped');
     return NOT_BOT;
   }
 
   private detectorFailed(d: ActivePlugin, err: unknown): BotVerdict {
-    this.opts.log.warn({ err, plugin: d.manifest.name }, 'bot detector failed; its verdict is skipped');
+    clickJudgementsSkipped.inc({ detector: d.manifest.name, reason: 'failed' });
+    this.warnings.warn(`failed:${d.manifest.name}`, { err, plugin: d.manifest.name }, 'bot detector failed; its verdict is skipped');
     return { bot: false };
   }
 
@@ -270,7 +278,7 @@ export class ClickRecorder {
     try {
       return this.presetSegment(plugins, link, facts);
     } catch (err) {
-      this.opts.log.warn({ err, handle: link.handle }, 'tracking preset failed to assign a segment; the device class is used');
+      this.warnings.warn(`segment:${link.handle}`, { err, handle: link.handle }, 'tracking preset failed to assign a segment; the device class is used');
       return undefined;
     }
   }

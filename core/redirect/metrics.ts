@@ -76,6 +76,13 @@ export const clickFlushFailures = new client.Counter({
   registers: [registry],
 });
 
+export const clickJudgementsSkipped = new client.Counter({
+  name: 'tenx_click_judgements_skipped_total',
+  help: "Clicks stored without part of their judgement: a bot detector's verdict (reason late: no answer within 2 s; failed: it threw), or all of it (detector unjudged, reason plugins_unavailable or failed)",
+  labelNames: ['detector', 'reason'],
+  registers: [registry],
+});
+
 export const clicksSpilled = new client.Counter({
   name: 'tenx_clicks_spilled_total',
   help: 'Clicks written to the spill file under DATA_DIR because the buffer was full',

@@ -1,5 +1,8 @@
+import { Writable } from 'node:stream';
 import { expect } from 'chai';
+import { pino } from 'pino';
 import { partnerCampaign } from '../support/conversions.ts';
+import { metric } from '../support/redirect.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { eventually } from '../support/webhooks.ts';
 
@@ -11,9 +14,12 @@ import { eventually } from '../support/webhooks.ts';
 describe('plugins that answer carelessly never cost a click', function () {
   this.timeout(30_000);
   let server: TestServer;
+  const logs: Array<{ msg?: string; plugin?: string; suppressed?: number }> = [];
   before(async () => {
+    const sink = new Writable({ write: (chunk, _enc, done) => (logs.push(JSON.parse(String(chunk))), done()) });
     server = await startTestServer({
       redis: false,
+      log: pino({ level: 'warn' }, sink),
       env: { PLUGINS: './test/fixtures/plugins/careless-detector/index.ts,./test/fixtures/plugins/careless-preset/index.ts' },
     });
   });
@@ -74,5 +80,15 @@ describe('plugins that answer carelessly never cost a click', function () {
     // The deadline is 2 s, checked every 0.5 s: stored between 1.5 and a little over 2 s after the answer.
     expect(Date.now() - started).to.be.within(1_400, 6_000);
     expect(server.kernel.container.resolve<{ inProgress: number }>('clickRecorder').inProgress).to.equal(0);
+  });
+
+  it('counts a detector that fails on every click, and logs it once a minute, not once a click', async () => {
+    const e = await partnerCampaign(server);
+    const failedBefore = await metric(server, 'tenx_click_judgements_skipped_total', 'reason="failed"');
+    for (let i = 0; i < 30; i++) await visit(e.handle, e.slug, 'throw=1');
+    const stored = await eventually(async () => ((await clicks(e.handle)).length === 30 ? clicks(e.handle) : undefined), 8_000, 'the clicks');
+    expect(stored.every((c) => c.is_bot === false)).to.equal(true);
+    expect((await metric(server, 'tenx_click_judgements_skipped_total', 'detector="careless-detector",reason="failed"')) - failedBefore).to.equal(30);
+    expect(logs.filter((l) => l.msg === 'bot detector failed; its verdict is skipped')).to.have.length(1);
   });
 });
