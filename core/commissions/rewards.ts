@@ -90,6 +90,12 @@ export class RewardService {
         const { rowCount } = await client.query('select 1 from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
         if (!rowCount) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
       }
+      if (input.scope.partnerId) {
+        // As a campaign's partnerId (API.md): a rule for a partner that does not exist would never apply, silently.
+        // Partners are never deleted either (only suspended).
+        const { rowCount } = await client.query('select 1 from partners where handle = $1 and partner_id = $2', [handle, input.scope.partnerId]);
+        if (!rowCount) throw unprocessable('unknown_partner', `Partner "${input.scope.partnerId}" does not exist in this handle.`);
+      }
 
       let row: RewardRow & { created: boolean };
       try {

@@ -3,6 +3,7 @@ import type { AutoApproval } from '../../core/commissions/auto-approval.ts';
 import { ledgerMismatches, reverseConversionCommissions } from '../../core/commissions/index.ts';
 import { accrueClicks, conversionRow, earn, ledgerRows } from '../support/commissions.ts';
 import { partnerCampaign } from '../support/conversions.ts';
+import { createPartner } from '../support/partners.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 // The ledger after a commission is written: lists, moves by hand and by the hold, reversals, reconcile.
@@ -293,6 +294,7 @@ describe('commissions: reconcile proves the ledger', () => {
 
   it('finds nothing wrong in a ledger the API wrote, and names each row someone tampered with', async () => {
     const rule = (id: string, body: object) => server.http.put(`/v2/handles/${t.handle}/rewards/${id}`).set(t.auth).send(body).expect(201);
+    for (const partnerId of ['pa', 'pb']) await createPartner(server, t, partnerId);
     await rule('pct', { scope: { partnerId: 'pa' }, event: 'sale', type: 'percent', percent: 12.5 });
     await rule('flat', { scope: { partnerId: 'pb' }, event: 'sale', type: 'flat', amount: 2.5 });
     await rule('clk', { scope: {}, event: 'click', type: 'flat', amount: 0.03, holdDays: 0 });

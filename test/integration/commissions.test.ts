@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import { centsToText, percentOfCents, toCents } from '../../core/commissions/index.ts';
 import { accrueClicks, earn } from '../support/commissions.ts';
 import { partnerCampaign } from '../support/conversions.ts';
+import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 // Conversion and click commissions are written here by the ledger's own SQL fragments
@@ -62,13 +63,24 @@ describe('commissions: reward rules', () => {
       expect(res.status, JSON.stringify(body)).to.equal(400);
       expect(res.body.error.details.map((d: { pointer: string }) => d.pointer), JSON.stringify(body)).to.include(pointer);
     }
+    await createPartner(server, t, 'p-bounds');
     const ok = await server.http.put(`${rewards()}/pct`).set(t.auth).send({ scope: { partnerId: 'p-bounds' }, event: 'sale', type: 'percent', percent: 100 }).expect(201);
     expect(ok.body.percent).to.equal(100);
   });
 
-  it('answers 422 unknown_campaign and 409 for a second rule on the same scope and event', async () => {
+  it('answers 422 unknown_campaign, unknown_partner and 409 for a second rule on the same scope and event', async () => {
     const res = await server.http.put(`${rewards()}/nope`).set(t.auth).send({ scope: { campaignId: 'no-such' }, event: 'sale', type: 'flat', amount: 1 }).expect(422);
     expect(res.body.error.code).to.equal('unknown_campaign');
+    // A rule for a partner that does not exist (a typo) would never apply, silently; another handle's partner neither.
+    const other = await createHandle(server);
+    await createPartner(server, other, 'elsewhere');
+    for (const partnerId of ['no-such', 'elsewhere']) {
+      const unknown = await server.http.put(`${rewards()}/nope`).set(t.auth).send({ scope: { partnerId }, event: 'sale', type: 'flat', amount: 1 }).expect(422);
+      expect(unknown.body.error.code).to.equal('unknown_partner');
+      expect(unknown.body.error.message).to.include(partnerId);
+    }
+    await server.http.get(`${rewards()}/nope`).set(t.auth).expect(404);
+    await createPartner(server, t, 'p-dup');
     await server.http.put(`${rewards()}/dup-a`).set(t.auth).send({ scope: { partnerId: 'p-dup' }, event: 'lead', type: 'flat', amount: 1 }).expect(201);
     const dup = await server.http.put(`${rewards()}/dup-b`).set(t.auth).send({ scope: { partnerId: 'p-dup' }, event: 'lead', type: 'flat', amount: 2 }).expect(409);
     expect(dup.body.error.code).to.equal('conflict');
@@ -97,6 +109,7 @@ describe('commissions: the rule that applies, and what it pays', () => {
     await server.http.post(`/v2/handles/${t.handle}/campaigns`).set(t.auth).send({
       campaignId: 'other-camp', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', primaryLink: { slug: 'other', destinationUrl: 'https://m.example.com/' },
     }).expect(201);
+    for (const partnerId of ['p1', 'clicker', 'handled', 'late']) await createPartner(server, t, partnerId);
     await put('handle-wide', { scope: {}, event: 'sale', type: 'flat', amount: 1 });
     await put('partner', { scope: { partnerId: 'p1' }, event: 'sale', type: 'flat', amount: 2 });
     await put('campaign', { scope: { campaignId: t.campaignId }, event: 'sale', type: 'flat', amount: 3 });
@@ -247,6 +260,7 @@ describe('commissions: money is exact (percent rounded half up to cents)', () =>
     expect(await sqlPercent(cases.map(([v, p]) => [v, p]))).to.deep.equal(cases.map((c) => c[2]));
     expect(cases.map(([v, p]) => jsPercent([v, p]))).to.deep.equal(cases.map((c) => c[2]));
     for (const [i, [v, p, want]] of cases.entries()) {
+      await createPartner(server, t, `p${i}`);
       await server.http.put(`/v2/handles/${t.handle}/rewards/r${i}`).set(t.auth).send({ scope: { partnerId: `p${i}` }, event: 'sale', type: 'percent', percent: Number(p) }).expect(201);
       const [row] = await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId: `p${i}`, eventType: 'sale', value: v }]);
       if (want === '0.00') expect(row, `${v} × ${p}%`).to.equal(undefined);
