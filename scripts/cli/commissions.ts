@@ -1,6 +1,6 @@
 // `tenx commissions ...`: the commission ledger; approve or reject with a reason (audited).
 import { Option, type Command } from 'commander';
-import { timeArg } from './args.ts';
+import { intArg, timeArg } from './args.ts';
 import { withClient } from './client.ts';
 import { action, money, printJson, printTable } from './output.ts';
 
@@ -50,15 +50,18 @@ export function registerCommissionCommands(program: Command) {
     .option('--campaign <campaignId>', 'only this campaign')
     .option('--from <time>', 'created from this ISO-8601 time', timeArg)
     .option('--to <time>', 'created before this ISO-8601 time', timeArg)
-    .option('--limit <n>', 'at most this many rows (default: all)')
+    // As `campaigns list`: one page of 1..500 (the API's bounds, checked here so a bad value is a usage
+    // error), the next page by --cursor, and a note on stderr when there is one.
+    .option('--limit <n>', 'one page of at most n (default: every page)', intArg(1, 500))
+    .option('--cursor <cursor>', 'the page after this cursor')
     .option('--json', 'print the raw JSON')
     .action(
-      action(async (o: { status?: string; type?: string; partner?: string; campaign?: string; from?: string; to?: string; limit?: string; json?: boolean }) => {
+      action(async (o: { status?: string; type?: string; partner?: string; campaign?: string; from?: string; to?: string; limit?: number; cursor?: string; json?: boolean }) => {
         await withClient(async (c) => {
           const filters = { status: o.status, type: o.type, partnerId: o.partner, campaignId: o.campaign, from: o.from, to: o.to };
           // A partner token reads its own commissions on its realm (same filters and shapes).
           const first: { summary: Summary[] } = await c.get(c.readPath('/commissions'), { ...filters, limit: 1 });
-          const page = await c.list<Commission>(c.readPath('/commissions'), { ...filters, ...(o.limit && { limit: Number(o.limit) }) });
+          const page = await c.list<Commission>(c.readPath('/commissions'), { ...filters, limit: o.limit, cursor: o.cursor });
           if (o.json) return printJson({ ...page, summary: first.summary });
           printTable(page.data, [
             { header: 'COMMISSION', value: (r) => r.commissionId },
@@ -71,6 +74,7 @@ export function registerCommissionCommands(program: Command) {
             { header: 'HOLD UNTIL', value: (r) => r.holdUntil },
             { header: 'REASON', value: (r) => r.reason },
           ], 'no commissions match');
+          if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
           if (first.summary.length) {
             process.stdout.write('\n');
             printTable(first.summary, [

@@ -1,6 +1,7 @@
 // `tenx payouts ...`: run payouts over the approved ledger, mark them paid, fetch their statements.
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
 import { listArg, timeArg } from './args.ts';
 import { apiErrorOf, withClient } from './client.ts';
 import { action, money, printJson, printTable } from './output.ts';
@@ -17,6 +18,26 @@ interface Payout {
   paidAt: string | null;
 }
 
+/**
+ * `--period-end`: a time as given, or a bare date (2026-12-31) as the end of that UTC day, as the
+ * dashboard's date field sends it: "due by the 31st" includes commissions whose hold ends that day
+ * (timeArg alone made it the day's first millisecond, so the CLI paid less than the dashboard).
+ */
+export function periodEndArg(value: string): string {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(value.trim())) return timeArg(value);
+  const day = new Date(`${value.trim()}T00:00:00.000Z`);
+  if (Number.isNaN(day.getTime()) || day.toISOString().slice(0, 10) !== value.trim()) throw new InvalidArgumentError(`expected a date like 2026-12-31 or an ISO-8601 time, got "${value}"`);
+  return `${value.trim()}T23:59:59.999Z`;
+}
+
+/**
+ * Why a run paid nothing. Approved commissions alone do not make a payout: a run pays those whose
+ * hold has ended by the period end (one approved by hand keeps its holdUntil), so "no approved
+ * balance" sent people looking for approvals that were there.
+ */
+export const NOTHING_DUE = 'no payout: no partner has approved commissions due by the period end (hold ended) summing to at least its minimum; '
+  + 'a commission approved by hand is paid once its hold ends, or pass a later --period-end';
+
 const columns = [
   { header: 'PAYOUT', value: (p: Payout) => p.payoutId },
   { header: 'PARTNER', value: (p: Payout) => p.partnerId },
@@ -28,13 +49,13 @@ const columns = [
 ];
 
 export function registerPayoutCommands(program: Command) {
-  const payouts = program.command('payouts').description('payouts: run, list, mark paid, statements (payouts.read / payouts.write)');
+  const payouts = program.command('payouts').description('payouts: run, list, mark paid, cancel, statements (payouts.read / payouts.write)');
 
   payouts
     .command('run')
     .description('one payout per partner and currency over approved, unpaid commissions; the same --key again returns the same payouts')
     .option('--key <idempotencyKey>', 'idempotency key (default: a new UUID, printed to stderr so a retry can reuse it)')
-    .option('--period-end <time>', 'commissions due by this ISO-8601 time (default now)', timeArg)
+    .option('--period-end <time>', 'commissions due (hold ended) by this ISO-8601 time, or by the end of this UTC date (default now)', periodEndArg)
     .option('--partners <ids>', 'only these partners (comma-separated)', listArg)
     .option('--json', 'print the raw JSON')
     .action(
@@ -52,7 +73,7 @@ export function registerPayoutCommands(program: Command) {
             const other = answer.headers['idempotency-mismatch'] === 'true' ? ' with another --period-end or --partners' : '';
             process.stderr.write(`key ${key} ran before${other}: these are that run's payouts; nothing new was paid out (use a new --key for a new run)\n`);
           }
-          printTable(res.data, columns, replayed ? 'that run created no payout' : 'no partner has an approved balance at or above its minimum: no payout');
+          printTable(res.data, columns, replayed ? 'that run created no payout' : NOTHING_DUE);
         });
       }),
     );
@@ -82,6 +103,20 @@ export function registerPayoutCommands(program: Command) {
           const p: Payout = await c.post(c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/mark-paid`), o.reference ? { reference: o.reference } : {});
           if (o.json) return printJson(p);
           process.stdout.write(`Payout ${p.payoutId} to ${p.partnerId}: ${money(p.amount)} ${p.currency} paid${p.reference ? ` (${p.reference})` : ''}.\n`);
+        });
+      }),
+    );
+
+  payouts
+    .command('cancel <payoutId>')
+    .description('cancel a pending payout (its commissions return to approved, for a later run)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (payoutId: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const p: Payout = await c.post(c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/cancel`));
+          if (o.json) return printJson(p);
+          process.stdout.write(`Payout ${p.payoutId} to ${p.partnerId}: ${money(p.amount)} ${p.currency} canceled; its ${p.commissionCount} commissions are approved again.\n`);
         });
       }),
     );

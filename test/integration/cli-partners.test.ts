@@ -177,6 +177,59 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect((await api(`/commissions/${a}`)).body.status).to.equal('paid');
   });
 
+  it('payouts run: a bare --period-end date is the end of that UTC day (as in the dashboard); nothing due names the hold; payouts cancel', async () => {
+    ok(await tenx(['partners', 'create', 'held', '--name', 'Held Media'], asOwner()));
+    const holdUntil = new Date(Date.now() + 10 * 86_400_000);
+    holdUntil.setUTCHours(12, 0, 0, 0);
+    const [x] = await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '9.99', status: 'approved', holdUntil },
+    ]);
+    // Approved by hand, still in its hold: nothing is due now, and the CLI says why.
+    const early = await tenx(['payouts', 'run', '--partners', 'held'], asOwner());
+    ok(early);
+    expect(early.stdout).to.not.match(/held\s/);
+    expect(early.stderr).to.include('hold');
+    expect(early.stderr).to.include('--period-end');
+    expect(early.stderr).to.not.include('no partner has an approved balance');
+
+    // "Due by the day the hold ends" includes that day's noon (it was that day's first millisecond).
+    const day = holdUntil.toISOString().slice(0, 10);
+    const run = await tenx(['payouts', 'run', '--partners', 'held', '--period-end', day, '--json'], asOwner());
+    ok(run);
+    const [payout] = JSON.parse(run.stdout).data;
+    expect(payout, run.stdout).to.include({ partnerId: 'held', amount: 9.99, periodEnd: `${day}T23:59:59.999Z` });
+    const badDay = await tenx(['payouts', 'run', '--period-end', '2026-02-30'], asOwner());
+    expect(badDay.code).to.equal(2);
+
+    const cancel = await tenx(['payouts', 'cancel', payout.payoutId], asOwner());
+    ok(cancel);
+    expect(cancel.stdout).to.include('canceled');
+    expect((await api(`/payouts/${payout.payoutId}`)).body.status).to.equal('canceled');
+    expect((await api(`/commissions/${x}`)).body).to.include({ status: 'approved', payoutId: null });
+    const twice = await tenx(['payouts', 'cancel', payout.payoutId], asOwner());
+    expect(twice.code).to.equal(1);
+  });
+
+  it('commissions list --limit is one page like campaigns list: 1..500 checked (exit 2), the next page named by --cursor', async () => {
+    const tooMany = await tenx(['commissions', 'list', '--limit', '900'], asOwner());
+    expect(tooMany.code).to.equal(2);
+    expect(tooMany.stderr).to.include('between 1 and 500');
+    expect((await tenx(['commissions', 'list', '--limit', 'abc'], asOwner())).code).to.equal(2);
+    await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '1.00', status: 'pending' },
+      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '2.00', status: 'pending' },
+    ]);
+    const first = await tenx(['commissions', 'list', '--partner', 'held', '--status', 'pending', '--limit', '1'], asOwner());
+    ok(first);
+    const cursor = /\(more: --cursor (\S+)\)/.exec(first.stderr)?.[1];
+    expect(cursor, first.stderr).to.be.a('string');
+    const second = await tenx(['commissions', 'list', '--partner', 'held', '--status', 'pending', '--limit', '1', '--cursor', cursor!], asOwner());
+    ok(second);
+    expect(second.stderr).to.not.include('more:');
+    const amounts = [first.stdout, second.stdout].map((out) => /held\s+alpha-deal\s+conversion\s+1\s+(\S+ USD)/.exec(out)?.[1]);
+    expect(amounts.sort()).to.deep.equal(['1.00 USD', '2.00 USD']);
+  });
+
   it('seed-demo creates partners for its campaigns and a partner token that opens the portal, and says how', async () => {
     const handle = uniqueHandle('demo');
     const run = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '20', '--seed', '7'], { ADMIN_TOKEN });
