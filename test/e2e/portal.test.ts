@@ -221,6 +221,61 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await shot(page, 'manager-02-commissions-phone');
   });
 
+  it('commissions: the filter is kept in the URL, so a reload (or a shared link) shows the same filtered ledger', async () => {
+    const [a, b] = await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '1.11', status: 'pending' },
+      { handle: tenant.handle, partnerId: 'beta', campaignId: 'beta-deal', amount: '2.22', status: 'pending' },
+    ]);
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/commissions');
+    await page.locator(`#commissions-table tr[data-commission-id="${a}"]`).waitFor({ timeout: UI_WAIT });
+    await page.selectOption('#commission-status', 'pending');
+    await page.fill('#commission-partner', 'beta');
+    await page.click('#commission-apply');
+    await page.locator(`#commissions-table tr[data-commission-id="${a}"]`).waitFor({ state: 'detached', timeout: UI_WAIT });
+    const hash = new URL(page.url()).hash;
+    expect(hash).to.match(/^#\/commissions\?/);
+    expect(Object.fromEntries(new URLSearchParams(hash.slice(hash.indexOf('?'))))).to.deep.equal({ status: 'pending', partnerId: 'beta' });
+
+    await page.reload();
+    await page.locator(`#commissions-table tr[data-commission-id="${b}"]`).waitFor({ timeout: UI_WAIT });
+    expect(await page.inputValue('#commission-partner')).to.equal('beta');
+    expect(await page.inputValue('#commission-status')).to.equal('pending');
+    expect(await page.locator(`#commissions-table tr[data-commission-id="${a}"]`).count(), 'alpha stays filtered out after the reload').to.equal(0);
+    expect(await page.locator('#commissions-table tbody tr[data-commission-id]').evaluateAll((trs) => trs.map((tr) => tr.children[2].textContent)))
+      .to.satisfy((partners: string[]) => partners.length > 0 && partners.every((p) => p === 'beta'));
+  });
+
+  it('partner commissions: the status filter is kept in the URL across a reload', async () => {
+    const { token } = await partnerToken(server, tenant, 'alpha');
+    const page = await openPage();
+    await signIn(page, token, '#/my-commissions');
+    await page.locator('#my-commissions-table tbody tr').first().waitFor({ timeout: UI_WAIT });
+    await page.selectOption('#my-commission-status', 'rejected');
+    await page.waitForFunction(() => location.hash.includes('status=rejected'), undefined, { timeout: UI_WAIT });
+    await page.reload();
+    await page.locator('#my-commissions-table tbody tr').first().waitFor({ timeout: UI_WAIT });
+    expect(await page.inputValue('#my-commission-status')).to.equal('rejected');
+  });
+
+  it('payouts: a run that pays nothing because the approved commissions are still in their hold says so, not that nothing is approved', async () => {
+    await createPartner(server, tenant, 'held', { name: 'Held Media' });
+    await ledgerRows(server, [
+      // Approved by hand, its hold ends in ten days: approved, but not due by now.
+      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '9.99', status: 'approved', holdUntil: new Date(Date.now() + 10 * 86_400_000) },
+    ]);
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/payouts');
+    await page.locator('#payouts-table').waitFor({ timeout: UI_WAIT });
+    await page.fill('#payout-partners', 'held');
+    await page.click('#payout-run');
+    await waitForText(page, '#payout-feedback', 'No payout created');
+    const text = await page.locator('#payout-feedback').textContent();
+    expect(text).to.include('hold');
+    expect(text).to.include('later period end');
+    expect(text).to.not.include('no partner has an approved balance');
+  });
+
   it('payouts: runs payouts, downloads a statement, marks one paid with a reference', async () => {
     await ledgerRows(server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '40.00' },

@@ -13,10 +13,13 @@ const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
 export async function renderCommissions(ctx) {
   const canWrite = allowed(ctx.scopes, 'commissions.write');
-  const status = h('select#commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s }, s || 'All statuses')));
-  const type = h('select#commission-type', { 'aria-label': 'Type' }, TYPES.map((s) => h('option', { value: s }, s || 'All types')));
-  const partnerId = h('input#commission-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false' });
-  const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false' });
+  // The filter lives in the URL (#/commissions?status=pending&partnerId=alpha): a reload, Back from
+  // another page or a shared link shows the same ledger, not the whole of it.
+  const asked = (key, allowedValues) => (allowedValues.includes(ctx.query?.get(key) ?? '') ? ctx.query.get(key) ?? '' : '');
+  const status = h('select#commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === asked('status', STATUSES) }, s || 'All statuses')));
+  const type = h('select#commission-type', { 'aria-label': 'Type' }, TYPES.map((s) => h('option', { value: s, selected: s === asked('type', TYPES) }, s || 'All types')));
+  const partnerId = h('input#commission-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false', value: ctx.query?.get('partnerId') ?? '' });
+  const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: ctx.query?.get('campaignId') ?? '' });
   const apply = h('button.btn#commission-apply', { type: 'submit' }, 'Apply');
   const stats = h('div.stats#commission-summary');
   const reason = h('input#commission-reason', { 'aria-label': 'Reason', placeholder: 'Reason (required, audited)', maxLength: 500 });
@@ -44,6 +47,7 @@ export async function renderCommissions(ctx) {
     selected.clear();
     rows.clear();
     updateSelected();
+    ctx.setQuery?.(query(filters()));
     return table.reload();
   };
   const filterForm = h('form.toolbar#commission-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },

@@ -13,7 +13,9 @@ export async function renderPartnerCommissions(ctx) {
   // The realm does not name the handle's reporting currency; its funnel totals imply it. The summary
   // puts it first, as the manager's page does (it showed e.g. EUR above USD).
   const currency = ctx.currency || await api(`/partner/analytics${query({ funnel: true })}`).then((r) => impliedCurrency(r.totals)).catch(() => '');
-  const status = h('select#my-commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s }, s || 'All statuses')));
+  // The status filter lives in the URL (#/my-commissions?status=approved), kept across a reload.
+  const askedStatus = STATUSES.includes(ctx.query?.get('status') ?? '') ? ctx.query?.get('status') ?? '' : '';
+  const status = h('select#my-commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === askedStatus }, s || 'All statuses')));
   const stats = h('div.stats#my-commission-summary');
   const table = pagedTable({
     id: 'my-commissions-table',
@@ -24,7 +26,10 @@ export async function renderPartnerCommissions(ctx) {
     onPage: (res) => (res.summary ? clear(stats, summaryCards(res.summary, currency)) : clear(stats)),
     row: (c) => h('tr', { dataset: { commissionId: c.commissionId, status: c.status } }, commissionCells(c, { partner: false })),
   });
-  status.addEventListener('change', () => void table.reload());
+  status.addEventListener('change', () => {
+    ctx.setQuery?.(query({ status: status.value || undefined }));
+    void table.reload();
+  });
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Commissions'), h('p.muted', {}, 'Pending until the hold ends, then approved, then paid with a payout.')),

@@ -49,7 +49,10 @@ export async function renderPayouts(ctx) {
         key = crypto.randomUUID();
         feedback.append(h('div.alert.alert-success', { role: 'status' }, res.data.length
           ? `${res.data.length} ${res.data.length === 1 ? 'payout' : 'payouts'} created.`
-          : 'No partner has an approved balance at or above its minimum: no payout created.'));
+          // Approved is not enough: a run pays what is due by the period end, and a commission
+          // approved by hand keeps its hold (the old wording sent people looking for approvals).
+          : 'No payout created: no partner has approved commissions due by the period end (hold ended) summing to at least its minimum. '
+            + 'A commission approved by hand is paid once its hold ends, or run with a later period end.'));
         await table.reload();
       } catch (err) {
         feedback.append(errorBox(err, 'Could not run payouts'));
