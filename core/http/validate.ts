@@ -23,9 +23,12 @@ export const instant = {
 const UUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
 const withFormats = (ajv: Ajv) => addFormats(ajv).addFormat('uuid', UUID);
 
-/** Two ajv instances: bodies are strict JSON; params and query strings are coerced to their types. */
-export const bodyAjv = withFormats(new Ajv({ allErrors: true, strict: false, useDefaults: true }));
-export const queryAjv = withFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true }));
+/**
+ * Two ajv instances: bodies are strict JSON; params and query strings are coerced to their types. `verbose`
+ * keeps the refused value on each error (only on the error path), so an enum's message can suggest the value meant.
+ */
+export const bodyAjv = withFormats(new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true }));
+export const queryAjv = withFormats(new Ajv({ allErrors: true, strict: false, coerceTypes: true, useDefaults: true, verbose: true }));
 
 /** Absent or `{}`: what a body or settings object with nothing to say may be. */
 export const isNothing = (value: unknown) =>
@@ -35,11 +38,47 @@ export function compile(schema: JsonSchema, coerce: boolean): ValidateFunction {
   return (coerce ? queryAjv : bodyAjv).compile(schema);
 }
 
+const DATE_TIME = 'must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z';
+
+/** Patterns whose text would tell a client little: what they mean instead ("must match pattern …" for the rest). */
+const PATTERNS_SAID = new Map([
+  // It only narrows the years and leap seconds; its text is ~200 characters of regex.
+  [instant.pattern, DATE_TIME],
+  ['^[^\\p{C}]{1,255}$', 'must not contain control or invisible formatting characters'],
+  ['^[^\\p{C}]*$', 'must not contain control or invisible formatting characters'],
+  ['^[^\\p{Cc}]*$', 'must not contain control characters'],
+]);
+
+/** Enums up to this size are listed whole in their error; longer ones (currencies) by count and a few examples. */
+const ENUM_LISTED = 12;
+
+function enumMessage(e: ErrorObject): string {
+  const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+  const show = (values: unknown[]) => values.map((v) => JSON.stringify(v)).join(', ');
+  const list = allowed.length <= ENUM_LISTED ? `must be one of ${show(allowed)}` : `must be one of ${allowed.length} allowed values (${show(allowed.slice(0, 3))}, …)`;
+  const given = e.data;
+  const meant = typeof given === 'string' ? allowed.find((a) => typeof a === 'string' && a.toLowerCase() === given.toLowerCase()) : undefined;
+  return meant === undefined ? list : `${list}; did you mean ${JSON.stringify(meant)}?`;
+}
+
+const isDateTimeFormat = (e: ErrorObject) => e.keyword === 'format' && (e.params as { format: string }).format === 'date-time';
+
 export function toDetails(errors: ErrorObject[] | null | undefined, root: string): ErrorDetail[] {
-  return (errors ?? []).map((e) => {
+  const all = errors ?? [];
+  // "notadate" fails an instant's format and its pattern: one detail, not two.
+  const badDates = new Set(all.filter(isDateTimeFormat).map((e) => e.instancePath));
+  const twice = (e: ErrorObject) => e.keyword === 'pattern' && badDates.has(e.instancePath) && (e.params as { pattern: string }).pattern === instant.pattern;
+  return all.filter((e) => !twice(e)).map((e) => {
     let pointer = `${root}${e.instancePath}`;
     let message = e.message ?? 'is invalid';
-    if (e.keyword === 'additionalProperties') {
+    const said = e.keyword === 'pattern' ? PATTERNS_SAID.get((e.params as { pattern: string }).pattern) : undefined;
+    if (said) {
+      message = said;
+    } else if (isDateTimeFormat(e)) {
+      message = DATE_TIME;
+    } else if (e.keyword === 'enum') {
+      message = enumMessage(e);
+    } else if (e.keyword === 'additionalProperties') {
       pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
       message = 'is not a known field';
     } else if (e.keyword === 'required') {

@@ -1,0 +1,50 @@
+import { expect } from 'chai';
+import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+type Detail = { pointer: string; message: string };
+
+// A user pass: a bad date answered with ~200 characters of regex, and an enum ("usd", a misspelt status) with
+// "must be equal to one of the allowed values" without saying which. Each detail now says what is wanted.
+describe('validation errors say what is wanted, not how it is checked', () => {
+  let server: TestServer;
+  let t: Awaited<ReturnType<typeof partnerCampaign>>;
+  before(async () => {
+    server = await startTestServer();
+    t = await partnerCampaign(server);
+  });
+  after(async () => server?.close());
+
+  const detail = (body: { error: { code: string; details: Detail[] } }, pointer: string) => {
+    expect(body.error.code).to.equal('invalid_request');
+    const found = body.error.details.find((d) => d.pointer === pointer);
+    expect(found, JSON.stringify(body)).to.not.equal(undefined);
+    return found!.message;
+  };
+
+  it('names the date-time form for a bad time bound, in a query and in a body', async () => {
+    const query = await server.http.get(`/v2/handles/${t.handle}/commissions?from=notadate`).set(t.auth).expect(400);
+    expect(detail(query.body, '/query/from')).to.equal('must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z');
+    expect(query.body.error.details).to.have.length(1);
+    const year = await server.http.get(`/v2/handles/${t.handle}/commissions?from=0001-01-01T00:00:00Z`).set(t.auth).expect(400);
+    expect(detail(year.body, '/query/from')).to.equal('must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z');
+    const body = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'p', periodEnd: '2026-12-31T23:59:60Z' }).expect(400);
+    expect(detail(body.body, '/body/periodEnd')).to.equal('must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z');
+  });
+
+  it('lists a short enum, and suggests the value meant for a long one', async () => {
+    const status = await server.http.get(`/v2/handles/${t.handle}/conversions?status=bogus`).set(t.auth).expect(400);
+    expect(detail(status.body, '/query/status')).to.equal('must be one of "recorded", "partially_reversed", "reversed"');
+    const ctx = await clickThrough(server, t.handle, t.slug);
+    const currency = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 1, currency: 'usd', idempotencyKey: 'k' }).expect(400);
+    expect(detail(currency.body, '/body/currency')).to.match(/^must be one of \d{3} allowed values \("[A-Z]{3}", "[A-Z]{3}", "[A-Z]{3}", …\); did you mean "USD"\?$/);
+    const zzz = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 1, currency: 'ZZZ', idempotencyKey: 'k' }).expect(400);
+    expect(detail(zzz.body, '/body/currency')).to.not.include('did you mean');
+  });
+
+  it('says a key may not hold control characters instead of printing the pattern', async () => {
+    const ctx = await clickThrough(server, t.handle, t.slug);
+    const res = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 1, currency: 'USD', idempotencyKey: 'a\u0007b' }).expect(400);
+    expect(detail(res.body, '/body/idempotencyKey')).to.equal('must not contain control or invisible formatting characters');
+  });
+});
