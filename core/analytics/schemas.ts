@@ -19,7 +19,7 @@ export const partnerIdQuery = {
   description: "Only this partner's numbers: its campaigns while it held them (a campaign that changed partner counts for each holder over its own time; 404 if the handle has no such partner).",
 } as const;
 
-/** The window every analytics view takes (the partner realm's too, which adds no partnerId). */
+/** The window every analytics view takes (the partner realm's too, whose partnerId may name only the caller). */
 export const windowQuery = {
   campaignId: campaignIdParam,
   from: { ...instant, description: `Start (inclusive). ${WINDOW_NOTE}` },

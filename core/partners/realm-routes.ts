@@ -22,6 +22,9 @@ const ownPartner = <T extends { partnerId?: object }>(q: T) => ({ ...q, partnerI
 
 const REALM = 'partner realm';
 const campaignIdQuery = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: 'One of the partner\'s campaigns (404 for any other).' } as const;
+const partnerIdQuery = { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,63}$', description: "The calling partner's own id (404 for any other); the realm covers only its own numbers either way." } as const;
+/** The analytics views' filters: the caller's own campaigns, and partnerId only as itself (as on the lists). */
+const realmFilters = { campaignId: campaignIdQuery, partnerId: partnerIdQuery };
 
 const money = { type: 'number', description: 'Decimal amount, at most 2 fraction digits.' } as const;
 
@@ -133,10 +136,11 @@ export const realmRoutes = defineRoutes([
     tags: [REALM],
     auth: { partner: 'partner.read' },
     params: handleParams,
-    query: analyticsQueryOf(PARTNER_GROUP_BY, { campaignId: campaignIdQuery }),
+    query: analyticsQueryOf(PARTNER_GROUP_BY, realmFilters),
     responses: { 200: { description: 'Funnel rows with totals, or breakdown rows, of the partner\'s campaigns only', schema: analyticsResponse } },
     async handler(ctx, { analytics, partnerRealm, principal }: Deps) {
-      await answerAnalytics(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId }, PARTNER_GROUP_BY, principal);
+      const q = ctx.state.query as { partnerId?: string };
+      await answerAnalytics(ctx, analytics, ctx.params.handle, { ...q, partnerId: partnerRealm.ownPartnerId(q.partnerId) }, PARTNER_GROUP_BY, principal);
     },
   },
   {
@@ -146,7 +150,7 @@ export const realmRoutes = defineRoutes([
     tags: [REALM],
     auth: { partner: 'partner.read' },
     params: handleParams,
-    query: exportQueryOf({ campaignId: campaignIdQuery }),
+    query: exportQueryOf(realmFilters),
     responses: {
       200: {
         description: 'The columns of the handle export, rows of the partner\'s campaigns only.',
@@ -157,7 +161,8 @@ export const realmRoutes = defineRoutes([
       429: { description: 'rate_limited: this partner already runs its part of the handle\'s EXPORT_MAX_PER_HANDLE exports (a quarter, at least one), the partners together half, or the server EXPORT_MAX_CONCURRENT; retry after the retry-after header' },
     },
     async handler(ctx, { analytics, partnerRealm }: Deps) {
-      await answerExport(ctx, analytics, ctx.params.handle, { ...ctx.state.query, partnerId: partnerRealm.partnerId }, true);
+      const q = ctx.state.query as Parameters<typeof answerExport>[3];
+      await answerExport(ctx, analytics, ctx.params.handle, { ...q, partnerId: partnerRealm.ownPartnerId(q.partnerId) }, true);
     },
   },
   {
@@ -167,7 +172,7 @@ export const realmRoutes = defineRoutes([
     tags: [REALM],
     auth: { partner: 'partner.read' },
     params: handleParams,
-    query: { properties: { campaignId: campaignIdQuery } },
+    query: { properties: realmFilters },
     responses: {
       200: {
         description: 'text/event-stream, as the handle stream, over the partner\'s campaigns only; ends with `event: close` when the token is revoked or expires.',
@@ -177,8 +182,8 @@ export const realmRoutes = defineRoutes([
       429: { description: 'rate_limited: this token holds ANALYTICS_SSE_MAX_PER_TOKEN open streams, or this partner its part of the handle\'s ANALYTICS_SSE_MAX_PER_HANDLE (a quarter, at least one; the partners together half), on this server process' },
     },
     async handler(ctx, deps: Deps) {
-      const { campaignId } = ctx.state.query as { campaignId?: string };
-      await answerStream(ctx, deps, ctx.params.handle, { campaignId, partnerId: deps.partnerRealm.partnerId });
+      const { campaignId, partnerId } = ctx.state.query as { campaignId?: string; partnerId?: string };
+      await answerStream(ctx, deps, ctx.params.handle, { campaignId, partnerId: deps.partnerRealm.ownPartnerId(partnerId) });
     },
   },
 ]);

@@ -41,14 +41,20 @@ export class PartnerRealm {
     return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
   }
 
+  /** A `partnerId` the request names: the caller's own (its id either way), any other a 404 that says nothing of it. */
+  ownPartnerId(named: string | undefined): string {
+    const partnerId = this.partnerId;
+    if (named !== undefined && named !== partnerId) throw notFound('Partner');
+    return partnerId;
+  }
+
   /**
    * A realm list's filters, scoped to the calling partner: `partnerId` may name only itself, and a
    * `campaignId` only a campaign it holds or held (its past rows stay its own after a handover); any
    * other is a 404 that says nothing of it.
    */
   async ownFilters<T extends { partnerId?: string; campaignId?: string }>(handle: string, q: T): Promise<T & { partnerId: string }> {
-    const partnerId = this.partnerId;
-    if (q.partnerId !== undefined && q.partnerId !== partnerId) throw notFound('Partner');
+    const partnerId = this.ownPartnerId(q.partnerId);
     if (q.campaignId !== undefined) {
       const { rowCount } = await this.deps.pg.query(
         `select 1 from campaigns where handle = $1 and campaign_id = $2 and partner_id = $3

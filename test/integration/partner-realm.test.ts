@@ -66,7 +66,7 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     expect(days.body.data.reduce((n: number, r: { clicks: number }) => n + r.clicks, 0)).to.equal(3);
     const partner = await server.http.get(realm('/analytics?groupBy=partner')).set(anna.auth).expect(400);
     expect(partner.body.error.details[0].pointer).to.equal('/query/groupBy');
-    await server.http.get(realm('/analytics?funnel=true&partnerId=bob')).set(anna.auth).expect(400);
+    await server.http.get(realm('/analytics?funnel=true&partnerId=bob')).set(anna.auth).expect(404); // another partner's id: 404, as on the lists (API.md)
   });
 
   it("breaks down the partner's own clicks by sub-ID, without a campaignId", async () => {
@@ -93,6 +93,18 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     // The partner's own campaign by id works, archived or not.
     const own = await server.http.get(realm('/analytics?funnel=true&campaignId=partner-retired')).set(anna.auth).expect(200);
     expect(own.body.totals.clicks).to.equal(1);
+  });
+
+  it("takes its own partnerId on the analytics views, as on its lists, and answers 404 for another's", async () => {
+    const plain = await server.http.get(realm('/analytics?funnel=true')).set(anna.auth).expect(200);
+    const named = await server.http.get(realm('/analytics?funnel=true&partnerId=anna')).set(anna.auth).expect(200);
+    expect(named.body).to.deep.equal(plain.body);
+    await server.http.get(realm('/analytics/export?format=ndjson&partnerId=anna')).set(anna.auth).expect(200);
+    for (const path of ['/analytics?funnel=true&partnerId=bob', '/analytics?groupBy=sub1&partnerId=bob', '/analytics?funnel=true&partnerId=nobody', '/analytics/export?format=csv&partnerId=bob', '/analytics/stream?partnerId=bob', '/commissions?partnerId=bob']) {
+      const res = await server.http.get(realm(path)).set(anna.auth).expect(404);
+      expect(res.body.error.code, path).to.equal('not_found');
+      expect(JSON.stringify(res.body)).not.to.match(/clicks|bob/);
+    }
   });
 
   it("exports only the partner's clicks, without user agent or IP hash", async () => {
