@@ -26,6 +26,11 @@ export interface StreamClient {
   tokenHash?: string;
   /** A handle token without commissions.read: its rows go out without partners' commissions. */
   hideCommission: boolean;
+  /**
+   * A partner's stream: each campaign's row as last sent. Only a row that changed goes out again, so a
+   * campaign handed to another partner, whose traffic now marks it changed, tells the former holder nothing.
+   */
+  sent?: Map<string, string>;
   res: ServerResponse;
   heartbeat: NodeJS.Timeout;
   /** Gives back the client's place under the per-token and per-handle caps. */
@@ -43,6 +48,18 @@ export type FunnelLoader = (handle: string, campaignIds: string[] | null, partne
 
 function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** The rows a client has not been sent as they are now (all of them for a handle's own stream); remembers them as sent. */
+function unsent(client: StreamClient, rows: FunnelRow[]): FunnelRow[] {
+  const { sent } = client;
+  if (!sent) return rows;
+  return rows.filter((r) => {
+    const json = JSON.stringify(r);
+    if (sent.get(r.campaignId) === json) return false;
+    sent.set(r.campaignId, json);
+    return true;
+  });
 }
 
 class HandleWatch {
@@ -103,7 +120,7 @@ class HandleWatch {
       for (const [partnerId, clients] of audiences) {
         const { data } = await this.hub.loadFunnel(this.handle, ids, partnerId);
         for (const client of clients) {
-          const rows = client.campaignId ? data.filter((r: FunnelRow) => r.campaignId === client.campaignId) : data;
+          const rows = unsent(client, client.campaignId ? data.filter((r: FunnelRow) => r.campaignId === client.campaignId) : data);
           if (rows.length) this.hub.send(client, frame('funnel', client.hideCommission ? withoutCommission({ data: rows }) : { data: rows }));
         }
       }
@@ -257,6 +274,7 @@ export class AnalyticsStreams {
       this.detach(handle, client);
       throw err;
     }
+    if (partnerId) client.sent = new Map(snapshot.data.map((r) => [r.campaignId, JSON.stringify(r)]));
     res.socket?.setTimeout(0);
     res.socket?.setNoDelay(true);
     res.writeHead(200, {

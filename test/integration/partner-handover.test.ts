@@ -178,6 +178,41 @@ describe('a campaign handed to another partner: each keeps what happened while i
     const [last] = await funnelOf(ana);
     expect(last).to.include({ clicks: 3, lastClickAt: anas.lastClickAt }); // hers: the click before the campaign was taken
   });
+
+  // Black-box pass: the former holder's stream got a frame (its own row, unchanged) each time the new
+  // holder's click or conversion changed the campaign, so it learnt when the other partner sold.
+  it("sends the former holder's stream nothing when only the new holder's traffic changes the campaign", async () => {
+    const c = await partnerCampaign(server, { campaignId: 'streamed', slug: 'streamed' });
+    await createPartner(server, c, 'ana');
+    await createPartner(server, c, 'ben');
+    await assignPartner(server, c, 'streamed', 'ana');
+    const anaToken = await partnerToken(server, c, 'ana');
+    const benToken = await partnerToken(server, c, 'ben');
+    await clickThrough(server, c.handle, 'streamed?sub1=ana');
+    for (let i = 0; (await server.sql.query('select 1 from clicks where handle = $1', [c.handle])).rowCount === 0; i++) {
+      if (i > 100) throw new Error('the click was never stored');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await assignPartner(server, c, 'streamed', 'ben');
+    const streams = [
+      await SseClient.open(`${server.url}/v2/handles/${c.handle}/partner/analytics/stream`, anaToken.auth),
+      await SseClient.open(`${server.url}/v2/handles/${c.handle}/partner/analytics/stream?campaignId=streamed`, anaToken.auth),
+    ];
+    const bens = await SseClient.open(`${server.url}/v2/handles/${c.handle}/partner/analytics/stream`, benToken.auth);
+    try {
+      for (const s of streams) await s.until(() => s.events[0], 5000, "ana's snapshot");
+      expect(streams[0].events[0].data.data[0]).to.include({ partnerId: 'ana', clicks: 1 });
+      await bens.until(() => bens.events[0], 5000, "ben's snapshot");
+      const ctx = await clickThrough(server, c.handle, 'streamed?sub1=ben');
+      await bens.until(() => bens.events.find((e) => e.data.data[0]?.clicks === 1), 5000, "ben's click pushed");
+      await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 12, currency: 'EUR', idempotencyKey: 'streamed-1' }).expect(201);
+      await bens.until(() => bens.events.find((e) => e.data.data[0]?.conversions === 1), 5000, "ben's conversion pushed");
+      await new Promise((r) => setTimeout(r, 1500)); // a push for ana would have gone out by now
+      for (const s of streams) expect(s.events.map((e) => e.data.data.map((r: Row) => [r.partnerId, r.clicks]))).to.deep.equal([[['ana', 1]]]);
+    } finally {
+      for (const s of [...streams, bens]) s.close();
+    }
+  });
 });
 
 describe('a campaign given its first partner', () => {
@@ -303,6 +338,7 @@ describe('a handover in a month whose raw clicks retention dropped', () => {
       (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true&partnerId=${partnerId}`).set(t.auth).expect(200)).body.totals.clicks;
     expect([await funnel('ana'), await funnel('ben')]).to.deep.equal([3, 4]);
   });
+
 });
 
 describe('a click still buffered when its campaign is handed over', () => {
