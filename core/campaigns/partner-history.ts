@@ -14,6 +14,15 @@ export const partnerAtSql = (c: string, at: string) =>
         else (select h.partner_id from campaign_partner_history h
                where h.handle = ${c}.handle and h.campaign_id = ${c}.campaign_id and ${at} < h.until order by h.until limit 1) end`;
 
+/**
+ * Whether the click `clickId` (a UUIDv7: it carries its time to the millisecond, the click's
+ * occurred_at) was made while `partner` held campaign `c`, as an SQL condition; true for an id without
+ * a time. A conversion credited to a later holder (the campaign was handed over in between) does not
+ * show that holder the earlier one's click: its id would name it and tell when it happened.
+ */
+export const clickHeldBySql = (c: string, clickId: string, partner: string) =>
+  `(click_id_time(${clickId}) is null or ${partner} is not distinct from (${partnerAtSql(c, `click_id_time(${clickId})`)}))`;
+
 /** The lock class of handovers, and a campaign's bucket in it (SQL). */
 export const HANDOVER_LOCKS = 7011001;
 export const handoverBucket = (handle: string, campaignId: string) => `hashtext(${handle} || '/' || ${campaignId}) & 127`;

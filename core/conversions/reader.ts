@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import { clickHeldBySql } from '../campaigns/index.ts';
 import { Params } from '../db/params.ts';
 import { notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
@@ -21,10 +22,17 @@ const STATUS = `case when v.reversals = 0 then 'recorded'
                      else 'partially_reversed' end`;
 
 /** The stored conversion object (API.md "Conversions, read and reversed"), selected from `conversions v`. */
-export const CONVERSION_COLUMNS = `v.conversion_id as "conversionId", v.click_id as "clickId", v.campaign_id as "campaignId",
+const conversionColumns = (clickId: string) => `v.conversion_id as "conversionId", ${clickId} as "clickId", v.campaign_id as "campaignId",
   v.partner_id as "partnerId", v.event_type as "eventType", v.value, v.currency, v.sub1, v.sub2, v.sub3, v.sub4, v.sub5,
   v.authenticated, v.click_is_bot as "clickIsBot", v.reversed_value as "reversedValue", ${STATUS} as status,
   v.created_at as "createdAt"`;
+export const CONVERSION_COLUMNS = conversionColumns('v.click_id');
+/**
+ * The partner realm's: the click's id only when the click was the partner's own (`cp`, the conversion's
+ * campaign). A conversion credited to it after a handover, of a click made before, shows none (as it
+ * shows none of that click's sub-IDs).
+ */
+const PARTNER_CONVERSION_COLUMNS = conversionColumns(`case when ${clickHeldBySql('cp', 'v.click_id', 'v.partner_id')} then v.click_id end`);
 
 /** Reads recorded conversions, newest first; `partnerId` also scopes the partner realm to its own. */
 export class ConversionReader {
@@ -34,7 +42,8 @@ export class ConversionReader {
     this.deps = deps;
   }
 
-  async list(handle: string, f: ConversionFilters) {
+  /** `partnerView`: the partner realm's list (f.partnerId is the calling partner). */
+  async list(handle: string, f: ConversionFilters, partnerView = false) {
     const p = new Params();
     const where = [`v.handle = ${p.add(handle)}`];
     if (f.campaignId) where.push(`v.campaign_id = ${p.add(f.campaignId)}`);
@@ -45,8 +54,9 @@ export class ConversionReader {
     const after = CONVERSIONS_CURSOR.after(f.cursor);
     if (after) where.push(`(v.created_at, v.conversion_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
-      `select ${CONVERSION_COLUMNS}, to_char(v.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
-         from conversions v where ${where.join(' and ')}
+      `select ${partnerView ? PARTNER_CONVERSION_COLUMNS : CONVERSION_COLUMNS}, to_char(v.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
+         from conversions v${partnerView ? ' left join campaigns cp on cp.handle = v.handle and cp.campaign_id = v.campaign_id' : ''}
+        where ${where.join(' and ')}
         order by v.created_at desc, v.conversion_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );

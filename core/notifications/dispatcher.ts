@@ -114,7 +114,7 @@ export class OutboxDispatcher {
           const deliveryId = uuidv7();
           fresh.push({
             deliveryId, webhookId: s.webhook_id, handle: e.handle, eventId: e.event_id, eventType: e.type,
-            body: deliveryBody(deliveryId, e.type, e.created_at, e.handle, e.payload), eventCreatedAt: e.created_at,
+            body: deliveryBody(deliveryId, e.type, e.created_at, e.handle, fact ? fact.payload : e.payload), eventCreatedAt: e.created_at,
             url: fact ? postbackUrl(s.endpoint_url, fact) : null,
           });
         }

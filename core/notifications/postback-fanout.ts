@@ -1,6 +1,7 @@
 // The postback half of the outbox fan-out: which partner an event belongs to, and the macro values
 // of its postback URLs, read in the dispatcher's transaction (one statement per batch).
 import type { PoolClient } from 'pg';
+import { clickHeldBySql } from '../campaigns/index.ts';
 import { expandTemplate, type MacroValues } from './postback-macros.ts';
 
 export const POSTBACK_EVENTS = ['conversion.tested', 'commission.created', 'commission.updated'] as const;
@@ -8,15 +9,18 @@ const POSTBACK_EVENT_SET = new Set<string>(POSTBACK_EVENTS);
 
 export interface PostbackEvent { event_id: string; handle: string; type: string; payload: Record<string, unknown>; created_at: Date }
 
-/** What an event is about, for its partner's postbacks: the partner it belongs to and the macro values. */
-export interface PostbackFacts { partnerId: string | null; values: MacroValues }
+/**
+ * What an event is about, for its partner's postbacks: the partner it belongs to, the macro values, and
+ * the event's payload as a POST postback sends it (without the click's id when the click was another's).
+ */
+export interface PostbackFacts { partnerId: string | null; values: MacroValues; payload: Record<string, unknown> }
 
 // A payload id that is not a uuid (an event written by hand) must not fail the whole batch's cast.
 const asUuid = (col: string) => `case when ${col} ~* '^[0-9a-f]{8}-([0-9a-f]{4}-){3}[0-9a-f]{12}$' then ${col}::uuid end`;
 const str = (v: unknown) => (v === null || v === undefined ? null : String(v));
 
 interface FactRow {
-  event_id: string; partner_id: string | null; click_id: string | null; value: string | null; conv_currency: string | null;
+  event_id: string; partner_id: string | null; click_id: string | null; click_hidden: boolean; value: string | null; conv_currency: string | null;
   country: string | null; amount: string | null; subs: Array<string | null> | null;
 }
 
@@ -32,14 +36,18 @@ export async function postbackFacts(client: PoolClient, events: PostbackEvent[])
   const isCommission = (e: PostbackEvent) => e.type.startsWith('commission.');
   const col = (f: (e: PostbackEvent) => unknown) => wanted.map((e) => str(f(e)));
   const { rows } = await client.query<FactRow>(
-    `select x.event_id, coalesce(x.partner_id, case when to_jsonb(cv) ? 'partner_id' then to_jsonb(cv) ->> 'partner_id' else cp.partner_id end) as partner_id, cv.click_id, cv.value::text as value,
+    `select x.event_id, o.partner_id, case when not o.click_hidden then cv.click_id end as click_id, o.click_hidden, cv.value::text as value,
             cv.currency as conv_currency, cv.country, cm.amount::text as amount,
             case when x.is_commission then null else array[cv.sub1, cv.sub2, cv.sub3, cv.sub4, cv.sub5] end as subs
        from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
               as x(event_id, handle, partner_id, campaign_id, conversion_id, commission_id, is_commission)
        left join conversions cv on cv.conversion_id = ${asUuid('x.conversion_id')} and cv.handle = x.handle
        left join campaigns cp on not x.is_commission and cp.handle = x.handle and cp.campaign_id = x.campaign_id
-       left join commissions cm on cm.commission_id = ${asUuid('x.commission_id')} and cm.handle = x.handle`,
+       left join commissions cm on cm.commission_id = ${asUuid('x.commission_id')} and cm.handle = x.handle
+       left join campaigns cc on cc.handle = cv.handle and cc.campaign_id = cv.campaign_id
+       cross join lateral (select coalesce(x.partner_id, case when to_jsonb(cv) ? 'partner_id' then to_jsonb(cv) ->> 'partner_id' else cp.partner_id end) as partner_id) e
+       -- A conversion credited to its partner after a handover, of a click made before: the click was another's.
+       cross join lateral (select e.partner_id, cv.click_id is not null and not ${clickHeldBySql('cc', 'cv.click_id', 'e.partner_id')} as click_hidden) o`,
     [
       wanted.map((e) => e.event_id), wanted.map((e) => e.handle), col((e) => e.payload.partnerId),
       col((e) => e.payload.campaignId), col((e) => e.payload.conversionId), col((e) => (isCommission(e) ? e.payload.commissionId : null)),
@@ -54,8 +62,9 @@ export async function postbackFacts(client: PoolClient, events: PostbackEvent[])
     const subs = r.subs ?? [p.sub1, p.sub2, p.sub3, p.sub4, p.sub5].map(str);
     out.set(r.event_id, {
       partnerId: r.partner_id,
+      payload: r.click_hidden && p.clickId !== undefined ? { ...p, clickId: null } : p,
       values: {
-        click_id: r.click_id ?? str(p.clickId), conversion_id: str(p.conversionId), campaign_id: str(p.campaignId), partner_id: r.partner_id,
+        click_id: r.click_hidden ? null : (r.click_id ?? str(p.clickId)), conversion_id: str(p.conversionId), campaign_id: str(p.campaignId), partner_id: r.partner_id,
         event_type: str(p.eventType),
         // A conversion event's status is the conversion's (just recorded); a commission event's, the commission's.
         status: isCommission(e) ? str(p.status) : 'recorded',

@@ -100,7 +100,7 @@ export const realmRoutes = defineRoutes([
     query: { properties: { ...pageQuery, ...ownPartner(listConversionsQuery) } },
     responses: { 200: { description: "A page of the partner's conversions", schema: pageOf(storedConversion) } },
     async handler(ctx, { conversionReader, partnerRealm }: Deps) {
-      ctx.body = await conversionReader.list(ctx.params.handle, await partnerRealm.ownFilters(ctx.params.handle, ctx.state.query as ConversionFilters));
+      ctx.body = await conversionReader.list(ctx.params.handle, await partnerRealm.ownFilters(ctx.params.handle, ctx.state.query as ConversionFilters), true);
     },
   },
   {

@@ -6,6 +6,7 @@ import { parseCsv } from '../support/csv-parse.ts';
 import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { SseClient } from '../support/sse-client.ts';
+import { startReceiver } from '../support/webhooks.ts';
 
 type Row = { key?: string; campaignId?: string; partnerId?: string | null; clicks: number; conversions: number; revenue: number; lastClickAt?: string | null };
 
@@ -177,6 +178,59 @@ describe('a campaign handed to another partner: each keeps what happened while i
     expect(byKey((await handle('/analytics?groupBy=partner')).body.data)).to.deep.equal([['ana', 3, 1, 30], ['', 1, 0, 0], ['ben', 1, 2, 75]]);
     const [last] = await funnelOf(ana);
     expect(last).to.include({ clicks: 3, lastClickAt: anas.lastClickAt }); // hers: the click before the campaign was taken
+  });
+
+  // Black-box pass: a conversion credited to the new holder, of a click made before the handover, showed
+  // it the earlier holder's click id (a UUIDv7: it also tells the click's millisecond) in its conversions
+  // and in its postbacks ({click_id}, and the POST body), though its sub-IDs were already left out.
+  it("never shows the new holder the id of a click made before it held the campaign", async () => {
+    const c = await partnerCampaign(server, { campaignId: 'clicked', slug: 'clicked' });
+    await createPartner(server, c, 'ana');
+    await createPartner(server, c, 'ben');
+    await assignPartner(server, c, 'clicked', 'ana');
+    const benToken = await partnerToken(server, c, 'ben', { scopes: ['partner.read', 'partner.postbacks.write'] });
+    const rx = await startReceiver();
+    try {
+      for (const method of ['GET', 'POST']) {
+        await server.http.post(`/v2/handles/${c.handle}/partner/postbacks`).set(benToken.auth)
+          .send({ urlTemplate: `${rx.url}/${method}?click={click_id}&conv={conversion_id}`, method, events: ['conversion.tested'] }).expect(201);
+      }
+      const stored = async (n: number) => {
+        for (let i = 0; (await server.sql.query('select 1 from clicks where handle = $1', [c.handle])).rowCount !== n; i++) {
+          if (i > 100) throw new Error('the click was never stored');
+          await new Promise((r) => setTimeout(r, 50));
+        }
+      };
+      const anasCtx = await clickThrough(server, c.handle, 'clicked?sub1=ana');
+      await stored(1);
+      await assignPartner(server, c, 'clicked', 'ben');
+      const bensCtx = await clickThrough(server, c.handle, 'clicked?sub1=ben');
+      await stored(2);
+      const convert = async (ctx: string, key: string) =>
+        (await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 10, currency: 'EUR', idempotencyKey: key }).expect(201)).body;
+      const handedOver = await convert(anasCtx, 'clicked-ana');
+      const own = await convert(bensCtx, 'clicked-ben');
+      // The handle sees both clicks.
+      const all = (await server.http.get(`/v2/handles/${c.handle}/conversions`).set(c.auth).expect(200)).body.data as Array<{ conversionId: string; clickId: string; partnerId: string }>;
+      expect(all.map((v) => [v.conversionId, v.clickId, v.partnerId])).to.have.deep.members([
+        [handedOver.conversionId, handedOver.clickId, 'ben'], [own.conversionId, own.clickId, 'ben'],
+      ]);
+      // Ben sees his own click's id, not ana's.
+      const bens = (await server.http.get(`/v2/handles/${c.handle}/partner/conversions`).set(benToken.auth).expect(200)).body.data as Array<{ conversionId: string; clickId: string | null }>;
+      expect(bens.map((v) => [v.conversionId, v.clickId])).to.have.deep.members([[handedOver.conversionId, null], [own.conversionId, own.clickId]]);
+      await rx.waitFor((r) => r.length === 4, 10_000, 'four postbacks');
+      const sent = rx.received.map((r) => {
+        const q = new URL(r.url, 'http://x').searchParams;
+        return [r.method, q.get('conv'), q.get('click'), r.method === 'POST' ? JSON.parse(r.body).data.clickId : undefined];
+      });
+      expect(sent).to.have.deep.members([
+        ['GET', handedOver.conversionId, '', undefined], ['POST', handedOver.conversionId, '', null],
+        ['GET', own.conversionId, own.clickId, undefined], ['POST', own.conversionId, own.clickId, own.clickId],
+      ]);
+      expect(JSON.stringify(rx.received)).not.to.include(handedOver.clickId);
+    } finally {
+      await rx.close();
+    }
   });
 
   // Black-box pass: the former holder's stream got a frame (its own row, unchanged) each time the new
