@@ -1,6 +1,6 @@
 // Funnel rows per campaign from the per-campaign totals/day/hour tables (never from raw clicks).
 import { createHash } from 'node:crypto';
-import type { Pool, PoolClient } from 'pg';
+import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { botRatio, confidence, conversionRate, type ConfidenceReason } from './confidence.ts';
 import { Params } from '../db/params.ts';
 import { campaignFilter, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type CampaignSpan, type PartnerCampaigns, type Window } from './range.ts';
@@ -54,6 +54,17 @@ export function withoutCommission<T extends Partial<Funnel>>(funnel: T): T {
 
 /** A pool, or one client when several reads must share a snapshot (reconciliation). */
 export type Queryable = Pool | PoolClient;
+
+/**
+ * Runs queries side by side on a pool; on one client (reconcile's transaction) one after another: pg queues
+ * a client's overlapping queries today, and warns that pg 9 will refuse them.
+ */
+export async function queryAll<R extends QueryResultRow = any>(pg: Queryable, queries: QueryConfig[]): Promise<QueryResult<R>[]> {
+  if (!('release' in pg)) return Promise.all(queries.map((q) => pg.query<R>(q)));
+  const results: QueryResult<R>[] = [];
+  for (const q of queries) results.push(await pg.query<R>(q));
+  return results;
+}
 
 export const round2 = (x: number) => Math.round(x * 100) / 100;
 

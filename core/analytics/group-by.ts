@@ -1,6 +1,6 @@
 // Breakdowns: visitor dimensions read the per-day dimension tables (hourly rollups at window edges),
 // day, campaign and partner the funnel tables.
-import { addMoney, isPartnerSet, statementName, type Queryable } from './funnel.ts';
+import { addMoney, isPartnerSet, queryAll, statementName, type Queryable } from './funnel.ts';
 import type { HeldSpan } from './partner-spans.ts';
 import { Params } from '../db/params.ts';
 import type { Dimension } from './rollup-sql.ts';
@@ -150,8 +150,7 @@ export async function computeGroupBy(pg: Queryable, by: GroupBy, q: GroupQuery):
   const batches = Array.from({ length: Math.max(1, Math.ceil(spans.length / SPANS_PER_STATEMENT)) }, (_, i) => ({ from: i * SPANS_PER_STATEMENT, to: (i + 1) * SPANS_PER_STATEMENT }));
   // Statements whose text follows the spans are not prepared: their texts would pile up on every connection.
   const prepared = !spans.length && !(isPartnerSet(q.campaigns) && q.campaigns.spans?.length);
-  const results = await Promise.all(batches.flatMap((batch) => statements(by, q, batch))
-    .map((s) => pg.query(prepared ? { ...s, name: statementName(s.text) } : s)));
+  const results = await queryAll(pg, batches.flatMap((batch) => statements(by, q, batch)).map((s) => (prepared ? { ...s, name: statementName(s.text) } : s)));
   const out = mergeGroupRows(results.filter((_, i) => i % 2 === 0).flatMap((r) => r.rows), results.filter((_, i) => i % 2 === 1).flatMap((r) => r.rows));
   return by === 'day' || by === 'hour'
     ? out.sort((a, b) => a.key.localeCompare(b.key))

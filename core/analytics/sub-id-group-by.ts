@@ -3,7 +3,7 @@
 // (handle, campaign_id, time) indexes. That is why they need a campaign filter.
 import type { Pool } from 'pg';
 import { Params } from '../db/params.ts';
-import { statementName } from './funnel.ts';
+import { queryAll, statementName } from './funnel.ts';
 import { mergeGroupRows, type GroupRow } from './group-by.ts';
 import type { CampaignSpan, Window } from './range.ts';
 
@@ -62,6 +62,6 @@ function statements(by: SubIdGroupBy, q: SubIdGroupQuery) {
 export async function computeSubIdGroupBy(pg: Pool, by: SubIdGroupBy, q: SubIdGroupQuery): Promise<GroupRow[]> {
   if (q.campaignIds.length === 0 && !q.spans?.length) return [];
   const [clickSql, convSql] = statements(by, q);
-  const [clicks, convs] = await Promise.all([clickSql, convSql].map((s) => pg.query({ ...s, ...(!q.spans?.length && { name: statementName(s.text) }) })));
+  const [clicks, convs] = await queryAll(pg, [clickSql, convSql].map((s) => ({ ...s, ...(!q.spans?.length && { name: statementName(s.text) }) })));
   return mergeGroupRows(clicks.rows, convs.rows).sort((a, b) => b.clicks - a.clicks || a.key.localeCompare(b.key));
 }
