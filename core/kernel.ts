@@ -25,6 +25,8 @@ import { answerClientErrors } from './http/client-error.ts';
 
 /** Shutdown: how long idle keep-alive connections stay open after the server stops accepting, for requests already on their way. */
 const IDLE_GRACE_MS = 300;
+/** Listen addresses that mean every interface: the server's own URL then says localhost. */
+const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -135,7 +137,9 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
       await new Promise<void>((ok, fail) => server.once('error', fail).listen(config.port, config.host, () => ok()));
     }
     const port = (server.address() as AddressInfo | null)?.port ?? config.port;
-    const url = `http://localhost:${port}`;
+    // The address it was started on when that is one (HOST=192.168.1.20: short links others on the network can
+    // follow); localhost when it listens on every interface.
+    const url = `http://${WILDCARD_HOSTS.has(config.host) ? 'localhost' : config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     if (!config.publicUrl) (config as { publicUrl: string }).publicUrl = url;
 
     let closing: Promise<void> | null = null;

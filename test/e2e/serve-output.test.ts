@@ -62,12 +62,12 @@ describe('tenx serve: JSON logs on stdout, the banner and the admin token on std
 
     const token = /Admin token[^:]*: (tenx_admin_\S+)/.exec(stderr)?.[1];
     expect(token, stderr).to.be.a('string');
-    expect(stderr).to.include(`tenx is serving on http://localhost:${port}`);
+    expect(stderr).to.include(`tenx is serving on http://127.0.0.1:${port}`);
     expect(stdout, 'the token never reaches the log stream').to.not.include(token!);
     const lines = stdout.slice(0, stdout.lastIndexOf('\n')).split('\n').filter(Boolean); // whole lines only
     for (const line of lines) expect(() => JSON.parse(line), `not a JSON log line: ${line}`).to.not.throw();
     const serving = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'tenx is serving');
-    expect(serving, stdout).to.include({ url: `http://localhost:${port}` });
+    expect(serving, stdout).to.include({ url: `http://127.0.0.1:${port}` });
 
     // From the process's start to listening: a little less than the parent saw (spawn, pipe), never a fraction of it.
     const startedInMs = Number(/started in (\d+) ms/.exec(stderr)![1]);

@@ -22,7 +22,7 @@ async function serve(env: Record<string, string>, log: string[]): Promise<Child>
     const timer = setTimeout(() => fail(new Error(`server did not start:\n${log.join('').slice(-2000)}`)), 30_000);
     const onData = (chunk: Buffer) => {
       log.push(chunk.toString());
-      const m = /tenx is serving on http:\/\/localhost:(\d+)/.exec(log.join(''));
+      const m = /tenx is serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(log.join(''));
       if (m) {
         clearTimeout(timer);
         ok(`http://127.0.0.1:${m[1]}`);
