@@ -7,6 +7,7 @@ import type Koa from 'koa';
 import type { Config } from '../config/index.ts';
 import { buildApp } from './app.ts';
 import { embeddedOptions, startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
+import { numeric } from './db/numeric.ts';
 import { initOrm, migrate, type Orm } from './db/orm.ts';
 import { createPool } from './db/pool.ts';
 import { createBus } from './infra/bus.ts';
@@ -45,9 +46,10 @@ export interface Kernel {
   close(): Promise<void>;
 }
 
-// Pool connections hand back numerics and bigints as JS numbers: counts and money stay far below 2^53.
+// Pool connections hand back bigints as JS numbers (counts stay far below 2^53; no money is a bigint), and
+// numerics as numbers too, except a money sum a double would round: its exact digits, a raw JSON number (db/numeric.ts).
 pg.types.setTypeParser(20, (v) => Number(v));
-pg.types.setTypeParser(1700, (v) => Number(v));
+pg.types.setTypeParser(1700, numeric);
 
 export interface KernelOptions {
   listen?: boolean;

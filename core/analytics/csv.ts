@@ -1,4 +1,5 @@
 // Row serializers for analytics exports: each call yields one self-contained line, so exports can stream.
+import { isRawNumber } from '../db/numeric.ts';
 
 /** Column order of `GET .../analytics/export`; the CSV header row is `csvRow(EXPORT_COLUMNS)`. */
 export const EXPORT_COLUMNS = [
@@ -34,6 +35,7 @@ const NEEDS_QUOTES = /[",\r\n]/;
 function cellText(value: unknown): string {
   if (value === null || value === undefined) return '';
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
+  if (isRawNumber(value)) return value.rawJSON; // a money sum past a double's digits (db/numeric.ts): its exact digits
   if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? '' : value.toISOString();
   const text = typeof value === 'string' ? value : (JSON.stringify(value) ?? '');
@@ -51,7 +53,7 @@ export function csvRow(values: readonly unknown[]): string {
   return values.map(csvField).join(',') + '\r\n';
 }
 
-/** One NDJSON line; Dates become ISO strings through their toJSON, bigints become strings. */
+/** One NDJSON line; Dates become ISO strings through their toJSON, bigints become strings, raw JSON numbers stay exact. */
 export function ndjsonRow(obj: unknown): string {
   return JSON.stringify(obj, (_key, v) => (typeof v === 'bigint' ? v.toString() : v)) + '\n';
 }

@@ -2,6 +2,8 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
 import { botRatio, confidence, conversionRate, type ConfidenceReason } from './confidence.ts';
+import { centsOf, moneyOf } from '../commissions/index.ts';
+import type { Numeric } from '../db/numeric.ts';
 import { Params } from '../db/params.ts';
 import { campaignFilter, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, windowSource, type CampaignSet, type CampaignSpan, type PartnerCampaigns, type Window } from './range.ts';
 
@@ -26,11 +28,12 @@ export interface FunnelMetrics {
   conversions: number;
   verifiedConversions: number;
   unauthenticatedConversions: number;
-  revenue: number;
-  revenueByCurrency: Record<string, number>;
+  /** Money: exact (a raw JSON number past a double's digits, db/numeric.ts). */
+  revenue: Numeric;
+  revenueByCurrency: Record<string, Numeric>;
   /** Reversals (refunds, chargebacks) recorded in the window, and revenue minus their value (reporting currency). */
   reversals: number;
-  netRevenue: number;
+  netRevenue: Numeric;
   conversionRate: number;
   botRatio: number;
   confidence: number;
@@ -39,11 +42,11 @@ export interface FunnelMetrics {
 }
 
 /** A partner's rows (partner realm, partnerId filter) also carry its commissions by currency. */
-export type FunnelRow = { campaignId: string; partnerId: string | null; commission?: Record<string, number> } & FunnelMetrics;
+export type FunnelRow = { campaignId: string; partnerId: string | null; commission?: Record<string, Numeric> } & FunnelMetrics;
 
 export interface Funnel {
   data: FunnelRow[];
-  totals: FunnelMetrics & { commission?: Record<string, number> };
+  totals: FunnelMetrics & { commission?: Record<string, Numeric> };
 }
 
 /** The funnel without partners' commissions: for a handle token that may not read commissions (commissions.read). */
@@ -66,7 +69,8 @@ export async function queryAll<R extends QueryResultRow = any>(pg: Queryable, qu
   return results;
 }
 
-export const round2 = (x: number) => Math.round(x * 100) / 100;
+/** Money by currency, in whole cents: sums of any size add up exactly. */
+type Cents = Map<string, bigint>;
 
 interface Sums {
   clicks: number;
@@ -74,10 +78,10 @@ interface Sums {
   conversions: number;
   verifiedConversions: number;
   unauthenticatedConversions: number;
-  byCurrency: Map<string, number>;
+  byCurrency: Cents;
   reversals: number;
-  reversedByCurrency: Map<string, number>;
-  commissionByCurrency: Map<string, number>;
+  reversedByCurrency: Cents;
+  commissionByCurrency: Cents;
 }
 
 const emptySums = (): Sums => ({
@@ -85,42 +89,40 @@ const emptySums = (): Sums => ({
   reversals: 0, reversedByCurrency: new Map(), commissionByCurrency: new Map(),
 });
 
+/** Adds a (currency, numeric sum) row's money into `m` (a sum over no value, null, adds 0). */
+const addCents = (m: Cents, currency: string, value: Numeric | null) => m.set(currency, (m.get(currency) ?? 0n) + (value === null ? 0n : centsOf(value)));
+
 function addInto(target: Sums, s: Sums) {
   target.clicks += s.clicks;
   target.qualifiedClicks += s.qualifiedClicks;
   target.conversions += s.conversions;
   target.verifiedConversions += s.verifiedConversions;
   target.unauthenticatedConversions += s.unauthenticatedConversions;
-  for (const [c, v] of s.byCurrency) target.byCurrency.set(c, (target.byCurrency.get(c) ?? 0) + v);
+  for (const [c, v] of s.byCurrency) target.byCurrency.set(c, (target.byCurrency.get(c) ?? 0n) + v);
   target.reversals += s.reversals;
-  for (const [c, v] of s.reversedByCurrency) target.reversedByCurrency.set(c, (target.reversedByCurrency.get(c) ?? 0) + v);
-  for (const [c, v] of s.commissionByCurrency) target.commissionByCurrency.set(c, (target.commissionByCurrency.get(c) ?? 0) + v);
+  for (const [c, v] of s.reversedByCurrency) target.reversedByCurrency.set(c, (target.reversedByCurrency.get(c) ?? 0n) + v);
+  for (const [c, v] of s.commissionByCurrency) target.commissionByCurrency.set(c, (target.commissionByCurrency.get(c) ?? 0n) + v);
 }
 
-const byCurrency = (m: Map<string, number>) =>
-  Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => [c, cents(v) / 100]));
+const byCurrency = (m: Cents): Record<string, Numeric> =>
+  Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => [c, moneyOf(v)]));
 
-// In whole cents: the difference of two 2-decimal amounts never picks up a float's tail.
-const cents = (x: number) => Math.round(x * 100);
-/** The sum of two amounts of money, in whole cents (a float sum would pick up a tail). */
-export const addMoney = (a: number, b: number) => (cents(a) + cents(b)) / 100;
+/** The sum of two amounts of money, in whole cents: exact, whatever their size (a float sum would pick up a tail, or lose a cent). */
+export const addMoney = (a: Numeric, b: Numeric) => moneyOf(centsOf(a) + centsOf(b));
 
 function metrics(s: Sums, status: string, lastClickAt: Date | null, reportingCurrency: string, now: Date): FunnelMetrics {
   const conf = confidence({ clicks: s.clicks, qualifiedClicks: s.qualifiedClicks, conversions: s.conversions, status, lastClickAt, now });
-  const revenueByCurrency: Record<string, number> = {};
-  for (const [c, v] of [...s.byCurrency].sort(([a], [b]) => a.localeCompare(b))) {
-    revenueByCurrency[c] = round2(v);
-  }
+  const revenue = s.byCurrency.get(reportingCurrency) ?? 0n;
   return {
     clicks: s.clicks,
     qualifiedClicks: s.qualifiedClicks,
     conversions: s.conversions,
     verifiedConversions: s.verifiedConversions,
     unauthenticatedConversions: s.unauthenticatedConversions,
-    revenue: round2(s.byCurrency.get(reportingCurrency) ?? 0),
-    revenueByCurrency,
+    revenue: moneyOf(revenue),
+    revenueByCurrency: byCurrency(s.byCurrency),
     reversals: s.reversals,
-    netRevenue: (cents(s.byCurrency.get(reportingCurrency) ?? 0) - cents(s.reversedByCurrency.get(reportingCurrency) ?? 0)) / 100,
+    netRevenue: moneyOf(revenue - (s.reversedByCurrency.get(reportingCurrency) ?? 0n)),
     conversionRate: conversionRate(s.conversions, s.qualifiedClicks),
     botRatio: botRatio(s.clicks, s.qualifiedClicks),
     confidence: conf.score,
@@ -186,15 +188,15 @@ export async function sumFunnel(pg: Queryable, handle: string, campaigns: Campai
       s.clicks = r.clicks;
       s.qualifiedClicks = r.qualified;
     } else if (r.kind === 'commissions') {
-      s.commissionByCurrency.set(r.currency, r.value);
+      addCents(s.commissionByCurrency, r.currency, r.value);
     } else if (r.kind === 'reversals') {
       s.reversals += r.conversions;
-      if (r.currency !== null) s.reversedByCurrency.set(r.currency, (s.reversedByCurrency.get(r.currency) ?? 0) + r.value);
+      if (r.currency !== null) addCents(s.reversedByCurrency, r.currency, r.value);
     } else {
       s.conversions += r.conversions;
       s.verifiedConversions += r.verified;
       s.unauthenticatedConversions += r.unauthenticated;
-      s.byCurrency.set(r.currency, (s.byCurrency.get(r.currency) ?? 0) + r.value);
+      addCents(s.byCurrency, r.currency, r.value);
     }
   }
   return out;

@@ -2,6 +2,7 @@
 // day, campaign and partner the funnel tables.
 import { addMoney, isPartnerSet, queryAll, statementName, type Queryable } from './funnel.ts';
 import type { HeldSpan } from './partner-spans.ts';
+import type { Numeric } from '../db/numeric.ts';
 import { Params } from '../db/params.ts';
 import type { Dimension } from './rollup-sql.ts';
 import { dimensionGrains, FUNNEL_CLICKS, FUNNEL_CONVERSIONS, spanSource, windowSource, type CampaignSet, type Grains, type SourceFilter, type Window } from './range.ts';
@@ -14,9 +15,10 @@ export interface GroupRow {
   clicks: number;
   qualifiedClicks: number;
   conversions: number;
-  revenue: number;
+  /** Money: exact, as in funnel rows (db/numeric.ts). */
+  revenue: Numeric;
   /** As in funnel rows: every currency's value, so that no currency is dropped from a breakdown. */
-  revenueByCurrency: Record<string, number>;
+  revenueByCurrency: Record<string, Numeric>;
 }
 
 export const emptyGroupRow = (key: string): GroupRow => ({ key, clicks: 0, qualifiedClicks: 0, conversions: 0, revenue: 0, revenueByCurrency: {} });
@@ -25,7 +27,7 @@ export const emptyGroupRow = (key: string): GroupRow => ({ key, clicks: 0, quali
  * One (key, currency) conversion sum into its row: PostgreSQL summed the values; sums of one key
  * from several statements add up in whole cents.
  */
-export function addConversions(row: GroupRow, r: { conversions: number; currency: string | null; value: number; reporting: boolean | null }) {
+export function addConversions(row: GroupRow, r: { conversions: number; currency: string | null; value: Numeric; reporting: boolean | null }) {
   row.conversions += r.conversions;
   if (r.currency === null) return;
   const total = addMoney(row.revenueByCurrency[r.currency] ?? 0, r.value);
@@ -123,7 +125,7 @@ function statements(by: GroupBy, q: GroupQuery, batch: Batch = { from: 0, to: In
 }
 
 type ClickKeyRow = { key: string; clicks: number; qualified: number };
-type ConversionKeyRow = { key: string; conversions: number; currency: string | null; value: number; reporting: boolean | null };
+type ConversionKeyRow = { key: string; conversions: number; currency: string | null; value: Numeric; reporting: boolean | null };
 
 /** One row per key that has clicks or conversions: click counts, then every currency's conversions added. */
 export function mergeGroupRows(clicks: ClickKeyRow[], convs: ConversionKeyRow[]): GroupRow[] {

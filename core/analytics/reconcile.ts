@@ -4,6 +4,7 @@ import { exportRowsSql } from './export.ts';
 import { addMoney, computeFunnel } from './funnel.ts';
 import { computeGroupBy, type GroupRow } from './group-by.ts';
 import { handleSpans } from './partner-spans.ts';
+import type { Numeric } from '../db/numeric.ts';
 import { Params } from '../db/params.ts';
 import { loadScope } from './service.ts';
 import { withTransaction } from '../db/transaction.ts';
@@ -14,8 +15,8 @@ export interface ReconcileTotals {
   qualifiedClicks: number;
   conversions: number;
   verifiedConversions: number;
-  /** Conversion value per currency; conversions without a currency carry no value and are left out. */
-  valueByCurrency: Record<string, number>;
+  /** Conversion value per currency (exact: db/numeric.ts); conversions without a currency carry no value and are left out. */
+  valueByCurrency: Record<string, Numeric>;
 }
 
 export interface ReconcileReport {
@@ -44,8 +45,8 @@ async function queryAll(db: PoolClient, queries: Array<{ text: string; values: u
  * Value per currency, zero sums left out: a conversion without value or currency is rolled up in
  * the reporting currency with value 0, while the raw row has no currency at all.
  */
-function money(rows: Array<{ currency: string | null; value: number | null }>): Record<string, number> {
-  const out: Record<string, number> = {};
+function money(rows: Array<{ currency: string | null; value: Numeric | null }>): Record<string, Numeric> {
+  const out: Record<string, Numeric> = {};
   for (const r of rows) if (r.currency && r.value) out[r.currency] = addMoney(out[r.currency] ?? 0, r.value);
   return Object.fromEntries(Object.entries(out).filter(([, v]) => v !== 0).sort(([a], [b]) => a.localeCompare(b)));
 }

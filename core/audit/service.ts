@@ -1,6 +1,7 @@
 import { uuidv7 } from '../infra/uuid7.ts';
 import type { Pool, PoolClient } from 'pg';
 import { listCursor } from '../http/pagination.ts';
+import { parseExactJson } from '../db/numeric.ts';
 import { Params } from '../db/params.ts';
 
 const AUDIT_EVENTS_CURSOR = listCursor('audit-events', ['timestamp', 'uuid']);
@@ -53,13 +54,14 @@ export class AuditService {
     const after = AUDIT_EVENTS_CURSOR.after(f.cursor);
     if (after) where.push(`(created_at, event_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
-      `select event_id as "eventId", type, actor, campaign_id as "campaignId", subject_id as "subjectId", payload,
+      // The payload as text: a payout's amount past a double's digits is answered exact (db/numeric.ts).
+      `select event_id as "eventId", type, actor, campaign_id as "campaignId", subject_id as "subjectId", payload::text as payload,
               created_at as "createdAt", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from audit_events where ${where.join(' and ')}
         order by created_at desc, event_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );
     const page = AUDIT_EVENTS_CURSOR.page(rows, f.limit, (r) => [r.k, r.eventId]);
-    return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
+    return { data: page.data.map(({ k: _k, ...r }) => ({ ...r, payload: parseExactJson(r.payload) })), nextCursor: page.nextCursor };
   }
 }

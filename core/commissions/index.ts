@@ -12,7 +12,7 @@ export { statusAuditInsert } from './status-audit.ts';
 export { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
-export { centsToText, moneyText, percentOfCents, toCents } from './money.ts';
+export { centsOf, centsToText, moneyOf, moneyText, percentOfCents, toCents } from './money.ts';
 export type { CommissionStatus } from './lifecycle.ts';
 export { ID_PATTERN, commissionList, commissionResponse, listCommissionsQuery } from './schemas.ts';
 export type { CommissionFilters, CommissionLedger } from './ledger.ts';

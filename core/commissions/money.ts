@@ -1,6 +1,7 @@
 // Money in JavaScript is integer cents (BigInt) or decimal strings handed to PostgreSQL numeric; never a
 // float in arithmetic. The ledger computes in SQL; these helpers exist for the places JS must agree with it
 // (validation, reconcile, tests that prove both roundings are the same).
+import { numeric, numericText, type Numeric } from '../db/numeric.ts';
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
 
@@ -29,6 +30,12 @@ export function centsToText(cents: bigint): string {
   const abs = cents < 0n ? -cents : cents;
   return `${sign}${abs / 100n}.${(abs % 100n).toString().padStart(2, '0')}`;
 }
+
+/** A money value read from PostgreSQL (db/numeric.ts: a number, or a raw JSON number past a double) in cents. */
+export const centsOf = (value: Numeric): bigint => toCents(numericText(value));
+
+/** Cents as JSON money: a plain number when a double holds them, else their exact digits (db/numeric.ts). */
+export const moneyOf = (cents: bigint): Numeric => numeric(centsToText(cents));
 
 /**
  * `percent` % of `valueCents`, rounded half up (away from zero) to a cent: PostgreSQL's

@@ -3,6 +3,7 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { parseExactJson } from '../db/numeric.ts';
 import { withTransaction } from '../db/transaction.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { insertDeliveries, type Due, type NewDelivery } from './delivery-store.ts';
@@ -85,12 +86,14 @@ export class OutboxDispatcher {
   private async dispatchBatch(): Promise<number> {
     let due: Due[] = [];
     const count = await withTransaction(this.deps.pg, async (client) => {
-      const { rows: events } = await client.query<EventRow>(
-        `select event_id, handle, type, payload, created_at from outbox_events
+      // The payload as text: a payout's amount past a double's digits reaches the body exact (db/numeric.ts).
+      const { rows } = await client.query<Omit<EventRow, 'payload'> & { payload: string }>(
+        `select event_id, handle, type, payload::text as payload, created_at from outbox_events
           where dispatched_at is null order by created_at limit $1 for update skip locked`,
         [DISPATCH_BATCH],
       );
-      if (events.length === 0) return 0;
+      if (rows.length === 0) return 0;
+      const events: EventRow[] = rows.map((e) => ({ ...e, payload: parseExactJson(e.payload) as Record<string, unknown> }));
       const handles = [...new Set(events.map((e) => e.handle))];
       const { rows: subs } = await client.query<SubscriptionRow>(
         'select webhook_id, handle, event_types, partner_id, endpoint_url from webhooks where handle = any($1::text[])',

@@ -1,4 +1,5 @@
 import type { Pool } from 'pg';
+import type { Numeric } from '../db/numeric.ts';
 import type { CampaignService, CampaignStatus } from '../campaigns/index.ts';
 import { forbidden, notFound } from '../http/errors.ts';
 import type { Principal } from '../http/route.ts';
@@ -37,7 +38,7 @@ export class PartnerRealm {
 
   async profile(handle: string) {
     const p = await this.deps.partners.find(handle, this.partnerId);
-    const { rows } = await this.deps.pgRead.query<{ currency: string; pending: number; approved: number; paid: number }>(BALANCES, [handle, p.partnerId]);
+    const { rows } = await this.deps.pgRead.query<{ currency: string; pending: Numeric; approved: Numeric; paid: Numeric }>(BALANCES, [handle, p.partnerId]);
     return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
   }
 

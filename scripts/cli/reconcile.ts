@@ -2,13 +2,15 @@
 import type { Command } from 'commander';
 import type { ReconcileReport, ReconcileTotals } from '../../core/analytics/reconcile.ts';
 import type { LedgerMismatch } from '../../core/commissions/index.ts';
+import { centsOf, centsToText } from '../../core/commissions/money.ts';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ServerError, UsageError } from './errors.ts';
-import { action, formatTable, money, printJson } from './output.ts';
+import { action, formatTable, printJson } from './output.ts';
 
+// Read from the database here, not parsed from JSON: a sum past a double's digits is exact (core/db/numeric.ts), so is its text.
 const currencies = (t: ReconcileTotals) =>
-  Object.entries(t.valueByCurrency).map(([c, v]) => `${money(v)} ${c}`).join(', ') || '-';
+  Object.entries(t.valueByCurrency).map(([c, v]) => `${centsToText(centsOf(v))} ${c}`).join(', ') || '-';
 
 export function formatReport(r: ReconcileReport): string {
   const views: [string, ReconcileTotals][] = [['funnel', r.funnel], ['export', r.export], ['raw tables', r.raw], ['rollups', r.rollups]];
