@@ -38,9 +38,25 @@ export function numberArg(value: string): number {
   return n;
 }
 
-/** ISO-8601 timestamp (or a date) accepted by the analytics `from`/`to` filters. */
+const ISO_TIME = /^(\d{4}-\d{2}-\d{2})(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * ISO-8601 timestamp (or a date) accepted by the `from`/`to` filters. Date() alone took "2026-02-30"
+ * as March 2 and "1" as 2001: a filter other than the one asked for, so only a real calendar date passes.
+ */
 export function timeArg(value: string): string {
-  const t = new Date(value);
-  if (Number.isNaN(t.getTime())) throw new InvalidArgumentError(`expected an ISO-8601 time like 2026-02-25T00:00:00Z, got "${value}"`);
+  const day = ISO_TIME.exec(value.trim())?.[1];
+  const t = new Date(value.trim());
+  if (!day || Number.isNaN(t.getTime()) || new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) {
+    throw new InvalidArgumentError(`expected an ISO-8601 time like 2026-02-25T00:00:00Z, got "${value}"`);
+  }
   return t.toISOString();
+}
+
+/** Money as the API takes it: above 0, at most 2 fraction digits (a third is refused, never rounded away). */
+export function moneyArg(value: string): number {
+  if (!/^\d+(?:\.\d{1,2})?$/.test(value.trim()) || Number(value) <= 0) {
+    throw new InvalidArgumentError(`expected an amount above 0 with at most 2 decimals, like 12.50, got "${value}"`);
+  }
+  return Number(value);
 }

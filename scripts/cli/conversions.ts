@@ -1,6 +1,9 @@
-// `tenx conversions record`: what the merchant's server sends (seed workflow 2), for testing an integration by hand.
+// `tenx conversions record`: what the merchant's server sends (seed workflow 2), for testing an integration by hand;
+// `list` and `reverse` (conversion-list.ts, conversion-reverse.ts) are what the network does with them afterwards.
 import type { Command } from 'commander';
 import { jsonArg, numberArg } from './args.ts';
+import { registerConversionList } from './conversion-list.ts';
+import { registerConversionReverse } from './conversion-reverse.ts';
 import { TenxClient } from './client.ts';
 import { resolveUrl } from './config.ts';
 import { UsageError } from './errors.ts';
@@ -53,13 +56,15 @@ async function record(o: RecordOptions) {
 }
 
 export function registerConversionCommands(program: Command) {
-  program
+  const conversions = program
     .command('conversions')
-    .summary("submit conversions as the merchant's server does (--token with conversions.write)")
+    .summary("record conversions as the merchant's server does; list and reverse them (refunds, chargebacks)")
     .description(
-      "submit conversions as the merchant's server does: --token with conversions.write authenticates them; without it " +
-        "the handle's publicConversions decides (new handles: flagged unauthenticated, commissions never auto-approved)",
-    )
+      "record conversions as the merchant's server does: --token with conversions.write authenticates them; without it " +
+        "the handle's publicConversions decides (new handles: flagged unauthenticated, commissions never auto-approved). " +
+        'List them (conversions.read) and reverse them (conversions.write) with the stored login',
+    );
+  conversions
     .command('record')
     .description('record one conversion; the same idempotency key again is deduped, never counted twice')
     .requiredOption('--ctx <token|url>', 'the ctx token, or the destination URL carrying ctx=')
@@ -72,4 +77,6 @@ export function registerConversionCommands(program: Command) {
     .option('--token <pat>', "the merchant's token with conversions.write: the conversion is recorded as authenticated (without it: ctx-only)")
     .option('--json', 'print the raw JSON')
     .action(action(record));
+  registerConversionList(conversions);
+  registerConversionReverse(conversions);
 }

@@ -35,6 +35,9 @@ export function printTable<T>(rows: T[], columns: Column<T>[], emptyNote?: strin
   if (!rows.length && emptyNote) process.stderr.write(`(${emptyNote})\n`);
 }
 
+/** The "Examples:" block `--help` shows after the options (commander's addHelpText('after', ...)). */
+export const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+
 export const percent = (ratio: unknown) => (typeof ratio === 'number' ? `${(ratio * 100).toFixed(1)}%` : ratio);
 export const money = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : v);
 

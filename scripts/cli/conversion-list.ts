@@ -1,0 +1,72 @@
+// `tenx conversions list`: recorded conversions with their partner and what reversals took back (conversions.read).
+import { Option, type Command } from 'commander';
+import { intArg, timeArg } from './args.ts';
+import { withClient } from './client.ts';
+import { action, examples, money, printJson, printTable } from './output.ts';
+
+export interface StoredConversion {
+  conversionId: string;
+  createdAt: string;
+  campaignId: string;
+  partnerId: string | null;
+  eventType: string;
+  value: number | null;
+  currency: string | null;
+  status: string;
+  reversedValue: number;
+  authenticated: boolean;
+}
+
+// The server's CONVERSION_STATUSES (core/conversions/read-schemas.ts); the CLI talks HTTP only, so it keeps a copy.
+const STATUSES = ['recorded', 'partially_reversed', 'reversed'];
+
+interface ListOptions {
+  campaign?: string;
+  partner?: string;
+  status?: string;
+  from?: string;
+  to?: string;
+  limit?: number;
+  cursor?: string;
+  json?: boolean;
+}
+
+export function registerConversionList(conversions: Command) {
+  conversions
+    .command('list')
+    .description('list recorded conversions, newest first, with their status and what reversals took back')
+    .option('--campaign <campaignId>', 'only this campaign')
+    .option('--partner <partnerId>', "only this partner's (the campaign's partner when the conversion was recorded)")
+    .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    .option('--from <time>', 'recorded from this ISO-8601 time (inclusive)', timeArg)
+    .option('--to <time>', 'recorded before this ISO-8601 time', timeArg)
+    .option('--limit <n>', 'one page of at most n (default: every page)', intArg(1, 500))
+    .option('--cursor <cursor>', 'the page after this cursor')
+    .option('--json', 'print the raw JSON ({data, nextCursor})')
+    .addHelpText('after', examples(
+      'tenx conversions list --campaign partner-alpha --from 2026-12-01 --limit 20',
+      'tenx conversions list --status partially_reversed --json',
+    ))
+    .action(
+      action(async (o: ListOptions) => {
+        await withClient(async (c) => {
+          const filters = { campaignId: o.campaign, partnerId: o.partner, status: o.status, from: o.from, to: o.to };
+          // A partner token reads its own conversions on its realm (same filters and shapes).
+          const page = await c.list<StoredConversion>(c.readPath('/conversions'), { ...filters, limit: o.limit, cursor: o.cursor });
+          if (o.json) return printJson(page);
+          printTable(page.data, [
+            { header: 'CONVERSION', value: (r) => r.conversionId },
+            { header: 'CREATED', value: (r) => r.createdAt },
+            { header: 'CAMPAIGN', value: (r) => r.campaignId },
+            { header: 'PARTNER', value: (r) => r.partnerId },
+            { header: 'EVENT', value: (r) => r.eventType },
+            { header: 'VALUE', value: (r) => (r.value === null ? null : `${money(r.value)} ${r.currency ?? ''}`.trim()), align: 'right' },
+            { header: 'STATUS', value: (r) => r.status },
+            { header: 'REVERSED', value: (r) => money(r.reversedValue), align: 'right' },
+            { header: 'AUTHENTICATED', value: (r) => (r.authenticated ? 'yes' : 'no') },
+          ], 'no conversions match');
+          if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
+        });
+      }),
+    );
+}

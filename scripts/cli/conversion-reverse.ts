@@ -1,0 +1,89 @@
+// `tenx conversions reverse`: a refund or chargeback takes back all or part of a conversion; its commissions follow (conversions.write).
+import { randomUUID } from 'node:crypto';
+import { Option, type Command } from 'commander';
+import { moneyArg } from './args.ts';
+import { withClient } from './client.ts';
+import { ApiError } from './errors.ts';
+import { action, examples, money, printJson, printTable } from './output.ts';
+
+interface Reversal {
+  reversalId: string;
+  conversionId: string;
+  amount: number;
+  currency: string | null;
+  reason: string;
+  note: string | null;
+  createdAt: string;
+  deduped?: true;
+  mismatch?: true;
+  commissions: { commissionId: string; partnerId: string; type: string; amount: number; currency: string; status: string; reason: string | null }[];
+}
+
+// The server's REVERSAL_REASONS (core/conversions/read-schemas.ts).
+const REASONS = ['refund', 'chargeback', 'fraud', 'other'];
+
+interface ReverseOptions {
+  amount?: number;
+  reason: string;
+  note?: string;
+  reversalKey?: string;
+  json?: boolean;
+}
+
+/** The contract's 404 and 422 say what, not which: name the key and what to do instead. */
+function explained(err: unknown, key: string, handle: string, o: ReverseOptions): unknown {
+  if (!(err instanceof ApiError)) return err;
+  if (err.status === 404) return new ApiError(404, err.code, `${err.message.replace(/\.$/, '')}: no conversion of ${handle} has idempotency key "${key}"`);
+  if (err.code === 'over_reversal') {
+    const what = o.amount === undefined ? 'nothing of it remains' : `--amount ${money(o.amount)}; \`tenx conversions list\` shows what was reversed so far`;
+    return new ApiError(err.status, err.code, `${err.message.replace(/\.$/, '')} (${what}).`);
+  }
+  return err;
+}
+
+async function reverse(idempotencyKey: string, o: ReverseOptions) {
+  const reversalKey = o.reversalKey ?? randomUUID();
+  // Said before the request: a retry after a lost answer must reuse it, or it would reverse twice.
+  if (!o.reversalKey) process.stderr.write(`reversal key ${reversalKey} (pass --reversal-key ${reversalKey} to retry this reversal safely)\n`);
+  await withClient(async (c) => {
+    const body = { idempotencyKey, reversalKey, reason: o.reason, ...(o.amount !== undefined && { amount: o.amount }), ...(o.note !== undefined && { note: o.note }) };
+    const r: Reversal = await c.post<Reversal>(c.handlePath('/conversions/reversals'), body).catch((err) => {
+      throw explained(err, idempotencyKey, c.handle, o);
+    });
+    if (o.json) return printJson(r);
+    const amount = `${money(r.amount)}${r.currency ? ` ${r.currency}` : ''}`;
+    if (r.deduped) {
+      process.stdout.write(`Deduped: reversal key "${reversalKey}" already reversed ${amount} of conversion ${r.conversionId} (${r.reason}, reversal ${r.reversalId}, ${r.createdAt}); nothing new was reversed.\n`);
+      if (r.mismatch) process.stderr.write('warning: this request differs from the original reversal (recorded in the audit log).\n');
+    } else {
+      process.stdout.write(`Reversed ${amount} of conversion ${r.conversionId} (${r.reason}): reversal ${r.reversalId}.\n`);
+    }
+    printTable(r.commissions, [
+      { header: 'COMMISSION', value: (x) => x.commissionId },
+      { header: 'PARTNER', value: (x) => x.partnerId },
+      { header: 'TYPE', value: (x) => x.type },
+      { header: 'AMOUNT', value: (x) => `${money(x.amount)} ${x.currency}`, align: 'right' },
+      { header: 'STATUS', value: (x) => x.status },
+      { header: 'REASON', value: (x) => x.reason },
+    ], 'no commission row was created or changed');
+  });
+}
+
+export function registerConversionReverse(conversions: Command) {
+  conversions
+    .command('reverse <idempotencyKey>')
+    .description(
+      "reverse all or part of a conversion (refund, chargeback) by the idempotency key it was recorded with; its commissions " +
+        'follow (reversed, a negative adjustment, or a clawback once paid). The same --reversal-key again is deduped',
+    )
+    .option('--amount <amount>', 'how much to take back, at most 2 decimals (default: all that remains)', moneyArg)
+    .addOption(new Option('--reason <reason>', 'why').choices(REASONS).makeOptionMandatory())
+    .option('--note <text>', 'free text kept with the reversal')
+    .option('--reversal-key <key>', 'idempotency key of this reversal (default: a new UUID, printed to stderr so a retry can reuse it)')
+    .option('--json', 'print the raw JSON')
+    .addHelpText('after', examples(
+      'tenx conversions reverse order-789 --reason refund   # all that remains',
+      'tenx conversions reverse order-789 --amount 10.50 --reason chargeback --reversal-key cb-2026-0042',
+    ))
+    .action(action(reverse));
+}
