@@ -1,8 +1,9 @@
-// `tenx partners ...`: the handle's partners and their portal tokens (tenx_ptk_), contract v2.1.
+// `tenx partners ...`: the handle's partners (contract v2.1); their portal tokens (tenx_ptk_) are partner-tokens.ts.
 import { Option, type Command } from 'commander';
-import { numberArg, timeArg } from './args.ts';
+import { numberArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { UsageError } from './errors.ts';
+import { registerPartnerTokenCommands } from './partner-tokens.ts';
 import { action, money, printJson, printTable } from './output.ts';
 
 interface Partner {
@@ -18,7 +19,7 @@ const STATUSES = ['ACTIVE', 'SUSPENDED'];
 const path = (c: TenxClient, id?: string) => c.handlePath(`/partners${id ? `/${encodeURIComponent(id)}` : ''}`);
 
 export function registerPartnerCommands(program: Command) {
-  const partners = program.command('partners').description('partners of the handle: list, create, update, issue portal tokens (partners.read / partners.write)');
+  const partners = program.command('partners').description('partners of the handle: list, create, update; issue, list and revoke portal tokens (partners.read / partners.write)');
 
   partners
     .command('list')
@@ -84,24 +85,5 @@ export function registerPartnerCommands(program: Command) {
       }),
     );
 
-  partners
-    .command('token <partnerId>')
-    .description('issue a partner token for the portal and `tenx login`; prints the secret once (stdout: the token alone)')
-    .option('--name <name>', 'what the token is for', 'portal')
-    .option('--postbacks', 'also allow partner.postbacks.write')
-    .option('--expires-at <time>', 'ISO-8601 expiry', timeArg)
-    .option('--json', 'print the raw JSON (includes the secret)')
-    .action(
-      action(async (partnerId: string, o: { name: string; postbacks?: boolean; expiresAt?: string; json?: boolean }) => {
-        await withClient(async (c) => {
-          const t: { tokenId: string; name: string; scopes: string[]; token: string } = await c.post(`${path(c, partnerId)}/tokens`, {
-            name: o.name, ...(o.postbacks && { scopes: ['partner.read', 'partner.postbacks.write'] }), ...(o.expiresAt && { expiresAt: o.expiresAt }),
-          });
-          if (o.json) return printJson(t);
-          process.stderr.write(`Created partner token ${t.tokenId} for ${partnerId} (${t.scopes.join(', ')}); shown only once. `
-            + `The partner signs in at ${c.url}/dashboard with handle ${c.handle} and this token, or runs tenx login with it.\n`);
-          process.stdout.write(`${t.token}\n`);
-        });
-      }),
-    );
+  registerPartnerTokenCommands(partners);
 }
