@@ -2,9 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { listArg, timeArg } from './args.ts';
+import { intArg, listArg, timeArg } from './args.ts';
 import { apiErrorOf, withClient } from './client.ts';
-import { action, money, printJson, printTable } from './output.ts';
+import { action, examples, money, printJson, printTable } from './output.ts';
 
 interface Payout {
   payoutId: string;
@@ -17,6 +17,9 @@ interface Payout {
   reference: string | null;
   paidAt: string | null;
 }
+
+// The server's PAYOUT_STATUSES (core/payouts/schemas.ts).
+const STATUSES = ['pending', 'paid', 'canceled'];
 
 /**
  * `--period-end`: a time as given, or a bare date (2026-12-31) as the end of that UTC day, as the
@@ -80,14 +83,22 @@ export function registerPayoutCommands(program: Command) {
 
   payouts
     .command('list')
-    .description('list payouts')
-    .option('--json', 'print the raw JSON')
+    .description('list payouts, newest first')
+    .option('--partner <partnerId>', "only this partner's")
+    .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    // As `campaigns list`: one page of 1..500, the next by --cursor, named on stderr when there is one.
+    .option('--limit <n>', 'one page of at most n (default: every page)', intArg(1, 500))
+    .option('--cursor <cursor>', 'the page after this cursor')
+    .option('--json', 'print the raw JSON ({data, nextCursor})')
+    .addHelpText('after', examples('tenx payouts list --status pending', 'tenx payouts list --partner gamma --limit 12'))
     .action(
-      action(async (o: { json?: boolean }) => {
+      action(async (o: { partner?: string; status?: string; limit?: number; cursor?: string; json?: boolean }) => {
         await withClient(async (c) => {
-          const page = await c.list<Payout>(c.readPath('/payouts')); // a partner token: its own payouts
+          // A partner token: its own payouts, on its realm.
+          const page = await c.list<Payout>(c.readPath('/payouts'), { partnerId: o.partner, status: o.status, limit: o.limit, cursor: o.cursor });
           if (o.json) return printJson(page);
-          printTable(page.data, columns, 'no payouts yet');
+          printTable(page.data, columns, o.partner || o.status || o.cursor ? 'no payouts match' : 'no payouts yet');
+          if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
         });
       }),
     );
