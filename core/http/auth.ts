@@ -27,7 +27,7 @@ export const LIVE_PARTNER_TOKEN_SQL = `select token_id, handle, scopes, partner_
   where token_hash = $1 and revoked_at is null and (expires_at is null or expires_at > now())`;
 
 const isRealm = (auth: RouteAuth): auth is { partner: string } & RouteAuth => typeof auth === 'object' && 'partner' in auth;
-export const REALM_ONLY = 'A partner token works only on the partner realm, /v2/handles/{handle}/partner/....';
+export const REALM_ONLY = 'A partner token works only on the partner realm (/v2/handles/{handle}/partner/…).';
 const NOT_REALM = 'The partner realm takes only partner tokens (tenx_ptk_...).';
 
 /**
