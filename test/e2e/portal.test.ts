@@ -152,14 +152,19 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, '#new-partner .alert-error', 'conflict');
 
     await row.locator('[data-action="suspend"]').click();
+    await page.locator('dialog.confirm [data-confirm="ok"]').click(); // suspending asks first
     await waitForText(page, '#partners-table tr[data-partner-id="gamma"] td.status', 'SUSPENDED');
     expect((await server.http.get(`/v2/handles/${tenant.handle}/partners/gamma`).set(tenant.auth)).body.status).to.equal('SUSPENDED');
     await row.locator('[data-action="activate"]').click();
     await waitForText(page, '#partners-table tr[data-partner-id="gamma"] td.status', 'ACTIVE');
 
-    await row.locator('[data-action="token"]').click();
-    await page.locator('#issued-token').waitFor({ timeout: UI_WAIT });
-    const token = (await page.locator('#issued-token').textContent())!;
+    // Issuing a token is deliberate: open the partner's tokens, name it, issue it.
+    await row.locator('[data-action="tokens"]').click();
+    const tokens = page.locator('tr[data-detail-for="gamma"][data-panel="tokens"]');
+    await tokens.locator('input.token-name').fill('portal');
+    await tokens.locator('[data-action="issue"]').click();
+    await tokens.locator('.issued-token').waitFor({ timeout: UI_WAIT });
+    const token = (await tokens.locator('.issued-token').textContent())!;
     expect(token).to.match(/^tenx_ptk_/);
     await shot(page, 'manager-01-partners');
     await page.setViewportSize(PHONE);

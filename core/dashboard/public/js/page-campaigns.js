@@ -131,8 +131,8 @@ export async function renderCampaigns(ctx) {
   await load();
 }
 
-export function copyButton(text) {
-  const button = h('button.btn.btn-small.btn-ghost.copy', { type: 'button', title: 'Copy the short link', on: { click: onCopy } }, 'Copy');
+export function copyButton(text, title = 'Copy the short link') {
+  const button = h('button.btn.btn-small.btn-ghost.copy', { type: 'button', title, on: { click: onCopy } }, 'Copy');
   async function onCopy() {
     try {
       await copyText(text);

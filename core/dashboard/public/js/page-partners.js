@@ -1,85 +1,112 @@
-// Partners (manager): list, create, suspend/activate, and issue a partner token shown once.
+// Partners (manager): list, create, edit, suspend (after a confirmation) or activate, and a
+// partner's tokens (list, revoke, issue one shown once).
 
 import { api } from './api.js';
 import { h, clear, errorBox, fmt, card, statusBadge, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
-import { copyButton } from './page-campaigns.js';
+import { confirmAction } from './confirm.js';
+import { partnerEditor } from './partner-editor.js';
+import { partnerTokens } from './partner-tokens.js';
 
 export async function renderPartners(ctx) {
   const canWrite = allowed(ctx.scopes, 'partners.write');
-  const issued = h('div#partner-token-issued', { 'aria-live': 'polite' });
+  const columns = ['Partner', 'Email', 'Status', { title: 'Minimum payout', num: true }, 'Created', ''];
   const table = pagedTable({
     id: 'partners-table',
     path: '/partners',
-    columns: ['Partner', 'Email', 'Status', { title: 'Minimum payout', num: true }, 'Created', ''],
+    columns,
     empty: canWrite ? 'No partner yet: create the first one above.' : 'No partner yet.',
     row,
   });
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Partners'),
       h('p.muted', {}, 'Each partner signs in to its own portal with a partner token and sees only its campaigns.'))),
-    canWrite ? createCard(() => table.reload()) : scopeNote('partners.write', 'Creating partners and issuing tokens'),
-    issued,
+    canWrite ? createCard(() => table.reload()) : scopeNote('partners.write', 'Creating and editing partners and their tokens'),
     card('All partners', table.el));
   await table.reload();
 
   function row(p) {
     const feedback = h('div.row-feedback');
-    const statusCell = h('td.status', {}, statusBadge(p.status));
     const actions = h('td.actions');
-    const tr = h('tr', { dataset: { partnerId: p.partnerId } },
-      h('td', {}, h('div.strong.nowrap', {}, p.partnerId), h('div.muted.small', {}, p.name)),
-      h('td.small', {}, p.email ?? '—'),
-      statusCell,
-      h('td.num', {}, fmt.money(p.minimumPayout, ctx.currency)),
-      h('td.small.nowrap', {}, fmt.time(p.createdAt)),
-      actions);
-    const render = () => clear(actions,
-      h('button.btn.btn-small', { type: 'button', dataset: { action: p.status === 'ACTIVE' ? 'suspend' : 'activate' }, on: { click: toggle } },
-        p.status === 'ACTIVE' ? 'Suspend' : 'Activate'),
-      ' ',
-      h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'token' }, on: { click: issue } }, 'Issue token'),
-      feedback);
-    if (canWrite) render();
+    const tr = h('tr', { dataset: { partnerId: p.partnerId } }, cells(), actions);
+    let detail = null; // { kind: 'edit'|'tokens', tr } while open
+    if (canWrite) renderActions();
     return tr;
 
-    async function toggle(e) {
+    function cells() {
+      return [
+        h('td', {}, h('div.strong.nowrap', {}, p.partnerId), h('div.muted.small', {}, p.name)),
+        h('td.small', {}, p.email ?? '—'),
+        h('td.status', {}, statusBadge(p.status)),
+        h('td.num', {}, fmt.money(p.minimumPayout, ctx.currency)),
+        h('td.small.nowrap', {}, fmt.time(p.createdAt)),
+      ];
+    }
+
+    function renderActions() {
+      const open = (kind) => String(detail?.kind === kind);
+      clear(actions,
+        h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'edit' }, 'aria-expanded': open('edit'), on: { click: () => toggle('edit') } }, 'Edit'), ' ',
+        h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'tokens' }, 'aria-expanded': open('tokens'), on: { click: () => toggle('tokens') } }, 'Tokens'), ' ',
+        h('button.btn.btn-small', { type: 'button', dataset: { action: p.status === 'ACTIVE' ? 'suspend' : 'activate' }, on: { click: setStatus } },
+          p.status === 'ACTIVE' ? 'Suspend' : 'Activate'),
+        feedback);
+    }
+
+    function show(updated) {
+      Object.assign(p, updated);
+      clear(tr, cells(), actions);
+      renderActions();
+    }
+
+    // The editor or the tokens live in a row of their own under the partner's, as wide as the table.
+    function toggle(kind) {
+      const was = detail?.kind;
+      closeDetail();
+      if (was === kind) return;
+      clear(feedback);
+      const body = kind === 'edit'
+        ? partnerEditor(p, ctx.currency, {
+          onSaved: (updated) => {
+            closeDetail();
+            show(updated);
+            feedback.append(h('div.alert.alert-success', { role: 'status' }, 'Saved.'));
+          },
+          onClose: closeDetail,
+        })
+        : partnerTokens(p, ctx.handle);
+      detail = { kind, tr: h('tr.detail.partner-detail', { dataset: { detailFor: p.partnerId, panel: kind } }, h('td', { colSpan: columns.length }, body)) };
+      tr.after(detail.tr);
+      renderActions();
+      detail.tr.querySelector('input')?.focus();
+    }
+    function closeDetail() {
+      detail?.tr.remove();
+      detail = null;
+      renderActions();
+    }
+
+    async function setStatus(e) {
       const button = e.currentTarget; // gone from the event once an await has passed
+      const status = p.status === 'ACTIVE' ? 'SUSPENDED' : 'ACTIVE';
+      if (status === 'SUSPENDED' && !(await confirmAction({
+        title: `Suspend ${p.partnerId}?`,
+        body: [
+          'Its links keep redirecting: merchant traffic and conversions never break.',
+          'But every new commission it earns is created rejected (reason partner_suspended) until you activate it again. Commissions it already has stay as they are.',
+        ],
+        confirm: 'Suspend partner',
+      }))) return;
       button.disabled = true;
       clear(feedback);
       try {
-        Object.assign(p, await api(`/partners/${encodeURIComponent(p.partnerId)}`, { method: 'PATCH', body: { status: p.status === 'ACTIVE' ? 'SUSPENDED' : 'ACTIVE' } }));
-        clear(statusCell, statusBadge(p.status));
-        render();
+        show(await api(`/partners/${encodeURIComponent(p.partnerId)}`, { method: 'PATCH', body: { status } }));
       } catch (err) {
         button.disabled = false;
         feedback.append(errorBox(err, `Could not change ${p.partnerId}`));
       }
     }
-
-    async function issue(e) {
-      const button = e.currentTarget; // gone from the event once an await has passed
-      button.disabled = true;
-      clear(feedback);
-      try {
-        const t = await api(`/partners/${encodeURIComponent(p.partnerId)}/tokens`, { method: 'POST', body: { name: `portal ${new Date().toISOString().slice(0, 10)}` } });
-        clear(issued, tokenShownOnce(p, t));
-        issued.scrollIntoView({ block: 'nearest' });
-      } catch (err) {
-        feedback.append(errorBox(err, `Could not issue a token for ${p.partnerId}`));
-      } finally {
-        button.disabled = false;
-      }
-    }
-  }
-
-  function tokenShownOnce(p, t) {
-    return h('div.alert.alert-success.token-once', { role: 'status' },
-      h('strong', {}, `Partner token for ${p.partnerId}: copy it now, it is not shown again`),
-      h('div.link-cell', {}, h('code.secret#issued-token', {}, t.token), copyButton(t.token)),
-      h('p.small', {}, `The partner signs in at ${location.origin}/dashboard with handle `, h('code', {}, ctx.handle), ' and this token.'),
-      h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => clear(issued) } }, 'Done, hide it'));
   }
 
   function createCard(onCreated) {

@@ -1,0 +1,118 @@
+// A partner's tokens, in a row under the partner: the list (never a secret), revoke one after a
+// confirmation, and issue one on purpose (a name, its scopes, an optional expiry) whose secret is
+// shown once with a Copy button. Listing needs partners.write, as issuing does (API.md).
+
+import { api } from './api.js';
+import { h, clear, errorBox, fmt, badge } from './dom.js';
+import { pagedTable } from './paged-table.js';
+import { copyButton } from './page-campaigns.js';
+import { confirmAction } from './confirm.js';
+
+const SCOPES = [
+  { scope: 'partner.read', label: 'Read its portal (partner.read)', checked: true },
+  { scope: 'partner.postbacks.write', label: 'Manage its postbacks (partner.postbacks.write)', checked: false },
+];
+
+const tokenState = (t) => (t.revokedAt ? 'revoked' : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? 'expired' : 'active');
+const STATE_TONES = { active: 'good', revoked: 'muted', expired: 'warn' };
+
+/** `p` the partner, `handle` for the sign-in hint. */
+export function partnerTokens(p, handle) {
+  const base = `/partners/${encodeURIComponent(p.partnerId)}/tokens`;
+  const issued = h('div.token-issued', { 'aria-live': 'polite' });
+  const table = pagedTable({
+    id: `partner-tokens-${p.partnerId}`,
+    path: base,
+    columns: ['Token', 'Scopes', 'Created', 'Expires', 'Status', ''],
+    empty: 'No token yet: the partner cannot sign in until you issue one below.',
+    row,
+    pageSize: 20,
+  });
+  void table.reload();
+
+  function row(t) {
+    const feedback = h('div.row-feedback');
+    const state = tokenState(t);
+    const tr = h('tr', { dataset: { tokenId: t.tokenId, state } },
+      h('td', {}, h('div.strong', {}, t.name), h('div.muted.small.mono', { title: t.tokenId }, `…${t.tokenId.slice(-8)}`)),
+      h('td.small', {}, t.scopes.map((s) => h('div', {}, h('code', {}, s)))),
+      h('td.small.nowrap', {}, fmt.time(t.createdAt)),
+      h('td.small.nowrap', {}, t.expiresAt ? fmt.time(t.expiresAt) : 'never'),
+      h('td.status', {}, badge(state, STATE_TONES[state]), t.revokedAt ? h('div.muted.small', {}, fmt.time(t.revokedAt)) : null),
+      h('td.actions', {}, state === 'revoked' ? null
+        : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'), feedback));
+    return tr;
+
+    async function revoke(e) {
+      const button = e.currentTarget; // gone from the event once an await has passed
+      const sure = await confirmAction({
+        title: `Revoke the token "${t.name}" of ${p.partnerId}?`,
+        body: 'Whoever holds it is signed out of the portal at once (its next request gets 401) and its open live streams end. This cannot be undone; issue a new token to let the partner back in.',
+        confirm: 'Revoke token',
+      });
+      if (!sure) return;
+      button.disabled = true;
+      clear(feedback);
+      try {
+        const fresh = row(await api(`${base}/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' }));
+        fresh.classList.add('flash');
+        tr.replaceWith(fresh);
+      } catch (err) {
+        button.disabled = false;
+        feedback.append(errorBox(err, 'Could not revoke the token'));
+      }
+    }
+  }
+
+  function issueForm() {
+    const name = h('input.token-name', { name: 'name', required: true, maxLength: 200, placeholder: 'e.g. portal, Jane at Alpha', 'aria-label': 'Token name' });
+    // defaultChecked too: the form's reset after an issue returns to partner.read alone.
+    const boxes = SCOPES.map((s) => h('input', { type: 'checkbox', name: 'scopes', value: s.scope, checked: s.checked, defaultChecked: s.checked }));
+    const expires = h('input.token-expires', { name: 'expiresAt', type: 'date', 'aria-label': 'Expires (UTC, end of day)' });
+    const submit = h('button.btn.btn-small.btn-primary', { type: 'submit', dataset: { action: 'issue' } }, 'Issue token');
+    const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
+
+    async function onSubmit(event) {
+      event.preventDefault();
+      clear(feedback);
+      clear(issued);
+      const scopes = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!scopes.length) return void feedback.append(errorBox({ message: 'Tick at least one scope.' }, 'No scope chosen'));
+      submit.disabled = true;
+      try {
+        const t = await api(base, { method: 'POST', body: {
+          name: name.value.trim(), scopes, ...(expires.value && { expiresAt: `${expires.value}T23:59:59.999Z` }),
+        } });
+        form.reset();
+        issued.append(shownOnce(t));
+        await table.reload();
+      } catch (err) {
+        feedback.append(errorBox(err, `Could not issue a token for ${p.partnerId}`));
+      } finally {
+        submit.disabled = false;
+      }
+    }
+
+    const form = h('form.inline-form.token-issue', { method: 'post', on: { submit: onSubmit } },
+      h('label.inline-field', {}, h('span', {}, 'Name'), name),
+      SCOPES.map((s, i) => h('label.inline-field.check', {}, boxes[i], h('span', {}, s.label))),
+      h('label.inline-field', {}, h('span', {}, 'Expires (UTC)'), expires),
+      submit, feedback);
+    return form;
+  }
+
+  function shownOnce(t) {
+    return h('div.alert.alert-success.token-once', { role: 'status' },
+      h('strong', {}, `Partner token "${t.name}" for ${p.partnerId}: copy it now, it is not shown again`),
+      h('div.link-cell', {}, h('code.secret.issued-token', {}, t.token), copyButton(t.token, 'Copy the token')),
+      h('p.small', {}, `The partner signs in at ${location.origin}/dashboard with handle `, h('code', {}, handle), ' and this token.'),
+      h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => clear(issued) } }, 'Done, hide it'));
+  }
+
+  return h('div.partner-tokens', { dataset: { partnerId: p.partnerId } },
+    h('h3.detail-title', {}, `Tokens of ${p.partnerId}`),
+    table.el,
+    h('h3.detail-title', {}, 'Issue a new token'),
+    issueForm(),
+    issued);
+}

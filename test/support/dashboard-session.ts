@@ -1,0 +1,51 @@
+// One signed-in dashboard per test: a fresh browser context, the page's uncaught errors and console
+// errors collected (a request the test provokes to fail on purpose logs "Failed to load resource",
+// which `unexpectedConsole` lets through only for the statuses the test names).
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { DESKTOP_VIEWPORT, UI_WAIT } from './browser.ts';
+import type { TestServer } from './server.ts';
+
+export interface DashboardSession {
+  page: Page;
+  context: BrowserContext;
+  pageErrors: string[];
+  consoleErrors: string[];
+  /** Console errors other than failed loads answered with one of `statuses`. */
+  unexpectedConsole(statuses?: number[]): string[];
+  close(): Promise<void>;
+}
+
+export async function openDashboard(browser: Browser, viewport = DESKTOP_VIEWPORT): Promise<DashboardSession> {
+  // en-US: money assertions spell out its separators ("1,250.00 USD").
+  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  page.on('console', (msg) => msg.type() === 'error' && consoleErrors.push(msg.text()));
+  return {
+    page,
+    context,
+    pageErrors,
+    consoleErrors,
+    unexpectedConsole: (statuses = []) =>
+      consoleErrors.filter((m) => !statuses.some((s) => m.includes('Failed to load resource') && m.includes(`status of ${s}`))),
+    close: () => context.close(),
+  };
+}
+
+/** Signs in on the dashboard's own form and waits for the shell. */
+export async function signIn(page: Page, server: TestServer, handle: string, token: string, hash = '') {
+  await page.goto(`${server.url}/dashboard${hash}`);
+  await page.fill('#signin-handle', handle);
+  await page.fill('#signin-token', token);
+  await page.click('#signin-submit');
+  await page.waitForSelector('.layout', { timeout: UI_WAIT });
+}
+
+export async function waitForText(page: Page, selector: string, text: string) {
+  await page.locator(selector, { hasText: text }).first().waitFor({ timeout: UI_WAIT });
+}
+
+/** The pages the sidebar links to, in order. */
+export const navPages = (page: Page) => page.locator('.nav-link').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.page));
