@@ -10,6 +10,7 @@ import { renderBreakdowns } from './page-breakdowns.js';
 import { renderNotifications } from './page-notifications.js';
 import { renderPartners } from './page-partners.js';
 import { renderRewards } from './page-rewards.js';
+import { renderConversions } from './page-conversions.js';
 import { renderCommissions } from './page-commissions.js';
 import { renderPayouts } from './page-payouts.js';
 import { renderPortalHome, renderPortalLinks } from './page-portal.js';
@@ -26,6 +27,7 @@ const PAGES = [
   { id: 'breakdowns', title: 'Breakdowns', scope: 'analytics.read', render: renderBreakdowns, icon: '▤', keepsRange: true },
   { id: 'partners', title: 'Partners', scope: 'partners.read', render: renderPartners, icon: '☺' },
   { id: 'rewards', title: 'Reward rules', scope: 'commissions.read', render: renderRewards, icon: '★' },
+  { id: 'conversions', title: 'Conversions', scope: 'conversions.read', render: renderConversions, icon: '✓' },
   { id: 'commissions', title: 'Commissions', scope: 'commissions.read', render: renderCommissions, icon: '%' },
   { id: 'payouts', title: 'Payouts', scope: 'payouts.read', render: renderPayouts, icon: '⇪' },
   { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },

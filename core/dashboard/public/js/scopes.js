@@ -8,7 +8,7 @@ import { api } from './api.js';
 /** The scopes the dashboard's pages and buttons depend on. */
 const SCOPES = [
   'campaigns.read', 'campaigns.write', 'analytics.read', 'plugins.read', 'webhooks.read', 'webhooks.write', 'notifications.read',
-  'partners.read', 'partners.write', 'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'partner.read',
+  'partners.read', 'partners.write', 'conversions.read', 'conversions.write', 'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'partner.read',
 ];
 
 /** Partner tokens carry this prefix (API.md "Partner tokens and the partner realm"). */

@@ -1,0 +1,115 @@
+// Conversions (manager): the recorded conversions with their partner, value, what reversals took
+// back and their status; filters kept in the URL; Reverse one (reversal-form.js) with
+// conversions.write.
+
+import { api, query } from './api.js';
+import { h, clear, fmt, badge, card } from './dom.js';
+import { allowed } from './scopes.js';
+import { pagedTable } from './paged-table.js';
+import { reversalForm } from './reversal-form.js';
+
+const STATUSES = ['', 'recorded', 'partially_reversed', 'reversed'];
+const TONES = { recorded: 'good', partially_reversed: 'warn', reversed: 'muted' };
+const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
+const DAY = /^\d{4}-\d\d-\d\d$/;
+const COLUMNS = ['Recorded', 'Campaign', 'Event', { title: 'Value', num: true }, { title: 'Reversed', num: true }, 'Status', 'Posted'];
+
+/** A UTC day's bounds for the API: from its start, to the next day's start (the API's `to` is exclusive). */
+const dayStart = (d) => `${d}T00:00:00.000Z`;
+const nextDayStart = (d) => new Date(Date.parse(dayStart(d)) + 86_400_000).toISOString();
+
+export async function renderConversions(ctx) {
+  const canWrite = allowed(ctx.scopes, 'conversions.write');
+  // The filter lives in the URL (#/conversions?partnerId=alpha&from=2026-12-01): a reload or a shared link shows the same list.
+  const asked = (key) => ctx.query?.get(key) ?? '';
+  const status = h('select#conversion-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === asked('status') }, s ? s.replace('_', ' ') : 'All statuses')));
+  const campaignId = h('input#conversion-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('campaignId') });
+  const partnerId = h('input#conversion-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('partnerId') });
+  const from = h('input#conversion-from', { type: 'date', 'aria-label': 'From (UTC day)', value: DAY.test(asked('from')) ? asked('from') : '' });
+  const to = h('input#conversion-to', { type: 'date', 'aria-label': 'To (UTC day, included)', value: DAY.test(asked('to')) ? asked('to') : '' });
+  const columns = [...COLUMNS, canWrite ? '' : null].filter((c) => c !== null);
+
+  const shownFilters = () => ({
+    status: status.value || undefined, campaignId: campaignId.value.trim() || undefined, partnerId: partnerId.value.trim() || undefined,
+    from: from.value || undefined, to: to.value || undefined,
+  });
+  const table = pagedTable({
+    id: 'conversions-table',
+    path: '/conversions',
+    columns,
+    params: () => {
+      const f = shownFilters();
+      return { ...f, from: f.from && dayStart(f.from), to: f.to && nextDayStart(f.to) };
+    },
+    empty: 'No conversion matches these filters.',
+    row,
+  });
+  const reload = () => {
+    ctx.setQuery?.(query(shownFilters()));
+    return table.reload();
+  };
+  const filterForm = h('form.toolbar#conversion-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },
+    status, campaignId, partnerId,
+    h('label.small', { for: 'conversion-from' }, 'From'), from, h('label.small', { for: 'conversion-to' }, 'to'), to,
+    h('button.btn#conversion-apply', { type: 'submit' }, 'Apply'));
+  for (const input of [status, from, to]) input.addEventListener('change', reload);
+
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Conversions'),
+      h('p.muted', {}, 'What merchants reported, newest first. Reversing one (refund, chargeback) takes its commissions back in proportion.')), filterForm),
+    card('All conversions', table.el));
+  await table.reload();
+
+  function row(c) {
+    const actions = h('td.actions');
+    const tr = h('tr', { dataset: { conversionId: c.conversionId, status: c.status } }, cells(), canWrite ? actions : null);
+    let detail = null;
+    // A conversion without value, or reversed whole, has nothing left to reverse.
+    const reversible = () => typeof c.value === 'number' && c.status !== 'reversed';
+    const renderActions = () => clear(actions, reversible()
+      ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'reverse' }, 'aria-expanded': String(Boolean(detail)), on: { click: toggle } }, 'Reverse')
+      : null);
+    if (canWrite) renderActions();
+    return tr;
+
+    function toggle() {
+      if (detail) return close();
+      detail = h('tr.detail.conversion-reversal', { dataset: { reversalFor: c.conversionId } }, h('td', { colSpan: columns.length },
+        reversalForm(c, { onReversed: refresh, onClose: close })));
+      tr.after(detail);
+      renderActions();
+      detail.querySelector('input')?.focus();
+    }
+    function close() {
+      detail?.remove();
+      detail = null;
+      renderActions();
+    }
+
+    /** The row shows the conversion's new reversedValue and status; the form and its result stay open below it. */
+    async function refresh() {
+      const fresh = await api(`/conversions/${encodeURIComponent(c.conversionId)}`).catch(() => null);
+      if (!fresh) return;
+      Object.assign(c, fresh);
+      tr.dataset.status = c.status;
+      clear(tr, cells(), canWrite ? actions : null);
+      renderActions();
+      tr.classList.remove('flash');
+      void tr.offsetWidth; // restart the highlight
+      tr.classList.add('flash');
+    }
+
+    function cells() {
+      const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
+      return [
+        h('td.small.nowrap', {}, fmt.time(c.createdAt)),
+        h('td', {}, h('div', {}, c.campaignId), h('div.muted.small', {}, c.partnerId ? `partner ${c.partnerId}` : 'no partner'), subs.map((s) => h('div.muted.small.subs', {}, s))),
+        h('td', {}, h('code', {}, c.eventType)),
+        h('td.num', { dataset: { col: 'value' } }, fmt.money(c.value, c.currency)),
+        h('td.num', { dataset: { col: 'reversed' } }, c.reversedValue ? fmt.money(c.reversedValue, c.currency) : '—'),
+        h('td.status', {}, badge(c.status.replace('_', ' '), TONES[c.status])),
+        h('td.small', { title: c.authenticated ? "With the merchant's token" : 'With the ctx alone, no merchant token' }, c.authenticated ? 'merchant' : h('span.muted', {}, 'ctx only'), c.clickIsBot ? h('div', {}, badge('bot click', 'bad')) : null),
+      ];
+    }
+  }
+}

@@ -1,0 +1,70 @@
+// Reversing a conversion (a refund, a chargeback): POST .../conversions/reversals, in a row under
+// the conversion. The API names the conversion by the merchant's idempotency key, which no read
+// route returns, so the person types it (the order id); the answer's conversionId is checked
+// against the row's. One reversalKey per form until it succeeds: a retry after a timeout is
+// deduped, never a second reversal. The result shows the reversal and the commission rows it
+// created or changed; 422 over_reversal says plainly that nothing was reversed.
+
+import { api } from './api.js';
+import { h, clear, errorBox, fmt } from './dom.js';
+import { COMMISSION_COLUMNS, commissionCells } from './ledger-cells.js';
+
+const REASONS = ['refund', 'chargeback', 'fraud', 'other'];
+
+/** `c` the conversion; `onReversed(reversal)` after a 200/201, `onClose()` on Cancel. */
+export function reversalForm(c, { onReversed, onClose }) {
+  let reversalKey = crypto.randomUUID();
+  const key = h('input.reverse-key', { name: 'idempotencyKey', required: true, maxLength: 255, placeholder: 'order id the merchant sent', spellcheck: 'false', value: c.idempotencyKey ?? '' });
+  const amount = h('input.reverse-amount', { name: 'amount', type: 'number', min: 0.01, step: '0.01', placeholder: 'all that remains' });
+  const reason = h('select.reverse-reason', { name: 'reason' }, REASONS.map((r) => h('option', { value: r }, r)));
+  const note = h('input.reverse-note', { name: 'note', maxLength: 1000, placeholder: 'optional, kept with the reversal' });
+  const submit = h('button.btn.btn-small.btn-danger', { type: 'submit', dataset: { action: 'submit-reversal' } }, 'Reverse');
+  const result = h('div.reversal-result', { 'aria-live': 'polite' });
+
+  async function onSubmit(event) {
+    event.preventDefault();
+    submit.disabled = true;
+    clear(result);
+    try {
+      const res = await api('/conversions/reversals', { method: 'POST', raw: true, body: {
+        idempotencyKey: key.value.trim(), reversalKey, reason: reason.value,
+        ...(amount.value && { amount: Number(amount.value) }),
+        ...(note.value.trim() && { note: note.value.trim() }),
+      } });
+      const reversal = await res.json();
+      reversalKey = crypto.randomUUID();
+      amount.value = ''; // the key stays: a further partial reversal of the same order
+      note.value = '';
+      result.append(shown(reversal));
+      await onReversed(reversal);
+    } catch (err) {
+      result.append(...(err?.code === 'over_reversal'
+        ? [errorBox(err, 'Nothing was reversed: that is more than what remains of this conversion'),
+          h('p.small.muted', {}, `Its value: ${fmt.money(c.value, c.currency)}; reversed so far: ${fmt.money(c.reversedValue, c.currency)}. Leave the amount empty to reverse all that remains.`)]
+        : [errorBox(err, 'Could not reverse the conversion')]));
+    } finally {
+      submit.disabled = false;
+    }
+  }
+
+  function shown(r) {
+    const other = r.conversionId !== c.conversionId;
+    return h(`div.alert.${other ? 'alert-error' : 'alert-success'}.reversal-done`, { role: 'status', dataset: { reversalId: r.reversalId } },
+      h('strong', {}, r.deduped ? 'Already reversed with this key: ' : 'Reversed ', fmt.money(r.amount, r.currency), ` (${r.reason})`),
+      other ? h('p', {}, `That key names another conversion (${r.conversionId}), not this one: it is the one reversed.`) : null,
+      r.note ? h('p.small', {}, r.note) : null,
+      h('p.small', {}, r.commissions.length ? 'Commission rows it created or changed:' : 'No commission row changed (this conversion earned none).'),
+      r.commissions.length ? h('div.table-wrap', {}, h('table.table.reversal-commissions', {},
+        h('thead', {}, h('tr', {}, COMMISSION_COLUMNS.map((col) => (typeof col === 'string' ? h('th', {}, col) : h(col.num ? 'th.num' : 'th', {}, col.title))))),
+        h('tbody', {}, r.commissions.map((cm) => h('tr', { dataset: { commissionId: cm.commissionId, type: cm.type, status: cm.status } }, commissionCells(cm)))))) : null);
+  }
+
+  const form = h('form.inline-form.reversal-form', { method: 'post', dataset: { conversionId: c.conversionId }, on: { submit: onSubmit } },
+    h('label.inline-field', {}, h('span', {}, 'Order key'), key),
+    h('label.inline-field', {}, h('span', {}, `Amount${c.currency ? ` (${c.currency})` : ''}`), amount),
+    h('label.inline-field', {}, h('span', {}, 'Reason'), reason),
+    h('label.inline-field', {}, h('span', {}, 'Note'), note),
+    submit,
+    h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'cancel' }, on: { click: () => onClose() } }, 'Close'));
+  return h('div.reversal', {}, form, result);
+}

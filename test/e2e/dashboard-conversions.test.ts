@@ -1,0 +1,180 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { navPages, openDashboard, signIn, waitForText, type DashboardSession } from '../support/dashboard-session.ts';
+import { createPartner } from '../support/partners.ts';
+import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+
+// The Conversions page (#/conversions) in Debian's Chromium: the list with its filters kept in the
+// URL, and Reverse (partial, over what remains, the rest), each step checked against the
+// conversion and commissions the API then holds. Screenshots: test/artifacts/conversions-*.png.
+
+const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+describe('dashboard conversions in a real browser: list, filters in the URL, reversals', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let tenant: Awaited<ReturnType<typeof createHandle>>;
+  let session: DashboardSession | null = null;
+  const ids: Record<string, string> = {};
+  const conversion = async (id: string) => (await server.http.get(`/v2/handles/${tenant.handle}/conversions/${id}`).set(tenant.auth).expect(200)).body;
+
+  async function campaign(campaignId: string, partnerId?: string) {
+    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', ...(partnerId && { partnerId }),
+      primaryLink: { slug: campaignId, destinationUrl: `https://merchant.example.com/p?ref=${campaignId}` },
+    }).expect(201);
+  }
+
+  /** A visitor's click on the short link, then the merchant's server posting the order (authenticated). */
+  async function sale(slug: string, key: string, value: number, currency: string, q = '') {
+    const res = await fetch(`${server.url}/${tenant.handle}/${slug}${q}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    expect(res.status).to.equal(302);
+    const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    const posted = await server.http.post('/v2/public/conversions').set(tenant.auth)
+      .send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key }).expect(201);
+    ids[key] = posted.body.conversionId;
+  }
+
+  before(async () => {
+    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
+    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
+    await campaign('alpha-deal', 'alpha');
+    await campaign('beta-deal');
+    await server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
+      .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
+    await sale('alpha-deal', 'order-1001', 120, 'USD', '?sub1=newsletter');
+    await sale('beta-deal', 'order-1002', 40, 'EUR');
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+  afterEach(async () => {
+    const s = session;
+    session = null;
+    await s?.close();
+    expect(s?.pageErrors ?? [], 'uncaught errors in the page').to.deep.equal([]);
+  });
+
+  const rowOf = (key: string) => `#conversions-table tr[data-conversion-id="${ids[key]}"]`;
+
+  it('lists conversions with partner, sub-IDs, value in its currency; the filters are kept in the URL across a reload', async () => {
+    session = await openDashboard(browser);
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions');
+    expect(await navPages(page)).to.include('conversions');
+    await page.locator(rowOf('order-1002')).waitFor({ timeout: UI_WAIT });
+    const alpha = (await page.locator(rowOf('order-1001')).textContent())!;
+    expect(alpha).to.include('alpha-deal').and.include('partner alpha').and.include('sub1=newsletter').and.include('120.00 USD').and.include('recorded');
+    expect(await page.locator(rowOf('order-1002')).textContent()).to.include('40.00 EUR').and.include('no partner');
+
+    await page.fill('#conversion-partner', 'alpha');
+    const today = new Date().toISOString().slice(0, 10);
+    await page.fill('#conversion-to', today);
+    const [request] = await Promise.all([
+      page.waitForRequest((r) => r.url().includes('/conversions?') && r.url().includes('partnerId=alpha'), { timeout: UI_WAIT }),
+      page.click('#conversion-apply'),
+    ]);
+    // The last day is included: the API's exclusive `to` is the next day's start.
+    const next = new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString();
+    expect(new URL(request.url()).searchParams.get('to')).to.equal(next);
+    await page.locator(rowOf('order-1002')).waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect(page.url()).to.include('#/conversions?').and.include('partnerId=alpha').and.include(`to=${today}`);
+
+    await page.reload();
+    await page.locator(rowOf('order-1001')).waitFor({ timeout: UI_WAIT });
+    expect(await page.inputValue('#conversion-partner')).to.equal('alpha');
+    expect(await page.inputValue('#conversion-to')).to.equal(today);
+    expect(await page.locator('#conversions-table tbody tr').count()).to.equal(1);
+    await shot(page, 'conversions-01-filtered');
+
+    await page.selectOption('#conversion-status', 'reversed');
+    await waitForText(page, '#conversions-table tr.empty', 'No conversion matches');
+    expect(page.url()).to.include('status=reversed');
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it('reverses part of a conversion (its commission\'s adjustment shown), refuses more than remains (422 over_reversal, nothing reversed), then reverses the rest', async () => {
+    session = await openDashboard(browser);
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
+    const row = page.locator(rowOf('order-1001'));
+    await row.locator('[data-action="reverse"]').click();
+    const form = page.locator(`tr[data-reversal-for="${ids['order-1001']}"]`);
+    await form.locator('input.reverse-key').fill('order-1001');
+    await form.locator('input.reverse-amount').fill('30');
+    await form.locator('select.reverse-reason').selectOption('refund');
+    await form.locator('input.reverse-note').fill('one item returned');
+    const [post] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/conversions/reversals'), { timeout: UI_WAIT }),
+      form.locator('[data-action="submit-reversal"]').click(),
+    ]);
+    const sent = post.postDataJSON();
+    expect(sent).to.include({ idempotencyKey: 'order-1001', amount: 30, reason: 'refund', note: 'one item returned' });
+    expect(sent.reversalKey).to.match(/^[0-9a-f-]{36}$/);
+    await waitForText(page, '.reversal-done', 'Reversed 30.00 USD (refund)');
+    // The commission's proportional adjustment: 10 % of 30.
+    await waitForText(page, '.reversal-commissions tr[data-type="adjustment"]', '-3.00 USD');
+    await waitForText(page, rowOf('order-1001'), 'partially reversed');
+    expect(await row.locator('[data-col="reversed"]').textContent()).to.equal('30.00 USD');
+    let stored = await conversion(ids['order-1001']);
+    expect([stored.reversedValue, stored.status]).to.deep.equal([30, 'partially_reversed']);
+    await shot(page, 'conversions-02-partial');
+
+    await form.locator('input.reverse-amount').fill('100');
+    await form.locator('[data-action="submit-reversal"]').click();
+    await waitForText(page, '.reversal-result .alert-error', 'Nothing was reversed');
+    expect(await form.locator('.reversal-result').textContent()).to.include('over_reversal').and.include('HTTP 422')
+      .and.include('reversed so far: 30.00 USD');
+    stored = await conversion(ids['order-1001']);
+    expect(stored.reversedValue, 'the 422 reversed nothing').to.equal(30);
+    await shot(page, 'conversions-03-over-reversal');
+
+    // Amount left empty: all that remains (90).
+    await form.locator('input.reverse-amount').fill('');
+    await form.locator('select.reverse-reason').selectOption('chargeback');
+    await form.locator('[data-action="submit-reversal"]').click();
+    await waitForText(page, '.reversal-done', 'Reversed 90.00 USD (chargeback)');
+    await waitForText(page, '.reversal-commissions tr[data-status="reversed"]', 'conversion');
+    await waitForText(page, rowOf('order-1001'), 'reversed');
+    expect(await row.locator('[data-action="reverse"]').count(), 'nothing left to reverse').to.equal(0);
+    stored = await conversion(ids['order-1001']);
+    expect([stored.reversedValue, stored.status]).to.deep.equal([120, 'reversed']);
+    const commissions = (await server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=alpha&type=conversion`).set(tenant.auth).expect(200)).body.data;
+    expect(commissions.map((c: { status: string }) => c.status)).to.deep.equal(['reversed']);
+    expect(session.unexpectedConsole([422])).to.deep.equal([]);
+  });
+
+  it('scopes: conversions.read alone lists without Reverse; without it there is no Conversions page', async () => {
+    const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['conversions.read'])).token;
+    session = await openDashboard(browser);
+    await signIn(session.page, server, tenant.handle, reader, '#/conversions');
+    await session.page.locator(rowOf('order-1002')).waitFor({ timeout: UI_WAIT });
+    expect(await session.page.locator('#conversions-table [data-action="reverse"]').count()).to.equal(0);
+    expect(session.pageErrors).to.deep.equal([]);
+    await session.close();
+
+    const other = (await createToken(server, tenant.handle, tenant.ownerToken, ['commissions.read'])).token;
+    session = await openDashboard(browser);
+    await signIn(session.page, server, tenant.handle, other, '#/conversions');
+    expect(await navPages(session.page)).to.not.include('conversions');
+    await waitForText(session.page, '.nav-hidden', 'Conversions (conversions.read)');
+  });
+
+  it('pages: 50 conversions a page, "Load more" fetches the next by cursor', async () => {
+    for (let i = 0; i < 50; i++) await sale('beta-deal', `bulk-${i}`, 1, 'EUR');
+    session = await openDashboard(browser);
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions');
+    await page.locator(rowOf('bulk-49')).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#conversions-table tbody tr').count()).to.equal(50);
+    await page.locator('.table-more button', { hasText: 'Load more' }).click();
+    await page.locator(rowOf('order-1001')).waitFor({ timeout: UI_WAIT });
+    const shown = await page.locator('#conversions-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.conversionId));
+    expect(shown).to.have.length(52);
+    expect(new Set(shown).size).to.equal(52);
+  });
+});
