@@ -50,7 +50,7 @@ export async function renderConversions(ctx) {
   };
   const filterForm = h('form.toolbar#conversion-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },
     status, campaignId, partnerId,
-    h('label.small', { for: 'conversion-from' }, 'From'), from, h('label.small', { for: 'conversion-to' }, 'to'), to,
+    h('span.toolbar-dates', {}, h('label.small', { for: 'conversion-from' }, 'From'), from, h('label.small', { for: 'conversion-to' }, 'to'), to),
     h('button.btn#conversion-apply', { type: 'submit' }, 'Apply'));
   for (const input of [status, from, to]) input.addEventListener('change', reload);
 

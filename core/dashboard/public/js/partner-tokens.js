@@ -74,8 +74,7 @@ export function partnerTokens(p, handle) {
 
     async function onSubmit(event) {
       event.preventDefault();
-      clear(feedback);
-      clear(issued);
+      clear(feedback); // a secret already shown stays until a new one replaces it or Done hides it
       const scopes = boxes.filter((b) => b.checked).map((b) => b.value);
       if (!scopes.length) return void feedback.append(errorBox({ message: 'Tick at least one scope.' }, 'No scope chosen'));
       submit.disabled = true;
@@ -84,7 +83,7 @@ export function partnerTokens(p, handle) {
           name: name.value.trim(), scopes, ...(expires.value && { expiresAt: `${expires.value}T23:59:59.999Z` }),
         } });
         form.reset();
-        issued.append(shownOnce(t));
+        clear(issued, shownOnce(t));
         await table.reload();
       } catch (err) {
         feedback.append(errorBox(err, `Could not issue a token for ${p.partnerId}`));
