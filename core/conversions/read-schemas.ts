@@ -29,11 +29,17 @@ export const storedConversion = {
   type: 'object',
   additionalProperties: false,
   required: [
-    'conversionId', 'clickId', 'campaignId', 'partnerId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+    'conversionId', 'idempotencyKey', 'clickId', 'campaignId', 'partnerId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
     'authenticated', 'clickIsBot', 'reversedValue', 'status', 'createdAt',
   ],
   properties: {
-    conversionId: { type: 'string', format: 'uuid' }, clickId: { type: 'string', format: 'uuid' }, campaignId: { type: 'string' },
+    conversionId: { type: 'string', format: 'uuid' },
+    idempotencyKey: { type: 'string', description: "The merchant's key (its order id): what POST .../conversions/reversals names the conversion by." },
+    clickId: {
+      type: ['string', 'null'], format: 'uuid',
+      description: "The click's id; in the partner realm null for a click made before the partner held the campaign (another partner's).",
+    },
+    campaignId: { type: 'string' },
     partnerId: { ...nullableText, description: "The campaign's partner when the conversion was recorded." },
     eventType: { type: 'string' }, value: { type: ['number', 'null'] }, currency: nullableText,
     sub1: nullableText, sub2: nullableText, sub3: nullableText, sub4: nullableText, sub5: nullableText,

@@ -22,7 +22,7 @@ const STATUS = `case when v.reversals = 0 then 'recorded'
                      else 'partially_reversed' end`;
 
 /** The stored conversion object (API.md "Conversions, read and reversed"), selected from `conversions v`. */
-const conversionColumns = (clickId: string) => `v.conversion_id as "conversionId", ${clickId} as "clickId", v.campaign_id as "campaignId",
+const conversionColumns = (clickId: string) => `v.conversion_id as "conversionId", v.idempotency_key as "idempotencyKey", ${clickId} as "clickId", v.campaign_id as "campaignId",
   v.partner_id as "partnerId", v.event_type as "eventType", v.value, v.currency, v.sub1, v.sub2, v.sub3, v.sub4, v.sub5,
   v.authenticated, v.click_is_bot as "clickIsBot", v.reversed_value as "reversedValue", ${STATUS} as status,
   v.created_at as "createdAt"`;
