@@ -19,13 +19,14 @@ async function serve(env: Record<string, string>, log: string[]): Promise<Child>
   const proc = spawn(process.execPath, ['scripts/tenx.ts', 'serve'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const exited = new Promise<void>((ok) => proc.once('exit', () => ok()));
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`server did not start:\n${log.join('').slice(-2000)}`)), 30_000);
+    // A server that never says it serves is killed, not left running after the test (it would hold its database).
+    const timer = setTimeout(() => (proc.kill('SIGKILL'), fail(new Error(`server did not start:\n${log.join('').slice(-2000)}`))), 30_000);
     const onData = (chunk: Buffer) => {
       log.push(chunk.toString());
-      const m = /tenx is serving on http:\/\/127\.0\.0\.1:(\d+)/.exec(log.join(''));
+      const m = /tenx is serving on (http:\/\/\S+:\d+)/.exec(log.join(''));
       if (m) {
         clearTimeout(timer);
-        ok(`http://127.0.0.1:${m[1]}`);
+        ok(m[1]);
       }
     };
     // The banner is on stderr (stdout is the JSON log stream).
