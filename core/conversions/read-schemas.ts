@@ -53,9 +53,14 @@ export const storedConversion = {
 export const reversalBody = {
   type: 'object',
   additionalProperties: false,
-  required: ['idempotencyKey', 'reversalKey', 'reason'],
+  // idempotencyKey (API.md) or conversionId: exactly one, checked by the service (a 400 naming idempotencyKey).
+  required: ['reversalKey', 'reason'],
   properties: {
-    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, description: "The conversion's idempotencyKey." },
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, description: "The conversion's idempotencyKey (the merchant's order id). Either this or conversionId." },
+    conversionId: {
+      type: 'string', format: 'uuid',
+      description: "The conversion's id, as the conversion lists return it (beyond API.md): names exactly one conversion, also where a key was reused after its retention. Either this or idempotencyKey.",
+    },
     reversalKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]{1,255}$', description: 'Idempotency of this reversal.' },
     amount: { type: 'number', exclusiveMinimum: 0, maximum: MAX_VALUE, description: 'Default: all that is not yet reversed. At most 2 fraction digits.' },
     reason: { enum: [...REVERSAL_REASONS] },

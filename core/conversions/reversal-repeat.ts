@@ -1,8 +1,7 @@
 import type { PoolClient } from 'pg';
 import { auditInsertSql } from '../audit/index.ts';
 import type { ReversalInput } from './reversals.ts';
-
-const CONVERSION_OF_KEY = 'select conversion_id from conversions where handle = $1 and idempotency_key = $2 order by created_at desc limit 1';
+import { CONVERSION_NAMED } from './reversal-target.ts';
 
 // $1 handle, $2 the original reversal's id, $3 actor, $4 the changes (jsonb).
 const MISMATCH_AUDIT = `
@@ -28,8 +27,9 @@ type OriginalReversal = Record<string, unknown> & {
  */
 export async function answerRepeat(client: PoolClient, handle: string, input: ReversalInput, actor: string, original: OriginalReversal) {
   const changes: Record<string, unknown> = {};
-  const { rows: [asked] } = await client.query<{ conversion_id: string }>(CONVERSION_OF_KEY, [handle, input.idempotencyKey]);
-  if (asked?.conversion_id !== original.conversionId) changes.idempotencyKey = input.idempotencyKey;
+  const byId = input.conversionId !== undefined;
+  const { rows: [asked] } = await client.query<{ conversion_id: string }>(byId ? CONVERSION_NAMED.id : CONVERSION_NAMED.key, [handle, byId ? input.conversionId : input.idempotencyKey]);
+  if (asked?.conversion_id !== original.conversionId) Object.assign(changes, byId ? { conversionId: input.conversionId } : { idempotencyKey: input.idempotencyKey });
   // Both have at most 2 fraction digits (the input is checked, the column is numeric(…, 2)): toFixed(2) is exact.
   if (input.amount !== undefined && input.amount.toFixed(2) !== Number(original.amount).toFixed(2)) changes.amount = input.amount;
   if (input.reason !== original.reason) changes.reason = input.reason;

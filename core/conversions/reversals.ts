@@ -6,10 +6,13 @@ import { invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import { auditInsertSql } from '../audit/index.ts';
 import { answerRepeat } from './reversal-repeat.ts';
+import { CONVERSION_NAMED } from './reversal-target.ts';
 import { isoTimeSql } from '../db/json-time.ts';
 
 export interface ReversalInput {
-  idempotencyKey: string;
+  /** Exactly one of the two names the conversion. */
+  idempotencyKey?: string;
+  conversionId?: string;
   reversalKey: string;
   amount?: number;
   reason: 'refund' | 'chargeback' | 'fraud' | 'other';
@@ -26,14 +29,16 @@ const EXISTING = `select ${REVERSAL_COLUMNS} from conversion_reversals r where r
  * it took back and none can take back more than the value. $3: the amount asked (null: all that
  * remains). Money stays numeric (text in JS): `remaining` and `amount` are computed here.
  */
-const LOCK_CONVERSION = `
+const lockConversion = (named: string) => `
 select v.conversion_id, v.campaign_id, v.partner_id, v.currency, v.value::text as value, v.reversed_value::text as reversed_before,
        -- A conversion without a value, or of value 0 (a flat-rate lead), has nothing to split: one full reversal, without an amount.
        a.amount::text as amount, a.amount > a.remaining or (coalesce(v.value, 0) = 0 and v.reversals > 0) or a.amount <= 0 and v.value > 0 as over,
        v.value is null or v.reversed_value + a.amount >= v.value as full
-  from (select * from conversions where handle = $1 and idempotency_key = $2 order by created_at desc limit 1 for update) v
+  from (${named} for update) v
   cross join lateral (select coalesce(v.value, 0) - v.reversed_value as remaining) rem
   cross join lateral (select coalesce($3::numeric, rem.remaining) as amount, rem.remaining) a`;
+
+const LOCK_BY = { key: lockConversion(CONVERSION_NAMED.key), id: lockConversion(CONVERSION_NAMED.id) };
 
 /**
  * Records the reversal and its event, and moves the conversion's reversed value. $1 handle, $2 reversal id,
@@ -75,6 +80,12 @@ export class ReversalService {
 
   async reverse(handle: string, input: ReversalInput, actor: string): Promise<{ deduped: boolean; mismatch?: true; reversal: Record<string, unknown> }> {
     // Money has 2 fraction digits: a third is refused, never rounded away (read from the number's own text, core/commissions/money.ts).
+    if ((input.idempotencyKey === undefined) === (input.conversionId === undefined)) {
+      throw invalidRequest('The request body is invalid.', [{
+        pointer: '/body/idempotencyKey',
+        message: input.conversionId === undefined ? 'is required (or conversionId)' : 'and conversionId name the conversion twice: send one of them',
+      }]);
+    }
     if (input.amount !== undefined && moneyText(input.amount) === null) {
       throw invalidRequest('The request body is invalid.', [{ pointer: '/body/amount', message: 'must have at most 2 fraction digits' }]);
     }
@@ -94,7 +105,7 @@ export class ReversalService {
     const { rows: seen } = await client.query(EXISTING, [handle, input.reversalKey]);
     if (seen[0]) return answerRepeat(client, handle, input, actor, seen[0]);
     const amount = input.amount === undefined ? null : input.amount.toFixed(2);
-    const { rows: [conv] } = await client.query(LOCK_CONVERSION, [handle, input.idempotencyKey, amount]);
+    const { rows: [conv] } = await client.query(input.conversionId ? LOCK_BY.id : LOCK_BY.key, [handle, input.conversionId ?? input.idempotencyKey, amount]);
     if (!conv) throw notFound('Conversion');
     // Another request with this reversalKey may have committed while this one waited for the lock.
     const { rows: again } = await client.query(EXISTING, [handle, input.reversalKey]);

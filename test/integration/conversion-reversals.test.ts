@@ -122,6 +122,30 @@ describe('conversions: read and reversed', () => {
     expect(m2.map((c: { reversedValue: number }) => c.reversedValue)).to.deep.equal([0]);
   });
 
+  it('also names the conversion by its conversionId (as the lists return it), never by both or neither', async () => {
+    const t = await setup(server);
+    const id = await t.convert('order-id1', 40);
+    const byId = await t.reverse({ conversionId: id, reversalKey: 'rv-id', amount: 10, reason: 'chargeback' }).expect(201);
+    expect(byId.body).to.include({ conversionId: id, amount: 10 });
+    expect((await server.http.get(`${t.base}/${id}`).set(t.merchant).expect(200)).body).to.include({ reversedValue: 10, status: 'partially_reversed' });
+    // The same reversalKey again by id: the original; by the key of the same conversion: the original, no mismatch.
+    expect((await t.reverse({ conversionId: id, reversalKey: 'rv-id', amount: 10, reason: 'chargeback' }).expect(200)).body).to.include({ deduped: true });
+    const byKey = await t.reverse({ idempotencyKey: 'order-id1', reversalKey: 'rv-id', amount: 10, reason: 'chargeback' }).expect(200);
+    expect(byKey.body).to.not.have.property('mismatch');
+    const other = await t.convert('order-id2', 40);
+    expect((await t.reverse({ conversionId: other, reversalKey: 'rv-id', amount: 10, reason: 'chargeback' }).expect(200)).body).to.include({ mismatch: true });
+    for (const body of [{ reversalKey: 'rv-none', reason: 'refund' }, { idempotencyKey: 'order-id1', conversionId: id, reversalKey: 'rv-both', reason: 'refund' }]) {
+      const res = await t.reverse(body).expect(400);
+      expect(res.body.error.details.map((d: { pointer: string }) => d.pointer)).to.deep.equal(['/body/idempotencyKey']);
+    }
+    // Another handle's conversion id, or none: 404, nothing reversed.
+    const elsewhere = await setup(server);
+    const foreign = await elsewhere.convert('order-x', 40);
+    await t.reverse({ conversionId: foreign, reversalKey: 'rv-foreign', reason: 'refund' }).expect(404);
+    await t.reverse({ conversionId: '00000000-0000-4000-8000-000000000000', reversalKey: 'rv-ghost', reason: 'refund' }).expect(404);
+    expect((await server.http.get(`${elsewhere.base}/${foreign}`).set(elsewhere.merchant).expect(200)).body.reversedValue).to.equal(0);
+  });
+
   it('takes back in parts exactly what the whole would: the parts sum to the rounded commission, never more', async () => {
     const t = await setup(server);
     await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 12.5, holdDays: 30 }).expect(200);
