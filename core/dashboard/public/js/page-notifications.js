@@ -1,9 +1,11 @@
-// The notifications panel: webhook deliveries with their attempts, success/failure counts per
-// webhook, and redelivery of failed ones. Refreshes itself while open.
+// The notifications panel: the handle's webhooks (webhook-manager.js), webhook deliveries with
+// their attempts, success/failure counts per webhook, and redelivery of failed ones. Refreshes
+// itself while open.
 
 import { api, query } from './api.js';
 import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
+import { webhookManager } from './webhook-manager.js';
 
 // Poll faster while a delivery is still in flight: its retries land within seconds.
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
@@ -55,12 +57,19 @@ export async function renderNotifications(ctx) {
   let wanted = PAGE_SIZE;
   let nextCursor = null;
   let loadSeq = 0; // a refresh that finishes after a newer one (or after a filter change) is dropped
+  // A webhook added, pinged, rotated or deleted: its URL and its deliveries show at once.
+  const manager = webhookManager(ctx, { onChange: async () => {
+    await loadEndpoints();
+    lastSignature = '';
+    await load();
+  } });
 
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Notifications'), h('p.muted', {}, 'Signed webhook deliveries: 5 retries with exponential backoff, then failed.')),
       h('div.toolbar', {}, status, refreshState)),
     errors,
+    manager.el,
     h('section.card', {}, h('h2.card-title', {}, 'Delivery health per webhook'), summaryEl),
     h('section.card', {}, h('h2.card-title', {}, 'Deliveries'),
       canRedeliver ? null : scopeNote('webhooks.write', 'Redelivering'),
