@@ -11,12 +11,8 @@ import { pagedTable } from './paged-table.js';
 import { copyButton } from './page-campaigns.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
+import { EVENT_TYPES } from './event-types.js';
 
-/** The event types a subscription may name (EVENT_TYPES in core/outbox/service.ts); the API refuses others with 400. */
-const EVENT_TYPES = [
-  'link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping',
-  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated',
-];
 
 /** `onChange()` after a webhook is added, pinged, rotated or deleted (the page refreshes its deliveries). Returns { el }. */
 export function webhookManager(ctx, { onChange = async () => {} } = {}) {
