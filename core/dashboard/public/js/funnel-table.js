@@ -92,14 +92,15 @@ function cells(row, currency) {
 }
 
 /**
- * A partner's commission in a funnel row (API.md: "commission (by currency)"), one line per currency;
- * read as {USD: 1.5} or [{currency, amount}] so either envelope shows.
+ * A partner's commission in a funnel row (API.md: "commission (by currency)"), one line per currency,
+ * the reporting one first as in the revenue cell; read as {USD: 1.5} or [{currency, amount}] so either envelope shows.
  */
-export function commissionLines(row) {
+export function commissionLines(row, currency = impliedCurrency(row)) {
   const c = row.commission;
   if (c === undefined || c === null) return ['—'];
   const pairs = Array.isArray(c) ? c.map((x) => [x.currency, x.amount]) : typeof c === 'object' ? Object.entries(c) : [['', c]];
-  return pairs.length ? pairs.map(([cur, v]) => fmt.money(v, cur)) : [fmt.money(0, '')];
+  const ordered = [...pairs.filter(([cur]) => cur === currency), ...pairs.filter(([cur]) => cur !== currency)];
+  return ordered.length ? ordered.map(([cur, v]) => fmt.money(v, cur)) : [fmt.money(0, '')];
 }
 
 const COMMISSION_COLUMN = { title: 'Commission', num: true, hint: 'Your commission on these campaigns, by currency' };
@@ -116,7 +117,7 @@ export function funnelTable(currency, { commission = false } = {}) {
 
   function render(row, flash) {
     const list = cells(row, currency);
-    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row).map((line) => h('div', {}, line))));
+    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row, currency || impliedCurrency(row)).map((line) => h('div', {}, line))));
     const tr = h(`tr${row.confidence < LOW_CONFIDENCE ? '.low-confidence' : ''}`, { dataset: { campaignId: row.campaignId } }, list);
     const before = rows.get(row.campaignId);
     if (before) before.tr.replaceWith(tr);

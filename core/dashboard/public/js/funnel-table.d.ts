@@ -1,0 +1,2 @@
+// Types for the dashboard's browser module, so node tests can import it under `strict` (only what they use).
+export function commissionLines(row: { revenue: number; revenueByCurrency?: Record<string, number>; commission?: Record<string, number> | null }, currency?: string): string[];
