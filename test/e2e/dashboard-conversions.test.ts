@@ -104,7 +104,8 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     const row = page.locator(rowOf('order-1001'));
     await row.locator('[data-action="reverse"]').click();
     const form = page.locator(`tr[data-reversal-for="${ids['order-1001']}"]`);
-    await form.locator('input.reverse-key').fill('order-1001');
+    // Named by its id (its order key only shown): a key reused after its retention names the newest conversion.
+    expect(await form.locator('.reverse-key').textContent()).to.equal('order-1001');
     await form.locator('input.reverse-amount').fill('30');
     await form.locator('select.reverse-reason').selectOption('refund');
     await form.locator('input.reverse-note').fill('one item returned');
@@ -113,7 +114,8 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
       form.locator('[data-action="submit-reversal"]').click(),
     ]);
     const sent = post.postDataJSON();
-    expect(sent).to.include({ idempotencyKey: 'order-1001', amount: 30, reason: 'refund', note: 'one item returned' });
+    expect(sent).to.include({ conversionId: ids['order-1001'], amount: 30, reason: 'refund', note: 'one item returned' });
+    expect(sent).to.not.have.property('idempotencyKey');
     expect(sent.reversalKey).to.match(/^[0-9a-f-]{36}$/);
     await waitForText(page, '.reversal-done', 'Reversed 30.00 USD (refund)');
     // The commission's proportional adjustment: 10 % of 30.

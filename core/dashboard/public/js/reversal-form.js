@@ -1,7 +1,6 @@
 // Reversing a conversion (a refund, a chargeback): POST .../conversions/reversals, in a row under
-// the conversion. The API names the conversion by the merchant's idempotency key, which no read
-// route returns, so the person types it (the order id); the answer's conversionId is checked
-// against the row's. One reversalKey per form until it succeeds: a retry after a timeout is
+// the conversion, named by its conversionId (its order key, shown, could name a newer conversion once
+// reused after its retention). One reversalKey per form until it succeeds: a retry after a timeout is
 // deduped, never a second reversal. The result shows the reversal and the commission rows it
 // created or changed; 422 over_reversal says plainly that nothing was reversed.
 
@@ -14,7 +13,6 @@ const REASONS = ['refund', 'chargeback', 'fraud', 'other'];
 /** `c` the conversion; `onReversed(reversal)` after a 200/201, `onClose()` on Cancel. */
 export function reversalForm(c, { onReversed, onClose }) {
   let reversalKey = crypto.randomUUID();
-  const key = h('input.reverse-key', { name: 'idempotencyKey', required: true, maxLength: 255, placeholder: 'order id the merchant sent', spellcheck: 'false', value: c.idempotencyKey ?? '' });
   const amount = h('input.reverse-amount', { name: 'amount', type: 'number', min: 0.01, step: '0.01', placeholder: 'all that remains' });
   const reason = h('select.reverse-reason', { name: 'reason' }, REASONS.map((r) => h('option', { value: r }, r)));
   const note = h('input.reverse-note', { name: 'note', maxLength: 1000, placeholder: 'optional, kept with the reversal' });
@@ -27,13 +25,13 @@ export function reversalForm(c, { onReversed, onClose }) {
     clear(result);
     try {
       const res = await api('/conversions/reversals', { method: 'POST', raw: true, body: {
-        idempotencyKey: key.value.trim(), reversalKey, reason: reason.value,
+        conversionId: c.conversionId, reversalKey, reason: reason.value,
         ...(amount.value && { amount: Number(amount.value) }),
         ...(note.value.trim() && { note: note.value.trim() }),
       } });
       const reversal = await res.json();
       reversalKey = crypto.randomUUID();
-      amount.value = ''; // the key stays: a further partial reversal of the same order
+      amount.value = '';
       note.value = '';
       result.append(shown(reversal));
       await onReversed(reversal);
@@ -48,10 +46,8 @@ export function reversalForm(c, { onReversed, onClose }) {
   }
 
   function shown(r) {
-    const other = r.conversionId !== c.conversionId;
-    return h(`div.alert.${other ? 'alert-error' : 'alert-success'}.reversal-done`, { role: 'status', dataset: { reversalId: r.reversalId } },
+    return h('div.alert.alert-success.reversal-done', { role: 'status', dataset: { reversalId: r.reversalId } },
       h('strong', {}, r.deduped ? 'Already reversed with this key: ' : 'Reversed ', fmt.money(r.amount, r.currency), ` (${r.reason})`),
-      other ? h('p', {}, `That key names another conversion (${r.conversionId}), not this one: it is the one reversed.`) : null,
       r.note ? h('p.small', {}, r.note) : null,
       h('p.small', {}, r.commissions.length ? 'Commission rows it created or changed:' : 'No commission row changed (this conversion earned none).'),
       r.commissions.length ? h('div.table-wrap', {}, h('table.table.reversal-commissions', {},
@@ -60,7 +56,7 @@ export function reversalForm(c, { onReversed, onClose }) {
   }
 
   const form = h('form.inline-form.reversal-form', { method: 'post', dataset: { conversionId: c.conversionId }, on: { submit: onSubmit } },
-    h('label.inline-field', {}, h('span', {}, 'Order key'), key),
+    h('div.inline-field', {}, h('span', {}, 'Order key'), h('code.reverse-key', {}, c.idempotencyKey ?? '—')),
     h('label.inline-field', {}, h('span', {}, `Amount${c.currency ? ` (${c.currency})` : ''}`), amount),
     h('label.inline-field', {}, h('span', {}, 'Reason'), reason),
     h('label.inline-field', {}, h('span', {}, 'Note'), note),
