@@ -29,12 +29,15 @@ export const storedConversion = {
   type: 'object',
   additionalProperties: false,
   required: [
-    'conversionId', 'idempotencyKey', 'clickId', 'campaignId', 'partnerId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+    'conversionId', 'clickId', 'campaignId', 'partnerId', 'eventType', 'value', 'currency', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
     'authenticated', 'clickIsBot', 'reversedValue', 'status', 'createdAt',
   ],
   properties: {
     conversionId: { type: 'string', format: 'uuid' },
-    idempotencyKey: { type: 'string', description: "The merchant's key (its order id): what POST .../conversions/reversals names the conversion by." },
+    idempotencyKey: {
+      type: 'string',
+      description: "The merchant's key (its order id), which POST .../conversions/reversals may name the conversion by. Handle routes only: never in the partner realm.",
+    },
     clickId: {
       type: ['string', 'null'], format: 'uuid',
       description: "The click's id; in the partner realm null for a click made before the partner held the campaign (another partner's).",

@@ -22,17 +22,18 @@ const STATUS = `case when v.reversals = 0 then 'recorded'
                      else 'partially_reversed' end`;
 
 /** The stored conversion object (API.md "Conversions, read and reversed"), selected from `conversions v`. */
-const conversionColumns = (clickId: string) => `v.conversion_id as "conversionId", v.idempotency_key as "idempotencyKey", ${clickId} as "clickId", v.campaign_id as "campaignId",
+const conversionColumns = (clickId: string, key: string) => `v.conversion_id as "conversionId",${key} ${clickId} as "clickId", v.campaign_id as "campaignId",
   v.partner_id as "partnerId", v.event_type as "eventType", v.value, v.currency, v.sub1, v.sub2, v.sub3, v.sub4, v.sub5,
   v.authenticated, v.click_is_bot as "clickIsBot", v.reversed_value as "reversedValue", ${STATUS} as status,
   v.created_at as "createdAt"`;
-export const CONVERSION_COLUMNS = conversionColumns('v.click_id');
+export const CONVERSION_COLUMNS = conversionColumns('v.click_id', ' v.idempotency_key as "idempotencyKey",');
 /**
  * The partner realm's: the click's id only when the click was the partner's own (`cp`, the conversion's
  * campaign). A conversion credited to it after a handover, of a click made before, shows none (as it
- * shows none of that click's sub-IDs).
+ * shows none of that click's sub-IDs). Never the merchant's key: its order ids are not the partner's to
+ * see, and knowing the scheme would let a visitor's ctx take a future order's key first.
  */
-const PARTNER_CONVERSION_COLUMNS = conversionColumns(`case when ${clickHeldBySql('cp', 'v.click_id', 'v.partner_id')} then v.click_id end`);
+const PARTNER_CONVERSION_COLUMNS = conversionColumns(`case when ${clickHeldBySql('cp', 'v.click_id', 'v.partner_id')} then v.click_id end`, '');
 
 /** Reads recorded conversions, newest first; `partnerId` also scopes the partner realm to its own. */
 export class ConversionReader {
@@ -64,10 +65,11 @@ export class ConversionReader {
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
   }
 
-  /** One conversion; `partnerId` (partner realm) makes another partner's a 404. */
+  /** One conversion; `partnerId` (partner realm) makes another partner's a 404 and shows the realm's columns. */
   async get(handle: string, conversionId: string, partnerId?: string) {
     const { rows } = await this.deps.pg.query(
-      `select ${CONVERSION_COLUMNS} from conversions v
+      `select ${partnerId ? PARTNER_CONVERSION_COLUMNS : CONVERSION_COLUMNS}
+         from conversions v${partnerId ? ' left join campaigns cp on cp.handle = v.handle and cp.campaign_id = v.campaign_id' : ''}
         where v.handle = $1 and v.conversion_id = $2 and ($3::text is null or v.partner_id = $3)`,
       [handle, conversionId, partnerId ?? null],
     );

@@ -83,7 +83,9 @@ with input as (
     left join lateral ${clickByIdLateral('i.click_id', 'i.handle', 'i.campaign_id')} c on true
     left join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
     left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
-    cross join lateral (select c.click_id is null or cp.partner_id is not distinct from ${partnerAtSql('cp', 'c.occurred_at')} as same) h
+    -- Kept unless another partner held the campaign at the click (a click of nobody's time, or a campaign with no
+    -- partner now, shows its sub-IDs to no other partner).
+    cross join lateral (select c.click_id is null or cp.partner_id is null or coalesce(${partnerAtSql('cp', 'c.occurred_at')} = cp.partner_id, true) as same) h
 ), campaign_locks as (
   -- One batch per campaign at a time across processes: the rollups are several upserts of the
   -- campaign's rows (hour, day, totals, dimensions), lock passes no key order alone keeps consistent.

@@ -86,6 +86,9 @@ describe('a campaign handed to another partner: each keeps what happened while i
     const bensConversions = (await realm(ben, '/conversions')).body.data as Array<{ value: number; sub1: string | null }>;
     expect(bensConversions.map((c) => [c.value, c.sub1]).sort()).to.deep.equal([[5, null], [70, 'b']]);
     expect(JSON.stringify((await realm(ben, '/conversions')).body)).not.to.include('"a"');
+    // Nor the merchant's order ids: a partner that knew the key scheme could take a future order's key with a visitor's ctx.
+    expect(JSON.stringify((await realm(ana, '/conversions')).body)).not.to.match(/idempotencyKey|k-a1/);
+    expect((await handle('/conversions')).body.data.map((c: { idempotencyKey: string }) => c.idempotencyKey).sort()).to.deep.equal(['k-a1', 'k-a2', 'k-b1']);
     const from = new Date(Date.now() - 2 * 3_600_000).toISOString();
     const hours = (await realm(ana, `/analytics?groupBy=hour&from=${from}`)).body.data as Row[];
     expect(hours.reduce((n, r) => n + r.clicks, 0)).to.equal(2);
@@ -469,3 +472,30 @@ describe('click commissions across quick handovers, clicks streaming', () => {
     expect(await credited()).to.deep.equal(counted);
   });
 });
+
+// The sub-IDs of a click are hidden only from another partner: a campaign taken back from its partner (nobody
+// sees its new conversions but the handle) keeps them, as the handle's own analytics need them.
+describe('a campaign taken back from its partner keeps its clicks\' sub-IDs on later conversions', () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer();
+  });
+  after(async () => server?.close());
+
+  it('stores the sub-IDs of a click of the former partner when the campaign now has none', async () => {
+    const t = await partnerCampaign(server, { reportingCurrency: 'EUR' });
+    await createPartner(server, t, 'ana');
+    await assignPartner(server, t, t.campaignId, 'ana');
+    const before = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body.totals.clicks;
+    const ctx = await clickThrough(server, t.handle, `${t.slug}?sub1=kept`);
+    for (let i = 0; (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth)).body.totals.clicks === before; i++) {
+      if (i > 100) throw new Error('the click was never stored');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await assignPartner(server, t, t.campaignId, null);
+    await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 5, currency: 'EUR', idempotencyKey: 'k-kept' }).expect(201);
+    const [conversion] = (await server.http.get(`/v2/handles/${t.handle}/conversions`).set(t.auth).expect(200)).body.data;
+    expect(conversion).to.include({ partnerId: null, sub1: 'kept', idempotencyKey: 'k-kept' });
+  });
+});
+
