@@ -75,7 +75,8 @@ export function toDetails(errors: ErrorObject[] | null | undefined, root: string
     if (said) {
       message = said;
     } else if (isDateTimeFormat(e)) {
-      message = DATE_TIME;
+      // An instant (a time-window bound) also bounds the years; a plain date-time field does not.
+      message = (e.parentSchema as { pattern?: string } | undefined)?.pattern === instant.pattern ? DATE_TIME : 'must be an RFC 3339 date-time, e.g. 2026-12-04T00:00:00Z';
     } else if (e.keyword === 'enum') {
       message = enumMessage(e);
     } else if (e.keyword === 'additionalProperties') {

@@ -30,6 +30,10 @@ describe('validation errors say what is wanted, not how it is checked', () => {
     expect(detail(year.body, '/query/from')).to.equal('must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z');
     const body = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'p', periodEnd: '2026-12-31T23:59:60Z' }).expect(400);
     expect(detail(body.body, '/body/periodEnd')).to.equal('must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z');
+    // A plain date-time field (not a time-window bound) bounds no years: its message does not claim so.
+    await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'val', name: 'Val' }).expect(201);
+    const expiry = await server.http.post(`/v2/handles/${t.handle}/partners/val/tokens`).set(t.auth).send({ name: 'x', expiresAt: 'tomorrow' }).expect(400);
+    expect(detail(expiry.body, '/body/expiresAt')).to.equal('must be an RFC 3339 date-time, e.g. 2026-12-04T00:00:00Z');
   });
 
   it('lists a short enum, and suggests the value meant for a long one', async () => {
