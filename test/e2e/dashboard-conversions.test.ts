@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { cutOffCells, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
-import { navPages, openDashboard, signIn, waitForText, type DashboardSession } from '../support/dashboard-session.ts';
+import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -17,6 +17,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
   let browser: Browser;
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
+  const openSession = sessionPerTest(() => browser);
   const ids: Record<string, string> = {};
   const conversion = async (id: string) => (await server.http.get(`/v2/handles/${tenant.handle}/conversions/${id}`).set(tenant.auth).expect(200)).body;
 
@@ -52,17 +53,11 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await browser?.close();
     await server?.close();
   });
-  afterEach(async () => {
-    const s = session;
-    session = null;
-    await s?.close();
-    expect(s?.pageErrors ?? [], 'uncaught errors in the page').to.deep.equal([]);
-  });
 
   const rowOf = (key: string) => `#conversions-table tr[data-conversion-id="${ids[key]}"]`;
 
   it('lists conversions with partner, sub-IDs, value in its currency; the filters are kept in the URL across a reload', async () => {
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions');
     expect(await navPages(page)).to.include('conversions');
@@ -98,7 +93,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
   });
 
   it('reverses part of a conversion (its commission\'s adjustment shown), refuses more than remains (422 over_reversal, nothing reversed), then reverses the rest', async () => {
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
     const row = page.locator(rowOf('order-1001'));
@@ -156,7 +151,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
 
   it('scopes: conversions.read alone lists without Reverse; without it there is no Conversions page', async () => {
     const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['conversions.read'])).token;
-    session = await openDashboard(browser);
+    session = await openSession();
     await signIn(session.page, server, tenant.handle, reader, '#/conversions');
     await session.page.locator(rowOf('order-1002')).waitFor({ timeout: UI_WAIT });
     expect(await session.page.locator('#conversions-table [data-action="reverse"]').count()).to.equal(0);
@@ -164,7 +159,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await session.close();
 
     const other = (await createToken(server, tenant.handle, tenant.ownerToken, ['commissions.read'])).token;
-    session = await openDashboard(browser);
+    session = await openSession();
     await signIn(session.page, server, tenant.handle, other, '#/conversions');
     expect(await navPages(session.page)).to.not.include('conversions');
     await waitForText(session.page, '.nav-hidden', 'Conversions (conversions.read)');
@@ -172,7 +167,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
 
   it('pages: 50 conversions a page, "Load more" fetches the next by cursor', async () => {
     for (let i = 0; i < 50; i++) await sale('beta-deal', `bulk-${i}`, 1, 'EUR');
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions');
     await page.locator(rowOf('bulk-49')).waitFor({ timeout: UI_WAIT });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { cutOffCells, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
-import { openDashboard, signIn, waitForText, type DashboardSession } from '../support/dashboard-session.ts';
+import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -16,6 +16,7 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
   let browser: Browser;
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
+  const openSession = sessionPerTest(() => browser);
   const api = (path: string) => server.http.get(`/v2/handles/${tenant.handle}${path}`).set(tenant.auth);
   /** What a partner token gets on its realm's profile: 200 while valid, 401 once revoked. */
   const profileStatus = async (token: string) => (await server.http.get(`/v2/handles/${tenant.handle}/partner`).set({ Authorization: `Bearer ${token}` })).status;
@@ -28,18 +29,12 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
     await browser?.close();
     await server?.close();
   });
-  afterEach(async () => {
-    const s = session;
-    session = null;
-    await s?.close();
-    expect(s?.pageErrors ?? [], 'uncaught errors in the page').to.deep.equal([]);
-  });
 
   it('tokens: lists a partner\'s tokens, revokes one only once confirmed (it then gets 401), issues one with chosen scopes shown once with Copy', async () => {
     await createPartner(server, tenant, 'delta', { name: 'Delta Media' });
     const old = await partnerToken(server, tenant, 'delta', { name: 'old laptop' });
     expect(await profileStatus(old.token)).to.equal(200);
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
@@ -109,7 +104,7 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
 
   it('edit: changes a partner\'s name, email (emptied: none) and minimum payout with one PATCH; the API\'s 400 shows in place; read-only tokens get no Edit', async () => {
     await createPartner(server, tenant, 'echo', { name: 'Echo Ads', email: 'pay@echo.example', minimumPayout: 50 });
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
     const row = page.locator('#partners-table tr[data-partner-id="echo"]');
@@ -145,7 +140,7 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
 
     // Without partners.write: the list, and no Edit, Tokens or Suspend.
     const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['partners.read'])).token;
-    session = await openDashboard(browser);
+    session = await openSession();
     await signIn(session.page, server, tenant.handle, reader, '#/partners');
     await session.page.locator('#partners-table tr[data-partner-id="echo"]').waitFor({ timeout: UI_WAIT });
     await session.page.locator('[data-scope-note="partners.write"]').waitFor({ timeout: UI_WAIT });
@@ -154,7 +149,7 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
 
   it('suspend: asks first, saying links keep redirecting but new commissions are rejected; Cancel keeps it ACTIVE', async () => {
     await createPartner(server, tenant, 'foxtrot', { name: 'Foxtrot Deals' });
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
     const row = page.locator('#partners-table tr[data-partner-id="foxtrot"]');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { cutOffCells, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
-import { navPages, openDashboard, signIn, waitForText, type DashboardSession } from '../support/dashboard-session.ts';
+import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -15,6 +15,7 @@ describe('dashboard reward rules in a real browser', function () {
   let browser: Browser;
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
+  const openSession = sessionPerTest(() => browser);
   const rule = (id: string) => server.http.get(`/v2/handles/${tenant.handle}/rewards/${id}`).set(tenant.auth);
 
   before(async () => {
@@ -29,12 +30,6 @@ describe('dashboard reward rules in a real browser', function () {
   after(async () => {
     await browser?.close();
     await server?.close();
-  });
-  afterEach(async () => {
-    const s = session;
-    session = null;
-    await s?.close();
-    expect(s?.pageErrors ?? [], 'uncaught errors in the page').to.deep.equal([]);
   });
 
   async function fillRule(page: DashboardSession['page'], r: { id: string; campaign?: string; partner?: string; event: string; type?: 'flat' | 'percent'; amount?: string; currency?: string; percent?: string; hold?: string }) {
@@ -53,7 +48,7 @@ describe('dashboard reward rules in a real browser', function () {
   }
 
   it('creates a flat click rule and a percent rule for a partner\'s campaign, replaces one, deletes one once confirmed', async () => {
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
     expect(await navPages(page)).to.include('rewards');
@@ -113,7 +108,7 @@ describe('dashboard reward rules in a real browser', function () {
   it('shows the API\'s 409 (another rule covers the scope and event) and 422 unknown_campaign / unknown_partner next to the form', async () => {
     await server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
       .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
     await page.locator('#rewards-table tr[data-reward-id="default-sale"]').waitFor({ timeout: UI_WAIT });
@@ -140,7 +135,7 @@ describe('dashboard reward rules in a real browser', function () {
     await server.http.put(`/v2/handles/${tenant.handle}/rewards/listed`).set(tenant.auth)
       .send({ scope: { partnerId: 'alpha' }, event: 'click', type: 'flat', amount: 0.1, currency: 'EUR', holdDays: 0 }).expect(201);
     const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['commissions.read'])).token;
-    session = await openDashboard(browser);
+    session = await openSession();
     await signIn(session.page, server, tenant.handle, reader, '#/rewards');
     await waitForText(session.page, '#rewards-table tr[data-reward-id="listed"]', '0.10 EUR');
     await session.page.locator('[data-scope-note="commissions.write"]').waitFor({ timeout: UI_WAIT });
@@ -150,7 +145,7 @@ describe('dashboard reward rules in a real browser', function () {
     await session.close();
 
     const other = (await createToken(server, tenant.handle, tenant.ownerToken, ['partners.read'])).token;
-    session = await openDashboard(browser);
+    session = await openSession();
     await signIn(session.page, server, tenant.handle, other, '#/rewards');
     expect(await navPages(session.page)).to.deep.equal(['partners']);
     await waitForText(session.page, '.nav-hidden', 'Reward rules (commissions.read)');

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
-import { openDashboard, signIn, waitForText, type DashboardSession } from '../support/dashboard-session.ts';
+import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
@@ -18,6 +18,7 @@ describe('dashboard webhook management in a real browser', function () {
   let receiver: Receiver;
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
+  const openSession = sessionPerTest(() => browser);
   const webhooks = () => `/v2/handles/${tenant.handle}/webhooks`;
 
   before(async () => {
@@ -33,15 +34,9 @@ describe('dashboard webhook management in a real browser', function () {
     await receiver?.close();
     await server?.close();
   });
-  afterEach(async () => {
-    const s = session;
-    session = null;
-    await s?.close();
-    expect(s?.pageErrors ?? [], 'uncaught errors in the page').to.deep.equal([]);
-  });
 
   it('adds a webhook (secret shown once), pings it, rotates its secret and deletes it once confirmed', async () => {
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/notifications');
     await waitForText(page, '#webhooks-table tr.empty', 'No webhook yet');
@@ -109,7 +104,7 @@ describe('dashboard webhook management in a real browser', function () {
 
   it('shows the API\'s 400 (endpoint refused) and 403 (an event type the token may not read) next to the form', async () => {
     const writer = (await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'webhooks.write', 'notifications.read'])).token;
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, writer, '#/notifications');
     await page.locator('#webhook-form').waitFor({ timeout: UI_WAIT });
@@ -134,7 +129,7 @@ describe('dashboard webhook management in a real browser', function () {
   it('scopes: webhooks.read alone lists the webhooks without the form or buttons', async () => {
     const made = (await server.http.post(webhooks()).set(tenant.auth).send({ endpointUrl: receiver.url, eventTypes: ['campaign.updated'] }).expect(201)).body;
     const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'notifications.read'])).token;
-    session = await openDashboard(browser);
+    session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, reader, '#/notifications');
     await waitForText(page, `#webhooks-table tr[data-webhook-id="${made.webhookId}"]`, 'campaign.updated');

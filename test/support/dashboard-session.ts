@@ -1,6 +1,7 @@
 // One signed-in dashboard per test: a fresh browser context, the page's uncaught errors and console
 // errors collected (a request the test provokes to fail on purpose logs "Failed to load resource",
 // which `unexpectedConsole` lets through only for the statuses the test names).
+import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP_VIEWPORT, UI_WAIT } from './browser.ts';
 import type { TestServer } from './server.ts';
@@ -32,6 +33,21 @@ export async function openDashboard(browser: Browser, viewport = DESKTOP_VIEWPOR
       consoleErrors.filter((m) => !statuses.some((s) => m.includes('Failed to load resource') && m.includes(`status of ${s}`))),
     close: () => context.close(),
   };
+}
+
+/**
+ * One session per test, for the describe it is called in: returns `open()`, and registers the afterEach that
+ * closes the last session opened and fails the test on an uncaught error in its page.
+ */
+export function sessionPerTest(browser: () => Browser) {
+  let last: DashboardSession | null = null;
+  afterEach(async () => {
+    const s = last;
+    last = null;
+    await s?.close();
+    expect(s?.pageErrors ?? [], 'uncaught errors in the page').to.deep.equal([]);
+  });
+  return async (viewport = DESKTOP_VIEWPORT) => (last = await openDashboard(browser(), viewport));
 }
 
 /** Signs in on the dashboard's own form and waits for the shell. */
