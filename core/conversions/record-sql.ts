@@ -70,10 +70,12 @@ with input as (
          rollup_currency, require_click, audit_id, outbox_id, authenticated, countable, actor, announce, announce_commission)
 ), src as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
-         coalesce(c.source, 'direct') as source, coalesce(c.browser, 'unknown') as browser, coalesce(c.os, 'unknown') as os,
+         -- The click's source channel and sub-IDs are its partner's (its utm_source, its labels): a conversion credited
+         -- to another partner (the campaign was handed over between click and conversion) does not carry them to that
+         -- partner's conversions, commissions, breakdowns or postbacks. Its source is then 'unknown'.
+         case when h.same then coalesce(c.source, 'direct') else 'unknown' end as source,
+         coalesce(c.browser, 'unknown') as browser, coalesce(c.os, 'unknown') as os,
          coalesce(c.is_bot, false) as is_bot, c.click_id is not null as click_found,
-         -- The click's sub-IDs are its partner's: a conversion credited to another partner (the campaign
-         -- was handed over between click and conversion) does not carry them to that partner.
          case when h.same then c.sub1 end as sub1, case when h.same then c.sub2 end as sub2, case when h.same then c.sub3 end as sub3,
          case when h.same then c.sub4 end as sub4, case when h.same then c.sub5 end as sub5,
          c.click_id is not null and not c.is_bot and i.countable as verified,
@@ -84,7 +86,7 @@ with input as (
     left join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
     left join partners p on p.handle = cp.handle and p.partner_id = cp.partner_id
     -- Kept unless another partner held the campaign at the click (a click of nobody's time, or a campaign with no
-    -- partner now, shows its sub-IDs to no other partner).
+    -- partner now, shows its source and sub-IDs to no other partner).
     cross join lateral (select c.click_id is null or cp.partner_id is null or coalesce(${partnerAtSql('cp', 'c.occurred_at')} = cp.partner_id, true) as same) h
 ), campaign_locks as (
   -- One batch per campaign at a time across processes: the rollups are several upserts of the

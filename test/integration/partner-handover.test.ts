@@ -25,7 +25,7 @@ describe('a campaign handed to another partner: each keeps what happened while i
   /** Follows the link and waits until the click is stored (conversions then find it). */
   const click = async (sub1: string) => {
     const before = await clicksNow();
-    const ctx = await clickThrough(server, t.handle, `${t.slug}?sub1=${sub1}`);
+    const ctx = await clickThrough(server, t.handle, `${t.slug}?sub1=${sub1}&utm_source=${sub1}-news`);
     for (let i = 0; (await clicksNow()) === before; i++) {
       if (i > 100) throw new Error('the click was never stored');
       await new Promise((r) => setTimeout(r, 50));
@@ -83,6 +83,10 @@ describe('a campaign handed to another partner: each keeps what happened while i
     expect(byKey((await realm(ana, '/analytics?groupBy=sub1')).body.data)).to.deep.equal([['a', 2, 1, 30]]);
     // a2's conversion is ben's, but its click's sub-ID is ana's: ben never sees it (no sub-ID, not 'a').
     expect(byKey((await realm(ben, '/analytics?groupBy=sub1')).body.data)).to.deep.equal([['b', 1, 1, 70], ['', 0, 1, 5]]);
+    // Nor its source channel (ana's utm_source): ben's a2 conversion counts under 'unknown', on the handle too.
+    expect(byKey((await realm(ben, '/analytics?groupBy=source')).body.data)).to.deep.equal([['b-news', 1, 1, 70], ['unknown', 0, 1, 5]]);
+    expect(byKey((await realm(ana, '/analytics?groupBy=referrer')).body.data)).to.deep.equal([['a-news', 2, 1, 30]]);
+    expect(byKey((await handle('/analytics?groupBy=source')).body.data)).to.deep.equal([['a-news', 2, 1, 30], ['b-news', 1, 1, 70], ['unknown', 0, 1, 5]]);
     const bensConversions = (await realm(ben, '/conversions')).body.data as Array<{ value: number; sub1: string | null }>;
     expect(bensConversions.map((c) => [c.value, c.sub1]).sort()).to.deep.equal([[5, null], [70, 'b']]);
     expect(JSON.stringify((await realm(ben, '/conversions')).body)).not.to.include('"a"');
