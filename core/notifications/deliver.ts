@@ -10,8 +10,9 @@ import { USER_AGENT, createJsonPoster } from './http-delivery.ts';
 import { claimDeliveries, nextClaimAt, recordAttempts, type AttemptRecord, type Claimed, type FinalStatus } from './delivery-store.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookDeliveries, webhookSignings } from './metrics.ts';
 import type { SecretBox } from './secret-box.ts';
-import { signatureHeaders } from './signing.ts';
+import { signatureHeaders, type SignatureHeaders } from './signing.ts';
 import type { Signer } from './signing-pool.ts';
+import type { SignTask } from './signing-worker.ts';
 
 /** What an attempt left a delivery as: the scheduler's next step depends on it. */
 export type AttemptOutcome =
@@ -136,7 +137,7 @@ export class DeliveryAttempts {
 
   /** Never throws: whatever goes wrong becomes a failed attempt with an error class. */
   private async send(c: Claimed): Promise<DeliveryResult> {
-    const { config, log, pluginHost, signer } = this.deps;
+    const { config, log, pluginHost } = this.deps;
     let secrets: string[];
     try {
       secrets = [this.openSecret(c.secretSealed), ...(c.previousSecretSealed ? [this.openSecret(c.previousSecretSealed)] : [])];
@@ -159,10 +160,13 @@ export class DeliveryAttempts {
     };
     const task = { deliveryId: c.deliveryId, timestampSeconds: Math.floor(Date.now() / 1000), body: c.body, secrets };
     try {
-      if (signer.modeFor(task) === 'workers') {
-        notification.signatureHeaders = (await signer.sign(task)).headers;
-        webhookSignings.inc({ mode: 'workers' });
-      }
+      // Every channel gets the Standard Webhooks headers of this send, whatever the body's size: one that signs sends them as-is.
+      notification.signatureHeaders = await this.signed(task);
+    } catch (err) {
+      log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'webhook signing failed');
+      return { ok: false, latencyMs: 0, error: 'other:signing' };
+    }
+    try {
       // The operator's SSRF setting always wins over anything stored for the handle.
       const settings = { ...channel.settings, allowPrivate: config.webhookAllowPrivate };
       const started = performance.now();
@@ -176,18 +180,25 @@ export class DeliveryAttempts {
     }
   }
 
+  /** Standard Webhooks headers of a send: in the signing pool for large bodies, inline otherwise. */
+  private async signed(task: SignTask): Promise<SignatureHeaders> {
+    const mode = this.deps.signer.modeFor(task);
+    webhookSignings.inc({ mode });
+    if (mode !== 'workers') return signatureHeaders(task.deliveryId, task.timestampSeconds, task.body, task.secrets);
+    return (await this.deps.signer.sign(task)).headers;
+  }
+
   /**
    * A partner postback: GET of its expanded URL (the partner's tracker reads the macros), or POST of
    * the event JSON signed with the postback's own secret (Standard Webhooks, like a webhook).
    */
   private async sendPostback(c: Claimed, method: 'GET' | 'POST', secrets: string[]): Promise<DeliveryResult> {
-    const { config, log, signer } = this.deps;
+    const { config, log } = this.deps;
     let headers: Record<string, string> = { 'user-agent': USER_AGENT, 'webhook-id': c.deliveryId };
     if (method === 'POST') {
       const task = { deliveryId: c.deliveryId, timestampSeconds: Math.floor(Date.now() / 1000), body: c.body, secrets };
       try {
-        const signed = signer.modeFor(task) === 'workers' ? (await signer.sign(task)).headers : signatureHeaders(task.deliveryId, task.timestampSeconds, task.body, secrets);
-        headers = { ...headers, 'content-type': 'application/json', ...signed };
+        headers = { ...headers, 'content-type': 'application/json', ...(await this.signed(task)) };
       } catch (err) {
         log.warn({ deliveryId: c.deliveryId, err: (err as Error).message }, 'postback signing failed');
         return { ok: false, latencyMs: 0, error: 'other:signing' };

@@ -19,7 +19,7 @@ export const webhookAttemptDuration = new client.Histogram({
 
 export const webhookSignings = new client.Counter({
   name: 'tenx_webhook_signings_total',
-  help: 'Webhook sends signed by the kernel, by where the HMAC ran (workers; inline sends are signed by the channel)',
+  help: 'Webhook, channel and postback sends signed by the kernel, by where the HMAC ran (inline, or the signing workers for large bodies)',
   labelNames: ['mode'],
   registers: [registry],
 });

@@ -130,7 +130,8 @@ export interface OutgoingNotification {
   event: { id: string; type: string; createdAt: string; handle: string; data: Record<string, unknown> };
   /**
    * Standard Webhooks headers (`webhook-id`, `webhook-timestamp`, `webhook-signature`) the kernel
-   * already computed for this send (in its signing pool); a channel that signs sends these as-is.
+   * computed for this send, keyed by `secrets` (both during a rotation): a channel that signs sends these as-is,
+   * and needs no HMAC code of its own. Always set by the kernel; optional only for channels' own unit tests.
    */
   signatureHeaders?: Record<'webhook-id' | 'webhook-timestamp' | 'webhook-signature', string>;
 }

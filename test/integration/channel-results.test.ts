@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
-import { eventually, startReceiver, type Receiver } from '../support/webhooks.ts';
+import { eventually, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
 // Black-box pass: a notification channel whose deliver() resolved to something other than a
 // DeliveryResult (undefined, no latencyMs, NaN, a string status code, a NUL in its error) made the
@@ -70,6 +70,17 @@ describe('Notification channels: a malformed DeliveryResult is recorded as an at
       expect(panel.body.data[0].attempts).to.have.length(1);
     });
   }
+
+  it("hands a channel the kernel's Standard Webhooks headers for a small body too: it signs nothing itself", async () => {
+    const { handle, auth } = await createHandle(server);
+    const created = await server.http.post(`/v2/handles/${handle}/webhooks`).set(auth)
+      .send({ endpointUrl: `${receiver.url}?mode=plain`, eventTypes: ['webhook.ping'], channel: 'malformed-channel' }).expect(201);
+    const deliveryId = await ping(handle, auth, created.body.webhookId);
+    await receiver.waitFor((r) => r.some((x) => x.id === deliveryId), 8_000, 'the ping');
+    const [got] = receiver.byId(deliveryId);
+    expect(got.body.length).to.be.below(1024);
+    expect(verify(created.body.secret, got)).to.include({ type: 'webhook.ping' });
+  });
 
   it("another handle's delivery recorded in the same moment is not lost with a malformed one", async () => {
     const a = await createHandle(server);
