@@ -2,6 +2,7 @@
 import type { Params } from '../db/params.ts';
 import { DIMENSIONS, type Dimension } from './rollup-sql.ts';
 import { invalidRequest } from '../http/errors.ts';
+import { checkWindowOrder } from '../http/time-window.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -15,11 +16,9 @@ export interface Window {
 
 /** Rollup buckets are hours: a bucket counts when it starts at/after floor(from) and before `to`. */
 export function hourWindow(from?: string, to?: string): Window {
+  checkWindowOrder(from, to);
   const f = from ? new Date(Math.floor(Date.parse(from) / HOUR) * HOUR) : undefined;
   const t = to ? new Date(Math.ceil(Date.parse(to) / HOUR) * HOUR) : undefined;
-  if (from && to && Date.parse(from) >= Date.parse(to)) {
-    throw invalidRequest('`from` must be before `to`.', [{ pointer: '/query/from', message: 'must be before to' }]);
-  }
   return { from: f, to: t };
 }
 

@@ -3,6 +3,7 @@ import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
+import { checkWindowOrder } from '../http/time-window.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
 import { commissionEventInsert } from './events.ts';
@@ -55,6 +56,7 @@ export class CommissionLedger {
   }
 
   async list(handle: string, f: CommissionFilters) {
+    checkWindowOrder(f.from, f.to);
     const p = new Params();
     const where = [`c.handle = ${p.add(handle)}`];
     if (f.status) where.push(`c.status = ${p.add(f.status)}`);

@@ -70,8 +70,8 @@ export const listCommissionsQuery = {
   partnerId: id,
   campaignId: id,
   type: { enum: [...TYPES] },
-  from: instant,
-  to: instant,
+  from: { ...instant, description: 'Created at or after this time.' },
+  to: { ...instant, description: 'Created before this time (exclusive); a `to` not after `from` is a 400.' },
 } as const;
 
 const nullableText = { type: ['string', 'null'] } as const;

@@ -54,6 +54,9 @@ describe('commissions: list, summary, approve and reject', () => {
     expect(claw.body.data).to.have.length(1);
     const future = await server.http.get(`${base()}?from=2999-01-01T00:00:00Z`).set(t.auth).expect(200);
     expect(future.body).to.deep.equal({ data: [], nextCursor: null, summary: [] });
+    // An inverted window is the caller's mistake, named as analytics names it, not an empty ledger.
+    const inverted = await server.http.get(`${base()}?from=2026-12-05T00:00:00Z&to=2026-12-04T00:00:00Z`).set(t.auth).expect(400);
+    expect(inverted.body.error).to.deep.include({ code: 'invalid_request', message: '`from` must be before `to`.' });
     await server.http.get(`${base()}?cursor=bogus`).set(t.auth).expect(400);
     await server.http.get(`${base()}?status=lost`).set(t.auth).expect(400);
   });
