@@ -7,16 +7,12 @@ import { h, clear, fmt, badge, card } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { reversalForm } from './reversal-form.js';
+import { dayRangeFilter } from './day-range-filter.js';
 
 const STATUSES = ['', 'recorded', 'partially_reversed', 'reversed'];
 const TONES = { recorded: 'good', partially_reversed: 'warn', reversed: 'muted' };
 const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
-const DAY = /^\d{4}-\d\d-\d\d$/;
 const COLUMNS = ['Recorded', 'Campaign', 'Event', { title: 'Value', num: true }, { title: 'Reversed', num: true }, 'Status', 'Posted'];
-
-/** A UTC day's bounds for the API: from its start, to the next day's start (the API's `to` is exclusive). */
-const dayStart = (d) => `${d}T00:00:00.000Z`;
-const nextDayStart = (d) => new Date(Date.parse(dayStart(d)) + 86_400_000).toISOString();
 
 export async function renderConversions(ctx) {
   const canWrite = allowed(ctx.scopes, 'conversions.write');
@@ -25,22 +21,18 @@ export async function renderConversions(ctx) {
   const status = h('select#conversion-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === asked('status') }, s ? s.replace('_', ' ') : 'All statuses')));
   const campaignId = h('input#conversion-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('campaignId') });
   const partnerId = h('input#conversion-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('partnerId') });
-  const from = h('input#conversion-from', { type: 'date', 'aria-label': 'From (UTC day)', value: DAY.test(asked('from')) ? asked('from') : '' });
-  const to = h('input#conversion-to', { type: 'date', 'aria-label': 'To (UTC day, included)', value: DAY.test(asked('to')) ? asked('to') : '' });
+  const dates = dayRangeFilter('conversion', ctx.query);
   const columns = [...COLUMNS, canWrite ? '' : null].filter((c) => c !== null);
 
   const shownFilters = () => ({
     status: status.value || undefined, campaignId: campaignId.value.trim() || undefined, partnerId: partnerId.value.trim() || undefined,
-    from: from.value || undefined, to: to.value || undefined,
+    ...dates.days(),
   });
   const table = pagedTable({
     id: 'conversions-table',
     path: '/conversions',
     columns,
-    params: () => {
-      const f = shownFilters();
-      return { ...f, from: f.from && dayStart(f.from), to: f.to && nextDayStart(f.to) };
-    },
+    params: () => ({ ...shownFilters(), ...dates.window() }),
     empty: 'No conversion matches these filters.',
     row,
   });
@@ -49,10 +41,9 @@ export async function renderConversions(ctx) {
     return table.reload();
   };
   const filterForm = h('form.toolbar#conversion-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },
-    status, campaignId, partnerId,
-    h('span.toolbar-dates', {}, h('label.small', { for: 'conversion-from' }, 'From'), from, h('label.small', { for: 'conversion-to' }, 'to'), to),
+    status, campaignId, partnerId, dates.el,
     h('button.btn#conversion-apply', { type: 'submit' }, 'Apply'));
-  for (const input of [status, from, to]) input.addEventListener('change', reload);
+  for (const input of [status, ...dates.inputs]) input.addEventListener('change', reload);
 
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Conversions'),
