@@ -77,6 +77,8 @@ export interface LedgerRow {
   status?: string;
   holdUntil?: Date;
   autoApprove?: boolean;
+  /** Default now. */
+  createdAt?: Date;
 }
 
 /** Ledger rows written directly (payout tests need approved rows without a conversion pipeline). */
@@ -84,14 +86,14 @@ export async function ledgerRows(server: TestServer, rows: LedgerRow[]): Promise
   const ids = rows.map(() => randomUUID());
   const col = <T>(f: (r: LedgerRow) => T) => rows.map(f);
   await server.sql.query(
-    `insert into commissions (commission_id, handle, partner_id, campaign_id, type, event_type, quantity, amount, currency, status, hold_until, auto_approve, day)
+    `insert into commissions (commission_id, handle, partner_id, campaign_id, type, event_type, quantity, amount, currency, status, hold_until, auto_approve, day, created_at)
      select id, handle, partner_id, campaign_id, type, case type when 'click' then 'click' else 'sale' end, 1, amount, currency, status, hold_until, auto_approve,
-            case when type = 'click' then (hold_until at time zone 'UTC')::date - 1 end
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::text[], $9::timestamptz[], $10::boolean[])
-         as r(id, handle, partner_id, campaign_id, type, amount, currency, status, hold_until, auto_approve)`,
+            case when type = 'click' then (hold_until at time zone 'UTC')::date - 1 end, coalesce(created_at, now())
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::numeric[], $7::text[], $8::text[], $9::timestamptz[], $10::boolean[], $11::timestamptz[])
+         as r(id, handle, partner_id, campaign_id, type, amount, currency, status, hold_until, auto_approve, created_at)`,
     [ids, col((r) => r.handle), col((r) => r.partnerId), col((r) => r.campaignId ?? 'partner-alpha'), col((r) => r.type ?? 'conversion'),
       col((r) => r.amount), col((r) => r.currency ?? 'USD'), col((r) => r.status ?? 'approved'),
-      col((r) => r.holdUntil ?? new Date(Date.now() - 86_400_000)), col((r) => r.autoApprove ?? true)],
+      col((r) => r.holdUntil ?? new Date(Date.now() - 86_400_000)), col((r) => r.autoApprove ?? true), col((r) => r.createdAt ?? null)],
   );
   return ids;
 }

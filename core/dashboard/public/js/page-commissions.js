@@ -6,6 +6,7 @@ import { h, clear, errorBox, card, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, commissionCells, summaryCards } from './ledger-cells.js';
+import { dayRangeFilter } from './day-range-filter.js';
 
 const STATUSES = ['', 'pending', 'approved', 'paid', 'rejected', 'reversed'];
 const TYPES = ['', 'click', 'conversion', 'adjustment', 'clawback'];
@@ -13,13 +14,16 @@ const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
 export async function renderCommissions(ctx) {
   const canWrite = allowed(ctx.scopes, 'commissions.write');
-  // The filter lives in the URL (#/commissions?status=pending&partnerId=alpha): a reload, Back from
+  // The filter lives in the URL (#/commissions?status=pending&from=2026-12-01): a reload, Back from
   // another page or a shared link shows the same ledger, not the whole of it.
   const asked = (key, allowedValues) => (allowedValues.includes(ctx.query?.get(key) ?? '') ? ctx.query.get(key) ?? '' : '');
   const status = h('select#commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === asked('status', STATUSES) }, s || 'All statuses')));
   const type = h('select#commission-type', { 'aria-label': 'Type' }, TYPES.map((s) => h('option', { value: s, selected: s === asked('type', TYPES) }, s || 'All types')));
   const partnerId = h('input#commission-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false', value: ctx.query?.get('partnerId') ?? '' });
   const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: ctx.query?.get('campaignId') ?? '' });
+  const dates = dayRangeFilter('commission', ctx.query);
+  // A filter the API refuses (a From after the To) is said beside the form, not at the foot of the ledger.
+  const filterFeedback = h('div.feedback#commission-filter-feedback', { 'aria-live': 'polite' });
   const apply = h('button.btn#commission-apply', { type: 'submit' }, 'Apply');
   const stats = h('div.stats#commission-summary');
   const reason = h('input#commission-reason', { 'aria-label': 'Reason', placeholder: 'Reason (required, audited)', maxLength: 500 });
@@ -28,15 +32,19 @@ export async function renderCommissions(ctx) {
   const selected = new Set();
   const rows = new Map(); // commissionId → { c, tr }
 
-  const filters = () => ({
+  // As the URL keeps them (days); filters() as the API takes them (the instants bounding those days).
+  const shownFilters = () => ({
     status: status.value || undefined, type: type.value || undefined,
     partnerId: partnerId.value.trim() || undefined, campaignId: campaignId.value.trim() || undefined,
+    ...dates.days(),
   });
+  const filters = () => ({ ...shownFilters(), ...dates.window() });
   const table = pagedTable({
     id: 'commissions-table',
     path: '/commissions',
     columns: [canWrite ? '' : null, ...COMMISSION_COLUMNS, canWrite ? '' : null].filter((c) => c !== null),
     params: filters,
+    errors: filterFeedback,
     empty: 'No commission matches these filters.',
     onPage: (res) => clear(stats, summaryCards(res.summary, ctx.currency)),
     row,
@@ -44,16 +52,16 @@ export async function renderCommissions(ctx) {
 
   const reload = () => {
     clear(actionFeedback); // it spoke of rows the new filter may not show
+    clear(stats); // and this of the old filter's totals (a refused filter has none)
     selected.clear();
     rows.clear();
     updateSelected();
-    ctx.setQuery?.(query(filters()));
+    ctx.setQuery?.(query(shownFilters()));
     return table.reload();
   };
   const filterForm = h('form.toolbar#commission-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },
-    status, type, partnerId, campaignId, apply);
-  status.addEventListener('change', reload);
-  type.addEventListener('change', reload);
+    status, type, partnerId, campaignId, dates.el, apply);
+  for (const input of [status, type, ...dates.inputs]) input.addEventListener('change', reload);
 
   const bulkBar = canWrite
     ? h('div.action-bar#commission-actions', {},
@@ -66,6 +74,7 @@ export async function renderCommissions(ctx) {
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Commissions'),
       h('p.muted', {}, 'Pending → approved (hold passed, or by hand) → paid with a payout. Rejections and approvals need a reason.')), filterForm),
+    filterFeedback,
     stats,
     card('Ledger', bulkBar, actionFeedback, table.el));
 

@@ -7,11 +7,13 @@ import { h, clear, errorBox, emptyRow } from './dom.js';
 /**
  * `path` is the list route, `params()` the current filters, `row(item)` one <tr>. `onPage(res)`
  * sees each response (e.g. its `summary`). `stack`: on a phone each row is a block, its third cell
- * onwards full width (few columns, one long value: the portal's short links). Returns { el, reload, items }.
+ * onwards full width (few columns, one long value: the portal's short links). `errors`: where a
+ * refused load says why (e.g. beside the filter form whose values the API refused); by default above
+ * the table. Returns { el, reload, items }.
  */
-export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, pageSize = 50, stack = false }) {
+export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, pageSize = 50, stack = false, errors: errorsAt = null }) {
   const tbody = h('tbody');
-  const errors = h('div');
+  const errors = errorsAt ?? h('div');
   const more = h('button.btn.btn-ghost', { type: 'button', hidden: true, on: { click: () => void load() } }, 'Load more');
   const items = [];
   let cursor = null;
@@ -45,7 +47,7 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
     return load();
   }
 
-  const el = h('div', {}, errors,
+  const el = h('div', {}, errorsAt ? null : errors,
     h('div.table-wrap', {}, h(stack ? 'table.table.table-stack' : 'table.table', { id },
       h('thead', {}, h('tr', {}, columns.map((c) => (typeof c === 'string' ? h('th', {}, c) : h(c.num ? 'th.num' : 'th', {}, c.title))))),
       tbody)),
