@@ -11,6 +11,12 @@ describe("the portal funnel's commission cell", () => {
     expect(commissionLines(row, 'EUR')).to.deep.equal(['0.50 EUR', '1.00 USD']);
   });
 
+  it('names the currency of a zero commission (the API leaves rejected ones out): the reporting one', () => {
+    expect(commissionLines({ revenue: 30, revenueByCurrency: { USD: 30 }, commission: {} })).to.deep.equal(['0.00 USD']);
+    expect(commissionLines({ revenue: 0, revenueByCurrency: { EUR: 20 }, commission: {} }, 'USD')).to.deep.equal(['0.00 USD']);
+    expect(commissionLines({ revenue: 30, revenueByCurrency: { USD: 30 }, commission: { USD: 0 } })).to.deep.equal(['0.00 USD']);
+  });
+
   it('shows a dash before commissions exist', () => {
     expect(commissionLines({ revenue: 0, commission: null })).to.deep.equal(['—']);
   });

@@ -94,13 +94,15 @@ function cells(row, currency) {
 /**
  * A partner's commission in a funnel row (API.md: "commission (by currency)"), one line per currency,
  * the reporting one first as in the revenue cell; read as {USD: 1.5} or [{currency, amount}] so either envelope shows.
+ * None at all (nothing earned, or only rejected commissions, which the API leaves out) is zero in the
+ * reporting currency: a bare "0.00" named no currency beside cells that all do.
  */
 export function commissionLines(row, currency = impliedCurrency(row)) {
   const c = row.commission;
   if (c === undefined || c === null) return ['—'];
   const pairs = Array.isArray(c) ? c.map((x) => [x.currency, x.amount]) : typeof c === 'object' ? Object.entries(c) : [['', c]];
   const ordered = [...pairs.filter(([cur]) => cur === currency), ...pairs.filter(([cur]) => cur !== currency)];
-  return ordered.length ? ordered.map(([cur, v]) => fmt.money(v, cur)) : [fmt.money(0, '')];
+  return ordered.length ? ordered.map(([cur, v]) => fmt.money(v, cur)) : [fmt.money(0, currency)];
 }
 
 const COMMISSION_COLUMN = { title: 'Commission', num: true, hint: 'Your commission on these campaigns, by currency' };
@@ -114,10 +116,12 @@ export function funnelTable(currency, { commission = false } = {}) {
   const tbody = h('tbody');
   const table = h('table.table.funnel#funnel-table', {}, h('thead', {}, h('tr', {}, columns.map((c) => h(c.num ? 'th.num' : 'th', { title: c.hint }, c.title)))), tbody);
   const rows = new Map();
+  // Who is not told the reporting currency (a partner token) reads it from revenue: the row's own, else the loaded rows'.
+  let rowsCurrency = '';
 
   function render(row, flash) {
     const list = cells(row, currency);
-    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row, currency || impliedCurrency(row)).map((line) => h('div', {}, line))));
+    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row, currency || impliedCurrency(row) || rowsCurrency).map((line) => h('div', {}, line))));
     const tr = h(`tr${row.confidence < LOW_CONFIDENCE ? '.low-confidence' : ''}`, { dataset: { campaignId: row.campaignId } }, list);
     const before = rows.get(row.campaignId);
     if (before) before.tr.replaceWith(tr);
@@ -134,6 +138,7 @@ export function funnelTable(currency, { commission = false } = {}) {
     set(list) {
       clear(tbody);
       rows.clear();
+      rowsCurrency = impliedCurrency(totalsOf(list));
       for (const r of list) render(r, false);
       if (!list.length) tbody.append(emptyRow(columns.length, 'No campaign has data in this range yet.'));
     },
