@@ -3,6 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { listCursor } from '../http/pagination.ts';
 import { parseExactJson } from '../db/numeric.ts';
 import { Params } from '../db/params.ts';
+import { checkWindowOrder } from '../http/time-window.ts';
 
 const AUDIT_EVENTS_CURSOR = listCursor('audit-events', ['timestamp', 'uuid']);
 
@@ -45,6 +46,7 @@ export class AuditService {
   }
 
   async list(handle: string, f: AuditFilters) {
+    checkWindowOrder(f.from, f.to);
     const p = new Params();
     const where = [`handle = ${p.add(handle)}`];
     if (f.type) where.push(`type = ${p.add(f.type)}`);

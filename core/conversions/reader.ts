@@ -3,6 +3,7 @@ import { clickHeldBySql } from '../campaigns/index.ts';
 import { Params } from '../db/params.ts';
 import { notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
+import { checkWindowOrder } from '../http/time-window.ts';
 
 const CONVERSIONS_CURSOR = listCursor('conversions', ['timestamp', 'uuid']);
 
@@ -45,6 +46,7 @@ export class ConversionReader {
 
   /** `partnerView`: the partner realm's list (f.partnerId is the calling partner). */
   async list(handle: string, f: ConversionFilters, partnerView = false) {
+    checkWindowOrder(f.from, f.to);
     const p = new Params();
     const where = [`v.handle = ${p.add(handle)}`];
     if (f.campaignId) where.push(`v.campaign_id = ${p.add(f.campaignId)}`);

@@ -8,6 +8,7 @@ import type { DeliveryEngine } from './engine.ts';
 import type { DeliveryStatus } from './schemas.ts';
 import { Params } from '../db/params.ts';
 import { isoTimeSql } from '../db/json-time.ts';
+import { checkWindowOrder } from '../http/time-window.ts';
 
 const NOTIFICATIONS_CURSOR = listCursor('notifications', ['timestamp', 'uuid']);
 
@@ -41,6 +42,7 @@ export class NotificationsPanel {
   }
 
   async list(handle: string, f: PanelFilters) {
+    checkWindowOrder(f.from, f.to);
     const p = new Params([handle]); // $1
     const where: string[] = [];
     if (f.webhookId) where.push(`d.webhook_id = ${p.add(f.webhookId)}`);
