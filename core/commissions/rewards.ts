@@ -106,7 +106,8 @@ export class RewardService {
            on conflict (handle, reward_id) do update
               set campaign_id = excluded.campaign_id, partner_id = excluded.partner_id, event = excluded.event, type = excluded.type,
                   amount = excluded.amount, percent = excluded.percent, currency = excluded.currency, hold_days = excluded.hold_days,
-                  updated_at = now()
+                  -- now() is this transaction's start: a replace that began before the create committed must not read as earlier.
+                  updated_at = greatest(now(), r.created_at)
            returning ${COLUMNS}, (xmax = 0) as created`,
           [handle, rewardId, input.scope.campaignId ?? null, input.scope.partnerId ?? null, input.event, input.type,
             input.amount === undefined ? null : moneyText(input.amount), input.percent === undefined ? null : moneyText(input.percent),
