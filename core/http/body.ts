@@ -7,10 +7,12 @@ export const BODY_LIMIT = 64 * 1024;
 /** Charsets a JSON body may declare: UTF-8, or ASCII (a subset of it). */
 const UTF8_COMPATIBLE = new Set(['utf-8', 'utf8', 'us-ascii', 'ascii']);
 const CHARSET = /;\s*charset\s*=\s*"?([^";\s]*)/i;
+/** Refuses malformed UTF-8 instead of replacing it; a leading BOM is dropped, as before. */
+const STRICT_UTF8 = new TextDecoder('utf-8', { fatal: true });
 
 /**
  * Parses a route's JSON body into ctx.request.body: 415 for other media types, charsets or a content encoding, 413 over 64 KiB, 400
- * for malformed JSON. The router calls it after authentication, so a caller without the right to a
+ * for malformed JSON or UTF-8. The router calls it after authentication, so a caller without the right to a
  * route learns 401/403/404 (API.md), never whether its body would have parsed.
  */
 export async function readJsonBody(ctx: Context): Promise<void> {
@@ -34,7 +36,15 @@ export async function readJsonBody(ctx: Context): Promise<void> {
   if (encoding !== '' && encoding !== 'identity') {
     throw new HttpError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not accepted: send the body uncompressed.`);
   }
-  const raw = await getRawBody(ctx.req, { limit: BODY_LIMIT, encoding: 'utf8', length: chunked ? undefined : length });
+  const bytes = await getRawBody(ctx.req, { limit: BODY_LIMIT, length: chunked ? undefined : length });
+  // Strictly: a lenient decoder turns each invalid byte into U+FFFD, so two different idempotency keys
+  // ("order-\xff", "order-\xfe") would become one and the second order be deduped away.
+  let raw: string;
+  try {
+    raw = STRICT_UTF8.decode(bytes);
+  } catch {
+    throw invalidRequest('The request body is not valid UTF-8.');
+  }
   if (raw.trim() === '') return;
   try {
     ctx.request.body = JSON.parse(raw);

@@ -58,6 +58,26 @@ describe('hostile input the database cannot take is a 400, not a 500', () => {
     expect(ok.status).to.equal(201);
   });
 
+  it('refuses a body that is not valid UTF-8 instead of turning its bytes into U+FFFD (two keys would become one)', async () => {
+    const { ctx } = await storedClick(server, partner.handle, partner.campaignId);
+    // Raw bytes (fetch sends a Uint8Array as it is; supertest would serialize a Buffer as JSON).
+    const post = async (bytes: string, bom = '') => {
+      const body = Buffer.from(`${bom}{"ctx":"${ctx}","eventType":"affiliate_click","idempotencyKey":"utf8-${bytes}"}`, 'latin1');
+      const res = await fetch(`${server.url}${CONVERSIONS}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      return { status: res.status, body: await res.json() };
+    };
+    for (const bytes of ['\xff', '\xfe', '\xc3\x28']) {
+      const res = await post(bytes);
+      expect(res.status, JSON.stringify(res.body)).to.equal(400);
+      expect(res.body.error).to.deep.equal({ code: 'invalid_request', message: 'The request body is not valid UTF-8.' });
+    }
+    expect(await count(server, "conversions where idempotency_key like 'utf8-%'")).to.equal(0);
+    // Valid UTF-8 (é), with or without a byte order mark, still reads.
+    expect((await post('\xc3\xa9')).status).to.equal(201);
+    expect((await post('bom', '\xef\xbb\xbf')).status).to.equal(201);
+    expect(await count(server, "conversions where idempotency_key in ('utf8-é', 'utf8-bom')")).to.equal(2);
+  });
+
   it('refuses metadata nested 10,000 levels deep (under 64 KiB) without overflowing the stack', async () => {
     const { ctx } = await storedClick(server, partner.handle, partner.campaignId);
     const deep = `${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`;
