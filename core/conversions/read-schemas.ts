@@ -64,7 +64,7 @@ export const reversalBody = {
       type: 'string', format: 'uuid',
       description: "The conversion's id, as the conversion lists return it (beyond API.md): names exactly one conversion, also where a key was reused after its retention. Either this or idempotencyKey.",
     },
-    reversalKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]{1,255}$', description: 'Idempotency of this reversal.' },
+    reversalKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]*$', description: 'Idempotency of this reversal.' },
     amount: { type: 'number', exclusiveMinimum: 0, maximum: MAX_VALUE, description: 'Default: all that is not yet reversed. At most 2 fraction digits.' },
     reason: { enum: [...REVERSAL_REASONS] },
     note: { type: 'string', maxLength: 1000 },

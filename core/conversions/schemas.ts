@@ -15,7 +15,7 @@ export const conversionBody = {
     value: { type: 'number', minimum: 0, maximum: MAX_VALUE, description: 'Decimal amount, at most 2 fraction digits.' },
     currency: { ...currencyCode, description: "ISO-4217 code; defaults to the handle's reporting currency when value is given." },
     // Printable: any character outside Unicode's "other" categories (controls, surrogates, unassigned).
-    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]{1,255}$', description: 'A transaction or order id; repeats within the retention window are deduplicated.' },
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]*$', description: 'A transaction or order id; repeats within the retention window are deduplicated.' },
     metadata: { type: 'object', maxProperties: 50, description: `Free-form JSON object, at most ${METADATA_MAX_BYTES} bytes serialized.` },
   },
 } as const;

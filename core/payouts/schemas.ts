@@ -14,7 +14,7 @@ export const runPayoutsBody = {
   additionalProperties: false,
   required: ['idempotencyKey'],
   properties: {
-    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]{1,255}$', description: 'The same key again answers 200 with the same payouts.' },
+    idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]*$', description: 'The same key again answers 200 with the same payouts.' },
     periodEnd: { ...instant, description: 'Commissions (and clawbacks) with holdUntil at or before it; default now.' },
     partnerIds: { type: 'array', minItems: 1, maxItems: 1000, uniqueItems: true, items: { type: 'string', pattern: ID_PATTERN } },
   },

@@ -51,4 +51,16 @@ describe('validation errors say what is wanted, not how it is checked', () => {
     const res = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 1, currency: 'USD', idempotencyKey: 'a\u0007b' }).expect(400);
     expect(detail(res.body, '/body/idempotencyKey')).to.equal('must not contain control or invisible formatting characters');
   });
+
+  it('answers an empty or too long key with its length only, not also "must not contain control characters"', async () => {
+    const ctx = await clickThrough(server, t.handle, t.slug);
+    for (const [key, said] of [['', 'must NOT have fewer than 1 characters'], ['k'.repeat(256), 'must NOT have more than 255 characters']]) {
+      const res = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', idempotencyKey: key }).expect(400);
+      expect(res.body.error.details, key).to.deep.equal([{ pointer: '/body/idempotencyKey', message: said }]);
+      const reversal = await server.http.post(`/v2/handles/${t.handle}/conversions/reversals`).set(t.auth).send({ idempotencyKey: 'x', reversalKey: key, reason: 'refund' }).expect(400);
+      expect(reversal.body.error.details, key).to.deep.equal([{ pointer: '/body/reversalKey', message: said }]);
+      const payout = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: key }).expect(400);
+      expect(payout.body.error.details, key).to.deep.equal([{ pointer: '/body/idempotencyKey', message: said }]);
+    }
+  });
 });
