@@ -3,6 +3,7 @@ import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { conflict, invalidRequest, notFound, unprocessable, type ErrorDetail } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
+import type { GoalTypePlugin, PluginHost } from '../plugins/index.ts';
 import { moneyText } from './money.ts';
 
 const REWARD_RULES_CURSOR = listCursor('reward-rules', ['text']);
@@ -59,10 +60,28 @@ function problems(input: RewardInput): ErrorDetail[] {
 class ScopeTaken extends Error {}
 
 export class RewardService {
-  private readonly deps: { pg: Pool; audit: AuditService };
+  private readonly deps: { pg: Pool; audit: AuditService; pluginHost: PluginHost };
 
-  constructor(deps: { pg: Pool; audit: AuditService }) {
+  constructor(deps: { pg: Pool; audit: AuditService; pluginHost: PluginHost }) {
     this.deps = deps;
+  }
+
+  /** The conversion event types of the registered goal types (each handle's campaigns use some of them). */
+  private eventTypes(goalType?: string): string[] {
+    const goalTypes = this.deps.pluginHost.manifests.filter((m): m is GoalTypePlugin => m.kind === 'goal-type');
+    return [...new Set(goalTypes.filter((m) => goalType === undefined || m.name === goalType).flatMap((m) => m.eventTypes))];
+  }
+
+  /**
+   * A rule's event must be one that can happen: "click" or an event type of a goal type (of the scope's
+   * campaign, when it names one). A typo ("affilate_click") would otherwise be stored and never pay.
+   */
+  private checkEvent(event: string, goalType?: string) {
+    if (event === 'click') return;
+    const allowed = this.eventTypes(goalType);
+    if (allowed.includes(event)) return;
+    const of = goalType === undefined ? 'any goal type on this server' : `${goalType} campaigns`;
+    throw unprocessable('event_type_not_allowed', `Event "${event}" is neither "click" nor an event type of ${of}; allowed: click, ${allowed.join(', ')}.`);
   }
 
   /** Creates or replaces a rule; `created` tells the route 201 from 200. */
@@ -87,8 +106,11 @@ export class RewardService {
     return withTransaction(this.deps.pg, async (client) => {
       if (input.scope.campaignId) {
         // Campaigns are never deleted (only archived), so a rule can never point at a campaign that vanishes.
-        const { rowCount } = await client.query('select 1 from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
-        if (!rowCount) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
+        const { rows: [campaign] } = await client.query('select goal_type from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
+        if (!campaign) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
+        this.checkEvent(input.event, campaign.goal_type);
+      } else {
+        this.checkEvent(input.event);
       }
       if (input.scope.partnerId) {
         // As a campaign's partnerId (API.md): a rule for a partner that does not exist would never apply, silently.
