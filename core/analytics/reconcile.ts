@@ -218,6 +218,10 @@ async function reconcileIn(client: PoolClient, handle: string): Promise<Reconcil
   const notes = raw.totals.conversionsWithoutClick
     ? [`${raw.totals.conversionsWithoutClick} conversion(s) have no stored click (recorded unverified: a HEAD's ctx, or a click lost before it was stored)`]
     : [];
+  // Else the export's VALUE differs from the others' under "all views agree", with nothing saying why.
+  if (exported.mixedCurrencyRows) {
+    notes.push(`${exported.mixedCurrencyRows} export row(s) hold conversions in several currencies: the export leaves their value empty (no exchange rate), so its VALUE is compared on the other rows only`);
+  }
   return {
     handle, ok: mismatches.length === 0, checkedAt: new Date().toISOString(),
     funnel: funnelTotals, export: exported, raw: raw.totals, rollups, clicksKeptFrom: keptFrom?.toISOString() ?? null, mismatches, notes,
