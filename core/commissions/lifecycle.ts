@@ -24,7 +24,8 @@ export interface LifecycleFacts {
  */
 export function manualMoveProblem(c: LifecycleFacts, to: ManualStatus): string | null | 'unchanged' {
   if (c.status === to) return 'unchanged';
-  if (c.type === 'adjustment' || c.type === 'clawback') return `A ${c.type} follows its conversion's commission: approve or reject that commission instead.`;
+  if (c.type === 'adjustment') return "An adjustment follows its conversion's commission: approve or reject that commission instead.";
+  if (c.type === 'clawback') return "A clawback follows its conversion's commission: approve or reject that commission instead.";
   if (to === 'approved') {
     if (c.status !== 'pending' && c.status !== 'rejected') return `A ${c.status} commission cannot be approved.`;
     if (c.openDay) return "A click commission's day has not ended yet; it can be approved once the day is over.";

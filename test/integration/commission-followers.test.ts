@@ -179,7 +179,8 @@ describe('commissions: what follows a commission moved by hand', () => {
     const t = await setup();
     const id = await t.convert('o3', 80);
     const adjustment = (await t.reverse('o3', 'r1', 20)).body.commissions[0].commissionId as string;
-    expect((await t.move(adjustment, 'rejected').expect(409)).body.error.code).to.equal('invalid_transition');
+    const refused = (await t.move(adjustment, 'rejected').expect(409)).body.error;
+    expect(refused).to.deep.equal({ code: 'invalid_transition', message: "An adjustment follows its conversion's commission: approve or reject that commission instead." });
     await t.move(id, 'rejected').expect(200);
     expect(await t.ledger()).to.deep.equal([['adjustment', -2, 'rejected'], ['conversion', 8, 'rejected']]);
     expect(await t.pay('p1')).to.deep.equal([]);
