@@ -121,6 +121,10 @@ export class PostbackService {
       throw invalidRequest('urlTemplate has a fragment (#…), which is never sent: put macros in the path or query.', [{ pointer: '/body/urlTemplate', message: 'fragment (#) not allowed' }]);
     }
     if (!authorityIsLiteral(template)) {
+      // Without a macro, the scheme and host were not spelled out (javascript:…, http:host/…): say so, not "macro in the host".
+      if (sampleUrl(template) === template) {
+        throw invalidRequest('urlTemplate must spell out its scheme and host: https://host/path?….', [{ pointer: '/body/urlTemplate', message: 'must start with http:// or https:// and a host' }]);
+      }
       throw invalidRequest('Macros may appear only in the path and query of urlTemplate.', [{ pointer: '/body/urlTemplate', message: 'macro in the scheme or host' }]);
     }
     const { webhookAllowPrivate, webhookAllowedPorts } = this.deps.config;
