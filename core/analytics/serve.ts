@@ -63,6 +63,14 @@ export async function answerStream(
 ) {
   // 404 (unknown campaign or partner, or a campaign that is not the partner's) before the stream starts.
   if (q.campaignId || q.partnerId) await deps.analytics.scope(handle, q);
+  // HEAD: the stream's headers, then the end. Opened, the stream would never send them (node writes no body for
+  // HEAD, and headers go with the first body write), so the request hung and held one of the token's streams.
+  if (ctx.method === 'HEAD') {
+    ctx.status = 200;
+    ctx.type = 'text/event-stream; charset=utf-8';
+    ctx.set('cache-control', 'no-cache, no-transform');
+    return;
+  }
   const { kind, actor, tokenHash } = deps.principal;
   const token = (kind === 'token' || kind === 'partner') && tokenHash ? { id: actor, hash: tokenHash } : undefined;
   await deps.analyticsStreams.open(handle, q, ctx.res, token, kind === 'partner', !seesCommission(deps.principal));

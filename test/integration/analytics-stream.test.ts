@@ -98,6 +98,20 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     await a.http.get(`/v2/handles/${h.handle}/analytics/stream`).set(other.auth).expect(404);
   });
 
+  it('answers HEAD with the stream\'s headers and ends, holding no stream (it hung, headers unsent, on a stream slot)', async () => {
+    const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
+    const before = hub.clientCount();
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${a.url}/v2/handles/${h.handle}/analytics/stream`, { method: 'HEAD', headers: h.auth, signal: AbortSignal.timeout(2000) });
+      expect(res.status).to.equal(200);
+      expect(res.headers.get('content-type')).to.equal('text/event-stream; charset=utf-8');
+    }
+    expect(hub.clientCount()).to.equal(before);
+    // Still 404 for an unknown campaign, as GET.
+    const missing = await fetch(`${a.url}/v2/handles/${h.handle}/analytics/stream?campaignId=nope`, { method: 'HEAD', headers: h.auth, signal: AbortSignal.timeout(2000) });
+    expect(missing.status).to.equal(404);
+  });
+
   it('sends heartbeat comments and forgets a client that hangs up', async () => {
     const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
     const before = hub.clientCount();
