@@ -1,11 +1,12 @@
 // `tenx export`: streams the per-click export to a file in constant memory, counting bytes and rows as they pass.
-import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { timeArg } from './args.ts';
 import { apiErrorOf, withClient } from './client.ts';
-import { ServerError } from './errors.ts';
+import { ServerError, UsageError } from './errors.ts';
 import { action, bytes } from './output.ts';
 import { progress } from './progress.ts';
 
@@ -49,6 +50,16 @@ interface ExportOptions {
   quiet?: boolean;
 }
 
+/** The file the rows go to, opened before the first row: a path that cannot be written is the command line's fault. */
+async function openPartial(partial: string, out: string, abandon: () => void): Promise<Writable> {
+  try {
+    return (await open(partial, 'w', 0o600)).createWriteStream();
+  } catch (err) {
+    abandon();
+    throw new UsageError(`cannot write --out ${out} (${(err as Error).message}); nothing was exported`);
+  }
+}
+
 async function runExport(o: ExportOptions) {
   const toStdout = o.out === '-';
   // Written beside the target and renamed at the end, so a failed export never leaves a truncated file behind.
@@ -64,7 +75,7 @@ async function runExport(o: ExportOptions) {
     const counter: RecordCounter = new RecordCounter(o.format === 'csv', () =>
       bar.update(`exporting: ${bytes(counter.bytes)}, ${counter.rows().toLocaleString('en-US')} rows`),
     );
-    const sink: Writable = toStdout ? process.stdout : createWriteStream(partial, { mode: 0o600 });
+    const sink: Writable = toStdout ? process.stdout : await openPartial(partial, o.out, () => res.body.destroy());
     let interrupted = false;
     const abort = () => {
       interrupted = true;
