@@ -56,5 +56,12 @@ export async function loadAllPlugins(root: string, extra: string[]): Promise<Plu
     seen.set(m.name, spec);
     manifests.push(m);
   }
+  // A goal type names its tracking preset: one that is not registered would refuse every campaign of it.
+  const presets = manifests.filter((m) => m.kind === 'tracking-preset').map((m) => m.name);
+  for (const m of manifests) {
+    if (m.kind === 'goal-type' && !presets.includes(m.trackingPreset)) {
+      throw new PluginLoadError(`plugin "${m.name}" (${seen.get(m.name)}) is invalid: trackingPreset "${m.trackingPreset}" is not a registered tracking preset (${presets.join(', ')})`);
+    }
+  }
   return manifests;
 }

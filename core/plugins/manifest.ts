@@ -2,6 +2,22 @@ import { Ajv } from 'ajv';
 import type { PluginManifest } from './sdk.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+// Condition schemas are compiled for their shape only here (formats are core/http's, where campaigns use them).
+const shapeAjv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
+
+/**
+ * The routing-condition kinds every campaign has (core/campaigns/routing-rules.ts builtinConditionSchemas):
+ * a goal type's own kind of the same name would make each campaign of it a 500.
+ */
+export const BUILTIN_CONDITION_KINDS = ['sourceIn', 'countryIn', 'deviceIn', 'languageIn'];
+
+/** Hooks a kind may leave out; present, each must be a function (a string `segment` would fail on every click). */
+const OPTIONAL_HOOKS: Record<string, string[]> = {
+  'goal-type': ['validateCampaign', 'close'],
+  'tracking-preset': ['segment', 'close'],
+  'bot-detector': ['close'],
+  'notification-channel': ['close'],
+};
 
 const base = {
   name: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$' },
@@ -50,11 +66,12 @@ export function manifestProblems(manifest: unknown): string[] {
   const validateKind = ajv.compile({ type: 'object', required: spec.required, properties: spec.properties });
   const problems = validateKind(m) ? [] : validateKind.errors!.map((e) => `${e.instancePath || m.kind} ${e.message}`);
   for (const hook of spec.hooks) if (typeof m[hook] !== 'function') problems.push(`${m.kind} must export a ${hook}() function`);
+  for (const hook of OPTIONAL_HOOKS[m.kind]) {
+    if (m[hook] !== undefined && typeof m[hook] !== 'function') problems.push(`${hook} must be a function when present`);
+  }
   if (m.kind === 'goal-type') {
     if (!m.eventTypes.includes(m.conversionEvent)) problems.push('conversionEvent must be one of eventTypes');
-    for (const [kind, cond] of Object.entries(m.conditions ?? {})) {
-      if (typeof cond?.matches !== 'function' || typeof cond?.schema !== 'object') problems.push(`condition ${kind} needs schema and matches()`);
-    }
+    for (const [kind, cond] of Object.entries(m.conditions ?? {})) problems.push(...conditionProblems(kind, cond));
   }
   // A webhook names its channel by this pattern (POST .../webhooks "channel"): a channel called `Acme.Chat`
   // would load, show as enabled, and never be subscribable.
@@ -63,10 +80,26 @@ export function manifestProblems(manifest: unknown): string[] {
   }
   if (m.settingsSchema) {
     try {
-      ajv.compile(m.settingsSchema);
+      // What a handle starts with must be what a PUT could store: else no handle could even disable the plugin.
+      const validate = ajv.compile(m.settingsSchema);
+      if (m.defaultSettings !== undefined && !validate(m.defaultSettings)) {
+        problems.push(`defaultSettings do not match settingsSchema: ${validate.errors!.map((e) => `${e.instancePath || '/'} ${e.message}`).join(', ')}`);
+      }
     } catch (err) {
       problems.push(`settingsSchema does not compile: ${(err as Error).message}`);
     }
   }
   return problems;
+}
+
+/** A condition kind's schema becomes part of the campaigns' routing-rule schema: check it at load, not at the first campaign (a 500). */
+function conditionProblems(kind: string, cond: { schema?: unknown; matches?: unknown } | undefined): string[] {
+  if (typeof cond?.matches !== 'function' || typeof cond?.schema !== 'object' || cond.schema === null) return [`condition ${kind} needs schema and matches()`];
+  if (BUILTIN_CONDITION_KINDS.includes(kind)) return [`condition ${kind} is built in and cannot be redefined (built in: ${BUILTIN_CONDITION_KINDS.join(', ')})`];
+  try {
+    shapeAjv.compile(cond.schema);
+    return [];
+  } catch (err) {
+    return [`condition ${kind}: schema does not compile: ${(err as Error).message}`];
+  }
 }

@@ -8,6 +8,8 @@ import { createCounters } from '../../core/infra/counters.ts';
 import { createLogger } from '../../core/infra/logger.ts';
 import { PluginHost } from '../../core/plugins/host.ts';
 import { loadAllPlugins, loadPlugin, PluginLoadError } from '../../core/plugins/loader.ts';
+import { BUILTIN_CONDITION_KINDS, manifestProblems } from '../../core/plugins/manifest.ts';
+import { builtinConditionSchemas } from '../../core/campaigns/routing-rules.ts';
 import { readTenantFiles, type TenantFile } from '../../core/plugins/tenant-files.ts';
 import { noPosting } from '../support/plugin-api.ts';
 
@@ -55,6 +57,50 @@ describe('loading plugins (PLUGINS=, by path or package name)', () => {
   it('refuses the same plugin name twice', async () => {
     const err = await rejection(loadAllPlugins(ROOT, [APP_INSTALL, APP_INSTALL]));
     expect(err.message).to.include('"APP_INSTALL" is registered twice');
+  });
+});
+
+// Black-box pass: each of these loaded, and then failed far from its cause: defaults the schema refuses made
+// every PUT of the plugin a 400 (even {"enabled": false}); a condition schema that does not compile or that
+// redefines sourceIn made every campaign of the goal type a 500; a `segment` that is no function failed on
+// every click; a goal type naming an unregistered preset was "not enabled for this handle". Now refused at load.
+describe('plugin mistakes refused at load, naming the plugin', () => {
+  const detector = { name: 'd', version: '1.0.0', kind: 'bot-detector', inspect: () => ({ bot: false }) };
+  const goal = { name: 'G', version: '1.0.0', kind: 'goal-type', trackingPreset: 'custom_webhook', conversionEvent: 'x', eventTypes: ['x'] };
+  const matches = () => true;
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tenx-plugins-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses defaultSettings that its own settingsSchema rejects', () => {
+    const settingsSchema = { type: 'object', additionalProperties: false, properties: { limit: { type: 'integer', minimum: 1 } } };
+    expect(manifestProblems({ ...detector, settingsSchema, defaultSettings: { limit: 0 } })).to.deep.equal([
+      'defaultSettings do not match settingsSchema: /limit must be >= 1',
+    ]);
+    expect(manifestProblems({ ...detector, settingsSchema, defaultSettings: { limit: 5 } })).to.deep.equal([]);
+  });
+
+  it('refuses a condition kind whose schema does not compile, or that redefines a built-in one', () => {
+    expect(manifestProblems({ ...goal, conditions: { weird: { schema: { type: 'nope' }, matches } } })[0]).to.match(/^condition weird: schema does not compile/);
+    expect(manifestProblems({ ...goal, conditions: { sourceIn: { schema: { type: 'string' }, matches } } })[0]).to.match(/^condition sourceIn is built in/);
+    expect(manifestProblems({ ...goal, conditions: { platformIn: { schema: { type: 'array', items: { type: 'string', format: 'uri' } }, matches } } })).to.deep.equal([]);
+    expect(BUILTIN_CONDITION_KINDS).to.deep.equal(Object.keys(builtinConditionSchemas));
+  });
+
+  it('refuses an optional hook that is not a function', () => {
+    expect(manifestProblems({ name: 'p', version: '1.0.0', kind: 'tracking-preset', emits: [], segment: 'utm_campaign' })).to.deep.equal(['segment must be a function when present']);
+    expect(manifestProblems({ ...goal, validateCampaign: [] })).to.deep.equal(['validateCampaign must be a function when present']);
+    expect(manifestProblems({ ...detector, close: true })).to.deep.equal(['close must be a function when present']);
+  });
+
+  it('refuses a goal type whose trackingPreset is not registered', async () => {
+    const file = join(dir, 'goal.ts');
+    writeFileSync(file, `export default ${JSON.stringify({ ...goal, name: 'NO_PRESET', trackingPreset: 'custom-webhook' })};`);
+    const err = await rejection(loadAllPlugins(ROOT, [file]));
+    expect(err).to.be.instanceOf(PluginLoadError);
+    expect(err.message).to.include(`plugin "NO_PRESET" (${file}) is invalid: trackingPreset "custom-webhook" is not a registered tracking preset`);
   });
 });
 
