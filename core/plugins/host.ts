@@ -116,8 +116,15 @@ export class PluginHost {
     this.deps.bus.publish(CHANNEL, { handle });
   }
 
+  /** Every plugin's close(), each on its own: one that throws is logged and the others still release theirs. */
   async close(): Promise<void> {
-    for (const m of this.manifests) await m.close?.();
+    for (const m of this.manifests) {
+      try {
+        await m.close?.();
+      } catch (err) {
+        this.deps.log.warn({ err, plugin: m.name }, 'plugin close() failed');
+      }
+    }
   }
 
   private async resolve(handle: string): Promise<HandlePlugins> {

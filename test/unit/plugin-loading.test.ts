@@ -104,6 +104,25 @@ describe('plugin mistakes refused at load, naming the plugin', () => {
   });
 });
 
+// Black-box pass: a plugin whose close() threw at shutdown skipped the close() of every plugin after it.
+describe('closing plugins at shutdown', () => {
+  it("runs every plugin's close() even when one throws", async () => {
+    const closed: string[] = [];
+    const detector = (name: string, close: () => void) => ({ name, version: '1.0.0', kind: 'bot-detector' as const, inspect: () => ({ bot: false }), close });
+    const manifests = [
+      detector('first', () => {
+        throw new Error('close boom');
+      }),
+      detector('second', () => void closed.push('second')),
+    ];
+    const log = createLogger('silent');
+    const bus = await createBus(null, 'unit', log);
+    const host = new PluginHost(manifests, { orm: null as never, bus, counters: createCounters(null, 'unit'), log, tenantFiles: new Map(), postJson: () => noPosting });
+    await host.close();
+    expect(closed).to.deep.equal(['second']);
+  });
+});
+
 describe('tenants/<handle>.json', () => {
   let dir: string;
   beforeEach(() => {
