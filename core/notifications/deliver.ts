@@ -166,17 +166,18 @@ export class DeliveryAttempts {
       log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'webhook signing failed');
       return { ok: false, latencyMs: 0, error: 'other:signing' };
     }
+    const started = performance.now();
     try {
       // The operator's SSRF setting always wins over anything stored for the handle.
       const settings = { ...channel.settings, allowPrivate: config.webhookAllowPrivate };
-      const started = performance.now();
       const answer: unknown = await withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000, 'channel did not answer in time'); // a silent channel must not hold its lease forever
       const result = normalizeDeliveryResult(answer, Math.round(performance.now() - started));
       if (result.error === 'other:channel_result') log.warn({ deliveryId: c.deliveryId, channel: c.channel }, 'notification channel answered no DeliveryResult');
       return result;
     } catch (err) {
       log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'notification channel threw');
-      return { ok: false, latencyMs: 0, error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'other:channel' };
+      // The time it took to fail (a cut-off channel: the whole deadline), as the panel shows for any other attempt.
+      return { ok: false, latencyMs: Math.round(performance.now() - started), error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'other:channel' };
     }
   }
 

@@ -71,6 +71,15 @@ describe('Notification channels: a malformed DeliveryResult is recorded as an at
     });
   }
 
+  // Black-box pass: a channel that threw (or was cut off at the deadline) was recorded with latency 0 ms.
+  it('throws-late: the attempt records the time the channel took to fail, not 0 ms', async () => {
+    const { handle, auth } = await createHandle(server);
+    const deliveryId = await ping(handle, auth, await subscribe(handle, auth, 'malformed-channel', `${receiver.url}?mode=throws-late`));
+    const row = await firstAttempt(deliveryId);
+    expect(row).to.include({ status: 'retrying', status_code: null, error: 'other:channel' });
+    expect(row.latency_ms).to.be.within(350, 5_000);
+  });
+
   it("hands a channel the kernel's Standard Webhooks headers for a small body too: it signs nothing itself", async () => {
     const { handle, auth } = await createHandle(server);
     const created = await server.http.post(`/v2/handles/${handle}/webhooks`).set(auth)
