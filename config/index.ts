@@ -1,4 +1,5 @@
 import { Ajv } from 'ajv';
+import { parseTrustedProxies } from '../core/http/client-ip.ts';
 import { envSchema, type EnvVar } from './schema.ts';
 
 export interface Config {
@@ -115,6 +116,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError(`${name} ${message} (got ${JSON.stringify(values[name])})`);
   }
   checkSecretLengths(values);
+  try {
+    // Here, not at the first click: a configuration error (exit 2, once) even when `tenx serve` forks workers.
+    parseTrustedProxies(String(values.TRUSTED_PROXIES));
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   if (values.DATABASE_READ_URL && !values.DATABASE_URL) {
     throw new ConfigError('DATABASE_READ_URL needs DATABASE_URL: the embedded database has no replica to read from');
   }

@@ -41,6 +41,10 @@ describe('config from the environment', () => {
     [{ DATABASE_READ_URL: 'mysql://replica', DATABASE_URL: 'postgresql://db/tenx' }, /^DATABASE_READ_URL must match pattern/],
     [{ WORKERS: '-1' }, /^WORKERS must be >= 0/],
     [{ WORKERS: 'all' }, /^WORKERS must be a number/],
+    // Black-box pass: a bad TRUSTED_PROXIES stopped the start only once the kernel was up ("failed to start", exit 1),
+    // and with --workers 2 once per worker: it is a configuration error like any other.
+    [{ TRUSTED_PROXIES: '10.0.0.1,proxy.internal' }, /^TRUSTED_PROXIES: "proxy.internal" is not an IP address or CIDR/],
+    [{ TRUSTED_PROXIES: '10.0.0.0/33' }, /^TRUSTED_PROXIES: "10.0.0.0\/33" is not an IP address or CIDR/],
   ];
   it('reads WORKERS (0: automatic) and DATABASE_READ_URL beside DATABASE_URL', () => {
     expect(loadConfig({}).workers).to.equal(0);
