@@ -79,7 +79,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
       if (seeded.from === 'initdb') log.warn({ dataDir: config.dataDir, reason: seeded.reason }, 'embedded database created by initdb (slow: no usable template; `npm run embedded-template` makes one)');
     }
     const databaseUrl = config.databaseUrl || embedded!.url;
-    const orm: Orm = await initOrm(databaseUrl, config.databasePoolMax, log, entities);
+    const orm: Orm = await initOrm(databaseUrl, config.databasePoolMax, log, entities, config.databaseUrl ? 'DATABASE_URL' : undefined);
     closers.push(() => orm.close());
     if (opts.migrate !== false) {
       const applied = await migrate(orm);

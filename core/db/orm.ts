@@ -7,7 +7,30 @@ import { migrations } from './migrations/index.ts';
 export type Orm = MikroORM;
 
 /** `entities`: every module's (core/modules.ts); migrations alone need none. */
-export async function initOrm(url: string, poolMax: number, log: Logger, entities: EntitySchema<any>[] = []): Promise<Orm> {
+/** Where a database URL points, for a message: user, host, port and database, never the password. */
+export function databaseAt(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.username ? `${decodeURIComponent(u.username)}@` : ''}${u.host}${u.pathname}`;
+  } catch {
+    return 'an unparsable URL';
+  }
+}
+
+/**
+ * `variable`: the setting the URL came from (DATABASE_URL), named when the server cannot connect, so the
+ * operator reads one line saying which setting to fix and where it points, not a bare `connect ECONNREFUSED`.
+ */
+export async function initOrm(url: string, poolMax: number, log: Logger, entities: EntitySchema<any>[] = [], variable?: string): Promise<Orm> {
+  try {
+    return await openOrm(url, poolMax, log, entities);
+  } catch (err) {
+    if (!variable) throw err;
+    throw new Error(`${variable} (${databaseAt(url)}): cannot connect: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+async function openOrm(url: string, poolMax: number, log: Logger, entities: EntitySchema<any>[]): Promise<Orm> {
   const orm = await MikroORM.init({
     clientUrl: url,
     entities,

@@ -13,7 +13,7 @@ async function runMigrate() {
   const log = createLogger(config.logLevel);
   // Without DATABASE_URL the server runs on the embedded database under DATA_DIR: migrate that one.
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, embeddedOptions(config));
-  const orm = await initOrm(config.databaseUrl || embedded!.url, 2, log);
+  const orm = await initOrm(config.databaseUrl || embedded!.url, 2, log, [], config.databaseUrl ? 'DATABASE_URL' : undefined);
   try {
     const applied = await migrate(orm);
     const where = config.databaseUrl ? new URL(config.databaseUrl).pathname.slice(1) || 'postgres' : `embedded (${config.dataDir})`;

@@ -147,7 +147,7 @@ async function servePrimary(config: Config, workers: number) {
   // Once, before any worker exists: generated secrets (the workers read the same file) and migrations.
   const secrets = ensureSecrets(config);
   try {
-    const orm = await initOrm(config.databaseUrl, 2, log);
+    const orm = await initOrm(config.databaseUrl, 2, log, [], 'DATABASE_URL');
     try {
       const applied = await migrate(orm);
       if (applied.length) log.info({ applied }, 'migrations applied');
