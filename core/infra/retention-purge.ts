@@ -1,6 +1,7 @@
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { loadBullmq } from './bullmq.ts';
+import { LogThrottle } from './log-throttle.ts';
 import type { Redis } from './redis.ts';
 import { guardAgainstSpin, type SpinGuard } from './worker-spin-guard.ts';
 
@@ -53,7 +54,9 @@ export class DailyJob {
       const connection = createNodeRedisClient(redis);
       const prefix = `${redisPrefix}:bull`;
       this.queue = new Queue(name, { connection, prefix });
-      this.queue.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job queue error'));
+      // BullMQ reports every failed reconnect: with Redis away that was a line a second per queue and worker.
+      const warnings = new LogThrottle(log);
+      this.queue.on('error', (err) => warnings.warn(`${name}:queue`, { err: err.message, queue: name }, 'daily job queue error'));
       // Not awaited: with Redis unreachable at boot it would block the start until Redis returns.
       // The first run comes a minute after start, as without Redis: never in the boot path, and a
       // process restarting now and then still purges (each start schedules the next run anew).
@@ -62,7 +65,7 @@ export class DailyJob {
         opts: { removeOnComplete: 10, removeOnFail: 10 },
       }).catch((err) => log.warn({ err: err.message, queue: name }, 'daily job not scheduled yet'));
       this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection: createNodeRedisClient(workerRedis), prefix, concurrency: 1 });
-      this.worker.on('error', (err) => log.warn({ err: err.message, queue: name }, 'daily job worker error'));
+      this.worker.on('error', (err) => warnings.warn(`${name}:worker`, { err: err.message, queue: name }, 'daily job worker error'));
       this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again at its next interval'));
       this.guard = guardAgainstSpin(this.worker, {
         onPause: (pauseMs, err) => log.warn({ err: err.message, queue: name, pauseMs }, 'daily job worker failing in a loop; paused'),
