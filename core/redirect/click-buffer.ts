@@ -169,6 +169,10 @@ export class ClickBuffer {
     const unwritten = () => this.queue.length > 0 || Boolean(spill?.active);
     while (unwritten() && Date.now() < deadline) {
       await this.flush();
+      // The database is failing: with a spill, the clicks are safe on disk below and written at the next start.
+      // Retrying until the deadline would outlast the process's own (SHUTDOWN_TIMEOUT_MS, the same length) and
+      // lose every click held in memory when it forces the exit.
+      if (spill && this.failures > 0) break;
       if (unwritten()) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
     }
     // Per process: with `--workers N`, each worker says what it flushed (its log lines carry its id).

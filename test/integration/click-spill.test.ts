@@ -94,12 +94,20 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
     }
   });
 
-  it('keeps the spill across a restart: a server stopped during the outage writes it when it next starts', async () => {
+  // Black-box pass: `tenx serve` stopped during an outage retried the memory's clicks until SHUTDOWN_TIMEOUT_MS,
+  // the very moment the process forces its exit (code 1): the clicks held in memory (CLICK_BUFFER_MAX) were lost.
+  for (const shutdownMs of ['300', '8000']) {
+    it(`keeps the spill across a restart: a server stopped during the outage writes it when it next starts (SHUTDOWN_TIMEOUT_MS ${shutdownMs})`, async () => {
+      await spillAcrossRestart(shutdownMs);
+    });
+  }
+
+  async function spillAcrossRestart(shutdownMs: string) {
     const db = await createTestDatabase();
     const base = new URL(BASE_DATABASE_URL);
     const proxy = await startPgProxy({ host: base.hostname, port: Number(base.port || 5432) });
     const dataDir = mkdtempSync(join(tmpdir(), 'tenx-spill-'));
-    const env = { ...SMALL_BUFFER, DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: '300' };
+    const env = { ...SMALL_BUFFER, DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: shutdownMs };
     const proxied = { ...db, url: proxy.urlFor(db.url) };
     let second: TestServer | null = null;
     try {
@@ -109,7 +117,10 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
       expect(await redirects(first, handle, 1)).to.equal(1);
       await proxy.cut();
       const answered = 1 + (await redirects(first, handle, 400));
+      const closing = performance.now();
       await first.close(); // the database is still away: memory and spill end up on disk
+      // Well before the process's forced exit at SHUTDOWN_TIMEOUT_MS (one flush attempt, then the spill).
+      expect(performance.now() - closing).to.be.below(Math.max(1_500, Number(shutdownMs) / 2));
 
       await proxy.restore();
       second = await startTestServer({ db: proxied, env });
@@ -123,5 +134,5 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
       await db.drop();
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }
 });
