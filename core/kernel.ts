@@ -147,6 +147,9 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     let closing: Promise<void> | null = null;
     const close = () =>
       (closing ??= (async () => {
+        // When `tenx serve` forces the exit (SHUTDOWN_TIMEOUT_MS after the signal), less a margin: what must be
+        // written before it (the click buffer) stops trying by then and spills or counts what is left.
+        container.register({ shutdownDeadline: asValue(Date.now() + config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 4)) });
         // Stop accepting, let in-flight requests finish, then flush buffers and close pools. net.Server's close
         // stops accepting without dropping idle keep-alive connections at once (http.Server's close does both):
         // a client sending on one in the next moment gets its answer with `Connection: close`, not a reset.

@@ -167,11 +167,11 @@ export class ClickBuffer {
     const deadline = Date.now() + deadlineMs;
     const buffered = this.queue.length;
     const unwritten = () => this.queue.length > 0 || Boolean(spill?.active);
-    while (unwritten() && Date.now() < deadline) {
+    // One write at least, however little time is left (the usual case: the database is there and takes it at once).
+    for (let first = true; unwritten() && (first || Date.now() < deadline); first = false) {
       await this.flush();
-      // The database is failing: with a spill, the clicks are safe on disk below and written at the next start.
-      // Retrying until the deadline would outlast the process's own (SHUTDOWN_TIMEOUT_MS, the same length) and
-      // lose every click held in memory when it forces the exit.
+      // The database is failing: with a spill, the clicks are safe on disk below and written at the next start;
+      // retrying until the deadline would only hold the shutdown up.
       if (spill && this.failures > 0) break;
       if (unwritten()) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
     }

@@ -92,7 +92,9 @@ export const redirectModule: TenxModule = {
     await clickPartitions.stop();
     // The server has stopped answering: finish judging the clicks already answered, then write them all.
     await clickRecorder.drain();
-    await clickBuffer.close(config.shutdownTimeoutMs);
+    // Until the kernel's shutdown deadline (before the process forces its exit: past it the clicks would be lost unsaid).
+    const deadline = (cradle as { shutdownDeadline?: number }).shutdownDeadline ?? Date.now() + config.shutdownTimeoutMs;
+    await clickBuffer.close(deadline - Date.now());
     await redirector.close();
   },
 };

@@ -102,6 +102,29 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
     });
   }
 
+  // Without a spill (CLICK_SPILL_MAX_MB=0) the buffer retried until SHUTDOWN_TIMEOUT_MS counted from after the
+  // connections had drained, past the process's forced exit: its clicks were lost with no line and no count.
+  it('without a spill, stops retrying before the forced exit and counts the clicks it could not write', async () => {
+    const env = await proxiedServer({ ...SMALL_BUFFER, CLICK_SPILL_MAX_MB: '0', SHUTDOWN_TIMEOUT_MS: '3000' });
+    try {
+      const { server, proxy } = env;
+      const handle = await linkOf(server);
+      expect(await redirects(server, handle, 1)).to.equal(1);
+      await proxy.cut();
+      expect(await redirects(server, handle, 60)).to.equal(60);
+      const dropped = await metric(server, 'tenx_clicks_dropped_total', 'reason="shutdown"');
+      const closing = performance.now();
+      await server.kernel.close();
+      // serve.ts forces the exit at 3,000 ms from the signal: everything must be said before it.
+      expect(performance.now() - closing).to.be.below(2_900);
+      const { clicksDropped } = await import('../../core/redirect/metrics.ts');
+      const after = (await clicksDropped.get()).values.filter((v) => v.labels.reason === 'shutdown').reduce((n, v) => n + v.value, 0);
+      expect(after - dropped).to.be.at.least(60);
+    } finally {
+      await env.close();
+    }
+  });
+
   async function spillAcrossRestart(shutdownMs: string) {
     const db = await createTestDatabase();
     const base = new URL(BASE_DATABASE_URL);
