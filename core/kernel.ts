@@ -109,7 +109,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     const poster = createJsonPoster();
     closers.push(() => poster.close());
     const policy = { allowPrivate: config.webhookAllowPrivate, allowedPorts: config.webhookAllowedPorts, timeoutMs: config.webhookTimeoutMs };
-    const pluginHost = new PluginHost(manifests, { orm, bus, counters, log, tenantFiles, postJson: (l) => pluginPostJson(poster, policy, l) });
+    const pluginHost = new PluginHost(manifests, { orm, bus, counters, log, tenantFiles, tenantsDir: config.tenantsDir, postJson: (l) => pluginPostJson(poster, policy, l) });
     pluginHost.checkTenantFiles();
     closers.push(() => pluginHost.close());
 

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -45,6 +46,8 @@ export class PluginHost {
   private readonly resolved = new Map<string, HandlePlugins>();
   private readonly deps: {
     orm: { em: EntityManager }; bus: Bus; counters: Counters; log: Logger; tenantFiles: Map<string, TenantFile>;
+    /** Where the tenant files were read (TENANTS_DIR), to name a file in an error. */
+    tenantsDir?: string;
     /** The guarded PluginApi.postJson, bound to a handle's logger (core/notifications/http-delivery.ts pluginPostJson). */
     postJson: (log: PluginApi['log']) => PluginApi['postJson'];
   };
@@ -81,10 +84,11 @@ export class PluginHost {
   /** Checks the tenant files against the registered plugins; throws naming the file and plugin. */
   checkTenantFiles(): void {
     for (const [handle, file] of this.deps.tenantFiles) {
+      const path = join(this.deps.tenantsDir ?? 'tenants', `${handle}.json`);
       for (const [name, cfg] of Object.entries(file.plugins ?? {})) {
-        if (!this.byName.has(name)) throw new Error(`tenants/${handle}.json names unknown plugin "${name}"`);
+        if (!this.byName.has(name)) throw new Error(`${path} names unknown plugin "${name}"`);
         const problems = cfg.settings ? this.settingsProblems(name, cfg.settings) : [];
-        if (problems.length) throw new Error(`tenants/${handle}.json: settings of "${name}" ${problems.map((p) => p.pointer.replace('/body/settings', '') + ' ' + p.message).join('; ')}`);
+        if (problems.length) throw new Error(`${path}: settings of "${name}" ${problems.map((p) => p.pointer.replace('/body/settings', '') + ' ' + p.message).join('; ')}`);
       }
     }
   }

@@ -136,7 +136,7 @@ describe('tenants/<handle>.json', () => {
     const log = createLogger('silent');
     const manifests = await loadAllPlugins(ROOT, [APP_INSTALL]);
     const bus = await createBus(null, 'unit', log);
-    return new PluginHost(manifests, { orm: null as never, bus, counters: createCounters(null, 'unit'), log, tenantFiles: files, postJson: () => noPosting });
+    return new PluginHost(manifests, { orm: null as never, bus, counters: createCounters(null, 'unit'), log, tenantFiles: files, tenantsDir: dir, postJson: () => noPosting });
   }
 
   it('reads a valid file as the handle\'s starting plugin values', async () => {
@@ -162,12 +162,13 @@ describe('tenants/<handle>.json', () => {
   it('refuses a file naming a plugin that is not registered', async () => {
     write('acme.json', JSON.stringify({ plugins: { APP_INSTAL: { enabled: true } } }));
     const host = await hostWith(readTenantFiles(dir));
-    expect(() => host.checkTenantFiles()).to.throw('tenants/acme.json names unknown plugin "APP_INSTAL"');
+    // Named where it is (TENANTS_DIR), not as ./tenants.
+    expect(() => host.checkTenantFiles()).to.throw(`${join(dir, 'acme.json')} names unknown plugin "APP_INSTAL"`);
   });
 
   it("refuses settings the plugin's own schema rejects", async () => {
     write('acme.json', JSON.stringify({ plugins: { burst: { settings: { maxClicksPerMinute: 0 } } } }));
     const host = await hostWith(readTenantFiles(dir));
-    expect(() => host.checkTenantFiles()).to.throw(/tenants\/acme\.json: settings of "burst" \/maxClicksPerMinute must be >= 1/);
+    expect(() => host.checkTenantFiles()).to.throw(`${join(dir, 'acme.json')}: settings of "burst" /maxClicksPerMinute must be >= 1`);
   });
 });
