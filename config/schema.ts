@@ -18,7 +18,7 @@ export interface EnvVar {
 
 export const envSchema = {
   PORT: { type: 'integer', default: 3000, minimum: 0, maximum: 65535, description: 'HTTP port (0 picks a free one).' },
-  WORKERS: { type: 'integer', default: 0, minimum: 0, maximum: 1024, description: 'Server processes `tenx serve` runs on one port (node:cluster), each a whole stateless tenx with its own pools; `--workers N` overrides. 0: one per available core with DATABASE_URL and REDIS_URL, else 1 (embedded mode cannot run more: PGlite lives in one process; without Redis, processes could not share cache invalidation, counters and queues).' },
+  WORKERS: { type: 'integer', default: 0, minimum: 0, maximum: 1024, description: 'Server processes `tenx serve` runs on one port (node:cluster), each a whole stateless tenx with its own pools; `--workers N` overrides. 0: one per available core with DATABASE_URL and REDIS_URL, else 1 (embedded mode cannot run more: PGlite lives in one process; without Redis, processes could not share cache invalidation, counters and queues); at most 4 per core (or 8), so a typo cannot fork a thousand.' },
   HOST: { type: 'string', default: '0.0.0.0', description: 'Interface to listen on.' },
   PUBLIC_URL: { type: 'string', default: '', pattern: '^(https?://[^\\s/]+)?$', description: 'Base of short URLs (e.g. https://go.example.com); defaults to http://HOST:PORT (http://localhost:PORT when HOST is every interface: 0.0.0.0 or ::).' },
   DATABASE_URL: { type: 'string', default: '', pattern: '^(postgres(ql)?://.*)?$', description: 'PostgreSQL URL; a database of that name that does not exist yet is created at start (a misspelt name starts an empty tenx). Empty: embedded PostgreSQL (PGlite) under DATA_DIR.' },

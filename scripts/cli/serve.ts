@@ -28,6 +28,12 @@ export function workerCount(flag: string | undefined, config: Config): number {
     }
     return 1;
   }
+  // A typo (1000 for 10) would fork a process per count, each opening its own pools: more than 4 per core cannot
+  // answer faster on any machine, so it is refused before anything starts.
+  const most = Math.max(8, 4 * availableParallelism());
+  if (asked > most) {
+    usage(`--workers ${asked} is more than 4 per core on this machine (${availableParallelism()} cores: at most ${most}), and each opens its own DATABASE_POOL_MAX connections`);
+  }
   return asked || availableParallelism();
 }
 

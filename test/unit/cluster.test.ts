@@ -32,6 +32,8 @@ describe('tenx serve --workers: how many, and how fast a crashed worker comes ba
     ['WORKERS=3 on the embedded database', [], { WORKERS: '3' }, /^tenx: --workers 3 needs DATABASE_URL/],
     ['more than one process without Redis', ['--workers', '2'], NO_REDIS, /^tenx: --workers 2 needs REDIS_URL: server processes share cache invalidation/],
     ['a count that is not a number', ['--workers', 'many'], PRODUCTION, /^tenx: --workers must be a whole number \(0: automatic\), got "many"/],
+    ['far more processes than cores (a typo)', ['--workers', '1000'], PRODUCTION, /^tenx: --workers 1000 is more than 4 per core on this machine \(\d+ cores: at most \d+\)/],
+    ['WORKERS far above the cores', [], { ...PRODUCTION, WORKERS: '1000' }, /^tenx: --workers 1000 is more than 4 per core/],
   ];
   for (const [what, args, env, message] of refused) {
     it(`refuses ${what} with one line and exit 2, before starting anything`, () => {
