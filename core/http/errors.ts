@@ -1,5 +1,6 @@
 import type { Context } from 'koa';
 import type { Logger } from 'pino';
+import { LogThrottle } from '../infra/log-throttle.ts';
 
 export interface ErrorDetail {
   pointer: string;
@@ -62,10 +63,25 @@ export function refuseUnrouted(ctx: Context): void {
   }
 }
 
-/** Renders a failure as `{"error": {...}}`; never leaks a stack; logs unexpected ones. */
+// A 503 is expected while the database is away (every request of an outage answers it): a warning a minute per
+// message with the count left out, not an error with a stack per request.
+const outageLogs = new WeakMap<Logger, LogThrottle>();
+
+function logFailure(ctx: Context, err: unknown, e: HttpError, log: Logger): void {
+  if (e.status === 503) {
+    let throttle = outageLogs.get(log);
+    if (!throttle) outageLogs.set(log, (throttle = new LogThrottle(log)));
+    const cause = err instanceof HttpError ? undefined : (err as { message?: unknown })?.message;
+    throttle.warn(e.message, { requestId: ctx.state.requestId, status: 503, ...(typeof cause === 'string' && { cause }) }, 'request answered 503 unavailable (a retry may pass)');
+  } else if (e.status >= 500) {
+    log.error({ err, requestId: ctx.state.requestId }, 'request failed');
+  }
+}
+
+/** Renders a failure as `{"error": {...}}`; never leaks a stack; logs unexpected ones (and outages, throttled). */
 export function renderFailure(ctx: Context, err: unknown, log: Logger): void {
   const e = toHttpError(err);
-  if (e.status >= 500) log.error({ err, requestId: ctx.state.requestId }, 'request failed');
+  logFailure(ctx, err, e, log);
   ctx.status = e.status;
   ctx.type = 'application/json; charset=utf-8';
   ctx.body = errorBody(e.code, e.message, e.details);

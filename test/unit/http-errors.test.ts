@@ -1,5 +1,7 @@
 import { expect } from 'chai';
-import { HttpError, toHttpError } from '../../core/http/errors.ts';
+import type { Context } from 'koa';
+import type { Logger } from 'pino';
+import { HttpError, renderFailure, toHttpError, unavailable } from '../../core/http/errors.ts';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
 
@@ -48,5 +50,29 @@ describe('toHttpError: a lost database is 503 unavailable with retry-after, neve
   it('passes an HttpError through unchanged', () => {
     const mine = new HttpError(409, 'conflict', 'taken');
     expect(toHttpError(mine)).to.equal(mine);
+  });
+});
+
+describe('renderFailure: what a failure logs', () => {
+  const capture = () => {
+    const lines: Array<{ level: string; fields: Record<string, unknown>; msg: string }> = [];
+    const at = (level: string) => (fields: Record<string, unknown>, msg: string) => void lines.push({ level, fields, msg });
+    return { lines, log: { warn: at('warn'), error: at('error') } as unknown as Logger };
+  };
+  const ctx = () => ({ state: { requestId: 'r1' }, set() {} }) as unknown as Context;
+
+  it('logs the 503s of an outage once a minute as a warning, without a stack, and a real 500 as an error with it', () => {
+    const { lines, log } = capture();
+    for (let i = 0; i < 50; i++) renderFailure(ctx(), unavailable('The link cannot be resolved right now; try again shortly.'), log);
+    for (let i = 0; i < 50; i++) renderFailure(ctx(), withCode('ECONNREFUSED', 'connect ECONNREFUSED 127.0.0.1:5432'), log);
+    renderFailure(ctx(), new TypeError('boom'), log);
+    expect(lines.map((l) => [l.level, l.msg])).to.deep.equal([
+      ['warn', 'request answered 503 unavailable (a retry may pass)'],
+      ['warn', 'request answered 503 unavailable (a retry may pass)'],
+      ['error', 'request failed'],
+    ]);
+    expect(lines[0].fields).to.deep.equal({ requestId: 'r1', status: 503 });
+    expect(lines[1].fields).to.deep.equal({ requestId: 'r1', status: 503, cause: 'connect ECONNREFUSED 127.0.0.1:5432' });
+    expect((lines[2].fields.err as Error).stack).to.include('TypeError: boom');
   });
 });
