@@ -41,8 +41,8 @@ export async function loadPlugin(spec: string, cwd: string): Promise<PluginManif
   }
   const problems = manifestProblems(mod.default);
   if (problems.length) {
-    const name = (mod.default as { name?: string })?.name ?? spec;
-    throw new PluginLoadError(`plugin "${name}" (${spec}) is invalid: ${problems.join('; ')}`);
+    const name = (mod.default as { name?: unknown })?.name;
+    throw new PluginLoadError(`${typeof name === 'string' ? `plugin "${name}" (${spec})` : `plugin ${spec}`} is invalid: ${problems.join('; ')}`);
   }
   return mod.default as PluginManifest;
 }

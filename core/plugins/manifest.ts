@@ -65,7 +65,7 @@ export function manifestProblems(manifest: unknown): string[] {
   const spec = byKind[m.kind];
   const validateKind = ajv.compile({ type: 'object', required: spec.required, properties: spec.properties });
   const problems = validateKind(m) ? [] : validateKind.errors!.map((e) => `${e.instancePath || m.kind} ${e.message}`);
-  for (const hook of spec.hooks) if (typeof m[hook] !== 'function') problems.push(`${m.kind} must export a ${hook}() function`);
+  for (const hook of spec.hooks) if (typeof m[hook] !== 'function') problems.push(`${m.kind} must export ${/^[aeiou]/.test(hook) ? 'an' : 'a'} ${hook}() function`);
   for (const hook of OPTIONAL_HOOKS[m.kind]) {
     if (m[hook] !== undefined && typeof m[hook] !== 'function') problems.push(`${hook} must be a function when present`);
   }

@@ -95,6 +95,16 @@ describe('plugin mistakes refused at load, naming the plugin', () => {
     expect(manifestProblems({ ...detector, close: true })).to.deep.equal(['close must be a function when present']);
   });
 
+  it('names a plugin without a name by its path, once, and its missing hook in English', async () => {
+    const file = join(dir, 'nameless.ts');
+    writeFileSync(file, 'export default { version: "1.0.0", kind: "bot-detector" };');
+    const err = await rejection(loadAllPlugins(ROOT, [file]));
+    expect(err.message).to.match(new RegExp(`^plugin ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is invalid: `));
+    expect(err.message.split(file)).to.have.length(2);
+    expect(manifestProblems({ name: 'd', version: '1.0.0', kind: 'bot-detector' })).to.deep.equal(['bot-detector must export an inspect() function']);
+    expect(manifestProblems({ name: 'c', version: '1.0.0', kind: 'notification-channel' })).to.deep.equal(['notification-channel must export a deliver() function']);
+  });
+
   it('refuses a goal type whose trackingPreset is not registered', async () => {
     const file = join(dir, 'goal.ts');
     writeFileSync(file, `export default ${JSON.stringify({ ...goal, name: 'NO_PRESET', trackingPreset: 'custom-webhook' })};`);
