@@ -53,6 +53,10 @@ export function campaignProblems(
 function goalProblems(goal: GoalTypePlugin, draft: CampaignDraft, settings: Record<string, unknown>): ErrorDetail[] {
   try {
     const messages: unknown = goal.validateCampaign!(draft, settings);
+    if (messages instanceof Promise) {
+      messages.catch(() => {}); // an async one's later rejection must not be unhandled (it would end the process)
+      throw new TypeError('validateCampaign() returned a Promise: it must return the array of messages itself');
+    }
     if (!Array.isArray(messages)) throw new TypeError('validateCampaign() did not return an array of messages');
     return messages.map((message) => ({ pointer: '/body', message: String(message).slice(0, 500) }));
   } catch (err) {

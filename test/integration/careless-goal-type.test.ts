@@ -34,6 +34,11 @@ describe("a goal type's own campaign check that throws is a 400 naming the goal 
     expect(empty.body.error.details[0].message).to.match(
       /^the goal type CARELESS_GOAL could not check this campaign: validateCampaign\(\) did not return/,
     );
+    // An async check: refused as such, and its rejection is never unhandled (the test process would end on it).
+    const later = await create(handle, auth, 'later-1');
+    expect(later.status).to.equal(400);
+    expect(later.body.error.details[0].message).to.match(/could not check this campaign: validateCampaign\(\) returned a Promise/);
+    await new Promise((r) => setTimeout(r, 50));
     const refused = await create(handle, auth, 'no-1');
     expect(refused.status).to.equal(400);
     expect(refused.body.error.details).to.deep.equal([
