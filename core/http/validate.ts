@@ -38,6 +38,14 @@ export function compile(schema: JsonSchema, coerce: boolean): ValidateFunction {
   return (coerce ? queryAjv : bodyAjv).compile(schema);
 }
 
+/**
+ * A name people read (a handle's, a partner's, a token's): some visible text, no control characters and no
+ * bidirectional overrides or isolates, which reorder what the dashboard shows ("\u202Eahpla" reads as "alpha").
+ * Other formatting characters stay allowed: ZWJ and ZWNJ belong to emoji and to scripts such as Persian.
+ */
+export const NAME_PATTERN = '^(?=.*\\S)[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$';
+export const displayName = { type: 'string', minLength: 1, maxLength: 200, pattern: NAME_PATTERN } as const;
+
 const DATE_TIME = 'must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z';
 
 /** Patterns whose text would tell a client little: what they mean instead ("must match pattern …" for the rest). */
@@ -46,6 +54,7 @@ const PATTERNS_SAID = new Map([
   [instant.pattern, DATE_TIME],
   ['^[^\\p{C}]*$', 'must not contain control or invisible formatting characters'],
   ['^[^\\p{Cc}]*$', 'must not contain control characters'],
+  [NAME_PATTERN, 'must contain a visible character, and no control or bidirectional-override characters'],
 ]);
 
 /** Enums up to this size are listed whole in their error; longer ones (currencies) by count and a few examples. */

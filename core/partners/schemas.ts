@@ -1,3 +1,4 @@
+import { displayName } from '../http/validate.ts';
 import { PARTNER_SCOPES } from '../http/route.ts';
 import { handleParam } from '../http/handle.ts';
 
@@ -19,7 +20,7 @@ export const partnerTokenParams = {
   properties: { handle: handleParam, partnerId: partnerIdParam, tokenId: { type: 'string', format: 'uuid' } },
 } as const;
 
-const name = { type: 'string', minLength: 1, maxLength: 200 } as const;
+const name = displayName;
 const email = { type: ['string', 'null'], format: 'email', maxLength: 320 } as const;
 const money = {
   type: 'number', minimum: 0, maximum: MAX_MONEY,

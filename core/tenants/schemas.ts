@@ -1,3 +1,4 @@
+import { displayName } from '../http/validate.ts';
 import { currencyCode } from '../http/currencies.ts';
 import { handleParam, handleParams, RESERVED_HANDLES } from '../http/handle.ts';
 import { SCOPES } from '../http/route.ts';
@@ -17,7 +18,7 @@ export const createHandleBody = {
   required: ['handle', 'name'],
   properties: {
     handle: { ...handleParam, not: { enum: RESERVED_HANDLES } },
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: displayName,
     reportingCurrency: { ...currency, default: 'USD' },
     publicConversions: { ...publicConversions, default: 'flag' },
   },
@@ -28,7 +29,7 @@ export const patchHandleBody = {
   additionalProperties: false,
   minProperties: 1,
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: displayName,
     publicConversions,
   },
 } as const;
@@ -63,7 +64,7 @@ export const createTokenBody = {
   additionalProperties: false,
   required: ['name', 'scopes'],
   properties: {
-    name: { type: 'string', minLength: 1, maxLength: 200 },
+    name: displayName,
     scopes: { type: 'array', minItems: 1, uniqueItems: true, items: { enum: [...SCOPES] } },
     expiresAt: {
       type: 'string', format: 'date-time',

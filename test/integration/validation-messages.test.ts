@@ -52,6 +52,22 @@ describe('validation errors say what is wanted, not how it is checked', () => {
     expect(detail(res.body, '/body/idempotencyKey')).to.equal('must not contain control or invisible formatting characters');
   });
 
+  it('refuses a name nobody can read, or one that reorders what the dashboard shows; takes any script and emoji', async () => {
+    const said = 'must contain a visible character, and no control or bidirectional-override characters';
+    for (const name of ['   ', 'Partner \u202Eahpla', 'tab\tbed', '\u2066Alpha\u2069']) {
+      const partner = await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'named', name }).expect(400);
+      expect(detail(partner.body, '/body/name'), JSON.stringify(name)).to.equal(said);
+      const handle = await server.http.patch(`/v2/handles/${t.handle}`).set(t.auth).send({ name }).expect(400);
+      expect(detail(handle.body, '/body/name'), JSON.stringify(name)).to.equal(said);
+      const token = await server.http.post(`/v2/handles/${t.handle}/tokens`).set(t.auth).send({ name, scopes: ['campaigns.read'] }).expect(400);
+      expect(detail(token.body, '/body/name'), JSON.stringify(name)).to.equal(said);
+    }
+    // Persian with a zero-width non-joiner, a family emoji joined by ZWJ, and Hebrew: names, not tricks.
+    for (const [partnerId, name] of [['fa', 'می\u200Cخواهم'], ['emoji', 'Team 👨\u200D👩\u200D👧'], ['he', 'שותף']]) {
+      await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId, name }).expect(201);
+    }
+  });
+
   it('answers an empty or too long key with its length only, not also "must not contain control characters"', async () => {
     const ctx = await clickThrough(server, t.handle, t.slug);
     for (const [key, said] of [['', 'must NOT have fewer than 1 characters'], ['k'.repeat(256), 'must NOT have more than 255 characters']]) {
