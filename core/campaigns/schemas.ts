@@ -28,7 +28,7 @@ function openRoutingRules() {
   const conditions = schema.items.properties.conditions;
   conditions.additionalProperties = true;
   conditions.description = 'All present conditions must hold. Goal-type plugins may add condition kinds.';
-  return { ...schema, description: `At most ${MAX_RULES} rules; the lowest matching priority wins, else primaryLink.destinationUrl.` };
+  return { ...schema, description: `At most ${MAX_RULES} rules; the lowest matching priority wins (of equal priorities, the one listed first), else primaryLink.destinationUrl.` };
 }
 
 export const campaignParams = {
