@@ -3,7 +3,6 @@ import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { conflict, invalidRequest, notFound, unprocessable, type ErrorDetail } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
-import type { GoalTypePlugin, PluginHost } from '../plugins/index.ts';
 import { moneyText } from './money.ts';
 
 const REWARD_RULES_CURSOR = listCursor('reward-rules', ['text']);
@@ -60,24 +59,10 @@ function problems(input: RewardInput): ErrorDetail[] {
 class ScopeTaken extends Error {}
 
 export class RewardService {
-  private readonly deps: { pg: Pool; audit: AuditService; pluginHost: PluginHost };
+  private readonly deps: { pg: Pool; audit: AuditService };
 
-  constructor(deps: { pg: Pool; audit: AuditService; pluginHost: PluginHost }) {
+  constructor(deps: { pg: Pool; audit: AuditService }) {
     this.deps = deps;
-  }
-
-  /**
-   * A campaign-scoped rule's event must be one its campaign can produce: "click" or an event type of the
-   * campaign's goal type (API.md's 422 for a conversion of another event). A typo ("affilate_click") would
-   * otherwise be stored and never pay. Rules wider than a campaign take any event name: API.md names no
-   * list of them, and a goal type loaded later (PLUGINS) may bring its events.
-   */
-  private checkEvent(event: string, goalType: string) {
-    if (event === 'click') return;
-    const goal = this.deps.pluginHost.manifests.find((m): m is GoalTypePlugin => m.kind === 'goal-type' && m.name === goalType);
-    const allowed = goal?.eventTypes ?? [];
-    if (allowed.includes(event)) return;
-    throw unprocessable('event_type_not_allowed', `Event "${event}" is neither "click" nor an event type of ${goalType} campaigns; allowed: ${['click', ...allowed].join(', ')}.`);
   }
 
   /** Creates or replaces a rule; `created` tells the route 201 from 200. */
@@ -102,9 +87,8 @@ export class RewardService {
     return withTransaction(this.deps.pg, async (client) => {
       if (input.scope.campaignId) {
         // Campaigns are never deleted (only archived), so a rule can never point at a campaign that vanishes.
-        const { rows: [campaign] } = await client.query('select goal_type from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
-        if (!campaign) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
-        this.checkEvent(input.event, campaign.goal_type);
+        const { rowCount } = await client.query('select 1 from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
+        if (!rowCount) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
       }
       if (input.scope.partnerId) {
         // As a campaign's partnerId (API.md): a rule for a partner that does not exist would never apply, silently.

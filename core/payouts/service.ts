@@ -3,7 +3,7 @@ import { auditInsertSql } from '../audit/index.ts';
 import { commissionEventInsert, statusAuditInsert } from '../commissions/index.ts';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { HttpError, notFound, unprocessable } from '../http/errors.ts';
+import { HttpError, notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
@@ -95,18 +95,6 @@ export class PayoutService {
       if (!run) {
         const data = await this.ofRun(client, handle, input.idempotencyKey);
         return { created: false, data, ...((await this.differs(client, handle, input)) && { mismatch: true as const }) };
-      }
-      // As a campaign's or a rule's partnerId: a run for a partner that does not exist (a typo) would pay nothing,
-      // silently, and use up its key. Refused before anything is written (the run's row is rolled back).
-      if (input.partnerIds) {
-        const { rows: [u] } = await client.query<{ unknown: string[] }>(
-          `select array(select p from unnest($2::text[]) p
-                         where not exists (select 1 from partners where handle = $1 and partner_id = p) order by p) as unknown`,
-          [handle, input.partnerIds],
-        );
-        if (u.unknown.length) {
-          throw unprocessable('unknown_partner', `No partner ${u.unknown.map((id) => `"${id}"`).join(', ')} in this handle; nothing was paid out.`);
-        }
       }
       // One run per handle at a time across processes: the next one starts after this commits and sees its payouts.
       await client.query(`select pg_advisory_xact_lock(hashtextextended('payouts/' || $1, 0))`, [handle]);
