@@ -118,6 +118,8 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
       config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), pgRead: asValue(readPool), redis: asValue(redis), workerRedis: asValue(workerRedis),
       bus: asValue(bus), counters: asValue(counters), pluginHost: asValue(pluginHost), embedded: asValue(Boolean(embedded)),
       ctxCodec: asValue(createCtxCodec(config.ctxSecrets)),
+      // Set by close() below; null while serving, or when a failed start closes what it had started.
+      shutdownDeadline: asValue(null),
     });
     for (const m of modules) m.register?.(container);
     const routeTable = modules.flatMap((m) => m.routes?.(container.cradle) ?? []);

@@ -107,6 +107,18 @@ export interface ClickBufferOptions {
 }
 
 const MAX_BACKOFF_MS = 5_000;
+const FIRST_WRITE_MIN_MS = 200;
+
+/** Whether `work` settles within `ms` (at least one turn): a shutdown waits for a write no longer than its deadline. */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, ms))));
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export class ClickBuffer {
   private queue: ClickRow[] = [];
@@ -157,8 +169,11 @@ export class ClickBuffer {
   }
 
   /**
-   * Shutdown: stop the timer and flush until empty, retrying until the deadline. What is left goes
-   * to the spill (written at the next start); what the spill cannot take is counted as dropped.
+   * Shutdown: stop the timer and write until empty, until the deadline (which comes before the process's forced
+   * exit). A backoff left from before shutdown is not waited out: the database may be back. With a spill, two
+   * writes failing now end the retries (the clicks are safe on disk and written at the next start); a write
+   * still pending at the deadline (a database that accepts and never answers) is not waited for. What is left
+   * goes to the spill; what the spill cannot take is counted as dropped and logged.
    */
   async close(deadlineMs: number): Promise<void> {
     if (this.timer) clearInterval(this.timer);
@@ -167,28 +182,35 @@ export class ClickBuffer {
     const deadline = Date.now() + deadlineMs;
     const buffered = this.queue.length;
     const unwritten = () => this.queue.length > 0 || Boolean(spill?.active);
+    this.retryAt = 0;
+    let failedNow = 0;
     // One write at least, however little time is left (the usual case: the database is there and takes it at once).
     for (let first = true; unwritten() && (first || Date.now() < deadline); first = false) {
-      await this.flush();
-      // The database is failing: with a spill, the clicks are safe on disk below and written at the next start;
-      // retrying until the deadline would only hold the shutdown up.
-      if (spill && this.failures > 0) break;
+      const failuresBefore = this.failures;
+      // The first write may take a moment past a deadline already reached (a very short SHUTDOWN_TIMEOUT_MS).
+      if (!(await settlesWithin(this.flush(), Math.max(deadline - Date.now(), first ? FIRST_WRITE_MIN_MS : 0)))) break;
+      if (this.failures > failuresBefore && spill && ++failedNow >= 2) break;
       if (unwritten()) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
     }
-    // Per process: with `--workers N`, each worker says what it flushed (its log lines carry its id).
-    if (buffered > this.queue.length) this.opts.log.info({ clicks: buffered - this.queue.length }, 'buffered clicks written on shutdown');
-    if (spill) {
-      // Memory is older than anything spilled, but the spill replays at start before any new click: only
-      // the relative order of these and the already spilled clicks changes, which no figure depends on.
-      this.queue = this.queue.filter((row) => !spill.append(row));
-      await spill.close();
-    }
-    if (this.queue.length > 0) {
-      this.opts.log.error({ clicks: this.queue.length }, 'shutdown deadline passed with clicks unwritten; they are lost');
-      clicksDropped.inc({ reason: 'shutdown' }, this.queue.length);
-      this.queue = [];
-    }
+    // A write still pending keeps its batch in `queue` until it commits: hand these rows on now and leave it an
+    // empty queue (if it commits after all, the spill's replay meets its rows and adds nothing twice).
+    const left = this.queue;
+    this.queue = [];
+    if (buffered > left.length) this.opts.log.info({ clicks: buffered - left.length }, 'buffered clicks written on shutdown');
+    this.settleLeft(left);
+    if (spill) await spill.close();
     this.untrack();
+  }
+
+  private settleLeft(left: ClickRow[]): void {
+    const { spill } = this.opts;
+    // Memory is older than anything spilled, but the spill replays at start before any new click: only
+    // the relative order of these and the already spilled clicks changes, which no figure depends on.
+    const lost = spill ? left.filter((row) => !spill.append(row)) : left;
+    if (lost.length > 0) {
+      this.opts.log.error({ clicks: lost.length }, 'shutdown deadline passed with clicks unwritten; they are lost');
+      clicksDropped.inc({ reason: 'shutdown' }, lost.length);
+    }
   }
 
   /** Memory first (the oldest clicks), then the spill; a replayed batch is skipped only after its commit. */

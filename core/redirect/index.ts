@@ -74,7 +74,7 @@ export const redirectModule: TenxModule = {
   routes: () => redirectRoutes,
   async start(cradle) {
     const { bus, redis, linkCache, clickBuffer, clickPartitions, redirector } = cradle as Cradle;
-    void redirector; // built now, so a misconfigured TRUSTED_PROXIES fails the start, not the first click
+    void redirector; // built now (its worker pool, its compiled proxies), not on the first click
     const unsubscribe = bus.subscribe(CAMPAIGNS_CHANGED, (m: CampaignChange) => linkCache.invalidate(m.handle, m.slug));
     // Redis came back: invalidations published while it was down never arrived, so revalidate every link.
     const onReady = () => linkCache.markAllStale();
@@ -93,7 +93,7 @@ export const redirectModule: TenxModule = {
     // The server has stopped answering: finish judging the clicks already answered, then write them all.
     await clickRecorder.drain();
     // Until the kernel's shutdown deadline (before the process forces its exit: past it the clicks would be lost unsaid).
-    const deadline = (cradle as { shutdownDeadline?: number }).shutdownDeadline ?? Date.now() + config.shutdownTimeoutMs;
+    const deadline = (cradle as { shutdownDeadline: number | null }).shutdownDeadline ?? Date.now() + config.shutdownTimeoutMs;
     await clickBuffer.close(deadline - Date.now());
     await redirector.close();
   },

@@ -105,7 +105,7 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
   // Without a spill (CLICK_SPILL_MAX_MB=0) the buffer retried until SHUTDOWN_TIMEOUT_MS counted from after the
   // connections had drained, past the process's forced exit: its clicks were lost with no line and no count.
   it('without a spill, stops retrying before the forced exit and counts the clicks it could not write', async () => {
-    const env = await proxiedServer({ ...SMALL_BUFFER, CLICK_SPILL_MAX_MB: '0', SHUTDOWN_TIMEOUT_MS: '3000' });
+    const env = await proxiedServer({ ...SMALL_BUFFER, CLICK_SPILL_MAX_MB: '0', SHUTDOWN_TIMEOUT_MS: '4000' });
     try {
       const { server, proxy } = env;
       const handle = await linkOf(server);
@@ -115,8 +115,9 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
       const dropped = await metric(server, 'tenx_clicks_dropped_total', 'reason="shutdown"');
       const closing = performance.now();
       await server.kernel.close();
-      // serve.ts forces the exit at 3,000 ms from the signal: everything must be said before it.
-      expect(performance.now() - closing).to.be.below(2_900);
+      // serve.ts forces the exit at 4,000 ms from the signal: everything must be said before it (the buffer stops
+      // at 3,000, a margin for the closers after it on a busy box).
+      expect(performance.now() - closing).to.be.below(3_900);
       const { clicksDropped } = await import('../../core/redirect/metrics.ts');
       const after = (await clicksDropped.get()).values.filter((v) => v.labels.reason === 'shutdown').reduce((n, v) => n + v.value, 0);
       expect(after - dropped).to.be.at.least(60);
