@@ -2,6 +2,8 @@ import { Ajv } from 'ajv';
 import type { PluginManifest } from './sdk.ts';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
+// Settings are checked as the plugin host checks them (core/plugins/host.ts): schema defaults fill what is left out.
+const settingsAjv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
 // Condition schemas are compiled for their shape only here (formats are core/http's, where campaigns use them).
 const shapeAjv = new Ajv({ allErrors: true, strict: false, validateFormats: false });
 
@@ -80,9 +82,10 @@ export function manifestProblems(manifest: unknown): string[] {
   }
   if (m.settingsSchema) {
     try {
-      // What a handle starts with must be what a PUT could store: else no handle could even disable the plugin.
-      const validate = ajv.compile(m.settingsSchema);
-      if (m.defaultSettings !== undefined && !validate(m.defaultSettings)) {
+      // What a handle starts with (defaultSettings, or {} without them) must be what a PUT could store: else no
+      // handle could even disable the plugin. A copy: the defaults the schema fills in must not change the manifest.
+      const validate = settingsAjv.compile(m.settingsSchema);
+      if (!validate(structuredClone(m.defaultSettings ?? {}))) {
         problems.push(`defaultSettings do not match settingsSchema: ${validate.errors!.map((e) => `${e.instancePath || '/'} ${e.message}`).join(', ')}`);
       }
     } catch (err) {

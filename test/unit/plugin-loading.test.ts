@@ -80,6 +80,12 @@ describe('plugin mistakes refused at load, naming the plugin', () => {
       'defaultSettings do not match settingsSchema: /limit must be >= 1',
     ]);
     expect(manifestProblems({ ...detector, settingsSchema, defaultSettings: { limit: 5 } })).to.deep.equal([]);
+    // Checked as the host checks a handle's settings: a schema default fills a required setting; no
+    // defaultSettings at all is {} (a review: the first was refused, the second let through).
+    const required = { type: 'object', required: ['channel'], properties: { channel: { type: 'string', default: '#general' } } };
+    expect(manifestProblems({ ...detector, settingsSchema: required, defaultSettings: {} })).to.deep.equal([]);
+    const noDefault = { type: 'object', required: ['token'], properties: { token: { type: 'string' } } };
+    expect(manifestProblems({ ...detector, settingsSchema: noDefault })).to.deep.equal(["defaultSettings do not match settingsSchema: / must have required property 'token'"]);
   });
 
   it('refuses a condition kind whose schema does not compile, or that redefines a built-in one', () => {
