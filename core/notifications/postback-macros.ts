@@ -39,11 +39,15 @@ const LITERAL_AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/[^/?#\\{}]*(?:[/?#]|$)/i;
  * unlike expansions reach the same scheme and host. False also for a template that is not a URL.
  */
 export function authorityIsLiteral(template: string): boolean {
-  if (!LITERAL_AUTHORITY.test(template)) return false;
+  return LITERAL_AUTHORITY.test(template) && !macroReachesHost(template);
+}
+
+/** Whether a macro's value could change the scheme or host a URL parser reads from the template (or it is no URL). */
+export function macroReachesHost(template: string): boolean {
   try {
     const [a, b] = [template.replace(MACRO, 'a'), template.replace(MACRO, 'b-0')].map((u) => new URL(u));
-    return a.protocol === b.protocol && a.host === b.host;
+    return a.protocol !== b.protocol || a.host !== b.host;
   } catch {
-    return false;
+    return true;
   }
 }

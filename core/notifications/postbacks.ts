@@ -11,7 +11,7 @@ import { listCursor } from '../http/pagination.ts';
 import type { SubscriptionInterest } from './interest.ts';
 import type { NotificationsPanel, PanelFilters } from './panel.ts';
 import type { POSTBACK_EVENTS } from './postback-fanout.ts';
-import { authorityIsLiteral, hasStrayBrace, sampleUrl, unknownMacros } from './postback-macros.ts';
+import { authorityIsLiteral, hasStrayBrace, macroReachesHost, sampleUrl, unknownMacros } from './postback-macros.ts';
 import type { SecretBox } from './secret-box.ts';
 import { generateSecret } from './signing.ts';
 import { checkEndpoint } from './ssrf-guard.ts';
@@ -121,8 +121,9 @@ export class PostbackService {
       throw invalidRequest('urlTemplate has a fragment (#…), which is never sent: put macros in the path or query.', [{ pointer: '/body/urlTemplate', message: 'fragment (#) not allowed' }]);
     }
     if (!authorityIsLiteral(template)) {
-      // Without a macro, the scheme and host were not spelled out (javascript:…, http:host/…): say so, not "macro in the host".
-      if (sampleUrl(template) === template) {
+      // No "scheme://" and no macro reaching the host (javascript:…, http:host/{click_id}): the scheme and host were
+      // not spelled out; say so, not "macro in the host", whether or not the template has macros elsewhere.
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(template) && !macroReachesHost(template)) {
         throw invalidRequest('urlTemplate must spell out its scheme and host: https://host/path?….', [{ pointer: '/body/urlTemplate', message: 'must start with http:// or https:// and a host' }]);
       }
       throw invalidRequest('Macros may appear only in the path and query of urlTemplate.', [{ pointer: '/body/urlTemplate', message: 'macro in the scheme or host' }]);

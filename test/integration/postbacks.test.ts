@@ -132,7 +132,7 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
     const scheme = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate: 'ftp://example.com/{click_id}', events: ['conversion.tested'] }).expect(400);
     expect(scheme.body.error.code).to.equal('endpoint_not_allowed');
     // No macro at all, no scheme://host: told what is missing, not that a macro sits in the host.
-    for (const urlTemplate of ['javascript:alert(1)', 'http:example.com/pb', 'mailto:ops@example.com']) {
+    for (const urlTemplate of ['javascript:alert(1)', 'http:example.com/pb', 'mailto:ops@example.com', 'http:example.com/pb/{click_id}', 'https:/example.com/?c={click_id}']) {
       const res = await server.http.post(realm('/postbacks')).set(anna.auth).send({ urlTemplate, events: ['conversion.tested'] }).expect(400);
       expect(res.body.error.details, urlTemplate).to.deep.equal([{ pointer: '/body/urlTemplate', message: 'must start with http:// or https:// and a host' }]);
     }
