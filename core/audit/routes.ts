@@ -2,7 +2,7 @@ import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import type { AuditService } from './service.ts';
-import { instant } from '../http/validate.ts';
+import { WINDOW_QUERY } from '../http/time-window.ts';
 
 const auditEvent = {
   title: 'AuditEvent',
@@ -30,8 +30,7 @@ export const auditRoutes = defineRoutes([
         ...pageQuery,
         type: { type: 'string', maxLength: 64 },
         campaignId: { type: 'string', maxLength: 64 },
-        from: instant,
-        to: instant,
+        ...WINDOW_QUERY,
       },
     },
     responses: { 200: { description: 'A page of audit events', schema: pageOf(auditEvent) } },

@@ -1,6 +1,6 @@
 import { currencyCode as currency } from '../http/currencies.ts';
 import { handleParam } from '../http/handle.ts';
-import { instant } from '../http/validate.ts';
+import { WINDOW_QUERY } from '../http/time-window.ts';
 
 /** Ids a client chooses (rewardId) and partner ids: the same shape as campaign ids. */
 export const ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
@@ -70,8 +70,7 @@ export const listCommissionsQuery = {
   partnerId: id,
   campaignId: id,
   type: { enum: [...TYPES] },
-  from: { ...instant, description: 'Created at or after this time.' },
-  to: { ...instant, description: 'Created before this time (exclusive); a `to` not after `from` is a 400.' },
+  ...WINDOW_QUERY,
 } as const;
 
 const nullableText = { type: ['string', 'null'] } as const;

@@ -1,8 +1,8 @@
 /** Schemas of the conversion read and reversal routes (API.md "Conversions, read and reversed"). */
-import { instant } from '../http/validate.ts';
 import { handleParam } from '../http/handle.ts';
 import { ID_PATTERN, commissionResponse } from '../commissions/index.ts';
 import { MAX_VALUE } from './schemas.ts';
+import { WINDOW_QUERY } from '../http/time-window.ts';
 
 export const CONVERSION_STATUSES = ['recorded', 'partially_reversed', 'reversed'] as const;
 export const REVERSAL_REASONS = ['refund', 'chargeback', 'fraud', 'other'] as const;
@@ -12,8 +12,7 @@ const nullableText = { type: ['string', 'null'] };
 export const listConversionsQuery = {
   campaignId: id,
   partnerId: id,
-  from: instant,
-  to: instant,
+  ...WINDOW_QUERY,
   status: { enum: [...CONVERSION_STATUSES] },
 } as const;
 

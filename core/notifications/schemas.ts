@@ -1,7 +1,7 @@
 import { EVENT_TYPES } from '../outbox/index.ts';
 import { pageQuery } from '../http/pagination.ts';
 import { handleParam } from '../http/handle.ts';
-import { instant } from '../http/validate.ts';
+import { WINDOW_QUERY } from '../http/time-window.ts';
 
 export const DELIVERY_STATUSES = ['pending', 'retrying', 'succeeded', 'failed'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -116,8 +116,7 @@ export const notificationsQuery = {
     ...pageQuery,
     webhookId: uuid,
     status: { enum: [...DELIVERY_STATUSES] },
-    from: instant,
-    to: instant,
+    ...WINDOW_QUERY,
   },
 } as const;
 
