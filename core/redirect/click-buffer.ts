@@ -6,6 +6,7 @@ import { clickRollupCtes } from '../analytics/index.ts';
 import { HANDOVER_LOCKS, handoverBucket, partnerAtSql } from '../campaigns/index.ts';
 import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
+import { withDeadline } from '../infra/deadline.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
 import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
@@ -109,17 +110,6 @@ export interface ClickBufferOptions {
 const MAX_BACKOFF_MS = 5_000;
 const FIRST_WRITE_MIN_MS = 200;
 
-/** Whether `work` settles within `ms` (at least one turn): a shutdown waits for a write no longer than its deadline. */
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), Math.max(0, ms))));
-  try {
-    return await Promise.race([work.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 export class ClickBuffer {
   private queue: ClickRow[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -188,7 +178,8 @@ export class ClickBuffer {
     for (let first = true; unwritten() && (first || Date.now() < deadline); first = false) {
       const failuresBefore = this.failures;
       // The first write may take a moment past a deadline already reached (a very short SHUTDOWN_TIMEOUT_MS).
-      if (!(await settlesWithin(this.flush(), Math.max(deadline - Date.now(), first ? FIRST_WRITE_MIN_MS : 0)))) break;
+      const wait = Math.max(deadline - Date.now(), first ? FIRST_WRITE_MIN_MS : 0);
+      if (!(await withDeadline(this.flush(), wait).then(() => true, () => false))) break; // flush() itself never rejects
       if (this.failures > failuresBefore && spill && ++failedNow >= 2) break;
       if (unwritten()) await new Promise((r) => setTimeout(r, Math.max(10, Math.min(this.retryAt - Date.now(), deadline - Date.now()))));
     }

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { cutOffCells, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
+import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -143,10 +143,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     const commissions = (await server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=alpha&type=conversion`).set(tenant.auth).expect(200)).body.data;
     expect(commissions.map((c: { status: string }) => c.status)).to.deep.equal(['reversed']);
     expect(session.unexpectedConsole([422])).to.deep.equal([]);
-    await page.setViewportSize(PHONE_VIEWPORT);
-    await shot(page, 'conversions-04-phone');
-    const phone = await cutOffCells(page);
-    expect([phone.cells, phone.pageOverflow], 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
+    expect(await atPhoneWidth(page, 'conversions-04-phone'), 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
   });
 
   it('scopes: conversions.read alone lists without Reverse; without it there is no Conversions page', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { cutOffCells, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
+import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -96,10 +96,7 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
     expect(await secret.textContent(), 'a refused attempt does not hide the secret shown once').to.equal(token);
     expect((await api('/partners/delta/tokens').expect(200)).body.data).to.have.length(2);
     expect(session.unexpectedConsole()).to.deep.equal([]);
-    await page.setViewportSize(PHONE_VIEWPORT);
-    await shot(page, 'partners-admin-05-phone');
-    const phone = await cutOffCells(page);
-    expect([phone.cells, phone.pageOverflow], 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
+    expect(await atPhoneWidth(page, 'partners-admin-05-phone'), 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
   });
 
   it('edit: changes a partner\'s name, email (emptied: none) and minimum payout with one PATCH; the API\'s 400 shows in place; read-only tokens get no Edit', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
-import { cutOffCells, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
+import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -99,10 +99,7 @@ describe('dashboard reward rules in a real browser', function () {
     await page.locator('#rewards-table tr[data-reward-id="click-cpc"]').waitFor({ state: 'detached', timeout: UI_WAIT });
     await rule('click-cpc').expect(404);
     expect(session.unexpectedConsole()).to.deep.equal([]);
-    await page.setViewportSize(PHONE_VIEWPORT);
-    await shot(page, 'rewards-04-phone');
-    const phone = await cutOffCells(page);
-    expect([phone.cells, phone.pageOverflow], 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
+    expect(await atPhoneWidth(page, 'rewards-04-phone'), 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
   });
 
   it('shows the API\'s 409 (another rule covers the scope and event) and 422 unknown_campaign / unknown_partner next to the form', async () => {

@@ -19,6 +19,14 @@ export async function launchChromium(): Promise<Browser> {
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
+/** Narrows the page to a phone, keeps a screenshot named `name`, and answers [cut-off cells, page overflow in px]. */
+export async function atPhoneWidth(page: Page, name: string): Promise<[CutOffCell[], number]> {
+  await page.setViewportSize(PHONE_VIEWPORT);
+  await shot(page, name);
+  const phone = await cutOffCells(page);
+  return [phone.cells, phone.pageOverflow];
+}
+
 export interface CutOffCell {
   table: string;
   text: string;
