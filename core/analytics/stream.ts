@@ -221,11 +221,19 @@ export class AnalyticsStreams {
   }
 
   start() {
-    this.unsubscribe = this.deps.bus.subscribe(ANALYTICS_CHANGED, (m: { handle?: unknown; campaignIds?: unknown }) => {
+    const unsubscribe = this.deps.bus.subscribe(ANALYTICS_CHANGED, (m: { handle?: unknown; campaignIds?: unknown }) => {
       if (typeof m?.handle !== 'string') return;
       const ids = Array.isArray(m.campaignIds) ? m.campaignIds.filter((x): x is string => typeof x === 'string') : undefined;
       this.watches.get(m.handle)?.markDirty(ids);
     });
+    // Changes announced while the bus was down never arrived: push every stream now rather than at its next poll.
+    const stopResuming = this.deps.bus.onResume(() => {
+      for (const watch of this.watches.values()) watch.markDirty(undefined);
+    });
+    this.unsubscribe = () => {
+      unsubscribe();
+      stopResuming();
+    };
     // The kernel closes the HTTP server before stopping modules; a closing server ends its streams.
     this.shutdownCheck = setInterval(() => this.closeIfServerClosing(), 250);
     this.shutdownCheck.unref();

@@ -48,6 +48,11 @@ export class CampaignLookup {
     return value;
   }
 
+  /** Drops every cached campaign (changes may have gone unannounced: the bus was down). */
+  forgetAll(): void {
+    this.cache.clear();
+  }
+
   /** Drops every cached campaign of a handle (a campaign or the handle's settings changed). */
   forget(handle: string): void {
     const prefix = `${handle}\n`;

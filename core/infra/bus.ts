@@ -17,6 +17,12 @@ export interface Bus {
   subscribe(channel: string, handler: Handler): () => void;
   /** False while cross-process messages cannot arrive: the subscriber connection is down or a channel is not yet subscribed. */
   readonly receiving: boolean;
+  /**
+   * Calls `handler` each time the subscriber connection is ready again with every channel subscribed: a message
+   * published while it was down never arrives (Redis keeps none), so revalidate what such a message would have
+   * invalidated. Never called without Redis. Returns the unsubscribe.
+   */
+  onResume(handler: () => void): () => void;
   close(): Promise<void>;
 }
 
@@ -29,11 +35,14 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
 
   const pending = new Set<string>();
   const inFlight = new Set<string>(); // subscribes sent, not yet acknowledged
-  const listen = (channel: string) => {
+  const resumeHandlers = new Set<() => void>();
+  const listen = (channel: string): Promise<void> => {
     pending.delete(channel);
     inFlight.add(channel);
-    subscriber!.subscribe(`${prefix}:${channel}`, (raw) => onRemote(raw, channel)).then(
-      () => inFlight.delete(channel),
+    return subscriber!.subscribe(`${prefix}:${channel}`, (raw) => onRemote(raw, channel)).then(
+      () => {
+        inFlight.delete(channel);
+      },
       (err) => {
         inFlight.delete(channel);
         pending.add(channel);
@@ -44,9 +53,13 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
   if (redis) {
     subscriber = redis.duplicate() as Redis;
     subscriber.on('error', () => {}); // the main client already reports reachability
-    // A subscribe made while Redis was unreachable failed: make it again once the connection is up.
+    // A subscribe made while Redis was unreachable failed: make it again once the connection is up. The client has
+    // already resubscribed the others before 'ready' (node-redis acknowledges them first); once these are too, a
+    // message published from here on arrives, and what was published before may not have: resume.
     subscriber.on('ready', () => {
-      for (const channel of pending) listen(channel);
+      void Promise.all([...pending].map(listen)).then(() => {
+        for (const handler of resumeHandlers) handler();
+      });
     });
     const connecting = subscriber.connect();
     connecting.catch(() => {});
@@ -80,16 +93,21 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
       if (redis.isReady) redis.publish(name, payload).catch(() => keep(name, payload));
       else keep(name, payload);
     },
+    onResume(handler) {
+      resumeHandlers.add(handler);
+      return () => resumeHandlers.delete(handler);
+    },
     subscribe(channel, handler) {
       local.on(channel, handler);
       if (subscriber && !subscribed.has(channel)) {
         subscribed.add(channel);
-        listen(channel);
+        void listen(channel);
       }
       return () => local.off(channel, handler);
     },
     async close() {
       local.removeAllListeners();
+      resumeHandlers.clear();
       // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
       if (subscriber) await (subscriber.isReady ? subscriber.quit() : subscriber.destroy());
     },

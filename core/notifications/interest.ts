@@ -13,6 +13,7 @@ export class SubscriptionInterest {
   private byHandle = new Map<string, Set<string>>();
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
+  private stopResuming?: () => void;
 
   private readonly deps: { pg: Pool; bus: Bus; log: Logger };
   constructor(deps: { pg: Pool; bus: Bus; log: Logger }) {
@@ -25,6 +26,10 @@ export class SubscriptionInterest {
     await this.reloadAll();
     this.unsubscribe = this.deps.bus.subscribe(CHANNEL, (msg: { handle: string }) => {
       this.reload(msg.handle).catch((err) => this.deps.log.warn({ err: err.message }, 'webhook interest reload failed'));
+    });
+    // Changes announced while the bus was down never arrived: reload them all now rather than within the minute.
+    this.stopResuming = this.deps.bus.onResume(() => {
+      this.reloadAll().catch((err) => this.deps.log.warn({ err: err.message }, 'webhook interest reload failed'));
     });
     this.timer = setInterval(() => {
       this.reloadAll().catch((err) => this.deps.log.warn({ err: err.message }, 'webhook interest reload failed'));
@@ -57,5 +62,6 @@ export class SubscriptionInterest {
   stop(): void {
     clearInterval(this.timer);
     this.unsubscribe?.();
+    this.stopResuming?.();
   }
 }

@@ -58,7 +58,13 @@ export class OutboxService {
     this.deps.bus.publish(WAKE, 1);
   }
 
+  /** Also called when the bus is back: a wake published while it was down never arrived. */
   onWake(handler: () => void): () => void {
-    return this.deps.bus.subscribe(WAKE, handler);
+    const unsubscribe = this.deps.bus.subscribe(WAKE, handler);
+    const stopResuming = this.deps.bus.onResume(handler);
+    return () => {
+      unsubscribe();
+      stopResuming();
+    };
   }
 }

@@ -63,6 +63,11 @@ export class PluginHost {
       this.cache.delete(msg.handle);
       this.resolved.delete(msg.handle);
     });
+    // Plugin settings changed while the bus was down went unannounced: resolve every handle again.
+    deps.bus.onResume(() => {
+      this.cache.clear();
+      this.resolved.clear();
+    });
   }
 
   get(name: string): PluginManifest | undefined {

@@ -6,7 +6,6 @@ import type { Config } from '../../config/index.ts';
 import { type CampaignChange, CAMPAIGNS_CHANGED, type CampaignService } from '../campaigns/index.ts';
 import { parseTrustedProxies } from '../http/client-ip.ts';
 import type { Bus } from '../infra/bus.ts';
-import type { Redis } from '../infra/redis.ts';
 import type { TenxModule } from '../module.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import type { PluginHost } from '../plugins/index.ts';
@@ -30,7 +29,6 @@ interface Cradle {
   log: Logger;
   pg: Pool;
   bus: Bus;
-  redis: Redis | null;
   outbox: OutboxService;
   pluginHost: PluginHost;
   campaigns: CampaignService;
@@ -73,15 +71,14 @@ export const redirectModule: TenxModule = {
   },
   routes: () => redirectRoutes,
   async start(cradle) {
-    const { bus, redis, linkCache, clickBuffer, clickPartitions, redirector } = cradle as Cradle;
+    const { bus, linkCache, clickBuffer, clickPartitions, redirector } = cradle as Cradle;
     void redirector; // built now (its worker pool, its compiled proxies), not on the first click
     const unsubscribe = bus.subscribe(CAMPAIGNS_CHANGED, (m: CampaignChange) => linkCache.invalidate(m.handle, m.slug));
-    // Redis came back: invalidations published while it was down never arrived, so revalidate every link.
-    const onReady = () => linkCache.markAllStale();
-    redis?.on('ready', onReady);
+    // The bus is back: invalidations published while it was down never arrived, so revalidate every link.
+    const stopResuming = bus.onResume(() => linkCache.markAllStale());
     detach.set(cradle, () => {
       unsubscribe();
-      redis?.off('ready', onReady);
+      stopResuming();
     });
     clickBuffer.start();
     await clickPartitions.start();

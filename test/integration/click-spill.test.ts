@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import http from 'node:http';
 import { expect } from 'chai';
 import type pg from 'pg';
-import { proxiedServer, startPgProxy } from '../support/pg-proxy.ts';
+import { proxiedServer } from '../support/pg-proxy.ts';
+import { startTcpProxy } from '../support/tcp-proxy.ts';
 import { campaign, metric, person, trustLocalProxy, waitFor } from '../support/redirect.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 import { BASE_DATABASE_URL, createTestDatabase } from '../support/database.ts';
@@ -129,7 +130,7 @@ describe('issue 18: clicks beyond the buffer are spilled to disk, not dropped', 
   async function spillAcrossRestart(shutdownMs: string) {
     const db = await createTestDatabase();
     const base = new URL(BASE_DATABASE_URL);
-    const proxy = await startPgProxy({ host: base.hostname, port: Number(base.port || 5432) });
+    const proxy = await startTcpProxy({ host: base.hostname, port: Number(base.port || 5432) });
     const dataDir = mkdtempSync(join(tmpdir(), 'tenx-spill-'));
     const env = { ...SMALL_BUFFER, DATA_DIR: dataDir, SHUTDOWN_TIMEOUT_MS: shutdownMs };
     const proxied = { ...db, url: proxy.urlFor(db.url) };
