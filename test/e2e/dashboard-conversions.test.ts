@@ -169,8 +169,21 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions');
     await page.locator(rowOf('bulk-49')).waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#conversions-table tbody tr').count()).to.equal(50);
+    // The next page fails once: the reason shows beside the button that was clicked, the 50 rows stay, and a second
+    // click loads the page and clears it.
+    const nextPage = (url: URL) => url.pathname.endsWith('/conversions') && url.searchParams.has('cursor');
+    await page.route(nextPage, (route) => route.fulfill({
+      status: 503, contentType: 'application/json', body: JSON.stringify({ error: { code: 'unavailable', message: 'The database is unreachable.' } }),
+    }));
+    await page.locator('.table-more button', { hasText: 'Load more' }).click();
+    await waitForText(page, '.table-more [role="alert"]', 'The database is unreachable.');
+    expect(await page.locator('.table-more [role="alert"]').innerText()).to.contain('Could not load more');
+    expect(await page.locator('#app [role="alert"]').count(), 'only beside the button').to.equal(1);
+    expect(await page.locator('#conversions-table tbody tr').count()).to.equal(50);
+    await page.unroute(nextPage);
     await page.locator('.table-more button', { hasText: 'Load more' }).click();
     await page.locator(rowOf('order-1001')).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('.table-more [role="alert"]').count()).to.equal(0);
     const shown = await page.locator('#conversions-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.conversionId));
     expect(shown).to.have.length(52);
     expect(new Set(shown).size).to.equal(52);

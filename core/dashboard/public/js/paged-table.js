@@ -9,12 +9,14 @@ import { h, clear, errorBox, emptyRow } from './dom.js';
  * sees each response (e.g. its `summary`). `stack`: on a phone each row is a block, its third cell
  * onwards full width (few columns, one long value: the portal's short links). `errors`: where a
  * refused load says why (e.g. beside the filter form whose values the API refused); by default above
- * the table. Returns { el, reload, items }.
+ * the table. A failed "Load more" says why beside the button, where the person clicked, and keeps
+ * the rows loaded. Returns { el, reload, items }.
  */
 export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, pageSize = 50, stack = false, errors: errorsAt = null }) {
   const tbody = h('tbody');
   const errors = errorsAt ?? h('div');
   const more = h('button.btn.btn-ghost', { type: 'button', hidden: true, on: { click: () => void load() } }, 'Load more');
+  const moreErrors = h('div.table-more-error');
   const items = [];
   let cursor = null;
   let seq = 0;
@@ -26,6 +28,7 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
       const res = await api(`${path}${query({ limit: pageSize, cursor, ...params() })}`);
       if (mine !== seq) return;
       clear(errors);
+      clear(moreErrors);
       if (!cursor) onPage(res);
       items.push(...res.data);
       for (const item of res.data) tbody.append(row(item));
@@ -33,7 +36,9 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
       cursor = res.nextCursor;
       more.hidden = !cursor;
     } catch (err) {
-      if (mine === seq) clear(errors, errorBox(err, 'Could not load the list'));
+      if (mine !== seq) return;
+      if (cursor) clear(moreErrors, errorBox(err, 'Could not load more'));
+      else clear(errors, errorBox(err, 'Could not load the list'));
     } finally {
       more.disabled = false;
     }
@@ -44,6 +49,7 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
     cursor = null;
     items.length = 0;
     clear(tbody);
+    clear(moreErrors);
     return load();
   }
 
@@ -51,6 +57,6 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
     h('div.table-wrap', {}, h(stack ? 'table.table.table-stack' : 'table.table', { id },
       h('thead', {}, h('tr', {}, columns.map((c) => (typeof c === 'string' ? h('th', {}, c) : h(c.num ? 'th.num' : 'th', {}, c.title))))),
       tbody)),
-    h('div.table-more', {}, more));
+    h('div.table-more', {}, moreErrors, more));
   return { el, reload, items };
 }
