@@ -141,6 +141,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await row.waitFor({ timeout: UI_WAIT });
     const shortUrl = `${server.url}/${tenant.handle}/deal-alpha`;
     expect(await row.locator('.short-link').textContent()).to.equal(shortUrl);
+    const listed = (await server.http.get(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).expect(200)).body.data.length;
+    await waitForText(page, 'h1 .count', `(${listed})`); // the heading counts what the list shows, after the reload
 
     // The API's own error reaches the person: a second campaign with the same id is a 409.
     await page.fill('#new-campaign-id', 'partner-alpha');

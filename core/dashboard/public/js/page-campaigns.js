@@ -1,8 +1,9 @@
 // Campaigns: one per partner. List, create (goal types from the handle's plugins, the partner from
 // its partners), pause/activate, change the partner and status, copy the short link.
 
-import { api, query } from './api.js';
-import { h, clear, errorBox, scopeNote, statusBadge, card, emptyRow, copyText } from './dom.js';
+import { api } from './api.js';
+import { h, clear, errorBox, scopeNote, statusBadge, card, copyText } from './dom.js';
+import { pagedTable } from './paged-table.js';
 import { allowed } from './scopes.js';
 import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
 import { campaignEditor } from './campaign-editor.js';
@@ -13,49 +14,19 @@ const COLUMNS = ['Campaign', 'Partner', 'Status', 'Short link → destination', 
 
 export async function renderCampaigns(ctx) {
   const canWrite = allowed(ctx.scopes, 'campaigns.write');
-  const tbody = h('tbody');
-  const more = h('button.btn.btn-ghost', { type: 'button', hidden: true }, 'Load more');
-  const listError = h('div');
   const count = h('span.muted.count');
   // Read once for the create form, the editors and the partner column's names.
   const partners = canWrite || allowed(ctx.scopes, 'partners.read') ? await partnerChoices(ctx) : { list: null };
-  let cursor = null;
-  let shown = 0;
+  const table = pagedTable({
+    id: 'campaigns-table', path: '/campaigns', columns: COLUMNS, row, pageSize: PAGE_SIZE,
+    empty: canWrite ? 'No campaign yet: create the first one above.' : 'No campaign yet.',
+    onLoad: ({ shown, more }) => (count.textContent = `(${shown}${more ? '+' : ''})`),
+  });
 
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Campaigns ', count), h('p.muted', {}, 'One campaign per partner isolates its attribution.'))),
-    canWrite ? await createCard(ctx, partners, () => reload()) : scopeNote('campaigns.write', 'Creating, pausing and editing campaigns'),
-    card('All campaigns', listError,
-      h('div.table-wrap', {}, h('table.table#campaigns-table', {},
-        h('thead', {}, h('tr', {}, COLUMNS.map((t) => h('th', {}, t)))),
-        tbody)),
-      more));
-  more.addEventListener('click', () => load());
-
-  async function load() {
-    clear(listError);
-    more.disabled = true;
-    try {
-      const page = await api(`/campaigns${query({ limit: PAGE_SIZE, cursor })}`);
-      for (const c of page.data) tbody.append(row(c));
-      shown += page.data.length;
-      if (!shown) tbody.append(emptyRow(COLUMNS.length, canWrite ? 'No campaign yet: create the first one above.' : 'No campaign yet.'));
-      cursor = page.nextCursor;
-      more.hidden = !cursor;
-      count.textContent = `(${shown}${cursor ? '+' : ''})`;
-    } catch (err) {
-      listError.append(errorBox(err, 'Could not list campaigns'));
-    } finally {
-      more.disabled = false;
-    }
-  }
-
-  function reload() {
-    cursor = null;
-    shown = 0;
-    clear(tbody);
-    return load();
-  }
+    canWrite ? await createCard(ctx, partners, () => table.reload()) : scopeNote('campaigns.write', 'Creating, pausing and editing campaigns'),
+    card('All campaigns', table.el));
 
   function row(c) {
     const link = c.primaryLink ?? {};
@@ -128,7 +99,7 @@ export async function renderCampaigns(ctx) {
     }
   }
 
-  await load();
+  await table.reload();
 }
 
 export function copyButton(text, title = 'Copy the short link') {

@@ -45,6 +45,7 @@ export async function renderNotifications(ctx) {
   const tbody = h('tbody');
   const moreButton = h('button.btn#deliveries-more', { type: 'button', hidden: true, on: { click: loadMore } }, 'Load more');
   const shownCount = h('span.muted.small#deliveries-shown');
+  const moreErrors = h('div.table-more-error'); // a failed "Load more" says why where it was clicked
   const expanded = new Set();
   const redelivered = new Map(); // deliveryId → message shown under the row until the next change
   let endpoints = new Map();
@@ -76,7 +77,7 @@ export async function renderNotifications(ctx) {
       h('div.table-wrap', {}, h('table.table#deliveries-table', {},
         h('thead', {}, h('tr', {}, ['Event', 'Webhook', 'Status', 'Attempts', 'Last attempt', 'Created', ''].map((t) => h('th', {}, t)))),
         tbody)),
-      h('div.table-more', {}, shownCount, moreButton)));
+      h('div.table-more', {}, moreErrors, shownCount, moreButton)));
 
   async function loadEndpoints() {
     if (!allowed(ctx.scopes, 'webhooks.read')) return;
@@ -102,6 +103,7 @@ export async function renderNotifications(ctx) {
 
   function show(res) {
     clear(errors);
+    clear(moreErrors);
     refreshState.textContent = `Updated ${new Date().toLocaleTimeString()}`;
     // Re-render only on change, so a refresh never swaps a button out from under a click.
     const signature = JSON.stringify(res) + status.value;
@@ -127,7 +129,7 @@ export async function renderNotifications(ctx) {
       const seen = new Set(latest.map((d) => d.deliveryId));
       show({ ...page, data: [...latest, ...page.data.filter((d) => !seen.has(d.deliveryId))] });
     } catch (err) {
-      if (seq === loadSeq) clear(errors, errorBox(err, 'Could not load more deliveries'));
+      if (seq === loadSeq) clear(moreErrors, errorBox(err, 'Could not load more deliveries'));
     } finally {
       moreButton.disabled = false;
     }

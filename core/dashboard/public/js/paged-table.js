@@ -10,9 +10,10 @@ import { h, clear, errorBox, emptyRow } from './dom.js';
  * onwards full width (few columns, one long value: the portal's short links). `errors`: where a
  * refused load says why (e.g. beside the filter form whose values the API refused); by default above
  * the table. A failed "Load more" says why beside the button, where the person clicked, and keeps
- * the rows loaded. Returns { el, reload, items }.
+ * the rows loaded. `onLoad({ shown, more })` follows every page that arrives (a count in a heading).
+ * Returns { el, reload, items }.
  */
-export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, pageSize = 50, stack = false, errors: errorsAt = null }) {
+export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, onLoad = () => {}, pageSize = 50, stack = false, errors: errorsAt = null }) {
   const tbody = h('tbody');
   const errors = errorsAt ?? h('div');
   const more = h('button.btn.btn-ghost', { type: 'button', hidden: true, on: { click: () => void load() } }, 'Load more');
@@ -35,6 +36,7 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
       if (!items.length) tbody.append(emptyRow(columns.length, empty));
       cursor = res.nextCursor;
       more.hidden = !cursor;
+      onLoad({ shown: items.length, more: Boolean(cursor) });
     } catch (err) {
       if (mine !== seq) return;
       if (cursor) clear(moreErrors, errorBox(err, 'Could not load more'));
