@@ -128,7 +128,7 @@ export const tenantRoutes = defineRoutes([
     params: tokenParams,
     responses: {
       200: { description: 'The token with its new secret', schema: tokenWithSecretResponse },
-      403: { description: 'The target has a scope the calling token lacks, or it is the owner token and the caller is neither it nor the operator' },
+      403: { description: 'The target has a scope the calling token lacks (insufficient_scope), or (forbidden) it is the owner token and the caller is neither it nor the operator, or it expires later than the calling token (or never)' },
       409: { description: 'The token is revoked' },
     },
     async handler(ctx, { tenants }: Deps) {

@@ -5,7 +5,7 @@ import { conflict, HttpError, invalidRequest } from '../http/errors.ts';
 /** The caller as the rules see it: the operator, or one of the handle's tokens. */
 export type Grantor = { kind: 'admin' } | { kind: 'token'; tokenId: string; scopes: readonly string[]; expiresAt: Date | null; isOwner: boolean };
 
-export interface TargetToken { tokenId: string; scopes: readonly string[]; isOwner: boolean; revokedAt: Date | null }
+export interface TargetToken { tokenId: string; scopes: readonly string[]; isOwner: boolean; revokedAt: Date | null; expiresAt: Date | null }
 
 const missingScopes = (holder: readonly string[], wanted: readonly string[]) => wanted.filter((s) => !holder.includes(s));
 
@@ -76,5 +76,10 @@ export function assertMayRotate(caller: Grantor, target: TargetToken): void {
     throw new HttpError(403, 'forbidden', 'Only the owner token itself or the operator may rotate the owner token.');
   }
   assertHoldsTarget(caller, target, 'rotate');
+  // Rotating hands the caller the target's new secret: an expiring token must not come away holding one that
+  // outlives it (it could not mint such a token either, 422 expiry_exceeds_token).
+  if (caller.kind === 'token' && !caller.isOwner && caller.expiresAt && (!target.expiresAt || target.expiresAt.getTime() > caller.expiresAt.getTime())) {
+    throw new HttpError(403, 'forbidden', `A token may rotate only tokens that expire no later than itself (${caller.expiresAt.toISOString()}); this one ${target.expiresAt ? `expires at ${target.expiresAt.toISOString()}` : 'never expires'}.`);
+  }
   if (target.revokedAt) throw conflict('A revoked token cannot be rotated; create a new one.');
 }

@@ -261,6 +261,26 @@ describe('auth matrix: token rules', () => {
     await server.http.post(`/v2/handles/${h.handle}/tokens/${reader.tokenId}/rotate`).set(h.auth).expect(409);
   });
 
+  it('refuses an expiring token rotating a token that outlives it (403): it would hold a secret it could not mint', async () => {
+    const parentExpiry = inAnHour();
+    const expiring = await tokens(h.auth).send({ name: 'expiring-rotator', scopes: ['tokens.write', 'campaigns.read'], expiresAt: parentExpiry }).expect(201);
+    const auth = { Authorization: `Bearer ${expiring.body.token}` };
+    const forever = await createToken(server, h.handle, h.ownerToken, ['campaigns.read']);
+    const later = (await tokens(h.auth).send({ name: 'later', scopes: ['campaigns.read'], expiresAt: new Date(Date.now() + 7200_000).toISOString() }).expect(201)).body;
+    for (const target of [forever.tokenId, later.tokenId]) {
+      const res = await server.http.post(`/v2/handles/${h.handle}/tokens/${target}/rotate`).set(auth).expect(403);
+      expect(res.body.error.code).to.equal('forbidden');
+      expect(res.body.token).to.equal(undefined);
+    }
+    // The targets keep their secrets.
+    await server.http.get(`/v2/handles/${h.handle}/campaigns`).set(forever.auth).expect(200);
+    // One that expires no later than the caller (or the caller itself) it may rotate.
+    const sooner = (await tokens(auth).send({ name: 'sooner', scopes: ['campaigns.read'] }).expect(201)).body;
+    await server.http.post(`/v2/handles/${h.handle}/tokens/${sooner.tokenId}/rotate`).set(auth).expect(200);
+    const self = await server.http.post(`/v2/handles/${h.handle}/tokens/${expiring.body.tokenId}/rotate`).set(auth).expect(200);
+    expect(new Date(self.body.expiresAt).getTime()).to.equal(new Date(parentExpiry).getTime());
+  });
+
   it('writes token.created and token.revoked audit rows in the same transaction as the token', async () => {
     const t = await createToken(server, h.handle, h.ownerToken, ['campaigns.read']);
     await server.http.delete(`/v2/handles/${h.handle}/tokens/${t.tokenId}`).set(h.auth).expect(200);
