@@ -91,18 +91,23 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
   const owed = full
     ? `select -coalesce(sum(amount), 0) as delta from commissions
         where handle = $1 and conversion_id = $2 and status not in ('rejected', 'reversed')`
-    : partShare('($5::numeric + $3::numeric) / $4::numeric');
+    : partShare('($5::numeric + $3::numeric)', '$4::numeric');
   return appendOwed(client, owed, full ? [r.handle, r.conversionId] : [r.handle, r.conversionId, r.amount, r.value, r.reversedBefore],
     [settled ? 'clawback' : 'adjustment', r.reason, r.actor]);
 }
 
 /**
- * The negative row a conversion's commission still owes for the `reversedShare` (an SQL fraction of its
- * value) taken back so far: the commission × that share, rounded half up to cents, less what its
+ * The negative row a conversion's commission still owes for the `reversed` part of its `value` (SQL
+ * expressions) taken back so far: the commission × reversed / value, rounded half up to cents, less what its
  * adjustments and clawbacks took; $1 handle, $2 conversion.
+ * The rounding is exact, in integer division (all three are ≥ 0, value > 0): cents = ⌊(200·amount·reversed + value)
+ * / (2·value)⌋. numeric's `/` keeps only about 16 significant digits, so round(a × r / v, 2) rounded twice: a
+ * share divided first (0.25 / 0.30 = 0.8333…) turned an exact half cent (0.03 × 0.25 / 0.30 = 0.025) into
+ * 0.0249…, and a large quotient (123400000000.00 × 996758508914.05 / 999999999999.99 = 122999999999.99499…,
+ * kept to 8 decimals: …99500000) was rounded up a cent.
  */
-const partShare = (reversedShare: string) => `
-  select least(0, -(round(m.amount * ${reversedShare}, 2) + coalesce(t.taken, 0))) as delta
+const partShare = (reversed: string, value: string) => `
+  select least(0, -(round(div(m.amount * ${reversed} * 200 + ${value}, ${value} * 2) / 100, 2) + coalesce(t.taken, 0))) as delta
     from commissions m
    cross join lateral (
      select sum(amount) as taken from commissions
@@ -130,6 +135,6 @@ export async function catchUpReversals(client: PoolClient, handle: string, conve
     [handle, conversionId],
   );
   if (!conv?.partial) return [];
-  const share = '(select reversed_value / value from conversions where handle = $1 and conversion_id = $2)';
-  return appendOwed(client, partShare(share), [handle, conversionId], ['adjustment', conv.reason ?? 'other', actor]);
+  const of = (column: string) => `(select ${column} from conversions where handle = $1 and conversion_id = $2)`;
+  return appendOwed(client, partShare(of('reversed_value'), of('value')), [handle, conversionId], ['adjustment', conv.reason ?? 'other', actor]);
 }

@@ -175,6 +175,24 @@ describe('commissions: what follows a commission moved by hand', () => {
     expect(rest.body.commissions.map((c: Commission) => [c.type, c.amount])).to.deep.equal([['clawback', -3]]);
   });
 
+  it('rounds the adjustment appended on approval as the reversal would have: the exact share, half up', async () => {
+    const t = await setup();
+    // 10 % of 0.30 = 0.03; 0.25 of the 0.30 taken back: 0.03 × 0.25 / 0.30 = 0.025 exactly → 0.03 half up. Divided
+    // first (0.25 / 0.30 = 0.8333…3, cut at 20 digits) the share rounds to 0.02: the approved commission owed a cent
+    // more than the same reversal leaves on a commission that was never rejected.
+    await t.convert('o4', 0.3);
+    const reversed = await t.reverse('o4', 'r1', 0.25);
+    expect(reversed.body.commissions.map((c: Commission) => [c.type, c.amount])).to.deep.equal([['adjustment', -0.03]]);
+    const id = await t.convert('o5', 0.3);
+    await t.move(id, 'rejected').expect(200);
+    await t.reverse('o5', 'r2', 0.25);
+    await t.move(id, 'approved').expect(200);
+    const { rows } = await server.sql.query(
+      `select c.type, c.amount::text as amount, c.status from commissions c join conversions v using (conversion_id)
+        where v.idempotency_key = 'o5' and v.handle = c.handle order by c.type`);
+    expect(rows.map((r) => [r.type, r.amount, r.status])).to.deep.equal([['adjustment', '-0.03', 'approved'], ['conversion', '0.03', 'approved']]);
+  });
+
   it("moves a commission's adjustments with it: rejected together, approved together, never by hand alone", async () => {
     const t = await setup();
     const id = await t.convert('o3', 80);

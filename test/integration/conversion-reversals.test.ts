@@ -165,6 +165,18 @@ describe('conversions: read and reversed', () => {
     expect(sum.net === null || Number(sum.net) === 0, `net ${sum.net} after ${JSON.stringify(last.body.commissions)}`).to.equal(true);
   });
 
+  it('rounds each part exactly, half up, however large: never a cent from numeric division cut short', async () => {
+    const t = await setup(server);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 12.34, holdDays: 30 }).expect(200);
+    await t.convert('order-huge', 999999999999.99); // 12.34 % → 123400000000.00
+    // 123400000000.00 × 996758508914.05 / 999999999999.99 = 122999999999.994999…: 122999999999.99, not 123000000000.00
+    // (numeric's quotient keeps 8 decimals there, …99500000, which rounded up).
+    const part = await t.reverse({ idempotencyKey: 'order-huge', reversalKey: 'huge-1', amount: 996758508914.05, reason: 'refund' }).expect(201);
+    expect(part.body.commissions.map((c: { type: string; amount: number }) => [c.type, c.amount])).to.deep.equal([['adjustment', -122999999999.99]]);
+    const rest = await t.reverse({ idempotencyKey: 'order-huge', reversalKey: 'huge-2', reason: 'refund' }).expect(201);
+    expect(rest.body.commissions.map((c: { type: string; status: string }) => [c.type, c.status]).sort()).to.deep.equal([['adjustment', 'reversed'], ['conversion', 'reversed']]);
+  });
+
   it('never reverses more than the value under concurrent reversals of one conversion', async () => {
     const t = await setup(server);
     const id = await t.convert('race', 50);
