@@ -1,7 +1,8 @@
 import type { Context } from 'koa';
 import { hashToken, LIVE_PARTNER_TOKEN_SQL, PARTNER_TOKEN_PREFIX, PAT_PREFIX, REALM_ONLY, sameSecret } from '../http/auth.ts';
 import { forbidden, unauthorized } from '../http/errors.ts';
-import { liveAccessTokenByHashSql } from '../tenants/index.ts';
+import type { Bus } from '../infra/bus.ts';
+import { liveAccessTokenByHashSql, TOKEN_CHANGED } from '../tenants/index.ts';
 import type { ConversionsDb } from './db.ts';
 
 const TOKEN_BY_HASH = liveAccessTokenByHashSql('$1');
@@ -15,8 +16,10 @@ export interface Merchant {
   scopes: readonly string[];
 }
 
-// A valid token is remembered this long: revoking one takes effect within a second on every process,
-// as any other change does, and a merchant posting thousands a second costs one query a second.
+// A valid token is remembered this long, so a merchant posting thousands a second costs one query a second.
+// Revoking or rotating it is announced on the bus (TOKEN_CHANGED) and forgotten at once on every process
+// (API.md: a revoked token is 401; README: a rotated one's old secret is refused at once); the TTL only
+// bounds a change whose bus message was lost.
 const TTL_MS = 1000;
 const MAX_ENTRIES = 10_000;
 
@@ -31,10 +34,23 @@ export class MerchantAuth {
   private readonly cache = new Map<string, { until: number; merchant: Merchant }>();
   private readonly db: ConversionsDb;
   private readonly adminToken: string;
+  /** Counts forgets: a look-up that a revocation overtook answers its own request but is not remembered. */
+  private forgets = 0;
 
-  constructor(deps: { conversionsDb: ConversionsDb; config: { adminToken: string } }) {
+  constructor(deps: { conversionsDb: ConversionsDb; config: { adminToken: string }; bus: Bus }) {
     this.db = deps.conversionsDb;
     this.adminToken = deps.config.adminToken;
+    deps.bus.subscribe(TOKEN_CHANGED, (m: { tokenId: string }) => this.forget(m.tokenId));
+    deps.bus.onResume(() => { // revocations made while the bus was down
+      this.forgets++;
+      this.cache.clear();
+    });
+  }
+
+  /** Drops a token revoked or rotated (on this process or another) from memory: its secret is looked up again. */
+  forget(tokenId: string): void {
+    this.forgets++;
+    for (const [hash, entry] of this.cache) if (entry.merchant.actor === tokenId) this.cache.delete(hash);
   }
 
   async resolve(ctx: Context): Promise<Merchant | null> {
@@ -54,6 +70,7 @@ export class MerchantAuth {
     const now = Date.now();
     const hit = this.cache.get(hash);
     if (hit && hit.until > now) return hit.merchant;
+    const forgets = this.forgets;
     const { rows } = await this.db.query<{ token_id: string; handle: string; scopes: string[]; expires_at: Date | null }>(
       TOKEN_BY_HASH,
       [hash],
@@ -61,6 +78,7 @@ export class MerchantAuth {
     const row = rows[0];
     if (!row) throw notThisMerchant();
     const merchant = { actor: row.token_id, handle: row.handle, scopes: row.scopes };
+    if (forgets !== this.forgets) return merchant; // it may have read the token from before a revocation
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(hash, { until: Math.min(now + TTL_MS, row.expires_at ? row.expires_at.getTime() : Infinity), merchant });
     return merchant;

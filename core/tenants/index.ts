@@ -6,6 +6,7 @@ import { TenantService } from './service.ts';
 import { HandleSettingsService } from './settings.ts';
 
 export { HANDLE_SETTINGS_CHANGED, type PublicConversions } from './settings.ts';
+export { TOKEN_CHANGED } from './service.ts';
 export { liveAccessTokenByHashSql, liveAccessTokenHashesSql } from './token-sql.ts';
 export { childExpiry, requestedExpiry } from './token-rules.ts';
 export { loadGrantor } from './grantor.ts';

@@ -8,12 +8,20 @@ import { listCursor } from '../http/pagination.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { SCOPES, type Principal } from '../http/route.ts';
 import type { AuditService } from '../audit/index.ts';
+import type { Bus } from '../infra/bus.ts';
 import { AccessTokenEntity, TenantEntity, type AccessToken } from './entities.ts';
 import { loadGrantor } from './grantor.ts';
 import { assertMayRevoke, assertMayRotate, grant } from './token-rules.ts';
 import type { PublicConversions } from './settings.ts';
 
 const TOKENS_CURSOR = listCursor('tokens', ['uuid']);
+
+/**
+ * Bus channel: a token was revoked or its secret rotated (`{handle, tokenId}`). A process that remembers
+ * valid tokens (the conversions endpoint's MerchantAuth) forgets it: the old secret is refused at once on
+ * every process, not once its memory of the token runs out.
+ */
+export const TOKEN_CHANGED = 'tokens.changed';
 
 const mintToken = () => PAT_PREFIX + randomBytes(32).toString('base64url');
 
@@ -29,8 +37,8 @@ type TokenRow = PublicFields & { isOwner: boolean };
 
 /** Handles (tenants) and their personal access tokens; every token write commits with its audit row. */
 export class TenantService {
-  private readonly deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService };
-  constructor(deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService }) {
+  private readonly deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService; bus: Bus };
+  constructor(deps: { em: EntityManager; pg: Pool; principal: Principal; audit: AuditService; bus: Bus }) {
     this.deps = deps;
   }
 
@@ -100,7 +108,7 @@ export class TenantService {
   }
 
   async revokeToken(handle: string, tokenId: string) {
-    return withTransaction(this.deps.pg, async (client) => {
+    const revoked = await withTransaction(this.deps.pg, async (client) => {
       await this.lockBoth(client, handle, tokenId);
       const caller = await loadGrantor(client, this.deps.principal, handle);
       const target = await this.lockToken(client, handle, tokenId);
@@ -112,6 +120,9 @@ export class TenantService {
       await this.audit(client, handle, 'token.revoked', tokenId, { name: row.name });
       return publicToken(row);
     });
+    // Committed: published before the answer, so no process accepts the token from then on.
+    this.deps.bus.publish(TOKEN_CHANGED, { handle, tokenId });
+    return revoked;
   }
 
   /**
@@ -131,6 +142,7 @@ export class TenantService {
       await this.audit(client, handle, 'token.rotated', tokenId, { name: rotated.name, owner: rotated.isOwner });
       return rotated;
     });
+    this.deps.bus.publish(TOKEN_CHANGED, { handle, tokenId });
     return { ...publicToken(row), token };
   }
 
