@@ -7,6 +7,8 @@ type Handler = (message: any) => void;
 
 /** Messages kept while Redis is unreachable (invalidations are small; past this the oldest go). */
 const MAX_UNSENT = 10_000;
+/** Longest deliver() waits for Redis to acknowledge a PUBLISH. */
+const DELIVER_WAIT_MS = 500;
 
 /**
  * Cross-process invalidation and fan-out: Redis pub/sub when configured, else in-process. A
@@ -14,6 +16,12 @@ const MAX_UNSENT = 10_000;
  */
 export interface Bus {
   publish(channel: string, message: unknown): void;
+  /**
+   * As publish, and resolves once Redis has handed the message to the other processes' subscriber connections
+   * (at once without Redis, while it is unreachable, or after DELIVER_WAIT_MS): for a change that must hold on
+   * every process once its request is answered (a revoked token), publish before answering and await this.
+   */
+  deliver(channel: string, message: unknown): Promise<void>;
   subscribe(channel: string, handler: Handler): () => void;
   /** False while cross-process messages cannot arrive: the subscriber connection is down or a channel is not yet subscribed. */
   readonly receiving: boolean;
@@ -82,16 +90,25 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
   redis?.on('ready', () => {
     for (const [channel, payload] of unsent.splice(0)) redis.publish(channel, payload).catch(() => keep(channel, payload));
   });
+  /** Notifies this process at once and sends the message to Redis; resolves when Redis has answered (never rejects). */
+  const send = async (channel: string, message: unknown): Promise<void> => {
+    local.emit(channel, message);
+    if (!redis) return;
+    const [name, payload] = [`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })];
+    if (!redis.isReady) return keep(name, payload);
+    await redis.publish(name, payload).then(() => {}, () => keep(name, payload));
+  };
   return {
     get receiving() {
       return !subscriber || (subscriber.isReady && pending.size === 0 && inFlight.size === 0);
     },
     publish(channel, message) {
-      local.emit(channel, message);
-      if (!redis) return;
-      const [name, payload] = [`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })];
-      if (redis.isReady) redis.publish(name, payload).catch(() => keep(name, payload));
-      else keep(name, payload);
+      void send(channel, message);
+    },
+    async deliver(channel, message) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([send(channel, message), new Promise<void>((ok) => (timer = setTimeout(ok, DELIVER_WAIT_MS)))]);
+      clearTimeout(timer);
     },
     onResume(handler) {
       resumeHandlers.add(handler);

@@ -120,8 +120,8 @@ export class TenantService {
       await this.audit(client, handle, 'token.revoked', tokenId, { name: row.name });
       return publicToken(row);
     });
-    // Committed: published before the answer, so no process accepts the token from then on.
-    this.deps.bus.publish(TOKEN_CHANGED, { handle, tokenId });
+    // Committed: delivered to every process before the answer, so none accepts the token from then on.
+    await this.deps.bus.deliver(TOKEN_CHANGED, { handle, tokenId });
     return revoked;
   }
 
@@ -142,7 +142,7 @@ export class TenantService {
       await this.audit(client, handle, 'token.rotated', tokenId, { name: rotated.name, owner: rotated.isOwner });
       return rotated;
     });
-    this.deps.bus.publish(TOKEN_CHANGED, { handle, tokenId });
+    await this.deps.bus.deliver(TOKEN_CHANGED, { handle, tokenId });
     return { ...publicToken(row), token };
   }
 
