@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
+import type { Pool } from 'pg';
 import type { ConversionsDb } from './db.ts';
-import { CLAIM_BATCH, statement } from './record-sql.ts';
+import { CLAIM_BATCH, HANDOVER_LOCK_CLAIMS, statement } from './record-sql.ts';
+import { withTransaction } from '../db/transaction.ts';
 import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
 
 /** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
@@ -62,6 +64,13 @@ const MAX_BATCH = 200;
 
 interface ClaimBatcherDeps {
   db: ConversionsDb;
+  /**
+   * PostgreSQL's pool (not embedded PGlite, one process, whose statements this module runs one at a time):
+   * each batch then runs in a transaction that first takes its campaigns' handover locks, shared
+   * (HANDOVER_LOCK_CLAIMS), so the claim statement's snapshot and its conversions' time both fall on one side
+   * of any concurrent handover.
+   */
+  pool?: Pick<Pool, 'connect'>;
   log: Logger;
   maxInFlight: number;
   retentionDays: number;
@@ -143,9 +152,15 @@ export class ClaimBatcher {
       plain((c) => c.auditId), plain((c) => c.outboxId), bool((c) => c.authenticated), bool((c) => c.countable), text((c) => c.actor),
       this.deps.retentionDays, this.deps.maxPerClick, bool((c) => c.announce), bool((c) => c.announceCommission),
     ];
-    const { rows } = await this.deps.db.query<CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null }>(
-      statement('conversions.claim', CLAIM_BATCH, values),
-    );
+    type Row = CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null };
+    const claim = statement('conversions.claim', CLAIM_BATCH, values);
+    const { pool } = this.deps;
+    const { rows } = pool
+      ? await withTransaction(pool as Pool, async (client) => {
+        await client.query(statement('conversions.handover-locks', HANDOVER_LOCK_CLAIMS, [values[1], values[5]]));
+        return client.query<Row>(claim);
+      })
+      : await this.deps.db.query<Row>(claim);
     const outcomes: ClaimOutcome[] = new Array(claims.length);
     for (const r of rows) {
       if (r.conversion_id) outcomes[r.ord] = { kind: 'created', row: r };

@@ -5,7 +5,7 @@ import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { conversionRollupCtes } from '../analytics/index.ts';
 import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
-import { partnerAtSql } from '../campaigns/index.ts';
+import { HANDOVER_LOCKS, handoverBucket, partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
 /**
@@ -61,6 +61,20 @@ export function statement(name: string, text: string, values: unknown[]) {
  * $21 write the `conversion.tested` outbox event, $22 write the `commission.created` outbox event (a subscription of the
  * handle wants it: outbox.wants(); nobody else reads the outbox, and the dispatcher would only select, mark and delete it).
  */
+/**
+ * Shared locks on a claim batch's campaigns (the click batches' HANDOVER_LOCK_BATCH: campaigns/partner-history.ts),
+ * taken in the batch's transaction before CLAIM_BATCH. A handover holds its campaign's lock exclusively from
+ * before it dates itself to its commit, so a batch that got the lock either began before the handover (which
+ * then dates itself after the batch committed) or sees it committed; and the batch's conversions are dated by
+ * CLAIM_BATCH's own start (statement_timestamp(), after the lock), never by the transaction's. Without it a
+ * conversion recorded while a handover was committing kept the former partner (its snapshot) but a time after
+ * the handover: the ledger gave it to one partner and every view by time (groupBy=partner, partner funnels)
+ * to the other. $1 handles, $2 campaign ids (the claim's text arrays).
+ */
+export const HANDOVER_LOCK_CLAIMS = `
+select count(pg_advisory_xact_lock_shared(${HANDOVER_LOCKS}, b))
+  from (select distinct ${handoverBucket('h', 'c')} as b from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`;
+
 export const CLAIM_BATCH = `
 with input as (
   select * from unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::numeric[],
@@ -127,10 +141,12 @@ with input as (
 ), conv as (
   insert into conversions (conversion_id, handle, idempotency_key, click_id, campaign_id, event_type, value, currency,
                            metadata, body_hash, country, segment, source, click_is_bot, authenticated, verified,
-                           sub1, sub2, sub3, sub4, sub5, partner_id, browser, os)
+                           sub1, sub2, sub3, sub4, sub5, partner_id, browser, os, created_at)
   select s.conversion_id, s.handle, s.key, s.click_id, s.campaign_id, s.event_type, s.value, s.currency,
          s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.authenticated, s.verified,
-         s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.partner_id, s.browser, s.os
+         s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.partner_id, s.browser, s.os,
+         -- This statement's start, after HANDOVER_LOCK_CLAIMS in the batch's transaction (not now(): its begin).
+         statement_timestamp()
     from claimed join src s using (conversion_id)
   returning conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at, sub1, sub2, sub3, sub4, sub5
 ), recorded as (

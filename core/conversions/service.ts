@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { uuidv7 } from '../infra/uuid7.ts';
 import type { Logger } from 'pino';
+import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
 import { insufficientScope, invalidRequest, unauthorized, unavailable, unprocessable } from '../http/errors.ts';
 import { CAMPAIGNS_CHANGED } from '../campaigns/index.ts';
@@ -75,7 +76,7 @@ function checkMetadata(metadata: Record<string, unknown>) {
 
 interface ConversionDeps {
   conversionsDb: ConversionsDb; log: Logger; ctxCodec: CtxCodec; pluginHost: PluginHost; outbox: OutboxService; config: Config;
-  bus: Bus;
+  bus: Bus; pg: Pool; embedded: boolean;
 }
 
 /** Public conversions (POST /v2/public/conversions): exactly once per (handle, idempotencyKey), enforced by PostgreSQL. */
@@ -101,7 +102,7 @@ export class ConversionService {
     // two, 2,333-2,451 with three, 2,111-2,130 with five.
     const maxInFlight = Math.min(MAX_CLAIMS_IN_FLIGHT, deps.config.databasePoolMax);
     this.batcher = new ClaimBatcher({
-      db: deps.conversionsDb, log: deps.log, maxInFlight, retentionDays: deps.config.idempotencyRetentionDays,
+      db: deps.conversionsDb, pool: deps.embedded ? undefined : deps.pg, log: deps.log, maxInFlight, retentionDays: deps.config.idempotencyRetentionDays,
       maxPerClick: deps.config.maxConversionsPerClick,
     });
   }
