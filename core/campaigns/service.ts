@@ -165,7 +165,7 @@ export class CampaignService {
       throw unknownPartner(err) ?? uniqueViolation(err, { campaignId: input.campaignId, slug: input.primaryLink.slug }) ?? err;
     }
     // Drops a cached "no such link" for this slug on every process.
-    this.deps.bus.publish(CAMPAIGNS_CHANGED, { handle, slug: created.slug } satisfies CampaignChange);
+    await this.deps.bus.deliver(CAMPAIGNS_CHANGED, { handle, slug: created.slug } satisfies CampaignChange);
     return this.present(created);
   }
 
@@ -274,7 +274,8 @@ export class CampaignService {
       throw unknownPartner(err) ?? err;
     });
     if (result.changed) {
-      this.deps.bus.publish(CAMPAIGNS_CHANGED, { handle, slug: result.campaign.slug } satisfies CampaignChange);
+      // Handed to every process before the answer: the next request anywhere sees the change (Bus.deliver).
+      await this.deps.bus.deliver(CAMPAIGNS_CHANGED, { handle, slug: result.campaign.slug } satisfies CampaignChange);
       this.deps.outbox.wake();
     }
     return this.present(result.campaign);

@@ -40,7 +40,7 @@ export class SubscriptionInterest {
   /** After a subscription change: this process is current when it resolves, others within the bus latency. */
   async changed(handle: string): Promise<void> {
     await this.reload(handle);
-    this.deps.bus.publish(CHANNEL, { handle });
+    await this.deps.bus.deliver(CHANNEL, { handle });
   }
 
   private async reload(handle: string): Promise<void> {

@@ -58,7 +58,8 @@ export class HandleSettingsService {
       await this.deps.audit.record({ handle, type: 'handle.updated', actor: this.deps.principal.actor, subjectId: handle, payload: { changes } }, client);
       return { row: updated.rows[0] as HandleRow, changed: true };
     });
-    if (result.changed) this.deps.bus.publish(HANDLE_SETTINGS_CHANGED, { handle });
+    // Handed to every process before the answer: the next conversion anywhere gets the new setting (Bus.deliver).
+    if (result.changed) await this.deps.bus.deliver(HANDLE_SETTINGS_CHANGED, { handle });
     return result.row;
   }
 }
