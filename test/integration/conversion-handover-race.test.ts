@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { twoServers } from '../support/server.ts';
 
 // README: "a conversion [counts] for the partner at the time it is recorded", and each partner keeps what
 // happened while it held the campaign. A conversion recorded while a handover on another process was being
@@ -9,18 +9,10 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 // funnels, built from the campaign's handover history) counted it for the new holder while its commission,
 // its partnerId and the partners' conversion lists gave it to the former one: 20 of 80 in a black-box run.
 describe('conversions racing partner handovers across two processes', () => {
-  let a: TestServer;
-  let b: TestServer;
-  before(async () => {
-    a = await startTestServer();
-    b = await startTestServer({ db: a.db });
-  });
-  after(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  const servers = twoServers();
 
   it('credits each conversion, in the ledger and in analytics, to the partner that held the campaign at its time', async () => {
+    const { a, b } = servers;
     const { handle, auth, campaignId } = await partnerCampaign(a);
     for (const partnerId of ['p1', 'p2']) await a.http.post(`/v2/handles/${handle}/partners`).set(auth).send({ partnerId, name: partnerId }).expect(201);
     await a.http.patch(`/v2/handles/${handle}/campaigns/${campaignId}`).set(auth).send({ partnerId: 'p1' }).expect(200);

@@ -1,27 +1,19 @@
 import { expect } from 'chai';
 import { CONVERSIONS, count, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createToken, twoServers } from '../support/server.ts';
 
 // API.md: a revoked token → 401; README: a rotated token's old secret is "refused at once". The
 // conversions endpoint remembered a valid merchant token for a second in each process (MerchantAuth),
 // so a token revoked or rotated on one process kept recording authenticated conversions for up to a
 // second, on that process and on every other, where every other route refused it at once.
 describe('merchant tokens revoked or rotated on one process, used on another', () => {
-  let a: TestServer;
-  let b: TestServer;
-  before(async () => {
-    a = await startTestServer();
-    b = await startTestServer({ db: a.db });
-  });
-  after(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  const servers = twoServers();
 
   const sale = (ctx: string, idempotencyKey: string) => ({ ctx, eventType: 'affiliate_click', value: 10, currency: 'USD', idempotencyKey });
 
   for (const change of ['revoke', 'rotate'] as const) {
     it(`a token ${change}d on one process is refused at once on both (401), recording nothing more`, async () => {
+      const { a, b } = servers;
       const { handle, ownerToken, campaignId } = await partnerCampaign(a, { publicConversions: 'flag' });
       const owner = { Authorization: `Bearer ${ownerToken}` };
       for (let round = 0; round < 10; round++) {

@@ -1,19 +1,11 @@
 import { expect } from 'chai';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, twoServers } from '../support/server.ts';
 
 describe('plugins per handle', () => {
-  let a: TestServer;
-  let b: TestServer;
-  before(async () => {
-    a = await startTestServer();
-    b = await startTestServer({ db: a.db });
-  });
-  after(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  const servers = twoServers();
 
   it('lists registered plugins by kind with their per-handle state', async () => {
+    const { a } = servers;
     const { handle, auth } = await createHandle(a);
     const res = await a.http.get(`/v2/handles/${handle}/plugins`).set(auth).expect(200);
     expect(res.body).to.have.keys('goalTypes', 'trackingPresets', 'botDetectors', 'notificationChannels');
@@ -23,6 +15,7 @@ describe('plugins per handle', () => {
   });
 
   it('changes a plugin for one handle only, audited, seen by another process within 1 s', async () => {
+    const { a, b } = servers;
     const one = await createHandle(a);
     const two = await createHandle(a);
     await b.http.get(`/v2/handles/${one.handle}/plugins`).set(one.auth).expect(200); // warm b's cache
@@ -39,6 +32,7 @@ describe('plugins per handle', () => {
   });
 
   it("validates settings against the plugin's own schema", async () => {
+    const { a } = servers;
     const { handle, auth } = await createHandle(a);
     const res = await a.http.put(`/v2/handles/${handle}/plugins/partner_segment`).set(auth).send({ enabled: true, settings: { bySource: 'nope' } }).expect(400);
     expect(res.body.error.details[0].pointer).to.match(/^\/body\/settings/);

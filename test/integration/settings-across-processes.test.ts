@@ -1,26 +1,18 @@
 import { expect } from 'chai';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
+import { twoServers } from '../support/server.ts';
 
 // A change answered on one process holds on every process from the answer on: the change is handed to Redis, and by
 // Redis to the other processes' subscriber connections, before the PATCH is answered (Bus.deliver). With a publish sent
 // after the answer, the next conversion on the other process was judged by the old setting now and then (a black-box
 // run: 34 of 100 immediate follow-ups for publicConversions, 1–3 of 30 for maxConversionValue).
 describe('campaign and handle settings changed on one process, used at once on another', () => {
-  let a: TestServer;
-  let b: TestServer;
-  before(async () => {
-    a = await startTestServer();
-    b = await startTestServer({ db: a.db });
-  });
-  after(async () => {
-    await b?.close();
-    await a?.close();
-  });
+  const servers = twoServers();
 
   const sale = (ctx: string, idempotencyKey: string) => ({ ctx, eventType: 'affiliate_click', value: 100, currency: 'USD', idempotencyKey });
 
   it('maxConversionValue: the next conversion on the other process meets the new limit', async () => {
+    const { a, b } = servers;
     const { handle, auth, campaignId } = await partnerCampaign(a);
     const statuses: number[] = [];
     for (let round = 0; round < 40; round++) {
@@ -36,6 +28,7 @@ describe('campaign and handle settings changed on one process, used at once on a
   });
 
   it('publicConversions: a ctx-only conversion on the other process gets the new setting', async () => {
+    const { a, b } = servers;
     const { handle, auth, campaignId } = await partnerCampaign(a);
     const statuses: number[] = [];
     for (let round = 0; round < 40; round++) {

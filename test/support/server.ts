@@ -77,6 +77,23 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
 }
 
 /** Deletes what a test server left in Redis under its prefix (BullMQ metadata, counters). */
+/**
+ * Two server processes on one database and Redis, as a deployment of two behind a load balancer: started before the
+ * enclosing describe()'s tests, closed after them. Read `a` and `b` inside the tests (they are set by then).
+ */
+export function twoServers(): { a: TestServer; b: TestServer } {
+  const pair = {} as { a: TestServer; b: TestServer };
+  before(async () => {
+    pair.a = await startTestServer();
+    pair.b = await startTestServer({ db: pair.a.db });
+  });
+  after(async () => {
+    await pair.b?.close();
+    await pair.a?.close();
+  });
+  return pair;
+}
+
 export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
   const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
   client.on('error', () => {});
