@@ -67,8 +67,13 @@ stats as (
      set last_click_at = greatest(campaign_stats.last_click_at, excluded.last_click_at)
 ), click_source as (
   -- A click earns for whoever held its campaign when it happened (one still buffered at a handover:
-  -- the partner before), as the partners' analytics count it.
-  select i.handle, i.campaign_id, h.partner_id, i.occurred_at, i.is_bot, coalesce(p.status = 'SUSPENDED', false) as partner_suspended
+  -- the partner before), as the partners' analytics count it, and as that partner was then: a click from
+  -- before its status last changed finds the status it had in partner_status_history (migration 0031).
+  select i.handle, i.campaign_id, h.partner_id, i.occurred_at, i.is_bot,
+         coalesce(case when i.occurred_at >= p.status_since then p.status
+                       else (select s.status from partner_status_history s
+                              where s.handle = p.handle and s.partner_id = p.partner_id and s.until > i.occurred_at
+                              order by s.until limit 1) end = 'SUSPENDED', false) as partner_suspended
     from ins i
     join campaigns cp on cp.handle = i.handle and cp.campaign_id = i.campaign_id
     cross join lateral (select ${partnerAtSql('cp', 'i.occurred_at')} as partner_id) h

@@ -27,6 +27,7 @@ import { Migration0027AdjustmentsFollowRejections } from './0027-adjustments-fol
 import { Migration0028SuspendedClickCommissions } from './0028-suspended-click-commissions.ts';
 import { Migration0029UnauthenticatedConversionBudget } from './0029-unauthenticated-conversion-budget.ts';
 import { Migration0030ClickRowsAfterApproval } from './0030-click-rows-after-approval.ts';
+import { Migration0031PartnerStatusHistory } from './0031-partner-status-history.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -59,4 +60,5 @@ export const migrations = [
   { name: '0028-suspended-click-commissions', class: Migration0028SuspendedClickCommissions },
   { name: '0029-unauthenticated-conversion-budget', class: Migration0029UnauthenticatedConversionBudget },
   { name: '0030-click-rows-after-approval', class: Migration0030ClickRowsAfterApproval },
+  { name: '0031-partner-status-history', class: Migration0031PartnerStatusHistory },
 ];
