@@ -24,6 +24,8 @@ const MAX_ENTRIES = 10_000;
 export class CampaignLookup {
   private readonly cache = new Map<string, { at: number; value: ConversionCampaign }>();
   private readonly db: ConversionsDb;
+  /** Counts forgets: a look-up that a change overtook answers its own conversion but is not remembered. */
+  private forgets = 0;
 
   constructor(db: ConversionsDb) {
     this.db = db;
@@ -34,6 +36,7 @@ export class CampaignLookup {
     const hit = this.cache.get(key);
     const now = Date.now();
     if (hit && now - hit.at < TTL_MS) return hit.value;
+    const forgets = this.forgets;
     const { rows } = await this.db.query<{ goal_type: string; reporting_currency: string; max_conversion_value: number | null; public_conversions: PublicConversions }>(
       `select c.goal_type, c.max_conversion_value, t.reporting_currency, t.public_conversions
          from campaigns c join tenants t on t.handle = c.handle
@@ -43,6 +46,8 @@ export class CampaignLookup {
     if (!rows[0]) return null;
     const r = rows[0];
     const value = { goalType: r.goal_type, reportingCurrency: r.reporting_currency, maxConversionValue: r.max_conversion_value, publicConversions: r.public_conversions };
+    // Its row may predate a change announced (forget) while it was read: kept, it would outlast the change by the TTL.
+    if (forgets !== this.forgets) return value;
     if (this.cache.size >= MAX_ENTRIES) this.cache.clear();
     this.cache.set(key, { at: now, value });
     return value;
@@ -50,11 +55,13 @@ export class CampaignLookup {
 
   /** Drops every cached campaign (changes may have gone unannounced: the bus was down). */
   forgetAll(): void {
+    this.forgets++;
     this.cache.clear();
   }
 
   /** Drops every cached campaign of a handle (a campaign or the handle's settings changed). */
   forget(handle: string): void {
+    this.forgets++;
     const prefix = `${handle}\n`;
     for (const key of this.cache.keys()) if (key.startsWith(prefix)) this.cache.delete(key);
   }

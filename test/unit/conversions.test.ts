@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import type { Logger } from 'pino';
 import { bodyHash, canonicalJson } from '../../core/conversions/body-hash.ts';
+import { CampaignLookup } from '../../core/conversions/campaign-lookup.ts';
 import { ClaimBatcher, type Claim } from '../../core/conversions/claim-batcher.ts';
 import type { ConversionsDb } from '../../core/conversions/db.ts';
 import { localTokenBuckets } from '../../core/conversions/rate-limit.ts';
@@ -135,5 +136,48 @@ describe('conversions: claim batcher (application-level group commit)', () => {
     const rest = ['a', 'poison', 'dup'].map((k) => batcher.claim(claim(k)).then((o) => o.kind, (e: Error) => e.message));
     await first;
     expect(await Promise.all(rest)).to.deep.equal(['created', 'poisoned', 'taken']);
+  });
+});
+
+describe('conversions: campaign lookup (the conversion path\'s memory of campaigns and handle settings)', () => {
+  it('does not remember a look-up that a change overtook: the next conversion reads the change, not the old row for 10 s', async () => {
+    // The campaign's row as the database has it; each query answers when the test says so.
+    let maxConversionValue = 1000;
+    const answers: Array<() => void> = [];
+    let queries = 0;
+    const db = {
+      query: async () => {
+        queries++;
+        const row = { goal_type: 'affiliate', reporting_currency: 'USD', max_conversion_value: maxConversionValue, public_conversions: 'accept' };
+        await new Promise<void>((ok) => answers.push(ok));
+        return { rows: [row] };
+      },
+    } as unknown as ConversionsDb;
+    const lookup = new CampaignLookup(db);
+    // A conversion reads the campaign; before its answer is handled, a PATCH commits (maxConversionValue: 50) and its
+    // bus message (Bus.deliver, before the PATCH is answered) makes this process forget the handle.
+    const reading = lookup.find('acme', 'partner-alpha');
+    await Promise.resolve();
+    maxConversionValue = 50;
+    lookup.forget('acme');
+    answers.shift()!();
+    expect((await reading)?.maxConversionValue, 'the overtaken read answers its own conversion').to.equal(1000);
+    // The next conversion, after the PATCH was answered, must see 50.
+    const next = lookup.find('acme', 'partner-alpha');
+    await Promise.resolve();
+    answers.shift()?.();
+    expect((await next)?.maxConversionValue).to.equal(50);
+    expect(queries).to.equal(2);
+    // forgetAll (the bus resumed) too.
+    const again = lookup.find('acme', 'other');
+    await Promise.resolve();
+    maxConversionValue = 70;
+    lookup.forgetAll();
+    answers.shift()!();
+    await again;
+    const after = lookup.find('acme', 'other');
+    await Promise.resolve();
+    answers.shift()?.();
+    expect((await after)?.maxConversionValue).to.equal(70);
   });
 });
