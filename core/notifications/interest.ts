@@ -14,6 +14,15 @@ export class SubscriptionInterest {
   private timer?: NodeJS.Timeout;
   private unsubscribe?: () => void;
   private stopResuming?: () => void;
+  /**
+   * Reads are numbered as they start; each handle keeps the number of the read its interest came from, and an older
+   * read never replaces a newer one. A full reload (the minute's, or the bus resuming) that began before a change
+   * committed could otherwise answer after that change's own reload and put back the interest from before it: a
+   * just-subscribed event type unwanted (its events not written to the outbox at all) until the next full reload.
+   */
+  private reads = 0;
+  private fullRead = 0;
+  private readonly readOf = new Map<string, number>();
 
   private readonly deps: { pg: Pool; bus: Bus; log: Logger };
   constructor(deps: { pg: Pool; bus: Bus; log: Logger }) {
@@ -44,19 +53,35 @@ export class SubscriptionInterest {
   }
 
   private async reload(handle: string): Promise<void> {
+    const read = ++this.reads;
     const { rows } = await this.deps.pg.query<{ t: string }>(
       'select distinct unnest(event_types) as t from webhooks where handle = $1',
       [handle],
     );
+    if (read < Math.max(this.fullRead, this.readOf.get(handle) ?? 0)) return; // a newer read has answered already
+    this.readOf.set(handle, read);
     if (rows.length) this.byHandle.set(handle, new Set(rows.map((r) => r.t)));
     else this.byHandle.delete(handle);
   }
 
   private async reloadAll(): Promise<void> {
+    const read = ++this.reads;
     const { rows } = await this.deps.pg.query<{ handle: string; types: string[] }>(
       'select handle, array_agg(distinct t) as types from webhooks, unnest(event_types) t group by handle',
     );
-    this.byHandle = new Map(rows.map((r) => [r.handle, new Set(r.types)]));
+    if (read < this.fullRead) return;
+    const next = new Map(rows.map((r) => [r.handle, new Set(r.types)]));
+    for (const [handle, newer] of this.readOf) {
+      if (newer < read) {
+        this.readOf.delete(handle); // this read is newer: fullRead covers it from now on
+        continue;
+      }
+      const kept = this.byHandle.get(handle);
+      if (kept) next.set(handle, kept);
+      else next.delete(handle);
+    }
+    this.fullRead = read;
+    this.byHandle = next;
   }
 
   stop(): void {
