@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withDeadline } from './deadline.ts';
 import type { Redis } from './redis.ts';
 
 type Handler = (message: any) => void;
@@ -17,9 +18,11 @@ const DELIVER_WAIT_MS = 500;
 export interface Bus {
   publish(channel: string, message: unknown): void;
   /**
-   * As publish, and resolves once Redis has handed the message to the other processes' subscriber connections
-   * (at once without Redis, while it is unreachable, or after DELIVER_WAIT_MS): for a change that must hold on
-   * every process once its request is answered (a revoked token), publish before answering and await this.
+   * As publish, and resolves once Redis has answered the PUBLISH (at once without Redis or while it is unreachable,
+   * at the latest after DELIVER_WAIT_MS; never rejects but for a local handler that throws). By then Redis has
+   * queued the message to every subscribed process, which reads it before a request sent after the answer in
+   * practice, not by any guarantee; a process whose subscriber is down hears onResume instead. For a change that
+   * must hold on every process once its request is answered (a revoked token): await this before answering.
    */
   deliver(channel: string, message: unknown): Promise<void>;
   subscribe(channel: string, handler: Handler): () => void;
@@ -66,7 +69,13 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
     // message published from here on arrives, and what was published before may not have: resume.
     subscriber.on('ready', () => {
       void Promise.all([...pending].map(listen)).then(() => {
-        for (const handler of resumeHandlers) handler();
+        for (const handler of resumeHandlers) {
+          try {
+            handler();
+          } catch (err) {
+            log.warn({ err }, 'bus resume handler failed'); // the others still revalidate
+          }
+        }
       });
     });
     const connecting = subscriber.connect();
@@ -90,13 +99,19 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
   redis?.on('ready', () => {
     for (const [channel, payload] of unsent.splice(0)) redis.publish(channel, payload).catch(() => keep(channel, payload));
   });
-  /** Notifies this process at once and sends the message to Redis; resolves when Redis has answered (never rejects). */
-  const send = async (channel: string, message: unknown): Promise<void> => {
+  /**
+   * Notifies this process at once (synchronously: a handler that throws throws to the caller, as an EventEmitter's
+   * does), then sends the message to Redis; the promise settles when Redis has answered and never rejects.
+   */
+  const send = (channel: string, message: unknown): Promise<void> => {
     local.emit(channel, message);
-    if (!redis) return;
+    if (!redis) return Promise.resolve();
     const [name, payload] = [`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })];
-    if (!redis.isReady) return keep(name, payload);
-    await redis.publish(name, payload).then(() => {}, () => keep(name, payload));
+    if (!redis.isReady) {
+      keep(name, payload);
+      return Promise.resolve();
+    }
+    return redis.publish(name, payload).then(() => {}, () => keep(name, payload));
   };
   return {
     get receiving() {
@@ -106,9 +121,8 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
       void send(channel, message);
     },
     async deliver(channel, message) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([send(channel, message), new Promise<void>((ok) => (timer = setTimeout(ok, DELIVER_WAIT_MS)))]);
-      clearTimeout(timer);
+      // Past the wait the message is still sent; only the answer stops waiting for it.
+      await withDeadline(send(channel, message), DELIVER_WAIT_MS).catch(() => {});
     },
     onResume(handler) {
       resumeHandlers.add(handler);

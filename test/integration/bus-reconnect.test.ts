@@ -20,11 +20,16 @@ describe('bus: publishing while Redis is away', function () {
   let prefix: string;
   let sides: Side[] = [];
 
-  const side = async (): Promise<Side> => {
+  const side = async (o: { failingResumeHandler?: boolean } = {}): Promise<Side> => {
     const proxy = await startTcpProxy({ host: target.hostname, port: Number(target.port || 6379) });
     const client = (await connectRedis(proxy.urlFor(TEST_REDIS_URL), log))!;
     const bus = await createBus(client, prefix, log);
     const s: Side = { proxy, client, bus, got: [], events: [] };
+    if (o.failingResumeHandler) {
+      bus.onResume(() => {
+        throw new Error('a resume handler that fails');
+      });
+    }
     bus.subscribe('links', (m) => {
       s.got.push(m);
       s.events.push(`got ${JSON.stringify(m)}`);
@@ -76,7 +81,8 @@ describe('bus: publishing while Redis is away', function () {
   });
 
   it('a process back after the publisher sent it is told to resume, then receives what follows', async () => {
-    const [publisher, receiver] = [await side(), await side()];
+    // The receiver's first resume handler throws: the ones after it still run.
+    const [publisher, receiver] = [await side(), await side({ failingResumeHandler: true })];
     await outage(publisher, receiver);
     publisher.bus.publish('links', { n: 2 });
 
