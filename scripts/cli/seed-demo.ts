@@ -8,7 +8,7 @@ import { adminToken, createHandle, operatorUrl } from './create-handle.ts';
 import { ApiError, ServerError, UsageError } from './errors.ts';
 import { action, formatTable, printJson } from './output.ts';
 import { bar, progress } from './progress.ts';
-import { order, rng, visit, type Rng, type Visit } from './seed-traffic.ts';
+import { changedValue, order, rng, visit, type Rng, type Visit } from './seed-traffic.ts';
 
 /** Seed workflow 1's campaigns, with workflow 6's source routing on alpha and a coupon-site rule on beta. */
 export const DEMO_CAMPAIGNS = [
@@ -205,7 +205,7 @@ async function seedDemo(o: Options) {
     const submissions = converting.flatMap(({ v, ctx }, i) => {
       const body = { ctx, eventType: r.chance(0.8) ? 'affiliate_click' : 'sale', idempotencyKey: `order-${run}-${i + 1}`, ...order(r, v.country) };
       const again = r.chance(0.15) ? [{ v, body, kind: 'dup' as const }] : [];
-      const changed = i < 2 ? [{ v, body: { ...body, value: body.value + 5 }, kind: 'mismatch' as const }] : [];
+      const changed = i < 2 ? [{ v, body: { ...body, value: changedValue(body.value, 5) }, kind: 'mismatch' as const }] : [];
       return [{ v, body, kind: 'new' as const }, ...again, ...changed];
     });
     const convBar = progress();

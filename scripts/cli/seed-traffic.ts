@@ -124,3 +124,11 @@ export function order(r: Rng, country: string): { value: number; currency: strin
   const currency = ['DE', 'FR', 'ES'].includes(country) ? 'EUR' : 'USD';
   return { value: Math.round(r.between(8, 180) * 100) / 100, currency };
 }
+
+/**
+ * The same order resubmitted with its amount changed by `delta` (a merchant's retry that disagrees: a mismatch), still
+ * in whole cents: 11.01 + 5 is 16.009999999999998 in floating point, which the API refuses (at most 2 fraction digits).
+ */
+export function changedValue(value: number, delta: number): number {
+  return Math.round((value + delta) * 100) / 100;
+}
