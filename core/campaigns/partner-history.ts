@@ -36,4 +36,12 @@ export const handoverBucket = (handle: string, campaignId: string) => `hashtext(
  * (its own key space): one of 128 buckets, so a batch of many campaigns holds at most 128 locks (one
  * lock per campaign ran out of PostgreSQL's lock table at ~20,000 campaigns in a batch).
  */
+/**
+ * Shared handover locks on a batch's campaigns, in bucket order (so two batches never wait on each other in a
+ * cycle): $1 handles, $2 campaign ids (text arrays). A click batch and a conversion claim batch each run it in
+ * their transaction before the statement whose snapshot must not miss a handover.
+ */
+export const HANDOVER_LOCKS_SHARED_SQL = `select count(pg_advisory_xact_lock_shared(${HANDOVER_LOCKS}, b))
+  from (select distinct ${handoverBucket('h', 'c')} as b from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`;
+
 export const handoverLockArgs = (handle: string, campaignId: string) => `${HANDOVER_LOCKS}, ${handoverBucket(handle, campaignId)}`;

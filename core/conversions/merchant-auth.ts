@@ -41,10 +41,13 @@ export class MerchantAuth {
     this.db = deps.conversionsDb;
     this.adminToken = deps.config.adminToken;
     deps.bus.subscribe(TOKEN_CHANGED, (m: { tokenId: string }) => this.forget(m.tokenId));
-    deps.bus.onResume(() => { // revocations made while the bus was down
-      this.forgets++;
-      this.cache.clear();
-    });
+    deps.bus.onResume(() => this.forgetAll()); // revocations made while the bus was down
+  }
+
+  /** Drops every remembered token (revocations may have gone unannounced: the bus was down). */
+  forgetAll(): void {
+    this.forgets++;
+    this.cache.clear();
   }
 
   /** Drops a token revoked or rotated (on this process or another) from memory: its secret is looked up again. */

@@ -5,7 +5,7 @@ import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { conversionRollupCtes } from '../analytics/index.ts';
 import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
-import { HANDOVER_LOCKS, handoverBucket, partnerAtSql } from '../campaigns/index.ts';
+import { HANDOVER_LOCKS_SHARED_SQL, partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
 /**
@@ -62,7 +62,7 @@ export function statement(name: string, text: string, values: unknown[]) {
  * handle wants it: outbox.wants(); nobody else reads the outbox, and the dispatcher would only select, mark and delete it).
  */
 /**
- * Shared locks on a claim batch's campaigns (the click batches' HANDOVER_LOCK_BATCH: campaigns/partner-history.ts),
+ * Shared locks on a claim batch's campaigns (HANDOVER_LOCKS_SHARED_SQL, as click batches take them: campaigns/partner-history.ts),
  * taken in the batch's transaction before CLAIM_BATCH. A handover holds its campaign's lock exclusively from
  * before it dates itself to its commit, so a batch that got the lock either began before the handover (which
  * then dates itself after the batch committed) or sees it committed; and the batch's conversions are dated by
@@ -71,9 +71,7 @@ export function statement(name: string, text: string, values: unknown[]) {
  * the handover: the ledger gave it to one partner and every view by time (groupBy=partner, partner funnels)
  * to the other. $1 handles, $2 campaign ids (the claim's text arrays).
  */
-export const HANDOVER_LOCK_CLAIMS = `
-select count(pg_advisory_xact_lock_shared(${HANDOVER_LOCKS}, b))
-  from (select distinct ${handoverBucket('h', 'c')} as b from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`;
+export const HANDOVER_LOCK_CLAIMS = HANDOVER_LOCKS_SHARED_SQL;
 
 export const CLAIM_BATCH = `
 with input as (

@@ -3,7 +3,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { clickRollupCtes } from '../analytics/index.ts';
-import { HANDOVER_LOCKS, handoverBucket, partnerAtSql } from '../campaigns/index.ts';
+import { HANDOVER_LOCKS_SHARED_SQL, partnerAtSql } from '../campaigns/index.ts';
 import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { withDeadline } from '../infra/deadline.ts';
@@ -92,8 +92,7 @@ select click_id as "clickId" from ins where handle = any($16::text[])`;
 // of them waits for this batch, and a batch behind a handover sees it (campaigns/partner-history.ts).
 const HANDOVER_LOCK_BATCH = {
   name: 'tenx-click-batch-handover-locks',
-  text: `select count(pg_advisory_xact_lock_shared(${HANDOVER_LOCKS}, b))
-           from (select distinct ${handoverBucket('h', 'c')} as b from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`,
+  text: HANDOVER_LOCKS_SHARED_SQL,
 };
 
 // Named: each connection parses and plans them once, not on every flush.
