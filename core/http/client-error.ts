@@ -1,6 +1,7 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { uuidv7 } from '../infra/uuid7.ts';
+import { requestIdFrom } from './request-id.ts';
 
 // Requests node:http refuses before any handler runs (headers over its 16 KiB limit, a request line it
 // cannot parse, a request that never finished arriving) got Node's bare status line: no body, no
@@ -28,4 +29,27 @@ export function answerClientErrors(server: Server): void {
         `x-request-id: ${uuidv7()}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
     );
   });
+}
+
+/** What `http.createServer` needs so that refuseMissingHost, not node:http's bare 400, answers a request without Host. */
+export const SERVER_OPTIONS = { requireHostHeader: false } as const;
+
+/**
+ * An HTTP/1.1 request without a Host header is refused (RFC 9112 §3.2), as node:http does by default, but in the
+ * contract's error shape with an x-request-id: node:http's own answer was a bare `400 Bad Request` with neither.
+ * Called first by the request listener of a server made with SERVER_OPTIONS; true when it answered.
+ */
+export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return false;
+  const body = JSON.stringify({ error: { code: 'invalid_request', message: 'An HTTP/1.1 request needs a Host header.' } });
+  res.shouldKeepAlive = false;
+  res.writeHead(400, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    'x-request-id': requestIdFrom(req.headers['x-request-id']),
+    'cache-control': 'no-store',
+    connection: 'close',
+  });
+  res.end(body);
+  return true;
 }
