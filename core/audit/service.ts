@@ -53,7 +53,7 @@ export class AuditService {
     if (f.campaignId) where.push(`campaign_id = ${p.add(f.campaignId)}`);
     if (f.from) where.push(`created_at >= ${p.add(f.from)}`);
     if (f.to) where.push(`created_at < ${p.add(f.to)}`);
-    const after = AUDIT_EVENTS_CURSOR.after(f.cursor);
+    const after = AUDIT_EVENTS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(created_at, event_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       // The payload as text: a payout's amount past a double's digits is answered exact (db/numeric.ts).
@@ -63,7 +63,7 @@ export class AuditService {
         order by created_at desc, event_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );
-    const page = AUDIT_EVENTS_CURSOR.page(rows, f.limit, (r) => [r.k, r.eventId]);
+    const page = AUDIT_EVENTS_CURSOR.page(rows, f.limit, (r) => [r.k, r.eventId], handle);
     return { data: page.data.map(({ k: _k, ...r }) => ({ ...r, payload: parseExactJson(r.payload) })), nextCursor: page.nextCursor };
   }
 }

@@ -170,7 +170,7 @@ export class CampaignService {
   }
 
   async list(handle: string, q: { status?: CampaignStatus; partnerId?: string; limit: number; cursor?: string }) {
-    const after = CAMPAIGNS_CURSOR.after(q.cursor);
+    const after = CAMPAIGNS_CURSOR.after(q.cursor, handle);
     const args: unknown[] = [handle, q.status ?? null, after ? String(after[0]) : null, q.limit + 1, q.partnerId ?? null];
     const { rows } = await this.deps.pg.query(
       `select ${COLUMNS} from campaigns
@@ -179,7 +179,7 @@ export class CampaignService {
         order by campaign_id limit $4`,
       args,
     );
-    const page = CAMPAIGNS_CURSOR.page(rows as Campaign[], q.limit, (c) => [c.campaignId]);
+    const page = CAMPAIGNS_CURSOR.page(rows as Campaign[], q.limit, (c) => [c.campaignId], handle);
     return { data: page.data.map((c) => this.present(c)), nextCursor: page.nextCursor };
   }
 

@@ -67,7 +67,7 @@ export class CommissionLedger {
     if (f.to) where.push(`c.created_at < ${p.add(f.to)}`);
     const filter = where.join(' and ');
     const summaryParams = [...p.values];
-    const after = COMMISSIONS_CURSOR.after(f.cursor);
+    const after = COMMISSIONS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(c.created_at, c.commission_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const [page, summary] = await Promise.all([
       this.deps.pg.query(
@@ -82,7 +82,7 @@ export class CommissionLedger {
         summaryParams,
       ),
     ]);
-    const rows = COMMISSIONS_CURSOR.page(page.rows, f.limit, (r) => [r.k, r.commissionId]);
+    const rows = COMMISSIONS_CURSOR.page(page.rows, f.limit, (r) => [r.k, r.commissionId], handle);
     return { data: rows.data.map(({ k: _k, ...r }) => r), nextCursor: rows.nextCursor, summary: summary.rows };
   }
 

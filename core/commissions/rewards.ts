@@ -134,12 +134,12 @@ export class RewardService {
   }
 
   async list(handle: string, q: { limit: number; cursor?: string }) {
-    const after = REWARD_RULES_CURSOR.after(q.cursor);
+    const after = REWARD_RULES_CURSOR.after(q.cursor, handle);
     const { rows } = await this.deps.pg.query(
       `select ${COLUMNS} from reward_rules where handle = $1 and ($2::text is null or reward_id > $2) order by reward_id limit $3`,
       [handle, after?.[0] ?? null, q.limit + 1],
     );
-    const page = REWARD_RULES_CURSOR.page(rows as RewardRow[], q.limit, (r) => [r.rewardId]);
+    const page = REWARD_RULES_CURSOR.page(rows as RewardRow[], q.limit, (r) => [r.rewardId], handle);
     return { data: page.data.map(present), nextCursor: page.nextCursor };
   }
 

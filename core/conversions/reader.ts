@@ -54,7 +54,7 @@ export class ConversionReader {
     if (f.from) where.push(`v.created_at >= ${p.add(f.from)}`);
     if (f.to) where.push(`v.created_at < ${p.add(f.to)}`);
     if (f.status) where.push(`${STATUS} = ${p.add(f.status)}`);
-    const after = CONVERSIONS_CURSOR.after(f.cursor);
+    const after = CONVERSIONS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(v.created_at, v.conversion_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       `select ${partnerView ? PARTNER_CONVERSION_COLUMNS : CONVERSION_COLUMNS}, to_char(v.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
@@ -63,7 +63,7 @@ export class ConversionReader {
         order by v.created_at desc, v.conversion_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );
-    const page = CONVERSIONS_CURSOR.page(rows, f.limit, (r) => [r.k, r.conversionId]);
+    const page = CONVERSIONS_CURSOR.page(rows, f.limit, (r) => [r.k, r.conversionId], handle);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
   }
 

@@ -31,20 +31,21 @@ const CURSOR_PART: Record<CursorPart, (v: unknown) => boolean> = {
 };
 
 export interface ListCursor {
-  /** The key a request's cursor holds (null: the first page); anything else is a 400, never a 500. */
-  after(cursor: string | undefined): unknown[] | null;
-  /** Given limit+1 rows in list order, the page and the cursor of its last row. */
-  page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[]): { data: T[]; nextCursor: string | null };
+  /** The key a request's cursor holds (null: the first page); anything else is a 400, never a 500. `handle`: the list's. */
+  after(cursor: string | undefined, handle: string): unknown[] | null;
+  /** Given limit+1 rows in list order, the page and the cursor of its last row, for the list of `handle`. */
+  page<T>(rows: T[], limit: number, keyOf: (row: T) => unknown[], handle: string): { data: T[]; nextCursor: string | null };
 }
 
 /**
- * The cursors of one list: a key of this shape, tagged with the list's name, so that a cursor from
- * another list (a client mixing up its pages) is refused instead of positioning this one.
+ * The cursors of one list: a key of this shape, tagged with the list's name and the handle it lists, so that a
+ * cursor from another list or another handle's list (a client mixing up its pages or its tenants) is refused
+ * instead of positioning this one with keys that are not this list's.
  */
 export function listCursor(list: string, shape: CursorPart[]): ListCursor {
   const refused = () => invalidRequest('The cursor is not valid.', [{ pointer: '/query/cursor', message: `is not a cursor from this list (${list})` }]);
   return {
-    after(cursor) {
+    after(cursor, handle) {
       if (cursor === undefined) return null;
       let tagged: unknown;
       try {
@@ -52,15 +53,15 @@ export function listCursor(list: string, shape: CursorPart[]): ListCursor {
       } catch {
         throw refused();
       }
-      if (!Array.isArray(tagged) || tagged[0] !== list) throw refused();
-      const key = tagged.slice(1);
+      if (!Array.isArray(tagged) || tagged[0] !== list || tagged[1] !== handle) throw refused();
+      const key = tagged.slice(2);
       if (key.length !== shape.length || !shape.every((part, i) => CURSOR_PART[part](key[i]))) throw refused();
       return key;
     },
-    page(rows, limit, keyOf) {
+    page(rows, limit, keyOf, handle) {
       const data = rows.slice(0, limit);
       const last = data[data.length - 1];
-      return { data, nextCursor: rows.length > limit ? Buffer.from(JSON.stringify([list, ...keyOf(last)])).toString('base64url') : null };
+      return { data, nextCursor: rows.length > limit ? Buffer.from(JSON.stringify([list, handle, ...keyOf(last)])).toString('base64url') : null };
     },
   };
 }

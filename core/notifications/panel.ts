@@ -52,7 +52,7 @@ export class NotificationsPanel {
     const summaryWhere = [...where];
     const summaryArgs = [...p.values];
     if (f.status) where.push(`d.status = ${p.add(f.status)}`);
-    const after = NOTIFICATIONS_CURSOR.after(f.cursor);
+    const after = NOTIFICATIONS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(d.created_at, d.delivery_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const limit = p.add(f.limit + 1);
     const [{ rows }, summary] = await Promise.all([
@@ -64,7 +64,7 @@ export class NotificationsPanel {
       ),
       this.summary(summaryWhere, summaryArgs),
     ]);
-    const page = NOTIFICATIONS_CURSOR.page(rows, f.limit, (r) => [r.k, r.deliveryId]);
+    const page = NOTIFICATIONS_CURSOR.page(rows, f.limit, (r) => [r.k, r.deliveryId], handle);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor, summary };
   }
 

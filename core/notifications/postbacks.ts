@@ -67,7 +67,7 @@ export class PostbackService {
   }
 
   async list(handle: string, partnerId: string, limit: number, cursor?: string) {
-    const after = POSTBACKS_CURSOR.after(cursor);
+    const after = POSTBACKS_CURSOR.after(cursor, handle);
     const { rows } = await this.deps.pg.query<PostbackRow & { k: string }>(
       `select ${COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from webhooks
@@ -75,7 +75,7 @@ export class PostbackService {
         order by created_at, webhook_id limit $5`,
       [handle, partnerId, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    const page = POSTBACKS_CURSOR.page(rows, limit, (r) => [r.k, r.webhook_id]);
+    const page = POSTBACKS_CURSOR.page(rows, limit, (r) => [r.k, r.webhook_id], handle);
     return { data: page.data.map(present), nextCursor: page.nextCursor };
   }
 

@@ -88,7 +88,7 @@ export class WebhookService {
   }
 
   async list(handle: string, limit: number, cursor?: string) {
-    const after = WEBHOOKS_CURSOR.after(cursor);
+    const after = WEBHOOKS_CURSOR.after(cursor, handle);
     const { rows } = await this.deps.pg.query<WebhookRow & { k: string }>(
       `select ${PUBLIC_COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
          from webhooks
@@ -96,7 +96,7 @@ export class WebhookService {
         order by created_at, webhook_id limit $4`,
       [handle, after?.[0] ?? null, after?.[1] ?? null, limit + 1],
     );
-    const page = WEBHOOKS_CURSOR.page(rows, limit, (r) => [r.k, r.webhook_id]);
+    const page = WEBHOOKS_CURSOR.page(rows, limit, (r) => [r.k, r.webhook_id], handle);
     return { data: page.data.map(present), nextCursor: page.nextCursor };
   }
 

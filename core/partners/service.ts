@@ -75,13 +75,13 @@ export class PartnerService {
   }
 
   async list(handle: string, q: { status?: PartnerStatus; limit: number; cursor?: string }) {
-    const after = PARTNERS_CURSOR.after(q.cursor);
+    const after = PARTNERS_CURSOR.after(q.cursor, handle);
     const rows = await this.deps.em.find(
       PartnerEntity,
       { handle, ...(q.status && { status: q.status }), ...(after && { partnerId: { $gt: String(after[0]) } }) },
       { orderBy: { partnerId: 'asc' }, limit: q.limit + 1 },
     );
-    const page = PARTNERS_CURSOR.page(rows, q.limit, (p) => [p.partnerId]);
+    const page = PARTNERS_CURSOR.page(rows, q.limit, (p) => [p.partnerId], handle);
     return { data: page.data.map(presentPartner), nextCursor: page.nextCursor };
   }
 
@@ -133,13 +133,13 @@ export class PartnerService {
 
   async listTokens(handle: string, partnerId: string, limit: number, cursor?: string) {
     await this.find(handle, partnerId);
-    const after = PARTNER_TOKENS_CURSOR.after(cursor);
+    const after = PARTNER_TOKENS_CURSOR.after(cursor, handle);
     const rows = await this.deps.em.find(
       PartnerTokenEntity,
       { handle, partnerId, ...(after && { tokenId: { $gt: String(after[0]) } }) },
       { orderBy: { tokenId: 'asc' }, limit: limit + 1 },
     );
-    const page = PARTNER_TOKENS_CURSOR.page(rows, limit, (t) => [t.tokenId]);
+    const page = PARTNER_TOKENS_CURSOR.page(rows, limit, (t) => [t.tokenId], handle);
     return { data: page.data.map(presentToken), nextCursor: page.nextCursor };
   }
 

@@ -138,7 +138,7 @@ export class PayoutService {
     const where = [`p.handle = ${p.add(handle)}`];
     if (f.status) where.push(`p.status = ${p.add(f.status)}`);
     if (f.partnerId) where.push(`p.partner_id = ${p.add(f.partnerId)}`);
-    const after = PAYOUTS_CURSOR.after(f.cursor);
+    const after = PAYOUTS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(p.created_at, p.payout_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       `select ${PAYOUT_COLUMNS}, to_char(p.created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
@@ -146,7 +146,7 @@ export class PayoutService {
         order by p.created_at desc, p.payout_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );
-    const page = PAYOUTS_CURSOR.page(rows, f.limit, (r) => [r.k, r.payoutId]);
+    const page = PAYOUTS_CURSOR.page(rows, f.limit, (r) => [r.k, r.payoutId], handle);
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
   }
 

@@ -97,13 +97,13 @@ export class TenantService {
   }
 
   async listTokens(handle: string, limit: number, cursor?: string) {
-    const after = TOKENS_CURSOR.after(cursor);
+    const after = TOKENS_CURSOR.after(cursor, handle);
     const rows = await this.deps.em.find(
       AccessTokenEntity,
       { handle, ...(after && { tokenId: { $gt: String(after[0]) } }) },
       { orderBy: { tokenId: 'asc' }, limit: limit + 1 },
     );
-    const page = TOKENS_CURSOR.page(rows, limit, (t) => [t.tokenId]);
+    const page = TOKENS_CURSOR.page(rows, limit, (t) => [t.tokenId], handle);
     return { data: page.data.map(publicToken), nextCursor: page.nextCursor };
   }
 

@@ -123,8 +123,8 @@ describe('hostile input the database cannot take is a 400, not a 500', () => {
     for (const list of lists) {
       // Campaign cursors are campaign ids (text): ["x"] is a well-formed one there.
       for (const entries of forged.filter((c) => list !== 'campaigns' || c !== b64(['x']))) {
-        // Tagged with the list's own name, as its cursors are: only the entries are wrong.
-        const cursor = b64([list, ...JSON.parse(Buffer.from(entries, 'base64url').toString())]);
+        // Tagged with the list's own name and handle, as its cursors are: only the entries are wrong.
+        const cursor = b64([list, partner.handle, ...JSON.parse(Buffer.from(entries, 'base64url').toString())]);
         const res = await server.http.get(`${base}/${list}?cursor=${cursor}`).set(partner.auth);
         expect(res.status, `${list} ${Buffer.from(cursor, 'base64url').toString()}: ${res.status}`).to.equal(400);
         expect(res.body.error.code).to.equal('invalid_request');
@@ -144,8 +144,8 @@ describe('hostile input the database cannot take is a 400, not a 500', () => {
       expect(res.body.error.details[0]).to.deep.equal({ pointer: '/query/cursor', message: `is not a cursor from this list (${list})` });
     }
     // Partners and campaigns page by a text id: the campaigns' tag is refused by partners, their own accepted.
-    expect((await server.http.get(`${base}/partners?cursor=${b64(['campaigns', 'a'])}`).set(partner.auth)).status).to.equal(400);
-    await server.http.get(`${base}/partners?cursor=${b64(['partners', 'a'])}`).set(partner.auth).expect(200);
+    expect((await server.http.get(`${base}/partners?cursor=${b64(['campaigns', partner.handle, 'a'])}`).set(partner.auth)).status).to.equal(400);
+    await server.http.get(`${base}/partners?cursor=${b64(['partners', partner.handle, 'a'])}`).set(partner.auth).expect(200);
   });
 
   it('refuses window bounds outside the years 1970-9998 instead of overflowing timestamptz', async () => {
