@@ -8,9 +8,9 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 export interface Window {
-  /** Inclusive, floored to the hour; undefined = since the beginning. */
+  /** Inclusive, floored to the hour (hourWindow; the export's is exact, exact-window.ts); undefined = since the beginning. */
   from?: Date;
-  /** Exclusive, ceiled to the hour; undefined = up to now. */
+  /** Exclusive, ceiled to the hour (hourWindow; the export's is exact); undefined = up to now. */
   to?: Date;
 }
 

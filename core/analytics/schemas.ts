@@ -60,10 +60,16 @@ export const analyticsQuery = analyticsQueryOf([...GROUP_BY, ...SUB_ID_GROUP_BY]
   partnerId: partnerIdQuery,
 });
 
+const EXPORT_WINDOW_NOTE =
+  'Exact, unlike the rollup views: the clicks that happened in [from, to), to the millisecond, so successive windows never ' +
+  'export a click twice. A click\'s conversions count from `from` on.';
+
 export const exportQueryOf = (extra: Record<string, unknown> = {}) => ({
   properties: {
     format: { enum: ['csv', 'ndjson'], description: 'CSV (RFC 4180, header row first, formula-safe cells) or NDJSON.' },
     ...windowQuery,
+    from: { ...instant, description: `Start (inclusive). ${EXPORT_WINDOW_NOTE}` },
+    to: { ...instant, description: `End (exclusive). ${EXPORT_WINDOW_NOTE}` },
     ...extra,
   },
   required: ['format'],

@@ -9,6 +9,7 @@ import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
 import { checkHourlySpan, hourWindow, spanWithin, type CampaignSet, type Window } from './range.ts';
+import { exactWindow } from './exact-window.ts';
 import { handleSpans, parseSpans, partnerCampaigns } from './partner-spans.ts';
 import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
 
@@ -197,7 +198,8 @@ export class AnalyticsService {
     try {
       const campaignIds = s.campaigns.map((c) => c.campaignId);
       const pace = { windowMs: config.exportStallMs, minBytesPerS: config.exportMinBytesPerS };
-      return await openExport(exportPool, { handle, campaignIds, partnerId: q.partnerId, window: s.window }, format, pace, done);
+      // The instants asked for: the scope's window is widened to whole hours for the rollups.
+      return await openExport(exportPool, { handle, campaignIds, partnerId: q.partnerId, window: exactWindow(q.from, q.to) }, format, pace, done);
     } catch (err) {
       slot.release();
       throw err;
