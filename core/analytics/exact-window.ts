@@ -1,6 +1,6 @@
-// The window of the click-level export: the instants asked for, not widened to whole hours as the rollup views'
-// windows are (range.ts). The export reads raw rows, so nothing forces the widening, and successive windows
-// (`from` = the last run's `to`) must never give the same click twice.
+// The window of every analytics read: the instants asked for, [from, to). The rollups are hourly; the partial
+// hours at a window's ends are read from raw rows (range.ts), so successive windows (`from` = the last run's
+// `to`) never count or export a click twice.
 import { checkWindowOrder } from '../http/time-window.ts';
 import type { Window } from './range.ts';
 

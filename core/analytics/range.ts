@@ -1,25 +1,17 @@
-// Time windows over hourly rollups: from/to widen to whole hours, whole UTC days read the day tables.
+// Time windows over hourly rollups: the instants asked for; whole UTC days read the day tables, whole hours the
+// hour tables, and the partial hours at a window's ends the raw rows.
 import type { Params } from '../db/params.ts';
 import { DIMENSIONS, type Dimension } from './rollup-sql.ts';
 import { invalidRequest } from '../http/errors.ts';
-import { checkWindowOrder } from '../http/time-window.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 export interface Window {
-  /** Inclusive, floored to the hour (hourWindow; the export's is exact, exact-window.ts); undefined = since the beginning. */
+  /** Inclusive, an exact instant (exact-window.ts); undefined = since the beginning. */
   from?: Date;
-  /** Exclusive, ceiled to the hour (hourWindow; the export's is exact); undefined = up to now. */
+  /** Exclusive, an exact instant; undefined = up to now. */
   to?: Date;
-}
-
-/** Rollup buckets are hours: a bucket counts when it starts at/after floor(from) and before `to`. */
-export function hourWindow(from?: string, to?: string): Window {
-  checkWindowOrder(from, to);
-  const f = from ? new Date(Math.floor(Date.parse(from) / HOUR) * HOUR) : undefined;
-  const t = to ? new Date(Math.ceil(Date.parse(to) / HOUR) * HOUR) : undefined;
-  return { from: f, to: t };
 }
 
 /**
@@ -192,6 +184,7 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
     }
     return parts.map((s) => `(${s})`).join(' union all ');
   }
+  if (!onHours(f.window.from) || !onHours(f.window.to)) return partialHours(g, f, f.window, p);
   if (g.handle && isWholeHandle(set)) return handleWindowSource(g, g.handle, f, set.includeArchived, p);
   const handle = p.add(f.handle);
   const where = `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`;
@@ -267,15 +260,29 @@ function rawRows(g: Grains, where: string, from: Date, to: Date, hourly: boolean
  */
 export function spanSource(g: Grains, f: SourceFilter, span: CampaignSpan, p: Params): string | undefined {
   const within = spanWithin(f.window, span);
-  if (!within) return undefined;
-  const { from, to } = within;
+  return within && partialHours(g, { ...f, exact: true }, within, p);
+}
+
+const onHours = (t: Date | undefined) => t === undefined || t.getTime() % HOUR === 0;
+
+/**
+ * Rows within [from, to) when an end falls inside an hour: the whole hours between from the rollups
+ * (windowSource), each partial hour from raw rows. A partial hour of clicks dropped by
+ * CLICK_RETENTION_DAYS counts whole from the rollups (hour-precise there, as far as they go), except
+ * in a handover's span (`exact`: that hour is also the other holder's).
+ */
+function partialHours(g: Grains, f: SourceFilter, { from, to }: Window, p: Params): string {
   const inner = { from: from && ceilHour(from), to: to && floorHour(to) };
   const raw = (a: Date, b: Date) => {
     const handle = p.add(f.handle);
-    return rawRows(g, `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`, a, b, f.hourly, p);
+    const rows = rawRows(g, `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`, a, b, f.hourly, p);
+    if (f.exact || g.raw!.table !== 'clicks') return rows;
+    const dropped = `${p.add(a)} < coalesce((select kept_from from click_retention), '-infinity')`;
+    const wholeHours = windowSource(g, { ...f, window: { from: floorHour(a), to: ceilHour(b) } }, p);
+    return `(${rows} and not (${dropped})) union all (select * from (${wholeHours}) whole_hours where ${dropped})`;
   };
   if (inner.from && inner.to && inner.from >= inner.to) return raw(from!, to!);
-  const parts = [windowSource(g, { ...f, window: inner, exact: true }, p)];
+  const parts = [windowSource(g, { ...f, window: inner }, p)];
   if (from && from < inner.from!) parts.push(raw(from, inner.from!));
   if (to && inner.to! < to) parts.push(raw(inner.to!, to));
   return parts.map((s) => `(${s})`).join(' union all ');

@@ -4,8 +4,9 @@ import { HOURLY_MAX_DAYS } from './range.ts';
 import { instant } from '../http/validate.ts';
 
 const WINDOW_NOTE =
-  'Rollups are hourly: `from` is rounded down and `to` up to the whole hour (UTC), and the window is [from, to). ' +
-  'Clicks count by the time they happened, conversions by the time they were recorded.';
+  'The window is [from, to), exact to the millisecond (whole hours are read from the hourly rollups, the partial hours at ' +
+  'either end from the raw rows), so successive windows never count a click twice. Clicks count by the time they ' +
+  'happened, conversions by the time they were recorded.';
 
 export const campaignIdParam = {
   type: 'string',
@@ -60,16 +61,10 @@ export const analyticsQuery = analyticsQueryOf([...GROUP_BY, ...SUB_ID_GROUP_BY]
   partnerId: partnerIdQuery,
 });
 
-const EXPORT_WINDOW_NOTE =
-  'Exact, unlike the rollup views: the clicks that happened in [from, to), to the millisecond, so successive windows never ' +
-  'export a click twice. A click\'s conversions count from `from` on.';
-
 export const exportQueryOf = (extra: Record<string, unknown> = {}) => ({
   properties: {
     format: { enum: ['csv', 'ndjson'], description: 'CSV (RFC 4180, header row first, formula-safe cells) or NDJSON.' },
     ...windowQuery,
-    from: { ...instant, description: `Start (inclusive). ${EXPORT_WINDOW_NOTE}` },
-    to: { ...instant, description: `End (exclusive). ${EXPORT_WINDOW_NOTE}` },
     ...extra,
   },
   required: ['format'],

@@ -8,7 +8,7 @@ import { ExportStalled } from './export-pace.ts';
 import { openExport, type ExportFormat } from './export.ts';
 import { assembleFunnel, computeFunnel, sumFunnel, type CampaignRef, type Funnel, type Queryable } from './funnel.ts';
 import { computeGroupBy, type GroupBy, type GroupRow } from './group-by.ts';
-import { checkHourlySpan, hourWindow, spanWithin, type CampaignSet, type Window } from './range.ts';
+import { checkHourlySpan, spanWithin, type CampaignSet, type Window } from './range.ts';
 import { exactWindow } from './exact-window.ts';
 import { handleSpans, parseSpans, partnerCampaigns } from './partner-spans.ts';
 import { computeSubIdGroupBy, isSubIdGroupBy, type SubIdGroupBy } from './sub-id-group-by.ts';
@@ -73,7 +73,7 @@ const PARTNER_SCOPE = {
  * with the times the partner held it when it changed partner.
  */
 export async function loadScope(pg: Queryable, handle: string, q: AnalyticsQuery): Promise<AnalyticsScope> {
-  const window = hourWindow(q.from, q.to);
+  const window = exactWindow(q.from, q.to);
   const { rows } = await pg.query(q.partnerId
     ? { ...PARTNER_SCOPE, values: [handle, q.campaignId ?? null, q.partnerId] }
     : { ...SCOPE, values: [handle, q.campaignId ?? null] });
@@ -128,7 +128,7 @@ export class AnalyticsService {
    * sums wait for the lookup, which says since when each of its campaigns is its own.
    */
   async funnel(handle: string, q: AnalyticsQuery): Promise<Funnel> {
-    const window = hourWindow(q.from, q.to); // a bad window is a 400 before any query starts
+    const window = exactWindow(q.from, q.to); // a bad window is a 400 before any query starts
     if (q.partnerId) {
       const s = await this.scope(handle, q);
       return assembleFunnel(s.campaigns, await sumFunnel(this.deps.pg, handle, campaignSet(q, s.campaigns), window), s.reportingCurrency, true);
@@ -151,7 +151,7 @@ export class AnalyticsService {
 
   async groupBy(handle: string, by: GroupBy | SubIdGroupBy, q: AnalyticsQuery): Promise<GroupRow[]> {
     if (isSubIdGroupBy(by)) return this.groupBySubId(handle, by, q);
-    const window = hourWindow(q.from, q.to);
+    const window = exactWindow(q.from, q.to);
     if (by === 'hour') checkHourlySpan(window);
     if (q.partnerId) {
       const s = await this.scope(handle, q);
@@ -198,8 +198,7 @@ export class AnalyticsService {
     try {
       const campaignIds = s.campaigns.map((c) => c.campaignId);
       const pace = { windowMs: config.exportStallMs, minBytesPerS: config.exportMinBytesPerS };
-      // The instants asked for: the scope's window is widened to whole hours for the rollups.
-      return await openExport(exportPool, { handle, campaignIds, partnerId: q.partnerId, window: exactWindow(q.from, q.to) }, format, pace, done);
+      return await openExport(exportPool, { handle, campaignIds, partnerId: q.partnerId, window: s.window }, format, pace, done);
     } catch (err) {
       slot.release();
       throw err;

@@ -56,10 +56,12 @@ describe('analytics: groupBy=hour', () => {
     expect([...summed.values()]).to.deep.equal(days.body.data);
   });
 
-  it('rounds the window to whole hours and filters by campaign', async () => {
-    // [10:30, 11:30) covers the 10:00 and 11:00 hours whole.
+  it('takes the window to the instant and filters by campaign', async () => {
+    // [10:30, 11:30) holds the 10:40 and 11:05 clicks, each in its hour (the 10:15 click is before it).
     const edge = await get('groupBy=hour&from=2026-02-24T10:30:00Z&to=2026-02-24T11:30:00Z').expect(200);
-    expect(edge.body.data.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['2026-02-24T10:00:00Z', 2], ['2026-02-24T11:00:00Z', 1]]);
+    expect(edge.body.data.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['2026-02-24T10:00:00Z', 1], ['2026-02-24T11:00:00Z', 1]]);
+    const to1100 = await get('groupBy=hour&from=2026-02-24T10:00:00Z&to=2026-02-24T11:04:59Z').expect(200);
+    expect(to1100.body.data.map((r: Row) => [r.key, r.clicks])).to.deep.equal([['2026-02-24T10:00:00Z', 2]]);
     const beta = await get(`groupBy=hour&campaignId=partner-beta&${TWO_DAYS}`).expect(200);
     expect(beta.body.data.map((r: Row) => r.key)).to.deep.equal(['2026-02-24T23:00:00Z', '2026-02-25T00:00:00Z', '2026-02-25T01:00:00Z']);
     // ARCHIVED campaigns stay out unless asked for: click 11 (12:00) appears with includeArchived.

@@ -110,10 +110,20 @@ describe('workflow 3: monitor partner performance in real time', () => {
     expect((await get('groupBy=campaign&includeArchived=true').expect(200)).body.data).to.have.length(3);
   });
 
-  it('rounds from/to to whole hours: [10:30, 11:00) covers the 10:00 hour', async () => {
+  it('takes from/to as exact instants: [10:30, 11:00) holds click 2 (10:40), not click 1 (10:15) nor its conversion (10:20)', async () => {
     const res = await get('funnel=true&from=2026-02-24T10:30:00Z&to=2026-02-24T11:00:00Z').expect(200);
-    expect(res.body.totals).to.include({ clicks: 2, qualifiedClicks: 2, conversions: 1, revenue: 24.99 });
-    expect(res.body.data[0]).to.include({ campaignId: 'partner-alpha', clicks: 2 });
+    expect(res.body.totals).to.include({ clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0 });
+    expect(res.body.data[0]).to.include({ campaignId: 'partner-alpha', clicks: 1 });
+    expect((await get('groupBy=segment&from=2026-02-24T10:30:00Z&to=2026-02-24T11:00:00Z').expect(200)).body.data).to.deep.equal([row('mobile', 1, 1, 0, 0)]);
+    // Successive windows split the hour: each click and conversion counts once, in the window it happened in.
+    const first = await get('funnel=true&from=2026-02-24T10:00:00Z&to=2026-02-24T10:30:00Z').expect(200);
+    expect(first.body.totals).to.include({ clicks: 1, conversions: 1, revenue: 24.99 });
+    const whole = await get('funnel=true&from=2026-02-24T10:00:00Z&to=2026-02-24T11:00:00Z').expect(200);
+    expect(whole.body.totals).to.include({ clicks: 2, conversions: 1, revenue: 24.99 });
+    // A window inside one minute of a click: only that click (to the millisecond, `to` exclusive).
+    const minute = await get('funnel=true&from=2026-02-24T10:40:00.000Z&to=2026-02-24T10:40:00.001Z').expect(200);
+    expect(minute.body.totals).to.include({ clicks: 1 });
+    expect((await get('funnel=true&from=2026-02-24T10:39:00Z&to=2026-02-24T10:40:00Z').expect(200)).body.totals).to.include({ clicks: 0 });
   });
 
   it('combines whole days and edge hours in a multi-day window', async () => {
