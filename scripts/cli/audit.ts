@@ -5,14 +5,21 @@ import { withClient } from './client.ts';
 import { action, printJson, printTable } from './output.ts';
 
 /**
- * Every type the server writes (grep core/ for `type: '` and the audit_events inserts). The API takes
- * any string and answers an empty list for a typo, so the CLI checks it instead (exit 2).
+ * Every type the server writes (grep core/ for `type: '`, `this.record(`, `this.audit(` and the
+ * auditInsertSql / payoutAudit calls). The API takes any string and answers an empty list for a typo,
+ * so the CLI checks it instead (exit 2); a type missing here cannot be asked for at all.
  */
 export const AUDIT_TYPES = [
-  'conversion.created', 'conversion.deduped', 'conversion.mismatch',
+  'conversion.created', 'conversion.deduped', 'conversion.mismatch', 'conversion.reversed', 'conversion.reversal_mismatch',
   'campaign.created', 'campaign.updated', 'campaign.archived',
+  'handle.updated',
   'token.created', 'token.revoked', 'token.rotated',
-  'webhook.created', 'webhook.deleted', 'webhook.rotated', 'delivery.redelivered',
+  'partner.created', 'partner.updated', 'partner_token.created', 'partner_token.revoked',
+  'reward.created', 'reward.replaced', 'reward.deleted',
+  'commission.created', 'commission.status_changed',
+  'payout.created', 'payout.paid', 'payout.canceled',
+  'webhook.created', 'webhook.updated', 'webhook.deleted', 'webhook.rotated', 'delivery.redelivered',
+  'postback.created', 'postback.deleted',
   'plugin.settings_changed',
 ];
 
@@ -31,18 +38,19 @@ export function registerAuditCommands(program: Command) {
     .command('audit')
     .description('audit events of the handle (scope audit.read)')
     .command('list')
-    .description('newest first: conversions, campaign, token, webhook and plugin changes')
+    .description('newest first: conversions and reversals, the ledger (commissions, payouts), campaign, partner, reward, token, webhook and plugin changes')
     .addOption(new Option('--type <type>', 'only this event type').choices(AUDIT_TYPES))
     .option('--campaign <campaignId>', 'only events of this campaign')
     .option('--from <time>', 'from this ISO-8601 time', timeArg)
     .option('--to <time>', 'up to this ISO-8601 time', timeArg)
     .option('--limit <n>', 'at most n events', intArg(1, 500), 50)
-    .option('--json', 'print the raw JSON')
+    .option('--cursor <cursor>', 'the page after this cursor (printed when there are more)')
+    .option('--json', 'print the raw JSON ({data, nextCursor})')
     .action(
-      action(async (o: { type?: string; campaign?: string; from?: string; to?: string; limit: number; json?: boolean }) => {
+      action(async (o: { type?: string; campaign?: string; from?: string; to?: string; limit: number; cursor?: string; json?: boolean }) => {
         await withClient(async (c) => {
           const page = await c.get<{ data: AuditEvent[]; nextCursor: string | null }>(c.handlePath('/audit-events'), {
-            type: o.type, campaignId: o.campaign, from: o.from, to: o.to, limit: o.limit,
+            type: o.type, campaignId: o.campaign, from: o.from, to: o.to, limit: o.limit, cursor: o.cursor,
           });
           if (o.json) return printJson(page);
           printTable(
@@ -56,6 +64,7 @@ export function registerAuditCommands(program: Command) {
             ],
             'no audit events',
           );
+          if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
         });
       }),
     );

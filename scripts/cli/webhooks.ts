@@ -165,12 +165,13 @@ function registerNotifications(program: Command) {
     .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'succeeded', 'retrying', 'failed']))
     .option('--webhook <webhookId>', 'only this webhook')
     .option('--limit <n>', 'how many deliveries, newest first', intArg(1, 500), 50)
-    .option('--json', 'print the raw JSON')
+    .option('--cursor <cursor>', 'the page after this cursor (printed when there are more)')
+    .option('--json', 'print the raw JSON ({data, nextCursor, summary})')
     .action(
-      action(async (o: { status?: string; webhook?: string; limit: number; json?: boolean }) => {
+      action(async (o: { status?: string; webhook?: string; limit: number; cursor?: string; json?: boolean }) => {
         await withClient(async (c) => {
           const res: { data: Delivery[]; summary?: Record<string, Counts>; nextCursor?: string | null } = await c.get(c.handlePath('/notifications'), {
-            status: o.status, webhookId: o.webhook, limit: o.limit,
+            status: o.status, webhookId: o.webhook, limit: o.limit, cursor: o.cursor,
           });
           if (o.json) return printJson(res);
           printTable(
@@ -186,6 +187,7 @@ function registerNotifications(program: Command) {
             ],
             'no deliveries',
           );
+          if (res.nextCursor) process.stderr.write(`(more: --cursor ${res.nextCursor})\n`);
           const summary = Object.entries(res.summary ?? {}).map(([webhookId, c]) => ({ webhookId, ...c }));
           if (summary.length) {
             process.stdout.write('\n');
