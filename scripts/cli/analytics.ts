@@ -15,7 +15,13 @@ export interface FunnelRow {
   conversions: number;
   /** Conversions whose click was not a bot: what commissions are paid on. */
   verifiedConversions?: number;
+  /** Ctx-only conversions a `flag` handle recorded unauthenticated (never verified). */
+  unauthenticatedConversions?: number;
   revenue: number;
+  reversals?: number;
+  netRevenue?: number;
+  /** What the partner earned, by currency: partner tokens, and handle tokens with --partner and commissions.read. */
+  commission?: Record<string, number>;
   revenueByCurrency?: Record<string, number>;
   conversionRate: number;
   botRatio: number;
@@ -52,6 +58,25 @@ const funnelColumns: Column<FunnelRow>[] = [
   { header: 'REASONS', value: (r) => r.confidenceReasons },
 ];
 
+/**
+ * Columns the API gives only sometimes, shown when a row has them (after REASONS, so the usual table
+ * keeps its shape): flagged ctx-only conversions, revenue net of reversals, and the partner's commission.
+ */
+function extraFunnelColumns(rows: FunnelRow[]): Column<FunnelRow>[] {
+  return [
+    ...(rows.some((r) => (r.unauthenticatedConversions ?? 0) > 0)
+      ? [{ header: 'UNAUTH', value: (r: FunnelRow) => r.unauthenticatedConversions ?? 0, align: 'right' as const }]
+      : []),
+    ...(rows.some((r) => (r.reversals ?? 0) > 0)
+      ? [
+          { header: 'REVERSALS', value: (r: FunnelRow) => r.reversals ?? 0, align: 'right' as const },
+          { header: 'NET REVENUE', value: (r: FunnelRow) => money(r.netRevenue), align: 'right' as const },
+        ]
+      : []),
+    ...(rows.some((r) => r.commission !== undefined) ? [{ header: 'COMMISSION', value: (r: FunnelRow) => byCurrency(r.commission) }] : []),
+  ];
+}
+
 function addFilters(cmd: Command): Command {
   return cmd
     .option('--campaign <campaignId>', 'only this campaign (partner)')
@@ -72,7 +97,7 @@ export function registerAnalyticsCommands(program: Command) {
         });
         if (o.json) return printJson(res);
         const rows = res.totals && res.data.length > 1 ? [...res.data, { ...res.totals, campaignId: 'TOTAL' }] : res.data;
-        printTable(rows, funnelColumns, 'no campaigns in range');
+        printTable(rows, [...funnelColumns, ...extraFunnelColumns(rows)], 'no campaigns in range');
         const low = res.data.filter((r) => typeof r.confidence === 'number' && r.confidence < 50).map((r) => r.campaignId);
         if (low.length) process.stderr.write(`! confidence below 50 (investigate before paying out): ${low.join(', ')}\n`);
       });

@@ -1,6 +1,6 @@
 // The CLI's lists as a new user meets them after the README's partner-program walk: `audit list` takes every
 // type the server writes (v2.1's ledger, partners, rewards, payouts too), `audit list` and `notifications list`
-// say when there is another page and take its --cursor.
+// say when there is another page and take its --cursor, and a partner's `analytics funnel` shows its commission.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -127,5 +127,21 @@ describe('tenx CLI lists after the partner-program walk: audit types, next pages
     const page = JSON.parse(rest.stdout) as { data: { deliveryId: string }[]; nextCursor: string | null };
     expect(page.data.map((d) => d.deliveryId)).to.deep.equal(deliveries.slice(2));
     expect(page.nextCursor).to.equal(null);
+  });
+
+  it('analytics funnel as the partner shows its COMMISSION (and revenue net of reversals), as the API\'s funnel rows carry them', async () => {
+    const { body } = await server.http.get(path('/partner/analytics?funnel=true')).set({ Authorization: `Bearer ${portal}` }).expect(200);
+    const row = body.data[0];
+    expect(row.commission, '12 % of 600, less 12 % of the 75 refunded').to.deep.equal({ USD: 63 });
+    expect(row.netRevenue).to.equal(525);
+
+    const table = await tenx(['analytics', 'funnel'], portal);
+    ok(table);
+    const [header, line] = table.stdout.split('\n');
+    const headers = header.split(/\s{2,}/);
+    const cells = line.split(/\s{2,}/);
+    expect(headers).to.include.members(['COMMISSION', 'NET REVENUE']);
+    expect(cells[headers.indexOf('COMMISSION')]).to.equal('63.00 USD');
+    expect(cells[headers.indexOf('NET REVENUE')]).to.equal('525.00');
   });
 });
