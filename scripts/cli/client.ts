@@ -1,7 +1,7 @@
 // The CLI's HTTP client: the same requests a script would make (node:http, see http.ts), errors as the contract words them.
 import type { Agent } from 'node:http';
-import { resolveCredentials, type Credentials } from './config.ts';
-import { ApiError, ServerError } from './errors.ts';
+import { credentialsPath, resolveCredentials, type Credentials } from './config.ts';
+import { ApiError, ServerError, unreachableHint, withCredentialHint } from './errors.ts';
 import { agentFor, httpRequest, type HttpMethod, type HttpResponse } from './http.ts';
 
 export const USER_AGENT = 'tenx-cli/0.1.0';
@@ -101,7 +101,8 @@ export class TenxClient {
     } catch (err) {
       if ((err as Error).name === 'AbortError') throw err;
       const e = err as Error & { code?: string; cause?: { code?: string } };
-      throw new ServerError(`cannot reach ${this.url}: ${e.code ?? e.cause?.code ?? e.message}`);
+      const code = e.code ?? e.cause?.code ?? e.message;
+      throw new ServerError(`cannot reach ${this.url}: ${code}${unreachableHint(code)}`);
     }
   }
 
@@ -163,6 +164,8 @@ export async function withClient<T>(fn: (client: TenxClient) => Promise<T>): Pro
   const client = TenxClient.from(resolveCredentials());
   try {
     return await fn(client);
+  } catch (err) {
+    throw withCredentialHint(err, client.isPartner, credentialsPath());
   } finally {
     await client.close();
   }

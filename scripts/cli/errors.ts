@@ -33,6 +33,39 @@ export class ServerError extends Error {
   readonly exitCode = EXIT_API;
 }
 
+// What to do next, added to errors that name only what went wrong: the server's sentence says "the token
+// was revoked" or "lacks the scope", the network says ECONNREFUSED; the user also needs to know which token
+// or URL was used and how to change it.
+
+const LOGIN = 'tenx login --url URL --handle HANDLE --token TOKEN';
+
+/** After "cannot reach URL: CODE": why that usually happens and where the URL came from. */
+export function unreachableHint(code: string): string {
+  const where = 'check the URL: --url, TENX_URL or the one `tenx login` stored';
+  if (code === 'ECONNREFUSED') return ` (nothing is listening there: is tenx running? ${where})`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return ` (no such host: ${where})`;
+  if (['ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return ` (is tenx up? ${where})`;
+  return '';
+}
+
+/** Which token a handle command used (TENX_TOKEN, else the stored login's file), and how to replace it. */
+function tokenAdvice(storedAt: string, env: NodeJS.ProcessEnv): { source: string; replace: string } {
+  if (env.TENX_TOKEN) return { source: 'TENX_TOKEN', replace: 'set TENX_TOKEN to' };
+  return { source: `the login stored in ${storedAt}`, replace: `log in (${LOGIN}) with` };
+}
+
+/** The API's 401/403 with what to do about it (`storedAt`: the credentials file); any other error unchanged. */
+export function withCredentialHint(err: unknown, isPartner: boolean, storedAt: string, env: NodeJS.ProcessEnv = process.env): unknown {
+  if (!(err instanceof ApiError)) return err;
+  const { source, replace } = tokenAdvice(storedAt, env);
+  let hint = '';
+  if (err.status === 401) hint = `The token is ${source}: ${replace} a valid one.`;
+  else if (err.status === 403 && err.code === 'insufficient_scope')
+    hint = `The token is ${source}: ${replace} one that has the scope (the owner token issues it: tenx tokens create --name NAME --scopes SCOPE).`;
+  else if (err.status === 403 && isPartner) hint = `The token is a partner token (${source}): this command needs a handle token: ${replace} the owner token or a PAT.`;
+  return hint ? new ApiError(err.status, err.code, `${err.message} ${hint}`, err.details) : err;
+}
+
 /** One stderr line per failure (plus validation details), and the exit code that fits it. */
 export function reportAndExit(err: unknown): never {
   const e = err as Error & { exitCode?: number; details?: { pointer: string; message: string }[] };

@@ -1,0 +1,83 @@
+// What the CLI says when it cannot do what was asked, as a new user meets it: a revoked token, a token
+// without the scope, a partner token on a handle command, a server that is not running. Each is one line
+// naming what is wrong and what to do (which token or URL was used, how to change it), exit 1, no stack.
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { partnerCampaign } from '../support/conversions.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
+import { runNode, type Run } from '../support/run.ts';
+import { createToken, startTestServer, type TestServer } from '../support/server.ts';
+
+const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
+
+describe('tenx CLI errors say what to do: revoked token, missing scope, partner token, server down', function () {
+  this.timeout(120_000);
+  let server: TestServer;
+  let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
+  let configHome: string;
+  let revoked: string;
+
+  function tenx(args: string[], env: Record<string, string>): Promise<Run> {
+    const base: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome };
+    for (const k of ['TENX_URL', 'TENX_HANDLE', 'TENX_TOKEN']) delete base[k];
+    return runNode([TENX, ...args], { ...base, ...env });
+  }
+  const as = (token: string) => ({ TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: token });
+  /** Exit 1 and one line on stderr (no stack trace), holding every one of `said`. */
+  const refused = (r: Run, ...said: string[]) => {
+    expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(1);
+    expect(r.stderr.trim().split('\n'), r.stderr).to.have.length(1);
+    expect(r.stderr).to.not.match(/^\s+at /m);
+    for (const s of said) expect(r.stderr).to.include(s);
+  };
+
+  before(async () => {
+    configHome = mkdtempSync(join(tmpdir(), 'tenx-cli-pass-errors-'));
+    server = await startTestServer();
+    tenant = await partnerCampaign(server);
+    const token = await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read']);
+    revoked = token.token;
+    await server.http.delete(`/v2/handles/${tenant.handle}/tokens/${token.tokenId}`).set(tenant.auth).expect(200);
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  it('a revoked token: the server\'s sentence, then where the token came from and how to replace it', async () => {
+    refused(await tenx(['campaigns', 'list'], as(revoked)), 'was revoked', 'The token is TENX_TOKEN: set TENX_TOKEN to a valid one.');
+
+    // The same token stored by an earlier `tenx login` (revoked since): log in again.
+    const path = join(configHome, 'tenx', 'credentials.json');
+    mkdirSync(join(configHome, 'tenx'), { recursive: true, mode: 0o700 });
+    writeFileSync(path, JSON.stringify({ url: server.url, handle: tenant.handle, token: revoked }), { mode: 0o600 });
+    refused(await tenx(['partners', 'list'], {}), 'was revoked', `the login stored in ${path}`, 'tenx login --url URL --handle HANDLE --token TOKEN');
+  });
+
+  it('a token without the scope: which scope, and how to get a token that has it', async () => {
+    const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    refused(await tenx(['partners', 'list'], as(token)), 'lacks the "partners.read" scope', 'tenx tokens create --name NAME --scopes SCOPE');
+  });
+
+  it('a partner token on a handle command: it needs a handle token', async () => {
+    await createPartner(server, tenant, 'alpha');
+    const { token } = await partnerToken(server, tenant, 'alpha');
+    refused(await tenx(['tokens', 'list'], as(token)), 'partner realm', 'this command needs a handle token', 'set TENX_TOKEN to the owner token or a PAT');
+  });
+
+  it('a server that is not running: "cannot reach URL: ECONNREFUSED", is tenx running, and where the URL came from', async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => probe.once('listening', r));
+    const down = `http://127.0.0.1:${(probe.address() as AddressInfo).port}`;
+    await new Promise((r) => probe.close(r));
+    const env = { TENX_URL: down, TENX_HANDLE: tenant.handle, TENX_TOKEN: tenant.ownerToken };
+    refused(await tenx(['campaigns', 'list'], env), `cannot reach ${down}: ECONNREFUSED`, 'is tenx running?', 'TENX_URL');
+    const merchant = await tenx(['conversions', 'record', '--url', down, '--ctx', 'x', '--event-type', 'sale', '--idempotency-key', 'k'], {});
+    refused(merchant, `cannot reach ${down}`, 'is tenx running?', '--url');
+  });
+});
