@@ -6,7 +6,7 @@ import { registerConversionList } from './conversion-list.ts';
 import { registerConversionReverse } from './conversion-reverse.ts';
 import { TenxClient } from './client.ts';
 import { resolveUrl } from './config.ts';
-import { UsageError } from './errors.ts';
+import { ApiError, UsageError, withHint } from './errors.ts';
 import { action, printJson } from './output.ts';
 
 /** Accepts the bare token or the whole destination URL the redirect sent the visitor to. */
@@ -50,6 +50,9 @@ async function record(o: RecordOptions) {
     if (!res.deduped) process.stdout.write(`Recorded conversion ${res.conversionId} (${res.eventType}${amount}) for ${res.campaignId}, click ${res.clickId}.\n`);
     else process.stdout.write(`Deduped: key "${o.idempotencyKey}" already recorded as conversion ${res.conversionId}; nothing new was counted.\n`);
     if (res.mismatch) process.stderr.write('warning: this body differs from the original submission (recorded in the audit log).\n');
+  } catch (err) {
+    if (!(o.token && err instanceof ApiError && (err.status === 401 || err.status === 403))) throw err;
+    throw withHint(err, "--token must be a live token of the ctx's handle with conversions.write (its owner issues one: tenx tokens create --name shop --scopes conversions.write).");
   } finally {
     await client.close();
   }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { TenxClient } from './client.ts';
 import { normalizeUrl } from './config.ts';
-import { UsageError } from './errors.ts';
+import { ApiError, UsageError, withHint } from './errors.ts';
 import { action, printJson } from './output.ts';
 
 /** --url, else TENX_URL, else the server's default local address. */
@@ -28,6 +28,9 @@ export async function createHandle(url: string, body: { handle: string; name: st
   const client = new TenxClient(url, '', adminToken());
   try {
     return await client.post<CreatedHandle>('/v2/handles', body);
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 401)) throw err;
+    throw withHint(err, `ADMIN_TOKEN is not the operator token of ${url}: use the ADMIN_TOKEN it runs with, or the one it printed at its first start (embedded mode keeps it in DATA_DIR/secrets.json).`);
   } finally {
     await client.close();
   }

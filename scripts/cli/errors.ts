@@ -63,8 +63,11 @@ export function withCredentialHint(err: unknown, isPartner: boolean, storedAt: s
   else if (err.status === 403 && err.code === 'insufficient_scope')
     hint = `The token is ${source}: ${replace} one that has the scope (the owner token issues it: tenx tokens create --name NAME --scopes SCOPE).`;
   else if (err.status === 403 && isPartner) hint = `The token is a partner token (${source}): this command needs a handle token: ${replace} the owner token or a PAT.`;
-  return hint ? new ApiError(err.status, err.code, `${err.message} ${hint}`, err.details) : err;
+  return hint ? withHint(err, hint) : err;
 }
+
+/** The same API error, its sentence followed by what to do about it. */
+export const withHint = (err: ApiError, hint: string) => new ApiError(err.status, err.code, `${err.message} ${hint}`, err.details);
 
 /** One stderr line per failure (plus validation details), and the exit code that fits it. */
 export function reportAndExit(err: unknown): never {

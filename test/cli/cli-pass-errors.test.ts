@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { partnerCampaign } from '../support/conversions.ts';
+import { clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { runNode, type Run } from '../support/run.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -79,5 +79,26 @@ describe('tenx CLI errors say what to do: revoked token, missing scope, partner 
     refused(await tenx(['campaigns', 'list'], env), `cannot reach ${down}: ECONNREFUSED`, 'is tenx running?', 'TENX_URL');
     const merchant = await tenx(['conversions', 'record', '--url', down, '--ctx', 'x', '--event-type', 'sale', '--idempotency-key', 'k'], {});
     refused(merchant, `cannot reach ${down}`, 'is tenx running?', '--url');
+  });
+
+  it('create-handle and seed-demo with a wrong ADMIN_TOKEN: that ADMIN_TOKEN is not the server\'s operator token, and where the right one is', async () => {
+    const env = { ADMIN_TOKEN: 'tenx_admin_not-the-servers-token-0123456789' };
+    const [create, seed] = await Promise.all([
+      tenx(['create-handle', 'wrong-admin', '--name', 'X', '--url', server.url], env),
+      tenx(['seed-demo', '--url', server.url, '--handle', 'wrong-admin'], env),
+    ]);
+    for (const r of [create, seed]) refused(r, 'not valid', `ADMIN_TOKEN is not the operator token of ${server.url}`, 'DATA_DIR/secrets.json');
+  });
+
+  it('conversions record --token with a revoked or scope-less token: what --token must be, and how to get one', async () => {
+    const ctx = await clickThrough(server, tenant.handle, tenant.slug);
+    const { token: noScope } = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const record = (token: string) =>
+      tenx(['conversions', 'record', '--url', server.url, '--ctx', ctx, '--event-type', 'affiliate_click', '--idempotency-key', `k-${token.slice(-6)}`, '--token', token], {});
+    const [bad, scopeless] = await Promise.all([record(revoked), record(noScope)]);
+    refused(bad, 'not valid', '--token must be a live token', 'tenx tokens create --name shop --scopes conversions.write');
+    refused(scopeless, 'lacks the "conversions.write" scope', '--token must be a live token');
+    const { body } = await server.http.get(`/v2/handles/${tenant.handle}/conversions`).set(tenant.auth).expect(200);
+    expect(body.data, 'nothing was recorded').to.have.length(0);
   });
 });
