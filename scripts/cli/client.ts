@@ -50,7 +50,7 @@ export class TenxClient {
 
   readonly url: string;
   readonly handle: string;
-  private readonly token: string;
+  readonly token: string;
   constructor(
     url: string,
     handle: string = '',

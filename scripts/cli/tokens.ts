@@ -1,7 +1,8 @@
 // `tenx tokens ...`: narrow personal access tokens for automation (e.g. a commission engine with webhooks.write only).
 import type { Command } from 'commander';
 import { listArg, timeArg } from './args.ts';
-import { withClient } from './client.ts';
+import { withClient, type TenxClient } from './client.ts';
+import { readStoredCredentials, storeCredentials } from './config.ts';
 import { action, printJson, printTable } from './output.ts';
 
 // The server's list (core/http/route.ts SCOPES, contract v2.1); the CLI talks HTTP only, so it keeps a copy.
@@ -20,6 +21,31 @@ interface Token {
   createdAt?: string;
   revokedAt?: string | null;
   token?: string;
+}
+
+/** The id of the token this command runs with (GET …/tokens/current needs no scope); null if it cannot tell. */
+async function currentTokenId(c: TenxClient): Promise<string | null> {
+  try {
+    return (await c.get<{ tokenId?: string }>(c.handlePath('/tokens/current'))).tokenId ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * After rotating the token the CLI itself runs with, the old secret is dead: keep the stored login working
+ * by writing the new secret into it (only when the token came from that login, not TENX_TOKEN), else say
+ * that TENX_TOKEN must change.
+ */
+function followRotation(oldToken: string, newToken: string) {
+  if (process.env.TENX_TOKEN) {
+    process.stderr.write('It was the token in TENX_TOKEN, which still holds the old secret: set TENX_TOKEN to the new one.\n');
+    return;
+  }
+  const stored = readStoredCredentials();
+  if (stored.token !== oldToken || !stored.url || !stored.handle) return;
+  const path = storeCredentials({ url: stored.url, handle: stored.handle, token: newToken });
+  process.stderr.write(`It was the token of your login: ${path} now holds the new secret.\n`);
 }
 
 export function registerTokenCommands(program: Command) {
@@ -70,10 +96,14 @@ export function registerTokenCommands(program: Command) {
     .action(
       action(async (id: string, o: { json?: boolean }) => {
         await withClient(async (c) => {
+          const own = (await currentTokenId(c)) === id;
           const t: Token = await c.post(c.handlePath(`/tokens/${encodeURIComponent(id)}/rotate`), {});
-          if (o.json) return printJson(t);
-          process.stderr.write(`Rotated token ${t.tokenId} "${t.name}"; the old secret no longer works and the new one below is shown only once.\n`);
-          process.stdout.write(`${t.token}\n`);
+          if (o.json) printJson(t);
+          else {
+            process.stderr.write(`Rotated token ${t.tokenId} "${t.name}"; the old secret no longer works and the new one below is shown only once.\n`);
+            process.stdout.write(`${t.token}\n`);
+          }
+          if (own && t.token) followRotation(c.token, t.token);
         });
       }),
     );
