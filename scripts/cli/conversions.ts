@@ -50,6 +50,14 @@ async function record(o: RecordOptions) {
     if (!res.deduped) process.stdout.write(`Recorded conversion ${res.conversionId} (${res.eventType}${amount}) for ${res.campaignId}, click ${res.clickId}.\n`);
     else process.stdout.write(`Deduped: key "${o.idempotencyKey}" already recorded as conversion ${res.conversionId}; nothing new was counted.\n`);
     if (res.mismatch) process.stderr.write('warning: this body differs from the original submission (recorded in the audit log).\n');
+    // A ctx-only submission the handle accepted but flagged: counted apart, never verified, its commission never
+    // approves by itself. Say so, since a merchant who forgot --token would otherwise not notice.
+    if (res.authenticated === false && !res.deduped) {
+      process.stderr.write(
+        'note: recorded unauthenticated (no --token): the handle flags ctx-only conversions, so it is never verified and its ' +
+          "commission never approves automatically; a merchant's server passes --token (a token with conversions.write).\n",
+      );
+    }
   } catch (err) {
     if (!(o.token && err instanceof ApiError && (err.status === 401 || err.status === 403))) throw err;
     throw withHint(err, "--token must be a live token of the ctx's handle with conversions.write (its owner issues one: tenx tokens create --name shop --scopes conversions.write).");
