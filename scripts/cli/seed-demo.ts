@@ -253,6 +253,12 @@ async function seedDemo(o: Options) {
     if (ownerToken) {
       process.stdout.write(`\nOwner token of ${client.handle} (shown once): ${ownerToken}\n`);
       process.stdout.write(`Next: tenx login --url ${client.url} --handle ${client.handle} --token <owner token>; tenx analytics funnel\n`);
+    } else if (process.env.ADMIN_TOKEN) {
+      // An existing handle seeded again with the operator token: the user's login may be another handle, or none.
+      process.stdout.write(
+        `\nNext: tenx login --url ${client.url} --handle ${client.handle} --token <a token of ${client.handle}: its owner token, printed when it was created>; ` +
+          'tenx analytics funnel   (clicks and conversions show within 2 seconds)\n',
+      );
     } else {
       process.stdout.write('\nNext: tenx analytics funnel   (clicks and conversions show within 2 seconds)\n');
     }

@@ -1,0 +1,46 @@
+// `tenx seed-demo` run again on its handle with ADMIN_TOKEN (it reuses the handle): the owner token is not shown
+// again and the user's login may be another handle or none, so "Next: tenx analytics funnel" alone would read the
+// wrong handle or fail with "not logged in". The hint must name the handle to log in to.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { runNode, type Run } from '../support/run.ts';
+import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
+
+const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
+
+describe('tenx seed-demo again on an existing handle: its "Next:" names the handle to log in to', function () {
+  this.timeout(180_000);
+  let server: TestServer;
+  let configHome: string;
+
+  function tenx(args: string[]): Promise<Run> {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome, ADMIN_TOKEN };
+    for (const k of ['TENX_URL', 'TENX_HANDLE', 'TENX_TOKEN']) delete env[k];
+    return runNode([TENX, ...args], env);
+  }
+  const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
+
+  before(async () => {
+    configHome = mkdtempSync(join(tmpdir(), 'tenx-cli-pass-seed-'));
+    server = await startTestServer();
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  it('the first run prints the owner token and how to log in; the second says to log in to that handle', async () => {
+    const handle = uniqueHandle('seed');
+    const args = ['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '10', '--seed', '3'];
+    const first = await tenx(args);
+    ok(first);
+    expect(first.stdout).to.include(`Owner token of ${handle} (shown once)`).and.include(`Next: tenx login --url ${server.url} --handle ${handle}`);
+    const again = await tenx(args);
+    ok(again);
+    expect(again.stdout).to.not.include('Owner token');
+    expect(again.stdout).to.include(`Next: tenx login --url ${server.url} --handle ${handle} --token <a token of ${handle}`);
+  });
+});
