@@ -47,7 +47,11 @@ async function login(opts: LoginOptions) {
   const handle = opts.handle ?? process.env.TENX_HANDLE;
   // `--token -` keeps the secret out of shell history and `ps`.
   const token = opts.token === '-' ? await readStdin() : (opts.token ?? process.env.TENX_TOKEN);
-  if (!url || !handle || !token) throw new UsageError('login needs --url, --handle and --token (or TENX_URL, TENX_HANDLE, TENX_TOKEN)');
+  if (opts.token === '-' && !token) throw new UsageError('--token - read nothing from stdin: pipe the token in, e.g. `printf %s "$TOKEN" | tenx login … --token -`');
+  if (!url || !handle || !token) {
+    const missing = [!url && '--url', !handle && '--handle', !token && '--token'].filter(Boolean).join(', ');
+    throw new UsageError(`login needs --url, --handle and --token (or TENX_URL, TENX_HANDLE, TENX_TOKEN); missing: ${missing}`);
+  }
   const base = serverBase(url);
   if (base.page) process.stderr.write(`note: ${url} is a page of tenx (${base.page}), not its base URL; using ${base.url}\n`);
   const client = new TenxClient(base.url, handle, token);

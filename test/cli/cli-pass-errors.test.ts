@@ -101,4 +101,13 @@ describe('tenx CLI errors say what to do: revoked token, missing scope, partner 
     const { body } = await server.http.get(`/v2/handles/${tenant.handle}/conversions`).set(tenant.auth).expect(200);
     expect(body.data, 'nothing was recorded').to.have.length(0);
   });
+
+  it('login: an empty stdin for --token - and a missing option are usage errors (exit 2) naming what is missing', async () => {
+    const empty = await tenx(['login', '--url', server.url, '--handle', tenant.handle, '--token', '-'], {});
+    expect(empty.code, empty.stderr).to.equal(2);
+    expect(empty.stderr).to.include('--token - read nothing from stdin');
+    const partial = await tenx(['login', '--url', server.url], {});
+    expect(partial.code, partial.stderr).to.equal(2);
+    expect(partial.stderr).to.include('missing: --handle, --token');
+  });
 });
