@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { listArg, timeArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { readStoredCredentials, storeCredentials } from './config.ts';
+import { ApiError, withHint } from './errors.ts';
 import { action, printJson, printTable } from './output.ts';
 
 // The server's list (core/http/route.ts SCOPES, contract v2.1); the CLI talks HTTP only, so it keeps a copy.
@@ -115,7 +116,10 @@ export function registerTokenCommands(program: Command) {
     .action(
       action(async (id: string, o: { json?: boolean }) => {
         await withClient(async (c) => {
-          const t: Token = await c.delete(c.handlePath(`/tokens/${encodeURIComponent(id)}`));
+          const t: Token = await c.delete(c.handlePath(`/tokens/${encodeURIComponent(id)}`)).catch((err: unknown) => {
+            // The API names its rotate route; the CLI user wants the command.
+            throw err instanceof ApiError && err.status === 409 ? withHint(err, `With the CLI: tenx tokens rotate ${id}`) : err;
+          });
           if (o.json) return printJson(t);
           process.stdout.write(`Revoked token ${id}${t?.name ? ` "${t.name}"` : ''}.\n`);
         });

@@ -65,4 +65,12 @@ describe('tenx tokens rotate of the token in use: the stored login follows, TENX
     expect(viaEnv.stderr).to.include('TENX_TOKEN, which still holds the old secret: set TENX_TOKEN to the new one');
     expect(readFileSync(path, 'utf8'), 'the stored login is not the TENX_TOKEN one').to.equal(before);
   });
+
+  it('revoking the owner token (409) names the CLI command that replaces its secret', async () => {
+    const env = { TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: tenant.ownerToken };
+    const ownerId = await tokenId(tenant.ownerToken);
+    const r = await tenx(['tokens', 'revoke', ownerId], env);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.include('cannot be revoked').and.include(`With the CLI: tenx tokens rotate ${ownerId}`);
+  });
 });
