@@ -61,8 +61,13 @@ export function moneyArg(value: string): number {
   return Number(value);
 }
 
-/** An id the API takes as a UUID (token ids): a typo is a usage error here, not a 400 from the server. */
+/** An id the API takes as a UUID (tokens, webhooks, deliveries, commissions, payouts): a typo is a usage error here, not a 400 from the server. */
 export function uuidArg(value: string): string {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) throw new InvalidArgumentError(`expected an id like 0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77, got "${value}"`);
   return value;
+}
+
+/** Several UUID ids (a variadic argument): each checked as uuidArg does. */
+export function uuidListArg(value: string, previous: string[] = []): string[] {
+  return [...previous, uuidArg(value)];
 }

@@ -1,6 +1,6 @@
 // `tenx commissions ...`: the commission ledger; approve or reject with a reason (audited).
 import { Option, type Command } from 'commander';
-import { intArg, timeArg } from './args.ts';
+import { intArg, timeArg, uuidListArg } from './args.ts';
 import { withClient } from './client.ts';
 import { action, money, printJson, printTable } from './output.ts';
 
@@ -89,7 +89,8 @@ export function registerCommissionCommands(program: Command) {
 
   for (const [verb, status] of [['approve', 'approved'], ['reject', 'rejected']] as const) {
     commissions
-      .command(`${verb} <commissionIds...>`)
+      .command(verb)
+      .argument('<commissionIds...>', 'their ids (from `tenx commissions list`)', uuidListArg)
       .description(`${verb} one or more commissions (up to 500) with a reason; exit 1 if any is refused`)
       .requiredOption('--reason <reason>', 'why (kept in the audit log)')
       .option('--json', 'print the raw JSON')

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { intArg, listArg, timeArg } from './args.ts';
+import { intArg, listArg, timeArg, uuidArg } from './args.ts';
 import { apiErrorOf, withClient } from './client.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
@@ -104,7 +104,8 @@ export function registerPayoutCommands(program: Command) {
     );
 
   payouts
-    .command('mark-paid <payoutId>')
+    .command('mark-paid')
+    .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
     .description('mark a pending payout paid (its commissions become paid)')
     .option('--reference <reference>', 'the payment\'s reference (bank transfer id)')
     .option('--json', 'print the raw JSON')
@@ -119,7 +120,8 @@ export function registerPayoutCommands(program: Command) {
     );
 
   payouts
-    .command('cancel <payoutId>')
+    .command('cancel')
+    .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
     .description('cancel a pending payout (its commissions return to approved, for a later run)')
     .option('--json', 'print the raw JSON')
     .action(
@@ -133,7 +135,8 @@ export function registerPayoutCommands(program: Command) {
     );
 
   payouts
-    .command('statement <payoutId>')
+    .command('statement')
+    .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
     .description('the payout\'s commission lines, to stdout')
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).default('csv'))
     .action(

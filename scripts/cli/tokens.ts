@@ -1,6 +1,6 @@
 // `tenx tokens ...`: narrow personal access tokens for automation (e.g. a commission engine with webhooks.write only).
 import type { Command } from 'commander';
-import { listArg, timeArg } from './args.ts';
+import { listArg, timeArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { readStoredCredentials, storeCredentials } from './config.ts';
 import { ApiError, withHint } from './errors.ts';
@@ -91,7 +91,8 @@ export function registerTokenCommands(program: Command) {
     );
 
   tokens
-    .command('rotate <tokenId>')
+    .command('rotate')
+    .argument('<tokenId>', 'its id (from `tenx tokens list`)', uuidArg)
     .description('replace a token\'s secret (same id and scopes); prints the new secret once, the old one stops working (the owner token is rotated, never revoked)')
     .option('--json', 'print the raw JSON (includes the secret)')
     .action(
@@ -110,7 +111,8 @@ export function registerTokenCommands(program: Command) {
     );
 
   tokens
-    .command('revoke <tokenId>')
+    .command('revoke')
+    .argument('<tokenId>', 'its id (from `tenx tokens list`)', uuidArg)
     .description('revoke a token (it answers 401 from then on; the owner token cannot be revoked, rotate it)')
     .option('--json', 'print the raw JSON')
     .action(

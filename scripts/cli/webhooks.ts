@@ -1,6 +1,6 @@
 // `tenx webhooks ...` and `tenx notifications ...`: seed workflow 5, commission events pushed to partner systems.
 import { Option, type Command } from 'commander';
-import { intArg, listArg } from './args.ts';
+import { intArg, listArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { action, percent, printJson, printTable } from './output.ts';
 
@@ -89,7 +89,8 @@ function registerWebhooks(program: Command) {
     );
 
   webhooks
-    .command('rm <webhookId>')
+    .command('rm')
+    .argument('<webhookId>', 'its id (from `tenx webhooks list`)', uuidArg)
     .description('delete a subscription')
     .option('--json', 'print the raw JSON')
     .action(
@@ -103,7 +104,8 @@ function registerWebhooks(program: Command) {
     );
 
   webhooks
-    .command('ping <webhookId>')
+    .command('ping')
+    .argument('<webhookId>', 'its id (from `tenx webhooks list`)', uuidArg)
     .description('send a signed webhook.ping event to the endpoint now')
     .option('--json', 'print the raw JSON')
     .action(
@@ -118,7 +120,8 @@ function registerWebhooks(program: Command) {
     );
 
   webhooks
-    .command('rotate-secret <webhookId>')
+    .command('rotate-secret')
+    .argument('<webhookId>', 'its id (from `tenx webhooks list`)', uuidArg)
     .description('issue a new signing secret (stdout: the secret alone); the old one keeps signing during the overlap')
     .option('--json', 'print the raw JSON (includes the secret)')
     .action(
@@ -163,7 +166,7 @@ function registerNotifications(program: Command) {
     .command('list')
     .description('recent deliveries and per-webhook success/failure counts')
     .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'succeeded', 'retrying', 'failed']))
-    .option('--webhook <webhookId>', 'only this webhook')
+    .option('--webhook <webhookId>', 'only this webhook', uuidArg)
     .option('--limit <n>', 'how many deliveries, newest first', intArg(1, 500), 50)
     .option('--cursor <cursor>', 'the page after this cursor (printed when there are more)')
     .option('--json', 'print the raw JSON ({data, nextCursor, summary})')
@@ -205,7 +208,8 @@ function registerNotifications(program: Command) {
     );
 
   notifications
-    .command('redeliver <deliveryId>')
+    .command('redeliver')
+    .argument('<deliveryId>', 'its id (from `tenx notifications list`)', uuidArg)
     .description('send a failed delivery again')
     .option('--json', 'print the raw JSON')
     .action(
