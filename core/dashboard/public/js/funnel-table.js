@@ -78,7 +78,7 @@ export function revenueCell(row, currency) {
 
 function cells(row, currency) {
   return [
-    h('td.nowrap', {}, h('span.strong', {}, row.campaignId)),
+    h('td', {}, h('div.strong.long-id', {}, row.campaignId)),
     h('td.num', { dataset: { col: 'clicks' } }, fmt.int(row.clicks)),
     h('td.num', { dataset: { col: 'qualifiedClicks' } }, fmt.int(row.qualifiedClicks)),
     h('td.num', { dataset: { col: 'conversions' } }, fmt.int(row.conversions)),

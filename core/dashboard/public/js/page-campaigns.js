@@ -33,7 +33,7 @@ export async function renderCampaigns(ctx) {
     const feedback = h('div.row-feedback');
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { campaignId: c.campaignId } },
-      h('td', {}, h('div.strong.nowrap', {}, c.campaignId), link.title ? h('div.muted.small.truncate', { title: link.title }, link.title) : null,
+      h('td', {}, h('div.strong.long-id', {}, c.campaignId), link.title ? h('div.muted.small.truncate', { title: link.title }, link.title) : null,
         h('code.goal-type', {}, c.goalType)),
       h('td.partner', {}, partnerLabel(c.partnerId, partners)),
       h('td.status', {}, statusBadge(c.status)),

@@ -36,7 +36,7 @@ export async function renderPartners(ctx) {
 
     function cells() {
       return [
-        h('td', {}, h('div.strong.nowrap', {}, p.partnerId), h('div.muted.small', {}, p.name)),
+        h('td', {}, h('div.strong.long-id', {}, p.partnerId), h('div.muted.small.long-text', {}, p.name)),
         h('td.small', {}, p.email ?? '—'),
         h('td.status', {}, statusBadge(p.status)),
         h('td.num', {}, fmt.money(p.minimumPayout, ctx.currency)),

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { clippedInWrap, launchChromium, shot } from '../support/browser.ts';
+import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+
+// Long values the API accepts, in a 1360-pixel window: a 64-character campaign id (the longest its
+// pattern allows) and a 200-character partner name with markup in it. They are shown as text, and
+// they must not push a table's other columns (its Pause, Edit, Suspend buttons) out of view, nor make
+// the page scroll sideways. A long id without a space stayed on one line (nowrap) and a long name
+// without a space could not break at all: the Partners table was 1,200 px wider than its card, and the
+// portal's Overview scrolled 1,800 px sideways. Screenshots: test/artifacts/pass-long-*.png.
+
+const LONG_ID = 'partner-alpha-black-friday-2026-newsletter-top-banner-and-footer';
+const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script> ';
+const LONG_NAME = HOSTILE + 'W'.repeat(200 - HOSTILE.length);
+const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+
+describe('dashboard in a real browser: long ids and names keep every column in view', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let tenant: Awaited<ReturnType<typeof createHandle>>;
+  let session: DashboardSession | null = null;
+  const openSession = sessionPerTest(() => browser);
+
+  /** Markup the page would have made from an API string: none may exist. */
+  const injected = (page: Page) => page.evaluate(() => document.querySelectorAll('main img[src="x"], main script, [onerror]').length);
+  const pageOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+
+  before(async () => {
+    expect(LONG_ID).to.have.length(64);
+    expect(LONG_NAME).to.have.length(200);
+    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
+    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(server, tenant, 'evil', { name: LONG_NAME });
+    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId: LONG_ID, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'evil',
+      primaryLink: { slug: 'bf-2026', destinationUrl: 'https://merchant.example.com/p?ref=bf', title: LONG_NAME },
+    }).expect(201);
+    const res = await fetch(`${server.url}/${tenant.handle}/bf-2026?sub1=${encodeURIComponent(HOSTILE)}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    expect(res.status).to.equal(302);
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const dialogs: string[] = [];
+  async function open(hash: string, token = tenant.ownerToken) {
+    session = await openSession();
+    session.page.on('dialog', (d) => {
+      dialogs.push(d.message());
+      void d.dismiss();
+    });
+    await signIn(session.page, server, tenant.handle, token, hash);
+    return session.page;
+  }
+  afterEach(() => expect(dialogs, 'dialogs opened by API strings').to.deep.equal([]));
+
+  it('campaigns: a 64-character campaign id leaves the short link, Pause and Edit in view', async () => {
+    const page = await open('#/campaigns');
+    await page.locator(`#campaigns-table tr[data-campaign-id="${LONG_ID}"] [data-action="edit"]`).waitFor();
+    await shot(page, 'pass-long-campaigns');
+    expect(await injected(page)).to.equal(0);
+    expect(await clippedInWrap(page, '#campaigns-table')).to.deep.equal({ overflow: 0, clipped: [] });
+  });
+
+  it('partners: a 200-character name leaves email, status and the row\'s buttons in view', async () => {
+    const page = await open('#/partners');
+    const row = page.locator('#partners-table tr[data-partner-id="evil"]');
+    await row.waitFor();
+    await shot(page, 'pass-long-partners');
+    expect(await row.locator('td').first().textContent()).to.include(LONG_NAME);
+    expect(await injected(page)).to.equal(0);
+    expect(await clippedInWrap(page, '#partners-table')).to.deep.equal({ overflow: 0, clipped: [] });
+  });
+
+  it('funnel: a 64-character campaign id leaves every column in view', async () => {
+    const page = await open('#/funnel');
+    await page.locator(`#funnel-table tr[data-campaign-id="${LONG_ID}"]`).waitFor();
+    await shot(page, 'pass-long-funnel');
+    expect(await clippedInWrap(page, '#funnel-table')).to.deep.equal({ overflow: 0, clipped: [] });
+  });
+
+  it('portal overview: the partner\'s long name wraps inside its card, the page does not scroll sideways', async () => {
+    const { token } = await partnerToken(server, tenant, 'evil');
+    const page = await open('#/portal', token);
+    const name = page.locator('#portal-profile [data-stat="name"] .stat-value');
+    await name.waitFor();
+    await shot(page, 'pass-long-portal');
+    expect(await name.textContent()).to.equal(LONG_NAME);
+    expect(await injected(page)).to.equal(0);
+    expect(await pageOverflow(page)).to.equal(0);
+    const [card, value] = await Promise.all([
+      page.locator('#portal-profile [data-stat="name"]').boundingBox(),
+      page.locator('#portal-profile [data-stat="name"] .stat-value').evaluate((el) => el.scrollWidth),
+    ]);
+    expect(value, 'the name fits its card').to.be.at.most(card!.width);
+  });
+});
