@@ -31,6 +31,10 @@ export class ApiError extends Error {
 const listeners = new Set();
 /** Called with every 401, so the app can send the person back to sign-in. */
 export const onUnauthorized = (fn) => listeners.add(fn);
+/** A 401 met outside api() (the live stream): the session's token is dead, the app signs out. */
+export const unauthorized = (err) => {
+  for (const fn of listeners) fn(err);
+};
 
 export const handlePath = (path, handle = session.handle) => `/v2/handles/${encodeURIComponent(handle)}${path}`;
 
@@ -79,7 +83,7 @@ export async function api(path, { method = 'GET', body, token, handle, raw = fal
   }
   if (!res.ok) {
     const err = await toApiError(res);
-    if (res.status === 401 && !token) for (const fn of listeners) fn(err);
+    if (res.status === 401 && !token) unauthorized(err);
     throw err;
   }
   if (raw) return res;

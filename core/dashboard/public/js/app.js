@@ -134,6 +134,9 @@ function route() {
   // replaceState, not location.hash: no second hashchange, and Back does not return to the hidden page.
   if (page && page.id !== id) history.replaceState(null, '', `#/${page.id}`);
   const main = shell(page);
+  // The shell was rebuilt, the sidebar link just followed with it: the focus would fall back to <body>
+  // and Tab start again at the top. It goes to the page's content (a page may then move it on).
+  main.focus({ preventScroll: true });
   if (page?.keepsRange && hashQuery()) linkRange(hashQuery());
   if (!page) return showNothingVisible(main, id);
   document.title = `${page.title} · tenx`;

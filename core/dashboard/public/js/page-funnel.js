@@ -1,7 +1,7 @@
 // The live funnel: per-campaign metrics kept current by the SSE stream, a chart per day (per hour
 // for the last 24 hours), and the CSV export of raw clicks, all over the range in the URL.
 
-import { api, authHeaders, download, handlePath, query } from './api.js';
+import { api, authHeaders, download, handlePath, query, unauthorized } from './api.js';
 import { h, clear, errorBox, card } from './dom.js';
 import { openEventStream } from './sse.js';
 import { timeSeriesChart } from './chart.js';
@@ -132,7 +132,8 @@ export async function renderFunnel(ctx) {
       liveState.dataset.state = state;
       liveState.textContent = state === 'open' ? 'live' : state;
     },
-    onError: (err) => errors.append(errorBox(err, 'The live stream was refused')),
+    // A 401 (the token was revoked or expired while the page was open) ends the session, as on every page.
+    onError: (err) => (err.status === 401 ? unauthorized(err) : errors.append(errorBox(err, 'The live stream was refused'))),
   });
   ctx.onLeave(() => stream.close());
 
