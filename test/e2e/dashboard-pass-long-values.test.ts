@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { clippedInWrap, launchChromium, shot } from '../support/browser.ts';
+import { clippedInWrap, launchChromium, PHONE_VIEWPORT, shot } from '../support/browser.ts';
 import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
@@ -48,8 +48,8 @@ describe('dashboard in a real browser: long ids and names keep every column in v
   });
 
   const dialogs: string[] = [];
-  async function open(hash: string, token = tenant.ownerToken) {
-    session = await openSession();
+  async function open(hash: string, token = tenant.ownerToken, viewport = { width: 1360, height: 900 }) {
+    session = await openSession(viewport);
     session.page.on('dialog', (d) => {
       dialogs.push(d.message());
       void d.dismiss();
@@ -98,5 +98,27 @@ describe('dashboard in a real browser: long ids and names keep every column in v
       page.locator('#portal-profile [data-stat="name"] .stat-value').evaluate((el) => el.scrollWidth),
     ]);
     expect(value, 'the name fits its card').to.be.at.most(card!.width);
+  });
+
+  it('phone width: the campaign picker of a 64-character id and a long partner name in the header keep the page from scrolling sideways', async () => {
+    let page = await open('#/funnel', tenant.ownerToken, PHONE_VIEWPORT);
+    await page.locator(`#export-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });
+    await shot(page, 'pass-long-funnel-phone');
+    expect(await pageOverflow(page), 'funnel').to.equal(0);
+    await page.click('.nav-link[data-page="breakdowns"]');
+    await page.locator(`#breakdown-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });
+    expect(await pageOverflow(page), 'breakdowns').to.equal(0);
+    await session!.close();
+
+    const { token } = await partnerToken(server, tenant, 'evil');
+    page = await open('#/links', token, PHONE_VIEWPORT);
+    await page.locator(`#portal-campaigns tr[data-campaign-id="${LONG_ID}"]`).waitFor();
+    await shot(page, 'pass-long-portal-phone');
+    expect(await page.locator('.tenant-name').textContent()).to.equal(LONG_NAME);
+    expect(await pageOverflow(page), 'portal links').to.equal(0);
+    // The stacked row: the id wraps beside its status badge, it did not run on under it.
+    const row = page.locator(`#portal-campaigns tr[data-campaign-id="${LONG_ID}"]`);
+    const [id, badge] = await Promise.all([row.locator('td').first().locator('div').first().evaluate((el) => el.scrollWidth + el.getBoundingClientRect().left), row.locator('.badge').boundingBox()]);
+    expect(id, 'the id ends before its badge begins').to.be.at.most(badge!.x);
   });
 });
