@@ -15,6 +15,7 @@ import { createHandle, startTestServer, type TestServer } from '../support/serve
 const LONG_ID = 'partner-alpha-black-friday-2026-newsletter-top-banner-and-footer';
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script> ';
 const LONG_NAME = HOSTILE + 'W'.repeat(200 - HOSTILE.length);
+const LONG_SUB = 'L'.repeat(100); // the longest sub-ID the redirect keeps
 const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 describe('dashboard in a real browser: long ids and names keep every column in view', function () {
@@ -39,7 +40,7 @@ describe('dashboard in a real browser: long ids and names keep every column in v
       campaignId: LONG_ID, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'evil',
       primaryLink: { slug: 'bf-2026', destinationUrl: 'https://merchant.example.com/p?ref=bf', title: LONG_NAME },
     }).expect(201);
-    const res = await fetch(`${server.url}/${tenant.handle}/bf-2026?sub1=${encodeURIComponent(HOSTILE)}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${server.url}/${tenant.handle}/bf-2026?sub1=${encodeURIComponent(HOSTILE)}&sub3=${LONG_SUB}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
   });
   after(async () => {
@@ -98,6 +99,19 @@ describe('dashboard in a real browser: long ids and names keep every column in v
       page.locator('#portal-profile [data-stat="name"] .stat-value').evaluate((el) => el.scrollWidth),
     ]);
     expect(value, 'the name fits its card').to.be.at.most(card!.width);
+  });
+
+  it('portal sub-IDs: a 100-character sub-ID (the longest kept) leaves clicks, conversions and revenue in view', async () => {
+    const { token } = await partnerToken(server, tenant, 'evil');
+    const page = await open('#/subids', token);
+    await page.selectOption('#subid-slot', 'sub3');
+    await page.locator(`#breakdown-subid tr[data-key="${LONG_SUB}"]`).waitFor();
+    await shot(page, 'pass-long-subids');
+    expect(await clippedInWrap(page, '#breakdown-subid')).to.deep.equal({ overflow: 0, clipped: [] });
+    await page.selectOption('#subid-slot', 'sub1');
+    await page.locator('#breakdown-subid tr[data-key]').first().waitFor();
+    expect(await page.locator('#breakdown-subid tr[data-key] td').first().locator('div').first().textContent()).to.include('<img src=x onerror=alert(1)><script>');
+    expect(await injected(page)).to.equal(0);
   });
 
   it('phone width: the campaign picker of a 64-character id and a long partner name in the header keep the page from scrolling sideways', async () => {

@@ -86,7 +86,8 @@ export function breakdownTable(dimension, rows, currency) {
     const share = h('span.share-bar');
     share.style.width = `${Math.round((r.clicks / total) * 100)}%`; // CSSOM, allowed by the CSP (no inline style attribute)
     return h(`tr${r.clicks && bots / r.clicks > 0.4 ? '.low-confidence' : ''}`, { dataset: { key: r.key } },
-      h('td', {}, h('div.strong', {}, r.key === null || r.key === '' ? '(none)' : String(r.key)), h('div.share', {}, share)),
+      // A key can be long without a space (a sub-ID of 100 characters): it breaks rather than push the numbers out of view.
+      h('td', {}, h('div.strong.long-id', {}, r.key === null || r.key === '' ? '(none)' : String(r.key)), h('div.share', {}, share)),
       h('td.num', {}, fmt.int(r.clicks)),
       h('td.num', {}, fmt.int(r.qualifiedClicks)),
       h('td.num', {}, r.clicks ? fmt.pct(bots / r.clicks) : '—'),
