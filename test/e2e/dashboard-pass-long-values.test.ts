@@ -16,6 +16,7 @@ const LONG_ID = 'partner-alpha-black-friday-2026-newsletter-top-banner-and-foote
 const HOSTILE = '<img src=x onerror=alert(1)><script>alert(2)</script> ';
 const LONG_NAME = HOSTILE + 'W'.repeat(200 - HOSTILE.length);
 const LONG_SUB = 'L'.repeat(100); // the longest sub-ID the redirect keeps
+const LONG_KEY = `order-${'K'.repeat(249)}`; // 255 characters, the longest order key
 const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 
 describe('dashboard in a real browser: long ids and names keep every column in view', function () {
@@ -42,6 +43,12 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     }).expect(201);
     const res = await fetch(`${server.url}/${tenant.handle}/bf-2026?sub1=${encodeURIComponent(HOSTILE)}&sub3=${LONG_SUB}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
+    const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    // 10 %: the reversal then shows the commission row it appended, in a table of its own under the form.
+    await server.http.put(`/v2/handles/${tenant.handle}/rewards/ten-percent`).set(tenant.auth)
+      .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
+    await server.http.post('/v2/public/conversions').set(tenant.auth)
+      .send({ ctx, eventType: 'affiliate_click', value: 120, currency: 'USD', idempotencyKey: LONG_KEY }).expect(201);
   });
   after(async () => {
     await browser?.close();
@@ -112,6 +119,25 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     await page.locator('#breakdown-subid tr[data-key]').first().waitFor();
     expect(await page.locator('#breakdown-subid tr[data-key] td').first().locator('div').first().textContent()).to.include('<img src=x onerror=alert(1)><script>');
     expect(await injected(page)).to.equal(0);
+  });
+
+  it('conversions: a reversal with a 1000-character note, of an order with a 255-character key, leaves the table\'s columns in view', async () => {
+    const page = await open('#/conversions');
+    const row = page.locator('#conversions-table tbody tr', { hasText: LONG_ID }).first();
+    await row.waitFor();
+    await row.locator('button', { hasText: 'Reverse' }).click();
+    await page.fill('.reverse-amount', '10');
+    const note = HOSTILE + 'N'.repeat(1000 - HOSTILE.length);
+    await page.fill('.reverse-note', note);
+    await page.click('[data-action="submit-reversal"]');
+    await page.locator('.reversal-done').waitFor();
+    await shot(page, 'pass-long-reversal');
+    expect(await page.locator('.reversal-done').textContent()).to.include(note.trim());
+    expect(await page.locator('.reverse-key').textContent()).to.equal(LONG_KEY);
+    await page.locator('.reversal-done tr[data-type="adjustment"]').waitFor();
+    expect(await injected(page)).to.equal(0);
+    const { overflow } = await clippedInWrap(page, '#conversions-table');
+    expect(overflow, 'how much wider than its card the conversions table became').to.equal(0);
   });
 
   it('phone width: the campaign picker of a 64-character id and a long partner name in the header keep the page from scrolling sideways', async () => {

@@ -48,7 +48,7 @@ export function reversalForm(c, { onReversed, onClose }) {
   function shown(r) {
     return h('div.alert.alert-success.reversal-done', { role: 'status', dataset: { reversalId: r.reversalId } },
       h('strong', {}, r.deduped ? 'Already reversed with this key: ' : 'Reversed ', fmt.money(r.amount, r.currency), ` (${r.reason})`),
-      r.note ? h('p.small', {}, r.note) : null,
+      r.note ? h('p.small.long-text', {}, r.note) : null,
       h('p.small', {}, r.commissions.length ? 'Commission rows it created or changed:' : 'No commission row changed (this conversion earned none).'),
       r.commissions.length ? h('div.table-wrap', {}, h('table.table.reversal-commissions', {},
         h('thead', {}, h('tr', {}, COMMISSION_COLUMNS.map((col) => (typeof col === 'string' ? h('th', {}, col) : h(col.num ? 'th.num' : 'th', {}, col.title))))),
@@ -56,7 +56,7 @@ export function reversalForm(c, { onReversed, onClose }) {
   }
 
   const form = h('form.inline-form.reversal-form', { method: 'post', dataset: { conversionId: c.conversionId }, on: { submit: onSubmit } },
-    h('div.inline-field', {}, h('span', {}, 'Order key'), h('code.reverse-key', {}, c.idempotencyKey ?? '—')),
+    h('div.inline-field', {}, h('span', {}, 'Order key'), h('code.reverse-key.long-text', {}, c.idempotencyKey ?? '—')),
     h('label.inline-field', {}, h('span', {}, `Amount${c.currency ? ` (${c.currency})` : ''}`), amount),
     h('label.inline-field', {}, h('span', {}, 'Reason'), reason),
     h('label.inline-field', {}, h('span', {}, 'Note'), note),
