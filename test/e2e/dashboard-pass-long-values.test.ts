@@ -140,6 +140,42 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     expect(overflow, 'how much wider than its card the conversions table became').to.equal(0);
   });
 
+  it('partners, reward rules, payouts: a 130-character email, a 64-character rule id, a 255-character payment reference and a 200-character token name leave the buttons in view', async () => {
+    const email = `${'e'.repeat(60)}@${'d'.repeat(56)}.example.com`;
+    await createPartner(server, tenant, 'payee', { name: 'Payee Media', email });
+    await partnerToken(server, tenant, 'payee', { name: 'T'.repeat(200) });
+    const ruleId = 'r'.repeat(64);
+    await server.http.put(`/v2/handles/${tenant.handle}/rewards/${ruleId}`).set(tenant.auth)
+      .send({ scope: { campaignId: LONG_ID, partnerId: 'evil' }, event: 'click', type: 'flat', amount: 0.05, holdDays: 0 }).expect(201);
+    // One approved commission of payee's, paid with a long reference.
+    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId: 'payee-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'payee',
+      primaryLink: { slug: 'payee-deal', destinationUrl: 'https://merchant.example.com/p?ref=payee' },
+    }).expect(201);
+    const res = await fetch(`${server.url}/${tenant.handle}/payee-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    await server.http.post('/v2/public/conversions').set(tenant.auth)
+      .send({ ctx, eventType: 'affiliate_click', value: 50, currency: 'USD', idempotencyKey: 'payee-order-1' }).expect(201);
+    const { body: list } = await server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=payee`).set(tenant.auth).expect(200);
+    await server.http.patch(`/v2/handles/${tenant.handle}/commissions/${list.data[0].commissionId}`).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
+    const { body: run } = await server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth)
+      .send({ idempotencyKey: 'run-payee', partnerIds: ['payee'], periodEnd: list.data[0].holdUntil }).expect(201);
+    await server.http.post(`/v2/handles/${tenant.handle}/payouts/${run.data[0].payoutId}/mark-paid`).set(tenant.auth).send({ reference: 'W'.repeat(255) }).expect(200);
+
+    const page = await open('#/partners');
+    await page.locator('#partners-table tr[data-partner-id="payee"] [data-action="tokens"]').click();
+    await page.locator('.partner-tokens tr[data-token-id]').first().waitFor();
+    await shot(page, 'pass-long-partner-tokens');
+    expect(await clippedInWrap(page, '#partners-table'), 'partners').to.deep.equal({ overflow: 0, clipped: [] });
+    await page.click('.nav-link[data-page="rewards"]');
+    await page.locator(`#rewards-table tr[data-reward-id="${ruleId}"]`).waitFor();
+    expect(await clippedInWrap(page, '#rewards-table'), 'reward rules').to.deep.equal({ overflow: 0, clipped: [] });
+    await page.click('.nav-link[data-page="payouts"]');
+    await page.locator('#payouts-table tr[data-payout-id]').first().waitFor();
+    await shot(page, 'pass-long-payouts');
+    expect(await clippedInWrap(page, '#payouts-table'), 'payouts').to.deep.equal({ overflow: 0, clipped: [] });
+  });
+
   it('phone width: the campaign picker of a 64-character id and a long partner name in the header keep the page from scrolling sideways', async () => {
     let page = await open('#/funnel', tenant.ownerToken, PHONE_VIEWPORT);
     await page.locator(`#export-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });

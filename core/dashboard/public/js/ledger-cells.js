@@ -41,7 +41,7 @@ export function payoutCells(p, { partner = true } = {}) {
     h('td.status', {}, ledgerBadge(p.status)),
     h('td.small.nowrap', {}, day(p.periodEnd)),
     h('td.small.nowrap', {}, day(p.paidAt)),
-    h('td.small', {}, p.reference ?? ''),
+    h('td.small.long-text', {}, p.reference ?? ''),
   ].filter(Boolean);
 }
 

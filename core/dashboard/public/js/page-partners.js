@@ -37,7 +37,7 @@ export async function renderPartners(ctx) {
     function cells() {
       return [
         h('td', {}, h('div.strong.long-id', {}, p.partnerId), h('div.muted.small.long-text', {}, p.name)),
-        h('td.small', {}, p.email ?? '—'),
+        h('td.small.long-text', {}, p.email ?? '—'),
         h('td.status', {}, statusBadge(p.status)),
         h('td.num', {}, fmt.money(p.minimumPayout, ctx.currency)),
         h('td.small.nowrap', {}, fmt.time(p.createdAt)),

@@ -36,8 +36,8 @@ export async function renderRewards(ctx) {
   function row(r) {
     const feedback = h('div.row-feedback');
     const tr = h('tr', { dataset: { rewardId: r.rewardId } },
-      h('td', {}, h('div.strong.nowrap', {}, r.rewardId)),
-      h('td.small', {}, scopeText(r.scope)),
+      h('td', {}, h('div.strong.long-id', {}, r.rewardId)),
+      h('td.small.long-text', {}, scopeText(r.scope)),
       h('td', {}, h('code', {}, r.event)),
       h('td.num', { dataset: { col: 'reward' } }, rewardText(r)),
       h('td.num', {}, `${fmt.int(r.holdDays)} d`),

@@ -34,7 +34,7 @@ export function partnerTokens(p, handle) {
     const feedback = h('div.row-feedback');
     const state = tokenState(t);
     const tr = h('tr', { dataset: { tokenId: t.tokenId, state } },
-      h('td', {}, h('div.strong', {}, t.name), h('div.muted.small.mono', { title: t.tokenId }, `…${t.tokenId.slice(-8)}`)),
+      h('td', {}, h('div.strong.long-text', {}, t.name), h('div.muted.small.mono', { title: t.tokenId }, `…${t.tokenId.slice(-8)}`)),
       h('td.small', {}, t.scopes.map((s) => h('div', {}, h('code', {}, s)))),
       h('td.small.nowrap', {}, fmt.time(t.createdAt)),
       h('td.small.nowrap', {}, t.expiresAt ? fmt.time(t.expiresAt) : 'never'),
