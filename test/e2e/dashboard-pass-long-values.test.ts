@@ -176,6 +176,27 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     expect(await clippedInWrap(page, '#payouts-table'), 'payouts').to.deep.equal({ overflow: 0, clipped: [] });
   });
 
+  it('a 1280-pixel window: a pending payout\'s reference field, Mark paid and Cancel stay inside the payouts table', async () => {
+    await createPartner(server, tenant, 'pending-payee', { name: 'Pending Payee' });
+    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId: 'pending-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'pending-payee',
+      primaryLink: { slug: 'pending-deal', destinationUrl: 'https://merchant.example.com/p?ref=pending' },
+    }).expect(201);
+    const res = await fetch(`${server.url}/${tenant.handle}/pending-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    await server.http.post('/v2/public/conversions').set(tenant.auth)
+      .send({ ctx, eventType: 'affiliate_click', value: 1234567.89, currency: 'USD', idempotencyKey: 'pending-order-1' }).expect(201);
+    const { body: list } = await server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=pending-payee`).set(tenant.auth).expect(200);
+    await server.http.patch(`/v2/handles/${tenant.handle}/commissions/${list.data[0].commissionId}`).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
+    await server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth)
+      .send({ idempotencyKey: 'run-pending', partnerIds: ['pending-payee'], periodEnd: list.data[0].holdUntil }).expect(201);
+
+    const page = await open('#/payouts', tenant.ownerToken, { width: 1280, height: 900 });
+    await page.locator('#payouts-table tr[data-status="pending"] [data-action="mark-paid"]').waitFor();
+    await shot(page, 'pass-long-payouts-1280');
+    expect(await clippedInWrap(page, '#payouts-table')).to.deep.equal({ overflow: 0, clipped: [] });
+  });
+
   it('phone width: the campaign picker of a 64-character id and a long partner name in the header keep the page from scrolling sideways', async () => {
     let page = await open('#/funnel', tenant.ownerToken, PHONE_VIEWPORT);
     await page.locator(`#export-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });
