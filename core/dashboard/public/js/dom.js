@@ -80,6 +80,13 @@ export function scopeNote(scope, what) {
     h('p', {}, 'This token lacks the ', h('code', {}, scope), ' scope. Create a token with it to see this.'));
 }
 
+/**
+ * The class of an id shown in a table cell: up to 24 characters it stays on one line (`short`); a
+ * longer one (ids go up to 64 characters, sub-IDs up to 100) breaks where it must (.long-id) rather
+ * than push the row's other columns and buttons out of view.
+ */
+export const idClass = (text, short = '.nowrap') => (String(text ?? '').length > 24 ? '.long-id' : short);
+
 export function badge(text, tone = 'neutral', title) {
   return h(`span.badge.badge-${tone}`, { title }, text);
 }

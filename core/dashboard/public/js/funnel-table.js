@@ -1,6 +1,6 @@
 // The funnel table: one row per campaign, updated in place when the live stream pushes a row.
 
-import { h, clear, fmt, badge, emptyRow } from './dom.js';
+import { h, idClass, clear, fmt, badge, emptyRow } from './dom.js';
 
 export const LOW_CONFIDENCE = 50;
 
@@ -78,7 +78,7 @@ export function revenueCell(row, currency) {
 
 function cells(row, currency) {
   return [
-    h('td', {}, h('div.strong.long-id', {}, row.campaignId)),
+    h('td', {}, h(`div.strong${idClass(row.campaignId)}`, {}, row.campaignId)),
     h('td.num', { dataset: { col: 'clicks' } }, fmt.int(row.clicks)),
     h('td.num', { dataset: { col: 'qualifiedClicks' } }, fmt.int(row.qualifiedClicks)),
     h('td.num', { dataset: { col: 'conversions' } }, fmt.int(row.conversions)),
@@ -120,8 +120,10 @@ export function funnelTable(currency, { commission = false } = {}) {
   let rowsCurrency = '';
 
   function render(row, flash) {
-    const list = cells(row, currency);
-    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row, currency || impliedCurrency(row) || rowsCurrency).map((line) => h('div', {}, line))));
+    // Revenue and commission name the same currency: a row that earned nothing said a bare "0.00" beside "0.00 USD".
+    const rowCurrency = currency || impliedCurrency(row) || rowsCurrency;
+    const list = cells(row, rowCurrency);
+    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row, rowCurrency).map((line) => h('div', {}, line))));
     const tr = h(`tr${row.confidence < LOW_CONFIDENCE ? '.low-confidence' : ''}`, { dataset: { campaignId: row.campaignId } }, list);
     const before = rows.get(row.campaignId);
     if (before) before.tr.replaceWith(tr);

@@ -2,7 +2,7 @@
 // channel sent them (referrer), for all campaigns or one, over the range in the URL.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, fmt, emptyRow } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, emptyRow } from './dom.js';
 import { revenueCell } from './funnel-table.js';
 import { parseRange, rangeSearch, rangeWindow } from './range.js';
 import { rangePicker } from './range-picker.js';
@@ -87,7 +87,7 @@ export function breakdownTable(dimension, rows, currency) {
     share.style.width = `${Math.round((r.clicks / total) * 100)}%`; // CSSOM, allowed by the CSP (no inline style attribute)
     return h(`tr${r.clicks && bots / r.clicks > 0.4 ? '.low-confidence' : ''}`, { dataset: { key: r.key } },
       // A key can be long without a space (a sub-ID of 100 characters): it breaks rather than push the numbers out of view.
-      h('td', {}, h('div.strong.long-id', {}, r.key === null || r.key === '' ? '(none)' : String(r.key)), h('div.share', {}, share)),
+      h('td', {}, h(`div.strong${idClass(r.key, '')}`, {}, r.key === null || r.key === '' ? '(none)' : String(r.key)), h('div.share', {}, share)),
       h('td.num', {}, fmt.int(r.clicks)),
       h('td.num', {}, fmt.int(r.qualifiedClicks)),
       h('td.num', {}, r.clicks ? fmt.pct(bots / r.clicks) : '—'),

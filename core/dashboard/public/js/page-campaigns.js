@@ -2,7 +2,7 @@
 // its partners), pause/activate, change the partner and status, copy the short link.
 
 import { api } from './api.js';
-import { h, clear, errorBox, scopeNote, statusBadge, card, copyText } from './dom.js';
+import { h, idClass, clear, errorBox, scopeNote, statusBadge, card, copyText } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { allowed } from './scopes.js';
 import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
@@ -33,7 +33,7 @@ export async function renderCampaigns(ctx) {
     const feedback = h('div.row-feedback');
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { campaignId: c.campaignId } },
-      h('td', {}, h('div.strong.long-id', {}, c.campaignId), link.title ? h('div.muted.small.truncate', { title: link.title }, link.title) : null,
+      h('td', {}, h(`div.strong${idClass(c.campaignId)}`, {}, c.campaignId), link.title ? h('div.muted.small.truncate', { title: link.title }, link.title) : null,
         h('code.goal-type', {}, c.goalType)),
       h('td.partner', {}, partnerLabel(c.partnerId, partners)),
       h('td.status', {}, statusBadge(c.status)),

@@ -2,7 +2,7 @@
 // partner's tokens (list, revoke, issue one shown once).
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, card, statusBadge, scopeNote } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -36,7 +36,7 @@ export async function renderPartners(ctx) {
 
     function cells() {
       return [
-        h('td', {}, h('div.strong.long-id', {}, p.partnerId), h('div.muted.small.long-text', {}, p.name)),
+        h('td', {}, h(`div.strong${idClass(p.partnerId)}`, {}, p.partnerId), h('div.muted.small.long-text', {}, p.name)),
         h('td.small.long-text', {}, p.email ?? '—'),
         h('td.status', {}, statusBadge(p.status)),
         h('td.num', {}, fmt.money(p.minimumPayout, ctx.currency)),

@@ -2,7 +2,7 @@
 // campaigns' short links. Everything comes from the partner realm, /v2/handles/{h}/partner/...
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, card, statusBadge, emptyRow } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, statusBadge, emptyRow } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { copyButton } from './page-campaigns.js';
 
@@ -50,7 +50,7 @@ export async function renderPortalLinks(ctx) {
     stack: true, // a phone gives the short link and its Copy button the card's whole width
     empty: 'No campaign is assigned to you yet.',
     row: (c) => h('tr', { dataset: { campaignId: c.campaignId } },
-      h('td', {}, h('div.strong.long-id', {}, c.campaignId), c.title ? h('div.muted.small.truncate', { title: c.title }, c.title) : null),
+      h('td', {}, h(`div.strong${idClass(c.campaignId)}`, {}, c.campaignId), c.title ? h('div.muted.small.truncate', { title: c.title }, c.title) : null),
       h('td', {}, statusBadge(c.status)),
       h('td', {}, c.shortUrl
         ? h('div.link-cell', {}, h('a.short-link', { href: c.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, c.shortUrl), copyButton(c.shortUrl))

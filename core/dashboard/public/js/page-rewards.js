@@ -2,7 +2,7 @@
 // replace one (reward-form.js), delete one after a confirmation. The most specific rule wins.
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, card, scopeNote } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -36,7 +36,7 @@ export async function renderRewards(ctx) {
   function row(r) {
     const feedback = h('div.row-feedback');
     const tr = h('tr', { dataset: { rewardId: r.rewardId } },
-      h('td', {}, h('div.strong.long-id', {}, r.rewardId)),
+      h('td', {}, h(`div.strong${idClass(r.rewardId)}`, {}, r.rewardId)),
       h('td.small.long-text', {}, scopeText(r.scope)),
       h('td', {}, h('code', {}, r.event)),
       h('td.num', { dataset: { col: 'reward' } }, rewardText(r)),

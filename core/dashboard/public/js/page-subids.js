@@ -4,6 +4,7 @@
 import { api, query } from './api.js';
 import { h, clear, errorBox, card } from './dom.js';
 import { breakdownTable } from './page-breakdowns.js';
+import { impliedCurrency } from './funnel-table.js';
 import { parseRange, rangeSearch, rangeWindow } from './range.js';
 import { rangePicker } from './range-picker.js';
 
@@ -29,6 +30,9 @@ export async function renderSubIds(ctx) {
     picker.el, errors,
     card('By sub-ID', body));
 
+  // The portal is not told the reporting currency: the funnel's totals imply it (a placement that
+  // earned nothing then says "0.00 USD", not a bare "0.00").
+  let currency = ctx.currency;
   let seq = 0;
   async function load() {
     const mine = ++seq;
@@ -37,7 +41,7 @@ export async function renderSubIds(ctx) {
     let content;
     try {
       const res = await api(`${base}${query({ groupBy: slot.value, campaignId: campaign.value || undefined, from, to })}`);
-      content = breakdownTable({ id: 'subid', title: slot.value }, res.data, ctx.currency);
+      content = breakdownTable({ id: 'subid', title: slot.value }, res.data, currency);
     } catch (err) {
       content = errorBox(err, `Could not load the ${slot.value} breakdown`);
     }
@@ -48,6 +52,7 @@ export async function renderSubIds(ctx) {
   campaign.addEventListener('change', load);
   try {
     const res = await api(`${base}${query({ funnel: true })}`);
+    currency ||= impliedCurrency(res.totals);
     for (const r of res.data) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
   } catch (err) {
     errors.append(errorBox(err, 'Could not list your campaigns'));
