@@ -197,6 +197,14 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     expect(await clippedInWrap(page, '#payouts-table')).to.deep.equal({ overflow: 0, clipped: [] });
   });
 
+  it('campaigns: the editor\'s partner picker, whose options hold a 200-character name, stays inside the table', async () => {
+    const page = await open('#/campaigns');
+    await page.locator(`#campaigns-table tr[data-campaign-id="${LONG_ID}"] [data-action="edit"]`).click();
+    await page.locator('#campaigns-table tr.detail select, #campaigns-table tr.detail input').first().waitFor();
+    await shot(page, 'pass-long-campaign-editor');
+    expect((await clippedInWrap(page, '#campaigns-table')).overflow).to.equal(0);
+  });
+
   it('phone width: the campaign picker of a 64-character id and a long partner name in the header keep the page from scrolling sideways', async () => {
     let page = await open('#/funnel', tenant.ownerToken, PHONE_VIEWPORT);
     await page.locator(`#export-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });
