@@ -20,6 +20,8 @@ export function queries(now: number): Query[] {
   const from = new Date(Math.floor(now / DAY) * DAY - 7 * DAY + 12 * 3_600_000);
   const w7: Window = { from };
   const day = new Date(Math.floor((now - DAY) / 3_600_000) * 3_600_000);
+  // A window from half past an hour: its first half hour is read from raw rows (from/to are exact instants).
+  const halfPast = new Date(day.getTime() + 1_800_000);
   const f = `from=${from.toISOString()}`;
   const all = { includeArchived: false };
   const p01 = { partnerId: 'p01', includeArchived: false };
@@ -30,6 +32,10 @@ export function queries(now: number): Query[] {
     { name: 'groupBy=country, all time', path: '/analytics?groupBy=country', probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: {} },
     { name: 'groupBy=country, last 24 hours', path: `/analytics?groupBy=country&from=${day.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: { from: day } },
   ];
+  q.push(
+    { name: 'funnel, last 24 hours from half past', path: `/analytics?funnel=true&from=${halfPast.toISOString()}`, probe: { kind: 'funnel' }, campaigns: all, window: { from: halfPast } },
+    { name: 'groupBy=country, last 24 hours from half past', path: `/analytics?groupBy=country&from=${halfPast.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: all, window: { from: halfPast } },
+  );
   for (const by of GROUP_BY) q.push({ name: `groupBy=${by}, 7 days`, path: `/analytics?groupBy=${by}&${f}`, probe: { kind: 'groupBy', by }, campaigns: all, window: w7 });
   q.push(
     { name: 'groupBy=country, partnerId=p01, last 24 hours', path: `/analytics?groupBy=country&partnerId=p01&from=${day.toISOString()}`, probe: { kind: 'groupBy', by: 'country' }, campaigns: p01, window: { from: day } },
