@@ -23,6 +23,7 @@ export const API_COMMANDS: Record<string, () => Promise<Register>> = {
   rewards: async () => (await import('./rewards.ts')).registerRewardCommands,
   commissions: async () => (await import('./commissions.ts')).registerCommissionCommands,
   payouts: async () => (await import('./payouts.ts')).registerPayoutCommands,
+  postbacks: async () => (await import('./postbacks.ts')).registerPostbackCommands,
 };
 
 /** Registers every API command (each file once: login/logout and webhooks/notifications share one). */

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, listArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
+import { printDeliveries, printSecret, type Delivery } from './deliveries.ts';
 import { action, percent, printJson, printTable } from './output.ts';
 
 /** The server's list (core/outbox's EVENT_TYPES; test/unit/cli-event-types.test.ts keeps them equal): v2's events, then v2.1's ledger events. */
@@ -22,11 +23,6 @@ interface Webhook {
 
 const hooks = (c: TenxClient, id?: string, rest = '') => c.handlePath(`/webhooks${id ? `/${encodeURIComponent(id)}` : ''}${rest}`);
 
-/** As `tokens create` does: the secret alone on stdout, so SECRET=$(tenx webhooks add ...) works; the rest is for people, on stderr. */
-function printSecret(notice: string, secret: string | undefined) {
-  process.stderr.write(notice);
-  process.stdout.write(`${secret}\n`);
-}
 
 /** What happens to the old secret: receivers must accept both until it expires, then only the new one. */
 function overlapNotice(w: Webhook): string {
@@ -135,29 +131,8 @@ function registerWebhooks(program: Command) {
     );
 }
 
-interface Attempt {
-  at?: string;
-  statusCode?: number | null;
-  latencyMs?: number | null;
-  error?: string | null;
-}
 /** Per-webhook counts of the panel's summary (keyed by webhookId). */
 interface Counts { succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
-
-interface Delivery {
-  deliveryId: string;
-  webhookId?: string;
-  eventType?: string;
-  status: string;
-  attempts?: Attempt[];
-  createdAt?: string;
-}
-
-const lastAttempt = (d: Delivery) => {
-  if (!d.attempts?.length) return '-';
-  const a = d.attempts[d.attempts.length - 1];
-  return [a.statusCode ?? '', a.error ?? '', a.latencyMs != null ? `${a.latencyMs}ms` : ''].filter(Boolean).join(' ');
-};
 
 function registerNotifications(program: Command) {
   const notifications = program.command('notifications').description('the notifications panel: deliveries, attempts, success/failure counts');
@@ -177,20 +152,7 @@ function registerNotifications(program: Command) {
             status: o.status, webhookId: o.webhook, limit: o.limit, cursor: o.cursor,
           });
           if (o.json) return printJson(res);
-          printTable(
-            res.data,
-            [
-              { header: 'DELIVERY', value: (d) => d.deliveryId },
-              { header: 'CREATED', value: (d) => d.createdAt },
-              { header: 'EVENT', value: (d) => d.eventType },
-              { header: 'STATUS', value: (d) => d.status },
-              { header: 'ATTEMPTS', value: (d) => d.attempts?.length ?? 0, align: 'right' },
-              { header: 'LAST ATTEMPT', value: lastAttempt },
-              { header: 'WEBHOOK', value: (d) => d.webhookId },
-            ],
-            'no deliveries',
-          );
-          if (res.nextCursor) process.stderr.write(`(more: --cursor ${res.nextCursor})\n`);
+          printDeliveries(res, true);
           const summary = Object.entries(res.summary ?? {}).map(([webhookId, c]) => ({ webhookId, ...c }));
           if (summary.length) {
             process.stdout.write('\n');

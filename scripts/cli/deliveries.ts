@@ -1,0 +1,49 @@
+// What `tenx notifications list` and `tenx postbacks deliveries` print: a delivery and its attempts, as the
+// notifications panel returns them (webhooks and partner postbacks share the delivery engine).
+import { printTable } from './output.ts';
+
+interface Attempt {
+  at?: string;
+  statusCode?: number | null;
+  latencyMs?: number | null;
+  error?: string | null;
+}
+
+export interface Delivery {
+  deliveryId: string;
+  webhookId?: string;
+  eventType?: string;
+  status: string;
+  attempts?: Attempt[];
+  createdAt?: string;
+}
+
+const lastAttempt = (d: Delivery) => {
+  if (!d.attempts?.length) return '-';
+  const a = d.attempts[d.attempts.length - 1];
+  return [a.statusCode ?? '', a.error ?? '', a.latencyMs != null ? `${a.latencyMs}ms` : ''].filter(Boolean).join(' ');
+};
+
+/** One row per delivery, newest first as listed; `(more: --cursor …)` on stderr when there is a next page. */
+export function printDeliveries(res: { data: Delivery[]; nextCursor?: string | null }, withWebhook: boolean): void {
+  printTable(
+    res.data,
+    [
+      { header: 'DELIVERY', value: (d) => d.deliveryId },
+      { header: 'CREATED', value: (d) => d.createdAt },
+      { header: 'EVENT', value: (d) => d.eventType },
+      { header: 'STATUS', value: (d) => d.status },
+      { header: 'ATTEMPTS', value: (d) => d.attempts?.length ?? 0, align: 'right' },
+      { header: 'LAST ATTEMPT', value: lastAttempt },
+      ...(withWebhook ? [{ header: 'WEBHOOK', value: (d: Delivery) => d.webhookId }] : []),
+    ],
+    'no deliveries',
+  );
+  if (res.nextCursor) process.stderr.write(`(more: --cursor ${res.nextCursor})\n`);
+}
+
+/** As `tokens create` does: the secret alone on stdout, so SECRET=$(tenx webhooks add ...) works; the rest is for people, on stderr. */
+export function printSecret(notice: string, secret: string | undefined): void {
+  process.stderr.write(notice);
+  process.stdout.write(`${secret}\n`);
+}
