@@ -184,7 +184,7 @@ export function windowSource(g: Grains, f: SourceFilter, p: Params): string {
     }
     return parts.map((s) => `(${s})`).join(' union all ');
   }
-  if (!onHours(f.window.from) || !onHours(f.window.to)) return partialHours(g, f, f.window, p);
+  if (!onHours(f.window.from) || !onHours(f.window.to)) return exactWindowSource(g, f, p);
   if (g.handle && isWholeHandle(set)) return handleWindowSource(g, g.handle, f, set.includeArchived, p);
   const handle = p.add(f.handle);
   const where = `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`;
@@ -267,19 +267,26 @@ const onHours = (t: Date | undefined) => t === undefined || t.getTime() % HOUR =
 
 /**
  * Rows within [from, to) when an end falls inside an hour: the whole hours between from the rollups
- * (windowSource), each partial hour from raw rows. A partial hour of clicks dropped by
- * CLICK_RETENTION_DAYS counts whole from the rollups (hour-precise there, as far as they go), except
- * in a handover's span (`exact`: that hour is also the other holder's).
+ * (windowSource), each partial hour from raw rows. Clicks of a window that starts where CLICK_RETENTION_DAYS
+ * dropped the raw rows are read as before exact windows: from the whole hours around it (hour-precise
+ * where rollups are hourly, day-precise where they are daily), never 0. A handover's span (`exact`) keeps
+ * its partial hours raw (those hours are also the other holder's).
  */
+function exactWindowSource(g: Grains, f: SourceFilter, p: Params): string {
+  const { from, to } = f.window;
+  const exact = partialHours(g, f, f.window, p);
+  if (f.exact || !from || g.raw?.table !== 'clicks') return exact;
+  const wholeHours = windowSource(g, { ...f, window: { from: floorHour(from), to: to && ceilHour(to) } }, p);
+  const dropped = `${p.add(floorHour(from))} < coalesce((select kept_from from click_retention), '-infinity')`;
+  return `(select * from (${exact}) exact_window where not (${dropped})) union all (select * from (${wholeHours}) whole_hours where ${dropped})`;
+}
+
+/** The whole hours inside [from, to) from windowSource, the partial hours at its ends from raw rows. */
 function partialHours(g: Grains, f: SourceFilter, { from, to }: Window, p: Params): string {
   const inner = { from: from && ceilHour(from), to: to && floorHour(to) };
   const raw = (a: Date, b: Date) => {
     const handle = p.add(f.handle);
-    const rows = rawRows(g, `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`, a, b, f.hourly, p);
-    if (f.exact || g.raw!.table !== 'clicks') return rows;
-    const dropped = `${p.add(a)} < coalesce((select kept_from from click_retention), '-infinity')`;
-    const wholeHours = windowSource(g, { ...f, window: { from: floorHour(a), to: ceilHour(b) } }, p);
-    return `(${rows} and not (${dropped})) union all (select * from (${wholeHours}) whole_hours where ${dropped})`;
+    return rawRows(g, `handle = ${handle} and ${campaignFilter(f.campaigns, handle, (v) => p.add(v))}`, a, b, f.hourly, p);
   };
   if (inner.from && inner.to && inner.from >= inner.to) return raw(from!, to!);
   const parts = [windowSource(g, { ...f, window: inner }, p)];

@@ -264,6 +264,12 @@ describe('CLICK_RETENTION_DAYS: whole months of clicks dropped, rollups kept', (
     const sum = async (query: string) => ((await analytics(query)).data as Array<{ clicks: number }>).reduce((n, r) => n + r.clicks, 0);
     for (const groupBy of ['hour', 'campaign']) expect(await sum(`groupBy=${groupBy}&${w}`), `groupBy=${groupBy}`).to.equal(18);
     for (const groupBy of ['country', 'segment', 'browser', 'os']) expect(await sum(`groupBy=${groupBy}&${w}`), `groupBy=${groupBy}`).to.equal(wholeDays);
+    // From half past 12:00: that partial hour's raw clicks are gone with their month, so the window is read as from
+    // 12:00 (the rollups around it: hour-precise where hourly, day-precise where daily), never as 0.
+    const halfPast = `campaignId=${h.campaignId}&from=${new Date(Date.parse(from) + 1_800_000).toISOString()}&to=${to}`;
+    expect((await analytics(`funnel=true&${halfPast}`)).totals.clicks).to.equal(18);
+    for (const groupBy of ['hour', 'campaign']) expect(await sum(`groupBy=${groupBy}&${halfPast}`), `groupBy=${groupBy} from half past`).to.equal(18);
+    for (const groupBy of ['country', 'browser']) expect(await sum(`groupBy=${groupBy}&${halfPast}`), `groupBy=${groupBy} from half past`).to.equal(wholeDays);
   });
 
   it('keeps clicks forever when CLICK_RETENTION_DAYS is 0 (the default)', async () => {
