@@ -6,6 +6,7 @@ import { api, query } from './api.js';
 import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { webhookManager } from './webhook-manager.js';
+import { attemptOutcome, attemptTime, attemptsTable } from './delivery-attempts.js';
 
 // Poll faster while a delivery is still in flight: its retries land within seconds.
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
@@ -245,25 +246,4 @@ export async function renderNotifications(ctx) {
   await loadEndpoints();
   await load();
   next();
-}
-
-const attemptTime = (a) => a.at ?? a.attemptedAt ?? a.createdAt ?? a.startedAt;
-
-function attemptOutcome(a) {
-  const code = a.statusCode ?? a.status;
-  const ok = typeof code === 'number' && code >= 200 && code < 300;
-  // No status: the attempt's error says why (dns, timeout, connection refused, an address not allowed).
-  return h(`span.${ok ? 'count-good' : 'count-bad'}`, {}, code ? `HTTP ${code}` : a.error ? `no response (${a.error})` : 'no response');
-}
-
-function attemptsTable(attempts) {
-  if (!attempts.length) return h('p.muted.small', {}, 'Not attempted yet.');
-  return h('table.table.attempts', {},
-    h('thead', {}, h('tr', {}, ['#', 'Time', 'Status code', 'Latency', 'Error / response'].map((t) => h('th', {}, t)))),
-    h('tbody', {}, attempts.map((a, i) => h('tr', {},
-      h('td', {}, String(a.attempt ?? i + 1)),
-      h('td', {}, fmt.time(attemptTime(a))),
-      h('td', {}, attemptOutcome(a)),
-      h('td.num', {}, typeof (a.latencyMs ?? a.latency) === 'number' ? `${fmt.int(a.latencyMs ?? a.latency)} ms` : '—'),
-      h('td', {}, a.error ? h('div.error-text', {}, a.error) : null, a.responseSnippet ? h('div.muted.small.mono.truncate', { title: a.responseSnippet }, a.responseSnippet) : null)))));
 }

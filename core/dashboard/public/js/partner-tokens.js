@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { h, clear, errorBox, fmt, badge } from './dom.js';
 import { pagedTable } from './paged-table.js';
-import { copyButton } from './page-campaigns.js';
+import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
 
 const SCOPES = [
@@ -83,7 +83,7 @@ export function partnerTokens(p, handle) {
           name: name.value.trim(), scopes, ...(expires.value && { expiresAt: `${expires.value}T23:59:59.999Z` }),
         } });
         form.reset();
-        clear(issued, shownOnce(t));
+        clear(issued, tokenOnce(t));
         await table.reload();
       } catch (err) {
         feedback.append(errorBox(err, `Could not issue a token for ${p.partnerId}`));
@@ -100,13 +100,11 @@ export function partnerTokens(p, handle) {
     return form;
   }
 
-  function shownOnce(t) {
-    return h('div.alert.alert-success.token-once', { role: 'status' },
-      h('strong', {}, `Partner token "${t.name}" for ${p.partnerId}: copy it now, it is not shown again`),
-      h('div.link-cell', {}, h('code.secret.issued-token', {}, t.token), copyButton(t.token, 'Copy the token')),
-      h('p.small', {}, `The partner signs in at ${location.origin}/dashboard with handle `, h('code', {}, handle), ' and this token.'),
-      h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => clear(issued) } }, 'Done, hide it'));
-  }
+  const tokenOnce = (t) => shownOnce({
+    heading: `Partner token "${t.name}" for ${p.partnerId}`, secret: t.token, secretClass: 'issued-token', copyTitle: 'Copy the token',
+    note: [`The partner signs in at ${location.origin}/dashboard with handle `, h('code', {}, handle), ' and this token.'],
+    onDone: () => clear(issued),
+  });
 
   return h('div.partner-tokens', { dataset: { partnerId: p.partnerId } },
     h('h3.detail-title', {}, `Tokens of ${p.partnerId}`),

@@ -8,7 +8,7 @@
 import { api } from './api.js';
 import { h, clear, errorBox, fmt, badge, card, scopeNote } from './dom.js';
 import { pagedTable } from './paged-table.js';
-import { copyButton } from './page-campaigns.js';
+import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { EVENT_TYPES } from './event-types.js';
@@ -77,7 +77,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       if (!sure) return;
       await run(button, 'Could not rotate the secret', async () => {
         const fresh = await api(`/webhooks/${encodeURIComponent(w.webhookId)}/rotate-secret`, { method: 'POST' });
-        clear(secretArea, shownOnce(fresh, 'New signing secret'));
+        clear(secretArea, secretOnce(fresh, 'New signing secret'));
         await changed();
       });
     }
@@ -96,13 +96,11 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
     }
   }
 
-  function shownOnce(w, what) {
-    return h('div.alert.alert-success.token-once', { role: 'status', dataset: { webhookId: w.webhookId } },
-      h('strong', {}, `${what} for ${w.endpointUrl}: copy it now, it is not shown again`),
-      h('div.link-cell', {}, h('code.secret.webhook-secret', {}, w.secret), copyButton(w.secret, 'Copy the signing secret')),
-      h('p.small', {}, 'Receivers verify the webhook-signature header with it (Standard Webhooks).'),
-      h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: () => clear(secretArea) } }, 'Done, hide it'));
-  }
+  const secretOnce = (w, what) => shownOnce({
+    heading: `${what} for ${w.endpointUrl}`, secret: w.secret, secretClass: 'webhook-secret', copyTitle: 'Copy the signing secret',
+    note: 'Receivers verify the webhook-signature header with it (Standard Webhooks).', dataset: { webhookId: w.webhookId },
+    onDone: () => clear(secretArea),
+  });
 
   function addForm() {
     const url = h('input#webhook-url', { name: 'endpointUrl', type: 'url', required: true, maxLength: 2048, placeholder: 'https://example.com/hooks/tenx', spellcheck: 'false' });
@@ -119,7 +117,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       try {
         const w = await api('/webhooks', { method: 'POST', body: { endpointUrl: url.value.trim(), eventTypes } });
         form.reset();
-        clear(secretArea, shownOnce(w, 'Signing secret'));
+        clear(secretArea, secretOnce(w, 'Signing secret'));
         await changed();
       } catch (err) {
         feedback.append(errorBox(err, 'Could not add the webhook'));

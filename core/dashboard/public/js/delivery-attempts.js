@@ -1,0 +1,26 @@
+// A delivery's attempts as the person reads them: the last one's outcome (HTTP status, or why there
+// was none) and the table of every attempt. The handle's notifications panel and the partner
+// portal's postbacks page show webhook deliveries alike (the same engine sends both).
+
+import { h, fmt } from './dom.js';
+
+export const attemptTime = (a) => a.at ?? a.attemptedAt ?? a.createdAt ?? a.startedAt;
+
+export function attemptOutcome(a) {
+  const code = a.statusCode ?? a.status;
+  const ok = typeof code === 'number' && code >= 200 && code < 300;
+  // No status: the attempt's error says why (dns, timeout, connection refused, an address not allowed).
+  return h(`span.${ok ? 'count-good' : 'count-bad'}`, {}, code ? `HTTP ${code}` : a.error ? `no response (${a.error})` : 'no response');
+}
+
+export function attemptsTable(attempts) {
+  if (!attempts.length) return h('p.muted.small', {}, 'Not attempted yet.');
+  return h('table.table.attempts', {},
+    h('thead', {}, h('tr', {}, ['#', 'Time', 'Status code', 'Latency', 'Error / response'].map((t) => h('th', {}, t)))),
+    h('tbody', {}, attempts.map((a, i) => h('tr', {},
+      h('td', {}, String(a.attempt ?? i + 1)),
+      h('td', {}, fmt.time(attemptTime(a))),
+      h('td', {}, attemptOutcome(a)),
+      h('td.num', {}, typeof (a.latencyMs ?? a.latency) === 'number' ? `${fmt.int(a.latencyMs ?? a.latency)} ms` : '—'),
+      h('td', {}, a.error ? h('div.error-text', {}, a.error) : null, a.responseSnippet ? h('div.muted.small.mono.truncate', { title: a.responseSnippet }, a.responseSnippet) : null)))));
+}
