@@ -4,3 +4,12 @@ export const EVENT_TYPES = [
   'link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping',
   'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated',
 ];
+
+// What a partner postback may subscribe to and the macros its URL template may hold: copies of
+// POSTBACK_EVENTS and POSTBACK_MACROS in core/notifications/ (API.md "Events, postbacks");
+// test/unit/cli-event-types.test.ts holds them equal. The API refuses others with 400.
+export const POSTBACK_EVENTS = ['conversion.tested', 'commission.created', 'commission.updated'];
+export const POSTBACK_MACROS = [
+  'click_id', 'conversion_id', 'campaign_id', 'partner_id', 'event_type', 'status', 'amount', 'value', 'currency',
+  'sub1', 'sub2', 'sub3', 'sub4', 'sub5', 'country', 'occurred_at',
+];
