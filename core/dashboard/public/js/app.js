@@ -16,6 +16,7 @@ import { renderPayouts } from './page-payouts.js';
 import { renderPortalHome, renderPortalLinks } from './page-portal.js';
 import { renderSubIds } from './page-subids.js';
 import { renderPartnerCommissions, renderPartnerPayouts } from './page-partner-ledger.js';
+import { renderPortalPostbacks } from './page-postbacks.js';
 
 // `keepsRange`: an analytics page whose date range lives in the URL (#/funnel?range=7d); moving
 // between such pages keeps the range.
@@ -37,6 +38,7 @@ const PAGES = [
   { id: 'subids', title: 'Sub-IDs', scope: 'partner.read', realm: 'partner', render: renderSubIds, icon: '▤', keepsRange: true },
   { id: 'my-commissions', title: 'Commissions', scope: 'partner.commissions', realm: 'partner', render: renderPartnerCommissions, icon: '%', missing: 'not on this server yet' },
   { id: 'my-payouts', title: 'Payouts', scope: 'partner.payouts', realm: 'partner', render: renderPartnerPayouts, icon: '⇪', missing: 'not on this server yet' },
+  { id: 'postbacks', title: 'Postbacks', scope: 'partner.read', realm: 'partner', render: renderPortalPostbacks, icon: '↗' },
 ];
 
 /** The pages of the signed-in token's realm. */

@@ -1,0 +1,226 @@
+// The partner portal's postbacks (API.md "Events, postbacks and the merchant snippet"): the
+// partner's own URL templates that tenx calls for its events, each with its newest deliveries
+// (refreshed while the page is open), and with partner.postbacks.write: add one (a POST postback's
+// signing secret shown once) and delete one after a confirmation. The API decides what is allowed:
+// its 400 (an unknown macro, endpoint_not_allowed: the webhooks' SSRF rules) and 422 show next to
+// the form, which keeps what the partner typed.
+
+import { api, query } from './api.js';
+import { h, clear, errorBox, fmt, badge, card, scopeNote, statusBadge, emptyRow } from './dom.js';
+import { pagedTable } from './paged-table.js';
+import { confirmAction } from './confirm.js';
+import { shownOnce } from './secret-once.js';
+import { attemptOutcome, attemptTime, attemptsTable } from './delivery-attempts.js';
+import { POSTBACK_EVENTS, POSTBACK_MACROS } from './event-types.js';
+import { summaryRows } from './page-notifications.js';
+
+const WRITE = 'partner.postbacks.write';
+const RECENT = 5; // deliveries shown per postback, newest first
+const REFRESH_MS = { idle: 4000, inFlight: 1000 };
+
+/**
+ * Whether the token may add and delete postbacks. The partner realm has no "current token" route,
+ * so the profile the portal signs in with does not say; an empty create body does: the server checks
+ * the scope first (403 insufficient_scope) and only then the body (400), so nothing is created.
+ */
+async function canWritePostbacks() {
+  try {
+    await api('/partner/postbacks', { method: 'POST', body: {} });
+    return true; // not reached: the body lacks urlTemplate and events
+  } catch (err) {
+    if (err?.status === 400) return true;
+    if (err?.status === 403) return false;
+    throw err; // the server is down, say so rather than claim a scope is missing
+  }
+}
+
+export async function renderPortalPostbacks(ctx) {
+  const secretArea = h('div.token-issued#postback-secret', { 'aria-live': 'polite' });
+  const writeArea = h('div#postback-write');
+  const deliveries = new Map(); // postbackId → { el, signature, inFlight }
+  const opened = new Set(); // deliveryIds whose attempts the partner opened: a refresh keeps them open
+  let canWrite = false;
+
+  const table = pagedTable({
+    id: 'postbacks-table',
+    path: '/partner/postbacks',
+    columns: ['URL template', 'Method', 'Events', 'Created', ''],
+    empty: 'No postback yet.',
+    row,
+    onLoad: () => void refreshAll(),
+  });
+
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Postbacks'),
+      h('p.muted', {}, 'Your tracker\'s URLs that tenx calls when your conversions and commissions happen. Failed calls are retried (5 times, with backoff).'))),
+    card('Your postbacks', table.el),
+    writeArea);
+
+  function row(p) {
+    const feedback = h('div.row-feedback');
+    const recent = h('div.postback-deliveries', { dataset: { deliveriesOf: p.postbackId } }, h('p.muted.small', {}, 'Loading deliveries…'));
+    deliveries.set(p.postbackId, { el: recent, signature: '', inFlight: false });
+    const remove = async (button) => {
+      const sure = await confirmAction({
+        title: 'Delete this postback?',
+        body: [h('span.long-url', {}, p.urlTemplate), 'tenx stops calling it, and its deliveries are deleted with it. This cannot be undone.'],
+        confirm: 'Delete postback',
+      });
+      if (!sure) return;
+      button.disabled = true;
+      clear(feedback);
+      try {
+        await api(`/partner/postbacks/${encodeURIComponent(p.postbackId)}`, { method: 'DELETE' });
+        deliveries.delete(p.postbackId);
+        await table.reload();
+      } catch (err) {
+        feedback.append(errorBox(err, 'Could not delete the postback'));
+        button.disabled = false;
+      }
+    };
+    const frag = document.createDocumentFragment();
+    frag.append(
+      h('tr', { dataset: { postbackId: p.postbackId } },
+        h('td', {}, h('div.long-url.strong', {}, p.urlTemplate), h('div.muted.small.mono', {}, p.postbackId)),
+        h('td', {}, badge(p.method, p.method === 'POST' ? 'good' : 'neutral', p.method === 'POST' ? 'Sends the event JSON, signed with the postback\'s secret' : 'Calls the URL, unsigned')),
+        h('td.small', {}, p.events.map((t) => h('div', {}, h('code', {}, t)))),
+        h('td.small.nowrap', {}, fmt.time(p.createdAt)),
+        h('td.actions', {}, canWrite
+          ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'delete' }, 'aria-label': `Delete the postback to ${p.urlTemplate}`, on: { click: (e) => void remove(e.currentTarget) } }, 'Delete')
+          : null, feedback)),
+      h('tr.detail', { dataset: { deliveriesOf: p.postbackId } }, h('td', { colSpan: 5 }, recent)));
+    return frag;
+  }
+
+  /** A postback's newest deliveries: re-rendered only on change, so a refresh never moves what the partner is reading. */
+  async function refresh(postbackId) {
+    const entry = deliveries.get(postbackId);
+    if (!entry) return;
+    try {
+      const res = await api(`/partner/postbacks/${encodeURIComponent(postbackId)}/deliveries${query({ limit: RECENT })}`);
+      const signature = JSON.stringify(res);
+      if (signature === entry.signature) return;
+      entry.signature = signature;
+      entry.inFlight = res.data.some((d) => d.status === 'pending' || d.status === 'retrying');
+      clear(entry.el, deliveriesTable(postbackId, res, opened));
+    } catch (err) {
+      if (err?.status === 404) return void deliveries.delete(postbackId); // deleted meanwhile (another tab)
+      entry.signature = '';
+      clear(entry.el, errorBox(err, 'Could not load its deliveries'));
+    }
+  }
+
+  const refreshAll = () => Promise.all([...deliveries.keys()].map(refresh));
+
+  let timer = null;
+  let left = false;
+  const next = () => {
+    if (left) return;
+    const inFlight = [...deliveries.values()].some((d) => d.inFlight);
+    timer = setTimeout(async () => {
+      await refreshAll();
+      next();
+    }, inFlight ? REFRESH_MS.inFlight : REFRESH_MS.idle);
+  };
+  ctx.onLeave(() => {
+    left = true;
+    clearTimeout(timer);
+  });
+
+  let writeError = null;
+  canWrite = await canWritePostbacks().catch((err) => {
+    writeError = err;
+    return false;
+  });
+  if (left) return;
+  clear(writeArea, card('Add a postback', writeError
+    ? errorBox(writeError, 'Could not tell whether this token may add postbacks')
+    : canWrite
+      ? [addForm(), secretArea]
+      : [scopeNote(WRITE, 'Adding and deleting postbacks'), h('p.small.muted', {}, 'Your network issues partner tokens: ask it for one with this scope.')]));
+  await table.reload();
+  next();
+
+  function addForm() {
+    const url = h('input#postback-url', {
+      name: 'urlTemplate', type: 'text', inputMode: 'url', required: true, maxLength: 2048, autocomplete: 'off', spellcheck: 'false',
+      placeholder: 'https://tracker.example.com/postback?cid={click_id}&payout={amount}', 'aria-describedby': 'postback-macros',
+    });
+    const method = h('select#postback-method', { name: 'method', 'aria-describedby': 'postback-method-hint' },
+      h('option', { value: 'GET' }, 'GET'), h('option', { value: 'POST' }, 'POST'));
+    const boxes = POSTBACK_EVENTS.map((t) => h('input', { type: 'checkbox', name: 'events', value: t, defaultChecked: t === 'commission.created' }));
+    const submit = h('button.btn.btn-primary#postback-submit', { type: 'submit' }, 'Add postback');
+    const feedback = h('div.feedback#postback-feedback', { 'aria-live': 'polite' });
+
+    async function onSubmit(e) {
+      e.preventDefault();
+      clear(feedback);
+      const events = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!events.length) return void feedback.append(errorBox({ message: 'Tick at least one event.' }, 'No event chosen'));
+      submit.disabled = true;
+      try {
+        const p = await api('/partner/postbacks', { method: 'POST', body: { urlTemplate: url.value.trim(), method: method.value, events } });
+        form.reset();
+        clear(secretArea, p.method === 'POST'
+          ? shownOnce({
+            heading: 'Signing secret of the new POST postback', secret: p.secret, secretClass: 'postback-secret', copyTitle: 'Copy the signing secret',
+            note: 'Your tracker verifies the webhook-signature header of each POST with it (Standard Webhooks).', dataset: { postbackId: p.postbackId },
+            onDone: () => clear(secretArea),
+          })
+          : h('div.alert.alert-success', { role: 'status', dataset: { postbackId: p.postbackId } }, 'Postback added. A GET postback is not signed: it has no secret to keep.'));
+        await table.reload();
+      } catch (err) {
+        // What was typed stays, so the partner fixes the macro or the host the server named.
+        feedback.append(errorBox(err, 'Could not add the postback'));
+        url.focus();
+      } finally {
+        submit.disabled = false;
+      }
+    }
+
+    const form = h('form.postback-form#postback-form', { method: 'post', on: { submit: onSubmit } },
+      h('div.field', {}, h('label', { for: 'postback-url' }, 'URL template'), url,
+        h('div.hint.muted#postback-macros', {}, 'https, on a public address. Macros, replaced (URL-encoded) when tenx calls it: ',
+          h('span.macro-list', {}, POSTBACK_MACROS.map((m) => h('code', {}, `{${m}}`))),
+          '. {amount} is the commission\'s amount, {value} the conversion\'s value.')),
+      h('div.inline-form', {},
+        h('label.inline-field', { for: 'postback-method' }, h('span', {}, 'Method'), method),
+        h('span.hint.muted#postback-method-hint', {}, 'POST also sends the event JSON, signed with the postback\'s own secret.')),
+      h('fieldset.event-types', {}, h('legend', {}, 'Events'),
+        h('div.inline-form', {}, POSTBACK_EVENTS.map((t, i) => h('label.inline-field.check', {}, boxes[i], h('code', {}, t))))),
+      h('div', {}, submit),
+      feedback);
+    return form;
+  }
+}
+
+/** The newest deliveries of one postback: event, status, attempts (opened: those shown in full), the last response and when. */
+function deliveriesTable(postbackId, res, opened) {
+  // One postback's summary, in the notifications panel's shape (keyed by webhookId, here the postbackId).
+  const s = summaryRows(res.summary).find((r) => r.webhookId === postbackId) ?? {};
+  const counts = h('div.counts.small', {},
+    h('span.count-good', { dataset: { count: 'succeeded' } }, h('b', {}, fmt.int(s.succeeded ?? 0)), ' succeeded'),
+    h('span.count-bad', { dataset: { count: 'failed' } }, h('b', {}, fmt.int(s.failed ?? 0)), ' failed'),
+    s.retrying || s.pending ? h('span.muted', {}, `${fmt.int((s.retrying ?? 0) + (s.pending ?? 0))} in flight`) : null);
+  return h('div', {},
+    h('div.postback-deliveries-head', {}, h('h3.detail-title', {}, 'Recent deliveries'), counts),
+    h('div.table-wrap', {}, h('table.table.postback-deliveries-table', {},
+      h('thead', {}, h('tr', {}, ['Event', 'Status', 'Attempts', 'Response', 'Time'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, res.data.length
+        ? res.data.map((d) => {
+          const attempts = d.attempts ?? [];
+          const last = attempts[attempts.length - 1];
+          return h('tr', { dataset: { deliveryId: d.deliveryId, status: d.status } },
+            h('td', {}, h('code', {}, d.eventType)),
+            h('td', {}, statusBadge(d.status)),
+            h('td', {}, attempts.length
+              ? h('details', {
+                open: opened.has(d.deliveryId),
+                on: { toggle: (e) => (e.currentTarget.open ? opened.add(d.deliveryId) : opened.delete(d.deliveryId)) },
+              }, h('summary', { 'aria-label': `${attempts.length} attempts: show each` }, `${attempts.length}`), attemptsTable(attempts))
+              : '0'),
+            h('td.small', { dataset: { col: 'response' } }, last ? attemptOutcome(last) : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.time(d.nextAttemptAt)}` : '—')),
+            h('td.small.nowrap', {}, fmt.time(last ? attemptTime(last) : d.createdAt)));
+        })
+        : emptyRow(5, 'No delivery yet: tenx calls it at your next subscribed event.')))));
+}
