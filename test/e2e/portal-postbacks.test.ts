@@ -127,7 +127,7 @@ describe('partner portal postbacks page in a real browser', function () {
     expect(session.unexpectedConsole([400])).to.deep.equal([]);
   });
 
-  it('an unknown macro shows the API\'s 400 next to the form and keeps what was typed', async () => {
+  it('an unknown macro or a refused endpoint shows the API\'s 400 next to the form, keeping what was typed; fixed, a GET postback is added without a secret', async () => {
     session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, writer.token, '#/postbacks');
@@ -143,6 +143,24 @@ describe('partner portal postbacks page in a real browser', function () {
     expect(await page.locator('#postback-secret').textContent()).to.equal('');
     expect(await listed()).to.deep.equal([]);
     await shot(page, 'portal-postbacks-04-bad-macro');
+
+    // The SSRF rules' refusal shows the same way (a scheme no tracker speaks).
+    await page.fill('#postback-url', 'ftp://tracker.example.com/pb?cid={click_id}');
+    await page.click('#postback-submit');
+    await waitForText(page, '#postback-feedback', 'endpoint_not_allowed · HTTP 400');
+    expect(await page.locator('#postback-url').inputValue()).to.equal('ftp://tracker.example.com/pb?cid={click_id}');
+
+    // Fixed, a GET postback is added: the error goes, no secret (a GET is not signed), it is listed.
+    const good = 'https://tracker.example.com/pb?cid={click_id}&payout={amount}';
+    await page.fill('#postback-url', good);
+    await page.click('#postback-submit');
+    await waitForText(page, '#postback-secret', 'A GET postback is not signed');
+    expect(await page.locator('#postback-feedback').textContent()).to.equal('');
+    expect(await page.locator('#postback-secret code').count()).to.equal(0);
+    const [stored] = await listed();
+    expect(stored).to.include({ urlTemplate: good, method: 'GET' });
+    expect(stored.events).to.deep.equal(['commission.created']);
+    await page.locator(`#postbacks-table tr[data-postback-id="${stored.postbackId}"]`).waitFor({ timeout: UI_WAIT });
     expect(session.unexpectedConsole([400])).to.deep.equal([]);
   });
 
