@@ -10,7 +10,7 @@ import { pageOf, pageQuery } from '../http/pagination.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../http/handle.ts';
 import type { PartnerRealm } from './realm.ts';
-import { PARTNER_GROUP_BY, PARTNER_STATUSES } from './schemas.ts';
+import { PARTNER_GROUP_BY, PARTNER_STATUSES, partnerTokenResponse } from './schemas.ts';
 
 type Deps = {
   partnerRealm: PartnerRealm; analytics: AnalyticsService; analyticsStreams: AnalyticsStreams; principal: Principal;
@@ -65,6 +65,18 @@ const realmCampaign = {
  * realm). The partner is the token's; analytics views get it as their partnerId filter.
  */
 export const realmRoutes = defineRoutes([
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/token',
+    summary: 'The calling partner token: its id, name, scopes and expiry, never its secret (what the portal may offer)',
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    responses: { 200: { description: 'The token', schema: partnerTokenResponse } },
+    async handler(ctx, { partnerRealm }: Deps) {
+      ctx.body = await partnerRealm.currentToken(ctx.params.handle);
+    },
+  },
   {
     method: 'GET',
     path: '/v2/handles/{handle}/partner',

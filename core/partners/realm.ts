@@ -42,6 +42,11 @@ export class PartnerRealm {
     return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
   }
 
+  /** The calling token (its id, name, scopes and expiry): what a portal may show and offer. */
+  currentToken(handle: string) {
+    return this.deps.partners.currentToken(handle, this.partnerId);
+  }
+
   /** A `partnerId` the request names: the caller's own (its id either way), any other a 404 that says nothing of it. */
   ownPartnerId(named: string | undefined): string {
     const partnerId = this.partnerId;

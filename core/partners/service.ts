@@ -143,6 +143,12 @@ export class PartnerService {
     return { data: page.data.map(presentToken), nextCursor: page.nextCursor };
   }
 
+  /** The partner token making the request, without its secret (its scopes tell a portal what it may do). */
+  async currentToken(handle: string, partnerId: string) {
+    const row = await this.deps.em.findOneOrFail(PartnerTokenEntity, { handle, partnerId, tokenId: this.deps.principal.actor });
+    return presentToken(row);
+  }
+
   async revokeToken(handle: string, partnerId: string, tokenId: string) {
     const row = await this.deps.em.findOne(PartnerTokenEntity, { handle, partnerId, tokenId });
     if (!row) throw notFound('Token');

@@ -41,6 +41,19 @@ describe('partner realm: a partner sees its own campaigns and numbers, and nothi
     expect(bobs.body.data.map((c: { campaignId: string }) => c.campaignId)).to.deep.equal(['partner-beta']);
   });
 
+  it('tells a partner token its own scopes and expiry at /partner/token, never its secret nor another token', async () => {
+    const writer = await partnerToken(server, h, 'anna', { name: 'tracker', scopes: ['partner.read', 'partner.postbacks.write'] });
+    const mine = await server.http.get(realm('/token')).set(writer.auth).expect(200);
+    expect(mine.body).to.include({ tokenId: writer.tokenId, partnerId: 'anna', name: 'tracker', expiresAt: null, revokedAt: null });
+    expect(mine.body.scopes).to.deep.equal(['partner.read', 'partner.postbacks.write']);
+    expect(mine.body).to.not.have.property('token');
+    expect(JSON.stringify(mine.body)).to.not.include(writer.token);
+    expect((await server.http.get(realm('/token')).set(anna.auth).expect(200)).body).to.include({ tokenId: anna.tokenId, partnerId: 'anna' });
+    expect((await server.http.get(realm('/token')).set(bob.auth).expect(200)).body).to.include({ tokenId: bob.tokenId, partnerId: 'bob' });
+    // Partner tokens only: a handle token is forbidden on the realm, as everywhere there.
+    expect((await server.http.get(realm('/token')).set(h.auth).expect(403)).body.error.code).to.equal('forbidden');
+  });
+
   it("answers the funnel over the partner's own campaigns only, totals included", async () => {
     const res = await server.http.get(realm('/analytics?funnel=true')).set(anna.auth).expect(200);
     expect(res.body.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['partner-alpha']);

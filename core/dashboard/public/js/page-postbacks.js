@@ -18,20 +18,10 @@ const WRITE = 'partner.postbacks.write';
 const RECENT = 5; // deliveries shown per postback, newest first
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
 
-/**
- * Whether the token may add and delete postbacks. The partner realm has no "current token" route,
- * so the profile the portal signs in with does not say; an empty create body does: the server checks
- * the scope first (403 insufficient_scope) and only then the body (400), so nothing is created.
- */
+/** Whether the token may add and delete postbacks: its scopes, from the realm's current-token route. */
 async function canWritePostbacks() {
-  try {
-    await api('/partner/postbacks', { method: 'POST', body: {} });
-    return true; // not reached: the body lacks urlTemplate and events
-  } catch (err) {
-    if (err?.status === 400) return true;
-    if (err?.status === 403) return false;
-    throw err; // the server is down, say so rather than claim a scope is missing
-  }
+  const token = await api('/partner/token');
+  return token.scopes.includes(WRITE);
 }
 
 export async function renderPortalPostbacks(ctx) {
