@@ -267,18 +267,21 @@ const onHours = (t: Date | undefined) => t === undefined || t.getTime() % HOUR =
 
 /**
  * Rows within [from, to) when an end falls inside an hour: the whole hours between from the rollups
- * (windowSource), each partial hour from raw rows. Clicks of a window that starts where CLICK_RETENTION_DAYS
- * dropped the raw rows are read as before exact windows: from the whole hours around it (hour-precise
- * where rollups are hourly, day-precise where they are daily), never 0. A handover's span (`exact`) keeps
- * its partial hours raw (those hours are also the other holder's).
+ * (windowSource), each partial hour from raw rows. Clicks whose raw rows CLICK_RETENTION_DAYS dropped: the
+ * first partial hour decides, in SQL (a one-time filter), by the retention's `kept_from`; dropped, that end
+ * is read from the whole hour around it (hour-precise where rollups are hourly, day-precise where daily),
+ * never as 0, and the other end decides again. A handover's span (`exact`) keeps its partial hours raw
+ * (those hours are also the other holder's).
  */
 function exactWindowSource(g: Grains, f: SourceFilter, p: Params): string {
   const { from, to } = f.window;
   const exact = partialHours(g, f, f.window, p);
-  if (f.exact || !from || g.raw?.table !== 'clicks') return exact;
-  const wholeHours = windowSource(g, { ...f, window: { from: floorHour(from), to: to && ceilHour(to) } }, p);
-  const dropped = `${p.add(floorHour(from))} < coalesce((select kept_from from click_retention), '-infinity')`;
-  return `(select * from (${exact}) exact_window where not (${dropped})) union all (select * from (${wholeHours}) whole_hours where ${dropped})`;
+  if (f.exact || g.raw?.table !== 'clicks') return exact;
+  const fromPartial = from !== undefined && !onHours(from);
+  const edge = fromPartial ? floorHour(from) : floorHour(to!);
+  const wholeHour = windowSource(g, { ...f, window: fromPartial ? { from: floorHour(from), to } : { from, to: ceilHour(to!) } }, p);
+  const dropped = `${p.add(edge)} < coalesce((select kept_from from click_retention), '-infinity')`;
+  return `(select * from (${exact}) exact_window where not (${dropped})) union all (select * from (${wholeHour}) whole_hour where ${dropped})`;
 }
 
 /** The whole hours inside [from, to) from windowSource, the partial hours at its ends from raw rows. */

@@ -272,6 +272,28 @@ describe('CLICK_RETENTION_DAYS: whole months of clicks dropped, rollups kept', (
     for (const groupBy of ['country', 'browser']) expect(await sum(`groupBy=${groupBy}&${halfPast}`), `groupBy=${groupBy} from half past`).to.equal(wholeDays);
   });
 
+  it('reads each end of a window apart: a dropped start from the rollups, a kept end to the instant, an open start ending in a dropped hour whole', async () => {
+    // A campaign of its own, clicks at :00 and :45 of its first hours in month -3 (dropped) and month -2 (kept).
+    await insertCampaigns(server.sql, h.handle, ['edges']);
+    await insertTraffic(server.sql, h.handle, [-3, -2].flatMap((m) => [0, 1, 2].flatMap((hour) => [0, 45].map((minute) => ({
+      campaignId: 'edges', at: new Date(month(m).getTime() + hour * 3_600_000 + minute * 60_000), country: 'US',
+    })))));
+    // Month -3's partition went with the tests above: its new raw rows sit in the default partition. Gone as they would be.
+    await server.sql.query(`delete from clicks where handle = $1 and campaign_id = 'edges' and occurred_at < $2`, [h.handle, month(-2)]);
+    const clicks = async (from: Date | null, to: Date) =>
+      (await analytics(`funnel=true&campaignId=edges${from ? `&from=${from.toISOString()}` : ''}&to=${to.toISOString()}`)).totals.clicks;
+    const at = (m: number, minutes: number) => new Date(month(m).getTime() + minutes * 60_000);
+    // From 01:00 of the dropped month (on the hour: nothing to guess) to 01:30 of the kept one: month -3's 01:00-02:45
+    // (4, from the rollups) and month -2's 00:00, 00:45, 01:00 (the 01:45 click is after `to`).
+    expect(await clicks(at(-3, 60), at(-2, 90))).to.equal(7);
+    // And the next window takes the rest of that hour: nothing counted twice.
+    expect(await clicks(at(-2, 90), at(-2, 120))).to.equal(1);
+    // From half past 00:00 of the dropped month: that hour counts whole (its raw clicks are gone), the kept end exactly.
+    expect(await clicks(at(-3, 30), at(-2, 90))).to.equal(9);
+    // No start, an end inside a dropped hour: that hour whole from the rollups, not 0.
+    expect(await clicks(null, at(-3, 90))).to.equal(4);
+  });
+
   it('keeps clicks forever when CLICK_RETENTION_DAYS is 0 (the default)', async () => {
     const forever = await startTestServer({ redis: false });
     try {
