@@ -60,8 +60,11 @@ export function withCredentialHint(err: unknown, isPartner: boolean, storedAt: s
   const { source, replace } = tokenAdvice(storedAt, env);
   let hint = '';
   if (err.status === 401) hint = `The token is ${source}: ${replace} a valid one.`;
-  else if (err.status === 403 && err.code === 'insufficient_scope')
-    hint = `The token is ${source}: ${replace} one that has the scope (the owner token issues it: tenx tokens create --name NAME --scopes SCOPE).`;
+  else if (err.status === 403 && err.code === 'insufficient_scope') {
+    hint = isPartner
+      ? `The token is a partner token (${source}): ${replace} one that has the scope (the network issues it: tenx partners token PARTNER_ID --postbacks for partner.postbacks.write).`
+      : `The token is ${source}: ${replace} one that has the scope (the owner token issues it: tenx tokens create --name NAME --scopes SCOPE).`;
+  }
   else if (err.status === 403 && isPartner) hint = `The token is a partner token (${source}): this command needs a handle token: ${replace} the owner token or a PAT.`;
   return hint ? withHint(err, hint) : err;
 }

@@ -96,7 +96,8 @@ describe('tenx postbacks: a partner manages its own postbacks from the CLI', fun
   it('refuses what it cannot do, saying why: a read-only token (403), an unknown macro (400), an unknown event and a manager login (usage)', async () => {
     const readOnly = await tenx(['postbacks', 'add', '--url', `${rx.url}?c={click_id}`], reader);
     expect(readOnly.code).to.equal(1);
-    expect(readOnly.stderr).to.include('partner.postbacks.write');
+    expect(readOnly.stderr).to.include('partner.postbacks.write').and.include('tenx partners token PARTNER_ID --postbacks');
+    expect(readOnly.stderr).to.not.include('tenx tokens create');
     const macro = await tenx(['postbacks', 'add', '--url', `${rx.url}?x={payout}`], writer);
     expect(macro.code).to.equal(1);
     expect(macro.stderr).to.include('{payout}');
