@@ -4,6 +4,19 @@
 
 import { h, fmt } from './dom.js';
 
+/** The panel's summary as a list, whether the server keys it by webhook (or postback) id or sends rows. */
+export function summaryRows(summary) {
+  if (Array.isArray(summary)) return summary;
+  return Object.entries(summary ?? {}).map(([webhookId, counts]) => ({ webhookId, ...counts }));
+}
+
+/** One endpoint's delivery counts from that summary: succeeded, failed and, when any, in flight. */
+export const deliveryCounts = (s) => [
+  h('span.count-good', { dataset: { count: 'succeeded' } }, h('b', {}, fmt.int(s.succeeded ?? 0)), ' succeeded'),
+  h('span.count-bad', { dataset: { count: 'failed' } }, h('b', {}, fmt.int(s.failed ?? 0)), ' failed'),
+  s.retrying || s.pending ? h('span.muted', { dataset: { count: 'open' } }, `${fmt.int((s.retrying ?? 0) + (s.pending ?? 0))} in flight`) : null,
+];
+
 export const attemptTime = (a) => a.at ?? a.attemptedAt ?? a.createdAt ?? a.startedAt;
 
 export function attemptOutcome(a) {

@@ -6,7 +6,7 @@ import { api, query } from './api.js';
 import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { webhookManager } from './webhook-manager.js';
-import { attemptOutcome, attemptTime, attemptsTable } from './delivery-attempts.js';
+import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, summaryRows } from './delivery-attempts.js';
 
 // Poll faster while a delivery is still in flight: its retries land within seconds.
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
@@ -31,11 +31,6 @@ export async function fetchDeliveries(status, count, after = undefined) {
   return { data, summary, nextCursor: cursor ?? null };
 }
 
-/** The summary as a list, whether the server keys it by webhook or sends rows. */
-export function summaryRows(summary) {
-  if (Array.isArray(summary)) return summary;
-  return Object.entries(summary ?? {}).map(([webhookId, counts]) => ({ webhookId, ...counts }));
-}
 
 export async function renderNotifications(ctx) {
   const canRedeliver = allowed(ctx.scopes, 'webhooks.write');
@@ -154,11 +149,7 @@ export async function renderNotifications(ctx) {
       return h('div.webhook-card', { dataset: { webhookId: s.webhookId, ...(postback && { postback: 'true' }) } },
         h('div.strong.truncate', { title }, title),
         url || postback ? h('div.muted.small.mono', {}, s.webhookId) : null,
-        h('div.counts', {},
-          h('span.count-good', { dataset: { count: 'succeeded' } }, h('b', {}, fmt.int(s.succeeded ?? 0)), ' succeeded'),
-          h('span.count-bad', { dataset: { count: 'failed' } }, h('b', {}, fmt.int(s.failed ?? 0)), ' failed'),
-          s.retrying || s.pending ? h('span.muted', { dataset: { count: 'open' } }, `${fmt.int((s.retrying ?? 0) + (s.pending ?? 0))} in flight`) : null,
-          rate === null ? null : h('span.muted', {}, `${fmt.pct(rate)} delivered`)),
+        h('div.counts', {}, deliveryCounts(s), rate === null ? null : h('span.muted', {}, `${fmt.pct(rate)} delivered`)),
         canRedeliver && !postback ? pingButton(s.webhookId) : null);
     }));
   }

@@ -10,9 +10,8 @@ import { h, clear, errorBox, fmt, badge, card, scopeNote, statusBadge, emptyRow 
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
 import { shownOnce } from './secret-once.js';
-import { attemptOutcome, attemptTime, attemptsTable } from './delivery-attempts.js';
+import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, summaryRows } from './delivery-attempts.js';
 import { POSTBACK_EVENTS, POSTBACK_MACROS } from './event-types.js';
-import { summaryRows } from './page-notifications.js';
 
 const WRITE = 'partner.postbacks.write';
 const RECENT = 5; // deliveries shown per postback, newest first
@@ -188,10 +187,7 @@ export async function renderPortalPostbacks(ctx) {
 function deliveriesTable(postbackId, res, opened) {
   // One postback's summary, in the notifications panel's shape (keyed by webhookId, here the postbackId).
   const s = summaryRows(res.summary).find((r) => r.webhookId === postbackId) ?? {};
-  const counts = h('div.counts.small', {},
-    h('span.count-good', { dataset: { count: 'succeeded' } }, h('b', {}, fmt.int(s.succeeded ?? 0)), ' succeeded'),
-    h('span.count-bad', { dataset: { count: 'failed' } }, h('b', {}, fmt.int(s.failed ?? 0)), ' failed'),
-    s.retrying || s.pending ? h('span.muted', {}, `${fmt.int((s.retrying ?? 0) + (s.pending ?? 0))} in flight`) : null);
+  const counts = h('div.counts.small', {}, deliveryCounts(s));
   return h('div', {},
     h('div.postback-deliveries-head', {}, h('h3.detail-title', {}, 'Recent deliveries'), counts),
     h('div.table-wrap', {}, h('table.table.postback-deliveries-table', {},
