@@ -1,18 +1,16 @@
 // `node scripts/bench/analytics.ts [--steps 1000000,10000000] [--keep] [--reuse <database>]`: rollup rows
 // per click and every analytics query's latency and rows touched at each step (1 M and 10 M clicks,
 // 100 M extrapolated), and a streamed 1 M-row CSV export, against a server running in its own process.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { Agent, request } from 'undici';
 import { BASE_DATABASE_URL, createTestDatabase } from '../../test/support/database.ts';
 import { insertCampaigns, loadClicks, loadConversions, type DataSpec } from './analytics-data.ts';
 import { rowsTouched } from './analytics-plan.ts';
 import { queries } from './analytics-queries.ts';
-import { arg, isMain, printTable, ROOT, writeResult, type SummaryRow } from './support.ts';
+import { arg, isMain, printTable, startTenxProcess, writeResult, type ServerProcess, type SummaryRow } from './support.ts';
 
 const ADMIN = 'bench-admin-token-analytics-0123456789';
 const HANDLE = 'bench-analytics';
@@ -31,42 +29,11 @@ export interface AnalyticsBenchOptions {
   reuse?: string;
 }
 
-interface Server {
-  url: string;
-  pid: number;
-  stop(): Promise<void>;
-}
-
-/** The real server in a child process, so its RSS is measured apart from the bench's own. */
-async function startServer(databaseUrl: string): Promise<Server> {
-  // BENCH_TENX_ROOT: another checkout's tenx (an older commit, for an A/B pair), as the other benches.
-  const root = pathToFileURL(`${process.env.BENCH_TENX_ROOT || ROOT}/`);
-  const kernel = new URL('core/kernel.ts', root).href;
-  const config = new URL('config/index.ts', root).href;
-  const code = `const { loadConfig } = await import(${JSON.stringify(config)});
-    const { startKernel } = await import(${JSON.stringify(kernel)});
-    const k = await startKernel(loadConfig());
-    process.stdout.write('READY ' + k.url + '\\n');
-    process.on('SIGTERM', () => k.close().then(() => process.exit(0)));`;
-  const child: ChildProcess = spawn(process.execPath, ['--input-type=module', '-e', code], {
-    cwd: process.env.BENCH_TENX_ROOT || ROOT,
-    stdio: ['ignore', 'pipe', 'inherit'],
-    env: {
-      ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: '', PORT: '0', HOST: '127.0.0.1', ADMIN_TOKEN: ADMIN, LOG_LEVEL: 'warn',
-      DATA_DIR: mkdtempSync(join(tmpdir(), 'tenx-bench-')), CTX_SECRETS: 'bench-ctx-secret-0123456789abcdefghijklmn', SECRET_KEY: 'bench-secret',
-    },
+/** The real server in a child process, started as `npm start` starts it, so its RSS is measured apart from the bench's own. */
+function startServer(databaseUrl: string): Promise<ServerProcess> {
+  return startTenxProcess({
+    DATABASE_URL: databaseUrl, REDIS_URL: '', ADMIN_TOKEN: ADMIN, DATA_DIR: mkdtempSync(join(tmpdir(), 'tenx-bench-')),
   });
-  const url = await new Promise<string>((ok, fail) => {
-    let out = '';
-    child.stdout!.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /READY (\S+)/.exec(out);
-      if (m) ok(m[1]);
-    });
-    child.once('exit', (code) => fail(new Error(`server exited with ${code} before it was ready`)));
-  });
-  const exited = new Promise<void>((ok) => child.once('exit', () => ok()));
-  return { url, pid: child.pid!, stop: async () => void (child.kill('SIGTERM'), await exited) };
 }
 
 const procMb = (pid: number, field: 'VmRSS' | 'VmHWM') => {
@@ -133,7 +100,7 @@ async function post(agent: Agent, url: string, token: string, body: unknown) {
 
 const DAY = 86_400_000;
 
-async function measureStep(db: pg.Client, agent: Agent, server: Server, tokens: { owner: string; partner: string }, calls: number) {
+async function measureStep(db: pg.Client, agent: Agent, server: ServerProcess, tokens: { owner: string; partner: string }, calls: number) {
   const counts = (await db.query(
     `select (select count(*) from clicks)::bigint as clicks, (select count(*) from conversions)::bigint as conversions,
             ${ROLLUP_TABLES.map((t) => `(select count(*) from ${t})::bigint as ${t}`).join(', ')},
