@@ -167,6 +167,11 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
     const measured: Array<Step & { loadSeconds: number }> = [];
     for (const target of steps) {
       const loaded = Number((await meta(db, 'clicks')) ?? 0);
+      if (loaded > target) {
+        // A reused database cannot shrink: measuring it here would label its clicks as this step's.
+        process.stderr.write(`skipping ${target.toLocaleString('en')} clicks: the database holds ${loaded.toLocaleString('en')}\n`);
+        continue;
+      }
       let loadSeconds = 0;
       if (loaded < target) {
         const t = performance.now();
@@ -180,6 +185,7 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
       process.stderr.write(`measuring at ${target.toLocaleString('en')} clicks...\n`);
       measured.push({ ...(await measureStep(db, agent, server, { owner, partner }, opts.calls ?? 30)), loadSeconds });
     }
+    if (!measured.length) throw new Error(`every step is below the ${opts.reuse} database's clicks: give --steps with its size or above`);
     const last = measured.at(-1)!;
     const extrapolated = measured.length > 1 ? extrapolate(measured.at(-2)!, last, 100_000_000) : null;
 
