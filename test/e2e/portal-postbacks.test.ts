@@ -164,6 +164,38 @@ describe('partner portal postbacks page in a real browser', function () {
     expect(session.unexpectedConsole([400])).to.deep.equal([]);
   });
 
+  it('shows a postback\'s 5 newest deliveries, and the older ones a "Show 20 more" at a time, newest first as the API lists them', async () => {
+    const created = await server.http.post(postbacks()).set(writer.auth)
+      .send({ urlTemplate: `${receiver.url}?cid={click_id}&amount={amount}`, events: ['conversion.tested', 'commission.created'] }).expect(201);
+    const { postbackId } = created.body;
+    // Four sales: a conversion.tested and a commission.created each, 8 deliveries.
+    for (let i = 1; i <= 4; i++) await sale(`more-${i}`, 10 * i);
+    await receiver.waitFor((r) => r.length >= 8, 15_000, 'the 8 postback calls');
+    const all = async () => (await server.http.get(postbacks(`/${postbackId}/deliveries?limit=500`)).set(writer.auth).expect(200)).body.data as { deliveryId: string; status: string }[];
+    const deadline = Date.now() + 15_000;
+    while ((await all()).some((d) => d.status !== 'succeeded') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    const ids = (await all()).map((d) => d.deliveryId);
+    expect(ids).to.have.length(8);
+
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, reader.token, '#/postbacks');
+    const detail = page.locator(`tr.detail[data-deliveries-of="${postbackId}"]`);
+    const shown = () => detail.locator('tr[data-delivery-id]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.deliveryId));
+    await waitForText(page, `tr.detail[data-deliveries-of="${postbackId}"] .table-more`, '5 newest shown');
+    expect(await shown()).to.deep.equal(ids.slice(0, 5));
+    await shot(page, 'portal-postbacks-07-five-newest');
+    await detail.locator('button[data-action="more-deliveries"]').click();
+    await detail.locator('tr[data-delivery-id]').nth(7).waitFor({ timeout: UI_WAIT });
+    expect(await shown()).to.deep.equal(ids);
+    // All shown: no button, and the page's own refresh keeps all 8 (it refetches as many as were asked for).
+    expect(await detail.locator('button[data-action="more-deliveries"]').count()).to.equal(0);
+    await page.waitForTimeout(4_500);
+    expect(await shown()).to.deep.equal(ids);
+    await shot(page, 'portal-postbacks-08-more-deliveries');
+    expect(session.unexpectedConsole([403])).to.deep.equal([]);
+  });
+
   it('a token without partner.postbacks.write sees the list, a note naming the scope, and no controls; a long URL wraps', async () => {
     const long = `https://tracker.example.com/${'segment-'.repeat(60)}end?cid={click_id}&amount={amount}`;
     const created = await server.http.post(postbacks()).set(writer.auth).send({ urlTemplate: long, events: ['commission.created'] }).expect(201);

@@ -2,7 +2,29 @@
 // was none) and the table of every attempt. The handle's notifications panel and the partner
 // portal's postbacks page show webhook deliveries alike (the same engine sends both).
 
+import { api, query } from './api.js';
 import { h, fmt } from './dom.js';
+
+const MAX_LIMIT = 500; // the API's largest page
+
+/**
+ * The newest `count` deliveries of a list route (at least one), following nextCursor across pages
+ * from `after` (none: the newest); returns the first page's summary and the cursor after the last
+ * delivery fetched. A page that asks for N refetches N from the newest on each refresh, so new
+ * deliveries never open a gap between what was shown and what "more" loads.
+ */
+export async function fetchNewest(path, count, params = {}, after = undefined) {
+  const data = [];
+  let cursor = after;
+  let summary;
+  do {
+    const res = await api(`${path}${query({ ...params, limit: Math.min(Math.max(count - data.length, 1), MAX_LIMIT), cursor })}`);
+    summary ??= res.summary;
+    data.push(...res.data);
+    cursor = res.nextCursor ?? undefined;
+  } while (cursor && data.length < count);
+  return { data, summary, nextCursor: cursor ?? null };
+}
 
 /** The panel's summary as a list, whether the server keys it by webhook (or postback) id or sends rows. */
 export function summaryRows(summary) {

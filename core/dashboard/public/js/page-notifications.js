@@ -6,31 +6,15 @@ import { api, query } from './api.js';
 import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { webhookManager } from './webhook-manager.js';
-import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, summaryRows } from './delivery-attempts.js';
+import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, fetchNewest, summaryRows } from './delivery-attempts.js';
 
 // Poll faster while a delivery is still in flight: its retries land within seconds.
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
 const STATUSES = ['', 'failed', 'retrying', 'pending', 'succeeded'];
 const PAGE_SIZE = 100;
-const MAX_LIMIT = 500; // the API's largest page
 
-/**
- * The newest `count` deliveries (at least one page), following nextCursor across pages; returns
- * the first page's summary and the cursor after the last delivery fetched.
- */
-export async function fetchDeliveries(status, count, after = undefined) {
-  const data = [];
-  let cursor = after;
-  let summary;
-  do {
-    const res = await api(`/notifications${query({ limit: Math.min(Math.max(count - data.length, 1), MAX_LIMIT), cursor, status })}`);
-    summary ??= res.summary;
-    data.push(...res.data);
-    cursor = res.nextCursor ?? undefined;
-  } while (cursor && data.length < count);
-  return { data, summary, nextCursor: cursor ?? null };
-}
-
+/** The newest `count` deliveries of the handle's webhooks (and its partners' postbacks), from `after` on. */
+export const fetchDeliveries = (status, count, after = undefined) => fetchNewest('/notifications', count, { status }, after);
 
 export async function renderNotifications(ctx) {
   const canRedeliver = allowed(ctx.scopes, 'webhooks.write');

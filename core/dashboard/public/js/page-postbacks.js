@@ -5,16 +5,17 @@
 // its 400 (an unknown macro, endpoint_not_allowed: the webhooks' SSRF rules) and 422 show next to
 // the form, which keeps what the partner typed.
 
-import { api, query } from './api.js';
+import { api } from './api.js';
 import { h, clear, errorBox, fmt, badge, card, scopeNote, statusBadge, emptyRow } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
 import { shownOnce } from './secret-once.js';
-import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, summaryRows } from './delivery-attempts.js';
+import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, fetchNewest, summaryRows } from './delivery-attempts.js';
 import { POSTBACK_EVENTS, POSTBACK_MACROS } from './event-types.js';
 
 const WRITE = 'partner.postbacks.write';
-const RECENT = 5; // deliveries shown per postback, newest first
+const RECENT = 5; // deliveries shown per postback at first, newest first
+const MORE = 20; // and how many more each "Show more" adds
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
 
 /** Whether the token may add and delete postbacks: its scopes, from the realm's current-token route. */
@@ -26,7 +27,7 @@ async function canWritePostbacks() {
 export async function renderPortalPostbacks(ctx) {
   const secretArea = h('div.token-issued#postback-secret', { 'aria-live': 'polite' });
   const writeArea = h('div#postback-write');
-  const deliveries = new Map(); // postbackId → { el, signature, inFlight }
+  const deliveries = new Map(); // postbackId → { el, signature, inFlight, wanted }
   const opened = new Set(); // deliveryIds whose attempts the partner opened: a refresh keeps them open
   let canWrite = false;
 
@@ -48,7 +49,7 @@ export async function renderPortalPostbacks(ctx) {
   function row(p) {
     const feedback = h('div.row-feedback');
     const recent = h('div.postback-deliveries', { dataset: { deliveriesOf: p.postbackId } }, h('p.muted.small', {}, 'Loading deliveries…'));
-    deliveries.set(p.postbackId, { el: recent, signature: '', inFlight: false });
+    deliveries.set(p.postbackId, { el: recent, signature: '', inFlight: false, wanted: RECENT });
     const remove = async (button) => {
       const sure = await confirmAction({
         title: 'Delete this postback?',
@@ -81,17 +82,24 @@ export async function renderPortalPostbacks(ctx) {
     return frag;
   }
 
-  /** A postback's newest deliveries: re-rendered only on change, so a refresh never moves what the partner is reading. */
+  /**
+   * A postback's newest deliveries, as many as the partner asked to see: re-rendered only on change, so a
+   * refresh never moves what the partner is reading; each refresh refetches that many from the newest.
+   */
   async function refresh(postbackId) {
     const entry = deliveries.get(postbackId);
     if (!entry) return;
     try {
-      const res = await api(`/partner/postbacks/${encodeURIComponent(postbackId)}/deliveries${query({ limit: RECENT })}`);
+      const res = await fetchNewest(`/partner/postbacks/${encodeURIComponent(postbackId)}/deliveries`, entry.wanted);
       const signature = JSON.stringify(res);
       if (signature === entry.signature) return;
       entry.signature = signature;
       entry.inFlight = res.data.some((d) => d.status === 'pending' || d.status === 'retrying');
-      clear(entry.el, deliveriesTable(postbackId, res, opened));
+      const more = () => {
+        entry.wanted = res.data.length + MORE;
+        return refresh(postbackId);
+      };
+      clear(entry.el, deliveriesTable(postbackId, res, opened, more));
     } catch (err) {
       if (err?.status === 404) return void deliveries.delete(postbackId); // deleted meanwhile (another tab)
       entry.signature = '';
@@ -183,8 +191,11 @@ export async function renderPortalPostbacks(ctx) {
   }
 }
 
-/** The newest deliveries of one postback: event, status, attempts (opened: those shown in full), the last response and when. */
-function deliveriesTable(postbackId, res, opened) {
+/**
+ * The newest deliveries of one postback: event, status, attempts (opened: those shown in full), the last response and
+ * when; under them, while older ones exist, a button that shows `MORE` more (`more`).
+ */
+function deliveriesTable(postbackId, res, opened, more) {
   // One postback's summary, in the notifications panel's shape (keyed by webhookId, here the postbackId).
   const s = summaryRows(res.summary).find((r) => r.webhookId === postbackId) ?? {};
   const counts = h('div.counts.small', {}, deliveryCounts(s));
@@ -208,5 +219,10 @@ function deliveriesTable(postbackId, res, opened) {
             h('td.small', { dataset: { col: 'response' } }, last ? attemptOutcome(last) : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.time(d.nextAttemptAt)}` : '—')),
             h('td.small.nowrap', {}, fmt.time(last ? attemptTime(last) : d.createdAt)));
         })
-        : emptyRow(5, 'No delivery yet: tenx calls it at your next subscribed event.')))));
+        : emptyRow(5, 'No delivery yet: tenx calls it at your next subscribed event.')))),
+    res.nextCursor ? h('div.table-more', {}, h('span.muted.small', {}, `${fmt.int(res.data.length)} newest shown`),
+      h('button.btn.btn-small.btn-ghost', {
+        type: 'button', dataset: { action: 'more-deliveries' },
+        on: { click: (e) => { e.currentTarget.disabled = true; void more(); } },
+      }, `Show ${MORE} more`)) : null);
 }
