@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import { toCents } from '../../core/commissions/index.ts';
+import { ledgerRows } from '../support/commissions.ts';
+import { assertLedgerExact, cents, ledgerTenant, rowsOf, type Tenant } from '../support/money-races.ts';
+import { twoServers, type TestServer } from '../support/server.ts';
+
+// Payouts raced through real HTTP on two server processes sharing one database: reversals (clawbacks)
+// racing the run that would pay the original commission; a run racing mark-paid or cancel of another
+// payout of the same partner; cancel racing mark-paid of one payout. After each race the ledger
+// reconciles, each commission is in at most one live payout, and what the partner is paid plus what it
+// is still owed is exactly what it earned.
+
+const DAY = 86_400_000;
+
+const payouts = (via: TestServer, t: Tenant) => `/v2/handles/${t.handle}/payouts`;
+const run = (via: TestServer, t: Tenant, idempotencyKey: string) => via.http.post(payouts(via, t)).set(t.auth).send({ idempotencyKey, partnerIds: ['anna'] });
+const act = (via: TestServer, t: Tenant, payoutId: string, action: 'mark-paid' | 'cancel') => via.http.post(`${payouts(via, t)}/${payoutId}/${action}`).set(t.auth).send({});
+
+/** Anna's paid and pending payouts plus her approved rows in no payout, in cents: what she is paid or owed now. */
+async function settledAndOwed(server: TestServer, handle: string) {
+  const { rows: [r] } = await server.sql.query(
+    `select (select coalesce(sum(amount), 0)::text from payouts where handle = $1 and partner_id = 'anna' and status <> 'canceled') as payouts,
+            (select coalesce(sum(amount), 0)::text from commissions where handle = $1 and partner_id = 'anna' and status = 'approved' and payout_id is null) as owed,
+            (select coalesce(sum(amount), 0)::text from commissions where handle = $1 and partner_id = 'anna' and status in ('approved', 'paid')) as earned`,
+    [handle],
+  );
+  return { payouts: toCents(r.payouts), owed: toCents(r.owed), earned: toCents(r.earned) };
+}
+
+describe('money races: reversals racing the payout run that would pay their commissions, from two processes', function () {
+  this.timeout(120_000);
+  const s = twoServers();
+
+  for (let round = 0; round < 3; round++) {
+    it(`pays each commission once and nets every reversal exactly (round ${round + 1})`, async () => {
+      const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+      const sales = await Promise.all([100, 100, 100, 100, 100, 33.35].map((value, i) => t.convert(`sale-${i}`, value)));
+      await s.a.http.post(`/v2/handles/${t.handle}/commissions/bulk`).set(t.auth)
+        .send({ commissionIds: sales.map((c) => c.commissionId), status: 'approved', reason: 'checked' }).expect(200);
+      // 30 of 100, all of 100, 50 of 100, all of 100, nothing, 10 of 33.35 (3.34 × 10 / 33.35 = 1.0014… → 1.00).
+      const reversals: Array<[number, number | undefined]> = [[0, 30], [1, undefined], [2, 50], [3, undefined], [5, 10]];
+      const answers = await Promise.all([
+        run(round % 2 ? s.b : s.a, t, 'race'),
+        ...reversals.map(([i, amount], j) => t.reverse(j % 2 ? s.a : s.b, { idempotencyKey: `sale-${i}`, reversalKey: `rv-${i}`, reason: 'refund', ...(amount && { amount }) })),
+      ]);
+      expect(answers.map((r) => r.status)).to.deep.equal([201, 201, 201, 201, 201, 201]);
+      const net = [700n, 0n, 500n, 0n, 1000n, 234n];
+      for (const [i, c] of sales.entries()) {
+        const rows = await rowsOf(s.a, c.conversionId);
+        expect(rows.filter((r) => r[2] !== 'rejected' && r[2] !== 'reversed').reduce((sum, r) => sum + r[1], 0n), `sale-${i}`).to.equal(net[i]);
+      }
+      const [runAnswer] = answers;
+      for (const p of runAnswer.body.data) {
+        const { rows: [l] } = await s.a.sql.query(`select coalesce(sum(amount), 0)::text as amount, count(*)::int as n from commissions where payout_id = $1`, [p.payoutId]);
+        expect([cents(p.amount), p.commissionCount]).to.deep.equal([toCents(l.amount), l.n]);
+      }
+      await assertLedgerExact(s, t);
+      const earned = net.reduce((x, y) => x + y, 0n);
+      expect((await settledAndOwed(s.a, t.handle)).earned).to.equal(earned);
+      // Pay what the race paid, run again: every cent earned is paid or carried (a negative rest carries forward).
+      for (const p of runAnswer.body.data) await act(s.b, t, p.payoutId, 'mark-paid').expect(200);
+      await run(s.a, t, 'after').expect(201);
+      const end = await settledAndOwed(s.a, t.handle);
+      expect(end.payouts + end.owed).to.equal(earned);
+      expect(end.owed <= 0n, `owed ${end.owed}`).to.equal(true);
+      await assertLedgerExact(s, t);
+    });
+  }
+});
+
+describe('money races: a payout run racing mark-paid or cancel of the same partner\'s other payout, from two processes', function () {
+  this.timeout(120_000);
+  const s = twoServers();
+
+  for (const action of ['cancel', 'mark-paid'] as const) {
+    it(`${action} of the first payout and a second run: each line in exactly one live payout, the sums exact`, async () => {
+      const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+      const due = new Date(Date.now() - DAY);
+      // Click days written as rows (no conversion to reverse here): the payouts read the ledger however its rows came to be.
+      const line = (amount: string) => ({ handle: t.handle, partnerId: 'anna', campaignId: t.campaignId, type: 'click' as const, amount, holdUntil: due });
+      for (let i = 0; i < 8; i++) {
+        await ledgerRows(s.a, [line('3.01'), line('4.02')]);
+        const p1 = (await run(s.a, t, `p1-${i}`).expect(201)).body.data[0];
+        // Two new approved lines arrive, then the second run races the first payout's move.
+        await ledgerRows(s.a, [line('4.45'), line('0.55')]);
+        const [moved, second] = await Promise.all([act(i % 2 ? s.a : s.b, t, p1.payoutId, action), run(i % 2 ? s.b : s.a, t, `p2-${i}`)]);
+        expect([moved.status, second.status]).to.deep.equal([200, 201]);
+        expect(moved.body).to.include({ payoutId: p1.payoutId, status: action === 'cancel' ? 'canceled' : 'paid' });
+        // Marked paid, the first payout keeps its lines: the second pays exactly the two new ones.
+        if (action === 'mark-paid') expect(second.body.data.map((p: { amount: number; commissionCount: number }) => [p.amount, p.commissionCount])).to.deep.equal([[5, 2]]);
+        await assertLedgerExact(s, t);
+      }
+      await run(s.b, t, 'rest').expect(201);
+      const { rows: [r] } = await s.a.sql.query(
+        `select count(*) filter (where c.payout_id is null)::int as unpaid,
+                count(*) filter (where p.status = 'canceled')::int as in_canceled
+           from commissions c left join payouts p using (payout_id) where c.handle = $1`, [t.handle]);
+      expect(r).to.deep.equal({ unpaid: 0, in_canceled: 0 });
+      const end = await settledAndOwed(s.a, t.handle);
+      expect(end).to.deep.equal({ payouts: 8n * 1203n, owed: 0n, earned: 8n * 1203n });
+    });
+  }
+});
+
+describe('money races: cancel and mark-paid of one payout at once, from two processes', function () {
+  this.timeout(120_000);
+  const s = twoServers();
+
+  it('exactly one wins; the other is 409 invalid_transition, and the lines follow the winner', async () => {
+    const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+    const due = new Date(Date.now() - DAY);
+    for (let i = 0; i < 12; i++) {
+      const lines = await ledgerRows(s.a, [
+        { handle: t.handle, partnerId: 'anna', campaignId: t.campaignId, type: 'click', amount: '7.66', holdUntil: due },
+        { handle: t.handle, partnerId: 'anna', campaignId: t.campaignId, type: 'click', amount: '2.34', holdUntil: due },
+      ]);
+      const [p] = (await run(s.a, t, `k-${i}`).expect(201)).body.data;
+      expect(p).to.include({ amount: 10, commissionCount: 2 });
+      const [paid, canceled] = await Promise.all([act(i % 2 ? s.a : s.b, t, p.payoutId, 'mark-paid'), act(i % 2 ? s.b : s.a, t, p.payoutId, 'cancel')]);
+      expect([paid.status, canceled.status].sort()).to.deep.equal([200, 409]);
+      const [winner, loser] = paid.status === 200 ? [paid, canceled] : [canceled, paid];
+      expect(loser.body.error.code).to.equal('invalid_transition');
+      const status = winner === paid ? 'paid' : 'canceled';
+      expect(winner.body).to.include({ payoutId: p.payoutId, status });
+      expect((await s.b.http.get(`${payouts(s.b, t)}/${p.payoutId}`).set(t.auth).expect(200)).body.status).to.equal(status);
+      const { rows } = await s.a.sql.query('select status, payout_id from commissions where commission_id = any($1)', [lines]);
+      expect(rows.map((r) => [r.status, r.payout_id])).to.deep.equal(status === 'paid' ? [['paid', p.payoutId], ['paid', p.payoutId]] : [['approved', null], ['approved', null]]);
+      if (status === 'canceled') await run(s.b, t, `again-${i}`).expect(201);
+      await assertLedgerExact(s, t);
+    }
+  });
+});
