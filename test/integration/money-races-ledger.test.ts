@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { compareRows, cents, ledgerTenant, rowsOf, assertLedgerExact, type Row } from '../support/money-races.ts';
-import { twoServers } from '../support/server.ts';
+import type { AutoApproval } from '../../core/commissions/auto-approval.ts';
+import { twoServers, type TestServer } from '../support/server.ts';
 
 // Races on the commission ledger through real HTTP, half the requests on each of two server processes
 // sharing one database: approve, reject and reversals of one commission; concurrent partial reversals
@@ -142,5 +143,66 @@ describe('money races: partial reversals summing above the value, from two proce
     expect((await s.a.http.get(`/v2/handles/${t.handle}/conversions/${conversionId}`).set(t.merchant).expect(200)).body).to.include({ reversedValue: 3, status: 'reversed' });
     expect((await rowsOf(s.a, conversionId)).every((r) => r[2] === 'reversed')).to.equal(true);
     await assertLedgerExact(s, t);
+  });
+});
+
+describe('money races: automatic approval racing a rejection of the commission, from two processes', function () {
+  this.timeout(120_000);
+  const s = twoServers();
+  const autoApproval = (server: TestServer) => server.kernel.container.resolve<AutoApproval>('autoApproval');
+
+  it('never approves an adjustment apart from its commission: the commission held by a rejection, then rejected, leaves nothing to charge', async () => {
+    // Due at once (held 0 days), partially reversed while pending: the commission and its adjustment are both due.
+    const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+    const sale = await t.convert('held', 100);
+    await t.reverse(s.a, { conversionId: sale.conversionId, reversalKey: 'held-30', amount: 30, reason: 'refund' }).expect(201);
+    // A rejection in flight holds the commission's row (it locks the commission and its adjustments one by one, in
+    // id order); the job skips locked rows. Here the job runs between the two locks: it used to approve the
+    // adjustment alone, and the rejection, which moves only adjustments that stood where the commission stood, left it.
+    const client = await s.a.sql.connect();
+    try {
+      await client.query('begin');
+      await client.query(`select 1 from commissions where commission_id = $1 for update`, [sale.commissionId]);
+      expect(await autoApproval(s.a).approveDue()).to.equal(0);
+    } finally {
+      await client.query('commit');
+      client.release();
+    }
+    await t.move(s.b, sale.commissionId, 'rejected').expect(200);
+    expect(await rowsOf(s.a, sale.conversionId)).to.deep.equal([['adjustment', -300n, 'rejected'], ['conversion', 1000n, 'rejected']]);
+    await assertLedgerExact(s, t);
+    // Unheld, the job approves the commission and then its adjustment with it, in one run.
+    const other = await t.convert('free', 100);
+    await t.reverse(s.a, { conversionId: other.conversionId, reversalKey: 'free-30', amount: 30, reason: 'refund' }).expect(201);
+    expect(await autoApproval(s.b).approveDue()).to.equal(2);
+    expect(await rowsOf(s.a, other.conversionId)).to.deep.equal([['adjustment', -300n, 'approved'], ['conversion', 1000n, 'approved']]);
+    await assertLedgerExact(s, t);
+  });
+
+  it('under a real race (the job on one process, a bulk rejection of 300 partly reversed commissions on the other), every adjustment stands where its commission does', async () => {
+    // The job runs 0 to 2 ms after the bulk request is sent: measured, that is when it overlaps the rejection's row locks.
+    for (const delay of [0, 1, 2, 0, 1, 2]) {
+      const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+      const sales: Array<{ commissionId: string; conversionId: string }> = [];
+      for (let c = 0; c < 10; c++) sales.push(...(await Promise.all(Array.from({ length: 30 }, (_, i) => t.convert(`o-${c}-${i}`, 100)))));
+      for (let c = 0; c < 10; c++) {
+        await Promise.all(sales.slice(c * 30, c * 30 + 30).map((x, i) =>
+          t.reverse(i % 2 ? s.a : s.b, { conversionId: x.conversionId, reversalKey: `r-${c}-${i}`, amount: 30, reason: 'refund' }).expect(201)));
+      }
+      const [bulk] = await Promise.all([
+        s.b.http.post(`/v2/handles/${t.handle}/commissions/bulk`).set(t.auth).send({ commissionIds: sales.map((x) => x.commissionId), status: 'rejected', reason: 'fraud' }),
+        new Promise((resolve) => setTimeout(resolve, delay)).then(() => autoApproval(s.a).approveDue()),
+      ]);
+      expect(bulk.status).to.equal(200);
+      const answers = bulk.body.data.map((r: { status: number; commission?: { status: string }; error?: { code: string } }) => JSON.stringify([r.status, r.commission?.status ?? r.error?.code]));
+      for (const a of answers) expect(a).to.be.oneOf(['[200,"rejected"]', '[409,"invalid_transition"]']);
+      await autoApproval(s.a).approveDue();
+      const { rows } = await s.a.sql.query(
+        `select m.status as main, a.status as adjustment, count(*)::int as n
+           from commissions m join commissions a on a.conversion_id = m.conversion_id and a.type = 'adjustment'
+          where m.handle = $1 and m.type = 'conversion' group by 1, 2`, [t.handle]);
+      for (const r of rows) expect(r.adjustment, `${r.n} adjustments of ${r.main} commissions`).to.equal(r.main);
+      await assertLedgerExact(s, t);
+    }
   });
 });
