@@ -17,19 +17,26 @@ const BATCH = 1000;
  * statement. Never those of unauthenticated conversions (auto_approve false) nor a click row whose
  * day is still open. `skip locked` lets two processes (or a PATCH holding a row) share the work; the
  * update re-checks `pending`, so a row moved meanwhile is left as it is: running twice is harmless.
- * An adjustment follows its commission (followers.ts): it is approved only once its commission is
- * approved or paid (committed). Approved on its own hold, it was approved while a rejection held its
- * commission (skipped, locked), and the rejection, which moves only the adjustments that stood where the
- * commission stood, left it approved: the partner charged for a commission it never earned.
+ * An adjustment follows its commission (followers.ts): it is approved with its commission, in the same
+ * statement (a payout run never sees one without the other), or once its commission is approved or paid.
+ * Approved on its own hold, it was approved while a rejection held its commission (skipped, locked), and
+ * the rejection, which moves only the adjustments that stood where the commission stood, left it
+ * approved: the partner charged for a commission it never earned.
  */
 const APPROVE_DUE = `
-with due as (
-  select c.commission_id from commissions c
-   where c.status = 'pending' and c.auto_approve and c.hold_until <= now() and not ${OPEN_DAY}
-     and (c.type <> 'adjustment' or exists (
-           select 1 from commissions m
-            where m.handle = c.handle and m.conversion_id = c.conversion_id and m.type = 'conversion' and m.status in ('approved', 'paid')))
+with due_commissions as (
+  select c.commission_id, c.conversion_id from commissions c
+   where c.status = 'pending' and c.auto_approve and c.hold_until <= now() and not ${OPEN_DAY} and c.type <> 'adjustment'
    order by c.hold_until limit $1 for update skip locked
+), due_adjustments as (
+  select c.commission_id from commissions c
+   where c.type = 'adjustment' and c.status = 'pending' and c.auto_approve and c.hold_until <= now()
+     and (c.conversion_id in (select conversion_id from due_commissions)
+          or exists (select 1 from commissions m
+                      where m.handle = c.handle and m.conversion_id = c.conversion_id and m.type = 'conversion' and m.status in ('approved', 'paid')))
+   order by c.hold_until limit $1 for update skip locked
+), due as (
+  select commission_id from due_commissions union all select commission_id from due_adjustments
 ), moved as (
   update commissions c set status = 'approved', reason = 'hold_elapsed', updated_at = now()
     from due where c.commission_id = due.commission_id and c.status = 'pending'
@@ -55,10 +62,7 @@ export class AutoApproval {
     });
   }
 
-  /**
-   * Approves every due commission, batch by batch, until a batch approves nothing (the adjustments of the
-   * commissions a batch approved are due in the next one); resolves to how many it approved.
-   */
+  /** Approves every due commission, batch by batch, until a batch approves nothing; resolves to how many it approved. */
   async approveDue(): Promise<number> {
     let total = 0;
     for (;;) {

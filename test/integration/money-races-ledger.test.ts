@@ -171,11 +171,14 @@ describe('money races: automatic approval racing a rejection of the commission, 
     await t.move(s.b, sale.commissionId, 'rejected').expect(200);
     expect(await rowsOf(s.a, sale.conversionId)).to.deep.equal([['adjustment', -300n, 'rejected'], ['conversion', 1000n, 'rejected']]);
     await assertLedgerExact(s, t);
-    // Unheld, the job approves the commission and then its adjustment with it, in one run.
+    // Unheld, the job approves the commission and its adjustment together, in one transaction (one now()): a
+    // payout run never sees the one without the other.
     const other = await t.convert('free', 100);
     await t.reverse(s.a, { conversionId: other.conversionId, reversalKey: 'free-30', amount: 30, reason: 'refund' }).expect(201);
     expect(await autoApproval(s.b).approveDue()).to.equal(2);
     expect(await rowsOf(s.a, other.conversionId)).to.deep.equal([['adjustment', -300n, 'approved'], ['conversion', 1000n, 'approved']]);
+    const { rows: [when] } = await s.a.sql.query(`select count(distinct updated_at)::int as n from commissions where conversion_id = $1`, [other.conversionId]);
+    expect(when.n).to.equal(1);
     await assertLedgerExact(s, t);
   });
 
