@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import type { AutoApproval } from '../../core/commissions/auto-approval.ts';
 import { toCents } from '../../core/commissions/index.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { assertLedgerExact, cents, ledgerTenant, rowsOf, type Tenant } from '../support/money-races.ts';
@@ -127,6 +128,54 @@ describe('money races: cancel and mark-paid of one payout at once, from two proc
       expect(rows.map((r) => [r.status, r.payout_id])).to.deep.equal(status === 'paid' ? [['paid', p.payoutId], ['paid', p.payoutId]] : [['approved', null], ['approved', null]]);
       if (status === 'canceled') await run(s.b, t, `again-${i}`).expect(201);
       await assertLedgerExact(s, t);
+    }
+  });
+});
+
+describe('money races: everything at once on one partner, from two processes', function () {
+  this.timeout(120_000);
+  const s = twoServers();
+  const autoApproval = (server: TestServer) => server.kernel.container.resolve<AutoApproval>('autoApproval');
+
+  it('bulk approve and reject, two runs, mark-paid, cancel, the approval job and 90 reversals: no 5xx, every conversion nets exactly', async () => {
+    for (let round = 0; round < 3; round++) {
+      const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+      const sales = await Promise.all(Array.from({ length: 60 }, (_, i) => t.convert(`o-${i}`, 100 + i + 0.05)));
+      const ids = sales.map((x) => x.commissionId);
+      const bulk = (via: TestServer, commissionIds: string[], status: string) =>
+        via.http.post(`/v2/handles/${t.handle}/commissions/bulk`).set(t.auth).send({ commissionIds, status, reason: 'race' });
+      await bulk(s.a, ids.slice(0, 20), 'approved').expect(200);
+      const [p0] = (await run(s.a, t, 'p0').expect(201)).body.data;
+      await bulk(s.a, ids.slice(20, 30), 'approved').expect(200);
+      const [p1] = (await run(s.a, t, 'p1').expect(201)).body.data;
+      const shuffled = [...ids].sort(() => Math.random() - 0.5);
+      const answers = await Promise.all([
+        bulk(s.a, shuffled.slice(0, 45), 'approved'),
+        bulk(s.b, [...shuffled].reverse().slice(0, 45), 'rejected'),
+        run(s.a, t, 'race-a'),
+        run(s.b, t, 'race-b'),
+        act(s.a, t, p0.payoutId, 'mark-paid'),
+        act(s.b, t, p1.payoutId, 'cancel'),
+        ...[s.a, s.b].map((via) => autoApproval(via).approveDue().then(() => ({ status: 200, body: {} }))),
+        // Two reversals of every conversion (one whole, two of 33.33 and 20.01 for the first 30), half on each process.
+        ...sales.map((x, i) => t.reverse(i % 2 ? s.a : s.b, { conversionId: x.conversionId, reversalKey: `r-${i}`, reason: 'refund', ...(i % 3 ? { amount: 33.33 } : {}) })),
+        ...sales.slice(0, 30).map((x, i) => t.reverse(i % 2 ? s.b : s.a, { conversionId: x.conversionId, reversalKey: `q-${i}`, reason: 'refund', amount: 20.01 })),
+      ]);
+      for (const r of answers) expect(r.status, JSON.stringify(r.body)).to.be.oneOf([200, 201, 422]);
+      await run(s.b, t, 'end').expect(201);
+      await assertLedgerExact(s, t);
+      // Each conversion nets to its commission less the half-up share of what was reversed (0 once rejected).
+      const { rows: off } = await s.a.sql.query(
+        `select v.conversion_id, m.status, l.live::text from conversions v
+           join commissions m on m.conversion_id = v.conversion_id and m.type = 'conversion'
+          cross join lateral (select coalesce(sum(x.amount) filter (where x.status not in ('rejected', 'reversed')), 0) as live
+                                from commissions x where x.conversion_id = v.conversion_id) l
+          where v.handle = $1
+            and l.live <> case when m.status = 'rejected' then 0 else m.amount - div(m.amount * v.reversed_value * 200 + v.value, v.value * 2) / 100 end`,
+        [t.handle]);
+      expect(off).to.deep.equal([]);
+      const end = await settledAndOwed(s.a, t.handle);
+      expect(end.payouts + end.owed).to.equal(end.earned);
     }
   });
 });
