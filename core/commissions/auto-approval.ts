@@ -62,13 +62,13 @@ export class AutoApproval {
     });
   }
 
-  /** Approves every due commission, batch by batch, until a batch approves nothing; resolves to how many it approved. */
+  /** Approves every due commission, batch by batch; resolves to how many it approved. */
   async approveDue(): Promise<number> {
     let total = 0;
     for (;;) {
       const { rowCount } = await this.deps.pg.query(APPROVE_DUE, [BATCH]);
       total += rowCount ?? 0;
-      if (!rowCount) break;
+      if ((rowCount ?? 0) < BATCH) break;
     }
     if (total > 0) this.deps.outbox.wake();
     if (total > 0) this.deps.log.info({ approved: total }, 'approved commissions whose hold has passed');
