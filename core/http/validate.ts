@@ -69,6 +69,12 @@ function enumMessage(e: ErrorObject): string {
   return meant === undefined ? list : `${list}; did you mean ${JSON.stringify(meant)}?`;
 }
 
+/** `not: {enum}` (reserved handles): ajv says only "must NOT be valid"; name the value and what is reserved. */
+function reservedMessage(e: ErrorObject): string {
+  const reserved = (e.schema as { enum: unknown[] }).enum.map((v) => JSON.stringify(v)).join(', ');
+  return `${JSON.stringify(e.data)} is reserved and cannot be used (reserved: ${reserved})`;
+}
+
 const isDateTimeFormat = (e: ErrorObject) => e.keyword === 'format' && (e.params as { format: string }).format === 'date-time';
 
 export function toDetails(errors: ErrorObject[] | null | undefined, root: string): ErrorDetail[] {
@@ -87,6 +93,8 @@ export function toDetails(errors: ErrorObject[] | null | undefined, root: string
       message = (e.parentSchema as { pattern?: string } | undefined)?.pattern === instant.pattern ? DATE_TIME : 'must be an RFC 3339 date-time, e.g. 2026-12-04T00:00:00Z';
     } else if (e.keyword === 'enum') {
       message = enumMessage(e);
+    } else if (e.keyword === 'not' && Array.isArray((e.schema as { enum?: unknown } | undefined)?.enum)) {
+      message = reservedMessage(e);
     } else if (e.keyword === 'additionalProperties') {
       pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
       message = 'is not a known field';

@@ -32,6 +32,14 @@ describe('tenants and personal access tokens', () => {
     }
   });
 
+  it('says why a reserved handle is refused, not ajv\'s "must NOT be valid"', async () => {
+    const res = await server.http.post('/v2/handles').set(server.admin()).send({ handle: 'dashboard', name: 'x' }).expect(400);
+    const [detail] = res.body.error.details;
+    expect(detail.pointer).to.equal('/body/handle');
+    expect(detail.message).to.not.include('must NOT be valid');
+    expect(detail.message).to.include('"dashboard"').and.include('reserved');
+  });
+
   it('needs the admin token to create a handle', async () => {
     const { ownerToken } = await createHandle(server);
     await server.http.post('/v2/handles').send({ handle: uniqueHandle(), name: 'x' }).expect(401);
