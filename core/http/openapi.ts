@@ -152,6 +152,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string, events: Reco
 export const docsPage = (specUrl: string) => `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tenx API</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="/dashboard/img/logo.svg" type="image/svg+xml">
 <style>body{font:15px/1.5 system-ui,sans-serif;max-width:980px;margin:2rem auto;padding:0 1rem;color:#1d2433}
 h2{margin-top:2rem;border-bottom:1px solid #dde}code{background:#f2f4f8;padding:1px 4px;border-radius:3px}
 .op{margin:.6rem 0;padding:.5rem .8rem;border:1px solid #e3e6ee;border-radius:6px}.m{font-weight:700;display:inline-block;width:4.5rem}

@@ -224,7 +224,11 @@ describe('bad input on every route family that takes a body', () => {
     const spec = await server.http.get('/v2/openapi.json').expect(200);
     expect(spec.body.openapi).to.equal('3.1.0');
     expect(spec.body.paths['/v2/handles']).to.have.property('post');
-    await server.http.get('/docs').expect(200).expect('content-type', /html/);
+    const docs = await server.http.get('/docs').expect(200).expect('content-type', /html/);
+    // Without a <link rel="icon"> the browser asks for /favicon.ico: a 404 in the console of every visit.
+    const icon = /<link rel="icon" href="([^"]+)"/.exec(docs.text)?.[1];
+    expect(icon, 'the docs page names its icon').to.be.a('string');
+    await server.http.get(icon!).expect(200);
     const metrics = await server.http.get('/metrics').expect(200);
     expect(metrics.text).to.include('tenx_http_request_duration_seconds');
     const ready = await server.http.get('/readyz').expect(200);
