@@ -34,8 +34,8 @@ export function routingRulesSchema(extraConditionSchemas: Record<string, JsonSch
       required: ['priority', 'destinationUrl', 'conditions'],
       properties: {
         priority: { type: 'integer', minimum: 0, maximum: 1_000_000 },
-        // format uri accepts any scheme: the caller also checks it is http(s).
-        destinationUrl: { type: 'string', format: 'uri', minLength: 1, maxLength: 2048 },
+        // As primaryLink.destinationUrl (schemas.ts): the caller parses it as a browser does and checks it is http(s).
+        destinationUrl: { type: 'string', minLength: 1, maxLength: 2048 },
         conditions: {
           type: 'object',
           additionalProperties: false,

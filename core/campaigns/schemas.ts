@@ -5,8 +5,12 @@ export const CAMPAIGN_ID_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}$';
 export const SLUG_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$';
 export const STATUSES = ['DRAFT', 'ACTIVE', 'PAUSED', 'ARCHIVED'] as const;
 
-// Any scheme passes `format: uri`; the service also insists on http(s) and a host.
-const destinationUrl = { type: 'string', format: 'uri', minLength: 1, maxLength: 2048 } as const;
+// No `format: uri`: it refuses what browsers follow (https://münchen.example/größe). The service parses it as a
+// browser does (WHATWG URL), insists on http(s) and a host, and stores the ASCII href.
+const destinationUrl = {
+  type: 'string', minLength: 1, maxLength: 2048,
+  description: 'An absolute http(s) URL; non-ASCII hosts and paths are stored as the browser sends them (punycode, percent-encoding).',
+} as const;
 const title = { type: ['string', 'null'], maxLength: 200 } as const;
 const attributionWindowDays = { type: 'integer', minimum: 1, maximum: 365 } as const;
 const partnerId = {

@@ -37,6 +37,20 @@ describe('destination URLs: WHATWG-normalised, never with userinfo', () => {
     });
   }
 
+  it('takes a destination with a non-ASCII host or path, as a browser does, and stores its ASCII href', async () => {
+    const res = await create('https://münchen.example/größe?q=ü', {
+      routingRules: [{ priority: 1, destinationUrl: 'https://bücher.example/ß', conditions: { languageIn: ['en'] } }],
+    }).expect(201);
+    expect(res.body.primaryLink.destinationUrl).to.equal('https://xn--mnchen-3ya.example/gr%C3%B6%C3%9Fe?q=%C3%BC');
+    expect(res.body.routingRules[0].destinationUrl).to.equal('https://xn--bcher-kva.example/%C3%9F');
+    expect(await location(res.body.primaryLink.slug)).to.match(/^https:\/\/xn--bcher-kva\.example\/%C3%9F\?ctx=/);
+    const patched = await server.http.patch(`/v2/handles/${handle}/campaigns/${res.body.campaignId}`).set(auth).send({ destinationUrl: 'https://köln.example/' }).expect(200);
+    expect(patched.body.primaryLink.destinationUrl).to.equal('https://xn--kln-sna.example/');
+    // Still refused: what no browser could follow, with the service's own message rather than ajv's "format".
+    const bad = await create('https://exa mple.com/').expect(400);
+    expect(bad.body.error.details[0].message).to.equal('must be an absolute http or https URL');
+  });
+
   it('refuses userinfo with 400 pointing at the field (primary link and routing rules)', async () => {
     const primary = await create('https://u:p@x.com').expect(400);
     expect(primary.body.error.code).to.equal('invalid_request');
