@@ -7,9 +7,7 @@ import { Migration } from '@mikro-orm/migrations';
  * longer be moved by hand. Such unpaid adjustments (in no payout) are rejected with their commission's
  * reason, each change audited like any status change (actor `system`, via `migration`).
  */
-export class Migration0027AdjustmentsFollowRejections extends Migration {
-  override async up(): Promise<void> {
-    this.addSql(`
+export const REJECT_ADJUSTMENTS_OF_REJECTED = `
       with prev as (
         select a.commission_id, a.status as from_status, m.reason
           from commissions a
@@ -24,6 +22,10 @@ export class Migration0027AdjustmentsFollowRejections extends Migration {
       select gen_random_uuid(), handle, 'commission.status_changed', 'system', campaign_id, commission_id::text,
              jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'from', from_status, 'to', 'rejected',
                                 'reason', reason, 'via', 'migration')
-        from moved`);
+        from moved`;
+
+export class Migration0027AdjustmentsFollowRejections extends Migration {
+  override async up(): Promise<void> {
+    this.addSql(REJECT_ADJUSTMENTS_OF_REJECTED);
   }
 }

@@ -28,6 +28,7 @@ import { Migration0028SuspendedClickCommissions } from './0028-suspended-click-c
 import { Migration0029UnauthenticatedConversionBudget } from './0029-unauthenticated-conversion-budget.ts';
 import { Migration0030ClickRowsAfterApproval } from './0030-click-rows-after-approval.ts';
 import { Migration0031PartnerStatusHistory } from './0031-partner-status-history.ts';
+import { Migration0032AdjustmentsApprovedApart } from './0032-adjustments-approved-apart.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -61,4 +62,5 @@ export const migrations = [
   { name: '0029-unauthenticated-conversion-budget', class: Migration0029UnauthenticatedConversionBudget },
   { name: '0030-click-rows-after-approval', class: Migration0030ClickRowsAfterApproval },
   { name: '0031-partner-status-history', class: Migration0031PartnerStatusHistory },
+  { name: '0032-adjustments-approved-apart', class: Migration0032AdjustmentsApprovedApart },
 ];
