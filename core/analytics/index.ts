@@ -14,6 +14,8 @@ export { answerAnalytics, answerExport, answerStream, type ViewQuery } from './s
 export { analyticsQueryOf, analyticsResponse, exportQueryOf } from './schemas.ts';
 export type { AnalyticsService } from './service.ts';
 export { csvRow, ndjsonRow } from './csv.ts';
+// The send timeout of exports, which other downloads that hold a connection while they are read use too.
+export { ExportPace, ExportStalled, type PaceLimits } from './export-pace.ts';
 // The rollups the click flush and the conversion claim write in their own statements.
 export { clickRollupCtes, conversionRollupCtes, conversionRollupCtesBefore0021 } from './rollup-sql.ts';
 export type { AnalyticsStreams } from './stream.ts';
