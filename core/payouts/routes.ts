@@ -1,22 +1,11 @@
-import { Readable } from 'node:stream';
-import { csvRow, ndjsonRow } from '../analytics/index.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import { listPayoutsQuery, markPaidBody, payoutParams, payoutResponse, payoutRunResponse, runPayoutsBody, statementQuery } from './schemas.ts';
 import type { PayoutService, RunInput } from './service.ts';
+import { STATEMENT_COLUMNS, type StatementFormat } from './statement.ts';
 
 type Deps = { payouts: PayoutService; principal: Principal };
-
-export const STATEMENT_COLUMNS = [
-  'commissionId', 'type', 'partnerId', 'campaignId', 'conversionId', 'eventType', 'quantity', 'amount', 'currency',
-  'status', 'holdUntil', 'createdAt', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
-] as const;
-
-async function* statement(lines: AsyncGenerator<Record<string, unknown>>, format: 'csv' | 'ndjson') {
-  if (format === 'csv') yield csvRow(STATEMENT_COLUMNS);
-  for await (const line of lines) yield format === 'csv' ? csvRow(STATEMENT_COLUMNS.map((c) => line[c])) : ndjsonRow(line);
-}
 
 export const payoutRoutes = defineRoutes([
   {
@@ -88,11 +77,11 @@ export const payoutRoutes = defineRoutes([
     async handler(ctx, { payouts }: Deps) {
       const { handle, payoutId } = ctx.params;
       await payouts.get(handle, payoutId);
-      const format = ctx.state.query.format as 'csv' | 'ndjson';
+      const format = ctx.state.query.format as StatementFormat;
       ctx.set('content-disposition', `attachment; filename="payout-${payoutId}.${format}"`);
       ctx.set('cache-control', 'no-store');
       ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
-      ctx.body = Readable.from(statement(payouts.statementLines(handle, payoutId), format));
+      ctx.body = payouts.statement(handle, payoutId, format);
     },
   },
   {

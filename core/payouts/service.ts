@@ -1,4 +1,8 @@
+import type { Readable } from 'node:stream';
 import type { Pool, PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import type { Config } from '../../config/index.ts';
+import { ExportStalled } from '../analytics/index.ts';
 import { auditInsertSql } from '../audit/index.ts';
 import { commissionEventInsert, statusAuditInsert } from '../commissions/index.ts';
 import { Params } from '../db/params.ts';
@@ -8,6 +12,7 @@ import { listCursor } from '../http/pagination.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 import { jsonbWithTimes } from '../db/json-time.ts';
+import { statementBody, statementLines, type StatementFormat } from './statement.ts';
 
 const PAYOUTS_CURSOR = listCursor('payouts', ['timestamp', 'uuid']);
 
@@ -74,11 +79,13 @@ export interface RunInput {
   partnerIds?: string[];
 }
 
+type Deps = { pg: Pool; partnerMinimums: PartnerMinimums; outbox: OutboxService; config: Config; log: Logger };
+
 /** Payouts: runs keyed by an idempotency key, statements, mark-paid and cancel. */
 export class PayoutService {
-  private readonly deps: { pg: Pool; partnerMinimums: PartnerMinimums; outbox: OutboxService };
+  private readonly deps: Deps;
 
-  constructor(deps: { pg: Pool; partnerMinimums: PartnerMinimums; outbox: OutboxService }) {
+  constructor(deps: Deps) {
     this.deps = deps;
   }
 
@@ -210,21 +217,18 @@ export class PayoutService {
     });
   }
 
-  /** The payout's commission lines, in pages of 5,000 (a statement may hold 100,000 lines). */
-  async *statementLines(handle: string, payoutId: string): AsyncGenerator<Record<string, unknown>> {
-    let after = '00000000-0000-0000-0000-000000000000';
-    for (;;) {
-      const { rows } = await this.deps.pg.query(
-        `select c.commission_id as "commissionId", c.type, c.partner_id as "partnerId", c.campaign_id as "campaignId",
-                c.conversion_id as "conversionId", c.event_type as "eventType", c.quantity, c.amount, c.currency,
-                c.status, c.hold_until as "holdUntil", c.created_at as "createdAt", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
-           from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
-          order by c.commission_id limit 5000`,
-        [handle, payoutId, after],
-      );
-      for (const row of rows) yield row;
-      if (rows.length < 5000) return;
-      after = rows[rows.length - 1].commissionId;
-    }
+  /**
+   * The statement's body: the payout's lines as they were when the first page was read, whatever commits
+   * meanwhile (statement.ts). A reader slower than an export may be (EXPORT_MIN_BYTES_PER_S over
+   * EXPORT_STALL_MS) is cut, as it holds a connection of the main pool and a transaction.
+   */
+  statement(handle: string, payoutId: string, format: StatementFormat): Readable {
+    const { pg, config, log } = this.deps;
+    const pace = { windowMs: config.exportStallMs, minBytesPerS: config.exportMinBytesPerS };
+    return statementBody(statementLines(pg, handle, payoutId), format, pace, (err) => {
+      // The 200 and part of the body are out: a failure now can only cut the stream, so say why here.
+      if (err instanceof ExportStalled) log.warn({ handle, payoutId, reason: err.message }, 'statement cut: its reader was too slow');
+      else if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.error({ err, handle, payoutId }, 'statement stopped before its last line');
+    });
   }
 }

@@ -1,0 +1,66 @@
+// A payout's statement: its commission lines as CSV or NDJSON, read in pages that all see one snapshot.
+import { pipeline, Readable } from 'node:stream';
+import type { Pool } from 'pg';
+import { csvRow, ExportPace, ndjsonRow, type PaceLimits } from '../analytics/index.ts';
+
+export type StatementFormat = 'csv' | 'ndjson';
+
+export const STATEMENT_COLUMNS = [
+  'commissionId', 'type', 'partnerId', 'campaignId', 'conversionId', 'eventType', 'quantity', 'amount', 'currency',
+  'status', 'holdUntil', 'createdAt', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
+] as const;
+
+const PAGE = 5000;
+
+const PAGE_SQL = `
+  select c.commission_id as "commissionId", c.type, c.partner_id as "partnerId", c.campaign_id as "campaignId",
+         c.conversion_id as "conversionId", c.event_type as "eventType", c.quantity, c.amount, c.currency,
+         c.status, c.hold_until as "holdUntil", c.created_at as "createdAt", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
+    from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
+   order by c.commission_id limit ${PAGE}`;
+
+/**
+ * The payout's commission lines, in pages of 5,000 (a statement may hold 100,000 lines), all read in
+ * one REPEATABLE READ, READ ONLY transaction on one client: a cancel or mark-paid that commits while
+ * the statement downloads does not show in it (pages of separate snapshots came back cut short, or
+ * `approved` then `paid`). However the generator ends (last page, error, or return() when its reader
+ * goes away) the transaction ends and the client goes back to the pool; one whose rollback failed is
+ * discarded. The caller bounds how long a slow reader may hold it (statementBody).
+ */
+export async function* statementLines(pool: Pool, handle: string, payoutId: string): AsyncGenerator<Record<string, unknown>> {
+  const client = await pool.connect();
+  let ended = false;
+  let broken: Error | undefined;
+  try {
+    await client.query('begin isolation level repeatable read, read only');
+    let after = '00000000-0000-0000-0000-000000000000';
+    for (;;) {
+      const { rows } = await client.query(PAGE_SQL, [handle, payoutId, after]);
+      for (const row of rows) yield row;
+      if (rows.length < PAGE) break;
+      after = rows[rows.length - 1].commissionId;
+    }
+    await client.query('commit');
+    ended = true;
+  } finally {
+    if (!ended) await client.query('rollback').catch((e: Error) => (broken = e));
+    client.release(broken);
+  }
+}
+
+async function* formatted(lines: AsyncGenerator<Record<string, unknown>>, format: StatementFormat) {
+  if (format === 'csv') yield csvRow(STATEMENT_COLUMNS);
+  for await (const line of lines) yield format === 'csv' ? csvRow(STATEMENT_COLUMNS.map((c) => line[c])) : ndjsonRow(line);
+}
+
+/**
+ * The response body. The lines hold a database connection and a transaction open while they are read,
+ * so a reader slower than `pace` (EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS, as exports) is cut; a
+ * cut, or a reader that goes away, destroys the lines and so ends the transaction. `onClose` gets the
+ * error that cut the statement short, if any.
+ */
+export function statementBody(lines: AsyncGenerator<Record<string, unknown>>, format: StatementFormat, pace: PaceLimits, onClose: (err?: Error) => void): Readable {
+  const paced = new ExportPace(pace);
+  pipeline(Readable.from(formatted(lines, format)), paced, (err) => onClose(err ?? undefined));
+  return paced;
+}
