@@ -23,28 +23,34 @@ const PAGE_SQL = `
  * The payout's commission lines, in pages of 5,000 (a statement may hold 100,000 lines), all read in
  * one REPEATABLE READ, READ ONLY transaction on one client: a cancel or mark-paid that commits while
  * the statement downloads does not show in it (pages of separate snapshots came back cut short, or
- * `approved` then `paid`). However the generator ends (last page, error, or return() when its reader
- * goes away) the transaction ends and the client goes back to the pool; one whose rollback failed is
- * discarded. The caller bounds how long a slow reader may hold it (statementBody).
+ * `approved` then `paid`). The transaction ends and the client goes back to the pool as soon as the last
+ * page is read, before its lines go out (most statements are one page: no connection waits on their reader),
+ * or however the generator ends earlier (error, or return() when its reader goes away); one whose
+ * rollback failed is discarded. The caller bounds how long a slow reader may hold it (statementBody).
  */
 export async function* statementLines(pool: Pool, handle: string, payoutId: string): AsyncGenerator<Record<string, unknown>> {
   const client = await pool.connect();
-  let ended = false;
-  let broken: Error | undefined;
+  let open = true;
+  const end = async (how: 'commit' | 'rollback') => {
+    if (!open) return;
+    open = false;
+    let broken: Error | undefined;
+    await client.query(how).catch((e: Error) => (broken = e));
+    client.release(broken);
+  };
   try {
     await client.query('begin isolation level repeatable read, read only');
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const { rows } = await client.query(PAGE_SQL, [handle, payoutId, after]);
+      const last = rows.length < PAGE;
+      if (last) await end('commit');
       for (const row of rows) yield row;
-      if (rows.length < PAGE) break;
+      if (last) return;
       after = rows[rows.length - 1].commissionId;
     }
-    await client.query('commit');
-    ended = true;
   } finally {
-    if (!ended) await client.query('rollback').catch((e: Error) => (broken = e));
-    client.release(broken);
+    await end('rollback');
   }
 }
 
