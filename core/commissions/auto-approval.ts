@@ -17,26 +17,45 @@ const BATCH = 1000;
  * statement. Never those of unauthenticated conversions (auto_approve false) nor a click row whose
  * day is still open. `skip locked` lets two processes (or a PATCH holding a row) share the work; the
  * update re-checks `pending`, so a row moved meanwhile is left as it is: running twice is harmless.
- * An adjustment follows its commission (followers.ts): it is approved with its commission, in the same
- * statement (a payout run never sees one without the other), or once its commission is approved or paid.
- * Approved on its own hold, it was approved while a rejection held its commission (skipped, locked), and
- * the rejection, which moves only the adjustments that stood where the commission stood, left it
- * approved: the partner charged for a commission it never earned.
+ *
+ * An adjustment (a partial reversal's negative row) follows its commission (followers.ts): it is approved in
+ * the same statement as its commission, so a payout run never pays a commission gross while its adjustment
+ * waits, or later, once its commission is approved or paid. Approved on its own hold, it was approved while a
+ * rejection held its commission (skipped, locked), and the rejection, which moves only the adjustments that
+ * stood where the commission stood, left it approved: the partner charged for a sale it never earned. A
+ * commission one of whose due adjustments another transaction holds (a reversal or a bulk move locks a
+ * conversion's rows in commission id order, so it may hold the adjustment and not yet the commission) waits for
+ * the next run, with its adjustments. Adjustments are found by conversion through their own small index
+ * (migration 0033), never by reading the whole due backlog.
  */
+const DUE_ADJUSTMENT = `a.type = 'adjustment' and a.status = 'pending' and a.auto_approve and a.hold_until <= now()`;
 const APPROVE_DUE = `
 with due_commissions as (
   select c.commission_id, c.conversion_id from commissions c
    where c.status = 'pending' and c.auto_approve and c.hold_until <= now() and not ${OPEN_DAY} and c.type <> 'adjustment'
    order by c.hold_until limit $1 for update skip locked
-), due_adjustments as (
-  select c.commission_id from commissions c
-   where c.type = 'adjustment' and c.status = 'pending' and c.auto_approve and c.hold_until <= now()
-     and (c.conversion_id in (select conversion_id from due_commissions)
-          or exists (select 1 from commissions m
-                      where m.handle = c.handle and m.conversion_id = c.conversion_id and m.type = 'conversion' and m.status in ('approved', 'paid')))
-   order by c.hold_until limit $1 for update skip locked
+), their_adjustments as (
+  select a.commission_id, a.conversion_id from commissions a
+   where ${DUE_ADJUSTMENT} and a.conversion_id in (select conversion_id from due_commissions)
+     for update skip locked
+), held as (
+  -- Due adjustments of these commissions that another transaction holds (not locked above): as of this snapshot.
+  select a.conversion_id from commissions a
+   where ${DUE_ADJUSTMENT} and a.conversion_id in (select conversion_id from due_commissions)
+     and not exists (select 1 from their_adjustments t where t.commission_id = a.commission_id)
+), followers as (
+  -- Due adjustments whose commission was approved or paid before (by hand, or in an earlier run).
+  select a.commission_id from commissions a
+   where ${DUE_ADJUSTMENT}
+     and exists (select 1 from commissions m
+                  where m.handle = a.handle and m.conversion_id = a.conversion_id and m.type = 'conversion' and m.status in ('approved', 'paid'))
+   order by a.hold_until limit $1 for update skip locked
 ), due as (
-  select commission_id from due_commissions union all select commission_id from due_adjustments
+  select commission_id from due_commissions d where not exists (select 1 from held h where h.conversion_id = d.conversion_id)
+  union all
+  select commission_id from their_adjustments t where not exists (select 1 from held h where h.conversion_id = t.conversion_id)
+  union all
+  select commission_id from followers
 ), moved as (
   update commissions c set status = 'approved', reason = 'hold_elapsed', updated_at = now()
     from due where c.commission_id = due.commission_id and c.status = 'pending'

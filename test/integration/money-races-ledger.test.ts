@@ -182,6 +182,32 @@ describe('money races: automatic approval racing a rejection of the commission, 
     await assertLedgerExact(s, t);
   });
 
+  it('leaves a commission whose adjustment another transaction holds for the next run, so a payout never pays it gross', async () => {
+    const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+    const sale = await t.convert('split', 100);
+    await t.reverse(s.a, { conversionId: sale.conversionId, reversalKey: 'split-30', amount: 30, reason: 'refund' }).expect(201);
+    const { rows: [adjustment] } = await s.a.sql.query(`select commission_id from commissions where conversion_id = $1 and type = 'adjustment'`, [sale.conversionId]);
+    // A reversal or a bulk move locks a conversion's rows in commission id order: it may hold the adjustment, not yet the commission.
+    const client = await s.a.sql.connect();
+    try {
+      await client.query('begin');
+      await client.query('select 1 from commissions where commission_id = $1 for update', [adjustment.commission_id]);
+      expect(await autoApproval(s.a).approveDue()).to.equal(0);
+      expect(await rowsOf(s.a, sale.conversionId)).to.deep.equal([['adjustment', -300n, 'pending'], ['conversion', 1000n, 'pending']]);
+      // A payout run meanwhile finds nothing approved: nothing is paid gross.
+      const early = await s.b.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'early', partnerIds: ['anna'] }).expect(201);
+      expect(early.body.data).to.deep.equal([]);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+    // Released, the next run approves both at once, and a payout pays the net 7.00.
+    expect(await autoApproval(s.b).approveDue()).to.equal(2);
+    const payout = await s.b.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'net', partnerIds: ['anna'] }).expect(201);
+    expect(payout.body.data.map((p: { amount: number; commissionCount: number }) => [p.amount, p.commissionCount])).to.deep.equal([[7, 2]]);
+    await assertLedgerExact(s, t);
+  });
+
   it('under a real race (the job on one process, a bulk rejection of 300 partly reversed commissions on the other), every adjustment stands where its commission does', async () => {
     // The job runs 0 to 2 ms after the bulk request is sent: measured, that is when it overlaps the rejection's row locks.
     for (const delay of [0, 1, 2, 0, 1, 2]) {
@@ -197,6 +223,12 @@ describe('money races: automatic approval racing a rejection of the commission, 
         new Promise((resolve) => setTimeout(resolve, delay)).then(() => autoApproval(s.a).approveDue()),
       ]);
       expect(bulk.status).to.equal(200);
+      // Right after the racing run, before any other: no commission it approved left an adjustment behind (a payout
+      // run now would pay it gross). The job once took a commission whose adjustment the rejection held.
+      const { rows: [split] } = await s.a.sql.query(
+        `select count(*)::int as n from commissions m join commissions a on a.conversion_id = m.conversion_id and a.type = 'adjustment'
+          where m.handle = $1 and m.type = 'conversion' and m.status = 'approved' and a.status = 'pending'`, [t.handle]);
+      expect(split.n, `approved commissions with a pending adjustment (delay ${delay} ms)`).to.equal(0);
       const answers = bulk.body.data.map((r: { status: number; commission?: { status: string }; error?: { code: string } }) => JSON.stringify([r.status, r.commission?.status ?? r.error?.code]));
       for (const a of answers) expect(a).to.be.oneOf(['[200,"rejected"]', '[409,"invalid_transition"]']);
       await autoApproval(s.a).approveDue();

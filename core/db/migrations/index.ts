@@ -29,6 +29,7 @@ import { Migration0029UnauthenticatedConversionBudget } from './0029-unauthentic
 import { Migration0030ClickRowsAfterApproval } from './0030-click-rows-after-approval.ts';
 import { Migration0031PartnerStatusHistory } from './0031-partner-status-history.ts';
 import { Migration0032AdjustmentsApprovedApart } from './0032-adjustments-approved-apart.ts';
+import { Migration0033PendingAdjustmentsIndex } from './0033-pending-adjustments-index.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -63,4 +64,5 @@ export const migrations = [
   { name: '0030-click-rows-after-approval', class: Migration0030ClickRowsAfterApproval },
   { name: '0031-partner-status-history', class: Migration0031PartnerStatusHistory },
   { name: '0032-adjustments-approved-apart', class: Migration0032AdjustmentsApprovedApart },
+  { name: '0033-pending-adjustments-index', class: Migration0033PendingAdjustmentsIndex },
 ];
