@@ -16,6 +16,7 @@ import { POSTBACK_EVENTS, POSTBACK_MACROS } from './event-types.js';
 const WRITE = 'partner.postbacks.write';
 const RECENT = 5; // deliveries shown per postback at first, newest first
 const MORE = 20; // and how many more each "Show more" adds
+const MOST = 200; // shown at most: each refresh refetches them all; older ones are for `tenx postbacks deliveries`
 const REFRESH_MS = { idle: 4000, inFlight: 1000 };
 
 /** Whether the token may add and delete postbacks: its scopes, from the realm's current-token route. */
@@ -27,7 +28,8 @@ async function canWritePostbacks() {
 export async function renderPortalPostbacks(ctx) {
   const secretArea = h('div.token-issued#postback-secret', { 'aria-live': 'polite' });
   const writeArea = h('div#postback-write');
-  const deliveries = new Map(); // postbackId → { el, signature, inFlight, wanted }
+  const deliveries = new Map(); // postbackId → { el, signature, inFlight, seq }
+  const wanted = new Map(); // postbackId → deliveries asked for: kept when the list re-renders (a postback added or deleted)
   const opened = new Set(); // deliveryIds whose attempts the partner opened: a refresh keeps them open
   let canWrite = false;
 
@@ -49,7 +51,7 @@ export async function renderPortalPostbacks(ctx) {
   function row(p) {
     const feedback = h('div.row-feedback');
     const recent = h('div.postback-deliveries', { dataset: { deliveriesOf: p.postbackId } }, h('p.muted.small', {}, 'Loading deliveries…'));
-    deliveries.set(p.postbackId, { el: recent, signature: '', inFlight: false, wanted: RECENT });
+    deliveries.set(p.postbackId, { el: recent, signature: '', inFlight: false, seq: 0 });
     const remove = async (button) => {
       const sure = await confirmAction({
         title: 'Delete this postback?',
@@ -62,6 +64,7 @@ export async function renderPortalPostbacks(ctx) {
       try {
         await api(`/partner/postbacks/${encodeURIComponent(p.postbackId)}`, { method: 'DELETE' });
         deliveries.delete(p.postbackId);
+        wanted.delete(p.postbackId);
         await table.reload();
       } catch (err) {
         feedback.append(errorBox(err, 'Could not delete the postback'));
@@ -89,18 +92,24 @@ export async function renderPortalPostbacks(ctx) {
   async function refresh(postbackId) {
     const entry = deliveries.get(postbackId);
     if (!entry) return;
+    // A refresh that started before "Show more" (or another refresh) was clicked and ends after it is dropped.
+    const seq = ++entry.seq;
     try {
-      const res = await fetchNewest(`/partner/postbacks/${encodeURIComponent(postbackId)}/deliveries`, entry.wanted);
+      const res = await fetchNewest(`/partner/postbacks/${encodeURIComponent(postbackId)}/deliveries`, wanted.get(postbackId) ?? RECENT);
+      if (seq !== entry.seq || deliveries.get(postbackId) !== entry) return;
       const signature = JSON.stringify(res);
       if (signature === entry.signature) return;
       entry.signature = signature;
       entry.inFlight = res.data.some((d) => d.status === 'pending' || d.status === 'retrying');
-      const more = () => {
-        entry.wanted = res.data.length + MORE;
-        return refresh(postbackId);
-      };
+      const more = res.data.length < MOST && res.nextCursor
+        ? () => {
+          wanted.set(postbackId, Math.min(MOST, res.data.length + MORE));
+          return refresh(postbackId);
+        }
+        : null;
       clear(entry.el, deliveriesTable(postbackId, res, opened, more));
     } catch (err) {
+      if (seq !== entry.seq) return;
       if (err?.status === 404) return void deliveries.delete(postbackId); // deleted meanwhile (another tab)
       entry.signature = '';
       clear(entry.el, errorBox(err, 'Could not load its deliveries'));
@@ -193,7 +202,7 @@ export async function renderPortalPostbacks(ctx) {
 
 /**
  * The newest deliveries of one postback: event, status, attempts (opened: those shown in full), the last response and
- * when; under them, while older ones exist, a button that shows `MORE` more (`more`).
+ * when; under them, while older ones exist, a button that shows `MORE` more (`more`), or past `MOST` the CLI command.
  */
 function deliveriesTable(postbackId, res, opened, more) {
   // One postback's summary, in the notifications panel's shape (keyed by webhookId, here the postbackId).
@@ -221,8 +230,10 @@ function deliveriesTable(postbackId, res, opened, more) {
         })
         : emptyRow(5, 'No delivery yet: tenx calls it at your next subscribed event.')))),
     res.nextCursor ? h('div.table-more', {}, h('span.muted.small', {}, `${fmt.int(res.data.length)} newest shown`),
-      h('button.btn.btn-small.btn-ghost', {
-        type: 'button', dataset: { action: 'more-deliveries' },
-        on: { click: (e) => { e.currentTarget.disabled = true; void more(); } },
-      }, `Show ${MORE} more`)) : null);
+      more
+        ? h('button.btn.btn-small.btn-ghost', {
+          type: 'button', dataset: { action: 'more-deliveries' },
+          on: { click: (e) => { e.currentTarget.disabled = true; void more(); } },
+        }, `Show ${MORE} more`)
+        : h('span.muted.small', { dataset: { olderDeliveries: 'cli' } }, h('code', {}, `tenx postbacks deliveries ${postbackId}`), ' lists the older ones')) : null);
 }
