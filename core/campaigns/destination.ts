@@ -32,6 +32,8 @@ export function canonicalRules<R extends { destinationUrl: string }>(rules: read
   return rules.map((r) => (typeof r?.destinationUrl === 'string' ? { ...r, destinationUrl: to(r.destinationUrl) } : r));
 }
 
+const MAX_URL = 2048;
+
 /** An absolute http(s) URL with a host and no userinfo; anything else can never be a redirect target. */
 export function destinationProblem(url: string, pointer: string): ErrorDetail | null {
   let u: URL;
@@ -43,5 +45,8 @@ export function destinationProblem(url: string, pointer: string): ErrorDetail | 
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) return { pointer, message: 'must be an absolute http or https URL' };
   // `https://trusted.example@evil.example` shows a trusted name and goes elsewhere; credentials also leak into logs.
   if (u.username || u.password) return { pointer, message: 'must not contain a user name or password (userinfo)' };
+  // Stored as the browser sends it (percent-encoded, punycode): that form must fit the limit too, or the
+  // campaign's own GET would answer a destination that no PATCH could send back.
+  if (u.href.length > MAX_URL) return { pointer, message: `must be at most ${MAX_URL} characters as a browser sends it (percent-encoded: ${u.href.length})` };
   return null;
 }

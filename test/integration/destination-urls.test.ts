@@ -51,6 +51,21 @@ describe('destination URLs: WHATWG-normalised, never with userinfo', () => {
     expect(bad.body.error.details[0].message).to.equal('must be an absolute http or https URL');
   });
 
+  it('refuses a destination whose encoded form is over 2,048 characters, so what GET answers a PATCH can send back', async () => {
+    const long = `https://example.com/${'中'.repeat(2000)}`; // 2,020 characters typed, 18,020 percent-encoded
+    const res = await create(long).expect(400);
+    expect(pointers(res)).to.deep.equal(['/body/primaryLink/destinationUrl']);
+    expect(res.body.error.details[0].message).to.equal('must be at most 2048 characters as a browser sends it (percent-encoded: 18020)');
+    // The same through PATCH; and a long URL that stays under the limit encoded is stored and round-trips.
+    const fits = `https://example.com/${'中'.repeat(200)}`;
+    const ok = await create(fits).expect(201);
+    const patched = await server.http.patch(`/v2/handles/${handle}/campaigns/${ok.body.campaignId}`).set(auth).send({ destinationUrl: long }).expect(400);
+    expect(pointers(patched)).to.deep.equal(['/body/destinationUrl']);
+    const got = (await server.http.get(`/v2/handles/${handle}/campaigns/${ok.body.campaignId}`).set(auth).expect(200)).body;
+    expect(got.primaryLink.destinationUrl).to.have.length(20 + 9 * 200);
+    await server.http.patch(`/v2/handles/${handle}/campaigns/${ok.body.campaignId}`).set(auth).send({ destinationUrl: got.primaryLink.destinationUrl }).expect(200);
+  });
+
   it('refuses userinfo with 400 pointing at the field (primary link and routing rules)', async () => {
     const primary = await create('https://u:p@x.com').expect(400);
     expect(primary.body.error.code).to.equal('invalid_request');
