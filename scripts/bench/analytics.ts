@@ -142,7 +142,8 @@ function extrapolate(a: Step, b: Step, target: number) {
 }
 
 export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
-  const steps = opts.steps ?? [1_000_000, 10_000_000];
+  // Ascending, each once: a step measured twice would extrapolate from two equal sizes (NaN).
+  const steps = [...new Set(opts.steps ?? [1_000_000, 10_000_000])].sort((a, b) => a - b);
   const spec: DataSpec = { handle: HANDLE, campaigns: opts.campaigns ?? 100, partners: 10, days: opts.days ?? 30 };
   const conversionEvery = opts.conversionEvery ?? 50;
   const database = opts.reuse
