@@ -5,6 +5,7 @@ import addFormatsModule from 'ajv-formats';
 import type { ClickFacts, ConditionKind } from '../../core/plugins/sdk.ts';
 import { sourceChannel } from '../../core/redirect/classify.ts';
 import { builtinConditionSchemas, routingRulesSchema } from '../../core/campaigns/routing-rules.ts';
+import { destinationProblem } from '../../core/campaigns/destination.ts';
 import { appendCtx, chooseDestination, compileRules, ruleCost, type RoutingRule } from '../../core/redirect/routing.ts';
 
 const PRIMARY = 'https://merchant.example.com/product?ref=alpha';
@@ -147,7 +148,11 @@ describe('routing: the routingRules schema', () => {
     expect(validate([rule({ conditions: { countryIn: ['de'] } })])).to.equal(false);
     expect(validate([rule({ conditions: { deviceIn: ['phone'] } })])).to.equal(false);
     expect(validate([rule({ conditions: { languageIn: ['en-US'] } })])).to.equal(false);
-    expect(validate([rule({ destinationUrl: 'not a url' })])).to.equal(false);
+    expect(validate([rule({ destinationUrl: `https://example.com/${'a'.repeat(2048)}` })])).to.equal(false);
+    // What is a URL is not the schema's (ajv's `format: uri` refused what browsers follow: https://münchen.example/):
+    // the campaign's validation parses each rule's destination as a browser does, after the schema.
+    expect(validate([rule({ destinationUrl: 'https://münchen.example/größe' })])).to.equal(true);
+    expect(destinationProblem('not a url', '/x')).to.deep.equal({ pointer: '/x', message: 'must be an absolute http or https URL' });
   });
 
   it('exposes each built-in condition schema', () => {
