@@ -46,7 +46,10 @@ function slowGet(server: TestServer, path: string, headers: Record<string, strin
       r.on('data', (c: Buffer) => {
         chunks.push(c);
         if (chunks.length === 1) {
+          // The socket too, not only the response: a paused response's socket still reads, and loopback's
+          // receive buffer grows with what is read (to 32 MB here), enough for the whole statement.
           r.pause();
+          r.socket.pause();
           setTimeout(ok, 400); // long enough for the server to fill the socket buffers and block
         }
       });
@@ -56,6 +59,7 @@ function slowGet(server: TestServer, path: string, headers: Record<string, strin
     req,
     stopped,
     async rest() {
+      res.socket.resume();
       res.resume();
       await ended;
       return Buffer.concat(chunks).toString('utf8');
@@ -141,7 +145,7 @@ describe('payout statements: one consistent picture of the payout', function () 
     const slow = slowGet(server, statementPath(payout.payoutId, 'ndjson'), t.auth);
     await slow.stopped;
     // Held mid-way, in its transaction (waiting for its reader, not for the database).
-    expect(await idleInTransaction(server)).to.equal(1);
+    await until('the statement held in its transaction', async () => (await idleInTransaction(server)) === 1);
     slow.req.destroy();
     await until('no transaction left open', async () => (await idleInTransaction(server)) === 0);
     await until('the pool idle', async () => pool.idleCount === pool.totalCount);
@@ -166,7 +170,7 @@ describe('payout statements: a reader that stops reading', function () {
     const payout = await pendingPayout(server, t, 'stalled');
     const slow = slowGet(server, `/v2/handles/${t.handle}/payouts/${payout.payoutId}/statement?format=csv`, t.auth);
     await slow.stopped; // and never reads again
-    expect(await idleInTransaction(server)).to.equal(1);
+    await until('the statement held in its transaction', async () => (await idleInTransaction(server)) === 1);
     const pool = server.kernel.container.resolve<pg.Pool>('pg');
     await until('the stalled statement cut', async () => (await idleInTransaction(server)) === 0 && pool.idleCount === pool.totalCount, 5_000);
     const err = await slow.rest().then(() => null, (e: Error) => e);
