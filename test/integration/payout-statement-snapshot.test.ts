@@ -31,7 +31,8 @@ function slowGet(server: TestServer, path: string, headers: Record<string, strin
   const chunks: Buffer[] = [];
   let res!: http.IncomingMessage;
   let ended!: Promise<void>;
-  const req = http.get(new URL(path, server.url), { headers });
+  // A connection of its own: one kept alive from a whole earlier statement has a receive buffer grown to hold this one.
+  const req = http.get(new URL(path, server.url), { headers, agent: false });
   const stopped = new Promise<void>((ok, fail) => {
     req.on('error', fail);
     req.on('response', (r) => {
