@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import { listCursor } from '../http/pagination.ts';
 import { parseExactJson } from '../db/numeric.ts';
 import { Params } from '../db/params.ts';
-import { checkWindowOrder } from '../http/time-window.ts';
+import { listWindow } from '../http/time-window.ts';
 
 const AUDIT_EVENTS_CURSOR = listCursor('audit-events', ['timestamp', 'uuid']);
 
@@ -46,13 +46,13 @@ export class AuditService {
   }
 
   async list(handle: string, f: AuditFilters) {
-    checkWindowOrder(f.from, f.to);
+    const window = listWindow(f.from, f.to);
     const p = new Params();
     const where = [`handle = ${p.add(handle)}`];
     if (f.type) where.push(`type = ${p.add(f.type)}`);
     if (f.campaignId) where.push(`campaign_id = ${p.add(f.campaignId)}`);
-    if (f.from) where.push(`created_at >= ${p.add(f.from)}`);
-    if (f.to) where.push(`created_at < ${p.add(f.to)}`);
+    if (window.from) where.push(`created_at >= ${p.add(window.from)}`);
+    if (window.to) where.push(`created_at < ${p.add(window.to)}`);
     const after = AUDIT_EVENTS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(created_at, event_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(

@@ -3,7 +3,7 @@ import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
-import { checkWindowOrder } from '../http/time-window.ts';
+import { listWindow } from '../http/time-window.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { COMMISSION_COLUMNS, OPEN_DAY } from './columns.ts';
 import { commissionEventInsert } from './events.ts';
@@ -56,15 +56,15 @@ export class CommissionLedger {
   }
 
   async list(handle: string, f: CommissionFilters) {
-    checkWindowOrder(f.from, f.to);
+    const window = listWindow(f.from, f.to);
     const p = new Params();
     const where = [`c.handle = ${p.add(handle)}`];
     if (f.status) where.push(`c.status = ${p.add(f.status)}`);
     if (f.partnerId) where.push(`c.partner_id = ${p.add(f.partnerId)}`);
     if (f.campaignId) where.push(`c.campaign_id = ${p.add(f.campaignId)}`);
     if (f.type) where.push(`c.type = ${p.add(f.type)}`);
-    if (f.from) where.push(`c.created_at >= ${p.add(f.from)}`);
-    if (f.to) where.push(`c.created_at < ${p.add(f.to)}`);
+    if (window.from) where.push(`c.created_at >= ${p.add(window.from)}`);
+    if (window.to) where.push(`c.created_at < ${p.add(window.to)}`);
     const filter = where.join(' and ');
     const summaryParams = [...p.values];
     const after = COMMISSIONS_CURSOR.after(f.cursor, handle);

@@ -3,7 +3,7 @@ import { clickHeldBySql } from '../campaigns/index.ts';
 import { Params } from '../db/params.ts';
 import { notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
-import { checkWindowOrder } from '../http/time-window.ts';
+import { listWindow } from '../http/time-window.ts';
 
 const CONVERSIONS_CURSOR = listCursor('conversions', ['timestamp', 'uuid']);
 
@@ -46,13 +46,13 @@ export class ConversionReader {
 
   /** `partnerView`: the partner realm's list (f.partnerId is the calling partner). */
   async list(handle: string, f: ConversionFilters, partnerView = false) {
-    checkWindowOrder(f.from, f.to);
+    const window = listWindow(f.from, f.to);
     const p = new Params();
     const where = [`v.handle = ${p.add(handle)}`];
     if (f.campaignId) where.push(`v.campaign_id = ${p.add(f.campaignId)}`);
     if (f.partnerId) where.push(`v.partner_id = ${p.add(f.partnerId)}`);
-    if (f.from) where.push(`v.created_at >= ${p.add(f.from)}`);
-    if (f.to) where.push(`v.created_at < ${p.add(f.to)}`);
+    if (window.from) where.push(`v.created_at >= ${p.add(window.from)}`);
+    if (window.to) where.push(`v.created_at < ${p.add(window.to)}`);
     if (f.status) where.push(`${STATUS} = ${p.add(f.status)}`);
     const after = CONVERSIONS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(v.created_at, v.conversion_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);

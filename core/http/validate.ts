@@ -21,7 +21,21 @@ export const instant = {
  * route). An id here is the plain 8-4-4-4-12 form, the only one tenx ever returns.
  */
 const UUID = /^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$/i;
-const withFormats = (ajv: Ajv) => addFormats(ajv).addFormat('uuid', UUID);
+
+/**
+ * ajv-formats' `date-time` also takes offsets RFC 3339 does not (`+05`, `+0500`) and a leap second (`23:59:60`);
+ * Date.parse gives NaN for `+05` and for a leap second, and that Invalid Date reached PostgreSQL (token expiry) or
+ * never ended an analytics window: a 500. A date-time here has RFC 3339's `Z` or `±hh:mm` and is an instant Date holds.
+ */
+const RFC3339_OFFSET = /(?:[Zz]|[+-]\d\d:\d\d)$/;
+function withFormats(ajv: Ajv): Ajv {
+  addFormats(ajv).addFormat('uuid', UUID);
+  const base = ajv.formats['date-time'] as { validate: (s: string) => boolean; compare?: (a: string, b: string) => number | undefined };
+  return ajv.addFormat('date-time', {
+    ...base,
+    validate: (s: string) => base.validate(s) && RFC3339_OFFSET.test(s) && Number.isFinite(Date.parse(s)),
+  });
+}
 
 /**
  * Two ajv instances: bodies are strict JSON; params and query strings are coerced to their types. `verbose`

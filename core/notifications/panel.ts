@@ -8,7 +8,7 @@ import type { DeliveryEngine } from './engine.ts';
 import type { DeliveryStatus } from './schemas.ts';
 import { Params } from '../db/params.ts';
 import { isoTimeSql } from '../db/json-time.ts';
-import { checkWindowOrder } from '../http/time-window.ts';
+import { listWindow } from '../http/time-window.ts';
 
 const NOTIFICATIONS_CURSOR = listCursor('notifications', ['timestamp', 'uuid']);
 
@@ -42,12 +42,12 @@ export class NotificationsPanel {
   }
 
   async list(handle: string, f: PanelFilters) {
-    checkWindowOrder(f.from, f.to);
+    const window = listWindow(f.from, f.to);
     const p = new Params([handle]); // $1
     const where: string[] = [];
     if (f.webhookId) where.push(`d.webhook_id = ${p.add(f.webhookId)}`);
-    if (f.from) where.push(`d.created_at >= ${p.add(f.from)}`);
-    if (f.to) where.push(`d.created_at < ${p.add(f.to)}`);
+    if (window.from) where.push(`d.created_at >= ${p.add(window.from)}`);
+    if (window.to) where.push(`d.created_at < ${p.add(window.to)}`);
     // The summary counts over the same webhook and time filters, before status and paging.
     const summaryWhere = [...where];
     const summaryArgs = [...p.values];

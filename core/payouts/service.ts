@@ -9,6 +9,7 @@ import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
+import { utcInstant } from '../http/time-window.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 import { jsonbWithTimes } from '../db/json-time.ts';
@@ -90,7 +91,9 @@ export class PayoutService {
   }
 
   /** Creates the run's payouts (`created`), or returns the payouts of the run that had this key. */
-  async run(handle: string, input: RunInput, actor: string): Promise<{ created: boolean; mismatch?: true; data: unknown[] }> {
+  async run(handle: string, given: RunInput, actor: string): Promise<{ created: boolean; mismatch?: true; data: unknown[] }> {
+    // timestamptz refuses offsets beyond ±15:59, which RFC 3339 allows: the period end goes to SQL in UTC.
+    const input = given.periodEnd ? { ...given, periodEnd: utcInstant(given.periodEnd) } : given;
     const result = await withTransaction(this.deps.pg, async (client) => {
       // A concurrent run with the same key makes this insert wait for its commit, then do nothing.
       const { rows: [run] } = await client.query(
