@@ -34,7 +34,9 @@ export const updateWebhookBody = {
   type: 'object',
   additionalProperties: false,
   required: ['retryTail'],
-  properties: { retryTail: createWebhookBody.properties.retryTail },
+  // Without the create body's default: ajv would fill `false` into `{}` and satisfy `required` with it, so an
+  // empty PATCH turned a webhook's retry tail off instead of being refused.
+  properties: { retryTail: { type: 'boolean', description: createWebhookBody.properties.retryTail.description } },
 } as const;
 
 export const webhookResponse = {

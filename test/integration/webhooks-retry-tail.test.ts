@@ -38,6 +38,12 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
       const patch = (id: string, body: object) => server.http.patch(`/v2/handles/${h.handle}/webhooks/${id}`).set(h.auth).send(body);
       expect((await patch(plain.webhookId, { retryTail: true }).expect(200)).body).to.include({ webhookId: plain.webhookId, retryTail: true });
       expect((await patch(plain.webhookId, { retryTail: false }).expect(200)).body.retryTail).to.equal(false);
+      // An empty PATCH changes nothing: a 400 naming the field (ajv's default once filled it in as false).
+      await patch(tail.webhookId, { retryTail: true }).expect(200);
+      const empty = await patch(tail.webhookId, {}).expect(400);
+      expect(empty.body.error.code).to.equal('invalid_request');
+      expect(empty.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/retryTail');
+      expect((await server.http.get(`/v2/handles/${h.handle}/webhooks/${tail.webhookId}`).set(h.auth).expect(200)).body.retryTail).to.equal(true);
       expect((await patch(plain.webhookId, { endpointUrl: 'https://x.example' }).expect(400)).body.error.code).to.equal('invalid_request');
       await patch('00000000-0000-7000-8000-000000000000', { retryTail: true }).expect(404);
       const other = await createHandle(server);
