@@ -9,11 +9,15 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { Pool, request } from 'undici';
 import { createTestDatabase } from '../../test/support/database.ts';
+import { dropRedisKeys } from '../../test/support/webhooks.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import { rawConversionLimit } from './raw-limit.ts';
 import {
   cpuDelta, isMain, pgBackendsCpu, printTable, processCpuMicros, sized, startTenxProcess, writeResult, type ServerProcess, type SummaryRow,
 } from './support.ts';
+
+/** The server's Redis key prefix; its BullMQ keys outlive it and are dropped at the end. */
+const REDIS_PREFIX = `tenx-bench-conv-${process.pid}`;
 
 const ADMIN = 'bench-admin-token-conversions-0123456789';
 const GOALS = { vsLimit: 0.5, withCommissions: 0.9 };
@@ -153,7 +157,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
   let pool: Pool | null = null;
   try {
     server = await startTenxProcess({
-      DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-conv-${process.pid}`, DATA_DIR: dataDir, TRUSTED_PROXIES: '127.0.0.1',
+      DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: REDIS_PREFIX, DATA_DIR: dataDir, TRUSTED_PROXIES: '127.0.0.1',
       // Far above the load, so the limiter's Redis call is paid on every request but never refuses one.
       PUBLIC_RATE_LIMIT: '1000000',
       // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
@@ -254,6 +258,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     await server?.stop();
     await sql.end();
     await db.drop();
+    await dropRedisKeys(`${REDIS_PREFIX}:`).catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -9,6 +9,7 @@
 import { existsSync } from 'node:fs';
 import pg from 'pg';
 import { createTestDatabase } from '../../test/support/database.ts';
+import { dropRedisKeys } from '../../test/support/webhooks.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import {
   autocannon, cpuDelta, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
@@ -113,6 +114,8 @@ const mirroredVariant = (variants: Variant[]): Variant => variants.find((v) => v
 /** A tenx process with its own database: this checkout's, or --against's. */
 interface Tenx {
   server: ServerProcess;
+  /** Its REDIS_PREFIX: the BullMQ keys under it outlive the process. */
+  prefix: string;
   db: Awaited<ReturnType<typeof createTestDatabase>>;
   sql: pg.Client;
 }
@@ -121,11 +124,12 @@ async function startTenx(opts: { offload?: string; nodeArgs: string[]; root?: st
   const db = await createTestDatabase();
   const sql = new pg.Client({ connectionString: db.url });
   const tag = `${process.pid}-${opts.name}`;
+  const prefix = `tenx-bench-${tag}`;
   let server: ServerProcess | null = null;
   try {
-    server = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: `tenx-bench-${tag}`, DATA_DIR: `/tmp/tenx-bench-${tag}` }, opts.nodeArgs, opts.root);
+    server = await startTenxProcess({ ...(opts.offload && { REDIRECT_OFFLOAD: opts.offload }), DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: prefix, DATA_DIR: `/tmp/tenx-bench-${tag}` }, opts.nodeArgs, opts.root);
     await sql.connect();
-    return { server, db, sql };
+    return { server, prefix, db, sql };
   } catch (err) {
     await server?.stop();
     await sql.end().catch(() => undefined);
@@ -140,6 +144,7 @@ async function stopTenx(t: Tenx | null) {
   await t.server.stop().catch(() => undefined);
   await t.sql.end().catch(() => undefined);
   await t.db.drop();
+  await dropRedisKeys(`${t.prefix}:`).catch(() => undefined);
 }
 
 export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number; perfDir?: string; against?: string } = {}) {

@@ -4,6 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { dropRedisKeys } from '../../test/support/webhooks.ts';
 import { loadConfig } from '../../config/index.ts';
 import { startKernel, type Kernel } from '../../core/kernel.ts';
 import type { OutboxService } from '../../core/outbox/service.ts';
@@ -132,20 +133,8 @@ export async function runWebhooksBench(opts: { events?: number; rate?: number; s
     await sql.end();
     receiver.child.kill();
     await db.drop();
-    if (redis) await dropQueueKeys(prefix);
+    if (redis) await dropRedisKeys(`${prefix}:`);
   }
-}
-
-/** The bench's queue keys would otherwise outlive it in the shared Redis. */
-async function dropQueueKeys(prefix: string) {
-  const { createClient } = await import('redis');
-  const client = createClient({ url: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' });
-  await client.connect();
-  for await (const keys of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 1000 })) {
-    const list = Array.isArray(keys) ? keys : [keys];
-    if (list.length) await client.del(list);
-  }
-  await client.quit();
 }
 
 if (isMain(import.meta.url)) {
