@@ -7,19 +7,31 @@ import { checkNodeVersion } from './node-version.js';
 
 checkNodeVersion();
 
-// Commands that run the embedded PostgreSQL (no DATABASE_URL) restart this process in place (same
-// pid, stdio and environment) with flags sized for a laptop (bench: `npm run bench -- embedded`):
-// V8's baseline WebAssembly compiler only, as its optimizing tier spent ~500 MB of RSS compiling
-// PGlite's largest functions (peak 830–1250 MB with it, ~300 MB without), and a 4 MB young
-// generation (~50 MB less RSS). A flag given on the command line or in NODE_OPTIONS (either form,
-// e.g. `--no-liftoff-only`) is left as given.
+// `tenx serve`, and the commands that run the embedded PostgreSQL (no DATABASE_URL), restart this process in
+// place (same pid, stdio and environment) with V8 flags of their own. A flag given on the command line or in
+// NODE_OPTIONS (either form, e.g. `--no-liftoff-only`, `--allocation-site-pretenuring`) is left as given.
+// - Every server: no allocation-site pretenuring. V8 had marked the allocation sites of a request's own objects
+//   (Koa's context, on-finished's listeners, the response) as long-lived, from what survived while the server
+//   started, and allocated them in the old generation: each then kept everything it pointed at alive through
+//   every scavenge until a mark-compact. 7 MB survived each scavenge of the conversions server (12 ms pauses plus
+//   26 ms on the helper threads) against 1.7 MB without; the redirect's CPU per click 6 % lower, a conversion's
+//   14-18 % (docs/performance.md).
+// - Embedded (sized for a laptop; bench: `npm run bench -- embedded`): V8's baseline WebAssembly compiler only,
+//   as its optimizing tier spent ~500 MB of RSS compiling PGlite's largest functions (peak 830–1250 MB with it,
+//   ~300 MB without), and a 4 MB young generation (~50 MB less RSS).
+const SERVE_FLAGS = { 'allocation-site-pretenuring': '--no-allocation-site-pretenuring' };
 const EMBEDDED_COMMANDS = new Set(['serve', 'migrate', 'reconcile']);
 const EMBEDDED_FLAGS = { 'liftoff-only': '--liftoff-only', 'max-semi-space-size': '--max-semi-space-size=4' };
+const command = process.argv[2];
+const wanted = {
+  ...(command === 'serve' && SERVE_FLAGS),
+  ...(!process.env.DATABASE_URL && EMBEDDED_COMMANDS.has(command) && EMBEDDED_FLAGS),
+};
 const given = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)];
-const missing = Object.entries(EMBEDDED_FLAGS)
+const missing = Object.entries(wanted)
   .filter(([name]) => !given.some((a) => new RegExp(`^--(no-)?${name}(=|$)`).test(a.replaceAll('_', '-'))))
   .map(([, flag]) => flag);
-if (!process.env.DATABASE_URL && EMBEDDED_COMMANDS.has(process.argv[2]) && missing.length && typeof process.execve === 'function') {
+if (missing.length && typeof process.execve === 'function') {
   process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
 

@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
+import { createTestDatabase, TEST_REDIS_URL } from '../support/database.ts';
 import { freePort, spawnServer } from '../support/net.ts';
+import { dropRedisKeys } from '../support/webhooks.ts';
 
 const exited = (child: ChildProcess) => new Promise<number | null>((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.once('exit', (code) => ok(code))));
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -22,12 +24,12 @@ describe('tenx serve in embedded mode: laptop-sized V8 flags, same process', fun
   after(() => rmSync(dataDir, { recursive: true, force: true }));
   const env = (extra: NodeJS.ProcessEnv) => ({ ...process.env, DATABASE_URL: '', REDIS_URL: '', ADMIN_TOKEN: '', CTX_SECRETS: '', SECRET_KEY: '', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ...extra });
 
-  it('answers from the pid it was started as, running with --liftoff-only and a 4 MB young generation, and exits 0 on SIGTERM', async () => {
+  it('answers from the pid it was started as, running with --liftoff-only, a 4 MB young generation and no allocation-site pretenuring, and exits 0 on SIGTERM', async () => {
     const port = await freePort();
     const server = await spawnServer(['scripts/tenx.js', 'serve'], { env: env({ PORT: String(port), NODE_OPTIONS: '' }), port });
     running.push(server.child);
     const args = cmdline(server.child.pid!);
-    expect(args).to.include.members(['--liftoff-only', '--max-semi-space-size=4']);
+    expect(args).to.include.members(['--liftoff-only', '--max-semi-space-size=4', '--no-allocation-site-pretenuring']);
     expect(args.at(-2)).to.match(/scripts\/tenx\.js$/);
     expect(args.at(-1)).to.equal('serve');
     expect((await fetch(`${server.url}/readyz`)).status).to.equal(200);
@@ -37,13 +39,47 @@ describe('tenx serve in embedded mode: laptop-sized V8 flags, same process', fun
 
   it('leaves a flag the operator gave as given (NODE_OPTIONS, or --no-liftoff-only on the command line)', async () => {
     const port = await freePort();
-    const server = await spawnServer(['--no-liftoff-only', 'scripts/tenx.js', 'serve'], { env: env({ PORT: String(port), NODE_OPTIONS: '--max-semi-space-size=8' }), port });
+    const server = await spawnServer(['--no-liftoff-only', '--allocation-site-pretenuring', 'scripts/tenx.js', 'serve'], { env: env({ PORT: String(port), NODE_OPTIONS: '--max-semi-space-size=8' }), port });
     running.push(server.child);
     const args = cmdline(server.child.pid!);
     expect(args).to.include('--no-liftoff-only');
     expect(args).to.not.include('--liftoff-only');
+    expect(args).to.include('--allocation-site-pretenuring');
+    expect(args).to.not.include('--no-allocation-site-pretenuring');
     expect(args.filter((a) => a.startsWith('--max-semi-space-size'))).to.deep.equal([]);
     server.child.kill('SIGTERM');
     expect(await exited(server.child)).to.equal(0);
+  });
+});
+
+// Every server, not only the embedded one: V8's allocation-site pretenuring had put a request's own objects in the old
+// generation, where each kept what it pointed at alive through every scavenge (docs/performance.md).
+describe('tenx serve with DATABASE_URL: no allocation-site pretenuring, same process, and nothing of the embedded flags', function () {
+  this.timeout(60_000);
+  const running: ChildProcess[] = [];
+  after(async () => {
+    for (const child of running.splice(0)) {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited(child);
+    }
+  });
+
+  it('answers from the pid it was started as, running with --no-allocation-site-pretenuring only, and exits 0 on SIGTERM', async () => {
+    const db = await createTestDatabase();
+    try {
+      const port = await freePort();
+      const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tenx-test-${db.name}`, PORT: String(port), NODE_OPTIONS: '', LOG_LEVEL: 'warn', ADMIN_TOKEN: '' };
+      const server = await spawnServer(['scripts/tenx.js', 'serve'], { env, port });
+      running.push(server.child);
+      const args = cmdline(server.child.pid!);
+      expect(args.filter((a) => a.startsWith('--'))).to.deep.equal(['--no-allocation-site-pretenuring']);
+      expect(args.at(-1)).to.equal('serve');
+      expect((await fetch(`${server.url}/readyz`)).status).to.equal(200);
+      server.child.kill('SIGTERM');
+      expect(await exited(server.child)).to.equal(0);
+    } finally {
+      await db.drop();
+      await dropRedisKeys(`tenx-test-${db.name}:`);
+    }
   });
 });
