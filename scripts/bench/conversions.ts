@@ -8,8 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Pool, request } from 'undici';
-import { createTestDatabase } from '../../test/support/database.ts';
-import { dropRedisKeys } from '../../test/support/webhooks.ts';
+import { createTestDatabase, dropRedisKeys } from '../../test/support/database.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import { rawConversionLimit } from './raw-limit.ts';
 import {
@@ -157,7 +156,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
   let pool: Pool | null = null;
   try {
     server = await startTenxProcess({
-      DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX: REDIS_PREFIX, DATA_DIR: dataDir, TRUSTED_PROXIES: '127.0.0.1',
+      DATABASE_URL: db.url, ADMIN_TOKEN: ADMIN, REDIS_PREFIX, DATA_DIR: dataDir, TRUSTED_PROXIES: '127.0.0.1',
       // Far above the load, so the limiter's Redis call is paid on every request but never refuses one.
       PUBLIC_RATE_LIMIT: '1000000',
       // Enough for every key the run spreads over one click: the cap is paid (one upsert per click a batch), never hit.
@@ -258,7 +257,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     await server?.stop();
     await sql.end();
     await db.drop();
-    await dropRedisKeys(`${REDIS_PREFIX}:`).catch(() => undefined);
+    await dropRedisKeys(`${REDIS_PREFIX}:`);
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -8,8 +8,7 @@
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
 import { existsSync } from 'node:fs';
 import pg from 'pg';
-import { createTestDatabase } from '../../test/support/database.ts';
-import { dropRedisKeys } from '../../test/support/webhooks.ts';
+import { createTestDatabase, dropRedisKeys } from '../../test/support/database.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import {
   autocannon, cpuDelta, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
@@ -144,7 +143,7 @@ async function stopTenx(t: Tenx | null) {
   await t.server.stop().catch(() => undefined);
   await t.sql.end().catch(() => undefined);
   await t.db.drop();
-  await dropRedisKeys(`${t.prefix}:`).catch(() => undefined);
+  await dropRedisKeys(`${t.prefix}:`);
 }
 
 export async function benchRedirect(opts: { seconds?: number; connections?: number; rounds?: number; perf?: boolean; variants?: Variant[]; nodeArgs?: string[]; offload?: string; rate?: number; perfDir?: string; against?: string } = {}) {

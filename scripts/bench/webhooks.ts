@@ -4,7 +4,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { dropRedisKeys } from '../../test/support/webhooks.ts';
+import { dropRedisKeys } from '../../test/support/database.ts';
 import { loadConfig } from '../../config/index.ts';
 import { startKernel, type Kernel } from '../../core/kernel.ts';
 import type { OutboxService } from '../../core/outbox/service.ts';

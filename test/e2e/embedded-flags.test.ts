@@ -3,9 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { createTestDatabase, TEST_REDIS_URL } from '../support/database.ts';
+import { createTestDatabase, dropRedisKeys, TEST_REDIS_URL } from '../support/database.ts';
 import { freePort, spawnServer } from '../support/net.ts';
-import { dropRedisKeys } from '../support/webhooks.ts';
 
 const exited = (child: ChildProcess) => new Promise<number | null>((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.once('exit', (code) => ok(code))));
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../config/index.ts';
 import { startKernel } from '../../core/kernel.ts';
-import { TEST_REDIS_URL } from '../support/database.ts';
+import { dropRedisKeys, TEST_REDIS_URL } from '../support/database.ts';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { dropRedisKeys, startTestServer, type TestServer } from '../support/server.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
 import { startReceiver, type Receiver } from '../support/webhooks.ts';
 
 // Two deployments on one Redis, REDIS_PREFIX left empty (the default): each derives its namespace
@@ -69,7 +69,7 @@ describe('the default Redis namespace: one per database', function () {
       expect(prefixes[0]).to.match(/^tenx-[0-9a-f]{8}$/);
       expect(prefixes[1]).not.to.equal(prefixes[0]);
       expect(prefixes[2]).to.equal(prefixes[0]);
-      for (const prefix of new Set(prefixes)) await dropRedisKeys(TEST_REDIS_URL, prefix);
+      for (const prefix of new Set(prefixes)) await dropRedisKeys(`${prefix}:`);
     } finally {
       for (const d of dirs) rmSync(d, { recursive: true, force: true });
     }

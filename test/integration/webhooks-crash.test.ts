@@ -7,7 +7,8 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from '../support/database.ts';
-import { dropRedisKeys, eventually, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
+import { eventually, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
+import { dropRedisKeys } from '../support/database.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const ADMIN = 'crash-admin-token-0123456789abcdefghijkl';

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
-import { conversionData, dropRedisKeys, emit, eventually, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
+import { conversionData, emit, eventually, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
+import { dropRedisKeys } from '../support/database.ts';
 
 const BASE_MS = 200;
 

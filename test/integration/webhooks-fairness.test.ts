@@ -2,7 +2,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
-import { dropRedisKeys, startReceiver, type Receiver } from '../support/webhooks.ts';
+import { startReceiver, type Receiver } from '../support/webhooks.ts';
+import { dropRedisKeys } from '../support/database.ts';
 
 const TIMEOUT_MS = 1500;
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
-import { dropRedisKeys, eventually, startReceiver, type Receiver } from '../support/webhooks.ts';
+import { eventually, startReceiver, type Receiver } from '../support/webhooks.ts';
+import { dropRedisKeys } from '../support/database.ts';
 
 // Issue 18 item 5. At WEBHOOK_RETRY_BASE_MS=2 the seed's retries wait 2..32 ms and the tail's
 // "hour" is 3_600_000 × 2 / 5000 = 1440 ms; a 3h tail adds three attempts.

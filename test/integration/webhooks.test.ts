@@ -3,7 +3,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { DeliveryEngine } from '../../core/notifications/engine.ts';
 import type { OutboxService } from '../../core/outbox/service.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
-import { conversionData, deliveryOf, dropRedisKeys, emit, eventually, ok, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
+import { conversionData, deliveryOf, emit, eventually, ok, startReceiver, verify, type Receiver } from '../support/webhooks.ts';
+import { dropRedisKeys } from '../support/database.ts';
 
 const BASE_MS = 200;
 

@@ -114,3 +114,24 @@ export async function databaseAt(version: string, seed: (sql: pg.Pool) => Promis
   }
   return db;
 }
+
+/**
+ * Deletes every Redis key that starts with `prefix` (`tenx-test-<database>:`, a bench server's prefix, …): a server's
+ * BullMQ keys outlive it in the shared Redis. Never throws: Redis may be the thing a test took away, and leftover
+ * keys are harmless.
+ */
+export async function dropRedisKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
+  const { createClient } = await import('redis');
+  const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...([] as string[]).concat(batch));
+    for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
+  } catch {
+    // Leftover keys are harmless.
+  } finally {
+    await client.quit().catch(() => client.destroy());
+  }
+}

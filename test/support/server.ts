@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import supertest from 'supertest';
-import { createClient } from 'redis';
 import { loadConfig } from '../../config/index.ts';
 import { startKernel, type Kernel } from '../../core/kernel.ts';
 import type { Logger } from '../../core/infra/logger.ts';
-import { createTestDatabase, TEST_REDIS_URL, type TestDatabase } from './database.ts';
+import { createTestDatabase, dropRedisKeys, TEST_REDIS_URL, type TestDatabase } from './database.ts';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789abcdefghijklmnop';
 
@@ -69,7 +68,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
       await sql.end();
       if (!opts.db) {
         await db.drop();
-        if (config.redisUrl) await dropRedisKeys(config.redisUrl, kernel.config.redisPrefix);
+        if (config.redisUrl) await dropRedisKeys(`${kernel.config.redisPrefix}:`, config.redisUrl);
       }
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -92,21 +91,6 @@ export function twoServers(): { a: TestServer; b: TestServer } {
     await pair.a?.close();
   });
   return pair;
-}
-
-export async function dropRedisKeys(url: string, prefix: string): Promise<void> {
-  const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}:*`, COUNT: 500 })) keys.push(...([] as string[]).concat(batch));
-    if (keys.length) await client.del(keys);
-  } catch {
-    // Redis may be the thing a test took away; leftover keys are harmless.
-  } finally {
-    await client.quit().catch(() => client.destroy());
-  }
 }
 
 export const uniqueHandle = (prefix = 't') => `${prefix}-${randomBytes(4).toString('hex')}`;

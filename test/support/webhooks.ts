@@ -1,5 +1,5 @@
 // Webhook test helpers: a real local HTTP receiver that records every request and answers as told,
-// standardwebhooks verification, polling, and removal of the BullMQ keys a test server leaves.
+// standardwebhooks verification and polling (a server's Redis keys: dropRedisKeys in database.ts).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
@@ -97,21 +97,6 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** Deletes every Redis key under `prefix` (a test server's BullMQ queue outlives its process). */
-export async function dropRedisKeys(prefix: string): Promise<void> {
-  const { createClient } = await import('redis');
-  const { TEST_REDIS_URL } = await import('./database.ts');
-  const client = createClient({ url: TEST_REDIS_URL });
-  await client.connect();
-  try {
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...(Array.isArray(batch) ? batch : [batch]));
-    for (let i = 0; i < keys.length; i += 500) await client.del(keys.slice(i, i + 500));
-  } finally {
-    await client.quit();
   }
 }
 
