@@ -12,7 +12,7 @@ import { createTestDatabase, dropRedisKeys } from '../../test/support/database.t
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import { rawConversionLimit } from './raw-limit.ts';
 import {
-  cpuDelta, isMain, pgBackendsCpu, printTable, processCpuMicros, sized, startTenxProcess, writeResult, type ServerProcess, type SummaryRow,
+  cpuDelta, gcSeconds, isMain, pgBackendsCpu, printTable, processCpuMicros, sized, startTenxProcess, writeResult, type ServerProcess, type SummaryRow,
 } from './support.ts';
 
 /** The server's Redis key prefix; its BullMQ keys outlive it and are dropped at the end. */
@@ -139,6 +139,8 @@ interface Run {
   label: 'without commissions' | 'with commissions';
   seconds: number; perSecond: number; p50: number; p99: number; statuses: Record<string, number>;
   rows: number; commissions: number; countOk: boolean; processUs: number; pgUs: number;
+  /** Of processUs, the main thread's garbage-collection pauses (the server's nodejs_gc_duration_seconds), per submission. */
+  gcUs: number;
 }
 
 export async function benchConversions(opts: ConversionsBenchOptions = {}) {
@@ -189,6 +191,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
         process.stderr.write(`round ${round + 1}/${rounds}: tenx ${label}\n`);
         const prefix = `${paid ? 'paid' : 'plain'}${round}`;
         const subs = submissions(prefix, n, dupShare, paid ? tokens.paid : tokens.plain);
+        const gcBefore = await gcSeconds(server.url);
         const cpuBefore = processCpuMicros(server.pid);
         const pgBefore = await pgBackendsCpu(sql);
         // --perf-record: the first round's runs, on-CPU (Linux perf), summarised after the table.
@@ -197,6 +200,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
         await recording?.stop();
         const processUs = processCpuMicros(server.pid) - cpuBefore;
         const pgUs = cpuDelta(pgBefore, await pgBackendsCpu(sql));
+        const gcUs = ((await gcSeconds(server.url)) - gcBefore) * 1e6;
         const { rows: [conv] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1", [`${prefix}-%`]);
         const { rows: [ledger] } = await sql.query(`select count(*)::int as n from commissions c join conversions v using (conversion_id)
                                                     where c.handle = 'bench' and c.type = 'conversion' and v.idempotency_key like $1`, [`${prefix}-%`]);
@@ -206,7 +210,7 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
         const countOk = conv.n === n && run.statuses['201'] === n && (run.statuses['200'] ?? 0) === dups && ledger.n === (paid ? due.n : 0);
         runs.push({
           label, seconds: Math.round(run.seconds * 100) / 100, perSecond: Math.round(n / run.seconds), p50: run.p50, p99: run.p99, statuses: run.statuses,
-          rows: conv.n, commissions: ledger.n, countOk, processUs: Math.round(processUs / subs.length), pgUs: Math.round(pgUs / subs.length),
+          rows: conv.n, commissions: ledger.n, countOk, processUs: Math.round(processUs / subs.length), gcUs: Math.round((gcUs / subs.length) * 10) / 10, pgUs: Math.round(pgUs / subs.length),
         });
       }
     }
@@ -242,10 +246,10 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
       countCheck, summary,
     };
     printTable([
-      { run: `limit: one statement (${limit.tool})`, 'new/s': limit.perSecond, 'vs limit': 1, 'p50 ms': limit.p50 ?? '', 'p99 ms': limit.p99 ?? '', 'CPU µs': '', 'PG µs': limit.pgUs, rows: '', commissions: '', check: '' },
+      { run: `limit: one statement (${limit.tool})`, 'new/s': limit.perSecond, 'vs limit': 1, 'p50 ms': limit.p50 ?? '', 'p99 ms': limit.p99 ?? '', 'CPU µs': '', 'of which GC': '', 'PG µs': limit.pgUs, rows: '', commissions: '', check: '' },
       ...runs.map((r) => ({
         run: `tenx ${r.label}`, 'new/s': r.perSecond, 'vs limit': r2(r.perSecond / limit.perSecond), 'p50 ms': r.p50, 'p99 ms': r.p99,
-        'CPU µs': r.processUs, 'PG µs': r.pgUs, rows: r.rows, commissions: r.commissions, check: r.countOk ? 'ok' : 'FAILED',
+        'CPU µs': r.processUs, 'of which GC': r.gcUs, 'PG µs': r.pgUs, rows: r.rows, commissions: r.commissions, check: r.countOk ? 'ok' : 'FAILED',
       })),
     ]);
     console.log(`GET /healthz/s in this run: ${baseline}; CPU and PG µs are per submission (repeats included); count check: ${countCheck}`);

@@ -11,7 +11,7 @@ import pg from 'pg';
 import { createTestDatabase, dropRedisKeys } from '../../test/support/database.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import {
-  autocannon, cpuDelta, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
+  autocannon, cpuDelta, gcSeconds, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
   threadCpuMicros, writeResult, type LoadResult, type ServerProcess, type SummaryRow,
 } from './support.ts';
 
@@ -42,6 +42,8 @@ interface Window extends LoadResult {
   mainBusy: number;
   /** Share of the whole machine's CPU time (every core) that was idle during the load window. */
   machineIdle: number;
+  /** The server's main thread paused for garbage collection in the window (its own nodejs_gc_duration_seconds), µs. */
+  gcUs: number;
   perf?: string | null;
 }
 
@@ -86,6 +88,7 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   const recording = opts.perfFile ? perfRecord(server.pid, opts.perfFile) : null;
   const clicksBefore = sql ? await count(sql, 'select count(*)::int as n from clicks') : 0;
   const pgBefore = sql ? await pgBackendsCpu(sql) : new Map();
+  const gcBefore = sql ? await gcSeconds(server.url) : 0;
   const cpuBefore = processCpu(server.pid);
   const perf = opts.perf ? perfStat(server.pid) : null;
   const mainBefore = threadCpuMicros(server.pid);
@@ -99,14 +102,16 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   const served = sql ? (await settled(sql, clicksBefore + (load.statusCodes['302'] ?? 0))) - clicksBefore : load.requests;
   const perfOut = await perf?.stop();
   const cpuAfter = processCpu(server.pid);
+  const gcUs = sql ? ((await gcSeconds(server.url)) - gcBefore) * 1e6 : 0;
   const processUs = cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys;
   const sysUs = cpuAfter.sys - cpuBefore.sys;
   const pgUs = sql ? cpuDelta(pgBefore, await pgBackendsCpu(sql)) : 0;
-  return { ...load, served, processUs, sysUs, pgUs, mainBusy, machineIdle, ...(perfOut !== undefined && { perf: perfOut }) };
+  return { ...load, served, processUs, sysUs, pgUs, mainBusy, machineIdle, gcUs, ...(perfOut !== undefined && { perf: perfOut }) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
+const r1 = (x: number) => Math.round(x * 10) / 10;
 
 const mirroredVariant = (variants: Variant[]): Variant => variants.find((v) => v !== 'bare' && v !== 'against') ?? 'tenx';
 
@@ -215,7 +220,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     const ws = windows[v];
     return {
       rps: median(ws.map((w) => w.rps)), p50: median(ws.map((w) => w.p50)), p99: median(ws.map((w) => w.p99)),
-      processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), sysUs: Math.round(median(ws.map((w) => w.sysUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
+      processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), sysUs: Math.round(median(ws.map((w) => w.sysUs / w.served))), gcUs: r1(median(ws.map((w) => w.gcUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
       errors: ws.reduce((a, w) => a + w.errors, 0), served: ws.reduce((a, w) => a + w.served, 0),
       mainBusy: median(ws.map((w) => w.mainBusy)), machineIdle: median(ws.map((w) => w.machineIdle)),
     };
@@ -225,6 +230,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   const table = variants.map((v) => ({
     server: v, 'req/s': figures[v].rps, 'vs bare': r2(figures[v].rps / b.rps), 'p50 ms': figures[v].p50, 'p99 ms': figures[v].p99,
     'p99 vs bare': r2(figures[v].p99 / b.p99), 'CPU µs/req': figures[v].processUs, 'CPU vs bare': r2(figures[v].processUs / b.processUs), 'of which sys': figures[v].sysUs,
+    'of which GC': v === 'bare' ? '' : figures[v].gcUs,
     'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, 'main thread %': Math.round(figures[v].mainBusy * 100), 'machine idle %': Math.round(figures[v].machineIdle * 100),
     requests: figures[v].served, errors: figures[v].errors,
   }));
@@ -261,6 +267,8 @@ function printPairs(mine: Window[] | undefined, other: Window[]) {
   const ratios = other.map((w, i) => us(mine[i]) / us(w));
   console.log(`A/B, CPU µs per redirect by round (this checkout / --against): ${other.map((w, i) => `${us(mine[i]).toFixed(1)}/${us(w).toFixed(1)}`).join(', ')}`);
   console.log(`  ratio by round: ${ratios.map((r) => r.toFixed(3)).join(', ')}; median ${median(ratios).toFixed(3)}; lower in ${ratios.filter((r) => r < 1).length} of ${ratios.length}`);
+  const gc = (w: Window) => (w.gcUs / w.served).toFixed(1);
+  console.log(`  of which GC pauses (main thread): ${other.map((w, i) => `${gc(mine[i])}/${gc(w)}`).join(', ')}`);
 }
 
 /** `--variants bare,tenx`: a subset, in this order. */

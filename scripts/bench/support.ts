@@ -216,6 +216,12 @@ export async function startTenxProcess(env: Record<string, string>, nodeArgs: st
   return handle(child, url);
 }
 
+/** Seconds a tenx server's main thread has spent paused for garbage collection: the sum of its nodejs_gc_duration_seconds. */
+export async function gcSeconds(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  return text.split('\n').filter((l) => l.startsWith('nodejs_gc_duration_seconds_sum{')).reduce((a, l) => a + Number(l.slice(l.lastIndexOf(' ') + 1)), 0);
+}
+
 /** The limit of the redirect path: a bare node:http server answering a fixed 302, in its own process. */
 export async function startBareProcess(nodeArgs: string[] = []): Promise<ServerProcess> {
   const port = await freePort();
