@@ -7,6 +7,7 @@ import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, commissionCells, summaryCards } from './ledger-cells.js';
 import { dayRangeFilter } from './day-range-filter.js';
+import { redrawRow } from './row-focus.js';
 
 const STATUSES = ['', 'pending', 'approved', 'paid', 'rejected', 'reversed'];
 const TYPES = ['', 'click', 'conversion', 'adjustment', 'clawback'];
@@ -116,7 +117,7 @@ export async function renderCommissions(ctx) {
         ? [{ commissionId: ids[0], status: 200, commission: await api(`/commissions/${encodeURIComponent(ids[0])}`, { method: 'PATCH', body: { status: to, reason: why } }) }]
         : (await api('/commissions/bulk', { method: 'POST', body: { commissionIds: ids, status: to, reason: why } })).data;
       const failed = results.filter((r) => r.status !== 200);
-      for (const r of results) if (r.commission) show(r.commission);
+      for (const r of results) if (r.commission) show(r.commission, to === 'approved' ? 'approve' : 'reject');
       // A commission's unpaid adjustments moved with it: show their new status too.
       const moved = new Set(results.filter((r) => r.commission?.conversionId).map((r) => r.commission.conversionId));
       const followers = [...rows.values()].filter(({ c }) => c.type === 'adjustment' && moved.has(c.conversionId));
@@ -136,12 +137,16 @@ export async function renderCommissions(ctx) {
     }
   }
 
-  function show(c) {
+  /** The row redrawn with its new status; the focus, if it was on the row's `action`, stays in the row. */
+  function show(c, action) {
     const at = rows.get(c.commissionId);
     if (!at) return;
-    const fresh = row(c);
-    fresh.classList.add('flash');
-    at.tr.replaceWith(fresh);
+    redrawRow(at.tr, action, () => {
+      const fresh = row(c);
+      fresh.classList.add('flash');
+      at.tr.replaceWith(fresh);
+      return fresh;
+    });
   }
 
   await table.reload();

@@ -8,6 +8,7 @@ import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
 import { partnerEditor } from './partner-editor.js';
 import { partnerTokens } from './partner-tokens.js';
+import { redrawRow } from './row-focus.js';
 
 export async function renderPartners(ctx) {
   const canWrite = allowed(ctx.scopes, 'partners.write');
@@ -54,32 +55,43 @@ export async function renderPartners(ctx) {
         feedback);
     }
 
-    function show(updated) {
+    /** Redrawn in place: the buttons are new ones, so the focus, if it was on `action`, goes to the new one. */
+    function show(updated, action) {
       Object.assign(p, updated);
-      clear(tr, cells(), actions);
-      renderActions();
+      redrawRow(tr, action, () => {
+        clear(tr, cells(), actions);
+        renderActions();
+      });
     }
 
     // The editor or the tokens live in a row of their own under the partner's, as wide as the table.
     function toggle(kind) {
-      const was = detail?.kind;
+      // Closed with the button that opened it (redrawn), or from inside it: the focus returns to that button.
+      if (detail?.kind === kind) return void redrawRow(tr, kind, closeDetail);
       closeDetail();
-      if (was === kind) return;
       clear(feedback);
       const body = kind === 'edit'
         ? partnerEditor(p, ctx.currency, {
           onSaved: (updated) => {
-            closeDetail();
-            show(updated);
+            closeBack(() => show(updated));
             feedback.append(h('div.alert.alert-success', { role: 'status' }, 'Saved.'));
           },
-          onClose: closeDetail,
+          onClose: () => closeBack(),
         })
         : partnerTokens(p, ctx.handle);
       detail = { kind, tr: h('tr.detail.partner-detail', { dataset: { detailFor: p.partnerId, panel: kind } }, h('td', { colSpan: columns.length }, body)) };
       tr.after(detail.tr);
       renderActions();
       detail.tr.querySelector('input')?.focus();
+    }
+    /** Closes the detail from inside it (Save, Close): the focus goes back to the row's button that opened it. */
+    function closeBack(then = () => {}) {
+      const { kind, tr: at } = detail;
+      redrawRow(at, kind, () => {
+        closeDetail();
+        then();
+        return tr;
+      });
     }
     function closeDetail() {
       detail?.tr.remove();
@@ -101,7 +113,8 @@ export async function renderPartners(ctx) {
       button.disabled = true;
       clear(feedback);
       try {
-        show(await api(`/partners/${encodeURIComponent(p.partnerId)}`, { method: 'PATCH', body: { status } }));
+        // The focus stays where the button was, now its opposite (Suspend → Activate).
+        show(await api(`/partners/${encodeURIComponent(p.partnerId)}`, { method: 'PATCH', body: { status } }), status === 'ACTIVE' ? 'suspend' : 'activate');
       } catch (err) {
         button.disabled = false;
         feedback.append(errorBox(err, `Could not change ${p.partnerId}`));

@@ -6,6 +6,7 @@ import { h, clear, errorBox, card, scopeNote } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { PAYOUT_COLUMNS, payoutCells } from './ledger-cells.js';
+import { redrawRow } from './row-focus.js';
 
 export async function renderPayouts(ctx) {
   const canWrite = allowed(ctx.scopes, 'payouts.write');
@@ -95,9 +96,12 @@ export async function renderPayouts(ctx) {
         // mark-paid takes {reference?}; cancel takes no body.
         const body = action === 'mark-paid' ? (reference.value.trim() ? { reference: reference.value.trim() } : {}) : undefined;
         const updated = await api(`/payouts/${encodeURIComponent(p.payoutId)}/${action}`, { method: 'POST', body });
-        const fresh = row(updated);
-        fresh.classList.add('flash');
-        tr.replaceWith(fresh);
+        redrawRow(tr, action, () => {
+          const fresh = row(updated);
+          fresh.classList.add('flash');
+          tr.replaceWith(fresh);
+          return fresh;
+        });
       } catch (err) {
         button.disabled = false;
         rowFeedback.append(errorBox(err, action === 'mark-paid' ? 'Could not mark it paid' : 'Could not cancel it'));
