@@ -7,9 +7,9 @@ import { createPartner } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
 // A row's action done with the keyboard (black-box pass): Approve on a commission, Cancel on a
-// payout, Suspend on a partner. The row was redrawn with its new status, the button pressed went
+// payout, Suspend on a partner, Pause on a campaign. The row was redrawn with its new status, the button pressed went
 // with the old row, and the focus fell back to <body>: a screen reader lost its place and the
-// person had to find the row again. So did closing a partner's editor (Save, or Edit pressed again). The focus now stays in the row: on the same action when the
+// person had to find the row again. So did closing a partner's or a campaign's editor (Save, Cancel, or Edit pressed again). The focus now stays in the row: on the same action when the
 // redrawn row still offers it, else on the row's first control.
 // Screenshots: test/artifacts/pass-row-focus-*.png.
 
@@ -27,6 +27,17 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
     await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
     await createPartner(server, tenant, 'beta', { name: 'Beta Media' });
+    await server.http
+      .post(`/v2/handles/${tenant.handle}/campaigns`)
+      .set(tenant.auth)
+      .send({
+        campaignId: 'alpha-deal',
+        goalType: 'AFFILIATE_CLICKOUT',
+        status: 'ACTIVE',
+        partnerId: 'alpha',
+        primaryLink: { slug: 'alpha-deal', destinationUrl: 'https://merchant.example.com/p?ref=alpha' },
+      })
+      .expect(201);
     const later = new Date(Date.now() + 30 * 86_400_000);
     [pending] = await ledgerRows(server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '4.00', status: 'pending', holdUntil: later },
@@ -117,6 +128,28 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     await page.keyboard.press('Enter');
     await page.locator(editor).waitFor({ state: 'detached', timeout: UI_WAIT });
     expect(await focused(page)).to.deep.include({ action: 'edit', row: { partnerId: 'beta' } });
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it("campaigns: Pause pressed with Enter leaves the focus on the row's Activate; the editor's Cancel returns it to Edit", async () => {
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/campaigns');
+    const row = '#campaigns-table tr[data-campaign-id="alpha-deal"]';
+    await page.focus(`${row} [data-action="pause"]`);
+    await page.keyboard.press('Enter');
+    await page.locator(`${row} [data-action="activate"]`).waitFor({ timeout: UI_WAIT });
+    expect(await focused(page)).to.deep.include({ action: 'activate', row: { campaignId: 'alpha-deal' } });
+
+    await page.focus(`${row} [data-action="edit"]`);
+    await page.keyboard.press('Enter');
+    const editor = 'tr.campaign-editor[data-editor-for="alpha-deal"]';
+    await page.locator(editor).waitFor({ timeout: UI_WAIT });
+    await page.focus(`${editor} [data-action="cancel"]`);
+    await page.keyboard.press('Enter');
+    await page.locator(editor).waitFor({ state: 'detached', timeout: UI_WAIT });
+    await shot(page, 'pass-row-focus-campaign');
+    expect(await focused(page)).to.deep.include({ action: 'edit', row: { campaignId: 'alpha-deal' } });
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 });

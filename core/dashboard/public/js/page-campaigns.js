@@ -7,6 +7,7 @@ import { pagedTable } from './paged-table.js';
 import { allowed } from './scopes.js';
 import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
 import { campaignEditor } from './campaign-editor.js';
+import { redrawRow } from './row-focus.js';
 
 const PAGE_SIZE = 50;
 // The destination sits under its short link: a column of its own pushed the table past a 1280-pixel window.
@@ -64,20 +65,27 @@ export async function renderCampaigns(ctx) {
 
     // The editor lives in a row of its own under the campaign's, as wide as the table.
     function toggleEditor() {
-      if (editing) return closeEditor();
+      // Closed with Edit (redrawn), or from inside the editor: the focus returns to Edit.
+      if (editing) return void redrawRow(tr, 'edit', closeEditor);
       clear(feedback);
       editing = h('tr.detail.campaign-editor', { dataset: { editorFor: c.campaignId } }, h('td', { colSpan: COLUMNS.length },
         campaignEditor(c, partners, {
           onSaved: (updated) => {
-            closeEditor();
-            show(updated);
+            closeBack(() => show(updated));
             feedback.append(h('div.alert.alert-success', { role: 'status' }, 'Saved.'));
           },
-          onClose: closeEditor,
+          onClose: () => closeBack(),
         })));
       tr.after(editing);
       renderActions();
       editing.querySelector('select, input')?.focus();
+    }
+    function closeBack(then = () => {}) {
+      redrawRow(editing, 'edit', () => {
+        closeEditor();
+        then();
+        return tr;
+      });
     }
     function closeEditor() {
       editing?.remove();
@@ -90,8 +98,11 @@ export async function renderCampaigns(ctx) {
       clear(feedback);
       try {
         const updated = await api(`/campaigns/${encodeURIComponent(c.campaignId)}`, { method: 'PATCH', body: { status } });
-        closeEditor(); // its status select would now undo this
-        show(updated);
+        // The focus stays where the button was, now its opposite (Pause → Activate).
+        redrawRow(tr, updated.status === 'ACTIVE' ? 'pause' : 'activate', () => {
+          closeEditor(); // its status select would now undo this
+          show(updated);
+        });
       } catch (err) {
         button.disabled = false;
         feedback.append(errorBox(err, `Could not set ${c.campaignId} to ${status}`));
