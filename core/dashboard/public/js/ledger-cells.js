@@ -3,9 +3,8 @@
 
 import { h, fmt, badge } from './dom.js';
 
-const dateOnly = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium' });
-/** The day in the table (narrow enough for a phone), the full time on hover. */
-const day = (iso) => (iso ? h('span', { title: fmt.time(iso) }, dateOnly.format(new Date(iso))) : '—');
+/** The UTC day in the table (narrow enough for a phone; as the period end and the From/to filters are UTC days), its time on hover. */
+const day = (iso) => (iso ? h('span', { title: fmt.utcTime(iso) }, fmt.utcDay(iso)) : '—');
 const ORDER = ['pending', 'approved', 'paid', 'rejected', 'reversed'];
 
 const TONES = { pending: 'neutral', approved: 'good', paid: 'good', rejected: 'bad', reversed: 'muted', canceled: 'muted' };
@@ -39,7 +38,7 @@ export function payoutCells(p, { partner = true } = {}) {
     h('td.num.strong', { dataset: { col: 'amount' } }, fmt.money(p.amount, p.currency)),
     h('td.num', {}, fmt.int(p.commissionCount)),
     h('td.status', {}, ledgerBadge(p.status)),
-    h('td.small.nowrap', {}, day(p.periodEnd)),
+    h('td.small.nowrap', { dataset: { col: 'period-end' } }, day(p.periodEnd)),
     h('td.small.nowrap', {}, day(p.paidAt)),
     h('td.small.long-text', {}, p.reference ?? ''),
   ].filter(Boolean);
