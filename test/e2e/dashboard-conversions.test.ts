@@ -188,4 +188,35 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     expect(shown).to.have.length(52);
     expect(new Set(shown).size).to.equal(52);
   });
+
+  it('reverses a conversion without a value (a lead paid a flat amount): whole, without an amount field, its commission reversed', async () => {
+    await server.http.put(`/v2/handles/${tenant.handle}/rewards/lead-flat`).set(tenant.auth)
+      .send({ scope: { campaignId: 'alpha-deal' }, event: 'sale', type: 'flat', amount: 2.5, currency: 'USD' }).expect(201);
+    const res = await fetch(`${server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    const posted = await server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'sale', idempotencyKey: 'lead-1' }).expect(201);
+    ids['lead-1'] = posted.body.conversionId;
+
+    session = await openSession();
+    const { page } = session;
+    // Last in this file: the paging test above counts the conversions.
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
+    // The API reverses it (once, whole); the page offered no Reverse for a conversion without a value.
+    await page.locator(`${rowOf('lead-1')} [data-action="reverse"]`).click({ timeout: UI_WAIT });
+    const form = page.locator(`tr[data-reversal-for="${ids['lead-1']}"]`);
+    await form.locator('[data-action="submit-reversal"]').waitFor({ timeout: UI_WAIT });
+    expect(await form.locator('input.reverse-amount').count(), 'no amount: it is reversed whole').to.equal(0);
+    expect(await form.textContent()).to.include('whole');
+    await form.locator('select.reverse-reason').selectOption('fraud');
+    await form.locator('[data-action="submit-reversal"]').click();
+    const done = form.locator('.reversal-done');
+    await done.waitFor({ timeout: UI_WAIT });
+    await shot(page, 'conversions-05-lead-reversed');
+    expect(await done.textContent()).to.include('Reversed whole (fraud)').and.not.include('0.00');
+    expect(await done.locator('tr[data-type="conversion"]').getAttribute('data-status')).to.equal('reversed');
+    await page.locator(`${rowOf('lead-1')}[data-status="reversed"]`).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator(`${rowOf('lead-1')} [data-action="reverse"]`).count(), 'nothing left to reverse').to.equal(0);
+    expect((await conversion(ids['lead-1'])).status).to.equal('reversed');
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
 });

@@ -55,8 +55,9 @@ export async function renderConversions(ctx) {
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { conversionId: c.conversionId, status: c.status } }, cells(), canWrite ? actions : null);
     let detail = null;
-    // A conversion without value, or reversed whole, has nothing left to reverse.
-    const reversible = () => typeof c.value === 'number' && c.status !== 'reversed';
+    // Reversed whole, it has nothing left to reverse. One without a value (a lead paid a flat amount) is
+    // reversed too: whole, once (API.md), its commission with it.
+    const reversible = () => c.status !== 'reversed';
     const renderActions = () => clear(actions, reversible()
       ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'reverse' }, 'aria-expanded': String(Boolean(detail)), on: { click: toggle } }, 'Reverse')
       : null);

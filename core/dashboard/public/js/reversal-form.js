@@ -13,6 +13,9 @@ const REASONS = ['refund', 'chargeback', 'fraud', 'other'];
 /** `c` the conversion; `onReversed(reversal)` after a 200/201, `onClose()` on Cancel. */
 export function reversalForm(c, { onReversed, onClose }) {
   let reversalKey = crypto.randomUUID();
+  // Without a value, or of value 0 (a lead paid a flat amount), there is no amount to split: the API
+  // reverses it whole, once, and refuses any amount.
+  const whole = !c.value;
   const amount = h('input.reverse-amount', { name: 'amount', type: 'number', min: 0.01, step: '0.01', placeholder: 'all that remains' });
   const reason = h('select.reverse-reason', { name: 'reason' }, REASONS.map((r) => h('option', { value: r }, r)));
   const note = h('input.reverse-note', { name: 'note', maxLength: 1000, placeholder: 'optional, kept with the reversal' });
@@ -26,7 +29,7 @@ export function reversalForm(c, { onReversed, onClose }) {
     try {
       const res = await api('/conversions/reversals', { method: 'POST', raw: true, body: {
         conversionId: c.conversionId, reversalKey, reason: reason.value,
-        ...(amount.value && { amount: Number(amount.value) }),
+        ...(!whole && amount.value && { amount: Number(amount.value) }),
         ...(note.value.trim() && { note: note.value.trim() }),
       } });
       const reversal = await res.json();
@@ -47,7 +50,7 @@ export function reversalForm(c, { onReversed, onClose }) {
 
   function shown(r) {
     return h('div.alert.alert-success.reversal-done', { role: 'status', dataset: { reversalId: r.reversalId } },
-      h('strong', {}, r.deduped ? 'Already reversed with this key: ' : 'Reversed ', fmt.money(r.amount, r.currency), ` (${r.reason})`),
+      h('strong', {}, r.deduped ? 'Already reversed with this key: ' : 'Reversed ', whole ? 'whole' : fmt.money(r.amount, r.currency), ` (${r.reason})`),
       r.note ? h('p.small.long-text', {}, r.note) : null,
       h('p.small', {}, r.commissions.length ? 'Commission rows it created or changed:' : 'No commission row changed (this conversion earned none).'),
       r.commissions.length ? h('div.table-wrap', {}, h('table.table.reversal-commissions', {},
@@ -57,7 +60,9 @@ export function reversalForm(c, { onReversed, onClose }) {
 
   const form = h('form.inline-form.reversal-form', { method: 'post', dataset: { conversionId: c.conversionId }, on: { submit: onSubmit } },
     h('div.inline-field', {}, h('span', {}, 'Order key'), h('code.reverse-key.long-text', {}, c.idempotencyKey ?? '—')),
-    h('label.inline-field', {}, h('span', {}, `Amount${c.currency ? ` (${c.currency})` : ''}`), amount),
+    whole
+      ? h('div.inline-field', {}, h('span', {}, 'Amount'), h('span.small', {}, 'none: it is reversed whole'))
+      : h('label.inline-field', {}, h('span', {}, `Amount${c.currency ? ` (${c.currency})` : ''}`), amount),
     h('label.inline-field', {}, h('span', {}, 'Reason'), reason),
     h('label.inline-field', {}, h('span', {}, 'Note'), note),
     submit,
