@@ -3,11 +3,11 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
-import { createPartner } from '../support/partners.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
 // A row's action done with the keyboard (black-box pass): Approve on a commission, Cancel on a
-// payout, Suspend on a partner, Pause on a campaign. The row was redrawn with its new status, the button pressed went
+// payout, Suspend on a partner, Pause on a campaign, Revoke on a partner's token, Delete on a reward rule. The row was redrawn with its new status, the button pressed went
 // with the old row, and the focus fell back to <body>: a screen reader lost its place and the
 // person had to find the row again. So did closing a partner's or a campaign's editor (Save, Cancel, or Edit pressed again). The focus now stays in the row: on the same action when the
 // redrawn row still offers it, else on the row's first control.
@@ -150,6 +150,50 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     await page.locator(editor).waitFor({ state: 'detached', timeout: UI_WAIT });
     await shot(page, 'pass-row-focus-campaign');
     expect(await focused(page)).to.deep.include({ action: 'edit', row: { campaignId: 'alpha-deal' } });
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it("partner tokens: Revoke confirmed with the keyboard leaves the focus on the revoked token's row", async () => {
+    const { tokenId } = await partnerToken(server, tenant, 'alpha', { name: 'laptop' });
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    await page.focus('#partners-table tr[data-partner-id="alpha"] [data-action="tokens"]');
+    await page.keyboard.press('Enter');
+    const row = `tr[data-token-id="${tokenId}"]`;
+    await page.focus(`${row} [data-action="revoke"]`);
+    await page.keyboard.press('Enter');
+    await page.locator('dialog.confirm [data-confirm="ok"]').waitFor({ timeout: UI_WAIT });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator(`${row}[data-state="revoked"]`).waitFor({ timeout: UI_WAIT });
+    const at = await focused(page);
+    expect(at.row?.tokenId, `the focus is on ${at.tag}`).to.equal(tokenId);
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it("reward rules: Delete confirmed with the keyboard puts the focus on the next rule's Delete", async () => {
+    for (const [rewardId, event] of [
+      ['rule-a', 'affiliate_click'],
+      ['rule-b', 'sale'],
+    ]) {
+      await server.http
+        .put(`/v2/handles/${tenant.handle}/rewards/${rewardId}`)
+        .set(tenant.auth)
+        .send({ scope: {}, event, type: 'percent', percent: 10 })
+        .expect(201);
+    }
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
+    await page.focus('#rewards-table tr[data-reward-id="rule-a"] [data-action="delete"]');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog.confirm [data-confirm="ok"]').waitFor({ timeout: UI_WAIT });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await page.locator('#rewards-table tr[data-reward-id="rule-a"]').waitFor({ state: 'detached', timeout: UI_WAIT });
+    await shot(page, 'pass-row-focus-rule');
+    expect(await focused(page)).to.deep.include({ action: 'delete', row: { rewardId: 'rule-b' } });
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 });

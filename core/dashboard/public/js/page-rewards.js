@@ -7,6 +7,7 @@ import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
 import { rewardForm } from './reward-form.js';
+import { removeRow } from './row-focus.js';
 
 const scopeText = (s) => [s.campaignId && `campaign ${s.campaignId}`, s.partnerId && `partner ${s.partnerId}`].filter(Boolean).join(' · ') || 'whole handle';
 
@@ -60,7 +61,7 @@ export async function renderRewards(ctx) {
       clear(feedback);
       try {
         await api(`/rewards/${encodeURIComponent(r.rewardId)}`, { method: 'DELETE' });
-        tr.remove();
+        removeRow(tr, 'delete');
         if (!table.el.querySelector('tbody tr')) await table.reload();
       } catch (err) {
         button.disabled = false;

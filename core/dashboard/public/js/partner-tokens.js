@@ -7,6 +7,7 @@ import { h, clear, errorBox, fmt, badge } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
+import { redrawRow } from './row-focus.js';
 
 const SCOPES = [
   { scope: 'partner.read', label: 'Read its portal (partner.read)', checked: true },
@@ -57,7 +58,10 @@ export function partnerTokens(p, handle) {
       try {
         const fresh = row(await api(`${base}/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' }));
         fresh.classList.add('flash');
-        tr.replaceWith(fresh);
+        redrawRow(tr, 'revoke', () => {
+          tr.replaceWith(fresh);
+          return fresh;
+        });
       } catch (err) {
         button.disabled = false;
         feedback.append(errorBox(err, 'Could not revoke the token'));

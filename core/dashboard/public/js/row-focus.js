@@ -1,5 +1,5 @@
 // A row redrawn after its own action (a commission approved, a payout canceled, a partner
-// suspended): the control pressed went with the old row, or was disabled while the API answered,
+// suspended, a token revoked) or removed (a rule deleted): the control pressed went with the old row, or was disabled while the API answered,
 // and the focus fell back to <body>: a screen reader lost its place and the keyboard had to find the
 // row again. The focus stays in the row.
 
@@ -14,6 +14,23 @@ export function redrawRow(row, action, redraw) {
   const active = document.activeElement;
   const keep = !active || active === document.body || row.contains(active);
   const fresh = redraw() ?? row;
-  if (keep) (fresh.querySelector(`[data-action="${action}"]:not(:disabled)`) ?? fresh.querySelector(CONTROLS))?.focus();
+  if (keep) focusIn(fresh, action);
   return fresh;
+}
+
+/** The row's control of `action`, else its first control, else the row itself (a revoked token's row has none left). */
+function focusIn(row, action) {
+  const control = row.querySelector(`[data-action="${action}"]:not(:disabled)`) ?? row.querySelector(CONTROLS);
+  if (control) return control.focus();
+  row.tabIndex = -1;
+  row.focus();
+}
+
+/** Removes `row` (a rule deleted); when the focus was in it or lost, it goes to the next row's `action`, else the previous one's. */
+export function removeRow(row, action) {
+  const active = document.activeElement;
+  const keep = !active || active === document.body || row.contains(active);
+  const neighbour = row.nextElementSibling ?? row.previousElementSibling;
+  row.remove();
+  if (keep && neighbour) focusIn(neighbour, action);
 }
