@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { DESKTOP_VIEWPORT, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
-import { ledgerRows } from '../support/commissions.ts';
+import { conversionRow, ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -10,7 +10,8 @@ import { createHandle, startTestServer, type TestServer } from '../support/serve
 // showed them in the browser's zone: a run to 2027-01-31 showed "Feb 1, 2027" as its period end in
 // Berlin (to the manager and to the partner), and a commission created late on 2026-11-30 (UTC),
 // which the filter From/to 2026-11-30 rightly lists, said "Dec 1, 2026"; a partner token issued to
-// expire on 2027-01-31 ("Expires (UTC)") said it expires Feb 1. They show the UTC day (time) now.
+// expire on 2027-01-31 ("Expires (UTC)") said it expires Feb 1; a conversion the Conversions filter of
+// 2026-11-30 lists said it was recorded on Dec 1 (local time, with no zone). They show the UTC day (time) now.
 // Screenshots: test/artifacts/pass-utc-days-*.png.
 
 describe('dashboard ledger in a real browser: its days are UTC days in any time zone', function () {
@@ -91,5 +92,15 @@ describe('dashboard ledger in a real browser: its days are UTC days in any time 
     await cell.waitFor({ timeout: UI_WAIT });
     await shot(page, 'pass-utc-days-token');
     expect(await cell.innerText()).to.equal('Jan 31, 2027, 11:59:59 PM UTC');
+  });
+
+  it('conversions in Berlin: a conversion of late 2026-11-30 (UTC), listed by the filter of that day, says Nov 30, 11:30 PM UTC', async () => {
+    const conversionId = await conversionRow(server, tenant.handle, 'alpha-deal', '20.00');
+    await server.sql.query(`update conversions set created_at = '2026-11-30T23:30:00Z' where conversion_id = $1`, [conversionId]);
+    const page = await open('Europe/Berlin', tenant.ownerToken, '#/conversions?from=2026-11-30&to=2026-11-30');
+    const row = page.locator(`#conversions-table tr[data-conversion-id="${conversionId}"]`);
+    await row.waitFor({ timeout: UI_WAIT });
+    await shot(page, 'pass-utc-days-conversions');
+    expect(await row.locator('td:nth-child(1)').innerText()).to.equal('Nov 30, 2026, 11:30:00 PM UTC');
   });
 });
