@@ -7,7 +7,7 @@ import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
 // A row's action done with the keyboard (black-box pass): Approve on a commission, Cancel on a
-// payout, Suspend on a partner, Pause on a campaign, Revoke on a partner's token, Delete on a reward rule. The row was redrawn with its new status, the button pressed went
+// payout, Suspend on a partner, Pause on a campaign, Revoke on a partner's token, Delete on a reward rule, the last Load more of a list. The row was redrawn with its new status, the button pressed went
 // with the old row, and the focus fell back to <body>: a screen reader lost its place and the
 // person had to find the row again. So did closing a partner's or a campaign's editor (Save, Cancel, or Edit pressed again). The focus now stays in the row: on the same action when the
 // redrawn row still offers it, else on the row's first control.
@@ -194,6 +194,23 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     await page.locator('#rewards-table tr[data-reward-id="rule-a"]').waitFor({ state: 'detached', timeout: UI_WAIT });
     await shot(page, 'pass-row-focus-rule');
     expect(await focused(page)).to.deep.include({ action: 'delete', row: { rewardId: 'rule-b' } });
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it('lists: the last "Load more" pressed with Enter puts the focus on the first row it loaded (the button goes away)', async () => {
+    for (let i = 0; i < 49; i++) await createPartner(server, tenant, `p-${String(i).padStart(2, '0')}`, { name: `Partner ${i}` });
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    const more = page.locator('.table-more button', { hasText: 'Load more' });
+    await more.waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#partners-table tbody tr').count()).to.equal(50);
+    await more.focus();
+    await page.keyboard.press('Enter');
+    await page.locator('#partners-table tbody tr:nth-child(51)').waitFor({ timeout: UI_WAIT });
+    await more.waitFor({ state: 'hidden', timeout: UI_WAIT });
+    const last = await page.locator('#partners-table tbody tr:nth-child(51)').getAttribute('data-partner-id');
+    expect(await focused(page)).to.deep.include({ row: { partnerId: last } });
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 });

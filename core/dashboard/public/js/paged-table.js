@@ -3,6 +3,7 @@
 
 import { api, query } from './api.js';
 import { h, clear, errorBox, emptyRow } from './dom.js';
+import { focusIn } from './row-focus.js';
 
 /**
  * `path` is the list route, `params()` the current filters, `row(item)` one <tr>. `onPage(res)`
@@ -24,6 +25,10 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
 
   async function load() {
     const mine = seq;
+    // Disabling the button drops the focus it holds to <body>: it is given back below, or, once the last
+    // page hides the button, to the first row that page brought.
+    const hadFocus = document.activeElement === more;
+    let firstNew = null;
     more.disabled = true;
     try {
       const res = await api(`${path}${query({ limit: pageSize, cursor, ...params() })}`);
@@ -32,8 +37,10 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
       clear(moreErrors);
       if (!cursor) onPage(res);
       items.push(...res.data);
+      const shown = tbody.children.length;
       for (const item of res.data) tbody.append(row(item));
       if (!items.length) tbody.append(emptyRow(columns.length, empty));
+      firstNew = tbody.children[shown] ?? null;
       cursor = res.nextCursor;
       more.hidden = !cursor;
       onLoad({ shown: items.length, more: Boolean(cursor) });
@@ -43,6 +50,10 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
       else clear(errors, errorBox(err, 'Could not load the list'));
     } finally {
       more.disabled = false;
+      if (hadFocus && (!document.activeElement || document.activeElement === document.body)) {
+        if (!more.hidden) more.focus();
+        else if (firstNew) focusIn(firstNew);
+      }
     }
   }
 

@@ -19,7 +19,7 @@ export function redrawRow(row, action, redraw) {
 }
 
 /** The row's control of `action`, else its first control, else the row itself (a revoked token's row has none left). */
-function focusIn(row, action) {
+export function focusIn(row, action) {
   const control = row.querySelector(`[data-action="${action}"]:not(:disabled)`) ?? row.querySelector(CONTROLS);
   if (control) return control.focus();
   row.tabIndex = -1;
