@@ -7,7 +7,7 @@ import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
 // A row's action done with the keyboard (black-box pass): Approve on a commission, Cancel on a
-// payout, Suspend on a partner, Pause on a campaign, Revoke on a partner's token, Delete on a reward rule, the last Load more of a list. The row was redrawn with its new status, the button pressed went
+// payout, Suspend on a partner, Pause on a campaign, Revoke on a partner's token, Delete on a reward rule, the last Load more of a list, a form's submit button (disabled while it sends). The row was redrawn with its new status, the button pressed went
 // with the old row, and the focus fell back to <body>: a screen reader lost its place and the
 // person had to find the row again. So did closing a partner's or a campaign's editor (Save, Cancel, or Edit pressed again). The focus now stays in the row: on the same action when the
 // redrawn row still offers it, else on the row's first control.
@@ -212,5 +212,27 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     const last = await page.locator('#partners-table tbody tr:nth-child(51)').getAttribute('data-partner-id');
     expect(await focused(page)).to.deep.include({ row: { partnerId: last } });
     expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it("forms: a form sent with the keyboard from its button keeps the focus on it, beside the API's error", async () => {
+    await server.http
+      .put(`/v2/handles/${tenant.handle}/rewards/alpha-sale`)
+      .set(tenant.auth)
+      .send({ scope: { partnerId: 'alpha' }, event: 'sale', type: 'percent', percent: 10 })
+      .expect(201);
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
+    await page.fill('#reward-id', 'another-rule');
+    await page.fill('#reward-partner', 'alpha');
+    await page.fill('#reward-event', 'sale'); // alpha-sale covers partner alpha's sale already: 409
+    await page.selectOption('#reward-type', 'percent');
+    await page.fill('#reward-percent', '5');
+    await page.focus('#reward-submit');
+    await page.keyboard.press('Enter');
+    await page.locator('#reward-feedback [role="alert"]').waitFor({ timeout: UI_WAIT });
+    await page.waitForFunction(() => !(document.querySelector('#reward-submit') as HTMLButtonElement).disabled);
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('reward-submit');
+    expect(session.unexpectedConsole([409])).to.deep.equal([]);
   });
 });

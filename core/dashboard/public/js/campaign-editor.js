@@ -2,7 +2,7 @@
 // PATCH sends only what changed; the API's error (422 unknown_partner, …) shows in place.
 
 import { api } from './api.js';
-import { h, clear, errorBox } from './dom.js';
+import { h, clear, errorBox, busy } from './dom.js';
 import { partnerInput, partnerValue } from './partner-field.js';
 
 const STATUSES = ['ACTIVE', 'PAUSED', 'DRAFT', 'ARCHIVED'];
@@ -20,14 +20,14 @@ export function campaignEditor(c, choices, { onSaved, onClose }) {
     if (partnerValue(partner) !== (c.partnerId ?? null)) body.partnerId = partnerValue(partner);
     if (status.value !== c.status) body.status = status.value;
     if (!Object.keys(body).length) return onClose();
-    save.disabled = true;
+    const done = busy(save);
     clear(feedback);
     try {
       onSaved(await api(`/campaigns/${encodeURIComponent(c.campaignId)}`, { method: 'PATCH', body }));
     } catch (err) {
       feedback.append(errorBox(err, `Could not change ${c.campaignId}`));
     } finally {
-      save.disabled = false;
+      done();
     }
   }
 

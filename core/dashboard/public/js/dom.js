@@ -27,6 +27,20 @@ function append(el, children) {
   }
 }
 
+/**
+ * Disables `button` while a request runs; the returned `done()` enables it again and gives back the
+ * focus that disabling dropped to <body> (a form sent with the keyboard kept it nowhere: Tab started
+ * again at the top of the page, and a screen reader lost the form whose error had just appeared).
+ */
+export function busy(button) {
+  const had = document.activeElement === button;
+  button.disabled = true;
+  return () => {
+    button.disabled = false;
+    if (had && button.isConnected && (!document.activeElement || document.activeElement === document.body)) button.focus();
+  };
+}
+
 export function clear(el, ...children) {
   el.replaceChildren();
   append(el, children);

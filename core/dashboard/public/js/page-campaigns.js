@@ -2,7 +2,7 @@
 // its partners), pause/activate, change the partner and status, copy the short link.
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, scopeNote, statusBadge, card, copyText } from './dom.js';
+import { h, idClass, clear, errorBox, scopeNote, statusBadge, card, copyText, busy } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { allowed } from './scopes.js';
 import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
@@ -175,7 +175,7 @@ async function createCard(ctx, partners, onCreated) {
       primaryLink: { slug: slug.value.trim(), destinationUrl: destinationUrl.value.trim(), ...(title.value.trim() && { title: title.value.trim() }) },
       ...(windowDays.value && { attributionWindowDays: Number(windowDays.value) }),
     };
-    submit.disabled = true;
+    const done = busy(submit);
     clear(feedback);
     try {
       const created = await api('/campaigns', { method: 'POST', body });
@@ -187,7 +187,7 @@ async function createCard(ctx, partners, onCreated) {
     } catch (err) {
       feedback.append(errorBox(err, 'Could not create the campaign'));
     } finally {
-      submit.disabled = false;
+      done();
     }
   }
 

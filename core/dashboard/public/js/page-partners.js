@@ -2,7 +2,7 @@
 // partner's tokens (list, revoke, issue one shown once).
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -136,7 +136,7 @@ export async function renderPartners(ctx) {
 
     async function onSubmit(event) {
       event.preventDefault();
-      submit.disabled = true;
+      const done = busy(submit);
       clear(feedback);
       try {
         // The minimum goes as typed: the API parses the decimal, the page does no money arithmetic.
@@ -151,7 +151,7 @@ export async function renderPartners(ctx) {
       } catch (err) {
         feedback.append(errorBox(err, 'Could not create the partner'));
       } finally {
-        submit.disabled = false;
+        done();
       }
     }
     return card('New partner', form);

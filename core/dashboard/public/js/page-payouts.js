@@ -2,7 +2,7 @@
 // with the bank reference, or cancel it.
 
 import { api, download } from './api.js';
-import { h, clear, errorBox, card, scopeNote } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, busy } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { PAYOUT_COLUMNS, payoutCells } from './ledger-cells.js';
@@ -38,7 +38,7 @@ export async function renderPayouts(ctx) {
 
     async function onSubmit(event) {
       event.preventDefault();
-      submit.disabled = true;
+      const done = busy(submit);
       clear(feedback);
       const ids = partners.value.split(',').map((s) => s.trim()).filter(Boolean);
       try {
@@ -58,7 +58,7 @@ export async function renderPayouts(ctx) {
       } catch (err) {
         feedback.append(errorBox(err, 'Could not run payouts'));
       } finally {
-        submit.disabled = false;
+        done();
       }
     }
     return card('Run payouts', form);

@@ -6,7 +6,7 @@
 // the form, which keeps what the partner typed.
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge, card, scopeNote, statusBadge, emptyRow } from './dom.js';
+import { h, clear, errorBox, fmt, badge, card, scopeNote, statusBadge, emptyRow, busy } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
 import { shownOnce } from './secret-once.js';
@@ -163,7 +163,7 @@ export async function renderPortalPostbacks(ctx) {
       clear(feedback);
       const events = boxes.filter((b) => b.checked).map((b) => b.value);
       if (!events.length) return void feedback.append(errorBox({ message: 'Tick at least one event.' }, 'No event chosen'));
-      submit.disabled = true;
+      const done = busy(submit);
       try {
         const p = await api('/partner/postbacks', { method: 'POST', body: { urlTemplate: url.value.trim(), method: method.value, events } });
         form.reset();
@@ -180,7 +180,7 @@ export async function renderPortalPostbacks(ctx) {
         feedback.append(errorBox(err, 'Could not add the postback'));
         url.focus();
       } finally {
-        submit.disabled = false;
+        done();
       }
     }
 

@@ -1,7 +1,7 @@
 // Sign-in: a handle and a personal access token, checked against the API before anything is kept.
 
 import { session } from './api.js';
-import { h, clear, errorBox } from './dom.js';
+import { h, clear, errorBox, busy } from './dom.js';
 import { isPartnerToken, probeScopes } from './scopes.js';
 
 const KIND_TEXT = {
@@ -38,7 +38,7 @@ export function renderSignIn(root, { onSignedIn, notice }) {
   async function onSubmit(event) {
     event.preventDefault();
     const credentials = { handle: handle.value.trim(), token: token.value.trim() };
-    submit.disabled = true;
+    const done = busy(submit);
     clear(feedback, h('p.muted', {}, 'Checking the token…'));
     try {
       const scopes = await probeScopes(credentials);
@@ -48,7 +48,7 @@ export function renderSignIn(root, { onSignedIn, notice }) {
     } catch (err) {
       clear(feedback, errorBox(err, 'Could not sign in'));
     } finally {
-      submit.disabled = false;
+      done();
     }
   }
 

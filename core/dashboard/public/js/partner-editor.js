@@ -2,7 +2,7 @@
 // only what changed (an emptied email is null); the API's error (400 with its fields) shows in place.
 
 import { api } from './api.js';
-import { h, clear, errorBox } from './dom.js';
+import { h, clear, errorBox, busy } from './dom.js';
 
 /** `p` the partner; `onSaved(updated)` after a 200, `onClose()` on Cancel or when nothing changed. */
 export function partnerEditor(p, currency, { onSaved, onClose }) {
@@ -20,14 +20,14 @@ export function partnerEditor(p, currency, { onSaved, onClose }) {
     if ((email.value.trim() || null) !== (p.email ?? null)) body.email = email.value.trim() || null;
     if (Number(minimum.value) !== p.minimumPayout) body.minimumPayout = Number(minimum.value);
     if (!Object.keys(body).length) return onClose();
-    save.disabled = true;
+    const done = busy(save);
     clear(feedback);
     try {
       onSaved(await api(`/partners/${encodeURIComponent(p.partnerId)}`, { method: 'PATCH', body }));
     } catch (err) {
       feedback.append(errorBox(err, `Could not change ${p.partnerId}`));
     } finally {
-      save.disabled = false;
+      done();
     }
   }
 

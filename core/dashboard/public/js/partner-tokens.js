@@ -3,7 +3,7 @@
 // shown once with a Copy button. Listing needs partners.write, as issuing does (API.md).
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge } from './dom.js';
+import { h, clear, errorBox, fmt, badge, busy } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
@@ -82,7 +82,7 @@ export function partnerTokens(p, handle) {
       clear(feedback); // a secret already shown stays until a new one replaces it or Done hides it
       const scopes = boxes.filter((b) => b.checked).map((b) => b.value);
       if (!scopes.length) return void feedback.append(errorBox({ message: 'Tick at least one scope.' }, 'No scope chosen'));
-      submit.disabled = true;
+      const done = busy(submit);
       try {
         const t = await api(base, { method: 'POST', body: {
           name: name.value.trim(), scopes, ...(expires.value && { expiresAt: `${expires.value}T23:59:59.999Z` }),
@@ -93,7 +93,7 @@ export function partnerTokens(p, handle) {
       } catch (err) {
         feedback.append(errorBox(err, `Could not issue a token for ${p.partnerId}`));
       } finally {
-        submit.disabled = false;
+        done();
       }
     }
 

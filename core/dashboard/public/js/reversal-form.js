@@ -5,7 +5,7 @@
 // created or changed; 422 over_reversal says plainly that nothing was reversed.
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt } from './dom.js';
+import { h, clear, errorBox, fmt, busy } from './dom.js';
 import { COMMISSION_COLUMNS, commissionCells } from './ledger-cells.js';
 
 const REASONS = ['refund', 'chargeback', 'fraud', 'other'];
@@ -24,7 +24,7 @@ export function reversalForm(c, { onReversed, onClose }) {
 
   async function onSubmit(event) {
     event.preventDefault();
-    submit.disabled = true;
+    const done = busy(submit);
     clear(result);
     try {
       const res = await api('/conversions/reversals', { method: 'POST', raw: true, body: {
@@ -44,7 +44,7 @@ export function reversalForm(c, { onReversed, onClose }) {
           h('p.small.muted', {}, `Its value: ${fmt.money(c.value, c.currency)}; reversed so far: ${fmt.money(c.reversedValue, c.currency)}. Leave the amount empty to reverse all that remains.`)]
         : [errorBox(err, 'Could not reverse the conversion')]));
     } finally {
-      submit.disabled = false;
+      done();
     }
   }
 

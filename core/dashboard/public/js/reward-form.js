@@ -4,7 +4,7 @@
 // (unknown_campaign, unknown_partner) show next to the form.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card } from './dom.js';
+import { h, clear, errorBox, card, busy } from './dom.js';
 import { allowed } from './scopes.js';
 import { partnerChoices } from './partner-field.js';
 
@@ -70,7 +70,7 @@ export async function rewardForm(ctx, { onSaved }) {
 
   async function onSubmit(e) {
     e.preventDefault();
-    submit.disabled = true;
+    const done = busy(submit);
     clear(feedback);
     const id = rewardId.value.trim();
     try {
@@ -83,7 +83,7 @@ export async function rewardForm(ctx, { onSaved }) {
     } catch (err) {
       feedback.append(errorBox(err, `Could not save the rule ${id}`));
     } finally {
-      submit.disabled = false;
+      done();
     }
   }
 

@@ -6,7 +6,7 @@
 // the form.
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge, card, scopeNote } from './dom.js';
+import { h, clear, errorBox, fmt, badge, card, scopeNote, busy } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
@@ -113,7 +113,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       clear(feedback);
       const eventTypes = boxes.filter((b) => b.checked).map((b) => b.value);
       if (!eventTypes.length) return void feedback.append(errorBox({ message: 'Tick at least one event type.' }, 'No event type chosen'));
-      submit.disabled = true;
+      const done = busy(submit);
       try {
         const w = await api('/webhooks', { method: 'POST', body: { endpointUrl: url.value.trim(), eventTypes } });
         form.reset();
@@ -122,7 +122,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       } catch (err) {
         feedback.append(errorBox(err, 'Could not add the webhook'));
       } finally {
-        submit.disabled = false;
+        done();
       }
     }
 
