@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, timeArg, uuidListArg } from './args.ts';
 import { withClient } from './client.ts';
+import { EXIT_API } from './errors.ts';
 import { action, money, printJson, printTable } from './output.ts';
 
 interface Commission {
@@ -30,11 +31,12 @@ async function move(ids: string[], status: 'approved' | 'rejected', o: { reason:
     const results: BulkResult[] = ids.length === 1
       ? [{ commissionId: ids[0], status: 200, commission: await c.patch(c.handlePath(`/commissions/${encodeURIComponent(ids[0])}`), { status, reason: o.reason }) }]
       : (await c.post(c.handlePath('/commissions/bulk'), { commissionIds: ids, status, reason: o.reason })).data;
+    // A refused id exits 1 whichever way the results are printed: a script branches on it, --json or not.
+    if (results.some((r) => r.status !== 200)) process.exitCode = EXIT_API;
     if (o.json) return printJson({ data: results });
     for (const r of results) {
       process.stdout.write(r.status === 200 ? `${r.commissionId} ${r.commission?.status}\n` : `${r.commissionId} refused: ${r.error?.message ?? r.status}\n`);
     }
-    if (results.some((r) => r.status !== 200)) process.exitCode = 1;
   });
 }
 

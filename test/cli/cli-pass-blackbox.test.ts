@@ -1,0 +1,71 @@
+// A black-box pass over the CLI as a network manager drives it: what a script branches on (exit codes, also
+// with --json) and what the contract lets a manager do from the command line (a campaign's partner).
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
+import { assignPartner, createPartner } from '../support/partners.ts';
+import { runNode, type Run } from '../support/run.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
+
+describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner", function () {
+  this.timeout(120_000);
+  let server: TestServer;
+  let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
+  let configHome: string;
+
+  function tenx(args: string[], token = tenant.ownerToken): Promise<Run> {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      XDG_CONFIG_HOME: configHome,
+      TENX_URL: server.url,
+      TENX_HANDLE: tenant.handle,
+      TENX_TOKEN: token,
+    };
+    return runNode([TENX, ...args], env);
+  }
+  const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
+  const path = (rest: string) => `/v2/handles/${tenant.handle}${rest}`;
+
+  before(async () => {
+    configHome = mkdtempSync(join(tmpdir(), 'tenx-cli-pass-blackbox-'));
+    server = await startTestServer();
+    tenant = await partnerCampaign(server);
+    await createPartner(server, tenant, 'alpha');
+    await createPartner(server, tenant, 'beta');
+    await assignPartner(server, tenant, tenant.campaignId, 'alpha');
+    const rule = { scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 };
+    await server.http.put(path('/rewards/default-sale')).set(tenant.auth).send(rule).expect(201);
+    for (const key of ['order-1', 'order-2']) {
+      const ctx = await clickThrough(server, tenant.handle, tenant.slug);
+      await server.http
+        .post(CONVERSIONS)
+        .set(tenant.auth)
+        .send({ ctx, eventType: 'affiliate_click', value: 100, currency: 'USD', idempotencyKey: key })
+        .expect(201);
+    }
+  });
+  after(async () => {
+    await server?.close();
+    rmSync(configHome, { recursive: true, force: true });
+  });
+
+  it('commissions reject A B --json: one refused exits 1 as without --json (the help says "exit 1 if any is refused")', async () => {
+    const { body } = await server.http.get(path('/commissions?status=pending')).set(tenant.auth).expect(200);
+    const [a, b] = (body.data as { commissionId: string }[]).map((c) => c.commissionId);
+    ok(await tenx(['commissions', 'approve', a, '--reason', 'checked']));
+
+    const json = await tenx(['commissions', 'reject', a, b, '--reason', 'self-referral', '--json']);
+    const results = JSON.parse(json.stdout).data as { commissionId: string; status: number }[];
+    expect(results.map((r) => r.status)).to.deep.equal([409, 200]);
+    expect(json.code, 'a refused one exits 1 with --json too').to.equal(1);
+
+    const allGood = await tenx(['commissions', 'approve', b, '--reason', 'not a self-referral after all', '--json']);
+    ok(allGood);
+    expect(JSON.parse(allGood.stdout).data[0].commission.status).to.equal('approved');
+  });
+});
