@@ -14,6 +14,8 @@ export interface Campaign {
   attributionWindowDays?: number;
   trackingPreset?: string;
   conversionEvent?: string;
+  /** The partner credited with its clicks and conversions (API.md v2.1), null when none. */
+  partnerId?: string | null;
 }
 
 const STATUSES = ['DRAFT', 'ACTIVE', 'PAUSED', 'ARCHIVED'];
@@ -26,6 +28,7 @@ function describeCampaign(c: Campaign): string {
     `  destination:      ${c.primaryLink.destinationUrl}`,
   ];
   if (c.primaryLink.title) lines.push(`  title:            ${c.primaryLink.title}`);
+  if (c.partnerId) lines.push(`  partner:          ${c.partnerId}`);
   if (c.trackingPreset) lines.push(`  tracking preset:  ${c.trackingPreset}   conversion event: ${c.conversionEvent ?? '-'}`);
   if (c.attributionWindowDays) lines.push(`  attribution:      ${c.attributionWindowDays} days`);
   for (const r of c.routingRules ?? []) lines.push(`  rule ${String(r.priority).padStart(4)}:  ${JSON.stringify(r.conditions)} -> ${r.destinationUrl}`);
@@ -40,6 +43,7 @@ interface CreateOptions {
   status?: string;
   attributionWindowDays?: number;
   routingRules?: unknown;
+  partner?: string;
   file?: unknown;
   json?: boolean;
 }
@@ -58,6 +62,7 @@ export function campaignBody(campaignId: string | undefined, o: CreateOptions): 
   if (o.status) body.status = o.status;
   if (o.attributionWindowDays !== undefined) body.attributionWindowDays = o.attributionWindowDays;
   if (o.routingRules !== undefined) body.routingRules = o.routingRules;
+  if (o.partner) body.partnerId = o.partner;
   const missing = [!body.campaignId && '<campaignId>', !link.slug && '--slug', !link.destinationUrl && '--destination'].filter(Boolean);
   if (missing.length) throw new UsageError(`campaigns create needs ${missing.join(', ')} (or a --file with them)`);
   return body;
@@ -68,6 +73,7 @@ interface UpdateOptions {
   title?: string;
   routingRules?: unknown;
   attributionWindowDays?: number;
+  partner?: string;
   json?: boolean;
 }
 
@@ -80,7 +86,9 @@ export function patchBody(o: UpdateOptions): Record<string, unknown> {
   if (o.title !== undefined) body.title = o.title === '' ? null : o.title;
   if (o.routingRules !== undefined) body.routingRules = o.routingRules;
   if (o.attributionWindowDays !== undefined) body.attributionWindowDays = o.attributionWindowDays;
-  if (!Object.keys(body).length) throw new UsageError('nothing to update: give --destination, --title, --routing-rules or --attribution-window-days');
+  // A handover counts from now on (API.md); null takes the campaign back from its partner.
+  if (o.partner !== undefined) body.partnerId = o.partner === '' ? null : o.partner;
+  if (!Object.keys(body).length) throw new UsageError('nothing to update: give --destination, --title, --routing-rules, --attribution-window-days or --partner');
   return body;
 }
 
@@ -120,6 +128,7 @@ export function registerCampaignCommands(program: Command) {
                 : [
                     { header: 'GOAL TYPE', value: (r: Campaign) => r.goalType },
                     { header: 'RULES', value: (r: Campaign) => r.routingRules?.length ?? 0, align: 'right' as const },
+                    { header: 'PARTNER', value: (r: Campaign) => r.partnerId },
                     { header: 'SHORT URL', value: (r: Campaign) => r.primaryLink.shortUrl },
                     { header: 'DESTINATION', value: (r: Campaign) => r.primaryLink.destinationUrl },
                   ]),
@@ -141,6 +150,7 @@ export function registerCampaignCommands(program: Command) {
     .addOption(new Option('--status <status>', 'initial status (server default DRAFT)').choices(STATUSES))
     .option('--attribution-window-days <days>', 'ctx lifetime, 1..365', intArg(1, 365))
     .option('--routing-rules <json>', 'routing rules as JSON, @file.json or - (stdin)', jsonArg)
+    .option('--partner <partnerId>', 'the partner credited with its clicks and conversions from the first click')
     .option('--file <json>', 'the whole campaign body as JSON, @file.json or -', jsonArg)
     .option('--json', 'print the created campaign as JSON')
     .action(
@@ -170,11 +180,12 @@ export function registerCampaignCommands(program: Command) {
 
   campaigns
     .command('update <campaignId>')
-    .description('change a campaign\'s destination, title, routing rules or attribution window')
+    .description('change a campaign\'s destination, title, routing rules, attribution window or partner')
     .option('--destination <url>', 'new primary destination URL')
     .option('--title <title>', 'new link title; --title \'\' removes it')
     .option('--routing-rules <json>', 'replace the routing rules: JSON, @file.json or -', jsonArg)
     .option('--attribution-window-days <days>', '1..365', intArg(1, 365))
+    .option('--partner <partnerId>', "hand the campaign to this partner (it counts what follows); --partner '' takes it back")
     .option('--json', 'print the updated campaign as JSON')
     .action(
       action(async (id: string, o: UpdateOptions) => {

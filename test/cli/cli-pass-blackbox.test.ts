@@ -68,4 +68,43 @@ describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner"
     ok(allGood);
     expect(JSON.parse(allGood.stdout).data[0].commission.status).to.equal('approved');
   });
+
+  it("campaigns create/update --partner name the campaign's partner (POST and PATCH partnerId, API.md), and get/list show it", async () => {
+    const created = await tenx([
+      'campaigns',
+      'create',
+      'partner-beta',
+      '--slug',
+      'deal-beta',
+      '--destination',
+      'https://merchant.example.com/b',
+      '--partner',
+      'beta',
+    ]);
+    ok(created);
+    expect(created.stdout).to.match(/^ {2}partner: +beta$/m);
+    const { body: stored } = await server.http.get(path('/campaigns/partner-beta')).set(tenant.auth).expect(200);
+    expect(stored.partnerId).to.equal('beta');
+
+    ok(await tenx(['campaigns', 'update', 'partner-beta', '--partner', 'alpha']));
+    const { body: handed } = await server.http.get(path('/campaigns/partner-beta')).set(tenant.auth).expect(200);
+    expect(handed.partnerId).to.equal('alpha');
+    const shown = await tenx(['campaigns', 'get', 'partner-beta']);
+    ok(shown);
+    expect(shown.stdout).to.match(/^ {2}partner: +alpha$/m);
+
+    const list = await tenx(['campaigns', 'list']);
+    ok(list);
+    const [header, ...rows] = list.stdout.trim().split('\n');
+    expect(header).to.match(/\bPARTNER\b/);
+    expect(rows.find((r) => r.startsWith('partner-beta '))).to.match(/\salpha\s/);
+
+    ok(await tenx(['campaigns', 'update', 'partner-beta', '--partner', '']));
+    const { body: none } = await server.http.get(path('/campaigns/partner-beta')).set(tenant.auth).expect(200);
+    expect(none.partnerId).to.equal(null);
+
+    const unknown = await tenx(['campaigns', 'update', 'partner-beta', '--partner', 'nobody']);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.match(/partner/i);
+  });
 });
