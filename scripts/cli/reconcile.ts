@@ -33,6 +33,20 @@ export function formatLedger(handle: string, ledger: LedgerMismatch[]): string {
   return `${handle}: ${ledger.length} ledger mismatch(es):\n${ledger.map((m) => `  - ${m.check}: ${m.count} row(s), e.g. ${m.sample.join(', ')}`).join('\n')}\n`;
 }
 
+/**
+ * One query before the checks: a DATABASE_URL nothing answers on fails as `tenx migrate` and `tenx serve` do, naming the
+ * setting and where it points (never its password), not a bare `connect ECONNREFUSED 127.0.0.1:5432`.
+ */
+async function connected(pool: { query(sql: string): Promise<unknown> }, databaseUrl: string): Promise<void> {
+  try {
+    await pool.query('select 1');
+  } catch (err) {
+    if (!databaseUrl) throw err;
+    const { databaseAt } = await import('../../core/db/orm.ts');
+    throw new ServerError(`DATABASE_URL (${databaseAt(databaseUrl)}): cannot connect: ${(err as Error).message}`);
+  }
+}
+
 async function runReconcile(handle: string, o: { json?: boolean }) {
   const { configOrExit } = await import('./operator.ts');
   const config = await configOrExit();
@@ -58,6 +72,7 @@ async function runReconcile(handle: string, o: { json?: boolean }) {
   let report: ReconcileReport;
   let ledger: LedgerMismatch[];
   try {
+    await connected(pool, config.databaseUrl);
     report = await reconcile(pool, handle);
     ledger = await ledgerMismatches(pool, handle);
   } finally {

@@ -1,6 +1,8 @@
-// A black-box pass over the CLI as a network manager drives it: what a script branches on (exit codes, also
-// with --json) and what the contract lets a manager do from the command line (a campaign's partner).
+// A black-box pass over the CLI as a network manager and an operator drive it: what a script branches on (exit
+// codes, also with --json), what the contract lets a manager do from the command line (a campaign's partner), and
+// errors that say what to fix.
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
-describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner", function () {
+describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner, one-line errors", function () {
   this.timeout(120_000);
   let server: TestServer;
   let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
@@ -106,5 +108,23 @@ describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner"
     const unknown = await tenx(['campaigns', 'update', 'partner-beta', '--partner', 'nobody']);
     expect(unknown.code).to.equal(1);
     expect(unknown.stderr).to.match(/partner/i);
+  });
+
+  it('reconcile with a DATABASE_URL nothing answers: one line naming DATABASE_URL and where it points (never its password), exit 1', async () => {
+    const probe = createServer().listen(0, '127.0.0.1');
+    await new Promise((r) => probe.once('listening', r));
+    const port = (probe.address() as AddressInfo).port;
+    await new Promise((r) => probe.close(r));
+    const env = {
+      ...process.env,
+      XDG_CONFIG_HOME: configHome,
+      DATABASE_URL: `postgresql://tenx:s3cret@127.0.0.1:${port}/tenx`,
+      LOG_LEVEL: 'warn',
+    };
+    const r = await runNode([TENX, 'reconcile', tenant.handle], env);
+    expect(r.code, r.stderr).to.equal(1);
+    expect(r.stderr).to.include(`DATABASE_URL (postgresql://tenx@127.0.0.1:${port}/tenx): cannot connect`).and.include('ECONNREFUSED');
+    expect(r.stderr).to.not.include('s3cret');
+    expect(r.stderr.trim().split('\n')).to.have.length(1);
   });
 });
