@@ -1,9 +1,9 @@
 // `tenx conversions reverse`: a refund or chargeback takes back all or part of a conversion; its commissions follow (conversions.write).
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
-import { moneyArg } from './args.ts';
+import { moneyArg, uuidArg } from './args.ts';
 import { withClient } from './client.ts';
-import { ApiError } from './errors.ts';
+import { ApiError, UsageError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
 interface Reversal {
@@ -23,6 +23,8 @@ interface Reversal {
 const REASONS = ['refund', 'chargeback', 'fraud', 'other'];
 
 interface ReverseOptions {
+  /** The conversion by its id, as `conversions list` shows it, instead of its idempotency key. */
+  conversion?: string;
   amount?: number;
   reason: string;
   note?: string;
@@ -30,10 +32,13 @@ interface ReverseOptions {
   json?: boolean;
 }
 
-/** The contract's 404 and 422 say what, not which: name the key and what to do instead. */
-function explained(err: unknown, key: string, handle: string, o: ReverseOptions): unknown {
+/** The contract's 404 and 422 say what, not which: name the key (or id) and what to do instead. */
+function explained(err: unknown, key: string | undefined, handle: string, o: ReverseOptions): unknown {
   if (!(err instanceof ApiError)) return err;
-  if (err.status === 404) return new ApiError(404, err.code, `${err.message.replace(/\.$/, '')}: no conversion of ${handle} has idempotency key "${key}"`);
+  if (err.status === 404) {
+    const which = key === undefined ? `id ${o.conversion}` : `idempotency key "${key}"`;
+    return new ApiError(404, err.code, `${err.message.replace(/\.$/, '')}: no conversion of ${handle} has ${which}`);
+  }
   if (err.code === 'over_reversal') {
     const what = o.amount === undefined ? 'nothing of it remains' : `--amount ${money(o.amount)}; \`tenx conversions list\` shows what was reversed so far`;
     return new ApiError(err.status, err.code, `${err.message.replace(/\.$/, '')} (${what}).`);
@@ -41,12 +46,17 @@ function explained(err: unknown, key: string, handle: string, o: ReverseOptions)
   return err;
 }
 
-async function reverse(idempotencyKey: string, o: ReverseOptions) {
+async function reverse(idempotencyKey: string | undefined, o: ReverseOptions) {
+  // The API names the conversion by exactly one of the two.
+  if ((idempotencyKey === undefined) === (o.conversion === undefined)) {
+    throw new UsageError('name the conversion by one of: its idempotency key (the argument), or its id (--conversion, as `tenx conversions list` shows it)');
+  }
   const reversalKey = o.reversalKey ?? randomUUID();
   // Said before the request: a retry after a lost answer must reuse it, or it would reverse twice.
   if (!o.reversalKey) process.stderr.write(`reversal key ${reversalKey} (pass --reversal-key ${reversalKey} to retry this reversal safely)\n`);
   await withClient(async (c) => {
-    const body = { idempotencyKey, reversalKey, reason: o.reason, ...(o.amount !== undefined && { amount: o.amount }), ...(o.note !== undefined && { note: o.note }) };
+    const conversion = o.conversion === undefined ? { idempotencyKey } : { conversionId: o.conversion };
+    const body = { ...conversion, reversalKey, reason: o.reason, ...(o.amount !== undefined && { amount: o.amount }), ...(o.note !== undefined && { note: o.note }) };
     const r: Reversal = await c.post<Reversal>(c.handlePath('/conversions/reversals'), body).catch((err) => {
       throw explained(err, idempotencyKey, c.handle, o);
     });
@@ -71,11 +81,12 @@ async function reverse(idempotencyKey: string, o: ReverseOptions) {
 
 export function registerConversionReverse(conversions: Command) {
   conversions
-    .command('reverse <idempotencyKey>')
+    .command('reverse [idempotencyKey]')
     .description(
-      "reverse all or part of a conversion (refund, chargeback) by the idempotency key it was recorded with; its commissions " +
+      "reverse all or part of a conversion (refund, chargeback) by the idempotency key it was recorded with (or its id: --conversion); its commissions " +
         'follow (reversed, a negative adjustment, or a clawback once paid). The same --reversal-key again is deduped',
     )
+    .option('--conversion <conversionId>', 'the conversion by its id (as `tenx conversions list` shows it) instead of its idempotency key', uuidArg)
     .option('--amount <amount>', 'how much to take back, at most 2 decimals (default: all that remains)', moneyArg)
     .addOption(new Option('--reason <reason>', 'why').choices(REASONS).makeOptionMandatory())
     .option('--note <text>', 'free text kept with the reversal')
@@ -84,6 +95,7 @@ export function registerConversionReverse(conversions: Command) {
     .addHelpText('after', examples(
       'tenx conversions reverse order-789 --reason refund   # all that remains',
       'tenx conversions reverse order-789 --amount 10.50 --reason chargeback --reversal-key cb-2026-0042',
+      'tenx conversions reverse --conversion 0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77 --reason fraud   # by the id the list shows',
     ))
     .action(action(reverse));
 }

@@ -127,4 +127,48 @@ describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner,
     expect(r.stderr).to.not.include('s3cret');
     expect(r.stderr.trim().split('\n')).to.have.length(1);
   });
+
+  it('conversions reverse --conversion ID reverses the conversion `conversions list` shows by id (the API takes conversionId too)', async () => {
+    const { body } = await server.http.get(path('/conversions')).set(tenant.auth).expect(200);
+    const listed = (body.data as { conversionId: string; idempotencyKey: string }[]).find((c) => c.idempotencyKey === 'order-2')!;
+    const byId = await tenx([
+      'conversions',
+      'reverse',
+      '--conversion',
+      listed.conversionId,
+      '--amount',
+      '25',
+      '--reason',
+      'refund',
+      '--reversal-key',
+      'by-id',
+    ]);
+    ok(byId);
+    expect(byId.stdout).to.include(`Reversed 25.00 USD of conversion ${listed.conversionId} (refund)`);
+    const { body: after } = await server.http
+      .get(path(`/conversions/${listed.conversionId}`))
+      .set(tenant.auth)
+      .expect(200);
+    expect(after).to.include({ reversedValue: 25, status: 'partially_reversed' });
+
+    const unknown = await tenx([
+      'conversions',
+      'reverse',
+      '--conversion',
+      '0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77',
+      '--reason',
+      'refund',
+      '--reversal-key',
+      'nope',
+    ]);
+    expect(unknown.code).to.equal(1);
+    expect(unknown.stderr).to.include('no conversion of').and.include('0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77');
+    const both = await tenx(['conversions', 'reverse', 'order-2', '--conversion', listed.conversionId, '--reason', 'refund']);
+    expect(both.code, both.stderr).to.equal(2);
+    const neither = await tenx(['conversions', 'reverse', '--reason', 'refund']);
+    expect(neither.code, neither.stderr).to.equal(2);
+    const typo = await tenx(['conversions', 'reverse', '--conversion', 'nope', '--reason', 'refund']);
+    expect(typo.code, typo.stderr).to.equal(2);
+    expect(typo.stderr).to.include('expected an id like');
+  });
 });
