@@ -45,6 +45,20 @@ export async function apiErrorOf(res: HttpResponse, url?: string): Promise<ApiEr
 /** "http://…: not a tenx server (HTTP 404)": the answer did not come from tenx. */
 export const notTenx = (url: string, status: number) => new ApiError(status, 'not_tenx', `${url}: not a tenx server (HTTP ${status})`);
 
+/**
+ * A file tenx streams (an export, a statement): its 200 answer in the format asked for, else the error. A 200 of
+ * another type (a proxy's or another app's HTML page) is not tenx's, and is never written out as if it were the file.
+ */
+export async function streamed(res: HttpResponse, url: string, format: 'csv' | 'ndjson'): Promise<HttpResponse> {
+  if (res.statusCode !== 200) throw await apiErrorOf(res, url);
+  const type = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (type !== (format === 'csv' ? 'text/csv' : 'application/x-ndjson')) {
+    await res.body.dump();
+    throw notTenx(url, res.statusCode);
+  }
+  return res;
+}
+
 export class TenxClient {
   private agent: Agent | null = null;
 

@@ -5,7 +5,7 @@ import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
 import { timeArg } from './args.ts';
-import { apiErrorOf, withClient } from './client.ts';
+import { streamed, withClient } from './client.ts';
 import { ServerError, UsageError } from './errors.ts';
 import { action, bytes } from './output.ts';
 import { progress } from './progress.ts';
@@ -65,11 +65,11 @@ async function runExport(o: ExportOptions) {
   // Written beside the target and renamed at the end, so a failed export never leaves a truncated file behind.
   const partial = `${o.out}.partial`;
   await withClient(async (c) => {
-    const res = await c.raw('GET', c.analyticsPath('/export'), {
+    const asked = await c.raw('GET', c.analyticsPath('/export'), {
       query: { format: o.format, campaignId: o.campaign, from: o.from, to: o.to },
       headers: { accept: o.format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
     });
-    if (res.statusCode !== 200) throw await apiErrorOf(res, c.url);
+    const res = await streamed(asked, c.url, o.format);
     const bar = progress({ quiet: o.quiet });
     const started = Date.now();
     const counter: RecordCounter = new RecordCounter(o.format === 'csv', () =>

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { intArg, listArg, timeArg, uuidArg } from './args.ts';
-import { apiErrorOf, withClient } from './client.ts';
+import { streamed, withClient } from './client.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
 interface Payout {
@@ -142,8 +142,8 @@ export function registerPayoutCommands(program: Command) {
     .action(
       action(async (payoutId: string, o: { format: string }) => {
         await withClient(async (c) => {
-          const res = await c.raw('GET', c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
-          if (res.statusCode !== 200) throw await apiErrorOf(res);
+          const asked = await c.raw('GET', c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
+          const res = await streamed(asked, c.url, o.format as 'csv' | 'ndjson');
           for await (const chunk of res.body) process.stdout.write(chunk as Buffer);
         });
       }),

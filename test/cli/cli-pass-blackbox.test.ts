@@ -1,7 +1,8 @@
 // A black-box pass over the CLI as a network manager and an operator drive it: what a script branches on (exit
 // codes, also with --json), what the contract lets a manager do from the command line (a campaign's partner), and
 // errors that say what to fix.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -170,5 +171,40 @@ describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner,
     const typo = await tenx(['conversions', 'reverse', '--conversion', 'nope', '--reason', 'refund']);
     expect(typo.code, typo.stderr).to.equal(2);
     expect(typo.stderr).to.include('expected an id like');
+  });
+
+  it('payouts statement and export say "not a tenx server" when another app answers, 404 or a 200 HTML page, and write nothing', async () => {
+    const other = createHttpServer((req, res) => {
+      const ok = req.url!.startsWith('/ok');
+      res
+        .writeHead(ok ? 200 : 404, { 'content-type': 'text/html' })
+        .end(`<html><body><h1>${ok ? 'Welcome to nginx!' : '404 Not Found'}</h1></body></html>`);
+    });
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(other.address() as AddressInfo).port}`;
+    const at = (base: string, args: string[]) =>
+      runNode([TENX, ...args], {
+        ...process.env,
+        XDG_CONFIG_HOME: configHome,
+        TENX_URL: base,
+        TENX_HANDLE: tenant.handle,
+        TENX_TOKEN: tenant.ownerToken,
+      });
+    const out = join(configHome, 'export.csv');
+    try {
+      for (const base of [url, `${url}/ok`]) {
+        const status = base === url ? 404 : 200;
+        const statement = await at(base, ['payouts', 'statement', '0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77']);
+        expect(statement.code, statement.stderr).to.equal(1);
+        expect(statement.stderr).to.equal(`tenx: ${base}: not a tenx server (HTTP ${status})\n`);
+        expect(statement.stdout).to.equal('');
+        const exported = await at(base, ['export', '--out', out]);
+        expect(exported.code, exported.stderr).to.equal(1);
+        expect(exported.stderr).to.equal(`tenx: ${base}: not a tenx server (HTTP ${status})\n`);
+        expect(existsSync(out), 'no export file').to.equal(false);
+      }
+    } finally {
+      other.close();
+    }
   });
 });
