@@ -45,14 +45,18 @@ export async function apiErrorOf(res: HttpResponse, url?: string): Promise<ApiEr
 /** "http://…: not a tenx server (HTTP 404)": the answer did not come from tenx. */
 export const notTenx = (url: string, status: number) => new ApiError(status, 'not_tenx', `${url}: not a tenx server (HTTP ${status})`);
 
+/** The media type of each stream tenx answers: a file format (export, statement), or Server-Sent Events. */
+export const STREAM_TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson', events: 'text/event-stream' } as const;
+
 /**
- * A file tenx streams (an export, a statement): its 200 answer in the format asked for, else the error. A 200 of
- * another type (a proxy's or another app's HTML page) is not tenx's, and is never written out as if it were the file.
+ * A stream tenx answers (an export, a statement, the event stream): its 200 answer of the type asked for, else the
+ * error. A 200 of another type (a proxy's or another app's HTML page) is not tenx's: never written out as if it
+ * were the file, nor followed as if it were the event stream.
  */
-export async function streamed(res: HttpResponse, url: string, format: 'csv' | 'ndjson'): Promise<HttpResponse> {
+export async function streamed(res: HttpResponse, url: string, kind: keyof typeof STREAM_TYPES): Promise<HttpResponse> {
   if (res.statusCode !== 200) throw await apiErrorOf(res, url);
   const type = String(res.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
-  if (type !== (format === 'csv' ? 'text/csv' : 'application/x-ndjson')) {
+  if (type !== STREAM_TYPES[kind]) {
     await res.body.dump();
     throw notTenx(url, res.statusCode);
   }

@@ -1,7 +1,7 @@
 // `tenx events tail`: follows the analytics Server-Sent Events stream, one printed line per change, until Ctrl-C.
 import type { Command } from 'commander';
 import { intArg } from './args.ts';
-import { apiErrorOf, withClient, type TenxClient } from './client.ts';
+import { streamed, withClient, type TenxClient } from './client.ts';
 import { ApiError } from './errors.ts';
 import { action, money, percent } from './output.ts';
 
@@ -107,7 +107,7 @@ async function tail(o: TailOptions) {
             bodyTimeout: 0,
             signal: controller.signal,
           });
-          if (res.statusCode !== 200) throw await apiErrorOf(res, c.url);
+          await streamed(res, c.url, 'events');
           process.stderr.write('(following the analytics stream; Ctrl-C to stop)\n');
           backoff = parser.retryMs ?? 1000;
           for await (const chunk of res.body) {

@@ -173,7 +173,7 @@ describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner,
     expect(typo.stderr).to.include('expected an id like');
   });
 
-  it('payouts statement and export say "not a tenx server" when another app answers, 404 or a 200 HTML page, and write nothing', async () => {
+  it('payouts statement, export and events tail say "not a tenx server" when another app answers, 404 or a 200 HTML page, and write nothing', async () => {
     const other = createHttpServer((req, res) => {
       const ok = req.url!.startsWith('/ok');
       res
@@ -202,6 +202,10 @@ describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner,
         expect(exported.code, exported.stderr).to.equal(1);
         expect(exported.stderr).to.equal(`tenx: ${base}: not a tenx server (HTTP ${status})\n`);
         expect(existsSync(out), 'no export file').to.equal(false);
+        // Not "following the analytics stream" of a page, reconnecting to it every second until Ctrl-C.
+        const tail = await at(base, ['events', 'tail', '--count', '1']);
+        expect(tail.code, tail.stderr).to.equal(1);
+        expect(tail.stderr).to.equal(`tenx: ${base}: not a tenx server (HTTP ${status})\n`);
       }
     } finally {
       other.close();
