@@ -7,7 +7,7 @@ import { registerConversionReverse } from './conversion-reverse.ts';
 import { TenxClient } from './client.ts';
 import { resolveUrl } from './config.ts';
 import { ApiError, UsageError, withHint } from './errors.ts';
-import { action, printJson } from './output.ts';
+import { action, money, printJson } from './output.ts';
 
 /** Accepts the bare token or the whole destination URL the redirect sent the visitor to. */
 export function ctxOf(value: string): string {
@@ -46,7 +46,7 @@ async function record(o: RecordOptions) {
       },
     });
     if (o.json) return printJson(res);
-    const amount = res.value != null ? ` ${res.value} ${res.currency}` : '';
+    const amount = res.value != null ? ` ${money(res.value)} ${res.currency}` : '';
     if (!res.deduped) process.stdout.write(`Recorded conversion ${res.conversionId} (${res.eventType}${amount}) for ${res.campaignId}, click ${res.clickId}.\n`);
     else process.stdout.write(`Deduped: key "${o.idempotencyKey}" already recorded as conversion ${res.conversionId}; nothing new was counted.\n`);
     if (res.mismatch) process.stderr.write('warning: this body differs from the original submission (recorded in the audit log).\n');

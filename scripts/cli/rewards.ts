@@ -3,7 +3,7 @@ import { Option, type Command } from 'commander';
 import { intArg, numberArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { UsageError } from './errors.ts';
-import { action, printJson, printTable } from './output.ts';
+import { action, money, printJson, printTable } from './output.ts';
 
 interface Reward {
   rewardId: string;
@@ -17,7 +17,7 @@ interface Reward {
 }
 
 const path = (c: TenxClient, id?: string) => c.handlePath(`/rewards${id ? `/${encodeURIComponent(id)}` : ''}`);
-const pays = (r: Reward) => (r.type === 'percent' ? `${r.percent}%` : `${r.amount} ${r.currency ?? ''}`.trim());
+const pays = (r: Reward) => (r.type === 'percent' ? `${r.percent}%` : `${money(r.amount)} ${r.currency ?? ''}`.trim());
 
 export function registerRewardCommands(program: Command) {
   const rewards = program.command('rewards').description('reward rules: what a click or a conversion earns a partner (commissions.write)');

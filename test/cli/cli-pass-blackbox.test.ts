@@ -211,4 +211,35 @@ describe("tenx CLI black-box pass: exit codes with --json, a campaign's partner,
       other.close();
     }
   });
+
+  it('money shows with its two decimals, as everywhere else: conversions record (49.90 USD) and a flat reward (0.10 USD)', async () => {
+    const ctx = await clickThrough(server, tenant.handle, tenant.slug);
+    const recorded = await tenx([
+      'conversions',
+      'record',
+      '--url',
+      server.url,
+      '--ctx',
+      ctx,
+      '--event-type',
+      'affiliate_click',
+      '--value',
+      '49.90',
+      '--currency',
+      'USD',
+      '--idempotency-key',
+      'order-4990',
+      '--token',
+      tenant.ownerToken,
+    ]);
+    ok(recorded);
+    expect(recorded.stdout).to.include('(affiliate_click 49.90 USD)');
+
+    const set = await tenx(['rewards', 'set', 'per-click', '--event', 'click', '--type', 'flat', '--amount', '0.1', '--currency', 'USD']);
+    ok(set);
+    expect(set.stdout).to.include('click pays 0.10 USD');
+    const list = await tenx(['rewards', 'list']);
+    ok(list);
+    expect(list.stdout).to.match(/^per-click\s.*\s0\.10 USD\s/m);
+  });
 });
