@@ -130,7 +130,7 @@ describe('the README walk-through: every curl from "Five minutes with curl" to t
     writeFileSync(join(work, 'walk.sh'), asRun(script, server.url));
     rmSync(out, { recursive: true, force: true });
     mkdirSync(out);
-    const env = { ...process.env, OUT: out, TENX_CONFIG: join(work, 'cli.json'), PATH: `${ROOT}/node_modules/.bin:${process.env.PATH}` };
+    const env = { ...process.env, OUT: out, XDG_CONFIG_HOME: work, PATH: `${ROOT}/node_modules/.bin:${process.env.PATH}` };
     const run = await runBash(`${PREAMBLE}\n. ${join(work, 'walk.sh')}`, work, env);
     expect(run.code, `the walk-through stopped: ${run.stderr}`).to.equal(0);
 
