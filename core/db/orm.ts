@@ -26,8 +26,13 @@ export async function initOrm(url: string, poolMax: number, log: Logger, entitie
     return await openOrm(url, poolMax, log, entities);
   } catch (err) {
     if (!variable) throw err;
-    throw new Error(`${variable} (${databaseAt(url)}): cannot connect: ${(err as Error).message}`, { cause: err });
+    throw cannotConnect(variable, url, err);
   }
+}
+
+/** "DATABASE_URL (postgresql://user@host:5432/db): cannot connect: …": which setting to fix and where it points, never its password. */
+export function cannotConnect(variable: string, url: string, err: unknown): Error {
+  return new Error(`${variable} (${databaseAt(url)}): cannot connect: ${(err as Error).message}`, { cause: err });
 }
 
 async function openOrm(url: string, poolMax: number, log: Logger, entities: EntitySchema<any>[]): Promise<Orm> {

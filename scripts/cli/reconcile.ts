@@ -42,8 +42,8 @@ async function connected(pool: { query(sql: string): Promise<unknown> }, databas
     await pool.query('select 1');
   } catch (err) {
     if (!databaseUrl) throw err;
-    const { databaseAt } = await import('../../core/db/orm.ts');
-    throw new ServerError(`DATABASE_URL (${databaseAt(databaseUrl)}): cannot connect: ${(err as Error).message}`);
+    const { cannotConnect } = await import('../../core/db/orm.ts');
+    throw new ServerError(cannotConnect('DATABASE_URL', databaseUrl, err).message);
   }
 }
 
