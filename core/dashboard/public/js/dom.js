@@ -28,9 +28,10 @@ function append(el, children) {
 }
 
 /**
- * Disables `button` while a request runs; the returned `done()` enables it again and gives back the
- * focus that disabling dropped to <body> (a form sent with the keyboard kept it nowhere: Tab started
- * again at the top of the page, and a screen reader lost the form whose error had just appeared).
+ * Disables `button` while a request runs (a form's submit, a row's action); the returned `done()`
+ * enables it again and gives back the focus that disabling dropped to <body> (pressed with the
+ * keyboard, the focus was otherwise nowhere: Tab started again at the top of the page, and a screen
+ * reader lost the form or row whose error had just appeared). A button the answer replaced needs no done().
  */
 export function busy(button) {
   const had = document.activeElement === button;

@@ -94,7 +94,7 @@ export async function renderCampaigns(ctx) {
     }
 
     async function setStatus(button, status) {
-      button.disabled = true;
+      const done = busy(button);
       clear(feedback);
       try {
         const updated = await api(`/campaigns/${encodeURIComponent(c.campaignId)}`, { method: 'PATCH', body: { status } });
@@ -104,7 +104,7 @@ export async function renderCampaigns(ctx) {
           show(updated);
         });
       } catch (err) {
-        button.disabled = false;
+        done();
         feedback.append(errorBox(err, `Could not set ${c.campaignId} to ${status}`));
       }
     }

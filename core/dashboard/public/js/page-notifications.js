@@ -3,7 +3,7 @@
 // itself while open.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote } from './dom.js';
+import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote, busy } from './dom.js';
 import { allowed } from './scopes.js';
 import { webhookManager } from './webhook-manager.js';
 import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, fetchNewest, summaryRows } from './delivery-attempts.js';
@@ -142,7 +142,7 @@ export async function renderNotifications(ctx) {
     const feedback = h('div.row-feedback');
     const button = h('button.btn.btn-small.ping', { type: 'button', on: { click: onPing } }, 'Send test ping');
     async function onPing() {
-      button.disabled = true;
+      const done = busy(button);
       clear(feedback);
       try {
         await api(`/webhooks/${encodeURIComponent(webhookId)}/ping`, { method: 'POST' });
@@ -151,7 +151,7 @@ export async function renderNotifications(ctx) {
       } catch (err) {
         feedback.append(errorBox(err, 'Could not send a ping'));
       } finally {
-        button.disabled = false;
+        done();
       }
     }
     return h('div.ping-row', {}, button, feedback);

@@ -110,13 +110,13 @@ export async function renderPartners(ctx) {
         ],
         confirm: 'Suspend partner',
       }))) return;
-      button.disabled = true;
+      const done = busy(button);
       clear(feedback);
       try {
         // The focus stays where the button was, now its opposite (Suspend → Activate).
         show(await api(`/partners/${encodeURIComponent(p.partnerId)}`, { method: 'PATCH', body: { status } }), status === 'ACTIVE' ? 'suspend' : 'activate');
       } catch (err) {
-        button.disabled = false;
+        done();
         feedback.append(errorBox(err, `Could not change ${p.partnerId}`));
       }
     }

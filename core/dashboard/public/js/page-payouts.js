@@ -90,7 +90,7 @@ export async function renderPayouts(ctx) {
 
     async function act(e, action) {
       const button = e.currentTarget; // gone from the event once an await has passed
-      button.disabled = true;
+      const done = busy(button);
       clear(rowFeedback);
       try {
         // mark-paid takes {reference?}; cancel takes no body.
@@ -103,7 +103,7 @@ export async function renderPayouts(ctx) {
           return fresh;
         });
       } catch (err) {
-        button.disabled = false;
+        done();
         rowFeedback.append(errorBox(err, action === 'mark-paid' ? 'Could not mark it paid' : 'Could not cancel it'));
       }
     }

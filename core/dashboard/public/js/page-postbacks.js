@@ -59,7 +59,7 @@ export async function renderPortalPostbacks(ctx) {
         confirm: 'Delete postback',
       });
       if (!sure) return;
-      button.disabled = true;
+      const done = busy(button);
       clear(feedback);
       try {
         await api(`/partner/postbacks/${encodeURIComponent(p.postbackId)}`, { method: 'DELETE' });
@@ -68,7 +68,7 @@ export async function renderPortalPostbacks(ctx) {
         await table.reload();
       } catch (err) {
         feedback.append(errorBox(err, 'Could not delete the postback'));
-        button.disabled = false;
+        done();
       }
     };
     const frag = document.createDocumentFragment();

@@ -2,7 +2,7 @@
 // replace one (reward-form.js), delete one after a confirmation. The most specific rule wins.
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, fmt, card, scopeNote } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, scopeNote, busy } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -57,14 +57,14 @@ export async function renderRewards(ctx) {
           'Events after this earn nothing from it (a less specific rule, if any, applies instead). Commissions it already created stay as they are.'],
         confirm: 'Delete rule',
       }))) return;
-      button.disabled = true;
+      const done = busy(button);
       clear(feedback);
       try {
         await api(`/rewards/${encodeURIComponent(r.rewardId)}`, { method: 'DELETE' });
         removeRow(tr, 'delete');
         if (!table.el.querySelector('tbody tr')) await table.reload();
       } catch (err) {
-        button.disabled = false;
+        done();
         feedback.append(errorBox(err, `Could not delete ${r.rewardId}`));
       }
     }

@@ -2,7 +2,7 @@
 // a filter change. Rows are built by the page; this keeps the paging in one place.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, emptyRow } from './dom.js';
+import { h, clear, errorBox, emptyRow, busy } from './dom.js';
 import { focusIn } from './row-focus.js';
 
 /**
@@ -25,11 +25,10 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
 
   async function load() {
     const mine = seq;
-    // Disabling the button drops the focus it holds to <body>: it is given back below, or, once the last
-    // page hides the button, to the first row that page brought.
+    // busy() gives the button its focus back; once the last page hides it, the first row that page brought takes it.
     const hadFocus = document.activeElement === more;
     let firstNew = null;
-    more.disabled = true;
+    const done = busy(more);
     try {
       const res = await api(`${path}${query({ limit: pageSize, cursor, ...params() })}`);
       if (mine !== seq) return;
@@ -49,11 +48,8 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
       if (cursor) clear(moreErrors, errorBox(err, 'Could not load more'));
       else clear(errors, errorBox(err, 'Could not load the list'));
     } finally {
-      more.disabled = false;
-      if (hadFocus && (!document.activeElement || document.activeElement === document.body)) {
-        if (!more.hidden) more.focus();
-        else if (firstNew) focusIn(firstNew);
-      }
+      done();
+      if (hadFocus && more.hidden && firstNew && document.activeElement === document.body) focusIn(firstNew);
     }
   }
 

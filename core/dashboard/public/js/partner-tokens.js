@@ -53,7 +53,7 @@ export function partnerTokens(p, handle) {
         confirm: 'Revoke token',
       });
       if (!sure) return;
-      button.disabled = true;
+      const done = busy(button);
       clear(feedback);
       try {
         const fresh = row(await api(`${base}/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' }));
@@ -63,7 +63,7 @@ export function partnerTokens(p, handle) {
           return fresh;
         });
       } catch (err) {
-        button.disabled = false;
+        done();
         feedback.append(errorBox(err, 'Could not revoke the token'));
       }
     }

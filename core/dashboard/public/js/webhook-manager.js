@@ -48,14 +48,14 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       h('td.actions', {}, canWrite ? [action('ping', 'Send test ping', ping), ' ', action('rotate', 'Rotate secret', rotate), ' ', action('delete', 'Delete', remove)] : null, feedback));
 
     async function run(button, what, fn) {
-      button.disabled = true;
+      const done = busy(button);
       clear(feedback);
       try {
         await fn();
       } catch (err) {
         feedback.append(errorBox(err, what));
       } finally {
-        button.disabled = false;
+        done();
       }
     }
 
