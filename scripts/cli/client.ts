@@ -1,6 +1,6 @@
 // The CLI's HTTP client: the same requests a script would make (node:http, see http.ts), errors as the contract words them.
 import type { Agent } from 'node:http';
-import { credentialsPath, resolveCredentials, type Credentials } from './config.ts';
+import { credentialsPath, redactUrl, resolveCredentials, type Credentials } from './config.ts';
 import { ApiError, ServerError, unreachableHint, withCredentialHint } from './errors.ts';
 import { agentFor, httpRequest, type HttpMethod, type HttpResponse } from './http.ts';
 
@@ -43,7 +43,7 @@ export async function apiErrorOf(res: HttpResponse, url?: string): Promise<ApiEr
 }
 
 /** "http://…: not a tenx server (HTTP 404)": the answer did not come from tenx. */
-export const notTenx = (url: string, status: number) => new ApiError(status, 'not_tenx', `${url}: not a tenx server (HTTP ${status})`);
+export const notTenx = (url: string, status: number) => new ApiError(status, 'not_tenx', `${redactUrl(url)}: not a tenx server (HTTP ${status})`);
 
 /** The media type of each stream tenx answers: a file format (export, statement), or Server-Sent Events. */
 export const STREAM_TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson', events: 'text/event-stream' } as const;
@@ -120,7 +120,7 @@ export class TenxClient {
       if ((err as Error).name === 'AbortError') throw err;
       const e = err as Error & { code?: string; cause?: { code?: string } };
       const code = e.code ?? e.cause?.code ?? e.message;
-      throw new ServerError(`cannot reach ${this.url}: ${code}${unreachableHint(code)}`);
+      throw new ServerError(`cannot reach ${redactUrl(this.url)}: ${code}${unreachableHint(code)}`);
     }
   }
 

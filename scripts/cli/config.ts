@@ -45,6 +45,16 @@ export function removeCredentials(path = credentialsPath()): boolean {
   return true;
 }
 
+/**
+ * A URL as the CLI prints it (errors, notes, --json): a password in it, e.g. a proxy's basic auth in
+ * http://user:secret@host, shows as *** (http://user:***@host). Also works on a sentence that holds URLs. The
+ * credentials file keeps the URL as given: requests still need the password.
+ */
+export function redactUrl(text: string): string {
+  // Up to the authority's last "@", as URL parsers read it: a password may itself hold an "@".
+  return text.replace(/(\/\/[^/?#\s@:]*):[^/?#\s]*@/g, '$1:***@');
+}
+
 export function normalizeUrl(url: string): string {
   return serverBase(url).url;
 }
@@ -62,9 +72,9 @@ export function serverBase(url: string): { url: string; page?: string } {
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`"${url}" is not a URL (expected e.g. http://localhost:3000)`);
+    throw new UsageError(`"${redactUrl(url)}" is not a URL (expected e.g. http://localhost:3000)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`"${url}" must be an http or https URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`"${redactUrl(url)}" must be an http or https URL`);
   const page = PAGE_PATH.exec(u.pathname)?.[0];
   if (page) {
     u.pathname = u.pathname.slice(0, -page.length) || '/';

@@ -1,7 +1,7 @@
 // `tenx create-handle`: the operator creates a tenant with ADMIN_TOKEN and hands its owner token to the network.
 import type { Command } from 'commander';
 import { TenxClient } from './client.ts';
-import { normalizeUrl } from './config.ts';
+import { normalizeUrl, redactUrl } from './config.ts';
 import { ApiError, UsageError, withHint } from './errors.ts';
 import { action, printJson } from './output.ts';
 
@@ -30,7 +30,7 @@ export async function createHandle(url: string, body: { handle: string; name: st
     return await client.post<CreatedHandle>('/v2/handles', body);
   } catch (err) {
     if (!(err instanceof ApiError && err.status === 401)) throw err;
-    throw withHint(err, `ADMIN_TOKEN is not the operator token of ${url}: use the ADMIN_TOKEN it runs with, or the one it printed at its first start (embedded mode keeps it in DATA_DIR/secrets.json).`);
+    throw withHint(err, `ADMIN_TOKEN is not the operator token of ${redactUrl(url)}: use the ADMIN_TOKEN it runs with, or the one it printed at its first start (embedded mode keeps it in DATA_DIR/secrets.json).`);
   } finally {
     await client.close();
   }

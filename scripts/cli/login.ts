@@ -1,7 +1,7 @@
 // `tenx login` / `tenx logout`: check a PAT against the API, then keep it in the user's config dir (0600).
 import type { Command } from 'commander';
 import { TenxClient } from './client.ts';
-import { credentialsPath, removeCredentials, serverBase, storeCredentials } from './config.ts';
+import { credentialsPath, redactUrl, removeCredentials, serverBase, storeCredentials } from './config.ts';
 import { ApiError, UsageError } from './errors.ts';
 import { action, printJson } from './output.ts';
 
@@ -30,7 +30,7 @@ function notBaseUrl(err: unknown, url: string): unknown {
   if (!(err instanceof ApiError && err.status === 404 && err.code === 'not_found' && /^No route for /.test(err.message))) return err;
   const root = new URL(url);
   return new UsageError(
-    `${url} is not a tenx base URL: tenx answers there, but its API is not under ${root.pathname}. ` +
+    `${redactUrl(url)} is not a tenx base URL: tenx answers there, but its API is not under ${root.pathname}. ` +
       `Pass the address the server prints at start, e.g. --url ${root.origin}`,
   );
 }
@@ -53,7 +53,7 @@ async function login(opts: LoginOptions) {
     throw new UsageError(`login needs --url, --handle and --token (or TENX_URL, TENX_HANDLE, TENX_TOKEN); missing: ${missing}`);
   }
   const base = serverBase(url);
-  if (base.page) process.stderr.write(`note: ${url} is a page of tenx (${base.page}), not its base URL; using ${base.url}\n`);
+  if (base.page) process.stderr.write(`note: ${redactUrl(url)} is a page of tenx (${base.page}), not its base URL; using ${redactUrl(base.url)}\n`);
   const client = new TenxClient(base.url, handle, token);
   let tenant: { handle: string; name?: string; reportingCurrency?: string } | null = null;
   let note = '';
@@ -69,8 +69,8 @@ async function login(opts: LoginOptions) {
       await client.close();
     }
     const path = storeCredentials({ url: client.url, handle, token });
-    if (opts.json) return printJson({ url: client.url, handle, partner: true, credentialsPath: path });
-    process.stdout.write(`Logged in to ${client.url} on handle ${handle}${note}.\nCredentials saved to ${path} (mode 0600).\n`);
+    if (opts.json) return printJson({ url: redactUrl(client.url), handle, partner: true, credentialsPath: path });
+    process.stdout.write(`Logged in to ${redactUrl(client.url)} on handle ${handle}${note}.\nCredentials saved to ${path} (mode 0600).\n`);
     return;
   }
   try {
@@ -84,9 +84,9 @@ async function login(opts: LoginOptions) {
     await client.close();
   }
   const path = storeCredentials({ url: client.url, handle, token });
-  if (opts.json) return printJson({ url: client.url, handle, name: tenant?.name ?? null, credentialsPath: path });
+  if (opts.json) return printJson({ url: redactUrl(client.url), handle, name: tenant?.name ?? null, credentialsPath: path });
   const name = tenant?.name ? ` (${tenant.name})` : '';
-  process.stdout.write(`Logged in to ${client.url} as handle ${handle}${name}${note}.\nCredentials saved to ${path} (mode 0600).\n`);
+  process.stdout.write(`Logged in to ${redactUrl(client.url)} as handle ${handle}${name}${note}.\nCredentials saved to ${path} (mode 0600).\n`);
 }
 
 export function registerLoginCommands(program: Command) {

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { timeArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
+import { redactUrl } from './config.ts';
 import { action, examples, printJson, printTable } from './output.ts';
 
 interface PartnerToken {
@@ -35,7 +36,7 @@ export function registerPartnerTokenCommands(partners: Command) {
           });
           if (o.json) return printJson(t);
           process.stderr.write(`Created partner token ${t.tokenId} for ${partnerId} (${t.scopes.join(', ')}); shown only once. `
-            + `The partner signs in at ${c.url}/dashboard with handle ${c.handle} and this token, or runs tenx login with it.\n`);
+            + `The partner signs in at ${redactUrl(c.url)}/dashboard with handle ${c.handle} and this token, or runs tenx login with it.\n`);
           process.stdout.write(`${t.token}\n`);
         });
       }),

@@ -3,7 +3,7 @@ import type { Agent } from 'undici';
 import type { Command } from 'commander';
 import { intArg } from './args.ts';
 import { apiErrorOf, TenxClient } from './client.ts';
-import { resolveCredentials } from './config.ts';
+import { redactUrl, resolveCredentials } from './config.ts';
 import { adminToken, createHandle, operatorUrl } from './create-handle.ts';
 import { ApiError, ServerError, UsageError } from './errors.ts';
 import { action, formatTable, printJson } from './output.ts';
@@ -153,8 +153,9 @@ async function seedDemo(o: Options) {
   const log = (line: string) => process.stderr.write(line + '\n');
   const { Agent: UndiciAgent } = await import('undici');
   const agent = new UndiciAgent({ connections: o.concurrency });
+  const shownUrl = redactUrl(client.url);
   try {
-    log(`${created ? 'Created' : 'Using'} handle ${client.handle} on ${client.url}`);
+    log(`${created ? 'Created' : 'Using'} handle ${client.handle} on ${shownUrl}`);
     for (const body of DEMO_PARTNERS) {
       await ensurePartner(client, body);
       log(`  partner ${body.partnerId} (${body.name})`);
@@ -228,9 +229,9 @@ async function seedDemo(o: Options) {
     // A partner token for alpha: the demo's way into the partner portal (shown once, like every secret).
     const partnerToken: { token: string } = await client.post(client.handlePath('/partners/alpha/tokens'), { name: 'seed-demo portal' })
       .catch((err: Error) => (log(`  no partner token (${err.message})`), { token: '' }));
-    const portal = `${client.url}/dashboard`;
+    const portal = `${shownUrl}/dashboard`;
     const summary = {
-      handle: client.handle, url: client.url, ownerToken: ownerToken ?? null, webhook: webhook ?? null, campaigns: tally,
+      handle: client.handle, url: shownUrl, ownerToken: ownerToken ?? null, webhook: webhook ?? null, campaigns: tally,
       partners: DEMO_PARTNERS.map((p) => p.partnerId), partnerToken: { partnerId: 'alpha', token: partnerToken.token }, portal,
     };
     if (o.json) return printJson(summary);
@@ -248,15 +249,15 @@ async function seedDemo(o: Options) {
         ]),
     );
     if (partnerToken.token) process.stdout.write(`\nPartner portal: open ${portal}, handle ${client.handle}, and partner alpha's token (shown once):\n  ${partnerToken.token}\n`
-      + `  or from a shell: tenx login --url ${client.url} --handle ${client.handle} --token <partner token>; tenx analytics funnel\n`);
+      + `  or from a shell: tenx login --url ${shownUrl} --handle ${client.handle} --token <partner token>; tenx analytics funnel\n`);
     if (webhook) process.stdout.write(`\nWebhook ${webhook.webhookId} secret (shown once): ${webhook.secret}\n`);
     if (ownerToken) {
       process.stdout.write(`\nOwner token of ${client.handle} (shown once): ${ownerToken}\n`);
-      process.stdout.write(`Next: tenx login --url ${client.url} --handle ${client.handle} --token <owner token>; tenx analytics funnel\n`);
+      process.stdout.write(`Next: tenx login --url ${shownUrl} --handle ${client.handle} --token <owner token>; tenx analytics funnel\n`);
     } else if (process.env.ADMIN_TOKEN) {
       // An existing handle seeded again with the operator token: the user's login may be another handle, or none.
       process.stdout.write(
-        `\nNext: tenx login --url ${client.url} --handle ${client.handle} --token <a token of ${client.handle}: its owner token, printed when it was created>; ` +
+        `\nNext: tenx login --url ${shownUrl} --handle ${client.handle} --token <a token of ${client.handle}: its owner token, printed when it was created>; ` +
           'tenx analytics funnel   (clicks and conversions show within 2 seconds)\n',
       );
     } else {
