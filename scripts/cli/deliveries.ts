@@ -11,7 +11,10 @@ interface Attempt {
 
 export interface Delivery {
   deliveryId: string;
+  /** The webhook, or the partner postback (its postbackId), that sent it. */
   webhookId?: string;
+  /** Set when a partner's postback sent it (null: a webhook of the handle). */
+  partnerId?: string | null;
   eventType?: string;
   status: string;
   attempts?: Attempt[];
@@ -24,8 +27,11 @@ const lastAttempt = (d: Delivery) => {
   return [a.statusCode ?? '', a.error ?? '', a.latencyMs != null ? `${a.latencyMs}ms` : ''].filter(Boolean).join(' ');
 };
 
+/** What sent it, in the panel's words: a postback names its partner, so it is never taken for one of the handle's webhooks. */
+export const sentBy = (d: Delivery) => (d.partnerId ? `postback ${d.webhookId} (partner ${d.partnerId})` : `webhook ${d.webhookId}`);
+
 /** One row per delivery, newest first as listed; `(more: --cursor …)` on stderr when there is a next page. */
-export function printDeliveries(res: { data: Delivery[]; nextCursor?: string | null }, withWebhook: boolean): void {
+export function printDeliveries(res: { data: Delivery[]; nextCursor?: string | null }, withSender: boolean): void {
   printTable(
     res.data,
     [
@@ -35,7 +41,7 @@ export function printDeliveries(res: { data: Delivery[]; nextCursor?: string | n
       { header: 'STATUS', value: (d) => d.status },
       { header: 'ATTEMPTS', value: (d) => d.attempts?.length ?? 0, align: 'right' },
       { header: 'LAST ATTEMPT', value: lastAttempt },
-      ...(withWebhook ? [{ header: 'WEBHOOK', value: (d: Delivery) => d.webhookId }] : []),
+      ...(withSender ? [{ header: 'SENT BY', value: sentBy }] : []),
     ],
     'no deliveries',
   );

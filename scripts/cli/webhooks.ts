@@ -2,7 +2,8 @@
 import { Option, type Command } from 'commander';
 import { intArg, listArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
-import { printDeliveries, printSecret, type Delivery } from './deliveries.ts';
+import { printDeliveries, printSecret, sentBy, type Delivery } from './deliveries.ts';
+import { ApiError } from './errors.ts';
 import { action, percent, printJson, printTable } from './output.ts';
 
 /** The server's list (core/outbox's EVENT_TYPES; test/unit/cli-event-types.test.ts keeps them equal): v2's events, then v2.1's ledger events. */
@@ -131,17 +132,35 @@ function registerWebhooks(program: Command) {
     );
 }
 
-/** Per-webhook counts of the panel's summary (keyed by webhookId). */
+/** Per-webhook counts of the panel's summary (keyed by webhookId: a webhook's, or a partner postback's postbackId). */
 interface Counts { succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
+
+/**
+ * What each summary key is: as its deliveries on the page say, else a webhook if the handle's webhooks list has it,
+ * else a partner's postback (a handle token cannot list postbacks). Without webhooks.read, the bare id.
+ */
+async function senders(c: TenxClient, ids: string[], page: Delivery[]): Promise<Map<string, string>> {
+  const known = new Map(page.map((d) => [d.webhookId ?? '', sentBy(d)]));
+  const rest = ids.filter((id) => !known.has(id));
+  if (!rest.length) return known;
+  let webhooks: Set<string> | null = null;
+  try {
+    webhooks = new Set((await c.list<Webhook>(hooks(c))).data.map((w) => w.webhookId));
+  } catch (err) {
+    if (!(err instanceof ApiError && err.status === 403)) throw err;
+  }
+  for (const id of rest) known.set(id, !webhooks ? id : webhooks.has(id) ? `webhook ${id}` : `postback ${id}`);
+  return known;
+}
 
 function registerNotifications(program: Command) {
   const notifications = program.command('notifications').description('the notifications panel: deliveries, attempts, success/failure counts');
 
   notifications
     .command('list')
-    .description('recent deliveries and per-webhook success/failure counts')
+    .description("recent deliveries (of the handle's webhooks and its partners' postbacks) and success/failure counts per sender")
     .addOption(new Option('--status <status>', 'only deliveries in this state').choices(['pending', 'succeeded', 'retrying', 'failed']))
-    .option('--webhook <webhookId>', 'only this webhook', uuidArg)
+    .option('--webhook <webhookId>', 'only this webhook (or partner postback, by its postbackId)', uuidArg)
     .option('--limit <n>', 'how many deliveries, newest first', intArg(1, 500), 50)
     .option('--cursor <cursor>', 'the page after this cursor (printed when there are more)')
     .option('--json', 'print the raw JSON ({data, nextCursor, summary})')
@@ -155,9 +174,10 @@ function registerNotifications(program: Command) {
           printDeliveries(res, true);
           const summary = Object.entries(res.summary ?? {}).map(([webhookId, c]) => ({ webhookId, ...c }));
           if (summary.length) {
+            const sender = await senders(c, summary.map((r) => r.webhookId), res.data);
             process.stdout.write('\n');
             printTable(summary, [
-              { header: 'WEBHOOK', value: (r) => r.webhookId },
+              { header: 'SENT BY', value: (r) => sender.get(r.webhookId) },
               { header: 'SUCCEEDED', value: (r) => r.succeeded, align: 'right' },
               { header: 'FAILED', value: (r) => r.failed, align: 'right' },
               { header: 'RETRYING', value: (r) => r.retrying, align: 'right' },

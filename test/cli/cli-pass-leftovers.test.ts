@@ -1,4 +1,5 @@
-// What the black-box pass over the CLI left open, each reproduced first: a password in the server URL printed back.
+// What the black-box pass over the CLI left open, each reproduced first: a password in the server URL printed back,
+// partner postback deliveries shown as webhooks.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -6,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { partnerCampaign } from '../support/conversions.ts';
-import { createPartner } from '../support/partners.ts';
+import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
+import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
 import { runNode, type Run } from '../support/run.ts';
 import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
+import { eventually, startReceiver, type Receiver } from '../support/webhooks.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
@@ -18,6 +20,7 @@ describe('tenx CLI black-box pass, leftovers', function () {
   let server: TestServer;
   let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
   let configHome: string;
+  let receiver: Receiver;
 
   function tenx(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     return runNode([TENX, ...args], {
@@ -30,18 +33,31 @@ describe('tenx CLI black-box pass, leftovers', function () {
     });
   }
   const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
+  const path = (rest: string) => `/v2/handles/${tenant.handle}${rest}`;
+  const convert = async (key: string) => {
+    const ctx = await clickThrough(server, tenant.handle, tenant.slug);
+    const res = await server.http
+      .post(CONVERSIONS)
+      .set(tenant.auth)
+      .send({ ctx, eventType: 'affiliate_click', value: 100, currency: 'USD', idempotencyKey: key })
+      .expect(201);
+    return res.body.conversionId as string;
+  };
 
   before(async () => {
     configHome = mkdtempSync(join(tmpdir(), 'tenx-cli-pass-leftovers-'));
     server = await startTestServer();
+    receiver = await startReceiver();
     tenant = await partnerCampaign(server);
+    await createPartner(server, tenant, 'alpha');
     await createPartner(server, tenant, 'beta');
+    await assignPartner(server, tenant, tenant.campaignId, 'alpha');
   });
   after(async () => {
+    await receiver?.close();
     await server?.close();
     rmSync(configHome, { recursive: true, force: true });
   });
-
   it('a password in the server URL (TENX_URL, --url) is never printed back: errors, login, its --json, a partner token, seed-demo', async () => {
     const withPassword = (url: string) => url.replace('://', '://user:s3cret@');
     const redacted = (url: string) => url.replace('://', '://user:***@');
@@ -91,5 +107,39 @@ describe('tenx CLI black-box pass, leftovers', function () {
     expect(seeded.stdout).to.include(`tenx login --url ${redacted(server.url)} `);
 
     for (const r of [notTenx, unreachable, typo, login, json, token, seeded]) expect(printed(r)).to.not.include('s3cret');
+  });
+
+  it('notifications list labels a partner postback\'s deliveries as its postback (and partner), a webhook\'s as its webhook', async () => {
+    const { body: hook } = await server.http
+      .post(path('/webhooks'))
+      .set(tenant.auth)
+      .send({ endpointUrl: receiver.url, eventTypes: ['conversion.tested'] })
+      .expect(201);
+    const alpha = await partnerToken(server, tenant, 'alpha', { scopes: ['partner.read', 'partner.postbacks.write'] });
+    const postback = async (events: string[]) =>
+      (await server.http.post(path('/partner/postbacks')).set(alpha.auth).send({ urlTemplate: `${receiver.url}?c={conversion_id}`, events }).expect(201))
+        .body.postbackId as string;
+    const fired = await postback(['conversion.tested']);
+    // No delivery yet: it shows in the summary only, where no delivery of the page says what it is.
+    const idle = await postback(['commission.updated']);
+    await convert('order-2');
+    await eventually(async () => {
+      const { body } = await server.http.get(path('/notifications')).set(tenant.auth).expect(200);
+      const senders = new Set((body.data as { webhookId: string }[]).map((d) => d.webhookId));
+      return senders.has(hook.webhookId) && senders.has(fired);
+    }, 10_000, 'a delivery of the webhook and one of the postback');
+
+    const list = await tenx(['notifications', 'list']);
+    ok(list);
+    const [deliveries, summary] = list.stdout.split('\n\n');
+    expect(deliveries.split('\n')[0]).to.match(/\bSENT BY$/);
+    expect(deliveries).to.match(new RegExp(`\\sconversion\\.tested\\s.*\\spostback ${fired} \\(partner alpha\\)$`, 'm'));
+    expect(deliveries).to.match(new RegExp(`\\sconversion\\.tested\\s.*\\swebhook ${hook.webhookId}$`, 'm'));
+    expect(list.stdout).to.not.include(`webhook ${fired}`).and.not.include(`webhook ${idle}`);
+    const rows = summary.trim().split('\n');
+    expect(rows[0]).to.match(/^SENT BY\s/);
+    expect(rows.find((r) => r.startsWith(`postback ${fired} (partner alpha) `)), summary).to.be.a('string');
+    expect(rows.find((r) => r.startsWith(`postback ${idle} `)), summary).to.match(/\s0\s+0\s+0\s+0\s+-$/);
+    expect(rows.find((r) => r.startsWith(`webhook ${hook.webhookId} `)), summary).to.be.a('string');
   });
 });
