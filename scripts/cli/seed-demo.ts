@@ -224,7 +224,11 @@ async function seedDemo(o: Options) {
         else t.deduped++;
       }, () => convBar.update(`conversions  ${bar(++done, submissions.length)}`));
     }
-    convBar.done(`conversions  ${bar(done, submissions.length)}`);
+    // The bar counts submissions, resubmissions included: say what they came to, as the API answered each.
+    const total = (k: 'conversions' | 'deduped' | 'mismatched') => Object.values(tally).reduce((n, t) => n + t[k], 0);
+    convBar.done(
+      `conversions  ${bar(done, submissions.length)} submitted: ${total('conversions')} recorded, ${total('deduped')} deduped, ${total('mismatched')} mismatched`,
+    );
 
     // A partner token for alpha: the demo's way into the partner portal (shown once, like every secret).
     const partnerToken: { token: string } = await client.post(client.handlePath('/partners/alpha/tokens'), { name: 'seed-demo portal' })

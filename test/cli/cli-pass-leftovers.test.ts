@@ -1,5 +1,5 @@
 // What the black-box pass over the CLI left open, each reproduced first: a password in the server URL printed back,
-// partner postback deliveries shown as webhooks.
+// partner postback deliveries shown as webhooks, seed-demo's counts.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -141,5 +141,31 @@ describe('tenx CLI black-box pass, leftovers', function () {
     expect(rows.find((r) => r.startsWith(`postback ${fired} (partner alpha) `)), summary).to.be.a('string');
     expect(rows.find((r) => r.startsWith(`postback ${idle} `)), summary).to.match(/\s0\s+0\s+0\s+0\s+-$/);
     expect(rows.find((r) => r.startsWith(`webhook ${hook.webhookId} `)), summary).to.be.a('string');
+  });
+
+  it('seed-demo: the counts it prints are what the API recorded (conversions recorded, deduped, mismatched)', async () => {
+    const handle = uniqueHandle('count');
+    const run = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '80', '--seed', '11', '--json'], {
+      TENX_URL: '', TENX_HANDLE: '', TENX_TOKEN: '', ADMIN_TOKEN,
+    });
+    ok(run);
+    const admin = { Authorization: `Bearer ${ADMIN_TOKEN}` };
+    const conversions = (await server.http.get(`/v2/handles/${handle}/conversions?limit=500`).set(admin).expect(200)).body.data as unknown[];
+    const audit = (await server.http.get(`/v2/handles/${handle}/audit-events?limit=500`).set(admin).expect(200)).body.data as { type: string }[];
+    const audited = (type: string) => audit.filter((e) => e.type === type).length;
+    const api = { recorded: conversions.length, deduped: audited('conversion.deduped'), mismatched: audited('conversion.mismatch') };
+    expect(api.recorded, 'the run recorded conversions').to.be.above(1);
+    expect(api.mismatched, 'and resubmitted two orders with a changed amount').to.equal(2);
+
+    // Its progress line said "conversions [####] 16/16": the submissions, resubmitted orders included, not what they came to.
+    const line = /^conversions +\[[#-]+\] +(\d+)\/(\d+) submitted: (\d+) recorded, (\d+) deduped, (\d+) mismatched$/m.exec(run.stderr);
+    expect(line, run.stderr).to.not.equal(null);
+    const [sent, total, recorded, deduped, mismatched] = line!.slice(1).map(Number);
+    expect({ recorded, deduped, mismatched }).to.deep.equal(api);
+    expect(sent).to.equal(total).and.equal(api.recorded + api.deduped + api.mismatched);
+
+    const tally = Object.values(JSON.parse(run.stdout).campaigns as Record<string, { conversions: number; deduped: number; mismatched: number }>);
+    const sum = (k: 'conversions' | 'deduped' | 'mismatched') => tally.reduce((n, t) => n + t[k], 0);
+    expect({ recorded: sum('conversions'), deduped: sum('deduped'), mismatched: sum('mismatched') }).to.deep.equal(api);
   });
 });
