@@ -1,5 +1,5 @@
-// What the black-box pass over the CLI left open, each reproduced first: a password in the server URL printed back,
-// partner postback deliveries shown as webhooks, seed-demo's counts.
+// What the black-box pass over the CLI left open: a password in the server URL printed back, partner postback
+// deliveries shown as webhooks, seed-demo's counts, and a payout run for partners the handle does not have.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
@@ -10,12 +10,12 @@ import { expect } from 'chai';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
 import { runNode, type Run } from '../support/run.ts';
-import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
+import { ADMIN_TOKEN, createToken, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
 import { eventually, startReceiver, type Receiver } from '../support/webhooks.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
-describe('tenx CLI black-box pass, leftovers', function () {
+describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries, seed-demo counts, unknown payout partners', function () {
   this.timeout(120_000);
   let server: TestServer;
   let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
@@ -52,12 +52,20 @@ describe('tenx CLI black-box pass, leftovers', function () {
     await createPartner(server, tenant, 'alpha');
     await createPartner(server, tenant, 'beta');
     await assignPartner(server, tenant, tenant.campaignId, 'alpha');
+    // No hold: a commission approved by hand is due at once, so a payout run pays it.
+    const rule = { scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 0 };
+    await server.http.put(path('/rewards/default-sale')).set(tenant.auth).send(rule).expect(201);
+    const conversionId = await convert('order-1');
+    const { body } = await server.http.get(path(`/commissions?status=pending`)).set(tenant.auth).expect(200);
+    const commission = (body.data as { commissionId: string; conversionId: string }[]).find((c) => c.conversionId === conversionId)!;
+    await server.http.patch(path(`/commissions/${commission.commissionId}`)).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
   });
   after(async () => {
     await receiver?.close();
     await server?.close();
     rmSync(configHome, { recursive: true, force: true });
   });
+
   it('a password in the server URL (TENX_URL, --url) is never printed back: errors, login, its --json, a partner token, seed-demo', async () => {
     const withPassword = (url: string) => url.replace('://', '://user:s3cret@');
     const redacted = (url: string) => url.replace('://', '://user:***@');
@@ -167,5 +175,29 @@ describe('tenx CLI black-box pass, leftovers', function () {
     const tally = Object.values(JSON.parse(run.stdout).campaigns as Record<string, { conversions: number; deduped: number; mismatched: number }>);
     const sum = (k: 'conversions' | 'deduped' | 'mismatched') => tally.reduce((n, t) => n + t[k], 0);
     expect({ recorded: sum('conversions'), deduped: sum('deduped'), mismatched: sum('mismatched') }).to.deep.equal(api);
+  });
+
+  it('payouts run --partners with ids the handle does not have: the server\'s answer, then the unknown ids named on stderr, exit 1', async () => {
+    const run = await tenx(['payouts', 'run', '--partners', 'alpha,nobody,ghost', '--key', 'with-typos']);
+    expect(run.code, run.stderr).to.equal(1);
+    // What the server did is still shown: alpha's payout (the contract runs the known ones and pays nothing for the rest).
+    expect(run.stdout).to.match(/^\S+\s+alpha\s+10\.00 USD\s+1\s+pending\s/m);
+    expect(run.stderr).to.match(/no partner "ghost", "nobody" in this handle/);
+    expect(run.stderr).to.not.include('"alpha"');
+
+    const json = await tenx(['payouts', 'run', '--partners', 'nobody', '--key', 'only-typo', '--json']);
+    expect(json.code, json.stderr).to.equal(1);
+    expect(JSON.parse(json.stdout)).to.deep.equal({ data: [] });
+    expect(json.stderr).to.match(/no partner "nobody" in this handle/);
+
+    const known = await tenx(['payouts', 'run', '--partners', 'alpha,beta', '--key', 'all-known']);
+    ok(known);
+    expect(known.stderr).to.not.include('--partners: no partner');
+
+    // A token that cannot read partners cannot tell a typo from a partner with nothing due: it says so, and exits 0.
+    const payer = await createToken(server, tenant.handle, tenant.ownerToken, ['payouts.write']);
+    const unchecked = await tenx(['payouts', 'run', '--partners', 'nobody', '--key', 'unchecked'], { TENX_TOKEN: payer.token });
+    ok(unchecked);
+    expect(unchecked.stderr).to.include('the --partners ids were not checked (the token lacks partners.read)');
   });
 });
