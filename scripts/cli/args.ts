@@ -19,8 +19,14 @@ export function jsonArg(value: string): unknown {
 }
 
 /** Comma-separated values, trimmed, empties dropped. */
+/**
+ * A comma-separated option (--partners, --scopes, --events), repeatable. An empty one is refused: `--partners "$IDS"`
+ * with an empty $IDS meant no filter, so a payout run paid every partner.
+ */
 export function listArg(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(',').map((s) => s.trim()).filter(Boolean)];
+  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (!items.length) throw new InvalidArgumentError(`expected a comma-separated list, got "${value}"`);
+  return [...previous, ...items];
 }
 
 export function intArg(min: number, max: number) {

@@ -200,4 +200,18 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
     ok(unchecked);
     expect(unchecked.stderr).to.include('the --partners ids were not checked (the token lacks partners.read)');
   });
+
+  it('an empty list option (--partners "$IDS" with $IDS empty) is refused before any request, not read as "everyone"', async () => {
+    const before = await server.sql.query('select count(*)::int as n from payouts where handle = $1', [tenant.handle]);
+    for (const empty of ['', ',', ' , ']) {
+      const run = await tenx(['payouts', 'run', '--partners', empty, '--key', `empty-${empty.length}`]);
+      expect(run.code, run.stderr).to.equal(2);
+      expect(run.stderr).to.include('--partners');
+      expect(run.stderr).to.include('expected a comma-separated list');
+    }
+    const scopes = await tenx(['tokens', 'create', '--name', 'none', '--scopes', '']);
+    expect(scopes.code, scopes.stderr).to.equal(2);
+    const after = await server.sql.query('select count(*)::int as n from payouts where handle = $1', [tenant.handle]);
+    expect(after.rows[0].n).to.equal(before.rows[0].n);
+  });
 });
