@@ -4,7 +4,7 @@
 // figure is PostgreSQL's, not the event loop's).
 import { performance } from 'node:perf_hooks';
 import { partnerCampaign } from '../../test/support/conversions.ts';
-import { dropTemplateDatabase } from '../../test/support/database.ts';
+import { dropRunDatabases } from '../../test/support/database.ts';
 import { startTestServer } from '../../test/support/server.ts';
 import { arg, isMain, printTable, writeResult } from './support.ts';
 
@@ -54,7 +54,7 @@ export async function runPayoutsBench(opts: { commissions?: number; partners?: n
     return rows;
   } finally {
     await server.close();
-    await dropTemplateDatabase(); // the migrated database test servers are copied from
+    await dropRunDatabases(); // the migrated database test servers are copied from, and anything else named after this process
   }
 }
 

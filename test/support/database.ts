@@ -32,14 +32,23 @@ async function adminQuery<R extends pg.QueryResultRow = pg.QueryResultRow>(sql: 
 }
 
 /**
- * This run's migrated database, made once and copied by `create database … template` (~0.1 s instead
- * of ~0.4 s of migrations per test server); dropped by the root hook at the end of the run.
+ * The run every database of this process belongs to: the pid of mocha's main process. Under `--parallel` a
+ * worker inherits it from the global set-up (test/support/root-hooks.ts), so the whole run's databases and
+ * Redis keys share one prefix the teardown can sweep, whichever worker made them.
  */
-const TEMPLATE = `tenx_test_${process.pid}_template`;
+export const RUN = process.env.TENX_TEST_RUN ?? String(process.pid);
+const RUN_PREFIX = `tenx_test_${RUN}_`;
+
+/**
+ * This process's migrated database, made once and copied by `create database … template` (~0.1 s instead
+ * of ~0.4 s of migrations per test server); one per worker, so no worker waits on another's migration;
+ * all dropped by the global teardown at the end of the run.
+ */
+const TEMPLATE = `${RUN_PREFIX}template_${process.pid}`;
 let template: Promise<void> | null = null;
 function migratedTemplate(): Promise<void> {
   template ??= (async () => {
-    await dropOrphanTemplates();
+    await dropOrphanRuns();
     await adminQuery(`drop database if exists ${TEMPLATE} with (force)`);
     await adminQuery(`create database ${TEMPLATE}`);
     const orm = await initOrm(withDatabase(BASE_DATABASE_URL, TEMPLATE), 2, pino({ level: 'silent' }));
@@ -53,15 +62,15 @@ function migratedTemplate(): Promise<void> {
 }
 
 /**
- * Templates of runs on this machine whose process is gone (killed before its root hook ran): dropped.
- * Only for a local server, where the pid in a template's name is a pid of this machine.
+ * Databases of runs on this machine whose main process is gone (killed before its teardown ran): dropped.
+ * Only for a local server, where the pid in a database's name is a pid of this machine.
  */
-async function dropOrphanTemplates(): Promise<void> {
+async function dropOrphanRuns(): Promise<void> {
   if (!['127.0.0.1', 'localhost', '[::1]', ''].includes(new URL(BASE_DATABASE_URL).hostname)) return;
-  const rows = await adminQuery<{ datname: string }>(`select datname from pg_database where datname ~ '^tenx_test_[0-9]+_template$'`);
+  const rows = await adminQuery<{ datname: string }>(`select datname from pg_database where datname ~ '^tenx_test_[0-9]+_'`);
   for (const { datname } of rows) {
-    const pid = Number(datname.split('_')[2]);
-    if (pid !== process.pid && !alive(pid)) await adminQuery(`drop database if exists ${datname} with (force)`);
+    const run = Number(datname.split('_')[2]);
+    if (String(run) !== RUN && !alive(run)) await adminQuery(`drop database if exists ${datname} with (force)`);
   }
 }
 
@@ -74,10 +83,14 @@ function alive(pid: number): boolean {
   }
 }
 
-export async function dropTemplateDatabase(): Promise<void> {
-  if (!template) return;
+/**
+ * Every database of this run, at its end: the templates (one per worker that started a server) and any a
+ * test failed to drop.
+ */
+export async function dropRunDatabases(): Promise<void> {
   template = null;
-  await adminQuery(`drop database if exists ${TEMPLATE} with (force)`);
+  const rows = await adminQuery<{ datname: string }>(`select datname from pg_database where starts_with(datname, '${RUN_PREFIX}')`);
+  for (const { datname } of rows) await adminQuery(`drop database if exists ${datname} with (force)`);
 }
 
 /**
@@ -85,7 +98,7 @@ export async function dropTemplateDatabase(): Promise<void> {
  * or with every migration applied (`migrated`, what a server would have after its first start).
  */
 export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
-  const name = `tenx_test_${process.pid}_${randomBytes(4).toString('hex')}`;
+  const name = `${RUN_PREFIX}${randomBytes(4).toString('hex')}`;
   if (opts.migrated) await migratedTemplate();
   await adminQuery(`create database ${name}${opts.migrated ? ` template ${TEMPLATE}` : ''}`);
   return {

@@ -1,11 +1,17 @@
-import { dropRedisKeys, dropTemplateDatabase } from './database.ts';
+import { dropRedisKeys, dropRunDatabases, RUN } from './database.ts';
 
-/** Mocha root hooks (.mocharc.json `require`): what the whole run shares is removed when it ends. */
-export const mochaHooks = {
-  async afterAll() {
-    await dropTemplateDatabase();
-    // Every test server's Redis keys (BullMQ's repeatable jobs outlive it) are under `tenx-test-<its database>`, and
-    // every database this run made is named after this process: ~540 keys a run were left in the shared Redis.
-    await dropRedisKeys(`tenx-test-tenx_test_${process.pid}_`);
-  },
-};
+/**
+ * Mocha global fixtures (.mocharc.json `require`): they run once in mocha's main process, serial or `--parallel`
+ * (where root hooks would run once per file). The set-up names the run for the workers it forks; the teardown
+ * removes what the whole run made.
+ */
+export function mochaGlobalSetup() {
+  process.env.TENX_TEST_RUN = RUN;
+}
+
+export async function mochaGlobalTeardown() {
+  await dropRunDatabases();
+  // Every test server's Redis keys (BullMQ's repeatable jobs outlive it) are under `tenx-test-<its database>`, and
+  // every database this run made is named after it: ~540 keys a run were left in the shared Redis.
+  await dropRedisKeys(`tenx-test-tenx_test_${RUN}_`);
+}
