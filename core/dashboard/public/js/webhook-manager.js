@@ -12,6 +12,7 @@ import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { EVENT_TYPES } from './event-types.js';
+import { redrawRow, removeRow } from './row-focus.js';
 
 
 /** `onChange()` after a webhook is added, pinged, rotated or deleted (the page refreshes its deliveries). Returns { el }. */
@@ -38,7 +39,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
     const feedback = h('div.row-feedback');
     const overlapping = w.previousSecretExpiresAt && Date.parse(w.previousSecretExpiresAt) > Date.now();
     const action = (name, label, fn) => h('button.btn.btn-small', { type: 'button', dataset: { action: name }, on: { click: (e) => fn(e.currentTarget) } }, label);
-    return h('tr', { dataset: { webhookId: w.webhookId } },
+    const tr = h('tr', { dataset: { webhookId: w.webhookId } },
       h('td', {}, h('div.truncate.strong', { title: w.endpointUrl }, w.endpointUrl), h('div.muted.small.mono', {}, w.webhookId)),
       h('td.small', {}, w.eventTypes.map((t) => h('div', {}, h('code', {}, t)))),
       h('td.small', {}, w.channel),
@@ -46,6 +47,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
         overlapping ? badge('rotating', 'warn', `The previous secret also signs until ${fmt.time(w.previousSecretExpiresAt)}`) : badge('active', 'good'),
         h('div.muted.small', {}, w.secretRotatedAt ? `secret rotated ${fmt.ago(w.secretRotatedAt)}` : `since ${fmt.time(w.createdAt)}`)),
       h('td.actions', {}, canWrite ? [action('ping', 'Send test ping', ping), ' ', action('rotate', 'Rotate secret', rotate), ' ', action('delete', 'Delete', remove)] : null, feedback));
+    return tr;
 
     async function run(button, what, fn) {
       const done = busy(button);
@@ -78,7 +80,14 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       await run(button, 'Could not rotate the secret', async () => {
         const fresh = await api(`/webhooks/${encodeURIComponent(w.webhookId)}/rotate-secret`, { method: 'POST' });
         clear(secretArea, secretOnce(fresh, 'New signing secret'));
-        await changed();
+        // Only this row changed: redrawn in place (a reload of the list dropped the focus to <body>).
+        redrawRow(tr, 'rotate', () => {
+          const redrawn = row(fresh);
+          redrawn.classList.add('flash');
+          tr.replaceWith(redrawn);
+          return redrawn;
+        });
+        await onChange();
       });
     }
 
@@ -91,7 +100,9 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       if (!sure) return;
       await run(button, 'Could not delete the webhook', async () => {
         await api(`/webhooks/${encodeURIComponent(w.webhookId)}`, { method: 'DELETE' });
-        await changed();
+        removeRow(tr, 'delete'); // the focus goes to the next webhook's Delete, not to <body>
+        if (!table.el.querySelector('tbody tr')) await table.reload(); // the last one: the list says it is empty
+        await onChange();
       });
     }
   }

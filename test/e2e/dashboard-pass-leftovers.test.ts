@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+
+// What the browser black-box pass left over, each as a person meets it:
+// - webhooks: Rotate secret and Delete reloaded the whole list under the button pressed, and the
+//   focus fell to <body>; it now stays on the row's Rotate, or goes to the next webhook's Delete.
+// Screenshots: test/artifacts/pass-leftovers-*.png.
+
+describe('dashboard leftovers of the black-box pass in a real browser', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let tenant: Awaited<ReturnType<typeof createHandle>>;
+  let session: DashboardSession | null = null;
+  const openSession = sessionPerTest(() => browser);
+
+  before(async () => {
+    [server, browser] = await Promise.all([startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }), launchChromium()]);
+    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  /** Where the focus is: the row holding it (by its data-* id) and the control's action. */
+  const focused = (page: Page) =>
+    page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      const tr = a?.closest('tr') as HTMLElement | null;
+      return { tag: a?.tagName ?? '', action: a?.dataset.action ?? null, row: tr ? { ...tr.dataset } : null };
+    });
+
+  /** Presses a row's action with Enter and confirms the dialog with the keyboard (Cancel has the focus: Tab, Enter). */
+  async function confirmWithKeyboard(page: Page, control: string) {
+    await page.focus(control);
+    await page.keyboard.press('Enter');
+    await page.locator('dialog.confirm [data-confirm="ok"]').waitFor({ timeout: UI_WAIT });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+  }
+
+  it("webhooks: Rotate secret confirmed with the keyboard keeps the focus on the row's Rotate; Delete puts it on the next webhook's Delete", async () => {
+    const ids: string[] = [];
+    for (const path of ['first', 'second']) {
+      const res = await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth)
+        .send({ endpointUrl: `http://127.0.0.1:9/${path}`, eventTypes: ['webhook.ping'] }).expect(201);
+      ids.push(res.body.webhookId);
+    }
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/notifications');
+    const [id, other] = ids;
+    const row = `#webhooks-table tr[data-webhook-id="${id}"]`;
+    await page.locator(`${row} [data-action="rotate"]`).waitFor({ timeout: UI_WAIT });
+
+    await confirmWithKeyboard(page, `${row} [data-action="rotate"]`);
+    await page.locator(`#webhook-secret .token-once[data-webhook-id="${id}"]`).waitFor({ timeout: UI_WAIT });
+    await waitForText(page, row, 'secret rotated');
+    let at = await focused(page);
+    expect(at.row?.webhookId, `the focus is on ${at.tag}`).to.equal(id);
+    expect(at.action).to.equal('rotate');
+
+    await confirmWithKeyboard(page, `${row} [data-action="delete"]`);
+    await page.locator(row).waitFor({ state: 'detached', timeout: UI_WAIT });
+    at = await focused(page);
+    await shot(page, 'pass-leftovers-webhook-deleted');
+    expect(at.row?.webhookId, `the focus is on ${at.tag}`).to.equal(other);
+    expect(at.action).to.equal('delete');
+    expect((await server.http.get(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth).expect(200)).body.data.map((w: { webhookId: string }) => w.webhookId)).to.deep.equal([other]);
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+});
