@@ -26,7 +26,7 @@ export function confidenceCell(row) {
     reasons.length ? h('ul.reasons.small', {}, reasons.map((r) => h('li', {}, reasonText(r)))) : null);
 }
 
-const METRICS = ['clicks', 'qualifiedClicks', 'conversions', 'verifiedConversions', 'revenue', 'confidence'];
+const METRICS = ['clicks', 'qualifiedClicks', 'conversions', 'verifiedConversions', 'revenue', 'netRevenue', 'confidence'];
 const VERIFIED_HINT = 'Conversions whose click was not a bot: commissions are paid on these.';
 const COLUMNS = [
   { title: 'Campaign' },
@@ -68,11 +68,25 @@ export function revenueLines(row, currency) {
 
 const otherCurrencyHint = (currency) => `Not converted into ${currency || 'the reporting currency'}: there is no exchange rate.`;
 
+const NET_HINT = 'Net revenue: revenue minus what refunds and chargebacks reversed, in the reporting currency.';
+
+/**
+ * A funnel row's netRevenue (API.md v2.1: revenue minus the value reversed, the reporting currency only) as
+ * "net 90.00 USD", or null where nothing was reversed (it equals revenue) or the row has none (a breakdown).
+ * A line under revenue, not a column: the portal's funnel, with its commission column, fits 1280 pixels no more.
+ */
+export function netRevenueLine(row, currency) {
+  if (typeof row.netRevenue !== 'number' || row.netRevenue === row.revenue) return null;
+  return `net ${fmt.money(row.netRevenue, currency || impliedCurrency(row))}`;
+}
+
 /** The revenue cell of a funnel or breakdown row: every currency, the reporting one first. */
 export function revenueCell(row, currency) {
   const [main, ...others] = revenueLines(row, currency);
+  const net = netRevenueLine(row, currency);
   return h('td.num', { dataset: { col: 'revenue' } },
     h('div', {}, main),
+    net ? h('div.money-net.small', { title: NET_HINT }, net) : null,
     others.map((line) => h('div.money-extra.small', { title: otherCurrencyHint(currency) }, line)));
 }
 
@@ -169,7 +183,8 @@ export function totalsOf(rows) {
     conversions: a.conversions + (r.conversions ?? 0),
     verifiedConversions: a.verifiedConversions + (r.verifiedConversions ?? 0),
     revenue: cents(a.revenue + (r.revenue ?? 0)),
-  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, revenue: 0 });
+    netRevenue: cents(a.netRevenue + (r.netRevenue ?? r.revenue ?? 0)),
+  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, revenue: 0, netRevenue: 0 });
   t.revenueByCurrency = sumByCurrency(rows);
   t.conversionRate = t.qualifiedClicks ? t.conversions / t.qualifiedClicks : 0;
   t.botRatio = t.clicks ? (t.clicks - t.qualifiedClicks) / t.clicks : 0;
@@ -180,12 +195,14 @@ export function totalsCards(t, currency) {
   const stat = (label, value, id, ...extra) =>
     h('div.stat', { dataset: { stat: id } }, h('div.stat-label', {}, label), h('div.stat-value', {}, value), extra);
   const [revenue, ...otherCurrencies] = revenueLines(t, currency);
+  const net = netRevenueLine(t, currency);
   return [
     stat('Clicks', fmt.int(t.clicks), 'clicks'),
     stat('Qualified clicks', fmt.int(t.qualifiedClicks), 'qualifiedClicks'),
     stat('Conversions', fmt.int(t.conversions), 'conversions',
       h('div.stat-extra', { title: VERIFIED_HINT }, `${fmt.int(t.verifiedConversions)} verified`)),
     stat('Revenue', revenue, 'revenue',
+      net ? h('div.stat-extra.money-net', { title: NET_HINT }, net) : null,
       otherCurrencies.map((line) => h('div.stat-extra', { title: otherCurrencyHint(currency) }, line))),
     stat('Conversion rate', fmt.pct(t.conversionRate), 'conversionRate'),
     stat('Bot ratio', fmt.pct(t.botRatio), 'botRatio'),
