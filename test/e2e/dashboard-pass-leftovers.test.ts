@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { createPartner } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 import { eventually } from '../support/webhooks.ts';
 
@@ -10,6 +12,8 @@ import { eventually } from '../support/webhooks.ts';
 // - webhooks: Rotate secret and Delete reloaded the whole list under the button pressed, and the
 //   focus fell to <body>; it now stays on the row's Rotate, or goes to the next webhook's Delete.
 // - funnel: netRevenue (API.md v2.1: revenue minus what reversals took back) was not shown.
+// - partners: a minimum payout read "50.00 USD", but the contract gives it no currency and a payout
+//   run compares it with each currency's balance on its own (50 EUR is paid, 40 USD is not).
 // Screenshots: test/artifacts/pass-leftovers-*.png.
 
 describe('dashboard leftovers of the black-box pass in a real browser', function () {
@@ -98,6 +102,32 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     // Under revenue, where something was reversed (else it is revenue again): a column more no longer fit 1280 pixels in the portal.
     expect(await page.locator(`${row} [data-col="revenue"] div`).allTextContents()).to.deep.equal(['120.00 USD', 'net 90.00 USD']);
     expect(await page.locator('#funnel-totals [data-stat="revenue"] .money-net').textContent()).to.equal('net 90.00 USD');
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it("partners: the minimum payout names no currency of the handle's: it applies to each currency's balance on its own", async () => {
+    await createPartner(server, tenant, 'gamma', { name: 'Gamma Media', minimumPayout: 50 });
+    // What the contract means: 40 USD and 60 EUR approved, minimum 50: only the EUR balance is paid.
+    await ledgerRows(server, [
+      { handle: tenant.handle, partnerId: 'gamma', amount: '40.00', currency: 'USD' },
+      { handle: tenant.handle, partnerId: 'gamma', amount: '60.00', currency: 'EUR' },
+    ]);
+    const run = await server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth)
+      .send({ idempotencyKey: 'minimum-each-currency', partnerIds: ['gamma'] }).expect(201);
+    expect(run.body.data.map((p: { amount: number; currency: string }) => `${p.amount} ${p.currency}`)).to.deep.equal(['60 EUR']);
+
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    const row = '#partners-table tr[data-partner-id="gamma"]';
+    const minimum = (await page.locator(`${row} td.num`).textContent())!;
+    expect(minimum, '50.00 USD would say an EUR payout needs 50 USD').not.to.include('USD');
+    expect(minimum).to.include('50.00').and.include('each currency');
+    await page.click(`${row} [data-action="edit"]`);
+    const label = page.locator('form.partner-edit[data-partner-id="gamma"] label', { has: page.locator('input.edit-minimum') });
+    expect(await label.textContent()).to.equal('Minimum payout (each currency)');
+    await shot(page, 'pass-leftovers-minimum');
+    expect(await page.locator('#new-partner .field', { has: page.locator('#new-partner-minimum') }).textContent()).to.include('each currency');
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 });

@@ -6,13 +6,13 @@ import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy } 
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
-import { partnerEditor } from './partner-editor.js';
+import { MINIMUM_HINT, partnerEditor } from './partner-editor.js';
 import { partnerTokens } from './partner-tokens.js';
 import { redrawRow } from './row-focus.js';
 
 export async function renderPartners(ctx) {
   const canWrite = allowed(ctx.scopes, 'partners.write');
-  const columns = ['Partner', 'Email', 'Status', { title: 'Minimum payout', num: true }, 'Created', ''];
+  const columns = ['Partner', 'Email', 'Status', { title: 'Minimum payout', num: true, hint: MINIMUM_HINT }, 'Created', ''];
   const table = pagedTable({
     id: 'partners-table',
     path: '/partners',
@@ -40,7 +40,8 @@ export async function renderPartners(ctx) {
         h('td', {}, h(`div.strong${idClass(p.partnerId)}`, {}, p.partnerId), h('div.muted.small.long-text', {}, p.name)),
         h('td.small.long-text', {}, p.email ?? '—'),
         h('td.status', {}, statusBadge(p.status)),
-        h('td.num', {}, fmt.money(p.minimumPayout, ctx.currency)),
+        // Not the reporting currency: the API compares the same amount with each currency's balance.
+        h('td.num', { dataset: { col: 'minimumPayout' }, title: MINIMUM_HINT }, fmt.money(p.minimumPayout), h('div.muted.small', {}, 'each currency')),
         h('td.small.nowrap', {}, fmt.time(p.createdAt)),
       ];
     }
@@ -71,7 +72,7 @@ export async function renderPartners(ctx) {
       closeDetail();
       clear(feedback);
       const body = kind === 'edit'
-        ? partnerEditor(p, ctx.currency, {
+        ? partnerEditor(p, {
           onSaved: (updated) => {
             closeBack(() => show(updated));
             feedback.append(h('div.alert.alert-success', { role: 'status' }, 'Saved.'));
@@ -123,7 +124,7 @@ export async function renderPartners(ctx) {
   }
 
   function createCard(onCreated) {
-    const field = (label, input) => h('div.field', {}, h('label', { for: input.id }, label), input);
+    const field = (label, input, hint) => h('div.field', {}, h('label', { for: input.id }, label), input, hint ? h('div.hint.muted', {}, hint) : null);
     const partnerId = h('input#new-partner-id', { name: 'partnerId', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}', placeholder: 'alpha-media', spellcheck: 'false' });
     const name = h('input#new-partner-name', { name: 'name', required: true, placeholder: 'Alpha Media' });
     const email = h('input#new-partner-email', { name: 'email', type: 'email', placeholder: 'payouts@alpha.example' });
@@ -131,7 +132,7 @@ export async function renderPartners(ctx) {
     const submit = h('button.btn.btn-primary#new-partner-submit', { type: 'submit' }, 'Create partner');
     const feedback = h('div.feedback', { 'aria-live': 'polite' });
     const form = h('form.form-grid#new-partner', { method: 'post', on: { submit: onSubmit } },
-      field('Partner id', partnerId), field('Name', name), field('Email', email), field('Minimum payout', minimum),
+      field('Partner id', partnerId), field('Name', name), field('Email', email), field('Minimum payout', minimum, 'In each currency, not converted'),
       h('div.field.field-submit', {}, submit), feedback);
 
     async function onSubmit(event) {

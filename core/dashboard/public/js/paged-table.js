@@ -12,7 +12,7 @@ import { focusIn } from './row-focus.js';
  * refused load says why (e.g. beside the filter form whose values the API refused); by default above
  * the table. A failed "Load more" says why beside the button, where the person clicked, and keeps
  * the rows loaded. `onLoad({ shown, more })` follows every page that arrives (a count in a heading).
- * Returns { el, reload, items }.
+ * A column is its title, or { title, num (right-aligned), hint (the header's tooltip) }. Returns { el, reload, items }.
  */
 export function pagedTable({ id, path, columns, params = () => ({}), row, empty, onPage = () => {}, onLoad = () => {}, pageSize = 50, stack = false, errors: errorsAt = null }) {
   const tbody = h('tbody');
@@ -64,7 +64,7 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
 
   const el = h('div', {}, errorsAt ? null : errors,
     h('div.table-wrap', {}, h(stack ? 'table.table.table-stack' : 'table.table', { id },
-      h('thead', {}, h('tr', {}, columns.map((c) => (typeof c === 'string' ? h('th', {}, c) : h(c.num ? 'th.num' : 'th', {}, c.title))))),
+      h('thead', {}, h('tr', {}, columns.map((c) => (typeof c === 'string' ? h('th', {}, c) : h(c.num ? 'th.num' : 'th', { title: c.hint }, c.title))))),
       tbody)),
     h('div.table-more', {}, moreErrors, more));
   return { el, reload, items };

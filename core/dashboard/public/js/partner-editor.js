@@ -4,8 +4,14 @@
 import { api } from './api.js';
 import { h, clear, errorBox, busy } from './dom.js';
 
+/**
+ * What the minimum is (API.md, Payouts): a bare amount with no currency of its own; a run pays a partner
+ * one payout per currency, each when that currency's balance reaches it (50 means 50 USD, 50 EUR...).
+ */
+export const MINIMUM_HINT = 'Applies to each currency on its own, never converted: 50 means 50 USD for a USD payout, 50 EUR for a EUR one.';
+
 /** `p` the partner; `onSaved(updated)` after a 200, `onClose()` on Cancel or when nothing changed. */
-export function partnerEditor(p, currency, { onSaved, onClose }) {
+export function partnerEditor(p, { onSaved, onClose }) {
   const name = h('input.edit-name', { name: 'name', required: true, maxLength: 200, value: p.name });
   const email = h('input.edit-email', { name: 'email', type: 'email', maxLength: 320, value: p.email ?? '', placeholder: 'none' });
   // Typed and sent as the decimal it is: the API keeps two fraction digits, the page adds nothing up.
@@ -34,7 +40,7 @@ export function partnerEditor(p, currency, { onSaved, onClose }) {
   return h('form.inline-form.partner-edit', { method: 'post', dataset: { partnerId: p.partnerId }, on: { submit: onSubmit } },
     h('label.inline-field', {}, h('span', {}, 'Name'), name),
     h('label.inline-field', {}, h('span', {}, 'Email'), email),
-    h('label.inline-field', {}, h('span', {}, `Minimum payout${currency ? ` (${currency})` : ''}`), minimum),
+    h('label.inline-field', { title: MINIMUM_HINT }, h('span', {}, 'Minimum payout (each currency)'), minimum),
     save,
     h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'cancel' }, on: { click: () => onClose() } }, 'Cancel'),
     feedback);
