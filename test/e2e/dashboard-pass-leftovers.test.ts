@@ -4,7 +4,7 @@ import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
-import { createPartner } from '../support/partners.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 import { eventually } from '../support/webhooks.ts';
 
@@ -14,6 +14,8 @@ import { eventually } from '../support/webhooks.ts';
 // - funnel: netRevenue (API.md v2.1: revenue minus what reversals took back) was not shown.
 // - partners: a minimum payout read "50.00 USD", but the contract gives it no currency and a payout
 //   run compares it with each currency's balance on its own (50 EUR is paid, 40 USD is not).
+// - empty tables: "none matches these filters" with no filter set (and said twice on Commissions),
+//   or nothing on what creates the first row.
 // Screenshots: test/artifacts/pass-leftovers-*.png.
 
 describe('dashboard leftovers of the black-box pass in a real browser', function () {
@@ -128,6 +130,54 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     expect(await label.textContent()).to.equal('Minimum payout (each currency)');
     await shot(page, 'pass-leftovers-minimum');
     expect(await page.locator('#new-partner .field', { has: page.locator('#new-partner-minimum') }).textContent()).to.include('each currency');
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it('empty tables say what is empty and what creates the first row; "matches these filters" only under a filter', async () => {
+    const empty = await createHandle(server, undefined, { name: 'Empty Network', reportingCurrency: 'USD' });
+    await createPartner(server, empty, 'solo', { name: 'Solo Media' });
+    session = await openSession();
+    let { page } = session;
+    const emptyText = (table: string) => page.locator(`${table} tr.empty td`).textContent();
+    await signIn(page, server, empty.handle, empty.ownerToken, '#/commissions');
+    await page.locator('#commissions-table tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#commissions-table')).to.equal('No commission yet: reward rules create them from qualified clicks and conversions.');
+    expect(await page.locator('#commission-summary').textContent(), 'said once, in the table').to.equal('');
+    await page.selectOption('#commission-status', 'paid');
+    await waitForText(page, '#commissions-table tr.empty', 'No commission matches these filters.');
+
+    await page.goto(`${server.url}/dashboard#/conversions`);
+    await page.locator('#conversions-table tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#conversions-table')).to.equal('No conversion yet: merchants report them for clicks on your short links.');
+    await page.goto(`${server.url}/dashboard#/payouts`);
+    await page.locator('#payouts-table tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#payouts-table')).to.equal('No payout yet: Run payouts above creates them from approved commissions.');
+    await shot(page, 'pass-leftovers-empty-payouts');
+    await page.goto(`${server.url}/dashboard#/notifications`);
+    await page.locator('#deliveries-table tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#deliveries-table')).to.equal('No delivery yet: an event a webhook subscribes to, or a test ping, creates one.');
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+    await session.close();
+
+    // The partner's portal, with a token that may add postbacks.
+    const { token } = await partnerToken(server, empty, 'solo', { scopes: ['partner.read', 'partner.postbacks.write'] });
+    session = await openSession();
+    ({ page } = session);
+    await signIn(page, server, empty.handle, token, '#/portal');
+    await page.locator('#portal-balances tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#portal-balances')).to.equal('No balance yet: your first commission opens one.');
+    await page.goto(`${server.url}/dashboard#/my-commissions`);
+    await page.locator('#my-commissions-table tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#my-commissions-table')).to.equal('No commission yet: your links earn them from clicks and sales.');
+    await page.selectOption('#my-commission-status', 'paid');
+    await waitForText(page, '#my-commissions-table tr.empty', 'No paid commission.');
+    await page.goto(`${server.url}/dashboard#/my-payouts`);
+    await page.locator('#my-payouts-table tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#my-payouts-table')).to.equal('No payout yet: the network pays your approved commissions with payouts.');
+    await page.goto(`${server.url}/dashboard#/postbacks`);
+    await page.locator('#postbacks-table tr.empty').waitFor({ timeout: UI_WAIT });
+    expect(await emptyText('#postbacks-table')).to.equal('No postback yet: add one below.');
+    await shot(page, 'pass-leftovers-empty-postbacks');
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 });

@@ -66,7 +66,7 @@ describe('partner portal postbacks page in a real browser', function () {
     await signIn(page, server, tenant.handle, writer.token);
     expect(await navPages(page)).to.include('postbacks');
     await page.click('.nav-link[data-page="postbacks"]');
-    await waitForText(page, '#postbacks-table', 'No postback yet.');
+    await waitForText(page, '#postbacks-table', 'No postback yet: add one below.');
     // The macro list from API.md is the URL field's help, and the field says so to a screen reader.
     const help = await page.locator('#postback-macros').textContent();
     for (const m of ['{click_id}', '{amount}', '{sub1}', '{sub5}', '{occurred_at}']) expect(help).to.include(m);
@@ -121,7 +121,7 @@ describe('partner portal postbacks page in a real browser', function () {
     expect(await listed()).to.have.length(1);
     await row.locator('button[data-action="delete"]').click();
     await page.click('dialog.confirm [data-confirm="ok"]');
-    await waitForText(page, '#postbacks-table', 'No postback yet.');
+    await waitForText(page, '#postbacks-table', 'No postback yet: add one below.');
     expect(await listed()).to.deep.equal([]);
     // No failed request: the page learns its write scope from GET …/partner/token.
     expect(session.unexpectedConsole()).to.deep.equal([]);

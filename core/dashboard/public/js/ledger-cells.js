@@ -48,7 +48,7 @@ export function payoutCells(p, { partner = true } = {}) {
 export function summaryCards(summary = [], reportingCurrency = '') {
   const byStatus = new Map();
   for (const s of summary) byStatus.set(s.status, [...(byStatus.get(s.status) ?? []), s]);
-  if (!byStatus.size) return [h('p.muted', {}, 'No commission matches these filters.')];
+  if (!byStatus.size) return []; // the table under it says that nothing is there (it said it twice)
   const rank = (s) => (ORDER.includes(s) ? ORDER.indexOf(s) : ORDER.length);
   return [...byStatus].sort(([a], [b]) => rank(a) - rank(b)).map(([status, rows]) => h('div.stat', { dataset: { stat: status } },
     h('div.stat-label', {}, `${status} · ${fmt.int(rows.reduce((n, r) => n + r.count, 0))}`),

@@ -46,7 +46,9 @@ export async function renderCommissions(ctx) {
     columns: [canWrite ? '' : null, ...COMMISSION_COLUMNS, canWrite ? '' : null].filter((c) => c !== null),
     params: filters,
     errors: filterFeedback,
-    empty: 'No commission matches these filters.',
+    // Unfiltered, the ledger is empty because nothing earned yet: say what creates the first row.
+    empty: () => (Object.values(shownFilters()).some(Boolean) ? 'No commission matches these filters.'
+      : 'No commission yet: reward rules create them from qualified clicks and conversions.'),
     onPage: (res) => clear(stats, summaryCards(res.summary, ctx.currency)),
     row,
   });

@@ -33,7 +33,8 @@ export async function renderConversions(ctx) {
     path: '/conversions',
     columns,
     params: () => ({ ...shownFilters(), ...dates.window() }),
-    empty: 'No conversion matches these filters.',
+    empty: () => (Object.values(shownFilters()).some(Boolean) ? 'No conversion matches these filters.'
+      : 'No conversion yet: merchants report them for clicks on your short links.'),
     row,
   });
   const reload = () => {

@@ -159,7 +159,7 @@ export async function renderNotifications(ctx) {
 
   function renderDeliveries() {
     clear(tbody);
-    if (!latest.length) return tbody.append(emptyRow(7, status.value ? `No ${status.value} delivery.` : 'No delivery yet.'));
+    if (!latest.length) return tbody.append(emptyRow(7, status.value ? `No ${status.value} delivery.` : 'No delivery yet: an event a webhook subscribes to, or a test ping, creates one.'));
     for (const d of latest) {
       const attempts = d.attempts ?? [];
       const last = attempts[attempts.length - 1];

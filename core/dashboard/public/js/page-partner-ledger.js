@@ -22,7 +22,7 @@ export async function renderPartnerCommissions(ctx) {
     path: '/partner/commissions',
     columns: COMMISSION_COLUMNS.filter((c) => c !== 'Partner'),
     params: () => ({ status: status.value || undefined }),
-    empty: 'No commission yet.',
+    empty: () => (status.value ? `No ${status.value} commission.` : 'No commission yet: your links earn them from clicks and sales.'),
     onPage: (res) => (res.summary ? clear(stats, summaryCards(res.summary, currency)) : clear(stats)),
     row: (c) => h('tr', { dataset: { commissionId: c.commissionId, status: c.status } }, commissionCells(c, { partner: false })),
   });
@@ -44,7 +44,7 @@ export async function renderPartnerPayouts(ctx) {
     id: 'my-payouts-table',
     path: '/partner/payouts',
     columns: PAYOUT_COLUMNS.filter((c) => c !== 'Partner'),
-    empty: 'No payout yet.',
+    empty: 'No payout yet: the network pays your approved commissions with payouts.',
     row: (p) => h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p, { partner: false })),
   });
   ctx.el.append(

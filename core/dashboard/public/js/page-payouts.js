@@ -15,7 +15,7 @@ export async function renderPayouts(ctx) {
     id: 'payouts-table',
     path: '/payouts',
     columns: [...PAYOUT_COLUMNS, ''],
-    empty: 'No payout yet.',
+    empty: canWrite ? 'No payout yet: Run payouts above creates them from approved commissions.' : 'No payout yet.',
     row,
   });
   ctx.el.append(

@@ -39,7 +39,7 @@ function balancesTable(balances) {
         h('td.num', { dataset: { col: 'pending' } }, fmt.money(b.pending, b.currency)),
         h('td.num', { dataset: { col: 'approved' } }, fmt.money(b.approved, b.currency)),
         h('td.num', { dataset: { col: 'paid' } }, fmt.money(b.paid, b.currency))))
-      : emptyRow(4, 'No commission yet.'))));
+      : emptyRow(4, 'No balance yet: your first commission opens one.'))));
 }
 
 export async function renderPortalLinks(ctx) {

@@ -37,7 +37,7 @@ export async function renderPortalPostbacks(ctx) {
     id: 'postbacks-table',
     path: '/partner/postbacks',
     columns: ['URL template', 'Method', 'Events', 'Created', ''],
-    empty: 'No postback yet.',
+    empty: () => (canWrite ? 'No postback yet: add one below.' : 'No postback yet.'),
     row,
     onLoad: () => void refreshAll(),
   });

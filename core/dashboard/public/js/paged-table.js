@@ -6,7 +6,8 @@ import { h, clear, errorBox, emptyRow, busy } from './dom.js';
 import { focusIn } from './row-focus.js';
 
 /**
- * `path` is the list route, `params()` the current filters, `row(item)` one <tr>. `onPage(res)`
+ * `path` is the list route, `params()` the current filters, `row(item)` one <tr>, `empty` the text of
+ * an empty list (or a function of the filters giving it: "none yet" and "none matches" differ). `onPage(res)`
  * sees each response (e.g. its `summary`). `stack`: on a phone each row is a block, its third cell
  * onwards full width (few columns, one long value: the portal's short links). `errors`: where a
  * refused load says why (e.g. beside the filter form whose values the API refused); by default above
@@ -38,7 +39,7 @@ export function pagedTable({ id, path, columns, params = () => ({}), row, empty,
       items.push(...res.data);
       const shown = tbody.children.length;
       for (const item of res.data) tbody.append(row(item));
-      if (!items.length) tbody.append(emptyRow(columns.length, empty));
+      if (!items.length) tbody.append(emptyRow(columns.length, typeof empty === 'function' ? empty() : empty));
       firstNew = tbody.children[shown] ?? null;
       cursor = res.nextCursor;
       more.hidden = !cursor;
