@@ -24,7 +24,8 @@ const name = displayName;
 const email = { type: ['string', 'null'], format: 'email', maxLength: 320 } as const;
 const money = {
   type: 'number', minimum: 0, maximum: MAX_MONEY,
-  description: 'Decimal amount in the handle\'s reporting currency, at most 2 fraction digits (stored as numeric(14, 2)).',
+  description: 'The minimum payout: a decimal amount with no currency of its own, at most 2 fraction digits (stored as numeric(14, 2)). '
+    + 'A payout run compares it with each currency\'s balance on its own, never converted: 50 means 50 USD for a USD payout, 50 EUR for a EUR one.',
 } as const;
 
 export const createPartnerBody = {
