@@ -69,6 +69,12 @@ export default tseslint.config(
   },
   { files: ['**/*.ts'], rules: { 'no-undef': 'off' } }, // tsc checks names, with the real lib types
   { files: ['core/dashboard/public/**/*.js', 'core/sdk/public/**/*.js'], languageOptions: { globals: readonly(BROWSER_GLOBALS) } },
+  // CommonJS by necessity: mocha loads its settings (.mocharc.cjs) with require().
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: readonly(['require', 'module']) },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
   // chai's property assertions (`expect(x).to.be.empty`) are expressions by design.
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-unused-expressions': 'off' } },
 );
