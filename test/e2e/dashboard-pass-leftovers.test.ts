@@ -52,7 +52,7 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     await page.keyboard.press('Enter');
   }
 
-  it("webhooks: Rotate secret confirmed with the keyboard keeps the focus on the row's Rotate; Delete puts it on the next webhook's Delete", async () => {
+  it("webhooks: Rotate secret confirmed with the keyboard keeps the focus on the row's Rotate; Delete puts it on the next webhook's Delete, and after the last one on the form that adds one", async () => {
     const ids: string[] = [];
     for (const path of ['first', 'second']) {
       const res = await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth)
@@ -80,6 +80,14 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     expect(at.row?.webhookId, `the focus is on ${at.tag}`).to.equal(other);
     expect(at.action).to.equal('delete');
     expect((await server.http.get(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth).expect(200)).body.data.map((w: { webhookId: string }) => w.webhookId)).to.deep.equal([other]);
+    // The rotated secret of the deleted webhook signs nothing any more: its box went with it.
+    expect(await page.locator('#webhook-secret .token-once').count()).to.equal(0);
+
+    // The last webhook: no row is left to move to, so the focus goes to the form that adds one, not to <body>.
+    await confirmWithKeyboard(page, `#webhooks-table tr[data-webhook-id="${other}"] [data-action="delete"]`);
+    await waitForText(page, '#webhooks-table', 'No webhook yet');
+    at = await focused(page);
+    expect(await page.evaluate(() => document.activeElement?.id), `the focus is on ${at.tag}`).to.equal('webhook-url');
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 

@@ -61,7 +61,7 @@ export async function renderRewards(ctx) {
       clear(feedback);
       try {
         await api(`/rewards/${encodeURIComponent(r.rewardId)}`, { method: 'DELETE' });
-        removeRow(tr, 'delete');
+        removeRow(tr, 'delete', () => document.getElementById('reward-id')); // after the last rule, the form that creates one
         if (!table.el.querySelector('tbody tr')) await table.reload();
       } catch (err) {
         done();

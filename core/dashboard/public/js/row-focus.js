@@ -26,11 +26,21 @@ export function focusIn(row, action) {
   row.focus();
 }
 
-/** Removes `row` (a rule deleted); when the focus was in it or lost, it goes to the next row's `action`, else the previous one's. */
-export function removeRow(row, action) {
+/**
+ * Removes `row` (a rule deleted); when the focus was in it or lost, it goes to the next row's `action`, else the previous
+ * one's, else (the last row) to `fallback()`: what the page offers next, e.g. the form that adds the first one again.
+ */
+export function removeRow(row, action, fallback = () => null) {
   const active = document.activeElement;
   const keep = !active || active === document.body || row.contains(active);
   const neighbour = row.nextElementSibling ?? row.previousElementSibling;
+  const table = row.closest('table');
   row.remove();
-  if (keep && neighbour) focusIn(neighbour, action);
+  if (!keep) return;
+  if (neighbour) return focusIn(neighbour, action);
+  // The list is empty: the fallback, else the table, which then says so.
+  const next = fallback() ?? table;
+  if (!next) return;
+  if (!next.matches(CONTROLS)) next.tabIndex = -1;
+  next.focus();
 }

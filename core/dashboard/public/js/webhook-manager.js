@@ -100,7 +100,10 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       if (!sure) return;
       await run(button, 'Could not delete the webhook', async () => {
         await api(`/webhooks/${encodeURIComponent(w.webhookId)}`, { method: 'DELETE' });
-        removeRow(tr, 'delete'); // the focus goes to the next webhook's Delete, not to <body>
+        // Its secret, if still shown, signs nothing any more.
+        if ([...secretArea.querySelectorAll('[data-webhook-id]')].some((el) => el.dataset.webhookId === w.webhookId)) clear(secretArea);
+        // The focus goes to the next webhook's Delete, not to <body>; after the last one, to the form that adds one.
+        removeRow(tr, 'delete', () => document.getElementById('webhook-url'));
         if (!table.el.querySelector('tbody tr')) await table.reload(); // the last one: the list says it is empty
         await onChange();
       });
