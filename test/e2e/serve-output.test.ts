@@ -70,8 +70,10 @@ describe('tenx serve: JSON logs on stdout, the banner and the admin token on std
     expect(serving, stdout).to.include({ url: `http://127.0.0.1:${port}` });
 
     // From the process's start to listening: a little less than the parent saw (spawn, pipe), never a fraction of it.
+    // A little: 400 ms, or 15 % on a machine so loaded that the start took seconds (the spawn slows with it).
     const startedInMs = Number(/started in (\d+) ms/.exec(stderr)![1]);
     expect(serving.startedInMs).to.equal(startedInMs);
-    expect(startedInMs, `banner after ${Math.round(bannerAt!)} ms`).to.be.within(bannerAt! - 400, bannerAt!);
+    const slack = Math.max(400, bannerAt! * 0.15);
+    expect(startedInMs, `banner after ${Math.round(bannerAt!)} ms`).to.be.within(bannerAt! - slack, bannerAt!);
   });
 });
