@@ -183,23 +183,26 @@ async function seedDemo(o: Options) {
     }
 
     const tally: Record<string, Tally> = {};
-    const visits: Visit[] = [];
+    // Every draw happens here, in order, before any request: the requests finish in any order, so a draw made as each
+    // one finished gave another traffic for the same --seed whenever --concurrency was above 1.
+    const visits: { v: Visit; converts: boolean; ctx?: string | null }[] = [];
     for (let i = 0; i < o.clicks; i++) {
       const campaignId = r.chance(0.55) ? 'partner-alpha' : 'partner-beta';
-      visits.push(visit(r, campaignId, BOT_SHARE[campaignId]));
+      const v = visit(r, campaignId, BOT_SHARE[campaignId]);
+      visits.push({ v, converts: !v.bot && r.chance(CONVERSION_RATE[campaignId]) });
       tally[campaignId] ??= { clicks: 0, bots: 0, conversions: 0, deduped: 0, mismatched: 0, revenue: {} };
     }
     const slugOf = Object.fromEntries(DEMO_CAMPAIGNS.map((c) => [c.campaignId, c.primaryLink.slug]));
-    const converting: { v: Visit; ctx: string }[] = [];
     const clicksBar = progress();
     let done = 0;
-    await pool(visits, o.concurrency, async (v) => {
-      const ctx = await click(agent, client.url, slugOf[v.campaignId], client.handle, v, Boolean(o.forwardedFor));
+    await pool(visits, o.concurrency, async (planned) => {
+      const { v } = planned;
+      planned.ctx = await click(agent, client.url, slugOf[v.campaignId], client.handle, v, Boolean(o.forwardedFor));
       tally[v.campaignId].clicks++;
       if (v.bot) tally[v.campaignId].bots++;
-      else if (ctx && r.chance(CONVERSION_RATE[v.campaignId])) converting.push({ v, ctx });
     }, () => clicksBar.update(`clicks       ${bar(++done, visits.length)}`));
     clicksBar.done(`clicks       ${bar(done, visits.length)}`);
+    const converting = visits.filter((p) => p.converts && p.ctx).map(({ v, ctx }) => ({ v, ctx: ctx! }));
 
     // Some merchants retry: ~15% resubmit the same order (deduped), a couple with a changed amount (mismatch).
     const run = Date.now().toString(36);

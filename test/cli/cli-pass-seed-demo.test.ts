@@ -43,4 +43,18 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     expect(again.stdout).to.not.include('Owner token');
     expect(again.stdout).to.include(`Next: tenx login --url ${server.url} --handle ${handle} --token <a token of ${handle}`);
   });
+
+  it('--seed replays the same traffic at any --concurrency: the same clicks, bots, conversions and revenue, as stored', async () => {
+    const seeded = async (concurrency: number) => {
+      const handle = uniqueHandle();
+      const run = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '80', '--seed', '7', '--concurrency', String(concurrency), '--json']);
+      ok(run);
+      const { rows } = await server.sql.query(
+        `select campaign_id, count(*)::int as n, sum(value)::text as value from conversions where handle = $1 group by 1 order by 1`, [handle]);
+      return { campaigns: JSON.parse(run.stdout).campaigns, stored: rows };
+    };
+    const one = await seeded(1);
+    expect(one.stored.length, 'the demo converted something').to.be.greaterThan(0);
+    expect(await seeded(16)).to.deep.equal(one);
+  });
 });
