@@ -3,7 +3,7 @@ import type { Browser, Page } from 'playwright-core';
 import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
-import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { signIn, waitForText, type DashboardSession, sessionPerTest, focused } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 import { eventually } from '../support/webhooks.ts';
@@ -34,14 +34,6 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     await browser?.close();
     await server?.close();
   });
-
-  /** Where the focus is: the row holding it (by its data-* id) and the control's action. */
-  const focused = (page: Page) =>
-    page.evaluate(() => {
-      const a = document.activeElement as HTMLElement | null;
-      const tr = a?.closest('tr') as HTMLElement | null;
-      return { tag: a?.tagName ?? '', action: a?.dataset.action ?? null, row: tr ? { ...tr.dataset } : null };
-    });
 
   /** Presses a row's action with Enter and confirms the dialog with the keyboard (Cancel has the focus: Tab, Enter). */
   async function confirmWithKeyboard(page: Page, control: string) {

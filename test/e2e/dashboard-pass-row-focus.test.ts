@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
-import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { signIn, type DashboardSession, sessionPerTest, focused } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -49,14 +49,6 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     await browser?.close();
     await server?.close();
   });
-
-  /** Where the focus is: the row holding it (by its data-* id) and the control's action. */
-  const focused = (page: Page) =>
-    page.evaluate(() => {
-      const a = document.activeElement as HTMLElement | null;
-      const tr = a?.closest('tr') as HTMLElement | null;
-      return { tag: a?.tagName ?? '', action: a?.dataset.action ?? null, row: tr ? { ...tr.dataset } : null };
-    });
 
   it('commissions: Approve pressed with Enter leaves the focus in the approved row', async () => {
     session = await openSession();

@@ -65,3 +65,11 @@ export async function waitForText(page: Page, selector: string, text: string) {
 
 /** The pages the sidebar links to, in order. */
 export const navPages = (page: Page) => page.locator('.nav-link').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.page));
+
+/** Where the focus is: the element's tag, its data-action, and the row holding it (that row's data-* ids). */
+export const focused = (page: Page) =>
+  page.evaluate(() => {
+    const a = document.activeElement as HTMLElement | null;
+    const tr = a?.closest('tr') as HTMLElement | null;
+    return { tag: a?.tagName ?? '', action: a?.dataset.action ?? null, row: tr ? { ...tr.dataset } : null };
+  });
