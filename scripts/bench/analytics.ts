@@ -148,7 +148,7 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
   const conversionEvery = opts.conversionEvery ?? 50;
   const database = opts.reuse
     ? { name: opts.reuse, url: Object.assign(new URL(BASE_DATABASE_URL), { pathname: `/${opts.reuse}` }).toString(), drop: async () => {} }
-    : await createTestDatabase();
+    : await createTestDatabase({ kept: opts.keep }); // named after no run: the next test run's sweep of dead runs would drop it
   const server = await startServer(database.url);
   const serverIdleRssMb = procMb(server.pid, 'VmRSS'); // before any request: modules, plugins and the GeoIP tables
   const db = new pg.Client({ connectionString: database.url });

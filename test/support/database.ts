@@ -96,9 +96,11 @@ export async function dropRunDatabases(): Promise<void> {
 /**
  * A fresh database per test server, dropped afterwards, so runs never see each other's data: empty,
  * or with every migration applied (`migrated`, what a server would have after its first start).
+ * `kept`: one meant to outlive its process (the analytics bench's `--keep`, measured again with `--reuse`),
+ * named `tenx_kept_…`, outside every run: a run's teardown and the next run's sweep of dead runs leave it; drop it by hand.
  */
-export async function createTestDatabase(opts: { migrated?: boolean } = {}): Promise<TestDatabase> {
-  const name = `${RUN_PREFIX}${randomBytes(4).toString('hex')}`;
+export async function createTestDatabase(opts: { migrated?: boolean; kept?: boolean } = {}): Promise<TestDatabase> {
+  const name = `${opts.kept ? 'tenx_kept_' : RUN_PREFIX}${randomBytes(4).toString('hex')}`;
   if (opts.migrated) await migratedTemplate();
   await adminQuery(`create database ${name}${opts.migrated ? ` template ${TEMPLATE}` : ''}`);
   return {
