@@ -68,13 +68,16 @@ const PAGE_PATH = /\/(dashboard|docs)\/?(index\.html)?$/;
  * address (`http://localhost:3000/dashboard#/funnel` → `http://localhost:3000`, page `/dashboard`).
  */
 export function serverBase(url: string): { url: string; page?: string } {
+  // As typed: with its scheme left out (TENX_URL=user:secret@host), a URL parser reads "user:" as the scheme, so
+  // redactUrl, which looks for "//", would print the password.
+  const shown = redactUrl(url).replace(/^([^/?#\s@:]*):[^/?#\s]*@/, '$1:***@');
   let u: URL;
   try {
     u = new URL(url);
   } catch {
-    throw new UsageError(`"${redactUrl(url)}" is not a URL (expected e.g. http://localhost:3000)`);
+    throw new UsageError(`"${shown}" is not a URL (expected e.g. http://localhost:3000)`);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`"${redactUrl(url)}" must be an http or https URL`);
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new UsageError(`"${shown}" must be an http or https URL`);
   const page = PAGE_PATH.exec(u.pathname)?.[0];
   if (page) {
     u.pathname = u.pathname.slice(0, -page.length) || '/';
