@@ -18,10 +18,9 @@ export function jsonArg(value: string): unknown {
   }
 }
 
-/** Comma-separated values, trimmed, empties dropped. */
 /**
- * A comma-separated option (--partners, --scopes, --events), repeatable. An empty one is refused: `--partners "$IDS"`
- * with an empty $IDS meant no filter, so a payout run paid every partner.
+ * A comma-separated option (--partners, --scopes, --events), repeatable: values trimmed, empties dropped. An empty
+ * one is refused: `--partners "$IDS"` with an empty $IDS meant no filter, so a payout run paid every partner.
  */
 export function listArg(value: string, previous: string[] = []): string[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
