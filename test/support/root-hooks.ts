@@ -1,7 +1,7 @@
 import { dropRedisKeys, dropRunDatabases, RUN } from './database.ts';
 
 /**
- * Mocha global fixtures (.mocharc.json `require`): they run once in mocha's main process, serial or `--parallel`
+ * Mocha global fixtures (.mocharc.cjs `require`): they run once in mocha's main process, serial or `--parallel`
  * (where root hooks would run once per file). The set-up names the run for the workers it forks; the teardown
  * removes what the whole run made.
  */
