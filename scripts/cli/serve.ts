@@ -120,6 +120,13 @@ async function serveAlone(config: Config) {
   log.info({ url, mode, redis: Boolean(config.redisUrl), startedInMs, kernelStartedInMs: kernel.startedInMs }, 'tenx is serving');
   banner(config, url, startedInMs, kernel.generatedAdminToken ? kernel.config.adminToken : null, 1);
   exitOnSignal(config, () => log, () => kernel.close());
+  await compactAfterStart(log);
+}
+
+/** Gives back what the start allocated (core/infra/start-garbage.ts): an idle server's RSS, not only a busy one's. */
+async function compactAfterStart(log: Logger) {
+  const { releaseStartGarbage } = await import('../../core/infra/start-garbage.ts');
+  log.debug(releaseStartGarbage(), 'start garbage released');
 }
 
 /** A worker of a cluster: a whole tenx, without migrations (the primary ran them) or a banner. */
@@ -139,6 +146,7 @@ async function serveWorker(config: Config) {
   started(kernel);
   log.info({ url: kernel.url, pid: process.pid, kernelStartedInMs: kernel.startedInMs }, 'worker serving');
   process.send!({ type: LISTENING, url: kernel.url });
+  await compactAfterStart(log);
 }
 
 async function servePrimary(config: Config, workers: number) {

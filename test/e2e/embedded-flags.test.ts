@@ -81,4 +81,31 @@ describe('tenx serve with DATABASE_URL: no allocation-site pretenuring, same pro
       await dropRedisKeys(`tenx-test-${db.name}:`);
     }
   });
+
+  // Migrations, plugin loading and schema compilation grew V8's young generation to 64-128 MiB, which an idle
+  // server kept: 203-243 MB of RSS idle (docs/performance.md). One last-resort collection once serving gives it back.
+  it('gives back what its start allocated once serving: a young generation of a few MB, not the 64-128 MiB the start grew', async () => {
+    const db = await createTestDatabase();
+    try {
+      const port = await freePort();
+      const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tenx-test-${db.name}`, PORT: String(port), NODE_OPTIONS: '', LOG_LEVEL: 'debug', ADMIN_TOKEN: '' };
+      const server = await spawnServer(['scripts/tenx.js', 'serve'], { env, port });
+      running.push(server.child);
+      const deadline = Date.now() + 20_000;
+      while (!server.output().includes('start garbage released') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      const line = server.output().split('\n').find((l) => l.includes('start garbage released'));
+      expect(line, server.output()).to.be.a('string');
+      type Memory = { rssMb: number; newSpaceMb: number };
+      const { before, after } = JSON.parse(line!) as { ms: number; before: Memory; after: Memory };
+      expect(before.newSpaceMb, 'the start grew the young generation').to.be.at.least(16);
+      expect(after.newSpaceMb, 'MiB of new space once released').to.be.at.most(2);
+      expect(after.rssMb, `RSS ${before.rssMb} → ${after.rssMb} MB`).to.be.below(before.rssMb - 30);
+      expect((await fetch(`${server.url}/readyz`)).status).to.equal(200);
+      server.child.kill('SIGTERM');
+      expect(await exited(server.child)).to.equal(0);
+    } finally {
+      await db.drop();
+      await dropRedisKeys(`tenx-test-${db.name}:`);
+    }
+  });
 });
