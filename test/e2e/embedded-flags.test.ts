@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { createTestDatabase, dropRedisKeys, TEST_REDIS_URL } from '../support/database.ts';
-import { freePort, spawnServer } from '../support/net.ts';
+import { freePort, spawnServer, type SpawnedServer } from '../support/net.ts';
 
 const exited = (child: ChildProcess) => new Promise<number | null>((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.once('exit', (code) => ok(code))));
 const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
@@ -63,16 +63,15 @@ describe('tenx serve with DATABASE_URL: no allocation-site pretenuring, same pro
     }
   });
 
-  it('answers from the pid it was started as, running with --no-allocation-site-pretenuring only, and exits 0 on SIGTERM', async () => {
+  /** `tenx serve` on a fresh database of its own (it migrates it) and the shared Redis, as `npm start` starts it; `check` runs while it serves. */
+  async function onPostgres(logLevel: string, check: (server: SpawnedServer) => Promise<void>) {
     const db = await createTestDatabase();
     try {
       const port = await freePort();
-      const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tenx-test-${db.name}`, PORT: String(port), NODE_OPTIONS: '', LOG_LEVEL: 'warn', ADMIN_TOKEN: '' };
+      const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tenx-test-${db.name}`, PORT: String(port), NODE_OPTIONS: '', LOG_LEVEL: logLevel, ADMIN_TOKEN: '' };
       const server = await spawnServer(['scripts/tenx.js', 'serve'], { env, port });
       running.push(server.child);
-      const args = cmdline(server.child.pid!);
-      expect(args.filter((a) => a.startsWith('--'))).to.deep.equal(['--no-allocation-site-pretenuring']);
-      expect(args.at(-1)).to.equal('serve');
+      await check(server);
       expect((await fetch(`${server.url}/readyz`)).status).to.equal(200);
       server.child.kill('SIGTERM');
       expect(await exited(server.child)).to.equal(0);
@@ -80,17 +79,19 @@ describe('tenx serve with DATABASE_URL: no allocation-site pretenuring, same pro
       await db.drop();
       await dropRedisKeys(`tenx-test-${db.name}:`);
     }
-  });
+  }
+
+  it('answers from the pid it was started as, running with --no-allocation-site-pretenuring only, and exits 0 on SIGTERM', () =>
+    onPostgres('warn', async (server) => {
+      const args = cmdline(server.child.pid!);
+      expect(args.filter((a) => a.startsWith('--'))).to.deep.equal(['--no-allocation-site-pretenuring']);
+      expect(args.at(-1)).to.equal('serve');
+    }));
 
   // Migrations, plugin loading and schema compilation grew V8's young generation to 64-128 MiB, which an idle
   // server kept: 203-243 MB of RSS idle (docs/performance.md). One last-resort collection once serving gives it back.
-  it('gives back what its start allocated once serving: a young generation of a few MB, not the 64-128 MiB the start grew', async () => {
-    const db = await createTestDatabase();
-    try {
-      const port = await freePort();
-      const env = { ...process.env, DATABASE_URL: db.url, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: `tenx-test-${db.name}`, PORT: String(port), NODE_OPTIONS: '', LOG_LEVEL: 'debug', ADMIN_TOKEN: '' };
-      const server = await spawnServer(['scripts/tenx.js', 'serve'], { env, port });
-      running.push(server.child);
+  it('gives back what its start allocated once serving: a young generation of a few MB, not the 64-128 MiB the start grew', () =>
+    onPostgres('debug', async (server) => {
       const deadline = Date.now() + 20_000;
       while (!server.output().includes('start garbage released') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       const line = server.output().split('\n').find((l) => l.includes('start garbage released'));
@@ -100,12 +101,5 @@ describe('tenx serve with DATABASE_URL: no allocation-site pretenuring, same pro
       expect(before.newSpaceMb, 'the start grew the young generation').to.be.at.least(16);
       expect(after.newSpaceMb, 'MiB of new space once released').to.be.at.most(2);
       expect(after.rssMb, `RSS ${before.rssMb} → ${after.rssMb} MB`).to.be.below(before.rssMb - 30);
-      expect((await fetch(`${server.url}/readyz`)).status).to.equal(200);
-      server.child.kill('SIGTERM');
-      expect(await exited(server.child)).to.equal(0);
-    } finally {
-      await db.drop();
-      await dropRedisKeys(`tenx-test-${db.name}:`);
-    }
-  });
+    }));
 });

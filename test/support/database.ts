@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { pino } from 'pino';
 import { initOrm, migrate } from '../../core/db/orm.ts';
+import { alive } from '../../core/infra/process.ts';
 
 /** The server the suite runs against: TEST_DATABASE_URL, else DATABASE_URL, else the local one. */
 export const BASE_DATABASE_URL =
@@ -71,15 +72,6 @@ async function dropOrphanRuns(): Promise<void> {
   for (const { datname } of rows) {
     const run = Number(datname.split('_')[2]);
     if (String(run) !== RUN && !alive(run)) await adminQuery(`drop database if exists ${datname} with (force)`);
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, another user's
   }
 }
 
