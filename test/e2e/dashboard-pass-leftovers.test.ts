@@ -16,6 +16,7 @@ import { eventually } from '../support/webhooks.ts';
 //   run compares it with each currency's balance on its own (50 EUR is paid, 40 USD is not).
 // - empty tables: "none matches these filters" with no filter set (and said twice on Commissions),
 //   or nothing on what creates the first row.
+// - times: some pages showed the browser's local time, others UTC (the ranges' clock); all say UTC now.
 // Screenshots: test/artifacts/pass-leftovers-*.png.
 
 describe('dashboard leftovers of the black-box pass in a real browser', function () {
@@ -179,5 +180,26 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     expect(await emptyText('#postbacks-table')).to.equal('No postback yet: add one below.');
     await shot(page, 'pass-leftovers-empty-postbacks');
     expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+  it("times read in UTC, labelled, whatever the browser's time zone: the same clock as the ranges and the ledger's days", async () => {
+    const partner = await createPartner(server, tenant, 'p-utc-clock');
+    // A context of its own: Kolkata is UTC+5:30, so a local time would differ in its minutes too.
+    const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Kolkata' });
+    try {
+      const page = await context.newPage();
+      const errors: string[] = [];
+      page.on('pageerror', (err) => errors.push(err.message));
+      await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+      const cell = page.locator(`tr[data-partner-id="${partner.partnerId}"] td`).nth(4);
+      await cell.waitFor({ timeout: UI_WAIT });
+      const shown = (await cell.innerText()).replace(/\s+/g, ' ');
+      const clock = (tz: string) => new Intl.DateTimeFormat('en-US', { timeStyle: 'medium', timeZone: tz }).format(new Date(partner.createdAt)).replace(/\s+/g, ' ');
+      expect(shown).to.match(/ UTC$/);
+      expect(shown).to.include(clock('UTC'));
+      expect(shown).not.to.include(clock('Asia/Kolkata'));
+      expect(errors).to.deep.equal([]);
+    } finally {
+      await context.close();
+    }
   });
 });

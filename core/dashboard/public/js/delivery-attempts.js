@@ -54,7 +54,7 @@ export function attemptsTable(attempts) {
     h('thead', {}, h('tr', {}, ['#', 'Time', 'Status code', 'Latency', 'Error / response'].map((t) => h('th', {}, t)))),
     h('tbody', {}, attempts.map((a, i) => h('tr', {},
       h('td', {}, String(a.attempt ?? i + 1)),
-      h('td', {}, fmt.time(attemptTime(a))),
+      h('td', {}, fmt.utcTime(attemptTime(a))),
       h('td', {}, attemptOutcome(a)),
       h('td.num', {}, typeof (a.latencyMs ?? a.latency) === 'number' ? `${fmt.int(a.latencyMs ?? a.latency)} ms` : '—'),
       h('td', {}, a.error ? h('div.error-text', {}, a.error) : null, a.responseSnippet ? h('div.muted.small.mono.truncate', { title: a.responseSnippet }, a.responseSnippet) : null)))));

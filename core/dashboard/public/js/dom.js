@@ -62,17 +62,20 @@ const integer = new Intl.NumberFormat(undefined, { maximumFractionDigits: 0 });
 const decimal = new Intl.NumberFormat(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const percent = new Intl.NumberFormat(undefined, { style: 'percent', maximumFractionDigits: 1 });
 // The dashboard's days are UTC days (ranges, the lists' From/to, a payout run's period end, a token's
-// expiry): a day picked as UTC is shown as UTC, never as the browser's day before or after.
+// expiry): a day picked as UTC is shown as UTC, never as the browser's day before or after. Times are
+// UTC too, labelled, so a row's time and the range it falls in read on one clock.
 const utcDay = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeZone: 'UTC' });
 const utcTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', timeZone: 'UTC' });
+const utcClock = new Intl.DateTimeFormat(undefined, { timeStyle: 'medium', timeZone: 'UTC' });
 
 export const fmt = {
   int: (n) => (typeof n === 'number' ? integer.format(n) : '—'),
   money: (n, currency) => (typeof n === 'number' ? `${decimal.format(n)}${currency ? ` ${currency}` : ''}` : '—'),
   pct: (n) => (typeof n === 'number' ? percent.format(n) : '—'),
-  time: (iso) => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' }) : '—'),
   utcDay: (iso) => (iso ? utcDay.format(new Date(iso)) : '—'),
   utcTime: (iso) => (iso ? `${utcTime.format(new Date(iso))} UTC` : '—'),
+  /** A time of today, as a clock: `14:05:09 UTC`. */
+  utcClock: (date) => `${utcClock.format(date)} UTC`,
   ago(iso) {
     if (!iso) return 'never';
     const s = Math.round((Date.now() - new Date(iso).getTime()) / 1000);

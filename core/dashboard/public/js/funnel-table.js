@@ -101,7 +101,7 @@ function cells(row, currency) {
     h('td.num', { dataset: { col: 'conversionRate' } }, fmt.pct(row.conversionRate)),
     h('td.num', { dataset: { col: 'botRatio' } }, fmt.pct(row.botRatio)),
     h('td', { dataset: { col: 'confidence' } }, confidenceCell(row)),
-    h('td.small', { dataset: { col: 'lastClickAt' }, title: row.lastClickAt ? fmt.time(row.lastClickAt) : undefined }, fmt.ago(row.lastClickAt)),
+    h('td.small', { dataset: { col: 'lastClickAt' }, title: row.lastClickAt ? fmt.utcTime(row.lastClickAt) : undefined }, fmt.ago(row.lastClickAt)),
   ];
 }
 

@@ -84,7 +84,7 @@ export async function renderNotifications(ctx) {
   function show(res) {
     clear(errors);
     clear(moreErrors);
-    refreshState.textContent = `Updated ${new Date().toLocaleTimeString()}`;
+    refreshState.textContent = `Updated ${fmt.utcClock(new Date())}`;
     // Re-render only on change, so a refresh never swaps a button out from under a click.
     const signature = JSON.stringify(res) + status.value;
     if (signature === lastSignature) return;
@@ -176,8 +176,8 @@ export async function renderNotifications(ctx) {
         h('td', {}, h('div.truncate', { title: d.webhookId }, d.endpointUrl ?? endpoints.get(d.webhookId) ?? (d.partnerId ? `Postback of partner ${d.partnerId}` : d.webhookId))),
         h('td.status', {}, statusBadge(d.status)),
         h('td', {}, toggle),
-        h('td.small', {}, last ? [attemptOutcome(last), h('div.muted', {}, fmt.ago(attemptTime(last)))] : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.time(d.nextAttemptAt)}` : '—')),
-        h('td.small', {}, fmt.time(d.createdAt)),
+        h('td.small', {}, last ? [attemptOutcome(last), h('div.muted', {}, fmt.ago(attemptTime(last)))] : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.utcTime(d.nextAttemptAt)}` : '—')),
+        h('td.small', {}, fmt.utcTime(d.createdAt)),
         actions));
       if (redelivered.has(d.deliveryId)) tbody.append(h('tr.detail', {}, h('td', { colSpan: 7 }, redelivered.get(d.deliveryId))));
       if (open) tbody.append(h('tr.detail', {}, h('td', { colSpan: 7 }, attemptsTable(attempts))));

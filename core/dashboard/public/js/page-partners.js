@@ -42,7 +42,7 @@ export async function renderPartners(ctx) {
         h('td.status', {}, statusBadge(p.status)),
         // Not the reporting currency: the API compares the same amount with each currency's balance.
         h('td.num', { dataset: { col: 'minimumPayout' }, title: MINIMUM_HINT }, fmt.money(p.minimumPayout), h('div.muted.small', {}, 'each currency')),
-        h('td.small.nowrap', {}, fmt.time(p.createdAt)),
+        h('td.small.nowrap', {}, fmt.utcTime(p.createdAt)),
       ];
     }
 

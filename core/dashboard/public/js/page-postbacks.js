@@ -77,7 +77,7 @@ export async function renderPortalPostbacks(ctx) {
         h('td', {}, h('div.long-url.strong', {}, p.urlTemplate), h('div.muted.small.mono', {}, p.postbackId)),
         h('td', {}, badge(p.method, p.method === 'POST' ? 'good' : 'neutral', p.method === 'POST' ? 'Sends the event JSON, signed with the postback\'s secret' : 'Calls the URL, unsigned')),
         h('td.small', {}, p.events.map((t) => h('div', {}, h('code', {}, t)))),
-        h('td.small.nowrap', {}, fmt.time(p.createdAt)),
+        h('td.small.nowrap', {}, fmt.utcTime(p.createdAt)),
         h('td.actions', {}, canWrite
           ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'delete' }, 'aria-label': `Delete the postback to ${p.urlTemplate}`, on: { click: (e) => void remove(e.currentTarget) } }, 'Delete')
           : null, feedback)),
@@ -225,8 +225,8 @@ function deliveriesTable(postbackId, res, opened, more) {
                 on: { toggle: (e) => (e.currentTarget.open ? opened.add(d.deliveryId) : opened.delete(d.deliveryId)) },
               }, h('summary', { 'aria-label': `${attempts.length} attempts: show each` }, `${attempts.length}`), attemptsTable(attempts))
               : '0'),
-            h('td.small', { dataset: { col: 'response' } }, last ? attemptOutcome(last) : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.time(d.nextAttemptAt)}` : '—')),
-            h('td.small.nowrap', {}, fmt.time(last ? attemptTime(last) : d.createdAt)));
+            h('td.small', { dataset: { col: 'response' } }, last ? attemptOutcome(last) : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.utcTime(d.nextAttemptAt)}` : '—')),
+            h('td.small.nowrap', {}, fmt.utcTime(last ? attemptTime(last) : d.createdAt)));
         })
         : emptyRow(5, 'No delivery yet: tenx calls it at your next subscribed event.')))),
     res.nextCursor ? h('div.table-more', {}, h('span.muted.small', {}, `${fmt.int(res.data.length)} newest shown`),

@@ -42,7 +42,7 @@ export async function renderRewards(ctx) {
       h('td', {}, h('code', {}, r.event)),
       h('td.num', { dataset: { col: 'reward' } }, rewardText(r)),
       h('td.num', {}, `${fmt.int(r.holdDays)} d`),
-      h('td.small.nowrap', {}, fmt.time(r.updatedAt)),
+      h('td.small.nowrap', {}, fmt.utcTime(r.updatedAt)),
       canWrite ? h('td.actions', {},
         h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'edit' }, on: { click: () => form.edit(r) } }, 'Edit'), ' ',
         h('button.btn.btn-small', { type: 'button', dataset: { action: 'delete' }, on: { click: remove } }, 'Delete'),

@@ -37,10 +37,10 @@ export function partnerTokens(p, handle) {
     const tr = h('tr', { dataset: { tokenId: t.tokenId, state } },
       h('td', {}, h('div.strong.long-text', {}, t.name), h('div.muted.small.mono', { title: t.tokenId }, `…${t.tokenId.slice(-8)}`)),
       h('td.small', {}, t.scopes.map((s) => h('div', {}, h('code', {}, s)))),
-      h('td.small.nowrap', {}, fmt.time(t.createdAt)),
+      h('td.small.nowrap', {}, fmt.utcTime(t.createdAt)),
       // Chosen as a UTC day's end (the form says so): shown in UTC, not as the next day east of it.
       h('td.small.nowrap', {}, t.expiresAt ? fmt.utcTime(t.expiresAt) : 'never'),
-      h('td.status', {}, badge(state, STATE_TONES[state]), t.revokedAt ? h('div.muted.small', {}, fmt.time(t.revokedAt)) : null),
+      h('td.status', {}, badge(state, STATE_TONES[state]), t.revokedAt ? h('div.muted.small', {}, fmt.utcTime(t.revokedAt)) : null),
       h('td.actions', {}, state === 'revoked' ? null
         : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'), feedback));
     return tr;

@@ -44,8 +44,8 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       h('td.small', {}, w.eventTypes.map((t) => h('div', {}, h('code', {}, t)))),
       h('td.small', {}, w.channel),
       h('td.status', {},
-        overlapping ? badge('rotating', 'warn', `The previous secret also signs until ${fmt.time(w.previousSecretExpiresAt)}`) : badge('active', 'good'),
-        h('div.muted.small', {}, w.secretRotatedAt ? `secret rotated ${fmt.ago(w.secretRotatedAt)}` : `since ${fmt.time(w.createdAt)}`)),
+        overlapping ? badge('rotating', 'warn', `The previous secret also signs until ${fmt.utcTime(w.previousSecretExpiresAt)}`) : badge('active', 'good'),
+        h('div.muted.small', {}, w.secretRotatedAt ? `secret rotated ${fmt.ago(w.secretRotatedAt)}` : `since ${fmt.utcTime(w.createdAt)}`)),
       h('td.actions', {}, canWrite ? [action('ping', 'Send test ping', ping), ' ', action('rotate', 'Rotate secret', rotate), ' ', action('delete', 'Delete', remove)] : null, feedback));
     return tr;
 
