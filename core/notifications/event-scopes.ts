@@ -5,7 +5,7 @@ import { HttpError } from '../http/errors.ts';
 import type { Principal, Scope } from '../http/route.ts';
 import type { EventType } from '../outbox/index.ts';
 
-const READ_SCOPES: Partial<Record<EventType, Scope[]>> = {
+export const READ_SCOPES: Partial<Record<EventType, Scope[]>> = {
   'commission.created': ['commissions.read'],
   'commission.updated': ['commissions.read'],
   // A reversal's event carries the commission rows it created or changed.

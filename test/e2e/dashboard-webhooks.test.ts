@@ -102,7 +102,7 @@ describe('dashboard webhook management in a real browser', function () {
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 
-  it('shows the API\'s 400 (endpoint refused) and 403 (an event type the token may not read) next to the form', async () => {
+  it('shows the API\'s 400 (endpoint refused) next to the form; offers the event types the token may not read disabled, and the API\'s 403 if one is sent anyway', async () => {
     const writer = (await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'webhooks.write', 'notifications.read'])).token;
     session = await openSession();
     const { page } = session;
@@ -116,7 +116,16 @@ describe('dashboard webhook management in a real browser', function () {
     await waitForText(page, '#webhook-feedback .alert-error', 'endpoint_not_allowed');
     expect(await page.locator('#webhook-feedback').textContent()).to.include('Could not add the webhook').and.include('HTTP 400');
 
+    // Event types whose data the token may not read are offered disabled, naming the scope they take.
+    const box = (t: string) => page.locator(`#webhook-form input[value="${t}"]`);
+    for (const t of ['commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated']) {
+      expect(await box(t).isDisabled(), t).to.equal(true);
+    }
+    for (const t of ['link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated']) expect(await box(t).isDisabled(), t).to.equal(false);
+    expect(await page.locator('#webhook-form label', { has: page.locator('input[value="conversion.reversed"]') }).textContent()).to.include('conversions.read, commissions.read');
+    // Scopes can change while the page is open: what the API says then still shows next to the form.
     await page.fill('#webhook-url', receiver.url);
+    await box('commission.created').evaluate((el) => ((el as HTMLInputElement).disabled = false));
     await page.check('#webhook-form input[value="commission.created"]');
     await page.click('#webhook-submit');
     await waitForText(page, '#webhook-feedback .alert-error', 'HTTP 403');

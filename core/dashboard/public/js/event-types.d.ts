@@ -2,3 +2,4 @@
 export const EVENT_TYPES: readonly string[];
 export const POSTBACK_EVENTS: readonly string[];
 export const POSTBACK_MACROS: readonly string[];
+export const EVENT_READ_SCOPES: Readonly<Record<string, readonly string[]>>;

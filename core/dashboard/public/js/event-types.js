@@ -5,6 +5,17 @@ export const EVENT_TYPES = [
   'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated',
 ];
 
+// The read scopes a subscription to an event type takes besides webhooks.write (its events carry that data): a copy
+// of READ_SCOPES in core/notifications/event-scopes.ts, held equal by the same test. The API refuses others with 403.
+export const EVENT_READ_SCOPES = {
+  'commission.created': ['commissions.read'],
+  'commission.updated': ['commissions.read'],
+  'conversion.reversed': ['conversions.read', 'commissions.read'],
+  'payout.created': ['payouts.read'],
+  'payout.paid': ['payouts.read'],
+  'partner.updated': ['partners.read'],
+};
+
 // What a partner postback may subscribe to and the macros its URL template may hold: copies of
 // POSTBACK_EVENTS and POSTBACK_MACROS in core/notifications/ (API.md "Events, postbacks");
 // test/unit/cli-event-types.test.ts holds them equal. The API refuses others with 400.

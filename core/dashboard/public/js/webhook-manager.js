@@ -11,7 +11,7 @@ import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
-import { EVENT_TYPES } from './event-types.js';
+import { EVENT_READ_SCOPES, EVENT_TYPES } from './event-types.js';
 import { redrawRow, removeRow } from './row-focus.js';
 
 
@@ -118,7 +118,10 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
 
   function addForm() {
     const url = h('input#webhook-url', { name: 'endpointUrl', type: 'url', required: true, maxLength: 2048, placeholder: 'https://example.com/hooks/tenx', spellcheck: 'false' });
-    const boxes = EVENT_TYPES.map((t) => h('input', { type: 'checkbox', name: 'eventTypes', value: t }));
+    // An event type whose data this token may not read cannot be subscribed to (the API's 403): offered, but
+    // disabled, saying which scope it takes.
+    const missing = (t) => (EVENT_READ_SCOPES[t] ?? []).filter((s) => !allowed(ctx.scopes, s));
+    const boxes = EVENT_TYPES.map((t) => h('input', { type: 'checkbox', name: 'eventTypes', value: t, disabled: missing(t).length > 0 }));
     const submit = h('button.btn.btn-primary#webhook-submit', { type: 'submit' }, 'Add webhook');
     const feedback = h('div.feedback#webhook-feedback', { 'aria-live': 'polite' });
 
@@ -145,7 +148,13 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
         h('div.hint.muted', {}, 'https, on a public address')),
       h('div.field.field-submit', {}, submit),
       h('div.inline-form.event-types', { role: 'group', 'aria-label': 'Event types' },
-        EVENT_TYPES.map((t, i) => h('label.inline-field.check', {}, boxes[i], h('code', {}, t)))),
+        EVENT_TYPES.map((t, i) => {
+          const lacks = missing(t);
+          return lacks.length
+            ? h('label.inline-field.check.muted', { title: `Its events carry data this token may not read: it takes ${lacks.join(' and ')}.` },
+              boxes[i], h('code', {}, t), h('span.small', {}, ` (takes ${lacks.join(', ')})`))
+            : h('label.inline-field.check', {}, boxes[i], h('code', {}, t));
+        })),
       feedback);
     return form;
   }
