@@ -14,8 +14,8 @@ const BATCH = 1000;
 
 /**
  * Approves up to $1 pending commissions whose hold has passed, with their audit events, in one
- * statement. Never those of unauthenticated conversions (auto_approve false) nor a click row whose
- * day is still open. `skip locked` lets two processes (or a PATCH holding a row) share the work; the
+ * statement. Never those with auto_approve false (a ctx-only conversion of a `flag` handle, or one whose click
+ * was never stored) nor a click row whose day is still open. `skip locked` lets two processes (or a PATCH holding a row) share the work; the
  * update re-checks `pending`, so a row moved meanwhile is left as it is: running twice is harmless.
  *
  * An adjustment (a partial reversal's negative row) follows its commission (followers.ts): it is approved in

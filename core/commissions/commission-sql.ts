@@ -42,8 +42,8 @@ export const RULE_CURRENCY = (rule: string, currency: string) =>
  * Inserts the conversion commission of each row of `source` (a CTE or table name) and returns the
  * rows inserted. `source` must have the columns: handle, campaign_id, partner_id (null: the campaign
  * has no partner, no commission), conversion_id, event_type, value, currency, created_at, is_bot
- * (the click was flagged), authenticated (a merchant-authenticated conversion of a recorded click:
- * only those approve automatically), partner_suspended, sub1…sub5.
+ * (the click was flagged), auto_approve (a conversion that counts, merchant-posted or ctx-only on an `accept`
+ * handle, of a recorded click: only those approve automatically), partner_suspended, sub1…sub5.
  *
  * A bot click → `rejected`/`bot_click`; a suspended partner → `rejected`/`partner_suspended`; else
  * `pending` until `holdUntil` (created_at + the rule's hold days). No rule, a percent rule without a
@@ -61,7 +61,7 @@ export function conversionCommissionInsert(source: string): string {
          case when s.is_bot or s.partner_suspended then 'rejected' else 'pending' end,
          s.created_at + make_interval(days => r.hold_days),
          case when s.is_bot then 'bot_click' when s.partner_suspended then 'partner_suspended' end,
-         s.authenticated, s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.created_at, s.created_at
+         s.auto_approve, s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.created_at, s.created_at
     from ${source} s
     cross join lateral ${applicableRule({ handle: 's.handle', campaignId: 's.campaign_id', partnerId: 's.partner_id', event: 's.event_type' })} r
     cross join lateral (select ${RULE_AMOUNT('r', 's.value')} as amount, ${RULE_CURRENCY('r', 's.currency')} as currency) x

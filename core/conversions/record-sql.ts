@@ -165,9 +165,10 @@ audit as (${auditInsertSql({
 })}
 ), outbox as (${outboxInsertSql({ eventId: 'outbox_id', handle: 'handle', type: "'conversion.tested'", payload: 'data', from: 'recorded', where: 'announce' })}
 ), commission_source as (
-  -- Only a merchant-posted conversion of a recorded click approves by itself: one whose click was never
-  -- stored (a HEAD's ctx, a lost click) had no bot check, so a person decides.
-  select handle, campaign_id, partner_id, conversion_id, event_type, value, currency, created_at, is_bot, authenticated and click_found as authenticated,
+  -- Only a conversion that counts (posted by the merchant, or ctx-only on an 'accept' handle: API.md gives a 'flag' handle's
+  -- ctx-only ones no automatic approval) of a recorded click approves by itself: one whose click was never stored
+  -- (a HEAD's ctx, a lost click) had no bot check, so a person decides.
+  select handle, campaign_id, partner_id, conversion_id, event_type, value, currency, created_at, is_bot, countable and click_found as auto_approve,
          partner_suspended, sub1, sub2, sub3, sub4, sub5
     from recorded
 ), commission as (${conversionCommissionInsert('commission_source')}

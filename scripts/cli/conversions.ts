@@ -50,12 +50,12 @@ async function record(o: RecordOptions) {
     if (!res.deduped) process.stdout.write(`Recorded conversion ${res.conversionId} (${res.eventType}${amount}) for ${res.campaignId}, click ${res.clickId}.\n`);
     else process.stdout.write(`Deduped: key "${o.idempotencyKey}" already recorded as conversion ${res.conversionId}; nothing new was counted.\n`);
     if (res.mismatch) process.stderr.write('warning: this body differs from the original submission (recorded in the audit log).\n');
-    // A ctx-only submission the handle accepted but flagged: counted apart, never verified, its commission never
-    // approves by itself. Say so, since a merchant who forgot --token would otherwise not notice.
+    // A ctx-only submission: on a handle that flags them (the default for new handles) it is counted apart, never
+    // verified, and its commission never approves by itself. Say so, since a merchant who forgot --token would otherwise not notice.
     if (res.authenticated === false && !res.deduped) {
       process.stderr.write(
-        'note: recorded unauthenticated (no --token): the handle flags ctx-only conversions, so it is never verified and its ' +
-          "commission never approves automatically; a merchant's server passes --token (a token with conversions.write).\n",
+        'note: recorded unauthenticated (no --token): where the handle flags ctx-only conversions (the default for new handles), ' +
+          "it is never verified and its commission never approves automatically; a merchant's server passes --token (a token with conversions.write).\n",
       );
     }
   } catch (err) {

@@ -135,7 +135,7 @@ describe('commissions: automatic approval once the hold has passed', () => {
   });
   after(async () => server?.close());
 
-  it('approves due commissions (audited, actor system), and never unauthenticated ones, open click days or future holds', async () => {
+  it('approves due commissions (audited, actor system), and never those that wait for a person, open click days or future holds', async () => {
     const past = new Date(Date.now() - 1000);
     const ids = await ledgerRows(server, [
       { handle: t.handle, partnerId: 'a', amount: '1.00', status: 'pending', holdUntil: past },

@@ -1,12 +1,13 @@
 import { expect } from 'chai';
+import type { AutoApproval } from '../../core/commissions/auto-approval.ts';
 import type { ClickBuffer, ClickRow } from '../../core/redirect/click-buffer.ts';
 import { CONVERSIONS, clickThrough, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 // The conversion statement writes its commission (core/conversions/record-sql.ts), through the real HTTP server.
 
-async function withPartner(server: TestServer, opts: { status?: string } = {}) {
-  const t = await partnerCampaign(server, { reportingCurrency: 'EUR' });
+async function withPartner(server: TestServer, opts: { status?: string; publicConversions?: string } = {}) {
+  const t = await partnerCampaign(server, { reportingCurrency: 'EUR', ...(opts.publicConversions && { publicConversions: opts.publicConversions }) });
   await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'anna', name: 'Anna', ...(opts.status && { status: opts.status }) }).expect(201);
   await server.http.patch(`/v2/handles/${t.handle}/campaigns/${t.campaignId}`).set(t.auth).send({ partnerId: 'anna' }).expect(200);
   await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 0 }).expect(201);
@@ -108,16 +109,30 @@ describe('commissions written with the conversion', () => {
     expect(wakes, 'dispatcher wakes for the written events').to.be.at.least(1);
   });
 
-  it('rejects a bot click, never auto-approves an unauthenticated conversion, rejects for a suspended partner', async () => {
-    const t = await withPartner(server);
+  it("rejects a bot click; a ctx-only conversion's commission approves after its hold on an accept handle (v2 behaviour), never by itself on a flag handle; rejects for a suspended partner", async () => {
+    const t = await withPartner(server, { publicConversions: 'accept' });
     const bot = await storedClick(server, t.handle, t.campaignId, { isBot: true });
     await server.http.post(CONVERSIONS).set(t.merchant).send({ ctx: bot.ctx, eventType: 'affiliate_click', value: 10, idempotencyKey: 'bot' }).expect(201);
     const human = await storedClick(server, t.handle, t.campaignId);
     await server.http.post(CONVERSIONS).send({ ctx: human.ctx, eventType: 'affiliate_click', value: 20, idempotencyKey: 'public' }).expect(201);
     expect((await commissionsOf(server, t.handle)).map((r) => [r.amount, r.status, r.reason, r.autoApprove])).to.deep.equal([
       ['1.00', 'rejected', 'bot_click', true],
-      ['2.00', 'pending', null, false],
+      ['2.00', 'pending', null, true],
     ]);
+    // API.md: only `flag` says "its commissions never approve automatically".
+    const f = await withPartner(server, { publicConversions: 'flag' });
+    const visit = await storedClick(server, f.handle, f.campaignId);
+    const flagged = await server.http.post(CONVERSIONS).send({ ctx: visit.ctx, eventType: 'affiliate_click', value: 30, idempotencyKey: 'public' }).expect(201);
+    expect(flagged.body.authenticated).to.equal(false);
+    expect((await commissionsOf(server, f.handle)).map((r) => [r.amount, r.status, r.autoApprove])).to.deep.equal([['3.00', 'pending', false]]);
+    // Both holds (0 days) have passed: the approval job takes the accept handle's, leaves the flag handle's to a person.
+    const approval = server.kernel.container.resolve<AutoApproval>('autoApproval');
+    while ((await approval.approveDue()) > 0);
+    expect((await commissionsOf(server, t.handle)).map((r) => [r.amount, r.status, r.reason])).to.deep.equal([
+      ['1.00', 'rejected', 'bot_click'],
+      ['2.00', 'approved', 'hold_elapsed'],
+    ]);
+    expect((await commissionsOf(server, f.handle)).map((r) => [r.amount, r.status])).to.deep.equal([['3.00', 'pending']]);
 
     const s = await withPartner(server, { status: 'SUSPENDED' });
     const click = await storedClick(server, s.handle, s.campaignId);

@@ -16,7 +16,8 @@ export interface EarnInput {
   conversionId?: string;
   createdAt?: Date;
   isBot?: boolean;
-  authenticated?: boolean;
+  /** Approves by itself once its hold passes (a conversion that counts, of a recorded click). */
+  autoApprove?: boolean;
   partnerSuspended?: boolean;
   subs?: Array<string | null>;
 }
@@ -29,7 +30,7 @@ export async function earn(server: TestServer, inputs: EarnInput[]) {
     `with src as (
        select * from unnest($1::text[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::numeric[], $7::text[], $8::timestamptz[],
                             $9::boolean[], $10::boolean[], $11::boolean[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[])
-         as s(handle, campaign_id, partner_id, conversion_id, event_type, value, currency, created_at, is_bot, authenticated,
+         as s(handle, campaign_id, partner_id, conversion_id, event_type, value, currency, created_at, is_bot, auto_approve,
               partner_suspended, sub1, sub2, sub3, sub4, sub5)
      ), ins as (${conversionCommissionInsert('src')})
      select commission_id as "commissionId", conversion_id as "conversionId", amount::text as amount, currency, status, reason,
@@ -38,7 +39,7 @@ export async function earn(server: TestServer, inputs: EarnInput[]) {
       col((i) => i.handle), col((i) => i.campaignId), col((i) => i.partnerId), col((i) => i.conversionId ?? randomUUID()),
       col((i) => i.eventType ?? 'affiliate_click'), col((i) => (i.value === undefined || i.value === null ? null : String(i.value))),
       col((i) => (i.currency === undefined ? 'USD' : i.currency)), col((i) => i.createdAt ?? new Date()), col((i) => i.isBot ?? false),
-      col((i) => i.authenticated ?? true), col((i) => i.partnerSuspended ?? false), sub(0), sub(1), sub(2), sub(3), sub(4),
+      col((i) => i.autoApprove ?? true), col((i) => i.partnerSuspended ?? false), sub(0), sub(1), sub(2), sub(3), sub(4),
     ],
   );
   return rows as Array<{ commissionId: string; conversionId: string; amount: string; currency: string; status: string; reason: string | null; autoApprove: boolean; rewardId: string; holdUntil: Date; createdAt: Date }>;
