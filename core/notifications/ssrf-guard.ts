@@ -49,7 +49,14 @@ const RULES: Rule[] = [
   rule('a reserved address', ['240.0.0.0/4', '192.0.0.0/24', '192.0.2.0/24', '198.18.0.0/15', '198.51.100.0/24', '203.0.113.0/24'],
     ['::/96', '100::/64', '2001:db8::/32', '64:ff9b:1::/48']),
   rule('a Teredo address', [], ['2001::/32']),
+  // The rest of IANA's special-purpose IPv6 block (ORCHID, benchmarking, AMT, …) and the second documentation range.
+  rule('a special-purpose address', [], ['2001::/23', '3fff::/20']),
 ];
+
+// Public IPv6 unicast is 2000::/3 (IANA's global unicast space); anything else that no rule above names
+// (::ffff:0:0/96's translated form, 5f00::/16, unassigned space) is reserved. NAT64 of a public IPv4 address
+// lies outside it and is judged by that address.
+const GLOBAL_UNICAST = rule('', [], ['2000::/3']).list;
 
 const METADATA_NAMES = new Set(['metadata.google.internal', 'metadata.goog', 'metadata']);
 
@@ -100,7 +107,10 @@ export function addressProblem(address: string): string | null {
   // ::ffff:0:0/96 whatever IPv4 address it carries: stacks differ in how (and whether) they route it.
   // Not a BlockList rule: BlockList matches plain IPv4 addresses against it too.
   if (inner?.form === MAPPED) return 'an IPv4-mapped address';
-  return category(bare, 'ipv6') ?? null;
+  const what = category(bare, 'ipv6');
+  if (what) return what;
+  if (inner || GLOBAL_UNICAST.check(bare, 'ipv6')) return null;
+  return 'a reserved address (outside global unicast 2000::/3)';
 }
 
 function hostNameProblem(host: string): string | null {

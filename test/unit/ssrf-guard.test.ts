@@ -44,10 +44,21 @@ const refused: Array<[string, string, RegExp]> = [
   ['::ffff:808:808', 'IPv4-mapped public, hex form', /IPv4-mapped address/],
   ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'Teredo 2001::/32', /Teredo/],
   ['2001::1', 'Teredo, short form', /Teredo/],
+  // The black-box pass of 2026-12-05: IPv4-translated ::ffff:0:0/96 (loopback, metadata, private), special-purpose and
+  // documentation ranges, and space outside global unicast.
+  ['::ffff:0:7f00:1', 'IPv4-translated loopback', /reserved/],
+  ['::ffff:0:a9fe:a9fe', 'IPv4-translated metadata', /reserved/],
+  ['::ffff:0:a00:1', 'IPv4-translated private', /reserved/],
+  ['::7f00:1', 'IPv4-compatible loopback (deprecated)', /reserved/],
+  ['2001:10::1', 'ORCHID 2001:10::/28', /special-purpose/],
+  ['2001:2::1', 'benchmarking 2001:2::/48', /special-purpose/],
+  ['3fff::1', 'documentation 3fff::/20', /special-purpose/],
+  ['5f00::1', 'SRv6 SIDs 5f00::/16, outside 2000::/3', /reserved/],
+  ['4000::1', 'unassigned, outside 2000::/3', /reserved/],
 ];
 
 const allowed = ['93.184.215.14', '8.8.8.8', '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1', '169.255.0.1',
-  '2606:4700::6810:85e5', '64:ff9b::808:808', '2001:4860:4860::8888'];
+  '2606:4700::6810:85e5', '64:ff9b::808:808', '2001:4860:4860::8888', '2a00:1450:4001:81c::200e', '2002:808:808::1', '3ffe:ffff::1'];
 
 describe('SSRF guard: where webhooks may be sent', () => {
   describe('a host resolving to a non-public address is refused', () => {
