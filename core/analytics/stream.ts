@@ -32,6 +32,10 @@ export interface StreamClient {
    */
   sent?: Map<string, string>;
   res: ServerResponse;
+  /** When its last `funnel` frame (the snapshot, or a push) went out: the next waits a second from there. */
+  lastFunnelAt: number;
+  /** Changed campaigns not sent yet because its last frame was under a second old ('all': every campaign). */
+  owed?: Set<string> | 'all';
   heartbeat: NodeJS.Timeout;
   /** Gives back the client's place under the per-token and per-handle caps. */
   release: () => void;
@@ -45,6 +49,12 @@ export interface StreamCaps {
 
 /** What the hub needs from the analytics service: all-time funnel rows for some campaigns (of one partner). */
 export type FunnelLoader = (handle: string, campaignIds: string[] | null, partnerId?: string) => Promise<Funnel>;
+
+/** The campaigns a push owes a client: what changed and what an earlier push held back from it (null: all of them). */
+function idsFor(changed: Set<string> | null, client: StreamClient): Set<string> | null {
+  if (changed === null || client.owed === 'all') return null;
+  return client.owed ? new Set([...changed, ...client.owed]) : changed;
+}
 
 function frame(event: string, data: unknown): string {
   return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
@@ -95,7 +105,10 @@ class HandleWatch {
     this.schedule();
   }
 
-  /** At most one push per second: a change right after a push waits for the second to pass. */
+  /**
+   * At most one push per second, counted from when the last push went out (its rows load between the timer and
+   * the send, for a time that varies: counted from the timer, two sends came 791-964 ms apart).
+   */
   private schedule() {
     if (this.pushTimer || this.pushing || this.stopped) return;
     const wait = Math.max(0, this.lastPushAt + PUSH_INTERVAL_MS - Date.now());
@@ -105,30 +118,50 @@ class HandleWatch {
     }, wait);
   }
 
+  private owing(): boolean {
+    for (const client of this.clients) if (client.owed) return true;
+    return false;
+  }
+
   private async push() {
-    if (!this.dirtyAll && !this.dirty.size) return;
-    const ids = this.dirtyAll ? null : [...this.dirty];
+    if (!this.dirtyAll && !this.dirty.size && !this.owing()) return;
+    // libuv's loop clock can lag Date.now(): a timer may fire a few ms before the second is up.
+    if (Date.now() < this.lastPushAt + PUSH_INTERVAL_MS) return this.schedule();
+    const changed = this.dirtyAll ? null : new Set(this.dirty);
     this.dirty.clear();
     this.dirtyAll = false;
     this.pushing = true;
-    this.lastPushAt = Date.now();
     try {
       // One load per partner watching (and one for the handle's own streams): a partner's rows are
       // selected for it by the query, never picked out of everyone's.
       const audiences = new Map<string | undefined, StreamClient[]>();
       for (const client of this.clients) audiences.set(client.partnerId, [...(audiences.get(client.partnerId) ?? []), client]);
       for (const [partnerId, clients] of audiences) {
+        const wants = clients.map((client) => ({ client, ids: idsFor(changed, client) }));
+        const all = wants.some((w) => w.ids === null);
+        const ids = all ? null : [...new Set(wants.flatMap((w) => [...w.ids!]))];
+        if (ids?.length === 0) continue;
         const { data } = await this.hub.loadFunnel(this.handle, ids, partnerId);
-        for (const client of clients) {
-          const rows = unsent(client, client.campaignId ? data.filter((r: FunnelRow) => r.campaignId === client.campaignId) : data);
-          if (rows.length) this.hub.send(client, frame('funnel', client.hideCommission ? withoutCommission({ data: rows }) : { data: rows }));
+        for (const { client, ids: mine } of wants) {
+          client.owed = undefined;
+          if (mine?.size === 0) continue;
+          // Its snapshot (or a push of another load) went out under a second ago: these rows wait for the next push.
+          if (Date.now() < client.lastFunnelAt + PUSH_INTERVAL_MS) {
+            client.owed = mine ?? 'all';
+            continue;
+          }
+          const rows = unsent(client, data.filter((r: FunnelRow) => (!mine || mine.has(r.campaignId)) && (!client.campaignId || r.campaignId === client.campaignId)));
+          if (rows.length && this.hub.send(client, frame('funnel', client.hideCommission ? withoutCommission({ data: rows }) : { data: rows }))) {
+            client.lastFunnelAt = Date.now();
+          }
         }
       }
     } catch (err) {
       this.hub.log.warn({ err, handle: this.handle }, 'analytics stream push failed');
     } finally {
       this.pushing = false;
-      if (this.dirtyAll || this.dirty.size) this.schedule();
+      this.lastPushAt = Date.now();
+      if (this.dirtyAll || this.dirty.size || this.owing()) this.schedule();
     }
   }
 
@@ -267,7 +300,7 @@ export class AnalyticsStreams {
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
     const client: StreamClient = {
-      campaignId, partnerId, tokenId, tokenHash: token?.hash, hideCommission, res, release: place.release,
+      campaignId, partnerId, tokenId, tokenHash: token?.hash, hideCommission, res, release: place.release, lastFunnelAt: 0,
       heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs),
     };
     client.heartbeat.unref();
@@ -292,15 +325,18 @@ export class AnalyticsStreams {
       'x-accel-buffering': 'no', // proxies must not buffer the stream
     });
     this.send(client, `retry: 3000\n\n${frame('funnel', hideCommission ? withoutCommission(snapshot) : snapshot)}`);
+    client.lastFunnelAt = Date.now();
   }
 
-  send(client: StreamClient, text: string) {
-    if (!client.res.headersSent || client.res.writableEnded || client.res.destroyed) return;
+  /** Writes to the client's stream; false when it is not open (yet, or any more). */
+  send(client: StreamClient, text: string): boolean {
+    if (!client.res.headersSent || client.res.writableEnded || client.res.destroyed) return false;
     if (client.res.writableLength > MAX_BUFFERED_BYTES) {
       client.res.destroy();
-      return;
+      return false;
     }
     client.res.write(text);
+    return true;
   }
 
   private detach(handle: string, client: StreamClient) {

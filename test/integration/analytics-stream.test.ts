@@ -88,6 +88,34 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     for (let i = 1; i < pushes.length; i++) expect(pushes[i] - pushes[i - 1]).to.be.at.least(950);
   });
 
+  it('keeps a second between funnel frames, snapshot included, however long each push takes to load (the black-box pass measured 791-964 ms)', async function () {
+    this.timeout(15_000);
+    const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
+    const load = hub.loadFunnel;
+    // Loads of 0 and 400 ms by turns: counted from the timer rather than from the send, a slow load then a fast one came 600 ms apart.
+    let n = 0;
+    (hub as { loadFunnel: typeof load }).loadFunnel = async (...args) => {
+      if (n++ % 2 === 0) await new Promise((r) => setTimeout(r, 400));
+      return load(...args);
+    };
+    try {
+      const s = await open(a, '?campaignId=live-alpha');
+      await s.until(() => s.events[0], 3000, 'the snapshot');
+      const bus = a.kernel.container.resolve<Bus>('bus');
+      for (let i = 0; i < 30; i++) {
+        bus.publish('analytics.changed', { handle: h.handle, campaignIds: ['live-alpha'] });
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      const frames = s.events.filter((e) => e.event === 'funnel').map((e) => e.at);
+      expect(frames.length, 'the snapshot and pushes').to.be.within(3, 5);
+      // The server keeps 1,000 ms between its writes; a few ms of loopback delivery may come off either end.
+      for (let i = 1; i < frames.length; i++) expect(frames[i] - frames[i - 1], `frame ${i}`).to.be.at.least(995);
+    } finally {
+      (hub as { loadFunnel: typeof load }).loadFunnel = load;
+    }
+  });
+
   it('filters to one campaign, and refuses unknown campaigns and other tenants before streaming', async () => {
     const s = await open(a, '?campaignId=live-beta');
     const snapshot = await s.until(() => s.events[0], 2000, 'the snapshot');
