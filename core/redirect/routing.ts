@@ -80,11 +80,6 @@ export function ruleCost(compiled: CompiledRules): number {
   return compiled.cost;
 }
 
-function anyIn(values: readonly string[], set: ReadonlySet<string>): boolean {
-  for (const v of values) if (set.has(v)) return true;
-  return false;
-}
-
 function extraHolds(kind: ConditionKind, value: unknown, click: ClickFacts): boolean {
   try {
     return kind.matches(value, click) === true;
@@ -98,7 +93,8 @@ function ruleMatches(rule: CompiledRule, click: ClickFacts, source: string): boo
   if (rule.sources && !rule.sources.has(source)) return false;
   if (rule.countries && !rule.countries.has(click.country)) return false;
   if (rule.devices && !rule.devices.has(click.device)) return false;
-  if (rule.languages && !anyIn(click.languages, rule.languages)) return false;
+  // The visitor's language is the one it prefers most: `en-US, de;q=0.1` reads English, and is not sent to the German page.
+  if (rule.languages && !(click.languages.length > 0 && rule.languages.has(click.languages[0]))) return false;
   for (const { kind, value } of rule.extra) if (!extraHolds(kind, value, click)) return false;
   return true;
 }

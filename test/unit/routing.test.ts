@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { Ajv } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { ClickFacts, ConditionKind } from '../../core/plugins/sdk.ts';
-import { sourceChannel } from '../../core/redirect/classify.ts';
+import { languages, sourceChannel } from '../../core/redirect/classify.ts';
 import { builtinConditionSchemas, routingRulesSchema } from '../../core/campaigns/routing-rules.ts';
 import { destinationProblem } from '../../core/campaigns/destination.ts';
 import { appendCtx, chooseDestination, compileRules, ruleCost, type RoutingRule } from '../../core/redirect/routing.ts';
@@ -80,12 +80,26 @@ describe('routing: priorities and conditions', () => {
         conditions: { countryIn: ['DE', 'AT'], deviceIn: ['mobile'], languageIn: ['de'] },
       },
     ]);
-    const german = { country: 'AT', device: 'mobile' as const, languages: ['en', 'de'] };
+    const german = { country: 'AT', device: 'mobile' as const, languages: ['de', 'en'] };
     expect(chooseDestination(rules, PRIMARY, click(german))).to.equal('https://de-mobile.example/');
     expect(chooseDestination(rules, PRIMARY, click({ ...german, device: 'desktop' }))).to.equal(PRIMARY);
     expect(chooseDestination(rules, PRIMARY, click({ ...german, country: 'CH' }))).to.equal(PRIMARY);
     expect(chooseDestination(rules, PRIMARY, click({ ...german, languages: ['fr'] }))).to.equal(PRIMARY);
     expect(chooseDestination(rules, PRIMARY, click({ ...german, languages: [] }))).to.equal(PRIMARY);
+    // languageIn holds for the language the visitor prefers most, not for any it accepts.
+    expect(chooseDestination(rules, PRIMARY, click({ ...german, languages: ['en', 'de'] }))).to.equal(PRIMARY);
+  });
+
+  it('languageIn: an English-first visitor who accepts a little German is not sent to the German page; a French-first one gets the French rule before a German one', () => {
+    const rules = compileRules([
+      { priority: 1, destinationUrl: 'https://de.example/', conditions: { languageIn: ['de'] } },
+      { priority: 2, destinationUrl: 'https://fr.example/', conditions: { languageIn: ['fr'] } },
+    ]);
+    const visitor = (header: string) => click({ languages: languages(header) });
+    expect(chooseDestination(rules, PRIMARY, visitor('en-US, de;q=0.1'))).to.equal(PRIMARY);
+    expect(chooseDestination(rules, PRIMARY, visitor('fr-CA,fr;q=0.9,de;q=0.5'))).to.equal('https://fr.example/');
+    expect(chooseDestination(rules, PRIMARY, visitor('de;q=0.4, fr;q=0.8'))).to.equal('https://fr.example/');
+    expect(chooseDestination(rules, PRIMARY, visitor('de-AT'))).to.equal('https://de.example/');
   });
 
   it('evaluates a goal type\'s extra condition kinds', () => {
