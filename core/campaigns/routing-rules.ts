@@ -33,7 +33,8 @@ export function routingRulesSchema(extraConditionSchemas: Record<string, JsonSch
       additionalProperties: false,
       required: ['priority', 'destinationUrl', 'conditions'],
       properties: {
-        priority: { type: 'integer', minimum: 0, maximum: 1_000_000 },
+        // API.md: any int (a negative one goes before every other); bounded so a rule's number stays a number.
+        priority: { type: 'integer', minimum: -1_000_000, maximum: 1_000_000 },
         // As primaryLink.destinationUrl (schemas.ts): the caller parses it as a browser does and checks it is http(s).
         destinationUrl: { type: 'string', minLength: 1, maxLength: 2048 },
         conditions: {

@@ -60,6 +60,11 @@ describe('routing: priorities and conditions', () => {
       { priority: 5, destinationUrl: 'https://a.example/', conditions: {} },
     ]);
     expect(chooseDestination(rules, PRIMARY, click())).to.equal('https://a.example/');
+    const negative = compileRules([
+      { priority: 0, destinationUrl: 'https://zero.example/', conditions: {} },
+      { priority: -5, destinationUrl: 'https://first.example/', conditions: {} },
+    ]);
+    expect(chooseDestination(negative, PRIMARY, click())).to.equal('https://first.example/');
   });
 
   it('keeps the given order between rules of equal priority', () => {
@@ -153,7 +158,8 @@ describe('routing: the routingRules schema', () => {
   });
 
   it('bounds priorities, list sizes and values', () => {
-    expect(validate([rule({ priority: -1 })])).to.equal(false);
+    expect(validate([rule({ priority: -1 })]), 'API.md: priority is any int').to.equal(true);
+    expect(validate([rule({ priority: -1_000_001 })])).to.equal(false);
     expect(validate([rule({ priority: 1.5 })])).to.equal(false);
     expect(validate([rule({ priority: 1_000_001 })])).to.equal(false);
     expect(validate(Array.from({ length: 51 }, () => rule()))).to.equal(false);
