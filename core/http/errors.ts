@@ -86,6 +86,8 @@ export function renderFailure(ctx: Context, err: unknown, log: Logger): void {
   ctx.type = 'application/json; charset=utf-8';
   ctx.body = errorBody(e.code, e.message, e.details);
   if (e.headers) for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
+  // RFC 9110: a 401 names the scheme that would do.
+  if (e.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="tenx"');
 }
 
 // SQLSTATEs for a transaction PostgreSQL rolled back on its own, which a retry may well pass.

@@ -65,6 +65,7 @@ describe('auth matrix: every protected route', () => {
       const none = await send(server, route, path, {});
       expect(none.status, `${route.method} ${route.path}`).to.equal(401);
       expect(none.body.error.code).to.equal('unauthorized');
+      expect(none.headers['www-authenticate'], `${route.method} ${route.path}: RFC 9110 challenge`).to.equal('Bearer realm="tenx"');
       const bad = await send(server, route, path, { Authorization: 'Bearer tenx_pat_forged' });
       expect(bad.status, `${route.method} ${route.path} forged`).to.equal(401);
       const forgedPartner = await send(server, route, path, { Authorization: 'Bearer tenx_ptk_forged' });
