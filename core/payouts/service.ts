@@ -191,7 +191,10 @@ export class PayoutService {
     return paid;
   }
 
-  /** pending → canceled: its commissions leave it and are approved and unpaid again, for the next run. */
+  /**
+   * pending → canceled: its commissions leave it and are approved and unpaid again, for the next run. Which ones
+   * it held is kept (payout_releases): its statement still lists them.
+   */
   async cancel(handle: string, payoutId: string, actor: string) {
     return this.transition(handle, payoutId, 'canceled', async (client) => {
       await lockLines(client, handle, payoutId);
@@ -200,6 +203,9 @@ export class PayoutService {
            update payouts set status = 'canceled', updated_at = now() where handle = $1 and payout_id = $2 returning *
          ), released as (
            update commissions c set payout_id = null, updated_at = now() from p where c.payout_id = p.payout_id
+           returning c.handle, p.payout_id, c.commission_id
+         ), kept as (
+           insert into payout_releases (handle, payout_id, commission_id) select handle, payout_id, commission_id from released
          ), audit as (${payoutAudit('p', 'payout.canceled', '$3::text')})
          select ${PAYOUT_COLUMNS} from p`,
         [handle, payoutId, actor],

@@ -12,12 +12,19 @@ export const STATEMENT_COLUMNS = [
 
 const PAGE = 5000;
 
-const PAGE_SQL = `
-  select c.commission_id as "commissionId", c.type, c.partner_id as "partnerId", c.campaign_id as "campaignId",
+const LINE = `c.commission_id as "commissionId", c.type, c.partner_id as "partnerId", c.campaign_id as "campaignId",
          c.conversion_id as "conversionId", c.event_type as "eventType", c.quantity, c.amount, c.currency,
-         c.status, c.hold_until as "holdUntil", c.created_at as "createdAt", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
-    from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
-   order by c.commission_id limit ${PAGE}`;
+         c.status, c.hold_until as "holdUntil", c.created_at as "createdAt", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5`;
+
+// A pending or paid payout's lines carry its id; a canceled one's were released (their status as it is now:
+// approved again, or paid by a later payout). Each part is an index range; a payout has lines in one of them.
+const PAGE_SQL = `
+  select * from (
+    select ${LINE} from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
+    union all
+    select ${LINE} from payout_releases r join commissions c on c.commission_id = r.commission_id and c.handle = r.handle
+     where r.handle = $1 and r.payout_id = $2 and r.commission_id > $3
+  ) lines order by "commissionId" limit ${PAGE}`;
 
 /**
  * The payout's commission lines, in pages of 5,000 (a statement may hold 100,000 lines), all read in

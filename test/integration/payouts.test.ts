@@ -179,6 +179,20 @@ describe('payouts: mark paid, cancel, statements', () => {
     expect(res.body.error.code).to.equal('invalid_transition');
     const rerun = await server.http.post(url()).set(t.auth).send({ idempotencyKey: `again-${payoutId}` }).expect(201);
     expect(rerun.body.data.map((p: { amount: number; commissionCount: number }) => [p.amount, p.commissionCount])).to.deep.equal([[10.5, 3]]);
+    // The canceled payout's statement still lists the lines it held (its amount and count stand), as they are now;
+    // the rerun's lists the same ones. The black-box pass found a canceled payout's statement empty.
+    const lines = async (id: string) => {
+      const table = parseCsv((await server.http.get(url(`/${id}/statement?format=csv`)).set(t.auth).expect(200)).text);
+      const col = (name: string) => table[0].indexOf(name);
+      return table.slice(1).map((r) => [r[col('commissionId')], r[col('amount')], r[col('status')]]).sort();
+    };
+    const held = lineIds.map((id, i) => [id, ['12.34', '-2.34', '0.5'][i], 'approved']).sort();
+    expect(await lines(payoutId)).to.deep.equal(held);
+    expect(await lines(rerun.body.data[0].payoutId)).to.deep.equal(held);
+    await server.http.post(url(`/${rerun.body.data[0].payoutId}/mark-paid`)).set(t.auth).send({}).expect(200);
+    expect((await lines(payoutId)).map((l) => l[2])).to.deep.equal(['paid', 'paid', 'paid']);
+    const { rows: released } = await server.sql.query('select count(*)::int as n from payout_releases where payout_id = $1', [payoutId]);
+    expect(released[0].n).to.equal(3);
   });
 
   it('serves the statement as CSV and NDJSON, one line per commission', async () => {

@@ -30,6 +30,7 @@ import { Migration0030ClickRowsAfterApproval } from './0030-click-rows-after-app
 import { Migration0031PartnerStatusHistory } from './0031-partner-status-history.ts';
 import { Migration0032AdjustmentsApprovedApart } from './0032-adjustments-approved-apart.ts';
 import { Migration0033PendingAdjustmentsIndex } from './0033-pending-adjustments-index.ts';
+import { Migration0034PayoutReleases } from './0034-payout-releases.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   { name: '0031-partner-status-history', class: Migration0031PartnerStatusHistory },
   { name: '0032-adjustments-approved-apart', class: Migration0032AdjustmentsApprovedApart },
   { name: '0033-pending-adjustments-index', class: Migration0033PendingAdjustmentsIndex },
+  { name: '0034-payout-releases', class: Migration0034PayoutReleases },
 ];
