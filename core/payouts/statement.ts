@@ -16,15 +16,22 @@ const LINE = `c.commission_id as "commissionId", c.type, c.partner_id as "partne
          c.conversion_id as "conversionId", c.event_type as "eventType", c.quantity, c.amount, c.currency,
          c.status, c.hold_until as "holdUntil", c.created_at as "createdAt", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5`;
 
-// A pending or paid payout's lines carry its id; a canceled one's were released (their status as it is now:
-// approved again, or paid by a later payout). Each part is an index range; a payout has lines in one of them.
-const PAGE_SQL = `
-  select * from (
-    select ${LINE} from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
-    union all
-    select ${LINE} from payout_releases r join commissions c on c.commission_id = r.commission_id and c.handle = r.handle
-     where r.handle = $1 and r.payout_id = $2 and r.commission_id > $3
-  ) lines order by "commissionId" limit ${PAGE}`;
+/** A pending or paid payout's lines: they carry its id (the commissions_payout index, read in order, stops at the page). */
+const HELD_PAGE = `select ${LINE} from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
+   order by c.commission_id limit ${PAGE}`;
+
+/**
+ * A canceled payout's lines were released (payout_releases): their status as it is now, approved again or paid
+ * by a later payout. The page is cut from the releases' primary key first, and its commissions are read by
+ * theirs as an array: a join or IN over the page let the planner scan every commission (600 k rows: 270-410 ms
+ * a page, against 140-155 ms this way; EXPLAIN ANALYZE on PostgreSQL 15), as a union of both kinds of line
+ * under one limit sorted all the remaining ones.
+ */
+const RELEASED_PAGE = `select ${LINE} from commissions c
+   where c.handle = $1 and c.commission_id = any(array(select r.commission_id from payout_releases r
+                                                        where r.payout_id = $2 and r.handle = $1 and r.commission_id > $3
+                                                        order by r.commission_id limit ${PAGE}))
+   order by c.commission_id`;
 
 /**
  * The payout's commission lines, in pages of 5,000 (a statement may hold 100,000 lines), all read in
@@ -47,9 +54,11 @@ export async function* statementLines(pool: Pool, handle: string, payoutId: stri
   };
   try {
     await client.query('begin isolation level repeatable read, read only');
+    const { rows: [payout] } = await client.query('select status from payouts where handle = $1 and payout_id = $2', [handle, payoutId]);
+    const page = payout?.status === 'canceled' ? RELEASED_PAGE : HELD_PAGE;
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
-      const { rows } = await client.query(PAGE_SQL, [handle, payoutId, after]);
+      const { rows } = await client.query(page, [handle, payoutId, after]);
       const last = rows.length < PAGE;
       if (last) await end('commit');
       for (const row of rows) yield row;
