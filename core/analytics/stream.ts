@@ -300,7 +300,9 @@ export class AnalyticsStreams {
     let watch = this.watches.get(handle);
     if (!watch) this.watches.set(handle, (watch = new HandleWatch(handle, this)));
     const client: StreamClient = {
-      campaignId, partnerId, tokenId, tokenHash: token?.hash, hideCommission, res, release: place.release, lastFunnelAt: 0,
+      campaignId, partnerId, tokenId, tokenHash: token?.hash, hideCommission, res, release: place.release,
+      // Not sent its snapshot yet: a push meanwhile is owed to it (its snapshot may have been read before the change).
+      lastFunnelAt: Number.POSITIVE_INFINITY,
       heartbeat: setInterval(() => this.send(client, ': heartbeat\n\n'), this.deps.heartbeatMs),
     };
     client.heartbeat.unref();

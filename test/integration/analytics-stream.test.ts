@@ -116,6 +116,36 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     }
   });
 
+  it('owes a stream the changes that land while its snapshot is on its way (read before them, sent after)', async function () {
+    this.timeout(10_000);
+    const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
+    const load = hub.loadFunnel;
+    const bus = a.kernel.container.resolve<Bus>('bus');
+    let first = true;
+    let clicksInSnapshot = -1;
+    (hub as { loadFunnel: typeof load }).loadFunnel = async (...args) => {
+      const funnel = await load(...args);
+      if (first) {
+        // The snapshot is read; before it is sent, clicks land and are announced (the push comes before the headers).
+        first = false;
+        clicksInSnapshot = funnel.data[0].clicks;
+        await insertTraffic(a.sql, h.handle, clicksNow('live-beta', 4));
+        bus.publish('analytics.changed', { handle: h.handle, campaignIds: ['live-beta'] });
+        await new Promise((r) => setTimeout(r, 1200));
+      }
+      return funnel;
+    };
+    try {
+      const s = await open(a, '?campaignId=live-beta');
+      const snapshot = await s.until(() => s.events[0], 4000, 'the snapshot');
+      expect(snapshot.data.data[0].clicks).to.equal(clicksInSnapshot);
+      const { row } = await s.until(() => s.funnelRow('live-beta', 1), 3000, 'the live-beta row the push owed');
+      expect(row.clicks).to.equal(clicksInSnapshot + 4);
+    } finally {
+      (hub as { loadFunnel: typeof load }).loadFunnel = load;
+    }
+  });
+
   it('filters to one campaign, and refuses unknown campaigns and other tenants before streaming', async () => {
     const s = await open(a, '?campaignId=live-beta');
     const snapshot = await s.until(() => s.events[0], 2000, 'the snapshot');
