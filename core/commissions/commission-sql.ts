@@ -72,6 +72,17 @@ export function conversionCommissionInsert(source: string): string {
 }
 
 /**
+ * Takes automatic approval away from a conversion's pending commission rows (the commission and its adjustments):
+ * a person decides. `conversionId` is an SQL expression for the conversion id (null: nothing). Only the workflow
+ * flag and updated_at change, never an amount: the ledger stays append-only.
+ */
+export function holdForReviewUpdate(conversionId: string): string {
+  return `update commissions set auto_approve = false, updated_at = now()
+   where conversion_id = ${conversionId} and status = 'pending' and auto_approve
+  returning commission_id`;
+}
+
+/**
  * Accrues click commissions from the rows of `source` (only rows actually inserted, so a retried
  * batch never counts twice): one row per partner, campaign, UTC day and currency whose quantity and
  * amount grow with the day's qualified clicks. Returns the rows with `created` (true when this

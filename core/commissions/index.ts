@@ -6,7 +6,7 @@ import { RewardService } from './rewards.ts';
 import { commissionRoutes } from './routes.ts';
 
 // What other modules use: the SQL their statements embed to write commissions in their own transaction.
-export { applicableRule, clickCommissionUpsert, conversionCommissionInsert } from './commission-sql.ts';
+export { applicableRule, clickCommissionUpsert, conversionCommissionInsert, holdForReviewUpdate } from './commission-sql.ts';
 export { COMMISSION_COLUMNS } from './columns.ts';
 export { statusAuditInsert } from './status-audit.ts';
 export { commissionCreatedAudit, commissionEventInsert } from './events.ts';

@@ -4,7 +4,7 @@
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { conversionRollupCtes } from '../analytics/index.ts';
-import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
+import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert, holdForReviewUpdate } from '../commissions/index.ts';
 import { HANDOVER_LOCKS_SHARED_SQL, partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
@@ -42,8 +42,9 @@ export function statement(name: string, text: string, values: unknown[]) {
  * The commission rides on the conversion row: it is inserted only for conversions this statement
  * created, and its unique index on conversion_id makes it once per conversion whatever else races, so
  * N concurrent identical submissions (any processes) leave one conversion and one commission. A bot
- * click → `rejected`/`bot_click`, a SUSPENDED partner → `rejected`/`partner_suspended`, a conversion
- * not posted by the merchant never approves automatically (commissions/commission-sql.ts).
+ * click → `rejected`/`bot_click`, a SUSPENDED partner → `rejected`/`partner_suspended`; only a conversion
+ * that counts ($17) of a recorded click approves automatically: never a ctx-only one of a `flag` handle, nor
+ * one whose click was never stored (commissions/commission-sql.ts).
  *
  * A conversion is verified when its click row was found (a ctx whose click is missing, e.g. a lost
  * buffer, proves no visit), the click is not a bot, and it counts ($17: posted by the merchant, or
@@ -184,7 +185,8 @@ select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_
  * concurrent first submission committed while CLAIM_BATCH waited on it), and write the
  * `conversion.deduped` or `conversion.mismatch` audit event (with the differing fields) and the
  * `conversion.deduped` outbox event in the same statement. A merchant-authenticated repeat of a
- * ctx-only original is a mismatch even with the same body: someone posted the merchant's key first.
+ * ctx-only original is a mismatch even with the same body: someone posted the merchant's key first, and
+ * that conversion's pending commission rows stop approving by themselves.
  *
  * $1 handle, $2 key, $3 body hash of this submission, $4 this submission's facts as jsonb
  * (clickId, eventType, value, currency, metadata, authenticated), $5 audit event id,
@@ -220,6 +222,10 @@ with original as (
   eventId: '$6::uuid', handle: '$1', type: "'conversion.deduped'", payload: "data || jsonb_build_object('mismatch', mismatch)", from: 'event',
   where: '$9::boolean',
 })}
+), held as (
+  -- The merchant's server posts a key a ctx alone recorded first (an 'accept' handle): whoever sent that one knew the
+  -- merchant's next key and chose its value, so its commission no longer approves by itself; a person decides.
+  ${holdForReviewUpdate('(select conversion_id from original where $8::boolean and not authenticated)')}
 )
 select conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at,
        sub1, sub2, sub3, sub4, sub5, mismatch

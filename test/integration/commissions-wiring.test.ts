@@ -140,6 +140,25 @@ describe('commissions written with the conversion', () => {
     expect((await commissionsOf(server, s.handle)).map((r) => [r.status, r.reason])).to.deep.equal([['rejected', 'partner_suspended']]);
   });
 
+  it("an accept handle's ctx-only conversion stops approving by itself once the merchant's server posts the same key (someone knew it first)", async () => {
+    const t = await withPartner(server, { publicConversions: 'accept' });
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    const first = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 900, idempotencyKey: 'order-77' }).expect(201);
+    expect((await commissionsOf(server, t.handle)).map((r) => [r.amount, r.status, r.autoApprove])).to.deep.equal([['90.00', 'pending', true]]);
+    const merchant = await server.http.post(CONVERSIONS).set(t.merchant).send({ ctx, eventType: 'affiliate_click', value: 20, idempotencyKey: 'order-77' }).expect(200);
+    expect(merchant.body).to.include({ conversionId: first.body.conversionId, deduped: true, mismatch: true, authenticated: false });
+    expect((await commissionsOf(server, t.handle)).map((r) => [r.amount, r.status, r.autoApprove])).to.deep.equal([['90.00', 'pending', false]]);
+    const approval = server.kernel.container.resolve<AutoApproval>('autoApproval');
+    while ((await approval.approveDue()) > 0);
+    expect((await commissionsOf(server, t.handle)).map((r) => r.status)).to.deep.equal(['pending']);
+    // A ctx-only repeat of its own key changes nothing.
+    const u = await withPartner(server, { publicConversions: 'accept' });
+    const visit = await storedClick(server, u.handle, u.campaignId);
+    await server.http.post(CONVERSIONS).send({ ctx: visit.ctx, eventType: 'affiliate_click', value: 10, idempotencyKey: 'o-1' }).expect(201);
+    await server.http.post(CONVERSIONS).send({ ctx: visit.ctx, eventType: 'affiliate_click', value: 10, idempotencyKey: 'o-1' }).expect(200);
+    expect((await commissionsOf(server, u.handle)).map((r) => r.autoApprove)).to.deep.equal([true]);
+  });
+
   it("audits each commission a conversion earns, in the conversion's statement, with the conversion's actor (as adjustments and clawbacks are)", async () => {
     const t = await withPartner(server);
     const merchant = await createToken(server, t.handle, t.ownerToken, ['conversions.write']);
