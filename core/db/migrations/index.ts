@@ -31,6 +31,7 @@ import { Migration0031PartnerStatusHistory } from './0031-partner-status-history
 import { Migration0032AdjustmentsApprovedApart } from './0032-adjustments-approved-apart.ts';
 import { Migration0033PendingAdjustmentsIndex } from './0033-pending-adjustments-index.ts';
 import { Migration0034PayoutReleases } from './0034-payout-releases.ts';
+import { Migration0035AcceptConversionsApprove } from './0035-accept-conversions-approve.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -67,4 +68,5 @@ export const migrations = [
   { name: '0032-adjustments-approved-apart', class: Migration0032AdjustmentsApprovedApart },
   { name: '0033-pending-adjustments-index', class: Migration0033PendingAdjustmentsIndex },
   { name: '0034-payout-releases', class: Migration0034PayoutReleases },
+  { name: '0035-accept-conversions-approve', class: Migration0035AcceptConversionsApprove },
 ];
