@@ -68,7 +68,7 @@ export const payoutRoutes = defineRoutes([
     query: statementQuery,
     responses: {
       200: {
-        description: `Columns: ${STATEMENT_COLUMNS.join(', ')}. A canceled payout lists the lines it held (they returned to the ledger: their status is as it is now, approved again or paid by a later payout). ` +
+        description: `Columns: ${STATEMENT_COLUMNS.join(', ')}. A canceled payout lists the lines it held (they returned to the ledger: their status is as it is now, approved again or paid by a later payout; one canceled before migration 0034 lists none). ` +
           'The lines are one snapshot, read when the download starts: a cancel or mark-paid committed meanwhile does not show in it. ' +
           'A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut mid-stream.',
         schema: { type: 'string' },
