@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Bus } from '../../core/infra/bus.ts';
-import type { AnalyticsStreams } from '../../core/analytics/stream.ts';
+import type { AnalyticsStreams, FunnelLoader } from '../../core/analytics/stream.ts';
 import { insertCampaigns, insertTraffic } from '../support/analytics-fixtures.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { SseClient } from '../support/sse-client.ts';
@@ -30,6 +30,21 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
     await insertTraffic(a.sql, h.handle, clicksNow('live-beta', 2, 60_000));
   });
   afterEach(() => streams.splice(0).forEach((s) => s.close()));
+  /** Announces a change of `campaignIds` on server a's bus `times` times, `everyMs` apart (waiting after each). */
+  const announce = async (times: number, everyMs: number, campaignIds = ['live-alpha']) => {
+    const bus = a.kernel.container.resolve<Bus>('bus');
+    for (let i = 0; i < times; i++) {
+      bus.publish('analytics.changed', { handle: h.handle, campaignIds });
+      await new Promise((r) => setTimeout(r, everyMs));
+    }
+  };
+  /** Wraps server a's funnel loads (the snapshot's and the pushes'); returns what undoes it. */
+  const wrapLoads = (wrap: (load: FunnelLoader) => FunnelLoader) => {
+    const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
+    const load = hub.loadFunnel;
+    (hub as { loadFunnel: FunnelLoader }).loadFunnel = wrap(load);
+    return () => ((hub as { loadFunnel: FunnelLoader }).loadFunnel = load);
+  };
   after(async () => {
     await b?.close();
     await a?.close();
@@ -77,64 +92,50 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
   it('pushes at most once a second however often writers publish', async () => {
     const s = await open(a);
     await s.until(() => s.events[0], 2000, 'the snapshot');
-    const bus = a.kernel.container.resolve<Bus>('bus');
-    for (let i = 0; i < 12; i++) {
-      bus.publish('analytics.changed', { handle: h.handle, campaignIds: ['live-alpha'] });
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    await announce(12, 200);
     await new Promise((r) => setTimeout(r, 1200));
     const pushes = s.events.slice(1).map((e) => e.at);
     expect(pushes.length).to.be.within(2, 4);
-    for (let i = 1; i < pushes.length; i++) expect(pushes[i] - pushes[i - 1]).to.be.at.least(950);
+    for (let i = 1; i < pushes.length; i++) expect(pushes[i] - pushes[i - 1]).to.be.at.least(995);
   });
 
   it('keeps a second between funnel frames, snapshot included, however long each push takes to load (the black-box pass measured 791-964 ms)', async function () {
     this.timeout(15_000);
-    const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
-    const load = hub.loadFunnel;
     // Loads of 0 and 400 ms by turns: counted from the timer rather than from the send, a slow load then a fast one came 600 ms apart.
     let n = 0;
-    (hub as { loadFunnel: typeof load }).loadFunnel = async (...args) => {
+    const restore = wrapLoads((load) => async (...args) => {
       if (n++ % 2 === 0) await new Promise((r) => setTimeout(r, 400));
       return load(...args);
-    };
+    });
     try {
       const s = await open(a, '?campaignId=live-alpha');
       await s.until(() => s.events[0], 3000, 'the snapshot');
-      const bus = a.kernel.container.resolve<Bus>('bus');
-      for (let i = 0; i < 30; i++) {
-        bus.publish('analytics.changed', { handle: h.handle, campaignIds: ['live-alpha'] });
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await announce(30, 100);
       await new Promise((r) => setTimeout(r, 1500));
       const frames = s.events.filter((e) => e.event === 'funnel').map((e) => e.at);
       expect(frames.length, 'the snapshot and pushes').to.be.within(3, 5);
       // The server keeps 1,000 ms between its writes; a few ms of loopback delivery may come off either end.
       for (let i = 1; i < frames.length; i++) expect(frames[i] - frames[i - 1], `frame ${i}`).to.be.at.least(995);
     } finally {
-      (hub as { loadFunnel: typeof load }).loadFunnel = load;
+      restore();
     }
   });
 
   it('owes a stream the changes that land while its snapshot is on its way (read before them, sent after)', async function () {
     this.timeout(10_000);
-    const hub = a.kernel.container.resolve<AnalyticsStreams>('analyticsStreams');
-    const load = hub.loadFunnel;
-    const bus = a.kernel.container.resolve<Bus>('bus');
     let first = true;
     let clicksInSnapshot = -1;
-    (hub as { loadFunnel: typeof load }).loadFunnel = async (...args) => {
+    const restore = wrapLoads((load) => async (...args) => {
       const funnel = await load(...args);
       if (first) {
         // The snapshot is read; before it is sent, clicks land and are announced (the push comes before the headers).
         first = false;
         clicksInSnapshot = funnel.data[0].clicks;
         await insertTraffic(a.sql, h.handle, clicksNow('live-beta', 4));
-        bus.publish('analytics.changed', { handle: h.handle, campaignIds: ['live-beta'] });
-        await new Promise((r) => setTimeout(r, 1200));
+        await announce(1, 1200, ['live-beta']);
       }
       return funnel;
-    };
+    });
     try {
       const s = await open(a, '?campaignId=live-beta');
       const snapshot = await s.until(() => s.events[0], 4000, 'the snapshot');
@@ -142,7 +143,7 @@ describe('workflow 3: live partner performance over Server-Sent Events', () => {
       const { row } = await s.until(() => s.funnelRow('live-beta', 1), 3000, 'the live-beta row the push owed');
       expect(row.clicks).to.equal(clicksInSnapshot + 4);
     } finally {
-      (hub as { loadFunnel: typeof load }).loadFunnel = load;
+      restore();
     }
   });
 
