@@ -29,7 +29,9 @@ export class HttpError extends Error {
 }
 
 export const invalidRequest = (message: string, details?: ErrorDetail[]) => new HttpError(400, 'invalid_request', message, details);
-export const unauthorized = (message = 'A valid bearer token is required.') => new HttpError(401, 'unauthorized', message);
+/** 401 with the challenge RFC 9110 asks of every 401: the scheme that would do. */
+export const unauthorized = (message = 'A valid bearer token is required.') =>
+  new HttpError(401, 'unauthorized', message, undefined, { 'WWW-Authenticate': 'Bearer realm="tenx"' });
 /** `why`: when the route's own scope is not the whole story (e.g. a rename needs every scope), what the token must hold. */
 export const insufficientScope = (scope: string, why?: string) =>
   new HttpError(403, 'insufficient_scope', why ? `${why}: this token lacks the "${scope}" scope.` : `This token lacks the "${scope}" scope.`);
@@ -86,8 +88,6 @@ export function renderFailure(ctx: Context, err: unknown, log: Logger): void {
   ctx.type = 'application/json; charset=utf-8';
   ctx.body = errorBody(e.code, e.message, e.details);
   if (e.headers) for (const [k, v] of Object.entries(e.headers)) ctx.set(k, v);
-  // RFC 9110: a 401 names the scheme that would do.
-  if (e.status === 401) ctx.set('WWW-Authenticate', 'Bearer realm="tenx"');
 }
 
 // SQLSTATEs for a transaction PostgreSQL rolled back on its own, which a retry may well pass.
