@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
+import { storedClicks } from '../support/redirect.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 // The Conversions page (#/conversions) in Debian's Chromium: the list with its filters kept in the
@@ -28,11 +29,15 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     }).expect(201);
   }
 
+  let clicks = 0;
   /** A visitor's click on the short link, then the merchant's server posting the order (authenticated). */
   async function sale(slug: string, key: string, value: number, currency: string, q = '') {
     const res = await fetch(`${server.url}/${tenant.handle}/${slug}${q}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    // The conversion takes its sub-IDs from its click's row: under load the click can still be buffered past the
+    // conversion's wait for it (a full run, 2026-12-05: the row read no sub1), so the row is stored first.
+    await storedClicks(server, tenant.handle, ++clicks, 15_000);
     const posted = await server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key }).expect(201);
     ids[key] = posted.body.conversionId;
@@ -194,6 +199,9 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
       .send({ scope: { campaignId: 'alpha-deal' }, event: 'sale', type: 'flat', amount: 2.5, currency: 'USD' }).expect(201);
     const res = await fetch(`${server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    // The conversion takes its sub-IDs from its click's row: under load the click can still be buffered past the
+    // conversion's wait for it (a full run, 2026-12-05: the row read no sub1), so the row is stored first.
+    await storedClicks(server, tenant.handle, ++clicks, 15_000);
     const posted = await server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'sale', idempotencyKey: 'lead-1' }).expect(201);
     ids['lead-1'] = posted.body.conversionId;
 

@@ -3,6 +3,7 @@ import type { Browser } from 'playwright-core';
 import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
 import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
+import { storedClicks } from '../support/redirect.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
 // The partner portal is not told its handle's reporting currency; its pages read it from what the
@@ -38,6 +39,9 @@ describe('partner portal in a real browser: a zero revenue names its currency', 
       }).expect(201);
     }
     const ctx = await click('alpha-deal', 'newsletter');
+    // The conversion takes its sub-IDs from its click's row: under load the click can still be buffered past the
+    // conversion's wait for it (CI, 2026-12-05: newsletter's revenue read 0.00), so the row is stored first.
+    await storedClicks(server, tenant.handle, 1, 15_000);
     await server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value: 20, currency: 'USD', idempotencyKey: 'order-1' }).expect(201);
     await click('alpha-quiet', 'quiet-placement');
