@@ -61,6 +61,24 @@ describe('dashboard: static page and files', () => {
     for (const name of loadAssets().keys()) await server.http.get(name === 'index.html' ? '/dashboard' : `/dashboard/${name}`).expect(200);
   });
 
+  it('names every module app.js imports, at any depth, as a modulepreload, and no other; its ETag is of the page served', async () => {
+    const page = await server.http.get('/dashboard').expect(200);
+    const preloaded = [...page.text.matchAll(/<link rel="modulepreload" href="([^"]+)">/g)].map((m) => m[1]);
+    const imported = new Set<string>();
+    const walk = async (path: string) => {
+      if (imported.has(path)) return;
+      imported.add(path);
+      const source = (await server.http.get(path).expect(200)).text;
+      for (const [, file] of source.matchAll(/from '\.\/([\w-]+\.js)'/g)) await walk(`/dashboard/js/${file}`);
+    };
+    await walk('/dashboard/js/app.js');
+    expect(imported.size).to.be.greaterThan(30);
+    expect([...preloaded].sort()).to.deep.equal([...imported].sort());
+    // Before the entry script, so the fetches start while the parser reaches it.
+    expect(page.text.lastIndexOf('modulepreload')).to.be.lessThan(page.text.indexOf('<script type="module"'));
+    await server.http.get('/dashboard').set('if-none-match', page.headers.etag).expect(304);
+  });
+
   it('never serves a file outside its folder, however the path is spelled', async () => {
     for (const path of [
       '/dashboard/../package.json', '/dashboard/js/../../assets.ts', '/dashboard/js/..%2f..%2fassets.ts',
