@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { insertTraffic } from '../support/analytics-fixtures.ts';
-import { chartLayout, clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, launchChromium, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
+import { chartLayout, clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, launchChromium, newContext, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -76,7 +76,7 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
   }
 
   async function openPage(viewport = DESKTOP_VIEWPORT): Promise<Page> {
-    context = await browser.newContext({ viewport, locale: 'en-US' });
+    context = await newContext(browser, { viewport, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));

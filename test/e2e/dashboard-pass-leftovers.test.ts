@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
-import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { launchChromium, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest, focused } from '../support/dashboard-session.ts';
@@ -184,7 +184,7 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
   it("times read in UTC, labelled, whatever the browser's time zone: the same clock as the ranges and the ledger's days", async () => {
     const partner = await createPartner(server, tenant, 'p-utc-clock');
     // A context of its own: Kolkata is UTC+5:30, so a local time would differ in its minutes too.
-    const context = await browser.newContext({ locale: 'en-US', timezoneId: 'Asia/Kolkata' });
+    const context = await newContext(browser, { locale: 'en-US', timezoneId: 'Asia/Kolkata' });
     try {
       const page = await context.newPage();
       const errors: string[] = [];

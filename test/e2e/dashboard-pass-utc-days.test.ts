@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DESKTOP_VIEWPORT, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { DESKTOP_VIEWPORT, launchChromium, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { conversionRow, ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
@@ -47,7 +47,7 @@ describe('dashboard ledger in a real browser: its days are UTC days in any time 
   });
 
   async function open(timezoneId: string, token: string, hash: string): Promise<Page> {
-    context = await browser.newContext({ viewport: DESKTOP_VIEWPORT, locale: 'en-US', timezoneId });
+    context = await newContext(browser, { viewport: DESKTOP_VIEWPORT, locale: 'en-US', timezoneId });
     const page = await context.newPage();
     await page.goto(`${server.url}/dashboard${hash}`);
     await page.fill('#signin-handle', tenant.handle);

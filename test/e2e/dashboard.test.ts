@@ -1,17 +1,12 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { clippedInWrap } from '../support/browser.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { clippedInWrap, launchChromium, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-const UI_WAIT = 10_000;
 
 /** A webhook receiver that always answers `status`, counting what it gets. */
 async function receiver(status: number, text = '') {
@@ -41,11 +36,9 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
 
   before(async function () {
     // Never skipped: `npm test`'s pretest (scripts/pretest.ts) installs Chromium or stops with what to install.
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: npm test installs it (scripts/pretest.ts), or apt-get install -y chromium.`);
-    mkdirSync(ARTIFACTS, { recursive: true });
     [server, browser] = await Promise.all([
       startTestServer({ env: { WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_TIMEOUT_MS: '2000' } }),
-      chromium.launch({ executablePath: CHROMIUM, args: ARGS }),
+      launchChromium(),
     ]);
     // ctx-only conversions count as verified here (v2 behaviour): the page shows what verification means.
     tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', publicConversions: 'accept' });
@@ -63,7 +56,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   /** A fresh browser session per test, so each page's test stands on its own. */
   async function openPage(): Promise<Page> {
     // en-US: the money assertions below spell out its separators ("3,115.77 USD").
-    context = await browser.newContext({ viewport: { width: 1360, height: 900 }, acceptDownloads: true, locale: 'en-US' });
+    context = await newContext(browser, { viewport: { width: 1360, height: 900 }, acceptDownloads: true, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
     consoleErrors = [];
@@ -85,7 +78,6 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.waitForSelector('.layout', { timeout: UI_WAIT });
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 
   async function createCampaign(campaignId: string) {
     const res = await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
@@ -277,6 +269,11 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.locator('#funnel-chart rect.bar-clicks:not([height="0"])').first().waitFor({ timeout: UI_WAIT });
     await page.locator('#funnel-table tr.flash').first().waitFor({ state: 'detached', timeout: UI_WAIT }); // live-update highlight fades
     await shot(page, '03-funnel');
+    // The live dot pulses, unless the visitor asked for less motion (these tests' contexts do: test/support/browser.ts).
+    const dotAnimation = () => page.locator('#live-state').evaluate((el) => getComputedStyle(el, '::before').animationName);
+    expect(await dotAnimation()).to.equal('none');
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+    expect(await dotAnimation()).to.equal('pulse');
   });
 
   it('breakdowns: country, segment and referrer tables from groupBy', async () => {

@@ -1,8 +1,7 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { chartLayout, clippedInWrap } from '../support/browser.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chartLayout, clippedInWrap, launchChromium, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -10,10 +9,6 @@ import { createHandle, createToken, startTestServer, type TestServer } from '../
 // The partner portal (a partner token signs in to its own realm) and the manager's Partners,
 // Commissions and Payouts pages, in Debian's Chromium, with screenshots in test/artifacts/.
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
-const UI_WAIT = 10_000;
 const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const PHONE = { width: 390, height: 844 };
 
@@ -26,9 +21,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   let pageErrors: string[] = [];
 
   before(async function () {
-    if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: npm test installs it (scripts/pretest.ts), or apt-get install -y chromium.`);
-    mkdirSync(ARTIFACTS, { recursive: true });
-    [server, browser] = await Promise.all([startTestServer(), chromium.launch({ executablePath: CHROMIUM, args: ARGS })]);
+    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
     tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
     for (const [partnerId, campaignId] of [['alpha', 'alpha-deal'], ['beta', 'beta-deal']]) {
       await createPartner(server, tenant, partnerId, { name: `${partnerId[0].toUpperCase()}${partnerId.slice(1)} Media` });
@@ -49,7 +42,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   async function openPage(viewport = { width: 1360, height: 900 }): Promise<Page> {
-    context = await browser.newContext({ viewport, acceptDownloads: true, locale: 'en-US' });
+    context = await newContext(browser, { viewport, acceptDownloads: true, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -64,7 +57,6 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.waitForSelector('.layout', { timeout: UI_WAIT });
   }
 
-  const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
   const navPages = (page: Page) => page.locator('.nav-link').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.page));
 
   async function click(slug: string, query = '') {

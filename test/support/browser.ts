@@ -2,7 +2,7 @@
 // test/artifacts/, and the phone-width check that no table cell is cut off.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -16,6 +16,14 @@ export async function launchChromium(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
+
+/**
+ * A fresh browser session. Reduced motion unless a test asks otherwise: the dashboard then stops its CSS animations
+ * (app.css), and the funnel's pulsing live dot alone kept Chromium repainting at ~120 ms of CPU a second while a test
+ * looked at the page, with the suite CPU-bound and Chromium its largest user.
+ */
+export const newContext = (browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> =>
+  browser.newContext({ reducedMotion: 'reduce', ...options });
 
 export const shot = (page: Page, name: string) => page.screenshot({ path: `${ARTIFACTS}${name}.png`, fullPage: true });
 

@@ -3,7 +3,7 @@
 // which `unexpectedConsole` lets through only for the statuses the test names).
 import { expect } from 'chai';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DESKTOP_VIEWPORT, UI_WAIT } from './browser.ts';
+import { DESKTOP_VIEWPORT, newContext, UI_WAIT } from './browser.ts';
 import type { TestServer } from './server.ts';
 
 export interface DashboardSession {
@@ -18,7 +18,7 @@ export interface DashboardSession {
 
 export async function openDashboard(browser: Browser, viewport = DESKTOP_VIEWPORT): Promise<DashboardSession> {
   // en-US: money assertions spell out its separators ("1,250.00 USD").
-  const context = await browser.newContext({ viewport, locale: 'en-US' });
+  const context = await newContext(browser, { viewport, locale: 'en-US' });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   const consoleErrors: string[] = [];
