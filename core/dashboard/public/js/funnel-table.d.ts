@@ -1,2 +1,5 @@
 // Types for the dashboard's browser module, so node tests can import it under `strict` (only what they use).
 export function commissionLines(row: { revenue: number; revenueByCurrency?: Record<string, number>; commission?: Record<string, number> | null }, currency?: string): string[];
+type Counts = { clicks: number; qualifiedClicks: number; conversions: number };
+export function rates(row: Counts): { conversionRate: number; botRatio: number };
+export function totalsOf(rows: Counts[]): Counts & { conversionRate: number; botRatio: number };

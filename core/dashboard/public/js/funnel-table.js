@@ -90,7 +90,17 @@ export function revenueCell(row, currency) {
     others.map((line) => h('div.money-extra.small', { title: otherCurrencyHint(currency) }, line)));
 }
 
+/**
+ * A row's rates from its counts (API.md's definitions), for rows and totals alike: the API's rates are rounded to 4
+ * places, and rounding those again for display read 10 bots in 230 clicks as 4.4 % in the row, 4.3 % in the totals.
+ */
+export const rates = (r) => ({
+  conversionRate: r.qualifiedClicks ? r.conversions / r.qualifiedClicks : 0,
+  botRatio: r.clicks ? (r.clicks - r.qualifiedClicks) / r.clicks : 0,
+});
+
 function cells(row, currency) {
+  const { conversionRate, botRatio } = rates(row);
   return [
     h('td', {}, h(`div.strong${idClass(row.campaignId)}`, {}, row.campaignId)),
     h('td.num', { dataset: { col: 'clicks' } }, fmt.int(row.clicks)),
@@ -98,8 +108,8 @@ function cells(row, currency) {
     h('td.num', { dataset: { col: 'conversions' } }, fmt.int(row.conversions)),
     h('td.num', { dataset: { col: 'verifiedConversions' }, title: VERIFIED_HINT }, fmt.int(row.verifiedConversions)),
     revenueCell(row, currency),
-    h('td.num', { dataset: { col: 'conversionRate' } }, fmt.pct(row.conversionRate)),
-    h('td.num', { dataset: { col: 'botRatio' } }, fmt.pct(row.botRatio)),
+    h('td.num', { dataset: { col: 'conversionRate' } }, fmt.pct(conversionRate)),
+    h('td.num', { dataset: { col: 'botRatio' } }, fmt.pct(botRatio)),
     h('td', { dataset: { col: 'confidence' } }, confidenceCell(row)),
     h('td.small', { dataset: { col: 'lastClickAt' }, title: row.lastClickAt ? fmt.utcTime(row.lastClickAt) : undefined }, fmt.ago(row.lastClickAt)),
   ];
@@ -186,9 +196,7 @@ export function totalsOf(rows) {
     netRevenue: cents(a.netRevenue + (r.netRevenue ?? r.revenue ?? 0)),
   }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, revenue: 0, netRevenue: 0 });
   t.revenueByCurrency = sumByCurrency(rows);
-  t.conversionRate = t.qualifiedClicks ? t.conversions / t.qualifiedClicks : 0;
-  t.botRatio = t.clicks ? (t.clicks - t.qualifiedClicks) / t.clicks : 0;
-  return t;
+  return Object.assign(t, rates(t));
 }
 
 export function totalsCards(t, currency) {
