@@ -38,6 +38,12 @@ const CHECKS: Array<[string, string]> = [
       left join (select payout_id, sum(amount) as amount, count(*)::int as n from commissions where handle = $1 group by 1) l using (payout_id)
      where p.handle = $1 and case when p.status = 'canceled' then l.n is not null
                                   else (p.amount, p.commission_count) is distinct from (l.amount, l.n) end`],
+  // Payouts canceled before migration 0034 recorded no releases: nothing to check them against.
+  ['a canceled payout released the sum and count it held', `
+    select p.payout_id::text from payouts p
+      join (select r.payout_id, sum(c.amount) as amount, count(*)::int as n from payout_releases r
+              join commissions c on c.commission_id = r.commission_id where r.handle = $1 group by 1) l using (payout_id)
+     where p.handle = $1 and (p.status <> 'canceled' or (p.amount, p.commission_count) is distinct from (l.amount, l.n))`],
 ];
 
 /**
