@@ -2,7 +2,7 @@
 import { Argument, type Command } from 'commander';
 import { timeArg } from './args.ts';
 import { withClient } from './client.ts';
-import { action, money, percent, printJson, printTable, type Column } from './output.ts';
+import { action, botShare, conversionShare, money, percent, printJson, printTable, type Column } from './output.ts';
 
 // sub1..sub5 need --campaign or --partner, hour needs --from (within 31 days of --to), partner is
 // a manager's (the API answers 400 otherwise, and the CLI prints its message).
@@ -48,10 +48,10 @@ const funnelColumns: Column<FunnelRow>[] = [
   { header: 'CAMPAIGN', value: (r) => r.campaignId ?? 'TOTAL' },
   { header: 'CLICKS', value: (r) => r.clicks, align: 'right' },
   { header: 'QUALIFIED', value: (r) => r.qualifiedClicks, align: 'right' },
-  { header: 'BOTS', value: (r) => percent(r.botRatio), align: 'right' },
+  { header: 'BOTS', value: botShare, align: 'right' },
   { header: 'CONV', value: (r) => r.conversions, align: 'right' },
   { header: 'VERIFIED', value: (r) => r.verifiedConversions, align: 'right' },
-  { header: 'CONV RATE', value: (r) => percent(r.conversionRate), align: 'right' },
+  { header: 'CONV RATE', value: conversionShare, align: 'right' },
   { header: 'REVENUE', value: (r) => money(r.revenue), align: 'right' },
   { header: 'BY CURRENCY', value: (r) => byCurrency(r.revenueByCurrency) },
   { header: 'CONFIDENCE', value: confidenceCell, align: 'right' },

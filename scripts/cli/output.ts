@@ -39,6 +39,13 @@ export function printTable<T>(rows: T[], columns: Column<T>[], emptyNote?: strin
 export const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 
 export const percent = (ratio: unknown) => (typeof ratio === 'number' ? `${(ratio * 100).toFixed(1)}%` : ratio);
+/**
+ * A funnel row's rates from its counts (API.md's definitions): the API's `botRatio` and `conversionRate` are rounded to 4
+ * places, and rounding those again read 39 conversions of 329 qualified clicks (0.1185) as 11.8 %, not 11.9 %.
+ */
+export const botShare = (r: { clicks: number; qualifiedClicks: number }) => percent(r.clicks ? (r.clicks - r.qualifiedClicks) / r.clicks : 0);
+export const conversionShare = (r: { qualifiedClicks: number; conversions: number }) =>
+  percent(r.qualifiedClicks ? r.conversions / r.qualifiedClicks : 0);
 export const money = (v: unknown) => (typeof v === 'number' ? v.toFixed(2) : v);
 
 /** Human-readable byte counts for progress lines. */
