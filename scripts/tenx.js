@@ -32,6 +32,8 @@ const missing = Object.entries(wanted)
   .filter(([name]) => !given.some((a) => new RegExp(`^--(no-)?${name}(=|$)`).test(a.replaceAll('_', '-'))))
   .map(([, flag]) => flag);
 if (missing.length && typeof process.execve === 'function') {
+  // The restart resets performance.timeOrigin: `tenx serve`'s "started in" counts from this first start instead.
+  process.env.TENX_STARTED_AT = String(performance.timeOrigin);
   process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], process.env);
 }
 
