@@ -78,6 +78,8 @@ class HandleWatch {
   private dirtyAll = false;
   private fingerprints: Map<string, string> | null = null;
   private lastPushAt = 0;
+  /** The last push held a client back for its own second: the next may come early, as soon as that client may have it. */
+  private heldBack = false;
   private pushTimer: NodeJS.Timeout | null = null;
   private pushing = false;
   private polling = false;
@@ -106,16 +108,29 @@ class HandleWatch {
   }
 
   /**
-   * At most one push per second, counted from when the last push went out (its rows load between the timer and
-   * the send, for a time that varies: counted from the timer, two sends came 791-964 ms apart).
+   * At most one push per second (and one early push for a client held back, dueAt), counted from when the last push
+   * went out (its rows load between the timer and the send, for a time that varies: counted from the timer, two sends
+   * came 791-964 ms apart).
    */
   private schedule() {
     if (this.pushTimer || this.pushing || this.stopped) return;
-    const wait = Math.max(0, this.lastPushAt + PUSH_INTERVAL_MS - Date.now());
+    const wait = Math.max(0, this.dueAt() - Date.now());
     this.pushTimer = setTimeout(() => {
       this.pushTimer = null;
       void this.push();
     }, wait);
+  }
+
+  /**
+   * A second after the last push; or, when that push held a client back because its own last frame (its snapshot,
+   * say) was under a second old, as soon as that client may have one. Waiting the push's whole second instead, a
+   * change written just after a snapshot reached the client 2,000 ms later, the bound API.md gives for freshness.
+   * Only a push on time holds back for an early one, so a handle's watch loads at most twice a second.
+   */
+  private dueAt(): number {
+    let due = this.lastPushAt + PUSH_INTERVAL_MS;
+    if (this.heldBack) for (const client of this.clients) if (client.owed) due = Math.min(due, client.lastFunnelAt + PUSH_INTERVAL_MS);
+    return due;
   }
 
   private owing(): boolean {
@@ -126,7 +141,9 @@ class HandleWatch {
   private async push() {
     if (!this.dirtyAll && !this.dirty.size && !this.owing()) return;
     // libuv's loop clock can lag Date.now(): a timer may fire a few ms before the second is up.
-    if (Date.now() < this.lastPushAt + PUSH_INTERVAL_MS) return this.schedule();
+    if (Date.now() < this.dueAt()) return this.schedule();
+    const early = Date.now() < this.lastPushAt + PUSH_INTERVAL_MS;
+    this.heldBack = false;
     const changed = this.dirtyAll ? null : new Set(this.dirty);
     this.dirty.clear();
     this.dirtyAll = false;
@@ -148,6 +165,7 @@ class HandleWatch {
           // Its snapshot (or a push of another load) went out under a second ago: these rows wait for the next push.
           if (Date.now() < client.lastFunnelAt + PUSH_INTERVAL_MS) {
             client.owed = mine ?? 'all';
+            if (!early) this.heldBack = true;
             continue;
           }
           const rows = unsent(client, data.filter((r: FunnelRow) => (!mine || mine.has(r.campaignId)) && (!client.campaignId || r.campaignId === client.campaignId)));
