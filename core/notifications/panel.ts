@@ -33,7 +33,7 @@ const DELIVERY_COLUMNS = `
              'error', a.error, 'responseSnippet', a.response_snippet) order by a.attempt)
               from delivery_attempts a where a.delivery_id = d.delivery_id), '[]') as attempts`;
 
-interface Counts { succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
+interface Counts { partnerId: string | null; succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
 
 export class NotificationsPanel {
   private readonly deps: { pg: Pool; audit: AuditService; webhookEngine: DeliveryEngine };
@@ -102,11 +102,14 @@ export class NotificationsPanel {
     return this.get(handle, deliveryId);
   }
 
-  /** Counts by status per webhook of the handle (every webhook appears, with zeros if need be). */
+  /**
+   * Counts by status per webhook of the handle (every webhook appears, with zeros if need be), each naming the partner
+   * whose postback it is (null: the handle's own webhook): the panel names a postback's partner with no delivery on show.
+   */
   private async summary(where: string[], args: unknown[]): Promise<Record<string, Counts>> {
     const webhookFilter = where.find((w) => w.startsWith('d.webhook_id'))?.replace('d.webhook_id', 'w.webhook_id');
-    const { rows } = await this.deps.pg.query<{ webhook_id: string; status: string | null; n: number }>(
-      `select w.webhook_id, s.status, coalesce(s.n, 0)::int as n
+    const { rows } = await this.deps.pg.query<{ webhook_id: string; partner_id: string | null; status: string | null; n: number }>(
+      `select w.webhook_id, w.partner_id, s.status, coalesce(s.n, 0)::int as n
          from webhooks w
          left join (select d.webhook_id, d.status, count(*) as n from deliveries d
                      where d.handle = $1 ${where.map((w) => `and ${w}`).join(' ')} group by 1, 2) s on s.webhook_id = w.webhook_id
@@ -115,7 +118,7 @@ export class NotificationsPanel {
     );
     const out: Record<string, Counts> = {};
     for (const r of rows) {
-      const c = (out[r.webhook_id] ??= { succeeded: 0, failed: 0, retrying: 0, pending: 0, successRate: null });
+      const c = (out[r.webhook_id] ??= { partnerId: r.partner_id, succeeded: 0, failed: 0, retrying: 0, pending: 0, successRate: null });
       if (r.status) c[r.status as DeliveryStatus] = r.n;
     }
     for (const c of Object.values(out)) {

@@ -106,8 +106,9 @@ const webhookSummary = {
   title: 'WebhookDeliverySummary',
   type: 'object',
   additionalProperties: false,
-  required: ['succeeded', 'failed', 'retrying', 'pending', 'successRate'],
+  required: ['partnerId', 'succeeded', 'failed', 'retrying', 'pending', 'successRate'],
   properties: {
+    partnerId: { type: ['string', 'null'], description: "The partner whose postback this is; null for one of the handle's webhooks." },
     succeeded: { type: 'integer' }, failed: { type: 'integer' }, retrying: { type: 'integer' }, pending: { type: 'integer' },
     successRate: { type: ['number', 'null'], description: 'succeeded / (succeeded + failed); null before any delivery finished.' },
   },

@@ -28,7 +28,7 @@ const lastAttempt = (d: Delivery) => {
 };
 
 /** What sent it, in the panel's words: a postback names its partner, so it is never taken for one of the handle's webhooks. */
-export const sentBy = (d: Delivery) => (d.partnerId ? `postback ${d.webhookId} (partner ${d.partnerId})` : `webhook ${d.webhookId}`);
+export const sentBy = (d: Pick<Delivery, 'webhookId' | 'partnerId'>) => (d.partnerId ? `postback ${d.webhookId} (partner ${d.partnerId})` : `webhook ${d.webhookId}`);
 
 /** One row per delivery, newest first as listed; `(more: --cursor …)` on stderr when there is a next page. */
 export function printDeliveries(res: { data: Delivery[]; nextCursor?: string | null }, withSender: boolean): void {

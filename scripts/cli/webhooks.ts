@@ -3,7 +3,6 @@ import { Option, type Command } from 'commander';
 import { intArg, listArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { printDeliveries, printSecret, sentBy, type Delivery } from './deliveries.ts';
-import { ApiError } from './errors.ts';
 import { action, percent, printJson, printTable } from './output.ts';
 
 /** The server's list (core/outbox's EVENT_TYPES; test/unit/cli-event-types.test.ts keeps them equal): v2's events, then v2.1's ledger events. */
@@ -132,26 +131,8 @@ function registerWebhooks(program: Command) {
     );
 }
 
-/** Per-webhook counts of the panel's summary (keyed by webhookId: a webhook's, or a partner postback's postbackId). */
-interface Counts { succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
-
-/**
- * What each summary key is: as its deliveries on the page say, else a webhook if the handle's webhooks list has it,
- * else a partner's postback (a handle token cannot list postbacks). Without webhooks.read, the bare id.
- */
-async function senders(c: TenxClient, ids: string[], page: Delivery[]): Promise<Map<string, string>> {
-  const known = new Map(page.map((d) => [d.webhookId ?? '', sentBy(d)]));
-  const rest = ids.filter((id) => !known.has(id));
-  if (!rest.length) return known;
-  let webhooks: Set<string> | null = null;
-  try {
-    webhooks = new Set((await c.list<Webhook>(hooks(c))).data.map((w) => w.webhookId));
-  } catch (err) {
-    if (!(err instanceof ApiError && err.status === 403)) throw err;
-  }
-  for (const id of rest) known.set(id, !webhooks ? id : webhooks.has(id) ? `webhook ${id}` : `postback ${id}`);
-  return known;
-}
+/** Per-webhook counts of the panel's summary (keyed by webhookId: a webhook's, or a partner postback's postbackId, with its partnerId). */
+interface Counts { partnerId: string | null; succeeded: number; failed: number; retrying: number; pending: number; successRate: number | null }
 
 function registerNotifications(program: Command) {
   const notifications = program.command('notifications').description('the notifications panel: deliveries, attempts, success/failure counts');
@@ -174,10 +155,9 @@ function registerNotifications(program: Command) {
           printDeliveries(res, true);
           const summary = Object.entries(res.summary ?? {}).map(([webhookId, c]) => ({ webhookId, ...c }));
           if (summary.length) {
-            const sender = await senders(c, summary.map((r) => r.webhookId), res.data);
             process.stdout.write('\n');
             printTable(summary, [
-              { header: 'SENT BY', value: (r) => sender.get(r.webhookId) },
+              { header: 'SENT BY', value: (r) => sentBy(r) },
               { header: 'SUCCEEDED', value: (r) => r.succeeded, align: 'right' },
               { header: 'FAILED', value: (r) => r.failed, align: 'right' },
               { header: 'RETRYING', value: (r) => r.retrying, align: 'right' },

@@ -127,6 +127,21 @@ describe('partner portal postbacks page in a real browser', function () {
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 
+  it('the manager\'s notifications panel names the partner of a postback that has no delivery yet', async () => {
+    const created = (await server.http.post(postbacks()).set(writer.auth)
+      .send({ urlTemplate: `${receiver.url}?c={conversion_id}`, events: ['commission.created'] }).expect(201)).body;
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/notifications');
+    const card = page.locator(`#webhook-summary [data-webhook-id="${created.postbackId}"]`);
+    await card.waitFor({ timeout: UI_WAIT });
+    // From the summary's partnerId: the card said "Postback of partner (no delivery shown yet)" when none was on the page.
+    expect(await card.getAttribute('data-postback')).to.equal('true');
+    expect(await card.locator('.strong').textContent()).to.equal('Postback of partner alpha');
+    expect(await card.locator('button.ping').count(), 'a ping is for the handle\'s own webhooks').to.equal(0);
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
   it('an unknown macro or a refused endpoint shows the API\'s 400 next to the form, keeping what was typed; fixed, a GET postback is added without a secret', async () => {
     session = await openSession();
     const { page } = session;

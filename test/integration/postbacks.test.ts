@@ -225,10 +225,12 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
     expect(deliveries.data).to.have.length(1);
     expect(deliveries.data[0].attempts.map((a: { statusCode: number }) => a.statusCode)).to.deep.equal([503, 503, 200]);
     expect(deliveries.data[0].attempts[0].error).to.equal('http_503');
-    expect(deliveries.summary[pb.postbackId]).to.include({ succeeded: 1, failed: 0 });
+    expect(deliveries.summary[pb.postbackId]).to.include({ partnerId: 'anna', succeeded: 1, failed: 0 });
     const panel = await server.http.get(`/v2/handles/${h.handle}/notifications`).set(h.auth).expect(200);
     const row = panel.body.data.find((d: { webhookId: string }) => d.webhookId === pb.postbackId);
     expect(row).to.include({ eventType: 'conversion.tested', status: 'succeeded', partnerId: 'anna' });
+    // The summary names the postback's partner too (the dashboard's card, with none of its deliveries on the page).
+    expect(panel.body.summary[pb.postbackId]).to.include({ partnerId: 'anna', succeeded: 1 });
   });
 });
 

@@ -128,7 +128,7 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
       expect(items[0]).to.include({ deliveryId: req.id, webhookId: hook.webhookId, eventId, eventType: 'conversion.tested', status: 'succeeded' });
       expect(items[0].attempts).to.have.length(1);
       expect(items[0].attempts[0]).to.include({ attempt: 1, statusCode: 200, error: null, responseSnippet: 'ok' });
-      expect(summary[hook.webhookId]).to.deep.equal({ succeeded: 1, failed: 0, retrying: 0, pending: 0, successRate: 1 });
+      expect(summary[hook.webhookId]).to.deep.equal({ partnerId: null, succeeded: 1, failed: 0, retrying: 0, pending: 0, successRate: 1 });
       if (mode.redis) {
         // The attempt ran as a BullMQ job whose id is the delivery id (not the in-process fallback).
         const redis = server.kernel.container.resolve<{ xRange(k: string, a: string, b: string): Promise<Array<{ message: Record<string, string> }>> }>('redis');
@@ -287,7 +287,7 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
       expect(onlyA.data.every((d: { webhookId: string }) => d.webhookId === a.webhookId)).to.equal(true);
       expect(Object.keys(onlyA.summary)).to.deep.equal([a.webhookId]);
       const all3 = await panel();
-      expect(all3.summary[c.webhookId]).to.deep.equal({ succeeded: 0, failed: 0, retrying: 0, pending: 0, successRate: null });
+      expect(all3.summary[c.webhookId]).to.deep.equal({ partnerId: null, succeeded: 0, failed: 0, retrying: 0, pending: 0, successRate: null });
       expect((await panel({ to: before })).data).to.have.length(0);
       expect((await panel({ from: before })).data).to.have.length(6);
       const bad = await server.http.get(`/v2/handles/${tenant.handle}/notifications`).query({ status: 'lost' }).set(tenant.auth);

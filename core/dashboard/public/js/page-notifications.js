@@ -29,7 +29,6 @@ export async function renderNotifications(ctx) {
   const expanded = new Set();
   const redelivered = new Map(); // deliveryId → message shown under the row until the next change
   let endpoints = new Map();
-  let endpointsLoaded = false;
   let timer = null;
   let latest = [];
   let lastSignature = '';
@@ -64,7 +63,6 @@ export async function renderNotifications(ctx) {
     try {
       const res = await api(`/webhooks${query({ limit: 500 })}`);
       endpoints = new Map(res.data.map((w) => [w.webhookId, w.endpointUrl]));
-      endpointsLoaded = true;
     } catch {
       // endpoint URLs are a nicety: deliveries still show their webhook id
     }
@@ -126,10 +124,9 @@ export async function renderNotifications(ctx) {
       const done = (s.succeeded ?? 0) + (s.failed ?? 0);
       const rate = done ? (s.succeeded ?? 0) / done : null;
       const url = s.endpointUrl ?? endpoints.get(s.webhookId);
-      // Not one of the handle's webhooks: a partner's postback (its URL is the partner's; the panel names the partner).
-      const postback = endpointsLoaded && !url;
-      const partnerId = postback ? latest.find((d) => d.webhookId === s.webhookId && d.partnerId)?.partnerId : null;
-      const title = postback ? `Postback of partner ${partnerId ?? '(no delivery shown yet)'}` : url ?? s.webhookId;
+      // A partner's postback (its URL is the partner's: the summary names the partner, not the endpoint).
+      const postback = Boolean(s.partnerId);
+      const title = postback ? `Postback of partner ${s.partnerId}` : url ?? s.webhookId;
       return h('div.webhook-card', { dataset: { webhookId: s.webhookId, ...(postback && { postback: 'true' }) } },
         h('div.strong.truncate', { title }, title),
         url || postback ? h('div.muted.small.mono', {}, s.webhookId) : null,
