@@ -3,7 +3,9 @@ import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { conflict, invalidRequest, notFound, unprocessable, type ErrorDetail } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
+import type { PluginHost } from '../plugins/index.ts';
 import { moneyText } from './money.ts';
+import { checkRewardEvent } from './reward-events.ts';
 
 const REWARD_RULES_CURSOR = listCursor('reward-rules', ['text']);
 
@@ -59,9 +61,9 @@ function problems(input: RewardInput): ErrorDetail[] {
 class ScopeTaken extends Error {}
 
 export class RewardService {
-  private readonly deps: { pg: Pool; audit: AuditService };
+  private readonly deps: { pg: Pool; audit: AuditService; pluginHost: PluginHost };
 
-  constructor(deps: { pg: Pool; audit: AuditService }) {
+  constructor(deps: { pg: Pool; audit: AuditService; pluginHost: PluginHost }) {
     this.deps = deps;
   }
 
@@ -85,11 +87,14 @@ export class RewardService {
 
   private write(handle: string, rewardId: string, input: RewardInput, actor: string) {
     return withTransaction(this.deps.pg, async (client) => {
+      let campaign: { campaignId: string; goalType: string } | undefined;
       if (input.scope.campaignId) {
         // Campaigns are never deleted (only archived), so a rule can never point at a campaign that vanishes.
-        const { rowCount } = await client.query('select 1 from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
-        if (!rowCount) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
+        const { rows } = await client.query('select goal_type from campaigns where handle = $1 and campaign_id = $2', [handle, input.scope.campaignId]);
+        if (!rows[0]) throw unprocessable('unknown_campaign', `Campaign "${input.scope.campaignId}" does not exist in this handle.`);
+        campaign = { campaignId: input.scope.campaignId, goalType: rows[0].goal_type };
       }
+      checkRewardEvent(this.deps.pluginHost, input.event, campaign);
       if (input.scope.partnerId) {
         // As a campaign's partnerId (API.md): a rule for a partner that does not exist would never apply, silently.
         // Partners are never deleted either (only suspended).

@@ -23,7 +23,10 @@ export const commissionRoutes = defineRoutes([
       201: { description: 'Created', schema: rewardResponse },
       200: { description: 'Replaced', schema: rewardResponse },
       409: { description: 'conflict: another rule already covers this scope and event' },
-      422: { description: 'unknown_campaign or unknown_partner: the scope names a campaign or partner this handle does not have' },
+      422: {
+        description: 'unknown_campaign or unknown_partner: the scope names a campaign or partner this handle does not have; ' +
+          "event_type_not_allowed: the event is neither click nor an event type of a loaded goal type (of the scoped campaign's, when it names one)",
+      },
     },
     async handler(ctx, { rewards, principal }: Deps) {
       const { created, reward } = await rewards.put(ctx.params.handle, ctx.params.rewardId, ctx.request.body as never, principal.actor);

@@ -89,6 +89,24 @@ describe('commissions: reward rules', () => {
     await server.http.put(`${rewards()}/dup-a`).set(t.auth).send({ scope: { partnerId: 'p-dup' }, event: 'lead', type: 'flat', amount: 3 }).expect(200);
   });
 
+  it('answers 422 event_type_not_allowed for an event no loaded goal type records (or not the scoped campaign\'s), writing nothing', async () => {
+    // A typo: the rule would never pay, and nothing would say so.
+    const typo = await server.http.put(`${rewards()}/typo`).set(t.auth).send({ scope: {}, event: 'affiliate-click', type: 'flat', amount: 1 }).expect(422);
+    expect(typo.body.error.code).to.equal('event_type_not_allowed');
+    expect(typo.body.error.message).to.include('"affiliate-click"').and.include('click, ').and.include('affiliate_click').and.include('lead');
+    // Another goal type's event on this campaign (AFFILIATE_CLICKOUT records affiliate_click and sale).
+    const campaign = await server.http.get(`/v2/handles/${t.handle}/campaigns/${t.campaignId}`).set(t.auth).expect(200);
+    const scoped = await server.http.put(`${rewards()}/typo`).set(t.auth)
+      .send({ scope: { campaignId: t.campaignId }, event: 'lead', type: 'flat', amount: 1 }).expect(422);
+    expect(scoped.body.error.code).to.equal('event_type_not_allowed');
+    expect(scoped.body.error.message).to.include(`campaign "${t.campaignId}" (${campaign.body.goalType})`).and.include('allowed: click, affiliate_click, sale.');
+    await server.http.get(`${rewards()}/typo`).set(t.auth).expect(404);
+    // Clicks pay on any campaign; the campaign's own events are fine.
+    await server.http.put(`${rewards()}/typo`).set(t.auth).send({ scope: { campaignId: t.campaignId }, event: 'click', type: 'flat', amount: 0.01 }).expect(201);
+    await server.http.put(`${rewards()}/typo`).set(t.auth).send({ scope: { campaignId: t.campaignId }, event: 'affiliate_click', type: 'flat', amount: 1 }).expect(200);
+    await server.http.delete(`${rewards()}/typo`).set(t.auth).expect(200);
+  });
+
   it('keeps rules per handle: another tenant gets 404, a token without commissions.write 403', async () => {
     const other = await createHandle(server);
     await server.http.get(`${rewards()}/base`).set(other.auth).expect(404);
