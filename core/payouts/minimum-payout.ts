@@ -9,7 +9,8 @@ import type { PoolClient } from 'pg';
 export class PartnerMinimums {
   private known = false;
 
-  async expression(client: PoolClient, partnerId: string): Promise<string> {
+  /** Whether this database has partners.minimum_payout (and so the partners table). */
+  async present(client: PoolClient): Promise<boolean> {
     if (!this.known) {
       const { rows } = await client.query(
         `select exists (select 1 from information_schema.columns
@@ -17,7 +18,11 @@ export class PartnerMinimums {
       );
       this.known = rows[0].present;
     }
-    return this.known
+    return this.known;
+  }
+
+  async expression(client: PoolClient, partnerId: string): Promise<string> {
+    return (await this.present(client))
       ? `coalesce((select p.minimum_payout from partners p where p.handle = $1 and p.partner_id = ${partnerId}), 0)`
       : '0';
   }

@@ -23,6 +23,7 @@ export const payoutRoutes = defineRoutes([
           'use a new key for a new run). Headers: `Idempotent-Replayed: true`, and `Idempotency-Mismatch: true` when this body asked for another periodEnd or other partners.',
         schema: payoutRunResponse,
       },
+      422: { description: 'unknown_partner: partnerIds names an id that is neither a partner of this handle nor in its ledger (nothing is paid; the key stays unused)' },
     },
     async handler(ctx, { payouts, principal }: Deps) {
       const { created, mismatch, data } = await payouts.run(ctx.params.handle, ctx.request.body as RunInput, principal.actor);

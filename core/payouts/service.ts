@@ -12,6 +12,7 @@ import { listCursor } from '../http/pagination.ts';
 import { utcInstant } from '../http/time-window.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
+import { refuseUnknownPartners } from './unknown-partners.ts';
 import { jsonbWithTimes } from '../db/json-time.ts';
 import { statementBody, statementLines, type StatementFormat } from './statement.ts';
 
@@ -106,6 +107,7 @@ export class PayoutService {
         const data = await this.ofRun(client, handle, input.idempotencyKey);
         return { created: false, data, ...((await this.differs(client, handle, input)) && { mismatch: true as const }) };
       }
+      if (input.partnerIds) await refuseUnknownPartners(client, handle, input.partnerIds, await this.deps.partnerMinimums.present(client));
       // One run per handle at a time across processes: the next one starts after this commits and sees its payouts.
       await client.query(`select pg_advisory_xact_lock(hashtextextended('payouts/' || $1, 0))`, [handle]);
       const minimum = await this.deps.partnerMinimums.expression(client, 't.partner_id');

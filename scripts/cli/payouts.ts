@@ -3,8 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { intArg, listArg, timeArg, uuidArg } from './args.ts';
-import { streamed, withClient, type TenxClient } from './client.ts';
-import { ApiError, EXIT_API } from './errors.ts';
+import { streamed, withClient } from './client.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
 interface Payout {
@@ -42,29 +41,6 @@ export function periodEndArg(value: string): string {
 export const NOTHING_DUE = 'no payout: no partner has approved commissions due by the period end (hold ended) summing to at least its minimum; '
   + 'a commission approved by hand is paid once its hold ends, or pass a later --period-end';
 
-/**
- * The --partners ids the handle does not have. The server runs the partners it has and pays nothing for the rest, with
- * a 201 like any run (API.md gives partnerIds no error), so a typo would pass for "nothing due". An id with a payout in
- * the answer exists; each other one is looked up. null: the token cannot read partners (partners.read), so unchecked.
- */
-async function unknownPartners(c: TenxClient, ids: string[], paid: Payout[]): Promise<string[] | null> {
-  const exists = new Set(paid.map((p) => p.partnerId));
-  const looked = await Promise.all(
-    ids.filter((id) => !exists.has(id)).map(async (id) => {
-      try {
-        await c.get(c.handlePath(`/partners/${encodeURIComponent(id)}`));
-        return null;
-      } catch (err) {
-        if (err instanceof ApiError && err.status === 404) return id;
-        if (err instanceof ApiError && err.status === 403) return undefined;
-        throw err;
-      }
-    }),
-  );
-  if (looked.includes(undefined)) return null;
-  return looked.filter((id): id is string => typeof id === 'string').sort();
-}
-
 const columns = [
   { header: 'PAYOUT', value: (p: Payout) => p.payoutId },
   { header: 'PARTNER', value: (p: Payout) => p.partnerId },
@@ -80,7 +56,7 @@ export function registerPayoutCommands(program: Command) {
 
   payouts
     .command('run')
-    .description('one payout per partner and currency over approved, unpaid commissions; the same --key again returns the same payouts; exit 1 if --partners names a partner the handle does not have')
+    .description('one payout per partner and currency over approved, unpaid commissions; the same --key again returns the same payouts; a --partners id the handle does not have is refused (422 unknown_partner: nothing is paid, and the --key stays unused)')
     .option('--key <idempotencyKey>', 'idempotency key (default: a new UUID, printed to stderr so a retry can reuse it)')
     .option('--period-end <time>', 'commissions due (hold ended) by this ISO-8601 time, or by the end of this UTC date (default now)', periodEndArg)
     .option('--partners <ids>', 'only these partners (comma-separated)', listArg)
@@ -102,14 +78,6 @@ export function registerPayoutCommands(program: Command) {
               process.stderr.write(`key ${key} ran before${other}: these are that run's payouts; nothing new was paid out (use a new --key for a new run)\n`);
             }
             printTable(res.data, columns, replayed ? 'that run created no payout' : NOTHING_DUE);
-          }
-          if (!o.partners?.length) return;
-          // After the server's answer, which stays as it was: what it ran is done either way.
-          const unknown = await unknownPartners(c, o.partners, res.data);
-          if (unknown === null) process.stderr.write('note: the --partners ids were not checked (the token lacks partners.read): an id the handle does not have is paid nothing, silently\n');
-          else if (unknown.length) {
-            process.stderr.write(`tenx: --partners: no partner ${unknown.map((id) => `"${id}"`).join(', ')} in this handle; nothing was paid to ${unknown.length > 1 ? 'them' : 'it'} (see tenx partners list)\n`);
-            process.exitCode = EXIT_API;
           }
         });
       }),

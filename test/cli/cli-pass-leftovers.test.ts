@@ -178,28 +178,32 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
     expect({ recorded: sum('conversions'), deduped: sum('deduped'), mismatched: sum('mismatched') }).to.deep.equal(api);
   });
 
-  it('payouts run --partners with ids the handle does not have: the server\'s answer, then the unknown ids named on stderr, exit 1', async () => {
+  it('payouts run --partners with ids the handle does not have: the server refuses the run (422 unknown_partner), naming them; the key stays unused', async () => {
+    const count = async () => (await server.sql.query('select count(*)::int as n from payouts where handle = $1', [tenant.handle])).rows[0].n;
+    const before = await count();
     const run = await tenx(['payouts', 'run', '--partners', 'alpha,nobody,ghost', '--key', 'with-typos']);
     expect(run.code, run.stderr).to.equal(1);
-    // What the server did is still shown: alpha's payout (the contract runs the known ones and pays nothing for the rest).
-    expect(run.stdout).to.match(/^\S+\s+alpha\s+10\.00 USD\s+1\s+pending\s/m);
-    expect(run.stderr).to.match(/no partner "ghost", "nobody" in this handle/);
+    expect(run.stderr).to.include('No partner of this handle has the ids "ghost", "nobody"');
     expect(run.stderr).to.not.include('"alpha"');
+    expect(run.stdout, 'no payout table: nothing was paid').to.equal('');
+    expect(await count()).to.equal(before);
+    // Fixed, under the same key: alpha is paid.
+    const fixed = await tenx(['payouts', 'run', '--partners', 'alpha', '--key', 'with-typos']);
+    ok(fixed);
+    expect(fixed.stdout).to.match(/^\S+\s+alpha\s+10\.00 USD\s+1\s+pending\s/m);
 
     const json = await tenx(['payouts', 'run', '--partners', 'nobody', '--key', 'only-typo', '--json']);
     expect(json.code, json.stderr).to.equal(1);
-    expect(JSON.parse(json.stdout)).to.deep.equal({ data: [] });
-    expect(json.stderr).to.match(/no partner "nobody" in this handle/);
+    expect(json.stderr).to.include('the id "nobody"');
 
     const known = await tenx(['payouts', 'run', '--partners', 'alpha,beta', '--key', 'all-known']);
     ok(known);
-    expect(known.stderr).to.not.include('--partners: no partner');
 
-    // A token that cannot read partners cannot tell a typo from a partner with nothing due: it says so, and exits 0.
+    // A token that cannot read partners gets the same answer: the server checks, not the CLI.
     const payer = await createToken(server, tenant.handle, tenant.ownerToken, ['payouts.write']);
     const unchecked = await tenx(['payouts', 'run', '--partners', 'nobody', '--key', 'unchecked'], { TENX_TOKEN: payer.token });
-    ok(unchecked);
-    expect(unchecked.stderr).to.include('the --partners ids were not checked (the token lacks partners.read)');
+    expect(unchecked.code, unchecked.stderr).to.equal(1);
+    expect(unchecked.stderr).to.include('the id "nobody"');
   });
 
   it('an empty list option (--partners "$IDS" with $IDS empty) is refused before any request, not read as "everyone"', async () => {

@@ -122,6 +122,24 @@ describe('payouts: runs', () => {
     expect(rest.body.data.map((p: Record<string, unknown>) => [p.partnerId, p.amount])).to.deep.equal([['other', 1]]);
   });
 
+  it('answers 422 unknown_partner for a partnerId in neither the partners nor the ledger of the handle, leaving the key unused', async () => {
+    await server.sql.query(`insert into partners (handle, partner_id, name) values ($1, 'listed', 'Listed')`, [t.handle]);
+    await ledgerRows(server, [{ handle: t.handle, partnerId: 'earner', amount: '3.00', holdUntil: new Date(Date.now() - DAY) }]);
+    const typo = await run({ idempotencyKey: 'typo', partnerIds: ['earner', 'eraner', 'nobody'] }).expect(422);
+    expect(typo.body.error.code).to.equal('unknown_partner');
+    expect(typo.body.error.message).to.include('"eraner", "nobody"').and.not.include('"earner"');
+    expect(await payoutLines(server, t.handle)).to.deep.equal([]);
+    // The key was not spent: the corrected run pays, under it. A listed partner with nothing due is no error.
+    const fixed = await run({ idempotencyKey: 'typo', partnerIds: ['earner', 'listed'] }).expect(201);
+    expect(fixed.body.data.map((p: Record<string, unknown>) => [p.partnerId, p.amount])).to.deep.equal([['earner', 3]]);
+    // Another handle's partner, listed and earning there, is unknown here.
+    const other = await partnerCampaign(server);
+    await server.sql.query(`insert into partners (handle, partner_id, name) values ($1, 'theirs', 'Theirs')`, [other.handle]);
+    await ledgerRows(server, [{ handle: other.handle, partnerId: 'theirs', amount: '4.00', holdUntil: new Date(Date.now() - DAY) }]);
+    const elsewhere = await run({ idempotencyKey: 'elsewhere', partnerIds: ['theirs'] }).expect(422);
+    expect(elsewhere.body.error.message).to.include('the id "theirs"');
+  });
+
   it('validates the run body', async () => {
     await run({}).expect(400);
     await run({ idempotencyKey: '' }).expect(400);
