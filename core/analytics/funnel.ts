@@ -34,6 +34,8 @@ export interface FunnelMetrics {
   /** Reversals (refunds, chargebacks) recorded in the window, and revenue minus their value (reporting currency). */
   reversals: number;
   netRevenue: Numeric;
+  /** revenueByCurrency minus what was reversed, every currency: a refund in another currency shows too. */
+  netRevenueByCurrency: Record<string, Numeric>;
   conversionRate: number;
   botRatio: number;
   confidence: number;
@@ -107,6 +109,13 @@ function addInto(target: Sums, s: Sums) {
 const byCurrency = (m: Cents): Record<string, Numeric> =>
   Object.fromEntries([...m].sort(([a], [b]) => a.localeCompare(b)).map(([c, v]) => [c, moneyOf(v)]));
 
+/** Revenue minus the value reversed, per currency of either (reversals in the window of older conversions: negative). */
+function netByCurrency(revenue: Cents, reversed: Cents): Record<string, Numeric> {
+  const net: Cents = new Map(revenue);
+  for (const [c, v] of reversed) net.set(c, (net.get(c) ?? 0n) - v);
+  return byCurrency(net);
+}
+
 /** The sum of two amounts of money, in whole cents: exact, whatever their size (a float sum would pick up a tail, or lose a cent). */
 export const addMoney = (a: Numeric, b: Numeric) => moneyOf(centsOf(a) + centsOf(b));
 
@@ -123,6 +132,7 @@ function metrics(s: Sums, status: string, lastClickAt: Date | null, reportingCur
     revenueByCurrency: byCurrency(s.byCurrency),
     reversals: s.reversals,
     netRevenue: moneyOf(revenue - (s.reversedByCurrency.get(reportingCurrency) ?? 0n)),
+    netRevenueByCurrency: netByCurrency(s.byCurrency, s.reversedByCurrency),
     conversionRate: conversionRate(s.conversions, s.qualifiedClicks),
     botRatio: botRatio(s.clicks, s.qualifiedClicks),
     confidence: conf.score,

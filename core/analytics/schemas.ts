@@ -95,6 +95,12 @@ const metrics = {
   },
   reversals: { type: 'integer', description: 'Reversals (refunds, chargebacks) recorded in the window.' },
   netRevenue: { ...money, description: "revenue minus the value reversed in the window, in the reporting currency (the same currency rule as revenue)." },
+  netRevenueByCurrency: {
+    type: 'object',
+    additionalProperties: { type: 'number' },
+    description: 'revenueByCurrency minus the value reversed in the window, per currency, so that a refund in another currency than the reporting one shows too (netRevenue is its reporting-currency entry). ' +
+      'A currency with reversals and no revenue in the window is negative.',
+  },
   conversionRate: { type: 'number', description: 'conversions / qualifiedClicks (0 without a qualified click), 4 decimals.' },
   botRatio: { type: 'number', description: '(clicks − qualifiedClicks) / clicks, 4 decimals.' },
   confidence: { type: 'integer', minimum: 0, maximum: 100, description: 'Data quality score; below 50 warrants investigation.' },

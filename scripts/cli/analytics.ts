@@ -20,6 +20,8 @@ export interface FunnelRow {
   revenue: number;
   reversals?: number;
   netRevenue?: number;
+  /** revenueByCurrency less what was reversed: a refund in another currency than the reporting one shows here. */
+  netRevenueByCurrency?: Record<string, number>;
   /** What the partner earned, by currency: partner tokens, and handle tokens with --partner and commissions.read. */
   commission?: Record<string, number>;
   revenueByCurrency?: Record<string, number>;
@@ -71,6 +73,7 @@ function extraFunnelColumns(rows: FunnelRow[]): Column<FunnelRow>[] {
       ? [
           { header: 'REVERSALS', value: (r: FunnelRow) => r.reversals ?? 0, align: 'right' as const },
           { header: 'NET REVENUE', value: (r: FunnelRow) => money(r.netRevenue), align: 'right' as const },
+          { header: 'NET BY CURRENCY', value: (r: FunnelRow) => byCurrency(r.netRevenueByCurrency) },
         ]
       : []),
     ...(rows.some((r) => r.commission !== undefined) ? [{ header: 'COMMISSION', value: (r: FunnelRow) => byCurrency(r.commission) }] : []),

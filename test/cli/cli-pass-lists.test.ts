@@ -143,5 +143,7 @@ describe('tenx CLI lists after the partner-program walk: audit types, next pages
     expect(headers).to.include.members(['COMMISSION', 'NET REVENUE']);
     expect(cells[headers.indexOf('COMMISSION')]).to.equal('63.00 USD');
     expect(cells[headers.indexOf('NET REVENUE')]).to.equal('525.00');
+    expect(row.netRevenueByCurrency).to.deep.equal({ USD: 525 });
+    expect(cells[headers.indexOf('NET BY CURRENCY')]).to.equal('525.00 USD');
   });
 });

@@ -84,16 +84,21 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 
-  it('funnel: net revenue (revenue minus reversals, API.md v2.1) shows under revenue per campaign and in the totals, as money', async () => {
+  it('funnel: net revenue (revenue minus reversals, API.md v2.1) shows under revenue per campaign and in the totals, as money, in every currency, with the reversals counted', async () => {
     const shop = await partnerCampaign(server, { reportingCurrency: 'USD' });
     const ctx = await clickThrough(server, shop.handle, shop.slug);
     await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 120, currency: 'USD', idempotencyKey: 'order-1' }).expect(201);
     await server.http.post(`/v2/handles/${shop.handle}/conversions/reversals`).set(shop.auth)
       .send({ idempotencyKey: 'order-1', reversalKey: 'refund-1', amount: 30, reason: 'refund' }).expect(201);
+    // A refund in another currency than the reporting one: it showed nowhere (netRevenue is USD's alone).
+    const eur = await clickThrough(server, shop.handle, shop.slug);
+    await server.http.post(CONVERSIONS).send({ ctx: eur, eventType: 'affiliate_click', value: 40, currency: 'EUR', idempotencyKey: 'order-2' }).expect(201);
+    await server.http.post(`/v2/handles/${shop.handle}/conversions/reversals`).set(shop.auth)
+      .send({ idempotencyKey: 'order-2', reversalKey: 'refund-2', amount: 10, reason: 'refund' }).expect(201);
     const funnel = await eventually(async () => {
       const { body } = await server.http.get(`/v2/handles/${shop.handle}/analytics?funnel=true`).set(shop.auth).expect(200);
-      return body.totals.netRevenue === 90 && body;
-    }, 10_000, 'netRevenue 90 in the funnel');
+      return body.totals.netRevenue === 90 && body.totals.netRevenueByCurrency.EUR === 30 && body;
+    }, 10_000, 'netRevenue 90 and 30 EUR net in the funnel');
     expect(funnel.data[0]).to.include({ campaignId: shop.campaignId, revenue: 120, netRevenue: 90 });
 
     session = await openSession();
@@ -103,8 +108,10 @@ describe('dashboard leftovers of the black-box pass in a real browser', function
     await page.locator(row).waitFor({ timeout: UI_WAIT });
     await shot(page, 'pass-leftovers-funnel-net');
     // Under revenue, where something was reversed (else it is revenue again): a column more no longer fit 1280 pixels in the portal.
-    expect(await page.locator(`${row} [data-col="revenue"] div`).allTextContents()).to.deep.equal(['120.00 USD', 'net 90.00 USD']);
+    expect(await page.locator(`${row} [data-col="revenue"] div`).allTextContents()).to.deep.equal(['120.00 USD', 'net 90.00 USD', '+ 40.00 EUR (net 30.00 EUR)']);
     expect(await page.locator('#funnel-totals [data-stat="revenue"] .money-net').textContent()).to.equal('net 90.00 USD');
+    expect(await page.locator('#funnel-totals [data-stat="revenue"] .stat-extra:not(.money-net)').textContent()).to.equal('+ 40.00 EUR (net 30.00 EUR)');
+    expect(await page.locator('#funnel-totals [data-stat="conversions"] [data-extra="reversals"]').textContent()).to.equal('2 reversals');
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 

@@ -48,6 +48,19 @@ describe('conversions: read and reversed', () => {
     await server.http.get(`/v2/handles/${other.handle}/conversions/${first}`).set(other.auth).expect(404);
   });
 
+  it('shows a refund in another currency than the reporting one in netRevenueByCurrency (netRevenue is the reporting currency\'s)', async () => {
+    const t = await setup(server);
+    await t.convert('eur-1', 50);
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    await server.http.post(CONVERSIONS).set(t.merchant).send({ ctx, eventType: 'affiliate_click', idempotencyKey: 'usd-1', value: 43.14, currency: 'USD' }).expect(201);
+    await t.reverse({ idempotencyKey: 'usd-1', reversalKey: 'usd-refund', amount: 10, reason: 'refund' }).expect(201);
+    const funnel = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body;
+    // Without it, the refund showed only as reversals: 1, with netRevenue (EUR) unchanged (a dashboard pass found it nowhere).
+    for (const m of [funnel.data[0], funnel.totals]) {
+      expect(m).to.deep.include({ revenue: 50, revenueByCurrency: { EUR: 50, USD: 43.14 }, reversals: 1, netRevenue: 50, netRevenueByCurrency: { EUR: 50, USD: 33.14 } });
+    }
+  });
+
   it('reverses in part then in full, appending an adjustment then reversing the commission; idempotent by reversalKey', async () => {
     const t = await setup(server);
     const id = await t.convert('order-9', 100);
@@ -76,6 +89,7 @@ describe('conversions: read and reversed', () => {
 
     const funnel = (await server.http.get(`/v2/handles/${t.handle}/analytics?funnel=true`).set(t.auth).expect(200)).body;
     expect(funnel.data[0]).to.include({ conversions: 1, revenue: 100, reversals: 2, netRevenue: 0 });
+    expect(funnel.data[0].netRevenueByCurrency).to.deep.equal({ EUR: 0 });
     expect(funnel.totals).to.include({ reversals: 2, netRevenue: 0 });
 
     const { rows: events } = await server.sql.query(`select payload from outbox_events where handle = $1 and type = 'conversion.reversed' order by created_at`, [t.handle]);

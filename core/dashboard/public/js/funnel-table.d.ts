@@ -3,3 +3,5 @@ export function commissionLines(row: { revenue: number; revenueByCurrency?: Reco
 type Counts = { clicks: number; qualifiedClicks: number; conversions: number };
 export function rates(row: Counts): { conversionRate: number; botRatio: number };
 export function totalsOf(rows: Counts[]): Counts & { conversionRate: number; botRatio: number };
+type Money = { revenue: number; revenueByCurrency?: Record<string, number>; netRevenueByCurrency?: Record<string, number> };
+export function revenueLines(row: Money, currency?: string): string[];

@@ -62,11 +62,27 @@ export function revenueLines(row, currency) {
     if (implied) return revenueLines(row, implied);
     return byCurrency.length ? byCurrency.map(([c, v]) => fmt.money(v, c)) : [fmt.money(row.revenue, '')];
   }
-  const others = byCurrency.filter(([c]) => c !== currency).map(([c, v]) => `+ ${fmt.money(v, c)}`);
+  // A currency with reversals in the window and no revenue in it is listed too (its net is negative).
+  const shown = [...new Set([...byCurrency.map(([c]) => c), ...Object.keys(row.netRevenueByCurrency ?? {})])].sort();
+  const others = shown.filter((c) => c !== currency).map((c) => {
+    const value = row.revenueByCurrency?.[c] ?? 0;
+    return `+ ${fmt.money(value, c)}${netNote(row, c, value)}`;
+  });
   return [fmt.money(row.revenue, currency), ...others];
 }
 
+/**
+ * " (net 33.14 USD)" after another currency's revenue when reversals took some of it back (netRevenueByCurrency): a
+ * refund in another currency than the reporting one showed nowhere but in the reversal count.
+ */
+function netNote(row, currency, value) {
+  const net = row.netRevenueByCurrency?.[currency];
+  return typeof net === 'number' && net !== value ? ` (net ${fmt.money(net, currency)})` : '';
+}
+
 const otherCurrencyHint = (currency) => `Not converted into ${currency || 'the reporting currency'}: there is no exchange rate.`;
+
+const REVERSALS_HINT = 'Refunds and chargebacks recorded in the range (a conversion reversed in parts counts each part).';
 
 const NET_HINT = 'Net revenue: revenue minus what refunds and chargebacks reversed, in the reporting currency.';
 
@@ -179,9 +195,9 @@ export function funnelTable(currency, { commission = false } = {}) {
 const cents = (x) => Math.round(x * 100) / 100;
 
 /** Per-currency sums of the rows, rounded like the API's (so 0.1 + 0.2 shows as 0.30, not 0.30000000000000004). */
-function sumByCurrency(rows) {
+function sumByCurrency(rows, of = (r) => r.revenueByCurrency) {
   const sums = {};
-  for (const r of rows) for (const [c, v] of Object.entries(r.revenueByCurrency ?? {})) sums[c] = cents((sums[c] ?? 0) + v);
+  for (const r of rows) for (const [c, v] of Object.entries(of(r) ?? {})) sums[c] = cents((sums[c] ?? 0) + v);
   return Object.fromEntries(Object.entries(sums).sort(([a], [b]) => a.localeCompare(b)));
 }
 
@@ -194,8 +210,10 @@ export function totalsOf(rows) {
     verifiedConversions: a.verifiedConversions + (r.verifiedConversions ?? 0),
     revenue: cents(a.revenue + (r.revenue ?? 0)),
     netRevenue: cents(a.netRevenue + (r.netRevenue ?? r.revenue ?? 0)),
-  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, revenue: 0, netRevenue: 0 });
+    reversals: a.reversals + (r.reversals ?? 0),
+  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, revenue: 0, netRevenue: 0, reversals: 0 });
   t.revenueByCurrency = sumByCurrency(rows);
+  t.netRevenueByCurrency = sumByCurrency(rows, (r) => r.netRevenueByCurrency ?? r.revenueByCurrency);
   return Object.assign(t, rates(t));
 }
 
@@ -208,7 +226,8 @@ export function totalsCards(t, currency) {
     stat('Clicks', fmt.int(t.clicks), 'clicks'),
     stat('Qualified clicks', fmt.int(t.qualifiedClicks), 'qualifiedClicks'),
     stat('Conversions', fmt.int(t.conversions), 'conversions',
-      h('div.stat-extra', { title: VERIFIED_HINT }, `${fmt.int(t.verifiedConversions)} verified`)),
+      h('div.stat-extra', { title: VERIFIED_HINT }, `${fmt.int(t.verifiedConversions)} verified`),
+      t.reversals ? h('div.stat-extra', { title: REVERSALS_HINT, dataset: { extra: 'reversals' } }, `${fmt.int(t.reversals)} ${t.reversals === 1 ? 'reversal' : 'reversals'}`) : null),
     stat('Revenue', revenue, 'revenue',
       net ? h('div.stat-extra.money-net', { title: NET_HINT }, net) : null,
       otherCurrencies.map((line) => h('div.stat-extra', { title: otherCurrencyHint(currency) }, line))),
