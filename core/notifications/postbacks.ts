@@ -129,9 +129,10 @@ export class PostbackService {
       throw invalidRequest('Macros may appear only in the path and query of urlTemplate.', [{ pointer: '/body/urlTemplate', message: 'macro in the scheme or host' }]);
     }
     const { webhookAllowPrivate, webhookAllowedPorts } = this.deps.config;
-    const check = await checkEndpoint(sampleUrl(template), { allowPrivate: webhookAllowPrivate, allowedPorts: webhookAllowedPorts });
+    const check = await checkEndpoint(sampleUrl(template), { allowPrivate: webhookAllowPrivate, allowedPorts: webhookAllowedPorts, audience: 'partner' });
     if (check.ok) return;
     if (check.transient) throw unavailable(check.reason);
-    throw new HttpError(400, 'endpoint_not_allowed', check.reason, [{ pointer: '/body/urlTemplate', message: check.reason }]);
+    // The detail names the field; the message says why (the portal showed the same sentence twice).
+    throw new HttpError(400, 'endpoint_not_allowed', check.reason, [{ pointer: '/body/urlTemplate', message: 'is not an endpoint postbacks may reach' }]);
   }
 }

@@ -20,6 +20,11 @@ export interface EndpointCheckOptions {
   lookup?: (host: string) => Promise<string[]>;
   /** Ports an endpoint may use (WEBHOOK_ALLOWED_PORTS); default 80, 443, 8443. allowPrivate allows any. */
   allowedPorts?: readonly number[];
+  /**
+   * Who reads a refusal: a partner's postback says "postbacks" and names no server setting (WEBHOOK_ALLOW_PRIVATE,
+   * WEBHOOK_ALLOWED_PORTS), which only the operator can change; a handle's webhooks name them.
+   */
+  audience?: 'handle' | 'partner';
 }
 
 export const DEFAULT_ALLOWED_PORTS: readonly number[] = [80, 443, 8443];
@@ -125,11 +130,14 @@ export async function resolveAddresses(host: string): Promise<string[]> {
 }
 
 const refuse = (reason: string, detail?: string): EndpointCheck => ({ ok: false, reason, ...(detail && { detail }) });
-const PUBLIC_ONLY = 'webhooks may only reach public addresses unless WEBHOOK_ALLOW_PRIVATE is set.';
+/** What a refusal calls the endpoints, and whether it names the operator's settings (not to a partner). */
+const wordingOf = (opts: EndpointCheckOptions) => (opts.audience === 'partner' ? { noun: 'postbacks', hints: false } : { noun: 'webhooks', hints: true });
+type Wording = ReturnType<typeof wordingOf>;
+const publicOnly = (w: Wording) => `${w.noun} may only reach public addresses${w.hints ? ' unless WEBHOOK_ALLOW_PRIVATE is set' : ''}.`;
 // One answer for "does not exist", "resolves to nothing" and "resolves to a private address": the
 // difference would let a tenant probe which internal names exist.
-const hostNotAllowed = (host: string, detail: string) =>
-  refuse(`The endpoint host ${host} is not allowed: it does not resolve to public addresses only; ${PUBLIC_ONLY}`, detail);
+const hostNotAllowed = (host: string, detail: string, w: Wording) =>
+  refuse(`The endpoint host ${host} is not allowed: it does not resolve to public addresses only; ${publicOnly(w)}`, detail);
 
 /** The port a URL connects to, explicit or its scheme's default. */
 const portOf = (u: URL) => Number(u.port || (u.protocol === 'https:' ? 443 : 80));
@@ -139,6 +147,7 @@ const portOf = (u: URL) => Number(u.port || (u.protocol === 'https:' ? 443 : 80)
  * that are (or resolve to) any non-public address. With allowPrivate only the URL itself is checked.
  */
 export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Promise<EndpointCheck> {
+  const w = wordingOf(opts);
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -149,7 +158,7 @@ export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Pr
   if (!schemeOk) {
     const scheme = parsed.protocol.slice(0, -1);
     return refuse(opts.allowPrivate ? `The endpoint must use https or http, not ${scheme}.`
-      : `The endpoint must use https, not ${scheme}; plain http is allowed only when WEBHOOK_ALLOW_PRIVATE is set.`);
+      : `The endpoint must use https, not ${scheme}${w.hints ? '; plain http is allowed only when WEBHOOK_ALLOW_PRIVATE is set' : ''}.`);
   }
   // Credentials in a URL end up in logs and the notifications panel.
   if (parsed.username || parsed.password) return refuse('The endpoint URL must not contain a user name or password.');
@@ -160,11 +169,12 @@ export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Pr
   // Internal services listen on well-known ports (Redis 6379, PostgreSQL 5432, SMTP 25) of public hosts too.
   const ports = opts.allowedPorts ?? DEFAULT_ALLOWED_PORTS;
   if (!ports.includes(portOf(parsed))) {
-    return refuse(`The endpoint port ${portOf(parsed)} is not allowed; webhooks may use ports ${ports.join(', ')} (WEBHOOK_ALLOWED_PORTS) unless WEBHOOK_ALLOW_PRIVATE is set.`);
+    const settings = w.hints ? ' (WEBHOOK_ALLOWED_PORTS) unless WEBHOOK_ALLOW_PRIVATE is set' : '';
+    return refuse(`The endpoint port ${portOf(parsed)} is not allowed; ${w.noun} may use ports ${ports.join(', ')}${settings}.`);
   }
 
   const nameProblem = hostNameProblem(host);
-  if (nameProblem) return refuse(`The endpoint host ${host} is ${nameProblem}; ${PUBLIC_ONLY}`);
+  if (nameProblem) return refuse(`The endpoint host ${host} is ${nameProblem}; ${publicOnly(w)}`);
 
   let addresses: string[];
   try {
@@ -172,16 +182,16 @@ export async function checkEndpoint(url: string, opts: EndpointCheckOptions): Pr
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     if (TRANSIENT_DNS.has(code)) return { ok: false, reason: `The endpoint host ${host} could not be resolved right now; retry shortly.`, transient: true, detail: code };
-    return hostNotAllowed(host, `lookup failed: ${code}`);
+    return hostNotAllowed(host, `lookup failed: ${code}`, w);
   }
-  if (addresses.length === 0) return hostNotAllowed(host, 'no address');
+  if (addresses.length === 0) return hostNotAllowed(host, 'no address', w);
 
   for (const address of addresses) {
     const problem = addressProblem(address);
     if (!problem) continue;
     // A literal address is the tenant's own input: naming its category reveals nothing.
-    if (literal) return refuse(`The endpoint address ${address} is ${problem}; ${PUBLIC_ONLY}`);
-    return hostNotAllowed(host, `resolves to ${address}, ${problem}`);
+    if (literal) return refuse(`The endpoint address ${address} is ${problem}; ${publicOnly(w)}`);
+    return hostNotAllowed(host, `resolves to ${address}, ${problem}`, w);
   }
   return { ok: true, addresses };
 }

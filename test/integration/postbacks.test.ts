@@ -249,7 +249,16 @@ describe('postbacks under the SSRF rules of webhooks (WEBHOOK_ALLOW_PRIVATE=fals
     for (const urlTemplate of ['https://127.0.0.1/pb?c={click_id}', 'https://169.254.169.254/latest?c={click_id}', 'http://example.com/pb?c={click_id}']) {
       const res = await server.http.post(`/v2/handles/${h.handle}/partner/postbacks`).set(anna.auth).send({ urlTemplate, events: ['conversion.tested'] }).expect(400);
       expect(res.body.error.code, urlTemplate).to.equal('endpoint_not_allowed');
+      // Said to a partner, who cannot change the server's settings: none is named, and the detail does not repeat the message.
+      expect(res.body.error.message, urlTemplate).to.match(/^The endpoint /).and.not.match(/WEBHOOK_|webhooks/);
+      expect(res.body.error.details).to.deep.equal([{ pointer: '/body/urlTemplate', message: 'is not an endpoint postbacks may reach' }]);
     }
+    const port = await server.http.post(`/v2/handles/${h.handle}/partner/postbacks`).set(anna.auth)
+      .send({ urlTemplate: 'https://example.com:6379/pb?c={click_id}', events: ['conversion.tested'] }).expect(400);
+    expect(port.body.error.message).to.equal('The endpoint port 6379 is not allowed; postbacks may use ports 80, 443, 8443.');
+    // A handle's own webhooks still name the settings: its managers may run the server.
+    const hook = await server.http.post(`/v2/handles/${h.handle}/webhooks`).set(h.auth).send({ endpointUrl: 'https://127.0.0.1/hook', eventTypes: ['conversion.tested'] }).expect(400);
+    expect(hook.body.error.message).to.include('webhooks may only reach public addresses unless WEBHOOK_ALLOW_PRIVATE is set.');
   });
 });
 
