@@ -123,12 +123,16 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 
-  it("campaigns: Pause pressed with Enter leaves the focus on the row's Activate; the editor's Cancel returns it to Edit", async () => {
+  it("campaigns: Pause pressed with Enter and confirmed leaves the focus on the row's Activate; the editor's Cancel returns it to Edit", async () => {
     session = await openSession();
     const { page } = session;
     await signIn(page, server, tenant.handle, tenant.ownerToken, '#/campaigns');
     const row = '#campaigns-table tr[data-campaign-id="alpha-deal"]';
     await page.focus(`${row} [data-action="pause"]`);
+    await page.keyboard.press('Enter');
+    // Confirmed with the keyboard (Cancel has the focus first).
+    await page.locator('dialog.confirm [data-confirm="ok"]').waitFor({ timeout: UI_WAIT });
+    await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.locator(`${row} [data-action="activate"]`).waitFor({ timeout: UI_WAIT });
     expect(await focused(page)).to.deep.include({ action: 'activate', row: { campaignId: 'alpha-deal' } });

@@ -142,7 +142,14 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.click('#new-campaign-submit');
     await waitForText(page, '#new-campaign .alert-error', 'already');
 
+    // Pausing cuts the partner's traffic off (its link answers 404): it asks first, and Cancel (Escape) keeps it ACTIVE.
     await row.locator('button[data-action="pause"]').click();
+    await page.locator('dialog.confirm', { hasText: 'Its short link answers 404 while it is paused' }).waitFor({ timeout: UI_WAIT });
+    await page.keyboard.press('Escape');
+    await page.locator('dialog.confirm').waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect((await server.http.get(`/v2/handles/${tenant.handle}/campaigns/partner-alpha`).set(tenant.auth).expect(200)).body.status).to.equal('ACTIVE');
+    await row.locator('button[data-action="pause"]').click();
+    await page.click('dialog.confirm [data-confirm="ok"]');
     await row.locator('.badge', { hasText: 'PAUSED' }).waitFor({ timeout: UI_WAIT });
     const paused = await server.http.get(`/v2/handles/${tenant.handle}/campaigns/partner-alpha`).set(tenant.auth).expect(200);
     expect(paused.body.status).to.equal('PAUSED');
