@@ -17,8 +17,15 @@ const HANDLE_PATTERN = '[a-z0-9](?:[a-z0-9\\-]{1,38}[a-z0-9])';
 export function renderSignIn(root, { onSignedIn, notice }) {
   const feedback = h('div.feedback', { 'aria-live': 'polite' }, notice ? errorBox(notice, 'Signed out') : null);
   const handle = h('input#signin-handle', {
-    name: 'handle', required: true, autocomplete: 'username', pattern: HANDLE_PATTERN, spellcheck: 'false',
+    name: 'handle', required: true, autocomplete: 'username', pattern: HANDLE_PATTERN, spellcheck: 'false', autocapitalize: 'none',
+    // The browser adds this to its own "match the requested format" message.
+    title: 'Lowercase letters, digits and hyphens (3 to 40), as in your short links: /acme/…',
     placeholder: 'acme', value: session.handle ?? '',
+  });
+  // Handles are lowercase and have no spaces: "Demo " (a capital, a pasted space) is "demo", not a format error.
+  handle.addEventListener('input', () => {
+    const normal = handle.value.toLowerCase().replace(/\s+/g, '');
+    if (normal !== handle.value) handle.value = normal;
   });
   const token = h('input#signin-token', {
     name: 'token', type: 'password', required: true, autocomplete: 'current-password', placeholder: 'tenx_pat_… or tenx_ptk_…', spellcheck: 'false',
