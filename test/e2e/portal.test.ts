@@ -202,6 +202,12 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, '#commission-feedback', '2 commissions moved to rejected');
     const { body } = await server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200);
     expect([body.status, body.reason]).to.deep.equal(['rejected', 'duplicate orders']);
+    // Approving p1 (approved already) with p3: one moves, one already was (both read as moved).
+    for (const id of [p1, p3]) await page.locator(`#commissions-table tr[data-commission-id="${id}"] input.select`).check();
+    await page.fill('#commission-reason', 'the shop confirmed it after all');
+    await page.click('#bulk-approve');
+    await waitForText(page, '#commission-feedback', '1 commission moved to approved; 1 already was.');
+    expect((await server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200)).body.status).to.equal('approved');
     expect(await clippedInWrap(page, '#commissions-table'), 'with reasons in their column').to.deep.equal({ overflow: 0, clipped: [] });
     await shot(page, 'manager-02-commissions');
 

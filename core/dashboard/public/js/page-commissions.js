@@ -114,6 +114,8 @@ export async function renderCommissions(ctx) {
       reason.focus();
       return void actionFeedback.append(h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, 'A reason is required'), h('p', {}, 'Type why in the reason field; it goes into the audit log.')));
     }
+    // What each row was before: one already in the target status is answered 200 too, and is not "moved".
+    const before = new Map(ids.map((id) => [id, rows.get(id)?.c.status]));
     try {
       const results = ids.length === 1
         ? [{ commissionId: ids[0], status: 200, commission: await api(`/commissions/${encodeURIComponent(ids[0])}`, { method: 'PATCH', body: { status: to, reason: why } }) }]
@@ -124,10 +126,13 @@ export async function renderCommissions(ctx) {
       const moved = new Set(results.filter((r) => r.commission?.conversionId).map((r) => r.commission.conversionId));
       const followers = [...rows.values()].filter(({ c }) => c.type === 'adjustment' && moved.has(c.conversionId));
       for (const f of await Promise.all(followers.map(({ c }) => api(`/commissions/${encodeURIComponent(c.commissionId)}`)))) show(f);
+      const already = results.filter((r) => r.status === 200 && before.get(r.commissionId) === to).length;
+      const movedCount = results.length - failed.length - already;
+      const alreadyText = already ? `; ${already} already ${already === 1 ? 'was' : 'were'}` : '';
       actionFeedback.append(failed.length
-        ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${results.length - failed.length} moved to ${to}, ${failed.length} refused`),
+        ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${movedCount} moved to ${to}${alreadyText}, ${failed.length} refused`),
           h('ul.small', {}, failed.map((f) => h('li', {}, h('code', {}, f.commissionId), ' ', f.error?.message ?? `HTTP ${f.status}`))))
-        : h('div.alert.alert-success', { role: 'status' }, `${results.length} ${results.length === 1 ? 'commission' : 'commissions'} moved to ${to}.`));
+        : h('div.alert.alert-success', { role: 'status' }, `${movedCount} ${movedCount === 1 ? 'commission' : 'commissions'} moved to ${to}${alreadyText}.`));
       selected.clear();
       for (const { tr } of rows.values()) { const b = tr.querySelector('input.select'); if (b) b.checked = false; }
       updateSelected();
