@@ -320,6 +320,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     const page = await openPage();
     await signIn(page, tenant.ownerToken, '#/funnel');
     await page.locator('#export-campaign option[value="export-epsilon"]').waitFor({ state: 'attached', timeout: UI_WAIT });
+    // Its visible label says what it chooses: next to the title, "All campaigns" alone read as a filter of the page.
+    expect(await page.locator('label[for="export-campaign"]').textContent()).to.equal('Export the clicks of');
     await page.selectOption('#export-campaign', 'export-epsilon');
     const [download] = await Promise.all([page.waitForEvent('download', { timeout: UI_WAIT }), page.click('#export-csv')]);
     expect(download.suggestedFilename()).to.match(/^tenx-.+-export-epsilon-clicks-.+\.csv$/);

@@ -27,7 +27,9 @@ export async function renderFunnel(ctx) {
     ctx.setQuery?.(rangeSearch(range));
     void loadAll();
   }, { chart: true });
-  const exportCampaign = h('select#export-campaign', { 'aria-label': 'Campaign to export' }, h('option', { value: '' }, 'All campaigns'));
+  // Labelled where it is seen: beside the title, an unlabelled "All campaigns" read as a filter of the page.
+  const exportCampaign = h('select#export-campaign', {}, h('option', { value: '' }, 'All campaigns'));
+  const exportLabel = h('label.muted.small', { for: 'export-campaign' }, 'Export the clicks of');
   const exportButton = h('button.btn#export-csv', { type: 'button', on: { click: exportCsv } }, 'Export CSV');
   const exportFeedback = h('div.feedback#export-feedback');
   const errors = h('div');
@@ -41,7 +43,7 @@ export async function renderFunnel(ctx) {
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, ctx.partner ? 'Your campaigns, live: clicks, conversions and your commission.' : 'Commission on qualified clicks; a confidence below 50 warrants investigation.')),
-      h('div.toolbar', {}, exportCampaign, exportButton)),
+      h('div.toolbar', {}, exportLabel, exportCampaign, exportButton)),
     picker.el, exportFeedback, errors, stats,
     h('section.card', {}, chartTitle, chartBody),
     card('Campaigns', table.el));
