@@ -10,6 +10,14 @@ import { MINIMUM_HINT, partnerEditor } from './partner-editor.js';
 import { partnerTokens } from './partner-tokens.js';
 import { redrawRow } from './row-focus.js';
 
+/**
+ * An email that may wrap after its "@" and before each dot, so a narrow column breaks it there first: with only
+ * `overflow-wrap: anywhere` it read "payou/ts@al/pha.e/xampl/e" at 390 pixels. A long part still breaks anywhere.
+ */
+function emailText(email) {
+  return email.split(/(?<=@)|(?=\.)/).flatMap((part, i) => (i ? [h('wbr'), part] : [part]));
+}
+
 export async function renderPartners(ctx) {
   const canWrite = allowed(ctx.scopes, 'partners.write');
   const columns = ['Partner', 'Email', 'Status', { title: 'Minimum payout', num: true, hint: MINIMUM_HINT }, 'Created', ''];
@@ -38,7 +46,7 @@ export async function renderPartners(ctx) {
     function cells() {
       return [
         h('td', {}, h(`div.strong${idClass(p.partnerId)}`, {}, p.partnerId), h('div.muted.small.long-text', {}, p.name)),
-        h('td.small.long-text', {}, p.email ?? '—'),
+        h('td.small.long-text.email', {}, p.email ? emailText(p.email) : '—'),
         h('td.status', {}, statusBadge(p.status)),
         // Not the reporting currency: the API compares the same amount with each currency's balance.
         h('td.num', { dataset: { col: 'minimumPayout' }, title: MINIMUM_HINT }, fmt.money(p.minimumPayout), h('div.muted.small', {}, 'each currency')),
