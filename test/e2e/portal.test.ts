@@ -277,6 +277,8 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     expect(text).to.include('hold');
     expect(text).to.include('later period end');
     expect(text).to.not.include('no partner has an approved balance');
+    // The other cause, with its own remedy (a later period end does nothing for it).
+    expect(text).to.include("below the partner's minimum payout");
   });
 
   it('payouts: runs payouts, downloads a statement, marks one paid with a reference', async () => {

@@ -52,8 +52,10 @@ export async function renderPayouts(ctx) {
           ? `${res.data.length} ${res.data.length === 1 ? 'payout' : 'payouts'} created.`
           // Approved is not enough: a run pays what is due by the period end, and a commission
           // approved by hand keeps its hold (the old wording sent people looking for approvals).
-          : 'No payout created: no partner has approved commissions due by the period end (hold ended) summing to at least its minimum. '
-            + 'A commission approved by hand is paid once its hold ends, or run with a later period end.'));
+          // Two causes, each with its own remedy: one sentence offering a later period end for both misled when it was the minimum.
+          : h('div', {}, h('strong', {}, 'No payout created.'), h('ul.small', {},
+            h('li', {}, 'Nothing approved was due by the period end: a commission approved by hand keeps its hold, and is paid once it ends, or by a run with a later period end.'),
+            h('li', {}, "Or what is due is below the partner's minimum payout (see Partners): it carries forward to a later run.")))));
         await table.reload();
       } catch (err) {
         feedback.append(errorBox(err, 'Could not run payouts'));
