@@ -350,6 +350,19 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     expect(link.width, 'the short link has room').to.be.above(200);
     expect(link.height, 'two lines at most').to.be.below(45);
     expect([copy.x >= card.left, copy.x + copy.width <= card.right], 'Copy whole inside the card').to.deep.equal([true, true]);
+    // A short page: the header keeps the height of what it holds, as on a long page (it stretched to ~400 pixels, with
+    // empty bands round the menu). Its natural height: laid out with no page height to fill.
+    const header = await page.evaluate(() => {
+      const layout = document.querySelector<HTMLElement>('.layout')!;
+      const sidebar = document.querySelector('.sidebar')!;
+      const shown = sidebar.getBoundingClientRect().height;
+      layout.style.minHeight = '0';
+      const natural = sidebar.getBoundingClientRect().height;
+      layout.style.minHeight = '';
+      return { shown, natural, page: document.documentElement.scrollHeight };
+    });
+    expect(header.page, 'a page shorter than the screen').to.be.at.most(PHONE.height);
+    expect(header.shown - header.natural, 'no height added to the header').to.be.below(2);
 
     await page.click('.nav-link[data-page="live"]');
     await page.locator('#funnel-chart svg.chart[data-buckets="1"]').waitFor({ timeout: UI_WAIT });

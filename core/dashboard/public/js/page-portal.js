@@ -58,7 +58,8 @@ export async function renderPortalLinks(ctx) {
   });
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Links'),
-      h('p.muted', {}, 'Your campaigns\' short links. Add ?sub1=… up to ?sub5=… to tell your placements apart.'))),
+      // Each parameter whole on its line ("up to ?" then "sub5=…" at 390 pixels).
+      h('p.muted', {}, 'Your campaigns\' short links. Add ', h('code.nowrap', {}, '?sub1=…'), ' up to ', h('code.nowrap', {}, '?sub5=…'), ' to tell your placements apart.'))),
     card('Your campaigns', table.el));
   await table.reload();
 }
