@@ -198,9 +198,12 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     const editor = page.locator('tr[data-editor-for="given-north"]');
     await editor.locator('select.edit-partner').selectOption('south');
     await editor.locator('select.edit-status').selectOption('PAUSED');
+    // Taking an ACTIVE campaign's link down asks first, from the editor as from the row's Pause.
+    await editor.locator('[data-action="save"]').click();
+    await page.locator('dialog.confirm', { hasText: 'Pause given-north?' }).waitFor({ timeout: UI_WAIT });
     const [patch] = await Promise.all([
       page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith('/campaigns/given-north'), { timeout: UI_WAIT }),
-      editor.locator('[data-action="save"]').click(),
+      page.click('dialog.confirm [data-confirm="ok"]'),
     ]);
     expect(patch.postDataJSON()).to.deep.equal({ partnerId: 'south', status: 'PAUSED' });
     await row.locator('td.partner', { hasText: 'south' }).waitFor({ timeout: UI_WAIT });

@@ -4,6 +4,7 @@
 import { api } from './api.js';
 import { h, clear, errorBox, busy } from './dom.js';
 import { partnerInput, partnerValue } from './partner-field.js';
+import { confirmStop } from './confirm-stop.js';
 
 const STATUSES = ['ACTIVE', 'PAUSED', 'DRAFT', 'ARCHIVED'];
 
@@ -20,6 +21,8 @@ export function campaignEditor(c, choices, { onSaved, onClose }) {
     if (partnerValue(partner) !== (c.partnerId ?? null)) body.partnerId = partnerValue(partner);
     if (status.value !== c.status) body.status = status.value;
     if (!Object.keys(body).length) return onClose();
+    // As the row's Pause button: taking an ACTIVE campaign's link down asks first.
+    if (body.status && !(await confirmStop(c, body.status))) return;
     const done = busy(save);
     clear(feedback);
     try {

@@ -8,7 +8,7 @@ import { allowed } from './scopes.js';
 import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
 import { campaignEditor } from './campaign-editor.js';
 import { redrawRow } from './row-focus.js';
-import { confirmAction } from './confirm.js';
+import { confirmStop } from './confirm-stop.js';
 
 const PAGE_SIZE = 50;
 // The destination sits under its short link: a column of its own pushed the table past a 1280-pixel window.
@@ -96,14 +96,7 @@ export async function renderCampaigns(ctx) {
 
     async function setStatus(button, status) {
       // One click cut a partner's traffic off: a paused campaign's link answers 404 and counts no click (API.md).
-      if (status === 'PAUSED' && !(await confirmAction({
-        title: `Pause ${c.campaignId}?`,
-        body: [
-          'Its short link answers 404 while it is paused: visitors reach no destination, and no click is counted or earns a commission.',
-          `${c.partnerId ? `Partner ${c.partnerId} loses that traffic until you activate it again. ` : ''}Its data and reward rules stay as they are.`,
-        ],
-        confirm: 'Pause campaign',
-      }))) return;
+      if (!(await confirmStop(c, status))) return;
       const done = busy(button);
       clear(feedback);
       try {
