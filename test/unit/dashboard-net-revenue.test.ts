@@ -12,6 +12,11 @@ describe("the funnel's revenue lines with reversals in another currency", () => 
       .to.deep.equal(['10.00 EUR', '+ 3.00 USD']);
   });
 
+  it('follow each currency with its net where the reporting currency is not known (a partner\'s token, say)', () => {
+    expect(revenueLines({ revenue: 0, revenueByCurrency: { EUR: 50, USD: 43.14 }, netRevenueByCurrency: { EUR: 50, USD: 33.14 } }))
+      .to.deep.equal(['50.00 EUR', '43.14 USD (net 33.14 USD)']);
+  });
+
   it('list a currency whose only money in the range is a reversal (of an older conversion): its net is negative', () => {
     expect(revenueLines({ revenue: 0, revenueByCurrency: {}, netRevenueByCurrency: { USD: -5 } }, 'EUR')).to.deep.equal(['0.00 EUR', '+ 0.00 USD (net -5.00 USD)']);
   });

@@ -60,7 +60,7 @@ export function revenueLines(row, currency) {
   if (!currency) {
     const implied = impliedCurrency(row);
     if (implied) return revenueLines(row, implied);
-    return byCurrency.length ? byCurrency.map(([c, v]) => fmt.money(v, c)) : [fmt.money(row.revenue, '')];
+    return byCurrency.length ? byCurrency.map(([c, v]) => `${fmt.money(v, c)}${netNote(row, c, v)}`) : [fmt.money(row.revenue, '')];
   }
   // A currency with reversals in the window and no revenue in it is listed too (its net is negative).
   const shown = [...new Set([...byCurrency.map(([c]) => c), ...Object.keys(row.netRevenueByCurrency ?? {})])].sort();
