@@ -24,8 +24,13 @@ export function renderSignIn(root, { onSignedIn, notice }) {
   });
   // Handles are lowercase and have no spaces: "Demo " (a capital, a pasted space) is "demo", not a format error.
   handle.addEventListener('input', () => {
-    const normal = handle.value.toLowerCase().replace(/\s+/g, '');
-    if (normal !== handle.value) handle.value = normal;
+    const { value, selectionStart } = handle;
+    const normal = value.toLowerCase().replace(/\s+/g, '');
+    if (normal === value) return;
+    // The caret stays where it was typed (less the spaces dropped before it), not at the end.
+    const caret = value.slice(0, selectionStart ?? value.length).replace(/\s+/g, '').length;
+    handle.value = normal;
+    handle.setSelectionRange(caret, caret);
   });
   const token = h('input#signin-token', {
     name: 'token', type: 'password', required: true, autocomplete: 'current-password', placeholder: 'tenx_pat_… or tenx_ptk_…', spellcheck: 'false',
