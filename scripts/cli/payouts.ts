@@ -38,8 +38,8 @@ export function periodEndArg(value: string): string {
  * hold has ended by the period end (one approved by hand keeps its holdUntil), so "no approved
  * balance" sent people looking for approvals that were there.
  */
-export const NOTHING_DUE = 'no payout: no partner has approved commissions due by the period end (hold ended) summing to at least its minimum; '
-  + 'a commission approved by hand is paid once its hold ends, or pass a later --period-end';
+export const NOTHING_DUE = 'no payout: nothing approved was due by the period end (a commission approved by hand keeps its hold: it is paid once '
+  + "the hold ends, or pass a later --period-end), or what is due is below the partner's minimum payout (it carries forward; see tenx partners list)";
 
 const columns = [
   { header: 'PAYOUT', value: (p: Payout) => p.payoutId },

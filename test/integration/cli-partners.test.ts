@@ -191,6 +191,8 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(early.stderr).to.include('hold');
     expect(early.stderr).to.include('--period-end');
     expect(early.stderr).to.not.include('no partner has an approved balance');
+    // And the other cause, with its own remedy.
+    expect(early.stderr).to.include("below the partner's minimum payout");
 
     // "Due by the day the hold ends" includes that day's noon (it was that day's first millisecond).
     const day = holdUntil.toISOString().slice(0, 10);
