@@ -221,6 +221,30 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await row.locator('td.partner', { hasText: '—' }).waitFor({ timeout: UI_WAIT });
     stored = await campaign('given-north');
     expect([stored.partnerId, stored.status]).to.deep.equal([null, 'PAUSED']);
+
+    // Its destination, title, attribution window and maximum value (API.md's PATCH): only what changed is sent, the row
+    // shows the new destination, and the API's 400 for a window it refuses names the field in the row.
+    await row.locator('[data-action="edit"]').click();
+    await editor.locator('input.edit-destination').fill('https://merchant.example.com/spring?ref=north');
+    await editor.locator('input.edit-title').fill('Spring sale');
+    await editor.locator('input.edit-window').fill('45');
+    await editor.locator('input.edit-max-value').fill('500');
+    const [more] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PATCH' && r.url().endsWith('/campaigns/given-north'), { timeout: UI_WAIT }),
+      editor.locator('[data-action="save"]').click(),
+    ]);
+    expect(more.postDataJSON()).to.deep.equal({ destinationUrl: 'https://merchant.example.com/spring?ref=north', title: 'Spring sale', attributionWindowDays: 45, maxConversionValue: 500 });
+    await waitForText(page, '#campaigns-table tr[data-campaign-id="given-north"] .destination', '→ https://merchant.example.com/spring?ref=north');
+    await waitForText(page, '#campaigns-table tr[data-campaign-id="given-north"] td.name', 'Spring sale');
+    stored = await campaign('given-north');
+    expect([stored.primaryLink.destinationUrl, stored.primaryLink.title, stored.attributionWindowDays, stored.maxConversionValue])
+      .to.deep.equal(['https://merchant.example.com/spring?ref=north', 'Spring sale', 45, 500]);
+    await row.locator('[data-action="edit"]').click();
+    await editor.locator('input.edit-window').fill('0');
+    await editor.locator('[data-action="save"]').click();
+    await waitForText(page, 'tr[data-editor-for="given-north"] .row-feedback', 'attributionWindowDays');
+    expect((await campaign('given-north')).attributionWindowDays).to.equal(45);
+    await shot(page, '12b-campaign-editor');
   });
 
   it('campaigns: without partners.read the partner is typed by id and the API\'s 422 shows; without campaigns.write no form and no Edit', async () => {

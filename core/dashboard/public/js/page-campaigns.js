@@ -30,19 +30,28 @@ export async function renderCampaigns(ctx) {
     canWrite ? await createCard(ctx, partners, () => table.reload()) : scopeNote('campaigns.write', 'Creating, pausing and editing campaigns'),
     card('All campaigns', table.el));
 
-  function row(c) {
+  /** The campaign's id, title and goal type. */
+  const nameParts = (c) => {
+    const title = c.primaryLink?.title;
+    return [h(`div.strong${idClass(c.campaignId)}`, {}, c.campaignId), title ? h('div.muted.small.truncate', { title }, title) : null, h('code.goal-type', {}, c.goalType)];
+  };
+  /** Its short link (with Copy) and where it leads. */
+  const linkParts = (c) => {
     const link = c.primaryLink ?? {};
+    return [link.shortUrl
+      ? h('div.link-cell', {}, h('a.short-link', { href: link.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, link.shortUrl), copyButton(link.shortUrl))
+      : h('span.muted', {}, link.slug ?? '—'),
+    h('div.truncate.small.muted.destination', { title: link.destinationUrl }, `→ ${link.destinationUrl ?? '—'}`)];
+  };
+
+  function row(c) {
     const feedback = h('div.row-feedback');
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { campaignId: c.campaignId } },
-      h('td', {}, h(`div.strong${idClass(c.campaignId)}`, {}, c.campaignId), link.title ? h('div.muted.small.truncate', { title: link.title }, link.title) : null,
-        h('code.goal-type', {}, c.goalType)),
+      h('td.name', {}, nameParts(c)),
       h('td.partner', {}, partnerLabel(c.partnerId, partners)),
       h('td.status', {}, statusBadge(c.status)),
-      h('td', {}, link.shortUrl
-        ? h('div.link-cell', {}, h('a.short-link', { href: link.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, link.shortUrl), copyButton(link.shortUrl))
-        : h('span.muted', {}, link.slug ?? '—'),
-      h('div.truncate.small.muted.destination', { title: link.destinationUrl }, `→ ${link.destinationUrl ?? '—'}`)),
+      h('td.link', {}, linkParts(c)),
       actions);
     let editing = null; // the editor's row while open
     if (canWrite) renderActions();
@@ -59,6 +68,9 @@ export async function renderCampaigns(ctx) {
 
     function show(updated) {
       Object.assign(c, updated);
+      // The editor may have changed the title or the destination too.
+      clear(tr.querySelector('td.name'), nameParts(c));
+      clear(tr.querySelector('td.link'), linkParts(c));
       clear(tr.querySelector('td.partner'), partnerLabel(c.partnerId, partners));
       clear(tr.querySelector('td.status'), statusBadge(c.status));
       renderActions();
