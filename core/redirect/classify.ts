@@ -110,12 +110,16 @@ export function deviceClass(userAgent: string): Device {
 const MAX_LANGUAGES = 10;
 // Bounds the work on a hostile header; real browsers send fewer than ten entries.
 const MAX_LANGUAGE_ENTRIES = 32;
-const LANGUAGE_ENTRY = /^\s*([a-z]{2,3})(?:[-_][a-z0-9-]*)?\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*)?$/i;
+const LANGUAGE_ENTRY = /^\s*([a-z]{2,3}|\*)(?:[-_][a-z0-9-]*)?\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*)?$/i;
 
 // Browsers send a handful of distinct Accept-Language values: parse each once (frozen: shared by every click).
 const parsedLanguages = memoizeByString((header) => Object.freeze(parseLanguages(header)), { size: 1000, maxKeyLength: 256 });
 
-/** Primary language tags from Accept-Language, most preferred first (q=0 dropped), deduped, at most 10. */
+/**
+ * Primary language tags from Accept-Language, most preferred first (q=0 dropped), deduped, at most 10, up to a
+ * wildcard: a tag the visitor ranks below `*` (any language) is no preference of theirs, so `*, de;q=0.5` reads as
+ * none (it read German, and a languageIn: ["de"] rule sent the visitor to the German page).
+ */
 export function languages(acceptLanguage: string | undefined): string[] {
   if (!acceptLanguage) return [];
   return parsedLanguages(acceptLanguage).slice(); // a copy: callers own the array they get
@@ -126,13 +130,14 @@ function parseLanguages(acceptLanguage: string): string[] {
   const entries = acceptLanguage.split(',', MAX_LANGUAGE_ENTRIES);
   for (const entry of entries) {
     const m = LANGUAGE_ENTRY.exec(entry);
-    if (!m) continue; // `*`, `i-klingon`, malformed q: none can match languageIn
+    if (!m) continue; // `i-klingon`, malformed q: none can match languageIn
     const q = m[2] === undefined ? 1 : Math.min(1, Number(m[2]));
     if (q > 0) ranked.push({ tag: m[1].toLowerCase(), q });
   }
   ranked.sort((a, b) => b.q - a.q); // stable: equal q keeps the header's order
   const out: string[] = [];
   for (const { tag } of ranked) {
+    if (tag === '*') break;
     if (!out.includes(tag)) out.push(tag);
     if (out.length === MAX_LANGUAGES) break;
   }

@@ -196,6 +196,13 @@ describe('classify: languages', () => {
     expect(languages('de-CH;q=0.8, en-US, en;q=0.9, fr;q=0, *;q=0.1, DE')).to.deep.equal(['en', 'de']);
   });
 
+  it('stops at a wildcard: a tag ranked below "any language" is no preference (it read "*, de;q=0.5" as German)', () => {
+    expect(languages('*, de;q=0.5')).to.deep.equal([]);
+    expect(languages('fr, *;q=0.8, de;q=0.5')).to.deep.equal(['fr']);
+    expect(languages('de, *')).to.deep.equal(['de']);
+    expect(languages('*')).to.deep.equal([]);
+  });
+
   it('keeps the header order for equal q', () => {
     expect(languages('pt-BR, es, it')).to.deep.equal(['pt', 'es', 'it']);
   });
