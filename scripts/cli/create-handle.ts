@@ -1,13 +1,16 @@
 // `tenx create-handle`: the operator creates a tenant with ADMIN_TOKEN and hands its owner token to the network.
 import type { Command } from 'commander';
 import { TenxClient } from './client.ts';
-import { normalizeUrl, redactUrl } from './config.ts';
+import { normalizeUrl, readStoredCredentials, redactUrl } from './config.ts';
 import { ApiError, UsageError, withHint } from './errors.ts';
 import { action, printJson } from './output.ts';
 
-/** --url, else TENX_URL, else the server's default local address. */
+/**
+ * --url, else TENX_URL, else the stored login's server, else the server's default local address: logged in to the
+ * server on 127.0.0.1:3903, `ADMIN_TOKEN=… tenx seed-demo` went to localhost:3000 (ECONNREFUSED).
+ */
 export function operatorUrl(url?: string): string {
-  return normalizeUrl(url || process.env.TENX_URL || `http://localhost:${process.env.PORT || 3000}`);
+  return normalizeUrl(url || process.env.TENX_URL || readStoredCredentials().url || `http://localhost:${process.env.PORT || 3000}`);
 }
 
 export function adminToken(): string {
@@ -42,7 +45,7 @@ export function registerCreateHandleCommand(program: Command) {
     .description('create a handle (tenant) with ADMIN_TOKEN; prints its owner token (stdout: the token alone)')
     .requiredOption('--name <name>', 'display name, e.g. "Acme Network"')
     .option('--reporting-currency <code>', 'ISO-4217 currency revenue is reported in (server default USD)')
-    .option('--url <url>', 'server base URL (default: TENX_URL, else http://localhost:$PORT)')
+    .option('--url <url>', 'server base URL (default: TENX_URL, the login, else http://localhost:$PORT)')
     .option('--json', 'print the raw JSON')
     .action(
       action(async (handle: string, o: { name: string; reportingCurrency?: string; url?: string; json?: boolean }) => {

@@ -92,6 +92,10 @@ async function connect(o: Options): Promise<{ client: TenxClient; ownerToken?: s
   } catch {
     throw new UsageError('seed-demo needs ADMIN_TOKEN (to create the demo handle) or a `tenx login` to an existing handle');
   }
+  // A partner's login can seed nothing (its token works on its realm only): say what would.
+  if (creds.token.startsWith('tenx_ptk_')) {
+    throw new UsageError(`logged in as a partner of ${creds.handle} (a partner token): seed-demo needs ADMIN_TOKEN (it creates handle "demo"), or a login with the handle's owner token or a PAT`);
+  }
   if (o.handle && o.handle !== creds.handle) throw new UsageError(`logged in to handle ${creds.handle}, not ${o.handle}; set ADMIN_TOKEN to seed another handle`);
   return { client: new TenxClient(o.url ? operatorUrl(o.url) : creds.url, creds.handle, creds.token), created: false };
 }

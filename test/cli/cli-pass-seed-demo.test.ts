@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { runNode, type Run } from '../support/run.ts';
-import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
+import { ADMIN_TOKEN, createHandle, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
@@ -16,8 +17,9 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
   let server: TestServer;
   let configHome: string;
 
-  function tenx(args: string[]): Promise<Run> {
-    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome, ADMIN_TOKEN };
+  function tenx(args: string[], extra: NodeJS.ProcessEnv = { ADMIN_TOKEN }): Promise<Run> {
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_CONFIG_HOME: configHome, ...extra };
+    if (!extra.ADMIN_TOKEN) delete env.ADMIN_TOKEN;
     for (const k of ['TENX_URL', 'TENX_HANDLE', 'TENX_TOKEN']) delete env[k];
     return runNode([TENX, ...args], env);
   }
@@ -42,6 +44,24 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     ok(again);
     expect(again.stdout).to.not.include('Owner token');
     expect(again.stdout).to.include(`Next: tenx login --url ${server.url} --handle ${handle} --token <a token of ${handle}`);
+  });
+
+  it('goes to the logged-in server without --url or TENX_URL; a partner\'s login is told what it needs', async () => {
+    // A README walk-through logs in to its server, then runs seed-demo with ADMIN_TOKEN: it went to localhost:3000.
+    const tenant = await createHandle(server);
+    ok(await tenx(['login', '--url', server.url, '--handle', tenant.handle, '--token', tenant.ownerToken]));
+    const handle = uniqueHandle('seedurl');
+    const run = await tenx(['seed-demo', '--handle', handle, '--clicks', '5', '--seed', '1']);
+    ok(run);
+    expect(run.stdout).to.include(`Owner token of ${handle} (shown once)`);
+    expect((await server.sql.query('select count(*)::int as n from tenants where handle = $1', [handle])).rows[0].n).to.equal(1);
+
+    await createPartner(server, tenant, 'gamma');
+    const gamma = await partnerToken(server, tenant, 'gamma');
+    ok(await tenx(['login', '--url', server.url, '--handle', tenant.handle, '--token', gamma.token]));
+    const partner = await tenx(['seed-demo'], {});
+    expect(partner.code, partner.stderr).to.equal(2);
+    expect(partner.stderr).to.include('logged in as a partner of').and.include('seed-demo needs ADMIN_TOKEN');
   });
 
   it('--seed replays the same traffic at any --concurrency: the same clicks, bots, conversions and revenue, as stored', async () => {
