@@ -55,7 +55,7 @@ export async function renderPayouts(ctx) {
           // Two causes, each with its own remedy: one sentence offering a later period end for both misled when it was the minimum.
           : h('div', {}, h('strong', {}, 'No payout created.'), h('ul.small', {},
             h('li', {}, 'Nothing approved was due by the period end: a commission approved by hand keeps its hold, and is paid once it ends, or by a run with a later period end.'),
-            h('li', {}, "Or what is due is below the partner's minimum payout (see Partners): it carries forward to a later run.")))));
+            h('li', {}, "Or what is due is below the partner's minimum payout (see Partners), or not above 0 after a clawback: either carries forward to a later run.")))));
         await table.reload();
       } catch (err) {
         feedback.append(errorBox(err, 'Could not run payouts'));
