@@ -188,7 +188,7 @@ select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_
  * ctx-only original is a mismatch even with the same body: someone posted the merchant's key first, and
  * that conversion's pending commission rows stop approving by themselves.
  *
- * $1 handle, $2 key, $3 body hash of this submission, $4 this submission's facts as jsonb
+ * $1 handle, $2 key, $3 body hashes this submission may have (its own; with no metadata, also the hash of `{}`), $4 this submission's facts as jsonb
  * (clickId, eventType, value, currency, metadata, authenticated), $5 audit event id,
  * $6 outbox event id, $7 audit actor, $8 this submission is merchant-authenticated, $9 write the outbox event
  * (a subscription of the handle wants `conversion.deduped`, as for CLAIM_BATCH's events)
@@ -196,7 +196,7 @@ select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_
 export const RECORD_REPEAT = `
 with original as (
   select c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.metadata, c.authenticated, c.created_at,
-         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, c.body_hash <> $3::text or ($8::boolean and not c.authenticated) as mismatch
+         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, c.body_hash <> all($3::text[]) or ($8::boolean and not c.authenticated) as mismatch
     from idempotency_keys k join conversions c on c.conversion_id = k.conversion_id
    where k.handle = $1::text and k.idempotency_key = $2::text
 ), diff as (

@@ -118,7 +118,8 @@ export class ConversionService {
     if (value !== null && moneyText(value) === null) {
       throw invalidRequest('The request body is invalid.', [{ pointer: '/body/value', message: 'must have at most 2 fraction digits' }]);
     }
-    const metadata = input.metadata ?? null;
+    // An empty object says what no metadata says: `{}` and none are the same body (a repeat with `{}` read as a mismatch).
+    const metadata = input.metadata && Object.keys(input.metadata).length ? input.metadata : null;
     if (metadata !== null) checkMetadata(metadata);
     const { claims, expired } = this.verifyCtx(input.ctx);
     // Another handle's token is refused like an invalid one: nothing says whose the ctx is.
@@ -138,8 +139,10 @@ export class ConversionService {
     const repeat = async (): Promise<RecordedConversion | null> => {
       const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
       const announceRepeat = this.deps.outbox.wants(claims.handle, 'conversion.deduped');
+      // Before `{}` was read as none, an original posted with `{}` kept a hash of its own: either one is this body.
+      const hashes = metadata === null ? [hash, bodyHash({ ...facts, metadata: {} })] : [hash];
       const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement('conversions.repeat', RECORD_REPEAT, [
-        claims.handle, input.idempotencyKey, hash, JSON.stringify(submitted), uuidv7(), uuidv7(), actor, authenticated, announceRepeat,
+        claims.handle, input.idempotencyKey, hashes, JSON.stringify(submitted), uuidv7(), uuidv7(), actor, authenticated, announceRepeat,
       ]));
       if (!rows[0]) return null;
       if (announceRepeat) this.wakeOutbox();

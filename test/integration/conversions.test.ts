@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { bodyHash } from '../../core/conversions/body-hash.ts';
 import { createCtxCodec } from '../../core/redirect/ctx-token.ts';
 import { CONVERSIONS, clickThrough, codec, count, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
@@ -183,6 +184,26 @@ describe('workflow 2: idempotent conversions', () => {
     expect(audit.body.data).to.have.length(1);
     expect(audit.body.data[0].payload).to.include({ conversionId: first.body.conversionId, idempotencyKey: 'order-42', mismatch: true });
     expect(audit.body.data[0].payload.changes).to.deep.equal({ value: { original: 24.99, submitted: 30 } });
+  });
+
+  it('reads metadata {} as none: a repeat with {} of a body without metadata, or the reverse, is no mismatch (an original hashed with {} before too)', async () => {
+    const { handle, campaignId } = await partnerCampaign(server);
+    const { ctx } = await storedClick(server, handle, campaignId);
+    const body = { ctx, eventType: 'affiliate_click', value: 10, currency: 'USD', idempotencyKey: 'meta-1' };
+    const first = await server.http.post(CONVERSIONS).send(body).expect(201);
+    // It read as a mismatch (a conversion.mismatch audit event), for the same sale.
+    expect((await server.http.post(CONVERSIONS).send({ ...body, metadata: {} }).expect(200)).body).to.not.have.property('mismatch');
+    // An original recorded with {} before this: its stored hash is the one of {}. Either repeat is the same body.
+    const claims = codec(server).verify(ctx);
+    if (!claims.ok) throw new Error('the ctx does not verify');
+    const legacy = bodyHash({ claims: claims.claims, eventType: 'affiliate_click', value: 10, currency: 'USD', metadata: {} });
+    await server.sql.query('update conversions set body_hash = $2 where conversion_id = $1', [first.body.conversionId, legacy]);
+    for (const repeat of [body, { ...body, metadata: {} }]) {
+      expect((await server.http.post(CONVERSIONS).send(repeat).expect(200)).body, JSON.stringify(repeat)).to.not.have.property('mismatch');
+    }
+    // Metadata that says something still differs.
+    expect((await server.http.post(CONVERSIONS).send({ ...body, metadata: { sku: 'A1' } }).expect(200)).body.mismatch).to.equal(true);
+    expect(await count(server, "audit_events where handle = $1 and type = 'conversion.mismatch'", [handle])).to.equal(1);
   });
 
   it('lists conversion audit events newest first, by time window and page by page', async () => {
