@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { Writable } from 'node:stream';
+import pg from 'pg';
 import { pino } from 'pino';
+import { trackDeliveryBacklog, untrackDeliveryBacklog } from '../../core/notifications/metrics.ts';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { parsePrometheusText, valueOf, type Family } from '../support/prom-text.ts';
 import { GOOGLEBOT } from '../support/redirect.ts';
@@ -112,5 +114,18 @@ describe('metrics and logs an operator needs (issue 16)', function () {
     const m = await scrape();
     expect(valueOf(m, 'tenx_webhook_delivery_backlog')).to.be.at.least(3);
     expect(valueOf(m, 'tenx_webhook_queue_lag_seconds')).to.be.at.least(59);
+
+    // Another kernel's pool in this process that cannot answer (one stopping, as between test files) leaves this
+    // one's reading: the whole gauge read NaN, and this test failed once in a parallel run.
+    const ended = new pg.Pool();
+    await ended.end();
+    trackDeliveryBacklog(ended);
+    try {
+      const again = await scrape();
+      expect(valueOf(again, 'tenx_webhook_delivery_backlog')).to.be.at.least(3);
+      expect(valueOf(again, 'tenx_webhook_queue_lag_seconds')).to.be.at.least(59);
+    } finally {
+      untrackDeliveryBacklog(ended);
+    }
   });
 });
