@@ -17,7 +17,16 @@ export interface Family {
 
 const NAME = '[a-zA-Z_:][a-zA-Z0-9_:]*';
 const LABEL = '[a-zA-Z_][a-zA-Z0-9_]*';
-const VALUE = /^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?Inf|NaN)$/;
+// As Prometheus reads a value (Go's strconv.ParseFloat): Inf, Infinity and NaN in any case. prom-client writes NaN as
+// "Nan" (an event-loop lag mean with no sample since the last scrape): two scrapes close together failed here.
+const VALUE = /^(?:[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?|[+-]?(?:[iI][nN][fF](?:[iI][nN][iI][tT][yY])?)|[nN][aA][nN])$/;
+/** A value VALUE accepts, as a number. */
+function numberOf(text: string): number {
+  const special = /^([+-]?)(inf|infinity|nan)$/i.exec(text);
+  if (!special) return Number(text);
+  return special[2].toLowerCase() === 'nan' ? NaN : special[1] === '-' ? -Infinity : Infinity;
+}
+
 const SAMPLE = new RegExp(`^(${NAME})(?:\\{(.*)\\})? (\\S+)(?: (-?\\d+))?$`);
 const PAIR = new RegExp(`^(${LABEL})="((?:[^"\\\\\\n]|\\\\["\\\\n])*)"`);
 const SUFFIXES: Record<string, string[]> = { histogram: ['_bucket', '_sum', '_count'], summary: ['', '_sum', '_count'] };
@@ -74,7 +83,7 @@ export function parsePrometheusText(text: string): Map<string, Family> {
     const key = `${name}{${Object.entries(labels).sort().map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}`;
     if (series.has(key)) throw new Error(`duplicate series: ${line}`);
     series.add(key);
-    current.samples.push({ name, labels, value: Number(m[3].replace('Inf', 'Infinity')) });
+    current.samples.push({ name, labels, value: numberOf(m[3]) });
   }
   for (const f of families.values()) {
     if (!f.type) throw new Error(`family ${f.name} has no TYPE`);
