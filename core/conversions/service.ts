@@ -22,10 +22,11 @@ import { moneyText } from '../commissions/index.ts';
 export interface ConversionInput {
   ctx: string;
   eventType: string;
-  value?: number;
-  currency?: string;
+  /** null: as if left out (integrators that send every field). */
+  value?: number | null;
+  currency?: string | null;
   idempotencyKey: string;
-  metadata?: Record<string, unknown>;
+  metadata?: Record<string, unknown> | null;
 }
 
 export interface RecordedConversion {
