@@ -3,19 +3,18 @@
 // shown once with a Copy button. Listing needs partners.write, as issuing does (API.md).
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge, busy } from './dom.js';
+import { h, clear, errorBox, fmt, busy } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
 import { redrawRow } from './row-focus.js';
+import { stateBadge, tokenState } from './token-state.js';
 
 const SCOPES = [
   { scope: 'partner.read', label: 'Read its portal (partner.read)', checked: true },
   { scope: 'partner.postbacks.write', label: 'Manage its postbacks (partner.postbacks.write)', checked: false },
 ];
 
-const tokenState = (t) => (t.revokedAt ? 'revoked' : t.expiresAt && Date.parse(t.expiresAt) <= Date.now() ? 'expired' : 'active');
-const STATE_TONES = { active: 'good', revoked: 'muted', expired: 'warn' };
 
 /** `p` the partner, `handle` for the sign-in hint. */
 export function partnerTokens(p, handle) {
@@ -40,7 +39,7 @@ export function partnerTokens(p, handle) {
       h('td.small.nowrap', {}, fmt.utcTime(t.createdAt)),
       // Chosen as a UTC day's end (the form says so): shown in UTC, not as the next day east of it.
       h('td.small.nowrap', {}, t.expiresAt ? fmt.utcTime(t.expiresAt) : 'never'),
-      h('td.status', {}, badge(state, STATE_TONES[state]), t.revokedAt ? h('div.muted.small', {}, fmt.utcTime(t.revokedAt)) : null),
+      h('td.status', {}, stateBadge(state), t.revokedAt ? h('div.muted.small', {}, fmt.utcTime(t.revokedAt)) : null),
       h('td.actions', {}, state === 'revoked' ? null
         : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'), feedback));
     return tr;

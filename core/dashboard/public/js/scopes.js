@@ -7,8 +7,8 @@ import { api } from './api.js';
 
 /** The scopes the dashboard's pages and buttons depend on. */
 const SCOPES = [
-  'campaigns.read', 'campaigns.write', 'analytics.read', 'plugins.read', 'webhooks.read', 'webhooks.write', 'notifications.read',
-  'partners.read', 'partners.write', 'conversions.read', 'conversions.write', 'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'partner.read',
+  'campaigns.read', 'campaigns.write', 'analytics.read', 'plugins.read', 'plugins.write', 'webhooks.read', 'webhooks.write', 'notifications.read', 'tokens.write',
+  'partners.read', 'partners.write', 'conversions.read', 'conversions.write', 'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'audit.read', 'partner.read',
 ];
 
 /** Partner tokens carry this prefix (API.md "Partner tokens and the partner realm"). */

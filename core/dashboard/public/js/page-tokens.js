@@ -1,0 +1,146 @@
+// The handle's access tokens (tokens.write; API.md "Personal access tokens"): the list (never a secret),
+// issue one with a name, the scopes it needs and an optional expiry (its secret shown once), rotate one
+// (a new secret, shown once, the old one refused at once) and revoke one, each after a confirmation.
+// The owner token is rotated, never revoked. The API refuses what the signed-in token may not grant (403).
+
+import { api } from './api.js';
+import { h, clear, errorBox, fmt, badge, busy, card } from './dom.js';
+import { pagedTable } from './paged-table.js';
+import { shownOnce } from './secret-once.js';
+import { confirmAction } from './confirm.js';
+import { redrawRow } from './row-focus.js';
+import { stateBadge, tokenState } from './token-state.js';
+import { allowed } from './scopes.js';
+import { HANDLE_SCOPES } from './handle-scopes.js';
+
+
+export async function renderTokens(ctx) {
+  const issued = h('div.token-issued#token-issued', { 'aria-live': 'polite' });
+  const table = pagedTable({
+    id: 'tokens-table',
+    path: '/tokens',
+    columns: ['Token', 'Scopes', 'Created', 'Expires', 'Status', ''],
+    empty: 'No token.',
+    row,
+    pageSize: 50,
+  });
+
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Access tokens'),
+      h('p.muted', {}, 'Tokens for scripts, the CLI and people of this handle: give each only the scopes it needs. A token never grants more than the one that issues it.'))),
+    card('Issue a token', issueForm()),
+    issued,
+    card('All tokens', table.el));
+
+  function row(t) {
+    const feedback = h('div.row-feedback');
+    const state = tokenState(t);
+    const tr = h('tr', { dataset: { tokenId: t.tokenId, state, ...(t.owner && { owner: 'true' }) } },
+      h('td', {}, h('div.strong.long-text', {}, t.name, t.owner ? ' ' : null, t.owner ? badge('owner', 'neutral') : null),
+        h('div.muted.small.mono', { title: t.tokenId }, `…${t.tokenId.slice(-8)}`)),
+      h('td.small.scopes', {}, t.scopes.map((s) => h('div', {}, h('code', {}, s)))),
+      h('td.small.nowrap', {}, fmt.utcTime(t.createdAt)),
+      h('td.small.nowrap', {}, t.expiresAt ? fmt.utcTime(t.expiresAt) : 'never'),
+      h('td.status', {}, stateBadge(state), t.revokedAt ? h('div.muted.small', {}, fmt.utcTime(t.revokedAt)) : null),
+      h('td.actions', {}, state === 'revoked' ? null : [
+        h('button.btn.btn-small', { type: 'button', dataset: { action: 'rotate' }, on: { click: rotate } }, 'Rotate'), ' ',
+        // The owner token holds every scope and is never revoked (API.md): only rotated.
+        t.owner ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'),
+      ], feedback));
+    return tr;
+
+    function replaceWith(fresh, action) {
+      fresh.classList.add('flash');
+      redrawRow(tr, action, () => {
+        tr.replaceWith(fresh);
+        return fresh;
+      });
+    }
+
+    async function rotate(e) {
+      const button = e.currentTarget; // gone from the event once an await has passed
+      const sure = await confirmAction({
+        title: `Rotate the token "${t.name}"?`,
+        body: ['It gets a new secret, shown once; the old secret is refused from now on (401), and streams opened with it end.',
+          'Its id, scopes and expiry stay. Put the new secret wherever the old one was used.'],
+        confirm: 'Rotate token',
+      });
+      if (!sure) return;
+      const done = busy(button);
+      clear(feedback);
+      try {
+        const rotated = await api(`/tokens/${encodeURIComponent(t.tokenId)}/rotate`, { method: 'POST' });
+        clear(issued, tokenOnce(rotated, 'New secret of'));
+        replaceWith(row(rotated), 'rotate');
+      } catch (err) {
+        done();
+        feedback.append(errorBox(err, 'Could not rotate the token'));
+      }
+    }
+
+    async function revoke(e) {
+      const button = e.currentTarget;
+      const sure = await confirmAction({
+        title: `Revoke the token "${t.name}"?`,
+        body: 'Whoever holds it is refused from its next request (401), and its open live streams end. This cannot be undone.',
+        confirm: 'Revoke token',
+      });
+      if (!sure) return;
+      const done = busy(button);
+      clear(feedback);
+      try {
+        replaceWith(row(await api(`/tokens/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' })), 'revoke');
+      } catch (err) {
+        done();
+        feedback.append(errorBox(err, 'Could not revoke the token'));
+      }
+    }
+  }
+
+  function issueForm() {
+    const name = h('input#token-name', { name: 'name', required: true, maxLength: 200, placeholder: 'e.g. nightly export, Jane (finance)' });
+    // The scopes the signed-in token holds: the API refuses to grant any other (403 insufficient_scope).
+    const held = HANDLE_SCOPES.filter((s) => allowed(ctx.scopes, s));
+    const boxes = held.map((s) => h('input', { type: 'checkbox', name: 'scopes', value: s }));
+    const expires = h('input#token-expires', { name: 'expiresAt', type: 'date' });
+    const submit = h('button.btn.btn-primary#token-submit', { type: 'submit' }, 'Issue token');
+    const feedback = h('div.feedback#token-feedback', { 'aria-live': 'polite' });
+
+    async function onSubmit(event) {
+      event.preventDefault();
+      clear(feedback);
+      const scopes = boxes.filter((b) => b.checked).map((b) => b.value);
+      if (!scopes.length) return void feedback.append(errorBox({ message: 'Tick at least one scope.' }, 'No scope chosen'));
+      const done = busy(submit);
+      try {
+        const t = await api('/tokens', { method: 'POST', body: {
+          name: name.value.trim(), scopes, ...(expires.value && { expiresAt: `${expires.value}T23:59:59.999Z` }),
+        } });
+        form.reset();
+        clear(issued, tokenOnce(t, 'Token'));
+        await table.reload();
+      } catch (err) {
+        feedback.append(errorBox(err, 'Could not issue the token'));
+      } finally {
+        done();
+      }
+    }
+
+    const form = h('form.form-grid#token-form', { method: 'post', on: { submit: onSubmit } },
+      h('div.field', {}, h('label', { for: 'token-name' }, 'Name'), name),
+      h('div.field', {}, h('label', { for: 'token-expires' }, 'Expires (UTC, end of day)'), expires, h('div.hint.muted', {}, 'Empty: never')),
+      h('fieldset.field.token-scopes', {}, h('legend', {}, 'Scopes'),
+        held.map((s, i) => h('label.inline-field.check', {}, boxes[i], h('code', {}, s)))),
+      h('div.field.field-submit', {}, submit),
+      feedback);
+    return form;
+  }
+
+  const tokenOnce = (t, what) => shownOnce({
+    heading: `${what} "${t.name}"`, secret: t.token, secretClass: 'issued-token', copyTitle: 'Copy the token',
+    note: ['Send it as ', h('code', {}, 'Authorization: Bearer …'), ', or sign in to the CLI with ', h('code', {}, `tenx login --handle ${ctx.handle} --token …`), '.'],
+    onDone: () => clear(issued),
+  });
+
+  await table.reload();
+}

@@ -1,0 +1,106 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { navPages, openDashboard, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+
+// The Access tokens page (#/tokens) in Debian's Chromium: what a manager did with curl (API.md "Personal access
+// tokens"). Issue a token with chosen scopes (its secret shown once), rotate one (a new secret; the old one is
+// refused), revoke one after a confirmation; the owner token is only rotated. Each step asserts what the API holds.
+// Screenshots: test/artifacts/tokens-*.png.
+
+describe('dashboard access tokens in a real browser: issue, rotate, revoke', function () {
+  this.timeout(60_000);
+  let server: TestServer;
+  let browser: Browser;
+  let tenant: Awaited<ReturnType<typeof createHandle>>;
+  let session: DashboardSession | null = null;
+  const openSession = sessionPerTest(() => browser);
+  /** What a token gets from GET …/tokens/current: its status and, when valid, its scopes. */
+  const current = async (token: string) => {
+    const res = await server.http.get(`/v2/handles/${tenant.handle}/tokens/current`).set({ Authorization: `Bearer ${token}` });
+    return { status: res.status, scopes: (res.body.scopes as string[] | undefined)?.slice().sort() };
+  };
+
+  before(async () => {
+    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
+    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('issues a token with the scopes ticked (shown once), rotates it (the old secret gets 401) and revokes it once confirmed', async () => {
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/tokens');
+    await page.locator('#token-form').waitFor({ timeout: UI_WAIT });
+    // The owner token: listed, marked, rotated but never revoked.
+    const owner = page.locator('#tokens-table tr[data-owner="true"]');
+    await owner.waitFor({ timeout: UI_WAIT });
+    expect(await owner.locator('[data-action="revoke"]').count()).to.equal(0);
+    expect(await owner.locator('[data-action="rotate"]').count()).to.equal(1);
+
+    // No scope ticked: said next to the form, nothing sent.
+    await page.fill('#token-name', 'nightly export');
+    await page.click('#token-submit');
+    await waitForText(page, '#token-feedback', 'Tick at least one scope');
+    for (const scope of ['analytics.read', 'campaigns.read']) await page.locator(`#token-form input[value="${scope}"]`).check();
+    await page.click('#token-submit');
+    const secret = (await page.locator('#token-issued code.issued-token').textContent({ timeout: UI_WAIT }))!;
+    expect(secret).to.match(/^tenx_pat_/);
+    await shot(page, 'tokens-01-issued');
+    expect(await current(secret)).to.deep.equal({ status: 200, scopes: ['analytics.read', 'campaigns.read'] });
+    const listed = (await server.http.get(`/v2/handles/${tenant.handle}/tokens`).set(tenant.auth).expect(200)).body.data
+      .find((t: { name: string }) => t.name === 'nightly export');
+    const row = page.locator(`#tokens-table tr[data-token-id="${listed.tokenId}"]`);
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('td.scopes code').allTextContents()).to.deep.equal(listed.scopes);
+
+    // Rotate: confirmed, a new secret shown once; the old one is refused at once, the new one has the same scopes.
+    await row.locator('[data-action="rotate"]').click();
+    await page.locator('dialog.confirm', { hasText: 'old secret is refused' }).waitFor({ timeout: UI_WAIT });
+    await page.click('dialog.confirm [data-confirm="ok"]');
+    await waitForText(page, '#token-issued', 'New secret of "nightly export"');
+    const rotated = (await page.locator('#token-issued code.issued-token').textContent())!;
+    expect(rotated).to.not.equal(secret);
+    expect((await current(secret)).status).to.equal(401);
+    expect(await current(rotated)).to.deep.equal({ status: 200, scopes: ['analytics.read', 'campaigns.read'] });
+
+    // Revoke: Cancel keeps it; confirmed, it is refused and its row says so, with no buttons left.
+    await page.locator(`#tokens-table tr[data-token-id="${listed.tokenId}"] [data-action="revoke"]`).click();
+    await page.keyboard.press('Escape');
+    await page.locator('dialog.confirm').waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect((await current(rotated)).status).to.equal(200);
+    await page.locator(`#tokens-table tr[data-token-id="${listed.tokenId}"] [data-action="revoke"]`).click();
+    await page.click('dialog.confirm [data-confirm="ok"]');
+    const revoked = page.locator(`#tokens-table tr[data-token-id="${listed.tokenId}"][data-state="revoked"]`);
+    await revoked.waitFor({ timeout: UI_WAIT });
+    expect(await revoked.locator('button').count()).to.equal(0);
+    expect((await current(rotated)).status).to.equal(401);
+    await shot(page, 'tokens-02-revoked');
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it('offers only the scopes the signed-in token holds, and is not in the menu of a token without tokens.write', async () => {
+    const issuer = await createToken(server, tenant.handle, tenant.ownerToken, ['tokens.write', 'analytics.read']);
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, server, tenant.handle, issuer.token, '#/tokens');
+    await page.locator('#token-form').waitFor({ timeout: UI_WAIT });
+    const offered = await page.locator('#token-form input[name="scopes"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
+    expect(offered).to.deep.equal(['analytics.read', 'tokens.write']);
+    expect(await navPages(page)).to.include('tokens');
+
+    const reader = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const other = await openDashboard(browser);
+    try {
+      await signIn(other.page, server, tenant.handle, reader.token);
+      await other.page.locator('.nav-link').first().waitFor({ timeout: UI_WAIT });
+      expect(await navPages(other.page)).to.not.include('tokens');
+    } finally {
+      await other.close();
+    }
+  });
+});
