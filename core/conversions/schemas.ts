@@ -12,15 +12,11 @@ export const conversionBody = {
     // No length bounds here: any string that is not a valid token is a malformed ctx, 422 invalid_ctx.
     ctx: { type: 'string', description: 'The ctx token the redirect appended to the destination URL.' },
     eventType: { type: 'string', pattern: '^[A-Za-z0-9_.:-]{1,64}$', description: "One of the campaign goal type's event types." },
-    // null is as if left out: integrators that send every field send "value": null for a conversion without one.
-    value: { type: ['number', 'null'], minimum: 0, maximum: MAX_VALUE, description: 'Decimal amount, at most 2 fraction digits (null or left out: none).' },
-    currency: {
-      type: ['string', 'null'], enum: [...currencyCode.enum, null],
-      description: "ISO-4217 code; defaults to the handle's reporting currency when value is given (null: as if left out).",
-    },
+    value: { type: 'number', minimum: 0, maximum: MAX_VALUE, description: 'Decimal amount, at most 2 fraction digits.' },
+    currency: { ...currencyCode, description: "ISO-4217 code; defaults to the handle's reporting currency when value is given." },
     // Printable: any character outside Unicode's "other" categories (controls, surrogates, unassigned).
     idempotencyKey: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\p{C}]*$', description: 'A transaction or order id; repeats within the retention window are deduplicated.' },
-    metadata: { type: ['object', 'null'], maxProperties: 50, description: `Free-form JSON object, at most ${METADATA_MAX_BYTES} bytes serialized (null or {}: none).` },
+    metadata: { type: 'object', maxProperties: 50, description: `Free-form JSON object, at most ${METADATA_MAX_BYTES} bytes serialized.` },
   },
 } as const;
 

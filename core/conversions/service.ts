@@ -22,11 +22,10 @@ import { moneyText } from '../commissions/index.ts';
 export interface ConversionInput {
   ctx: string;
   eventType: string;
-  /** null: as if left out (integrators that send every field). */
-  value?: number | null;
-  currency?: string | null;
+  value?: number;
+  currency?: string;
   idempotencyKey: string;
-  metadata?: Record<string, unknown> | null;
+  metadata?: Record<string, unknown>;
 }
 
 export interface RecordedConversion {
