@@ -37,8 +37,9 @@ function asRun(script: string, url: string): string {
       if (/^\s*#/.test(line)) return line;
       return line
         .replace(/(tenx_[a-z]+_)\.\.\./g, `$(lastmatch '$1[A-Za-z0-9_-]+')`)
+        // The bulk example's second id names no commission of the walk-through (it has one): an unknown one, answered 404 in its place.
+        .replace('"commissionIds":["<commissionId>","<anotherCommissionId>"]', `"commissionIds":["'"$(lastid commissionId)"'","00000000-0000-7000-8000-000000000000"]`)
         .replace(/<(\w+Id)>/g, '$(lastid $1)')
-        .replace('"commissionIds":["…","…"]', `"commissionIds":["'"$(lastid commissionId)"'","00000000-0000-7000-8000-000000000000"]`)
         .replace(/\bnpx tenx\b/g, `node ${ROOT}/scripts/tenx.js`)
         .replace('https://your-partner-system.example', CLOSED_PORT)
         .replace('https://tracker.example.com', CLOSED_PORT);
