@@ -4,15 +4,14 @@
 // The owner token is rotated, never revoked. The API refuses what the signed-in token may not grant (403).
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge, busy, card } from './dom.js';
+import { h, clear, errorBox, badge, busy, card } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
 import { redrawRow } from './row-focus.js';
-import { stateBadge, tokenState } from './token-state.js';
+import { tokenCells, tokenState } from './token-cells.js';
 import { allowed } from './scopes.js';
 import { HANDLE_SCOPES } from './handle-scopes.js';
-
 
 export async function renderTokens(ctx) {
   const issued = h('div.token-issued#token-issued', { 'aria-live': 'polite' });
@@ -36,12 +35,7 @@ export async function renderTokens(ctx) {
     const feedback = h('div.row-feedback');
     const state = tokenState(t);
     const tr = h('tr', { dataset: { tokenId: t.tokenId, state, ...(t.owner && { owner: 'true' }) } },
-      h('td', {}, h('div.strong.long-text', {}, t.name, t.owner ? ' ' : null, t.owner ? badge('owner', 'neutral') : null),
-        h('div.muted.small.mono', { title: t.tokenId }, `…${t.tokenId.slice(-8)}`)),
-      h('td.small.scopes', {}, t.scopes.map((s) => h('div', {}, h('code', {}, s)))),
-      h('td.small.nowrap', {}, fmt.utcTime(t.createdAt)),
-      h('td.small.nowrap', {}, t.expiresAt ? fmt.utcTime(t.expiresAt) : 'never'),
-      h('td.status', {}, stateBadge(state), t.revokedAt ? h('div.muted.small', {}, fmt.utcTime(t.revokedAt)) : null),
+      tokenCells(t, state, t.owner ? [badge('owner', 'neutral')] : []),
       h('td.actions', {}, state === 'revoked' ? null : [
         h('button.btn.btn-small', { type: 'button', dataset: { action: 'rotate' }, on: { click: rotate } }, 'Rotate'), ' ',
         // The owner token holds every scope and is never revoked (API.md): only rotated.

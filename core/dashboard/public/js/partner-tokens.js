@@ -3,18 +3,17 @@
 // shown once with a Copy button. Listing needs partners.write, as issuing does (API.md).
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, busy } from './dom.js';
+import { h, clear, errorBox, busy } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
 import { redrawRow } from './row-focus.js';
-import { stateBadge, tokenState } from './token-state.js';
+import { tokenCells, tokenState } from './token-cells.js';
 
 const SCOPES = [
   { scope: 'partner.read', label: 'Read its portal (partner.read)', checked: true },
   { scope: 'partner.postbacks.write', label: 'Manage its postbacks (partner.postbacks.write)', checked: false },
 ];
-
 
 /** `p` the partner, `handle` for the sign-in hint. */
 export function partnerTokens(p, handle) {
@@ -34,12 +33,7 @@ export function partnerTokens(p, handle) {
     const feedback = h('div.row-feedback');
     const state = tokenState(t);
     const tr = h('tr', { dataset: { tokenId: t.tokenId, state } },
-      h('td', {}, h('div.strong.long-text', {}, t.name), h('div.muted.small.mono', { title: t.tokenId }, `…${t.tokenId.slice(-8)}`)),
-      h('td.small', {}, t.scopes.map((s) => h('div', {}, h('code', {}, s)))),
-      h('td.small.nowrap', {}, fmt.utcTime(t.createdAt)),
-      // Chosen as a UTC day's end (the form says so): shown in UTC, not as the next day east of it.
-      h('td.small.nowrap', {}, t.expiresAt ? fmt.utcTime(t.expiresAt) : 'never'),
-      h('td.status', {}, stateBadge(state), t.revokedAt ? h('div.muted.small', {}, fmt.utcTime(t.revokedAt)) : null),
+      tokenCells(t, state),
       h('td.actions', {}, state === 'revoked' ? null
         : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'), feedback));
     return tr;

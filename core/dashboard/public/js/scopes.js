@@ -4,12 +4,10 @@
 // it signs in through its realm's profile, GET .../partner, and sees only the partner pages.
 
 import { api } from './api.js';
+import { HANDLE_SCOPES } from './handle-scopes.js';
 
-/** The scopes the dashboard's pages and buttons depend on. */
-const SCOPES = [
-  'campaigns.read', 'campaigns.write', 'analytics.read', 'plugins.read', 'plugins.write', 'webhooks.read', 'webhooks.write', 'notifications.read', 'tokens.write',
-  'partners.read', 'partners.write', 'conversions.read', 'conversions.write', 'commissions.read', 'commissions.write', 'payouts.read', 'payouts.write', 'audit.read', 'partner.read',
-];
+/** The scopes the dashboard's pages and buttons depend on: every handle scope, and the partner realm's. */
+const SCOPES = [...HANDLE_SCOPES, 'partner.read'];
 
 /** Partner tokens carry this prefix (API.md "Partner tokens and the partner realm"). */
 export const isPartnerToken = (token) => typeof token === 'string' && token.startsWith('tenx_ptk_');
