@@ -7,9 +7,10 @@ import type { GoalTypePlugin, PluginHost } from '../plugins/index.ts';
  * such as "affiliate-click" paid nothing and said nothing. Loaded rather than enabled for the handle, as conversions
  * are checked: a handle that disables a goal type keeps its campaigns of it converting.
  */
-export function rewardEvents(host: PluginHost, goalType?: string): string[] {
-  const goalTypes = host.manifests.filter((m): m is GoalTypePlugin => m.kind === 'goal-type' && (goalType === undefined || m.name === goalType));
-  return ['click', ...new Set(goalTypes.flatMap((m) => m.eventTypes))];
+function rewardEvents(host: PluginHost, goalType?: string): string[] {
+  const goalTypes = goalType === undefined ? host.manifests : [host.get(goalType)];
+  const loaded = goalTypes.filter((m): m is GoalTypePlugin => m?.kind === 'goal-type');
+  return ['click', ...new Set(loaded.flatMap((m) => m.eventTypes))];
 }
 
 /** 422 event_type_not_allowed (as for a conversion) naming the events a rule of this scope can pay. */
