@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { revenueLines, totalsOf } from '../../core/dashboard/public/js/funnel-table.js';
+import { netRevenueLine, revenueLines, totalsOf } from '../../core/dashboard/public/js/funnel-table.js';
 
 // A dashboard pass reversed a 43.14 EUR conversion on a USD handle: the row's "Conversions" said "43.14 EUR reversed",
 // the funnel still "+ 43.14 EUR" (netRevenue is the reporting currency's alone). netRevenueByCurrency has every currency.
@@ -15,6 +15,12 @@ describe("the funnel's revenue lines with reversals in another currency", () => 
   it('follow each currency with its net where the reporting currency is not known (a partner\'s token, say)', () => {
     expect(revenueLines({ revenue: 0, revenueByCurrency: { EUR: 50, USD: 43.14 }, netRevenueByCurrency: { EUR: 50, USD: 33.14 } }))
       .to.deep.equal(['50.00 EUR', '43.14 USD (net 33.14 USD)']);
+    // The leading currency's net goes on the line under it, not into the lead (the portal's totals card read
+    // "120.00 EUR (net 100.00 EUR)" as its big figure).
+    const portal = { revenue: 0, netRevenue: 0, revenueByCurrency: { EUR: 120 }, netRevenueByCurrency: { EUR: 100 } };
+    expect(revenueLines(portal)).to.deep.equal(['120.00 EUR']);
+    expect(netRevenueLine(portal)).to.equal('net 100.00 EUR');
+    expect(netRevenueLine({ ...portal, netRevenueByCurrency: { EUR: 120 } }), 'nothing reversed').to.equal(null);
   });
 
   it('list a currency whose only money in the range is a reversal (of an older conversion): its net is negative', () => {

@@ -5,3 +5,4 @@ export function rates(row: Counts): { conversionRate: number; botRatio: number }
 export function totalsOf(rows: Counts[]): Counts & { conversionRate: number; botRatio: number };
 type Money = { revenue: number; revenueByCurrency?: Record<string, number>; netRevenueByCurrency?: Record<string, number> };
 export function revenueLines(row: Money, currency?: string): string[];
+export function netRevenueLine(row: Money & { netRevenue?: number }, currency?: string): string | null;

@@ -60,7 +60,8 @@ export function revenueLines(row, currency) {
   if (!currency) {
     const implied = impliedCurrency(row);
     if (implied) return revenueLines(row, implied);
-    return byCurrency.length ? byCurrency.map(([c, v]) => `${fmt.money(v, c)}${netNote(row, c, v)}`) : [fmt.money(row.revenue, '')];
+    // The first currency leads (its net goes under it: netRevenueLine), each other one carries its own.
+    return byCurrency.length ? byCurrency.map(([c, v], i) => (i ? `${fmt.money(v, c)}${netNote(row, c, v)}` : fmt.money(v, c))) : [fmt.money(row.revenue, '')];
   }
   // A currency with reversals in the window and no revenue in it is listed too (its net is negative).
   const shown = [...new Set([...byCurrency.map(([c]) => c), ...Object.keys(row.netRevenueByCurrency ?? {})])].sort();
@@ -92,8 +93,17 @@ const NET_HINT = 'Net revenue: revenue minus what refunds and chargebacks revers
  * A line under revenue, not a column: the portal's funnel, with its commission column, fits 1280 pixels no more.
  */
 export function netRevenueLine(row, currency) {
-  if (typeof row.netRevenue !== 'number' || row.netRevenue === row.revenue) return null;
-  return `net ${fmt.money(row.netRevenue, currency || impliedCurrency(row))}`;
+  if (typeof row.netRevenue !== 'number') return null;
+  const shown = currency || impliedCurrency(row);
+  if (!shown) {
+    // No reporting currency to lead (a partner's portal): the first currency does, as in revenueLines, and its net is here
+    // (inside the lead line, it made the totals card's big figure "120.00 EUR (net 100.00 EUR)").
+    const [lead] = Object.entries(row.revenueByCurrency ?? {});
+    const net = lead && row.netRevenueByCurrency?.[lead[0]];
+    return typeof net === 'number' && net !== lead[1] ? `net ${fmt.money(net, lead[0])}` : null;
+  }
+  if (row.netRevenue === row.revenue) return null;
+  return `net ${fmt.money(row.netRevenue, shown)}`;
 }
 
 /** The revenue cell of a funnel or breakdown row: every currency, the reporting one first. */
