@@ -6,6 +6,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { CHROMIUM, CHROMIUM_PACKAGE } from '../test/support/chromium-path.ts';
 
 class SetupError extends Error {}
 
@@ -89,18 +90,20 @@ const redis: Service = {
   install: 'install it (Debian: apt-get install redis-server) or point TEST_REDIS_URL at one',
 };
 
-/** The browser tests drive Debian's Chromium (test/e2e/dashboard.test.ts reads the same variable). */
+/** The browser tests drive Debian's Chromium headless shell (test/support/chromium-path.ts names it and CHROMIUM_PATH). */
 function ensureChromium() {
-  const path = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  const path = CHROMIUM;
   if (existsSync(path)) return say(`Chromium is at ${path}`);
-  const hint = `the browser tests need Chromium at ${path}: install Debian's chromium (as root: apt-get install chromium) or set CHROMIUM_PATH, then run npm test again.`;
+  const hint = `the browser tests need Chromium at ${path}: install Debian's ${CHROMIUM_PACKAGE} (as root: apt-get install ${CHROMIUM_PACKAGE}) or set CHROMIUM_PATH, then run npm test again.`;
   if (process.env.CHROMIUM_PATH) throw new SetupError(`CHROMIUM_PATH=${path} does not exist; ${hint}`);
   if (process.getuid?.() !== 0) throw new SetupError(`Not root, so cannot install it: ${hint}`);
   if (!onPath('apt-get')) throw new SetupError(`No apt-get here: ${hint}`);
-  say("installing Debian's chromium for the browser tests (apt-get update, then apt-get install chromium; a minute or two)");
+  say(
+    `installing Debian's ${CHROMIUM_PACKAGE} for the browser tests (apt-get update, then apt-get install ${CHROMIUM_PACKAGE}; a minute or two)`,
+  );
   run('apt-get', ['update', '-qq'], `apt-get update failed; ${hint}`);
-  run('apt-get', ['install', '-y', '-qq', 'chromium'], `apt-get install chromium failed; ${hint}`);
-  if (!existsSync(path)) throw new SetupError(`apt-get installed chromium but ${path} is still missing; ${hint}`);
+  run('apt-get', ['install', '-y', '-qq', CHROMIUM_PACKAGE], `apt-get install ${CHROMIUM_PACKAGE} failed; ${hint}`);
+  if (!existsSync(path)) throw new SetupError(`apt-get installed ${CHROMIUM_PACKAGE} but ${path} is still missing; ${hint}`);
   say(`Chromium installed at ${path}`);
 }
 

@@ -1,10 +1,10 @@
-// Browser-test helpers: Debian's Chromium through playwright-core, screenshots under
+// Browser-test helpers: Debian's Chromium (its headless shell) through playwright-core, screenshots under
 // test/artifacts/, and the phone-width check that no table cell is cut off.
 import { existsSync, mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { CHROMIUM, CHROMIUM_PACKAGE } from './chromium-path.ts';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 export const ARTIFACTS = fileURLToPath(new URL('../artifacts/', import.meta.url));
 export const UI_WAIT = 10_000;
@@ -12,7 +12,7 @@ export const DESKTOP_VIEWPORT = { width: 1360, height: 900 };
 export const PHONE_VIEWPORT = { width: 375, height: 812 };
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: npm test installs it (scripts/pretest.ts), or apt-get install -y chromium.`);
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium is missing at ${CHROMIUM}: npm test installs it (scripts/pretest.ts), or apt-get install -y ${CHROMIUM_PACKAGE}.`);
   mkdirSync(ARTIFACTS, { recursive: true });
   return chromium.launch({ executablePath: CHROMIUM, args: ARGS });
 }
