@@ -4,11 +4,10 @@
 // The owner token is rotated, never revoked. The API refuses what the signed-in token may not grant (403).
 
 import { api } from './api.js';
-import { h, clear, errorBox, badge, busy, card } from './dom.js';
+import { h, clear, badge, card } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
-import { confirmAction } from './confirm.js';
-import { redrawRow } from './row-focus.js';
+import { confirmedRowAction, issueToken, replaceRow } from './token-actions.js';
 import { tokenCells, tokenState } from './token-cells.js';
 import { allowed } from './scopes.js';
 import { HANDLE_SCOPES } from './handle-scopes.js';
@@ -43,51 +42,33 @@ export async function renderTokens(ctx) {
       ], feedback));
     return tr;
 
-    function replaceWith(fresh, action) {
-      fresh.classList.add('flash');
-      redrawRow(tr, action, () => {
-        tr.replaceWith(fresh);
-        return fresh;
+    function rotate(e) {
+      return confirmedRowAction(e, {
+        confirm: {
+          title: `Rotate the token "${t.name}"?`,
+          body: ['It gets a new secret, shown once; the old secret is refused from now on (401), and streams opened with it end.',
+            'Its id, scopes and expiry stay. Put the new secret wherever the old one was used.'],
+          confirm: 'Rotate token',
+        },
+        feedback, failTitle: 'Could not rotate the token',
+        run: async () => {
+          const rotated = await api(`/tokens/${encodeURIComponent(t.tokenId)}/rotate`, { method: 'POST' });
+          clear(issued, tokenOnce(rotated, 'New secret of'));
+          replaceRow(tr, row(rotated), 'rotate');
+        },
       });
     }
 
-    async function rotate(e) {
-      const button = e.currentTarget; // gone from the event once an await has passed
-      const sure = await confirmAction({
-        title: `Rotate the token "${t.name}"?`,
-        body: ['It gets a new secret, shown once; the old secret is refused from now on (401), and streams opened with it end.',
-          'Its id, scopes and expiry stay. Put the new secret wherever the old one was used.'],
-        confirm: 'Rotate token',
+    function revoke(e) {
+      return confirmedRowAction(e, {
+        confirm: {
+          title: `Revoke the token "${t.name}"?`,
+          body: 'Whoever holds it is refused from its next request (401), and its open live streams end. This cannot be undone.',
+          confirm: 'Revoke token',
+        },
+        feedback, failTitle: 'Could not revoke the token',
+        run: async () => replaceRow(tr, row(await api(`/tokens/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' })), 'revoke'),
       });
-      if (!sure) return;
-      const done = busy(button);
-      clear(feedback);
-      try {
-        const rotated = await api(`/tokens/${encodeURIComponent(t.tokenId)}/rotate`, { method: 'POST' });
-        clear(issued, tokenOnce(rotated, 'New secret of'));
-        replaceWith(row(rotated), 'rotate');
-      } catch (err) {
-        done();
-        feedback.append(errorBox(err, 'Could not rotate the token'));
-      }
-    }
-
-    async function revoke(e) {
-      const button = e.currentTarget;
-      const sure = await confirmAction({
-        title: `Revoke the token "${t.name}"?`,
-        body: 'Whoever holds it is refused from its next request (401), and its open live streams end. This cannot be undone.',
-        confirm: 'Revoke token',
-      });
-      if (!sure) return;
-      const done = busy(button);
-      clear(feedback);
-      try {
-        replaceWith(row(await api(`/tokens/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' })), 'revoke');
-      } catch (err) {
-        done();
-        feedback.append(errorBox(err, 'Could not revoke the token'));
-      }
     }
   }
 
@@ -100,25 +81,13 @@ export async function renderTokens(ctx) {
     const submit = h('button.btn.btn-primary#token-submit', { type: 'submit' }, 'Issue token');
     const feedback = h('div.feedback#token-feedback', { 'aria-live': 'polite' });
 
-    async function onSubmit(event) {
-      event.preventDefault();
-      clear(feedback);
-      const scopes = boxes.filter((b) => b.checked).map((b) => b.value);
-      if (!scopes.length) return void feedback.append(errorBox({ message: 'Tick at least one scope.' }, 'No scope chosen'));
-      const done = busy(submit);
-      try {
-        const t = await api('/tokens', { method: 'POST', body: {
-          name: name.value.trim(), scopes, ...(expires.value && { expiresAt: `${expires.value}T23:59:59.999Z` }),
-        } });
-        form.reset();
+    const onSubmit = (event) => issueToken(event, {
+      path: '/tokens', form, name, boxes, expires, submit, feedback, failTitle: 'Could not issue the token',
+      onIssued: async (t) => {
         clear(issued, tokenOnce(t, 'Token'));
         await table.reload();
-      } catch (err) {
-        feedback.append(errorBox(err, 'Could not issue the token'));
-      } finally {
-        done();
-      }
-    }
+      },
+    });
 
     const form = h('form.form-grid#token-form', { method: 'post', on: { submit: onSubmit } },
       h('div.field', {}, h('label', { for: 'token-name' }, 'Name'), name),

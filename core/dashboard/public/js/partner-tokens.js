@@ -3,11 +3,10 @@
 // shown once with a Copy button. Listing needs partners.write, as issuing does (API.md).
 
 import { api } from './api.js';
-import { h, clear, errorBox, busy } from './dom.js';
+import { h, clear } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
-import { confirmAction } from './confirm.js';
-import { redrawRow } from './row-focus.js';
+import { confirmedRowAction, issueToken, replaceRow } from './token-actions.js';
 import { tokenCells, tokenState } from './token-cells.js';
 
 const SCOPES = [
@@ -38,27 +37,16 @@ export function partnerTokens(p, handle) {
         : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'), feedback));
     return tr;
 
-    async function revoke(e) {
-      const button = e.currentTarget; // gone from the event once an await has passed
-      const sure = await confirmAction({
-        title: `Revoke the token "${t.name}" of ${p.partnerId}?`,
-        body: 'Whoever holds it is signed out of the portal at once (its next request gets 401) and its open live streams end. This cannot be undone; issue a new token to let the partner back in.',
-        confirm: 'Revoke token',
+    function revoke(e) {
+      return confirmedRowAction(e, {
+        confirm: {
+          title: `Revoke the token "${t.name}" of ${p.partnerId}?`,
+          body: 'Whoever holds it is signed out of the portal at once (its next request gets 401) and its open live streams end. This cannot be undone; issue a new token to let the partner back in.',
+          confirm: 'Revoke token',
+        },
+        feedback, failTitle: 'Could not revoke the token',
+        run: async () => replaceRow(tr, row(await api(`${base}/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' })), 'revoke'),
       });
-      if (!sure) return;
-      const done = busy(button);
-      clear(feedback);
-      try {
-        const fresh = row(await api(`${base}/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' }));
-        fresh.classList.add('flash');
-        redrawRow(tr, 'revoke', () => {
-          tr.replaceWith(fresh);
-          return fresh;
-        });
-      } catch (err) {
-        done();
-        feedback.append(errorBox(err, 'Could not revoke the token'));
-      }
     }
   }
 
@@ -70,25 +58,13 @@ export function partnerTokens(p, handle) {
     const submit = h('button.btn.btn-small.btn-primary', { type: 'submit', dataset: { action: 'issue' } }, 'Issue token');
     const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
 
-    async function onSubmit(event) {
-      event.preventDefault();
-      clear(feedback); // a secret already shown stays until a new one replaces it or Done hides it
-      const scopes = boxes.filter((b) => b.checked).map((b) => b.value);
-      if (!scopes.length) return void feedback.append(errorBox({ message: 'Tick at least one scope.' }, 'No scope chosen'));
-      const done = busy(submit);
-      try {
-        const t = await api(base, { method: 'POST', body: {
-          name: name.value.trim(), scopes, ...(expires.value && { expiresAt: `${expires.value}T23:59:59.999Z` }),
-        } });
-        form.reset();
+    const onSubmit = (event) => issueToken(event, {
+      path: base, form, name, boxes, expires, submit, feedback, failTitle: `Could not issue a token for ${p.partnerId}`,
+      onIssued: async (t) => {
         clear(issued, tokenOnce(t));
         await table.reload();
-      } catch (err) {
-        feedback.append(errorBox(err, `Could not issue a token for ${p.partnerId}`));
-      } finally {
-        done();
-      }
-    }
+      },
+    });
 
     const form = h('form.inline-form.token-issue', { method: 'post', on: { submit: onSubmit } },
       h('label.inline-field', {}, h('span', {}, 'Name'), name),
