@@ -25,6 +25,14 @@ describe("the funnel's revenue lines with reversals in another currency", () => 
 
   it('list a currency whose only money in the range is a reversal (of an older conversion): its net is negative', () => {
     expect(revenueLines({ revenue: 0, revenueByCurrency: {}, netRevenueByCurrency: { USD: -5 } }, 'EUR')).to.deep.equal(['0.00 EUR', '+ 0.00 USD (net -5.00 USD)']);
+    // Where no currency is known to lead (a partner's portal) as well: with two revenue currencies it was left out.
+    const portal = { revenue: 0, netRevenue: 0, revenueByCurrency: { EUR: 10, GBP: 7 }, netRevenueByCurrency: { EUR: 10, GBP: 7, USD: -5 } };
+    expect(revenueLines(portal)).to.deep.equal(['10.00 EUR', '7.00 GBP', '0.00 USD (net -5.00 USD)']);
+    expect(netRevenueLine(portal), 'the lead lost nothing').to.equal(null);
+    // Only a reversal in the range: it leads, its net under it.
+    const only = { revenue: 0, netRevenue: 0, revenueByCurrency: {}, netRevenueByCurrency: { USD: -5 } };
+    expect(revenueLines(only)).to.deep.equal(['0.00 USD']);
+    expect(netRevenueLine(only)).to.equal('net -5.00 USD');
   });
 
   it('sum every currency\'s net and the reversals into the totals, a row without netRevenueByCurrency counting its revenue', () => {

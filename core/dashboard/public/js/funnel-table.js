@@ -52,19 +52,27 @@ export function impliedCurrency(row) {
 }
 
 /**
+ * The currencies a row has money in: its revenue's, then any whose only money in the range is a reversal (of an older
+ * conversion; its net is negative), so that no refund goes unshown whichever currency leads.
+ */
+const currenciesOf = (row) => [...new Set([...Object.keys(row.revenueByCurrency ?? {}), ...Object.keys(row.netRevenueByCurrency ?? {})])];
+
+/**
  * Revenue as lines of text: the reporting currency first, then every other currency as "+ 508.90 EUR".
  * The API never converts (no FX source), so other currencies are shown beside it, never added in.
  */
 export function revenueLines(row, currency) {
-  const byCurrency = Object.entries(row.revenueByCurrency ?? {});
   if (!currency) {
     const implied = impliedCurrency(row);
     if (implied) return revenueLines(row, implied);
     // The first currency leads (its net goes under it: netRevenueLine), each other one carries its own.
-    return byCurrency.length ? byCurrency.map(([c, v], i) => (i ? `${fmt.money(v, c)}${netNote(row, c, v)}` : fmt.money(v, c))) : [fmt.money(row.revenue, '')];
+    const shown = currenciesOf(row);
+    return shown.length ? shown.map((c, i) => {
+      const value = row.revenueByCurrency?.[c] ?? 0;
+      return i ? `${fmt.money(value, c)}${netNote(row, c, value)}` : fmt.money(value, c);
+    }) : [fmt.money(row.revenue, '')];
   }
-  // A currency with reversals in the window and no revenue in it is listed too (its net is negative).
-  const shown = [...new Set([...byCurrency.map(([c]) => c), ...Object.keys(row.netRevenueByCurrency ?? {})])].sort();
+  const shown = currenciesOf(row).sort();
   const others = shown.filter((c) => c !== currency).map((c) => {
     const value = row.revenueByCurrency?.[c] ?? 0;
     return `+ ${fmt.money(value, c)}${netNote(row, c, value)}`;
@@ -98,9 +106,10 @@ export function netRevenueLine(row, currency) {
   if (!shown) {
     // No reporting currency to lead (a partner's portal): the first currency does, as in revenueLines, and its net is here
     // (inside the lead line, it made the totals card's big figure "120.00 EUR (net 100.00 EUR)").
-    const [lead] = Object.entries(row.revenueByCurrency ?? {});
-    const net = lead && row.netRevenueByCurrency?.[lead[0]];
-    return typeof net === 'number' && net !== lead[1] ? `net ${fmt.money(net, lead[0])}` : null;
+    const [lead] = currenciesOf(row);
+    const value = row.revenueByCurrency?.[lead] ?? 0;
+    const net = lead && row.netRevenueByCurrency?.[lead];
+    return typeof net === 'number' && net !== value ? `net ${fmt.money(net, lead)}` : null;
   }
   if (row.netRevenue === row.revenue) return null;
   return `net ${fmt.money(row.netRevenue, shown)}`;
