@@ -1,9 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium, newContext } from '../support/browser.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSuite } from '../support/browser-suite.ts';
+import { newContext } from '../support/browser.ts';
+import { createHandle } from '../support/server.ts';
 
 const DAY_S = 86_400;
 
@@ -52,23 +53,18 @@ async function merchantSite(tenxPort: number) {
 
 describe('merchant snippet GET /sdk/ctx.js in a real browser (Debian Chromium)', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let merchant: Awaited<ReturnType<typeof merchantSite>>;
   let tenxPort: number;
   let context: BrowserContext | null = null;
   let pageErrors: string[] = [];
 
   before(async function () {
-    // Never skipped: `npm test`'s pretest (scripts/pretest.ts) installs Chromium or stops with what to install.
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenxPort = Number(new URL(server.url).port);
+    tenxPort = Number(new URL(suite.server.url).port);
     merchant = await merchantSite(tenxPort);
   });
   after(async () => {
-    await browser?.close();
     await merchant?.close();
-    await server?.close();
   });
   afterEach(async () => {
     await context?.close();
@@ -77,7 +73,7 @@ describe('merchant snippet GET /sdk/ctx.js in a real browser (Debian Chromium)',
   });
 
   async function openPage(): Promise<Page> {
-    context = await newContext(browser);
+    context = await newContext(suite.browser);
     const page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(e.message));
@@ -120,8 +116,8 @@ describe('merchant snippet GET /sdk/ctx.js in a real browser (Debian Chromium)',
   });
 
   it('end to end: short link → merchant landing → checkout → the merchant server posts the conversion, with the sub-IDs', async () => {
-    const tenant = await createHandle(server);
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    const tenant = await createHandle(suite.server);
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
       primaryLink: { slug: 'deal-alpha', destinationUrl: `${merchant.origin}/landing.html` },
     }).expect(201);
@@ -135,7 +131,7 @@ describe('merchant snippet GET /sdk/ctx.js in a real browser (Debian Chromium)',
     const order = await page.evaluate(() => (window as any).order('789'));
     expect(order.status).to.equal(201);
     expect(order.body).to.include({ campaignId: 'partner-alpha', value: 49.9, sub1: 'newsletter', deduped: false });
-    const { rows } = await server.sql.query('select click_id, sub1 from conversions where handle = $1', [tenant.handle]);
+    const { rows } = await suite.server.sql.query('select click_id, sub1 from conversions where handle = $1', [tenant.handle]);
     expect(rows).to.deep.equal([{ click_id: order.body.clickId, sub1: 'newsletter' }]);
   });
 });

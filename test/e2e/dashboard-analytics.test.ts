@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { insertTraffic } from '../support/analytics-fixtures.ts';
-import { chartLayout, clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, launchChromium, newContext, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { chartLayout, clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, newContext, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle } from '../support/server.ts';
 
 // The dashboard's analytics (issue 16) in Debian's Chromium: date ranges kept in the URL, the
 // hourly view of the last 24 hours, every currency in the breakdowns, browser and OS breakdowns,
@@ -18,27 +19,25 @@ const daysBetween = (a: number, b: number) => Math.round((Date.parse(isoDay(b)) 
 
 describe('dashboard analytics in a real browser: ranges, hourly view, currencies, phone width', function () {
   this.timeout(90_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let context: BrowserContext | null = null;
   let pageErrors: string[] = [];
   const OLD = Date.now() - 400 * DAY; // all time starts here
   const MONTH_AGO = Date.now() - 40 * DAY;
-  const api = (path: string) => server.http.get(`/v2/handles/${tenant.handle}${path}`).set(tenant.auth).expect(200);
+  const api = (path: string) => suite.server.http.get(`/v2/handles/${tenant.handle}${path}`).set(tenant.auth).expect(200);
 
   before(async function () {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
     for (const [campaignId, partnerId] of [['recent-alpha', 'alpha'], ['old-beta', undefined]] as const) {
-      await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
         campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', ...(partnerId && { partnerId }),
         primaryLink: { slug: campaignId, destinationUrl: `https://merchant.example.com/p?ref=${campaignId}`, title: `${campaignId} deal` },
       }).expect(201);
     }
     // History the redirect cannot make: 400 and 40 days ago, written as the flusher writes rollups.
-    await insertTraffic(server.sql, tenant.handle, [
+    await insertTraffic(suite.server.sql, tenant.handle, [
       { campaignId: 'old-beta', at: new Date(OLD), country: 'JP', conversions: [{ value: 30, currency: 'EUR' }] },
       { campaignId: 'old-beta', at: new Date(OLD + 60_000), country: 'JP' },
       { campaignId: 'old-beta', at: new Date(MONTH_AGO), country: 'BR', conversions: [{ value: 12, currency: 'USD' }] },
@@ -55,10 +54,6 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     await convert(de, 'alpha-eur', 40, 'EUR');
     await waitFor(async () => (await api('/analytics?funnel=true')).body.totals.clicks === 10, 'the 5 live clicks in analytics');
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
   afterEach(async () => {
     await context?.close();
     context = null;
@@ -66,17 +61,17 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
   });
 
   async function click(slug: string, headers: Record<string, string> = {}, query = '') {
-    const res = await fetch(`${server.url}/${tenant.handle}/${slug}${query}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP, ...headers } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/${slug}${query}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP, ...headers } });
     expect(res.status).to.equal(302);
     return new URL(res.headers.get('location')!).searchParams.get('ctx')!;
   }
 
   async function convert(ctx: string, key: string, value: number, currency: string) {
-    await server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key }).expect(201);
+    await suite.server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key }).expect(201);
   }
 
   async function openPage(viewport = DESKTOP_VIEWPORT): Promise<Page> {
-    context = await newContext(browser, { viewport, locale: 'en-US' });
+    context = await newContext(suite.browser, { viewport, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -84,7 +79,7 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
   }
 
   async function signIn(page: Page, hash: string, token = tenant.ownerToken) {
-    await page.goto(`${server.url}/dashboard${hash}`);
+    await page.goto(`${suite.server.url}/dashboard${hash}`);
     await page.fill('#signin-handle', tenant.handle);
     await page.fill('#signin-token', token);
     await page.click('#signin-submit');
@@ -195,7 +190,7 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
 
     // Browser and OS: tables once the API has groupBy=browser|os (the rollups branch), until then a note, never an error.
     for (const dim of ['browser', 'os']) {
-      const res = await server.http.get(`/v2/handles/${tenant.handle}/analytics?groupBy=${dim}`).set(tenant.auth);
+      const res = await suite.server.http.get(`/v2/handles/${tenant.handle}/analytics?groupBy=${dim}`).set(tenant.auth);
       if (res.status === 400) {
         await page.locator(`[data-dimension="${dim}"] [data-unsupported="${dim}"]`).waitFor({ timeout: UI_WAIT });
       } else {
@@ -294,7 +289,7 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
   });
 
   it('partner portal: the live funnel and the sub-IDs take the same ranges (24 h by hour) over the partner\'s own campaigns', async () => {
-    const { token } = await partnerToken(server, tenant, 'alpha');
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
     const page = await openPage();
     await signIn(page, '#/live?range=24h', token);
     await waitForCell(page, 'recent-alpha', 'clicks', '5');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle } from '../support/server.ts';
 
 // The manager's Commissions page (#/commissions) filtered by the UTC days a commission was created:
 // From and to are whole days, kept in the URL like the other filters; a From after the To shows the
@@ -12,36 +12,30 @@ import { createHandle, startTestServer, type TestServer } from '../support/serve
 
 describe('dashboard commissions in a real browser: the created-on date filter', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
   const ids: Record<string, string> = {};
   const rowOf = (name: string) => `#commissions-table tr[data-commission-id="${ids[name]}"]`;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
     // Around the days 2026-11-28 … 2026-11-30: one just before, two inside (the last day's last second), one just after.
     const at = { before: '2026-11-27T23:59:59Z', first: '2026-11-28T00:00:00Z', last: '2026-11-30T23:59:59.500Z', after: '2026-12-01T00:00:00Z' };
     const names = Object.keys(at) as Array<keyof typeof at>;
     const holdUntil = new Date(Date.now() + 30 * 86_400_000); // pending throughout: the hold never ends during the test
-    const created = await ledgerRows(server, names.map((name, i) => ({
+    const created = await ledgerRows(suite.server, names.map((name, i) => ({
       handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: `${i + 1}.00`, status: 'pending', holdUntil, createdAt: new Date(at[name]),
     })));
     names.forEach((name, i) => (ids[name] = created[i]));
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   it('shows only the commissions created on the days chosen, both days whole; the dates stay in the URL across a reload', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/commissions');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/commissions');
     await page.locator(rowOf('after')).waitFor({ timeout: UI_WAIT });
 
     await page.fill('#commission-from', '2026-11-28');
@@ -77,7 +71,7 @@ describe('dashboard commissions in a real browser: the created-on date filter', 
   it('a From after the To shows the API\'s 400 beside the form, the form kept to correct it', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/commissions?from=2026-12-01&to=2026-11-28');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/commissions?from=2026-12-01&to=2026-11-28');
     const problem = page.locator('#commission-filter-feedback .alert-error');
     await problem.waitFor({ timeout: UI_WAIT });
     expect(await problem.textContent()).to.include('`from` must be before `to`.').and.include('HTTP 400');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { storedClicks } from '../support/redirect.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 
 // The Conversions page (#/conversions) in Debian's Chromium: the list with its filters kept in the
 // URL, and Reverse (partial, over what remains, the rest), each step checked against the
@@ -14,16 +14,15 @@ const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (K
 
 describe('dashboard conversions in a real browser: list, filters in the URL, reversals', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
   const ids: Record<string, string> = {};
-  const conversion = async (id: string) => (await server.http.get(`/v2/handles/${tenant.handle}/conversions/${id}`).set(tenant.auth).expect(200)).body;
+  const conversion = async (id: string) => (await suite.server.http.get(`/v2/handles/${tenant.handle}/conversions/${id}`).set(tenant.auth).expect(200)).body;
 
   async function campaign(campaignId: string, partnerId?: string) {
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', ...(partnerId && { partnerId }),
       primaryLink: { slug: campaignId, destinationUrl: `https://merchant.example.com/p?ref=${campaignId}` },
     }).expect(201);
@@ -32,31 +31,26 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
   let clicks = 0;
   /** A visitor's click on the short link, then the merchant's server posting the order (authenticated). */
   async function sale(slug: string, key: string, value: number, currency: string, q = '') {
-    const res = await fetch(`${server.url}/${tenant.handle}/${slug}${q}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/${slug}${q}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
     // The conversion takes its sub-IDs from its click's row: under load the click can still be buffered past the
     // conversion's wait for it (a full run, 2026-12-05: the row read no sub1), so the row is stored first.
-    await storedClicks(server, tenant.handle, ++clicks, 15_000);
-    const posted = await server.http.post('/v2/public/conversions').set(tenant.auth)
+    await storedClicks(suite.server, tenant.handle, ++clicks, 15_000);
+    const posted = await suite.server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key }).expect(201);
     ids[key] = posted.body.conversionId;
   }
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
     await campaign('alpha-deal', 'alpha');
     await campaign('beta-deal');
-    await server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
       .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
     await sale('alpha-deal', 'order-1001', 120, 'USD', '?sub1=newsletter');
     await sale('beta-deal', 'order-1002', 40, 'EUR');
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   const rowOf = (key: string) => `#conversions-table tr[data-conversion-id="${ids[key]}"]`;
@@ -64,7 +58,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
   it('lists conversions with partner, sub-IDs, value in its currency; the filters are kept in the URL across a reload', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/conversions');
     expect(await navPages(page)).to.include('conversions');
     await page.locator(rowOf('order-1002')).waitFor({ timeout: UI_WAIT });
     const alpha = (await page.locator(rowOf('order-1001')).textContent())!;
@@ -100,7 +94,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
   it('reverses part of a conversion (its commission\'s adjustment shown), refuses more than remains (422 over_reversal, nothing reversed), then reverses the rest', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
     const row = page.locator(rowOf('order-1001'));
     await row.locator('[data-action="reverse"]').click();
     const form = page.locator(`tr[data-reversal-for="${ids['order-1001']}"]`);
@@ -146,24 +140,24 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     expect(await row.locator('[data-action="reverse"]').count(), 'nothing left to reverse').to.equal(0);
     stored = await conversion(ids['order-1001']);
     expect([stored.reversedValue, stored.status]).to.deep.equal([120, 'reversed']);
-    const commissions = (await server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=alpha&type=conversion`).set(tenant.auth).expect(200)).body.data;
+    const commissions = (await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=alpha&type=conversion`).set(tenant.auth).expect(200)).body.data;
     expect(commissions.map((c: { status: string }) => c.status)).to.deep.equal(['reversed']);
     expect(session.unexpectedConsole([422])).to.deep.equal([]);
     expect(await atPhoneWidth(page, 'conversions-04-phone'), 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
   });
 
   it('scopes: conversions.read alone lists without Reverse; without it there is no Conversions page', async () => {
-    const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['conversions.read'])).token;
+    const reader = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['conversions.read'])).token;
     session = await openSession();
-    await signIn(session.page, server, tenant.handle, reader, '#/conversions');
+    await signIn(session.page, suite.server, tenant.handle, reader, '#/conversions');
     await session.page.locator(rowOf('order-1002')).waitFor({ timeout: UI_WAIT });
     expect(await session.page.locator('#conversions-table [data-action="reverse"]').count()).to.equal(0);
     expect(session.pageErrors).to.deep.equal([]);
     await session.close();
 
-    const other = (await createToken(server, tenant.handle, tenant.ownerToken, ['commissions.read'])).token;
+    const other = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['commissions.read'])).token;
     session = await openSession();
-    await signIn(session.page, server, tenant.handle, other, '#/conversions');
+    await signIn(session.page, suite.server, tenant.handle, other, '#/conversions');
     expect(await navPages(session.page)).to.not.include('conversions');
     await waitForText(session.page, '.nav-hidden', 'Conversions (conversions.read)');
   });
@@ -172,7 +166,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     for (let i = 0; i < 50; i++) await sale('beta-deal', `bulk-${i}`, 1, 'EUR');
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/conversions');
     await page.locator(rowOf('bulk-49')).waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#conversions-table tbody tr').count()).to.equal(50);
     // The next page fails once: the reason shows beside the button that was clicked, the 50 rows stay, and a second
@@ -196,20 +190,20 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
   });
 
   it('reverses a conversion without a value (a lead paid a flat amount): whole, without an amount field, its commission reversed', async () => {
-    await server.http.put(`/v2/handles/${tenant.handle}/rewards/lead-flat`).set(tenant.auth)
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/lead-flat`).set(tenant.auth)
       .send({ scope: { campaignId: 'alpha-deal' }, event: 'sale', type: 'flat', amount: 2.5, currency: 'USD' }).expect(201);
-    const res = await fetch(`${server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
     // The conversion takes its sub-IDs from its click's row: under load the click can still be buffered past the
     // conversion's wait for it (a full run, 2026-12-05: the row read no sub1), so the row is stored first.
-    await storedClicks(server, tenant.handle, ++clicks, 15_000);
-    const posted = await server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'sale', idempotencyKey: 'lead-1' }).expect(201);
+    await storedClicks(suite.server, tenant.handle, ++clicks, 15_000);
+    const posted = await suite.server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'sale', idempotencyKey: 'lead-1' }).expect(201);
     ids['lead-1'] = posted.body.conversionId;
 
     session = await openSession();
     const { page } = session;
     // Last in this file: the paging test above counts the conversions.
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
     // The API reverses it (once, whole); the page offered no Reverse for a conversion without a value.
     await page.locator(`${rowOf('lead-1')} [data-action="reverse"]`).click({ timeout: UI_WAIT });
     const form = page.locator(`tr[data-reversal-for="${ids['lead-1']}"]`);

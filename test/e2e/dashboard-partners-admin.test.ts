@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 
 // What a network manager used to do with curl, done on the Partners page in Debian's Chromium:
 // a partner's tokens (list, revoke after a confirmation, issue one on purpose with its scopes),
@@ -12,32 +12,26 @@ import { createHandle, createToken, startTestServer, type TestServer } from '../
 
 describe('dashboard partners administration in a real browser: tokens, editing, suspension', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
-  const api = (path: string) => server.http.get(`/v2/handles/${tenant.handle}${path}`).set(tenant.auth);
+  const openSession = sessionPerTest(() => suite.browser);
+  const api = (path: string) => suite.server.http.get(`/v2/handles/${tenant.handle}${path}`).set(tenant.auth);
   /** What a partner token gets on its realm's profile: 200 while valid, 401 once revoked. */
-  const profileStatus = async (token: string) => (await server.http.get(`/v2/handles/${tenant.handle}/partner`).set({ Authorization: `Bearer ${token}` })).status;
+  const profileStatus = async (token: string) => (await suite.server.http.get(`/v2/handles/${tenant.handle}/partner`).set({ Authorization: `Bearer ${token}` })).status;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
   });
 
   it('tokens: lists a partner\'s tokens, revokes one only once confirmed (it then gets 401), issues one with chosen scopes shown once with Copy', async () => {
-    await createPartner(server, tenant, 'delta', { name: 'Delta Media' });
-    const old = await partnerToken(server, tenant, 'delta', { name: 'old laptop' });
+    await createPartner(suite.server, tenant, 'delta', { name: 'Delta Media' });
+    const old = await partnerToken(suite.server, tenant, 'delta', { name: 'old laptop' });
     expect(await profileStatus(old.token)).to.equal(200);
     session = await openSession();
     const { page } = session;
-    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    await session.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.server.url });
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/partners');
     const row = page.locator('#partners-table tr[data-partner-id="delta"]');
     await row.locator('[data-action="tokens"]').click();
     const panel = page.locator('tr[data-detail-for="delta"][data-panel="tokens"]');
@@ -100,10 +94,10 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
   });
 
   it('edit: changes a partner\'s name, email (emptied: none) and minimum payout with one PATCH; the API\'s 400 shows in place; read-only tokens get no Edit', async () => {
-    await createPartner(server, tenant, 'echo', { name: 'Echo Ads', email: 'pay@echo.example', minimumPayout: 50 });
+    await createPartner(suite.server, tenant, 'echo', { name: 'Echo Ads', email: 'pay@echo.example', minimumPayout: 50 });
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/partners');
     const row = page.locator('#partners-table tr[data-partner-id="echo"]');
     // The email wraps after its "@" and before a dot first (it broke anywhere: "payou/ts@al/pha.e/xampl/e"), and copies whole.
     const email = row.locator('td.email');
@@ -141,19 +135,19 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
     await session.close();
 
     // Without partners.write: the list, and no Edit, Tokens or Suspend.
-    const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['partners.read'])).token;
+    const reader = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['partners.read'])).token;
     session = await openSession();
-    await signIn(session.page, server, tenant.handle, reader, '#/partners');
+    await signIn(session.page, suite.server, tenant.handle, reader, '#/partners');
     await session.page.locator('#partners-table tr[data-partner-id="echo"]').waitFor({ timeout: UI_WAIT });
     await session.page.locator('[data-scope-note="partners.write"]').waitFor({ timeout: UI_WAIT });
     expect(await session.page.locator('#partners-table [data-action]').count()).to.equal(0);
   });
 
   it('suspend: asks first, saying links keep redirecting but new commissions are rejected; Cancel keeps it ACTIVE', async () => {
-    await createPartner(server, tenant, 'foxtrot', { name: 'Foxtrot Deals' });
+    await createPartner(suite.server, tenant, 'foxtrot', { name: 'Foxtrot Deals' });
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/partners');
     const row = page.locator('#partners-table tr[data-partner-id="foxtrot"]');
     await row.locator('[data-action="suspend"]').click();
     const dialog = page.locator('dialog.confirm');

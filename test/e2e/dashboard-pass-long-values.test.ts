@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { clippedInWrap, launchChromium, PHONE_VIEWPORT, shot } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { browserSuite } from '../support/browser-suite.ts';
+import { clippedInWrap, PHONE_VIEWPORT, shot } from '../support/browser.ts';
 import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle } from '../support/server.ts';
 
 // Long values the API accepts, in a 1360-pixel window: a 64-character campaign id (the longest its
 // pattern allows) and a 200-character partner name with markup in it. They are shown as text, and
@@ -21,11 +22,10 @@ const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (K
 
 describe('dashboard in a real browser: long ids and names keep every column in view', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
 
   /** Markup the page would have made from an API string: none may exist. */
   const injected = (page: Page) => page.evaluate(() => document.querySelectorAll('main img[src="x"], main script, [onerror]').length);
@@ -34,25 +34,20 @@ describe('dashboard in a real browser: long ids and names keep every column in v
   before(async () => {
     expect(LONG_ID).to.have.length(64);
     expect(LONG_NAME).to.have.length(200);
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'evil', { name: LONG_NAME });
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'evil', { name: LONG_NAME });
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId: LONG_ID, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'evil',
       primaryLink: { slug: 'bf-2026', destinationUrl: 'https://merchant.example.com/p?ref=bf', title: LONG_NAME },
     }).expect(201);
-    const res = await fetch(`${server.url}/${tenant.handle}/bf-2026?sub1=${encodeURIComponent(HOSTILE)}&sub3=${LONG_SUB}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/bf-2026?sub1=${encodeURIComponent(HOSTILE)}&sub3=${LONG_SUB}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
     // 10 %: the reversal then shows the commission row it appended, in a table of its own under the form.
-    await server.http.put(`/v2/handles/${tenant.handle}/rewards/ten-percent`).set(tenant.auth)
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/ten-percent`).set(tenant.auth)
       .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
-    await server.http.post('/v2/public/conversions').set(tenant.auth)
+    await suite.server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value: 120, currency: 'USD', idempotencyKey: LONG_KEY }).expect(201);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   const dialogs: string[] = [];
@@ -62,7 +57,7 @@ describe('dashboard in a real browser: long ids and names keep every column in v
       dialogs.push(d.message());
       void d.dismiss();
     });
-    await signIn(session.page, server, tenant.handle, token, hash);
+    await signIn(session.page, suite.server, tenant.handle, token, hash);
     return session.page;
   }
   afterEach(() => expect(dialogs, 'dialogs opened by API strings').to.deep.equal([]));
@@ -93,7 +88,7 @@ describe('dashboard in a real browser: long ids and names keep every column in v
   });
 
   it('portal overview: the partner\'s long name wraps inside its card, the page does not scroll sideways', async () => {
-    const { token } = await partnerToken(server, tenant, 'evil');
+    const { token } = await partnerToken(suite.server, tenant, 'evil');
     const page = await open('#/portal', token);
     const name = page.locator('#portal-profile [data-stat="name"] .stat-value');
     await name.waitFor();
@@ -109,7 +104,7 @@ describe('dashboard in a real browser: long ids and names keep every column in v
   });
 
   it('portal sub-IDs: a 100-character sub-ID (the longest kept) leaves clicks, conversions and revenue in view', async () => {
-    const { token } = await partnerToken(server, tenant, 'evil');
+    const { token } = await partnerToken(suite.server, tenant, 'evil');
     const page = await open('#/subids', token);
     await page.selectOption('#subid-slot', 'sub3');
     await page.locator(`#breakdown-subid tr[data-key="${LONG_SUB}"]`).waitFor();
@@ -142,25 +137,25 @@ describe('dashboard in a real browser: long ids and names keep every column in v
 
   it('partners, reward rules, payouts: a 130-character email, a 64-character rule id, a 255-character payment reference and a 200-character token name leave the buttons in view', async () => {
     const email = `${'e'.repeat(60)}@${'d'.repeat(56)}.example.com`;
-    await createPartner(server, tenant, 'payee', { name: 'Payee Media', email });
-    await partnerToken(server, tenant, 'payee', { name: 'T'.repeat(200) });
+    await createPartner(suite.server, tenant, 'payee', { name: 'Payee Media', email });
+    await partnerToken(suite.server, tenant, 'payee', { name: 'T'.repeat(200) });
     const ruleId = 'r'.repeat(64);
-    await server.http.put(`/v2/handles/${tenant.handle}/rewards/${ruleId}`).set(tenant.auth)
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/${ruleId}`).set(tenant.auth)
       .send({ scope: { campaignId: LONG_ID, partnerId: 'evil' }, event: 'click', type: 'flat', amount: 0.05, holdDays: 0 }).expect(201);
     // One approved commission of payee's, paid with a long reference.
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId: 'payee-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'payee',
       primaryLink: { slug: 'payee-deal', destinationUrl: 'https://merchant.example.com/p?ref=payee' },
     }).expect(201);
-    const res = await fetch(`${server.url}/${tenant.handle}/payee-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/payee-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
-    await server.http.post('/v2/public/conversions').set(tenant.auth)
+    await suite.server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value: 50, currency: 'USD', idempotencyKey: 'payee-order-1' }).expect(201);
-    const { body: list } = await server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=payee`).set(tenant.auth).expect(200);
-    await server.http.patch(`/v2/handles/${tenant.handle}/commissions/${list.data[0].commissionId}`).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
-    const { body: run } = await server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth)
+    const { body: list } = await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=payee`).set(tenant.auth).expect(200);
+    await suite.server.http.patch(`/v2/handles/${tenant.handle}/commissions/${list.data[0].commissionId}`).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
+    const { body: run } = await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth)
       .send({ idempotencyKey: 'run-payee', partnerIds: ['payee'], periodEnd: list.data[0].holdUntil }).expect(201);
-    await server.http.post(`/v2/handles/${tenant.handle}/payouts/${run.data[0].payoutId}/mark-paid`).set(tenant.auth).send({ reference: 'W'.repeat(255) }).expect(200);
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${run.data[0].payoutId}/mark-paid`).set(tenant.auth).send({ reference: 'W'.repeat(255) }).expect(200);
 
     const page = await open('#/partners');
     await page.locator('#partners-table tr[data-partner-id="payee"] [data-action="tokens"]').click();
@@ -177,18 +172,18 @@ describe('dashboard in a real browser: long ids and names keep every column in v
   });
 
   it('a 1280-pixel window: a pending payout\'s reference field, Mark paid and Cancel stay inside the payouts table', async () => {
-    await createPartner(server, tenant, 'pending-payee', { name: 'Pending Payee' });
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    await createPartner(suite.server, tenant, 'pending-payee', { name: 'Pending Payee' });
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId: 'pending-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'pending-payee',
       primaryLink: { slug: 'pending-deal', destinationUrl: 'https://merchant.example.com/p?ref=pending' },
     }).expect(201);
-    const res = await fetch(`${server.url}/${tenant.handle}/pending-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/pending-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
-    await server.http.post('/v2/public/conversions').set(tenant.auth)
+    await suite.server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value: 1234567.89, currency: 'USD', idempotencyKey: 'pending-order-1' }).expect(201);
-    const { body: list } = await server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=pending-payee`).set(tenant.auth).expect(200);
-    await server.http.patch(`/v2/handles/${tenant.handle}/commissions/${list.data[0].commissionId}`).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
-    await server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth)
+    const { body: list } = await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=pending-payee`).set(tenant.auth).expect(200);
+    await suite.server.http.patch(`/v2/handles/${tenant.handle}/commissions/${list.data[0].commissionId}`).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth)
       .send({ idempotencyKey: 'run-pending', partnerIds: ['pending-payee'], periodEnd: list.data[0].holdUntil }).expect(201);
 
     const page = await open('#/payouts', tenant.ownerToken, { width: 1280, height: 900 });
@@ -215,7 +210,7 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     expect(await pageOverflow(page), 'breakdowns').to.equal(0);
     await session!.close();
 
-    const { token } = await partnerToken(server, tenant, 'evil');
+    const { token } = await partnerToken(suite.server, tenant, 'evil');
     page = await open('#/links', token, PHONE_VIEWPORT);
     await page.locator(`#portal-campaigns tr[data-campaign-id="${LONG_ID}"]`).waitFor();
     await shot(page, 'pass-long-portal-phone');

@@ -1,10 +1,10 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { signIn, type DashboardSession, sessionPerTest, focused } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle } from '../support/server.ts';
 
 // A row's action done with the keyboard (black-box pass): Approve on a commission, Cancel on a
 // payout, Suspend on a partner, Pause on a campaign, Revoke on a partner's token, Delete on a reward rule, the last Load more of a list, a form's submit button (disabled while it sends). The row was redrawn with its new status, the button pressed went
@@ -15,19 +15,17 @@ import { createHandle, startTestServer, type TestServer } from '../support/serve
 
 describe('dashboard rows in a real browser: the focus stays in the row after its action', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
   let pending: string;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
-    await createPartner(server, tenant, 'beta', { name: 'Beta Media' });
-    await server.http
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
+    await createPartner(suite.server, tenant, 'beta', { name: 'Beta Media' });
+    await suite.server.http
       .post(`/v2/handles/${tenant.handle}/campaigns`)
       .set(tenant.auth)
       .send({
@@ -39,21 +37,17 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
       })
       .expect(201);
     const later = new Date(Date.now() + 30 * 86_400_000);
-    [pending] = await ledgerRows(server, [
+    [pending] = await ledgerRows(suite.server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '4.00', status: 'pending', holdUntil: later },
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '5.00', status: 'pending', holdUntil: later },
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '12.50' }, // approved, hold over: a payout
     ]);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   it('commissions: Approve pressed with Enter leaves the focus in the approved row', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/commissions');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/commissions');
     const row = `#commissions-table tr[data-commission-id="${pending}"]`;
     await page.locator(`${row} [data-action="approve"]`).waitFor({ timeout: UI_WAIT });
     await page.fill('#commission-reason', 'orders shipped');
@@ -68,7 +62,7 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
   });
 
   it("payouts: Cancel pressed with Enter leaves the focus in the canceled payout's row", async () => {
-    const run = await server.http
+    const run = await suite.server.http
       .post(`/v2/handles/${tenant.handle}/payouts`)
       .set(tenant.auth)
       .send({ idempotencyKey: 'row-focus' })
@@ -76,7 +70,7 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     const { payoutId } = run.body.data[0];
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/payouts');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/payouts');
     const row = `#payouts-table tr[data-payout-id="${payoutId}"]`;
     await page.focus(`${row} [data-action="cancel"]`);
     await page.keyboard.press('Enter');
@@ -91,7 +85,7 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
   it("partners: Suspend confirmed with the keyboard leaves the focus on the row's Activate", async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/partners');
     const row = '#partners-table tr[data-partner-id="beta"]';
     await page.focus(`${row} [data-action="suspend"]`);
     await page.keyboard.press('Enter');
@@ -126,7 +120,7 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
   it("campaigns: Pause pressed with Enter and confirmed leaves the focus on the row's Activate; the editor's Cancel returns it to Edit", async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/campaigns');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/campaigns');
     const row = '#campaigns-table tr[data-campaign-id="alpha-deal"]';
     await page.focus(`${row} [data-action="pause"]`);
     await page.keyboard.press('Enter');
@@ -150,10 +144,10 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
   });
 
   it("partner tokens: Revoke confirmed with the keyboard leaves the focus on the revoked token's row", async () => {
-    const { tokenId } = await partnerToken(server, tenant, 'alpha', { name: 'laptop' });
+    const { tokenId } = await partnerToken(suite.server, tenant, 'alpha', { name: 'laptop' });
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/partners');
     await page.focus('#partners-table tr[data-partner-id="alpha"] [data-action="tokens"]');
     await page.keyboard.press('Enter');
     const row = `tr[data-token-id="${tokenId}"]`;
@@ -173,7 +167,7 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
       ['rule-a', 'affiliate_click'],
       ['rule-b', 'sale'],
     ]) {
-      await server.http
+      await suite.server.http
         .put(`/v2/handles/${tenant.handle}/rewards/${rewardId}`)
         .set(tenant.auth)
         .send({ scope: {}, event, type: 'percent', percent: 10 })
@@ -181,7 +175,7 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     }
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/rewards');
     await page.focus('#rewards-table tr[data-reward-id="rule-a"] [data-action="delete"]');
     await page.keyboard.press('Enter');
     await page.locator('dialog.confirm [data-confirm="ok"]').waitFor({ timeout: UI_WAIT });
@@ -194,10 +188,10 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
   });
 
   it('lists: the last "Load more" pressed with Enter puts the focus on the first row it loaded (the button goes away)', async () => {
-    for (let i = 0; i < 49; i++) await createPartner(server, tenant, `p-${String(i).padStart(2, '0')}`, { name: `Partner ${i}` });
+    for (let i = 0; i < 49; i++) await createPartner(suite.server, tenant, `p-${String(i).padStart(2, '0')}`, { name: `Partner ${i}` });
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/partners');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/partners');
     const more = page.locator('.table-more button', { hasText: 'Load more' });
     await more.waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#partners-table tbody tr').count()).to.equal(50);
@@ -211,14 +205,14 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
   });
 
   it("forms: a form sent with the keyboard from its button keeps the focus on it, beside the API's error", async () => {
-    await server.http
+    await suite.server.http
       .put(`/v2/handles/${tenant.handle}/rewards/alpha-sale`)
       .set(tenant.auth)
       .send({ scope: { partnerId: 'alpha' }, event: 'sale', type: 'percent', percent: 10 })
       .expect(201);
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/rewards');
     await page.fill('#reward-id', 'another-rule');
     await page.fill('#reward-partner', 'alpha');
     await page.fill('#reward-event', 'sale'); // alpha-sale covers partner alpha's sale already: 409

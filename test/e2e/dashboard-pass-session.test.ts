@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import type { Page } from 'playwright-core';
+import { browserSuite } from '../support/browser-suite.ts';
+import { shot, UI_WAIT } from '../support/browser.ts';
 import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 
 // The session as a person lives it in Debian's Chromium, on pages that stay open.
 // - A token revoked while its live funnel is open: the server ends the stream and the reconnect is
@@ -16,24 +17,18 @@ import { createHandle, createToken, startTestServer, type TestServer } from '../
 
 describe('dashboard session in a real browser: a revoked token on a live page, the focus after navigating', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId: 'alpha-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'alpha',
       primaryLink: { slug: 'alpha-deal', destinationUrl: 'https://merchant.example.com/p?ref=alpha' },
     }).expect(201);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   async function expectSignedOutFrom(page: Page, name: string) {
@@ -45,23 +40,23 @@ describe('dashboard session in a real browser: a revoked token on a live page, t
   }
 
   it('a handle token revoked while the live funnel is open: back to sign-in, saying it was revoked', async () => {
-    const { token, tokenId } = await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'analytics.read']);
+    const { token, tokenId } = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'analytics.read']);
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, token, '#/funnel');
+    await signIn(page, suite.server, tenant.handle, token, '#/funnel');
     await page.locator('#live-state[data-state="open"]').waitFor({ timeout: UI_WAIT });
-    await server.http.delete(`/v2/handles/${tenant.handle}/tokens/${tokenId}`).set(tenant.auth).expect(200);
+    await suite.server.http.delete(`/v2/handles/${tenant.handle}/tokens/${tokenId}`).set(tenant.auth).expect(200);
     await expectSignedOutFrom(page, 'pass-session-revoked-funnel');
     expect(session.unexpectedConsole([401])).to.deep.equal([]);
   });
 
   it('a partner token revoked while the portal\'s live funnel is open: back to sign-in, saying it was revoked', async () => {
-    const { token, tokenId } = await partnerToken(server, tenant, 'alpha', { name: 'laptop' });
+    const { token, tokenId } = await partnerToken(suite.server, tenant, 'alpha', { name: 'laptop' });
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, token, '#/live');
+    await signIn(page, suite.server, tenant.handle, token, '#/live');
     await page.locator('#live-state[data-state="open"]').waitFor({ timeout: UI_WAIT });
-    await server.http.delete(`/v2/handles/${tenant.handle}/partners/alpha/tokens/${tokenId}`).set(tenant.auth).expect(200);
+    await suite.server.http.delete(`/v2/handles/${tenant.handle}/partners/alpha/tokens/${tokenId}`).set(tenant.auth).expect(200);
     await expectSignedOutFrom(page, 'pass-session-revoked-live');
     expect(session.unexpectedConsole([401])).to.deep.equal([]);
   });
@@ -69,7 +64,7 @@ describe('dashboard session in a real browser: a revoked token on a live page, t
   it('keyboard: a sidebar link followed with Enter puts the focus on the page, and Tab reaches its first control', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/campaigns');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/campaigns');
     const focused = () => page.evaluate(() => {
       const a = document.activeElement;
       return { tag: a?.tagName ?? '', id: a?.id ?? '', inMain: Boolean(a?.closest('main')) };

@@ -1,9 +1,10 @@
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { DESKTOP_VIEWPORT, launchChromium, newContext, shot, UI_WAIT } from '../support/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSuite } from '../support/browser-suite.ts';
+import { DESKTOP_VIEWPORT, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { conversionRow, ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle } from '../support/server.ts';
 
 // The ledger's days in a browser east or west of UTC (black-box pass). The dashboard's days are UTC
 // days: a payout run's period end ("UTC, end of day"), the lists' From/to filters. The ledger's cells
@@ -16,21 +17,19 @@ import { createHandle, startTestServer, type TestServer } from '../support/serve
 
 describe('dashboard ledger in a real browser: its days are UTC days in any time zone', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let context: BrowserContext | null = null;
   let commissionId: string;
   let payoutId: string;
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
-    [commissionId] = await ledgerRows(server, [
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
+    [commissionId] = await ledgerRows(suite.server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '12.50', createdAt: new Date('2026-11-30T23:30:00Z') },
     ]);
-    const run = await server.http
+    const run = await suite.server.http
       .post(`/v2/handles/${tenant.handle}/payouts`)
       .set(tenant.auth)
       .send({ idempotencyKey: 'utc-days', periodEnd: '2027-01-31T23:59:59.999Z' })
@@ -41,15 +40,11 @@ describe('dashboard ledger in a real browser: its days are UTC days in any time 
     await context?.close();
     context = null;
   });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
-  });
 
   async function open(timezoneId: string, token: string, hash: string): Promise<Page> {
-    context = await newContext(browser, { viewport: DESKTOP_VIEWPORT, locale: 'en-US', timezoneId });
+    context = await newContext(suite.browser, { viewport: DESKTOP_VIEWPORT, locale: 'en-US', timezoneId });
     const page = await context.newPage();
-    await page.goto(`${server.url}/dashboard${hash}`);
+    await page.goto(`${suite.server.url}/dashboard${hash}`);
     await page.fill('#signin-handle', tenant.handle);
     await page.fill('#signin-token', token);
     await page.click('#signin-submit');
@@ -66,7 +61,7 @@ describe('dashboard ledger in a real browser: its days are UTC days in any time 
     expect(await periodEnd(page, 'payouts-table')).to.equal('Jan 31, 2027');
     await context!.close();
 
-    const { token } = await partnerToken(server, tenant, 'alpha');
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
     const portal = await open('Europe/Berlin', token, '#/my-payouts');
     await portal.locator(`#my-payouts-table tr[data-payout-id="${payoutId}"]`).waitFor({ timeout: UI_WAIT });
     expect(await periodEnd(portal, 'my-payouts-table')).to.equal('Jan 31, 2027');
@@ -95,8 +90,8 @@ describe('dashboard ledger in a real browser: its days are UTC days in any time 
   });
 
   it('conversions in Berlin: a conversion of late 2026-11-30 (UTC), listed by the filter of that day, says Nov 30, 11:30 PM UTC', async () => {
-    const conversionId = await conversionRow(server, tenant.handle, 'alpha-deal', '20.00');
-    await server.sql.query(`update conversions set created_at = '2026-11-30T23:30:00Z' where conversion_id = $1`, [conversionId]);
+    const conversionId = await conversionRow(suite.server, tenant.handle, 'alpha-deal', '20.00');
+    await suite.server.sql.query(`update conversions set created_at = '2026-11-30T23:30:00Z' where conversion_id = $1`, [conversionId]);
     const page = await open('Europe/Berlin', tenant.ownerToken, '#/conversions?from=2026-11-30&to=2026-11-30');
     const row = page.locator(`#conversions-table tr[data-conversion-id="${conversionId}"]`);
     await row.waitFor({ timeout: UI_WAIT });

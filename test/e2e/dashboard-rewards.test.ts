@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 
 // The Reward rules page (#/rewards) in Debian's Chromium: rules created and replaced with PUT,
 // deleted after a confirmation, and the API's 409 and 422 shown next to the form. Each step
@@ -11,25 +11,19 @@ import { createHandle, createToken, startTestServer, type TestServer } from '../
 
 describe('dashboard reward rules in a real browser', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
-  const rule = (id: string) => server.http.get(`/v2/handles/${tenant.handle}/rewards/${id}`).set(tenant.auth);
+  const openSession = sessionPerTest(() => suite.browser);
+  const rule = (id: string) => suite.server.http.get(`/v2/handles/${tenant.handle}/rewards/${id}`).set(tenant.auth);
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId: 'alpha-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'alpha',
       primaryLink: { slug: 'alpha-deal', destinationUrl: 'https://merchant.example.com/p?ref=alpha' },
     }).expect(201);
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
 
   async function fillRule(page: DashboardSession['page'], r: { id: string; campaign?: string; partner?: string; event: string; type?: 'flat' | 'percent'; amount?: string; currency?: string; percent?: string; hold?: string }) {
@@ -50,7 +44,7 @@ describe('dashboard reward rules in a real browser', function () {
   it('creates a flat click rule and a percent rule for a partner\'s campaign, replaces one, deletes one once confirmed', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/rewards');
     expect(await navPages(page)).to.include('rewards');
     await page.locator('#rewards-table tr.empty').waitFor({ timeout: UI_WAIT });
     // Suggestions from the handle's own campaigns, partners and conversion events.
@@ -103,11 +97,11 @@ describe('dashboard reward rules in a real browser', function () {
   });
 
   it('shows the API\'s 409 (another rule covers the scope and event) and 422 unknown_campaign / unknown_partner next to the form', async () => {
-    await server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
       .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/rewards');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/rewards');
     await page.locator('#rewards-table tr[data-reward-id="default-sale"]').waitFor({ timeout: UI_WAIT });
 
     await fillRule(page, { id: 'second-sale', event: 'affiliate_click', amount: '3', currency: 'EUR' });
@@ -129,11 +123,11 @@ describe('dashboard reward rules in a real browser', function () {
   });
 
   it('scopes: commissions.read alone lists the rules without the form or buttons; without it there is no Reward rules page', async () => {
-    await server.http.put(`/v2/handles/${tenant.handle}/rewards/listed`).set(tenant.auth)
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/listed`).set(tenant.auth)
       .send({ scope: { partnerId: 'alpha' }, event: 'click', type: 'flat', amount: 0.1, currency: 'EUR', holdDays: 0 }).expect(201);
-    const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['commissions.read'])).token;
+    const reader = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['commissions.read'])).token;
     session = await openSession();
-    await signIn(session.page, server, tenant.handle, reader, '#/rewards');
+    await signIn(session.page, suite.server, tenant.handle, reader, '#/rewards');
     await waitForText(session.page, '#rewards-table tr[data-reward-id="listed"]', '0.10 EUR');
     await session.page.locator('[data-scope-note="commissions.write"]').waitFor({ timeout: UI_WAIT });
     expect(await session.page.locator('#reward-form').count()).to.equal(0);
@@ -141,9 +135,9 @@ describe('dashboard reward rules in a real browser', function () {
     expect(session.pageErrors).to.deep.equal([]);
     await session.close();
 
-    const other = (await createToken(server, tenant.handle, tenant.ownerToken, ['partners.read'])).token;
+    const other = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['partners.read'])).token;
     session = await openSession();
-    await signIn(session.page, server, tenant.handle, other, '#/rewards');
+    await signIn(session.page, suite.server, tenant.handle, other, '#/rewards');
     expect(await navPages(session.page)).to.deep.equal(['partners']);
     await waitForText(session.page, '.nav-hidden', 'Reward rules (commissions.read)');
   });

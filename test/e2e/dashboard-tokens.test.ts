@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, openDashboard, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 
 // The Access tokens page (#/tokens) in Debian's Chromium: what a manager did with curl (API.md "Personal access
 // tokens"). Issue a token with chosen scopes (its secret shown once), rotate one (a new secret; the old one is
@@ -11,30 +11,24 @@ import { createHandle, createToken, startTestServer, type TestServer } from '../
 
 describe('dashboard access tokens in a real browser: issue, rotate, revoke', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
   /** What a token gets from GET …/tokens/current: its status and, when valid, its scopes. */
   const current = async (token: string) => {
-    const res = await server.http.get(`/v2/handles/${tenant.handle}/tokens/current`).set({ Authorization: `Bearer ${token}` });
+    const res = await suite.server.http.get(`/v2/handles/${tenant.handle}/tokens/current`).set({ Authorization: `Bearer ${token}` });
     return { status: res.status, scopes: (res.body.scopes as string[] | undefined)?.slice().sort() };
   };
 
   before(async () => {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network' });
   });
 
   it('issues a token with the scopes ticked (shown once), rotates it (the old secret gets 401) and revokes it once confirmed', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/tokens');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/tokens');
     await page.locator('#token-form').waitFor({ timeout: UI_WAIT });
     // The owner token: listed, marked, rotated but never revoked.
     const owner = page.locator('#tokens-table tr[data-owner="true"]');
@@ -52,7 +46,7 @@ describe('dashboard access tokens in a real browser: issue, rotate, revoke', fun
     expect(secret).to.match(/^tenx_pat_/);
     await shot(page, 'tokens-01-issued');
     expect(await current(secret)).to.deep.equal({ status: 200, scopes: ['analytics.read', 'campaigns.read'] });
-    const listed = (await server.http.get(`/v2/handles/${tenant.handle}/tokens`).set(tenant.auth).expect(200)).body.data
+    const listed = (await suite.server.http.get(`/v2/handles/${tenant.handle}/tokens`).set(tenant.auth).expect(200)).body.data
       .find((t: { name: string }) => t.name === 'nightly export');
     const row = page.locator(`#tokens-table tr[data-token-id="${listed.tokenId}"]`);
     await row.waitFor({ timeout: UI_WAIT });
@@ -84,19 +78,19 @@ describe('dashboard access tokens in a real browser: issue, rotate, revoke', fun
   });
 
   it('offers only the scopes the signed-in token holds, and is not in the menu of a token without tokens.write', async () => {
-    const issuer = await createToken(server, tenant.handle, tenant.ownerToken, ['tokens.write', 'analytics.read']);
+    const issuer = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['tokens.write', 'analytics.read']);
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, issuer.token, '#/tokens');
+    await signIn(page, suite.server, tenant.handle, issuer.token, '#/tokens');
     await page.locator('#token-form').waitFor({ timeout: UI_WAIT });
     const offered = await page.locator('#token-form input[name="scopes"]').evaluateAll((els) => els.map((e) => (e as HTMLInputElement).value));
     expect(offered).to.deep.equal(['analytics.read', 'tokens.write']);
     expect(await navPages(page)).to.include('tokens');
 
-    const reader = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
-    const other = await openDashboard(browser);
+    const reader = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const other = await openDashboard(suite.browser);
     try {
-      await signIn(other.page, server, tenant.handle, reader.token);
+      await signIn(other.page, suite.server, tenant.handle, reader.token);
       await other.page.locator('.nav-link').first().waitFor({ timeout: UI_WAIT });
       expect(await navPages(other.page)).to.not.include('tokens');
     } finally {

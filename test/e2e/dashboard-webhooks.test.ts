@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { shot, UI_WAIT } from '../support/browser.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 import { startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
 // Webhook management on the Notifications page (#/notifications) in Debian's Chromium: a webhook
@@ -13,32 +13,25 @@ import { startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
 describe('dashboard webhook management in a real browser', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite({ env: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET_OVERLAP_S: '0' } });
   let receiver: Receiver;
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
   const webhooks = () => `/v2/handles/${tenant.handle}/webhooks`;
 
   before(async () => {
-    [server, browser, receiver] = await Promise.all([
-      startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_SECRET_OVERLAP_S: '0' } }),
-      launchChromium(),
-      startReceiver(),
-    ]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    receiver = await startReceiver();
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
   });
   after(async () => {
-    await browser?.close();
     await receiver?.close();
-    await server?.close();
   });
 
   it('adds a webhook (secret shown once), pings it, rotates its secret and deletes it once confirmed', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/notifications');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/notifications');
     await waitForText(page, '#webhooks-table tr.empty', 'No webhook yet');
 
     await page.fill('#webhook-url', receiver.url);
@@ -56,7 +49,7 @@ describe('dashboard webhook management in a real browser', function () {
     const row = page.locator(`#webhooks-table tr[data-webhook-id="${webhookId}"]`);
     await waitForText(page, `#webhooks-table tr[data-webhook-id="${webhookId}"]`, receiver.url);
     expect(await row.textContent()).to.include('conversion.tested').and.include('webhook.ping').and.include('active');
-    let stored = (await server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200)).body;
+    let stored = (await suite.server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200)).body;
     expect([stored.endpointUrl, [...stored.eventTypes].sort(), stored.channel, stored.secretRotatedAt]).to.deep.equal([receiver.url, ['conversion.tested', 'webhook.ping'], 'webhook', null]);
     expect(await page.locator('#webhook-url').inputValue(), 'the form is reset').to.equal('');
 
@@ -75,13 +68,13 @@ describe('dashboard webhook management in a real browser', function () {
     await dialog.waitFor({ timeout: UI_WAIT });
     expect(await dialog.textContent()).to.include('Rotate the signing secret').and.include(receiver.url);
     await dialog.locator('[data-confirm="cancel"]').click();
-    expect((await server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200)).body.secretRotatedAt).to.equal(null);
+    expect((await suite.server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200)).body.secretRotatedAt).to.equal(null);
     await row.locator('[data-action="rotate"]').click();
     await dialog.locator('[data-confirm="ok"]').click();
     await waitForText(page, '#webhook-secret .token-once', 'New signing secret');
     const rotated = (await page.locator('#webhook-secret .webhook-secret').textContent())!;
     expect(rotated).to.match(/^whsec_/).and.not.equal(secret);
-    stored = (await server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200)).body;
+    stored = (await suite.server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200)).body;
     expect(stored.secretRotatedAt).to.be.a('string');
     await row.locator('[data-action="ping"]').click();
     await receiver.waitFor((r) => r.length === 2, 10_000, 'the ping after rotation');
@@ -93,20 +86,20 @@ describe('dashboard webhook management in a real browser', function () {
     await dialog.waitFor({ timeout: UI_WAIT });
     expect(await dialog.textContent()).to.include('cannot be undone');
     await dialog.locator('[data-confirm="cancel"]').click();
-    await server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200);
+    await suite.server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(200);
     await row.locator('[data-action="delete"]').click();
     await dialog.locator('[data-confirm="ok"]').click();
     await row.waitFor({ state: 'detached', timeout: UI_WAIT });
-    await server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(404);
+    await suite.server.http.get(`${webhooks()}/${webhookId}`).set(tenant.auth).expect(404);
     await waitForText(page, '#webhooks-table tr.empty', 'No webhook yet');
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 
   it('shows the API\'s 400 (endpoint refused) next to the form; offers the event types the token may not read disabled, and the API\'s 403 if one is sent anyway', async () => {
-    const writer = (await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'webhooks.write', 'notifications.read'])).token;
+    const writer = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'webhooks.write', 'notifications.read'])).token;
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, writer, '#/notifications');
+    await signIn(page, suite.server, tenant.handle, writer, '#/notifications');
     await page.locator('#webhook-form').waitFor({ timeout: UI_WAIT });
 
     // The SSRF guard: even with private addresses allowed, only http(s) endpoints are.
@@ -131,16 +124,16 @@ describe('dashboard webhook management in a real browser', function () {
     await waitForText(page, '#webhook-feedback .alert-error', 'HTTP 403');
     expect(await page.locator('#webhook-feedback').textContent()).to.include('commissions.read');
     await shot(page, 'webhooks-02-refused');
-    expect((await server.http.get(webhooks()).set(tenant.auth).expect(200)).body.data).to.deep.equal([]);
+    expect((await suite.server.http.get(webhooks()).set(tenant.auth).expect(200)).body.data).to.deep.equal([]);
     expect(session.unexpectedConsole([400, 403])).to.deep.equal([]);
   });
 
   it('scopes: webhooks.read alone lists the webhooks without the form or buttons', async () => {
-    const made = (await server.http.post(webhooks()).set(tenant.auth).send({ endpointUrl: receiver.url, eventTypes: ['campaign.updated'] }).expect(201)).body;
-    const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'notifications.read'])).token;
+    const made = (await suite.server.http.post(webhooks()).set(tenant.auth).send({ endpointUrl: receiver.url, eventTypes: ['campaign.updated'] }).expect(201)).body;
+    const reader = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'notifications.read'])).token;
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, reader, '#/notifications');
+    await signIn(page, suite.server, tenant.handle, reader, '#/notifications');
     await waitForText(page, `#webhooks-table tr[data-webhook-id="${made.webhookId}"]`, 'campaign.updated');
     await page.locator('[data-scope-note="webhooks.write"]').first().waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#webhook-form').count()).to.equal(0);

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { clippedInWrap, launchChromium, newContext, shot, UI_WAIT } from '../support/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSuite } from '../support/browser-suite.ts';
+import { clippedInWrap, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner } from '../support/partners.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 
 
 /** A webhook receiver that always answers `status`, counting what it gets. */
@@ -27,25 +28,15 @@ const failingReceiver = () => receiver(500, 'commission engine down');
 
 describe('dashboard in a real browser (Debian Chromium)', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite({ env: { WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_TIMEOUT_MS: '2000' } });
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let context: BrowserContext | null = null;
   let pageErrors: string[] = [];
   let consoleErrors: string[] = [];
 
   before(async function () {
-    // Never skipped: `npm test`'s pretest (scripts/pretest.ts) installs Chromium or stops with what to install.
-    [server, browser] = await Promise.all([
-      startTestServer({ env: { WEBHOOK_RETRY_BASE_MS: '50', WEBHOOK_TIMEOUT_MS: '2000' } }),
-      launchChromium(),
-    ]);
     // ctx-only conversions count as verified here (v2 behaviour): the page shows what verification means.
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', publicConversions: 'accept' });
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', publicConversions: 'accept' });
   });
   afterEach(async () => {
     await context?.close();
@@ -56,7 +47,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   /** A fresh browser session per test, so each page's test stands on its own. */
   async function openPage(): Promise<Page> {
     // en-US: the money assertions below spell out its separators ("3,115.77 USD").
-    context = await newContext(browser, { viewport: { width: 1360, height: 900 }, acceptDownloads: true, locale: 'en-US' });
+    context = await newContext(suite.browser, { viewport: { width: 1360, height: 900 }, acceptDownloads: true, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
     consoleErrors = [];
@@ -66,7 +57,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   }
 
   async function signIn(page: Page, token = tenant.ownerToken, hash = '', handle = tenant.handle) {
-    await page.goto(`${server.url}/dashboard${hash}`);
+    await page.goto(`${suite.server.url}/dashboard${hash}`);
     await submitSignIn(page, token, handle);
   }
 
@@ -80,7 +71,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
 
 
   async function createCampaign(campaignId: string) {
-    const res = await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    const res = await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
       primaryLink: { slug: `deal-${campaignId}`, destinationUrl: `https://merchant.example.com/product?ref=${campaignId}`, title: `${campaignId} - Product Deal` },
     });
@@ -90,21 +81,21 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
 
   /** A visitor following the short link (plain HTTP from the test, like a real click). */
   async function click(slug: string, headers: Record<string, string> = {}) {
-    const res = await fetch(`${server.url}/${tenant.handle}/${slug}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP, ...headers } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/${slug}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP, ...headers } });
     expect(res.status, `GET /${tenant.handle}/${slug}`).to.equal(302);
     return new URL(res.headers.get('location')!).searchParams.get('ctx')!;
   }
 
   async function convert(ctx: string, key: string, value = 24.99, currency = 'USD') {
     // As the merchant's server (its token): new handles flag ctx-only conversions, never verified (API.md v2.1).
-    const res = await server.http.post('/v2/public/conversions').set(tenant.auth)
+    const res = await suite.server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key });
     expect(res.status, JSON.stringify(res.body)).to.equal(201);
   }
 
   it('signs in with a handle (typed as lowercase) and a PAT, shows the API error for a bad token, never puts the token in a URL', async () => {
     const page = await openPage();
-    await page.goto(`${server.url}/dashboard`);
+    await page.goto(`${suite.server.url}/dashboard`);
     // Typed with a capital and a trailing space: the browser refused it as "Please match the requested format".
     await page.locator('#signin-handle').pressSequentially(`${tenant.handle[0].toUpperCase()}${tenant.handle.slice(1)} `);
     expect(await page.inputValue('#signin-handle')).to.equal(tenant.handle);
@@ -123,7 +114,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
 
   it('campaigns: creates one through the form (goal type from /plugins), pauses and activates it, copies its short link', async () => {
     const page = await openPage();
-    await context!.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await context!.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.server.url });
     await signIn(page, tenant.ownerToken, '#/campaigns');
     await page.waitForSelector('#new-goal-type option[value="AFFILIATE_CLICKOUT"]', { state: 'attached', timeout: UI_WAIT });
     await page.fill('#new-campaign-id', 'partner-alpha');
@@ -134,9 +125,9 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.click('#new-campaign-submit');
     const row = page.locator('#campaigns-table tr[data-campaign-id="partner-alpha"]');
     await row.waitFor({ timeout: UI_WAIT });
-    const shortUrl = `${server.url}/${tenant.handle}/deal-alpha`;
+    const shortUrl = `${suite.server.url}/${tenant.handle}/deal-alpha`;
     expect(await row.locator('.short-link').textContent()).to.equal(shortUrl);
-    const listed = (await server.http.get(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).expect(200)).body.data.length;
+    const listed = (await suite.server.http.get(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).expect(200)).body.data.length;
     await waitForText(page, 'h1 .count', `(${listed})`); // the heading counts what the list shows, after the reload
 
     // The API's own error reaches the person: a second campaign with the same id is a 409.
@@ -150,11 +141,11 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.locator('dialog.confirm', { hasText: 'Its short link answers 404 while it is paused' }).waitFor({ timeout: UI_WAIT });
     await page.keyboard.press('Escape');
     await page.locator('dialog.confirm').waitFor({ state: 'detached', timeout: UI_WAIT });
-    expect((await server.http.get(`/v2/handles/${tenant.handle}/campaigns/partner-alpha`).set(tenant.auth).expect(200)).body.status).to.equal('ACTIVE');
+    expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/campaigns/partner-alpha`).set(tenant.auth).expect(200)).body.status).to.equal('ACTIVE');
     await row.locator('button[data-action="pause"]').click();
     await page.click('dialog.confirm [data-confirm="ok"]');
     await row.locator('.badge', { hasText: 'PAUSED' }).waitFor({ timeout: UI_WAIT });
-    const paused = await server.http.get(`/v2/handles/${tenant.handle}/campaigns/partner-alpha`).set(tenant.auth).expect(200);
+    const paused = await suite.server.http.get(`/v2/handles/${tenant.handle}/campaigns/partner-alpha`).set(tenant.auth).expect(200);
     expect(paused.body.status).to.equal('PAUSED');
     await row.locator('button[data-action="activate"]').click();
     await row.locator('.badge', { hasText: 'ACTIVE' }).waitFor({ timeout: UI_WAIT });
@@ -175,9 +166,9 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   });
 
   it('campaigns: the create form names a partner, the list shows it and changes it (and the status) with a PATCH; the table fits 1280 pixels', async () => {
-    await createPartner(server, tenant, 'north', { name: 'North Media' });
-    await createPartner(server, tenant, 'south', { name: 'South Deals' });
-    const campaign = async (id: string) => (await server.http.get(`/v2/handles/${tenant.handle}/campaigns/${id}`).set(tenant.auth).expect(200)).body;
+    await createPartner(suite.server, tenant, 'north', { name: 'North Media' });
+    await createPartner(suite.server, tenant, 'south', { name: 'South Deals' });
+    const campaign = async (id: string) => (await suite.server.http.get(`/v2/handles/${tenant.handle}/campaigns/${id}`).set(tenant.auth).expect(200)).body;
     const page = await openPage();
     await page.setViewportSize({ width: 1280, height: 800 });
     await signIn(page, tenant.ownerToken, '#/campaigns');
@@ -249,7 +240,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
 
   it('campaigns: without partners.read the partner is typed by id and the API\'s 422 shows; without campaigns.write no form and no Edit', async () => {
     await createCampaign('typed-partner');
-    const writer = (await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'campaigns.write', 'plugins.read'])).token;
+    const writer = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'campaigns.write', 'plugins.read'])).token;
     const page = await openPage();
     await signIn(page, writer, '#/campaigns');
     await page.locator('#new-campaign [data-scope-note="partners.read"]').waitFor({ timeout: UI_WAIT });
@@ -261,11 +252,11 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await editor.locator('[data-action="save"]').click();
     await waitForText(page, 'tr[data-editor-for="typed-partner"] .alert-error', 'unknown_partner');
     expect(await editor.locator('.alert-error').textContent()).to.include('no partner with this partnerId').and.include('HTTP 422');
-    expect((await server.http.get(`/v2/handles/${tenant.handle}/campaigns/typed-partner`).set(tenant.auth).expect(200)).body.partnerId).to.equal(null);
+    expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/campaigns/typed-partner`).set(tenant.auth).expect(200)).body.partnerId).to.equal(null);
     await shot(page, '13-campaigns-unknown-partner');
     await context!.close();
 
-    const reader = (await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'partners.read'])).token;
+    const reader = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'partners.read'])).token;
     const readOnly = await openPage();
     await signIn(readOnly, reader, '#/campaigns');
     await readOnly.locator('#campaigns-table tr[data-campaign-id="typed-partner"]').waitFor({ timeout: UI_WAIT });
@@ -366,7 +357,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     const receiver = await failingReceiver();
     try {
       const c = await createCampaign('notify-zeta');
-      const hook = await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth)
+      const hook = await suite.server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth)
         .send({ endpointUrl: receiver.url, eventTypes: ['link.clicked'] });
       expect(hook.status, JSON.stringify(hook.body)).to.equal(201);
       await click(c.primaryLink.slug);
@@ -402,7 +393,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   });
 
   it('scopes: a token without campaigns.read sees no campaigns page: #/campaigns opens its first page, the sidebar says why', async () => {
-    const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const { token } = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['analytics.read']);
     const page = await openPage();
     await signIn(page, token, '#/campaigns');
     expect(await page.locator('.nav-link').evaluateAll((links) => links.map((l) => (l as HTMLElement).dataset.page))).to.deep.equal(['funnel', 'breakdowns']);
@@ -417,7 +408,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
 
   it('funnel: revenue in every currency (reporting currency first, others "+ 508.90 EUR") and verified conversions', async () => {
     // Earlier tests of this file may have left EUR in the handle's totals (the breakdowns test does).
-    const before = await server.http.get(`/v2/handles/${tenant.handle}/analytics?funnel=true`).set(tenant.auth).expect(200);
+    const before = await suite.server.http.get(`/v2/handles/${tenant.handle}/analytics?funnel=true`).set(tenant.auth).expect(200);
     const eurBefore: number = before.body.totals.revenueByCurrency.EUR ?? 0;
     const eurTotal = `+ ${(eurBefore + 508.9).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} EUR`;
     const c = await createCampaign('multi-eta');
@@ -440,7 +431,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     expect(await row.locator('[data-col="revenue"] div').allTextContents()).to.deep.equal(['3,115.77 USD', '+ 508.90 EUR']);
     expect(await row.locator('[data-col="verifiedConversions"]').textContent()).to.equal('2');
 
-    const { body } = await server.http.get(`/v2/handles/${tenant.handle}/analytics?funnel=true`).set(tenant.auth).expect(200);
+    const { body } = await suite.server.http.get(`/v2/handles/${tenant.handle}/analytics?funnel=true`).set(tenant.auth).expect(200);
     expect(body.totals.revenueByCurrency.EUR).to.be.closeTo(eurBefore + 508.9, 1e-9);
     const usd = `${body.totals.revenue.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })} USD`;
     const revenueCard = page.locator('[data-stat="revenue"]');
@@ -455,7 +446,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   });
 
   it('routing: signed out on #/notifications, signing in with a token that may not see it opens its first visible page', async () => {
-    const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const { token } = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['analytics.read']);
     const page = await openPage();
     await signIn(page, tenant.ownerToken, '#/notifications');
     await page.locator('#deliveries-table').waitFor({ timeout: UI_WAIT });
@@ -472,7 +463,7 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   });
 
   it('routing: only when no page at all is visible does the page asked for say it is hidden, and why', async () => {
-    const { token } = await createToken(server, tenant.handle, tenant.ownerToken, ['plugins.read']);
+    const { token } = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['plugins.read']);
     const page = await openPage();
     await signIn(page, token, '#/notifications');
     await waitForText(page, '[data-scope-note="notifications.read"]', 'The notifications page is hidden');
@@ -481,15 +472,15 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   });
 
   it('notifications: "Load more" fetches the next page by nextCursor; refreshes keep every loaded page current', async () => {
-    const other = await createHandle(server, undefined, { name: 'Busy Network' });
+    const other = await createHandle(suite.server, undefined, { name: 'Busy Network' });
     const ok = await receiver(204);
     try {
-      const hook = await server.http.post(`/v2/handles/${other.handle}/webhooks`).set(other.auth)
+      const hook = await suite.server.http.post(`/v2/handles/${other.handle}/webhooks`).set(other.auth)
         .send({ endpointUrl: ok.url, eventTypes: ['link.clicked'] });
       expect(hook.status, JSON.stringify(hook.body)).to.equal(201);
-      const ping = () => server.http.post(`/v2/handles/${other.handle}/webhooks/${hook.body.webhookId}/ping`).set(other.auth).expect(202);
+      const ping = () => suite.server.http.post(`/v2/handles/${other.handle}/webhooks/${hook.body.webhookId}/ping`).set(other.auth).expect(202);
       for (let i = 0; i < 105; i += 15) await Promise.all(Array.from({ length: Math.min(15, 105 - i) }, ping));
-      const listed = async () => (await server.http.get(`/v2/handles/${other.handle}/notifications?limit=500`).set(other.auth).expect(200)).body;
+      const listed = async () => (await suite.server.http.get(`/v2/handles/${other.handle}/notifications?limit=500`).set(other.auth).expect(200)).body;
       await waitFor(async () => (await listed()).summary[hook.body.webhookId].succeeded === 105, '105 deliveries to succeed');
 
       const page = await openPage();

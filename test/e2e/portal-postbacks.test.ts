@@ -1,9 +1,9 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { atPhoneWidth, launchChromium, shot, UI_WAIT } from '../support/browser.ts';
+import { browserSuite } from '../support/browser-suite.ts';
+import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle } from '../support/server.ts';
 import { startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
 // The partner portal's Postbacks page (#/postbacks) in Debian's Chromium: a partner adds a POST
@@ -18,52 +18,49 @@ const DESKTOP = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (K
 
 describe('partner portal postbacks page in a real browser', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } });
   let receiver: Receiver;
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let writer: Awaited<ReturnType<typeof partnerToken>>;
   let reader: Awaited<ReturnType<typeof partnerToken>>;
   let session: DashboardSession | null = null;
-  const openSession = sessionPerTest(() => browser);
+  const openSession = sessionPerTest(() => suite.browser);
   const postbacks = (path = '') => `/v2/handles/${tenant.handle}/partner/postbacks${path}`;
-  const listed = async () => (await server.http.get(postbacks()).set(writer.auth).expect(200)).body.data as { postbackId: string; urlTemplate: string; method: string; events: string[] }[];
+  const listed = async () => (await suite.server.http.get(postbacks()).set(writer.auth).expect(200)).body.data as { postbackId: string; urlTemplate: string; method: string; events: string[] }[];
 
   /** A visitor's click on alpha's short link (sub1=newsletter), then the merchant's server posting the order: 10 % is alpha's commission. */
   async function sale(key: string, value: number) {
-    const res = await fetch(`${server.url}/${tenant.handle}/alpha-deal?sub1=newsletter`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/alpha-deal?sub1=newsletter`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
-    await server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'affiliate_click', value, currency: 'USD', idempotencyKey: key }).expect(201);
+    await suite.server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'affiliate_click', value, currency: 'USD', idempotencyKey: key }).expect(201);
   }
 
   before(async () => {
-    [server, browser, receiver] = await Promise.all([startTestServer({ env: { WEBHOOK_ALLOW_PRIVATE: 'true' } }), launchChromium(), startReceiver()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
-    await createPartner(server, tenant, 'alpha', { name: 'Alpha Media' });
-    await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+    receiver = await startReceiver();
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network', reportingCurrency: 'USD' });
+    await createPartner(suite.server, tenant, 'alpha', { name: 'Alpha Media' });
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
       campaignId: 'alpha-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'alpha',
       primaryLink: { slug: 'alpha-deal', destinationUrl: 'https://merchant.example.com/p?ref=alpha' },
     }).expect(201);
-    await server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
       .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
-    writer = await partnerToken(server, tenant, 'alpha', { name: 'alpha tracker', scopes: ['partner.read', 'partner.postbacks.write'] });
-    reader = await partnerToken(server, tenant, 'alpha', { name: 'alpha reader' });
+    writer = await partnerToken(suite.server, tenant, 'alpha', { name: 'alpha tracker', scopes: ['partner.read', 'partner.postbacks.write'] });
+    reader = await partnerToken(suite.server, tenant, 'alpha', { name: 'alpha reader' });
   });
   afterEach(async () => {
-    for (const p of await listed()) await server.http.delete(postbacks(`/${p.postbackId}`)).set(writer.auth).expect(200);
+    for (const p of await listed()) await suite.server.http.delete(postbacks(`/${p.postbackId}`)).set(writer.auth).expect(200);
     receiver.received.splice(0);
   });
   after(async () => {
-    await browser?.close();
     await receiver?.close();
-    await server?.close();
   });
 
   it('adds a POST postback through the form, shows its secret once, lists its delivery of a real commission, and deletes it after a confirmation', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, writer.token);
+    await signIn(page, suite.server, tenant.handle, writer.token);
     expect(await navPages(page)).to.include('postbacks');
     await page.click('.nav-link[data-page="postbacks"]');
     await waitForText(page, '#postbacks-table', 'No postback yet: add one below.');
@@ -128,11 +125,11 @@ describe('partner portal postbacks page in a real browser', function () {
   });
 
   it('the manager\'s notifications panel names the partner of a postback that has no delivery yet', async () => {
-    const created = (await server.http.post(postbacks()).set(writer.auth)
+    const created = (await suite.server.http.post(postbacks()).set(writer.auth)
       .send({ urlTemplate: `${receiver.url}?c={conversion_id}`, events: ['commission.created'] }).expect(201)).body;
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, tenant.ownerToken, '#/notifications');
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/notifications');
     const card = page.locator(`#webhook-summary [data-webhook-id="${created.postbackId}"]`);
     await card.waitFor({ timeout: UI_WAIT });
     // From the summary's partnerId: the card said "Postback of partner (no delivery shown yet)" when none was on the page.
@@ -145,12 +142,12 @@ describe('partner portal postbacks page in a real browser', function () {
   it('an unknown macro or a refused endpoint shows the API\'s 400 next to the form, keeping what was typed; fixed, a GET postback is added without a secret', async () => {
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, writer.token, '#/postbacks');
+    await signIn(page, suite.server, tenant.handle, writer.token, '#/postbacks');
     await page.locator('#postback-form').waitFor({ timeout: UI_WAIT });
     const bad = 'https://tracker.example.com/pb?cid={click_id}&payout={payout}';
     await page.fill('#postback-url', bad);
     await page.press('#postback-url', 'Enter'); // the keyboard submits the form
-    const api = await server.http.post(postbacks()).set(writer.auth).send({ urlTemplate: bad, events: ['commission.created'] }).expect(400);
+    const api = await suite.server.http.post(postbacks()).set(writer.auth).send({ urlTemplate: bad, events: ['commission.created'] }).expect(400);
     await waitForText(page, '#postback-feedback [role="alert"]', api.body.error.message);
     expect(api.body.error.message).to.include('{payout}');
     expect(await page.locator('#postback-feedback').textContent()).to.include('HTTP 400');
@@ -180,13 +177,13 @@ describe('partner portal postbacks page in a real browser', function () {
   });
 
   it('shows a postback\'s 5 newest deliveries, and the older ones a "Show 20 more" at a time, newest first as the API lists them', async () => {
-    const created = await server.http.post(postbacks()).set(writer.auth)
+    const created = await suite.server.http.post(postbacks()).set(writer.auth)
       .send({ urlTemplate: `${receiver.url}?cid={click_id}&amount={amount}`, events: ['conversion.tested', 'commission.created'] }).expect(201);
     const { postbackId } = created.body;
     // Four sales: a conversion.tested and a commission.created each, 8 deliveries.
     for (let i = 1; i <= 4; i++) await sale(`more-${i}`, 10 * i);
     await receiver.waitFor((r) => r.length >= 8, 15_000, 'the 8 postback calls');
-    const all = async () => (await server.http.get(postbacks(`/${postbackId}/deliveries?limit=500`)).set(writer.auth).expect(200)).body.data as { deliveryId: string; status: string }[];
+    const all = async () => (await suite.server.http.get(postbacks(`/${postbackId}/deliveries?limit=500`)).set(writer.auth).expect(200)).body.data as { deliveryId: string; status: string }[];
     const deadline = Date.now() + 15_000;
     while ((await all()).some((d) => d.status !== 'succeeded') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     const ids = (await all()).map((d) => d.deliveryId);
@@ -194,7 +191,7 @@ describe('partner portal postbacks page in a real browser', function () {
 
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, writer.token, '#/postbacks');
+    await signIn(page, suite.server, tenant.handle, writer.token, '#/postbacks');
     const detail = page.locator(`tr.detail[data-deliveries-of="${postbackId}"]`);
     const shown = () => detail.locator('tr[data-delivery-id]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.deliveryId));
     await waitForText(page, `tr.detail[data-deliveries-of="${postbackId}"] .table-more`, '5 newest shown');
@@ -221,10 +218,10 @@ describe('partner portal postbacks page in a real browser', function () {
 
   it('a token without partner.postbacks.write sees the list, a note naming the scope, and no controls; a long URL wraps', async () => {
     const long = `https://tracker.example.com/${'segment-'.repeat(60)}end?cid={click_id}&amount={amount}`;
-    const created = await server.http.post(postbacks()).set(writer.auth).send({ urlTemplate: long, events: ['commission.created'] }).expect(201);
+    const created = await suite.server.http.post(postbacks()).set(writer.auth).send({ urlTemplate: long, events: ['commission.created'] }).expect(201);
     session = await openSession();
     const { page } = session;
-    await signIn(page, server, tenant.handle, reader.token, '#/postbacks');
+    await signIn(page, suite.server, tenant.handle, reader.token, '#/postbacks');
     const row = page.locator(`#postbacks-table tr[data-postback-id="${created.body.postbackId}"]`);
     await row.waitFor({ timeout: UI_WAIT });
     expect(await row.locator('.long-url').textContent()).to.equal(long);

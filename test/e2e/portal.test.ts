@@ -1,10 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chartLayout, clippedInWrap, launchChromium, newContext, shot, UI_WAIT } from '../support/browser.ts';
+import type { BrowserContext, Page } from 'playwright-core';
+import { browserSuite } from '../support/browser-suite.ts';
+import { chartLayout, clippedInWrap, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken } from '../support/server.ts';
 
 // The partner portal (a partner token signs in to its own realm) and the manager's Partners,
 // Commissions and Payouts pages, in Debian's Chromium, with screenshots in test/artifacts/.
@@ -14,26 +15,20 @@ const PHONE = { width: 390, height: 844 };
 
 describe('partner portal and manager ledger pages in a real browser (Debian Chromium)', function () {
   this.timeout(60_000);
-  let server: TestServer;
-  let browser: Browser;
+  const suite = browserSuite();
   let tenant: Awaited<ReturnType<typeof createHandle>>;
   let context: BrowserContext | null = null;
   let pageErrors: string[] = [];
 
   before(async function () {
-    [server, browser] = await Promise.all([startTestServer(), launchChromium()]);
-    tenant = await createHandle(server, undefined, { name: 'Acme Partner Network' });
+    tenant = await createHandle(suite.server, undefined, { name: 'Acme Partner Network' });
     for (const [partnerId, campaignId] of [['alpha', 'alpha-deal'], ['beta', 'beta-deal']]) {
-      await createPartner(server, tenant, partnerId, { name: `${partnerId[0].toUpperCase()}${partnerId.slice(1)} Media` });
-      await server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      await createPartner(suite.server, tenant, partnerId, { name: `${partnerId[0].toUpperCase()}${partnerId.slice(1)} Media` });
+      await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
         campaignId, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId,
         primaryLink: { slug: campaignId, destinationUrl: `https://merchant.example.com/p?ref=${campaignId}`, title: `${campaignId} title` },
       }).expect(201);
     }
-  });
-  after(async () => {
-    await browser?.close();
-    await server?.close();
   });
   afterEach(async () => {
     await context?.close();
@@ -42,7 +37,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   async function openPage(viewport = { width: 1360, height: 900 }): Promise<Page> {
-    context = await newContext(browser, { viewport, acceptDownloads: true, locale: 'en-US' });
+    context = await newContext(suite.browser, { viewport, acceptDownloads: true, locale: 'en-US' });
     const page = await context.newPage();
     pageErrors = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
@@ -50,7 +45,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   }
 
   async function signIn(page: Page, token: string, hash = '') {
-    await page.goto(`${server.url}/dashboard${hash}`);
+    await page.goto(`${suite.server.url}/dashboard${hash}`);
     await page.fill('#signin-handle', tenant.handle);
     await page.fill('#signin-token', token);
     await page.click('#signin-submit');
@@ -60,16 +55,16 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   const navPages = (page: Page) => page.locator('.nav-link').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.page));
 
   async function click(slug: string, query = '') {
-    const res = await fetch(`${server.url}/${tenant.handle}/${slug}${query}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/${slug}${query}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
   }
 
   it('a partner token signs in to its portal (detected by prefix): only its campaigns, short links, live funnel, sub-IDs; missing realm routes are hidden', async () => {
-    const { token } = await partnerToken(server, tenant, 'alpha');
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
     await click('alpha-deal', '?sub1=newsletter');
     await click('beta-deal', '?sub1=beta-secret');
     const page = await openPage();
-    await page.goto(`${server.url}/dashboard`);
+    await page.goto(`${suite.server.url}/dashboard`);
     await page.fill('#signin-token', token);
     await waitForText(page, '#signin-kind', 'Partner token');
     await page.fill('#signin-handle', tenant.handle);
@@ -85,7 +80,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.locator('#portal-balances').waitFor({ timeout: UI_WAIT });
     // Realm routes this server lacks (404) hide their pages and say so; present ones show.
     for (const [id, path] of [['my-commissions', 'commissions'], ['my-payouts', 'payouts']]) {
-      const status = (await server.http.get(`/v2/handles/${tenant.handle}/partner/${path}`).set({ Authorization: `Bearer ${token}` })).status;
+      const status = (await suite.server.http.get(`/v2/handles/${tenant.handle}/partner/${path}`).set({ Authorization: `Bearer ${token}` })).status;
       expect(pages.includes(id), `${id} shown iff /partner/${path} exists (answered ${status})`).to.equal(status !== 404);
     }
     await shot(page, 'portal-01-overview');
@@ -93,11 +88,11 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.click('.nav-link[data-page="links"]');
     const row = page.locator('#portal-campaigns tr[data-campaign-id="alpha-deal"]');
     await row.waitFor({ timeout: UI_WAIT });
-    expect(await row.locator('.short-link').textContent()).to.equal(`${server.url}/${tenant.handle}/alpha-deal`);
+    expect(await row.locator('.short-link').textContent()).to.equal(`${suite.server.url}/${tenant.handle}/alpha-deal`);
     expect(await page.locator('#portal-campaigns tr[data-campaign-id="beta-deal"]').count()).to.equal(0);
-    await context!.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: server.url });
+    await context!.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: suite.server.url });
     await row.locator('button.copy').click();
-    expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(`${server.url}/${tenant.handle}/alpha-deal`);
+    expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(`${suite.server.url}/${tenant.handle}/alpha-deal`);
     await shot(page, 'portal-02-links');
 
     await page.click('.nav-link[data-page="live"]');
@@ -118,7 +113,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('a handle token never sees the portal pages; a token without partners.read does not see Partners', async () => {
-    const narrow = (await createToken(server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'analytics.read'])).token;
+    const narrow = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['campaigns.read', 'analytics.read'])).token;
     const page = await openPage();
     await signIn(page, narrow);
     const pages = await navPages(page);
@@ -146,7 +141,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await row.locator('[data-action="suspend"]').click();
     await page.locator('dialog.confirm [data-confirm="ok"]').click(); // suspending asks first
     await waitForText(page, '#partners-table tr[data-partner-id="gamma"] td.status', 'SUSPENDED');
-    expect((await server.http.get(`/v2/handles/${tenant.handle}/partners/gamma`).set(tenant.auth)).body.status).to.equal('SUSPENDED');
+    expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/partners/gamma`).set(tenant.auth)).body.status).to.equal('SUSPENDED');
     await row.locator('[data-action="activate"]').click();
     await waitForText(page, '#partners-table tr[data-partner-id="gamma"] td.status', 'ACTIVE');
 
@@ -162,9 +157,9 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.setViewportSize(PHONE);
     await shot(page, 'manager-01-partners-phone');
 
-    const portal = await browser.newPage();
+    const portal = await suite.browser.newPage();
     try {
-      await portal.goto(`${server.url}/dashboard`);
+      await portal.goto(`${suite.server.url}/dashboard`);
       await portal.fill('#signin-handle', tenant.handle);
       await portal.fill('#signin-token', token);
       await portal.click('#signin-submit');
@@ -176,7 +171,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('commissions: filters, summary by status, approve and reject with a reason (one and bulk), a reason is required', async () => {
-    const [p1, p2, p3] = await ledgerRows(server, [
+    const [p1, p2, p3] = await ledgerRows(suite.server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '12.34', status: 'pending' },
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '0.10', status: 'pending' },
       { handle: tenant.handle, partnerId: 'beta', campaignId: 'beta-deal', amount: '7.00', status: 'pending', currency: 'EUR' },
@@ -200,14 +195,14 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.fill('#commission-reason', 'duplicate orders');
     await page.click('#bulk-reject');
     await waitForText(page, '#commission-feedback', '2 commissions moved to rejected');
-    const { body } = await server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200);
+    const { body } = await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200);
     expect([body.status, body.reason]).to.deep.equal(['rejected', 'duplicate orders']);
     // Approving p1 (approved already) with p3: one moves, one already was (both read as moved).
     for (const id of [p1, p3]) await page.locator(`#commissions-table tr[data-commission-id="${id}"] input.select`).check();
     await page.fill('#commission-reason', 'the shop confirmed it after all');
     await page.click('#bulk-approve');
     await waitForText(page, '#commission-feedback', '1 commission moved to approved; 1 already was.');
-    expect((await server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200)).body.status).to.equal('approved');
+    expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200)).body.status).to.equal('approved');
     expect(await clippedInWrap(page, '#commissions-table'), 'with reasons in their column').to.deep.equal({ overflow: 0, clipped: [] });
     await shot(page, 'manager-02-commissions');
 
@@ -225,7 +220,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('commissions: the filter is kept in the URL, so a reload (or a shared link) shows the same filtered ledger', async () => {
-    const [a, b] = await ledgerRows(server, [
+    const [a, b] = await ledgerRows(suite.server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '1.11', status: 'pending' },
       { handle: tenant.handle, partnerId: 'beta', campaignId: 'beta-deal', amount: '2.22', status: 'pending' },
     ]);
@@ -250,7 +245,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('partner commissions: the status filter is kept in the URL across a reload', async () => {
-    const { token } = await partnerToken(server, tenant, 'alpha');
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
     const page = await openPage();
     await signIn(page, token, '#/my-commissions');
     await page.locator('#my-commissions-table tbody tr').first().waitFor({ timeout: UI_WAIT });
@@ -262,8 +257,8 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('payouts: a run that pays nothing because the approved commissions are still in their hold says so, not that nothing is approved', async () => {
-    await createPartner(server, tenant, 'held', { name: 'Held Media' });
-    await ledgerRows(server, [
+    await createPartner(suite.server, tenant, 'held', { name: 'Held Media' });
+    await ledgerRows(suite.server, [
       // Approved by hand, its hold ends in ten days: approved, but not due by now.
       { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '9.99', status: 'approved', holdUntil: new Date(Date.now() + 10 * 86_400_000) },
     ]);
@@ -282,7 +277,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('payouts: runs payouts, downloads a statement, marks one paid with a reference', async () => {
-    await ledgerRows(server, [
+    await ledgerRows(suite.server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '40.00' },
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '2.50' },
     ]);
@@ -304,7 +299,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await row.locator('input.reference').fill('SEPA-2026-12-001');
     await row.locator('[data-action="mark-paid"]').click();
     await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] td.status`, 'paid');
-    const { body } = await server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200);
+    const { body } = await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200);
     expect([body.status, body.reference]).to.deep.equal(['paid', 'SEPA-2026-12-001']);
     await shot(page, 'manager-03-payouts');
     await page.setViewportSize(PHONE);
@@ -312,18 +307,18 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('partner commissions: the summary shows the handle\'s reporting currency first (large), other currencies beneath', async () => {
-    const { reportingCurrency } = (await server.http.get(`/v2/handles/${tenant.handle}`).set(tenant.auth).expect(200)).body;
+    const { reportingCurrency } = (await suite.server.http.get(`/v2/handles/${tenant.handle}`).set(tenant.auth).expect(200)).body;
     const other = reportingCurrency === 'EUR' ? 'GBP' : 'EUR';
     // A sale in the reporting currency on alpha's campaign: the realm's funnel totals imply it (the realm never names it).
-    const res = await fetch(`${server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
-    await server.http.post('/v2/public/conversions').set(tenant.auth)
+    await suite.server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value: 20, currency: reportingCurrency, idempotencyKey: 'alpha-reporting-sale' }).expect(201);
-    await ledgerRows(server, [
+    await ledgerRows(suite.server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '40.36', status: 'pending', currency: other },
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '3.10', status: 'pending', currency: reportingCurrency },
     ]);
-    const { token } = await partnerToken(server, tenant, 'alpha');
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
     const page = await openPage();
     await signIn(page, token, '#/my-commissions');
     const pending = page.locator('#my-commission-summary [data-stat="pending"]');
@@ -334,7 +329,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   });
 
   it('phone width: the portal is usable at 390 px: the short link reads whole beside its Copy button, the live chart has both axes and its bar in the middle', async () => {
-    const { token } = await partnerToken(server, tenant, 'alpha');
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
     await click('alpha-deal'); // all time is then one day: today
     const page = await openPage(PHONE);
     await signIn(page, token, '#/links');
