@@ -4,6 +4,7 @@ import { pipeline, type Readable } from 'node:stream';
 import pg, { type Pool } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { csvRow, EXPORT_COLUMNS } from './csv.ts';
+import { ScavengeEvery } from './export-garbage.ts';
 import { ExportPace, type PaceLimits } from './export-pace.ts';
 import { CsvLineEndings, UnescapeCopyText } from './export-streams.ts';
 import type { Window } from './range.ts';
@@ -152,7 +153,8 @@ export async function openExport(
   const body = format === 'csv' ? new CsvLineEndings(csvRow(EXPORT_COLUMNS)) : new UnescapeCopyText();
   const paced = new ExportPace(pace);
   const copy = client.query(copyStreams.to(copySql(f, format)));
-  pipeline(copy, body, paced, (err) => {
+  // Between the body and the pace stage: it scavenges the body's and the socket's garbage as the export goes.
+  pipeline(copy, body, new ScavengeEvery(), paced, (err) => {
     if (err) return release(err);
     // Every row is out: the export is over for its caller, who may start the next one before this commit returns.
     close();

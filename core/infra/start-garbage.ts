@@ -3,25 +3,19 @@
 // grew it (up to 2 × 64 MB semi-spaces on a 24 GiB machine: docs/performance.md) until traffic is low for long, which
 // an idle server never tells it. One last-resort collection once serving gives it all back; traffic regrows the
 // young generation to what it needs.
-import { getHeapSpaceStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
-
-type Gc = (options: { type: 'major'; execution: 'sync'; flavor: 'last-resort' }) => void;
+import { getHeapSpaceStatistics } from 'node:v8';
+import { v8Gc } from './gc.ts';
 
 const newSpaceMb = () => Math.round((getHeapSpaceStatistics().find((s) => s.space_name === 'new_space')?.space_size ?? 0) / 2 ** 20);
 const rssMb = () => Math.round(process.memoryUsage.rss() / 2 ** 20);
 
 /**
  * Collects the start's garbage and shrinks the heap (V8's `last-resort` collection: full collections, then the young
- * generation and free pages handed back). `gc` is reached through a new context with the flag set only around it, so
- * the server's own global scope, plugins included, never gets a `gc()`. Returns what it took and gave back.
+ * generation and free pages handed back). Returns what it took and gave back.
  */
 export function releaseStartGarbage() {
   const before = { rssMb: rssMb(), newSpaceMb: newSpaceMb() };
   const started = performance.now();
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as Gc;
-  setFlagsFromString('--no-expose-gc');
-  gc({ type: 'major', execution: 'sync', flavor: 'last-resort' });
+  v8Gc()({ type: 'major', execution: 'sync', flavor: 'last-resort' });
   return { ms: Math.round(performance.now() - started), before, after: { rssMb: rssMb(), newSpaceMb: newSpaceMb() } };
 }
