@@ -59,12 +59,14 @@ describe('sub-IDs: sub1..sub5 from the partner link to the conversion (issue 14)
     const { handle } = await handleWith(campaign('partner-alpha', 'deal-alpha', DEST));
     const long = 'a'.repeat(150);
     const emojiAtEdge = 'b'.repeat(99) + '😀' + 'tail';
-    const controls = 'x%00y%09z%0D%0A%7F%C2%85w%E2%80%AEv%E2%80%8Bu'; // NUL, TAB, CR, LF, DEL, NEL, RLO, ZWSP
+    // NUL, TAB, CR, LF, DEL, NEL, RLO, ZWSP, then the line and paragraph separators (U+2028, U+2029), which were kept
+    // and reached CSV exports unquoted.
+    const controls = 'x%00y%09z%0D%0A%7F%C2%85w%E2%80%AEv%E2%80%8Bu%E2%80%A8t%E2%80%A9s';
     const { clickId } = await click(handle, 'deal-alpha', `?sub1=${long}&sub2=${encodeURIComponent(emojiAtEdge)}&sub3=${controls}&sub4=${'%01'.repeat(120)}ok`);
     const row = await clickRow(clickId);
     expect(row.sub1).to.equal('a'.repeat(100));
     expect(row.sub2).to.equal('b'.repeat(99) + '😀');
-    expect(row.sub3).to.equal('xyzwvu');
+    expect(row.sub3).to.equal('xyzwvuts');
     // Dropped first, then cut: 120 control characters do not push the printable part out.
     expect(row.sub4).to.equal('ok');
   });
