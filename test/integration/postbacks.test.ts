@@ -67,10 +67,17 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
     return { clickId, conversionId: res.body.conversionId as string };
   }
 
-  /** A commission row and its commission.created event, written by the ledger's own fragment. */
-  async function commissionCreated(partnerId: string, campaignId: string, amount: string, status = 'pending') {
+  /**
+   * A commission row and its commission.created event, written by the ledger's own fragment; `grownBy`, the row's amount
+   * grows by that much in the same statement, after the event took it (an open day's click row, as more clicks come).
+   */
+  async function commissionCreated(partnerId: string, campaignId: string, amount: string, status = 'pending', grownBy = '0') {
     const [id] = await ledgerRows(server, [{ handle: h.handle, partnerId, campaignId, amount, currency: 'EUR', status, holdUntil: new Date(Date.now() + 86_400_000) }]);
-    await server.sql.query(`with c0 as (select * from commissions where commission_id = $1), ev as (${commissionEventInsert('c0', 'commission.created')}) select 1`, [id]);
+    await server.sql.query(
+      `with c0 as (select * from commissions where commission_id = $1), ev as (${commissionEventInsert('c0', 'commission.created')}),
+            grown as (update commissions set amount = amount + $2::numeric where commission_id = $1 and $2::numeric <> 0) select 1`,
+      [id, grownBy],
+    );
     server.kernel.container.resolve<OutboxService>('outbox').wake();
     return id;
   }
@@ -198,10 +205,13 @@ describe('partner postbacks (issue 15): URL templates with macros, delivered by 
     const second = annaRx.received[1];
     expect((verify(pb.secret, second) as { type: string }).type).to.equal('commission.updated');
     expect(query(second.url)).to.include({ s: 'approved' });
-    // Bob's postback saw none of it; the other way round as well.
-    await commissionCreated('bob', 'partner-beta', '3.00');
+    // Bob's postback saw none of it; the other way round as well. Its row grew to 3.25 before the event went out: the
+    // URL's {amount} is the event's, as its signed body says, not the row's later one.
+    await commissionCreated('bob', 'partner-beta', '3.00', 'pending', '0.25');
     await bobRx.waitFor((r) => r.length >= 1);
     expect(query(bobRx.received[0].url)).to.deep.equal({ amount: '3.00' });
+    expect((JSON.parse(bobRx.received[0].body) as { data: { amount: number } }).data.amount).to.equal(3);
+    expect((await server.sql.query('select amount::text from commissions where partner_id = $1', ['bob'])).rows.map((r) => r.amount)).to.include('3.25');
     expect(() => verify(pb.secret, bobRx.received[0])).to.throw();
     await new Promise((r) => setTimeout(r, 1000));
     expect(annaRx.received).to.have.length(2);
