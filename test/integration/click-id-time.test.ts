@@ -19,6 +19,9 @@ describe('click_id_time()', () => {
       await orm.close();
     }
     sql = new pg.Pool({ connectionString: db.url, max: 1 });
+    // end() resolves before its socket has closed, and the drop's `with (force)` right after may terminate it: an 'error'
+    // on a pool without a listener was an uncaught exception, failing whichever test ran next in the worker (as server.ts).
+    sql.on('error', () => {});
   });
   after(async () => {
     await sql?.end();
