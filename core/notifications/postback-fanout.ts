@@ -28,8 +28,8 @@ interface FactRow {
  * Facts of the events a postback may want. A commission event names its partner; a conversion
  * event belongs to the partner its payload or its conversion row names (conversions.partner_id,
  * read through to_jsonb while this branch's schema has no such column), else its campaign's.
- * Money is numeric text: the conversion's value from its row, a commission's amount from its event (a JSON number,
- * cast to the column's numeric(14, 2) in SQL, so 12.5 reads "12.50" as the row would).
+ * Money is numeric text from PostgreSQL, never through a JS number: the conversion's value from its row, a commission's
+ * amount from its stored event (rounded to 2 places there, so 12.5 reads "12.50" as the row would).
  */
 export async function postbackFacts(client: PoolClient, events: PostbackEvent[]): Promise<Map<string, PostbackFacts>> {
   const wanted = events.filter((e) => POSTBACK_EVENT_SET.has(e.type));
@@ -40,11 +40,14 @@ export async function postbackFacts(client: PoolClient, events: PostbackEvent[])
     `select x.event_id, o.partner_id, case when not o.click_hidden then cv.click_id end as click_id, o.click_hidden, cv.value::text as value,
             cv.currency as conv_currency, cv.country,
             -- A commission event's own amount, as its POST body carries it: the open day's click row may have grown
-            -- since (a GET postback read 0.15 where the signed body said 0.10). The row's only for an event without one.
-            coalesce(case when x.amount ~ '^-?[0-9]{1,11}(\\.[0-9]+)?$' then x.amount::numeric(14, 2)::text end, cm.amount::text) as amount,
+            -- since (a GET postback read 0.15 where the signed body said 0.10). Read from the stored event, never
+            -- through a JS number (amounts are unbounded); the row's only for an event without one.
+            coalesce(case when jsonb_typeof(ob.payload -> 'amount') = 'number' then round((ob.payload ->> 'amount')::numeric, 2)::text end,
+                     cm.amount::text) as amount,
             case when x.is_commission then null else array[cv.sub1, cv.sub2, cv.sub3, cv.sub4, cv.sub5] end as subs
-       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[], $8::text[])
-              as x(event_id, handle, partner_id, campaign_id, conversion_id, commission_id, is_commission, amount)
+       from unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::boolean[])
+              as x(event_id, handle, partner_id, campaign_id, conversion_id, commission_id, is_commission)
+       left join outbox_events ob on x.is_commission and ob.event_id = x.event_id
        left join conversions cv on cv.conversion_id = ${asUuid('x.conversion_id')} and cv.handle = x.handle
        left join campaigns cp on not x.is_commission and cp.handle = x.handle and cp.campaign_id = x.campaign_id
        left join commissions cm on cm.commission_id = ${asUuid('x.commission_id')} and cm.handle = x.handle
@@ -55,7 +58,7 @@ export async function postbackFacts(client: PoolClient, events: PostbackEvent[])
     [
       wanted.map((e) => e.event_id), wanted.map((e) => e.handle), col((e) => e.payload.partnerId),
       col((e) => e.payload.campaignId), col((e) => e.payload.conversionId), col((e) => (isCommission(e) ? e.payload.commissionId : null)),
-      wanted.map(isCommission), col((e) => (isCommission(e) ? e.payload.amount : null)),
+      wanted.map(isCommission),
     ],
   );
   const byId = new Map(wanted.map((e) => [e.event_id, e]));
