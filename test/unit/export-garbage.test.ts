@@ -4,38 +4,35 @@ import { pipeline } from 'node:stream/promises';
 import { GCProfiler } from 'node:v8';
 import { ScavengeEvery } from '../../core/analytics/export-garbage.ts';
 
-/**
- * Collections of the young generation while `run` runs, as V8's GC profiler lists them: scavenges, and full collections,
- * which V8 runs instead of a scavenge asked for when the old generation is in the middle of one (a whole-suite run).
- */
-async function scavengesDuring(run: () => Promise<void>): Promise<number> {
-  const profiler = new GCProfiler();
-  profiler.start();
-  await run();
-  return (profiler.stop()?.statistics ?? []).length;
+/** Streams `chunks` through the stage; answers what came out. */
+async function through(stage: ScavengeEvery, chunks: Buffer[]): Promise<Buffer> {
+  const out: Buffer[] = [];
+  await pipeline(Readable.from(chunks), stage, async (source: AsyncIterable<Buffer>) => {
+    for await (const chunk of source) out.push(chunk);
+  });
+  return Buffer.concat(out);
 }
 
 describe("an export's garbage stage", () => {
-  it('passes every byte through unchanged, and scavenges once per `every` bytes', async () => {
-    const chunks = Array.from({ length: 48 }, (_, i) => Buffer.alloc(64 * 1024, i)); // 3 MiB
-    const out: Buffer[] = [];
-    const scavenges = await scavengesDuring(() =>
-      pipeline(Readable.from(chunks), new ScavengeEvery(512 * 1024), async (source: AsyncIterable<Buffer>) => {
-        for await (const chunk of source) out.push(chunk);
-      }),
-    );
-    expect(Buffer.concat(out).equals(Buffer.concat(chunks))).to.equal(true);
-    // 3 MiB at one scavenge a 512 KiB: 6 of its own. 3 MiB of buffers alone would not fill a young generation of
-    // megabytes of small objects, so the stage's own collections are what is counted here.
-    expect(scavenges).to.be.at.least(6);
+  const chunks = Array.from({ length: 48 }, (_, i) => Buffer.alloc(64 * 1024, i)); // 3 MiB
+
+  it('passes every byte through unchanged, and collects once per `every` bytes, no more', async () => {
+    let collections = 0;
+    const out = await through(new ScavengeEvery(512 * 1024, () => collections++), chunks);
+    expect(out.equals(Buffer.concat(chunks))).to.equal(true);
+    expect(collections, '3 MiB at one collection a 512 KiB').to.equal(6);
+    collections = 0;
+    await through(new ScavengeEvery(512 * 1024, () => collections++), [Buffer.alloc(1000)]);
+    expect(collections, 'less than `every` bytes').to.equal(0);
   });
 
-  it('does not scavenge for less than `every` bytes', async () => {
-    const scavenges = await scavengesDuring(() =>
-      pipeline(Readable.from([Buffer.alloc(1000)]), new ScavengeEvery(2 ** 20), async (source: AsyncIterable<Buffer>) => {
-        for await (const _ of source) void _;
-      }),
-    );
-    expect(scavenges).to.be.at.most(1);
+  it('by default, has V8 collect its young generation (as V8 profiles it)', async () => {
+    const profiler = new GCProfiler();
+    profiler.start();
+    await through(new ScavengeEvery(512 * 1024), chunks);
+    const kinds = (profiler.stop()?.statistics ?? []).map((s) => s.gcType);
+    // Six asked for. V8 may fold one into a full collection it was in the middle of (a whole-suite run saw 5 scavenges of
+    // 6): the exact count is the test above's, this one only that the default reaches V8.
+    expect(kinds.filter((k) => k === 'Scavenge' || k === 'MarkSweepCompact').length).to.be.at.least(4);
   });
 });
