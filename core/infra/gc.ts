@@ -9,9 +9,11 @@ export type Gc = (options: { type: 'major' | 'minor'; execution?: 'sync' | 'asyn
 
 let gc: Gc | undefined;
 
-/** V8's `gc`, taken once. */
+/** V8's `gc`, taken once (the process's own where it was started with --expose-gc, which stays as it was). */
 export function v8Gc(): Gc {
   if (!gc) {
+    const global = (globalThis as { gc?: Gc }).gc;
+    if (typeof global === 'function') return (gc = global);
     setFlagsFromString('--expose-gc');
     gc = runInNewContext('gc') as Gc;
     setFlagsFromString('--no-expose-gc');
