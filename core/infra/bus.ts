@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { withDeadline } from './deadline.ts';
 import type { Redis } from './redis.ts';
 
 type Handler = (message: any) => void;
@@ -18,11 +17,13 @@ const DELIVER_WAIT_MS = 500;
 export interface Bus {
   publish(channel: string, message: unknown): void;
   /**
-   * As publish, and resolves once Redis has answered the PUBLISH (at once without Redis or while it is unreachable,
-   * at the latest after DELIVER_WAIT_MS; never rejects but for a local handler that throws). By then Redis has
-   * queued the message to every subscribed process, which reads it before a request sent after the answer in
-   * practice, not by any guarantee; a process whose subscriber is down hears onResume instead. For a change that
-   * must hold on every process once its request is answered (a revoked token): await this before answering.
+   * As publish, and resolves once every process that Redis handed the message to has run its handlers and said so
+   * (an acknowledgement on this process's own channel); at once without Redis or while it is unreachable, at the
+   * latest after DELIVER_WAIT_MS (a process that does not acknowledge, e.g. an older version during an upgrade);
+   * never rejects but for a local handler that throws. A process whose subscriber is down hears onResume instead.
+   * For a change that must hold on every process once its request is answered (a revoked token): await this before
+   * answering. (Redis's answer to the PUBLISH alone was not enough: a process could read the next request before
+   * the message, 1 in ~400 follow-ups in a whole-suite run.)
    */
   deliver(channel: string, message: unknown): Promise<void>;
   subscribe(channel: string, handler: Handler): () => void;
@@ -82,10 +83,21 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
     connecting.catch(() => {});
     if (redis.isReady) await Promise.race([connecting, new Promise((ok) => setTimeout(ok, 2000).unref())]);
   }
+  // deliver()'s acknowledgements: each process answers a message carrying an id (`a`) on its sender's own channel,
+  // once its handlers have run; the sender counts them against the receivers Redis reported.
+  const ackChannel = (sender: string) => `${prefix}:bus-ack:${sender}`;
+  const awaiting = new Map<string, { acks: number; receivers: number; done: () => void }>();
+  const onAck = (id: string) => {
+    const wait = awaiting.get(id);
+    if (wait && ++wait.acks >= wait.receivers) wait.done();
+  };
+  if (subscriber) subscriber.subscribe(ackChannel(origin), onAck).catch(() => {}); // without it, deliver() waits its deadline
   const onRemote = (raw: string, channel: string) => {
     try {
-      const { o, m } = JSON.parse(raw);
+      const { o, m, a } = JSON.parse(raw);
+      // Its own process ran the handlers when it sent the message; it acknowledges the echo all the same (Redis counted it).
       if (o !== origin) local.emit(channel, m);
+      if (typeof a === 'string' && typeof o === 'string' && redis?.isReady) redis.publish(ackChannel(o), a).catch(() => {});
     } catch (err) {
       log.warn({ channel, err }, 'bad bus message');
     }
@@ -103,15 +115,49 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
    * Notifies this process at once (synchronously: a handler that throws throws to the caller, as an EventEmitter's
    * does), then sends the message to Redis; the promise settles when Redis has answered and never rejects.
    */
-  const send = (channel: string, message: unknown): Promise<void> => {
+  const send = (channel: string, message: unknown, ack?: string): Promise<number> => {
     local.emit(channel, message);
-    if (!redis) return Promise.resolve();
-    const [name, payload] = [`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message })];
+    if (!redis) return Promise.resolve(0);
+    const [name, payload] = [`${prefix}:${channel}`, JSON.stringify({ o: origin, m: message, ...(ack && { a: ack }) })];
     if (!redis.isReady) {
       keep(name, payload);
-      return Promise.resolve();
+      return Promise.resolve(0);
     }
-    return redis.publish(name, payload).then(() => {}, () => keep(name, payload));
+    return redis.publish(name, payload).then(
+      (receivers) => Number(receivers) || 0,
+      () => (keep(name, payload), 0),
+    );
+  };
+  /**
+   * Sends with an acknowledgement id; settles when every receiver has acknowledged (none: at once), at the latest
+   * after `waitMs`. A local handler that throws throws to the caller, as publish's do.
+   */
+  const sendAcknowledged = (channel: string, message: unknown, waitMs: number): Promise<void> => {
+    const id = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    // Registered before the PUBLISH: an acknowledgement may be read before Redis's answer to it.
+    const wait = { acks: 0, receivers: Infinity, done: () => {} };
+    const settled = new Promise<void>((resolve) => {
+      wait.done = resolve;
+      timer = setTimeout(resolve, waitMs);
+      timer.unref();
+    }).finally(() => {
+      clearTimeout(timer);
+      awaiting.delete(id);
+    });
+    awaiting.set(id, wait);
+    let sent: Promise<number>;
+    try {
+      sent = send(channel, message, id);
+    } catch (err) {
+      wait.done();
+      throw err;
+    }
+    void sent.then((receivers) => {
+      wait.receivers = receivers;
+      if (wait.acks >= receivers) wait.done();
+    });
+    return settled;
   };
   return {
     get receiving() {
@@ -122,7 +168,7 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
     },
     async deliver(channel, message) {
       // Past the wait the message is still sent; only the answer stops waiting for it.
-      await withDeadline(send(channel, message), DELIVER_WAIT_MS).catch(() => {});
+      await sendAcknowledged(channel, message, DELIVER_WAIT_MS);
     },
     onResume(handler) {
       resumeHandlers.add(handler);
@@ -139,6 +185,7 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
     async close() {
       local.removeAllListeners();
       resumeHandlers.clear();
+      for (const wait of awaiting.values()) wait.done();
       // quit() never settles while Redis is unreachable; destroy() drops the reconnect loop.
       if (subscriber) await (subscriber.isReady ? subscriber.quit() : subscriber.destroy());
     },
