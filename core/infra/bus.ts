@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { withDeadline } from './deadline.ts';
 import type { Redis } from './redis.ts';
 
 type Handler = (message: any) => void;
@@ -129,35 +130,24 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
     );
   };
   /**
-   * Sends with an acknowledgement id; settles when every receiver has acknowledged (none: at once), at the latest
-   * after `waitMs`. A local handler that throws throws to the caller, as publish's do.
+   * Sends with an acknowledgement id and resolves when every receiver has acknowledged (none: at once), at the latest
+   * after DELIVER_WAIT_MS (withDeadline, as the wait for Redis's answer was). A local handler that throws throws here.
    */
-  const sendAcknowledged = (channel: string, message: unknown, waitMs: number): Promise<void> => {
+  const sendAcknowledged = async (channel: string, message: unknown): Promise<void> => {
     const id = randomUUID();
-    let timer: NodeJS.Timeout | undefined;
-    // Registered before the PUBLISH: an acknowledgement may be read before Redis's answer to it.
     const wait = { acks: 0, receivers: Infinity, done: () => {} };
-    const settled = new Promise<void>((resolve) => {
-      wait.done = resolve;
-      timer = setTimeout(resolve, waitMs);
-      timer.unref();
-    }).finally(() => {
-      clearTimeout(timer);
-      awaiting.delete(id);
-    });
+    const acknowledged = new Promise<void>((resolve) => (wait.done = resolve));
+    // Registered before the PUBLISH: an acknowledgement may be read before Redis's answer to it.
     awaiting.set(id, wait);
-    let sent: Promise<number>;
     try {
-      sent = send(channel, message, id);
-    } catch (err) {
-      wait.done();
-      throw err;
+      void send(channel, message, id).then((receivers) => {
+        wait.receivers = receivers;
+        if (wait.acks >= receivers) wait.done();
+      });
+      await withDeadline(acknowledged, DELIVER_WAIT_MS).catch(() => {});
+    } finally {
+      awaiting.delete(id);
     }
-    void sent.then((receivers) => {
-      wait.receivers = receivers;
-      if (wait.acks >= receivers) wait.done();
-    });
-    return settled;
   };
   return {
     get receiving() {
@@ -168,7 +158,7 @@ export async function createBus(redis: Redis | null, prefix: string, log: Logger
     },
     async deliver(channel, message) {
       // Past the wait the message is still sent; only the answer stops waiting for it.
-      await sendAcknowledged(channel, message, DELIVER_WAIT_MS);
+      await sendAcknowledged(channel, message);
     },
     onResume(handler) {
       resumeHandlers.add(handler);
