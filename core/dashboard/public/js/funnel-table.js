@@ -51,6 +51,9 @@ export function impliedCurrency(row) {
   return matches.length === 1 ? matches[0][0] : '';
 }
 
+/** A row's revenue in one currency; 0 where it has none (a currency with reversals only). */
+const revenueIn = (row, currency) => row.revenueByCurrency?.[currency] ?? 0;
+
 /**
  * The currencies a row has money in: its revenue's, then any whose only money in the range is a reversal (of an older
  * conversion; its net is negative), so that no refund goes unshown whichever currency leads.
@@ -68,13 +71,13 @@ export function revenueLines(row, currency) {
     // The first currency leads (its net goes under it: netRevenueLine), each other one carries its own.
     const shown = currenciesOf(row);
     return shown.length ? shown.map((c, i) => {
-      const value = row.revenueByCurrency?.[c] ?? 0;
+      const value = revenueIn(row, c);
       return i ? `${fmt.money(value, c)}${netNote(row, c, value)}` : fmt.money(value, c);
     }) : [fmt.money(row.revenue, '')];
   }
   const shown = currenciesOf(row).sort();
   const others = shown.filter((c) => c !== currency).map((c) => {
-    const value = row.revenueByCurrency?.[c] ?? 0;
+    const value = revenueIn(row, c);
     return `+ ${fmt.money(value, c)}${netNote(row, c, value)}`;
   });
   return [fmt.money(row.revenue, currency), ...others];
@@ -107,7 +110,7 @@ export function netRevenueLine(row, currency) {
     // No reporting currency to lead (a partner's portal): the first currency does, as in revenueLines, and its net is here
     // (inside the lead line, it made the totals card's big figure "120.00 EUR (net 100.00 EUR)").
     const [lead] = currenciesOf(row);
-    const value = row.revenueByCurrency?.[lead] ?? 0;
+    const value = revenueIn(row, lead);
     const net = lead && row.netRevenueByCurrency?.[lead];
     return typeof net === 'number' && net !== value ? `net ${fmt.money(net, lead)}` : null;
   }
