@@ -223,6 +223,10 @@ export async function benchAnalytics(opts: AnalyticsBenchOptions = {}) {
           path: `analytics queries at ${(last.clicks / 1e6).toLocaleString('en')} M clicks, slowest p95`, tenx: `${slowest} ms (${last.queries.find((q) => q.p95 === slowest)?.name})`,
           limit: '', ratio: null, goal: '< 50 ms', ok: slowest < 50,
         },
+        {
+          path: `CSV export of ${exported.rows.toLocaleString('en')} rows: time, peak server RSS`, tenx: `${exported.seconds} s, ${exported.peakRssMb} MB`,
+          limit: `RSS before it ${exported.rssBeforeMb} MB`, ratio: null, goal: '< 15 s, < 200 MB', ok: exported.seconds < 15 && exported.peakRssMb < 200,
+        },
       ] satisfies SummaryRow[],
       note: 'Server in a child process (pool 10, no Redis). Latencies are per sequential HTTP call over keep-alive; rows touched are the scan rows of EXPLAIN ANALYZE of the server\'s own statements.',
     };
