@@ -248,7 +248,10 @@ export class PGliteServer {
       if (held) [this.owner, this.ownerCopyIn] = [null, false];
       if (!held && !conn.statements.size) return;
       const bytes = Buffer.concat([held ? releaseMessages(copyIn) : Buffer.alloc(0), conn.statements.size ? closeStatements(conn.statements) : Buffer.alloc(0)]);
-      await db.runExclusive(() => db.execProtocolRaw(bytes)).catch(() => undefined);
+      // Its output goes nowhere, and says so: PGlite keeps the last stream's onRawData, and execProtocolRaw writes
+      // into it, i.e. into the socket of whichever connection ran last, whose next query then took this
+      // ReadyForQuery for its own answer (no rows) and its real answer for "unexpected" messages.
+      await db.runExclusive(() => db.execProtocolRawStream(bytes, { onRawData: () => undefined })).catch(() => undefined);
       return;
     }
     const copyIn = new CopyInWatch();

@@ -132,6 +132,37 @@ describe('embedded PostgreSQL under concurrent connections', function () {
     }
   });
 
+  it('sends what a closed connection\'s clean-up answers to no other client: the next query gets its own rows', async () => {
+    // PGlite keeps the last streamed turn's output callback: a clean-up run without one of its own wrote its
+    // CloseComplete and ReadyForQuery into that turn's client, which took the stray ReadyForQuery as the answer
+    // to its next query (no rows), then that query's real answer as "unexpected" messages (seen in an
+    // `npm start` log as "Received unexpected parseComplete message from backend").
+    const url = (pool as unknown as { options: { connectionString: string } }).options.connectionString;
+    const b = new pg.Client({ connectionString: url });
+    const errors: string[] = [];
+    b.on('error', (err) => errors.push(err.message));
+    await b.connect();
+    try {
+      for (let round = 0; round < 3; round++) {
+        const a = new pg.Client({ connectionString: url });
+        await a.connect();
+        // A named statement: when `a` goes, the server closes it for `a`, a clean-up with output.
+        await a.query({ name: `closed-later-${round}`, text: 'select 1 as one' });
+        await b.query('begin'); // `b` holds the session: the clean-up waits for its commit and runs right after it
+        await a.end();
+        await new Promise((r) => setTimeout(r, 150)); // `a`'s close has reached the server, its clean-up is queued
+        const commit = b.query('commit');
+        const next = b.query('select $1::int as answer', [40 + round]); // b's client sends it once the commit is answered
+        await commit;
+        expect((await next).rows).to.deep.equal([{ answer: 40 + round }]);
+        expect((await b.query('select 7 as seven')).rows).to.deep.equal([{ seven: 7 }]);
+      }
+    } finally {
+      await b.end().catch(() => undefined);
+    }
+    expect(errors).to.deep.equal([]);
+  });
+
   it('serves 100 concurrent redirects next to analytics with no 5xx and stores every click', async () => {
     const base = kernel.url.replace('localhost', '127.0.0.1');
     const created = await fetch(`${base}/v2/handles`, { method: 'POST', headers: ADMIN, body: JSON.stringify({ handle: 'burst', name: 'Burst' }) });
