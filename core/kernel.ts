@@ -41,7 +41,7 @@ export interface Kernel {
   server: http.Server;
   url: string;
   log: Logger;
-  generatedAdminToken: boolean;
+  unshownAdminToken: boolean;
   startedInMs: number;
   close(): Promise<void>;
 }
@@ -61,7 +61,7 @@ export interface KernelOptions {
 /** Boots everything in dependency order: database, Redis, plugins, modules, HTTP server. */
 export async function startKernel(baseConfig: Config, opts: KernelOptions = {}): Promise<Kernel> {
   const started = performance.now();
-  const { config, generatedAdminToken } = ensureSecrets(baseConfig);
+  const { config, unshownAdminToken } = ensureSecrets(baseConfig);
   const log = opts.log ?? createLogger(config.logLevel);
   const closers: Array<() => Promise<unknown> | unknown> = [];
   const closeAll = async () => {
@@ -179,7 +179,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
         server.close(); // already closed: this only stops http.Server's connection checks, which would keep the app alive
         await closeAll();
       })());
-    return { config, container, app, server, url, log, generatedAdminToken, startedInMs: Math.round(performance.now() - started), close };
+    return { config, container, app, server, url, log, unshownAdminToken, startedInMs: Math.round(performance.now() - started), close };
   } catch (err) {
     await closeAll();
     throw err;

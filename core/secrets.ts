@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 
@@ -7,30 +7,39 @@ interface StoredSecrets {
   adminToken: string;
   ctxSecrets: string[];
   secretKey: string;
+  /** false until a start has printed the generated admin token (absent in files written before it was kept: shown). */
+  adminTokenShown?: boolean;
+}
+
+/** Replaces the file in one step: a cluster worker starting meanwhile reads the old file or the new, never half of one. */
+function writeSecrets(file: string, stored: StoredSecrets): void {
+  writeFileSync(`${file}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
 }
 
 /**
  * Fills ADMIN_TOKEN, CTX_SECRETS and SECRET_KEY when the environment leaves them empty, from
  * DATA_DIR/secrets.json (created on first start with mode 0600), so restarts keep working links,
- * tokens and webhook secrets. Returns whether the admin token was generated now (to print it once).
+ * tokens and webhook secrets. `unshownAdminToken`: the admin token was generated and no start has printed it yet
+ * (a first start that failed, e.g. its port taken, wrote the file but never got to its banner), so print it
+ * and then call markAdminTokenShown.
  */
-export function ensureSecrets(config: Config): { config: Config; generatedAdminToken: boolean } {
+export function ensureSecrets(config: Config): { config: Config; unshownAdminToken: boolean } {
   const file = resolve(config.dataDir, 'secrets.json');
   let stored: StoredSecrets | null = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : null;
-  let generatedAdminToken = false;
   const needs = !config.adminToken || config.ctxSecrets.length === 0 || !config.secretKey;
   if (needs && !stored) {
     stored = {
       adminToken: `tenx_admin_${randomBytes(24).toString('base64url')}`,
       ctxSecrets: [randomBytes(32).toString('base64url')],
       secretKey: randomBytes(32).toString('base64url'),
+      adminTokenShown: Boolean(config.adminToken), // one given in ADMIN_TOKEN is the operator's: this one is never used
     };
     mkdirSync(config.dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
-    generatedAdminToken = !config.adminToken;
+    writeSecrets(file, stored);
   }
   return {
-    generatedAdminToken,
+    unshownAdminToken: !config.adminToken && stored?.adminTokenShown === false,
     config: {
       ...config,
       adminToken: config.adminToken || stored!.adminToken,
@@ -38,4 +47,12 @@ export function ensureSecrets(config: Config): { config: Config; generatedAdminT
       secretKey: config.secretKey || stored!.secretKey,
     },
   };
+}
+
+/** Records that a start printed the generated admin token: later starts do not print it again. */
+export function markAdminTokenShown(dataDir: string): void {
+  const file = resolve(dataDir, 'secrets.json');
+  const stored: StoredSecrets = JSON.parse(readFileSync(file, 'utf8'));
+  if (stored.adminTokenShown !== false) return;
+  writeSecrets(file, { ...stored, adminTokenShown: true });
 }

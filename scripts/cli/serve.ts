@@ -110,6 +110,12 @@ function banner(config: Config, url: string, startedInMs: number, adminToken: st
   process.stderr.write(`${lines.join('\n')}\n\n`);
 }
 
+/** The banner, with the generated admin token if no start has shown it yet (then never again). */
+async function bannerOnce(config: Config, url: string, startedInMs: number, unshownAdminToken: string | null, workers: number) {
+  banner(config, url, startedInMs, unshownAdminToken, workers);
+  if (unshownAdminToken) (await import('../../core/secrets.ts')).markAdminTokenShown(config.dataDir);
+}
+
 /**
  * Milliseconds since the process started: since its first start when scripts/tenx.js restarted it with its V8 flags
  * (which resets performance.timeOrigin; under load the first start alone took ~0.6 s), else since this one.
@@ -126,8 +132,8 @@ async function serveAlone(config: Config) {
   const startedInMs = sinceProcessStart();
   const mode = config.databaseUrl ? 'postgresql' : 'embedded';
   log.info({ url, mode, redis: Boolean(config.redisUrl), startedInMs, kernelStartedInMs: kernel.startedInMs }, 'tenx is serving');
-  banner(config, url, startedInMs, kernel.generatedAdminToken ? kernel.config.adminToken : null, 1);
   exitOnSignal(config, () => log, () => kernel.close());
+  await bannerOnce(config, url, startedInMs, kernel.unshownAdminToken ? kernel.config.adminToken : null, 1);
   await compactAfterStart(log);
 }
 
@@ -201,5 +207,5 @@ async function servePrimary(config: Config, workers: number) {
   }
   const startedInMs = sinceProcessStart();
   log.info({ url, mode: 'postgresql', redis: Boolean(config.redisUrl), workers, startedInMs }, 'tenx is serving');
-  banner(config, url, startedInMs, secrets.generatedAdminToken ? secrets.config.adminToken : null, workers);
+  await bannerOnce(config, url, startedInMs, secrets.unshownAdminToken ? secrets.config.adminToken : null, workers);
 }
