@@ -17,6 +17,12 @@ interface Reward {
 }
 
 const path = (c: TenxClient, id?: string) => c.handlePath(`/rewards${id ? `/${encodeURIComponent(id)}` : ''}`);
+/** Whom a rule pays, as a sentence's end: the scope decides which rule wins, so `set` says it back. */
+const scopeOf = (r: Reward) => {
+  const { partnerId, campaignId } = r.scope ?? {};
+  if (!partnerId && !campaignId) return 'to every partner';
+  return [partnerId && `to partner ${partnerId}`, campaignId && `on campaign ${campaignId}`].filter(Boolean).join(' ');
+};
 const pays = (r: Reward) => (r.type === 'percent' ? `${r.percent}%` : `${money(r.amount)} ${r.currency ?? ''}`.trim());
 
 export function registerRewardCommands(program: Command) {
@@ -67,7 +73,7 @@ export function registerRewardCommands(program: Command) {
             ...(o.holdDays !== undefined && { holdDays: o.holdDays }),
           });
           if (o.json) return printJson(r);
-          process.stdout.write(`Reward ${r.rewardId}: ${r.event} pays ${pays(r)} (hold ${r.holdDays ?? 30} days).\n`);
+          process.stdout.write(`Reward ${r.rewardId}: ${r.event} pays ${pays(r)} ${scopeOf(r)} (hold ${r.holdDays ?? 30} days).\n`);
         });
       }),
     );

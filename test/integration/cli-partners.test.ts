@@ -123,12 +123,12 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
   });
 
   it('rewards set|list|delete', async () => {
-    ok(
-      await tenx(
-        ['rewards', 'set', 'cpa', '--event', 'affiliate_click', '--type', 'percent', '--percent', '12.5', '--partner', 'alpha'],
-        asOwner(),
-      ),
-    );
+    const set = await tenx(['rewards', 'set', 'cpa', '--event', 'affiliate_click', '--type', 'percent', '--percent', '12.5', '--partner', 'alpha'], asOwner());
+    ok(set);
+    expect(set.stdout).to.equal('Reward cpa: affiliate_click pays 12.5% to partner alpha (hold 30 days).\n');
+    const wide = await tenx(['rewards', 'set', 'wide', '--event', 'click', '--type', 'flat', '--amount', '0.05', '--hold-days', '0'], asOwner());
+    expect(wide.stdout).to.match(/^Reward wide: click pays 0\.05 [A-Z]{3} to every partner \(hold 0 days\)\.\n$/);
+    ok(await tenx(['rewards', 'delete', 'wide'], asOwner()));
     const list = await tenx(['rewards', 'list'], asOwner());
     ok(list);
     expect(list.stdout).to.match(/cpa\s+alpha\s+\*\s+affiliate_click\s+12\.5%/);
