@@ -36,7 +36,12 @@ export async function readJsonBody(ctx: Context): Promise<void> {
   if (encoding !== '' && encoding !== 'identity') {
     throw new HttpError(415, 'unsupported_media_type', `Content-Encoding ${encoding} is not accepted: send the body uncompressed.`);
   }
-  const bytes = await getRawBody(ctx.req, { limit: BODY_LIMIT, length: chunked ? undefined : length });
+  const bytes = await getRawBody(ctx.req, { limit: BODY_LIMIT, length: chunked ? undefined : length }).catch((err: { type?: string }) => {
+    // The connection was closed under the request (its peer, or junk after a body still arriving): raw-body calls
+    // that a 500, but nothing broke here, and no one is left to read the answer.
+    if (err?.type === 'stream.not.readable') throw invalidRequest('The request body could not be read: the connection was closed.');
+    throw err;
+  });
   // Strictly: a lenient decoder turns each invalid byte into U+FFFD, so two different idempotency keys
   // ("order-\xff", "order-\xfe") would become one and the second order be deduped away.
   let raw: string;

@@ -12,14 +12,30 @@ const ANSWERS: Record<string, [number, string, string, string]> = {
 };
 const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.'];
 
+/** How long a request already read whole may take to be answered once junk followed it on its connection. */
+export const IN_FLIGHT_GRACE_MS = 2_000;
+
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     // A peer that hung up, or a request of this connection still being answered (a stream, or a pipelined
     // request whose handler runs): an error written now would land inside that response, or be read as
-    // its answer. The connection is closed without a word instead.
-    const inFlight = Boolean((socket as Duplex & { _httpMessage?: unknown })._httpMessage);
-    if (err.code === 'ECONNRESET' || !socket.writable || inFlight) {
+    // its answer. Nothing is written for the junk.
+    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
+      return;
+    }
+    if (inFlight) {
+      // A request read whole (e.g. its Content-Length one byte short of what was sent, the rest read as a next
+      // request) is still answered, then the connection closes: the client learns what was wrong with it (a 400
+      // for JSON cut short) instead of a reset. One still arriving, or a stream, ends within the grace.
+      if (!inFlight.req?.complete) {
+        socket.destroy();
+        return;
+      }
+      inFlight.shouldKeepAlive = false;
+      const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
+      socket.once('close', () => clearTimeout(timer));
       return;
     }
     const [status, reason, code, message] = ANSWERS[err.code ?? ''] ?? MALFORMED;

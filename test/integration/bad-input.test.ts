@@ -170,6 +170,33 @@ describe('bad input on every route family that takes a body', () => {
     expect(pipelined).not.to.match(/^HTTP\/1\.1 400/);
   });
 
+  it('answers a request read whole though junk follows it (a Content-Length short of the body), then closes; never a 500', async () => {
+    const owner = await createHandle(server);
+    const raw = (request: Buffer) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write(request));
+        let text = '';
+        socket.on('data', (d) => (text += d)).on('close', () => resolve(text)).on('error', reject);
+      });
+    const patch = (body: Buffer, length: number) =>
+      Buffer.concat([
+        Buffer.from(`PATCH /v2/handles/${owner.handle} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\ncontent-type: application/json\r\ncontent-length: ${length}\r\n\r\n`),
+        body,
+      ]);
+    // A stray byte after a whole body: the request is carried out and answered, the connection then closes.
+    const extra = await raw(patch(Buffer.from('{"name":"Renamed"}}'), Buffer.byteLength('{"name":"Renamed"}')));
+    expect(extra).to.match(/^HTTP\/1\.1 200 /);
+    expect(extra.toLowerCase()).to.include('connection: close');
+    expect((await server.http.get(`/v2/handles/${owner.handle}`).set('authorization', `Bearer ${owner.ownerToken}`)).body.name).to.equal('Renamed');
+    // A length counted in characters, not bytes ("é" is two): the JSON read is cut short, and the client is told so.
+    const body = Buffer.from('{"name":"éx"}');
+    const short = await raw(patch(body, body.length - 1));
+    expect(short).to.match(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(short.slice(short.indexOf('\r\n\r\n') + 4)).error).to.deep.include({ code: 'invalid_request', message: 'The request body is not valid JSON.' });
+    const metrics = await server.http.get('/metrics');
+    expect(metrics.text).to.not.match(/status="5\d\d"/);
+  });
+
   it('echoes a valid x-request-id and mints one otherwise', async () => {
     const echoed = await server.http.get('/healthz').set('x-request-id', 'abc-123').expect(200);
     expect(echoed.headers['x-request-id']).to.equal('abc-123');
