@@ -61,6 +61,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       query: query && once(() => compile({ type: 'object', additionalProperties: false, ...query }, true)),
       body: body && once(() => compile(body, false)),
     };
+    const uuids = { params: uuidNames(params), query: uuidNames(query) };
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
@@ -69,11 +70,13 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       if (validators.params) {
         assertStorable(ctx.params, '/params', 'path');
         check(validators.params(), ctx.params, '/params', 'path');
+        lowercase(ctx.params, uuids.params);
       }
       const query = { ...ctx.query };
       if (validators.query) {
         assertStorable(query, '/query', 'query string');
         check(validators.query(), query, '/query', 'query string');
+        lowercase(query, uuids.query);
       }
       ctx.state.query = query;
       let body = (ctx.request as { body?: unknown }).body;
@@ -94,4 +97,18 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     });
   }
   return memoizeMatch(router);
+}
+
+/** The top-level properties of a params or query schema that are ids (format uuid). */
+function uuidNames(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { format?: string }> } | undefined)?.properties ?? {};
+  return Object.keys(properties).filter((name) => properties[name]?.format === 'uuid');
+}
+
+/**
+ * An id in capitals is the same id to PostgreSQL, but it was echoed as given, into answers and audit events
+ * (`subjectId` of a revoked token), where it no longer matched the id tenx returns: ids go on lower-cased.
+ */
+function lowercase(values: Record<string, unknown>, names: string[]): void {
+  for (const name of names) if (typeof values[name] === 'string') values[name] = (values[name] as string).toLowerCase();
 }

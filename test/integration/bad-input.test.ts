@@ -233,6 +233,22 @@ describe('bad input on every route family that takes a body', () => {
     expectError(bulk, 400, 'commissions/bulk');
   });
 
+  it('takes an id in capitals as the id tenx returns: answers and audit events carry it lower-cased', async () => {
+    const owner = await createHandle(server);
+    const auth = { authorization: `Bearer ${owner.ownerToken}` };
+    const pat = await server.http.post(`/v2/handles/${owner.handle}/tokens`).set(auth).send({ name: 'upper', scopes: ['campaigns.read'] }).expect(201);
+    const upper = (pat.body.tokenId as string).toUpperCase();
+    expect(upper).to.not.equal(pat.body.tokenId);
+    const revoked = await server.http.delete(`/v2/handles/${owner.handle}/tokens/${upper}`).set(auth).expect(200);
+    expect(JSON.stringify(revoked.body)).to.not.include(upper);
+    const events = await server.http.get(`/v2/handles/${owner.handle}/audit-events`).set(auth).expect(200);
+    const revocation = events.body.data.find((e: { type: string }) => e.type === 'token.revoked');
+    expect(revocation, JSON.stringify(events.body.data)).to.deep.include({ subjectId: pat.body.tokenId });
+    const hook = await server.http.post(`/v2/handles/${owner.handle}/webhooks`).set(auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.tested'] }).expect(201);
+    const ping = await server.http.post(`/v2/handles/${owner.handle}/webhooks/${(hook.body.webhookId as string).toUpperCase()}/ping`).set(auth).expect(202);
+    expect(ping.body.webhookId).to.equal(hook.body.webhookId);
+  });
+
   it('answers a method the router does not know (TRACE, PROPFIND) 405 with allow on a routed path, 404 elsewhere, never 501', async () => {
     const send = (method: 'TRACE' | 'PROPFIND', path: string) => server.http[method === 'TRACE' ? 'trace' : 'propfind'](path).set(server.admin());
     for (const method of ['TRACE', 'PROPFIND'] as const) {
