@@ -62,6 +62,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       body: body && once(() => compile(body, false)),
     };
     const uuids = { params: uuidNames(params), query: uuidNames(query) };
+    const integers = integerNames(query);
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
@@ -75,6 +76,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       const query = { ...ctx.query };
       if (validators.query) {
         assertStorable(query, '/query', 'query string');
+        assertDigits(query, integers);
         check(validators.query(), query, '/query', 'query string');
         lowercase(query, uuids.query);
       }
@@ -111,4 +113,21 @@ function uuidNames(schema: unknown): string[] {
  */
 function lowercase(values: Record<string, unknown>, names: string[]): void {
   for (const name of names) if (typeof values[name] === 'string') values[name] = (values[name] as string).toLowerCase();
+}
+
+/** The top-level properties of a query schema that are integers (limit, hours, …). */
+function integerNames(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { type?: string | string[] }> } | undefined)?.properties ?? {};
+  return Object.keys(properties).filter((name) => [properties[name]?.type].flat().includes('integer'));
+}
+
+/**
+ * ajv's coercion takes any string JavaScript reads as a whole number: `limit=0x2`, `0b10`, `2e0`, `+2` and ` 2` were
+ * 2. An integer in a query string is written in decimal digits (a minus sign allowed, for the range check to refuse).
+ */
+function assertDigits(query: Record<string, unknown>, names: string[]): void {
+  const bad = names.filter((name) => typeof query[name] === 'string' && !/^-?\d+$/.test(query[name] as string));
+  if (bad.length) {
+    throw invalidRequest('The query string is invalid.', bad.map((name) => ({ pointer: `/query/${name}`, message: 'must be an integer in decimal digits' })));
+  }
 }
