@@ -61,7 +61,7 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 
-  it("payouts: Cancel pressed with Enter leaves the focus in the canceled payout's row", async () => {
+  it("payouts: Cancel pressed with Enter and confirmed leaves the focus in the canceled payout's row", async () => {
     const run = await suite.server.http
       .post(`/v2/handles/${tenant.handle}/payouts`)
       .set(tenant.auth)
@@ -73,6 +73,9 @@ describe('dashboard rows in a real browser: the focus stays in the row after its
     await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/payouts');
     const row = `#payouts-table tr[data-payout-id="${payoutId}"]`;
     await page.focus(`${row} [data-action="cancel"]`);
+    await page.keyboard.press('Enter');
+    await page.locator('dialog.confirm [data-confirm="ok"]').waitFor({ timeout: UI_WAIT });
+    await page.keyboard.press('Tab'); // Cancel has the focus; Tab to the dialog's Cancel payout
     await page.keyboard.press('Enter');
     await page.locator(`${row}[data-status="canceled"]`).waitFor({ timeout: UI_WAIT });
     const at = await focused(page);

@@ -190,6 +190,11 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.locator(`#commissions-table tr[data-commission-id="${p1}"] [data-action="approve"]`).click();
     await waitForText(page, `#commissions-table tr[data-commission-id="${p1}"] td.status`, 'approved');
     await waitForText(page, '#commission-summary [data-stat="approved"]', '12.34 USD');
+    // That reason was the approval's: a reject right after must be given its own (it was saved with the approval's).
+    expect(await page.inputValue('#commission-reason')).to.equal('');
+    await page.locator(`#commissions-table tr[data-commission-id="${p2}"] [data-action="reject"]`).click();
+    await waitForText(page, '#commission-feedback .alert-error', 'reason is required');
+    expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions/${p2}`).set(tenant.auth).expect(200)).body.status).to.equal('pending');
 
     for (const id of [p2, p3]) await page.locator(`#commissions-table tr[data-commission-id="${id}"] input.select`).check();
     await page.fill('#commission-reason', 'duplicate orders');
@@ -298,6 +303,15 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
 
     await row.locator('input.reference').fill('SEPA-2026-12-001');
     await row.locator('[data-action="mark-paid"]').click();
+    // It cannot be undone: a dialog names the amount, the partner and the reference first; Cancel there changes nothing.
+    const dialog = page.locator('dialog.confirm');
+    await dialog.waitFor({ timeout: UI_WAIT });
+    expect(await dialog.textContent()).to.include('alpha').and.include('USD').and.include('SEPA-2026-12-001');
+    await dialog.locator('[data-confirm="cancel"]').click();
+    await dialog.waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200)).body.status).to.equal('pending');
+    await row.locator('[data-action="mark-paid"]').click();
+    await dialog.locator('[data-confirm="ok"]').click();
     await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] td.status`, 'paid');
     const { body } = await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200);
     expect([body.status, body.reference]).to.deep.equal(['paid', 'SEPA-2026-12-001']);

@@ -133,6 +133,8 @@ export async function renderCommissions(ctx) {
         ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${movedCount} moved to ${to}${alreadyText}, ${failed.length} refused`),
           h('ul.small', {}, failed.map((f) => h('li', {}, h('code', {}, f.commissionId), ' ', f.error?.message ?? `HTTP ${f.status}`))))
         : h('div.alert.alert-success', { role: 'status' }, `${movedCount} ${movedCount === 1 ? 'commission' : 'commissions'} moved to ${to}${alreadyText}.`));
+      // The reason was this move's: the next one (a reject after an approve) must be given its own, not inherit it.
+      reason.value = '';
       selected.clear();
       for (const { tr } of rows.values()) { const b = tr.querySelector('input.select'); if (b) b.checked = false; }
       updateSelected();

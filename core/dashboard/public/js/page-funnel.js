@@ -5,7 +5,7 @@ import { api, authHeaders, download, handlePath, query, unauthorized } from './a
 import { h, clear, errorBox, card } from './dom.js';
 import { openEventStream } from './sse.js';
 import { timeSeriesChart } from './chart.js';
-import { funnelTable, totalsCards, totalsOf } from './funnel-table.js';
+import { cardTotals, funnelTable, totalsCards } from './funnel-table.js';
 import { fillBuckets, parseRange, rangeSearch, rangeWindow } from './range.js';
 import { rangePicker } from './range-picker.js';
 
@@ -64,7 +64,7 @@ export async function renderFunnel(ctx) {
   }
 
   function renderTotals(apiTotals) {
-    clear(stats, totalsCards({ ...totalsOf(table.rows()), ...(apiTotals ?? {}) }, currency));
+    clear(stats, totalsCards(cardTotals(table.rows(), apiTotals), currency));
   }
 
   async function loadChart() {

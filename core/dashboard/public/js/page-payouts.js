@@ -2,7 +2,8 @@
 // with the bank reference, or cancel it.
 
 import { api, download } from './api.js';
-import { h, clear, errorBox, card, scopeNote, busy } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, busy, fmt } from './dom.js';
+import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { PAYOUT_COLUMNS, payoutCells } from './ledger-cells.js';
@@ -92,6 +93,21 @@ export async function renderPayouts(ctx) {
 
     async function act(e, action) {
       const button = e.currentTarget; // gone from the event once an await has passed
+      // Neither can be undone: a paid payout stays paid, a canceled one is gone (its commissions go back to approved).
+      const amount = fmt.money(p.amount, p.currency);
+      const ref = reference.value.trim();
+      if (!(await confirmAction(action === 'mark-paid'
+        ? {
+            title: `Mark ${amount} to ${p.partnerId} paid?`,
+            body: [ref ? `With the reference ${ref}.` : 'Without a payment reference: type the bank\'s reference in the box first to keep it with the payout.',
+              'A paid payout cannot be canceled or paid again; its commissions become paid, and the partner sees them so.'],
+            confirm: 'Mark paid', tone: 'primary',
+          }
+        : {
+            title: `Cancel the payout of ${amount} to ${p.partnerId}?`,
+            body: 'Its commissions go back to approved, and the next payout run pays them.',
+            confirm: 'Cancel payout',
+          }))) return;
       const done = busy(button);
       clear(rowFeedback);
       try {
