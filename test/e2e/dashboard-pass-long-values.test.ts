@@ -200,6 +200,27 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     expect((await clippedInWrap(page, '#campaigns-table')).overflow).to.equal(0);
   });
 
+  it('phone: the campaign editor is held in view while its table scrolls, and an empty table\'s sentence is whole', async () => {
+    // The editor sat in the 825-pixel table: Title, Save and the labels' starts were off a 390-pixel screen.
+    const page = await open('#/campaigns', tenant.ownerToken, PHONE_VIEWPORT);
+    await page.locator(`#campaigns-table tr[data-campaign-id="${LONG_ID}"] [data-action="edit"]`).click();
+    const save = page.locator('#campaigns-table tr.campaign-editor button[type="submit"]');
+    await save.waitFor();
+    // As it opens: the table scrolled to its start (x is the screen's; y may be below it).
+    await save.evaluate((el) => (el.closest('.table-wrap')!.scrollLeft = 0));
+    const box = (await save.boundingBox())!;
+    expect(box.x, 'Save starts on the screen').to.be.at.least(0);
+    expect(box.x + box.width, 'and ends on it').to.be.at.most(PHONE_VIEWPORT.width);
+    await shot(page, 'pass-phone-campaign-editor');
+    // A table with no row yet (here the webhooks'): its sentence was centred in the whole table's width and cut off.
+    await page.goto(page.url().replace(/#.*$/, '#/notifications'));
+    const sentence = page.locator('tr.empty td > div').first();
+    await sentence.waitFor();
+    await sentence.scrollIntoViewIfNeeded();
+    const text = (await sentence.boundingBox())!;
+    expect(text.x + text.width, 'the sentence ends on the screen').to.be.at.most(PHONE_VIEWPORT.width);
+  });
+
   it('phone width: the campaign picker of a 64-character id and a long partner name in the header keep the page from scrolling sideways', async () => {
     let page = await open('#/funnel', tenant.ownerToken, PHONE_VIEWPORT);
     await page.locator(`#export-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });

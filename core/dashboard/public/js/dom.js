@@ -123,7 +123,8 @@ export function card(title, ...body) {
 }
 
 export function emptyRow(cols, text) {
-  return h('tr.empty', {}, h('td', { colSpan: cols }, text));
+  // In a div: on a phone it is held in view, as wide as the screen, while the table is wider (css: tr.empty td > *).
+  return h('tr.empty', {}, h('td', { colSpan: cols }, h('div', {}, text)));
 }
 
 /** Copies text; the async Clipboard API needs a secure context, so fall back to a selection. */
