@@ -137,7 +137,7 @@ const publicOnly = (w: Wording) => `${w.noun} may only reach public addresses${w
 // One answer for "does not exist", "resolves to nothing" and "resolves to a private address": the
 // difference would let a tenant probe which internal names exist.
 const hostNotAllowed = (host: string, detail: string, w: Wording) =>
-  refuse(`The endpoint host ${host} is not allowed: it does not resolve to public addresses only; ${publicOnly(w)}`, detail);
+  refuse(`The endpoint host ${host} is not allowed: it does not resolve, or not to public addresses only; ${publicOnly(w)}`, detail);
 
 /** The port a URL connects to, explicit or its scheme's default. */
 const portOf = (u: URL) => Number(u.port || (u.protocol === 'https:' ? 443 : 80));

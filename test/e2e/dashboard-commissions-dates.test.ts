@@ -59,6 +59,8 @@ describe('dashboard commissions in a real browser: the created-on date filter', 
     await page.locator(rowOf('last')).waitFor({ timeout: UI_WAIT });
     expect([await page.inputValue('#commission-from'), await page.inputValue('#commission-to')]).to.deep.equal(['2026-11-28', '2026-11-30']);
     expect(await shown()).to.have.members([ids.first, ids.last]);
+    // Each day bounds the other's picker: no From after To to choose (the API answers that 400).
+    expect([await page.getAttribute('#commission-from', 'max'), await page.getAttribute('#commission-to', 'min')]).to.deep.equal(['2026-11-30', '2026-11-28']);
 
     // One day alone: from and to the same day.
     await page.fill('#commission-from', '2026-11-30');

@@ -14,6 +14,13 @@ export function dayRangeFilter(id, query) {
   const asked = (key) => (Number.isNaN(parseDay(query?.get(key))) ? '' : query.get(key));
   const from = h(`input#${id}-from`, { type: 'date', 'aria-label': 'From (UTC day)', value: asked('from') });
   const to = h(`input#${id}-to`, { type: 'date', 'aria-label': 'To (UTC day, included)', value: asked('to') });
+  // Each bounds the other, so the pickers offer no From after To (the API's 400 "`from` must be before `to`").
+  const bound = () => {
+    to.min = from.value;
+    from.max = to.value;
+  };
+  bound();
+  for (const input of [from, to]) input.addEventListener('input', bound);
   return {
     el: h('span.toolbar-dates', {}, h('label.small', { for: from.id }, 'From'), from, h('label.small', { for: to.id }, 'to'), to),
     inputs: [from, to],

@@ -99,9 +99,11 @@ export function errorBox(err, title = 'The request failed') {
 
 /** Shown where a token lacks the scope a page or section needs. */
 export function scopeNote(scope, what) {
+  // A partner cannot make tokens: its network issues them.
+  const remedy = scope.startsWith('partner.') ? ' Ask your network for a token with it to see this.' : ' Create a token with it to see this.';
   return h('div.alert.alert-info', { role: 'note', dataset: { scopeNote: scope } },
     h('strong', {}, `${what} is hidden`),
-    h('p', {}, 'This token lacks the ', h('code', {}, scope), ' scope. Create a token with it to see this.'));
+    h('p', {}, 'This token lacks the ', h('code', {}, scope), ` scope.${remedy}`));
 }
 
 /**

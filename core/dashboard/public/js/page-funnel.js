@@ -42,7 +42,7 @@ export async function renderFunnel(ctx) {
 
   ctx.el.append(
     h('header.page-head', {},
-      h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, ctx.partner ? 'Your campaigns, live: clicks, conversions and your commission.' : 'Commission on qualified clicks; a confidence below 50 warrants investigation.')),
+      h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, ctx.partner ? 'Your campaigns, live: clicks, conversions and your commission.' : 'Clicks, bots filtered out, conversions and revenue per campaign, live; a confidence below 50 warrants investigation.')),
       h('div.toolbar', {}, exportLabel, exportCampaign, exportButton)),
     picker.el, exportFeedback, errors, stats,
     h('section.card', {}, chartTitle, chartBody),

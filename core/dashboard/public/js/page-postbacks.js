@@ -143,7 +143,7 @@ export async function renderPortalPostbacks(ctx) {
     ? errorBox(writeError, 'Could not tell whether this token may add postbacks')
     : canWrite
       ? [addForm(), secretArea]
-      : [scopeNote(WRITE, 'Adding and deleting postbacks'), h('p.small.muted', {}, 'Your network issues partner tokens: ask it for one with this scope.')]));
+      : [scopeNote(WRITE, 'Adding and deleting postbacks')]));
   await table.reload();
   next();
 
