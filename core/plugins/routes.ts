@@ -16,16 +16,19 @@ const describe = (p: ActivePlugin) => ({
   enabled: p.enabled,
   settings: p.settings,
   settingsSchema: p.manifest.settingsSchema ?? null,
+  // What a conversion of such a campaign may report, and so what a reward rule may pay (the dashboard suggests them).
+  eventTypes: p.manifest.kind === 'goal-type' ? p.manifest.eventTypes : null,
 });
 
 const pluginEntry = {
   title: 'Plugin',
   type: 'object',
   additionalProperties: false,
-  required: ['name', 'version', 'kind', 'description', 'enabled', 'settings', 'settingsSchema'],
+  required: ['name', 'version', 'kind', 'description', 'enabled', 'settings', 'settingsSchema', 'eventTypes'],
   properties: {
     name: { type: 'string' }, version: { type: 'string' }, kind: { type: 'string' }, enabled: { type: 'boolean' },
     settings: { type: 'object' }, settingsSchema: { type: ['object', 'null'] }, description: { type: ['string', 'null'] },
+    eventTypes: { type: ['array', 'null'], items: { type: 'string' }, description: "A goal type's conversion event types (null for other kinds)." },
   },
 };
 

@@ -47,8 +47,10 @@ describe('dashboard reward rules in a real browser', function () {
     await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/rewards');
     expect(await navPages(page)).to.include('rewards');
     await page.locator('#rewards-table tr.empty').waitFor({ timeout: UI_WAIT });
-    // Suggestions from the handle's own campaigns, partners and conversion events.
-    expect(await page.locator('#reward-events option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value))).to.deep.equal(['click', 'affiliate_click']);
+    // Suggestions from the handle's own campaigns, partners and conversion events: its campaigns' first, then every
+    // event its enabled goal types report (a UI pass missed `sale`, which the seed's rule pays).
+    expect(await page.locator('#reward-events option').evaluateAll((els) => els.map((e) => (e as HTMLOptionElement).value)))
+      .to.deep.equal(['click', 'affiliate_click', 'sale', 'lead', 'qualified_lead', 'purchase']);
 
     await fillRule(page, { id: 'click-cpc', event: 'click', amount: '0.25' });
     const [put] = await Promise.all([

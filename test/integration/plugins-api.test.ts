@@ -11,6 +11,10 @@ describe('plugins per handle', () => {
     expect(res.body).to.have.keys('goalTypes', 'trackingPresets', 'botDetectors', 'notificationChannels');
     const clickout = res.body.goalTypes.find((p: { name: string }) => p.name === 'AFFILIATE_CLICKOUT');
     expect(clickout).to.include({ version: '1.0.0', enabled: true });
+    // What its conversions may report, so what a reward rule may pay: the dashboard's reward form suggests these.
+    const events = Object.fromEntries(res.body.goalTypes.map((p: { name: string; eventTypes: string[] }) => [p.name, p.eventTypes]));
+    expect(events).to.deep.include({ AFFILIATE_CLICKOUT: ['affiliate_click', 'sale'], SALE: ['purchase'] });
+    expect(res.body.trackingPresets.every((p: { eventTypes: unknown }) => p.eventTypes === null)).to.equal(true);
     expect(res.body.trackingPresets.map((p: { name: string }) => p.name)).to.include('custom_webhook');
   });
 

@@ -16,11 +16,18 @@ async function campaignList(ctx) {
   return (await api(`/campaigns${query({ limit: 500 })}`).catch(() => ({ data: [] }))).data;
 }
 
+/** The event types of the goal types enabled for the handle (what a rule can pay); none without plugins.read. */
+async function goalTypeEvents(ctx) {
+  if (!allowed(ctx.scopes, 'plugins.read')) return [];
+  const plugins = await api('/plugins').catch(() => ({ goalTypes: [] }));
+  return plugins.goalTypes.filter((g) => g.enabled).flatMap((g) => g.eventTypes ?? []);
+}
+
 const suggestions = (id, values) => h(`datalist#${id}`, {}, [...new Set(values)].map((v) => h('option', { value: v })));
 
 /** Returns { el, edit(rule) }: `edit` fills the form with a rule to replace it. `onSaved(rule, created)` after a 200/201. */
 export async function rewardForm(ctx, { onSaved }) {
-  const [campaigns, partners] = await Promise.all([campaignList(ctx), partnerChoices(ctx)]);
+  const [campaigns, partners, events] = await Promise.all([campaignList(ctx), partnerChoices(ctx), goalTypeEvents(ctx)]);
   const field = (label, input, hint) => h('div.field', { dataset: { field: input.name } }, h('label', { for: input.id }, label), input, hint ? h('div.hint.muted', {}, hint) : null);
   const rewardId = h('input#reward-id', { name: 'rewardId', required: true, pattern: ID_PATTERN, placeholder: 'default-sale', spellcheck: 'false' });
   const campaignId = h('input#reward-campaign', { name: 'campaignId', pattern: ID_PATTERN, placeholder: 'any campaign', list: 'reward-campaigns', spellcheck: 'false' });
@@ -54,7 +61,7 @@ export async function rewardForm(ctx, { onSaved }) {
     h('div.field.field-submit', {}, submit), feedback,
     suggestions('reward-campaigns', campaigns.map((c) => c.campaignId)),
     suggestions('reward-partners', (partners.list ?? []).map((p) => p.partnerId)),
-    suggestions('reward-events', ['click', ...campaigns.map((c) => c.conversionEvent).filter(Boolean)]));
+    suggestions('reward-events', ['click', ...campaigns.map((c) => c.conversionEvent).filter(Boolean), ...events]));
 
   function body() {
     const scope = {
