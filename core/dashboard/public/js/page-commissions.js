@@ -89,7 +89,8 @@ export async function renderCommissions(ctx) {
     // Adjustments and clawbacks follow their conversion's commission: they are never moved by hand (the API answers 409).
     const follows = c.type === 'adjustment' || c.type === 'clawback';
     const box = follows
-      ? h('span.muted.small', { title: "Moves with its conversion's commission" }, '↳')
+      // Not an arrow: newest first, the row above is seldom the commission it follows (a UI pass read ↳ so).
+      ? h('span.muted.small', { title: "Moves with its conversion's commission", 'aria-label': "Moves with its conversion's commission" }, '—')
       : h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
     // Stacked: side by side they widened the ledger past a 1280-pixel window, hiding Reject off to the right.
     const actions = h('td.actions', {}, h('div.row-actions', {},
