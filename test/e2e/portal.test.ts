@@ -196,6 +196,13 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, '#commission-feedback .alert-error', 'reason is required');
     expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions/${p2}`).set(tenant.auth).expect(200)).body.status).to.equal('pending');
 
+    // Select all ticks every pending row shown (p2, p3; p1 is approved but still selectable), and unticks them.
+    await page.check('#commission-select-all');
+    const boxes = await page.locator('#commissions-table input.select').count();
+    expect(boxes).to.be.at.least(3);
+    expect(await page.textContent('#commission-selected')).to.equal(`${boxes} selected`);
+    await page.uncheck('#commission-select-all');
+    expect(await page.textContent('#commission-selected')).to.equal('0 selected');
     for (const id of [p2, p3]) await page.locator(`#commissions-table tr[data-commission-id="${id}"] input.select`).check();
     await page.fill('#commission-reason', 'duplicate orders');
     await page.click('#bulk-reject');
