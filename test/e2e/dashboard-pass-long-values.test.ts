@@ -110,6 +110,11 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     await page.locator(`#breakdown-subid tr[data-key="${LONG_SUB}"]`).waitFor();
     await shot(page, 'pass-long-subids');
     expect(await clippedInWrap(page, '#breakdown-subid')).to.deep.equal({ overflow: 0, clipped: [] });
+    // The level is kept in the URL: a reload shows sub3 again (it fell back to sub1).
+    expect(new URL(page.url()).hash).to.equal('#/subids?slot=sub3');
+    await page.reload();
+    await page.locator(`#breakdown-subid tr[data-key="${LONG_SUB}"]`).waitFor();
+    expect(await page.inputValue('#subid-slot')).to.equal('sub3');
     await page.selectOption('#subid-slot', 'sub1');
     await page.locator('#breakdown-subid tr[data-key]').first().waitFor();
     expect(await page.locator('#breakdown-subid tr[data-key] td').first().locator('div').first().textContent()).to.include('<img src=x onerror=alert(1)><script>');

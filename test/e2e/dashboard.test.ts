@@ -329,6 +329,14 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.locator('#breakdown-country tr[data-key="DE"] .money-extra', { hasText: '+ 40.00 EUR' }).waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#breakdown-country tr[data-key="DE"] [data-col="revenue"] div').allTextContents()).to.deep.equal(['0.00 USD', '+ 40.00 EUR']);
     await shot(page, '04-breakdowns');
+    // The campaign is in the URL: a reload (or a shared link) shows the same campaign's breakdowns, and the other
+    // range pages' links carry the range only.
+    expect(new URL(page.url()).hash).to.equal('#/breakdowns?campaignId=breakdown-delta');
+    expect(await page.getAttribute('.nav-link[data-page="funnel"]', 'href')).to.equal('#/funnel');
+    await page.reload();
+    await page.locator('#breakdown-country tr[data-key="DE"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.inputValue('#breakdown-campaign')).to.equal('breakdown-delta');
+    expect(await keys('country')).to.deep.equal(['US', 'DE', 'FR']);
   });
 
   it('export: the CSV button downloads one row per click, fetched with the auth header', async () => {

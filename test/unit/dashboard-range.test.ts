@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { bucketLabel, customRangeError, fillBuckets, parseRange, rangeSearch, rangeWindow } from '../../core/dashboard/public/js/range.js';
+import { bucketLabel, customRangeError, fillBuckets, parseRange, rangeSearch, rangeWindow, searchWith } from '../../core/dashboard/public/js/range.js';
 
 // The dashboard's date ranges (issue 16): what the URL says, which API window that is, and the
 // chart's buckets. `now` is fixed: 2026-12-02 21:37:12 UTC.
@@ -64,5 +64,16 @@ describe('dashboard date ranges', () => {
     const buckets = fillBuckets([{ key: '2026-11-03', clicks: 4 }], rangeWindow({ id: 'custom', from: '2026-11-01', to: '2026-11-07' }, NOW), NOW);
     expect(buckets.map((b) => b.key)).to.deep.equal(['2026-11-01', '2026-11-02', '2026-11-03', '2026-11-04', '2026-11-05', '2026-11-06', '2026-11-07']);
     expect(buckets[2].clicks).to.equal(4);
+  });
+});
+
+describe("a page's own choices beside the range in its URL", () => {
+  it('adds what is chosen, leaves out what is not, and keeps the range readable', () => {
+    expect(searchWith({ id: 'all' }, { campaignId: '' })).to.equal('');
+    expect(searchWith({ id: 'all' }, { campaignId: 'alpha' })).to.equal('?campaignId=alpha');
+    expect(searchWith({ id: '7d' }, { slot: 'sub3', campaignId: 'alpha' })).to.equal('?range=7d&slot=sub3&campaignId=alpha');
+    const custom = searchWith({ id: 'custom', from: '2026-12-01', to: '2026-12-03' }, { campaignId: 'a b' });
+    expect(parseRange(custom)).to.deep.equal({ id: 'custom', from: '2026-12-01', to: '2026-12-03' });
+    expect(new URLSearchParams(custom).get('campaignId')).to.equal('a b');
   });
 });

@@ -154,9 +154,10 @@ function route() {
     analyticsPath: state.scopes.partner ? '/partner/analytics' : '/analytics',
     /** The page's state in the URL: read at render, written (no hashchange, no history entry) on change. */
     query: new URLSearchParams(hashQuery()),
-    setQuery: (search) => {
+    // `range`: the part of `search` the other range pages' links carry (a breakdown's campaign stays on its page).
+    setQuery: (search, range = search) => {
       history.replaceState(null, '', `#/${page.id}${search}`);
-      if (page.keepsRange) linkRange(search);
+      if (page.keepsRange) linkRange(range);
     },
     onLeave: (fn) => state.leave.push(fn),
   };

@@ -4,7 +4,7 @@
 import { api, query } from './api.js';
 import { h, idClass, clear, errorBox, fmt, emptyRow } from './dom.js';
 import { revenueCell } from './funnel-table.js';
-import { parseRange, rangeSearch, rangeWindow } from './range.js';
+import { parseRange, rangeSearch, rangeWindow, searchWith } from './range.js';
 import { rangePicker } from './range-picker.js';
 
 // `optional`: a breakdown a server may not offer yet; its 400 on groupBy says so instead of an error.
@@ -21,11 +21,15 @@ const unknownGroupBy = (err) => err?.status === 400 && (err.details ?? []).some(
 
 export async function renderBreakdowns(ctx) {
   const base = ctx.analyticsPath ?? '/analytics';
-  const campaign = h('select#breakdown-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'));
+  // The campaign is kept in the URL with the range: a reload or a shared link shows the same breakdowns.
+  const chosen = ctx.query?.get('campaignId') ?? '';
+  const campaign = h('select#breakdown-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'),
+    chosen ? h('option', { value: chosen, selected: true }, chosen) : null);
   let range = parseRange(ctx.query);
+  const keep = () => ctx.setQuery?.(searchWith(range, { campaignId: campaign.value }), rangeSearch(range));
   const picker = rangePicker(range, (next) => {
     range = next;
-    ctx.setQuery?.(rangeSearch(range));
+    keep();
     void load();
   });
   const refresh = h('button.btn', { type: 'button' }, 'Refresh');
@@ -47,7 +51,7 @@ export async function renderBreakdowns(ctx) {
   async function loadCampaignOptions() {
     // The funnel lists every campaign with analytics.read alone; campaigns.read is not needed.
     const res = await api(`${base}${query({ funnel: true })}`);
-    for (const r of res.data) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
+    for (const r of res.data) if (r.campaignId !== chosen) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
   }
 
   let seq = 0;
@@ -70,7 +74,10 @@ export async function renderBreakdowns(ctx) {
     }));
   }
 
-  campaign.addEventListener('change', load);
+  campaign.addEventListener('change', () => {
+    keep();
+    void load();
+  });
   refresh.addEventListener('click', load);
   await Promise.all([
     loadCampaignOptions().catch((err) => errors.append(errorBox(err, 'Could not list campaigns for the filter'))),

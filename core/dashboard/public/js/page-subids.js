@@ -5,19 +5,24 @@ import { api, query } from './api.js';
 import { h, clear, errorBox, card } from './dom.js';
 import { breakdownTable } from './page-breakdowns.js';
 import { impliedCurrency } from './funnel-table.js';
-import { parseRange, rangeSearch, rangeWindow } from './range.js';
+import { parseRange, rangeSearch, rangeWindow, searchWith } from './range.js';
 import { rangePicker } from './range-picker.js';
 
 const SLOTS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'];
 
 export async function renderSubIds(ctx) {
   const base = ctx.analyticsPath ?? '/partner/analytics';
-  const slot = h('select#subid-slot', { 'aria-label': 'Sub-ID' }, SLOTS.map((s) => h('option', { value: s }, s)));
-  const campaign = h('select#subid-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'));
+  // The level and the campaign are kept in the URL with the range: a reload or a shared link shows the same table.
+  const askedSlot = SLOTS.includes(ctx.query?.get('slot') ?? '') ? ctx.query.get('slot') : 'sub1';
+  const chosen = ctx.query?.get('campaignId') ?? '';
+  const slot = h('select#subid-slot', { 'aria-label': 'Sub-ID' }, SLOTS.map((s) => h('option', { value: s, selected: s === askedSlot }, s)));
+  const campaign = h('select#subid-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'),
+    chosen ? h('option', { value: chosen, selected: true }, chosen) : null);
   let range = parseRange(ctx.query);
+  const keep = () => ctx.setQuery?.(searchWith(range, { slot: slot.value === 'sub1' ? '' : slot.value, campaignId: campaign.value }), rangeSearch(range));
   const picker = rangePicker(range, (next) => {
     range = next;
-    ctx.setQuery?.(rangeSearch(range));
+    keep();
     void load();
   });
   const errors = h('div');
@@ -48,12 +53,16 @@ export async function renderSubIds(ctx) {
     if (mine === seq) clear(body, content);
   }
 
-  slot.addEventListener('change', load);
-  campaign.addEventListener('change', load);
+  for (const select of [slot, campaign]) {
+    select.addEventListener('change', () => {
+      keep();
+      void load();
+    });
+  }
   try {
     const res = await api(`${base}${query({ funnel: true })}`);
     currency ||= impliedCurrency(res.totals);
-    for (const r of res.data) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
+    for (const r of res.data) if (r.campaignId !== chosen) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
   } catch (err) {
     errors.append(errorBox(err, 'Could not list your campaigns'));
   }

@@ -10,6 +10,7 @@ export function parseDay(s: unknown): number;
 export function customRangeError(from: unknown, to: unknown): string | null;
 export function parseRange(params: URLSearchParams | string | null | undefined): Range;
 export function rangeSearch(range: Range): string;
+export function searchWith(range: Range, own: Record<string, string | undefined>): string;
 export function sameRange(a: Range, b: Range): boolean;
 export function rangeWindow(range: Range, now?: number): RangeWindow;
 export function fillBuckets(rows: Array<{ key: string; clicks?: number; qualifiedClicks?: number; conversions?: number }>, win: RangeWindow, now?: number): Bucket[];

@@ -53,6 +53,14 @@ export function rangeSearch(range) {
   return range.id === DEFAULT_RANGE.id ? '' : `?${new URLSearchParams({ range: range.id })}`;
 }
 
+/** rangeSearch with a page's own choices beside the range (#/breakdowns?range=7d&campaignId=alpha); empty ones left out. */
+export function searchWith(range, own) {
+  const search = new URLSearchParams(rangeSearch(range));
+  for (const [key, value] of Object.entries(own)) if (value) search.set(key, value);
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
 export const sameRange = (a, b) => a.id === b.id && a.from === b.from && a.to === b.to;
 
 /**
