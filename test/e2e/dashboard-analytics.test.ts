@@ -169,6 +169,27 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     expect(await shared.inputValue('#range-from')).to.equal(isoDay(MONTH_AGO - DAY));
   });
 
+  it("funnel: one partner's view (partnerId), its campaigns only, its totals and chart, kept in the URL with the range", async () => {
+    const page = await openPage();
+    await signIn(page, '#/funnel?range=7d');
+    await waitForCell(page, 'recent-alpha', 'clicks', '5');
+    await page.locator('#funnel-partner option[value="alpha"]').waitFor({ state: 'attached', timeout: UI_WAIT });
+    await page.selectOption('#funnel-partner', 'alpha');
+    await page.locator('#funnel-table tr[data-campaign-id="old-beta"]').waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect(hash(page)).to.equal('#/funnel?range=7d&partnerId=alpha');
+    const seven = new Date(Date.parse(new Date().toISOString().slice(0, 10)) - 6 * DAY).toISOString();
+    const { body } = await api(`/analytics?funnel=true&partnerId=alpha&from=${seven}`);
+    expect(body.data.map((r: { campaignId: string }) => r.campaignId)).to.deep.equal(['recent-alpha']);
+    await page.locator('#funnel-totals [data-stat="clicks"] .stat-value', { hasText: new RegExp(`^${body.totals.clicks}$`) }).waitFor({ timeout: UI_WAIT });
+    // The other range pages' links carry the range, not the partner.
+    expect(await page.getAttribute('.nav-link[data-page="breakdowns"]', 'href')).to.equal('#/breakdowns?range=7d');
+    await page.reload();
+    await waitForCell(page, 'recent-alpha', 'clicks', '5');
+    expect(await page.inputValue('#funnel-partner')).to.equal('alpha');
+    expect(await page.locator('#funnel-table tr[data-campaign-id="old-beta"]').count()).to.equal(0);
+    await shot(page, 'analytics-partner-filter');
+  });
+
   it('breakdowns: keep the range from the funnel page, honour it in every table, and show every currency', async () => {
     const page = await openPage();
     await signIn(page, '#/funnel?range=7d');

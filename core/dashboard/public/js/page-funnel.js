@@ -6,7 +6,9 @@ import { h, clear, errorBox, card } from './dom.js';
 import { openEventStream } from './sse.js';
 import { timeSeriesChart } from './chart.js';
 import { cardTotals, funnelTable, totalsCards } from './funnel-table.js';
-import { fillBuckets, parseRange, rangeSearch, rangeWindow } from './range.js';
+import { fillBuckets, parseRange, rangeSearch, rangeWindow, searchWith } from './range.js';
+import { partnerChoices } from './partner-field.js';
+import { allowed } from './scopes.js';
 import { rangePicker } from './range-picker.js';
 
 /** Rows in a stream event, whatever envelope the server wraps them in. */
@@ -20,13 +22,29 @@ export async function renderFunnel(ctx) {
   // The handle's analytics, or the partner realm's (the same shapes over the partner's campaigns).
   const base = ctx.analyticsPath ?? '/analytics';
   let range = parseRange(ctx.query);
+  // The manager's view of one partner (API.md: the partnerId filter on every analytics route), kept in the URL.
+  // Not in the partner realm, whose analytics are its own already; without partners.read, no list to choose from.
+  const partners = !ctx.partner && allowed(ctx.scopes, 'partners.read') ? await partnerChoices(ctx) : { list: null };
+  const askedPartner = ctx.query?.get('partnerId') ?? '';
+  const partner = partners.list
+    ? h('select#funnel-partner', { 'aria-label': 'Partner' }, h('option', { value: '' }, 'All partners'),
+      askedPartner && !partners.list.some((p) => p.partnerId === askedPartner) ? h('option', { value: askedPartner, selected: true }, askedPartner) : null,
+      partners.list.map((p) => h('option', { value: p.partnerId, selected: p.partnerId === askedPartner }, `${p.name} (${p.partnerId})`)))
+    : null;
+  const partnerId = () => partner?.value || undefined;
+  const keep = () => ctx.setQuery?.(searchWith(range, { partnerId: partnerId() }), rangeSearch(range));
   const liveState = h('span.live#live-state', { dataset: { state: 'connecting' } }, 'connecting');
   const picker = rangePicker(range, (next) => {
     range = next;
     clear(exportFeedback); // "Downloaded …" spoke of the range just left
-    ctx.setQuery?.(rangeSearch(range));
+    keep();
     void loadAll();
   }, { chart: true });
+  partner?.addEventListener('change', () => {
+    clear(exportFeedback);
+    keep();
+    void loadAll();
+  });
   // Labelled where it is seen: beside the title, an unlabelled "All campaigns" read as a filter of the page.
   const exportCampaign = h('select#export-campaign', {}, h('option', { value: '' }, 'All campaigns'));
   const exportLabel = h('label.muted.small', { for: 'export-campaign' }, 'Export the clicks of');
@@ -43,7 +61,7 @@ export async function renderFunnel(ctx) {
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Funnel ', liveState), h('p.muted', {}, ctx.partner ? 'Your campaigns, live: clicks, conversions and your commission.' : 'Clicks, bots filtered out, conversions and revenue per campaign, live; a confidence below 50 warrants investigation.')),
-      h('div.toolbar', {}, exportLabel, exportCampaign, exportButton)),
+      h('div.toolbar', {}, partner ? [h('label.muted.small', { for: 'funnel-partner' }, 'Partner'), partner] : null, exportLabel, exportCampaign, exportButton)),
     picker.el, exportFeedback, errors, stats,
     h('section.card', {}, chartTitle, chartBody),
     card('Campaigns', table.el));
@@ -55,7 +73,7 @@ export async function renderFunnel(ctx) {
   async function loadFunnel() {
     const mine = seq;
     const { from, to } = win();
-    const res = await api(`${base}${query({ funnel: true, from, to })}`);
+    const res = await api(`${base}${query({ funnel: true, partnerId: partnerId(), from, to })}`);
     if (mine !== seq) return;
     table.set(res.data);
     renderTotals(res.totals);
@@ -70,7 +88,7 @@ export async function renderFunnel(ctx) {
   async function loadChart() {
     const mine = seq;
     const w = win();
-    const res = await api(`${base}${query({ groupBy: w.grain, from: w.from, to: w.to })}`);
+    const res = await api(`${base}${query({ groupBy: w.grain, partnerId: partnerId(), from: w.from, to: w.to })}`);
     if (mine !== seq) return;
     chartTitle.textContent = `Clicks and conversions per ${w.grain} (${w.label})`;
     clear(chartBody, timeSeriesChart(fillBuckets(res.data, w), w.grain, { width: chartBody.clientWidth }));
@@ -110,7 +128,8 @@ export async function renderFunnel(ctx) {
     // (a range that ended in the past cannot change).
     const w = win();
     if (w.to && Date.parse(w.to) <= Date.now()) return;
-    if (w.from) refreshFunnel();
+    // One partner's view is refetched: the stream's rows are campaigns', whichever partner held them when.
+    if (w.from || partnerId()) refreshFunnel();
     else merge(rows, data.totals);
     refreshChart();
   }
@@ -144,10 +163,10 @@ export async function renderFunnel(ctx) {
     exportButton.disabled = true;
     const campaignId = exportCampaign.value || undefined;
     try {
-      const name = `tenx-${ctx.handle}-${campaignId ?? 'all'}-clicks-${new Date().toISOString().slice(0, 10)}.csv`;
+      const name = `tenx-${ctx.handle}-${partnerId() ? `${partnerId()}-` : ''}${campaignId ?? 'all'}-clicks-${new Date().toISOString().slice(0, 10)}.csv`;
       const asked = range;
       const { from, to } = win();
-      const bytes = await download(`${base}/export${query({ format: 'csv', campaignId, from, to })}`, name);
+      const bytes = await download(`${base}/export${query({ format: 'csv', campaignId, partnerId: partnerId(), from, to })}`, name);
       if (range !== asked) return; // the range changed while it downloaded: the banner would describe the new one
       exportFeedback.append(h('div.alert.alert-success', { role: 'status' }, `Downloaded ${name} (${bytes.toLocaleString()} bytes).`));
     } catch (err) {
@@ -161,5 +180,5 @@ export async function renderFunnel(ctx) {
   loaded = true;
   // Early stream rows are all-time: they can only update an all-time table (a range was just fetched).
   const early = pending.splice(0);
-  if (early.length && !win().from && !win().to) merge(early, null);
+  if (early.length && !win().from && !win().to && !partnerId()) merge(early, null);
 }
