@@ -69,6 +69,9 @@ const PATTERNS_SAID = new Map([
   ['^[^\\p{C}]*$', 'must not contain control or invisible formatting characters'],
   ['^[^\\p{Cc}]*$', 'must not contain control characters'],
   [NAME_PATTERN, 'must contain a visible character, and no control or bidirectional-override characters'],
+  // Ids (campaign, partner, reward, token) and slugs: the rule in words, not the regex a dashboard user was shown.
+  ['^[a-z0-9][a-z0-9-]{0,63}$', 'must be 1 to 64 lower-case letters, digits or hyphens, starting with a letter or digit'],
+  ['^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', 'must be 1 to 64 letters, digits, hyphens or underscores, starting with a letter or digit'],
 ]);
 
 /** Enums up to this size are listed whole in their error; longer ones (currencies) by count and a few examples. */

@@ -197,6 +197,18 @@ describe('bad input on every route family that takes a body', () => {
     expect(metrics.text).to.not.match(/status="5\d\d"/);
   });
 
+  it('says an id\'s or a slug\'s rule in words, not as its regular expression', async () => {
+    const owner = await createHandle(server);
+    const res = await server.http.post(`/v2/handles/${owner.handle}/campaigns`).set({ authorization: `Bearer ${owner.ownerToken}` }).send({
+      campaignId: 'Bad Id', goalType: 'AFFILIATE_CLICKOUT', primaryLink: { slug: '-deal!', destinationUrl: 'https://merchant.example.com/' },
+    });
+    expectError(res, 400, 'a campaign with a bad id and slug');
+    expect(res.body.error.details).to.deep.include.members([
+      { pointer: '/body/campaignId', message: 'must be 1 to 64 lower-case letters, digits or hyphens, starting with a letter or digit' },
+      { pointer: '/body/primaryLink/slug', message: 'must be 1 to 64 letters, digits, hyphens or underscores, starting with a letter or digit' },
+    ]);
+  });
+
   it('echoes a valid x-request-id and mints one otherwise', async () => {
     const echoed = await server.http.get('/healthz').set('x-request-id', 'abc-123').expect(200);
     expect(echoed.headers['x-request-id']).to.equal('abc-123');
