@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.ts';
 
@@ -11,10 +11,27 @@ interface StoredSecrets {
   adminTokenShown?: boolean;
 }
 
-/** Replaces the file in one step: a cluster worker starting meanwhile reads the old file or the new, never half of one. */
-function writeSecrets(file: string, stored: StoredSecrets): void {
-  writeFileSync(`${file}.tmp`, JSON.stringify(stored, null, 2), { mode: 0o600 });
-  renameSync(`${file}.tmp`, file);
+/**
+ * Writes the file in one step, through a temporary file of this process's own: a process starting meanwhile reads
+ * the old file or the new, never half of one. `create`: only if there is none yet (a link fails where the file
+ * exists), so of two first starts on one DATA_DIR one writes and the other reads what it wrote; false for that one.
+ */
+function writeSecrets(file: string, stored: StoredSecrets, create = false): boolean {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(stored, null, 2), { mode: 0o600 });
+  if (!create) {
+    renameSync(tmp, file);
+    return true;
+  }
+  try {
+    linkSync(tmp, file);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    return false;
+  } finally {
+    rmSync(tmp, { force: true });
+  }
 }
 
 /**
@@ -33,10 +50,11 @@ export function ensureSecrets(config: Config): { config: Config; unshownAdminTok
       adminToken: `tenx_admin_${randomBytes(24).toString('base64url')}`,
       ctxSecrets: [randomBytes(32).toString('base64url')],
       secretKey: randomBytes(32).toString('base64url'),
-      adminTokenShown: Boolean(config.adminToken), // one given in ADMIN_TOKEN is the operator's: this one is never used
+      // Unused while ADMIN_TOKEN is set; shown by the first start without it (unshownAdminToken below).
+      adminTokenShown: false,
     };
     mkdirSync(config.dataDir, { recursive: true });
-    writeSecrets(file, stored);
+    if (!writeSecrets(file, stored, true)) stored = JSON.parse(readFileSync(file, 'utf8')) as StoredSecrets;
   }
   return {
     unshownAdminToken: !config.adminToken && stored?.adminTokenShown === false,

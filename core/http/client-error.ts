@@ -15,8 +15,12 @@ const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'invali
 /** How long a request already read whole may take to be answered once junk followed it on its connection. */
 export const IN_FLIGHT_GRACE_MS = 2_000;
 
+/** Connections in that grace: node:http's parser repeats its error on every later read, and the first call decided. */
+const graced = new WeakSet<Duplex>();
+
 export function answerClientErrors(server: Server): void {
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
+    if (graced.has(socket)) return;
     // A peer that hung up, or a request of this connection still being answered (a stream, or a pipelined
     // request whose handler runs): an error written now would land inside that response, or be read as
     // its answer. Nothing is written for the junk.
@@ -33,7 +37,11 @@ export function answerClientErrors(server: Server): void {
         socket.destroy();
         return;
       }
+      graced.add(socket);
       inFlight.shouldKeepAlive = false;
+      // Headers already out (a redirect written before the junk was read, a stream) said keep-alive, and the parser
+      // can read no further request: the connection ends with the response.
+      inFlight.once('finish', () => socket.end());
       const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
       socket.once('close', () => clearTimeout(timer));
       return;

@@ -61,7 +61,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       query: query && once(() => compile({ type: 'object', additionalProperties: false, ...query }, true)),
       body: body && once(() => compile(body, false)),
     };
-    const uuids = { params: uuidNames(params), query: uuidNames(query) };
+    const uuids = { params: uuidNames(params), query: uuidNames(query), body: uuidNames(body), bodyLists: uuidListNames(body) };
     const integers = integerNames(query);
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
@@ -87,6 +87,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       if (validators.body) {
         assertStorable(body, '/body', 'request body');
         check(validators.body(), body, '/body', 'request body');
+        if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body, uuids.bodyLists);
       } else if (!isNothing(body)) {
         // An action route (ping, rotate-secret, redeliver): a field sent here would be silently ignored.
         throw invalidRequest('This route takes no request body (send none, or {}).', [{ pointer: '/body', message: 'must be absent or {}' }]);
@@ -107,12 +108,27 @@ function uuidNames(schema: unknown): string[] {
   return Object.keys(properties).filter((name) => properties[name]?.format === 'uuid');
 }
 
+/** The top-level properties of a body schema that are lists of ids (commissionIds of a bulk move). */
+function uuidListNames(schema: unknown): string[] {
+  const properties = (schema as { properties?: Record<string, { items?: { format?: string } }> } | undefined)?.properties ?? {};
+  return Object.keys(properties).filter((name) => properties[name]?.items?.format === 'uuid');
+}
+
 /**
  * An id in capitals is the same id to PostgreSQL, but it was echoed as given, into answers and audit events
- * (`subjectId` of a revoked token), where it no longer matched the id tenx returns: ids go on lower-cased.
+ * (`subjectId` of a revoked token), where it no longer matched the id tenx returns; a bulk move matched its ids
+ * as strings and answered 404 for one in capitals: ids go on lower-cased.
  */
 function lowercase(values: Record<string, unknown>, names: string[]): void {
   for (const name of names) if (typeof values[name] === 'string') values[name] = (values[name] as string).toLowerCase();
+}
+
+function lowercaseIds(body: Record<string, unknown>, names: string[], lists: string[]): void {
+  lowercase(body, names);
+  for (const name of lists) {
+    const list = body[name];
+    if (Array.isArray(list)) body[name] = list.map((id) => (typeof id === 'string' ? id.toLowerCase() : id));
+  }
 }
 
 /** The top-level properties of a query schema that are integers (limit, hours, …). */

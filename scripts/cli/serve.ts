@@ -113,7 +113,13 @@ function banner(config: Config, url: string, startedInMs: number, adminToken: st
 /** The banner, with the generated admin token if no start has shown it yet (then never again). */
 async function bannerOnce(config: Config, url: string, startedInMs: number, unshownAdminToken: string | null, workers: number) {
   banner(config, url, startedInMs, unshownAdminToken, workers);
-  if (unshownAdminToken) (await import('../../core/secrets.ts')).markAdminTokenShown(config.dataDir);
+  if (!unshownAdminToken) return;
+  try {
+    (await import('../../core/secrets.ts')).markAdminTokenShown(config.dataDir);
+  } catch (err) {
+    // A DATA_DIR made read-only since: the server runs on; the token is shown again by the next start.
+    process.stderr.write(`tenx: could not record in ${config.dataDir}/secrets.json that the admin token was shown: ${(err as Error).message}\n`);
+  }
 }
 
 /**

@@ -73,4 +73,24 @@ describe('tenx serve: the generated admin token is shown by the first start that
     expect(second.stderr).to.not.match(/tenx_admin_/);
     expect(JSON.parse(readFileSync(join(dataDir, 'secrets.json'), 'utf8'))).to.deep.include({ adminToken: stored.adminToken, adminTokenShown: true });
   });
+
+  it('keeps it unshown while ADMIN_TOKEN is set, and shows it when a later start runs without', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tenx-admin-token-env-'));
+    try {
+      const base: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: db.url, REDIS_URL: '', HOST: '127.0.0.1', DATA_DIR: dir, LOG_LEVEL: 'warn' };
+      delete base.CTX_SECRETS; // so the first start writes secrets.json (its ctx secret, its key, and an admin token)
+      delete base.SECRET_KEY;
+      const given = await serveOnce({ ...base, PORT: String(await freePort()), ADMIN_TOKEN: 'operator-admin-token-0123456789abcdef' });
+      expect(given.code, given.stderr).to.equal(0);
+      expect(given.stderr).to.not.match(/tenx_admin_|Admin token/);
+      const stored = JSON.parse(readFileSync(join(dir, 'secrets.json'), 'utf8'));
+      expect(stored.adminTokenShown).to.equal(false);
+      const without: NodeJS.ProcessEnv = { ...base, PORT: String(await freePort()) };
+      delete without.ADMIN_TOKEN;
+      const later = await serveOnce(without);
+      expect(/Admin token[^:]*: (tenx_admin_\S+)/.exec(later.stderr)?.[1], later.stderr).to.equal(stored.adminToken);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

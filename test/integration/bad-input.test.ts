@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { expect } from 'chai';
 import { v7 as uuidv7 } from 'uuid';
 import type { RouteDef } from '../../core/http/route.ts';
+import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
 
@@ -193,6 +194,25 @@ describe('bad input on every route family that takes a body', () => {
     const short = await raw(patch(body, body.length - 1));
     expect(short).to.match(/^HTTP\/1\.1 400 /);
     expect(JSON.parse(short.slice(short.indexOf('\r\n\r\n') + 4)).error).to.deep.include({ code: 'invalid_request', message: 'The request body is not valid JSON.' });
+    // Junk right behind a redirect the fast lane has already written (keep-alive in its headers): the connection ends
+    // with it; a request sent on it after was answered "not valid HTTP" by the parser left in its error state.
+    const made = await server.http.post(`/v2/handles/${owner.handle}/campaigns`).set({ authorization: `Bearer ${owner.ownerToken}` }).send({
+      campaignId: 'junk-after', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', primaryLink: { slug: 'junk-after', destinationUrl: 'https://merchant.example.com/' },
+    }).expect(201);
+    const path = `/${owner.handle}/${made.body.primaryLink.slug}`;
+    await server.http.get(path).set('user-agent', 'Mozilla/5.0 (X11; Linux x86_64) Chrome/126.0').expect(302); // cached: the fast lane's
+    const afterRedirect = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => {
+        socket.write(`GET ${path} HTTP/1.1\r\nhost: x\r\n\r\n}`);
+        for (let i = 0; i < 50; i++) setTimeout(() => socket.writable && socket.write('}'), 5 * i); // each read repeats the parser's error
+        setTimeout(() => socket.writable && socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n'), 400);
+      });
+      let text = '';
+      socket.on('data', (d) => (text += d)).on('close', () => resolve(text)).on('error', (e: NodeJS.ErrnoException) => (e.code === 'EPIPE' || e.code === 'ECONNRESET' ? resolve(text) : reject(e)));
+    });
+    expect(afterRedirect).to.match(/^HTTP\/1\.1 302 /);
+    expect(afterRedirect).to.not.include('invalid_request');
+    expect(afterRedirect.match(/HTTP\/1\.1 /g)).to.have.length(1);
     const metrics = await server.http.get('/metrics');
     expect(metrics.text).to.not.match(/status="5\d\d"/);
   });
@@ -259,6 +279,12 @@ describe('bad input on every route family that takes a body', () => {
     const hook = await server.http.post(`/v2/handles/${owner.handle}/webhooks`).set(auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.tested'] }).expect(201);
     const ping = await server.http.post(`/v2/handles/${owner.handle}/webhooks/${(hook.body.webhookId as string).toUpperCase()}/ping`).set(auth).expect(202);
     expect(ping.body.webhookId).to.equal(hook.body.webhookId);
+    // In a body too: a bulk move matched its ids as strings and answered 404 for one in capitals.
+    await createPartner(server, owner, 'caps');
+    const [pending] = await ledgerRows(server, [{ handle: owner.handle, partnerId: 'caps', amount: '1.00', status: 'pending' }]);
+    const moved = await server.http.post(`/v2/handles/${owner.handle}/commissions/bulk`).set(auth)
+      .send({ commissionIds: [pending.toUpperCase()], status: 'approved', reason: 'checked' }).expect(200);
+    expect(moved.body.data.map((r: { commissionId: string; status: number }) => [r.commissionId, r.status])).to.deep.equal([[pending, 200]]);
   });
 
   it('answers a method the router does not know (TRACE, PROPFIND) 405 with allow on a routed path, 404 elsewhere, never 501', async () => {
