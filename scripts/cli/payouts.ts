@@ -40,7 +40,7 @@ export function periodEndArg(value: string): string {
  */
 export const NOTHING_DUE = 'no payout: nothing approved was due by the period end (a commission approved by hand keeps its hold: it is paid once '
   + "the hold ends, or pass a later --period-end), or what is due is below the partner's minimum payout, or not above 0 after a clawback "
-  + '(either carries forward: a partner\'s is the summary of tenx commissions list --partner <id> --status approved; its minimum: tenx partners list)';
+  + '(either carries forward: a partner\'s approved commissions, held ones too, are in tenx commissions list --partner <id> --status approved; its minimum: tenx partners list)';
 
 const columns = [
   { header: 'PAYOUT', value: (p: Payout) => p.payoutId },

@@ -5,9 +5,10 @@
 import { h } from './dom.js';
 
 /** Resolves true when the person confirms, false on Cancel or Escape. */
-export function confirmAction({ title, body, confirm, tone = 'danger' }) {
+export function confirmAction({ title, body, confirm, tone = 'danger', keep = 'Cancel' }) {
   return new Promise((resolve) => {
-    const cancel = h('button.btn', { type: 'button', dataset: { confirm: 'cancel' }, on: { click: () => dialog.close('cancel') } }, 'Cancel');
+    // `keep`: the button that does nothing, named otherwise where the action is itself a cancel ("Cancel payout").
+    const cancel = h('button.btn', { type: 'button', dataset: { confirm: 'cancel' }, on: { click: () => dialog.close('cancel') } }, keep);
     const ok = h(`button.btn.${tone === 'danger' ? 'btn-danger' : 'btn-primary'}`, { type: 'button', dataset: { confirm: 'ok' }, on: { click: () => dialog.close('ok') } }, confirm);
     const dialog = h('dialog.confirm', { 'aria-labelledby': 'confirm-title' },
       h('h2.card-title#confirm-title', {}, title),

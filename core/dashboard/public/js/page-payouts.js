@@ -105,8 +105,8 @@ export async function renderPayouts(ctx) {
           }
         : {
             title: `Cancel the payout of ${amount} to ${p.partnerId}?`,
-            body: 'Its commissions go back to approved, and the next payout run pays them.',
-            confirm: 'Cancel payout',
+            body: 'Its commissions go back to approved: a later payout run pays them again, once they are due and above the partner\'s minimum.',
+            confirm: 'Cancel payout', keep: 'Keep it',
           }))) return;
       const done = busy(button);
       clear(rowFeedback);
