@@ -2,7 +2,7 @@
 // filter, approve or reject one or many with a reason (every move is audited by the API).
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, scopeNote } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, fmt } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, commissionCells, summaryCards } from './ledger-cells.js';
@@ -116,7 +116,8 @@ export async function renderCommissions(ctx) {
       !follows && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
       !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null));
     const tr = h('tr', { dataset: { commissionId: c.commissionId, status: c.status } },
-      canWrite ? h('td', {}, box) : null, commissionCells(c), canWrite ? actions : null);
+      // On a phone this column stays in view while the others scroll: its amount says which row Approve and Reject act on.
+      canWrite ? h('td', {}, box, h('div.phone-only.small.nowrap', {}, fmt.money(c.amount, c.currency))) : null, commissionCells(c), canWrite ? actions : null);
     rows.set(c.commissionId, { c, tr });
     return tr;
   }

@@ -96,7 +96,8 @@ export async function renderConversions(ctx) {
       const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
       return [
         // In UTC, as the From/to filter's days are: a conversion the filter of a day lists reads as of that day.
-        h('td.small.nowrap', {}, fmt.utcTime(c.createdAt)),
+        // On a phone this column stays in view while the others scroll: its value says which row Reverse acts on.
+        h('td.small.nowrap', {}, fmt.utcTime(c.createdAt), h('div.phone-only.strong', {}, fmt.money(c.value, c.currency))),
         h('td', {}, h('div', {}, c.campaignId), h('div.muted.small', {}, c.partnerId ? `partner ${c.partnerId}` : 'no partner'), subs.map((s) => h('div.muted.small.subs', {}, s))),
         h('td', {}, h('code', {}, c.eventType)),
         h('td.num', { dataset: { col: 'value' } }, fmt.money(c.value, c.currency)),
