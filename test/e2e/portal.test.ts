@@ -227,7 +227,12 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.locator(`#commissions-table tr[data-commission-id="${p3}"]`).waitFor({ timeout: UI_WAIT });
     expect(await page.locator(`#commissions-table tr[data-commission-id="${p3}"]`).count()).to.equal(1);
     expect(await page.locator(`#commissions-table tr[data-commission-id="${p2}"]`).count()).to.equal(0);
+    // Its amount beside the box only on a phone, where that column stays in view as the ledger scrolls to Approve.
+    const phoneAmount = page.locator(`#commissions-table tr[data-commission-id="${p3}"] td:first-child .phone-only`);
+    expect(await phoneAmount.isVisible()).to.equal(false);
     await page.setViewportSize(PHONE);
+    expect(await phoneAmount.isVisible()).to.equal(true);
+    expect(await phoneAmount.textContent()).to.equal('7.00 EUR');
     await shot(page, 'manager-02-commissions-phone');
   });
 
