@@ -151,15 +151,39 @@ async function convert(client: TenxClient, body: Record<string, unknown>): Promi
   }
 }
 
+/** A webhook URL the API would refuse as no URL is refused before anything is created. */
+function checkWebhookUrl(url: string | undefined): void {
+  if (url === undefined) return;
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // said below
+  }
+  if (!parsed || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new UsageError(`--webhook-url must be an http(s) URL, e.g. https://example.com/tenx-hook; got "${url}"`);
+  }
+}
+
 async function seedDemo(o: Options) {
   const r: Rng = rng(o.seed ?? Date.now());
+  checkWebhookUrl(o.webhookUrl);
   const { client, ownerToken, created } = await connect(o);
   const log = (line: string) => process.stderr.write(line + '\n');
+  // Said at once: a seed that fails or is interrupted later (a refused webhook, Ctrl-C) left a new handle whose owner
+  // token it never printed, and a rerun finds the handle and cannot show it again.
+  if (created && ownerToken) log(`Created handle ${client.handle}; its owner token (shown once, repeated at the end): ${ownerToken}`);
   const { Agent: UndiciAgent } = await import('undici');
   const agent = new UndiciAgent({ connections: o.concurrency });
   const shownUrl = redactUrl(client.url);
   try {
-    log(`${created ? 'Created' : 'Using'} handle ${client.handle} on ${shownUrl}`);
+    log(`${created ? 'Seeding new' : 'Using'} handle ${client.handle} on ${shownUrl}`);
+    // First: an endpoint the API refuses (not public, not https) stops the seed before it writes anything else.
+    let webhook: { webhookId: string; secret: string } | undefined;
+    if (o.webhookUrl) {
+      webhook = await client.post(client.handlePath('/webhooks'), { endpointUrl: o.webhookUrl, eventTypes: ['link.clicked', 'conversion.tested', 'conversion.deduped'] });
+      log(`  webhook ${webhook!.webhookId} -> ${o.webhookUrl}`);
+    }
     for (const body of DEMO_PARTNERS) {
       await ensurePartner(client, body);
       log(`  partner ${body.partnerId} (${body.name})`);
@@ -179,11 +203,6 @@ async function seedDemo(o: Options) {
       // Every simulated visitor comes from this machine's address: without this the burst detector would flag them all.
       await client.put(client.handlePath('/plugins/burst'), { enabled: true, settings: { maxClicksPerMinute: 100000 } });
       log('  raised the burst detector limit for this handle (all simulated visitors share one IP; see --forwarded-for)');
-    }
-    let webhook: { webhookId: string; secret: string } | undefined;
-    if (o.webhookUrl) {
-      webhook = await client.post(client.handlePath('/webhooks'), { endpointUrl: o.webhookUrl, eventTypes: ['link.clicked', 'conversion.tested', 'conversion.deduped'] });
-      log(`  webhook ${webhook!.webhookId} -> ${o.webhookUrl}`);
     }
 
     const tally: Record<string, Tally> = {};

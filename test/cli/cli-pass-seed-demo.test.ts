@@ -46,6 +46,23 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     expect(again.stdout).to.include(`Next: tenx login --url ${server.url} --handle ${handle} --token <a token of ${handle}`);
   });
 
+  it('a seed that fails after creating its handle has already printed the owner token, and a bad --webhook-url creates nothing', async () => {
+    // The token was printed only at the end: a refused webhook or a Ctrl-C left a handle nobody but the operator could use.
+    const bad = uniqueHandle('seedbad');
+    const refusedEarly = await tenx(['seed-demo', '--url', server.url, '--handle', bad, '--clicks', '10', '--webhook-url', 'notaurl']);
+    expect(refusedEarly.code, refusedEarly.stderr).to.equal(2);
+    expect(refusedEarly.stderr).to.include('--webhook-url must be an http(s) URL');
+    await server.http.get(`/v2/handles/${bad}`).set(server.admin()).expect(404);
+    // A URL the API refuses (credentials in it): the handle exists, its token was said, and nothing else was written.
+    const handle = uniqueHandle('seedfail');
+    const failed = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '10', '--webhook-url', 'https://user:secret@127.0.0.1/hook']);
+    expect(failed.code, failed.stderr).to.equal(1);
+    const token = /owner token \(shown once, repeated at the end\): (\S+)/.exec(failed.stderr)?.[1];
+    expect(token, failed.stderr).to.match(/^tenx_pat_/);
+    const campaigns = await server.http.get(`/v2/handles/${handle}/campaigns`).set({ authorization: `Bearer ${token}` }).expect(200);
+    expect(campaigns.body.data).to.deep.equal([]);
+  });
+
   it('goes to the logged-in server without --url or TENX_URL; a partner\'s login is told what it needs', async () => {
     // A README walk-through logs in to its server, then runs seed-demo with ADMIN_TOKEN: it went to localhost:3000.
     const tenant = await createHandle(server);
