@@ -2,6 +2,7 @@
 import { Argument, type Command } from 'commander';
 import { timeArg } from './args.ts';
 import { withClient } from './client.ts';
+import { UsageError } from './errors.ts';
 import { action, botShare, conversionShare, money, percent, printJson, printTable, type Column } from './output.ts';
 
 // sub1..sub5 need --campaign or --partner, hour needs --from (within 31 days of --to), partner is
@@ -115,6 +116,11 @@ export function registerAnalyticsCommands(program: Command) {
   ).action(
     action(async (dimension: string, o: Filters) => {
       await withClient(async (c) => {
+        // Said as the command line's fault (exit 2), in its own words, not the API's 400 about `campaignId`.
+        if (dimension.startsWith('sub') && !c.isPartner && !o.campaign && !o.partner) {
+          throw new UsageError(`analytics by ${dimension} needs --campaign or --partner: a handle's sub-IDs are read one campaign's or one partner's at a time`);
+        }
+        if (dimension === 'hour' && !o.from) throw new UsageError('analytics by hour needs --from (the hours of at most 31 days, up to --to or now)');
         const res: { data: { key: string; clicks: number; qualifiedClicks: number; conversions: number; revenue: number; revenueByCurrency?: Record<string, number> }[] } = await c.get(
           c.analyticsPath(),
           { groupBy: dimension, campaignId: o.campaign, partnerId: o.partner, from: o.from, to: o.to },

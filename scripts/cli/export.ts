@@ -45,6 +45,7 @@ interface ExportOptions {
   format: 'csv' | 'ndjson';
   out: string;
   campaign?: string;
+  partner?: string;
   from?: string;
   to?: string;
   quiet?: boolean;
@@ -66,7 +67,7 @@ async function runExport(o: ExportOptions) {
   const partial = `${o.out}.partial`;
   await withClient(async (c) => {
     const asked = await c.raw('GET', c.analyticsPath('/export'), {
-      query: { format: o.format, campaignId: o.campaign, from: o.from, to: o.to },
+      query: { format: o.format, campaignId: o.campaign, partnerId: o.partner, from: o.from, to: o.to },
       headers: { accept: o.format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
     });
     const res = await streamed(asked, c.url, o.format);
@@ -103,6 +104,7 @@ export function registerExportCommand(program: Command) {
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).default('csv'))
     .requiredOption('--out <file>', 'where to write it ("-" for stdout)')
     .option('--campaign <campaignId>', 'only this campaign (partner)')
+    .option('--partner <partnerId>', "only this partner's clicks (handle tokens; a partner login exports its own)")
     .option('--from <time>', 'clicks from this ISO-8601 time', timeArg)
     .option('--to <time>', 'clicks before this ISO-8601 time', timeArg)
     .option('--quiet', 'no progress, only the final line')

@@ -83,9 +83,12 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const byHour = await tenx(['analytics', 'by', 'hour', '--from', new Date(Date.now() - 3_600_000).toISOString()]);
     ok(byHour);
     expect(byHour.stdout).to.match(new RegExp(`^${hour}\\s+1\\s+`, 'm'));
+    // Without --from: the command line's fault (exit 2), said in its flags (it was the API's 400 about `from`, exit 1).
     const noFrom = await tenx(['analytics', 'by', 'hour']);
-    expect(noFrom.code).to.equal(1);
-    expect(noFrom.stderr).to.include('groupBy=hour covers at most 31 days');
+    expect(noFrom.code).to.equal(2);
+    expect(noFrom.stderr).to.include('analytics by hour needs --from');
+    // A partner login reads its own sub-IDs without --campaign; a handle login needs --campaign or --partner (below).
+    ok(await tenx(['analytics', 'by', 'sub1']));
     // Its lists come from the realm too: its own campaigns, commissions and payouts (no 403).
     const campaigns = await tenx(['campaigns', 'list', '--json']);
     ok(campaigns);
@@ -134,6 +137,14 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(list.stdout).to.match(/cpa\s+alpha\s+\*\s+affiliate_click\s+12\.5%/);
     const bad = await tenx(['rewards', 'set', 'x', '--event', 'click', '--type', 'flat'], asOwner());
     expect(bad.code).to.equal(2);
+    // export --partner, as funnel and by take it: alpha's clicks only.
+    const exported = await tenx(['export', '--partner', 'alpha', '--out', '-', '--format', 'ndjson', '--quiet'], asOwner());
+    ok(exported);
+    const lines = exported.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { partnerId: string });
+    expect(lines.length).to.be.at.least(1);
+    expect(lines.every((l) => l.partnerId === 'alpha'), exported.stdout).to.equal(true);
+    const subs = await tenx(['analytics', 'by', 'sub1'], asOwner());
+    expect([subs.code, subs.stderr.trim().split('\n')[0]]).to.deep.equal([2, 'tenx: analytics by sub1 needs --campaign or --partner: a handle\'s sub-IDs are read one campaign\'s or one partner\'s at a time']);
     ok(await tenx(['rewards', 'delete', 'cpa'], asOwner()));
     expect((await api('/rewards')).body.data).to.deep.equal([]);
   });
