@@ -18,10 +18,22 @@ export interface HttpRequest {
   signal?: AbortSignal;
   /** Idle time allowed between bytes of the answer, ms (0: none, for event streams). Default 300 s, as undici's. */
   bodyTimeout?: number;
+  /** Time allowed until the answer's status line, ms. Default TENX_TIMEOUT (seconds) or 60 s. */
+  answerTimeout?: number;
   agent?: Agent;
 }
 
 const DEFAULT_IDLE_MS = 300_000;
+
+/**
+ * How long a request waits for its answer to begin: a server that takes the connection and never answers held a
+ * command silent for 300 s (the idle timeout). The slowest answer tenx gives (a payout run over every approved
+ * commission of a large handle) starts within seconds; TENX_TIMEOUT (seconds) raises it.
+ */
+export function answerTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.TENX_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+}
 
 async function text(res: IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
@@ -42,8 +54,10 @@ export async function httpRequest(target: string, req: HttpRequest): Promise<Htt
   const headers: Record<string, string | number> = { ...req.headers };
   if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
   const idle = req.bodyTimeout ?? DEFAULT_IDLE_MS;
+  const answerMs = req.answerTimeout ?? answerTimeoutMs();
   return new Promise<HttpResponse>((resolve, reject) => {
     const r = request(url, { method: req.method, headers, agent: req.agent, signal: req.signal }, (res) => {
+      clearTimeout(answer);
       const body = Object.assign(res, {
         text: () => text(res),
         json: async () => JSON.parse(await text(res)) as unknown,
@@ -55,7 +69,11 @@ export async function httpRequest(target: string, req: HttpRequest): Promise<Htt
       resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body });
     });
     if (idle > 0) r.setTimeout(idle, () => r.destroy(Object.assign(new Error(`no data for ${idle / 1000} s`), { code: 'ETIMEDOUT' })));
-    r.once('error', reject);
+    const answer = setTimeout(() => r.destroy(Object.assign(new Error(`no answer in ${answerMs / 1000} s`), { code: 'ETIMEDOUT', answerMs })), answerMs);
+    r.once('error', (err) => {
+      clearTimeout(answer);
+      reject(err);
+    });
     r.end(req.body);
   });
 }

@@ -81,6 +81,20 @@ describe('tenx CLI errors say what to do: revoked token, missing scope, partner 
     refused(merchant, `cannot reach ${down}`, 'is tenx running?', '--url');
   });
 
+  it('a server that takes the connection and never answers: no answer in TENX_TIMEOUT seconds, not 300 s of silence', async () => {
+    const silent = createServer((socket) => socket.on('data', () => undefined)).listen(0, '127.0.0.1');
+    await new Promise((r) => silent.once('listening', r));
+    const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    try {
+      const started = Date.now();
+      const r = await tenx(['campaigns', 'list'], { TENX_URL: url, TENX_HANDLE: tenant.handle, TENX_TOKEN: tenant.ownerToken, TENX_TIMEOUT: '1' });
+      refused(r, `${url} gave no answer in 1 s`, 'TENX_TIMEOUT');
+      expect(Date.now() - started, 'well before the 300 s idle timeout').to.be.below(30_000);
+    } finally {
+      silent.close();
+    }
+  });
+
   it('create-handle and seed-demo with a wrong ADMIN_TOKEN: that ADMIN_TOKEN is not the server\'s operator token, and where the right one is', async () => {
     const env = { ADMIN_TOKEN: 'tenx_admin_not-the-servers-token-0123456789' };
     const [create, seed] = await Promise.all([
