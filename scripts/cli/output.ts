@@ -18,13 +18,32 @@ function cell(v: unknown): string {
   return String(v);
 }
 
+// Characters a terminal draws two columns wide: CJK ideographs, kana, Hangul, full-width forms, and emoji.
+const WIDE = /[\u1100-\u115F\u2E80-\u303E\u3041-\u33FF\u3400-\u4DBF\u4E00-\u9FFF\uA000-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]|\p{Extended_Pictographic}/u;
+const ZERO = /^(?:\p{M}|\u200B|\u200C|\u200D|\uFE0E|\uFE0F)+$/u;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
+/**
+ * The columns a string takes in a terminal: a partner named in Japanese (2 columns a character) pushed its row out of
+ * line when widths were counted in UTF-16 units. Per grapheme: 2 if it holds a wide character, else 1 (0 if it is
+ * only combining marks or joiners).
+ */
+export function displayWidth(text: string): number {
+  let width = 0;
+  for (const { segment } of graphemes.segment(text)) width += WIDE.test(segment) ? 2 : ZERO.test(segment) ? 0 : 1;
+  return width;
+}
+
+const padEnd = (v: string, width: number) => v + ' '.repeat(Math.max(0, width - displayWidth(v)));
+const padStart = (v: string, width: number) => ' '.repeat(Math.max(0, width - displayWidth(v))) + v;
+
 /** Columns padded to their widest cell; numbers right-aligned so digits line up. */
 export function formatTable<T>(rows: T[], columns: Column<T>[]): string {
   const cells = rows.map((r) => columns.map((c) => cell(c.value(r))));
-  const widths = columns.map((c, i) => Math.max(c.header.length, ...cells.map((row) => row[i].length)));
+  const widths = columns.map((c, i) => Math.max(displayWidth(c.header), ...cells.map((row) => displayWidth(row[i]))));
   const line = (values: string[]) =>
     values
-      .map((v, i) => (columns[i].align === 'right' ? v.padStart(widths[i]) : i === values.length - 1 ? v : v.padEnd(widths[i])))
+      .map((v, i) => (columns[i].align === 'right' ? padStart(v, widths[i]) : i === values.length - 1 ? v : padEnd(v, widths[i])))
       .join('  ')
       .trimEnd();
   return [line(columns.map((c) => c.header)), ...cells.map(line)].join('\n') + '\n';
