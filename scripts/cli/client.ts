@@ -1,7 +1,7 @@
 // The CLI's HTTP client: the same requests a script would make (node:http, see http.ts), errors as the contract words them.
 import type { Agent } from 'node:http';
 import { credentialsPath, redactUrl, resolveCredentials, type Credentials } from './config.ts';
-import { ApiError, ServerError, unreachableHint, withCredentialHint } from './errors.ts';
+import { ApiError, ServerError, UsageError, unreachableHint, withCredentialHint } from './errors.ts';
 import { agentFor, httpRequest, type HttpMethod, type HttpResponse } from './http.ts';
 
 export const USER_AGENT = 'tenx-cli/0.1.0';
@@ -122,6 +122,8 @@ export class TenxClient {
       // Connected, but nothing came back in time: not "cannot reach".
       if (e.answerMs) throw new ServerError(`${redactUrl(this.url)} gave no answer in ${e.answerMs / 1000} s (is it a tenx server, and not overloaded? TENX_TIMEOUT=<seconds> waits longer)`);
       const code = e.code ?? e.cause?.code ?? e.message;
+      // Node refuses to send a header with a line break: the token, not the server (it read "cannot reach").
+      if (code === 'ERR_INVALID_CHAR') throw new UsageError('the token holds a character a request header cannot carry (a line break or a space, pasted with it?): check --token, TENX_TOKEN or the stored login');
       throw new ServerError(`cannot reach ${redactUrl(this.url)}: ${code}${unreachableHint(code)}`);
     }
   }

@@ -71,9 +71,13 @@ async function runReconcile(handle: string, o: { json?: boolean }) {
   const pool = createPool(config.databaseUrl || embedded!.url, 2, pino({ level: 'silent' }));
   let report: ReconcileReport;
   let ledger: LedgerMismatch[];
+  // Minutes on a large embedded handle, with nothing on screen: each step says it is under way (stderr, a terminal's).
+  const step = (what: string) => process.stderr.isTTY && process.stderr.write(`checking ${handle}: ${what}…\n`);
   try {
     await connected(pool, config.databaseUrl);
+    step('funnel, export, raw clicks and conversions, rollups');
     report = await reconcile(pool, handle);
+    step('the commission ledger');
     ledger = await ledgerMismatches(pool, handle);
   } finally {
     await pool.end();

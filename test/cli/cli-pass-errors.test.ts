@@ -81,6 +81,12 @@ describe('tenx CLI errors say what to do: revoked token, missing scope, partner 
     refused(merchant, `cannot reach ${down}`, 'is tenx running?', '--url');
   });
 
+  it('a token with a line break in it: a usage error about the token (exit 2), not "cannot reach" the server', async () => {
+    const r = await tenx(['campaigns', 'list'], { TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: `${tenant.ownerToken}\nextra` });
+    expect(r.code, r.stderr).to.equal(2);
+    expect(r.stderr).to.include('the token holds a character a request header cannot carry').and.not.include('cannot reach');
+  });
+
   it('a server that takes the connection and never answers: no answer in TENX_TIMEOUT seconds, not 300 s of silence', async () => {
     const silent = createServer((socket) => socket.on('data', () => undefined)).listen(0, '127.0.0.1');
     await new Promise((r) => silent.once('listening', r));
