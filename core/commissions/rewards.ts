@@ -81,7 +81,8 @@ export class RewardService {
         [handle, input.scope.campaignId ?? null, input.scope.partnerId ?? null, input.event],
       );
       const name = other ? `reward rule "${other.reward_id}"` : 'another reward rule';
-      throw conflict(`The ${name} already covers this scope and event; replace that one (PUT .../rewards/${other?.reward_id ?? '{rewardId}'}) or delete it first.`);
+      // Said in words every client reads (the dashboard and the CLI showed "PUT .../rewards/x"): set that rule instead.
+      throw conflict(`The ${name} already covers this scope and event: change that rule (set it again under its id) or delete it first.`);
     }
   }
 

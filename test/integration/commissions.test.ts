@@ -84,7 +84,7 @@ describe('commissions: reward rules', () => {
     await server.http.put(`${rewards()}/dup-a`).set(t.auth).send({ scope: { partnerId: 'p-dup' }, event: 'lead', type: 'flat', amount: 1 }).expect(201);
     const dup = await server.http.put(`${rewards()}/dup-b`).set(t.auth).send({ scope: { partnerId: 'p-dup' }, event: 'lead', type: 'flat', amount: 2 }).expect(409);
     expect(dup.body.error.code).to.equal('conflict');
-    expect(dup.body.error.message).to.include('reward rule "dup-a"');
+    expect(dup.body.error.message).to.equal('The reward rule "dup-a" already covers this scope and event: change that rule (set it again under its id) or delete it first.');
     // Replacing a rule with its own scope is not a conflict.
     await server.http.put(`${rewards()}/dup-a`).set(t.auth).send({ scope: { partnerId: 'p-dup' }, event: 'lead', type: 'flat', amount: 3 }).expect(200);
   });
