@@ -1,6 +1,6 @@
 // `tenx campaigns ...`: one campaign per partner (seed workflow 1), paused and resumed from scripts.
 import { Option, type Command } from 'commander';
-import { intArg, jsonArg } from './args.ts';
+import { intArg, jsonArg, moneyArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { UsageError } from './errors.ts';
 import { action, printJson, printTable } from './output.ts';
@@ -16,6 +16,8 @@ export interface Campaign {
   conversionEvent?: string;
   /** The partner credited with its clicks and conversions (API.md v2.1), null when none. */
   partnerId?: string | null;
+  /** Conversions above it are refused (422 value_out_of_range); null: no limit. */
+  maxConversionValue?: number | null;
 }
 
 const STATUSES = ['DRAFT', 'ACTIVE', 'PAUSED', 'ARCHIVED'];
@@ -31,6 +33,7 @@ function describeCampaign(c: Campaign): string {
   if (c.partnerId) lines.push(`  partner:          ${c.partnerId}`);
   if (c.trackingPreset) lines.push(`  tracking preset:  ${c.trackingPreset}   conversion event: ${c.conversionEvent ?? '-'}`);
   if (c.attributionWindowDays) lines.push(`  attribution:      ${c.attributionWindowDays} days`);
+  if (c.maxConversionValue != null) lines.push(`  max conversion:   ${c.maxConversionValue} (a higher value is refused)`);
   for (const r of c.routingRules ?? []) lines.push(`  rule ${String(r.priority).padStart(4)}:  ${JSON.stringify(r.conditions)} -> ${r.destinationUrl}`);
   return lines.join('\n') + '\n';
 }
@@ -74,6 +77,7 @@ interface UpdateOptions {
   routingRules?: unknown;
   attributionWindowDays?: number;
   partner?: string;
+  maxConversionValue?: string;
   json?: boolean;
 }
 
@@ -88,7 +92,10 @@ export function patchBody(o: UpdateOptions): Record<string, unknown> {
   if (o.attributionWindowDays !== undefined) body.attributionWindowDays = o.attributionWindowDays;
   // A handover counts from now on (API.md); null takes the campaign back from its partner.
   if (o.partner !== undefined) body.partnerId = o.partner === '' ? null : o.partner;
-  if (!Object.keys(body).length) throw new UsageError('nothing to update: give --destination, --title, --routing-rules, --attribution-window-days or --partner');
+  if (o.maxConversionValue !== undefined) body.maxConversionValue = o.maxConversionValue === '' ? null : Number(o.maxConversionValue);
+  if (!Object.keys(body).length) {
+    throw new UsageError('nothing to update: give --destination, --title, --routing-rules, --attribution-window-days, --partner or --max-conversion-value');
+  }
   return body;
 }
 
@@ -180,12 +187,13 @@ export function registerCampaignCommands(program: Command) {
 
   campaigns
     .command('update <campaignId>')
-    .description('change a campaign\'s destination, title, routing rules, attribution window or partner')
+    .description('change a campaign\'s destination, title, routing rules, attribution window, partner or maximum conversion value')
     .option('--destination <url>', 'new primary destination URL')
     .option('--title <title>', 'new link title; --title \'\' removes it')
     .option('--routing-rules <json>', 'replace the routing rules: JSON, @file.json or -', jsonArg)
     .option('--attribution-window-days <days>', '1..365', intArg(1, 365))
     .option('--partner <partnerId>', "hand the campaign to this partner (it counts what follows); --partner '' takes it back")
+    .option('--max-conversion-value <amount>', "refuse conversions of a higher value (422 value_out_of_range); '' removes the limit", (v: string) => (v === '' ? '' : String(moneyArg(v))))
     .option('--json', 'print the updated campaign as JSON')
     .action(
       action(async (id: string, o: UpdateOptions) => {

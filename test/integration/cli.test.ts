@@ -145,6 +145,15 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
 
     const audit = await api('/audit-events?type=campaign.updated&campaignId=partner-alpha');
     expect(audit.body.data[0].payload).to.have.nested.property('after.title', null);
+
+    // The maximum conversion value (API.md v2.1) from the CLI: set, shown, removed; a bad amount is exit 2.
+    const limited = await tenx(['campaigns', 'update', 'partner-alpha', '--max-conversion-value', '500'], asOwner());
+    ok(limited);
+    expect(limited.stdout).to.include('max conversion:   500');
+    expect((await api('/campaigns/partner-alpha')).body.maxConversionValue).to.equal(500);
+    fails(await tenx(['campaigns', 'update', 'partner-alpha', '--max-conversion-value', '12.345'], asOwner()), 2);
+    ok(await tenx(['campaigns', 'update', 'partner-alpha', '--max-conversion-value', ''], asOwner()));
+    expect((await api('/campaigns/partner-alpha')).body.maxConversionValue).to.equal(null);
   });
 
   it('audit list --type: an unknown type is exit 2 listing the known ones; a known one lists its events', async () => {
