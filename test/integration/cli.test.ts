@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { AUDIT_TYPES } from '../../scripts/cli/audit.ts';
 import { clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { GOOGLEBOT } from '../support/redirect.ts';
-import { createHandle, startTestServer, type TestServer } from '../support/server.ts';
+import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { runNode, type Run } from '../support/run.ts';
 
 const SCRIPT = fileURLToPath(new URL('../cli/workflows.sh', import.meta.url));
@@ -154,6 +154,23 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     fails(await tenx(['campaigns', 'update', 'partner-alpha', '--max-conversion-value', '12.345'], asOwner()), 2);
     ok(await tenx(['campaigns', 'update', 'partner-alpha', '--max-conversion-value', ''], asOwner()));
     expect((await api('/campaigns/partner-alpha')).body.maxConversionValue).to.equal(null);
+  });
+
+  it('handle show|update: publicConversions from the CLI, with what it means; a merchant token may change it, not the name', async () => {
+    const shown = await tenx(['handle', 'show'], asOwner());
+    ok(shown);
+    expect(shown.stdout).to.match(/public conversions: {2}(accept|flag|refuse) \(a conversion with the ctx alone is /);
+    const refused = await tenx(['handle', 'update', '--public-conversions', 'refuse', '--json'], asOwner());
+    ok(refused);
+    expect(JSON.parse(refused.stdout)).to.include({ handle: tenant.handle, publicConversions: 'refuse' });
+    expect((await server.http.get(`/v2/handles/${tenant.handle}`).set(tenant.auth).expect(200)).body.publicConversions).to.equal('refuse');
+    const merchant = await createToken(server, tenant.handle, tenant.ownerToken, ['conversions.write']);
+    const asMerchant = { ...asOwner(), TENX_TOKEN: merchant.token };
+    ok(await tenx(['handle', 'update', '--public-conversions', 'flag'], asMerchant));
+    fails(await tenx(['handle', 'update', '--name', 'Renamed by a merchant'], asMerchant), 1);
+    fails(await tenx(['handle', 'update'], asOwner()), 2);
+    fails(await tenx(['handle', 'update', '--public-conversions', 'maybe'], asOwner()), 2);
+    expect((await server.http.get(`/v2/handles/${tenant.handle}`).set(tenant.auth).expect(200)).body).to.include({ publicConversions: 'flag' });
   });
 
   it('audit list --type: an unknown type is exit 2 listing the known ones; a known one lists its events', async () => {
