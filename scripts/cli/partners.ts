@@ -66,14 +66,15 @@ export function registerPartnerCommands(program: Command) {
     .command('update <partnerId>')
     .description('change a partner: name, e-mail, status (SUSPENDED: links keep redirecting, new commissions are rejected), minimum payout')
     .option('--name <name>', 'display name')
-    .option('--email <email>', 'contact e-mail')
+    .option('--email <email>', "contact e-mail; --email '' removes it")
     .addOption(new Option('--status <status>', 'status').choices(STATUSES))
     .option('--minimum-payout <amount>', 'smallest payout', numberArg)
     .option('--json', 'print the raw JSON')
     .action(
       action(async (partnerId: string, o: { name?: string; email?: string; status?: string; minimumPayout?: number; json?: boolean }) => {
         const body = {
-          ...(o.name !== undefined && { name: o.name }), ...(o.email !== undefined && { email: o.email }),
+          // '' clears it (the API's null), as --title '' does a campaign's title.
+          ...(o.name !== undefined && { name: o.name }), ...(o.email !== undefined && { email: o.email === '' ? null : o.email }),
           ...(o.status && { status: o.status }), ...(o.minimumPayout !== undefined && { minimumPayout: o.minimumPayout }),
         };
         if (!Object.keys(body).length) throw new UsageError('nothing to update: give --name, --email, --status or --minimum-payout');

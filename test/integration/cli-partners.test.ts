@@ -43,6 +43,11 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect((await api('/partners/beta')).body.status).to.equal('SUSPENDED');
     const nothing = await tenx(['partners', 'update', 'beta'], asOwner());
     expect(nothing.code).to.equal(2);
+    // An e-mail set, then removed with '' (it was sent as "" and refused as no e-mail address).
+    ok(await tenx(['partners', 'update', 'beta', '--email', 'deals@beta.example'], asOwner()));
+    expect((await api('/partners/beta')).body.email).to.equal('deals@beta.example');
+    ok(await tenx(['partners', 'update', 'beta', '--email', ''], asOwner()));
+    expect((await api('/partners/beta')).body.email).to.equal(null);
     const list = await tenx(['partners', 'list'], asOwner());
     ok(list);
     expect(list.stdout).to.match(/alpha\s+Alpha Media\s+ACTIVE\s+10\.00/);
