@@ -87,6 +87,10 @@ async function login(opts: LoginOptions) {
   if (opts.json) return printJson({ url: redactUrl(client.url), handle, name: tenant?.name ?? null, credentialsPath: path });
   const name = tenant?.name ? ` (${tenant.name})` : '';
   process.stdout.write(`Logged in to ${redactUrl(client.url)} as handle ${handle}${name}${note}.\nCredentials saved to ${path} (mode 0600).\n`);
+  // The operator's token opens every handle with every right: stored for one, it was taken for that handle's own.
+  if (token.startsWith('tenx_admin_') || (process.env.ADMIN_TOKEN && token === process.env.ADMIN_TOKEN)) {
+    process.stderr.write(`note: that is the operator's admin token (every handle, every scope), now stored as the login of ${handle}; its owner token or a PAT with the scopes you need is safer to keep (tenx tokens create).\n`);
+  }
 }
 
 export function registerLoginCommands(program: Command) {

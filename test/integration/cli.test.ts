@@ -252,6 +252,21 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     expect(existsSync(join(configHome, 'tenx', 'credentials.json')), 'a failed login stores nothing').to.equal(false);
   });
 
+  it("login with the operator's admin token works, and says it is the operator's (every handle) and what to keep instead", async () => {
+    const adminToken = server.admin().Authorization.slice('Bearer '.length);
+    const home = mkdtempSync(join(tmpdir(), 'tenx-cli-admin-login-'));
+    try {
+      const r = await runNode([TENX, 'login', '--url', server.url, '--handle', tenant.handle, '--token', adminToken], { ...process.env, XDG_CONFIG_HOME: home, ADMIN_TOKEN: adminToken });
+      ok(r);
+      expect(r.stderr).to.include("that is the operator's admin token (every handle, every scope)").and.include('tenx tokens create');
+      const owner = await runNode([TENX, 'login', '--url', server.url, '--handle', tenant.handle, '--token', tenant.ownerToken], { ...process.env, XDG_CONFIG_HOME: home, ADMIN_TOKEN: adminToken });
+      ok(owner);
+      expect(owner.stderr).to.not.include('admin token');
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+
   it('login --url …/dashboard uses the base URL with a note; a path tenx does not serve is "not a tenx base URL" (exit 2)', async () => {
     const [other, dashboard] = await Promise.all([
       tenx(['login', '--url', `${server.url}/tenx`, '--handle', tenant.handle, '--token', tenant.ownerToken]),
