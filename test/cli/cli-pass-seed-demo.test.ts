@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { runNode, type Run } from '../support/run.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
-import { ADMIN_TOKEN, createHandle, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
+import { ADMIN_TOKEN, createHandle, createToken, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
@@ -61,6 +61,19 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     expect(token, failed.stderr).to.match(/^tenx_pat_/);
     const campaigns = await server.http.get(`/v2/handles/${handle}/campaigns`).set({ authorization: `Bearer ${token}` }).expect(200);
     expect(campaigns.body.data).to.deep.equal([]);
+  });
+
+  it('a login without plugins.write (or commissions.write) still seeds the whole demo, saying what it left out', async () => {
+    const h = await createHandle(server);
+    const pat = await createToken(server, h.handle, h.ownerToken, ['partners.read', 'partners.write', 'campaigns.read', 'campaigns.write', 'conversions.write', 'analytics.read']);
+    ok(await tenx(['login', '--url', server.url, '--handle', h.handle, '--token', pat.token], {}));
+    const seeded = await tenx(['seed-demo', '--clicks', '20', '--seed', '5'], {});
+    ok(seeded);
+    expect(seeded.stderr).to.include("kept the burst detector's limit").and.include('no reward rule');
+    const campaigns = await server.http.get(`/v2/handles/${h.handle}/campaigns`).set(h.auth).expect(200);
+    expect(campaigns.body.data.map((c: { campaignId: string }) => c.campaignId)).to.include.members(['partner-alpha', 'partner-beta']);
+    const funnel = await server.http.get(`/v2/handles/${h.handle}/analytics?funnel=true`).set(h.auth).expect(200);
+    expect(funnel.body.totals.clicks).to.equal(20);
   });
 
   it('goes to the logged-in server without --url or TENX_URL; a partner\'s login is told what it needs', async () => {
