@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, type CommanderError } from 'commander';
+import { Command, Help, type CommanderError } from 'commander';
 import { API_COMMANDS, registerApiCommands } from './cli/api-commands.ts';
 import { EXIT_OK, EXIT_USAGE, reportAndExit } from './cli/errors.ts';
 
@@ -13,6 +13,8 @@ const program = new Command('tenx')
   .description('tenx: partner tracking — run the server, or drive its API with a personal access token')
   .version('0.1.0')
   .showHelpAfterError()
+  // A required option (--name, --reason, --out …) said so in help: it read as optional, then exit 2 without it.
+  .configureHelp({ optionDescription: (option) => `${new Help().optionDescription(option)}${option.mandatory ? ' (required)' : ''}` })
   // Set before any subcommand exists so every one inherits it: usage errors exit 2 (API errors exit 1).
   .exitOverride((err: CommanderError) => process.exit(err.exitCode === 0 ? EXIT_OK : EXIT_USAGE));
 

@@ -43,6 +43,9 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect((await api('/partners/beta')).body.status).to.equal('SUSPENDED');
     const nothing = await tenx(['partners', 'update', 'beta'], asOwner());
     expect(nothing.code).to.equal(2);
+    // Help marks what is required (it read as optional, then exit 2 without it).
+    const help = await tenx(['partners', 'create', '--help'], asOwner());
+    expect(help.stdout).to.match(/--name <name>\s+display name \(required\)/).and.match(/--email <email>\s+contact e-mail\n/);
     // An e-mail set, then removed with '' (it was sent as "" and refused as no e-mail address).
     ok(await tenx(['partners', 'update', 'beta', '--email', 'deals@beta.example'], asOwner()));
     expect((await api('/partners/beta')).body.email).to.equal('deals@beta.example');
