@@ -121,6 +121,20 @@ describe('dashboard reward rules in a real browser', function () {
     await page.click('#reward-submit');
     await waitForText(page, '#reward-feedback .alert-error', 'unknown_partner');
     await rule('ghost-sale').expect(404);
+
+    // A flat amount of 1,000 or more per event asks first (a UI pass saved 99,999,999,999.00 per click at once).
+    await fillRule(page, { id: 'typo-cpc', event: 'click', amount: '99999999999' });
+    await page.click('#reward-submit');
+    const dialog = page.locator('dialog.confirm');
+    await dialog.waitFor({ timeout: UI_WAIT });
+    expect(await dialog.textContent()).to.include('99,999,999,999.00 USD').and.include('per qualified click');
+    await dialog.locator('[data-confirm="cancel"]').click();
+    await dialog.waitFor({ state: 'detached', timeout: UI_WAIT });
+    await rule('typo-cpc').expect(404);
+    await page.fill('#reward-amount', '0.25'); // an ordinary one saves without a question
+    await page.click('#reward-submit');
+    await waitForText(page, '#reward-feedback .alert-success', 'Created typo-cpc');
+    expect(await dialog.count()).to.equal(0);
     expect(session.unexpectedConsole([409, 422])).to.deep.equal([]);
   });
 

@@ -4,11 +4,14 @@
 // (unknown_campaign, unknown_partner) show next to the form.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, busy } from './dom.js';
+import { h, clear, errorBox, card, busy, fmt } from './dom.js';
+import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { partnerChoices } from './partner-field.js';
 
 const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
+/** A flat reward from this much per event asks first. */
+const LARGE_FLAT = 1000;
 
 /** The handle's campaigns (first 500) for the suggestions; none without campaigns.read. */
 async function campaignList(ctx) {
@@ -77,16 +80,23 @@ export async function rewardForm(ctx, { onSaved }) {
 
   async function onSubmit(e) {
     e.preventDefault();
+    const id = rewardId.value.trim();
+    const rule = body();
+    // A typo of a few zeros pays every event that much from now on (the API takes up to 999,999,999,999.99): asked first.
+    if (rule.type === 'flat' && rule.amount >= LARGE_FLAT && !(await confirmAction({
+      title: `Pay ${fmt.money(rule.amount, rule.currency || ctx.currency)} per ${rule.event === 'click' ? 'qualified click' : `${rule.event || 'event'}`}?`,
+      body: 'That is a large amount for one event. Every matching event from now on earns it; commissions already created never change.',
+      confirm: 'Save the rule', tone: 'primary',
+    }))) return;
     const done = busy(submit);
     clear(feedback);
-    const id = rewardId.value.trim();
     try {
-      const res = await api(`/rewards/${encodeURIComponent(id)}`, { method: 'PUT', body: body(), raw: true });
-      const rule = await res.json();
+      const res = await api(`/rewards/${encodeURIComponent(id)}`, { method: 'PUT', body: rule, raw: true });
+      const saved = await res.json();
       form.reset();
       showType();
-      feedback.append(h('div.alert.alert-success', { role: 'status' }, res.status === 201 ? 'Created ' : 'Replaced ', h('strong', {}, rule.rewardId), '. It applies to events from now on; commissions already created never change.'));
-      await onSaved(rule, res.status === 201);
+      feedback.append(h('div.alert.alert-success', { role: 'status' }, res.status === 201 ? 'Created ' : 'Replaced ', h('strong', {}, saved.rewardId), '. It applies to events from now on; commissions already created never change.'));
+      await onSaved(saved, res.status === 201);
     } catch (err) {
       feedback.append(errorBox(err, `Could not save the rule ${id}`));
     } finally {
