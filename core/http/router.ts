@@ -61,8 +61,9 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       query: query && once(() => compile({ type: 'object', additionalProperties: false, ...query }, true)),
       body: body && once(() => compile(body, false)),
     };
-    const uuids = { params: uuidNames(params), query: uuidNames(query), body: uuidNames(body), bodyLists: uuidListNames(body) };
-    const integers = integerNames(query);
+    const ids = (schema: unknown) => ({ ids: propertyNames(schema, isId), lists: propertyNames(schema, isIdList) });
+    const uuids = { params: ids(params), query: ids(query), body: ids(body) };
+    const integers = propertyNames(query, isInteger);
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
@@ -71,14 +72,14 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       if (validators.params) {
         assertStorable(ctx.params, '/params', 'path');
         check(validators.params(), ctx.params, '/params', 'path');
-        lowercase(ctx.params, uuids.params);
+        lowercaseIds(ctx.params, uuids.params);
       }
       const query = { ...ctx.query };
       if (validators.query) {
         assertStorable(query, '/query', 'query string');
         assertDigits(query, integers);
         check(validators.query(), query, '/query', 'query string');
-        lowercase(query, uuids.query);
+        lowercaseIds(query, uuids.query);
       }
       ctx.state.query = query;
       let body = (ctx.request as { body?: unknown }).body;
@@ -87,7 +88,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       if (validators.body) {
         assertStorable(body, '/body', 'request body');
         check(validators.body(), body, '/body', 'request body');
-        if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body, uuids.bodyLists);
+        if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body);
       } else if (!isNothing(body)) {
         // An action route (ping, rotate-secret, redeliver): a field sent here would be silently ignored.
         throw invalidRequest('This route takes no request body (send none, or {}).', [{ pointer: '/body', message: 'must be absent or {}' }]);
@@ -102,39 +103,26 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
   return memoizeMatch(router);
 }
 
-/** The top-level properties of a params or query schema that are ids (format uuid). */
-function uuidNames(schema: unknown): string[] {
-  const properties = (schema as { properties?: Record<string, { format?: string }> } | undefined)?.properties ?? {};
-  return Object.keys(properties).filter((name) => properties[name]?.format === 'uuid');
-}
+type PropertySchema = { format?: string; type?: string | string[]; items?: { format?: string } };
 
-/** The top-level properties of a body schema that are lists of ids (commissionIds of a bulk move). */
-function uuidListNames(schema: unknown): string[] {
-  const properties = (schema as { properties?: Record<string, { items?: { format?: string } }> } | undefined)?.properties ?? {};
-  return Object.keys(properties).filter((name) => properties[name]?.items?.format === 'uuid');
+/** The names of a schema's top-level properties that `test` picks (ids, lists of ids, integers). */
+function propertyNames(schema: unknown, test: (property: PropertySchema) => boolean): string[] {
+  const properties = (schema as { properties?: Record<string, PropertySchema> } | undefined)?.properties ?? {};
+  return Object.keys(properties).filter((name) => test(properties[name] ?? {}));
 }
+const isId = (p: PropertySchema) => p.format === 'uuid';
+const isIdList = (p: PropertySchema) => p.items?.format === 'uuid';
+const isInteger = (p: PropertySchema) => [p.type].flat().includes('integer');
 
 /**
  * An id in capitals is the same id to PostgreSQL, but it was echoed as given, into answers and audit events
  * (`subjectId` of a revoked token), where it no longer matched the id tenx returns; a bulk move matched its ids
  * as strings and answered 404 for one in capitals: ids go on lower-cased.
  */
-function lowercase(values: Record<string, unknown>, names: string[]): void {
-  for (const name of names) if (typeof values[name] === 'string') values[name] = (values[name] as string).toLowerCase();
-}
-
-function lowercaseIds(body: Record<string, unknown>, names: string[], lists: string[]): void {
-  lowercase(body, names);
-  for (const name of lists) {
-    const list = body[name];
-    if (Array.isArray(list)) body[name] = list.map((id) => (typeof id === 'string' ? id.toLowerCase() : id));
-  }
-}
-
-/** The top-level properties of a query schema that are integers (limit, hours, …). */
-function integerNames(schema: unknown): string[] {
-  const properties = (schema as { properties?: Record<string, { type?: string | string[] }> } | undefined)?.properties ?? {};
-  return Object.keys(properties).filter((name) => [properties[name]?.type].flat().includes('integer'));
+function lowercaseIds(values: Record<string, unknown>, { ids, lists }: { ids: string[]; lists: string[] }): void {
+  const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
+  for (const name of ids) if (typeof values[name] === 'string') values[name] = lower(values[name]); // absent stays absent
+  for (const name of lists) if (Array.isArray(values[name])) values[name] = (values[name] as unknown[]).map(lower);
 }
 
 /**

@@ -6,6 +6,7 @@ import { h, idClass, clear, errorBox, fmt, emptyRow } from './dom.js';
 import { revenueCell } from './funnel-table.js';
 import { parseRange, rangeSearch, rangeWindow, searchWith } from './range.js';
 import { rangePicker } from './range-picker.js';
+import { campaignFilter } from './campaign-filter.js';
 
 // `optional`: a breakdown a server may not offer yet; its 400 on groupBy says so instead of an error.
 const DIMENSIONS = [
@@ -22,9 +23,8 @@ const unknownGroupBy = (err) => err?.status === 400 && (err.details ?? []).some(
 export async function renderBreakdowns(ctx) {
   const base = ctx.analyticsPath ?? '/analytics';
   // The campaign is kept in the URL with the range: a reload or a shared link shows the same breakdowns.
-  const chosen = ctx.query?.get('campaignId') ?? '';
-  const campaign = h('select#breakdown-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'),
-    chosen ? h('option', { value: chosen, selected: true }, chosen) : null);
+  const campaigns = campaignFilter('breakdown-campaign', ctx.query?.get('campaignId') ?? '');
+  const campaign = campaigns.el;
   let range = parseRange(ctx.query);
   const keep = () => ctx.setQuery?.(searchWith(range, { campaignId: campaign.value }), rangeSearch(range));
   const picker = rangePicker(range, (next) => {
@@ -51,7 +51,7 @@ export async function renderBreakdowns(ctx) {
   async function loadCampaignOptions() {
     // The funnel lists every campaign with analytics.read alone; campaigns.read is not needed.
     const res = await api(`${base}${query({ funnel: true })}`);
-    for (const r of res.data) if (r.campaignId !== chosen) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
+    campaigns.add(res.data.map((r) => r.campaignId));
   }
 
   let seq = 0;

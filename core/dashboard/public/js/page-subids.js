@@ -7,6 +7,7 @@ import { breakdownTable } from './page-breakdowns.js';
 import { impliedCurrency } from './funnel-table.js';
 import { parseRange, rangeSearch, rangeWindow, searchWith } from './range.js';
 import { rangePicker } from './range-picker.js';
+import { campaignFilter } from './campaign-filter.js';
 
 const SLOTS = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'];
 
@@ -14,10 +15,9 @@ export async function renderSubIds(ctx) {
   const base = ctx.analyticsPath ?? '/partner/analytics';
   // The level and the campaign are kept in the URL with the range: a reload or a shared link shows the same table.
   const askedSlot = SLOTS.includes(ctx.query?.get('slot') ?? '') ? ctx.query.get('slot') : 'sub1';
-  const chosen = ctx.query?.get('campaignId') ?? '';
   const slot = h('select#subid-slot', { 'aria-label': 'Sub-ID' }, SLOTS.map((s) => h('option', { value: s, selected: s === askedSlot }, s)));
-  const campaign = h('select#subid-campaign', { 'aria-label': 'Campaign' }, h('option', { value: '' }, 'All campaigns'),
-    chosen ? h('option', { value: chosen, selected: true }, chosen) : null);
+  const campaigns = campaignFilter('subid-campaign', ctx.query?.get('campaignId') ?? '');
+  const campaign = campaigns.el;
   let range = parseRange(ctx.query);
   const keep = () => ctx.setQuery?.(searchWith(range, { slot: slot.value === 'sub1' ? '' : slot.value, campaignId: campaign.value }), rangeSearch(range));
   const picker = rangePicker(range, (next) => {
@@ -62,7 +62,7 @@ export async function renderSubIds(ctx) {
   try {
     const res = await api(`${base}${query({ funnel: true })}`);
     currency ||= impliedCurrency(res.totals);
-    for (const r of res.data) if (r.campaignId !== chosen) campaign.append(h('option', { value: r.campaignId }, r.campaignId));
+    campaigns.add(res.data.map((r) => r.campaignId));
   } catch (err) {
     errors.append(errorBox(err, 'Could not list your campaigns'));
   }
