@@ -6,7 +6,7 @@ import type { Orm } from '../db/orm.ts';
 import { authenticate } from './auth.ts';
 import { readJsonBody } from './body.ts';
 import { memoizeMatch } from './match-memo.ts';
-import { invalidRequest } from './errors.ts';
+import { HttpError, invalidRequest } from './errors.ts';
 import { assertStorable } from './storable.ts';
 import { check, compile, isNothing } from './validate.ts';
 import type { RouteDef, RequestScope } from './route.ts';
@@ -70,8 +70,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       await readJsonBody(ctx);
       // Only what a route declares is checked: the redirect reads its path and query itself.
       if (validators.params) {
-        assertStorable(ctx.params, '/params', 'path');
-        check(validators.params(), ctx.params, '/params', 'path');
+        assertPathNames(ctx.params, validators.params);
         lowercaseIds(ctx.params, uuids.params);
       }
       const query = { ...ctx.query };
@@ -101,6 +100,21 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     });
   }
   return memoizeMatch(router);
+}
+
+/**
+ * A path names a resource: one whose id cannot exist (`webhooks/nope`, `campaigns/NOPE`, a `urn:uuid:` form) is not
+ * found, as an unknown well-formed id is (API.md: 404 `not_found`; the contract never gives ids a format, so a
+ * client cannot tell a malformed id from an unknown one). The details still say which segment and why.
+ */
+function assertPathNames(params: Record<string, unknown>, validator: () => Parameters<typeof check>[0]): void {
+  try {
+    assertStorable(params, '/params', 'path');
+    check(validator(), params, '/params', 'path');
+  } catch (err) {
+    if (!(err instanceof HttpError) || err.status !== 400) throw err;
+    throw new HttpError(404, 'not_found', 'Nothing is found at this path: it names no resource that can exist.', err.details);
+  }
 }
 
 type PropertySchema = { format?: string; type?: string | string[]; items?: { format?: string } };

@@ -236,7 +236,7 @@ describe('bad input on every route family that takes a body', () => {
     expect(minted.headers['x-request-id']).to.match(/^[0-9a-f-]{36}$/);
   });
 
-  it('answers an id in another form than 8-4-4-4-12 (urn:uuid:…, which PostgreSQL refuses) with 400 naming it, on every route and query that takes one', async () => {
+  it('answers an id in another form than 8-4-4-4-12 (urn:uuid:…, which PostgreSQL refuses) naming it: 404 in a path (no such resource can exist), 400 in a query', async () => {
     const isUuid = (s: unknown) => (s as { format?: string } | undefined)?.format === 'uuid';
     const uuidFields = (schema: unknown) => Object.entries((schema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {}).filter(([, s]) => isUuid(s)).map(([k]) => k);
     const routes = server.kernel.container.resolve<RouteDef[]>('routeTable');
@@ -248,7 +248,7 @@ describe('bad input on every route family that takes a body', () => {
         const segments = route.path.split('/');
         const own = pathFor(route, handle()).split('/').map((seg, i) => (segments[i] === `{${name}}` ? urn : seg)).join('/');
         const res = await server.http[route.method.toLowerCase() as 'post'](own).set(headersFor(route)).send(route.body ? {} : undefined);
-        expectError(res, 400, `${route.method} ${route.path} with ${name}=${urn}`);
+        expectError(res, 404, `${route.method} ${route.path} with ${name}=${urn}`);
         expect(res.body.error.details.map((d: { pointer: string }) => d.pointer), `${route.method} ${route.path}`).to.include(`/params/${name}`);
         tried++;
       }
@@ -263,6 +263,29 @@ describe('bad input on every route family that takes a body', () => {
     const bulk = await server.http.post(`/v2/handles/${handle()}/commissions/bulk`).set(headersFor(routes.find((r) => r.path.endsWith('/commissions/bulk'))!))
       .send({ commissionIds: [`urn:uuid:${uuidv7()}`], status: 'approved', reason: 'checked' });
     expectError(bulk, 400, 'commissions/bulk');
+  });
+
+  it('answers a path id that cannot exist (not_found, naming the segment) as it answers an unknown one: 404, after the token is checked', async () => {
+    const owner = await createHandle(server);
+    const auth = { authorization: `Bearer ${owner.ownerToken}` };
+    const base = `/v2/handles/${owner.handle}`;
+    for (const [method, path] of [
+      ['get', `${base}/webhooks/does-not-exist`],
+      ['delete', `${base}/tokens/nope`],
+      ['post', `${base}/notifications/x/redeliver`],
+      ['get', `${base}/campaigns/NOPE`],
+      ['get', `${base}/partners/Not%20a%20partner`],
+      ['post', `${base}/payouts/p1/mark-paid`],
+    ] as const) {
+      const res = await server.http[method](path).set(auth);
+      expect(res.status, `${method} ${path}`).to.equal(404);
+      expect(res.body.error.code, path).to.equal('not_found');
+      expect(res.body.error.details?.[0]?.pointer, path).to.match(/^\/params\//);
+      const unknown = await server.http[method](path.replace(/\/(does-not-exist|nope|x|NOPE|Not%20a%20partner|p1)(\/|$)/, `/${uuidv7()}$2`).replace(/campaigns\/[^/]+$/, 'campaigns/nope')).set(auth);
+      expect(unknown.status, `${method} ${path}, a well-formed unknown id`).to.equal(404);
+      const anonymous = await server.http[method](path);
+      expect(anonymous.status, `${method} ${path} without a token`).to.equal(401);
+    }
   });
 
   it('takes an id in capitals as the id tenx returns: answers and audit events carry it lower-cased', async () => {
