@@ -44,16 +44,17 @@ export interface Confidence {
   reasons: ConfidenceReason[];
 }
 
-const round4 = (x: number) => Math.round(x * 10_000) / 10_000;
+// The ratios are the contract's quotients as they are (API.md, Analytics), not rounded: 1 bot in 3 clicks is 1/3, so
+// a client recomputing one from the counts gets the same number. Rounding is for whoever displays them.
 
-/** (clicks − qualified) / clicks, 4 decimals; 0 without clicks. */
+/** (clicks − qualified) / clicks; 0 without clicks. */
 export function botRatio(clicks: number, qualified: number): number {
-  return clicks > 0 ? round4((clicks - qualified) / clicks) : 0;
+  return clicks > 0 ? (clicks - qualified) / clicks : 0;
 }
 
-/** conversions / qualified clicks, 4 decimals; 0 without a qualified click. */
+/** conversions / qualified clicks; 0 without a qualified click. */
 export function conversionRate(conversions: number, qualified: number): number {
-  return qualified > 0 ? round4(conversions / qualified) : 0;
+  return qualified > 0 ? conversions / qualified : 0;
 }
 
 /** Integer comparisons (bots·5 vs clicks) so 20% and 40% land in the band exactly, free of float error. */

@@ -101,8 +101,8 @@ const metrics = {
     description: 'revenueByCurrency minus the value reversed in the window, per currency, so that a refund in another currency than the reporting one shows too (netRevenue is its reporting-currency entry). ' +
       'A currency with reversals and no revenue in the window is negative.',
   },
-  conversionRate: { type: 'number', description: 'conversions / qualifiedClicks (0 without a qualified click), 4 decimals.' },
-  botRatio: { type: 'number', description: '(clicks − qualifiedClicks) / clicks, 4 decimals.' },
+  conversionRate: { type: 'number', description: 'conversions / qualifiedClicks (0 without a qualified click), not rounded.' },
+  botRatio: { type: 'number', description: '(clicks − qualifiedClicks) / clicks (0 without clicks), not rounded.' },
   confidence: { type: 'integer', minimum: 0, maximum: 100, description: 'Data quality score; below 50 warrants investigation.' },
   confidenceReasons: { type: 'array', items: { type: 'string' } },
   lastClickAt: { type: ['string', 'null'], format: 'date-time', description: 'Latest click ever recorded (not limited to the window).' },

@@ -59,8 +59,9 @@ export const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) =>
 
 export const percent = (ratio: unknown) => (typeof ratio === 'number' ? `${(ratio * 100).toFixed(1)}%` : ratio);
 /**
- * A funnel row's rates from its counts (API.md's definitions): the API's `botRatio` and `conversionRate` are rounded to 4
- * places, and rounding those again read 39 conversions of 329 qualified clicks (0.1185) as 11.8 %, not 11.9 %.
+ * A funnel row's rates from its counts (API.md's definitions), the same numbers as the API's `botRatio` and
+ * `conversionRate` (which were rounded to 4 places until 2026-12-06: rounding those again read 39 conversions of 329
+ * qualified clicks, 0.1185, as 11.8 %, not 11.9 %), and from the counts any answer carries.
  */
 export const botShare = (r: { clicks: number; qualifiedClicks: number }) => percent(r.clicks ? (r.clicks - r.qualifiedClicks) / r.clicks : 0);
 export const conversionShare = (r: { qualifiedClicks: number; conversions: number }) =>

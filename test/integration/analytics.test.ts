@@ -28,12 +28,12 @@ describe('workflow 3: monitor partner performance in real time', () => {
     const [alpha, beta, gamma] = res.body.data;
     expect(alpha).to.deep.equal({
       campaignId: 'partner-alpha', partnerId: null, clicks: 7, qualifiedClicks: 6, conversions: 3, verifiedConversions: 3, unauthenticatedConversions: 0,
-      revenue: 30, revenueByCurrency: { EUR: 10, USD: 30 }, reversals: 0, netRevenue: 30, netRevenueByCurrency: { EUR: 10, USD: 30 }, conversionRate: 0.5, botRatio: 0.1429,
+      revenue: 30, revenueByCurrency: { EUR: 10, USD: 30 }, reversals: 0, netRevenue: 30, netRevenueByCurrency: { EUR: 10, USD: 30 }, conversionRate: 0.5, botRatio: 1 / 7,
       confidence: 80, confidenceReasons: ['stale_data', 'low_volume'], lastClickAt: '2026-02-25T13:00:00.000Z',
     });
     expect(beta).to.deep.equal({
       campaignId: 'partner-beta', partnerId: null, clicks: 3, qualifiedClicks: 2, conversions: 2, verifiedConversions: 2, unauthenticatedConversions: 0,
-      revenue: 100, revenueByCurrency: { USD: 100 }, reversals: 0, netRevenue: 100, netRevenueByCurrency: { USD: 100 }, conversionRate: 1, botRatio: 0.3333,
+      revenue: 100, revenueByCurrency: { USD: 100 }, reversals: 0, netRevenue: 100, netRevenueByCurrency: { USD: 100 }, conversionRate: 1, botRatio: 1 / 3,
       confidence: 65, confidenceReasons: ['bot_ratio_20_40', 'stale_data', 'low_volume'], lastClickAt: '2026-02-25T01:00:00.000Z',
     });
     expect(gamma).to.deep.equal({

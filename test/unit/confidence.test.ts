@@ -156,14 +156,16 @@ describe('confidence: seed workflow 4, detect and filter bot traffic', () => {
 });
 
 describe('funnel ratios', () => {
-  it('botRatio is (clicks − qualified) / clicks, 4 decimals, 0 without clicks', () => {
+  it('botRatio is (clicks − qualified) / clicks as it is, not rounded; 0 without clicks', () => {
     expect(botRatio(10_000, 8000)).to.equal(0.2);
-    expect(botRatio(3, 2)).to.equal(0.3333);
+    expect(botRatio(3, 2)).to.equal(1 / 3);
+    expect(botRatio(14, 11)).to.equal(3 / 14);
     expect(botRatio(0, 0)).to.equal(0);
   });
-  it('conversionRate is conversions / qualified clicks, 4 decimals, 0 without a qualified click', () => {
-    expect(conversionRate(1, 3)).to.equal(0.3333);
-    expect(conversionRate(2, 3)).to.equal(0.6667);
+  it('conversionRate is conversions / qualified clicks as it is, not rounded; 0 without a qualified click', () => {
+    expect(conversionRate(1, 3)).to.equal(1 / 3);
+    expect(conversionRate(2, 3)).to.equal(2 / 3);
+    expect(conversionRate(3, 11)).to.equal(3 / 11);
     expect(conversionRate(5, 0)).to.equal(0);
   });
 });

@@ -129,8 +129,9 @@ export function revenueCell(row, currency) {
 }
 
 /**
- * A row's rates from its counts (API.md's definitions), for rows and totals alike: the API's rates are rounded to 4
- * places, and rounding those again for display read 10 bots in 230 clicks as 4.4 % in the row, 4.3 % in the totals.
+ * A row's rates from its counts (API.md's definitions), for rows and totals alike: the numbers the API sends (rounded to
+ * 4 places until 2026-12-06, when rounding those again for display read 10 bots in 230 clicks as 4.4 % in the row,
+ * 4.3 % in the totals), whatever a row was summed from.
  */
 export const rates = (r) => ({
   conversionRate: r.qualifiedClicks ? r.conversions / r.qualifiedClicks : 0,
@@ -241,8 +242,8 @@ export function totalsOf(rows) {
 
 /**
  * The totals the cards show: the API's (exact counts and sums over the whole window) over those of the rows, with rates
- * recomputed from the counts. The API's rates are rounded to 4 places: 26 in 214 came as 0.1215, and the card read
- * 12.2 % beside 12.1 % in the row.
+ * recomputed from the counts (the API's, rounded to 4 places until 2026-12-06, once read 26 in 214 as 12.2 % on the card
+ * beside 12.1 % in the row).
  */
 export function cardTotals(rows, apiTotals) {
   const t = { ...totalsOf(rows), ...(apiTotals ?? {}) };
