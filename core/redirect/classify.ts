@@ -42,19 +42,23 @@ function sourceKey(raw: string | undefined): string {
   return raw.trim().slice(0, SOURCE_MAX).toLowerCase().replace(UNSAFE_KEY_CHARS, '-');
 }
 
-/** The Referer's host, lower-cased and without `www.`; null when there is none. */
+/**
+ * The Referer's host, lower-cased (without a trailing dot); null when there is none. `www.` stays: API.md's fallback
+ * source is "the Referer host itself" (until 2026-12-06 `www.example.org` was counted as `example.org`, and a rule
+ * with `sourceIn: ["www.example.org"]` never matched it). Channels are found with or without it.
+ */
 function refererHost(referer: string | undefined): string | null {
   if (!referer) return null;
   const m = REFERER_HOST.exec(referer);
   if (!m || !m[1]) return null;
   let host = m[1].toLowerCase();
   if (host.endsWith('.')) host = host.slice(0, -1);
-  if (host.startsWith('www.')) host = host.slice(4);
   host = host.slice(0, HOST_MAX).replace(UNSAFE_KEY_CHARS, '-');
   return host || null;
 }
 
-function channelOf(host: string): string | null {
+function channelOf(referrerHost: string): string | null {
+  const host = referrerHost.startsWith('www.') ? referrerHost.slice(4) : referrerHost;
   for (let domain = host; ; ) {
     const channel = CHANNEL_BY_DOMAIN.get(domain);
     if (channel) return channel;

@@ -68,7 +68,7 @@ describe('redirect: GET /{handle}/{slug}', () => {
         .set('referer', 'https://www.instagram.com/p/abc').expect(302);
       await server.http.get(`/${handle}/deal-alpha?utm_source=Newsletter`).set(person(CHROME, { 'cf-ipcountry': 'us' })).expect(302);
       const rows = await storedClicks(server, handle, 2);
-      expect(rows[0]).to.include({ country: 'DE', segment: 'mobile', device: 'mobile', source: 'instagram', referrer_host: 'instagram.com', language: 'de', is_bot: false });
+      expect(rows[0]).to.include({ country: 'DE', segment: 'mobile', device: 'mobile', source: 'instagram', referrer_host: 'www.instagram.com', language: 'de', is_bot: false });
       expect(rows[1]).to.include({ country: 'US', segment: 'desktop', source: 'newsletter', referrer_host: null, language: 'en' });
     });
 

@@ -133,11 +133,13 @@ describe('classify: the source channel', () => {
     for (const [referer, channel] of Object.entries(cases)) expect(src({}, referer), referer).to.equal(channel);
   });
 
-  it('falls back to the Referer host itself, lower-cased and without www.', () => {
+  it('falls back to the Referer host itself, lower-cased, www. kept (API.md: "the Referer host itself")', () => {
     expect(sourceChannel({}, 'https://WWW.Deals-Blog.example:8443/post?x=1')).to.deep.equal({
-      source: 'deals-blog.example',
-      referrerHost: 'deals-blog.example',
+      source: 'www.deals-blog.example',
+      referrerHost: 'www.deals-blog.example',
     });
+    expect(sourceChannel({}, 'https://deals-blog.example/post')).to.deep.equal({ source: 'deals-blog.example', referrerHost: 'deals-blog.example' });
+    expect(sourceChannel({}, 'https://www.google.de/')).to.deep.equal({ source: 'search', referrerHost: 'www.google.de' });
     expect(src({}, 'https://news.google.com/articles/1')).to.equal('news.google.com');
   });
 
