@@ -1,7 +1,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
-import { DailyJob } from '../infra/retention-purge.ts';
+import { DailyJob } from '../infra/daily-job.ts';
 import type { Redis } from '../infra/redis.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import { commissionEventInsert } from './events.ts';

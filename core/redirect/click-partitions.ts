@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { CLICK_MONTHS_AHEAD } from '../db/migrations/0020-partitioned-clicks.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { DailyJob } from '../infra/retention-purge.ts';
+import { DailyJob } from '../infra/daily-job.ts';
 import type { Redis } from '../infra/redis.ts';
 
 const DAY_MS = 86_400_000;
