@@ -169,7 +169,7 @@ describe('campaigns API', () => {
       expect(again.rows[0].n).to.equal(1);
     });
 
-    it('validates a PATCH like a creation (400 with pointers, 404 for an unknown campaign)', async () => {
+    it('validates a PATCH like a creation (400 with pointers, 404 for an unknown campaign or an id none can have)', async () => {
       const { handle, auth } = await createHandle(server);
       await post(handle, auth, { ...alpha, goalType: 'SALE' }).expect(201);
       const patch = (body: object) => server.http.patch(`/v2/handles/${handle}/campaigns/partner-alpha`).set(auth).send(body);
@@ -180,7 +180,8 @@ describe('campaigns API', () => {
       expect(pointers(await patch({ routingRules: [{ priority: 1, destinationUrl: 'https://x.example.com', conditions: { languageIn: ['EN'] } }] }).expect(400)))
         .to.deep.equal(['/body/routingRules/0/conditions/languageIn/0']);
       await server.http.patch(`/v2/handles/${handle}/campaigns/nope`).set(auth).send({ status: 'PAUSED' }).expect(404);
-      await server.http.patch(`/v2/handles/${handle}/campaigns/Bad_Id`).set(auth).send({ status: 'PAUSED' }).expect(400);
+      const badId = await server.http.patch(`/v2/handles/${handle}/campaigns/Bad_Id`).set(auth).send({ status: 'PAUSED' }).expect(404);
+      expect(pointers(badId)).to.deep.equal(['/params/campaignId']);
     });
 
     it('keeps a campaign whose stored rules predate a stricter check patchable, and checks rules a PATCH sends', async () => {
