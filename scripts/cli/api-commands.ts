@@ -25,6 +25,7 @@ export const API_COMMANDS: Record<string, () => Promise<Register>> = {
   commissions: async () => (await import('./commissions.ts')).registerCommissionCommands,
   payouts: async () => (await import('./payouts.ts')).registerPayoutCommands,
   postbacks: async () => (await import('./postbacks.ts')).registerPostbackCommands,
+  plugins: async () => (await import('./plugins.ts')).registerPluginCommands,
 };
 
 /** Registers every API command (each file once: login/logout and webhooks/notifications share one). */
