@@ -188,6 +188,23 @@ describe('auth matrix against the contract: who gets through, and every kind of 
     }
   });
 
+  it("answers 404 to a partner naming another partner's real ids (its postback), and leaves them whole", async () => {
+    await createPartner(server, h, 'rival');
+    const rival = await partnerToken(server, h, 'rival', { scopes: [...PARTNER_SCOPES] });
+    const own = await partnerToken(server, h, 'own', { scopes: [...PARTNER_SCOPES] });
+    const realm = `/v2/handles/${h.handle}/partner/postbacks`;
+    const made = await server.http.post(realm).set(rival.auth).send({ urlTemplate: 'https://rival.example.com/pb?c={conversion_id}', events: ['conversion.tested'] }).expect(201);
+    const id = made.body.postbackId as string;
+    for (const res of [await server.http.get(`${realm}/${id}/deliveries`).set(own.auth), await server.http.delete(`${realm}/${id}`).set(own.auth)]) {
+      expect([res.status, res.body.error?.code], res.req.path).to.deep.equal([404, 'not_found']);
+      expect(JSON.stringify(res.body)).to.not.include('rival');
+    }
+    const ownList = await server.http.get(realm).set(own.auth).expect(200);
+    expect(ownList.body.data.map((p: { postbackId: string }) => p.postbackId)).to.not.include(id);
+    const rivals = await server.http.get(realm).set(rival.auth).expect(200);
+    expect(rivals.body.data.map((p: { postbackId: string }) => p.postbackId), 'still there for its partner').to.include(id);
+  });
+
   it('answers a partner token on POST /v2/public/conversions 403 forbidden, an expired merchant token 401, and loses nothing', async () => {
     const { ctx } = await storedClick(server, h.handle, h.campaignId);
     const ptk = await partnerToken(server, h, 'own', { scopes: [...PARTNER_SCOPES] });
