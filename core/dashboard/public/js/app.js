@@ -9,6 +9,7 @@ import { renderFunnel } from './page-funnel.js';
 import { renderBreakdowns } from './page-breakdowns.js';
 import { renderNotifications } from './page-notifications.js';
 import { renderTokens } from './page-tokens.js';
+import { renderPlugins } from './page-plugins.js';
 import { renderPartners } from './page-partners.js';
 import { renderRewards } from './page-rewards.js';
 import { renderConversions } from './page-conversions.js';
@@ -33,6 +34,7 @@ const PAGES = [
   { id: 'commissions', title: 'Commissions', scope: 'commissions.read', render: renderCommissions, icon: '%' },
   { id: 'payouts', title: 'Payouts', scope: 'payouts.read', render: renderPayouts, icon: '⇪' },
   { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },
+  { id: 'plugins', title: 'Plugins', scope: 'plugins.read', render: renderPlugins, icon: '⚙' },
   { id: 'tokens', title: 'Access tokens', scope: 'tokens.write', render: renderTokens, icon: '◆' },
   { id: 'portal', title: 'Overview', scope: 'partner.read', realm: 'partner', render: renderPortalHome, icon: '⌂' },
   { id: 'links', title: 'Links', scope: 'partner.read', realm: 'partner', render: renderPortalLinks, icon: '◎' },
