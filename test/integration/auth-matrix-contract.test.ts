@@ -195,8 +195,8 @@ describe('auth matrix against the contract: who gets through, and every kind of 
     const realm = `/v2/handles/${h.handle}/partner/postbacks`;
     const made = await server.http.post(realm).set(rival.auth).send({ urlTemplate: 'https://rival.example.com/pb?c={conversion_id}', events: ['conversion.tested'] }).expect(201);
     const id = made.body.postbackId as string;
-    for (const res of [await server.http.get(`${realm}/${id}/deliveries`).set(own.auth), await server.http.delete(`${realm}/${id}`).set(own.auth)]) {
-      expect([res.status, res.body.error?.code], res.req.path).to.deep.equal([404, 'not_found']);
+    for (const [what, res] of [['deliveries', await server.http.get(`${realm}/${id}/deliveries`).set(own.auth)], ['delete', await server.http.delete(`${realm}/${id}`).set(own.auth)]] as const) {
+      expect([res.status, res.body.error?.code], what).to.deep.equal([404, 'not_found']);
       expect(JSON.stringify(res.body)).to.not.include('rival');
     }
     const ownList = await server.http.get(realm).set(own.auth).expect(200);
