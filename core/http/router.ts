@@ -64,6 +64,9 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     const ids = (schema: unknown) => ({ ids: propertyNames(schema, isId), lists: propertyNames(schema, isIdList) });
     const uuids = { params: ids(params), query: ids(query), body: ids(body) };
     const integers = propertyNames(query, isInteger);
+    // A creation (POST, PUT) may send an optional field as null, as answers print one that is absent.
+    const nullsMeanAbsent = (def.method === 'POST' || def.method === 'PUT') && Boolean(body);
+    const nullable = optionalNotNullable(body);
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
@@ -85,6 +88,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       // No body where every field is optional is the empty object (POST …/mark-paid with nothing to say).
       if (body === undefined && def.body && !(def.body as { required?: unknown[] }).required?.length) body = (ctx.request as { body?: unknown }).body = {};
       if (validators.body) {
+        if (nullsMeanAbsent) dropNulls(body, nullable);
         assertStorable(body, '/body', 'request body');
         check(validators.body(), body, '/body', 'request body');
         if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body);
@@ -137,6 +141,23 @@ function lowercaseIds(values: Record<string, unknown>, { ids, lists }: { ids: st
   const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
   for (const name of ids) if (typeof values[name] === 'string') values[name] = lower(values[name]); // absent stays absent
   for (const name of lists) if (Array.isArray(values[name])) values[name] = (values[name] as unknown[]).map(lower);
+}
+
+/**
+ * The optional top-level fields of a body schema that do not take null: sent as null in a creation, such a field is
+ * taken as not sent. Answers print an absent `expiresAt`, `value` or `currency` as null, and a client echoing one back
+ * (`{"expiresAt": null}` for a token that never expires) got 400 "must be string". A PATCH keeps null's meaning: a
+ * field that may be cleared takes null in its schema, and any other null is still refused.
+ */
+function optionalNotNullable(schema: unknown): Set<string> {
+  const { properties = {}, required = [] } = (schema ?? {}) as { properties?: Record<string, PropertySchema & { enum?: unknown[] }>; required?: string[] };
+  const takesNull = (p: PropertySchema & { enum?: unknown[] }) => [p.type].flat().includes('null') || (p.enum?.includes(null) ?? false);
+  return new Set(Object.keys(properties).filter((name) => !required.includes(name) && !takesNull(properties[name] ?? {})));
+}
+
+function dropNulls(body: unknown, names: Set<string>): void {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return;
+  for (const name of names) if ((body as Record<string, unknown>)[name] === null) delete (body as Record<string, unknown>)[name];
 }
 
 /**

@@ -1,0 +1,47 @@
+import { expect } from 'chai';
+import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// Answers print an absent optional field as null (`"expiresAt": null`, `"value": null`); a client echoing that back in a
+// creation got 400 "must be string". In a POST or PUT an optional field sent as null is taken as not sent. A required
+// field is still required, and a PATCH keeps null for what may be cleared (any other null is still refused).
+describe('null for an optional field in a creation', () => {
+  let server: TestServer;
+  let t: Awaited<ReturnType<typeof partnerCampaign>>;
+  before(async () => {
+    server = await startTestServer();
+    t = await partnerCampaign(server);
+  });
+  after(async () => server?.close());
+
+  it('takes a token with "expiresAt": null as one that never expires', async () => {
+    const res = await server.http.post(`/v2/handles/${t.handle}/tokens`).set(t.auth).send({ name: 'forever', scopes: ['campaigns.read'], expiresAt: null }).expect(201);
+    expect(res.body.expiresAt).to.equal(null);
+    await server.http.get(`/v2/handles/${t.handle}/campaigns`).set({ Authorization: `Bearer ${res.body.token}` }).expect(200);
+  });
+
+  it('records a conversion sent with "value": null, "currency": null and "metadata": null as one without them', async () => {
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    const res = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', idempotencyKey: 'nulls-1', value: null, currency: null, metadata: null }).expect(201);
+    expect(res.body).to.include({ value: null, currency: null });
+    const { rows } = await server.sql.query('select value, currency from conversions where handle = $1 and idempotency_key = $2', [t.handle, 'nulls-1']);
+    expect(rows).to.deep.equal([{ value: null, currency: null }]);
+  });
+
+  it("takes a percent rule's \"amount\": null and \"currency\": null as not sent", async () => {
+    const res = await server.http.put(`/v2/handles/${t.handle}/rewards/pct`).set(t.auth)
+      .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, amount: null, currency: null, holdDays: null });
+    expect(res.status, JSON.stringify(res.body)).to.be.oneOf([200, 201]);
+    expect(res.body).to.include({ type: 'percent', percent: 10, holdDays: 30 });
+  });
+
+  it('still refuses null for a required field, and in a PATCH for a field that cannot be cleared', async () => {
+    const token = await server.http.post(`/v2/handles/${t.handle}/tokens`).set(t.auth).send({ name: null, scopes: ['campaigns.read'] }).expect(400);
+    expect(token.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/name');
+    const patch = await server.http.patch(`/v2/handles/${t.handle}/campaigns/${t.campaignId}`).set(t.auth).send({ status: null }).expect(400);
+    expect(patch.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/status');
+    // What may be cleared still is: a campaign's title.
+    const cleared = await server.http.patch(`/v2/handles/${t.handle}/campaigns/${t.campaignId}`).set(t.auth).send({ title: null }).expect(200);
+    expect(cleared.body.primaryLink.title).to.equal(null);
+  });
+});
