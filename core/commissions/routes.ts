@@ -19,6 +19,7 @@ export const commissionRoutes = defineRoutes([
     auth: { scope: 'commissions.write' },
     params: rewardParams,
     body: putRewardBody,
+    nullMeansAbsent: ['amount', 'percent', 'currency', 'holdDays'],
     responses: {
       201: { description: 'Created', schema: rewardResponse },
       200: { description: 'Replaced', schema: rewardResponse },

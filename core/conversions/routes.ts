@@ -26,6 +26,7 @@ export const conversionRoutes = defineRoutes([
     tags: ['conversions'],
     auth: 'public',
     body: conversionBody,
+    nullMeansAbsent: ['value', 'currency', 'metadata'],
     // Public, so the auth-implied 503 does not apply: recording needs the database all the same.
     responses: { ...conversionResponses, 503: { description: 'unavailable: the conversion could not be recorded; retry with the same idempotencyKey' } },
     // The hot write path: its three services are singletons.

@@ -63,12 +63,14 @@ export function impliedResponses(def: RouteDef): Record<number, RouteResponse> {
   const writes = WRITES.has(def.method);
   const authenticated = def.auth !== 'public';
   // A write parses its body (malformed JSON is a 400 even where no schema is declared).
-  if (def.params || def.query || def.body || writes) out[400] = { description: 'invalid_request: the path, query or body failed validation (details name each field)' };
+  // A path id no resource can have is a 404 like an unknown one, except where a PUT creates what the path names.
+  const pathChecked = def.method === 'PUT' ? 'the path, query or body' : 'the query or body';
+  if (def.params || def.query || def.body || writes) out[400] = { description: `invalid_request: ${pathChecked} failed validation (details name each field)` };
   if (authenticated) {
     out[401] = { description: 'unauthorized: no bearer token, or one that is unknown, expired or revoked' };
     out[403] = { description: forbiddenDescription(def) };
     if (pathParameterNames(def.path).length) {
-      out[404] = { description: 'not_found: no such resource, or a handle the token does not belong to (never revealed)' };
+      out[404] = { description: 'not_found: no such resource (an id none can have included; details name it), or a handle the token does not belong to (never revealed)' };
     }
   }
   if (writes) {

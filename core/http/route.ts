@@ -63,6 +63,12 @@ export interface RouteDef {
   documentedQuery?: JsonSchema;
   body?: JsonSchema;
   /**
+   * Optional top-level body fields a client may send as null to mean "not sent", as answers print them when absent
+   * (`"expiresAt": null`, `"value": null`). Named per route: on a reversal or a payout run, null must not become
+   * "all" (a missing `amount` reverses everything), so nowhere else is null taken as absent.
+   */
+  nullMeansAbsent?: readonly string[];
+  /**
    * Status → response. Only what the route adds: 400, 401, 403, 404, 413, 415 and 503 follow from
    * its auth, path and schemas (core/http/openapi-operation.ts); 409, 422 and 429 it declares itself.
    */

@@ -64,16 +64,14 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     const ids = (schema: unknown) => ({ ids: propertyNames(schema, isId), lists: propertyNames(schema, isIdList) });
     const uuids = { params: ids(params), query: ids(query), body: ids(body) };
     const integers = propertyNames(query, isInteger);
-    // A creation (POST, PUT) may send an optional field as null, as answers print one that is absent.
-    const nullsMeanAbsent = (def.method === 'POST' || def.method === 'PUT') && Boolean(body);
-    const nullable = optionalNotNullable(body);
+    const nullable = def.nullMeansAbsent?.length ? optionalNotNullable(body, def.nullMeansAbsent) : null;
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
       await readJsonBody(ctx);
       // Only what a route declares is checked: the redirect reads its path and query itself.
       if (validators.params) {
-        assertPathNames(ctx.params, validators.params);
+        assertPathNames(ctx.params, validators.params, def.method !== 'PUT');
         lowercaseIds(ctx.params, uuids.params);
       }
       const query = { ...ctx.query };
@@ -88,7 +86,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       // No body where every field is optional is the empty object (POST …/mark-paid with nothing to say).
       if (body === undefined && def.body && !(def.body as { required?: unknown[] }).required?.length) body = (ctx.request as { body?: unknown }).body = {};
       if (validators.body) {
-        if (nullsMeanAbsent) dropNulls(body, nullable);
+        if (nullable) dropNulls(body, nullable);
         assertStorable(body, '/body', 'request body');
         check(validators.body(), body, '/body', 'request body');
         if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body);
@@ -109,14 +107,15 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
 /**
  * A path names a resource: one whose id cannot exist (`webhooks/nope`, `campaigns/NOPE`, a `urn:uuid:` form) is not
  * found, as an unknown well-formed id is (API.md: 404 `not_found`; the contract never gives ids a format, so a
- * client cannot tell a malformed id from an unknown one). The details still say which segment and why.
+ * client cannot tell a malformed id from an unknown one). The details still say which segment and why. A PUT creates
+ * what its path names (a reward rule's id is the client's choice): a malformed one there is the client's input, 400.
  */
-function assertPathNames(params: Record<string, unknown>, validator: () => Parameters<typeof check>[0]): void {
+function assertPathNames(params: Record<string, unknown>, validator: () => Parameters<typeof check>[0], notFoundIfBad: boolean): void {
   try {
     assertStorable(params, '/params', 'path');
     check(validator(), params, '/params', 'path');
   } catch (err) {
-    if (!(err instanceof HttpError) || err.status !== 400) throw err;
+    if (!notFoundIfBad || !(err instanceof HttpError) || err.status !== 400) throw err;
     throw new HttpError(404, 'not_found', 'Nothing is found at this path: it names no resource that can exist.', err.details);
   }
 }
@@ -144,15 +143,16 @@ function lowercaseIds(values: Record<string, unknown>, { ids, lists }: { ids: st
 }
 
 /**
- * The optional top-level fields of a body schema that do not take null: sent as null in a creation, such a field is
- * taken as not sent. Answers print an absent `expiresAt`, `value` or `currency` as null, and a client echoing one back
- * (`{"expiresAt": null}` for a token that never expires) got 400 "must be string". A PATCH keeps null's meaning: a
- * field that may be cleared takes null in its schema, and any other null is still refused.
+ * Of the fields a route names (RouteDef.nullMeansAbsent), the optional ones whose schema does not take null: sent as
+ * null, such a field is taken as not sent. Answers print an absent `expiresAt`, `value` or `currency` as null, and a
+ * client echoing one back (`{"expiresAt": null}`) got 400 "must be string". A required field stays required.
  */
-function optionalNotNullable(schema: unknown): Set<string> {
+function optionalNotNullable(schema: unknown, names: readonly string[]): Set<string> {
   const { properties = {}, required = [] } = (schema ?? {}) as { properties?: Record<string, PropertySchema & { enum?: unknown[] }>; required?: string[] };
   const takesNull = (p: PropertySchema & { enum?: unknown[] }) => [p.type].flat().includes('null') || (p.enum?.includes(null) ?? false);
-  return new Set(Object.keys(properties).filter((name) => !required.includes(name) && !takesNull(properties[name] ?? {})));
+  const unknown = names.filter((name) => !(name in properties) || required.includes(name));
+  if (unknown.length) throw new Error(`nullMeansAbsent names ${unknown.join(', ')}: not an optional field of the route's body`);
+  return new Set(names.filter((name) => !takesNull(properties[name])));
 }
 
 function dropNulls(body: unknown, names: Set<string>): void {

@@ -1,7 +1,8 @@
 // What JSON allows but PostgreSQL cannot store: U+0000 in text or jsonb, lone UTF-16 surrogates
 // (invalid UTF-8), a number beyond a double (JSON.parse makes 1e400 Infinity, which JSON.stringify
 // writes as null), and nesting deep enough to overflow a recursive walk. Checked on every request's
-// path, query and body before validation, so such input is a 400, never a 500 from the database.
+// path, query and body before validation, so such input is a 4xx, never a 500 from the database (a 400; in a path
+// that is not a PUT's, a 404: no resource can have such an id, core/http/router.ts).
 import { invalidRequest } from './errors.ts';
 
 /** Deeper than any body of this API needs; JSON.parse accepts far more, a recursive walk would not. */

@@ -74,6 +74,7 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: partnerParams,
     body: createPartnerTokenBody,
+    nullMeansAbsent: ['expiresAt'],
     responses: {
       201: { description: 'Created (the secret is never shown again)', schema: partnerTokenWithSecret },
       422: { description: "expiry_exceeds_token: expiresAt later than the calling token's own expiry (omitted: the calling token's expiry)" },

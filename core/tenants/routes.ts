@@ -68,6 +68,7 @@ export const tenantRoutes = defineRoutes([
     auth: { scope: 'tokens.write' },
     params: handleParams,
     body: createTokenBody,
+    nullMeansAbsent: ['expiresAt'],
     responses: {
       201: { description: 'Created, with its secret (shown once)', schema: tokenWithSecretResponse },
       403: { description: 'insufficient_scope: a scope the calling token does not hold itself' },

@@ -248,7 +248,8 @@ describe('bad input on every route family that takes a body', () => {
         const segments = route.path.split('/');
         const own = pathFor(route, handle()).split('/').map((seg, i) => (segments[i] === `{${name}}` ? urn : seg)).join('/');
         const res = await server.http[route.method.toLowerCase() as 'post'](own).set(headersFor(route)).send(route.body ? {} : undefined);
-        expectError(res, 404, `${route.method} ${route.path} with ${name}=${urn}`);
+        // A PUT creates what its path names: a malformed id there is the client's input (400); elsewhere none can exist (404).
+        expectError(res, route.method === 'PUT' ? 400 : 404, `${route.method} ${route.path} with ${name}=${urn}`);
         expect(res.body.error.details.map((d: { pointer: string }) => d.pointer), `${route.method} ${route.path}`).to.include(`/params/${name}`);
         tried++;
       }
@@ -286,6 +287,15 @@ describe('bad input on every route family that takes a body', () => {
       const anonymous = await server.http[method](path);
       expect(anonymous.status, `${method} ${path} without a token`).to.equal(401);
     }
+  });
+
+  it('answers a PUT whose path names what it creates with a malformed id 400 invalid_request (the id is the client\'s input)', async () => {
+    const owner = await createHandle(server);
+    const res = await server.http.put(`/v2/handles/${owner.handle}/rewards/Bad%20Rule`).set({ authorization: `Bearer ${owner.ownerToken}` })
+      .send({ scope: {}, event: 'click', type: 'flat', amount: 1 });
+    expectError(res, 400, 'PUT rewards/Bad Rule');
+    expect(res.body.error.code).to.equal('invalid_request');
+    expect(res.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/params/rewardId');
   });
 
   it('takes an id in capitals as the id tenx returns: answers and audit events carry it lower-cased', async () => {

@@ -3,8 +3,9 @@ import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversion
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // Answers print an absent optional field as null (`"expiresAt": null`, `"value": null`); a client echoing that back in a
-// creation got 400 "must be string". In a POST or PUT an optional field sent as null is taken as not sent. A required
-// field is still required, and a PATCH keeps null for what may be cleared (any other null is still refused).
+// creation got 400 "must be string". Where a route names such fields (RouteDef.nullMeansAbsent: a token's expiry, a
+// conversion's value, currency and metadata, a reward rule's), null is taken as not sent; nowhere else (a reversal's
+// amount or a payout run's partners sent as null would otherwise mean "all"). A required field is still required.
 describe('null for an optional field in a creation', () => {
   let server: TestServer;
   let t: Awaited<ReturnType<typeof partnerCampaign>>;
@@ -33,6 +34,18 @@ describe('null for an optional field in a creation', () => {
       .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, amount: null, currency: null, holdDays: null });
     expect(res.status, JSON.stringify(res.body)).to.be.oneOf([200, 201]);
     expect(res.body).to.include({ type: 'percent', percent: 10, holdDays: 30 });
+  });
+
+  it('never takes null as "all" where a missing field means all: a reversal\'s amount, a payout run\'s partners (400, nothing moved)', async () => {
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    await server.http.post(CONVERSIONS).set(t.auth).send({ ctx, eventType: 'affiliate_click', idempotencyKey: 'order-null', value: 100, currency: 'USD' }).expect(201);
+    const reversal = await server.http.post(`/v2/handles/${t.handle}/conversions/reversals`).set(t.auth)
+      .send({ idempotencyKey: 'order-null', reversalKey: 'r-null', amount: null, reason: 'refund' }).expect(400);
+    expect(reversal.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/amount');
+    const { rows } = await server.sql.query('select count(*)::int as n from conversion_reversals where handle = $1', [t.handle]);
+    expect(rows[0].n).to.equal(0);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'run-null', partnerIds: null }).expect(400);
+    expect(run.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/partnerIds');
   });
 
   it('still refuses null for a required field, and in a PATCH for a field that cannot be cleared', async () => {
