@@ -88,9 +88,14 @@ function extraHolds(kind: ConditionKind, value: unknown, click: ClickFacts): boo
   }
 }
 
+/** `www.site.com` ↔ `site.com`: the same site with and without its `www.`. */
+export const wwwTwin = (source: string) => (source.startsWith('www.') ? source.slice(4) : `www.${source}`);
+
 function ruleMatches(rule: CompiledRule, click: ClickFacts, source: string): boolean {
   if (rule.unusable) return false;
-  if (rule.sources && !rule.sources.has(source)) return false;
+  // A Referer host keeps its `www.` (the source is "the Referer host itself"); rules written before without it, or
+  // with it for a host that arrives bare, still match: www.site.com and site.com are one source to a rule.
+  if (rule.sources && !rule.sources.has(source) && !rule.sources.has(wwwTwin(source))) return false;
   if (rule.countries && !rule.countries.has(click.country)) return false;
   if (rule.devices && !rule.devices.has(click.device)) return false;
   // The visitor's language is the one it prefers most: `en-US, de;q=0.1` reads English, and is not sent to the German page.

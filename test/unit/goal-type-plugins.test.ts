@@ -154,6 +154,13 @@ describe('tracking presets the goal types point at', () => {
       expect(partnerSegment.segment(click({ source: 'twitter', country: 'FR' }), settings)).to.equal(undefined);
       expect(partnerSegment.segment(click({ source: 'constructor' }), {})).to.equal(undefined);
     });
+    it("finds a Referer host's key with or without its www. (the source keeps it since 2026-12-06)", () => {
+      const sites = { bySource: { 'deals-blog.example': 'blog', 'www.news.example': 'news' } };
+      expect(partnerSegment.segment(click({ source: 'www.deals-blog.example' }), sites)).to.equal('blog');
+      expect(partnerSegment.segment(click({ source: 'deals-blog.example' }), sites)).to.equal('blog');
+      expect(partnerSegment.segment(click({ source: 'news.example' }), sites)).to.equal('news');
+      expect(partnerSegment.segment(click({ source: 'www.other.example' }), sites)).to.equal(undefined);
+    });
     it('its settings schema accepts the documented shape and refuses others', () => {
       const valid = ajv.compile(partnerSegment.settingsSchema);
       expect(valid(settings)).to.equal(true);

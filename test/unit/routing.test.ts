@@ -47,6 +47,14 @@ describe('routing: workflow 6, source-based targeting', () => {
     expect(chooseDestination(compiled, PRIMARY, visit({}, 'https://blog.example/'))).to.equal(PRIMARY);
   });
 
+  it('takes a Referer host with and without its www. as one source (a rule written before the source kept it still matches)', () => {
+    const bare = compileRules([{ priority: 1, destinationUrl: EMAIL, conditions: { sourceIn: ['deals-blog.example'] } }]);
+    expect(chooseDestination(bare, PRIMARY, click({ source: 'www.deals-blog.example' }))).to.equal(EMAIL);
+    const www = compileRules([{ priority: 1, destinationUrl: EMAIL, conditions: { sourceIn: ['www.deals-blog.example'] } }]);
+    expect(chooseDestination(www, PRIMARY, click({ source: 'deals-blog.example' }))).to.equal(EMAIL);
+    expect(chooseDestination(www, PRIMARY, click({ source: 'www.other.example' }))).to.equal(PRIMARY);
+  });
+
   it('compares sources lower-cased', () => {
     const shouting = compileRules([{ priority: 1, destinationUrl: EMAIL, conditions: { sourceIn: ['EMAIL'] } }]);
     expect(chooseDestination(shouting, PRIMARY, click({ source: 'Email' }))).to.equal(EMAIL);

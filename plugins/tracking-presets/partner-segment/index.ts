@@ -16,6 +16,9 @@ export function partnerSegment(click: ClickFacts, settings: PartnerSegmentSettin
   const byCountry = settings?.byCountry ?? {};
   // Own-property lookups only, so a source named `constructor` never picks up a prototype member.
   if (Object.hasOwn(bySource, click.source)) return bySource[click.source];
+  // A Referer host arrives with its `www.` when it has one: a key written with or without it names the same site.
+  const twin = click.source.startsWith('www.') ? click.source.slice(4) : `www.${click.source}`;
+  if (Object.hasOwn(bySource, twin)) return bySource[twin];
   if (Object.hasOwn(byCountry, click.country)) return byCountry[click.country];
   return undefined;
 }
