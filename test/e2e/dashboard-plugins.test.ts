@@ -49,7 +49,12 @@ describe('dashboard plugins page in a real browser', function () {
     expect((await plugin('botDetectors', 'burst')).settings).to.deep.equal({ maxClicksPerMinute: 5 });
 
     const preview = page.locator('#plugins-botDetectors tr[data-plugin="link-preview"]');
-    await preview.locator('[data-action="disable"]').click();
+    // Disable and Enable send `enabled` alone: the settings stay what they are (a form's unset fields never go out as '' or 0).
+    const [off] = await Promise.all([
+      page.waitForRequest((r) => r.method() === 'PUT' && r.url().endsWith('/plugins/link-preview'), { timeout: UI_WAIT }),
+      preview.locator('[data-action="disable"]').click(),
+    ]);
+    expect(off.postDataJSON()).to.deep.equal({ enabled: false });
     await waitForText(page, '#plugins-botDetectors tr[data-plugin="link-preview"]', 'disabled');
     expect((await plugin('botDetectors', 'link-preview')).enabled).to.equal(false);
     await preview.locator('[data-action="enable"]').click();

@@ -20,20 +20,26 @@ function inputFor(plugin, key, prop, value) {
   let input;
   if (type === 'boolean') input = h('input', { id, type: 'checkbox', name: key, checked: value === true });
   else if (Array.isArray(prop.enum)) {
-    input = h('select', { id, name: key }, prop.enum.map((v) => h('option', { value: String(v), selected: v === value }, String(v))));
+    // Unset: a blank first choice, so a save does not pick the first value for the person.
+    const blank = value === undefined ? [h('option', { value: '', selected: true }, '—')] : [];
+    input = h('select', { id, name: key }, blank, prop.enum.map((v) => h('option', { value: String(v), selected: v === value }, String(v))));
   } else if (type === 'integer' || type === 'number') {
-    input = h('input', { id, type: 'number', name: key, value: value ?? '', min: prop.minimum, max: prop.maximum, step: type === 'integer' ? 1 : 'any', required: true });
+    input = h('input', { id, type: 'number', name: key, value: value ?? '', min: prop.minimum, max: prop.maximum, step: type === 'integer' ? 1 : 'any', required: value !== undefined });
   } else if (type === 'string') input = h('input', { id, name: key, value: value ?? '', maxLength: prop.maxLength, spellcheck: 'false' });
   else input = h('textarea', { id, name: key, rows: 2, spellcheck: 'false' }, value === undefined ? '' : JSON.stringify(value));
   input.dataset.kind = type === 'boolean' ? 'boolean' : Array.isArray(prop.enum) ? 'enum' : type === 'integer' || type === 'number' ? 'number' : type === 'string' ? 'string' : 'json';
   return h('label.inline-field', { title: prop.description }, h('span', {}, key), input);
 }
 
-/** The form's values as settings; throws a message naming the field whose JSON does not parse. */
+/**
+ * The form's values as settings; throws a message naming the field whose JSON does not parse. A field left empty
+ * that had no value is left out (never sent as '' or 0: a plugin whose setting has no default refused those).
+ */
 function valuesOf(form, plugin) {
   const settings = { ...plugin.settings };
   for (const el of form.querySelectorAll('[data-kind]')) {
     const kind = el.dataset.kind;
+    if (kind !== 'boolean' && el.value === '' && plugin.settings?.[el.name] === undefined) continue;
     if (kind === 'boolean') settings[el.name] = el.checked;
     else if (kind === 'number') settings[el.name] = Number(el.value);
     else if (kind === 'json') {
@@ -79,13 +85,13 @@ export async function renderPlugins(ctx) {
       const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
       const properties = Object.entries(p.settingsSchema?.properties ?? {});
       const form = canWrite && properties.length
-        ? h('form.inline-form.plugin-settings', { method: 'post', on: { submit: (e) => { e.preventDefault(); void save(p.enabled, e.submitter ?? saveButton); } } },
+        ? h('form.inline-form.plugin-settings', { method: 'post', on: { submit: (e) => { e.preventDefault(); void save(p.enabled, e.submitter ?? saveButton, true); } } },
           properties.map(([key, prop]) => inputFor(p, key, prop, p.settings?.[key])))
         : null;
       const saveButton = form ? h('button.btn.btn-small.btn-primary', { type: 'submit', dataset: { action: 'save' } }, 'Save settings') : null;
       if (form) form.append(saveButton);
       const toggle = canWrite
-        ? h(`button.btn.btn-small${p.enabled ? '' : '.btn-primary'}`, { type: 'button', dataset: { action: p.enabled ? 'disable' : 'enable' }, on: { click: (e) => save(!p.enabled, e.currentTarget) } },
+        ? h(`button.btn.btn-small${p.enabled ? '' : '.btn-primary'}`, { type: 'button', dataset: { action: p.enabled ? 'disable' : 'enable' }, on: { click: (e) => save(!p.enabled, e.currentTarget, false) } },
           p.enabled ? 'Disable' : 'Enable')
         : null;
       clear(tr,
@@ -95,11 +101,12 @@ export async function renderPlugins(ctx) {
         h('td', {}, form ?? (Object.keys(p.settings ?? {}).length ? h('code.small', {}, JSON.stringify(p.settings)) : h('span.muted', {}, '—')), form ? null : feedback),
         canWrite ? h('td.actions', {}, toggle, form ? feedback : null) : null);
 
-      async function save(enabled, button) {
+      /** Enable and Disable send only `enabled` (the API keeps the settings); Save sends the form's settings. */
+      async function save(enabled, button, withSettings) {
         clear(feedback);
         let settings;
         try {
-          settings = form ? valuesOf(form, p) : undefined;
+          settings = form && withSettings ? valuesOf(form, p) : undefined;
         } catch (err) {
           feedback.append(errorBox(err, `Not saved: ${p.name}`));
           return;
