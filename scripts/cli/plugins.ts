@@ -32,9 +32,10 @@ async function plugin(c: TenxClient, name: string): Promise<Plugin> {
 
 /**
  * `key=value` pairs as settings: a value that reads as JSON is that (30, true, ["a","b"], {"x":1}, null), anything else
- * a string (`label=Spring sale`). Keys may not repeat.
+ * a string (`label=Spring sale`); a key the plugin's schema types as a string is always the text (`username=1234`).
+ * Keys may not repeat.
  */
-export function parseSettings(pairs: string[]): Record<string, unknown> {
+export function parseSettings(pairs: string[], schema: Plugin['settingsSchema'] = null): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
@@ -42,6 +43,10 @@ export function parseSettings(pairs: string[]): Record<string, unknown> {
     const key = pair.slice(0, at);
     if (Object.hasOwn(out, key)) throw new UsageError(`${key} is given twice`);
     const raw = pair.slice(at + 1);
+    if ([schema?.properties?.[key]?.type].flat().includes('string')) {
+      out[key] = raw;
+      continue;
+    }
     try {
       out[key] = JSON.parse(raw);
     } catch {
@@ -71,11 +76,17 @@ function describe(p: Plugin): string {
   return lines.join('\n') + '\n';
 }
 
-/** PUT with the plugin's settings merged with `changes`; `enabled` as given, else as it is. */
-async function put(c: TenxClient, name: string, enabled: boolean | undefined, changes: Record<string, unknown>): Promise<Plugin> {
+/**
+ * PUT with the plugin's settings merged with the pairs given (top-level keys: a map or list given is replaced whole);
+ * `enabled` as given, else as it is. Enabling or disabling without pairs sends `enabled` alone (plugins.write is
+ * enough: the API keeps the settings); anything else reads the plugin first (plugins.read too).
+ */
+async function put(c: TenxClient, name: string, enabled: boolean | undefined, pairs: string[]): Promise<Plugin> {
+  const path = c.handlePath(`/plugins/${encodeURIComponent(name)}`);
+  if (enabled !== undefined && !pairs.length) return c.put(path, { enabled });
   const current = await plugin(c, name);
-  const body = { enabled: enabled ?? current.enabled, ...(Object.keys(changes).length && { settings: { ...current.settings, ...changes } }) };
-  return c.put(c.handlePath(`/plugins/${encodeURIComponent(name)}`), body);
+  const changes = parseSettings(pairs, current.settingsSchema);
+  return c.put(path, { enabled: enabled ?? current.enabled, settings: { ...current.settings, ...changes } });
 }
 
 export function registerPluginCommands(program: Command) {
@@ -122,16 +133,16 @@ export function registerPluginCommands(program: Command) {
   const change = (verb: string, enabled: boolean | undefined, what: string, help: string) =>
     cmd
       .command(verb)
-      .description(`${what} (plugins.write)`)
+      .description(`${what} (plugins.write; with settings, plugins.read too)`)
       .argument('<name>', 'the plugin, e.g. burst')
-      .argument(enabled === undefined ? '<key=value...>' : '[key=value...]', 'settings to change; the others stay (a value is read as JSON when it can be)')
+      .argument(enabled === undefined ? '<key=value...>' : '[key=value...]', 'settings to change; the others stay (a value is read as JSON when it can be, unless the setting is text; a map or list given replaces the whole one)')
       .option('--json', 'print the plugin as JSON afterwards')
       .addHelpText('after', help)
       .action(
         action(async (name: string, pairs: string[], o: { json?: boolean }) => {
-          const changes = parseSettings(pairs ?? []);
+          parseSettings(pairs ?? []); // a pair that is not key=value is a usage error before any request
           await withClient(async (c) => {
-            const p = await put(c, name, enabled, changes);
+            const p = await put(c, name, enabled, pairs ?? []);
             if (o.json) return printJson(p);
             process.stdout.write(describe(p));
           });

@@ -75,9 +75,12 @@ describe('tenx CLI: plugins list|show|enable|disable|set', function () {
     const bad = await tenx(['plugins', 'set', 'burst', 'maxClicksPerMinute=0']);
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.include('not valid for plugin "burst"');
-    const unknown = await tenx(['plugins', 'enable', 'no-such-plugin']);
+    const unknown = await tenx(['plugins', 'set', 'no-such-plugin', 'a=1']);
     expect(unknown.code).to.equal(2);
     expect(unknown.stderr).to.include('no plugin named "no-such-plugin"');
+    const unknownEnable = await tenx(['plugins', 'enable', 'no-such-plugin']);
+    expect(unknownEnable.code, 'enable alone asks the API, whose 404 is an API error').to.equal(1);
+    expect(unknownEnable.stderr).to.include('Plugin "no-such-plugin" not found.');
     const pair = await tenx(['plugins', 'set', 'burst', 'maxClicksPerMinute']);
     expect(pair.code).to.equal(2);
     const pat = await server.http.post(`/v2/handles/${tenant.handle}/tokens`).set(tenant.auth).send({ name: 'reader', scopes: ['plugins.read'] }).expect(201);
@@ -86,6 +89,13 @@ describe('tenx CLI: plugins list|show|enable|disable|set', function () {
     expect(denied.code).to.equal(1);
     expect(denied.stderr).to.include('plugins.write');
     expect((await burst()).settings).to.deep.equal({ maxClicksPerMinute: 45 });
+    // plugins.write alone turns a plugin off and on (no read of the list first); settings need plugins.read too.
+    const writer = await server.http.post(`/v2/handles/${tenant.handle}/tokens`).set(tenant.auth).send({ name: 'writer', scopes: ['plugins.write'] }).expect(201);
+    ok(await tenx(['plugins', 'disable', 'link-preview', '--json'], writer.body.token));
+    ok(await tenx(['plugins', 'enable', 'link-preview', '--json'], writer.body.token));
+    const blind = await tenx(['plugins', 'set', 'burst', 'maxClicksPerMinute=50'], writer.body.token);
+    expect(blind.code).to.equal(1);
+    expect(blind.stderr).to.include('plugins.read');
   });
 
   it('reads a value as JSON when it can, else as text', () => {
@@ -93,5 +103,7 @@ describe('tenx CLI: plugins list|show|enable|disable|set', function () {
       n: 30, on: true, list: ['a', 'b'], map: { email: 'newsletter' }, label: 'Spring sale', empty: '',
     });
     expect(() => parseSettings(['a=1', 'a=2'])).to.throw('a is given twice');
+    // A setting the schema types as text stays text: a Discord username of digits.
+    expect(parseSettings(['username=1234', 'n=5'], { properties: { username: { type: 'string' } } })).to.deep.equal({ username: '1234', n: 5 });
   });
 });
