@@ -2,6 +2,8 @@ import type { RouteDef, RouteResponse } from './route.ts';
 import { ERROR_REF, SchemaRegistry } from './openapi-components.ts';
 import { impliedResponses, operationIdOf, parameters } from './openapi-operation.ts';
 
+type JsonSchema = NonNullable<RouteDef['body']>;
+
 const RETRY_AFTER = { description: 'Seconds to wait before retrying', schema: { type: 'integer', minimum: 1 } };
 
 function response(status: number, r: RouteResponse, names: SchemaRegistry) {
@@ -30,6 +32,17 @@ const x = (def: RouteDef) => {
   return { 'x-scope': Object.values(def.auth).join(', ') };
 };
 
+/** The body schema as a client may send it: the fields a route takes null for (RouteDef.nullMeansAbsent) say so. */
+function withNulls(body: JsonSchema, names: readonly string[] = []): JsonSchema {
+  if (!names.length) return body;
+  const properties: Record<string, { type?: string | string[]; anyOf?: unknown[] }> = { ...(body as { properties?: Record<string, { type?: string | string[] }> }).properties };
+  for (const name of names) {
+    const prop = properties[name] ?? {};
+    properties[name] = prop.type !== undefined ? { ...prop, type: [...new Set([prop.type, 'null'].flat())] } : { anyOf: [prop, { type: 'null' }] };
+  }
+  return { ...body, properties } as JsonSchema;
+}
+
 function operation(def: RouteDef, names: SchemaRegistry) {
   const declared = { ...impliedResponses(def), ...def.responses } as Record<number, RouteResponse>;
   if (!Object.keys(declared).some((s) => Number(s) < 400)) declared[200] = { description: 'OK' };
@@ -40,7 +53,7 @@ function operation(def: RouteDef, names: SchemaRegistry) {
     summary: def.summary,
     ...(def.tags && { tags: def.tags }),
     parameters: names.name(parameters(def)),
-    ...(def.body && { requestBody: { required: true, content: { 'application/json': { schema: names.name(def.body) } } } }),
+    ...(def.body && { requestBody: { required: true, content: { 'application/json': { schema: names.name(withNulls(def.body, def.nullMeansAbsent)) } } } }),
     security: def.auth === 'public' ? [] : [{ bearer: [] }],
     ...x(def),
     responses,

@@ -48,6 +48,20 @@ describe('null for an optional field in a creation', () => {
     expect(run.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/partnerIds');
   });
 
+  it('says so in the OpenAPI document: null in those fields, and nowhere else', async () => {
+    const doc = (await server.http.get('/v2/openapi.json').expect(200)).body;
+    const body = (path: string, method: string) => {
+      let schema = doc.paths[path][method].requestBody.content['application/json'].schema;
+      if (schema.$ref) schema = doc.components.schemas[schema.$ref.split('/').pop()];
+      return schema.properties as Record<string, { type?: string | string[] }>;
+    };
+    expect(body('/v2/handles/{handle}/tokens', 'post').expiresAt.type).to.include('null');
+    const conversion = body('/v2/public/conversions', 'post');
+    for (const name of ['value', 'currency', 'metadata']) expect(conversion[name].type, name).to.include('null');
+    expect(conversion.idempotencyKey.type).to.not.include('null');
+    expect(body('/v2/handles/{handle}/conversions/reversals', 'post').amount.type).to.not.include('null');
+  });
+
   it('still refuses null for a required field, and in a PATCH for a field that cannot be cleared', async () => {
     const token = await server.http.post(`/v2/handles/${t.handle}/tokens`).set(t.auth).send({ name: null, scopes: ['campaigns.read'] }).expect(400);
     expect(token.body.error.details.map((d: { pointer: string }) => d.pointer)).to.include('/body/name');
