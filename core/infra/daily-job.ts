@@ -94,12 +94,16 @@ export class DailyJob {
     this.mode = 'timer';
   }
 
-  /** Schedules the job again when its scheduler is gone from Redis (a check at a time; never throws). */
+  /**
+   * Schedules the job again when its scheduler is gone from Redis, or its next run is (the scheduler names that job:
+   * `repeat:<id>:<next>`, kept in some state from delayed to completed); a check at a time; never throws.
+   */
   private async keepScheduled(schedule: () => Promise<unknown>): Promise<void> {
     if (this.keeping || !this.queue || !this.opts.redis?.isReady) return;
     this.keeping = true;
     try {
-      if (await this.queue.getJobScheduler(this.opts.schedulerId)) return;
+      const scheduler = await this.queue.getJobScheduler(this.opts.schedulerId);
+      if (scheduler?.next !== undefined && (await this.queue.getJob(`repeat:${this.opts.schedulerId}:${scheduler.next}`))) return;
       await schedule();
       this.opts.log.warn({ queue: this.opts.queue }, 'daily job schedule was missing from Redis (restarted or flushed?); scheduled again');
     } catch (err) {

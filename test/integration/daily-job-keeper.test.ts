@@ -55,6 +55,22 @@ describe('a scheduled job whose schedule Redis lost', function () {
     expect(await job.jobQueue!.getJobScheduler('kept-every')).to.include({ every: 500 });
   });
 
+  it('runs again when only its next run was lost (the scheduler left)', async () => {
+    const { job, runs } = await started('next-lost', 300);
+    await waitFor('a first run', () => runs.length >= 1, 5000);
+    const scheduler = await job.jobQueue!.getJobScheduler('next-lost-every');
+    const next = await job.jobQueue!.getJob(`repeat:next-lost-every:${scheduler!.next}`);
+    expect(next, 'the next run, as the scheduler names it').to.not.equal(undefined);
+    // As a partial loss leaves it (BullMQ itself refuses to remove a scheduler's job): its hash and its place in the delayed set gone.
+    const key = `${redis.prefix}:bull:next-lost`;
+    await redis.b.del(`${key}:${next!.id}`);
+    await redis.b.zRem(`${key}:delayed`, next!.id!);
+    expect(await job.jobQueue!.getJob(next!.id!)).to.equal(undefined);
+    expect(await job.jobQueue!.getJobScheduler('next-lost-every')).to.not.equal(undefined);
+    const before = runs.length;
+    await waitFor('a run after the next one was lost', () => runs.length > before + 1, 8000);
+  });
+
   it('never runs again without the check (what it did before)', async () => {
     const { job, runs } = await started('unkept', 3_600_000);
     await waitFor('a first run', () => runs.length >= 1, 5000);
