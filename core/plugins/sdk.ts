@@ -158,6 +158,8 @@ export type PluginManifest =
 
 /** A string function's answers kept per argument (bounded): for per-click work on the same user agent. */
 export { memoizeByString } from '../infra/string-memo.ts';
+/** `www.site.com` ↔ `site.com`: a click's source keeps a Referer host's `www.`; look a site up under both. */
+export { wwwTwin } from '../infra/www-twin.ts';
 
 /** Typed identity: gives a plugin author completion and checks, and marks the default export. */
 export function definePlugin<T extends PluginManifest>(manifest: T): T {

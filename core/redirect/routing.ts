@@ -2,6 +2,7 @@
 // (core/campaigns/routing-rules.ts), compiled once per campaign version, then matched on every click
 // without allocating.
 import type { CampaignDraft, ClickFacts, ConditionKind } from '../plugins/index.ts';
+import { wwwTwin } from '../infra/www-twin.ts';
 
 export type RoutingRule = CampaignDraft['routingRules'][number];
 
@@ -88,13 +89,9 @@ function extraHolds(kind: ConditionKind, value: unknown, click: ClickFacts): boo
   }
 }
 
-/** `www.site.com` ↔ `site.com`: the same site with and without its `www.`. */
-export const wwwTwin = (source: string) => (source.startsWith('www.') ? source.slice(4) : `www.${source}`);
-
 function ruleMatches(rule: CompiledRule, click: ClickFacts, source: string): boolean {
   if (rule.unusable) return false;
-  // A Referer host keeps its `www.` (the source is "the Referer host itself"); rules written before without it, or
-  // with it for a host that arrives bare, still match: www.site.com and site.com are one source to a rule.
+  // www.site.com and site.com are one source to a rule (core/infra/www-twin.ts).
   if (rule.sources && !rule.sources.has(source) && !rule.sources.has(wwwTwin(source))) return false;
   if (rule.countries && !rule.countries.has(click.country)) return false;
   if (rule.devices && !rule.devices.has(click.device)) return false;

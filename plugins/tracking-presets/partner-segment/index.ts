@@ -1,5 +1,5 @@
 // partner_segment: lets a handle name its own segments (by source, then country) instead of device classes.
-import { definePlugin, type ClickFacts } from '../../../core/plugins/sdk.ts';
+import { definePlugin, wwwTwin, type ClickFacts } from '../../../core/plugins/sdk.ts';
 
 export interface PartnerSegmentSettings {
   /** Source channel (e.g. `email`) → segment (e.g. `newsletter`). */
@@ -16,8 +16,8 @@ export function partnerSegment(click: ClickFacts, settings: PartnerSegmentSettin
   const byCountry = settings?.byCountry ?? {};
   // Own-property lookups only, so a source named `constructor` never picks up a prototype member.
   if (Object.hasOwn(bySource, click.source)) return bySource[click.source];
-  // A Referer host arrives with its `www.` when it has one: a key written with or without it names the same site.
-  const twin = click.source.startsWith('www.') ? click.source.slice(4) : `www.${click.source}`;
+  // A key written with or without a Referer host's `www.` names the same site.
+  const twin = wwwTwin(click.source);
   if (Object.hasOwn(bySource, twin)) return bySource[twin];
   if (Object.hasOwn(byCountry, click.country)) return byCountry[click.country];
   return undefined;
