@@ -80,7 +80,9 @@ export function confidence(input: ConfidenceInput): Confidence {
   const bot = botReason(input.clicks, input.qualifiedClicks);
   if (bot) reasons.push(bot);
   if (input.conversions > input.qualifiedClicks) reasons.push('conversions_exceed_qualified_clicks');
-  if (input.conversions > input.qualifiedClicks * IMPLAUSIBLE_CONVERSIONS_PER_CLICK) reasons.push('implausible_conversions_per_click');
+  // Without a qualified click, one real visit flagged as a bot that bought (a headless browser) is no sign of posting
+  // without visits: only more than 3 conversions are.
+  if (input.conversions > Math.max(1, input.qualifiedClicks) * IMPLAUSIBLE_CONVERSIONS_PER_CLICK) reasons.push('implausible_conversions_per_click');
   if (isStale(input)) reasons.push('stale_data');
   if (input.clicks < LOW_VOLUME_CLICKS) reasons.push('low_volume');
   const score = reasons.reduce((s, r) => s - PENALTIES[r], 100);

@@ -144,6 +144,10 @@ describe('confidence: seed workflow 4, detect and filter bot traffic', () => {
     expect(posted.score).to.equal(75);
     // A bot's click with a conversion: bots over 40 % (30), more conversions than qualified clicks (25), low volume (10).
     expect(confidence(row({ clicks: 1, qualifiedClicks: 0, conversions: 1 })).score).to.equal(35);
+    // Without a qualified click, 3 conversions are not yet named implausible (a visit flagged as a bot bought), 4 are.
+    expect(confidence(row({ clicks: 1, qualifiedClicks: 0, conversions: 3 })).reasons).to.deep.equal(['bot_ratio_over_40', 'conversions_exceed_qualified_clicks', 'low_volume']);
+    expect(confidence(row({ clicks: 1, qualifiedClicks: 0, conversions: 4 })).reasons).to.include('implausible_conversions_per_click');
+    expect(confidence(row({ clicks: 0, qualifiedClicks: 0, conversions: 4 })).reasons).to.include('implausible_conversions_per_click');
     // Exactly 3 per click is the threshold, not yet impossible.
     expect(confidence(row({ clicks: 40, qualifiedClicks: 40, conversions: 120 })).reasons).to.deep.equal(['conversions_exceed_qualified_clicks']);
   });
