@@ -26,7 +26,7 @@ const LOCK = `select c.commission_id, c.type, c.status, c.payout_id from commiss
 // A full reversal of a commission not yet in any payout: it and its open adjustments become `reversed`.
 const MARK_REVERSED = `
 with moved as (
-  update commissions c set status = 'reversed', reason = $3, updated_at = now()
+  update commissions c set status = 'reversed', reason = $3, updated_at = clock_timestamp()
     from (select commission_id, status as from_status from commissions where commission_id = any($2::uuid[])) prev
    where c.handle = $1 and c.commission_id = prev.commission_id
   returning c.*, prev.from_status

@@ -68,7 +68,7 @@ with eligible as (
   select payout_id, $1, partner_id, currency, amount, n, $2, $4 from chosen
   returning *
 ), joined as (
-  update commissions c set payout_id = ch.payout_id, updated_at = now()
+  update commissions c set payout_id = ch.payout_id, updated_at = clock_timestamp()
     from eligible e join chosen ch using (partner_id, currency)
    where c.commission_id = e.commission_id
 ), audit as (${payoutAudit('created', 'payout.created', '$5::text')}
@@ -174,10 +174,10 @@ export class PayoutService {
       await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
-           update payouts set status = 'paid', paid_at = now(), reference = $3, updated_at = now()
+           update payouts set status = 'paid', paid_at = clock_timestamp(), reference = $3, updated_at = clock_timestamp()
             where handle = $1 and payout_id = $2 returning *
          ), moved as (
-           update commissions c set status = 'paid', updated_at = now()
+           update commissions c set status = 'paid', updated_at = clock_timestamp()
              from p where c.payout_id = p.payout_id and c.status = 'approved'
            returning c.*, 'approved'::text as from_status
          ), audit_lines as (${statusAuditInsert('moved', '$4::text', `'payout'`)}
@@ -202,9 +202,9 @@ export class PayoutService {
       await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
-           update payouts set status = 'canceled', updated_at = now() where handle = $1 and payout_id = $2 returning *
+           update payouts set status = 'canceled', updated_at = clock_timestamp() where handle = $1 and payout_id = $2 returning *
          ), released as (
-           update commissions c set payout_id = null, updated_at = now() from p where c.payout_id = p.payout_id
+           update commissions c set payout_id = null, updated_at = clock_timestamp() from p where c.payout_id = p.payout_id
            returning c.handle, p.payout_id, c.commission_id
          ), kept as (
            insert into payout_releases (handle, payout_id, commission_id) select handle, payout_id, commission_id from released

@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import { ledgerRows } from '../support/commissions.ts';
+import { partnerCampaign } from '../support/conversions.ts';
+import { startTestServer, type TestServer } from '../support/server.ts';
+
+// A change is stamped when it is made, not when its request began (migration 0036, found by a two-process race
+// pass): a bulk approval that waited for a rival PATCH's row lock was audited, and its commission's updatedAt set,
+// before the PATCH it came after, so the audit log read as if the commission had ended up rejected.
+
+describe('status changes are stamped when they are made, after any change they waited for', () => {
+  let server: TestServer;
+  let t: Awaited<ReturnType<typeof partnerCampaign>>;
+  before(async () => {
+    server = await startTestServer();
+    t = await partnerCampaign(server);
+  });
+  after(async () => server?.close());
+
+  /** Holds the commission's row lock while `request` starts and waits for it; returns the lock's release time. */
+  async function behindALock(commissionId: string, request: () => Promise<{ status: number; body: Record<string, unknown> }>) {
+    const rival = await server.sql.connect();
+    try {
+      await rival.query('begin');
+      await rival.query('select 1 from commissions where commission_id = $1 for update', [commissionId]);
+      const answer = request();
+      // The request's statement is waiting for the row (its transaction began before the release below).
+      for (let i = 0; ; i++) {
+        const { rows } = await server.sql.query(`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%commissions%'`);
+        if (rows[0].n > 0) break;
+        if (i > 200) throw new Error('the request never waited for the lock');
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      await new Promise((r) => setTimeout(r, 50));
+      const released = (await rival.query('select clock_timestamp() as at')).rows[0].at as Date;
+      await rival.query('commit');
+      return { res: await answer, released };
+    } finally {
+      rival.release();
+    }
+  }
+
+  const auditOf = async (commissionId: string) => {
+    const res = await server.http.get(`/v2/handles/${t.handle}/audit-events?limit=500`).set(t.auth).expect(200);
+    return res.body.data.filter((e: { type: string; payload?: { commissionId?: string } }) => e.type === 'commission.status_changed' && e.payload?.commissionId === commissionId);
+  };
+
+  it('PATCH: updatedAt and the audit event come after the lock it waited for', async () => {
+    const [id] = await ledgerRows(server, [{ handle: t.handle, partnerId: 'alpha', amount: '4.00', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) }]);
+    const { res, released } = await behindALock(id, () =>
+      server.http.patch(`/v2/handles/${t.handle}/commissions/${id}`).set(t.auth).send({ status: 'approved', reason: 'checked' }).then((r) => r));
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    expect(Date.parse(String(res.body.updatedAt))).to.be.at.least(released.getTime());
+    const [event] = await auditOf(id);
+    expect(event, 'its audit event').to.not.equal(undefined);
+    expect(Date.parse(event.createdAt)).to.be.at.least(released.getTime());
+  });
+
+  it('bulk: each commission it moved is stamped after the lock it waited for', async () => {
+    const [id] = await ledgerRows(server, [{ handle: t.handle, partnerId: 'alpha', amount: '5.00', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) }]);
+    const { res, released } = await behindALock(id, () =>
+      server.http.post(`/v2/handles/${t.handle}/commissions/bulk`).set(t.auth).send({ commissionIds: [id], status: 'rejected', reason: 'duplicate' }).then((r) => r));
+    expect(res.status, JSON.stringify(res.body)).to.equal(200);
+    const row = await server.http.get(`/v2/handles/${t.handle}/commissions?partnerId=alpha&status=rejected`).set(t.auth).expect(200);
+    const moved = row.body.data.find((c: { commissionId: string }) => c.commissionId === id);
+    expect(Date.parse(moved.updatedAt)).to.be.at.least(released.getTime());
+    const [event] = await auditOf(id);
+    expect(Date.parse(event.createdAt)).to.be.at.least(released.getTime());
+  });
+});
