@@ -2,7 +2,7 @@ import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import type { ConversionFilters, ConversionReader } from './reader.ts';
-import { conversionParams, listConversionsQuery, reversalBody, reversalResponse, storedConversion } from './read-schemas.ts';
+import { conversionParams, handleConversionsQuery, reversalBody, reversalResponse, storedConversion } from './read-schemas.ts';
 import type { ReversalInput, ReversalService } from './reversals.ts';
 
 type Deps = { conversionReader: ConversionReader; reversals: ReversalService; principal: Principal };
@@ -16,7 +16,7 @@ export const conversionReadRoutes = defineRoutes([
     tags: ['conversions'],
     auth: { scope: 'conversions.read' },
     params: handleParams,
-    query: { properties: { ...pageQuery, ...listConversionsQuery } },
+    query: { properties: { ...pageQuery, ...handleConversionsQuery } },
     responses: { 200: { description: 'A page of conversions', schema: pageOf(storedConversion) } },
     async handler(ctx, { conversionReader }: Deps) {
       ctx.body = await conversionReader.list(ctx.params.handle, ctx.state.query as ConversionFilters);

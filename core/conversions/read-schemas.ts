@@ -16,6 +16,15 @@ export const listConversionsQuery = {
   status: { enum: [...CONVERSION_STATUSES] },
 } as const;
 
+/** Handle routes only: the partner realm never sees the merchant's keys (reader.ts). */
+export const handleConversionsQuery = {
+  ...listConversionsQuery,
+  idempotencyKey: {
+    type: 'string', minLength: 1, maxLength: 255,
+    description: "Only the conversion the merchant posted with this key (its order id): the one a refund is about.",
+  },
+} as const;
+
 export const conversionParams = {
   type: 'object',
   properties: { handle: handleParam, conversionId: { type: 'string', format: 'uuid' } },

@@ -13,6 +13,8 @@ export interface ConversionFilters {
   from?: string;
   to?: string;
   status?: 'recorded' | 'partially_reversed' | 'reversed';
+  /** The merchant's key (handle routes only). */
+  idempotencyKey?: string;
   limit: number;
   cursor?: string;
 }
@@ -54,6 +56,7 @@ export class ConversionReader {
     if (window.from) where.push(`v.created_at >= ${p.add(window.from)}`);
     if (window.to) where.push(`v.created_at < ${p.add(window.to)}`);
     if (f.status) where.push(`${STATUS} = ${p.add(f.status)}`);
+    if (f.idempotencyKey !== undefined && !partnerView) where.push(`v.idempotency_key = ${p.add(f.idempotencyKey)}`);
     const after = CONVERSIONS_CURSOR.after(f.cursor, handle);
     if (after) where.push(`(v.created_at, v.conversion_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(

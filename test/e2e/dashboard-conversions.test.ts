@@ -64,6 +64,16 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     const alpha = (await page.locator(rowOf('order-1001')).textContent())!;
     expect(alpha).to.include('alpha-deal').and.include('partner alpha').and.include('sub1=newsletter').and.include('120.00 USD').and.include('recorded');
     expect(await page.locator(rowOf('order-1002')).textContent()).to.include('40.00 EUR').and.include('no partner');
+    // The merchant's order id, which a refund request names (a README pass found it only inside the Reverse form).
+    expect(await page.locator(`${rowOf('order-1001')} [data-col="order"]`).textContent()).to.equal('order order-1001');
+    await page.fill('#conversion-order', 'order-1002');
+    await page.click('#conversion-apply');
+    await page.locator(rowOf('order-1001')).waitFor({ state: 'detached', timeout: UI_WAIT });
+    expect(await page.locator('#conversions-table tbody tr').count()).to.equal(1);
+    expect(page.url()).to.include('idempotencyKey=order-1002');
+    await page.fill('#conversion-order', '');
+    await page.click('#conversion-apply');
+    await page.locator(rowOf('order-1001')).waitFor({ timeout: UI_WAIT });
 
     await page.fill('#conversion-partner', 'alpha');
     const today = new Date().toISOString().slice(0, 10);
@@ -202,7 +212,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
 
     session = await openSession();
     const { page } = session;
-    // Last in this file: the paging test above counts the conversions.
+    // After the paging test, which counts the conversions.
     await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/conversions?partnerId=alpha');
     // The API reverses it (once, whole); the page offered no Reverse for a conversion without a value.
     await page.locator(`${rowOf('lead-1')} [data-action="reverse"]`).click({ timeout: UI_WAIT });
@@ -220,6 +230,42 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await page.locator(`${rowOf('lead-1')}[data-status="reversed"]`).waitFor({ timeout: UI_WAIT });
     expect(await page.locator(`${rowOf('lead-1')} [data-action="reverse"]`).count(), 'nothing left to reverse').to.equal(0);
     expect((await conversion(ids['lead-1'])).status).to.equal('reversed');
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it("funnel: a ctx-only conversion shows as such; one partner's view adds its commission column", async () => {
+    const res = await fetch(`${suite.server.url}/${tenant.handle}/alpha-deal`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
+    const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    await storedClicks(suite.server, tenant.handle, ++clicks, 15_000);
+    // No merchant token: the handle's default publicConversions (flag) records it unauthenticated.
+    const posted = await suite.server.http.post('/v2/public/conversions').send({ ctx, eventType: 'affiliate_click', value: 10, currency: 'USD', idempotencyKey: 'ctx-only-1' }).expect(201);
+    expect(posted.body.authenticated).to.equal(false);
+    const api = async (q: string) => (await suite.server.http.get(`/v2/handles/${tenant.handle}/analytics?funnel=true${q}`).set(tenant.auth).expect(200)).body;
+    const all = await api('');
+    expect(all.data.find((r: { campaignId: string }) => r.campaignId === 'alpha-deal').unauthenticatedConversions).to.equal(1);
+
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/funnel');
+    const cell = (campaign: string, col: string) => page.locator(`#funnel-table tr[data-campaign-id="${campaign}"] [data-col="${col}"]`);
+    await waitForText(page, '#funnel-table tr[data-campaign-id="alpha-deal"] [data-extra="unauthenticated"]', '1 ctx only');
+    expect(await cell('beta-deal', 'conversions').locator('[data-extra="unauthenticated"]').count()).to.equal(0);
+    await waitForText(page, '#funnel-totals [data-stat="conversions"] [data-extra="unauthenticated"]', '1 ctx only');
+    expect(await page.locator('#funnel-table thead th', { hasText: 'Commission' }).count(), 'no commission column for every partner').to.equal(0);
+
+    // One partner's view: the API sends its commission (commissions.read), the table shows it, by currency.
+    const alpha = await api('&partnerId=alpha');
+    const earned = alpha.data[0].commission as Record<string, number>;
+    expect(Object.keys(earned)).to.include('USD');
+    await page.locator('#funnel-partner option[value="alpha"]').waitFor({ state: 'attached', timeout: UI_WAIT });
+    await page.selectOption('#funnel-partner', 'alpha');
+    await page.locator('#funnel-table tr[data-campaign-id="beta-deal"]').waitFor({ state: 'detached', timeout: UI_WAIT });
+    await page.locator('#funnel-table thead th', { hasText: 'Commission' }).waitFor({ timeout: UI_WAIT });
+    expect(await cell('alpha-deal', 'commission').locator('div').first().textContent()).to.equal(`${earned.USD.toFixed(2)} USD`);
+    await shot(page, 'conversions-06-funnel-partner-commission');
+    await page.selectOption('#funnel-partner', '');
+    await page.locator('#funnel-table tr[data-campaign-id="beta-deal"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#funnel-table thead th', { hasText: 'Commission' }).count()).to.equal(0);
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 });

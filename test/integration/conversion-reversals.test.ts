@@ -43,6 +43,14 @@ describe('conversions: read and reversed', () => {
     expect((await server.http.get(`${t.base}?partnerId=bob`).set(t.merchant).expect(200)).body.data).to.deep.equal([]);
     expect((await server.http.get(`${t.base}?partnerId=anna&campaignId=${t.campaignId}`).set(t.merchant).expect(200)).body.data).to.have.length(2);
     expect((await server.http.get(`${t.base}?status=reversed`).set(t.merchant).expect(200)).body.data).to.deep.equal([]);
+    // The merchant's order id finds its conversion (a refund names it); the key is matched whole, case and all.
+    const byKey = await server.http.get(`${t.base}?idempotencyKey=o1`).set(t.merchant).expect(200);
+    expect(byKey.body).to.deep.include({ nextCursor: null });
+    expect(byKey.body.data.map((c: { conversionId: string }) => c.conversionId)).to.deep.equal([first]);
+    expect((await server.http.get(`${t.base}?idempotencyKey=O1`).set(t.merchant).expect(200)).body.data).to.deep.equal([]);
+    expect((await server.http.get(`${t.base}?idempotencyKey=o&partnerId=anna`).set(t.merchant).expect(200)).body.data).to.deep.equal([]);
+    const blank = await server.http.get(`${t.base}?idempotencyKey=`).set(t.merchant).expect(400);
+    expect(blank.body.error.code).to.equal('invalid_request');
     await server.http.get(`${t.base}/00000000-0000-4000-8000-000000000000`).set(t.merchant).expect(404);
     const other = await partnerCampaign(server);
     await server.http.get(`/v2/handles/${other.handle}/conversions/${first}`).set(other.auth).expect(404);

@@ -28,6 +28,13 @@ export function confidenceCell(row) {
 
 const METRICS = ['clicks', 'qualifiedClicks', 'conversions', 'verifiedConversions', 'revenue', 'netRevenue', 'confidence'];
 const VERIFIED_HINT = 'Conversions whose click was not a bot: commissions are paid on these.';
+const UNAUTHENTICATED_HINT = 'Posted with the ctx alone, without a merchant token (publicConversions: flag): never verified, their commissions never approve automatically.';
+
+/** "2 ctx only" (no merchant token) under a conversions count (API.md v2.1: unauthenticatedConversions), or null for none. */
+function unauthenticatedLine(row, tag = 'div.small.unauthenticated') {
+  const n = row.unauthenticatedConversions;
+  return n ? h(tag, { title: UNAUTHENTICATED_HINT, dataset: { extra: 'unauthenticated' } }, `${fmt.int(n)} ctx only`) : null;
+}
 const COLUMNS = [
   { title: 'Campaign' },
   { title: 'Clicks', num: true },
@@ -144,7 +151,7 @@ function cells(row, currency) {
     h('td', {}, h(`div.strong${idClass(row.campaignId)}`, {}, row.campaignId)),
     h('td.num', { dataset: { col: 'clicks' } }, fmt.int(row.clicks)),
     h('td.num', { dataset: { col: 'qualifiedClicks' } }, fmt.int(row.qualifiedClicks)),
-    h('td.num', { dataset: { col: 'conversions' } }, fmt.int(row.conversions)),
+    h('td.num', { dataset: { col: 'conversions' } }, h('div', {}, fmt.int(row.conversions)), unauthenticatedLine(row)),
     h('td.num', { dataset: { col: 'verifiedConversions' }, title: VERIFIED_HINT }, fmt.int(row.verifiedConversions)),
     revenueCell(row, currency),
     h('td.num', { dataset: { col: 'conversionRate' } }, fmt.pct(conversionRate)),
@@ -168,16 +175,29 @@ export function commissionLines(row, currency = impliedCurrency(row)) {
   return ordered.length ? ordered.map(([cur, v]) => fmt.money(v, cur)) : [fmt.money(0, currency)];
 }
 
-const COMMISSION_COLUMN = { title: 'Commission', num: true, hint: 'Your commission on these campaigns, by currency' };
+const COMMISSION_HINTS = {
+  portal: 'Your commission on these campaigns, by currency',
+  partner: "This partner's commission on these campaigns (pending, approved and paid), by currency",
+};
 
 /**
  * Builds the table; `upsert(rows, {flash})` replaces or adds rows by campaignId. `commission: true`
- * (the partner portal) adds the partner's commission beside revenue.
+ * (the partner portal) adds the partner's commission beside revenue; `'partner'` (a manager's view of one
+ * partner) adds it when the rows carry it (the API sends it to a token with commissions.read).
  */
 export function funnelTable(currency, { commission = false } = {}) {
-  const columns = commission ? [...COLUMNS.slice(0, 6), COMMISSION_COLUMN, ...COLUMNS.slice(6)] : COLUMNS;
   const tbody = h('tbody');
-  const table = h('table.table.funnel#funnel-table', {}, h('thead', {}, h('tr', {}, columns.map((c) => h(c.num ? 'th.num' : 'th', { title: c.hint }, c.title)))), tbody);
+  const head = h('thead');
+  const table = h('table.table.funnel#funnel-table', {}, head, tbody);
+  let withCommission = commission === true;
+  let columns = COLUMNS;
+  const setColumns = (on) => {
+    withCommission = on;
+    const hint = COMMISSION_HINTS[commission === true ? 'portal' : 'partner'];
+    columns = on ? [...COLUMNS.slice(0, 6), { title: 'Commission', num: true, hint }, ...COLUMNS.slice(6)] : COLUMNS;
+    clear(head, h('tr', {}, columns.map((c) => h(c.num ? 'th.num' : 'th', { title: c.hint }, c.title))));
+  };
+  setColumns(withCommission);
   const rows = new Map();
   // Who is not told the reporting currency (a partner token) reads it from revenue: the row's own, else the loaded rows'.
   let rowsCurrency = '';
@@ -186,7 +206,7 @@ export function funnelTable(currency, { commission = false } = {}) {
     // Revenue and commission name the same currency: a row that earned nothing said a bare "0.00" beside "0.00 USD".
     const rowCurrency = currency || impliedCurrency(row) || rowsCurrency;
     const list = cells(row, rowCurrency);
-    if (commission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row, rowCurrency).map((line) => h('div', {}, line))));
+    if (withCommission) list.splice(6, 0, h('td.num', { dataset: { col: 'commission' } }, commissionLines(row, rowCurrency).map((line) => h('div', {}, line))));
     const tr = h(`tr${row.confidence < LOW_CONFIDENCE ? '.low-confidence' : ''}`, { dataset: { campaignId: row.campaignId } }, list);
     const before = rows.get(row.campaignId);
     if (before) before.tr.replaceWith(tr);
@@ -203,6 +223,7 @@ export function funnelTable(currency, { commission = false } = {}) {
     set(list) {
       clear(tbody);
       rows.clear();
+      if (commission === 'partner') setColumns(list.some((r) => r.commission !== undefined));
       rowsCurrency = impliedCurrency(totalsOf(list));
       for (const r of list) render(r, false);
       if (!list.length) tbody.append(emptyRow(columns.length, 'No campaign has data in this range yet.'));
@@ -231,10 +252,11 @@ export function totalsOf(rows) {
     qualifiedClicks: a.qualifiedClicks + (r.qualifiedClicks ?? 0),
     conversions: a.conversions + (r.conversions ?? 0),
     verifiedConversions: a.verifiedConversions + (r.verifiedConversions ?? 0),
+    unauthenticatedConversions: a.unauthenticatedConversions + (r.unauthenticatedConversions ?? 0),
     revenue: cents(a.revenue + (r.revenue ?? 0)),
     netRevenue: cents(a.netRevenue + (r.netRevenue ?? r.revenue ?? 0)),
     reversals: a.reversals + (r.reversals ?? 0),
-  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, revenue: 0, netRevenue: 0, reversals: 0 });
+  }), { clicks: 0, qualifiedClicks: 0, conversions: 0, verifiedConversions: 0, unauthenticatedConversions: 0, revenue: 0, netRevenue: 0, reversals: 0 });
   t.revenueByCurrency = sumByCurrency(rows);
   t.netRevenueByCurrency = sumByCurrency(rows, (r) => r.netRevenueByCurrency ?? r.revenueByCurrency);
   return Object.assign(t, rates(t));
@@ -260,6 +282,7 @@ export function totalsCards(t, currency) {
     stat('Qualified clicks', fmt.int(t.qualifiedClicks), 'qualifiedClicks'),
     stat('Conversions', fmt.int(t.conversions), 'conversions',
       h('div.stat-extra', { title: VERIFIED_HINT }, `${fmt.int(t.verifiedConversions)} verified`),
+      unauthenticatedLine(t, 'div.stat-extra'),
       t.reversals ? h('div.stat-extra', { title: REVERSALS_HINT, dataset: { extra: 'reversals' } }, `${fmt.int(t.reversals)} ${t.reversals === 1 ? 'reversal' : 'reversals'}`) : null),
     stat('Revenue', revenue, 'revenue',
       net ? h('div.stat-extra.money-net', { title: NET_HINT }, net) : null,

@@ -21,12 +21,14 @@ export async function renderConversions(ctx) {
   const status = h('select#conversion-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === asked('status') }, s ? s.replace('_', ' ') : 'All statuses')));
   const campaignId = h('input#conversion-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('campaignId') });
   const partnerId = h('input#conversion-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('partnerId') });
+  // The merchant's order id (the conversion's idempotencyKey): what a refund request names.
+  const orderKey = h('input#conversion-order', { 'aria-label': 'Order key', placeholder: 'order key', spellcheck: 'false', maxLength: 255, value: asked('idempotencyKey') });
   const dates = dayRangeFilter('conversion', ctx.query);
   const columns = [...COLUMNS, canWrite ? '' : null].filter((c) => c !== null);
 
   const shownFilters = () => ({
     status: status.value || undefined, campaignId: campaignId.value.trim() || undefined, partnerId: partnerId.value.trim() || undefined,
-    ...dates.days(),
+    idempotencyKey: orderKey.value.trim() || undefined, ...dates.days(),
   });
   const table = pagedTable({
     id: 'conversions-table',
@@ -42,7 +44,7 @@ export async function renderConversions(ctx) {
     return table.reload();
   };
   const filterForm = h('form.toolbar#conversion-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },
-    status, campaignId, partnerId, dates.el,
+    status, campaignId, partnerId, orderKey, dates.el,
     h('button.btn#conversion-apply', { type: 'submit' }, 'Apply'));
   for (const input of [status, ...dates.inputs]) input.addEventListener('change', reload);
 
@@ -99,7 +101,7 @@ export async function renderConversions(ctx) {
         // On a phone this column stays in view while the others scroll: its value says which row Reverse acts on.
         h('td.small.nowrap', {}, fmt.utcTime(c.createdAt), h('div.phone-only.strong', {}, fmt.money(c.value, c.currency))),
         h('td', {}, h('div', {}, c.campaignId), h('div.muted.small', {}, c.partnerId ? `partner ${c.partnerId}` : 'no partner'), subs.map((s) => h('div.muted.small.subs', {}, s))),
-        h('td', {}, h('code', {}, c.eventType)),
+        h('td', {}, h('code', {}, c.eventType), c.idempotencyKey ? h('div.muted.small.order-key', { dataset: { col: 'order' }, title: "The merchant's key (order id)" }, `order ${c.idempotencyKey}`) : null),
         h('td.num', { dataset: { col: 'value' } }, fmt.money(c.value, c.currency)),
         h('td.num', { dataset: { col: 'reversed' } }, c.reversedValue ? fmt.money(c.reversedValue, c.currency) : '—'),
         h('td.status', {}, badge(c.status.replace('_', ' '), TONES[c.status])),

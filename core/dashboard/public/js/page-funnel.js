@@ -54,7 +54,7 @@ export async function renderFunnel(ctx) {
   const stats = h('div.stats#funnel-totals');
   const chartBody = h('div.chart-body#funnel-chart');
   const chartTitle = h('h2.card-title#funnel-chart-title', {}, 'Clicks and conversions per day');
-  const table = funnelTable(currency, { commission: Boolean(ctx.partner) });
+  const table = funnelTable(currency, { commission: ctx.partner ? true : 'partner' });
   let loaded = false;
   const pending = []; // stream rows that arrive before the first load
 
