@@ -15,6 +15,8 @@ export interface StoredConversion {
   status: string;
   reversedValue: number;
   authenticated: boolean;
+  /** The merchant's key (its order id); handle logins only. */
+  idempotencyKey?: string;
 }
 
 // The server's CONVERSION_STATUSES (core/conversions/read-schemas.ts); the CLI talks HTTP only, so it keeps a copy.
@@ -24,6 +26,7 @@ interface ListOptions {
   campaign?: string;
   partner?: string;
   status?: string;
+  key?: string;
   from?: string;
   to?: string;
   limit?: number;
@@ -38,6 +41,7 @@ export function registerConversionList(conversions: Command) {
     .option('--campaign <campaignId>', 'only this campaign')
     .option('--partner <partnerId>', "only this partner's (the campaign's partner when the conversion was recorded)")
     .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
+    .option('--key <idempotencyKey>', "only the conversion the merchant posted with this key (its order id; not with a partner login)")
     .option('--from <time>', 'recorded from this ISO-8601 time (inclusive)', timeArg)
     .option('--to <time>', 'recorded before this ISO-8601 time', timeArg)
     .option('--limit <n>', 'one page of at most n (default: every page)', intArg(1, 500))
@@ -46,11 +50,12 @@ export function registerConversionList(conversions: Command) {
     .addHelpText('after', examples(
       'tenx conversions list --campaign partner-alpha --from 2026-12-01 --limit 20',
       'tenx conversions list --status partially_reversed --json',
+      'tenx conversions list --key order-790',
     ))
     .action(
       action(async (o: ListOptions) => {
         await withClient(async (c) => {
-          const filters = { campaignId: o.campaign, partnerId: o.partner, status: o.status, from: o.from, to: o.to };
+          const filters = { campaignId: o.campaign, partnerId: o.partner, status: o.status, idempotencyKey: o.key, from: o.from, to: o.to };
           // A partner token reads its own conversions on its realm (same filters and shapes).
           const page = await c.list<StoredConversion>(c.readPath('/conversions'), { ...filters, limit: o.limit, cursor: o.cursor });
           if (o.json) return printJson(page);
@@ -64,6 +69,8 @@ export function registerConversionList(conversions: Command) {
             { header: 'STATUS', value: (r) => r.status },
             { header: 'REVERSED', value: (r) => money(r.reversedValue), align: 'right' },
             { header: 'AUTHENTICATED', value: (r) => (r.authenticated ? 'yes' : 'no') },
+            // The partner realm never shows the merchant's keys.
+            ...(c.isPartner ? [] : [{ header: 'ORDER', value: (r: StoredConversion) => r.idempotencyKey ?? null }]),
           ], 'no conversions match');
           if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
         });

@@ -65,9 +65,13 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
   it('conversions list: a table of every conversion, filters, --json, and one page at a time with the next cursor named', async () => {
     const all = await tenx(['conversions', 'list']);
     ok(all);
-    expect(all.stdout.split('\n')[0]).to.match(/^CONVERSION\s+CREATED\s+CAMPAIGN\s+PARTNER\s+EVENT\s+VALUE\s+STATUS\s+REVERSED\s+AUTHENTICATED$/);
-    expect(all.stdout).to.match(new RegExp(`^${ids['order-1']}\\s+\\S+Z\\s+alpha-deal\\s+alpha\\s+affiliate_click\\s+100\\.00 USD\\s+recorded\\s+0\\.00\\s+yes$`, 'm'));
-    expect(all.stdout).to.match(new RegExp(`^${ids['order-2']}\\s.*50\\.00 USD\\s+recorded\\s+0\\.00\\s+no$`, 'm'));
+    expect(all.stdout.split('\n')[0]).to.match(/^CONVERSION\s+CREATED\s+CAMPAIGN\s+PARTNER\s+EVENT\s+VALUE\s+STATUS\s+REVERSED\s+AUTHENTICATED\s+ORDER$/);
+    expect(all.stdout).to.match(new RegExp(`^${ids['order-1']}\\s+\\S+Z\\s+alpha-deal\\s+alpha\\s+affiliate_click\\s+100\\.00 USD\\s+recorded\\s+0\\.00\\s+yes\\s+order-1$`, 'm'));
+    expect(all.stdout).to.match(new RegExp(`^${ids['order-2']}\\s.*50\\.00 USD\\s+recorded\\s+0\\.00\\s+no\\s+order-2$`, 'm'));
+    // The merchant's order id finds its conversion.
+    const byKey = await tenx(['conversions', 'list', '--key', 'order-2', '--json']);
+    ok(byKey);
+    expect(JSON.parse(byKey.stdout).data.map((c: { conversionId: string }) => c.conversionId)).to.deep.equal([ids['order-2']]);
 
     const json = await tenx(['conversions', 'list', '--json', '--partner', 'alpha', '--campaign', 'alpha-deal', '--status', 'recorded']);
     ok(json);
@@ -118,7 +122,7 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
     expect(await conversion(ids['order-1'])).to.include({ reversedValue: 100, status: 'reversed' });
     const reversed = await tenx(['conversions', 'list', '--status', 'reversed']);
     ok(reversed);
-    expect(reversed.stdout).to.match(new RegExp(`^${ids['order-1']}\\s.*100\\.00 USD\\s+reversed\\s+100\\.00\\s+yes$`, 'm'));
+    expect(reversed.stdout).to.match(new RegExp(`^${ids['order-1']}\\s.*100\\.00 USD\\s+reversed\\s+100\\.00\\s+yes\\s+order-1$`, 'm'));
   });
 
   it('conversions reverse: more than remains (422) and an unknown key (404) are one line each, exit 1, and reverse nothing', async () => {
