@@ -57,7 +57,7 @@ with due_commissions as (
   union all
   select commission_id from followers
 ), moved as (
-  update commissions c set status = 'approved', reason = 'hold_elapsed', updated_at = clock_timestamp()
+  update commissions c set status = 'approved', reason = 'hold_elapsed', updated_at = now()
     from due where c.commission_id = due.commission_id and c.status = 'pending'
   returning c.*, 'pending'::text as from_status
 ), audit as (${statusAuditInsert('moved', `'system'`, `'auto_approval'`)}

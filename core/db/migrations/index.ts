@@ -32,7 +32,6 @@ import { Migration0032AdjustmentsApprovedApart } from './0032-adjustments-approv
 import { Migration0033PendingAdjustmentsIndex } from './0033-pending-adjustments-index.ts';
 import { Migration0034PayoutReleases } from './0034-payout-releases.ts';
 import { Migration0035AcceptConversionsApprove } from './0035-accept-conversions-approve.ts';
-import { Migration0036ChangeTimesWhenMade } from './0036-change-times-when-made.ts';
 
 /** Every migration in order; a module adds its own file here. Applied on start. */
 export const migrations = [
@@ -70,5 +69,4 @@ export const migrations = [
   { name: '0033-pending-adjustments-index', class: Migration0033PendingAdjustmentsIndex },
   { name: '0034-payout-releases', class: Migration0034PayoutReleases },
   { name: '0035-accept-conversions-approve', class: Migration0035AcceptConversionsApprove },
-  { name: '0036-change-times-when-made', class: Migration0036ChangeTimesWhenMade },
 ];
