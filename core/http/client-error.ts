@@ -18,7 +18,24 @@ export const IN_FLIGHT_GRACE_MS = 2_000;
 /** Connections in that grace: node:http's parser repeats its error on every later read, and the first call decided. */
 const graced = new WeakSet<Duplex>();
 
+/**
+ * An `Expect` other than 100-continue: node:http answered a bare 417 (no body, no x-request-id). The contract's shape
+ * now; the request is not processed.
+ */
+function answerExpectations(server: Server): void {
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const body = JSON.stringify({ error: { code: 'expectation_failed', message: `Expect: ${String(req.headers.expect).slice(0, 64)} is not supported (only 100-continue).` } });
+    res.shouldKeepAlive = false;
+    res.writeHead(417, {
+      'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body),
+      'x-request-id': requestIdFrom(req.headers['x-request-id']), 'cache-control': 'no-store', connection: 'close',
+    });
+    res.end(body);
+  });
+}
+
 export function answerClientErrors(server: Server): void {
+  answerExpectations(server);
   server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => {
     if (graced.has(socket)) return;
     // A peer that hung up, or a request of this connection still being answered (a stream, or a pipelined
@@ -55,17 +72,12 @@ export function answerClientErrors(server: Server): void {
   });
 }
 
-/** What `http.createServer` needs so that refuseMissingHost, not node:http's bare 400, answers a request without Host. */
+/** What `http.createServer` needs so that refuseMalformed, not node:http's bare 400, answers a request without Host. */
 export const SERVER_OPTIONS = { requireHostHeader: false } as const;
 
-/**
- * An HTTP/1.1 request without a Host header is refused (RFC 9112 §3.2), as node:http does by default, but in the
- * contract's error shape with an x-request-id: node:http's own answer was a bare `400 Bad Request` with neither.
- * Called first by the request listener of a server made with SERVER_OPTIONS; true when it answered.
- */
-export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.headers.host !== undefined || req.httpVersionMajor !== 1 || req.httpVersionMinor < 1) return false;
-  const body = JSON.stringify({ error: { code: 'invalid_request', message: 'An HTTP/1.1 request needs a Host header.' } });
+/** A 400 in the contract's shape, the connection closed after it. */
+function refuse(req: IncomingMessage, res: ServerResponse, message: string): true {
+  const body = JSON.stringify({ error: { code: 'invalid_request', message } });
   res.shouldKeepAlive = false;
   res.writeHead(400, {
     'content-type': 'application/json; charset=utf-8',
@@ -76,4 +88,46 @@ export function refuseMissingHost(req: IncomingMessage, res: ServerResponse): bo
   });
   res.end(body);
   return true;
+}
+
+/**
+ * A request target in absolute form (`GET http://host/path`, RFC 9112 §3.2.2, which a server must accept) becomes the
+ * path it names; false when it is no http(s) URL (`http://[::1`, `*`): Koa's URL parsing threw on it, a 500.
+ */
+function toOriginForm(req: IncomingMessage): boolean {
+  try {
+    const u = new URL(req.url!);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
+    req.url = u.pathname + u.search;
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function headerCount(raw: string[], name: string): number {
+  let n = 0;
+  for (let i = 0; i < raw.length; i += 2) if (raw[i].length === name.length && raw[i].toLowerCase() === name) n++;
+  return n;
+}
+
+/**
+ * Requests refused before any route, in the contract's error shape with an x-request-id (node:http's own answers had
+ * neither, or Koa failed on them): an HTTP/1.1 request without a Host header (RFC 9112 §3.2; a server made with
+ * SERVER_OPTIONS leaves it to this), a request target that is no path and no http(s) URL, and several Authorization
+ * headers (node:http keeps the first, a proxy may read the last: the two would disagree on who is calling).
+ * Called first by the request listener; true when it answered. A redirect (a path, a Host, no Authorization) pays two
+ * comparisons.
+ */
+export function refuseMalformed(req: IncomingMessage, res: ServerResponse): boolean {
+  if (req.url?.charCodeAt(0) !== 47 /* / */ && !toOriginForm(req)) {
+    return refuse(req, res, 'The request target is not a valid URL: send a path (/…) or an absolute http(s) URL.');
+  }
+  if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {
+    return refuse(req, res, 'An HTTP/1.1 request needs a Host header.');
+  }
+  if (req.headers.authorization !== undefined && headerCount(req.rawHeaders, 'authorization') > 1) {
+    return refuse(req, res, 'Send one Authorization header: this request has several.');
+  }
+  return false;
 }
