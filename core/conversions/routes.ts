@@ -14,8 +14,17 @@ async function enforceRateLimit(ctx: Context, limit: ClientRateLimit) {
   const decision = await limit(ctx);
   if (!decision.allowed) {
     const seconds = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    throw new HttpError(429, 'rate_limited', `Too many conversion requests from this client; retry in ${seconds} s.`, undefined, { 'retry-after': String(seconds) });
+    throw refused(new HttpError(429, 'rate_limited', `Too many conversion requests from this client; retry in ${seconds} s.`, undefined, { 'retry-after': String(seconds) }));
   }
+}
+
+/** A 4xx is the caller's (or its integration's) problem and worth an alert when it climbs; a 5xx is not a refusal. */
+function refused(err: unknown): unknown {
+  if (err instanceof HttpError && err.status < 500) {
+    conversionsTotal.inc({ outcome: 'refused' });
+    conversionsRefused.inc({ reason: err.code });
+  }
+  return err;
 }
 
 export const conversionRoutes = defineRoutes([
@@ -31,19 +40,15 @@ export const conversionRoutes = defineRoutes([
     responses: { ...conversionResponses, 503: { description: 'unavailable: the conversion could not be recorded; retry with the same idempotencyKey' } },
     // The hot write path: its three services are singletons.
     requestScope: false,
-    async handler(ctx, { conversions, conversionRateLimit, merchantAuth }: Deps) {
+    // API.md: the endpoint is rate limited per client IP; malformed, oversized and invalid submissions count too.
+    beforeBody: (ctx, { conversionRateLimit }: Deps) => enforceRateLimit(ctx, conversionRateLimit),
+    async handler(ctx, { conversions, merchantAuth }: Deps) {
       let result;
       try {
-        await enforceRateLimit(ctx, conversionRateLimit);
         const merchant = await merchantAuth.resolve(ctx);
         result = await conversions.record(ctx.request.body as ConversionInput, merchant);
       } catch (err) {
-        // A 4xx is the caller's (or its integration's) problem and worth an alert when it climbs; a 5xx is not a refusal.
-        if (err instanceof HttpError && err.status < 500) {
-          conversionsTotal.inc({ outcome: 'refused' });
-          conversionsRefused.inc({ reason: err.code });
-        }
-        throw err;
+        throw refused(err);
       }
       conversionsTotal.inc({ outcome: result.mismatch ? 'mismatch' : result.deduped ? 'deduped' : 'created' });
       ctx.status = result.deduped ? 200 : 201;

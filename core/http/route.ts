@@ -79,6 +79,12 @@ export interface RouteDef {
    * em, a scoped service) throws, so nothing meant for one request is ever shared.
    */
   requestScope?: false;
+  /**
+   * Runs after authentication and before the body is read or validated, with the singletons: a check that must
+   * hold for malformed and oversized requests too (the public conversion route's per-IP rate limit: a body that
+   * fails to parse spends a token, else anyone could make the server parse 64 KiB bodies without limit).
+   */
+  beforeBody?(ctx: Context, singletons: any): Promise<void>;
   // The scope is typed by each handler's destructuring: services are resolved by name from the container.
   handler(ctx: Context, scope: any): Promise<void>;
 }

@@ -68,6 +68,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
       const principal = await authenticate(ctx, def.auth, pg, adminToken);
+      if (def.beforeBody) await def.beforeBody(ctx, singletons);
       await readJsonBody(ctx);
       // Only what a route declares is checked: the redirect reads its path and query itself.
       if (validators.params) {

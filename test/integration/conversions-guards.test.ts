@@ -102,6 +102,22 @@ describe('public conversions: rate limit per client IP', () => {
     await new Promise((ok) => setTimeout(ok, 1100));
     expect((await send('203.0.113.7')).status).to.equal(422);
   });
+
+  it('counts malformed, oversized and invalid submissions too: the bucket is taken before the body is read (a helper pass sent 1,500 `{}` and never met a 429)', async () => {
+    const ip = '192.0.2.44';
+    const kinds = [
+      () => server.http.post(CONVERSIONS).set('x-forwarded-for', ip).send({}),
+      () => server.http.post(CONVERSIONS).set('x-forwarded-for', ip).set('content-type', 'application/json').send('{"ctx": '),
+      () => server.http.post(CONVERSIONS).set('x-forwarded-for', ip).set('content-type', 'text/plain').send('hello'),
+      () => server.http.post(CONVERSIONS).set('x-forwarded-for', ip).set('content-type', 'application/json').send(`"${'x'.repeat(70_000)}"`),
+    ];
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => kinds[i % kinds.length]()));
+    const statuses = answers.map((r) => r.status);
+    // 20 at once (10× the rate) plus what refills meanwhile get their 400, 415 or 413; the rest are limited.
+    expect(statuses.filter((s) => s === 429).length, statuses.join(' ')).to.be.within(17, 20);
+    expect(statuses.filter((s) => s !== 429).every((s) => [400, 413, 415].includes(s)), statuses.join(' ')).to.equal(true);
+    expect((await kinds[0]()).status).to.equal(429);
+  });
 });
 
 describe('public conversions: 10,000 random malformed bodies', () => {
