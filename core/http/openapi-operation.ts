@@ -44,7 +44,8 @@ export function parameters(def: RouteDef): object[] {
   return out;
 }
 
-const WRITES = new Set(['POST', 'PUT', 'PATCH']);
+// Methods whose body is read (core/http/body.ts): a DELETE's too, which must be none or {}.
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /** A scope kind this file does not know yet (e.g. a realm's `{ partner: scope }`): name what it needs. */
 const needs = (auth: object) => Object.values(auth).map(String).join(', ');

@@ -130,6 +130,27 @@ describe('bad input on every route family that takes a body', () => {
     }
   });
 
+  it('reads a DELETE\'s body as an action route\'s: over 64 KiB 413, not JSON 415, fields 400, and nothing is deleted (it was ignored while the delete ran)', async () => {
+    const deletes = server.kernel.container.resolve<RouteDef[]>('routeTable').filter((r) => r.method === 'DELETE');
+    expect(deletes.length).to.be.greaterThan(5);
+    for (const route of deletes) {
+      const what = `DELETE ${route.path}`;
+      const del = () => server.http.delete(pathFor(route, handle())).set(headersFor(route));
+      expectError(await del().set('content-type', 'application/json').send(JSON.stringify({ pad: 'x'.repeat(70 * 1024) })), 413, what);
+      expectError(await del().set('content-type', 'text/plain').send('x'), 415, what);
+      const fields = await del().send({ reason: 'ignored?' });
+      expectError(fields, 400, what);
+      expect(fields.body.error.details[0]).to.deep.equal({ pointer: '/body', message: 'must be absent or {}' });
+      for (const ok of [del(), del().send({})]) expect((await ok).status, what).to.not.equal(400);
+    }
+    // A real one: refused with a body, then deleted without.
+    await server.http.put(`/v2/handles/${handle()}/rewards/doomed`).set(headersFor(deletes[0])).send({ scope: {}, event: 'sale', type: 'flat', amount: 1 }).expect(201);
+    const rewardOwner = headersFor(deletes.find((r) => r.path.endsWith('/rewards/{rewardId}'))!);
+    await server.http.delete(`/v2/handles/${handle()}/rewards/doomed`).set(rewardOwner).set('content-type', 'text/plain').send('x'.repeat(70_000)).expect(413);
+    await server.http.get(`/v2/handles/${handle()}/rewards`).set(rewardOwner).expect(200).then((r) => expect(r.body.data.map((x: { rewardId: string }) => x.rewardId)).to.include('doomed'));
+    await server.http.delete(`/v2/handles/${handle()}/rewards/doomed`).set(rewardOwner).expect(200);
+  });
+
   it("answers requests node:http refuses itself (headers over 16 KiB, not HTTP) in the contract's shape with an x-request-id", async () => {
     const raw = (request: string) =>
       new Promise<string>((resolve, reject) => {
