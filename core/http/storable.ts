@@ -13,7 +13,8 @@ type Problem = { pointer: string; message: string };
 // A high surrogate not followed by a low one, or a low one not preceded by a high one.
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
-const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
+/** A field name as one JSON Pointer token (RFC 6901: ~ is ~0, / is ~1), as ajv writes instancePath. */
+export const escapePointer = (key: string) => key.replace(/~/g, '~0').replace(/\//g, '~1');
 
 function stringProblem(s: string): string | null {
   if (s.includes('\u0000')) return 'must not contain U+0000';

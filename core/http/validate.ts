@@ -2,6 +2,7 @@ import { Ajv, type ValidateFunction, type ErrorObject } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import type { JsonSchema } from '../plugins/index.ts';
 import { invalidRequest, type ErrorDetail } from './errors.ts';
+import { escapePointer } from './storable.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -57,7 +58,9 @@ export function compile(schema: JsonSchema, coerce: boolean): ValidateFunction {
  * bidirectional overrides or isolates, which reorder what the dashboard shows ("\u202Eahpla" reads as "alpha").
  * Other formatting characters stay allowed: ZWJ and ZWNJ belong to emoji and to scripts such as Persian.
  */
-export const NAME_PATTERN = '^(?=.*\\S)[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$';
+// A visible character: not a space, a format character (zero-width U+200B…), a lone combining mark, a Hangul filler or the blank
+// braille pattern (names made of those alone read as empty: a helper pass created a token named U+200B).
+export const NAME_PATTERN = '^(?=.*[^\\s\\p{Cf}\\p{Mn}\\p{Me}\\u115F\\u1160\\u3164\\uFFA0\\u2800])[^\\p{Cc}\\u202A-\\u202E\\u2066-\\u2069]*$';
 export const displayName = { type: 'string', minLength: 1, maxLength: 200, pattern: NAME_PATTERN } as const;
 
 const DATE_TIME = 'must be an RFC 3339 date-time in the years 1970-9998, e.g. 2026-12-04T00:00:00Z';
@@ -113,10 +116,10 @@ export function toDetails(errors: ErrorObject[] | null | undefined, root: string
     } else if (e.keyword === 'not' && Array.isArray((e.schema as { enum?: unknown } | undefined)?.enum)) {
       message = reservedMessage(e);
     } else if (e.keyword === 'additionalProperties') {
-      pointer += `/${(e.params as { additionalProperty: string }).additionalProperty}`;
+      pointer += `/${escapePointer((e.params as { additionalProperty: string }).additionalProperty)}`;
       message = 'is not a known field';
     } else if (e.keyword === 'required') {
-      pointer += `/${(e.params as { missingProperty: string }).missingProperty}`;
+      pointer += `/${escapePointer((e.params as { missingProperty: string }).missingProperty)}`;
       message = 'is required';
     }
     return { pointer, message };

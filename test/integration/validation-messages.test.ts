@@ -54,7 +54,8 @@ describe('validation errors say what is wanted, not how it is checked', () => {
 
   it('refuses a name nobody can read, or one that reorders what the dashboard shows; takes any script and emoji', async () => {
     const said = 'must contain a visible character, and no control or bidirectional-override characters';
-    for (const name of ['   ', 'Partner \u202Eahpla', 'tab\tbed', '\u2066Alpha\u2069']) {
+    // Also names of invisible characters alone (zero-width, word joiner, Hangul fillers, blank braille, a lone combining mark).
+    for (const name of ['   ', 'Partner \u202Eahpla', 'tab\tbed', '\u2066Alpha\u2069', '\u200B', '\u200C\u200D', '\u2060 \u2062', '\u3164', '\u115F', '\u2800', '\uFFA0', '\u034F', '\u17B5']) {
       const partner = await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'named', name }).expect(400);
       expect(detail(partner.body, '/body/name'), JSON.stringify(name)).to.equal(said);
       const handle = await server.http.patch(`/v2/handles/${t.handle}`).set(t.auth).send({ name }).expect(400);
@@ -66,6 +67,13 @@ describe('validation errors say what is wanted, not how it is checked', () => {
     for (const [partnerId, name] of [['fa', 'می\u200Cخواهم'], ['emoji', 'Team 👨\u200D👩\u200D👧'], ['he', 'שותף']]) {
       await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId, name }).expect(201);
     }
+  });
+
+  it('names an unknown field by its JSON Pointer, escaped as RFC 6901 says (~0, ~1), in the body and the query', async () => {
+    const body = await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'ptr', name: 'P', 'a/b~c': 1 }).expect(400);
+    expect(body.body.error.details).to.deep.equal([{ pointer: '/body/a~1b~0c', message: 'is not a known field' }]);
+    const query = await server.http.get(`/v2/handles/${t.handle}/campaigns?${encodeURIComponent('a/b')}=1`).set(t.auth).expect(400);
+    expect(query.body.error.details).to.deep.equal([{ pointer: '/query/a~1b', message: 'is not a known field' }]);
   });
 
   it('answers an empty or too long key with its length only, not also "must not contain control characters"', async () => {
