@@ -3,6 +3,7 @@
 // Every function here runs once per click, so regexes are compiled once and repeat work is cached.
 import { memoizeByString } from '../infra/string-memo.ts';
 import { geoCountry } from './geoip.ts';
+import { ISO_3166_ALPHA_2 } from '../http/countries.ts';
 import { isbot } from 'isbot';
 import { UAParser } from 'ua-parser-js';
 import type { Device } from '../plugins/index.ts';
@@ -12,6 +13,8 @@ import type { Device } from '../plugins/index.ts';
 const SOURCE_MAX = 64;
 const HOST_MAX = 253;
 const UNSAFE_KEY_CHARS = /[^a-z0-9._-]/g;
+/** Control, formatting (zero-width, bidi) and line-separator characters: dropped, as from sub-IDs, not made into `-`. */
+const INVISIBLE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 // scheme://[userinfo@]host — also android-app://com.google.android.gm/ from Android apps.
 const REFERER_HOST = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]/?#]*\]|[^:/?#]*)/i;
 const GOOGLE_SEARCH = /^google\.(?:com?\.)?[a-z]{2,3}$/;
@@ -36,10 +39,13 @@ const CHANNEL_BY_DOMAIN = new Map(
   Object.entries(CHANNEL_DOMAINS).flatMap(([channel, domains]) => domains.map((d) => [d, channel] as const)),
 );
 
-/** A query value as an analytics key: trimmed, lower-case, ≤ 64 chars of [a-z0-9._-]; '' when empty. */
+/**
+ * A query value as an analytics key: invisible characters dropped, trimmed, lower-case, ≤ 64 chars of [a-z0-9._-]; ''
+ * when nothing is left (`src=%00` falls through to utm_source: it became a `-` channel).
+ */
 function sourceKey(raw: string | undefined): string {
   if (!raw) return '';
-  return raw.trim().slice(0, SOURCE_MAX).toLowerCase().replace(UNSAFE_KEY_CHARS, '-');
+  return raw.replace(INVISIBLE, '').trim().slice(0, SOURCE_MAX).toLowerCase().replace(UNSAFE_KEY_CHARS, '-');
 }
 
 /**
@@ -151,9 +157,11 @@ function parseLanguages(acceptLanguage: string): string[] {
 // ---------------------------------------------------------------- country
 
 const TWO_LETTERS = /^[A-Za-z]{2}$/;
-const COUNTRY_CODE = /^[A-Z]{2}$/;
-// Cloudflare's codes for "unknown" and "Tor": not countries.
-const NOT_COUNTRIES = new Set(['XX', 'T1']);
+// Only assigned codes count: routing rules' countryIn takes no other, so a visitor recorded as `UK` or `EU` (which some
+// edges send) matched no rule and split from GB in breakdowns. Cloudflare's XX (unknown) and T1 (Tor) are not countries
+// either; GeoIP databases also answer EU and AP for some blocks. UK is the United Kingdom's common mistake.
+const COUNTRIES = new Set(ISO_3166_ALPHA_2);
+const ALIASES: Record<string, string> = { UK: 'GB' };
 
 /** ISO-3166 alpha-2 of the click: the edge header when it holds one, else GeoIP of the IP, else `ZZ`. */
 export function countryOf(
@@ -166,12 +174,13 @@ export function countryOf(
     const code = edge.trim();
     if (TWO_LETTERS.test(code)) {
       const upper = code.toUpperCase();
-      if (!NOT_COUNTRIES.has(upper)) return upper;
+      if (COUNTRIES.has(upper)) return upper;
+      if (ALIASES[upper]) return ALIASES[upper];
     }
   }
   if (ip) {
     const country = geoCountry(ip);
-    if (country && COUNTRY_CODE.test(country)) return country;
+    if (country && COUNTRIES.has(country)) return country;
   }
   return 'ZZ';
 }

@@ -97,6 +97,11 @@ describe('classify: the source channel', () => {
 
   it('ignores an empty src and falls through to utm_source or the Referer', () => {
     expect(src({ src: '   ', utm_source: 'ig' })).to.equal('ig');
+    // Control and formatting characters are dropped, not made into '-' channels (a helper pass: `src=%00` read as '-').
+    expect(src({ src: '\u0000', utm_source: 'x' })).to.equal('x');
+    expect(src({ src: '\u0001\u0002' })).to.equal('direct');
+    expect(src({ utm_source: '\u202E'.repeat(10) })).to.equal('direct');
+    expect(src({ src: 'news\u200Bletter' })).to.equal('newsletter');
     expect(src({ src: '' }, 'https://t.co/abc')).to.equal('twitter');
   });
 
@@ -246,6 +251,10 @@ describe('classify: the country', () => {
     expect(countryOf({ 'cf-ipcountry': 'XX' }, '8.8.8.8', 'cf-ipcountry')).to.equal('US');
     expect(countryOf({ 'cf-ipcountry': 'T1' }, '8.8.8.8', 'cf-ipcountry')).to.equal('US');
     expect(countryOf({ 'cf-ipcountry': 'USA' }, '8.8.8.8', 'cf-ipcountry')).to.equal('US');
+    // Two letters that are no assigned code (what countryIn refuses) are no country: a helper pass recorded EU and UK.
+    for (const code of ['EU', 'A1', 'AP', 'QO', 'ZZ', 'SU']) expect(countryOf({ 'cf-ipcountry': code }, '8.8.8.8', 'cf-ipcountry'), code).to.equal('US');
+    expect(countryOf({ 'cf-ipcountry': 'uk' }, '8.8.8.8', 'cf-ipcountry')).to.equal('GB');
+    expect(countryOf({ 'cf-ipcountry': 'XK' }, '8.8.8.8', 'cf-ipcountry')).to.equal('XK');
   });
 
   it('is ZZ when neither knows', () => {
