@@ -77,7 +77,7 @@ export function conversionCommissionInsert(source: string): string {
  * flag and updated_at change, never an amount: the ledger stays append-only.
  */
 export function holdForReviewUpdate(conversionId: string): string {
-  return `update commissions set auto_approve = false, updated_at = clock_timestamp()
+  return `update commissions set auto_approve = false, updated_at = now()
    where conversion_id = ${conversionId} and status = 'pending' and auto_approve
   returning commission_id`;
 }
@@ -111,7 +111,7 @@ export function clickCommissionUpsert(source: string): string {
    order by g.handle, g.partner_id, g.campaign_id, g.day, r.currency, g.suspended
   -- The day's open row (migration 0030): once approved or paid, the day's later clicks start a new pending row.
   on conflict (handle, partner_id, campaign_id, day, currency, suspended_clicks) where type = 'click' and status in ('pending', 'rejected') do update
-     set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = clock_timestamp(),
+     set quantity = c.quantity + excluded.quantity, amount = c.amount + excluded.amount, updated_at = now(),
          -- A rule changed mid-day: the row mixes two rates, so it no longer names one.
          rule_rate = case when c.rule_rate = excluded.rule_rate then c.rule_rate end
    -- The day's row grows while it is open: pending, or rejected (by hand, or the suspended clicks' row).

@@ -25,9 +25,9 @@ export const commissionEventInsert = (source: string, type: 'commission.created'
  * conversion commissions (actor: the conversion's), the first click row of a day (`'system'`),
  * adjustments and clawbacks (the reversal's actor). `actor` is an SQL expression over `source`.
  */
-export const commissionCreatedAudit = (source: string, actor: string) => `
+export const commissionCreatedAudit = (source: string, actor: string, createdAt?: string) => `
   ${auditInsertSql({
-    handle: 'handle', type: "'commission.created'", actor, campaignId: 'campaign_id', subjectId: 'commission_id::text',
+    handle: 'handle', type: "'commission.created'", actor, createdAt, campaignId: 'campaign_id', subjectId: 'commission_id::text',
     payload: `jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'conversionId', conversion_id, 'type', type,
                             'amount', amount, 'currency', currency, 'status', status, 'reason', reason)`,
     from: source,

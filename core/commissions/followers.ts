@@ -13,7 +13,7 @@ const FOLLOW = `
 with parents as (
   select * from unnest($2::uuid[], $3::text[]) as p(conversion_id, from_status)
 ), moved as (
-  update commissions c set status = $4, reason = $5, updated_at = clock_timestamp()
+  update commissions c set status = $4, reason = $5, updated_at = statement_timestamp()
     from parents p
    where c.handle = $1 and c.conversion_id = p.conversion_id and c.type = 'adjustment' and c.payout_id is null and c.status = p.from_status
   returning c.*, p.from_status

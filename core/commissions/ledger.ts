@@ -37,7 +37,7 @@ const MOVE = `
 with prev as (
   select * from unnest($2::uuid[], $3::text[]) as p(commission_id, from_status)
 ), moved as (
-  update commissions c set status = $4, reason = $5, updated_at = clock_timestamp()
+  update commissions c set status = $4, reason = $5, updated_at = statement_timestamp()
     from prev where c.handle = $1 and c.commission_id = prev.commission_id
   returning c.*, prev.from_status
 ), audit as (${statusAuditInsert('moved', '$6::text', `'manual'`)}

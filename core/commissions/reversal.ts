@@ -26,7 +26,7 @@ const LOCK = `select c.commission_id, c.type, c.status, c.payout_id from commiss
 // A full reversal of a commission not yet in any payout: it and its open adjustments become `reversed`.
 const MARK_REVERSED = `
 with moved as (
-  update commissions c set status = 'reversed', reason = $3, updated_at = clock_timestamp()
+  update commissions c set status = 'reversed', reason = $3, updated_at = statement_timestamp()
     from (select commission_id, status as from_status from commissions where commission_id = any($2::uuid[])) prev
    where c.handle = $1 and c.commission_id = prev.commission_id
   returning c.*, prev.from_status
@@ -44,14 +44,14 @@ with main as (
   select * from commissions where handle = $1 and conversion_id = $2 and type = 'conversion'
 ), added as (
   insert into commissions (commission_id, handle, partner_id, campaign_id, conversion_id, reward_id, type, event_type, quantity,
-                           amount, currency, status, hold_until, reason, auto_approve, sub1, sub2, sub3, sub4, sub5)
+                           amount, currency, status, hold_until, reason, auto_approve, sub1, sub2, sub3, sub4, sub5, created_at, updated_at)
   select gen_random_uuid(), handle, partner_id, campaign_id, conversion_id, reward_id, $4, event_type, 0, $3::numeric, currency,
          case when $4 = 'clawback' then 'approved' else status end,
          case when $4 = 'clawback' then now() else hold_until end,
-         $5, auto_approve, sub1, sub2, sub3, sub4, sub5
+         $5, auto_approve, sub1, sub2, sub3, sub4, sub5, statement_timestamp(), statement_timestamp()
     from main
   returning *
-), audit as (${commissionCreatedAudit('added', '$6::text')}
+), audit as (${commissionCreatedAudit('added', '$6::text', 'created_at')}
 ), events as (${commissionEventInsert('added', 'commission.created')})
 select ${COMMISSION_COLUMNS} from added c`;
 

@@ -29,9 +29,10 @@ const payoutEvent = (source: string, type: 'payout.created' | 'payout.paid', whe
     from: `(select p.handle, ${PAYOUT_COLUMNS} from ${source} p) x`, where: when,
   })}`;
 
-const payoutAudit = (source: string, type: string, actor: string) => `
+/** `createdAt`: the row's updated_at for a change made after its lines were locked (mark-paid, cancel). */
+const payoutAudit = (source: string, type: string, actor: string, createdAt?: string) => `
   ${auditInsertSql({
-    handle: 'handle', type: `'${type}'`, actor, subjectId: 'payout_id::text',
+    handle: 'handle', type: `'${type}'`, actor, createdAt, subjectId: 'payout_id::text',
     payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
                             'commissionCount', commission_count, 'reference', reference)`,
     from: source,
@@ -174,15 +175,15 @@ export class PayoutService {
       await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
-           update payouts set status = 'paid', paid_at = clock_timestamp(), reference = $3, updated_at = clock_timestamp()
+           update payouts set status = 'paid', paid_at = statement_timestamp(), reference = $3, updated_at = statement_timestamp()
             where handle = $1 and payout_id = $2 returning *
          ), moved as (
-           update commissions c set status = 'paid', updated_at = clock_timestamp()
+           update commissions c set status = 'paid', updated_at = statement_timestamp()
              from p where c.payout_id = p.payout_id and c.status = 'approved'
            returning c.*, 'approved'::text as from_status
          ), audit_lines as (${statusAuditInsert('moved', '$4::text', `'payout'`)}
          ), line_events as (${commissionEventInsert('moved', 'commission.updated', '$5::boolean')}
-         ), audit as (${payoutAudit('p', 'payout.paid', '$4::text')}
+         ), audit as (${payoutAudit('p', 'payout.paid', '$4::text', 'updated_at')}
          ), events as (${payoutEvent('p', 'payout.paid', '$6::boolean')})
          select ${PAYOUT_COLUMNS} from p`,
         [handle, payoutId, reference, actor, this.deps.outbox.wants(handle, 'commission.updated'), this.deps.outbox.wants(handle, 'payout.paid')],
@@ -202,13 +203,13 @@ export class PayoutService {
       await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
-           update payouts set status = 'canceled', updated_at = clock_timestamp() where handle = $1 and payout_id = $2 returning *
+           update payouts set status = 'canceled', updated_at = statement_timestamp() where handle = $1 and payout_id = $2 returning *
          ), released as (
-           update commissions c set payout_id = null, updated_at = clock_timestamp() from p where c.payout_id = p.payout_id
+           update commissions c set payout_id = null, updated_at = statement_timestamp() from p where c.payout_id = p.payout_id
            returning c.handle, p.payout_id, c.commission_id
          ), kept as (
            insert into payout_releases (handle, payout_id, commission_id) select handle, payout_id, commission_id from released
-         ), audit as (${payoutAudit('p', 'payout.canceled', '$3::text')})
+         ), audit as (${payoutAudit('p', 'payout.canceled', '$3::text', 'updated_at')})
          select ${PAYOUT_COLUMNS} from p`,
         [handle, payoutId, actor],
       );

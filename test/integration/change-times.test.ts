@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { ledgerRows } from '../support/commissions.ts';
-import { partnerCampaign } from '../support/conversions.ts';
+import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
-// A change is stamped when it is made, not when its request began (migration 0036, found by a two-process race
-// pass): a bulk approval that waited for a rival PATCH's row lock was audited, and its commission's updatedAt set,
-// before the PATCH it came after, so the audit log read as if the commission had ended up rejected.
+// A change is stamped when it is made, not when its request began (found by a two-process race pass): a bulk approval
+// that waited for a rival PATCH's row lock was audited, and its commission's updatedAt set, before the PATCH it came
+// after, so the audit log read as if the commission had ended up rejected. The statements that change rows run after
+// the statement that locks them, and stamp statement_timestamp(); the audit event takes the row's time.
 
 describe('status changes are stamped when they are made, after any change they waited for', () => {
   let server: TestServer;
@@ -53,6 +54,23 @@ describe('status changes are stamped when they are made, after any change they w
     const [event] = await auditOf(id);
     expect(event, 'its audit event').to.not.equal(undefined);
     expect(Date.parse(event.createdAt)).to.be.at.least(released.getTime());
+  });
+
+  it('a reversal: the adjustment it appends, and its commission.created event, come after the lock it waited for', async () => {
+    await server.http.post(`/v2/handles/${t.handle}/partners`).set(t.auth).send({ partnerId: 'rev', name: 'Rev' }).expect(201);
+    await server.http.patch(`/v2/handles/${t.handle}/campaigns/${t.campaignId}`).set(t.auth).send({ partnerId: 'rev' }).expect(200);
+    await server.http.put(`/v2/handles/${t.handle}/rewards/ten`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
+    const { ctx } = await storedClick(server, t.handle, t.campaignId);
+    const sale = await server.http.post(CONVERSIONS).set(t.auth).send({ ctx, eventType: 'affiliate_click', idempotencyKey: 'late-refund', value: 50 }).expect(201);
+    const { rows: [commission] } = await server.sql.query(`select commission_id from commissions where conversion_id = $1`, [sale.body.conversionId]);
+    const { res, released } = await behindALock(commission.commission_id, () =>
+      server.http.post(`/v2/handles/${t.handle}/conversions/reversals`).set(t.auth).send({ idempotencyKey: 'late-refund', reversalKey: 'r1', amount: 10, reason: 'refund' }).then((r) => r));
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    const adjustment = (res.body.commissions as Array<{ type: string; commissionId: string; createdAt: string }>).find((c) => c.type === 'adjustment')!;
+    expect(Date.parse(adjustment.createdAt)).to.be.at.least(released.getTime());
+    const audit = await server.http.get(`/v2/handles/${t.handle}/audit-events?limit=500`).set(t.auth).expect(200);
+    const created = audit.body.data.find((e: { type: string; payload?: { commissionId?: string } }) => e.type === 'commission.created' && e.payload?.commissionId === adjustment.commissionId);
+    expect(Date.parse(created.createdAt)).to.be.at.least(released.getTime());
   });
 
   it('bulk: each commission it moved is stamped after the lock it waited for', async () => {
