@@ -4,7 +4,7 @@ export const CONFIDENCE_REASONS = {
   bot_ratio_20_40: 'Between 20% and 40% of clicks were flagged as bots: some bot noise.',
   bot_ratio_over_40: 'More than 40% of clicks were flagged as bots: traffic is likely fraudulent.',
   conversions_exceed_qualified_clicks: 'There are more conversions than qualified clicks.',
-  implausible_conversions_per_click: 'More than 3 conversions per qualified click: no real visitor converts that often; conversions are likely posted without visits.',
+  implausible_conversions_per_click: 'More than 3 conversions per qualified click (or more than 3 without any): no real visitor converts that often; conversions are likely posted without visits.',
   stale_data: 'The campaign is active but has had no click for more than 7 days.',
   low_volume: 'Fewer than 30 clicks: too little data to judge.',
 } as const;

@@ -23,15 +23,8 @@ const graced = new WeakSet<Duplex>();
  * now; the request is not processed.
  */
 function answerExpectations(server: Server): void {
-  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    const body = JSON.stringify({ error: { code: 'expectation_failed', message: `Expect: ${String(req.headers.expect).slice(0, 64)} is not supported (only 100-continue).` } });
-    res.shouldKeepAlive = false;
-    res.writeHead(417, {
-      'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body),
-      'x-request-id': requestIdFrom(req.headers['x-request-id']), 'cache-control': 'no-store', connection: 'close',
-    });
-    res.end(body);
-  });
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) =>
+    answerError(req, res, 417, 'expectation_failed', `Expect: ${String(req.headers.expect).slice(0, 64)} is not supported (only 100-continue).`));
 }
 
 export function answerClientErrors(server: Server): void {
@@ -75,11 +68,11 @@ export function answerClientErrors(server: Server): void {
 /** What `http.createServer` needs so that refuseMalformed, not node:http's bare 400, answers a request without Host. */
 export const SERVER_OPTIONS = { requireHostHeader: false } as const;
 
-/** A 400 in the contract's shape, the connection closed after it. */
-function refuse(req: IncomingMessage, res: ServerResponse, message: string): true {
-  const body = JSON.stringify({ error: { code: 'invalid_request', message } });
+/** An error in the contract's shape, outside Koa (no route ran), the connection closed after it. */
+function answerError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): true {
+  const body = JSON.stringify({ error: { code, message } });
   res.shouldKeepAlive = false;
-  res.writeHead(400, {
+  res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(body),
     'x-request-id': requestIdFrom(req.headers['x-request-id']),
@@ -90,19 +83,38 @@ function refuse(req: IncomingMessage, res: ServerResponse, message: string): tru
   return true;
 }
 
+const refuse = (req: IncomingMessage, res: ServerResponse, message: string) => answerError(req, res, 400, 'invalid_request', message);
+
+/** `OPTIONS *` (RFC 9112 §3.2.4) asks what the server supports at all: the methods some route takes. */
+function answerServerOptions(req: IncomingMessage, res: ServerResponse): true {
+  res.writeHead(204, { allow: 'GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS', 'x-request-id': requestIdFrom(req.headers['x-request-id']) });
+  res.end();
+  return true;
+}
+
 /**
  * A request target in absolute form (`GET http://host/path`, RFC 9112 §3.2.2, which a server must accept) becomes the
- * path it names; false when it is no http(s) URL (`http://[::1`, `*`): Koa's URL parsing threw on it, a 500.
+ * path as sent, its authority dropped: not the URL parser's pathname, which resolves `..` and `%2e%2e` (so
+ * `http://x/v2/public/%2e%2e/handles/…` would reach what `/v2/public/%2e%2e/handles/…` does not, past a proxy that
+ * allows paths by prefix). False when it is no http(s) URL (`http://[::1`): Koa's URL parsing threw on it, a 500.
  */
 function toOriginForm(req: IncomingMessage): boolean {
+  const target = req.url!;
+  // `http:/x`, `http:\\x`: the URL parser mends them into another URL; a backslash is no URL character at all.
+  if (!/^https?:\/\//i.test(target) || target.includes('\\')) return false;
   try {
-    const u = new URL(req.url!);
+    const u = new URL(target);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
-    req.url = u.pathname + u.search;
-    return true;
   } catch {
     return false;
   }
+  const afterAuthority = target.slice(target.indexOf('//') + 2);
+  const at = afterAuthority.search(/[/?#]/);
+  let rest = at < 0 ? '' : afterAuthority.slice(at);
+  const hash = rest.indexOf('#');
+  if (hash >= 0) rest = rest.slice(0, hash);
+  req.url = rest.startsWith('/') ? rest : `/${rest}`;
+  return true;
 }
 
 function headerCount(raw: string[], name: string): number {
@@ -116,11 +128,12 @@ function headerCount(raw: string[], name: string): number {
  * neither, or Koa failed on them): an HTTP/1.1 request without a Host header (RFC 9112 §3.2; a server made with
  * SERVER_OPTIONS leaves it to this), a request target that is no path and no http(s) URL, and several Authorization
  * headers (node:http keeps the first, a proxy may read the last: the two would disagree on who is calling).
- * Called first by the request listener; true when it answered. A redirect (a path, a Host, no Authorization) pays two
+ * Called first by the request listener; true when it answered. A redirect (a path, a Host, no Authorization) pays three
  * comparisons.
  */
 export function refuseMalformed(req: IncomingMessage, res: ServerResponse): boolean {
   if (req.url?.charCodeAt(0) !== 47 /* / */ && !toOriginForm(req)) {
+    if (req.url === '*' && req.method === 'OPTIONS') return answerServerOptions(req, res);
     return refuse(req, res, 'The request target is not a valid URL: send a path (/…) or an absolute http(s) URL.');
   }
   if (req.headers.host === undefined && req.httpVersionMajor === 1 && req.httpVersionMinor >= 1) {

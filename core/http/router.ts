@@ -19,8 +19,8 @@ const once = <T>(make: () => T): (() => T) => {
 const toKoaPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 /**
- * Mounts route definitions: per request auth, then the JSON body, then ajv validation of params, query and body, then a
- * scoped container (principal, lazy MikroORM fork) for the handler.
+ * Mounts route definitions: per request auth, then the route's beforeBody check (if any), then the JSON body, then ajv
+ * validation of params, query and body, then a scoped container (principal, lazy MikroORM fork) for the handler.
  */
 export function buildRouter(routes: RouteDef[], container: AwilixContainer): Router {
   const router = new Router();

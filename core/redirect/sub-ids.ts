@@ -13,7 +13,7 @@ export const SUB_ID_MAX_CHARS = 100;
 // Controls, format characters (bidi overrides, zero-width), private use and unassigned code points, as the rest of the
 // API means "printable" (idempotencyKey's pattern); and the line and paragraph separators (U+2028, U+2029), which end a
 // line in some readers of an export or a postback's URL as a line feed would.
-const NOT_PRINTABLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
+export const NOT_PRINTABLE = /[\p{C}\p{Zl}\p{Zp}]/gu;
 
 const NO_SUB_IDS: Readonly<SubIds> = Object.freeze({ sub1: null, sub2: null, sub3: null, sub4: null, sub5: null });
 

@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, timeArg } from './args.ts';
 import { withClient } from './client.ts';
+import { UsageError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
 export interface StoredConversion {
@@ -55,6 +56,7 @@ export function registerConversionList(conversions: Command) {
     .action(
       action(async (o: ListOptions) => {
         await withClient(async (c) => {
+          if (o.key !== undefined && c.isPartner) throw new UsageError("--key needs a handle login: a partner never sees the merchant's order keys.");
           const filters = { campaignId: o.campaign, partnerId: o.partner, status: o.status, idempotencyKey: o.key, from: o.from, to: o.to };
           // A partner token reads its own conversions on its realm (same filters and shapes).
           const page = await c.list<StoredConversion>(c.readPath('/conversions'), { ...filters, limit: o.limit, cursor: o.cursor });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { CONVERSIONS, clickThrough, partnerCampaign } from '../support/conversions.ts';
-import { assignPartner, createPartner } from '../support/partners.ts';
+import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { runNode, type Run } from '../support/run.ts';
 
@@ -72,6 +72,14 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
     const byKey = await tenx(['conversions', 'list', '--key', 'order-2', '--json']);
     ok(byKey);
     expect(JSON.parse(byKey.stdout).data.map((c: { conversionId: string }) => c.conversionId)).to.deep.equal([ids['order-2']]);
+    // A partner login lists its own conversions without ORDER, and may not search by the merchant's keys.
+    const partner = await partnerToken(server, tenant, 'alpha');
+    const asPartner = (args: string[]) => runNode([TENX, ...args], { ...process.env, XDG_CONFIG_HOME: configHome, TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: partner.token });
+    const own = await asPartner(['conversions', 'list']);
+    ok(own);
+    expect(own.stdout.split('\n')[0]).to.not.include('ORDER');
+    expect(own.stdout).to.not.include('order-2');
+    fails(await asPartner(['conversions', 'list', '--key', 'order-2']), 2, "--key needs a handle login");
 
     const json = await tenx(['conversions', 'list', '--json', '--partner', 'alpha', '--campaign', 'alpha-deal', '--status', 'recorded']);
     ok(json);

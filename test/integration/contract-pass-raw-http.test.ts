@@ -56,7 +56,22 @@ describe('contract pass: requests node:http passes on that no route can take (no
     const absolute = await raw(`GET http://example.com/v2/handles/${owner.handle}/campaigns?limit=1 HTTP/1.1\r\nhost: example.com\r\nauthorization: Bearer ${owner.ownerToken}\r\nconnection: close\r\n\r\n`);
     expect(absolute.status, absolute.body).to.equal(200);
     expect(JSON.parse(absolute.body)).to.deep.equal({ data: [], nextCursor: null });
-    for (const [method, target] of [['GET', 'http://[::1'], ['POST', 'http://[::1/v2/public/conversions'], ['GET', 'ws://[/healthz'], ['HEAD', 'HTTP://[/healthz'], ['OPTIONS', '*'], ['GET', 'http://a:b/healthz'], ['GET', 'mailto:x@example.com']]) {
+    // The path as sent, never as a URL parser resolves it: `..` in absolute form reaches only what it reaches in a path
+    // (a review: `http://x/v2/public/%2e%2e/handles/…` became `/v2/handles/…`, past a proxy allowing /v2/public/ alone).
+    for (const path of [`/v2/public/%2e%2e/handles/${owner.handle}/campaigns`, `/v2/public/../handles/${owner.handle}/campaigns`, '/a/./b/../../metrics']) {
+      const asPath = await raw(`GET ${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\nconnection: close\r\n\r\n`);
+      const asUrl = await raw(`GET http://x${path} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\nconnection: close\r\n\r\n`);
+      expect(asPath.status, path).to.equal(404);
+      expect(asUrl.status, `http://x${path}`).to.equal(asPath.status);
+    }
+    for (const [target, status] of [['http://x', 404], ['http://x?y=1', 404], ['http://x/healthz#frag', 200], ['HTTP://X:80/healthz', 200]] as const) {
+      expect((await raw(`GET ${target} HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n`)).status, target).to.equal(status);
+    }
+    // OPTIONS * asks about the server as a whole (RFC 9112 §3.2.4).
+    const star = await raw('OPTIONS * HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n');
+    expect(star.status).to.equal(204);
+    expect(star.head).to.match(/\r\nallow: get, head, post, put, patch, delete, options(\r\n|$)/);
+    for (const [method, target] of [['GET', 'http://[::1'], ['POST', 'http://[::1/v2/public/conversions'], ['GET', 'ws://[/healthz'], ['HEAD', 'HTTP://[/healthz'], ['GET', '*'], ['GET', 'http://a:b/healthz'], ['GET', 'mailto:x@example.com'], ['GET', 'http:/x/healthz'], ['GET', 'http:\\\\x\\healthz']]) {
       const res = await raw(`${method} ${target} HTTP/1.1\r\nhost: example\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`);
       const what = `${method} ${target}`;
       expect(res.status, what).to.equal(400);

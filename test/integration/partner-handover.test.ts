@@ -225,6 +225,10 @@ describe('a campaign handed to another partner: each keeps what happened while i
       // Ben sees his own click's id, not ana's.
       const bens = (await server.http.get(`/v2/handles/${c.handle}/partner/conversions`).set(benToken.auth).expect(200)).body.data as Array<{ conversionId: string; clickId: string | null }>;
       expect(bens.map((v) => [v.conversionId, v.clickId])).to.have.deep.members([[handedOver.conversionId, null], [own.conversionId, own.clickId]]);
+      expect(bens.every((v) => !('idempotencyKey' in v))).to.equal(true);
+      // Nor may a partner search by the merchant's order ids (the handle routes' idempotencyKey filter): it is no field here.
+      const byKey = await server.http.get(`/v2/handles/${c.handle}/partner/conversions?idempotencyKey=x`).set(benToken.auth).expect(400);
+      expect(byKey.body.error.details).to.deep.equal([{ pointer: '/query/idempotencyKey', message: 'is not a known field' }]);
       await rx.waitFor((r) => r.length === 4, 10_000, 'four postbacks');
       const sent = rx.received.map((r) => {
         const q = new URL(r.url, 'http://x').searchParams;

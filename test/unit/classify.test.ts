@@ -102,6 +102,7 @@ describe('classify: the source channel', () => {
     expect(src({ src: '\u0001\u0002' })).to.equal('direct');
     expect(src({ utm_source: '\u202E'.repeat(10) })).to.equal('direct');
     expect(src({ src: 'news\u200Bletter' })).to.equal('newsletter');
+    expect(src({ src: '\uE000', utm_source: 'y' })).to.equal('y');
     expect(src({ src: '' }, 'https://t.co/abc')).to.equal('twitter');
   });
 

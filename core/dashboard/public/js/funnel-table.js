@@ -9,7 +9,7 @@ const REASONS = {
   bot_ratio_20_40: 'Bot ratio 20–40%: some bot noise (−15)',
   bot_ratio_over_40: 'Bot ratio over 40%: likely fraudulent (−30)',
   conversions_exceed_qualified_clicks: 'More conversions than qualified clicks (−25)',
-  implausible_conversions_per_click: 'Over 3 conversions per qualified click: likely posted without visits (within the −25 above)',
+  implausible_conversions_per_click: 'Over 3 conversions per qualified click (or over 3 without any): likely posted without visits (within the −25 above)',
   stale_data: 'Active but no click for over 7 days (−10)',
   low_volume: 'Fewer than 30 clicks: too little data (−10)',
 };
@@ -28,7 +28,7 @@ export function confidenceCell(row) {
 
 const METRICS = ['clicks', 'qualifiedClicks', 'conversions', 'verifiedConversions', 'revenue', 'netRevenue', 'confidence'];
 const VERIFIED_HINT = 'Conversions whose click was not a bot: commissions are paid on these.';
-const UNAUTHENTICATED_HINT = 'Posted with the ctx alone, without a merchant token (publicConversions: flag): never verified, their commissions never approve automatically.';
+const UNAUTHENTICATED_HINT = "Posted with the ctx alone, without the merchant's token. Where the handle flags such conversions (publicConversions: flag, the default) they are never verified and their commissions never approve automatically.";
 
 /** "2 ctx only" (no merchant token) under a conversions count (API.md v2.1: unauthenticatedConversions), or null for none. */
 function unauthenticatedLine(row, tag = 'div.small.unauthenticated') {
