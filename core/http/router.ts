@@ -64,6 +64,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     const ids = (schema: unknown) => ({ ids: propertyNames(schema, isId), lists: propertyNames(schema, isIdList) });
     const uuids = { params: ids(params), query: ids(query), body: ids(body) };
     const integers = propertyNames(query, isInteger);
+    const singles = propertyNames(query, (p) => !isList(p));
     const nullable = def.nullMeansAbsent?.length ? optionalNotNullable(body, def.nullMeansAbsent) : null;
     const method = def.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
     router[method](toKoaPath(def.path), async (ctx: Context) => {
@@ -78,6 +79,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       const query = { ...ctx.query };
       if (validators.query) {
         assertStorable(query, '/query', 'query string');
+        assertOnce(query, singles);
         assertDigits(query, integers);
         check(validators.query(), query, '/query', 'query string');
         lowercaseIds(query, uuids.query);
@@ -131,6 +133,7 @@ function propertyNames(schema: unknown, test: (property: PropertySchema) => bool
 const isId = (p: PropertySchema) => p.format === 'uuid';
 const isIdList = (p: PropertySchema) => p.items?.format === 'uuid';
 const isInteger = (p: PropertySchema) => [p.type].flat().includes('integer');
+const isList = (p: PropertySchema) => [p.type].flat().includes('array');
 
 /**
  * An id in capitals is the same id to PostgreSQL, but it was echoed as given, into answers and audit events
@@ -165,6 +168,14 @@ function dropNulls(body: unknown, names: Set<string>): void {
  * ajv's coercion takes any string JavaScript reads as a whole number: `limit=0x2`, `0b10`, `2e0`, `+2` and ` 2` were
  * 2. An integer in a query string is written in decimal digits (a minus sign allowed, for the range check to refuse).
  */
+/** `?limit=1&limit=2` is a list of two: "must be integer" named the wrong mistake. */
+function assertOnce(query: Record<string, unknown>, names: string[]): void {
+  const repeated = names.filter((name) => Array.isArray(query[name]));
+  if (repeated.length) {
+    throw invalidRequest('The query string is invalid.', repeated.map((name) => ({ pointer: `/query/${name}`, message: 'must be given once' })));
+  }
+}
+
 function assertDigits(query: Record<string, unknown>, names: string[]): void {
   const bad = names.filter((name) => typeof query[name] === 'string' && !/^-?\d+$/.test(query[name] as string));
   if (bad.length) {

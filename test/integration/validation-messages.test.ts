@@ -76,6 +76,13 @@ describe('validation errors say what is wanted, not how it is checked', () => {
     expect(query.body.error.details).to.deep.equal([{ pointer: '/query/a~1b', message: 'is not a known field' }]);
   });
 
+  it('says a query parameter given twice is given twice, not "must be integer" (a helper pass: ?limit=1&limit=2)', async () => {
+    for (const path of [`/v2/handles/${t.handle}/campaigns?limit=1&limit=2`, `/v2/handles/${t.handle}/partners?status=ACTIVE&status=SUSPENDED`]) {
+      const res = await server.http.get(path).set(t.auth).expect(400);
+      expect(res.body.error.details, path).to.deep.equal([{ pointer: `/query/${path.includes('limit') ? 'limit' : 'status'}`, message: 'must be given once' }]);
+    }
+  });
+
   it('answers an empty or too long key with its length only, not also "must not contain control characters"', async () => {
     const ctx = await clickThrough(server, t.handle, t.slug);
     for (const [key, said] of [['', 'must NOT have fewer than 1 characters'], ['k'.repeat(256), 'must NOT have more than 255 characters']]) {
