@@ -1,6 +1,6 @@
 // `tenx analytics funnel|by <dimension>`: seed workflows 3 and 4 (per-partner funnel, breakdowns, bot share).
 import { Argument, type Command } from 'commander';
-import { timeArg } from './args.ts';
+import { timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
 import { UsageError } from './errors.ts';
 import { action, botShare, conversionShare, money, percent, printJson, printTable, type Column } from './output.ts';
@@ -86,7 +86,7 @@ function addFilters(cmd: Command): Command {
     .option('--campaign <campaignId>', 'only this campaign (partner)')
     .option('--partner <partnerId>', "only this partner's campaigns (handle tokens; a partner login reads its own)")
     .option('--from <time>', 'from this ISO-8601 time (inclusive)', timeArg)
-    .option('--to <time>', 'up to this ISO-8601 time (exclusive)', timeArg)
+    .option('--to <time>', 'up to this ISO-8601 time (exclusive); a bare date: to the end of that UTC day', toArg)
     .option('--json', 'print the raw JSON response');
 }
 

@@ -76,3 +76,16 @@ export function uuidArg(value: string): string {
 export function uuidListArg(value: string, previous: string[] = []): string[] {
   return [...previous, uuidArg(value)];
 }
+
+const BARE_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * `--to`: a time as given (exclusive), or a bare date (2026-12-06) as the end of that UTC day, the day included, as the
+ * dashboard's date fields send it: `--from 2026-12-06 --to 2026-12-06` was "`from` must be before `to`", and
+ * `--to 2026-12-06` left the 6th out of lists and exports without a word.
+ */
+export function toArg(value: string): string {
+  const start = timeArg(value);
+  if (!BARE_DATE.test(value.trim())) return start;
+  return new Date(Date.parse(start) + 86_400_000).toISOString();
+}

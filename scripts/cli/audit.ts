@@ -1,6 +1,6 @@
 // `tenx audit list`: the trail that settles commission disputes (conversions created/deduped/mismatched, changes).
 import { Option, type Command } from 'commander';
-import { intArg, timeArg } from './args.ts';
+import { intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
 import { action, printJson, printTable } from './output.ts';
 
@@ -42,7 +42,7 @@ export function registerAuditCommands(program: Command) {
     .addOption(new Option('--type <type>', 'only this event type').choices(AUDIT_TYPES))
     .option('--campaign <campaignId>', 'only events of this campaign')
     .option('--from <time>', 'from this ISO-8601 time', timeArg)
-    .option('--to <time>', 'up to this ISO-8601 time', timeArg)
+    .option('--to <time>', 'up to this ISO-8601 time; a bare date: to the end of that UTC day', toArg)
     .option('--limit <n>', 'at most n events', intArg(1, 500), 50)
     .option('--cursor <cursor>', 'the page after this cursor (printed when there are more)')
     .option('--json', 'print the raw JSON ({data, nextCursor})')

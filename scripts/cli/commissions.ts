@@ -1,6 +1,6 @@
 // `tenx commissions ...`: the commission ledger; approve or reject with a reason (audited).
 import { Option, type Command } from 'commander';
-import { intArg, timeArg, uuidListArg } from './args.ts';
+import { intArg, timeArg, toArg, uuidListArg } from './args.ts';
 import { withClient } from './client.ts';
 import { EXIT_API } from './errors.ts';
 import { action, money, printJson, printTable } from './output.ts';
@@ -51,7 +51,7 @@ export function registerCommissionCommands(program: Command) {
     .option('--partner <partnerId>', 'only this partner')
     .option('--campaign <campaignId>', 'only this campaign')
     .option('--from <time>', 'created from this ISO-8601 time', timeArg)
-    .option('--to <time>', 'created before this ISO-8601 time', timeArg)
+    .option('--to <time>', 'created before this ISO-8601 time; a bare date: to the end of that UTC day', toArg)
     // As `campaigns list`: one page of 1..500 (the API's bounds, checked here so a bad value is a usage
     // error), the next page by --cursor, and a note on stderr when there is one.
     .option('--limit <n>', 'one page of at most n (default: every page)', intArg(1, 500))

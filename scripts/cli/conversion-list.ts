@@ -1,6 +1,6 @@
 // `tenx conversions list`: recorded conversions with their partner and what reversals took back (conversions.read).
 import { Option, type Command } from 'commander';
-import { intArg, timeArg } from './args.ts';
+import { intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
 import { UsageError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
@@ -44,7 +44,7 @@ export function registerConversionList(conversions: Command) {
     .addOption(new Option('--status <status>', 'only this status').choices(STATUSES))
     .option('--key <idempotencyKey>', "only the conversion the merchant posted with this key (its order id; not with a partner login)")
     .option('--from <time>', 'recorded from this ISO-8601 time (inclusive)', timeArg)
-    .option('--to <time>', 'recorded before this ISO-8601 time', timeArg)
+    .option('--to <time>', 'recorded before this ISO-8601 time; a bare date: to the end of that UTC day', toArg)
     .option('--limit <n>', 'one page of at most n (default: every page)', intArg(1, 500))
     .option('--cursor <cursor>', 'the page after this cursor')
     .option('--json', 'print the raw JSON ({data, nextCursor})')

@@ -4,7 +4,7 @@ import { open } from 'node:fs/promises';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Option, type Command } from 'commander';
-import { timeArg } from './args.ts';
+import { timeArg, toArg } from './args.ts';
 import { streamed, withClient } from './client.ts';
 import { ServerError, UsageError } from './errors.ts';
 import { action, bytes } from './output.ts';
@@ -106,7 +106,7 @@ export function registerExportCommand(program: Command) {
     .option('--campaign <campaignId>', 'only this campaign (partner)')
     .option('--partner <partnerId>', "only this partner's clicks (handle tokens; a partner login exports its own)")
     .option('--from <time>', 'clicks from this ISO-8601 time', timeArg)
-    .option('--to <time>', 'clicks before this ISO-8601 time', timeArg)
+    .option('--to <time>', 'clicks before this ISO-8601 time; a bare date: to the end of that UTC day', toArg)
     .option('--quiet', 'no progress, only the final line')
     .action(action(runExport));
 }

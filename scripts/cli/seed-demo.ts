@@ -9,6 +9,7 @@ import { ApiError, ServerError, UsageError } from './errors.ts';
 import { action, formatTable, printJson } from './output.ts';
 import { bar, progress } from './progress.ts';
 import { changedValue, order, rng, visit, type Rng, type Visit } from './seed-traffic.ts';
+import { foreignContent } from './seed-guard.ts';
 
 /** Seed workflow 1's campaigns, with workflow 6's source routing on alpha and a coupon-site rule on beta. */
 export const DEMO_CAMPAIGNS = [
@@ -68,6 +69,7 @@ interface Options {
   seed?: number;
   webhookUrl?: string;
   forwardedFor?: boolean;
+  yes?: boolean;
   json?: boolean;
 }
 
@@ -169,6 +171,18 @@ async function seedDemo(o: Options) {
   const r: Rng = rng(o.seed ?? Date.now());
   checkWebhookUrl(o.webhookUrl);
   const { client, ownerToken, created } = await connect(o);
+  if (!created && !o.yes) {
+    const demo = { partners: DEMO_PARTNERS.map((p) => p.partnerId), campaigns: DEMO_CAMPAIGNS.map((c) => c.campaignId), rewards: DEMO_REWARDS.map((r) => r.rewardId) };
+    const others = await foreignContent(client, demo);
+    if (others.length) {
+      await client.close();
+      throw new UsageError(
+        `handle ${client.handle} already has ${others.slice(0, 5).join(', ')}${others.length > 5 ? ` and ${others.length - 5} more` : ''}: seed-demo would add handle-wide ` +
+          '10% reward rules (every partner earns them), raise its burst detector limit (bot protection off) and send fake clicks and conversions. ' +
+          'Seed a handle of its own (ADMIN_TOKEN and --handle <new>), or pass --yes to seed this one anyway.',
+      );
+    }
+  }
   const log = (line: string) => process.stderr.write(line + '\n');
   // Said at once: a seed that fails or is interrupted later (a refused webhook, Ctrl-C) left a new handle whose owner
   // token it never printed, and a rerun finds the handle and cannot show it again.
@@ -317,6 +331,7 @@ export function registerSeedDemoCommand(program: Command) {
     .option('--seed <n>', 'random seed, to replay the same traffic', intArg(0, 2 ** 31 - 1))
     .option('--webhook-url <url>', 'also subscribe this endpoint to link and conversion events')
     .option('--forwarded-for', 'the server trusts this host as a proxy (TRUSTED_PROXIES): give each visitor its own X-Forwarded-For IP')
+    .option('--yes', 'seed an existing handle that has partners, campaigns or reward rules of its own')
     .option('--json', 'print a JSON summary')
     .action(action(seedDemo));
 }

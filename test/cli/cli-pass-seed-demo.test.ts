@@ -46,6 +46,21 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     expect(again.stdout).to.include(`Next: tenx login --url ${server.url} --handle ${handle} --token <a token of ${handle}`);
   });
 
+  it("refuses to seed a handle with partners of its own unless told --yes (it would add handle-wide rules and turn bot protection off)", async () => {
+    const real = await createHandle(server);
+    await createPartner(server, real, 'realpartner');
+    const refused = await tenx(['seed-demo', '--url', server.url, '--handle', real.handle, '--clicks', '10']);
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.include(`handle ${real.handle} already has partner realpartner`).and.include('--yes');
+    // Nothing was written: no demo partner, no rule, the burst detector as it was.
+    const partners = await server.http.get(`/v2/handles/${real.handle}/partners`).set(real.auth).expect(200);
+    expect(partners.body.data.map((p: { partnerId: string }) => p.partnerId)).to.deep.equal(['realpartner']);
+    expect((await server.http.get(`/v2/handles/${real.handle}/rewards`).set(real.auth).expect(200)).body.data).to.deep.equal([]);
+    const seeded = await tenx(['seed-demo', '--url', server.url, '--handle', real.handle, '--clicks', '10', '--seed', '4', '--yes']);
+    ok(seeded);
+    expect((await server.http.get(`/v2/handles/${real.handle}/rewards`).set(real.auth).expect(200)).body.data).to.have.length(2);
+  });
+
   it('a seed that fails after creating its handle has already printed the owner token, and a bad --webhook-url creates nothing', async () => {
     // The token was printed only at the end: a refused webhook or a Ctrl-C left a handle nobody but the operator could use.
     const bad = uniqueHandle('seedbad');

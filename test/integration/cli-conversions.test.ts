@@ -86,6 +86,11 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
     const page = JSON.parse(json.stdout);
     expect(page.nextCursor).to.equal(null);
     expect(page.data.map((c: { conversionId: string }) => c.conversionId)).to.deep.equal([ids['order-3'], ids['order-2'], ids['order-1']]);
+    // A bare --to date includes that UTC day, as the dashboard's date fields do (it meant the day's first instant: nothing).
+    const today = new Date().toISOString().slice(0, 10);
+    const todays = await tenx(['conversions', 'list', '--from', today, '--to', today, '--json']);
+    ok(todays);
+    expect(JSON.parse(todays.stdout).data).to.have.length(3);
     const none = await tenx(['conversions', 'list', '--partner', 'nobody', '--from', '2020-01-01', '--to', '2020-01-02T00:00:00Z']);
     ok(none);
     expect(none.stderr).to.include('no conversions match');
