@@ -10,6 +10,7 @@ type Register = (program: Command) => void;
 export const API_COMMANDS: Record<string, () => Promise<Register>> = {
   login: async () => (await import('./login.ts')).registerLoginCommands,
   logout: async () => (await import('./login.ts')).registerLoginCommands,
+  whoami: async () => (await import('./whoami.ts')).registerWhoamiCommand,
   handle: async () => (await import('./handle.ts')).registerHandleCommands,
   campaigns: async () => (await import('./campaigns.ts')).registerCampaignCommands,
   analytics: async () => (await import('./analytics.ts')).registerAnalyticsCommands,

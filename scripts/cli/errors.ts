@@ -66,6 +66,10 @@ export function withCredentialHint(err: unknown, isPartner: boolean, storedAt: s
       : `The token is ${source}: ${replace} one that has the scope (the owner token issues it: tenx tokens create --name NAME --scopes SCOPE).`;
   }
   else if (err.status === 403 && isPartner) hint = `The token is a partner token (${source}): this command needs a handle token: ${replace} the owner token or a PAT.`;
+  else if (err.status === 404 && /^Handle not found/.test(err.message)) {
+    // The API says no more (another tenant's existence is never revealed); what the CLI sent, it can say.
+    hint = `The handle is ${env.TENX_HANDLE ? `TENX_HANDLE (${env.TENX_HANDLE})` : `the one of the login stored in ${storedAt}`}: handles are lower case, and a token works on its own handle only (${LOGIN} with the handle and one of its tokens).`;
+  }
   return hint ? withHint(err, hint) : err;
 }
 

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, partnerCampaign } from '../support/conversions.ts';
+import { partnerToken } from '../support/partners.ts';
 import { ADMIN_TOKEN, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
 import { runNode, type Run } from '../support/run.ts';
 
@@ -80,6 +81,16 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const login = await tenx(['login', '--url', server.url, '--handle', tenant.handle, '--token', token]);
     ok(login);
     expect(login.stdout).to.include('partner alpha');
+    // Who it is, and its balances (GET …/partner): nothing earned yet; the owner's login says which token it is.
+    const me = await tenx(['whoami']);
+    ok(me);
+    expect(me.stdout).to.include(`handle ${tenant.handle}: partner alpha (`).and.include('ACTIVE').and.match(/^CURRENCY\s+PENDING\s+APPROVED\s+PAID$/m);
+    expect(me.stderr).to.include('no balance yet');
+    const meJson = JSON.parse((await tenx(['whoami', '--json'])).stdout);
+    expect(meJson.partner).to.deep.include({ partnerId: 'alpha', status: 'ACTIVE' });
+    const owner = await tenx(['whoami'], asOwner());
+    ok(owner);
+    expect(owner.stdout).to.include('the owner token').and.include('scopes: campaigns.read');
     // Stored login, no TENX_*: the funnel comes from the partner realm and holds only alpha's campaign.
     const funnel = await tenx(['analytics', 'funnel', '--json']);
     ok(funnel);
@@ -194,6 +205,11 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     ok(await tenx(['payouts', 'mark-paid', payout.payoutId, '--reference', 'SEPA-1'], asOwner()));
     expect((await api(`/payouts/${payout.payoutId}`)).body).to.include({ status: 'paid', reference: 'SEPA-1' });
     expect((await api(`/commissions/${a}`)).body.status).to.equal('paid');
+    // The partner sees it paid in its balances.
+    const alpha = await partnerToken(server, tenant, 'alpha');
+    const me = await tenx(['whoami'], { TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: alpha.token });
+    ok(me);
+    expect(me.stdout).to.match(/^USD\s+0\.00\s+0\.00\s+13\.00$/m);
   });
 
   it('payouts run: a bare --period-end date is the end of that UTC day (as in the dashboard); nothing due names the hold; payouts cancel', async () => {

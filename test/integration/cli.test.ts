@@ -252,6 +252,13 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     expect(existsSync(join(configHome, 'tenx', 'credentials.json')), 'a failed login stores nothing').to.equal(false);
   });
 
+  it('any command: "Handle not found" says where the handle came from and what to check (it said only "Handle not found.")', async () => {
+    const env = { ...process.env, XDG_CONFIG_HOME: configHome, TENX_URL: server.url, TENX_HANDLE: tenant.handle.toUpperCase(), TENX_TOKEN: tenant.ownerToken };
+    const r = await runNode([TENX, 'campaigns', 'list'], env);
+    fails(r, 1);
+    expect(r.stderr).to.include('Handle not found.').and.include(`TENX_HANDLE (${tenant.handle.toUpperCase()})`).and.include('lower case');
+  });
+
   it("login with the operator's admin token works, and says it is the operator's (every handle) and what to keep instead", async () => {
     const adminToken = server.admin().Authorization.slice('Bearer '.length);
     const home = mkdtempSync(join(tmpdir(), 'tenx-cli-admin-login-'));
