@@ -91,4 +91,22 @@ describe('dashboard commissions in a real browser: the created-on date filter', 
     expect(await problem.count(), 'the error goes once the range is valid').to.equal(0);
     expect(session.unexpectedConsole([400])).to.deep.equal([]);
   });
+
+  it("offers no Approve on today's click row (the API approves it once the UTC day has ended), and does on an ended day's", async () => {
+    // ledgerRows takes a click row's day as the day before its hold ends (a hold of 0 days).
+    const [today, yesterday] = await ledgerRows(suite.server, [
+      { handle: tenant.handle, partnerId: 'alpha', type: 'click', amount: '0.50', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000), createdAt: new Date() },
+      { handle: tenant.handle, partnerId: 'alpha', type: 'click', amount: '0.70', status: 'pending', holdUntil: new Date(), createdAt: new Date(Date.now() - 86_400_000) },
+    ]);
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/commissions?type=click');
+    const open = page.locator(`#commissions-table tr[data-commission-id="${today}"]`);
+    await open.waitFor({ timeout: UI_WAIT });
+    expect(await open.locator('[data-action="approve"]').count()).to.equal(0);
+    expect(await open.locator('[data-note="open-day"]').textContent()).to.equal('approvable after today (UTC)');
+    expect(await page.locator(`#commissions-table tr[data-commission-id="${yesterday}"] [data-action="approve"]`).count()).to.equal(1);
+    // The API agrees: today's row is refused, yesterday's approved.
+    await suite.server.http.patch(`/v2/handles/${tenant.handle}/commissions/${today}`).set(tenant.auth).send({ status: 'approved', reason: 'x' }).expect(409);
+  });
 });

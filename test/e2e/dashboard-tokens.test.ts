@@ -97,4 +97,37 @@ describe('dashboard access tokens in a real browser: issue, rotate, revoke', fun
       await other.close();
     }
   });
+
+  it("offers no Rotate or Revoke the API would refuse, and rotating the session's own token keeps the session on the new secret", async () => {
+    // A dashboard pass: Rotate on the owner row and Revoke on a token with other scopes came back 403 after a confirmation,
+    // and rotating the signed-in token signed the person out at the next click, its new secret lost.
+    const self = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['tokens.write', 'campaigns.read']);
+    const wider = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['payouts.write']);
+    const narrower = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['campaigns.read']);
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, suite.server, tenant.handle, self.token, '#/tokens');
+    const rowOf = (id: string) => page.locator(`#tokens-table tr[data-token-id="${id}"]`);
+    await rowOf(self.tokenId).waitFor({ timeout: UI_WAIT });
+    const owner = page.locator('#tokens-table tr[data-owner="true"]');
+    expect(await owner.locator('button').count(), 'the owner token: only itself').to.equal(0);
+    expect(await owner.locator('td.actions').textContent()).to.include('owner only');
+    expect(await rowOf(wider.tokenId).locator('button').count(), 'a token with a scope this one lacks').to.equal(0);
+    expect(await rowOf(wider.tokenId).locator('td.actions').textContent()).to.include('needs its scopes');
+    expect(await rowOf(narrower.tokenId).locator('[data-action="revoke"]').count()).to.equal(1);
+    expect(await rowOf(self.tokenId).textContent()).to.include('this session');
+
+    await rowOf(self.tokenId).locator('[data-action="rotate"]').click();
+    await waitForText(page, 'dialog.confirm', 'You are signed in with this token');
+    await page.locator('dialog.confirm [data-confirm="ok"]').click();
+    await page.locator('#token-issued', { hasText: 'New secret of' }).waitFor({ timeout: UI_WAIT });
+    expect((await current(self.token)).status, 'the old secret').to.equal(401);
+    // Still signed in: another page and back load with the new secret.
+    await page.click('.nav-link[data-page="campaigns"]');
+    await page.locator('.nav-link[data-page="campaigns"].active').waitFor({ timeout: UI_WAIT });
+    await page.click('.nav-link[data-page="tokens"]');
+    await rowOf(self.tokenId).waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#signin-token').count(), 'not signed out').to.equal(0);
+    await shot(page, 'tokens-rotated-own');
+  });
 });

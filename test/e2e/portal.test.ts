@@ -94,6 +94,17 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await row.locator('button.copy').click();
     expect(await page.evaluate(() => navigator.clipboard.readText())).to.equal(`${suite.server.url}/${tenant.handle}/alpha-deal`);
     await shot(page, 'portal-02-links');
+    // An archived campaign's link answers 404: listed, but not offered to copy (a dashboard pass found a Copy on it).
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId: 'alpha-old', goalType: 'AFFILIATE_CLICKOUT', status: 'ARCHIVED', partnerId: 'alpha',
+      primaryLink: { slug: 'alpha-old', destinationUrl: 'https://merchant.example.com/old' },
+    }).expect(201);
+    await page.reload();
+    const old = page.locator('#portal-campaigns tr[data-campaign-id="alpha-old"]');
+    await old.waitFor({ timeout: UI_WAIT });
+    expect(await old.locator('button.copy').count()).to.equal(0);
+    expect(await old.textContent()).to.include('Archived: this link no longer redirects.');
+    expect(await row.locator('button.copy').count()).to.equal(1);
 
     await page.click('.nav-link[data-page="live"]');
     await page.locator('#live-state[data-state="open"]').waitFor({ timeout: UI_WAIT });

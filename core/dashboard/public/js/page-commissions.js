@@ -111,9 +111,13 @@ export async function renderCommissions(ctx) {
       // Not an arrow: newest first, the row above is seldom the commission it follows (a UI pass read ↳ so).
       ? h('span.muted.small', { title: "Moves with its conversion's commission", 'aria-label': "Moves with its conversion's commission" }, '—')
       : h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
+    // A day's click row grows with the day's clicks: the API approves it once the UTC day has ended (409 before), so
+    // today's offers no Approve (a dashboard pass pressed it and met the 409).
+    const openDay = c.type === 'click' && c.status === 'pending' && String(c.createdAt).slice(0, 10) === new Date().toISOString().slice(0, 10);
     // Stacked: side by side they widened the ledger past a 1280-pixel window, hiding Reject off to the right.
     const actions = h('td.actions', {}, h('div.row-actions', {},
-      !follows && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
+      openDay ? h('span.muted.small', { dataset: { note: 'open-day' }, title: "Today's clicks still add to it" }, 'approvable after today (UTC)') : null,
+      !follows && !openDay && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
       !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null));
     const tr = h('tr', { dataset: { commissionId: c.commissionId, status: c.status } },
       // On a phone this column stays in view while the others scroll: its amount says which row Approve and Reject act on.

@@ -30,7 +30,9 @@ export async function renderPayouts(ctx) {
   function runCard() {
     // One key per run form: a double click or a retry after a timeout returns the same payouts (API: same key → 200).
     let key = crypto.randomUUID();
-    const periodEnd = h('input#payout-period-end', { type: 'date', 'aria-label': 'Period end' });
+    // At most today (UTC): a later period end pays commissions whose hold has not ended yet, so a refund within the
+    // hold would become a clawback (a dashboard pass ran one for a date two weeks ahead). The API still takes one.
+    const periodEnd = h('input#payout-period-end', { type: 'date', 'aria-label': 'Period end', max: new Date().toISOString().slice(0, 10) });
     const partners = h('input#payout-partners', { placeholder: 'all partners, or ids separated by commas', spellcheck: 'false' });
     const submit = h('button.btn.btn-primary#payout-run', { type: 'submit' }, 'Run payouts');
     const field = (label, input, hint) => h('div.field', {}, h('label', { for: input.id }, label), input, hint ? h('div.hint.muted', {}, hint) : null);
@@ -55,7 +57,7 @@ export async function renderPayouts(ctx) {
           // approved by hand keeps its hold (the old wording sent people looking for approvals).
           // Two causes, each with its own remedy: one sentence offering a later period end for both misled when it was the minimum.
           : h('div', {}, h('strong', {}, 'No payout created.'), h('ul.small', {},
-            h('li', {}, 'Nothing approved was due by the period end: a commission approved by hand keeps its hold, and is paid once it ends, or by a run with a later period end.'),
+            h('li', {}, 'Nothing approved was due by the period end: a commission approved by hand keeps its hold, and is paid once it ends, or by a run with a later period end (up to today).'),
             h('li', {}, "Or what is due is below the partner's minimum payout (see Partners), or not above 0 after a clawback: either carries forward to a later run.")))));
         await table.reload();
       } catch (err) {

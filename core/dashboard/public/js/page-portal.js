@@ -52,9 +52,11 @@ export async function renderPortalLinks(ctx) {
     row: (c) => h('tr', { dataset: { campaignId: c.campaignId } },
       h('td', {}, h(`div.strong${idClass(c.campaignId)}`, {}, c.campaignId), c.title ? h('div.muted.small.truncate', { title: c.title }, c.title) : null),
       h('td', {}, statusBadge(c.status)),
-      h('td', {}, c.shortUrl
+      // Only an ACTIVE campaign's link redirects (API.md: otherwise 404): a paused or archived one is shown, not offered to copy.
+      h('td', {}, !c.shortUrl ? '—' : c.status === 'ACTIVE'
         ? h('div.link-cell', {}, h('a.short-link', { href: c.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, c.shortUrl), copyButton(c.shortUrl))
-        : '—')),
+        : h('div.link-cell.muted', { dataset: { inactive: '' } }, h('span.short-link', {}, c.shortUrl),
+          h('div.small', {}, c.status === 'ARCHIVED' ? 'Archived: this link no longer redirects.' : 'Not live: this link answers "not found" until the network activates the campaign.')))),
   });
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Links'),

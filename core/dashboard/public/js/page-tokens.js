@@ -3,7 +3,7 @@
 // (a new secret, shown once, the old one refused at once) and revoke one, each after a confirmation.
 // The owner token is rotated, never revoked. The API refuses what the signed-in token may not grant (403).
 
-import { api } from './api.js';
+import { api, session } from './api.js';
 import { h, clear, badge, card } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
@@ -30,16 +30,28 @@ export async function renderTokens(ctx) {
     issued,
     card('All tokens', table.el));
 
+  const self = ctx.scopes?.self ?? null;
+  /**
+   * What the API lets the signed-in token do to `t` (API.md and the README's token rules): the operator anything; the
+   * owner token itself only by itself; another token by one holding every scope of it. Buttons it would refuse with
+   * 403 after a confirmation are not offered.
+   */
+  const manageable = (t) => !self || self.admin || self.tokenId === t.tokenId || (!t.owner && t.scopes.every((s) => allowed(ctx.scopes, s)));
+
   function row(t) {
     const feedback = h('div.row-feedback');
     const state = tokenState(t);
-    const tr = h('tr', { dataset: { tokenId: t.tokenId, state, ...(t.owner && { owner: 'true' }) } },
-      tokenCells(t, state, t.owner ? [badge('owner', 'neutral')] : []),
-      h('td.actions', {}, state === 'revoked' ? null : [
-        h('button.btn.btn-small', { type: 'button', dataset: { action: 'rotate' }, on: { click: rotate } }, 'Rotate'), ' ',
-        // The owner token holds every scope and is never revoked (API.md): only rotated.
-        t.owner ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'),
-      ], feedback));
+    const mine = Boolean(self && self.tokenId === t.tokenId);
+    const tr = h('tr', { dataset: { tokenId: t.tokenId, state, ...(t.owner && { owner: 'true' }), ...(mine && { session: 'true' }) } },
+      tokenCells(t, state, [t.owner ? badge('owner', 'neutral') : null, mine ? badge('this session', 'neutral') : null].filter(Boolean)),
+      h('td.actions', {}, state === 'revoked' ? null : !manageable(t)
+        ? h('span.muted.small', { title: t.owner ? 'Only the owner token itself (or the operator) rotates the owner token.' : 'Only a token holding every scope of this one may rotate or revoke it.' },
+          t.owner ? 'owner only' : 'needs its scopes')
+        : [
+          h('button.btn.btn-small', { type: 'button', dataset: { action: 'rotate' }, on: { click: rotate } }, 'Rotate'), ' ',
+          // The owner token holds every scope and is never revoked (API.md): only rotated.
+          t.owner ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'),
+        ], feedback));
     return tr;
 
     function rotate(e) {
@@ -47,12 +59,15 @@ export async function renderTokens(ctx) {
         confirm: {
           title: `Rotate the token "${t.name}"?`,
           body: ['It gets a new secret, shown once; the old secret is refused from now on (401), and streams opened with it end.',
-            'Its id, scopes and expiry stay. Put the new secret wherever the old one was used.'],
+            'Its id, scopes and expiry stay. Put the new secret wherever the old one was used.',
+            ...(mine ? ['You are signed in with this token: this dashboard switches to the new secret; copy it for anything else that uses the token.'] : [])],
           confirm: 'Rotate token',
         },
         feedback, failTitle: 'Could not rotate the token',
         run: async () => {
           const rotated = await api(`/tokens/${encodeURIComponent(t.tokenId)}/rotate`, { method: 'POST' });
+          // The session's own token: the old secret is refused from now on, so the next page would have signed out.
+          if (mine && rotated.token) session.save(session.handle, rotated.token);
           clear(issued, tokenOnce(rotated, 'New secret of'));
           replaceRow(tr, row(rotated), 'rotate');
         },
@@ -63,7 +78,8 @@ export async function renderTokens(ctx) {
       return confirmedRowAction(e, {
         confirm: {
           title: `Revoke the token "${t.name}"?`,
-          body: 'Whoever holds it is refused from its next request (401), and its open live streams end. This cannot be undone.',
+          body: mine ? ['You are signed in with this token: revoking it signs you out of this dashboard.', 'Whoever holds it is refused from its next request (401), and its open live streams end. This cannot be undone.']
+            : 'Whoever holds it is refused from its next request (401), and its open live streams end. This cannot be undone.',
           confirm: 'Revoke token',
         },
         feedback, failTitle: 'Could not revoke the token',

@@ -43,7 +43,9 @@ export async function probeScopes({ handle, token }) {
   // partner.read is never a handle token's: it would open the portal's pages, which answer 403.
   const scopes = Object.fromEntries(SCOPES.map((s) => [s, held.has(s) && s !== 'partner.read' ? 'granted' : 'denied']));
   for (const key of Object.keys(OPTIONAL_REALM_ROUTES)) scopes[key] = 'denied';
-  return scopes;
+  // Which token this is: the Access tokens page keeps the session on a rotated secret of its own, and offers no
+  // Rotate or Revoke the API would refuse it.
+  return { ...scopes, self: { tokenId: me.tokenId, owner: Boolean(me.owner), admin: me.kind === 'admin' } };
 }
 
 /** A page is shown unless the token lacks its scope. */
