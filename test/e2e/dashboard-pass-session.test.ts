@@ -37,6 +37,8 @@ describe('dashboard session in a real browser: a revoked token on a live page, t
     expect(await page.locator('.signin-form [role="alert"]').textContent()).to.include('revoked').and.include('401');
     expect(await page.locator('.layout').count(), 'no page of the dashboard left behind').to.equal(0);
     expect(await page.evaluate(() => sessionStorage.getItem('tenx.token')), 'the dead token forgotten').to.equal(null);
+    // The handle is not: the form is filled with it again (a pass had to retype it).
+    expect(await page.inputValue('#signin-handle')).to.equal(tenant.handle);
   }
 
   it('a handle token revoked while the live funnel is open: back to sign-in, saying it was revoked', async () => {

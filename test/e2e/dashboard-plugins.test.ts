@@ -38,7 +38,7 @@ describe('dashboard plugins page in a real browser', function () {
       burst.locator('[data-action="save"]').click(),
     ]);
     expect(put.postDataJSON()).to.deep.equal({ enabled: true, settings: { maxClicksPerMinute: 5 } });
-    await waitForText(page, '#plugins-botDetectors tr[data-plugin="burst"]', 'Saved: enabled.');
+    await waitForText(page, '#plugins-botDetectors tr[data-plugin="burst"]', 'Settings saved; enabled.');
     expect((await plugin('botDetectors', 'burst')).settings).to.deep.equal({ maxClicksPerMinute: 5 });
 
     // Out of the schema's range: the API's 400 names the field, in the row; nothing changes.
@@ -73,7 +73,7 @@ describe('dashboard plugins page in a real browser', function () {
     expect(sent).to.equal(false);
     await bySource.fill('{"email": "newsletter"}');
     await segment.locator('[data-action="save"]').click();
-    await waitForText(page, '#plugins-trackingPresets tr[data-plugin="partner_segment"]', 'Saved:');
+    await waitForText(page, '#plugins-trackingPresets tr[data-plugin="partner_segment"]', 'Settings saved');
     expect((await plugin('trackingPresets', 'partner_segment')).settings).to.deep.include({ bySource: { email: 'newsletter' } });
     await shot(page, 'plugins-02-saved');
     const [cut] = await atPhoneWidth(page, 'plugins-03-phone');

@@ -11,9 +11,9 @@ export const session = {
     sessionStorage.setItem(HANDLE_KEY, handle);
     sessionStorage.setItem(TOKEN_KEY, token);
   },
+  /** The token goes; the handle stays to fill the sign-in form again (after a forced sign-out it had to be retyped). */
   clear() {
     sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(HANDLE_KEY);
   },
 };
 

@@ -27,7 +27,7 @@ export async function renderCommissions(ctx) {
   const filterFeedback = h('div.feedback#commission-filter-feedback', { 'aria-live': 'polite' });
   const apply = h('button.btn#commission-apply', { type: 'submit' }, 'Apply');
   const stats = h('div.stats#commission-summary');
-  const reason = h('input#commission-reason', { 'aria-label': 'Reason', placeholder: 'Reason (required, audited)', maxLength: 500 });
+  const reason = h('input#commission-reason', { 'aria-label': 'Reason', placeholder: 'Reason (required, audited; the partner sees it)', maxLength: 500 });
   const selectedCount = h('span.muted.small#commission-selected', {}, '0 selected');
   const actionFeedback = h('div.feedback#commission-feedback', { 'aria-live': 'polite' });
   const selected = new Set();

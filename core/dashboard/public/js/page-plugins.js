@@ -115,7 +115,7 @@ export async function renderPlugins(ctx) {
         try {
           const updated = await api(`/plugins/${encodeURIComponent(p.name)}`, { method: 'PUT', body: settings ? { enabled, settings } : { enabled } });
           fill(updated);
-          tr.querySelector('.row-feedback')?.append(h('span.muted.small', { role: 'status' }, `Saved: ${updated.enabled ? 'enabled' : 'disabled'}.`));
+          tr.querySelector('.row-feedback')?.append(h('span.muted.small', { role: 'status' }, withSettings ? `Settings saved; ${updated.enabled ? 'enabled' : 'disabled'}.` : `Saved: ${updated.enabled ? 'enabled' : 'disabled'}.`));
         } catch (err) {
           done();
           feedback.append(errorBox(err, `Could not save ${p.name}`));
