@@ -148,6 +148,10 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     // Its status, not its text: "partially reversed" already held the word (a run read the row before its redraw).
     await page.locator(`${rowOf('order-1001')}[data-status="reversed"]`).waitFor({ timeout: UI_WAIT });
     expect(await row.locator('[data-action="reverse"]').count(), 'nothing left to reverse').to.equal(0);
+    // The form stays open with its result, its Reverse disabled (a pass pressed it again and read "Leave the amount empty").
+    await page.waitForFunction((sel) => (document.querySelector(sel) as HTMLButtonElement | null)?.disabled === true,
+      `tr[data-reversal-for="${ids['order-1001']}"] [data-action="submit-reversal"]`, { timeout: UI_WAIT });
+    expect(await form.locator('.reversal-done').textContent()).to.include('Reversed 90.00 USD (chargeback)');
     stored = await conversion(ids['order-1001']);
     expect([stored.reversedValue, stored.status]).to.deep.equal([120, 'reversed']);
     const commissions = (await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions?partnerId=alpha&type=conversion`).set(tenant.auth).expect(200)).body.data;

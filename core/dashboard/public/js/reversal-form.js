@@ -41,10 +41,16 @@ export function reversalForm(c, { onReversed, onClose }) {
     } catch (err) {
       result.append(...(err?.code === 'over_reversal'
         ? [errorBox(err, 'Nothing was reversed: that is more than what remains of this conversion'),
-          h('p.small.muted', {}, `Its value: ${fmt.money(c.value, c.currency)}; reversed so far: ${fmt.money(c.reversedValue, c.currency)}. Leave the amount empty to reverse all that remains.`)]
+          h('p.small.muted', {}, `Its value: ${fmt.money(c.value, c.currency)}; reversed so far: ${fmt.money(c.reversedValue, c.currency)}.`,
+            c.status === 'reversed' ? ' Nothing remains to reverse.' : ' Leave the amount empty to reverse all that remains.')]
         : [errorBox(err, 'Could not reverse the conversion')]));
     } finally {
       done();
+      // Reversed whole (this time or before): nothing is left, so the form offers nothing more and its result stays.
+      if (c.status === 'reversed') {
+        submit.disabled = true;
+        submit.title = 'Reversed whole: nothing remains';
+      }
     }
   }
 
