@@ -140,4 +140,18 @@ describe('dashboard webhook management in a real browser', function () {
     expect(await page.locator('#webhooks-table [data-action]').count()).to.equal(0);
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
+
+  it('a health card\'s Send test ping says the ping is queued (it said nothing), also when the status filter hides it', async () => {
+    const made = (await suite.server.http.post(webhooks()).set(tenant.auth).send({ endpointUrl: receiver.url, eventTypes: ['webhook.ping'] }).expect(201)).body;
+    await suite.server.http.post(`${webhooks()}/${made.webhookId}/ping`).set(tenant.auth).expect(202);
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/notifications');
+    const card = page.locator(`#webhook-summary .webhook-card[data-webhook-id="${made.webhookId}"]`);
+    await card.locator('button.ping').waitFor({ timeout: UI_WAIT });
+    await page.selectOption('#delivery-status', 'failed');
+    await card.locator('button.ping').click();
+    await waitForText(page, `#webhook-summary .webhook-card[data-webhook-id="${made.webhookId}"] [role="status"]`, 'Ping queued');
+    expect(await page.locator(`#webhook-summary .webhook-card[data-webhook-id="${made.webhookId}"] [role="status"]`).textContent()).to.include('the filter shows failed deliveries only');
+  });
 });
