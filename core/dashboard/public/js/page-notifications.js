@@ -138,11 +138,11 @@ export async function renderNotifications(ctx) {
   // The last ping sent from a health card: the reload redraws the card, so its confirmation is drawn from here.
   let pinged = null;
 
+  const pingQueued = (deliveryId) => h('div.alert.alert-success', { role: 'status', title: `Delivery ${deliveryId}` },
+    `Ping queued: follow it under Deliveries${status.value && status.value !== 'pending' ? ` (the filter shows ${status.value} deliveries only)` : ''}.`);
+
   function pingButton(webhookId) {
-    const feedback = h('div.row-feedback', {}, pinged?.webhookId === webhookId
-      ? h('div.alert.alert-success', { role: 'status', title: `Delivery ${pinged.deliveryId}` },
-        `Ping queued: follow it under Deliveries${status.value && status.value !== 'pending' ? ` (the filter shows ${status.value} deliveries only)` : ''}.`)
-      : null);
+    const feedback = h('div.row-feedback', {}, pinged?.webhookId === webhookId ? pingQueued(pinged.deliveryId) : null);
     const button = h('button.btn.btn-small.ping', { type: 'button', on: { click: onPing } }, 'Send test ping');
     async function onPing() {
       const done = busy(button);
@@ -151,7 +151,7 @@ export async function renderNotifications(ctx) {
         const queued = await api(`/webhooks/${encodeURIComponent(webhookId)}/ping`, { method: 'POST' });
         // Said whatever the reload does (a pass waited 6 s for any sign the ping went).
         pinged = { webhookId, deliveryId: queued.deliveryId };
-        feedback.append(h('div.alert.alert-success', { role: 'status' }, 'Ping queued: follow it under Deliveries.'));
+        feedback.append(pingQueued(queued.deliveryId));
         lastSignature = '';
         await load();
       } catch (err) {
