@@ -471,7 +471,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   });
 
   it('routing: only when no page at all is visible does the page asked for say it is hidden, and why', async () => {
-    const { token } = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['audit.read']);
+    // A merchant's token (conversions.write alone: it posts conversions) opens no page.
+    const { token } = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['conversions.write']);
     const page = await openPage();
     await signIn(page, token, '#/notifications');
     await waitForText(page, '[data-scope-note="notifications.read"]', 'The notifications page is hidden');

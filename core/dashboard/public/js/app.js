@@ -19,6 +19,7 @@ import { renderPortalHome, renderPortalLinks } from './page-portal.js';
 import { renderSubIds } from './page-subids.js';
 import { renderPartnerCommissions, renderPartnerPayouts } from './page-partner-ledger.js';
 import { renderPortalPostbacks } from './page-postbacks.js';
+import { renderAudit } from './page-audit.js';
 
 // `keepsRange`: an analytics page whose date range lives in the URL (#/funnel?range=7d); moving
 // between such pages keeps the range.
@@ -36,6 +37,7 @@ const PAGES = [
   { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },
   { id: 'plugins', title: 'Plugins', scope: 'plugins.read', render: renderPlugins, icon: '⚙' },
   { id: 'tokens', title: 'Access tokens', scope: 'tokens.write', render: renderTokens, icon: '◆' },
+  { id: 'audit', title: 'Audit log', scope: 'audit.read', render: renderAudit, icon: '☰' },
   { id: 'portal', title: 'Overview', scope: 'partner.read', realm: 'partner', render: renderPortalHome, icon: '⌂' },
   { id: 'links', title: 'Links', scope: 'partner.read', realm: 'partner', render: renderPortalLinks, icon: '◎' },
   { id: 'live', title: 'Live funnel', scope: 'partner.read', realm: 'partner', render: renderFunnel, icon: '▽', keepsRange: true },

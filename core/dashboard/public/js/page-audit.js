@@ -1,0 +1,71 @@
+// The audit log (audit.read; API.md: every conversion, status change, token, webhook and plugin change): newest first,
+// filtered by type, campaign and UTC days kept in the URL, each event's change said in a line (who moved a commission
+// from what to what, and why), so a dispute over a commission is settled without curl.
+
+import { query } from './api.js';
+import { h, fmt, card } from './dom.js';
+import { pagedTable } from './paged-table.js';
+import { dayRangeFilter } from './day-range-filter.js';
+
+const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
+
+/** A payload's primitive fields as `key=value`, the ones that say what changed first. */
+function fields(payload) {
+  const shown = Object.entries(payload ?? {}).filter(([, v]) => v !== null && typeof v !== 'object');
+  return shown.slice(0, 6).map(([k, v]) => `${k}=${v}`).join(' · ');
+}
+
+/** One line for the change an event records; its payload's fields when the type has no sentence of its own. */
+export function describeEvent(e) {
+  const p = e.payload ?? {};
+  if (e.type === 'commission.status_changed') {
+    return `${p.partnerId ?? ''} ${p.from} → ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`.trim();
+  }
+  if (e.type === 'commission.created') return `${p.type ?? ''} ${fmt.money(p.amount, p.currency)} for ${p.partnerId ?? '—'}, ${p.status}${p.reason ? ` (${p.reason})` : ''}`;
+  if (e.type.startsWith('payout.')) return `${p.partnerId ?? ''} ${fmt.money(p.amount, p.currency)}${p.commissionCount !== undefined ? `, ${p.commissionCount} commissions` : ''}${p.reference ? `, ref ${p.reference}` : ''}`;
+  return fields(p);
+}
+
+export async function renderAudit(ctx) {
+  const asked = (key) => ctx.query?.get(key) ?? '';
+  const type = h('input#audit-type', { 'aria-label': 'Event type', placeholder: 'type, e.g. commission.status_changed', list: 'audit-types', spellcheck: 'false', maxLength: 64, value: asked('type') });
+  const typesSeen = h('datalist#audit-types');
+  const campaignId = h('input#audit-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('campaignId') });
+  const dates = dayRangeFilter('audit', ctx.query);
+  const seen = new Set();
+  const shownFilters = () => ({ type: type.value.trim() || undefined, campaignId: campaignId.value.trim() || undefined, ...dates.days() });
+  const table = pagedTable({
+    id: 'audit-table',
+    path: '/audit-events',
+    columns: ['Time', 'Type', 'Change', 'Subject', 'Actor'],
+    params: () => ({ ...shownFilters(), ...dates.window() }),
+    empty: () => (Object.values(shownFilters()).some(Boolean) ? 'No event matches these filters.' : 'No event yet: conversions, changes and tokens write one each.'),
+    row,
+  });
+  const reload = () => {
+    ctx.setQuery?.(query(shownFilters()));
+    return table.reload();
+  };
+  const filterForm = h('form.toolbar#audit-filters', { method: 'post', on: { submit: (e) => { e.preventDefault(); void reload(); } } },
+    type, typesSeen, campaignId, dates.el, h('button.btn#audit-apply', { type: 'submit' }, 'Apply'));
+  for (const input of dates.inputs) input.addEventListener('change', reload);
+
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Audit log'),
+      h('p.muted', {}, 'Who changed what, newest first: conversions, commission moves with their reasons, payouts, tokens, webhooks and plugins.')), filterForm),
+    card('Events', table.el));
+  await table.reload();
+
+  function row(e) {
+    if (!seen.has(e.type)) {
+      seen.add(e.type);
+      typesSeen.append(h('option', { value: e.type }));
+    }
+    return h('tr', { dataset: { eventId: e.eventId, type: e.type } },
+      h('td.small.nowrap', {}, fmt.utcTime(e.createdAt)),
+      h('td', {}, h('code', {}, e.type)),
+      h('td.small.long-text', { dataset: { col: 'change' } }, describeEvent(e)),
+      h('td.small', {}, e.campaignId ? h('div', {}, e.campaignId) : null, e.subjectId ? h('div.muted.mono', { title: e.subjectId }, e.subjectId.length > 20 ? `…${e.subjectId.slice(-8)}` : e.subjectId) : null),
+      h('td.small.mono', { title: e.actor }, e.actor.length > 20 ? `…${e.actor.slice(-8)}` : e.actor));
+  }
+}
