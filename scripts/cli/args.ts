@@ -89,3 +89,32 @@ export function toArg(value: string): string {
   if (!BARE_DATE.test(value.trim())) return start;
   return new Date(Date.parse(start) + 86_400_000).toISOString();
 }
+
+/** Edit distance of two short words (a scope, an event type): the nearest allowed one is offered for a typo. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = row;
+  }
+  return prev[b.length];
+}
+
+/**
+ * A comma-separated list (as listArg) whose items must be among `allowed`: a typo is a usage error (exit 2) naming it
+ * and the nearest allowed value, before any request (`--scopes conversions.wrte` was the API's "must be one of 18
+ * allowed values", exit 1, without saying which value).
+ */
+export function choiceListArg(allowed: readonly string[], what: string) {
+  return (value: string, previous: string[] = []): string[] => {
+    const items = listArg(value, previous);
+    const unknown = items.find((item) => !allowed.includes(item));
+    if (unknown !== undefined) {
+      const nearest = [...allowed].sort((a, b) => distance(unknown, a) - distance(unknown, b))[0];
+      const hint = nearest && distance(unknown, nearest) <= Math.max(2, Math.floor(unknown.length / 3)) ? `; did you mean "${nearest}"?` : '';
+      throw new InvalidArgumentError(`unknown ${what} "${unknown}"${hint} (one of ${allowed.join(', ')})`);
+    }
+    return items;
+  };
+}

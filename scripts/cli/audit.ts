@@ -33,6 +33,20 @@ interface AuditEvent {
   createdAt: string;
 }
 
+/**
+ * What an event changed, in a line: a commission's move with its reason (a CLI pass found the from → to only in
+ * --json, though the log is where a dispute over a commission is settled), else its payload's plain fields.
+ */
+function change(e: AuditEvent): string {
+  const p = e.payload;
+  if (e.type === 'commission.status_changed') return `${p.from} -> ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`;
+  return Object.entries(p)
+    .filter(([, v]) => v !== null && typeof v !== 'object')
+    .slice(0, 5)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(' ');
+}
+
 export function registerAuditCommands(program: Command) {
   program
     .command('audit')
@@ -61,6 +75,7 @@ export function registerAuditCommands(program: Command) {
               { header: 'CAMPAIGN', value: (e) => e.campaignId },
               { header: 'SUBJECT', value: (e) => e.subjectId },
               { header: 'ACTOR', value: (e) => e.actor },
+              { header: 'CHANGE', value: change },
             ],
             'no audit events',
           );

@@ -117,7 +117,7 @@ export class TenxClient {
       this.agent ??= await agentFor(new URL(url), 16);
       return await httpRequest(url, { method, headers, body, agent: this.agent, signal: opts.signal, bodyTimeout: opts.bodyTimeout });
     } catch (err) {
-      if ((err as Error).name === 'AbortError') throw err;
+      if ((err as Error).name === 'AbortError' || err instanceof UsageError) throw err;
       const e = err as Error & { code?: string; cause?: { code?: string }; answerMs?: number };
       // Connected, but nothing came back in time: not "cannot reach".
       if (e.answerMs) throw new ServerError(`${redactUrl(this.url)} gave no answer in ${e.answerMs / 1000} s (is it a tenx server, and not overloaded? TENX_TIMEOUT=<seconds> waits longer)`);

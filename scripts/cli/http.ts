@@ -1,6 +1,7 @@
 // One HTTP request over Node's own http/https modules: a CLI command makes one or a few requests, and
 // undici (~110 modules) cost more CPU to load than the whole command otherwise needs.
 import type { Agent, IncomingHttpHeaders, IncomingMessage } from 'node:http';
+import { UsageError } from './errors.ts';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -31,8 +32,11 @@ const DEFAULT_IDLE_MS = 300_000;
  * commission of a large handle) starts within seconds; TENX_TIMEOUT (seconds) raises it.
  */
 export function answerTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  if (env.TENX_TIMEOUT === undefined || env.TENX_TIMEOUT === '') return 60_000;
   const seconds = Number(env.TENX_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 60_000;
+  // A typo fell back to 60 s without a word: configuration the user gave is used, or refused (exit 2).
+  if (!Number.isFinite(seconds) || seconds <= 0) throw new UsageError(`TENX_TIMEOUT must be a number of seconds above 0, got "${env.TENX_TIMEOUT}"`);
+  return seconds * 1000;
 }
 
 async function text(res: IncomingMessage): Promise<string> {

@@ -1,6 +1,6 @@
 // `tenx tokens ...`: narrow personal access tokens for automation (e.g. a commission engine with webhooks.write only).
 import type { Command } from 'commander';
-import { listArg, timeArg, uuidArg } from './args.ts';
+import { choiceListArg, timeArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { readStoredCredentials, storeCredentials } from './config.ts';
 import { ApiError, withHint } from './errors.ts';
@@ -56,7 +56,7 @@ export function registerTokenCommands(program: Command) {
     .command('create')
     .description('issue a token; prints the secret once (stdout: the token alone, for $(...))')
     .requiredOption('--name <name>', 'what the token is for')
-    .requiredOption('--scopes <scopes>', `comma-separated: ${SCOPES.join(', ')}`, listArg)
+    .requiredOption('--scopes <scopes>', `comma-separated: ${SCOPES.join(', ')}`, choiceListArg(SCOPES, 'scope'))
     .option('--expires-at <time>', 'ISO-8601 expiry, no later than the calling token\'s (default: the calling token\'s expiry; never for the owner)', timeArg)
     .option('--json', 'print the raw JSON (includes the secret)')
     .action(

@@ -1,6 +1,6 @@
 // `tenx webhooks ...` and `tenx notifications ...`: seed workflow 5, commission events pushed to partner systems.
 import { Option, type Command } from 'commander';
-import { intArg, listArg, uuidArg } from './args.ts';
+import { choiceListArg, intArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { printDeliveries, printSecret, sentBy, type Delivery } from './deliveries.ts';
 import { action, percent, printJson, printTable } from './output.ts';
@@ -41,7 +41,7 @@ function registerWebhooks(program: Command) {
       '--events <types>',
       `comma-separated event types (${EVENT_TYPES.join(', ')}; default link.clicked,conversion.tested); ` +
         'commission.*, conversion.reversed, payout.* and partner.updated also take the scope that reads them',
-      listArg,
+      choiceListArg(EVENT_TYPES, 'event type'),
     )
     .option('--channel <name>', 'notification channel plugin enabled for the handle (server default: webhook)')
     .option('--json', 'print the raw JSON (includes the secret)')

@@ -55,4 +55,21 @@ describe('tenx: a mistyped id is a usage error (exit 2) before any request, on e
     expect(wellFormed.code, wellFormed.stderr).to.equal(1);
     expect(wellFormed.stderr).to.include('cannot reach');
   });
+
+  it('a mistyped scope or event type, or a TENX_TIMEOUT that is no number, is a usage error naming it before any request (a CLI pass got the API\'s 400)', async () => {
+    const [scope, event, timeout, fine] = await Promise.all([
+      runNode([TENX, 'tokens', 'create', '--name', 'bad', '--scopes', 'campaigns.read,conversions.wrte'], env),
+      runNode([TENX, 'webhooks', 'add', '--url', 'https://example.com/hook', '--events', 'conversion.created'], env),
+      runNode([TENX, 'campaigns', 'list'], { ...env, TENX_TIMEOUT: 'abc' }),
+      runNode([TENX, 'tokens', 'create', '--name', 'ok', '--scopes', 'campaigns.read,conversions.write'], env),
+    ]);
+    expect(scope.code, scope.stderr).to.equal(2);
+    expect(scope.stderr).to.include('unknown scope "conversions.wrte"; did you mean "conversions.write"?').and.not.include('cannot reach');
+    expect(event.code, event.stderr).to.equal(2);
+    expect(event.stderr).to.include('unknown event type "conversion.created"').and.include('conversion.tested');
+    expect(timeout.code, timeout.stderr).to.equal(2);
+    expect(timeout.stderr).to.include('TENX_TIMEOUT must be a number of seconds above 0, got "abc"');
+    expect(fine.code, fine.stderr).to.equal(1);
+    expect(fine.stderr).to.include('cannot reach');
+  });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { ledgerRows } from '../support/commissions.ts';
 import { AUDIT_TYPES } from '../../scripts/cli/audit.ts';
 import { clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { GOOGLEBOT } from '../support/redirect.ts';
@@ -185,6 +186,13 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     const events = JSON.parse(known.stdout).data as { type: string }[];
     expect(events.length).to.be.greaterThan(0);
     expect(events.every((e) => e.type === 'conversion.created')).to.equal(true);
+    // The table says what changed (a commission's move: from -> to and the reason), not only who and when.
+    const [id] = await ledgerRows(server, [{ handle: tenant.handle, partnerId: 'p-audit', amount: '2.00', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) }]);
+    await server.http.patch(`/v2/handles/${tenant.handle}/commissions/${id}`).set(tenant.auth).send({ status: 'rejected', reason: 'coupon abuse' }).expect(200);
+    const moved = await tenx(['audit', 'list', '--type', 'commission.status_changed'], asOwner());
+    ok(moved);
+    expect(moved.stdout.split('\n')[0]).to.match(/\sCHANGE$/);
+    expect(moved.stdout).to.include('pending -> rejected: coupon abuse');
   });
 
   it('audit list --type knows every type the server wrote in the tests above', async () => {
