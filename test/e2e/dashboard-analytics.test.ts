@@ -338,6 +338,24 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     expect(phone.pageOverflow).to.be.at.most(0);
     await shot(page, 'analytics-09-portal-subids-phone');
   });
+
+  it("breakdowns: one partner's, kept in the URL with the range (the filter was only on the Funnel)", async () => {
+    const page = await openPage();
+    await signIn(page, '#/breakdowns');
+    await page.locator('#breakdown-country tr[data-key="JP"]').waitFor({ timeout: UI_WAIT });
+    await page.locator('#breakdown-partner option[value="alpha"]').waitFor({ state: 'attached', timeout: UI_WAIT });
+    await page.selectOption('#breakdown-partner', 'alpha');
+    // alpha's campaign only: its visitors (US, DE, FR), not the unassigned campaign's (JP, BR).
+    await page.locator('#breakdown-country tr[data-key="JP"]').waitFor({ state: 'detached', timeout: UI_WAIT });
+    await page.locator('#breakdown-country tr[data-key="US"]').waitFor({ timeout: UI_WAIT });
+    const keys = await page.locator('#breakdown-country tbody tr[data-key]').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.key));
+    expect(keys).to.have.members(['US', 'DE', 'FR']);
+    expect(hash(page)).to.equal('#/breakdowns?partnerId=alpha');
+    await page.reload();
+    await page.locator('#breakdown-country tr[data-key="US"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.inputValue('#breakdown-partner')).to.equal('alpha');
+    expect(await page.locator('#breakdown-country tr[data-key="JP"]').count()).to.equal(0);
+  });
 });
 
 async function waitFor(check: () => boolean | Promise<boolean>, what: string, ms = UI_WAIT) {

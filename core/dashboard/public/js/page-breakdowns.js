@@ -7,6 +7,7 @@ import { revenueCell } from './funnel-table.js';
 import { parseRange, rangeSearch, rangeWindow, searchWith } from './range.js';
 import { rangePicker } from './range-picker.js';
 import { campaignFilter } from './campaign-filter.js';
+import { partnerFilter } from './partner-field.js';
 
 // `optional`: a breakdown a server may not offer yet; its 400 on groupBy says so instead of an error.
 const DIMENSIONS = [
@@ -25,8 +26,10 @@ export async function renderBreakdowns(ctx) {
   // The campaign is kept in the URL with the range: a reload or a shared link shows the same breakdowns.
   const campaigns = campaignFilter('breakdown-campaign', ctx.query?.get('campaignId') ?? '');
   const campaign = campaigns.el;
+  // One partner's breakdowns, as on the Funnel (a dashboard pass found the filter only there).
+  const partner = await partnerFilter(ctx, 'breakdown-partner');
   let range = parseRange(ctx.query);
-  const keep = () => ctx.setQuery?.(searchWith(range, { campaignId: campaign.value }), rangeSearch(range));
+  const keep = () => ctx.setQuery?.(searchWith(range, { campaignId: campaign.value, partnerId: partner?.value || undefined }), rangeSearch(range));
   const picker = rangePicker(range, (next) => {
     range = next;
     keep();
@@ -39,7 +42,7 @@ export async function renderBreakdowns(ctx) {
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Breakdowns'), h('p.muted', {}, 'Does bot traffic or a channel concentrate somewhere? Compare qualified clicks and conversions.')),
-      h('div.toolbar', {}, campaign, refresh)),
+      h('div.toolbar', {}, partner ? [h('label.muted.small', { for: 'breakdown-partner' }, 'Partner'), partner] : null, campaign, refresh)),
     picker.el, errors, grid);
 
   const sections = DIMENSIONS.map((d) => {
@@ -63,7 +66,7 @@ export async function renderBreakdowns(ctx) {
       clear(s.body, h('p.muted.small', {}, 'Loading…'));
       let content;
       try {
-        const res = await api(`${base}${query({ groupBy: s.id, campaignId: campaign.value || undefined, from, to })}`);
+        const res = await api(`${base}${query({ groupBy: s.id, campaignId: campaign.value || undefined, partnerId: partner?.value || undefined, from, to })}`);
         content = breakdownTable(s, res.data, ctx.currency);
       } catch (err) {
         content = s.optional && unknownGroupBy(err)
@@ -74,10 +77,12 @@ export async function renderBreakdowns(ctx) {
     }));
   }
 
-  campaign.addEventListener('change', () => {
-    keep();
-    void load();
-  });
+  for (const select of [campaign, partner].filter(Boolean)) {
+    select.addEventListener('change', () => {
+      keep();
+      void load();
+    });
+  }
   refresh.addEventListener('click', load);
   await Promise.all([
     loadCampaignOptions().catch((err) => errors.append(errorBox(err, 'Could not list campaigns for the filter'))),

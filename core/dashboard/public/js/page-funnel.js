@@ -7,8 +7,7 @@ import { openEventStream } from './sse.js';
 import { timeSeriesChart } from './chart.js';
 import { cardTotals, funnelTable, totalsCards } from './funnel-table.js';
 import { fillBuckets, parseRange, rangeSearch, rangeWindow, searchWith } from './range.js';
-import { partnerChoices } from './partner-field.js';
-import { allowed } from './scopes.js';
+import { partnerFilter } from './partner-field.js';
 import { rangePicker } from './range-picker.js';
 
 /** Rows in a stream event, whatever envelope the server wraps them in. */
@@ -22,15 +21,8 @@ export async function renderFunnel(ctx) {
   // The handle's analytics, or the partner realm's (the same shapes over the partner's campaigns).
   const base = ctx.analyticsPath ?? '/analytics';
   let range = parseRange(ctx.query);
-  // The manager's view of one partner (API.md: the partnerId filter on every analytics route), kept in the URL.
-  // Not in the partner realm, whose analytics are its own already; without partners.read, no list to choose from.
-  const partners = !ctx.partner && allowed(ctx.scopes, 'partners.read') ? await partnerChoices(ctx) : { list: null };
-  const askedPartner = ctx.query?.get('partnerId') ?? '';
-  const partner = partners.list
-    ? h('select#funnel-partner', { 'aria-label': 'Partner' }, h('option', { value: '' }, 'All partners'),
-      askedPartner && !partners.list.some((p) => p.partnerId === askedPartner) ? h('option', { value: askedPartner, selected: true }, askedPartner) : null,
-      partners.list.map((p) => h('option', { value: p.partnerId, selected: p.partnerId === askedPartner }, `${p.name} (${p.partnerId})`)))
-    : null;
+  // The manager's view of one partner, kept in the URL.
+  const partner = await partnerFilter(ctx, 'funnel-partner');
   const partnerId = () => partner?.value || undefined;
   const keep = () => ctx.setQuery?.(searchWith(range, { partnerId: partnerId() }), rangeSearch(range));
   const liveState = h('span.live#live-state', { dataset: { state: 'connecting' } }, 'connecting');

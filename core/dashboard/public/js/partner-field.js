@@ -54,3 +54,17 @@ export function partnerLabel(partnerId, choices) {
   const p = choices?.list?.find((x) => x.partnerId === partnerId);
   return [h('div.nowrap', {}, partnerId), p ? h('div.muted.small.truncate', { title: p.name }, p.name) : null];
 }
+
+/**
+ * A manager's "All partners / one partner" select for an analytics page (API.md: the partnerId filter on every
+ * analytics route), preset from the URL's `partnerId`; null in the partner realm (its analytics are its own already)
+ * and without partners.read (no list to choose from).
+ */
+export async function partnerFilter(ctx, id) {
+  const partners = !ctx.partner && allowed(ctx.scopes, 'partners.read') ? await partnerChoices(ctx) : { list: null };
+  if (!partners.list) return null;
+  const asked = ctx.query?.get('partnerId') ?? '';
+  return h(`select#${id}`, { 'aria-label': 'Partner' }, h('option', { value: '' }, 'All partners'),
+    asked && !partners.list.some((p) => p.partnerId === asked) ? h('option', { value: asked, selected: true }, asked) : null,
+    partners.list.map((p) => h('option', { value: p.partnerId, selected: p.partnerId === asked }, `${p.name} (${p.partnerId})`)));
+}
