@@ -50,6 +50,16 @@ export class SseParser {
 
 type Row = Record<string, unknown>;
 
+/**
+ * Revenue by currency ("1101.50 USD + 130.50 EUR"), as the funnel's BY CURRENCY column: `revenue` alone named no
+ * currency and dropped the others (a CLI pass); a row without the map keeps the bare number.
+ */
+function revenueText(r: Row): string {
+  const by = r.revenueByCurrency as Record<string, number> | undefined;
+  const parts = by ? Object.entries(by).map(([currency, v]) => `${money(v)} ${currency}`) : [];
+  return parts.length ? parts.join(' + ') : String(money(r.revenue));
+}
+
 /** One line per funnel row when the event carries rows; the compact JSON otherwise. */
 export function formatEvent(e: SseEvent, campaign?: string): string[] {
   const time = new Date().toISOString();
@@ -72,7 +82,7 @@ export function formatEvent(e: SseEvent, campaign?: string): string[] {
     .map((r) =>
       typeof r.clicks === 'number'
         ? `${time}  ${e.event}  ${r.campaignId}  clicks=${r.clicks} qualified=${r.qualifiedClicks} bots=${percent(r.botRatio)} ` +
-          `conversions=${r.conversions} revenue=${money(r.revenue)} confidence=${r.confidence ?? '-'}`
+          `conversions=${r.conversions} revenue=${revenueText(r)} confidence=${r.confidence ?? '-'}`
         : `${time}  ${e.event}  ${JSON.stringify(r)}`,
     );
 }
