@@ -24,13 +24,20 @@ interface BulkResult { commissionId: string; status: number; commission?: Commis
 
 const STATUSES = ['pending', 'approved', 'paid', 'rejected', 'reversed'];
 const TYPES = ['click', 'conversion', 'adjustment', 'clawback'];
+/** Ids per POST …/commissions/bulk (API.md: at most 500). */
+const BULK_MAX = 500;
 
 async function move(ids: string[], status: 'approved' | 'rejected', o: { reason: string; json?: boolean }) {
   await withClient(async (c) => {
-    // One id: PATCH (its error is the command's); several: the bulk route, one result per id.
-    const results: BulkResult[] = ids.length === 1
-      ? [{ commissionId: ids[0], status: 200, commission: await c.patch(c.handlePath(`/commissions/${encodeURIComponent(ids[0])}`), { status, reason: o.reason }) }]
-      : (await c.post(c.handlePath('/commissions/bulk'), { commissionIds: ids, status, reason: o.reason })).data;
+    // One id: PATCH (its error is the command's); several: the bulk route, one result per id, in calls of at most
+    // BULK_MAX ids (the API's bound: 501 ids were its 400, though the help promised "one or more").
+    const results: BulkResult[] = [];
+    if (ids.length === 1) {
+      results.push({ commissionId: ids[0], status: 200, commission: await c.patch(c.handlePath(`/commissions/${encodeURIComponent(ids[0])}`), { status, reason: o.reason }) });
+    }
+    for (let i = 0; ids.length > 1 && i < ids.length; i += BULK_MAX) {
+      results.push(...(await c.post(c.handlePath('/commissions/bulk'), { commissionIds: ids.slice(i, i + BULK_MAX), status, reason: o.reason })).data);
+    }
     // A refused id exits 1 whichever way the results are printed: a script branches on it, --json or not.
     if (results.some((r) => r.status !== 200)) process.exitCode = EXIT_API;
     if (o.json) return printJson({ data: results });
@@ -93,7 +100,7 @@ export function registerCommissionCommands(program: Command) {
     commissions
       .command(verb)
       .argument('<commissionIds...>', 'their ids (from `tenx commissions list`)', uuidListArg)
-      .description(`${verb} one or more commissions (up to 500) with a reason; exit 1 if any is refused`)
+      .description(`${verb} one or more commissions with a reason (sent 500 at a time); exit 1 if any is refused`)
       .requiredOption('--reason <reason>', 'why (kept in the audit log)')
       .option('--json', 'print the raw JSON')
       .action(action((ids: string[], o: { reason: string; json?: boolean }) => move(ids, status, o)));

@@ -247,6 +247,15 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(twice.code).to.equal(1);
   });
 
+  it('commissions approve with more ids than one bulk call takes (500) sends them in batches: all 501 approved', async () => {
+    const ids = await ledgerRows(server, Array.from({ length: 501 }, () => ({ handle: tenant.handle, partnerId: 'many', amount: '0.01', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) })));
+    const run = await tenx(['commissions', 'approve', ...ids, '--reason', 'batch'], asOwner());
+    ok(run);
+    expect(run.stdout.trim().split('\n').filter((l) => l.endsWith(' approved'))).to.have.length(501);
+    const { rows } = await server.sql.query(`select count(*)::int as n from commissions where handle = $1 and partner_id = 'many' and status = 'approved'`, [tenant.handle]);
+    expect(rows[0].n).to.equal(501);
+  });
+
   it('commissions list --limit is one page like campaigns list: 1..500 checked (exit 2), the next page named by --cursor', async () => {
     const tooMany = await tenx(['commissions', 'list', '--limit', '900'], asOwner());
     expect(tooMany.code).to.equal(2);
