@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
 import { shot, UI_WAIT } from '../support/browser.ts';
 import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle } from '../support/server.ts';
 
@@ -62,5 +63,17 @@ describe('partner portal in a real browser: a zero commission names its currency
     expect(await cell('alpha-eu').textContent()).to.equal('0.00 USD');
     await shot(page, 'portal-zero-commission');
     expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it('the Overview says what a negative approved balance is: a clawback taken from the next payout', async () => {
+    await createPartner(suite.server, tenant, 'clawed', { name: 'Clawed Media' });
+    await ledgerRows(suite.server, [{ handle: tenant.handle, partnerId: 'clawed', type: 'clawback', amount: '-5.36', currency: 'USD', status: 'approved' }]);
+    const { token } = await partnerToken(suite.server, tenant, 'clawed');
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, suite.server, tenant.handle, token, '#/portal');
+    await page.locator('#portal-balances tr[data-currency="USD"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#portal-balances tr[data-currency="USD"] [data-col="approved"]').textContent()).to.equal('-5.36 USD');
+    expect(await page.locator('#portal-balances-note').textContent()).to.include('A negative approved amount (USD) is a clawback');
   });
 });

@@ -78,6 +78,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, '#portal-profile', 'alpha');
     // Balances card when the profile carries balances (an empty list until commissions exist).
     await page.locator('#portal-balances').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#portal-balances-note').textContent()).to.include('Approved: owed to you');
     // Realm routes this server lacks (404) hide their pages and say so; present ones show.
     for (const [id, path] of [['my-commissions', 'commissions'], ['my-payouts', 'payouts']]) {
       const status = (await suite.server.http.get(`/v2/handles/${tenant.handle}/partner/${path}`).set({ Authorization: `Bearer ${token}` })).status;

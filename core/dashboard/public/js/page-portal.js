@@ -27,7 +27,19 @@ export async function renderPortalHome(ctx) {
       ? h('div.alert.alert-info', { role: 'note' }, h('strong', {}, 'Your account is suspended'), h('p', {}, 'Your links keep working, but new commissions are rejected until the network reactivates you.'))
       : null,
     // Balances arrive with the commission ledger; a server without it sends none and the card stays away.
-    Array.isArray(profile.balances) ? card('Balances', balancesTable(profile.balances)) : null);
+    Array.isArray(profile.balances) ? card('Balances', balancesTable(profile.balances), balancesNote(profile.balances)) : null);
+}
+
+/**
+ * What the columns mean (a pass read a negative Approved, and Approved money already in a pending payout, unexplained):
+ * pending is on hold, approved is owed (a payout run pays it; it stays approved until that payout is marked paid),
+ * and a negative approved amount is a clawback of a sale refunded after it was paid, netted from the next payout.
+ */
+function balancesNote(balances) {
+  const negative = balances.filter((b) => b.approved < 0).map((b) => b.currency);
+  return h('p.muted.small#portal-balances-note', {},
+    'Pending: on hold until it ends. Approved: owed to you; a payout run pays it, and it stays here until that payout is marked paid. ',
+    negative.length ? `A negative approved amount (${negative.join(', ')}) is a clawback of a sale refunded after it was paid: it is taken from your next payout.` : null);
 }
 
 function balancesTable(balances) {
