@@ -59,6 +59,10 @@ async function record(o: RecordOptions) {
       );
     }
   } catch (err) {
+    // Without --token on a handle that refuses ctx-only conversions (401): the API's words name a header; the CLI's option is --token.
+    if (!o.token && err instanceof ApiError && err.status === 401) {
+      throw withHint(err, 'From the CLI: pass --token <a token of the handle with conversions.write> (its owner issues one: tenx tokens create --name shop --scopes conversions.write).');
+    }
     if (!(o.token && err instanceof ApiError && (err.status === 401 || err.status === 403))) throw err;
     throw withHint(err, "--token must be a live token of the ctx's handle with conversions.write (its owner issues one: tenx tokens create --name shop --scopes conversions.write).");
   } finally {

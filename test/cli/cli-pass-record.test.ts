@@ -52,4 +52,12 @@ describe('tenx conversions record says when a conversion was recorded unauthenti
     const byKey = Object.fromEntries((body.data as { idempotencyKey: string; authenticated: boolean }[]).map((c) => [c.idempotencyKey, c.authenticated]));
     expect(byKey).to.deep.equal({ 'order-ctx-only': false, 'order-merchant': true });
   });
+
+  it('on a handle that refuses ctx-only conversions, the 401 says which option to pass (it named the HTTP header)', async () => {
+    const strict = await partnerCampaign(server, { publicConversions: 'refuse' });
+    const ctx = await clickThrough(server, strict.handle, strict.slug);
+    const refused = await tenx(['conversions', 'record', '--url', server.url, '--ctx', ctx, '--event-type', 'affiliate_click', '--idempotency-key', 'order-refused']);
+    expect(refused.code, refused.stderr).to.equal(1);
+    expect(refused.stderr).to.include('From the CLI: pass --token <a token of the handle with conversions.write>');
+  });
 });
