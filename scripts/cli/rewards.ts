@@ -65,7 +65,12 @@ export function registerRewardCommands(program: Command) {
       action(async (rewardId: string, o: { event: string; type: 'flat' | 'percent'; amount?: number; percent?: number; currency?: string; partner?: string; campaign?: string; holdDays?: number; json?: boolean }) => {
         if (o.type === 'flat' && o.amount === undefined) throw new UsageError('--type flat needs --amount');
         if (o.type === 'percent' && o.percent === undefined) throw new UsageError('--type percent needs --percent');
+        // The other type's option was dropped without a word (`--type percent --percent 5 --amount 3`).
+        if (o.type === 'percent' && (o.amount !== undefined || o.currency !== undefined)) throw new UsageError('--amount and --currency are for --type flat; a percent rule pays in the conversion\'s currency');
+        if (o.type === 'flat' && o.percent !== undefined) throw new UsageError('--percent is for --type percent');
         await withClient(async (c) => {
+          // A set replaces the whole rule (a hold of 0 became the default 30 unsaid): what it replaces is said.
+          const before = (await c.list<Reward>(path(c, ''), { limit: 500 }).catch(() => ({ data: [] as Reward[] }))).data.find((x) => x.rewardId === rewardId);
           const r: Reward = await c.put(path(c, rewardId), {
             scope: { ...(o.partner && { partnerId: o.partner }), ...(o.campaign && { campaignId: o.campaign }) },
             event: o.event, type: o.type,
@@ -73,7 +78,9 @@ export function registerRewardCommands(program: Command) {
             ...(o.holdDays !== undefined && { holdDays: o.holdDays }),
           });
           if (o.json) return printJson(r);
-          process.stdout.write(`Reward ${r.rewardId}: ${r.event} pays ${pays(r)} ${scopeOf(r)} (hold ${r.holdDays ?? 30} days).\n`);
+          const said = (x: Reward) => `${x.event} pays ${pays(x)} ${scopeOf(x)} (hold ${x.holdDays ?? 30} days)`;
+          process.stdout.write(`Reward ${r.rewardId}: ${said(r)}.\n`);
+          if (before) process.stderr.write(`replaced the whole rule: it was ${said(before)}; options not given took their defaults.\n`);
         });
       }),
     );

@@ -150,6 +150,12 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(set.stdout).to.equal('Reward cpa: affiliate_click pays 12.5% to partner alpha (hold 30 days).\n');
     const wide = await tenx(['rewards', 'set', 'wide', '--event', 'click', '--type', 'flat', '--amount', '0.05', '--hold-days', '0'], asOwner());
     expect(wide.stdout).to.match(/^Reward wide: click pays 0\.05 [A-Z]{3} to every partner \(hold 0 days\)\.\n$/);
+    // Set again: the whole rule is replaced, and what it was is said (its hold of 0 days became the default 30 unsaid).
+    const again = await tenx(['rewards', 'set', 'wide', '--event', 'click', '--type', 'flat', '--amount', '0.10'], asOwner());
+    ok(again);
+    expect(again.stderr).to.match(/^replaced the whole rule: it was click pays 0\.05 [A-Z]{3} to every partner \(hold 0 days\); options not given took their defaults\.\n$/);
+    const mixed = await tenx(['rewards', 'set', 'wide', '--event', 'click', '--type', 'percent', '--percent', '5', '--amount', '3'], asOwner());
+    expect([mixed.code, mixed.stderr.split('\n')[0]]).to.deep.equal([2, "tenx: --amount and --currency are for --type flat; a percent rule pays in the conversion's currency"]);
     ok(await tenx(['rewards', 'delete', 'wide'], asOwner()));
     const list = await tenx(['rewards', 'list'], asOwner());
     ok(list);
