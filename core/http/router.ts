@@ -164,10 +164,6 @@ function dropNulls(body: unknown, names: Set<string>): void {
   for (const name of names) if ((body as Record<string, unknown>)[name] === null) delete (body as Record<string, unknown>)[name];
 }
 
-/**
- * ajv's coercion takes any string JavaScript reads as a whole number: `limit=0x2`, `0b10`, `2e0`, `+2` and ` 2` were
- * 2. An integer in a query string is written in decimal digits (a minus sign allowed, for the range check to refuse).
- */
 /** `?limit=1&limit=2` is a list of two: "must be integer" named the wrong mistake. */
 function assertOnce(query: Record<string, unknown>, names: string[]): void {
   const repeated = names.filter((name) => Array.isArray(query[name]));
@@ -176,6 +172,10 @@ function assertOnce(query: Record<string, unknown>, names: string[]): void {
   }
 }
 
+/**
+ * ajv's coercion takes any string JavaScript reads as a whole number: `limit=0x2`, `0b10`, `2e0`, `+2` and ` 2` were
+ * 2. An integer in a query string is written in decimal digits (a minus sign allowed, for the range check to refuse).
+ */
 function assertDigits(query: Record<string, unknown>, names: string[]): void {
   const bad = names.filter((name) => typeof query[name] === 'string' && !/^-?\d+$/.test(query[name] as string));
   if (bad.length) {

@@ -36,7 +36,14 @@ async function move(ids: string[], status: 'approved' | 'rejected', o: { reason:
       results.push({ commissionId: ids[0], status: 200, commission: await c.patch(c.handlePath(`/commissions/${encodeURIComponent(ids[0])}`), { status, reason: o.reason }) });
     }
     for (let i = 0; ids.length > 1 && i < ids.length; i += BULK_MAX) {
-      results.push(...(await c.post(c.handlePath('/commissions/bulk'), { commissionIds: ids.slice(i, i + BULK_MAX), status, reason: o.reason })).data);
+      try {
+        results.push(...(await c.post(c.handlePath('/commissions/bulk'), { commissionIds: ids.slice(i, i + BULK_MAX), status, reason: o.reason })).data);
+      } catch (err) {
+        // The batches before this one moved: say which, then fail (a rerun with the rest moves nothing twice: 409s).
+        if (results.length) process.stderr.write(`${results.filter((r) => r.status === 200).length} of ${ids.length} moved before this error (the first ${i} ids were sent):\n`);
+        for (const r of results) process.stderr.write(r.status === 200 ? `${r.commissionId} ${r.commission?.status}\n` : `${r.commissionId} refused: ${r.error?.message ?? r.status}\n`);
+        throw err;
+      }
     }
     // A refused id exits 1 whichever way the results are printed: a script branches on it, --json or not.
     if (results.some((r) => r.status !== 200)) process.exitCode = EXIT_API;

@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, numberArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
-import { UsageError } from './errors.ts';
+import { ApiError, UsageError } from './errors.ts';
 import { action, money, printJson, printTable } from './output.ts';
 
 interface Reward {
@@ -70,7 +70,11 @@ export function registerRewardCommands(program: Command) {
         if (o.type === 'flat' && o.percent !== undefined) throw new UsageError('--percent is for --type percent');
         await withClient(async (c) => {
           // A set replaces the whole rule (a hold of 0 became the default 30 unsaid): what it replaces is said.
-          const before = (await c.list<Reward>(path(c, ''), { limit: 500 }).catch(() => ({ data: [] as Reward[] }))).data.find((x) => x.rewardId === rewardId);
+          const before: Reward | null = o.json ? null : await c.get<Reward>(path(c, rewardId)).catch((err: unknown) => {
+            // A new rule (404), or a login that may set rules but not read them (403): nothing to say it replaced.
+            if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return null;
+            throw err;
+          });
           const r: Reward = await c.put(path(c, rewardId), {
             scope: { ...(o.partner && { partnerId: o.partner }), ...(o.campaign && { campaignId: o.campaign }) },
             event: o.event, type: o.type,

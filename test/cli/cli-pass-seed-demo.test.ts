@@ -56,6 +56,12 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     const partners = await server.http.get(`/v2/handles/${real.handle}/partners`).set(real.auth).expect(200);
     expect(partners.body.data.map((p: { partnerId: string }) => p.partnerId)).to.deep.equal(['realpartner']);
     expect((await server.http.get(`/v2/handles/${real.handle}/rewards`).set(real.auth).expect(200)).body.data).to.deep.equal([]);
+    // A login that can read none of the lists cannot tell a real handle from a fresh one: it stops too.
+    const writer = await createToken(server, real.handle, real.ownerToken, ['partners.write', 'campaigns.write', 'plugins.write']);
+    ok(await tenx(['login', '--url', server.url, '--handle', real.handle, '--token', writer.token], {}));
+    const blind = await tenx(['seed-demo', '--clicks', '10'], {});
+    expect(blind.code, blind.stderr).to.equal(2);
+    expect(blind.stderr).to.include('this login cannot read');
     const seeded = await tenx(['seed-demo', '--url', server.url, '--handle', real.handle, '--clicks', '10', '--seed', '4', '--yes']);
     ok(seeded);
     expect((await server.http.get(`/v2/handles/${real.handle}/rewards`).set(real.auth).expect(200)).body.data).to.have.length(2);

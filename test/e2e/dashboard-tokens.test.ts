@@ -130,4 +130,25 @@ describe('dashboard access tokens in a real browser: issue, rotate, revoke', fun
     expect(await page.locator('#signin-token').count(), 'not signed out').to.equal(0);
     await shot(page, 'tokens-rotated-own');
   });
+
+  it('a token that expires is offered no Rotate of one that outlives it (the API refuses it the new secret), and revoking the session\'s own token signs out at once', async () => {
+    const inAWeek = new Date(Date.now() + 7 * 86_400_000).toISOString();
+    const self = (await suite.server.http.post(`/v2/handles/${tenant.handle}/tokens`).set(tenant.auth)
+      .send({ name: 'expiring', scopes: ['tokens.write', 'campaigns.read'], expiresAt: inAWeek }).expect(201)).body;
+    const forever = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['campaigns.read']);
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, suite.server, tenant.handle, self.token, '#/tokens');
+    const longer = page.locator(`#tokens-table tr[data-token-id="${forever.tokenId}"]`);
+    await longer.waitFor({ timeout: UI_WAIT });
+    expect(await longer.locator('[data-action="rotate"]').count(), 'Rotate would be 403').to.equal(0);
+    expect(await longer.locator('[data-action="revoke"]').count(), 'Revoke has no expiry rule').to.equal(1);
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/tokens/${forever.tokenId}/rotate`).set({ Authorization: `Bearer ${self.token}` }).expect(403);
+
+    await page.locator(`#tokens-table tr[data-token-id="${self.tokenId}"] [data-action="revoke"]`).click();
+    await waitForText(page, 'dialog.confirm', 'revoking it signs you out');
+    await page.locator('dialog.confirm [data-confirm="ok"]').click();
+    await page.locator('.signin-form [role="alert"]', { hasText: 'You revoked the token this dashboard was signed in with.' }).waitFor({ timeout: UI_WAIT });
+    expect((await current(self.token)).status).to.equal(401);
+  });
 });

@@ -107,13 +107,18 @@ export async function renderCommissions(ctx) {
   function row(c) {
     // Adjustments and clawbacks follow their conversion's commission: they are never moved by hand (the API answers 409).
     const follows = c.type === 'adjustment' || c.type === 'clawback';
+    // A day's click row grows with the day's clicks: the API approves it once the UTC day has ended (409 before), so
+    // today's offers no Approve (a dashboard pass pressed it and met the 409), nor a box for the bulk approval.
+    // Its day is its clicks' (the API does not send it): the day the row was first written, off by one only for clicks
+    // of a day's last instants written after midnight (then Approve shows a day late). Rejected rows too (a suspended
+    // partner's, or one rejected by mistake): the API approves neither before the day ends.
+    const openDay = c.type === 'click' && (c.status === 'pending' || c.status === 'rejected') && String(c.createdAt).slice(0, 10) === new Date().toISOString().slice(0, 10);
     const box = follows
       // Not an arrow: newest first, the row above is seldom the commission it follows (a UI pass read ↳ so).
       ? h('span.muted.small', { title: "Moves with its conversion's commission", 'aria-label': "Moves with its conversion's commission" }, '—')
-      : h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
-    // A day's click row grows with the day's clicks: the API approves it once the UTC day has ended (409 before), so
-    // today's offers no Approve (a dashboard pass pressed it and met the 409).
-    const openDay = c.type === 'click' && c.status === 'pending' && String(c.createdAt).slice(0, 10) === new Date().toISOString().slice(0, 10);
+      : openDay
+        ? h('span.muted.small', { title: 'Approvable once its UTC day has ended', 'aria-label': 'Approvable once its UTC day has ended' }, '—')
+        : h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
     // Stacked: side by side they widened the ledger past a 1280-pixel window, hiding Reject off to the right.
     const actions = h('td.actions', {}, h('div.row-actions', {},
       openDay ? h('span.muted.small', { dataset: { note: 'open-day' }, title: "Today's clicks still add to it" }, 'approvable after today (UTC)') : null,

@@ -154,6 +154,7 @@ export async function renderNotifications(ctx) {
         feedback.append(pingQueued(queued.deliveryId));
         lastSignature = '';
         await load();
+        pinged = null; // said once, on the card the reload drew; later refreshes show the delivery itself
       } catch (err) {
         feedback.append(errorBox(err, 'Could not send a ping'));
       } finally {

@@ -47,7 +47,8 @@ export async function renderPayouts(ctx) {
       try {
         const res = await api('/payouts', { method: 'POST', body: {
           idempotencyKey: key,
-          ...(periodEnd.value && { periodEnd: `${periodEnd.value}T23:59:59.999Z` }),
+          // Today's end would pay commissions whose hold ends later today: today is "now" (the API's default).
+          ...(periodEnd.value && periodEnd.value < new Date().toISOString().slice(0, 10) && { periodEnd: `${periodEnd.value}T23:59:59.999Z` }),
           ...(ids.length && { partnerIds: ids }),
         } });
         key = crypto.randomUUID();

@@ -3,7 +3,7 @@
 // (a new secret, shown once, the old one refused at once) and revoke one, each after a confirmation.
 // The owner token is rotated, never revoked. The API refuses what the signed-in token may not grant (403).
 
-import { api, session } from './api.js';
+import { api, session, unauthorized } from './api.js';
 import { h, clear, badge, card } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
@@ -37,6 +37,9 @@ export async function renderTokens(ctx) {
    * 403 after a confirmation are not offered.
    */
   const manageable = (t) => !self || self.admin || self.tokenId === t.tokenId || (!t.owner && t.scopes.every((s) => allowed(ctx.scopes, s)));
+  /** Rotating hands over the new secret: a token that expires may not obtain one that outlives it (core/tenants/token-rules.ts). */
+  const outlives = (t) => Boolean(self && !self.admin && !self.owner && self.tokenId !== t.tokenId && self.expiresAt
+    && (!t.expiresAt || Date.parse(t.expiresAt) > Date.parse(self.expiresAt)));
 
   function row(t) {
     const feedback = h('div.row-feedback');
@@ -48,7 +51,7 @@ export async function renderTokens(ctx) {
         ? h('span.muted.small', { title: t.owner ? 'Only the owner token itself (or the operator) rotates the owner token.' : 'Only a token holding every scope of this one may rotate or revoke it.' },
           t.owner ? 'owner only' : 'needs its scopes')
         : [
-          h('button.btn.btn-small', { type: 'button', dataset: { action: 'rotate' }, on: { click: rotate } }, 'Rotate'), ' ',
+          outlives(t) ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'rotate' }, on: { click: rotate } }, 'Rotate'), ' ',
           // The owner token holds every scope and is never revoked (API.md): only rotated.
           t.owner ? null : h('button.btn.btn-small', { type: 'button', dataset: { action: 'revoke' }, on: { click: revoke } }, 'Revoke'),
         ], feedback));
@@ -83,7 +86,12 @@ export async function renderTokens(ctx) {
           confirm: 'Revoke token',
         },
         feedback, failTitle: 'Could not revoke the token',
-        run: async () => replaceRow(tr, row(await api(`/tokens/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' })), 'revoke'),
+        run: async () => {
+          const revoked = await api(`/tokens/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' });
+          // The session's own token: it is dead now, so the dashboard signs out at once (not at the next request's 401).
+          if (mine) return unauthorized({ status: 401, code: 'unauthorized', message: 'You revoked the token this dashboard was signed in with.' });
+          replaceRow(tr, row(revoked), 'revoke');
+        },
       });
     }
   }

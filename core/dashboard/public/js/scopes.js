@@ -45,7 +45,7 @@ export async function probeScopes({ handle, token }) {
   for (const key of Object.keys(OPTIONAL_REALM_ROUTES)) scopes[key] = 'denied';
   // Which token this is: the Access tokens page keeps the session on a rotated secret of its own, and offers no
   // Rotate or Revoke the API would refuse it.
-  return { ...scopes, self: { tokenId: me.tokenId, owner: Boolean(me.owner), admin: me.kind === 'admin' } };
+  return { ...scopes, self: { tokenId: me.tokenId, owner: Boolean(me.owner), admin: me.kind === 'admin', expiresAt: me.expiresAt ?? null } };
 }
 
 /** A page is shown unless the token lacks its scope. */
