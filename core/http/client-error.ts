@@ -102,12 +102,8 @@ function toOriginForm(req: IncomingMessage): boolean {
   const target = req.url!;
   // `http:/x`, `http:\\x`: the URL parser mends them into another URL; a backslash is no URL character at all.
   if (!/^https?:\/\//i.test(target) || target.includes('\\')) return false;
-  try {
-    const u = new URL(target);
-    if (u.protocol !== 'http:' && u.protocol !== 'https:') return false;
-  } catch {
-    return false;
-  }
+  // The authority must parse (`http://[::1` does not); the scheme is http(s) by the pattern above.
+  if (!URL.canParse(target)) return false;
   const afterAuthority = target.slice(target.indexOf('//') + 2);
   const at = afterAuthority.search(/[/?#]/);
   let rest = at < 0 ? '' : afterAuthority.slice(at);

@@ -1,6 +1,6 @@
 import { v7 as uuidv7 } from 'uuid';
 import type { CtxCodec } from '../../core/redirect/ctx-token.ts';
-import { createHandle, type TestServer } from './server.ts';
+import { createHandle, startTestServer, type TestServer } from './server.ts';
 
 export const CONVERSIONS = '/v2/public/conversions';
 
@@ -64,4 +64,18 @@ export const codec = (server: TestServer) => server.kernel.container.resolve<Ctx
 export async function count(server: TestServer, sql: string, args: unknown[] = []): Promise<number> {
   const { rows } = await server.sql.query(`select count(*)::int as n from ${sql}`, args);
   return rows[0].n;
+}
+
+/**
+ * A describe()'s own test server and a partner campaign on it (the set-up many files wrote out: a server started in
+ * before(), partnerCampaign() on it, the server closed in after()); read `.server` and `.t` inside the tests.
+ */
+export function serverWithPartnerCampaign(opts: Parameters<typeof partnerCampaign>[1] = {}) {
+  const suite = {} as { server: TestServer; t: Awaited<ReturnType<typeof partnerCampaign>> };
+  before(async () => {
+    suite.server = await startTestServer();
+    suite.t = await partnerCampaign(suite.server, opts);
+  });
+  after(async () => suite.server?.close());
+  return suite;
 }
