@@ -69,6 +69,8 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await page.fill('#conversion-order', 'order-1002');
     await page.click('#conversion-apply');
     await page.locator(rowOf('order-1001')).waitFor({ state: 'detached', timeout: UI_WAIT });
+    // A reload empties the table before the filtered page arrives (CI, 2026-12-06: counted 0 rows in between).
+    await page.locator(rowOf('order-1002')).waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#conversions-table tbody tr').count()).to.equal(1);
     expect(page.url()).to.include('idempotencyKey=order-1002');
     await page.fill('#conversion-order', '');
