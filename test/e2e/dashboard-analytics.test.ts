@@ -5,6 +5,7 @@ import { browserSuite } from '../support/browser-suite.ts';
 import { chartLayout, clippedInWrap, cutOffCells, DESKTOP_VIEWPORT, lastColumnReachable, newContext, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle } from '../support/server.ts';
+import { waitForText } from '../support/dashboard-session.ts';
 
 // The dashboard's analytics (issue 16) in Debian's Chromium: date ranges kept in the URL, the
 // hourly view of the last 24 hours, every currency in the breakdowns, browser and OS breakdowns,
@@ -299,7 +300,16 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     expect(long.textPx).to.be.at.least(10);
     await shot(page, 'analytics-06b-funnel-phone-all-time');
 
+    // The pages fold behind a menu button naming the page (unfolded, 13 links took the screen's top half).
+    expect(await page.locator('.nav').isVisible()).to.equal(false);
+    expect((await page.locator('.sidebar').boundingBox())!.height, 'the folded sidebar').to.be.below(160);
+    expect(await page.locator('#menu-toggle').innerText()).to.contain('Funnel');
+    await page.click('#menu-toggle');
+    expect(await page.getAttribute('#menu-toggle', 'aria-expanded')).to.equal('true');
+    await shot(page, 'analytics-06c-menu-phone');
     await page.click('.nav-link[data-page="breakdowns"]');
+    await waitForText(page, '#menu-toggle', 'Breakdowns');
+    expect(await page.locator('.nav').isVisible(), 'choosing a page folds the menu').to.equal(false);
     await page.locator('#breakdown-country tr[data-key="DE"]').waitFor({ timeout: UI_WAIT });
     await page.waitForFunction(() => document.querySelectorAll('[data-dimension] .breakdown-body p.muted.small:not(.unsupported)').length === 0, null, { timeout: UI_WAIT });
     const breakdowns = await cutOffCells(page);

@@ -94,7 +94,7 @@ function linkRange(search) {
 function shell(page) {
   const visible = realmPages().filter((p) => allowed(state.scopes, p.scope));
   const hidden = realmPages().filter((p) => !allowed(state.scopes, p.scope));
-  const nav = h('nav.nav', { 'aria-label': 'Pages' }, visible.map((p) =>
+  const nav = h('nav.nav#nav-pages', { 'aria-label': 'Pages' }, visible.map((p) =>
     h(`a.nav-link${p.id === page?.id ? '.active' : ''}`, { href: `#/${p.id}`, dataset: p.keepsRange ? { page: p.id, keepsRange: '' } : { page: p.id }, 'aria-current': p.id === page?.id ? 'page' : undefined },
       h('span.nav-icon', { 'aria-hidden': 'true' }, p.icon), p.title)));
   const hiddenNote = hidden.length
@@ -102,12 +102,18 @@ function shell(page) {
     : null;
   const main = h('main.content#content', { tabIndex: -1 });
   const tenantName = state.tenant?.name ?? session.handle;
+  // On a phone the page list folds behind this button (unfolded it took half the screen above every page);
+  // the sidebar is built again on each navigation, so choosing a page folds it back.
+  const menu = h('button.btn.btn-ghost.menu-toggle#menu-toggle', {
+    type: 'button', 'aria-expanded': 'false', 'aria-controls': 'nav-pages',
+    on: { click: () => menu.setAttribute('aria-expanded', String(menu.closest('.sidebar').classList.toggle('menu-open'))) },
+  }, h('span.nav-icon', { 'aria-hidden': 'true' }, '☰'), page?.title ?? 'Pages');
   clear(root, h('div.layout', {},
     h('aside.sidebar', {},
       h('div.brand', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 24, height: 24 }), h('span', {}, 'tenx')),
       h('div.tenant', {}, h('div.tenant-name', {}, tenantName),
         h('div.tenant-handle.muted.small', {}, state.scopes.partner ? `partner ${state.scopes.partner.partnerId} @${session.handle}` : `@${session.handle}`)),
-      nav, hiddenNote,
+      menu, nav, hiddenNote,
       h('button.btn.btn-ghost.signout#signout', { type: 'button', on: { click: () => signOut() } }, 'Sign out')),
     main));
   return main;
