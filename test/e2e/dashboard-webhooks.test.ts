@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
 import { shot, UI_WAIT } from '../support/browser.ts';
-import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createHandle, createToken } from '../support/server.ts';
 import { startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
@@ -138,6 +138,24 @@ describe('dashboard webhook management in a real browser', function () {
     await page.locator('[data-scope-note="webhooks.write"]').first().waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#webhook-form').count()).to.equal(0);
     expect(await page.locator('#webhooks-table [data-action]').count()).to.equal(0);
+    expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it('scopes: webhooks.read and webhooks.write without notifications.read open Notifications to manage the webhooks, the deliveries named as hidden (the token had no page)', async () => {
+    const made = (await suite.server.http.post(webhooks()).set(tenant.auth).send({ endpointUrl: receiver.url, eventTypes: ['campaign.updated'] }).expect(201)).body;
+    const manager = (await createToken(suite.server, tenant.handle, tenant.ownerToken, ['webhooks.read', 'webhooks.write'])).token;
+    session = await openSession();
+    const { page } = session;
+    await signIn(page, suite.server, tenant.handle, manager, '#/notifications');
+    expect(await navPages(page)).to.deep.equal(['notifications']);
+    await waitForText(page, `#webhooks-table tr[data-webhook-id="${made.webhookId}"]`, 'campaign.updated');
+    await page.locator('[data-scope-note="notifications.read"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#deliveries-table, #webhook-summary').count(), 'no deliveries asked for (the API would answer 403)').to.equal(0);
+    await page.fill('#webhook-url', receiver.url);
+    await page.check('#webhook-form input[value="webhook.ping"]');
+    await page.click('#webhook-submit');
+    await page.locator('#webhook-secret .webhook-secret').waitFor({ timeout: UI_WAIT });
+    expect((await suite.server.http.get(webhooks()).set(tenant.auth).expect(200)).body.data).to.have.length.above(1);
     expect(session.unexpectedConsole()).to.deep.equal([]);
   });
 

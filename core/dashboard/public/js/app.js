@@ -34,7 +34,7 @@ const PAGES = [
   { id: 'conversions', title: 'Conversions', scope: 'conversions.read', render: renderConversions, icon: '✓' },
   { id: 'commissions', title: 'Commissions', scope: 'commissions.read', render: renderCommissions, icon: '%' },
   { id: 'payouts', title: 'Payouts', scope: 'payouts.read', render: renderPayouts, icon: '⇪' },
-  { id: 'notifications', title: 'Notifications', scope: 'notifications.read', render: renderNotifications, icon: '✉' },
+  { id: 'notifications', title: 'Notifications', scope: ['notifications.read', 'webhooks.read'], render: renderNotifications, icon: '✉' },
   { id: 'plugins', title: 'Plugins', scope: 'plugins.read', render: renderPlugins, icon: '⚙' },
   { id: 'tokens', title: 'Access tokens', scope: 'tokens.write', render: renderTokens, icon: '◆' },
   { id: 'audit', title: 'Audit log', scope: 'audit.read', render: renderAudit, icon: '☰' },
@@ -48,6 +48,8 @@ const PAGES = [
 ];
 
 /** The pages of the signed-in token's realm. */
+/** A page's scope as the sidebar names it: one, or the alternatives that each open it. */
+const scopeName = (scope) => [scope].flat().join(' or ');
 const realmPages = () => PAGES.filter((p) => (p.realm ?? 'handle') === (state?.scopes?.partner ? 'partner' : 'handle'));
 
 const root = document.getElementById('app');
@@ -98,7 +100,7 @@ function shell(page) {
     h(`a.nav-link${p.id === page?.id ? '.active' : ''}`, { href: `#/${p.id}`, dataset: p.keepsRange ? { page: p.id, keepsRange: '' } : { page: p.id }, 'aria-current': p.id === page?.id ? 'page' : undefined },
       h('span.nav-icon', { 'aria-hidden': 'true' }, p.icon), p.title)));
   const hiddenNote = hidden.length
-    ? h('p.nav-hidden.small', {}, 'Hidden for this token: ', hidden.map((p) => `${p.title} (${p.missing ?? p.scope})`).join(', '), '.')
+    ? h('p.nav-hidden.small', {}, 'Hidden for this token: ', hidden.map((p) => `${p.title} (${p.missing ?? scopeName(p.scope)})`).join(', '), '.')
     : null;
   const main = h('main.content#content', { tabIndex: -1 });
   const tenantName = state.tenant?.name ?? session.handle;
@@ -134,7 +136,7 @@ function showNothingVisible(main, id) {
   const requested = realmPages().find((p) => p.id === id);
   if (requested) {
     document.title = `${requested.title} · tenx`;
-    main.append(h('h1', {}, requested.title), scopeNote(requested.scope, `The ${requested.title.toLowerCase()} page`));
+    main.append(h('h1', {}, requested.title), scopeNote(scopeName(requested.scope), `The ${requested.title.toLowerCase()} page`));
   } else {
     main.append(h('h1', {}, 'Nothing to show'), scopeNote('campaigns.read', 'Every page'));
   }

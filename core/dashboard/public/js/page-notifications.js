@@ -17,6 +17,7 @@ const PAGE_SIZE = 100;
 export const fetchDeliveries = (status, count, after = undefined) => fetchNewest('/notifications', count, { status }, after);
 
 export async function renderNotifications(ctx) {
+  if (!allowed(ctx.scopes, 'notifications.read')) return renderWebhooksOnly(ctx);
   const canRedeliver = allowed(ctx.scopes, 'webhooks.write');
   const status = h('select#delivery-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s }, s || 'All statuses')));
   const refreshState = h('span.muted.small#notifications-updated');
@@ -228,4 +229,12 @@ export async function renderNotifications(ctx) {
   await loadEndpoints();
   await load();
   next();
+}
+
+/** A token with webhooks.read but not notifications.read manages its webhooks here, without the deliveries (it had no page). */
+function renderWebhooksOnly(ctx) {
+  ctx.el.append(
+    h('header.page-head', {}, h('div', {}, h('h1', {}, 'Notifications'), h('p.muted', {}, 'Signed webhook deliveries: 5 retries with exponential backoff, then failed.'))),
+    webhookManager(ctx).el,
+    scopeNote('notifications.read', 'Deliveries and their health'));
 }

@@ -48,5 +48,5 @@ export async function probeScopes({ handle, token }) {
   return { ...scopes, self: { tokenId: me.tokenId, owner: Boolean(me.owner), admin: me.kind === 'admin', expiresAt: me.expiresAt ?? null } };
 }
 
-/** A page is shown unless the token lacks its scope. */
-export const allowed = (scopes, scope) => scopes?.[scope] !== 'denied';
+/** A page is shown unless the token lacks its scope (a list: it lacks every one of them). */
+export const allowed = (scopes, scope) => (Array.isArray(scope) ? scope.some((s) => allowed(scopes, s)) : scopes?.[scope] !== 'denied');
