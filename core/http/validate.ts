@@ -3,6 +3,7 @@ import addFormatsModule from 'ajv-formats';
 import type { JsonSchema } from '../plugins/index.ts';
 import { invalidRequest, type ErrorDetail } from './errors.ts';
 import { escapePointer } from './storable.ts';
+import { HANDLE_PATTERN } from './handle.ts';
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
 
@@ -75,6 +76,9 @@ const PATTERNS_SAID = new Map([
   // Ids (campaign, partner, reward, token) and slugs: the rule in words, not the regex a dashboard user was shown.
   ['^[a-z0-9][a-z0-9-]{0,63}$', 'must be 1 to 64 lower-case letters, digits or hyphens, starting with a letter or digit'],
   ['^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', 'must be 1 to 64 letters, digits, hyphens or underscores, starting with a letter or digit'],
+  [HANDLE_PATTERN, 'must be 3 to 40 lower-case letters, digits or hyphens, starting and ending with a letter or digit'],
+  ['^[A-Za-z0-9_.:-]{1,64}$', 'must be 1 to 64 letters, digits, or the characters _ . : -'],
+  ['^[a-z0-9][a-z0-9_-]{0,63}$', 'must be 1 to 64 lower-case letters, digits, hyphens or underscores, starting with a letter or digit'],
 ]);
 
 /** Enums up to this size are listed whole in their error; longer ones (currencies) by count and a few examples. */

@@ -1,7 +1,7 @@
 // `tenx conversions record`: what the merchant's server sends (seed workflow 2), for testing an integration by hand;
 // `list` and `reverse` (conversion-list.ts, conversion-reverse.ts) are what the network does with them afterwards.
 import type { Command } from 'commander';
-import { jsonArg, numberArg } from './args.ts';
+import { decimalArg, jsonArg } from './args.ts';
 import { registerConversionList } from './conversion-list.ts';
 import { registerConversionReverse } from './conversion-reverse.ts';
 import { TenxClient } from './client.ts';
@@ -85,7 +85,7 @@ export function registerConversionCommands(program: Command) {
     .requiredOption('--ctx <token|url>', 'the ctx token, or the destination URL carrying ctx=')
     .requiredOption('--event-type <type>', 'e.g. affiliate_click (must be allowed by the campaign\'s goal type)')
     .requiredOption('--idempotency-key <key>', 'a transaction or order id, never a session id')
-    .option('--value <amount>', 'decimal amount, at most 2 fraction digits', numberArg)
+    .option('--value <amount>', 'decimal amount, at most 2 fraction digits', decimalArg())
     .option('--currency <code>', 'ISO-4217, e.g. USD')
     .option('--metadata <json>', 'free-form JSON object, @file.json or -', jsonArg)
     .option('--url <url>', 'server base URL (default: TENX_URL, else the logged-in server; no login needed)')

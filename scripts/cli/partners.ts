@@ -1,6 +1,6 @@
 // `tenx partners ...`: the handle's partners (contract v2.1); their portal tokens (tenx_ptk_) are partner-tokens.ts.
 import { Option, type Command } from 'commander';
-import { numberArg } from './args.ts';
+import { decimalArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { UsageError } from './errors.ts';
 import { registerPartnerTokenCommands } from './partner-tokens.ts';
@@ -47,7 +47,7 @@ export function registerPartnerCommands(program: Command) {
     .requiredOption('--name <name>', 'display name')
     .option('--email <email>', 'contact e-mail')
     .addOption(new Option('--status <status>', 'initial status').choices(STATUSES))
-    .option('--minimum-payout <amount>', 'smallest payout (default 0)', numberArg)
+    .option('--minimum-payout <amount>', 'smallest payout (default 0)', decimalArg())
     .option('--json', 'print the raw JSON')
     .action(
       action(async (partnerId: string, o: { name: string; email?: string; status?: string; minimumPayout?: number; json?: boolean }) => {
@@ -68,7 +68,7 @@ export function registerPartnerCommands(program: Command) {
     .option('--name <name>', 'display name')
     .option('--email <email>', "contact e-mail; --email '' removes it")
     .addOption(new Option('--status <status>', 'status').choices(STATUSES))
-    .option('--minimum-payout <amount>', 'smallest payout', numberArg)
+    .option('--minimum-payout <amount>', 'smallest payout', decimalArg())
     .option('--json', 'print the raw JSON')
     .action(
       action(async (partnerId: string, o: { name?: string; email?: string; status?: string; minimumPayout?: number; json?: boolean }) => {

@@ -106,6 +106,11 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const noFrom = await tenx(['analytics', 'by', 'hour']);
     expect(noFrom.code).to.equal(2);
     expect(noFrom.stderr).to.include('analytics by hour needs --from');
+    // More than 31 days of hours: exit 2 naming the bound (was the API's 400 about `from`, exit 1).
+    const tooLong = await tenx(['analytics', 'by', 'hour', '--from', '2026-01-01', '--to', '2026-02-01']);
+    expect([tooLong.code, tooLong.stderr]).to.deep.equal([2, 'tenx: analytics by hour covers at most 31 days: bring --from within 31 days of --to (or of now), or use analytics by day\n']);
+    // A bare --to includes its day: January whole is 31 days.
+    ok(await tenx(['analytics', 'by', 'hour', '--from', '2026-01-01', '--to', '2026-01-31']));
     // A partner login reads its own sub-IDs without --campaign; a handle login needs --campaign or --partner (below).
     ok(await tenx(['analytics', 'by', 'sub1']));
     // Its lists come from the realm too: its own campaigns, commissions and payouts (no 403).
@@ -154,6 +159,15 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const again = await tenx(['rewards', 'set', 'wide', '--event', 'click', '--type', 'flat', '--amount', '0.10'], asOwner());
     ok(again);
     expect(again.stderr).to.match(/^replaced the whole rule: it was click pays 0\.05 [A-Z]{3} to every partner \(hold 0 days\); options not given took their defaults\.\n$/);
+    // Amounts and percents the API would refuse are usage errors before the round trip (a third decimal, a minus, over 100 %).
+    for (const [flag, value] of [['--percent', '12.555'], ['--percent', '100.01'], ['--percent', '0']]) {
+      const bad = await tenx(['rewards', 'set', 'bad', '--event', 'click', '--type', 'percent', flag, value], asOwner());
+      expect(bad.code, value).to.equal(2);
+      expect(bad.stderr, value).to.include('expected a number above 0 and at most 100, with at most 2 decimals');
+    }
+    const negative = await tenx(['partners', 'update', 'alpha', '--minimum-payout', '-1'], asOwner());
+    expect(negative.code).to.equal(2);
+    expect(negative.stderr).to.include('expected a number of 0 or more, with at most 2 decimals');
     const mixed = await tenx(['rewards', 'set', 'wide', '--event', 'click', '--type', 'percent', '--percent', '5', '--amount', '3'], asOwner());
     expect([mixed.code, mixed.stderr.split('\n')[0]]).to.deep.equal([2, "tenx: --amount and --currency are for --type flat; a percent rule pays in the conversion's currency"]);
     ok(await tenx(['rewards', 'delete', 'wide'], asOwner()));

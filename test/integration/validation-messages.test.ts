@@ -52,6 +52,18 @@ describe('validation errors say what is wanted, not how it is checked', () => {
     expect(detail(res.body, '/body/idempotencyKey')).to.equal('must not contain control or invisible formatting characters');
   });
 
+  it('says what a handle, an event type and a channel may hold instead of printing their patterns (a CLI pass: create-handle Bad_Name printed the regex)', async () => {
+    const handle = await server.http.post('/v2/handles').set(server.admin()).send({ handle: 'Bad_Name', name: 'x' }).expect(400);
+    expect(detail(handle.body, '/body/handle')).to.equal('must be 3 to 40 lower-case letters, digits or hyphens, starting and ending with a letter or digit');
+    const ctx = await clickThrough(server, t.handle, t.slug);
+    const event = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'buy now', idempotencyKey: 'k-1' }).expect(400);
+    expect(detail(event.body, '/body/eventType')).to.equal('must be 1 to 64 letters, digits, or the characters _ . : -');
+    const hook = await server.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth)
+      .send({ endpointUrl: 'https://hooks.example.com/x', eventTypes: ['webhook.ping'], channel: 'Slack!' }).expect(400);
+    expect(detail(hook.body, '/body/channel')).to.equal('must be 1 to 64 lower-case letters, digits, hyphens or underscores, starting with a letter or digit');
+    for (const body of [handle.body, event.body, hook.body]) expect(JSON.stringify(body)).to.not.include('pattern');
+  });
+
   it('refuses a name nobody can read, or one that reorders what the dashboard shows; takes any script and emoji', async () => {
     const said = 'must contain a visible character, and no control or bidirectional-override characters';
     // Also names of invisible characters alone (zero-width, word joiner, Hangul fillers, blank braille, a lone combining mark).
