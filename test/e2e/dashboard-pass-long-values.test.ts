@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { browserSuite } from '../support/browser-suite.ts';
 import { clippedInWrap, PHONE_VIEWPORT, shot } from '../support/browser.ts';
-import { signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { clickNav, signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle } from '../support/server.ts';
 
@@ -231,7 +231,7 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     await page.locator(`#export-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });
     await shot(page, 'pass-long-funnel-phone');
     expect(await pageOverflow(page), 'funnel').to.equal(0);
-    await page.click('.nav-link[data-page="breakdowns"]');
+    await clickNav(page, 'breakdowns');
     await page.locator(`#breakdown-campaign option[value="${LONG_ID}"]`).waitFor({ state: 'attached' });
     expect(await pageOverflow(page), 'breakdowns').to.equal(0);
     await session!.close();

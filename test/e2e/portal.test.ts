@@ -5,6 +5,7 @@ import { browserSuite } from '../support/browser-suite.ts';
 import { chartLayout, clippedInWrap, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
+import { clickNav } from '../support/dashboard-session.ts';
 import { createHandle, createToken } from '../support/server.ts';
 
 // The partner portal (a partner token signs in to its own realm) and the manager's Partners,
@@ -397,7 +398,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     expect(header.page, 'a page shorter than the screen').to.be.at.most(PHONE.height);
     expect(header.shown - header.natural, 'no height added to the header').to.be.below(2);
 
-    await page.click('.nav-link[data-page="live"]');
+    await clickNav(page, 'live');
     await page.locator('#funnel-chart svg.chart[data-buckets="1"]').waitFor({ timeout: UI_WAIT });
     const chart = await chartLayout(page);
     expect(chart.axisCut, 'axis labels cut off').to.deep.equal([]);

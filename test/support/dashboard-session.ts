@@ -64,6 +64,12 @@ export async function waitForText(page: Page, selector: string, text: string) {
 }
 
 /** The pages the sidebar links to, in order. */
+/** Opens a page from the sidebar as a person does: on a phone its links fold behind the menu button, opened first. */
+export async function clickNav(page: Page, id: string) {
+  if (await page.locator('#menu-toggle').isVisible()) await page.click('#menu-toggle');
+  await page.click(`.nav-link[data-page="${id}"]`);
+}
+
 export const navPages = (page: Page) => page.locator('.nav-link').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.page));
 
 /** Where the focus is: the element's tag, its data-action, and the row holding it (that row's data-* ids). */
