@@ -1,4 +1,5 @@
 import type { PoolClient } from 'pg';
+import { auditInsertSql } from '../audit/index.ts';
 import { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
 import { statusAuditInsert } from './status-audit.ts';
@@ -19,20 +20,78 @@ export interface ConversionReversal {
   actor: string;
 }
 
-/** The commission object of each row this reversal created or changed; the conversion's rows are locked first. */
+/** The conversion's rows, locked in id order (every writer of commission rows locks them so: no deadlock). */
 const LOCK = `select c.commission_id, c.type, c.status, c.payout_id from commissions c
   where c.handle = $1 and c.conversion_id = $2 order by c.commission_id for update`;
 
-// A full reversal of a commission not yet in any payout: it and its open adjustments become `reversed`.
+/** The pending payouts holding the conversion's rows (an approved row with a payout is in a pending one). */
+const PAYOUTS_OF = `select distinct payout_id from commissions
+  where handle = $1 and conversion_id = $2 and payout_id is not null and status = 'approved' order by payout_id`;
+
+/**
+ * A full reversal of a commission nobody was paid yet (API.md: `pending|approved → reversed`): it and its open
+ * adjustments and clawbacks become `reversed`. One in a pending payout leaves it, and that payout shrinks by what
+ * left (amount and commissionCount stay the sum and count of its lines); a payout left with nothing to pay (no
+ * line, or a sum not above 0) is canceled instead, as a cancel leaves one: its amount and lines as they were (kept in
+ * payout_releases for its statement), its other lines back in the unpaid ledger.
+ */
 const MARK_REVERSED = `
-with moved as (
-  update commissions c set status = 'reversed', reason = $3, updated_at = statement_timestamp()
-    from (select commission_id, status as from_status from commissions where commission_id = any($2::uuid[])) prev
-   where c.handle = $1 and c.commission_id = prev.commission_id
-  returning c.*, prev.from_status
+with prev as (
+  select commission_id, status as from_status, payout_id as from_payout from commissions where handle = $1 and commission_id = any($2::uuid[])
+), moved as (
+  update commissions c set status = 'reversed', reason = $3, payout_id = null, updated_at = statement_timestamp()
+    from prev where c.handle = $1 and c.commission_id = prev.commission_id
+  returning c.*, prev.from_status, prev.from_payout
+), left_out as (
+  select from_payout as payout_id, sum(amount) as amount, count(*)::int as n from moved where from_payout is not null group by 1
+), shrunk as (
+  update payouts p set updated_at = statement_timestamp(),
+         status = case when l.empties then 'canceled' else p.status end,
+         amount = case when l.empties then p.amount else p.amount - l.amount end,
+         commission_count = case when l.empties then p.commission_count else p.commission_count - l.n end
+    from (select l.*, (p.commission_count = l.n or p.amount - l.amount <= 0) as empties
+            from left_out l join payouts p on p.payout_id = l.payout_id) l
+   where p.handle = $1 and p.payout_id = l.payout_id
+  returning p.*
+), released as (
+  update commissions c set payout_id = null, updated_at = statement_timestamp()
+    from shrunk s where s.status = 'canceled' and c.handle = $1 and c.payout_id = s.payout_id and c.commission_id <> all($2::uuid[])
+  returning c.handle, s.payout_id, c.commission_id
+), kept as (
+  -- Every line the canceled payout held, the reversed ones too: its statement lists them, and they sum to its amount.
+  insert into payout_releases (handle, payout_id, commission_id)
+  select handle, payout_id, commission_id from released
+  union all
+  select m.handle, m.from_payout, m.commission_id from moved m join shrunk s on s.payout_id = m.from_payout and s.status = 'canceled'
+), payout_audit as (${auditInsertSql({
+    handle: 'handle', type: "'payout.canceled'", actor: '$4::text', createdAt: 'updated_at', subjectId: 'payout_id::text',
+    payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
+                            'commissionCount', commission_count, 'reference', reference, 'via', 'reversal')`,
+    from: `shrunk where status = 'canceled'`,
+  })}
 ), audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)}
 ), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;
+
+/**
+ * Locks the payouts holding the conversion's rows, then the rows: a mark-paid or cancel locks its payout, then its
+ * lines, so taking them in the other order could deadlock. A run that put a row in a new payout between the two
+ * reads is seen once the rows are locked: their locks are given back (the savepoint) and taken again.
+ */
+async function lockRows(client: PoolClient, handle: string, conversionId: string) {
+  for (let attempt = 1; ; attempt++) {
+    await client.query('savepoint reversal_locks');
+    const payoutIds = (await client.query<{ payout_id: string }>(PAYOUTS_OF, [handle, conversionId])).rows.map((r) => r.payout_id);
+    if (payoutIds.length) await client.query('select 1 from payouts where handle = $1 and payout_id = any($2::uuid[]) order by payout_id for update', [handle, payoutIds]);
+    const { rows } = await client.query(LOCK, [handle, conversionId]);
+    const moved = rows.some((c) => c.status === 'approved' && c.payout_id !== null && !payoutIds.includes(c.payout_id));
+    if (!moved || attempt === 5) {
+      await client.query('release savepoint reversal_locks');
+      return rows;
+    }
+    await client.query('rollback to savepoint reversal_locks');
+  }
+}
 
 /**
  * Appends one negative row for a conversion: an `adjustment` that follows its commission (same status,
@@ -58,29 +117,27 @@ select ${COMMISSION_COLUMNS} from added c`;
 /**
  * The ledger's side of a conversion reversal (for the conversions module), in the caller's
  * transaction (which holds the conversion's lock for the over_reversal check). Amounts of existing rows
- * never change:
- * - full, commission unpaid and in no payout → it and its open adjustments and clawbacks (in no payout) become `reversed`;
- * - full, commission paid or in a payout → a clawback of whatever the conversion's rows still owe;
- * - partial → a negative adjustment (unpaid) or clawback (paid or in a payout): amount × (all reversed so
- *   far) / value, rounded half up to cents, less what earlier parts took; the full reversal that ends a
- *   series takes back the exact rest.
+ * never change (a pending payout's total does, when a line leaves it):
+ * - full, no row of the conversion paid → the commission and its open adjustments and clawbacks become `reversed`,
+ *   leaving any pending payout they were in (MARK_REVERSED);
+ * - full, a row paid → a clawback of whatever the conversion's rows still owe;
+ * - partial → a negative adjustment (nothing paid yet: it follows its commission, and one whose commission is in a
+ *   pending payout is netted into the next) or clawback (paid): amount × (all reversed so far) / value, rounded half
+ *   up to cents, less what earlier parts took; the full reversal that ends a series takes back the exact rest.
+ * "Unpaid" is API.md's: a commission in a pending payout is approved, not paid (until 2026-12-06 it counted as paid
+ * here, and got a clawback where the contract says adjustment, or `reversed`).
  * A rejected or already reversed commission, or none, is left alone. Returns the rows created or changed;
  * their commission.created / commission.updated events are in the outbox (call outbox.wake() after commit).
  */
 export async function reverseConversionCommissions(client: PoolClient, r: ConversionReversal): Promise<Record<string, unknown>[]> {
-  const { rows } = await client.query(LOCK, [r.handle, r.conversionId]);
+  const rows = await lockRows(client, r.handle, r.conversionId);
   const main = rows.find((c) => c.type === 'conversion');
   if (!main || main.status === 'rejected' || main.status === 'reversed') return [];
-  // Settled when any of the conversion's rows is paid or in a payout: a clawback from a partial reversal may sit in
-  // a payout while its commission is back to approved (its own payout canceled); reversing only the commission
-  // then would leave that clawback charged, the conversion netting below zero. The owed clawback nets it to 0.
-  const settled = rows.some((c) => c.status === 'paid' || (c.payout_id !== null && c.status === 'approved'));
+  const settled = rows.some((c) => c.status === 'paid');
   const full = r.full || r.value === null || Number(r.value) === 0;
 
   if (full && !settled) {
-    // Clawbacks too: one left from a payout since canceled (the commission back to approved, unpaid) takes back
-    // from a commission that is now reversed whole; kept approved, it would take the same money twice.
-    const open = rows.filter((c) => (c.status === 'pending' || c.status === 'approved') && c.payout_id === null);
+    const open = rows.filter((c) => c.status === 'pending' || c.status === 'approved');
     const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, open.map((c) => c.commission_id), r.reason, r.actor]);
     return moved;
   }

@@ -170,9 +170,11 @@ describe('commissions: what follows a commission moved by hand', () => {
     await t.move(id, 'approved').expect(200);
     expect(await t.ledger()).to.deep.equal([['adjustment', -3, 'approved'], ['conversion', 6, 'approved']]);
     expect(await t.pay('p1')).to.deep.equal([3]);
-    // A later reversal takes only its own part: the parts still sum to the commission.
+    // The rest reversed while its payout is pending (unpaid, API.md): the commission and its adjustment are reversed
+    // and leave the payout, which, left with nothing to pay, is canceled.
     const rest = await t.reverse('o2', 'r3');
-    expect(rest.body.commissions.map((c: Commission) => [c.type, c.amount])).to.deep.equal([['clawback', -3]]);
+    expect(rest.body.commissions.map((c: Commission) => [c.type, c.amount, c.status]).sort()).to.deep.equal([['adjustment', -3, 'reversed'], ['conversion', 6, 'reversed']]);
+    expect(await t.ledger()).to.deep.equal([['adjustment', -3, 'reversed'], ['conversion', 6, 'reversed']]);
   });
 
   it('rounds the adjustment appended on approval as the reversal would have: the exact share, half up', async () => {

@@ -235,48 +235,81 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     expect(rows[0].n).to.equal(2);
   });
 
-  it('in a pending payout: a clawback nets it out, and a canceled payout then pays nothing', async () => {
+  // API.md: a commission is unpaid until its payout is marked paid. In a pending payout it is approved: a full
+  // reversal makes it `reversed` and a partial one appends an `adjustment` (until 2026-12-06 both were clawbacks here).
+  const payout = async (id: string) => (await server.http.get(`/v2/handles/${t.handle}/payouts/${id}`).set(t.auth).expect(200)).body;
+  const approve = (id: string) => server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 day' where commission_id = $1`, [id]);
+
+  it('in a pending payout: a full reversal reverses the commission and takes it out; a payout left with nothing to pay is canceled', async () => {
     const c = await sale('r3');
-    await server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 day' where commission_id = $1`, [c.commissionId]);
+    await approve(c.commissionId);
     const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r3-run', partnerIds: ['r3'] }).expect(201);
     expect(run.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([10]);
-    expect((await reverse(c.conversionId, '100.00', true)).map((r) => [r.type, r.amount])).to.deep.equal([['clawback', -10]]);
-    await server.http.post(`/v2/handles/${t.handle}/payouts/${run.body.data[0].payoutId}/cancel`).set(t.auth).expect(200);
+    const rows = await reverse(c.conversionId, '100.00', true);
+    expect(rows.map((r) => [r.type, r.amount, r.status, (r as { payoutId?: string | null }).payoutId])).to.deep.equal([['conversion', 10, 'reversed', null]]);
+    // Canceled as a cancel leaves a payout: its amount and lines as they were, its statement listing them.
+    expect(await payout(run.body.data[0].payoutId)).to.include({ status: 'canceled', amount: 10, commissionCount: 1 });
+    const { rows: audit } = await server.sql.query(`select actor, payload->>'via' as via from audit_events where handle = $1 and type = 'payout.canceled' and subject_id = $2`, [t.handle, run.body.data[0].payoutId]);
+    expect(audit).to.deep.equal([{ actor: 'tok', via: 'reversal' }]);
     const rerun = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r3-rerun', partnerIds: ['r3'] }).expect(201);
     expect(rerun.body.data).to.deep.equal([]);
   });
 
-  it('a full reversal after a canceled payout reverses the clawback it left too: the conversion nets to 0, never less', async () => {
+  it('in a pending payout with other lines: a full reversal shrinks it, a partial one appends an adjustment for the next run; paid, the ledger reconciles', async () => {
+    const [a, b, d] = [await sale('r7'), await sale('r7'), await sale('r7')];
+    for (const x of [a, b, d]) await approve(x.commissionId);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r7-run', partnerIds: ['r7'] }).expect(201);
+    const payoutId = run.body.data[0].payoutId;
+    expect(run.body.data[0]).to.include({ amount: 30, commissionCount: 3 });
+    expect((await reverse(a.conversionId, '100.00', true)).map((r) => [r.type, r.status])).to.deep.equal([['conversion', 'reversed']]);
+    expect(await payout(payoutId)).to.include({ status: 'pending', amount: 20, commissionCount: 2 });
+    const part = await reverse(b.conversionId, '25.00', false);
+    expect(part.map((r) => [r.type, r.amount, r.status, (r as { payoutId?: string | null }).payoutId])).to.deep.equal([['adjustment', -2.5, 'approved', null]]);
+    expect(await payout(payoutId)).to.include({ amount: 20, commissionCount: 2 });
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${payoutId}/mark-paid`).set(t.auth).send({}).expect(200);
+    expect(await ledgerOf(b.conversionId)).to.deep.equal([['conversion', '10.00', 'paid'], ['adjustment', '-2.50', 'approved']]);
+    // The adjustment nets into the partner's next payout, with a new sale's commission.
+    const e = await sale('r7');
+    await approve(e.commissionId);
+    const next = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r7-next', partnerIds: ['r7'] }).expect(201);
+    expect(next.body.data[0]).to.include({ amount: 7.5, commissionCount: 2 });
+    // Each payout is the sum and count of its lines, as reconcile checks (its other checks need rules these rows lack).
+    const { rows: sums } = await server.sql.query(
+      `select p.amount::text, p.commission_count as n, sum(c.amount)::text as lines, count(c.*)::int as "lineCount"
+         from payouts p join commissions c using (payout_id) where p.handle = $1 and p.partner_id = 'r7' group by p.payout_id order by p.created_at`, [t.handle]);
+    expect(sums).to.deep.equal([{ amount: '20.00', n: 2, lines: '20.00', lineCount: 2 }, { amount: '7.50', n: 2, lines: '7.50', lineCount: 2 }]);
+  });
+
+  it('a full reversal after a canceled payout reverses its adjustment too: the conversion nets to 0, never less', async () => {
     const c = await sale('r5');
-    await server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 day' where commission_id = $1`, [c.commissionId]);
+    await approve(c.commissionId);
     const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r5-run', partnerIds: ['r5'] }).expect(201);
-    expect((await reverse(c.conversionId, '30.00', false)).map((r) => [r.type, r.amount, r.status])).to.deep.equal([['clawback', -3, 'approved']]);
+    expect((await reverse(c.conversionId, '30.00', false)).map((r) => [r.type, r.amount, r.status])).to.deep.equal([['adjustment', -3, 'approved']]);
     await server.http.post(`/v2/handles/${t.handle}/payouts/${run.body.data[0].payoutId}/cancel`).set(t.auth).expect(200);
-    expect(await owed(c.conversionId)).to.equal('7.00'); // the commission back to approved, less the clawback
+    expect(await owed(c.conversionId)).to.equal('7.00'); // the commission back to approved, less the adjustment
     const rest = await reverse(c.conversionId, '70.00', true);
-    expect(rest.map((r) => [r.type, r.status]).sort()).to.deep.equal([['clawback', 'reversed'], ['conversion', 'reversed']]);
-    expect(await ledgerOf(c.conversionId)).to.deep.equal([['conversion', '10.00', 'reversed'], ['clawback', '-3.00', 'reversed']]);
+    expect(rest.map((r) => [r.type, r.status]).sort()).to.deep.equal([['adjustment', 'reversed'], ['conversion', 'reversed']]);
+    expect(await ledgerOf(c.conversionId)).to.deep.equal([['conversion', '10.00', 'reversed'], ['adjustment', '-3.00', 'reversed']]);
     expect(await owed(c.conversionId)).to.equal('0');
     // Nothing of it is left for a payout to take from the partner's next commissions.
     const rerun = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r5-rerun', partnerIds: ['r5'] }).expect(201);
     expect(rerun.body.data).to.deep.equal([]);
   });
 
-  it('a full reversal while a clawback of it sits in another payout nets the conversion to 0: the rest is clawed back', async () => {
+  it('a full reversal while its adjustment sits in another pending payout takes it out of that one too: the conversion nets to 0', async () => {
     const c = await sale('r6');
-    const approve = (id: string) => server.sql.query(`update commissions set status = 'approved', hold_until = now() - interval '1 day' where commission_id = $1`, [id]);
     await approve(c.commissionId);
     const p1 = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r6-p1', partnerIds: ['r6'] }).expect(201);
-    expect((await reverse(c.conversionId, '30.00', false)).map((r) => [r.type, r.amount])).to.deep.equal([['clawback', -3]]);
-    await server.sql.query(`update commissions set hold_until = now() - interval '1 day' where conversion_id = $1 and type = 'clawback'`, [c.conversionId]);
+    expect((await reverse(c.conversionId, '30.00', false)).map((r) => [r.type, r.amount])).to.deep.equal([['adjustment', -3]]);
     const d = await sale('r6');
     await approve(d.commissionId);
     const p2 = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r6-p2', partnerIds: ['r6'] }).expect(201);
-    expect(p2.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([7]); // D's 10 less the clawback
+    expect(p2.body.data.map((p: { amount: number }) => p.amount)).to.deep.equal([7]); // D's 10 less the adjustment
     await server.http.post(`/v2/handles/${t.handle}/payouts/${p1.body.data[0].payoutId}/cancel`).set(t.auth).expect(200);
     const rest = await reverse(c.conversionId, '70.00', true);
-    expect(rest.map((r) => [r.type, r.amount, r.status])).to.deep.equal([['clawback', -7, 'approved']]);
-    expect(await owed(c.conversionId)).to.equal('0.00');
+    expect(rest.map((r) => [r.type, r.amount, r.status]).sort()).to.deep.equal([['adjustment', -3, 'reversed'], ['conversion', 10, 'reversed']]);
+    expect(await owed(c.conversionId)).to.equal('0');
+    expect(await payout(p2.body.data[0].payoutId)).to.include({ status: 'pending', amount: 10, commissionCount: 1 });
   });
 
   it('leaves a rejected commission alone', async () => {
@@ -315,7 +348,10 @@ describe('commissions: reconcile proves the ledger', () => {
     await server.http.post(`/v2/handles/${t.handle}/payouts/${run.body.data[0].payoutId}/mark-paid`).set(t.auth).send({}).expect(200);
     const client = await server.sql.connect();
     try {
+      // In a transaction, as the conversions module calls it.
+      await client.query('begin');
       await reverseConversionCommissions(client, { handle: t.handle, conversionId: earned[0].conversionId, amount: '9.99', value: '19.99', reversedBefore: '0.00', full: false, reason: 'refund', actor: 'tok' });
+      await client.query('commit');
     } finally {
       client.release();
     }

@@ -51,15 +51,21 @@ describe('money races: reversals racing the payout run that would pay their comm
         expect(rows.filter((r) => r[2] !== 'rejected' && r[2] !== 'reversed').reduce((sum, r) => sum + r[1], 0n), `sale-${i}`).to.equal(net[i]);
       }
       const [runAnswer] = answers;
-      for (const p of runAnswer.body.data) {
-        const { rows: [l] } = await s.a.sql.query(`select coalesce(sum(amount), 0)::text as amount, count(*)::int as n from commissions where payout_id = $1`, [p.payoutId]);
-        expect([cents(p.amount), p.commissionCount]).to.deep.equal([toCents(l.amount), l.n]);
+      // Each payout as it is now (a full reversal after the run took its commission out) is the sum and count of its lines.
+      for (const { payoutId } of runAnswer.body.data) {
+        const p = (await s.b.http.get(`${payouts(s.b, t)}/${payoutId}`).set(t.auth).expect(200)).body;
+        const { rows: [l] } = await s.a.sql.query(`select coalesce(sum(amount), 0)::text as amount, count(*)::int as n from commissions where payout_id = $1`, [payoutId]);
+        if (p.status === 'canceled') expect(l.n, 'a canceled payout holds no line').to.equal(0);
+        else expect([cents(p.amount), p.commissionCount]).to.deep.equal([toCents(l.amount), l.n]);
       }
       await assertLedgerExact(s, t);
       const earned = net.reduce((x, y) => x + y, 0n);
       expect((await settledAndOwed(s.a, t.handle)).earned).to.equal(earned);
       // Pay what the race paid, run again: every cent earned is paid or carried (a negative rest carries forward).
-      for (const p of runAnswer.body.data) await act(s.b, t, p.payoutId, 'mark-paid').expect(200);
+      for (const p of runAnswer.body.data) {
+        const now = (await s.b.http.get(`${payouts(s.b, t)}/${p.payoutId}`).set(t.auth).expect(200)).body;
+        if (now.status === 'pending') await act(s.b, t, p.payoutId, 'mark-paid').expect(200);
+      }
       await run(s.a, t, 'after').expect(201);
       const end = await settledAndOwed(s.a, t.handle);
       expect(end.payouts + end.owed).to.equal(earned);
@@ -178,4 +184,51 @@ describe('money races: everything at once on one partner, from two processes', f
       expect(end.payouts + end.owed).to.equal(end.earned);
     }
   });
+});
+
+describe('money races: reversals of commissions in a pending payout racing its mark-paid or cancel, from two processes', function () {
+  this.timeout(120_000);
+  const s = twoServers();
+
+  // API.md: a commission in a pending payout is unpaid: a full reversal makes it `reversed` and takes it out of the
+  // payout (which shrinks), a partial one appends an adjustment; once the payout is paid, a clawback. Whichever
+  // commits first, no request fails, no line is paid twice, and every conversion nets exactly.
+  for (const [round, action] of (['mark-paid', 'cancel', 'mark-paid', 'cancel', 'mark-paid', 'cancel'] as const).entries()) {
+    it(`${action} racing five reversals of its lines (round ${round + 1})`, async () => {
+      const t = await ledgerTenant(s, { percent: 10, holdDays: 0 });
+      const sales = await Promise.all([0, 1, 2, 3, 4, 5].map((i) => t.convert(`sale-${i}`, 100)));
+      await s.a.http.post(`/v2/handles/${t.handle}/commissions/bulk`).set(t.auth)
+        .send({ commissionIds: sales.map((c) => c.commissionId), status: 'approved', reason: 'checked' }).expect(200);
+      const first = await run(s.a, t, 'first').expect(201);
+      expect(first.body.data.map((p: { amount: number; commissionCount: number }) => [p.amount, p.commissionCount])).to.deep.equal([[60, 6]]);
+      const payoutId = first.body.data[0].payoutId;
+      // All of sale-0, 30 of sale-1, all of sale-2, 50 of sale-3, all of sale-4; sale-5 is left alone.
+      const reversals: Array<[number, number | undefined]> = [[0, undefined], [1, 30], [2, undefined], [3, 50], [4, undefined]];
+      // A reversal does more work than a mark-paid: sent at once, the payout always went first. Sent a few
+      // milliseconds later in each round, it lands among them (checked: rounds end with reversed and clawed back lines).
+      const late = (ms: number) => new Promise((r) => setTimeout(r, ms));
+      const answers = await Promise.all([
+        late(round * 4).then(() => act(round % 2 ? s.a : s.b, t, payoutId, action)),
+        ...reversals.map(([i, amount], j) => t.reverse(j % 2 ? s.a : s.b, { idempotencyKey: `sale-${i}`, reversalKey: `rv-${i}`, reason: 'refund', ...(amount && { amount }) })),
+      ]);
+      expect(answers.map((r) => r.status)).to.deep.equal([200, 201, 201, 201, 201, 201]);
+      const net = [0n, 700n, 0n, 500n, 0n, 1000n];
+      for (const [i, c] of sales.entries()) {
+        const rows = await rowsOf(s.a, c.conversionId);
+        expect(rows.filter((r) => r[2] !== 'rejected' && r[2] !== 'reversed').reduce((sum, r) => sum + r[1], 0n), `sale-${i}`).to.equal(net[i]);
+        // Reversed whole while unpaid, or clawed back once paid: never both, never neither.
+        if (net[i] === 0n) expect(rows.some((r) => r[2] === 'reversed') !== rows.some((r) => r[0] === 'clawback'), `sale-${i} ${JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v))}`).to.equal(true);
+      }
+      await assertLedgerExact(s, t);
+      const earned = net.reduce((x, y) => x + y, 0n);
+      // Whatever is still due is paid by a run after the race: every cent earned is paid or carried.
+      const after = await run(s.b, t, 'after').expect(201);
+      for (const p of after.body.data) await act(s.a, t, p.payoutId, 'mark-paid').expect(200);
+      const pending = await s.a.sql.query(`select payout_id from payouts where handle = $1 and status = 'pending'`, [t.handle]);
+      for (const p of pending.rows) await act(s.a, t, p.payout_id, 'mark-paid').expect(200);
+      const end = await settledAndOwed(s.a, t.handle);
+      expect(end.payouts + end.owed).to.equal(earned);
+      await assertLedgerExact(s, t);
+    });
+  }
 });
