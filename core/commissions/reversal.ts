@@ -31,8 +31,8 @@ const PAYOUTS_OF = `select distinct payout_id from commissions
 /**
  * A full reversal of a commission nobody was paid yet (API.md: `pending|approved → reversed`): it and its open
  * adjustments and clawbacks become `reversed`. One in a pending payout leaves it, and that payout shrinks by what
- * left (amount and commissionCount stay the sum and count of its lines); a payout left with nothing to pay (no
- * line, or a sum not above 0) is canceled instead, as a cancel leaves one: its amount and lines as they were (kept in
+ * left (amount and commissionCount stay the sum and count of its lines; audited `payout.amended`); a payout left with
+ * nothing a run would pay ($5, EMPTIED) is canceled instead, as a cancel leaves one: its amount and lines as they were (kept in
  * payout_releases for its statement), its other lines back in the unpaid ledger.
  */
 const MARK_REVERSED = `
@@ -49,10 +49,9 @@ with prev as (
          status = case when l.empties then 'canceled' else p.status end,
          amount = case when l.empties then p.amount else p.amount - l.amount end,
          commission_count = case when l.empties then p.commission_count else p.commission_count - l.n end
-    from (select l.*, (p.commission_count = l.n or p.amount - l.amount <= 0) as empties
-            from left_out l join payouts p on p.payout_id = l.payout_id) l
+    from (select *, payout_id = any($5::uuid[]) as empties from left_out) l
    where p.handle = $1 and p.payout_id = l.payout_id
-  returning p.*
+  returning p.*, l.amount as left_amount, l.n as left_count
 ), released as (
   update commissions c set payout_id = null, updated_at = statement_timestamp()
     from shrunk s where s.status = 'canceled' and c.handle = $1 and c.payout_id = s.payout_id and c.commission_id <> all($2::uuid[])
@@ -69,9 +68,32 @@ with prev as (
                             'commissionCount', commission_count, 'reference', reference, 'via', 'reversal')`,
     from: `shrunk where status = 'canceled'`,
   })}
+), shrink_audit as (${auditInsertSql({
+    handle: 'handle', type: "'payout.amended'", actor: '$4::text', createdAt: 'updated_at', subjectId: 'payout_id::text',
+    payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
+                            'commissionCount', commission_count, 'previousAmount', amount + left_amount,
+                            'previousCommissionCount', commission_count + left_count, 'via', 'reversal',
+                            'commissionIds', (select jsonb_agg(m.commission_id order by m.commission_id) from moved m where m.from_payout = s.payout_id))`,
+    from: `shrunk s where status <> 'canceled'`,
+  })}
 ), audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)}
 ), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;
+
+/**
+ * The pending payouts the rows `$2` leaving would leave with nothing a run would pay: no line, a sum not above 0,
+ * or below the partner's minimum payout (API.md: a run pays at least it). They are canceled instead of shrunk.
+ */
+const EMPTIED = `
+select l.payout_id from (
+  select payout_id, sum(amount) as amount, count(*)::int as n from commissions
+   where handle = $1 and commission_id = any($2::uuid[]) and payout_id is not null group by 1) l
+  join payouts p on p.handle = $1 and p.payout_id = l.payout_id
+ where p.commission_count = l.n or p.amount - l.amount <= 0
+    or p.amount - l.amount < coalesce((select m.minimum_payout from partners m where m.handle = $1 and m.partner_id = p.partner_id), 0)`;
+
+/** A reversal that could not hold its payouts' locks in order (a run kept moving its rows): PostgreSQL's "try again", a 503. */
+const lockOrderLost = () => Object.assign(new Error('The payouts of the conversion kept changing; try the reversal again.'), { code: '40001' });
 
 /**
  * Locks the payouts holding the conversion's rows, then the rows: a mark-paid or cancel locks its payout, then its
@@ -85,11 +107,13 @@ async function lockRows(client: PoolClient, handle: string, conversionId: string
     if (payoutIds.length) await client.query('select 1 from payouts where handle = $1 and payout_id = any($2::uuid[]) order by payout_id for update', [handle, payoutIds]);
     const { rows } = await client.query(LOCK, [handle, conversionId]);
     const moved = rows.some((c) => c.status === 'approved' && c.payout_id !== null && !payoutIds.includes(c.payout_id));
-    if (!moved || attempt === 5) {
+    if (!moved) {
       await client.query('release savepoint reversal_locks');
       return rows;
     }
     await client.query('rollback to savepoint reversal_locks');
+    // Locking a payout while holding its lines could deadlock with its mark-paid: give up (503) rather than try.
+    if (attempt === 5) throw lockOrderLost();
   }
 }
 
@@ -137,8 +161,11 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
   const full = r.full || r.value === null || Number(r.value) === 0;
 
   if (full && !settled) {
-    const open = rows.filter((c) => c.status === 'pending' || c.status === 'approved');
-    const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, open.map((c) => c.commission_id), r.reason, r.actor]);
+    const ids = rows.filter((c) => c.status === 'pending' || c.status === 'approved').map((c) => c.commission_id);
+    const emptied = (await client.query<{ payout_id: string }>(EMPTIED, [r.handle, ids])).rows.map((p) => p.payout_id);
+    // A payout to cancel releases its other lines: locked in id order first, as a cancel locks them.
+    if (emptied.length) await client.query('select 1 from commissions where handle = $1 and payout_id = any($2::uuid[]) order by commission_id for update', [r.handle, emptied]);
+    const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, ids, r.reason, r.actor, emptied]);
     return moved;
   }
   // What the rows of this conversion still owe the partner (full), or its share of this reversal (partial):

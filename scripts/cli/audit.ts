@@ -17,7 +17,7 @@ export const AUDIT_TYPES = [
   'partner.created', 'partner.updated', 'partner_token.created', 'partner_token.revoked',
   'reward.created', 'reward.replaced', 'reward.deleted',
   'commission.created', 'commission.status_changed',
-  'payout.created', 'payout.paid', 'payout.canceled',
+  'payout.created', 'payout.paid', 'payout.canceled', 'payout.amended',
   'webhook.created', 'webhook.updated', 'webhook.deleted', 'webhook.rotated', 'delivery.redelivered',
   'postback.created', 'postback.deleted',
   'plugin.settings_changed',

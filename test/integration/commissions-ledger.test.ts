@@ -263,6 +263,9 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     expect(run.body.data[0]).to.include({ amount: 30, commissionCount: 3 });
     expect((await reverse(a.conversionId, '100.00', true)).map((r) => [r.type, r.status])).to.deep.equal([['conversion', 'reversed']]);
     expect(await payout(payoutId)).to.include({ status: 'pending', amount: 20, commissionCount: 2 });
+    const { rows: amended } = await server.sql.query(`select actor, payload from audit_events where handle = $1 and type = 'payout.amended' and subject_id = $2`, [t.handle, payoutId]);
+    expect(amended.map((e) => [e.actor, e.payload.previousAmount, e.payload.amount, e.payload.previousCommissionCount, e.payload.commissionCount, e.payload.commissionIds, e.payload.via]))
+      .to.deep.equal([['tok', 30, 20, 3, 2, [a.commissionId], 'reversal']]);
     const part = await reverse(b.conversionId, '25.00', false);
     expect(part.map((r) => [r.type, r.amount, r.status, (r as { payoutId?: string | null }).payoutId])).to.deep.equal([['adjustment', -2.5, 'approved', null]]);
     expect(await payout(payoutId)).to.include({ amount: 20, commissionCount: 2 });
@@ -278,6 +281,24 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
       `select p.amount::text, p.commission_count as n, sum(c.amount)::text as lines, count(c.*)::int as "lineCount"
          from payouts p join commissions c using (payout_id) where p.handle = $1 and p.partner_id = 'r7' group by p.payout_id order by p.created_at`, [t.handle]);
     expect(sums).to.deep.equal([{ amount: '20.00', n: 2, lines: '20.00', lineCount: 2 }, { amount: '7.50', n: 2, lines: '7.50', lineCount: 2 }]);
+  });
+
+  it('in a pending payout: a full reversal that leaves it below the partner\'s minimum cancels it (no run would have paid it)', async () => {
+    await createPartner(server, t, 'r8', { minimumPayout: 50 });
+    const sales = [];
+    for (let i = 0; i < 6; i++) sales.push(await sale('r8'));
+    for (const x of sales) await approve(x.commissionId);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r8-run', partnerIds: ['r8'] }).expect(201);
+    const payoutId = run.body.data[0].payoutId;
+    await reverse(sales[0].conversionId, '100.00', true);
+    expect(await payout(payoutId)).to.include({ status: 'pending', amount: 50, commissionCount: 5 });
+    await reverse(sales[1].conversionId, '100.00', true);
+    // 40 left of a minimum of 50: canceled as it stood (50 over 5 lines, the reversed one among them), the 4 others unpaid again.
+    expect(await payout(payoutId)).to.include({ status: 'canceled', amount: 50, commissionCount: 5 });
+    const { rows } = await server.sql.query(`select count(*) filter (where payout_id is null and status = 'approved')::int as unpaid from commissions where partner_id = 'r8' and handle = $1`, [t.handle]);
+    expect(rows[0].unpaid).to.equal(4);
+    const rerun = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r8-rerun', partnerIds: ['r8'] }).expect(201);
+    expect(rerun.body.data).to.deep.equal([]);
   });
 
   it('a full reversal after a canceled payout reverses its adjustment too: the conversion nets to 0, never less', async () => {
