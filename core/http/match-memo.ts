@@ -1,5 +1,23 @@
 import type Router from '@koa/router';
 import { memoizeByString } from '../infra/string-memo.ts';
+import { RESERVED_HANDLES } from './handle.ts';
+
+const RESERVED = new Set(RESERVED_HANDLES);
+/** The short-link route, as Koa's router spells it. */
+const SHORT_LINK = '/:handle/:slug';
+type Match = ReturnType<Router['match']>;
+
+/**
+ * A reserved first segment (`/v2/handles`) is never a short link: the redirect answers it 404, so its GET and HEAD are
+ * not methods of that path. Left in the match, they were listed in a 405's `Allow` (PUT /v2/handles: "POST, HEAD,
+ * GET", where GET is a 404) and in OPTIONS.
+ */
+function withoutShortLink(m: Match, path: string): Match {
+  if (!RESERVED.has(path.split('/', 2)[1] ?? '')) return m;
+  const keep = (layer: Match['path'][number]) => layer.path !== SHORT_LINK;
+  const pathAndMethod = m.pathAndMethod.filter(keep);
+  return { path: m.path.filter(keep), pathAndMethod, route: pathAndMethod.some((layer) => layer.methods.length > 0) };
+}
 
 /**
  * @koa/router's match() tests every route's regexp in turn on every request (the whole route table, all
@@ -13,7 +31,8 @@ export function memoizeMatch(router: Router): Router {
   const known = memoizeByString(
     (key) => {
       const space = key.indexOf(' ');
-      return match(key.slice(space + 1), key.slice(0, space));
+      const path = key.slice(space + 1);
+      return withoutShortLink(match(path, key.slice(0, space)), path);
     },
     { size: 4096, maxKeyLength: 1024 },
   );

@@ -210,9 +210,14 @@ describe('redirect: GET /{handle}/{slug}', () => {
       }
       await new Promise((r) => setTimeout(r, 100));
       expect(await clickCount(server, handle)).to.equal(0);
-      // API paths are not short links.
-      const api = await server.http.get('/v2/handles').expect(404);
-      expect(api.body.error.code).to.equal('not_found');
+      // API paths are not short links: /v2/handles takes POST alone (the short link's GET and HEAD were in its Allow).
+      const api = await server.http.get('/v2/handles').expect(405);
+      expect([api.body.error.code, api.headers.allow]).to.deep.equal(['method_not_allowed', 'POST']);
+      expect((await server.http.put('/v2/handles').send({}).expect(405)).headers.allow).to.equal('POST');
+      expect((await server.http.options('/v2/handles').expect(200)).headers.allow).to.equal('POST');
+      expect((await server.http.get('/v2/nothing').expect(404)).body.error.code).to.equal('not_found');
+      // A short link's path still takes GET and HEAD alone.
+      expect((await server.http.put(`/${handle}/live`).send({}).expect(405)).headers.allow).to.equal('HEAD, GET');
     });
   });
 
