@@ -4,8 +4,14 @@ import { handleParams } from '../http/handle.ts';
 import { listPayoutsQuery, markPaidBody, payoutParams, payoutResponse, payoutRunResponse, runPayoutsBody, statementQuery } from './schemas.ts';
 import type { PayoutService, RunInput } from './service.ts';
 import { STATEMENT_COLUMNS, type StatementFormat } from './statement.ts';
+import { payoutEtag } from './etag.ts';
 
 type Deps = { payouts: PayoutService; principal: Principal };
+
+/** Optional: a reversal can shrink or cancel a pending payout between a GET and the payer's click (etag.ts). */
+const PRECONDITION_FAILED = {
+  description: "precondition_failed: an If-Match was sent (the ETag of GET …/payouts/{payoutId}) and the payout's status, amount or lines are no longer that",
+};
 
 export const payoutRoutes = defineRoutes([
   {
@@ -54,9 +60,11 @@ export const payoutRoutes = defineRoutes([
     tags: ['payouts'],
     auth: { scope: 'payouts.read' },
     params: payoutParams,
-    responses: { 200: { description: 'The payout', schema: payoutResponse } },
+    responses: { 200: { description: 'The payout; its ETag header is what mark-paid and cancel take as If-Match', schema: payoutResponse } },
     async handler(ctx, { payouts }: Deps) {
-      ctx.body = await payouts.get(ctx.params.handle, ctx.params.payoutId);
+      const payout = await payouts.get(ctx.params.handle, ctx.params.payoutId);
+      ctx.set('etag', payoutEtag(payout));
+      ctx.body = payout;
     },
   },
   {
@@ -95,10 +103,10 @@ export const payoutRoutes = defineRoutes([
     auth: { scope: 'payouts.write' },
     params: payoutParams,
     body: markPaidBody,
-    responses: { 200: { description: 'The paid payout', schema: payoutResponse }, 409: { description: 'invalid_transition: the payout is not pending' } },
+    responses: { 200: { description: 'The paid payout', schema: payoutResponse }, 409: { description: 'invalid_transition: the payout is not pending' }, 412: PRECONDITION_FAILED },
     async handler(ctx, { payouts, principal }: Deps) {
       const { reference } = (ctx.request.body ?? {}) as { reference?: string };
-      ctx.body = await payouts.markPaid(ctx.params.handle, ctx.params.payoutId, reference ?? null, principal.actor);
+      ctx.body = await payouts.markPaid(ctx.params.handle, ctx.params.payoutId, reference ?? null, principal.actor, ctx.get('if-match') || undefined);
     },
   },
   {
@@ -108,9 +116,9 @@ export const payoutRoutes = defineRoutes([
     tags: ['payouts'],
     auth: { scope: 'payouts.write' },
     params: payoutParams,
-    responses: { 200: { description: 'The canceled payout', schema: payoutResponse }, 409: { description: 'invalid_transition: the payout is not pending' } },
+    responses: { 200: { description: 'The canceled payout', schema: payoutResponse }, 409: { description: 'invalid_transition: the payout is not pending' }, 412: PRECONDITION_FAILED },
     async handler(ctx, { payouts, principal }: Deps) {
-      ctx.body = await payouts.cancel(ctx.params.handle, ctx.params.payoutId, principal.actor);
+      ctx.body = await payouts.cancel(ctx.params.handle, ctx.params.payoutId, principal.actor, ctx.get('if-match') || undefined);
     },
   },
 ]);

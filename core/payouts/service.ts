@@ -12,6 +12,7 @@ import { listCursor } from '../http/pagination.ts';
 import { utcInstant } from '../http/time-window.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
+import { assertMatches, type PayoutState } from './etag.ts';
 import { refuseUnknownPartners } from './unknown-partners.ts';
 import { jsonbWithTimes } from '../db/json-time.ts';
 import { statementBody, statementLines, type StatementFormat } from './statement.ts';
@@ -170,8 +171,8 @@ export class PayoutService {
   }
 
   /** pending → paid: its commissions become `paid` (each change audited). */
-  async markPaid(handle: string, payoutId: string, reference: string | null, actor: string) {
-    const paid = await this.transition(handle, payoutId, 'paid', async (client) => {
+  async markPaid(handle: string, payoutId: string, reference: string | null, actor: string, ifMatch?: string) {
+    const paid = await this.transition(handle, payoutId, 'paid', ifMatch, async (client) => {
       await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
@@ -198,8 +199,8 @@ export class PayoutService {
    * pending → canceled: its commissions leave it and are approved and unpaid again, for the next run. Which ones
    * it held is kept (payout_releases): its statement still lists them.
    */
-  async cancel(handle: string, payoutId: string, actor: string) {
-    return this.transition(handle, payoutId, 'canceled', async (client) => {
+  async cancel(handle: string, payoutId: string, actor: string, ifMatch?: string) {
+    return this.transition(handle, payoutId, 'canceled', ifMatch, async (client) => {
       await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
@@ -218,13 +219,15 @@ export class PayoutService {
   }
 
   /** Only a pending payout moves (to paid or canceled); anything else → 409 invalid_transition. */
-  private transition(handle: string, payoutId: string, to: 'paid' | 'canceled', apply: (client: PoolClient) => Promise<unknown>) {
+  private transition(handle: string, payoutId: string, to: 'paid' | 'canceled', ifMatch: string | undefined, apply: (client: PoolClient) => Promise<unknown>) {
     return withTransaction(this.deps.pg, async (client) => {
-      const { rows: [current] } = await client.query('select status from payouts where handle = $1 and payout_id = $2 for update', [handle, payoutId]);
+      const { rows: [current] } = await client.query<PayoutState>(
+        `select status, amount, currency, commission_count as "commissionCount" from payouts where handle = $1 and payout_id = $2 for update`, [handle, payoutId]);
       if (!current) throw notFound('Payout');
       if (current.status !== 'pending') {
         throw new HttpError(409, 'invalid_transition', `A ${current.status} payout cannot be ${to === 'paid' ? 'marked paid' : 'canceled'}.`);
       }
+      assertMatches(ifMatch, current);
       return apply(client);
     });
   }

@@ -345,6 +345,38 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await shot(page, 'manager-03-payouts-phone');
   });
 
+  it('payouts: Mark paid pays only what the dialog named: a payout shrunk by a refund before the click is shown anew, one shrunk while the dialog is open is refused (412), nothing paid', async () => {
+    await ledgerRows(suite.server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '10.00' },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '5.00' },
+    ]);
+    const run = await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth).send({ idempotencyKey: 'dialog-race', partnerIds: ['alpha'] }).expect(201);
+    const payoutId = run.body.data[0].payoutId;
+    // What a reversal does to a pending payout (commissions-ledger.test.ts drives the real one): fewer lines, less to pay.
+    const shrink = (amount: string, lines: number) => suite.server.sql.query('update payouts set amount = $2, commission_count = $3 where payout_id = $1', [payoutId, amount, lines]);
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/payouts');
+    const row = () => page.locator(`#payouts-table tr[data-payout-id="${payoutId}"]`);
+    await row().waitFor({ timeout: UI_WAIT });
+    expect(await row().locator('td[data-col="amount"]').textContent()).to.include('15.00');
+    await shrink('10.00', 1);
+    await row().locator('[data-action="mark-paid"]').click();
+    await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] [role="status"]`, 'changed since the list was shown');
+    expect(await row().locator('td[data-col="amount"]').textContent()).to.include('10.00');
+    expect(await page.locator('dialog.confirm').count(), 'no dialog for an amount that is gone').to.equal(0);
+
+    await row().locator('[data-action="mark-paid"]').click();
+    const dialog = page.locator('dialog.confirm');
+    await dialog.waitFor({ timeout: UI_WAIT });
+    expect(await dialog.textContent()).to.include('10.00');
+    await shrink('7.50', 1);
+    await dialog.locator('[data-confirm="ok"]').click();
+    await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] .alert-error`, 'The payout changed since it was read: it is now pending, 7.50 USD over 1 line');
+    expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200)).body.status).to.equal('pending');
+    await shot(page, 'manager-03b-payout-changed');
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${payoutId}/cancel`).set(tenant.auth).expect(200);
+  });
+
   it('partner commissions: the summary shows the handle\'s reporting currency first (large), other currencies beneath', async () => {
     const { reportingCurrency } = (await suite.server.http.get(`/v2/handles/${tenant.handle}`).set(tenant.auth).expect(200)).body;
     const other = reportingCurrency === 'EUR' ? 'GBP' : 'EUR';

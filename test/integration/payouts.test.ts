@@ -189,6 +189,27 @@ describe('payouts: mark paid, cancel, statements', () => {
     expect((await server.http.get(url(`/${payoutId}`)).set(t.auth).expect(200)).body).to.deep.equal(paid.body);
   });
 
+  it('takes If-Match on mark-paid and cancel: the ETag of GET pays exactly that payout, a stale one is 412 and changes nothing', async () => {
+    const path = url(`/${payoutId}`);
+    const etag = (await server.http.get(path).set(t.auth).expect(200)).headers.etag;
+    expect(etag).to.match(/^"[A-Za-z0-9_-]{22}"$/);
+    expect((await server.http.get(path).set(t.auth).expect(200)).headers.etag, 'the same payout, the same tag').to.equal(etag);
+    // A reversal took the 0.50 line out meanwhile (what core/commissions/reversal.ts does to a pending payout).
+    await server.sql.query('update payouts set amount = 10.00, commission_count = 2 where payout_id = $1', [payoutId]);
+    for (const action of ['mark-paid', 'cancel']) {
+      const stale = await server.http.post(`${path}/${action}`).set(t.auth).set('if-match', etag).send({}).expect(412);
+      expect(stale.body.error).to.deep.equal({ code: 'precondition_failed', message: 'The payout changed since it was read: it is now pending, 10.00 USD over 2 lines. Read it again before confirming.' });
+    }
+    const { rows } = await server.sql.query('select distinct status from commissions where commission_id = any($1)', [lineIds]);
+    expect(rows.map((r) => r.status), 'nothing paid by a refused request').to.deep.equal(['approved']);
+    const now = (await server.http.get(path).set(t.auth).expect(200)).headers.etag;
+    expect(now).to.not.equal(etag);
+    const paid = await server.http.post(`${path}/mark-paid`).set(t.auth).set('if-match', `"other", ${now}`).send({ reference: 'wire-1' }).expect(200);
+    expect([paid.body.status, paid.body.amount]).to.deep.equal(['paid', 10]);
+    // Not pending any more: 409 as API.md says, whatever the If-Match.
+    expect((await server.http.post(`${path}/cancel`).set(t.auth).set('if-match', '*').expect(409)).body.error.code).to.equal('invalid_transition');
+  });
+
   it('cancels a payout: its commissions return to the approved, unpaid ledger for the next run', async () => {
     const canceled = await server.http.post(url(`/${payoutId}/cancel`)).set(t.auth).expect(200);
     expect(canceled.body.status).to.equal('canceled');

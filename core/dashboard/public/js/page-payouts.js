@@ -96,6 +96,26 @@ export async function renderPayouts(ctx) {
 
     async function act(e, action) {
       const button = e.currentTarget; // gone from the event once an await has passed
+      clear(rowFeedback);
+      // The payout as it is now, and its ETag: a refund can take a line out of a pending payout (or cancel it) after
+      // the list was drawn. The dialog names what is paid now, and the click pays only that (If-Match, else 412).
+      let now;
+      let etag;
+      try {
+        const res = await api(`/payouts/${encodeURIComponent(p.payoutId)}`, { raw: true });
+        [now, etag] = [await res.json(), res.headers.get('etag')];
+      } catch (err) {
+        rowFeedback.append(errorBox(err, 'Could not read the payout'));
+        return;
+      }
+      const changed = now.status !== p.status || String(now.amount) !== String(p.amount) || now.commissionCount !== p.commissionCount;
+      if (changed) {
+        const fresh = row(now);
+        tr.replaceWith(fresh);
+        fresh.querySelector('.row-feedback')?.append(h('div.alert.alert-info', { role: 'status' },
+          `This payout changed since the list was shown (a refund took a line out, or it was paid or canceled): it is now ${now.status}, ${fmt.money(now.amount, now.currency)} over ${now.commissionCount} line${now.commissionCount === 1 ? '' : 's'}.`));
+        return;
+      }
       // Neither can be undone: a paid payout stays paid, a canceled one is gone (its commissions go back to approved).
       const amount = fmt.money(p.amount, p.currency);
       const ref = reference.value.trim();
@@ -116,7 +136,7 @@ export async function renderPayouts(ctx) {
       try {
         // mark-paid takes {reference?}; cancel takes no body.
         const body = action === 'mark-paid' ? (reference.value.trim() ? { reference: reference.value.trim() } : {}) : undefined;
-        const updated = await api(`/payouts/${encodeURIComponent(p.payoutId)}/${action}`, { method: 'POST', body });
+        const updated = await api(`/payouts/${encodeURIComponent(p.payoutId)}/${action}`, { method: 'POST', body, headers: etag ? { 'if-match': etag } : {} });
         redrawRow(tr, action, () => {
           const fresh = row(updated);
           fresh.classList.add('flash');
