@@ -40,6 +40,8 @@ interface AuditEvent {
 function change(e: AuditEvent): string {
   const p = e.payload;
   if (e.type === 'commission.status_changed') return `${p.from} -> ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`;
+  // A pending payout a refund shrank: from what to what (a finance team reconciles the transfer against it).
+  if (e.type === 'payout.amended') return `${p.previousAmount} -> ${p.amount} ${p.currency}, ${p.previousCommissionCount} -> ${p.commissionCount} lines (${p.via})`;
   return Object.entries(p)
     .filter(([, v]) => v !== null && typeof v !== 'object')
     .slice(0, 5)

@@ -32,6 +32,14 @@ describe('dashboard audit log in a real browser', function () {
     const moved = page.locator('#audit-table tr[data-type="commission.status_changed"]');
     await moved.waitFor({ timeout: UI_WAIT });
     expect(await moved.locator('[data-col="change"]').textContent()).to.equal('alpha pending → rejected: coupon abuse');
+    // A payout a refund shrank (payout.amended, as core/commissions/reversal.ts writes it) says from what to what.
+    await suite.server.sql.query(
+      `insert into audit_events (event_id, handle, type, actor, subject_id, payload) values (gen_random_uuid(), $1, 'payout.amended', 'tok', $2, $3)`,
+      [tenant.handle, '00000000-0000-4000-8000-000000000001', { payoutId: '00000000-0000-4000-8000-000000000001', partnerId: 'alpha', amount: 72, currency: 'USD', commissionCount: 6, previousAmount: 97, previousCommissionCount: 7, via: 'reversal', commissionIds: [] }]);
+    await page.reload();
+    const amended = page.locator('#audit-table tr[data-type="payout.amended"] [data-col="change"]');
+    await amended.waitFor({ timeout: UI_WAIT });
+    expect(await amended.textContent()).to.equal('alpha 97.00 USD, 7 commissions → 72.00 USD, 6 commissions (reversal)');
     // Newest first: the token the test made after the move is above it.
     const types = await page.locator('#audit-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.type));
     expect(types.indexOf('token.created')).to.be.lessThan(types.indexOf('commission.status_changed'));

@@ -22,7 +22,13 @@ export function describeEvent(e) {
     return `${p.partnerId ?? ''} ${p.from} → ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`.trim();
   }
   if (e.type === 'commission.created') return `${p.type ?? ''} ${fmt.money(p.amount, p.currency)} for ${p.partnerId ?? '—'}, ${p.status}${p.reason ? ` (${p.reason})` : ''}`;
-  if (e.type.startsWith('payout.')) return `${p.partnerId ?? ''} ${fmt.money(p.amount, p.currency)}${p.commissionCount !== undefined ? `, ${p.commissionCount} commissions` : ''}${p.reference ? `, ref ${p.reference}` : ''}`;
+  if (e.type.startsWith('payout.')) {
+    const lines = (n) => `${n} commission${n === 1 ? '' : 's'}`;
+    // payout.amended: a refund took lines out of the pending payout; say from what to what.
+    const before = p.previousAmount !== undefined ? `${fmt.money(p.previousAmount, p.currency)}, ${lines(p.previousCommissionCount)} → ` : '';
+    return `${p.partnerId ?? ''} ${before}${fmt.money(p.amount, p.currency)}${p.commissionCount !== undefined ? `, ${lines(p.commissionCount)}` : ''}`
+      + `${p.reference ? `, ref ${p.reference}` : ''}${p.via ? ` (${p.via})` : ''}`;
+  }
   return fields(p);
 }
 
