@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
-import { auditInsertSql } from '../audit/index.ts';
 import { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
+import { payoutAuditInsert, payoutEventInsert } from './payout-rows.ts';
 import { statusAuditInsert } from './status-audit.ts';
 
 export interface ConversionReversal {
@@ -62,20 +62,13 @@ with prev as (
   select handle, payout_id, commission_id from released
   union all
   select m.handle, m.from_payout, m.commission_id from moved m join shrunk s on s.payout_id = m.from_payout and s.status = 'canceled'
-), payout_audit as (${auditInsertSql({
-    handle: 'handle', type: "'payout.canceled'", actor: '$4::text', createdAt: 'updated_at', subjectId: 'payout_id::text',
-    payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
-                            'commissionCount', commission_count, 'reference', reference, 'via', 'reversal')`,
-    from: `shrunk where status = 'canceled'`,
-  })}
-), shrink_audit as (${auditInsertSql({
-    handle: 'handle', type: "'payout.amended'", actor: '$4::text', createdAt: 'updated_at', subjectId: 'payout_id::text',
-    payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
-                            'commissionCount', commission_count, 'previousAmount', amount + left_amount,
-                            'previousCommissionCount', commission_count + left_count, 'via', 'reversal',
-                            'commissionIds', (select jsonb_agg(m.commission_id order by m.commission_id) from moved m where m.from_payout = s.payout_id))`,
-    from: `shrunk s where status <> 'canceled'`,
-  })}
+), payout_audit as (${payoutAuditInsert(`shrunk where status = 'canceled'`, 'payout.canceled', '$4::text', 'updated_at', `, 'via', 'reversal'`)}
+), shrink_audit as (${payoutAuditInsert(`shrunk s where status <> 'canceled'`, 'payout.amended', '$4::text', 'updated_at',
+    `, 'previousAmount', amount + left_amount, 'previousCommissionCount', commission_count + left_count, 'via', 'reversal',
+       'commissionIds', (select jsonb_agg(m.commission_id order by m.commission_id) from moved m where m.from_payout = s.payout_id)`)}
+), payout_events as (${payoutEventInsert(`(select * from shrunk where status = 'canceled')`, 'payout.canceled')}
+), amended_events as (${payoutEventInsert(`(select * from shrunk where status <> 'canceled')`, 'payout.amended', 'true',
+    `jsonb_build_object('amount', p.amount + p.left_amount, 'commissionCount', p.commission_count + p.left_count)`)}
 ), audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)}
 ), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;

@@ -107,6 +107,13 @@ const EVENTS: Record<EventType, Omit<WebhookEventDoc, 'description'>> = {
   },
   'payout.created': { summary: 'A payout run created a payout', data: ref('Payout') },
   'payout.paid': { summary: 'A payout was marked paid', data: ref('Payout') },
+  'payout.canceled': { summary: 'A pending payout was canceled: by hand, or by a refund that left it nothing a run would pay', data: ref('Payout') },
+  'payout.amended': {
+    summary: 'A refund took a commission out of a pending payout: it pays less now',
+    data: extend('Payout', {
+      previous: { type: 'object', description: 'What it was before: amount and commissionCount.', properties: { amount: { type: 'number' }, commissionCount: { type: 'integer' } } },
+    }),
+  },
   'partner.updated': {
     summary: 'A partner was changed',
     data: extend('Partner', { previous: previous('partner') }),

@@ -12,6 +12,8 @@ export const READ_SCOPES: Partial<Record<EventType, Scope[]>> = {
   'conversion.reversed': ['conversions.read', 'commissions.read'],
   'payout.created': ['payouts.read'],
   'payout.paid': ['payouts.read'],
+  'payout.canceled': ['payouts.read'],
+  'payout.amended': ['payouts.read'],
   'partner.updated': ['partners.read'],
 };
 

@@ -4,7 +4,7 @@ import type { Bus } from '../infra/bus.ts';
 
 export const EVENT_TYPES = [
   'link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping',
-  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated',
+  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'payout.canceled', 'payout.amended', 'partner.updated',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

@@ -3,41 +3,20 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { ExportStalled } from '../analytics/index.ts';
-import { auditInsertSql } from '../audit/index.ts';
-import { commissionEventInsert, statusAuditInsert } from '../commissions/index.ts';
+import { commissionEventInsert, PAYOUT_COLUMNS, payoutAuditInsert, payoutEventInsert, statusAuditInsert } from '../commissions/index.ts';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
 import { utcInstant } from '../http/time-window.ts';
-import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
+import type { OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 import { assertMatches, type PayoutState } from './etag.ts';
 import { refuseUnknownPartners } from './unknown-partners.ts';
-import { jsonbWithTimes } from '../db/json-time.ts';
 import { statementBody, statementLines, type StatementFormat } from './statement.ts';
 
 const PAYOUTS_CURSOR = listCursor('payouts', ['timestamp', 'uuid']);
 
-export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,
-  p.commission_count as "commissionCount", p.status, p.period_end as "periodEnd", p.reference,
-  p.created_at as "createdAt", p.paid_at as "paidAt"`;
-
-/** The outbox event (data: the payout object) of each payout row of `source`; `when` a SQL boolean. */
-const payoutEvent = (source: string, type: 'payout.created' | 'payout.paid', when = 'true') => `
-  ${outboxInsertSql({
-    handle: 'x.handle', type: `'${type}'`, payload: `${jsonbWithTimes('x', ['periodEnd', 'createdAt', 'paidAt'])} - 'handle'`,
-    from: `(select p.handle, ${PAYOUT_COLUMNS} from ${source} p) x`, where: when,
-  })}`;
-
-/** `createdAt`: the row's updated_at for a change made after its lines were locked (mark-paid, cancel). */
-const payoutAudit = (source: string, type: string, actor: string, createdAt?: string) => `
-  ${auditInsertSql({
-    handle: 'handle', type: `'${type}'`, actor, createdAt, subjectId: 'payout_id::text',
-    payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
-                            'commissionCount', commission_count, 'reference', reference)`,
-    from: source,
-  })}`;
 
 /**
  * One payout per partner and currency of the handle's approved, unpaid ledger rows (commissions and
@@ -73,8 +52,8 @@ with eligible as (
   update commissions c set payout_id = ch.payout_id, updated_at = clock_timestamp()
     from eligible e join chosen ch using (partner_id, currency)
    where c.commission_id = e.commission_id
-), audit as (${payoutAudit('created', 'payout.created', '$5::text')}
-), events as (${payoutEvent('created', 'payout.created', '$6::boolean')})
+), audit as (${payoutAuditInsert('created', 'payout.created', '$5::text')}
+), events as (${payoutEventInsert('created', 'payout.created', '$6::boolean')})
 select ${PAYOUT_COLUMNS} from created p order by p.partner_id, p.currency`;
 
 export interface RunInput {
@@ -184,8 +163,8 @@ export class PayoutService {
            returning c.*, 'approved'::text as from_status
          ), audit_lines as (${statusAuditInsert('moved', '$4::text', `'payout'`)}
          ), line_events as (${commissionEventInsert('moved', 'commission.updated', '$5::boolean')}
-         ), audit as (${payoutAudit('p', 'payout.paid', '$4::text', 'updated_at')}
-         ), events as (${payoutEvent('p', 'payout.paid', '$6::boolean')})
+         ), audit as (${payoutAuditInsert('p', 'payout.paid', '$4::text', 'updated_at')}
+         ), events as (${payoutEventInsert('p', 'payout.paid', '$6::boolean')})
          select ${PAYOUT_COLUMNS} from p`,
         [handle, payoutId, reference, actor, this.deps.outbox.wants(handle, 'commission.updated'), this.deps.outbox.wants(handle, 'payout.paid')],
       );
@@ -200,7 +179,7 @@ export class PayoutService {
    * it held is kept (payout_releases): its statement still lists them.
    */
   async cancel(handle: string, payoutId: string, actor: string, ifMatch?: string) {
-    return this.transition(handle, payoutId, 'canceled', ifMatch, async (client) => {
+    const canceled = await this.transition(handle, payoutId, 'canceled', ifMatch, async (client) => {
       await lockLines(client, handle, payoutId);
       const { rows } = await client.query(
         `with p as (
@@ -210,12 +189,15 @@ export class PayoutService {
            returning c.handle, p.payout_id, c.commission_id
          ), kept as (
            insert into payout_releases (handle, payout_id, commission_id) select handle, payout_id, commission_id from released
-         ), audit as (${payoutAudit('p', 'payout.canceled', '$3::text', 'updated_at')})
+         ), audit as (${payoutAuditInsert('p', 'payout.canceled', '$3::text', 'updated_at')}
+         ), events as (${payoutEventInsert('p', 'payout.canceled', '$4::boolean')})
          select ${PAYOUT_COLUMNS} from p`,
-        [handle, payoutId, actor],
+        [handle, payoutId, actor, this.deps.outbox.wants(handle, 'payout.canceled')],
       );
       return rows[0];
     });
+    this.deps.outbox.wake();
+    return canceled;
   }
 
   /** Only a pending payout moves (to paid or canceled); anything else → 409 invalid_transition. */

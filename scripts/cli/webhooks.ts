@@ -8,7 +8,7 @@ import { action, percent, printJson, printTable } from './output.ts';
 /** The server's list (core/outbox's EVENT_TYPES; test/unit/cli-event-types.test.ts keeps them equal): v2's events, then v2.1's ledger events. */
 export const EVENT_TYPES = [
   'link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping',
-  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated',
+  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'payout.canceled', 'payout.amended', 'partner.updated',
 ];
 
 interface Webhook {

@@ -251,6 +251,9 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     expect(await payout(run.body.data[0].payoutId)).to.include({ status: 'canceled', amount: 10, commissionCount: 1 });
     const { rows: audit } = await server.sql.query(`select actor, payload->>'via' as via from audit_events where handle = $1 and type = 'payout.canceled' and subject_id = $2`, [t.handle, run.body.data[0].payoutId]);
     expect(audit).to.deep.equal([{ actor: 'tok', via: 'reversal' }]);
+    // …and announced (payout.canceled), with the payout as the API shows it.
+    const { rows: events } = await server.sql.query(`select payload from outbox_events where handle = $1 and type = 'payout.canceled'`, [t.handle]);
+    expect(events.map((e) => [e.payload.payoutId, e.payload.status, e.payload.amount])).to.deep.equal([[run.body.data[0].payoutId, 'canceled', 10]]);
     const rerun = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r3-rerun', partnerIds: ['r3'] }).expect(201);
     expect(rerun.body.data).to.deep.equal([]);
   });

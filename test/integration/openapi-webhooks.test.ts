@@ -108,6 +108,18 @@ describe('OpenAPI document: the webhooks section describes what subscribers rece
       .expect(200);
     const run = await server.http.post(`${base}/payouts`).set(auth).send({ idempotencyKey: 'p1' }).expect(201);
     await server.http.post(`${base}/payouts/${run.body.data[0].payoutId}/mark-paid`).set(auth).send({}).expect(200);
+    // Two more sales paid out together; a refund takes one out of the pending payout (payout.amended), then it is canceled.
+    for (const key of ['o2', 'o3']) {
+      const next = await server.http.get(`/${handle}/s1`).set(browser).expect(302);
+      const sale = { ctx: new URL(next.headers.location).searchParams.get('ctx'), eventType: 'affiliate_click', value: 20, currency: 'USD', idempotencyKey: key };
+      await server.http.post('/v2/public/conversions').set(auth).send(sale).expect(201);
+    }
+    const owed = (await server.http.get(`${base}/commissions?status=pending`).set(auth).expect(200)).body.data.map((c: { commissionId: string }) => c.commissionId);
+    if (owed.length) await server.http.post(`${base}/commissions/bulk`).set(auth).send({ commissionIds: owed, status: 'approved', reason: 'checked' }).expect(200);
+    const second = await server.http.post(`${base}/payouts`).set(auth).send({ idempotencyKey: 'p2' }).expect(201);
+    expect(second.body.data.map((p: { commissionCount: number }) => p.commissionCount)).to.deep.equal([2]);
+    await server.http.post(`${base}/conversions/reversals`).set(auth).send({ idempotencyKey: 'o2', reversalKey: 'r2', reason: 'refund' }).expect(201);
+    await server.http.post(`${base}/payouts/${second.body.data[0].payoutId}/cancel`).set(auth).expect(200);
 
     await receiver.waitFor(
       (r) => EVENT_TYPES.every((t) => r.some((x) => JSON.parse(x.body).type === t)),
@@ -125,5 +137,10 @@ describe('OpenAPI document: the webhooks section describes what subscribers rece
       expect(validate(event), `${event.type}: ${JSON.stringify(validate.errors)}\n${r.body}`).to.equal(true);
       verifier.verify(r.body, { 'webhook-id': r.id, 'webhook-timestamp': r.timestamp, 'webhook-signature': r.signature });
     }
+    // The second payout: 2 lines of 2.00, amended to one when o2 was refunded whole, then canceled as it stood.
+    const of = (type: string) => receiver.received.map((r) => JSON.parse(r.body)).filter((e) => e.type === type && e.data.payoutId === second.body.data[0].payoutId)
+      .map((e) => ({ status: e.data.status, amount: e.data.amount, commissionCount: e.data.commissionCount, previous: e.data.previous }));
+    expect(of('payout.amended')).to.deep.equal([{ status: 'pending', amount: 2, commissionCount: 1, previous: { amount: 4, commissionCount: 2 } }]);
+    expect(of('payout.canceled')).to.deep.equal([{ status: 'canceled', amount: 2, commissionCount: 1, previous: undefined }]);
   });
 });

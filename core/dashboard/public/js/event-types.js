@@ -2,7 +2,7 @@
 // cannot import the server's modules); test/unit/cli-event-types.test.ts holds the two equal. The API refuses others with 400.
 export const EVENT_TYPES = [
   'link.clicked', 'conversion.tested', 'conversion.deduped', 'campaign.updated', 'webhook.ping',
-  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'partner.updated',
+  'commission.created', 'commission.updated', 'conversion.reversed', 'payout.created', 'payout.paid', 'payout.canceled', 'payout.amended', 'partner.updated',
 ];
 
 // The read scopes a subscription to an event type takes besides webhooks.write (its events carry that data): a copy
@@ -13,6 +13,8 @@ export const EVENT_READ_SCOPES = {
   'conversion.reversed': ['conversions.read', 'commissions.read'],
   'payout.created': ['payouts.read'],
   'payout.paid': ['payouts.read'],
+  'payout.canceled': ['payouts.read'],
+  'payout.amended': ['payouts.read'],
   'partner.updated': ['partners.read'],
 };
 

@@ -1,0 +1,36 @@
+import { auditInsertSql } from '../audit/index.ts';
+import { jsonbWithTimes } from '../db/json-time.ts';
+import { outboxInsertSql } from '../outbox/index.ts';
+
+// A payout row as the API answers it, its outbox event and its audit event: SQL the payouts module writes with
+// (run, mark-paid, cancel) and the ledger too, when a reversal takes a line out of a pending payout (reversal.ts).
+// Here, not in payouts/, because payouts/ builds on the ledger and the ledger cannot import it back.
+
+export const PAYOUT_COLUMNS = `p.payout_id as "payoutId", p.partner_id as "partnerId", p.amount, p.currency,
+  p.commission_count as "commissionCount", p.status, p.period_end as "periodEnd", p.reference,
+  p.created_at as "createdAt", p.paid_at as "paidAt"`;
+
+export type PayoutEventType = 'payout.created' | 'payout.paid' | 'payout.canceled' | 'payout.amended';
+
+/**
+ * The outbox event (data: the payout object) of each payout row of `source`; `when` a SQL boolean. `previous`: an
+ * SQL jsonb expression over `source`'s columns added as the event's `previous` (payout.amended: what it was).
+ */
+export const payoutEventInsert = (source: string, type: PayoutEventType, when = 'true', previous?: string) => `
+  ${outboxInsertSql({
+    handle: 'x.handle', type: `'${type}'`,
+    payload: `${jsonbWithTimes('x', ['periodEnd', 'createdAt', 'paidAt'])} - 'handle' - 'previous'${previous ? ` || jsonb_build_object('previous', x.previous)` : ''}`,
+    from: `(select p.handle, ${PAYOUT_COLUMNS}${previous ? `, ${previous} as previous` : ''} from ${source} p) x`, where: when,
+  })}`;
+
+/**
+ * The audit event of each payout row of `source`. `createdAt`: the row's updated_at for a change made after its lines
+ * were locked (mark-paid, cancel). `extra`: more jsonb_build_object arguments (a reversal's before and after).
+ */
+export const payoutAuditInsert = (source: string, type: string, actor: string, createdAt?: string, extra = '') => `
+  ${auditInsertSql({
+    handle: 'handle', type: `'${type}'`, actor, createdAt, subjectId: 'payout_id::text',
+    payload: `jsonb_build_object('payoutId', payout_id, 'partnerId', partner_id, 'amount', amount, 'currency', currency,
+                            'commissionCount', commission_count, 'reference', reference${extra})`,
+    from: source,
+  })}`;
