@@ -300,7 +300,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, '#payout-feedback', 'No payout created');
     const text = await page.locator('#payout-feedback').textContent();
     expect(text).to.include('hold');
-    expect(text).to.include('later period end');
+    expect(text).to.include('give a period end after its hold: tenx payouts run --period-end');
     expect(text).to.not.include('no partner has an approved balance');
     // The other cause, with its own remedy (a later period end does nothing for it).
     expect(text).to.include("below the partner's minimum payout");

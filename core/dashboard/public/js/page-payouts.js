@@ -58,7 +58,7 @@ export async function renderPayouts(ctx) {
           // approved by hand keeps its hold (the old wording sent people looking for approvals).
           // Two causes, each with its own remedy: one sentence offering a later period end for both misled when it was the minimum.
           : h('div', {}, h('strong', {}, 'No payout created.'), h('ul.small', {},
-            h('li', {}, 'Nothing approved was due by the period end: a commission approved by hand keeps its hold, and is paid once it ends, or by a run with a later period end (up to today).'),
+            h('li', {}, 'Nothing approved was due by the period end: a commission approved by hand keeps its hold, and is paid by the first run after it ends (its Hold until on the Commissions page). To pay one before, give a period end after its hold: tenx payouts run --period-end <date>, or the API (this form stops at today).'),
             h('li', {}, "Or what is due is below the partner's minimum payout (see Partners), or not above 0 after a clawback: either carries forward to a later run.")))));
         await table.reload();
       } catch (err) {
