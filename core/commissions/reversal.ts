@@ -35,6 +35,9 @@ const PAYOUTS_OF = `select distinct payout_id from commissions
  * nothing a run would pay ($5, EMPTIED) is canceled instead, as a cancel leaves one: its amount and lines as they were (kept in
  * payout_releases for its statement), its other lines back in the unpaid ledger.
  */
+/** The commissions that left payout `s` (audit payload arguments). */
+const LEFT_IDS = `'commissionIds', (select jsonb_agg(m.commission_id order by m.commission_id) from moved m where m.from_payout = s.payout_id)`;
+
 const MARK_REVERSED = `
 with prev as (
   select commission_id, status as from_status, payout_id as from_payout from commissions where handle = $1 and commission_id = any($2::uuid[])
@@ -62,10 +65,9 @@ with prev as (
   select handle, payout_id, commission_id from released
   union all
   select m.handle, m.from_payout, m.commission_id from moved m join shrunk s on s.payout_id = m.from_payout and s.status = 'canceled'
-), payout_audit as (${payoutAuditInsert(`shrunk where status = 'canceled'`, 'payout.canceled', '$4::text', 'updated_at', `, 'via', 'reversal'`)}
+), payout_audit as (${payoutAuditInsert(`shrunk s where status = 'canceled'`, 'payout.canceled', '$4::text', 'updated_at', `, 'via', 'reversal', ${LEFT_IDS}`)}
 ), shrink_audit as (${payoutAuditInsert(`shrunk s where status <> 'canceled'`, 'payout.amended', '$4::text', 'updated_at',
-    `, 'previousAmount', amount + left_amount, 'previousCommissionCount', commission_count + left_count, 'via', 'reversal',
-       'commissionIds', (select jsonb_agg(m.commission_id order by m.commission_id) from moved m where m.from_payout = s.payout_id)`)}
+    `, 'previousAmount', amount + left_amount, 'previousCommissionCount', commission_count + left_count, 'via', 'reversal', ${LEFT_IDS}`)}
 ), payout_events as (${payoutEventInsert(`(select * from shrunk where status = 'canceled')`, 'payout.canceled')}
 ), amended_events as (${payoutEventInsert(`(select * from shrunk where status <> 'canceled')`, 'payout.amended', 'true',
     `jsonb_build_object('amount', p.amount + p.left_amount, 'commissionCount', p.commission_count + p.left_count)`)}
@@ -83,7 +85,8 @@ select l.payout_id from (
    where handle = $1 and commission_id = any($2::uuid[]) and payout_id is not null group by 1) l
   join payouts p on p.handle = $1 and p.payout_id = l.payout_id
  where p.commission_count = l.n or p.amount - l.amount <= 0
-    or p.amount - l.amount < coalesce((select m.minimum_payout from partners m where m.handle = $1 and m.partner_id = p.partner_id), 0)`;
+    -- The minimum only when the payout falls: a refund of a clawback's conversion raises it (a review).
+    or l.amount > 0 and p.amount - l.amount < coalesce((select m.minimum_payout from partners m where m.handle = $1 and m.partner_id = p.partner_id), 0)`;
 
 /** A reversal that could not hold its payouts' locks in order (a run kept moving its rows): PostgreSQL's "try again", a 503. */
 const lockOrderLost = () => Object.assign(new Error('The payouts of the conversion kept changing; try the reversal again.'), { code: '40001' });

@@ -13,7 +13,8 @@ type Match = ReturnType<Router['match']>;
  * GET", where GET is a 404) and in OPTIONS.
  */
 function withoutShortLink(m: Match, path: string): Match {
-  if (!RESERVED.has(path.split('/', 2)[1] ?? '')) return m;
+  // Lower case: the router matches paths case-insensitively (PUT /V2/handles is PUT /v2/handles).
+  if (!RESERVED.has((path.split('/', 2)[1] ?? '').toLowerCase())) return m;
   const keep = (layer: Match['path'][number]) => layer.path !== SHORT_LINK;
   const pathAndMethod = m.pathAndMethod.filter(keep);
   return { path: m.path.filter(keep), pathAndMethod, route: pathAndMethod.some((layer) => layer.methods.length > 0) };

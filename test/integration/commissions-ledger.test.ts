@@ -336,6 +336,22 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     expect(await payout(p2.body.data[0].payoutId)).to.include({ status: 'pending', amount: 10, commissionCount: 1 });
   });
 
+  it('a refund that takes a negative line out raises the payout: it is never canceled for the partner\'s minimum then (a review)', async () => {
+    await createPartner(server, t, 'r9');
+    const c = await sale('r9');
+    await approve(c.commissionId);
+    const p1 = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r9-p1', partnerIds: ['r9'] }).expect(201);
+    await reverse(c.conversionId, '30.00', false);
+    const d = await sale('r9');
+    await approve(d.commissionId);
+    const p2 = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r9-p2', partnerIds: ['r9'] }).expect(201);
+    await server.http.post(`/v2/handles/${t.handle}/payouts/${p1.body.data[0].payoutId}/cancel`).set(t.auth).expect(200);
+    // The minimum rises after the run; the refund takes the -3.00 adjustment out of the 7.00 payout: 10.00, still pending.
+    await server.http.patch(`/v2/handles/${t.handle}/partners/r9`).set(t.auth).send({ minimumPayout: 1000 }).expect(200);
+    await reverse(c.conversionId, '70.00', true);
+    expect(await payout(p2.body.data[0].payoutId)).to.include({ status: 'pending', amount: 10, commissionCount: 1 });
+  });
+
   it('leaves a rejected commission alone', async () => {
     const [c] = await earn(server, [{ handle: t.handle, campaignId: t.campaignId, partnerId: 'r4', eventType: 'sale', value: '100.00', isBot: true }]);
     expect(await reverse(c.conversionId, '100.00', true)).to.deep.equal([]);

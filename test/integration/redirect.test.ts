@@ -215,6 +215,8 @@ describe('redirect: GET /{handle}/{slug}', () => {
       expect([api.body.error.code, api.headers.allow]).to.deep.equal(['method_not_allowed', 'POST']);
       expect((await server.http.put('/v2/handles').send({}).expect(405)).headers.allow).to.equal('POST');
       expect((await server.http.options('/v2/handles').expect(200)).headers.allow).to.equal('POST');
+      // The router matches paths case-insensitively; so does the reserved check (a review: /V2/handles still listed GET).
+      expect((await server.http.put('/V2/handles').send({}).expect(405)).headers.allow).to.equal('POST');
       expect((await server.http.get('/v2/nothing').expect(404)).body.error.code).to.equal('not_found');
       // A short link's path still takes GET and HEAD alone.
       expect((await server.http.put(`/${handle}/live`).send({}).expect(405)).headers.allow).to.equal('HEAD, GET');

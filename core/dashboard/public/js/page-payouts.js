@@ -96,6 +96,8 @@ export async function renderPayouts(ctx) {
 
     async function act(e, action) {
       const button = e.currentTarget; // gone from the event once an await has passed
+      // Busy from the first click: the read below leaves a gap in which a double click opened two dialogs.
+      const done = busy(button);
       clear(rowFeedback);
       // The payout as it is now, and its ETag: a refund can take a line out of a pending payout (or cancel it) after
       // the list was drawn. The dialog names what is paid now, and the click pays only that (If-Match, else 412).
@@ -105,6 +107,7 @@ export async function renderPayouts(ctx) {
         const res = await api(`/payouts/${encodeURIComponent(p.payoutId)}`, { raw: true });
         [now, etag] = [await res.json(), res.headers.get('etag')];
       } catch (err) {
+        done();
         rowFeedback.append(errorBox(err, 'Could not read the payout'));
         return;
       }
@@ -130,8 +133,10 @@ export async function renderPayouts(ctx) {
             title: `Cancel the payout of ${amount} to ${p.partnerId}?`,
             body: 'Its commissions go back to approved: a later payout run pays them again, once they are due and above the partner\'s minimum.',
             confirm: 'Cancel payout', keep: 'Keep it',
-          }))) return;
-      const done = busy(button);
+          }))) {
+        done();
+        return;
+      }
       clear(rowFeedback);
       try {
         // mark-paid takes {reference?}; cancel takes no body.
