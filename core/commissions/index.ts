@@ -10,7 +10,7 @@ export { applicableRule, clickCommissionUpsert, conversionCommissionInsert, hold
 export { COMMISSION_COLUMNS } from './columns.ts';
 export { statusAuditInsert } from './status-audit.ts';
 export { commissionCreatedAudit, commissionEventInsert } from './events.ts';
-export { PAYOUT_COLUMNS, payoutAuditInsert, payoutEventInsert, type PayoutEventType } from './payout-rows.ts';
+export { cancelPayoutSql, PAYOUT_COLUMNS, payoutAuditInsert, payoutEventInsert, type PayoutEventType } from './payout-rows.ts';
 export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
 export { centsOf, centsToText, moneyOf, moneyText, percentOfCents, toCents } from './money.ts';

@@ -34,3 +34,20 @@ export const payoutAuditInsert = (source: string, type: string, actor: string, c
                             'commissionCount', commission_count, 'reference', reference${extra})`,
     from: source,
   })}`;
+
+/**
+ * Cancels pending payout $2 of handle $1 (the caller holds its row and its lines, locked in id order): its lines leave it
+ * for the unpaid ledger, which lines it held is kept (payout_releases: its statement lists them), audited and announced
+ * (`when`, a SQL boolean). `auditExtra`: more audit payload arguments (a reversal's `via`).
+ */
+export const cancelPayoutSql = (actor: string, when = 'true', auditExtra = '') => `
+with p as (
+  update payouts set status = 'canceled', updated_at = statement_timestamp() where handle = $1 and payout_id = $2 and status = 'pending' returning *
+), released as (
+  update commissions c set payout_id = null, updated_at = statement_timestamp() from p where c.payout_id = p.payout_id
+  returning c.handle, p.payout_id, c.commission_id
+), kept as (
+  insert into payout_releases (handle, payout_id, commission_id) select handle, payout_id, commission_id from released
+), audit as (${payoutAuditInsert('p', 'payout.canceled', actor, 'updated_at', auditExtra)}
+), events as (${payoutEventInsert('p', 'payout.canceled', when)})
+select ${PAYOUT_COLUMNS} from p`;

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
-import { payoutAuditInsert, payoutEventInsert } from './payout-rows.ts';
+import { cancelPayoutSql, payoutAuditInsert, payoutEventInsert } from './payout-rows.ts';
 import { statusAuditInsert } from './status-audit.ts';
 
 export interface ConversionReversal {
@@ -75,6 +75,16 @@ with prev as (
 ), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;
 
+/** The minimum payout of payout `p`'s partner (API.md: a run pays at least it). */
+const MINIMUM = 'coalesce((select m.minimum_payout from partners m where m.handle = $1 and m.partner_id = p.partner_id), 0)';
+
+/** Whether pending payout $2 would pay nothing a run would pay once a negative line of $3 joins it. */
+const EMPTIED_BY_JOIN = `select p.amount + $3::numeric <= 0 or p.amount + $3::numeric < ${MINIMUM} as empties
+  from payouts p where p.handle = $1 and p.payout_id = $2 and p.status = 'pending'`;
+
+/** A payout's lines, locked in id order (as a cancel locks them) before it is canceled. */
+const LOCK_LINES = 'select 1 from commissions where handle = $1 and payout_id = any($2::uuid[]) order by commission_id for update';
+
 /**
  * The pending payouts the rows `$2` leaving would leave with nothing a run would pay: no line, a sum not above 0,
  * or below the partner's minimum payout (API.md: a run pays at least it). They are canceled instead of shrunk.
@@ -86,7 +96,7 @@ select l.payout_id from (
   join payouts p on p.handle = $1 and p.payout_id = l.payout_id
  where p.commission_count = l.n or p.amount - l.amount <= 0
     -- The minimum only when the payout falls: a refund of a clawback's conversion raises it (a review).
-    or l.amount > 0 and p.amount - l.amount < coalesce((select m.minimum_payout from partners m where m.handle = $1 and m.partner_id = p.partner_id), 0)`;
+    or l.amount > 0 and p.amount - l.amount < ${MINIMUM}`;
 
 /** A reversal that could not hold its payouts' locks in order (a run kept moving its rows): PostgreSQL's "try again", a 503. */
 const lockOrderLost = () => Object.assign(new Error('The payouts of the conversion kept changing; try the reversal again.'), { code: '40001' });
@@ -115,7 +125,8 @@ async function lockRows(client: PoolClient, handle: string, conversionId: string
 
 /**
  * Appends one negative row for a conversion: an `adjustment` that follows its commission (same status,
- * hold and automatic approval) while that commission is unpaid, else a `clawback`, approved at once and
+ * hold and automatic approval, and the pending payout it is in: $7, which then pays that much less, audited and
+ * announced `payout.amended`) while that commission is unpaid, else a `clawback`, approved at once and
  * netted into the partner's next payout. $3 amount (negative), $4 type, $5 reason, $6 actor.
  */
 const APPEND = `
@@ -123,13 +134,21 @@ with main as (
   select * from commissions where handle = $1 and conversion_id = $2 and type = 'conversion'
 ), added as (
   insert into commissions (commission_id, handle, partner_id, campaign_id, conversion_id, reward_id, type, event_type, quantity,
-                           amount, currency, status, hold_until, reason, auto_approve, sub1, sub2, sub3, sub4, sub5, created_at, updated_at)
+                           amount, currency, status, hold_until, reason, auto_approve, sub1, sub2, sub3, sub4, sub5, payout_id, created_at, updated_at)
   select gen_random_uuid(), handle, partner_id, campaign_id, conversion_id, reward_id, $4, event_type, 0, $3::numeric, currency,
          case when $4 = 'clawback' then 'approved' else status end,
          case when $4 = 'clawback' then now() else hold_until end,
-         $5, auto_approve, sub1, sub2, sub3, sub4, sub5, statement_timestamp(), statement_timestamp()
+         $5, auto_approve, sub1, sub2, sub3, sub4, sub5, $7::uuid, statement_timestamp(), statement_timestamp()
     from main
   returning *
+), joined as (
+  update payouts p set amount = p.amount + a.amount, commission_count = p.commission_count + 1, updated_at = statement_timestamp()
+    from added a where p.handle = $1 and p.payout_id = $7::uuid
+  returning p.*, -a.amount as left_amount, -1 as left_count, a.commission_id as joined_id
+), payout_audit as (${payoutAuditInsert('joined', 'payout.amended', '$6::text', 'updated_at',
+    `, 'previousAmount', amount + left_amount, 'previousCommissionCount', commission_count + left_count, 'via', 'reversal', 'joinedCommissionIds', jsonb_build_array(joined_id)`)}
+), payout_events as (${payoutEventInsert('joined', 'payout.amended', 'true',
+    `jsonb_build_object('amount', p.amount + p.left_amount, 'commissionCount', p.commission_count + p.left_count)`)}
 ), audit as (${commissionCreatedAudit('added', '$6::text', 'created_at')}
 ), events as (${commissionEventInsert('added', 'commission.created')})
 select ${COMMISSION_COLUMNS} from added c`;
@@ -141,8 +160,8 @@ select ${COMMISSION_COLUMNS} from added c`;
  * - full, no row of the conversion paid → the commission and its open adjustments and clawbacks become `reversed`,
  *   leaving any pending payout they were in (MARK_REVERSED);
  * - full, a row paid → a clawback of whatever the conversion's rows still owe;
- * - partial → a negative adjustment (nothing paid yet: it follows its commission, and one whose commission is in a
- *   pending payout is netted into the next) or clawback (paid): amount × (all reversed so far) / value, rounded half
+ * - partial → a negative adjustment (nothing paid yet: it follows its commission, into the pending payout it is in,
+ *   which shrinks or, left with nothing a run would pay, is canceled) or clawback (paid): amount × (all reversed so far) / value, rounded half
  *   up to cents, less what earlier parts took; the full reversal that ends a series takes back the exact rest.
  * "Unpaid" is API.md's: a commission in a pending payout is approved, not paid (until 2026-12-06 it counted as paid
  * here, and got a clawback where the contract says adjustment, or `reversed`).
@@ -160,7 +179,7 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
     const ids = rows.filter((c) => c.status === 'pending' || c.status === 'approved').map((c) => c.commission_id);
     const emptied = (await client.query<{ payout_id: string }>(EMPTIED, [r.handle, ids])).rows.map((p) => p.payout_id);
     // A payout to cancel releases its other lines: locked in id order first, as a cancel locks them.
-    if (emptied.length) await client.query('select 1 from commissions where handle = $1 and payout_id = any($2::uuid[]) order by commission_id for update', [r.handle, emptied]);
+    if (emptied.length) await client.query(LOCK_LINES, [r.handle, emptied]);
     const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, ids, r.reason, r.actor, emptied]);
     return moved;
   }
@@ -173,7 +192,7 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
         where handle = $1 and conversion_id = $2 and status not in ('rejected', 'reversed')`
     : partShare('($5::numeric + $3::numeric)', '$4::numeric');
   return appendOwed(client, owed, full ? [r.handle, r.conversionId] : [r.handle, r.conversionId, r.amount, r.value, r.reversedBefore],
-    [settled ? 'clawback' : 'adjustment', r.reason, r.actor]);
+    [settled ? 'clawback' : 'adjustment', r.reason, r.actor], settled || main.status !== 'approved' ? null : main.payout_id);
 }
 
 /**
@@ -195,10 +214,23 @@ const partShare = (reversed: string, value: string) => `
    where m.handle = $1 and m.conversion_id = $2 and m.type = 'conversion'`;
 
 /** Appends the `owed` query's delta (kept as text: money never passes through a JS number) unless it is 0. */
-async function appendOwed(client: PoolClient, owed: string, values: unknown[], [type, reason, actor]: [string, string, string]) {
+async function appendOwed(client: PoolClient, owed: string, values: unknown[], [type, reason, actor]: [string, string, string], into: string | null = null) {
   const { rows: [due] } = await client.query<{ delta: string; zero: boolean }>(`select delta::text as delta, delta = 0 as zero from (${owed}) d`, values);
   if (!due || due.zero) return [];
-  const { rows: added } = await client.query(APPEND, [values[0], values[1], due.delta, type, reason, actor]);
+  const [handle, conversionId] = values as [string, string];
+  let join = into;
+  if (join) {
+    // The commission's pending payout (locked by lockRows) nets the adjustment now, unless that leaves it nothing a run
+    // would pay: then it is canceled as a cancel leaves one, and the adjustment waits for the next run with the rest.
+    const { rows: [payout] } = await client.query<{ empties: boolean }>(EMPTIED_BY_JOIN, [handle, join, due.delta]);
+    if (!payout) join = null;
+    else if (payout.empties) {
+      await client.query(LOCK_LINES, [handle, [join]]);
+      await client.query(cancelPayoutSql('$3::text', 'true', `, 'via', 'reversal'`), [handle, join, actor]);
+      join = null;
+    }
+  }
+  const { rows: added } = await client.query(APPEND, [handle, conversionId, due.delta, type, reason, actor, join]);
   return added;
 }
 

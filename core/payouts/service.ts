@@ -3,7 +3,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { ExportStalled } from '../analytics/index.ts';
-import { commissionEventInsert, PAYOUT_COLUMNS, payoutAuditInsert, payoutEventInsert, statusAuditInsert } from '../commissions/index.ts';
+import { cancelPayoutSql, commissionEventInsert, PAYOUT_COLUMNS, payoutAuditInsert, payoutEventInsert, statusAuditInsert } from '../commissions/index.ts';
 import { Params } from '../db/params.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { HttpError, notFound } from '../http/errors.ts';
@@ -181,19 +181,7 @@ export class PayoutService {
   async cancel(handle: string, payoutId: string, actor: string, ifMatch?: string) {
     const canceled = await this.transition(handle, payoutId, 'canceled', ifMatch, async (client) => {
       await lockLines(client, handle, payoutId);
-      const { rows } = await client.query(
-        `with p as (
-           update payouts set status = 'canceled', updated_at = statement_timestamp() where handle = $1 and payout_id = $2 returning *
-         ), released as (
-           update commissions c set payout_id = null, updated_at = statement_timestamp() from p where c.payout_id = p.payout_id
-           returning c.handle, p.payout_id, c.commission_id
-         ), kept as (
-           insert into payout_releases (handle, payout_id, commission_id) select handle, payout_id, commission_id from released
-         ), audit as (${payoutAuditInsert('p', 'payout.canceled', '$3::text', 'updated_at')}
-         ), events as (${payoutEventInsert('p', 'payout.canceled', '$4::boolean')})
-         select ${PAYOUT_COLUMNS} from p`,
-        [handle, payoutId, actor, this.deps.outbox.wants(handle, 'payout.canceled')],
-      );
+      const { rows } = await client.query(cancelPayoutSql('$3::text', '$4::boolean'), [handle, payoutId, actor, this.deps.outbox.wants(handle, 'payout.canceled')]);
       return rows[0];
     });
     this.deps.outbox.wake();
