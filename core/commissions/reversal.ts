@@ -226,7 +226,7 @@ async function appendOwed(client: PoolClient, owed: string, values: unknown[], [
     if (!payout) join = null;
     else if (payout.empties) {
       await client.query(LOCK_LINES, [handle, [join]]);
-      await client.query(cancelPayoutSql('$3::text', 'true', `, 'via', 'reversal'`), [handle, join, actor]);
+      await client.query(cancelPayoutSql('$3::text', 'true', `, 'via', 'reversal', 'conversionId', $4::text`), [handle, join, actor, conversionId]);
       join = null;
     }
   }

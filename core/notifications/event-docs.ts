@@ -109,7 +109,7 @@ const EVENTS: Record<EventType, Omit<WebhookEventDoc, 'description'>> = {
   'payout.paid': { summary: 'A payout was marked paid', data: ref('Payout') },
   'payout.canceled': { summary: 'A pending payout was canceled: by hand, or by a refund that left it nothing a run would pay', data: ref('Payout') },
   'payout.amended': {
-    summary: 'A refund took a line out of a pending payout: its amount and commissionCount changed (usually down; up when the line was a negative adjustment or clawback)',
+    summary: 'A refund changed a pending payout: a full one took its commission out, a partial one added its negative adjustment; amount and commissionCount are new, previous says what they were',
     data: extend('Payout', {
       previous: { type: 'object', description: 'What it was before: amount and commissionCount.', properties: { amount: { type: 'number' }, commissionCount: { type: 'integer' } } },
     }),

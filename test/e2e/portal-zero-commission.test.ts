@@ -74,6 +74,6 @@ describe('partner portal in a real browser: a zero commission names its currency
     await signIn(page, suite.server, tenant.handle, token, '#/portal');
     await page.locator('#portal-balances tr[data-currency="USD"]').waitFor({ timeout: UI_WAIT });
     expect(await page.locator('#portal-balances tr[data-currency="USD"] [data-col="approved"]').textContent()).to.equal('-5.36 USD');
-    expect(await page.locator('#portal-balances-note').textContent()).to.include('A negative approved amount (USD) is what a refund took back from a sale already paid or in a payout');
+    expect(await page.locator('#portal-balances-note').textContent()).to.include('A negative approved amount (USD) is what a refund took back from a sale already paid');
   });
 });

@@ -308,6 +308,25 @@ describe('commissions: the ledger side of conversion reversals (append-only)', (
     expect(rerun.body.data).to.deep.equal([]);
   });
 
+  it('in a pending payout: a partial refund whose adjustment would leave it below the minimum cancels it, and the adjustment waits outside', async () => {
+    await createPartner(server, t, 'r10', { minimumPayout: 50 });
+    const sales = [];
+    for (let i = 0; i < 6; i++) sales.push(await sale('r10'));
+    for (const x of sales) await approve(x.commissionId);
+    const run = await server.http.post(`/v2/handles/${t.handle}/payouts`).set(t.auth).send({ idempotencyKey: 'r10-run', partnerIds: ['r10'] }).expect(201);
+    const payoutId = run.body.data[0].payoutId;
+    const first = await reverse(sales[0].conversionId, '90.00', false);
+    expect(first.map((r) => [r.type, r.amount, (r as { payoutId?: string | null }).payoutId])).to.deep.equal([['adjustment', -9, payoutId]]);
+    expect(await payout(payoutId)).to.include({ status: 'pending', amount: 51, commissionCount: 7 });
+    const second = await reverse(sales[1].conversionId, '20.00', false);
+    expect(second.map((r) => [r.type, r.amount, r.status, (r as { payoutId?: string | null }).payoutId])).to.deep.equal([['adjustment', -2, 'approved', null]]);
+    expect(await payout(payoutId)).to.include({ status: 'canceled', amount: 51, commissionCount: 7 });
+    const { rows: audit } = await server.sql.query(`select payload->>'via' as via, payload->>'conversionId' as "conversionId" from audit_events where handle = $1 and type = 'payout.canceled' and subject_id = $2`, [t.handle, payoutId]);
+    expect(audit).to.deep.equal([{ via: 'reversal', conversionId: sales[1].conversionId }]);
+    const { rows } = await server.sql.query(`select coalesce(sum(amount), 0)::text as owed, count(*) filter (where payout_id is not null)::int as held from commissions where handle = $1 and partner_id = 'r10' and status = 'approved'`, [t.handle]);
+    expect(rows[0]).to.deep.equal({ owed: '49.00', held: 0 });
+  });
+
   it('a full reversal after a canceled payout reverses its adjustment too: the conversion nets to 0, never less', async () => {
     const c = await sale('r5');
     await approve(c.commissionId);

@@ -116,7 +116,7 @@ export async function renderPayouts(ctx) {
         const fresh = row(now);
         tr.replaceWith(fresh);
         fresh.querySelector('.row-feedback')?.append(h('div.alert.alert-info', { role: 'status' },
-          `This payout changed since the list was shown (a refund took a line out, or it was paid or canceled): it is now ${now.status}, ${fmt.money(now.amount, now.currency)} over ${now.commissionCount} line${now.commissionCount === 1 ? '' : 's'}.`));
+          `This payout changed since the list was shown (a refund changed what it pays, or it was paid or canceled): it is now ${now.status}, ${fmt.money(now.amount, now.currency)} over ${now.commissionCount} line${now.commissionCount === 1 ? '' : 's'}.`));
         return;
       }
       // Neither can be undone: a paid payout stays paid, a canceled one is gone (its commissions go back to approved).

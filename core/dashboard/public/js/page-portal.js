@@ -33,14 +33,14 @@ export async function renderPortalHome(ctx) {
 /**
  * What the columns mean (a pass read a negative Approved, and Approved money already in a pending payout, unexplained):
  * pending is on hold, approved is owed (a payout run pays it; it stays approved until that payout is marked paid),
- * and a negative approved amount is what a refund took back from a sale already paid or in a payout (a clawback, or an
- * adjustment), netted from the next payout.
+ * and a negative approved amount is what a refund took back from a sale already paid (a clawback), netted from the next
+ * payout.
  */
 function balancesNote(balances) {
   const negative = balances.filter((b) => b.approved < 0).map((b) => b.currency);
   return h('p.muted.small#portal-balances-note', {},
     'Pending: on hold until it ends. Approved: owed to you; a payout run pays it, and it stays here until that payout is marked paid. ',
-    negative.length ? `A negative approved amount (${negative.join(', ')}) is what a refund took back from a sale already paid or in a payout: it is taken from your next payout.` : null);
+    negative.length ? `A negative approved amount (${negative.join(', ')}) is what a refund took back from a sale already paid: it is taken from your next payout.` : null);
 }
 
 function balancesTable(balances) {
