@@ -2,8 +2,9 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { intArg, listArg, timeArg, uuidArg } from './args.ts';
+import { intArg, listArg, moneyArg, timeArg, uuidArg } from './args.ts';
 import { streamed, withClient } from './client.ts';
+import { ApiError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
 interface Payout {
@@ -111,11 +112,23 @@ export function registerPayoutCommands(program: Command) {
     .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
     .description('mark a pending payout paid (its commissions become paid)')
     .option('--reference <reference>', 'the payment\'s reference (bank transfer id)')
+    .option('--amount <amount>', 'the amount you transferred: refused (nothing marked) unless the payout is exactly that now (a refund can shrink a pending payout)', moneyArg)
     .option('--json', 'print the raw JSON')
     .action(
-      action(async (payoutId: string, o: { reference?: string; json?: boolean }) => {
+      action(async (payoutId: string, o: { reference?: string; amount?: number; json?: boolean }) => {
         await withClient(async (c) => {
-          const p: Payout = await c.post(c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/mark-paid`), o.reference ? { reference: o.reference } : {});
+          const path = c.handlePath(`/payouts/${encodeURIComponent(payoutId)}`);
+          // What is paid is the payout as read here (If-Match: its ETag), never one a refund changed in between (412).
+          // A token with payouts.write alone cannot read it (403): without --amount it pays the payout as it is, as before.
+          const read = await c.answer<Payout>('GET', path).catch((err: unknown) => {
+            if (o.amount === undefined && err instanceof ApiError && err.status === 403) return null;
+            throw err;
+          });
+          if (read && o.amount !== undefined && money(read.body.amount) !== money(o.amount)) {
+            throw new Error(`payout ${payoutId} is ${money(read.body.amount)} ${read.body.currency} over ${read.body.commissionCount} lines now, not ${money(o.amount)}: nothing was marked paid`);
+          }
+          const etag = read?.headers.etag;
+          const p = await c.json<Payout>('POST', `${path}/mark-paid`, { body: o.reference ? { reference: o.reference } : {}, headers: etag ? { 'if-match': String(etag) } : {} });
           if (o.json) return printJson(p);
           process.stdout.write(`Payout ${p.payoutId} to ${p.partnerId}: ${money(p.amount)} ${p.currency} paid${p.reference ? ` (${p.reference})` : ''}.\n`);
         });

@@ -222,7 +222,11 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const lines = statement.stdout.trim().split(/\r?\n/);
     expect(lines.length).to.equal(3);
     expect(statement.stdout).to.include(a);
-    ok(await tenx(['payouts', 'mark-paid', payout.payoutId, '--reference', 'SEPA-1'], asOwner()));
+    // --amount: what was transferred; a payout that is not that now (a refund shrank it) is not marked paid.
+    const wrong = await tenx(['payouts', 'mark-paid', payout.payoutId, '--reference', 'SEPA-1', '--amount', '12.99'], asOwner());
+    expect([wrong.code, wrong.stderr]).to.deep.equal([1, `tenx: payout ${payout.payoutId} is 13.00 USD over 2 lines now, not 12.99: nothing was marked paid\n`]);
+    expect((await api(`/payouts/${payout.payoutId}`)).body.status).to.equal('pending');
+    ok(await tenx(['payouts', 'mark-paid', payout.payoutId, '--reference', 'SEPA-1', '--amount', '13.00'], asOwner()));
     expect((await api(`/payouts/${payout.payoutId}`)).body).to.include({ status: 'paid', reference: 'SEPA-1' });
     expect((await api(`/commissions/${a}`)).body.status).to.equal('paid');
     // The partner sees it paid in its balances.
