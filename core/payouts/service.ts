@@ -161,7 +161,9 @@ export class PayoutService {
            update commissions c set status = 'paid', updated_at = statement_timestamp()
              from p where c.payout_id = p.payout_id and c.status = 'approved'
            returning c.*, 'approved'::text as from_status
-         ), audit_lines as (${statusAuditInsert('moved', '$4::text', `'payout'`)}
+         -- Why a line was paid is its payout's reference (the transfer), not the reason it was approved for.
+         ), audit_lines as (${statusAuditInsert(`(select m.handle, m.commission_id, m.campaign_id, m.partner_id, m.from_status, m.status, m.updated_at,
+                                                         (select reference from p) as reason from moved m) m`, '$4::text', `'payout'`)}
          ), line_events as (${commissionEventInsert('moved', 'commission.updated', '$5::boolean')}
          ), audit as (${payoutAuditInsert('p', 'payout.paid', '$4::text', 'updated_at')}
          ), events as (${payoutEventInsert('p', 'payout.paid', '$6::boolean')})

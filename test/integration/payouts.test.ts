@@ -184,8 +184,9 @@ describe('payouts: mark paid, cancel, statements', () => {
       const res = await server.http.post(url(`/${payoutId}/${action}`)).set(t.auth).send({}).expect(409);
       expect(res.body.error.code).to.equal('invalid_transition');
     }
-    const audit = await server.sql.query(`select count(*)::int as n from audit_events where handle = $1 and type = 'commission.status_changed' and payload->>'to' = 'paid' and subject_id = any($2)`, [t.handle, lineIds]);
-    expect(audit.rows[0].n).to.equal(3);
+    const audit = await server.sql.query(`select payload->>'reason' as reason, payload->>'via' as via from audit_events where handle = $1 and type = 'commission.status_changed' and payload->>'to' = 'paid' and subject_id = any($2)`, [t.handle, lineIds]);
+    // Each line's reason is the transfer's reference, not the reason it was once approved for (a pass read "paid: refund").
+    expect(audit.rows).to.deep.equal([0, 1, 2].map(() => ({ reason: 'SEPA-42', via: 'payout' })));
     expect((await server.http.get(url(`/${payoutId}`)).set(t.auth).expect(200)).body).to.deep.equal(paid.body);
   });
 
