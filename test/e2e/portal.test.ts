@@ -372,6 +372,8 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await shrink('7.50', 1);
     await dialog.locator('[data-confirm="ok"]').click();
     await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] .alert-error`, 'The payout changed since it was read: it is now pending, 7.50 USD over 1 line');
+    // The row shows it as it is now, beside the refusal.
+    expect(await row().locator('td[data-col="amount"]').textContent()).to.include('7.50');
     expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200)).body.status).to.equal('pending');
     await shot(page, 'manager-03b-payout-changed');
     await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${payoutId}/cancel`).set(tenant.auth).expect(200);

@@ -150,7 +150,13 @@ export async function renderPayouts(ctx) {
         });
       } catch (err) {
         done();
-        rowFeedback.append(errorBox(err, action === 'mark-paid' ? 'Could not mark it paid' : 'Could not cancel it'));
+        const why = errorBox(err, action === 'mark-paid' ? 'Could not mark it paid' : 'Could not cancel it');
+        // Changed while the dialog was open (412): the row shows the payout as it is now, the refusal under it.
+        const now = err?.status === 412 ? await api(`/payouts/${encodeURIComponent(p.payoutId)}`).catch(() => null) : null;
+        if (!now) return void rowFeedback.append(why);
+        const fresh = row(now);
+        tr.replaceWith(fresh);
+        fresh.querySelector('.row-feedback')?.append(why);
       }
     }
   }
