@@ -51,3 +51,13 @@ with p as (
 ), audit as (${payoutAuditInsert('p', 'payout.canceled', actor, 'updated_at', auditExtra)}
 ), events as (${payoutEventInsert('p', 'payout.canceled', when)})
 select ${PAYOUT_COLUMNS} from p`;
+
+/**
+ * The audit event (`payout.amended`, actor and `lines`: more payload arguments naming the lines, over alias `s`) and the
+ * outbox event (with `previous`) of each payout of `source` a refund changed; `source` returns payouts rows plus
+ * left_amount and left_count, what left it (negative when a line joined it). Two CTEs, named amended_audit and amended_events.
+ */
+export const payoutAmendedCtes = (source: string, actor: string, lines: string) => `amended_audit as (${payoutAuditInsert(`${source} s`, 'payout.amended', actor, 'updated_at',
+  `, 'previousAmount', amount + left_amount, 'previousCommissionCount', commission_count + left_count, 'via', 'reversal', ${lines}`)}
+), amended_events as (${payoutEventInsert(source, 'payout.amended', 'true',
+  `jsonb_build_object('amount', p.amount + p.left_amount, 'commissionCount', p.commission_count + p.left_count)`)})`;

@@ -1,7 +1,7 @@
 import type { PoolClient } from 'pg';
 import { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 import { COMMISSION_COLUMNS } from './columns.ts';
-import { cancelPayoutSql, payoutAuditInsert, payoutEventInsert } from './payout-rows.ts';
+import { cancelPayoutSql, payoutAmendedCtes } from './payout-rows.ts';
 import { statusAuditInsert } from './status-audit.ts';
 
 export interface ConversionReversal {
@@ -30,14 +30,10 @@ const PAYOUTS_OF = `select distinct payout_id from commissions
 
 /**
  * A full reversal of a commission nobody was paid yet (API.md: `pending|approved → reversed`): it and its open
- * adjustments and clawbacks become `reversed`. One in a pending payout leaves it, and that payout shrinks by what
- * left (amount and commissionCount stay the sum and count of its lines; audited `payout.amended`); a payout left with
- * nothing a run would pay ($5, EMPTIED) is canceled instead, as a cancel leaves one: its amount and lines as they were (kept in
- * payout_releases for its statement), its other lines back in the unpaid ledger.
+ * adjustments and clawbacks become `reversed`. One in a pending payout leaves it, and that payout shrinks by what left
+ * (amount and commissionCount stay the sum and count of its lines; `payout.amended`). A payout it would leave with
+ * nothing a run would pay was canceled just before (cancelPayoutSql), so its lines are in no payout here.
  */
-/** The commissions that left payout `s` (audit payload arguments). */
-const LEFT_IDS = `'commissionIds', (select jsonb_agg(m.commission_id order by m.commission_id) from moved m where m.from_payout = s.payout_id)`;
-
 const MARK_REVERSED = `
 with prev as (
   select commission_id, status as from_status, payout_id as from_payout from commissions where handle = $1 and commission_id = any($2::uuid[])
@@ -45,33 +41,13 @@ with prev as (
   update commissions c set status = 'reversed', reason = $3, payout_id = null, updated_at = statement_timestamp()
     from prev where c.handle = $1 and c.commission_id = prev.commission_id
   returning c.*, prev.from_status, prev.from_payout
-), left_out as (
-  select from_payout as payout_id, sum(amount) as amount, count(*)::int as n from moved where from_payout is not null group by 1
 ), shrunk as (
-  update payouts p set updated_at = statement_timestamp(),
-         status = case when l.empties then 'canceled' else p.status end,
-         amount = case when l.empties then p.amount else p.amount - l.amount end,
-         commission_count = case when l.empties then p.commission_count else p.commission_count - l.n end
-    from (select *, payout_id = any($5::uuid[]) as empties from left_out) l
-   where p.handle = $1 and p.payout_id = l.payout_id
+  update payouts p set amount = p.amount - l.amount, commission_count = p.commission_count - l.n, updated_at = statement_timestamp()
+    from (select from_payout, sum(amount) as amount, count(*)::int as n from moved where from_payout is not null group by 1) l
+   where p.handle = $1 and p.payout_id = l.from_payout
   returning p.*, l.amount as left_amount, l.n as left_count
-), released as (
-  update commissions c set payout_id = null, updated_at = statement_timestamp()
-    from shrunk s where s.status = 'canceled' and c.handle = $1 and c.payout_id = s.payout_id and c.commission_id <> all($2::uuid[])
-  returning c.handle, s.payout_id, c.commission_id
-), kept as (
-  -- Every line the canceled payout held, the reversed ones too: its statement lists them, and they sum to its amount.
-  insert into payout_releases (handle, payout_id, commission_id)
-  select handle, payout_id, commission_id from released
-  union all
-  select m.handle, m.from_payout, m.commission_id from moved m join shrunk s on s.payout_id = m.from_payout and s.status = 'canceled'
-), payout_audit as (${payoutAuditInsert(`shrunk s where status = 'canceled'`, 'payout.canceled', '$4::text', 'updated_at', `, 'via', 'reversal', ${LEFT_IDS}`)}
-), shrink_audit as (${payoutAuditInsert(`shrunk s where status <> 'canceled'`, 'payout.amended', '$4::text', 'updated_at',
-    `, 'previousAmount', amount + left_amount, 'previousCommissionCount', commission_count + left_count, 'via', 'reversal', ${LEFT_IDS}`)}
-), payout_events as (${payoutEventInsert(`(select * from shrunk where status = 'canceled')`, 'payout.canceled')}
-), amended_events as (${payoutEventInsert(`(select * from shrunk where status <> 'canceled')`, 'payout.amended', 'true',
-    `jsonb_build_object('amount', p.amount + p.left_amount, 'commissionCount', p.commission_count + p.left_count)`)}
-), audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)}
+), ${payoutAmendedCtes('shrunk', '$4::text', `'commissionIds', (select jsonb_agg(m.commission_id order by m.commission_id) from moved m where m.from_payout = s.payout_id)`)}
+, audit as (${statusAuditInsert('moved', '$4::text', `'reversal'`)}
 ), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;
 
@@ -145,11 +121,8 @@ with main as (
   update payouts p set amount = p.amount + a.amount, commission_count = p.commission_count + 1, updated_at = statement_timestamp()
     from added a where p.handle = $1 and p.payout_id = $7::uuid
   returning p.*, -a.amount as left_amount, -1 as left_count, a.commission_id as joined_id
-), payout_audit as (${payoutAuditInsert('joined', 'payout.amended', '$6::text', 'updated_at',
-    `, 'previousAmount', amount + left_amount, 'previousCommissionCount', commission_count + left_count, 'via', 'reversal', 'joinedCommissionIds', jsonb_build_array(joined_id)`)}
-), payout_events as (${payoutEventInsert('joined', 'payout.amended', 'true',
-    `jsonb_build_object('amount', p.amount + p.left_amount, 'commissionCount', p.commission_count + p.left_count)`)}
-), audit as (${commissionCreatedAudit('added', '$6::text', 'created_at')}
+), ${payoutAmendedCtes('joined', '$6::text', `'joinedCommissionIds', jsonb_build_array(s.joined_id)`)}
+, audit as (${commissionCreatedAudit('added', '$6::text', 'created_at')}
 ), events as (${commissionEventInsert('added', 'commission.created')})
 select ${COMMISSION_COLUMNS} from added c`;
 
@@ -178,9 +151,8 @@ export async function reverseConversionCommissions(client: PoolClient, r: Conver
   if (full && !settled) {
     const ids = rows.filter((c) => c.status === 'pending' || c.status === 'approved').map((c) => c.commission_id);
     const emptied = (await client.query<{ payout_id: string }>(EMPTIED, [r.handle, ids])).rows.map((p) => p.payout_id);
-    // A payout to cancel releases its other lines: locked in id order first, as a cancel locks them.
-    if (emptied.length) await client.query(LOCK_LINES, [r.handle, emptied]);
-    const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, ids, r.reason, r.actor, emptied]);
+    for (const payoutId of emptied) await cancelForReversal(client, r.handle, payoutId, r.conversionId, r.actor);
+    const { rows: moved } = await client.query(MARK_REVERSED, [r.handle, ids, r.reason, r.actor]);
     return moved;
   }
   // What the rows of this conversion still owe the partner (full), or its share of this reversal (partial):
@@ -213,6 +185,16 @@ const partShare = (reversed: string, value: string) => `
       where handle = $1 and conversion_id = $2 and type in ('adjustment', 'clawback') and status not in ('rejected', 'reversed')) t
    where m.handle = $1 and m.conversion_id = $2 and m.type = 'conversion'`;
 
+/**
+ * Cancels a pending payout a refund would leave with nothing a run would pay, as the cancel route does (its lines,
+ * locked in id order first, back in the unpaid ledger; its amount and lines kept for its statement), the audit
+ * event naming the refunded conversion.
+ */
+async function cancelForReversal(client: PoolClient, handle: string, payoutId: string, conversionId: string, actor: string) {
+  await client.query(LOCK_LINES, [handle, [payoutId]]);
+  await client.query(cancelPayoutSql('$3::text', 'true', `, 'via', 'reversal', 'conversionId', $4::text`), [handle, payoutId, actor, conversionId]);
+}
+
 /** Appends the `owed` query's delta (kept as text: money never passes through a JS number) unless it is 0. */
 async function appendOwed(client: PoolClient, owed: string, values: unknown[], [type, reason, actor]: [string, string, string], into: string | null = null) {
   const { rows: [due] } = await client.query<{ delta: string; zero: boolean }>(`select delta::text as delta, delta = 0 as zero from (${owed}) d`, values);
@@ -225,8 +207,7 @@ async function appendOwed(client: PoolClient, owed: string, values: unknown[], [
     const { rows: [payout] } = await client.query<{ empties: boolean }>(EMPTIED_BY_JOIN, [handle, join, due.delta]);
     if (!payout) join = null;
     else if (payout.empties) {
-      await client.query(LOCK_LINES, [handle, [join]]);
-      await client.query(cancelPayoutSql('$3::text', 'true', `, 'via', 'reversal', 'conversionId', $4::text`), [handle, join, actor, conversionId]);
+      await cancelForReversal(client, handle, join, conversionId, actor);
       join = null;
     }
   }
