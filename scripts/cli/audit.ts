@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
-import { action, printJson, printTable } from './output.ts';
+import { action, money, printJson, printTable } from './output.ts';
 
 /**
  * Every type the server writes (grep core/ for `type: '`, `this.record(`, `this.audit(` and the
@@ -41,7 +41,7 @@ function change(e: AuditEvent): string {
   const p = e.payload;
   if (e.type === 'commission.status_changed') return `${p.from} -> ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`;
   // A pending payout a refund shrank: from what to what (a finance team reconciles the transfer against it).
-  if (e.type === 'payout.amended') return `${p.previousAmount} -> ${p.amount} ${p.currency}, ${p.previousCommissionCount} -> ${p.commissionCount} lines (${p.via})`;
+  if (e.type === 'payout.amended') return `${money(p.previousAmount)} -> ${money(p.amount)} ${p.currency}, ${p.previousCommissionCount} -> ${p.commissionCount} lines (${p.via})`;
   return Object.entries(p)
     .filter(([, v]) => v !== null && typeof v !== 'object')
     .slice(0, 5)
