@@ -5,7 +5,7 @@ import {
 import { STATUSES } from '../campaigns/index.ts';
 import { commissionList, listCommissionsQuery, type CommissionFilters, type CommissionLedger } from '../commissions/index.ts';
 import { listConversionsQuery, storedConversion, type ConversionFilters, type ConversionReader } from '../conversions/index.ts';
-import { listPayoutsQuery, payoutResponse, type PayoutService } from '../payouts/index.ts';
+import { answerStatement, listPayoutsQuery, payoutParams, payoutResponse, statementQuery, statementResponse, type PayoutService } from '../payouts/index.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
 import { handleParams } from '../http/handle.ts';
@@ -139,6 +139,31 @@ export const realmRoutes = defineRoutes([
     responses: { 200: { description: "A page of the partner's payouts", schema: pageOf(payoutResponse) } },
     async handler(ctx, { payouts, partnerRealm }: Deps) {
       ctx.body = await payouts.list(ctx.params.handle, await partnerRealm.ownFilters(ctx.params.handle, ctx.state.query as { partnerId?: string; status?: string; limit: number; cursor?: string }));
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/payouts/{payoutId}',
+    summary: "One of the partner's own payouts (another partner's: 404)",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: payoutParams,
+    responses: { 200: { description: 'The payout', schema: payoutResponse } },
+    async handler(ctx, { payouts, partnerRealm }: Deps) {
+      ctx.body = await payouts.get(ctx.params.handle, ctx.params.payoutId, partnerRealm.partnerId);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/payouts/{payoutId}/statement',
+    summary: "One of the partner's own payouts, line by line, as CSV or NDJSON (another partner's: 404)",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: payoutParams,
+    query: statementQuery,
+    responses: { 200: statementResponse(true) },
+    async handler(ctx, { payouts, partnerRealm }: Deps) {
+      await answerStatement(ctx, payouts, ctx.params.handle, ctx.params.payoutId, partnerRealm.partnerId);
     },
   },
   {

@@ -4,7 +4,8 @@ import { PartnerMinimums } from './minimum-payout.ts';
 import { payoutRoutes } from './routes.ts';
 import { PayoutService } from './service.ts';
 
-export { listPayoutsQuery, payoutResponse } from './schemas.ts';
+export { listPayoutsQuery, payoutParams, payoutResponse, statementQuery } from './schemas.ts';
+export { answerStatement, statementResponse } from './statement-answer.ts';
 export type { PayoutService } from './service.ts';
 
 /** Payouts of the commission ledger: runs, statements, mark-paid and cancel. */

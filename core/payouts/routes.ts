@@ -3,7 +3,7 @@ import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import { listPayoutsQuery, markPaidBody, payoutParams, payoutResponse, payoutRunResponse, runPayoutsBody, statementQuery } from './schemas.ts';
 import type { PayoutService, RunInput } from './service.ts';
-import { STATEMENT_COLUMNS, type StatementFormat } from './statement.ts';
+import { answerStatement, statementResponse } from './statement-answer.ts';
 import { payoutEtag } from './etag.ts';
 
 type Deps = { payouts: PayoutService; principal: Principal };
@@ -75,24 +75,9 @@ export const payoutRoutes = defineRoutes([
     auth: { scope: 'payouts.read' },
     params: payoutParams,
     query: statementQuery,
-    responses: {
-      200: {
-        description: `Columns: ${STATEMENT_COLUMNS.join(', ')}. A canceled payout lists the lines it held (they returned to the ledger: their status is as it is now, approved again or paid by a later payout; one canceled before migration 0034 lists none). ` +
-          'The lines are one snapshot, read when the download starts: a cancel or mark-paid committed meanwhile does not show in it. ' +
-          'A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut mid-stream.',
-        schema: { type: 'string' },
-        contentType: 'text/csv',
-        alternatives: { 'application/x-ndjson': { type: 'string', description: 'format=ndjson: one JSON object per line, with the same fields.' } },
-      },
-    },
+    responses: { 200: statementResponse() },
     async handler(ctx, { payouts }: Deps) {
-      const { handle, payoutId } = ctx.params;
-      await payouts.get(handle, payoutId);
-      const format = ctx.state.query.format as StatementFormat;
-      ctx.set('content-disposition', `attachment; filename="payout-${payoutId}.${format}"`);
-      ctx.set('cache-control', 'no-store');
-      ctx.type = format === 'csv' ? 'text/csv; charset=utf-8' : 'application/x-ndjson; charset=utf-8';
-      ctx.body = payouts.statement(handle, payoutId, format);
+      await answerStatement(ctx, payouts, ctx.params.handle, ctx.params.payoutId);
     },
   },
   {

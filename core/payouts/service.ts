@@ -13,7 +13,7 @@ import type { OutboxService } from '../outbox/index.ts';
 import type { PartnerMinimums } from './minimum-payout.ts';
 import { assertMatches, type PayoutState } from './etag.ts';
 import { refuseUnknownPartners } from './unknown-partners.ts';
-import { statementBody, statementLines, type StatementFormat } from './statement.ts';
+import { PARTNER_STATEMENT_COLUMNS, STATEMENT_COLUMNS, statementBody, statementLines, type StatementFormat } from './statement.ts';
 
 const PAYOUTS_CURSOR = listCursor('payouts', ['timestamp', 'uuid']);
 
@@ -143,8 +143,12 @@ export class PayoutService {
     return { data: page.data.map(({ k: _k, ...r }) => r), nextCursor: page.nextCursor };
   }
 
-  async get(handle: string, payoutId: string) {
-    const { rows } = await this.deps.pg.query(`select ${PAYOUT_COLUMNS} from payouts p where p.handle = $1 and p.payout_id = $2`, [handle, payoutId]);
+  /** A payout of the handle; with `partnerId`, only that partner's (another's is the same 404 as none). */
+  async get(handle: string, payoutId: string, partnerId?: string) {
+    const { rows } = await this.deps.pg.query(
+      `select ${PAYOUT_COLUMNS} from payouts p where p.handle = $1 and p.payout_id = $2 and ($3::text is null or p.partner_id = $3)`,
+      [handle, payoutId, partnerId ?? null],
+    );
     if (!rows[0]) throw notFound('Payout');
     return rows[0];
   }
@@ -209,10 +213,11 @@ export class PayoutService {
    * meanwhile (statement.ts). A reader slower than an export may be (EXPORT_MIN_BYTES_PER_S over
    * EXPORT_STALL_MS) is cut, as it holds a connection of the main pool and a transaction.
    */
-  statement(handle: string, payoutId: string, format: StatementFormat): Readable {
+  statement(handle: string, payoutId: string, format: StatementFormat, partnerView = false): Readable {
     const { pg, config, log } = this.deps;
     const pace = { windowMs: config.exportStallMs, minBytesPerS: config.exportMinBytesPerS };
-    return statementBody(statementLines(pg, handle, payoutId), format, pace, (err) => {
+    const columns = partnerView ? PARTNER_STATEMENT_COLUMNS : STATEMENT_COLUMNS;
+    return statementBody(statementLines(pg, handle, payoutId, partnerView), format, columns, pace, (err) => {
       // The 200 and part of the body are out: a failure now can only cut the stream, so say why here.
       if (err instanceof ExportStalled) log.warn({ handle, payoutId, reason: err.message }, 'statement cut: its reader was too slow');
       else if (err && (err as { code?: string }).code !== 'ERR_STREAM_PREMATURE_CLOSE') log.error({ err, handle, payoutId }, 'statement stopped before its last line');

@@ -5,19 +5,25 @@ import { csvRow, ExportPace, ndjsonRow, type PaceLimits } from '../analytics/ind
 
 export type StatementFormat = 'csv' | 'ndjson';
 
-export const STATEMENT_COLUMNS = [
+/** The partner realm's columns: its own lines, never the merchant's order key (as its conversion list). */
+export const PARTNER_STATEMENT_COLUMNS = [
   'commissionId', 'type', 'partnerId', 'campaignId', 'conversionId', 'eventType', 'quantity', 'amount', 'currency',
   'status', 'holdUntil', 'createdAt', 'sub1', 'sub2', 'sub3', 'sub4', 'sub5',
 ] as const;
 
+/** The handle's: the same, then the conversion's idempotencyKey (the merchant's order id), to reconcile against orders. */
+export const STATEMENT_COLUMNS = [...PARTNER_STATEMENT_COLUMNS, 'idempotencyKey'] as const;
+
 const PAGE = 5000;
 
-const LINE = `c.commission_id as "commissionId", c.type, c.partner_id as "partnerId", c.campaign_id as "campaignId",
+const PARTNER_LINE = `c.commission_id as "commissionId", c.type, c.partner_id as "partnerId", c.campaign_id as "campaignId",
          c.conversion_id as "conversionId", c.event_type as "eventType", c.quantity, c.amount, c.currency,
          c.status, c.hold_until as "holdUntil", c.created_at as "createdAt", c.sub1, c.sub2, c.sub3, c.sub4, c.sub5`;
+/** A line's conversion key: one primary-key read per conversion line (click, clawback rows of none). */
+const LINE = `${PARTNER_LINE}, (select v.idempotency_key from conversions v where v.conversion_id = c.conversion_id) as "idempotencyKey"`;
 
 /** A pending or paid payout's lines: they carry its id (the commissions_payout index, read in order, stops at the page). */
-const HELD_PAGE = `select ${LINE} from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
+const heldPage = (line: string) => `select ${line} from commissions c where c.handle = $1 and c.payout_id = $2 and c.commission_id > $3
    order by c.commission_id limit ${PAGE}`;
 
 /**
@@ -27,7 +33,7 @@ const HELD_PAGE = `select ${LINE} from commissions c where c.handle = $1 and c.p
  * a page, against 140-155 ms this way; EXPLAIN ANALYZE on PostgreSQL 15), as a union of both kinds of line
  * under one limit sorted all the remaining ones.
  */
-const RELEASED_PAGE = `select ${LINE} from commissions c
+const releasedPage = (line: string) => `select ${line} from commissions c
    where c.handle = $1 and c.commission_id = any(array(select r.commission_id from payout_releases r
                                                         where r.payout_id = $2 and r.handle = $1 and r.commission_id > $3
                                                         order by r.commission_id limit ${PAGE}))
@@ -42,7 +48,7 @@ const RELEASED_PAGE = `select ${LINE} from commissions c
  * or however the generator ends earlier (error, or return() when its reader goes away); one whose
  * rollback failed is discarded. The caller bounds how long a slow reader may hold it (statementBody).
  */
-export async function* statementLines(pool: Pool, handle: string, payoutId: string): AsyncGenerator<Record<string, unknown>> {
+export async function* statementLines(pool: Pool, handle: string, payoutId: string, partnerView: boolean): AsyncGenerator<Record<string, unknown>> {
   const client = await pool.connect();
   let open = true;
   const end = async (how: 'commit' | 'rollback') => {
@@ -55,7 +61,8 @@ export async function* statementLines(pool: Pool, handle: string, payoutId: stri
   try {
     await client.query('begin isolation level repeatable read, read only');
     const { rows: [payout] } = await client.query('select status from payouts where handle = $1 and payout_id = $2', [handle, payoutId]);
-    const page = payout?.status === 'canceled' ? RELEASED_PAGE : HELD_PAGE;
+    const line = partnerView ? PARTNER_LINE : LINE;
+    const page = payout?.status === 'canceled' ? releasedPage(line) : heldPage(line);
     let after = '00000000-0000-0000-0000-000000000000';
     for (;;) {
       const { rows } = await client.query(page, [handle, payoutId, after]);
@@ -70,9 +77,9 @@ export async function* statementLines(pool: Pool, handle: string, payoutId: stri
   }
 }
 
-async function* formatted(lines: AsyncGenerator<Record<string, unknown>>, format: StatementFormat) {
-  if (format === 'csv') yield csvRow(STATEMENT_COLUMNS);
-  for await (const line of lines) yield format === 'csv' ? csvRow(STATEMENT_COLUMNS.map((c) => line[c])) : ndjsonRow(line);
+async function* formatted(lines: AsyncGenerator<Record<string, unknown>>, format: StatementFormat, columns: readonly string[]) {
+  if (format === 'csv') yield csvRow(columns);
+  for await (const line of lines) yield format === 'csv' ? csvRow(columns.map((c) => line[c])) : ndjsonRow(line);
 }
 
 /**
@@ -81,8 +88,8 @@ async function* formatted(lines: AsyncGenerator<Record<string, unknown>>, format
  * cut, or a reader that goes away, destroys the lines and so ends the transaction. `onClose` gets the
  * error that cut the statement short, if any.
  */
-export function statementBody(lines: AsyncGenerator<Record<string, unknown>>, format: StatementFormat, pace: PaceLimits, onClose: (err?: Error) => void): Readable {
+export function statementBody(lines: AsyncGenerator<Record<string, unknown>>, format: StatementFormat, columns: readonly string[], pace: PaceLimits, onClose: (err?: Error) => void): Readable {
   const paced = new ExportPace(pace);
-  pipeline(Readable.from(formatted(lines, format)), paced, (err) => onClose(err ?? undefined));
+  pipeline(Readable.from(formatted(lines, format, columns)), paced, (err) => onClose(err ?? undefined));
   return paced;
 }

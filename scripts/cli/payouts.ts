@@ -153,12 +153,12 @@ export function registerPayoutCommands(program: Command) {
   payouts
     .command('statement')
     .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
-    .description('the payout\'s commission lines, to stdout')
+    .description("the payout's commission lines, to stdout (a partner token: its own payout's, without the order keys)")
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).default('csv'))
     .action(
       action(async (payoutId: string, o: { format: string }) => {
         await withClient(async (c) => {
-          const asked = await c.raw('GET', c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
+          const asked = await c.raw('GET', c.readPath(`/payouts/${encodeURIComponent(payoutId)}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
           const res = await streamed(asked, c.url, o.format as 'csv' | 'ndjson');
           for await (const chunk of res.body) process.stdout.write(chunk as Buffer);
         });

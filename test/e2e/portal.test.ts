@@ -345,6 +345,29 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await shot(page, 'manager-03-payouts-phone');
   });
 
+  it("partner payouts: the portal lists the partner's payouts and downloads a statement of its own lines, without the merchant's order keys", async () => {
+    const [l1, l2] = await ledgerRows(suite.server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '7.25' },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '0.75' },
+    ]);
+    const run = await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts`).set(tenant.auth).send({ idempotencyKey: 'portal-statement', partnerIds: ['alpha'] }).expect(201);
+    const payoutId = run.body.data[0].payoutId;
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
+    const page = await openPage();
+    await signIn(page, token, '#/my-payouts');
+    const row = page.locator(`#my-payouts-table tr[data-payout-id="${payoutId}"]`);
+    await row.waitFor({ timeout: UI_WAIT });
+    expect(await row.locator('td[data-col="amount"]').textContent()).to.include('8.00');
+    const [download] = await Promise.all([page.waitForEvent('download'), row.locator('[data-action="statement"]').click()]);
+    expect(download.suggestedFilename()).to.equal(`tenx-${tenant.handle}-payout-${payoutId.slice(0, 8)}.csv`);
+    const [head, ...lines] = readFileSync((await download.path())!, 'utf8').trim().split(/\r?\n/);
+    expect(head.split(',')).to.include('commissionId').and.not.include('idempotencyKey');
+    expect(lines.map((l) => l.split(',')[0]).sort()).to.deep.equal([l1, l2].sort());
+    await shot(page, 'portal-08-payouts');
+    // Paid, so its lines are not in the next test's run.
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${payoutId}/mark-paid`).set(tenant.auth).send({}).expect(200);
+  });
+
   it('payouts: Mark paid pays only what the dialog named: a payout shrunk by a refund before the click is shown anew, one shrunk while the dialog is open is refused (412), nothing paid', async () => {
     await ledgerRows(suite.server, [
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '10.00' },

@@ -234,6 +234,13 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const me = await tenx(['whoami'], { TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: alpha.token });
     ok(me);
     expect(me.stdout).to.match(/^USD\s+0\.00\s+0\.00\s+13\.00$/m);
+    // And downloads its statement with its own token: the same lines, without the manager's order-key column.
+    const asAlpha = { TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: alpha.token };
+    const own = await tenx(['payouts', 'statement', payout.payoutId], asAlpha);
+    ok(own);
+    expect(own.stdout.split(/\r?\n/)[0]).to.not.include('idempotencyKey');
+    // (The manager's was read before the payout was marked paid.)
+    expect(own.stdout.trim().split(/\r?\n/).slice(1).sort()).to.deep.equal(lines.slice(1).map((l) => l.replace(/,[^,]*$/, '').replace(',approved,', ',paid,')).sort());
   });
 
   it('payouts run: a bare --period-end date is the end of that UTC day (as in the dashboard); nothing due names the hold; payouts cancel', async () => {

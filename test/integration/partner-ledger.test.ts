@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
-import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
+import { annaAndBob, assignPartner, createPartner, partnerToken } from '../support/partners.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { SseClient } from '../support/sse-client.ts';
 
@@ -14,15 +14,7 @@ describe('partner realm: conversions, commissions, payouts and balances', () => 
 
   it("forces the token's partner: anna sees her own rows and balances, never bob's", async () => {
     const t = await partnerCampaign(server, { reportingCurrency: 'EUR' });
-    await server.http.post(`/v2/handles/${t.handle}/campaigns`).set(t.auth).send({
-      campaignId: 'bob-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
-      primaryLink: { slug: 'bob-deal', destinationUrl: 'https://merchant.example.com/bob', title: 'Bob' },
-    }).expect(201);
-    await createPartner(server, t, 'anna');
-    await createPartner(server, t, 'bob');
-    await assignPartner(server, t, t.campaignId, 'anna');
-    await assignPartner(server, t, 'bob-deal', 'bob');
-    await server.http.put(`/v2/handles/${t.handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 0 }).expect(201);
+    await annaAndBob(server, t);
     const convert = async (campaignId: string, key: string, value: number) => {
       const { ctx } = await storedClick(server, t.handle, campaignId);
       return (await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value, idempotencyKey: key }).expect(201)).body.conversionId as string;

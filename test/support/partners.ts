@@ -31,3 +31,19 @@ export async function holdSinceCreation(server: TestServer, h: Handle, campaignI
   );
   if (rowCount !== 1) throw new Error(`${campaignId}: not a partnerless campaign that never changed partner`);
 }
+
+/**
+ * Two partners of one handle, each with its campaign, and a 10 % reward on every affiliate_click with no hold:
+ * anna holds the handle's campaign (`partnerCampaign`'s), bob `bob-deal`.
+ */
+export async function annaAndBob(server: TestServer, h: Handle & { campaignId: string }) {
+  await server.http.post(`/v2/handles/${h.handle}/campaigns`).set(h.auth).send({
+    campaignId: 'bob-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE',
+    primaryLink: { slug: 'bob-deal', destinationUrl: 'https://merchant.example.com/bob', title: 'Bob' },
+  }).expect(201);
+  await createPartner(server, h, 'anna');
+  await createPartner(server, h, 'bob');
+  await assignPartner(server, h, h.campaignId, 'anna');
+  await assignPartner(server, h, 'bob-deal', 'bob');
+  await server.http.put(`/v2/handles/${h.handle}/rewards/sale`).set(h.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 0 }).expect(201);
+}

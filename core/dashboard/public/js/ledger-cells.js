@@ -1,7 +1,8 @@
 // Cells of the commission ledger and of payouts, shared by the manager's pages and the partner
 // portal. Amounts are shown as the API sends them (exact decimals); the page never adds money up.
 
-import { h, fmt, badge } from './dom.js';
+import { download } from './api.js';
+import { h, fmt, badge, clear, errorBox } from './dom.js';
 
 /** The UTC day in the table (narrow enough for a phone; as the period end and the From/to filters are UTC days), its time on hover. */
 const day = (iso) => (iso ? h('span', { title: fmt.utcTime(iso) }, fmt.utcDay(iso)) : '—');
@@ -55,4 +56,25 @@ export function summaryCards(summary = [], reportingCurrency = '') {
     // The reporting currency first (large), the others beneath it, as on every other page.
     [...rows].sort((a, b) => Number(b.currency === reportingCurrency) - Number(a.currency === reportingCurrency))
       .map((r, i) => h(i ? 'div.stat-extra' : 'div.stat-value', { dataset: { currency: r.currency } }, fmt.money(r.amount, r.currency)))));
+}
+
+/**
+ * A payout's "Statement CSV" button (`path`: the handle's or the partner realm's payout), saved as `filename`; a
+ * refusal shows in `feedback`.
+ */
+export function statementButton(path, filename, feedback) {
+  return h('button.btn.btn-small.btn-ghost', {
+    type: 'button',
+    dataset: { action: 'statement' },
+    on: {
+      click: async () => {
+        clear(feedback);
+        try {
+          await download(`${path}/statement?format=csv`, filename);
+        } catch (err) {
+          feedback.append(errorBox(err, 'Could not download the statement'));
+        }
+      },
+    },
+  }, 'Statement CSV');
 }

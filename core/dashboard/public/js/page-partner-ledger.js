@@ -5,7 +5,7 @@ import { api, query } from './api.js';
 import { h, clear, card } from './dom.js';
 import { impliedCurrency } from './funnel-table.js';
 import { pagedTable } from './paged-table.js';
-import { COMMISSION_COLUMNS, PAYOUT_COLUMNS, commissionCells, payoutCells, summaryCards } from './ledger-cells.js';
+import { COMMISSION_COLUMNS, PAYOUT_COLUMNS, commissionCells, payoutCells, statementButton, summaryCards } from './ledger-cells.js';
 
 const STATUSES = ['', 'pending', 'approved', 'paid', 'rejected', 'reversed'];
 
@@ -43,9 +43,14 @@ export async function renderPartnerPayouts(ctx) {
   const table = pagedTable({
     id: 'my-payouts-table',
     path: '/partner/payouts',
-    columns: PAYOUT_COLUMNS.filter((c) => c !== 'Partner'),
+    columns: [...PAYOUT_COLUMNS.filter((c) => c !== 'Partner'), ''],
     empty: 'No payout yet: the network pays your approved commissions with payouts.',
-    row: (p) => h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p, { partner: false })),
+    row: (p) => {
+      // Its lines, to check against the transfer: the realm's statement (never the merchant's order keys).
+      const feedback = h('div.row-feedback');
+      const statement = statementButton(`/partner/payouts/${encodeURIComponent(p.payoutId)}`, `tenx-${ctx.handle}-payout-${p.payoutId.slice(0, 8)}.csv`, feedback);
+      return h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p, { partner: false }), h('td.actions', {}, statement, feedback));
+    },
   });
   ctx.el.append(
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Payouts'), h('p.muted', {}, 'What the network has paid you, or is about to.'))),

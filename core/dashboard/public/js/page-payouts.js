@@ -1,12 +1,12 @@
 // Payouts (manager): run payouts (idempotent by key), download a payout's statement, mark it paid
 // with the bank reference, or cancel it.
 
-import { api, download } from './api.js';
+import { api } from './api.js';
 import { h, clear, errorBox, card, scopeNote, busy, fmt } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
-import { PAYOUT_COLUMNS, payoutCells } from './ledger-cells.js';
+import { PAYOUT_COLUMNS, payoutCells, statementButton } from './ledger-cells.js';
 import { redrawRow } from './row-focus.js';
 
 export async function renderPayouts(ctx) {
@@ -76,7 +76,7 @@ export async function renderPayouts(ctx) {
     const tr = h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p), actions);
     const reference = h('input.reference', { placeholder: 'reference', 'aria-label': 'Payment reference', maxLength: 255 });
     clear(actions,
-      h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'statement' }, on: { click: statement } }, 'Statement CSV'),
+      statementButton(`/payouts/${encodeURIComponent(p.payoutId)}`, `tenx-${ctx.handle}-payout-${p.partnerId}-${p.payoutId.slice(0, 8)}.csv`, rowFeedback),
       canWrite && p.status === 'pending' ? [
         h('div.pay-row', {}, reference,
           h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'mark-paid' }, on: { click: (e) => act(e, 'mark-paid') } }, 'Mark paid'),
@@ -84,15 +84,6 @@ export async function renderPayouts(ctx) {
       ] : null,
       rowFeedback);
     return tr;
-
-    async function statement() {
-      clear(rowFeedback);
-      try {
-        await download(`/payouts/${encodeURIComponent(p.payoutId)}/statement?format=csv`, `tenx-${ctx.handle}-payout-${p.partnerId}-${p.payoutId.slice(0, 8)}.csv`);
-      } catch (err) {
-        rowFeedback.append(errorBox(err, 'Could not download the statement'));
-      }
-    }
 
     async function act(e, action) {
       const button = e.currentTarget; // gone from the event once an await has passed
