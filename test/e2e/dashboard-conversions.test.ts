@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
 import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
-import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { answerDialog, navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { storedClicks } from '../support/redirect.ts';
 import { createHandle, createToken } from '../support/server.ts';
@@ -115,9 +115,18 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await form.locator('input.reverse-amount').fill('30');
     await form.locator('select.reverse-reason').selectOption('refund');
     await form.locator('input.reverse-note').fill('one item returned');
+    // A dialog says what the click takes back first; its Cancel sends nothing.
+    const posts: string[] = [];
+    page.on('request', (r) => void (r.method() === 'POST' && r.url().endsWith('/conversions/reversals') && posts.push(r.url())));
+    await form.locator('[data-action="submit-reversal"]').click();
+    await page.locator('dialog.confirm').waitFor({ timeout: UI_WAIT });
+    await shot(page, 'conversions-02a-confirm');
+    expect(await answerDialog(page, false)).to.include('Reverse 30.00 USD of order order-1001 (refund).').and.include('cannot be undone');
+    expect(posts, 'Cancel in the dialog').to.deep.equal([]);
+    expect((await conversion(ids['order-1001'])).reversedValue).to.equal(0);
     const [post] = await Promise.all([
       page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/conversions/reversals'), { timeout: UI_WAIT }),
-      form.locator('[data-action="submit-reversal"]').click(),
+      form.locator('[data-action="submit-reversal"]').click().then(() => answerDialog(page)),
     ]);
     const sent = post.postDataJSON();
     expect(sent).to.include({ conversionId: ids['order-1001'], amount: 30, reason: 'refund', note: 'one item returned' });
@@ -134,6 +143,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
 
     await form.locator('input.reverse-amount').fill('100');
     await form.locator('[data-action="submit-reversal"]').click();
+    await answerDialog(page);
     await waitForText(page, '.reversal-result .alert-error', 'Nothing was reversed');
     expect(await form.locator('.reversal-result').textContent()).to.include('over_reversal').and.include('HTTP 422')
       .and.include('reversed so far: 30.00 USD');
@@ -145,6 +155,8 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await form.locator('input.reverse-amount').fill('');
     await form.locator('select.reverse-reason').selectOption('chargeback');
     await form.locator('[data-action="submit-reversal"]').click();
+    // Amount left empty: the dialog says what is reversed in words (the page does no sums of money).
+    expect(await answerDialog(page)).to.include('Reverse all that remains of order order-1001 (chargeback): its value is 120.00 USD, 30.00 USD of it reversed before.');
     await waitForText(page, '.reversal-done', 'Reversed 90.00 USD (chargeback)');
     await waitForText(page, '.reversal-commissions tr[data-status="reversed"]', 'conversion');
     // Its status, not its text: "partially reversed" already held the word (a run read the row before its redraw).
@@ -228,6 +240,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     expect(await form.textContent()).to.include('whole');
     await form.locator('select.reverse-reason').selectOption('fraud');
     await form.locator('[data-action="submit-reversal"]').click();
+    expect(await answerDialog(page)).to.include('Reverse this conversion of order lead-1 whole (fraud).');
     const done = form.locator('.reversal-done');
     await done.waitFor({ timeout: UI_WAIT });
     await shot(page, 'conversions-05-lead-reversed');

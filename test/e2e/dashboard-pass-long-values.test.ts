@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { browserSuite } from '../support/browser-suite.ts';
 import { clippedInWrap, PHONE_VIEWPORT, shot } from '../support/browser.ts';
-import { clickNav, signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
+import { answerDialog, clickNav, signIn, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle } from '../support/server.ts';
 
@@ -130,6 +130,7 @@ describe('dashboard in a real browser: long ids and names keep every column in v
     const note = HOSTILE + 'N'.repeat(1000 - HOSTILE.length);
     await page.fill('.reverse-note', note);
     await page.click('[data-action="submit-reversal"]');
+    await answerDialog(page);
     await page.locator('.reversal-done').waitFor();
     await shot(page, 'pass-long-reversal');
     expect(await page.locator('.reversal-done').textContent()).to.include(note.trim());

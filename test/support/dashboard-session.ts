@@ -63,14 +63,24 @@ export async function waitForText(page: Page, selector: string, text: string) {
   await page.locator(selector, { hasText: text }).first().waitFor({ timeout: UI_WAIT });
 }
 
-/** The pages the sidebar links to, in order. */
 /** Opens a page from the sidebar as a person does: on a phone its links fold behind the menu button, opened first. */
 export async function clickNav(page: Page, id: string) {
   if (await page.locator('#menu-toggle').isVisible()) await page.click('#menu-toggle');
   await page.click(`.nav-link[data-page="${id}"]`);
 }
 
+/** The pages the sidebar links to, in order. */
 export const navPages = (page: Page) => page.locator('.nav-link').evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.page));
+
+/** Answers the confirmation dialog a click opened (confirm.js): its OK, or with `ok` false its Cancel; returns what it said. */
+export async function answerDialog(page: Page, ok = true): Promise<string> {
+  const dialog = page.locator('dialog.confirm');
+  await dialog.waitFor({ timeout: UI_WAIT });
+  const text = (await dialog.textContent()) ?? '';
+  await dialog.locator(`[data-confirm="${ok ? 'ok' : 'cancel'}"]`).click();
+  await dialog.waitFor({ state: 'detached', timeout: UI_WAIT });
+  return text;
+}
 
 /** Where the focus is: the element's tag, its data-action, and the row holding it (that row's data-* ids). */
 export const focused = (page: Page) =>

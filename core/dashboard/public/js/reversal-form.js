@@ -5,6 +5,7 @@
 // created or changed; 422 over_reversal says plainly that nothing was reversed.
 
 import { api } from './api.js';
+import { confirmAction } from './confirm.js';
 import { h, clear, errorBox, fmt, busy } from './dom.js';
 import { COMMISSION_COLUMNS, commissionCells } from './ledger-cells.js';
 
@@ -22,10 +23,29 @@ export function reversalForm(c, { onReversed, onClose }) {
   const submit = h('button.btn.btn-small.btn-danger', { type: 'submit', dataset: { action: 'submit-reversal' } }, 'Reverse');
   const result = h('div.reversal-result', { 'aria-live': 'polite' });
 
+  /** What the click will take back, in words (the page does no arithmetic on money: what remains is the API's to say). */
+  function what() {
+    const order = c.idempotencyKey ? ` of order ${c.idempotencyKey}` : '';
+    if (whole) return `Reverse this conversion${order} whole (${reason.value}).`;
+    if (amount.value) return `Reverse ${fmt.money(Number(amount.value), c.currency)}${order} (${reason.value}).`;
+    const before = c.reversedValue ? `, ${fmt.money(c.reversedValue, c.currency)} of it reversed before` : '';
+    return `Reverse all that remains${order} (${reason.value}): its value is ${fmt.money(c.value, c.currency)}${before}.`;
+  }
+
   async function onSubmit(event) {
     event.preventDefault();
     const done = busy(submit);
     clear(result);
+    // It changes what the partner earns, and cannot be undone: said first, with Cancel focused.
+    const sure = await confirmAction({
+      title: 'Reverse this conversion?',
+      body: [what(), "Its commission is reversed or adjusted in proportion; one already paid is clawed back from the partner's next payout. A reversal cannot be undone."],
+      confirm: 'Reverse',
+    });
+    if (!sure) {
+      done();
+      return;
+    }
     try {
       const res = await api('/conversions/reversals', { method: 'POST', raw: true, body: {
         conversionId: c.conversionId, reversalKey, reason: reason.value,
