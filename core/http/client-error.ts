@@ -40,29 +40,39 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     if (inFlight) {
-      // A request read whole (e.g. its Content-Length one byte short of what was sent, the rest read as a next
-      // request) is still answered, then the connection closes: the client learns what was wrong with it (a 400
-      // for JSON cut short) instead of a reset. One still arriving, or a stream, ends within the grace.
+      graced.add(socket);
+      const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
+      socket.once('close', () => clearTimeout(timer));
       if (!inFlight.req?.complete) {
-        socket.destroy();
+        // Its body is still arriving and cannot be read on (a chunk size that is no hex number, a chunk without its
+        // CRLF: 400; or it came too slowly: 408), answered unless its answer has begun (a stream), the connection closed after it. The handler
+        // waiting for the body learns of it when the connection closes; what it would answer then goes nowhere.
+        if (inFlight.headersSent) socket.destroy();
+        else endWithError(socket, ANSWERS[err.code ?? ''] ?? MALFORMED_BODY, String(inFlight.getHeader('x-request-id') ?? requestIdFrom(inFlight.req?.headers['x-request-id'])));
         return;
       }
-      graced.add(socket);
+      // A request read whole (e.g. its Content-Length one byte short of what was sent, the rest read as a next
+      // request) is still answered, then the connection closes: the client learns what was wrong with it (a 400
+      // for JSON cut short) instead of a reset. A stream ends within the grace.
       inFlight.shouldKeepAlive = false;
       // Headers already out (a redirect written before the junk was read, a stream) said keep-alive, and the parser
       // can read no further request: the connection ends with the response.
       inFlight.once('finish', () => socket.end());
-      const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
-      socket.once('close', () => clearTimeout(timer));
       return;
     }
-    const [status, reason, code, message] = ANSWERS[err.code ?? ''] ?? MALFORMED;
-    const body = JSON.stringify({ error: { code, message } });
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
-        `x-request-id: ${uuidv7()}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
-    );
+    endWithError(socket, ANSWERS[err.code ?? ''] ?? MALFORMED, uuidv7());
   });
+}
+
+const MALFORMED_BODY: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request body is not valid HTTP chunked encoding.'];
+
+/** An answer in the contract's error shape written on the connection itself (node:http has no response for it), then FIN. */
+function endWithError(socket: Duplex, [status, reason, code, message]: [number, string, string, string], requestId: string): void {
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
+      `x-request-id: ${requestId}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
+  );
 }
 
 /** What `http.createServer` needs so that refuseMalformed, not node:http's bare 400, answers a request without Host. */

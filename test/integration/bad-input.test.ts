@@ -192,6 +192,37 @@ describe('bad input on every route family that takes a body', () => {
     expect(pipelined).not.to.match(/^HTTP\/1\.1 400/);
   });
 
+  it('answers a body that is not valid chunked encoding 400 in the error shape, creating nothing, one answer per connection; never a 500', async () => {
+    const owner = await createHandle(server);
+    const send = (path: string, body: string, auth = true) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write(
+          `POST ${path} HTTP/1.1\r\nhost: x\r\nx-request-id: bad-chunks-1\r\n${auth ? `authorization: Bearer ${owner.ownerToken}\r\n` : ''}` +
+            `content-type: application/json\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n${body}`));
+        let text = '';
+        socket.on('data', (d) => (text += d)).on('close', () => resolve(text)).on('error', (e: NodeJS.ErrnoException) => (e.code === 'ECONNRESET' ? resolve(text) : reject(e)));
+      });
+    const campaign = JSON.stringify({ campaignId: 'chunky', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', primaryLink: { slug: 'chunky', destinationUrl: 'https://merchant.example.com/' } });
+    const half = campaign.slice(0, 40);
+    // A chunk size that is no hex number; a chunk longer than it said; a valid first chunk, then junk where the next size goes.
+    for (const body of [`zz\r\n${campaign}\r\n0\r\n\r\n`, `2\r\n${campaign}\r\n0\r\n\r\n`, `${half.length.toString(16)}\r\n${half}\r\nnot-a-size\r\n`]) {
+      for (const [path, auth] of [[`/v2/handles/${owner.handle}/campaigns`, true], ['/v2/public/conversions', false]] as const) {
+        const out = await send(path, body, auth);
+        const what = `${path} ${JSON.stringify(body.slice(0, 12))}`;
+        expect(out, what).to.match(/^HTTP\/1\.1 400 /);
+        expect(out.match(/HTTP\/1\.1 /g), `${what}: one answer`).to.have.length(1);
+        const head = out.slice(0, out.indexOf('\r\n\r\n')).toLowerCase();
+        expect(head, what).to.include('connection: close').and.include('content-type: application/json; charset=utf-8').and.match(/\r\nx-request-id: bad-chunks-1(\r\n|$)/);
+        expect(JSON.parse(out.slice(out.indexOf('\r\n\r\n') + 4)), what).to.deep.equal({ error: { code: 'invalid_request', message: 'The request body is not valid HTTP chunked encoding.' } });
+      }
+    }
+    await server.http.get(`/v2/handles/${owner.handle}/campaigns/chunky`).set('authorization', `Bearer ${owner.ownerToken}`).expect(404);
+    // The same body chunked correctly is taken.
+    expect(await send(`/v2/handles/${owner.handle}/campaigns`, `${campaign.length.toString(16)}\r\n${campaign}\r\n0\r\n\r\n`)).to.match(/^HTTP\/1\.1 201 /);
+    const metrics = await server.http.get('/metrics');
+    expect(metrics.text).to.not.match(/status="5\d\d"/);
+  });
+
   it('answers a request read whole though junk follows it (a Content-Length short of the body), then closes; never a 500', async () => {
     const owner = await createHandle(server);
     const raw = (request: Buffer) =>
