@@ -41,14 +41,23 @@ export function answerClientErrors(server: Server): void {
     }
     if (inFlight) {
       graced.add(socket);
+      // Nothing more is read from the connection: a request that went on arriving after a 408 (or one pipelined behind
+      // the request being answered) would complete, and its handler run with no one to read its answer. The grace ends
+      // the connection.
+      socket.pause();
       const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
       socket.once('close', () => clearTimeout(timer));
       if (!inFlight.req?.complete) {
-        // Its body is still arriving and cannot be read on (a chunk size that is no hex number, a chunk without its
-        // CRLF: 400; or it came too slowly: 408), answered unless its answer has begun (a stream), the connection closed after it. The handler
-        // waiting for the body learns of it when the connection closes; what it would answer then goes nowhere.
-        if (inFlight.headersSent) socket.destroy();
-        else endWithError(socket, ANSWERS[err.code ?? ''] ?? MALFORMED_BODY, String(inFlight.getHeader('x-request-id') ?? requestIdFrom(inFlight.req?.headers['x-request-id'])));
+        // Its body is still arriving and cannot be read on (a chunk size that is no hex number, a chunk without its CRLF,
+        // a Content-Length body cut short: 400; or it came too slowly: 408): answered unless its answer has begun (a
+        // stream). The handler waiting for the body learns of it when the connection closes; its answer goes nowhere.
+        if (inFlight.headersSent) {
+          socket.destroy();
+          return;
+        }
+        const chunked = inFlight.req.headers['transfer-encoding'] !== undefined;
+        const answer = ANSWERS[err.code ?? ''] ?? (chunked ? MALFORMED_BODY : CUT_BODY);
+        endWithError(socket, answer, String(inFlight.getHeader('x-request-id') ?? requestIdFrom(inFlight.req.headers['x-request-id'])));
         return;
       }
       // A request read whole (e.g. its Content-Length one byte short of what was sent, the rest read as a next
@@ -65,6 +74,7 @@ export function answerClientErrors(server: Server): void {
 }
 
 const MALFORMED_BODY: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request body is not valid HTTP chunked encoding.'];
+const CUT_BODY: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request body ended before its Content-Length.'];
 
 /** An answer in the contract's error shape written on the connection itself (node:http has no response for it), then FIN. */
 function endWithError(socket: Duplex, [status, reason, code, message]: [number, string, string, string], requestId: string): void {

@@ -1,5 +1,6 @@
 import { gzipSync } from 'node:zlib';
 import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { expect } from 'chai';
 import { v7 as uuidv7 } from 'uuid';
 import type { RouteDef } from '../../core/http/route.ts';
@@ -221,6 +222,46 @@ describe('bad input on every route family that takes a body', () => {
     expect(await send(`/v2/handles/${owner.handle}/campaigns`, `${campaign.length.toString(16)}\r\n${campaign}\r\n0\r\n\r\n`)).to.match(/^HTTP\/1\.1 201 /);
     const metrics = await server.http.get('/metrics');
     expect(metrics.text).to.not.match(/status="5\d\d"/);
+  });
+
+  it('answers 408 to a body too slow, and then reads nothing more: neither the rest of it nor a request behind it runs; a body cut short is 400', async () => {
+    const owner = await createHandle(server);
+    const campaign = (id: string) => JSON.stringify({ campaignId: id, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', primaryLink: { slug: id, destinationUrl: 'https://merchant.example.com/' } });
+    const head = (body: string) => `POST /v2/handles/${owner.handle}/campaigns HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
+    const serverSide = new Promise<Duplex>((resolve) => server.kernel.server.once('connection', resolve));
+    const socket = connect({ port: Number(new URL(server.url).port), host: '127.0.0.1', allowHalfOpen: true });
+    let text = '';
+    socket.on('data', (d) => (text += d));
+    socket.on('error', () => {});
+    const slow = campaign('slowpoke');
+    socket.write(head(slow) + slow.slice(0, 10));
+    await new Promise((r) => setTimeout(r, 200));
+    // What node:http's connection check does to a request not whole within requestTimeout (default 5 minutes).
+    (await serverSide).emit('error', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(text).to.match(/^HTTP\/1\.1 408 /);
+    expect(JSON.parse(text.slice(text.indexOf('\r\n\r\n') + 4)).error.code).to.equal('request_timeout');
+    // The client goes on: the rest of the body, then another request on the connection. Neither is carried out.
+    socket.write(slow.slice(10));
+    socket.write(`DELETE /v2/handles/${owner.handle} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\n\r\n`);
+    // The server ends the connection within its grace (the client, half-open, notices only when it writes again).
+    const serverSocket = await serverSide;
+    if (!serverSocket.destroyed) await new Promise((r) => serverSocket.once('close', r));
+    socket.destroy();
+    expect(text.match(/HTTP\/1\.1 /g), 'one answer').to.have.length(1);
+    await server.http.get(`/v2/handles/${owner.handle}/campaigns/slowpoke`).set(owner.auth).expect(404);
+    await server.http.get(`/v2/handles/${owner.handle}`).set(owner.auth).expect(200);
+
+    // A Content-Length body the client stops sending (it half-closes): said so, not called chunked encoding.
+    const cut = await new Promise<string>((resolve) => {
+      const c = connect({ port: Number(new URL(server.url).port), host: '127.0.0.1', allowHalfOpen: true }, () => c.end(head(campaign('cut')) + 'x'.repeat(10)));
+      let out = '';
+      c.on('data', (d) => (out += d)).on('close', () => resolve(out)).on('error', () => resolve(out));
+    });
+    expect(cut).to.match(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(cut.slice(cut.indexOf('\r\n\r\n') + 4)).error).to.deep.equal({ code: 'invalid_request', message: 'The request body ended before its Content-Length.' });
+    await server.http.get(`/v2/handles/${owner.handle}/campaigns/cut`).set(owner.auth).expect(404);
   });
 
   it('answers a request read whole though junk follows it (a Content-Length short of the body), then closes; never a 500', async () => {
