@@ -9,6 +9,16 @@ import { answerRepeat } from './reversal-repeat.ts';
 import { CONVERSION_NAMED } from './reversal-target.ts';
 import { isoTimeSql } from '../db/json-time.ts';
 
+/** What over_reversal tells the caller: how much remains (a merchant's conversions.write token cannot read the conversion). */
+function overReversal(c: { value: string | null; remaining: string; amount: string; currency: string | null; reversals: number }): string {
+  const more = 'The reversal is more than what remains of the conversion\'s value';
+  if (c.value === null || Number(c.value) === 0) {
+    return c.reversals > 0 ? `${more}: it has none, and was reversed whole already.` : `${more}: it has none to split; reverse it whole, without an amount.`;
+  }
+  if (Number(c.remaining) === 0) return `${more}: nothing, all ${c.value} ${c.currency} of it was reversed.`;
+  return `The reversal (${c.amount} ${c.currency}) is more than what remains of the conversion's value: ${c.remaining} of its ${c.value} ${c.currency}.`;
+}
+
 export interface ReversalInput {
   /** Exactly one of the two names the conversion. */
   idempotencyKey?: string;
@@ -30,9 +40,9 @@ const EXISTING = `select ${REVERSAL_COLUMNS} from conversion_reversals r where r
  * remains). Money stays numeric (text in JS): `remaining` and `amount` are computed here.
  */
 const lockConversion = (named: string) => `
-select v.conversion_id, v.campaign_id, v.partner_id, v.currency, v.value::text as value, v.reversed_value::text as reversed_before,
+select v.conversion_id, v.campaign_id, v.partner_id, v.currency, v.value::text as value, v.reversed_value::text as reversed_before, v.reversals,
        -- A conversion without a value, or of value 0 (a flat-rate lead), has nothing to split: one full reversal, without an amount.
-       a.amount::text as amount, a.amount > a.remaining or (coalesce(v.value, 0) = 0 and v.reversals > 0) or a.amount <= 0 and v.value > 0 as over,
+       a.amount::text as amount, a.remaining::text as remaining, a.amount > a.remaining or (coalesce(v.value, 0) = 0 and v.reversals > 0) or a.amount <= 0 and v.value > 0 as over,
        v.value is null or v.reversed_value + a.amount >= v.value as full
   from (${named} for update) v
   cross join lateral (select coalesce(v.value, 0) - v.reversed_value as remaining) rem
@@ -110,9 +120,7 @@ export class ReversalService {
     // Another request with this reversalKey may have committed while this one waited for the lock.
     const { rows: again } = await client.query(EXISTING, [handle, input.reversalKey]);
     if (again[0]) return answerRepeat(client, handle, input, actor, again[0]);
-    if (conv.over) {
-      throw unprocessable('over_reversal', 'The reversal is more than what remains of the conversion\'s value.');
-    }
+    if (conv.over) throw unprocessable('over_reversal', overReversal(conv));
     const commissions = await reverseConversionCommissions(client, {
       handle, conversionId: conv.conversion_id, amount: conv.amount, value: conv.value, reversedBefore: conv.reversed_before, full: conv.full,
       reason: input.reason, actor,

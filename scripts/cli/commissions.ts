@@ -88,7 +88,8 @@ export function registerCommissionCommands(program: Command) {
             { header: 'AMOUNT', value: (r) => `${money(r.amount)} ${r.currency}`, align: 'right' },
             { header: 'STATUS', value: (r) => r.status },
             { header: 'HOLD UNTIL', value: (r) => r.holdUntil },
-            { header: 'REASON', value: (r) => r.reason },
+            // Still pending well after its hold (automatic approval runs every minute): a person decides it.
+            { header: 'REASON', value: (r) => r.reason ?? (r.status === 'pending' && Date.parse(r.holdUntil) < Date.now() - 3 * 60_000 ? '(awaiting review: not approved automatically)' : null) },
           ], 'no commissions match');
           if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
           if (first.summary.length) {

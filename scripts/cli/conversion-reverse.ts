@@ -32,16 +32,12 @@ interface ReverseOptions {
   json?: boolean;
 }
 
-/** The contract's 404 and 422 say what, not which: name the key (or id) and what to do instead. */
+/** The contract's 404 says what, not which: name the key (or id). (A 422 over_reversal says how much remains.) */
 function explained(err: unknown, key: string | undefined, handle: string, o: ReverseOptions): unknown {
   if (!(err instanceof ApiError)) return err;
   if (err.status === 404) {
     const which = key === undefined ? `id ${o.conversion}` : `idempotency key "${key}"`;
     return new ApiError(404, err.code, `${err.message.replace(/\.$/, '')}: no conversion of ${handle} has ${which}`);
-  }
-  if (err.code === 'over_reversal') {
-    const what = o.amount === undefined ? 'nothing of it remains' : `--amount ${money(o.amount)}; \`tenx conversions list\` shows what was reversed so far`;
-    return new ApiError(err.status, err.code, `${err.message.replace(/\.$/, '')} (${what}).`);
   }
   return err;
 }

@@ -66,8 +66,9 @@ export function registerPayoutCommands(program: Command) {
     .action(
       action(async (o: { key?: string; periodEnd?: string; partners?: string[]; json?: boolean }) => {
         const key = o.key ?? randomUUID();
-        if (!o.key) process.stderr.write(`payout run key ${key} (pass --key ${key} to retry this run safely)\n`);
         await withClient(async (c) => {
+          // Not for a partner token: its run is refused (403), so there is nothing to retry.
+          if (!o.key && !c.isPartner) process.stderr.write(`payout run key ${key} (pass --key ${key} to retry this run safely)\n`);
           const answer = await c.answer<{ data: Payout[] }>('POST', c.handlePath('/payouts'), {
             body: { idempotencyKey: key, ...(o.periodEnd && { periodEnd: o.periodEnd }), ...(o.partners?.length && { partnerIds: o.partners }) },
           });

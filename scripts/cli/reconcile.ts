@@ -22,7 +22,7 @@ export function formatReport(r: ReconcileReport): string {
       { header: 'CONVERSIONS', value: ([, t]) => t.conversions, align: 'right' },
       { header: 'VERIFIED', value: ([, t]) => t.verifiedConversions, align: 'right' },
       { header: 'VALUE', value: ([, t]) => currencies(t) },
-    ]) + (r.ok ? `\n${r.handle}: all views agree (checked ${r.checkedAt}).\n` : `\n${r.handle}: ${r.mismatches.length} mismatch(es):\n${r.mismatches.map((m) => `  - ${m}`).join('\n')}\n`) +
+    ]) + (r.ok ? `\n${r.handle}: all views agree${r.notes.length ? ', the export as the notes below explain' : ''} (checked ${r.checkedAt}).\n` : `\n${r.handle}: ${r.mismatches.length} mismatch(es):\n${r.mismatches.map((m) => `  - ${m}`).join('\n')}\n`) +
     r.notes.map((n) => `note: ${n}\n`).join('')
   );
 }

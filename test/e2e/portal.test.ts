@@ -286,6 +286,23 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     expect(await page.inputValue('#my-commission-status')).to.equal('rejected');
   });
 
+  it('partner commissions: one still pending well after its hold says it awaits review (automatic approval does not take it); one in its hold does not', async () => {
+    const [waiting, held] = await ledgerRows(suite.server, [
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '6.66', status: 'pending', autoApprove: false, holdUntil: new Date(Date.now() - 86_400_000) },
+      { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '7.77', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) },
+    ]);
+    const { token } = await partnerToken(suite.server, tenant, 'alpha');
+    const page = await openPage();
+    await signIn(page, token, '#/my-commissions?status=pending');
+    const row = (id: string) => page.locator(`#my-commissions-table tr[data-commission-id="${id}"]`);
+    await row(waiting).waitFor({ timeout: UI_WAIT });
+    expect(await row(waiting).locator('.awaits-review').textContent()).to.equal('awaiting review');
+    expect(await row(waiting).locator('.awaits-review').getAttribute('title')).to.include('approves or rejects it by hand');
+    expect(await row(held).locator('.awaits-review').count()).to.equal(0);
+    // Decided, so the next tests' ledgers are their own.
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/commissions/bulk`).set(tenant.auth).send({ commissionIds: [waiting, held], status: 'rejected', reason: 'test rows' }).expect(200);
+  });
+
   it('payouts: a run that pays nothing because the approved commissions are still in their hold says so, not that nothing is approved', async () => {
     await createPartner(suite.server, tenant, 'held', { name: 'Held Media' });
     await ledgerRows(suite.server, [
@@ -383,8 +400,11 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await row().waitFor({ timeout: UI_WAIT });
     expect(await row().locator('td[data-col="amount"]').textContent()).to.include('15.00');
     await shrink('10.00', 1);
+    await row().locator('input.reference').fill('SEPA-RACE-1');
     await row().locator('[data-action="mark-paid"]').click();
     await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] [role="status"]`, 'changed since the list was shown');
+    // The reference typed is kept in the row drawn anew.
+    expect(await row().locator('input.reference').inputValue()).to.equal('SEPA-RACE-1');
     expect(await row().locator('td[data-col="amount"]').textContent()).to.include('10.00');
     expect(await page.locator('dialog.confirm').count(), 'no dialog for an amount that is gone').to.equal(0);
 
@@ -397,6 +417,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] .alert-error`, 'The payout changed since it was read: it is now pending, 7.50 USD over 1 line');
     // The row shows it as it is now, beside the refusal.
     expect(await row().locator('td[data-col="amount"]').textContent()).to.include('7.50');
+    expect(await row().locator('input.reference').inputValue()).to.equal('SEPA-RACE-1');
     expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200)).body.status).to.equal('pending');
     await shot(page, 'manager-03b-payout-changed');
     await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${payoutId}/cancel`).set(tenant.auth).expect(200);

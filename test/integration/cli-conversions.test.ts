@@ -139,9 +139,10 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
   });
 
   it('conversions reverse: more than remains (422) and an unknown key (404) are one line each, exit 1, and reverse nothing', async () => {
-    fails(await tenx(['conversions', 'reverse', 'order-1', '--reason', 'refund', '--reversal-key', 'again']), 1, 'nothing of it remains');
+    fails(await tenx(['conversions', 'reverse', 'order-1', '--reason', 'refund', '--reversal-key', 'again']), 1, "more than what remains of the conversion's value: nothing, all 100.00 USD of it was reversed.");
     const over = await tenx(['conversions', 'reverse', 'order-2', '--amount', '50.01', '--reason', 'refund', '--reversal-key', 'over']);
-    fails(over, 1, "more than what remains of the conversion's value (--amount 50.01");
+    // How much remains, which a merchant's conversions.write token could not look up (a journey pass).
+    fails(over, 1, "The reversal (50.01 USD) is more than what remains of the conversion's value: 50.00 of its 50.00 USD.");
     fails(await tenx(['conversions', 'reverse', 'order-404', '--reason', 'fraud', '--reversal-key', 'missing']), 1, 'has idempotency key "order-404"');
     for (const key of ['again', 'over', 'missing']) expect(await reversals(key), key).to.deep.equal([]);
     expect(await conversion(ids['order-2'])).to.include({ reversedValue: 0, status: 'recorded' });

@@ -203,6 +203,12 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const list = await tenx(['commissions', 'list', '--status', 'approved'], asOwner());
     ok(list);
     expect(list.stdout).to.match(/approved\s+2\s+13\.00 USD/);
+    // Pending well after its hold: automatic approval did not take it, and the list says a person decides it.
+    const [waiting] = await ledgerRows(server, [{ handle: tenant.handle, partnerId: 'beta', campaignId: 'alpha-deal', amount: '1.11', status: 'pending', autoApprove: false }]);
+    const pending = await tenx(['commissions', 'list', '--status', 'pending', '--partner', 'beta'], asOwner());
+    ok(pending);
+    expect(pending.stdout).to.match(new RegExp(`^${waiting}\\s.*pending\\s.*\\(awaiting review: not approved automatically\\)$`, 'm'));
+    ok(await tenx(['commissions', 'reject', waiting, '--reason', 'test row'], asOwner()));
 
     const run = await tenx(['payouts', 'run', '--key', 'december', '--partners', 'alpha', '--json'], asOwner());
     ok(run);
@@ -231,11 +237,17 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect((await api(`/commissions/${a}`)).body.status).to.equal('paid');
     // The partner sees it paid in its balances.
     const alpha = await partnerToken(server, tenant, 'alpha');
-    const me = await tenx(['whoami'], { TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: alpha.token });
+    const asAlphaEnv = () => ({ TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: alpha.token });
+    const me = await tenx(['whoami'], asAlphaEnv());
     ok(me);
     expect(me.stdout).to.match(/^USD\s+0\.00\s+0\.00\s+13\.00$/m);
+    // A partner cannot run payouts: told so, without a run key to retry with (a journey pass read one before the 403).
+    const run403 = await tenx(['payouts', 'run'], asAlphaEnv());
+    expect(run403.code).to.equal(1);
+    expect(run403.stderr).to.not.include('payout run key');
+    expect(run403.stderr).to.include('this command needs a handle token');
     // And downloads its statement with its own token: the same lines, without the manager's order-key column.
-    const asAlpha = { TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: alpha.token };
+    const asAlpha = asAlphaEnv();
     const own = await tenx(['payouts', 'statement', payout.payoutId], asAlpha);
     ok(own);
     expect(own.stdout.split(/\r?\n/)[0]).to.not.include('idempotencyKey');

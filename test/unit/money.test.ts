@@ -63,6 +63,13 @@ describe('money: integer cents and decimal text', () => {
       raw: { ...totals, clicksOutsideCampaigns: 0, conversionsWithoutClick: 0 }, rollups: totals, clicksKeptFrom: null, mismatches: [], notes: [],
     });
     expect(report).to.include('12.50 EUR, 90999999999999.09 USD');
+    expect(report).to.include('h: all views agree (checked ');
+    // A note explains an export row that differs: the verdict says so, not that the four views agree outright (a journey pass).
+    const noted = formatReport({
+      handle: 'h', ok: true, checkedAt: '2026-12-04T00:00:00.000Z', funnel: totals, export: { ...totals, rows: 1, convertedRows: 1, mixedCurrencyRows: 0 },
+      raw: { ...totals, clicksOutsideCampaigns: 0, conversionsWithoutClick: 1 }, rollups: totals, clicksKeptFrom: null, mismatches: [], notes: ['1 conversion(s) have no stored click'],
+    });
+    expect(noted).to.include('h: all views agree, the export as the notes below explain (checked ').and.include('note: 1 conversion(s) have no stored click');
   });
 
   it('parses jsonb text with the same exact numbers', () => {

@@ -14,6 +14,12 @@ export const ledgerBadge = (status) => badge(status, TONES[status] ?? 'neutral')
 // A row's sub-IDs sit under its campaign (the placement within it): a column of their own pushed the ledger past a 1280-pixel window.
 export const COMMISSION_COLUMNS = ['Created', 'Partner', 'Campaign', 'Type', 'Qty', { title: 'Amount', num: true }, 'Status', 'Hold until', 'Reason'];
 
+/** Automatic approval runs every minute: still pending well after its hold, a commission waits for a person's decision. */
+const REVIEW_AFTER_MS = 3 * 60_000;
+const REVIEW_HINT = 'Its hold has ended, but it is not approved automatically (for example a sale whose click was not found, or ' +
+  'posted without a merchant token on a handle that flags those): the network approves or rejects it by hand.';
+const awaitsReview = (c) => c.status === 'pending' && c.holdUntil && Date.parse(c.holdUntil) < Date.now() - REVIEW_AFTER_MS;
+
 export function commissionCells(c, { partner = true } = {}) {
   const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
   return [
@@ -25,7 +31,8 @@ export function commissionCells(c, { partner = true } = {}) {
     h('td.num', {}, fmt.int(c.quantity)),
     h('td.num', { dataset: { col: 'amount' } }, fmt.money(c.amount, c.currency)),
     h('td.status', {}, ledgerBadge(c.status), c.payoutId ? h('div.muted.small.mono.truncate', { title: c.payoutId }, `payout ${c.payoutId.slice(0, 8)}`) : null),
-    h('td.small.nowrap', {}, day(c.holdUntil)),
+    h('td.small.nowrap', {}, day(c.holdUntil),
+      awaitsReview(c) ? h('div.muted.small.awaits-review', { title: REVIEW_HINT }, 'awaiting review') : null),
     h('td.small', {}, c.reason ? h('div.reason', { title: c.reason }, c.reason) : ''),
   ].filter(Boolean);
 }

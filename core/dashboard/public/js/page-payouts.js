@@ -104,9 +104,7 @@ export async function renderPayouts(ctx) {
       }
       const changed = now.status !== p.status || String(now.amount) !== String(p.amount) || now.commissionCount !== p.commissionCount;
       if (changed) {
-        const fresh = row(now);
-        tr.replaceWith(fresh);
-        fresh.querySelector('.row-feedback')?.append(h('div.alert.alert-info', { role: 'status' },
+        redrawn(now).querySelector('.row-feedback')?.append(h('div.alert.alert-info', { role: 'status' },
           `This payout changed since the list was shown (a refund changed what it pays, or it was paid or canceled): it is now ${now.status}, ${fmt.money(now.amount, now.currency)} over ${now.commissionCount} line${now.commissionCount === 1 ? '' : 's'}.`));
         return;
       }
@@ -145,10 +143,17 @@ export async function renderPayouts(ctx) {
         // Changed while the dialog was open (412): the row shows the payout as it is now, the refusal under it.
         const now = err?.status === 412 ? await api(`/payouts/${encodeURIComponent(p.payoutId)}`).catch(() => null) : null;
         if (!now) return void rowFeedback.append(why);
-        const fresh = row(now);
-        tr.replaceWith(fresh);
-        fresh.querySelector('.row-feedback')?.append(why);
+        redrawn(now).querySelector('.row-feedback')?.append(why);
       }
+    }
+
+    /** The row drawn anew as the payout is now, the reference typed into it kept (a journey pass had to type it again). */
+    function redrawn(now) {
+      const fresh = row(now);
+      const typed = fresh.querySelector('input.reference');
+      if (typed) typed.value = reference.value;
+      tr.replaceWith(fresh);
+      return fresh;
     }
   }
 }

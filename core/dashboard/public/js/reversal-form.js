@@ -39,7 +39,10 @@ export function reversalForm(c, { onReversed, onClose }) {
     // It changes what the partner earns, and cannot be undone: said first, with Cancel focused.
     const sure = await confirmAction({
       title: 'Reverse this conversion?',
-      body: [what(), "Its commission is reversed or adjusted in proportion; one already paid is clawed back from the partner's next payout. A reversal cannot be undone."],
+      body: [what(),
+        "Its commission is reversed or adjusted in proportion; one already paid is clawed back from the partner's next payout. " +
+          'A pending payout holding it pays that much less, or is canceled when nothing it would pay is left (its other lines wait for the next run).',
+        'A reversal cannot be undone.'],
       confirm: 'Reverse',
     });
     if (!sure) {
