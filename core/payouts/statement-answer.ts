@@ -6,7 +6,7 @@ import { PARTNER_STATEMENT_COLUMNS, STATEMENT_COLUMNS, type StatementFormat } fr
 export const statementResponse = (partnerView = false) => ({
   description: `Columns: ${(partnerView ? PARTNER_STATEMENT_COLUMNS : STATEMENT_COLUMNS).join(', ')}` +
     (partnerView ? " (never the merchant's order key)" : " (idempotencyKey: the line's conversion's, the merchant's order id; empty for click lines)") +
-    '. A canceled payout lists the lines it held (they returned to the ledger: their status is as it is now, approved again or paid by a later payout; one canceled before migration 0034 lists none). ' +
+    '. In CSV an amount has its two decimals (15.00); NDJSON has the API\'s numbers. A canceled payout lists the lines it held (they returned to the ledger: their status is as it is now, approved again or paid by a later payout; one canceled before migration 0034 lists none). ' +
     'The lines are one snapshot, read when the download starts: a cancel or mark-paid committed meanwhile does not show in it. ' +
     'A reader slower than EXPORT_MIN_BYTES_PER_S over EXPORT_STALL_MS is cut mid-stream.',
   schema: { type: 'string' },

@@ -2,6 +2,8 @@
 import { pipeline, Readable } from 'node:stream';
 import type { Pool } from 'pg';
 import { csvRow, ExportPace, ndjsonRow, type PaceLimits } from '../analytics/index.ts';
+import { centsOf, centsToText } from '../commissions/index.ts';
+import type { Numeric } from '../db/numeric.ts';
 
 export type StatementFormat = 'csv' | 'ndjson';
 
@@ -77,9 +79,12 @@ export async function* statementLines(pool: Pool, handle: string, payoutId: stri
   }
 }
 
+/** A CSV cell: an amount with its two decimals (15.00, -2.50), as a bank statement shows it; NDJSON keeps the API's numbers. */
+const cell = (line: Record<string, unknown>, column: string) => (column === 'amount' ? centsToText(centsOf(line.amount as Numeric)) : line[column]);
+
 async function* formatted(lines: AsyncGenerator<Record<string, unknown>>, format: StatementFormat, columns: readonly string[]) {
   if (format === 'csv') yield csvRow(columns);
-  for await (const line of lines) yield format === 'csv' ? csvRow(columns.map((c) => line[c])) : ndjsonRow(line);
+  for await (const line of lines) yield format === 'csv' ? csvRow(columns.map((c) => cell(line, c))) : ndjsonRow(line);
 }
 
 /**

@@ -56,7 +56,7 @@ describe('payout statements: the partner realm, and the order key on the manager
     expect(manager.slice(1).map((r) => r.slice(0, -1))).to.deep.equal(table.slice(1));
     const col = (name: string) => table[0].indexOf(name);
     expect(table.slice(1).map((r) => [r[col('partnerId')], r[col('amount')], r[col('status')], r[col('campaignId')]]).sort())
-      .to.deep.equal([['anna', '10', 'approved', 'partner-alpha'], ['anna', '5.01', 'approved', 'partner-alpha']]);
+      .to.deep.equal([['anna', '10.00', 'approved', 'partner-alpha'], ['anna', '5.01', 'approved', 'partner-alpha']]);
 
     const nd = await realm(`/payouts/${annaPayout}/statement?format=ndjson`).buffer(true).parse((res, cb) => {
       let text = '';
@@ -103,6 +103,6 @@ describe('payout statements: the partner realm, and the order key on the manager
     const realm = (path: string) => server.http.get(`/v2/handles/${t.handle}/partner${path}`).set(anna.auth);
     expect((await realm(`/payouts/${annaPayout}`).expect(200)).body.status).to.equal('canceled');
     const table = parseCsv((await realm(`/payouts/${annaPayout}/statement`).expect(200)).text);
-    expect(table.slice(1).map((r) => r[table[0].indexOf('amount')]).sort()).to.deep.equal(['10', '5.01']);
+    expect(table.slice(1).map((r) => r[table[0].indexOf('amount')]).sort()).to.deep.equal(['10.00', '5.01']);
   });
 });
