@@ -34,17 +34,14 @@ export function answerClientErrors(server: Server): void {
     // A peer that hung up, or a request of this connection still being answered (a stream, or a pipelined
     // request whose handler runs): an error written now would land inside that response, or be read as
     // its answer. Nothing is written for the junk.
-    const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse })._httpMessage;
+    const inFlight = (socket as HttpSocket)._httpMessage;
     if (err.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
       return;
     }
     if (inFlight) {
       graced.add(socket);
-      // Nothing more is read from the connection: a request that went on arriving after a 408 (or one pipelined behind
-      // the request being answered) would complete, and its handler run with no one to read its answer. The grace ends
-      // the connection.
-      socket.pause();
+      holdReads(socket);
       const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
       socket.once('close', () => clearTimeout(timer));
       if (!inFlight.req?.complete) {
@@ -63,13 +60,45 @@ export function answerClientErrors(server: Server): void {
       // A request read whole (e.g. its Content-Length one byte short of what was sent, the rest read as a next
       // request) is still answered, then the connection closes: the client learns what was wrong with it (a 400
       // for JSON cut short) instead of a reset. A stream ends within the grace.
-      inFlight.shouldKeepAlive = false;
       // Headers already out (a redirect written before the junk was read, a stream) said keep-alive, and the parser
-      // can read no further request: the connection ends with the response.
-      inFlight.once('finish', () => socket.end());
+      // can read no further request: the connection ends with the response, or with the last of the requests read
+      // whole behind it (pipelined: they run, and their answers are queued behind this one).
+      const last = (socket as HttpSocket).parser?.incoming ?? inFlight.req;
+      if (last === inFlight.req) inFlight.shouldKeepAlive = false;
+      endAfterQueued(socket, inFlight, last);
       return;
     }
     endWithError(socket, ANSWERS[err.code ?? ''] ?? MALFORMED, uuidv7());
+  });
+}
+
+/** node:http's fields of a server connection read here: its response being written, its parser's last request, its hold. */
+type HttpSocket = Duplex & { _httpMessage?: ServerResponse | null; parser?: { incoming?: IncomingMessage | null } | null; _paused?: boolean };
+
+/**
+ * Nothing more is read from the connection: a request that went on arriving after a 408 (or one pipelined behind the
+ * request being answered) would complete, and its handler run with no one to read its answer. `pause()` alone lasts
+ * until a handler reads its body or its response ends (node:http then resumes the socket to read or drop the rest);
+ * `_paused` is the flag node:http's own back-pressure sets for this, and its resume handler then pauses again
+ * (`onSocketResume`, lib/_http_server.js). The grace ends the connection.
+ */
+function holdReads(socket: Duplex): void {
+  (socket as HttpSocket)._paused = true;
+  socket.pause();
+}
+
+/**
+ * Ends the connection once `res` and every response queued behind it (pipelined requests read whole, up to `last`, the
+ * parser's last request) are written. A response that closes the connection itself (`connection: close`) would drop
+ * the ones queued behind it, so only the last one is told to.
+ */
+function endAfterQueued(socket: Duplex, res: ServerResponse, last: IncomingMessage): void {
+  // node:http's own 'finish' listener, added first, has assigned the next queued response to the socket by then.
+  res.once('finish', () => {
+    const next = (socket as HttpSocket)._httpMessage;
+    if (!next || next === res) return void socket.end();
+    if (next.req === last) next.shouldKeepAlive = false;
+    endAfterQueued(socket, next, last);
   });
 }
 

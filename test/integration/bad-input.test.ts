@@ -2,6 +2,7 @@ import { gzipSync } from 'node:zlib';
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { expect } from 'chai';
+import pg from 'pg';
 import { v7 as uuidv7 } from 'uuid';
 import type { RouteDef } from '../../core/http/route.ts';
 import { ledgerRows } from '../support/commissions.ts';
@@ -262,6 +263,66 @@ describe('bad input on every route family that takes a body', () => {
     expect(cut).to.match(/^HTTP\/1\.1 400 /);
     expect(JSON.parse(cut.slice(cut.indexOf('\r\n\r\n') + 4)).error).to.deep.equal({ code: 'invalid_request', message: 'The request body ended before its Content-Length.' });
     await server.http.get(`/v2/handles/${owner.handle}/campaigns/cut`).set(owner.auth).expect(404);
+  });
+
+  describe('while a request waits on the database (its token lookup held by a lock)', () => {
+    const campaign = (id: string) => JSON.stringify({ campaignId: id, goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', primaryLink: { slug: id, destinationUrl: 'https://merchant.example.com/' } });
+    let owner: Awaited<ReturnType<typeof createHandle>>;
+    const post = (body: string) => `POST /v2/handles/${owner.handle}/campaigns HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\n` +
+      `content-type: application/json\r\ncontent-length: ${body.length}\r\n\r\n`;
+    /** Holds every token lookup until release(): the request's handler has not read its body yet. */
+    async function stallTokens() {
+      const locker = new pg.Client({ connectionString: server.db.url });
+      await locker.connect();
+      await locker.query('begin');
+      await locker.query('lock table access_tokens in access exclusive mode');
+      return async () => {
+        await locker.query('commit');
+        await locker.end();
+      };
+    }
+    const exists = async (id: string) => (await server.sql.query('select 1 from campaigns where handle = $1 and campaign_id = $2', [owner.handle, id])).rowCount === 1;
+    beforeEach(async () => {
+      owner = await createHandle(server);
+    });
+
+    it('a 408 before the handler reads its body: neither the rest of the body (read later) nor a request behind it runs', async () => {
+      const serverSide = new Promise<Duplex>((resolve) => server.kernel.server.once('connection', resolve));
+      const socket = connect({ port: Number(new URL(server.url).port), host: '127.0.0.1', allowHalfOpen: true });
+      let text = '';
+      socket.on('data', (d) => (text += d)).on('error', () => {});
+      const release = await stallTokens();
+      const body = campaign('latecomer');
+      socket.write(post(body) + body.slice(0, 10));
+      await new Promise((r) => setTimeout(r, 200));
+      (await serverSide).emit('error', Object.assign(new Error('Request timeout'), { code: 'ERR_HTTP_REQUEST_TIMEOUT' }));
+      await new Promise((r) => setTimeout(r, 100));
+      socket.write(body.slice(10));
+      socket.write(`DELETE /v2/handles/${owner.handle} HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\n\r\n`);
+      await new Promise((r) => setTimeout(r, 50));
+      // The handler now goes on and reads its body (node:http resumed the socket for it, before the fix).
+      await release();
+      const serverSocket = await serverSide;
+      if (!serverSocket.destroyed) await new Promise((r) => serverSocket.once('close', r));
+      socket.destroy();
+      expect(text.match(/HTTP\/1\.1 \d+/g)).to.deep.equal(['HTTP/1.1 408']);
+      expect(await exists('latecomer')).to.equal(false);
+      await server.http.get(`/v2/handles/${owner.handle}`).set(owner.auth).expect(200);
+    });
+
+    it('junk behind two requests read whole: both run and both are answered, then the connection closes', async () => {
+      const release = await stallTokens();
+      const [a, b] = [campaign('pipe-a'), campaign('pipe-b')];
+      const out = new Promise<string>((resolve) => {
+        const socket = connect(Number(new URL(server.url).port), '127.0.0.1', () => socket.write(post(a) + a + post(b) + b + 'GARBAGE\r\n\r\n'));
+        let text = '';
+        socket.on('data', (d) => (text += d)).on('close', () => resolve(text)).on('error', () => resolve(text));
+      });
+      await new Promise((r) => setTimeout(r, 300));
+      await release();
+      expect((await out).match(/HTTP\/1\.1 \d+/g)).to.deep.equal(['HTTP/1.1 201', 'HTTP/1.1 201']);
+      expect([await exists('pipe-a'), await exists('pipe-b')]).to.deep.equal([true, true]);
+    });
   });
 
   it('answers a request read whole though junk follows it (a Content-Length short of the body), then closes; never a 500', async () => {
