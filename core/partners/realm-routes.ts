@@ -52,6 +52,16 @@ const profileResponse = {
   },
 };
 
+const payoutTerms = {
+  title: 'PartnerPayoutTerms',
+  type: 'object',
+  additionalProperties: false,
+  required: ['minimumPayout'],
+  properties: {
+    minimumPayout: { ...money, description: "A payout run pays a currency's approved balance once it is above 0 and at least this (the same figure in every currency); less carries forward to a later run." },
+  },
+};
+
 const realmCampaign = {
   title: 'PartnerCampaign',
   type: 'object',
@@ -87,6 +97,18 @@ export const realmRoutes = defineRoutes([
     responses: { 200: { description: 'The partner', schema: profileResponse } },
     async handler(ctx, { partnerRealm }: Deps) {
       ctx.body = await partnerRealm.profile(ctx.params.handle);
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v2/handles/{handle}/partner/payout-terms',
+    summary: "What a payout run asks of the partner's approved balance: its minimum payout (beyond API.md)",
+    tags: [REALM],
+    auth: { partner: 'partner.read' },
+    params: handleParams,
+    responses: { 200: { description: 'The terms', schema: payoutTerms } },
+    async handler(ctx, { partnerRealm }: Deps) {
+      ctx.body = await partnerRealm.payoutTerms(ctx.params.handle);
     },
   },
   {

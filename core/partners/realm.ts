@@ -42,6 +42,15 @@ export class PartnerRealm {
     return { partnerId: p.partnerId, name: p.name, status: p.status, balances: rows };
   }
 
+  /**
+   * What a payout run asks of the partner's balance (beyond API.md, whose `GET …/partner` fixes its fields): its
+   * minimum payout, the same figure in every currency. An approved balance below it carries forward.
+   */
+  async payoutTerms(handle: string) {
+    const p = await this.deps.partners.find(handle, this.partnerId);
+    return { minimumPayout: Number(p.minimumPayout) };
+  }
+
   /** The calling token (its id, name, scopes and expiry): what a portal may show and offer. */
   currentToken(handle: string) {
     return this.deps.partners.currentToken(handle, this.partnerId);

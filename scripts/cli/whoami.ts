@@ -33,7 +33,9 @@ export function registerWhoamiCommand(program: Command) {
         await withClient(async (c) => {
           if (c.isPartner) {
             const me: PartnerMe = await c.get(c.handlePath('/partner'));
-            if (o.json) return printJson({ url: redactUrl(c.url), handle: c.handle, partner: me });
+            // An approved balance below it is paid by no run yet (a server without the route says nothing of it).
+            const terms = await c.get<{ minimumPayout: number }>(c.handlePath('/partner/payout-terms')).catch(() => null);
+            if (o.json) return printJson({ url: redactUrl(c.url), handle: c.handle, partner: me, ...(terms && { payoutTerms: terms }) });
             process.stdout.write(`${redactUrl(c.url)}, handle ${c.handle}: partner ${me.partnerId} (${me.name}), ${me.status}\n`);
             if (me.status === 'SUSPENDED') process.stdout.write('Suspended: your links keep working, but new commissions are rejected until the network reactivates you.\n');
             printTable(me.balances ?? [], [
@@ -42,6 +44,9 @@ export function registerWhoamiCommand(program: Command) {
               { header: 'APPROVED', value: (b) => money(b.approved), align: 'right' },
               { header: 'PAID', value: (b) => money(b.paid), align: 'right' },
             ], 'no balance yet: your first commission opens one');
+            if (terms && terms.minimumPayout > 0) {
+              process.stdout.write(`minimum payout: ${money(terms.minimumPayout)} in each currency (an approved balance below it waits for a later run)\n`);
+            }
             return;
           }
           const t: CurrentToken = await c.get(c.handlePath('/tokens/current'));

@@ -303,6 +303,18 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await suite.server.http.post(`/v2/handles/${tenant.handle}/commissions/bulk`).set(tenant.auth).send({ commissionIds: [waiting, held], status: 'rejected', reason: 'test rows' }).expect(200);
   });
 
+  it('portal overview: the minimum payout is said, and an approved balance below it is marked as waiting for it', async () => {
+    await createPartner(suite.server, tenant, 'minny', { name: 'Minny Media', minimumPayout: 20 });
+    await ledgerRows(suite.server, [{ handle: tenant.handle, partnerId: 'minny', campaignId: 'alpha-deal', amount: '12.50' }]);
+    const { token } = await partnerToken(suite.server, tenant, 'minny');
+    const page = await openPage();
+    await signIn(page, token, '#/portal');
+    await page.locator('#portal-balances tr[data-currency="USD"]').waitFor({ timeout: UI_WAIT });
+    expect(await page.locator('#portal-minimum-payout').textContent()).to.include('Your minimum payout is 20.00 in each currency');
+    expect(await page.locator('#portal-balances tr[data-currency="USD"] .below-minimum').textContent()).to.equal('below your 20.00 USD minimum');
+    await shot(page, 'portal-09-minimum-payout');
+  });
+
   it('payouts: a run that pays nothing because the approved commissions are still in their hold says so, not that nothing is approved', async () => {
     await createPartner(suite.server, tenant, 'held', { name: 'Held Media' });
     await ledgerRows(suite.server, [

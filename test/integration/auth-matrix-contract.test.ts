@@ -74,6 +74,7 @@ const CONTRACT: Record<string, Need> = {
   'GET /v2/handles/{handle}/partner/conversions': { partner: 'partner.read' },
   'GET /v2/handles/{handle}/partner/commissions': { partner: 'partner.read' },
   'GET /v2/handles/{handle}/partner/payouts': { partner: 'partner.read' },
+  'GET /v2/handles/{handle}/partner/payout-terms': { partner: 'partner.read' }, // beyond API.md: the realm's reads take partner.read
   'GET /v2/handles/{handle}/partner/payouts/{payoutId}': { partner: 'partner.read' }, // beyond API.md: the realm's reads take partner.read
   'GET /v2/handles/{handle}/partner/payouts/{payoutId}/statement': { partner: 'partner.read' }, // beyond API.md, as the handle's statement
   'GET /v2/handles/{handle}/partner/postbacks': { partner: 'partner.read' },

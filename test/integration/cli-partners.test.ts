@@ -241,6 +241,15 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const me = await tenx(['whoami'], asAlphaEnv());
     ok(me);
     expect(me.stdout).to.match(/^USD\s+0\.00\s+0\.00\s+13\.00$/m);
+    // Its minimum payout (10, set at creation): an approved balance below it waits for a later run.
+    expect(me.stdout).to.include('minimum payout: 10.00 in each currency');
+    const minimum = (minimumPayout: number) => server.http.patch(`/v2/handles/${tenant.handle}/partners/alpha`).set(tenant.auth).send({ minimumPayout }).expect(200);
+    await minimum(25);
+    expect((await tenx(['whoami'], asAlphaEnv())).stdout).to.include('minimum payout: 25.00 in each currency');
+    expect(JSON.parse((await tenx(['whoami', '--json'], asAlphaEnv())).stdout).payoutTerms).to.deep.equal({ minimumPayout: 25 });
+    await minimum(0);
+    expect((await tenx(['whoami'], asAlphaEnv())).stdout).to.not.include('minimum payout');
+    await minimum(10);
     // A partner cannot run payouts: told so, without a run key to retry with (a journey pass read one before the 403).
     const run403 = await tenx(['payouts', 'run'], asAlphaEnv());
     expect(run403.code).to.equal(1);

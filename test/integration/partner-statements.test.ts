@@ -97,6 +97,17 @@ describe('payout statements: the partner realm, and the order key on the manager
     expect((await server.http.get(`/v2/handles/${t.handle}/partner/payouts/${annaPayout}`).set(t.auth)).status).to.equal(403);
   });
 
+  it("tells a partner its minimum payout (payout-terms, beyond API.md's fixed GET …/partner), as the manager sets it", async () => {
+    const anna = await partnerToken(server, t, 'anna');
+    const terms = () => server.http.get(`/v2/handles/${t.handle}/partner/payout-terms`).set(anna.auth).expect(200);
+    expect((await terms()).body).to.deep.equal({ minimumPayout: 0 });
+    await server.http.patch(`/v2/handles/${t.handle}/partners/anna`).set(t.auth).send({ minimumPayout: 20.5 }).expect(200);
+    expect((await terms()).body).to.deep.equal({ minimumPayout: 20.5 });
+    // Its own only: the profile keeps the contract's fields.
+    expect(Object.keys((await server.http.get(`/v2/handles/${t.handle}/partner`).set(anna.auth).expect(200)).body).sort()).to.deep.equal(['balances', 'name', 'partnerId', 'status']);
+    await server.http.patch(`/v2/handles/${t.handle}/partners/anna`).set(t.auth).send({ minimumPayout: 0 }).expect(200);
+  });
+
   it("follows the payout: a canceled one's statement lists the lines it held, for its partner too", async () => {
     await server.http.post(`/v2/handles/${t.handle}/payouts/${annaPayout}/cancel`).set(t.auth).send({}).expect(200);
     const anna = await partnerToken(server, t, 'anna');

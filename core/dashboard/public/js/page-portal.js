@@ -12,8 +12,10 @@ export async function renderPortalHome(ctx) {
     h('header.page-head', {}, h('div', {}, h('h1', {}, 'Overview'), h('p.muted', {}, 'Your partner account: status and commission balances by currency.'))),
     body);
   let profile;
+  let terms;
   try {
-    profile = await api('/partner');
+    // The minimum payout explains an approved balance no run pays; a server without the route leaves it unsaid.
+    [profile, terms] = await Promise.all([api('/partner'), api('/partner/payout-terms').catch(() => null)]);
   } catch (err) {
     return void body.append(errorBox(err, 'Could not load your profile'));
   }
@@ -27,7 +29,7 @@ export async function renderPortalHome(ctx) {
       ? h('div.alert.alert-info', { role: 'note' }, h('strong', {}, 'Your account is suspended'), h('p', {}, 'Your links keep working, but new commissions are rejected until the network reactivates you.'))
       : null,
     // Balances arrive with the commission ledger; a server without it sends none and the card stays away.
-    Array.isArray(profile.balances) ? card('Balances', balancesTable(profile.balances), balancesNote(profile.balances)) : null);
+    Array.isArray(profile.balances) ? card('Balances', balancesTable(profile.balances, terms?.minimumPayout ?? 0), balancesNote(profile.balances, terms?.minimumPayout ?? 0)) : null);
 }
 
 /**
@@ -36,21 +38,26 @@ export async function renderPortalHome(ctx) {
  * and a negative approved amount is what a refund took back from a sale already paid (a clawback), netted from the next
  * payout.
  */
-function balancesNote(balances) {
+function balancesNote(balances, minimum) {
   const negative = balances.filter((b) => b.approved < 0).map((b) => b.currency);
   return h('p.muted.small#portal-balances-note', {},
     'Pending: on hold until it ends. Approved: owed to you; a payout run pays it, and it stays here until that payout is marked paid. ',
+    minimum > 0 ? h('span#portal-minimum-payout', {}, `Your minimum payout is ${fmt.money(minimum)} in each currency: an approved balance below it waits for a later run. `) : null,
     negative.length ? `A negative approved amount (${negative.join(', ')}) is what a refund took back from a sale already paid: it is taken from your next payout.` : null);
 }
 
-function balancesTable(balances) {
+/** An approved balance above 0 but below the minimum payout: no run pays it yet (a comparison, never a sum). */
+const belowMinimum = (b, minimum) => b.approved > 0 && b.approved < minimum;
+
+function balancesTable(balances, minimum) {
   return h('div.table-wrap', {}, h('table.table#portal-balances', {},
     h('thead', {}, h('tr', {}, h('th', {}, 'Currency'), ['Pending', 'Approved', 'Paid'].map((t) => h('th.num', {}, t)))),
     h('tbody', {}, balances.length
       ? balances.map((b) => h('tr', { dataset: { currency: b.currency } },
         h('td.strong', {}, b.currency),
         h('td.num', { dataset: { col: 'pending' } }, fmt.money(b.pending, b.currency)),
-        h('td.num', { dataset: { col: 'approved' } }, fmt.money(b.approved, b.currency)),
+        h('td.num', { dataset: { col: 'approved' } }, fmt.money(b.approved, b.currency),
+          belowMinimum(b, minimum) ? h('div.muted.small.below-minimum', {}, `below your ${fmt.money(minimum, b.currency)} minimum`) : null),
         h('td.num', { dataset: { col: 'paid' } }, fmt.money(b.paid, b.currency))))
       : emptyRow(4, 'No balance yet: your first commission opens one.'))));
 }
