@@ -77,6 +77,14 @@ export function uuidArg(value: string): string {
   return value;
 }
 
+/** A payout's id, or its first characters (8 at least) as the dashboard shows it: resolved by payoutId() (payouts.ts). */
+export function payoutIdArg(value: string): string {
+  if (!/^[0-9a-f]{8}[0-9a-f-]{0,28}$/i.test(value)) {
+    throw new InvalidArgumentError(`expected an id like 0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77, or its first 8 characters (0193c2a4), got "${value}"`);
+  }
+  return value.toLowerCase();
+}
+
 /** Several UUID ids (a variadic argument): each checked as uuidArg does. */
 export function uuidListArg(value: string, previous: string[] = []): string[] {
   return [...previous, uuidArg(value)];

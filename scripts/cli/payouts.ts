@@ -2,7 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { Option, type Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { intArg, listArg, moneyArg, timeArg, uuidArg } from './args.ts';
+import { intArg, listArg, moneyArg, payoutIdArg, timeArg } from './args.ts';
+import { payoutId } from './payout-id.ts';
 import { streamed, withClient } from './client.ts';
 import { ApiError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
@@ -110,15 +111,16 @@ export function registerPayoutCommands(program: Command) {
 
   payouts
     .command('mark-paid')
-    .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
+    .argument('<payoutId>', 'its id, or its first 8 characters as the dashboard shows them (`tenx payouts list` gives it)', payoutIdArg)
     .description('mark a pending payout paid (its commissions become paid)')
     .option('--reference <reference>', 'the payment\'s reference (bank transfer id)')
     .option('--amount <amount>', 'the amount you transferred: refused (nothing marked) unless the payout is exactly that now (a refund can shrink a pending payout)', moneyArg)
     .option('--json', 'print the raw JSON')
     .action(
-      action(async (payoutId: string, o: { reference?: string; amount?: number; json?: boolean }) => {
+      action(async (given: string, o: { reference?: string; amount?: number; json?: boolean }) => {
         await withClient(async (c) => {
-          const path = c.handlePath(`/payouts/${encodeURIComponent(payoutId)}`);
+          const id = await payoutId(c, given);
+          const path = c.handlePath(`/payouts/${encodeURIComponent(id)}`);
           // What is paid is the payout as read here (If-Match: its ETag), never one a refund changed in between (412).
           // A token with payouts.write alone cannot read it (403): without --amount it pays the payout as it is, as before.
           const read = await c.answer<Payout>('GET', path).catch((err: unknown) => {
@@ -126,7 +128,7 @@ export function registerPayoutCommands(program: Command) {
             throw err;
           });
           if (read && o.amount !== undefined && money(read.body.amount) !== money(o.amount)) {
-            throw new Error(`payout ${payoutId} is ${money(read.body.amount)} ${read.body.currency} over ${read.body.commissionCount} lines now, not ${money(o.amount)}: nothing was marked paid`);
+            throw new Error(`payout ${id} is ${money(read.body.amount)} ${read.body.currency} over ${read.body.commissionCount} lines now, not ${money(o.amount)}: nothing was marked paid`);
           }
           const etag = read?.headers.etag;
           const p = await c.json<Payout>('POST', `${path}/mark-paid`, { body: o.reference ? { reference: o.reference } : {}, headers: etag ? { 'if-match': String(etag) } : {} });
@@ -138,13 +140,13 @@ export function registerPayoutCommands(program: Command) {
 
   payouts
     .command('cancel')
-    .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
+    .argument('<payoutId>', 'its id, or its first 8 characters as the dashboard shows them (`tenx payouts list` gives it)', payoutIdArg)
     .description('cancel a pending payout (its commissions return to approved, for a later run)')
     .option('--json', 'print the raw JSON')
     .action(
-      action(async (payoutId: string, o: { json?: boolean }) => {
+      action(async (given: string, o: { json?: boolean }) => {
         await withClient(async (c) => {
-          const p: Payout = await c.post(c.handlePath(`/payouts/${encodeURIComponent(payoutId)}/cancel`));
+          const p: Payout = await c.post(c.handlePath(`/payouts/${encodeURIComponent(await payoutId(c, given))}/cancel`));
           if (o.json) return printJson(p);
           process.stdout.write(`Payout ${p.payoutId} to ${p.partnerId}: ${money(p.amount)} ${p.currency} canceled; its ${p.commissionCount} commissions are approved again.\n`);
         });
@@ -153,13 +155,13 @@ export function registerPayoutCommands(program: Command) {
 
   payouts
     .command('statement')
-    .argument('<payoutId>', 'its id (from `tenx payouts list`)', uuidArg)
+    .argument('<payoutId>', 'its id, or its first 8 characters as the dashboard shows them (`tenx payouts list` gives it)', payoutIdArg)
     .description("the payout's commission lines, to stdout (a partner token: its own payout's, without the order keys)")
     .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).default('csv'))
     .action(
-      action(async (payoutId: string, o: { format: string }) => {
+      action(async (given: string, o: { format: string }) => {
         await withClient(async (c) => {
-          const asked = await c.raw('GET', c.readPath(`/payouts/${encodeURIComponent(payoutId)}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
+          const asked = await c.raw('GET', c.readPath(`/payouts/${encodeURIComponent(await payoutId(c, given))}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
           const res = await streamed(asked, c.url, o.format as 'csv' | 'ndjson');
           for await (const chunk of res.body) process.stdout.write(chunk as Buffer);
         });

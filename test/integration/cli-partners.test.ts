@@ -257,9 +257,13 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(run403.stderr).to.include('this command needs a handle token');
     // And downloads its statement with its own token: the same lines, without the manager's order-key column.
     const asAlpha = asAlphaEnv();
-    const own = await tenx(['payouts', 'statement', payout.payoutId], asAlpha);
+    // By the first 8 characters of its id, as the portal shows it (a journey pass: the CLI refused them).
+    const own = await tenx(['payouts', 'statement', payout.payoutId.slice(0, 8)], asAlpha);
     ok(own);
     expect(own.stdout.split(/\r?\n/)[0]).to.not.include('idempotencyKey');
+    const none = await tenx(['payouts', 'statement', payout.payoutId.startsWith('f') ? '00000000' : 'ffffffff'], asAlpha);
+    expect([none.code, none.stderr.trim()]).to.deep.equal([1, `tenx: no payout's id starts with ${payout.payoutId.startsWith('f') ? '00000000' : 'ffffffff'} (\`tenx payouts list\` shows them)`]);
+    expect((await tenx(['payouts', 'statement', 'abc'], asAlpha)).code).to.equal(2);
     // (The manager's was read before the payout was marked paid.)
     expect(own.stdout.trim().split(/\r?\n/).slice(1).sort()).to.deep.equal(lines.slice(1).map((l) => l.replace(/,[^,]*$/, '').replace(',approved,', ',paid,')).sort());
   });
@@ -290,7 +294,7 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     const badDay = await tenx(['payouts', 'run', '--period-end', '2026-02-30'], asOwner());
     expect(badDay.code).to.equal(2);
 
-    const cancel = await tenx(['payouts', 'cancel', payout.payoutId], asOwner());
+    const cancel = await tenx(['payouts', 'cancel', payout.payoutId.slice(0, 13)], asOwner());
     ok(cancel);
     expect(cancel.stdout).to.include('canceled');
     expect((await api(`/payouts/${payout.payoutId}`)).body.status).to.equal('canceled');
