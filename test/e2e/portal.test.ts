@@ -393,6 +393,10 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     expect(head.split(',')).to.include('commissionId').and.not.include('idempotencyKey');
     expect(lines.map((l) => l.split(',')[0]).sort()).to.deep.equal([l1, l2].sort());
     await shot(page, 'portal-08-payouts');
+    // On a phone the table scrolls inside its card; the page itself does not grow wider than the screen.
+    await page.setViewportSize(PHONE);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).to.equal(0);
+    await shot(page, 'portal-08-payouts-phone');
     // Paid, so its lines are not in the next test's run.
     await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${payoutId}/mark-paid`).set(tenant.auth).send({}).expect(200);
   });
