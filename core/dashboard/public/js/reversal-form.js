@@ -41,7 +41,8 @@ export function reversalForm(c, { onReversed, onClose }) {
       title: 'Reverse this conversion?',
       body: [what(),
         "Its commission is reversed or adjusted in proportion; one already paid is clawed back from the partner's next payout. " +
-          'A pending payout holding it pays that much less, or is canceled when nothing it would pay is left (its other lines wait for the next run).',
+          'A pending payout holding it pays that much less, or is canceled when what is left would not be paid (nothing, or below the ' +
+          "partner's minimum payout): its other lines wait for the next run.",
         'A reversal cannot be undone.'],
       confirm: 'Reverse',
     });
