@@ -89,6 +89,12 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
     await waitForText(page, 'tr[data-detail-for="delta"] .token-issue .alert-error', 'at least one scope');
     expect(await secret.textContent(), 'a refused attempt does not hide the secret shown once').to.equal(token);
     expect((await api('/partners/delta/tokens').expect(200)).body.data).to.have.length(2);
+    // Revoking the token just issued takes its secret off the page: a dead token is not offered to copy (a dashboard pass).
+    const issuedId = (await api('/partners/delta/tokens').expect(200)).body.data.find((t: { name: string }) => t.name === 'Jane at Delta').tokenId;
+    await panel.locator(`tr[data-token-id="${issuedId}"] [data-action="revoke"]`).click();
+    await dialog.locator('[data-confirm="ok"]').click();
+    await panel.locator(`tr[data-token-id="${issuedId}"][data-state="revoked"]`).waitFor({ timeout: UI_WAIT });
+    expect(await secret.count()).to.equal(0);
     expect(session.unexpectedConsole()).to.deep.equal([]);
     expect(await atPhoneWidth(page, 'partners-admin-05-phone'), 'at phone width tables scroll in their own box, the page never sideways').to.deep.equal([[], 0]);
   });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
 import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
-import { navPages, signIn, waitForText, sessionPerTest } from '../support/dashboard-session.ts';
+import { answerDialog, navPages, signIn, waitForText, sessionPerTest } from '../support/dashboard-session.ts';
 import { createHandle, createToken } from '../support/server.ts';
 
 // The Plugins page (#/plugins) in Debian's Chromium: each kind's plugins, a settings form built from the plugin's
@@ -50,9 +50,13 @@ describe('dashboard plugins page in a real browser', function () {
 
     const preview = page.locator('#plugins-botDetectors tr[data-plugin="link-preview"]');
     // Disable and Enable send `enabled` alone: the settings stay what they are (a form's unset fields never go out as '' or 0).
+    // Disable asks first, saying what it does (a pass disabled the webhook channel unawares); its Cancel sends nothing.
+    await preview.locator('[data-action="disable"]').click();
+    expect(await answerDialog(page, false)).to.include('Disable link-preview?').and.include('count as qualified');
+    expect((await plugin('botDetectors', 'link-preview')).enabled).to.equal(true);
     const [off] = await Promise.all([
       page.waitForRequest((r) => r.method() === 'PUT' && r.url().endsWith('/plugins/link-preview'), { timeout: UI_WAIT }),
-      preview.locator('[data-action="disable"]').click(),
+      preview.locator('[data-action="disable"]').click().then(() => answerDialog(page)),
     ]);
     expect(off.postDataJSON()).to.deep.equal({ enabled: false });
     await waitForText(page, '#plugins-botDetectors tr[data-plugin="link-preview"]', 'disabled');

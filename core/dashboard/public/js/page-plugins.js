@@ -5,6 +5,15 @@
 import { api } from './api.js';
 import { h, clear, errorBox, card, badge, scopeNote, busy } from './dom.js';
 import { allowed } from './scopes.js';
+import { confirmAction } from './confirm.js';
+
+/** What disabling a plugin of each group does at once, said before it is done (a pass disabled the webhook channel unawares). */
+const DISABLE_EFFECT = {
+  botDetectors: 'Clicks it would flag count as qualified from the next click on, and can earn commissions.',
+  goalTypes: 'Campaigns of this goal type stop taking its conversion event types.',
+  trackingPresets: 'Clicks are no longer decorated by it.',
+  notificationChannels: 'Every delivery through this channel fails (channel_disabled) until it is enabled again; the webhooks stay listed as active.',
+};
 
 const GROUPS = [
   ['botDetectors', 'Bot detectors', 'A click any enabled detector flags is still redirected and counted in clicks, never in qualified clicks, and earns no commission.'],
@@ -73,10 +82,10 @@ export async function renderPlugins(ctx) {
     if (!plugins.length) continue;
     body.append(card(title, h('p.muted.small', {}, note), h('div.table-wrap', {}, h('table.table', { id: `plugins-${group}` },
       h('thead', {}, h('tr', {}, h('th', {}, 'Plugin'), h('th', {}, 'Status'), h('th', {}, 'Settings'), canWrite ? h('th', {}, '') : null)),
-      h('tbody', {}, plugins.map((p) => row(p)))))));
+      h('tbody', {}, plugins.map((p) => row(p, group)))))));
   }
 
-  function row(plugin) {
+  function row(plugin, group) {
     const tr = h('tr', { dataset: { plugin: plugin.name } });
     fill(plugin);
     return tr;
@@ -111,6 +120,9 @@ export async function renderPlugins(ctx) {
           feedback.append(errorBox(err, `Not saved: ${p.name}`));
           return;
         }
+        if (p.enabled && !enabled && !(await confirmAction({
+          title: `Disable ${p.name}?`, body: [DISABLE_EFFECT[group] ?? 'It stops applying at once, on every server.', 'Enable brings it back.'], confirm: 'Disable',
+        }))) return;
         const done = busy(button);
         try {
           const updated = await api(`/plugins/${encodeURIComponent(p.name)}`, { method: 'PUT', body: settings ? { enabled, settings } : { enabled } });

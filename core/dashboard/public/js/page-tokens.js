@@ -6,7 +6,7 @@
 import { api, session, unauthorized } from './api.js';
 import { h, clear, badge, card } from './dom.js';
 import { pagedTable } from './paged-table.js';
-import { shownOnce } from './secret-once.js';
+import { forgetSecret, shownOnce } from './secret-once.js';
 import { confirmedRowAction, issueToken, replaceRow } from './token-actions.js';
 import { tokenCells, tokenState } from './token-cells.js';
 import { allowed } from './scopes.js';
@@ -91,6 +91,8 @@ export async function renderTokens(ctx) {
           // The session's own token: it is dead now, so the dashboard signs out at once (not at the next request's 401).
           if (mine) return unauthorized({ status: 401, code: 'unauthorized', message: 'You revoked the token this dashboard was signed in with.' });
           replaceRow(tr, row(revoked), 'revoke');
+          // Its secret, if still shown, is dead: not offered to copy any more.
+          forgetSecret(issued, t.tokenId);
         },
       });
     }
@@ -124,7 +126,7 @@ export async function renderTokens(ctx) {
   }
 
   const tokenOnce = (t, what) => shownOnce({
-    heading: `${what} "${t.name}"`, secret: t.token, secretClass: 'issued-token', copyTitle: 'Copy the token',
+    heading: `${what} "${t.name}"`, secret: t.token, secretClass: 'issued-token', copyTitle: 'Copy the token', dataset: { tokenId: t.tokenId },
     note: ['Send it as ', h('code', {}, 'Authorization: Bearer …'), ', or sign in to the CLI with ', h('code', {}, `tenx login --handle ${ctx.handle} --token …`), '.'],
     onDone: () => clear(issued),
   });

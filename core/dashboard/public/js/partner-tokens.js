@@ -5,7 +5,7 @@
 import { api } from './api.js';
 import { h, clear } from './dom.js';
 import { pagedTable } from './paged-table.js';
-import { shownOnce } from './secret-once.js';
+import { forgetSecret, shownOnce } from './secret-once.js';
 import { confirmedRowAction, issueToken, replaceRow } from './token-actions.js';
 import { tokenCells, tokenState } from './token-cells.js';
 
@@ -45,7 +45,10 @@ export function partnerTokens(p, handle) {
           confirm: 'Revoke token',
         },
         feedback, failTitle: 'Could not revoke the token',
-        run: async () => replaceRow(tr, row(await api(`${base}/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' })), 'revoke'),
+        run: async () => {
+          replaceRow(tr, row(await api(`${base}/${encodeURIComponent(t.tokenId)}`, { method: 'DELETE' })), 'revoke');
+          forgetSecret(issued, t.tokenId); // a dead secret is not offered to copy any more
+        },
       });
     }
   }
@@ -75,7 +78,7 @@ export function partnerTokens(p, handle) {
   }
 
   const tokenOnce = (t) => shownOnce({
-    heading: `Partner token "${t.name}" for ${p.partnerId}`, secret: t.token, secretClass: 'issued-token', copyTitle: 'Copy the token',
+    heading: `Partner token "${t.name}" for ${p.partnerId}`, secret: t.token, secretClass: 'issued-token', copyTitle: 'Copy the token', dataset: { tokenId: t.tokenId },
     note: [`The partner signs in at ${location.origin}/dashboard with handle `, h('code', {}, handle), ' and this token.'],
     onDone: () => clear(issued),
   });

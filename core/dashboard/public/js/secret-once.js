@@ -13,3 +13,8 @@ export function shownOnce({ heading, secret, secretClass, copyTitle, note, datas
     h('p.small', {}, note),
     h('button.btn.btn-small.btn-ghost', { type: 'button', on: { click: onDone } }, 'Done, hide it'));
 }
+
+/** Removes the box showing `tokenId`'s secret from `container`, if one is there (the token was revoked). */
+export function forgetSecret(container, tokenId) {
+  for (const box of container.querySelectorAll('.token-once')) if (box.dataset.tokenId === tokenId) box.remove();
+}
