@@ -110,6 +110,12 @@ function shell(page) {
     type: 'button', 'aria-expanded': 'false', 'aria-controls': 'nav-pages',
     on: { click: () => menu.setAttribute('aria-expanded', String(menu.closest('.sidebar').classList.toggle('menu-open'))) },
   }, h('span.nav-icon', { 'aria-hidden': 'true' }, '☰'), page?.title ?? 'Pages');
+  // The page already shown makes no navigation: choosing it folds the list too (a pass left it open over the page).
+  nav.addEventListener('click', (e) => {
+    if (!e.target.closest?.('.nav-link[aria-current="page"]')) return;
+    menu.closest('.sidebar')?.classList.remove('menu-open');
+    menu.setAttribute('aria-expanded', 'false');
+  });
   clear(root, h('div.layout', {},
     h('aside.sidebar', {},
       h('div.brand', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 24, height: 24 }), h('span', {}, 'tenx')),

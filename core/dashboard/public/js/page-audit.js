@@ -34,7 +34,7 @@ export function describeEvent(e) {
 
 export async function renderAudit(ctx) {
   const asked = (key) => ctx.query?.get(key) ?? '';
-  const type = h('input#audit-type', { 'aria-label': 'Event type', placeholder: 'type, e.g. commission.status_changed', list: 'audit-types', spellcheck: 'false', maxLength: 64, value: asked('type') });
+  const type = h('input#audit-type', { 'aria-label': 'Event type', placeholder: 'exact type, e.g. commission.status_changed', list: 'audit-types', spellcheck: 'false', maxLength: 64, value: asked('type') });
   const typesSeen = h('datalist#audit-types');
   const campaignId = h('input#audit-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('campaignId') });
   const dates = dayRangeFilter('audit', ctx.query);
@@ -45,7 +45,10 @@ export async function renderAudit(ctx) {
     path: '/audit-events',
     columns: ['Time', 'Type', 'Change', 'Subject', 'Actor'],
     params: () => ({ ...shownFilters(), ...dates.window() }),
-    empty: () => (Object.values(shownFilters()).some(Boolean) ? 'No event matches these filters.' : 'No event yet: conversions, changes and tokens write one each.'),
+    // A type is matched whole: "commission" finds nothing (a pass read that as no commission events at all).
+    empty: () => (shownFilters().type && !shownFilters().type.includes('.')
+      ? `No event has the type "${shownFilters().type}": a type is matched whole, e.g. ${shownFilters().type}.created (the box suggests the types seen).`
+      : Object.values(shownFilters()).some(Boolean) ? 'No event matches these filters.' : 'No event yet: conversions, changes and tokens write one each.'),
     row,
   });
   const reload = () => {
@@ -68,7 +71,8 @@ export async function renderAudit(ctx) {
       typesSeen.append(h('option', { value: e.type }));
     }
     return h('tr', { dataset: { eventId: e.eventId, type: e.type } },
-      h('td.small.nowrap', {}, fmt.utcTime(e.createdAt)),
+      // The day above its time: one line of both took 195 of a phone's 328 pixels and left Change 68 (a pass).
+      h('td.small', { title: fmt.utcTime(e.createdAt) }, h('div.nowrap', {}, fmt.utcDay(e.createdAt)), h('div.nowrap.muted', {}, fmt.utcClock(new Date(e.createdAt)))),
       h('td', {}, h('code', {}, e.type)),
       h('td.small.long-text', { dataset: { col: 'change' } }, describeEvent(e)),
       h('td.small', {}, e.campaignId ? h('div', {}, e.campaignId) : null, e.subjectId ? h('div.muted.mono', { title: e.subjectId }, e.subjectId.length > 20 ? `…${e.subjectId.slice(-8)}` : e.subjectId) : null),

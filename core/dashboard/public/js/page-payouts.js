@@ -52,7 +52,8 @@ export async function renderPayouts(ctx) {
           ...(ids.length && { partnerIds: ids }),
         } });
         key = crypto.randomUUID();
-        feedback.append(h('div.alert.alert-success', { role: 'status' }, res.data.length
+        // Nothing created is no success: said in the neutral box, not the green one (a dashboard pass).
+        feedback.append(h(res.data.length ? 'div.alert.alert-success' : 'div.alert.alert-info', { role: 'status' }, res.data.length
           ? `${res.data.length} ${res.data.length === 1 ? 'payout' : 'payouts'} created.`
           // Approved is not enough: a run pays what is due by the period end, and a commission
           // approved by hand keeps its hold (the old wording sent people looking for approvals).
@@ -116,7 +117,8 @@ export async function renderPayouts(ctx) {
             title: `Mark ${amount} to ${p.partnerId} paid?`,
             body: [ref ? `With the reference ${ref}.` : 'Without a payment reference: type the bank\'s reference in the box first to keep it with the payout.',
               'A paid payout cannot be canceled or paid again; its commissions become paid, and the partner sees them so.'],
-            confirm: 'Mark paid', tone: 'primary',
+            // Not "Cancel": beside the row's Cancel (of the payout) it read as canceling the payout.
+            confirm: 'Mark paid', tone: 'primary', keep: 'Not now',
           }
         : {
             title: `Cancel the payout of ${amount} to ${p.partnerId}?`,
