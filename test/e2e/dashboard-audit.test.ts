@@ -40,6 +40,15 @@ describe('dashboard audit log in a real browser', function () {
     const amended = page.locator('#audit-table tr[data-type="payout.amended"] [data-col="change"]');
     await amended.waitFor({ timeout: UI_WAIT });
     expect(await amended.textContent()).to.equal('alpha 97.00 USD, 7 commissions → 72.00 USD, 6 commissions (reversal)');
+    // Changes recorded as before/after objects say each field from → to (a pass found their Change column empty).
+    await suite.server.http.patch(`/v2/handles/${tenant.handle}/partners/alpha`).set(tenant.auth).send({ minimumPayout: 500 }).expect(200);
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/plugins/link-preview`).set(tenant.auth).send({ enabled: false }).expect(200);
+    await page.reload();
+    const partnerChange = page.locator('#audit-table tr[data-type="partner.updated"] [data-col="change"]');
+    await partnerChange.waitFor({ timeout: UI_WAIT });
+    expect(await partnerChange.textContent()).to.equal('minimumPayout 0 → 500');
+    expect(await page.locator('#audit-table tr[data-type="plugin.settings_changed"] [data-col="change"]').textContent()).to.equal('enabled true → false');
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/plugins/link-preview`).set(tenant.auth).send({ enabled: true }).expect(200);
     // Newest first: the token the test made after the move is above it.
     const types = await page.locator('#audit-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.type));
     expect(types.indexOf('token.created')).to.be.lessThan(types.indexOf('commission.status_changed'));
