@@ -394,7 +394,21 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
         const row = document.querySelector(`#deliveries-table tr[data-delivery-id="${id}"]`) as HTMLElement | null;
         return row && (row.dataset.status !== 'failed' || !/^6\b/.test(row.querySelector('button[aria-expanded]')?.textContent ?? ''));
       }, deliveryId, { timeout: UI_WAIT });
+      expect(await page.locator('#redelivery-note').textContent()).to.include('Queued for redelivery: link.clicked').and.include('its new attempts appear in its row');
       await shot(page, '06-notifications-redelivered');
+
+      // Under the "failed" filter the redelivered row leaves the list at once: the note above the table says so.
+      await page.selectOption('#delivery-status', 'failed');
+      const again = page.locator(`#deliveries-table tr[data-delivery-id="${deliveryId}"][data-status="failed"]`);
+      await again.waitFor({ timeout: 20_000 });
+      await again.locator('button.redeliver').click();
+      await waitForText(page, '#redelivery-note', 'the failed filter no longer shows it');
+
+      // A delivery still retrying says when its next attempt is, beside its last one (held an hour out here).
+      await waitFor(async () => (await suite.server.sql.query(`select 1 from deliveries where delivery_id = $1 and status = 'failed'`, [deliveryId])).rowCount === 1, 'the redelivery to fail again');
+      await suite.server.sql.query(`update deliveries set status = 'retrying', next_attempt_at = now() + interval '1 hour', completed_at = null where delivery_id = $1`, [deliveryId]);
+      await page.selectOption('#delivery-status', '');
+      await waitForText(page, `#deliveries-table tr[data-delivery-id="${deliveryId}"] .next-attempt`, 'next ');
     } finally {
       await receiver.close();
     }

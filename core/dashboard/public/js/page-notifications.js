@@ -24,6 +24,8 @@ export async function renderNotifications(ctx) {
   const errors = h('div');
   const summaryEl = h('div.webhook-cards#webhook-summary');
   const tbody = h('tbody');
+  // Above the table: a redelivered row can leave the filter at once (failed → pending), its own note with it.
+  const redeliveryNote = h('div.feedback#redelivery-note', { 'aria-live': 'polite' });
   const moreButton = h('button.btn#deliveries-more', { type: 'button', hidden: true, on: { click: loadMore } }, 'Load more');
   const shownCount = h('span.muted.small#deliveries-shown');
   const moreErrors = h('div.table-more-error'); // a failed "Load more" says why where it was clicked
@@ -54,6 +56,7 @@ export async function renderNotifications(ctx) {
     h('section.card', {}, h('h2.card-title', {}, 'Delivery health per webhook'), summaryEl),
     h('section.card', {}, h('h2.card-title', {}, 'Deliveries'),
       canRedeliver ? null : scopeNote('webhooks.write', 'Redelivering'),
+      redeliveryNote,
       h('div.table-wrap', {}, h('table.table#deliveries-table', {},
         h('thead', {}, h('tr', {}, ['Event', 'Webhook', 'Status', 'Attempts', 'Last attempt', 'Created', ''].map((t) => h('th', {}, t)))),
         tbody)),
@@ -181,10 +184,17 @@ export async function renderNotifications(ctx) {
       tbody.append(h('tr', { dataset: { deliveryId: d.deliveryId, status: d.status } },
         h('td', {}, h('code', {}, d.eventType ?? d.type ?? '—'), h('div.muted.small.mono', {}, d.eventId ?? d.deliveryId),
           d.redeliveries ? h('div.small.muted', {}, `redelivered ×${d.redeliveries}`) : null),
-        h('td', {}, h('div.truncate', { title: d.webhookId }, d.endpointUrl ?? endpoints.get(d.webhookId) ?? (d.partnerId ? `Postback of partner ${d.partnerId}` : d.webhookId))),
+        h('td', {}, (() => {
+          const shown = d.endpointUrl ?? endpoints.get(d.webhookId) ?? (d.partnerId ? `Postback of partner ${d.partnerId}` : d.webhookId);
+          // Hovering a cut URL shows it whole (it showed the webhook's id), the id after it.
+          return h('div.truncate', { title: shown === d.webhookId ? d.webhookId : `${shown}\n${d.webhookId}` }, shown);
+        })()),
         h('td.status', {}, statusBadge(d.status)),
         h('td', {}, toggle),
-        h('td.small', {}, last ? [attemptOutcome(last), h('div.muted', {}, fmt.ago(attemptTime(last)))] : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.utcTime(d.nextAttemptAt)}` : '—')),
+        // A delivery still retrying says when its next attempt is (it said only when the last one was).
+        h('td.small', {}, last ? [attemptOutcome(last), h('div.muted', {}, fmt.ago(attemptTime(last))),
+          (d.status === 'pending' || d.status === 'retrying') && d.nextAttemptAt ? h('div.muted.next-attempt', {}, `next ${fmt.utcTime(d.nextAttemptAt)}`) : null]
+          : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.utcTime(d.nextAttemptAt)}` : '—')),
         h('td.small', {}, fmt.utcTime(d.createdAt)),
         actions));
       if (redelivered.has(d.deliveryId)) tbody.append(h('tr.detail', {}, h('td', { colSpan: 7 }, redelivered.get(d.deliveryId))));
@@ -197,6 +207,10 @@ export async function renderNotifications(ctx) {
     try {
       await api(`/notifications/${encodeURIComponent(d.deliveryId)}/redeliver`, { method: 'POST' });
       redelivered.set(d.deliveryId, h('div.alert.alert-success', { role: 'status' }, 'Queued for redelivery; its new attempts appear here.'));
+      const filtered = status.value && status.value !== 'pending';
+      clear(redeliveryNote, h('div.alert.alert-success', { role: 'status', dataset: { deliveryId: d.deliveryId } },
+        `Queued for redelivery: ${d.eventType ?? d.type ?? 'the delivery'} (${d.deliveryId.slice(0, 8)})`,
+        filtered ? `; it is pending now, so the ${status.value} filter no longer shows it.` : '; its new attempts appear in its row.'));
     } catch (err) {
       redelivered.set(d.deliveryId, errorBox(err, 'Could not redeliver'));
     }
