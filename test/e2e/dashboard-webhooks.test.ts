@@ -171,5 +171,20 @@ describe('dashboard webhook management in a real browser', function () {
     await card.locator('button.ping').click();
     await waitForText(page, `#webhook-summary .webhook-card[data-webhook-id="${made.webhookId}"] [role="status"]`, 'Ping queued');
     expect(await page.locator(`#webhook-summary .webhook-card[data-webhook-id="${made.webhookId}"] [role="status"]`).textContent()).to.include('the filter shows failed deliveries only');
+    expect(await page.locator('#channel-note').textContent(), 'no note while every channel is enabled').to.equal('');
+  });
+
+  it('says above everything when a notification channel is disabled (every delivery through it fails, the webhooks still listed active)', async () => {
+    await suite.server.http.put(`/v2/handles/${tenant.handle}/plugins/webhook`).set(tenant.auth).send({ enabled: false }).expect(200);
+    try {
+      session = await openSession();
+      const { page } = session;
+      await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/notifications');
+      await waitForText(page, '#channel-note', 'Disabled on the Plugins page: webhook.');
+      expect(await page.locator('#channel-note').textContent()).to.include('channel_disabled');
+      await shot(page, 'webhooks-05-channel-disabled');
+    } finally {
+      await suite.server.http.put(`/v2/handles/${tenant.handle}/plugins/webhook`).set(tenant.auth).send({ enabled: true }).expect(200);
+    }
   });
 });

@@ -47,10 +47,27 @@ export async function renderNotifications(ctx) {
     await load();
   } });
 
+  // A disabled notification channel fails every delivery through it (channel_disabled) while the webhooks stay listed
+  // active: said above everything, for a token that may read plugins (a pass disabled it and saw only failures).
+  const channelNote = h('div#channel-note');
+  if (allowed(ctx.scopes, 'plugins.read')) {
+    // Only channels a webhook goes through (slack, say, is off until someone uses it).
+    const webhooksUsing = allowed(ctx.scopes, 'webhooks.read') ? api(`/webhooks${query({ limit: 500 })}`).then((r) => r.data.map((w) => w.channel)) : Promise.resolve(['webhook']);
+    Promise.all([api('/plugins'), webhooksUsing]).then(([byKind, channels]) => {
+      const used = new Set(channels);
+      const off = (byKind.notificationChannels ?? []).filter((p) => !p.enabled && used.has(p.name)).map((p) => p.name);
+      if (off.length) {
+        channelNote.append(h('div.alert.alert-error', { role: 'status' }, h('strong', {}, `Disabled on the Plugins page: ${off.join(', ')}. `),
+          'Every delivery through it fails (channel_disabled) until it is enabled again.'));
+      }
+    }).catch(() => {}); // the deliveries say it too, in their attempts
+  }
+
   ctx.el.append(
     h('header.page-head', {},
       h('div', {}, h('h1', {}, 'Notifications'), h('p.muted', {}, 'Signed webhook deliveries: 5 retries with exponential backoff, then failed.')),
       h('div.toolbar', {}, status, refreshState)),
+    channelNote,
     errors,
     manager.el,
     h('section.card', {}, h('h2.card-title', {}, 'Delivery health per webhook'), summaryEl),
