@@ -437,6 +437,12 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200)).body.status).to.equal('pending');
     await shot(page, 'manager-03b-payout-changed');
     await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${payoutId}/cancel`).set(tenant.auth).expect(200);
+    // A canceled payout points to the audit log for who canceled it and why (the payout has no field for it).
+    await page.reload();
+    await row().locator('.why-canceled').click();
+    const canceled = page.locator(`#audit-table tr[data-type="payout.canceled"]`, { hasText: payoutId.slice(-8) });
+    await canceled.waitFor({ timeout: UI_WAIT });
+    expect(new URL(page.url()).hash).to.match(/^#\/audit\?type=payout\.canceled&from=\d{4}-\d\d-\d\d$/);
   });
 
   it('partner commissions: the summary shows the handle\'s reporting currency first (large), other currencies beneath', async () => {

@@ -1,7 +1,7 @@
 // Payouts (manager): run payouts (idempotent by key), download a payout's statement, mark it paid
 // with the bank reference, or cancel it.
 
-import { api } from './api.js';
+import { api, query } from './api.js';
 import { h, clear, errorBox, card, scopeNote, busy, fmt } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
@@ -83,6 +83,10 @@ export async function renderPayouts(ctx) {
           h('button.btn.btn-small.btn-primary', { type: 'button', dataset: { action: 'mark-paid' }, on: { click: (e) => act(e, 'mark-paid') } }, 'Mark paid'),
           h('button.btn.btn-small', { type: 'button', dataset: { action: 'cancel' }, on: { click: (e) => act(e, 'cancel') } }, 'Cancel')),
       ] : null,
+      // By hand or by a refund: the payout has no field for it, the audit log says who and why (a journey pass found no reason shown).
+      p.status === 'canceled' && allowed(ctx.scopes, 'audit.read')
+        ? h('a.small.why-canceled', { href: `#/audit${query({ type: 'payout.canceled', from: p.createdAt.slice(0, 10) })}` }, 'Why canceled: audit log')
+        : null,
       rowFeedback);
     return tr;
 
