@@ -6,11 +6,14 @@ import { requestIdFrom } from './request-id.ts';
 // Requests node:http refuses before any handler runs (headers over its 16 KiB limit, a request line it
 // cannot parse, a request that never finished arriving) got Node's bare status line: no body, no
 // x-request-id. They are answered in the contract's error shape now, and the connection is closed.
-const ANSWERS: Record<string, [number, string, string, string]> = {
+/** An answer written on the connection itself: status, reason phrase, error code, message. */
+type Answer = [number, string, string, string];
+
+const ANSWERS: Record<string, Answer> = {
   HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large', 'headers_too_large', 'The request headers are larger than the server accepts (16 KiB).'],
   ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout', 'request_timeout', 'The request did not arrive in time.'],
 };
-const MALFORMED: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.'];
+const MALFORMED: Answer = [400, 'Bad Request', 'invalid_request', 'The request is not valid HTTP.'];
 
 /** How long a request already read whole may take to be answered once junk followed it on its connection. */
 export const IN_FLIGHT_GRACE_MS = 2_000;
@@ -102,11 +105,11 @@ function endAfterQueued(socket: Duplex, res: ServerResponse, last: IncomingMessa
   });
 }
 
-const MALFORMED_BODY: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request body is not valid HTTP chunked encoding.'];
-const CUT_BODY: [number, string, string, string] = [400, 'Bad Request', 'invalid_request', 'The request body ended before its Content-Length.'];
+const MALFORMED_BODY: Answer = [400, 'Bad Request', 'invalid_request', 'The request body is not valid HTTP chunked encoding.'];
+const CUT_BODY: Answer = [400, 'Bad Request', 'invalid_request', 'The request body ended before its Content-Length.'];
 
 /** An answer in the contract's error shape written on the connection itself (node:http has no response for it), then FIN. */
-function endWithError(socket: Duplex, [status, reason, code, message]: [number, string, string, string], requestId: string): void {
+function endWithError(socket: Duplex, [status, reason, code, message]: Answer, requestId: string): void {
   const body = JSON.stringify({ error: { code, message } });
   socket.end(
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +

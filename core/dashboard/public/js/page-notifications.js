@@ -201,11 +201,7 @@ export async function renderNotifications(ctx) {
       tbody.append(h('tr', { dataset: { deliveryId: d.deliveryId, status: d.status } },
         h('td', {}, h('code', {}, d.eventType ?? d.type ?? '—'), h('div.muted.small.mono', {}, d.eventId ?? d.deliveryId),
           d.redeliveries ? h('div.small.muted', {}, `redelivered ×${d.redeliveries}`) : null),
-        h('td', {}, (() => {
-          const shown = d.endpointUrl ?? endpoints.get(d.webhookId) ?? (d.partnerId ? `Postback of partner ${d.partnerId}` : d.webhookId);
-          // Hovering a cut URL shows it whole (it showed the webhook's id), the id after it.
-          return h('div.truncate', { title: shown === d.webhookId ? d.webhookId : `${shown}\n${d.webhookId}` }, shown);
-        })()),
+        h('td', {}, webhookCell(d)),
         h('td.status', {}, statusBadge(d.status)),
         h('td', {}, toggle),
         // A delivery still retrying says when its next attempt is (it said only when the last one was).
@@ -217,6 +213,12 @@ export async function renderNotifications(ctx) {
       if (redelivered.has(d.deliveryId)) tbody.append(h('tr.detail', {}, h('td', { colSpan: 7 }, redelivered.get(d.deliveryId))));
       if (open) tbody.append(h('tr.detail', {}, h('td', { colSpan: 7 }, attemptsTable(attempts))));
     }
+  }
+
+  /** Its endpoint (a postback: its partner); hovering a cut URL shows it whole (it showed the webhook's id), the id after it. */
+  function webhookCell(d) {
+    const shown = d.endpointUrl ?? endpoints.get(d.webhookId) ?? (d.partnerId ? `Postback of partner ${d.partnerId}` : d.webhookId);
+    return h('div.truncate', { title: shown === d.webhookId ? d.webhookId : `${shown}\n${d.webhookId}` }, shown);
   }
 
   async function redeliver(button, d) {

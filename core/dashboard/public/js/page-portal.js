@@ -19,6 +19,7 @@ export async function renderPortalHome(ctx) {
   } catch (err) {
     return void body.append(errorBox(err, 'Could not load your profile'));
   }
+  const minimum = terms?.minimumPayout ?? 0;
   const stat = (label, value, id) => h('div.stat', { dataset: { stat: id } }, h('div.stat-label', {}, label), h('div.stat-value', {}, value));
   clear(body,
     h('div.stats#portal-profile', {},
@@ -29,7 +30,7 @@ export async function renderPortalHome(ctx) {
       ? h('div.alert.alert-info', { role: 'note' }, h('strong', {}, 'Your account is suspended'), h('p', {}, 'Your links keep working, but new commissions are rejected until the network reactivates you.'))
       : null,
     // Balances arrive with the commission ledger; a server without it sends none and the card stays away.
-    Array.isArray(profile.balances) ? card('Balances', balancesTable(profile.balances, terms?.minimumPayout ?? 0), balancesNote(profile.balances, terms?.minimumPayout ?? 0)) : null);
+    Array.isArray(profile.balances) ? card('Balances', balancesTable(profile.balances, minimum), balancesNote(profile.balances, minimum)) : null);
 }
 
 /**
