@@ -28,9 +28,9 @@ export const tenantRoutes = defineRoutes([
   {
     method: 'GET',
     path: '/v2/handles/{handle}',
-    summary: 'Get a handle',
+    summary: 'Get a handle: its name, reporting currency and publicConversions (any valid token of the handle may ask: every page of the dashboard shows the name)',
     tags: ['tenants'],
-    auth: { scope: 'campaigns.read' },
+    auth: 'token',
     params: handleParams,
     responses: { 200: { description: 'The handle', schema: tenantResponse } },
     async handler(ctx, { handleSettings }: Deps) {

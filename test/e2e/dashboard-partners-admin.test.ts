@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
-import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
+import { atPhoneWidth, buttonsUnderFirstColumn, PHONE_VIEWPORT, shot, UI_WAIT } from '../support/browser.ts';
 import { signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, createToken } from '../support/server.ts';
@@ -174,5 +174,18 @@ describe('dashboard partners administration in a real browser: tokens, editing, 
     await waitForText(page, '#partners-table tr[data-partner-id="foxtrot"] td.status', 'ACTIVE');
     expect((await api('/partners/foxtrot').expect(200)).body.status).to.equal('ACTIVE');
     expect(session.unexpectedConsole()).to.deep.equal([]);
+  });
+
+  it('phone: scrolled fully right, a row\'s buttons sit beside the partner\'s column that stays in view, none partly behind it', async () => {
+    // A long partner id makes the first column wide: Edit was half hidden behind it (a dashboard pass).
+    await createPartner(suite.server, tenant, 'golf-the-long-partner-name', { name: 'Golf the Long Partner Name' });
+    session = await openSession();
+    const { page } = session;
+    await page.setViewportSize(PHONE_VIEWPORT);
+    await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/partners');
+    await page.locator('#partners-table tr[data-partner-id="golf-the-long-partner-name"] [data-action="edit"]').waitFor({ timeout: UI_WAIT });
+    expect(await buttonsUnderFirstColumn(page, '#partners-table')).to.deep.equal([]);
+    await page.evaluate(() => (document.querySelector('#partners-table')!.closest('.table-wrap')!.scrollLeft = 10_000));
+    await shot(page, 'partners-admin-06-phone-scrolled');
   });
 });

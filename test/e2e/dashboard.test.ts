@@ -420,6 +420,8 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await signIn(page, token, '#/campaigns');
     expect(await page.locator('.nav-link').evaluateAll((links) => links.map((l) => (l as HTMLElement).dataset.page))).to.deep.equal(['funnel', 'breakdowns']);
     await waitForText(page, '.nav-hidden', 'campaigns.read');
+    // The handle's name, not just its handle: any token of the handle may read it (GET /v2/handles/{handle}).
+    await waitForText(page, '.tenant-name', 'Acme Partner Network');
     await page.locator('.nav-link.active[data-page="funnel"]').waitFor({ timeout: UI_WAIT });
     await page.locator('#funnel-table').waitFor({ timeout: UI_WAIT });
     expect(new URL(page.url()).hash).to.equal('#/funnel');

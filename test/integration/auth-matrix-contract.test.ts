@@ -12,7 +12,7 @@ import { createToken, startTestServer, type TestServer } from '../support/server
 type Need = { scope: string } | { partner: string } | 'admin' | 'token';
 const CONTRACT: Record<string, Need> = {
   'POST /v2/handles': 'admin', // named
-  'GET /v2/handles/{handle}': { scope: 'campaigns.read' }, // not in API.md: any reader of the handle's campaigns
+  'GET /v2/handles/{handle}': 'token', // not in API.md: its name and currency, which every page of the dashboard shows
   'PATCH /v2/handles/{handle}': { scope: 'conversions.write' }, // publicConversions (v2.1, merchant side); a rename needs every scope
   'POST /v2/handles/{handle}/tokens': { scope: 'tokens.write' }, // named
   'GET /v2/handles/{handle}/tokens': { scope: 'tokens.write' }, // implied: the family has no .read

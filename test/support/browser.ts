@@ -91,6 +91,31 @@ export function lastColumnReachable(page: Page, tableSelector: string): Promise<
 }
 
 /**
+ * Scrolls a table's own container to its end and lists the buttons of its rows then partly behind the row's first cell
+ * (held in view on a phone while the rest scrolls under it): a button there cannot be pressed whole.
+ */
+export function buttonsUnderFirstColumn(page: Page, tableSelector: string): Promise<string[]> {
+  return page.evaluate((sel) => {
+    const table = document.querySelector(sel);
+    const wrap = table?.closest('.table-wrap') as HTMLElement | null;
+    if (!table || !wrap) return [`no ${sel} in a .table-wrap`];
+    wrap.scrollLeft = wrap.scrollWidth;
+    const under: string[] = [];
+    for (const row of table.querySelectorAll('tbody tr')) {
+      const first = row.querySelector('td:first-child');
+      if (!first) continue;
+      const edge = first.getBoundingClientRect().right;
+      for (const button of row.querySelectorAll('td:not(:first-child) button')) {
+        const r = button.getBoundingClientRect();
+        if (r.width > 0 && r.left < edge - 0.5) under.push(`"${(button.textContent ?? '').trim()}" from ${Math.round(r.left)} < ${Math.round(edge)}`);
+      }
+    }
+    wrap.scrollLeft = 0;
+    return under;
+  }, tableSelector);
+}
+
+/**
  * At the page's width, what a table's .table-wrap cuts off: how much wider the table is than the
  * wrap (it would scroll), and every header, cell or button reaching past the wrap's visible box.
  */

@@ -77,8 +77,8 @@ async function start(scopes) {
   if (scopes.partner) {
     // The partner's own name in the header; its handle's name is not the partner's business.
     state.tenant = { name: scopes.partner.name };
-  } else if (allowed(scopes, 'campaigns.read')) {
-    // Name and reporting currency for the header; optional, the pages work without them.
+  } else {
+    // Name and reporting currency for the header (any token of the handle may read them); optional, the pages work without them.
     state.tenant = await api('').catch(() => null);
   }
   window.addEventListener('hashchange', route);
