@@ -26,6 +26,8 @@ import { answerClientErrors, refuseMalformed, SERVER_OPTIONS } from './http/clie
 
 /** Shutdown: how long idle keep-alive connections stay open after the server stops accepting, for requests already on their way. */
 const IDLE_GRACE_MS = 300;
+/** How long before the shutdown deadline webhook sends still in flight are cut off: time to record their attempts. */
+const INTERRUPT_MARGIN_MS = 500;
 /** Listen addresses that mean every interface: the server's own URL then says localhost. */
 const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '']);
 
@@ -105,7 +107,8 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
 
     const tenantFiles = readTenantFiles(config.tenantsDir);
     const manifests = await loadAllPlugins(ROOT, config.plugins);
-    // One keep-alive, SSRF-guarded poster for every plugin's PluginApi.postJson, closed after the plugins.
+    // One keep-alive, SSRF-guarded poster for every plugin's PluginApi.postJson and the partner postbacks, closed after
+    // the plugins; close() below cuts its sends still in flight before the shutdown deadline.
     const poster = createJsonPoster();
     closers.push(() => poster.close());
     const policy = { allowPrivate: config.webhookAllowPrivate, allowedPorts: config.webhookAllowedPorts, timeoutMs: config.webhookTimeoutMs };
@@ -116,7 +119,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     const container = createContainer({ injectionMode: InjectionMode.PROXY, strict: true });
     container.register({
       config: asValue(config), log: asValue(log), orm: asValue(orm), pg: asValue(pool), pgRead: asValue(readPool), redis: asValue(redis), workerRedis: asValue(workerRedis),
-      bus: asValue(bus), counters: asValue(counters), pluginHost: asValue(pluginHost), embedded: asValue(Boolean(embedded)),
+      bus: asValue(bus), counters: asValue(counters), pluginHost: asValue(pluginHost), jsonPoster: asValue(poster), embedded: asValue(Boolean(embedded)),
       ctxCodec: asValue(createCtxCodec(config.ctxSecrets)),
       // Set by close() below; null while serving, or when a failed start closes what it had started.
       shutdownDeadline: asValue(null),
@@ -152,7 +155,13 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
       (closing ??= (async () => {
         // When `tenx serve` forces the exit (SHUTDOWN_TIMEOUT_MS after the signal), less a margin: what must be
         // written before it (the click buffer) stops trying by then and spills or counts what is left.
-        container.register({ shutdownDeadline: asValue(Date.now() + config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 4)) });
+        const deadline = Date.now() + config.shutdownTimeoutMs - Math.min(1000, config.shutdownTimeoutMs / 4);
+        container.register({ shutdownDeadline: asValue(deadline) });
+        // A webhook or postback still waiting on its endpoint by then is cut off (recorded as interrupted, sent again by
+        // another process or the next start), leaving its attempt the time to be written: it held the stop for the whole
+        // WEBHOOK_TIMEOUT_MS, as long as the default SHUTDOWN_TIMEOUT_MS, and the process was then killed mid-send.
+        const interruptSends = setTimeout(() => poster.interrupt(), Math.max(0, deadline - INTERRUPT_MARGIN_MS - Date.now()));
+        interruptSends.unref();
         // Stop accepting, let in-flight requests finish, then flush buffers and close pools. net.Server's close
         // stops accepting without dropping idle keep-alive connections at once (http.Server's close does both):
         // a client sending on one in the next moment gets its answer with `Connection: close`, not a reset.
@@ -178,6 +187,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
         for (const t of timers) clearTimeout(t);
         server.close(); // already closed: this only stops http.Server's connection checks, which would keep the app alive
         await closeAll();
+        clearTimeout(interruptSends);
       })());
     return { config, container, app, server, url, log, unshownAdminToken, startedInMs: Math.round(performance.now() - started), close };
   } catch (err) {

@@ -6,7 +6,7 @@ import { withDeadline } from '../infra/deadline.ts';
 import { pluginText, type DeliveryResult, type OutgoingNotification, type PluginHost } from '../plugins/index.ts';
 import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
-import { USER_AGENT, createJsonPoster } from './http-delivery.ts';
+import { INTERRUPTED, USER_AGENT, type JsonPoster } from './http-delivery.ts';
 import { claimDeliveries, nextClaimAt, recordAttempts, type AttemptRecord, type Claimed, type FinalStatus } from './delivery-store.ts';
 import { webhookAttemptDuration, webhookAttempts, webhookDeliveries, webhookSignings } from './metrics.ts';
 import type { SecretBox } from './secret-box.ts';
@@ -31,6 +31,8 @@ export interface AttemptDeps {
   pluginHost: PluginHost;
   secretBox: SecretBox;
   signer: Signer;
+  /** The kernel's poster (PluginApi.postJson's): postbacks go through it too, so a stopping server cuts both (interrupt). */
+  jsonPoster: JsonPoster;
 }
 
 // PostgreSQL text cannot hold NUL, and a receiver's answer may contain anything.
@@ -72,9 +74,6 @@ export class DeliveryAttempts {
   private readonly claim: (id: string) => Promise<Claimed | undefined>;
   private readonly record: (r: AttemptRecord) => Promise<boolean | undefined>;
 
-  /** Partner postbacks are sent by the kernel (no channel plugin): GET or signed POST, SSRF-checked per send. */
-  private readonly poster = createJsonPoster();
-
   private readonly deps: AttemptDeps;
   constructor(deps: AttemptDeps) {
     this.deps = deps;
@@ -96,13 +95,16 @@ export class DeliveryAttempts {
     }
     const at = new Date();
     const result = await this.send(claimed);
-    webhookAttemptDuration.observe(result.latencyMs / 1000);
+    // Cut off because this server is stopping: shown as an attempt, due again at once (another process, or the next
+    // start, sends it), and not one of the delivery's tries: the endpoint had no fair chance to answer.
+    const interrupted = !result.ok && result.error === INTERRUPTED && this.deps.jsonPoster.interrupted;
+    if (!interrupted) webhookAttemptDuration.observe(result.latencyMs / 1000);
     const attemptNo = claimed.attemptsInCycle + 1;
-    const retryIn = result.ok ? null : nextRetryDelayMs(config.webhookRetryBaseMs, attemptNo, claimed.retryTail ? this.tailAttempts : 0);
+    const retryIn = result.ok ? null : interrupted ? 0 : nextRetryDelayMs(config.webhookRetryBaseMs, attemptNo, claimed.retryTail ? this.tailAttempts : 0);
     const status: FinalStatus = result.ok ? 'succeeded' : retryIn === null ? 'failed' : 'retrying';
     const retryInMs = retryIn ?? 0;
     const recorded = await this.record({
-      deliveryId, status, retryInMs, at,
+      deliveryId, status, retryInMs, at, counts: !interrupted,
       statusCode: result.statusCode ?? null,
       latencyMs: Math.max(0, Math.round(result.latencyMs)),
       error: result.error ?? null,
@@ -205,14 +207,10 @@ export class DeliveryAttempts {
         return { ok: false, latencyMs: 0, error: 'other:signing' };
       }
     }
-    return this.poster.post({
+    return this.deps.jsonPoster.post({
       url: c.endpointUrl, method, body: c.body, headers, timeoutMs: config.webhookTimeoutMs,
       allowPrivate: config.webhookAllowPrivate, allowedPorts: config.webhookAllowedPorts, log,
     });
-  }
-
-  close(): Promise<void> {
-    return this.poster.close();
   }
 }
 

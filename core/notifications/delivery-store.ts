@@ -52,6 +52,8 @@ export interface AttemptRecord {
   deliveryId: string;
   status: FinalStatus;
   retryInMs: number;
+  /** One of the delivery's tries (attempts_in_cycle); an attempt the server's own stop cut off is not. */
+  counts: boolean;
   at: Date;
   statusCode: number | null;
   latencyMs: number;
@@ -120,11 +122,11 @@ export async function recordAttempts(db: Queryable, records: AttemptRecord[]): P
   const col = <K extends keyof AttemptRecord>(k: K) => records.map((r) => r[k]);
   const { rows } = await db.query<{ delivery_id: string }>(
     `with input as (
-       select * from unnest($1::uuid[], $2::text[], $3::float8[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[])
-         as x(delivery_id, status, retry_ms, at, status_code, latency_ms, error, snippet)
+       select * from unnest($1::uuid[], $2::text[], $3::float8[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[], $9::bool[])
+         as x(delivery_id, status, retry_ms, at, status_code, latency_ms, error, snippet, counts)
      ), d as (
        update deliveries t
-          set status = i.status, attempts_in_cycle = t.attempts_in_cycle + 1, attempt_count = t.attempt_count + 1,
+          set status = i.status, attempts_in_cycle = t.attempts_in_cycle + i.counts::int, attempt_count = t.attempt_count + 1,
               next_attempt_at = case when i.status = 'retrying' then now() + make_interval(secs => i.retry_ms / 1000) end,
               lease_until = null, updated_at = now(),
               completed_at = case when i.status <> 'retrying' then now() end
@@ -136,7 +138,7 @@ export async function recordAttempts(db: Queryable, records: AttemptRecord[]): P
        select delivery_id, attempt_count, at, status_code, latency_ms, error, snippet from d
      )
      select delivery_id from d`,
-    [col('deliveryId'), col('status'), col('retryInMs'), col('at'), col('statusCode'), col('latencyMs'), col('error'), col('responseSnippet')],
+    [col('deliveryId'), col('status'), col('retryInMs'), col('at'), col('statusCode'), col('latencyMs'), col('error'), col('responseSnippet'), col('counts')],
   );
   return new Set(rows.map((r) => r.delivery_id));
 }

@@ -7,6 +7,7 @@ import type { Redis } from '../infra/redis.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import type { PluginHost } from '../plugins/index.ts';
 import { DeliveryAttempts } from './deliver.ts';
+import type { JsonPoster } from './http-delivery.ts';
 import type { Due } from './delivery-store.ts';
 import { OutboxDispatcher } from './dispatcher.ts';
 import { FairShare } from './fair-share.ts';
@@ -26,6 +27,7 @@ export interface EngineDeps {
   outbox: OutboxService;
   pluginHost: PluginHost;
   secretBox: SecretBox;
+  jsonPoster: JsonPoster;
 }
 
 export class DeliveryEngine {
@@ -41,9 +43,9 @@ export class DeliveryEngine {
   constructor(deps: EngineDeps) {
     this.deps = deps;
     // Named picks, never a spread: deps is the container's cradle (a proxy resolving on access).
-    const { config, log, redis, workerRedis, pg, pluginHost, secretBox, outbox } = deps;
+    const { config, log, redis, workerRedis, pg, pluginHost, secretBox, outbox, jsonPoster } = deps;
     this.signer = createSigner(config);
-    this.attempts = new DeliveryAttempts({ pg, log, config, pluginHost, secretBox, signer: this.signer });
+    this.attempts = new DeliveryAttempts({ pg, log, config, pluginHost, secretBox, signer: this.signer, jsonPoster });
     const attempt = (id: string) => this.attempts.attempt(id);
     // One share accounting for both schedulers: a fallback send counts against the same handle.
     const share = new FairShare({ perHandle: config.webhookConcurrencyPerHandle, perEndpoint: config.webhookConcurrencyPerEndpoint });
@@ -81,6 +83,5 @@ export class DeliveryEngine {
     await this.scheduler.stop();
     if (this.fallback !== this.scheduler) await this.fallback.stop();
     await this.signer.close();
-    await this.attempts.close();
   }
 }

@@ -15,6 +15,8 @@ export interface ChannelSettings { allowPrivate?: boolean }
 export const channelSettingsSchema = { type: 'object', properties: {}, additionalProperties: false };
 
 export const USER_AGENT = 'tenx-webhooks/1';
+/** The error of a send cut off because the server stopped (JsonPoster.interrupt): not the endpoint's failure. */
+export const INTERRUPTED = 'interrupted';
 const SNIPPET_BYTES = 1024;
 const TIMEOUT_CODES = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ETIMEDOUT']);
 const DNS_CODES = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_FAIL', 'EAI_NODATA', 'EAI_NONAME']);
@@ -72,6 +74,8 @@ export type JsonPoster = ReturnType<typeof createJsonPoster>;
  * ones) does not hold its ~110 modules.
  */
 export function createJsonPoster() {
+  // interrupt(): a stopping server cuts the sends still waiting on their endpoints (INTERRUPTED), before its deadline.
+  const stopping = new AbortController();
   let undici: Promise<typeof Undici> | undefined;
   let guarded: Undici.Agent | undefined;
   let open: Undici.Agent | undefined;
@@ -81,12 +85,13 @@ export function createJsonPoster() {
     : (guarded ??= new Agent({ connections: 50, connect: { lookup: guardedLookup } }));
 
   async function post(send: JsonSend): Promise<DeliveryResult> {
+    if (stopping.signal.aborted) return { ok: false, latencyMs: 0, error: INTERRUPTED };
     // Before the clock starts: loading undici is not the endpoint's time.
     const lib = await (undici ??= import('undici'));
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // The whole send, guard included, fits in timeoutMs; header/body timeouts alone miss connect and DNS.
-    const deadline = AbortSignal.timeout(send.timeoutMs);
+    const deadline = AbortSignal.any([AbortSignal.timeout(send.timeoutMs), stopping.signal]);
     let dnsError: unknown;
     const check = await checkEndpoint(send.url, {
       allowPrivate: send.allowPrivate,
@@ -111,7 +116,7 @@ export function createJsonPoster() {
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       return { ok, statusCode: res.statusCode, latencyMs: elapsed(), ...(ok ? {} : { error: `http_${res.statusCode}` }), responseSnippet };
     } catch (err) {
-      const error = classifyError(err);
+      const error = stopping.signal.aborted ? INTERRUPTED : classifyError(err);
       if (error.startsWith('other:') || error === 'endpoint_not_allowed') {
         send.log.warn({ endpointUrl: send.url, err: (err as Error).message }, 'webhook send failed');
       }
@@ -125,7 +130,12 @@ export function createJsonPoster() {
     await Promise.all(agents.map((a) => a.close()));
   }
 
-  return { post, close };
+  /** Cuts every send in flight (and refuses new ones) with INTERRUPTED: the server is stopping. */
+  function interrupt(): void {
+    stopping.abort();
+  }
+
+  return { post, close, interrupt, get interrupted() { return stopping.signal.aborted; } };
 }
 
 /** The operator's endpoint policy (WEBHOOK_ALLOW_PRIVATE, WEBHOOK_ALLOWED_PORTS, WEBHOOK_TIMEOUT_MS). */

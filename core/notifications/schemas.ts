@@ -76,7 +76,7 @@ const attempt = {
     at: dateTime,
     statusCode: { type: ['integer', 'null'] },
     latencyMs: { type: 'integer' },
-    error: { type: ['string', 'null'], description: 'http_<status>, timeout, connection_refused, dns, tls, endpoint_not_allowed, channel_disabled, other:<code>' },
+    error: { type: ['string', 'null'], description: 'http_<status>, timeout, connection_refused, dns, tls, endpoint_not_allowed, channel_disabled, interrupted (the server stopped mid-send: sent again at once, not one of the delivery\'s tries), other:<code>' },
     responseSnippet: { type: ['string', 'null'], description: 'At most 1 KiB of the response body.' },
   },
 };
