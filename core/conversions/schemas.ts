@@ -20,6 +20,9 @@ export const conversionBody = {
   },
 } as const;
 
+const WITHHELD = "null (with value, currency and the sub-IDs) on a 200 answering a submission without the merchant's token whose ctx is of another click than the original's: " +
+  'the ctx proves its own click only, so another click\'s conversion (another partner\'s campaign, its order value) is not shown; conversionId, deduped and mismatch are.';
+
 const subId = { type: ['string', 'null'], description: "Inherited from the conversion's click (null: none, or no click row)." };
 const subIdProperties = { sub1: subId, sub2: subId, sub3: subId, sub4: subId, sub5: subId };
 
@@ -27,8 +30,8 @@ const conversionProperties = {
   conversionId: { type: 'string', format: 'uuid' },
   deduped: { type: 'boolean' },
   mismatch: { type: 'boolean', description: 'Present (true) when a repeat body differs from the original.' },
-  clickId: { type: 'string', format: 'uuid' },
-  campaignId: { type: 'string' },
+  clickId: { type: ['string', 'null'], format: 'uuid', description: WITHHELD },
+  campaignId: { type: ['string', 'null'], description: WITHHELD },
   eventType: { type: 'string' },
   value: { type: ['number', 'null'] },
   currency: { type: ['string', 'null'] },

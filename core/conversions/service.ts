@@ -32,8 +32,9 @@ export interface RecordedConversion {
   conversionId: string;
   deduped: boolean;
   mismatch?: true;
-  clickId: string;
-  campaignId: string;
+  /** null (with campaignId, value, currency and the sub-IDs) on a repeat that may not read the original: see withheld(). */
+  clickId: string | null;
+  campaignId: string | null;
   eventType: string;
   value: number | null;
   currency: string | null;
@@ -59,6 +60,16 @@ const toResponse = (r: ConversionRow, deduped: boolean): RecordedConversion => (
   conversionId: r.conversion_id, deduped, clickId: r.click_id, campaignId: r.campaign_id, eventType: r.event_type,
   value: r.value, currency: r.currency, authenticated: r.authenticated,
   sub1: r.sub1, sub2: r.sub2, sub3: r.sub3, sub4: r.sub4, sub5: r.sub5, createdAt: r.created_at.toISOString(),
+});
+
+/**
+ * The original of a repeated key as a ctx-only submission of another click may see it: whose campaign, click, order
+ * value and sub-IDs it has are withheld. The ctx proves its holder's own click, nothing more: with the key alone, any
+ * visitor of any of the handle's links read other partners' conversions by their order ids (a review). Still 200,
+ * deduped, its conversionId, and mismatch (its ctx differs from the original's).
+ */
+const withheld = (r: RecordedConversion): RecordedConversion => ({
+  ...r, mismatch: true, clickId: null, campaignId: null, value: null, currency: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
 });
 
 /** A campaign's maxConversionValue bounds the value, whatever its currency (tenx converts none). */
@@ -146,7 +157,8 @@ export class ConversionService {
       ]));
       if (!rows[0]) return null;
       if (announceRepeat) this.wakeOutbox();
-      return { ...toResponse(rows[0], true), ...(rows[0].mismatch && { mismatch: true as const }) };
+      const original = { ...toResponse(rows[0], true), ...(rows[0].mismatch && { mismatch: true as const }) };
+      return authenticated || rows[0].click_id === claims.clickId ? original : withheld(original);
     };
     // A retry of a recorded conversion gets the original even when it would no longer be accepted
     // (its ctx has expired since, the campaign's cap or event types changed): its key was recorded.

@@ -136,4 +136,33 @@ describe('issue 12: merchant-authenticated conversions', () => {
     expect(audit.rows[0].actor).to.equal(merchant.tokenId);
     expect(audit.rows[0].payload.changes).to.deep.equal({ authenticated: { original: false, submitted: true } });
   });
+
+  it("a repeat posted with the ctx of another click gets the original's id, not its campaign, click, value or sub-IDs (unless the merchant's)", async () => {
+    // A review: any visitor of any link read other partners' conversions by their order ids, even with an expired ctx.
+    const { handle, auth, ownerToken, campaignId } = await partnerCampaign(server, { publicConversions: 'flag' });
+    await server.http.post(`/v2/handles/${handle}/campaigns`).set(auth).send({
+      campaignId: 'rival', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', primaryLink: { slug: 'rival', destinationUrl: 'https://merchant.example.com/rival' },
+    }).expect(201);
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const rivals = await storedClick(server, handle, 'rival');
+    await server.sql.query("update clicks set sub1 = 'rival-secret' where click_id = $1", [rivals.clickId]);
+    const order = { ctx: rivals.ctx, eventType: 'affiliate_click', value: 500, currency: 'EUR', idempotencyKey: 'order-9' };
+    const original = (await server.http.post(CONVERSIONS).set(merchant.auth).send(order).expect(201)).body;
+    expect(original).to.include({ campaignId: 'rival', value: 500, sub1: 'rival-secret' });
+
+    const mine = await storedClick(server, handle, campaignId);
+    const expired = await storedClick(server, handle, campaignId, { issuedAt: new Date(Date.now() - 3 * 86_400_000), windowDays: 1 });
+    for (const ctx of [mine.ctx, expired.ctx]) {
+      const res = await server.http.post(CONVERSIONS).send({ ...order, ctx }).expect(200);
+      expect(res.body).to.deep.equal({
+        conversionId: original.conversionId, deduped: true, mismatch: true, eventType: 'affiliate_click', authenticated: true, createdAt: original.createdAt,
+        clickId: null, campaignId: null, value: null, currency: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
+      });
+    }
+    // The original's own click, or the merchant's token, still read it whole.
+    expect((await server.http.post(CONVERSIONS).send({ ...order, value: 1 }).expect(200)).body).to.include({ campaignId: 'rival', value: 500, sub1: 'rival-secret', mismatch: true });
+    expect((await server.http.post(CONVERSIONS).set(merchant.auth).send({ ...order, ctx: mine.ctx }).expect(200)).body)
+      .to.include({ conversionId: original.conversionId, campaignId: 'rival', clickId: rivals.clickId, value: 500, mismatch: true });
+    expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(1);
+  });
 });
