@@ -34,6 +34,7 @@ export const conversionRoutes = defineRoutes([
     summary: "Record a conversion for the click a ctx token names, exactly once per idempotencyKey; with the merchant's token (conversions.write) it is authenticated",
     tags: ['conversions'],
     auth: 'public',
+    bearerOptional: true,
     body: conversionBody,
     nullMeansAbsent: ['value', 'currency', 'metadata'],
     // Public, so the auth-implied 503 does not apply: recording needs the database all the same.

@@ -54,10 +54,20 @@ function operation(def: RouteDef, names: SchemaRegistry) {
     ...(def.tags && { tags: def.tags }),
     parameters: names.name(parameters(def)),
     ...(def.body && { requestBody: { required: true, content: { 'application/json': { schema: names.name(withNulls(def.body, def.nullMeansAbsent)) } } } }),
-    security: def.auth === 'public' ? [] : [{ bearer: [] }],
+    // `{}`: no token is also accepted.
+    security: def.auth !== 'public' ? [{ bearer: [] }] : def.bearerOptional ? [{}, { bearer: [] }] : [],
     ...x(def),
     responses,
   };
+}
+
+/** A GET's operation as its HEAD: the same parameters and statuses, its own summary and id, no bodies. */
+function headOperation(get: ReturnType<typeof operation>, summary: string) {
+  const responses = Object.fromEntries(Object.entries(get.responses).map(([status, r]) => {
+    const { content: _content, ...rest } = r as { content?: unknown };
+    return [status, rest];
+  }));
+  return { ...get, operationId: `${get.operationId}Head`, summary, responses };
 }
 
 /** One event type a webhook receives: `data` is a schema, or a component schema extended by `x-extends`. */
@@ -143,6 +153,7 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string, events: Reco
     ids.set(id, `${def.method} ${def.path}`);
     paths[def.path] ??= {};
     paths[def.path][def.method.toLowerCase()] = operation(def, names);
+    if (def.head) paths[def.path].head = headOperation(operation(def, names), def.head);
   }
   return {
     openapi: '3.1.0',

@@ -57,6 +57,10 @@ export interface RouteDef {
   operationId?: string;
   tags?: string[];
   auth: RouteAuth;
+  /** A public route that also reads a bearer token when one is sent (the merchant's on the public conversion route). */
+  bearerOptional?: true;
+  /** A GET whose HEAD means something of its own (the redirect's: the same answer, no click): its summary in the OpenAPI document. */
+  head?: string;
   params?: JsonSchema;
   query?: JsonSchema;
   /** Query parameters the handler reads itself: documented, never validated by the router. */

@@ -23,6 +23,7 @@ export const redirectRoutes = defineRoutes([
     summary: "Follow a short link: 302 to the campaign's destination with a signed ctx (HEAD: same answer, no click)",
     tags: ['redirect'],
     auth: 'public',
+    head: 'The same answer as GET (302 with a ctx, or 404) without recording a click: a link checker or prefetch costs nothing',
     // Read by the fast lane itself (never refused), so documented here rather than validated by the router.
     documentedQuery: {
       properties: {

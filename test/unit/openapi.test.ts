@@ -21,6 +21,23 @@ describe('OpenAPI generation from the route table', () => {
     expect(() => buildOpenApi([...routes, route({ method: 'GET', path: '/x', auth: 'public', operationId: 'getOpenApi' })], 'http://x')).to.throw(/share the operationId/);
   });
 
+  it("documents a GET's own HEAD (same statuses, no bodies) and a public route that also reads a bearer token (a black-box pass)", () => {
+    const routes = [
+      route({ method: 'GET', path: '/{handle}/{slug}', auth: 'public', head: 'No click', responses: { 404: { description: 'html', contentType: 'text/html', schema: { type: 'string' } } } }),
+      route({ method: 'POST', path: '/v2/public/conversions', auth: 'public', bearerOptional: true }),
+      route({ method: 'GET', path: '/healthz', auth: 'public' }),
+    ];
+    const doc = buildOpenApi(routes, 'http://x');
+    const head = doc.paths['/{handle}/{slug}'].head as Op & { summary: string; security: unknown };
+    expect(head).to.include({ operationId: 'getByHandleBySlugHead', summary: 'No click' });
+    expect(Object.keys(head.responses)).to.deep.equal(Object.keys(op(routes, '/{handle}/{slug}').responses));
+    expect(head.responses[404]).to.not.have.property('content');
+    expect(op(routes, '/{handle}/{slug}').responses[404]).to.have.property('content');
+    expect((doc.paths['/v2/public/conversions'].post as { security: unknown }).security).to.deep.equal([{}, { bearer: [] }]);
+    expect((doc.paths['/healthz'].get as { security: unknown }).security).to.deep.equal([]);
+    expect(doc.paths['/healthz']).to.not.have.property('head');
+  });
+
   it('declares every path parameter, also those the route does not validate', () => {
     const params = op([route({ method: 'GET', path: '/{handle}/{slug}', auth: 'public' })], '/{handle}/{slug}').parameters;
     expect(params.map((p) => `${p.in}:${p.name}`)).to.deep.equal(['path:handle', 'path:slug']);
