@@ -472,6 +472,10 @@ describe('bad input on every route family that takes a body', () => {
     const moved = await server.http.post(`/v2/handles/${owner.handle}/commissions/bulk`).set(auth)
       .send({ commissionIds: [pending.toUpperCase()], status: 'approved', reason: 'checked' }).expect(200);
     expect(moved.body.data.map((r: { commissionId: string; status: number }) => [r.commissionId, r.status])).to.deep.equal([[pending, 200]]);
+    // …and the same id twice, once in capitals, is the duplicate it is (it was moved twice, an adversarial pass).
+    const twice = await server.http.post(`/v2/handles/${owner.handle}/commissions/bulk`).set(auth)
+      .send({ commissionIds: [pending, pending.toUpperCase()], status: 'rejected', reason: 'checked' }).expect(400);
+    expect(twice.body.error.details).to.deep.equal([{ pointer: '/body/commissionIds', message: 'must NOT have duplicate items (items ## 1 and 0 are the same id)' }]);
   });
 
   it('answers a method the router does not know (TRACE, PROPFIND) 405 with allow on a routed path, 404 elsewhere, never 501', async () => {
