@@ -61,7 +61,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       query: query && once(() => compile({ type: 'object', additionalProperties: false, ...query }, true)),
       body: body && once(() => compile(body, false)),
     };
-    const ids = (schema: unknown) => ({ ids: propertyNames(schema, isId), lists: propertyNames(schema, isIdList) });
+    const ids = (schema: unknown) => ({ ids: propertyNames(schema, isId), lists: propertyNames(schema, isIdList), unique: propertyNames(schema, isUniqueIdList) });
     const uuids = { params: ids(params), query: ids(query), body: ids(body) };
     const integers = propertyNames(query, isInteger);
     const singles = propertyNames(query, (p) => !isList(p));
@@ -74,7 +74,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       // Only what a route declares is checked: the redirect reads its path and query itself.
       if (validators.params) {
         assertPathNames(ctx.params, validators.params, def.method !== 'PUT');
-        lowercaseIds(ctx.params, uuids.params);
+        lowercaseIds(ctx.params, uuids.params, '/params');
       }
       const query = { ...ctx.query };
       if (validators.query) {
@@ -82,7 +82,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
         assertOnce(query, singles);
         assertDigits(query, integers);
         check(validators.query(), query, '/query', 'query string');
-        lowercaseIds(query, uuids.query);
+        lowercaseIds(query, uuids.query, '/query');
       }
       ctx.state.query = query;
       let body = (ctx.request as { body?: unknown }).body;
@@ -92,7 +92,7 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
         if (nullable) dropNulls(body, nullable);
         assertStorable(body, '/body', 'request body');
         check(validators.body(), body, '/body', 'request body');
-        if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body);
+        if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body, '/body');
       } else if (!isNothing(body)) {
         // An action route (ping, rotate-secret, redeliver): a field sent here would be silently ignored.
         throw invalidRequest('This route takes no request body (send none, or {}).', [{ pointer: '/body', message: 'must be absent or {}' }]);
@@ -123,7 +123,7 @@ function assertPathNames(params: Record<string, unknown>, validator: () => Param
   }
 }
 
-type PropertySchema = { format?: string; type?: string | string[]; items?: { format?: string } };
+type PropertySchema = { format?: string; type?: string | string[]; items?: { format?: string }; uniqueItems?: boolean };
 
 /** The names of a schema's top-level properties that `test` picks (ids, lists of ids, integers). */
 function propertyNames(schema: unknown, test: (property: PropertySchema) => boolean): string[] {
@@ -132,6 +132,7 @@ function propertyNames(schema: unknown, test: (property: PropertySchema) => bool
 }
 const isId = (p: PropertySchema) => p.format === 'uuid';
 const isIdList = (p: PropertySchema) => p.items?.format === 'uuid';
+const isUniqueIdList = (p: PropertySchema) => isIdList(p) && p.uniqueItems === true;
 const isInteger = (p: PropertySchema) => [p.type].flat().includes('integer');
 const isList = (p: PropertySchema) => [p.type].flat().includes('array');
 
@@ -140,10 +141,21 @@ const isList = (p: PropertySchema) => [p.type].flat().includes('array');
  * (`subjectId` of a revoked token), where it no longer matched the id tenx returns; a bulk move matched its ids
  * as strings and answered 404 for one in capitals: ids go on lower-cased.
  */
-function lowercaseIds(values: Record<string, unknown>, { ids, lists }: { ids: string[]; lists: string[] }): void {
+function lowercaseIds(values: Record<string, unknown>, { ids, lists, unique }: { ids: string[]; lists: string[]; unique: string[] }, root: string): void {
   const lower = (v: unknown) => (typeof v === 'string' ? v.toLowerCase() : v);
   for (const name of ids) if (typeof values[name] === 'string') values[name] = lower(values[name]); // absent stays absent
   for (const name of lists) if (Array.isArray(values[name])) values[name] = (values[name] as unknown[]).map(lower);
+  // uniqueItems compared the text as sent: the same id in capitals passed, and a bulk move then moved it twice.
+  for (const name of unique) {
+    const list = values[name];
+    if (!Array.isArray(list)) continue;
+    const first = new Map<unknown, number>();
+    list.forEach((id, i) => {
+      const j = first.get(id);
+      if (j !== undefined) throw invalidRequest(`The ${root === '/body' ? 'request body' : 'query string'} is invalid.`, [{ pointer: `${root}/${name}`, message: `must NOT have duplicate items (items ## ${i} and ${j} are the same id)` }]);
+      first.set(id, i);
+    });
+  }
 }
 
 /**
