@@ -2,7 +2,7 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
-import { withDeadline } from '../infra/deadline.ts';
+import { untilAborted, withDeadline } from '../infra/deadline.ts';
 import { pluginText, type DeliveryResult, type OutgoingNotification, type PluginHost } from '../plugins/index.ts';
 import { nextRetryDelayMs, retryTailAttempts } from './backoff.ts';
 import { createBatcher } from './batcher.ts';
@@ -22,7 +22,12 @@ export type AttemptOutcome =
   /** Nothing to do: the delivery finished already or was deleted. */
   | { kind: 'done' }
   /** Not due yet, or another sender holds it: try again at `atMs` (epoch ms). */
-  | { kind: 'later'; atMs: number };
+  | { kind: 'later'; atMs: number }
+  /**
+   * This server is stopping (its sends are cut, JsonPoster.interrupt): the delivery is left due at once for another
+   * process or the next start; neither a retry here nor one of its tries (nor of its queue job's).
+   */
+  | { kind: 'stopping' };
 
 export interface AttemptDeps {
   pg: Pool;
@@ -87,7 +92,9 @@ export class DeliveryAttempts {
   }
 
   async attempt(deliveryId: string): Promise<AttemptOutcome> {
-    const { pg, config } = this.deps;
+    const { pg, config, jsonPoster } = this.deps;
+    // Claimed now, its send would only be cut: an attempt row for a send that never happened.
+    if (jsonPoster.interrupted) return { kind: 'stopping' };
     const claimed = await this.claim(deliveryId);
     if (!claimed) {
       const next = await nextClaimAt(pg, deliveryId);
@@ -97,7 +104,7 @@ export class DeliveryAttempts {
     const result = await this.send(claimed);
     // Cut off because this server is stopping: shown as an attempt, due again at once (another process, or the next
     // start, sends it), and not one of the delivery's tries: the endpoint had no fair chance to answer.
-    const interrupted = !result.ok && result.error === INTERRUPTED && this.deps.jsonPoster.interrupted;
+    const interrupted = !result.ok && result.error === INTERRUPTED && jsonPoster.interrupted;
     if (!interrupted) webhookAttemptDuration.observe(result.latencyMs / 1000);
     const attemptNo = claimed.attemptsInCycle + 1;
     const retryIn = result.ok ? null : interrupted ? 0 : nextRetryDelayMs(config.webhookRetryBaseMs, attemptNo, claimed.retryTail ? this.tailAttempts : 0);
@@ -111,6 +118,7 @@ export class DeliveryAttempts {
       responseSnippet: cleanSnippet(result.responseSnippet),
     });
     if (!recorded) return { kind: 'done' };
+    if (interrupted) return { kind: 'stopping' };
     webhookAttempts.inc({ result: status });
     if (status === 'retrying') return { kind: 'retry', delayMs: retryInMs };
     webhookDeliveries.inc({ outcome: status });
@@ -172,11 +180,17 @@ export class DeliveryAttempts {
     try {
       // The operator's SSRF setting always wins over anything stored for the handle.
       const settings = { ...channel.settings, allowPrivate: config.webhookAllowPrivate };
-      const answer: unknown = await withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000, 'channel did not answer in time'); // a silent channel must not hold its lease forever
+      // A silent channel must not hold its lease forever, nor a stopping server: one that sends without api.postJson
+      // (which the stop cuts itself) is left behind by it, its attempt recorded as interrupted.
+      const answer: unknown = await untilAborted(
+        withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000, 'channel did not answer in time'),
+        this.deps.jsonPoster.stopping,
+      );
       const result = normalizeDeliveryResult(answer, Math.round(performance.now() - started));
       if (result.error === 'other:channel_result') log.warn({ deliveryId: c.deliveryId, channel: c.channel }, 'notification channel answered no DeliveryResult');
       return result;
     } catch (err) {
+      if (err === this.deps.jsonPoster.stopping.reason) return { ok: false, latencyMs: Math.round(performance.now() - started), error: INTERRUPTED };
       log.warn({ deliveryId: c.deliveryId, channel: c.channel, err: (err as Error).message }, 'notification channel threw');
       // The time it took to fail (a cut-off channel: the whole deadline), as the panel shows for any other attempt.
       return { ok: false, latencyMs: Math.round(performance.now() - started), error: (err as Error).name === 'TimeoutError' ? 'timeout' : 'other:channel' };

@@ -52,6 +52,11 @@ export class DeliveryEngine {
     this.fallback = new LocalScheduler(attempt, config.webhookConcurrency, log, share);
     this.scheduler = redis && workerRedis ? new BullmqScheduler({ redis, workerRedis, config, log }, attempt, share) : this.fallback;
     this.dispatcher = new OutboxDispatcher({ pg, log, outbox }, (due) => this.schedule(due));
+    // Once the stopping server cuts its sends, nothing more is started here: each would only be cut in turn.
+    jsonPoster.stopping.addEventListener('abort', () => {
+      this.scheduler.pause();
+      this.fallback.pause();
+    }, { once: true });
   }
 
   /** Schedules committed deliveries; never throws (the recovery sweep backs up every path). */

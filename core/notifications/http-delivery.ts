@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type * as Undici from 'undici';
 import type { DeliveryResult, PluginApi, PostJsonOptions } from '../plugins/index.ts';
+import { untilAborted } from '../infra/deadline.ts';
 import { ENDPOINT_NOT_ALLOWED, checkEndpoint, guardedLookup, resolveAddresses } from './ssrf-guard.ts';
 
 /**
@@ -91,18 +92,20 @@ export function createJsonPoster() {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // The whole send, guard included, fits in timeoutMs; header/body timeouts alone miss connect and DNS.
-    const deadline = AbortSignal.any([AbortSignal.timeout(send.timeoutMs), stopping.signal]);
+    const timeout = AbortSignal.timeout(send.timeoutMs);
+    const deadline = AbortSignal.any([timeout, stopping.signal]);
     let dnsError: unknown;
-    const check = await checkEndpoint(send.url, {
-      allowPrivate: send.allowPrivate,
-      allowedPorts: send.allowedPorts,
-      lookup: (host) => resolveAddresses(host).catch((err) => { dnsError = err; throw err; }),
-    });
-    if (!check.ok) {
-      send.log.warn({ endpointUrl: send.url, reason: check.reason, detail: check.detail }, 'webhook endpoint refused');
-      return { ok: false, latencyMs: elapsed(), error: dnsError ? classifyError(dnsError) : 'endpoint_not_allowed' };
-    }
     try {
+      // The resolver takes no signal: a lookup that hangs is cut by the deadline all the same.
+      const check = await untilAborted(checkEndpoint(send.url, {
+        allowPrivate: send.allowPrivate,
+        allowedPorts: send.allowedPorts,
+        lookup: (host) => resolveAddresses(host).catch((err) => { dnsError = err; throw err; }),
+      }), deadline);
+      if (!check.ok) {
+        send.log.warn({ endpointUrl: send.url, reason: check.reason, detail: check.detail }, 'webhook endpoint refused');
+        return { ok: false, latencyMs: elapsed(), error: dnsError ? classifyError(dnsError) : 'endpoint_not_allowed' };
+      }
       const res = await lib.request(send.url, {
         method: send.method ?? 'POST',
         dispatcher: agentFor(lib, send.allowPrivate),
@@ -116,7 +119,9 @@ export function createJsonPoster() {
       const ok = res.statusCode >= 200 && res.statusCode < 300;
       return { ok, statusCode: res.statusCode, latencyMs: elapsed(), ...(ok ? {} : { error: `http_${res.statusCode}` }), responseSnippet };
     } catch (err) {
-      const error = stopping.signal.aborted ? INTERRUPTED : classifyError(err);
+      // Only the stop's own abort is an interruption: a timeout, a refused connection or a TLS error that came first
+      // (and is handled after it) is the endpoint's failure.
+      const error = err === stopping.signal.reason && !timeout.aborted ? INTERRUPTED : classifyError(err);
       if (error.startsWith('other:') || error === 'endpoint_not_allowed') {
         send.log.warn({ endpointUrl: send.url, err: (err as Error).message }, 'webhook send failed');
       }
@@ -135,7 +140,12 @@ export function createJsonPoster() {
     stopping.abort();
   }
 
-  return { post, close, interrupt, get interrupted() { return stopping.signal.aborted; } };
+  return {
+    post, close, interrupt,
+    get interrupted() { return stopping.signal.aborted; },
+    /** Aborts when interrupt() is called (its reason is what a send cut by it rejects with). */
+    get stopping(): AbortSignal { return stopping.signal; },
+  };
 }
 
 /** The operator's endpoint policy (WEBHOOK_ALLOW_PRIVATE, WEBHOOK_ALLOWED_PORTS, WEBHOOK_TIMEOUT_MS). */

@@ -147,7 +147,16 @@ export class BullmqScheduler implements DeliveryScheduler {
         // Not due (or another sender holds it): wait without spending one of the job's attempts.
         await job.moveToDelayed(Math.max(outcome.atMs, Date.now() + 10), token);
         throw new this.mq!.DelayedError();
+      case 'stopping':
+        // Due at once for another process's worker (this one is paused), without spending one of the job's attempts.
+        await job.moveToDelayed(Date.now(), token);
+        throw new this.mq!.DelayedError();
     }
+  }
+
+  /** Takes no more jobs (the server is stopping); those in flight finish, and other processes' workers take the rest. */
+  pause(): void {
+    this.worker?.pause(true).catch(() => {});
   }
 
   async stop(): Promise<void> {

@@ -98,11 +98,16 @@ export class LocalScheduler implements DeliveryScheduler {
     return this.timers.size + this.ready.size + this.running.size;
   }
 
-  async stop(): Promise<void> {
+  /** Starts nothing more (the server is stopping): the rows keep what is due, for another process or the next start. */
+  pause(): void {
     this.stopped = true;
     for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     this.ready.clear();
+  }
+
+  async stop(): Promise<void> {
+    this.pause();
     await Promise.allSettled([...this.running.values()]);
   }
 }

@@ -6,6 +6,8 @@ export interface DeliveryScheduler {
   /** Arranges one attempt of each delivery at its dueAt; repeating an enqueue is harmless. */
   enqueue(items: Due[]): Promise<void>;
   start(): Promise<void> | void;
+  /** Starts no more attempts (the server's sends were cut: it is stopping); stop() follows. */
+  pause(): void;
   /** Stops taking new attempts and waits for the ones in flight. */
   stop(): Promise<void>;
 }
