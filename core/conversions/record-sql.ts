@@ -191,7 +191,8 @@ select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_
  * $1 handle, $2 key, $3 body hashes this submission may have (its own; with no metadata, also the hash of `{}`), $4 this submission's facts as jsonb
  * (clickId, eventType, value, currency, metadata, authenticated), $5 audit event id,
  * $6 outbox event id, $7 audit actor, $8 this submission is merchant-authenticated, $9 write the outbox event
- * (a subscription of the handle wants `conversion.deduped`, as for CLAIM_BATCH's events)
+ * (a subscription of the handle wants `conversion.deduped`, as for CLAIM_BATCH's events), $10 only an original of
+ * the submission's own click counts (another is not found: no row, no event)
  */
 export const RECORD_REPEAT = `
 with original as (
@@ -199,6 +200,8 @@ with original as (
          c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, c.body_hash <> all($3::text[]) or ($8::boolean and not c.authenticated) as mismatch
     from idempotency_keys k join conversions c on c.conversion_id = k.conversion_id
    where k.handle = $1::text and k.idempotency_key = $2::text
+     -- $10: only the original of this submission's own click (a refused ctx-only submission: see ConversionService.record).
+     and (not $10::boolean or c.click_id = ($4::jsonb->>'clickId')::uuid)
 ), diff as (
   select coalesce(jsonb_object_agg(o.key, jsonb_build_object('original', o.value, 'submitted', s.value)), '{}') as changes
     from original,

@@ -147,13 +147,13 @@ export class ConversionService {
     const authenticated = merchant !== null;
     const actor = merchant?.actor ?? 'public';
     /** The original conversion of a key already recorded (200 deduped; mismatch and an audit event if the body differs), else null. */
-    const repeat = async (): Promise<RecordedConversion | null> => {
+    const repeat = async (ownClickOnly = false): Promise<RecordedConversion | null> => {
       const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
       const announceRepeat = this.deps.outbox.wants(claims.handle, 'conversion.deduped');
       // Before `{}` was read as none, an original posted with `{}` kept a hash of its own: either one is this body.
       const hashes = metadata === null ? [hash, bodyHash({ ...facts, metadata: {} })] : [hash];
       const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement('conversions.repeat', RECORD_REPEAT, [
-        claims.handle, input.idempotencyKey, hashes, JSON.stringify(submitted), uuidv7(), uuidv7(), actor, authenticated, announceRepeat,
+        claims.handle, input.idempotencyKey, hashes, JSON.stringify(submitted), uuidv7(), uuidv7(), actor, authenticated, announceRepeat, ownClickOnly,
       ]));
       if (!rows[0]) return null;
       if (announceRepeat) this.wakeOutbox();
@@ -161,13 +161,15 @@ export class ConversionService {
       return authenticated || rows[0].click_id === claims.clickId ? original : withheld(original);
     };
     // A retry of a recorded conversion gets the original even when it would no longer be accepted
-    // (its ctx has expired since, the campaign's cap or event types changed): its key was recorded.
+    // (its ctx has expired since, the campaign's cap or event types changed): its key was recorded. Without the
+    // merchant's token, only a retry with the original's own click: another click's ctx gets the refusal it earns
+    // (an expired one was a free, silent oracle of which order ids exist, and when: a review).
     try {
       if (expired) throw unprocessable('ctx_expired', "The ctx token is older than its campaign's attribution window.");
       await this.checkEventType(claims.handle, campaign.goalType, input.eventType);
       checkValue(campaign, value);
     } catch (refusal) {
-      const original = await repeat();
+      const original = await repeat(!authenticated);
       if (original) return original;
       throw refusal;
     }

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { CONVERSIONS, count, partnerCampaign, storedClick } from '../support/conversions.ts';
+import { codec, CONVERSIONS, count, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 
 // Issue 12 item 2 (core/conversions/merchant-auth.ts): anyone holding a ctx could
@@ -151,14 +151,24 @@ describe('issue 12: merchant-authenticated conversions', () => {
     expect(original).to.include({ campaignId: 'rival', value: 500, sub1: 'rival-secret' });
 
     const mine = await storedClick(server, handle, campaignId);
+    const res = await server.http.post(CONVERSIONS).send({ ...order, ctx: mine.ctx }).expect(200);
+    expect(res.body).to.deep.equal({
+      conversionId: original.conversionId, deduped: true, mismatch: true, eventType: 'affiliate_click', authenticated: true, createdAt: original.createdAt,
+      clickId: null, campaignId: null, value: null, currency: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
+    });
+    // A submission that would be refused on its own (an expired ctx, an event type the campaign does not take) is refused
+    // when its key is another click's, as when no one holds the key: nothing says which order ids exist, nothing is written.
+    const audits = () => count(server, "audit_events where handle = $1 and type in ('conversion.mismatch', 'conversion.deduped')", [handle]);
+    const before = await audits();
     const expired = await storedClick(server, handle, campaignId, { issuedAt: new Date(Date.now() - 3 * 86_400_000), windowDays: 1 });
-    for (const ctx of [mine.ctx, expired.ctx]) {
-      const res = await server.http.post(CONVERSIONS).send({ ...order, ctx }).expect(200);
-      expect(res.body).to.deep.equal({
-        conversionId: original.conversionId, deduped: true, mismatch: true, eventType: 'affiliate_click', authenticated: true, createdAt: original.createdAt,
-        clickId: null, campaignId: null, value: null, currency: null, sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
-      });
+    for (const key of ['order-9', 'order-unknown']) {
+      expect((await server.http.post(CONVERSIONS).send({ ...order, ctx: expired.ctx, idempotencyKey: key }).expect(422)).body.error.code).to.equal('ctx_expired');
+      expect((await server.http.post(CONVERSIONS).send({ ...order, ctx: mine.ctx, eventType: 'signup', idempotencyKey: key }).expect(422)).body.error.code).to.equal('event_type_not_allowed');
     }
+    expect(await audits()).to.equal(before);
+    // The original's own click, with its ctx expired since, still gets it (a retry after the window, as before).
+    const ownExpired = codec(server).sign({ clickId: rivals.clickId, handle, campaignId: 'rival', issuedAt: new Date(Date.now() - 3 * 86_400_000), windowDays: 1 });
+    expect((await server.http.post(CONVERSIONS).send({ ...order, ctx: ownExpired }).expect(200)).body).to.include({ conversionId: original.conversionId, campaignId: 'rival' });
     // The original's own click, or the merchant's token, still read it whole.
     expect((await server.http.post(CONVERSIONS).send({ ...order, value: 1 }).expect(200)).body).to.include({ campaignId: 'rival', value: 500, sub1: 'rival-secret', mismatch: true });
     expect((await server.http.post(CONVERSIONS).set(merchant.auth).send({ ...order, ctx: mine.ctx }).expect(200)).body)
