@@ -57,10 +57,12 @@ with due_commissions as (
   union all
   select commission_id from followers
 ), moved as (
-  update commissions c set status = 'approved', reason = 'hold_elapsed', updated_at = now()
+  -- An adjustment or clawback keeps the reason it exists for (refund, chargeback…): "hold_elapsed" on a deduction
+  -- told the partner nothing. The audit event says why it moved.
+  update commissions c set status = 'approved', reason = case when c.type in ('adjustment', 'clawback') then c.reason else 'hold_elapsed' end, updated_at = now()
     from due where c.commission_id = due.commission_id and c.status = 'pending'
   returning c.*, 'pending'::text as from_status
-), audit as (${statusAuditInsert('moved', `'system'`, `'auto_approval'`)}
+), audit as (${statusAuditInsert('moved', `'system'`, `'auto_approval'`, `'hold_elapsed'`)}
 ), events as (${commissionEventInsert('moved', 'commission.updated')})
 select ${COMMISSION_COLUMNS} from moved c`;
 

@@ -13,11 +13,12 @@ const FOLLOW = `
 with parents as (
   select * from unnest($2::uuid[], $3::text[]) as p(conversion_id, from_status)
 ), moved as (
-  update commissions c set status = $4, reason = $5, updated_at = statement_timestamp()
+  -- The adjustment keeps its own reason (the reversal's: refund, chargeback…); the audit event carries the person's.
+  update commissions c set status = $4, updated_at = statement_timestamp()
     from parents p
    where c.handle = $1 and c.conversion_id = p.conversion_id and c.type = 'adjustment' and c.payout_id is null and c.status = p.from_status
   returning c.*, p.from_status
-), audit as (${statusAuditInsert('moved', '$6::text', `'follows_commission'`)}
+), audit as (${statusAuditInsert('moved', '$6::text', `'follows_commission'`, '$5::text')}
 ), events as (${commissionEventInsert('moved', 'commission.updated', '$7::boolean')})
 select ${COMMISSION_COLUMNS} from moved c`;
 

@@ -136,8 +136,10 @@ export class CommissionLedger {
         else if (problem) results.set(id, { commissionId: id, status: 409, error: { code: 'invalid_transition', message: problem } });
         else moving.push([id, hit.c.status]);
       }
+      // What moved, the adjustments that followed their commissions included: one named in the same request is
+      // answered as moved (its 409 said "approve the commission instead" of a commission this very request approved).
       for (const c of await this.applyMoves(client, handle, moving, to, reason, actor)) {
-        results.set(c.commissionId, { commissionId: c.commissionId, status: 200, commission: c });
+        if (results.get(c.commissionId)?.status !== 404) results.set(c.commissionId, { commissionId: c.commissionId, status: 200, commission: c });
       }
       return ids.map((id) => results.get(id)!);
     });
@@ -152,8 +154,8 @@ export class CommissionLedger {
     const { rows } = await client.query(MOVE, [handle, moves.map((m) => m[0]), moves.map((m) => m[1]), to, reason, actor, wanted]);
     const from = new Map(moves);
     const parents = rows.filter((c) => c.type === 'conversion' && c.conversionId).map((c): [string, string] => [c.conversionId, from.get(c.commissionId)!]);
-    await moveFollowers(client, handle, parents, to, reason, actor, wanted);
+    const followers = await moveFollowers(client, handle, parents, to, reason, actor, wanted);
     for (const [conversionId, left] of parents) if (left === 'rejected' && to === 'approved') await catchUpReversals(client, handle, conversionId, actor);
-    return rows;
+    return [...rows, ...followers];
   }
 }

@@ -8,10 +8,10 @@ import { auditInsertSql } from '../audit/index.ts';
  * was logged before the PATCH, so the log read as if the commission had ended rejected. Automatic approval, which skips
  * locked rows, keeps now().
  */
-export const statusAuditInsert = (moved: string, actor: string, via: string) => `
+export const statusAuditInsert = (moved: string, actor: string, via: string, reason = 'reason') => `
   ${auditInsertSql({
     handle: 'handle', type: "'commission.status_changed'", actor, createdAt: 'updated_at', campaignId: 'campaign_id', subjectId: 'commission_id::text',
     payload: `jsonb_build_object('commissionId', commission_id, 'partnerId', partner_id, 'from', from_status, 'to', status,
-                            'reason', reason, 'via', ${via})`,
+                            'reason', ${reason}, 'via', ${via})`,
     from: moved,
   })}`;

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { CONVERSIONS, partnerCampaign, storedClick } from '../support/conversions.ts';
 import { createToken, startTestServer, type TestServer } from '../support/server.ts';
 
-type Commission = { commissionId: string; type: string; amount: number; status: string };
+type Commission = { commissionId: string; type: string; amount: number; status: string; reason: string | null };
 
 // A partial reversal's adjustment belongs to its commission, and a reversal leaves a rejected commission
 // alone: approving or rejecting a commission by hand must never pay for a refunded sale, nor charge a
@@ -22,6 +22,7 @@ describe('commissions: what follows a commission moved by hand', () => {
     const merchant = (await createToken(server, t.handle, t.ownerToken, ['conversions.write'])).auth;
     const base = `/v2/handles/${t.handle}`;
     return {
+      handle: t.handle, auth: t.auth, base,
       /** A conversion of `value` EUR and its commission (10 %, pending for 30 days). */
       convert: async (key: string, value: number) => {
         const { ctx } = await storedClick(server, t.handle, t.campaignId);
@@ -207,5 +208,31 @@ describe('commissions: what follows a commission moved by hand', () => {
     await t.move(id, 'approved').expect(200);
     expect(await t.ledger()).to.deep.equal([['adjustment', -2, 'approved'], ['conversion', 8, 'approved']]);
     expect(await t.pay('p2')).to.deep.equal([6]);
+  });
+
+  it("an adjustment keeps the reason it exists for (the reversal's) as it follows its commission; the audit names the move's", async () => {
+    const t = await setup();
+    const id = await t.convert('o4', 60);
+    const adjustment = (await t.reverse('o4', 'r1', 10)).body.commissions[0].commissionId as string;
+    // A bulk move naming both: the adjustment moved with its commission, so it is answered as moved (the CLI saw its
+    // 409 and exited 1, though it was approved: a CLI pass).
+    const { body } = await server.http.post(`${t.base}/commissions/bulk`).set(t.auth)
+      .send({ commissionIds: [id, adjustment], status: 'approved', reason: 'orders shipped' }).expect(200);
+    expect(body.data.map((r: { status: number; commission?: Commission }) => [r.status, r.commission?.status, r.commission?.reason])).to.deep.equal([
+      [200, 'approved', 'orders shipped'],
+      [200, 'approved', 'refund'],
+    ]);
+    const audit = await server.sql.query(
+      "select payload->>'reason' as reason, payload->>'via' as via from audit_events where handle = $1 and type = 'commission.status_changed' and subject_id = $2",
+      [t.handle, adjustment],
+    );
+    expect(audit.rows).to.deep.equal([{ reason: 'orders shipped', via: 'follows_commission' }]);
+    // …and once approved automatically after its hold (it was "hold_elapsed", telling the partner nothing).
+    const other = await t.convert('o5', 70);
+    await t.reverse('o5', 'r2', 30);
+    await server.sql.query("update commissions set hold_until = now() - interval '1 minute' where handle = $1 and conversion_id = (select conversion_id from commissions where commission_id = $2)", [t.handle, other]);
+    while ((await server.kernel.container.resolve<{ approveDue(): Promise<number> }>('autoApproval').approveDue()) > 0);
+    const rows = (await server.http.get(`${t.base}/commissions?status=approved`).set(t.auth).expect(200)).body.data as Commission[];
+    expect(rows.filter((c) => c.amount === 7 || c.amount === -3).map((c) => [c.type, c.amount, c.reason]).sort()).to.deep.equal([['adjustment', -3, 'refund'], ['conversion', 7, 'hold_elapsed']]);
   });
 });
