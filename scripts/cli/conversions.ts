@@ -6,7 +6,7 @@ import { registerConversionList } from './conversion-list.ts';
 import { registerConversionReverse } from './conversion-reverse.ts';
 import { TenxClient } from './client.ts';
 import { resolveUrl } from './config.ts';
-import { ApiError, UsageError, withHint } from './errors.ts';
+import { ApiError, EXIT_API, UsageError, withHint } from './errors.ts';
 import { action, money, printJson } from './output.ts';
 
 /** Accepts the bare token or the whole destination URL the redirect sent the visitor to. */
@@ -29,6 +29,17 @@ interface RecordOptions {
   json?: boolean;
 }
 
+/** What of the answer (the original) differs from what this command sent, as `value 59.99 (sent 49.99)`. */
+function differences(res: { value?: number | null; currency?: string | null; eventType?: string; campaignId?: string | null }, o: RecordOptions): string {
+  const out: string[] = [];
+  if (res.campaignId === null) return "another click's conversion";
+  if (res.eventType !== o.eventType) out.push(`event type ${res.eventType} (sent ${o.eventType})`);
+  const sent = o.value ?? null;
+  if ((res.value ?? null) !== sent) out.push(`value ${res.value == null ? 'none' : money(res.value)} (sent ${sent === null ? 'none' : money(sent)})`);
+  if (sent !== null && res.currency !== o.currency) out.push(`currency ${res.currency} (sent ${o.currency})`);
+  return out.join(', ');
+}
+
 async function record(o: RecordOptions) {
   if ((o.value === undefined) !== (o.currency === undefined)) throw new UsageError('--value and --currency go together');
   // The merchant's token (conversions.write) authenticates the conversion; without one it is a ctx-only
@@ -49,7 +60,17 @@ async function record(o: RecordOptions) {
     const amount = res.value != null ? ` ${money(res.value)} ${res.currency}` : '';
     if (!res.deduped) process.stdout.write(`Recorded conversion ${res.conversionId} (${res.eventType}${amount}) for ${res.campaignId}, click ${res.clickId}.\n`);
     else process.stdout.write(`Deduped: key "${o.idempotencyKey}" already recorded as conversion ${res.conversionId}; nothing new was counted.\n`);
-    if (res.mismatch) process.stderr.write('warning: this body differs from the original submission (recorded in the audit log).\n');
+    if (res.deduped && o.token && res.authenticated === false) {
+      // A squatted key (README "The merchant side"): the merchant's sale was not recorded. A script must notice: exit 1.
+      process.stderr.write(
+        `error: key "${o.idempotencyKey}" was first posted without the merchant's token (the ctx alone), so this sale was NOT recorded; ` +
+          'the earlier conversion keeps it (its commission never approves by itself on a flag handle). Use keys visitors cannot guess (the order id with a secret suffix, or an HMAC of it), or set publicConversions to refuse.\n',
+      );
+      process.exitCode = EXIT_API;
+    } else if (res.mismatch) {
+      const differs = differences(res, o);
+      process.stderr.write(`warning: this body differs from the original submission${differs ? ` (${differs})` : ''}; the original stands (recorded in the audit log).\n`);
+    }
     // A ctx-only submission: on a handle that flags them (the default for new handles) it is counted apart, never
     // verified, and its commission never approves by itself. Say so, since a merchant who forgot --token would otherwise not notice.
     if (res.authenticated === false && !res.deduped) {

@@ -90,6 +90,23 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     expect(existsSync(join(configHome, 'tenx', 'credentials.json')), 'nothing stored').to.equal(false);
   });
 
+  it("conversions record: a repeat that differs names what; a merchant's post of a key first posted without a token says the sale was NOT recorded, exit 1", async () => {
+    const ctx = await clickThrough(server, tenant.handle, tenant.slug);
+    const merchant = await createToken(server, tenant.handle, tenant.ownerToken, ['conversions.write']);
+    const record = (key: string, value: string, token?: string) => tenx(['conversions', 'record', '--url', server.url, '--ctx', ctx, '--event-type', 'affiliate_click',
+      '--idempotency-key', key, '--value', value, '--currency', 'USD', ...(token ? ['--token', token] : [])]);
+    ok(await record('order-diff-1', '24.99', merchant.token));
+    const changed = await record('order-diff-1', '30', merchant.token);
+    ok(changed);
+    expect(changed.stderr).to.include('differs from the original submission (value 24.99 (sent 30.00))').and.include('the original stands');
+    // A visitor's ctx-only post took the order id first (a CLI pass: the merchant's sale vanished with exit 0).
+    await server.http.post('/v2/public/conversions').send({ ctx, eventType: 'affiliate_click', idempotencyKey: 'order-squat-1' }).expect(201);
+    const squatted = await record('order-squat-1', '59.99', merchant.token);
+    fails(squatted, 1);
+    expect(squatted.stdout).to.include('Deduped');
+    expect(squatted.stderr).to.include('this sale was NOT recorded').and.include('cannot guess');
+  });
+
   it('analytics funnel: the table shows VERIFIED (conversions whose click was not a bot) beside CONV', async () => {
     const human = await clickThrough(server, tenant.handle, tenant.slug);
     const bot = await clickThrough(server, tenant.handle, tenant.slug, { 'user-agent': GOOGLEBOT });
