@@ -210,6 +210,14 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     ok(moved);
     expect(moved.stdout.split('\n')[0]).to.match(/\sCHANGE$/);
     expect(moved.stdout).to.include('pending -> rejected: coupon abuse');
+    // …and what a repeat sent against what stands (it showed `value=… deduped=true`, the changes only in --json: a CLI pass).
+    const ctx = await clickThrough(server, tenant.handle, tenant.slug);
+    const order = { ctx, eventType: 'affiliate_click', idempotencyKey: 'order-audit-1', value: 49.99, currency: 'USD' };
+    await server.http.post('/v2/public/conversions').send(order).expect(201);
+    await server.http.post('/v2/public/conversions').send({ ...order, value: 59.99 }).expect(200);
+    const mismatch = await tenx(['audit', 'list', '--type', 'conversion.mismatch', '--limit', '1'], asOwner());
+    ok(mismatch);
+    expect(mismatch.stdout).to.include('key order-audit-1 · value 49.99 -> 59.99 (sent)');
   });
 
   it('audit list --type knows every type the server wrote in the tests above', async () => {

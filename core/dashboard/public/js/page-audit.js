@@ -6,6 +6,7 @@ import { query } from './api.js';
 import { h, fmt, card } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { dayRangeFilter } from './day-range-filter.js';
+import { beforeAfter, submittedChanges } from './audit-change.js';
 
 const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
@@ -29,25 +30,7 @@ export function describeEvent(e) {
     return `${p.partnerId ?? ''} ${before}${fmt.money(p.amount, p.currency)}${p.commissionCount !== undefined ? `, ${lines(p.commissionCount)}` : ''}`
       + `${p.reference ? `, ref ${p.reference}` : ''}${p.via ? ` (${p.via})` : ''}`;
   }
-  return beforeAfter(p) ?? fields(p);
-}
-
-/** A value in a change line: nested ones (a plugin's settings, routing rules) as JSON, cut at 80 characters. */
-const shownValue = (v) => {
-  if (v === undefined || v === null) return '—';
-  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
-  return text.length > 80 ? `${text.slice(0, 79)}…` : text;
-};
-
-/**
- * A payload of `before` and `after` objects (partner.updated, campaign.*, plugin.settings_changed): each field that
- * differs, from → to (the line was empty: those fields are nested, and only plain ones were shown). Null otherwise.
- */
-function beforeAfter(p) {
-  if (!p.before || !p.after || typeof p.before !== 'object' || typeof p.after !== 'object') return null;
-  const keys = [...new Set([...Object.keys(p.before), ...Object.keys(p.after)])];
-  const changed = keys.filter((k) => JSON.stringify(p.before[k]) !== JSON.stringify(p.after[k]));
-  return changed.length ? changed.map((k) => `${k} ${shownValue(p.before[k])} → ${shownValue(p.after[k])}`).join(' · ') : 'saved unchanged';
+  return beforeAfter(p) ?? submittedChanges(p) ?? fields(p);
 }
 
 export async function renderAudit(ctx) {
