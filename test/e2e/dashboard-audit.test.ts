@@ -48,6 +48,14 @@ describe('dashboard audit log in a real browser', function () {
     await partnerChange.waitFor({ timeout: UI_WAIT });
     expect(await partnerChange.textContent()).to.equal('minimumPayout 0 → 500');
     expect(await page.locator('#audit-table tr[data-type="plugin.settings_changed"] [data-col="change"]').textContent()).to.equal('enabled true → false');
+    // A repeat that differs: what it sent against what stands (as `tenx audit list` says it, core/dashboard/public/js/audit-change.js).
+    await suite.server.sql.query(
+      `insert into audit_events (event_id, handle, type, actor, subject_id, payload) values (gen_random_uuid(), $1, 'conversion.mismatch', 'public', $2, $3)`,
+      [tenant.handle, '00000000-0000-4000-8000-000000000002', { idempotencyKey: 'order-9', value: 49.99, changes: { value: { original: 49.99, submitted: 59.99 }, authenticated: { original: false, submitted: true } } }]);
+    await page.reload();
+    const mismatch = page.locator('#audit-table tr[data-type="conversion.mismatch"] [data-col="change"]');
+    await mismatch.waitFor({ timeout: UI_WAIT });
+    expect(await mismatch.textContent()).to.equal('key order-9 · value 49.99 → 59.99 (sent) · authenticated false → true (sent)');
     await suite.server.http.put(`/v2/handles/${tenant.handle}/plugins/link-preview`).set(tenant.auth).send({ enabled: true }).expect(200);
     // Newest first: the token the test made after the move is above it.
     const types = await page.locator('#audit-table tbody tr').evaluateAll((rows) => rows.map((r) => (r as HTMLElement).dataset.type));
