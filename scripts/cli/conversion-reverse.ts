@@ -49,7 +49,7 @@ async function reverse(idempotencyKey: string | undefined, o: ReverseOptions) {
   }
   const reversalKey = o.reversalKey ?? randomUUID();
   // Said before the request: a retry after a lost answer must reuse it, or it would reverse twice.
-  if (!o.reversalKey) process.stderr.write(`reversal key ${reversalKey} (pass --reversal-key ${reversalKey} to retry this reversal safely)\n`);
+  if (!o.reversalKey) process.stderr.write(`reversal key ${reversalKey} (should this command end without saying whether it reversed, rerun it with --reversal-key ${reversalKey}: never twice)\n`);
   await withClient(async (c) => {
     const conversion = o.conversion === undefined ? { idempotencyKey } : { conversionId: o.conversion };
     const body = { ...conversion, reversalKey, reason: o.reason, ...(o.amount !== undefined && { amount: o.amount }), ...(o.note !== undefined && { note: o.note }) };
@@ -57,13 +57,15 @@ async function reverse(idempotencyKey: string | undefined, o: ReverseOptions) {
       throw explained(err, idempotencyKey, c.handle, o);
     });
     if (o.json) return printJson(r);
-    const amount = `${money(r.amount)}${r.currency ? ` ${r.currency}` : ''}`;
+    // A conversion without a value (a lead) is reversed whole: "0.00" said nothing.
+    const amount = r.currency === null ? 'all' : `${money(r.amount)} ${r.currency}`;
     if (r.deduped) {
       process.stdout.write(`Deduped: reversal key "${reversalKey}" already reversed ${amount} of conversion ${r.conversionId} (${r.reason}, reversal ${r.reversalId}, ${r.createdAt}); nothing new was reversed.\n`);
       if (r.mismatch) process.stderr.write('warning: this request differs from the original reversal (recorded in the audit log).\n');
     } else {
       process.stdout.write(`Reversed ${amount} of conversion ${r.conversionId} (${r.reason}): reversal ${r.reversalId}.\n`);
     }
+    if (!r.commissions.length) return void process.stdout.write('No commission row was created or changed (none of its commissions was left to take back).\n');
     printTable(r.commissions, [
       { header: 'COMMISSION', value: (x) => x.commissionId },
       { header: 'PARTNER', value: (x) => x.partnerId },
@@ -71,7 +73,7 @@ async function reverse(idempotencyKey: string | undefined, o: ReverseOptions) {
       { header: 'AMOUNT', value: (x) => `${money(x.amount)} ${x.currency}`, align: 'right' },
       { header: 'STATUS', value: (x) => x.status },
       { header: 'REASON', value: (x) => x.reason },
-    ], 'no commission row was created or changed');
+    ]);
   });
 }
 

@@ -109,7 +109,7 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
   it('conversions reverse: part, the same key again (deduped), the rest; the server holds one reversal each and the commissions follow', async () => {
     const part = await tenx(['conversions', 'reverse', 'order-1', '--amount', '30', '--reason', 'refund', '--note', 'one item returned']);
     ok(part);
-    const key = /reversal key (\S+) \(pass --reversal-key \1 to retry/.exec(part.stderr)?.[1];
+    const key = /reversal key (\S+) \(should this command end without saying whether it reversed, rerun it with --reversal-key \1: never twice\)/.exec(part.stderr)?.[1];
     expect(key, part.stderr).to.match(UUID);
     expect(part.stdout).to.match(new RegExp(`^Reversed 30\\.00 USD of conversion ${ids['order-1']} \\(refund\\): reversal ${UUID.source}\\.$`, 'm'));
     // 10 % of 100 earned 10.00; a third of the value back is a negative adjustment of 3.00.
@@ -146,6 +146,15 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
     fails(await tenx(['conversions', 'reverse', 'order-404', '--reason', 'fraud', '--reversal-key', 'missing']), 1, 'has idempotency key "order-404"');
     for (const key of ['again', 'over', 'missing']) expect(await reversals(key), key).to.deep.equal([]);
     expect(await conversion(ids['order-2'])).to.include({ reversedValue: 0, status: 'recorded' });
+  });
+
+  it('conversions reverse of a conversion without a value says it reversed it whole, and that no commission changed (it said "0.00" over an empty table)', async () => {
+    const ctx = await clickThrough(server, tenant.handle, 'alpha-deal');
+    const lead = (await server.http.post(CONVERSIONS).set(tenant.auth).send({ ctx, eventType: 'affiliate_click', idempotencyKey: 'lead-1' }).expect(201)).body;
+    const res = await tenx(['conversions', 'reverse', 'lead-1', '--reason', 'other', '--reversal-key', 'lead-r1']);
+    ok(res);
+    expect(res.stdout).to.equal(`Reversed all of conversion ${lead.conversionId} (other): reversal ${(await server.sql.query("select reversal_id from conversion_reversals where reversal_key = 'lead-r1'")).rows[0].reversal_id}.\n` +
+      'No commission row was created or changed (none of its commissions was left to take back).\n');
   });
 
   it('bad options are usage errors (exit 2) naming the option, checked before any request; --help shows an example', async () => {
