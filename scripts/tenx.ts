@@ -12,7 +12,8 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 const program = new Command('tenx')
   .description('tenx: partner tracking — run the server, or drive its API with a personal access token')
   .version('0.1.0')
-  .showHelpAfterError()
+  // One line to say what to read next: the whole usage (20-60 lines) after each usage error buried its one sentence (a CLI pass).
+  .showHelpAfterError('(add --help for its usage and examples)')
   // A required option (--name, --reason, --out …) said so in help: it read as optional, then exit 2 without it.
   .configureHelp({ optionDescription: (option) => `${new Help().optionDescription(option)}${option.mandatory ? ' (required)' : ''}` })
   // Set before any subcommand exists so every one inherits it: usage errors exit 2 (API errors exit 1).

@@ -23,7 +23,7 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
     return runNode([TENX, ...args], env);
   }
   const ok = (r: Run) => expect(r.code, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(0);
-  /** Exit `code` with one line on stderr (plus the usage text commander adds to a usage error), never a stack. */
+  /** Exit `code` with one line on stderr (a usage error adds where to read on), never a stack. */
   const fails = (r: Run, code: number, said: string) => {
     expect(r.code, `stdout: ${r.stdout}\nstderr: ${r.stderr}`).to.equal(code);
     expect(r.stderr).to.include(said);
@@ -158,7 +158,13 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
   });
 
   it('bad options are usage errors (exit 2) naming the option, checked before any request; --help shows an example', async () => {
-    fails(await tenx(['conversions', 'list', '--status', 'refunded']), 2, "option '--status <status>' argument 'refunded' is invalid");
+    const bad = await tenx(['conversions', 'list', '--status', 'refunded']);
+    fails(bad, 2, "option '--status <status>' argument 'refunded' is invalid");
+    // The sentence and where to read on, not the whole usage after it (a CLI pass: 20-60 lines buried it).
+    expect(bad.stderr.trim().split('\n')).to.deep.equal([
+      "error: option '--status <status>' argument 'refunded' is invalid. Allowed choices are recorded, partially_reversed, reversed.",
+      '(add --help for its usage and examples)',
+    ]);
     fails(await tenx(['conversions', 'list', '--limit', '501']), 2, "option '--limit <n>' argument '501' is invalid");
     fails(await tenx(['conversions', 'list', '--limit', '0']), 2, 'between 1 and 500');
     fails(await tenx(['conversions', 'list', '--from', '2026-02-30']), 2, "option '--from <time>' argument '2026-02-30' is invalid");
