@@ -120,6 +120,8 @@ export function registerAnalyticsCommands(program: Command) {
         if (dimension.startsWith('sub') && !c.isPartner && !o.campaign && !o.partner) {
           throw new UsageError(`analytics by ${dimension} needs --campaign or --partner: a handle's sub-IDs are read one campaign's or one partner's at a time`);
         }
+        // A partner reads only its own campaigns: one partner row would say nothing (the API answers a raw 400).
+        if (dimension === 'partner' && c.isPartner) throw new UsageError('analytics by partner is for handle tokens: a partner login reads only its own campaigns (try analytics by campaign)');
         if (dimension === 'hour' && !o.from) throw new UsageError('analytics by hour needs --from (the hours of at most 31 days, up to --to or now)');
         // The API's bound (HOURLY_MAX_DAYS), said before the round trip as --from's fault, not as its 400 about `from`.
         if (dimension === 'hour' && (o.to ? Date.parse(o.to) : Date.now()) - Date.parse(o.from!) > 31 * 86_400_000) {

@@ -113,6 +113,9 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     ok(await tenx(['analytics', 'by', 'hour', '--from', '2026-01-01', '--to', '2026-01-31']));
     // A partner login reads its own sub-IDs without --campaign; a handle login needs --campaign or --partner (below).
     ok(await tenx(['analytics', 'by', 'sub1']));
+    // by partner is the handle's view: said as such (it was the API's raw 400 listing 14 allowed values: a CLI pass).
+    const partnerView = await tenx(['analytics', 'by', 'partner']);
+    expect([partnerView.code, partnerView.stderr]).to.deep.equal([2, 'tenx: analytics by partner is for handle tokens: a partner login reads only its own campaigns (try analytics by campaign)\n']);
     // Its lists come from the realm too: its own campaigns, commissions and payouts (no 403).
     const campaigns = await tenx(['campaigns', 'list', '--json']);
     ok(campaigns);
