@@ -52,7 +52,8 @@ export function registerWhoamiCommand(program: Command) {
           const t: CurrentToken = await c.get(c.handlePath('/tokens/current'));
           if (o.json) return printJson({ url: redactUrl(c.url), handle: c.handle, token: t });
           const who = t.kind === 'admin' ? "the operator's admin token (every handle, every scope)"
-            : `${t.owner ? 'the owner token' : 'token'} ${t.name ?? ''} (${t.tokenId})${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`;
+            // "the owner token owner (…)" read as a stutter: the owner's name is said only when it is not "owner".
+            : `${t.owner ? `the owner token${t.name && t.name !== 'owner' ? ` ${t.name}` : ''}` : `token ${t.name ?? ''}`} (${t.tokenId})${t.expiresAt ? `, expires ${t.expiresAt}` : ''}`;
           process.stdout.write(`${redactUrl(c.url)}, handle ${c.handle}: ${who}\nscopes: ${t.scopes.join(', ')}\n`);
         });
       }),

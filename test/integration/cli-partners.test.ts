@@ -90,7 +90,7 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(meJson.partner).to.deep.include({ partnerId: 'alpha', status: 'ACTIVE' });
     const owner = await tenx(['whoami'], asOwner());
     ok(owner);
-    expect(owner.stdout).to.include('the owner token').and.include('scopes: campaigns.read');
+    expect(owner.stdout).to.include('the owner token (').and.include('scopes: campaigns.read');
     // Stored login, no TENX_*: the funnel comes from the partner realm and holds only alpha's campaign.
     const funnel = await tenx(['analytics', 'funnel', '--json']);
     ok(funnel);
