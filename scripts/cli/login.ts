@@ -74,12 +74,11 @@ async function login(opts: LoginOptions) {
     return;
   }
   try {
-    // Any authenticated route of the handle proves the token: 401 = bad token, 404 = token of another handle.
+    // GET /v2/handles/{handle} answers any token of the handle: 401 = bad token, 404 = token of another handle.
     tenant = await client.get(client.handlePath());
   } catch (err) {
     if (isHandleNotFound(err)) throw handleNotFound(err, handle);
-    if (!(err instanceof ApiError && err.code === 'insufficient_scope')) throw notBaseUrl(err, client.url);
-    note = ' (the token is valid but lacks campaigns.read)';
+    throw notBaseUrl(err, client.url);
   } finally {
     await client.close();
   }
