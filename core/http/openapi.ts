@@ -152,8 +152,9 @@ export function buildOpenApi(routes: RouteDef[], serverUrl: string, events: Reco
     if (other) throw new Error(`OpenAPI: ${def.method} ${def.path} and ${other} share the operationId ${id}`);
     ids.set(id, `${def.method} ${def.path}`);
     paths[def.path] ??= {};
-    paths[def.path][def.method.toLowerCase()] = operation(def, names);
-    if (def.head) paths[def.path].head = headOperation(operation(def, names), def.head);
+    const op = operation(def, names);
+    paths[def.path][def.method.toLowerCase()] = op;
+    if (def.head) paths[def.path].head = headOperation(op, def.head);
   }
   return {
     openapi: '3.1.0',

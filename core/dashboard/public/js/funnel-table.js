@@ -49,8 +49,8 @@ const COLUMNS = [
 ];
 
 /**
- * The reporting currency a funnel row or totals imply, for who is not told it (a partner token, a
- * token without campaigns.read): `revenue` is that currency's sum, so it is the one currency with
+ * The reporting currency a funnel row or totals imply, for who is not told it (a partner token; or when the
+ * handle could not be read): `revenue` is that currency's sum, so it is the one currency with
  * exactly that amount; '' when none or several are.
  */
 export function impliedCurrency(row) {
