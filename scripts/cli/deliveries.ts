@@ -3,10 +3,12 @@
 import { printTable } from './output.ts';
 
 interface Attempt {
+  attempt?: number;
   at?: string;
   statusCode?: number | null;
   latencyMs?: number | null;
   error?: string | null;
+  responseSnippet?: string | null;
 }
 
 export interface Delivery {
@@ -52,4 +54,20 @@ export function printDeliveries(res: { data: Delivery[]; nextCursor?: string | n
 export function printSecret(notice: string, secret: string | undefined): void {
   process.stderr.write(notice);
   process.stdout.write(`${secret}\n`);
+}
+
+/** Every attempt of one delivery, oldest first: when, what the endpoint answered, how long it took, and the start of its answer. */
+export function printAttempts(attempts: Attempt[]): void {
+  printTable(
+    attempts,
+    [
+      { header: '#', value: (a) => a.attempt, align: 'right' },
+      { header: 'AT', value: (a) => a.at },
+      { header: 'STATUS', value: (a) => a.statusCode ?? '-', align: 'right' },
+      { header: 'ERROR', value: (a) => a.error ?? '-' },
+      { header: 'LATENCY', value: (a) => (a.latencyMs != null ? `${a.latencyMs}ms` : '-'), align: 'right' },
+      { header: 'ANSWER', value: (a) => (a.responseSnippet ? a.responseSnippet.replace(/\s+/g, ' ').slice(0, 60) : '') },
+    ],
+    'no attempt yet',
+  );
 }

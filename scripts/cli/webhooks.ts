@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { choiceListArg, intArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
-import { printDeliveries, printSecret, sentBy, type Delivery } from './deliveries.ts';
+import { printAttempts, printDeliveries, printSecret, sentBy, type Delivery } from './deliveries.ts';
 import { action, percent, printJson, printTable } from './output.ts';
 
 /** The server's list (core/outbox's EVENT_TYPES; test/unit/cli-event-types.test.ts keeps them equal): v2's events, then v2.1's ledger events. */
@@ -16,6 +16,7 @@ interface Webhook {
   endpointUrl: string;
   eventTypes: string[];
   channel?: string;
+  retryTail?: boolean;
   createdAt: string;
   secret?: string;
   previousSecretExpiresAt?: string | null;
@@ -44,12 +45,13 @@ function registerWebhooks(program: Command) {
       choiceListArg(EVENT_TYPES, 'event type'),
     )
     .option('--channel <name>', 'notification channel plugin enabled for the handle (server default: webhook)')
+    .option('--retry-tail', 'after the five retries, keep retrying hourly (WEBHOOK_RETRY_TAIL) before failing')
     .option('--json', 'print the raw JSON (includes the secret)')
     .action(
-      action(async (o: { url: string; events?: string[]; channel?: string; json?: boolean }) => {
+      action(async (o: { url: string; events?: string[]; channel?: string; retryTail?: boolean; json?: boolean }) => {
         const eventTypes = o.events?.length ? o.events : ['link.clicked', 'conversion.tested'];
         await withClient(async (c) => {
-          const w: Webhook = await c.post(hooks(c), { endpointUrl: o.url, eventTypes, ...(o.channel && { channel: o.channel }) });
+          const w: Webhook = await c.post(hooks(c), { endpointUrl: o.url, eventTypes, ...(o.channel && { channel: o.channel }), ...(o.retryTail && { retryTail: true }) });
           if (o.json) return printJson(w);
           printSecret(
             `Created webhook ${w.webhookId} -> ${w.endpointUrl} (${w.eventTypes.join(', ')}).\n` +
@@ -75,11 +77,28 @@ function registerWebhooks(program: Command) {
               { header: 'WEBHOOK', value: (w) => w.webhookId },
               { header: 'EVENTS', value: (w) => w.eventTypes },
               { header: 'CHANNEL', value: (w) => w.channel },
+              { header: 'RETRY TAIL', value: (w) => (w.retryTail ? 'yes' : 'no') },
               { header: 'CREATED', value: (w) => w.createdAt },
               { header: 'ENDPOINT', value: (w) => w.endpointUrl },
             ],
             'no webhooks',
           );
+        });
+      }),
+    );
+
+  webhooks
+    .command('update')
+    .argument('<webhookId>', 'its id (from `tenx webhooks list`)', uuidArg)
+    .description("turn a subscription's hourly retry tail on or off (open deliveries follow from their next attempt); its URL and event types are fixed: add another and rm this one")
+    .addOption(new Option('--retry-tail <onOff>', 'on: after the five retries, retry hourly before failing; off: fail after them').choices(['on', 'off']).makeOptionMandatory())
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, o: { retryTail: 'on' | 'off'; json?: boolean }) => {
+        await withClient(async (c) => {
+          const w: Webhook = await c.patch(hooks(c, id), { retryTail: o.retryTail === 'on' });
+          if (o.json) return printJson(w);
+          process.stdout.write(`Webhook ${w.webhookId}: retry tail ${w.retryTail ? 'on' : 'off'}.\n`);
         });
       }),
     );
@@ -165,6 +184,24 @@ function registerNotifications(program: Command) {
               { header: 'SUCCESS RATE', value: (r) => (r.successRate == null ? '-' : percent(r.successRate)), align: 'right' },
             ]);
           }
+        });
+      }),
+    );
+
+  notifications
+    .command('show')
+    .argument('<deliveryId>', 'its id (from `tenx notifications list`)', uuidArg)
+    .description('one delivery with every attempt (the list shows only the last one) and when the next is due')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const d: Delivery & { nextAttemptAt?: string | null; redeliveries?: number; completedAt?: string | null } = await c.get(c.handlePath(`/notifications/${encodeURIComponent(id)}`));
+          if (o.json) return printJson(d);
+          const next = d.nextAttemptAt ? `, next attempt ${d.nextAttemptAt}` : d.completedAt ? `, finished ${d.completedAt}` : '';
+          const redelivered = d.redeliveries ? `, redelivered ${d.redeliveries}×` : '';
+          process.stdout.write(`Delivery ${d.deliveryId}: ${d.eventType} by ${sentBy(d)}, ${d.status}${next}${redelivered}.\n`);
+          printAttempts(d.attempts ?? []);
         });
       }),
     );

@@ -12,6 +12,7 @@ import { clickThrough, partnerCampaign } from '../support/conversions.ts';
 import { GOOGLEBOT } from '../support/redirect.ts';
 import { createHandle, createToken, startTestServer, type TestServer } from '../support/server.ts';
 import { runNode, type Run } from '../support/run.ts';
+import { eventually } from '../support/webhooks.ts';
 
 const SCRIPT = fileURLToPath(new URL('../cli/workflows.sh', import.meta.url));
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
@@ -146,6 +147,21 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     const json = await tenx(['webhooks', 'rotate-secret', webhookId, '--json'], asOwner());
     ok(json);
     expect(JSON.parse(json.stdout)).to.include({ webhookId }).and.to.have.property('secret').that.matches(/^whsec_/);
+
+    // The retry tail from the CLI (it took curl: a CLI pass), and one delivery's every attempt.
+    const tail = await tenx(['webhooks', 'update', webhookId, '--retry-tail', 'on'], asOwner());
+    ok(tail);
+    expect(tail.stdout).to.equal(`Webhook ${webhookId}: retry tail on.\n`);
+    expect((await api(`/webhooks/${webhookId}`)).body.retryTail).to.equal(true);
+    fails(await tenx(['webhooks', 'update', webhookId], asOwner()), 2);
+    const ping = await tenx(['webhooks', 'ping', webhookId, '--json'], asOwner());
+    ok(ping);
+    const { deliveryId } = JSON.parse(ping.stdout);
+    await eventually(async () => (await api(`/notifications/${deliveryId}`)).body.attempts.length > 0, 10_000, 'a first attempt');
+    const shown = await tenx(['notifications', 'show', deliveryId], asOwner());
+    ok(shown);
+    expect(shown.stdout).to.match(new RegExp(`^Delivery ${deliveryId}: webhook.ping by webhook ${webhookId}, \\w+`));
+    expect(shown.stdout).to.match(/^#\s+AT\s+STATUS\s+ERROR\s+LATENCY\s+ANSWER$/m).and.match(/^\s*1\s+\S+\s+-\s+connection_refused\s+\d+ms/m);
   });
 
   it('campaigns update --title \'\' removes the title; no option at all is still "nothing to update" (exit 2)', async () => {
