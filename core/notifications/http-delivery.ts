@@ -76,7 +76,10 @@ export type JsonPoster = ReturnType<typeof createJsonPoster>;
  */
 export function createJsonPoster() {
   // interrupt(): a stopping server cuts the sends still waiting on their endpoints (INTERRUPTED), before its deadline.
+  // Each send has its own controller, kept here while it runs: AbortSignal.any([timeout, stopping]) per send cost
+  // ~12 µs and hung a weak reference per send on the long-lived stopping signal (webhooks bench 4-11 % slower).
   const stopping = new AbortController();
+  const inFlight = new Set<AbortController>();
   let undici: Promise<typeof Undici> | undefined;
   let guarded: Undici.Agent | undefined;
   let open: Undici.Agent | undefined;
@@ -92,8 +95,10 @@ export function createJsonPoster() {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // The whole send, guard included, fits in timeoutMs; header/body timeouts alone miss connect and DNS.
-    const timeout = AbortSignal.timeout(send.timeoutMs);
-    const deadline = AbortSignal.any([timeout, stopping.signal]);
+    const send$ = new AbortController();
+    const timer = setTimeout(() => send$.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), send.timeoutMs);
+    inFlight.add(send$);
+    const deadline = send$.signal;
     let dnsError: unknown;
     try {
       // The resolver takes no signal: a lookup that hangs is cut by the deadline all the same.
@@ -121,11 +126,14 @@ export function createJsonPoster() {
     } catch (err) {
       // Only the stop's own abort is an interruption: a timeout, a refused connection or a TLS error that came first
       // (and is handled after it) is the endpoint's failure.
-      const error = err === stopping.signal.reason && !timeout.aborted ? INTERRUPTED : classifyError(err);
+      const error = err === stopping.signal.reason ? INTERRUPTED : classifyError(err);
       if (error.startsWith('other:') || error === 'endpoint_not_allowed') {
         send.log.warn({ endpointUrl: send.url, err: (err as Error).message }, 'webhook send failed');
       }
       return { ok: false, latencyMs: elapsed(), error };
+    } finally {
+      clearTimeout(timer);
+      inFlight.delete(send$);
     }
   }
 
@@ -138,6 +146,8 @@ export function createJsonPoster() {
   /** Cuts every send in flight (and refuses new ones) with INTERRUPTED: the server is stopping. */
   function interrupt(): void {
     stopping.abort();
+    // A send whose own timeout fired first keeps that reason (abort() of an aborted signal changes nothing): a timeout.
+    for (const send$ of inFlight) send$.abort(stopping.signal.reason);
   }
 
   return {
