@@ -53,7 +53,7 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
 
     it('is cut off before the shutdown deadline, recorded once as interrupted without spending a try, and sent again by the next server', async () => {
       const endpoint = await endpointThatHangs();
-      const env = { SHUTDOWN_TIMEOUT_MS: '3000', WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_RETRY_BASE_MS: '100' };
+      const env = { SHUTDOWN_TIMEOUT_MS: '3000', WEBHOOK_TIMEOUT_MS: '10000', WEBHOOK_RETRY_BASE_MS: '20' };
       const server = await startTestServer({ db, redis: mode.redis, env });
       let next: Awaited<ReturnType<typeof startTestServer>> | undefined;
       try {
