@@ -138,8 +138,10 @@ export class CommissionLedger {
       }
       // What moved, the adjustments that followed their commissions included: one named in the same request is
       // answered as moved (its 409 said "approve the commission instead" of a commission this very request approved).
+      const named = new Set(ids);
       for (const c of await this.applyMoves(client, handle, moving, to, reason, actor)) {
-        if (results.get(c.commissionId)?.status !== 404) results.set(c.commissionId, { commissionId: c.commissionId, status: 200, commission: c });
+        // Each named id is answered once: a follower not named is not an answer (ids.map below leaves it out anyway).
+        if (named.has(c.commissionId)) results.set(c.commissionId, { commissionId: c.commissionId, status: 200, commission: c });
       }
       return ids.map((id) => results.get(id)!);
     });

@@ -11,15 +11,26 @@ export function withDeadline<T>(promise: Promise<T>, ms: number, message = `no a
 }
 
 /**
- * The promise's outcome, or a rejection with the signal's reason once it aborts (at once if it has), whichever comes
- * first: for work that takes no signal of its own (a DNS lookup, a plugin's send). A late settlement is ignored.
+ * The promise's outcome, or a rejection with the signal's reason once it has aborted (and `graceMs` more have passed
+ * without the promise settling), whichever comes first: for work that takes no signal of its own (a DNS lookup, a
+ * plugin's send). The grace lets work the same stop cuts by itself settle with its own outcome (a send that already
+ * had its answer, or timed out first). A late settlement, or failure, of the promise is ignored.
  */
-export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(signal.reason);
+export function untilAborted<T>(promise: Promise<T>, signal: AbortSignal, graceMs = 0): Promise<T> {
+  promise.catch(() => {}); // never an unhandled rejection, whichever side wins
+  let timer: NodeJS.Timeout | undefined;
   let onAbort: () => void = () => {};
   const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
+    onAbort = () => {
+      if (graceMs <= 0) return reject(signal.reason);
+      timer = setTimeout(() => reject(signal.reason), graceMs);
+      timer.unref();
+    };
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
   });
-  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+  return Promise.race([promise, aborted]).finally(() => {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+  });
 }

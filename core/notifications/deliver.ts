@@ -45,6 +45,8 @@ export interface AttemptDeps {
 const cleanSnippet = (s: string | undefined) => (s ? s.replace(/\u0000/g, '') : null);
 
 const MAX_INT = 2_147_483_647;
+/** How long a stopping server still waits for a channel's send it has cut (well inside the kernel's 500 ms margin). */
+const STOP_GRACE_MS = 200;
 
 /**
  * What a channel plugin answered, made into a DeliveryResult the attempt can record. deliver() is a
@@ -177,14 +179,18 @@ export class DeliveryAttempts {
       return { ok: false, latencyMs: 0, error: 'other:signing' };
     }
     const started = performance.now();
+    // The stop came while this attempt was claimed or signed: not started, so not sent twice.
+    if (this.deps.jsonPoster.interrupted) return { ok: false, latencyMs: 0, error: INTERRUPTED };
     try {
       // The operator's SSRF setting always wins over anything stored for the handle.
       const settings = { ...channel.settings, allowPrivate: config.webhookAllowPrivate };
-      // A silent channel must not hold its lease forever, nor a stopping server: one that sends without api.postJson
-      // (which the stop cuts itself) is left behind by it, its attempt recorded as interrupted.
+      // A silent channel must not hold its lease forever, nor a stopping server. A send through api.postJson is cut by
+      // the stop itself and settles at once with its own outcome (an answer already in hand stays a success, a timeout
+      // that came first a timeout); one sent another way is left behind after STOP_GRACE_MS, recorded as interrupted.
       const answer: unknown = await untilAborted(
         withDeadline(channel.manifest.deliver(notification, settings, plugins.api), config.webhookTimeoutMs + 1000, 'channel did not answer in time'),
         this.deps.jsonPoster.stopping,
+        STOP_GRACE_MS,
       );
       const result = normalizeDeliveryResult(answer, Math.round(performance.now() - started));
       if (result.error === 'other:channel_result') log.warn({ deliveryId: c.deliveryId, channel: c.channel }, 'notification channel answered no DeliveryResult');

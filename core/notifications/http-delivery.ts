@@ -98,6 +98,8 @@ export function createJsonPoster() {
     const send$ = new AbortController();
     const timer = setTimeout(() => send$.abort(new DOMException('The operation was aborted due to timeout', 'TimeoutError')), send.timeoutMs);
     inFlight.add(send$);
+    // interrupt() may have run while undici was first loading: this send was not in the set it swept.
+    if (stopping.signal.aborted) send$.abort(stopping.signal.reason);
     const deadline = send$.signal;
     let dnsError: unknown;
     try {

@@ -36,7 +36,7 @@ function differences(res: { value?: number | null; currency?: string | null; eve
   if (res.eventType !== o.eventType) out.push(`event type ${res.eventType} (sent ${o.eventType})`);
   const sent = o.value ?? null;
   if ((res.value ?? null) !== sent) out.push(`value ${res.value == null ? 'none' : money(res.value)} (sent ${sent === null ? 'none' : money(sent)})`);
-  if (sent !== null && res.currency !== o.currency) out.push(`currency ${res.currency} (sent ${o.currency})`);
+  if (sent !== null && res.value != null && res.currency !== o.currency) out.push(`currency ${res.currency} (sent ${o.currency})`);
   return out.join(', ');
 }
 
@@ -56,18 +56,21 @@ async function record(o: RecordOptions) {
         ...(o.metadata !== undefined && { metadata: o.metadata }),
       },
     });
+    // A squatted key (README "The merchant side"): the merchant's sale was not recorded. A script must notice, --json or not: exit 1.
+    const squatted = res.deduped && o.token !== undefined && res.authenticated === false;
+    if (squatted) {
+      process.exitCode = EXIT_API;
+      process.stderr.write(
+        `error: key "${o.idempotencyKey}" was first posted without the merchant's token (the ctx alone: a visitor, or this server before it passed --token), ` +
+          'so this sale was NOT recorded; that conversion keeps the key (its commission never approves by itself on a flag handle). ' +
+          'Use keys visitors cannot guess (the order id with a secret suffix, or an HMAC of it), or set publicConversions to refuse.\n',
+      );
+    }
     if (o.json) return printJson(res);
     const amount = res.value != null ? ` ${money(res.value)} ${res.currency}` : '';
     if (!res.deduped) process.stdout.write(`Recorded conversion ${res.conversionId} (${res.eventType}${amount}) for ${res.campaignId}, click ${res.clickId}.\n`);
     else process.stdout.write(`Deduped: key "${o.idempotencyKey}" already recorded as conversion ${res.conversionId}; nothing new was counted.\n`);
-    if (res.deduped && o.token && res.authenticated === false) {
-      // A squatted key (README "The merchant side"): the merchant's sale was not recorded. A script must notice: exit 1.
-      process.stderr.write(
-        `error: key "${o.idempotencyKey}" was first posted without the merchant's token (the ctx alone), so this sale was NOT recorded; ` +
-          'the earlier conversion keeps it (its commission never approves by itself on a flag handle). Use keys visitors cannot guess (the order id with a secret suffix, or an HMAC of it), or set publicConversions to refuse.\n',
-      );
-      process.exitCode = EXIT_API;
-    } else if (res.mismatch) {
+    if (res.mismatch && !squatted) {
       const differs = differences(res, o);
       process.stderr.write(`warning: this body differs from the original submission${differs ? ` (${differs})` : ''}; the original stands (recorded in the audit log).\n`);
     }

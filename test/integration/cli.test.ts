@@ -106,6 +106,12 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     fails(squatted, 1);
     expect(squatted.stdout).to.include('Deduped');
     expect(squatted.stderr).to.include('this sale was NOT recorded').and.include('cannot guess');
+    // …also with --json, which scripts use: stdout stays the answer alone (a review found exit 0 there).
+    const asJson = await tenx(['conversions', 'record', '--url', server.url, '--ctx', ctx, '--event-type', 'affiliate_click',
+      '--idempotency-key', 'order-squat-1', '--value', '59.99', '--currency', 'USD', '--token', merchant.token, '--json']);
+    fails(asJson, 1);
+    expect(JSON.parse(asJson.stdout)).to.include({ deduped: true, authenticated: false, mismatch: true });
+    expect(asJson.stderr).to.include('this sale was NOT recorded');
   });
 
   it('analytics funnel: the table shows VERIFIED (conversions whose click was not a bot) beside CONV', async () => {

@@ -92,3 +92,41 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
     });
   });
 }
+
+describe('a webhook whose endpoint answered 2xx but is still sending its body at shutdown', function () {
+  this.timeout(60_000);
+
+  it('is recorded as the success it is, not interrupted and sent again (a review: the channel wrapper cut it first)', async () => {
+    // 200 and one byte of body, then nothing: the answer is in hand, its body never ends.
+    const held: http.ServerResponse[] = [];
+    const endpoint = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('a');
+      held.push(res);
+    });
+    await new Promise<void>((ok) => endpoint.listen(0, '127.0.0.1', ok));
+    const db = await createTestDatabase({ migrated: true });
+    const server = await startTestServer({ db, redis: false, env: { SHUTDOWN_TIMEOUT_MS: '3000', WEBHOOK_TIMEOUT_MS: '10000' } });
+    try {
+      const tenant = await createHandle(server);
+      await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth)
+        .send({ endpointUrl: `http://127.0.0.1:${(endpoint.address() as AddressInfo).port}/hook`, eventTypes: ['conversion.tested'] }).expect(201);
+      const eventId = await emit(server, tenant.handle, 'conversion.tested', { n: 1 });
+      await eventually(async () => held.length === 1, 10_000, 'the send to reach the endpoint');
+      await server.close();
+      const sql = new pg.Pool({ connectionString: db.url, max: 1 });
+      try {
+        const { rows: [delivery] } = await sql.query('select status, attempt_count from deliveries where event_id = $1', [eventId]);
+        expect(delivery).to.deep.equal({ status: 'succeeded', attempt_count: 1 });
+        const { rows: attempts } = await sql.query('select a.error, a.status_code, a.response_snippet from delivery_attempts a join deliveries d using (delivery_id) where d.event_id = $1', [eventId]);
+        expect(attempts).to.deep.equal([{ error: null, status_code: 200, response_snippet: 'a' }]);
+      } finally {
+        await sql.end();
+      }
+    } finally {
+      endpoint.closeAllConnections();
+      endpoint.close();
+      await db.drop();
+    }
+  });
+});

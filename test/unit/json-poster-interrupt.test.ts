@@ -42,6 +42,27 @@ describe('JsonPoster.interrupt: what a stopping server cuts', () => {
     const reason = await cut.catch((err: unknown) => err);
     expect(reason).to.equal(stop.signal.reason);
     expect(await untilAborted(Promise.resolve('done'), new AbortController().signal)).to.equal('done');
-    await untilAborted(Promise.resolve('late'), stop.signal).then(() => expect.fail('an aborted signal rejects at once'), (err: unknown) => expect(err).to.equal(stop.signal.reason));
+    // Already aborted: work still pending is given up at once.
+    await untilAborted(new Promise(() => {}), stop.signal).then(() => expect.fail('an aborted signal rejects at once'), (err: unknown) => expect(err).to.equal(stop.signal.reason));
+  });
+
+  it('untilAborted with a grace: work that settles within it after the abort keeps its own outcome; a late failure is never unhandled', async () => {
+    const stop = new AbortController();
+    const soon = untilAborted(new Promise<string>((ok) => stop.signal.addEventListener('abort', () => setTimeout(() => ok('answered'), 30))), stop.signal, 200);
+    stop.abort();
+    expect(await soon).to.equal('answered');
+    const silent = untilAborted(new Promise<string>(() => {}), stop.signal, 50);
+    expect(await silent.catch((err: unknown) => err)).to.equal(stop.signal.reason);
+    // Already aborted, and the work fails later (a channel's own deadline): no unhandled rejection (Node 24 exits on one).
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      await untilAborted(new Promise((_, fail) => setTimeout(() => fail(new Error('channel did not answer in time')), 10)), stop.signal).catch(() => {});
+      await new Promise((ok) => setTimeout(ok, 50));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).to.deep.equal([]);
   });
 });
