@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
-import { beforeAfter, submittedChanges } from '../../core/dashboard/public/js/audit-change.js';
+import { beforeAfter, statusChange, submittedChanges } from '../../core/dashboard/public/js/audit-change.js';
 import { action, money, printJson, printTable } from './output.ts';
 
 /**
@@ -40,7 +40,7 @@ interface AuditEvent {
  */
 function change(e: AuditEvent): string {
   const p = e.payload;
-  if (e.type === 'commission.status_changed') return `${p.from} -> ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`;
+  if (e.type === 'commission.status_changed') return statusChange(p, '->');
   // A pending payout a refund shrank: from what to what (a finance team reconciles the transfer against it).
   if (e.type === 'payout.amended') return `${money(p.previousAmount)} -> ${money(p.amount)} ${p.currency}, ${p.previousCommissionCount} -> ${p.commissionCount} lines (${p.via})`;
   // Nested changes (a partner's or campaign's before/after, a plugin's settings, what a repeat sent): the dashboard's words.

@@ -1,6 +1,11 @@
 // What an audit event's payload changed, in words: the dashboard's audit log (page-audit.js) and `tenx audit list`
 // (scripts/cli/audit.ts) say it the same way. No DOM: Node imports it too.
 
+/** A commission's move (commission.status_changed): `pending → rejected: coupon abuse (follows_commission)`. */
+export function statusChange(p, arrow = '→') {
+  return `${p.from} ${arrow} ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`;
+}
+
 /** A value in a change line: nested ones (a plugin's settings, routing rules) as JSON, cut at 80 characters. */
 export function shownValue(v) {
   if (v === undefined || v === null) return '—';

@@ -6,7 +6,7 @@ import { query } from './api.js';
 import { h, fmt, card } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { dayRangeFilter } from './day-range-filter.js';
-import { beforeAfter, submittedChanges } from './audit-change.js';
+import { beforeAfter, statusChange, submittedChanges } from './audit-change.js';
 
 const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
@@ -20,7 +20,7 @@ function fields(payload) {
 export function describeEvent(e) {
   const p = e.payload ?? {};
   if (e.type === 'commission.status_changed') {
-    return `${p.partnerId ?? ''} ${p.from} → ${p.to}${p.reason ? `: ${p.reason}` : ''}${p.via && p.via !== 'manual' ? ` (${p.via})` : ''}`.trim();
+    return `${p.partnerId ?? ''} ${statusChange(p)}`.trim();
   }
   if (e.type === 'commission.created') return `${p.type ?? ''} ${fmt.money(p.amount, p.currency)} for ${p.partnerId ?? '—'}, ${p.status}${p.reason ? ` (${p.reason})` : ''}`;
   if (e.type.startsWith('payout.')) {
