@@ -45,16 +45,22 @@ async function text(res: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Keep-alive agents per protocol, created on first use (node:https only when an https URL is asked for). */
+/**
+ * node:http or node:https, loaded on first use (node:https only for an https URL). Not by `import()`: an ES import of a
+ * built-in reads every export, and node:http's WebSocket, CloseEvent and MessageEvent getters load undici (~65 more
+ * internal modules, 40-70 ms of a command's start); process.getBuiltinModule returns the module without reading them.
+ */
+const httpModule = (url: URL) => (url.protocol === 'https:' ? process.getBuiltinModule('node:https') : process.getBuiltinModule('node:http'));
+
+/** Keep-alive agents per protocol, created on first use. */
 export async function agentFor(url: URL, maxSockets: number): Promise<Agent> {
-  const mod = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
-  return new mod.Agent({ keepAlive: true, maxSockets });
+  return new (httpModule(url).Agent)({ keepAlive: true, maxSockets });
 }
 
 /** Sends one request; rejects on network errors, an abort, or an answer idle for longer than bodyTimeout. */
 export async function httpRequest(target: string, req: HttpRequest): Promise<HttpResponse> {
   const url = new URL(target);
-  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const { request } = httpModule(url);
   const headers: Record<string, string | number> = { ...req.headers };
   if (req.body !== undefined) headers['content-length'] = Buffer.byteLength(req.body);
   const idle = req.bodyTimeout ?? DEFAULT_IDLE_MS;
