@@ -1,4 +1,4 @@
-// `tenx conversions list`: recorded conversions with their partner and what reversals took back (conversions.read).
+// `tenx conversions list` and `get`: recorded conversions with their partner and what reversals took back (conversions.read).
 import { Option, type Command } from 'commander';
 import { intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
@@ -18,6 +18,29 @@ export interface StoredConversion {
   authenticated: boolean;
   /** The merchant's key (its order id); handle logins only. */
   idempotencyKey?: string;
+  clickId?: string | null;
+  clickIsBot?: boolean;
+  sub1?: string | null;
+  sub2?: string | null;
+  sub3?: string | null;
+  sub4?: string | null;
+  sub5?: string | null;
+}
+
+function describeConversion(r: StoredConversion): string {
+  const subs = ([1, 2, 3, 4, 5] as const).map((i) => r[`sub${i}`]).map((v, i) => (v ? `sub${i + 1}=${v}` : '')).filter(Boolean);
+  return [
+    `${r.conversionId}  ${r.status}  ${r.eventType}`,
+    `  created:        ${r.createdAt}`,
+    `  order key:      ${r.idempotencyKey ?? '-'}`,
+    `  campaign:       ${r.campaignId}`,
+    `  partner:        ${r.partnerId ?? '-'}`,
+    `  value:          ${r.value === null ? '-' : `${money(r.value)} ${r.currency ?? ''}`.trim()}`,
+    `  reversed:       ${money(r.reversedValue)}`,
+    `  authenticated:  ${r.authenticated ? "yes (the merchant's token)" : 'no (ctx only)'}`,
+    `  click:          ${r.clickId ?? '-'}${r.clickIsBot ? '  (flagged as a bot)' : ''}`,
+    ...(subs.length ? [`  sub-IDs:        ${subs.join('  ')}`] : []),
+  ].join('\n') + '\n';
 }
 
 // The server's CONVERSION_STATUSES (core/conversions/read-schemas.ts); the CLI talks HTTP only, so it keeps a copy.
@@ -75,6 +98,22 @@ export function registerConversionList(conversions: Command) {
             ...(c.isPartner ? [] : [{ header: 'ORDER', value: (r: StoredConversion) => r.idempotencyKey ?? null }]),
           ], 'no conversions match');
           if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
+        });
+      }),
+    );
+
+  conversions
+    .command('get <conversionId>')
+    .description('show one conversion: order key, campaign, partner, value, what reversals took back, its click and sub-IDs')
+    .option('--json', 'print the raw JSON')
+    .addHelpText('after', examples('tenx conversions get 0193a0c4-5b1e-7c2d-8e3f-4a5b6c7d8e9f', 'tenx conversions list --key order-790   # by the order id'))
+    .action(
+      action(async (id: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          if (c.isPartner) throw new UsageError('a partner login lists its conversions (tenx conversions list); the realm has no single-conversion route');
+          const r: StoredConversion = await c.get(c.handlePath(`/conversions/${encodeURIComponent(id)}`));
+          if (o.json) return printJson(r);
+          process.stdout.write(describeConversion(r));
         });
       }),
     );

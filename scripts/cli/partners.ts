@@ -19,7 +19,7 @@ const STATUSES = ['ACTIVE', 'SUSPENDED'];
 const path = (c: TenxClient, id?: string) => c.handlePath(`/partners${id ? `/${encodeURIComponent(id)}` : ''}`);
 
 export function registerPartnerCommands(program: Command) {
-  const partners = program.command('partners').description('partners of the handle: list, create, update; issue, list and revoke portal tokens (partners.read / partners.write)');
+  const partners = program.command('partners').description('partners of the handle: list, show one, create, update; issue, list and revoke portal tokens (partners.read / partners.write)');
 
   partners
     .command('list')
@@ -37,6 +37,27 @@ export function registerPartnerCommands(program: Command) {
             { header: 'MIN PAYOUT', value: (p) => money(p.minimumPayout), align: 'right' },
             { header: 'EMAIL', value: (p) => p.email },
           ], 'no partners yet');
+        });
+      }),
+    );
+
+  partners
+    .command('get <partnerId>')
+    .description('show one partner: name, status, e-mail, minimum payout, since when (a partner login: tenx whoami)')
+    .option('--json', 'print the raw JSON')
+    .action(
+      action(async (partnerId: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          if (c.isPartner) throw new UsageError('a partner login reads its own partner, with its balances, by tenx whoami');
+          const p: Partner = await c.get(path(c, partnerId));
+          if (o.json) return printJson(p);
+          process.stdout.write([
+            `${p.partnerId}  ${p.status}`,
+            `  name:            ${p.name}`,
+            `  e-mail:          ${p.email ?? '-'}`,
+            `  minimum payout:  ${money(p.minimumPayout)}`,
+            `  created:         ${p.createdAt ?? '-'}`,
+          ].join('\n') + '\n');
         });
       }),
     );

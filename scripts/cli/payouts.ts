@@ -17,7 +17,20 @@ interface Payout {
   status: string;
   periodEnd: string;
   reference: string | null;
+  createdAt: string;
   paidAt: string | null;
+}
+
+function describePayout(p: Payout): string {
+  return [
+    `${p.payoutId}  ${p.status}`,
+    `  partner:     ${p.partnerId}`,
+    `  amount:      ${money(p.amount)} ${p.currency} over ${p.commissionCount} ${p.commissionCount === 1 ? 'line' : 'lines'}`,
+    `  period end:  ${p.periodEnd}`,
+    `  created:     ${p.createdAt}`,
+    ...(p.paidAt ? [`  paid:        ${p.paidAt}${p.reference ? `  reference ${p.reference}` : ''}`] : []),
+    ...(!p.paidAt && p.reference ? [`  reference:   ${p.reference}`] : []),
+  ].join('\n') + '\n';
 }
 
 // The server's PAYOUT_STATUSES (core/payouts/schemas.ts).
@@ -55,7 +68,7 @@ const columns = [
 ];
 
 export function registerPayoutCommands(program: Command) {
-  const payouts = program.command('payouts').description('payouts: run, list, mark paid, cancel, statements (payouts.read / payouts.write)');
+  const payouts = program.command('payouts').description('payouts: run, list, show one, mark paid, cancel, statements (payouts.read / payouts.write)');
 
   payouts
     .command('run')
@@ -105,6 +118,22 @@ export function registerPayoutCommands(program: Command) {
           if (o.json) return printJson(page);
           printTable(page.data, columns, o.partner || o.status || o.cursor ? 'no payouts match' : 'no payouts yet');
           if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);
+        });
+      }),
+    );
+
+  payouts
+    .command('get')
+    .argument('<payoutId>', 'its id, or its first 8 characters as the dashboard shows them', payoutIdArg)
+    .description('show one payout: partner, amount and lines, status, when it was paid and its reference (a partner login: its own)')
+    .option('--json', 'print the raw JSON')
+    .addHelpText('after', examples('tenx payouts get 0407724c', 'tenx payouts statement 0407724c > lines.csv   # its lines'))
+    .action(
+      action(async (given: string, o: { json?: boolean }) => {
+        await withClient(async (c) => {
+          const p: Payout = await c.get(c.readPath(`/payouts/${encodeURIComponent(await payoutId(c, given))}`));
+          if (o.json) return printJson(p);
+          process.stdout.write(describePayout(p));
         });
       }),
     );

@@ -106,6 +106,30 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
     expect(second.stderr).to.not.include('more:');
   });
 
+  it('conversions get: one conversion as the API holds it, by its id; an unknown id is a one-line 404; a partner login is pointed to its list', async () => {
+    const shown = await tenx(['conversions', 'get', ids['order-2']]);
+    ok(shown);
+    const held = await conversion(ids['order-2']);
+    expect(shown.stdout.split('\n')).to.include.members([
+      `${ids['order-2']}  recorded  affiliate_click`,
+      `  created:        ${held.createdAt}`,
+      '  order key:      order-2',
+      '  campaign:       alpha-deal',
+      '  partner:        alpha',
+      '  value:          50.00 USD',
+      '  reversed:       0.00',
+      '  authenticated:  no (ctx only)',
+      `  click:          ${held.clickId}`,
+    ]);
+    const json = await tenx(['conversions', 'get', ids['order-1'], '--json']);
+    ok(json);
+    expect(JSON.parse(json.stdout)).to.deep.equal(await conversion(ids['order-1']));
+    fails(await tenx(['conversions', 'get', '00000000-0000-7000-8000-000000000000']), 1, 'tenx: Conversion not found.');
+    const partner = await partnerToken(server, tenant, 'alpha');
+    const asPartner = await runNode([TENX, 'conversions', 'get', ids['order-1']], { ...process.env, XDG_CONFIG_HOME: configHome, TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: partner.token });
+    fails(asPartner, 2, 'a partner login lists its conversions (tenx conversions list)');
+  });
+
   it('conversions reverse: part, the same key again (deduped), the rest; the server holds one reversal each and the commissions follow', async () => {
     const part = await tenx(['conversions', 'reverse', 'order-1', '--amount', '30', '--reason', 'refund', '--note', 'one item returned']);
     ok(part);

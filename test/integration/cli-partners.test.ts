@@ -56,6 +56,15 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     ok(list);
     expect(list.stdout).to.match(/alpha\s+Alpha Media\s+ACTIVE\s+10\.00/);
     expect(list.stdout).to.match(/beta\s+Beta Deals\s+SUSPENDED/);
+    const one = await tenx(['partners', 'get', 'alpha'], asOwner());
+    ok(one);
+    const alpha = (await api('/partners/alpha')).body;
+    expect(one.stdout.split('\n')).to.deep.equal(['alpha  ACTIVE', '  name:            Alpha Media', '  e-mail:          -', '  minimum payout:  10.00', `  created:         ${alpha.createdAt}`, '']);
+    const oneJson = await tenx(['partners', 'get', 'alpha', '--json'], asOwner());
+    ok(oneJson);
+    expect(JSON.parse(oneJson.stdout)).to.deep.equal(alpha);
+    const unknown = await tenx(['partners', 'get', 'gamma'], asOwner());
+    expect([unknown.code, unknown.stdout, unknown.stderr]).to.deep.equal([1, '', 'tenx: Partner not found.\n']);
 
     await server.http.patch(`/v2/handles/${tenant.handle}/campaigns/alpha-deal`).set(tenant.auth).send({ partnerId: 'alpha' }).expect(200);
     await server.http
@@ -87,6 +96,9 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(me.stdout).to.include(`handle ${tenant.handle}: partner alpha (`).and.include('ACTIVE').and.match(/^CURRENCY\s+PENDING\s+APPROVED\s+PAID$/m);
     expect(me.stderr).to.include('no balance yet');
     const meJson = JSON.parse((await tenx(['whoami', '--json'])).stdout);
+    const asPartnerGet = await tenx(['partners', 'get', 'alpha']);
+    expect([asPartnerGet.code, asPartnerGet.stdout]).to.deep.equal([2, '']);
+    expect(asPartnerGet.stderr).to.include('a partner login reads its own partner, with its balances, by tenx whoami');
     expect(meJson.partner).to.deep.include({ partnerId: 'alpha', status: 'ACTIVE' });
     const owner = await tenx(['whoami'], asOwner());
     ok(owner);

@@ -88,6 +88,31 @@ describe('tenx CLI: payouts list by partner and status, one page at a time', fun
     expect(seen.sort()).to.deep.equal(payouts.map((p) => p.payoutId).sort());
   });
 
+  it('payouts get: one payout by its id or its first 8 characters; a partner token reads its own, and another\'s is not found', async () => {
+    const paid = payouts.find((p) => p.partnerId === 'alpha' && p.currency === 'EUR')!;
+    const held = (await server.http.get(`/v2/handles/${tenant.handle}/payouts/${paid.payoutId}`).set(tenant.auth).expect(200)).body;
+    const shown = await tenx(['payouts', 'get', paid.payoutId.slice(0, 8)]);
+    ok(shown);
+    expect(shown.stdout.split('\n').slice(0, 6)).to.deep.equal([
+      `${paid.payoutId}  paid`,
+      '  partner:     alpha',
+      '  amount:      20.00 EUR over 1 line',
+      `  period end:  ${held.periodEnd}`,
+      `  created:     ${held.createdAt}`,
+      `  paid:        ${held.paidAt}`,
+    ]);
+    const json = await tenx(['payouts', 'get', paid.payoutId, '--json']);
+    ok(json);
+    expect(JSON.parse(json.stdout)).to.deep.equal(held);
+    const { token } = await partnerToken(server, tenant, 'alpha');
+    const own = await tenx(['payouts', 'get', paid.payoutId, '--json'], token);
+    ok(own);
+    expect(JSON.parse(own.stdout).payoutId).to.equal(paid.payoutId);
+    const betas = payouts.find((p) => p.partnerId === 'beta')!;
+    const other = await tenx(['payouts', 'get', betas.payoutId], token);
+    expect([other.code, other.stdout, other.stderr]).to.deep.equal([1, '', 'tenx: Payout not found.\n']);
+  });
+
   it('bad options are usage errors (exit 2) naming the option; --help shows an example', async () => {
     fails(await tenx(['payouts', 'list', '--status', 'done']), "option '--status <status>' argument 'done' is invalid");
     fails(await tenx(['payouts', 'list', '--limit', '501']), "option '--limit <n>' argument '501' is invalid");
