@@ -77,6 +77,29 @@ export function uuidArg(value: string): string {
   return value;
 }
 
+/**
+ * A partner's or campaign's id (the API's `^[a-z0-9][a-z0-9-]{0,63}$`). Checked here because an empty one named the
+ * list instead: `tenx partners get ''` printed the list as one partner of undefined fields, exit 0.
+ */
+export function slugIdArg(what: 'partner' | 'campaign') {
+  return (value: string): string => {
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(value)) {
+      throw new InvalidArgumentError(`expected a ${what} id (lower-case letters, digits and dashes, e.g. ${what === 'partner' ? 'alpha-media' : 'partner-alpha'}), got "${value}"`);
+    }
+    return value;
+  };
+}
+
+/** A conversion's id; the merchant's order id is not one (`conversions list --key` finds it). */
+export function conversionIdArg(value: string): string {
+  try {
+    return uuidArg(value);
+  } catch {
+    const hint = value ? ` (by its order id: tenx conversions list --key ${value})` : '';
+    throw new InvalidArgumentError(`expected a conversion id like 0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77, got "${value}"${hint}`);
+  }
+}
+
 /** A payout's id, or its first characters (8 at least) as the dashboard shows it: resolved by payoutId() (payouts.ts). */
 export function payoutIdArg(value: string): string {
   if (!/^[0-9a-f]{8}[0-9a-f-]{0,28}$/i.test(value)) {

@@ -1,6 +1,6 @@
 // `tenx campaigns ...`: one campaign per partner (seed workflow 1), paused and resumed from scripts.
 import { Option, type Command } from 'commander';
-import { intArg, jsonArg, moneyArg } from './args.ts';
+import { intArg, jsonArg, moneyArg, slugIdArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { UsageError } from './errors.ts';
 import { action, printJson, printTable } from './output.ts';
@@ -172,7 +172,8 @@ export function registerCampaignCommands(program: Command) {
     );
 
   campaigns
-    .command('get <campaignId>')
+    .command('get')
+    .argument('<campaignId>', 'its id', slugIdArg('campaign'))
     .description('show one campaign with its routing rules')
     .option('--json', 'print the raw JSON')
     .action(
@@ -186,7 +187,8 @@ export function registerCampaignCommands(program: Command) {
     );
 
   campaigns
-    .command('update <campaignId>')
+    .command('update')
+    .argument('<campaignId>', 'its id', slugIdArg('campaign'))
     .description('change a campaign\'s destination, title, routing rules, attribution window, partner or maximum conversion value')
     .option('--destination <url>', 'new primary destination URL')
     .option('--title <title>', 'new link title; --title \'\' removes it')
@@ -218,7 +220,8 @@ export function registerCampaignCommands(program: Command) {
   }
 
   campaigns
-    .command('archive <campaignId>')
+    .command('archive')
+    .argument('<campaignId>', 'its id', slugIdArg('campaign'))
     .description('archive a campaign (DELETE): its link stops, its data stays')
     .option('--json', 'print the archived campaign as JSON')
     .action(

@@ -1,6 +1,6 @@
 // `tenx conversions list` and `get`: recorded conversions with their partner and what reversals took back (conversions.read).
 import { Option, type Command } from 'commander';
-import { intArg, timeArg, toArg } from './args.ts';
+import { conversionIdArg, intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
 import { UsageError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
@@ -103,7 +103,8 @@ export function registerConversionList(conversions: Command) {
     );
 
   conversions
-    .command('get <conversionId>')
+    .command('get')
+    .argument('<conversionId>', 'its id (from `tenx conversions list`)', conversionIdArg)
     .description('show one conversion: order key, campaign, partner, value, what reversals took back, its click and sub-IDs')
     .option('--json', 'print the raw JSON')
     .addHelpText('after', examples('tenx conversions get 0193a0c4-5b1e-7c2d-8e3f-4a5b6c7d8e9f', 'tenx conversions list --key order-790   # by the order id'))

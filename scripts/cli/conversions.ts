@@ -97,11 +97,11 @@ async function record(o: RecordOptions) {
 export function registerConversionCommands(program: Command) {
   const conversions = program
     .command('conversions')
-    .summary("record conversions as the merchant's server does; list and reverse them (refunds, chargebacks)")
+    .summary("record conversions as the merchant's server does; list them, show one, reverse them (refunds, chargebacks)")
     .description(
       "record conversions as the merchant's server does: --token with conversions.write authenticates them; without it " +
         "the handle's publicConversions decides (new handles: flagged unauthenticated, commissions never auto-approved). " +
-        'List them (conversions.read) and reverse them (conversions.write) with the stored login',
+        'List them and show one (conversions.read), and reverse them (conversions.write) with the stored login',
     );
   conversions
     .command('record')

@@ -1,6 +1,6 @@
 // `tenx partners ...`: the handle's partners (contract v2.1); their portal tokens (tenx_ptk_) are partner-tokens.ts.
 import { Option, type Command } from 'commander';
-import { decimalArg } from './args.ts';
+import { decimalArg, slugIdArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { UsageError } from './errors.ts';
 import { registerPartnerTokenCommands } from './partner-tokens.ts';
@@ -42,7 +42,8 @@ export function registerPartnerCommands(program: Command) {
     );
 
   partners
-    .command('get <partnerId>')
+    .command('get')
+    .argument('<partnerId>', 'its id', slugIdArg('partner'))
     .description('show one partner: name, status, e-mail, minimum payout, since when (a partner login: tenx whoami)')
     .option('--json', 'print the raw JSON')
     .action(
@@ -84,7 +85,8 @@ export function registerPartnerCommands(program: Command) {
     );
 
   partners
-    .command('update <partnerId>')
+    .command('update')
+    .argument('<partnerId>', 'its id', slugIdArg('partner'))
     .description('change a partner: name, e-mail, status (SUSPENDED: links keep redirecting, new commissions are rejected), minimum payout')
     .option('--name <name>', 'display name')
     .option('--email <email>', "contact e-mail; --email '' removes it")

@@ -25,7 +25,7 @@ function describePayout(p: Payout): string {
   return [
     `${p.payoutId}  ${p.status}`,
     `  partner:     ${p.partnerId}`,
-    `  amount:      ${money(p.amount)} ${p.currency} over ${p.commissionCount} ${p.commissionCount === 1 ? 'line' : 'lines'}`,
+    `  amount:      ${money(p.amount)} ${p.currency} over ${p.commissionCount} ${p.commissionCount === 1 ? 'line' : 'lines'}${p.status === 'canceled' ? ' (when canceled: they are approved again, for a later run)' : ''}`,
     `  period end:  ${p.periodEnd}`,
     `  created:     ${p.createdAt}`,
     ...(p.paidAt ? [`  paid:        ${p.paidAt}${p.reference ? `  reference ${p.reference}` : ''}`] : []),

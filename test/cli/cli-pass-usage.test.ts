@@ -33,6 +33,7 @@ describe('tenx: a mistyped id is a usage error (exit 2) before any request, on e
     [['payouts', 'mark-paid', 'nope'], "argument 'payoutId'"],
     [['payouts', 'cancel', 'nope'], "argument 'payoutId'"],
     [['payouts', 'statement', 'nope'], "argument 'payoutId'"],
+    [['payouts', 'get', 'nope'], "argument 'payoutId'"],
     [['tokens', 'revoke', 'nope'], "argument 'tokenId'"],
     [['tokens', 'rotate', 'nope'], "argument 'tokenId'"],
     [['webhooks', 'rm', 'nope'], "argument 'webhookId'"],

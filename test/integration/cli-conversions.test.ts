@@ -110,7 +110,7 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
     const shown = await tenx(['conversions', 'get', ids['order-2']]);
     ok(shown);
     const held = await conversion(ids['order-2']);
-    expect(shown.stdout.split('\n')).to.include.members([
+    expect(shown.stdout.split('\n')).to.deep.equal([
       `${ids['order-2']}  recorded  affiliate_click`,
       `  created:        ${held.createdAt}`,
       '  order key:      order-2',
@@ -120,11 +120,16 @@ describe('tenx CLI: a manager lists conversions and reverses refunds without cur
       '  reversed:       0.00',
       '  authenticated:  no (ctx only)',
       `  click:          ${held.clickId}`,
+      '',
     ]);
     const json = await tenx(['conversions', 'get', ids['order-1'], '--json']);
     ok(json);
     expect(JSON.parse(json.stdout)).to.deep.equal(await conversion(ids['order-1']));
     fails(await tenx(['conversions', 'get', '00000000-0000-7000-8000-000000000000']), 1, 'tenx: Conversion not found.');
+    // An order id, or nothing, is a usage error before any request (an empty id named the list: undefined fields, exit 0).
+    fails(await tenx(['conversions', 'get', 'order-2']), 2, 'expected a conversion id like');
+    expect((await tenx(['conversions', 'get', 'order-2'])).stderr).to.include('(by its order id: tenx conversions list --key order-2)');
+    fails(await tenx(['conversions', 'get', '']), 2, 'expected a conversion id like');
     const partner = await partnerToken(server, tenant, 'alpha');
     const asPartner = await runNode([TENX, 'conversions', 'get', ids['order-1']], { ...process.env, XDG_CONFIG_HOME: configHome, TENX_URL: server.url, TENX_HANDLE: tenant.handle, TENX_TOKEN: partner.token });
     fails(asPartner, 2, 'a partner login lists its conversions (tenx conversions list)');

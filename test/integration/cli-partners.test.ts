@@ -65,6 +65,12 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(JSON.parse(oneJson.stdout)).to.deep.equal(alpha);
     const unknown = await tenx(['partners', 'get', 'gamma'], asOwner());
     expect([unknown.code, unknown.stdout, unknown.stderr]).to.deep.equal([1, '', 'tenx: Partner not found.\n']);
+    // An empty id named the list (printed as one partner of undefined fields, exit 0): a usage error now, as for campaigns.
+    for (const args of [['partners', 'get', ''], ['partners', 'update', '', '--name', 'X'], ['campaigns', 'get', ''], ['campaigns', 'archive', '']]) {
+      const bad = await tenx(args, asOwner());
+      expect([bad.code, bad.stdout], args.join(' ')).to.deep.equal([2, '']);
+      expect(bad.stderr).to.match(/expected a (partner|campaign) id \(lower-case letters, digits and dashes/);
+    }
 
     await server.http.patch(`/v2/handles/${tenant.handle}/campaigns/alpha-deal`).set(tenant.auth).send({ partnerId: 'alpha' }).expect(200);
     await server.http

@@ -93,14 +93,19 @@ describe('tenx CLI: payouts list by partner and status, one page at a time', fun
     const held = (await server.http.get(`/v2/handles/${tenant.handle}/payouts/${paid.payoutId}`).set(tenant.auth).expect(200)).body;
     const shown = await tenx(['payouts', 'get', paid.payoutId.slice(0, 8)]);
     ok(shown);
-    expect(shown.stdout.split('\n').slice(0, 6)).to.deep.equal([
+    expect(shown.stdout.split('\n')).to.deep.equal([
       `${paid.payoutId}  paid`,
       '  partner:     alpha',
       '  amount:      20.00 EUR over 1 line',
       `  period end:  ${held.periodEnd}`,
       `  created:     ${held.createdAt}`,
       `  paid:        ${held.paidAt}`,
+      '',
     ]);
+    const canceled = payouts.find((p) => p.partnerId === 'beta')!;
+    const shownCanceled = await tenx(['payouts', 'get', canceled.payoutId]);
+    ok(shownCanceled);
+    expect(shownCanceled.stdout).to.include(`${canceled.payoutId}  canceled\n`).and.include('  amount:      30.00 USD over 1 line (when canceled: they are approved again, for a later run)\n');
     const json = await tenx(['payouts', 'get', paid.payoutId, '--json']);
     ok(json);
     expect(JSON.parse(json.stdout)).to.deep.equal(held);
