@@ -1,11 +1,13 @@
 import type { ClickFacts } from '../plugins/index.ts';
 import type { CtxClaims, CtxCodec } from './ctx-token.ts';
-import { appendCtx, chooseDestination, type CompiledRules } from './routing.ts';
+import { appendCtx, chooseDestination, takeConditionErrors, type CompiledRules, type ConditionError } from './routing.ts';
 
 /** Where one click goes: the chosen destination, and the Location with the signed ctx appended. */
 export interface Located {
   destination: string;
   location: string;
+  /** Plugin conditions that threw while this click was matched (their rules did not apply). */
+  conditionErrors?: ConditionError[];
 }
 
 /** Rule matching + ctx signing: the work that runs inline or in a piscina worker (same function). */
@@ -18,5 +20,8 @@ export function locate(
   claims: CtxClaims,
 ): Located {
   const destination = chooseDestination(rules, fallbackUrl, facts);
-  return { destination, location: appendCtx(destination, ctxParam, codec.sign(claims)) };
+  const located: Located = { destination, location: appendCtx(destination, ctxParam, codec.sign(claims)) };
+  const errors = takeConditionErrors();
+  if (errors) located.conditionErrors = errors;
+  return located;
 }

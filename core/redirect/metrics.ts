@@ -83,6 +83,13 @@ export const clickJudgementsSkipped = new client.Counter({
   registers: [registry],
 });
 
+export const routingConditionErrors = new client.Counter({
+  name: 'tenx_routing_condition_errors_total',
+  help: "A goal type's routing condition that threw while a click was matched (its rule did not apply; the click went on to the next rule)",
+  labelNames: ['condition'],
+  registers: [registry],
+});
+
 export const clicksSpilled = new client.Counter({
   name: 'tenx_clicks_spilled_total',
   help: 'Clicks written to the spill file under DATA_DIR because the buffer was full',

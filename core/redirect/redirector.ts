@@ -13,14 +13,17 @@ import type { ClickRecorder } from './click-recorder.ts';
 import type { CtxClaims, CtxCodec } from './ctx-token.ts';
 import type { CompiledLink } from './link-cache.ts';
 import { locate, type Located } from './locate.ts';
-import { redirectCount, redirectDuration, type RedirectLane, type RedirectMode } from './metrics.ts';
+import { redirectCount, redirectDuration, routingConditionErrors, type RedirectLane, type RedirectMode } from './metrics.ts';
 import { AUTO_WORKERS_MIN_MATCH_US, createOffloadPool, type OffloadPool } from './offload.ts';
-import { appendCtx, chooseDestination } from './routing.ts';
+import { appendCtx, chooseDestination, takeConditionErrors, type ConditionError } from './routing.ts';
 
 // `auto` times one click in 16 on links with rules and judges each window of 9 samples by its
 // median, so a cold JIT or a GC pause in a few samples cannot move a fast link to the workers.
 const SAMPLE_MASK = 15;
 const WINDOW = 9;
+// A throwing routing condition is logged once a minute per condition (counted every time): a broken one on a busy link
+// would otherwise write a line per click.
+const CONDITION_LOG_EVERY_MS = 60_000;
 
 // Pre-bound metric children, found without building a key string per click: label lookups cost more than the increment itself.
 const counters: Partial<Record<RedirectMode, Partial<Record<RedirectLane, { inc(): void }>>>> = {};
@@ -53,6 +56,7 @@ export interface RedirectorOptions {
 
 export class Redirector {
   private pool: OffloadPool | null = null;
+  private readonly conditionLoggedAt = new Map<string, number>();
   private readonly mode: Config['redirectOffload'];
 
   private readonly opts: RedirectorOptions;
@@ -106,7 +110,21 @@ export class Redirector {
     ]);
     c.res.end();
     observe(mode, c.lane, (performance.now() - c.started) / 1000);
+    if (located.conditionErrors) this.conditionsThrew(c.link, located.conditionErrors);
     if (c.req.method === 'GET') this.opts.recorder.record(c.link, c.facts, c.clickId, located.destination);
+  }
+
+  private conditionsThrew(link: CompiledLink, errors: ConditionError[]): void {
+    const now = Date.now();
+    for (const { condition, message } of errors) {
+      routingConditionErrors.inc({ condition });
+      if (now - (this.conditionLoggedAt.get(condition) ?? -Infinity) < CONDITION_LOG_EVERY_MS) continue;
+      this.conditionLoggedAt.set(condition, now);
+      this.opts.log.warn(
+        { condition, goalType: link.goalType, handle: link.handle, campaignId: link.campaignId, err: message },
+        'routing condition threw: its rule did not apply (logged at most once a minute per condition; tenx_routing_condition_errors_total counts each)',
+      );
+    }
   }
 
   private fail(res: ServerResponse, err: unknown): void {
@@ -127,7 +145,10 @@ export class Redirector {
     const t = performance.now();
     const destination = chooseDestination(link.rules, link.destinationUrl, facts);
     this.learn(link, (performance.now() - t) * 1000);
-    return { destination, location: appendCtx(destination, link.ctxParam, this.opts.codec.sign(claims)) };
+    const located: Located = { destination, location: appendCtx(destination, link.ctxParam, this.opts.codec.sign(claims)) };
+    const errors = takeConditionErrors();
+    if (errors) located.conditionErrors = errors;
+    return located;
   }
 
   /** `auto`: a link whose matching costs more than a pool round trip moves to the workers (until it is recompiled). */

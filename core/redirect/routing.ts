@@ -14,7 +14,7 @@ export interface CompiledRule {
   readonly countries: ReadonlySet<string> | null;
   readonly devices: ReadonlySet<string> | null;
   readonly languages: ReadonlySet<string> | null;
-  readonly extra: readonly { readonly kind: ConditionKind; readonly value: unknown }[];
+  readonly extra: readonly { readonly name: string; readonly kind: ConditionKind; readonly value: unknown }[];
   /** A condition this process cannot evaluate (plugin gone, malformed value): the rule never matches. */
   readonly unusable: boolean;
 }
@@ -39,7 +39,7 @@ function compileRule(rule: RoutingRule, extraKinds: Record<string, ConditionKind
   let countries: Set<string> | null = null;
   let devices: Set<string> | null = null;
   let languages: Set<string> | null = null;
-  const extra: { kind: ConditionKind; value: unknown }[] = [];
+  const extra: { name: string; kind: ConditionKind; value: unknown }[] = [];
   let unusable = false;
   let entries = 0;
   for (const [name, value] of Object.entries(rule.conditions ?? {})) {
@@ -49,7 +49,7 @@ function compileRule(rule: RoutingRule, extraKinds: Record<string, ConditionKind
     else if (name === 'deviceIn') set = devices = stringSet(value, same);
     else if (name === 'languageIn') set = languages = stringSet(value, lower);
     else if (Object.hasOwn(extraKinds, name)) {
-      extra.push({ kind: extraKinds[name], value });
+      extra.push({ name, kind: extraKinds[name], value });
       entries += Array.isArray(value) ? value.length : 1;
       continue;
     } else {
@@ -81,11 +81,29 @@ export function ruleCost(compiled: CompiledRules): number {
   return compiled.cost;
 }
 
-function extraHolds(kind: ConditionKind, value: unknown, click: ClickFacts): boolean {
+/** A plugin condition that threw while a click was matched: its rule did not apply. */
+export interface ConditionError {
+  condition: string;
+  message: string;
+}
+
+// What threw during the last chooseDestination() of this thread, for the caller to take (takeConditionErrors): the
+// redirect logs and counts it, the offload worker hands it back with its answer. Only a throw writes here.
+const thrown: ConditionError[] = [];
+
+/** The conditions that threw since the last call (undefined when none did, as almost always). */
+export function takeConditionErrors(): ConditionError[] | undefined {
+  return thrown.length > 0 ? thrown.splice(0) : undefined;
+}
+
+function extraHolds(name: string, kind: ConditionKind, value: unknown, click: ClickFacts): boolean {
   try {
     return kind.matches(value, click) === true;
-  } catch {
-    return false; // a throwing plugin condition must not break a redirect: the rule just does not apply
+  } catch (err) {
+    // A throwing plugin condition must not break a redirect: the rule just does not apply. It was silent, so a plugin
+    // author had no way to see a broken condition (an integrator's pass): now it is logged and counted by the caller.
+    if (thrown.length < 16) thrown.push({ condition: name, message: err instanceof Error ? err.message : String(err) });
+    return false;
   }
 }
 
@@ -97,7 +115,7 @@ function ruleMatches(rule: CompiledRule, click: ClickFacts, source: string): boo
   if (rule.devices && !rule.devices.has(click.device)) return false;
   // The visitor's language is the one it prefers most: `en-US, de;q=0.1` reads English, and is not sent to the German page.
   if (rule.languages && !(click.languages.length > 0 && rule.languages.has(click.languages[0]))) return false;
-  for (const { kind, value } of rule.extra) if (!extraHolds(kind, value, click)) return false;
+  for (const { name, kind, value } of rule.extra) if (!extraHolds(name, kind, value, click)) return false;
   return true;
 }
 
