@@ -81,8 +81,11 @@ const PATTERNS_SAID = new Map([
   ['^[a-z0-9][a-z0-9_-]{0,63}$', 'must be 1 to 64 lower-case letters, digits, hyphens or underscores, starting with a letter or digit'],
 ]);
 
-/** Enums up to this size are listed whole in their error; longer ones (currencies) by count and a few examples. */
-const ENUM_LISTED = 12;
+/**
+ * Enums up to this size are listed whole in their error (webhook event types, 13; groupBy keys, 14: an integrator could not
+ * see which event type to write from "13 allowed values (3 of them, …)"); longer ones (currencies) by count and a few examples.
+ */
+const ENUM_LISTED = 20;
 
 function enumMessage(e: ErrorObject): string {
   const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;

@@ -188,9 +188,12 @@ export class WebhookService {
 
   private async checkChannel(handle: string, channel: string): Promise<void> {
     if ((await this.deps.pluginHost.forHandle(handle)).channel(channel)) return;
-    throw invalidRequest('The request body is invalid.', [
-      { pointer: '/body/channel', message: `is not a notification channel enabled for this handle (${channel})` },
-    ]);
+    // Unknown and disabled read the same, and only one of them is fixed by enabling it for the handle.
+    const loaded = this.deps.pluginHost.get(channel)?.kind === 'notification-channel';
+    const message = loaded
+      ? `is not enabled for this handle (${channel}): enable it with PUT /v2/handles/${handle}/plugins/${channel} {"enabled": true}`
+      : `is no notification channel this server loaded (${channel}): GET /v2/handles/${handle}/plugins lists them; a plugin's own is loaded with PLUGINS`;
+    throw invalidRequest('The request body is invalid.', [{ pointer: '/body/channel', message }]);
   }
 
   /** 400 endpoint_not_allowed with the guard's reason (at create, and again at rotation). */

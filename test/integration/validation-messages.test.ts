@@ -44,6 +44,11 @@ describe('validation errors say what is wanted, not how it is checked', () => {
     expect(detail(currency.body, '/body/currency')).to.match(/^must be one of \d{3} allowed values \("[A-Z]{3}", "[A-Z]{3}", "[A-Z]{3}", …\); did you mean "USD"\?$/);
     const zzz = await server.http.post(CONVERSIONS).send({ ctx, eventType: 'affiliate_click', value: 1, currency: 'ZZZ', idempotencyKey: 'k' }).expect(400);
     expect(detail(zzz.body, '/body/currency')).to.not.include('did you mean');
+    // Webhook event types (13) are listed whole: "13 allowed values (three of them, …)" left an integrator guessing.
+    const hook = await server.http.post(`/v2/handles/${t.handle}/webhooks`).set(t.auth)
+      .send({ endpointUrl: 'https://hooks.example.com/x', eventTypes: ['conversion.recorded'] }).expect(400);
+    const said = detail(hook.body, '/body/eventTypes/0');
+    expect(said).to.match(/^must be one of "link\.clicked", /).and.include('"payout.paid"').and.not.include('…');
   });
 
   it('says a key may not hold control characters instead of printing the pattern', async () => {

@@ -142,6 +142,12 @@ for (const mode of [{ name: 'BullMQ on Redis', redis: true }, { name: 'in proces
       const off = await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth).send(body);
       expect(off.status).to.equal(400);
       expect(off.body.error.details[0].pointer).to.equal('/body/channel');
+      // Loaded but off for this handle reads differently from a name no plugin has: only the first is fixed by enabling it.
+      expect(off.body.error.details[0].message).to.equal(
+        `is not enabled for this handle (slack): enable it with PUT /v2/handles/${tenant.handle}/plugins/slack {"enabled": true}`,
+      );
+      const unknown = await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth).send({ ...body, channel: 'nope' }).expect(400);
+      expect(unknown.body.error.details[0].message).to.match(/^is no notification channel this server loaded \(nope\): GET \/v2\/handles\/\S+\/plugins lists them/);
       await server.http.put(`/v2/handles/${tenant.handle}/plugins/slack`).set(tenant.auth).send({ enabled: true }).expect(200);
       const hook = (await server.http.post(`/v2/handles/${tenant.handle}/webhooks`).set(tenant.auth).send(body).expect(201)).body;
       expect(hook.channel).to.equal('slack');
