@@ -19,7 +19,11 @@ export function locate(
   codec: CtxCodec,
   claims: CtxClaims,
 ): Located {
-  const destination = chooseDestination(rules, fallbackUrl, facts);
+  return locatedAt(chooseDestination(rules, fallbackUrl, facts), ctxParam, codec, claims);
+}
+
+/** The answer for a destination chosen just now: its Location, and any plugin condition that threw choosing it. */
+export function locatedAt(destination: string, ctxParam: string, codec: CtxCodec, claims: CtxClaims): Located {
   const located: Located = { destination, location: appendCtx(destination, ctxParam, codec.sign(claims)) };
   const errors = takeConditionErrors();
   if (errors) located.conditionErrors = errors;

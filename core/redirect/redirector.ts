@@ -12,10 +12,10 @@ import { newClickId } from './click-id.ts';
 import type { ClickRecorder } from './click-recorder.ts';
 import type { CtxClaims, CtxCodec } from './ctx-token.ts';
 import type { CompiledLink } from './link-cache.ts';
-import { locate, type Located } from './locate.ts';
+import { locate, locatedAt, type Located } from './locate.ts';
 import { redirectCount, redirectDuration, routingConditionErrors, type RedirectLane, type RedirectMode } from './metrics.ts';
 import { AUTO_WORKERS_MIN_MATCH_US, createOffloadPool, type OffloadPool } from './offload.ts';
-import { appendCtx, chooseDestination, takeConditionErrors, type ConditionError } from './routing.ts';
+import { chooseDestination, type ConditionError } from './routing.ts';
 
 // `auto` times one click in 16 on links with rules and judges each window of 9 samples by its
 // median, so a cold JIT or a GC pause in a few samples cannot move a fast link to the workers.
@@ -145,10 +145,7 @@ export class Redirector {
     const t = performance.now();
     const destination = chooseDestination(link.rules, link.destinationUrl, facts);
     this.learn(link, (performance.now() - t) * 1000);
-    const located: Located = { destination, location: appendCtx(destination, link.ctxParam, this.opts.codec.sign(claims)) };
-    const errors = takeConditionErrors();
-    if (errors) located.conditionErrors = errors;
-    return located;
+    return locatedAt(destination, link.ctxParam, this.opts.codec, claims);
   }
 
   /** `auto`: a link whose matching costs more than a pool round trip moves to the workers (until it is recompiled). */
