@@ -11,6 +11,9 @@ import { PostbackService } from './postbacks.ts';
 import { notificationRoutes } from './routes.ts';
 import { createSecretBox } from './secret-box.ts';
 import { WebhookService } from './service.ts';
+import { warnUnloadedChannels } from './unloaded-channels.ts';
+import type { PluginHost } from '../plugins/index.ts';
+import type { Logger } from 'pino';
 
 export { eventDocs } from './event-docs.ts';
 export { POSTBACK_EVENTS } from './postback-fanout.ts';
@@ -36,8 +39,9 @@ export const notificationsModule: TenxModule = {
     });
   },
   routes: () => notificationRoutes,
-  async start({ webhookInterest, webhookEngine, outbox, deliveryRetention, pg }) {
+  async start({ webhookInterest, webhookEngine, outbox, deliveryRetention, pg, pluginHost, log }) {
     trackDeliveryBacklog(pg as Pool);
+    await warnUnloadedChannels(pg as Pool, pluginHost as PluginHost, log as Logger);
     await (webhookInterest as SubscriptionInterest).start();
     // The click flusher writes link.clicked events only for handles that subscribed to them.
     (outbox as OutboxService).setInterestProvider((webhookInterest as SubscriptionInterest).wants);
