@@ -60,6 +60,21 @@ export const pluginRoutes = defineRoutes([
     },
   },
   {
+    // Beyond API.md: one plugin as the list gives it (an integrator asked GET …/plugins/{name} and got 405).
+    method: 'GET',
+    path: '/v2/handles/{handle}/plugins/{name}',
+    summary: 'One registered plugin, with whether it is enabled for this handle and its settings',
+    tags: ['plugins'],
+    auth: { scope: 'plugins.read' },
+    params: { type: 'object', properties: { handle: handleParam, name: { type: 'string', maxLength: 64 } } },
+    responses: { 200: { description: 'The plugin as it applies to this handle', schema: pluginEntry } },
+    async handler(ctx, { pluginHost }: Deps) {
+      const { handle, name } = ctx.params;
+      if (!pluginHost.get(name)) throw notFound(`Plugin "${name}"`);
+      ctx.body = describe((await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!);
+    },
+  },
+  {
     method: 'PUT',
     path: '/v2/handles/{handle}/plugins/{name}',
     summary: "Enable or disable a plugin for this handle and set its settings (validated by the plugin's schema)",

@@ -20,6 +20,7 @@ const CONTRACT: Record<string, Need> = {
   'DELETE /v2/handles/{handle}/tokens/{tokenId}': { scope: 'tokens.write' },
   'POST /v2/handles/{handle}/tokens/{tokenId}/rotate': { scope: 'tokens.write' },
   'GET /v2/handles/{handle}/plugins': { scope: 'plugins.read' },
+  'GET /v2/handles/{handle}/plugins/{name}': { scope: 'plugins.read' }, // not in API.md: one entry of the list, same scope
   'PUT /v2/handles/{handle}/plugins/{name}': { scope: 'plugins.write' },
   'POST /v2/handles/{handle}/campaigns': { scope: 'campaigns.write' }, // named
   'GET /v2/handles/{handle}/campaigns': { scope: 'campaigns.read' },

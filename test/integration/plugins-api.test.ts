@@ -18,6 +18,22 @@ describe('plugins per handle', () => {
     expect(res.body.trackingPresets.map((p: { name: string }) => p.name)).to.include('custom_webhook');
   });
 
+  it('reads one plugin as the list gives it; an unknown name is 404; another handle\'s token is refused', async () => {
+    const { a } = servers;
+    const { handle, auth } = await createHandle(a);
+    const other = await createHandle(a);
+    await a.http.put(`/v2/handles/${handle}/plugins/burst`).set(auth).send({ enabled: true, settings: { maxClicksPerMinute: 42 } }).expect(200);
+    const list = (await a.http.get(`/v2/handles/${handle}/plugins`).set(auth).expect(200)).body;
+    const one = await a.http.get(`/v2/handles/${handle}/plugins/burst`).set(auth).expect(200);
+    expect(one.body).to.deep.equal(list.botDetectors.find((p: { name: string }) => p.name === 'burst'));
+    expect(one.body.settings).to.include({ maxClicksPerMinute: 42 });
+    const unknown = await a.http.get(`/v2/handles/${handle}/plugins/nope`).set(auth).expect(404);
+    expect(unknown.body.error.code).to.equal('not_found');
+    const foreign = await a.http.get(`/v2/handles/${handle}/plugins/burst`).set(other.auth);
+    expect(foreign.status).to.equal(404); // API.md: another tenant's existence is never revealed
+    expect(JSON.stringify(foreign.body)).to.not.include('42');
+  });
+
   it('changes a plugin for one handle only, audited, seen by another process within 1 s', async () => {
     const { a, b } = servers;
     const one = await createHandle(a);
