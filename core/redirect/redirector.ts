@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
 import { requestIdFrom } from '../http/request-id.ts';
+import { LogThrottle } from '../infra/log-throttle.ts';
 import type { ClickFacts } from '../plugins/index.ts';
 import { clickFacts, type FactsEnv } from './click-facts.ts';
 import { newClickId } from './click-id.ts';
@@ -21,9 +22,6 @@ import { chooseDestination, type ConditionError } from './routing.ts';
 // median, so a cold JIT or a GC pause in a few samples cannot move a fast link to the workers.
 const SAMPLE_MASK = 15;
 const WINDOW = 9;
-// A throwing routing condition is logged once a minute per condition (counted every time): a broken one on a busy link
-// would otherwise write a line per click.
-const CONDITION_LOG_EVERY_MS = 60_000;
 
 // Pre-bound metric children, found without building a key string per click: label lookups cost more than the increment itself.
 const counters: Partial<Record<RedirectMode, Partial<Record<RedirectLane, { inc(): void }>>>> = {};
@@ -56,13 +54,16 @@ export interface RedirectorOptions {
 
 export class Redirector {
   private pool: OffloadPool | null = null;
-  private readonly conditionLoggedAt = new Map<string, number>();
+  // A throwing routing condition is logged once a minute per condition (counted every time): a broken one on a busy
+  // link would otherwise write a line per click.
+  private readonly warnings: LogThrottle;
   private readonly mode: Config['redirectOffload'];
 
   private readonly opts: RedirectorOptions;
   constructor(opts: RedirectorOptions) {
     this.opts = opts;
     this.mode = opts.config.redirectOffload;
+    this.warnings = new LogThrottle(opts.log);
     if (this.mode === 'workers') this.pool = createOffloadPool(opts.config);
   }
 
@@ -115,14 +116,12 @@ export class Redirector {
   }
 
   private conditionsThrew(link: CompiledLink, errors: ConditionError[]): void {
-    const now = Date.now();
     for (const { condition, message } of errors) {
       routingConditionErrors.inc({ condition });
-      if (now - (this.conditionLoggedAt.get(condition) ?? -Infinity) < CONDITION_LOG_EVERY_MS) continue;
-      this.conditionLoggedAt.set(condition, now);
-      this.opts.log.warn(
+      this.warnings.warn(
+        `condition:${condition}`,
         { condition, goalType: link.goalType, handle: link.handle, campaignId: link.campaignId, err: message },
-        'routing condition threw: its rule did not apply (logged at most once a minute per condition; tenx_routing_condition_errors_total counts each)',
+        'routing condition threw: its rule did not apply (tenx_routing_condition_errors_total counts each)',
       );
     }
   }
