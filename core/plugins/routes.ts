@@ -32,6 +32,14 @@ const pluginEntry = {
   },
 };
 
+const pluginParams = { type: 'object', properties: { handle: handleParam, name: { type: 'string', maxLength: 64 } } } as const;
+
+/** A registered plugin as it applies to the handle (enabled or not, its settings); 404 for a name no plugin has. */
+async function activePlugin(pluginHost: PluginHost, handle: string, name: string): Promise<ActivePlugin> {
+  if (!pluginHost.get(name)) throw notFound(`Plugin "${name}"`);
+  return (await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!;
+}
+
 export const pluginRoutes = defineRoutes([
   {
     method: 'GET',
@@ -66,12 +74,10 @@ export const pluginRoutes = defineRoutes([
     summary: 'One registered plugin, with whether it is enabled for this handle and its settings',
     tags: ['plugins'],
     auth: { scope: 'plugins.read' },
-    params: { type: 'object', properties: { handle: handleParam, name: { type: 'string', maxLength: 64 } } },
+    params: pluginParams,
     responses: { 200: { description: 'The plugin as it applies to this handle', schema: pluginEntry } },
     async handler(ctx, { pluginHost }: Deps) {
-      const { handle, name } = ctx.params;
-      if (!pluginHost.get(name)) throw notFound(`Plugin "${name}"`);
-      ctx.body = describe((await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!);
+      ctx.body = describe(await activePlugin(pluginHost, ctx.params.handle, ctx.params.name));
     },
   },
   {
@@ -80,7 +86,7 @@ export const pluginRoutes = defineRoutes([
     summary: "Enable or disable a plugin for this handle and set its settings (validated by the plugin's schema)",
     tags: ['plugins'],
     auth: { scope: 'plugins.write' },
-    params: { type: 'object', properties: { handle: handleParam, name: { type: 'string', maxLength: 64 } } },
+    params: pluginParams,
     body: {
       type: 'object',
       additionalProperties: false,
@@ -90,13 +96,11 @@ export const pluginRoutes = defineRoutes([
     responses: { 200: { description: 'The plugin as it now applies to this handle', schema: pluginEntry } },
     async handler(ctx, { pluginHost, pg, audit, principal }: Deps) {
       const { handle, name } = ctx.params;
-      const manifest = pluginHost.get(name);
-      if (!manifest) throw notFound(`Plugin "${name}"`);
+      const current = await activePlugin(pluginHost, handle, name);
       const body = ctx.request.body as { enabled: boolean; settings?: Record<string, unknown> };
-      const current = (await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!;
       const settings = body.settings ?? current.settings;
       // What is sent is checked; stored settings are re-checked only against a schema (a schema-less plugin's stay as they are).
-      const problems = pluginHost.settingsProblems(name, body.settings ?? (manifest.settingsSchema ? current.settings : undefined));
+      const problems = pluginHost.settingsProblems(name, body.settings ?? (current.manifest.settingsSchema ? current.settings : undefined));
       if (problems.length) throw invalidRequest(`The settings are not valid for plugin "${name}".`, problems);
       await withTransaction(pg, async (client) => {
         await client.query(
@@ -110,8 +114,7 @@ export const pluginRoutes = defineRoutes([
         }, client);
       });
       pluginHost.invalidate(handle);
-      const updated = (await pluginHost.forHandle(handle)).all.find((p) => p.manifest.name === name)!;
-      ctx.body = describe(updated);
+      ctx.body = describe(await activePlugin(pluginHost, handle, name));
     },
   },
 ]);
