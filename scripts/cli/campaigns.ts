@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, jsonArg, moneyArg, slugIdArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
+import { registerGetCommand } from './get-command.ts';
 import { UsageError } from './errors.ts';
 import { action, printJson, printTable } from './output.ts';
 
@@ -171,20 +172,12 @@ export function registerCampaignCommands(program: Command) {
       }),
     );
 
-  campaigns
-    .command('get')
-    .argument('<campaignId>', 'its id', slugIdArg('campaign'))
-    .description('show one campaign with its routing rules')
-    .option('--json', 'print the raw JSON')
-    .action(
-      action(async (id: string, opts: { json?: boolean }) => {
-        await withClient(async (c) => {
-          const campaign: Campaign = await c.get(path(c, id));
-          if (opts.json) return printJson(campaign);
-          process.stdout.write(describeCampaign(campaign));
-        });
-      }),
-    );
+  registerGetCommand(campaigns, {
+    argument: ['<campaignId>', 'its id', slugIdArg('campaign')],
+    description: 'show one campaign with its routing rules',
+    path,
+    describe: describeCampaign,
+  });
 
   campaigns
     .command('update')

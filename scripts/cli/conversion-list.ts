@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { conversionIdArg, intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
+import { registerGetCommand } from './get-command.ts';
 import { UsageError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
@@ -102,20 +103,14 @@ export function registerConversionList(conversions: Command) {
       }),
     );
 
-  conversions
-    .command('get')
-    .argument('<conversionId>', 'its id (from `tenx conversions list`)', conversionIdArg)
-    .description('show one conversion: order key, campaign, partner, value, what reversals took back, its click and sub-IDs')
-    .option('--json', 'print the raw JSON')
-    .addHelpText('after', examples('tenx conversions get 0193a0c4-5b1e-7c2d-8e3f-4a5b6c7d8e9f', 'tenx conversions list --key order-790   # by the order id'))
-    .action(
-      action(async (id: string, o: { json?: boolean }) => {
-        await withClient(async (c) => {
-          if (c.isPartner) throw new UsageError('a partner login lists its conversions (tenx conversions list); the realm has no single-conversion route');
-          const r: StoredConversion = await c.get(c.handlePath(`/conversions/${encodeURIComponent(id)}`));
-          if (o.json) return printJson(r);
-          process.stdout.write(describeConversion(r));
-        });
-      }),
-    );
+  registerGetCommand(conversions, {
+    argument: ['<conversionId>', 'its id (from `tenx conversions list`)', conversionIdArg],
+    description: 'show one conversion: order key, campaign, partner, value, what reversals took back, its click and sub-IDs',
+    examples: ['tenx conversions get 0193a0c4-5b1e-7c2d-8e3f-4a5b6c7d8e9f', 'tenx conversions list --key order-790   # by the order id'],
+    path: (c, id) => {
+      if (c.isPartner) throw new UsageError('a partner login lists its conversions (tenx conversions list); the realm has no single-conversion route');
+      return c.handlePath(`/conversions/${encodeURIComponent(id)}`);
+    },
+    describe: describeConversion,
+  });
 }

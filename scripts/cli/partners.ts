@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { decimalArg, slugIdArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
+import { registerGetCommand } from './get-command.ts';
 import { UsageError } from './errors.ts';
 import { registerPartnerTokenCommands } from './partner-tokens.ts';
 import { action, money, printJson, printTable } from './output.ts';
@@ -16,6 +17,15 @@ interface Partner {
 }
 
 const STATUSES = ['ACTIVE', 'SUSPENDED'];
+
+const describePartner = (p: Partner) =>
+  [
+    `${p.partnerId}  ${p.status}`,
+    `  name:            ${p.name}`,
+    `  e-mail:          ${p.email ?? '-'}`,
+    `  minimum payout:  ${money(p.minimumPayout)}`,
+    `  created:         ${p.createdAt ?? '-'}`,
+  ].join('\n') + '\n';
 const path = (c: TenxClient, id?: string) => c.handlePath(`/partners${id ? `/${encodeURIComponent(id)}` : ''}`);
 
 export function registerPartnerCommands(program: Command) {
@@ -41,27 +51,15 @@ export function registerPartnerCommands(program: Command) {
       }),
     );
 
-  partners
-    .command('get')
-    .argument('<partnerId>', 'its id', slugIdArg('partner'))
-    .description('show one partner: name, status, e-mail, minimum payout, since when (a partner login: tenx whoami)')
-    .option('--json', 'print the raw JSON')
-    .action(
-      action(async (partnerId: string, o: { json?: boolean }) => {
-        await withClient(async (c) => {
-          if (c.isPartner) throw new UsageError('a partner login reads its own partner, with its balances, by tenx whoami');
-          const p: Partner = await c.get(path(c, partnerId));
-          if (o.json) return printJson(p);
-          process.stdout.write([
-            `${p.partnerId}  ${p.status}`,
-            `  name:            ${p.name}`,
-            `  e-mail:          ${p.email ?? '-'}`,
-            `  minimum payout:  ${money(p.minimumPayout)}`,
-            `  created:         ${p.createdAt ?? '-'}`,
-          ].join('\n') + '\n');
-        });
-      }),
-    );
+  registerGetCommand(partners, {
+    argument: ['<partnerId>', 'its id', slugIdArg('partner')],
+    description: 'show one partner: name, status, e-mail, minimum payout, since when (a partner login: tenx whoami)',
+    path: (c, partnerId) => {
+      if (c.isPartner) throw new UsageError('a partner login reads its own partner, with its balances, by tenx whoami');
+      return path(c, partnerId);
+    },
+    describe: describePartner,
+  });
 
   partners
     .command('create <partnerId>')

@@ -5,6 +5,7 @@ import { InvalidArgumentError } from 'commander';
 import { intArg, listArg, moneyArg, payoutIdArg, timeArg } from './args.ts';
 import { payoutId } from './payout-id.ts';
 import { streamed, withClient } from './client.ts';
+import { registerGetCommand } from './get-command.ts';
 import { ApiError } from './errors.ts';
 import { action, examples, money, printJson, printTable } from './output.ts';
 
@@ -122,21 +123,13 @@ export function registerPayoutCommands(program: Command) {
       }),
     );
 
-  payouts
-    .command('get')
-    .argument('<payoutId>', 'its id, or its first 8 characters as the dashboard shows them', payoutIdArg)
-    .description('show one payout: partner, amount and lines, status, when it was paid and its reference (a partner login: its own)')
-    .option('--json', 'print the raw JSON')
-    .addHelpText('after', examples('tenx payouts get 0407724c', 'tenx payouts statement 0407724c > lines.csv   # its lines'))
-    .action(
-      action(async (given: string, o: { json?: boolean }) => {
-        await withClient(async (c) => {
-          const p: Payout = await c.get(c.readPath(`/payouts/${encodeURIComponent(await payoutId(c, given))}`));
-          if (o.json) return printJson(p);
-          process.stdout.write(describePayout(p));
-        });
-      }),
-    );
+  registerGetCommand(payouts, {
+    argument: ['<payoutId>', 'its id, or its first 8 characters as the dashboard shows them', payoutIdArg],
+    description: 'show one payout: partner, amount and lines, status, when it was paid and its reference (a partner login: its own)',
+    examples: ['tenx payouts get 0407724c', 'tenx payouts statement 0407724c > lines.csv   # its lines'],
+    path: async (c, given) => c.readPath(`/payouts/${encodeURIComponent(await payoutId(c, given))}`),
+    describe: describePayout,
+  });
 
   payouts
     .command('mark-paid')
