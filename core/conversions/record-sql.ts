@@ -67,7 +67,7 @@ export function statement(name: string, text: string, values: unknown[]) {
  * taken in the batch's transaction before CLAIM_BATCH. A handover holds its campaign's lock exclusively from
  * before it dates itself to its commit, so a batch that got the lock either began before the handover (which
  * then dates itself after the batch committed) or sees it committed; and the batch's conversions are dated by
- * CLAIM_BATCH's own start (statement_timestamp(), after the lock), never by the transaction's. Without it a
+ * a time CLAIM_BATCH reads after the lock, never by the transaction's start. Without it a
  * conversion recorded while a handover was committing kept the former partner (its snapshot) but a time after
  * the handover: the ledger gave it to one partner and every view by time (groupBy=partner, partner funnels)
  * to the other. $1 handles, $2 campaign ids (the claim's text arrays).
@@ -144,8 +144,9 @@ with input as (
   select s.conversion_id, s.handle, s.key, s.click_id, s.campaign_id, s.event_type, s.value, s.currency,
          s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.authenticated, s.verified,
          s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.partner_id, s.browser, s.os,
-         -- This statement's start, after HANDOVER_LOCK_CLAIMS in the batch's transaction (not now(): its begin).
-         statement_timestamp()
+         -- A time after HANDOVER_LOCK_CLAIMS in the batch's transaction, read once (an InitPlan): not now() (its begin),
+         -- nor statement_timestamp(), which is the arrival of the batch's one message (claim-batcher.ts), before the locks.
+         (select clock_timestamp())
     from claimed join src s using (conversion_id)
   returning conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at, sub1, sub2, sub3, sub4, sub5
 ), recorded as (

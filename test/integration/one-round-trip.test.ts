@@ -1,0 +1,66 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { transactionInOneRoundTrip, type PreparedStatement } from '../../core/db/one-round-trip.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+// The conversion claim's transaction as one message (core/db/one-round-trip.ts), against PostgreSQL itself.
+describe('a transaction in one round trip', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  const insert: PreparedStatement = {
+    name: 'test_insert_note',
+    text: 'insert into notes (id, body, at) values ($1::int, $2::text, (select clock_timestamp())) returning id, body, at, statement_timestamp() as message_at',
+  };
+  before(async () => {
+    db = await createTestDatabase();
+    // One connection: every call below reuses the same session (its prepared statement, its transaction state).
+    pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    await pool.query('create table notes (id int primary key, body text)');
+    await pool.query('alter table notes add column at timestamptz');
+    await pool.query('create table log (line text)');
+  });
+  after(async () => {
+    await pool.end();
+    await db.drop();
+  });
+
+  it("commits the prelude's and the statement's writes and returns the statement's rows; text comes back as it was", async () => {
+    const body = `it's a "quote", a back\\slash, {braces}, é 漢字 and a line\nbreak`;
+    const result = await transactionInOneRoundTrip<{ id: number; body: string }>(pool, "insert into log values ('first')", insert, [1, body]);
+    expect(result.rows).to.have.length(1);
+    expect(result.rows[0]).to.include({ id: 1, body });
+    const other = new pg.Client({ connectionString: db.url });
+    await other.connect();
+    try {
+      expect((await other.query('select body from notes where id = 1')).rows).to.deep.equal([{ body }]);
+      expect((await other.query('select line from log')).rows).to.deep.equal([{ line: 'first' }]);
+    } finally {
+      await other.end();
+    }
+  });
+
+  it('passes null as NULL', async () => {
+    const { rows } = await transactionInOneRoundTrip<{ id: number; body: string | null }>(pool, '', insert, [2, null]);
+    expect(rows.map(({ id, body }) => ({ id, body }))).to.deep.equal([{ id: 2, body: null }]);
+  });
+
+  it('a failing statement rolls the prelude back and leaves the connection out of the failed transaction, its statement still prepared', async () => {
+    const err = await transactionInOneRoundTrip(pool, "insert into log values ('lost')", insert, [1, 'again']).catch((e: unknown) => e);
+    expect(err).to.have.property('code', '23505');
+    const client = await pool.connect();
+    try {
+      // The one pooled connection: not in an aborted transaction (a query runs), the prelude's row gone.
+      expect((await client.query("select count(*)::int as n from log where line = 'lost'")).rows).to.deep.equal([{ n: 0 }]);
+      expect((await client.query("select count(*)::int as n from pg_prepared_statements where name = 'test_insert_note'")).rows).to.deep.equal([{ n: 1 }]);
+    } finally {
+      client.release();
+    }
+    const { rows } = await transactionInOneRoundTrip<{ id: number }>(pool, '', insert, [3, 'after the failure']);
+    expect(rows.map((r) => r.id)).to.deep.equal([3]);
+  });
+
+  it("statement_timestamp() is the message's arrival, before the prelude; clock_timestamp() read in the statement comes after it", async () => {
+    const { rows: [r] } = await transactionInOneRoundTrip<{ at: Date; message_at: Date }>(pool, 'select pg_sleep(0.2)', insert, [4, 'slept']);
+    expect(r.at.getTime() - r.message_at.getTime()).to.be.at.least(200);
+  });
+});
