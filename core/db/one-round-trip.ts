@@ -7,6 +7,8 @@ export interface PreparedStatement {
 }
 
 const preparedOn = new WeakMap<PoolClient, Set<string>>();
+/** 26000: `execute` of a name this session has not prepared. */
+const INVALID_SQL_STATEMENT_NAME = '26000';
 
 async function prepareOnce(client: PoolClient, statement: PreparedStatement): Promise<void> {
   let names = preparedOn.get(client);
@@ -23,7 +25,8 @@ async function prepareOnce(client: PoolClient, statement: PreparedStatement): Pr
  * trips, each waiting for the other side's event loop (bench: ~25 % more conversions a second with one). Each value is
  * passed as an escaped literal (pg.escapeLiteral of its text form) that the statement's own casts type; null as NULL.
  * A failure anywhere leaves the rest unrun and the transaction rolled back. Note: statement_timestamp() is then the
- * message's arrival for every statement of it (use clock_timestamp() for a time after the prelude's locks).
+ * message's arrival for every statement of it (use clock_timestamp() for a time after the prelude's locks); and a failed
+ * message is logged by PostgreSQL (log_min_error_statement) with its values, which a parameter's `$n` never showed.
  */
 export async function transactionInOneRoundTrip<R extends QueryResultRow>(
   pool: Pick<Pool, 'connect'>, prelude: string, statement: PreparedStatement, values: readonly unknown[],
@@ -34,10 +37,14 @@ export async function transactionInOneRoundTrip<R extends QueryResultRow>(
   try {
     await prepareOnce(client, statement);
     const args = values.map((v) => (v === null || v === undefined ? 'NULL' : pg.escapeLiteral(String(v)))).join(', ');
-    const text = ['begin', prelude, `execute ${statement.name}(${args})`, 'commit'].filter(Boolean).join('; ');
+    // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
+    const text = ['begin', prelude, `execute ${statement.name}(${args})`, 'commit'].filter(Boolean).join('\n;\n');
     const results = (await client.query(text)) as unknown as QueryResult<R>[];
+    if (results.at(-1)?.command !== 'COMMIT') throw new Error(`${statement.name}: the transaction's message did not end in its commit`);
     return results[results.length - 2];
   } catch (err) {
+    // Deallocated behind our back (DISCARD ALL, a pooler in transaction mode): prepared again next time.
+    if ((err as { code?: string }).code === INVALID_SQL_STATEMENT_NAME) preparedOn.get(client)?.delete(statement.name);
     await client.query('rollback').catch((e: Error) => (broken = e));
     throw err;
   } finally {

@@ -59,6 +59,22 @@ describe('a transaction in one round trip', () => {
     expect(rows.map((r) => r.id)).to.deep.equal([3]);
   });
 
+  it('a statement deallocated behind its back (DISCARD ALL, a pooler) fails once, then is prepared again', async () => {
+    const client = await pool.connect();
+    await client.query('deallocate all');
+    client.release();
+    const err = await transactionInOneRoundTrip(pool, '', insert, [5, 'deallocated']).catch((e: unknown) => e);
+    expect(err).to.have.property('code', '26000');
+    const { rows } = await transactionInOneRoundTrip<{ id: number }>(pool, '', insert, [5, 'prepared again']);
+    expect(rows.map((r) => r.id)).to.deep.equal([5]);
+  });
+
+  it('a prelude ending in a comment does not swallow the statement or the commit', async () => {
+    const { rows } = await transactionInOneRoundTrip<{ id: number }>(pool, "insert into log values ('commented') -- a comment", insert, [6, 'x']);
+    expect(rows.map((r) => r.id)).to.deep.equal([6]);
+    expect((await pool.query("select count(*)::int as n from log where line = 'commented'")).rows).to.deep.equal([{ n: 1 }]);
+  });
+
   it("statement_timestamp() is the message's arrival, before the prelude; clock_timestamp() read in the statement comes after it", async () => {
     const { rows: [r] } = await transactionInOneRoundTrip<{ at: Date; message_at: Date }>(pool, 'select pg_sleep(0.2)', insert, [4, 'slept']);
     expect(r.at.getTime() - r.message_at.getTime()).to.be.at.least(200);
