@@ -19,7 +19,7 @@ async function prepareOnce(client: PoolClient, statement: PreparedStatement): Pr
 }
 
 /**
- * Runs `prelude` (statements, or '') with their values already inlined) and then the prepared `statement` with `values`, in one
+ * Runs `prelude` (statements with their values already inlined, or '') and then the prepared `statement` with `values`, in one
  * transaction sent as one message: `begin; prelude; execute name(literals…); commit`. pg sends a query only after the
  * one before it has answered, so `begin`, a lock statement, the statement and `commit` sent one by one are four round
  * trips, each waiting for the other side's event loop (bench: ~25 % more conversions a second with one). Each value is

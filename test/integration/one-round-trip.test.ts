@@ -15,8 +15,7 @@ describe('a transaction in one round trip', () => {
     db = await createTestDatabase();
     // One connection: every call below reuses the same session (its prepared statement, its transaction state).
     pool = new pg.Pool({ connectionString: db.url, max: 1 });
-    await pool.query('create table notes (id int primary key, body text)');
-    await pool.query('alter table notes add column at timestamptz');
+    await pool.query('create table notes (id int primary key, body text, at timestamptz)');
     await pool.query('create table log (line text)');
   });
   after(async () => {
