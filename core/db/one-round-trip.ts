@@ -1,4 +1,5 @@
 import pg, { type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import { onPooledClient } from './transaction.ts';
 
 /** A statement prepared once per connection (SQL PREPARE) under `name`, whose parameters all carry casts. */
 export interface PreparedStatement {
@@ -31,23 +32,19 @@ async function prepareOnce(client: PoolClient, statement: PreparedStatement): Pr
 export async function transactionInOneRoundTrip<R extends QueryResultRow>(
   pool: Pick<Pool, 'connect'>, prelude: string, statement: PreparedStatement, values: readonly unknown[],
 ): Promise<QueryResult<R>> {
-  const client = await pool.connect();
-  // A client whose rollback failed may still be inside the transaction: it must not go back to the pool.
-  let broken: Error | undefined;
-  try {
-    await prepareOnce(client, statement);
-    const args = values.map((v) => (v === null || v === undefined ? 'NULL' : pg.escapeLiteral(String(v)))).join(', ');
-    // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
-    const text = ['begin', prelude, `execute ${statement.name}(${args})`, 'commit'].filter(Boolean).join('\n;\n');
-    const results = (await client.query(text)) as unknown as QueryResult<R>[];
-    if (results.at(-1)?.command !== 'COMMIT') throw new Error(`${statement.name}: the transaction's message did not end in its commit`);
-    return results[results.length - 2];
-  } catch (err) {
-    // Deallocated behind our back (DISCARD ALL, a pooler in transaction mode): prepared again next time.
-    if ((err as { code?: string }).code === INVALID_SQL_STATEMENT_NAME) preparedOn.get(client)?.delete(statement.name);
-    await client.query('rollback').catch((e: Error) => (broken = e));
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+  return onPooledClient(pool, async (client) => {
+    try {
+      await prepareOnce(client, statement);
+      const args = values.map((v) => (v === null || v === undefined ? 'NULL' : pg.escapeLiteral(String(v)))).join(', ');
+      // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
+      const text = ['begin', prelude, `execute ${statement.name}(${args})`, 'commit'].filter(Boolean).join('\n;\n');
+      const results = (await client.query(text)) as unknown as QueryResult<R>[];
+      if (results.at(-1)?.command !== 'COMMIT') throw new Error(`${statement.name}: the transaction's message did not end in its commit`);
+      return results[results.length - 2];
+    } catch (err) {
+      // Deallocated behind our back (DISCARD ALL, a pooler in transaction mode): prepared again next time.
+      if ((err as { code?: string }).code === INVALID_SQL_STATEMENT_NAME) preparedOn.get(client)?.delete(statement.name);
+      throw err; // onPooledClient rolls back
+    }
+  });
 }
