@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import pg, { type Pool } from 'pg';
 import type { ConversionsDb } from './db.ts';
 import { CLAIM_BATCH, HANDOVER_LOCK_CLAIMS, statement } from './record-sql.ts';
+import { GroupCommit } from '../db/group-commit.ts';
 import { transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
 import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
 
@@ -54,12 +55,6 @@ export interface CreatedConversion {
  */
 export type ClaimOutcome = { kind: 'created'; row: CreatedConversion } | { kind: 'taken' } | { kind: 'no_click' } | { kind: 'over_cap' };
 
-interface Pending {
-  claim: Claim;
-  resolve(outcome: ClaimOutcome): void;
-  reject(err: unknown): void;
-}
-
 const MAX_BATCH = 200;
 
 /**
@@ -86,21 +81,21 @@ interface ClaimBatcherDeps {
 }
 
 /**
- * Application-level group commit. A claim runs at once while fewer than `maxInFlight` statements
- * are running; under load, claims that arrive meanwhile wait and go together in the next statement,
- * so one commit (one WAL flush) durably records many conversions. Each caller still gets its answer
- * only after its own row committed. A claim whose key is already queued or in flight in this process
- * waits for that one and comes back `taken`: its caller then answers as a repeat.
+ * Group commit of first submissions (GroupCommit): under load, the claims that arrive while a statement runs go
+ * together in the next one. A claim whose key is already queued or in flight in this process waits for that one
+ * and comes back `taken`: its caller then answers as a repeat.
  */
 export class ClaimBatcher {
-  private readonly queue: Pending[] = [];
   private readonly inProcess = new Map<string, Promise<ClaimOutcome>>();
-  private inFlight = 0;
-
+  private readonly batches: GroupCommit<Claim, ClaimOutcome>;
   private readonly deps: ClaimBatcherDeps;
 
   constructor(deps: ClaimBatcherDeps) {
     this.deps = deps;
+    this.batches = new GroupCommit({
+      execute: (claims) => this.execute(claims), log: deps.log, maxInFlight: deps.maxInFlight, maxBatch: MAX_BATCH,
+      failed: 'conversion batch failed; retrying its claims one by one',
+    });
   }
 
   async claim(claim: Claim): Promise<ClaimOutcome> {
@@ -113,37 +108,13 @@ export class ClaimBatcher {
       const outcome = await earlier.catch(() => null);
       if (outcome?.kind === 'created' || outcome?.kind === 'taken') return { kind: 'taken' };
     }
-    const promise = new Promise<ClaimOutcome>((resolve, reject) => this.queue.push({ claim, resolve, reject }));
+    const promise = this.batches.submit(claim);
     this.inProcess.set(id, promise);
     const forget = () => {
       if (this.inProcess.get(id) === promise) this.inProcess.delete(id);
     };
     promise.then(forget, forget);
-    this.pump();
     return promise;
-  }
-
-  private pump(): void {
-    while (this.inFlight < this.deps.maxInFlight && this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
-      this.inFlight++;
-      void this.run(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
-    }
-  }
-
-  private async run(batch: Pending[]): Promise<void> {
-    try {
-      const outcomes = await this.execute(batch.map((p) => p.claim));
-      batch.forEach((p, i) => p.resolve(outcomes[i]));
-    } catch (err) {
-      if (batch.length === 1) return batch[0].reject(err);
-      // Never let one submission fail its neighbours: retry each on its own.
-      this.deps.log.warn({ err, size: batch.length }, 'conversion batch failed; retrying its claims one by one');
-      for (const p of batch) await this.execute([p.claim]).then(([o]) => p.resolve(o), p.reject);
-    }
   }
 
   private async execute(claims: Claim[]): Promise<ClaimOutcome[]> {
