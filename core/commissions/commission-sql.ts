@@ -72,13 +72,17 @@ export function conversionCommissionInsert(source: string): string {
 }
 
 /**
- * Takes automatic approval away from a conversion's pending commission rows (the commission and its adjustments):
- * a person decides. `conversionId` is an SQL expression for the conversion id (null: nothing). Only the workflow
- * flag and updated_at change, never an amount: the ledger stays append-only.
+ * Takes automatic approval away from conversions' pending commission rows (the commission and its adjustments):
+ * a person decides. `conversionIds` is an SQL expression for an array of conversion ids. Only the workflow flag and
+ * updated_at change, never an amount: the ledger stays append-only. The rows are locked in `commission_id` order, as
+ * every other writer of several commission rows locks them (docs/architecture.md, the ledger's lock order).
  */
-export function holdForReviewUpdate(conversionId: string): string {
+export function holdForReviewUpdate(conversionIds: string): string {
   return `update commissions set auto_approve = false, updated_at = now()
-   where conversion_id = ${conversionId} and status = 'pending' and auto_approve
+   where commission_id in (select commission_id from commissions
+                            where conversion_id = any(${conversionIds}) and status = 'pending' and auto_approve
+                            order by commission_id for update)
+     and status = 'pending' and auto_approve
   returning commission_id`;
 }
 

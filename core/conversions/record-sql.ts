@@ -4,7 +4,7 @@
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { conversionRollupCtes } from '../analytics/index.ts';
-import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert, holdForReviewUpdate } from '../commissions/index.ts';
+import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
 import { HANDOVER_LOCKS_SHARED_SQL, partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
@@ -180,57 +180,3 @@ audit as (${auditInsertSql({
 select s.ord, s.click_found, g.allowed, c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency,
        c.authenticated, c.created_at, c.sub1, c.sub2, c.sub3, c.sub4, c.sub5
   from src s left join granted g using (ord) left join conv c using (conversion_id)`;
-
-/**
- * A repeat of a claimed key: read the original conversion (a new statement, so it sees a row a
- * concurrent first submission committed while CLAIM_BATCH waited on it), and write the
- * `conversion.deduped` or `conversion.mismatch` audit event (with the differing fields) and the
- * `conversion.deduped` outbox event in the same statement. A merchant-authenticated repeat of a
- * ctx-only original is a mismatch even with the same body: someone posted the merchant's key first, and
- * that conversion's pending commission rows stop approving by themselves.
- *
- * $1 handle, $2 key, $3 body hashes this submission may have (its own; with no metadata, also the hash of `{}`), $4 this submission's facts as jsonb
- * (clickId, eventType, value, currency, metadata, authenticated), $5 audit event id,
- * $6 outbox event id, $7 audit actor, $8 this submission is merchant-authenticated, $9 write the outbox event
- * (a subscription of the handle wants `conversion.deduped`, as for CLAIM_BATCH's events), $10 only an original of
- * the submission's own click counts (another is not found: no row, no event)
- */
-export const RECORD_REPEAT = `
-with original as (
-  select c.conversion_id, c.click_id, c.campaign_id, c.event_type, c.value, c.currency, c.metadata, c.authenticated, c.created_at,
-         c.sub1, c.sub2, c.sub3, c.sub4, c.sub5, c.body_hash <> all($3::text[]) or ($8::boolean and not c.authenticated) as mismatch
-    from idempotency_keys k join conversions c on c.conversion_id = k.conversion_id
-   where k.handle = $1::text and k.idempotency_key = $2::text
-     -- $10: only the original of this submission's own click (a refused ctx-only submission: see ConversionService.record).
-     and (not $10::boolean or c.click_id = ($4::jsonb->>'clickId')::uuid)
-), diff as (
-  select coalesce(jsonb_object_agg(o.key, jsonb_build_object('original', o.value, 'submitted', s.value)), '{}') as changes
-    from original,
-         jsonb_each(jsonb_build_object('clickId', original.click_id, 'eventType', original.event_type, 'value', original.value,
-                                       'currency', original.currency, 'metadata', original.metadata,
-                                       'authenticated', original.authenticated)) o
-         join jsonb_each($4::jsonb) s on s.key = o.key
-   where o.value is distinct from s.value
-), event as (
-  select jsonb_build_object('clickId', click_id, 'campaignId', campaign_id, 'conversionId', conversion_id,
-                            'value', value, 'currency', currency, 'eventType', event_type, 'authenticated', authenticated) as data, original.*
-    from original
-), audit as (${auditInsertSql({
-  eventId: '$5::uuid', handle: '$1', type: "case when mismatch then 'conversion.mismatch' else 'conversion.deduped' end", actor: '$7::text',
-  campaignId: 'campaign_id', subjectId: 'conversion_id::text',
-  payload: `data || jsonb_build_object('idempotencyKey', $2::text, 'deduped', true, 'mismatch', mismatch)
-              || case when mismatch then jsonb_build_object('changes', (select changes from diff)) else '{}' end`,
-  from: 'event',
-})}
-), outbox as (${outboxInsertSql({
-  eventId: '$6::uuid', handle: '$1', type: "'conversion.deduped'", payload: "data || jsonb_build_object('mismatch', mismatch)", from: 'event',
-  where: '$9::boolean',
-})}
-), held as (
-  -- The merchant's server posts a key a ctx alone recorded first (an 'accept' handle): whoever sent that one knew the
-  -- merchant's next key and chose its value, so its commission no longer approves by itself; a person decides.
-  ${holdForReviewUpdate('(select conversion_id from original where $8::boolean and not authenticated)')}
-)
-select conversion_id, click_id, campaign_id, event_type, value, currency, authenticated, created_at,
-       sub1, sub2, sub3, sub4, sub5, mismatch
-  from original`;

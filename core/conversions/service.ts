@@ -15,7 +15,7 @@ import { CampaignLookup, type ConversionCampaign } from './campaign-lookup.ts';
 import { ClaimBatcher, type Claim, type CreatedConversion } from './claim-batcher.ts';
 import type { ConversionsDb } from './db.ts';
 import { notThisMerchant, type Merchant } from './merchant-auth.ts';
-import { RECORD_REPEAT, statement } from './record-sql.ts';
+import { RepeatBatcher } from './repeat-batcher.ts';
 import { METADATA_MAX_BYTES } from './schemas.ts';
 import { moneyText } from '../commissions/index.ts';
 
@@ -94,6 +94,7 @@ interface ConversionDeps {
 export class ConversionService {
   private readonly campaigns: CampaignLookup;
   private readonly batcher: ClaimBatcher;
+  private readonly repeats: RepeatBatcher;
   private lastWake = 0;
   private wakeTimer: NodeJS.Timeout | null = null;
 
@@ -116,6 +117,7 @@ export class ConversionService {
       db: deps.conversionsDb, pool: deps.embedded ? undefined : deps.pg, log: deps.log, maxInFlight, retentionDays: deps.config.idempotencyRetentionDays,
       maxPerClick: deps.config.maxConversionsPerClick,
     });
+    this.repeats = new RepeatBatcher({ db: deps.conversionsDb, log: deps.log });
   }
 
   /**
@@ -151,14 +153,14 @@ export class ConversionService {
       const submitted = { clickId: claims.clickId, eventType: input.eventType, value, currency, metadata, authenticated };
       const announceRepeat = this.deps.outbox.wants(claims.handle, 'conversion.deduped');
       // Before `{}` was read as none, an original posted with `{}` kept a hash of its own: either one is this body.
-      const hashes = metadata === null ? [hash, bodyHash({ ...facts, metadata: {} })] : [hash];
-      const { rows } = await this.deps.conversionsDb.query<ConversionRow & { mismatch: boolean }>(statement('conversions.repeat', RECORD_REPEAT, [
-        claims.handle, input.idempotencyKey, hashes, JSON.stringify(submitted), uuidv7(), uuidv7(), actor, authenticated, announceRepeat, ownClickOnly,
-      ]));
-      if (!rows[0]) return null;
+      const row = await this.repeats.find({
+        handle: claims.handle, key: input.idempotencyKey, hashes: metadata === null ? [hash, bodyHash({ ...facts, metadata: {} })] : [hash],
+        submitted: JSON.stringify(submitted), auditId: uuidv7(), outboxId: uuidv7(), actor, authenticated, announce: announceRepeat, ownClickOnly,
+      });
+      if (!row) return null;
       if (announceRepeat) this.wakeOutbox();
-      const original = { ...toResponse(rows[0], true), ...(rows[0].mismatch && { mismatch: true as const }) };
-      return authenticated || rows[0].click_id === claims.clickId ? original : withheld(original);
+      const original = { ...toResponse(row, true), ...(row.mismatch && { mismatch: true as const }) };
+      return authenticated || row.click_id === claims.clickId ? original : withheld(original);
     };
     // A retry of a recorded conversion gets the original even when it would no longer be accepted
     // (its ctx has expired since, the campaign's cap or event types changed): its key was recorded. Without the

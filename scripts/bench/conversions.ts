@@ -1,7 +1,8 @@
 // Conversions bench: first the limit, the same insert + audit as one SQL statement driven by pgbench at the
 // same concurrency (raw-limit.ts); then the real server (its own process, PostgreSQL, Redis) takes N distinct
 // idempotency keys plus a share of repeats over HTTP, 50 in flight, alternating a campaign whose partner
-// earns a commission on each conversion and one without a partner (issue 15: within 10 %); then the count checks.
+// earns a commission on each conversion and one without a partner (issue 15: within 10 %); then the first round's orders
+// resent (every submission a repeat: repeats/s); then the count checks.
 // `npm run bench -- conversions [--n 20000] [--dup 0.1] [--concurrency 50] [--rounds 2] [--seconds 15] [--cpu-prof DIR] [--perf-record DIR]`.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -136,7 +137,8 @@ async function setUp(url: string, owner: string) {
 }
 
 interface Run {
-  label: 'without commissions' | 'with commissions';
+  /** `orders resent`: every submission a repeat of a recorded key; its rate is repeats a second. */
+  label: 'without commissions' | 'with commissions' | 'orders resent';
   seconds: number; perSecond: number; p50: number; p99: number; statuses: Record<string, number>;
   rows: number; commissions: number; countOk: boolean; processUs: number; pgUs: number;
   /** Of processUs, the main thread's garbage-collection pauses (the server's nodejs_gc_duration_seconds), per submission. */
@@ -214,6 +216,26 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
         });
       }
     }
+    // A merchant's server resending orders already recorded (a retried export, a replayed queue): every submission a
+    // repeat of round 1's keys without commissions, answered 200 with the original and an audit event each.
+    process.stderr.write('tenx: the same orders resent\n');
+    {
+      const prefix = 'plain0';
+      const subs = submissions(prefix, n, 0, tokens.plain);
+      const cpuBefore = processCpuMicros(server.pid);
+      const pgBefore = await pgBackendsCpu(sql);
+      const gcBefore = await gcSeconds(server.url);
+      const run = await drive(pool, subs, concurrency);
+      const processUs = processCpuMicros(server.pid) - cpuBefore;
+      const pgUs = cpuDelta(pgBefore, await pgBackendsCpu(sql));
+      const gcUs = ((await gcSeconds(server.url)) - gcBefore) * 1e6;
+      const { rows: [conv] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1", [`${prefix}-%`]);
+      runs.push({
+        label: 'orders resent', seconds: Math.round(run.seconds * 100) / 100, perSecond: Math.round(n / run.seconds), p50: run.p50, p99: run.p99,
+        statuses: run.statuses, rows: conv.n, commissions: 0, countOk: conv.n === n && run.statuses['200'] === n,
+        processUs: Math.round(processUs / n), gcUs: Math.round((gcUs / n) * 10) / 10, pgUs: Math.round(pgUs / n),
+      });
+    }
     // The mean over rounds: with the order flipped every round, the later run's advantage cancels out (a median of two
     // picks the faster run, the later one of its round, whichever kind that was).
     const mean = (xs: number[]) => Math.round(xs.reduce((a, b) => a + b, 0) / xs.length);
@@ -223,7 +245,8 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     };
     const plain = of('without commissions');
     const paid = of('with commissions');
-    const countCheck = runs.every((r) => r.countOk) ? 'ok: rows = distinct keys, one commission each where a rule applies' : `FAILED: ${JSON.stringify(runs.filter((r) => !r.countOk))}`;
+    const resent = runs.find((r) => r.label === 'orders resent')!;
+    const countCheck = runs.every((r) => r.countOk) ? 'ok: rows = distinct keys, one commission each where a rule applies, every resent order 200' : `FAILED: ${JSON.stringify(runs.filter((r) => !r.countOk))}`;
     const r2 = (x: number) => Math.round(x * 100) / 100;
     const summary: SummaryRow[] = [
       {
@@ -239,20 +262,24 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
         path: 'CPU per conversion (process, /proc)', tenx: `${paid.processUs} µs + ${paid.pgUs} µs PG`, limit: `healthz ${baseline}/s`,
         ratio: null, goal: '', ok: null,
       },
+      {
+        path: 'orders resent, 50 in flight (every one a repeat)', tenx: `${resent.perSecond} repeats/s, p99 ${resent.p99} ms, ${resent.processUs} µs + ${resent.pgUs} µs PG`,
+        limit: '', ratio: null, goal: '', ok: null,
+      },
     ];
     const result = {
       n, duplicates: Math.round(n * dupShare), concurrency, clicksPerCampaign: clicks, rounds, limit, healthzPerSecond: baseline, runs,
-      withoutCommissions: plain, withCommissions: paid, ratioToLimit: r2(paid.perSecond / limit.perSecond), ratioCommissions: r2(paid.perSecond / plain.perSecond),
+      withoutCommissions: plain, withCommissions: paid, resent: { perSecond: resent.perSecond, p99: resent.p99, processUs: resent.processUs, pgUs: resent.pgUs }, ratioToLimit: r2(paid.perSecond / limit.perSecond), ratioCommissions: r2(paid.perSecond / plain.perSecond),
       countCheck, summary,
     };
     printTable([
       { run: `limit: one statement (${limit.tool})`, 'new/s': limit.perSecond, 'vs limit': 1, 'p50 ms': limit.p50 ?? '', 'p99 ms': limit.p99 ?? '', 'CPU µs': '', 'of which GC': '', 'PG µs': limit.pgUs, rows: '', commissions: '', check: '' },
       ...runs.map((r) => ({
-        run: `tenx ${r.label}`, 'new/s': r.perSecond, 'vs limit': r2(r.perSecond / limit.perSecond), 'p50 ms': r.p50, 'p99 ms': r.p99,
+        run: `tenx ${r.label}`, 'new/s': r.perSecond, 'vs limit': r.label === 'orders resent' ? '' : r2(r.perSecond / limit.perSecond), 'p50 ms': r.p50, 'p99 ms': r.p99,
         'CPU µs': r.processUs, 'of which GC': r.gcUs, 'PG µs': r.pgUs, rows: r.rows, commissions: r.commissions, check: r.countOk ? 'ok' : 'FAILED',
       })),
     ]);
-    console.log(`GET /healthz/s in this run: ${baseline}; CPU and PG µs are per submission (repeats included); count check: ${countCheck}`);
+    console.log(`GET /healthz/s in this run: ${baseline}; CPU and PG µs are per submission (repeats included); the resent orders' new/s are repeats/s; count check: ${countCheck}`);
     console.log(`wrote ${writeResult('conversions', result)}`);
     for (const kind of opts.perfDir ? ['without', 'with'] : []) printPerfSummary(`${opts.perfDir}/tenx-${kind}-commissions.data`);
     return result;
