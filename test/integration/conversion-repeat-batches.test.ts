@@ -18,7 +18,9 @@ describe('conversions: repeats recorded in batches', () => {
     const { handle, campaignId } = t;
     await createPartner(server, t, 'anna');
     await assignPartner(server, t, campaignId, 'anna');
-    await server.http.put(`/v2/handles/${handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 0 }).expect(201);
+    await server.http.put(`/v2/handles/${handle}/rewards/sale`).set(t.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 30 }).expect(201);
+    // Outbox events are written only for the handle's subscriptions.
+    await server.http.post(`/v2/handles/${handle}/webhooks`).set(t.auth).send({ endpointUrl: 'http://127.0.0.1:9/hook', eventTypes: ['conversion.deduped'] }).expect(201);
     const merchant = await createToken(server, handle, t.ownerToken, ['conversions.write']);
     const mine = await storedClick(server, handle, campaignId);
     const other = await storedClick(server, handle, campaignId);
@@ -77,12 +79,26 @@ describe('conversions: repeats recorded in batches', () => {
     ].sort());
     expect(audits.find((a) => a.type === 'conversion.mismatch' && a.key === 'order-a')!.changes).to.deep.equal({ value: { original: 10, submitted: 11 } });
     expect(audits.find((a) => a.type === 'conversion.mismatch' && a.key === 'order-c')!.changes).to.deep.equal({ authenticated: { original: false, submitted: true } });
+    expect(audits.find((a) => a.type === 'conversion.mismatch' && a.key === 'order-b')!.changes).to.deep.equal({
+      clickId: { original: mine.clickId, submitted: other.clickId }, authenticated: { original: true, submitted: false },
+    });
+    // One outbox event per repeat answered, each naming its own original and whether it matched.
+    const { rows: outbox } = await server.sql.query<{ id: string; mismatch: boolean }>(
+      "select payload->>'conversionId' as id, (payload->>'mismatch')::boolean as mismatch from outbox_events where handle = $1 and type = 'conversion.deduped'",
+      [handle],
+    );
+    const tally = (rows: { id: string; mismatch: boolean }[]) => rows.map((r) => `${r.id} ${r.mismatch}`).sort();
+    expect(tally(outbox)).to.deep.equal(tally([
+      ...Array.from({ length: 14 }, () => ({ id: originals.a.conversionId, mismatch: false })), { id: originals.a.conversionId, mismatch: true },
+      { id: originals.b.conversionId, mismatch: false }, { id: originals.b.conversionId, mismatch: true }, { id: originals.c.conversionId, mismatch: true },
+    ]));
     // One transaction's time per statement: 18 repeats, each its own statement before, now a few. (The claims queued behind
     // the lock too, and a claim batch's repeats go together once it answers: two or three claim batches, as many repeat ones.)
     const statements = new Set(audits.map((a) => a.created_at.getTime())).size;
     expect(statements, 'repeat statements').to.be.at.most(5);
 
-    // The squatted key's commission waits for a person; the others still approve by themselves.
+    // The squatted key's commission waits for a person; the others still approve by themselves (a hold of 30 days: the
+    // approval job cannot decide them meanwhile).
     const { rows: held } = await server.sql.query<{ conversion_id: string; auto_approve: boolean }>(
       'select conversion_id, auto_approve from commissions where handle = $1 and conversion_id = any($2)',
       [handle, [originals.a.conversionId, originals.c.conversionId]],
