@@ -31,6 +31,9 @@ const MAX_BATCH = 200;
 /**
  * Group commit of repeats (GroupCommit, one statement in flight): a merchant's retries, or a burst of them, cost one
  * commit a batch rather than one each. Null: no original (the key was purged meanwhile, or it is another click's).
+ * The one thing a batch can wait on is a squatted key's pending commission rows (the hold for review), which only the
+ * ledger's own short transactions lock (a reversal, a manual move, an approval); the repeats batched with it wait that
+ * long too, where each waited alone before (a review).
  */
 export class RepeatBatcher {
   private readonly batches: GroupCommit<Repeat, RepeatedConversion | null>;
