@@ -106,4 +106,35 @@ describe('conversions: repeats recorded in batches', () => {
     expect(Object.fromEntries(held.map((r) => [r.conversion_id, r.auto_approve]))).to.deep.equal({ [originals.a.conversionId]: true, [originals.c.conversionId]: false });
     expect(await count(server, 'conversions where handle = $1', [handle])).to.equal(4);
   });
+
+  it("answers each handle's repeats of the same order ids with its own originals, in one statement", async () => {
+    const handles = await Promise.all([0, 1].map(() => partnerCampaign(server, { publicConversions: 'accept' })));
+    const clicks = await Promise.all(handles.map((h) => storedClick(server, h.handle, h.campaignId)));
+    // Both handles have orders order-1 … order-6, of different values.
+    const orders = handles.flatMap((_, i) => [1, 2, 3, 4, 5, 6].map((k) => ({ i, body: { ctx: clicks[i].ctx, eventType: 'affiliate_click', value: 10 * i + k, currency: 'USD', idempotencyKey: `order-${k}` } })));
+    const originals: Array<{ conversionId: string }> = [];
+    for (const o of orders) originals.push((await server.http.post(CONVERSIONS).send(o.body).expect(201)).body);
+
+    const auditLock = await server.sql.connect();
+    let answers: Array<{ status: number; body: Record<string, unknown> }>;
+    try {
+      await auditLock.query('begin');
+      await auditLock.query('lock table audit_events in share mode');
+      const posted = Promise.all(orders.map((o) => server.http.post(CONVERSIONS).send(o.body).then((r) => r)));
+      await new Promise((r) => setTimeout(r, 300));
+      await auditLock.query('commit');
+      answers = await posted;
+    } finally {
+      auditLock.release();
+    }
+    answers.forEach((a, k) => expect(a.body, `answer ${k}`).to.deep.equal({ ...originals[k], deduped: true }));
+    // A statement held both handles' repeats: their audit rows share a transaction's time.
+    const audits = await Promise.all(handles.map(async (h) => (await server.sql.query<{ t: string; subject: string }>(
+      "select created_at::text as t, subject_id as subject from audit_events where handle = $1 and type = 'conversion.deduped'", [h.handle])).rows));
+    const times = audits.map((rows) => new Set(rows.map((r) => r.t)));
+    expect([...times[0]].filter((t) => times[1].has(t)), 'statements with both handles').to.not.be.empty;
+    for (const i of [0, 1]) {
+      expect(audits[i].map((r) => r.subject).sort(), handles[i].handle).to.deep.equal(originals.filter((_, k) => orders[k].i === i).map((o) => o.conversionId).sort());
+    }
+  });
 });
