@@ -12,7 +12,7 @@ const ORIGINAL_FACTS = `jsonb_build_object('clickId', e.click_id, 'eventType', e
  * submission committed while CLAIM_BATCH waited on it), and write its `conversion.deduped` or `conversion.mismatch`
  * audit event (with the differing fields) and its `conversion.deduped` outbox event. One statement for the batch:
  * one commit (one WAL flush) for all its repeats, where each was one before (the conversions bench's resent orders,
- * every submission a repeat: 1,589-1,787 → 2,554-3,348 repeats/s, PostgreSQL 466-516 → 195-251 µs a repeat).
+ * every submission a repeat: 1,589-2,187 → 2,554-3,348 repeats/s, PostgreSQL 368-516 → 195-251 µs a repeat).
  * A merchant-authenticated repeat of a ctx-only original is a mismatch even with the same body: someone posted the
  * merchant's key first, and that conversion's pending commission rows stop approving by themselves.
  *
