@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { bodyHash, canonicalJson } from '../../core/conversions/body-hash.ts';
 import { CampaignLookup } from '../../core/conversions/campaign-lookup.ts';
 import { ClaimBatcher, type Claim } from '../../core/conversions/claim-batcher.ts';
+import { RepeatBatcher, type Repeat } from '../../core/conversions/repeat-batcher.ts';
 import type { ConversionsDb } from '../../core/conversions/db.ts';
 import { localTokenBuckets } from '../../core/conversions/rate-limit.ts';
 
@@ -179,5 +180,35 @@ describe('conversions: campaign lookup (the conversion path\'s memory of campaig
     await Promise.resolve();
     answers.shift()?.();
     expect((await after)?.maxConversionValue).to.equal(70);
+  });
+});
+
+describe('conversions: repeat batcher (group commit of repeats)', () => {
+  const repeat = (key: string): Repeat => ({
+    handle: 'acme', key, hashes: ['h'], submitted: '{}', auditId: 'a', outboxId: 'o', actor: 'public', authenticated: false, announce: false, ownClickOnly: false,
+  });
+  const keysOf = (literal: string) => literal.slice(1, -1).split(',').map((k) => k.replace(/^"|"$/g, ''));
+
+  it('sends the repeats that arrive while one statement runs in the next, and answers each with its own row or null', async () => {
+    const statements: string[][] = [];
+    let failed = 0;
+    const db = {
+      async query(q: { values: string[] }) {
+        const keys = keysOf(q.values[2]);
+        statements.push(keys);
+        await new Promise((r) => setTimeout(r, 5));
+        if (keys.includes('poison')) throw new Error('poisoned');
+        // As RECORD_REPEATS answers: a row (with its ord) only for a key whose original exists.
+        return { rows: keys.flatMap((k, ord) => (k.startsWith('gone') ? [] : [{ ord, conversion_id: `c-${k}`, mismatch: false }])) };
+      },
+    } as unknown as ConversionsDb;
+    const batcher = new RepeatBatcher({ db, log: { warn: () => failed++ } as unknown as Logger });
+    const first = batcher.find(repeat('k0'));
+    const rest = ['k1', 'gone-1', 'poison', 'k2'].map((k) => batcher.find(repeat(k)).then((r) => r?.conversion_id ?? null, (e: Error) => e.message));
+    expect((await first)?.conversion_id).to.equal('c-k0');
+    expect(await Promise.all(rest)).to.deep.equal(['c-k1', null, 'poisoned', 'c-k2']);
+    // The first alone, the four that queued meanwhile together, then (that statement failed) each of them on its own.
+    expect(statements).to.deep.equal([['k0'], ['k1', 'gone-1', 'poison', 'k2'], ['k1'], ['gone-1'], ['poison'], ['k2']]);
+    expect(failed, 'the failed batch logged once').to.equal(1);
   });
 });
