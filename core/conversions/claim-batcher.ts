@@ -4,7 +4,7 @@ import type { ConversionsDb } from './db.ts';
 import { CLAIM_BATCH, HANDOVER_LOCK_CLAIMS, statement } from './record-sql.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
-import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
+import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
 export interface Claim {
@@ -124,7 +124,7 @@ export class ClaimBatcher {
     const plain = (column: (c: Claim) => string | null) => plainArray(claims, column);
     const bool = (column: (c: Claim) => boolean) => boolArray(claims, column);
     const values = [
-      `{${claims.map((_, i) => i).join(',')}}`, text((c) => c.handle), text((c) => c.key), plain((c) => c.conversionId),
+      ordinals(claims), text((c) => c.handle), text((c) => c.key), plain((c) => c.conversionId),
       plain((c) => c.clickId), text((c) => c.campaignId), text((c) => c.eventType), plain((c) => (c.value === null ? null : String(c.value))),
       text((c) => c.currency), text((c) => c.metadata), text((c) => c.bodyHash), text((c) => c.rollupCurrency), bool((c) => c.requireClick),
       plain((c) => c.auditId), plain((c) => c.outboxId), bool((c) => c.authenticated), bool((c) => c.countable), text((c) => c.actor),

@@ -4,7 +4,7 @@ import type { ConversionsDb } from './db.ts';
 import { statement } from './record-sql.ts';
 import { RECORD_REPEATS } from './repeat-sql.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
+import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** A submission of a key that already has a conversion: what RECORD_REPEATS compares and records for it. */
 export interface Repeat {
@@ -53,7 +53,7 @@ export class RepeatBatcher {
 
   private async execute(repeats: Repeat[]): Promise<(RepeatedConversion | null)[]> {
     const values = [
-      `{${repeats.map((_, i) => i).join(',')}}`, textArray(repeats, (r) => r.handle), textArray(repeats, (r) => r.key),
+      ordinals(repeats), textArray(repeats, (r) => r.handle), textArray(repeats, (r) => r.key),
       plainArray(repeats, (r) => r.hashes[0]), plainArray(repeats, (r) => r.hashes[1] ?? null), textArray(repeats, (r) => r.submitted),
       plainArray(repeats, (r) => r.auditId), plainArray(repeats, (r) => r.outboxId), textArray(repeats, (r) => r.actor),
       boolArray(repeats, (r) => r.authenticated), boolArray(repeats, (r) => r.announce), boolArray(repeats, (r) => r.ownClickOnly),

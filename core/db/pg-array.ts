@@ -57,3 +57,8 @@ export function boolArray<T>(rows: readonly T[], value: (row: T) => boolean): st
   for (let i = 0; i < rows.length; i++) parts[i] = value(rows[i]) ? 't' : 'f';
   return `{${parts.join(',')}}`;
 }
+
+/** `{0,1,…,n-1}` for a batch statement's `$1::int[]` of row ordinals: each result row names the input it answers. */
+export function ordinals(rows: readonly unknown[]): string {
+  return `{${rows.map((_, i) => i).join(',')}}`;
+}

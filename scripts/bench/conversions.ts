@@ -186,6 +186,29 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     // Same run, same client: what this box gives the cheapest route right now (figures swing 5× between runs).
     const baseline = await healthzRate(pool, concurrency);
 
+    /**
+     * Drives `subs` through the pool and reads what it cost the server: its rate (of `n`: new keys, or resent orders), latency,
+     * and the process's, its GC pauses' and PostgreSQL's CPU per submission. `perfFile`: an on-CPU profile of the run.
+     */
+    const [tenx, http] = [server, pool];
+    const measured = async (subs: Submission[], perfFile: string | null) => {
+      const gcBefore = await gcSeconds(tenx.url);
+      const cpuBefore = processCpuMicros(tenx.pid);
+      const pgBefore = await pgBackendsCpu(sql);
+      const recording = perfFile ? perfRecord(tenx.pid, perfFile) : null;
+      const run = await drive(http, subs, concurrency);
+      await recording?.stop();
+      const processUs = processCpuMicros(tenx.pid) - cpuBefore;
+      const pgUs = cpuDelta(pgBefore, await pgBackendsCpu(sql));
+      const gcUs = ((await gcSeconds(tenx.url)) - gcBefore) * 1e6;
+      return {
+        seconds: Math.round(run.seconds * 100) / 100, perSecond: Math.round(n / run.seconds), p50: run.p50, p99: run.p99, statuses: run.statuses,
+        processUs: Math.round(processUs / subs.length), gcUs: Math.round((gcUs / subs.length) * 10) / 10, pgUs: Math.round(pgUs / subs.length),
+      };
+    };
+    const conversionsOf = async (prefix: string) =>
+      (await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1", [`${prefix}-%`])).rows[0].n as number;
+
     const runs: Run[] = [];
     for (let round = 0; round < rounds; round++) {
       for (const paid of round % 2 === 0 ? [false, true] : [true, false]) {
@@ -193,27 +216,16 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
         process.stderr.write(`round ${round + 1}/${rounds}: tenx ${label}\n`);
         const prefix = `${paid ? 'paid' : 'plain'}${round}`;
         const subs = submissions(prefix, n, dupShare, paid ? tokens.paid : tokens.plain);
-        const gcBefore = await gcSeconds(server.url);
-        const cpuBefore = processCpuMicros(server.pid);
-        const pgBefore = await pgBackendsCpu(sql);
         // --perf-record: the first round's runs, on-CPU (Linux perf), summarised after the table.
-        const recording = opts.perfDir && round === 0 ? perfRecord(server.pid, `${opts.perfDir}/tenx-${paid ? 'with' : 'without'}-commissions.data`) : null;
-        const run = await drive(pool, subs, concurrency);
-        await recording?.stop();
-        const processUs = processCpuMicros(server.pid) - cpuBefore;
-        const pgUs = cpuDelta(pgBefore, await pgBackendsCpu(sql));
-        const gcUs = ((await gcSeconds(server.url)) - gcBefore) * 1e6;
-        const { rows: [conv] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1", [`${prefix}-%`]);
+        const timing = await measured(subs, opts.perfDir && round === 0 ? `${opts.perfDir}/tenx-${paid ? 'with' : 'without'}-commissions.data` : null);
+        const rows = await conversionsOf(prefix);
         const { rows: [ledger] } = await sql.query(`select count(*)::int as n from commissions c join conversions v using (conversion_id)
                                                     where c.handle = 'bench' and c.type = 'conversion' and v.idempotency_key like $1`, [`${prefix}-%`]);
         const dups = subs.length - n;
         // A commission whose amount rounds to 0.00 (10 % of a value under 0.05) is not written.
         const { rows: [due] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1 and round(value * 0.1, 2) > 0", [`${prefix}-%`]);
-        const countOk = conv.n === n && run.statuses['201'] === n && (run.statuses['200'] ?? 0) === dups && ledger.n === (paid ? due.n : 0);
-        runs.push({
-          label, seconds: Math.round(run.seconds * 100) / 100, perSecond: Math.round(n / run.seconds), p50: run.p50, p99: run.p99, statuses: run.statuses,
-          rows: conv.n, commissions: ledger.n, countOk, processUs: Math.round(processUs / subs.length), gcUs: Math.round((gcUs / subs.length) * 10) / 10, pgUs: Math.round(pgUs / subs.length),
-        });
+        const countOk = rows === n && timing.statuses['201'] === n && (timing.statuses['200'] ?? 0) === dups && ledger.n === (paid ? due.n : 0);
+        runs.push({ label, ...timing, rows, commissions: ledger.n, countOk });
       }
     }
     // A merchant's server resending orders already recorded (a retried export, a replayed queue): every submission a
@@ -221,24 +233,13 @@ export async function benchConversions(opts: ConversionsBenchOptions = {}) {
     if (rounds > 0) {
       process.stderr.write('tenx: the same orders resent\n');
       const prefix = 'plain0';
-      const subs = submissions(prefix, n, 0, tokens.plain);
-      const cpuBefore = processCpuMicros(server.pid);
-      const pgBefore = await pgBackendsCpu(sql);
-      const gcBefore = await gcSeconds(server.url);
       const deduped = () => sql.query("select count(*)::int as n from audit_events where handle = 'bench' and type = $1 and payload->>'idempotencyKey' like $2", ['conversion.deduped', `${prefix}-%`]).then((r) => r.rows[0].n as number);
       const dedupedBefore = await deduped();
-      const run = await drive(pool, subs, concurrency);
-      const processUs = processCpuMicros(server.pid) - cpuBefore;
-      const pgUs = cpuDelta(pgBefore, await pgBackendsCpu(sql));
-      const gcUs = ((await gcSeconds(server.url)) - gcBefore) * 1e6;
-      const { rows: [conv] } = await sql.query("select count(*)::int as n from conversions where handle = 'bench' and idempotency_key like $1", [`${prefix}-%`]);
-      runs.push({
-        label: 'orders resent', seconds: Math.round(run.seconds * 100) / 100, perSecond: Math.round(n / run.seconds), p50: run.p50, p99: run.p99,
-        statuses: run.statuses, rows: conv.n, commissions: 0,
-        // Every resent order answered 200 with its original, none recorded again, each with its own `conversion.deduped` audit row.
-        countOk: conv.n === n && run.statuses['200'] === n && (await deduped()) - dedupedBefore === n,
-        processUs: Math.round(processUs / n), gcUs: Math.round((gcUs / n) * 10) / 10, pgUs: Math.round(pgUs / n),
-      });
+      const timing = await measured(submissions(prefix, n, 0, tokens.plain), null);
+      const rows = await conversionsOf(prefix);
+      // Every resent order answered 200 with its original, none recorded again, each with its own `conversion.deduped` audit row.
+      const countOk = rows === n && timing.statuses['200'] === n && (await deduped()) - dedupedBefore === n;
+      runs.push({ label: 'orders resent', ...timing, rows, commissions: 0, countOk });
     }
     // The mean over rounds: with the order flipped every round, the later run's advantage cancels out (a median of two
     // picks the faster run, the later one of its round, whichever kind that was).
