@@ -126,8 +126,10 @@ const MAX_LANGUAGES = 10;
 const MAX_LANGUAGE_ENTRIES = 32;
 const LANGUAGE_ENTRY = /^\s*([a-z]{2,3}|\*)(?:[-_][a-z0-9-]*)?\s*(?:;\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*)?$/i;
 
-// Browsers send a handful of distinct Accept-Language values: parse each once (frozen: shared by every click).
-const parsedLanguages = memoizeByString((header) => Object.freeze(parseLanguages(header)), { size: 1000, maxKeyLength: 256 });
+// Browsers send a handful of distinct Accept-Language values: parse each once. The memo's arrays never leave it
+// (languages() hands out copies), so they are not frozen: V8's slice() of a frozen array takes its generic path,
+// ~0.3 µs in a loop and 3 % of a redirect's main-thread time in the server's profile, against ~15 ns.
+const parsedLanguages = memoizeByString(parseLanguages, { size: 1000, maxKeyLength: 256 });
 
 /**
  * Primary language tags from Accept-Language, most preferred first (q=0 dropped), deduped, at most 10, up to a
