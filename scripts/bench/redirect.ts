@@ -178,8 +178,18 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     if (other) await setUp(other.server.url, mirrored === 'tenx click commissions');
     // Warm-up by work, not time: the flush runs once per 1,000 clicks, and after 2 s at 5 connections (the
     // warm-up until 2026-12-03) its code was still unoptimised on a slow machine, the first measured round
-    // 10-20 % dearer than the next. 20,000 requests is 20 flushes per server.
-    for (const v of variants) await autocannon((v === 'bare' ? bare : tenxOf(v).server).url + pathOf(v), { connections: 50, seconds: 30, amount: 20_000, headers: HEADERS });
+    // 10-20 % dearer than the next. 20,000 requests is 20 flushes per server. Three times, each followed by the
+    // GET /metrics a measured window makes: the first request through Koa after redirect-only traffic changed field
+    // types that V8's optimised HTTP code had taken as constant, and the first measured window then ran that code
+    // deoptimised and compiled it again (node --trace-deopt --trace-opt: parserOnHeadersComplete, IncomingMessage and
+    // the fast lane back to the baseline tier, "dependent field type constness changed"; docs/performance.md).
+    for (let pass = 0; pass < 3; pass++) {
+      for (const v of variants) {
+        const url = (v === 'bare' ? bare : tenxOf(v).server).url;
+        await autocannon(url + pathOf(v), { connections: 50, seconds: 30, amount: 20_000, headers: HEADERS });
+        if (v !== 'bare') await gcSeconds(url);
+      }
+    }
     await settled(mine.sql, 0);
     if (other) await settled(other.sql, 0);
     for (let round = 0; round < rounds; round++) {
@@ -237,12 +247,22 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   const cpuAtSameRate = sameRate && {
     rate: sameRate.rate, bareUs: Math.round(median(sameRate.bare.map((w) => w.processUs / w.served))),
     tenxUs: Math.round(median(sameRate.tenx.map((w) => w.processUs / w.served))), pgUs: Math.round(median(sameRate.tenx.map((w) => w.pgUs / w.served))),
+    bareP99: median(sameRate.bare.map((w) => w.p99)), tenxP99: median(sameRate.tenx.map((w) => w.p99)),
   };
   const summary = summarize(figures, cpuAtSameRate);
   return { seconds, connections, rounds, table, figures, windows, sameRate, cpuAtSameRate, summary, sent, stored, allStored: sent === stored, answeredBy: byMode, mirrored: mirroredVariant(variants) };
 }
 
-function summarize(f: Record<string, { rps: number; p99: number; processUs: number; pgUs: number }>, same: { rate: number; bareUs: number; tenxUs: number; pgUs: number } | null): SummaryRow[] {
+interface SameRate {
+  rate: number;
+  bareUs: number;
+  tenxUs: number;
+  pgUs: number;
+  bareP99: number;
+  tenxP99: number;
+}
+
+function summarize(f: Record<string, { rps: number; p99: number; processUs: number; pgUs: number }>, same: SameRate | null): SummaryRow[] {
   const rows: SummaryRow[] = [];
   const { bare, tenx } = f;
   if (!bare || !tenx) return rows;
@@ -251,6 +271,9 @@ function summarize(f: Record<string, { rps: number; p99: number; processUs: numb
   row('redirect p99', `${tenx.p99} ms`, `bare ${bare.p99} ms`, tenx.p99 / bare.p99, `≤ ${GOALS.p99}×`, tenx.p99 / bare.p99 <= GOALS.p99);
   row('CPU per redirect (process, /proc)', `${tenx.processUs} µs + ${tenx.pgUs} µs PG`, `bare ${bare.processUs} µs`, tenx.processUs / bare.processUs, `≤ ${GOALS.cpu}×`, tenx.processUs / bare.processUs <= GOALS.cpu);
   if (same) row(`CPU per redirect, both at ${same.rate} req/s`, `${same.tenxUs} µs + ${same.pgUs} µs PG`, `bare ${same.bareUs} µs`, same.tenxUs / same.bareUs, `≤ ${GOALS.cpu}×`, same.tenxUs / same.bareUs <= GOALS.cpu);
+  // At saturation a closed loop of 50 connections waits ~50 / (req/s) a request, so p99 there mostly restates the req/s
+  // ratio; at one rate both see the same arrivals, and p99 is what each adds (the issue's goal stays judged above).
+  if (same) row(`redirect p99, both at ${same.rate} req/s`, `${same.tenxP99} ms`, `bare ${same.bareP99} ms`, same.tenxP99 / same.bareP99, `≤ ${GOALS.p99}×`, same.tenxP99 / same.bareP99 <= GOALS.p99);
   const subs = f['tenx sub-IDs'];
   if (subs) row('redirect with sub-IDs vs without (req/s)', `${subs.rps}/s, ${subs.processUs} µs`, `${tenx.rps}/s, ${tenx.processUs} µs`, subs.rps / tenx.rps, '≈ 1× (no measurable cost)', subs.rps / tenx.rps >= GOALS.commissions);
   const paid = f['tenx click commissions'];
@@ -292,7 +315,7 @@ export async function runRedirectBench() {
   });
   if (profileDir) console.log(`tenx CPU profile written under ${profileDir} (open in Chrome DevTools, or summarise with scripts/bench/profile-top.ts)`);
   printTable(out.table);
-  if (out.cpuAtSameRate) console.log(`at one rate for both (${out.cpuAtSameRate.rate} req/s, 80 % of tenx's saturated rate): CPU µs per redirect tenx ${out.cpuAtSameRate.tenxUs} (+ ${out.cpuAtSameRate.pgUs} PG), bare ${out.cpuAtSameRate.bareUs}: ${r2(out.cpuAtSameRate.tenxUs / out.cpuAtSameRate.bareUs)}×`);
+  if (out.cpuAtSameRate) console.log(`at one rate for both (${out.cpuAtSameRate.rate} req/s, 80 % of tenx's saturated rate): CPU µs per redirect tenx ${out.cpuAtSameRate.tenxUs} (+ ${out.cpuAtSameRate.pgUs} PG), bare ${out.cpuAtSameRate.bareUs}: ${r2(out.cpuAtSameRate.tenxUs / out.cpuAtSameRate.bareUs)}×; p99 ${out.cpuAtSameRate.tenxP99} vs ${out.cpuAtSameRate.bareP99} ms`);
   for (const w of Object.values(out.windows).flat()) if (w.perf) console.log(w.perf);
   if (out.windows.against) printPairs(out.windows[out.mirrored], out.windows.against);
   console.log(`answered by (mode, lane): ${JSON.stringify(out.answeredBy)}`);
