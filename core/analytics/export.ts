@@ -1,7 +1,7 @@
 // Click-level export straight from PostgreSQL: `COPY (select …) TO STDOUT` formats each row in
 // the database and the bytes are piped to the response with backpressure, so memory stays flat.
 import { pipeline, type Readable } from 'node:stream';
-import pg, { type Pool } from 'pg';
+import type { Pool } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import { csvRow, EXPORT_COLUMNS } from './csv.ts';
 import { ScavengeEvery } from './export-garbage.ts';
@@ -9,6 +9,7 @@ import { ExportPace, type PaceLimits } from './export-pace.ts';
 import { CsvLineEndings, UnescapeCopyText } from './export-streams.ts';
 import type { Window } from './range.ts';
 import { partnerAtSql } from '../campaigns/index.ts';
+import { escapeLiteral } from '../db/escape-literal.ts';
 import { isoTimeSql } from '../db/json-time.ts';
 
 export type ExportFormat = 'csv' | 'ndjson';
@@ -25,9 +26,9 @@ export interface ExportFilter {
 export type Bind = (value: unknown) => string;
 
 export const literal: Bind = (v) => {
-  if (Array.isArray(v)) return v.length ? `array[${v.map((x) => pg.escapeLiteral(String(x))).join(', ')}]` : `'{}'`;
-  if (v instanceof Date) return `${pg.escapeLiteral(v.toISOString())}::timestamptz`;
-  return pg.escapeLiteral(String(v));
+  if (Array.isArray(v)) return v.length ? `array[${v.map((x) => escapeLiteral(String(x))).join(', ')}]` : `'{}'`;
+  if (v instanceof Date) return `${escapeLiteral(v.toISOString())}::timestamptz`;
+  return escapeLiteral(String(v));
 };
 
 /**

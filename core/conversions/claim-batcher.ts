@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
-import pg, { type Pool } from 'pg';
+import type { Pool } from 'pg';
 import type { ConversionsDb } from './db.ts';
 import { CLAIM_BATCH, HANDOVER_LOCK_CLAIMS, statement } from './record-sql.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
+import { escapeLiteral } from '../db/escape-literal.ts';
 import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
@@ -151,6 +152,6 @@ export class ClaimBatcher {
  * literals, to run before the claim in the batch's one round trip (transactionInOneRoundTrip).
  */
 function handoverLocks(handles: string, campaignIds: string): string {
-  const literals = [pg.escapeLiteral(handles), pg.escapeLiteral(campaignIds)];
+  const literals = [escapeLiteral(handles), escapeLiteral(campaignIds)];
   return HANDOVER_LOCK_CLAIMS.replace(/\$([12])\b/g, (_, n: string) => literals[Number(n) - 1]);
 }

@@ -1,4 +1,5 @@
-import pg, { type Pool, type PoolClient, type QueryResult, type QueryResultRow } from 'pg';
+import type { Pool, PoolClient, QueryResult, QueryResultRow } from 'pg';
+import { escapeLiteral } from './escape-literal.ts';
 import { onPooledClient } from './transaction.ts';
 
 /** A statement prepared once per connection (SQL PREPARE) under `name`, whose parameters all carry casts. */
@@ -24,7 +25,7 @@ async function prepareOnce(client: PoolClient, statement: PreparedStatement): Pr
  * transaction sent as one message: `begin; prelude; execute name(literals…); commit`. pg sends a query only after the
  * one before it has answered, so `begin`, a lock statement, the statement and `commit` sent one by one are four round
  * trips, each waiting for the other side's event loop (bench: ~25 % more conversions a second with one). Each value is
- * passed as an escaped literal (pg.escapeLiteral of its text form) that the statement's own casts type; null as NULL.
+ * passed as an escaped literal (escapeLiteral of its text form) that the statement's own casts type; null as NULL.
  * A failure anywhere leaves the rest unrun and the transaction rolled back. Note: statement_timestamp() is then the
  * message's arrival for every statement of it (use clock_timestamp() for a time after the prelude's locks); and a failed
  * message is logged by PostgreSQL (log_min_error_statement) with its values, which a parameter's `$n` never showed.
@@ -35,7 +36,7 @@ export async function transactionInOneRoundTrip<R extends QueryResultRow>(
   return onPooledClient(pool, async (client) => {
     try {
       await prepareOnce(client, statement);
-      const args = values.map((v) => (v === null || v === undefined ? 'NULL' : pg.escapeLiteral(String(v)))).join(', ');
+      const args = values.map((v) => (v === null || v === undefined ? 'NULL' : escapeLiteral(String(v)))).join(', ');
       // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
       const text = ['begin', prelude, `execute ${statement.name}(${args})`, 'commit'].filter(Boolean).join('\n;\n');
       const results = (await client.query(text)) as unknown as QueryResult<R>[];

@@ -38,6 +38,18 @@ describe('a transaction in one round trip', () => {
     }
   });
 
+  it('reads every value back as it was with standard_conforming_strings off too (backslashes go in E literals)', async () => {
+    // The pool's one connection: the setting holds for the call below.
+    await pool.query('set standard_conforming_strings = off');
+    try {
+      const body = `back\\slash, \\', it's, \\n not a line break, 漢字`;
+      const result = await transactionInOneRoundTrip<{ body: string }>(pool, '', insert, [10, body]);
+      expect(result.rows[0].body).to.equal(body);
+    } finally {
+      await pool.query('reset standard_conforming_strings');
+    }
+  });
+
   it('passes null as NULL', async () => {
     const { rows } = await transactionInOneRoundTrip<{ id: number; body: string | null }>(pool, '', insert, [2, null]);
     expect(rows.map(({ id, body }) => ({ id, body }))).to.deep.equal([{ id: 2, body: null }]);
