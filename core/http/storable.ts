@@ -22,28 +22,42 @@ function stringProblem(s: string): string | null {
   return null;
 }
 
+/** Where a value sits, as its parent's place and its own key or index: the pointer string is built only for a problem. */
+interface Place {
+  parent: Place | null;
+  token: string | number;
+}
+
+function pointerOf(root: string, place: Place | null): string {
+  const tokens: string[] = [];
+  for (let p = place; p; p = p.parent) tokens.push(typeof p.token === 'number' ? String(p.token) : escapePointer(p.token));
+  return tokens.length === 0 ? root : `${root}/${tokens.reverse().join('/')}`;
+}
+
 /** The first part of `value` PostgreSQL could not store, with its JSON pointer under `root`; null when all is storable. */
 export function unstorable(value: unknown, root: string): Problem | null {
-  // Iterative, so a 10,000-level body costs a loop, not a stack overflow.
-  const stack: [unknown, string, number][] = [[value, root, 0]];
+  // Iterative, so a 10,000-level body costs a loop, not a stack overflow. Every request's body passes here: places are
+  // kept as links and written as pointers only for the problem found (a pointer string per field was most of its cost).
+  const stack: [unknown, Place | null, number][] = [[value, null, 0]];
   while (stack.length > 0) {
-    const [v, pointer, depth] = stack.pop()!;
+    const [v, place, depth] = stack.pop()!;
     if (typeof v === 'string') {
       const message = stringProblem(v);
-      if (message) return { pointer, message };
+      if (message) return { pointer: pointerOf(root, place), message };
       continue;
     }
-    if (typeof v === 'number' && !Number.isFinite(v)) return { pointer, message: 'must be a finite number (beyond ±1.8e308 is not)' };
+    if (typeof v === 'number' && !Number.isFinite(v)) return { pointer: pointerOf(root, place), message: 'must be a finite number (beyond ±1.8e308 is not)' };
     if (v === null || typeof v !== 'object') continue;
-    if (depth >= MAX_DEPTH) return { pointer, message: `must not nest deeper than ${MAX_DEPTH} levels` };
+    if (depth >= MAX_DEPTH) return { pointer: pointerOf(root, place), message: `must not nest deeper than ${MAX_DEPTH} levels` };
     if (Array.isArray(v)) {
-      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], `${pointer}/${i}`, depth + 1]);
+      for (let i = v.length - 1; i >= 0; i--) stack.push([v[i], { parent: place, token: i }, depth + 1]);
       continue;
     }
     for (const [k, x] of Object.entries(v)) {
+      const at: Place = { parent: place, token: k };
       const keyProblem = stringProblem(k);
-      if (keyProblem) return { pointer: `${pointer}/${escapePointer(k)}`, message: `key ${keyProblem}` };
-      stack.push([x, `${pointer}/${escapePointer(k)}`, depth + 1]);
+      if (keyProblem) return { pointer: pointerOf(root, at), message: `key ${keyProblem}` };
+      stack.push([x, at, depth + 1]);
     }
   }
   return null;
