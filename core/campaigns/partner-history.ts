@@ -3,6 +3,7 @@
 // null: nobody held it, or a holder from before the history was kept), written by the change that hands
 // the campaign over, takes it away or gives it its first partner (service.ts). A click or conversion
 // counts for whoever held its campaign when it happened.
+import { escapeLiteral } from '../db/escape-literal.ts';
 
 /**
  * The partner that held campaign `c` (a campaigns row's alias) at `at`, as an SQL expression. The
@@ -43,5 +44,14 @@ export const handoverBucket = (handle: string, campaignId: string) => `hashtext(
  */
 export const HANDOVER_LOCKS_SHARED_SQL = `select count(pg_advisory_xact_lock_shared(${HANDOVER_LOCKS}, b))
   from (select distinct ${handoverBucket('h', 'c')} as b from unnest($1::text[], $2::text[]) u(h, c) order by 1) d`;
+
+/**
+ * HANDOVER_LOCKS_SHARED_SQL with its two array literals (`{…}` text, as core/db/pg-array.ts builds them) inlined as escaped
+ * SQL literals: for a batch sent as one message (core/db/one-round-trip.ts), where no `$n` parameter can be bound.
+ */
+export function handoverLocksSharedInline(handles: string, campaignIds: string): string {
+  const literals = [escapeLiteral(handles), escapeLiteral(campaignIds)];
+  return HANDOVER_LOCKS_SHARED_SQL.replace(/\$([12])\b/g, (_, n: string) => literals[Number(n) - 1]);
+}
 
 export const handoverLockArgs = (handle: string, campaignId: string) => `${HANDOVER_LOCKS}, ${handoverBucket(handle, campaignId)}`;

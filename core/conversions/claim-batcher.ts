@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { ConversionsDb } from './db.ts';
-import { CLAIM_BATCH, HANDOVER_LOCK_CLAIMS, statement } from './record-sql.ts';
+import { CLAIM_BATCH, statement } from './record-sql.ts';
+import { handoverLocksSharedInline } from '../campaigns/index.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
-import { escapeLiteral } from '../db/escape-literal.ts';
 import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
@@ -134,7 +134,7 @@ export class ClaimBatcher {
     type Row = CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null };
     const { pool } = this.deps;
     const { rows } = pool
-      ? await transactionInOneRoundTrip<Row>(pool, handoverLocks(values[1] as string, values[5] as string), CLAIM_PREPARED, values)
+      ? await transactionInOneRoundTrip<Row>(pool, handoverLocksSharedInline(values[1] as string, values[5] as string), CLAIM_PREPARED, values)
       : await this.deps.db.query<Row>(statement('conversions.claim', CLAIM_BATCH, values));
     const outcomes: ClaimOutcome[] = new Array(claims.length);
     for (const r of rows) {
@@ -145,13 +145,4 @@ export class ClaimBatcher {
     }
     return outcomes;
   }
-}
-
-/**
- * The batch's handover locks (HANDOVER_LOCK_CLAIMS), the handles' and campaign ids' array literals inlined as escaped SQL
- * literals, to run before the claim in the batch's one round trip (transactionInOneRoundTrip).
- */
-function handoverLocks(handles: string, campaignIds: string): string {
-  const literals = [escapeLiteral(handles), escapeLiteral(campaignIds)];
-  return HANDOVER_LOCK_CLAIMS.replace(/\$([12])\b/g, (_, n: string) => literals[Number(n) - 1]);
 }

@@ -28,6 +28,8 @@ interface Cradle {
   config: Config;
   log: Logger;
   pg: Pool;
+  /** Embedded PostgreSQL (PGlite) rather than a server. */
+  embedded: boolean;
   bus: Bus;
   outbox: OutboxService;
   pluginHost: PluginHost;
@@ -53,8 +55,8 @@ export const redirectModule: TenxModule = {
         compile: (c) => compileLink(c, pluginHost, config.redirectOffload === 'workers'),
         onError: (err, key) => log.warn({ err: (err as Error).message, link: key }, 'link refresh failed; serving the cached copy'),
       })).singleton(),
-      clickBuffer: asFunction(({ pg, outbox, log, config }: Cradle) => new ClickBuffer({
-        pg, outbox, log, flushMs: config.clickFlushMs, batchSize: config.clickBatchSize, maxBuffered: config.clickBufferMax,
+      clickBuffer: asFunction(({ pg, outbox, log, config, embedded }: Cradle) => new ClickBuffer({
+        pg, outbox, log, oneMessage: !embedded, flushMs: config.clickFlushMs, batchSize: config.clickBatchSize, maxBuffered: config.clickBufferMax,
         spill: config.clickSpillMaxMb > 0
           ? openClickSpill({ dir: join(config.dataDir, 'click-spill'), maxBytes: config.clickSpillMaxMb * 1024 * 1024, log })
           : undefined,
