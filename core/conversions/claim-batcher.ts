@@ -68,10 +68,14 @@ const CLAIM_PREPARED: PreparedStatement = { name: 'tenx_conversions_claim', text
 interface ClaimBatcherDeps {
   db: ConversionsDb;
   /**
-   * PostgreSQL's pool (not embedded PGlite, one process, whose statements this module runs one at a time):
-   * each batch then runs in a transaction that first takes its campaigns' handover locks, shared
-   * (HANDOVER_LOCK_CLAIMS), so the claim statement's snapshot and its conversions' time both fall on one side
-   * of any concurrent handover.
+   * PostgreSQL's pool (not embedded PGlite, one process, whose statements this module runs one at a time): each batch
+   * then runs in a transaction that first takes its campaigns' handover locks, shared (handoverLocksSharedInline, as
+   * click batches take them: campaigns/partner-history.ts). A handover holds its campaign's lock exclusively from before
+   * it dates itself to its commit, so a batch that got the lock either began before the handover (which then dates
+   * itself after the batch committed) or sees it committed; and the batch's conversions are dated by a time CLAIM_BATCH
+   * reads after the lock, never by the transaction's start. Without it a conversion recorded while a handover was
+   * committing kept the former partner (its snapshot) but a time after the handover: the ledger gave it to one partner
+   * and every view by time (groupBy=partner, partner funnels) to the other.
    */
   pool?: Pick<Pool, 'connect'>;
   log: Logger;

@@ -5,7 +5,7 @@ import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { conversionRollupCtes } from '../analytics/index.ts';
 import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
-import { HANDOVER_LOCKS_SHARED_SQL, partnerAtSql } from '../campaigns/index.ts';
+import { partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 
 /**
@@ -62,18 +62,6 @@ export function statement(name: string, text: string, values: unknown[]) {
  * $21 write the `conversion.tested` outbox event, $22 write the `commission.created` outbox event (a subscription of the
  * handle wants it: outbox.wants(); nobody else reads the outbox, and the dispatcher would only select, mark and delete it).
  */
-/**
- * Shared locks on a claim batch's campaigns (HANDOVER_LOCKS_SHARED_SQL, as click batches take them: campaigns/partner-history.ts),
- * taken in the batch's transaction before CLAIM_BATCH. A handover holds its campaign's lock exclusively from
- * before it dates itself to its commit, so a batch that got the lock either began before the handover (which
- * then dates itself after the batch committed) or sees it committed; and the batch's conversions are dated by
- * a time CLAIM_BATCH reads after the lock, never by the transaction's start. Without it a
- * conversion recorded while a handover was committing kept the former partner (its snapshot) but a time after
- * the handover: the ledger gave it to one partner and every view by time (groupBy=partner, partner funnels)
- * to the other. $1 handles, $2 campaign ids (the claim's text arrays).
- */
-export const HANDOVER_LOCK_CLAIMS = HANDOVER_LOCKS_SHARED_SQL;
-
 export const CLAIM_BATCH = `
 with input as (
   select * from unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::numeric[],
@@ -144,7 +132,7 @@ with input as (
   select s.conversion_id, s.handle, s.key, s.click_id, s.campaign_id, s.event_type, s.value, s.currency,
          s.metadata, s.body_hash, s.country, s.segment, s.source, s.is_bot, s.authenticated, s.verified,
          s.sub1, s.sub2, s.sub3, s.sub4, s.sub5, s.partner_id, s.browser, s.os,
-         -- A time after HANDOVER_LOCK_CLAIMS in the batch's transaction, read once (an InitPlan): not now() (its begin),
+         -- A time after the handover locks in the batch's transaction, read once (an InitPlan): not now() (its begin),
          -- nor statement_timestamp(), which is the arrival of the batch's one message (claim-batcher.ts), before the locks.
          (select clock_timestamp())
     from claimed join src s using (conversion_id)

@@ -96,14 +96,16 @@ const HANDOVER_LOCK_BATCH = {
   text: HANDOVER_LOCKS_SHARED_SQL,
 };
 
-// Named: each connection parses and plans them once, not on every flush. `prepared`: the same statement PREPAREd in SQL for
-// a batch sent as one message (no handle wants link.clicked events, which need the inserted rows back first).
-const FIRST_WRITE = { name: 'tenx-click-batch', text: insertBatch(''), prepared: { name: 'tenx_click_batch', text: insertBatch('') } };
-const REWRITE = {
-  name: 'tenx-click-batch-again', text: insertBatch('on conflict (click_id, occurred_at) do nothing'),
-  prepared: { name: 'tenx_click_batch_again', text: insertBatch('on conflict (click_id, occurred_at) do nothing') },
-};
-type BatchStatement = typeof FIRST_WRITE;
+// Named: each connection parses and plans them once, not on every flush. `prepared`: the same text PREPAREd in SQL for a
+// batch sent as one message (no handle wants link.clicked events, which need the inserted rows back first), under its own
+// name: protocol-level and SQL prepared statements share a session's names, and one connection may run both paths.
+function batchStatement(name: string, onConflict: string) {
+  const text = insertBatch(onConflict);
+  return { name, text, prepared: { name: name.replaceAll('-', '_'), text } };
+}
+const FIRST_WRITE = batchStatement('tenx-click-batch', '');
+const REWRITE = batchStatement('tenx-click-batch-again', 'on conflict (click_id, occurred_at) do nothing');
+type BatchStatement = ReturnType<typeof batchStatement>;
 const isUniqueViolation = (err: unknown) => (err as { code?: string }).code === '23505';
 
 export interface ClickBufferOptions {
