@@ -41,21 +41,42 @@ export class GroupCommit<T, R> {
     while (this.inFlight < this.opts.maxInFlight && this.queue.length > 0) {
       const batch = this.queue.splice(0, this.opts.maxBatch);
       this.inFlight++;
-      void this.run(batch).finally(() => {
-        this.inFlight--;
-        this.pump();
-      });
+      void this.run(batch);
     }
   }
 
+  /** The batch's slot is free: the next batch (if any is waiting) starts now. */
+  private release(): void {
+    this.inFlight--;
+    this.pump();
+  }
+
   private async run(batch: Pending<T, R>[]): Promise<void> {
+    let results: R[];
     try {
-      const results = await this.opts.execute(batch.map((p) => p.item));
-      batch.forEach((p, i) => p.resolve(results[i]));
+      results = await this.opts.execute(batch.map((p) => p.item));
     } catch (err) {
-      if (batch.length === 1) return batch[0].reject(err);
-      this.opts.log.warn({ err, size: batch.length }, this.opts.failed);
-      for (const p of batch) await this.opts.execute([p.item]).then(([r]) => p.resolve(r), p.reject);
+      try {
+        await this.retryOneByOne(batch, err);
+      } finally {
+        this.release();
+      }
+      return;
     }
+    const next = this.queue.length > 0;
+    this.release();
+    const answer = () => batch.forEach((p, i) => p.resolve(results[i]));
+    // The callers are answered after the next batch has gone out, not before. Answering resumes each caller's
+    // whole request (its response written) as microtasks, and the next batch's pooled connection is handed out
+    // on a later tick: answered first, the database sat idle while this process wrote a batch's responses
+    // (docs/performance.md). setImmediate runs once those ticks (and the next batch's write) are done.
+    if (next) setImmediate(answer);
+    else answer();
+  }
+
+  private async retryOneByOne(batch: Pending<T, R>[], err: unknown): Promise<void> {
+    if (batch.length === 1) return batch[0].reject(err);
+    this.opts.log.warn({ err, size: batch.length }, this.opts.failed);
+    for (const p of batch) await this.opts.execute([p.item]).then(([r]) => p.resolve(r), p.reject);
   }
 }
