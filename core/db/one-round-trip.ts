@@ -11,11 +11,22 @@ export interface PreparedStatement {
 const preparedOn = new WeakMap<PoolClient, Set<string>>();
 /** 26000: `execute` of a name this session has not prepared. */
 const INVALID_SQL_STATEMENT_NAME = '26000';
+/** 42P05: `prepare` of a name the session already holds. */
+const DUPLICATE_PREPARED_STATEMENT = '42P05';
 
 async function prepareOnce(client: PoolClient, statement: PreparedStatement): Promise<void> {
   let names = preparedOn.get(client);
   if (names?.has(statement.name)) return;
-  await client.query(`prepare ${statement.name} as ${statement.text}`);
+  const prepare = `prepare ${statement.name} as ${statement.text}`;
+  try {
+    await client.query(prepare);
+  } catch (err) {
+    // A session this connection did not start (a pooler that hands sessions on without resetting them) may hold the name,
+    // perhaps for another version's text: replaced, not trusted.
+    if ((err as { code?: string }).code !== DUPLICATE_PREPARED_STATEMENT) throw err;
+    await client.query(`deallocate ${statement.name}`);
+    await client.query(prepare);
+  }
   if (!names) preparedOn.set(client, (names = new Set()));
   names.add(statement.name);
 }

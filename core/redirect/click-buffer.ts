@@ -38,10 +38,11 @@ export interface ClickRow {
 }
 
 // Rollups and click commissions computed from what was really inserted. A batch retried after a commit
-// whose answer was lost (or a spill replayed twice) meets its own rows: the plain insert fails on the key
-// (which holds occurred_at, the partition key a click keeps from its redirect on, spill and retries
-// included), and the batch is written again with ON CONFLICT DO NOTHING, adding nothing twice. The plain
-// insert first, because a speculative insertion costs every row ~15 % more and nearly every batch is new.
+// whose answer was lost (or a spill replayed twice) meets its own rows on the key (which holds occurred_at,
+// the partition key a click keeps from its redirect on, spill and retries included): such batches are
+// written with ON CONFLICT DO NOTHING, adding nothing twice, and so is a fresh batch whose plain insert
+// failed on the key. The plain insert for fresh batches, because a speculative insertion costs every row
+// ~15 % more and nearly every batch is new.
 // Rollup rows are upserted in key order, so two processes flushing at once lock them in the same order (no deadlock).
 const insertBatch = (onConflict: string) => `
 with ins as (
@@ -232,7 +233,10 @@ export class ClickBuffer {
         spilled = this.queue.length === 0 && spill?.active ? await spill.read(batchSize) : null;
         if (this.queue.length === 0 && !spilled) return;
         batch = spilled ? spilled.rows : this.queue.slice(0, batchSize);
-        if (batch.length) await this.write(batch);
+        // A replayed spill, or a batch retried after a failure (its commit may have happened, the answer lost), may
+        // meet rows already stored: written with ON CONFLICT at once, not after a failed insert. A failed statement is
+        // logged by PostgreSQL with its text, and the one-message batch's text holds every click's values.
+        if (batch.length) await this.write(batch, spilled !== null || this.failures > 0);
       } catch (err) {
         this.failures++;
         this.retryAt = Date.now() + Math.min(50 * 2 ** this.failures, MAX_BACKOFF_MS);
@@ -256,7 +260,7 @@ export class ClickBuffer {
     }
   }
 
-  private async write(batch: ClickRow[]): Promise<void> {
+  private async write(batch: ClickRow[], mayBeStored: boolean): Promise<void> {
     const { outbox } = this.opts;
     const wanted = [...new Set(batch.map((r) => r.handle))].filter((h) => outbox.wants(h, 'link.clicked'));
     // Array literals built here (pg-array.ts: ~5× cheaper than pg's per-element escaping); same text on the wire.
@@ -272,6 +276,7 @@ export class ClickBuffer {
       text((r) => r.sub1), text((r) => r.sub2), text((r) => r.sub3), text((r) => r.sub4), text((r) => r.sub5),
       textArray(agents, (a) => a.browser), textArray(agents, (a) => a.os),
     ];
+    if (mayBeStored) return this.insert(batch, params, wanted, REWRITE);
     try {
       await this.insert(batch, params, wanted, FIRST_WRITE);
     } catch (err) {

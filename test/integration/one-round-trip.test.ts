@@ -80,6 +80,18 @@ describe('a transaction in one round trip', () => {
     expect(rows.map((r) => r.id)).to.deep.equal([5]);
   });
 
+  it("a session that already holds the name (a pooler's session not reset, another version's text) has it replaced", async () => {
+    const fresh = new pg.Pool({ connectionString: db.url, max: 1 });
+    try {
+      await fresh.query(`prepare ${insert.name} as select $1::int as id, 'stale text' as body`);
+      const { rows } = await transactionInOneRoundTrip<{ id: number; body: string }>(fresh, '', insert, [7, 'replaced']);
+      expect(rows.map(({ id, body }) => ({ id, body }))).to.deep.equal([{ id: 7, body: 'replaced' }]);
+      expect((await fresh.query('select body from notes where id = 7')).rows).to.deep.equal([{ body: 'replaced' }]);
+    } finally {
+      await fresh.end();
+    }
+  });
+
   it('a prelude ending in a comment does not swallow the statement or the commit', async () => {
     const { rows } = await transactionInOneRoundTrip<{ id: number }>(pool, "insert into log values ('commented') -- a comment", insert, [6, 'x']);
     expect(rows.map((r) => r.id)).to.deep.equal([6]);

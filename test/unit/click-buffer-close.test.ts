@@ -22,7 +22,8 @@ function fakePool(opts: { fail?: number; hang?: boolean }) {
   const written: string[] = [];
   const client = {
     async query(q: string | { name?: string; values?: unknown[] }) {
-      if (typeof q === 'object' && q.name === 'tenx-click-batch') written.push(...String(q.values![0]).slice(1, -1).split(','));
+      // A batch retried after a failure goes with ON CONFLICT (its commit may have happened): the statement `-again`.
+      if (typeof q === 'object' && (q.name === 'tenx-click-batch' || q.name === 'tenx-click-batch-again')) written.push(...String(q.values![0]).slice(1, -1).split(','));
       return { rows: [] };
     },
     release() {},
