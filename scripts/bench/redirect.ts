@@ -4,7 +4,8 @@
 // its own process and database, alternating window by window with this one, for an A/B within one run).: a bare node:http 302 and
 // tenx (each in its own process) under the same autocannon load, alternating A B A B in one run, with the
 // CPU each spent per request read from /proc (the tenx process, and PostgreSQL's backends of its database), the share
-// of the window its main thread (the event loop) ran, and the share of the whole machine left idle: which one limits.
+// of the window its main thread (the event loop) ran and waited for a core (runnable, /proc schedstat), and the share of
+// the whole machine left idle: which one limits (the machine can show idle time while the main thread waits for a core).
 // Variants: plain clicks, clicks carrying sub-IDs (issue 14), clicks earning a click commission (issue 15).
 import { existsSync } from 'node:fs';
 import pg from 'pg';
@@ -12,7 +13,7 @@ import { createTestDatabase, dropRedisKeys } from '../../test/support/database.t
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import {
   autocannon, cpuDelta, gcSeconds, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
-  threadCpuMicros, writeResult, type LoadResult, type ServerProcess, type SummaryRow,
+  threadCpuMicros, threadRunQueueMicros, writeResult, type LoadResult, type ServerProcess, type SummaryRow,
 } from './support.ts';
 
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
@@ -40,6 +41,8 @@ interface Window extends LoadResult {
   pgUs: number;
   /** Share of the load window's wall time the server's main thread (its event loop) was on a CPU. */
   mainBusy: number;
+  /** Share of the window the main thread was runnable but waiting for a core (schedstat): with mainBusy, how saturated it was. */
+  mainWaiting: number;
   /** Share of the whole machine's CPU time (every core) that was idle during the load window. */
   machineIdle: number;
   /** The server's main thread paused for garbage collection in the window (its own nodejs_gc_duration_seconds), µs. */
@@ -92,10 +95,13 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   const cpuBefore = processCpu(server.pid);
   const perf = opts.perf ? perfStat(server.pid) : null;
   const mainBefore = threadCpuMicros(server.pid);
+  const waitingBefore = threadRunQueueMicros(server.pid);
   const machineBefore = machineCpu();
   const wallBefore = performance.now();
   const load = await autocannon(server.url + path, { connections: opts.connections, seconds: opts.seconds, headers: HEADERS, rate: opts.rate });
-  const mainBusy = (threadCpuMicros(server.pid) - mainBefore) / ((performance.now() - wallBefore) * 1000);
+  const wallUs = (performance.now() - wallBefore) * 1000;
+  const mainBusy = (threadCpuMicros(server.pid) - mainBefore) / wallUs;
+  const mainWaiting = (threadRunQueueMicros(server.pid) - waitingBefore) / wallUs;
   const machineAfter = machineCpu();
   const machineIdle = (machineAfter.idle - machineBefore.idle) / (machineAfter.all - machineBefore.all);
   await recording?.stop();
@@ -106,7 +112,7 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   const processUs = cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys;
   const sysUs = cpuAfter.sys - cpuBefore.sys;
   const pgUs = sql ? cpuDelta(pgBefore, await pgBackendsCpu(sql)) : 0;
-  return { ...load, served, processUs, sysUs, pgUs, mainBusy, machineIdle, gcUs, ...(perfOut !== undefined && { perf: perfOut }) };
+  return { ...load, served, processUs, sysUs, pgUs, mainBusy, mainWaiting, machineIdle, gcUs, ...(perfOut !== undefined && { perf: perfOut }) };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -232,7 +238,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
       rps: median(ws.map((w) => w.rps)), p50: median(ws.map((w) => w.p50)), p99: median(ws.map((w) => w.p99)),
       processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), sysUs: Math.round(median(ws.map((w) => w.sysUs / w.served))), gcUs: r1(median(ws.map((w) => w.gcUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
       errors: ws.reduce((a, w) => a + w.errors, 0), served: ws.reduce((a, w) => a + w.served, 0),
-      mainBusy: median(ws.map((w) => w.mainBusy)), machineIdle: median(ws.map((w) => w.machineIdle)),
+      mainBusy: median(ws.map((w) => w.mainBusy)), mainWaiting: median(ws.map((w) => w.mainWaiting)), machineIdle: median(ws.map((w) => w.machineIdle)),
     };
   };
   const figures = Object.fromEntries(variants.map((v) => [v, fig(v)])) as Record<Variant, ReturnType<typeof fig>>;
@@ -241,7 +247,8 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
     server: v, 'req/s': figures[v].rps, 'vs bare': r2(figures[v].rps / b.rps), 'p50 ms': figures[v].p50, 'p99 ms': figures[v].p99,
     'p99 vs bare': r2(figures[v].p99 / b.p99), 'CPU µs/req': figures[v].processUs, 'CPU vs bare': r2(figures[v].processUs / b.processUs), 'of which sys': figures[v].sysUs,
     'of which GC': v === 'bare' ? '' : figures[v].gcUs,
-    'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, 'main thread %': Math.round(figures[v].mainBusy * 100), 'machine idle %': Math.round(figures[v].machineIdle * 100),
+    'PG µs/req': v === 'bare' ? '' : figures[v].pgUs, 'main thread %': Math.round(figures[v].mainBusy * 100),
+    'main waits for a core %': Math.round(figures[v].mainWaiting * 100), 'machine idle %': Math.round(figures[v].machineIdle * 100),
     requests: figures[v].served, errors: figures[v].errors,
   }));
   const cpuAtSameRate = sameRate && {

@@ -114,6 +114,18 @@ export function threadCpuMicros(pid: number, tid = pid): number {
   return user + sys;
 }
 
+/**
+ * Time one thread of a process spent runnable but waiting for a core (/proc/PID/task/TID/schedstat, its second field),
+ * in µs; 0 when it is gone or the kernel keeps no schedstats. With on-CPU time: how much of a window the thread wanted a core.
+ */
+export function threadRunQueueMicros(pid: number, tid = pid): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]) / 1000 || 0;
+  } catch {
+    return 0;
+  }
+}
+
 /** The whole machine's CPU time from /proc/stat, in µs summed over its cores: idle (idle + iowait) and all. */
 export function machineCpu(): { idle: number; all: number } {
   const ticks = readFileSync('/proc/stat', 'utf8').slice(0, 200).split('\n')[0].trim().split(/\s+/).slice(1, 9).map(Number);
