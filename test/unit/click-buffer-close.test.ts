@@ -1,20 +1,13 @@
 import { expect } from 'chai';
 import type { Pool } from 'pg';
-import pino from 'pino';
 import { ClickBuffer, type ClickRow } from '../../core/redirect/click-buffer.ts';
 import type { ClickSpill } from '../../core/redirect/click-spill.ts';
-import type { OutboxService } from '../../core/outbox/index.ts';
+import { clickRow, noSubscribers, silentLog } from '../support/click-buffer.ts';
 
 // A review of the shutdown deadline: a failure left from before shutdown (the database back since) made close()
 // spill every click instead of writing it, and a write to a database that never answers held close() past its
 // deadline (and the process's forced exit). A fake pool stands in for those databases.
 
-const row = (i: number): ClickRow => ({
-  clickId: `01900000-0000-7000-8000-${String(i).padStart(12, '0')}`, handle: 'h', campaignId: 'c', occurredAt: new Date(),
-  country: 'US', segment: 'desktop', device: 'desktop', source: 'direct', referrerHost: null, language: null,
-  destinationUrl: 'https://merchant.example/', userAgent: 'ua', ipHash: null, isBot: false, botReason: null,
-  sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
-});
 
 /** A pool whose connects fail (`fail` of them first), never answer (`hang`), or work and record the batch's rows. */
 function fakePool(opts: { fail?: number; hang?: boolean }) {
@@ -45,16 +38,14 @@ function fakeSpill() {
   return { spill: spill as unknown as ClickSpill, spilled };
 }
 
-const outbox = { wants: () => false, emit: async () => {}, wake: () => {} } as unknown as OutboxService;
-const log = pino({ level: 'silent' });
-const buffer = (pool: Pool, spill?: ClickSpill) => new ClickBuffer({ pg: pool, outbox, log, flushMs: 1e9, batchSize: 1000, maxBuffered: 100_000, spill });
+const buffer = (pool: Pool, spill?: ClickSpill) => new ClickBuffer({ pg: pool, outbox: noSubscribers, log: silentLog, flushMs: 1e9, batchSize: 1000, maxBuffered: 100_000, spill });
 
 describe('ClickBuffer.close: write what it can before the deadline, then spill or count the rest', () => {
   it('writes the clicks of a database that failed once before shutdown and is back, instead of spilling them', async () => {
     const db = fakePool({ fail: 1 });
     const { spill, spilled } = fakeSpill();
     const b = buffer(db.pool, spill);
-    for (let i = 0; i < 10; i++) b.push(row(i));
+    for (let i = 0; i < 10; i++) b.push(clickRow(i));
     await b.flush(); // fails: a backoff is pending when the shutdown starts
     await b.close(8_000);
     expect(db.written).to.have.length(10);
@@ -65,7 +56,7 @@ describe('ClickBuffer.close: write what it can before the deadline, then spill o
     const db = fakePool({ fail: 100 });
     const { spill, spilled } = fakeSpill();
     const b = buffer(db.pool, spill);
-    for (let i = 0; i < 10; i++) b.push(row(i));
+    for (let i = 0; i < 10; i++) b.push(clickRow(i));
     const started = performance.now();
     await b.close(8_000);
     expect(performance.now() - started).to.be.below(2_000);
@@ -78,7 +69,7 @@ describe('ClickBuffer.close: write what it can before the deadline, then spill o
       const db = fakePool({ hang: true });
       const { spill, spilled } = fakeSpill();
       const b = buffer(db.pool, withSpill ? spill : undefined);
-      for (let i = 0; i < 10; i++) b.push(row(i));
+      for (let i = 0; i < 10; i++) b.push(clickRow(i));
       const started = performance.now();
       await b.close(600);
       expect(performance.now() - started, `spill: ${withSpill}`).to.be.within(550, 1_500);

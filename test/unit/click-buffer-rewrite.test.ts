@@ -1,21 +1,14 @@
 import { expect } from 'chai';
 import type { Pool } from 'pg';
-import pino from 'pino';
 import { ClickBuffer, type ClickRow } from '../../core/redirect/click-buffer.ts';
 import type { ClickSpill, SpillBatch } from '../../core/redirect/click-spill.ts';
-import type { OutboxService } from '../../core/outbox/index.ts';
+import { clickRow, noSubscribers, silentLog } from '../support/click-buffer.ts';
 
 // Which insert a batch goes with. A batch that may meet rows already stored (a spill replayed, a batch retried after a
 // failure whose commit may have happened) goes with ON CONFLICT at once: a plain insert failing on the key first is a
 // failed statement, and PostgreSQL logs a failed statement's text, which for a batch sent as one message holds every
 // click's values (a review found that). A fresh batch goes with the plain insert (cheaper per row).
 
-const row = (i: number): ClickRow => ({
-  clickId: `01900000-0000-7000-8000-${String(i).padStart(12, '0')}`, handle: 'h', campaignId: 'c', occurredAt: new Date(),
-  country: 'US', segment: 'desktop', device: 'desktop', source: 'direct', referrerHost: null, language: null,
-  destinationUrl: 'https://merchant.example/', userAgent: 'ua', ipHash: null, isBot: false, botReason: null,
-  sub1: null, sub2: null, sub3: null, sub4: null, sub5: null,
-});
 
 /**
  * A pool whose first `fail` connects fail and whose connection records the insert each batch used: the protocol-level
@@ -60,10 +53,8 @@ function spillOf(rows: ClickRow[]) {
   return spill as unknown as ClickSpill;
 }
 
-const outbox = { wants: () => false, emit: async () => {}, wake: () => {} } as unknown as OutboxService;
-const log = pino({ level: 'silent' });
 const buffer = (pool: Pool, oneMessage: boolean, spill?: ClickSpill) =>
-  new ClickBuffer({ pg: pool, outbox, log, flushMs: 1e9, batchSize: 1000, maxBuffered: 100_000, spill, oneMessage });
+  new ClickBuffer({ pg: pool, outbox: noSubscribers, log: silentLog, flushMs: 1e9, batchSize: 1000, maxBuffered: 100_000, spill, oneMessage });
 
 for (const oneMessage of [true, false]) {
   const plain = oneMessage ? 'tenx_click_batch' : 'tenx-click-batch';
@@ -72,7 +63,7 @@ for (const oneMessage of [true, false]) {
     it('a fresh batch: the plain insert', async () => {
       const db = fakePool();
       const b = buffer(db.pool, oneMessage);
-      b.push(row(1));
+      b.push(clickRow(1));
       await b.flush();
       expect(db.inserts).to.deep.equal([plain]);
       expect(b.size).to.equal(0);
@@ -81,21 +72,21 @@ for (const oneMessage of [true, false]) {
     it('a batch retried after a failure: ON CONFLICT at once, no failing plain insert first', async () => {
       const db = fakePool({ fail: 1 });
       const b = buffer(db.pool, oneMessage);
-      b.push(row(1));
+      b.push(clickRow(1));
       await b.flush(); // fails: kept
       expect(b.size).to.equal(1);
       (b as unknown as { retryAt: number }).retryAt = 0;
       await b.flush();
       expect(db.inserts).to.deep.equal([again]);
       expect(b.size).to.equal(0);
-      b.push(row(2)); // written again: fresh batches go plain
+      b.push(clickRow(2)); // written again: fresh batches go plain
       await b.flush();
       expect(db.inserts).to.deep.equal([again, plain]);
     });
 
     it('a replayed spill: ON CONFLICT at once', async () => {
       const db = fakePool();
-      const b = buffer(db.pool, oneMessage, spillOf([row(1), row(2)]));
+      const b = buffer(db.pool, oneMessage, spillOf([clickRow(1), clickRow(2)]));
       await b.flush();
       expect(db.inserts).to.deep.equal([again]);
     });
@@ -103,7 +94,7 @@ for (const oneMessage of [true, false]) {
     it('a fresh batch whose plain insert fails on the key is written again with ON CONFLICT', async () => {
       const db = fakePool({ conflictOnPlain: true });
       const b = buffer(db.pool, oneMessage);
-      b.push(row(1));
+      b.push(clickRow(1));
       await b.flush();
       expect(db.inserts).to.deep.equal([plain, again]);
       expect(b.size).to.equal(0);
