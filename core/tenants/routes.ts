@@ -1,5 +1,4 @@
-import { insufficientScope } from '../http/errors.ts';
-import { defineRoutes, SCOPES, type Principal } from '../http/route.ts';
+import { defineRoutes } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import {
@@ -40,24 +39,20 @@ export const tenantRoutes = defineRoutes([
   {
     method: 'PATCH',
     path: '/v2/handles/{handle}',
-    summary: "Change a handle's name (a token holding every scope) or publicConversions (what ctx-only conversions get)",
+    summary:
+      "Change a handle's name or publicConversions (what ctx-only conversions get). conversions.write may tighten publicConversions (accept → flag → refuse); a rename or a loosening takes a token holding every scope",
     tags: ['tenants'],
-    // publicConversions decides which conversions count: the scope that records conversions governs it.
-    // The name is the whole handle's: a merchant's conversions.write token on its server must not rename it.
+    // The scope that records conversions may make fewer ctx-only ones count (a merchant locking down a squatted shop);
+    // renaming the handle, or trusting ctx-only submissions more, is the owner's (HandleSettingsService.authorize).
     auth: { scope: 'conversions.write' },
     params: handleParams,
     body: patchHandleBody,
     responses: {
       200: { description: 'The handle', schema: tenantResponse },
-      403: { description: 'insufficient_scope: a name change by a token that lacks one of the scopes' },
+      403: { description: 'insufficient_scope: a rename or a loosening of publicConversions by a token that lacks one of the scopes' },
     },
-    async handler(ctx, { handleSettings, principal }: Deps & { principal: Principal }) {
-      const patch = ctx.request.body as HandlePatch;
-      if (patch.name !== undefined) {
-        const missing = SCOPES.find((scope) => !principal.scopes.includes(scope));
-        if (missing) throw insufficientScope(missing, "Renaming a handle takes a token holding every scope (the owner's)");
-      }
-      ctx.body = await handleSettings.update(ctx.params.handle, patch);
+    async handler(ctx, { handleSettings }: Deps) {
+      ctx.body = await handleSettings.update(ctx.params.handle, ctx.request.body as HandlePatch);
     },
   },
   {

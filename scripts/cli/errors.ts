@@ -60,8 +60,8 @@ export function withCredentialHint(err: unknown, isPartner: boolean, storedAt: s
   const { source, replace } = tokenAdvice(storedAt, env);
   let hint = '';
   if (err.status === 401) hint = `The token is ${source}: ${replace} a valid one.`;
-  // A rename takes every scope (the owner's token): minting a token "with the scope" would not do (a CLI pass).
-  else if (err.status === 403 && err.code === 'insufficient_scope' && /^Renaming a handle/.test(err.message)) hint = `The token is ${source}: ${replace} the owner token.`;
+  // A rename or a loosening takes every scope (the owner's token): minting a token "with the scope" would not do (a CLI pass).
+  else if (err.status === 403 && err.code === 'insufficient_scope' && /^(Renaming a handle|Loosening publicConversions)/.test(err.message)) hint = `The token is ${source}: ${replace} the owner token.`;
   else if (err.status === 403 && err.code === 'insufficient_scope') {
     hint = isPartner
       ? `The token is a partner token (${source}): ${replace} one that has the scope (the network issues it: tenx partners token PARTNER_ID --postbacks for partner.postbacks.write).`

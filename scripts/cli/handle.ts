@@ -47,7 +47,7 @@ export function registerHandleCommands(program: Command) {
 
   handle
     .command('update')
-    .description("change the handle's name (a token holding every scope) or publicConversions (conversions.write)")
+    .description("change the handle's name or publicConversions: conversions.write may tighten it (accept → flag → refuse); a rename or a loosening takes a token holding every scope")
     .option('--name <name>', 'the name people read')
     .addOption(new Option('--public-conversions <mode>', 'what a conversion posted with the ctx alone gets').choices(Object.keys(SAID)))
     .option('--json', 'print the updated handle as JSON')

@@ -13,7 +13,7 @@ type Need = { scope: string } | { partner: string } | 'admin' | 'token';
 const CONTRACT: Record<string, Need> = {
   'POST /v2/handles': 'admin', // named
   'GET /v2/handles/{handle}': 'token', // not in API.md: its name and currency, which every page of the dashboard shows
-  'PATCH /v2/handles/{handle}': { scope: 'conversions.write' }, // publicConversions (v2.1, merchant side); a rename needs every scope
+  'PATCH /v2/handles/{handle}': { scope: 'conversions.write' }, // publicConversions (v2.1, merchant side): tightened with it; a rename or a loosening needs every scope
   'POST /v2/handles/{handle}/tokens': { scope: 'tokens.write' }, // named
   'GET /v2/handles/{handle}/tokens': { scope: 'tokens.write' }, // implied: the family has no .read
   'GET /v2/handles/{handle}/tokens/current': 'token', // any token may ask what it holds

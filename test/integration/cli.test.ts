@@ -196,7 +196,7 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     expect((await api('/campaigns/partner-alpha')).body.maxConversionValue).to.equal(null);
   });
 
-  it('handle show|update: publicConversions from the CLI, with what it means; a merchant token may change it, not the name', async () => {
+  it('handle show|update: publicConversions from the CLI, with what it means; a merchant token may tighten it, not loosen it or rename', async () => {
     const shown = await tenx(['handle', 'show'], asOwner());
     ok(shown);
     expect(shown.stdout).to.match(/public conversions: {2}(accept|flag|refuse) \(a conversion with the ctx alone is /);
@@ -206,7 +206,12 @@ describe('tenx CLI: what a script needs (merchant without login, secrets for $(.
     expect((await server.http.get(`/v2/handles/${tenant.handle}`).set(tenant.auth).expect(200)).body.publicConversions).to.equal('refuse');
     const merchant = await createToken(server, tenant.handle, tenant.ownerToken, ['conversions.write']);
     const asMerchant = { ...asOwner(), TENX_TOKEN: merchant.token };
-    ok(await tenx(['handle', 'update', '--public-conversions', 'flag'], asMerchant));
+    const loosened = await tenx(['handle', 'update', '--public-conversions', 'flag'], asMerchant);
+    fails(loosened, 1);
+    expect(loosened.stderr).to.include('Loosening publicConversions (refuse → flag)').and.include('set TENX_TOKEN to the owner token.');
+    ok(await tenx(['handle', 'update', '--public-conversions', 'flag'], asOwner()));
+    ok(await tenx(['handle', 'update', '--public-conversions', 'refuse'], asMerchant));
+    ok(await tenx(['handle', 'update', '--public-conversions', 'flag'], asOwner()));
     const rename = await tenx(['handle', 'update', '--name', 'Renamed by a merchant'], asMerchant);
     fails(rename, 1);
     // What to use instead: the owner token (it advised minting a token with the scope, which would not do: a CLI pass).

@@ -97,6 +97,47 @@ describe('issue 12: merchant-authenticated conversions', () => {
     expect((await server.http.get(`/v2/handles/${handle}`).set(owner).expect(200)).body.name).to.equal('Renamed');
   });
 
+  it("a merchant's conversions.write token may tighten publicConversions but never loosen it, not even by racing the owner", async () => {
+    const { handle, ownerToken } = await partnerCampaign(server, { publicConversions: 'flag' });
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const owner = { Authorization: `Bearer ${ownerToken}` };
+    const path = `/v2/handles/${handle}`;
+    const mode = async () => (await server.http.get(path).set(owner).expect(200)).body.publicConversions;
+    const refused = await server.http.patch(path).set(merchant.auth).send({ publicConversions: 'accept' }).expect(403);
+    expect(refused.body.error.code).to.equal('insufficient_scope');
+    expect(refused.body.error.message).to.match(/^Loosening publicConversions \(flag → accept\) takes a token holding every scope/);
+    expect(await mode()).to.equal('flag');
+    await server.http.patch(path).set(merchant.auth).send({ publicConversions: 'flag' }).expect(200); // no change: allowed
+    await server.http.patch(path).set(merchant.auth).send({ publicConversions: 'refuse' }).expect(200);
+    await server.http.patch(path).set(merchant.auth).send({ publicConversions: 'flag' }).expect(403);
+    expect(await mode()).to.equal('refuse');
+    const audits = await count(server, "audit_events where handle = $1 and type = 'handle.updated'", [handle]);
+    expect(audits).to.equal(1);
+    await server.http.patch(path).set(owner).send({ publicConversions: 'accept' }).expect(200);
+
+    // The owner tightens to refuse while the merchant asks for flag (a tightening of accept, a loosening of refuse):
+    // whichever the row holds when the merchant's change is checked decides, so the handle never ends looser than refuse
+    // after a refuse was answered unless the owner itself loosened it.
+    for (let round = 0; round < 10; round++) {
+      await server.http.patch(path).set(owner).send({ publicConversions: 'accept' }).expect(200);
+      const [byOwner, byMerchant] = await Promise.all([
+        server.http.patch(path).set(owner).send({ publicConversions: 'refuse' }),
+        server.http.patch(path).set(merchant.auth).send({ publicConversions: 'flag' }),
+      ]);
+      expect(byOwner.status).to.equal(200);
+      const final = await mode();
+      if (byMerchant.status === 403) {
+        expect(final, `round ${round}: the merchant was refused after the owner's refuse`).to.equal('refuse');
+        expect(byMerchant.body.error.message).to.match(/\(refuse → flag\)/);
+      } else {
+        // The merchant's flag came first (a tightening of accept); the owner's refuse then won.
+        expect(byMerchant.status, `round ${round}`).to.equal(200);
+        expect(byMerchant.body.publicConversions).to.equal('flag');
+        expect(final, `round ${round}`).to.equal('refuse');
+      }
+    }
+  });
+
   it('refuses bad, revoked and other-handle tokens with 401 and a token without conversions.write with 403, recording nothing', async () => {
     const { handle, ownerToken, campaignId } = await partnerCampaign(server, { publicConversions: 'flag' });
     const other = await partnerCampaign(server);
