@@ -42,6 +42,7 @@ export interface Config {
   webhookSecretOverlapS: number;
   webhookConcurrency: number;
   webhookSigning: 'auto' | 'workers' | 'inline';
+  requestTimeoutMs: number;
   shutdownTimeoutMs: number;
   analyticsSseHeartbeatMs: number;
   analyticsSsePollMs: number;

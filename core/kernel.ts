@@ -22,7 +22,7 @@ import { readTenantFiles } from './plugins/tenant-files.ts';
 import { createCtxCodec } from './redirect/ctx-token.ts';
 import { ensureSecrets } from './secrets.ts';
 import { redisPrefixOf } from './infra/redis-prefix.ts';
-import { answerClientErrors, refuseMalformed, SERVER_OPTIONS } from './http/client-error.ts';
+import { answerClientErrors, refuseMalformed, serverOptions } from './http/client-error.ts';
 
 /** Shutdown: how long idle keep-alive connections stay open after the server stops accepting, for requests already on their way. */
 const IDLE_GRACE_MS = 300;
@@ -138,7 +138,7 @@ export async function startKernel(baseConfig: Config, opts: KernelOptions = {}):
     const fastLane: FastLane | null = container.hasRegistration('fastLane') ? container.resolve('fastLane') : null;
     const route: http.RequestListener = fastLane ? (req, res) => fastLane(req, res) || koaListener(req, res) : koaListener;
     const serve: http.RequestListener = (req, res) => refuseMalformed(req, res) || route(req, res);
-    const server = http.createServer(SERVER_OPTIONS, serve);
+    const server = http.createServer(serverOptions(config.requestTimeoutMs), serve);
     server.keepAliveTimeout = 65_000;
     answerClientErrors(server);
     if (opts.listen !== false) {

@@ -117,8 +117,19 @@ function endWithError(socket: Duplex, [status, reason, code, message]: Answer, r
   );
 }
 
-/** What `http.createServer` needs so that refuseMalformed, not node:http's bare 400, answers a request without Host. */
-export const SERVER_OPTIONS = { requireHostHeader: false } as const;
+/**
+ * What `http.createServer` needs: refuseMalformed, not node:http's bare 400, answers a request without Host; a request
+ * (headers, then body) must arrive within REQUEST_TIMEOUT_MS (node:http answers ERR_HTTP_REQUEST_TIMEOUT, which
+ * answerClientErrors turns into the contract's 408), its headers within the lesser of that and node's 60 s. node:http
+ * looks for late requests every connectionsCheckingInterval: a tenth of the limit, so one is cut at most 10 % late.
+ */
+export function serverOptions(requestTimeoutMs: number) {
+  return {
+    requireHostHeader: false,
+    requestTimeout: requestTimeoutMs,
+    connectionsCheckingInterval: Math.min(30_000, Math.max(100, Math.round(requestTimeoutMs / 10))),
+  } as const;
+}
 
 /** An error in the contract's shape, outside Koa (no route ran), the connection closed after it. */
 function answerError(req: IncomingMessage, res: ServerResponse, status: number, code: string, message: string): true {
@@ -174,7 +185,7 @@ function headerCount(raw: string[], name: string): number {
 /**
  * Requests refused before any route, in the contract's error shape with an x-request-id (node:http's own answers had
  * neither, or Koa failed on them): an HTTP/1.1 request without a Host header (RFC 9112 §3.2; a server made with
- * SERVER_OPTIONS leaves it to this), a request target that is no path and no http(s) URL, and several Authorization
+ * serverOptions leaves it to this), a request target that is no path and no http(s) URL, and several Authorization
  * headers (node:http keeps the first, a proxy may read the last: the two would disagree on who is calling).
  * Called first by the request listener; true when it answered. A redirect (a path, a Host, no Authorization) pays three
  * comparisons.
