@@ -58,6 +58,23 @@ describe('REQUEST_TIMEOUT_MS: a request that does not arrive in time', () => {
     expect(answer).to.include('text/event-stream');
   });
 
+  it('leaves an idle keep-alive connection open past the limit: the next request on it is answered', async () => {
+    const owner = await createHandle(server);
+    const request = `GET /v2/handles/${owner.handle}/campaigns HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\n\r\n`;
+    const socket = connect({ port: Number(new URL(server.url).port), host: '127.0.0.1' });
+    let text = '';
+    let closed = false;
+    socket.on('data', (d) => (text += d)).on('error', () => {}).on('close', () => (closed = true));
+    await new Promise((r) => socket.once('connect', r));
+    socket.write(request);
+    await new Promise((r) => setTimeout(r, 2500));
+    socket.write(request);
+    await new Promise((r) => setTimeout(r, 300));
+    socket.destroy();
+    expect(closed).to.equal(false);
+    expect(text.match(/HTTP\/1\.1 \d+/g)).to.deep.equal(['HTTP/1.1 200', 'HTTP/1.1 200']);
+  });
+
   it('refuses a REQUEST_TIMEOUT_MS under a second at start', async () => {
     const { loadConfig } = await import('../../config/index.ts');
     expect(() => loadConfig({ ADMIN_TOKEN: 'a'.repeat(32), REQUEST_TIMEOUT_MS: '10' })).to.throw(/REQUEST_TIMEOUT_MS/);
