@@ -1,6 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { uuidv7 } from '../infra/uuid7.ts';
 import { requestIdFrom } from './request-id.ts';
 
 // Requests node:http refuses before any handler runs (headers over its 16 KiB limit, a request line it
@@ -71,8 +70,22 @@ export function answerClientErrors(server: Server): void {
       endAfterQueued(socket, inFlight, last);
       return;
     }
-    endWithError(socket, ANSWERS[err.code ?? ''] ?? MALFORMED, uuidv7());
+    endWithError(socket, ANSWERS[err.code ?? ''] ?? MALFORMED, requestIdFrom(requestIdIn((err as { rawPacket?: unknown }).rawPacket)));
   });
+}
+
+const RAW_REQUEST_ID = /\r\nx-request-id:[ \t]*([^\r\n]*?)[ \t]*\r\n/i;
+
+/**
+ * The x-request-id among the bytes node:http's parser refused (`rawPacket`: what it was reading when it failed), so the
+ * answer echoes it as every other does (a header section over 16 KiB, a request line that is no HTTP). Best effort: a
+ * header in an earlier read is not there, and then the answer carries a new id. requestIdFrom() checks its form.
+ */
+function requestIdIn(raw: unknown): string | undefined {
+  if (!Buffer.isBuffer(raw)) return undefined;
+  const head = raw.toString('latin1', 0, Math.min(raw.length, 64 * 1024));
+  const end = head.indexOf('\r\n\r\n');
+  return RAW_REQUEST_ID.exec(end < 0 ? head : head.slice(0, end + 2))?.[1];
 }
 
 /** node:http's fields of a server connection read here: its response being written, its parser's last request, its hold. */

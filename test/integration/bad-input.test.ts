@@ -171,6 +171,15 @@ describe('bad input on every route family that takes a body', () => {
     const junk = parse(await raw('NOT HTTP AT ALL\r\n\r\n'));
     expect(junk.status).to.equal(400);
     expect(junk.body.error).to.include({ code: 'invalid_request' });
+    // A valid incoming x-request-id is echoed, as on every other answer; an invalid one is replaced.
+    const echoed = parse(await raw(`GET /${handle()}/x?src=${'a'.repeat(20_000)} HTTP/1.1\r\nhost: x\r\nX-Request-Id: trace-431.a\r\n\r\n`));
+    expect(echoed.status).to.equal(431);
+    expect(echoed.head).to.include('\r\nx-request-id: trace-431.a\r\n');
+    const echoedJunk = parse(await raw('GET /x HTTP/1.1\r\nx-request-id: trace-400\r\nbad header\r\n\r\n'));
+    expect(echoedJunk.status).to.equal(400);
+    expect(echoedJunk.head).to.include('\r\nx-request-id: trace-400\r\n');
+    const forged = parse(await raw(`GET /${handle()}/x?src=${'a'.repeat(20_000)} HTTP/1.1\r\nx-request-id: <script>\r\n\r\n`));
+    expect(forged.head).to.match(/\r\nx-request-id: [0-9a-f-]{36}/);
   });
 
   it('never writes such an answer into a response already streaming on the same connection: the connection ends', async () => {
