@@ -43,6 +43,8 @@ function usage(message: string): never {
 }
 
 export async function serve(opts: { workers?: string }) {
+  // Before any major GC of the start (core/infra/tick-shape.ts): every process that will answer requests.
+  (await import('../../core/infra/tick-shape.ts')).keepTickShape();
   const { configOrExit } = await import('./operator.ts'); // operator.ts registers this command
   const config = await configOrExit();
   if (cluster.isWorker) return serveWorker(config);

@@ -1,0 +1,34 @@
+// Keeps process.nextTick on V8's fast path for the life of the process (docs/performance.md, thirty-sixth session).
+//
+// Node 24's nextTick builds `{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, [async_context_frame]: …, callback,
+// args }`. At each property V8 remembers, weakly, the hidden class the object had before it. Those classes are held only
+// by tick objects alive at the time, so a major GC while the tick queue is empty (the server's start-garbage GC, or V8's
+// idle memory reducer a few seconds after start) clears them; the next call then finds a cleared entry, which V8 reads
+// as a second class, and the site goes megamorphic for good. From then on the optimized nextTick defines four of its
+// five properties through the runtime: ~2.5 µs of CPU a redirect (five nextTicks in Node's request and response
+// streams), 3-4 % of the redirect process's on-CPU samples. One tick object kept alive keeps its classes (and so every
+// entry) alive.
+import { createHook } from 'node:async_hooks';
+
+let kept: object | undefined;
+
+/** Call before the process's first major GC; a site that went megamorphic never returns. Idempotent. */
+export function keepTickShape(): void {
+  if (kept) return;
+  // The only handle Node gives on a tick object is the resource async_hooks' init receives; the hook lives for one call.
+  const hook = createHook({
+    init(_id, type, _trigger, resource) {
+      if (type === 'TickObject') kept ??= resource;
+    },
+  }).enable();
+  try {
+    process.nextTick(() => {});
+  } finally {
+    hook.disable();
+  }
+}
+
+/** Whether a tick object is being kept (false where async_hooks gave none: a Node that changed its internals). */
+export function tickShapeKept(): boolean {
+  return kept !== undefined;
+}
