@@ -28,7 +28,3 @@ export function keepTickShape(): void {
   }
 }
 
-/** Whether a tick object is being kept (false where async_hooks gave none: a Node that changed its internals). */
-export function tickShapeKept(): boolean {
-  return kept !== undefined;
-}
