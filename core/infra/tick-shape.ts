@@ -8,23 +8,19 @@
 // five properties through the runtime: ~2.5 µs of CPU a redirect (five nextTicks in Node's request and response
 // streams), 3-4 % of the redirect process's on-CPU samples. One tick object kept alive keeps its classes (and so every
 // entry) alive.
-import { createHook } from 'node:async_hooks';
+//
+// The tick object is the running tick's async resource. Not taken with an async_hooks init hook: enabling one installs
+// V8 promise hooks, which break V8's PromiseHook protector for good, and optimized code then stops inlining awaits and
+// promise reactions (an await-heavy loop ran ~2× slower). executionAsyncResource() only makes native callbacks report
+// their resource through a JS trampoline, which no socket round trip here could tell from noise.
+import { executionAsyncResource } from 'node:async_hooks';
 
 let kept: object | undefined;
 
 /** Call before the process's first major GC; a site that went megamorphic never returns. Idempotent. */
 export function keepTickShape(): void {
   if (kept) return;
-  // The only handle Node gives on a tick object is the resource async_hooks' init receives; the hook lives for one call.
-  const hook = createHook({
-    init(_id, type, _trigger, resource) {
-      if (type === 'TickObject') kept ??= resource;
-    },
-  }).enable();
-  try {
-    process.nextTick(() => {});
-  } finally {
-    hook.disable();
-  }
+  process.nextTick(() => {
+    kept ??= executionAsyncResource();
+  });
 }
-
