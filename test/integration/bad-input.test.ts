@@ -180,6 +180,31 @@ describe('bad input on every route family that takes a body', () => {
     expect(echoedJunk.head).to.include('\r\nx-request-id: trace-400\r\n');
     const forged = parse(await raw(`GET /${handle()}/x?src=${'a'.repeat(20_000)} HTTP/1.1\r\nx-request-id: <script>\r\n\r\n`));
     expect(forged.head).to.match(/\r\nx-request-id: [0-9a-f-]{36}/);
+    // Looking for the id in 60 KB of spaces takes linear time (a backtracking pattern took minutes of the event loop).
+    for (const value of [' '.repeat(60_000), `a${' '.repeat(60_000)}`]) {
+      const spaced = parse(await raw(`GET /x HTTP/1.1\r\nhost: x\r\nx-request-id:${value}\x01\r\n\r\n`));
+      expect(spaced.status).to.be.oneOf([400, 431]);
+      expect(spaced.head).to.match(/\r\nx-request-id: [0-9a-f-]{36}/);
+    }
+  });
+
+  it('cuts a connection whose client never closes its side after such an answer (node:http keeps half-open ones)', async () => {
+    const serverSide = new Promise<Duplex>((resolve) => server.kernel.server.once('connection', resolve));
+    const socket = connect({ port: Number(new URL(server.url).port), host: '127.0.0.1', allowHalfOpen: true }, () => socket.write('NOT HTTP AT ALL\r\n\r\n'));
+    let text = '';
+    socket.on('data', (d) => (text += d)).on('error', () => {});
+    const serverSocket = await serverSide;
+    const closed = await new Promise<boolean>((resolve) => {
+      if (serverSocket.destroyed) return resolve(true);
+      const deadline = setTimeout(() => resolve(false), 6000);
+      serverSocket.once('close', () => {
+        clearTimeout(deadline);
+        resolve(true);
+      });
+    });
+    socket.destroy();
+    expect(text).to.match(/^HTTP\/1\.1 400 /);
+    expect(closed, 'the server closed its side within the grace').to.equal(true);
   });
 
   it('never writes such an answer into a response already streaming on the same connection: the connection ends', async () => {

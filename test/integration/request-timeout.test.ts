@@ -7,7 +7,7 @@ import { createHandle, startTestServer, type TestServer } from '../support/serve
 describe('REQUEST_TIMEOUT_MS: a request that does not arrive in time', () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer({ env: { REQUEST_TIMEOUT_MS: '1000' } });
+    server = await startTestServer({ env: { REQUEST_TIMEOUT_MS: '1000', ANALYTICS_SSE_HEARTBEAT_MS: '300' } });
   });
   after(async () => server?.close());
 
@@ -44,18 +44,28 @@ describe('REQUEST_TIMEOUT_MS: a request that does not arrive in time', () => {
 
   it('does not limit an answer that takes longer than the request took to arrive (a live stream open past the limit)', async () => {
     const owner = await createHandle(server);
-    const answer = await new Promise<string>((resolve, reject) => {
+    const seen = await new Promise<{ text: string; closedAt: number | null; heartbeatsAfterLimit: number }>((resolve, reject) => {
+      const started = Date.now();
       let text = '';
+      let closedAt: number | null = null;
+      let heartbeatsAfterLimit = 0;
       const socket = connect({ port: Number(new URL(server.url).port), host: '127.0.0.1' }, () =>
         socket.write(`GET /v2/handles/${owner.handle}/analytics/stream HTTP/1.1\r\nhost: x\r\nauthorization: Bearer ${owner.ownerToken}\r\naccept: text/event-stream\r\n\r\n`));
-      socket.on('data', (d) => (text += d)).on('error', reject);
+      socket.on('data', (d) => {
+        text += d;
+        if (Date.now() - started > 1100) heartbeatsAfterLimit += String(d).split(': heartbeat').length - 1;
+      });
+      socket.on('error', reject).on('close', () => (closedAt ??= Date.now() - started));
       setTimeout(() => {
+        resolve({ text, closedAt, heartbeatsAfterLimit });
         socket.destroy();
-        resolve(text);
       }, 2500);
     });
-    expect(answer).to.match(/^HTTP\/1\.1 200 /);
-    expect(answer).to.include('text/event-stream');
+    expect(seen.text).to.match(/^HTTP\/1\.1 200 /);
+    expect(seen.text).to.include('text/event-stream');
+    // Still open at 2.5 s, and still streaming past the 1 s limit (a heartbeat every 300 ms).
+    expect(seen.closedAt).to.equal(null);
+    expect(seen.heartbeatsAfterLimit).to.be.greaterThan(0);
   });
 
   it('leaves an idle keep-alive connection open past the limit: the next request on it is answered', async () => {
@@ -69,7 +79,8 @@ describe('REQUEST_TIMEOUT_MS: a request that does not arrive in time', () => {
     socket.write(request);
     await new Promise((r) => setTimeout(r, 2500));
     socket.write(request);
-    await new Promise((r) => setTimeout(r, 300));
+    // Both answers, however slow the machine (the second one's handler reads the database).
+    for (let waited = 0; (text.match(/HTTP\/1\.1 /g) ?? []).length < 2 && waited < 5000; waited += 50) await new Promise((r) => setTimeout(r, 50));
     socket.destroy();
     expect(closed).to.equal(false);
     expect(text.match(/HTTP\/1\.1 \d+/g)).to.deep.equal(['HTTP/1.1 200', 'HTTP/1.1 200']);
