@@ -138,6 +138,32 @@ describe('issue 12: merchant-authenticated conversions', () => {
     }
   });
 
+  it("judges a merchant's change against the row it locked: the owner's refuse, committed while the merchant's flag waited on the lock, makes that flag a loosening (403)", async () => {
+    const { handle, ownerToken } = await partnerCampaign(server, { publicConversions: 'accept' });
+    const merchant = await createToken(server, handle, ownerToken, ['conversions.write']);
+    const owner = { Authorization: `Bearer ${ownerToken}` };
+    const holder = await server.sql.connect();
+    try {
+      await holder.query('begin');
+      await holder.query('select 1 from tenants where handle = $1 for update', [handle]);
+      // accept → flag is a tightening of the mode the merchant's request would have read before the lock.
+      const pending = server.http.patch(`/v2/handles/${handle}`).set(merchant.auth).send({ publicConversions: 'flag' }).then((r) => r);
+      for (let i = 0; i < 100; i++) {
+        const { rows } = await server.sql.query("select count(*)::int as n from pg_locks l join pg_stat_activity a using (pid) where not l.granted and a.query like '%from tenants where handle%for update%'");
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await holder.query("update tenants set public_conversions = 'refuse' where handle = $1", [handle]);
+      await holder.query('commit');
+      const answer = await pending;
+      expect(answer.status).to.equal(403);
+      expect(answer.body.error.message).to.match(/^Loosening publicConversions \(refuse → flag\)/);
+    } finally {
+      holder.release();
+    }
+    expect((await server.http.get(`/v2/handles/${handle}`).set(owner).expect(200)).body.publicConversions).to.equal('refuse');
+  });
+
   it('refuses bad, revoked and other-handle tokens with 401 and a token without conversions.write with 403, recording nothing', async () => {
     const { handle, ownerToken, campaignId } = await partnerCampaign(server, { publicConversions: 'flag' });
     const other = await partnerCampaign(server);
