@@ -21,6 +21,17 @@ export const IN_FLIGHT_GRACE_MS = 2_000;
 const graced = new WeakSet<Duplex>();
 
 /**
+ * The connection ends within IN_FLIGHT_GRACE_MS whatever its client does (node:http keeps half-open connections, and
+ * watches none whose parser failed); later parser errors on it are ignored. Once per connection.
+ */
+function endWithinGrace(socket: Duplex): void {
+  if (graced.has(socket)) return;
+  graced.add(socket);
+  const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
+  socket.once('close', () => clearTimeout(timer));
+}
+
+/**
  * An `Expect` other than 100-continue: node:http answered a bare 417 (no body, no x-request-id). The contract's shape
  * now; the request is not processed.
  */
@@ -42,10 +53,8 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     if (inFlight) {
-      graced.add(socket);
+      endWithinGrace(socket);
       holdReads(socket);
-      const timer = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
-      socket.once('close', () => clearTimeout(timer));
       if (!inFlight.req?.complete) {
         // Its body is still arriving and cannot be read on (a chunk size that is no hex number, a chunk without its CRLF,
         // a Content-Length body cut short: 400; or it came too slowly: 408): answered unless its answer has begun (a
@@ -130,12 +139,8 @@ function endWithError(socket: Duplex, [status, reason, code, message]: Answer, r
     `HTTP/1.1 ${status} ${reason}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
       `x-request-id: ${requestId}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n${body}`,
   );
-  // node:http's server keeps half-open connections: a client that never closes its side would hold this one for good
-  // (node:http no longer watches it once its parser failed). It gets the grace a request in flight gets, then is cut.
-  if (!socket.destroyed) {
-    const cut = setTimeout(() => socket.destroy(), IN_FLIGHT_GRACE_MS).unref();
-    socket.once('close', () => clearTimeout(cut));
-  }
+  // A client that never closes its side would otherwise hold the connection for good.
+  if (!socket.destroyed) endWithinGrace(socket);
 }
 
 /**
