@@ -1,4 +1,4 @@
-// ESLint (flat config) with typescript-eslint. `npm test` runs it after tsc and before mocha.
+// ESLint (flat config) with typescript-eslint. `npm test` runs it beside tsc and prettier (run-p), before mocha.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import moduleBoundaries from './scripts/lint/module-boundaries.js';
