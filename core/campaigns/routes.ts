@@ -3,6 +3,7 @@ import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import { campaignParams, campaignResponse, createCampaignBody, listCampaignsQuery, patchCampaignBody } from './schemas.ts';
 import type { CampaignService } from './service.ts';
+import { looseCampaignProblems } from './validation.ts';
 
 type Deps = { campaigns: CampaignService; principal: Principal };
 
@@ -15,6 +16,7 @@ export const campaignRoutes = defineRoutes([
     auth: { scope: 'campaigns.write' },
     params: handleParams,
     body: createCampaignBody,
+    moreBodyProblems: (body, ctx, { pluginHost }) => looseCampaignProblems(body, ctx.params.handle, pluginHost, 'create'),
     responses: {
       201: { description: 'Created, with the derived trackingPreset, conversionEvent and primaryLink.shortUrl', schema: campaignResponse },
       409: { description: 'conflict: the campaignId or the slug is taken in this handle' },
@@ -58,6 +60,7 @@ export const campaignRoutes = defineRoutes([
     auth: { scope: 'campaigns.write' },
     params: campaignParams,
     body: patchCampaignBody,
+    moreBodyProblems: (body, ctx, { pluginHost }) => looseCampaignProblems(body, ctx.params.handle, pluginHost, 'patch'),
     responses: {
       200: { description: 'The updated campaign', schema: campaignResponse },
       422: { description: 'unknown_partner: partnerId names no partner of this handle' },

@@ -8,7 +8,7 @@ import type { Bus } from '../infra/bus.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import type { CampaignDraft, GoalTypePlugin, PluginHost } from '../plugins/index.ts';
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
-import { campaignProblems, maxValueProblems } from './validation.ts';
+import { campaignProblems, goalTypeProblem, maxValueProblems } from './validation.ts';
 import { canonicalRules, canonicalUrl } from './destination.ts';
 import { handoverLockArgs } from './partner-history.ts';
 
@@ -123,18 +123,10 @@ export class CampaignService {
       routingRules: canonicalRules(given.routingRules),
     };
     const plugins = await this.deps.pluginHost.forHandle(handle);
-    const goal = plugins.goalType(input.goalType);
-    if (!goal) {
-      throw invalidRequest('The goal type is not available.', [
-        { pointer: '/body/goalType', message: `"${input.goalType}" is not a goal type enabled for this handle` },
-      ]);
-    }
+    const refused = goalTypeProblem(plugins, input.goalType);
+    if (refused) throw invalidRequest('The goal type is not available.', [refused]);
+    const goal = plugins.goalType(input.goalType)!;
     const preset = goal.manifest.trackingPreset;
-    if (!plugins.trackingPreset(preset)) {
-      throw invalidRequest('The goal type is not available.', [
-        { pointer: '/body/goalType', message: `its tracking preset "${preset}" is not enabled for this handle` },
-      ]);
-    }
     const draft: CampaignDraft = { ...input, primaryLink: { ...input.primaryLink, title: input.primaryLink.title ?? null } };
     const problems = campaignProblems(draft, goal.manifest, goal.settings, {
       destinationUrl: '/body/primaryLink/destinationUrl',

@@ -13,7 +13,7 @@ export { commissionCreatedAudit, commissionEventInsert } from './events.ts';
 export { cancelPayoutSql, PAYOUT_COLUMNS, payoutAuditInsert, payoutEventInsert, type PayoutEventType } from './payout-rows.ts';
 export { ledgerMismatches, type LedgerMismatch } from './reconcile.ts';
 export { reverseConversionCommissions, type ConversionReversal } from './reversal.ts';
-export { centsOf, centsToText, moneyOf, moneyText, percentOfCents, toCents } from './money.ts';
+export { centsOf, centsProblems, centsToText, moneyOf, moneyText, percentOfCents, toCents } from './money.ts';
 export type { CommissionStatus } from './lifecycle.ts';
 export { ID_PATTERN, commissionList, commissionResponse, listCommissionsQuery } from './schemas.ts';
 export type { CommissionFilters, CommissionLedger } from './ledger.ts';

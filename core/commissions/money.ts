@@ -2,6 +2,7 @@
 // float in arithmetic. The ledger computes in SQL; these helpers exist for the places JS must agree with it
 // (validation, reconcile, tests that prove both roundings are the same).
 import { numeric, numericText, type Numeric } from '../db/numeric.ts';
+import type { ErrorDetail } from '../http/errors.ts';
 
 const DECIMAL = /^(-?)(\d+)(?:\.(\d{1,2}))?$/;
 
@@ -14,6 +15,15 @@ export function moneyText(n: number): string | null {
   if (!Number.isFinite(n)) return null;
   const text = String(n);
   return DECIMAL.test(text) ? text : null;
+}
+
+/**
+ * A field of a body that failed its schema, when it is a number with more than cents: its detail, else none (so the 400
+ * lists it beside the schema's, RouteDef.moreBodyProblems). The field's own route still refuses it when alone.
+ */
+export function centsProblems(body: unknown, field: string): ErrorDetail[] {
+  const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;
+  return typeof value === 'number' && moneyText(value) === null ? [{ pointer: `/body/${field}`, message: 'must have at most 2 fraction digits' }] : [];
 }
 
 /** "12.3" → 1230n; throws on anything that is not a decimal with at most 2 fraction digits. */

@@ -37,7 +37,7 @@ function present({ campaignId, partnerId, ...r }: RewardRow) {
 }
 
 /** The cross-field rules JSON Schema says badly: which fields each rule type takes, and two decimals. */
-function problems(input: RewardInput): ErrorDetail[] {
+export function rewardProblems(input: RewardInput): ErrorDetail[] {
   const out: ErrorDetail[] = [];
   if (input.type === 'flat') {
     if (input.amount === undefined) out.push({ pointer: '/body/amount', message: 'is required for a flat rule' });
@@ -69,7 +69,7 @@ export class RewardService {
 
   /** Creates or replaces a rule; `created` tells the route 201 from 200. */
   async put(handle: string, rewardId: string, input: RewardInput, actor: string) {
-    const found = problems(input);
+    const found = rewardProblems(input);
     if (found.length) throw invalidRequest('The reward rule is invalid.', found);
     try {
       return await this.write(handle, rewardId, input, actor);

@@ -2,7 +2,7 @@ import { defineRoutes, type Principal } from '../http/route.ts';
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { handleParams } from '../http/handle.ts';
 import type { CommissionLedger } from './ledger.ts';
-import type { RewardService } from './rewards.ts';
+import { rewardProblems, type RewardService } from './rewards.ts';
 import {
   bulkCommissionBody, bulkResponse, commissionList, commissionParams, commissionResponse, listCommissionsQuery,
   patchCommissionBody, putRewardBody, rewardParams, rewardResponse,
@@ -20,6 +20,11 @@ export const commissionRoutes = defineRoutes([
     params: rewardParams,
     body: putRewardBody,
     nullMeansAbsent: ['amount', 'percent', 'currency', 'holdDays'],
+    // The amount's and percent's cents and which fields a rule's type takes, once the type itself is one.
+    moreBodyProblems: async (body) => {
+      const type = (body as { type?: unknown } | null)?.type;
+      return type === 'flat' || type === 'percent' ? rewardProblems(body as never) : [];
+    },
     responses: {
       201: { description: 'Created', schema: rewardResponse },
       200: { description: 'Replaced', schema: rewardResponse },

@@ -4,6 +4,7 @@ import { handleParams } from '../http/handle.ts';
 import type { ConversionFilters, ConversionReader } from './reader.ts';
 import { conversionParams, handleConversionsQuery, reversalBody, reversalResponse, storedConversion } from './read-schemas.ts';
 import type { ReversalInput, ReversalService } from './reversals.ts';
+import { centsProblems } from '../commissions/index.ts';
 
 type Deps = { conversionReader: ConversionReader; reversals: ReversalService; principal: Principal };
 
@@ -42,6 +43,7 @@ export const conversionReadRoutes = defineRoutes([
     auth: { scope: 'conversions.write' },
     params: handleParams,
     body: reversalBody,
+    moreBodyProblems: async (body) => centsProblems(body, 'amount'),
     responses: {
       201: { description: 'Reversed', schema: reversalResponse },
       200: { description: 'The reversalKey was seen before: the original reversal, deduped (and mismatch when the repeat asked for something else)', schema: reversalResponse },

@@ -5,7 +5,7 @@ import { conversionsRefused, conversionsTotal } from './metrics.ts';
 import type { ClientRateLimit } from './index.ts';
 import type { MerchantAuth } from './merchant-auth.ts';
 import { conversionBody, conversionResponses } from './schemas.ts';
-import type { ConversionInput, ConversionService } from './service.ts';
+import { conversionBodyProblems, type ConversionInput, type ConversionService } from './service.ts';
 
 type Deps = { conversions: ConversionService; conversionRateLimit: ClientRateLimit; merchantAuth: MerchantAuth };
 
@@ -37,6 +37,7 @@ export const conversionRoutes = defineRoutes([
     bearerOptional: true,
     body: conversionBody,
     nullMeansAbsent: ['value', 'currency', 'metadata'],
+    moreBodyProblems: conversionBodyProblems,
     // Public, so the auth-implied 503 does not apply: recording needs the database all the same.
     responses: { ...conversionResponses, 503: { description: 'unavailable: the conversion could not be recorded; retry with the same idempotencyKey' } },
     // The hot write path: its three services are singletons.

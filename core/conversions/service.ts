@@ -3,7 +3,7 @@ import { uuidv7 } from '../infra/uuid7.ts';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
-import { insufficientScope, invalidRequest, unauthorized, unavailable, unprocessable } from '../http/errors.ts';
+import { insufficientScope, invalidRequest, unauthorized, unavailable, unprocessable, type ErrorDetail } from '../http/errors.ts';
 import { CAMPAIGNS_CHANGED } from '../campaigns/index.ts';
 import type { Bus } from '../infra/bus.ts';
 import { HANDLE_SETTINGS_CHANGED } from '../tenants/index.ts';
@@ -17,7 +17,7 @@ import type { ConversionsDb } from './db.ts';
 import { notThisMerchant, type Merchant } from './merchant-auth.ts';
 import { RepeatBatcher } from './repeat-batcher.ts';
 import { METADATA_MAX_BYTES } from './schemas.ts';
-import { moneyText } from '../commissions/index.ts';
+import { centsProblems, moneyText } from '../commissions/index.ts';
 
 export interface ConversionInput {
   ctx: string;
@@ -79,10 +79,19 @@ function checkValue(campaign: ConversionCampaign, value: number | null) {
   }
 }
 
+function metadataProblems(metadata: unknown): ErrorDetail[] {
+  if (!metadata || typeof metadata !== 'object' || Buffer.byteLength(JSON.stringify(metadata)) <= METADATA_MAX_BYTES) return [];
+  return [{ pointer: '/body/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` }];
+}
+
 function checkMetadata(metadata: Record<string, unknown>) {
-  if (Buffer.byteLength(JSON.stringify(metadata)) > METADATA_MAX_BYTES) {
-    throw invalidRequest('The request body is invalid.', [{ pointer: '/body/metadata', message: `must be at most ${METADATA_MAX_BYTES} bytes as JSON` }]);
-  }
+  const problems = metadataProblems(metadata);
+  if (problems.length) throw invalidRequest('The request body is invalid.', problems);
+}
+
+/** The checks record() makes beyond the schema, for a body that failed it (RouteDef.moreBodyProblems): value's cents, metadata's size. */
+export async function conversionBodyProblems(body: unknown): Promise<ErrorDetail[]> {
+  return [...centsProblems(body, 'value'), ...metadataProblems((body as { metadata?: unknown } | null)?.metadata)];
 }
 
 interface ConversionDeps {

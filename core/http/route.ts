@@ -1,6 +1,7 @@
 import type { Context } from 'koa';
 import type { AwilixContainer } from 'awilix';
 import type { JsonSchema } from '../plugins/index.ts';
+import type { ErrorDetail } from './errors.ts';
 
 /** Scopes of handle tokens (v2, then v2.1's partner programs and audit.read). Owner and admin hold all. */
 export const SCOPES = [
@@ -89,6 +90,12 @@ export interface RouteDef {
    * fails to parse spends a token, else anyone could make the server parse 64 KiB bodies without limit).
    */
   beforeBody?(ctx: Context, singletons: any): Promise<void>;
+  /**
+   * The route's checks beyond its body schema (a goal type enabled for the handle, an http(s) destination), asked when
+   * the schema check fails, of the fields still usable: the 400 then lists every failing field (API.md: `details` lists
+   * each failing field), not the schema's alone and these after a fix. The handler still makes its checks itself.
+   */
+  moreBodyProblems?(body: unknown, ctx: Context, singletons: any): Promise<ErrorDetail[]>;
   // The scope is typed by each handler's destructuring: services are resolved by name from the container.
   handler(ctx: Context, scope: any): Promise<void>;
 }

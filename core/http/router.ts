@@ -91,7 +91,11 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
       if (validators.body) {
         if (nullable) dropNulls(body, nullable);
         assertStorable(body, '/body', 'request body');
-        check(validators.body(), body, '/body', 'request body');
+        try {
+          check(validators.body(), body, '/body', 'request body');
+        } catch (err) {
+          throw def.moreBodyProblems ? await withMoreProblems(err, def, body, ctx, singletons) : err;
+        }
         if (body && typeof body === 'object') lowercaseIds(body as Record<string, unknown>, uuids.body, '/body');
       } else if (!isNothing(body)) {
         // An action route (ping, rotate-secret, redeliver): a field sent here would be silently ignored.
@@ -105,6 +109,19 @@ export function buildRouter(routes: RouteDef[], container: AwilixContainer): Rou
     });
   }
   return memoizeMatch(router);
+}
+
+/** A failed body check's error with the route's own problems of the fields still usable (RouteDef.moreBodyProblems). */
+async function withMoreProblems(err: unknown, def: RouteDef, body: unknown, ctx: Context, singletons: RequestScope): Promise<unknown> {
+  if (!(err instanceof HttpError) || !err.details) return err;
+  // The route's checks failing (its plugins unreadable) leave the schema's answer as it was: still a 400, never a 500.
+  const found = await Promise.resolve()
+    .then(() => def.moreBodyProblems!(body, ctx, singletons))
+    .catch(() => []);
+  const listed = err.details.map((d) => d.pointer);
+  // A field the schema already refused, or one inside a refused one, is not said twice.
+  const more = found.filter((d) => !listed.some((p) => d.pointer === p || d.pointer.startsWith(`${p}/`)));
+  return more.length ? new HttpError(err.status, err.code, err.message, [...err.details, ...more], err.headers) : err;
 }
 
 /**

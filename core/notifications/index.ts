@@ -19,6 +19,7 @@ export { eventDocs } from './event-docs.ts';
 export { POSTBACK_EVENTS } from './postback-fanout.ts';
 export { POSTBACK_MACROS } from './postback-macros.ts';
 export type { CreatePostback, PostbackService } from './postbacks.ts';
+export { templateFormProblem } from './postbacks.ts';
 export { notificationsPage, notificationsQuery } from './schemas.ts';
 
 /**

@@ -6,7 +6,7 @@ import type { Pool } from 'pg';
 import type { Config } from '../../config/index.ts';
 import type { AuditService } from '../audit/index.ts';
 import { withTransaction } from '../db/transaction.ts';
-import { HttpError, invalidRequest, notFound, unavailable, unprocessable } from '../http/errors.ts';
+import { HttpError, invalidRequest, notFound, unavailable, unprocessable, type ErrorDetail } from '../http/errors.ts';
 import { listCursor } from '../http/pagination.ts';
 import type { SubscriptionInterest } from './interest.ts';
 import type { NotificationsPanel, PanelFilters } from './panel.ts';
@@ -31,6 +31,42 @@ const present = (r: PostbackRow) => ({
   postbackId: r.webhook_id, partnerId: r.partner_id, urlTemplate: r.endpoint_url, method: r.method, events: r.event_types,
   createdAt: r.created_at.toISOString(),
 });
+
+/**
+ * What is wrong with a urlTemplate's form, as its 400 says it (the message and the details), or null: unknown macros, a
+ * stray brace, no URL, a fragment, a macro in the scheme or host. The endpoint's own check (SSRF rules) comes after.
+ */
+export function templateFormProblem(template: string): { message: string; details: ErrorDetail[] } | null {
+  const pointer = '/body/urlTemplate';
+  const unknown = unknownMacros(template);
+  if (unknown.length) {
+    return {
+      message: `Unknown macro${unknown.length > 1 ? 's' : ''} in urlTemplate: ${unknown.map((m) => `{${m}}`).join(', ')}.`,
+      details: unknown.map((m) => ({ pointer, message: `unknown macro {${m}}` })),
+    };
+  }
+  if (hasStrayBrace(template)) {
+    return { message: 'urlTemplate has a brace that opens or closes no macro (e.g. "{amount" without "}"); write macros as {name}.', details: [{ pointer, message: 'unbalanced { or }' }] };
+  }
+  try {
+    new URL(sampleUrl(template));
+  } catch {
+    return { message: 'urlTemplate is not a URL.', details: [{ pointer, message: 'must be an absolute http(s) URL' }] };
+  }
+  // A fragment never leaves the sender: a macro there would silently send nothing.
+  if (template.includes('#')) {
+    return { message: 'urlTemplate has a fragment (#…), which is never sent: put macros in the path or query.', details: [{ pointer, message: 'fragment (#) not allowed' }] };
+  }
+  if (!authorityIsLiteral(template)) {
+    // No "scheme://" and no macro reaching the host (javascript:…, http:host/{click_id}): the scheme and host were
+    // not spelled out; say so, not "macro in the host", whether or not the template has macros elsewhere.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(template) && !macroReachesHost(template)) {
+      return { message: 'urlTemplate must spell out its scheme and host: https://host/path?….', details: [{ pointer, message: 'must start with http:// or https:// and a host' }] };
+    }
+    return { message: 'Macros may appear only in the path and query of urlTemplate.', details: [{ pointer, message: 'macro in the scheme or host' }] };
+  }
+  return null;
+}
 
 export class PostbackService {
   private readonly deps: {
@@ -102,32 +138,8 @@ export class PostbackService {
 
   /** 400 naming unknown macros, a macro in the host, or a fragment; 400 endpoint_not_allowed by the webhooks' SSRF rules. */
   private async checkTemplate(template: string): Promise<void> {
-    const unknown = unknownMacros(template);
-    if (unknown.length) {
-      throw invalidRequest(`Unknown macro${unknown.length > 1 ? 's' : ''} in urlTemplate: ${unknown.map((m) => `{${m}}`).join(', ')}.`,
-        unknown.map((m) => ({ pointer: '/body/urlTemplate', message: `unknown macro {${m}}` })));
-    }
-    if (hasStrayBrace(template)) {
-      throw invalidRequest('urlTemplate has a brace that opens or closes no macro (e.g. "{amount" without "}"); write macros as {name}.',
-        [{ pointer: '/body/urlTemplate', message: 'unbalanced { or }' }]);
-    }
-    try {
-      new URL(sampleUrl(template));
-    } catch {
-      throw invalidRequest('urlTemplate is not a URL.', [{ pointer: '/body/urlTemplate', message: 'must be an absolute http(s) URL' }]);
-    }
-    // A fragment never leaves the sender: a macro there would silently send nothing.
-    if (template.includes('#')) {
-      throw invalidRequest('urlTemplate has a fragment (#…), which is never sent: put macros in the path or query.', [{ pointer: '/body/urlTemplate', message: 'fragment (#) not allowed' }]);
-    }
-    if (!authorityIsLiteral(template)) {
-      // No "scheme://" and no macro reaching the host (javascript:…, http:host/{click_id}): the scheme and host were
-      // not spelled out; say so, not "macro in the host", whether or not the template has macros elsewhere.
-      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(template) && !macroReachesHost(template)) {
-        throw invalidRequest('urlTemplate must spell out its scheme and host: https://host/path?….', [{ pointer: '/body/urlTemplate', message: 'must start with http:// or https:// and a host' }]);
-      }
-      throw invalidRequest('Macros may appear only in the path and query of urlTemplate.', [{ pointer: '/body/urlTemplate', message: 'macro in the scheme or host' }]);
-    }
+    const form = templateFormProblem(template);
+    if (form) throw invalidRequest(form.message, form.details);
     const { webhookAllowPrivate, webhookAllowedPorts } = this.deps.config;
     const check = await checkEndpoint(sampleUrl(template), { allowPrivate: webhookAllowPrivate, allowedPorts: webhookAllowedPorts, audience: 'partner' });
     if (check.ok) return;

@@ -1,6 +1,8 @@
 import { pageOf, pageQuery } from '../http/pagination.ts';
 import { defineRoutes, type Principal } from '../http/route.ts';
-import { POSTBACK_EVENTS, POSTBACK_MACROS, notificationsPage, notificationsQuery, type CreatePostback, type PostbackService } from '../notifications/index.ts';
+import {
+  POSTBACK_EVENTS, POSTBACK_MACROS, notificationsPage, notificationsQuery, templateFormProblem, type CreatePostback, type PostbackService,
+} from '../notifications/index.ts';
 import { handleParam, handleParams } from '../http/handle.ts';
 import type { PartnerRealm } from './realm.ts';
 
@@ -51,6 +53,10 @@ export const postbackRoutes = defineRoutes([
     auth: { partner: 'partner.postbacks.write' },
     params: handleParams,
     body: createPostbackBody,
+    moreBodyProblems: async (body) => {
+      const template = (body as { urlTemplate?: unknown } | null)?.urlTemplate;
+      return typeof template === 'string' ? (templateFormProblem(template)?.details ?? []) : [];
+    },
     responses: {
       201: { description: 'Created (the secret is never shown again)', schema: postbackWithSecret },
       400: { description: 'Invalid request (an unknown macro is named), or endpoint_not_allowed (the webhooks\' SSRF rules)' },

@@ -6,6 +6,8 @@ import {
   partnerTokenResponse, partnerTokenWithSecret, patchPartnerBody,
 } from './schemas.ts';
 import type { PartnerService } from './service.ts';
+import { centsProblems } from '../commissions/index.ts';
+import { expiryProblems } from '../tenants/index.ts';
 
 type Deps = { partners: PartnerService };
 
@@ -19,6 +21,7 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: handleParams,
     body: createPartnerBody,
+    moreBodyProblems: async (body) => centsProblems(body, 'minimumPayout'),
     responses: {
       201: { description: 'Created', schema: partnerResponse },
       409: { description: 'conflict: the handle already has a partner with this partnerId' },
@@ -61,6 +64,7 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: partnerParams,
     body: patchPartnerBody,
+    moreBodyProblems: async (body) => centsProblems(body, 'minimumPayout'),
     responses: { 200: { description: 'The updated partner', schema: partnerResponse } },
     async handler(ctx, { partners }: Deps) {
       ctx.body = await partners.update(ctx.params.handle, ctx.params.partnerId, ctx.request.body as never);
@@ -75,6 +79,7 @@ export const partnerRoutes = defineRoutes([
     params: partnerParams,
     body: createPartnerTokenBody,
     nullMeansAbsent: ['expiresAt'],
+    moreBodyProblems: expiryProblems,
     responses: {
       201: { description: 'Created (the secret is never shown again)', schema: partnerTokenWithSecret },
       422: { description: "expiry_exceeds_token: expiresAt later than the calling token's own expiry (omitted: the calling token's expiry)" },

@@ -8,7 +8,7 @@ import { HandleSettingsService } from './settings.ts';
 export { HANDLE_SETTINGS_CHANGED, type PublicConversions } from './settings.ts';
 export { TOKEN_CHANGED } from './service.ts';
 export { liveAccessTokenByHashSql, liveAccessTokenHashesSql } from './token-sql.ts';
-export { childExpiry, requestedExpiry } from './token-rules.ts';
+export { childExpiry, expiryProblems, requestedExpiry } from './token-rules.ts';
 export { loadGrantor } from './grantor.ts';
 
 export const tenantsModule: TenxModule = {

@@ -7,6 +7,7 @@ import {
 } from './schemas.ts';
 import type { TenantService } from './service.ts';
 import type { HandlePatch, HandleSettingsService } from './settings.ts';
+import { expiryProblems } from './token-rules.ts';
 
 type Deps = { tenants: TenantService; handleSettings: HandleSettingsService };
 
@@ -64,6 +65,7 @@ export const tenantRoutes = defineRoutes([
     params: handleParams,
     body: createTokenBody,
     nullMeansAbsent: ['expiresAt'],
+    moreBodyProblems: expiryProblems,
     responses: {
       201: { description: 'Created, with its secret (shown once)', schema: tokenWithSecretResponse },
       403: { description: 'insufficient_scope: a scope the calling token does not hold itself' },

@@ -1,6 +1,6 @@
 // What one token may do to another (issue 12 item 1): a token never grants, outlives, revokes or
 // rotates more than it holds itself. Pure functions over rows, so every rule has one home.
-import { conflict, HttpError, invalidRequest } from '../http/errors.ts';
+import { conflict, HttpError, invalidRequest, type ErrorDetail } from '../http/errors.ts';
 
 /** The caller as the rules see it: the operator, or one of the handle's tokens. */
 export type Grantor = { kind: 'admin' } | { kind: 'token'; tokenId: string; scopes: readonly string[]; expiresAt: Date | null; isOwner: boolean };
@@ -31,13 +31,19 @@ export function grant(caller: Grantor, input: { scopes: string[]; expiresAt?: st
   return { scopes: input.scopes, expiresAt: childExpiry(caller, requested) };
 }
 
+const PAST = { pointer: '/body/expiresAt', message: 'must be in the future' };
+
 /** A new token's `expiresAt` as asked for (null: none), 400 when it is not in the future. */
 export function requestedExpiry(expiresAt: string | undefined, now = new Date()): Date | null {
   const requested = expiresAt ? new Date(expiresAt) : null;
-  if (requested && requested.getTime() <= now.getTime()) {
-    throw invalidRequest('expiresAt must be in the future.', [{ pointer: '/body/expiresAt', message: 'must be in the future' }]);
-  }
+  if (requested && requested.getTime() <= now.getTime()) throw invalidRequest('expiresAt must be in the future.', [PAST]);
   return requested;
+}
+
+/** A past `expiresAt` of a token body that failed its schema, beside the schema's details (RouteDef.moreBodyProblems). */
+export async function expiryProblems(body: unknown): Promise<ErrorDetail[]> {
+  const expiresAt = (body as { expiresAt?: unknown } | null)?.expiresAt;
+  return typeof expiresAt === 'string' && Date.parse(expiresAt) <= Date.now() ? [PAST] : [];
 }
 
 /**

@@ -105,6 +105,36 @@ describe('campaigns API', () => {
       });
     }
 
+    it('lists every failing field in one answer: the schema\'s and those of the checks beyond it (API.md: details lists each failing field)', async () => {
+      const res = await post(handle, auth, { campaignId: 'BAD', goalType: 'NOPE', primaryLink: { slug: 'zz', destinationUrl: 'ftp://x/' } }).expect(400);
+      expect(pointers(res)).to.have.members(['/body/campaignId', '/body/goalType', '/body/primaryLink/destinationUrl']);
+      const rules = await post(handle, auth, {
+        ...alpha,
+        campaignId: 'Bad Id',
+        maxConversionValue: 1.234,
+        routingRules: [
+          { destinationUrl: 'ftp://m.example.com/x', conditions: {} },
+          { priority: 2, destinationUrl: 'https://m.example.com/y', conditions: { deviceIn: ['phone'] } },
+        ],
+      }).expect(400);
+      expect(pointers(rules)).to.have.members([
+        '/body/campaignId',
+        '/body/maxConversionValue',
+        '/body/routingRules/0/priority',
+        '/body/routingRules/0/destinationUrl',
+        '/body/routingRules/1/conditions/deviceIn/0',
+      ]);
+      // A field the schema refused is said once, and one of the wrong type is not judged further.
+      const typed = await post(handle, auth, { ...alpha, campaignId: 'Bad Id', primaryLink: { ...alpha.primaryLink, destinationUrl: 42 } }).expect(400);
+      expect(pointers(typed)).to.have.members(['/body/campaignId', '/body/primaryLink/destinationUrl']);
+      expect(pointers(typed)).to.have.length(2);
+      const created = await post(handle, auth, { ...alpha, campaignId: 'all-fields', primaryLink: { ...alpha.primaryLink, slug: 'all-fields' } }).expect(201);
+      const patch = await server.http.patch(`/v2/handles/${handle}/campaigns/${created.body.campaignId}`).set(auth).send({ slug: 'new', destinationUrl: 'mailto:a@b.c', maxConversionValue: 0.001 }).expect(400);
+      expect(pointers(patch)).to.have.members(['/body/slug', '/body/destinationUrl', '/body/maxConversionValue']);
+      const after = await server.http.get(`/v2/handles/${handle}/campaigns/${created.body.campaignId}`).set(auth).expect(200);
+      expect(after.body.primaryLink, 'the refused PATCH changed nothing').to.deep.equal(created.body.primaryLink);
+    });
+
     it('refuses a goal type the handle disabled', async () => {
       const own = await createHandle(server);
       await server.http.put(`/v2/handles/${own.handle}/plugins/AFFILIATE_CLICKOUT`).set(own.auth).send({ enabled: false }).expect(200);

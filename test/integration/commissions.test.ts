@@ -63,6 +63,11 @@ describe('commissions: reward rules', () => {
       expect(res.status, JSON.stringify(body)).to.equal(400);
       expect(res.body.error.details.map((d: { pointer: string }) => d.pointer), JSON.stringify(body)).to.include(pointer);
     }
+    // Every failing field in one answer (API.md: details lists each failing field): the schema's and the rule's own.
+    const both = await server.http.put(`${rewards()}/bad`).set(t.auth).send({ scope: { partnerId: 'UPPER' }, event: 'sale', type: 'percent', percent: 33.333, currency: 'USD' }).expect(400);
+    expect(both.body.error.details.map((d: { pointer: string }) => d.pointer)).to.have.members(['/body/scope/partnerId', '/body/percent', '/body/currency']);
+    const oddType = await server.http.put(`${rewards()}/bad`).set(t.auth).send({ scope: {}, event: 'sale', type: 'tiered', amount: 1.005 }).expect(400);
+    expect(oddType.body.error.details.map((d: { pointer: string }) => d.pointer), 'a type none is: its fields are not judged').to.deep.equal(['/body/type']);
     await createPartner(server, t, 'p-bounds');
     const ok = await server.http.put(`${rewards()}/pct`).set(t.auth).send({ scope: { partnerId: 'p-bounds' }, event: 'sale', type: 'percent', percent: 100 }).expect(201);
     expect(ok.body.percent).to.equal(100);

@@ -54,6 +54,11 @@ describe('partners: a handle manages its partners, their campaigns and their tok
     await server.http.patch(`${base()}/no-such`).set(h.auth).send({ name: 'x' }).expect(404);
     await server.http.patch(`${base()}/dup-partner`).set(h.auth).send({}).expect(400);
     await server.http.patch(`${base()}/dup-partner`).set(h.auth).send({ partnerId: 'renamed' }).expect(400);
+    // Every failing field in one answer (API.md: details lists each failing field), the cents check's with the schema's.
+    const both = await server.http.post(base()).set(h.auth).send({ partnerId: 'Bad_Id', name: 'x', minimumPayout: 10.005 }).expect(400);
+    expect(both.body.error.details.map((d: { pointer: string }) => d.pointer)).to.have.members(['/body/partnerId', '/body/minimumPayout']);
+    const patched = await server.http.patch(`${base()}/dup-partner`).set(h.auth).send({ status: 'DELETED', minimumPayout: 1.001 }).expect(400);
+    expect(patched.body.error.details.map((d: { pointer: string }) => d.pointer)).to.have.members(['/body/status', '/body/minimumPayout']);
   });
 
   it('patches name, email, status and minimumPayout, and audits the change', async () => {
