@@ -172,8 +172,7 @@ async function seedDemo(o: Options) {
   checkWebhookUrl(o.webhookUrl);
   const { client, ownerToken, created } = await connect(o);
   if (!created && !o.yes) {
-    const demo = { partners: DEMO_PARTNERS.map((p) => p.partnerId), campaigns: DEMO_CAMPAIGNS.map((c) => c.campaignId), rewards: DEMO_REWARDS.map((r) => r.rewardId) };
-    const others = await foreignContent(client, demo);
+    const others = await foreignContent(client, { partners: DEMO_PARTNERS, campaigns: DEMO_CAMPAIGNS, rewards: DEMO_REWARDS });
     if (others.length) {
       await client.close();
       throw new UsageError(
@@ -184,9 +183,22 @@ async function seedDemo(o: Options) {
     }
   }
   const log = (line: string) => process.stderr.write(line + '\n');
-  // Said at once: a seed that fails or is interrupted later (a refused webhook, Ctrl-C) left a new handle whose owner
-  // token it never printed, and a rerun finds the handle and cannot show it again.
-  if (created && ownerToken) log(`Created handle ${client.handle}; its owner token (shown once, repeated at the end): ${ownerToken}`);
+  // A new handle's owner token goes to stdout only (stderr, which CI logs keep, carries no secret): with the summary, or
+  // at once when the seed stops before it (a refused webhook, Ctrl-C), since a rerun finds the handle and cannot show it.
+  let tokenShown = !(created && ownerToken);
+  const showToken = () => {
+    if (tokenShown) return;
+    tokenShown = true;
+    process.stdout.write(o.json ? `${JSON.stringify({ handle: client.handle, ownerToken })}\n` : `Owner token of ${client.handle} (shown once): ${ownerToken}\n`);
+  };
+  const interrupted = () => {
+    showToken();
+    process.exit(130);
+  };
+  if (!tokenShown) {
+    log(`Created handle ${client.handle}; its owner token is printed on stdout at the end (or at once if the seed stops)`);
+    process.once('SIGINT', interrupted);
+  }
   const { Agent: UndiciAgent } = await import('undici');
   const agent = new UndiciAgent({ connections: o.concurrency });
   const shownUrl = redactUrl(client.url);
@@ -280,6 +292,7 @@ async function seedDemo(o: Options) {
     const partnerToken: { token: string } = await client.post(client.handlePath('/partners/alpha/tokens'), { name: 'seed-demo portal' })
       .catch((err: Error) => (log(`  no partner token (${err.message})`), { token: '' }));
     const portal = `${shownUrl}/dashboard`;
+    tokenShown = true; // in the summary
     const summary = {
       handle: client.handle, url: shownUrl, ownerToken: ownerToken ?? null, webhook: webhook ?? null, campaigns: tally,
       partners: DEMO_PARTNERS.map((p) => p.partnerId), partnerToken: { partnerId: 'alpha', token: partnerToken.token }, portal,
@@ -313,7 +326,11 @@ async function seedDemo(o: Options) {
     } else {
       process.stdout.write('\nNext: tenx analytics funnel   (clicks and conversions show within 2 seconds)\n');
     }
+  } catch (err) {
+    showToken();
+    throw err;
   } finally {
+    process.off('SIGINT', interrupted);
     await agent.close();
     await client.close();
   }

@@ -40,6 +40,8 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     const first = await tenx(args);
     ok(first);
     expect(first.stdout).to.include(`Owner token of ${handle} (shown once)`).and.include(`Next: tenx login --url ${server.url} --handle ${handle}`);
+    // Secrets go to stdout alone: stderr (progress, notices) is what CI logs keep.
+    expect(first.stderr).to.not.match(/tenx_(pat|ptk)_/);
     const again = await tenx(args);
     ok(again);
     expect(again.stdout).to.not.include('Owner token');
@@ -67,6 +69,22 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     expect((await server.http.get(`/v2/handles/${real.handle}/rewards`).set(real.auth).expect(200)).body.data).to.have.length(2);
   });
 
+  it("takes a partner or campaign for the demo's own only when it is what the demo makes, not when its id is the demo's", async () => {
+    // A network's own partner "alpha" and campaign "partner-alpha": the seed took them as its own, gave the campaign the
+    // demo's routing rules and added handle-wide rules (a black-box pass found it).
+    const real = await createHandle(server);
+    await createPartner(server, real, 'alpha', { name: 'Real Alpha Media' });
+    const campaign = { campaignId: 'partner-alpha', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'alpha', primaryLink: { slug: 'spring', destinationUrl: 'https://shop.example.com/spring' } };
+    await server.http.post(`/v2/handles/${real.handle}/campaigns`).set(real.auth).send(campaign).expect(201);
+    const refused = await tenx(['seed-demo', '--url', server.url, '--handle', real.handle, '--clicks', '10']);
+    expect(refused.code, refused.stderr).to.equal(2);
+    expect(refused.stderr).to.include(`handle ${real.handle} already has partner alpha, campaign partner-alpha`);
+    const kept = await server.http.get(`/v2/handles/${real.handle}/campaigns/partner-alpha`).set(real.auth).expect(200);
+    expect(kept.body.routingRules, 'its rules untouched').to.deep.equal([]);
+    expect((await server.http.get(`/v2/handles/${real.handle}/rewards`).set(real.auth).expect(200)).body.data).to.deep.equal([]);
+    expect((await server.http.get(`/v2/handles/${real.handle}/partners`).set(real.auth).expect(200)).body.data).to.have.length(1);
+  });
+
   it('a seed that fails after creating its handle has already printed the owner token, and a bad --webhook-url creates nothing', async () => {
     // The token was printed only at the end: a refused webhook or a Ctrl-C left a handle nobody but the operator could use.
     const bad = uniqueHandle('seedbad');
@@ -78,8 +96,9 @@ describe('tenx seed-demo again on an existing handle: its "Next:" names the hand
     const handle = uniqueHandle('seedfail');
     const failed = await tenx(['seed-demo', '--url', server.url, '--handle', handle, '--clicks', '10', '--webhook-url', 'https://user:secret@127.0.0.1/hook']);
     expect(failed.code, failed.stderr).to.equal(1);
-    const token = /owner token \(shown once, repeated at the end\): (\S+)/.exec(failed.stderr)?.[1];
-    expect(token, failed.stderr).to.match(/^tenx_pat_/);
+    const token = new RegExp(`^Owner token of ${handle} \\(shown once\\): (\\S+)$`, 'm').exec(failed.stdout)?.[1];
+    expect(token, failed.stdout).to.match(/^tenx_pat_/);
+    expect(failed.stderr, 'no secret on stderr').to.not.include(token!);
     const campaigns = await server.http.get(`/v2/handles/${handle}/campaigns`).set({ authorization: `Bearer ${token}` }).expect(200);
     expect(campaigns.body.data).to.deep.equal([]);
   });
