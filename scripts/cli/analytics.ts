@@ -97,7 +97,7 @@ export function registerAnalyticsCommands(program: Command) {
     action(async (o: Filters) => {
       await withClient(async (c) => {
         const res: { data: FunnelRow[]; totals?: FunnelRow } = await c.get(c.analyticsPath(), {
-          funnel: true, campaignId: o.campaign, partnerId: o.partner, from: o.from, to: o.to,
+          funnel: true, campaignId: o.campaign, partnerId: c.partnerFilter(o.partner), from: o.from, to: o.to,
         });
         if (o.json) return printJson(res);
         const rows = res.totals && res.data.length > 1 ? [...res.data, { ...res.totals, campaignId: 'TOTAL' }] : res.data;
@@ -129,7 +129,7 @@ export function registerAnalyticsCommands(program: Command) {
         }
         const res: { data: { key: string; clicks: number; qualifiedClicks: number; conversions: number; revenue: number; revenueByCurrency?: Record<string, number> }[] } = await c.get(
           c.analyticsPath(),
-          { groupBy: dimension, campaignId: o.campaign, partnerId: o.partner, from: o.from, to: o.to },
+          { groupBy: dimension, campaignId: o.campaign, partnerId: c.partnerFilter(o.partner), from: o.from, to: o.to },
         );
         if (o.json) return printJson(res);
         printTable(

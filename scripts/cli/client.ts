@@ -93,6 +93,17 @@ export class TenxClient {
     return this.readPath(`/analytics${rest}`);
   }
 
+  /**
+   * `--partner` on a read both kinds of token make: a handle login's filter. A partner login reads its own partner's rows
+   * only, so the flag is refused: the realm answers another partner's id 404 "Partner not found", read as if it did not exist.
+   */
+  partnerFilter(given: string | undefined): string | undefined {
+    if (given !== undefined && this.isPartner) {
+      throw new UsageError("--partner is for handle tokens: a partner login reads only its own partner's rows (leave --partner out)");
+    }
+    return given;
+  }
+
   /** A route both kinds of token read (analytics, commissions, payouts, campaigns): the handle's, or the partner realm's (its own rows). */
   readPath(rest: string): string {
     return this.handlePath(`${this.isPartner ? '/partner' : ''}${rest}`);

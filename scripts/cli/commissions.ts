@@ -27,6 +27,8 @@ const TYPES = ['click', 'conversion', 'adjustment', 'clawback'];
 /** Ids per POST …/commissions/bulk (API.md: at most 500). */
 const BULK_MAX = 500;
 
+const resultLine = (r: BulkResult) => (r.status === 200 ? `${r.commissionId} ${r.commission?.status}\n` : `${r.commissionId} refused: ${r.error?.message ?? r.status}\n`);
+
 async function move(ids: string[], status: 'approved' | 'rejected', o: { reason: string; json?: boolean }) {
   await withClient(async (c) => {
     // One id: PATCH (its error is the command's); several: the bulk route, one result per id, in calls of at most
@@ -41,16 +43,20 @@ async function move(ids: string[], status: 'approved' | 'rejected', o: { reason:
       } catch (err) {
         // The batches before this one moved: say which, then fail (a rerun with the rest moves nothing twice: 409s).
         if (results.length) process.stderr.write(`${results.filter((r) => r.status === 200).length} of ${ids.length} moved before this error (the first ${i} ids were sent):\n`);
-        for (const r of results) process.stderr.write(r.status === 200 ? `${r.commissionId} ${r.commission?.status}\n` : `${r.commissionId} refused: ${r.error?.message ?? r.status}\n`);
+        for (const r of results) process.stderr.write(resultLine(r));
         throw err;
       }
+      // More than one call: say how far it is (1,002 ids are three calls).
+      if (ids.length > BULK_MAX) process.stderr.write(`sent ${Math.min(i + BULK_MAX, ids.length)} of ${ids.length}\n`);
     }
     // A refused id exits 1 whichever way the results are printed: a script branches on it, --json or not.
     if (results.some((r) => r.status !== 200)) process.exitCode = EXIT_API;
     if (o.json) return printJson({ data: results });
-    for (const r of results) {
-      process.stdout.write(r.status === 200 ? `${r.commissionId} ${r.commission?.status}\n` : `${r.commissionId} refused: ${r.error?.message ?? r.status}\n`);
-    }
+    // What moved on stdout, what was refused on stderr (as every error is), then how many were refused.
+    for (const r of results) (r.status === 200 ? process.stdout : process.stderr).write(resultLine(r));
+    const refused = results.filter((r) => r.status !== 200).length;
+    const moved = results.length - refused;
+    if (refused) process.stderr.write(`tenx: ${refused} of ${results.length} refused${moved ? `; ${moved} moved to ${status}` : ''}\n`);
   });
 }
 
@@ -74,7 +80,7 @@ export function registerCommissionCommands(program: Command) {
     .action(
       action(async (o: { status?: string; type?: string; partner?: string; campaign?: string; from?: string; to?: string; limit?: number; cursor?: string; json?: boolean }) => {
         await withClient(async (c) => {
-          const filters = { status: o.status, type: o.type, partnerId: o.partner, campaignId: o.campaign, from: o.from, to: o.to };
+          const filters = { status: o.status, type: o.type, partnerId: c.partnerFilter(o.partner), campaignId: o.campaign, from: o.from, to: o.to };
           // A partner token reads its own commissions on its realm (same filters and shapes).
           const first: { summary: Summary[] } = await c.get(c.readPath('/commissions'), { ...filters, limit: 1 });
           const page = await c.list<Commission>(c.readPath('/commissions'), { ...filters, limit: o.limit, cursor: o.cursor });

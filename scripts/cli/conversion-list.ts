@@ -81,7 +81,7 @@ export function registerConversionList(conversions: Command) {
       action(async (o: ListOptions) => {
         await withClient(async (c) => {
           if (o.key !== undefined && c.isPartner) throw new UsageError("--key needs a handle login: a partner never sees the merchant's order keys.");
-          const filters = { campaignId: o.campaign, partnerId: o.partner, status: o.status, idempotencyKey: o.key, from: o.from, to: o.to };
+          const filters = { campaignId: o.campaign, partnerId: c.partnerFilter(o.partner), status: o.status, idempotencyKey: o.key, from: o.from, to: o.to };
           // A partner token reads its own conversions on its realm (same filters and shapes).
           const page = await c.list<StoredConversion>(c.readPath('/conversions'), { ...filters, limit: o.limit, cursor: o.cursor });
           if (o.json) return printJson(page);

@@ -67,7 +67,7 @@ async function runExport(o: ExportOptions) {
   const partial = `${o.out}.partial`;
   await withClient(async (c) => {
     const asked = await c.raw('GET', c.analyticsPath('/export'), {
-      query: { format: o.format, campaignId: o.campaign, partnerId: o.partner, from: o.from, to: o.to },
+      query: { format: o.format, campaignId: o.campaign, partnerId: c.partnerFilter(o.partner), from: o.from, to: o.to },
       headers: { accept: o.format === 'csv' ? 'text/csv' : 'application/x-ndjson' },
     });
     const res = await streamed(asked, c.url, o.format);

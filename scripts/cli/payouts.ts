@@ -115,7 +115,7 @@ export function registerPayoutCommands(program: Command) {
       action(async (o: { partner?: string; status?: string; limit?: number; cursor?: string; json?: boolean }) => {
         await withClient(async (c) => {
           // A partner token: its own payouts, on its realm.
-          const page = await c.list<Payout>(c.readPath('/payouts'), { partnerId: o.partner, status: o.status, limit: o.limit, cursor: o.cursor });
+          const page = await c.list<Payout>(c.readPath('/payouts'), { partnerId: c.partnerFilter(o.partner), status: o.status, limit: o.limit, cursor: o.cursor });
           if (o.json) return printJson(page);
           printTable(page.data, columns, o.partner || o.status || o.cursor ? 'no payouts match' : 'no payouts yet');
           if (page.nextCursor) process.stderr.write(`(more: --cursor ${page.nextCursor})\n`);

@@ -220,7 +220,10 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect((await api(`/commissions/${c}`)).body).to.include({ status: 'rejected', reason: 'test order' });
     const again = await tenx(['commissions', 'reject', a, b, '--reason', 'too late'], asOwner());
     expect(again.code, again.stdout).to.equal(1);
-    expect(again.stdout).to.include('refused');
+    // What was refused is an error: on stderr, as every error is, with how many (a pass found them on stdout).
+    expect(again.stdout).to.not.include('refused');
+    expect(again.stderr).to.include(`${a} refused: `).and.include(`${b} refused: `);
+    expect(again.stderr.trim().split('\n').at(-1)).to.equal('tenx: 2 of 2 refused');
     const list = await tenx(['commissions', 'list', '--status', 'approved'], asOwner());
     ok(list);
     expect(list.stdout).to.match(/approved\s+2\s+13\.00 USD/);
@@ -276,6 +279,11 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(run403.code).to.equal(1);
     expect(run403.stderr).to.not.include('payout run key');
     expect(run403.stderr).to.include('this command needs a handle token');
+    // --partner is a handle login's filter: a partner's reads answered "Partner not found." for a partner that exists.
+    for (const args of [['commissions', 'list'], ['payouts', 'list'], ['conversions', 'list'], ['analytics', 'funnel'], ['analytics', 'by', 'campaign'], ['export', '--out', '-']]) {
+      const other = await tenx([...args, '--partner', 'beta'], asAlphaEnv());
+      expect([other.code, other.stderr.trim()], args.join(' ')).to.deep.equal([2, "tenx: --partner is for handle tokens: a partner login reads only its own partner's rows (leave --partner out)"]);
+    }
     // And downloads its statement with its own token: the same lines, without the manager's order-key column.
     const asAlpha = asAlphaEnv();
     // By the first 8 characters of its id, as the portal shows it (a journey pass: the CLI refused them).
