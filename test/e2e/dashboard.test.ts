@@ -135,6 +135,12 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     await page.fill('#new-destination', 'https://merchant.example.com/other');
     await page.click('#new-campaign-submit');
     await waitForText(page, '#new-campaign .alert-error', 'already');
+    // Editing the form takes that answer away: it stayed under the corrected form while the browser blocked the next
+    // submit (a dashboard pass: a destination without https).
+    await page.fill('#new-destination', 'merchant.example.com/other');
+    await page.locator('#new-campaign .alert-error').waitFor({ state: 'detached', timeout: UI_WAIT });
+    await page.click('#new-campaign-submit');
+    expect(await page.locator('#new-campaign .alert-error').count(), 'the browser blocked it; no old error shows').to.equal(0);
 
     // Pausing cuts the partner's traffic off (its link answers 404): it asks first, and Cancel (Escape) keeps it ACTIVE.
     await row.locator('button[data-action="pause"]').click();

@@ -137,7 +137,15 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
   it('partners: creates a partner, suspends and reactivates it, issues a partner token shown once that signs in to the portal', async () => {
     const page = await openPage();
     await signIn(page, tenant.ownerToken, '#/partners');
+    // A display name typed as the id: the field says what an id is (the browser's "Please match the requested
+    // format." alone told a dashboard pass nothing), and nothing is sent.
+    await page.fill('#new-partner-id', 'Gamma Deals');
+    expect(await page.$eval('#new-partner-id', (el) => (el as HTMLInputElement).validationMessage)).to.equal(
+      'An id uses lower-case letters, digits and hyphens (at most 64), starting with a letter or digit, e.g. alpha-media.',
+    );
+    expect(await page.getAttribute('#new-partner-id', 'title')).to.match(/^Use lower-case letters/);
     await page.fill('#new-partner-id', 'gamma');
+    expect(await page.$eval('#new-partner-id', (el) => (el as HTMLInputElement).checkValidity())).to.equal(true);
     await page.fill('#new-partner-name', 'Gamma Deals');
     await page.fill('#new-partner-email', 'pay@gamma.example');
     await page.fill('#new-partner-minimum', '25.50');
@@ -189,6 +197,7 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
       { handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '0.10', status: 'pending' },
       { handle: tenant.handle, partnerId: 'beta', campaignId: 'beta-deal', amount: '7.00', status: 'pending', currency: 'EUR' },
     ]);
+    const [paid] = await ledgerRows(suite.server, [{ handle: tenant.handle, partnerId: 'alpha', campaignId: 'alpha-deal', amount: '3.00', status: 'paid' }]);
     // 1280 pixels wide: the ledger fits its card, Approve and Reject whole (they were cut to "Approv"/"Rejec").
     const page = await openPage({ width: 1280, height: 800 });
     await signIn(page, tenant.ownerToken, '#/commissions');
@@ -227,6 +236,14 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await page.fill('#commission-reason', 'the shop confirmed it after all');
     await page.click('#bulk-approve');
     await waitForText(page, '#commission-feedback', '1 commission moved to approved; 1 already was.');
+    // A paid commission has no box (a bulk move could only refuse it); a refused row is named as the table shows it,
+    // not by an id the table never shows (a dashboard pass).
+    expect(await page.locator(`#commissions-table tr[data-commission-id="${paid}"] input.select`).count()).to.equal(0);
+    for (const id of [p1, p3]) await page.locator(`#commissions-table tr[data-commission-id="${id}"] input.select`).check();
+    await page.fill('#commission-reason', 'changed my mind');
+    await page.click('#bulk-reject');
+    await waitForText(page, '#commission-feedback', '0 moved to rejected, 2 refused');
+    await waitForText(page, '#commission-feedback', `alpha · alpha-deal · 12.34 USD · approved ${p1.slice(0, 8)}: Only a pending commission can be rejected`);
     expect((await suite.server.http.get(`/v2/handles/${tenant.handle}/commissions/${p3}`).set(tenant.auth).expect(200)).body.status).to.equal('approved');
     expect(await clippedInWrap(page, '#commissions-table'), 'with reasons in their column').to.deep.equal({ overflow: 0, clipped: [] });
     await shot(page, 'manager-02-commissions');

@@ -195,4 +195,11 @@ async function boot() {
   }
 }
 
+// An error shown in a form is about what was sent: editing the form again takes it away. A dashboard pass saw a slug's
+// 409 stay under the corrected form while the browser blocked the next submit (a destination without https).
+document.addEventListener('input', (e) => {
+  const form = e.target?.closest?.('form');
+  for (const box of form?.querySelectorAll('.alert-error') ?? []) box.remove();
+});
+
 void boot();

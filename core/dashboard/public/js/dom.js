@@ -1,5 +1,21 @@
 // DOM building without innerHTML: every API string lands as text, so nothing it holds can run.
 
+const ID_RULE = 'lower-case letters, digits and hyphens (at most 64), starting with a letter or digit, e.g. alpha-media';
+
+/**
+ * An id field's pattern (a campaign's, partner's or rule's id, as the API takes it) and what it means. The browser's own
+ * "Please match the requested format." told a manager typing "Gamma Media" nothing (a dashboard pass): the title shows
+ * beside it in a browser's bubble, and the field's own message says the rule wherever the message is read.
+ */
+export const ID_ATTRS = {
+  pattern: '[a-z0-9][a-z0-9\\-]{0,63}',
+  title: `Use ${ID_RULE}`,
+  oninput: (e) => {
+    e.target.setCustomValidity('');
+    if (e.target.validity.patternMismatch) e.target.setCustomValidity(`An id uses ${ID_RULE}.`);
+  },
+};
+
 /** h('tag.class#id', {attrs, on:{event}}, ...children) → Element. */
 export function h(spec, attrs = {}, ...children) {
   const [, tag = 'div', rest = ''] = /^([a-z0-9-]*)(.*)$/i.exec(spec);

@@ -3,12 +3,11 @@
 // from what to what, and why), so a dispute over a commission is settled without curl.
 
 import { query } from './api.js';
-import { h, fmt, card } from './dom.js';
+import { h, fmt, card, ID_ATTRS } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { dayRangeFilter } from './day-range-filter.js';
 import { beforeAfter, statusChange, submittedChanges } from './audit-change.js';
 
-const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
 /** A payload's primitive fields as `key=value`, the ones that say what changed first. */
 function fields(payload) {
@@ -37,7 +36,7 @@ export async function renderAudit(ctx) {
   const asked = (key) => ctx.query?.get(key) ?? '';
   const type = h('input#audit-type', { 'aria-label': 'Event type', placeholder: 'exact type, e.g. commission.status_changed', list: 'audit-types', spellcheck: 'false', maxLength: 64, value: asked('type') });
   const typesSeen = h('datalist#audit-types');
-  const campaignId = h('input#audit-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('campaignId') });
+  const campaignId = h('input#audit-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', ...ID_ATTRS, spellcheck: 'false', value: asked('campaignId') });
   const dates = dayRangeFilter('audit', ctx.query);
   const seen = new Set();
   const shownFilters = () => ({ type: type.value.trim() || undefined, campaignId: campaignId.value.trim() || undefined, ...dates.days() });

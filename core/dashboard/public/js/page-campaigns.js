@@ -2,7 +2,7 @@
 // its partners), pause/activate, change the partner and status, copy the short link.
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, scopeNote, statusBadge, card, copyText, busy } from './dom.js';
+import { h, idClass, clear, errorBox, scopeNote, statusBadge, card, copyText, busy, ID_ATTRS } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { allowed } from './scopes.js';
 import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
@@ -157,7 +157,7 @@ async function goalTypes(ctx) {
 async function createCard(ctx, partners, onCreated) {
   const { names, note } = await goalTypes(ctx);
   const field = (label, input, hint) => h('div.field', {}, h('label', { for: input.id }, label), input, hint ? h('div.hint', {}, hint) : null);
-  const campaignId = h('input#new-campaign-id', { name: 'campaignId', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}', placeholder: 'partner-alpha', spellcheck: 'false' });
+  const campaignId = h('input#new-campaign-id', { name: 'campaignId', required: true, ...ID_ATTRS, placeholder: 'partner-alpha', spellcheck: 'false' });
   const goalType = names
     ? h('select#new-goal-type', { name: 'goalType', required: true }, names.map((g) => h('option', { value: g.name, title: g.description ?? undefined, selected: g.name === 'AFFILIATE_CLICKOUT' }, g.name)))
     : h('input#new-goal-type', { name: 'goalType', required: true, value: 'AFFILIATE_CLICKOUT' });

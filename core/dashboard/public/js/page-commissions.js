@@ -2,7 +2,7 @@
 // filter, approve or reject one or many with a reason (every move is audited by the API).
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, scopeNote, fmt } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, fmt, ID_ATTRS } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, commissionCells, summaryCards } from './ledger-cells.js';
@@ -11,7 +11,6 @@ import { redrawRow } from './row-focus.js';
 
 const STATUSES = ['', 'pending', 'approved', 'paid', 'rejected', 'reversed'];
 const TYPES = ['', 'click', 'conversion', 'adjustment', 'clawback'];
-const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
 export async function renderCommissions(ctx) {
   const canWrite = allowed(ctx.scopes, 'commissions.write');
@@ -20,8 +19,8 @@ export async function renderCommissions(ctx) {
   const asked = (key, allowedValues) => (allowedValues.includes(ctx.query?.get(key) ?? '') ? ctx.query.get(key) ?? '' : '');
   const status = h('select#commission-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === asked('status', STATUSES) }, s || 'All statuses')));
   const type = h('select#commission-type', { 'aria-label': 'Type' }, TYPES.map((s) => h('option', { value: s, selected: s === asked('type', TYPES) }, s || 'All types')));
-  const partnerId = h('input#commission-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false', value: ctx.query?.get('partnerId') ?? '' });
-  const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: ctx.query?.get('campaignId') ?? '' });
+  const partnerId = h('input#commission-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', ...ID_ATTRS, spellcheck: 'false', value: ctx.query?.get('partnerId') ?? '' });
+  const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', ...ID_ATTRS, spellcheck: 'false', value: ctx.query?.get('campaignId') ?? '' });
   const dates = dayRangeFilter('commission', ctx.query);
   // A filter the API refuses (a From after the To) is said beside the form, not at the foot of the ledger.
   const filterFeedback = h('div.feedback#commission-filter-feedback', { 'aria-live': 'polite' });
@@ -113,9 +112,14 @@ export async function renderCommissions(ctx) {
     // of a day's last instants written after midnight (then Approve shows a day late). Rejected rows too (a suspended
     // partner's, or one rejected by mistake): the API approves neither before the day ends.
     const openDay = c.type === 'click' && (c.status === 'pending' || c.status === 'rejected') && String(c.createdAt).slice(0, 10) === new Date().toISOString().slice(0, 10);
+    // A paid or reversed commission never moves by hand: its box let a bulk move select it and answer "1 refused" by an id
+    // the table never shows (a dashboard pass). An approved one keeps its box: approving it again is "already was".
+    const settled = c.status !== 'pending' && c.status !== 'rejected' && c.status !== 'approved';
     const box = follows
       // Not an arrow: newest first, the row above is seldom the commission it follows (a UI pass read ↳ so).
       ? h('span.muted.small', { title: "Moves with its conversion's commission", 'aria-label': "Moves with its conversion's commission" }, '—')
+      : settled
+        ? h('span.muted.small', { title: `A ${c.status} commission no longer moves by hand`, 'aria-label': `A ${c.status} commission no longer moves by hand` }, '—')
       : openDay
         ? h('span.muted.small', { title: 'Approvable once its UTC day has ended', 'aria-label': 'Approvable once its UTC day has ended' }, '—')
         : h('input.select', { type: 'checkbox', 'aria-label': `Select ${c.commissionId}`, on: { change: (e) => { e.target.checked ? selected.add(c.commissionId) : selected.delete(c.commissionId); updateSelected(); } } });
@@ -129,6 +133,13 @@ export async function renderCommissions(ctx) {
       canWrite ? h('td', {}, box, h('div.phone-only.small.nowrap', {}, fmt.money(c.amount, c.currency))) : null, commissionCells(c), canWrite ? actions : null);
     rows.set(c.commissionId, { c, tr });
     return tr;
+  }
+
+  /** A refused row as the table shows it (partner, campaign, amount, status), with its id's first 8 characters. */
+  function rowName(id) {
+    const c = rows.get(id)?.c;
+    const short = h('code', { title: id }, String(id).slice(0, 8));
+    return c ? h('span', {}, `${c.partnerId} · ${c.campaignId} · ${fmt.money(c.amount, c.currency)} · ${c.status} `, short) : short;
   }
 
   function bulk(to) {
@@ -161,7 +172,7 @@ export async function renderCommissions(ctx) {
       const alreadyText = already ? `; ${already} already ${already === 1 ? 'was' : 'were'}` : '';
       actionFeedback.append(failed.length
         ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${movedCount} moved to ${to}${alreadyText}, ${failed.length} refused`),
-          h('ul.small', {}, failed.map((f) => h('li', {}, h('code', {}, f.commissionId), ' ', f.error?.message ?? `HTTP ${f.status}`))))
+          h('ul.small', {}, failed.map((f) => h('li', {}, rowName(f.commissionId), ': ', f.error?.message ?? `HTTP ${f.status}`))))
         : h('div.alert.alert-success', { role: 'status' }, `${movedCount} ${movedCount === 1 ? 'commission' : 'commissions'} moved to ${to}${alreadyText}.`));
       // The reason was this move's: the next one (a reject after an approve) must be given its own, not inherit it.
       reason.value = '';

@@ -3,7 +3,7 @@
 // conversions.write.
 
 import { api, query } from './api.js';
-import { h, clear, fmt, badge, card } from './dom.js';
+import { h, clear, fmt, badge, card, ID_ATTRS } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { reversalForm } from './reversal-form.js';
@@ -11,7 +11,6 @@ import { dayRangeFilter } from './day-range-filter.js';
 
 const STATUSES = ['', 'recorded', 'partially_reversed', 'reversed'];
 const TONES = { recorded: 'good', partially_reversed: 'warn', reversed: 'muted' };
-const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 const COLUMNS = ['Recorded', 'Campaign', 'Event', { title: 'Value', num: true }, { title: 'Reversed', num: true }, 'Status', 'Posted'];
 
 export async function renderConversions(ctx) {
@@ -19,8 +18,8 @@ export async function renderConversions(ctx) {
   // The filter lives in the URL (#/conversions?partnerId=alpha&from=2026-12-01): a reload or a shared link shows the same list.
   const asked = (key) => ctx.query?.get(key) ?? '';
   const status = h('select#conversion-status', { 'aria-label': 'Status' }, STATUSES.map((s) => h('option', { value: s, selected: s === asked('status') }, s ? s.replace('_', ' ') : 'All statuses')));
-  const campaignId = h('input#conversion-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('campaignId') });
-  const partnerId = h('input#conversion-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', pattern: ID_PATTERN, spellcheck: 'false', value: asked('partnerId') });
+  const campaignId = h('input#conversion-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', ...ID_ATTRS, spellcheck: 'false', value: asked('campaignId') });
+  const partnerId = h('input#conversion-partner', { 'aria-label': 'Partner id', placeholder: 'partner id', ...ID_ATTRS, spellcheck: 'false', value: asked('partnerId') });
   // The merchant's order id (the conversion's idempotencyKey): what a refund request names.
   const orderKey = h('input#conversion-order', { 'aria-label': 'Order key', placeholder: 'order key', spellcheck: 'false', maxLength: 255, value: asked('idempotencyKey') });
   const dates = dayRangeFilter('conversion', ctx.query);

@@ -2,7 +2,7 @@
 // partner's tokens (list, revoke, issue one shown once).
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy, ID_ATTRS } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -133,7 +133,7 @@ export async function renderPartners(ctx) {
 
   function createCard(onCreated) {
     const field = (label, input, hint) => h('div.field', {}, h('label', { for: input.id }, label), input, hint ? h('div.hint.muted', {}, hint) : null);
-    const partnerId = h('input#new-partner-id', { name: 'partnerId', required: true, pattern: '[a-z0-9][a-z0-9\\-]{0,63}', placeholder: 'alpha-media', spellcheck: 'false' });
+    const partnerId = h('input#new-partner-id', { name: 'partnerId', required: true, ...ID_ATTRS, placeholder: 'alpha-media', spellcheck: 'false' });
     const name = h('input#new-partner-name', { name: 'name', required: true, placeholder: 'Alpha Media' });
     const email = h('input#new-partner-email', { name: 'email', type: 'email', placeholder: 'payouts@alpha.example' });
     const minimum = h('input#new-partner-minimum', { name: 'minimumPayout', type: 'number', min: 0, step: '0.01', placeholder: '0.00' });

@@ -3,12 +3,11 @@
 // typed by hand (the API answers 422 unknown_partner for an id it does not know).
 
 import { api, query } from './api.js';
-import { h, errorBox, scopeNote } from './dom.js';
+import { h, errorBox, scopeNote, ID_ATTRS } from './dom.js';
 import { allowed } from './scopes.js';
 
 const PAGE_SIZE = 500;
 const MAX_PAGES = 20; // 10,000 partners: more than a select can usefully offer
-const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 
 /** The handle's partners ({list}), or null with a note saying why they cannot be listed. */
 export async function partnerChoices(ctx) {
@@ -36,7 +35,7 @@ const optionText = (p) => `${p.name} (${p.partnerId})${p.status === 'SUSPENDED' 
  */
 export function partnerInput(spec, attrs, choices, current = null) {
   if (!choices.list) {
-    return h(`input${spec}`, { ...attrs, value: current ?? '', pattern: ID_PATTERN, placeholder: 'partner id (empty: none)', spellcheck: 'false' });
+    return h(`input${spec}`, { ...attrs, value: current ?? '', ...ID_ATTRS, placeholder: 'partner id (empty: none)', spellcheck: 'false' });
   }
   const known = choices.list.some((p) => p.partnerId === current);
   return h(`select${spec}`, attrs,

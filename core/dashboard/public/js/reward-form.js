@@ -4,12 +4,11 @@
 // (unknown_campaign, unknown_partner) show next to the form.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, busy, fmt } from './dom.js';
+import { h, clear, errorBox, card, busy, fmt, ID_ATTRS } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { partnerChoices } from './partner-field.js';
 
-const ID_PATTERN = '[a-z0-9][a-z0-9\\-]{0,63}';
 /** A flat reward from this much per event asks first. */
 const LARGE_FLAT = 1000;
 
@@ -32,9 +31,9 @@ const suggestions = (id, values) => h(`datalist#${id}`, {}, [...new Set(values)]
 export async function rewardForm(ctx, { onSaved }) {
   const [campaigns, partners, events] = await Promise.all([campaignList(ctx), partnerChoices(ctx), goalTypeEvents(ctx)]);
   const field = (label, input, hint) => h('div.field', { dataset: { field: input.name } }, h('label', { for: input.id }, label), input, hint ? h('div.hint.muted', {}, hint) : null);
-  const rewardId = h('input#reward-id', { name: 'rewardId', required: true, pattern: ID_PATTERN, placeholder: 'default-sale', spellcheck: 'false' });
-  const campaignId = h('input#reward-campaign', { name: 'campaignId', pattern: ID_PATTERN, placeholder: 'any campaign', list: 'reward-campaigns', spellcheck: 'false' });
-  const partnerId = h('input#reward-partner', { name: 'partnerId', pattern: ID_PATTERN, placeholder: 'any partner', list: 'reward-partners', spellcheck: 'false' });
+  const rewardId = h('input#reward-id', { name: 'rewardId', required: true, ...ID_ATTRS, placeholder: 'default-sale', spellcheck: 'false' });
+  const campaignId = h('input#reward-campaign', { name: 'campaignId', ...ID_ATTRS, placeholder: 'any campaign', list: 'reward-campaigns', spellcheck: 'false' });
+  const partnerId = h('input#reward-partner', { name: 'partnerId', ...ID_ATTRS, placeholder: 'any partner', list: 'reward-partners', spellcheck: 'false' });
   const event = h('input#reward-event', { name: 'event', required: true, placeholder: 'click, or e.g. affiliate_click', list: 'reward-events', spellcheck: 'false' });
   const type = h('select#reward-type', { name: 'type' }, h('option', { value: 'flat' }, 'Flat amount'), h('option', { value: 'percent' }, 'Percent of the value'));
   const amount = h('input#reward-amount', { name: 'amount', type: 'number', min: 0.01, step: '0.01', placeholder: '5.00' });
