@@ -8,9 +8,13 @@ const auditEvent = {
   title: 'AuditEvent',
   type: 'object',
   additionalProperties: false,
-  required: ['eventId', 'type', 'actor', 'campaignId', 'subjectId', 'payload', 'createdAt'],
+  required: ['eventId', 'type', 'actor', 'actorName', 'campaignId', 'subjectId', 'payload', 'createdAt'],
   properties: {
     eventId: { type: 'string' }, type: { type: 'string' }, actor: { type: 'string' },
+    actorName: {
+      type: ['string', 'null'],
+      description: "The actor token's name: \"owner\", a personal access token's, or \"partner alpha: portal\" for a partner token; null for admin and public",
+    },
     campaignId: { type: ['string', 'null'] }, subjectId: { type: ['string', 'null'] },
     payload: { type: 'object' }, createdAt: { type: 'string', format: 'date-time' },
   },

@@ -28,6 +28,8 @@ export interface AuditFilters {
 type Queryable = Pool | PoolClient;
 
 /** The audit trail: every state change a commission dispute may need to reconstruct. */
+const UUID_TEXT = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
+
 export class AuditService {
   private readonly deps: { pg: Pool };
   constructor(deps: { pg: Pool }) {
@@ -57,9 +59,17 @@ export class AuditService {
     if (after) where.push(`(created_at, event_id) < (${p.add(after[0])}::timestamptz, ${p.add(after[1])}::uuid)`);
     const { rows } = await this.deps.pg.query(
       // The payload as text: a payout's amount past a double's digits is answered exact (db/numeric.ts).
-      `select event_id as "eventId", type, actor, campaign_id as "campaignId", subject_id as "subjectId", payload::text as payload,
+      `select event_id as "eventId", type, actor, coalesce(t.token_name, pt.partner_token) as "actorName", campaign_id as "campaignId",
+              subject_id as "subjectId", payload::text as payload,
               created_at as "createdAt", to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as k
-         from audit_events where ${where.join(' and ')}
+         from audit_events
+         -- Who a token actor is, as people name it: the dashboard showed "…f4479760" (a pass). The case keeps the cast
+         -- off actors that are no uuid (admin, public).
+         left join lateral (select a.name as token_name from access_tokens a where a.handle = audit_events.handle
+                              and a.token_id = (case when actor ~ '${UUID_TEXT}' then actor::uuid end)) t on true
+         left join lateral (select 'partner ' || p.partner_id || ': ' || p.name as partner_token from partner_tokens p where p.handle = audit_events.handle
+                              and p.token_id = (case when actor ~ '${UUID_TEXT}' then actor::uuid end)) pt on true
+        where ${where.join(' and ')}
         order by created_at desc, event_id desc limit ${p.add(f.limit + 1)}`,
       p.values,
     );

@@ -28,6 +28,7 @@ interface AuditEvent {
   eventId: string;
   type: string;
   actor: string;
+  actorName: string | null;
   campaignId: string | null;
   subjectId: string | null;
   payload: Record<string, unknown>;
@@ -78,7 +79,7 @@ export function registerAuditCommands(program: Command) {
               { header: 'TYPE', value: (e) => e.type },
               { header: 'CAMPAIGN', value: (e) => e.campaignId },
               { header: 'SUBJECT', value: (e) => e.subjectId },
-              { header: 'ACTOR', value: (e) => e.actor },
+              { header: 'ACTOR', value: (e) => e.actorName ?? e.actor },
               { header: 'CHANGE', value: change },
             ],
             'no audit events',

@@ -32,6 +32,10 @@ describe('dashboard audit log in a real browser', function () {
     const moved = page.locator('#audit-table tr[data-type="commission.status_changed"]');
     await moved.waitFor({ timeout: UI_WAIT });
     expect(await moved.locator('[data-col="change"]').textContent()).to.equal('alpha pending → rejected: coupon abuse');
+    // Who: the token's name, its id on hover (a pass read "…f4479760" there).
+    const who = moved.locator('td').last();
+    expect(await who.textContent()).to.equal('owner');
+    expect(await who.getAttribute('title')).to.match(/^[0-9a-f-]{36}$/);
     // A payout a refund shrank (payout.amended, as core/commissions/reversal.ts writes it) says from what to what.
     await suite.server.sql.query(
       `insert into audit_events (event_id, handle, type, actor, subject_id, payload) values (gen_random_uuid(), $1, 'payout.amended', 'tok', $2, $3)`,

@@ -76,6 +76,7 @@ export async function renderAudit(ctx) {
       h('td', {}, h('code', {}, e.type)),
       h('td.small.long-text', { dataset: { col: 'change' } }, describeEvent(e)),
       h('td.small', {}, e.campaignId ? h('div', {}, e.campaignId) : null, e.subjectId ? h('div.muted.mono', { title: e.subjectId }, e.subjectId.length > 20 ? `…${e.subjectId.slice(-8)}` : e.subjectId) : null),
-      h('td.small.mono', { title: e.actor }, e.actor.length > 20 ? `…${e.actor.slice(-8)}` : e.actor));
+      // The token's name ("owner", "ci", "partner alpha: portal"), its id on hover; an id's tail only for a token since gone.
+      e.actorName ? h('td.small', { title: e.actor }, e.actorName) : h('td.small.mono', { title: e.actor }, e.actor.length > 20 ? `…${e.actor.slice(-8)}` : e.actor));
   }
 }
