@@ -8,7 +8,8 @@ import type { Bus } from '../infra/bus.ts';
 import type { OutboxService } from '../outbox/index.ts';
 import type { CampaignDraft, GoalTypePlugin, PluginHost } from '../plugins/index.ts';
 import type { Campaign, CampaignStatus, RoutingRule } from './entities.ts';
-import { campaignProblems, goalTypeProblem, maxValueProblems } from './validation.ts';
+import { campaignProblems, goalTypeProblem } from './validation.ts';
+import { centsProblems } from '../commissions/index.ts';
 import { canonicalRules, canonicalUrl } from './destination.ts';
 import { handoverLockArgs } from './partner-history.ts';
 
@@ -132,7 +133,7 @@ export class CampaignService {
       destinationUrl: '/body/primaryLink/destinationUrl',
       routingRules: '/body/routingRules',
     });
-    problems.push(...maxValueProblems(input.maxConversionValue));
+    problems.push(...centsProblems(input, 'maxConversionValue'));
     if (problems.length) throw invalidRequest('The campaign is invalid.', problems);
 
     let created: Campaign;
@@ -206,7 +207,7 @@ export class CampaignService {
       const settings = plugins.all.find((p) => p.manifest.name === before.goalType)?.settings ?? {};
       const problems = campaignProblems(toDraft(after), goal, settings, { destinationUrl: '/body/destinationUrl', routingRules: '/body/routingRules' },
         patch.routingRules !== undefined);
-      problems.push(...maxValueProblems(patch.maxConversionValue));
+      problems.push(...centsProblems(patch, 'maxConversionValue'));
       if (problems.length) throw invalidRequest('The campaign is invalid.', problems);
       return after;
     });

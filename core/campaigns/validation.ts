@@ -6,7 +6,7 @@ import { compile, toDetails } from '../http/validate.ts';
 import type { CampaignDraft, GoalTypePlugin, HandlePlugins, JsonSchema, PluginHost } from '../plugins/index.ts';
 import { routingRulesSchema } from './routing-rules.ts';
 import { canonicalRules, canonicalUrl, destinationProblem } from './destination.ts';
-import { moneyText } from '../commissions/index.ts';
+import { centsProblems } from '../commissions/index.ts';
 
 // Compiled once per goal type (built-ins plus its condition kinds), reused for every request.
 const rulesValidators = new WeakMap<object, ValidateFunction>();
@@ -60,7 +60,8 @@ export async function looseCampaignProblems(body: unknown, handle: string, plugi
   const primaryPointer = kind === 'create' ? '/body/primaryLink/destinationUrl' : '/body/destinationUrl';
   const destination = typeof primary === 'string' ? destinationProblem(canonicalUrl(primary), primaryPointer) : null;
   if (destination) problems.push(destination);
-  if (typeof fields.maxConversionValue === 'number') problems.push(...maxValueProblems(fields.maxConversionValue));
+  // maxConversionValue is money like the values it bounds: at most 2 fraction digits (numeric(14, 2) would round a third).
+  problems.push(...centsProblems(fields, 'maxConversionValue'));
   if (kind === 'create' && typeof fields.goalType === 'string') {
     const plugins = await pluginHost.forHandle(handle);
     const refused = goalTypeProblem(plugins, fields.goalType);
@@ -106,10 +107,4 @@ function goalProblems(goal: GoalTypePlugin, draft: CampaignDraft, settings: Reco
   } catch (err) {
     return [{ pointer: '/body', message: `the goal type ${goal.name} could not check this campaign: ${String((err as Error)?.message ?? err).slice(0, 200)}` }];
   }
-}
-
-/** maxConversionValue is money like the values it bounds: at most 2 fraction digits (numeric(14, 2) would round a third). */
-export function maxValueProblems(value: number | null | undefined): ErrorDetail[] {
-  if (value === null || value === undefined || moneyText(value) !== null) return [];
-  return [{ pointer: '/body/maxConversionValue', message: 'must have at most 2 fraction digits' }];
 }

@@ -18,8 +18,8 @@ export function moneyText(n: number): string | null {
 }
 
 /**
- * A field of a body that failed its schema, when it is a number with more than cents: its detail, else none (so the 400
- * lists it beside the schema's, RouteDef.moreBodyProblems). The field's own route still refuses it when alone.
+ * A body's money field when it is a number with more than cents: its 400 detail, else none. For a route's own check
+ * (a reversal's amount, a campaign's maxConversionValue) and beside a failed schema's details (RouteDef.moreBodyProblems).
  */
 export function centsProblems(body: unknown, field: string): ErrorDetail[] {
   const value = body && typeof body === 'object' ? (body as Record<string, unknown>)[field] : undefined;

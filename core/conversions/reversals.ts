@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { v7 as uuidv7 } from 'uuid';
-import { reverseConversionCommissions, moneyText } from '../commissions/index.ts';
+import { centsProblems, reverseConversionCommissions } from '../commissions/index.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { invalidRequest, notFound, unprocessable } from '../http/errors.ts';
 import { outboxInsertSql, type OutboxService } from '../outbox/index.ts';
@@ -96,9 +96,8 @@ export class ReversalService {
         message: input.conversionId === undefined ? 'is required (or conversionId)' : 'and conversionId name the conversion twice: send one of them',
       }]);
     }
-    if (input.amount !== undefined && moneyText(input.amount) === null) {
-      throw invalidRequest('The request body is invalid.', [{ pointer: '/body/amount', message: 'must have at most 2 fraction digits' }]);
-    }
+    const cents = centsProblems(input, 'amount');
+    if (cents.length) throw invalidRequest('The request body is invalid.', cents);
     for (let attempt = 0; ; attempt++) {
       try {
         const result = await withTransaction(this.deps.pg, (client) => this.attempt(client, handle, input, actor));
