@@ -1,22 +1,38 @@
 // Parsers for option values; a bad value is a usage error (exit 2) naming the option.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { InvalidArgumentError } from 'commander';
 
-/** Inline JSON, `@path/to/file.json`, or `-` for stdin's JSON. */
-export function jsonArg(value: string): unknown {
-  let text = value;
-  try {
-    if (value === '-') text = readFileSync(0, 'utf8');
-    else if (value.startsWith('@')) text = readFileSync(value.slice(1), 'utf8');
-  } catch (err) {
-    throw new InvalidArgumentError(`cannot read ${value.slice(1) || 'stdin'}: ${(err as Error).message}`);
-  }
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new InvalidArgumentError(`not valid JSON (${(err as Error).message})`);
-  }
+/**
+ * `--file`, `--metadata`, `--routing-rules` (`flag`): inline JSON, `@path/to/file.json`, or `-` for stdin's JSON. A file
+ * name without its `@` (`--file camp.json`) was "not valid JSON (Unexpected token 'c')": say how to read the file.
+ */
+export function jsonArg(flag: string) {
+  return (value: string): unknown => {
+    const inline = value !== '-' && !value.startsWith('@');
+    let text = value;
+    try {
+      if (value === '-') text = readFileSync(0, 'utf8');
+      else if (!inline) text = readFileSync(value.slice(1), 'utf8');
+    } catch (err) {
+      throw new InvalidArgumentError(`cannot read ${value.slice(1) || 'stdin'}: ${(err as Error).message}`);
+    }
+    try {
+      return JSON.parse(text);
+    } catch (err) {
+      if (inline && looksLikePath(value)) throw new InvalidArgumentError(`"${value}" is not JSON; to read a file write ${flag} @${value}`);
+      throw new InvalidArgumentError(`not valid JSON (${(err as Error).message})`);
+    }
+  };
 }
+
+/** A value that is a file's name rather than JSON gone wrong: a file by that name, or a path or `.json` name that JSON does not start with. */
+function looksLikePath(value: string): boolean {
+  if (/^\s*[[{"]/.test(value)) return false;
+  return existsSync(value) || /\.json$/i.test(value) || /[\\/]/.test(value);
+}
+
+/** `--currency usd` as the API takes it (ISO-4217 in upper case); anything else is left for the API to refuse. */
+export const currencyArg = (value: string): string => value.trim().toUpperCase();
 
 /**
  * A comma-separated option (--partners, --scopes, --events), repeatable: values trimmed, empties dropped. An empty

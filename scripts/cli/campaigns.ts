@@ -157,9 +157,9 @@ export function registerCampaignCommands(program: Command) {
     .option('--goal-type <name>', 'a registered goal type (default AFFILIATE_CLICKOUT)')
     .addOption(new Option('--status <status>', 'initial status (server default DRAFT)').choices(STATUSES))
     .option('--attribution-window-days <days>', 'ctx lifetime, 1..365', intArg(1, 365))
-    .option('--routing-rules <json>', 'routing rules as JSON, @file.json or - (stdin)', jsonArg)
+    .option('--routing-rules <json>', 'routing rules as JSON, @file.json or - (stdin)', jsonArg('--routing-rules'))
     .option('--partner <partnerId>', 'the partner credited with its clicks and conversions from the first click')
-    .option('--file <json>', 'the whole campaign body as JSON, @file.json or -', jsonArg)
+    .option('--file <json>', 'the whole campaign body as JSON, @file.json or -', jsonArg('--file'))
     .option('--json', 'print the created campaign as JSON')
     .action(
       action(async (campaignId: string | undefined, opts: CreateOptions) => {
@@ -185,7 +185,7 @@ export function registerCampaignCommands(program: Command) {
     .description('change a campaign\'s destination, title, routing rules, attribution window, partner or maximum conversion value')
     .option('--destination <url>', 'new primary destination URL')
     .option('--title <title>', 'new link title; --title \'\' removes it')
-    .option('--routing-rules <json>', 'replace the routing rules: JSON, @file.json or -', jsonArg)
+    .option('--routing-rules <json>', 'replace the routing rules: JSON, @file.json or -', jsonArg('--routing-rules'))
     .option('--attribution-window-days <days>', '1..365', intArg(1, 365))
     .option('--partner <partnerId>', "hand the campaign to this partner (it counts what follows); --partner '' takes it back")
     .option('--max-conversion-value <amount>', "refuse conversions of a higher value (422 value_out_of_range); '' removes the limit", (v: string) => (v === '' ? '' : String(moneyArg(v))))

@@ -1,7 +1,7 @@
 // The CLI's HTTP client: the same requests a script would make (node:http, see http.ts), errors as the contract words them.
-import type { Agent } from 'node:http';
+import { STATUS_CODES, type Agent } from 'node:http';
 import { credentialsPath, redactUrl, resolveCredentials, type Credentials } from './config.ts';
-import { ApiError, ServerError, UsageError, unreachableHint, withCredentialHint } from './errors.ts';
+import { ApiError, NoAnswerError, ServerError, UsageError, unreachableHint, withCredentialHint } from './errors.ts';
 import { agentFor, httpRequest, type HttpMethod, type HttpResponse } from './http.ts';
 
 export const USER_AGENT = 'tenx-cli/0.1.0';
@@ -37,13 +37,32 @@ export async function apiErrorOf(res: HttpResponse, url?: string): Promise<ApiEr
   }
   // Every tenx error has the contract's shape, so anything else came from something other than tenx
   // (a wrong port, a proxy, another app): say that rather than relay its page as if tenx had said it.
-  if (url) return notTenx(url, res.statusCode);
+  // A 5xx of that kind is a proxy's (502, 503, 504): tenx behind it is down or unreachable, not absent.
+  if (url) return res.statusCode >= 500 ? serverDown(url, res.statusCode) : notTenx(url, res.statusCode);
   const snippet = text.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 200);
   return new ApiError(res.statusCode, 'http_error', `HTTP ${res.statusCode}${snippet ? `: ${snippet}` : ''}`);
 }
 
 /** "http://…: not a tenx server (HTTP 404)": the answer did not come from tenx. */
 export const notTenx = (url: string, status: number) => new ApiError(status, 'not_tenx', `${redactUrl(url)}: not a tenx server (HTTP ${status})`);
+
+/** Why a proxy answers that status itself (tenx's own 503 has the contract's shape, its own message). */
+const PROXY_SAYS: Record<number, string> = {
+  502: 'a proxy in front of tenx could not reach it',
+  503: 'a proxy in front of tenx has no server to pass it to: down or restarting',
+  504: 'a proxy in front of tenx got no answer from it in time',
+};
+
+/**
+ * "http://…: the server answered HTTP 502 Bad Gateway (…); try again": a 5xx that is not tenx's error shape. Read as "not
+ * a tenx server" it sent people checking the URL of a server that was only down for a moment; still exit 1, as a
+ * server that cannot be reached.
+ */
+export function serverDown(url: string, status: number): ApiError {
+  const reason = STATUS_CODES[status];
+  const why = PROXY_SAYS[status] ?? 'not the error answer of tenx itself: a proxy in front of it, or the server, failed';
+  return new ApiError(status, 'server_unavailable', `${redactUrl(url)}: the server answered HTTP ${status}${reason ? ` ${reason}` : ''} (${why}); try again`);
+}
 
 /** The media type of each stream tenx answers: a file format (export, statement), or Server-Sent Events. */
 export const STREAM_TYPES = { csv: 'text/csv', ndjson: 'application/x-ndjson', events: 'text/event-stream' } as const;
@@ -131,7 +150,7 @@ export class TenxClient {
       if ((err as Error).name === 'AbortError' || err instanceof UsageError) throw err;
       const e = err as Error & { code?: string; cause?: { code?: string }; answerMs?: number };
       // Connected, but nothing came back in time: not "cannot reach".
-      if (e.answerMs) throw new ServerError(`${redactUrl(this.url)} gave no answer in ${e.answerMs / 1000} s (is it a tenx server, and not overloaded? TENX_TIMEOUT=<seconds> waits longer)`);
+      if (e.answerMs) throw new NoAnswerError(`${redactUrl(this.url)} gave no answer in ${e.answerMs / 1000} s (is it a tenx server, and not overloaded? TENX_TIMEOUT=<seconds> waits longer)`);
       const code = e.code ?? e.cause?.code ?? e.message;
       // Node refuses to send a header with a line break: the token, not the server (it read "cannot reach").
       if (code === 'ERR_INVALID_CHAR') throw new UsageError('the token holds a character a request header cannot carry (a line break or a space, pasted with it?): check --token, TENX_TOKEN or the stored login');

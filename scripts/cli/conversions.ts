@@ -1,12 +1,12 @@
 // `tenx conversions record`: what the merchant's server sends (seed workflow 2), for testing an integration by hand;
 // `list` and `reverse` (conversion-list.ts, conversion-reverse.ts) are what the network does with them afterwards.
 import type { Command } from 'commander';
-import { decimalArg, jsonArg } from './args.ts';
+import { currencyArg, decimalArg, jsonArg } from './args.ts';
 import { registerConversionList } from './conversion-list.ts';
 import { registerConversionReverse } from './conversion-reverse.ts';
 import { TenxClient } from './client.ts';
 import { resolveUrl } from './config.ts';
-import { ApiError, EXIT_API, UsageError, withHint } from './errors.ts';
+import { ApiError, EXIT_API, NoAnswerError, ServerError, UsageError, withHint } from './errors.ts';
 import { action, money, printJson } from './output.ts';
 
 /** Accepts the bare token or the whole destination URL the redirect sent the visitor to. */
@@ -83,6 +83,13 @@ async function record(o: RecordOptions) {
       );
     }
   } catch (err) {
+    // Sent, but no answer in time: it may be stored. The key makes a repeat safe (the API dedupes it); say so, naming it.
+    if (err instanceof NoAnswerError) {
+      throw new ServerError(
+        `${err.message}; the conversion may or may not be stored: run the same command again (same --idempotency-key ${o.idempotencyKey}): ` +
+          'tenx answers a repeat of the same key without storing it twice',
+      );
+    }
     // Without --token on a handle that refuses ctx-only conversions (401): the API's words name a header; the CLI's option is --token.
     if (!o.token && err instanceof ApiError && err.status === 401) {
       throw withHint(err, 'From the CLI: pass --token <a token of the handle with conversions.write> (its owner issues one: tenx tokens create --name shop --scopes conversions.write).');
@@ -110,8 +117,8 @@ export function registerConversionCommands(program: Command) {
     .requiredOption('--event-type <type>', 'e.g. affiliate_click (must be allowed by the campaign\'s goal type)')
     .requiredOption('--idempotency-key <key>', 'a transaction or order id, never a session id')
     .option('--value <amount>', 'decimal amount, at most 2 fraction digits', decimalArg())
-    .option('--currency <code>', 'ISO-4217, e.g. USD')
-    .option('--metadata <json>', 'free-form JSON object, @file.json or -', jsonArg)
+    .option('--currency <code>', 'ISO-4217, e.g. USD (usd is sent as USD)', currencyArg)
+    .option('--metadata <json>', 'free-form JSON object, @file.json or -', jsonArg('--metadata'))
     .option('--url <url>', 'server base URL (default: TENX_URL, else the logged-in server; no login needed)')
     .option('--token <pat>', "the merchant's token with conversions.write: the conversion is recorded as authenticated (without it: ctx-only)")
     .option('--json', 'print the raw JSON')

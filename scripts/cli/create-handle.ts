@@ -1,5 +1,6 @@
 // `tenx create-handle`: the operator creates a tenant with ADMIN_TOKEN and hands its owner token to the network.
 import type { Command } from 'commander';
+import { currencyArg } from './args.ts';
 import { TenxClient } from './client.ts';
 import { normalizeUrl, readStoredCredentials, redactUrl } from './config.ts';
 import { ApiError, UsageError, withHint } from './errors.ts';
@@ -44,7 +45,7 @@ export function registerCreateHandleCommand(program: Command) {
     .command('create-handle <handle>')
     .description('create a handle (tenant) with ADMIN_TOKEN; prints its owner token (stdout: the token alone)')
     .requiredOption('--name <name>', 'display name, e.g. "Acme Network"')
-    .option('--reporting-currency <code>', 'ISO-4217 currency revenue is reported in (server default USD)')
+    .option('--reporting-currency <code>', 'ISO-4217 currency revenue is reported in (server default USD)', currencyArg)
     .option('--url <url>', 'server base URL (default: TENX_URL, the login, else http://localhost:$PORT)')
     .option('--json', 'print the raw JSON')
     .action(

@@ -33,6 +33,12 @@ export class ServerError extends Error {
   readonly exitCode = EXIT_API;
 }
 
+/**
+ * Connected and sent, but no answer came in time (TENX_TIMEOUT): unlike "cannot reach", the server may have done what was
+ * asked, so a command whose request is not safe to repeat as it stands says what to do (conversions record: its key).
+ */
+export class NoAnswerError extends ServerError {}
+
 // What to do next, added to errors that name only what went wrong: the server's sentence says "the token
 // was revoked" or "lacks the scope", the network says ECONNREFUSED; the user also needs to know which token
 // or URL was used and how to change it.

@@ -4,6 +4,7 @@ import { timeArg, uuidArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { redactUrl } from './config.ts';
 import { action, examples, printJson, printTable } from './output.ts';
+import { alreadyRevoked, revokeToken } from './revoke.ts';
 
 interface PartnerToken {
   tokenId: string;
@@ -16,8 +17,7 @@ interface PartnerToken {
   token?: string;
 }
 
-const path = (c: TenxClient, partnerId: string, tokenId?: string) =>
-  c.handlePath(`/partners/${encodeURIComponent(partnerId)}/tokens${tokenId ? `/${encodeURIComponent(tokenId)}` : ''}`);
+const path = (c: TenxClient, partnerId: string) => c.handlePath(`/partners/${encodeURIComponent(partnerId)}/tokens`);
 
 export function registerPartnerTokenCommands(partners: Command) {
   partners
@@ -68,7 +68,7 @@ export function registerPartnerTokenCommands(partners: Command) {
 
   tokens
     .command('revoke')
-    .description('revoke a partner token: it answers 401 from then on and its open live streams end (revoking it again changes nothing)')
+    .description('revoke a partner token: it answers 401 from then on and its open live streams end (revoking it again changes nothing: "Already revoked (at …)")')
     .argument('<partnerId>', 'the partner the token was issued to')
     .argument('<tokenId>', 'the token\'s id (from `tenx partners tokens list`)', uuidArg)
     .option('--json', 'print the raw JSON')
@@ -76,9 +76,10 @@ export function registerPartnerTokenCommands(partners: Command) {
     .action(
       action(async (partnerId: string, tokenId: string, o: { json?: boolean }) => {
         await withClient(async (c) => {
-          const t: PartnerToken = await c.delete(path(c, partnerId, tokenId));
+          const { token: t, already } = await revokeToken<PartnerToken>(c, path(c, partnerId), tokenId);
           if (o.json) return printJson(t);
-          process.stdout.write(`Revoked partner token ${t.tokenId} "${t.name}" of ${t.partnerId} (at ${t.revokedAt}); it answers 401 from now on.\n`);
+          const what = `partner token ${t.tokenId} "${t.name}" of ${t.partnerId}`;
+          process.stdout.write(already ? alreadyRevoked(what, t.revokedAt) : `Revoked ${what} (at ${t.revokedAt}); it answers 401 from now on.\n`);
         });
       }),
     );

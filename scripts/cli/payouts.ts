@@ -179,12 +179,17 @@ export function registerPayoutCommands(program: Command) {
     .command('statement')
     .argument('<payoutId>', 'its id, or its first 8 characters as the dashboard shows them (`tenx payouts list` gives it)', payoutIdArg)
     .description("the payout's commission lines, to stdout (a partner token: its own payout's, without the order keys)")
-    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).default('csv'))
+    .addOption(new Option('--format <format>', 'file format').choices(['csv', 'ndjson']).default('csv').conflicts('json'))
+    .option('--json', "print the lines as one JSON array (the ndjson format's objects)")
+    .addHelpText('after', examples('tenx payouts statement 0407724c > lines.csv', 'tenx payouts statement 0407724c --json | jq length'))
     .action(
-      action(async (given: string, o: { format: string }) => {
+      action(async (given: string, o: { format: 'csv' | 'ndjson'; json?: boolean }) => {
         await withClient(async (c) => {
-          const asked = await c.raw('GET', c.readPath(`/payouts/${encodeURIComponent(await payoutId(c, given))}/statement`), { query: { format: o.format }, headers: { accept: '*/*' } });
-          const res = await streamed(asked, c.url, o.format as 'csv' | 'ndjson');
+          // --json: the server's ndjson, one object per line, as the array every other --json prints (not the CSV re-read).
+          const format = o.json ? 'ndjson' : o.format;
+          const asked = await c.raw('GET', c.readPath(`/payouts/${encodeURIComponent(await payoutId(c, given))}/statement`), { query: { format }, headers: { accept: '*/*' } });
+          const res = await streamed(asked, c.url, format);
+          if (o.json) return printJson((await res.body.text()).split('\n').filter((line) => line.trim()).map((line) => JSON.parse(line) as unknown));
           for await (const chunk of res.body) process.stdout.write(chunk as Buffer);
         });
       }),

@@ -3,7 +3,7 @@
 // The API replaces a plugin's settings whole: `set` and `enable --set` read the current ones and change only the keys given.
 import { Option, type Command } from 'commander';
 import { withClient, type TenxClient } from './client.ts';
-import { UsageError } from './errors.ts';
+import { ApiError, UsageError, withHint } from './errors.ts';
 import { action, examples, printJson, printTable } from './output.ts';
 
 interface Plugin {
@@ -24,9 +24,19 @@ async function plugins(c: TenxClient): Promise<Plugin[]> {
   return Object.values(byKind).flat();
 }
 
+/**
+ * The API's 404 for a plugin this server does not have (`Plugin "nope" not found.`), with where to see those it has: the
+ * same sentence and exit 1 whether the CLI found it missing from the list (show, set) or the API's PUT did (enable,
+ * disable), as for any other id (`campaigns get nope`). `show` said it as a usage error (exit 2), `disable` as the API's.
+ */
+function unknownPlugin(err: unknown): unknown {
+  if (!(err instanceof ApiError && err.status === 404 && err.message.startsWith('Plugin "'))) return err;
+  return withHint(err, '`tenx plugins list` shows the plugins this server has.');
+}
+
 async function plugin(c: TenxClient, name: string): Promise<Plugin> {
   const found = (await plugins(c)).find((p) => p.name === name);
-  if (!found) throw new UsageError(`no plugin named "${name}" on this server: \`tenx plugins list\` shows them`);
+  if (!found) throw unknownPlugin(new ApiError(404, 'not_found', `Plugin "${name}" not found.`));
   return found;
 }
 
@@ -83,7 +93,13 @@ function describe(p: Plugin): string {
  */
 async function put(c: TenxClient, name: string, enabled: boolean | undefined, pairs: string[]): Promise<Plugin> {
   const path = c.handlePath(`/plugins/${encodeURIComponent(name)}`);
-  if (enabled !== undefined && !pairs.length) return c.put(path, { enabled });
+  if (enabled !== undefined && !pairs.length) {
+    try {
+      return await c.put<Plugin>(path, { enabled });
+    } catch (err) {
+      throw unknownPlugin(err);
+    }
+  }
   const current = await plugin(c, name);
   const changes = parseSettings(pairs, current.settingsSchema);
   return c.put(path, { enabled: enabled ?? current.enabled, settings: { ...current.settings, ...changes } });

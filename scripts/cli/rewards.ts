@@ -1,6 +1,6 @@
 // `tenx rewards ...`: reward rules (commissions.write); the most specific rule pays an event.
 import { Option, type Command } from 'commander';
-import { decimalArg, intArg, moneyArg } from './args.ts';
+import { currencyArg, decimalArg, intArg, moneyArg } from './args.ts';
 import { withClient, type TenxClient } from './client.ts';
 import { ApiError, UsageError } from './errors.ts';
 import { action, money, printJson, printTable } from './output.ts';
@@ -56,7 +56,7 @@ export function registerRewardCommands(program: Command) {
     .addOption(new Option('--type <type>', 'flat amount or percent of the conversion value').choices(['flat', 'percent']).makeOptionMandatory())
     .option('--amount <amount>', 'flat: the amount per event (above 0, at most 2 decimals)', moneyArg)
     .option('--percent <percent>', 'percent: 0 < p <= 100, at most 2 decimals', decimalArg({ above: true, max: 100 }))
-    .option('--currency <code>', 'flat: ISO-4217 (default the reporting currency)')
+    .option('--currency <code>', 'flat: ISO-4217, e.g. EUR (default the reporting currency)', currencyArg)
     .option('--partner <partnerId>', 'only this partner')
     .option('--campaign <campaignId>', 'only this campaign')
     .option('--hold-days <days>', 'days before a commission approves itself (default 30)', intArg(0, 365))

@@ -5,6 +5,7 @@ import { withClient, type TenxClient } from './client.ts';
 import { readStoredCredentials, storeCredentials } from './config.ts';
 import { ApiError, withHint } from './errors.ts';
 import { action, printJson, printTable } from './output.ts';
+import { alreadyRevoked, revokeToken } from './revoke.ts';
 
 // The server's list (core/http/route.ts SCOPES, contract v2.1); the CLI talks HTTP only, so it keeps a copy.
 export const SCOPES = [
@@ -113,17 +114,18 @@ export function registerTokenCommands(program: Command) {
   tokens
     .command('revoke')
     .argument('<tokenId>', 'its id (from `tenx tokens list`)', uuidArg)
-    .description('revoke a token (it answers 401 from then on; the owner token cannot be revoked, rotate it)')
+    .description('revoke a token (it answers 401 from then on; the owner token cannot be revoked, rotate it); a revoked one: "Already revoked (at …)"')
     .option('--json', 'print the raw JSON')
     .action(
       action(async (id: string, o: { json?: boolean }) => {
         await withClient(async (c) => {
-          const t: Token = await c.delete(c.handlePath(`/tokens/${encodeURIComponent(id)}`)).catch((err: unknown) => {
+          const { token: t, already } = await revokeToken<Token>(c, c.handlePath('/tokens'), id).catch((err: unknown) => {
             // The API names its rotate route; the CLI user wants the command.
             throw err instanceof ApiError && err.status === 409 ? withHint(err, `With the CLI: tenx tokens rotate ${id}`) : err;
           });
           if (o.json) return printJson(t);
-          process.stdout.write(`Revoked token ${id}${t?.name ? ` "${t.name}"` : ''}.\n`);
+          const what = `token ${id}${t?.name ? ` "${t.name}"` : ''}`;
+          process.stdout.write(already ? alreadyRevoked(what, t?.revokedAt) : `Revoked ${what}.\n`);
         });
       }),
     );

@@ -1,7 +1,10 @@
 // What the black-box pass over the CLI left open: a password in the server URL printed back, partner postback
-// deliveries shown as webhooks, seed-demo's counts, and a payout run for partners the handle does not have.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer as createHttpServer } from 'node:http';
+// deliveries shown as webhooks, seed-demo's counts, and a payout run for partners the handle does not have; then a
+// usability pass: a proxy's 502 read as "not a tenx server", `payouts statement` without --json, `plugins show nope`
+// exit 2 where `disable nope` exits 1, a second `tokens revoke` saying "Revoked", `--file camp.json` without its `@`,
+// `--currency usd`, and a `conversions record` timeout that did not say a repeat is safe.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpServer, type RequestListener, type Server } from 'node:http';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +18,7 @@ import { eventually, startReceiver, type Receiver } from '../support/webhooks.ts
 
 const TENX = fileURLToPath(new URL('../../scripts/tenx.js', import.meta.url));
 
-describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries, seed-demo counts, unknown payout partners', function () {
+describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries, seed-demo counts, unknown payout partners, usability', function () {
   this.timeout(120_000);
   let server: TestServer;
   let tenant: Awaited<ReturnType<typeof partnerCampaign>>;
@@ -43,6 +46,18 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
       .expect(201);
     return res.body.conversionId as string;
   };
+
+  /** A local HTTP server on 127.0.0.1 (a proxy, a hung server) for one test: its URL, closed afterwards. */
+  async function local(handler: RequestListener, run: (url: string) => Promise<void>) {
+    const other: Server = createHttpServer(handler);
+    await new Promise<void>((resolve) => other.listen(0, '127.0.0.1', resolve));
+    try {
+      await run(`http://127.0.0.1:${(other.address() as AddressInfo).port}`);
+    } finally {
+      other.closeAllConnections();
+      await new Promise((r) => other.close(r));
+    }
+  }
 
   before(async () => {
     configHome = mkdtempSync(join(tmpdir(), 'tenx-cli-pass-leftovers-'));
@@ -218,5 +233,152 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
     expect(scopes.code, scopes.stderr).to.equal(2);
     const after = await server.sql.query('select count(*)::int as n from payouts where handle = $1', [tenant.handle]);
     expect(after.rows[0].n).to.equal(before.rows[0].n);
+  });
+
+  it("a proxy's 502/503/504 (any 5xx not in tenx's error shape) says the server behind it is down or unreachable, not \"not a tenx server\"; exit 1", async () => {
+    // The first path segment is the status the "proxy" answers with an HTML page, as nginx does.
+    const page: RequestListener = (req, res) => {
+      const status = Number(req.url!.split('/')[1]);
+      res.writeHead(status, { 'content-type': 'text/html' }).end(`<html><body><h1>${status}</h1><hr>nginx</body></html>`);
+    };
+    await local(page, async (url) => {
+      const at = (status: number, args: string[]) => tenx(args, { TENX_URL: `${url}/${status}` });
+      const [bad, unavailable, timeout, failed, statement, missing] = await Promise.all([
+        at(502, ['campaigns', 'list']),
+        at(503, ['analytics', 'funnel']),
+        at(504, ['conversions', 'record', '--ctx', 'x', '--event-type', 'sale', '--idempotency-key', 'k', '--url', `${url}/504`]),
+        at(500, ['campaigns', 'get', 'partner-alpha']),
+        at(502, ['payouts', 'statement', '0193c2a4-5b1e-7c3d-9f00-2a6b8e4d1c77']),
+        at(404, ['campaigns', 'list']),
+      ]);
+      const said = (r: Run, line: string) => expect([r.code, r.stderr, r.stdout]).to.deep.equal([1, `tenx: ${line}\n`, '']);
+      said(bad, `${url}/502: the server answered HTTP 502 Bad Gateway (a proxy in front of tenx could not reach it); try again`);
+      said(unavailable, `${url}/503: the server answered HTTP 503 Service Unavailable (a proxy in front of tenx has no server to pass it to: down or restarting); try again`);
+      said(timeout, `${url}/504: the server answered HTTP 504 Gateway Timeout (a proxy in front of tenx got no answer from it in time); try again`);
+      said(failed, `${url}/500: the server answered HTTP 500 Internal Server Error (not the error answer of tenx itself: a proxy in front of it, or the server, failed); try again`);
+      said(statement, `${url}/502: the server answered HTTP 502 Bad Gateway (a proxy in front of tenx could not reach it); try again`);
+      // Another app's 404 page is still not tenx.
+      said(missing, `${url}/404: not a tenx server (HTTP 404)`);
+    });
+  });
+
+  it('payouts statement --json: the lines as one JSON array (the server\'s ndjson), as every other read command has', async () => {
+    const conversionId = await convert('order-statement');
+    const { body } = await server.http.get(path('/commissions?status=pending')).set(tenant.auth).expect(200);
+    const commission = (body.data as { commissionId: string; conversionId: string }[]).find((c) => c.conversionId === conversionId)!;
+    await server.http.patch(path(`/commissions/${commission.commissionId}`)).set(tenant.auth).send({ status: 'approved', reason: 'checked' }).expect(200);
+    const run = await server.http.post(path('/payouts')).set(tenant.auth).send({ idempotencyKey: 'statement-json', partnerIds: ['alpha'] }).expect(201);
+    const payoutId = (run.body.data as { payoutId: string }[])[0].payoutId;
+    const ndjson = await fetch(`${server.url}${path(`/payouts/${payoutId}/statement?format=ndjson`)}`, { headers: tenant.auth });
+    expect(ndjson.status).to.equal(200);
+    const lines = (await ndjson.text()).split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+
+    const json = await tenx(['payouts', 'statement', payoutId, '--json']);
+    ok(json);
+    const printed = JSON.parse(json.stdout) as { commissionId: string }[];
+    expect(printed).to.be.an('array').and.deep.equal(lines);
+    expect(printed.map((l) => l.commissionId)).to.include(commission.commissionId);
+    // A partner login: its own payout's lines, as the file format gives them.
+    const alpha = await partnerToken(server, tenant, 'alpha');
+    const own = await tenx(['payouts', 'statement', payoutId, '--json'], { TENX_TOKEN: alpha.token });
+    ok(own);
+    expect((JSON.parse(own.stdout) as { commissionId: string }[]).map((l) => l.commissionId)).to.deep.equal(printed.map((l) => l.commissionId));
+    // --json is its own format: with --format, a usage error.
+    const both = await tenx(['payouts', 'statement', payoutId, '--json', '--format', 'csv']);
+    expect(both.code, both.stderr).to.equal(2);
+    expect(both.stderr).to.include("option '--format <format>' cannot be used with option '--json'");
+  });
+
+  it('plugins show, set and disable of a plugin the server does not have: the same sentence and exit 1, as campaigns get nope', async () => {
+    const [show, set, disable, campaign] = await Promise.all([
+      tenx(['plugins', 'show', 'nope']),
+      tenx(['plugins', 'set', 'nope', 'a=1']),
+      tenx(['plugins', 'disable', 'nope']),
+      tenx(['campaigns', 'get', 'nope']),
+    ]);
+    expect(campaign.code, campaign.stderr).to.equal(1);
+    for (const r of [show, set, disable]) {
+      expect([r.code, r.stderr]).to.deep.equal([1, 'tenx: Plugin "nope" not found. `tenx plugins list` shows the plugins this server has.\n']);
+    }
+  });
+
+  it('tokens revoke and partners tokens revoke a second time: "Already revoked (at …)", exit 0, the first time standing', async () => {
+    const pat = await createToken(server, tenant.handle, tenant.ownerToken, ['analytics.read']);
+    const first = await tenx(['tokens', 'revoke', pat.tokenId]);
+    ok(first);
+    expect(first.stdout).to.equal(`Revoked token ${pat.tokenId} "t-analytics.read".\n`);
+    const [{ revoked_at: at }] = (await server.sql.query('select revoked_at from access_tokens where token_id = $1', [pat.tokenId])).rows;
+    const again = await tenx(['tokens', 'revoke', pat.tokenId]);
+    ok(again);
+    expect(again.stdout).to.equal(`Already revoked (at ${(at as Date).toISOString()}): token ${pat.tokenId} "t-analytics.read"; nothing changed.\n`);
+
+    const portal = await partnerToken(server, tenant, 'beta', { name: 'kiosk' });
+    const revoked = await tenx(['partners', 'tokens', 'revoke', 'beta', portal.tokenId]);
+    ok(revoked);
+    const when = /\(at (\S+Z)\)/.exec(revoked.stdout)?.[1];
+    expect(revoked.stdout).to.equal(`Revoked partner token ${portal.tokenId} "kiosk" of beta (at ${when}); it answers 401 from now on.\n`);
+    const repeat = await tenx(['partners', 'tokens', 'revoke', 'beta', portal.tokenId]);
+    ok(repeat);
+    expect(repeat.stdout).to.equal(`Already revoked (at ${when}): partner token ${portal.tokenId} "kiosk" of beta; nothing changed.\n`);
+  });
+
+  it('a JSON option given a file name without its @ (--file camp.json): exit 2, saying to write --file @camp.json', async () => {
+    const file = join(configHome, 'camp.json');
+    writeFileSync(file, JSON.stringify({ campaignId: 'from-file', primaryLink: { slug: 'from-file', destinationUrl: 'https://merchant.example.com/' } }));
+    const [bare, rules, metadata, broken, read] = await Promise.all([
+      tenx(['campaigns', 'create', '--file', file]),
+      // No such file, but a name that is no JSON: the same hint.
+      tenx(['campaigns', 'update', 'partner-alpha', '--routing-rules', 'rules.json']),
+      tenx(['conversions', 'record', '--ctx', 'x', '--event-type', 'sale', '--idempotency-key', 'k', '--metadata', 'meta/order.txt']),
+      // JSON with a typo is not a file name: the parser's word.
+      tenx(['campaigns', 'create', '--file', '{"campaignId": }']),
+      tenx(['campaigns', 'create', '--file', `@${file}`, '--json']),
+    ]);
+    const refused = (r: Run, hint: string) => {
+      expect(r.code, r.stderr).to.equal(2);
+      expect(r.stderr).to.include(hint);
+      expect(r.stdout).to.equal('');
+    };
+    refused(bare, `"${file}" is not JSON; to read a file write --file @${file}`);
+    refused(rules, '"rules.json" is not JSON; to read a file write --routing-rules @rules.json');
+    refused(metadata, '"meta/order.txt" is not JSON; to read a file write --metadata @meta/order.txt');
+    refused(broken, 'not valid JSON (');
+    expect(broken.stderr).to.not.include('to read a file');
+    ok(read);
+    expect(JSON.parse(read.stdout)).to.include({ campaignId: 'from-file' });
+  });
+
+  it('--currency usd (conversions record, rewards set) and create-handle --reporting-currency eur are sent upper-cased; a wrong code stays the API\'s 400', async () => {
+    const ctx = await clickThrough(server, tenant.handle, tenant.slug);
+    const record = (key: string, currency: string) =>
+      tenx(['conversions', 'record', '--url', server.url, '--ctx', ctx, '--event-type', 'affiliate_click', '--idempotency-key', key, '--value', '12.50', '--currency', currency, '--token', tenant.ownerToken]);
+    const handle = uniqueHandle('cur');
+    const [lower, wrong, reward, created] = await Promise.all([
+      record('lower-usd', 'usd'),
+      record('not-a-code', 'usdx'),
+      // Beta has no campaign: the rule pays nothing here.
+      tenx(['rewards', 'set', 'beta-flat-eur', '--event', 'affiliate_click', '--type', 'flat', '--amount', '1', '--currency', 'eur', '--partner', 'beta', '--json']),
+      tenx(['create-handle', handle, '--name', 'Euro network', '--reporting-currency', 'eur', '--url', server.url, '--json'], { ADMIN_TOKEN }),
+    ]);
+    ok(lower);
+    expect(lower.stdout).to.match(/^Recorded conversion \S+ \(affiliate_click 12\.50 USD\)/);
+    expect(wrong.code, wrong.stderr).to.equal(1);
+    expect(wrong.stderr).to.include('/currency');
+    ok(reward);
+    expect(JSON.parse(reward.stdout)).to.include({ currency: 'EUR' });
+    ok(created);
+    expect(JSON.parse(created.stdout)).to.include({ handle, reportingCurrency: 'EUR' });
+  });
+
+  it('conversions record that gets no answer in time (TENX_TIMEOUT) says the conversion may be stored and a repeat with the same key is safe', async () => {
+    // Takes the request, never answers.
+    await local(() => {}, async (url) => {
+      const r = await tenx(['conversions', 'record', '--url', url, '--ctx', 'x', '--event-type', 'sale', '--idempotency-key', 'order-77'], { TENX_TIMEOUT: '0.3' });
+      expect([r.code, r.stdout]).to.deep.equal([1, '']);
+      expect(r.stderr).to.equal(
+        `tenx: ${url} gave no answer in 0.3 s (is it a tenx server, and not overloaded? TENX_TIMEOUT=<seconds> waits longer); ` +
+          'the conversion may or may not be stored: run the same command again (same --idempotency-key order-77): tenx answers a repeat of the same key without storing it twice\n',
+      );
+    });
   });
 });
