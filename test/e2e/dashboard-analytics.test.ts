@@ -307,6 +307,15 @@ describe('dashboard analytics in a real browser: ranges, hourly view, currencies
     await page.click('#menu-toggle');
     expect(await page.getAttribute('#menu-toggle', 'aria-expanded')).to.equal('true');
     await shot(page, 'analytics-06c-menu-phone');
+    // Escape folds it, from its button or from a link in it, and the focus is the button's again (a pass pressed it in vain).
+    await page.keyboard.press('Escape');
+    expect([await page.getAttribute('#menu-toggle', 'aria-expanded'), await page.locator('.nav').isVisible()]).to.deep.equal(['false', false]);
+    await page.click('#menu-toggle');
+    await page.focus('.nav-link[data-page="breakdowns"]');
+    await page.keyboard.press('Escape');
+    expect(await page.locator('.nav').isVisible(), 'Escape from a link folds the menu').to.equal(false);
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('menu-toggle');
+    await page.click('#menu-toggle');
     // The page already shown, chosen again: the list folds all the same (a pass found it left open).
     await page.click('.nav-link[data-page="funnel"]');
     expect(await page.locator('.nav').isVisible(), 'choosing the current page folds the menu').to.equal(false);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
 import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
+import { clickThrough, CONVERSIONS } from '../support/conversions.ts';
 import { navPages, signIn, waitForText, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken } from '../support/server.ts';
@@ -24,6 +25,15 @@ describe('dashboard audit log in a real browser', function () {
   it('lists the events newest first, says what a commission move changed and why, and filters by type (kept in the URL)', async () => {
     const [id] = await ledgerRows(suite.server, [{ handle: tenant.handle, partnerId: 'alpha', amount: '7.00', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) }]);
     await suite.server.http.patch(`/v2/handles/${tenant.handle}/commissions/${id}`).set(tenant.auth).send({ status: 'rejected', reason: 'coupon abuse' }).expect(200);
+    // A refund of part of a real conversion (core/conversions/reversals.ts records it): it read `reversalId=… · conversionId=…`.
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId: 'alpha-deal', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'alpha',
+      primaryLink: { slug: 'alpha-deal', destinationUrl: 'https://merchant.example.com/p' },
+    }).expect(201);
+    const ctx = await clickThrough(suite.server, tenant.handle, 'alpha-deal');
+    await suite.server.http.post(CONVERSIONS).set(tenant.auth).send({ ctx, eventType: 'affiliate_click', value: 49.99, currency: 'USD', idempotencyKey: 'order-1234' }).expect(201);
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/conversions/reversals`).set(tenant.auth)
+      .send({ idempotencyKey: 'order-1234', reversalKey: 'refund-1234', amount: 12.34, reason: 'refund' }).expect(201);
     const auditor = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['audit.read']);
     const session = await openSession();
     const { page } = session;
@@ -36,6 +46,17 @@ describe('dashboard audit log in a real browser', function () {
     const who = moved.locator('td').last();
     expect(await who.textContent()).to.equal('owner');
     expect(await who.getAttribute('title')).to.match(/^[0-9a-f-]{36}$/);
+    const change = (type: string) => page.locator(`#audit-table tr[data-type="${type}"] [data-col="change"]`).first().textContent();
+    expect(await change('conversion.reversed')).to.equal('alpha 12.34 USD of 49.99 USD reversed (refund) · key refund-1234');
+    expect(await change('conversion.created')).to.match(/^affiliate_click 49\.99 USD · key order-1234 · /);
+    expect(await change('campaign.created')).to.equal('AFFILIATE_CLICKOUT, ACTIVE · alpha-deal → https://merchant.example.com/p · partner alpha');
+    expect(await change('partner.created')).to.equal('Alpha Media, ACTIVE');
+    expect(await change('token.created')).to.equal('t-audit.read · audit.read · no expiry');
+    // No row falls back to the payload's raw fields (key=value), JSON or nothing.
+    const raw = await page.locator('#audit-table tbody tr[data-type]').evaluateAll((rows) => rows
+      .map((r) => [(r as HTMLElement).dataset.type, r.querySelector('[data-col="change"]')?.textContent ?? ''])
+      .filter(([, text]) => !text || /\w=|[{}]/.test(text)));
+    expect(raw).to.deep.equal([]);
     // A payout a refund shrank (payout.amended, as core/commissions/reversal.ts writes it) says from what to what.
     await suite.server.sql.query(
       `insert into audit_events (event_id, handle, type, actor, subject_id, payload) values (gen_random_uuid(), $1, 'payout.amended', 'tok', $2, $3)`,

@@ -291,6 +291,30 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
       .to.satisfy((partners: string[]) => partners.length > 0 && partners.every((p) => p === 'beta'));
   });
 
+  it("commissions: what a row's Approve came to is said in that row, in view and announced, however far down a long ledger it was pressed", async () => {
+    await createPartner(suite.server, tenant, 'longlist', { name: 'Longlist Media' });
+    const ids = await ledgerRows(suite.server, Array.from({ length: 40 }, (_, i) => ({
+      handle: tenant.handle, partnerId: 'longlist', campaignId: 'alpha-deal', amount: `${i + 1}.00`, status: 'pending', holdUntil: new Date(Date.now() + 86_400_000),
+    })));
+    const page = await openPage({ width: 1280, height: 800 });
+    await signIn(page, tenant.ownerToken, '#/commissions?partnerId=longlist');
+    const last = page.locator('#commissions-table tbody tr[data-commission-id]').last();
+    await page.locator(`#commissions-table tr[data-commission-id="${ids[0]}"]`).waitFor({ timeout: UI_WAIT });
+    await page.fill('#commission-reason', 'checked the order in the shop');
+    await last.locator('[data-action="approve"]').click();
+    const said = page.locator('.alert-success', { hasText: 'Moved to approved.' });
+    await said.waitFor({ timeout: UI_WAIT });
+    // It was printed at the ledger's head, some 2,000 pixels above the row pressed: the person saw nothing happen.
+    const where = await said.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      return { inView: r.top >= 0 && r.bottom <= innerHeight, live: el.closest('[aria-live]')?.getAttribute('aria-live') ?? null, scrolled: scrollY > 1000 };
+    });
+    expect(where).to.deep.equal({ inView: true, live: 'polite', scrolled: true });
+    await shot(page, 'manager-02b-commissions-row-approved');
+    // Decided, so the other tests' ledgers are their own.
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/commissions/bulk`).set(tenant.auth).send({ commissionIds: ids, status: 'rejected', reason: 'test rows' }).expect(200);
+  });
+
   it('partner commissions: the status filter is kept in the URL across a reload', async () => {
     const { token } = await partnerToken(suite.server, tenant, 'alpha');
     const page = await openPage();
@@ -350,6 +374,52 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     expect(text).to.not.include('no partner has an approved balance');
     // The other cause, with its own remedy (a later period end does nothing for it).
     expect(text).to.include("below the partner's minimum payout");
+  });
+
+  it("payouts: the run form's refusals name its own fields, never the API's (idempotencyKey, /body/partnerIds/0); its key sent again with other settings says so", async () => {
+    await createPartner(suite.server, tenant, 'runner', { name: 'Runner Media' });
+    const page = await openPage();
+    await signIn(page, tenant.ownerToken, '#/payouts');
+    await page.locator('#payouts-table').waitFor({ timeout: UI_WAIT });
+    const refusal = async (typed: string) => {
+      await page.fill('#payout-partners', typed);
+      await page.click('#payout-run');
+      await page.locator('#payout-feedback .alert-error').waitFor({ timeout: UI_WAIT });
+      return (await page.locator('#payout-feedback').innerText()).replace(/\s+/g, ' ');
+    };
+    // A name where an id goes (400, details at /body/partnerIds/0): the field as the form labels it.
+    const badId = await refusal('Gamma Media');
+    expect(badId).to.include('Partners, item 1 must be 1 to 64 lower-case letters');
+    expect(badId).not.to.match(/\/body\/|partnerIds/);
+    // An unknown id (422 unknown_partner): its message named the key this form makes itself.
+    const unknown = await refusal('nobody');
+    expect(unknown).to.include('No partner of this handle has the id "nobody"; nothing was paid, and this run is still unused.');
+    expect(unknown).not.to.include('idempotencyKey');
+    // The same id twice is one run: sent once (the API refused the list).
+    await page.fill('#payout-partners', 'runner, runner');
+    await page.click('#payout-run');
+    await waitForText(page, '#payout-feedback', 'No payout created');
+
+    // The answer to a run is lost (the server ran it); the manager changes the partners and presses again: the
+    // API answers the first run (its key) and pays nothing new, which read as that run's "No payout created".
+    let dropped = false;
+    await page.route((url) => url.pathname.endsWith('/payouts'), async (route) => {
+      if (route.request().method() !== 'POST' || dropped) return route.continue();
+      dropped = true;
+      await route.fetch();
+      await route.abort('connectionreset');
+    });
+    await page.fill('#payout-partners', 'runner');
+    await page.click('#payout-run');
+    await waitForText(page, '#payout-feedback .alert-error', 'The server could not be reached');
+    await page.fill('#payout-partners', 'runner, beta');
+    await page.click('#payout-run');
+    const again = page.locator('#payout-feedback [data-mismatch]');
+    await again.waitFor({ timeout: UI_WAIT });
+    expect((await again.innerText()).replace(/\s+/g, ' ')).to.equal(
+      'This run was already submitted with other settings. Nothing new was paid. Press Run payouts again to start a new run with these settings.');
+    expect(await page.locator('#payout-feedback .alert-success').count()).to.equal(0);
+    await shot(page, 'manager-03c-payout-run-again');
   });
 
   it('payouts: runs payouts, downloads a statement, marks one paid with a reference', async () => {

@@ -108,22 +108,33 @@ function shell(page) {
   // the sidebar is built again on each navigation, so choosing a page folds it back.
   const menu = h('button.btn.btn-ghost.menu-toggle#menu-toggle', {
     type: 'button', 'aria-expanded': 'false', 'aria-controls': 'nav-pages',
-    on: { click: () => menu.setAttribute('aria-expanded', String(menu.closest('.sidebar').classList.toggle('menu-open'))) },
+    on: { click: () => fold(!sidebar.classList.contains('menu-open')) },
   }, h('span.nav-icon', { 'aria-hidden': 'true' }, '☰'), page?.title ?? 'Pages');
+  const fold = (open) => {
+    sidebar.classList.toggle('menu-open', open);
+    menu.setAttribute('aria-expanded', String(open));
+  };
   // The page already shown makes no navigation: choosing it folds the list too (a pass left it open over the page).
   nav.addEventListener('click', (e) => {
-    if (!e.target.closest?.('.nav-link[aria-current="page"]')) return;
-    menu.closest('.sidebar')?.classList.remove('menu-open');
-    menu.setAttribute('aria-expanded', 'false');
+    if (e.target.closest?.('.nav-link[aria-current="page"]')) fold(false);
   });
-  clear(root, h('div.layout', {},
-    h('aside.sidebar', {},
-      h('div.brand', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 24, height: 24 }), h('span', {}, 'tenx')),
-      h('div.tenant', {}, h('div.tenant-name', {}, tenantName),
-        h('div.tenant-handle.muted.small', {}, state.scopes.partner ? `partner ${state.scopes.partner.partnerId} @${session.handle}` : `@${session.handle}`)),
-      menu, nav, hiddenNote,
-      h('button.btn.btn-ghost.signout#signout', { type: 'button', on: { click: () => signOut() } }, 'Sign out')),
-    main));
+  const sidebar = h('aside.sidebar', {},
+    h('div.brand', {}, h('img', { src: '/dashboard/img/logo.svg', alt: '', width: 24, height: 24 }), h('span', {}, 'tenx')),
+    h('div.tenant', {}, h('div.tenant-name', {}, tenantName),
+      h('div.tenant-handle.muted.small', {}, state.scopes.partner ? `partner ${state.scopes.partner.partnerId} @${session.handle}` : `@${session.handle}`)),
+    menu, nav, hiddenNote,
+    h('button.btn.btn-ghost.signout#signout', { type: 'button', on: { click: () => signOut() } }, 'Sign out'));
+  // Escape folds the open list (a pass on a phone pressed it and the list stayed open over the page). The focus goes
+  // back to the button when it was in the list (or nowhere); focus the person put in the page stays there.
+  const onEscape = (e) => {
+    if (e.key !== 'Escape' || !sidebar.classList.contains('menu-open')) return;
+    const inMenu = sidebar.contains(document.activeElement) || document.activeElement === document.body;
+    fold(false);
+    if (inMenu) menu.focus();
+  };
+  document.addEventListener('keydown', onEscape);
+  state.leave.push(() => document.removeEventListener('keydown', onEscape));
+  clear(root, h('div.layout', {}, sidebar, main));
   return main;
 }
 

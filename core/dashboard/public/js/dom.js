@@ -58,6 +58,19 @@ export function busy(button) {
   };
 }
 
+/**
+ * Says what an action came to (a success, a refusal) in `box`, in place of what it said before, where the person who
+ * acted sees it: the box is scrolled into view if it is not (a dashboard pass approved a commission at the foot of a
+ * long ledger and its "moved to approved" showed at the top, out of sight). Put the box by the form or row that acts;
+ * it is a live region (aria-live, set here if the box was made without), so a screen reader reads the message too.
+ */
+export function say(box, ...messages) {
+  if (!box.hasAttribute('aria-live')) box.setAttribute('aria-live', 'polite');
+  clear(box, ...messages);
+  if (box.childNodes.length) box.scrollIntoView({ block: 'nearest' });
+  return box;
+}
+
 export function clear(el, ...children) {
   el.replaceChildren();
   append(el, children);
@@ -102,15 +115,38 @@ export const fmt = {
   },
 };
 
-/** The API's error as the person should read it: its message, its code and each failing field. */
-export function errorBox(err, title = 'The request failed') {
+/**
+ * The API's error as the person should read it: its message, its code and each failing field. `fields` maps the API's
+ * JSON pointers to the form's own labels ({'/body/partnerIds': 'Partners'}): a failing field is named as the form names
+ * it (an item of a list as "Partners, item 2"), and so is the API's name of it in the message ("partnerIds" → "Partners",
+ * "the partnerIds" too); a field the form fills in itself (a run's idempotencyKey) is given a phrase ('this run').
+ * A pointer no entry covers is shown as it is. A dashboard pass met "idempotencyKey" on a form that has no such field.
+ */
+export function errorBox(err, title = 'The request failed', fields = {}) {
   const details = Array.isArray(err?.details) ? err.details : [];
   return h('div.alert.alert-error', { role: 'alert' },
     h('strong', {}, title),
-    h('p', {}, err?.message ?? String(err)),
+    h('p', {}, fieldNames(err?.message ?? String(err), fields)),
     err?.code ? h('p.muted.small', {}, `${err.code}${err.status ? ` · HTTP ${err.status}` : ''}${err.requestId ? ` · request ${err.requestId}` : ''}`) : null,
-    details.length ? h('ul.small', {}, details.map((d) => h('li', {}, h('code', {}, d.pointer ?? ''), ' ', d.message ?? ''))) : null,
+    details.length ? h('ul.small', {}, details.map((d) => h('li', {}, fieldLabel(d.pointer ?? '', fields), ' ', d.message ?? ''))) : null,
   );
+}
+
+/** A detail's pointer as the form names it: the label of the longest pointer it starts with, else the pointer as code. */
+function fieldLabel(pointer, fields) {
+  const at = Object.keys(fields).filter((p) => pointer === p || pointer.startsWith(`${p}/`)).sort((a, b) => b.length - a.length)[0];
+  if (at === undefined) return h('code', {}, pointer);
+  const item = /^\/(\d+)$/.exec(pointer.slice(at.length));
+  return h('strong', {}, item ? `${fields[at]}, item ${Number(item[1]) + 1}` : pointer === at ? fields[at] : `${fields[at]} (${pointer.slice(at.length + 1)})`);
+}
+
+/** The message with the API's names of the mapped fields (a pointer's last part, a whole word, with its "the") replaced by their labels. */
+function fieldNames(message, fields) {
+  return Object.entries(fields).reduce((text, [pointer, label]) => {
+    const name = pointer.slice(pointer.lastIndexOf('/') + 1).replace(/[^\w-]/g, '');
+    const said = (the) => (the?.startsWith('T') ? `${label[0].toUpperCase()}${label.slice(1)}` : label);
+    return name ? text.replace(new RegExp(`(\\b[Tt]he )?\\b${name}\\b`, 'g'), (_, the) => said(the)) : text;
+  }, message);
 }
 
 /** Shown where a token lacks the scope a page or section needs. */

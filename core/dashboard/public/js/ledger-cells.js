@@ -2,7 +2,7 @@
 // portal. Amounts are shown as the API sends them (exact decimals); the page never adds money up.
 
 import { download } from './api.js';
-import { h, fmt, badge, clear, errorBox } from './dom.js';
+import { h, fmt, badge, clear, errorBox, say } from './dom.js';
 
 /** The UTC day in the table (narrow enough for a phone; as the period end and the From/to filters are UTC days), its time on hover. */
 const day = (iso) => (iso ? h('span', { title: fmt.utcTime(iso) }, fmt.utcDay(iso)) : '—');
@@ -79,7 +79,7 @@ export function statementButton(path, filename, feedback) {
         try {
           await download(`${path}/statement?format=csv`, filename);
         } catch (err) {
-          feedback.append(errorBox(err, 'Could not download the statement'));
+          say(feedback, errorBox(err, 'Could not download the statement'));
         }
       },
     },

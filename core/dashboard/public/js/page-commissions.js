@@ -2,7 +2,7 @@
 // filter, approve or reject one or many with a reason (every move is audited by the API).
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, scopeNote, fmt, ID_ATTRS } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, fmt, ID_ATTRS, say } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, commissionCells, summaryCards } from './ledger-cells.js';
@@ -126,8 +126,10 @@ export async function renderCommissions(ctx) {
     // Stacked: side by side they widened the ledger past a 1280-pixel window, hiding Reject off to the right.
     const actions = h('td.actions', {}, h('div.row-actions', {},
       openDay ? h('span.muted.small', { dataset: { note: 'open-day' }, title: "Today's clicks still add to it" }, 'approvable after today (UTC)') : null,
-      !follows && !openDay && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved') } }, 'Approve') : null,
-      !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected') } }, 'Reject') : null));
+      !follows && !openDay && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved', true) } }, 'Approve') : null,
+      !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected', true) } }, 'Reject') : null),
+      // What the row's own Approve or Reject came to, said here: at the ledger's head it was out of sight (a dashboard pass).
+      h('div.row-feedback', { 'aria-live': 'polite' }));
     const tr = h('tr', { dataset: { commissionId: c.commissionId, status: c.status } },
       // On a phone this column stays in view while the others scroll: its amount says which row Approve and Reject act on.
       canWrite ? h('td', {}, box, h('div.phone-only.small.nowrap', {}, fmt.money(c.amount, c.currency))) : null, commissionCells(c), canWrite ? actions : null);
@@ -143,17 +145,23 @@ export async function renderCommissions(ctx) {
   }
 
   function bulk(to) {
-    if (!selected.size) return void clear(actionFeedback, h('div.alert.alert-info', { role: 'status' }, 'Select commissions first (the boxes on the left).'));
+    if (!selected.size) return void say(actionFeedback, h('div.alert.alert-info', { role: 'status' }, 'Select commissions first (the boxes on the left).'));
     return move([...selected], to);
   }
 
-  /** One id: PATCH; several: POST .../bulk. Either way each row shows its new status in place. */
-  async function move(ids, to) {
+  /**
+   * One id: PATCH; several: POST .../bulk. Either way each row shows its new status in place. What it came to is said
+   * where it was asked: by the bulk bar, or (`fromRow`) in the row whose button was pressed, however far down the ledger.
+   */
+  async function move(ids, to, fromRow = false) {
     clear(actionFeedback);
+    for (const { tr } of rows.values()) tr.querySelector('.row-feedback')?.replaceChildren();
+    // Looked up once the answer is in: the row is drawn anew with its new status.
+    const feedback = () => (fromRow && rows.get(ids[0])?.tr.querySelector('.row-feedback')) || actionFeedback;
     const why = reason.value.trim();
     if (!why) {
       reason.focus();
-      return void actionFeedback.append(h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, 'A reason is required'), h('p', {}, 'Type why in the reason field; it goes into the audit log.')));
+      return void say(actionFeedback, h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, 'A reason is required'), h('p', {}, 'Type why in the reason field; it goes into the audit log.')));
     }
     // What each row was before: one already in the target status is answered 200 too, and is not "moved".
     const before = new Map(ids.map((id) => [id, rows.get(id)?.c.status]));
@@ -170,10 +178,12 @@ export async function renderCommissions(ctx) {
       const already = results.filter((r) => r.status === 200 && before.get(r.commissionId) === to).length;
       const movedCount = results.length - failed.length - already;
       const alreadyText = already ? `; ${already} already ${already === 1 ? 'was' : 'were'}` : '';
-      actionFeedback.append(failed.length
+      say(feedback(), failed.length
         ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${movedCount} moved to ${to}${alreadyText}, ${failed.length} refused`),
           h('ul.small', {}, failed.map((f) => h('li', {}, rowName(f.commissionId), ': ', f.error?.message ?? `HTTP ${f.status}`))))
-        : h('div.alert.alert-success', { role: 'status' }, `${movedCount} ${movedCount === 1 ? 'commission' : 'commissions'} moved to ${to}${alreadyText}.`));
+        // In its row a count says nothing: the row's own news, short enough for the narrow column on a phone.
+        : h('div.alert.alert-success', { role: 'status' }, fromRow ? `${already ? 'Already' : 'Moved to'} ${to}.`
+          : `${movedCount} ${movedCount === 1 ? 'commission' : 'commissions'} moved to ${to}${alreadyText}.`));
       // The reason was this move's: the next one (a reject after an approve) must be given its own, not inherit it.
       reason.value = '';
       selected.clear();
@@ -183,7 +193,7 @@ export async function renderCommissions(ctx) {
       const summary = await api(`/commissions${query({ limit: 1, ...filters() })}`);
       clear(stats, summaryCards(summary.summary, ctx.currency));
     } catch (err) {
-      actionFeedback.append(errorBox(err, `Could not move to ${to}`));
+      say(feedback(), errorBox(err, `Could not move to ${to}`));
     }
   }
 

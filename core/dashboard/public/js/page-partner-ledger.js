@@ -47,7 +47,7 @@ export async function renderPartnerPayouts(ctx) {
     empty: 'No payout yet: the network pays your approved commissions with payouts.',
     row: (p) => {
       // Its lines, to check against the transfer: the realm's statement (never the merchant's order keys).
-      const feedback = h('div.row-feedback');
+      const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
       const statement = statementButton(`/partner/payouts/${encodeURIComponent(p.payoutId)}`, `tenx-${ctx.handle}-payout-${p.payoutId.slice(0, 8)}.csv`, feedback);
       return h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p, { partner: false }), h('td.actions', {}, statement, feedback));
     },

@@ -2,12 +2,15 @@
 // with the bank reference, or cancel it.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, scopeNote, busy, fmt } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, busy, fmt, say } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { PAYOUT_COLUMNS, payoutCells, statementButton } from './ledger-cells.js';
 import { redrawRow } from './row-focus.js';
+
+// The run form's fields as the API names them (errorBox): its own labels, and the key it makes itself as the run it stands for.
+const RUN_FIELDS = { '/body/periodEnd': 'Period end', '/body/partnerIds': 'Partners', '/body/idempotencyKey': 'this run' };
 
 export async function renderPayouts(ctx) {
   const canWrite = allowed(ctx.scopes, 'payouts.write');
@@ -43,18 +46,21 @@ export async function renderPayouts(ctx) {
       event.preventDefault();
       const done = busy(submit);
       clear(feedback);
-      const ids = partners.value.split(',').map((s) => s.trim()).filter(Boolean);
+      // Each id once: "alpha, alpha" is the same run (the API refuses a list with a repeat).
+      const ids = [...new Set(partners.value.split(',').map((s) => s.trim()).filter(Boolean))];
       try {
-        const res = await api('/payouts', { method: 'POST', body: {
+        const answer = await api('/payouts', { method: 'POST', raw: true, body: {
           idempotencyKey: key,
           // Today's end would pay commissions whose hold ends later today: today is "now" (the API's default).
           ...(periodEnd.value && periodEnd.value < new Date().toISOString().slice(0, 10) && { periodEnd: `${periodEnd.value}T23:59:59.999Z` }),
           ...(ids.length && { partnerIds: ids }),
         } });
+        const res = await answer.json();
         key = crypto.randomUUID();
+        const n = res.data.length;
         // Nothing created is no success: said in the neutral box, not the green one (a dashboard pass).
-        feedback.append(h(res.data.length ? 'div.alert.alert-success' : 'div.alert.alert-info', { role: 'status' }, res.data.length
-          ? `${res.data.length} ${res.data.length === 1 ? 'payout' : 'payouts'} created.`
+        say(feedback, answer.headers.get('idempotency-mismatch') === 'true' ? ranBefore(n) : h(n ? 'div.alert.alert-success' : 'div.alert.alert-info', { role: 'status' }, n
+          ? `${n} ${n === 1 ? 'payout' : 'payouts'} created.`
           // Approved is not enough: a run pays what is due by the period end, and a commission
           // approved by hand keeps its hold (the old wording sent people looking for approvals).
           // Two causes, each with its own remedy: one sentence offering a later period end for both misled when it was the minimum.
@@ -63,7 +69,7 @@ export async function renderPayouts(ctx) {
             h('li', {}, "Or what is due is below the partner's minimum payout (see Partners), or not above 0 after a clawback: either carries forward to a later run.")))));
         await table.reload();
       } catch (err) {
-        feedback.append(errorBox(err, 'Could not run payouts'));
+        say(feedback, errorBox(err, 'Could not run payouts', RUN_FIELDS));
       } finally {
         done();
       }
@@ -71,8 +77,20 @@ export async function renderPayouts(ctx) {
     return card('Run payouts', form);
   }
 
+  /**
+   * The form's key was sent before with another period end or other partners, and that answer was lost (a timeout, a
+   * dropped connection): the API answered that run's payouts again and paid nothing new (Idempotency-Mismatch). No
+   * success of the settings shown; the form has a new key, so the next press runs them.
+   */
+  function ranBefore(n) {
+    return h('div.alert.alert-info', { role: 'status', dataset: { mismatch: '' } },
+      h('strong', {}, 'This run was already submitted with other settings.'),
+      h('p', {}, `Nothing new was paid${n ? `: that run's ${n === 1 ? 'payout is' : `${n} payouts are`} in the list below` : ''}. `,
+        'Press Run payouts again to start a new run with these settings.'));
+  }
+
   function row(p) {
-    const rowFeedback = h('div.row-feedback');
+    const rowFeedback = h('div.row-feedback', { 'aria-live': 'polite' });
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p), actions);
     const reference = h('input.reference', { placeholder: 'reference', 'aria-label': 'Payment reference', maxLength: 255 });
@@ -104,12 +122,12 @@ export async function renderPayouts(ctx) {
         [now, etag] = [await res.json(), res.headers.get('etag')];
       } catch (err) {
         done();
-        rowFeedback.append(errorBox(err, 'Could not read the payout'));
+        say(rowFeedback, errorBox(err, 'Could not read the payout'));
         return;
       }
       const changed = now.status !== p.status || String(now.amount) !== String(p.amount) || now.commissionCount !== p.commissionCount;
       if (changed) {
-        redrawn(now).querySelector('.row-feedback')?.append(h('div.alert.alert-info', { role: 'status' },
+        say(redrawn(now).querySelector('.row-feedback'), h('div.alert.alert-info', { role: 'status' },
           `This payout changed since the list was shown (a refund changed what it pays, or it was paid or canceled): it is now ${now.status}, ${fmt.money(now.amount, now.currency)} over ${now.commissionCount} line${now.commissionCount === 1 ? '' : 's'}.`));
         return;
       }
@@ -148,8 +166,7 @@ export async function renderPayouts(ctx) {
         const why = errorBox(err, action === 'mark-paid' ? 'Could not mark it paid' : 'Could not cancel it');
         // Changed while the dialog was open (412): the row shows the payout as it is now, the refusal under it.
         const now = err?.status === 412 ? await api(`/payouts/${encodeURIComponent(p.payoutId)}`).catch(() => null) : null;
-        if (!now) return void rowFeedback.append(why);
-        redrawn(now).querySelector('.row-feedback')?.append(why);
+        say(now ? redrawn(now).querySelector('.row-feedback') : rowFeedback, why);
       }
     }
 
