@@ -1,3 +1,4 @@
+import { Readable } from 'node:stream';
 import Koa from 'koa';
 import request from 'supertest';
 import { expect } from 'chai';
@@ -59,5 +60,73 @@ describe('monomorphicResponseAccessors: ctx.status, ctx.body, … forward to ctx
       body: { ok: true },
       sameAsResponse: true,
     });
+  });
+
+  // The same handlers on two apps, Koa's own forwarding and this one: every answer the same, GET and HEAD alike.
+  it('answers exactly as Koa’s own forwarding does, for empty, null, stream, buffer, text, JSON, 204/304, errors and redirects', async () => {
+    const handlers: Record<string, (ctx: Koa.Context) => void> = {
+      null: (ctx) => {
+        ctx.body = null;
+      },
+      'null after 200': (ctx) => {
+        ctx.status = 200;
+        ctx.body = null;
+      },
+      undefined: (ctx) => {
+        ctx.body = undefined;
+      },
+      stream: (ctx) => {
+        ctx.body = Readable.from(['a', 'b']);
+      },
+      buffer: (ctx) => {
+        ctx.body = Buffer.from('bytes');
+      },
+      html: (ctx) => {
+        ctx.body = '<p>hi</p>';
+      },
+      json: (ctx) => {
+        ctx.status = 201;
+        ctx.body = { a: 1 };
+      },
+      'no content': (ctx) => {
+        ctx.status = 204;
+        ctx.body = 'ignored';
+      },
+      'not modified': (ctx) => {
+        ctx.etag = 'x';
+        ctx.status = 304;
+      },
+      'length first': (ctx) => {
+        ctx.length = 3;
+        ctx.body = 'abc';
+      },
+      thrown: (ctx) => {
+        ctx.throw(404, 'Nope');
+      },
+      message: (ctx) => {
+        ctx.status = 418;
+        ctx.message = 'Short and stout';
+      },
+      redirect: (ctx) => {
+        ctx.redirect('/elsewhere');
+      },
+    };
+    const appOf = (own: boolean) => {
+      const app = new Koa();
+      if (own) monomorphicResponseAccessors(app.context);
+      app.use((ctx) => handlers[decodeURIComponent(ctx.path.slice(1))](ctx));
+      return app.callback();
+    };
+    const [koa, own] = [appOf(false), appOf(true)];
+    const answer = async (cb: ReturnType<typeof appOf>, method: 'get' | 'head', name: string) => {
+      const res = await request(cb)[method](`/${encodeURIComponent(name)}`);
+      const { date: _date, ...headers } = res.headers as Record<string, string>;
+      return { status: res.status, headers, text: res.text };
+    };
+    for (const name of Object.keys(handlers)) {
+      for (const method of ['get', 'head'] as const) {
+        expect(await answer(own, method, name), `${method} ${name}`).to.deep.equal(await answer(koa, method, name));
+      }
+    }
   });
 });
