@@ -10,6 +10,7 @@ export function jsonArg(flag: string) {
   return (value: string): unknown => {
     const inline = value !== '-' && !value.startsWith('@');
     let text = value;
+    if (value === '@') throw new InvalidArgumentError(`a file name goes after the @, e.g. ${flag} @campaign.json`);
     try {
       if (value === '-') text = readFileSync(0, 'utf8');
       else if (!inline) text = readFileSync(value.slice(1), 'utf8');

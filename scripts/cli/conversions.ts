@@ -83,10 +83,12 @@ async function record(o: RecordOptions) {
       );
     }
   } catch (err) {
-    // Sent, but no answer in time: it may be stored. The key makes a repeat safe (the API dedupes it); say so, naming it.
-    if (err instanceof NoAnswerError) {
+    // Sent, but no answer in time, or a proxy's 502/504 (tenx may have stored it behind the proxy): it may be stored. The
+    // key makes a repeat safe (the API dedupes it); say so, naming it.
+    const mayBeStored = err instanceof NoAnswerError || (err instanceof ApiError && err.code === 'server_unavailable' && (err.status === 502 || err.status === 504));
+    if (mayBeStored) {
       throw new ServerError(
-        `${err.message}; the conversion may or may not be stored: run the same command again (same --idempotency-key ${o.idempotencyKey}): ` +
+        `${(err as Error).message}; the conversion may or may not be stored: run the same command again (same --idempotency-key ${o.idempotencyKey}): ` +
           'tenx answers a repeat of the same key without storing it twice',
       );
     }

@@ -78,7 +78,9 @@ export async function httpRequest(target: string, req: HttpRequest): Promise<Htt
       });
       resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body });
     });
-    if (idle > 0) r.setTimeout(idle, () => r.destroy(Object.assign(new Error(`no data for ${idle / 1000} s`), { code: 'ETIMEDOUT' })));
+    // Never shorter than the wait for the answer: a TENX_TIMEOUT above the idle limit read "cannot reach … ETIMEDOUT".
+    const quiet = Math.max(idle, answerMs);
+    if (idle > 0) r.setTimeout(quiet, () => r.destroy(Object.assign(new Error(`no data for ${quiet / 1000} s`), { code: 'ETIMEDOUT' })));
     const answer = setTimeout(() => r.destroy(Object.assign(new Error(`no answer in ${answerMs / 1000} s`), { code: 'ETIMEDOUT', answerMs })), answerMs);
     r.once('error', (err) => {
       clearTimeout(answer);

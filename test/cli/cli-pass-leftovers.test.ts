@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
+import { httpRequest } from '../../scripts/cli/http.ts';
 import { runNode, type Run } from '../support/run.ts';
 import { ADMIN_TOKEN, createToken, startTestServer, uniqueHandle, type TestServer } from '../support/server.ts';
 import { eventually, startReceiver, type Receiver } from '../support/webhooks.ts';
@@ -254,7 +255,12 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
       const said = (r: Run, line: string) => expect([r.code, r.stderr, r.stdout]).to.deep.equal([1, `tenx: ${line}\n`, '']);
       said(bad, `${url}/502: the server answered HTTP 502 Bad Gateway (a proxy in front of tenx could not reach it); try again`);
       said(unavailable, `${url}/503: the server answered HTTP 503 Service Unavailable (a proxy in front of tenx has no server to pass it to: down or restarting); try again`);
-      said(timeout, `${url}/504: the server answered HTTP 504 Gateway Timeout (a proxy in front of tenx got no answer from it in time); try again`);
+      // A conversion a proxy timed out may be stored behind it: the key makes the repeat safe, and the CLI says so.
+      said(
+        timeout,
+        `${url}/504: the server answered HTTP 504 Gateway Timeout (a proxy in front of tenx got no answer from it in time); try again; ` +
+          'the conversion may or may not be stored: run the same command again (same --idempotency-key k): tenx answers a repeat of the same key without storing it twice',
+      );
       said(failed, `${url}/500: the server answered HTTP 500 Internal Server Error (not the error answer of tenx itself: a proxy in front of it, or the server, failed); try again`);
       said(statement, `${url}/502: the server answered HTTP 502 Bad Gateway (a proxy in front of tenx could not reach it); try again`);
       // Another app's 404 page is still not tenx.
@@ -325,13 +331,15 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
   it('a JSON option given a file name without its @ (--file camp.json): exit 2, saying to write --file @camp.json', async () => {
     const file = join(configHome, 'camp.json');
     writeFileSync(file, JSON.stringify({ campaignId: 'from-file', primaryLink: { slug: 'from-file', destinationUrl: 'https://merchant.example.com/' } }));
-    const [bare, rules, metadata, broken, read] = await Promise.all([
+    const [bare, rules, metadata, broken, atOnly, read] = await Promise.all([
       tenx(['campaigns', 'create', '--file', file]),
       // No such file, but a name that is no JSON: the same hint.
       tenx(['campaigns', 'update', 'partner-alpha', '--routing-rules', 'rules.json']),
       tenx(['conversions', 'record', '--ctx', 'x', '--event-type', 'sale', '--idempotency-key', 'k', '--metadata', 'meta/order.txt']),
       // JSON with a typo is not a file name: the parser's word.
       tenx(['campaigns', 'create', '--file', '{"campaignId": }']),
+      // An @ and no name: said, not "cannot read stdin".
+      tenx(['campaigns', 'create', '--file', '@']),
       tenx(['campaigns', 'create', '--file', `@${file}`, '--json']),
     ]);
     const refused = (r: Run, hint: string) => {
@@ -344,6 +352,7 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
     refused(metadata, '"meta/order.txt" is not JSON; to read a file write --metadata @meta/order.txt');
     refused(broken, 'not valid JSON (');
     expect(broken.stderr).to.not.include('to read a file');
+    refused(atOnly, 'a file name goes after the @, e.g. --file @campaign.json');
     ok(read);
     expect(JSON.parse(read.stdout)).to.include({ campaignId: 'from-file' });
   });
@@ -379,6 +388,16 @@ describe('tenx CLI black-box pass, leftovers: URL passwords, postback deliveries
         `tenx: ${url} gave no answer in 0.3 s (is it a tenx server, and not overloaded? TENX_TIMEOUT=<seconds> waits longer); ` +
           'the conversion may or may not be stored: run the same command again (same --idempotency-key order-77): tenx answers a repeat of the same key without storing it twice\n',
       );
+    });
+  });
+  it("the wait for an answer is never cut short by the connection's idle limit (a TENX_TIMEOUT above it read \"cannot reach … ETIMEDOUT\")", async () => {
+    await local(() => {}, async (url) => {
+      const err = await httpRequest(url, { method: 'GET', headers: {}, bodyTimeout: 100, answerTimeout: 400 }).then(
+        () => null,
+        (e: Error & { answerMs?: number }) => e,
+      );
+      expect(err?.message).to.equal('no answer in 0.4 s');
+      expect(err?.answerMs).to.equal(400);
     });
   });
 });
