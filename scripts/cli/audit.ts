@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { intArg, timeArg, toArg } from './args.ts';
 import { withClient } from './client.ts';
-import { beforeAfter, statusChange, submittedChanges } from '../../core/dashboard/public/js/audit-change.js';
+import { describeEvent, type AuditStyle } from '../../core/dashboard/public/js/audit-change.js';
 import { action, money, printJson, printTable } from './output.ts';
 
 /**
@@ -36,21 +36,16 @@ interface AuditEvent {
 }
 
 /**
- * What an event changed, in a line: a commission's move with its reason (a CLI pass found the from → to only in
- * --json, though the log is where a dispute over a commission is settled), else its payload's plain fields.
+ * What an event changed, in the dashboard's words (audit-change.js: a commission's move with its reason, a payout
+ * amended from what to what, a reward rule, token or postback as a sentence). A CLI pass found only the first in the
+ * table, every other type as its payload's `key=value` fields, though the log is where a dispute is settled. In a
+ * terminal's style: 2 decimals, ISO days, `->`.
  */
-function change(e: AuditEvent): string {
-  const p = e.payload;
-  if (e.type === 'commission.status_changed') return statusChange(p, '->');
-  // A pending payout a refund shrank: from what to what (a finance team reconciles the transfer against it).
-  if (e.type === 'payout.amended') return `${money(p.previousAmount)} -> ${money(p.amount)} ${p.currency}, ${p.previousCommissionCount} -> ${p.commissionCount} lines (${p.via})`;
-  // Nested changes (a partner's or campaign's before/after, a plugin's settings, what a repeat sent): the dashboard's words.
-  return beforeAfter(p, '->') ?? submittedChanges(p, '->') ?? Object.entries(p)
-    .filter(([, v]) => v !== null && typeof v !== 'object')
-    .slice(0, 5)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(' ');
-}
+const STYLE: AuditStyle = {
+  arrow: '->',
+  money: (n, currency) => `${String(money(n) ?? '-')}${currency ? ` ${currency}` : ''}`,
+  day: (iso) => iso.slice(0, 10),
+};
 
 export function registerAuditCommands(program: Command) {
   program
@@ -80,7 +75,7 @@ export function registerAuditCommands(program: Command) {
               { header: 'CAMPAIGN', value: (e) => e.campaignId },
               { header: 'SUBJECT', value: (e) => e.subjectId },
               { header: 'ACTOR', value: (e) => e.actorName ?? e.actor },
-              { header: 'CHANGE', value: change },
+              { header: 'CHANGE', value: (e) => describeEvent(e, STYLE) },
             ],
             'no audit events',
           );

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { AUDIT_SENTENCES, describeEvent } from '../../core/dashboard/public/js/audit-change.js';
+import { AUDIT_TYPES } from '../../scripts/cli/audit.ts';
 import { clickThrough, CONVERSIONS, partnerCampaign } from '../support/conversions.ts';
 import { assignPartner, createPartner, partnerToken } from '../support/partners.ts';
 import { runNode, type Run } from '../support/run.ts';
@@ -82,6 +84,34 @@ describe('tenx CLI lists after the partner-program walk: audit types, next pages
         expect(events.every((e) => e.type === written[i + j])).to.equal(true);
       });
     }
+    // Every type has its line, and CHANGE says each one in the dashboard's words (audit-change.js): a partner token, a
+    // rule, a postback or a redelivery read as its payload's `key=value` fields (a pass).
+    expect(Object.keys(AUDIT_SENTENCES).sort()).to.deep.equal([...AUDIT_TYPES].sort());
+    // WEBHOOK_SECRET_OVERLAP_S may be 0: no "also signs for 0 s".
+    expect([0, 86_400].map((overlapSeconds) => describeEvent({ type: 'webhook.rotated', payload: { overlapSeconds } }, { arrow: '->', money: String, day: String }))).to.deep.equal([
+      'new secret; the previous one stopped signing at once',
+      'new secret; the previous one also signs for 24 h',
+    ]);
+    await server.sql.query(
+      `insert into audit_events (event_id, handle, type, actor, subject_id, payload) values (gen_random_uuid(), $1, 'delivery.redelivered', 'tok', $2, $3)`,
+      [tenant.handle, '00000000-0000-4000-8000-000000000003', { webhookId: '00000000-0000-4000-8000-0000c0ffee42', eventType: 'commission.created', cycle: 2 }]);
+    const table = await tenx(['audit', 'list', '--limit', '500']);
+    ok(table);
+    const [head, ...rows] = table.stdout.trimEnd().split('\n');
+    const [typeAt, campaignAt, changeAt] = ['TYPE', 'CAMPAIGN', 'CHANGE'].map((h) => head.indexOf(h));
+    const changes = rows.map((l) => [l.slice(typeAt, campaignAt).trim(), l.slice(changeAt)]);
+    const change = (type: string) => changes.find(([t]) => t === type)?.[1];
+    const postbackUrl = 'http://127.0.0.1:9/pb?cid={click_id}';
+    // A field of its own (not a URL's query) or a JSON object.
+    expect(changes.filter(([, text]) => !text || /(^|\s)\w+=|\{"/.test(text)), 'key=value or JSON').to.deep.equal([]);
+    expect(change('partner_token.created')).to.equal('partner alpha: portal alpha · partner.read, partner.postbacks.write · no expiry');
+    expect(change('partner_token.revoked')).to.equal('partner alpha: laptop');
+    expect(change('reward.replaced')).to.equal('now 12 % of the value per affiliate_click · whole handle · hold 30 d');
+    expect(change('reward.deleted')).to.equal('0.05 USD per qualified click · whole handle · hold 30 d');
+    expect(change('postback.created')).to.equal(`partner alpha: GET ${postbackUrl} · commission.created`);
+    expect(change('delivery.redelivered')).to.equal('commission.created sent again (redelivery 2) to webhook …c0ffee42');
+    expect(change('commission.status_changed')).to.equal('alpha approved -> paid: SEPA-4711 (payout)');
+    expect(change('payout.paid')).to.match(/^alpha \d+\.\d\d USD, 2 commissions, ref SEPA-4711$/);
   });
 
   it('audit list: a page short of the log says "(more: --cursor …)" on stderr, and that --cursor lists the next events', async () => {

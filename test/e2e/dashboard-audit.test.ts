@@ -4,7 +4,7 @@ import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { clickThrough, CONVERSIONS } from '../support/conversions.ts';
 import { navPages, signIn, waitForText, sessionPerTest } from '../support/dashboard-session.ts';
-import { createPartner } from '../support/partners.ts';
+import { createPartner, partnerToken } from '../support/partners.ts';
 import { createHandle, createToken } from '../support/server.ts';
 
 // The Audit log page (#/audit, audit.read) in Debian's Chromium: a dashboard pass found audit.read offered in the
@@ -34,6 +34,23 @@ describe('dashboard audit log in a real browser', function () {
     await suite.server.http.post(CONVERSIONS).set(tenant.auth).send({ ctx, eventType: 'affiliate_click', value: 49.99, currency: 'USD', idempotencyKey: 'order-1234' }).expect(201);
     await suite.server.http.post(`/v2/handles/${tenant.handle}/conversions/reversals`).set(tenant.auth)
       .send({ idempotencyKey: 'order-1234', reversalKey: 'refund-1234', amount: 12.34, reason: 'refund' }).expect(201);
+    // Partner tokens, reward rules, a partner's postback and a redelivery read `key=value` (a pass): one of each kind.
+    const rewards = `/v2/handles/${tenant.handle}/rewards`;
+    await suite.server.http.put(`${rewards}/default-sale`).set(tenant.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10, holdDays: 7 }).expect(201);
+    await suite.server.http.put(`${rewards}/default-sale`).set(tenant.auth).send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 12, holdDays: 7 }).expect(200);
+    await suite.server.http.put(`${rewards}/alpha-clicks`).set(tenant.auth).send({ scope: { partnerId: 'alpha' }, event: 'click', type: 'flat', amount: 0.05, currency: 'USD', holdDays: 3 }).expect(201);
+    await suite.server.http.delete(`${rewards}/alpha-clicks`).set(tenant.auth).expect(200);
+    const portal = await partnerToken(suite.server, tenant, 'alpha', { name: 'portal', scopes: ['partner.read', 'partner.postbacks.write'] });
+    const postbackUrl = 'http://127.0.0.1:9/pb?cid={click_id}';
+    const { body: postback } = await suite.server.http.post(`/v2/handles/${tenant.handle}/partner/postbacks`).set(portal.auth)
+      .send({ urlTemplate: postbackUrl, events: ['commission.created'] }).expect(201);
+    await suite.server.http.delete(`/v2/handles/${tenant.handle}/partner/postbacks/${postback.postbackId}`).set(portal.auth).expect(200);
+    const laptop = await partnerToken(suite.server, tenant, 'alpha', { name: 'laptop' });
+    await suite.server.http.delete(`/v2/handles/${tenant.handle}/partners/alpha/tokens/${laptop.tokenId}`).set(tenant.auth).expect(200);
+    // A redelivery, as core/notifications/panel.ts writes it (a delivery fails only after its 6 attempts).
+    await suite.server.sql.query(
+      `insert into audit_events (event_id, handle, type, actor, subject_id, payload) values (gen_random_uuid(), $1, 'delivery.redelivered', 'tok', $2, $3)`,
+      [tenant.handle, '00000000-0000-4000-8000-000000000003', { webhookId: '00000000-0000-4000-8000-0000c0ffee42', eventType: 'link.clicked', cycle: 1 }]);
     const auditor = await createToken(suite.server, tenant.handle, tenant.ownerToken, ['audit.read']);
     const session = await openSession();
     const { page } = session;
@@ -52,10 +69,18 @@ describe('dashboard audit log in a real browser', function () {
     expect(await change('campaign.created')).to.equal('AFFILIATE_CLICKOUT, ACTIVE · alpha-deal → https://merchant.example.com/p · partner alpha');
     expect(await change('partner.created')).to.equal('Alpha Media, ACTIVE');
     expect(await change('token.created')).to.equal('t-audit.read · audit.read · no expiry');
-    // No row falls back to the payload's raw fields (key=value), JSON or nothing.
+    expect(await change('partner_token.created')).to.equal('partner alpha: laptop · partner.read · no expiry');
+    expect(await change('partner_token.revoked')).to.equal('partner alpha: laptop');
+    expect(await change('reward.created')).to.equal('0.05 USD per qualified click · partner alpha · hold 3 d');
+    expect(await change('reward.replaced')).to.equal('now 12 % of the value per affiliate_click · whole handle · hold 7 d');
+    expect(await change('reward.deleted')).to.equal('0.05 USD per qualified click · partner alpha · hold 3 d');
+    expect(await change('postback.created')).to.equal(`partner alpha: GET ${postbackUrl} · commission.created`);
+    expect(await change('postback.deleted')).to.equal(`partner alpha: ${postbackUrl}`);
+    expect(await change('delivery.redelivered')).to.equal('link.clicked sent again (redelivery 1) to webhook …c0ffee42');
+    // No row falls back to the payload's raw fields (key=value, not a URL's query), JSON or nothing.
     const raw = await page.locator('#audit-table tbody tr[data-type]').evaluateAll((rows) => rows
       .map((r) => [(r as HTMLElement).dataset.type, r.querySelector('[data-col="change"]')?.textContent ?? ''])
-      .filter(([, text]) => !text || /\w=|[{}]/.test(text)));
+      .filter(([, text]) => !text || /(^|\s)\w+=|\{"/.test(text)));
     expect(raw).to.deep.equal([]);
     // A payout a refund shrank (payout.amended, as core/commissions/reversal.ts writes it) says from what to what.
     await suite.server.sql.query(

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
-import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
+import { atPhoneWidth, DESKTOP_VIEWPORT, shot, UI_WAIT, wrappedTexts } from '../support/browser.ts';
 import { answerDialog, navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { storedClicks } from '../support/redirect.ts';
@@ -49,7 +49,7 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     await campaign('beta-deal');
     await suite.server.http.put(`/v2/handles/${tenant.handle}/rewards/default-sale`).set(tenant.auth)
       .send({ scope: {}, event: 'affiliate_click', type: 'percent', percent: 10 }).expect(201);
-    await sale('alpha-deal', 'order-1001', 120, 'USD', '?sub1=newsletter');
+    await sale('alpha-deal', 'order-1001', 120, 'USD', '?sub1=newsletter-dec&sub2=banner-top');
     await sale('beta-deal', 'order-1002', 40, 'EUR');
   });
 
@@ -140,6 +140,12 @@ describe('dashboard conversions in a real browser: list, filters in the URL, rev
     let stored = await conversion(ids['order-1001']);
     expect([stored.reversedValue, stored.status]).to.deep.equal([30, 'partially_reversed']);
     await shot(page, 'conversions-02-partial');
+    // 1280 pixels wide, the row's sub-ID values and order key each read whole (a pass read "sub1=newslett" over "er-dec"):
+    // a line breaks, if it must, after its "=".
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await row.locator('.subs > span').allTextContents()).to.deep.equal(['newsletter-dec', 'banner-top']);
+    expect(await wrappedTexts(page, `${rowOf('order-1001')} :is(.subs > span, [data-col="order"])`)).to.deep.equal([]);
+    await page.setViewportSize(DESKTOP_VIEWPORT);
 
     await form.locator('input.reverse-amount').fill('100');
     await form.locator('[data-action="submit-reversal"]').click();

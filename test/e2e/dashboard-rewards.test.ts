@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { browserSuite } from '../support/browser-suite.ts';
-import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
+import { atPhoneWidth, DESKTOP_VIEWPORT, shot, UI_WAIT, wrappedTexts } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner } from '../support/partners.ts';
 import { createHandle, createToken } from '../support/server.ts';
@@ -69,7 +69,13 @@ describe('dashboard reward rules in a real browser', function () {
     await waitForText(page, '#rewards-table tr[data-reward-id="alpha-sale"]', '12.5 %');
     stored = (await rule('alpha-sale').expect(200)).body;
     expect([stored.scope, stored.event, stored.type, stored.percent, stored.amount, stored.holdDays]).to.deep.equal([{ campaignId: 'alpha-deal', partnerId: 'alpha' }, 'affiliate_click', 'percent', 12.5, null, 14]);
-    expect(await page.locator('#rewards-table tr[data-reward-id="alpha-sale"]').textContent()).to.include('campaign alpha-deal · partner alpha');
+    // Its scope a line a part, each id whole at 1280 pixels ("campaign gamma-winter-sale-2026 · partner gamma-media-network" broke at
+    // every hyphen, over seven lines of a 86-pixel column: a pass).
+    const scope = page.locator('#rewards-table tr[data-reward-id="alpha-sale"] [data-col="scope"]');
+    expect(await scope.locator('> div').allTextContents()).to.deep.equal(['campaign alpha-deal', 'partner alpha']);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect(await wrappedTexts(page, '#rewards-table [data-col="scope"] span')).to.deep.equal([]);
+    await page.setViewportSize(DESKTOP_VIEWPORT);
 
     // Edit fills the form with the rule; saving it replaces the rule (200).
     await page.locator('#rewards-table tr[data-reward-id="alpha-sale"] [data-action="edit"]').click();

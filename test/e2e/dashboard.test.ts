@@ -174,13 +174,20 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
   it('campaigns: the create form names a partner, the list shows it and changes it (and the status) with a PATCH; the table fits 1280 pixels', async () => {
     await createPartner(suite.server, tenant, 'north', { name: 'North Media' });
     await createPartner(suite.server, tenant, 'south', { name: 'South Deals' });
+    // Ids of 19 and 22 characters and a partner's name of 24 (a pass's demo data): the partner's name on one line took
+    // the room Edit needed, cut at the table's edge at 1280 pixels.
+    await createPartner(suite.server, tenant, 'gamma-media-network', { name: 'Gamma Media Network GmbH' });
+    await suite.server.http.post(`/v2/handles/${tenant.handle}/campaigns`).set(tenant.auth).send({
+      campaignId: 'gamma-winter-sale-2026', goalType: 'AFFILIATE_CLICKOUT', status: 'ACTIVE', partnerId: 'gamma-media-network',
+      primaryLink: { slug: 'gamma-winter', destinationUrl: 'https://merchant.example.com/winter-sale?ref=gamma' },
+    }).expect(201);
     const campaign = async (id: string) => (await suite.server.http.get(`/v2/handles/${tenant.handle}/campaigns/${id}`).set(tenant.auth).expect(200)).body;
     const page = await openPage();
     await page.setViewportSize({ width: 1280, height: 800 });
     await signIn(page, tenant.ownerToken, '#/campaigns');
     // The partner select, filled from GET .../partners, "(none)" first.
     await page.locator('#new-partner option[value="south"]').waitFor({ state: 'attached', timeout: UI_WAIT });
-    expect(await page.locator('#new-partner option').allTextContents()).to.deep.equal(['(none)', 'North Media (north)', 'South Deals (south)']);
+    expect(await page.locator('#new-partner option').allTextContents()).to.deep.equal(['(none)', 'Gamma Media Network GmbH (gamma-media-network)', 'North Media (north)', 'South Deals (south)']);
     await page.fill('#new-campaign-id', 'given-north');
     await page.fill('#new-destination', 'https://merchant.example.com/product?ref=north');
     await page.selectOption('#new-partner', 'north');

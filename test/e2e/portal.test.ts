@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import type { BrowserContext, Page } from 'playwright-core';
 import { browserSuite } from '../support/browser-suite.ts';
-import { chartLayout, clippedInWrap, newContext, shot, UI_WAIT } from '../support/browser.ts';
+import { chartLayout, clippedInWrap, newContext, shot, UI_WAIT, wrappedTexts } from '../support/browser.ts';
 import { ledgerRows } from '../support/commissions.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
 import { clickNav } from '../support/dashboard-session.ts';
@@ -311,6 +311,15 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     });
     expect(where).to.deep.equal({ inView: true, live: 'polite', scrolled: true });
     await shot(page, 'manager-02b-commissions-row-approved');
+    // The move succeeds, the totals' refresh after it fails: the row says both, never "Could not move".
+    await page.route(/\/commissions\?limit=1&/, (route) => route.fulfill({ status: 500, contentType: 'application/json', body: '{"error":{"code":"internal","message":"Summary down."}}' }), { times: 1 });
+    const next = page.locator('#commissions-table tbody tr[data-commission-id]').nth(-2);
+    await page.fill('#commission-reason', 'checked the order in the shop');
+    await next.locator('[data-action="approve"]').click();
+    const after = next.locator('.row-feedback');
+    await after.locator('.alert-error', { hasText: 'Moved, but the page could not show the new totals' }).waitFor({ timeout: UI_WAIT });
+    expect(await after.locator('.alert-success').innerText()).to.equal('Moved to approved.');
+    expect(await after.innerText()).to.not.include('Could not move');
     // Decided, so the other tests' ledgers are their own.
     await suite.server.http.post(`/v2/handles/${tenant.handle}/commissions/bulk`).set(tenant.auth).send({ commissionIds: ids, status: 'rejected', reason: 'test rows' }).expect(200);
   });
@@ -456,8 +465,21 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await waitForText(page, `#payouts-table tr[data-payout-id="${payoutId}"] td.status`, 'paid');
     const { body } = await suite.server.http.get(`/v2/handles/${tenant.handle}/payouts/${payoutId}`).set(tenant.auth).expect(200);
     expect([body.status, body.reference]).to.deep.equal(['paid', 'SEPA-2026-12-001']);
+    // 1280 pixels wide its day and its reference each read whole; where the table is crowded (a canceled payout's link, a
+    // pending one's reference field) they were broken, "Dec 7," over "2026" and "SEPA-2026-" over "12-001" (a pass): never now.
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const paidCells = page.locator(`#payouts-table tr[data-payout-id="${payoutId}"]`).locator('td:first-child > .muted > span, td:nth-child(8)');
+    expect(await paidCells.evaluateAll((els) => els.map((el) => getComputedStyle(el).whiteSpace))).to.deep.equal(['nowrap', 'nowrap']);
+    expect(await wrappedTexts(page, `#payouts-table tr[data-payout-id="${payoutId}"] :is(td:first-child > .muted, td:nth-child(8))`)).to.deep.equal([]);
     await shot(page, 'manager-03-payouts');
+    // On a phone the first column stays in view while the row scrolls to Mark paid: whose payout and how much under its
+    // id (the id alone said neither), as the ledger's pinned column carries its amount. Only there.
+    const paidRow = page.locator(`#payouts-table tr[data-payout-id="${payoutId}"]`);
+    const pinned = paidRow.locator('td:first-child .phone-only');
+    expect(await pinned.isVisible()).to.equal(false);
     await page.setViewportSize(PHONE);
+    expect(await pinned.isVisible()).to.equal(true);
+    expect(await pinned.locator('div').allTextContents()).to.deep.equal(['alpha', await paidRow.locator('td[data-col="amount"]').textContent()]);
     await shot(page, 'manager-03-payouts-phone');
   });
 
@@ -483,6 +505,8 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     // On a phone the table scrolls inside its card; the page itself does not grow wider than the screen.
     await page.setViewportSize(PHONE);
     expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).to.equal(0);
+    // Its own payouts: the amount under the id in the column that stays in view (the partner is the reader).
+    expect(await row.locator('td:first-child .phone-only').innerText()).to.equal(await row.locator('td[data-col="amount"]').textContent());
     await shot(page, 'portal-08-payouts-phone');
     // Paid, so its lines are not in the next test's run.
     await suite.server.http.post(`/v2/handles/${tenant.handle}/payouts/${payoutId}/mark-paid`).set(tenant.auth).send({}).expect(200);

@@ -116,6 +116,19 @@ export function buttonsUnderFirstColumn(page: Page, tableSelector: string): Prom
 }
 
 /**
+ * The texts of the elements `selector` finds that the page lays out over more than one line: a short id, amount or day
+ * that should read whole (a dashboard pass at 1280 pixels found "sub1=newslett" over "er-dec", "Dec 7," over "2026").
+ * Counts the distinct tops of the text's line boxes.
+ */
+export function wrappedTexts(page: Page, selector: string): Promise<string[]> {
+  return page.evaluate((sel) => [...document.querySelectorAll(sel)].filter((el) => {
+    const range = document.createRange();
+    range.selectNodeContents(el);
+    return new Set([...range.getClientRects()].filter((r) => r.width > 0).map((r) => Math.round(r.top))).size > 1;
+  }).map((el) => (el.textContent ?? '').trim()), selector);
+}
+
+/**
  * At the page's width, what a table's .table-wrap cuts off: how much wider the table is than the
  * wrap (it would scroll), and every header, cell or button reaching past the wrap's visible box.
  */

@@ -157,7 +157,7 @@ function cells(row, currency) {
     h('td.num', { dataset: { col: 'conversionRate' } }, fmt.pct(conversionRate)),
     h('td.num', { dataset: { col: 'botRatio' } }, fmt.pct(botRatio)),
     h('td', { dataset: { col: 'confidence' } }, confidenceCell(row)),
-    h('td.small', { dataset: { col: 'lastClickAt' }, title: row.lastClickAt ? fmt.utcTime(row.lastClickAt) : undefined }, fmt.ago(row.lastClickAt)),
+    h('td.small.nowrap', { dataset: { col: 'lastClickAt' }, title: row.lastClickAt ? fmt.utcTime(row.lastClickAt) : undefined }, fmt.ago(row.lastClickAt)),
   ];
 }
 

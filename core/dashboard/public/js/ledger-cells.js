@@ -2,10 +2,10 @@
 // portal. Amounts are shown as the API sends them (exact decimals); the page never adds money up.
 
 import { download } from './api.js';
-import { h, fmt, badge, clear, errorBox, say } from './dom.js';
+import { h, fmt, badge, clear, errorBox, idClass, say } from './dom.js';
 
 /** The UTC day in the table (narrow enough for a phone; as the period end and the From/to filters are UTC days), its time on hover. */
-const day = (iso) => (iso ? h('span', { title: fmt.utcTime(iso) }, fmt.utcDay(iso)) : '—');
+const day = (iso) => (iso ? h('span.nowrap', { title: fmt.utcTime(iso) }, fmt.utcDay(iso)) : '—');
 const ORDER = ['pending', 'approved', 'paid', 'rejected', 'reversed'];
 
 const TONES = { pending: 'neutral', approved: 'good', paid: 'good', rejected: 'bad', reversed: 'muted', canceled: 'muted' };
@@ -20,13 +20,20 @@ const REVIEW_HINT = 'Its hold has ended, but it is not approved automatically (f
   'posted without a merchant token on a handle that flags those): the network approves or rejects it by hand.';
 const awaitsReview = (c) => c.status === 'pending' && c.holdUntil && Date.parse(c.holdUntil) < Date.now() - REVIEW_AFTER_MS;
 
+/**
+ * A commission's or conversion's sub-IDs, one a line (`sub1=newsletter-dec`) under its campaign. Where the column needs
+ * the room the line breaks after its `=`, a short value kept whole (at 1280 pixels one read "sub1=newslett" over
+ * "er-dec"); a long one (up to 100 characters) breaks where it must.
+ */
+export const subIdLines = (c) => [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5]
+  .map((s, i) => (s ? h('div.muted.small.subs', {}, `sub${i + 1}=`, h('wbr'), h(`span${idClass(s)}`, {}, s)) : null)).filter(Boolean);
+
 export function commissionCells(c, { partner = true } = {}) {
-  const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
   return [
     h('td.small.nowrap', {}, day(c.createdAt)),
     // Not nowrap: a long id breaks at a hyphen rather than push Approve/Reject out of a 1280-pixel window.
     partner ? h('td', {}, c.partnerId ?? '—') : null,
-    h('td', {}, h('div', {}, c.campaignId ?? '—'), subs.map((sub) => h('div.muted.small.subs', {}, sub))),
+    h('td', {}, h('div', {}, c.campaignId ?? '—'), subIdLines(c)),
     h('td', {}, h('div', {}, c.type), c.eventType ? h('div.muted.small', {}, c.eventType) : null),
     h('td.num', {}, fmt.int(c.quantity)),
     h('td.num', { dataset: { col: 'amount' } }, fmt.money(c.amount, c.currency)),
@@ -41,14 +48,18 @@ export const PAYOUT_COLUMNS = ['Payout', 'Partner', { title: 'Amount', num: true
 
 export function payoutCells(p, { partner = true } = {}) {
   return [
-    h('td', {}, h('div.mono.small', { title: p.payoutId }, p.payoutId.slice(0, 8)), h('div.muted.small', {}, day(p.createdAt))),
+    // On a phone this column stays in view while the others scroll: its partner and amount say whose payout a row is, and
+    // which one Mark paid acts on (the id alone said neither; the ledger's and conversions' pinned columns carry theirs too).
+    h('td', {}, h('div.mono.small', { title: p.payoutId }, p.payoutId.slice(0, 8)),
+      h('div.phone-only.small', {}, partner ? h(`div${idClass(p.partnerId)}`, {}, p.partnerId) : null, h('div.strong.nowrap', {}, fmt.money(p.amount, p.currency))),
+      h('div.muted.small', {}, day(p.createdAt))),
     partner ? h('td.nowrap', {}, p.partnerId) : null,
     h('td.num.strong', { dataset: { col: 'amount' } }, fmt.money(p.amount, p.currency)),
     h('td.num', {}, fmt.int(p.commissionCount)),
     h('td.status', {}, ledgerBadge(p.status)),
     h('td.small.nowrap', { dataset: { col: 'period-end' } }, day(p.periodEnd)),
     h('td.small.nowrap', {}, day(p.paidAt)),
-    h('td.small.long-text', {}, p.reference ?? ''),
+    h(`td.small${idClass(p.reference, '.nowrap')}`, {}, p.reference ?? ''),
   ].filter(Boolean);
 }
 

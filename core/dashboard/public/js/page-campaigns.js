@@ -41,7 +41,7 @@ export async function renderCampaigns(ctx) {
     return [link.shortUrl
       ? h('div.link-cell', {}, h('a.short-link', { href: link.shortUrl, target: '_blank', rel: 'noopener noreferrer' }, link.shortUrl), copyButton(link.shortUrl))
       : h('span.muted', {}, link.slug ?? '—'),
-    h('div.truncate.small.muted.destination', { title: link.destinationUrl }, `→ ${link.destinationUrl ?? '—'}`)];
+    h('div.clamp-2.small.muted.destination', { title: link.destinationUrl }, `→ ${link.destinationUrl ?? '—'}`)];
   };
 
   function row(c) {

@@ -165,35 +165,42 @@ export async function renderCommissions(ctx) {
     }
     // What each row was before: one already in the target status is answered 200 too, and is not "moved".
     const before = new Map(ids.map((id) => [id, rows.get(id)?.c.status]));
+    let results;
     try {
-      const results = ids.length === 1
+      results = ids.length === 1
         ? [{ commissionId: ids[0], status: 200, commission: await api(`/commissions/${encodeURIComponent(ids[0])}`, { method: 'PATCH', body: { status: to, reason: why } }) }]
         : (await api('/commissions/bulk', { method: 'POST', body: { commissionIds: ids, status: to, reason: why } })).data;
-      const failed = results.filter((r) => r.status !== 200);
-      for (const r of results) if (r.commission) show(r.commission, to === 'approved' ? 'approve' : 'reject');
+    } catch (err) {
+      return void say(feedback(), errorBox(err, `Could not move to ${to}`));
+    }
+    const failed = results.filter((r) => r.status !== 200);
+    for (const r of results) if (r.commission) show(r.commission, to === 'approved' ? 'approve' : 'reject');
+    const already = results.filter((r) => r.status === 200 && before.get(r.commissionId) === to).length;
+    const movedCount = results.length - failed.length - already;
+    const alreadyText = already ? `; ${already} already ${already === 1 ? 'was' : 'were'}` : '';
+    say(feedback(), failed.length
+      ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${movedCount} moved to ${to}${alreadyText}, ${failed.length} refused`),
+        h('ul.small', {}, failed.map((f) => h('li', {}, rowName(f.commissionId), ': ', f.error?.message ?? `HTTP ${f.status}`))))
+      // In its row a count says nothing: the row's own news, short enough for the narrow column on a phone.
+      : h('div.alert.alert-success', { role: 'status' }, fromRow ? `${already ? 'Already' : 'Moved to'} ${to}.`
+        : `${movedCount} ${movedCount === 1 ? 'commission' : 'commissions'} moved to ${to}${alreadyText}.`));
+    // The reason was this move's: the next one (a reject after an approve) must be given its own, not inherit it.
+    reason.value = '';
+    selected.clear();
+    for (const { tr } of rows.values()) { const b = tr.querySelector('input.select'); if (b) b.checked = false; }
+    updateSelected();
+    // What follows the move is the page catching up: its failure is said beside the move's news, never instead of it
+    // (the move happened; a review found a failed refresh reading as "Could not move").
+    try {
       // A commission's unpaid adjustments moved with it: show their new status too.
       const moved = new Set(results.filter((r) => r.commission?.conversionId).map((r) => r.commission.conversionId));
       const followers = [...rows.values()].filter(({ c }) => c.type === 'adjustment' && moved.has(c.conversionId));
       for (const f of await Promise.all(followers.map(({ c }) => api(`/commissions/${encodeURIComponent(c.commissionId)}`)))) show(f);
-      const already = results.filter((r) => r.status === 200 && before.get(r.commissionId) === to).length;
-      const movedCount = results.length - failed.length - already;
-      const alreadyText = already ? `; ${already} already ${already === 1 ? 'was' : 'were'}` : '';
-      say(feedback(), failed.length
-        ? h('div.alert.alert-error', { role: 'alert' }, h('strong', {}, `${movedCount} moved to ${to}${alreadyText}, ${failed.length} refused`),
-          h('ul.small', {}, failed.map((f) => h('li', {}, rowName(f.commissionId), ': ', f.error?.message ?? `HTTP ${f.status}`))))
-        // In its row a count says nothing: the row's own news, short enough for the narrow column on a phone.
-        : h('div.alert.alert-success', { role: 'status' }, fromRow ? `${already ? 'Already' : 'Moved to'} ${to}.`
-          : `${movedCount} ${movedCount === 1 ? 'commission' : 'commissions'} moved to ${to}${alreadyText}.`));
-      // The reason was this move's: the next one (a reject after an approve) must be given its own, not inherit it.
-      reason.value = '';
-      selected.clear();
-      for (const { tr } of rows.values()) { const b = tr.querySelector('input.select'); if (b) b.checked = false; }
-      updateSelected();
       // Totals by status changed: refetch the summary; the rows stay where they are, with their new status.
       const summary = await api(`/commissions${query({ limit: 1, ...filters() })}`);
       clear(stats, summaryCards(summary.summary, ctx.currency));
     } catch (err) {
-      say(feedback(), errorBox(err, `Could not move to ${to}`));
+      feedback().append(errorBox(err, 'Moved, but the page could not show the new totals: reload it'));
     }
   }
 

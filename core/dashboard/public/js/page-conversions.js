@@ -3,10 +3,11 @@
 // conversions.write.
 
 import { api, query } from './api.js';
-import { h, clear, fmt, badge, card, ID_ATTRS } from './dom.js';
+import { h, clear, fmt, badge, card, idClass, utcTimeText, ID_ATTRS } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { reversalForm } from './reversal-form.js';
+import { subIdLines } from './ledger-cells.js';
 import { dayRangeFilter } from './day-range-filter.js';
 
 const STATUSES = ['', 'recorded', 'partially_reversed', 'reversed'];
@@ -94,13 +95,12 @@ export async function renderConversions(ctx) {
     }
 
     function cells() {
-      const subs = [c.sub1, c.sub2, c.sub3, c.sub4, c.sub5].map((s, i) => (s ? `sub${i + 1}=${s}` : null)).filter(Boolean);
       return [
         // In UTC, as the From/to filter's days are: a conversion the filter of a day lists reads as of that day.
         // On a phone this column stays in view while the others scroll: its value says which row Reverse acts on.
-        h('td.small.nowrap', {}, fmt.utcTime(c.createdAt), h('div.phone-only.strong', {}, fmt.money(c.value, c.currency))),
-        h('td', {}, h('div', {}, c.campaignId), h('div.muted.small', {}, c.partnerId ? `partner ${c.partnerId}` : 'no partner'), subs.map((s) => h('div.muted.small.subs', {}, s))),
-        h('td', {}, h('code', {}, c.eventType), c.idempotencyKey ? h('div.muted.small.order-key', { dataset: { col: 'order' }, title: "The merchant's key (order id)" }, `order ${c.idempotencyKey}`) : null),
+        h('td.small', {}, utcTimeText(c.createdAt), h('div.phone-only.strong.nowrap', {}, fmt.money(c.value, c.currency))),
+        h('td', {}, h('div', {}, c.campaignId), h('div.muted.small', {}, c.partnerId ? `partner ${c.partnerId}` : 'no partner'), subIdLines(c)),
+        h('td', {}, h('code', {}, c.eventType), c.idempotencyKey ? h(`div.muted.small.order-key${idClass(`order ${c.idempotencyKey}`)}`, { dataset: { col: 'order' }, title: "The merchant's key (order id)" }, `order ${c.idempotencyKey}`) : null),
         h('td.num', { dataset: { col: 'value' } }, fmt.money(c.value, c.currency)),
         h('td.num', { dataset: { col: 'reversed' } }, c.reversedValue ? fmt.money(c.reversedValue, c.currency) : '—'),
         h('td.status', {}, badge(c.status.replace('_', ' '), TONES[c.status])),

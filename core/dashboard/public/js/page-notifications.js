@@ -3,7 +3,7 @@
 // itself while open.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote, busy } from './dom.js';
+import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote, busy, utcTimeText } from './dom.js';
 import { allowed } from './scopes.js';
 import { webhookManager } from './webhook-manager.js';
 import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, fetchNewest, summaryRows } from './delivery-attempts.js';
@@ -206,9 +206,9 @@ export async function renderNotifications(ctx) {
         h('td', {}, toggle),
         // A delivery still retrying says when its next attempt is (it said only when the last one was).
         h('td.small', {}, last ? [attemptOutcome(last), h('div.muted', {}, fmt.ago(attemptTime(last))),
-          (d.status === 'pending' || d.status === 'retrying') && d.nextAttemptAt ? h('div.muted.next-attempt', {}, `next ${fmt.utcTime(d.nextAttemptAt)}`) : null]
-          : h('span.muted', {}, d.nextAttemptAt ? `next ${fmt.utcTime(d.nextAttemptAt)}` : '—')),
-        h('td.small', {}, fmt.utcTime(d.createdAt)),
+          (d.status === 'pending' || d.status === 'retrying') && d.nextAttemptAt ? h('div.muted.next-attempt', {}, 'next ', utcTimeText(d.nextAttemptAt)) : null]
+          : h('span.muted', {}, d.nextAttemptAt ? ['next ', utcTimeText(d.nextAttemptAt)] : '—')),
+        h('td.small', {}, utcTimeText(d.createdAt)),
         actions));
       if (redelivered.has(d.deliveryId)) tbody.append(h('tr.detail', {}, h('td', { colSpan: 7 }, redelivered.get(d.deliveryId))));
       if (open) tbody.append(h('tr.detail', {}, h('td', { colSpan: 7 }, attemptsTable(attempts))));

@@ -2,7 +2,7 @@
 // partner's tokens (list, revoke, issue one shown once).
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy, ID_ATTRS } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy, utcTimeText, ID_ATTRS } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -50,7 +50,7 @@ export async function renderPartners(ctx) {
         h('td.status', {}, statusBadge(p.status)),
         // Not the reporting currency: the API compares the same amount with each currency's balance.
         h('td.num', { dataset: { col: 'minimumPayout' }, title: MINIMUM_HINT }, fmt.money(p.minimumPayout), h('div.muted.small', {}, 'each currency')),
-        h('td.small.nowrap', {}, fmt.utcTime(p.createdAt)),
+        h('td.small', {}, utcTimeText(p.createdAt)),
       ];
     }
 

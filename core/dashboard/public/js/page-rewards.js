@@ -2,14 +2,22 @@
 // replace one (reward-form.js), delete one after a confirmation. The most specific rule wins.
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, fmt, card, scopeNote, busy } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, scopeNote, busy, utcTimeText } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
 import { rewardForm } from './reward-form.js';
 import { removeRow } from './row-focus.js';
+import { rewardScope, rewardScopeParts } from './reward-scope.js';
 
-const scopeText = (s) => [s.campaignId && `campaign ${s.campaignId}`, s.partnerId && `partner ${s.partnerId}`].filter(Boolean).join(' · ') || 'whole handle';
+/**
+ * The scope in the table: each part on a line of its own, a short id whole (at 1280 pixels "campaign gamma-winter-sale-2026 ·
+ * partner gamma-media-network" broke at every hyphen, over seven lines).
+ */
+function scopeLines(scope) {
+  const parts = rewardScopeParts(scope);
+  return parts.length ? parts.map(([kind, id]) => h('div', {}, `${kind} `, h(`span${idClass(id)}`, {}, id))) : rewardScope(scope);
+}
 
 /** The reward as the API gives it: a flat amount in its currency, or a percent of the value. */
 function rewardText(r) {
@@ -38,11 +46,11 @@ export async function renderRewards(ctx) {
     const feedback = h('div.row-feedback');
     const tr = h('tr', { dataset: { rewardId: r.rewardId } },
       h('td', {}, h(`div.strong${idClass(r.rewardId)}`, {}, r.rewardId)),
-      h('td.small.long-text', {}, scopeText(r.scope)),
+      h('td.small', { dataset: { col: 'scope' } }, scopeLines(r.scope)),
       h('td', {}, h('code', {}, r.event)),
       h('td.num', { dataset: { col: 'reward' } }, rewardText(r)),
       h('td.num', {}, `${fmt.int(r.holdDays)} d`),
-      h('td.small.nowrap', {}, fmt.utcTime(r.updatedAt)),
+      h('td.small', {}, utcTimeText(r.updatedAt)),
       canWrite ? h('td.actions', {},
         h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'edit' }, on: { click: () => form.edit(r) } }, 'Edit'), ' ',
         h('button.btn.btn-small', { type: 'button', dataset: { action: 'delete' }, on: { click: remove } }, 'Delete'),
@@ -53,7 +61,7 @@ export async function renderRewards(ctx) {
       const button = e.currentTarget; // gone from the event once an await has passed
       if (!(await confirmAction({
         title: `Delete the rule ${r.rewardId}?`,
-        body: [`${scopeText(r.scope)}, ${r.event}.`,
+        body: [`${rewardScope(r.scope)}, ${r.event}.`,
           'Events after this earn nothing from it (a less specific rule, if any, applies instead). Commissions it already created stay as they are.'],
         confirm: 'Delete rule',
       }))) return;

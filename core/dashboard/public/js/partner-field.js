@@ -51,7 +51,7 @@ export const partnerValue = (input) => input.value.trim() || null;
 export function partnerLabel(partnerId, choices) {
   if (!partnerId) return h('span.muted', {}, '—');
   const p = choices?.list?.find((x) => x.partnerId === partnerId);
-  return [h('div.nowrap', {}, partnerId), p ? h('div.muted.small.truncate', { title: p.name }, p.name) : null];
+  return [h('div.nowrap', {}, partnerId), p ? h('div.muted.small.partner-name.clamp-2', { title: p.name }, p.name) : null];
 }
 
 /**

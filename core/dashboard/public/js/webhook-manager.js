@@ -6,7 +6,7 @@
 // the form.
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge, card, scopeNote, busy } from './dom.js';
+import { h, clear, errorBox, fmt, badge, card, scopeNote, busy, utcTimeText } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
@@ -45,7 +45,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
       h('td.small', {}, w.channel),
       h('td.status', {},
         overlapping ? badge('rotating', 'warn', `The previous secret also signs until ${fmt.utcTime(w.previousSecretExpiresAt)}`) : badge('active', 'good'),
-        h('div.muted.small', {}, w.secretRotatedAt ? `secret rotated ${fmt.ago(w.secretRotatedAt)}` : `since ${fmt.utcTime(w.createdAt)}`)),
+        h('div.muted.small', {}, w.secretRotatedAt ? `secret rotated ${fmt.ago(w.secretRotatedAt)}` : ['since ', utcTimeText(w.createdAt)])),
       h('td.actions', {}, canWrite ? [action('ping', 'Send test ping', ping), ' ', action('rotate', 'Rotate secret', rotate), ' ', action('delete', 'Delete', remove)] : null, feedback));
     return tr;
 
