@@ -4,6 +4,16 @@ import type { Logger } from 'pino';
 export type Redis = RedisClientType;
 
 /**
+ * The kernel's client options. node-redis builds a client class (every command a method, ~60 ms of CPU) per distinct
+ * options, serialised with JSON (so the reconnect function does not count), and keeps only the last one: a process that
+ * makes clients with other options in turn (the tests' key sweep after each server) rebuilt it at every start. Another
+ * client of this process takes these options, with its own reconnect rule, to share the class.
+ */
+export function redisOptions(url: string, reconnectStrategy: (retries: number) => number | false) {
+  return { url, disableOfflineQueue: true, socket: { connectTimeout: 2000, reconnectStrategy } };
+}
+
+/**
  * Connects to Redis when REDIS_URL is set. Commands fail fast while it is unreachable (no offline
  * queue), so callers fall back to in-process state instead of hanging the hot path. Without
  * REDIS_URL (embedded mode) the redis package is never loaded: ~500 modules, ~10 MB of RSS.
@@ -11,11 +21,7 @@ export type Redis = RedisClientType;
 export async function connectRedis(url: string, log: Logger): Promise<Redis | null> {
   if (!url) return null;
   const { createClient } = await import('redis');
-  const client = createClient({
-    url,
-    disableOfflineQueue: true,
-    socket: { connectTimeout: 2000, reconnectStrategy: (retries: number) => Math.min(50 * 2 ** retries, 2000) },
-  }) as Redis;
+  const client = createClient(redisOptions(url, (retries) => Math.min(50 * 2 ** retries, 2000))) as Redis;
   let warned = false;
   client.on('error', (err: Error) => {
     if (!warned) log.warn({ err: err.message }, 'redis unreachable; using in-process fallbacks until it returns');

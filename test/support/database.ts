@@ -3,6 +3,7 @@ import pg from 'pg';
 import { pino } from 'pino';
 import { initOrm, migrate } from '../../core/db/orm.ts';
 import { alive } from '../../core/infra/process.ts';
+import { redisOptions } from '../../core/infra/redis.ts';
 
 /** The server the suite runs against: TEST_DATABASE_URL, else DATABASE_URL, else the local one. */
 export const BASE_DATABASE_URL =
@@ -129,7 +130,8 @@ export async function databaseAt(version: string, seed: (sql: pg.Pool) => Promis
  */
 export async function dropRedisKeys(prefix: string, url = TEST_REDIS_URL): Promise<void> {
   const { createClient } = await import('redis');
-  const client = createClient({ url, socket: { reconnectStrategy: false, connectTimeout: 1000 } });
+  // The kernel's options (one client class for both: core/infra/redis.ts), never reconnecting.
+  const client = createClient(redisOptions(url, () => false));
   client.on('error', () => {});
   try {
     await client.connect();
