@@ -347,8 +347,9 @@ describe('tenx CLI: partners, rewards, commissions, payouts; a partner logs in o
     expect(tooMany.stderr).to.include('between 1 and 500');
     expect((await tenx(['commissions', 'list', '--limit', 'abc'], asOwner())).code).to.equal(2);
     await ledgerRows(server, [
-      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '1.00', status: 'pending' },
-      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '2.00', status: 'pending' },
+      // In their hold: the one-a-minute automatic approval must not move them between the insert and the listing.
+      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '1.00', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) },
+      { handle: tenant.handle, partnerId: 'held', campaignId: 'alpha-deal', amount: '2.00', status: 'pending', holdUntil: new Date(Date.now() + 86_400_000) },
     ]);
     const first = await tenx(['commissions', 'list', '--partner', 'held', '--status', 'pending', '--limit', '1'], asOwner());
     ok(first);
