@@ -27,9 +27,10 @@ export interface AuditFilters {
 
 type Queryable = Pool | PoolClient;
 
-/** The audit trail: every state change a commission dispute may need to reconstruct. */
+/** An actor that is a token's id (a uuid's text), as the lateral joins below test it before the cast. */
 const UUID_TEXT = '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$';
 
+/** The audit trail: every state change a commission dispute may need to reconstruct. */
 export class AuditService {
   private readonly deps: { pg: Pool };
   constructor(deps: { pg: Pool }) {

@@ -21,7 +21,7 @@ export const commissionRoutes = defineRoutes([
     body: putRewardBody,
     nullMeansAbsent: ['amount', 'percent', 'currency', 'holdDays'],
     // The amount's and percent's cents and which fields a rule's type takes, once the type itself is one.
-    moreBodyProblems: async (body) => {
+    moreBodyProblems: (body) => {
       const type = (body as { type?: unknown } | null)?.type;
       return type === 'flat' || type === 'percent' ? rewardProblems(body as never) : [];
     },

@@ -43,7 +43,7 @@ export const conversionReadRoutes = defineRoutes([
     auth: { scope: 'conversions.write' },
     params: handleParams,
     body: reversalBody,
-    moreBodyProblems: async (body) => centsProblems(body, 'amount'),
+    moreBodyProblems: (body) => centsProblems(body, 'amount'),
     responses: {
       201: { description: 'Reversed', schema: reversalResponse },
       200: { description: 'The reversalKey was seen before: the original reversal, deduped (and mismatch when the repeat asked for something else)', schema: reversalResponse },

@@ -90,7 +90,7 @@ function checkMetadata(metadata: Record<string, unknown>) {
 }
 
 /** The checks record() makes beyond the schema, for a body that failed it (RouteDef.moreBodyProblems): value's cents, metadata's size. */
-export async function conversionBodyProblems(body: unknown): Promise<ErrorDetail[]> {
+export function conversionBodyProblems(body: unknown): ErrorDetail[] {
   return [...centsProblems(body, 'value'), ...metadataProblems((body as { metadata?: unknown } | null)?.metadata)];
 }
 

@@ -95,7 +95,7 @@ export interface RouteDef {
    * the schema check fails, of the fields still usable: the 400 then lists every failing field (API.md: `details` lists
    * each failing field), not the schema's alone and these after a fix. The handler still makes its checks itself.
    */
-  moreBodyProblems?(body: unknown, ctx: Context, singletons: any): Promise<ErrorDetail[]>;
+  moreBodyProblems?(body: unknown, ctx: Context, singletons: any): ErrorDetail[] | Promise<ErrorDetail[]>;
   // The scope is typed by each handler's destructuring: services are resolved by name from the container.
   handler(ctx: Context, scope: any): Promise<void>;
 }

@@ -53,7 +53,7 @@ export const postbackRoutes = defineRoutes([
     auth: { partner: 'partner.postbacks.write' },
     params: handleParams,
     body: createPostbackBody,
-    moreBodyProblems: async (body) => {
+    moreBodyProblems: (body) => {
       const template = (body as { urlTemplate?: unknown } | null)?.urlTemplate;
       return typeof template === 'string' ? (templateFormProblem(template)?.details ?? []) : [];
     },

@@ -21,7 +21,7 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: handleParams,
     body: createPartnerBody,
-    moreBodyProblems: async (body) => centsProblems(body, 'minimumPayout'),
+    moreBodyProblems: (body) => centsProblems(body, 'minimumPayout'),
     responses: {
       201: { description: 'Created', schema: partnerResponse },
       409: { description: 'conflict: the handle already has a partner with this partnerId' },
@@ -64,7 +64,7 @@ export const partnerRoutes = defineRoutes([
     auth: { scope: 'partners.write' },
     params: partnerParams,
     body: patchPartnerBody,
-    moreBodyProblems: async (body) => centsProblems(body, 'minimumPayout'),
+    moreBodyProblems: (body) => centsProblems(body, 'minimumPayout'),
     responses: { 200: { description: 'The updated partner', schema: partnerResponse } },
     async handler(ctx, { partners }: Deps) {
       ctx.body = await partners.update(ctx.params.handle, ctx.params.partnerId, ctx.request.body as never);

@@ -94,7 +94,7 @@ export const pluginRoutes = defineRoutes([
       properties: { enabled: { type: 'boolean' }, settings: { type: 'object' } },
     },
     // The settings judged by the plugin's schema beside a malformed `enabled` (a plugin this server has, that is).
-    moreBodyProblems: async (body, ctx, { pluginHost }: Deps) => {
+    moreBodyProblems: (body, ctx, { pluginHost }: Deps) => {
       const settings = (body as { settings?: unknown } | null)?.settings;
       const object = settings && typeof settings === 'object' && !Array.isArray(settings);
       return object && pluginHost.get(ctx.params.name) ? pluginHost.settingsProblems(ctx.params.name, settings) : [];

@@ -41,7 +41,7 @@ export function requestedExpiry(expiresAt: string | undefined, now = new Date())
 }
 
 /** A past `expiresAt` of a token body that failed its schema, beside the schema's details (RouteDef.moreBodyProblems). */
-export async function expiryProblems(body: unknown): Promise<ErrorDetail[]> {
+export function expiryProblems(body: unknown): ErrorDetail[] {
   const expiresAt = (body as { expiresAt?: unknown } | null)?.expiresAt;
   return typeof expiresAt === 'string' && Date.parse(expiresAt) <= Date.now() ? [PAST] : [];
 }
