@@ -111,6 +111,10 @@ describe('dashboard reward rules in a real browser', function () {
     const { page } = session;
     await signIn(page, suite.server, tenant.handle, tenant.ownerToken, '#/rewards');
     await page.locator('#rewards-table tr[data-reward-id="default-sale"]').waitFor({ timeout: UI_WAIT });
+    // The form's and each row's message box are live regions before a message lands (dom.js feedbackBox): a row's was
+    // made live only by its first message, which a screen reader then often missed.
+    expect(await page.locator('.row-feedback:not([aria-live]), .feedback:not([aria-live])').count()).to.equal(0);
+    expect(await page.locator('#rewards-table .row-feedback[aria-live="polite"]').count()).to.be.greaterThan(0);
 
     await fillRule(page, { id: 'second-sale', event: 'affiliate_click', amount: '3', currency: 'EUR' });
     await page.click('#reward-submit');

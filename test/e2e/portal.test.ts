@@ -303,6 +303,9 @@ describe('partner portal and manager ledger pages in a real browser (Debian Chro
     await signIn(page, tenant.ownerToken, '#/commissions?partnerId=longlist');
     const last = page.locator('#commissions-table tbody tr[data-commission-id]').last();
     await page.locator(`#commissions-table tr[data-commission-id="${ids[0]}"]`).waitFor({ timeout: UI_WAIT });
+    // Every box a message lands in is a live region before the first one does (dom.js feedbackBox): one made live only as
+    // its message arrives is often not announced.
+    expect(await page.locator('.row-feedback:not([aria-live]), .feedback:not([aria-live])').count()).to.equal(0);
     await page.fill('#commission-reason', 'checked the order in the shop');
     await last.locator('[data-action="approve"]').click();
     const said = page.locator('.alert-success', { hasText: 'Moved to approved.' });

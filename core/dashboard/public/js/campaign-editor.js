@@ -3,7 +3,7 @@
 // PATCH sends only what changed; the API's error (400 with the field, 422 unknown_partner, …) shows in place.
 
 import { api } from './api.js';
-import { h, clear, errorBox, busy } from './dom.js';
+import { h, clear, errorBox, busy, feedbackBox } from './dom.js';
 import { partnerInput, partnerValue } from './partner-field.js';
 import { confirmStop } from './confirm-stop.js';
 
@@ -20,7 +20,7 @@ export function campaignEditor(c, choices, { onSaved, onClose }) {
   const windowDays = h('input.edit-window', { name: 'attributionWindowDays', type: 'number', value: String(c.attributionWindowDays ?? 30), size: 4 });
   const maxValue = h('input.edit-max-value', { name: 'maxConversionValue', type: 'number', step: 'any', value: c.maxConversionValue ?? '', size: 8, placeholder: 'none' });
   const save = h('button.btn.btn-small.btn-primary', { type: 'submit', dataset: { action: 'save' } }, 'Save');
-  const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
+  const feedback = feedbackBox();
 
   async function onSubmit(event) {
     event.preventDefault();

@@ -59,13 +59,17 @@ export function busy(button) {
 }
 
 /**
- * Says what an action came to (a success, a refusal) in `box`, in place of what it said before, where the person who
- * acted sees it: the box is scrolled into view if it is not (a dashboard pass approved a commission at the foot of a
- * long ledger and its "moved to approved" showed at the top, out of sight). Put the box by the form or row that acts;
- * it is a live region (aria-live, set here if the box was made without), so a screen reader reads the message too.
+ * A box by a form or a row where what an action came to is said (say()): a live region from the start, so a screen reader
+ * reads each message (one made live only as its first message lands is often not announced). `selector` as h takes it.
+ */
+export const feedbackBox = (selector = 'div.row-feedback', ...children) => h(selector, { 'aria-live': 'polite' }, ...children);
+
+/**
+ * Says what an action came to (a success, a refusal) in `box` (a feedbackBox), in place of what it said before, where
+ * the person who acted sees it: the box is scrolled into view if it is not (a dashboard pass approved a commission at the
+ * foot of a long ledger and its "moved to approved" showed at the top, out of sight).
  */
 export function say(box, ...messages) {
-  if (!box.hasAttribute('aria-live')) box.setAttribute('aria-live', 'polite');
   clear(box, ...messages);
   if (box.childNodes.length) box.scrollIntoView({ block: 'nearest' });
   return box;

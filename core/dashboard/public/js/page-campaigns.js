@@ -2,7 +2,7 @@
 // its partners), pause/activate, change the partner and status, copy the short link.
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, scopeNote, statusBadge, card, copyText, busy, ID_ATTRS } from './dom.js';
+import { h, idClass, clear, errorBox, scopeNote, statusBadge, card, copyText, busy, ID_ATTRS, feedbackBox } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { allowed } from './scopes.js';
 import { partnerChoices, partnerInput, partnerLabel, partnerValue } from './partner-field.js';
@@ -45,7 +45,7 @@ export async function renderCampaigns(ctx) {
   };
 
   function row(c) {
-    const feedback = h('div.row-feedback');
+    const feedback = feedbackBox();
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { campaignId: c.campaignId } },
       h('td.name', {}, nameParts(c)),
@@ -168,7 +168,7 @@ async function createCard(ctx, partners, onCreated) {
   const title = h('input#new-title', { name: 'title', placeholder: 'Partner Alpha - Product Deal' });
   const windowDays = h('input#new-window', { name: 'attributionWindowDays', type: 'number', min: 1, max: 365, placeholder: '30' });
   const submit = h('button.btn.btn-primary#new-campaign-submit', { type: 'submit' }, 'Create campaign');
-  const feedback = h('div.feedback', { 'aria-live': 'polite' });
+  const feedback = feedbackBox('div.feedback');
 
   // Mirror the campaign id into the slug until the person edits the slug themselves.
   let slugTouched = false;

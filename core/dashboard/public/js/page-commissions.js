@@ -2,7 +2,7 @@
 // filter, approve or reject one or many with a reason (every move is audited by the API).
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, scopeNote, fmt, ID_ATTRS, say } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, fmt, ID_ATTRS, say, feedbackBox } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, commissionCells, summaryCards } from './ledger-cells.js';
@@ -23,12 +23,12 @@ export async function renderCommissions(ctx) {
   const campaignId = h('input#commission-campaign', { 'aria-label': 'Campaign id', placeholder: 'campaign id', ...ID_ATTRS, spellcheck: 'false', value: ctx.query?.get('campaignId') ?? '' });
   const dates = dayRangeFilter('commission', ctx.query);
   // A filter the API refuses (a From after the To) is said beside the form, not at the foot of the ledger.
-  const filterFeedback = h('div.feedback#commission-filter-feedback', { 'aria-live': 'polite' });
+  const filterFeedback = feedbackBox('div.feedback#commission-filter-feedback');
   const apply = h('button.btn#commission-apply', { type: 'submit' }, 'Apply');
   const stats = h('div.stats#commission-summary');
   const reason = h('input#commission-reason', { 'aria-label': 'Reason', placeholder: 'Reason (required, audited; the partner sees it)', maxLength: 500 });
   const selectedCount = h('span.muted.small#commission-selected', {}, '0 selected');
-  const actionFeedback = h('div.feedback#commission-feedback', { 'aria-live': 'polite' });
+  const actionFeedback = feedbackBox('div.feedback#commission-feedback');
   const selected = new Set();
   const rows = new Map(); // commissionId → { c, tr }
   const boxes = () => [...rows.values()].map(({ tr }) => tr.querySelector('input.select')).filter(Boolean);
@@ -129,7 +129,7 @@ export async function renderCommissions(ctx) {
       !follows && !openDay && (c.status === 'pending' || c.status === 'rejected') ? h('button.btn.btn-small', { type: 'button', dataset: { action: 'approve' }, on: { click: () => move([c.commissionId], 'approved', true) } }, 'Approve') : null,
       !follows && c.status === 'pending' ? h('button.btn.btn-small.btn-ghost', { type: 'button', dataset: { action: 'reject' }, on: { click: () => move([c.commissionId], 'rejected', true) } }, 'Reject') : null),
       // What the row's own Approve or Reject came to, said here: at the ledger's head it was out of sight (a dashboard pass).
-      h('div.row-feedback', { 'aria-live': 'polite' }));
+      feedbackBox());
     const tr = h('tr', { dataset: { commissionId: c.commissionId, status: c.status } },
       // On a phone this column stays in view while the others scroll: its amount says which row Approve and Reject act on.
       canWrite ? h('td', {}, box, h('div.phone-only.small.nowrap', {}, fmt.money(c.amount, c.currency))) : null, commissionCells(c), canWrite ? actions : null);

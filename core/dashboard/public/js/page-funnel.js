@@ -2,7 +2,7 @@
 // for the last 24 hours), and the CSV export of raw clicks, all over the range in the URL.
 
 import { api, authHeaders, download, handlePath, query, unauthorized } from './api.js';
-import { h, clear, errorBox, card } from './dom.js';
+import { h, clear, errorBox, card, feedbackBox } from './dom.js';
 import { openEventStream } from './sse.js';
 import { timeSeriesChart } from './chart.js';
 import { cardTotals, funnelTable, totalsCards } from './funnel-table.js';
@@ -41,7 +41,7 @@ export async function renderFunnel(ctx) {
   const exportCampaign = h('select#export-campaign', {}, h('option', { value: '' }, 'All campaigns'));
   const exportLabel = h('label.muted.small', { for: 'export-campaign' }, 'Export the clicks of');
   const exportButton = h('button.btn#export-csv', { type: 'button', on: { click: exportCsv } }, 'Export CSV');
-  const exportFeedback = h('div.feedback#export-feedback');
+  const exportFeedback = feedbackBox('div.feedback#export-feedback');
   const errors = h('div');
   const stats = h('div.stats#funnel-totals');
   const chartBody = h('div.chart-body#funnel-chart');

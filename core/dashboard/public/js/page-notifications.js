@@ -3,7 +3,7 @@
 // itself while open.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote, busy, utcTimeText } from './dom.js';
+import { h, clear, errorBox, fmt, statusBadge, emptyRow, scopeNote, busy, utcTimeText, feedbackBox } from './dom.js';
 import { allowed } from './scopes.js';
 import { webhookManager } from './webhook-manager.js';
 import { attemptOutcome, attemptTime, attemptsTable, deliveryCounts, fetchNewest, summaryRows } from './delivery-attempts.js';
@@ -25,7 +25,7 @@ export async function renderNotifications(ctx) {
   const summaryEl = h('div.webhook-cards#webhook-summary');
   const tbody = h('tbody');
   // Above the table: a redelivered row can leave the filter at once (failed → pending), its own note with it.
-  const redeliveryNote = h('div.feedback#redelivery-note', { 'aria-live': 'polite' });
+  const redeliveryNote = feedbackBox('div.feedback#redelivery-note');
   const moreButton = h('button.btn#deliveries-more', { type: 'button', hidden: true, on: { click: loadMore } }, 'Load more');
   const shownCount = h('span.muted.small#deliveries-shown');
   const moreErrors = h('div.table-more-error'); // a failed "Load more" says why where it was clicked
@@ -163,7 +163,7 @@ export async function renderNotifications(ctx) {
     `Ping queued: follow it under Deliveries${status.value && status.value !== 'pending' ? ` (the filter shows ${status.value} deliveries only)` : ''}.`);
 
   function pingButton(webhookId) {
-    const feedback = h('div.row-feedback', {}, pinged?.webhookId === webhookId ? pingQueued(pinged.deliveryId) : null);
+    const feedback = feedbackBox('div.row-feedback', pinged?.webhookId === webhookId ? pingQueued(pinged.deliveryId) : null);
     const button = h('button.btn.btn-small.ping', { type: 'button', on: { click: onPing } }, 'Send test ping');
     async function onPing() {
       const done = busy(button);

@@ -2,7 +2,7 @@
 // has these routes (scopes.js asks once; a 404 hides the page).
 
 import { api, query } from './api.js';
-import { h, clear, card } from './dom.js';
+import { h, clear, card, feedbackBox } from './dom.js';
 import { impliedCurrency } from './funnel-table.js';
 import { pagedTable } from './paged-table.js';
 import { COMMISSION_COLUMNS, PAYOUT_COLUMNS, commissionCells, payoutCells, statementButton, summaryCards } from './ledger-cells.js';
@@ -47,7 +47,7 @@ export async function renderPartnerPayouts(ctx) {
     empty: 'No payout yet: the network pays your approved commissions with payouts.',
     row: (p) => {
       // Its lines, to check against the transfer: the realm's statement (never the merchant's order keys).
-      const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
+      const feedback = feedbackBox();
       const statement = statementButton(`/partner/payouts/${encodeURIComponent(p.payoutId)}`, `tenx-${ctx.handle}-payout-${p.payoutId.slice(0, 8)}.csv`, feedback);
       return h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p, { partner: false }), h('td.actions', {}, statement, feedback));
     },

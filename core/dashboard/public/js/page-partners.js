@@ -2,7 +2,7 @@
 // partner's tokens (list, revoke, issue one shown once).
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy, utcTimeText, ID_ATTRS } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, statusBadge, scopeNote, busy, utcTimeText, ID_ATTRS, feedbackBox } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -36,7 +36,7 @@ export async function renderPartners(ctx) {
   await table.reload();
 
   function row(p) {
-    const feedback = h('div.row-feedback');
+    const feedback = feedbackBox();
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { partnerId: p.partnerId } }, cells(), actions);
     let detail = null; // { kind: 'edit'|'tokens', tr } while open
@@ -138,7 +138,7 @@ export async function renderPartners(ctx) {
     const email = h('input#new-partner-email', { name: 'email', type: 'email', placeholder: 'payouts@alpha.example' });
     const minimum = h('input#new-partner-minimum', { name: 'minimumPayout', type: 'number', min: 0, step: '0.01', placeholder: '0.00' });
     const submit = h('button.btn.btn-primary#new-partner-submit', { type: 'submit' }, 'Create partner');
-    const feedback = h('div.feedback', { 'aria-live': 'polite' });
+    const feedback = feedbackBox('div.feedback');
     const form = h('form.form-grid#new-partner', { method: 'post', on: { submit: onSubmit } },
       field('Partner id', partnerId), field('Name', name), field('Email', email), field('Minimum payout', minimum, 'In each currency, not converted'),
       h('div.field.field-submit', {}, submit), feedback);

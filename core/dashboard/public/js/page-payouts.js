@@ -2,7 +2,7 @@
 // with the bank reference, or cancel it.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, scopeNote, busy, fmt, say } from './dom.js';
+import { h, clear, errorBox, card, scopeNote, busy, fmt, say, feedbackBox } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
@@ -14,7 +14,7 @@ const RUN_FIELDS = { '/body/periodEnd': 'Period end', '/body/partnerIds': 'Partn
 
 export async function renderPayouts(ctx) {
   const canWrite = allowed(ctx.scopes, 'payouts.write');
-  const feedback = h('div.feedback#payout-feedback', { 'aria-live': 'polite' });
+  const feedback = feedbackBox('div.feedback#payout-feedback');
   const table = pagedTable({
     id: 'payouts-table',
     path: '/payouts',
@@ -90,7 +90,7 @@ export async function renderPayouts(ctx) {
   }
 
   function row(p) {
-    const rowFeedback = h('div.row-feedback', { 'aria-live': 'polite' });
+    const rowFeedback = feedbackBox();
     const actions = h('td.actions');
     const tr = h('tr', { dataset: { payoutId: p.payoutId, status: p.status } }, payoutCells(p), actions);
     const reference = h('input.reference', { placeholder: 'reference', 'aria-label': 'Payment reference', maxLength: 255 });

@@ -3,7 +3,7 @@
 // (GET and PUT /v2/handles/{handle}/plugins). The API replaces settings whole: a save sends all of them.
 
 import { api } from './api.js';
-import { h, clear, errorBox, card, badge, scopeNote, busy } from './dom.js';
+import { h, clear, errorBox, card, badge, scopeNote, busy, feedbackBox } from './dom.js';
 import { allowed } from './scopes.js';
 import { confirmAction } from './confirm.js';
 
@@ -91,7 +91,7 @@ export async function renderPlugins(ctx) {
     return tr;
 
     function fill(p) {
-      const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
+      const feedback = feedbackBox();
       const properties = Object.entries(p.settingsSchema?.properties ?? {});
       const form = canWrite && properties.length
         ? h('form.inline-form.plugin-settings', { method: 'post', on: { submit: (e) => { e.preventDefault(); void save(p.enabled, e.submitter ?? saveButton, true); } } },

@@ -6,7 +6,7 @@
 // the form, which keeps what the partner typed.
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge, card, scopeNote, statusBadge, emptyRow, busy } from './dom.js';
+import { h, clear, errorBox, fmt, badge, card, scopeNote, statusBadge, emptyRow, busy, feedbackBox } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
 import { shownOnce } from './secret-once.js';
@@ -49,7 +49,7 @@ export async function renderPortalPostbacks(ctx) {
     writeArea);
 
   function row(p) {
-    const feedback = h('div.row-feedback');
+    const feedback = feedbackBox();
     const recent = h('div.postback-deliveries', { dataset: { deliveriesOf: p.postbackId } }, h('p.muted.small', {}, 'Loading deliveries…'));
     deliveries.set(p.postbackId, { el: recent, signature: '', inFlight: false, seq: 0 });
     const remove = async (button) => {
@@ -156,7 +156,7 @@ export async function renderPortalPostbacks(ctx) {
       h('option', { value: 'GET' }, 'GET'), h('option', { value: 'POST' }, 'POST'));
     const boxes = POSTBACK_EVENTS.map((t) => h('input', { type: 'checkbox', name: 'events', value: t, defaultChecked: t === 'commission.created' }));
     const submit = h('button.btn.btn-primary#postback-submit', { type: 'submit' }, 'Add postback');
-    const feedback = h('div.feedback#postback-feedback', { 'aria-live': 'polite' });
+    const feedback = feedbackBox('div.feedback#postback-feedback');
 
     async function onSubmit(e) {
       e.preventDefault();

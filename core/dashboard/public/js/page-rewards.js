@@ -2,7 +2,7 @@
 // replace one (reward-form.js), delete one after a confirmation. The most specific rule wins.
 
 import { api } from './api.js';
-import { h, idClass, clear, errorBox, fmt, card, scopeNote, busy, utcTimeText } from './dom.js';
+import { h, idClass, clear, errorBox, fmt, card, scopeNote, busy, utcTimeText, feedbackBox } from './dom.js';
 import { allowed } from './scopes.js';
 import { pagedTable } from './paged-table.js';
 import { confirmAction } from './confirm.js';
@@ -43,7 +43,7 @@ export async function renderRewards(ctx) {
   await table.reload();
 
   function row(r) {
-    const feedback = h('div.row-feedback');
+    const feedback = feedbackBox();
     const tr = h('tr', { dataset: { rewardId: r.rewardId } },
       h('td', {}, h(`div.strong${idClass(r.rewardId)}`, {}, r.rewardId)),
       h('td.small', { dataset: { col: 'scope' } }, scopeLines(r.scope)),

@@ -1,7 +1,7 @@
 // Sign-in: a handle and a personal access token, checked against the API before anything is kept.
 
 import { session } from './api.js';
-import { h, clear, errorBox, busy } from './dom.js';
+import { h, clear, errorBox, busy, feedbackBox } from './dom.js';
 import { isPartnerToken, probeScopes } from './scopes.js';
 
 const KIND_TEXT = {
@@ -15,7 +15,7 @@ const HANDLE_PATTERN = '[a-z0-9](?:[a-z0-9\\-]{1,38}[a-z0-9])';
 
 /** Renders the sign-in screen into `root`; calls onSignedIn(scopes) once the token checks out. */
 export function renderSignIn(root, { onSignedIn, notice }) {
-  const feedback = h('div.feedback', { 'aria-live': 'polite' }, notice ? errorBox(notice, 'Signed out') : null);
+  const feedback = feedbackBox('div.feedback', notice ? errorBox(notice, 'Signed out') : null);
   const handle = h('input#signin-handle', {
     name: 'handle', required: true, autocomplete: 'username', pattern: HANDLE_PATTERN, spellcheck: 'false', autocapitalize: 'none',
     // The browser adds this to its own "match the requested format" message.

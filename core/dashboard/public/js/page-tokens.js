@@ -4,7 +4,7 @@
 // The owner token is rotated, never revoked. The API refuses what the signed-in token may not grant (403).
 
 import { api, session, unauthorized } from './api.js';
-import { h, clear, badge, card } from './dom.js';
+import { h, clear, badge, card, feedbackBox } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { forgetSecret, shownOnce } from './secret-once.js';
 import { confirmedRowAction, issueToken, replaceRow } from './token-actions.js';
@@ -42,7 +42,7 @@ export async function renderTokens(ctx) {
     && (!t.expiresAt || Date.parse(t.expiresAt) > Date.parse(self.expiresAt)));
 
   function row(t) {
-    const feedback = h('div.row-feedback');
+    const feedback = feedbackBox();
     const state = tokenState(t);
     const mine = Boolean(self && self.tokenId === t.tokenId);
     const tr = h('tr', { dataset: { tokenId: t.tokenId, state, ...(t.owner && { owner: 'true' }), ...(mine && { session: 'true' }) } },
@@ -105,7 +105,7 @@ export async function renderTokens(ctx) {
     const boxes = held.map((s) => h('input', { type: 'checkbox', name: 'scopes', value: s }));
     const expires = h('input#token-expires', { name: 'expiresAt', type: 'date' });
     const submit = h('button.btn.btn-primary#token-submit', { type: 'submit' }, 'Issue token');
-    const feedback = h('div.feedback#token-feedback', { 'aria-live': 'polite' });
+    const feedback = feedbackBox('div.feedback#token-feedback');
 
     const onSubmit = (event) => issueToken(event, {
       path: '/tokens', form, name, boxes, expires, submit, feedback, failTitle: 'Could not issue the token',

@@ -2,7 +2,7 @@
 // only what changed (an emptied email is null); the API's error (400 with its fields) shows in place.
 
 import { api } from './api.js';
-import { h, clear, errorBox, busy } from './dom.js';
+import { h, clear, errorBox, busy, feedbackBox } from './dom.js';
 
 /**
  * What the minimum is (API.md, Payouts): a bare amount with no currency of its own; a run pays a partner
@@ -17,7 +17,7 @@ export function partnerEditor(p, { onSaved, onClose }) {
   // Typed and sent as the decimal it is: the API keeps two fraction digits, the page adds nothing up.
   const minimum = h('input.edit-minimum', { name: 'minimumPayout', type: 'number', min: 0, step: '0.01', required: true, value: String(p.minimumPayout) });
   const save = h('button.btn.btn-small.btn-primary', { type: 'submit', dataset: { action: 'save' } }, 'Save');
-  const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
+  const feedback = feedbackBox();
 
   async function onSubmit(event) {
     event.preventDefault();

@@ -3,7 +3,7 @@
 // shown once with a Copy button. Listing needs partners.write, as issuing does (API.md).
 
 import { api } from './api.js';
-import { h, clear } from './dom.js';
+import { h, clear, feedbackBox } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { forgetSecret, shownOnce } from './secret-once.js';
 import { confirmedRowAction, issueToken, replaceRow } from './token-actions.js';
@@ -29,7 +29,7 @@ export function partnerTokens(p, handle) {
   void table.reload();
 
   function row(t) {
-    const feedback = h('div.row-feedback');
+    const feedback = feedbackBox();
     const state = tokenState(t);
     const tr = h('tr', { dataset: { tokenId: t.tokenId, state } },
       tokenCells(t, state),
@@ -59,7 +59,7 @@ export function partnerTokens(p, handle) {
     const boxes = SCOPES.map((s) => h('input', { type: 'checkbox', name: 'scopes', value: s.scope, checked: s.checked, defaultChecked: s.checked }));
     const expires = h('input.token-expires', { name: 'expiresAt', type: 'date', 'aria-label': 'Expires (UTC, end of day)' });
     const submit = h('button.btn.btn-small.btn-primary', { type: 'submit', dataset: { action: 'issue' } }, 'Issue token');
-    const feedback = h('div.row-feedback', { 'aria-live': 'polite' });
+    const feedback = feedbackBox();
 
     const onSubmit = (event) => issueToken(event, {
       path: base, form, name, boxes, expires, submit, feedback, failTitle: `Could not issue a token for ${p.partnerId}`,

@@ -4,7 +4,7 @@
 // (unknown_campaign, unknown_partner) show next to the form.
 
 import { api, query } from './api.js';
-import { h, clear, errorBox, card, busy, fmt, ID_ATTRS } from './dom.js';
+import { h, clear, errorBox, card, busy, fmt, ID_ATTRS, feedbackBox } from './dom.js';
 import { confirmAction } from './confirm.js';
 import { allowed } from './scopes.js';
 import { partnerChoices } from './partner-field.js';
@@ -41,7 +41,7 @@ export async function rewardForm(ctx, { onSaved }) {
   const percent = h('input#reward-percent', { name: 'percent', type: 'number', min: 0.01, max: 100, step: '0.01', placeholder: '10' });
   const holdDays = h('input#reward-hold', { name: 'holdDays', type: 'number', min: 0, max: 365, step: 1, placeholder: '30' });
   const submit = h('button.btn.btn-primary#reward-submit', { type: 'submit' }, 'Save rule');
-  const feedback = h('div.feedback#reward-feedback', { 'aria-live': 'polite' });
+  const feedback = feedbackBox('div.feedback#reward-feedback');
   const flatFields = [field('Amount', amount, 'Per click, or per conversion'), field('Currency', currency, `Empty: ${ctx.currency || 'the reporting currency'}`)];
   const percentFields = [field('Percent', percent, "Of the conversion's value, in its currency")];
   const showType = () => {

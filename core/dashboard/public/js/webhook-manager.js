@@ -6,7 +6,7 @@
 // the form.
 
 import { api } from './api.js';
-import { h, clear, errorBox, fmt, badge, card, scopeNote, busy, utcTimeText } from './dom.js';
+import { h, clear, errorBox, fmt, badge, card, scopeNote, busy, utcTimeText, feedbackBox } from './dom.js';
 import { pagedTable } from './paged-table.js';
 import { shownOnce } from './secret-once.js';
 import { confirmAction } from './confirm.js';
@@ -36,7 +36,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
   };
 
   function row(w) {
-    const feedback = h('div.row-feedback');
+    const feedback = feedbackBox();
     const overlapping = w.previousSecretExpiresAt && Date.parse(w.previousSecretExpiresAt) > Date.now();
     const action = (name, label, fn) => h('button.btn.btn-small', { type: 'button', dataset: { action: name }, on: { click: (e) => fn(e.currentTarget) } }, label);
     const tr = h('tr', { dataset: { webhookId: w.webhookId } },
@@ -123,7 +123,7 @@ export function webhookManager(ctx, { onChange = async () => {} } = {}) {
     const missing = (t) => (EVENT_READ_SCOPES[t] ?? []).filter((s) => !allowed(ctx.scopes, s));
     const boxes = EVENT_TYPES.map((t) => h('input', { type: 'checkbox', name: 'eventTypes', value: t, disabled: missing(t).length > 0 }));
     const submit = h('button.btn.btn-primary#webhook-submit', { type: 'submit' }, 'Add webhook');
-    const feedback = h('div.feedback#webhook-feedback', { 'aria-live': 'polite' });
+    const feedback = feedbackBox('div.feedback#webhook-feedback');
 
     async function onSubmit(e) {
       e.preventDefault();
