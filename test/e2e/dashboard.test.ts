@@ -6,6 +6,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { browserSuite } from '../support/browser-suite.ts';
 import { clippedInWrap, newContext, shot, UI_WAIT } from '../support/browser.ts';
 import { createPartner } from '../support/partners.ts';
+import { storedClicks } from '../support/redirect.ts';
 import { createHandle, createToken } from '../support/server.ts';
 
 
@@ -79,14 +80,19 @@ describe('dashboard in a real browser (Debian Chromium)', function () {
     return res.body as { campaignId: string; primaryLink: { shortUrl: string; slug: string } };
   }
 
+  let clicks = 0;
   /** A visitor following the short link (plain HTTP from the test, like a real click). */
   async function click(slug: string, headers: Record<string, string> = {}) {
     const res = await fetch(`${suite.server.url}/${tenant.handle}/${slug}`, { redirect: 'manual', headers: { 'user-agent': DESKTOP, ...headers } });
     expect(res.status, `GET /${tenant.handle}/${slug}`).to.equal(302);
+    clicks++;
     return new URL(res.headers.get('location')!).searchParams.get('ctx')!;
   }
 
   async function convert(ctx: string, key: string, value = 24.99, currency = 'USD') {
+    // A conversion takes its country and segment from its click's row, which under load can still be buffered past the
+    // conversion's wait for it (portal-postbacks, a full run 2026-12-07): every click so far is stored first.
+    await storedClicks(suite.server, tenant.handle, clicks, 15_000);
     // As the merchant's server (its token): new handles flag ctx-only conversions, never verified (API.md v2.1).
     const res = await suite.server.http.post('/v2/public/conversions').set(tenant.auth)
       .send({ ctx, eventType: 'affiliate_click', value, currency, idempotencyKey: key });

@@ -3,6 +3,7 @@ import { browserSuite } from '../support/browser-suite.ts';
 import { atPhoneWidth, shot, UI_WAIT } from '../support/browser.ts';
 import { navPages, signIn, waitForText, type DashboardSession, sessionPerTest } from '../support/dashboard-session.ts';
 import { createPartner, partnerToken } from '../support/partners.ts';
+import { storedClicks } from '../support/redirect.ts';
 import { createHandle } from '../support/server.ts';
 import { startReceiver, verify, type Receiver } from '../support/webhooks.ts';
 
@@ -28,11 +29,15 @@ describe('partner portal postbacks page in a real browser', function () {
   const postbacks = (path = '') => `/v2/handles/${tenant.handle}/partner/postbacks${path}`;
   const listed = async () => (await suite.server.http.get(postbacks()).set(writer.auth).expect(200)).body.data as { postbackId: string; urlTemplate: string; method: string; events: string[] }[];
 
+  let clicks = 0;
   /** A visitor's click on alpha's short link (sub1=newsletter), then the merchant's server posting the order: 10 % is alpha's commission. */
   async function sale(key: string, value: number) {
     const res = await fetch(`${suite.server.url}/${tenant.handle}/alpha-deal?sub1=newsletter`, { redirect: 'manual', headers: { 'user-agent': DESKTOP } });
     expect(res.status).to.equal(302);
     const ctx = new URL(res.headers.get('location')!).searchParams.get('ctx')!;
+    // The commission's {sub1} comes from the click's row: under load the click can still be buffered past the
+    // conversion's wait for it (a full run, 2026-12-07: the postback read s1=''), so the row is stored first.
+    await storedClicks(suite.server, tenant.handle, ++clicks, 15_000);
     await suite.server.http.post('/v2/public/conversions').set(tenant.auth).send({ ctx, eventType: 'affiliate_click', value, currency: 'USD', idempotencyKey: key }).expect(201);
   }
 
