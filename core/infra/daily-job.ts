@@ -1,6 +1,6 @@
 import type { Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
-import { loadBullmq } from './bullmq.ts';
+import { bullmqConnection, loadBullmq } from './bullmq.ts';
 import { LogThrottle } from './log-throttle.ts';
 import type { Redis } from './redis.ts';
 import { guardAgainstSpin, type SpinGuard } from './worker-spin-guard.ts';
@@ -58,8 +58,9 @@ export class DailyJob {
     const every = this.opts.everyMs ?? DAY_MS;
     const firstRun = this.opts.firstRunMs ?? FIRST_LOCAL_RUN_MS;
     if (redis && workerRedis) {
-      const { Queue, Worker, createNodeRedisClient } = await loadBullmq();
-      const connection = createNodeRedisClient(redis);
+      const { Queue, Worker } = await loadBullmq();
+      const connection = await bullmqConnection(redis);
+      const workerConnection = await bullmqConnection(workerRedis);
       const prefix = `${redisPrefix}:bull`;
       this.queue = new Queue(name, { connection, prefix });
       // BullMQ reports every failed reconnect: with Redis away that was a line a second per queue and worker.
@@ -75,7 +76,7 @@ export class DailyJob {
       void schedule().catch((err) => log.warn({ err: err.message, queue: name }, 'daily job not scheduled yet'));
       this.keeper = setInterval(() => void this.keepScheduled(schedule), this.opts.keepEveryMs ?? KEEP_EVERY_MS);
       this.keeper.unref();
-      this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection: createNodeRedisClient(workerRedis), prefix, concurrency: 1 });
+      this.worker = new Worker(name, async () => ({ count: await this.opts.run() }), { connection: workerConnection, prefix, concurrency: 1 });
       this.worker.on('error', (err) => warnings.warn(`${name}:worker`, { err: err.message, queue: name }, 'daily job worker error'));
       this.worker.on('failed', (_job, err) => log.warn({ err, queue: name }, 'daily job failed; it runs again at its next interval'));
       this.guard = guardAgainstSpin(this.worker, {

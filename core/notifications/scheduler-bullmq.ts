@@ -5,7 +5,7 @@ import type * as BullMQ from 'bullmq';
 import type { Job, Queue, Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Config } from '../../config/index.ts';
-import { loadBullmq } from '../infra/bullmq.ts';
+import { bullmqConnection, loadBullmq } from '../infra/bullmq.ts';
 import type { Redis } from '../infra/redis.ts';
 import { guardAgainstSpin, type SpinGuard } from '../infra/worker-spin-guard.ts';
 import { attemptsAllowed, retryDelayMs, retryTailAttempts } from './backoff.ts';
@@ -64,16 +64,17 @@ export class BullmqScheduler implements DeliveryScheduler {
 
   async start(): Promise<void> {
     const { redis, config, log } = this.deps;
-    const { Queue, Worker, createNodeRedisClient } = (this.mq ??= await loadBullmq());
-    // The adapter wraps the shared client (BullMQ leaves it open on close); the worker duplicates
-    // it for its blocking connection.
-    const connection = createNodeRedisClient(redis);
+    const { Queue, Worker } = (this.mq ??= await loadBullmq());
+    // The kernel's clients as BullMQ sees them, shared with the daily jobs (BullMQ leaves them open on close); the
+    // worker duplicates its own for its blocking connection.
+    const connection = await bullmqConnection(redis);
+    const workerConnection = await bullmqConnection(this.deps.workerRedis);
     // A worker killed mid-send holds its job's lock: this bounds how long until another takes it over.
     const lockDuration = Math.max(5000, config.webhookTimeoutMs + 5000);
     this.queue = new Queue<JobData>(QUEUE_NAME, { connection, prefix: this.prefix });
     // The worker's own connection waits out a Redis outage instead of spinning (see workerConnection).
     this.worker = new Worker<JobData>(QUEUE_NAME, (job, token) => this.process(job, token), {
-      connection: createNodeRedisClient(this.deps.workerRedis),
+      connection: workerConnection,
       prefix: this.prefix,
       concurrency: config.webhookConcurrency,
       lockDuration,
