@@ -1,5 +1,5 @@
 // The CLI's HTTP client: the same requests a script would make (node:http, see http.ts), errors as the contract words them.
-import { STATUS_CODES, type Agent } from 'node:http';
+import type { Agent } from 'node:http';
 import { credentialsPath, redactUrl, resolveCredentials, type Credentials } from './config.ts';
 import { ApiError, NoAnswerError, ServerError, UsageError, unreachableHint, withCredentialHint } from './errors.ts';
 import { agentFor, httpRequest, type HttpMethod, type HttpResponse } from './http.ts';
@@ -59,7 +59,8 @@ const PROXY_SAYS: Record<number, string> = {
  * server that cannot be reached.
  */
 export function serverDown(url: string, status: number): ApiError {
-  const reason = STATUS_CODES[status];
+  // Not an ES import of node:http: it would load Node's undici at every command's start (see http.ts's httpModule).
+  const reason = process.getBuiltinModule('node:http').STATUS_CODES[status];
   const why = PROXY_SAYS[status] ?? 'not the error answer of tenx itself: a proxy in front of it, or the server, failed';
   return new ApiError(status, 'server_unavailable', `${redactUrl(url)}: the server answered HTTP ${status}${reason ? ` ${reason}` : ''} (${why}); try again`);
 }

@@ -40,6 +40,11 @@ describe('tenx CLI start-up: a one-call command loads only what it needs', funct
     const modules = readFileSync(list, 'utf8').trim().split('\n');
     const heavy = modules.filter((u) => /\/node_modules\/(undici|pg|koa|pino|@mikro-orm|bullmq|redis)\/|\/core\/|\/config\//.test(u));
     expect(heavy, 'modules a one-call command does not need').to.deep.equal([]);
+    // Node's own undici, behind node:http's WebSocket and MessageEvent getters: an ES import of a value from node:http
+    // reads every export and loads it with tls, http2, zlib and worker_threads (eb4666b did so, 40-70 ms a command).
+    const builtin = readFileSync(`${list}.builtin`, 'utf8').trim().split('\n');
+    expect(builtin, 'Node modules loaded').to.include('http');
+    expect(builtin.filter((m) => /undici|^(tls|http2|zlib|worker_threads)$/.test(m)), "Node modules a one-call command over http doesn't need").to.deep.equal([]);
     // Its own command file and the client, not every command of the CLI (scripts/cli/api-commands.ts); get-command.ts is
     // the `get` every such file registers with, not another command.
     const cli = modules.filter((u) => u.includes('/scripts/cli/')).map((u) => u.slice(u.lastIndexOf('/') + 1)).sort();
