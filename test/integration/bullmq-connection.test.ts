@@ -3,6 +3,7 @@ import pino from 'pino';
 import { DailyJob } from '../../core/infra/daily-job.ts';
 import { workerConnection, type Redis } from '../../core/infra/redis.ts';
 import { redisClientPair } from '../support/redis-clients.ts';
+import { waitFor } from '../support/redirect.ts';
 
 // Every BullMQ queue and worker of a server used to wrap the kernel's clients in an adapter of its own, and each
 // adapter hashes and SCRIPT LOADs BullMQ's Lua scripts as it is made: six jobs sent ~5 MB to Redis at every start.
@@ -31,14 +32,6 @@ describe('BullMQ queues and workers share one adapter per Redis client', functio
     return count;
   }
 
-  const waitFor = async (what: string, ok: () => boolean, ms: number) => {
-    for (const until = Date.now() + ms; Date.now() < until; ) {
-      if (ok()) return;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    throw new Error(`timed out waiting for ${what}`);
-  };
-
   async function started(name: string) {
     const runs: number[] = [];
     const job = new DailyJob({
@@ -47,7 +40,7 @@ describe('BullMQ queues and workers share one adapter per Redis client', functio
     });
     jobs.push(job);
     await job.start();
-    await waitFor(`${name}'s first run`, () => runs.length >= 1, 8000);
+    await waitFor(`${name}'s first run`, async () => runs.length >= 1, 8000);
     return { job, runs };
   }
 
@@ -66,7 +59,7 @@ describe('BullMQ queues and workers share one adapter per Redis client', functio
     // The adapters are the kernel's clients as BullMQ sees them: closing one job's queue and worker leaves them open.
     await first.job.stop();
     const before = second.runs.length;
-    await waitFor('a run of the second job after the first stopped', () => second.runs.length >= before + 2, 8000);
+    await waitFor('a run of the second job after the first stopped', async () => second.runs.length >= before + 2, 8000);
     expect(redis.a.isReady && worker.isReady).to.equal(true);
   });
 });
