@@ -15,7 +15,7 @@ const connections = new WeakMap<Redis, Connection>();
 
 /**
  * BullMQ's view of one of the kernel's node-redis clients, made once per client and shared by every queue and worker
- * on it. Each adapter hashes and `SCRIPT LOAD`s BullMQ's ~65 Lua scripts (~400 KB) as it is made: with one per queue
+ * on it. Each adapter hashes and `SCRIPT LOAD`s BullMQ's 64 Lua scripts (~400 KB) as it is made: with one per queue
  * and per worker, six jobs sent 5 MB to Redis at every start. A queue or worker given an instance leaves it open on
  * close (the kernel closes its clients), and a worker's blocking connection is a duplicate of its own.
  */

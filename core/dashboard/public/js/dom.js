@@ -59,8 +59,9 @@ export function busy(button) {
 }
 
 /**
- * A box by a form or a row where what an action came to is said (say()): a live region from the start, so a screen reader
- * reads each message (one made live only as its first message lands is often not announced). `selector` as h takes it.
+ * A box by a form or a row where what an action came to is said (say(), or a new secret shown once): a live region from
+ * the start, so a screen reader reads each message (one made live only as its first message lands is often not
+ * announced). `selector` as h takes it.
  */
 export const feedbackBox = (selector = 'div.row-feedback', ...children) => h(selector, { 'aria-live': 'polite' }, ...children);
 

@@ -26,7 +26,7 @@ async function canWritePostbacks() {
 }
 
 export async function renderPortalPostbacks(ctx) {
-  const secretArea = h('div.token-issued#postback-secret', { 'aria-live': 'polite' });
+  const secretArea = feedbackBox('div.token-issued#postback-secret');
   const writeArea = h('div#postback-write');
   const deliveries = new Map(); // postbackId → { el, signature, inFlight, seq }
   const wanted = new Map(); // postbackId → deliveries asked for: kept when the list re-renders (a postback added or deleted)

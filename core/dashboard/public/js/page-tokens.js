@@ -13,7 +13,7 @@ import { allowed } from './scopes.js';
 import { HANDLE_SCOPES } from './handle-scopes.js';
 
 export async function renderTokens(ctx) {
-  const issued = h('div.token-issued#token-issued', { 'aria-live': 'polite' });
+  const issued = feedbackBox('div.token-issued#token-issued');
   const table = pagedTable({
     id: 'tokens-table',
     path: '/tokens',

@@ -17,7 +17,7 @@ const SCOPES = [
 /** `p` the partner, `handle` for the sign-in hint. */
 export function partnerTokens(p, handle) {
   const base = `/partners/${encodeURIComponent(p.partnerId)}/tokens`;
-  const issued = h('div.token-issued', { 'aria-live': 'polite' });
+  const issued = feedbackBox('div.token-issued');
   const table = pagedTable({
     id: `partner-tokens-${p.partnerId}`,
     path: base,

@@ -6,7 +6,7 @@
 
 import { api } from './api.js';
 import { confirmAction } from './confirm.js';
-import { h, clear, errorBox, fmt, busy } from './dom.js';
+import { h, clear, errorBox, fmt, busy, feedbackBox } from './dom.js';
 import { COMMISSION_COLUMNS, commissionCells } from './ledger-cells.js';
 
 const REASONS = ['refund', 'chargeback', 'fraud', 'other'];
@@ -21,7 +21,7 @@ export function reversalForm(c, { onReversed, onClose }) {
   const reason = h('select.reverse-reason', { name: 'reason' }, REASONS.map((r) => h('option', { value: r }, r)));
   const note = h('input.reverse-note', { name: 'note', maxLength: 1000, placeholder: 'optional, kept with the reversal' });
   const submit = h('button.btn.btn-small.btn-danger', { type: 'submit', dataset: { action: 'submit-reversal' } }, 'Reverse');
-  const result = h('div.reversal-result', { 'aria-live': 'polite' });
+  const result = feedbackBox('div.reversal-result');
 
   /** What the click will take back, in words (the page does no arithmetic on money: what remains is the API's to say). */
   function what() {

@@ -19,7 +19,7 @@ import { redrawRow, removeRow } from './row-focus.js';
 export function webhookManager(ctx, { onChange = async () => {} } = {}) {
   if (!allowed(ctx.scopes, 'webhooks.read')) return { el: card('Webhooks', scopeNote('webhooks.read', 'The list of webhooks')) };
   const canWrite = allowed(ctx.scopes, 'webhooks.write');
-  const secretArea = h('div.token-issued#webhook-secret', { 'aria-live': 'polite' });
+  const secretArea = feedbackBox('div.token-issued#webhook-secret');
   const table = pagedTable({
     id: 'webhooks-table',
     path: '/webhooks',
