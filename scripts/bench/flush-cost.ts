@@ -1,5 +1,5 @@
 // PostgreSQL CPU per stored click of the click flush (insert + rollups + stats + commissions), from
-// /proc of its backend: `node scripts/bench/flush-cost.ts <checkout> [clicks] [batch] [spread|one]`. Pass two
+// /proc of its backend: `node scripts/bench/flush-cost.ts <checkout> [clicks] [batch] [spread|one] [message]`. Pass two
 // checkouts (e.g. main and a branch) one after the other to compare their flush statements; CPU time,
 // unlike latency, survives a busy box. Clicks are recent (every flush writes the current hours). `spread`
 // (the default): 100 campaigns and varied visitors; `one`: the redirect bench's traffic, one campaign, one
@@ -9,6 +9,8 @@ const tree = process.argv[2];
 const total = Number(process.argv[3] ?? 100000);
 const batchSize = Number(process.argv[4] ?? 1000);
 const one = process.argv[5] === 'one';
+// `message`: the batch as one simple-query message (begin, locks, execute with literals, commit), as a server on PostgreSQL sends it.
+const oneMessage = process.argv[6] === 'message';
 const pg = (await import(`${tree}/node_modules/pg/lib/index.js`)).default;
 const pino = (await import(`${tree}/node_modules/pino/pino.js`)).default;
 const { initOrm } = await import(`${tree}/core/db/orm.ts`);
@@ -35,7 +37,7 @@ const G = ['desktop', 'desktop', 'mobile', 'mobile', 'tablet'];
 let seed = 42; const r = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
 const pick = <T>(a: T[]) => a[Math.floor(r() * a.length)];
 const outbox = { wants: () => false, emit: async () => {}, wake: () => {} };
-const buffer = new ClickBuffer({ pg: pool, outbox, log, flushMs: 1e9, batchSize, maxBuffered: 10_000_000 });
+const buffer = new ClickBuffer({ pg: pool, oneMessage, outbox, log, flushMs: 1e9, batchSize, maxBuffered: 10_000_000 });
 const { randomUUID } = await import('node:crypto');
 const { newClickId } = await import(`${tree}/core/redirect/click-id.ts`);
 const spread = () => ({ clickId: randomUUID(), campaignId: `c${Math.floor(r() ** 2 * 100)}`, occurredAt: new Date(Date.now() - r() * 60_000),
@@ -52,7 +54,7 @@ for (let done = 0; done < total; done += batchSize) {
   await buffer.flush();
 }
 const pgUs = ((ticks() - t0) * 10_000) / total; const c = process.cpuUsage(c0);
-console.log(JSON.stringify({ tree, traffic: one ? 'one' : 'spread', total, batchSize, pgCpuUsPerClick: Math.round(pgUs * 10) / 10, nodeCpuUsPerClick: Math.round(((c.user + c.system) / total) * 10) / 10, wallMs: Math.round(performance.now() - w0) }));
+console.log(JSON.stringify({ tree, traffic: one ? 'one' : 'spread', oneMessage, total, batchSize, pgCpuUsPerClick: Math.round(pgUs * 10) / 10, nodeCpuUsPerClick: Math.round(((c.user + c.system) / total) * 10) / 10, wallMs: Math.round(performance.now() - w0) }));
 await buffer.close(1000);
 await pool.end();
 await db.drop();
