@@ -3,7 +3,7 @@
 // daily and all-time sums (the funnel); per campaign and visitor dimension: daily sums (breakdowns of
 // some campaigns or a partner's, whose edge hours are read from raw rows, core/analytics/range.ts);
 // per dimension for the whole handle (no campaign: what handle-wide breakdowns read), daily and, for
-// clicks, hourly. Each upsert runs in its key order, so
+// clicks, hourly. Each upsert runs in one fixed order of its keys (upsert's `order`), so
 // two batches flushing at once lock shared rows in the same order.
 
 /** The visitor dimensions kept in the dimension rollups (referrer is the source column). */
@@ -60,13 +60,21 @@ const CONVERSIONS: Spec = {
   dimensionSums: ['conversions', 'verified_conversions', 'value'],
 };
 
+/** `expr collate "C" as name`: a text key compared bytewise. */
+const bytewise = (expr: string, name = expr) => `${expr} collate "C" as ${name}`;
+
 const seq = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from).join(', ');
 
+/**
+ * `keys` are the unique key's columns; `order`, the same columns in the order the rows are sorted, grouped and locked in:
+ * the key that differs most within a batch first (a batch's rows share its handle), so most comparisons end at the first
+ * key, which a sort keeps beside the row; every later key is read back out of the row.
+ */
 function upsert(table: string, alias: string, keys: string[], sums: string[], select: string, order: string[]): string {
   return `insert into ${table} as ${alias} (${[...keys, ...sums].join(', ')})
     ${select}
     order by ${order.join(', ')}
-    on conflict (${order.join(', ')}) do update set ${sums.map((s) => `${s} = ${alias}.${s} + excluded.${s}`).join(', ')}`;
+    on conflict (${keys.join(', ')}) do update set ${sums.map((s) => `${s} = ${alias}.${s} + excluded.${s}`).join(', ')}`;
 }
 
 /**
@@ -79,42 +87,51 @@ function rollupCtes(s: Spec, source: string): string {
   const sums = Object.keys(s.sums);
   const dims = s.dimensionSums;
   const sumOf = (cols: string[]) => cols.map((c) => `sum(${c}) as ${c}`).join(', ');
-  const groupKeys = ['handle', 'campaign_id', 'hour', ...extra];
+  const extras = extra.map((k) => `, ${k}`).join('');
   const n = s.name;
-  const ctes: Record<string, string> = {
-    // One row per (campaign, hour, extra keys, dimension values) of the batch: every later upsert sums these.
-    [`${n}_base`]: `select handle, campaign_id, date_trunc('hour', at, 'UTC') as hour${extra.map((k) => `, ${k}`).join('')},
-        country::text as country, segment, source, browser, os, ${Object.entries(s.sums).map(([c, e]) => `${e} as ${c}`).join(', ')}
-      from ${source} group by ${seq(groupKeys.length + 5)}`,
-    [`${n}_days`]: upsert(s.days, 'r', ['handle', 'campaign_id', 'day', ...extra], sums,
-      `select handle, campaign_id, (hour at time zone 'UTC')::date as day${extra.map((k) => `, ${k}`).join('')}, ${sumOf(sums)}
-         from ${n}_base group by ${seq(3 + extra.length)}`,
-      ['handle', 'campaign_id', 'day', ...extra]),
-    [`${n}_totals`]: upsert(s.totals, 'r', ['handle', 'campaign_id', ...extra], sums,
-      `select handle, campaign_id${extra.map((k) => `, ${k}`).join('')}, ${sumOf(sums)} from ${n}_base group by ${seq(2 + extra.length)}`,
-      ['handle', 'campaign_id', ...extra]),
-    [`${n}_dims`]: `select b.handle, b.campaign_id, b.hour${extra.map((k) => `, b.${k}`).join('')}, x.dimension, x.key, ${dims.map((c) => `b.${c}`).join(', ')}
-      from ${n}_base b
-      cross join lateral (values ${['country', 'segment', 'source', 'browser', 'os'].map((d) => `('${d}', b.${d})`).join(', ')}) as x(dimension, key)`,
-    [`${n}_dimension_days`]: upsert(s.dimensionDays, 'r', ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra], dims,
-      `select handle, dimension, campaign_id, (hour at time zone 'UTC')::date as day, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
-         from ${n}_dims group by ${seq(5 + extra.length)}`,
-      ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra]),
-    [`${n}_handle_dimension_days`]: upsert(s.handleDimensionDays, 'r', ['handle', 'dimension', 'day', 'key', ...extra], dims,
-      `select handle, dimension, (hour at time zone 'UTC')::date as day, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)}
-         from ${n}_dims group by ${seq(4 + extra.length)}`,
-      ['handle', 'dimension', 'day', 'key', ...extra]),
-  };
+  const ctes: Record<string, string> = {};
+  // One row per (campaign, hour, extra keys, dimension values) of the batch: every later upsert sums these.
+  // Its text keys compare bytewise (collation "C") from here on: memcmp and abbreviated keys in every later sort and
+  // group, not the database's collation (strcoll per comparison on a libc locale).
+  const hourKeys = ['handle', 'campaign_id', 'hour', ...extra];
+  ctes[`${n}_base`] = `select ${bytewise('handle')}, ${bytewise('campaign_id')}, date_trunc('hour', at, 'UTC') as hour${extra.map((k) => `, ${bytewise(k)}`).join('')},
+        ${bytewise('country::text', 'country')}, ${bytewise('segment')}, ${bytewise('source')}, ${bytewise('browser')}, ${bytewise('os')}, ${Object.entries(s.sums).map(([c, e]) => `${e} as ${c}`).join(', ')}
+      from ${source} group by ${seq(hourKeys.length + 5)}`;
+  // Where the spec keeps hours, the base rows are summed by campaign hour once, and the days and totals are summed from
+  // those few rows rather than sorted out of every base row again; likewise the handle-wide dimension hours and days.
+  let campaignRows = `${n}_base`;
   if (s.hours) {
-    ctes[`${n}_hours`] = upsert(s.hours, 'r', groupKeys, sums,
-      `select ${groupKeys.join(', ')}, ${sumOf(sums)} from ${n}_base group by ${seq(groupKeys.length)}`,
-      ['handle', 'campaign_id', 'hour', ...extra]);
+    campaignRows = `${n}_hour_sums`;
+    ctes[campaignRows] = `select ${hourKeys.join(', ')}, ${sumOf(sums)} from ${n}_base group by ${seq(hourKeys.length)}`;
+    ctes[`${n}_hours`] = upsert(s.hours, 'r', hourKeys, sums, `select ${[...hourKeys, ...sums].join(', ')} from ${campaignRows}`,
+      ['campaign_id', 'hour', ...extra, 'handle']);
   }
+  ctes[`${n}_days`] = upsert(s.days, 'r', ['handle', 'campaign_id', 'day', ...extra], sums,
+    `select handle, campaign_id, (hour at time zone 'UTC')::date as day${extras}, ${sumOf(sums)} from ${campaignRows} group by ${seq(3 + extra.length)}`,
+    ['campaign_id', 'day', ...extra, 'handle']);
+  ctes[`${n}_totals`] = upsert(s.totals, 'r', ['handle', 'campaign_id', ...extra], sums,
+    `select handle, campaign_id${extras}, ${sumOf(sums)} from ${campaignRows} group by ${seq(2 + extra.length)}`,
+    ['campaign_id', ...extra, 'handle']);
+  ctes[`${n}_dims`] = `select b.handle, b.campaign_id, b.hour${extra.map((k) => `, b.${k}`).join('')}, x.dimension, x.key, ${dims.map((c) => `b.${c}`).join(', ')}
+      from ${n}_base b
+      cross join lateral (values ${DIMENSIONS.map((d) => `('${d}' collate "C", b.${d})`).join(', ')}) as x(dimension, key)`;
+  // Summed in a CTE of their own, which PostgreSQL hashes: only the sums are sorted for the upsert, not every dimension row.
+  const dayKeys = ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra];
+  ctes[`${n}_dimension_day_sums`] = `select handle, dimension, campaign_id, (hour at time zone 'UTC')::date as day, key${extras}, ${sumOf(dims)}
+       from ${n}_dims group by ${seq(dayKeys.length)}`;
+  ctes[`${n}_dimension_days`] = upsert(s.dimensionDays, 'r', dayKeys, dims, `select ${[...dayKeys, ...dims].join(', ')} from ${n}_dimension_day_sums`,
+    ['campaign_id', 'key', 'dimension', 'day', ...extra, 'handle']);
+  let handleRows = `${n}_dims`;
   if (s.handleDimensionHours) {
-    ctes[`${n}_handle_dimension_hours`] = upsert(s.handleDimensionHours, 'r', ['handle', 'dimension', 'hour', 'key', ...extra], dims,
-      `select handle, dimension, hour, key${extra.map((k) => `, ${k}`).join('')}, ${sumOf(dims)} from ${n}_dims group by ${seq(4 + extra.length)}`,
-      ['handle', 'dimension', 'hour', 'key', ...extra]);
+    const keys = ['handle', 'dimension', 'hour', 'key', ...extra];
+    handleRows = `${n}_handle_hour_sums`;
+    ctes[handleRows] = `select ${keys.join(', ')}, ${sumOf(dims)} from ${n}_dims group by ${seq(keys.length)}`;
+    ctes[`${n}_handle_dimension_hours`] = upsert(s.handleDimensionHours, 'r', keys, dims, `select ${[...keys, ...dims].join(', ')} from ${handleRows}`,
+      ['key', 'dimension', 'hour', ...extra, 'handle']);
   }
+  ctes[`${n}_handle_dimension_days`] = upsert(s.handleDimensionDays, 'r', ['handle', 'dimension', 'day', 'key', ...extra], dims,
+    `select handle, dimension, (hour at time zone 'UTC')::date as day, key${extras}, ${sumOf(dims)} from ${handleRows} group by ${seq(4 + extra.length)}`,
+    ['key', 'dimension', 'day', ...extra, 'handle']);
   return Object.entries(ctes).map(([name, sql]) => `${name} as (${sql})`).join(',\n');
 }
 

@@ -43,7 +43,8 @@ export interface ClickRow {
 // written with ON CONFLICT DO NOTHING, adding nothing twice, and so is a fresh batch whose plain insert
 // failed on the key. The plain insert for fresh batches, because a speculative insertion costs every row
 // ~15 % more and nearly every batch is new.
-// Rollup rows are upserted in key order, so two processes flushing at once lock them in the same order (no deadlock).
+// Rollup rows are upserted in one fixed order of their keys, so two processes flushing at once lock them in the same order
+// (no deadlock); campaign_stats too, the campaign first as in the rollups (rollup-sql.ts: bytewise, the key that differs first).
 const insertBatch = (onConflict: string) => `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
@@ -64,7 +65,7 @@ with ins as (
 ), ${clickRollupCtes('rollup_source')},
 stats as (
   insert into campaign_stats (handle, campaign_id, last_click_at)
-  select handle, campaign_id, max(occurred_at) from ins group by 1, 2 order by 1, 2
+  select handle collate "C", campaign_id collate "C", max(occurred_at) from ins group by 1, 2 order by 2, 1
   on conflict (handle, campaign_id) do update
      set last_click_at = greatest(campaign_stats.last_click_at, excluded.last_click_at)
 ), click_source as (
