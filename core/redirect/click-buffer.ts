@@ -65,7 +65,10 @@ with ins as (
 ), ${clickRollupCtes('rollup_source')},
 stats as (
   insert into campaign_stats (handle, campaign_id, last_click_at)
-  select handle collate "C", campaign_id collate "C", max(occurred_at) from ins group by 1, 2 order by 2, 1
+  -- Grouped in a subquery, which PostgreSQL hashes: only the batch's campaigns are sorted, not every click.
+  select handle, campaign_id, at from (
+    select handle collate "C" as handle, campaign_id collate "C" as campaign_id, max(occurred_at) as at from ins group by 1, 2
+  ) s order by campaign_id, handle
   on conflict (handle, campaign_id) do update
      set last_click_at = greatest(campaign_stats.last_click_at, excluded.last_click_at)
 ), click_source as (
