@@ -17,6 +17,7 @@ interface Bench {
 
 const benches: Record<string, Bench> = {
   redirect: { run: async () => (await import('./redirect.ts')).runRedirectBench() },
+  flush: { run: async () => (await import('./flush.ts')).runFlushBench() },
   conversions: { run: async () => (await import('./conversions.ts')).runConversionsBench() },
   analytics: { run: async () => (await import('./analytics.ts')).runAnalyticsBench(), quick: ['--clicks', '1000000', '--conversions', '20000', '--export-rows', '200000', '--calls', '30'] },
   webhooks: {

@@ -1,0 +1,71 @@
+// `npm run bench -- flush [--clicks 100000] [--rounds 2] [--against CHECKOUT]`: PostgreSQL's CPU per stored click of the
+// click flush (the rows, the rollups, last-click times, click commissions), from /proc of its backend, for the redirect
+// bench's traffic (one link, one kind of visitor) and for a network's (100 campaigns, varied visitors), in batches of
+// 1,000 (a saturated server) and 100 (a flush every 100 ms at ~1,000 clicks a second). Each figure is a run of
+// flush-cost.ts in a process of its own, on a database of its own; rounds alternate the cases, and with --against
+// another checkout's flush statement alternates with this one's (an A/B within one run; docs/performance.md).
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import { arg, isMain, printTable, QUICK, ROOT, sized, writeResult, type SummaryRow } from './support.ts';
+
+interface Case {
+  traffic: 'one' | 'spread';
+  batch: number;
+}
+const CASES: Case[] = [
+  { traffic: 'one', batch: 1000 },
+  { traffic: 'spread', batch: 1000 },
+  { traffic: 'spread', batch: 100 },
+];
+
+function measure(tree: string, c: Case, clicks: number): { pg: number; node: number } {
+  const total = c.batch === 100 ? Math.round(clicks / 3) : clicks; // small batches cost more a click: fewer of them
+  const out = execFileSync(process.execPath, [join(ROOT, 'scripts/bench/flush-cost.ts'), tree, String(total), String(c.batch), c.traffic, 'message'], { encoding: 'utf8' });
+  const r = JSON.parse(out.trim().split('\n').at(-1)!) as { pgCpuUsPerClick: number; nodeCpuUsPerClick: number };
+  return { pg: r.pgCpuUsPerClick, node: r.nodeCpuUsPerClick };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+const label = (c: Case) => `${c.traffic === 'one' ? 'one link' : '100 campaigns'}, batches of ${c.batch}`;
+
+export async function runFlushBench() {
+  const clicks = sized('clicks', 100_000, 30_000);
+  const rounds = arg('rounds', QUICK ? 1 : 2);
+  const i = process.argv.indexOf('--against');
+  const against = i > 0 ? process.argv[i + 1] : null;
+  const trees = against ? [ROOT, against] : [ROOT];
+  const runs = new Map<string, { pg: number[]; node: number[] }>();
+  for (let round = 0; round < rounds; round++) {
+    for (const c of CASES) {
+      // A B, then B A: whichever goes first in a round does not favour one side.
+      for (const tree of round % 2 ? [...trees].reverse() : trees) {
+        const key = `${tree}\t${label(c)}`;
+        const m = measure(tree, c, clicks);
+        const seen = runs.get(key) ?? { pg: [], node: [] };
+        seen.pg.push(m.pg);
+        seen.node.push(m.node);
+        runs.set(key, seen);
+        console.log(`round ${round + 1}/${rounds}: ${tree === ROOT ? 'this checkout' : tree}, ${label(c)}: PostgreSQL ${m.pg} µs a click, node ${m.node}`);
+      }
+    }
+  }
+  const rows = CASES.map((c) => {
+    const mine = runs.get(`${ROOT}\t${label(c)}`)!;
+    const other = against ? runs.get(`${against}\t${label(c)}`)! : null;
+    return {
+      traffic: label(c),
+      'PG µs/click': median(mine.pg),
+      'node µs/click': median(mine.node),
+      ...(other ? { 'against: PG µs/click': median(other.pg), 'PG vs against': Number((median(mine.pg) / median(other.pg)).toFixed(2)) } : {}),
+      runs: mine.pg.join(' / '),
+    };
+  });
+  printTable(rows);
+  const summary: SummaryRow[] = rows.map((r) => ({
+    path: `click flush, PostgreSQL CPU a stored click: ${r.traffic}`, tenx: `${r['PG µs/click']} µs`, limit: '', ratio: null, goal: 'say (the redirect bench stores one link\'s clicks)', ok: null,
+  }));
+  console.log(`wrote ${writeResult('flush', { clicks, rounds, against, rows, summary })}`);
+  return { rows, summary };
+}
+
+if (isMain(import.meta.url)) await runFlushBench();
