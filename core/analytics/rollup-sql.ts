@@ -60,15 +60,13 @@ const CONVERSIONS: Spec = {
   dimensionSums: ['conversions', 'verified_conversions', 'value'],
 };
 
-/** `expr collate "C" as name`: a text key compared bytewise. */
-const bytewise = (expr: string, name = expr) => `${expr} collate "C" as ${name}`;
-
 const seq = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + from).join(', ');
 
 /**
- * `keys` are the unique key's columns; `order`, the same columns in the order the rows are sorted, grouped and locked in:
- * the key that differs most within a batch first (a batch's rows share its handle), so most comparisons end at the first
- * key, which a sort keeps beside the row; every later key is read back out of the row.
+ * `keys` are the unique key's columns; `order`, the same columns in the order the rows are sorted and locked in: the key
+ * that varies most within a batch first (most of a batch's rows share a handle, so it comes last), so most comparisons
+ * end at the first key, which a sort keeps beside the row; every later key is read back out of the row. One fixed order
+ * per table, in every process: two batches lock shared rows in the same order.
  */
 function upsert(table: string, alias: string, keys: string[], sums: string[], select: string, order: string[]): string {
   return `insert into ${table} as ${alias} (${[...keys, ...sums].join(', ')})
@@ -91,11 +89,9 @@ function rollupCtes(s: Spec, source: string): string {
   const n = s.name;
   const ctes: Record<string, string> = {};
   // One row per (campaign, hour, extra keys, dimension values) of the batch: every later upsert sums these.
-  // Its text keys compare bytewise (collation "C") from here on: memcmp and abbreviated keys in every later sort and
-  // group, not the database's collation (strcoll per comparison on a libc locale).
   const hourKeys = ['handle', 'campaign_id', 'hour', ...extra];
-  ctes[`${n}_base`] = `select ${bytewise('handle')}, ${bytewise('campaign_id')}, date_trunc('hour', at, 'UTC') as hour${extra.map((k) => `, ${bytewise(k)}`).join('')},
-        ${bytewise('country::text', 'country')}, ${bytewise('segment')}, ${bytewise('source')}, ${bytewise('browser')}, ${bytewise('os')}, ${Object.entries(s.sums).map(([c, e]) => `${e} as ${c}`).join(', ')}
+  ctes[`${n}_base`] = `select handle, campaign_id, date_trunc('hour', at, 'UTC') as hour${extras},
+        country::text as country, segment, source, browser, os, ${Object.entries(s.sums).map(([c, e]) => `${e} as ${c}`).join(', ')}
       from ${source} group by ${seq(hourKeys.length + 5)}`;
   // Where the spec keeps hours, the base rows are summed by campaign hour once, and the days and totals are summed from
   // those few rows rather than sorted out of every base row again; likewise the handle-wide dimension hours and days.
@@ -114,7 +110,7 @@ function rollupCtes(s: Spec, source: string): string {
     ['campaign_id', ...extra, 'handle']);
   ctes[`${n}_dims`] = `select b.handle, b.campaign_id, b.hour${extra.map((k) => `, b.${k}`).join('')}, x.dimension, x.key, ${dims.map((c) => `b.${c}`).join(', ')}
       from ${n}_base b
-      cross join lateral (values ${DIMENSIONS.map((d) => `('${d}' collate "C", b.${d})`).join(', ')}) as x(dimension, key)`;
+      cross join lateral (values ${DIMENSIONS.map((d) => `('${d}', b.${d})`).join(', ')}) as x(dimension, key)`;
   // Summed in a CTE of their own, which PostgreSQL hashes: only the sums are sorted for the upsert, not every dimension row.
   const dayKeys = ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra];
   ctes[`${n}_dimension_day_sums`] = `select handle, dimension, campaign_id, (hour at time zone 'UTC')::date as day, key${extras}, ${sumOf(dims)}

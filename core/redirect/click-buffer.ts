@@ -44,7 +44,7 @@ export interface ClickRow {
 // failed on the key. The plain insert for fresh batches, because a speculative insertion costs every row
 // ~15 % more and nearly every batch is new.
 // Rollup rows are upserted in one fixed order of their keys, so two processes flushing at once lock them in the same order
-// (no deadlock); campaign_stats too, the campaign first as in the rollups (rollup-sql.ts: bytewise, the key that differs first).
+// (no deadlock); campaign_stats too, the campaign first as in the rollups (rollup-sql.ts: the key that varies most first).
 const insertBatch = (onConflict: string) => `
 with ins as (
   insert into clicks (click_id, handle, campaign_id, occurred_at, country, segment, device, source, referrer_host,
@@ -67,7 +67,7 @@ stats as (
   insert into campaign_stats (handle, campaign_id, last_click_at)
   -- Grouped in a subquery, which PostgreSQL hashes: only the batch's campaigns are sorted, not every click.
   select handle, campaign_id, at from (
-    select handle collate "C" as handle, campaign_id collate "C" as campaign_id, max(occurred_at) as at from ins group by 1, 2
+    select handle, campaign_id, max(occurred_at) as at from ins group by 1, 2
   ) s order by campaign_id, handle
   on conflict (handle, campaign_id) do update
      set last_click_at = greatest(campaign_stats.last_click_at, excluded.last_click_at)

@@ -1,9 +1,10 @@
 // `npm run bench -- flush [--clicks 100000] [--rounds 2] [--against CHECKOUT]`: PostgreSQL's CPU per stored click of the
-// click flush (the rows, the rollups, last-click times, click commissions), from /proc of its backend, for the redirect
-// bench's traffic (one link, one kind of visitor) and for a network's (100 campaigns, varied visitors), in batches of
-// 1,000 (a saturated server) and 100 (a flush every 100 ms at ~1,000 clicks a second). Each figure is a run of
-// flush-cost.ts in a process of its own, on a database of its own; rounds alternate the cases, and with --against
-// another checkout's flush statement alternates with this one's (an A/B within one run; docs/performance.md).
+// click flush (the rows, the rollups, last-click times; its campaigns have no partner, so no click commissions), from
+// /proc of its backend, for the redirect bench's traffic (one link, one kind of visitor) and for a network's (100
+// campaigns, varied visitors), in batches of 1,000 (a saturated server) and 100 (a flush every 100 ms at ~1,000 clicks
+// a second). Each figure is a run of flush-cost.ts in a process of its own, on a database of its own; rounds alternate
+// the cases, and with --against another checkout's flush statement alternates with this one's (an A/B within one run;
+// docs/performance.md).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { arg, isMain, printTable, QUICK, ROOT, sized, writeResult, type SummaryRow } from './support.ts';
@@ -25,7 +26,12 @@ function measure(tree: string, c: Case, clicks: number): { pg: number; node: num
   return { pg: r.pgCpuUsPerClick, node: r.nodeCpuUsPerClick };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** The middle run; of an even number, the mean of the two middle ones. */
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : Math.round(((s[m - 1] + s[m]) / 2) * 10) / 10;
+}
 const label = (c: Case) => `${c.traffic === 'one' ? 'one link' : '100 campaigns'}, batches of ${c.batch}`;
 
 export async function runFlushBench() {
