@@ -1,5 +1,5 @@
 // PostgreSQL CPU per stored click of the click flush (insert + rollups + stats + commissions), from
-// /proc of its backend: `node scripts/bench/flush-cost.ts <checkout> [clicks] [batch] [spread|one] [message]`. Pass two
+// /proc of its backend: `node scripts/bench/flush-cost.ts <checkout> [clicks] [batch] [spread|one] [message] [partners]`. Pass two
 // checkouts (e.g. main and a branch) one after the other to compare their flush statements; CPU time,
 // unlike latency, survives a busy box. Clicks are recent (every flush writes the current hours). `spread`
 // (the default): 100 campaigns and varied visitors; `one`: the redirect bench's traffic, one campaign, one
@@ -11,6 +11,8 @@ const batchSize = Number(process.argv[4] ?? 1000);
 const one = process.argv[5] === 'one';
 // `message`: the batch as one simple-query message (begin, locks, execute with literals, commit), as a server on PostgreSQL sends it.
 const oneMessage = process.argv[6] === 'message';
+// `partners`: every campaign held by a partner of its own, and a handle-wide click reward (a CPC): each batch writes click commissions.
+const partners = process.argv[7] === 'partners';
 const pg = (await import(`${tree}/node_modules/pg/lib/index.js`)).default;
 const pino = (await import(`${tree}/node_modules/pino/pino.js`)).default;
 const { initOrm } = await import(`${tree}/core/db/orm.ts`);
@@ -25,6 +27,11 @@ const pool = new pg.Pool({ connectionString: db.url, max: 1 });
 await pool.query(`insert into tenants (handle, name, reporting_currency) values ('h', 'H', 'USD')`);
 await pool.query(`insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug, destination_url)
   select 'h', 'c' || i, 'AFFILIATE_CLICKOUT', 'ACTIVE', 'custom_webhook', 'affiliate_click', 'c' || i, 'https://m.example/' from generate_series(0, 99) i`);
+if (partners) {
+  await pool.query(`insert into partners (handle, partner_id, name) select 'h', 'p' || i, 'Partner ' || i from generate_series(0, 99) i`);
+  await pool.query(`update campaigns set partner_id = 'p' || substr(campaign_id, 2), partner_since = now() - interval '1 day'`);
+  await pool.query(`insert into reward_rules (handle, reward_id, event, type, amount, currency) values ('h', 'cpc', 'click', 'flat', 0.05, 'USD')`);
+}
 const pid = (await pool.query('select pg_backend_pid() as p')).rows[0].p;
 const ticks = () => { const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' '); return Number(f[11]) + Number(f[12]); };
 const UAS = ['Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
@@ -54,8 +61,10 @@ for (let done = 0; done < total; done += batchSize) {
   await buffer.flush();
 }
 const pgUs = ((ticks() - t0) * 10_000) / total; const c = process.cpuUsage(c0);
-console.log(JSON.stringify({ tree, traffic: one ? 'one' : 'spread', oneMessage, total, batchSize, pgCpuUsPerClick: Math.round(pgUs * 10) / 10, nodeCpuUsPerClick: Math.round(((c.user + c.system) / total) * 10) / 10, wallMs: Math.round(performance.now() - w0) }));
+console.log(JSON.stringify({ tree, traffic: one ? 'one' : 'spread', oneMessage, partners, total, batchSize, pgCpuUsPerClick: Math.round(pgUs * 10) / 10, nodeCpuUsPerClick: Math.round(((c.user + c.system) / total) * 10) / 10, wallMs: Math.round(performance.now() - w0) }));
 await buffer.close(1000);
+// The click commissions written (the `partners` case): a check that the case measured what it says.
+if (partners) console.error(`click commissions: ${(await pool.query(`select coalesce(sum(quantity), 0)::int as n from commissions where type = 'click'`)).rows[0].n} clicks`);
 await pool.end();
 await db.drop();
 process.exit(0);

@@ -1,8 +1,8 @@
 // `npm run bench -- flush [--clicks 100000] [--rounds 2] [--against CHECKOUT]`: PostgreSQL's CPU per stored click of the
-// click flush (the rows, the rollups, last-click times; its campaigns have no partner, so no click commissions), from
-// /proc of its backend, for the redirect bench's traffic (one link, one kind of visitor) and for a network's (100
-// campaigns, varied visitors), in batches of 1,000 (a saturated server) and 100 (a flush every 100 ms at ~1,000 clicks
-// a second). Each figure is a run of flush-cost.ts in a process of its own, on a database of its own; rounds alternate
+// click flush (the rows, the rollups, last-click times, and click commissions where campaigns are held by partners with a
+// click reward), from /proc of its backend, for the redirect bench's traffic (one link, one kind of visitor) and for a
+// network's (100 campaigns, varied visitors; also each held by a partner, with a click reward), in batches of 1,000 (a
+// saturated server) and 100 (a flush every 100 ms at ~1,000 clicks a second). Each figure is a run of flush-cost.ts in a process of its own, on a database of its own; rounds alternate
 // the cases, and with --against another checkout's flush statement alternates with this one's (an A/B within one run;
 // docs/performance.md).
 import { execFileSync } from 'node:child_process';
@@ -12,16 +12,19 @@ import { arg, isMain, printTable, QUICK, ROOT, sized, writeResult, type SummaryR
 interface Case {
   traffic: 'one' | 'spread';
   batch: number;
+  /** Every campaign held by a partner, and a click reward: the flush writes click commissions too. */
+  partners?: boolean;
 }
 const CASES: Case[] = [
   { traffic: 'one', batch: 1000 },
   { traffic: 'spread', batch: 1000 },
+  { traffic: 'spread', batch: 1000, partners: true },
   { traffic: 'spread', batch: 100 },
 ];
 
 function measure(tree: string, c: Case, clicks: number): { pg: number; node: number } {
   const total = c.batch === 100 ? Math.round(clicks / 3) : clicks; // small batches cost more a click: fewer of them
-  const out = execFileSync(process.execPath, [join(ROOT, 'scripts/bench/flush-cost.ts'), tree, String(total), String(c.batch), c.traffic, 'message'], { encoding: 'utf8' });
+  const out = execFileSync(process.execPath, [join(ROOT, 'scripts/bench/flush-cost.ts'), tree, String(total), String(c.batch), c.traffic, 'message', ...(c.partners ? ['partners'] : [])], { encoding: 'utf8' });
   const r = JSON.parse(out.trim().split('\n').at(-1)!) as { pgCpuUsPerClick: number; nodeCpuUsPerClick: number };
   return { pg: r.pgCpuUsPerClick, node: r.nodeCpuUsPerClick };
 }
@@ -32,7 +35,8 @@ function median(xs: number[]): number {
   const m = s.length >> 1;
   return s.length % 2 ? s[m] : Math.round(((s[m - 1] + s[m]) / 2) * 10) / 10;
 }
-const label = (c: Case) => `${c.traffic === 'one' ? 'one link' : '100 campaigns'}, batches of ${c.batch}`;
+const label = (c: Case) =>
+  `${c.traffic === 'one' ? 'one link' : c.partners ? "100 campaigns, each a partner's, a click reward" : '100 campaigns'}, batches of ${c.batch}`;
 
 export async function runFlushBench() {
   const clicks = sized('clicks', 100_000, 30_000);
