@@ -108,25 +108,30 @@ function rollupCtes(s: Spec, source: string): string {
   ctes[`${n}_totals`] = upsert(s.totals, 'r', ['handle', 'campaign_id', ...extra], sums,
     `select handle, campaign_id${extras}, ${sumOf(sums)} from ${campaignRows} group by ${seq(2 + extra.length)}`,
     ['campaign_id', ...extra, 'handle']);
-  ctes[`${n}_dims`] = `select b.handle, b.campaign_id, b.hour${extra.map((k) => `, b.${k}`).join('')}, x.dimension, x.key, ${dims.map((c) => `b.${c}`).join(', ')}
-      from ${n}_base b
-      cross join lateral (values ${DIMENSIONS.map((d) => `('${d}', b.${d})`).join(', ')}) as x(dimension, key)`;
-  // Summed in a CTE of their own, which PostgreSQL hashes: only the sums are sorted for the upsert, not every dimension row.
+  // Each dimension's values, per campaign and day and (where the spec keeps them) per hour for the whole handle: one pass
+  // over the base rows, a grouping set per dimension.
+  const dimension = `case ${DIMENSIONS.map((d) => `when grouping(${d}) = 0 then '${d}'`).join(' ')} end`;
+  const key = `case ${DIMENSIONS.map((d) => `when grouping(${d}) = 0 then ${d}`).join(' ')} end`;
+  const sets = `grouping sets (${DIMENSIONS.map((d) => `(${d})`).join(', ')})`;
+  const day = `(hour at time zone 'UTC')::date`;
   const dayKeys = ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra];
-  ctes[`${n}_dimension_day_sums`] = `select handle, dimension, campaign_id, (hour at time zone 'UTC')::date as day, key${extras}, ${sumOf(dims)}
-       from ${n}_dims group by ${seq(dayKeys.length)}`;
+  ctes[`${n}_dimension_day_sums`] = `select handle, ${dimension} as dimension, campaign_id, ${day} as day, ${key} as key${extras}, ${sumOf(dims)}
+       from ${n}_base group by handle, campaign_id, ${day}${extras}, ${sets}`;
   ctes[`${n}_dimension_days`] = upsert(s.dimensionDays, 'r', dayKeys, dims, `select ${[...dayKeys, ...dims].join(', ')} from ${n}_dimension_day_sums`,
     ['campaign_id', 'key', 'dimension', 'day', ...extra, 'handle']);
-  let handleRows = `${n}_dims`;
+  // The handle-wide days: from its hour sums where the spec keeps them, else from the campaigns' day sums.
+  let handleRows = `${n}_dimension_day_sums`;
+  let handleDay = 'day';
   if (s.handleDimensionHours) {
     const keys = ['handle', 'dimension', 'hour', 'key', ...extra];
     handleRows = `${n}_handle_hour_sums`;
-    ctes[handleRows] = `select ${keys.join(', ')}, ${sumOf(dims)} from ${n}_dims group by ${seq(keys.length)}`;
+    handleDay = day;
+    ctes[handleRows] = `select handle, ${dimension} as dimension, hour, ${key} as key${extras}, ${sumOf(dims)} from ${n}_base group by handle, hour${extras}, ${sets}`;
     ctes[`${n}_handle_dimension_hours`] = upsert(s.handleDimensionHours, 'r', keys, dims, `select ${[...keys, ...dims].join(', ')} from ${handleRows}`,
       ['key', 'dimension', 'hour', ...extra, 'handle']);
   }
   ctes[`${n}_handle_dimension_days`] = upsert(s.handleDimensionDays, 'r', ['handle', 'dimension', 'day', 'key', ...extra], dims,
-    `select handle, dimension, (hour at time zone 'UTC')::date as day, key${extras}, ${sumOf(dims)} from ${handleRows} group by ${seq(4 + extra.length)}`,
+    `select handle, dimension, ${handleDay} as day, key${extras}, ${sumOf(dims)} from ${handleRows} group by ${seq(4 + extra.length)}`,
     ['key', 'dimension', 'day', ...extra, 'handle']);
   return Object.entries(ctes).map(([name, sql]) => `${name} as (${sql})`).join(',\n');
 }
