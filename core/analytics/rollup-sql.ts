@@ -68,12 +68,16 @@ const seq = (n: number, from = 1) => Array.from({ length: n }, (_, i) => i + fro
  * end at the first key, which a sort keeps beside the row; every later key is read back out of the row. One fixed order
  * per table, in every process: two batches lock shared rows in the same order.
  */
-function upsert(table: string, alias: string, keys: string[], sums: string[], select: string, order: string[]): string {
-  return `insert into ${table} as ${alias} (${[...keys, ...sums].join(', ')})
+function upsert(table: string, keys: string[], sums: string[], select: string, order: string[]): string {
+  return `insert into ${table} as r (${[...keys, ...sums].join(', ')})
     ${select}
     order by ${order.join(', ')}
-    on conflict (${keys.join(', ')}) do update set ${sums.map((s) => `${s} = ${alias}.${s} + excluded.${s}`).join(', ')}`;
+    on conflict (${keys.join(', ')}) do update set ${sums.map((s) => `${s} = r.${s} + excluded.${s}`).join(', ')}`;
 }
+
+/** The upsert of rows already summed by `keys` in the CTE `rows`. */
+const upsertSummed = (table: string, keys: string[], sums: string[], rows: string, order: string[]) =>
+  upsert(table, keys, sums, `select ${[...keys, ...sums].join(', ')} from ${rows}`, order);
 
 /**
  * CTEs (each `name as (...)`, comma-separated, to follow a WITH's earlier CTEs) that fold the rows
@@ -86,6 +90,7 @@ function rollupCtes(s: Spec, source: string): string {
   const dims = s.dimensionSums;
   const sumOf = (cols: string[]) => cols.map((c) => `sum(${c}) as ${c}`).join(', ');
   const extras = extra.map((k) => `, ${k}`).join('');
+  const day = `(hour at time zone 'UTC')::date`;
   const n = s.name;
   const ctes: Record<string, string> = {};
   // One row per (campaign, hour, extra keys, dimension values) of the batch: every later upsert sums these.
@@ -94,18 +99,17 @@ function rollupCtes(s: Spec, source: string): string {
         country::text as country, segment, source, browser, os, ${Object.entries(s.sums).map(([c, e]) => `${e} as ${c}`).join(', ')}
       from ${source} group by ${seq(hourKeys.length + 5)}`;
   // Where the spec keeps hours, the base rows are summed by campaign hour once, and the days and totals are summed from
-  // those few rows rather than sorted out of every base row again; likewise the handle-wide dimension hours and days.
+  // those few rows rather than sorted out of every base row again.
   let campaignRows = `${n}_base`;
   if (s.hours) {
     campaignRows = `${n}_hour_sums`;
     ctes[campaignRows] = `select ${hourKeys.join(', ')}, ${sumOf(sums)} from ${n}_base group by ${seq(hourKeys.length)}`;
-    ctes[`${n}_hours`] = upsert(s.hours, 'r', hourKeys, sums, `select ${[...hourKeys, ...sums].join(', ')} from ${campaignRows}`,
-      ['campaign_id', 'hour', ...extra, 'handle']);
+    ctes[`${n}_hours`] = upsertSummed(s.hours, hourKeys, sums, campaignRows, ['campaign_id', 'hour', ...extra, 'handle']);
   }
-  ctes[`${n}_days`] = upsert(s.days, 'r', ['handle', 'campaign_id', 'day', ...extra], sums,
-    `select handle, campaign_id, (hour at time zone 'UTC')::date as day${extras}, ${sumOf(sums)} from ${campaignRows} group by ${seq(3 + extra.length)}`,
+  ctes[`${n}_days`] = upsert(s.days, ['handle', 'campaign_id', 'day', ...extra], sums,
+    `select handle, campaign_id, ${day} as day${extras}, ${sumOf(sums)} from ${campaignRows} group by ${seq(3 + extra.length)}`,
     ['campaign_id', 'day', ...extra, 'handle']);
-  ctes[`${n}_totals`] = upsert(s.totals, 'r', ['handle', 'campaign_id', ...extra], sums,
+  ctes[`${n}_totals`] = upsert(s.totals, ['handle', 'campaign_id', ...extra], sums,
     `select handle, campaign_id${extras}, ${sumOf(sums)} from ${campaignRows} group by ${seq(2 + extra.length)}`,
     ['campaign_id', ...extra, 'handle']);
   // Each dimension's values, per campaign and day and (where the spec keeps them) per hour for the whole handle: one pass
@@ -113,12 +117,10 @@ function rollupCtes(s: Spec, source: string): string {
   const dimension = `case ${DIMENSIONS.map((d) => `when grouping(${d}) = 0 then '${d}'`).join(' ')} end`;
   const key = `case ${DIMENSIONS.map((d) => `when grouping(${d}) = 0 then ${d}`).join(' ')} end`;
   const sets = `grouping sets (${DIMENSIONS.map((d) => `(${d})`).join(', ')})`;
-  const day = `(hour at time zone 'UTC')::date`;
   const dayKeys = ['handle', 'dimension', 'campaign_id', 'day', 'key', ...extra];
   ctes[`${n}_dimension_day_sums`] = `select handle, ${dimension} as dimension, campaign_id, ${day} as day, ${key} as key${extras}, ${sumOf(dims)}
        from ${n}_base group by handle, campaign_id, ${day}${extras}, ${sets}`;
-  ctes[`${n}_dimension_days`] = upsert(s.dimensionDays, 'r', dayKeys, dims, `select ${[...dayKeys, ...dims].join(', ')} from ${n}_dimension_day_sums`,
-    ['campaign_id', 'key', 'dimension', 'day', ...extra, 'handle']);
+  ctes[`${n}_dimension_days`] = upsertSummed(s.dimensionDays, dayKeys, dims, `${n}_dimension_day_sums`, ['campaign_id', 'key', 'dimension', 'day', ...extra, 'handle']);
   // The handle-wide days: from its hour sums where the spec keeps them, else from the campaigns' day sums.
   let handleRows = `${n}_dimension_day_sums`;
   let handleDay = 'day';
@@ -127,10 +129,9 @@ function rollupCtes(s: Spec, source: string): string {
     handleRows = `${n}_handle_hour_sums`;
     handleDay = day;
     ctes[handleRows] = `select handle, ${dimension} as dimension, hour, ${key} as key${extras}, ${sumOf(dims)} from ${n}_base group by handle, hour${extras}, ${sets}`;
-    ctes[`${n}_handle_dimension_hours`] = upsert(s.handleDimensionHours, 'r', keys, dims, `select ${[...keys, ...dims].join(', ')} from ${handleRows}`,
-      ['key', 'dimension', 'hour', ...extra, 'handle']);
+    ctes[`${n}_handle_dimension_hours`] = upsertSummed(s.handleDimensionHours, keys, dims, handleRows, ['key', 'dimension', 'hour', ...extra, 'handle']);
   }
-  ctes[`${n}_handle_dimension_days`] = upsert(s.handleDimensionDays, 'r', ['handle', 'dimension', 'day', 'key', ...extra], dims,
+  ctes[`${n}_handle_dimension_days`] = upsert(s.handleDimensionDays, ['handle', 'dimension', 'day', 'key', ...extra], dims,
     `select handle, dimension, ${handleDay} as day, key${extras}, ${sumOf(dims)} from ${handleRows} group by ${seq(4 + extra.length)}`,
     ['key', 'dimension', 'day', ...extra, 'handle']);
   return Object.entries(ctes).map(([name, sql]) => `${name} as (${sql})`).join(',\n');

@@ -2,12 +2,12 @@
 // click flush (the rows, the rollups, last-click times, and click commissions where campaigns are held by partners with a
 // click reward), from /proc of its backend, for the redirect bench's traffic (one link, one kind of visitor) and for a
 // network's (100 campaigns, varied visitors; also each held by a partner, with a click reward), in batches of 1,000 (a
-// saturated server) and 100 (a flush every 100 ms at ~1,000 clicks a second). Each figure is a run of flush-cost.ts in a process of its own, on a database of its own; rounds alternate
-// the cases, and with --against another checkout's flush statement alternates with this one's (an A/B within one run;
-// docs/performance.md).
+// saturated server) and 100 (a flush every 100 ms at ~1,000 clicks a second). Each figure is a run of flush-cost.ts in a
+// process of its own, on a database of its own; rounds alternate the cases, and with --against another checkout's flush
+// statement alternates with this one's (an A/B within one run; docs/performance.md).
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { arg, isMain, printTable, QUICK, ROOT, sized, writeResult, type SummaryRow } from './support.ts';
+import { arg, argValue, isMain, median, printTable, QUICK, ROOT, sized, writeResult, type SummaryRow } from './support.ts';
 
 interface Case {
   traffic: 'one' | 'spread';
@@ -29,20 +29,14 @@ function measure(tree: string, c: Case, clicks: number): { pg: number; node: num
   return { pg: r.pgCpuUsPerClick, node: r.nodeCpuUsPerClick };
 }
 
-/** The middle run; of an even number, the mean of the two middle ones. */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : Math.round(((s[m - 1] + s[m]) / 2) * 10) / 10;
-}
+const r1 = (x: number) => Math.round(x * 10) / 10;
 const label = (c: Case) =>
   `${c.traffic === 'one' ? 'one link' : c.partners ? "100 campaigns, each a partner's, a click reward" : '100 campaigns'}, batches of ${c.batch}`;
 
 export async function runFlushBench() {
   const clicks = sized('clicks', 100_000, 30_000);
   const rounds = arg('rounds', QUICK ? 1 : 2);
-  const i = process.argv.indexOf('--against');
-  const against = i > 0 ? process.argv[i + 1] : null;
+  const against = argValue('--against') ?? null;
   const trees = against ? [ROOT, against] : [ROOT];
   const runs = new Map<string, { pg: number[]; node: number[] }>();
   for (let round = 0; round < rounds; round++) {
@@ -64,9 +58,9 @@ export async function runFlushBench() {
     const other = against ? runs.get(`${against}\t${label(c)}`)! : null;
     return {
       traffic: label(c),
-      'PG µs/click': median(mine.pg),
-      'node µs/click': median(mine.node),
-      ...(other ? { 'against: PG µs/click': median(other.pg), 'PG vs against': Number((median(mine.pg) / median(other.pg)).toFixed(2)) } : {}),
+      'PG µs/click': r1(median(mine.pg)),
+      'node µs/click': r1(median(mine.node)),
+      ...(other ? { 'against: PG µs/click': r1(median(other.pg)), 'PG vs against': Number((median(mine.pg) / median(other.pg)).toFixed(2)) } : {}),
       runs: mine.pg.join(' / '),
     };
   });

@@ -12,8 +12,8 @@ import pg from 'pg';
 import { createTestDatabase, dropRedisKeys } from '../../test/support/database.ts';
 import { PERF_NODE_ARGS, perfRecord, perfRecordDir, printPerfSummary } from './perf-record.ts';
 import {
-  autocannon, cpuDelta, gcSeconds, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
-  threadCpuMicros, threadRunQueueMicros, writeResult, type LoadResult, type ServerProcess, type SummaryRow,
+  argValue, autocannon, cpuDelta, gcSeconds, isMain, machineCpu, perfStat, pgBackendsCpu, printTable, processCpu, QUICK, sized, startBareProcess, startTenxProcess,
+  median, threadCpuMicros, threadRunQueueMicros, writeResult, type LoadResult, type ServerProcess, type SummaryRow,
 } from './support.ts';
 
 const ADMIN = 'bench-admin-token-0123456789abcdefghijklmnop';
@@ -115,7 +115,6 @@ async function measure(server: ServerProcess, path: string, opts: { connections:
   return { ...load, served, processUs, sysUs, pgUs, mainBusy, mainWaiting, machineIdle, gcUs, ...(perfOut !== undefined && { perf: perfOut }) };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const r1 = (x: number) => Math.round(x * 10) / 10;
 
@@ -235,7 +234,7 @@ export async function benchRedirect(opts: { seconds?: number; connections?: numb
   const fig = (v: Variant) => {
     const ws = windows[v];
     return {
-      rps: median(ws.map((w) => w.rps)), p50: median(ws.map((w) => w.p50)), p99: median(ws.map((w) => w.p99)),
+      rps: Math.round(median(ws.map((w) => w.rps))), p50: median(ws.map((w) => w.p50)), p99: median(ws.map((w) => w.p99)),
       processUs: Math.round(median(ws.map((w) => w.processUs / w.served))), sysUs: Math.round(median(ws.map((w) => w.sysUs / w.served))), gcUs: r1(median(ws.map((w) => w.gcUs / w.served))), pgUs: Math.round(median(ws.map((w) => w.pgUs / w.served))),
       errors: ws.reduce((a, w) => a + w.errors, 0), served: ws.reduce((a, w) => a + w.served, 0),
       mainBusy: median(ws.map((w) => w.mainBusy)), mainWaiting: median(ws.map((w) => w.mainWaiting)), machineIdle: median(ws.map((w) => w.machineIdle)),
@@ -288,7 +287,6 @@ function summarize(f: Record<string, { rps: number; p99: number; processUs: numb
   return rows;
 }
 
-const argValue = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 
 /** --against: CPU per redirect of each round's pair of windows (this checkout, then the other), and their ratio. */
 function printPairs(mine: Window[] | undefined, other: Window[]) {

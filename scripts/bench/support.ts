@@ -68,6 +68,16 @@ export function arg(name: string, fallback: number): number {
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** A text option's value (`--against CHECKOUT`), else undefined. */
+export const argValue = (name: string) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
+
+/** The middle value; of an even number, the mean of the two middle ones. */
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
 export const isMain = (url: string) => process.argv[1] && resolve(process.argv[1]) === fileURLToPath(url);
 
 /** `--quick`: every bench shrinks to a short run (so `npm run bench -- all --quick` ends in ~10 min on a small box). */
