@@ -51,7 +51,9 @@ function statements(by: SubIdGroupBy, q: SubIdGroupQuery) {
   return [
     { text: `select ${key} as key, count(*) as clicks, count(*) filter (where not is_bot) as qualified from clicks where ${clicks} group by 1`, values: cp.values },
     {
-      text: `select ${key} as key, currency, count(*) as conversions, coalesce(sum(value), 0) as value, currency = ${rc} as reporting
+      // A conversion without a value counts in the reporting currency, as in the rollups (and the raw edge hours, range.ts).
+      text: `select ${key} as key, coalesce(currency, ${rc}) as currency, count(*) as conversions, coalesce(sum(value), 0) as value,
+                    coalesce(currency, ${rc}) = ${rc} as reporting
                from conversions where ${convs} group by 1, 2`,
       values: vp.values,
     },

@@ -132,17 +132,22 @@ describe('sub-IDs: sub1..sub5 from the partner link to the conversion (issue 14)
     await server.http.post(CONVERSIONS).send({ ctx: n1.ctx, eventType: 'affiliate_click', value: 10.1, currency: 'USD', idempotencyKey: 'g-1' }).expect(201);
     await server.http.post(CONVERSIONS).send({ ctx: n1.ctx, eventType: 'affiliate_click', value: 0.2, currency: 'USD', idempotencyKey: 'g-2' }).expect(201);
     await server.http.post(CONVERSIONS).send({ ctx: b1.ctx, eventType: 'affiliate_click', value: 5, currency: 'EUR', idempotencyKey: 'g-3' }).expect(201);
+    // Without a value: counted in the reporting currency at 0, as the funnel and groupBy=campaign count it.
+    await server.http.post(CONVERSIONS).send({ ctx: b1.ctx, eventType: 'affiliate_click', idempotencyKey: 'g-4' }).expect(201);
 
     const res = await server.http.get(`/v2/handles/${h.handle}/analytics?groupBy=sub1&campaignId=partner-alpha`).set(h.auth).expect(200);
     expect(res.body.data).to.deep.equal([
       { key: 'newsletter', clicks: 3, qualifiedClicks: 2, conversions: 2, revenue: 10.3, revenueByCurrency: { USD: 10.3 } },
       { key: '', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0, revenueByCurrency: {} },
       // EUR is not the handle's reporting currency (USD): counted, shown beside it, never added to revenue.
-      { key: 'banner', clicks: 1, qualifiedClicks: 1, conversions: 1, revenue: 0, revenueByCurrency: { EUR: 5 } },
+      { key: 'banner', clicks: 1, qualifiedClicks: 1, conversions: 2, revenue: 0, revenueByCurrency: { EUR: 5, USD: 0 } },
     ]);
+    const byCampaign = await server.http.get(`/v2/handles/${h.handle}/analytics?groupBy=campaign&campaignId=partner-alpha`).set(h.auth).expect(200);
+    expect(byCampaign.body.data[0]).to.include({ conversions: 4, revenue: 10.3 });
+    expect(byCampaign.body.data[0].revenueByCurrency).to.deep.equal({ EUR: 5, USD: 10.3 });
     const sub2 = await server.http.get(`/v2/handles/${h.handle}/analytics?groupBy=sub2&campaignId=partner-alpha`).set(h.auth).expect(200);
     expect(sub2.body.data).to.deep.equal([
-      { key: '', clicks: 4, qualifiedClicks: 3, conversions: 3, revenue: 10.3, revenueByCurrency: { EUR: 5, USD: 10.3 } },
+      { key: '', clicks: 4, qualifiedClicks: 3, conversions: 4, revenue: 10.3, revenueByCurrency: { EUR: 5, USD: 10.3 } },
       { key: 'other', clicks: 1, qualifiedClicks: 1, conversions: 0, revenue: 0, revenueByCurrency: {} },
     ]);
     // The window applies as everywhere else: nothing happened in 2020.
