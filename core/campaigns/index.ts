@@ -10,7 +10,7 @@ export type { Campaign, CampaignStatus } from './entities.ts';
 export { canonicalRules, redirectableUrl } from './destination.ts';
 export { SLUG_PATTERN, STATUSES } from './schemas.ts';
 // Who held a campaign when (analytics, click commissions).
-export { clickHeldBySql, HANDOVER_LOCKS, HANDOVER_LOCKS_SHARED_SQL, handoverBucket, handoverLocksSharedInline, partnerAtSql } from './partner-history.ts';
+export { clickHeldBySql, HANDOVER_LOCKS, HANDOVER_LOCKS_SHARED_SQL, handoverBucket, handoverLocksShared, partnerAtSql } from './partner-history.ts';
 
 export const campaignsModule: TenxModule = {
   name: 'campaigns',

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { ConversionsDb } from './db.ts';
 import { CLAIM_BATCH, statement } from './record-sql.ts';
-import { handoverLocksSharedInline } from '../campaigns/index.ts';
+import { handoverLocksShared } from '../campaigns/index.ts';
 import { GroupCommit } from '../db/group-commit.ts';
 import { transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
 import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
@@ -69,7 +69,7 @@ interface ClaimBatcherDeps {
   db: ConversionsDb;
   /**
    * PostgreSQL's pool (not embedded PGlite, one process, whose statements this module runs one at a time): each batch
-   * then runs in a transaction that first takes its campaigns' handover locks, shared (handoverLocksSharedInline, as
+   * then runs in a transaction that first takes its campaigns' handover locks, shared (handoverLocksShared, as
    * click batches take them: campaigns/partner-history.ts). A handover holds its campaign's lock exclusively from before
    * it dates itself to its commit, so a batch that got the lock either began before the handover (which then dates
    * itself after the batch committed) or sees it committed; and the batch's conversions are dated by a time CLAIM_BATCH
@@ -138,7 +138,7 @@ export class ClaimBatcher {
     type Row = CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null };
     const { pool } = this.deps;
     const { rows } = pool
-      ? await transactionInOneRoundTrip<Row>(pool, handoverLocksSharedInline(values[1] as string, values[5] as string), CLAIM_PREPARED, values)
+      ? await transactionInOneRoundTrip<Row>(pool, handoverLocksShared(values[1] as string, values[5] as string), CLAIM_PREPARED, values)
       : await this.deps.db.query<Row>(statement('conversions.claim', CLAIM_BATCH, values));
     const outcomes: ClaimOutcome[] = new Array(claims.length);
     for (const r of rows) {

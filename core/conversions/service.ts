@@ -126,7 +126,7 @@ export class ConversionService {
       db: deps.conversionsDb, pool: deps.embedded ? undefined : deps.pg, log: deps.log, maxInFlight, retentionDays: deps.config.idempotencyRetentionDays,
       maxPerClick: deps.config.maxConversionsPerClick,
     });
-    this.repeats = new RepeatBatcher({ db: deps.conversionsDb, log: deps.log });
+    this.repeats = new RepeatBatcher({ db: deps.conversionsDb, pool: deps.embedded ? undefined : deps.pg, log: deps.log });
   }
 
   /**

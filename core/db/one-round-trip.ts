@@ -8,6 +8,12 @@ export interface PreparedStatement {
   text: string;
 }
 
+/** A prepared statement and its values, run before the main one in the same message (a lock statement planned once). */
+export interface PreparedCall {
+  statement: PreparedStatement;
+  values: readonly unknown[];
+}
+
 const preparedOn = new WeakMap<PoolClient, Set<string>>();
 /** 26000: `execute` of a name this session has not prepared. */
 const INVALID_SQL_STATEMENT_NAME = '26000';
@@ -31,8 +37,15 @@ async function prepareOnce(client: PoolClient, statement: PreparedStatement): Pr
   names.add(statement.name);
 }
 
+/** `execute name(literals…)`: each value the escaped literal of its text form, which the statement's own casts type; null as NULL. */
+function executeText(statement: PreparedStatement, values: readonly unknown[]): string {
+  const args = values.map((v) => (v === null || v === undefined ? 'NULL' : escapeLiteral(String(v)))).join(', ');
+  return `execute ${statement.name}(${args})`;
+}
+
 /**
- * Runs `prelude` (statements with their values already inlined, or '') and then the prepared `statement` with `values`, in one
+ * Runs `prelude` (statements with their values already inlined, '', or a PreparedCall: a statement run in every such
+ * message is otherwise parsed and planned in each) and then the prepared `statement` with `values`, in one
  * transaction sent as one message: `begin; prelude; execute name(literals…); commit`. pg sends a query only after the
  * one before it has answered, so `begin`, a lock statement, the statement and `commit` sent one by one are four round
  * trips, each waiting for the other side's event loop (bench: ~25 % more conversions a second with one). Each value is
@@ -42,20 +55,22 @@ async function prepareOnce(client: PoolClient, statement: PreparedStatement): Pr
  * message is logged by PostgreSQL (log_min_error_statement) with its values, which a parameter's `$n` never showed.
  */
 export async function transactionInOneRoundTrip<R extends QueryResultRow>(
-  pool: Pick<Pool, 'connect'>, prelude: string, statement: PreparedStatement, values: readonly unknown[],
+  pool: Pick<Pool, 'connect'>, prelude: string | PreparedCall, statement: PreparedStatement, values: readonly unknown[],
 ): Promise<QueryResult<R>> {
   return onPooledClient(pool, async (client) => {
     try {
+      if (typeof prelude !== 'string') await prepareOnce(client, prelude.statement);
       await prepareOnce(client, statement);
-      const args = values.map((v) => (v === null || v === undefined ? 'NULL' : escapeLiteral(String(v)))).join(', ');
+      const first = typeof prelude === 'string' ? prelude : executeText(prelude.statement, prelude.values);
       // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
-      const text = ['begin', prelude, `execute ${statement.name}(${args})`, 'commit'].filter(Boolean).join('\n;\n');
+      const text = ['begin', first, executeText(statement, values), 'commit'].filter(Boolean).join('\n;\n');
       const results = (await client.query(text)) as unknown as QueryResult<R>[];
       if (results.at(-1)?.command !== 'COMMIT') throw new Error(`${statement.name}: the transaction's message did not end in its commit`);
       return results[results.length - 2];
     } catch (err) {
       // Deallocated behind our back (DISCARD ALL, a pooler in transaction mode): prepared again next time.
-      if ((err as { code?: string }).code === INVALID_SQL_STATEMENT_NAME) preparedOn.get(client)?.delete(statement.name);
+      // Which of the message's names is gone is not said: all are prepared again (a name still there is replaced).
+      if ((err as { code?: string }).code === INVALID_SQL_STATEMENT_NAME) preparedOn.delete(client);
       throw err; // onPooledClient rolls back
     }
   });

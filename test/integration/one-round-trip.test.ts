@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import pg from 'pg';
-import { transactionInOneRoundTrip, type PreparedStatement } from '../../core/db/one-round-trip.ts';
+import { transactionInOneRoundTrip, type PreparedCall, type PreparedStatement } from '../../core/db/one-round-trip.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 
 // The conversion claim's transaction as one message (core/db/one-round-trip.ts), against PostgreSQL itself.
@@ -96,6 +96,26 @@ describe('a transaction in one round trip', () => {
     const { rows } = await transactionInOneRoundTrip<{ id: number }>(pool, "insert into log values ('commented') -- a comment", insert, [6, 'x']);
     expect(rows.map((r) => r.id)).to.deep.equal([6]);
     expect((await pool.query("select count(*)::int as n from log where line = 'commented'")).rows).to.deep.equal([{ n: 1 }]);
+  });
+
+  it('a prepared prelude (the handover locks) runs in the message, is prepared once, and is prepared again after DEALLOCATE ALL', async () => {
+    const logLine: PreparedStatement = { name: 'test_log_line', text: 'insert into log values ($1::text || $2::text)' };
+    const prelude = (a: string, b: string): PreparedCall => ({ statement: logLine, values: [a, b] });
+    const plans = async () => (await pool.query<{ n: number }>(
+      `select coalesce(sum(generic_plans + custom_plans), 0)::int as n from pg_prepared_statements where name = '${logLine.name}'`,
+    )).rows[0].n;
+    for (let i = 0; i < 3; i++) await transactionInOneRoundTrip(pool, prelude('call-', String(i)), insert, [20 + i, `call ${i}`]);
+    expect((await pool.query("select line from log where line like 'call-%' order by line")).rows.map((r) => r.line)).to.deep.equal(['call-0', 'call-1', 'call-2']);
+    expect(await plans()).to.equal(3); // one prepared statement, executed three times
+    // A failing main statement rolls the prelude's write back too.
+    await transactionInOneRoundTrip(pool, prelude('call-', 'lost'), insert, [20, 'taken']).catch(() => null);
+    expect((await pool.query("select count(*)::int as n from log where line = 'call-lost'")).rows).to.deep.equal([{ n: 0 }]);
+    const client = await pool.connect();
+    await client.query('deallocate all');
+    client.release();
+    expect(await transactionInOneRoundTrip(pool, prelude('call-', 'gone'), insert, [30, 'x']).catch((e: unknown) => e)).to.have.property('code', '26000');
+    await transactionInOneRoundTrip(pool, prelude('call-', 'again'), insert, [30, 'y']);
+    expect((await pool.query("select count(*)::int as n from log where line = 'call-again'")).rows).to.deep.equal([{ n: 1 }]);
   });
 
   it("statement_timestamp() is the message's arrival, before the prelude; clock_timestamp() read in the statement comes after it", async () => {

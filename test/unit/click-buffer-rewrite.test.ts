@@ -20,8 +20,10 @@ function fakePool(opts: { fail?: number; conflictOnPlain?: boolean } = {}) {
   const inserts: string[] = [];
   const client = {
     async query(q: string | { name?: string }) {
-      const name = typeof q === 'string' ? /\bexecute (\w+)\(/.exec(q)?.[1] : q.name;
-      if (name && /click[-_]batch(?![-_]handover)/.test(name)) {
+      // One message executes the handover locks' prepared statement first, then the batch's.
+      const names = typeof q === 'string' ? [...q.matchAll(/\bexecute (\w+)\(/g)].map((m) => m[1]) : [q.name];
+      const name = names.find((n) => n && /click[-_]batch(?![-_]handover)/.test(n));
+      if (name) {
         inserts.push(name);
         if (opts.conflictOnPlain && !/again/.test(name)) throw Object.assign(new Error('duplicate key'), { code: '23505' });
       }
