@@ -7,6 +7,7 @@ import { conversionRollupCtes } from '../analytics/index.ts';
 import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInsert } from '../commissions/index.ts';
 import { partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
+import { unnested } from '../db/pg-array.ts';
 
 /**
  * A named query: parsed and planned once per connection. Embedded PGlite too: its socket server
@@ -64,11 +65,12 @@ export function statement(name: string, text: string, values: unknown[]) {
  */
 export const CLAIM_BATCH = `
 with input as (
-  select * from unnest($1::int[], $2::text[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::numeric[],
-                       $9::text[], $10::jsonb[], $11::text[], $12::text[], $13::boolean[], $14::uuid[], $15::uuid[],
-                       $16::boolean[], $17::boolean[], $18::text[], $21::boolean[], $22::boolean[])
-    as i(ord, handle, key, conversion_id, click_id, campaign_id, event_type, value, currency, metadata, body_hash,
-         rollup_currency, require_click, audit_id, outbox_id, authenticated, countable, actor, announce, announce_commission)
+  ${unnested({
+    ord: '$1::int[]', handle: '$2::text[]', key: '$3::text[]', conversion_id: '$4::uuid[]', click_id: '$5::uuid[]', campaign_id: '$6::text[]',
+    event_type: '$7::text[]', value: '$8::numeric[]', currency: '$9::text[]', metadata: '$10::jsonb[]', body_hash: '$11::text[]',
+    rollup_currency: '$12::text[]', require_click: '$13::boolean[]', audit_id: '$14::uuid[]', outbox_id: '$15::uuid[]',
+    authenticated: '$16::boolean[]', countable: '$17::boolean[]', actor: '$18::text[]', announce: '$21::boolean[]', announce_commission: '$22::boolean[]',
+  })}
 ), src as (
   select i.*, coalesce(c.country, 'ZZ') as country, coalesce(c.segment, 'other') as segment,
          -- The click's source channel and sub-IDs are its partner's (its utm_source, its labels): a conversion credited

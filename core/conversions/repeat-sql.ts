@@ -2,6 +2,7 @@
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { holdForReviewUpdate } from '../commissions/index.ts';
+import { unnested } from '../db/pg-array.ts';
 
 /** The fields a repeat is compared on, as the original has them (`e`: a row of `event`). */
 const ORIGINAL_FACTS = `jsonb_build_object('clickId', e.click_id, 'eventType', e.event_type, 'value', e.value, 'currency', e.currency,
@@ -26,9 +27,11 @@ const ORIGINAL_FACTS = `jsonb_build_object('clickId', e.click_id, 'eventType', e
  */
 export const RECORD_REPEATS = `
 with input as (
-  select * from unnest($1::int[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::uuid[], $8::uuid[], $9::text[],
-                       $10::boolean[], $11::boolean[], $12::boolean[])
-    as i(ord, handle, key, hash, other_hash, submitted, audit_id, outbox_id, actor, merchant, announce, own_click_only)
+  ${unnested({
+    ord: '$1::int[]', handle: '$2::text[]', key: '$3::text[]', hash: '$4::text[]', other_hash: '$5::text[]', submitted: '$6::jsonb[]',
+    audit_id: '$7::uuid[]', outbox_id: '$8::uuid[]', actor: '$9::text[]', merchant: '$10::boolean[]', announce: '$11::boolean[]',
+    own_click_only: '$12::boolean[]',
+  })}
 ), original as (
   -- A LATERAL with LIMIT: one primary-key probe per repeat, as CLAIM_BATCH's look-up (as a plain join, the bench's
   -- repeat statements were on CPU in 23 % of the samples of pg_stat_activity, against 8 % so).

@@ -62,3 +62,14 @@ export function boolArray<T>(rows: readonly T[], value: (row: T) => boolean): st
 export function ordinals(rows: readonly unknown[]): string {
   return `{${rows.map((_, i) => i).join(',')}}`;
 }
+
+/**
+ * `select unnest($1::uuid[]) as click_id, unnest($2::text[]) as handle, …`: a batch's parameter arrays as rows, each
+ * column named by its key. Unnested in the select list (a ProjectSet, row by row) and not in FROM as `unnest($1, $2, …)`,
+ * whose function scan stores every array's rows in a tuplestore of its own before the first row: 21 arrays of 1,000
+ * elements 2.6 against 0.6 ms, of 25 elements 0.10 against 0.03 ms (EXPLAIN ANALYZE); the click flush ~1.3 µs of
+ * PostgreSQL's CPU a click less (docs/performance.md). Both pad shorter arrays with nulls.
+ */
+export function unnested(columns: Record<string, string>): string {
+  return `select ${Object.entries(columns).map(([name, array]) => `unnest(${array}) as ${name}`).join(', ')}`;
+}

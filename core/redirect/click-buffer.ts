@@ -10,7 +10,7 @@ import { withTransaction } from '../db/transaction.ts';
 import { withDeadline } from '../infra/deadline.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
 import type { ClickSpill, SpillBatch } from './click-spill.ts';
-import { boolArray, plainArray, textArray } from '../db/pg-array.ts';
+import { boolArray, plainArray, textArray, unnested } from '../db/pg-array.ts';
 import { browserAndOs } from './user-agent.ts';
 import { clickFlushFailures, clicksDropped, clicksReplayed, clicksStored, trackBuffer } from './metrics.ts';
 
@@ -53,11 +53,12 @@ with ins as (
   -- was ~0.4 µs a click, the largest part of building the batch, and PostgreSQL parses an integer faster too.
   select click_id, handle, campaign_id, timestamptz 'epoch' + at_ms * interval '1 millisecond', country, segment, device, source,
          referrer_host, language, destination_url, user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os
-    from unnest($1::uuid[], $2::text[], $3::text[], $4::bigint[], $5::text[], $6::text[], $7::text[], $8::text[],
-                $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::boolean[], $15::text[],
-                $17::text[], $18::text[], $19::text[], $20::text[], $21::text[], $22::text[], $23::text[])
-      as u(click_id, handle, campaign_id, at_ms, country, segment, device, source, referrer_host, language, destination_url,
-           user_agent, ip_hash, is_bot, bot_reason, sub1, sub2, sub3, sub4, sub5, browser, os)
+    from (${unnested({
+      click_id: '$1::uuid[]', handle: '$2::text[]', campaign_id: '$3::text[]', at_ms: '$4::bigint[]', country: '$5::text[]',
+      segment: '$6::text[]', device: '$7::text[]', source: '$8::text[]', referrer_host: '$9::text[]', language: '$10::text[]',
+      destination_url: '$11::text[]', user_agent: '$12::text[]', ip_hash: '$13::text[]', is_bot: '$14::boolean[]', bot_reason: '$15::text[]',
+      sub1: '$17::text[]', sub2: '$18::text[]', sub3: '$19::text[]', sub4: '$20::text[]', sub5: '$21::text[]', browser: '$22::text[]', os: '$23::text[]',
+    })}) u
   ${onConflict}
   returning click_id, handle, campaign_id, occurred_at, country, segment, source, browser, os, is_bot
 ), rollup_source as (
