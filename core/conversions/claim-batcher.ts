@@ -4,7 +4,7 @@ import type { ConversionsDb } from './db.ts';
 import { CLAIM_BATCH, statement } from './record-sql.ts';
 import { handoverLocksShared } from '../campaigns/index.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
+import { FORCE_GENERIC_PLAN, transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
 import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
@@ -138,7 +138,7 @@ export class ClaimBatcher {
     type Row = CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null };
     const { pool } = this.deps;
     const { rows } = pool
-      ? await transactionInOneRoundTrip<Row>(pool, handoverLocksShared(values[1] as string, values[5] as string), CLAIM_PREPARED, values)
+      ? await transactionInOneRoundTrip<Row>(pool, [FORCE_GENERIC_PLAN, handoverLocksShared(values[1] as string, values[5] as string)], CLAIM_PREPARED, values)
       : await this.deps.db.query<Row>(statement('conversions.claim', CLAIM_BATCH, values));
     const outcomes: ClaimOutcome[] = new Array(claims.length);
     for (const r of rows) {

@@ -5,7 +5,7 @@ import type { ConversionsDb } from './db.ts';
 import { statement } from './record-sql.ts';
 import { RECORD_REPEATS } from './repeat-sql.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
+import { FORCE_GENERIC_PLAN, transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
 import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** A submission of a key that already has a conversion: what RECORD_REPEATS compares and records for it. */
@@ -31,14 +31,11 @@ export type RepeatedConversion = CreatedConversion & { mismatch: boolean };
 const MAX_BATCH = 200;
 
 /**
- * PostgreSQL's path: RECORD_REPEATS prepared once per connection and run on its generic plan. Left to choose, the plan cache
- * compared the generic plan (costed for ten rows of each `unnest`) with custom plans costed for the batch's real length,
- * a few repeats, and kept planning every batch: pg_stat_statements over a conversions bench counted 3,098 plans in
- * 3,903 executions, 0.51 ms of planning a batch (~65 µs a repeat) against 0.31 ms of execution. Its plan does not
- * depend on the values: probes by primary key, and inserts.
+ * PostgreSQL's path: RECORD_REPEATS prepared once per connection and run on its generic plan (FORCE_GENERIC_PLAN). Left to
+ * choose, the plan cache kept planning every batch of a few repeats: pg_stat_statements over a conversions bench counted
+ * 3,098 plans in 3,903 executions, 0.51 ms of planning a batch (~65 µs a repeat) against 0.31 ms of execution.
  */
 const REPEATS_PREPARED: PreparedStatement = { name: 'tenx_conversions_repeats', text: RECORD_REPEATS };
-const GENERIC_PLAN = 'set local plan_cache_mode = force_generic_plan';
 
 /**
  * Group commit of repeats (GroupCommit, one statement in flight): a merchant's retries, or a burst of them, cost one
@@ -75,7 +72,7 @@ export class RepeatBatcher {
     ];
     type Row = RepeatedConversion & { ord: number };
     const { rows } = this.pool
-      ? await transactionInOneRoundTrip<Row>(this.pool, GENERIC_PLAN, REPEATS_PREPARED, values)
+      ? await transactionInOneRoundTrip<Row>(this.pool, FORCE_GENERIC_PLAN, REPEATS_PREPARED, values)
       : await this.db.query<Row>(statement('conversions.repeats', RECORD_REPEATS, values));
     const found: (RepeatedConversion | null)[] = new Array(repeats.length).fill(null);
     for (const r of rows) found[r.ord] = r;

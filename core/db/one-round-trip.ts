@@ -14,6 +14,14 @@ export interface PreparedCall {
   values: readonly unknown[];
 }
 
+/**
+ * A prelude step that makes the message's prepared statements run on their generic plans. A batch statement's plan does
+ * not depend on its values (probes by key, inserts), but the plan cache compares the generic plan, costed for ten rows of
+ * each `unnest`, with custom plans costed for the batch's real length: batches of a few rows (a quiet hour, a merchant's
+ * retries) were planned anew every time, the claim ~3.8 ms a plan (docs/performance.md).
+ */
+export const FORCE_GENERIC_PLAN = 'set local plan_cache_mode = force_generic_plan';
+
 const preparedOn = new WeakMap<PoolClient, Set<string>>();
 /** 26000: `execute` of a name this session has not prepared. */
 const INVALID_SQL_STATEMENT_NAME = '26000';
@@ -43,9 +51,11 @@ function executeText(statement: PreparedStatement, values: readonly unknown[]): 
   return `execute ${statement.name}(${args})`;
 }
 
+/** A prelude step: SQL with its values inlined ('' for none), or a PreparedCall (a statement in every such message is otherwise parsed and planned in each). */
+type Step = string | PreparedCall;
+
 /**
- * Runs `prelude` (statements with their values already inlined, '', or a PreparedCall: a statement run in every such
- * message is otherwise parsed and planned in each) and then the prepared `statement` with `values`, in one
+ * Runs `prelude` (a step or several, in order) and then the prepared `statement` with `values`, in one
  * transaction sent as one message: `begin; prelude; execute name(literals…); commit`. pg sends a query only after the
  * one before it has answered, so `begin`, a lock statement, the statement and `commit` sent one by one are four round
  * trips, each waiting for the other side's event loop (bench: ~25 % more conversions a second with one). Each value is
@@ -55,15 +65,16 @@ function executeText(statement: PreparedStatement, values: readonly unknown[]): 
  * message is logged by PostgreSQL (log_min_error_statement) with its values, which a parameter's `$n` never showed.
  */
 export async function transactionInOneRoundTrip<R extends QueryResultRow>(
-  pool: Pick<Pool, 'connect'>, prelude: string | PreparedCall, statement: PreparedStatement, values: readonly unknown[],
+  pool: Pick<Pool, 'connect'>, prelude: Step | readonly Step[], statement: PreparedStatement, values: readonly unknown[],
 ): Promise<QueryResult<R>> {
+  const steps: readonly Step[] = Array.isArray(prelude) ? prelude : [prelude as Step];
   return onPooledClient(pool, async (client) => {
     try {
-      if (typeof prelude !== 'string') await prepareOnce(client, prelude.statement);
+      for (const step of steps) if (typeof step !== 'string') await prepareOnce(client, step.statement);
       await prepareOnce(client, statement);
-      const first = typeof prelude === 'string' ? prelude : executeText(prelude.statement, prelude.values);
+      const first = steps.map((step) => (typeof step === 'string' ? step : executeText(step.statement, step.values)));
       // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
-      const text = ['begin', first, executeText(statement, values), 'commit'].filter(Boolean).join('\n;\n');
+      const text = ['begin', ...first, executeText(statement, values), 'commit'].filter(Boolean).join('\n;\n');
       const results = (await client.query(text)) as unknown as QueryResult<R>[];
       if (results.at(-1)?.command !== 'COMMIT') throw new Error(`${statement.name}: the transaction's message did not end in its commit`);
       return results[results.length - 2];

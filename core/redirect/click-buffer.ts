@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { clickRollupCtes } from '../analytics/index.ts';
 import { HANDOVER_LOCKS_SHARED_SQL, handoverLocksShared, partnerAtSql } from '../campaigns/index.ts';
 import { clickCommissionUpsert, commissionCreatedAudit, commissionEventInsert } from '../commissions/index.ts';
-import { transactionInOneRoundTrip } from '../db/one-round-trip.ts';
+import { FORCE_GENERIC_PLAN, transactionInOneRoundTrip } from '../db/one-round-trip.ts';
 import { withTransaction } from '../db/transaction.ts';
 import { withDeadline } from '../infra/deadline.ts';
 import type { OutboxEvent, OutboxService } from '../outbox/index.ts';
@@ -295,7 +295,7 @@ export class ClickBuffer {
     if (wanted.length === 0 && this.opts.oneMessage) {
       // begin, the handover locks, the insert and commit as one message: three round trips fewer, each waiting for a
       // turn of a busy event loop (docs/performance.md).
-      await transactionInOneRoundTrip(this.opts.pg, handoverLocksShared(params[1], params[2]), statement.prepared, params);
+      await transactionInOneRoundTrip(this.opts.pg, [FORCE_GENERIC_PLAN, handoverLocksShared(params[1], params[2])], statement.prepared, params);
       return;
     }
     const query = { name: statement.name, text: statement.text, values: params };

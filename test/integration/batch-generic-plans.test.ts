@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import pg from 'pg';
+import { ClaimBatcher, type Claim } from '../../core/conversions/claim-batcher.ts';
+import { RepeatBatcher, type Repeat } from '../../core/conversions/repeat-batcher.ts';
+import { ClickBuffer } from '../../core/redirect/click-buffer.ts';
+import { clickRow, noSubscribers, silentLog } from '../support/click-buffer.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+
+// The batch statements run on their generic plans (FORCE_GENERIC_PLAN, core/db/one-round-trip.ts). Left to PostgreSQL's
+// plan cache, a statement whose batches are a few rows long kept custom plans, planned anew for every batch (the
+// conversions bench's repeats: 3,098 plans in 3,903 executions, more time planning than executing; the claim ~3.8 ms a
+// plan). pg_prepared_statements counts each session's plans; a pool of one connection makes the batcher's session the one
+// asked. Each batch below is one row, as in a quiet hour.
+describe('batch statements: one generic plan, not a plan per batch of a few rows', () => {
+  let db: TestDatabase;
+  let pool: pg.Pool;
+  before(async () => {
+    db = await createTestDatabase({ migrated: true });
+    pool = new pg.Pool({ connectionString: db.url, max: 1 });
+    await pool.query(`insert into tenants (handle, name, reporting_currency) values ('h', 'H', 'USD')`);
+    await pool.query(`insert into campaigns (handle, campaign_id, goal_type, status, tracking_preset, conversion_event, slug, destination_url)
+                      values ('h', 'c', 'AFFILIATE_CLICKOUT', 'ACTIVE', 'custom_webhook', 'affiliate_click', 'c', 'https://merchant.example/')`);
+  });
+  after(async () => {
+    await pool?.end();
+    await db?.drop();
+  });
+
+  async function plansOf(name: string) {
+    const { rows } = await pool.query<{ generic_plans: string; custom_plans: string }>(
+      'select generic_plans, custom_plans from pg_prepared_statements where name = $1', [name],
+    );
+    expect(rows, name).to.have.length(1);
+    return { generic: Number(rows[0].generic_plans), custom: Number(rows[0].custom_plans) };
+  }
+
+  it('the repeats (RECORD_REPEATS)', async () => {
+    const batcher = new RepeatBatcher({ db: pool, pool, log: silentLog });
+    const repeat = (i: number): Repeat => ({
+      handle: 'h', key: `order-${i}`, hashes: ['x'], submitted: '{"clickId":null}', auditId: crypto.randomUUID(), outboxId: crypto.randomUUID(),
+      actor: 'public', authenticated: false, announce: false, ownClickOnly: false,
+    });
+    // No original exists: none is found.
+    for (let i = 0; i < 8; i++) expect(await batcher.find(repeat(i))).to.equal(null);
+    const plans = await plansOf('tenx_conversions_repeats');
+    expect(plans.custom).to.equal(0);
+    expect(plans.generic).to.be.at.least(1);
+  });
+
+  it('the claim (CLAIM_BATCH) and its handover locks', async () => {
+    const batcher = new ClaimBatcher({ db: pool, pool, log: silentLog, maxInFlight: 1, retentionDays: 365, maxPerClick: 10 });
+    const claim = (i: number): Claim => ({
+      handle: 'h', key: `new-${i}`, conversionId: crypto.randomUUID(), clickId: crypto.randomUUID(), campaignId: 'c', eventType: 'affiliate_click',
+      value: 10, currency: 'USD', metadata: null, bodyHash: 'x', rollupCurrency: 'USD', requireClick: true, auditId: crypto.randomUUID(),
+      outboxId: crypto.randomUUID(), authenticated: true, countable: true, actor: 'public', announce: false, announceCommission: false,
+    });
+    // Each asks for a click row that is not there: the whole statement runs, and records nothing.
+    for (let i = 0; i < 8; i++) expect(await batcher.claim(claim(i))).to.deep.equal({ kind: 'no_click' });
+    expect((await plansOf('tenx_conversions_claim')).custom).to.equal(0);
+    expect((await plansOf('tenx_handover_locks_shared')).custom).to.equal(0);
+  });
+
+  it('the click flush', async () => {
+    const buffer = new ClickBuffer({ pg: pool, outbox: noSubscribers, log: silentLog, flushMs: 1e9, batchSize: 1000, maxBuffered: 100_000, oneMessage: true });
+    try {
+      for (let i = 0; i < 8; i++) {
+        buffer.push(clickRow(i));
+        await buffer.flush();
+      }
+    } finally {
+      await buffer.close(1000);
+    }
+    expect((await pool.query('select count(*)::int as n from clicks')).rows[0].n).to.equal(8);
+    expect((await plansOf('tenx_click_batch')).custom).to.equal(0);
+  });
+});
