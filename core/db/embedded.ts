@@ -27,8 +27,15 @@ export const embeddedOptions = (config: { embeddedTemplate: string; embeddedShar
  * PGlite's defaults (shared_buffers 128 MB and more) sized for a database server: every buffer
  * touched stays in the process's RSS. 16 MB keeps a laptop's embedded tenx small; PGlite's own
  * start parameters stay (single-user mode, no fsync, ...).
+ * Prepared statements run on their generic plans: the batch statements (the conversion claim, its repeats, the click
+ * flush) were planned anew for every batch of a few rows, ~12 → ~4.7 ms p50 for a merchant's conversion posted alone
+ * (docs/performance.md). On PostgreSQL each of those transactions sets it for itself (FORCE_GENERIC_PLAN); PGlite runs
+ * them outside a transaction of their own, in its one session, so here it is the server's setting. Unnamed statements
+ * (migrations, ad hoc queries) are planned for their values as ever.
  */
-const startParams = (sharedBuffersMb: number) => [...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`];
+const startParams = (sharedBuffersMb: number) => [
+  ...PGlite.defaultStartParams, '-c', `shared_buffers=${sharedBuffersMb}MB`, '-c', 'plan_cache_mode=force_generic_plan',
+];
 
 /**
  * Embedded PostgreSQL for `npm start` with no DATABASE_URL: PGlite persisted under dataDir, served
