@@ -117,12 +117,13 @@ const CONVERSION_COLUMNS = 'campaign_id, currency, conversions, verified_convers
 // The funnel tables also count conversions without a merchant token (the dimension tables do not).
 const FUNNEL_CONVERSION_COLUMNS = `${CONVERSION_COLUMNS}, unauthenticated_conversions`;
 
-// A conversion without a currency was rolled up under the handle's reporting currency.
-const RAW_ROLLUP_CURRENCY = '(select t.reporting_currency from tenants t where t.handle = conversions.handle)';
+// A conversion without a currency was rolled up under the handle's reporting currency: a raw conversions row's currency as
+// the rollups have it (every view that reads raw conversions beside rollups counts it so).
+export const RAW_CONVERSION_CURRENCY = 'coalesce(currency, (select t.reporting_currency from tenants t where t.handle = conversions.handle))';
 
 // One raw click or conversion as a row of the funnel tables (a handover's partial hours read these).
 const RAW_CLICK = { table: 'clicks', time: 'occurred_at', columns: 'campaign_id, 1::bigint as clicks, (not is_bot)::int::bigint as qualified_clicks' };
-const RAW_CONVERSION_COLUMNS = `campaign_id, coalesce(currency, ${RAW_ROLLUP_CURRENCY}) as currency, 1::bigint as conversions,
+const RAW_CONVERSION_COLUMNS = `campaign_id, ${RAW_CONVERSION_CURRENCY} as currency, 1::bigint as conversions,
   verified::int::bigint as verified_conversions, coalesce(value, 0) as value`;
 
 export const FUNNEL_CLICKS: Grains = {

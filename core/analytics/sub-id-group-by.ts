@@ -5,7 +5,7 @@ import type { Pool } from 'pg';
 import { Params } from '../db/params.ts';
 import { queryAll, statementName } from './funnel.ts';
 import { mergeGroupRows, type GroupRow } from './group-by.ts';
-import type { CampaignSpan, Window } from './range.ts';
+import { RAW_CONVERSION_CURRENCY, type CampaignSpan, type Window } from './range.ts';
 
 export const SUB_ID_GROUP_BY = ['sub1', 'sub2', 'sub3', 'sub4', 'sub5'] as const;
 export type SubIdGroupBy = (typeof SUB_ID_GROUP_BY)[number];
@@ -51,9 +51,9 @@ function statements(by: SubIdGroupBy, q: SubIdGroupQuery) {
   return [
     { text: `select ${key} as key, count(*) as clicks, count(*) filter (where not is_bot) as qualified from clicks where ${clicks} group by 1`, values: cp.values },
     {
-      // A conversion without a value counts in the reporting currency, as in the rollups (and the raw edge hours, range.ts).
-      text: `select ${key} as key, coalesce(currency, ${rc}) as currency, count(*) as conversions, coalesce(sum(value), 0) as value,
-                    coalesce(currency, ${rc}) = ${rc} as reporting
+      // A conversion without a value counts in the reporting currency, as in the rollups.
+      text: `select ${key} as key, ${RAW_CONVERSION_CURRENCY} as currency, count(*) as conversions, coalesce(sum(value), 0) as value,
+                    ${RAW_CONVERSION_CURRENCY} = ${rc} as reporting
                from conversions where ${convs} group by 1, 2`,
       values: vp.values,
     },
