@@ -86,3 +86,17 @@ export async function transactionInOneRoundTrip<R extends QueryResultRow>(
     }
   });
 }
+
+/**
+ * A batch statement on its generic plan, in a transaction of its own. On PostgreSQL: one message, FORCE_GENERIC_PLAN
+ * first (transactionInOneRoundTrip; `values` in their text forms, arrays as core/db/pg-array.ts builds them). On embedded
+ * PGlite, which forces generic plans for its one session (core/db/embedded.ts) and runs no message-long transactions
+ * here (the conversion claim does not either): the same values to the same statement, named, as its own implicit
+ * transaction.
+ */
+export function onGenericPlan<R extends QueryResultRow>(
+  pool: Pick<Pool, 'connect' | 'query'>, embedded: boolean, statement: PreparedStatement, values: readonly unknown[],
+): Promise<QueryResult<R>> {
+  if (embedded) return pool.query<R>({ name: statement.name, text: statement.text, values: [...values] });
+  return transactionInOneRoundTrip<R>(pool, FORCE_GENERIC_PLAN, statement, values);
+}

@@ -31,6 +31,8 @@ export type AttemptOutcome =
 
 export interface AttemptDeps {
   pg: Pool;
+  /** The database is embedded PGlite (delivery-store.ts runs its batches on generic plans either way). */
+  embedded: boolean;
   log: Logger;
   config: Config;
   pluginHost: PluginHost;
@@ -86,9 +88,9 @@ export class DeliveryAttempts {
     this.deps = deps;
     this.leaseMs = deps.config.webhookTimeoutMs + 5000;
     this.tailAttempts = retryTailAttempts(deps.config.webhookRetryTail);
-    this.claim = createBatcher((ids) => claimDeliveries(deps.pg, ids, this.leaseMs), { exclusive: true });
+    this.claim = createBatcher((ids) => claimDeliveries(deps.pg, deps.embedded, ids, this.leaseMs), { exclusive: true });
     this.record = createBatcher(async (records) => {
-      const recorded = await recordAttempts(deps.pg, records);
+      const recorded = await recordAttempts(deps.pg, deps.embedded, records);
       return new Map(records.map((r) => [r, recorded.has(r.deliveryId)]));
     });
   }

@@ -1,5 +1,7 @@
 // The deliveries table as the delivery engine uses it: every statement is one round trip.
 import type { Pool, PoolClient } from 'pg';
+import { onGenericPlan, type PreparedStatement } from '../db/one-round-trip.ts';
+import { boolArray, plainArray, textArray, unnested } from '../db/pg-array.ts';
 
 type Queryable = Pool | PoolClient;
 
@@ -83,24 +85,29 @@ export async function insertDeliveries(db: Queryable, rows: NewDelivery[]): Prom
   return created.map(toDue);
 }
 
+// The two statements of every attempt (a batch of the attempts starting, or finishing, in one tick: deliver.ts) run on
+// their generic plans (onGenericPlan). Left to the plan cache, their batches of a few rows were planned in every call
+// (~40 µs of PostgreSQL a delivery, about as much as they took to run; pg_stat_statements over the webhooks bench).
+const CLAIM: PreparedStatement = {
+  name: 'tenx_deliveries_claim',
+  text: `update deliveries d set lease_until = now() + make_interval(secs => $2::double precision / 1000)
+           from webhooks w
+          where d.delivery_id = any($1::uuid[]) and w.webhook_id = d.webhook_id and d.${NOT_FINISHED}
+            and d.next_attempt_at <= now() + interval '20 milliseconds'
+            and (d.lease_until is null or d.lease_until < now())
+         returning d.delivery_id as "deliveryId", d.webhook_id as "webhookId", d.handle, d.event_type as "eventType", d.body,
+                   d.attempts_in_cycle as "attemptsInCycle", coalesce(d.url, w.endpoint_url) as "endpointUrl", w.channel, w.method,
+                   w.secret_sealed as "secretSealed", w.retry_tail as "retryTail",
+                   case when w.previous_secret_expires_at > now() then w.previous_secret_sealed end as "previousSecretSealed"`,
+};
+
 /**
  * Takes the send lease of each due delivery among `ids` (so no other process or job sends it
  * meanwhile) and returns what the sends need; a delivery that is not open, not due, or leased by
- * another sender is absent from the result.
+ * another sender is absent from the result. `embedded`: the database is embedded PGlite (onGenericPlan).
  */
-export async function claimDeliveries(db: Queryable, ids: string[], leaseMs: number): Promise<Map<string, Claimed>> {
-  const { rows } = await db.query<Claimed>(
-    `update deliveries d set lease_until = now() + make_interval(secs => $2::double precision / 1000)
-       from webhooks w
-      where d.delivery_id = any($1::uuid[]) and w.webhook_id = d.webhook_id and d.${NOT_FINISHED}
-        and d.next_attempt_at <= now() + interval '20 milliseconds'
-        and (d.lease_until is null or d.lease_until < now())
-     returning d.delivery_id as "deliveryId", d.webhook_id as "webhookId", d.handle, d.event_type as "eventType", d.body,
-               d.attempts_in_cycle as "attemptsInCycle", coalesce(d.url, w.endpoint_url) as "endpointUrl", w.channel, w.method,
-               w.secret_sealed as "secretSealed", w.retry_tail as "retryTail",
-               case when w.previous_secret_expires_at > now() then w.previous_secret_sealed end as "previousSecretSealed"`,
-    [ids, leaseMs],
-  );
+export async function claimDeliveries(pool: Pool, embedded: boolean, ids: string[], leaseMs: number): Promise<Map<string, Claimed>> {
+  const { rows } = await onGenericPlan<Claimed>(pool, embedded, CLAIM, [textArray(ids, (id) => id), leaseMs]);
   return new Map(rows.map((r) => [r.deliveryId, r]));
 }
 
@@ -114,32 +121,42 @@ export async function nextClaimAt(db: Queryable, deliveryId: string): Promise<Du
   return rows[0] ? toDue(rows[0]) : null;
 }
 
+const RECORD: PreparedStatement = {
+  name: 'tenx_deliveries_record',
+  text: `with input as (
+           ${unnested({
+             delivery_id: '$1::uuid[]', status: '$2::text[]', retry_ms: '$3::float8[]', at: '$4::timestamptz[]', status_code: '$5::int[]',
+             latency_ms: '$6::int[]', error: '$7::text[]', snippet: '$8::text[]', counts: '$9::bool[]',
+           })}
+         ), d as (
+           update deliveries t
+              set status = i.status, attempts_in_cycle = t.attempts_in_cycle + i.counts::int, attempt_count = t.attempt_count + 1,
+                  next_attempt_at = case when i.status = 'retrying' then now() + make_interval(secs => i.retry_ms / 1000) end,
+                  lease_until = null, updated_at = now(),
+                  completed_at = case when i.status <> 'retrying' then now() end
+             from input i
+            where t.delivery_id = i.delivery_id and t.${NOT_FINISHED}
+            returning t.delivery_id, t.attempt_count, i.at, i.status_code, i.latency_ms, i.error, i.snippet
+         ), a as (
+           insert into delivery_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms, error, response_snippet)
+           select delivery_id, attempt_count, at, status_code, latency_ms, error, snippet from d
+         )
+         select delivery_id from d`,
+};
+
+const numberOrNull = (n: number | null) => (n === null ? null : String(n));
+
 /**
  * Records attempts and moves each delivery on (releasing its lease), all in one statement. Returns
  * the ids recorded: a delivery that vanished meanwhile (its webhook was deleted) is not.
  */
-export async function recordAttempts(db: Queryable, records: AttemptRecord[]): Promise<Set<string>> {
-  const col = <K extends keyof AttemptRecord>(k: K) => records.map((r) => r[k]);
-  const { rows } = await db.query<{ delivery_id: string }>(
-    `with input as (
-       select * from unnest($1::uuid[], $2::text[], $3::float8[], $4::timestamptz[], $5::int[], $6::int[], $7::text[], $8::text[], $9::bool[])
-         as x(delivery_id, status, retry_ms, at, status_code, latency_ms, error, snippet, counts)
-     ), d as (
-       update deliveries t
-          set status = i.status, attempts_in_cycle = t.attempts_in_cycle + i.counts::int, attempt_count = t.attempt_count + 1,
-              next_attempt_at = case when i.status = 'retrying' then now() + make_interval(secs => i.retry_ms / 1000) end,
-              lease_until = null, updated_at = now(),
-              completed_at = case when i.status <> 'retrying' then now() end
-         from input i
-        where t.delivery_id = i.delivery_id and t.${NOT_FINISHED}
-        returning t.delivery_id, t.attempt_count, i.at, i.status_code, i.latency_ms, i.error, i.snippet
-     ), a as (
-       insert into delivery_attempts (delivery_id, attempt, attempted_at, status_code, latency_ms, error, response_snippet)
-       select delivery_id, attempt_count, at, status_code, latency_ms, error, snippet from d
-     )
-     select delivery_id from d`,
-    [col('deliveryId'), col('status'), col('retryInMs'), col('at'), col('statusCode'), col('latencyMs'), col('error'), col('responseSnippet'), col('counts')],
-  );
+export async function recordAttempts(pool: Pool, embedded: boolean, records: AttemptRecord[]): Promise<Set<string>> {
+  const { rows } = await onGenericPlan<{ delivery_id: string }>(pool, embedded, RECORD, [
+    textArray(records, (r) => r.deliveryId), textArray(records, (r) => r.status), plainArray(records, (r) => String(r.retryInMs)),
+    plainArray(records, (r) => r.at.toISOString()), plainArray(records, (r) => numberOrNull(r.statusCode)),
+    plainArray(records, (r) => String(r.latencyMs)), textArray(records, (r) => r.error), textArray(records, (r) => r.responseSnippet),
+    boolArray(records, (r) => r.counts),
+  ]);
   return new Set(rows.map((r) => r.delivery_id));
 }
 

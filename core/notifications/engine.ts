@@ -20,6 +20,7 @@ import { createSigner, type Signer } from './signing-pool.ts';
 
 export interface EngineDeps {
   pg: Pool;
+  embedded: boolean;
   log: Logger;
   config: Config;
   redis: Redis | null;
@@ -43,9 +44,9 @@ export class DeliveryEngine {
   constructor(deps: EngineDeps) {
     this.deps = deps;
     // Named picks, never a spread: deps is the container's cradle (a proxy resolving on access).
-    const { config, log, redis, workerRedis, pg, pluginHost, secretBox, outbox, jsonPoster } = deps;
+    const { config, log, redis, workerRedis, pg, embedded, pluginHost, secretBox, outbox, jsonPoster } = deps;
     this.signer = createSigner(config);
-    this.attempts = new DeliveryAttempts({ pg, log, config, pluginHost, secretBox, signer: this.signer, jsonPoster });
+    this.attempts = new DeliveryAttempts({ pg, embedded, log, config, pluginHost, secretBox, signer: this.signer, jsonPoster });
     const attempt = (id: string) => this.attempts.attempt(id);
     // One share accounting for both schedulers: a fallback send counts against the same handle.
     const share = new FairShare({ perHandle: config.webhookConcurrencyPerHandle, perEndpoint: config.webhookConcurrencyPerEndpoint });

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import pg from 'pg';
 import { ClaimBatcher, type Claim } from '../../core/conversions/claim-batcher.ts';
 import { RepeatBatcher, type Repeat } from '../../core/conversions/repeat-batcher.ts';
+import { claimDeliveries, recordAttempts } from '../../core/notifications/delivery-store.ts';
 import { ClickBuffer } from '../../core/redirect/click-buffer.ts';
 import { clickRow, noSubscribers, silentLog } from '../support/click-buffer.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
@@ -72,5 +73,42 @@ describe('batch statements: one generic plan, not a plan per batch of a few rows
     }
     expect((await pool.query('select count(*)::int as n from clicks')).rows[0].n).to.equal(8);
     expect((await plansOf('tenx_click_batch')).custom).to.equal(0);
+  });
+
+  it("a webhook attempt's claim and record (delivery-store.ts)", async () => {
+    // Deliveries that are not there: both statements run whole and touch nothing.
+    for (let i = 0; i < 8; i++) {
+      const id = crypto.randomUUID();
+      expect((await claimDeliveries(pool, false, [id], 5000)).size).to.equal(0);
+      const recorded = await recordAttempts(pool, false, [{
+        deliveryId: id, status: 'retrying', retryInMs: 1500.5, counts: true, at: new Date(), statusCode: 500, latencyMs: 12,
+        error: 'http:500', responseSnippet: 'a "quoted" \\ snippet',
+      }]);
+      expect(recorded.size).to.equal(0);
+    }
+    expect((await plansOf('tenx_deliveries_claim')).custom).to.equal(0);
+    expect((await plansOf('tenx_deliveries_record')).custom).to.equal(0);
+  });
+
+  it("a webhook attempt's values arrive as they were: a claimed delivery, its attempt recorded with awkward text", async () => {
+    const webhookId = crypto.randomUUID();
+    const deliveryId = crypto.randomUUID();
+    await pool.query(`insert into webhooks (webhook_id, handle, endpoint_url, event_types, secret_sealed) values ($1, 'h', 'https://receiver.example/', '{conversion.created}', 'sealed')`, [webhookId]);
+    await pool.query(`insert into deliveries (delivery_id, webhook_id, handle, event_id, event_type, body, event_created_at, next_attempt_at)
+                      values ($1, $2, 'h', gen_random_uuid(), 'conversion.created', '{"a":1}', now(), now())`, [deliveryId, webhookId]);
+    const claimed = await claimDeliveries(pool, false, [deliveryId, crypto.randomUUID()], 5000);
+    expect([...claimed.keys()]).to.deep.equal([deliveryId]);
+    expect(claimed.get(deliveryId)).to.include({ webhookId, handle: 'h', eventType: 'conversion.created', body: '{"a":1}', endpointUrl: 'https://receiver.example/', attemptsInCycle: 0 });
+    const { rows: [lease] } = await pool.query(`select lease_until - now() as left from deliveries where delivery_id = $1`, [deliveryId]);
+    expect(lease.left.seconds).to.be.within(4, 5);
+    const at = new Date('2026-12-08T01:02:03.456Z');
+    const snippet = 'a "quoted", {braced} \\ backslashed, NULL, naïve ✓ snippet';
+    const recorded = await recordAttempts(pool, false, [{ deliveryId, status: 'retrying', retryInMs: 1500.5, counts: true, at, statusCode: null, latencyMs: 12, error: 'timeout', responseSnippet: snippet }]);
+    expect([...recorded]).to.deep.equal([deliveryId]);
+    const { rows: [attempt] } = await pool.query(`select attempt, attempted_at, status_code, latency_ms, error, response_snippet from delivery_attempts where delivery_id = $1`, [deliveryId]);
+    expect(attempt).to.deep.equal({ attempt: 1, attempted_at: at, status_code: null, latency_ms: 12, error: 'timeout', response_snippet: snippet });
+    const { rows: [delivery] } = await pool.query(`select status, attempts_in_cycle, lease_until, extract(epoch from next_attempt_at - updated_at) as retry_s from deliveries where delivery_id = $1`, [deliveryId]);
+    expect(delivery).to.deep.include({ status: 'retrying', attempts_in_cycle: 1, lease_until: null });
+    expect(Number(delivery.retry_s)).to.equal(1.5005);
   });
 });
