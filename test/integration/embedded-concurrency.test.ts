@@ -6,6 +6,7 @@ import { connect, createServer, type AddressInfo, type Server } from 'node:net';
 import pg, { type Pool, type PoolClient } from 'pg';
 import { loadConfig } from '../../config/index.ts';
 import { startKernel, type Kernel } from '../../core/kernel.ts';
+import { claimDeliveries, recordAttempts } from '../../core/notifications/delivery-store.ts';
 import { campaign, person, waitFor } from '../support/redirect.ts';
 
 /**
@@ -204,5 +205,32 @@ describe('embedded PostgreSQL under concurrent connections', function () {
     expect(statuses.filter((s) => s === 200), String(statuses)).to.have.length(20);
     const { rows: [r] } = await pool.query("select count(*)::int as n, count(distinct idempotency_key)::int as keys from conversions where handle = 'conv'");
     expect(r).to.deep.equal({ n: 40, keys: 40 });
+  });
+
+  it("runs a webhook attempt's claim and record as named statements, from concurrent connections, on their generic plans", async () => {
+    await pool.query(`insert into tenants (handle, name, reporting_currency) values ('wh', 'Wh', 'USD')`);
+    const webhookId = crypto.randomUUID();
+    await pool.query(`insert into webhooks (webhook_id, handle, endpoint_url, event_types, secret_sealed)
+      values ($1, 'wh', 'https://receiver.example/', '{conversion.tested}', 'sealed')`, [webhookId]);
+    const { rows } = await pool.query<{ delivery_id: string }>(`insert into deliveries (delivery_id, webhook_id, handle, event_id, event_type, body, event_created_at, next_attempt_at)
+      select gen_random_uuid(), $1, 'wh', gen_random_uuid(), 'conversion.tested', '{}', now(), now() from generate_series(1, 20) returning delivery_id`, [webhookId]);
+    const ids = rows.map((r) => r.delivery_id);
+    const batches = [0, 1, 2, 3].map((b) => ids.slice(b * 5, b * 5 + 5));
+    const claimed = await Promise.all(batches.map((batch) => claimDeliveries(pool, true, batch, 5000)));
+    expect(claimed.map((m) => [...m.keys()].sort())).to.deep.equal(batches.map((batch) => [...batch].sort()));
+    const snippet = (id: string) => `NULL, "${id}" {} \\`;
+    const recorded = await Promise.all(batches.map((batch) => recordAttempts(pool, true, batch.map((deliveryId) => ({
+      deliveryId, status: 'succeeded' as const, retryInMs: 0, counts: true, at: new Date(), statusCode: 200, latencyMs: 3, error: null, responseSnippet: snippet(deliveryId),
+    })))));
+    expect(recorded.map((set) => set.size)).to.deep.equal([5, 5, 5, 5]);
+    const { rows: attempts } = await pool.query<{ delivery_id: string; response_snippet: string; status: string }>(
+      `select a.delivery_id, a.response_snippet, d.status from delivery_attempts a join deliveries d using (delivery_id) where d.handle = 'wh'`);
+    expect(attempts).to.have.length(20);
+    for (const a of attempts) expect(a).to.deep.equal({ delivery_id: a.delivery_id, response_snippet: snippet(a.delivery_id), status: 'succeeded' });
+    // PGlite forces generic plans for its one session (core/db/embedded.ts): named, they are never planned per batch.
+    const { rows: [plans] } = await pool.query(`select coalesce(sum(generic_plans), 0)::int as generic, coalesce(sum(custom_plans), 0)::int as custom
+      from pg_prepared_statements where statement like '%lease_until = now() + make_interval%' or statement like '%insert into delivery_attempts%'`);
+    expect(plans.custom).to.equal(0);
+    expect(plans.generic).to.be.at.least(2);
   });
 });
