@@ -60,7 +60,8 @@ type Step = string | PreparedCall;
  * one before it has answered, so `begin`, a lock statement, the statement and `commit` sent one by one are four round
  * trips, each waiting for the other side's event loop (bench: ~25 % more conversions a second with one). Each value is
  * passed as an escaped literal (escapeLiteral of its text form) that the statement's own casts type; null as NULL.
- * A failure anywhere leaves the rest unrun and the transaction rolled back. Note: statement_timestamp() is then the
+ * A failure anywhere leaves the rest unrun and the transaction rolled back; one because the session lost a prepared
+ * statement (DISCARD ALL) is sent again once, prepared anew. Note: statement_timestamp() is then the
  * message's arrival for every statement of it (use clock_timestamp() for a time after the prelude's locks); and a failed
  * message is logged by PostgreSQL (log_min_error_statement) with its values, which a parameter's `$n` never showed.
  */
@@ -69,22 +70,33 @@ export async function transactionInOneRoundTrip<R extends QueryResultRow>(
 ): Promise<QueryResult<R>> {
   const steps: readonly Step[] = Array.isArray(prelude) ? prelude : [prelude as Step];
   return onPooledClient(pool, async (client) => {
-    try {
-      for (const step of steps) if (typeof step !== 'string') await prepareOnce(client, step.statement);
-      await prepareOnce(client, statement);
-      const first = steps.map((step) => (typeof step === 'string' ? step : executeText(step.statement, step.values)));
-      // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
-      const text = ['begin', ...first, executeText(statement, values), 'commit'].filter(Boolean).join('\n;\n');
-      const results = (await client.query(text)) as unknown as QueryResult<R>[];
-      if (results.at(-1)?.command !== 'COMMIT') throw new Error(`${statement.name}: the transaction's message did not end in its commit`);
-      return results[results.length - 2];
-    } catch (err) {
-      // Deallocated behind our back (DISCARD ALL, a pooler in transaction mode): prepared again next time.
-      // Which of the message's names is gone is not said: all are prepared again (a name still there is replaced).
-      if ((err as { code?: string }).code === INVALID_SQL_STATEMENT_NAME) preparedOn.delete(client);
-      throw err; // onPooledClient rolls back
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await sendMessage<R>(client, steps, statement, values);
+      } catch (err) {
+        if ((err as { code?: string }).code !== INVALID_SQL_STATEMENT_NAME) throw err; // onPooledClient rolls back
+        // Deallocated behind our back (DISCARD ALL, a pooler in transaction mode). Which of the message's names is gone is
+        // not said: all are prepared again (a name still there is replaced). Nothing of the message took effect (its
+        // transaction aborted at that execute), so it is sent once more; a second failure is the caller's.
+        preparedOn.delete(client);
+        if (attempt > 1) throw err;
+        await client.query('rollback');
+      }
     }
   });
+}
+
+async function sendMessage<R extends QueryResultRow>(
+  client: PoolClient, steps: readonly Step[], statement: PreparedStatement, values: readonly unknown[],
+): Promise<QueryResult<R>> {
+  for (const step of steps) if (typeof step !== 'string') await prepareOnce(client, step.statement);
+  await prepareOnce(client, statement);
+  const first = steps.map((step) => (typeof step === 'string' ? step : executeText(step.statement, step.values)));
+  // Each `;` on a line of its own: a prelude ending in a `--` comment must not swallow the rest.
+  const text = ['begin', ...first, executeText(statement, values), 'commit'].filter(Boolean).join('\n;\n');
+  const results = (await client.query(text)) as unknown as QueryResult<R>[];
+  if (results.at(-1)?.command !== 'COMMIT') throw new Error(`${statement.name}: the transaction's message did not end in its commit`);
+  return results[results.length - 2];
 }
 
 /**
