@@ -1,10 +1,10 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import type { ConversionsDb } from './db.ts';
-import { CLAIM_BATCH, statement } from './record-sql.ts';
+import { CLAIM_BATCH } from './record-sql.ts';
 import { handoverLocksShared } from '../campaigns/index.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { FORCE_GENERIC_PLAN, transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
+import { onGenericPlan, type PreparedStatement } from '../db/one-round-trip.ts';
 import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** One first-submission attempt: everything CLAIM_BATCH inserts for it. */
@@ -136,10 +136,7 @@ export class ClaimBatcher {
       this.deps.retentionDays, this.deps.maxPerClick, bool((c) => c.announce), bool((c) => c.announceCommission),
     ];
     type Row = CreatedConversion & { ord: number; click_found: boolean; allowed: boolean | null };
-    const { pool } = this.deps;
-    const { rows } = pool
-      ? await transactionInOneRoundTrip<Row>(pool, [FORCE_GENERIC_PLAN, handoverLocksShared(values[1] as string, values[5] as string)], CLAIM_PREPARED, values)
-      : await this.deps.db.query<Row>(statement('conversions.claim', CLAIM_BATCH, values));
+    const { rows } = await onGenericPlan<Row>(this.deps, CLAIM_PREPARED, values, [handoverLocksShared(values[1] as string, values[5] as string)]);
     const outcomes: ClaimOutcome[] = new Array(claims.length);
     for (const r of rows) {
       if (r.conversion_id) outcomes[r.ord] = { kind: 'created', row: r };

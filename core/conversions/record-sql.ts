@@ -1,6 +1,8 @@
 // The statements of the conversion hot path. Each is one round trip and one implicit transaction:
 // round trips and commits (WAL flushes), not the inserts, bound PostgreSQL here (docs/architecture.md "Data access").
-// Callers run them as named (prepared) statements: measured 1.1-1.9× over re-parsing these CTEs.
+// Callers run them as named (prepared) statements (onGenericPlan, core/db/one-round-trip.ts): measured 1.1-1.9× over
+// re-parsing these CTEs. Embedded PGlite too: its socket server (core/db/pglite-server.ts) gives each connection its own
+// statement names in the one session.
 import { auditInsertSql } from '../audit/index.ts';
 import { outboxInsertSql } from '../outbox/index.ts';
 import { conversionRollupCtes } from '../analytics/index.ts';
@@ -8,14 +10,6 @@ import { commissionCreatedAudit, commissionEventInsert, conversionCommissionInse
 import { partnerAtSql } from '../campaigns/index.ts';
 import { clickByIdLateral } from '../redirect/index.ts';
 import { unnested } from '../db/pg-array.ts';
-
-/**
- * A named query: parsed and planned once per connection. Embedded PGlite too: its socket server
- * (core/db/pglite-server.ts) gives each connection its own statement names in the one session.
- */
-export function statement(name: string, text: string, values: unknown[]) {
-  return { name, text, values };
-}
 
 /**
  * First submissions, many at once (ClaimBatcher): lock the batch's campaigns (sorted advisory

@@ -2,10 +2,9 @@ import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { CreatedConversion } from './claim-batcher.ts';
 import type { ConversionsDb } from './db.ts';
-import { statement } from './record-sql.ts';
 import { RECORD_REPEATS } from './repeat-sql.ts';
 import { GroupCommit } from '../db/group-commit.ts';
-import { FORCE_GENERIC_PLAN, transactionInOneRoundTrip, type PreparedStatement } from '../db/one-round-trip.ts';
+import { onGenericPlan, type BatchTarget, type PreparedStatement } from '../db/one-round-trip.ts';
 import { boolArray, ordinals, plainArray, textArray } from '../db/pg-array.ts';
 
 /** A submission of a key that already has a conversion: what RECORD_REPEATS compares and records for it. */
@@ -46,13 +45,11 @@ const REPEATS_PREPARED: PreparedStatement = { name: 'tenx_conversions_repeats', 
  */
 export class RepeatBatcher {
   private readonly batches: GroupCommit<Repeat, RepeatedConversion | null>;
-  private readonly db: ConversionsDb;
-  private readonly pool?: Pick<Pool, 'connect'>;
+  private readonly target: BatchTarget;
 
   /** `pool`: PostgreSQL's (not embedded PGlite, whose statements this module runs one at a time through `db`). */
   constructor(deps: { db: ConversionsDb; pool?: Pick<Pool, 'connect'>; log: Logger }) {
-    this.db = deps.db;
-    this.pool = deps.pool;
+    this.target = { db: deps.db, pool: deps.pool };
     this.batches = new GroupCommit({
       execute: (repeats) => this.execute(repeats), log: deps.log, maxInFlight: 1, maxBatch: MAX_BATCH,
       failed: 'conversion repeat batch failed; retrying its repeats one by one',
@@ -71,9 +68,7 @@ export class RepeatBatcher {
       boolArray(repeats, (r) => r.authenticated), boolArray(repeats, (r) => r.announce), boolArray(repeats, (r) => r.ownClickOnly),
     ];
     type Row = RepeatedConversion & { ord: number };
-    const { rows } = this.pool
-      ? await transactionInOneRoundTrip<Row>(this.pool, FORCE_GENERIC_PLAN, REPEATS_PREPARED, values)
-      : await this.db.query<Row>(statement('conversions.repeats', RECORD_REPEATS, values));
+    const { rows } = await onGenericPlan<Row>(this.target, REPEATS_PREPARED, values);
     const found: (RepeatedConversion | null)[] = new Array(repeats.length).fill(null);
     for (const r of rows) found[r.ord] = r;
     return found;

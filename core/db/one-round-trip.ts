@@ -100,15 +100,24 @@ async function sendMessage<R extends QueryResultRow>(
 }
 
 /**
- * A batch statement on its generic plan, in a transaction of its own. On PostgreSQL: one message, FORCE_GENERIC_PLAN
- * first (transactionInOneRoundTrip; `values` in their text forms, arrays as core/db/pg-array.ts builds them). On embedded
- * PGlite, which forces generic plans for its one session (core/db/embedded.ts) and runs no message-long transactions
- * here (the conversion claim does not either): the same values to the same statement, named, as its own implicit
- * transaction.
+ * Where a batch statement runs. `pool`: PostgreSQL's, for its one-message transactions; absent on embedded PGlite, whose
+ * statements go through `db` (a module's own way to PGlite: the conversions run one statement at a time there).
+ */
+export interface BatchTarget {
+  db: Pick<Pool, 'query'>;
+  pool?: Pick<Pool, 'connect'>;
+}
+
+/**
+ * A batch statement on its generic plan, in a transaction of its own. On PostgreSQL: one message, FORCE_GENERIC_PLAN and
+ * `prelude` (lock statements) first (transactionInOneRoundTrip: `values` in their text forms, arrays as core/db/pg-array.ts
+ * builds them). On embedded PGlite, which forces generic plans for its one session (core/db/embedded.ts) and has one
+ * process to serve, so no other process's batch to lock out: the statement alone, named, with the same values, as its
+ * own implicit transaction.
  */
 export function onGenericPlan<R extends QueryResultRow>(
-  pool: Pick<Pool, 'connect' | 'query'>, embedded: boolean, statement: PreparedStatement, values: readonly unknown[],
+  target: BatchTarget, statement: PreparedStatement, values: readonly unknown[], prelude: readonly Step[] = [],
 ): Promise<QueryResult<R>> {
-  if (embedded) return pool.query<R>({ name: statement.name, text: statement.text, values: [...values] });
-  return transactionInOneRoundTrip<R>(pool, FORCE_GENERIC_PLAN, statement, values);
+  if (!target.pool) return target.db.query<R>({ name: statement.name, text: statement.text, values: [...values] });
+  return transactionInOneRoundTrip<R>(target.pool, [FORCE_GENERIC_PLAN, ...prelude], statement, values);
 }

@@ -88,9 +88,10 @@ export class DeliveryAttempts {
     this.deps = deps;
     this.leaseMs = deps.config.webhookTimeoutMs + 5000;
     this.tailAttempts = retryTailAttempts(deps.config.webhookRetryTail);
-    this.claim = createBatcher((ids) => claimDeliveries(deps.pg, deps.embedded, ids, this.leaseMs), { exclusive: true });
+    const target = { db: deps.pg, pool: deps.embedded ? undefined : deps.pg };
+    this.claim = createBatcher((ids) => claimDeliveries(target, ids, this.leaseMs), { exclusive: true });
     this.record = createBatcher(async (records) => {
-      const recorded = await recordAttempts(deps.pg, deps.embedded, records);
+      const recorded = await recordAttempts(target, records);
       return new Map(records.map((r) => [r, recorded.has(r.deliveryId)]));
     });
   }

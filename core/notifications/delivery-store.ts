@@ -1,6 +1,6 @@
 // The deliveries table as the delivery engine uses it: every statement is one round trip.
 import type { Pool, PoolClient } from 'pg';
-import { onGenericPlan, type PreparedStatement } from '../db/one-round-trip.ts';
+import { onGenericPlan, type BatchTarget, type PreparedStatement } from '../db/one-round-trip.ts';
 import { boolArray, plainArray, textArray, unnested } from '../db/pg-array.ts';
 
 type Queryable = Pool | PoolClient;
@@ -104,10 +104,10 @@ const CLAIM: PreparedStatement = {
 /**
  * Takes the send lease of each due delivery among `ids` (so no other process or job sends it
  * meanwhile) and returns what the sends need; a delivery that is not open, not due, or leased by
- * another sender is absent from the result. `embedded`: the database is embedded PGlite (onGenericPlan).
+ * another sender is absent from the result.
  */
-export async function claimDeliveries(pool: Pool, embedded: boolean, ids: string[], leaseMs: number): Promise<Map<string, Claimed>> {
-  const { rows } = await onGenericPlan<Claimed>(pool, embedded, CLAIM, [textArray(ids, (id) => id), leaseMs]);
+export async function claimDeliveries(target: BatchTarget, ids: string[], leaseMs: number): Promise<Map<string, Claimed>> {
+  const { rows } = await onGenericPlan<Claimed>(target, CLAIM, [textArray(ids, (id) => id), leaseMs]);
   return new Map(rows.map((r) => [r.deliveryId, r]));
 }
 
@@ -150,8 +150,8 @@ const numberOrNull = (n: number | null) => (n === null ? null : String(n));
  * Records attempts and moves each delivery on (releasing its lease), all in one statement. Returns
  * the ids recorded: a delivery that vanished meanwhile (its webhook was deleted) is not.
  */
-export async function recordAttempts(pool: Pool, embedded: boolean, records: AttemptRecord[]): Promise<Set<string>> {
-  const { rows } = await onGenericPlan<{ delivery_id: string }>(pool, embedded, RECORD, [
+export async function recordAttempts(target: BatchTarget, records: AttemptRecord[]): Promise<Set<string>> {
+  const { rows } = await onGenericPlan<{ delivery_id: string }>(target, RECORD, [
     textArray(records, (r) => r.deliveryId), textArray(records, (r) => r.status), plainArray(records, (r) => String(r.retryInMs)),
     plainArray(records, (r) => r.at.toISOString()), plainArray(records, (r) => numberOrNull(r.statusCode)),
     plainArray(records, (r) => String(r.latencyMs)), textArray(records, (r) => r.error), textArray(records, (r) => r.responseSnippet),

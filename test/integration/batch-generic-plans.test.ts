@@ -27,6 +27,9 @@ describe('batch statements: one generic plan, not a plan per batch of a few rows
     await db?.drop();
   });
 
+  // As DeliveryAttempts passes it on PostgreSQL: the pool for queries and for its one-message transactions.
+  const onPostgres = { get db() { return pool; }, get pool() { return pool; } };
+
   async function plansOf(name: string) {
     const { rows } = await pool.query<{ generic_plans: string; custom_plans: string }>(
       'select generic_plans, custom_plans from pg_prepared_statements where name = $1', [name],
@@ -79,8 +82,8 @@ describe('batch statements: one generic plan, not a plan per batch of a few rows
     // Deliveries that are not there: both statements run whole and touch nothing.
     for (let i = 0; i < 8; i++) {
       const id = crypto.randomUUID();
-      expect((await claimDeliveries(pool, false, [id], 5000)).size).to.equal(0);
-      const recorded = await recordAttempts(pool, false, [{
+      expect((await claimDeliveries(onPostgres, [id], 5000)).size).to.equal(0);
+      const recorded = await recordAttempts(onPostgres, [{
         deliveryId: id, status: 'retrying', retryInMs: 1500.5, counts: true, at: new Date(), statusCode: 500, latencyMs: 12,
         error: 'http:500', responseSnippet: 'a "quoted" \\ snippet',
       }]);
@@ -99,7 +102,7 @@ describe('batch statements: one generic plan, not a plan per batch of a few rows
     await pool.query(`insert into webhooks (webhook_id, handle, endpoint_url, event_types, secret_sealed) values ($1, 'h', 'https://receiver.example/', '{conversion.created}', 'sealed')`, [webhookId]);
     await pool.query(`insert into deliveries (delivery_id, webhook_id, handle, event_id, event_type, body, event_created_at, next_attempt_at)
                       values ($1, $2, 'h', gen_random_uuid(), 'conversion.created', '{"a":1}', now(), now())`, [deliveryId, webhookId]);
-    const claimed = await claimDeliveries(pool, false, [deliveryId, crypto.randomUUID()], 5000);
+    const claimed = await claimDeliveries(onPostgres, [deliveryId, crypto.randomUUID()], 5000);
     expect([...claimed.keys()]).to.deep.equal([deliveryId]);
     expect(claimed.get(deliveryId)).to.include({ webhookId, handle: 'h', eventType: 'conversion.created', body: '{"a":1}', endpointUrl: 'https://receiver.example/', attemptsInCycle: 0 });
     const { rows: [lease] } = await pool.query(`select lease_until - now() as left from deliveries where delivery_id = $1`, [deliveryId]);
@@ -108,7 +111,7 @@ describe('batch statements: one generic plan, not a plan per batch of a few rows
     const snippet = 'a "quoted", {braced} \\ backslashed, NULL, naïve ✓ snippet';
     // An error with awkward characters too, and the snippet holding the word NULL: each one element of its array, never a null.
     const error = 'other:"plugin", {said} \\ no';
-    const recorded = await recordAttempts(pool, false, [{ deliveryId, status: 'retrying', retryInMs: 1500.5, counts: true, at, statusCode: null, latencyMs: 12, error, responseSnippet: snippet }]);
+    const recorded = await recordAttempts(onPostgres, [{ deliveryId, status: 'retrying', retryInMs: 1500.5, counts: true, at, statusCode: null, latencyMs: 12, error, responseSnippet: snippet }]);
     expect([...recorded]).to.deep.equal([deliveryId]);
     const { rows: [attempt] } = await pool.query(`select attempt, attempted_at, status_code, latency_ms, error, response_snippet from delivery_attempts where delivery_id = $1`, [deliveryId]);
     expect(attempt).to.deep.equal({ attempt: 1, attempted_at: at, status_code: null, latency_ms: 12, error, response_snippet: snippet });
@@ -117,8 +120,8 @@ describe('batch statements: one generic plan, not a plan per batch of a few rows
     expect(Number(delivery.retry_s)).to.equal(1.5005);
     // Due again: claimed and failed for good, its error and snippet the text NULL.
     await pool.query(`update deliveries set next_attempt_at = now(), lease_until = null where delivery_id = $1`, [deliveryId]);
-    expect((await claimDeliveries(pool, false, [deliveryId], 5000)).size).to.equal(1);
-    await recordAttempts(pool, false, [{ deliveryId, status: 'failed', retryInMs: 0, counts: true, at, statusCode: 502, latencyMs: 7, error: 'NULL', responseSnippet: 'NULL' }]);
+    expect((await claimDeliveries(onPostgres, [deliveryId], 5000)).size).to.equal(1);
+    await recordAttempts(onPostgres, [{ deliveryId, status: 'failed', retryInMs: 0, counts: true, at, statusCode: 502, latencyMs: 7, error: 'NULL', responseSnippet: 'NULL' }]);
     const { rows: second } = await pool.query(`select status_code, error, response_snippet from delivery_attempts where delivery_id = $1 and attempt = 2`, [deliveryId]);
     expect(second).to.deep.equal([{ status_code: 502, error: 'NULL', response_snippet: 'NULL' }]);
     const { rows: [done] } = await pool.query(`select status, attempts_in_cycle, next_attempt_at, completed_at is not null as completed from deliveries where delivery_id = $1`, [deliveryId]);

@@ -216,10 +216,10 @@ describe('embedded PostgreSQL under concurrent connections', function () {
       select gen_random_uuid(), $1, 'wh', gen_random_uuid(), 'conversion.tested', '{}', now(), now() from generate_series(1, 20) returning delivery_id`, [webhookId]);
     const ids = rows.map((r) => r.delivery_id);
     const batches = [0, 1, 2, 3].map((b) => ids.slice(b * 5, b * 5 + 5));
-    const claimed = await Promise.all(batches.map((batch) => claimDeliveries(pool, true, batch, 5000)));
+    const claimed = await Promise.all(batches.map((batch) => claimDeliveries({ db: pool }, batch, 5000)));
     expect(claimed.map((m) => [...m.keys()].sort())).to.deep.equal(batches.map((batch) => [...batch].sort()));
     const snippet = (id: string) => `NULL, "${id}" {} \\`;
-    const recorded = await Promise.all(batches.map((batch) => recordAttempts(pool, true, batch.map((deliveryId) => ({
+    const recorded = await Promise.all(batches.map((batch) => recordAttempts({ db: pool }, batch.map((deliveryId) => ({
       deliveryId, status: 'succeeded' as const, retryInMs: 0, counts: true, at: new Date(), statusCode: 200, latencyMs: 3, error: null, responseSnippet: snippet(deliveryId),
     })))));
     expect(recorded.map((set) => set.size)).to.deep.equal([5, 5, 5, 5]);
